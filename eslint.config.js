@@ -1,0 +1,21 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import globals from 'globals';
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'dist/', 'h5/dist/', 'coverage/', 'artifacts/', 'miniapp/miniprogram_npm/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration through server/src/config/env.ts.' }],
+    },
+  },
+  {
+    files: ['server/src/main.ts', 'scripts/**', 'tests/**', 'bot/src/main.ts', '**/__tests__/**', 'jest.config.js'],
+    rules: { 'no-restricted-properties': 'off' },
+  },
+);

@@ -1,0 +1,69 @@
+import Koa from 'koa';
+import Router from '@koa/router';
+import { bodyParser } from '@koa/bodyparser';
+import mongoose from 'mongoose';
+import type { Services } from './services.js';
+import { apiRouters } from './routes.js';
+import { errorMiddleware } from './shared/http/errors.middleware.js';
+import { authMiddleware } from './shared/http/auth.middleware.js';
+import { securityHeaders } from './shared/http/security.middleware.js';
+import { setAuditHook } from './shared/http/route.js';
+import { openApiDocument } from './shared/http/openapi.js';
+import { isDbReady } from './shared/db.js';
+
+export interface AppOptions {
+  /** Extra routers mounted before the API (WeCom callbacks, static H5). */
+  extraRouters?: Array<{ routes(): Koa.Middleware; allowedMethods(): Koa.Middleware }>;
+  extraMiddleware?: Koa.Middleware[];
+}
+
+export function createApp(s: Services, options: AppOptions = {}): Koa {
+  const { config, log, redis } = s.deps;
+  const app = new Koa({ proxy: true });
+  app.silent = true;
+
+  setAuditHook(async (ctx, principal, entry) => {
+    if (principal.kind !== 'staff') return;
+    await s.audit.record({
+      tenantId: principal.tenantId,
+      actorId: principal.id,
+      actorRole: principal.role,
+      action: `${entry.method.toUpperCase()} ${entry.path}`,
+      targetType: entry.tags[0],
+      targetId: (ctx.params as Record<string, string> | undefined)?.id,
+      details: { status: ctx.status },
+    });
+  });
+
+  app.use(errorMiddleware(log));
+  app.use(securityHeaders(config.CORS_ORIGINS));
+
+  const health = new Router();
+  health.get('/healthz', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+  health.get('/readyz', async (ctx) => {
+    const mongo = isDbReady() && (await mongoose.connection.db!.admin().ping().then(() => true, () => false));
+    const redisOk = await redis.ping().then((r) => r === 'PONG', () => false);
+    ctx.status = mongo && redisOk ? 200 : 503;
+    ctx.body = { status: mongo && redisOk ? 'ready' : 'not ready', mongo, redis: redisOk };
+  });
+  health.get('/api/openapi.json', (ctx) => {
+    ctx.body = openApiDocument();
+  });
+  app.use(health.routes());
+
+  for (const mw of options.extraMiddleware ?? []) app.use(mw);
+  for (const r of options.extraRouters ?? []) {
+    app.use(r.routes());
+    app.use(r.allowedMethods());
+  }
+
+  app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '2mb', encoding: 'utf-8' }));
+  app.use(authMiddleware(config.APP_SECRET, config.DEFAULT_TENANT, (key) => s.staff.resolveApiKey(key)));
+  for (const api of apiRouters(s)) {
+    app.use(api.routes());
+    app.use(api.allowedMethods());
+  }
+  return app;
+}

@@ -1,0 +1,93 @@
+import { z } from 'zod';
+
+/**
+ * The one place configuration is read. `loadConfig(process.env)` runs once at boot (main.ts, demo, test
+ * support) and the parsed object is passed down; nothing else reads process.env.
+ */
+const bool = z
+  .enum(['true', 'false', '1', '0', ''])
+  .optional()
+  .transform((v) => v === 'true' || v === '1');
+
+const csv = z
+  .string()
+  .optional()
+  .transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : []));
+
+const DEV_SECRET = 'dev-only-secret-change-me-0123456789abcdef';
+
+export const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    HOST: z.string().default('127.0.0.1'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    PUBLIC_URL: z.string().url().optional(),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Which processes this node runs: any of server, worker, bot. */
+    ROLES: csv.pipe(z.array(z.enum(['server', 'worker', 'bot']))).default(['server', 'worker', 'bot']),
+
+    MONGODB_URI: z.string().min(1, 'MONGODB_URI must be a mongodb:// or mongodb+srv:// URI'),
+    REDIS_URL: z.string().min(1, 'REDIS_URL must be a redis:// URI'),
+
+    /** Signs staff/shopper tokens and member-card payloads. At least 32 characters in production. */
+    APP_SECRET: z.string().min(32, 'APP_SECRET must be at least 32 characters').default(DEV_SECRET),
+    STAFF_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(12 * 3600),
+    SHOPPER_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(7 * 24 * 3600),
+    CORS_ORIGINS: csv,
+    DEFAULT_TENANT: z.string().min(1).default('demo-brand'),
+    /** Enables the clearly marked demo shopper login. Never on in production. */
+    DEMO_MODE: bool,
+
+    WECOM_API_BASE: z.string().url().default('https://qyapi.weixin.qq.com/cgi-bin/'),
+    WECOM_CORP_ID: z.string().default(''),
+    WECOM_AGENT_ID: z.string().default(''),
+    WECOM_SECRET: z.string().default(''),
+    WECOM_TOKEN: z.string().default(''),
+    WECOM_ENCODING_AES_KEY: z.string().default(''),
+
+    WECHAT_API_BASE: z.string().url().default('https://api.weixin.qq.com/'),
+    WECHAT_MINIAPP_APPID: z.string().default(''),
+    WECHAT_MINIAPP_SECRET: z.string().default(''),
+
+    WECHATY_PUPPET: z.string().default('wechaty-puppet-mock'),
+    WECHATY_PUPPET_SERVICE_TOKEN: z.string().default(''),
+    WECHATY_NAME: z.string().default('scrm-bot'),
+
+    /** Agenda polling; a number of milliseconds (Agenda reads strings like '200 milliseconds' wrongly). */
+    JOBS_PROCESS_EVERY_MS: z.coerce.number().int().positive().default(2000),
+    JOBS_LOCK_LIFETIME_MS: z.coerce.number().int().positive().default(10 * 60 * 1000),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === 'production' && env.APP_SECRET === DEV_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['APP_SECRET'], message: 'set APP_SECRET in production' });
+    }
+    if (env.NODE_ENV === 'production' && env.DEMO_MODE) {
+      ctx.addIssue({ code: 'custom', path: ['DEMO_MODE'], message: 'DEMO_MODE must be off in production' });
+    }
+  });
+
+export type Config = z.infer<typeof envSchema>;
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return Object.freeze(parsed.data) as Config;
+}
+
+const SECRET_KEYS = /SECRET|TOKEN|AES_KEY|PASSWORD|URI|URL$/;
+
+/** The config as it may be logged: secrets and credentials in URIs masked. */
+export function redactConfig(config: Config): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(config).map(([k, v]) => {
+      if (typeof v !== 'string' || !SECRET_KEYS.test(k) || k.endsWith('API_BASE') || k === 'PUBLIC_URL') return [k, v];
+      if (/URI|URL$/.test(k)) return [k, v.replace(/\/\/([^@/]+)@/, '//***@')];
+      return [k, v ? '***' : ''];
+    }),
+  );
+}

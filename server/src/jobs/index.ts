@@ -1,0 +1,20 @@
+import type { Services } from '../services.js';
+
+/**
+ * Every Agenda job and schedule, as data. Jobs take ids only and do nothing when the state says the
+ * work is already done, so a retried or duplicated run is harmless.
+ */
+export interface JobDefinition {
+  name: string;
+  /** Recurring interval (Agenda syntax, e.g. '1 minute'); omit for on-demand jobs. */
+  every?: string;
+  concurrency?: number;
+  lockLifetimeMs?: number;
+  run: (data: Record<string, any>) => Promise<unknown>;
+}
+
+export function jobDefinitions(s: Services): JobDefinition[] {
+  return [
+    { name: 'events.repair-unapplied', every: '1 minute', run: () => s.events.repairUnapplied() },
+  ];
+}

@@ -1,0 +1,58 @@
+import { Agenda } from 'agenda';
+import { MongoBackend } from '@agendajs/mongo-backend';
+import type { Services } from '../services.js';
+import { jobDefinitions, type JobDefinition } from './index.js';
+
+/**
+ * The worker: Agenda on the same MongoDB, sharing locks with every other worker. `schedule()` is the
+ * only way other code enqueues work, by job name and ids.
+ */
+export class Worker {
+  readonly agenda: Agenda;
+  private readonly defs: JobDefinition[];
+
+  constructor(private readonly s: Services, options: { processEveryMs?: number; lockLifetimeMs?: number } = {}) {
+    const { config } = s.deps;
+    this.agenda = new Agenda({
+      backend: new MongoBackend({ address: config.MONGODB_URI, collection: 'agenda_jobs' }),
+      processEvery: options.processEveryMs ?? config.JOBS_PROCESS_EVERY_MS,
+      defaultLockLifetime: options.lockLifetimeMs ?? config.JOBS_LOCK_LIFETIME_MS,
+    });
+    this.defs = jobDefinitions(s);
+    for (const def of this.defs) {
+      this.agenda.define(
+        def.name,
+        async (job: any) => {
+          await def.run(job.attrs.data ?? {});
+        },
+        { concurrency: def.concurrency ?? 1, lockLifetime: def.lockLifetimeMs ?? config.JOBS_LOCK_LIFETIME_MS },
+      );
+    }
+    this.agenda.on('fail', (err: Error, job: any) => s.deps.log.warn({ job: job?.attrs?.name, err: err.message }, 'job failed'));
+  }
+
+  /** Connects without processing: for servers that only enqueue. */
+  async ready(): Promise<void> {
+    await this.agenda.ready;
+  }
+
+  async start(): Promise<void> {
+    await this.agenda.ready;
+    await this.agenda.start();
+    for (const def of this.defs.filter((d) => d.every)) {
+      await this.agenda.every(def.every!, def.name, {}, { skipImmediate: true });
+    }
+  }
+
+  async now(name: string, data: Record<string, any> = {}): Promise<void> {
+    await this.agenda.now(name, data);
+  }
+
+  async at(when: Date, name: string, data: Record<string, any> = {}): Promise<void> {
+    await this.agenda.schedule(when, name, data);
+  }
+
+  async stop(): Promise<void> {
+    await this.agenda.stop();
+  }
+}

@@ -1,0 +1,81 @@
+import mongoose, { Schema } from 'mongoose';
+
+export const IDENTITY_TYPES = ['externalUserId', 'unionId', 'openId', 'phone', 'shopMemberId'] as const;
+export type IdentityType = (typeof IDENTITY_TYPES)[number];
+
+const noteSchema = new Schema(
+  { staffId: String, staffName: String, text: { type: String, required: true }, at: { type: Date, required: true } },
+  { _id: true },
+);
+
+const customerSchema = new Schema(
+  {
+    tenantId: { type: String, required: true },
+    status: { type: String, enum: ['active', 'merged', 'erased'], default: 'active' },
+    mergedInto: { type: Schema.Types.ObjectId },
+    name: { type: String },
+    gender: { type: String, enum: ['male', 'female', 'unknown'], default: 'unknown' },
+    birthday: { month: Number, day: Number, year: Number },
+    city: { type: String },
+    phone: { type: String },
+    remark: { type: String },
+    avatar: { type: String },
+    sourceChannel: { type: String, default: 'unknown' },
+    ownerStaffId: { type: String },
+    followerStaffIds: { type: [String], default: [] },
+    tags: { type: [String], default: [] },
+    identities: { type: [{ _id: false, type: { type: String }, value: String, appId: String }], default: [] },
+    notes: { type: [noteSchema], default: [] },
+    /** RFM inputs, updated atomically by the events module; money in fen. */
+    aggregates: {
+      firstOrderAt: Date,
+      lastOrderAt: Date,
+      orderCount: { type: Number, default: 0 },
+      totalPaid: { type: Number, default: 0 },
+      refundCount: { type: Number, default: 0 },
+      refundedAmount: { type: Number, default: 0 },
+      lastActiveAt: Date,
+    },
+    /** Relation with WeCom (maintained by the WeCom adapter). */
+    wecom: { relation: { type: String, enum: ['none', 'active', 'lost'], default: 'none' }, addedAt: Date, lostAt: Date },
+    rfm: { type: Schema.Types.Mixed },
+    consents: { type: Schema.Types.Mixed, default: {} },
+  },
+  { timestamps: true, minimize: false },
+);
+customerSchema.index({ tenantId: 1, status: 1, updatedAt: -1 });
+customerSchema.index({ tenantId: 1, tags: 1 });
+customerSchema.index({ tenantId: 1, ownerStaffId: 1 });
+customerSchema.index({ tenantId: 1, phone: 1 });
+customerSchema.index({ tenantId: 1, name: 1 });
+customerSchema.index({ tenantId: 1, 'aggregates.lastOrderAt': -1 });
+
+export const CustomerModel = mongoose.model('Customer', customerSchema, 'customers');
+
+/** One row per identity; the unique index is what makes "one person, one profile" hold under races. */
+const identitySchema = new Schema(
+  {
+    tenantId: { type: String, required: true },
+    type: { type: String, enum: IDENTITY_TYPES, required: true },
+    key: { type: String, required: true },
+    customerId: { type: Schema.Types.ObjectId, required: true },
+  },
+  { timestamps: true },
+);
+identitySchema.index({ tenantId: 1, type: 1, key: 1 }, { unique: true });
+identitySchema.index({ tenantId: 1, key: 1 });
+identitySchema.index({ customerId: 1 });
+export const IdentityModel = mongoose.model('CustomerIdentity', identitySchema, 'customer_identities');
+
+/** The record of two profiles found to be one person: what was merged into what, and why. */
+const mergeSchema = new Schema({
+  tenantId: { type: String, required: true },
+  fromId: { type: Schema.Types.ObjectId, required: true },
+  toId: { type: Schema.Types.ObjectId, required: true },
+  reason: { type: String, required: true },
+  at: { type: Date, required: true },
+  snapshot: { type: Schema.Types.Mixed },
+});
+mergeSchema.index({ tenantId: 1, fromId: 1 }, { unique: true });
+mergeSchema.index({ tenantId: 1, toId: 1 });
+export const MergeModel = mongoose.model('CustomerMerge', mergeSchema, 'customer_merges');

@@ -1,0 +1,174 @@
+import { z } from 'zod';
+import { ApiRouter } from '../../shared/http/route.js';
+import { notFound } from '../../shared/app-error.js';
+import type { Principal } from '../../shared/http/principal.js';
+import type { Services } from '../../services.js';
+import { customerView } from './customer.view.js';
+
+const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
+const idParams = z.object({ id: objectId });
+const STAFF = ['admin', 'community_manager', 'sales', 'agent'] as const;
+
+export const attributesSchema = z
+  .object({
+    name: z.string().trim().min(1).max(64),
+    gender: z.enum(['male', 'female', 'unknown']),
+    birthday: z.object({ month: z.number().int().min(1).max(12), day: z.number().int().min(1).max(31), year: z.number().int().min(1900).max(2100).optional() }),
+    city: z.string().trim().max(64),
+    remark: z.string().trim().max(200),
+    sourceChannel: z.string().trim().min(1).max(64),
+    ownerStaffId: objectId,
+  })
+  .partial()
+  .strict();
+
+/**
+ * Sales work their own book: customers they own or follow. Other staff roles see every customer of
+ * their tenant (masked by role). A customer outside what the caller may see answers 404, as if absent.
+ */
+export function canSeeCustomer(principal: Principal, doc: { _id: unknown; ownerStaffId?: string | null; followerStaffIds?: string[] }): boolean {
+  if (principal.kind === 'shopper') return String(doc._id) === principal.customerId;
+  if (principal.kind !== 'staff') return false;
+  if (principal.role !== 'sales') return true;
+  return doc.ownerStaffId === principal.id || (doc.followerStaffIds ?? []).includes(principal.id);
+}
+
+export async function loadVisibleCustomer(s: Services, principal: Principal, tenantId: string, id: string) {
+  const doc = await s.customers.get(tenantId, id);
+  if (!canSeeCustomer(principal, doc)) throw notFound('Customer');
+  return doc;
+}
+
+export function customerRoutes(s: Services) {
+  const api = new ApiRouter('/api/v1/customers', 'customers');
+
+  api.route(
+    {
+      method: 'get',
+      path: '/',
+      allow: STAFF,
+      summary: 'Search customers by name, phone or remark; filter by tag or owner',
+      query: z.object({
+        q: z.string().trim().max(64).optional(),
+        tag: z.string().max(64).optional(),
+        owner: z.union([objectId, z.literal('me')]).optional(),
+        page: z.coerce.number().int().min(1).max(10_000).default(1),
+        pageSize: z.coerce.number().int().min(1).max(100).default(20),
+      }),
+    },
+    async ({ query, principal, tenantId }) => {
+      const me = principal.kind === 'staff' ? principal.id : undefined;
+      const result = await s.customers.search(tenantId, {
+        q: query.q || undefined,
+        tag: query.tag,
+        ownerStaffId: query.owner === 'me' ? me : query.owner,
+        visibleTo: principal.kind === 'staff' && principal.role === 'sales' ? me : undefined,
+        page: query.page,
+        pageSize: query.pageSize,
+      });
+      return { ...result, items: result.items.map((c) => customerView(c, principal)) };
+    },
+  );
+
+  api.route(
+    { method: 'get', path: '/:id', allow: STAFF, summary: 'A customer 360 profile with recent timeline', params: idParams },
+    async ({ params, principal, tenantId }) => {
+      const doc = await loadVisibleCustomer(s, principal, tenantId, params.id);
+      const id = String(doc._id);
+      const [events, followUps, merges] = await Promise.all([
+        s.events.recentForCustomer(tenantId, id, 20),
+        s.followUps.list(tenantId, { customerId: id }, 20),
+        s.merges.history(tenantId, id),
+      ]);
+      const timeline = [
+        ...events.map((e) => ({ kind: 'event', type: e.type, at: e.occurredAt, data: e.data })),
+        ...(doc.notes ?? []).map((n: any) => ({ kind: 'note', type: 'note', at: n.at, data: { text: n.text, staffName: n.staffName } })),
+        ...merges.map((m) => ({ kind: 'merge', type: 'merge', at: m.at, data: { reason: m.reason, fromId: String(m.fromId) } })),
+      ]
+        .sort((a, b) => +new Date(b.at) - +new Date(a.at))
+        .slice(0, 30);
+      return { ...customerView(doc, principal), notes: doc.notes ?? [], followUps, timeline };
+    },
+  );
+
+  api.route(
+    { method: 'patch', path: '/:id', allow: ['admin', 'sales', 'agent'], summary: 'Change profile attributes', params: idParams, body: attributesSchema },
+    async ({ params, body, principal, tenantId }) => {
+      await loadVisibleCustomer(s, principal, tenantId, params.id);
+      return customerView(await s.customers.update(tenantId, params.id, body), principal);
+    },
+  );
+
+  api.route(
+    { method: 'post', path: '/:id/notes', allow: ['admin', 'sales', 'agent'], status: 201, summary: 'Add a note to a customer', params: idParams, body: z.object({ text: z.string().trim().min(1, 'write something').max(2000) }) },
+    async ({ params, body, principal, tenantId }) => {
+      await loadVisibleCustomer(s, principal, tenantId, params.id);
+      const staff = principal as Extract<Principal, { kind: 'staff' }>;
+      return s.customers.addNote(tenantId, params.id, { staffId: staff.id, staffName: staff.name, text: body.text });
+    },
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/:id/tags',
+      allow: ['admin', 'sales', 'agent', 'community_manager'],
+      summary: 'Add and remove tags on a customer (synced to WeCom corp tags)',
+      params: idParams,
+      body: z
+        .object({ add: z.array(objectId).max(50).default([]), remove: z.array(objectId).max(50).default([]) })
+        .refine((b) => b.add.length + b.remove.length > 0, { message: 'name at least one tag to add or remove' }),
+    },
+    async ({ params, body, principal, tenantId }) => {
+      await loadVisibleCustomer(s, principal, tenantId, params.id);
+      await s.tags.assertExist(tenantId, body.add);
+      return { tags: await s.customers.tag(tenantId, params.id, body.add, body.remove, principal.kind === 'staff' ? principal.id : undefined) };
+    },
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/:id/follow-ups',
+      allow: ['admin', 'sales', 'agent', 'community_manager'],
+      status: 201,
+      summary: 'Create a follow-up task about a customer',
+      params: idParams,
+      body: z.object({ title: z.string().trim().min(1).max(200), dueAt: z.coerce.date().optional(), assigneeId: objectId.optional() }),
+    },
+    async ({ params, body, principal, tenantId }) => {
+      const doc = await loadVisibleCustomer(s, principal, tenantId, params.id);
+      const me = principal.kind === 'staff' ? principal.id : undefined;
+      return s.followUps.create(tenantId, { customerId: String(doc._id), title: body.title, dueAt: body.dueAt, assigneeId: body.assigneeId ?? me, createdBy: me });
+    },
+  );
+
+  return api;
+}
+
+export function followUpRoutes(s: Services) {
+  const api = new ApiRouter('/api/v1/follow-ups', 'customers');
+  api.route(
+    {
+      method: 'get',
+      path: '/',
+      allow: STAFF,
+      summary: 'Follow-up tasks; mine by default',
+      query: z.object({ assignee: z.union([objectId, z.literal('me'), z.literal('all')]).default('me'), status: z.enum(['open', 'done']).optional() }),
+    },
+    async ({ query, principal, tenantId }) => {
+      const me = principal.kind === 'staff' ? principal.id : '';
+      const assigneeId = query.assignee === 'me' || (principal.kind === 'staff' && principal.role === 'sales') ? me : query.assignee === 'all' ? undefined : query.assignee;
+      return { items: await s.followUps.list(tenantId, { assigneeId, status: query.status }) };
+    },
+  );
+  api.route(
+    { method: 'patch', path: '/:id', allow: STAFF, summary: 'Complete or reopen a follow-up', params: idParams, body: z.object({ status: z.enum(['open', 'done']) }) },
+    async ({ params, body, principal, tenantId }) => {
+      const task = await s.followUps.get(tenantId, params.id);
+      if (principal.kind === 'staff' && principal.role === 'sales' && task.assigneeId !== principal.id) throw notFound('Follow-up');
+      return s.followUps.setStatus(tenantId, params.id, body.status);
+    },
+  );
+  return api;
+}

@@ -1,0 +1,23 @@
+import mongoose, { Schema } from 'mongoose';
+
+/** A task for a staff member about a customer: manual, or raised by churn warning, WeCom loss, journeys. */
+const followUpSchema = new Schema(
+  {
+    tenantId: { type: String, required: true },
+    customerId: { type: Schema.Types.ObjectId, required: true },
+    assigneeId: { type: String },
+    title: { type: String, required: true },
+    dueAt: { type: Date },
+    status: { type: String, enum: ['open', 'done'], default: 'open' },
+    source: { type: String, default: 'manual' },
+    /** Set by automatic sources so a retried trigger creates the task once. */
+    dedupeKey: { type: String },
+    createdBy: { type: String },
+    doneAt: { type: Date },
+  },
+  { timestamps: true },
+);
+followUpSchema.index({ tenantId: 1, dedupeKey: 1 }, { unique: true, partialFilterExpression: { dedupeKey: { $type: 'string' } } });
+followUpSchema.index({ tenantId: 1, assigneeId: 1, status: 1, dueAt: 1 });
+followUpSchema.index({ tenantId: 1, customerId: 1, createdAt: -1 });
+export const FollowUpModel = mongoose.model('FollowUp', followUpSchema, 'follow_ups');

@@ -1,0 +1,53 @@
+import { Types } from 'mongoose';
+import type { Deps } from '../../shared/deps.js';
+import { notFound } from '../../shared/app-error.js';
+import { isDuplicateKeyError } from '../../shared/db.js';
+import { FollowUpModel } from './follow-up.model.js';
+
+export interface FollowUpInput {
+  customerId: string;
+  assigneeId?: string;
+  title: string;
+  dueAt?: Date;
+  source?: string;
+  /** Automatic sources pass one, so the same trigger never creates the task twice. */
+  dedupeKey?: string;
+  createdBy?: string;
+}
+
+export class FollowUpService {
+  constructor(private readonly deps: Deps) {}
+
+  async create(tenantId: string, input: FollowUpInput) {
+    try {
+      return (await FollowUpModel.create({ tenantId, ...input, customerId: new Types.ObjectId(input.customerId) })).toObject();
+    } catch (err) {
+      if (input.dedupeKey && isDuplicateKeyError(err)) return FollowUpModel.findOne({ tenantId, dedupeKey: input.dedupeKey }).lean();
+      throw err;
+    }
+  }
+
+  async list(tenantId: string, filter: { assigneeId?: string; customerId?: string; status?: 'open' | 'done' }, limit = 50) {
+    const q: Record<string, unknown> = { tenantId };
+    if (filter.assigneeId) q.assigneeId = filter.assigneeId;
+    if (filter.customerId) q.customerId = filter.customerId;
+    if (filter.status) q.status = filter.status;
+    return FollowUpModel.find(q).sort({ status: -1, dueAt: 1, createdAt: -1 }).limit(limit).lean();
+  }
+
+  async get(tenantId: string, id: string) {
+    const doc = Types.ObjectId.isValid(id) ? await FollowUpModel.findOne({ tenantId, _id: id }).lean() : null;
+    if (!doc) throw notFound('Follow-up');
+    return doc;
+  }
+
+  async setStatus(tenantId: string, id: string, status: 'open' | 'done') {
+    const doc = await FollowUpModel.findOneAndUpdate(
+      { tenantId, _id: id },
+      { $set: { status, doneAt: status === 'done' ? this.deps.now() : null } },
+      { returnDocument: 'after' },
+    ).lean();
+    if (!doc) throw notFound('Follow-up');
+    return doc;
+  }
+}

@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { ApiRouter } from '../../shared/http/route.js';
+import type { Services } from '../../services.js';
+import { loadVisibleCustomer } from '../customers/customer.routes.js';
+import { eventBatchSchema } from './event.schemas.js';
+
+export function eventRoutes(s: Services) {
+  const api = new ApiRouter('/api/v1', 'events');
+
+  api.route(
+    {
+      method: 'post',
+      path: '/events',
+      allow: ['integration', 'admin'],
+      summary: 'Ingest up to 1,000 orders and behaviour events; idempotent by eventId, judged per item',
+      body: eventBatchSchema,
+      audit: false,
+    },
+    async ({ body, tenantId, principal }) => {
+      const result = await s.events.ingest(tenantId, body.events, principal.kind === 'integration' ? `key:${principal.id}` : undefined);
+      // The batch is answered per item; the summary says whether everything landed.
+      return result;
+    },
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/customers/:id/events',
+      allow: ['admin', 'community_manager', 'sales', 'agent'],
+      summary: 'A customer’s orders and behaviour, newest first',
+      params: z.object({ id: z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id') }),
+      query: z.object({ type: z.string().max(80).optional(), before: z.coerce.date().optional(), limit: z.coerce.number().int().min(1).max(100).default(20) }),
+    },
+    async ({ params, query, principal, tenantId }) => {
+      const doc = await loadVisibleCustomer(s, principal, tenantId, params.id);
+      const items = await s.events.listForCustomer(tenantId, String(doc._id), { type: query.type, before: query.before }, query.limit);
+      return { items: items.map((e) => ({ id: String(e._id), eventId: e.eventId, type: e.type, occurredAt: e.occurredAt, data: e.data })) };
+    },
+  );
+
+  return api;
+}

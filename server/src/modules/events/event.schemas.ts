@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { identityInputSchema } from '../customers/identity.js';
+
+const fen = z.number().int('amounts are integer fen').min(0).max(10_000_000_000);
+const id = z.string().trim().min(1).max(128);
+
+const item = z.object({
+  sku: id,
+  name: z.string().max(200).optional(),
+  category: z.string().max(100).optional(),
+  quantity: z.number().int().min(1).max(100_000),
+  price: fen,
+});
+
+export const eventDataSchemas = {
+  'order.paid': z.object({ orderId: id, amount: fen, items: z.array(item).max(200).optional(), couponCode: z.string().max(64).optional(), channel: z.string().max(64).optional() }),
+  'order.refunded': z.object({ orderId: id, amount: fen, reason: z.string().max(200).optional() }),
+  'cart.added': z.object({ productId: id, category: z.string().max(100).optional(), name: z.string().max(200).optional(), quantity: z.number().int().min(1).max(1000).optional() }),
+  'product.viewed': z.object({ productId: id, category: z.string().max(100).optional(), name: z.string().max(200).optional() }),
+  'review.posted': z.object({ orderId: id.optional(), productId: id.optional(), rating: z.number().int().min(1).max(5), text: z.string().max(2000).optional() }),
+} as const;
+export type KnownEventType = keyof typeof eventDataSchemas;
+
+const customData = z.record(z.string().max(64), z.unknown()).refine((d) => JSON.stringify(d).length <= 4096, { message: 'custom event data is limited to 4 KB' });
+
+export const eventItemSchema = z
+  .object({
+    eventId: id,
+    type: z.string().regex(/^(order\.paid|order\.refunded|cart\.added|product\.viewed|review\.posted|custom\.[a-z0-9_.-]{1,64})$/, 'type must be order.paid, order.refunded, cart.added, product.viewed, review.posted or custom.<name>'),
+    occurredAt: z.coerce.date().refine((d) => !Number.isNaN(+d), 'occurredAt must be an ISO date-time'),
+    customer: identityInputSchema.and(z.object({ name: z.string().max(64).optional() })),
+    source: z.string().max(64).optional(),
+    data: z.unknown().optional(),
+  })
+  .transform((v, ctx) => {
+    const schema = v.type in eventDataSchemas ? eventDataSchemas[v.type as KnownEventType] : customData;
+    const data = schema.safeParse(v.data ?? {});
+    if (!data.success) {
+      for (const issue of data.error.issues) ctx.addIssue({ code: 'custom', path: ['data', ...issue.path], message: issue.message });
+      return z.NEVER;
+    }
+    return { ...v, data: data.data as Record<string, any> };
+  });
+export type EventItem = z.output<typeof eventItemSchema>;
+
+export const MAX_BATCH = 1000;
+export const eventBatchSchema = z.object({ events: z.array(z.unknown()).min(1, 'send at least one event').max(MAX_BATCH, `send at most ${MAX_BATCH} events per batch`) });

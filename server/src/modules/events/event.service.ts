@@ -1,0 +1,208 @@
+import { Types } from 'mongoose';
+import type { Deps } from '../../shared/deps.js';
+import type { DomainHooks } from '../../shared/hooks.js';
+import type { CustomerService } from '../customers/customer.service.js';
+import { EventModel } from './event.model.js';
+import { eventItemSchema, type EventItem } from './event.schemas.js';
+
+export type ItemResult =
+  | { index: number; eventId?: string; status: 'accepted'; customerId: string }
+  | { index: number; eventId?: string; status: 'duplicate' }
+  | { index: number; eventId?: string; status: 'rejected'; reason: string };
+
+export interface BatchResult {
+  accepted: number;
+  duplicate: number;
+  rejected: number;
+  results: ItemResult[];
+}
+
+interface EventRow {
+  _id: Types.ObjectId;
+  tenantId: string;
+  eventId: string;
+  type: string;
+  customerId: Types.ObjectId;
+  occurredAt: Date;
+  receivedAt: Date;
+  source?: string;
+  data: Record<string, any>;
+  applied: boolean;
+}
+
+/** How one event moves a profile's RFM inputs, as a MongoDB update; combined per customer per batch. */
+function aggregateDelta(row: Pick<EventRow, 'type' | 'occurredAt' | 'data'>) {
+  const inc: Record<string, number> = {};
+  const min: Record<string, Date> = {};
+  const max: Record<string, Date> = { 'aggregates.lastActiveAt': row.occurredAt };
+  if (row.type === 'order.paid') {
+    inc['aggregates.orderCount'] = 1;
+    inc['aggregates.totalPaid'] = row.data.amount;
+    min['aggregates.firstOrderAt'] = row.occurredAt;
+    max['aggregates.lastOrderAt'] = row.occurredAt;
+  } else if (row.type === 'order.refunded') {
+    inc['aggregates.refundCount'] = 1;
+    inc['aggregates.refundedAmount'] = row.data.amount;
+  }
+  return { inc, min, max };
+}
+
+function combine(rows: Array<Pick<EventRow, 'type' | 'occurredAt' | 'data'>>): Record<string, unknown> {
+  const $inc: Record<string, number> = {};
+  const $min: Record<string, Date> = {};
+  const $max: Record<string, Date> = {};
+  for (const row of rows) {
+    const d = aggregateDelta(row);
+    for (const [k, v] of Object.entries(d.inc)) $inc[k] = ($inc[k] ?? 0) + v;
+    for (const [k, v] of Object.entries(d.min)) if (!$min[k] || v < $min[k]) $min[k] = v;
+    for (const [k, v] of Object.entries(d.max)) if (!$max[k] || v > $max[k]) $max[k] = v;
+  }
+  const update: Record<string, unknown> = {};
+  if (Object.keys($inc).length) update.$inc = $inc;
+  if (Object.keys($min).length) update.$min = $min;
+  if (Object.keys($max).length) update.$max = $max;
+  return update;
+}
+
+export class EventService {
+  constructor(
+    private readonly deps: Deps,
+    private readonly hooks: DomainHooks,
+    private readonly customers: CustomerService,
+  ) {
+    hooks.on('customer.merged', ({ tenantId, fromId, toId }) =>
+      EventModel.updateMany({ tenantId, customerId: fromId }, { $set: { customerId: new Types.ObjectId(toId) } }).then(() => undefined),
+    );
+  }
+
+  /**
+   * Ingests a batch. Each item is judged on its own: bad items are rejected with a reason, repeats of
+   * an eventId (in this batch or ever) are duplicates, and the rest land with their aggregates.
+   */
+  async ingest(tenantId: string, items: unknown[], source?: string): Promise<BatchResult> {
+    const results: ItemResult[] = new Array(items.length);
+    const valid: Array<{ index: number; item: EventItem }> = [];
+    const seen = new Set<string>();
+    items.forEach((raw, index) => {
+      const parsed = eventItemSchema.safeParse(raw);
+      const eventId = typeof (raw as any)?.eventId === 'string' ? (raw as any).eventId : undefined;
+      if (!parsed.success) {
+        const reason = parsed.error.issues.map((i) => `${i.path.join('.') || 'event'}: ${i.message}`).join('; ');
+        results[index] = { index, eventId, status: 'rejected', reason };
+      } else if (seen.has(parsed.data.eventId)) {
+        results[index] = { index, eventId, status: 'duplicate' };
+      } else {
+        seen.add(parsed.data.eventId);
+        valid.push({ index, item: parsed.data });
+      }
+    });
+
+    const customerIds = await this.customers.identifyMany(
+      tenantId,
+      valid.map((v) => v.item.customer),
+      'shop',
+    );
+    const receivedAt = this.deps.now();
+    const rows: EventRow[] = valid.map(({ item }, i) => ({
+      _id: new Types.ObjectId(),
+      tenantId,
+      eventId: item.eventId,
+      type: item.type,
+      customerId: new Types.ObjectId(customerIds[i]),
+      occurredAt: item.occurredAt,
+      receivedAt,
+      source: item.source ?? source,
+      data: item.data,
+      applied: false,
+    }));
+
+    const failed = new Map<number, { code?: number; errmsg?: string }>();
+    if (rows.length) {
+      try {
+        await EventModel.collection.insertMany(rows, { ordered: false });
+      } catch (err: any) {
+        if (!Array.isArray(err?.writeErrors) && !err?.writeErrors) throw err;
+        const writeErrors = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
+        for (const we of writeErrors) failed.set(we.index, { code: we.code, errmsg: we.errmsg });
+      }
+    }
+
+    const inserted: EventRow[] = [];
+    rows.forEach((row, i) => {
+      const { index } = valid[i];
+      const failure = failed.get(i);
+      if (!failure) {
+        inserted.push(row);
+        results[index] = { index, eventId: row.eventId, status: 'accepted', customerId: String(row.customerId) };
+      } else if (failure.code === 11000) {
+        results[index] = { index, eventId: row.eventId, status: 'duplicate' };
+      } else {
+        results[index] = { index, eventId: row.eventId, status: 'rejected', reason: failure.errmsg ?? 'could not be stored' };
+      }
+    });
+
+    await this.apply(tenantId, inserted);
+    const count = (s: ItemResult['status']) => results.filter((r) => r.status === s).length;
+    return { accepted: count('accepted'), duplicate: count('duplicate'), rejected: count('rejected'), results };
+  }
+
+  /** Moves aggregates, runs hooks (idempotent by event id), then marks the rows applied. */
+  private async apply(tenantId: string, rows: EventRow[]): Promise<void> {
+    if (!rows.length) return;
+    const byCustomer = new Map<string, EventRow[]>();
+    for (const row of rows) {
+      const key = String(row.customerId);
+      byCustomer.set(key, [...(byCustomer.get(key) ?? []), row]);
+    }
+    await this.customers.applyAggregates(
+      tenantId,
+      [...byCustomer].map(([customerId, list]) => ({ customerId, update: combine(list) })),
+    );
+    await this.emitAccepted(tenantId, rows);
+    await EventModel.updateMany({ _id: { $in: rows.map((r) => r._id) } }, { $set: { applied: true } });
+  }
+
+  private async emitAccepted(tenantId: string, rows: EventRow[]): Promise<void> {
+    for (const row of rows) {
+      await this.hooks.emit('event.accepted', {
+        tenantId,
+        customerId: String(row.customerId),
+        event: { id: String(row._id), eventId: row.eventId, type: row.type, occurredAt: row.occurredAt, data: row.data },
+      });
+    }
+  }
+
+  /**
+   * Finishes events a crash left unapplied: the affected profiles' aggregates are recomputed from
+   * their events (exact, whatever was or was not applied), hooks re-run, rows marked applied.
+   */
+  async repairUnapplied(olderThanMs = 60_000): Promise<number> {
+    const cutoff = new Date(this.deps.now().getTime() - olderThanMs);
+    const pending = await EventModel.find({ applied: false, receivedAt: { $lt: cutoff } }).limit(1000).lean<EventRow[]>();
+    const customers = new Map<string, string>();
+    for (const row of pending) customers.set(String(row.customerId), row.tenantId);
+    for (const [customerId, tenantId] of customers) await this.recomputeAggregates(tenantId, customerId);
+    for (const row of pending) await this.emitAccepted(row.tenantId, [row]);
+    if (pending.length) await EventModel.updateMany({ _id: { $in: pending.map((r) => r._id) } }, { $set: { applied: true } });
+    return pending.length;
+  }
+
+  async recomputeAggregates(tenantId: string, customerId: string): Promise<void> {
+    const rows = await EventModel.find({ tenantId, customerId }).select({ type: 1, occurredAt: 1, data: 1 }).lean<EventRow[]>();
+    const agg: Record<string, unknown> = { orderCount: 0, totalPaid: 0, refundCount: 0, refundedAmount: 0 };
+    const upd = combine(rows) as { $inc?: Record<string, number>; $min?: Record<string, Date>; $max?: Record<string, Date> };
+    for (const part of [upd.$inc, upd.$min, upd.$max]) for (const [k, v] of Object.entries(part ?? {})) agg[k.replace('aggregates.', '')] = v;
+    await this.customers.setAggregates(tenantId, customerId, agg);
+  }
+
+  async recentForCustomer(tenantId: string, customerId: string, limit: number) {
+    return EventModel.find({ tenantId, customerId }).sort({ occurredAt: -1 }).limit(limit).lean();
+  }
+
+  async listForCustomer(tenantId: string, customerId: string, filter: { type?: string; before?: Date }, limit: number) {
+    const q: Record<string, unknown> = { tenantId, customerId };
+    if (filter.type) q.type = filter.type;
+    if (filter.before) q.occurredAt = { $lt: filter.before };
+    return EventModel.find(q).sort({ occurredAt: -1 }).limit(limit).lean();
+  }
+}

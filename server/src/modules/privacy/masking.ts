@@ -1,0 +1,51 @@
+import type { Principal } from '../../shared/http/principal.js';
+
+/** 13812345678 → 138****5678 */
+export function maskPhone(phone?: string | null): string | undefined {
+  if (!phone) return undefined;
+  if (phone.length < 7) return '*'.repeat(phone.length);
+  return `${phone.slice(0, 3)}****${phone.slice(-4)}`;
+}
+
+/** 张三丰 → 张*丰, 李四 → 李*, Alice → A*** */
+export function maskName(name?: string | null): string | undefined {
+  if (!name) return undefined;
+  const chars = [...name];
+  if (chars.length === 1) return '*';
+  if (chars.length === 2) return `${chars[0]}*`;
+  if (/^[\u4e00-\u9fa5]+$/.test(name)) return `${chars[0]}${'*'.repeat(chars.length - 2)}${chars[chars.length - 1]}`;
+  return `${chars[0]}${'*'.repeat(chars.length - 1)}`;
+}
+
+/**
+ * What each role sees of a customer's personal data. Admins see all; the owning sales member sees the
+ * phone of their own customers; agents and other sales see names (they talk to the person) but masked
+ * phones; community managers work with audiences, so they see neither.
+ */
+export function personalDataPolicy(principal: Principal, ownerStaffId?: string | null): { phone: boolean; name: boolean } {
+  if (principal.kind === 'shopper') return { phone: true, name: true };
+  if (principal.kind === 'integration') return { phone: false, name: false };
+  switch (principal.role) {
+    case 'admin':
+      return { phone: true, name: true };
+    case 'sales':
+      return { phone: !!ownerStaffId && ownerStaffId === principal.id, name: true };
+    case 'agent':
+      return { phone: false, name: true };
+    default:
+      return { phone: false, name: false };
+  }
+}
+
+export function maskCustomer<T extends { name?: string | null; phone?: string | null; ownerStaffId?: string | null; identities?: Array<{ type: string; value?: string | null }> }>(
+  customer: T,
+  principal: Principal,
+): T {
+  const policy = personalDataPolicy(principal, customer.ownerStaffId);
+  return {
+    ...customer,
+    name: policy.name ? customer.name : maskName(customer.name),
+    phone: policy.phone ? customer.phone : maskPhone(customer.phone),
+    identities: customer.identities?.map((i) => (i.type === 'phone' && !policy.phone ? { ...i, value: maskPhone(i.value) } : i)),
+  };
+}

@@ -1,0 +1,36 @@
+import mongoose, { Schema, type InferSchemaType } from 'mongoose';
+import { STAFF_ROLES } from '../../shared/http/principal.js';
+
+const staffSchema = new Schema(
+  {
+    tenantId: { type: String, required: true },
+    username: { type: String, required: true },
+    name: { type: String, required: true },
+    role: { type: String, enum: STAFF_ROLES, required: true },
+    passwordHash: { type: String, required: true },
+    /** The staff member's WeCom userid, for owner matching, sidebar login and group messaging. */
+    wecomUserId: { type: String },
+    active: { type: Boolean, default: true },
+    /** For agents: whether they take chats now, and how many at once. */
+    online: { type: Boolean, default: false },
+    capacity: { type: Number, default: 5 },
+  },
+  { timestamps: true },
+);
+staffSchema.index({ tenantId: 1, username: 1 }, { unique: true });
+staffSchema.index({ tenantId: 1, wecomUserId: 1 }, { unique: true, partialFilterExpression: { wecomUserId: { $type: 'string' } } });
+
+export type StaffDoc = InferSchemaType<typeof staffSchema> & { _id: mongoose.Types.ObjectId };
+export const StaffModel = mongoose.model('Staff', staffSchema, 'staff');
+
+const apiKeySchema = new Schema(
+  {
+    tenantId: { type: String, required: true },
+    name: { type: String, required: true },
+    /** sha256 of the key; the key itself is shown once at creation. */
+    keyHash: { type: String, required: true, unique: true },
+    revokedAt: { type: Date },
+  },
+  { timestamps: true },
+);
+export const ApiKeyModel = mongoose.model('ApiKey', apiKeySchema, 'api_keys');

@@ -1,0 +1,110 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Deps } from '../../shared/deps.js';
+import { AppError, notFound, conflict } from '../../shared/app-error.js';
+import { hashPassword, verifyPassword } from '../../shared/passwords.js';
+import { signToken } from '../../shared/tokens.js';
+import { hitRateLimit } from '../../shared/rate-limit.js';
+import { isDuplicateKeyError } from '../../shared/db.js';
+import type { Principal, StaffRole } from '../../shared/http/principal.js';
+import { ApiKeyModel, StaffModel } from './staff.model.js';
+
+export const StaffErrorCode = {
+  BAD_CREDENTIALS: 'STAFF_BAD_CREDENTIALS',
+  USERNAME_TAKEN: 'STAFF_USERNAME_TAKEN',
+} as const;
+
+export interface StaffView {
+  id: string;
+  username: string;
+  name: string;
+  role: StaffRole;
+  wecomUserId?: string;
+  active: boolean;
+  online: boolean;
+  capacity: number;
+}
+
+const view = (s: any): StaffView => ({
+  id: String(s._id),
+  username: s.username,
+  name: s.name,
+  role: s.role,
+  wecomUserId: s.wecomUserId ?? undefined,
+  active: s.active,
+  online: s.online,
+  capacity: s.capacity,
+});
+
+export class StaffService {
+  constructor(private readonly deps: Deps) {}
+
+  async create(tenantId: string, input: { username: string; name: string; role: StaffRole; password: string; wecomUserId?: string }): Promise<StaffView> {
+    try {
+      const doc = await StaffModel.create({ tenantId, ...input, passwordHash: await hashPassword(input.password) });
+      return view(doc);
+    } catch (err) {
+      if (isDuplicateKeyError(err)) throw conflict(StaffErrorCode.USERNAME_TAKEN, `The username or WeCom userid is already used by another staff account`);
+      throw err;
+    }
+  }
+
+  /** Logs in with username and password; 10 attempts per username per 5 minutes. */
+  async login(tenantId: string, username: string, password: string): Promise<{ token: string; expiresAt: string; staff: StaffView }> {
+    await hitRateLimit(this.deps.redis, `login:${tenantId}:${username.toLowerCase()}`, 10, 300, {
+      failOpen: false,
+      message: 'Too many sign-in attempts for this account; wait 5 minutes and try again',
+    });
+    const staff = await StaffModel.findOne({ tenantId, username, active: true }).lean();
+    if (!staff || !(await verifyPassword(password, staff.passwordHash))) {
+      throw new AppError(StaffErrorCode.BAD_CREDENTIALS, 'Wrong username or password', { status: 401 });
+    }
+    return this.issueToken(staff);
+  }
+
+  issueToken(staff: any): { token: string; expiresAt: string; staff: StaffView } {
+    const exp = Math.floor(this.deps.now().getTime() / 1000) + this.deps.config.STAFF_TOKEN_TTL_SECONDS;
+    const token = signToken(this.deps.config.APP_SECRET, { k: 'staff', sub: String(staff._id), t: staff.tenantId, role: staff.role, name: staff.name, exp });
+    return { token, expiresAt: new Date(exp * 1000).toISOString(), staff: view(staff) };
+  }
+
+  async get(tenantId: string, id: string): Promise<StaffView> {
+    const s = await StaffModel.findOne({ tenantId, _id: id }).lean();
+    if (!s) throw notFound('Staff member');
+    return view(s);
+  }
+
+  async findByWecomUserId(tenantId: string, wecomUserId: string): Promise<StaffView | null> {
+    const s = await StaffModel.findOne({ tenantId, wecomUserId }).lean();
+    return s ? view(s) : null;
+  }
+
+  async list(tenantId: string, filter: { role?: StaffRole; online?: boolean } = {}): Promise<StaffView[]> {
+    const q: Record<string, unknown> = { tenantId, active: true };
+    if (filter.role) q.role = filter.role;
+    if (filter.online !== undefined) q.online = filter.online;
+    return (await StaffModel.find(q).sort({ username: 1 }).lean()).map(view);
+  }
+
+  async update(tenantId: string, id: string, patch: Partial<{ name: string; role: StaffRole; active: boolean; online: boolean; capacity: number; wecomUserId: string; password: string }>): Promise<StaffView> {
+    const { password, ...rest } = patch;
+    const set: Record<string, unknown> = { ...rest };
+    if (password) set.passwordHash = await hashPassword(password);
+    const s = await StaffModel.findOneAndUpdate({ tenantId, _id: id }, { $set: set }, { returnDocument: 'after' }).lean();
+    if (!s) throw notFound('Staff member');
+    return view(s);
+  }
+
+  /** Creates an integration key for a shop platform; the plain key is returned once. */
+  async createApiKey(tenantId: string, name: string, presetKey?: string): Promise<{ id: string; key: string }> {
+    const key = presetKey ?? `sk_${randomBytes(24).toString('base64url')}`;
+    const doc = await ApiKeyModel.create({ tenantId, name, keyHash: sha256(key) });
+    return { id: String(doc._id), key };
+  }
+
+  async resolveApiKey(key: string): Promise<Principal | null> {
+    const doc = await ApiKeyModel.findOne({ keyHash: sha256(key), revokedAt: { $exists: false } }).lean();
+    return doc ? { kind: 'integration', id: String(doc._id), tenantId: doc.tenantId } : null;
+  }
+}
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');

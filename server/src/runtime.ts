@@ -1,0 +1,90 @@
+import type { Server } from 'node:http';
+import type { Config } from './config/env.js';
+import { redactConfig } from './config/env.js';
+import { createLogger, type Logger } from './shared/logger.js';
+import { connectDb, disconnectDb, syncIndexes } from './shared/db.js';
+import { createRedis } from './shared/redis.js';
+import { createServices, type Services } from './services.js';
+import { createApp, type AppOptions } from './app.js';
+import { Worker } from './jobs/worker.js';
+
+export interface Runtime {
+  services: Services;
+  worker: Worker;
+  server?: Server;
+  url?: string;
+  log: Logger;
+  stop(): Promise<void>;
+}
+
+/** Extra parts (WeCom adapter, bot, H5) attach here without the core knowing them. */
+export interface RuntimePlugin {
+  name: string;
+  /** Adds routers or middleware to the HTTP app. */
+  app?: (s: Services, worker: Worker) => AppOptions;
+  /** Starts a long-running part (the bot) and returns how to stop it. */
+  start?: (s: Services, worker: Worker, rt: { url?: string }) => Promise<() => Promise<void>>;
+}
+
+/**
+ * Starts the processes this node runs (ROLES: server, worker, bot). `npm start` runs all three in one
+ * process; production runs each on its own.
+ */
+export async function startRuntime(config: Config, plugins: RuntimePlugin[] = [], options: { now?: () => Date; log?: Logger } = {}): Promise<Runtime> {
+  const log = options.log ?? createLogger(config.LOG_LEVEL);
+  log.debug({ config: redactConfig(config) }, 'configuration');
+  await connectDb(config.MONGODB_URI, log);
+  await syncIndexes();
+  const redis = createRedis(config.REDIS_URL, log);
+  const services = createServices({ config, log, redis, now: options.now ?? (() => new Date()) });
+  const worker = new Worker(services);
+  await worker.ready();
+  const stops: Array<() => Promise<void>> = [];
+
+  let server: Server | undefined;
+  let url: string | undefined;
+  if (config.ROLES.includes('server')) {
+    const merged: AppOptions = { extraRouters: [], extraMiddleware: [] };
+    for (const p of plugins) {
+      const o = p.app?.(services, worker);
+      merged.extraRouters!.push(...(o?.extraRouters ?? []));
+      merged.extraMiddleware!.push(...(o?.extraMiddleware ?? []));
+    }
+    const app = createApp(services, merged);
+    server = await new Promise<Server>((resolve) => {
+      const srv = app.listen(config.PORT, config.HOST, () => resolve(srv));
+    });
+    server.keepAliveTimeout = 65_000;
+    const addr = server.address() as { port: number };
+    url = `http://${config.HOST}:${addr.port}`;
+    log.info({ url }, 'server listening');
+  }
+  if (config.ROLES.includes('worker')) {
+    await worker.start();
+    log.info('worker started');
+  }
+  for (const p of plugins) {
+    if (p.start) stops.push(await p.start(services, worker, { url }));
+  }
+
+  let stopped = false;
+  return {
+    services,
+    worker,
+    server,
+    url,
+    log,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      if (server) {
+        server.closeIdleConnections?.();
+        await new Promise<void>((resolve) => server!.close(() => resolve()));
+      }
+      for (const stop of stops.reverse()) await stop().catch((err) => log.warn({ err }, 'stop failed'));
+      await worker.stop().catch(() => undefined);
+      redis.disconnect();
+      await disconnectDb();
+    },
+  };
+}

@@ -1,0 +1,27 @@
+import type { Deps } from './shared/deps.js';
+import { DomainHooks } from './shared/hooks.js';
+import { StaffService } from './modules/staff/staff.service.js';
+import { AuditService } from './modules/staff/audit.service.js';
+import { CustomerService } from './modules/customers/customer.service.js';
+import { CustomerMergeService } from './modules/customers/customer-merge.service.js';
+import { FollowUpService } from './modules/customers/follow-up.service.js';
+import { TagService } from './modules/tags/tag.service.js';
+import { EventService } from './modules/events/event.service.js';
+
+/**
+ * The service container: every module's service built once with its dependencies. Routes, jobs, the
+ * WeCom adapter and the bot reach the domain only through these.
+ */
+export function createServices(deps: Deps) {
+  const hooks = new DomainHooks();
+  const staff = new StaffService(deps);
+  const audit = new AuditService(deps);
+  const merges = new CustomerMergeService(deps, hooks);
+  const customers = new CustomerService(deps, hooks, merges);
+  const followUps = new FollowUpService(deps);
+  const tags = new TagService(deps);
+  const events = new EventService(deps, hooks, customers);
+  return { deps, hooks, staff, audit, merges, customers, followUps, tags, events };
+}
+
+export type Services = ReturnType<typeof createServices>;

@@ -1,0 +1,35 @@
+/**
+ * In-process domain hooks: one module announces, others react (loyalty earns on `event.accepted`,
+ * events move rows on `customer.merged`). Handlers are awaited in order and must be idempotent:
+ * the caller re-emits after a crash (see the events repair job), never the other way round.
+ */
+export interface HookPayloads {
+  'customer.created': { tenantId: string; customerId: string; source: string };
+  'customer.merged': { tenantId: string; fromId: string; toId: string };
+  'customer.tagged': { tenantId: string; customerId: string; added: string[]; removed: string[]; actorId?: string };
+  'event.accepted': { tenantId: string; customerId: string; event: AcceptedEvent };
+}
+
+export interface AcceptedEvent {
+  id: string;
+  eventId: string;
+  type: string;
+  occurredAt: Date;
+  data: Record<string, any>;
+}
+
+type Handler<K extends keyof HookPayloads> = (payload: HookPayloads[K]) => Promise<void> | void;
+
+export class DomainHooks {
+  private handlers: { [K in keyof HookPayloads]?: Handler<K>[] } = {};
+
+  on<K extends keyof HookPayloads>(name: K, handler: Handler<K>): () => void {
+    const list = (this.handlers[name] ??= []) as Handler<K>[];
+    list.push(handler);
+    return () => list.splice(list.indexOf(handler), 1);
+  }
+
+  async emit<K extends keyof HookPayloads>(name: K, payload: HookPayloads[K]): Promise<void> {
+    for (const handler of (this.handlers[name] ?? []) as Handler<K>[]) await handler(payload);
+  }
+}

@@ -1,0 +1,130 @@
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { z } from 'zod';
+import { forbidden, unauthenticated } from '../app-error.js';
+import { isAllowed, type Allow, type Principal } from './principal.js';
+
+/**
+ * Every API route is declared through `api.route(spec, handler)`: the spec says who may call it and
+ * what it accepts, the handler receives parsed input and returns the response body. The specs form
+ * one route table, from which the OpenAPI document and the authorisation matrix test are generated,
+ * so a route cannot exist without a rule.
+ */
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType> {
+  method: Method;
+  path: string;
+  allow: Allow;
+  summary: string;
+  body?: B;
+  query?: Q;
+  params?: P;
+  /** Success status (default 200, or 201 for creating POSTs when set). */
+  status?: number;
+  /** Staff writes are audited unless the route records a more specific audit entry itself. */
+  audit?: boolean;
+  tags?: string[];
+}
+
+export interface RouteInput<B, Q, P> {
+  body: B;
+  query: Q;
+  params: P;
+  principal: Principal;
+  tenantId: string;
+  ctx: Context;
+}
+
+export interface RouteTableEntry {
+  method: Method;
+  path: string;
+  allow: Allow;
+  summary: string;
+  tags: string[];
+  body?: z.ZodType;
+  query?: z.ZodType;
+  params?: z.ZodType;
+  status: number;
+}
+
+export const routeTable: RouteTableEntry[] = [];
+
+export type AuditHook = (ctx: Context, principal: Principal, entry: RouteTableEntry) => Promise<void>;
+let auditHook: AuditHook | undefined;
+export function setAuditHook(hook: AuditHook): void {
+  auditHook = hook;
+}
+
+export class ApiRouter {
+  readonly router: Router;
+
+  constructor(readonly prefix: string, readonly tag: string) {
+    this.router = new Router({ prefix });
+  }
+
+  route<B extends z.ZodType = z.ZodUnknown, Q extends z.ZodType = z.ZodUnknown, P extends z.ZodType = z.ZodUnknown>(
+    spec: RouteSpec<B, Q, P>,
+    handler: (input: RouteInput<z.output<B>, z.output<Q>, z.output<P>>) => Promise<unknown> | unknown,
+  ): this {
+    const entry: RouteTableEntry = {
+      method: spec.method,
+      path: this.prefix + spec.path,
+      allow: spec.allow,
+      summary: spec.summary,
+      tags: spec.tags ?? [this.tag],
+      body: spec.body,
+      query: spec.query,
+      params: spec.params,
+      status: spec.status ?? 200,
+    };
+    const existing = routeTable.findIndex((r) => r.method === entry.method && r.path === entry.path);
+    if (existing >= 0) routeTable[existing] = entry;
+    else routeTable.push(entry);
+    this.router[spec.method](spec.path, async (ctx) => {
+      const principal = ctx.state.principal as Principal | undefined;
+      if (!isAllowed(spec.allow, principal)) {
+        throw principal ? forbidden() : unauthenticated();
+      }
+      const params = spec.params ? parse(spec.params, ctx.params, 'path') : ctx.params;
+      const query = spec.query ? parse(spec.query, ctx.query, 'query') : ctx.query;
+      const body = spec.body ? parse(spec.body, (ctx.request as any).body ?? {}, 'body') : undefined;
+      const result = await handler({
+        body,
+        query,
+        params,
+        principal: principal as Principal,
+        tenantId: principal?.tenantId ?? (ctx.state.tenantId as string),
+        ctx,
+      } as RouteInput<z.output<B>, z.output<Q>, z.output<P>>);
+      if (result !== undefined) {
+        ctx.status = entry.status;
+        ctx.body = result;
+      }
+      if (principal?.kind === 'staff' && spec.method !== 'get' && spec.audit !== false && auditHook && ctx.status < 400) {
+        await auditHook(ctx, principal, entry);
+      }
+    });
+    return this;
+  }
+
+  routes() {
+    return this.router.routes();
+  }
+
+  allowedMethods() {
+    return this.router.allowedMethods();
+  }
+}
+
+function parse<T extends z.ZodType>(schema: T, value: unknown, where: string): z.output<T> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new ValidationError(where, result.error);
+  return result.data;
+}
+
+export class ValidationError extends Error {
+  constructor(readonly where: string, readonly zodError: z.ZodError) {
+    super(`Invalid ${where}: ${zodError.issues.map((i) => `${i.path.join('.') || where} ${i.message}`).join('; ')}`);
+  }
+}

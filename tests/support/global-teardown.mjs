@@ -1,0 +1,4 @@
+export default async function globalTeardown() {
+  await globalThis.__mongo?.stop();
+  await globalThis.__redis?.stop();
+}

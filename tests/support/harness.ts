@@ -1,0 +1,79 @@
+import { randomBytes } from 'node:crypto';
+import { loadConfig, type Config } from '../../server/src/config/env.js';
+import { startRuntime, type Runtime, type RuntimePlugin } from '../../server/src/runtime.js';
+import { createLogger } from '../../server/src/shared/logger.js';
+import type { StaffRole } from '../../server/src/shared/http/principal.js';
+
+/** True when the run uses a real MongoDB (MONGODB_URI given) rather than the embedded server. */
+export const realMongo = process.env.SCRM_EMBEDDED_MONGO !== '1';
+
+/** A database of its own for each test file, on the run's MongoDB server. */
+export function testDatabaseUri(): string {
+  const base = process.env.MONGODB_URI!;
+  const m = base.match(/^(mongodb(?:\+srv)?:\/\/[^/?]+)(?:\/[^?]*)?(\?.*)?$/);
+  if (!m) throw new Error(`MONGODB_URI is not a MongoDB URI: ${base}`);
+  return `${m[1]}/t_${randomBytes(5).toString('hex')}${m[2] ?? ''}`;
+}
+
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ROLES: 'server',
+    MONGODB_URI: testDatabaseUri(),
+    REDIS_URL: process.env.REDIS_URL,
+    APP_SECRET: 'test-secret-0123456789abcdef0123456789',
+    DEFAULT_TENANT: 'test-brand',
+    JOBS_PROCESS_EVERY_MS: '100',
+    JOBS_LOCK_LIFETIME_MS: '5000',
+    ...overrides,
+  });
+}
+
+export interface TestApp {
+  rt: Runtime;
+  url: string;
+  config: Config;
+  request(method: string, path: string, options?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
+  staff(role: StaffRole, name?: string): Promise<{ id: string; token: string; username: string }>;
+  stop(): Promise<void>;
+}
+
+export async function startTestApp(options: { env?: Record<string, string>; plugins?: RuntimePlugin[]; now?: () => Date } = {}): Promise<TestApp> {
+  const config = testConfig(options.env);
+  const rt = await startRuntime(config, options.plugins ?? [], { now: options.now, log: createLogger(config.LOG_LEVEL) });
+  const url = rt.url!;
+  let n = 0;
+  const request: TestApp['request'] = async (method, path, opts = {}) => {
+    const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+    if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+    let body: string | undefined;
+    if (opts.body !== undefined) {
+      headers['content-type'] ??= 'application/json';
+      body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+    }
+    const res = await fetch(url + path, { method, headers, body });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      /* not JSON */
+    }
+    return { status: res.status, body: parsed as any, headers: res.headers };
+  };
+  return {
+    rt,
+    url,
+    config,
+    request,
+    async staff(role, name) {
+      const username = `${role}_${++n}_${randomBytes(3).toString('hex')}`;
+      const created = await rt.services.staff.create(config.DEFAULT_TENANT, { username, name: name ?? `${role} ${n}`, role, password: 'password-123' });
+      const { token } = await rt.services.staff.login(config.DEFAULT_TENANT, username, 'password-123');
+      return { id: created.id, token, username };
+    },
+    stop: () => rt.stop(),
+  };
+}
