@@ -7,6 +7,7 @@ import { CustomerMergeService } from './modules/customers/customer-merge.service
 import { FollowUpService } from './modules/customers/follow-up.service.js';
 import { TagService } from './modules/tags/tag.service.js';
 import { EventService } from './modules/events/event.service.js';
+import { createWecom } from './wecom/wecom.adapter.js';
 
 /**
  * The service container: every module's service built once with its dependencies. Routes, jobs, the
@@ -21,7 +22,8 @@ export function createServices(deps: Deps) {
   const followUps = new FollowUpService(deps);
   const tags = new TagService(deps);
   const events = new EventService(deps, hooks, customers);
-  return { deps, hooks, staff, audit, merges, customers, followUps, tags, events };
+  const wecom = createWecom(deps, { hooks, staff, customers, followUps, tags });
+  return { deps, hooks, staff, audit, merges, customers, followUps, tags, events, wecom };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -1,4 +1,5 @@
 import type { Services } from '../services.js';
+import { wecomJobs } from '../wecom/wecom.jobs.js';
 
 /**
  * Every Agenda job and schedule, as data. Jobs take ids only and do nothing when the state says the
@@ -16,5 +17,6 @@ export interface JobDefinition {
 export function jobDefinitions(s: Services): JobDefinition[] {
   return [
     { name: 'events.repair-unapplied', every: '1 minute', run: () => s.events.repairUnapplied() },
+    ...wecomJobs(s),
   ];
 }

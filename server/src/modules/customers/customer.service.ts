@@ -196,6 +196,22 @@ export class CustomerService {
     return doc.tags;
   }
 
+  /**
+   * The WeCom relation as the WeCom adapter last saw it: a following staff member becomes a follower,
+   * and the owner when the profile has none; 'lost' when no staff member has the customer any more.
+   */
+  async setWecomRelation(tenantId: string, id: string, change: { relation: 'active' | 'lost'; at: Date; staffId?: string }): Promise<void> {
+    if (change.relation === 'lost') {
+      await CustomerModel.updateOne({ tenantId, _id: id }, { $set: { 'wecom.relation': 'lost', 'wecom.lostAt': change.at } });
+      return;
+    }
+    await CustomerModel.updateOne(
+      { tenantId, _id: id },
+      { $set: { 'wecom.relation': 'active' }, $min: { 'wecom.addedAt': change.at }, ...(change.staffId ? { $addToSet: { followerStaffIds: change.staffId } } : {}) },
+    );
+    if (change.staffId) await CustomerModel.updateOne({ tenantId, _id: id, ownerStaffId: { $in: [null, ''] } }, { $set: { ownerStaffId: change.staffId } });
+  }
+
   /** Applies aggregate changes from the events module in one bulk write. */
   async applyAggregates(tenantId: string, updates: Array<{ customerId: string; update: Record<string, unknown> }>): Promise<void> {
     if (!updates.length) return;

@@ -1,0 +1,56 @@
+import type { FakeWecom } from './fake-wecom.js';
+
+/**
+ * The fake's own inspection and control routes under `/__fake/` (not WeCom's API): what our server
+ * sent (welcome messages, group messages), and buttons for the demo ("a customer scans code X").
+ * In-process callers (tests) use the FakeWecom object directly; these are for curl and other processes.
+ */
+export function adminRoutes(fake: FakeWecom) {
+  const corp = fake.corp;
+  const templates = () =>
+    [...corp.msgTemplates.values()].map((t) => ({ msgid: t.msgid, input: t.input, creator: t.creator, create_time: t.create_time, tasks: Object.fromEntries(t.tasks), results: t.results }));
+
+  return async (method: string, path: string, body: any, _query: Record<string, string>): Promise<unknown> => {
+    const route = `${method} ${path}`;
+    if (route === 'GET state')
+      return {
+        corpId: corp.corpId,
+        staff: [...corp.staff.values()],
+        contacts: [...corp.contacts.values()].map((c) => ({ ...c.contact, follow_user: [...c.follows.values()] })),
+        tagGroups: corp.tagGroups,
+        contactWays: [...corp.contactWays.values()],
+        groups: [...corp.groups.values()],
+        gettokenCalls: corp.gettokenCalls,
+        welcomesSent: corp.welcomesSent,
+        msgTemplates: templates(),
+      };
+    if (route === 'GET sent/welcome') return corp.welcomesSent;
+    if (route === 'GET sent/msg-templates') return templates();
+    const confirm = /^POST msg-templates\/([^/]+)\/confirm$/.exec(route);
+    if (confirm) {
+      corp.confirmGroupMsg(confirm[1], body.userid);
+      return templates().find((t) => t.msgid === confirm[1]);
+    }
+    if (route === 'POST staff') {
+      corp.addStaff(String(body.userid), body.name);
+      return { ok: true };
+    }
+    if (route === 'POST simulate/scan') {
+      const r = await fake.scan(String(body.configId), { name: String(body.name ?? '微信用户'), unionid: body.unionid });
+      return { externalUserId: r.externalUserId, userid: r.userid, callbackStatus: r.delivery.status };
+    }
+    if (route === 'POST simulate/add-friend') {
+      const r = await fake.addFriend(String(body.userid), { name: String(body.name ?? '微信用户'), unionid: body.unionid }, body.state);
+      return { externalUserId: r.externalUserId, userid: r.userid, callbackStatus: r.delivery.status };
+    }
+    if (route === 'POST faults') {
+      corp.faults.push({ path: String(body.path), times: Number(body.times ?? 1), errcode: body.errcode, errmsg: body.errmsg, httpStatus: body.httpStatus, skip: body.skip });
+      return { ok: true };
+    }
+    if (route === 'POST expire-tokens') {
+      for (const k of corp.tokens.keys()) corp.tokens.set(k, 0);
+      return { ok: true };
+    }
+    return undefined;
+  };
+}

@@ -1,0 +1,308 @@
+import { FakeCorp, id, nowSeconds, type FakeMsgTemplate } from './fake-corp.js';
+import type { GroupMsgSendResult } from '../../server/src/wecom/wecom-api.types.js';
+
+/**
+ * WeCom's server API over the fake corp: the same paths, JSON shapes, errcodes and cursor paging as
+ * https://qyapi.weixin.qq.com/cgi-bin/. Every handler returns the JSON body (errcode 0 on success).
+ */
+type Json = Record<string, any>;
+type Handler = (corp: FakeCorp, req: { query: Record<string, string>; body: Json; base: string }) => Json;
+
+export class FakeError extends Error {
+  constructor(readonly errcode: number, readonly errmsg: string) {
+    super(errmsg);
+  }
+}
+
+const ok = (extra: Json = {}) => ({ errcode: 0, errmsg: 'ok', ...extra });
+const fail = (errcode: number, errmsg: string): never => {
+  throw new FakeError(errcode, errmsg);
+};
+const badParam = (what: string) => fail(40058, `invalid Request Parameter: ${what}`);
+
+const encodeCursor = (n: number) => Buffer.from(`o:${n}`).toString('base64url');
+function decodeCursor(cursor: unknown): number {
+  if (!cursor) return 0;
+  const m = /^o:(\d+)$/.exec(Buffer.from(String(cursor), 'base64url').toString());
+  return m ? Number(m[1]) : badParam('cursor');
+}
+function page<T>(items: T[], cursor: unknown, limit: number) {
+  const start = decodeCursor(cursor);
+  const slice = items.slice(start, start + limit);
+  const next = start + limit < items.length ? encodeCursor(start + limit) : '';
+  return { slice, next };
+}
+
+function requireContact(corp: FakeCorp, externalUserId: unknown) {
+  const c = corp.contacts.get(String(externalUserId ?? ''));
+  if (!c || c.follows.size === 0) fail(84061, 'not external contact');
+  return c!;
+}
+
+function followOf(corp: FakeCorp, userid: unknown, externalUserId: unknown) {
+  const f = requireContact(corp, externalUserId).follows.get(String(userid ?? ''));
+  if (!f) fail(84061, 'not external contact');
+  return f!;
+}
+
+const followUser = (corp: FakeCorp, f: ReturnType<typeof followOf>) => {
+  const { tagIds: _t, ...rest } = f;
+  return { ...rest, tags: corp.followTags(f) };
+};
+
+export const handlers: Record<string, Handler> = {
+  'GET gettoken': (corp, { query }) => {
+    corp.gettokenCalls += 1;
+    if (query.corpid !== corp.corpId) fail(40013, 'invalid corpid');
+    if (query.corpsecret !== corp.secret) fail(40001, 'invalid credential');
+    const token = id('tok_', 24);
+    corp.tokens.set(token, nowSeconds() + corp.tokenTtlSeconds);
+    return ok({ access_token: token, expires_in: corp.tokenTtlSeconds });
+  },
+
+  'GET externalcontact/get_follow_user_list': (corp) => ok({ follow_user: [...corp.staff.keys()] }),
+
+  'GET externalcontact/list': (corp, { query }) => {
+    if (!corp.staff.has(query.userid)) fail(60111, 'invalid userid');
+    const ids = [...corp.contacts.values()].filter((c) => c.follows.has(query.userid)).map((c) => c.contact.external_userid);
+    return ok({ external_userid: ids });
+  },
+
+  'GET externalcontact/get': (corp, { query }) => {
+    const c = requireContact(corp, query.external_userid);
+    return ok({ external_contact: c.contact, follow_user: [...c.follows.values()].map((f) => followUser(corp, f)), next_cursor: '' });
+  },
+
+  'POST externalcontact/batch/get_by_user': (corp, { body }) => {
+    const users: string[] = Array.isArray(body.userid_list) ? body.userid_list : [];
+    if (!users.length || users.length > 100) badParam('userid_list must name 1 to 100 users');
+    const limit = Number(body.limit ?? 50);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) badParam('limit must be 1..100');
+    const rows = [...corp.contacts.values()].flatMap((c) =>
+      users.filter((u) => c.follows.has(u)).map((u) => {
+        const { tagIds, ...f } = c.follows.get(u)!;
+        return { external_contact: c.contact, follow_info: { ...f, tag_id: tagIds } };
+      }),
+    );
+    const { slice, next } = page(rows, body.cursor, limit);
+    return ok({ external_contact_list: slice, next_cursor: next });
+  },
+
+  'POST externalcontact/remark': (corp, { body }) => {
+    const f = followOf(corp, body.userid, body.external_userid);
+    if (body.remark !== undefined) f.remark = body.remark;
+    if (body.description !== undefined) f.description = body.description;
+    if (body.remark_mobiles !== undefined) f.remark_mobiles = body.remark_mobiles;
+    return ok();
+  },
+
+  'POST externalcontact/get_corp_tag_list': (corp, { body }) => {
+    const tagIds: string[] = body.tag_id ?? [];
+    const groupIds: string[] = body.group_id ?? [];
+    let groups = corp.tagGroups.map((g) => ({ ...g, tag: [...g.tag] }));
+    if (groupIds.length) groups = groups.filter((g) => groupIds.includes(g.group_id));
+    else if (tagIds.length) groups = groups.map((g) => ({ ...g, tag: g.tag.filter((t) => tagIds.includes(t.id)) })).filter((g) => g.tag.length);
+    return ok({ tag_group: groups });
+  },
+
+  'POST externalcontact/add_corp_tag': (corp, { body }) => {
+    const tags: Array<{ name: string; order?: number }> = body.tag ?? [];
+    if (!tags.length) badParam('tag');
+    let group = body.group_id ? corp.tagGroups.find((g) => g.group_id === body.group_id) : corp.tagGroups.find((g) => g.group_name === body.group_name);
+    if (body.group_id && !group) fail(40068, 'invalid tagid');
+    if (!group) {
+      if (!body.group_name) badParam('group_name');
+      group = { group_id: id('et', 10), group_name: body.group_name, create_time: nowSeconds(), order: body.order ?? 0, tag: [] };
+      corp.tagGroups.push(group);
+    }
+    const created = [];
+    for (const t of tags) {
+      if (!t.name || t.name.length > 30) badParam('tag name');
+      if (group.tag.some((x) => x.name === t.name)) fail(40071, 'UserTag Name Already Exist');
+      const tag = { id: id('et', 12), name: t.name, create_time: nowSeconds(), order: t.order ?? 0 };
+      group.tag.push(tag);
+      created.push(tag);
+    }
+    return ok({ tag_group: { group_id: group.group_id, group_name: group.group_name, create_time: group.create_time, order: group.order, tag: created } });
+  },
+
+  'POST externalcontact/edit_corp_tag': (corp, { body }) => {
+    const group = corp.tagGroups.find((g) => g.group_id === body.id);
+    const hit = group ? undefined : corp.tagById(body.id);
+    if (!group && !hit) fail(40068, 'invalid tagid');
+    const target = group ?? hit!.tag;
+    if (body.name !== undefined) {
+      if ('group_name' in target) target.group_name = body.name;
+      else target.name = body.name;
+    }
+    if (body.order !== undefined) target.order = body.order;
+    return ok();
+  },
+
+  'POST externalcontact/del_corp_tag': (corp, { body }) => {
+    const tagIds: string[] = body.tag_id ?? [];
+    const groupIds: string[] = body.group_id ?? [];
+    if (!tagIds.length && !groupIds.length) badParam('tag_id or group_id');
+    for (const g of [...corp.tagGroups]) {
+      g.tag = g.tag.filter((t) => !tagIds.includes(t.id));
+      // WeCom removes a group together with its last tag.
+      if (groupIds.includes(g.group_id) || g.tag.length === 0) corp.tagGroups.splice(corp.tagGroups.indexOf(g), 1);
+    }
+    return ok();
+  },
+
+  'POST externalcontact/mark_tag': (corp, { body }) => {
+    const f = followOf(corp, body.userid, body.external_userid);
+    const add: string[] = body.add_tag ?? [];
+    const remove: string[] = body.remove_tag ?? [];
+    if (!add.length && !remove.length) badParam('add_tag or remove_tag');
+    for (const t of [...add, ...remove]) if (!corp.tagById(t)) fail(40068, 'invalid tagid');
+    f.tagIds = [...new Set([...f.tagIds.filter((t) => !remove.includes(t)), ...add])];
+    return ok();
+  },
+
+  'POST externalcontact/add_contact_way': (corp, { body, base }) => {
+    if (![1, 2].includes(body.type) || ![1, 2].includes(body.scene)) badParam('type/scene');
+    if (body.state && String(body.state).length > 30) fail(40058, 'invalid Request Parameter: state longer than 30');
+    const users: string[] = body.user ?? [];
+    if (!users.length || (body.type === 1 && users.length > 1)) badParam('user');
+    for (const u of users) if (!corp.staff.has(u)) fail(60111, 'invalid userid');
+    const config_id = id('', 16);
+    const qr_code = body.scene === 2 ? `${base}__fake/qr/${config_id}.png` : undefined;
+    corp.contactWays.set(config_id, { config_id, qr_code, type: body.type, scene: body.scene, style: body.style, remark: body.remark, skip_verify: body.skip_verify ?? true, state: body.state, user: users, party: body.party ?? [] });
+    return ok({ config_id, qr_code });
+  },
+
+  'POST externalcontact/get_contact_way': (corp, { body }) => {
+    const way = corp.contactWays.get(body.config_id) ?? fail(40058, 'invalid Request Parameter: config_id');
+    return ok({ contact_way: way });
+  },
+
+  'POST externalcontact/update_contact_way': (corp, { body }) => {
+    const way = corp.contactWays.get(body.config_id) ?? fail(40058, 'invalid Request Parameter: config_id');
+    if (body.state && String(body.state).length > 30) fail(40058, 'invalid Request Parameter: state longer than 30');
+    for (const u of body.user ?? []) if (!corp.staff.has(u)) fail(60111, 'invalid userid');
+    for (const k of ['remark', 'skip_verify', 'style', 'state', 'user', 'party'] as const) if (body[k] !== undefined) (way as any)[k] = body[k];
+    return ok();
+  },
+
+  'POST externalcontact/del_contact_way': (corp, { body }) => {
+    if (!corp.contactWays.delete(body.config_id)) fail(40058, 'invalid Request Parameter: config_id');
+    return ok();
+  },
+
+  'POST externalcontact/send_welcome_msg': (corp, { body }) => {
+    const code = corp.welcomeCodes.get(body.welcome_code);
+    if (!code) fail(41096, 'invalid welcome_code');
+    if (code!.used) fail(41051, 'welcome_code has been used');
+    if (nowSeconds() - code!.issuedAt > corp.welcomeWindowSeconds) fail(41096, 'welcome_code expired');
+    if (!body.text?.content && !(body.attachments ?? []).length) badParam('text or attachments');
+    code!.used = true;
+    corp.welcomesSent.push({ welcome_code: body.welcome_code, userid: code!.userid, external_userid: code!.external_userid, text: body.text, attachments: body.attachments, at: nowSeconds() });
+    return ok();
+  },
+
+  'POST externalcontact/add_msg_template': (corp, { body }) => {
+    const chatType = body.chat_type ?? 'single';
+    if (!body.text?.content && !(body.attachments ?? []).length) badParam('text or attachments');
+    if (body.sender && !corp.staff.has(body.sender)) fail(60111, 'invalid userid');
+    const t: FakeMsgTemplate = { msgid: id('msg', 10), input: body, creator: body.sender, create_time: nowSeconds(), tasks: new Map(), results: [] };
+    const fail_list: string[] = [];
+    if (chatType === 'single') {
+      const targets: string[] = body.external_userid ?? [];
+      if (!targets.length && !body.sender) badParam('external_userid or sender');
+      for (const ext of targets) {
+        const c = corp.contacts.get(ext);
+        const senders = c ? [...c.follows.keys()].filter((u) => !body.sender || u === body.sender) : [];
+        if (!senders.length) {
+          fail_list.push(ext);
+          continue;
+        }
+        for (const s of senders) {
+          t.tasks.set(s, { status: 0 });
+          t.results.push({ external_userid: ext, userid: s, status: 0 } satisfies GroupMsgSendResult);
+        }
+      }
+    } else {
+      const chats: string[] = body.chat_id_list ?? [...corp.groups.values()].filter((g) => !body.sender || g.owner === body.sender).map((g) => g.chat_id);
+      for (const chatId of chats) {
+        const g = corp.groups.get(chatId);
+        if (!g) continue;
+        t.tasks.set(g.owner, { status: 0 });
+        t.results.push({ chat_id: chatId, userid: g.owner, status: 0 });
+      }
+    }
+    if (!t.tasks.size) fail(41048, 'no external contact or group to send to');
+    corp.msgTemplates.set(t.msgid, t);
+    return ok({ fail_list, msgid: t.msgid });
+  },
+
+  'POST externalcontact/get_groupmsg_list_v2': (corp, { body }) => {
+    const start = Number(body.start_time);
+    const end = Number(body.end_time);
+    if (!start || !end || end < start || end - start > 31 * 86400) badParam('start_time/end_time');
+    const chatType = body.chat_type ?? 'single';
+    const rows = [...corp.msgTemplates.values()]
+      .filter((t) => (t.input.chat_type ?? 'single') === chatType && t.create_time >= start && t.create_time <= end)
+      .filter((t) => !body.creator || t.creator === body.creator)
+      .map((t) => ({ msgid: t.msgid, creator: t.creator, create_time: String(t.create_time), create_type: 1, text: t.input.text, attachments: t.input.attachments ?? [] }));
+    const { slice, next } = page(rows, body.cursor, Math.min(Number(body.limit ?? 50), 100));
+    return ok({ next_cursor: next, group_msg_list: slice });
+  },
+
+  'POST externalcontact/get_groupmsg_task': (corp, { body }) => {
+    const t = corp.msgTemplates.get(body.msgid) ?? fail(41050, 'invalid msgid');
+    const rows = [...t.tasks].map(([userid, s]) => ({ userid, status: s.status, ...(s.send_time ? { send_time: s.send_time } : {}) }));
+    const { slice, next } = page(rows, body.cursor, Math.min(Number(body.limit ?? 500), 1000));
+    return ok({ next_cursor: next, task_list: slice });
+  },
+
+  'POST externalcontact/get_groupmsg_send_result': (corp, { body }) => {
+    const t = corp.msgTemplates.get(body.msgid) ?? fail(41050, 'invalid msgid');
+    if (!body.userid) badParam('userid');
+    const rows = t.results.filter((r) => r.userid === body.userid);
+    const { slice, next } = page(rows, body.cursor, Math.min(Number(body.limit ?? 500), 1000));
+    return ok({ next_cursor: next, send_list: slice });
+  },
+
+  'POST externalcontact/groupchat/list': (corp, { body }) => {
+    const limit = Number(body.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) badParam('limit must be 1..1000');
+    const owners: string[] | undefined = body.owner_filter?.userid_list;
+    const rows = [...corp.groups.values()].filter((g) => !owners || owners.includes(g.owner)).map((g) => ({ chat_id: g.chat_id, status: g.status }));
+    const { slice, next } = page(rows, body.cursor, limit);
+    return ok({ group_chat_list: slice, next_cursor: next });
+  },
+
+  'POST externalcontact/groupchat/get': (corp, { body }) => {
+    const g = corp.groups.get(body.chat_id) ?? fail(40050, 'chatid not found');
+    const { status: _s, ...group_chat } = g;
+    return ok({ group_chat });
+  },
+
+  'GET get_jsapi_ticket': (corp) => {
+    corp.tickets.jsapi += 1;
+    return ok({ ticket: id('jsapi_', 16), expires_in: 7200 });
+  },
+
+  'GET ticket/get': (corp, { query }) => {
+    if (query.type !== 'agent_config') badParam('type');
+    corp.tickets.agent += 1;
+    return ok({ ticket: id('agent_', 16), expires_in: 7200 });
+  },
+
+  'GET auth/getuserinfo': (corp, { query }) => {
+    const userid = corp.oauthCodes.get(query.code);
+    if (!userid) fail(40029, 'invalid code');
+    corp.oauthCodes.delete(query.code);
+    return ok({ userid, user_ticket: id('ut_', 8) });
+  },
+};
+
+/** Token check as WeCom does it: unknown token 40014, expired 42001. */
+export function checkToken(corp: FakeCorp, token: string | undefined): void {
+  if (!token) fail(41001, 'access_token missing');
+  const exp = corp.tokens.get(token!);
+  if (exp === undefined) fail(40014, 'invalid access_token');
+  if (exp! <= nowSeconds()) fail(42001, 'access_token expired');
+}

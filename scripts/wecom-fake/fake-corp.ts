@@ -1,0 +1,157 @@
+import { randomBytes } from 'node:crypto';
+import type {
+  Attachment,
+  ContactWay,
+  CorpTagGroup,
+  ExternalContact,
+  FollowUser,
+  GroupChat,
+  GroupMsgSendResult,
+  MsgTemplateInput,
+} from '../../server/src/wecom/wecom-api.types.js';
+
+/**
+ * The local WeCom's memory: one corp with its staff (members with the customer-contact permission),
+ * external contacts and who follows them, corp tags, contact ways, customer groups, and everything
+ * our server asked it to send (welcome messages, group message templates), so tests can read it.
+ */
+export interface FakeFollow extends Omit<FollowUser, 'tags'> {
+  tagIds: string[];
+}
+
+export interface FakeContact {
+  contact: ExternalContact;
+  follows: Map<string, FakeFollow>;
+}
+
+export interface SentWelcome {
+  welcome_code: string;
+  userid: string;
+  external_userid: string;
+  text?: { content: string };
+  attachments?: Attachment[];
+  at: number;
+}
+
+export interface FakeMsgTemplate {
+  msgid: string;
+  input: MsgTemplateInput;
+  creator?: string;
+  create_time: number;
+  /** per sender: 0 not yet sent, 2 sent (the staff confirmed in their WeCom app) */
+  tasks: Map<string, { status: 0 | 2; send_time?: number }>;
+  results: GroupMsgSendResult[];
+}
+
+export interface WelcomeCode {
+  userid: string;
+  external_userid: string;
+  issuedAt: number;
+  used: boolean;
+}
+
+export interface Fault {
+  path: string;
+  times: number;
+  errcode?: number;
+  errmsg?: string;
+  httpStatus?: number;
+  /** Let this many matching calls through before failing (a failure midway through paging). */
+  skip?: number;
+}
+
+export const id = (prefix: string, bytes = 12) => `${prefix}${randomBytes(bytes).toString('hex')}`;
+export const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+export class FakeCorp {
+  readonly staff = new Map<string, { userid: string; name: string }>();
+  readonly contacts = new Map<string, FakeContact>();
+  readonly tagGroups: CorpTagGroup[] = [];
+  readonly contactWays = new Map<string, ContactWay>();
+  readonly groups = new Map<string, GroupChat & { status: number }>();
+  readonly welcomeCodes = new Map<string, WelcomeCode>();
+  readonly welcomesSent: SentWelcome[] = [];
+  readonly msgTemplates = new Map<string, FakeMsgTemplate>();
+  readonly tokens = new Map<string, number>();
+  readonly tickets = { jsapi: 0, agent: 0 };
+  readonly oauthCodes = new Map<string, string>();
+  readonly calls: Array<{ method: string; path: string; query: Record<string, string>; body: any; at: number }> = [];
+  readonly faults: Fault[] = [];
+  gettokenCalls = 0;
+  tokenTtlSeconds = 7200;
+  /** How long a welcome code stays valid (WeCom: 20 seconds). */
+  welcomeWindowSeconds = 20;
+
+  constructor(readonly corpId: string, readonly secret: string) {}
+
+  addStaff(userid: string, name = userid): void {
+    this.staff.set(userid, { userid, name });
+  }
+
+  upsertContact(input: Partial<ExternalContact> & { name: string }): ExternalContact {
+    const external_userid = input.external_userid ?? id('wm', 14);
+    const existing = this.contacts.get(external_userid);
+    const contact: ExternalContact = { type: 1, gender: 0, ...existing?.contact, ...input, external_userid };
+    this.contacts.set(external_userid, { contact, follows: existing?.follows ?? new Map() });
+    return contact;
+  }
+
+  follow(userid: string, externalUserId: string, extra: Partial<FakeFollow> = {}): FakeFollow {
+    if (!this.staff.has(userid)) throw new Error(`fake WeCom: no staff ${userid}`);
+    const c = this.contacts.get(externalUserId);
+    if (!c) throw new Error(`fake WeCom: no contact ${externalUserId}`);
+    const f: FakeFollow = { userid, createtime: nowSeconds(), tagIds: [], remark: '', description: '', add_way: 1, ...c.follows.get(userid), ...extra };
+    c.follows.set(userid, f);
+    return f;
+  }
+
+  issueWelcomeCode(userid: string, externalUserId: string): string {
+    const code = id('WELCOME', 10);
+    this.welcomeCodes.set(code, { userid, external_userid: externalUserId, issuedAt: nowSeconds(), used: false });
+    return code;
+  }
+
+  tagById(tagId: string) {
+    for (const g of this.tagGroups) {
+      const t = g.tag.find((x) => x.id === tagId);
+      if (t) return { group: g, tag: t };
+    }
+    return undefined;
+  }
+
+  followTags(f: FakeFollow) {
+    return f.tagIds.flatMap((tid) => {
+      const hit = this.tagById(tid);
+      return hit ? [{ group_name: hit.group.group_name, tag_name: hit.tag.name, tag_id: tid, type: 1 as const }] : [];
+    });
+  }
+
+  /** What the staff confirming a group message in their WeCom app does. */
+  confirmGroupMsg(msgid: string, userid?: string): void {
+    const t = this.msgTemplates.get(msgid);
+    if (!t) throw new Error(`fake WeCom: no group message ${msgid}`);
+    const at = nowSeconds();
+    for (const [sender, task] of t.tasks) {
+      if (userid && sender !== userid) continue;
+      task.status = 2;
+      task.send_time = at;
+      for (const r of t.results.filter((x) => x.userid === sender && x.status === 0)) {
+        const still = r.external_userid ? this.contacts.get(r.external_userid)?.follows.has(sender) : true;
+        r.status = still ? 1 : 2;
+        r.send_time = at;
+      }
+    }
+  }
+
+  takeFault(path: string): Fault | undefined {
+    const i = this.faults.findIndex((f) => f.path === path && f.times > 0);
+    if (i < 0) return undefined;
+    const f = this.faults[i];
+    if (f.skip) {
+      f.skip -= 1;
+      return undefined;
+    }
+    f.times -= 1;
+    return f;
+  }
+}

@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { ApiRouter } from '../shared/http/route.js';
+import type { Services } from '../services.js';
+
+const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
+const idParams = z.object({ id: objectId });
+const MANAGERS = ['admin', 'community_manager'] as const;
+
+const welcome = z
+  .object({
+    text: z.string().trim().min(1).max(4000, 'WeCom allows welcome text up to 4000 bytes').optional(),
+    link: z.object({ title: z.string().trim().min(1).max(128), url: z.string().url(), desc: z.string().max(512).optional(), picurl: z.string().url().optional() }).optional(),
+  })
+  .refine((w) => w.text || w.link, { message: 'give the welcome message a text or a link' });
+
+const body = z.object({
+  name: z.string().trim().min(1).max(64),
+  staffIds: z.array(objectId).min(1, 'choose at least one staff member').max(100),
+  backupStaffIds: z.array(objectId).max(100).default([]),
+  tagIds: z.array(objectId).max(50).default([]),
+  welcome: welcome.optional(),
+  dailyCap: z.number().int().min(1).max(100_000).optional(),
+  skipVerify: z.boolean().default(true),
+});
+
+/** Channel QR codes (活码): create, list with add statistics, change, delete. */
+export function contactWayRoutes(s: Services) {
+  const api = new ApiRouter('/api/v1/wecom/contact-ways', 'wecom');
+  const ways = s.wecom.contactWays;
+  api.route({ method: 'get', path: '/', allow: MANAGERS, summary: 'Channel QR codes with add statistics' }, async ({ tenantId }) => ({ items: await ways.list(tenantId) }));
+  api.route({ method: 'post', path: '/', allow: MANAGERS, status: 201, summary: 'Create a channel QR code (WeCom contact way)', body }, ({ tenantId, body, principal }) =>
+    ways.create(tenantId, body, principal.kind === 'staff' ? principal.id : undefined),
+  );
+  api.route({ method: 'get', path: '/:id', allow: MANAGERS, summary: 'A channel QR code with adds per day', params: idParams }, ({ tenantId, params }) => ways.get(tenantId, params.id));
+  api.route(
+    { method: 'patch', path: '/:id', allow: MANAGERS, summary: 'Change staff, tags, welcome message or cap of a channel QR code', params: idParams, body: body.partial().strict() },
+    ({ tenantId, params, body }) => ways.update(tenantId, params.id, body),
+  );
+  api.route({ method: 'delete', path: '/:id', allow: MANAGERS, summary: 'Delete a channel QR code (in WeCom too)', params: idParams }, ({ tenantId, params }) => ways.remove(tenantId, params.id));
+  return api;
+}

@@ -1,0 +1,106 @@
+import { createHash } from 'node:crypto';
+import { Types } from 'mongoose';
+import type { Deps } from '../shared/deps.js';
+import { isDuplicateKeyError } from '../shared/db.js';
+import type { ExternalContactService } from './external-contact.service.js';
+import type { CustomerGroupService } from './customer-group.service.js';
+import type { TagSyncService } from './tag-sync.service.js';
+import { WecomCallbackModel } from './wecom-callback.model.js';
+
+export type CallbackFields = Record<string, string>;
+const MAX_ATTEMPTS = 8;
+
+/** An event's identity: every field of the decrypted message, so WeCom's retry of it is the same key. */
+export function callbackKey(fields: CallbackFields): string {
+  if (fields.MsgId) return `msg:${fields.MsgId}`;
+  const canonical = Object.keys(fields)
+    .sort()
+    .map((k) => `${k}=${fields[k]}`)
+    .join('\n');
+  return `evt:${createHash('sha256').update(canonical).digest('hex')}`;
+}
+
+/**
+ * Stores accepted callbacks (deduplicated) and processes them in the worker. Processing is
+ * idempotent: a failed attempt leaves the row pending and the repair job tries again.
+ */
+export class WecomCallbackService {
+  constructor(
+    private readonly deps: Deps,
+    private readonly s: { contacts: ExternalContactService; groups: CustomerGroupService; tagSync: TagSyncService },
+  ) {}
+
+  /** Returns the stored id, or null when this event was seen before (retry or replay). */
+  async accept(tenantId: string, fields: CallbackFields): Promise<string | null> {
+    try {
+      const doc = await WecomCallbackModel.create({
+        tenantId,
+        dedupeKey: callbackKey(fields),
+        event: fields.Event ?? fields.MsgType ?? 'unknown',
+        changeType: fields.ChangeType,
+        data: fields,
+        receivedAt: this.deps.now(),
+      });
+      return String(doc._id);
+    } catch (err) {
+      if (isDuplicateKeyError(err)) return null;
+      throw err;
+    }
+  }
+
+  async process(callbackId: string): Promise<void> {
+    if (!Types.ObjectId.isValid(callbackId)) return;
+    const cb = await WecomCallbackModel.findOne({ _id: callbackId, status: 'pending' }).lean();
+    if (!cb) return;
+    try {
+      await this.dispatch(cb.tenantId, String(cb._id), cb.data as CallbackFields, cb.receivedAt);
+      await WecomCallbackModel.updateOne({ _id: cb._id }, { $set: { status: 'done', doneAt: this.deps.now() }, $inc: { attempts: 1 }, $unset: { error: 1 } });
+    } catch (err) {
+      const attempts = cb.attempts + 1;
+      await WecomCallbackModel.updateOne({ _id: cb._id }, { $set: { status: attempts >= MAX_ATTEMPTS ? 'failed' : 'pending', error: (err as Error).message }, $inc: { attempts: 1 } });
+      throw err;
+    }
+  }
+
+  private async dispatch(tenantId: string, callbackId: string, f: CallbackFields, receivedAt: Date): Promise<void> {
+    const createTime = f.CreateTime ? Number(f.CreateTime) : undefined;
+    if (f.Event === 'change_external_contact') {
+      const e = { callbackId, userid: f.UserID, externalUserId: f.ExternalUserID, state: f.State || undefined, welcomeCode: f.WelcomeCode || undefined, createTime, receivedAt };
+      switch (f.ChangeType) {
+        case 'add_external_contact':
+        case 'add_half_external_contact':
+          await this.s.contacts.onAdd(tenantId, e);
+          return;
+        case 'edit_external_contact':
+          await this.s.contacts.onEdit(tenantId, e);
+          return;
+        case 'del_external_contact':
+          await this.s.contacts.onLost(tenantId, e, 'staff');
+          return;
+        case 'del_follow_user':
+          await this.s.contacts.onLost(tenantId, e, 'customer');
+          return;
+      }
+    } else if (f.Event === 'change_external_chat') {
+      if (f.ChangeType === 'dismiss') await this.s.groups.dismiss(tenantId, f.ChatId);
+      else await this.s.groups.refresh(tenantId, f.ChatId);
+      return;
+    } else if (f.Event === 'change_external_tag') {
+      await this.s.tagSync.pullCorpTags(tenantId);
+      return;
+    }
+    this.deps.log.debug({ event: f.Event, changeType: f.ChangeType }, 'WeCom callback with no handler; stored only');
+  }
+
+  /** The repair job: callbacks whose processing job never ran or failed are tried again. */
+  async repair(olderThanMs = 30_000): Promise<number> {
+    const before = new Date(this.deps.now().getTime() - olderThanMs);
+    const rows = await WecomCallbackModel.find({ status: 'pending', updatedAt: { $lt: before } }).sort({ receivedAt: 1 }).limit(100).lean();
+    for (const r of rows) await this.process(String(r._id)).catch(() => undefined);
+    return rows.length;
+  }
+
+  async get(id: string) {
+    return WecomCallbackModel.findOne({ _id: id }).lean();
+  }
+}

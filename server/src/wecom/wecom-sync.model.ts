@@ -1,0 +1,49 @@
+import mongoose, { Schema } from 'mongoose';
+
+/**
+ * A full sync run. The cursor and counts are saved after every page, so a crashed worker's successor
+ * resumes where it stopped. One running run per tenant (partial unique index): starting twice returns it.
+ */
+const runSchema = new Schema(
+  {
+    tenantId: { type: String, required: true },
+    status: { type: String, enum: ['running', 'done', 'failed'], default: 'running' },
+    phase: { type: String, enum: ['contacts', 'groups', 'finished'], default: 'contacts' },
+    userids: { type: [String], default: [] },
+    /** Which slice of 100 follow users batch/get_by_user is paging through. */
+    chunk: { type: Number, default: 0 },
+    contactCursor: { type: String, default: '' },
+    groupCursor: { type: String, default: '' },
+    pages: { type: Number, default: 0 },
+    contacts: { type: Number, default: 0 },
+    groups: { type: Number, default: 0 },
+    startedBy: { type: String },
+    startedAt: { type: Date, required: true },
+    heartbeatAt: { type: Date },
+    /** The worker holding the run until leaseUntil; an expired lease lets another worker resume it. */
+    leaseOwner: { type: String },
+    leaseUntil: { type: Date, default: null },
+    finishedAt: { type: Date },
+    error: { type: String },
+  },
+  { timestamps: true },
+);
+runSchema.index({ tenantId: 1, status: 1 }, { unique: true, partialFilterExpression: { status: 'running' } });
+runSchema.index({ tenantId: 1, startedAt: -1 });
+export const WecomSyncRunModel = mongoose.model('WecomSyncRun', runSchema, 'wecom_sync_runs');
+
+/** A tag change made in the SCRM, waiting to be mirrored to WeCom with mark_tag (outbox). */
+const tagOpSchema = new Schema(
+  {
+    tenantId: { type: String, required: true },
+    customerId: { type: String, required: true },
+    add: { type: [String], default: [] },
+    remove: { type: [String], default: [] },
+    status: { type: String, enum: ['pending', 'done', 'failed'], default: 'pending' },
+    attempts: { type: Number, default: 0 },
+    error: { type: String },
+  },
+  { timestamps: true },
+);
+tagOpSchema.index({ status: 1, updatedAt: 1 });
+export const WecomTagOpModel = mongoose.model('WecomTagOp', tagOpSchema, 'wecom_tag_ops');

@@ -1,0 +1,62 @@
+import type { Deps } from '../shared/deps.js';
+import type { DomainHooks } from '../shared/hooks.js';
+import type { StaffService } from '../modules/staff/staff.service.js';
+import type { CustomerService } from '../modules/customers/customer.service.js';
+import type { FollowUpService } from '../modules/customers/follow-up.service.js';
+import type { TagService } from '../modules/tags/tag.service.js';
+import { WecomClient } from './wecom.client.js';
+import { WecomCrypto } from './wecom-crypto.js';
+import { TagSyncService } from './tag-sync.service.js';
+import { ContactWayService } from './contact-way.service.js';
+import { ExternalContactService } from './external-contact.service.js';
+import { CustomerGroupService } from './customer-group.service.js';
+import { WecomCallbackService } from './wecom-callback.service.js';
+import { FullSyncService } from './full-sync.service.js';
+import { SidebarAuthService } from './sidebar-auth.service.js';
+
+export interface JobQueue {
+  now(name: string, data: Record<string, unknown>): Promise<void>;
+}
+
+/**
+ * The WeCom adapter, built once in the service container. Jobs are queued through the worker, which
+ * exists only after the services: the runtime plugin attaches it (`attachQueue`). Until then an
+ * enqueue fails and the work waits in its pending row for the repair jobs.
+ */
+export function createWecom(deps: Deps, m: { hooks: DomainHooks; staff: StaffService; customers: CustomerService; followUps: FollowUpService; tags: TagService }) {
+  const { config } = deps;
+  let queue: JobQueue | undefined;
+  const enqueue = async (name: string, data: Record<string, unknown>) => {
+    if (!queue) throw new Error('the job queue is not attached yet');
+    await queue.now(name, data);
+  };
+  const client = new WecomClient({ apiBase: config.WECOM_API_BASE, corpId: config.WECOM_CORP_ID, secret: config.WECOM_SECRET, agentId: config.WECOM_AGENT_ID, redis: deps.redis, log: deps.log });
+  const crypto = config.WECOM_TOKEN && config.WECOM_ENCODING_AES_KEY ? new WecomCrypto(config.WECOM_TOKEN, config.WECOM_ENCODING_AES_KEY, config.WECOM_CORP_ID) : undefined;
+  const tagSync = new TagSyncService(deps, client, m.tags, m.customers, enqueue);
+  const contactWays = new ContactWayService(deps, client, m.staff, m.tags);
+  const contacts = new ExternalContactService(deps, client, { customers: m.customers, staff: m.staff, followUps: m.followUps, tagSync, contactWays });
+  const groups = new CustomerGroupService(deps, client, { customers: m.customers, staff: m.staff });
+  const callbacks = new WecomCallbackService(deps, { contacts, groups, tagSync });
+  const fullSync = new FullSyncService(deps, client, { contacts, groups, tagSync }, enqueue);
+  const sidebar = new SidebarAuthService(deps, client, m.staff);
+  const enabled = Boolean(config.WECOM_CORP_ID && config.WECOM_SECRET);
+  if (enabled) m.hooks.on('customer.tagged', (p) => tagSync.onCustomerTagged(p));
+  return {
+    enabled,
+    client,
+    crypto,
+    tagSync,
+    contactWays,
+    contacts,
+    groups,
+    callbacks,
+    fullSync,
+    sidebar,
+    enqueue,
+    attachQueue(q: JobQueue) {
+      queue = q;
+    },
+  };
+}
+
+export type Wecom = ReturnType<typeof createWecom>;

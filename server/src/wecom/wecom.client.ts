@@ -1,0 +1,216 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from '../shared/redis.js';
+import type { Logger } from '../shared/logger.js';
+import { AppError } from '../shared/app-error.js';
+import { RedisTokenCache } from './wecom-token-cache.js';
+import { RateLimitedError, WecomRateLimiter, type BucketOptions } from './wecom-rate-limit.js';
+import { Errcode, WecomApiError, WecomErrorCode, wecomNotConfigured, wecomUnreachable } from './wecom.exception.js';
+import type * as T from './wecom-api.types.js';
+
+export interface WecomClientOptions {
+  apiBase: string;
+  corpId: string;
+  secret: string;
+  agentId?: string;
+  redis: Redis;
+  log?: Logger;
+  timeoutMs?: number;
+  rate?: Partial<BucketOptions>;
+}
+
+type Query = Record<string, string | number | undefined>;
+
+/**
+ * A thin typed client over WeCom's server API (`cgi-bin/`). The access token lives in Redis and is
+ * refreshed once under concurrency; a call that meets 40014/42001 refreshes and retries once; any other
+ * non-zero errcode becomes a WecomApiError carrying errcode and errmsg. Calls are paced by a shared
+ * Redis token bucket per API path.
+ */
+export class WecomClient {
+  private readonly base: string;
+  private readonly token: RedisTokenCache;
+  private readonly jsapiTicket: RedisTokenCache;
+  private readonly agentTicket: RedisTokenCache;
+  private readonly limiter: WecomRateLimiter;
+
+  constructor(private readonly o: WecomClientOptions) {
+    this.base = o.apiBase.endsWith('/') ? o.apiBase : `${o.apiBase}/`;
+    // The secret's hash is in the key so a rotated secret never reuses a token cached for the old one.
+    const scope = `wecom:${o.corpId}:${createHash('sha256').update(o.secret).digest('hex').slice(0, 12)}`;
+    this.token = new RedisTokenCache(o.redis, `${scope}:access_token`, async () => {
+      const r = await this.call<T.WecomBase & { access_token: string; expires_in: number }>('GET', 'gettoken', {
+        auth: false,
+        query: { corpid: o.corpId, corpsecret: o.secret },
+      });
+      return { value: r.access_token, expiresIn: r.expires_in };
+    });
+    const ticket = (path: string, query: Query) => async () => {
+      const r = await this.call<T.WecomBase & { ticket: string; expires_in: number }>('GET', path, { query });
+      return { value: r.ticket, expiresIn: r.expires_in };
+    };
+    this.jsapiTicket = new RedisTokenCache(o.redis, `${scope}:jsapi_ticket`, ticket('get_jsapi_ticket', {}));
+    this.agentTicket = new RedisTokenCache(o.redis, `${scope}:agent_ticket`, ticket('ticket/get', { type: 'agent_config' }));
+    this.limiter = new WecomRateLimiter(o.redis, `${scope}:bucket`, { perMinute: 9_000, burst: 200, maxWaitMs: 10_000, ...o.rate });
+  }
+
+  get corpId(): string {
+    return this.o.corpId;
+  }
+
+  get agentId(): string | undefined {
+    return this.o.agentId;
+  }
+
+  async call<R extends T.WecomBase>(method: 'GET' | 'POST', path: string, opts: { query?: Query; body?: unknown; auth?: boolean } = {}): Promise<R> {
+    if (!this.o.corpId || !this.o.secret) throw wecomNotConfigured();
+    const auth = opts.auth ?? true;
+    for (let attempt = 0; ; attempt++) {
+      const token = auth ? await this.token.get() : undefined;
+      try {
+        await this.limiter.take(path);
+      } catch (err) {
+        if (err instanceof RateLimitedError) throw new AppError(WecomErrorCode.RATE_LIMITED, err.message, { status: 429 });
+        throw err;
+      }
+      const url = new URL(path, this.base);
+      for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+      if (token) url.searchParams.set('access_token', token);
+      let json: R;
+      try {
+        const res = await fetch(url, {
+          method,
+          headers: method === 'POST' ? { 'content-type': 'application/json' } : undefined,
+          body: method === 'POST' ? JSON.stringify(opts.body ?? {}) : undefined,
+          signal: AbortSignal.timeout(this.o.timeoutMs ?? 10_000),
+        });
+        if (!res.ok) throw new Error(`HTTP ${res.status}`);
+        json = (await res.json()) as R;
+      } catch (err) {
+        throw wecomUnreachable(path, err);
+      }
+      const errcode = Number(json.errcode ?? 0);
+      if (errcode === 0) return json;
+      if (token && attempt === 0 && (errcode === Errcode.INVALID_ACCESS_TOKEN || errcode === Errcode.ACCESS_TOKEN_EXPIRED)) {
+        this.o.log?.info({ path, errcode }, 'WeCom access token rejected; refreshing once');
+        await this.token.invalidate(token);
+        continue;
+      }
+      throw new WecomApiError(path, errcode, String(json.errmsg ?? ''));
+    }
+  }
+
+  private post<R extends T.WecomBase>(path: string, body: unknown) {
+    return this.call<R>('POST', path, { body });
+  }
+
+  accessToken(): Promise<string> {
+    return this.token.get();
+  }
+
+  // ── external contacts ──────────────────────────────────────────────────────────────────────
+  async getFollowUserList(): Promise<string[]> {
+    return (await this.call<T.WecomBase & { follow_user: string[] }>('GET', 'externalcontact/get_follow_user_list')).follow_user ?? [];
+  }
+
+  async listExternalContacts(userid: string): Promise<string[]> {
+    return (await this.call<T.WecomBase & { external_userid: string[] }>('GET', 'externalcontact/list', { query: { userid } })).external_userid ?? [];
+  }
+
+  getExternalContact(externalUserId: string, cursor?: string) {
+    return this.call<T.GetExternalContactResponse>('GET', 'externalcontact/get', { query: { external_userid: externalUserId, cursor } });
+  }
+
+  /** One page of the follow users' contacts; pass next_cursor back until it is empty. limit ≤ 100. */
+  batchGetByUser(userids: string[], cursor = '', limit = 100) {
+    return this.post<T.BatchGetByUserResponse>('externalcontact/batch/get_by_user', { userid_list: userids, cursor, limit });
+  }
+
+  remark(input: { userid: string; external_userid: string; remark?: string; description?: string; remark_mobiles?: string[] }) {
+    return this.post<T.WecomBase>('externalcontact/remark', input);
+  }
+
+  // ── corp tags ──────────────────────────────────────────────────────────────────────────────
+  async getCorpTagList(filter: { tag_id?: string[]; group_id?: string[] } = {}): Promise<T.CorpTagGroup[]> {
+    return (await this.post<T.WecomBase & { tag_group: T.CorpTagGroup[] }>('externalcontact/get_corp_tag_list', filter)).tag_group ?? [];
+  }
+
+  async addCorpTag(input: { group_id?: string; group_name?: string; order?: number; tag: Array<{ name: string; order?: number }> }): Promise<T.CorpTagGroup> {
+    return (await this.post<T.WecomBase & { tag_group: T.CorpTagGroup }>('externalcontact/add_corp_tag', input)).tag_group;
+  }
+
+  editCorpTag(input: { id: string; name?: string; order?: number }) {
+    return this.post<T.WecomBase>('externalcontact/edit_corp_tag', input);
+  }
+
+  delCorpTag(input: { tag_id?: string[]; group_id?: string[] }) {
+    return this.post<T.WecomBase>('externalcontact/del_corp_tag', input);
+  }
+
+  markTag(input: { userid: string; external_userid: string; add_tag?: string[]; remove_tag?: string[] }) {
+    return this.post<T.WecomBase>('externalcontact/mark_tag', input);
+  }
+
+  // ── contact ways (活码) ────────────────────────────────────────────────────────────────────
+  addContactWay(input: T.ContactWayInput) {
+    if (input.state && input.state.length > 30) throw new AppError('VALIDATION_FAILED', 'WeCom allows a contact way state of at most 30 characters', { status: 400 });
+    return this.post<T.WecomBase & { config_id: string; qr_code: string }>('externalcontact/add_contact_way', input);
+  }
+
+  async getContactWay(configId: string): Promise<T.ContactWay> {
+    return (await this.post<T.WecomBase & { contact_way: T.ContactWay }>('externalcontact/get_contact_way', { config_id: configId })).contact_way;
+  }
+
+  updateContactWay(input: Partial<T.ContactWayInput> & { config_id: string }) {
+    return this.post<T.WecomBase>('externalcontact/update_contact_way', input);
+  }
+
+  delContactWay(configId: string) {
+    return this.post<T.WecomBase>('externalcontact/del_contact_way', { config_id: configId });
+  }
+
+  /** Valid for 20 s after the add callback and usable once; errcode 41051 means it was already used. */
+  sendWelcomeMsg(input: T.WelcomeMsgInput) {
+    return this.post<T.WecomBase>('externalcontact/send_welcome_msg', input);
+  }
+
+  // ── group messaging (群发) ──────────────────────────────────────────────────────────────────
+  addMsgTemplate(input: T.MsgTemplateInput) {
+    return this.post<T.AddMsgTemplateResponse>('externalcontact/add_msg_template', input);
+  }
+
+  getGroupmsgListV2(input: { chat_type: 'single' | 'group'; start_time: number; end_time: number; creator?: string; filter_type?: number; limit?: number; cursor?: string }) {
+    return this.post<T.WecomBase & { group_msg_list: T.GroupMsg[]; next_cursor?: string }>('externalcontact/get_groupmsg_list_v2', input);
+  }
+
+  getGroupmsgTask(input: { msgid: string; limit?: number; cursor?: string }) {
+    return this.post<T.WecomBase & { task_list: T.GroupMsgTask[]; next_cursor?: string }>('externalcontact/get_groupmsg_task', input);
+  }
+
+  getGroupmsgSendResult(input: { msgid: string; userid: string; limit?: number; cursor?: string }) {
+    return this.post<T.WecomBase & { send_list: T.GroupMsgSendResult[]; next_cursor?: string }>('externalcontact/get_groupmsg_send_result', input);
+  }
+
+  // ── customer groups ────────────────────────────────────────────────────────────────────────
+  groupChatList(input: { status_filter?: number; owner_filter?: { userid_list: string[] }; cursor?: string; limit: number }) {
+    return this.post<T.WecomBase & { group_chat_list: Array<{ chat_id: string; status: number }>; next_cursor?: string }>('externalcontact/groupchat/list', input);
+  }
+
+  async groupChatGet(chatId: string): Promise<T.GroupChat> {
+    return (await this.post<T.WecomBase & { group_chat: T.GroupChat }>('externalcontact/groupchat/get', { chat_id: chatId, need_name: 1 })).group_chat;
+  }
+
+  // ── JS-SDK and OAuth ───────────────────────────────────────────────────────────────────────
+  jsapiTicketValue(): Promise<string> {
+    return this.jsapiTicket.get();
+  }
+
+  agentTicketValue(): Promise<string> {
+    return this.agentTicket.get();
+  }
+
+  /** OAuth code from the sidebar's redirect → the member's userid (absent for non-members). */
+  async getUserInfoByCode(code: string): Promise<{ userid?: string }> {
+    const r = await this.call<T.WecomBase & { userid?: string; UserId?: string }>('GET', 'auth/getuserinfo', { query: { code } });
+    return { userid: r.userid ?? r.UserId };
+  }
+}
