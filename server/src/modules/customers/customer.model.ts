@@ -1,6 +1,6 @@
 import mongoose, { Schema } from 'mongoose';
 
-export const IDENTITY_TYPES = ['externalUserId', 'unionId', 'openId', 'phone', 'shopMemberId'] as const;
+export const IDENTITY_TYPES = ['externalUserId', 'unionId', 'openId', 'phone', 'shopMemberId', 'wechatyContactId'] as const;
 export type IdentityType = (typeof IDENTITY_TYPES)[number];
 
 const noteSchema = new Schema(
@@ -49,6 +49,12 @@ customerSchema.index({ tenantId: 1, ownerStaffId: 1 });
 customerSchema.index({ tenantId: 1, phone: 1 });
 customerSchema.index({ tenantId: 1, name: 1 });
 customerSchema.index({ tenantId: 1, 'aggregates.lastOrderAt': -1 });
+// Audience conditions (segments module) and the birthday/churn journeys select on these.
+customerSchema.index({ tenantId: 1, 'rfm.class': 1 });
+customerSchema.index({ tenantId: 1, 'rfm.churn.state': 1, 'rfm.churn.dueAt': 1 });
+customerSchema.index({ tenantId: 1, 'birthday.month': 1, 'birthday.day': 1 });
+customerSchema.index({ tenantId: 1, 'wecom.relation': 1 });
+customerSchema.index({ tenantId: 1, 'aggregates.totalPaid': -1 });
 
 export const CustomerModel = mongoose.model('Customer', customerSchema, 'customers');
 

@@ -195,6 +195,19 @@ export class EventService {
     await this.customers.setAggregates(tenantId, customerId, agg);
   }
 
+  /**
+   * Who did something in a window (for audience behaviour conditions): the distinct customers with
+   * an event of this type since `since`, optionally for one product or category. `bought` looks
+   * inside the order's items.
+   */
+  async customersWithEvent(tenantId: string, type: string, options: { since: Date; productId?: string; category?: string }): Promise<Types.ObjectId[]> {
+    const q: Record<string, unknown> = { tenantId, type, occurredAt: { $gte: options.since } };
+    const inItems = type === 'order.paid';
+    if (options.productId) q[inItems ? 'data.items.sku' : 'data.productId'] = options.productId;
+    if (options.category) q[inItems ? 'data.items.category' : 'data.category'] = options.category;
+    return (await EventModel.distinct('customerId', q)) as Types.ObjectId[];
+  }
+
   async recentForCustomer(tenantId: string, customerId: string, limit: number) {
     return EventModel.find({ tenantId, customerId }).sort({ occurredAt: -1 }).limit(limit).lean();
   }

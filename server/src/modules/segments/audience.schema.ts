@@ -1,0 +1,140 @@
+import { z } from 'zod';
+
+/**
+ * The audience language: a tree of groups (AND / OR, optionally negated) whose leaves are conditions
+ * on the customer profile. Stored as JSON on a segment and compiled to one MongoDB filter
+ * (audience.compiler.ts). `type` discriminates every node so a mistake names the node it is in.
+ */
+export const RFM_CLASSES = ['重要价值', '重要发展', '重要保持', '重要挽留', '一般价值', '一般发展', '一般保持', '一般挽留'] as const;
+export type RfmClass = (typeof RFM_CLASSES)[number];
+export const CHURN_STATES = ['ok', 'at_risk', 'lost'] as const;
+
+const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
+const score = z.number().int().min(1, 'scores run from 1 to 5').max(5, 'scores run from 1 to 5');
+const range = <T extends z.ZodNumber>(n: T) =>
+  z
+    .object({ min: n.optional(), max: n.optional() })
+    .strict()
+    .refine((r) => r.min !== undefined || r.max !== undefined, { message: 'give min, max or both' })
+    .refine((r) => r.min === undefined || r.max === undefined || r.min <= r.max, { message: 'min must not exceed max' });
+const list = <T extends z.ZodType>(item: T) => z.array(item).min(1, 'name at least one value').max(200, 'at most 200 values');
+
+export const tagsCondition = z
+  .object({ type: z.literal('tags'), match: z.enum(['any', 'all', 'none']), tagIds: z.array(objectId).min(1, 'name at least one tag').max(50) })
+  .strict();
+
+export const rfmCondition = z
+  .object({ type: z.literal('rfm'), classes: list(z.enum(RFM_CLASSES)).optional(), r: range(score).optional(), f: range(score).optional(), m: range(score).optional() })
+  .strict()
+  .refine((c) => c.classes || c.r || c.f || c.m, { message: 'an rfm condition needs classes, r, f or m' });
+
+/** Raw purchase figures: days since the last order, order count, total paid in fen. */
+export const ordersCondition = z
+  .object({
+    type: z.literal('orders'),
+    metric: z.enum(['lastOrderDays', 'orderCount', 'totalPaid']),
+    min: z.number().int().min(0).optional(),
+    max: z.number().int().min(0).optional(),
+  })
+  .strict()
+  .refine((c) => c.min !== undefined || c.max !== undefined, { message: 'give min, max or both' })
+  .refine((c) => c.min === undefined || c.max === undefined || c.min <= c.max, { message: 'min must not exceed max' });
+
+/** Behaviour from the events collection, resolved to a set of customer ids before compiling. */
+export const behaviourCondition = z
+  .object({
+    type: z.literal('behaviour'),
+    action: z.enum(['viewed', 'added', 'bought']),
+    productId: z.string().trim().min(1).max(128).optional(),
+    category: z.string().trim().min(1).max(100).optional(),
+    withinDays: z.number().int().min(1).max(365),
+  })
+  .strict();
+
+export const cityCondition = z.object({ type: z.literal('city'), in: list(z.string().trim().min(1).max(64)) }).strict();
+export const genderCondition = z.object({ type: z.literal('gender'), in: list(z.enum(['male', 'female', 'unknown'])) }).strict();
+export const birthdayMonthCondition = z.object({ type: z.literal('birthdayMonth'), in: list(z.number().int().min(1, 'months run from 1 to 12').max(12, 'months run from 1 to 12')) }).strict();
+export const sourceChannelCondition = z.object({ type: z.literal('sourceChannel'), in: list(z.string().trim().min(1).max(64)) }).strict();
+export const ownerCondition = z.object({ type: z.literal('owner'), staffIds: list(objectId) }).strict();
+export const wecomRelationCondition = z.object({ type: z.literal('wecomRelation'), in: list(z.enum(['none', 'active', 'lost'])) }).strict();
+export const churnCondition = z.object({ type: z.literal('churn'), in: list(z.enum(CHURN_STATES)) }).strict();
+
+export type GroupNode = { type: 'group'; op: 'and' | 'or'; not?: boolean; rules: AudienceNode[] };
+export type ConditionNode =
+  | z.output<typeof tagsCondition>
+  | z.output<typeof rfmCondition>
+  | z.output<typeof ordersCondition>
+  | z.output<typeof behaviourCondition>
+  | z.output<typeof cityCondition>
+  | z.output<typeof genderCondition>
+  | z.output<typeof birthdayMonthCondition>
+  | z.output<typeof sourceChannelCondition>
+  | z.output<typeof ownerCondition>
+  | z.output<typeof wecomRelationCondition>
+  | z.output<typeof churnCondition>;
+export type AudienceNode = GroupNode | ConditionNode;
+export type BehaviourCondition = z.output<typeof behaviourCondition>;
+
+export const groupSchema: z.ZodType<GroupNode> = z.lazy(() =>
+  z
+    .object({
+      type: z.literal('group'),
+      op: z.enum(['and', 'or']),
+      not: z.boolean().optional(),
+      rules: z.array(nodeSchema).min(1, 'a group needs at least one rule').max(50, 'a group holds at most 50 rules'),
+    })
+    .strict(),
+);
+
+export const nodeSchema: z.ZodType<AudienceNode> = z.lazy(() =>
+  z.discriminatedUnion('type', [
+    groupSchema as any,
+    tagsCondition,
+    rfmCondition,
+    ordersCondition,
+    behaviourCondition,
+    cityCondition,
+    genderCondition,
+    birthdayMonthCondition,
+    sourceChannelCondition,
+    ownerCondition,
+    wecomRelationCondition,
+    churnCondition,
+  ]),
+) as z.ZodType<AudienceNode>;
+
+export const MAX_DEPTH = 5;
+export const MAX_CONDITIONS = 100;
+export const MAX_BEHAVIOUR = 5;
+
+/** The whole audience: one root group, bounded so a single query stays cheap to plan and run. */
+export const audienceSchema = groupSchema.superRefine((root, ctx) => {
+  let conditions = 0;
+  let behaviour = 0;
+  let depth = 0;
+  const walk = (node: AudienceNode, level: number) => {
+    depth = Math.max(depth, level);
+    if (node.type === 'group') node.rules.forEach((r) => walk(r, level + 1));
+    else {
+      conditions++;
+      if (node.type === 'behaviour') behaviour++;
+    }
+  };
+  walk(root, 1);
+  if (depth > MAX_DEPTH) ctx.addIssue({ code: 'custom', message: `groups nest at most ${MAX_DEPTH} levels deep; flatten the audience` });
+  if (conditions > MAX_CONDITIONS) ctx.addIssue({ code: 'custom', message: `an audience holds at most ${MAX_CONDITIONS} conditions` });
+  if (behaviour > MAX_BEHAVIOUR) ctx.addIssue({ code: 'custom', message: `an audience holds at most ${MAX_BEHAVIOUR} behaviour conditions` });
+});
+export type Audience = GroupNode;
+
+/** Every behaviour condition in the tree, in walk order, so each is resolved once. */
+export function behaviourConditions(root: AudienceNode): BehaviourCondition[] {
+  if (root.type === 'behaviour') return [root];
+  if (root.type !== 'group') return [];
+  return root.rules.flatMap(behaviourConditions);
+}
+
+/** A stable key for a behaviour condition (the resolved id sets are looked up by it). */
+export function behaviourKey(c: BehaviourCondition): string {
+  return JSON.stringify([c.action, c.productId ?? null, c.category ?? null, c.withinDays]);
+}

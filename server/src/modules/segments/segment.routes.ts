@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { ApiRouter } from '../../shared/http/route.js';
+import type { Services } from '../../services.js';
+import { customerView } from '../customers/customer.view.js';
+import { audienceSchema } from './audience.schema.js';
+
+const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
+const idParams = z.object({ id: objectId });
+/** Audiences are the community managers' tool; admins may do everything staff may. */
+const MANAGERS = ['community_manager'] as const;
+
+const view = (seg: any, count?: number) => ({
+  id: String(seg._id),
+  name: seg.name,
+  description: seg.description,
+  audience: seg.audience,
+  mode: seg.mode,
+  memberCount: count ?? seg.memberCount,
+  snapshotAt: seg.snapshotAt,
+  createdBy: seg.createdBy,
+  createdAt: seg.createdAt,
+  updatedAt: seg.updatedAt,
+});
+
+export function segmentRoutes(s: Services) {
+  const api = new ApiRouter('/api/v1/segments', 'segments');
+
+  api.route(
+    {
+      method: 'post',
+      path: '/preview',
+      allow: MANAGERS,
+      audit: false,
+      summary: 'Live count and a sample of the customers an audience matches (while editing)',
+      body: z.object({ audience: audienceSchema, sampleSize: z.number().int().min(0).max(50).default(10) }).strict(),
+    },
+    async ({ body, tenantId, principal }) => {
+      const { count, sample, tookMs } = await s.segments.preview(tenantId, body.audience, body.sampleSize);
+      return { count, tookMs: Math.round(tookMs * 10) / 10, sample: sample.map((c) => customerView(c, principal)) };
+    },
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/',
+      allow: MANAGERS,
+      status: 201,
+      summary: 'Save a segment: dynamic (evaluated at use) or snapshot (members frozen now)',
+      body: z
+        .object({
+          name: z.string().trim().min(1, 'give the segment a name').max(64),
+          description: z.string().trim().max(500).optional(),
+          audience: audienceSchema,
+          mode: z.enum(['dynamic', 'snapshot']).default('dynamic'),
+        })
+        .strict(),
+    },
+    async ({ body, tenantId, principal }) => view(await s.segments.create(tenantId, body, principal.kind === 'staff' ? principal.id : undefined)),
+  );
+
+  api.route({ method: 'get', path: '/', allow: MANAGERS, summary: 'Saved segments, newest first' }, async ({ tenantId }) => ({
+    items: (await s.segments.list(tenantId)).map((seg) => view(seg)),
+  }));
+
+  api.route({ method: 'get', path: '/:id', allow: MANAGERS, summary: 'A saved segment with its current member count', params: idParams }, async ({ params, tenantId }) => {
+    const seg = await s.segments.get(tenantId, params.id);
+    return view(seg, await s.segments.count(tenantId, params.id));
+  });
+
+  return api;
+}

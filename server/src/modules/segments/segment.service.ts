@@ -1,0 +1,128 @@
+import { Types } from 'mongoose';
+import type { Deps } from '../../shared/deps.js';
+import { AppError, conflict, notFound } from '../../shared/app-error.js';
+import { isDuplicateKeyError } from '../../shared/db.js';
+import { CustomerModel } from '../customers/customer.model.js';
+import type { EventService } from '../events/event.service.js';
+import { behaviourConditions, behaviourKey, type Audience, type BehaviourCondition } from './audience.schema.js';
+import { compileNode, type Filter } from './audience.compiler.js';
+import { SegmentMemberModel, SegmentModel } from './segment.model.js';
+
+export const SegmentErrorCode = {
+  NAME_TAKEN: 'SEGMENT_NAME_TAKEN',
+  SNAPSHOT_INCOMPLETE: 'SEGMENT_SNAPSHOT_INCOMPLETE',
+} as const;
+
+const EVENT_TYPE: Record<BehaviourCondition['action'], string> = { viewed: 'product.viewed', added: 'cart.added', bought: 'order.paid' };
+const DAY_MS = 86_400_000;
+const SAMPLE_FIELDS = { name: 1, phone: 1, gender: 1, city: 1, tags: 1, ownerStaffId: 1, followerStaffIds: 1, aggregates: 1, rfm: 1, wecom: 1, sourceChannel: 1, birthday: 1 };
+
+/** Pages through an audience by ascending customer id, so a consumer can resume after any page. */
+export type MemberPager = (afterId: Types.ObjectId | null, limit: number) => Promise<Types.ObjectId[]>;
+
+/**
+ * Segments: the audience language compiled to one filter on `customers` (read here, written only by
+ * the customers module), live counts and samples, saved dynamic and snapshot segments.
+ */
+export class SegmentService {
+  constructor(private readonly deps: Deps, private readonly events: EventService) {}
+
+  /** One MongoDB filter for the audience, behaviour conditions resolved to id sets through the events module. */
+  async compile(tenantId: string, audience: Audience): Promise<Filter> {
+    const now = this.deps.now();
+    const behaviour = new Map<string, Types.ObjectId[]>();
+    for (const c of behaviourConditions(audience)) {
+      const key = behaviourKey(c);
+      if (behaviour.has(key)) continue;
+      const since = new Date(now.getTime() - c.withinDays * DAY_MS);
+      behaviour.set(key, await this.events.customersWithEvent(tenantId, EVENT_TYPE[c.action], { since, productId: c.productId, category: c.category }));
+    }
+    return { tenantId, status: 'active', ...compileNode(audience, { now, behaviour }) };
+  }
+
+  async preview(tenantId: string, audience: Audience, sampleSize = 10) {
+    const started = process.hrtime.bigint();
+    const filter = await this.compile(tenantId, audience);
+    const [count, sample] = await Promise.all([
+      CustomerModel.countDocuments(filter),
+      sampleSize ? CustomerModel.find(filter).select(SAMPLE_FIELDS).sort({ _id: 1 }).limit(sampleSize).lean() : Promise.resolve([]),
+    ]);
+    return { count, sample, tookMs: Number(process.hrtime.bigint() - started) / 1e6 };
+  }
+
+  async create(tenantId: string, input: { name: string; description?: string; audience: Audience; mode: 'dynamic' | 'snapshot' }, createdBy?: string) {
+    let doc;
+    try {
+      doc = await SegmentModel.create({ tenantId, ...input, createdBy });
+    } catch (err) {
+      if (isDuplicateKeyError(err)) throw conflict(SegmentErrorCode.NAME_TAKEN, `A segment named "${input.name}" already exists; pick another name`);
+      throw err;
+    }
+    if (input.mode === 'snapshot') return this.takeSnapshot(tenantId, String(doc._id));
+    return doc.toObject();
+  }
+
+  /**
+   * Freezes the members. Rows are keyed (segment, customer) so a retry after a crash adds only the
+   * missing ones; `snapshotAt` is set last, and an unfinished snapshot refuses to be used.
+   */
+  async takeSnapshot(tenantId: string, segmentId: string) {
+    const seg = await this.get(tenantId, segmentId);
+    const filter = await this.compile(tenantId, seg.audience as Audience);
+    const segOid = new Types.ObjectId(segmentId);
+    let after: Types.ObjectId | null = null;
+    for (;;) {
+      const page = await this.pageByFilter(filter, after, 1000);
+      if (!page.length) break;
+      try {
+        await SegmentMemberModel.collection.insertMany(page.map((customerId) => ({ tenantId, segmentId: segOid, customerId })), { ordered: false });
+      } catch (err) {
+        if (!isDuplicateKeyError(err) && !(err as any)?.writeErrors) throw err;
+      }
+      after = page[page.length - 1];
+    }
+    const memberCount = await SegmentMemberModel.countDocuments({ tenantId, segmentId: segOid });
+    return SegmentModel.findOneAndUpdate({ tenantId, _id: segOid }, { $set: { memberCount, snapshotAt: this.deps.now() } }, { returnDocument: 'after' }).lean();
+  }
+
+  async list(tenantId: string) {
+    return SegmentModel.find({ tenantId }).sort({ updatedAt: -1 }).limit(200).lean();
+  }
+
+  async get(tenantId: string, id: string) {
+    const doc = Types.ObjectId.isValid(id) ? await SegmentModel.findOne({ tenantId, _id: id }).lean() : null;
+    if (!doc) throw notFound('Segment');
+    return doc;
+  }
+
+  /** How many customers are in a saved segment right now (a snapshot's frozen count). */
+  async count(tenantId: string, id: string): Promise<number> {
+    const seg = await this.get(tenantId, id);
+    if (seg.mode === 'snapshot') return SegmentMemberModel.countDocuments({ tenantId, segmentId: seg._id });
+    return CustomerModel.countDocuments(await this.compile(tenantId, seg.audience as Audience));
+  }
+
+  /** A pager over a saved segment's members, evaluated once (dynamic) or read from the snapshot. */
+  async pager(tenantId: string, id: string): Promise<MemberPager> {
+    const seg = await this.get(tenantId, id);
+    if (seg.mode === 'snapshot') {
+      if (!seg.snapshotAt) throw new AppError(SegmentErrorCode.SNAPSHOT_INCOMPLETE, 'This snapshot segment is still being taken; try again in a moment', { status: 409 });
+      return async (after, limit) => {
+        const rows = await SegmentMemberModel.find({ tenantId, segmentId: seg._id, ...(after ? { customerId: { $gt: after } } : {}) })
+          .sort({ customerId: 1 })
+          .limit(limit)
+          .select({ customerId: 1 })
+          .lean();
+        return rows.map((r) => r.customerId as Types.ObjectId);
+      };
+    }
+    const filter = await this.compile(tenantId, seg.audience as Audience);
+    return (after, limit) => this.pageByFilter(filter, after, limit);
+  }
+
+  private async pageByFilter(filter: Filter, after: Types.ObjectId | null, limit: number): Promise<Types.ObjectId[]> {
+    const q = after ? { $and: [filter, { _id: { $gt: after } }] } : filter;
+    const rows = await CustomerModel.find(q).sort({ _id: 1 }).limit(limit).select({ _id: 1 }).lean();
+    return rows.map((r) => r._id as Types.ObjectId);
+  }
+}
