@@ -52,6 +52,16 @@ export const envSchema = z
     WECHATY_PUPPET: z.string().default('wechaty-puppet-mock'),
     WECHATY_PUPPET_SERVICE_TOKEN: z.string().default(''),
     WECHATY_NAME: z.string().default('scrm-bot'),
+    /** Service desk (conversations module and bot/): SLA defaults, outbound delivery, live stream. */
+    DESK_FIRST_RESPONSE_SECONDS: z.coerce.number().int().positive().default(120),
+    DESK_NEXT_RESPONSE_SECONDS: z.coerce.number().int().positive().default(300),
+    DESK_SWEEP_EVERY: z.string().default('10 seconds'),
+    DESK_OUTBOUND_LEASE_MS: z.coerce.number().int().positive().default(30_000),
+    DESK_OUTBOUND_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
+    DESK_SSE_MAX_SECONDS: z.coerce.number().int().positive().default(300),
+    BOT_OUTBOUND_POLL_MS: z.coerce.number().int().positive().default(2000),
+    /** The member-center coupon page the bot links to (default: PUBLIC_URL + /h5/#/member/coupons). */
+    BOT_COUPON_URL: z.string().url().optional(),
 
     /** Agenda polling; a number of milliseconds (Agenda reads strings like '200 milliseconds' wrongly). */
     JOBS_PROCESS_EVERY_MS: z.coerce.number().int().positive().default(2000),

@@ -17,6 +17,9 @@ export interface JobDefinition {
 export function jobDefinitions(s: Services): JobDefinition[] {
   return [
     { name: 'events.repair-unapplied', every: '1 minute', run: () => s.events.repairUnapplied() },
+    { name: 'conversations.deliver-outbound', every: s.deps.config.DESK_SWEEP_EVERY, run: () => s.desk.outbound.sweep() },
+    { name: 'conversations.sla-sweep', every: s.deps.config.DESK_SWEEP_EVERY, run: () => s.desk.sla.sweep() },
+    { name: 'conversations.assign-queued', every: s.deps.config.DESK_SWEEP_EVERY, run: () => s.desk.handoff.sweep() },
     ...wecomJobs(s),
   ];
 }
