@@ -85,7 +85,7 @@ export function wecomCallbackRouter(s: Services, enqueue: (name: string, data: R
     const envelope = parseXmlFields(await rawBody(ctx));
     if (!envelope.Encrypt) throw new AppError('VALIDATION_FAILED', 'The callback has no <Encrypt> element', { status: 400 });
     const fields = parseXmlFields(open(() => crypto.open(signature, timestamp, nonce, envelope.Encrypt)));
-    const id = await s.wecom.callbacks.accept(tenantId, fields);
+    const id = await s.wecom.callbacks.accept(tenantId, fields, nonce);
     if (id) {
       await enqueue('wecom.process-callback', { callbackId: id }).catch((err) =>
         s.deps.log.warn({ err: (err as Error).message, id }, 'could not queue a WeCom callback; the repair job will process it'),

@@ -10,14 +10,25 @@ import { WecomCallbackModel } from './wecom-callback.model.js';
 export type CallbackFields = Record<string, string>;
 const MAX_ATTEMPTS = 8;
 
-/** An event's identity: every field of the decrypted message, so WeCom's retry of it is the same key. */
-export function callbackKey(fields: CallbackFields): string {
+/**
+ * Events whose handler only re-reads the current state from WeCom. Two real changes within one second
+ * (two edits of a contact) produce identical XML, so for these the delivery's nonce is part of the
+ * identity: an exact replay is still ignored, a second change is not swallowed.
+ */
+const REFETCH = new Set(['change_external_contact:edit_external_contact', 'change_external_chat:update', 'change_external_chat:create', 'change_external_tag:create', 'change_external_tag:update', 'change_external_tag:delete', 'change_external_tag:shuffle']);
+
+/**
+ * An event's identity: every field of the decrypted message, so WeCom's retry of an add or a delete is
+ * the same key and runs once (one welcome message, one follow-up).
+ */
+export function callbackKey(fields: CallbackFields, nonce = ''): string {
   if (fields.MsgId) return `msg:${fields.MsgId}`;
   const canonical = Object.keys(fields)
     .sort()
     .map((k) => `${k}=${fields[k]}`)
     .join('\n');
-  return `evt:${createHash('sha256').update(canonical).digest('hex')}`;
+  const salt = REFETCH.has(`${fields.Event}:${fields.ChangeType}`) ? `\nnonce=${nonce}` : '';
+  return `evt:${createHash('sha256').update(canonical + salt).digest('hex')}`;
 }
 
 /**
@@ -31,11 +42,11 @@ export class WecomCallbackService {
   ) {}
 
   /** Returns the stored id, or null when this event was seen before (retry or replay). */
-  async accept(tenantId: string, fields: CallbackFields): Promise<string | null> {
+  async accept(tenantId: string, fields: CallbackFields, nonce = ''): Promise<string | null> {
     try {
       const doc = await WecomCallbackModel.create({
         tenantId,
-        dedupeKey: callbackKey(fields),
+        dedupeKey: callbackKey(fields, nonce),
         event: fields.Event ?? fields.MsgType ?? 'unknown',
         changeType: fields.ChangeType,
         data: fields,
