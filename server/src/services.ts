@@ -7,6 +7,7 @@ import { CustomerMergeService } from './modules/customers/customer-merge.service
 import { FollowUpService } from './modules/customers/follow-up.service.js';
 import { TagService } from './modules/tags/tag.service.js';
 import { EventService } from './modules/events/event.service.js';
+import { DeskService } from './modules/conversations/desk.service.js';
 import { SegmentService } from './modules/segments/segment.service.js';
 import { createWecom } from './wecom/wecom.adapter.js';
 
@@ -23,9 +24,10 @@ export function createServices(deps: Deps) {
   const followUps = new FollowUpService(deps);
   const tags = new TagService(deps);
   const events = new EventService(deps, hooks, customers);
+  const desk = new DeskService(deps, hooks, customers, staff);
   const segments = new SegmentService(deps, events);
   const wecom = createWecom(deps, { hooks, staff, customers, followUps, tags });
-  return { deps, hooks, staff, audit, merges, customers, followUps, tags, events, segments, wecom };
+  return { deps, hooks, staff, audit, merges, customers, followUps, tags, events, desk, segments, wecom };
 }
 
 export type Services = ReturnType<typeof createServices>;

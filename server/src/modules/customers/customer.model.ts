@@ -1,6 +1,6 @@
 import mongoose, { Schema } from 'mongoose';
 
-export const IDENTITY_TYPES = ['externalUserId', 'unionId', 'openId', 'phone', 'shopMemberId'] as const;
+export const IDENTITY_TYPES = ['externalUserId', 'unionId', 'openId', 'phone', 'shopMemberId', 'wechatyContactId'] as const;
 export type IdentityType = (typeof IDENTITY_TYPES)[number];
 
 const noteSchema = new Schema(

@@ -11,8 +11,10 @@ export const identityInputSchema = z
     appId: z.string().min(1).max(64).optional(),
     phone: z.string().min(5).max(32).optional(),
     shopMemberId: z.string().min(1).max(128).optional(),
+    /** A chat contact as the bot's puppet names it (bot/); see the conversations module. */
+    wechatyContactId: z.string().min(1).max(128).optional(),
   })
-  .refine((v) => v.externalUserId || v.unionId || v.openId || v.phone || v.shopMemberId, {
+  .refine((v) => v.externalUserId || v.unionId || v.openId || v.phone || v.shopMemberId || v.wechatyContactId, {
     message: 'give at least one identity: externalUserId, unionId, openId, phone or shopMemberId',
   })
   .refine((v) => !v.openId || v.appId, { message: 'openId needs the appId it belongs to', path: ['appId'] });
@@ -45,6 +47,7 @@ export function identityKeys(input: IdentityInput): IdentityKey[] {
     keys.push({ type: 'phone', key: phone, value: phone });
   }
   if (input.shopMemberId) keys.push({ type: 'shopMemberId', key: input.shopMemberId, value: input.shopMemberId });
+  if (input.wechatyContactId) keys.push({ type: 'wechatyContactId', key: input.wechatyContactId, value: input.wechatyContactId });
   return keys;
 }
 

@@ -1,0 +1,95 @@
+import type { Message, Wechaty } from 'wechaty';
+import type { Services } from '../../server/src/services.js';
+import type { Logger } from '../../server/src/shared/logger.js';
+
+/** One customer message the bot may answer, as the reply plugins see it. */
+export interface Turn {
+  message: Message;
+  text: string;
+  tenantId: string;
+  conversationId: string;
+  customerId?: string;
+  inRoom: boolean;
+  /** Answers in the same chat as the bot; the answer is stored with the conversation. */
+  reply(text: string): Promise<void>;
+}
+
+/** A reply plugin's entry in the answer chain: higher priority asks first; true means "answered". */
+export interface Responder {
+  name: string;
+  priority: number;
+  handle(turn: Turn): Promise<boolean>;
+}
+
+interface Echo {
+  messageId: string;
+  expires: number;
+}
+
+/**
+ * What the bot's plugins share: the services, the tenant, the logged-in account, the answer chain
+ * and the expected echoes. Puppets report the account's own messages back as messages; an echo of
+ * something we sent is matched here (by chat and text) so it is not stored a second time.
+ */
+export class BotContext {
+  selfId?: string;
+  readonly responders: Responder[] = [];
+  private readonly echoes = new Map<string, Echo[]>();
+  private readonly pending = new Set<Promise<unknown>>();
+
+  constructor(
+    readonly s: Services,
+    readonly tenantId: string,
+    readonly log: Logger,
+    readonly bot: Wechaty,
+  ) {}
+
+  addResponder(r: Responder): () => void {
+    this.responders.push(r);
+    this.responders.sort((a, b) => b.priority - a.priority);
+    return () => {
+      const i = this.responders.indexOf(r);
+      if (i >= 0) this.responders.splice(i, 1);
+    };
+  }
+
+  /** Sends text to a contact or room and expects the echo; `messageId` is the stored row it belongs to. */
+  async say(peer: { kind: 'private' | 'room'; peerId: string }, text: string, messageId: string): Promise<void> {
+    const target = peer.kind === 'room' ? await this.bot.Room.find({ id: peer.peerId }) : await this.bot.Contact.find({ id: peer.peerId });
+    if (!target) throw new Error(`the ${peer.kind === 'room' ? 'room' : 'contact'} ${peer.peerId} is not known to this bot account`);
+    const key = echoKey(peer.peerId, text);
+    const list = this.echoes.get(key) ?? [];
+    list.push({ messageId, expires: Date.now() + 120_000 });
+    this.echoes.set(key, list);
+    try {
+      await target.say(text);
+    } catch (err) {
+      list.splice(list.findIndex((e) => e.messageId === messageId), 1);
+      throw err;
+    }
+  }
+
+  /** The stored row a self-sent message echoes, if we sent it. */
+  takeEcho(peerId: string, text: string): string | undefined {
+    const key = echoKey(peerId, text);
+    const now = Date.now();
+    const list = (this.echoes.get(key) ?? []).filter((e) => e.expires > now);
+    const first = list.shift();
+    if (list.length) this.echoes.set(key, list);
+    else this.echoes.delete(key);
+    return first?.messageId;
+  }
+
+  /** Runs work the stop must wait for (a delivery in flight, a message being handled). */
+  track<T>(p: Promise<T>): Promise<T> {
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p)).catch(() => undefined);
+    return p;
+  }
+
+  async idle(): Promise<void> {
+    while (this.pending.size) await Promise.allSettled([...this.pending]);
+  }
+}
+
+const echoKey = (peerId: string, text: string) => `${peerId}\u0000${text}`;

@@ -1,0 +1,47 @@
+import { types, type Message, type Contact } from 'wechaty';
+import type { ChatContact, CaptureInput } from '../../server/src/modules/conversations/conversation.service.js';
+import type { MessageType } from '../../server/src/modules/conversations/conversation.model.js';
+
+/** Translates Wechaty's messages and contacts into the conversations module's terms (no SDK types pass). */
+const TYPES: Partial<Record<number, MessageType>> = {
+  [types.Message.Text]: 'text',
+  [types.Message.Image]: 'image',
+  [types.Message.Attachment]: 'file',
+  [types.Message.Url]: 'url',
+  [types.Message.MiniProgram]: 'mini-program',
+  [types.Message.Video]: 'video',
+  [types.Message.Audio]: 'audio',
+  [types.Message.Emoticon]: 'emoticon',
+  [types.Message.Contact]: 'contact',
+  [types.Message.Location]: 'location',
+};
+
+export function chatContact(c: Contact): ChatContact {
+  const payload = (c as any).payload as { avatar?: string } | undefined;
+  return { id: c.id, name: c.name() || undefined, avatar: payload?.avatar || undefined };
+}
+
+/** Type, text and media metadata; media details are best effort (puppets differ in what they give). */
+export async function messageContent(msg: Message): Promise<Pick<CaptureInput, 'type' | 'text' | 'media'>> {
+  const type = TYPES[msg.type()] ?? 'other';
+  if (type === 'text') return { type, text: msg.text() };
+  const media: NonNullable<CaptureInput['media']> = {};
+  try {
+    if (type === 'url') {
+      const link = await msg.toUrlLink();
+      Object.assign(media, { url: link.url(), title: link.title(), description: link.description() ?? undefined });
+    } else if (type === 'mini-program') {
+      const mp = await msg.toMiniProgram();
+      Object.assign(media, { appId: mp.appid() ?? undefined, title: mp.title() ?? undefined, pagePath: mp.pagePath() ?? undefined, description: mp.description() ?? undefined });
+    } else if (['image', 'file', 'video', 'audio', 'emoticon'].includes(type)) {
+      const box = await msg.toFileBox();
+      media.name = box.name;
+      // Only URL-backed boxes carry a link; others would need an upload we do not do here.
+      const json = box.toJSON() as { url?: string };
+      if (typeof json.url === 'string') media.url = json.url;
+    }
+  } catch {
+    // Metadata is a bonus: the message is stored with its type even when the puppet cannot describe it.
+  }
+  return { type, text: msg.text() || undefined, media: Object.values(media).some(Boolean) ? media : undefined };
+}

@@ -1,0 +1,80 @@
+import type { Message, Wechaty, WechatyPlugin, Room, Contact } from 'wechaty';
+import type { BotContext, Turn } from '../bot-context.js';
+import { chatContact, messageContent } from '../message-payload.js';
+
+/**
+ * Capture: every message of private chats and rooms, in and out, is stored in its conversation and
+ * linked to the profile (idempotent on the puppet's message id); room joins and leaves update the
+ * group's members. When the bot holds the chat, the answer chain runs (the bot stays silent while
+ * a human or the queue has it).
+ */
+export function capturePlugin(ctx: BotContext): WechatyPlugin {
+  return (bot: Wechaty) => {
+    const onMessage = (msg: Message) => void ctx.track(handle(ctx, msg)).catch((err) => ctx.log.error({ err, messageId: msg.id }, 'bot message handling failed'));
+    const onJoin = (room: Room, invitees: Contact[]) =>
+      void ctx
+        .track(room.topic().then((topic) => ctx.s.desk.groups.roomJoined(ctx.tenantId, ctx.selfId!, { id: room.id, topic }, invitees.map(chatContact), new Date())))
+        .catch((err) => ctx.log.warn({ err, roomId: room.id }, 'room join not recorded'));
+    const onLeave = (room: Room, leavers: Contact[]) =>
+      void ctx
+        .track(ctx.s.desk.groups.roomLeft(ctx.tenantId, room.id, leavers.map((c) => c.id)))
+        .catch((err) => ctx.log.warn({ err, roomId: room.id }, 'room leave not recorded'));
+    bot.on('message', onMessage);
+    bot.on('room-join', onJoin);
+    bot.on('room-leave', onLeave);
+    return () => {
+      bot.off('message', onMessage);
+      bot.off('room-join', onJoin);
+      bot.off('room-leave', onLeave);
+    };
+  };
+}
+
+async function handle(ctx: BotContext, msg: Message): Promise<void> {
+  if (!ctx.selfId) return;
+  const self = msg.self();
+  const room = msg.room();
+  const other = self ? msg.listener() : msg.talker();
+  if (!room && !other) return;
+  const peerId = room ? room.id : other!.id;
+  const content = await messageContent(msg);
+  if (self) {
+    const stored = ctx.takeEcho(peerId, content.text ?? '');
+    if (stored) return ctx.s.desk.conversations.attachEcho(ctx.tenantId, stored, msg.id);
+  }
+  const peer = room ? { kind: 'room' as const, roomId: room.id, topic: await room.topic() } : { kind: 'private' as const, contact: chatContact(other!) };
+  const result = await ctx.s.desk.handleInbound(ctx.tenantId, {
+    botAccountId: ctx.selfId,
+    peer,
+    talker: self ? 'self' : chatContact(msg.talker()),
+    externalId: msg.id,
+    ...content,
+    at: msg.date(),
+    author: 'account',
+  });
+  if (!result.botMayReply || content.type !== 'text' || !content.text?.trim()) return;
+  // In rooms the bot answers only when spoken to.
+  if (room && !(await msg.mentionSelf())) return;
+  const conversation = result.conversation;
+  const turn: Turn = {
+    message: msg,
+    text: room ? await msg.mentionText() : content.text.trim(),
+    tenantId: ctx.tenantId,
+    conversationId: String(conversation._id),
+    customerId: result.customerId,
+    inRoom: !!room,
+    reply: async (text) => {
+      const messageId = await ctx.s.desk.conversations.recordBotReply(ctx.tenantId, conversation, text);
+      try {
+        await ctx.say({ kind: conversation.kind, peerId: conversation.peerId }, text, messageId);
+        await ctx.s.desk.conversations.setDelivery(ctx.tenantId, messageId, 'sent');
+      } catch (err) {
+        await ctx.s.desk.conversations.setDelivery(ctx.tenantId, messageId, 'failed');
+        throw err;
+      }
+    },
+  };
+  for (const responder of ctx.responders) {
+    if (await responder.handle(turn)) return;
+  }
+}

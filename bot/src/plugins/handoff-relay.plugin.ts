@@ -1,0 +1,92 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { Wechaty, WechatyPlugin } from 'wechaty';
+import type { BotContext } from '../bot-context.js';
+import { outboundChannel } from '../../../server/src/modules/conversations/desk-live.js';
+
+const HUMAN = /^(人工|人工客服|转人工|human|agent)$/i;
+
+/**
+ * Handoff relay: `人工`/"human" hands the chat to the desk, and replies written by agents (and desk
+ * notices) reach the customer. Delivery reads the outbound rows: a Redis notice or the poll wakes the
+ * relay, it claims one row at a time with a lease, sends, and confirms. A bot that stops mid-send
+ * leaves the lease to expire and the row is sent by the next claim, so no reply is lost.
+ */
+export function handoffRelayPlugin(ctx: BotContext): WechatyPlugin {
+  return (bot: Wechaty) => {
+    const owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+    let running = false;
+    let again = false;
+    let stopped = false;
+    let poll: NodeJS.Timeout | undefined;
+    let unsubscribe: (() => Promise<void>) | undefined;
+
+    const removeResponder = ctx.addResponder({
+      name: 'handoff',
+      priority: 200,
+      async handle(turn) {
+        if (turn.inRoom || !HUMAN.test(turn.text.trim())) return false;
+        await ctx.s.desk.handoff.requestHuman(turn.tenantId, turn.conversationId, 'customer asked for a human');
+        return true;
+      },
+    });
+
+    const deliverOne = async (): Promise<boolean> => {
+      const row = await ctx.s.desk.outbound.claim(ctx.tenantId, ctx.selfId!, owner);
+      if (!row) return false;
+      try {
+        const conversation = await ctx.s.desk.conversations.get(ctx.tenantId, String(row.conversationId));
+        await ctx.say({ kind: conversation.kind, peerId: row.peerId }, row.text, String(row.messageId));
+        await ctx.s.desk.outbound.markSent(ctx.tenantId, String(row._id), owner);
+      } catch (err) {
+        ctx.log.warn({ err: (err as Error).message, outboundId: String(row._id) }, 'outbound send failed; will retry');
+        await ctx.s.desk.outbound.markFailed(ctx.tenantId, String(row._id), owner, (err as Error).message);
+      }
+      return true;
+    };
+
+    const drain = async () => {
+      if (running) {
+        again = true;
+        return;
+      }
+      running = true;
+      try {
+        do {
+          again = false;
+          while (!stopped && ctx.selfId && (await deliverOne()));
+        } while (again && !stopped);
+      } catch (err) {
+        ctx.log.warn({ err: (err as Error).message }, 'outbound drain failed; the poll retries');
+      } finally {
+        running = false;
+      }
+    };
+    const wake = () => {
+      if (!stopped) void ctx.track(drain());
+    };
+
+    const onLogin = async () => {
+      if (stopped || !ctx.selfId) return;
+      unsubscribe = await ctx.s.desk.live.subscribe(outboundChannel(ctx.selfId), wake);
+      poll ??= setInterval(wake, ctx.s.deps.config.BOT_OUTBOUND_POLL_MS);
+      wake();
+    };
+    const onLogout = () => {
+      void unsubscribe?.();
+      unsubscribe = undefined;
+    };
+    bot.on('login', onLogin);
+    bot.on('logout', onLogout);
+    if (ctx.selfId) void onLogin();
+
+    return () => {
+      stopped = true;
+      removeResponder();
+      if (poll) clearInterval(poll);
+      void unsubscribe?.();
+      bot.off('login', onLogin);
+      bot.off('logout', onLogout);
+    };
+  };
+}

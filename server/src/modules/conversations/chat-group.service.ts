@@ -1,0 +1,41 @@
+import { Types } from 'mongoose';
+import { isDuplicateKeyError } from '../../shared/db.js';
+import { ChatGroupModel } from './conversation.model.js';
+import type { ChatContact } from './conversation.service.js';
+
+/** Rooms the bot is in and their members; the profile of each member is found or created on join. */
+export class ChatGroupService {
+  constructor(private readonly identify: (tenantId: string, contact: ChatContact) => Promise<string>) {}
+
+  async ensure(tenantId: string, botAccountId: string, roomId: string, topic?: string) {
+    const filter = { tenantId, roomId };
+    const update = { $setOnInsert: { tenantId, roomId, botAccountId }, ...(topic ? { $set: { topic } } : {}) };
+    try {
+      return (await ChatGroupModel.findOneAndUpdate(filter, update, { upsert: true, returnDocument: 'after' }).lean())!._id;
+    } catch (err) {
+      if (!isDuplicateKeyError(err)) throw err;
+      return (await ChatGroupModel.findOne(filter).lean())!._id;
+    }
+  }
+
+  /** Room joins: each member added once, linked to their profile. */
+  async roomJoined(tenantId: string, botAccountId: string, room: { id: string; topic?: string }, members: ChatContact[], at: Date): Promise<void> {
+    await this.ensure(tenantId, botAccountId, room.id, room.topic);
+    for (const m of members) {
+      const customerId = m.id === botAccountId ? undefined : await this.identify(tenantId, m);
+      await ChatGroupModel.updateOne(
+        { tenantId, roomId: room.id, 'members.contactId': { $ne: m.id } },
+        { $push: { members: { contactId: m.id, name: m.name, customerId: customerId ? new Types.ObjectId(customerId) : undefined, joinedAt: at } } },
+      );
+    }
+  }
+
+  async roomLeft(tenantId: string, roomId: string, contactIds: string[]): Promise<void> {
+    // One $pull per member: the embedded server ignores `$in` inside a $pull condition.
+    for (const contactId of contactIds) await ChatGroupModel.updateOne({ tenantId, roomId }, { $pull: { members: { contactId } } });
+  }
+
+  group(tenantId: string, roomId: string) {
+    return ChatGroupModel.findOne({ tenantId, roomId }).lean();
+  }
+}

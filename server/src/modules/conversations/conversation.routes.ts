@@ -1,0 +1,154 @@
+import { z } from 'zod';
+import { ApiRouter } from '../../shared/http/route.js';
+import { notFound } from '../../shared/app-error.js';
+import type { Principal } from '../../shared/http/principal.js';
+import type { Services } from '../../services.js';
+import { canSeeCustomer } from '../customers/customer.routes.js';
+import { conversationView, messageView } from './conversation.view.js';
+import { openDeskStream } from './desk-stream.js';
+import type { Actor } from './handoff.service.js';
+
+const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
+const idParams = z.object({ id: objectId });
+/** Who reads the desk: agents, supervisors, and sales for their own customers (admins always). */
+const READERS = ['agent', 'community_manager', 'sales'] as const;
+/** Who answers customers. */
+const AGENTS = ['agent'] as const;
+
+type Staff = Extract<Principal, { kind: 'staff' }>;
+const actor = (p: Principal): Actor => {
+  const s = p as Staff;
+  return { id: s.id, name: s.name, role: s.role };
+};
+const isSales = (p: Principal) => p.kind === 'staff' && p.role === 'sales';
+
+/** Sales see a conversation only when they own or follow its customer; otherwise it answers 404. */
+async function visible(s: Services, p: Principal, tenantId: string, c: any, cache = new Map<string, boolean>()): Promise<boolean> {
+  if (!isSales(p)) return true;
+  if (!c.customerId) return false;
+  const key = String(c.customerId);
+  if (!cache.has(key)) {
+    const customer = await s.customers.get(tenantId, key).catch(() => null);
+    cache.set(key, !!customer && canSeeCustomer(p, customer));
+  }
+  return cache.get(key)!;
+}
+
+async function load(s: Services, p: Principal, tenantId: string, id: string) {
+  const c = await s.desk.conversations.get(tenantId, id);
+  if (!(await visible(s, p, tenantId, c))) throw notFound('Conversation');
+  return c;
+}
+
+export function conversationRoutes(s: Services) {
+  const api = new ApiRouter('/api/v1/conversations', 'conversations');
+
+  api.route(
+    {
+      method: 'get',
+      path: '/',
+      allow: READERS,
+      summary: 'The queue (oldest first), my conversations, or all, with unread counts',
+      query: z.object({
+        view: z.enum(['queue', 'mine', 'all']).default('mine'),
+        state: z.enum(['bot', 'queued', 'assigned', 'resolved']).optional(),
+        limit: z.coerce.number().int().min(1).max(100).default(50),
+        before: z.coerce.date().optional(),
+      }),
+    },
+    async ({ query, principal, tenantId }) => {
+      const me = (principal as Staff).id;
+      const filter =
+        query.view === 'queue'
+          ? { state: ['queued'] }
+          : query.view === 'mine'
+            ? { state: query.state ? [query.state] : ['assigned'], assigneeId: me }
+            : { state: query.state ? [query.state] : undefined };
+      const cache = new Map<string, boolean>();
+      const items: any[] = [];
+      let before = query.before;
+      // Sales filter after reading, page by page, until the page is full or the scan limit is reached.
+      for (let scanned = 0; items.length < query.limit && scanned < 1000; ) {
+        const page = await s.desk.conversations.list(tenantId, { ...filter, limit: query.limit, before });
+        for (const c of page) if (items.length < query.limit && (await visible(s, principal, tenantId, c, cache))) items.push(c);
+        scanned += page.length;
+        if (page.length < query.limit || !isSales(principal) || query.view === 'queue') break;
+        before = page[page.length - 1].lastMessageAt ?? undefined;
+        if (!before) break;
+      }
+      return { items: items.map(conversationView) };
+    },
+  );
+
+  api.route({ method: 'get', path: '/stream', allow: READERS, summary: 'Server-sent events: new messages, assignments, SLA warnings' }, ({ ctx, principal, tenantId }) =>
+    openDeskStream(s, ctx, principal as Staff, tenantId),
+  );
+
+  api.route(
+    { method: 'get', path: '/:id', allow: READERS, summary: 'A conversation with its customer summary', params: idParams },
+    async ({ params, principal, tenantId }) => {
+      const c = await load(s, principal, tenantId, params.id);
+      return { ...conversationView(c), customer: await s.desk.customerSummary(tenantId, c.customerId ? String(c.customerId) : undefined) };
+    },
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/:id/messages',
+      allow: READERS,
+      summary: 'History, newest first; opening it as the assignee clears the unread count',
+      params: idParams,
+      query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), before: z.coerce.date().optional() }),
+    },
+    async ({ params, query, principal, tenantId }) => {
+      await load(s, principal, tenantId, params.id);
+      const items = await s.desk.conversations.history(tenantId, params.id, { limit: query.limit, before: query.before, readerId: (principal as Staff).id });
+      return { items: items.map(messageView) };
+    },
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/:id/messages',
+      allow: AGENTS,
+      status: 201,
+      summary: 'Reply to the customer (typed or a canned reply); the bot delivers it',
+      params: idParams,
+      body: z
+        .object({
+          text: z.string().trim().min(1, 'write something').max(2000).optional(),
+          cannedReplyId: objectId.optional(),
+          /** Idempotency key: resending the same request queues the reply once. */
+          key: z.string().min(1).max(100).optional(),
+        })
+        .refine((b) => !!b.text !== !!b.cannedReplyId, { message: 'give either text or cannedReplyId' }),
+    },
+    async ({ params, body, principal, tenantId, ctx }) => {
+      const r = await s.desk.reply(tenantId, params.id, actor(principal), body);
+      if (r.duplicate) ctx.status = 200;
+      return r.message;
+    },
+  );
+
+  api.route(
+    { method: 'post', path: '/:id/notes', allow: AGENTS, status: 201, summary: 'An internal note, never sent to the customer', params: idParams, body: z.object({ text: z.string().trim().min(1, 'write something').max(2000) }) },
+    async ({ params, body, principal, tenantId }) => messageView(await s.desk.conversations.addNote(tenantId, params.id, actor(principal), body.text)),
+  );
+
+  api.route({ method: 'post', path: '/:id/take', allow: AGENTS, summary: 'Take the conversation from the bot or the queue', params: idParams }, async ({ params, principal, tenantId }) =>
+    conversationView(await s.desk.handoff.takeOver(tenantId, params.id, actor(principal))),
+  );
+
+  api.route(
+    { method: 'post', path: '/:id/transfer', allow: AGENTS, summary: 'Hand the conversation to another online agent', params: idParams, body: z.object({ toStaffId: objectId }) },
+    async ({ params, body, principal, tenantId }) => conversationView(await s.desk.handoff.transfer(tenantId, params.id, actor(principal), body.toStaffId)),
+  );
+
+  api.route({ method: 'post', path: '/:id/resolve', allow: AGENTS, summary: 'End the human part; the bot answers again', params: idParams }, async ({ params, principal, tenantId }) =>
+    conversationView(await s.desk.handoff.resolve(tenantId, params.id, actor(principal))),
+  );
+
+  return api;
+}

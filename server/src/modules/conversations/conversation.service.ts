@@ -1,0 +1,276 @@
+import { Types } from 'mongoose';
+import type { Deps } from '../../shared/deps.js';
+import { notFound } from '../../shared/app-error.js';
+import { isDuplicateKeyError } from '../../shared/db.js';
+import type { CustomerService } from '../customers/customer.service.js';
+import { ConversationModel, MessageModel, type MessageType } from './conversation.model.js';
+import type { ChatGroupService } from './chat-group.service.js';
+import type { DeskLive } from './desk-live.js';
+import { messageView } from './conversation.view.js';
+
+/** A chat contact as the bot adapter describes it; no Wechaty types cross into the module. */
+export interface ChatContact {
+  id: string;
+  name?: string;
+  avatar?: string;
+}
+
+export interface CaptureInput {
+  botAccountId: string;
+  /** The other side of a private chat (also for messages the account sent), or the room. */
+  peer: { kind: 'private'; contact: ChatContact } | { kind: 'room'; roomId: string; topic?: string };
+  /** Who spoke: a contact, or the bot account itself. */
+  talker: ChatContact | 'self';
+  externalId: string;
+  type: MessageType;
+  text?: string;
+  media?: { url?: string; name?: string; title?: string; description?: string; appId?: string; pagePath?: string };
+  at: Date;
+  /** For the account's own messages: who wrote it (bot auto-reply, agent via outbound, or a person on the phone). */
+  author?: 'bot' | 'agent' | 'account' | 'system';
+}
+
+export interface CaptureResult {
+  duplicate: boolean;
+  conversation: any;
+  messageId?: string;
+  customerId?: string;
+}
+
+const preview = (type: string, text?: string) => (type === 'text' ? (text ?? '').slice(0, 80) : `[${type}]`);
+
+/** Conversations and their messages: capture from the bot, history and notes for agents. */
+export class ConversationService {
+  constructor(
+    private readonly deps: Deps,
+    private readonly customers: CustomerService,
+    private readonly live: DeskLive,
+    private readonly groups: ChatGroupService,
+  ) {}
+
+  /** The profile behind a chat contact; created with source `bot` the first time it speaks. */
+  identifyContact(tenantId: string, contact: ChatContact): Promise<string> {
+    return this.customers.identify(tenantId, { wechatyContactId: contact.id }, { name: contact.name || undefined, avatar: contact.avatar || undefined }, 'bot');
+  }
+
+  /**
+   * Stores one message and links it to its conversation and profile. The puppet's message id is the
+   * idempotency key: a second delivery finds the unique index taken and changes nothing.
+   */
+  async capture(tenantId: string, input: CaptureInput): Promise<CaptureResult> {
+    const { peer } = input;
+    const peerId = peer.kind === 'private' ? peer.contact.id : peer.roomId;
+    const inbound = input.talker !== 'self';
+    const customerContact = peer.kind === 'private' ? peer.contact : inbound ? (input.talker as ChatContact) : undefined;
+    const customerId = customerContact ? await this.identifyContact(tenantId, customerContact) : undefined;
+    const conversation = await this.openConversation(tenantId, input.botAccountId, peer, peer.kind === 'private' ? customerId : undefined);
+
+    let messageId: string;
+    try {
+      const doc = await MessageModel.create({
+        tenantId,
+        conversationId: conversation._id,
+        customerId: customerId ? new Types.ObjectId(customerId) : undefined,
+        direction: inbound ? 'in' : 'out',
+        author: inbound ? 'customer' : (input.author ?? 'account'),
+        talkerId: inbound ? (input.talker as ChatContact).id : input.botAccountId,
+        talkerName: inbound ? (input.talker as ChatContact).name : undefined,
+        type: input.type,
+        text: input.text ?? '',
+        media: input.media,
+        externalId: input.externalId,
+        delivery: inbound ? undefined : 'sent',
+        at: input.at,
+      });
+      messageId = String(doc._id);
+    } catch (err) {
+      if (isDuplicateKeyError(err)) return { duplicate: true, conversation, customerId };
+      throw err;
+    }
+
+    const $set: Record<string, unknown> = { lastMessageAt: input.at, lastMessagePreview: preview(input.type, input.text) };
+    const update: Record<string, any> = { $set };
+    if (inbound && ['queued', 'assigned'].includes(conversation.state)) update.$inc = { unread: 1 };
+    const after = await ConversationModel.findOneAndUpdate({ tenantId, _id: conversation._id }, update, { returnDocument: 'after' }).lean();
+    const message = await MessageModel.findById(messageId).lean();
+    await this.announce(tenantId, after ?? conversation, 'message.created', message);
+    return { duplicate: false, conversation: after ?? conversation, messageId, customerId };
+  }
+
+  /** Finds or creates the conversation; the unique (account, peer) index settles concurrent first messages. */
+  async openConversation(tenantId: string, botAccountId: string, peer: CaptureInput['peer'], customerId?: string) {
+    const peerId = peer.kind === 'private' ? peer.contact.id : peer.roomId;
+    const title = peer.kind === 'private' ? peer.contact.name : peer.topic;
+    const groupId = peer.kind === 'room' ? await this.groups.ensure(tenantId, botAccountId, peer.roomId, peer.topic) : undefined;
+    const filter = { tenantId, botAccountId, peerId };
+    const update = {
+      $setOnInsert: { tenantId, botAccountId, peerId, kind: peer.kind, state: 'bot', ...(groupId ? { groupId } : {}) },
+      $set: { ...(title ? { title } : {}), ...(customerId ? { customerId: new Types.ObjectId(customerId) } : {}) },
+    };
+    try {
+      return (await ConversationModel.findOneAndUpdate(filter, update, { upsert: true, returnDocument: 'after' }).lean())!;
+    } catch (err) {
+      if (!isDuplicateKeyError(err)) throw err;
+      return (await ConversationModel.findOneAndUpdate(filter, { $set: update.$set }, { returnDocument: 'after' }).lean())!;
+    }
+  }
+
+  async get(tenantId: string, id: string) {
+    if (!Types.ObjectId.isValid(id)) throw notFound('Conversation');
+    const doc = await ConversationModel.findOne({ tenantId, _id: id }).lean();
+    if (!doc) throw notFound('Conversation');
+    return doc;
+  }
+
+  findByPeer(tenantId: string, botAccountId: string, peerId: string) {
+    return ConversationModel.findOne({ tenantId, botAccountId, peerId }).lean();
+  }
+
+  async list(tenantId: string, filter: { state?: string[]; assigneeId?: string; customerIds?: string[]; limit: number; before?: Date }) {
+    const q: Record<string, unknown> = { tenantId };
+    if (filter.state?.length) q.state = { $in: filter.state };
+    if (filter.assigneeId) q.assigneeId = filter.assigneeId;
+    if (filter.customerIds) q.customerId = { $in: filter.customerIds.map((id) => new Types.ObjectId(id)) };
+    if (filter.before) q.lastMessageAt = { $lt: filter.before };
+    const sort: Record<string, 1 | -1> = filter.state?.length === 1 && filter.state[0] === 'queued' ? { queuedAt: 1 } : { lastMessageAt: -1 };
+    return ConversationModel.find(q).sort(sort).limit(filter.limit).lean();
+  }
+
+  /** Newest first, paged by time. Opening the chat as its assignee clears the unread count. */
+  async history(tenantId: string, conversationId: string, opts: { limit: number; before?: Date; readerId?: string }) {
+    const q: Record<string, unknown> = { tenantId, conversationId: new Types.ObjectId(conversationId) };
+    if (opts.before) q.at = { $lt: opts.before };
+    const items = await MessageModel.find(q).sort({ at: -1, _id: -1 }).limit(opts.limit).lean();
+    if (opts.readerId) await ConversationModel.updateOne({ tenantId, _id: conversationId, assigneeId: opts.readerId }, { $set: { unread: 0 } });
+    return items;
+  }
+
+  async addNote(tenantId: string, conversationId: string, staff: { id: string; name: string }, text: string) {
+    const conversation = await this.get(tenantId, conversationId);
+    const doc = await MessageModel.create({
+      tenantId,
+      conversationId: conversation._id,
+      customerId: conversation.customerId,
+      direction: 'internal',
+      author: 'agent',
+      staffId: staff.id,
+      staffName: staff.name,
+      type: 'text',
+      text,
+      at: this.deps.now(),
+    });
+    await this.announce(tenantId, conversation, 'message.created', doc.toObject());
+    return doc.toObject();
+  }
+
+  /**
+   * Agent replies and desk notices: stored now with delivery queued, delivered by the bot via the
+   * outbound row. Upserted by outbound id, so completing a half-queued reply twice stores it once.
+   */
+  async recordQueuedReply(tenantId: string, conversation: any, input: { messageId: Types.ObjectId; author: 'agent' | 'system'; text: string; staffId?: string; staffName?: string; outboundId: Types.ObjectId; at: Date }) {
+    const filter = { tenantId, outboundId: input.outboundId };
+    const fields = {
+      _id: input.messageId,
+      tenantId,
+      conversationId: conversation._id,
+      customerId: conversation.customerId,
+      direction: 'out',
+      author: input.author,
+      staffId: input.staffId,
+      staffName: input.staffName,
+      talkerId: conversation.botAccountId,
+      type: 'text',
+      text: input.text,
+      outboundId: input.outboundId,
+      delivery: 'queued',
+      at: input.at,
+    };
+    let created = false;
+    try {
+      const res = await MessageModel.updateOne(filter, { $setOnInsert: fields }, { upsert: true });
+      created = res.upsertedCount > 0;
+    } catch (err) {
+      if (!isDuplicateKeyError(err)) throw err;
+    }
+    if (!created) return;
+    await ConversationModel.updateOne({ tenantId, _id: conversation._id }, { $set: { lastMessageAt: input.at, lastMessagePreview: preview('text', input.text) } });
+    const doc = await MessageModel.findOne(filter).lean();
+    await this.announce(tenantId, conversation, 'message.created', doc);
+  }
+
+  /** The bot's own answer, stored before it is said so the puppet's echo can be matched to it. */
+  async recordBotReply(tenantId: string, conversation: any, text: string): Promise<string> {
+    const doc = await MessageModel.create({
+      tenantId,
+      conversationId: conversation._id,
+      customerId: conversation.customerId,
+      direction: 'out',
+      author: 'bot',
+      talkerId: conversation.botAccountId,
+      type: 'text',
+      text,
+      delivery: 'queued',
+      at: this.deps.now(),
+    });
+    await ConversationModel.updateOne({ tenantId, _id: conversation._id }, { $set: { lastMessageAt: doc.at, lastMessagePreview: preview('text', text) } });
+    await this.announce(tenantId, conversation, 'message.created', doc.toObject());
+    return String(doc._id);
+  }
+
+  async setDelivery(tenantId: string, messageId: string, delivery: 'sent' | 'failed'): Promise<void> {
+    await MessageModel.updateOne({ tenantId, _id: messageId }, { $set: { delivery } });
+  }
+
+  /** The puppet echoed a message we sent: remember its id, so a redelivered echo is not stored again. */
+  async attachEcho(tenantId: string, messageId: string, externalId: string): Promise<void> {
+    try {
+      await MessageModel.updateOne({ tenantId, _id: messageId, externalId: { $exists: false } }, { $set: { externalId } });
+    } catch (err) {
+      if (!isDuplicateKeyError(err)) throw err;
+    }
+  }
+
+  /** The bot confirmed (or gave up on) a queued reply; the puppet's id is attached when known. */
+  async markDelivery(tenantId: string, outboundId: string, delivery: 'sent' | 'failed', externalId?: string): Promise<void> {
+    const $set: Record<string, unknown> = { delivery };
+    if (externalId) $set.externalId = externalId;
+    try {
+      await MessageModel.updateOne({ tenantId, outboundId: new Types.ObjectId(outboundId) }, { $set });
+    } catch (err) {
+      // The echo was stored on its own already; the delivery state still matters.
+      if (!isDuplicateKeyError(err)) throw err;
+      await MessageModel.updateOne({ tenantId, outboundId: new Types.ObjectId(outboundId) }, { $set: { delivery } });
+    }
+    const msg = await MessageModel.findOne({ tenantId, outboundId: new Types.ObjectId(outboundId) }).lean();
+    if (msg) {
+      const conversation = await ConversationModel.findOne({ tenantId, _id: msg.conversationId }).lean();
+      if (conversation) await this.announce(tenantId, conversation, 'message.delivery', msg);
+    }
+  }
+
+  /** Moves chats and messages when two profiles turn out to be one person (idempotent). */
+  async moveCustomer(tenantId: string, fromId: string, toId: string): Promise<void> {
+    const [from, to] = [new Types.ObjectId(fromId), new Types.ObjectId(toId)];
+    await ConversationModel.updateMany({ tenantId, customerId: from }, { $set: { customerId: to } });
+    await MessageModel.updateMany({ tenantId, customerId: from }, { $set: { customerId: to } });
+    // Room member rows keep the old id: a merged id still resolves to the surviving profile.
+  }
+
+  async announce(tenantId: string, conversation: any, type: 'message.created' | 'message.delivery' | 'conversation.updated', message?: any): Promise<void> {
+    const staffIds = conversation.customerId ? await this.customerStaff(tenantId, String(conversation.customerId)) : [];
+    await this.live.event({
+      type,
+      tenantId,
+      conversationId: String(conversation._id),
+      state: conversation.state,
+      assigneeId: conversation.assigneeId,
+      customerStaffIds: staffIds,
+      message: message ? messageView(message) : undefined,
+    });
+  }
+
+  private async customerStaff(tenantId: string, customerId: string): Promise<string[]> {
+    const c = await this.customers.get(tenantId, customerId).catch(() => null);
+    return c ? [c.ownerStaffId, ...(c.followerStaffIds ?? [])].filter((x): x is string => !!x) : [];
+  }
+}

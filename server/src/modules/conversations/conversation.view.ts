@@ -1,0 +1,47 @@
+/** Conversations and messages as the API shows them: ids as strings, internal fields left out. */
+export function messageView(m: any) {
+  return {
+    id: String(m._id),
+    conversationId: String(m.conversationId),
+    direction: m.direction,
+    author: m.author,
+    staffId: m.staffId,
+    staffName: m.staffName,
+    talkerId: m.talkerId,
+    talkerName: m.talkerName,
+    type: m.type,
+    text: m.text,
+    media: m.media && Object.values(m.media).some(Boolean) ? m.media : undefined,
+    delivery: m.delivery,
+    at: m.at,
+  };
+}
+
+export function conversationView(c: any) {
+  return {
+    id: String(c._id),
+    kind: c.kind,
+    title: c.title,
+    customerId: c.customerId ? String(c.customerId) : undefined,
+    groupId: c.groupId ? String(c.groupId) : undefined,
+    state: c.state,
+    assigneeId: c.assigneeId,
+    assigneeName: c.assigneeName,
+    handoffReason: c.handoffReason,
+    queuedAt: c.queuedAt,
+    assignedAt: c.assignedAt,
+    resolvedAt: c.resolvedAt,
+    unread: c.unread ?? 0,
+    lastMessageAt: c.lastMessageAt,
+    lastMessagePreview: c.lastMessagePreview,
+    awaitingSince: c.awaitingSince,
+    sla: {
+      dueAt: c.sla?.dueAt,
+      kind: c.sla?.kind,
+      firstResponseMs: c.sla?.firstResponseMs,
+      responses: c.sla?.responses ?? 0,
+      averageResponseMs: c.sla?.responses ? Math.round(c.sla.totalResponseMs / c.sla.responses) : undefined,
+      breaches: (c.sla?.breaches ?? []).map((b: any) => ({ kind: b.kind, dueAt: b.dueAt, at: b.at, assigneeId: b.assigneeId, escalatedTo: b.escalatedTo })),
+    },
+  };
+}

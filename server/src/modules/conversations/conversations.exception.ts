@@ -1,0 +1,15 @@
+import { AppError } from '../../shared/app-error.js';
+
+export const ConversationErrorCode = {
+  NOT_YOURS: 'CONVERSATION_NOT_YOURS',
+  WRONG_STATE: 'CONVERSATION_WRONG_STATE',
+  AGENT_UNAVAILABLE: 'CONVERSATION_AGENT_UNAVAILABLE',
+  BAD_PATTERN: 'CONVERSATION_BAD_PATTERN',
+  CANNED_TITLE_TAKEN: 'CONVERSATION_CANNED_TITLE_TAKEN',
+} as const;
+
+export const wrongState = (state: string, wanted: string) =>
+  new AppError(ConversationErrorCode.WRONG_STATE, `The conversation is ${state}; ${wanted}`, { status: 409, details: { state } });
+
+export const notYours = () =>
+  new AppError(ConversationErrorCode.NOT_YOURS, 'This conversation is assigned to another agent; ask them to transfer it or take it over first', { status: 409 });

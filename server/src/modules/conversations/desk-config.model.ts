@@ -1,0 +1,56 @@
+import mongoose, { Schema } from 'mongoose';
+
+/**
+ * What the bot answers with (keyword/regex rules and FAQ entries), what agents paste (canned
+ * replies), each tenant's SLA targets, and each agent's seat count for fair assignment.
+ */
+const replyRuleSchema = new Schema(
+  {
+    tenantId: { type: String, required: true },
+    kind: { type: String, enum: ['keyword', 'regex', 'faq'], required: true },
+    /** keyword rules and FAQ entries: any of these words in the message matches. */
+    keywords: { type: [String], default: [] },
+    /** regex rules: matched case-insensitively against the whole message. */
+    pattern: { type: String },
+    question: { type: String },
+    reply: { type: String, default: '' },
+    /** reply: answer with `reply`; handoff: hand the chat to a human. */
+    action: { type: String, enum: ['reply', 'handoff'], default: 'reply' },
+    priority: { type: Number, default: 0 },
+    active: { type: Boolean, default: true },
+  },
+  { timestamps: true },
+);
+replyRuleSchema.index({ tenantId: 1, kind: 1, priority: -1 });
+export const ReplyRuleModel = mongoose.model('ReplyRule', replyRuleSchema, 'reply_rules');
+
+const cannedReplySchema = new Schema(
+  { tenantId: { type: String, required: true }, title: { type: String, required: true }, text: { type: String, required: true } },
+  { timestamps: true },
+);
+cannedReplySchema.index({ tenantId: 1, title: 1 }, { unique: true });
+export const CannedReplyModel = mongoose.model('CannedReply', cannedReplySchema, 'canned_replies');
+
+const deskSettingsSchema = new Schema(
+  {
+    tenantId: { type: String, required: true },
+    firstResponseSeconds: { type: Number },
+    nextResponseSeconds: { type: Number },
+    /** Staff role told when a target is breached. */
+    supervisorRole: { type: String },
+    roomWelcome: { type: String },
+  },
+  { timestamps: true },
+);
+deskSettingsSchema.index({ tenantId: 1 }, { unique: true });
+export const DeskSettingsModel = mongoose.model('DeskSettings', deskSettingsSchema, 'desk_settings');
+
+/** Seats taken per agent; taken and released by conditional updates so capacity holds under races. */
+const deskAgentSchema = new Schema({
+  tenantId: { type: String, required: true },
+  staffId: { type: String, required: true },
+  active: { type: Number, default: 0 },
+  lastAssignedAt: { type: Date },
+});
+deskAgentSchema.index({ tenantId: 1, staffId: 1 }, { unique: true });
+export const DeskAgentModel = mongoose.model('DeskAgent', deskAgentSchema, 'desk_agents');

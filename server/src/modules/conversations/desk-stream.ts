@@ -1,0 +1,50 @@
+import { PassThrough } from 'node:stream';
+import type { Context } from 'koa';
+import type { Principal } from '../../shared/http/principal.js';
+import type { Services } from '../../services.js';
+import { deskChannel, type DeskEvent } from './desk-live.js';
+
+type Staff = Extract<Principal, { kind: 'staff' }>;
+
+/** Sales receive only their own customers' events; other desk roles see the whole desk. */
+export function mayReceive(p: Staff, e: DeskEvent): boolean {
+  if (p.role !== 'sales') return true;
+  return (e.customerStaffIds ?? []).includes(p.id);
+}
+
+/**
+ * Server-sent events for the console, fanned out through Redis pub/sub so any server instance can
+ * stream what any other (or the bot) wrote. The stream ends after DESK_SSE_MAX_SECONDS (the browser
+ * reconnects by itself), which also lets a shutting-down server close; the subscription ends with it.
+ */
+export async function openDeskStream(s: Services, ctx: Context, principal: Staff, tenantId: string): Promise<undefined> {
+  const stream = new PassThrough();
+  ctx.req.socket.setTimeout(0);
+  ctx.req.socket.setNoDelay(true);
+  ctx.set({ 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+  ctx.status = 200;
+  ctx.body = stream;
+
+  let closed = false;
+  const write = (chunk: string) => {
+    if (!closed) stream.write(chunk);
+  };
+  const unsubscribe = await s.desk.live.subscribe(deskChannel(tenantId), (e: DeskEvent) => {
+    if (e.tenantId !== tenantId || !mayReceive(principal, e)) return;
+    write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
+  });
+  const heartbeat = setInterval(() => write(': keep-alive\n\n'), 15_000);
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    clearInterval(heartbeat);
+    clearTimeout(limit);
+    void unsubscribe();
+    stream.end();
+  };
+  const limit = setTimeout(close, s.deps.config.DESK_SSE_MAX_SECONDS * 1000);
+  ctx.req.on('close', close);
+  ctx.res.on('close', close);
+  write(`retry: 3000\nevent: ready\ndata: {}\n\n`);
+  return undefined;
+}

@@ -1,0 +1,111 @@
+import { z } from 'zod';
+import { ApiRouter } from '../../shared/http/route.js';
+import type { Principal } from '../../shared/http/principal.js';
+import { STAFF_ROLES } from '../../shared/http/principal.js';
+import type { Services } from '../../services.js';
+
+const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
+const SUPERVISORS = ['community_manager'] as const;
+
+const ruleBody = z
+  .object({
+    kind: z.enum(['keyword', 'regex', 'faq']),
+    keywords: z.array(z.string().trim().min(1).max(40)).max(30).optional(),
+    pattern: z.string().min(1).max(200).optional(),
+    question: z.string().trim().max(200).optional(),
+    reply: z.string().trim().max(2000).default(''),
+    action: z.enum(['reply', 'handoff']).default('reply'),
+    priority: z.number().int().min(-1000).max(1000).default(0),
+    active: z.boolean().default(true),
+  })
+  .refine((r) => (r.kind === 'regex' ? !!r.pattern : !!r.keywords?.length), { message: 'a regex rule needs a pattern; keyword rules and FAQ entries need keywords' })
+  .refine((r) => r.action === 'handoff' || r.reply.length > 0, { message: 'a reply rule needs the reply text', path: ['reply'] });
+
+/** Desk administration: presence, reply rules and FAQ, canned replies, SLA targets and figures. */
+export function deskRoutes(s: Services) {
+  const api = new ApiRouter('/api/v1/desk', 'conversations');
+
+  api.route(
+    {
+      method: 'post',
+      path: '/presence',
+      allow: ['agent', 'sales'],
+      summary: 'Go online or offline for chats (offline hands your chats back to the queue)',
+      body: z.object({ online: z.boolean(), capacity: z.number().int().min(0).max(50).optional() }),
+    },
+    ({ body, principal, tenantId }) => s.desk.handoff.setPresence(tenantId, (principal as Extract<Principal, { kind: 'staff' }>).id, body.online, body.capacity),
+  );
+
+  api.route({ method: 'get', path: '/rules', allow: SUPERVISORS, summary: 'Auto-reply rules and FAQ entries', query: z.object({ kind: z.enum(['keyword', 'regex', 'faq']).optional() }) }, async ({ query, tenantId }) => ({
+    items: await s.desk.rules.listRules(tenantId, query.kind),
+  }));
+  api.route({ method: 'post', path: '/rules', allow: SUPERVISORS, status: 201, summary: 'Add an auto-reply rule or FAQ entry', body: ruleBody }, ({ body, tenantId }) => s.desk.rules.createRule(tenantId, body));
+  api.route(
+    {
+      method: 'patch',
+      path: '/rules/:id',
+      allow: SUPERVISORS,
+      summary: 'Change a rule',
+      params: z.object({ id: objectId }),
+      body: z
+        .object({
+          keywords: z.array(z.string().trim().min(1).max(40)).max(30),
+          pattern: z.string().min(1).max(200),
+          question: z.string().trim().max(200),
+          reply: z.string().trim().max(2000),
+          action: z.enum(['reply', 'handoff']),
+          priority: z.number().int().min(-1000).max(1000),
+          active: z.boolean(),
+        })
+        .partial()
+        .strict(),
+    },
+    ({ params, body, tenantId }) => s.desk.rules.updateRule(tenantId, params.id, body),
+  );
+  api.route({ method: 'delete', path: '/rules/:id', allow: SUPERVISORS, summary: 'Delete a rule', params: z.object({ id: objectId }) }, async ({ params, tenantId }) => {
+    await s.desk.rules.deleteRule(tenantId, params.id);
+    return { deleted: true };
+  });
+
+  api.route({ method: 'get', path: '/canned-replies', allow: ['agent', 'community_manager'], summary: 'Canned replies ({name} and {points} are filled in when sent)' }, async ({ tenantId }) => ({
+    items: await s.desk.rules.listCanned(tenantId),
+  }));
+  api.route(
+    {
+      method: 'post',
+      path: '/canned-replies',
+      allow: ['agent', 'community_manager'],
+      status: 201,
+      summary: 'Add a canned reply',
+      body: z.object({ title: z.string().trim().min(1).max(60), text: z.string().trim().min(1).max(2000) }),
+    },
+    ({ body, tenantId }) => s.desk.rules.createCanned(tenantId, body.title, body.text),
+  );
+
+  api.route({ method: 'get', path: '/settings', allow: SUPERVISORS, summary: 'SLA targets, supervisor role, room welcome' }, ({ tenantId }) => s.desk.rules.settings(tenantId));
+  api.route(
+    {
+      method: 'put',
+      path: '/settings',
+      allow: ['admin'],
+      summary: 'Change SLA targets (seconds), the role told about breaches, the room welcome text',
+      body: z
+        .object({
+          firstResponseSeconds: z.number().int().min(10).max(86_400),
+          nextResponseSeconds: z.number().int().min(10).max(86_400),
+          supervisorRole: z.enum(STAFF_ROLES),
+          roomWelcome: z.string().trim().min(1).max(500),
+        })
+        .partial()
+        .strict(),
+    },
+    ({ body, tenantId }) => s.desk.rules.updateSettings(tenantId, body),
+  );
+
+  api.route(
+    { method: 'get', path: '/figures', allow: SUPERVISORS, summary: 'Response times and SLA breaches over the last days', query: z.object({ days: z.coerce.number().int().min(1).max(90).default(7) }) },
+    ({ query, tenantId }) => s.desk.sla.figures(tenantId, new Date(s.deps.now().getTime() - query.days * 86_400_000)),
+  );
+
+  return api;
+}

@@ -1,0 +1,124 @@
+import type { Deps } from '../../shared/deps.js';
+import type { DomainHooks } from '../../shared/hooks.js';
+import type { CustomerService } from '../customers/customer.service.js';
+import type { StaffService } from '../staff/staff.service.js';
+import { ConversationModel, MessageModel } from './conversation.model.js';
+import { ConversationService, type CaptureInput, type CaptureResult } from './conversation.service.js';
+import { OutboundService } from './outbound.service.js';
+import { ChatGroupService } from './chat-group.service.js';
+import { HandoffService, type Actor } from './handoff.service.js';
+import { SlaService } from './sla.service.js';
+import { ReplyRuleService } from './reply-rule.service.js';
+import { DeskLive } from './desk-live.js';
+import type { LoyaltyPort } from './loyalty-port.js';
+import { notYours, wrongState } from './conversations.exception.js';
+import { messageView } from './conversation.view.js';
+
+export interface InboundResult extends CaptureResult {
+  /** True when the bot holds the chat and may answer; false while a human (or the queue) has it. */
+  botMayReply: boolean;
+}
+
+/**
+ * The service desk: the conversations module's front door. The bot adapter reports what happened
+ * (`handleInbound`, room joins) and asks what to do; agents act through the routes. The parts are
+ * separate services; this wires them and holds the few flows that span them.
+ */
+export class DeskService {
+  readonly live: DeskLive;
+  readonly conversations: ConversationService;
+  readonly groups: ChatGroupService;
+  readonly outbound: OutboundService;
+  readonly rules: ReplyRuleService;
+  readonly sla: SlaService;
+  readonly handoff: HandoffService;
+  private loyaltyPort?: LoyaltyPort;
+
+  constructor(private readonly deps: Deps, hooks: DomainHooks, private readonly customers: CustomerService, staff: StaffService) {
+    this.live = new DeskLive(deps.redis, deps.log);
+    this.groups = new ChatGroupService((tenantId, contact) => this.conversations.identifyContact(tenantId, contact));
+    this.conversations = new ConversationService(deps, customers, this.live, this.groups);
+    this.outbound = new OutboundService(deps, this.conversations, this.live);
+    this.rules = new ReplyRuleService(deps);
+    this.sla = new SlaService(deps, this.rules, this.live);
+    this.handoff = new HandoffService(deps, this.conversations, this.outbound, this.sla, staff, customers);
+    hooks.on('customer.merged', ({ tenantId, fromId, toId }) => this.conversations.moveCustomer(tenantId, fromId, toId));
+  }
+
+  useLoyalty(port: LoyaltyPort): void {
+    this.loyaltyPort = port;
+  }
+
+  get loyalty(): LoyaltyPort | undefined {
+    return this.loyaltyPort;
+  }
+
+  /** Stores an inbound (or the account's own) message and says whether the bot may answer it. */
+  async handleInbound(tenantId: string, input: CaptureInput): Promise<InboundResult> {
+    const r = await this.conversations.capture(tenantId, input);
+    if (r.duplicate || input.talker === 'self') return { ...r, botMayReply: false };
+    let c = r.conversation;
+    if (c.state === 'resolved') {
+      await this.handoff.backToBot(tenantId, String(c._id));
+      c = await this.conversations.get(tenantId, String(c._id));
+    }
+    if (c.state === 'queued' || c.state === 'assigned') await this.sla.customerWrote(tenantId, c, input.at);
+    return { ...r, conversation: c, botMayReply: c.state === 'bot' };
+  }
+
+  /** Nothing answered the customer's question; returns how many times in a row that happened. */
+  async noMatch(tenantId: string, conversationId: string): Promise<number> {
+    const c = await ConversationModel.findOneAndUpdate({ tenantId, _id: conversationId }, { $inc: { noMatchStreak: 1 } }, { returnDocument: 'after' }).lean();
+    return c?.noMatchStreak ?? 0;
+  }
+
+  async matched(tenantId: string, conversationId: string): Promise<void> {
+    await ConversationModel.updateOne({ tenantId, _id: conversationId, noMatchStreak: { $ne: 0 } }, { $set: { noMatchStreak: 0 } });
+  }
+
+  /** An agent's reply (typed or canned), queued for the bot; only the assignee (or an admin) may reply. */
+  async reply(tenantId: string, conversationId: string, actor: Actor, input: { text?: string; cannedReplyId?: string; key?: string }) {
+    const c = await this.conversations.get(tenantId, conversationId);
+    if (c.state !== 'assigned') throw wrongState(c.state, 'take the conversation over before replying');
+    if (c.assigneeId !== actor.id && actor.role !== 'admin') throw notYours();
+    const text = input.cannedReplyId
+      ? await this.render(tenantId, (await this.rules.getCanned(tenantId, input.cannedReplyId)).text, c.customerId ? String(c.customerId) : undefined)
+      : input.text!;
+    const r = await this.outbound.enqueue(tenantId, c, { author: 'agent', text, staffId: actor.id, staffName: actor.name, key: input.key ? `reply:${actor.id}:${input.key}` : undefined });
+    if (!r.duplicate) await this.sla.agentReplied(tenantId, conversationId, this.deps.now());
+    const message = await MessageModel.findOne({ tenantId, outboundId: r.id }).lean();
+    return { duplicate: r.duplicate, message: message ? messageView(message) : undefined };
+  }
+
+  /** Fills `{name}` and `{points}` from the customer's profile and loyalty balance. */
+  async render(tenantId: string, text: string, customerId?: string): Promise<string> {
+    let name = '您';
+    let points = '0';
+    if (customerId) {
+      const c = await this.customers.get(tenantId, customerId).catch(() => null);
+      if (c?.name) name = c.name;
+      if (text.includes('{points}') && this.loyaltyPort) points = String((await this.loyaltyPort.balance(tenantId, customerId))?.points ?? 0);
+    }
+    return text.replaceAll('{name}', name).replaceAll('{points}', points);
+  }
+
+  /** The customer summary shown beside the history. */
+  async customerSummary(tenantId: string, customerId?: string) {
+    if (!customerId) return null;
+    const c = await this.customers.get(tenantId, customerId).catch(() => null);
+    if (!c) return null;
+    const balance = this.loyaltyPort ? await this.loyaltyPort.balance(tenantId, String(c._id)).catch(() => null) : null;
+    return {
+      id: String(c._id),
+      name: c.name,
+      avatar: c.avatar,
+      tags: c.tags ?? [],
+      ownerStaffId: c.ownerStaffId,
+      orderCount: c.aggregates?.orderCount ?? 0,
+      totalPaid: c.aggregates?.totalPaid ?? 0,
+      lastOrderAt: c.aggregates?.lastOrderAt,
+      points: balance?.points ?? null,
+      tier: balance?.tier ?? null,
+    };
+  }
+}

@@ -1,0 +1,226 @@
+import type { Deps } from '../../shared/deps.js';
+import { AppError, notFound } from '../../shared/app-error.js';
+import { isDuplicateKeyError } from '../../shared/db.js';
+import type { StaffService, StaffView } from '../staff/staff.service.js';
+import type { CustomerService } from '../customers/customer.service.js';
+import { ConversationModel, type ConversationState } from './conversation.model.js';
+import { DeskAgentModel } from './desk-config.model.js';
+import type { ConversationService } from './conversation.service.js';
+import type { OutboundService } from './outbound.service.js';
+import type { SlaService } from './sla.service.js';
+import { ConversationErrorCode, notYours, wrongState } from './conversations.exception.js';
+
+export interface Actor {
+  id: string;
+  name: string;
+  role: string;
+}
+
+/**
+ * Who holds a conversation: bot → queued → assigned(agent) → resolved → bot. Every switch is one
+ * conditional update on the current state, so two agents (or an agent and the queue) cannot both win.
+ * Assignment is round-robin over online agents by least recent assignment, the customer's owner
+ * first; seats per agent are counted by conditional updates so capacity holds under races.
+ */
+export class HandoffService {
+  constructor(
+    private readonly deps: Deps,
+    private readonly conversations: ConversationService,
+    private readonly outbound: OutboundService,
+    private readonly sla: SlaService,
+    private readonly staff: StaffService,
+    private readonly customers: CustomerService,
+  ) {}
+
+  /** Hands a bot conversation to the humans; does nothing if a human already has it. */
+  async requestHuman(tenantId: string, conversationId: string, reason: string) {
+    const now = this.deps.now();
+    const after = await ConversationModel.findOneAndUpdate(
+      { tenantId, _id: conversationId, state: { $in: ['bot', 'resolved'] } },
+      {
+        $set: { state: 'queued', queuedAt: now, handoffReason: reason, noMatchStreak: 0, unread: 1, ...(await this.sla.clock(tenantId, 'first', now)) },
+        $unset: { assigneeId: 1, assigneeName: 1, assignedAt: 1, resolvedAt: 1 },
+      },
+      { returnDocument: 'after' },
+    ).lean();
+    if (!after) return { queued: false, conversation: await this.conversations.get(tenantId, conversationId) };
+    await this.conversations.announce(tenantId, after, 'conversation.updated');
+    await this.drainQueue(tenantId);
+    const current = await this.conversations.get(tenantId, conversationId);
+    if (current.state === 'queued') {
+      const ahead = await ConversationModel.countDocuments({ tenantId, state: 'queued', queuedAt: { $lt: current.queuedAt } });
+      await this.notify(tenantId, current, `已为您转接人工客服，您前面还有 ${ahead} 位，请稍候。`, `queued:${current._id}:${now.getTime()}`);
+    }
+    return { queued: true, conversation: current };
+  }
+
+  /** Assigns queued conversations, oldest first, while an online agent has a free seat. */
+  async drainQueue(tenantId: string): Promise<number> {
+    let assigned = 0;
+    for (let guard = 0; guard < 500; guard++) {
+      const next = await ConversationModel.findOne({ tenantId, state: 'queued' }).sort({ queuedAt: 1 }).lean();
+      if (!next) break;
+      const agent = await this.pickAgent(tenantId, next.customerId ? String(next.customerId) : undefined);
+      if (!agent) break;
+      if (await this.assign(tenantId, next, agent, ['queued'])) assigned++;
+      else await this.releaseSeat(tenantId, agent.id);
+    }
+    return assigned;
+  }
+
+  /** An agent takes a chat from the bot or the queue (or back from resolved) without waiting. */
+  async takeOver(tenantId: string, conversationId: string, actor: Actor) {
+    const c = await this.conversations.get(tenantId, conversationId);
+    if (c.state === 'assigned') {
+      if (c.assigneeId === actor.id) return c;
+      throw notYours();
+    }
+    await this.takeSeat(tenantId, actor.id, 0, true);
+    const ok = await this.assign(tenantId, c, { id: actor.id, name: actor.name }, ['bot', 'queued', 'resolved']);
+    if (!ok) {
+      await this.releaseSeat(tenantId, actor.id);
+      throw wrongState((await this.conversations.get(tenantId, conversationId)).state, 'reload it and try again');
+    }
+    return this.conversations.get(tenantId, conversationId);
+  }
+
+  async transfer(tenantId: string, conversationId: string, actor: Actor, toStaffId: string) {
+    const c = await this.conversations.get(tenantId, conversationId);
+    if (c.state !== 'assigned') throw wrongState(c.state, 'only an assigned conversation can be transferred');
+    if (c.assigneeId !== actor.id && actor.role !== 'admin') throw notYours();
+    const to = await this.staff.get(tenantId, toStaffId).catch(() => null);
+    if (!to || !to.active || !['agent', 'admin'].includes(to.role)) throw notFound('Agent');
+    if (!to.online) throw new AppError(ConversationErrorCode.AGENT_UNAVAILABLE, `${to.name} is offline; pick an online agent`, { status: 409 });
+    if (to.id === c.assigneeId) return c;
+    await this.takeSeat(tenantId, to.id, 0, true);
+    const after = await ConversationModel.findOneAndUpdate(
+      { tenantId, _id: conversationId, state: 'assigned', assigneeId: c.assigneeId },
+      { $set: { assigneeId: to.id, assigneeName: to.name, assignedAt: this.deps.now(), unread: 0 } },
+      { returnDocument: 'after' },
+    ).lean();
+    if (!after) {
+      await this.releaseSeat(tenantId, to.id);
+      throw wrongState('changed meanwhile', 'reload it and try again');
+    }
+    await this.releaseSeat(tenantId, c.assigneeId!);
+    await this.conversations.announce(tenantId, after, 'conversation.updated');
+    await this.notify(tenantId, after, `已为您转接至客服 ${to.name}。`, `transfer:${conversationId}:${after.assignedAt!.getTime()}`);
+    return after;
+  }
+
+  /** Ends the human part; the next customer message goes to the bot again. */
+  async resolve(tenantId: string, conversationId: string, actor: Actor) {
+    const c = await this.conversations.get(tenantId, conversationId);
+    if (!['queued', 'assigned'].includes(c.state)) throw wrongState(c.state, 'only a queued or assigned conversation can be resolved');
+    if (c.state === 'assigned' && c.assigneeId !== actor.id && actor.role !== 'admin') throw notYours();
+    const after = await ConversationModel.findOneAndUpdate(
+      { tenantId, _id: conversationId, state: c.state, ...(c.assigneeId ? { assigneeId: c.assigneeId } : {}) },
+      { $set: { state: 'resolved', resolvedAt: this.deps.now(), unread: 0 }, $unset: this.sla.stopFields() },
+      { returnDocument: 'after' },
+    ).lean();
+    if (!after) throw wrongState('changed meanwhile', 'reload it and try again');
+    if (c.assigneeId) await this.releaseSeat(tenantId, c.assigneeId);
+    await this.conversations.announce(tenantId, after, 'conversation.updated');
+    await this.notify(tenantId, after, '本次人工服务已结束，感谢您的耐心。如需帮助，随时留言。', `resolved:${conversationId}:${after.resolvedAt!.getTime()}`);
+    await this.drainQueue(tenantId);
+    return after;
+  }
+
+  /** A customer wrote to a resolved chat: the bot has it again. */
+  async backToBot(tenantId: string, conversationId: string): Promise<void> {
+    await ConversationModel.updateOne({ tenantId, _id: conversationId, state: 'resolved' }, { $set: { state: 'bot', noMatchStreak: 0 } });
+  }
+
+  /** Agents go online and offline; going offline puts their chats back in the queue for others. */
+  async setPresence(tenantId: string, staffId: string, online: boolean, capacity?: number): Promise<StaffView> {
+    const view = await this.staff.update(tenantId, staffId, { online, ...(capacity !== undefined ? { capacity } : {}) });
+    if (!online) await this.requeueFrom(tenantId, staffId);
+    await this.drainQueue(tenantId);
+    return view;
+  }
+
+  /** Puts an offline agent's chats back at the front of the queue (they keep their original queue time). */
+  async requeueFrom(tenantId: string, staffId: string): Promise<number> {
+    const held = await ConversationModel.find({ tenantId, state: 'assigned', assigneeId: staffId }).lean();
+    let moved = 0;
+    for (const c of held) {
+      const after = await ConversationModel.findOneAndUpdate(
+        { tenantId, _id: c._id, state: 'assigned', assigneeId: staffId },
+        { $set: { state: 'queued', queuedAt: c.queuedAt ?? c.assignedAt ?? this.deps.now(), handoffReason: 'agent went offline' }, $unset: { assigneeId: 1, assigneeName: 1, assignedAt: 1 } },
+        { returnDocument: 'after' },
+      ).lean();
+      if (!after) continue;
+      moved++;
+      await this.releaseSeat(tenantId, staffId);
+      await this.conversations.announce(tenantId, after, 'conversation.updated');
+    }
+    return moved;
+  }
+
+  /** The 'conversations.assign-queued' job: requeues chats of agents who went offline by other means, then assigns. */
+  async sweep(): Promise<number> {
+    const tenants = (await ConversationModel.find({ state: { $in: ['queued', 'assigned'] } }).select({ tenantId: 1 }).limit(5000).lean()).map((c) => c.tenantId);
+    let assigned = 0;
+    for (const tenantId of new Set(tenants)) {
+      const holders = new Set((await ConversationModel.find({ tenantId, state: 'assigned' }).select({ assigneeId: 1 }).lean()).map((c) => c.assigneeId!));
+      if (holders.size) {
+        const online = new Set((await this.staff.list(tenantId, { online: true })).map((s) => s.id));
+        for (const id of holders) if (!online.has(id)) await this.requeueFrom(tenantId, id);
+      }
+      assigned += await this.drainQueue(tenantId);
+    }
+    return assigned;
+  }
+
+  private async assign(tenantId: string, c: any, agent: { id: string; name: string }, from: ConversationState[]): Promise<boolean> {
+    const after = await ConversationModel.findOneAndUpdate(
+      { tenantId, _id: c._id, state: { $in: from } },
+      { $set: { state: 'assigned', assigneeId: agent.id, assigneeName: agent.name, assignedAt: this.deps.now() }, $unset: { resolvedAt: 1 } },
+      { returnDocument: 'after' },
+    ).lean();
+    if (!after) return false;
+    await this.conversations.announce(tenantId, after, 'conversation.updated');
+    await this.notify(tenantId, after, `您好，我是客服 ${agent.name}，很高兴为您服务。`, `assigned:${c._id}:${after.assignedAt!.getTime()}`);
+    return true;
+  }
+
+  private async pickAgent(tenantId: string, customerId?: string): Promise<StaffView | null> {
+    const online = await this.staff.list(tenantId, { online: true });
+    const ownerId = customerId ? (await this.customers.get(tenantId, customerId).catch(() => null))?.ownerStaffId : undefined;
+    const owner = online.find((s) => s.id === ownerId);
+    const agents = online.filter((s) => s.role === 'agent' && s.id !== ownerId);
+    const seats = await DeskAgentModel.find({ tenantId, staffId: { $in: agents.map((a) => a.id) } }).lean();
+    const last = new Map(seats.map((s) => [s.staffId, s.lastAssignedAt ? new Date(s.lastAssignedAt).getTime() : 0]));
+    agents.sort((a, b) => (last.get(a.id) ?? 0) - (last.get(b.id) ?? 0) || a.id.localeCompare(b.id));
+    for (const candidate of owner ? [owner, ...agents] : agents) {
+      if (await this.takeSeat(tenantId, candidate.id, candidate.capacity)) return candidate;
+    }
+    return null;
+  }
+
+  /** Takes one seat if the agent has a free one (or unconditionally for an explicit take-over). */
+  private async takeSeat(tenantId: string, staffId: string, capacity: number, force = false): Promise<boolean> {
+    if (!force && capacity <= 0) return false;
+    try {
+      const row = await DeskAgentModel.findOneAndUpdate(
+        { tenantId, staffId, ...(force ? {} : { active: { $lt: capacity } }) },
+        { $inc: { active: 1 }, $set: { lastAssignedAt: this.deps.now() } },
+        { upsert: true, returnDocument: 'after' },
+      ).lean();
+      return !!row;
+    } catch (err) {
+      // The agent's row exists and is full: the upsert's insert hit the unique index.
+      if (isDuplicateKeyError(err)) return false;
+      throw err;
+    }
+  }
+
+  private async releaseSeat(tenantId: string, staffId: string): Promise<void> {
+    await DeskAgentModel.updateOne({ tenantId, staffId, active: { $gt: 0 } }, { $inc: { active: -1 } });
+  }
+
+  /** Desk notices to the customer go through the same durable outbound rows as agent replies. */
+  private async notify(tenantId: string, conversation: any, text: string, key: string): Promise<void> {
+    await this.outbound.enqueue(tenantId, conversation, { author: 'system', text, key });
+  }
+}

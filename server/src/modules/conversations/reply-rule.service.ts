@@ -1,0 +1,142 @@
+import type { Deps } from '../../shared/deps.js';
+import { AppError, conflict, notFound } from '../../shared/app-error.js';
+import { isDuplicateKeyError } from '../../shared/db.js';
+import { CannedReplyModel, DeskSettingsModel, ReplyRuleModel } from './desk-config.model.js';
+import { ConversationErrorCode } from './conversations.exception.js';
+
+export interface RuleInput {
+  kind: 'keyword' | 'regex' | 'faq';
+  keywords?: string[];
+  pattern?: string;
+  question?: string;
+  reply?: string;
+  action?: 'reply' | 'handoff';
+  priority?: number;
+  active?: boolean;
+}
+
+export interface RuleMatch {
+  ruleId: string;
+  kind: 'keyword' | 'regex' | 'faq';
+  action: 'reply' | 'handoff';
+  reply: string;
+}
+
+export interface DeskSettings {
+  firstResponseSeconds: number;
+  nextResponseSeconds: number;
+  supervisorRole: string;
+  roomWelcome: string;
+}
+
+/** Longer messages are not matched against tenant regexes: bounds the cost of a bad pattern. */
+const MAX_MATCH_LENGTH = 500;
+
+/** Auto-reply rules, FAQ entries, canned replies and the tenant's desk settings. */
+export class ReplyRuleService {
+  constructor(private readonly deps: Deps) {}
+
+  async createRule(tenantId: string, input: RuleInput) {
+    if (input.kind === 'regex') compile(input.pattern ?? '');
+    const doc = await ReplyRuleModel.create({ tenantId, ...input, keywords: (input.keywords ?? []).map((k) => k.toLowerCase()) });
+    return doc.toObject();
+  }
+
+  async updateRule(tenantId: string, id: string, patch: Partial<RuleInput>) {
+    if (patch.pattern !== undefined) compile(patch.pattern);
+    const set: Record<string, unknown> = { ...patch };
+    if (patch.keywords) set.keywords = patch.keywords.map((k) => k.toLowerCase());
+    const doc = await ReplyRuleModel.findOneAndUpdate({ tenantId, _id: id }, { $set: set }, { returnDocument: 'after' }).lean();
+    if (!doc) throw notFound('Reply rule');
+    return doc;
+  }
+
+  async deleteRule(tenantId: string, id: string): Promise<void> {
+    const res = await ReplyRuleModel.deleteOne({ tenantId, _id: id });
+    if (!res.deletedCount) throw notFound('Reply rule');
+  }
+
+  listRules(tenantId: string, kind?: 'keyword' | 'regex' | 'faq') {
+    return ReplyRuleModel.find({ tenantId, ...(kind ? { kind } : {}) }).sort({ priority: -1, createdAt: 1 }).lean();
+  }
+
+  /**
+   * Keyword and regex rules first, highest priority first; then the FAQ entry sharing the most
+   * keywords with the message. Null when nothing matches.
+   */
+  async match(tenantId: string, text: string): Promise<RuleMatch | null> {
+    const body = text.trim().toLowerCase();
+    if (!body) return null;
+    const rules = await ReplyRuleModel.find({ tenantId, active: true }).sort({ priority: -1, createdAt: 1 }).lean();
+    for (const r of rules.filter((r) => r.kind !== 'faq')) {
+      const hit =
+        r.kind === 'keyword'
+          ? r.keywords.some((k) => k && body.includes(k))
+          : body.length <= MAX_MATCH_LENGTH && safeTest(r.pattern ?? '', text.trim());
+      if (hit) return { ruleId: String(r._id), kind: r.kind as RuleMatch['kind'], action: r.action as RuleMatch['action'], reply: r.reply };
+    }
+    let best: { rule: (typeof rules)[number]; score: number } | undefined;
+    for (const r of rules.filter((r) => r.kind === 'faq')) {
+      const score = r.keywords.filter((k) => k && body.includes(k)).length;
+      if (score > 0 && (!best || score > best.score)) best = { rule: r, score };
+    }
+    if (!best) return null;
+    return { ruleId: String(best.rule._id), kind: 'faq', action: best.rule.action as RuleMatch['action'], reply: best.rule.reply };
+  }
+
+  async createCanned(tenantId: string, title: string, text: string) {
+    try {
+      return (await CannedReplyModel.create({ tenantId, title, text })).toObject();
+    } catch (err) {
+      if (isDuplicateKeyError(err)) throw conflict(ConversationErrorCode.CANNED_TITLE_TAKEN, `A canned reply titled "${title}" exists already; pick another title`);
+      throw err;
+    }
+  }
+
+  listCanned(tenantId: string) {
+    return CannedReplyModel.find({ tenantId }).sort({ title: 1 }).lean();
+  }
+
+  async getCanned(tenantId: string, id: string) {
+    const doc = await CannedReplyModel.findOne({ tenantId, _id: id }).lean();
+    if (!doc) throw notFound('Canned reply');
+    return doc;
+  }
+
+  async settings(tenantId: string): Promise<DeskSettings> {
+    const c = this.deps.config;
+    const doc = await DeskSettingsModel.findOne({ tenantId }).lean();
+    return {
+      firstResponseSeconds: doc?.firstResponseSeconds ?? c.DESK_FIRST_RESPONSE_SECONDS,
+      nextResponseSeconds: doc?.nextResponseSeconds ?? c.DESK_NEXT_RESPONSE_SECONDS,
+      supervisorRole: doc?.supervisorRole ?? 'community_manager',
+      roomWelcome: doc?.roomWelcome ?? '欢迎 {name} 加入「{topic}」！回复「积分」查积分，回复「人工」找客服。',
+    };
+  }
+
+  async updateSettings(tenantId: string, patch: Partial<DeskSettings>): Promise<DeskSettings> {
+    await DeskSettingsModel.updateOne({ tenantId }, { $set: patch, $setOnInsert: { tenantId } }, { upsert: true }).catch((err) => {
+      // Two first saves raced on the unique tenant index; the second retries as a plain update.
+      if (!isDuplicateKeyError(err)) throw err;
+      return DeskSettingsModel.updateOne({ tenantId }, { $set: patch });
+    });
+    return this.settings(tenantId);
+  }
+}
+
+function compile(pattern: string): RegExp {
+  try {
+    if (!pattern || pattern.length > 200) throw new Error('empty or longer than 200 characters');
+    return new RegExp(pattern, 'i');
+  } catch (err) {
+    throw new AppError(ConversationErrorCode.BAD_PATTERN, `The pattern is not a usable regular expression: ${(err as Error).message}`, { status: 400 });
+  }
+}
+
+function safeTest(pattern: string, text: string): boolean {
+  try {
+    return new RegExp(pattern, 'i').test(text);
+  } catch {
+    return false;
+  }
+}

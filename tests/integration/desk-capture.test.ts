@@ -1,0 +1,88 @@
+import { startMockChat, eventually, sleep, type MockChat } from './desk/mock-chat.js';
+
+let chat: MockChat;
+let admin: { token: string };
+beforeAll(async () => {
+  chat = await startMockChat();
+  admin = await chat.app.staff('admin');
+});
+afterAll(() => chat.stop());
+
+const tenant = () => chat.app.config.DEFAULT_TENANT;
+const api = (method: string, path: string, body?: unknown) => chat.app.request(method, path, { token: admin.token, body });
+
+test('a new contact who says hello appears as a profile (source bot) with the message in its conversation', async () => {
+  const amy = chat.contact('艾米');
+  amy.say('你好');
+  const customerId = await eventually(() => chat.app.rt.services.customers.findByIdentity(tenant(), { wechatyContactId: amy.mock.id }), 8000, 'the profile');
+  const profile = await api('GET', `/api/v1/customers/${customerId}`);
+  expect(profile.status).toBe(200);
+  expect(profile.body).toMatchObject({ name: '艾米', sourceChannel: 'bot' });
+  expect(profile.body.identities).toContainEqual({ type: 'wechatyContactId', value: amy.mock.id });
+
+  const list = await eventually(async () => {
+    const r = await api('GET', '/api/v1/conversations?view=all');
+    return r.body.items.find((c: any) => c.customerId === customerId);
+  });
+  expect(list).toMatchObject({ kind: 'private', title: '艾米', state: 'bot' });
+  const history = await eventually(async () => {
+    const r = await api('GET', `/api/v1/conversations/${list.id}/messages`);
+    return r.body.items.length >= 2 ? r.body.items : undefined;
+  });
+  // Newest first: the bot's answer to an unknown greeting, then the greeting itself.
+  expect(history.at(-1)).toMatchObject({ direction: 'in', author: 'customer', type: 'text', text: '你好', talkerName: '艾米' });
+  expect(history[0]).toMatchObject({ direction: 'out', author: 'bot' });
+  expect(await amy.hears(/没有听懂/)).toBeTruthy();
+});
+
+test('a message the puppet delivers twice is stored once and answered once', async () => {
+  const ben = chat.contact('本');
+  ben.say('你好呀');
+  await ben.hears(/没有听懂/);
+  const puppet = chat.mocker.puppet;
+  const payloads = [...chat.mocker.cacheMessagePayload.values()].filter((p: any) => p.talkerId === ben.mock.id);
+  expect(payloads).toHaveLength(1);
+  puppet.emit('message', { messageId: payloads[0].id });
+  await sleep(1500);
+  const c = await chat.app.rt.services.desk.conversations.findByPeer(tenant(), chat.account.id, ben.mock.id);
+  const { items } = (await api('GET', `/api/v1/conversations/${c!._id}/messages`)).body;
+  expect(items.filter((m: any) => m.direction === 'in').map((m: any) => m.text)).toEqual(['你好呀']);
+  // One answer, and the echo of that answer is not stored as a second outgoing message.
+  expect(ben.heard).toHaveLength(1);
+  expect(items.filter((m: any) => m.direction === 'out')).toHaveLength(1);
+  expect(c!.noMatchStreak).toBe(1);
+});
+
+test('room messages land in the room conversation linked to its group; joins and leaves update the members', async () => {
+  const cara = chat.contact('卡拉');
+  const dan = chat.contact('丹');
+  const room = chat.mocker.createRoom({ topic: 'VIP 会员群', memberIdList: [chat.account.id, cara.mock.id] } as any);
+  cara.mock.say('大家好').to(room);
+  const conv = await eventually(() => chat.app.rt.services.desk.conversations.findByPeer(tenant(), chat.account.id, room.id), 8000, 'the room conversation');
+  expect(conv).toMatchObject({ kind: 'room', title: 'VIP 会员群' });
+  expect(conv.groupId).toBeDefined();
+  const history = (await api('GET', `/api/v1/conversations/${conv._id}/messages`)).body.items;
+  expect(history).toEqual([expect.objectContaining({ direction: 'in', text: '大家好', talkerName: '卡拉' })]);
+  const caraId = await chat.app.rt.services.customers.findByIdentity(tenant(), { wechatyContactId: cara.mock.id });
+  expect(history[0]).toBeDefined();
+
+  room.add(dan.mock).by(cara.mock);
+  const joined = await eventually(async () => {
+    const g = await chat.app.rt.services.desk.groups.group(tenant(), room.id);
+    return g?.members.some((m: any) => m.contactId === dan.mock.id) ? g : undefined;
+  }, 8000, 'dan in the group');
+  const danId = await chat.app.rt.services.customers.findByIdentity(tenant(), { wechatyContactId: dan.mock.id });
+  expect(String(joined.members.find((m: any) => m.contactId === dan.mock.id)!.customerId)).toBe(danId);
+  // The bot welcomes the newcomer in the room, and the welcome is kept with the room's history.
+  await eventually(async () => {
+    const items = (await api('GET', `/api/v1/conversations/${conv._id}/messages`)).body.items;
+    return items.find((m: any) => m.author === 'bot' && /欢迎 丹/.test(m.text));
+  }, 8000, 'the welcome');
+  expect(caraId).toBeTruthy();
+
+  room.remove(dan.mock).by(cara.mock);
+  await eventually(async () => {
+    const g = await chat.app.rt.services.desk.groups.group(tenant(), room.id);
+    return g && !g.members.some((m: any) => m.contactId === dan.mock.id);
+  }, 8000, 'dan gone from the group');
+});

@@ -1,0 +1,93 @@
+import { mock } from 'wechaty-puppet-mock';
+import { startTestApp, type TestApp } from '../../support/harness.js';
+import { botRuntimePlugin, type RunningBot } from '../../../bot/src/main.js';
+import { deskRuntimePlugin } from '../../../server/src/modules/conversations/desk.plugin.js';
+
+/**
+ * A running product with the bot on the mock puppet: the mocker plays WeChat users who talk to the
+ * logged-in bot account and read what it says back. Everything else is real (server, worker with
+ * Agenda, MongoDB, Redis).
+ */
+export interface MockChat {
+  app: TestApp;
+  mocker: mock.Mocker;
+  account: mock.ContactMock;
+  bot(): RunningBot;
+  contact(name: string): ChatUser;
+  /** Starts a second bot process on the same account, e.g. after a restart. */
+  restartBot(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface ChatUser {
+  mock: mock.ContactMock;
+  /** Everything the bot account said to this user, in order. */
+  heard: string[];
+  say(text: string): void;
+  /** Waits until the user heard a message matching `re` and returns it. */
+  hears(re: RegExp, timeoutMs?: number): Promise<string>;
+}
+
+export async function eventually<T>(fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 8000, what = 'condition'): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v as T;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function startMockChat(env: Record<string, string> = {}): Promise<MockChat> {
+  const mocker = new mock.Mocker();
+  let running: RunningBot | undefined;
+  const app = await startTestApp({
+    env: {
+      ROLES: 'server,worker',
+      DESK_SWEEP_EVERY: '1 second',
+      BOT_OUTBOUND_POLL_MS: '300',
+      DESK_OUTBOUND_LEASE_MS: '1500',
+      ...env,
+    },
+    plugins: [deskRuntimePlugin(), botRuntimePlugin({ mocker, onBot: (b) => (running = b) })],
+  });
+  const account = mocker.createContact({ name: '品牌小助手' });
+  mocker.login(account);
+  await running!.loggedIn;
+
+  const contact = (name: string): ChatUser => {
+    const m = mocker.createContact({ name });
+    const heard: string[] = [];
+    m.on('message', (msg: any) => {
+      if (msg.payload.talkerId === account.id && msg.payload.text) heard.push(msg.payload.text);
+    });
+    return {
+      mock: m,
+      heard,
+      say: (text) => m.say(text).to(account),
+      hears: (re, timeoutMs = 8000) => eventually(() => heard.find((t) => re.test(t)), timeoutMs, `a reply matching ${re}`),
+    };
+  };
+
+  return {
+    app,
+    mocker,
+    account,
+    bot: () => running!,
+    contact,
+    async restartBot() {
+      await running!.stop();
+      const { startBot } = await import('../../../bot/src/main.js');
+      // The same mocker plays the same WeChat account: a new puppet logs in as it.
+      running = await startBot(app.rt.services, { mocker });
+      mocker.login(account);
+      await running.loggedIn;
+    },
+    async stop() {
+      await running?.stop();
+      await app.stop();
+    },
+  };
+}
