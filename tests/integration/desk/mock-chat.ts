@@ -14,8 +14,10 @@ export interface MockChat {
   account: mock.ContactMock;
   bot(): RunningBot;
   contact(name: string): ChatUser;
-  /** Starts a second bot process on the same account, e.g. after a restart. */
-  restartBot(): Promise<void>;
+  /** Stops the bot as a process stop would (the server and worker keep running). */
+  stopBot(): Promise<void>;
+  /** Starts a new bot on the same WeChat account, as after a restart. */
+  startBot(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -60,7 +62,8 @@ export async function startMockChat(env: Record<string, string> = {}): Promise<M
   const contact = (name: string): ChatUser => {
     const m = mocker.createContact({ name });
     const heard: string[] = [];
-    m.on('message', (msg: any) => {
+    // ContactMock is an event emitter at runtime; its typings do not say so.
+    (m as any).on('message', (msg: any) => {
       if (msg.payload.talkerId === account.id && msg.payload.text) heard.push(msg.payload.text);
     });
     return {
@@ -77,10 +80,14 @@ export async function startMockChat(env: Record<string, string> = {}): Promise<M
     account,
     bot: () => running!,
     contact,
-    async restartBot() {
+    async stopBot() {
       await running!.stop();
+    },
+    async startBot() {
       const { startBot } = await import('../../../bot/src/main.js');
-      // The same mocker plays the same WeChat account: a new puppet logs in as it.
+      // The same mocker plays the same WeChat account: a new puppet logs in as it. PuppetMock logs its
+      // options as JSON, which fails while the mocker still points at the old puppet.
+      (mocker as any)._puppet = undefined;
       running = await startBot(app.rt.services, { mocker });
       mocker.login(account);
       await running.loggedIn;

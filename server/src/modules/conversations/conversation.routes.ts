@@ -127,8 +127,11 @@ export function conversationRoutes(s: Services) {
     },
     async ({ params, body, principal, tenantId, ctx }) => {
       const r = await s.desk.reply(tenantId, params.id, actor(principal), body);
-      if (r.duplicate) ctx.status = 200;
-      return r.message;
+      if (!r.duplicate) return r.message;
+      // A retried request: the reply queued the first time, answered again with 200 instead of 201.
+      ctx.status = 200;
+      ctx.body = r.message;
+      return undefined;
     },
   );
 

@@ -14,8 +14,8 @@ export interface LoyaltyPort {
 
 /** The loyalty module's service shape this port relies on (structural, so either side can move). */
 export interface LoyaltyLike {
-  summary(tenantId: string, customerId: string): Promise<{ balance: number; tier: { name: string } }>;
-  checkIn(tenantId: string, customerId: string): Promise<{ points: number; balance: number }>;
+  summary(tenantId: string, customerId: string): Promise<{ balance?: number | null; tier: { name: string } }>;
+  checkIn(tenantId: string, customerId: string): Promise<{ points: number; balance?: number | null }>;
   coupons: { listForCustomer(tenantId: string, customerId: string, state: 'available'): Promise<Array<{ name?: string; validTo?: Date; code?: string }>> };
 }
 
@@ -24,7 +24,7 @@ export function loyaltyPort(loyalty: LoyaltyLike): LoyaltyPort {
     async balance(tenantId, customerId) {
       try {
         const s = await loyalty.summary(tenantId, customerId);
-        return { points: s.balance, tier: s.tier.name };
+        return { points: s.balance ?? 0, tier: s.tier.name };
       } catch (err) {
         if (err instanceof AppError && err.status === 404) return null;
         throw err;
@@ -33,11 +33,11 @@ export function loyaltyPort(loyalty: LoyaltyLike): LoyaltyPort {
     async checkIn(tenantId, customerId) {
       try {
         const r = await loyalty.checkIn(tenantId, customerId);
-        return { already: false, points: r.points, balance: r.balance };
+        return { already: false, points: r.points, balance: r.balance ?? 0 };
       } catch (err) {
         if (!(err instanceof AppError) || err.status !== 409) throw err;
         const s = await loyalty.summary(tenantId, customerId);
-        return { already: true, points: 0, balance: s.balance };
+        return { already: true, points: 0, balance: s.balance ?? 0 };
       }
     },
     async availableCoupons(tenantId, customerId) {
