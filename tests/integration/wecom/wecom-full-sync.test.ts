@@ -1,0 +1,64 @@
+import { startWecomTestbed, eventually, type WecomTestbed } from './wecom-harness.js';
+import { IdentityModel } from '../../../server/src/modules/customers/customer.model.js';
+import { CustomerGroupModel } from '../../../server/src/wecom/customer-group.model.js';
+
+let tb: WecomTestbed;
+let admin: { token: string };
+beforeAll(async () => {
+  tb = await startWecomTestbed();
+  admin = await tb.staff('boss', 'admin');
+  await tb.staff('xiaomei', 'sales');
+  await tb.staff('dawei', 'sales');
+});
+afterAll(() => tb.stop());
+
+test('a full sync that crashes midway resumes from its saved cursor and imports every contact and group once', async () => {
+  // Contacts WeCom has that we never heard of (added before the SCRM existed), one with a corp tag.
+  const corp = tb.fake.corp;
+  corp.tagGroups.push({ group_id: 'g1', group_name: '来源', create_time: 1, order: 0, tag: [{ id: 'et-old', name: '老客', create_time: 1, order: 0 }] });
+  const ids: string[] = [];
+  for (let i = 0; i < 60; i++) {
+    const c = corp.upsertContact({ name: `老客${i}`, unionid: `u-old-${i}` });
+    corp.follow(i % 3 ? 'xiaomei' : 'dawei', c.external_userid, { tagIds: i === 0 ? ['et-old'] : [] });
+    ids.push(c.external_userid);
+  }
+  corp.follow('dawei', ids[1]); // one customer followed by two staff: one profile
+  for (let i = 0; i < 3; i++) {
+    const chat_id = `wr-old-${i}`;
+    corp.groups.set(chat_id, { chat_id, name: `老群${i}`, owner: 'xiaomei', create_time: 1, status: 0, member_list: [{ userid: ids[i], type: 2, join_time: 1, join_scene: 1 }] });
+  }
+  tb.app.rt.services.wecom.fullSync.pageSize = 25; // 61 relations → 3 pages
+  // The second page fails as if WeCom or our worker fell over mid-run.
+  corp.faults.push({ path: 'externalcontact/batch/get_by_user', skip: 1, times: 1, httpStatus: 502 });
+
+  const start = await tb.app.request('POST', '/api/v1/wecom/sync', { token: admin.token });
+  expect(start.status).toBe(202);
+  const stalled = await eventually(async () => {
+    const p = (await tb.app.request('GET', '/api/v1/wecom/sync', { token: admin.token })).body.run;
+    expect(p.error).toMatch(/WeCom could not be reached/);
+    return p;
+  });
+  expect(stalled).toMatchObject({ status: 'running', phase: 'contacts', pages: 1, contacts: 25 });
+  // Starting again while it is unfinished returns the same run instead of a second one.
+  const twice = await tb.app.request('POST', '/api/v1/wecom/sync', { token: admin.token });
+  expect(twice.body).toMatchObject({ id: stalled.id, alreadyRunning: true });
+
+  await tb.app.rt.services.wecom.fullSync.resumeStalled(); // what the repair job does every minute
+  const done = (await tb.app.request('GET', '/api/v1/wecom/sync', { token: admin.token })).body.run;
+  expect(done).toMatchObject({ id: stalled.id, status: 'done', contacts: 61, groups: 3 });
+
+  // Paging resumed: the first page was fetched once, the failed one twice, none after it again.
+  const cursors = tb.fake.callsTo('externalcontact/batch/get_by_user').map((c) => c.body.cursor);
+  expect(cursors.filter((c) => c === '')).toHaveLength(1);
+  expect(cursors).toHaveLength(4);
+  expect(cursors[1]).toBe(cursors[2]);
+
+  expect(await IdentityModel.countDocuments({ tenantId: tb.tenantId, type: 'externalUserId' })).toBe(60);
+  const first = await tb.app.rt.services.customers.get(tb.tenantId, (await tb.app.rt.services.customers.findByIdentity(tb.tenantId, { externalUserId: ids[0] }))!);
+  const oldTag = (await tb.app.rt.services.tags.byWecomIds(tb.tenantId, ['et-old']))[0];
+  expect(first.tags).toContain(oldTag.id);
+  expect(first.wecom?.relation).toBe('active');
+  const two = await tb.app.rt.services.customers.get(tb.tenantId, (await tb.app.rt.services.customers.findByIdentity(tb.tenantId, { unionId: 'u-old-1' }))!);
+  expect(two.followerStaffIds).toHaveLength(2);
+  expect(await CustomerGroupModel.countDocuments({ tenantId: tb.tenantId })).toBe(3);
+});
