@@ -7,10 +7,11 @@ import { eventRoutes } from './modules/events/event.routes.js';
 import { conversationRoutes } from './modules/conversations/conversation.routes.js';
 import { deskRoutes } from './modules/conversations/desk.routes.js';
 import { segmentRoutes } from './modules/segments/segment.routes.js';
+import { rfmRoutes } from './modules/segments/rfm.routes.js';
 import { contactWayRoutes } from './wecom/contact-way.routes.js';
 import { wecomRoutes } from './wecom/wecom.routes.js';
 
 /** Every API router, in one list: the route table (OpenAPI, authorisation matrix) is built from these. */
 export function apiRouters(s: Services): ApiRouter[] {
-  return [staffRoutes(s), customerRoutes(s), followUpRoutes(s), tagRoutes(s), eventRoutes(s), conversationRoutes(s), deskRoutes(s), segmentRoutes(s), contactWayRoutes(s), wecomRoutes(s)];
+  return [staffRoutes(s), customerRoutes(s), followUpRoutes(s), tagRoutes(s), eventRoutes(s), conversationRoutes(s), deskRoutes(s), segmentRoutes(s), rfmRoutes(s), contactWayRoutes(s), wecomRoutes(s)];
 }

@@ -9,6 +9,7 @@ import { TagService } from './modules/tags/tag.service.js';
 import { EventService } from './modules/events/event.service.js';
 import { DeskService } from './modules/conversations/desk.service.js';
 import { SegmentService } from './modules/segments/segment.service.js';
+import { RfmService } from './modules/segments/rfm.service.js';
 import { createWecom } from './wecom/wecom.adapter.js';
 
 /**
@@ -26,8 +27,9 @@ export function createServices(deps: Deps) {
   const events = new EventService(deps, hooks, customers);
   const desk = new DeskService(deps, hooks, customers, staff);
   const segments = new SegmentService(deps, events);
+  const rfm = new RfmService(deps, hooks, { customers, events, followUps });
   const wecom = createWecom(deps, { hooks, staff, customers, followUps, tags });
-  return { deps, hooks, staff, audit, merges, customers, followUps, tags, events, desk, segments, wecom };
+  return { deps, hooks, staff, audit, merges, customers, followUps, tags, events, desk, segments, rfm, wecom };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -66,6 +66,17 @@ export const envSchema = z
     /** Agenda polling; a number of milliseconds (Agenda reads strings like '200 milliseconds' wrongly). */
     JOBS_PROCESS_EVERY_MS: z.coerce.number().int().positive().default(2000),
     JOBS_LOCK_LIFETIME_MS: z.coerce.number().int().positive().default(10 * 60 * 1000),
+    /** Audiences and lifecycle (segments, broadcasts, journeys): churn cadence, send caps, quiet hours. */
+    RFM_NIGHTLY_CRON: z.string().default('0 19 * * *'),
+    RFM_CHURN_MULTIPLIER: z.coerce.number().positive().default(2),
+    RFM_CHURN_MIN_DAYS: z.coerce.number().int().min(1).default(14),
+    RFM_CHURN_DEFAULT_GAP_DAYS: z.coerce.number().int().min(1).default(45),
+    BROADCAST_CAP_PER_DAY: z.coerce.number().int().min(1).default(1),
+    BROADCAST_CAP_PER_MONTH: z.coerce.number().int().min(1).default(4),
+    BROADCAST_TIMEZONE: z.string().default('Asia/Shanghai'),
+    BROADCAST_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
+    BROADCAST_LEASE_MS: z.coerce.number().int().positive().default(60_000),
+    BROADCAST_STAFF_PER_MINUTE: z.coerce.number().int().positive().default(600),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && env.APP_SECRET === DEV_SECRET) {

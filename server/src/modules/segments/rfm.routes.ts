@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { ApiRouter } from '../../shared/http/route.js';
+import type { Services } from '../../services.js';
+import { loadVisibleCustomer } from '../customers/customer.routes.js';
+
+const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
+const fourAscending = (what: string) =>
+  z
+    .array(z.number().int().min(0))
+    .length(4, `give four cut points for ${what} (they split customers into five score groups)`)
+    .refine((a) => a.every((v, i) => i === 0 || v > a[i - 1]), { message: `${what} cut points must be strictly ascending` });
+
+export function rfmRoutes(s: Services) {
+  const api = new ApiRouter('/api/v1/rfm', 'segments');
+
+  api.route({ method: 'get', path: '/runs', allow: ['community_manager'], summary: 'Nightly RFM runs: cut points and class distribution per day (trend)' }, async ({ tenantId }) => ({
+    items: (await s.rfm.runs(tenantId)).map((r) => ({ day: r.day, cuts: r.cuts, source: r.source, distribution: r.distribution, scored: r.scored })),
+  }));
+
+  api.route({ method: 'get', path: '/settings', allow: ['community_manager'], summary: 'The RFM cut points in use and where they come from' }, async ({ tenantId }) => s.rfm.settings(tenantId));
+
+  api.route(
+    {
+      method: 'put',
+      path: '/settings',
+      allow: ['admin'],
+      summary: 'Configure fixed RFM cut points (recency days, order count, total paid in fen), or null for quintiles',
+      body: z.object({ cuts: z.object({ r: fourAscending('recency days'), f: fourAscending('order count'), m: fourAscending('total paid (fen)') }).strict().nullable() }).strict(),
+    },
+    async ({ tenantId, body }) => s.rfm.configure(tenantId, body.cuts),
+  );
+
+  api.route(
+    { method: 'get', path: '/customers/:id/history', allow: ['admin', 'community_manager', 'sales', 'agent'], summary: "A customer's RFM score changes over time", params: z.object({ id: objectId }) },
+    async ({ params, principal, tenantId }) => {
+      const doc = await loadVisibleCustomer(s, principal, tenantId, params.id);
+      return { current: doc.rfm ?? null, items: (await s.rfm.history(tenantId, String(doc._id))).map((h) => ({ day: h.day, r: h.r, f: h.f, m: h.m, class: h.class })) };
+    },
+  );
+  return api;
+}
