@@ -51,6 +51,8 @@ export async function startMockChat(env: Record<string, string> = {}): Promise<M
       DESK_SWEEP_EVERY: '1 second',
       BOT_OUTBOUND_POLL_MS: '300',
       DESK_OUTBOUND_LEASE_MS: '1500',
+      // A stream a failed test left open must not hold the server's close for long.
+      DESK_SSE_MAX_SECONDS: '10',
       ...env,
     },
     plugins: [deskRuntimePlugin(), botRuntimePlugin({ mocker, onBot: (b) => (running = b) })],

@@ -75,6 +75,8 @@ export class HandoffService {
       if (c.assigneeId === actor.id) return c;
       throw notYours();
     }
+    // Taking a chat means working the desk: the sweep would otherwise requeue an offline holder's chat.
+    if (!(await this.staff.get(tenantId, actor.id).catch(() => null))?.online) await this.staff.update(tenantId, actor.id, { online: true });
     await this.takeSeat(tenantId, actor.id, 0, true);
     const ok = await this.assign(tenantId, c, { id: actor.id, name: actor.name }, ['bot', 'queued', 'resolved']);
     if (!ok) {

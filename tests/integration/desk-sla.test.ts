@@ -1,0 +1,77 @@
+import { startMockChat, eventually, openStream, sleep, type MockChat } from './desk/mock-chat.js';
+
+let chat: MockChat;
+beforeAll(async () => {
+  chat = await startMockChat();
+});
+afterAll(() => chat.stop());
+
+const tenant = () => chat.app.config.DEFAULT_TENANT;
+const desk = () => chat.app.rt.services.desk;
+
+test('a customer left waiting past the first-response target gets a warning, then a breach escalated to the supervisors', async () => {
+  const admin = await chat.app.staff('admin');
+  // Targets below the API's 10-second minimum, set on the service so the test runs in seconds.
+  await desk().rules.updateSettings(tenant(), { firstResponseSeconds: 2, nextResponseSeconds: 2 });
+  const cm = await chat.app.staff('community_manager', '主管');
+  const stream = await openStream(chat.app.url, cm.token);
+  try {
+    await breachStory(admin, cm, stream);
+  } finally {
+    stream.close();
+  }
+});
+
+async function breachStory(admin: { token: string }, cm: { token: string }, stream: Awaited<ReturnType<typeof openStream>>) {
+  expect(stream.status).toBe(200);
+
+  const quinn = chat.contact('奎因');
+  quinn.say('人工');
+  await quinn.hears(/已为您转接人工客服/);
+  const conv = await eventually(() => desk().conversations.findByPeer(tenant(), chat.account.id, quinn.mock.id));
+  const id = String(conv._id);
+
+  const breached = await eventually(() => stream.events.find((e) => e.event === 'sla.breached' && e.data.conversationId === id), 10_000, 'the breach event');
+  expect(breached.data).toMatchObject({ escalatedTo: 'community_manager', state: 'queued' });
+  const warned = stream.events.findIndex((e) => e.event === 'sla.warning' && e.data.conversationId === id);
+  expect(warned).toBeGreaterThanOrEqual(0);
+  expect(warned).toBeLessThan(stream.events.indexOf(breached));
+  // The console saw the customer's message arrive live too.
+  expect(stream.events.some((e) => e.event === 'message.created' && e.data.conversationId === id && e.data.message.text === '人工')).toBe(true);
+
+  const view = await chat.app.request('GET', `/api/v1/conversations/${id}`, { token: admin.token });
+  expect(view.body.sla.breaches).toEqual([expect.objectContaining({ kind: 'first', escalatedTo: 'community_manager' })]);
+
+  // A late answer is still measured; the breach stays on record, once.
+  const agent = await chat.app.staff('agent', '迟到的客服');
+  expect((await chat.app.request('POST', `/api/v1/conversations/${id}/take`, { token: agent.token })).status).toBe(200);
+  await chat.app.request('POST', `/api/v1/conversations/${id}/messages`, { token: agent.token, body: { text: '抱歉久等了' } });
+  await sleep(1500);
+  const after = (await chat.app.request('GET', `/api/v1/conversations/${id}`, { token: admin.token })).body;
+  expect(after.sla.breaches).toHaveLength(1);
+  expect(after.sla.firstResponseMs).toBeGreaterThanOrEqual(2000);
+  expect(after.sla.dueAt).toBeUndefined();
+
+  // The customer writes again and nobody answers: a next-response breach.
+  quinn.say('还在吗？');
+  await eventually(async () => (await desk().conversations.get(tenant(), id)).sla?.breaches?.length === 2, 10_000, 'the next-response breach');
+  const breaches = (await chat.app.request('GET', `/api/v1/conversations/${id}`, { token: admin.token })).body.sla.breaches;
+  expect(breaches[1]).toMatchObject({ kind: 'next', assigneeId: agent.id });
+  const figures = await chat.app.request('GET', '/api/v1/desk/figures', { token: cm.token });
+  expect(figures.body).toMatchObject({ breaches: 2, responses: 1 });
+}
+
+test('an answer within the target records no breach', async () => {
+  await desk().rules.updateSettings(tenant(), { firstResponseSeconds: 3 });
+  const agent = await chat.app.staff('agent', '快手');
+  await chat.app.request('POST', '/api/v1/desk/presence', { token: agent.token, body: { online: true } });
+  const rae = chat.contact('蕾');
+  rae.say('人工');
+  await rae.hears(/我是客服 快手/);
+  const conv = await eventually(() => desk().conversations.findByPeer(tenant(), chat.account.id, rae.mock.id));
+  await chat.app.request('POST', `/api/v1/conversations/${conv._id}/messages`, { token: agent.token, body: { text: '您好，请讲' } });
+  await sleep(4000);
+  const { sla } = (await chat.app.request('GET', `/api/v1/conversations/${conv._id}`, { token: agent.token })).body;
+  expect(sla.breaches).toHaveLength(0);
+  expect(sla.firstResponseMs).toBeLessThan(3000);
+});
