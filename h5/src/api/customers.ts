@@ -1,0 +1,60 @@
+import type { ApiClient } from './http';
+
+/** Shapes of /api/v1/customers, /tags and /follow-ups as the pages use them (amounts in fen). */
+export interface CustomerSummary {
+  id: string;
+  name?: string;
+  phone?: string;
+  city?: string;
+  avatar?: string;
+  remark?: string;
+  sourceChannel?: string;
+  ownerStaffId?: string;
+  tags: string[];
+  aggregates: { orderCount: number; totalPaid: number; averageOrderValue: number; refundCount: number; lastOrderAt?: string };
+  rfm?: { segment?: string; class?: string; label?: string; r?: number; f?: number; m?: number; churnRisk?: number | string } | null;
+}
+
+export interface Note {
+  _id?: string;
+  text: string;
+  staffName?: string;
+  at: string;
+}
+
+export interface FollowUp {
+  _id: string;
+  title: string;
+  status: 'open' | 'done';
+  dueAt?: string;
+  assigneeId?: string;
+}
+
+export interface TimelineItem {
+  kind: 'event' | 'note' | 'merge';
+  type: string;
+  at: string;
+  data: Record<string, any>;
+}
+
+export interface CustomerDetail extends CustomerSummary {
+  notes: Note[];
+  followUps: FollowUp[];
+  timeline: TimelineItem[];
+}
+
+export interface Tag {
+  id: string;
+  groupName: string;
+  name: string;
+}
+
+export const customersApi = (api: ApiClient) => ({
+  search: (q: string, page = 1) => api.get<{ items: CustomerSummary[]; total: number; page: number; pageSize: number }>('/customers', { q, page }),
+  get: (id: string) => api.get<CustomerDetail>(`/customers/${id}`),
+  tags: () => api.get<{ items: Tag[] }>('/tags'),
+  setTags: (id: string, add: string[], remove: string[]) => api.post<{ tags: string[] }>(`/customers/${id}/tags`, { add, remove }),
+  addNote: (id: string, text: string) => api.post<Note>(`/customers/${id}/notes`, { text }),
+  addFollowUp: (id: string, title: string, dueAt?: string) => api.post<FollowUp>(`/customers/${id}/follow-ups`, { title, dueAt }),
+  setFollowUp: (taskId: string, status: 'open' | 'done') => api.patch<FollowUp>(`/follow-ups/${taskId}`, { status }),
+});

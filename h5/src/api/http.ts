@@ -1,0 +1,60 @@
+/**
+ * The one way the pages talk to the server: JSON over fetch with the session's bearer token. Errors
+ * come back as ApiError carrying the server's `{ error: { code, message } }`, so pages can show the
+ * server's actionable message; a 401 clears the session so the page falls back to its login.
+ */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export type TokenSource = () => string | null;
+type UnauthorizedHandler = () => void;
+
+export interface ApiClient {
+  get<T>(path: string, query?: Record<string, string | number | undefined>): Promise<T>;
+  post<T>(path: string, body?: unknown, headers?: Record<string, string>): Promise<T>;
+  patch<T>(path: string, body?: unknown): Promise<T>;
+  del<T>(path: string): Promise<T>;
+}
+
+export function createApi(token: TokenSource, onUnauthorized?: UnauthorizedHandler): ApiClient {
+  async function call<T>(method: string, path: string, body?: unknown, extra: Record<string, string> = {}): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json', ...extra };
+    const t = token();
+    if (t) headers.authorization = `Bearer ${t}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let res: Response;
+    try {
+      res = await fetch(`/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch {
+      throw new ApiError(0, 'NETWORK', 'network');
+    }
+    const text = await res.text();
+    let data: any;
+    try {
+      data = text ? JSON.parse(text) : undefined;
+    } catch {
+      data = undefined;
+    }
+    if (!res.ok) {
+      if (res.status === 401) onUnauthorized?.();
+      throw new ApiError(res.status, data?.error?.code ?? 'HTTP', data?.error?.message ?? `HTTP ${res.status}`);
+    }
+    return data as T;
+  }
+  return {
+    get: (path, query) => {
+      const qs = query ? new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined && v !== '') as [string, string][]).toString() : '';
+      return call('GET', qs ? `${path}?${qs}` : path);
+    },
+    post: (path, body, headers) => call('POST', path, body ?? {}, headers),
+    patch: (path, body) => call('PATCH', path, body ?? {}),
+    del: (path) => call('DELETE', path),
+  };
+}

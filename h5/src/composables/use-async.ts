@@ -1,0 +1,48 @@
+import { ref, shallowRef, type Ref } from 'vue';
+import { ApiError } from '../api/http';
+import { t } from './use-i18n';
+
+/** A load with its three visible states; every page shows loading, error (with retry) and empty. */
+export interface AsyncState<T> {
+  data: Ref<T | undefined>;
+  loading: Ref<boolean>;
+  error: Ref<string | null>;
+  status: Ref<number | null>;
+  run(): Promise<void>;
+}
+
+export function errorMessage(err: unknown): string {
+  if (err instanceof ApiError) {
+    if (err.status === 0) return t('common.network');
+    if (err.status === 403) return t('common.forbidden');
+    if (err.status === 404) return t('common.notFound');
+    return err.message;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+export function useAsync<T>(load: () => Promise<T>, options: { immediate?: boolean } = {}): AsyncState<T> {
+  const data = shallowRef<T | undefined>(undefined) as Ref<T | undefined>;
+  const loading = ref(false);
+  const error = ref<string | null>(null);
+  const status = ref<number | null>(null);
+  let seq = 0;
+  async function run() {
+    const mine = ++seq;
+    loading.value = true;
+    error.value = null;
+    status.value = null;
+    try {
+      const value = await load();
+      if (mine === seq) data.value = value;
+    } catch (err) {
+      if (mine !== seq) return;
+      error.value = errorMessage(err);
+      status.value = err instanceof ApiError ? err.status : null;
+    } finally {
+      if (mine === seq) loading.value = false;
+    }
+  }
+  if (options.immediate !== false) void run();
+  return { data, loading, error, status, run };
+}
