@@ -1,38 +1,13 @@
-import { FakeCorp, id, nowSeconds, type FakeMsgTemplate } from './fake-corp.js';
-import type { GroupMsgSendResult } from '../../server/src/wecom/wecom-api.types.js';
+import { FakeCorp, id, nowSeconds } from './fake-corp.js';
+import { groupMsgHandlers } from './fake-groupmsg.js';
+import { FakeError, badParam, fail, ok, page, type Handler } from './fake-reply.js';
+
+export { FakeError };
 
 /**
  * WeCom's server API over the fake corp: the same paths, JSON shapes, errcodes and cursor paging as
  * https://qyapi.weixin.qq.com/cgi-bin/. Every handler returns the JSON body (errcode 0 on success).
  */
-type Json = Record<string, any>;
-type Handler = (corp: FakeCorp, req: { query: Record<string, string>; body: Json; base: string }) => Json;
-
-export class FakeError extends Error {
-  constructor(readonly errcode: number, readonly errmsg: string) {
-    super(errmsg);
-  }
-}
-
-const ok = (extra: Json = {}) => ({ errcode: 0, errmsg: 'ok', ...extra });
-const fail = (errcode: number, errmsg: string): never => {
-  throw new FakeError(errcode, errmsg);
-};
-const badParam = (what: string) => fail(40058, `invalid Request Parameter: ${what}`);
-
-const encodeCursor = (n: number) => Buffer.from(`o:${n}`).toString('base64url');
-function decodeCursor(cursor: unknown): number {
-  if (!cursor) return 0;
-  const m = /^o:(\d+)$/.exec(Buffer.from(String(cursor), 'base64url').toString());
-  return m ? Number(m[1]) : badParam('cursor');
-}
-function page<T>(items: T[], cursor: unknown, limit: number) {
-  const start = decodeCursor(cursor);
-  const slice = items.slice(start, start + limit);
-  const next = start + limit < items.length ? encodeCursor(start + limit) : '';
-  return { slice, next };
-}
-
 function requireContact(corp: FakeCorp, externalUserId: unknown) {
   const c = corp.contacts.get(String(externalUserId ?? ''));
   if (!c || c.follows.size === 0) fail(84061, 'not external contact');
@@ -202,69 +177,7 @@ export const handlers: Record<string, Handler> = {
     return ok();
   },
 
-  'POST externalcontact/add_msg_template': (corp, { body }) => {
-    const chatType = body.chat_type ?? 'single';
-    if (!body.text?.content && !(body.attachments ?? []).length) badParam('text or attachments');
-    if (body.sender && !corp.staff.has(body.sender)) fail(60111, 'invalid userid');
-    const t: FakeMsgTemplate = { msgid: id('msg', 10), input: body, creator: body.sender, create_time: nowSeconds(), tasks: new Map(), results: [] };
-    const fail_list: string[] = [];
-    if (chatType === 'single') {
-      const targets: string[] = body.external_userid ?? [];
-      if (!targets.length && !body.sender) badParam('external_userid or sender');
-      for (const ext of targets) {
-        const c = corp.contacts.get(ext);
-        const senders = c ? [...c.follows.keys()].filter((u) => !body.sender || u === body.sender) : [];
-        if (!senders.length) {
-          fail_list.push(ext);
-          continue;
-        }
-        for (const s of senders) {
-          t.tasks.set(s, { status: 0 });
-          t.results.push({ external_userid: ext, userid: s, status: 0 } satisfies GroupMsgSendResult);
-        }
-      }
-    } else {
-      const chats: string[] = body.chat_id_list ?? [...corp.groups.values()].filter((g) => !body.sender || g.owner === body.sender).map((g) => g.chat_id);
-      for (const chatId of chats) {
-        const g = corp.groups.get(chatId);
-        if (!g) continue;
-        t.tasks.set(g.owner, { status: 0 });
-        t.results.push({ chat_id: chatId, userid: g.owner, status: 0 });
-      }
-    }
-    if (!t.tasks.size) fail(41048, 'no external contact or group to send to');
-    corp.msgTemplates.set(t.msgid, t);
-    return ok({ fail_list, msgid: t.msgid });
-  },
-
-  'POST externalcontact/get_groupmsg_list_v2': (corp, { body }) => {
-    const start = Number(body.start_time);
-    const end = Number(body.end_time);
-    if (!start || !end || end < start || end - start > 31 * 86400) badParam('start_time/end_time');
-    const chatType = body.chat_type ?? 'single';
-    const rows = [...corp.msgTemplates.values()]
-      .filter((t) => (t.input.chat_type ?? 'single') === chatType && t.create_time >= start && t.create_time <= end)
-      .filter((t) => !body.creator || t.creator === body.creator)
-      .map((t) => ({ msgid: t.msgid, creator: t.creator, create_time: String(t.create_time), create_type: 1, text: t.input.text, attachments: t.input.attachments ?? [] }));
-    const { slice, next } = page(rows, body.cursor, Math.min(Number(body.limit ?? 50), 100));
-    return ok({ next_cursor: next, group_msg_list: slice });
-  },
-
-  'POST externalcontact/get_groupmsg_task': (corp, { body }) => {
-    const t = corp.msgTemplates.get(body.msgid) ?? fail(41050, 'invalid msgid');
-    const rows = [...t.tasks].map(([userid, s]) => ({ userid, status: s.status, ...(s.send_time ? { send_time: s.send_time } : {}) }));
-    const { slice, next } = page(rows, body.cursor, Math.min(Number(body.limit ?? 500), 1000));
-    return ok({ next_cursor: next, task_list: slice });
-  },
-
-  'POST externalcontact/get_groupmsg_send_result': (corp, { body }) => {
-    const t = corp.msgTemplates.get(body.msgid) ?? fail(41050, 'invalid msgid');
-    if (!body.userid) badParam('userid');
-    const rows = t.results.filter((r) => r.userid === body.userid);
-    const { slice, next } = page(rows, body.cursor, Math.min(Number(body.limit ?? 500), 1000));
-    return ok({ next_cursor: next, send_list: slice });
-  },
-
+  ...groupMsgHandlers,
   'POST externalcontact/groupchat/list': (corp, { body }) => {
     const limit = Number(body.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) badParam('limit must be 1..1000');

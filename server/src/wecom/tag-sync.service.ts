@@ -95,7 +95,7 @@ export class TagSyncService {
   /** Hook handler for 'customer.tagged': queue the mark_tag unless the change came from WeCom itself. */
   async onCustomerTagged(p: HookPayloads['customer.tagged']): Promise<void> {
     if (p.actorId === WECOM_ACTOR || (!p.added.length && !p.removed.length)) return;
-    const op = await WecomTagOpModel.create({ tenantId: p.tenantId, customerId: p.customerId, add: p.added, remove: p.removed });
+    const op = await WecomTagOpModel.create({ tenantId: p.tenantId, customerId: p.customerId, addTagIds: p.added, removeTagIds: p.removed });
     await this.enqueue('wecom.push-tags', { opId: String(op._id) }).catch((err) =>
       this.deps.log.warn({ err: (err as Error).message }, 'could not queue the WeCom tag push; the retry job will pick it up'),
     );
@@ -106,9 +106,9 @@ export class TagSyncService {
     const op = await WecomTagOpModel.findOne({ _id: opId, status: 'pending' }).lean();
     if (!op) return;
     try {
-      const ids = await this.ensureCorpTags(op.tenantId, [...op.add, ...op.remove]);
-      const add = op.add.map((t) => ids.get(t)).filter(Boolean) as string[];
-      const remove = op.remove.map((t) => ids.get(t)).filter(Boolean) as string[];
+      const ids = await this.ensureCorpTags(op.tenantId, [...op.addTagIds, ...op.removeTagIds]);
+      const add = op.addTagIds.map((t) => ids.get(t)).filter(Boolean) as string[];
+      const remove = op.removeTagIds.map((t) => ids.get(t)).filter(Boolean) as string[];
       const follows = await WecomFollowModel.find({ tenantId: op.tenantId, customerId: op.customerId, status: 'active' }).lean();
       for (const f of follows) {
         if (add.length || remove.length) await this.client.markTag({ userid: f.userid, external_userid: f.externalUserId, add_tag: add, remove_tag: remove });

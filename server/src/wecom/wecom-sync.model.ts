@@ -37,8 +37,9 @@ const tagOpSchema = new Schema(
   {
     tenantId: { type: String, required: true },
     customerId: { type: String, required: true },
-    add: { type: [String], default: [] },
-    remove: { type: [String], default: [] },
+    addTagIds: { type: [String], default: [] },
+    /** Not `remove`: mongoose reserves that path name. */
+    removeTagIds: { type: [String], default: [] },
     status: { type: String, enum: ['pending', 'done', 'failed'], default: 'pending' },
     attempts: { type: Number, default: 0 },
     error: { type: String },

@@ -47,7 +47,7 @@ test('a WeCom outage does not fail the staff request; the tag reaches WeCom once
   expect(res.status).toBe(200);
   expect(res.body.tags).toContain(tag.id);
   const op = await eventually(async () => {
-    const row = await WecomTagOpModel.findOne({ customerId: c.customerId, add: tag.id }).lean();
+    const row = await WecomTagOpModel.findOne({ customerId: c.customerId, addTagIds: tag.id }).lean();
     expect(row?.attempts).toBeGreaterThanOrEqual(1);
     return row!;
   });
@@ -132,6 +132,6 @@ test('group messages: the client creates a template, the fake records it, and se
   const list = await client.getGroupmsgListV2({ chat_type: 'single', start_time: now - 3600, end_time: now + 60 });
   expect(list.group_msg_list.map((m) => m.msgid)).toContain(r.msgid);
   // Over HTTP, for other processes: the fake's inspection route shows the same record.
-  const inspect = await (await fetch(`${tb.fake.url}/__fake/sent/msg-templates`)).json();
+  const inspect = (await (await fetch(`${tb.fake.url}/__fake/sent/msg-templates`)).json()) as any[];
   expect(inspect.find((t: any) => t.msgid === r.msgid).results[0].status).toBe(1);
 });

@@ -1,0 +1,50 @@
+import type { DemoParts } from '../demo-plugins.js';
+import { wecomPlugin } from '../../server/src/wecom/wecom.plugin.js';
+import { startFakeWecom, type FakeWecom } from './fake-wecom.js';
+
+const CODE_NAME = '门店海报码 (demo)';
+
+/**
+ * The demo's WeCom: unless real WECOM_* settings are given, the local WeCom starts and our server is
+ * pointed at it; after seeding, a channel QR code is created through the real API client and a few
+ * customers "scan" it, so their profiles arrive through the real signed, encrypted callback path.
+ */
+export async function addWecomDemo(env: Record<string, string | undefined>, cleanups: Array<() => Promise<void>>, parts: DemoParts): Promise<void> {
+  let fake: FakeWecom | undefined;
+  if (!env.WECOM_CORP_ID) {
+    fake = await startFakeWecom({ port: Number(env.WECOM_FAKE_PORT ?? 0) || undefined });
+    cleanups.push(() => fake!.stop());
+    for (const [k, v] of Object.entries(fake.env())) env[k] ??= v;
+    parts.urls.push({ label: 'Local WeCom', url: `${fake.url}/__fake/state  (POST /__fake/simulate/scan {"configId","name"})` });
+  }
+  parts.runtime.push(wecomPlugin());
+  if (!fake) return;
+  const local = fake;
+  parts.afterSeed.push(async (rt) => {
+    local.setCallbackUrl(`${rt.url}/wecom/callback`);
+    const s = rt.services;
+    const tenantId = rt.services.deps.config.DEFAULT_TENANT;
+    const staff = (await s.staff.list(tenantId)).filter((x) => x.wecomUserId);
+    for (const st of staff) local.corp.addStaff(st.wecomUserId!, st.name);
+    const sales = staff.filter((x) => x.role === 'sales').map((x) => x.id);
+    if (!sales.length) return;
+    const existing = (await s.wecom.contactWays.list(tenantId)).find((w) => w.name === CODE_NAME);
+    if (existing?.configId) {
+      // A persistent database outlives the in-memory fake: tell the fake about the code again.
+      local.corp.contactWays.set(existing.configId, { config_id: existing.configId, type: 2, scene: 2, state: existing.state, user: staff.filter((x) => existing.staffIds.includes(x.id)).map((x) => x.wecomUserId!) });
+      return;
+    }
+    const tag = await s.tags.ensure(tenantId, '渠道', '门店海报');
+    const way = await s.wecom.contactWays.create(tenantId, {
+      name: CODE_NAME,
+      staffIds: sales,
+      tagIds: [tag.id],
+      welcome: { text: '欢迎来到我们的会员俱乐部！回复“福利”领取新人券。', link: { title: '新人礼包', url: 'https://example.com/gift' } },
+      dailyCap: 200,
+    });
+    for (const [name, unionid] of [['扫码客-林晓', 'demo-union-1'], ['扫码客-陈默', 'demo-union-2'], ['扫码客-周宁', 'demo-union-3']]) {
+      await local.scan(way.configId!, { name, unionid });
+    }
+    rt.log.info({ configId: way.configId, state: way.state }, 'demo: three customers scanned the channel QR code through the local WeCom');
+  });
+}

@@ -1,0 +1,74 @@
+import { id, nowSeconds, type FakeMsgTemplate } from './fake-corp.js';
+import type { GroupMsgSendResult } from '../../server/src/wecom/wecom-api.types.js';
+import { badParam, fail, ok, page, type Handler } from './fake-reply.js';
+
+/**
+ * Group messaging (客户群发) as WeCom does it: add_msg_template creates a task per sending staff member
+ * and a send-result row per recipient (status 0); nothing is delivered until the staff member confirms
+ * in their WeCom app (FakeCorp.confirmGroupMsg, or POST /__fake/msg-templates/:msgid/confirm).
+ */
+export const groupMsgHandlers: Record<string, Handler> = {
+  'POST externalcontact/add_msg_template': (corp, { body }) => {
+    const chatType = body.chat_type ?? 'single';
+    if (!body.text?.content && !(body.attachments ?? []).length) badParam('text or attachments');
+    if (body.sender && !corp.staff.has(body.sender)) fail(60111, 'invalid userid');
+    const t: FakeMsgTemplate = { msgid: id('msg', 10), input: body, creator: body.sender, create_time: nowSeconds(), tasks: new Map(), results: [] };
+    const fail_list: string[] = [];
+    if (chatType === 'single') {
+      const targets: string[] = body.external_userid ?? [];
+      if (!targets.length && !body.sender) badParam('external_userid or sender');
+      for (const ext of targets) {
+        const c = corp.contacts.get(ext);
+        const senders = c ? [...c.follows.keys()].filter((u) => !body.sender || u === body.sender) : [];
+        if (!senders.length) {
+          fail_list.push(ext);
+          continue;
+        }
+        for (const s of senders) {
+          t.tasks.set(s, { status: 0 });
+          t.results.push({ external_userid: ext, userid: s, status: 0 } satisfies GroupMsgSendResult);
+        }
+      }
+    } else {
+      const chats: string[] = body.chat_id_list ?? [...corp.groups.values()].filter((g) => !body.sender || g.owner === body.sender).map((g) => g.chat_id);
+      for (const chatId of chats) {
+        const g = corp.groups.get(chatId);
+        if (!g) continue;
+        t.tasks.set(g.owner, { status: 0 });
+        t.results.push({ chat_id: chatId, userid: g.owner, status: 0 });
+      }
+    }
+    if (!t.tasks.size) fail(41048, 'no external contact or group to send to');
+    corp.msgTemplates.set(t.msgid, t);
+    return ok({ fail_list, msgid: t.msgid });
+  },
+
+  'POST externalcontact/get_groupmsg_list_v2': (corp, { body }) => {
+    const start = Number(body.start_time);
+    const end = Number(body.end_time);
+    if (!start || !end || end < start || end - start > 31 * 86400) badParam('start_time/end_time');
+    const chatType = body.chat_type ?? 'single';
+    const rows = [...corp.msgTemplates.values()]
+      .filter((t) => (t.input.chat_type ?? 'single') === chatType && t.create_time >= start && t.create_time <= end)
+      .filter((t) => !body.creator || t.creator === body.creator)
+      .map((t) => ({ msgid: t.msgid, creator: t.creator, create_time: String(t.create_time), create_type: 1, text: t.input.text, attachments: t.input.attachments ?? [] }));
+    const { slice, next } = page(rows, body.cursor, Math.min(Number(body.limit ?? 50), 100));
+    return ok({ next_cursor: next, group_msg_list: slice });
+  },
+
+  'POST externalcontact/get_groupmsg_task': (corp, { body }) => {
+    const t = corp.msgTemplates.get(body.msgid) ?? fail(41050, 'invalid msgid');
+    const rows = [...t.tasks].map(([userid, s]) => ({ userid, status: s.status, ...(s.send_time ? { send_time: s.send_time } : {}) }));
+    const { slice, next } = page(rows, body.cursor, Math.min(Number(body.limit ?? 500), 1000));
+    return ok({ next_cursor: next, task_list: slice });
+  },
+
+  'POST externalcontact/get_groupmsg_send_result': (corp, { body }) => {
+    const t = corp.msgTemplates.get(body.msgid) ?? fail(41050, 'invalid msgid');
+    if (!body.userid) badParam('userid');
+    const rows = t.results.filter((r) => r.userid === body.userid);
+    const { slice, next } = page(rows, body.cursor, Math.min(Number(body.limit ?? 500), 1000));
+    return ok({ next_cursor: next, send_list: slice });
+  },
+
+};
