@@ -1,6 +1,5 @@
 import type { RuntimePlugin, Runtime } from '../server/src/runtime.js';
 import { addWecomDemo } from './wecom-fake/demo-wecom.js';
-import { addBotDemo } from './desk-demo/demo-bot.js';
 
 /**
  * The parts the demo adds beside the core, each with embedded stand-ins where production talks to
@@ -16,6 +15,5 @@ export interface DemoParts {
 export async function demoPlugins(env: Record<string, string | undefined>, cleanups: Array<() => Promise<void>>): Promise<DemoParts> {
   const parts: DemoParts = { runtime: [], afterSeed: [], urls: [] };
   await addWecomDemo(env, cleanups, parts);
-  await addBotDemo(env, cleanups, parts);
   return parts;
 }
