@@ -1,10 +1,15 @@
 import type { Config } from './config/env.js';
 import type { RuntimePlugin } from './runtime.js';
 import { wecomPlugin } from './wecom/wecom.plugin.js';
+import { deskRuntimePlugin } from './modules/conversations/desk.plugin.js';
+import { botRuntimePlugin } from '../../bot/src/main.js';
 
 /** The parts beside the core: WeCom adapter, bot, static H5. Each module adds itself here. */
 export async function productionPlugins(config: Config): Promise<RuntimePlugin[]> {
   const plugins: RuntimePlugin[] = [];
   if (config.WECOM_CORP_ID) plugins.push(wecomPlugin());
+  // The desk first, so a process stops its bot before closing the desk's Redis subscriber.
+  plugins.push(deskRuntimePlugin());
+  if (config.ROLES.includes('bot')) plugins.push(botRuntimePlugin());
   return plugins;
 }

@@ -16,7 +16,7 @@ const api = (method: string, path: string, body?: unknown) => chat.app.request(m
 async function assignedChat(name: string) {
   const user = chat.contact(name);
   user.say('人工');
-  await user.hears(/我是客服 小周/);
+  await user.hears(/我是 小周/);
   const conv = await eventually(() => desk().conversations.findByPeer(tenant(), chat.account.id, user.mock.id));
   return { user, conv };
 }

@@ -59,7 +59,6 @@ export class ConversationService {
    */
   async capture(tenantId: string, input: CaptureInput): Promise<CaptureResult> {
     const { peer } = input;
-    const peerId = peer.kind === 'private' ? peer.contact.id : peer.roomId;
     const inbound = input.talker !== 'self';
     const customerContact = peer.kind === 'private' ? peer.contact : inbound ? (input.talker as ChatContact) : undefined;
     const customerId = customerContact ? await this.identifyContact(tenantId, customerContact) : undefined;

@@ -106,7 +106,7 @@ export class HandoffService {
     }
     await this.releaseSeat(tenantId, c.assigneeId!);
     await this.conversations.announce(tenantId, after, 'conversation.updated');
-    await this.notify(tenantId, after, `已为您转接至客服 ${to.name}。`, `transfer:${conversationId}:${after.assignedAt!.getTime()}`);
+    await this.notify(tenantId, after, `已为您转接至 ${to.name}。`, `transfer:${conversationId}:${after.assignedAt!.getTime()}`);
     return after;
   }
 
@@ -182,7 +182,7 @@ export class HandoffService {
     ).lean();
     if (!after) return false;
     await this.conversations.announce(tenantId, after, 'conversation.updated');
-    await this.notify(tenantId, after, `您好，我是客服 ${agent.name}，很高兴为您服务。`, `assigned:${c._id}:${after.assignedAt!.getTime()}`);
+    await this.notify(tenantId, after, `您好，我是 ${agent.name}，很高兴为您服务。`, `assigned:${c._id}:${after.assignedAt!.getTime()}`);
     return true;
   }
 
