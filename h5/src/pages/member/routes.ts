@@ -1,3 +1,15 @@
 import type { RouteRecordRaw } from 'vue-router';
 
-export const memberRoutes: RouteRecordRaw[] = [];
+export const memberRoutes: RouteRecordRaw[] = [
+  {
+    path: '/member',
+    component: () => import('./MemberApp.vue'),
+    children: [
+      { path: '', name: 'member-home', component: () => import('./MemberHome.vue') },
+      { path: 'points', name: 'member-points', component: () => import('./PointsPage.vue') },
+      { path: 'coupons', name: 'member-coupons', component: () => import('./CouponsPage.vue') },
+      { path: 'exchange', name: 'member-exchange', component: () => import('./ExchangePage.vue') },
+      { path: 'tier', name: 'member-tier', component: () => import('./TierPage.vue') },
+    ],
+  },
+];

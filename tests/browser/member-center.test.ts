@@ -1,0 +1,131 @@
+import type { Browser, Page } from 'playwright-core';
+import { startTestApp, type TestApp } from '../support/harness.js';
+import { ensureH5Built, launchBrowser, phonePage, screenshot } from '../support/browser.js';
+import { staticH5Plugin } from '../../server/src/h5/static-h5.plugin.js';
+
+/** Shoppers in the member center: demo login, card, points, coupons, exchange; only their own data. */
+let app: TestApp;
+let browser: Browser;
+let alice: string;
+let bob: string;
+
+const ALICE_PHONE = '13700000011';
+const BOB_PHONE = '13700000022';
+
+beforeAll(async () => {
+  ensureH5Built();
+  app = await startTestApp({ plugins: [staticH5Plugin()], env: { DEMO_MODE: 'true' } });
+  const s = app.rt.services;
+  const tenant = app.config.DEFAULT_TENANT;
+  alice = await s.customers.identify(tenant, { phone: ALICE_PHONE }, { name: '陈思思' });
+  bob = await s.customers.identify(tenant, { phone: BOB_PHONE }, { name: '何志强' });
+  const admin = await app.staff('admin');
+  const template = async (body: Record<string, unknown>) => {
+    const res = await app.request('POST', '/api/v1/loyalty/templates', { token: admin.token, body: { validity: { kind: 'relative', days: 30 }, stock: 100, ...body } });
+    expect(res.status).toBe(201);
+    return res.body.id as string;
+  };
+  const tenOff = await template({ name: '满99减10', kind: 'amount', amountOff: 1_000, threshold: 9_900, channels: ['staff'] });
+  await template({ name: '20元无门槛券', kind: 'amount', amountOff: 2_000, channels: ['exchange'], pointsCost: 300 });
+  await template({ name: '旗舰店88折', kind: 'percent', discountTenths: 88, channels: ['exchange'], pointsCost: 5_000 });
+  for (const [who, points] of [[alice, 1_200], [bob, 77]] as const) {
+    const res = await app.request('POST', `/api/v1/loyalty/members/${who}/points`, { token: admin.token, body: { points, reason: '开卡礼', idempotencyKey: `seed-${who}` } });
+    expect(res.status).toBe(201);
+  }
+  const sent = await app.request('POST', `/api/v1/loyalty/members/${alice}/coupons`, { token: admin.token, body: { templateId: tenOff, idempotencyKey: `seed-coupon-${alice}` } });
+  expect(sent.status).toBe(201);
+  browser = await launchBrowser();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.stop();
+});
+
+async function demoLogin(page: Page, phone: string) {
+  await page.goto(`${app.url}/h5/member`);
+  await page.locator('[data-test=demo-phone] input').fill(phone);
+  await page.locator('[data-test=demo-login-submit]').click();
+  await page.locator('[data-test=member-card]').waitFor();
+}
+
+test('a shopper signs in, sees their card, balance and coupons, exchanges points for a coupon and sees the balance drop', async () => {
+  const page = await phonePage(browser);
+  await demoLogin(page, ALICE_PHONE);
+  expect(await page.locator('[data-test=member-name]').innerText()).toBe('陈思思');
+  expect(await page.locator('[data-test=points-balance]').innerText()).toBe('1,200');
+  // the card's QR encodes the server-signed card payload, which staff can scan back to this member
+  const payload = await page.locator('[data-test=member-qr]').getAttribute('data-payload');
+  expect(await page.locator('[data-test=member-qr] svg').count()).toBe(1);
+  const staff = await app.staff('agent');
+  const scanned = await app.request('POST', '/api/v1/loyalty/scan', { token: staff.token, body: { payload } });
+  expect(scanned.status).toBe(200);
+  expect(JSON.stringify(scanned.body)).toContain(alice);
+  await screenshot(page, 'member-home');
+
+  await page.locator('[data-test=go-coupons]').click();
+  const coupon = page.locator('[data-test=coupon]', { hasText: '满99减10' });
+  await coupon.waitFor();
+  expect(await coupon.innerText()).toContain('¥10.00');
+  await coupon.click();
+  const code = await page.locator('[data-test=coupon-code]').innerText();
+  expect(code.length).toBeGreaterThanOrEqual(4);
+  await screenshot(page, 'member-coupon-detail');
+
+  await page.goto(`${app.url}/h5/member/exchange`);
+  const twenty = page.locator('[data-test="catalogue-20元无门槛券"]');
+  await twenty.waitFor();
+  // 5,000 points are out of reach with 1,200: that item is shown but cannot be chosen
+  expect(await page.locator('[data-test="catalogue-旗舰店88折"] [data-test=exchange-button]').isDisabled()).toBe(true);
+  await screenshot(page, 'member-exchange');
+  await twenty.locator('[data-test=exchange-button]').click();
+  await page.locator('[data-test=exchange-confirm] .van-dialog__confirm').click();
+  await page.locator('[data-test=exchange-result]').waitFor();
+  await page.locator('[data-test=exchange-balance-after]', { hasText: '900' }).waitFor();
+  await screenshot(page, 'member-exchange-result');
+
+  await page.goto(`${app.url}/h5/member`);
+  await page.locator('[data-test=points-balance]', { hasText: '900' }).waitFor();
+  await page.goto(`${app.url}/h5/member/coupons`);
+  await page.locator('[data-test=coupon]', { hasText: '20元无门槛券' }).waitFor();
+  await page.goto(`${app.url}/h5/member/points`);
+  await page.locator('[data-test=ledger-row]').first().waitFor();
+  expect(await page.locator('[data-test=ledger-row]').count()).toBe(2);
+  expect(await page.locator('[data-test=ledger-row]').first().innerText()).toContain('-300');
+  await screenshot(page, 'member-points');
+
+  const server = await app.request('GET', `/api/v1/loyalty/members/${alice}`, { token: (await app.staff('admin')).token });
+  expect(server.body.balance).toBe(900);
+  await page.context().close();
+});
+
+test("a shopper's session shows only their own data, and the API refuses to name another shopper", async () => {
+  const page = await phonePage(browser);
+  await demoLogin(page, BOB_PHONE);
+  expect(await page.locator('[data-test=member-name]').innerText()).toBe('何志强');
+  expect(await page.locator('[data-test=points-balance]').innerText()).toBe('77');
+  await page.goto(`${app.url}/h5/member/coupons`);
+  await page.locator('[data-test=state-empty]').waitFor();
+  expect(await page.locator('body').innerText()).not.toContain('满99减10');
+
+  // with Bob's own token in hand, the staff routes for Alice's data answer 403
+  const token = await page.evaluate(() => JSON.parse(localStorage.getItem('scrm.shopper.session') ?? '{}').token as string);
+  expect(token).toBeTruthy();
+  for (const path of [`/api/v1/customers/${alice}`, `/api/v1/loyalty/members/${alice}`, `/api/v1/loyalty/members/${alice}/coupons`]) {
+    expect((await app.request('GET', path, { token })).status).toBe(403);
+  }
+  await page.context().close();
+});
+
+test('a second check-in on the same day is refused with a friendly message and no extra points', async () => {
+  const page = await phonePage(browser);
+  await demoLogin(page, BOB_PHONE);
+  await page.locator('[data-test=check-in]').click();
+  await page.locator('.van-toast', { hasText: '签到成功' }).waitFor();
+  const after = Number((await page.locator('[data-test=points-balance]').innerText()).replace(/,/g, ''));
+  expect(after).toBeGreaterThan(77);
+  await page.locator('[data-test=check-in]').click();
+  await page.locator('.van-toast', { hasText: '今天已签到' }).waitFor();
+  expect(Number((await page.locator('[data-test=points-balance]').innerText()).replace(/,/g, ''))).toBe(after);
+  await page.context().close();
+});
