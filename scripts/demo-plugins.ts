@@ -1,5 +1,6 @@
 import type { RuntimePlugin, Runtime } from '../server/src/runtime.js';
 import { addWecomDemo } from './wecom-fake/demo-wecom.js';
+import { addH5Demo } from './h5/demo-h5.js';
 
 /**
  * The parts the demo adds beside the core, each with embedded stand-ins where production talks to
@@ -15,5 +16,6 @@ export interface DemoParts {
 export async function demoPlugins(env: Record<string, string | undefined>, cleanups: Array<() => Promise<void>>): Promise<DemoParts> {
   const parts: DemoParts = { runtime: [], afterSeed: [], urls: [] };
   await addWecomDemo(env, cleanups, parts);
+  await addH5Demo(env, cleanups, parts);
   return parts;
 }

@@ -3,6 +3,7 @@ import type { RuntimePlugin } from './runtime.js';
 import { wecomPlugin } from './wecom/wecom.plugin.js';
 import { deskRuntimePlugin } from './modules/conversations/desk.plugin.js';
 import { botRuntimePlugin } from '../../bot/src/main.js';
+import { staticH5Plugin } from './h5/static-h5.plugin.js';
 
 /** The parts beside the core: WeCom adapter, bot, static H5. Each module adds itself here. */
 export async function productionPlugins(config: Config): Promise<RuntimePlugin[]> {
@@ -11,5 +12,6 @@ export async function productionPlugins(config: Config): Promise<RuntimePlugin[]
   // The desk first, so a process stops its bot before closing the desk's Redis subscriber.
   plugins.push(deskRuntimePlugin());
   if (config.ROLES.includes('bot')) plugins.push(botRuntimePlugin());
+  plugins.push(staticH5Plugin());
   return plugins;
 }

@@ -109,7 +109,7 @@ test("a shopper's session shows only their own data, and the API refuses to name
   expect(await page.locator('body').innerText()).not.toContain('满99减10');
 
   // with Bob's own token in hand, the staff routes for Alice's data answer 403
-  const token = await page.evaluate(() => JSON.parse(localStorage.getItem('scrm.shopper.session') ?? '{}').token as string);
+  const token = await page.evaluate(() => JSON.parse((globalThis as any).localStorage.getItem('scrm.shopper.session') ?? '{}').token as string);
   expect(token).toBeTruthy();
   for (const path of [`/api/v1/customers/${alice}`, `/api/v1/loyalty/members/${alice}`, `/api/v1/loyalty/members/${alice}/coupons`]) {
     expect((await app.request('GET', path, { token })).status).toBe(403);

@@ -1,5 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -9,33 +8,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
  * the real server. The pages are built once, and rebuilt only when a source is newer than the build.
  */
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const H5 = path.join(ROOT, 'h5');
-const DIST_INDEX = path.join(H5, 'dist', 'index.html');
 export const SCREENSHOTS = path.join(ROOT, 'artifacts', 'screenshots');
-
-function newestMtime(p: string): number {
-  const st = statSync(p);
-  if (!st.isDirectory()) return st.mtimeMs;
-  let newest = st.mtimeMs;
-  for (const name of readdirSync(p)) newest = Math.max(newest, newestMtime(path.join(p, name)));
-  return newest;
-}
-
-export function ensureH5Built(): void {
-  const built = (() => {
-    try {
-      return statSync(DIST_INDEX).mtimeMs;
-    } catch {
-      return 0;
-    }
-  })();
-  const sources = Math.max(newestMtime(path.join(H5, 'src')), newestMtime(path.join(H5, 'index.html')), newestMtime(path.join(H5, 'vite.config.ts')));
-  if (built >= sources) return;
-  execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', path.join(H5, 'vite.config.ts'), '--logLevel', 'warn'], {
-    cwd: ROOT,
-    stdio: 'inherit',
-  });
-}
+export { ensureH5Built } from '../../scripts/h5/ensure-h5-built.js';
 
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
