@@ -1,17 +1,31 @@
 import type { RouteRecordRaw } from 'vue-router';
 
-/** Console sections; each lists the roles that may open it (the server enforces the same rules). */
+/**
+ * Console sections and the roles that may open each (admins open all). The server enforces the same
+ * rules; this only keeps people from tapping into a page that would answer 403.
+ */
 export const consoleSections = [
-  { name: 'console-staff', path: 'staff', roles: ['admin', 'community_manager', 'agent'], title: 'console.staff', icon: 'friends-o' },
-  { name: 'console-audit', path: 'audit', roles: ['admin'], title: 'console.audit', icon: 'records-o' },
+  { name: 'console-inbox', roles: ['agent', 'community_manager'], title: 'console.inbox', icon: 'chat-o' },
+  { name: 'console-audience', roles: ['community_manager'], title: 'console.audience', icon: 'cluster-o' },
+  { name: 'console-staff', roles: ['community_manager', 'agent'], title: 'console.staff', icon: 'friends-o' },
+  { name: 'console-audit', roles: [], title: 'console.audit', icon: 'records-o' },
 ] as const;
+
+export function mayOpen(role: string | undefined, name: unknown): boolean {
+  const section = consoleSections.find((s) => s.name === name || (name === 'console-conversation' && s.name === 'console-inbox'));
+  if (!section) return true;
+  return role === 'admin' || (!!role && (section.roles as readonly string[]).includes(role));
+}
 
 export const consoleRoutes: RouteRecordRaw[] = [
   {
     path: '/console',
     component: () => import('./ConsoleApp.vue'),
     children: [
-      { path: '', name: 'console-home', redirect: { name: 'console-staff' } },
+      { path: '', name: 'console-home', component: () => import('./ConsoleHome.vue') },
+      { path: 'inbox', name: 'console-inbox', component: () => import('./InboxPage.vue') },
+      { path: 'inbox/:id([0-9a-f]{24})', name: 'console-conversation', component: () => import('./ConversationPage.vue') },
+      { path: 'audience', name: 'console-audience', component: () => import('./AudiencePage.vue') },
       { path: 'staff', name: 'console-staff', component: () => import('./StaffPage.vue') },
       { path: 'audit', name: 'console-audit', component: () => import('./AuditPage.vue') },
     ],

@@ -1,0 +1,62 @@
+import type { ApiClient } from './http';
+
+/** The service desk API (/api/v1/conversations, /api/v1/desk) as the console uses it. */
+export type ConversationState = 'bot' | 'queued' | 'assigned' | 'resolved';
+
+export interface Conversation {
+  id: string;
+  kind: string;
+  title: string;
+  customerId?: string;
+  state: ConversationState;
+  assigneeId?: string;
+  assigneeName?: string;
+  handoffReason?: string;
+  queuedAt?: string;
+  unread: number;
+  lastMessageAt?: string;
+  lastMessagePreview?: string;
+  sla: { dueAt?: string; kind?: string };
+}
+
+export interface DeskCustomer {
+  id: string;
+  name?: string;
+  tags: string[];
+  orderCount: number;
+  totalPaid: number;
+  lastOrderAt?: string;
+  points: number | null;
+  tier: string | null;
+}
+
+export interface Message {
+  id: string;
+  direction: 'in' | 'out' | 'internal';
+  author: string;
+  staffName?: string;
+  talkerName?: string;
+  type: string;
+  text?: string;
+  delivery?: string;
+  at: string;
+}
+
+export interface CannedReply {
+  id?: string;
+  _id?: string;
+  title: string;
+  text: string;
+}
+
+export const deskApi = (api: ApiClient) => ({
+  list: (view: 'queue' | 'mine' | 'all') => api.get<{ items: Conversation[] }>('/conversations', { view }),
+  get: (id: string) => api.get<Conversation & { customer: DeskCustomer | null }>(`/conversations/${id}`),
+  history: (id: string) => api.get<{ items: Message[] }>(`/conversations/${id}/messages`, { limit: 100 }),
+  take: (id: string) => api.post<Conversation>(`/conversations/${id}/take`),
+  resolve: (id: string) => api.post<Conversation>(`/conversations/${id}/resolve`),
+  transfer: (id: string, toStaffId: string) => api.post<Conversation>(`/conversations/${id}/transfer`, { toStaffId }),
+  reply: (id: string, body: { text?: string; cannedReplyId?: string; key: string }) => api.post<Message>(`/conversations/${id}/messages`, body),
+  canned: () => api.get<{ items: CannedReply[] }>('/desk/canned-replies'),
+  agents: () => api.get<{ items: { id: string; name: string; role: string; online?: boolean; active?: boolean }[] }>('/staff', { role: 'agent' }),
+});

@@ -1,0 +1,162 @@
+import { mock } from 'wechaty-puppet-mock';
+import type { Browser, Page } from 'playwright-core';
+import { startTestApp, type TestApp } from '../support/harness.js';
+import { ensureH5Built, launchBrowser, phonePage, screenshot } from '../support/browser.js';
+import { eventually } from '../integration/desk/mock-chat.js';
+import { staticH5Plugin } from '../../server/src/h5/static-h5.plugin.js';
+import { botRuntimePlugin, type RunningBot } from '../../bot/src/main.js';
+import { deskRuntimePlugin } from '../../server/src/modules/conversations/desk.plugin.js';
+
+/**
+ * The console in a real browser against the whole product: server, worker, the bot on the mock
+ * Wechaty puppet (WeChat users are played by the mocker), MongoDB and Redis.
+ */
+let app: TestApp;
+let browser: Browser;
+let mocker: mock.Mocker;
+let account: mock.ContactMock;
+let vipTag: string;
+
+beforeAll(async () => {
+  ensureH5Built();
+  mocker = new mock.Mocker();
+  let running: RunningBot | undefined;
+  app = await startTestApp({
+    env: { ROLES: 'server,worker', DESK_SWEEP_EVERY: '1 second', BOT_OUTBOUND_POLL_MS: '300', DESK_SSE_MAX_SECONDS: '20' },
+    plugins: [deskRuntimePlugin(), botRuntimePlugin({ mocker, onBot: (b) => (running = b) }), staticH5Plugin()],
+  });
+  account = mocker.createContact({ name: '品牌小助手' });
+  mocker.login(account);
+  await running!.loggedIn;
+
+  const s = app.rt.services;
+  const tenant = app.config.DEFAULT_TENANT;
+  vipTag = (await s.tags.ensure(tenant, '客户意向', '高意向')).id;
+  const people = [
+    { phone: '13600000001', name: '杭州甲', city: '杭州', vip: true },
+    { phone: '13600000002', name: '杭州乙', city: '杭州', vip: false },
+    { phone: '13600000003', name: '上海丙', city: '上海', vip: true },
+    { phone: '13600000004', name: '北京丁', city: '北京', vip: true },
+    { phone: '13600000005', name: '北京戊', city: '北京', vip: false },
+  ];
+  for (const p of people) {
+    const id = await s.customers.identify(tenant, { phone: p.phone }, { name: p.name, city: p.city });
+    if (p.vip) await s.customers.tag(tenant, id, [vipTag], []);
+  }
+  browser = await launchBrowser();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.stop();
+});
+
+function contact(name: string) {
+  const m = mocker.createContact({ name });
+  const heard: string[] = [];
+  (m as any).on('message', (msg: any) => {
+    if (msg.payload.talkerId === account.id && msg.payload.text) heard.push(msg.payload.text);
+  });
+  return { mock: m, heard, say: (text: string) => m.say(text).to(account) };
+}
+
+async function signIn(page: Page, username: string) {
+  await page.goto(`${app.url}/h5/console`);
+  await page.locator('[data-test=login-username] input').fill(username);
+  await page.locator('[data-test=login-password] input').fill('password-123');
+  await page.locator('[data-test=login-submit]').click();
+}
+
+const queued = (contactId: string) =>
+  eventually(async () => {
+    const c = await app.rt.services.desk.conversations.findByPeer(app.config.DEFAULT_TENANT, account.id, contactId);
+    return c?.state === 'queued' ? c : null;
+  }, 10_000, 'a queued conversation');
+
+test('an agent sees the queue update live, takes a queued conversation and the reply reaches the customer in WeChat', async () => {
+  const agent = await app.staff('agent', '客服小王');
+  const fiona = contact('菲奥娜');
+  fiona.say('人工');
+  await queued(fiona.mock.id);
+
+  const page = await phonePage(browser);
+  await signIn(page, agent.username);
+  await page.waitForURL('**/h5/console/inbox');
+  const rows = page.locator('[data-test=conversation-row]');
+  await rows.filter({ hasText: '菲奥娜' }).waitFor();
+
+  // a second customer asks for a human while the agent looks at the queue: the row appears by itself
+  const george = contact('乔治');
+  george.say('转人工');
+  await queued(george.mock.id);
+  await rows.filter({ hasText: '乔治' }).waitFor({ timeout: 10_000 });
+  await screenshot(page, 'console-inbox');
+
+  await rows.filter({ hasText: '菲奥娜' }).click();
+  await page.locator('[data-test=message]', { hasText: '人工' }).first().waitFor();
+  await page.locator('[data-test=take]').click();
+  await page.locator('[data-test=reply-input] textarea').fill('您好，我是客服小王，请问有什么可以帮您？');
+  await page.locator('[data-test=send-reply]').click();
+  await page.locator('[data-test=message]', { hasText: '我是客服小王' }).waitFor();
+  await eventually(() => fiona.heard.find((t) => t.includes('我是客服小王')), 10_000, 'the reply in WeChat');
+  expect(await page.locator('[data-test=conversation-state]').innerText()).toBe('服务中');
+  await screenshot(page, 'console-conversation');
+
+  const conv = await app.rt.services.desk.conversations.findByPeer(app.config.DEFAULT_TENANT, account.id, fiona.mock.id);
+  expect(conv).toMatchObject({ state: 'assigned', assigneeId: agent.id });
+  await page.context().close();
+});
+
+test('a community manager builds a nested audience and sees the live count the server computes', async () => {
+  const manager = await app.staff('community_manager', '运营小周');
+  const page = await phonePage(browser);
+  await signIn(page, manager.username);
+  await page.locator('[data-test="tab-console-audience"]').click();
+  await page.waitForURL('**/h5/console/audience');
+
+  // 高意向 AND (city 杭州 OR city 上海) → 杭州甲 and 上海丙
+  await page.locator('[data-test=group-0] > .adders [data-test=add-condition]').click();
+  await page.locator('.van-popover__action:visible', { hasText: '标签' }).click();
+  await page.locator('[data-test="audience-tag-高意向"]').click();
+  await page.locator('[data-test=audience-count]', { hasText: /^3$/ }).waitFor();
+
+  await page.locator('[data-test=group-0] > .adders [data-test=add-group]').click();
+  await page.locator('[data-test=group-1] [data-test=add-condition]').click();
+  await page.locator('.van-popover__action:visible', { hasText: '城市' }).click();
+  await page.locator('[data-test=group-1] [data-test=city-input] input').fill('杭州，上海');
+  await page.locator('[data-test=audience-count]', { hasText: /^2$/ }).waitFor();
+  const sample = await page.locator('[data-test=audience-sample]').innerText();
+  // community managers work with audiences, not people: the sample names arrive masked
+  expect(sample.split('、').sort()).toEqual(['上*丙', '杭*甲']);
+  await screenshot(page, 'console-audience');
+
+  await page.locator('[data-test=segment-name] input').fill('江浙沪高意向');
+  await page.locator('[data-test=save-segment]').click();
+  await page.locator('.van-toast', { hasText: '人群已保存' }).waitFor();
+  const saved = await app.request('GET', '/api/v1/segments', { token: manager.token });
+  const segment = saved.body.items.find((s: { name: string }) => s.name === '江浙沪高意向');
+  expect(segment).toBeDefined();
+  expect(segment.audience).toEqual({
+    type: 'group',
+    op: 'and',
+    rules: [{ type: 'tags', match: 'any', tagIds: [vipTag] }, { type: 'group', op: 'or', rules: [{ type: 'city', in: ['杭州', '上海'] }] }],
+  });
+  await page.context().close();
+});
+
+test('an agent cannot open the audience builder, and a sales member sees no console sections', async () => {
+  const agent = await app.staff('agent');
+  const page = await phonePage(browser);
+  await signIn(page, agent.username);
+  await page.waitForURL('**/h5/console/inbox');
+  expect(await page.locator('[data-test="tab-console-audience"]').count()).toBe(0);
+  await page.goto(`${app.url}/h5/console/audience`);
+  await page.locator('[data-test=console-forbidden]').waitFor();
+  await page.context().close();
+
+  const sales = await app.staff('sales');
+  const page2 = await phonePage(browser);
+  await signIn(page2, sales.username);
+  await page2.locator('[data-test=console-forbidden]').waitFor();
+  await page2.context().close();
+});
