@@ -22,6 +22,12 @@ beforeAll(async () => {
   theirs = await s.customers.identify(tenant, { phone: '13900000002' }, { name: '赵大海', ownerStaffId: other.id });
   tagId = (await s.tags.ensure(tenant, '兴趣', '护肤')).id;
   await s.tags.ensure(tenant, '兴趣', '彩妆');
+  const admin = await app.staff('admin');
+  const tpl = await app.request('POST', '/api/v1/loyalty/templates', {
+    token: admin.token,
+    body: { name: '导购专享券', kind: 'amount', amountOff: 1_500, threshold: 10_000, channels: ['staff'], validity: { kind: 'relative', days: 14 }, stock: 10 },
+  });
+  expect(tpl.status).toBe(201);
   const key = (await s.staff.createApiKey(tenant, 'shop')).key;
   const paid = await app.request('POST', '/api/v1/events', {
     headers: { 'x-api-key': key },
@@ -74,12 +80,26 @@ test('a sales member picks their customer, adds a tag, a note and a follow-up, a
   const task = page.locator('[data-test=follow-up]', { hasText: '周五回访试用感受' });
   await task.locator('[data-test=complete-follow-up]').click();
   await task.locator('[data-test=complete-follow-up]').waitFor({ state: 'detached' });
+
+  // one-tap coupon and a points adjustment, each landing once on the server
+  const before = (await app.request('GET', `/api/v1/loyalty/members/${mine}`, { token: sales.token })).body.balance ?? 0;
+  await page.locator('[data-test=send-coupon]').click();
+  await page.locator('.van-action-sheet__item:visible', { hasText: '导购专享券' }).click();
+  await page.locator('[data-test=sidebar-coupon]', { hasText: '导购专享券' }).waitFor();
+  await page.locator('[data-test=adjust-points]').click();
+  await page.locator('[data-test=adjust-amount] input').fill('50');
+  await page.locator('[data-test=adjust-reason] input').fill('到店试用反馈奖励');
+  await page.locator('.van-dialog:visible .van-dialog__confirm').click();
+  await page.locator('[data-test=sidebar-points]', { hasText: String(before + 50) }).waitFor();
   await screenshot(page, 'sidebar-customer');
 
   const saved = await app.request('GET', `/api/v1/customers/${mine}`, { token: sales.token });
   expect(saved.body.tags).toEqual([tagId]);
   expect(saved.body.notes.map((n: { text: string }) => n.text)).toEqual(['喜欢清爽型面霜，下周到店']);
   expect(saved.body.followUps).toEqual([expect.objectContaining({ title: '周五回访试用感受', status: 'done' })]);
+  const card = await app.request('GET', `/api/v1/loyalty/members/${mine}`, { token: sales.token });
+  expect(card.body.balance).toBe(before + 50);
+  expect(card.body.availableCoupons.map((c: { name: string }) => c.name)).toEqual(['导购专享券']);
   await page.context().close();
 });
 

@@ -12,7 +12,7 @@ export interface CustomerSummary {
   ownerStaffId?: string;
   tags: string[];
   aggregates: { orderCount: number; totalPaid: number; averageOrderValue: number; refundCount: number; lastOrderAt?: string };
-  rfm?: { segment?: string; class?: string; label?: string; r?: number; f?: number; m?: number; churnRisk?: number | string } | null;
+  rfm?: { class?: string; r?: number; f?: number; m?: number; churn?: { state?: 'ok' | 'at_risk' | 'lost'; dueAt?: string } } | null;
 }
 
 export interface Note {
