@@ -1,0 +1,82 @@
+// Lives here rather than in server/src/h5/__tests__: jest ignores every path containing /h5/ (the Vite app).
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startTestApp, type TestApp } from '../support/harness.js';
+import Koa from 'koa';
+import type { Server } from 'node:http';
+import { staticH5Plugin, staticH5Middleware } from '../../server/src/h5/static-h5.plugin.js';
+import { errorMiddleware } from '../../server/src/shared/http/errors.middleware.js';
+import { createLogger } from '../../server/src/shared/logger.js';
+
+/** Serving the H5 build: history fallback, caching, and nothing outside the build directory. */
+let app: TestApp;
+let emptyServer: Server;
+let emptyUrl: string;
+beforeAll(async () => {
+  const base = mkdtempSync(path.join(tmpdir(), 'h5-'));
+  const dist = path.join(base, 'dist');
+  mkdirSync(path.join(dist, 'assets'), { recursive: true });
+  writeFileSync(path.join(base, 'secret.txt'), 'SECRET-NEXT-TO-DIST');
+  writeFileSync(path.join(dist, 'index.html'), '<!doctype html><div id="app"></div>');
+  writeFileSync(path.join(dist, 'assets', 'index-abc123.js'), 'console.log(1)');
+  writeFileSync(path.join(dist, 'favicon.ico'), 'icon');
+  app = await startTestApp({ plugins: [staticH5Plugin({ distDir: dist })] });
+  // one runtime per test process (mongoose is global), so the no-build case runs the middleware alone
+  const bare = new Koa();
+  bare.use(errorMiddleware(createLogger('silent')));
+  bare.use(staticH5Middleware(mkdtempSync(path.join(tmpdir(), 'h5-none-'))));
+  emptyServer = await new Promise<Server>((resolve) => {
+    const srv = bare.listen(0, '127.0.0.1', () => resolve(srv));
+  });
+  emptyUrl = `http://127.0.0.1:${(emptyServer.address() as { port: number }).port}`;
+});
+afterAll(async () => {
+  await app.stop();
+  await new Promise((resolve) => emptyServer.close(resolve));
+});
+
+const get = (a: TestApp | string, p: string) => fetch((typeof a === 'string' ? a : a.url) + p, { redirect: 'manual' });
+
+test('every page address of the three apps opens index.html, never cached', async () => {
+  for (const p of ['/h5/', '/h5/member', '/h5/member/points', '/h5/sidebar/customers/0123456789abcdef01234567', '/h5/console/inbox']) {
+    const res = await get(app, p);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/text\/html/);
+    expect(res.headers.get('cache-control')).toBe('no-cache');
+    expect(await res.text()).toContain('<div id="app">');
+  }
+});
+
+test('/h5 redirects to /h5/ keeping the query (WeChat OAuth returns with ?code=)', async () => {
+  const res = await get(app, '/h5?code=abc');
+  expect(res.status).toBe(302);
+  expect(res.headers.get('location')).toBe('/h5/?code=abc');
+});
+
+test('hashed assets are cached for a year; a missing asset is a 404, not the page', async () => {
+  const js = await get(app, '/h5/assets/index-abc123.js');
+  expect(js.status).toBe(200);
+  expect(js.headers.get('cache-control')).toMatch(/max-age=31536000.*immutable/);
+  const missing = await get(app, '/h5/assets/gone-999.js');
+  expect(missing.status).toBe(404);
+  expect(((await missing.json()) as any).error.message).toMatch(/No such file/);
+});
+
+test('paths that climb out of the build directory never serve files from outside it', async () => {
+  for (const p of ['/h5/../secret.txt', '/h5/%2e%2e/secret.txt', '/h5/..%2fsecret.txt', '/h5/%2e%2e%2fsecret.txt', '/h5/assets/..%2f..%2fsecret.txt']) {
+    const res = await get(app, p);
+    expect(await res.text()).not.toContain('SECRET-NEXT-TO-DIST');
+  }
+});
+
+test('the API still answers under /api while the pages are mounted', async () => {
+  const res = await get(app, '/api/v1/tags');
+  expect(res.status).toBe(401);
+});
+
+test('without a build, page addresses answer 503 with how to build', async () => {
+  const res = await get(emptyUrl, '/h5/member');
+  expect(res.status).toBe(503);
+  expect(((await res.json()) as any).error.message).toMatch(/npm run build:h5/);
+});
