@@ -23,7 +23,7 @@ export function createServices(deps: Deps) {
   const merges = new CustomerMergeService(deps, hooks);
   const customers = new CustomerService(deps, hooks, merges);
   const followUps = new FollowUpService(deps);
-  const tags = new TagService(deps);
+  const tags = new TagService(deps, hooks);
   const events = new EventService(deps, hooks, customers);
   const desk = new DeskService(deps, hooks, customers, staff);
   const segments = new SegmentService(deps, events);

@@ -7,6 +7,8 @@ export interface HookPayloads {
   'customer.created': { tenantId: string; customerId: string; source: string };
   'customer.merged': { tenantId: string; fromId: string; toId: string };
   'customer.tagged': { tenantId: string; customerId: string; added: string[]; removed: string[]; actorId?: string };
+  /** A tag renamed or deleted; `source` 'wecom' when the change came from WeCom's corp tags. */
+  'tag.changed': { tenantId: string; tagId: string; change: 'updated' | 'removed'; source: string };
   'event.accepted': { tenantId: string; customerId: string; event: AcceptedEvent };
 }
 

@@ -45,7 +45,7 @@ export class TagSyncService {
           await this.tags.ensure(tenantId, g.group_name, t.name, { wecomTagId: t.id, wecomGroupId: g.group_id, order: t.order });
           created++;
         } else if (mine.name !== t.name || mine.groupName !== g.group_name) {
-          await this.tags.rename(tenantId, mine.id, { name: t.name, groupName: g.group_name });
+          await this.tags.rename(tenantId, mine.id, { name: t.name, groupName: g.group_name }, 'wecom');
           renamed++;
         }
       }
@@ -53,7 +53,7 @@ export class TagSyncService {
     let removed = 0;
     for (const [wecomId, t] of byWecomId) {
       if (seen.has(wecomId)) continue;
-      await this.tags.remove(tenantId, t.id);
+      await this.tags.remove(tenantId, t.id, 'wecom');
       removed++;
     }
     return { created, renamed, removed };
@@ -101,11 +101,39 @@ export class TagSyncService {
     );
   }
 
-  /** The job: mark_tag for every staff member who has the customer as a contact. Safe to run twice. */
+  /** Hook handler for 'tag.changed': a rename or delete made here is queued for WeCom's corp tags. */
+  async onTagChanged(p: HookPayloads['tag.changed']): Promise<void> {
+    if (p.source === 'wecom') return;
+    const op = await WecomTagOpModel.create({ tenantId: p.tenantId, kind: 'tag', tagId: p.tagId, change: p.change });
+    await this.enqueue('wecom.push-tags', { opId: String(op._id) }).catch((err) =>
+      this.deps.log.warn({ err: (err as Error).message }, 'could not queue the WeCom tag push; the retry job will pick it up'),
+    );
+  }
+
+  /** A renamed tag is renamed in WeCom; a deleted one deleted (already gone there counts as done). */
+  private async pushTagDefinition(tenantId: string, tagId: string, change: string): Promise<void> {
+    const [t] = await this.tags.byIds(tenantId, [tagId]);
+    if (!t?.wecomTagId) return;
+    if (change === 'removed') {
+      await this.client.delCorpTag({ tag_id: [t.wecomTagId] }).catch((err) => {
+        if (!isWecomErrcode(err, 40068)) throw err;
+      });
+    } else {
+      // WeCom cannot move a tag between groups; the name and order follow.
+      await this.client.editCorpTag({ id: t.wecomTagId, name: t.name, order: t.order });
+    }
+  }
+
+  /** The job: mark_tag for every staff member who has the customer, or a tag's rename/delete. Safe to run twice. */
   async pushOp(opId: string): Promise<void> {
     const op = await WecomTagOpModel.findOne({ _id: opId, status: 'pending' }).lean();
     if (!op) return;
     try {
+      if (op.kind === 'tag') {
+        await this.pushTagDefinition(op.tenantId, op.tagId!, op.change!);
+        await WecomTagOpModel.updateOne({ _id: opId }, { $set: { status: 'done' }, $inc: { attempts: 1 }, $unset: { error: 1 } });
+        return;
+      }
       const ids = await this.ensureCorpTags(op.tenantId, [...op.addTagIds, ...op.removeTagIds]);
       const add = op.addTagIds.map((t) => ids.get(t)).filter(Boolean) as string[];
       const remove = op.removeTagIds.map((t) => ids.get(t)).filter(Boolean) as string[];

@@ -32,11 +32,17 @@ runSchema.index({ tenantId: 1, status: 1 }, { unique: true, partialFilterExpress
 runSchema.index({ tenantId: 1, startedAt: -1 });
 export const WecomSyncRunModel = mongoose.model('WecomSyncRun', runSchema, 'wecom_sync_runs');
 
-/** A tag change made in the SCRM, waiting to be mirrored to WeCom with mark_tag (outbox). */
+/**
+ * A tag change made in the SCRM, waiting to be mirrored to WeCom (outbox): a customer tagged
+ * (kind 'mark' → mark_tag) or a tag renamed or deleted (kind 'tag' → edit_corp_tag / del_corp_tag).
+ */
 const tagOpSchema = new Schema(
   {
     tenantId: { type: String, required: true },
-    customerId: { type: String, required: true },
+    kind: { type: String, enum: ['mark', 'tag'], default: 'mark' },
+    customerId: { type: String },
+    tagId: { type: String },
+    change: { type: String, enum: ['updated', 'removed'] },
     addTagIds: { type: [String], default: [] },
     /** Not `remove`: mongoose reserves that path name. */
     removeTagIds: { type: [String], default: [] },

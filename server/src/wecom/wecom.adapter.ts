@@ -41,6 +41,7 @@ export function createWecom(deps: Deps, m: { hooks: DomainHooks; staff: StaffSer
   const sidebar = new SidebarAuthService(deps, client, m.staff);
   const enabled = Boolean(config.WECOM_CORP_ID && config.WECOM_SECRET);
   if (enabled) m.hooks.on('customer.tagged', (p) => tagSync.onCustomerTagged(p));
+  if (enabled) m.hooks.on('tag.changed', (p) => tagSync.onTagChanged(p));
   m.hooks.on('customer.merged', (p) => contacts.onMerged(p));
   return {
     enabled,

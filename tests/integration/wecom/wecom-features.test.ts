@@ -151,3 +151,20 @@ test('after two profiles merge, tagging the surviving profile still reaches the 
   const group = await tb.app.rt.services.wecom.groups.get(tb.tenantId, chatId);
   expect(group?.members.find((m) => m.userid === c.externalUserId)?.customerId).toBe(older);
 });
+
+test('tags made, renamed and deleted in the SCRM become, rename and delete WeCom corp tags', async () => {
+  const tag = (await tb.app.request('POST', '/api/v1/tags', { token: admin.token, body: { groupName: '活动', name: '618' } })).body;
+  const sync = await tb.app.request('POST', '/api/v1/wecom/tags/sync', { token: admin.token });
+  expect(sync.status).toBe(200);
+  const wecomId = (await tb.app.rt.services.tags.byIds(tb.tenantId, [tag.id]))[0].wecomTagId!;
+  expect(tb.fake.corp.tagById(wecomId)?.tag.name).toBe('618');
+
+  expect((await tb.app.request('PATCH', `/api/v1/tags/${tag.id}`, { token: admin.token, body: { name: '618大促' } })).status).toBe(200);
+  await eventually(() => expect(tb.fake.corp.tagById(wecomId)?.tag.name).toBe('618大促'));
+  // A later pull from WeCom keeps our name (it is WeCom's name now too).
+  await tb.app.request('POST', '/api/v1/wecom/tags/sync', { token: admin.token });
+  expect((await tb.app.rt.services.tags.byIds(tb.tenantId, [tag.id]))[0].name).toBe('618大促');
+
+  expect((await tb.app.request('DELETE', `/api/v1/tags/${tag.id}`, { token: admin.token })).status).toBe(200);
+  await eventually(() => expect(tb.fake.corp.tagById(wecomId)).toBeUndefined());
+});

@@ -1,5 +1,6 @@
 import { Types } from 'mongoose';
 import type { Deps } from '../../shared/deps.js';
+import type { DomainHooks } from '../../shared/hooks.js';
 import { AppError, CommonErrorCode, conflict, notFound } from '../../shared/app-error.js';
 import { isDuplicateKeyError } from '../../shared/db.js';
 import { TagModel } from './tag.model.js';
@@ -15,7 +16,7 @@ export interface TagView {
 const view = (t: any): TagView => ({ id: String(t._id), groupName: t.groupName, name: t.name, order: t.order, wecomTagId: t.wecomTagId ?? undefined, wecomGroupId: t.wecomGroupId ?? undefined });
 
 export class TagService {
-  constructor(private readonly deps: Deps) {}
+  constructor(private readonly deps: Deps, private readonly hooks?: DomainHooks) {}
 
   async list(tenantId: string): Promise<TagView[]> {
     return (await TagModel.find({ tenantId, deleted: false }).sort({ groupName: 1, order: 1, name: 1 }).lean()).map(view);
@@ -36,10 +37,11 @@ export class TagService {
     }
   }
 
-  async rename(tenantId: string, id: string, patch: { name?: string; groupName?: string; order?: number }): Promise<TagView> {
+  async rename(tenantId: string, id: string, patch: { name?: string; groupName?: string; order?: number }, source = 'api'): Promise<TagView> {
     try {
       const doc = await TagModel.findOneAndUpdate({ tenantId, _id: id, deleted: false }, { $set: patch }, { returnDocument: 'after' }).lean();
       if (!doc) throw notFound('Tag');
+      await this.hooks?.emit('tag.changed', { tenantId, tagId: id, change: 'updated', source });
       return view(doc);
     } catch (err) {
       if (isDuplicateKeyError(err)) throw conflict('TAG_EXISTS', 'A tag with that name already exists in the group');
@@ -47,9 +49,10 @@ export class TagService {
     }
   }
 
-  async remove(tenantId: string, id: string): Promise<TagView> {
+  async remove(tenantId: string, id: string, source = 'api'): Promise<TagView> {
     const doc = await TagModel.findOneAndUpdate({ tenantId, _id: id }, { $set: { deleted: true } }, { returnDocument: 'after' }).lean();
     if (!doc) throw notFound('Tag');
+    await this.hooks?.emit('tag.changed', { tenantId, tagId: id, change: 'removed', source });
     return view(doc);
   }
 
