@@ -168,3 +168,15 @@ test('tags made, renamed and deleted in the SCRM become, rename and delete WeCom
   expect((await tb.app.request('DELETE', `/api/v1/tags/${tag.id}`, { token: admin.token })).status).toBe(200);
   await eventually(() => expect(tb.fake.corp.tagById(wecomId)).toBeUndefined());
 });
+
+test('changing a code\'s staff and welcome message takes effect on the next scan', async () => {
+  const way = (await tb.app.request('POST', '/api/v1/wecom/contact-ways', { token: admin.token, body: { name: '可改码', staffIds: [sales.id], welcome: { text: '旧欢迎语' } } })).body;
+  const patched = await tb.app.request('PATCH', `/api/v1/wecom/contact-ways/${way.id}`, { token: admin.token, body: { staffIds: [backup.id], welcome: { text: '新欢迎语' } } });
+  expect(patched.status).toBe(200);
+  expect(tb.fake.corp.contactWays.get(way.configId)?.user).toEqual(['dawei']);
+  const s = await tb.fake.scan(way.configId, { name: '改后客户' });
+  expect(s.userid).toBe('dawei');
+  await eventually(() => expect(tb.fake.corp.welcomesSent.find((w) => w.external_userid === s.externalUserId)?.text?.content).toBe('新欢迎语'));
+  const bad = await tb.app.request('PATCH', `/api/v1/wecom/contact-ways/${way.id}`, { token: admin.token, body: { state: 'x' } });
+  expect(bad.status).toBe(400);
+});
