@@ -14,7 +14,8 @@ export interface AsyncState<T> {
 export function errorMessage(err: unknown): string {
   if (err instanceof ApiError) {
     if (err.status === 0) return t('common.network');
-    if (err.status === 403) return t('common.forbidden');
+    // A specific refusal (e.g. "no staff account is linked to WeCom user …") tells the person what to do.
+    if (err.status === 403) return err.code === 'FORBIDDEN' ? t('common.forbidden') : `${t('common.forbidden')}：${err.message}`;
     if (err.status === 404) return t('common.notFound');
     return err.message;
   }

@@ -4,10 +4,14 @@ import { errorMessage } from './use-async';
 
 /**
  * The WeCom JS-SDK bridge of the sidebar. Inside WeCom's webview (user agent "wxwork") it registers
- * the page with the server's agentConfig signature, asks WeCom for the chat's external contact and
- * resolves it to our customer id. Outside WeCom `inWecom` is false and the page shows a picker.
+ * the page with the server's signatures (GET /wecom/sidebar/signatures: wx.config with the corp
+ * ticket, then wx.agentConfig with the agent ticket), asks WeCom for the chat's external contact,
+ * and puts quick replies into the chat with sendChatMessage. Outside WeCom `inWecom` is false.
  */
 interface WxBridge {
+  config(options: Record<string, unknown>): void;
+  ready(cb: () => void): void;
+  error(cb: (res: { errMsg?: string }) => void): void;
   agentConfig(options: Record<string, unknown>): void;
   invoke(api: string, args: Record<string, unknown>, cb: (res: { err_msg: string; userId?: string }) => void): void;
 }
@@ -17,15 +21,28 @@ declare global {
   }
 }
 
+interface Signatures {
+  corpId: string;
+  agentId: string;
+  timestamp: number;
+  nonceStr: string;
+  signature: string;
+  agentConfig: { timestamp: number; nonceStr: string; signature: string };
+}
+
 export interface WecomContact {
   inWecom: boolean;
-  customerId: Ref<string | null>;
+  /** The chat's external contact (external_userid), once WeCom has told us. */
+  externalUserId: Ref<string | null>;
   error: Ref<string | null>;
   /** Puts text into the chat's input box in WeCom; elsewhere copies it. Returns where it went. */
   sendText(text: string): Promise<'chat' | 'clipboard'>;
 }
 
-const SDK = ['https://res.wx.qq.com/open/js/jweixin-1.2.0.js', 'https://open.work.weixin.qq.com/wwopen/js/jwxwork-1.0.0.js'];
+export const WECOM_SDK = ['https://res.wx.qq.com/open/js/jweixin-1.2.0.js', 'https://open.work.weixin.qq.com/wwopen/js/jwxwork-1.0.0.js'];
+const JS_APIS = ['getCurExternalContact', 'sendChatMessage'];
+
+export const isWecom = () => /wxwork/i.test(navigator.userAgent);
 
 function loadScript(src: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -45,43 +62,45 @@ function invoke(wx: WxBridge, api: string, args: Record<string, unknown> = {}) {
 
 let registered: Promise<WxBridge> | null = null;
 
-/** agentConfig signs the page URL without its fragment, as WeCom requires. */
+/** WeCom signs the page URL without its fragment; both tickets sign the same URL. */
 function register(api: ApiClient): Promise<WxBridge> {
   registered ??= (async () => {
-    for (const src of SDK) await loadScript(src);
+    for (const src of WECOM_SDK) await loadScript(src);
     const wx = window.wx;
     if (!wx) throw new Error('WeCom JS-SDK did not load');
-    const cfg = await api.get<{ corpId: string; agentId: string; timestamp: number; nonceStr: string; signature: string }>('/wecom/jssdk/agent-config', {
-      url: location.href.split('#')[0],
+    const sig = await api.get<Signatures>('/wecom/sidebar/signatures', { url: location.href.split('#')[0] });
+    await new Promise<void>((resolve, reject) => {
+      wx.config({ beta: true, debug: false, appId: sig.corpId, timestamp: sig.timestamp, nonceStr: sig.nonceStr, signature: sig.signature, jsApiList: JS_APIS });
+      wx.error((res) => reject(new Error(res.errMsg ?? 'wx.config failed')));
+      wx.ready(() => resolve());
     });
     await new Promise<void>((resolve, reject) =>
       wx.agentConfig({
-        corpid: cfg.corpId,
-        agentid: cfg.agentId,
-        timestamp: cfg.timestamp,
-        nonceStr: cfg.nonceStr,
-        signature: cfg.signature,
-        jsApiList: ['getCurExternalContact', 'sendChatMessage'],
+        corpid: sig.corpId,
+        agentid: sig.agentId,
+        timestamp: sig.agentConfig.timestamp,
+        nonceStr: sig.agentConfig.nonceStr,
+        signature: sig.agentConfig.signature,
+        jsApiList: JS_APIS,
         success: () => resolve(),
         fail: (res: { errMsg?: string }) => reject(new Error(res.errMsg ?? 'agentConfig failed')),
       }),
     );
     return wx;
   })();
+  registered.catch(() => (registered = null));
   return registered;
 }
 
-export function useWecomContact(api: ApiClient): WecomContact {
-  const inWecom = /wxwork/i.test(navigator.userAgent);
-  const customerId = ref<string | null>(null);
+export function useWecomContact(api: ApiClient, options: { readContact?: boolean } = {}): WecomContact {
+  const inWecom = isWecom();
+  const externalUserId = ref<string | null>(null);
   const error = ref<string | null>(null);
-  if (inWecom) {
+  if (inWecom && options.readContact) {
     void (async () => {
       try {
         const wx = await register(api);
-        const { userId } = await invoke(wx, 'getCurExternalContact');
-        const found = await api.get<{ id: string }>(`/wecom/contacts/${encodeURIComponent(userId ?? '')}/customer`);
-        customerId.value = found.id;
+        externalUserId.value = (await invoke(wx, 'getCurExternalContact')).userId ?? null;
       } catch (err) {
         error.value = errorMessage(err);
       }
@@ -89,7 +108,7 @@ export function useWecomContact(api: ApiClient): WecomContact {
   }
   return {
     inWecom,
-    customerId,
+    externalUserId,
     error,
     async sendText(text) {
       if (inWecom) {

@@ -27,6 +27,8 @@ export const messages = m({
 
   'sidebar.title': { zh: '客户侧边栏', en: 'Customer sidebar' },
   'sidebar.pickHint': { zh: '未在企业微信会话中打开：请选择客户', en: 'Not opened from a WeCom chat: pick a customer' },
+  'sidebar.chatContact': { zh: '当前聊天客户（企业微信 ID {id}）：请在下方选择对应客户', en: 'This chat’s contact (WeCom ID {id}): pick the matching customer below' },
+  'sidebar.wecomSignIn': { zh: '正在通过企业微信登录…', en: 'Signing in through WeCom…' },
   'sidebar.search': { zh: '搜索姓名、手机号或备注', en: 'Search name, phone or remark' },
   'sidebar.noCustomers': { zh: '没有找到客户', en: 'No customers found' },
   'sidebar.orders': { zh: '订单数', en: 'Orders' },

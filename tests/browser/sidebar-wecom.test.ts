@@ -1,0 +1,99 @@
+import { createHash } from 'node:crypto';
+import type { Browser, Page } from 'playwright-core';
+import { startTestApp, type TestApp } from '../support/harness.js';
+import { ensureH5Built, launchBrowser, phonePage, screenshot } from '../support/browser.js';
+import { startFakeWecom, type FakeWecom } from '../../scripts/wecom-fake/fake-wecom.js';
+import { wecomPlugin } from '../../server/src/wecom/wecom.plugin.js';
+import { staticH5Plugin } from '../../server/src/h5/static-h5.plugin.js';
+
+/**
+ * The sidebar as WeCom opens it: OAuth code in the address, WeCom's user agent, and WeCom's JS bridge.
+ * The server talks to the local WeCom stand-in (tickets, OAuth); the page's JS-SDK files are replaced
+ * by a stand-in bridge that records what the page asked WeCom to do, as the WeCom client would see it.
+ */
+const WXWORK_UA = 'Mozilla/5.0 (Linux; Android 13) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120 Mobile Safari/537.36 wxwork/4.1.22 MicroMessenger/7.0.1 Language/zh';
+const EXTERNAL_ID = 'wmFAKEexternal0001';
+
+const BRIDGE = `
+window.__wx = { calls: [] };
+window.wx = {
+  config(o) { window.__wx.calls.push({ api: 'config', args: o, url: location.href.split('#')[0] }); },
+  ready(cb) { setTimeout(cb, 0); },
+  error() {},
+  agentConfig(o) { window.__wx.calls.push({ api: 'agentConfig', args: { ...o, success: undefined, fail: undefined }, url: location.href.split('#')[0] }); setTimeout(() => o.success && o.success(), 0); },
+  invoke(api, args, cb) {
+    window.__wx.calls.push({ api, args });
+    if (api === 'getCurExternalContact') return setTimeout(() => cb({ err_msg: api + ':ok', userId: '${EXTERNAL_ID}' }), 0);
+    setTimeout(() => cb({ err_msg: api + ':ok' }), 0);
+  },
+};`;
+
+let fake: FakeWecom;
+let app: TestApp;
+let browser: Browser;
+
+beforeAll(async () => {
+  ensureH5Built();
+  fake = await startFakeWecom();
+  app = await startTestApp({ env: { ...fake.env(), ROLES: 'server' }, plugins: [wecomPlugin(), staticH5Plugin()] });
+  const s = app.rt.services;
+  const tenant = app.config.DEFAULT_TENANT;
+  fake.corp.addStaff('xiaomei', '小美');
+  const staff = await s.staff.create(tenant, { username: 'xiaomei_sales', name: '小美', role: 'sales', password: 'password-123', wecomUserId: 'xiaomei' });
+  await s.customers.identify(tenant, { externalUserId: EXTERNAL_ID }, { name: '企微客户阿兰', ownerStaffId: staff.id }, 'wecom');
+  browser = await launchBrowser();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.stop();
+  await fake?.stop();
+});
+
+async function wecomPage(): Promise<Page> {
+  const page = await phonePage(browser, { userAgent: WXWORK_UA });
+  await page.route('https://res.wx.qq.com/**', (r) => r.fulfill({ contentType: 'application/javascript', body: BRIDGE }));
+  await page.route('https://open.work.weixin.qq.com/**', (r) => r.fulfill({ contentType: 'application/javascript', body: '' }));
+  return page;
+}
+
+const calls = (page: Page) => page.evaluate(() => (globalThis as any).__wx?.calls ?? []) as Promise<Array<{ api: string; args: any; url?: string }>>;
+const sha1 = (ticket: string, nonce: string, ts: number, url: string) => createHash('sha1').update(`jsapi_ticket=${ticket}&noncestr=${nonce}&timestamp=${ts}&url=${url}`).digest('hex');
+
+test('opened from a WeCom chat, the sidebar signs the sales member in by OAuth and registers the JS-SDK with valid signatures', async () => {
+  const page = await wecomPage();
+  await page.goto(`${app.url}/h5/sidebar?code=${fake.oauthCode('xiaomei')}&state=sidebar`);
+  await page.locator('[data-test=wecom-contact]', { hasText: EXTERNAL_ID }).waitFor();
+  expect(await page.locator('[data-test=staff-login]').count()).toBe(0);
+  // the one-time code is gone from the address once used
+  expect(page.url()).toBe(`${app.url}/h5/sidebar`);
+
+  const recorded = await calls(page);
+  const config = recorded.find((c) => c.api === 'config')!;
+  const agent = recorded.find((c) => c.api === 'agentConfig')!;
+  const client = app.rt.services.wecom.client;
+  expect(config.args).toMatchObject({ beta: true, appId: fake.options.corpId, jsApiList: ['getCurExternalContact', 'sendChatMessage'] });
+  expect(config.args.signature).toBe(sha1(await client.jsapiTicketValue(), config.args.nonceStr, config.args.timestamp, config.url!));
+  expect(agent.args).toMatchObject({ corpid: fake.options.corpId, agentid: fake.options.agentId });
+  expect(agent.args.signature).toBe(sha1(await client.agentTicketValue(), agent.args.nonceStr, agent.args.timestamp, agent.url!));
+  expect(recorded.some((c) => c.api === 'getCurExternalContact')).toBe(true);
+  await screenshot(page, 'sidebar-wecom');
+
+  await page.locator('[data-test=customer-row]', { hasText: '企微客户阿兰' }).click();
+  await page.locator('[data-test=quick-replies] .van-tag').first().click();
+  await page.locator('.van-toast', { hasText: '已插入聊天输入框' }).waitFor();
+  const send = (await calls(page)).find((c) => c.api === 'sendChatMessage');
+  expect(send?.args).toEqual({ msgtype: 'text', text: { content: '企微客户阿兰您好，感谢联系我们，请问有什么可以帮您？' } });
+  await page.context().close();
+});
+
+test('a WeCom user without a linked staff account sees why, and can still sign in with a password', async () => {
+  fake.corp.addStaff('stranger', '陌生人');
+  const page = await wecomPage();
+  await page.goto(`${app.url}/h5/sidebar?code=${fake.oauthCode('stranger')}`);
+  const error = page.locator('[data-test=oauth-error]');
+  await error.waitFor();
+  expect(await error.innerText()).toMatch(/wecomUserId/);
+  await page.locator('[data-test=staff-login]').waitFor();
+  await page.context().close();
+});
