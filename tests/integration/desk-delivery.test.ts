@@ -1,9 +1,9 @@
-import { startMockChat, eventually, sleep, type MockChat } from './desk/mock-chat.js';
+import { startMockChat, eventually, openStream, sleep, type MockChat } from './desk/mock-chat.js';
 
 let chat: MockChat;
 let agent: { id: string; token: string };
 beforeAll(async () => {
-  chat = await startMockChat();
+  chat = await startMockChat({ DESK_OUTBOUND_MAX_ATTEMPTS: '2' });
   agent = await chat.app.staff('agent', '小周');
   await chat.app.request('POST', '/api/v1/desk/presence', { token: agent.token, body: { online: true } });
 });
@@ -74,4 +74,22 @@ test('resending the same reply with the same key queues and delivers it once', a
   await user.hears(/顺丰/);
   await sleep(1000);
   expect(user.heard.filter((t) => /顺丰/.test(t))).toHaveLength(1);
+});
+
+test('a reply the bot cannot deliver is retried, then marked failed for the agent to see', async () => {
+  // A chat whose contact this WeChat account no longer has: every send fails.
+  const ghost = await desk().conversations.openConversation(tenant(), chat.account.id, { kind: 'private', contact: { id: 'gone-contact', name: '已删除好友' } });
+  const id = String(ghost._id);
+  expect((await api('POST', `/api/v1/conversations/${id}/take`)).status).toBe(200);
+  const stream = await openStream(chat.app.url, agent.token);
+  try {
+    const reply = await api('POST', `/api/v1/conversations/${id}/messages`, { text: '还需要帮助吗？' });
+    const failed = await eventually(() => stream.events.find((e) => e.event === 'message.delivery' && e.data.message?.id === reply.body.id), 10_000, 'the failure notice');
+    expect(failed.data.message.delivery).toBe('failed');
+    const row = await outboundOf(reply.body.id);
+    expect(row).toMatchObject({ state: 'failed', attempts: 2 });
+    expect(row!.lastError).toMatch(/not known to this bot account/);
+  } finally {
+    stream.close();
+  }
 });

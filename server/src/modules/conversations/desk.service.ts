@@ -92,7 +92,7 @@ export class DeskService {
 
   /** Fills `{name}` and `{points}` from the customer's profile and loyalty balance. */
   async render(tenantId: string, text: string, customerId?: string): Promise<string> {
-    let name = '您';
+    let name = '亲';
     let points = '0';
     if (customerId) {
       const c = await this.customers.get(tenantId, customerId).catch(() => null);

@@ -1,0 +1,43 @@
+import { startTestApp, type TestApp } from '../../../../../tests/support/harness.js';
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await startTestApp();
+});
+afterAll(() => app.stop());
+
+const rules = () => app.rt.services.desk.rules;
+const T = 'rules-tenant';
+
+test('keyword and regex rules answer before FAQ entries, the higher priority first', async () => {
+  await rules().createRule(T, { kind: 'faq', keywords: ['发货'], reply: 'FAQ 发货' });
+  const low = await rules().createRule(T, { kind: 'keyword', keywords: ['发货'], reply: '普通规则', priority: 1 });
+  await rules().createRule(T, { kind: 'regex', pattern: '发货.*快', reply: '加急规则', priority: 5 });
+  expect(await rules().match(T, '发货能快点吗')).toMatchObject({ kind: 'regex', reply: '加急规则' });
+  expect(await rules().match(T, '什么时候发货')).toMatchObject({ kind: 'keyword', reply: '普通规则', ruleId: String(low._id) });
+  await rules().updateRule(T, String(low._id), { active: false });
+  expect(await rules().match(T, '什么时候发货')).toMatchObject({ kind: 'faq', reply: 'FAQ 发货' });
+});
+
+test('the FAQ entry sharing the most keywords with the question wins; nothing matching answers null', async () => {
+  const t = `${T}-faq`;
+  await rules().createRule(t, { kind: 'faq', keywords: ['退货'], reply: '退货政策' });
+  await rules().createRule(t, { kind: 'faq', keywords: ['退货', '运费'], reply: '退货运费说明' });
+  expect((await rules().match(t, '退货的运费谁出？'))?.reply).toBe('退货运费说明');
+  expect((await rules().match(t, '我想退货'))?.reply).toBe('退货政策');
+  expect(await rules().match(t, '今天天气怎么样')).toBeNull();
+  // Keywords are matched case-insensitively.
+  await rules().createRule(t, { kind: 'faq', keywords: ['VIP'], reply: '会员权益' });
+  expect((await rules().match(t, 'vip有什么好处'))?.reply).toBe('会员权益');
+});
+
+test("another tenant's rules never answer", async () => {
+  await rules().createRule(`${T}-a`, { kind: 'keyword', keywords: ['你好'], reply: 'A 的问候' });
+  expect(await rules().match(`${T}-b`, '你好')).toBeNull();
+});
+
+test('a canned reply is filled with the customer name, and a generic greeting without a profile', async () => {
+  const id = await app.rt.services.customers.identify(T, { wechatyContactId: 'c-render' }, { name: '周杰' }, 'bot');
+  expect(await app.rt.services.desk.render(T, '{name}您好，{name}！', id)).toBe('周杰您好，周杰！');
+  expect(await app.rt.services.desk.render(T, '{name}您好', undefined)).toBe('亲您好');
+});
