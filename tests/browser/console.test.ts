@@ -144,6 +144,36 @@ test('a community manager builds a nested audience and sees the live count the s
   await page.context().close();
 });
 
+test('a community manager starts a broadcast on a saved audience and watches its progress to the end', async () => {
+  const manager = await app.staff('community_manager', '运营小林');
+  const seg = await app.request('POST', '/api/v1/segments', {
+    token: manager.token,
+    body: { name: '北京客户', audience: { type: 'group', op: 'and', rules: [{ type: 'city', in: ['北京'] }] } },
+  });
+  expect(seg.status).toBe(201);
+  const page = await phonePage(browser);
+  await signIn(page, manager.username);
+  await page.locator('[data-test="tab-console-broadcasts"]').click();
+  await page.locator('[data-test=new-broadcast]').click();
+  await page.locator('[data-test=broadcast-name] input').fill('北京门店开业');
+  await page.locator('[data-test="segment-北京客户"]').click();
+  await page.locator('[data-test=broadcast-text] textarea').fill('北京新店开业，到店即送小样！');
+  await page.locator('[data-test=create-broadcast]').click();
+  await page.waitForURL(/\/h5\/console\/broadcasts\/[0-9a-f]{24}$/);
+  const id = page.url().split('/').pop()!;
+  // the page polls while the campaign runs and stops at a final state
+  const status = page.locator('[data-test=broadcast-status]');
+  await status.filter({ hasText: /已完成|已取消/ }).waitFor({ timeout: 20_000 });
+  const server = await app.request('GET', `/api/v1/broadcasts/${id}`, { token: manager.token });
+  const c = server.body.progress.counts;
+  expect(c.total).toBe(2);
+  const done = c.sent + c.failed + c.skipped + c.holdout;
+  expect(await page.locator('[data-test=broadcast-counts]').innerText()).toBe(`已处理 ${done}/${c.total}：成功 ${c.sent}，失败 ${c.failed}，跳过 ${c.skipped}`);
+  await page.locator('[data-test=broadcast-results]').waitFor();
+  await screenshot(page, 'console-broadcast');
+  await page.context().close();
+});
+
 test('an agent cannot open the audience builder, and a sales member sees no console sections', async () => {
   const agent = await app.staff('agent');
   const page = await phonePage(browser);

@@ -7,12 +7,13 @@ import type { RouteRecordRaw } from 'vue-router';
 export const consoleSections = [
   { name: 'console-inbox', roles: ['agent', 'community_manager'], title: 'console.inbox', icon: 'chat-o' },
   { name: 'console-audience', roles: ['community_manager'], title: 'console.audience', icon: 'cluster-o' },
+  { name: 'console-broadcasts', roles: ['community_manager'], title: 'console.broadcasts', icon: 'volume-o' },
   { name: 'console-staff', roles: ['community_manager', 'agent'], title: 'console.staff', icon: 'friends-o' },
   { name: 'console-audit', roles: [], title: 'console.audit', icon: 'records-o' },
 ] as const;
 
 export function mayOpen(role: string | undefined, name: unknown): boolean {
-  const section = consoleSections.find((s) => s.name === name || (name === 'console-conversation' && s.name === 'console-inbox'));
+  const section = consoleSections.find((s) => s.name === name || (name === 'console-conversation' && s.name === 'console-inbox') || (name === 'console-broadcast' && s.name === 'console-broadcasts'));
   if (!section) return true;
   return role === 'admin' || (!!role && (section.roles as readonly string[]).includes(role));
 }
@@ -26,6 +27,8 @@ export const consoleRoutes: RouteRecordRaw[] = [
       { path: 'inbox', name: 'console-inbox', component: () => import('./InboxPage.vue') },
       { path: 'inbox/:id([0-9a-f]{24})', name: 'console-conversation', component: () => import('./ConversationPage.vue') },
       { path: 'audience', name: 'console-audience', component: () => import('./AudiencePage.vue') },
+      { path: 'broadcasts', name: 'console-broadcasts', component: () => import('./BroadcastsPage.vue') },
+      { path: 'broadcasts/:id([0-9a-f]{24})', name: 'console-broadcast', component: () => import('./BroadcastPage.vue') },
       { path: 'staff', name: 'console-staff', component: () => import('./StaffPage.vue') },
       { path: 'audit', name: 'console-audit', component: () => import('./AuditPage.vue') },
     ],
