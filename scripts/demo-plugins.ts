@@ -1,6 +1,7 @@
 import type { RuntimePlugin, Runtime } from '../server/src/runtime.js';
 import { addWecomDemo } from './wecom-fake/demo-wecom.js';
 import { addH5Demo } from './h5/demo-h5.js';
+import { addBotDemo } from './desk-demo/demo-bot.js';
 
 /**
  * The parts the demo adds beside the core, each with embedded stand-ins where production talks to
@@ -17,5 +18,6 @@ export async function demoPlugins(env: Record<string, string | undefined>, clean
   const parts: DemoParts = { runtime: [], afterSeed: [], urls: [] };
   await addWecomDemo(env, cleanups, parts);
   await addH5Demo(env, cleanups, parts);
+  await addBotDemo(env, cleanups, parts);
   return parts;
 }
