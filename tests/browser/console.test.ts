@@ -65,6 +65,7 @@ async function signIn(page: Page, username: string) {
   await page.locator('[data-test=login-username] input').fill(username);
   await page.locator('[data-test=login-password] input').fill('password-123');
   await page.locator('[data-test=login-submit]').click();
+  await page.locator('[data-test=staff-login]').waitFor({ state: 'detached' });
 }
 
 const queued = (contactId: string) =>
@@ -171,6 +172,39 @@ test('a community manager starts a broadcast on a saved audience and watches its
   expect(await page.locator('[data-test=broadcast-counts]').innerText()).toBe(`已处理 ${done}/${c.total}：成功 ${c.sent}，失败 ${c.failed}，跳过 ${c.skipped}`);
   await page.locator('[data-test=broadcast-results]').waitFor();
   await screenshot(page, 'console-broadcast');
+  await page.context().close();
+});
+
+test('a community manager sees the RFM grid of the latest run and the loyalty programme as configured', async () => {
+  const s = app.rt.services;
+  const tenant = app.config.DEFAULT_TENANT;
+  const key = (await s.staff.createApiKey(tenant, 'shop')).key;
+  const events = ['13600000001', '13600000003', '13600000004'].map((phone, i) => ({
+    eventId: `dash-${i}`,
+    type: 'order.paid',
+    occurredAt: new Date(Date.now() - (i + 1) * 86_400_000).toISOString(),
+    customer: { phone },
+    data: { orderId: `D-${i}`, amount: 10_000 * (i + 1) },
+  }));
+  expect((await app.request('POST', '/api/v1/events', { headers: { 'x-api-key': key }, body: { events } })).body.accepted).toBe(3);
+  await s.rfm.recomputeTenant(tenant);
+  const manager = await app.staff('community_manager');
+  const run = (await app.request('GET', '/api/v1/rfm/runs', { token: manager.token })).body.items[0];
+  expect(run.scored).toBe(3);
+
+  const page = await phonePage(browser);
+  await signIn(page, manager.username);
+  await page.goto(`${app.url}/h5/console/dashboard`);
+  await page.locator('[data-test=rfm-grid]').waitFor();
+  const values = await page.locator('[data-test=rfm-grid] [data-test=bar-value]').allInnerTexts();
+  expect(values).toHaveLength(8);
+  expect(values.map(Number).reduce((a, b) => a + b, 0)).toBe(3);
+  await screenshot(page, 'console-dashboard');
+
+  await page.goto(`${app.url}/h5/console/loyalty`);
+  await page.locator('[data-test=tiers] .van-cell', { hasText: '银卡' }).waitFor();
+  expect(await page.locator('[data-test=tiers]').innerText()).toContain('消费满 ¥1,000.00');
+  await screenshot(page, 'console-loyalty');
   await page.context().close();
 });
 

@@ -8,6 +8,8 @@ export const consoleSections = [
   { name: 'console-inbox', roles: ['agent', 'community_manager'], title: 'console.inbox', icon: 'chat-o' },
   { name: 'console-audience', roles: ['community_manager'], title: 'console.audience', icon: 'cluster-o' },
   { name: 'console-broadcasts', roles: ['community_manager'], title: 'console.broadcasts', icon: 'volume-o' },
+  { name: 'console-dashboard', roles: ['community_manager'], title: 'console.dashboard', icon: 'chart-trending-o' },
+  { name: 'console-loyalty', roles: ['community_manager'], title: 'console.loyalty', icon: 'gift-card-o' },
   { name: 'console-staff', roles: ['community_manager', 'agent'], title: 'console.staff', icon: 'friends-o' },
   { name: 'console-audit', roles: [], title: 'console.audit', icon: 'records-o' },
 ] as const;
@@ -29,6 +31,8 @@ export const consoleRoutes: RouteRecordRaw[] = [
       { path: 'audience', name: 'console-audience', component: () => import('./AudiencePage.vue') },
       { path: 'broadcasts', name: 'console-broadcasts', component: () => import('./BroadcastsPage.vue') },
       { path: 'broadcasts/:id([0-9a-f]{24})', name: 'console-broadcast', component: () => import('./BroadcastPage.vue') },
+      { path: 'dashboard', name: 'console-dashboard', component: () => import('./DashboardPage.vue') },
+      { path: 'loyalty', name: 'console-loyalty', component: () => import('./LoyaltySettingsPage.vue') },
       { path: 'staff', name: 'console-staff', component: () => import('./StaffPage.vue') },
       { path: 'audit', name: 'console-audit', component: () => import('./AuditPage.vue') },
     ],
