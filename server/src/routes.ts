@@ -4,6 +4,8 @@ import { staffRoutes } from './modules/staff/staff.routes.js';
 import { customerRoutes, followUpRoutes } from './modules/customers/customer.routes.js';
 import { tagRoutes } from './modules/tags/tag.routes.js';
 import { eventRoutes } from './modules/events/event.routes.js';
+import { loyaltyRoutes } from './modules/loyalty/loyalty.routes.js';
+import { meRoutes, shopperAuthRoutes } from './modules/loyalty/me.routes.js';
 import { conversationRoutes } from './modules/conversations/conversation.routes.js';
 import { deskRoutes } from './modules/conversations/desk.routes.js';
 import { segmentRoutes } from './modules/segments/segment.routes.js';
@@ -13,5 +15,5 @@ import { wecomRoutes } from './wecom/wecom.routes.js';
 
 /** Every API router, in one list: the route table (OpenAPI, authorisation matrix) is built from these. */
 export function apiRouters(s: Services): ApiRouter[] {
-  return [staffRoutes(s), customerRoutes(s), followUpRoutes(s), tagRoutes(s), eventRoutes(s), conversationRoutes(s), deskRoutes(s), segmentRoutes(s), rfmRoutes(s), contactWayRoutes(s), wecomRoutes(s)];
+  return [staffRoutes(s), customerRoutes(s), followUpRoutes(s), tagRoutes(s), eventRoutes(s), loyaltyRoutes(s), meRoutes(s), shopperAuthRoutes(s), conversationRoutes(s), deskRoutes(s), segmentRoutes(s), rfmRoutes(s), contactWayRoutes(s), wecomRoutes(s)];
 }

@@ -7,6 +7,7 @@ import { CustomerMergeService } from './modules/customers/customer-merge.service
 import { FollowUpService } from './modules/customers/follow-up.service.js';
 import { TagService } from './modules/tags/tag.service.js';
 import { EventService } from './modules/events/event.service.js';
+import { LoyaltyService } from './modules/loyalty/loyalty.service.js';
 import { DeskService } from './modules/conversations/desk.service.js';
 import { SegmentService } from './modules/segments/segment.service.js';
 import { RfmService } from './modules/segments/rfm.service.js';
@@ -25,11 +26,12 @@ export function createServices(deps: Deps) {
   const followUps = new FollowUpService(deps);
   const tags = new TagService(deps, hooks);
   const events = new EventService(deps, hooks, customers);
+  const loyalty = new LoyaltyService(deps, hooks);
   const desk = new DeskService(deps, hooks, customers, staff);
   const segments = new SegmentService(deps, events);
   const rfm = new RfmService(deps, hooks, { customers, events, followUps });
   const wecom = createWecom(deps, { hooks, staff, customers, followUps, tags });
-  return { deps, hooks, staff, audit, merges, customers, followUps, tags, events, desk, segments, rfm, wecom };
+  return { deps, hooks, staff, audit, merges, customers, followUps, tags, events, loyalty, desk, segments, rfm, wecom };
 }
 
 export type Services = ReturnType<typeof createServices>;

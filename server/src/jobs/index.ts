@@ -17,6 +17,11 @@ export interface JobDefinition {
 export function jobDefinitions(s: Services): JobDefinition[] {
   return [
     { name: 'events.repair-unapplied', every: '1 minute', run: () => s.events.repairUnapplied() },
+    { name: 'loyalty.repair-pending', every: '1 minute', run: async () => ({ points: await s.loyalty.ledger.repairPending(), coupons: await s.loyalty.coupons.repairPending() }) },
+    { name: 'loyalty.expire-points', every: '1 hour', run: () => s.loyalty.expireDue() },
+    { name: 'loyalty.expire-coupons', every: '1 hour', run: () => s.loyalty.coupons.expireDue() },
+    { name: 'loyalty.review-tiers', every: '1 day', run: () => s.loyalty.reviewAllTiers() },
+    { name: 'loyalty.issue-batches', every: '10 seconds', run: () => s.loyalty.batches.runPending() },
     { name: 'conversations.deliver-outbound', every: s.deps.config.DESK_SWEEP_EVERY, run: () => s.desk.outbound.sweep() },
     { name: 'conversations.sla-sweep', every: s.deps.config.DESK_SWEEP_EVERY, run: () => s.desk.sla.sweep() },
     { name: 'conversations.assign-queued', every: s.deps.config.DESK_SWEEP_EVERY, run: () => s.desk.handoff.sweep() },

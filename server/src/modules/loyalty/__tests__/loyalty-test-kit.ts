@@ -1,0 +1,32 @@
+import { randomBytes } from 'node:crypto';
+import { signToken } from '../../../shared/tokens.js';
+import type { TestApp } from '../../../../../tests/support/harness.js';
+
+/** Helpers shared by the loyalty tests: a settable clock, shoppers with tokens, orders through ingest. */
+export function settableClock(start: string) {
+  let t = new Date(start).getTime();
+  return { now: () => new Date(t), set: (iso: string) => void (t = new Date(iso).getTime()), advanceDays: (d: number) => void (t += d * 86_400_000) };
+}
+
+export const key = () => randomBytes(8).toString('hex');
+
+export async function shopper(app: TestApp, phone: string, name = '会员') {
+  const tenantId = app.config.DEFAULT_TENANT;
+  const id = await app.rt.services.customers.identify(tenantId, { phone }, { name }, 'test');
+  const token = signToken(app.config.APP_SECRET, { k: 'shopper', sub: id, t: tenantId, exp: Math.floor(Date.now() / 1000) + 3600 * 24 * 3650 });
+  return { id, token, phone };
+}
+
+export async function postEvents(app: TestApp, apiKey: string, events: unknown[]) {
+  const res = await app.request('POST', '/api/v1/events', { headers: { 'x-api-key': apiKey }, body: { events } });
+  if (res.status !== 200) throw new Error(`ingest failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+export const paid = (eventId: string, phone: string, orderId: string, amount: number, at: string, couponCode?: string) => ({
+  eventId, type: 'order.paid', occurredAt: at, customer: { phone }, data: { orderId, amount, ...(couponCode ? { couponCode } : {}) },
+});
+
+export const refunded = (eventId: string, phone: string, orderId: string, amount: number, at: string) => ({
+  eventId, type: 'order.refunded', occurredAt: at, customer: { phone }, data: { orderId, amount },
+});

@@ -1,0 +1,157 @@
+import { z } from 'zod';
+import { ApiRouter } from '../../shared/http/route.js';
+import { notFound } from '../../shared/app-error.js';
+import type { Principal } from '../../shared/http/principal.js';
+import type { Services } from '../../services.js';
+import { canSeeCustomer, loadVisibleCustomer } from '../customers/customer.routes.js';
+import { settingsSchema } from './loyalty-settings.service.js';
+import { couponTemplateSchema, couponTemplatePatchSchema } from './coupon.schemas.js';
+import { MAX_BATCH_RECIPIENTS } from './coupon-batch.service.js';
+
+const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
+const customerParams = z.object({ customerId: objectId });
+const idempotencyKey = z.string().trim().min(8, 'idempotencyKey: send a fresh random string (8–64 characters) per intended action').max(64);
+const STAFF = ['admin', 'community_manager', 'sales', 'agent'] as const;
+const MANAGERS = ['admin', 'community_manager'] as const;
+const actor = (p: Principal) => (p.kind === 'staff' ? `staff:${p.id}` : p.kind === 'integration' ? `key:${p.id}` : 'shopper');
+
+/** Staff and integration side of loyalty: members, points adjustments, coupons, configuration. */
+export function loyaltyRoutes(s: Services) {
+  const api = new ApiRouter('/api/v1/loyalty', 'loyalty');
+  const L = s.loyalty;
+
+  api.route({ method: 'get', path: '/settings', allow: STAFF, summary: 'The tenant’s tiers, earn rules, expiry and tier window' }, ({ tenantId }) => L.settings.get(tenantId));
+  api.route(
+    { method: 'put', path: '/settings', allow: ['admin'], summary: 'Change tiers, earn rules, expiry or tier window (fields given replace the current ones)', body: settingsSchema.partial().strict() },
+    ({ tenantId, body }) => L.settings.update(tenantId, body),
+  );
+
+  api.route(
+    { method: 'get', path: '/members/:customerId', allow: STAFF, summary: 'A member’s card: tier, progress, balance, expiring points, recent points', params: customerParams },
+    async ({ params, principal, tenantId }) => {
+      const id = String((await loadVisibleCustomer(s, principal, tenantId, params.customerId))._id);
+      const [summary, recent, coupons] = await Promise.all([L.summary(tenantId, id), L.ledger.list(tenantId, id, { limit: 10 }), L.coupons.listForCustomer(tenantId, id, 'available')]);
+      return { ...summary, recentPoints: recent.items, availableCoupons: coupons };
+    },
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/members/:customerId/ledger',
+      allow: STAFF,
+      summary: 'A member’s points ledger, newest first, cursor paginated',
+      params: customerParams,
+      query: z.object({ cursor: z.string().max(200).optional(), limit: z.coerce.number().int().min(1).max(100).default(20), type: z.enum(['earn', 'spend', 'expire', 'reverse']).optional() }),
+    },
+    async ({ params, query, principal, tenantId }) => {
+      const id = String((await loadVisibleCustomer(s, principal, tenantId, params.customerId))._id);
+      return L.ledger.list(tenantId, id, query);
+    },
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/members/:customerId/points',
+      allow: ['admin', 'sales'],
+      status: 201,
+      summary: 'Adjust a member’s points with a reason (positive adds, negative deducts; refused with 409 if short)',
+      params: customerParams,
+      body: z.object({
+        points: z.number().int('points are whole numbers').min(-1_000_000).max(1_000_000).refine((n) => n !== 0, 'points must not be 0'),
+        reason: z.string().trim().min(2, 'give a reason the member would understand').max(200),
+        idempotencyKey,
+      }),
+    },
+    async ({ params, body, principal, tenantId }) => {
+      const id = String((await loadVisibleCustomer(s, principal, tenantId, params.customerId))._id);
+      return L.adjust(tenantId, id, { ...body, operator: actor(principal) });
+    },
+  );
+
+  api.route(
+    { method: 'get', path: '/members/:customerId/coupons', allow: STAFF, summary: 'A member’s coupons', params: customerParams, query: z.object({ state: z.enum(['available', 'used', 'expired', 'revoked']).optional() }) },
+    async ({ params, query, principal, tenantId }) => {
+      const id = String((await loadVisibleCustomer(s, principal, tenantId, params.customerId))._id);
+      return { items: await L.coupons.listForCustomer(tenantId, id, query.state) };
+    },
+  );
+
+  api.route(
+    { method: 'post', path: '/members/:customerId/coupons', allow: STAFF, status: 201, summary: 'Send one coupon to a customer (sidebar one-tap)', params: customerParams, body: z.object({ templateId: objectId, idempotencyKey }) },
+    async ({ params, body, principal, tenantId }) => {
+      const id = String((await loadVisibleCustomer(s, principal, tenantId, params.customerId))._id);
+      await L.join(tenantId, id, 'staff');
+      return L.coupons.issue(tenantId, { templateId: body.templateId, customerId: id, channel: 'staff', issueKey: `staff:${body.idempotencyKey}`, issuedBy: actor(principal) });
+    },
+  );
+
+  api.route(
+    { method: 'post', path: '/scan', allow: STAFF, summary: 'Find a member by the code on their card (valid 5 minutes)', body: z.object({ payload: z.string().min(10).max(2000) }) },
+    async ({ body, principal, tenantId }) => {
+      const member = await L.members.scan(tenantId, body.payload);
+      const id = String((await loadVisibleCustomer(s, principal, tenantId, String(member.customerId)))._id);
+      return L.summary(tenantId, id);
+    },
+  );
+
+  api.route({ method: 'get', path: '/templates', allow: STAFF, summary: 'Coupon templates', query: z.object({ channel: z.enum(['exchange', 'campaign', 'staff', 'welcome']).optional() }) }, async ({ tenantId, query }) => ({
+    items: await L.coupons.listTemplates(tenantId, { channel: query.channel }),
+  }));
+  api.route({ method: 'post', path: '/templates', allow: MANAGERS, status: 201, summary: 'Create a coupon template', body: couponTemplateSchema }, ({ tenantId, body }) => L.coupons.createTemplate(tenantId, body));
+  api.route(
+    { method: 'patch', path: '/templates/:id', allow: MANAGERS, summary: 'Change a coupon template (stock, validity, active…)', params: z.object({ id: objectId }), body: couponTemplatePatchSchema },
+    ({ tenantId, params, body }) => L.coupons.updateTemplate(tenantId, params.id, body),
+  );
+
+  api.route(
+    { method: 'get', path: '/coupons/:code', allow: STAFF, summary: 'Look up a coupon by its code', params: z.object({ code: z.string().trim().min(4).max(64) }) },
+    async ({ params, principal, tenantId }) => {
+      const c = await L.coupons.getByCode(tenantId, params.code);
+      await loadVisibleCustomer(s, principal, tenantId, String(c.customerId));
+      return (await L.coupons.listForCustomer(tenantId, String(c.customerId))).find((x: { id: string }) => x.id === String(c._id));
+    },
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/coupons/redeem',
+      allow: ['admin', 'sales', 'agent', 'integration'],
+      summary: 'Redeem (核销) a coupon by code or scan, once; repeating for the same order answers the same',
+      body: z.object({ code: z.string().trim().min(4).max(64), orderId: z.string().trim().min(1).max(128).optional(), orderAmount: z.number().int('amounts are integer fen').min(0).optional() }),
+    },
+    async ({ body, principal, tenantId }) => {
+      const c = await L.coupons.getByCode(tenantId, body.code);
+      if (principal.kind === 'staff') {
+        const owner = await s.customers.get(tenantId, String(c.customerId)).catch(() => null);
+        if (!owner || !canSeeCustomer(principal, owner)) throw notFound('Coupon');
+      }
+      return L.coupons.redeem(tenantId, body.code, { orderId: body.orderId, orderAmount: body.orderAmount, redeemedBy: actor(principal) });
+    },
+  );
+
+  api.route(
+    { method: 'post', path: '/coupons/:code/revoke', allow: MANAGERS, summary: 'Revoke an available coupon', params: z.object({ code: z.string().trim().min(4).max(64) }) },
+    ({ params, principal, tenantId }) => L.coupons.revoke(tenantId, params.code, actor(principal)),
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/batches',
+      allow: MANAGERS,
+      status: 202,
+      summary: 'Issue a coupon to many customers (a segment) as a background job; poll the batch for progress',
+      body: z.object({ templateId: objectId, customerIds: z.array(objectId).min(1).max(MAX_BATCH_RECIPIENTS, `at most ${MAX_BATCH_RECIPIENTS} customers per batch`) }),
+    },
+    ({ body, principal, tenantId }) => L.batches.create(tenantId, body.templateId, body.customerIds, actor(principal)),
+  );
+  api.route({ method: 'get', path: '/batches/:id', allow: MANAGERS, summary: 'Progress of a bulk issue', params: z.object({ id: objectId }) }, ({ params, tenantId }) => L.batches.get(tenantId, params.id));
+
+  api.route({ method: 'get', path: '/reconcile', allow: ['admin'], summary: 'Recompute every balance from the ledger and report drift (must be zero)' }, ({ tenantId }) => L.ledger.reconcile(tenantId));
+  api.route({ method: 'post', path: '/tiers/review', allow: ['admin'], summary: 'Run the tier review (downgrades after the grace period) now' }, ({ tenantId }) => L.members.reviewTiers(tenantId));
+
+  return api;
+}

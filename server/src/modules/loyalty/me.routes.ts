@@ -1,0 +1,139 @@
+import { z } from 'zod';
+import { ApiRouter } from '../../shared/http/route.js';
+import { notFound } from '../../shared/app-error.js';
+import { signToken } from '../../shared/tokens.js';
+import type { Principal } from '../../shared/http/principal.js';
+import type { Services } from '../../services.js';
+import { maskPhone } from '../privacy/masking.js';
+
+const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
+const idempotencyKey = z.string().trim().min(8, 'idempotencyKey: send a fresh random string (8–64 characters) per intended action').max(64);
+const SHOPPER = ['shopper'] as const;
+
+/**
+ * The shopper's own loyalty data. Every route here takes the customer from the token, never from the
+ * request, so there is no way to name another shopper. A merged profile's token keeps working: it
+ * resolves to the profile it was merged into.
+ */
+async function me(s: Services, principal: Principal, tenantId: string): Promise<string> {
+  if (principal.kind !== 'shopper') throw notFound('Shopper');
+  return String((await s.customers.get(tenantId, principal.customerId))._id);
+}
+
+export function shopperAuthRoutes(s: Services) {
+  const api = new ApiRouter('/api/v1/auth/shopper', 'auth');
+  api.route(
+    {
+      method: 'post',
+      path: '/demo-login',
+      allow: 'public',
+      summary: 'DEMO ONLY (DEMO_MODE=true): sign in as a seeded shopper by customer id or phone',
+      body: z.union([z.object({ customerId: objectId }).strict(), z.object({ phone: z.string().regex(/^1\d{10}$/, 'a mainland mobile number, 11 digits') }).strict()]),
+    },
+    async ({ body, ctx }) => {
+      const { config } = s.deps;
+      if (!config.DEMO_MODE) throw notFound('Route');
+      const tenantId = ctx.state.tenantId as string;
+      const id = 'customerId' in body ? body.customerId : await s.customers.findByIdentity(tenantId, { phone: body.phone });
+      if (!id) throw notFound('Customer');
+      const customer = await s.customers.get(tenantId, id);
+      const exp = Math.floor(s.deps.now().getTime() / 1000) + config.SHOPPER_TOKEN_TTL_SECONDS;
+      const token = signToken(config.APP_SECRET, { k: 'shopper', sub: String(customer._id), t: tenantId, exp });
+      return { token, expiresAt: new Date(exp * 1000), customerId: String(customer._id) };
+    },
+  );
+  return api;
+}
+
+export function meRoutes(s: Services) {
+  const api = new ApiRouter('/api/v1/me', 'me');
+  const L = s.loyalty;
+
+  api.route({ method: 'get', path: '/', allow: SHOPPER, summary: 'My profile summary and membership, if any' }, async ({ principal, tenantId }) => {
+    const c = await s.customers.get(tenantId, (principal as Extract<Principal, { kind: 'shopper' }>).customerId);
+    const member = await L.members.find(tenantId, String(c._id));
+    return {
+      customerId: String(c._id),
+      name: c.name ?? null,
+      avatar: c.avatar ?? null,
+      phone: maskPhone(c.phone) ?? null,
+      member: member ? { memberNo: member.memberNo, tier: member.tier, balance: member.balance, joinedAt: member.joinedAt } : null,
+    };
+  });
+
+  api.route(
+    { method: 'post', path: '/membership', allow: SHOPPER, status: 201, summary: 'Join the loyalty programme, consenting to its terms', body: z.object({ consent: z.literal(true, 'consent must be true to join') }) },
+    async ({ principal, tenantId }) => {
+      const id = await me(s, principal, tenantId);
+      await L.join(tenantId, id, 'shopper', true);
+      return L.summary(tenantId, id);
+    },
+  );
+
+  api.route({ method: 'get', path: '/card', allow: SHOPPER, summary: 'My member card (joins on first view) with a 5-minute scan code' }, async ({ principal, tenantId }) => {
+    const id = await me(s, principal, tenantId);
+    const member = await L.join(tenantId, id, 'shopper');
+    return { ...(await L.summary(tenantId, id)), card: L.members.cardPayload(tenantId, member) };
+  });
+
+  api.route({ method: 'get', path: '/tier', allow: SHOPPER, summary: 'My tier, growth value and progress to the next tier' }, async ({ principal, tenantId }) => {
+    const sum = await L.summary(tenantId, await me(s, principal, tenantId));
+    return { tier: sum.tier, growth: sum.growth, nextTier: sum.nextTier, downgrade: sum.downgrade, tierHistory: sum.tierHistory };
+  });
+
+  api.route({ method: 'get', path: '/points', allow: SHOPPER, summary: 'My points balance and what expires when' }, async ({ principal, tenantId }) => {
+    const sum = await L.summary(tenantId, await me(s, principal, tenantId));
+    return { balance: sum.balance, expiring: sum.expiring };
+  });
+
+  api.route(
+    {
+      method: 'get',
+      path: '/points/ledger',
+      allow: SHOPPER,
+      summary: 'My points history, newest first; pass nextCursor back as cursor for the next page',
+      query: z.object({ cursor: z.string().max(200).optional(), limit: z.coerce.number().int().min(1).max(100).default(20), type: z.enum(['earn', 'spend', 'expire', 'reverse']).optional() }),
+    },
+    async ({ principal, tenantId, query }) => {
+      const page = await L.ledger.list(tenantId, await me(s, principal, tenantId), query);
+      return { items: page.items.map((e) => ({ id: e.id, type: e.type, points: e.points, reason: e.reason, source: e.source, orderId: e.orderId, shortfall: e.shortfall, balanceAfter: e.balanceAfter, expiresAt: e.expiresAt, createdAt: e.createdAt })), nextCursor: page.nextCursor };
+    },
+  );
+
+  api.route({ method: 'get', path: '/points/expiring', allow: SHOPPER, summary: 'My points by expiry date (N points expire on date)' }, async ({ principal, tenantId }) => {
+    const id = await me(s, principal, tenantId);
+    return { items: (await L.summary(tenantId, id)).expiring };
+  });
+
+  api.route(
+    { method: 'post', path: '/check-in', allow: SHOPPER, summary: 'Daily check-in for points (once per day; 409 when already done)' },
+    async ({ principal, tenantId }) => L.checkIn(tenantId, await me(s, principal, tenantId)),
+  );
+
+  api.route(
+    { method: 'get', path: '/coupons', allow: SHOPPER, summary: 'My coupons, optionally by state', query: z.object({ state: z.enum(['available', 'used', 'expired', 'revoked']).optional() }) },
+    async ({ principal, tenantId, query }) => ({ items: await L.coupons.listForCustomer(tenantId, await me(s, principal, tenantId), query.state) }),
+  );
+
+  api.route({ method: 'get', path: '/exchange', allow: SHOPPER, summary: 'The points exchange catalogue, with what I can claim' }, async ({ principal, tenantId }) => ({
+    items: await L.coupons.catalogue(tenantId, await me(s, principal, tenantId)),
+  }));
+
+  api.route(
+    {
+      method: 'post',
+      path: '/exchange',
+      allow: SHOPPER,
+      status: 201,
+      summary: 'Exchange points for a coupon; the same idempotencyKey always answers with the same coupon',
+      body: z.object({ templateId: objectId, idempotencyKey }),
+    },
+    async ({ principal, tenantId, body }) => {
+      const id = await me(s, principal, tenantId);
+      await L.join(tenantId, id, 'shopper');
+      return L.coupons.issue(tenantId, { templateId: body.templateId, customerId: id, channel: 'exchange', issueKey: `exchange:${id}:${body.idempotencyKey}` });
+    },
+  );
+
+  return api;
+}

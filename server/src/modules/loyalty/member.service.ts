@@ -1,0 +1,171 @@
+import { Types } from 'mongoose';
+import type { Deps } from '../../shared/deps.js';
+import { isDuplicateKeyError } from '../../shared/db.js';
+import { AppError, notFound } from '../../shared/app-error.js';
+import { signToken, verifyToken } from '../../shared/tokens.js';
+import { GrowthModel, LoyaltyCounterModel, MemberModel } from './member.model.js';
+import { LoyaltyErrorCode } from './loyalty.errors.js';
+import { tierFor, tierRank, type LoyaltySettings, type LoyaltySettingsService } from './loyalty-settings.service.js';
+
+const DAY_MS = 86_400_000;
+/** A card code is shown on the phone and scanned at the till: short-lived so a screenshot goes stale. */
+export const CARD_TTL_SECONDS = 300;
+
+export type MemberDoc = NonNullable<Awaited<ReturnType<typeof MemberModel.findOne>>> & Record<string, any>;
+
+/** Members, their card codes, growth value and tiers. Balances belong to the points ledger. */
+export class MemberService {
+  constructor(
+    private readonly deps: Deps,
+    private readonly settings: LoyaltySettingsService,
+  ) {}
+
+  async find(tenantId: string, customerId: string) {
+    if (!Types.ObjectId.isValid(customerId)) return null;
+    return MemberModel.findOne({ tenantId, customerId: new Types.ObjectId(customerId) }).lean();
+  }
+
+  async require(tenantId: string, customerId: string) {
+    const m = await this.find(tenantId, customerId);
+    if (!m) throw new AppError(LoyaltyErrorCode.NOT_A_MEMBER, 'This customer is not a member yet: open the member card to join', { status: 404 });
+    return m;
+  }
+
+  /**
+   * The member for a customer, enrolling them on first use (first card view, consent, or first paid
+   * order). The unique index on customerId makes concurrent first uses converge on one member.
+   */
+  async ensure(tenantId: string, customerId: string, source: string, consent = false) {
+    const existing = await this.find(tenantId, customerId);
+    if (existing) {
+      if (!consent || existing.consentAt) return { member: existing, created: false };
+      await MemberModel.updateOne({ _id: existing._id, consentAt: { $exists: false } }, { $set: { consentAt: this.deps.now() } });
+      return { member: (await this.find(tenantId, customerId))!, created: false };
+    }
+    const settings = await this.settings.get(tenantId);
+    const counter = await LoyaltyCounterModel.findOneAndUpdate({ tenantId, name: 'memberNo' }, { $inc: { seq: 1 } }, { upsert: true, returnDocument: 'after' }).lean();
+    const now = this.deps.now();
+    const first = settings.tiers[0];
+    let created = true;
+    try {
+      await MemberModel.create({
+        tenantId,
+        customerId: new Types.ObjectId(customerId),
+        memberNo: `M${String(counter!.seq).padStart(8, '0')}`,
+        joinedAt: now,
+        joinSource: source,
+        consentAt: consent ? now : undefined,
+        tier: first.code,
+        tierSince: now,
+        tierHistory: [{ to: first.code, at: now, reason: 'joined', growth: 0 }],
+      });
+    } catch (err) {
+      if (!isDuplicateKeyError(err)) throw err;
+      created = false;
+    }
+    return { member: (await this.find(tenantId, customerId))!, created };
+  }
+
+  /** A signed, short-lived payload for the card's QR/barcode; staff scan it to find the member. */
+  cardPayload(tenantId: string, member: { customerId: unknown; memberNo: string }) {
+    const exp = Math.floor(this.deps.now().getTime() / 1000) + CARD_TTL_SECONDS;
+    return { payload: signToken(this.deps.config.APP_SECRET, { k: 'card', sub: String(member.customerId), t: tenantId, exp, n: member.memberNo }), expiresAt: new Date(exp * 1000) };
+  }
+
+  async scan(tenantId: string, payload: string) {
+    const p = verifyToken(this.deps.config.APP_SECRET, payload, this.deps.now().getTime());
+    if (!p || p.k !== 'card' || p.t !== tenantId) {
+      throw new AppError(LoyaltyErrorCode.BAD_CARD, 'This card code is not valid or has expired: ask the shopper to refresh their member card', { status: 400 });
+    }
+    const m = await this.find(tenantId, p.sub);
+    if (!m) throw notFound('Member');
+    return m;
+  }
+
+  /** Records a growth movement once per key (an order paid, a refund). */
+  async recordGrowth(tenantId: string, customerId: string, key: string, amount: number, at: Date, orderId?: string): Promise<void> {
+    try {
+      await GrowthModel.create({ tenantId, customerId: new Types.ObjectId(customerId), key, amount, at, orderId });
+    } catch (err) {
+      if (!isDuplicateKeyError(err)) throw err;
+    }
+  }
+
+  async orderGrowth(tenantId: string, orderId: string) {
+    const rows = await GrowthModel.find({ tenantId, orderId }).lean();
+    return { paid: rows.filter((r) => r.amount > 0).reduce((s, r) => s + r.amount, 0), refunded: rows.filter((r) => r.amount < 0).reduce((s, r) => s - r.amount, 0) };
+  }
+
+  /** Growth value: fen paid minus refunded over the rolling window ending now. */
+  async growth(tenantId: string, customerId: string, settings: LoyaltySettings): Promise<number> {
+    const since = new Date(this.deps.now().getTime() - settings.growth.windowDays * DAY_MS);
+    const rows = await GrowthModel.find({ tenantId, customerId: new Types.ObjectId(customerId), at: { $gte: since } }, { amount: 1 }).lean();
+    return Math.max(0, rows.reduce((s, r) => s + r.amount, 0));
+  }
+
+  /** Upgrades at once when growth reaches a higher tier; never downgrades (that is the periodic job's). */
+  async upgradeIfEarned(tenantId: string, customerId: string): Promise<string | null> {
+    const settings = await this.settings.get(tenantId);
+    const m = await this.find(tenantId, customerId);
+    if (!m) return null;
+    const growth = await this.growth(tenantId, customerId, settings);
+    const target = tierFor(settings, growth);
+    if (tierRank(settings, target.code) <= tierRank(settings, m.tier)) {
+      if (m.belowSince && tierRank(settings, target.code) >= tierRank(settings, m.tier)) await MemberModel.updateOne({ _id: m._id, tier: m.tier }, { $unset: { belowSince: 1 } });
+      return null;
+    }
+    const res = await MemberModel.updateOne(
+      { _id: m._id, tier: m.tier },
+      { $set: { tier: target.code, tierSince: this.deps.now() }, $unset: { belowSince: 1 }, $push: { tierHistory: { from: m.tier, to: target.code, at: this.deps.now(), reason: 'upgrade: growth reached threshold', growth } } },
+    );
+    return res.modifiedCount ? target.code : null;
+  }
+
+  /**
+   * The periodic tier review: a member whose growth no longer holds their tier is marked `belowSince`;
+   * after the grace period they move down to the tier their growth holds. Conditional on the tier
+   * being unchanged, so an upgrade in between wins.
+   */
+  async reviewTiers(tenantId: string): Promise<{ reviewed: number; downgraded: number; warned: number }> {
+    const settings = await this.settings.get(tenantId);
+    const now = this.deps.now();
+    const graceMs = settings.growth.downgradeGraceDays * DAY_MS;
+    let reviewed = 0;
+    let downgraded = 0;
+    let warned = 0;
+    const lowest = settings.tiers[0].code;
+    for await (const m of MemberModel.find({ tenantId, status: 'active', tier: { $ne: lowest } }).lean().cursor()) {
+      reviewed++;
+      const growth = await this.growth(tenantId, String(m.customerId), settings);
+      const target = tierFor(settings, growth);
+      if (tierRank(settings, target.code) >= tierRank(settings, m.tier)) {
+        if (m.belowSince) await MemberModel.updateOne({ _id: m._id, tier: m.tier }, { $unset: { belowSince: 1 } });
+        continue;
+      }
+      if (!m.belowSince) {
+        const res = await MemberModel.updateOne({ _id: m._id, tier: m.tier, belowSince: { $exists: false } }, { $set: { belowSince: now } });
+        warned += res.modifiedCount;
+        if (graceMs > 0) continue;
+      } else if (now.getTime() - new Date(m.belowSince).getTime() < graceMs) continue;
+      const res = await MemberModel.updateOne(
+        { _id: m._id, tier: m.tier },
+        { $set: { tier: target.code, tierSince: now }, $unset: { belowSince: 1 }, $push: { tierHistory: { from: m.tier, to: target.code, at: now, reason: `downgrade: growth below threshold for ${settings.growth.downgradeGraceDays} days`, growth } } },
+      );
+      downgraded += res.modifiedCount;
+    }
+    return { reviewed, downgraded, warned };
+  }
+
+  async tenantsWithMembers(): Promise<string[]> {
+    return (await MemberModel.distinct('tenantId')) as string[];
+  }
+
+  /** On a profile merge the surviving customer keeps its member; the other's is marked merged. */
+  async markMerged(tenantId: string, fromId: string): Promise<void> {
+    await MemberModel.updateOne({ tenantId, customerId: new Types.ObjectId(fromId) }, { $set: { status: 'merged' } });
+  }
+
+  async moveGrowth(tenantId: string, fromId: string, toId: string): Promise<void> {
+    await GrowthModel.updateMany({ tenantId, customerId: new Types.ObjectId(fromId) }, { $set: { customerId: new Types.ObjectId(toId) } });
+  }
+}
