@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { signToken } from '../../../shared/tokens.js';
-import type { TestApp } from '../../../../../tests/support/harness.js';
+import { startTestApp, type TestApp } from '../../../../../tests/support/harness.js';
 
 /** Helpers shared by the loyalty tests: a settable clock, shoppers with tokens, orders through ingest. */
 export function settableClock(start: string) {
@@ -30,3 +30,19 @@ export const paid = (eventId: string, phone: string, orderId: string, amount: nu
 export const refunded = (eventId: string, phone: string, orderId: string, amount: number, at: string) => ({
   eventId, type: 'order.refunded', occurredAt: at, customer: { phone }, data: { orderId, amount },
 });
+
+/**
+ * Starts the test app with the driver polling the server instead of streaming `hello`: the embedded
+ * CongoDB does not stream, and under a burst of 100+ concurrent operations the streaming monitor
+ * declares it down and clears the pool ("Server ended moreToCome unexpectedly"). Real MongoDB is
+ * unaffected. The URI is restored at once so other test files see the original.
+ */
+export async function startLoyaltyTestApp(options: Parameters<typeof startTestApp>[0] = {}): Promise<TestApp> {
+  const original = process.env.MONGODB_URI!;
+  if (process.env.SCRM_EMBEDDED_MONGO === '1') process.env.MONGODB_URI = original + (original.includes('?') ? '&' : '?') + 'serverMonitoringMode=poll';
+  try {
+    return await startTestApp(options);
+  } finally {
+    process.env.MONGODB_URI = original;
+  }
+}

@@ -1,12 +1,12 @@
-import { startTestApp, type TestApp } from '../../../../../tests/support/harness.js';
+import type { TestApp } from '../../../../../tests/support/harness.js';
 import { PointsEntryModel } from '../points.model.js';
 import { MemberModel } from '../member.model.js';
-import { key, shopper } from './loyalty-test-kit.js';
+import { key, shopper, startLoyaltyTestApp } from './loyalty-test-kit.js';
 
 let app: TestApp;
 let admin: { id: string; token: string };
 beforeAll(async () => {
-  app = await startTestApp();
+  app = await startLoyaltyTestApp();
   admin = await app.staff('admin');
 });
 afterAll(() => app.stop());
