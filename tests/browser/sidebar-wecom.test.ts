@@ -97,3 +97,28 @@ test('a WeCom user without a linked staff account sees why, and can still sign i
   await page.locator('[data-test=staff-login]').waitFor();
   await page.context().close();
 });
+
+test('a community manager creates a channel QR code served by a WeCom-linked sales member, and WeCom holds it', async () => {
+  const manager = await app.staff('community_manager', '运营小郑');
+  const page = await phonePage(browser);
+  await page.goto(`${app.url}/h5/console/codes`);
+  await page.locator('[data-test=login-username] input').fill(manager.username);
+  await page.locator('[data-test=login-password] input').fill('password-123');
+  await page.locator('[data-test=login-submit]').click();
+  await page.locator('[data-test=new-code]').click();
+  await page.locator('[data-test=code-name] input').fill('门店海报码');
+  await page.locator('[data-test="code-staff-小美"]').click();
+  await page.locator('[data-test=code-welcome] textarea').fill('欢迎光临，回复“会员”领取新人券');
+  await page.locator('[data-test=create-code]').click();
+  const row = page.locator('[data-test=code-row]', { hasText: '门店海报码' });
+  await row.waitFor();
+  expect(await row.innerText()).toContain('累计添加 0');
+  await screenshot(page, 'console-channel-codes');
+
+  const listed = (await app.request('GET', '/api/v1/wecom/contact-ways', { token: manager.token })).body.items;
+  const way = listed.find((w: { name: string }) => w.name === '门店海报码');
+  expect(way.qrCode).toBeTruthy();
+  expect(await row.locator('img').getAttribute('src')).toBe(way.qrCode);
+  expect(fake.corp.contactWays.get(way.configId)?.user).toEqual(['xiaomei']);
+  await page.context().close();
+});

@@ -10,6 +10,7 @@ export const consoleSections = [
   { name: 'console-broadcasts', roles: ['community_manager'], title: 'console.broadcasts', icon: 'volume-o' },
   { name: 'console-dashboard', roles: ['community_manager'], title: 'console.dashboard', icon: 'chart-trending-o' },
   { name: 'console-loyalty', roles: ['community_manager'], title: 'console.loyalty', icon: 'gift-card-o' },
+  { name: 'console-codes', roles: ['community_manager'], title: 'console.codes', icon: 'qr' },
   { name: 'console-staff', roles: ['community_manager', 'agent'], title: 'console.staff', icon: 'friends-o' },
   { name: 'console-audit', roles: [], title: 'console.audit', icon: 'records-o' },
 ] as const;
@@ -33,6 +34,7 @@ export const consoleRoutes: RouteRecordRaw[] = [
       { path: 'broadcasts/:id([0-9a-f]{24})', name: 'console-broadcast', component: () => import('./BroadcastPage.vue') },
       { path: 'dashboard', name: 'console-dashboard', component: () => import('./DashboardPage.vue') },
       { path: 'loyalty', name: 'console-loyalty', component: () => import('./LoyaltySettingsPage.vue') },
+      { path: 'codes', name: 'console-codes', component: () => import('./ChannelCodesPage.vue') },
       { path: 'staff', name: 'console-staff', component: () => import('./StaffPage.vue') },
       { path: 'audit', name: 'console-audit', component: () => import('./AuditPage.vue') },
     ],
