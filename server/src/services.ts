@@ -11,6 +11,7 @@ import { LoyaltyService } from './modules/loyalty/loyalty.service.js';
 import { DeskService } from './modules/conversations/desk.service.js';
 import { SegmentService } from './modules/segments/segment.service.js';
 import { RfmService } from './modules/segments/rfm.service.js';
+import { createBroadcasts } from './modules/broadcasts/broadcasts.module.js';
 import { createWecom } from './wecom/wecom.adapter.js';
 
 /**
@@ -31,7 +32,8 @@ export function createServices(deps: Deps) {
   const segments = new SegmentService(deps, events);
   const rfm = new RfmService(deps, hooks, { customers, events, followUps });
   const wecom = createWecom(deps, { hooks, staff, customers, followUps, tags });
-  return { deps, hooks, staff, audit, merges, customers, followUps, tags, events, loyalty, desk, segments, rfm, wecom };
+  const broadcasts = createBroadcasts(deps, { segments, events, staff, wecomClient: wecom.client, coupons: () => loyalty.coupons });
+  return { deps, hooks, staff, audit, merges, customers, followUps, tags, events, loyalty, desk, segments, rfm, broadcasts, wecom };
 }
 
 export type Services = ReturnType<typeof createServices>;

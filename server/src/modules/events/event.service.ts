@@ -200,8 +200,8 @@ export class EventService {
    * an event of this type since `since`, optionally for one product or category. `bought` looks
    * inside the order's items.
    */
-  async customersWithEvent(tenantId: string, type: string, options: { since: Date; productId?: string; category?: string }): Promise<Types.ObjectId[]> {
-    const q: Record<string, unknown> = { tenantId, type, occurredAt: { $gte: options.since } };
+  async customersWithEvent(tenantId: string, type: string, options: { since: Date; until?: Date; productId?: string; category?: string }): Promise<Types.ObjectId[]> {
+    const q: Record<string, unknown> = { tenantId, type, occurredAt: { $gte: options.since, ...(options.until ? { $lt: options.until } : {}) } };
     const inItems = type === 'order.paid';
     if (options.productId) q[inItems ? 'data.items.sku' : 'data.productId'] = options.productId;
     if (options.category) q[inItems ? 'data.items.category' : 'data.category'] = options.category;

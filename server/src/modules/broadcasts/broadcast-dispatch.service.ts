@@ -1,0 +1,284 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { Types } from 'mongoose';
+import type { Deps } from '../../shared/deps.js';
+import { isDuplicateKeyError } from '../../shared/db.js';
+import { CustomerModel } from '../customers/customer.model.js';
+import type { SegmentService } from '../segments/segment.service.js';
+import { CampaignModel, DeliveryModel, OptOutModel } from './broadcast.model.js';
+import type { FrequencyCapService } from './frequency-cap.service.js';
+import { inWindow, nextWindowStart, type SendWindow } from './send-window.js';
+import type { Address, BroadcastContent, ChannelName, ChannelProvider, OutgoingRow } from './channels/channel.provider.js';
+
+/** Issues a coupon once per key (the loyalty module's coupon service satisfies this). */
+export interface CouponPort {
+  issue(tenantId: string, input: { templateId: string; customerId: string; channel: 'campaign'; issueKey: string }): Promise<unknown>;
+}
+
+const MAX_ATTEMPTS = 3;
+
+/** Deterministic A/B/holdout assignment: the same customer lands in the same arm on every retry. */
+export function pickArm(campaign: { _id: unknown; occurrence: number; holdoutPercent: number; variants: Array<{ key: string; weight: number }> }, customerId: string): string {
+  const h = createHash('sha1').update(`${campaign._id}:${campaign.occurrence}:${customerId}`).digest().readUInt32BE(0) / 0x1_0000_0000;
+  const holdout = campaign.holdoutPercent / 100;
+  if (h < holdout) return 'holdout';
+  const total = campaign.variants.reduce((a, v) => a + v.weight, 0);
+  let x = ((h - holdout) / (1 - holdout)) * total;
+  for (const v of campaign.variants) if ((x -= v.weight) < 0) return v.key;
+  return campaign.variants[campaign.variants.length - 1].key;
+}
+
+/**
+ * Executes campaigns: first the audience is frozen into delivery rows, then rows are claimed in
+ * batches with a lease and sent. Every decision is recorded on the row, so a worker killed at any
+ * point leaves rows another worker can finish: pending rows are claimed again, and rows left
+ * "sending" are checked against the channel before anything is resent.
+ */
+export class BroadcastDispatcher {
+  constructor(
+    private readonly deps: Deps,
+    private readonly m: { segments: SegmentService; caps: FrequencyCapService; providers: Map<ChannelName, ChannelProvider>; coupons?: () => CouponPort | undefined },
+  ) {}
+
+  /** Recurring tick: starts due campaigns, then advances sending ones, each within a time budget. */
+  async tick(budgetMs = 20_000): Promise<void> {
+    const now = this.deps.now();
+    const due = await CampaignModel.find({ status: { $in: ['scheduled', 'snapshotting'] }, startAt: { $lte: now } }).select({ _id: 1 }).limit(20).lean();
+    for (const c of due) await this.snapshot(String(c._id));
+    const sending = await CampaignModel.find({ status: 'sending', nextDispatchAt: { $lte: now } }).select({ _id: 1 }).limit(20).lean();
+    const deadline = Date.now() + budgetMs;
+    for (const c of sending) if (Date.now() < deadline) await this.dispatch(String(c._id), deadline);
+  }
+
+  /** Freezes the audience into delivery rows; resumable from the last page written. */
+  async snapshot(campaignId: string): Promise<void> {
+    const c = await CampaignModel.findOneAndUpdate({ _id: campaignId, status: { $in: ['scheduled', 'snapshotting'] } }, { $set: { status: 'snapshotting' } }, { returnDocument: 'after' }).lean();
+    if (!c) return;
+    const pager = await this.m.segments.pager(c.tenantId, String(c.segmentId));
+    let after = (c.snapshotAfter as Types.ObjectId | undefined) ?? null;
+    for (;;) {
+      const ids = await pager(after, 1000);
+      if (!ids.length) break;
+      const rows = ids.map((customerId) => {
+        const arm = pickArm(c as any, String(customerId));
+        return { _id: new Types.ObjectId(), tenantId: c.tenantId, campaignId: c._id, occurrence: c.occurrence, customerId, variant: arm === 'holdout' ? undefined : arm, state: arm === 'holdout' ? 'holdout' : 'pending', attempts: 0 };
+      });
+      try {
+        await DeliveryModel.collection.insertMany(rows, { ordered: false });
+      } catch (err) {
+        if (!isDuplicateKeyError(err) && !(err as any)?.writeErrors) throw err;
+      }
+      after = ids[ids.length - 1];
+      await CampaignModel.updateOne({ _id: c._id }, { $set: { snapshotAfter: after } });
+    }
+    const now = this.deps.now();
+    await CampaignModel.updateOne({ _id: c._id, status: 'snapshotting' }, { $set: { status: 'sending', startedAt: now, nextDispatchAt: now }, $unset: { snapshotAfter: 1 } });
+  }
+
+  /** Sends pending rows until done, paused, deferred to the next window, or out of time. */
+  async dispatch(campaignId: string, deadline = Date.now() + 20_000): Promise<'completed' | 'deferred' | 'stopped' | 'budget'> {
+    const c = await CampaignModel.findOne({ _id: campaignId }).lean();
+    if (!c || c.status !== 'sending') return 'stopped';
+    const provider = this.m.providers.get(c.channel as ChannelName);
+    if (!provider) {
+      await CampaignModel.updateOne({ _id: c._id, status: 'sending' }, { $set: { nextDispatchAt: new Date(this.deps.now().getTime() + 60_000), deferredReason: `channel ${c.channel} is not available on this server` } });
+      return 'deferred';
+    }
+    await this.recoverStale(c, provider);
+    const batch = this.deps.config.BROADCAST_BATCH_SIZE;
+    while (Date.now() < deadline) {
+      const fresh = await CampaignModel.findOne({ _id: c._id }).select({ status: 1 }).lean();
+      if (fresh?.status !== 'sending') return 'stopped';
+      const now = this.deps.now();
+      const window = c.window as SendWindow | undefined;
+      if (window?.start && !inWindow(now, window)) {
+        await CampaignModel.updateOne({ _id: c._id, status: 'sending' }, { $set: { nextDispatchAt: nextWindowStart(now, window), deferredReason: 'quiet_hours' } });
+        return 'deferred';
+      }
+      const rows = await this.claim(c, batch, now);
+      if (!rows.length) {
+        const inFlight = await DeliveryModel.findOne({ campaignId: c._id, occurrence: c.occurrence, state: 'sending' }).sort({ leaseUntil: 1 }).lean();
+        if (inFlight) {
+          await CampaignModel.updateOne({ _id: c._id, status: 'sending' }, { $set: { nextDispatchAt: inFlight.leaseUntil } });
+          return 'budget';
+        }
+        await this.complete(c, now);
+        return 'completed';
+      }
+      const limited = await this.process(c, rows, provider);
+      if (limited) {
+        await CampaignModel.updateOne({ _id: c._id, status: 'sending' }, { $set: { nextDispatchAt: limited, deferredReason: 'rate_limited' } });
+        return 'deferred';
+      }
+    }
+    await CampaignModel.updateOne({ _id: c._id, status: 'sending' }, { $set: { nextDispatchAt: this.deps.now() }, $unset: { deferredReason: 1 } });
+    return 'budget';
+  }
+
+  private async claim(c: any, n: number, now: Date) {
+    const token = randomUUID();
+    const ids = (await DeliveryModel.find({ campaignId: c._id, occurrence: c.occurrence, state: 'pending' }).sort({ _id: 1 }).limit(n).select({ _id: 1 }).lean()).map((r) => r._id);
+    if (!ids.length) return [];
+    await DeliveryModel.updateMany(
+      { _id: { $in: ids }, state: 'pending' },
+      { $set: { state: 'sending', claim: token, leaseUntil: new Date(now.getTime() + this.deps.config.BROADCAST_LEASE_MS), sendingSince: now }, $inc: { attempts: 1 } },
+    );
+    return DeliveryModel.find({ campaignId: c._id, claim: token, state: 'sending' }).lean();
+  }
+
+  /**
+   * Judges and sends claimed rows. Returns a time to come back when a sender's rate limit was hit
+   * (the rows not sent go back to pending), else undefined. Rows with the same outcome are written
+   * with one update, so a batch costs a handful of writes whatever its size.
+   */
+  private async process(c: any, rows: any[], provider: ChannelProvider): Promise<Date | undefined> {
+    const tenantId: string = c.tenantId;
+    const claim: string = rows[0].claim;
+    const addresses = await this.addresses(tenantId, rows.map((r) => r.customerId), provider);
+    const skipped = new Map<string, Types.ObjectId[]>();
+    const ready: Array<OutgoingRow & { row: any }> = [];
+    const campaignKey = `${c._id}:${c.occurrence}`;
+    for (const row of rows) {
+      const cid = String(row.customerId);
+      const a = addresses.get(cid)!;
+      let reason: string | undefined;
+      if (!a.ok) reason = a.reason;
+      else if (!(await this.m.caps.claim(tenantId, cid, campaignKey))) reason = 'frequency_cap';
+      if (reason) skipped.set(reason, [...(skipped.get(reason) ?? []), row._id]);
+      else if (a.ok) ready.push({ row, deliveryId: String(row._id), customerId: cid, address: { sender: a.sender, to: a.to }, content: this.content(c, row) });
+    }
+    for (const [reason, ids] of skipped) await DeliveryModel.updateMany({ _id: { $in: ids }, claim }, { $set: { state: 'skipped', reason, leaseUntil: null } });
+
+    const groups = new Map<string, typeof ready>();
+    for (const r of ready) {
+      const key = `${r.address.sender}\u0000${r.row.variant ?? ''}`;
+      groups.set(key, [...(groups.get(key) ?? []), r]);
+    }
+    let retryAt: Date | undefined;
+    for (const group of groups.values()) {
+      for (let i = 0; i < group.length; i += provider.batchSize) {
+        const chunk = group.slice(i, i + provider.batchSize);
+        if (retryAt || !(await this.withinStaffRate(tenantId, chunk[0].address.sender, chunk.length))) {
+          retryAt ??= new Date(this.deps.now().getTime() + 60_000);
+          await DeliveryModel.updateMany({ _id: { $in: chunk.map((r) => r.row._id) }, claim }, { $set: { state: 'pending', claim: null, leaseUntil: null }, $inc: { attempts: -1 } });
+          continue;
+        }
+        await this.sendChunk(c, provider, chunk, claim);
+      }
+    }
+    return retryAt;
+  }
+
+  private content(c: any, row: any): BroadcastContent {
+    return (c.variants.find((v: any) => v.key === row.variant) ?? c.variants[0]).content as BroadcastContent;
+  }
+
+  /** Where each customer is reached now, or why not (gone, opted out, no WeCom contact...). */
+  private async addresses(tenantId: string, ids: Types.ObjectId[], provider: ChannelProvider) {
+    const [customers, optOuts] = await Promise.all([
+      CustomerModel.find({ tenantId, _id: { $in: ids } }).select({ status: 1, ownerStaffId: 1, identities: 1, wecom: 1, consents: 1 }).lean(),
+      OptOutModel.find({ tenantId, customerId: { $in: ids } }).select({ customerId: 1 }).lean(),
+    ]);
+    const opted = new Set(optOuts.map((o) => String(o.customerId)));
+    const out = new Map<string, Address>();
+    const live = customers.filter((x) => x.status === 'active');
+    for (const x of live) if (opted.has(String(x._id)) || (x.consents as any)?.marketing === false) out.set(String(x._id), { ok: false, reason: 'opted_out' });
+    const reachable = live.filter((x) => !out.has(String(x._id)));
+    const addr = await provider.address(
+      tenantId,
+      reachable.map((x) => ({ customerId: String(x._id), ownerStaffId: x.ownerStaffId, identities: x.identities as any, wecomRelation: x.wecom?.relation })),
+    );
+    for (const [k, v] of addr) out.set(k, v);
+    for (const id of ids) if (!out.has(String(id))) out.set(String(id), { ok: false, reason: 'profile_gone' });
+    return out;
+  }
+
+  private async sendChunk(c: any, provider: ChannelProvider, chunk: Array<OutgoingRow & { row: any }>, claim: string) {
+    const tenantId: string = c.tenantId;
+    const failed = new Map<string, Types.ObjectId[]>();
+    const fail = (reason: string, id: Types.ObjectId) => failed.set(reason, [...(failed.get(reason) ?? []), id]);
+    const templateId = chunk[0].content.couponTemplateId;
+    let sendable = chunk;
+    if (templateId) {
+      const coupons = this.m.coupons?.();
+      const bad = new Set<string>();
+      for (const r of chunk) {
+        if (!coupons) {
+          fail('coupons_unavailable', r.row._id);
+          bad.add(r.deliveryId);
+        } else {
+          await coupons.issue(tenantId, { templateId, customerId: r.customerId, channel: 'campaign', issueKey: `broadcast:${r.deliveryId}` }).catch((err: Error) => {
+            fail(`coupon: ${err.message}`.slice(0, 200), r.row._id);
+            bad.add(r.deliveryId);
+          });
+        }
+      }
+      sendable = chunk.filter((r) => !bad.has(r.deliveryId));
+    }
+    let outcomes: Awaited<ReturnType<ChannelProvider['send']>> = [];
+    try {
+      if (sendable.length) outcomes = await provider.send(tenantId, sendable);
+    } catch (err) {
+      // Unknown whether the channel accepted it: leave the rows "sending"; when the lease runs out the
+      // channel is asked before anything is resent.
+      this.deps.log.warn({ campaignId: String(c._id), err: (err as Error).message }, 'broadcast send failed; will reconcile');
+      outcomes = [];
+    }
+    const now = this.deps.now();
+    const byId = new Map(chunk.map((r) => [r.deliveryId, r.row._id as Types.ObjectId]));
+    const sent = new Map<string, Types.ObjectId[]>();
+    for (const o of outcomes) {
+      if (o.ok) sent.set(o.providerRef ?? '', [...(sent.get(o.providerRef ?? '') ?? []), byId.get(o.deliveryId)!]);
+      else fail(o.error ?? 'failed', byId.get(o.deliveryId)!);
+    }
+    for (const [ref, ids] of sent) await DeliveryModel.updateMany({ _id: { $in: ids }, claim }, { $set: { state: 'sent', sentAt: now, providerRef: ref || undefined, leaseUntil: null } });
+    for (const [reason, ids] of failed) await DeliveryModel.updateMany({ _id: { $in: ids }, claim }, { $set: { state: 'failed', reason, leaseUntil: null } });
+  }
+
+  /** Rows a dead worker left "sending": those the channel has are marked sent, the rest retried. */
+  private async recoverStale(c: any, provider: ChannelProvider) {
+    const now = this.deps.now();
+    const stale = await DeliveryModel.find({ campaignId: c._id, occurrence: c.occurrence, state: 'sending', leaseUntil: { $lt: now } }).limit(5000).lean();
+    if (!stale.length) return;
+    const addresses = await this.addresses(c.tenantId, stale.map((r) => r.customerId), provider);
+    const asked: OutgoingRow[] = [];
+    for (const r of stale) {
+      const a = addresses.get(String(r.customerId));
+      if (a?.ok) asked.push({ deliveryId: String(r._id), customerId: String(r.customerId), address: { sender: a.sender, to: a.to }, content: this.content(c, r) });
+    }
+    const since = new Date(Math.min(...stale.map((r) => +(r.sendingSince ?? now))));
+    const found = asked.length ? await provider.alreadySent(c.tenantId, asked, since) : new Map<string, string>();
+    const writes = stale.map((r) => {
+      const ref = found.get(String(r._id));
+      const filter = { _id: r._id, state: 'sending', claim: r.claim };
+      if (ref) return { updateOne: { filter, update: { $set: { state: 'sent', sentAt: r.sendingSince ?? now, providerRef: ref, reason: 'confirmed_after_restart', leaseUntil: null } } } };
+      if ((r.attempts ?? 0) >= MAX_ATTEMPTS) return { updateOne: { filter, update: { $set: { state: 'failed', reason: 'gave_up_after_retries', leaseUntil: null } } } };
+      return { updateOne: { filter, update: { $set: { state: 'pending', claim: null, leaseUntil: null } } } };
+    });
+    await DeliveryModel.bulkWrite(writes as any[], { ordered: false });
+  }
+
+  private async withinStaffRate(tenantId: string, sender: string, n: number): Promise<boolean> {
+    const minute = Math.floor(this.deps.now().getTime() / 60_000);
+    const key = `bc:rate:${tenantId}:${sender}:${minute}`;
+    try {
+      const res = await this.deps.redis.multi().incrby(key, n).expire(key, 120).exec();
+      const count = Number(res?.[0]?.[1] ?? 0);
+      if (count <= this.deps.config.BROADCAST_STAFF_PER_MINUTE) return true;
+      await this.deps.redis.decrby(key, n);
+      return false;
+    } catch {
+      // Sends cost reputation: without Redis we hold back rather than risk a flood.
+      return false;
+    }
+  }
+
+  private async complete(c: any, now: Date) {
+    const recurring = c.schedule?.kind === 'recurring' && c.schedule.everyDays;
+    if (recurring) {
+      const next = new Date((c.startAt ?? now).getTime() + c.schedule.everyDays * 86_400_000);
+      await CampaignModel.updateOne({ _id: c._id, status: 'sending' }, { $set: { status: 'scheduled', startAt: next, completedAt: now }, $inc: { occurrence: 1 }, $unset: { deferredReason: 1 } });
+    } else {
+      await CampaignModel.updateOne({ _id: c._id, status: 'sending' }, { $set: { status: 'completed', completedAt: now }, $unset: { deferredReason: 1 } });
+    }
+  }
+}

@@ -1,0 +1,87 @@
+import mongoose, { Schema } from 'mongoose';
+
+/**
+ * A campaign: who (a segment), how (channel), what (content variants), when (schedule, send window).
+ * `occurrence` counts runs of a recurring campaign; each run has its own delivery rows.
+ */
+const campaignSchema = new Schema(
+  {
+    tenantId: { type: String, required: true },
+    name: { type: String, required: true },
+    segmentId: { type: Schema.Types.ObjectId, required: true },
+    channel: { type: String, required: true },
+    variants: { type: [{ _id: false, key: String, weight: Number, content: Schema.Types.Mixed }], required: true },
+    holdoutPercent: { type: Number, default: 0 },
+    attributionDays: { type: Number, default: 7 },
+    schedule: { kind: { type: String, enum: ['now', 'at', 'recurring'] }, at: Date, everyDays: Number },
+    window: { start: String, end: String, timezone: String },
+    status: { type: String, enum: ['draft', 'scheduled', 'snapshotting', 'sending', 'paused', 'completed', 'cancelled'], default: 'draft' },
+    occurrence: { type: Number, default: 1 },
+    startAt: { type: Date },
+    nextDispatchAt: { type: Date },
+    snapshotAfter: { type: Schema.Types.ObjectId },
+    startedAt: { type: Date },
+    completedAt: { type: Date },
+    deferredReason: { type: String },
+    createdBy: { type: String },
+  },
+  { timestamps: true, minimize: false },
+);
+campaignSchema.index({ tenantId: 1, createdAt: -1 });
+campaignSchema.index({ status: 1, startAt: 1 });
+campaignSchema.index({ status: 1, nextDispatchAt: 1 });
+export const CampaignModel = mongoose.model('BroadcastCampaign', campaignSchema, 'broadcast_campaigns');
+
+/**
+ * One row per recipient per run: the unique (campaign, occurrence, customer) key is what makes a
+ * resumed or duplicated snapshot add nobody twice. A row moves pending → sending (leased to one
+ * worker) → sent | failed | skipped(reason); holdout rows are never sent and measure conversion.
+ */
+const deliverySchema = new Schema({
+  tenantId: { type: String, required: true },
+  campaignId: { type: Schema.Types.ObjectId, required: true },
+  occurrence: { type: Number, required: true },
+  customerId: { type: Schema.Types.ObjectId, required: true },
+  variant: { type: String },
+  state: { type: String, enum: ['pending', 'sending', 'sent', 'failed', 'skipped', 'holdout'], default: 'pending' },
+  reason: { type: String },
+  claim: { type: String },
+  leaseUntil: { type: Date },
+  sendingSince: { type: Date },
+  attempts: { type: Number, default: 0 },
+  address: { type: Schema.Types.Mixed },
+  providerRef: { type: String },
+  providerStatus: { type: String },
+  sentAt: { type: Date },
+});
+deliverySchema.index({ campaignId: 1, occurrence: 1, customerId: 1 }, { unique: true });
+deliverySchema.index({ campaignId: 1, state: 1, leaseUntil: 1 });
+deliverySchema.index({ tenantId: 1, customerId: 1, sentAt: -1 });
+export const DeliveryModel = mongoose.model('BroadcastDelivery', deliverySchema, 'broadcast_deliveries');
+
+/**
+ * Frequency-cap slots: a customer has `cap` slots per day and per month. A send claims one slot of
+ * each by inserting a row; the unique indexes make two campaigns unable to take the same slot, and a
+ * campaign unable to take two.
+ */
+const touchSchema = new Schema({
+  tenantId: { type: String, required: true },
+  customerId: { type: Schema.Types.ObjectId, required: true },
+  period: { type: String, required: true },
+  slot: { type: Number, required: true },
+  campaignKey: { type: String, required: true },
+  at: { type: Date, required: true },
+});
+touchSchema.index({ tenantId: 1, customerId: 1, period: 1, slot: 1 }, { unique: true });
+touchSchema.index({ tenantId: 1, customerId: 1, period: 1, campaignKey: 1 }, { unique: true });
+export const TouchModel = mongoose.model('BroadcastTouch', touchSchema, 'broadcast_touches');
+
+/** Customers who asked for no marketing (replied TD, unsubscribed, told staff). */
+const optOutSchema = new Schema({
+  tenantId: { type: String, required: true },
+  customerId: { type: Schema.Types.ObjectId, required: true },
+  source: { type: String, required: true },
+  at: { type: Date, required: true },
+});
+optOutSchema.index({ tenantId: 1, customerId: 1 }, { unique: true });
+export const OptOutModel = mongoose.model('BroadcastOptOut', optOutSchema, 'broadcast_opt_outs');

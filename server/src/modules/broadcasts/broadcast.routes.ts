@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { ApiRouter } from '../../shared/http/route.js';
+import type { Services } from '../../services.js';
+import { loadVisibleCustomer } from '../customers/customer.routes.js';
+import { createCampaignSchema } from './broadcast.schemas.js';
+
+const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
+const idParams = z.object({ id: objectId });
+const MANAGERS = ['community_manager'] as const;
+
+const view = (c: any) => ({
+  id: String(c._id),
+  name: c.name,
+  segmentId: String(c.segmentId),
+  channel: c.channel,
+  variants: c.variants,
+  holdoutPercent: c.holdoutPercent,
+  attributionDays: c.attributionDays,
+  schedule: c.schedule,
+  window: c.window,
+  status: c.status,
+  occurrence: c.occurrence,
+  startAt: c.startAt,
+  startedAt: c.startedAt,
+  completedAt: c.completedAt,
+  createdAt: c.createdAt,
+});
+
+export function broadcastRoutes(s: Services) {
+  const api = new ApiRouter('/api/v1/broadcasts', 'broadcasts');
+
+  api.route(
+    { method: 'post', path: '/', allow: MANAGERS, status: 201, summary: 'Create a campaign: segment, channel, content (or A/B variants), schedule, send window', body: createCampaignSchema },
+    async ({ body, tenantId, principal }) => view(await s.broadcasts.create(tenantId, body, principal.kind === 'staff' ? principal.id : undefined)),
+  );
+
+  api.route({ method: 'get', path: '/', allow: MANAGERS, summary: 'Campaigns, newest first' }, async ({ tenantId }) => ({ items: (await s.broadcasts.list(tenantId)).map(view) }));
+
+  api.route({ method: 'get', path: '/:id', allow: MANAGERS, summary: 'A campaign with live progress (queued / sent / failed / skipped by reason)', params: idParams }, async ({ params, tenantId }) => ({
+    ...view(await s.broadcasts.get(tenantId, params.id)),
+    progress: await s.broadcasts.progress(tenantId, params.id),
+  }));
+
+  api.route({ method: 'get', path: '/:id/results', allow: MANAGERS, summary: 'Conversions per variant against the holdout within the attribution window', params: idParams }, async ({ params, tenantId }) =>
+    s.broadcasts.results(tenantId, params.id),
+  );
+
+  for (const action of ['pause', 'resume', 'cancel'] as const) {
+    api.route({ method: 'post', path: `/:id/${action}`, allow: MANAGERS, summary: `${action[0].toUpperCase()}${action.slice(1)} a campaign`, params: idParams }, async ({ params, tenantId }) =>
+      view(await s.broadcasts[action](tenantId, params.id)),
+    );
+  }
+
+  api.route(
+    {
+      method: 'post',
+      path: '/opt-outs',
+      allow: ['community_manager', 'sales', 'agent'],
+      status: 201,
+      summary: 'Record that a customer wants no marketing messages',
+      body: z.object({ customerId: objectId, source: z.enum(['told_staff', 'replied_td', 'complaint']).default('told_staff') }).strict(),
+    },
+    async ({ body, principal, tenantId }) => {
+      const doc = await loadVisibleCustomer(s, principal, tenantId, body.customerId);
+      return s.broadcasts.optOut(tenantId, String(doc._id), body.source);
+    },
+  );
+
+  api.route(
+    { method: 'post', path: '/me/opt-out', allow: ['shopper'], status: 201, summary: 'A shopper unsubscribes from marketing messages', body: z.object({}).strict().optional() },
+    async ({ principal, tenantId }) => s.broadcasts.optOut(tenantId, principal.kind === 'shopper' ? principal.customerId : '', 'unsubscribed'),
+  );
+
+  api.route({ method: 'delete', path: '/me/opt-out', allow: ['shopper'], summary: 'A shopper subscribes to marketing messages again' }, async ({ principal, tenantId }) =>
+    s.broadcasts.optIn(tenantId, principal.kind === 'shopper' ? principal.customerId : ''),
+  );
+
+  return api;
+}

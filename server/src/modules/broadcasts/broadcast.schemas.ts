@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { CHANNELS } from './channels/channel.provider.js';
+
+const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'use HH:MM, e.g. 09:00');
+const tz = z.string().refine((v) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: v });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be an IANA time zone such as Asia/Shanghai');
+
+export const contentSchema = z
+  .object({
+    text: z.string().trim().min(1, 'write the message text').max(4000),
+    image: z.object({ mediaId: z.string().max(256).optional(), picUrl: z.string().url().optional() }).strict().refine((i) => i.mediaId || i.picUrl, 'give mediaId or picUrl').optional(),
+    link: z.object({ title: z.string().min(1).max(128), url: z.string().url(), desc: z.string().max(512).optional(), picUrl: z.string().url().optional() }).strict().optional(),
+    miniprogram: z.object({ title: z.string().min(1).max(64), appId: z.string().min(1).max(64), page: z.string().min(1).max(256), picMediaId: z.string().min(1).max(256) }).strict().optional(),
+    couponTemplateId: objectId.optional(),
+  })
+  .strict();
+
+export const createCampaignSchema = z
+  .object({
+    name: z.string().trim().min(1, 'give the campaign a name').max(100),
+    segmentId: objectId,
+    channel: z.enum(CHANNELS),
+    /** One content, or several A/B variants with weights. */
+    content: contentSchema.optional(),
+    variants: z.array(z.object({ key: z.string().regex(/^[A-Za-z0-9_-]{1,16}$/, 'variant keys are short letters/digits'), weight: z.number().int().min(1).max(100), content: contentSchema }).strict()).min(1).max(5).optional(),
+    holdoutPercent: z.number().int().min(0).max(50).default(0),
+    attributionDays: z.number().int().min(1).max(60).default(7),
+    schedule: z
+      .discriminatedUnion('kind', [
+        z.object({ kind: z.literal('now') }).strict(),
+        z.object({ kind: z.literal('at'), at: z.coerce.date() }).strict(),
+        z.object({ kind: z.literal('recurring'), at: z.coerce.date(), everyDays: z.number().int().min(1).max(90) }).strict(),
+      ])
+      .default({ kind: 'now' }),
+    window: z.object({ start: hhmm, end: hhmm, timezone: tz.optional() }).strict().refine((w) => w.start !== w.end, 'start and end of the send window must differ').optional(),
+  })
+  .strict()
+  .refine((b) => Boolean(b.content) !== Boolean(b.variants), { message: 'give either content or variants (for an A/B test), not both', path: ['content'] })
+  .refine((b) => !b.variants || new Set(b.variants.map((v) => v.key)).size === b.variants.length, { message: 'variant keys must be unique', path: ['variants'] });
+export type CreateCampaignInput = z.output<typeof createCampaignSchema>;

@@ -1,0 +1,135 @@
+import { Types } from 'mongoose';
+import type { Deps } from '../../shared/deps.js';
+import { AppError, conflict, notFound } from '../../shared/app-error.js';
+import { isDuplicateKeyError } from '../../shared/db.js';
+import type { SegmentService } from '../segments/segment.service.js';
+import type { EventService } from '../events/event.service.js';
+import { CampaignModel, DeliveryModel, OptOutModel } from './broadcast.model.js';
+import type { CreateCampaignInput } from './broadcast.schemas.js';
+
+export const BroadcastErrorCode = {
+  BAD_STATE: 'BROADCAST_BAD_STATE',
+  SCHEDULE_IN_PAST: 'BROADCAST_SCHEDULE_IN_PAST',
+} as const;
+
+const DAY_MS = 86_400_000;
+
+/** Campaigns as the console sees them: create, control (pause / resume / cancel), progress, results. */
+export class BroadcastService {
+  constructor(private readonly deps: Deps, private readonly m: { segments: SegmentService; events: EventService }) {}
+
+  async create(tenantId: string, input: CreateCampaignInput, createdBy?: string) {
+    await this.m.segments.get(tenantId, input.segmentId);
+    const now = this.deps.now();
+    const startAt = input.schedule.kind === 'now' ? now : input.schedule.at;
+    if (startAt.getTime() < now.getTime() - 60_000) throw new AppError(BroadcastErrorCode.SCHEDULE_IN_PAST, 'The scheduled time has passed; pick a time in the future or send now', { status: 400 });
+    const variants = input.variants ?? [{ key: 'A', weight: 100, content: input.content! }];
+    const doc = await CampaignModel.create({
+      tenantId,
+      name: input.name,
+      segmentId: new Types.ObjectId(input.segmentId),
+      channel: input.channel,
+      variants,
+      holdoutPercent: input.holdoutPercent,
+      attributionDays: input.attributionDays,
+      schedule: input.schedule,
+      window: input.window ? { ...input.window, timezone: input.window.timezone ?? this.deps.config.BROADCAST_TIMEZONE } : undefined,
+      status: 'scheduled',
+      startAt,
+      createdBy,
+    });
+    return doc.toObject();
+  }
+
+  async list(tenantId: string) {
+    return CampaignModel.find({ tenantId }).sort({ createdAt: -1 }).limit(100).lean();
+  }
+
+  async get(tenantId: string, id: string) {
+    const doc = Types.ObjectId.isValid(id) ? await CampaignModel.findOne({ tenantId, _id: id }).lean() : null;
+    if (!doc) throw notFound('Campaign');
+    return doc;
+  }
+
+  private async transition(tenantId: string, id: string, from: string[], $set: Record<string, unknown>, verb: string) {
+    const doc: any = await CampaignModel.findOneAndUpdate({ tenantId, _id: id, status: { $in: from } } as any, { $set }, { returnDocument: 'after' }).lean();
+    if (doc) return doc;
+    const current = await this.get(tenantId, id);
+    throw conflict(BroadcastErrorCode.BAD_STATE, `A ${current.status} campaign cannot be ${verb}`, { status: current.status });
+  }
+
+  pause(tenantId: string, id: string) {
+    return this.transition(tenantId, id, ['sending', 'scheduled'], { status: 'paused' }, 'paused');
+  }
+
+  async resume(tenantId: string, id: string) {
+    const c = await this.get(tenantId, id);
+    // A campaign paused before its audience was frozen goes back to the schedule.
+    const started = await DeliveryModel.exists({ campaignId: c._id, occurrence: c.occurrence });
+    return this.transition(tenantId, id, ['paused'], started ? { status: 'sending', nextDispatchAt: this.deps.now() } : { status: 'scheduled' }, 'resumed');
+  }
+
+  async cancel(tenantId: string, id: string) {
+    const doc = await this.transition(tenantId, id, ['scheduled', 'snapshotting', 'sending', 'paused'], { status: 'cancelled', completedAt: this.deps.now() }, 'cancelled');
+    await DeliveryModel.updateMany({ campaignId: doc._id, state: 'pending' }, { $set: { state: 'skipped', reason: 'cancelled' } });
+    return doc;
+  }
+
+  /** Live counts of the current run: queued / sending / sent / failed / skipped by reason / holdout. */
+  async progress(tenantId: string, id: string) {
+    const c = await this.get(tenantId, id);
+    const rows = await DeliveryModel.aggregate([
+      { $match: { campaignId: c._id, occurrence: c.occurrence } },
+      { $group: { _id: { state: '$state', reason: '$reason' }, n: { $sum: 1 } } },
+    ]);
+    const counts = { total: 0, queued: 0, sending: 0, sent: 0, failed: 0, skipped: 0, holdout: 0 };
+    const skipped: Record<string, number> = {};
+    const failed: Record<string, number> = {};
+    for (const r of rows) {
+      const state = r._id.state as string;
+      counts.total += r.n;
+      if (state === 'pending') counts.queued += r.n;
+      else (counts as any)[state] += r.n;
+      if (state === 'skipped') skipped[r._id.reason ?? 'unknown'] = (skipped[r._id.reason ?? 'unknown'] ?? 0) + r.n;
+      if (state === 'failed') failed[r._id.reason ?? 'unknown'] = (failed[r._id.reason ?? 'unknown'] ?? 0) + r.n;
+    }
+    return { status: c.status, occurrence: c.occurrence, deferredReason: c.deferredReason, nextDispatchAt: c.nextDispatchAt, counts, skipped, failed };
+  }
+
+  /**
+   * Conversions: recipients (per variant) and the holdout who paid an order within the attribution
+   * window after the campaign started. The lift is the variant's rate minus the holdout's.
+   */
+  async results(tenantId: string, id: string) {
+    const c = await this.get(tenantId, id);
+    const since = c.startedAt ?? c.startAt ?? c.createdAt;
+    const until = new Date(since.getTime() + c.attributionDays * DAY_MS);
+    const buyers = new Set((await this.m.events.customersWithEvent(tenantId, 'order.paid', { since, until })).map(String));
+    const rows = await DeliveryModel.find({ campaignId: c._id, occurrence: c.occurrence, state: { $in: ['sent', 'holdout'] } }).select({ customerId: 1, state: 1, variant: 1 }).lean();
+    const arms: Record<string, { recipients: number; converted: number; rate: number }> = {};
+    for (const r of rows) {
+      const arm = r.state === 'holdout' ? 'holdout' : (r.variant ?? 'A');
+      arms[arm] ??= { recipients: 0, converted: 0, rate: 0 };
+      arms[arm].recipients++;
+      if (buyers.has(String(r.customerId))) arms[arm].converted++;
+    }
+    for (const a of Object.values(arms)) a.rate = a.recipients ? Math.round((a.converted / a.recipients) * 10_000) / 10_000 : 0;
+    return { window: { since, until }, arms, note: until > this.deps.now() ? 'the attribution window is still open' : undefined };
+  }
+
+  /** Records that a customer wants no marketing (TD reply, unsubscribe, told staff); idempotent. */
+  async optOut(tenantId: string, customerId: string, source: string) {
+    try {
+      await OptOutModel.create({ tenantId, customerId: new Types.ObjectId(customerId), source, at: this.deps.now() });
+      return { optedOut: true, already: false };
+    } catch (err) {
+      if (isDuplicateKeyError(err)) return { optedOut: true, already: true };
+      throw err;
+    }
+  }
+
+  async optIn(tenantId: string, customerId: string) {
+    await OptOutModel.deleteOne({ tenantId, customerId: new Types.ObjectId(customerId) });
+    return { optedOut: false };
+  }
+}

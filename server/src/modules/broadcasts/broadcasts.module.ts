@@ -1,0 +1,24 @@
+import type { Deps } from '../../shared/deps.js';
+import type { WecomClient } from '../../wecom/wecom.client.js';
+import type { EventService } from '../events/event.service.js';
+import type { SegmentService } from '../segments/segment.service.js';
+import type { StaffService } from '../staff/staff.service.js';
+import { BroadcastDispatcher, type CouponPort } from './broadcast-dispatch.service.js';
+import { BroadcastService } from './broadcast.service.js';
+import { FrequencyCapService } from './frequency-cap.service.js';
+import type { ChannelName, ChannelProvider } from './channels/channel.provider.js';
+import { WecomGroupMsgProvider } from './channels/wecom-group-msg.provider.js';
+
+/**
+ * Builds the broadcasts module: the console-facing service plus the dispatcher the worker runs.
+ * Channel providers are registered here; bot channels (private chats, rooms) join once the
+ * conversations module exposes an outbound port for campaigns.
+ */
+export function createBroadcasts(deps: Deps, m: { segments: SegmentService; events: EventService; staff: StaffService; wecomClient: WecomClient; coupons?: () => CouponPort | undefined }) {
+  const providers = new Map<ChannelName, ChannelProvider>([['wecom_group_msg', new WecomGroupMsgProvider(m.wecomClient, m.staff)]]);
+  const caps = new FrequencyCapService(deps);
+  const service = new BroadcastService(deps, { segments: m.segments, events: m.events });
+  const dispatcher = new BroadcastDispatcher(deps, { segments: m.segments, caps, providers, coupons: m.coupons });
+  return Object.assign(service, { dispatcher, caps });
+}
+export type Broadcasts = ReturnType<typeof createBroadcasts>;

@@ -1,0 +1,51 @@
+/**
+ * Channels are providers behind one contract (as Chatwoot's channels are): the dispatcher claims
+ * delivery rows and hands them over in batches; the provider says where each recipient is reached,
+ * sends, and after a crash tells which rows the outside system already has, so nobody is sent twice.
+ */
+export const CHANNELS = ['wecom_group_msg'] as const;
+export type ChannelName = (typeof CHANNELS)[number];
+
+export interface BroadcastContent {
+  text: string;
+  image?: { mediaId?: string; picUrl?: string };
+  link?: { title: string; url: string; desc?: string; picUrl?: string };
+  miniprogram?: { title: string; appId: string; page: string; picMediaId: string };
+  /** A coupon template issued to each recipient before the message (idempotent per delivery). */
+  couponTemplateId?: string;
+}
+
+export interface RecipientProfile {
+  customerId: string;
+  ownerStaffId?: string | null;
+  identities: Array<{ type: string; value: string }>;
+  wecomRelation?: string;
+}
+
+/** Where a recipient is reached, or why they cannot be. `sender` groups recipients into one call. */
+export type Address = { ok: true; sender: string; to: string } | { ok: false; reason: string };
+
+export interface OutgoingRow {
+  deliveryId: string;
+  customerId: string;
+  address: { sender: string; to: string };
+  content: BroadcastContent;
+}
+
+export interface SendOutcome {
+  deliveryId: string;
+  ok: boolean;
+  providerRef?: string;
+  error?: string;
+}
+
+export interface ChannelProvider {
+  readonly name: ChannelName;
+  /** Recipients per call for one sender. */
+  readonly batchSize: number;
+  address(tenantId: string, recipients: RecipientProfile[]): Promise<Map<string, Address>>;
+  /** Sends one sender's rows with the same content. */
+  send(tenantId: string, rows: OutgoingRow[]): Promise<SendOutcome[]>;
+  /** Rows left "sending" by a dead worker since `since`: those the outside system already accepted. */
+  alreadySent(tenantId: string, rows: OutgoingRow[], since: Date): Promise<Map<string, string>>;
+}

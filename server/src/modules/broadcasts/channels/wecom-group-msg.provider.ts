@@ -1,0 +1,80 @@
+import type { WecomClient } from '../../../wecom/wecom.client.js';
+import type { StaffService } from '../../staff/staff.service.js';
+import type { Address, ChannelProvider, OutgoingRow, RecipientProfile, SendOutcome, BroadcastContent } from './channel.provider.js';
+
+/**
+ * WeCom customer group messaging (客户群发, `add_msg_template`): one task per sending staff member
+ * holding up to `batchSize` external contacts. Each customer is sent by their owner, who confirms in
+ * the WeCom app; `get_groupmsg_send_result` later says who actually received it. After a crash the
+ * tasks created since the lease began are read back (`get_groupmsg_list_v2` + send results) so a
+ * row whose task exists is marked sent instead of being sent again.
+ */
+export class WecomGroupMsgProvider implements ChannelProvider {
+  readonly name = 'wecom_group_msg' as const;
+  readonly batchSize = 200;
+
+  constructor(private readonly client: WecomClient, private readonly staff: StaffService) {}
+
+  async address(tenantId: string, recipients: RecipientProfile[]): Promise<Map<string, Address>> {
+    const out = new Map<string, Address>();
+    const senders = new Map<string, string | undefined>();
+    for (const r of recipients) {
+      const ext = r.identities.find((i) => i.type === 'externalUserId')?.value;
+      if (!ext) out.set(r.customerId, { ok: false, reason: 'no_wecom_contact' });
+      else if (r.wecomRelation === 'lost') out.set(r.customerId, { ok: false, reason: 'wecom_lost' });
+      else if (!r.ownerStaffId) out.set(r.customerId, { ok: false, reason: 'no_owner' });
+      else {
+        if (!senders.has(r.ownerStaffId)) senders.set(r.ownerStaffId, (await this.staff.get(tenantId, r.ownerStaffId).catch(() => null))?.wecomUserId);
+        const sender = senders.get(r.ownerStaffId);
+        out.set(r.customerId, sender ? { ok: true, sender, to: ext } : { ok: false, reason: 'owner_not_on_wecom' });
+      }
+    }
+    return out;
+  }
+
+  async send(_tenantId: string, rows: OutgoingRow[]): Promise<SendOutcome[]> {
+    if (!rows.length) return [];
+    const { sender } = rows[0].address;
+    const res = await this.client.addMsgTemplate({ chat_type: 'single', sender, external_userid: rows.map((r) => r.address.to), ...payload(rows[0].content) } as any);
+    const failed = new Set<string>((res as any).fail_list ?? []);
+    return rows.map((r) =>
+      failed.has(r.address.to) ? { deliveryId: r.deliveryId, ok: false, error: 'not_a_contact_of_sender' } : { deliveryId: r.deliveryId, ok: true, providerRef: (res as any).msgid },
+    );
+  }
+
+  async alreadySent(_tenantId: string, rows: OutgoingRow[], since: Date): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    const bySender = new Map<string, OutgoingRow[]>();
+    for (const r of rows) bySender.set(r.address.sender, [...(bySender.get(r.address.sender) ?? []), r]);
+    const start = Math.floor(since.getTime() / 1000) - 60;
+    const end = Math.floor(Date.now() / 1000) + 60;
+    for (const [sender, list] of bySender) {
+      const text = list[0].content.text;
+      let cursor: string | undefined;
+      do {
+        const page = await this.client.getGroupmsgListV2({ chat_type: 'single', start_time: start, end_time: end, creator: sender, limit: 100, cursor });
+        for (const msg of page.group_msg_list ?? []) {
+          if ((msg as any).text?.content !== text) continue;
+          const to = new Set<string>();
+          let c2: string | undefined;
+          do {
+            const r = await this.client.getGroupmsgSendResult({ msgid: (msg as any).msgid, userid: sender, limit: 1000, cursor: c2 });
+            for (const s of r.send_list ?? []) if ((s as any).external_userid) to.add((s as any).external_userid);
+            c2 = r.next_cursor || undefined;
+          } while (c2);
+          for (const row of list) if (to.has(row.address.to) && !found.has(row.deliveryId)) found.set(row.deliveryId, (msg as any).msgid);
+        }
+        cursor = page.next_cursor || undefined;
+      } while (cursor);
+    }
+    return found;
+  }
+}
+
+function payload(c: BroadcastContent) {
+  const attachments: unknown[] = [];
+  if (c.image) attachments.push({ msgtype: 'image', image: { media_id: c.image.mediaId, pic_url: c.image.picUrl } });
+  if (c.link) attachments.push({ msgtype: 'link', link: { title: c.link.title, url: c.link.url, desc: c.link.desc, picurl: c.link.picUrl } });
+  if (c.miniprogram) attachments.push({ msgtype: 'miniprogram', miniprogram: { title: c.miniprogram.title, appid: c.miniprogram.appId, page: c.miniprogram.page, pic_media_id: c.miniprogram.picMediaId } });
+  return { text: { content: c.text }, ...(attachments.length ? { attachments } : {}) };
+}

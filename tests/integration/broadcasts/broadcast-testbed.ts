@@ -1,0 +1,79 @@
+import { Types } from 'mongoose';
+import { startTestApp, type TestApp } from '../../support/harness.js';
+import { startFakeWecom, type FakeWecom } from '../../../scripts/wecom-fake/fake-wecom.js';
+import { CustomerModel } from '../../../server/src/modules/customers/customer.model.js';
+
+/**
+ * Our server wired to a local WeCom (the fake speaks the real HTTP API) with no worker of its own:
+ * tests drive the dispatcher directly or through separate worker processes.
+ */
+export interface BroadcastTestbed {
+  app: TestApp;
+  fake: FakeWecom;
+  tenantId: string;
+  manager: string;
+  /** Staff linked to a WeCom userid the fake corp knows. */
+  staff(wecomUserId: string): Promise<string>;
+  /** Bulk-creates WeCom contacts of `ownerWecomUserId` and their profiles (tagged), returns customer ids. */
+  contacts(n: number, owner: { staffId: string; wecomUserId: string }, tagId: string, prefix: string): Promise<string[]>;
+  stop(): Promise<void>;
+}
+
+export async function startBroadcastTestbed(options: { env?: Record<string, string>; now?: () => Date } = {}): Promise<BroadcastTestbed> {
+  const fake = await startFakeWecom();
+  const app = await startTestApp({ env: { ...fake.env(), ROLES: 'server', ...options.env }, now: options.now });
+  const tenantId = app.config.DEFAULT_TENANT;
+  const manager = (await app.staff('community_manager')).token;
+  let n = 0;
+  return {
+    app,
+    fake,
+    tenantId,
+    manager,
+    async staff(wecomUserId) {
+      fake.corp.addStaff(wecomUserId, wecomUserId);
+      const created = await app.rt.services.staff.create(tenantId, { username: `${wecomUserId}_${++n}`, name: wecomUserId, role: 'sales', password: 'password-123', wecomUserId });
+      return created.id;
+    },
+    async contacts(count, owner, tagId, prefix) {
+      const docs = [];
+      for (let i = 0; i < count; i++) {
+        const ext = `wm${prefix}${String(i).padStart(6, '0')}`;
+        fake.corp.upsertContact({ name: `${prefix}${i}`, external_userid: ext });
+        fake.corp.follow(owner.wecomUserId, ext);
+        docs.push({
+          _id: new Types.ObjectId(),
+          tenantId,
+          status: 'active',
+          name: `${prefix}${i}`,
+          ownerStaffId: owner.staffId,
+          followerStaffIds: [owner.staffId],
+          tags: [tagId],
+          identities: [{ type: 'externalUserId', value: ext }],
+          wecom: { relation: 'active' },
+          aggregates: { orderCount: 0, totalPaid: 0, refundCount: 0, refundedAmount: 0 },
+          consents: {},
+          sourceChannel: 'wecom',
+          gender: 'unknown',
+        });
+      }
+      // Profiles arrive in bulk here as a WeCom full sync would bring them; one insert keeps setup fast.
+      await CustomerModel.collection.insertMany(docs);
+      return docs.map((d) => String(d._id));
+    },
+    async stop() {
+      await app.stop();
+      await fake.stop();
+    },
+  };
+}
+
+/** Every external contact the local WeCom was asked to message, with how many times, per campaign text. */
+export function sentTo(fake: FakeWecom, text: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const t of fake.corp.msgTemplates.values()) {
+    if (t.input.text?.content !== text) continue;
+    for (const r of t.results) if (r.external_userid) counts.set(r.external_userid, (counts.get(r.external_userid) ?? 0) + 1);
+  }
+  return counts;
+}
