@@ -5,6 +5,8 @@ import { ensureH5Built, launchBrowser, phonePage, screenshot } from '../support/
 import { startFakeWecom, type FakeWecom } from '../../scripts/wecom-fake/fake-wecom.js';
 import { wecomPlugin } from '../../server/src/wecom/wecom.plugin.js';
 import { staticH5Plugin } from '../../server/src/h5/static-h5.plugin.js';
+import { WecomFollowModel } from '../../server/src/wecom/external-contact.model.js';
+import { eventually } from '../integration/desk/mock-chat.js';
 
 /**
  * The sidebar as WeCom opens it: OAuth code in the address, WeCom's user agent, and WeCom's JS bridge.
@@ -35,12 +37,17 @@ let browser: Browser;
 beforeAll(async () => {
   ensureH5Built();
   fake = await startFakeWecom();
-  app = await startTestApp({ env: { ...fake.env(), ROLES: 'server' }, plugins: [wecomPlugin(), staticH5Plugin()] });
+  app = await startTestApp({ env: { ...fake.env(), ROLES: 'server,worker' }, plugins: [wecomPlugin(), staticH5Plugin()] });
+  fake.setCallbackUrl(`${app.url}/wecom/callback`);
   const s = app.rt.services;
   const tenant = app.config.DEFAULT_TENANT;
   fake.corp.addStaff('xiaomei', '小美');
   const staff = await s.staff.create(tenant, { username: 'xiaomei_sales', name: '小美', role: 'sales', password: 'password-123', wecomUserId: 'xiaomei' });
   await s.customers.identify(tenant, { externalUserId: EXTERNAL_ID }, { name: '企微客户阿兰', ownerStaffId: staff.id }, 'wecom');
+  await s.tags.ensure(tenant, '兴趣', '护肤');
+  // the customer adds 小美 in WeCom: the callback links the relation, so tag changes can reach WeCom
+  await fake.addFriend('xiaomei', { name: '企微客户阿兰', external_userid: EXTERNAL_ID });
+  await eventually(() => WecomFollowModel.findOne({ tenantId: tenant, externalUserId: EXTERNAL_ID, userid: 'xiaomei', customerId: { $ne: null } }).lean(), 10_000, 'the WeCom relation');
   browser = await launchBrowser();
 }, 120_000);
 
@@ -60,7 +67,7 @@ async function wecomPage(): Promise<Page> {
 const calls = (page: Page) => page.evaluate(() => (globalThis as any).__wx?.calls ?? []) as Promise<Array<{ api: string; args: any; url?: string }>>;
 const sha1 = (ticket: string, nonce: string, ts: number, url: string) => createHash('sha1').update(`jsapi_ticket=${ticket}&noncestr=${nonce}&timestamp=${ts}&url=${url}`).digest('hex');
 
-test('opened from a WeCom chat, the sidebar signs the sales member in by OAuth and registers the JS-SDK with valid signatures', async () => {
+test('opened from a WeCom chat, the sidebar signs the sales member in by OAuth, registers the JS-SDK with valid signatures, puts a quick reply into the chat and tags the contact in WeCom', async () => {
   const page = await wecomPage();
   await page.goto(`${app.url}/h5/sidebar?code=${fake.oauthCode('xiaomei')}&state=sidebar`);
   await page.locator('[data-test=wecom-contact]', { hasText: EXTERNAL_ID }).waitFor();
@@ -84,6 +91,16 @@ test('opened from a WeCom chat, the sidebar signs the sales member in by OAuth a
   await page.locator('.van-toast', { hasText: '已插入聊天输入框' }).waitFor();
   const send = (await calls(page)).find((c) => c.api === 'sendChatMessage');
   expect(send?.args).toEqual({ msgtype: 'text', text: { content: '企微客户阿兰您好，感谢联系我们，请问有什么可以帮您？' } });
+
+  // a tag added in the sidebar is marked on the contact in WeCom too
+  await page.locator('[data-test=edit-tags]').click();
+  await page.locator('[data-test="tag-option-护肤"]').click();
+  await page.locator('[data-test=save-tags]').click();
+  await page.locator('[data-test=customer-tag]', { hasText: '护肤' }).waitFor();
+  await eventually(() => {
+    const ids = fake.corp.contacts.get(EXTERNAL_ID)?.follows.get('xiaomei')?.tagIds ?? [];
+    return ids.map((id) => fake.corp.tagById(id)?.tag.name).includes('护肤');
+  }, 15_000, 'the tag in WeCom');
   await page.context().close();
 });
 
