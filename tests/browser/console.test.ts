@@ -74,8 +74,10 @@ const queued = (contactId: string) =>
     return c?.state === 'queued' ? c : null;
   }, 10_000, 'a queued conversation');
 
-test('an agent sees the queue update live, takes a queued conversation and the reply reaches the customer in WeChat', async () => {
+test('an agent sees the queue update live, takes a queued conversation, replies (typed and canned) into WeChat and resolves it', async () => {
   const agent = await app.staff('agent', '客服小王');
+  const canned = await app.request('POST', '/api/v1/desk/canned-replies', { token: agent.token, body: { title: '发货时间', text: '亲，现货订单 48 小时内发货哦～' } });
+  expect(canned.status).toBe(201);
   const fiona = contact('菲奥娜');
   fiona.say('人工');
   await queued(fiona.mock.id);
@@ -105,6 +107,14 @@ test('an agent sees the queue update live, takes a queued conversation and the r
 
   const conv = await app.rt.services.desk.conversations.findByPeer(app.config.DEFAULT_TENANT, account.id, fiona.mock.id);
   expect(conv).toMatchObject({ state: 'assigned', assigneeId: agent.id });
+
+  // a canned reply is sent as written by the supervisor, then resolving hands the chat back to the bot
+  await page.locator('[data-test=canned]').click();
+  await page.locator('.van-action-sheet__item:visible', { hasText: '发货时间' }).click();
+  await eventually(() => fiona.heard.find((t) => t.includes('48 小时内发货')), 10_000, 'the canned reply in WeChat');
+  await page.locator('[data-test=resolve]').click();
+  await page.locator('[data-test=conversation-state]', { hasText: '已结束' }).waitFor();
+  await eventually(() => fiona.heard.find((t) => /人工服务已结束/.test(t)), 10_000, 'the end of human service in WeChat');
   await page.context().close();
 });
 
