@@ -1,11 +1,13 @@
 import { startWecomTestbed, eventually, type WecomTestbed } from './wecom-harness.js';
 import { IdentityModel } from '../../../server/src/modules/customers/customer.model.js';
 import { CustomerGroupModel } from '../../../server/src/wecom/customer-group.model.js';
+import { WecomSyncRunModel } from '../../../server/src/wecom/wecom-sync.model.js';
 
 let tb: WecomTestbed;
 let admin: { token: string };
+let clockOffsetMs = 0; // lets the test jump past a dead worker's lease
 beforeAll(async () => {
-  tb = await startWecomTestbed();
+  tb = await startWecomTestbed({ now: () => new Date(Date.now() + clockOffsetMs) });
   admin = await tb.staff('boss', 'admin');
   await tb.staff('xiaomei', 'sales');
   await tb.staff('dawei', 'sales');
@@ -43,6 +45,12 @@ test('a full sync that crashes midway resumes from its saved cursor and imports 
   const twice = await tb.app.request('POST', '/api/v1/wecom/sync', { token: admin.token });
   expect(twice.body).toMatchObject({ id: stalled.id, alreadyRunning: true });
 
+  // A worker that dies mid-page (killed, not failed) still holds the lease: nobody else may resume yet.
+  await WecomSyncRunModel.updateOne({ _id: stalled.id }, { $set: { leaseOwner: 'dead-worker', leaseUntil: new Date(Date.now() + 60_000) } });
+  await tb.app.rt.services.wecom.fullSync.resumeStalled();
+  expect((await tb.app.request('GET', '/api/v1/wecom/sync', { token: admin.token })).body.run).toMatchObject({ status: 'running', pages: 1 });
+
+  clockOffsetMs = 61_000; // the lease has expired
   await tb.app.rt.services.wecom.fullSync.resumeStalled(); // what the repair job does every minute
   const done = (await tb.app.request('GET', '/api/v1/wecom/sync', { token: admin.token })).body.run;
   expect(done).toMatchObject({ id: stalled.id, status: 'done', contacts: 61, groups: 3 });
