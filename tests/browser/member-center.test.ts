@@ -2,6 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/harness.js';
 import { ensureH5Built, launchBrowser, phonePage, screenshot } from '../support/browser.js';
 import { staticH5Plugin } from '../../server/src/h5/static-h5.plugin.js';
+import { OptOutModel } from '../../server/src/modules/broadcasts/broadcast.model.js';
 
 /** Shoppers in the member center: demo login, card, points, coupons, exchange; only their own data. */
 let app: TestApp;
@@ -127,5 +128,20 @@ test('a second check-in on the same day is refused with a friendly message and n
   await page.locator('[data-test=check-in]').click();
   await page.locator('.van-toast', { hasText: '今天已签到' }).waitFor();
   expect(Number((await page.locator('[data-test=points-balance]').innerText()).replace(/,/g, ''))).toBe(after);
+  await page.context().close();
+});
+
+test('a shopper stops marketing messages from my data & privacy, and can take them back', async () => {
+  const page = await phonePage(browser);
+  await demoLogin(page, ALICE_PHONE);
+  await page.locator('[data-test=go-privacy]').click();
+  const optedOut = () => OptOutModel.countDocuments({ tenantId: app.config.DEFAULT_TENANT, customerId: alice });
+  await page.locator('[data-test=opt-out]').click();
+  await page.locator('[data-test=consent-state]', { hasText: '已退订营销消息' }).waitFor();
+  expect(await optedOut()).toBe(1);
+  await screenshot(page, 'member-privacy');
+  await page.locator('[data-test=opt-in]').click();
+  await page.locator('[data-test=consent-state]', { hasText: '已重新接收营销消息' }).waitFor();
+  expect(await optedOut()).toBe(0);
   await page.context().close();
 });

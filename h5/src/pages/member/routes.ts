@@ -9,6 +9,7 @@ export const memberRoutes: RouteRecordRaw[] = [
       { path: 'points', name: 'member-points', component: () => import('./PointsPage.vue') },
       { path: 'coupons', name: 'member-coupons', component: () => import('./CouponsPage.vue') },
       { path: 'exchange', name: 'member-exchange', component: () => import('./ExchangePage.vue') },
+      { path: 'privacy', name: 'member-privacy', component: () => import('./PrivacyPage.vue') },
       { path: 'tier', name: 'member-tier', component: () => import('./TierPage.vue') },
     ],
   },
