@@ -1,7 +1,7 @@
 import { startFakeWecom } from './fake-wecom.js';
 
 /**
- * Runs the local WeCom on its own: `node --import ./scripts/register-ts.mjs scripts/wecom-fake/main.ts`
+ * Runs the local WeCom on its own: `npx tsx scripts/wecom-fake/main.ts`
  * (PORT, CALLBACK_URL optional). Point WECOM_API_BASE and the WECOM_* settings at what it prints.
  */
 const fake = await startFakeWecom({ port: Number(process.env.PORT ?? 0) || undefined, callbackUrl: process.env.CALLBACK_URL });
