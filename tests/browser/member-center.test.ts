@@ -145,3 +145,13 @@ test('a shopper stops marketing messages from my data & privacy, and can take th
   expect(await optedOut()).toBe(0);
   await page.context().close();
 });
+
+test('a stale or forged session sends the shopper back to sign-in instead of showing an error page', async () => {
+  const page = await phonePage(browser);
+  await page.goto(`${app.url}/h5/member`);
+  await page.evaluate(() => (globalThis as any).localStorage.setItem('scrm.shopper.session', JSON.stringify({ token: 'v1.forged.token' })));
+  await page.goto(`${app.url}/h5/member`);
+  await page.locator('[data-test=demo-login]').waitFor();
+  expect(await page.evaluate(() => (globalThis as any).localStorage.getItem('scrm.shopper.session'))).toBeNull();
+  await page.context().close();
+});
