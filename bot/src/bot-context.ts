@@ -36,6 +36,9 @@ export class BotContext {
   readonly responders: Responder[] = [];
   private readonly echoes = new Map<string, Echo[]>();
   private readonly pending = new Set<Promise<unknown>>();
+  private readonly chains = new Map<string, Promise<unknown>>();
+  private readonly waiting: Array<() => void> = [];
+  private running = 0;
 
   constructor(
     readonly s: Services,
@@ -80,6 +83,33 @@ export class BotContext {
     return first?.messageId;
   }
 
+  /**
+   * Runs message work one at a time per chat (answers keep the customer's order; the no-match
+   * streak counts correctly) and at most MAX_PARALLEL chats at once, so a burst from a busy room
+   * queues here instead of flooding the database.
+   */
+  serial<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.chains.get(key) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(() => this.limited(work));
+    const tail = next.catch(() => undefined);
+    this.chains.set(key, tail);
+    void tail.then(() => {
+      if (this.chains.get(key) === tail) this.chains.delete(key);
+    });
+    return this.track(next);
+  }
+
+  private async limited<T>(work: () => Promise<T>): Promise<T> {
+    while (this.running >= MAX_PARALLEL) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.running++;
+    try {
+      return await work();
+    } finally {
+      this.running--;
+      this.waiting.shift()?.();
+    }
+  }
+
   /** Runs work the stop must wait for (a delivery in flight, a message being handled). */
   track<T>(p: Promise<T>): Promise<T> {
     this.pending.add(p);
@@ -93,3 +123,20 @@ export class BotContext {
 }
 
 const echoKey = (peerId: string, text: string) => `${peerId}\u0000${text}`;
+const MAX_PARALLEL = 4;
+
+/**
+ * The bot's one retry policy for writes that are safe to repeat (capture is idempotent on the
+ * puppet's message id): a puppet will not deliver the message again, so a brief database hiccup
+ * must not lose it.
+ */
+export async function withRetry<T>(work: () => Promise<T>, delaysMs: number[] = [200, 1000, 3000]): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await work();
+    } catch (err) {
+      if (attempt >= delaysMs.length) throw err;
+      await new Promise((r) => setTimeout(r, delaysMs[attempt]));
+    }
+  }
+}

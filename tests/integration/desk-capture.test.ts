@@ -86,3 +86,19 @@ test('room messages land in the room conversation linked to its group; joins and
     return g && !g.members.some((m: any) => m.contactId === dan.mock.id);
   }, 8000, 'dan gone from the group');
 });
+
+test('a burst of messages from many contacts is stored completely, each answered in order', async () => {
+  const users = Array.from({ length: 12 }, (_, i) => chat.contact(`群发${i}`));
+  for (let round = 0; round < 5; round++) for (const u of users) u.mock.say(`第${round}条`).to(chat.account);
+  for (const u of users) {
+    const conv = await eventually(() => chat.app.rt.services.desk.conversations.findByPeer(tenant(), chat.account.id, u.mock.id), 20_000, 'the conversation');
+    const texts = await eventually(async () => {
+      const items = (await api('GET', `/api/v1/conversations/${conv._id}/messages?limit=100`)).body.items.filter((m: any) => m.direction === 'in');
+      return items.length === 5 ? items.map((m: any) => m.text).reverse() : undefined;
+    }, 20_000, `all of ${u.mock.payload.name}'s messages`);
+    expect(texts).toEqual(['第0条', '第1条', '第2条', '第3条', '第4条']);
+  }
+  // Two unanswered questions in a row hand over: each customer got exactly one fallback, then the queue notice.
+  await eventually(() => users.every((u) => u.heard.some((t) => /转接人工客服/.test(t))), 20_000, 'every handoff notice');
+  for (const u of users) expect(u.heard.filter((t) => /没有听懂/.test(t))).toHaveLength(1);
+}, 60_000);

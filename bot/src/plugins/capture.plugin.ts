@@ -1,5 +1,5 @@
 import type { Message, Wechaty, WechatyPlugin, Room, Contact } from 'wechaty';
-import type { BotContext, Turn } from '../bot-context.js';
+import { withRetry, type BotContext, type Turn } from '../bot-context.js';
 import { chatContact, messageContent } from '../message-payload.js';
 
 /**
@@ -10,7 +10,10 @@ import { chatContact, messageContent } from '../message-payload.js';
  */
 export function capturePlugin(ctx: BotContext): WechatyPlugin {
   return (bot: Wechaty) => {
-    const onMessage = (msg: Message) => void ctx.track(handle(ctx, msg)).catch((err) => ctx.log.error({ err, messageId: msg.id }, 'bot message handling failed'));
+    const onMessage = (msg: Message) => {
+      const chat = msg.room()?.id ?? (msg.self() ? msg.listener()?.id : msg.talker().id) ?? msg.id;
+      void ctx.serial(chat, () => handle(ctx, msg)).catch((err) => ctx.log.error({ err, messageId: msg.id }, 'bot message handling failed'));
+    };
     const onJoin = (room: Room, invitees: Contact[]) =>
       void ctx
         .track(room.topic().then((topic) => ctx.s.desk.groups.roomJoined(ctx.tenantId, ctx.selfId!, { id: room.id, topic }, invitees.map(chatContact), new Date())))
@@ -31,7 +34,8 @@ export function capturePlugin(ctx: BotContext): WechatyPlugin {
 }
 
 async function handle(ctx: BotContext, msg: Message): Promise<void> {
-  if (!ctx.selfId) return;
+  const botAccountId = ctx.selfId;
+  if (!botAccountId) return;
   const self = msg.self();
   const room = msg.room();
   const other = self ? msg.listener() : msg.talker();
@@ -43,15 +47,15 @@ async function handle(ctx: BotContext, msg: Message): Promise<void> {
     if (stored) return ctx.s.desk.conversations.attachEcho(ctx.tenantId, stored, msg.id);
   }
   const peer = room ? { kind: 'room' as const, roomId: room.id, topic: await room.topic() } : { kind: 'private' as const, contact: chatContact(other!) };
-  const result = await ctx.s.desk.handleInbound(ctx.tenantId, {
-    botAccountId: ctx.selfId,
+  const result = await withRetry(() => ctx.s.desk.handleInbound(ctx.tenantId, {
+    botAccountId,
     peer,
     talker: self ? 'self' : chatContact(msg.talker()),
     externalId: msg.id,
     ...content,
     at: msg.date(),
     author: 'account',
-  });
+  }));
   if (!result.botMayReply || content.type !== 'text' || !content.text?.trim()) return;
   // In rooms the bot answers only when spoken to.
   if (room && !(await msg.mentionSelf())) return;
