@@ -9,6 +9,7 @@ import { TagService } from './modules/tags/tag.service.js';
 import { EventService } from './modules/events/event.service.js';
 import { LoyaltyService } from './modules/loyalty/loyalty.service.js';
 import { DeskService } from './modules/conversations/desk.service.js';
+import { loyaltyPort } from './modules/conversations/loyalty-port.js';
 import { SegmentService } from './modules/segments/segment.service.js';
 import { RfmService } from './modules/segments/rfm.service.js';
 import { createBroadcasts } from './modules/broadcasts/broadcasts.module.js';
@@ -29,6 +30,7 @@ export function createServices(deps: Deps) {
   const events = new EventService(deps, hooks, customers);
   const loyalty = new LoyaltyService(deps, hooks);
   const desk = new DeskService(deps, hooks, customers, staff);
+  desk.useLoyalty(loyaltyPort(loyalty));
   const segments = new SegmentService(deps, events);
   const rfm = new RfmService(deps, hooks, { customers, events, followUps });
   const wecom = createWecom(deps, { hooks, staff, customers, followUps, tags });
