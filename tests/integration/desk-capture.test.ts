@@ -102,3 +102,20 @@ test('a burst of messages from many contacts is stored completely, each answered
   await eventually(() => users.every((u) => u.heard.some((t) => /转接人工客服/.test(t))), 20_000, 'every handoff notice');
   for (const u of users) expect(u.heard.filter((t) => /没有听懂/.test(t))).toHaveLength(1);
 }, 60_000);
+
+test('when the chat contact turns out to be a known customer, the conversation follows the merged profile', async () => {
+  const known = await chat.app.rt.services.customers.identify(tenant(), { phone: '13900001111' }, { name: '老客户' }, 'shop');
+  const olive = chat.contact('奥利芙');
+  olive.say('你好');
+  const fresh = await eventually(() => chat.app.rt.services.customers.findByIdentity(tenant(), { wechatyContactId: olive.mock.id }), 8000, 'the profile');
+  expect(fresh).not.toBe(known);
+  // e.g. the sidebar or the member center links the WeChat contact to the phone on file.
+  const survivor = await chat.app.rt.services.customers.identify(tenant(), { wechatyContactId: olive.mock.id, phone: '13900001111' }, {}, 'api');
+  expect(survivor).toBe(known);
+  const conv = await chat.app.rt.services.desk.conversations.findByPeer(tenant(), chat.account.id, olive.mock.id);
+  expect(String(conv!.customerId)).toBe(known);
+  const { items } = (await api('GET', `/api/v1/conversations/${conv!._id}/messages`)).body;
+  expect(items.length).toBeGreaterThan(0);
+  const { MessageModel } = await import('../../server/src/modules/conversations/conversation.model.js');
+  expect(await MessageModel.countDocuments({ tenantId: tenant(), conversationId: conv!._id, customerId: { $ne: conv!.customerId }, direction: 'in' })).toBe(0);
+});
