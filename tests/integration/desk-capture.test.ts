@@ -119,3 +119,14 @@ test('when the chat contact turns out to be a known customer, the conversation f
   const { MessageModel } = await import('../../server/src/modules/conversations/conversation.model.js');
   expect(await MessageModel.countDocuments({ tenantId: tenant(), conversationId: conv!._id, customerId: { $ne: conv!.customerId }, direction: 'in' })).toBe(0);
 });
+
+test('an image is stored as an image message with its name and link, and the bot does not answer it', async () => {
+  const { FileBox } = await import('file-box');
+  const pia = chat.contact('皮娅');
+  pia.mock.say(FileBox.fromUrl('https://cdn.example.com/photos/shoe-size.jpg', { name: 'shoe-size.jpg' })).to(chat.account);
+  const conv = await eventually(() => chat.app.rt.services.desk.conversations.findByPeer(tenant(), chat.account.id, pia.mock.id), 8000, 'the conversation');
+  const msg = await eventually(async () => (await api('GET', `/api/v1/conversations/${conv._id}/messages`)).body.items[0], 8000, 'the image message');
+  expect(msg).toMatchObject({ direction: 'in', type: 'image', media: { name: 'shoe-size.jpg', url: 'https://cdn.example.com/photos/shoe-size.jpg' } });
+  await sleep(500);
+  expect(pia.heard).toHaveLength(0);
+});
