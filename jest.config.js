@@ -4,7 +4,7 @@ export default {
   testEnvironment: 'node',
   roots: ['<rootDir>/server', '<rootDir>/bot', '<rootDir>/tests', '<rootDir>/scripts'],
   testMatch: ['**/__tests__/**/*.test.ts', '**/tests/**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/h5/', '/miniapp/'],
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/h5/', '<rootDir>/miniapp/'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],

@@ -14,6 +14,7 @@ import { SegmentService } from './modules/segments/segment.service.js';
 import { RfmService } from './modules/segments/rfm.service.js';
 import { createBroadcasts } from './modules/broadcasts/broadcasts.module.js';
 import { createWecom } from './wecom/wecom.adapter.js';
+import { createMiniapp } from './wechat/wechat.adapter.js';
 
 /**
  * The service container: every module's service built once with its dependencies. Routes, jobs, the
@@ -35,7 +36,8 @@ export function createServices(deps: Deps) {
   const rfm = new RfmService(deps, hooks, { customers, events, followUps });
   const wecom = createWecom(deps, { hooks, staff, customers, followUps, tags });
   const broadcasts = createBroadcasts(deps, { segments, events, staff, wecomClient: wecom.client, coupons: () => loyalty.coupons });
-  return { deps, hooks, staff, audit, merges, customers, followUps, tags, events, loyalty, desk, segments, rfm, broadcasts, wecom };
+  const miniapp = createMiniapp(deps, { customers, loyalty });
+  return { deps, hooks, staff, audit, merges, customers, followUps, tags, events, loyalty, desk, segments, rfm, broadcasts, wecom, miniapp };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -48,6 +48,10 @@ export const envSchema = z
     WECHAT_API_BASE: z.string().url().default('https://api.weixin.qq.com/'),
     WECHAT_MINIAPP_APPID: z.string().default(''),
     WECHAT_MINIAPP_SECRET: z.string().default(''),
+    /** Mini-app subscribe messages (coupon / points expiry reminders): template ids from the MP admin; '' = off. */
+    WECHAT_SUBSCRIBE_COUPON_TEMPLATE: z.string().default(''),
+    WECHAT_SUBSCRIBE_POINTS_TEMPLATE: z.string().default(''),
+    WECHAT_MINIAPP_STATE: z.enum(['developer', 'trial', 'formal']).default('formal'),
 
     WECHATY_PUPPET: z.string().default('wechaty-puppet-mock'),
     WECHATY_PUPPET_SERVICE_TOKEN: z.string().default(''),

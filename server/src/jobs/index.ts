@@ -28,5 +28,6 @@ export function jobDefinitions(s: Services): JobDefinition[] {
     { name: 'segments.rfm-nightly', every: s.deps.config.RFM_NIGHTLY_CRON, lockLifetimeMs: 60 * 60 * 1000, run: () => s.rfm.nightly() },
     { name: 'broadcasts.tick', every: s.deps.config.BROADCAST_TICK_EVERY, run: () => s.broadcasts.dispatcher.tick() },
     ...wecomJobs(s),
+    { name: 'miniapp.send-reminders', every: '1 hour', run: () => s.miniapp.reminders.sendDue() },
   ];
 }

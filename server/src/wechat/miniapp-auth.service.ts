@@ -1,0 +1,91 @@
+import { Types } from 'mongoose';
+import type { Deps } from '../shared/deps.js';
+import { AppError } from '../shared/app-error.js';
+import { isDuplicateKeyError } from '../shared/db.js';
+import { signToken } from '../shared/tokens.js';
+import type { CustomerService } from '../modules/customers/customer.service.js';
+import { MiniappConsentModel } from './miniapp.model.js';
+import type { WechatClient } from './wechat.client.js';
+import { WechatErrcode, WechatErrorCode, isWechatErrcode } from './wechat.exception.js';
+
+/** Bumped when the phone-binding consent text shown in the mini-app changes. */
+export const PHONE_POLICY_VERSION = 'phone-2026-11';
+
+export interface ShopperSession {
+  token: string;
+  expiresAt: Date;
+  customerId: string;
+}
+
+/**
+ * Mini-app sign-in: a `wx.login` code becomes the same shopper profile the H5 member center uses. The
+ * openid is scoped to the mini-app's appId; the unionid (present when the app is bound to the brand's
+ * open-platform account) is what links it to the profile the official account, WeCom or the H5 made,
+ * and customers.identify merges them.
+ */
+export class MiniappAuthService {
+  constructor(
+    private readonly deps: Deps,
+    private readonly client: WechatClient,
+    private readonly customers: CustomerService,
+  ) {}
+
+  async login(tenantId: string, code: string): Promise<ShopperSession & { phoneBound: boolean }> {
+    let session;
+    try {
+      session = await this.client.code2Session(code);
+    } catch (err) {
+      if (isWechatErrcode(err, WechatErrcode.INVALID_CODE, WechatErrcode.CODE_BEEN_USED)) {
+        throw new AppError(WechatErrorCode.CODE_REJECTED, 'WeChat rejected the login code (expired or already used): call wx.login again and send the new code', { status: 401 });
+      }
+      throw err;
+    }
+    const customerId = await this.customers.identify(tenantId, { openId: session.openid, appId: this.client.appId, unionId: session.unionid }, { sourceChannel: 'miniapp' }, 'miniapp');
+    const customer = await this.customers.get(tenantId, customerId);
+    return { ...this.sign(tenantId, String(customer._id)), phoneBound: !!customer.phone };
+  }
+
+  /**
+   * Binds the number the shopper chose in WeChat's phone sheet. The consent flag is the shopper's tick
+   * next to our policy text; WeChat's own sheet is their choice of number. A number already on another
+   * profile (a shop member, an H5 sign-up) proves they are one person, so identify merges them.
+   */
+  async bindPhone(tenantId: string, customerId: string, code: string): Promise<ShopperSession & { phone: string }> {
+    const customer = await this.customers.get(tenantId, customerId);
+    const own = customer.identities?.find((i: any) => i.type === 'openId' && i.appId === this.client.appId);
+    if (!own?.value) throw new AppError('MINIAPP_SIGN_IN_REQUIRED', 'Sign in through the mini-app first: a phone number from WeChat can only be bound to a mini-app sign-in', { status: 409 });
+    let info;
+    try {
+      info = await this.client.getUserPhoneNumber(code);
+    } catch (err) {
+      if (isWechatErrcode(err, WechatErrcode.INVALID_CODE, WechatErrcode.CODE_BEEN_USED)) {
+        throw new AppError(WechatErrorCode.CODE_REJECTED, 'WeChat rejected the phone number code (expired or already used): tap the button again', { status: 400 });
+      }
+      throw err;
+    }
+    const phone = info.countryCode === '86' || !info.countryCode ? info.purePhoneNumber : `+${info.countryCode}${info.purePhoneNumber}`;
+    const id = await this.customers.identify(tenantId, { openId: own.value, appId: this.client.appId, phone }, {}, 'miniapp');
+    await this.recordConsent(tenantId, id);
+    return { ...this.sign(tenantId, id), phone };
+  }
+
+  private async recordConsent(tenantId: string, customerId: string): Promise<void> {
+    const now = this.deps.now();
+    try {
+      await MiniappConsentModel.updateOne(
+        { tenantId, customerId: new Types.ObjectId(customerId), kind: 'phone' },
+        { $set: { policyVersion: PHONE_POLICY_VERSION, consentedAt: now } },
+        { upsert: true },
+      );
+    } catch (err) {
+      // Two binds raced on the unique index: the other one recorded the same consent.
+      if (!isDuplicateKeyError(err)) throw err;
+    }
+  }
+
+  private sign(tenantId: string, customerId: string): ShopperSession {
+    const { config } = this.deps;
+    const exp = Math.floor(this.deps.now().getTime() / 1000) + config.SHOPPER_TOKEN_TTL_SECONDS;
+    return { token: signToken(config.APP_SECRET, { k: 'shopper', sub: customerId, t: tenantId, exp }), expiresAt: new Date(exp * 1000), customerId };
+  }
+}

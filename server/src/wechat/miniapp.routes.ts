@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import { ApiRouter, routeTable } from '../shared/http/route.js';
+import type { Principal } from '../shared/http/principal.js';
+import type { Services } from '../services.js';
+import { maskPhone } from '../modules/privacy/masking.js';
+import { PHONE_POLICY_VERSION } from './miniapp-auth.service.js';
+
+const SHOPPER = ['shopper'] as const;
+const code = z.string().trim().min(1, 'code: send the code WeChat gave the mini-app').max(256);
+const shopperId = (p: Principal) => (p as Extract<Principal, { kind: 'shopper' }>).customerId;
+
+/** A shopper route whose path matches, if another module has added it (the privacy module's export/erasure). */
+function findShopperRoute(pattern: RegExp): { method: string; path: string } | null {
+  const hit = routeTable.find((r) => r.allow !== 'public' && r.allow.includes('shopper') && r.method !== 'get' && pattern.test(r.path));
+  return hit ? { method: hit.method.toUpperCase(), path: hit.path.replace(/^\/api\/v1/, '') } : null;
+}
+
+/** `POST /api/v1/auth/miniapp`: beside `/auth/shopper/demo-login`, the real sign-in for the mini-app. */
+export function miniappAuthRoutes(s: Services) {
+  const api = new ApiRouter('/api/v1/auth', 'auth');
+  api.route(
+    { method: 'post', path: '/miniapp', allow: 'public', summary: 'Mini-app sign-in: a wx.login code → a shopper token for the same profile as the H5', body: z.object({ code }).strict() },
+    async ({ body, ctx }) => s.miniapp.auth.login(ctx.state.tenantId as string, body.code),
+  );
+  return api;
+}
+
+export function miniappRoutes(s: Services) {
+  const api = new ApiRouter('/api/v1/miniapp', 'miniapp');
+
+  api.route({ method: 'get', path: '/config', allow: 'public', summary: 'What the mini-app needs to know: subscribe template ids, which privacy actions exist' }, () => ({
+    appId: s.miniapp.client.appId || null,
+    phonePolicyVersion: PHONE_POLICY_VERSION,
+    subscribeTemplates: s.miniapp.reminders.templates(),
+    privacy: {
+      export: findShopperRoute(/^\/api\/v1\/(me\/privacy|privacy\/me).*export/),
+      erasure: findShopperRoute(/^\/api\/v1\/(me\/privacy|privacy\/me).*(eras|delet)/),
+    },
+  }));
+
+  api.route(
+    {
+      method: 'post',
+      path: '/phone',
+      allow: SHOPPER,
+      summary: 'Bind the phone number the shopper shared through getPhoneNumber (consent required)',
+      body: z.object({ code, consent: z.literal(true, 'consent must be true: the shopper has to agree to the phone number policy first') }).strict(),
+    },
+    async ({ principal, tenantId, body }) => {
+      const r = await s.miniapp.auth.bindPhone(tenantId, shopperId(principal), body.code);
+      return { token: r.token, expiresAt: r.expiresAt, customerId: r.customerId, phone: maskPhone(r.phone) };
+    },
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/subscriptions',
+      allow: SHOPPER,
+      status: 201,
+      summary: 'Record the result of wx.requestSubscribeMessage (each accept allows one reminder)',
+      body: z
+        .object({
+          idempotencyKey: z.string().trim().min(8, 'idempotencyKey: send a fresh random string (8–64 characters) per requestSubscribeMessage call').max(64),
+          results: z.record(z.string().min(1).max(128), z.string().max(32)),
+        })
+        .strict(),
+    },
+    async ({ principal, tenantId, body }) => s.miniapp.reminders.grant(tenantId, shopperId(principal), body.idempotencyKey, body.results),
+  );
+
+  api.route({ method: 'get', path: '/subscriptions', allow: SHOPPER, summary: 'How many reminders of each kind I have allowed and not yet received' }, async ({ principal, tenantId }) =>
+    s.miniapp.reminders.available(tenantId, shopperId(principal)),
+  );
+
+  return api;
+}
