@@ -9,12 +9,14 @@ import { jobDefinitions, type JobDefinition } from './index.js';
  */
 export class Worker {
   readonly agenda: Agenda;
+  private readonly backend: MongoBackend;
   private readonly defs: JobDefinition[];
 
   constructor(private readonly s: Services, options: { processEveryMs?: number; lockLifetimeMs?: number } = {}) {
     const { config } = s.deps;
+    this.backend = new MongoBackend({ address: config.MONGODB_URI, collection: 'agenda_jobs' });
     this.agenda = new Agenda({
-      backend: new MongoBackend({ address: config.MONGODB_URI, collection: 'agenda_jobs' }),
+      backend: this.backend,
       processEvery: options.processEveryMs ?? config.JOBS_PROCESS_EVERY_MS,
       defaultLockLifetime: options.lockLifetimeMs ?? config.JOBS_LOCK_LIFETIME_MS,
     });
@@ -54,5 +56,8 @@ export class Worker {
 
   async stop(): Promise<void> {
     await this.agenda.stop();
+    // Agenda.stop() returns early when processing never started (a server-only process), which
+    // left the connection ready() opened and kept the process (and jest) from exiting.
+    await this.backend.disconnect().catch(() => undefined);
   }
 }

@@ -14,8 +14,8 @@ export function mayReceive(p: Staff, e: DeskEvent): boolean {
 
 /**
  * Server-sent events for the console, fanned out through Redis pub/sub so any server instance can
- * stream what any other (or the bot) wrote. The stream ends after DESK_SSE_MAX_SECONDS (the browser
- * reconnects by itself), which also lets a shutting-down server close; the subscription ends with it.
+ * stream what any other (or the bot) wrote. The stream ends after DESK_SSE_MAX_SECONDS or when the
+ * server stops listening (the browser reconnects by itself); the subscription ends with it.
  */
 export async function openDeskStream(s: Services, ctx: Context, principal: Staff, tenantId: string): Promise<undefined> {
   const stream = new PassThrough();
@@ -34,17 +34,27 @@ export async function openDeskStream(s: Services, ctx: Context, principal: Staff
     write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
   });
   const heartbeat = setInterval(() => write(': keep-alive\n\n'), 15_000);
-  const close = () => {
+  // server.close() waits for open connections and says nothing to them; it does stop listening at
+  // once, so a stream that sees that ends itself and lets the shutdown finish.
+  const server = (ctx.req.socket as { server?: { listening: boolean } }).server;
+  const watch = setInterval(() => {
+    if (server && !server.listening) close(true);
+  }, 250);
+  const close = (shuttingDown = false) => {
     if (closed) return;
     closed = true;
     clearInterval(heartbeat);
+    clearInterval(watch);
     clearTimeout(limit);
     void unsubscribe();
+    // The response was sent keep-alive; an idle kept-alive socket would still hold server.close()
+    // until the client drops it, so a stopping server ends the connection after the last chunk.
+    if (shuttingDown) ctx.res.once('finish', () => ctx.req.socket.end());
     stream.end();
   };
-  const limit = setTimeout(close, s.deps.config.DESK_SSE_MAX_SECONDS * 1000);
-  ctx.req.on('close', close);
-  ctx.res.on('close', close);
+  const limit = setTimeout(() => close(), s.deps.config.DESK_SSE_MAX_SECONDS * 1000);
+  ctx.req.on('close', () => close());
+  ctx.res.on('close', () => close());
   write(`retry: 3000\nevent: ready\ndata: {}\n\n`);
   return undefined;
 }
