@@ -13,6 +13,7 @@ import { loyaltyPort } from './modules/conversations/loyalty-port.js';
 import { SegmentService } from './modules/segments/segment.service.js';
 import { RfmService } from './modules/segments/rfm.service.js';
 import { createBroadcasts } from './modules/broadcasts/broadcasts.module.js';
+import { createJourneys } from './modules/journeys/journeys.module.js';
 import { createWecom } from './wecom/wecom.adapter.js';
 import { createMiniapp } from './wechat/wechat.adapter.js';
 
@@ -36,8 +37,9 @@ export function createServices(deps: Deps) {
   const rfm = new RfmService(deps, hooks, { customers, events, followUps });
   const wecom = createWecom(deps, { hooks, staff, customers, followUps, tags });
   const broadcasts = createBroadcasts(deps, { segments, events, staff, wecomClient: wecom.client, coupons: () => loyalty.coupons });
+  const journeys = createJourneys(deps, hooks, { customers, followUps, broadcasts, coupons: () => loyalty.coupons, tierOf: async (t: string, c: string) => (await loyalty.members.find(t, c))?.tier ?? undefined });
   const miniapp = createMiniapp(deps, { customers, loyalty });
-  return { deps, hooks, staff, audit, merges, customers, followUps, tags, events, loyalty, desk, segments, rfm, broadcasts, wecom, miniapp };
+  return { deps, hooks, staff, audit, merges, customers, followUps, tags, events, loyalty, desk, segments, rfm, broadcasts, journeys, wecom, miniapp };
 }
 
 export type Services = ReturnType<typeof createServices>;

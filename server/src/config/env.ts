@@ -83,6 +83,8 @@ export const envSchema = z
     BROADCAST_STAFF_PER_MINUTE: z.coerce.number().int().positive().default(600),
     /** How often the worker starts due campaigns and advances sending ones (Agenda interval). */
     BROADCAST_TICK_EVERY: z.string().default('5 seconds'),
+    /** How often the worker enrols birthday/dormant customers and advances due journey runs. */
+    JOURNEY_TICK_EVERY: z.string().default('1 minute'),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && env.APP_SECRET === DEV_SECRET) {

@@ -27,6 +27,7 @@ export function jobDefinitions(s: Services): JobDefinition[] {
     { name: 'conversations.assign-queued', every: s.deps.config.DESK_SWEEP_EVERY, run: () => s.desk.handoff.sweep() },
     { name: 'segments.rfm-nightly', every: s.deps.config.RFM_NIGHTLY_CRON, lockLifetimeMs: 60 * 60 * 1000, run: () => s.rfm.nightly() },
     { name: 'broadcasts.tick', every: s.deps.config.BROADCAST_TICK_EVERY, run: () => s.broadcasts.dispatcher.tick() },
+    { name: 'journeys.tick', every: s.deps.config.JOURNEY_TICK_EVERY, run: () => s.journeys.tick() },
     ...wecomJobs(s),
     { name: 'miniapp.send-reminders', every: '1 hour', run: () => s.miniapp.reminders.sendDue() },
   ];

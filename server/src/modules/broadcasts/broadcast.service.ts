@@ -128,6 +128,10 @@ export class BroadcastService {
     }
   }
 
+  async isOptedOut(tenantId: string, customerId: string): Promise<boolean> {
+    return Boolean(await OptOutModel.exists({ tenantId, customerId: new Types.ObjectId(customerId) }));
+  }
+
   async optIn(tenantId: string, customerId: string) {
     await OptOutModel.deleteOne({ tenantId, customerId: new Types.ObjectId(customerId) });
     return { optedOut: false };

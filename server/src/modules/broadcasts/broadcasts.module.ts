@@ -19,6 +19,11 @@ export function createBroadcasts(deps: Deps, m: { segments: SegmentService; even
   const caps = new FrequencyCapService(deps);
   const service = new BroadcastService(deps, { segments: m.segments, events: m.events });
   const dispatcher = new BroadcastDispatcher(deps, { segments: m.segments, caps, providers, coupons: m.coupons });
-  return Object.assign(service, { dispatcher, caps });
+  const provider = (name: ChannelName): ChannelProvider => {
+    const p = providers.get(name);
+    if (!p) throw new Error(`channel ${name} is not registered`);
+    return p;
+  };
+  return Object.assign(service, { dispatcher, caps, provider });
 }
 export type Broadcasts = ReturnType<typeof createBroadcasts>;

@@ -1,0 +1,89 @@
+import type { Deps } from '../../shared/deps.js';
+import { CustomerModel } from '../customers/customer.model.js';
+import type { CustomerService } from '../customers/customer.service.js';
+import type { FollowUpService } from '../customers/follow-up.service.js';
+import type { ChannelProvider } from '../broadcasts/channels/channel.provider.js';
+import type { CouponPort } from '../broadcasts/broadcast-dispatch.service.js';
+import type { FrequencyCapService } from '../broadcasts/frequency-cap.service.js';
+import { JourneyRunModel } from './journey.model.js';
+import type { JourneyStep } from './journey.schemas.js';
+
+export interface StepOutcome {
+  note: string;
+  exit?: boolean;
+}
+
+/**
+ * Executes one journey step for one run. Every effect carries the key `journey:<run>:<step>`: the
+ * coupon's issue key, the follow-up's dedupe key, the frequency-cap slot; a send records when it
+ * began, so after a crash the channel is asked before sending again.
+ */
+export class StepRunner {
+  constructor(
+    private readonly deps: Deps,
+    private readonly m: {
+      customers: CustomerService;
+      followUps: FollowUpService;
+      provider: ChannelProvider;
+      caps: FrequencyCapService;
+      optedOut: (tenantId: string, customerId: string) => Promise<boolean>;
+      coupons?: () => CouponPort | undefined;
+      tierOf?: (tenantId: string, customerId: string) => Promise<string | undefined>;
+    },
+  ) {}
+
+  async run(run: any, step: Exclude<JourneyStep, { type: 'wait' }>, index: number): Promise<StepOutcome> {
+    const tenantId: string = run.tenantId;
+    const customerId = String(run.customerId);
+    const key = `journey:${run._id}:${index}`;
+    const c = await CustomerModel.findOne({ tenantId, _id: run.customerId }).select({ status: 1, ownerStaffId: 1, identities: 1, wecom: 1, consents: 1, aggregates: 1, name: 1 }).lean();
+    if (!c || c.status !== 'active') return { note: 'profile gone', exit: true };
+    switch (step.type) {
+      case 'condition': {
+        if (step.check === 'wecomActive') return c.wecom?.relation === 'active' ? { note: 'wecom contact active' } : { note: 'not a WeCom contact', exit: true };
+        const last = c.aggregates?.lastOrderAt;
+        return last && last > run.startedAt ? { note: 'ordered since the journey began', exit: true } : { note: 'no order since the journey began' };
+      }
+      case 'send': {
+        if ((await this.m.optedOut(tenantId, customerId)) || (c.consents as any)?.marketing === false) return { note: 'skipped: opted_out' };
+        const addr = (await this.m.provider.address(tenantId, [{ customerId, ownerStaffId: c.ownerStaffId, identities: c.identities as any, wecomRelation: c.wecom?.relation }])).get(customerId);
+        if (!addr?.ok) return { note: `skipped: ${addr?.reason ?? 'no_address'}` };
+        const row = { deliveryId: key, customerId, address: { sender: addr.sender, to: addr.to }, content: { text: step.text } };
+        if (run.sendingSince) {
+          const found = await this.m.provider.alreadySent(tenantId, [row], new Date(run.sendingSince));
+          if (found.has(key)) return { note: `sent (confirmed after restart) ${found.get(key)}` };
+        }
+        if (!(await this.m.caps.claim(tenantId, customerId, key))) return { note: 'skipped: frequency_cap' };
+        await JourneyRunModel.updateOne({ _id: run._id, step: index }, { $set: { sendingSince: this.deps.now() } });
+        const [outcome] = await this.m.provider.send(tenantId, [row]);
+        return { note: outcome.ok ? `sent ${outcome.providerRef ?? ''}`.trim() : `failed: ${outcome.error}` };
+      }
+      case 'coupon': {
+        const coupons = this.m.coupons?.();
+        if (!coupons) return { note: 'coupon skipped: loyalty unavailable' };
+        const tier = step.byTier ? await this.m.tierOf?.(tenantId, customerId) : undefined;
+        const templateId = (tier && step.byTier?.[tier]) || step.templateId;
+        try {
+          const coupon: any = await coupons.issue(tenantId, { templateId, customerId, channel: 'campaign', issueKey: key });
+          return { note: `coupon ${coupon?.code ?? ''} from ${templateId}${tier ? ` (tier ${tier})` : ''}`.trim() };
+        } catch (err) {
+          return { note: `coupon failed: ${(err as Error).message}` };
+        }
+      }
+      case 'tag':
+        await this.m.customers.tag(tenantId, customerId, [step.tagId], []);
+        return { note: `tagged ${step.tagId}` };
+      case 'task': {
+        const task = await this.m.followUps.create(tenantId, {
+          customerId,
+          assigneeId: c.ownerStaffId ?? undefined,
+          title: step.title.replace('{name}', c.name ?? '客户'),
+          dueAt: new Date(this.deps.now().getTime() + step.dueInHours * 3_600_000),
+          source: 'journey',
+          dedupeKey: key,
+        });
+        return { note: `task ${task?._id}` };
+      }
+    }
+  }
+}

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+
+/**
+ * Journeys are data: a trigger and a list of steps. Each customer goes through a journey at most
+ * once per trigger occurrence (a birthday year, a dormancy, an order, a cart event); every step is
+ * idempotent, keyed by the run and the step's index.
+ */
+const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
+
+export const triggerSchema = z.discriminatedUnion('type', [
+  /** Welcome series: a new profile (e.g. a WeCom add). */
+  z.object({ type: z.literal('customer.created') }).strict(),
+  /** On the customer's birthday (local date in BROADCAST_TIMEZONE), once a year. */
+  z.object({ type: z.literal('birthday') }).strict(),
+  /** Win-back: no order for `days` days after at least one order; once per dormancy. */
+  z.object({ type: z.literal('dormant'), days: z.number().int().min(7).max(720) }).strict(),
+  /** Abandoned cart: a cart.added event (pair with a wait and a noOrderSinceStart condition). */
+  z.object({ type: z.literal('cart.added') }).strict(),
+  /** Post-purchase: each paid order. */
+  z.object({ type: z.literal('order.paid') }).strict(),
+]);
+
+export const stepSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('wait'), hours: z.number().min(0).max(24 * 365) }).strict(),
+  /** Continue only if the condition holds, else the run exits (recorded). */
+  z.object({ type: z.literal('condition'), check: z.enum(['noOrderSinceStart', 'stillDormant', 'wecomActive']) }).strict(),
+  z.object({ type: z.literal('send'), channel: z.literal('wecom_group_msg'), text: z.string().trim().min(1).max(2000) }).strict(),
+  /** A coupon; `byTier` picks another template for members of a loyalty tier. */
+  z.object({ type: z.literal('coupon'), templateId: objectId, byTier: z.record(z.string().max(32), objectId).optional() }).strict(),
+  z.object({ type: z.literal('tag'), tagId: objectId }).strict(),
+  z.object({ type: z.literal('task'), title: z.string().trim().min(1).max(200), dueInHours: z.number().int().min(0).max(24 * 90).default(24) }).strict(),
+]);
+export type JourneyStep = z.output<typeof stepSchema>;
+export type JourneyTrigger = z.output<typeof triggerSchema>;
+
+export const journeySchema = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    trigger: triggerSchema,
+    steps: z.array(stepSchema).min(1, 'a journey needs at least one step').max(20),
+    enabled: z.boolean().default(true),
+  })
+  .strict();
+export type JourneyInput = z.output<typeof journeySchema>;

@@ -1,0 +1,149 @@
+import { Types } from 'mongoose';
+import type { Deps } from '../../shared/deps.js';
+import type { DomainHooks } from '../../shared/hooks.js';
+import { conflict, notFound } from '../../shared/app-error.js';
+import { isDuplicateKeyError } from '../../shared/db.js';
+import { CustomerModel } from '../customers/customer.model.js';
+import type { CustomerService } from '../customers/customer.service.js';
+import type { FollowUpService } from '../customers/follow-up.service.js';
+import { localPeriods } from '../broadcasts/send-window.js';
+import { JourneyModel, JourneyRunModel } from './journey.model.js';
+import type { JourneyInput, JourneyTrigger } from './journey.schemas.js';
+import type { StepRunner } from './journey-steps.js';
+
+export const JourneyErrorCode = { NAME_TAKEN: 'JOURNEY_NAME_TAKEN' } as const;
+const DAY_MS = 86_400_000;
+const LEASE_MS = 60_000;
+
+/**
+ * Lifecycle journeys: enrolment on triggers (hooks for welcome, cart and order; a scan for birthdays
+ * and dormancy) and a tick that advances due runs step by step under a lease.
+ */
+export class JourneyService {
+  constructor(
+    private readonly deps: Deps,
+    hooks: DomainHooks,
+    private readonly m: { customers: CustomerService; followUps: FollowUpService; steps: StepRunner },
+  ) {
+    hooks.on('customer.created', ({ tenantId, customerId }) => this.enrollByTrigger(tenantId, 'customer.created', customerId, 'once'));
+    hooks.on('event.accepted', async ({ tenantId, customerId, event }) => {
+      if (event.type === 'cart.added' || event.type === 'order.paid') await this.enrollByTrigger(tenantId, event.type, customerId, `event:${event.eventId}`);
+    });
+  }
+
+  async create(tenantId: string, input: JourneyInput, createdBy?: string) {
+    try {
+      return (await JourneyModel.create({ tenantId, ...input, createdBy })).toObject();
+    } catch (err) {
+      if (isDuplicateKeyError(err)) throw conflict(JourneyErrorCode.NAME_TAKEN, `A journey named "${input.name}" already exists`);
+      throw err;
+    }
+  }
+
+  async list(tenantId: string) {
+    return JourneyModel.find({ tenantId }).sort({ createdAt: -1 }).lean();
+  }
+
+  async get(tenantId: string, id: string) {
+    const doc = Types.ObjectId.isValid(id) ? await JourneyModel.findOne({ tenantId, _id: id }).lean() : null;
+    if (!doc) throw notFound('Journey');
+    return doc;
+  }
+
+  async setEnabled(tenantId: string, id: string, enabled: boolean) {
+    const doc = await JourneyModel.findOneAndUpdate({ tenantId, _id: id }, { $set: { enabled } }, { returnDocument: 'after' }).lean();
+    if (!doc) throw notFound('Journey');
+    return doc;
+  }
+
+  async runs(tenantId: string, journeyId: string, limit = 100) {
+    return JourneyRunModel.find({ tenantId, journeyId }).sort({ startedAt: -1 }).limit(limit).lean();
+  }
+
+  async runsForCustomer(tenantId: string, customerId: string) {
+    return JourneyRunModel.find({ tenantId, customerId }).sort({ startedAt: -1 }).limit(50).lean();
+  }
+
+  private async enrollByTrigger(tenantId: string, type: JourneyTrigger['type'], customerId: string, occurrence: string) {
+    const journeys = await JourneyModel.find({ tenantId, enabled: true, 'trigger.type': type }).lean();
+    for (const j of journeys) await this.enroll(tenantId, j._id, [new Types.ObjectId(customerId)], occurrence);
+  }
+
+  /** Starts runs; the unique (journey, customer, occurrence) key turns a repeat into a no-op. */
+  private async enroll(tenantId: string, journeyId: Types.ObjectId, customerIds: Types.ObjectId[], occurrence: string | ((i: number) => string)): Promise<void> {
+    if (!customerIds.length) return;
+    const now = this.deps.now();
+    const rows = customerIds.map((customerId, i) => ({
+      tenantId, journeyId, customerId, occurrence: typeof occurrence === 'string' ? occurrence : occurrence(i), state: 'active', step: 0, nextAt: now, startedAt: now, log: [],
+    }));
+    try {
+      await JourneyRunModel.collection.insertMany(rows, { ordered: false });
+    } catch (err) {
+      if (!isDuplicateKeyError(err) && !(err as any)?.writeErrors) throw err;
+    }
+  }
+
+  /** Date-driven triggers: today's birthdays (local date) and customers who just went dormant. */
+  async scanTriggers(): Promise<void> {
+    const now = this.deps.now();
+    const { day } = localPeriods(now, this.deps.config.BROADCAST_TIMEZONE);
+    const [year, month, date] = day.split('-').map(Number);
+    const journeys = await JourneyModel.find({ enabled: true, 'trigger.type': { $in: ['birthday', 'dormant'] } }).lean();
+    for (const j of journeys) {
+      const t = j.trigger as JourneyTrigger;
+      if (t.type === 'birthday') {
+        const born = await CustomerModel.find({ tenantId: j.tenantId, status: 'active', 'birthday.month': month, 'birthday.day': date }).select({ _id: 1 }).limit(20_000).lean();
+        await this.enroll(j.tenantId, j._id, born.map((c) => c._id), `birthday:${year}`);
+      } else if (t.type === 'dormant') {
+        const dormant = await CustomerModel.find({ tenantId: j.tenantId, status: 'active', 'aggregates.orderCount': { $gt: 0 }, 'aggregates.lastOrderAt': { $lte: new Date(now.getTime() - t.days * DAY_MS) } })
+          .select({ _id: 1, 'aggregates.lastOrderAt': 1 })
+          .limit(20_000)
+          .lean();
+        // One run per dormancy: a new order and a new silence make a new occurrence.
+        await this.enroll(j.tenantId, j._id, dormant.map((c) => c._id), (i) => `dormant:${dormant[i].aggregates!.lastOrderAt!.getTime()}`);
+      }
+    }
+  }
+
+  /** The journeys job: enrol from date triggers, then advance every due run. */
+  async tick(limit = 500): Promise<number> {
+    await this.scanTriggers();
+    let done = 0;
+    for (; done < limit; done++) {
+      const now = this.deps.now();
+      const run = await JourneyRunModel.findOneAndUpdate(
+        { state: 'active', nextAt: { $lte: now }, $or: [{ leaseUntil: null }, { leaseUntil: { $lt: now } }] },
+        { $set: { leaseUntil: new Date(now.getTime() + LEASE_MS) } },
+        { returnDocument: 'after', sort: { nextAt: 1 } },
+      ).lean();
+      if (!run) break;
+      await this.advance(run);
+    }
+    return done;
+  }
+
+  /** Runs steps until a wait, the end, or an exit; each step is recorded before the next begins. */
+  private async advance(run: any): Promise<void> {
+    const journey = await JourneyModel.findOne({ _id: run.journeyId, tenantId: run.tenantId }).lean();
+    if (!journey?.enabled) {
+      await JourneyRunModel.updateOne({ _id: run._id }, { $set: { state: 'exited', leaseUntil: null }, $push: { log: { step: run.step, type: 'journey', outcome: 'journey disabled', at: this.deps.now() } } });
+      return;
+    }
+    for (let i = run.step; i < journey.steps.length; i++) {
+      const step = journey.steps[i] as any;
+      const now = this.deps.now();
+      if (step.type === 'wait') {
+        await JourneyRunModel.updateOne({ _id: run._id, step: i }, { $set: { step: i + 1, nextAt: new Date(now.getTime() + step.hours * 3_600_000), leaseUntil: null }, $push: { log: { step: i, type: 'wait', outcome: `until +${step.hours}h`, at: now } } });
+        return;
+      }
+      const outcome = await this.m.steps.run(run, step, i);
+      if (outcome.exit) {
+        await JourneyRunModel.updateOne({ _id: run._id, step: i }, { $set: { state: 'exited', leaseUntil: null }, $push: { log: { step: i, type: step.type, outcome: outcome.note, at: now } } });
+        return;
+      }
+      const moved = await JourneyRunModel.updateOne({ _id: run._id, step: i }, { $set: { step: i + 1 }, $unset: { sendingSince: 1 }, $push: { log: { step: i, type: step.type, outcome: outcome.note, at: now } } });
+      if (!moved.modifiedCount) return; // another worker took the run over after our lease ran out
+    }
+    await JourneyRunModel.updateOne({ _id: run._id }, { $set: { state: 'done', leaseUntil: null } });
+  }
+}
