@@ -15,6 +15,7 @@ import { RfmService } from './modules/segments/rfm.service.js';
 import { createBroadcasts } from './modules/broadcasts/broadcasts.module.js';
 import { createJourneys } from './modules/journeys/journeys.module.js';
 import { createWecom } from './wecom/wecom.adapter.js';
+import { createPrivacy } from './modules/privacy/privacy.module.js';
 import { createMiniapp } from './wechat/wechat.adapter.js';
 
 /**
@@ -39,7 +40,8 @@ export function createServices(deps: Deps) {
   const broadcasts = createBroadcasts(deps, { segments, events, staff, wecomClient: wecom.client, coupons: () => loyalty.coupons });
   const journeys = createJourneys(deps, hooks, { customers, followUps, broadcasts, coupons: () => loyalty.coupons, tierOf: async (t: string, c: string) => (await loyalty.members.find(t, c))?.tier ?? undefined });
   const miniapp = createMiniapp(deps, { customers, loyalty });
-  return { deps, hooks, staff, audit, merges, customers, followUps, tags, events, loyalty, desk, segments, rfm, broadcasts, journeys, wecom, miniapp };
+  const privacy = createPrivacy(deps, { customers, events, loyalty, desk, audit, marketing: broadcasts });
+  return { deps, hooks, staff, audit, merges, customers, followUps, tags, events, loyalty, desk, segments, rfm, broadcasts, journeys, wecom, miniapp, privacy };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -28,6 +28,7 @@ export function jobDefinitions(s: Services): JobDefinition[] {
     { name: 'segments.rfm-nightly', every: s.deps.config.RFM_NIGHTLY_CRON, lockLifetimeMs: 60 * 60 * 1000, run: () => s.rfm.nightly() },
     { name: 'broadcasts.tick', every: s.deps.config.BROADCAST_TICK_EVERY, run: () => s.broadcasts.dispatcher.tick() },
     { name: 'journeys.tick', every: s.deps.config.JOURNEY_TICK_EVERY, run: () => s.journeys.tick() },
+    { name: 'privacy.retention', every: s.deps.config.PRIVACY_RETENTION_EVERY, lockLifetimeMs: 60 * 60 * 1000, run: () => s.privacy.retention.run() },
     ...wecomJobs(s),
     { name: 'miniapp.send-reminders', every: '1 hour', run: () => s.miniapp.reminders.sendDue() },
   ];

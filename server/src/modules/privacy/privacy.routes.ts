@@ -1,0 +1,110 @@
+import { z } from 'zod';
+import { ApiRouter } from '../../shared/http/route.js';
+import { notFound } from '../../shared/app-error.js';
+import type { Principal } from '../../shared/http/principal.js';
+import type { Services } from '../../services.js';
+import { loadVisibleCustomer } from '../customers/customer.routes.js';
+import { CONSENT_CHANNELS } from './privacy.model.js';
+
+const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
+const STAFF = ['admin', 'community_manager', 'sales', 'agent'] as const;
+const shopperId = (p: Principal) => {
+  if (p.kind !== 'shopper') throw notFound('Shopper');
+  return p.customerId;
+};
+
+/** The shopper's own privacy controls: consent per purpose, export, erasure. The customer is always the token's. */
+export function myPrivacyRoutes(s: Services) {
+  const api = new ApiRouter('/api/v1/me', 'privacy');
+  const P = s.privacy;
+
+  api.route({ method: 'get', path: '/privacy', allow: ['shopper'], summary: 'My consents (marketing, profiling) with when and where I gave them' }, async ({ principal, tenantId }) => {
+    const c = await s.customers.get(tenantId, shopperId(principal));
+    return { consents: await P.consents.get(tenantId, String(c._id)), history: await P.consents.history(tenantId, String(c._id)) };
+  });
+
+  api.route(
+    {
+      method: 'put',
+      path: '/privacy/consents',
+      allow: ['shopper'],
+      summary: 'Give or withdraw consent per purpose; withdrawing marketing stops every campaign message at once',
+      body: z
+        .object({ marketing: z.boolean().optional(), profiling: z.boolean().optional(), channel: z.enum(CONSENT_CHANNELS).default('h5') })
+        .strict()
+        .refine((b) => b.marketing !== undefined || b.profiling !== undefined, { message: 'say marketing and/or profiling: true or false' }),
+    },
+    async ({ principal, tenantId, body }) => {
+      const id = String((await s.customers.get(tenantId, shopperId(principal)))._id);
+      if (body.marketing !== undefined) await P.consents.set(tenantId, id, 'marketing', body.marketing, body.channel, `shopper:${id}`);
+      if (body.profiling !== undefined) await P.consents.set(tenantId, id, 'profiling', body.profiling, body.channel, `shopper:${id}`);
+      return { consents: await P.consents.get(tenantId, id) };
+    },
+  );
+
+  // Also under /privacy/, where the mini-app looks for the privacy actions it can offer.
+  for (const path of ['/export', '/privacy/export']) {
+    api.route({ method: 'get', path, allow: ['shopper'], summary: 'Download my data: profile, identities, points ledger, coupons, orders, conversations (JSON)' }, async ({ principal, tenantId, ctx }) => {
+      const doc = await P.exports.build(tenantId, shopperId(principal), 'shopper');
+      ctx.set('Content-Disposition', `attachment; filename="my-data-${doc.profile.id}.json"`);
+      ctx.set('Cache-Control', 'no-store');
+      return doc;
+    });
+  }
+
+  for (const path of ['/erasure', '/privacy/erasure']) {
+    api.route(
+      {
+        method: 'post',
+        path,
+        allow: ['shopper'],
+        summary: 'Erase my personal data (irreversible; points totals stay, anonymised). Repeating it answers the same',
+        body: z.object({ confirm: z.literal(true, 'send confirm: true to erase your data; this cannot be undone') }).strict(),
+      },
+      ({ principal, tenantId }) => {
+        const id = shopperId(principal);
+        return P.erasure.erase(tenantId, id, { id, role: 'shopper' });
+      },
+    );
+  }
+  return api;
+}
+
+/** Staff side: consent lookup for anyone who may see the customer; export and erasure for admins, audited. */
+export function privacyAdminRoutes(s: Services) {
+  const api = new ApiRouter('/api/v1/privacy', 'privacy');
+  const P = s.privacy;
+  const params = z.object({ id: objectId });
+
+  api.route({ method: 'get', path: '/customers/:id/consents', allow: STAFF, summary: 'A customer’s consents per purpose', params }, async ({ principal, tenantId, params }) => {
+    const c = await loadVisibleCustomer(s, principal, tenantId, params.id);
+    return { consents: await P.consents.get(tenantId, String(c._id)), history: await P.consents.history(tenantId, String(c._id)) };
+  });
+
+  api.route({ method: 'get', path: '/customers/:id/export', allow: ['admin'], summary: 'Export a customer’s personal data (a data-subject request); recorded in the audit log', params }, async ({ principal, tenantId, params, ctx }) => {
+    const doc = await P.exports.build(tenantId, params.id, 'staff');
+    const staff = principal as Extract<Principal, { kind: 'staff' }>;
+    await s.audit.record({ tenantId, actorId: staff.id, actorRole: staff.role, action: 'privacy.export', targetType: 'customers', targetId: doc.profile.id, details: { ip: ctx.ip } });
+    ctx.set('Cache-Control', 'no-store');
+    return doc;
+  });
+
+  api.route(
+    {
+      method: 'post',
+      path: '/customers/:id/erasure',
+      allow: ['admin'],
+      audit: false,
+      summary: 'Erase a customer’s personal data on their request (irreversible, idempotent); recorded in the audit log',
+      params,
+      body: z.object({ reason: z.string().trim().min(2, 'say why (e.g. the ticket of the request)').max(200) }).strict(),
+    },
+    ({ principal, tenantId, params }) => {
+      const staff = principal as Extract<Principal, { kind: 'staff' }>;
+      return P.erasure.erase(tenantId, params.id, { id: staff.id, role: staff.role });
+    },
+  );
+
+  api.route({ method: 'post', path: '/retention/run', allow: ['admin'], summary: 'Apply the retention periods now (also runs daily)' }, () => P.retention.run());
+  return api;
+}

@@ -1,0 +1,49 @@
+import mongoose from 'mongoose';
+import type { Deps } from '../../shared/deps.js';
+
+const DAY_MS = 24 * 3600 * 1000;
+
+/**
+ * Retention (PIPL art. 19: keep personal data no longer than needed). Chats and behaviour events
+ * older than the configured periods are deleted; open chats (queued or with an agent) are left
+ * alone until they close, and events still waiting to be applied to the profile are kept until they are.
+ * Runs per tenant, like every other query.
+ */
+export class RetentionService {
+  constructor(private readonly deps: Deps) {}
+
+  private col(name: string) {
+    return mongoose.connection.collection(name);
+  }
+
+  async run(): Promise<{ tenants: number; conversations: number; messages: number; outbound: number; events: number }> {
+    const { PRIVACY_RETENTION_CONVERSATION_DAYS: convDays, PRIVACY_RETENTION_EVENT_DAYS: eventDays } = this.deps.config;
+    const now = this.deps.now().getTime();
+    const chatCutoff = new Date(now - convDays * DAY_MS);
+    const eventCutoff = new Date(now - eventDays * DAY_MS);
+    const tenants = new Set<string>([
+      ...((await this.col('conversations').distinct('tenantId')) as string[]),
+      ...((await this.col('conversation_messages').distinct('tenantId')) as string[]),
+      ...((await this.col('events').distinct('tenantId')) as string[]),
+    ]);
+    const out = { tenants: tenants.size, conversations: 0, messages: 0, outbound: 0, events: 0 };
+    for (const tenantId of tenants) {
+      const stale = await this.col('conversations')
+        .find({ tenantId, lastMessageAt: { $lt: chatCutoff }, state: { $in: ['bot', 'resolved'] } })
+        .project({ _id: 1 })
+        .toArray();
+      const ids = stale.map((c) => c._id);
+      if (ids.length) {
+        out.messages += (await this.col('conversation_messages').deleteMany({ tenantId, conversationId: { $in: ids } })).deletedCount ?? 0;
+        out.outbound += (await this.col('outbound_messages').deleteMany({ tenantId, conversationId: { $in: ids } })).deletedCount ?? 0;
+        out.conversations += (await this.col('conversations').deleteMany({ tenantId, _id: { $in: ids } })).deletedCount ?? 0;
+      }
+      // Old messages of chats still in use go too; a long-lived chat keeps only its recent part.
+      out.messages += (await this.col('conversation_messages').deleteMany({ tenantId, at: { $lt: chatCutoff } })).deletedCount ?? 0;
+      out.outbound += (await this.col('outbound_messages').deleteMany({ tenantId, state: { $in: ['sent', 'failed'] }, updatedAt: { $lt: chatCutoff } })).deletedCount ?? 0;
+      out.events += (await this.col('events').deleteMany({ tenantId, occurredAt: { $lt: eventCutoff }, applied: true })).deletedCount ?? 0;
+    }
+    this.deps.log.info(out, 'retention run');
+    return out;
+  }
+}
