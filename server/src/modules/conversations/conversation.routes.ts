@@ -80,6 +80,24 @@ export function conversationRoutes(s: Services) {
     },
   );
 
+  api.route(
+    {
+      method: 'get',
+      path: '/by-customer/:customerId',
+      allow: READERS,
+      summary: "A customer's chat history for the profile: their private chats and what they said in rooms, newest first",
+      params: z.object({ customerId: objectId }),
+      query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), before: z.coerce.date().optional() }),
+    },
+    async ({ params, query, principal, tenantId }) => {
+      // Sales only for their own customers; a stranger's profile answers 404 like the profile itself.
+      const customer = await s.customers.get(tenantId, params.customerId).catch(() => null);
+      if (!customer || !canSeeCustomer(principal, customer)) throw notFound('Customer');
+      const h = await s.desk.conversations.customerHistory(tenantId, String(customer._id), query);
+      return { customer: await s.desk.customerSummary(tenantId, String(customer._id)), conversations: h.conversations.map(conversationView), items: h.items.map(messageView) };
+    },
+  );
+
   api.route({ method: 'get', path: '/stream', allow: READERS, summary: 'Server-sent events: new messages, assignments, SLA warnings' }, ({ ctx, principal, tenantId }) =>
     openDeskStream(s, ctx, principal as Staff, tenantId),
   );

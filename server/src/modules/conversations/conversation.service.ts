@@ -144,6 +144,21 @@ export class ConversationService {
     return items;
   }
 
+  /**
+   * Everything a customer said and was told, across their private chats and the rooms they spoke in,
+   * newest first: the history shown on the profile. Room chatter of others is not theirs and stays out.
+   */
+  async customerHistory(tenantId: string, customerId: string, opts: { limit: number; before?: Date }) {
+    const q: Record<string, unknown> = { tenantId, customerId: new Types.ObjectId(customerId) };
+    if (opts.before) q.at = { $lt: opts.before };
+    const items = await MessageModel.find(q).sort({ at: -1, _id: -1 }).limit(opts.limit).lean();
+    const ids = [...new Set(items.map((m) => String(m.conversationId)))];
+    const own = await ConversationModel.find({ tenantId, customerId: new Types.ObjectId(customerId) }).sort({ lastMessageAt: -1 }).limit(50).lean();
+    const missing = ids.filter((id) => !own.some((c) => String(c._id) === id));
+    const rooms = missing.length ? await ConversationModel.find({ tenantId, _id: { $in: missing.map((id) => new Types.ObjectId(id)) } }).lean() : [];
+    return { items, conversations: [...own, ...rooms] };
+  }
+
   async addNote(tenantId: string, conversationId: string, staff: { id: string; name: string }, text: string) {
     const conversation = await this.get(tenantId, conversationId);
     const doc = await MessageModel.create({
