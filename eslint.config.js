@@ -15,6 +15,12 @@ export default tseslint.config(
     },
   },
   {
+    // The mini-program: CommonJS run by WeChat, with its globals (wx, App, Component...).
+    files: ['miniapp/**/*.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { ...globals.commonjs, wx: 'readonly', App: 'readonly', Page: 'readonly', Component: 'readonly', Behavior: 'readonly', getApp: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['server/src/main.ts', 'scripts/**', 'tests/**', 'bot/src/main.ts', '**/__tests__/**', 'jest.config.js'],
     rules: { 'no-restricted-properties': 'off' },
   },

@@ -9,9 +9,12 @@ const SHOPPER = ['shopper'] as const;
 const code = z.string().trim().min(1, 'code: send the code WeChat gave the mini-app').max(256);
 const shopperId = (p: Principal) => (p as Extract<Principal, { kind: 'shopper' }>).customerId;
 
-/** A shopper route whose path matches, if another module has added it (the privacy module's export/erasure). */
-function findShopperRoute(pattern: RegExp): { method: string; path: string } | null {
-  const hit = routeTable.find((r) => r.allow !== 'public' && r.allow.includes('shopper') && r.method !== 'get' && pattern.test(r.path));
+/**
+ * A shopper route, if the module that owns it is present (the privacy module's consents, export and
+ * erasure), so the mini-app offers exactly the actions the server has and shows the rest as unavailable.
+ */
+function findShopperRoute(method: string, pattern: RegExp): { method: string; path: string } | null {
+  const hit = routeTable.find((r) => r.method === method && r.allow !== 'public' && r.allow.includes('shopper') && pattern.test(r.path));
   return hit ? { method: hit.method.toUpperCase(), path: hit.path.replace(/^\/api\/v1/, '') } : null;
 }
 
@@ -33,8 +36,9 @@ export function miniappRoutes(s: Services) {
     phonePolicyVersion: PHONE_POLICY_VERSION,
     subscribeTemplates: s.miniapp.reminders.templates(),
     privacy: {
-      export: findShopperRoute(/^\/api\/v1\/(me\/privacy|privacy\/me).*export/),
-      erasure: findShopperRoute(/^\/api\/v1\/(me\/privacy|privacy\/me).*(eras|delet)/),
+      consents: findShopperRoute('put', /^\/api\/v1\/me\/privacy\/consents$/),
+      export: findShopperRoute('get', /^\/api\/v1\/me\/privacy\/export$/),
+      erasure: findShopperRoute('post', /^\/api\/v1\/me\/privacy\/erasure$/),
     },
   }));
 

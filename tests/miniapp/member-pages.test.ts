@@ -1,0 +1,149 @@
+import { randomBytes } from 'node:crypto';
+import { startTestApp, type TestApp } from '../support/harness.js';
+import { startFakeWechat, type FakeWechat, type FakeWechatUser } from '../../scripts/wechat-fake/fake-wechat.js';
+import { installWx, openPage, until, type WxStub } from './support/miniapp-sim.js';
+
+/**
+ * The mini-app's pages rendered by miniprogram-simulate, their wx.request calls answered by the real
+ * server (real Redis, embedded MongoDB), sign-in through the local WeChat: what the shopper sees.
+ */
+const COUPON_TEMPLATE = 'tmpl-coupon-expiry-0001';
+let fake: FakeWechat;
+let app: TestApp;
+let admin: { token: string };
+const key = () => randomBytes(8).toString('hex');
+
+beforeAll(async () => {
+  fake = await startFakeWechat();
+  app = await startTestApp({ env: { ...fake.env(), WECHAT_SUBSCRIBE_COUPON_TEMPLATE: COUPON_TEMPLATE } });
+  admin = await app.staff('admin');
+});
+afterAll(async () => {
+  await app?.stop();
+  await fake?.stop();
+});
+
+/** A new WeChat user opening the mini-app; returns their wx and their profile id (signed in once). */
+async function shopperOnPhone(u: Partial<FakeWechatUser> = {}): Promise<{ user: FakeWechatUser; wx: WxStub; customerId: string; token: string }> {
+  const user = fake.user(u);
+  const wx = installWx({ serverUrl: app.url, loginCode: () => fake.loginCode(user.openid) });
+  const res = await app.request('POST', '/api/v1/auth/miniapp', { body: { code: fake.loginCode(user.openid) } });
+  return { user, wx, customerId: res.body.customerId, token: res.body.token };
+}
+const give = async (customerId: string, points: number, reason = '新人礼') => {
+  const res = await app.request('POST', `/api/v1/loyalty/members/${customerId}/points`, { token: admin.token, body: { points, reason, idempotencyKey: key() } });
+  expect(res.status).toBe(201);
+};
+const template = async (over: Record<string, unknown>) => {
+  const res = await app.request('POST', '/api/v1/loyalty/templates', {
+    token: admin.token,
+    body: { name: '满100减10', kind: 'amount', amountOff: 1000, threshold: 10_000, validity: { kind: 'relative', days: 30 }, stock: 100, perCustomerLimit: 5, channels: ['exchange', 'staff'], pointsCost: 100, ...over },
+  });
+  expect(res.status).toBe(201);
+  return res.body.id as string;
+};
+const sendCoupon = async (customerId: string, templateId: string) => {
+  const res = await app.request('POST', `/api/v1/loyalty/members/${customerId}/coupons`, { token: admin.token, body: { templateId, idempotencyKey: key() } });
+  expect(res.status).toBe(201);
+  return res.body as { code: string };
+};
+
+test('the home page signs in with wx.login and shows the member card, balance and tier progress', async () => {
+  const { customerId, wx } = await shopperOnPhone();
+  await give(customerId, 1234);
+  const page = await openPage('pages/index/index');
+  await until(() => page.text().includes('1,234'), 'the balance');
+  expect(page.querySelector('#points-balance').dom.textContent).toBe('1,234');
+  expect(page.querySelector('#member-no').dom.textContent).toMatch(/\S{4,}/);
+  expect(page.querySelector('#card-code').dom.textContent.length).toBeGreaterThan(20);
+  expect(page.querySelector('#next-tier').dom.textContent).toMatch(/再消费 ¥[\d.]+ 升级为/);
+  // It signed in through the page: the token came from our server, not from the test.
+  expect(wx.requests.some((r) => r.url.endsWith('/api/v1/auth/miniapp'))).toBe(true);
+});
+
+test('check-in adds points and shows them; a second check-in the same day says it is already done', async () => {
+  const { customerId, wx } = await shopperOnPhone();
+  await give(customerId, 10);
+  const page = await openPage('pages/index/index');
+  await until(() => page.querySelector('#points-balance')?.dom.textContent === '10', 'the balance of 10');
+  page.tap('#check-in');
+  await until(() => wx.toasts.some((t) => t.startsWith('签到成功')), 'the check-in toast');
+  const gained = Number(/\+(\d+)/.exec(wx.toasts.find((t) => t.startsWith('签到成功'))!)![1]);
+  expect(gained).toBeGreaterThan(0);
+  await until(() => page.querySelector('#points-balance').dom.textContent === String(10 + gained), 'the new balance');
+  page.tap('#check-in');
+  await until(() => wx.toasts.includes('今天已经签到过了'), 'already checked in');
+});
+
+test('the points page lists the balance and the ledger with reasons, newest first', async () => {
+  const { customerId } = await shopperOnPhone();
+  await give(customerId, 300, '新人礼');
+  await give(customerId, -120, '客服调整');
+  const page = await openPage('pages/points/index');
+  await until(() => page.querySelectorAll('.entry').length === 2, 'two ledger rows');
+  expect(page.querySelector('#points-balance').dom.textContent).toBe('180');
+  const rows = page.querySelectorAll('.entry').map((e) => e.dom.textContent.replace(/\s+/g, ''));
+  expect(rows[0]).toContain('客服调整');
+  expect(rows[0]).toContain('-120');
+  expect(rows[1]).toContain('新人礼');
+  expect(rows[1]).toContain('+300');
+});
+
+test('coupons are shown by tab: an available coupon with its code, and the used one under 已使用', async () => {
+  const { customerId } = await shopperOnPhone();
+  const t = await template({ name: '满50减5', amountOff: 500, threshold: 5000 });
+  const keep = await sendCoupon(customerId, t);
+  const used = await sendCoupon(customerId, t);
+  const redeemed = await app.request('POST', '/api/v1/loyalty/coupons/redeem', { token: admin.token, body: { code: used.code, orderId: `o-${key()}` } });
+  expect(redeemed.status).toBe(200);
+
+  const page = await openPage('pages/coupons/index');
+  await until(() => page.querySelectorAll('.coupon').length === 1, 'one available coupon');
+  expect(page.text()).toContain('满50减5');
+  expect(page.text()).toContain('¥5');
+  expect(page.text()).toContain('满50元可用');
+  expect(page.querySelector('.coupon-code').dom.textContent).toBe(keep.code);
+
+  // What Vant's van-tabs emits when the shopper taps a tab (its `change` event detail).
+  page.instance.onTab({ detail: { name: 'used', title: '已使用' } });
+  await until(() => page.querySelector('.coupon-code')?.dom.textContent === used.code, 'the used coupon');
+  expect(page.text()).toContain('已使用');
+  page.instance.onTab({ detail: { name: 'expired', title: '已过期' } });
+  await until(() => page.text().includes('没有过期的优惠券'), 'the empty expired tab');
+});
+
+test('exchange: an affordable coupon is exchanged after confirming, the code and new balance are shown; one too dear is disabled', async () => {
+  const { customerId, wx, token } = await shopperOnPhone();
+  await give(customerId, 250);
+  const name = `兑换券${key().slice(0, 4)}`;
+  const cheap = await template({ name, pointsCost: 200 });
+  const dear = await template({ name: `贵重券${key().slice(0, 4)}`, pointsCost: 900 });
+
+  const page = await openPage('pages/exchange/index');
+  await until(() => !!page.querySelector(`#item-${dear}`) && !!page.querySelector(`#item-${cheap}`), 'the catalogue');
+  expect(page.querySelector('#balance').dom.textContent).toBe('250');
+  expect(page.querySelector(`#item-${dear}`).dom.textContent).toContain('积分不足');
+  expect(page.querySelector(`#exchange-${dear} >>> .van-button--disabled`)).toBeTruthy();
+  page.tap(`#exchange-${dear}`);
+  await new Promise((r) => setTimeout(r, 50));
+  expect(wx.modals).toHaveLength(0);
+
+  // The shopper cancels first: nothing is exchanged.
+  wx.modalAnswer = false;
+  page.tap(`#exchange-${cheap}`);
+  await until(() => wx.modals.length === 1, 'the confirm dialog');
+  expect(wx.modals[0].content).toContain('200 积分');
+  await new Promise((r) => setTimeout(r, 100));
+  expect(page.querySelector('#result')).toBeFalsy();
+
+  wx.modalAnswer = true;
+  page.tap(`#exchange-${cheap}`);
+  await until(() => !!page.querySelector('#result-code'), 'the exchange result');
+  expect(page.querySelector('#result-title').dom.textContent).toBe('兑换成功');
+  await until(() => page.querySelector('#result-balance').dom.textContent === '剩余积分 50', 'the balance after');
+  const code = page.querySelector('#result-code').dom.textContent;
+  const mine = await app.request('GET', '/api/v1/me/coupons?state=available', { token });
+  expect(mine.body.items.map((c: { code: string }) => c.code)).toEqual([code]);
+  const coupons = await openPage('pages/coupons/index');
+  await until(() => coupons.querySelector('.coupon-code')?.dom.textContent === code, 'the new coupon among my coupons');
+});
