@@ -51,6 +51,9 @@ const deskAgentSchema = new Schema({
   staffId: { type: String, required: true },
   active: { type: Number, default: 0 },
   lastAssignedAt: { type: Date },
+  /** Last sign of life from the agent's console; unset once an absence has been acted on. */
+  lastSeenAt: { type: Date },
 });
 deskAgentSchema.index({ tenantId: 1, staffId: 1 }, { unique: true });
+deskAgentSchema.index({ lastSeenAt: 1 }, { partialFilterExpression: { lastSeenAt: { $type: 'date' } } });
 export const DeskAgentModel = mongoose.model('DeskAgent', deskAgentSchema, 'desk_agents');

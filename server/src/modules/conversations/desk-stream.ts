@@ -34,6 +34,10 @@ export async function openDeskStream(s: Services, ctx: Context, principal: Staff
     write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
   });
   const heartbeat = setInterval(() => write(': keep-alive\n\n'), 15_000);
+  // An open console is the agent's presence: while it streams, the agent counts as there.
+  const markSeen = () => void s.desk.handoff.seen(tenantId, principal.id).catch((err) => s.deps.log.warn({ err: (err as Error).message }, 'desk presence not recorded'));
+  markSeen();
+  const presence = setInterval(markSeen, Math.min(15_000, (s.deps.config.DESK_PRESENCE_TIMEOUT_SECONDS * 1000) / 3));
   // server.close() waits for open connections and says nothing to them; it does stop listening at
   // once, so a stream that sees that ends itself and lets the shutdown finish.
   const server = (ctx.req.socket as { server?: { listening: boolean } }).server;
@@ -44,6 +48,7 @@ export async function openDeskStream(s: Services, ctx: Context, principal: Staff
     if (closed) return;
     closed = true;
     clearInterval(heartbeat);
+    clearInterval(presence);
     clearInterval(watch);
     clearTimeout(limit);
     void unsubscribe();

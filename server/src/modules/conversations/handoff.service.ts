@@ -136,9 +136,40 @@ export class HandoffService {
   /** Agents go online and offline; going offline puts their chats back in the queue for others. */
   async setPresence(tenantId: string, staffId: string, online: boolean, capacity?: number): Promise<StaffView> {
     const view = await this.staff.update(tenantId, staffId, { online, ...(capacity !== undefined ? { capacity } : {}) });
+    if (online) await this.seen(tenantId, staffId);
     if (!online) await this.requeueFrom(tenantId, staffId);
     await this.drainQueue(tenantId);
     return view;
+  }
+
+  /** A sign of life from an agent's console (its live stream, a presence call). */
+  async seen(tenantId: string, staffId: string): Promise<void> {
+    const filter = { tenantId, staffId };
+    const update = { $set: { lastSeenAt: this.deps.now() } };
+    await DeskAgentModel.updateOne(filter, update, { upsert: true }).catch((err) => {
+      if (!isDuplicateKeyError(err)) throw err;
+      return DeskAgentModel.updateOne(filter, update);
+    });
+  }
+
+  /**
+   * Agents whose console went quiet (laptop closed, network gone) for DESK_PRESENCE_TIMEOUT_SECONDS
+   * are taken offline, so their chats go to someone who is there. Each absence is claimed once;
+   * agents never seen through a console (set online by an admin) are left as they are.
+   */
+  async expireAbsent(): Promise<number> {
+    const cutoff = new Date(this.deps.now().getTime() - this.deps.config.DESK_PRESENCE_TIMEOUT_SECONDS * 1000);
+    let n = 0;
+    for (const row of await DeskAgentModel.find({ lastSeenAt: { $lt: cutoff } }).limit(200).lean()) {
+      const claimed = await DeskAgentModel.updateOne({ _id: row._id, lastSeenAt: row.lastSeenAt }, { $unset: { lastSeenAt: 1 } });
+      if (!claimed.modifiedCount) continue;
+      const staff = await this.staff.get(row.tenantId, row.staffId).catch(() => null);
+      if (!staff?.online) continue;
+      this.deps.log.info({ tenantId: row.tenantId, staffId: row.staffId }, 'agent console silent; taking the agent offline');
+      await this.setPresence(row.tenantId, row.staffId, false);
+      n++;
+    }
+    return n;
   }
 
   /** Puts an offline agent's chats back at the front of the queue (they keep their original queue time). */
@@ -161,6 +192,7 @@ export class HandoffService {
 
   /** The 'conversations.assign-queued' job: requeues chats of agents who went offline by other means, then assigns. */
   async sweep(): Promise<number> {
+    await this.expireAbsent();
     const tenants = (await ConversationModel.find({ state: { $in: ['queued', 'assigned'] } }).select({ tenantId: 1 }).limit(5000).lean()).map((c) => c.tenantId);
     let assigned = 0;
     for (const tenantId of new Set(tenants)) {

@@ -1,0 +1,46 @@
+import { startMockChat, eventually, openStream, sleep, type MockChat } from './desk/mock-chat.js';
+
+let chat: MockChat;
+beforeAll(async () => {
+  // Two seconds of silence from a console count as gone (120 s by default).
+  chat = await startMockChat({ DESK_PRESENCE_TIMEOUT_SECONDS: '2' });
+});
+afterAll(() => chat.stop());
+
+const tenant = () => chat.app.config.DEFAULT_TENANT;
+const staff = () => chat.app.rt.services.staff;
+
+test("an agent whose console went away is taken offline and the customer is handed to an agent who is there", async () => {
+  const gone = await chat.app.staff('agent', '小林');
+  expect((await chat.app.request('POST', '/api/v1/desk/presence', { token: gone.token, body: { online: true } })).status).toBe(200);
+  const lea = chat.contact('莉亚');
+  lea.say('人工');
+  expect(await lea.hears(/我是 小林/)).toBeTruthy();
+
+  // A second agent works with the console open: its live stream keeps them present.
+  const there = await chat.app.staff('agent', '小周');
+  await chat.app.request('POST', '/api/v1/desk/presence', { token: there.token, body: { online: true } });
+  const stream = await openStream(chat.app.url, there.token);
+  try {
+    // 小林 sends no sign of life: after the timeout the sweep moves the chat.
+    expect(await lea.hears(/我是 小周/, 10_000)).toBeTruthy();
+    const conv = await chat.app.rt.services.desk.conversations.findByPeer(tenant(), chat.account.id, lea.mock.id);
+    expect(conv).toMatchObject({ state: 'assigned', assigneeId: there.id });
+    expect((await staff().get(tenant(), gone.id)).online).toBe(false);
+    // The agent with the open console outlasts several timeouts and keeps the chat.
+    await sleep(4500);
+    expect((await staff().get(tenant(), there.id)).online).toBe(true);
+    expect((await chat.app.rt.services.desk.conversations.get(tenant(), String(conv!._id))).assigneeId).toBe(there.id);
+    // The console sees the reassignment live.
+    await eventually(() => stream.events.find((e) => e.event === 'conversation.updated' && e.data.assigneeId === there.id), 5000, 'the live update');
+  } finally {
+    stream.close();
+  }
+});
+
+test('an agent set online by an admin, without a console, is not timed out', async () => {
+  const a = await chat.app.staff('agent', '小吴');
+  await staff().update(tenant(), a.id, { online: true });
+  await sleep(3500);
+  expect((await staff().get(tenant(), a.id)).online).toBe(true);
+});
