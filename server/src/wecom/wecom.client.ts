@@ -16,15 +16,17 @@ export interface WecomClientOptions {
   log?: Logger;
   timeoutMs?: number;
   rate?: Partial<BucketOptions>;
+  /** Pauses before retrying a call WeCom answered with 45009 (too many calls). */
+  busyRetryDelaysMs?: number[];
 }
 
 type Query = Record<string, string | number | undefined>;
 
 /**
  * A thin typed client over WeCom's server API (`cgi-bin/`). The access token lives in Redis and is
- * refreshed once under concurrency; a call that meets 40014/42001 refreshes and retries once; any other
- * non-zero errcode becomes a WecomApiError carrying errcode and errmsg. Calls are paced by a shared
- * Redis token bucket per API path.
+ * refreshed once under concurrency; a call that meets 40014/42001 refreshes and retries once; 45009 is
+ * retried after pauses; any other non-zero errcode becomes a WecomApiError carrying errcode and
+ * errmsg. Calls are paced by a shared Redis token bucket per API path.
  */
 export class WecomClient {
   private readonly base: string;
@@ -64,7 +66,10 @@ export class WecomClient {
   async call<R extends T.WecomBase>(method: 'GET' | 'POST', path: string, opts: { query?: Query; body?: unknown; auth?: boolean } = {}): Promise<R> {
     if (!this.o.corpId || !this.o.secret) throw wecomNotConfigured();
     const auth = opts.auth ?? true;
-    for (let attempt = 0; ; attempt++) {
+    const busyDelays = this.o.busyRetryDelaysMs ?? [1000, 3000];
+    let busy = 0;
+    let refreshed = false;
+    for (;;) {
       const token = auth ? await this.token.get() : undefined;
       try {
         await this.limiter.take(path);
@@ -90,9 +95,18 @@ export class WecomClient {
       }
       const errcode = Number(json.errcode ?? 0);
       if (errcode === 0) return json;
-      if (token && attempt === 0 && (errcode === Errcode.INVALID_ACCESS_TOKEN || errcode === Errcode.ACCESS_TOKEN_EXPIRED)) {
+      if (token && !refreshed && (errcode === Errcode.INVALID_ACCESS_TOKEN || errcode === Errcode.ACCESS_TOKEN_EXPIRED)) {
+        refreshed = true;
         this.o.log?.info({ path, errcode }, 'WeCom access token rejected; refreshing once');
         await this.token.invalidate(token);
+        continue;
+      }
+      // WeCom's own frequency limit: it counts the whole corp (other apps included), so our bucket
+      // cannot rule it out. The call was refused before doing anything, so a paused retry is safe
+      // even for sends; -1 (busy) is not retried here as the send may have happened.
+      if (errcode === Errcode.FREQ_OUT_OF_LIMIT && busy < busyDelays.length) {
+        this.o.log?.warn({ path, errcode }, 'WeCom asked us to slow down; retrying after a pause');
+        await new Promise((r) => setTimeout(r, busyDelays[busy++]));
         continue;
       }
       throw new WecomApiError(path, errcode, String(json.errmsg ?? ''));

@@ -95,3 +95,25 @@ test('JS-SDK tickets are fetched once and cached', async () => {
   expect(fake.corp.tickets.jsapi - before.jsapi).toBe(1);
   expect(fake.corp.tickets.agent - before.agent).toBe(1);
 });
+
+test("WeCom's own 'too many calls' (45009) is waited out and retried; past the pauses it is a typed error", async () => {
+  await freshCorp();
+  const c = client({ busyRetryDelaysMs: [100, 200] });
+  await c.getFollowUserList(); // token cached, so only the call itself meets the limit
+  const path = 'externalcontact/get_follow_user_list';
+  fake.corp.faults.push({ path, times: 2, errcode: 45009, errmsg: 'api freq out of limit' });
+  const before = fake.callsTo(path).length;
+  const t0 = Date.now();
+  expect(await c.getFollowUserList()).toContain('zhangsan');
+  expect(Date.now() - t0).toBeGreaterThanOrEqual(300);
+  expect(fake.callsTo(path).length - before).toBe(3);
+
+  fake.corp.faults.push({ path, times: 5, errcode: 45009, errmsg: 'api freq out of limit' });
+  await expect(c.getFollowUserList()).rejects.toMatchObject({ errcode: 45009, status: 502 });
+  fake.corp.faults.length = 0;
+  // Other errcodes are still not retried.
+  fake.corp.faults.push({ path, times: 1, errcode: -1, errmsg: 'system busy' });
+  const n = fake.callsTo(path).length;
+  await expect(c.getFollowUserList()).rejects.toMatchObject({ errcode: -1 });
+  expect(fake.callsTo(path).length - n).toBe(1);
+});
