@@ -147,3 +147,71 @@ test('exchange: an affordable coupon is exchanged after confirming, the code and
   const coupons = await openPage('pages/coupons/index');
   await until(() => coupons.querySelector('.coupon-code')?.dom.textContent === code, 'the new coupon among my coupons');
 });
+
+test('phone binding: nothing is sent before the consent tick; after it the bound number shows masked', async () => {
+  const phone = '13912345678';
+  const { user, wx } = await shopperOnPhone({ phone });
+  const page = await openPage('pages/index/index');
+  await until(() => !!page.querySelector('#bind-phone'), 'the phone binding button');
+  expect(page.querySelector('#bind-phone >>> .van-button--disabled')).toBeTruthy();
+  // What the Vant button forwards from WeChat's phone sheet: the one-time phone code.
+  await page.instance.bindPhone({ detail: { code: fake.phoneCode(user.openid) } });
+  expect(wx.toasts).toContain('请先勾选同意');
+  expect(fake.callsTo('wxa/business/getuserphonenumber')).toHaveLength(0);
+
+  page.querySelector('#phone-consent >>> .van-checkbox').dispatchEvent('tap');
+  await until(() => !page.querySelector('#bind-phone >>> .van-button--disabled'), 'the enabled button');
+  await page.instance.bindPhone({ detail: { code: fake.phoneCode(user.openid) } });
+  await until(() => !!page.querySelector('#phone-number'), 'the bound number');
+  expect(page.querySelector('#phone-number').dom.textContent).toBe('139****5678');
+});
+
+test('expiry reminders: after the shopper allows it, the job sends one WeChat subscribe message for a coupon about to expire, once', async () => {
+  const other = await shopperOnPhone(); // never allows reminders
+  const { user, wx, customerId } = await shopperOnPhone(); // the one on the phone now
+  const name = `快到期券${key().slice(0, 4)}`;
+  const soon = await template({ name, validity: { kind: 'relative', days: 2 } });
+  await sendCoupon(customerId, soon);
+  await sendCoupon(other.customerId, soon);
+
+  const page = await openPage('pages/index/index');
+  await until(() => !!page.querySelector('#subscribe'), 'the reminder button');
+  wx.subscribeAnswer = { [COUPON_TEMPLATE]: 'accept' };
+  fake.acceptSubscription(user.openid, COUPON_TEMPLATE); // WeChat's side of the same tap
+  page.tap('#subscribe');
+  await until(() => wx.toasts.length > 0, 'the reminder toast');
+  expect(wx.toasts).toContain('已开启 1 次到期提醒');
+
+  const before = fake.sent.length;
+  const first = await app.rt.services.miniapp.reminders.sendDue();
+  expect(first.sent).toBe(1);
+  const mine = fake.sent.slice(before);
+  expect(mine).toHaveLength(1);
+  expect(mine[0]).toMatchObject({ touser: user.openid, template_id: COUPON_TEMPLATE, page: 'pages/coupons/index' });
+  expect(mine[0].data.thing1.value).toBe(name);
+  expect(fake.sent.some((m) => m.touser === other.user.openid)).toBe(false);
+
+  const again = await app.rt.services.miniapp.reminders.sendDue();
+  expect(again.sent).toBe(0);
+  expect(fake.sent.length).toBe(before + 1);
+});
+
+test('privacy page: offers exactly what the server has — export and deletion when present, otherwise clearly unavailable', async () => {
+  const { wx, token } = await shopperOnPhone();
+  const cfg = (await app.request('GET', '/api/v1/miniapp/config')).body;
+  const page = await openPage('pages/privacy/index');
+  if (cfg.privacy.export) {
+    await until(() => !!page.querySelector('#export-button'), 'the export button');
+    page.tap('#export-button');
+    await until(() => wx.clipboard.length === 1, 'the exported data');
+    expect(wx.clipboard[0]).toContain((await app.request('GET', '/api/v1/me', { token })).body.customerId);
+  } else {
+    await until(() => page.text().includes('暂未开放'), 'the unavailable note');
+    expect(page.querySelector('#export-button')).toBeFalsy();
+    expect(page.querySelector('#erase-button')).toBeFalsy();
+  }
+  if (!cfg.privacy.consents) {
+    page.tap('#opt-out');
+    await until(() => page.text().includes('已选择不再接收营销消息'), 'the opt-out confirmation');
+  }
+});
