@@ -170,7 +170,7 @@ export class FakeWecom {
     return this.addFriend(users[n % users.length], customer, way.state);
   }
 
-  async editContact(userid: string, externalUserId: string, patch: { remark?: string; description?: string; tagIds?: string[] }) {
+  async editContact(userid: string, externalUserId: string, patch: { remark?: string; description?: string; tagIds?: string[]; remark_mobiles?: string[] }) {
     this.corp.follow(userid, externalUserId, patch);
     return this.sendEvent({ Event: 'change_external_contact', ChangeType: 'edit_external_contact', UserID: userid, ExternalUserID: externalUserId });
   }

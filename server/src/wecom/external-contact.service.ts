@@ -8,12 +8,28 @@ import type { ExternalContact, FollowUserTag } from './wecom-api.types.js';
 import type { TagSyncService } from './tag-sync.service.js';
 import type { ContactWayService } from './contact-way.service.js';
 import { Errcode, isWecomErrcode } from './wecom.exception.js';
+import { normalisePhone } from '../modules/customers/identity.js';
 import { WecomFollowModel } from './external-contact.model.js';
 import { WecomCallbackModel } from './wecom-callback.model.js';
 import { CustomerGroupModel } from './customer-group.model.js';
 
 /** WeCom gives 20 s to use a welcome code; we stop trying a little earlier than that. */
 const WELCOME_WINDOW_MS = 19_000;
+
+/**
+ * The phone a sales rep noted on the contact in WeCom (备注手机号): the key that links the WeCom
+ * contact to the shop member with that phone. The first usable number counts; a typo is skipped.
+ */
+function remarkPhone(mobiles?: string[]): string | undefined {
+  for (const m of mobiles ?? []) {
+    try {
+      return normalisePhone(m);
+    } catch {
+      /* not a phone number */
+    }
+  }
+  return undefined;
+}
 
 type WelcomeSpec = { text?: string | null; link?: { title?: string | null; url?: string | null; desc?: string | null; picurl?: string | null } | null };
 
@@ -40,12 +56,12 @@ export class ExternalContactService {
   ) {}
 
   /** Creates or merges the profile and records the relation; returns the customer id. */
-  async upsertContact(tenantId: string, contact: ExternalContact, follow: { userid: string; createtime?: number; state?: string }): Promise<string> {
+  async upsertContact(tenantId: string, contact: ExternalContact, follow: { userid: string; createtime?: number; state?: string; remark_mobiles?: string[] }): Promise<string> {
     const staff = await this.s.staff.findByWecomUserId(tenantId, follow.userid);
     const at = follow.createtime ? new Date(follow.createtime * 1000) : this.deps.now();
     const customerId = await this.s.customers.identify(
       tenantId,
-      { externalUserId: contact.external_userid, unionId: contact.unionid || undefined },
+      { externalUserId: contact.external_userid, unionId: contact.unionid || undefined, phone: remarkPhone(follow.remark_mobiles) },
       {
         name: contact.name,
         avatar: contact.avatar,
@@ -77,7 +93,7 @@ export class ExternalContactService {
     if (e.welcomeCode) await this.sendWelcome(e, way?.welcome as WelcomeSpec | undefined);
     const r = await this.client.getExternalContact(e.externalUserId);
     const follow = r.follow_user.find((f) => f.userid === e.userid);
-    const customerId = await this.upsertContact(tenantId, r.external_contact, { userid: e.userid, createtime: follow?.createtime, state: e.state ?? follow?.state });
+    const customerId = await this.upsertContact(tenantId, r.external_contact, { userid: e.userid, createtime: follow?.createtime, state: e.state ?? follow?.state, remark_mobiles: follow?.remark_mobiles });
     await this.s.tagSync.applyContactTags(tenantId, customerId, r.follow_user.flatMap((f) => f.tags ?? []));
     if (way && !way.deleted) {
       if (way.tagIds?.length) {
@@ -118,7 +134,7 @@ export class ExternalContactService {
   async onEdit(tenantId: string, e: ContactEvent): Promise<string> {
     const r = await this.client.getExternalContact(e.externalUserId);
     const follow = r.follow_user.find((f) => f.userid === e.userid);
-    const customerId = await this.upsertContact(tenantId, r.external_contact, { userid: e.userid, createtime: follow?.createtime });
+    const customerId = await this.upsertContact(tenantId, r.external_contact, { userid: e.userid, createtime: follow?.createtime, remark_mobiles: follow?.remark_mobiles });
     await this.s.tagSync.applyContactTags(tenantId, customerId, r.follow_user.flatMap((f): FollowUserTag[] => f.tags ?? []));
     return customerId;
   }

@@ -81,7 +81,7 @@ export class FullSyncService {
     const page = await this.client.batchGetByUser(users, run.contactCursor, this.pageSize);
     for (const row of page.external_contact_list ?? []) {
       const f = row.follow_info;
-      const customerId = await this.s.contacts.upsertContact(run.tenantId, row.external_contact, { userid: f.userid, createtime: f.createtime, state: f.state });
+      const customerId = await this.s.contacts.upsertContact(run.tenantId, row.external_contact, { userid: f.userid, createtime: f.createtime, state: f.state, remark_mobiles: f.remark_mobiles });
       if (f.tag_id?.length) await this.s.tagSync.applyContactTags(run.tenantId, customerId, await this.s.tagSync.tagsFromIds(run.tenantId, f.tag_id));
     }
     const n = page.external_contact_list?.length ?? 0;

@@ -171,3 +171,24 @@ test('customer groups are created, gain and lose members, and are dismissed as W
   const mine = await tb.app.request('GET', '/api/v1/wecom/groups', { token: sales.token });
   expect(mine.body.items.map((x: any) => x.chatId)).toContain(chatId);
 });
+
+test('a phone number the sales rep notes on the contact in WeCom links the contact to the shop member with that phone', async () => {
+  const customers = tb.app.rt.services.customers;
+  const member = await customers.identify(tb.tenantId, { shopMemberId: 'shop-1001', phone: '13800138000' }, { name: '商城会员' }, 'shop');
+  const { externalUserId } = await tb.fake.addFriend('xiaomei', { name: '微信好友' });
+  await callbackDone(externalUserId, 'add_external_contact');
+  expect(await customers.findByIdentity(tb.tenantId, { externalUserId })).not.toBe(member);
+
+  // A note that is not a phone number changes nothing and does not fail the event.
+  await tb.fake.editContact('xiaomei', externalUserId, { remark_mobiles: ['见面再说'] });
+  await callbackDone(externalUserId, 'edit_external_contact');
+  expect(await customers.findByIdentity(tb.tenantId, { externalUserId })).not.toBe(member);
+
+  await tb.fake.editContact('xiaomei', externalUserId, { remark_mobiles: ['+86 138-0013-8000'] });
+  await eventually(async () => {
+    const viaWecom = await customers.findByIdentity(tb.tenantId, { externalUserId });
+    expect(viaWecom).toBe(await customers.findByIdentity(tb.tenantId, { shopMemberId: 'shop-1001' }));
+  });
+  const p = await profile((await customers.findByIdentity(tb.tenantId, { externalUserId }))!);
+  expect(p).toMatchObject({ ownerStaffId: sales.id, wecom: { relation: 'active' } });
+});
