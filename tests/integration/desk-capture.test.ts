@@ -130,3 +130,36 @@ test('an image is stored as an image message with its name and link, and the bot
   await sleep(500);
   expect(pia.heard).toHaveLength(0);
 });
+
+test('a shared link, a mini-program card, a PDF and a voice note are kept with their type and details; the bot answers none of them', async () => {
+  const { FileBox } = await import('file-box');
+  const { types } = await import('wechaty');
+  const quinn = chat.contact('奎恩');
+  // The mock's contacts can only send text and pictures; the puppet reports other kinds as a real one
+  // does (a message id of that type, files behind it) and describes cards with its own placeholders.
+  const send = (id: string, type: number, file?: InstanceType<typeof FileBox>) => {
+    if (file) chat.mocker.cacheFileBoxPayload.set(id, file.toJSON());
+    chat.mocker.cacheMessagePayload.set(id, { id, talkerId: quinn.mock.id, listenerId: chat.account.id, timestamp: Date.now(), type } as any);
+    chat.mocker.puppet.emit('message', { messageId: id });
+  };
+  send('file-1', types.Message.Attachment, FileBox.fromUrl('https://cdn.example.com/docs/invoice-0815.pdf', { name: 'invoice-0815.pdf' }));
+  send('voice-1', types.Message.Audio, FileBox.fromUrl('https://cdn.example.com/voice/v1.silk', { name: 'v1.silk' }));
+  send('card-link-1', types.Message.Url);
+  send('card-mp-1', types.Message.MiniProgram);
+
+  const conv = await eventually(() => chat.app.rt.services.desk.conversations.findByPeer(tenant(), chat.account.id, quinn.mock.id), 8000, 'the conversation');
+  const items = await eventually(async () => {
+    const list = (await api('GET', `/api/v1/conversations/${conv._id}/messages`)).body.items;
+    return list.length >= 4 ? list : undefined;
+  }, 8000, 'four messages');
+  const byType = Object.fromEntries(items.map((m: any) => [m.type, m]));
+  expect(byType.file).toMatchObject({ direction: 'in', media: { name: 'invoice-0815.pdf', url: 'https://cdn.example.com/docs/invoice-0815.pdf' } });
+  expect(byType.audio).toMatchObject({ direction: 'in', media: { name: 'v1.silk', url: 'https://cdn.example.com/voice/v1.silk' } });
+  expect(byType.url).toMatchObject({ direction: 'in', media: { url: 'https://mock.url', title: 'mock title for card-link-1' } });
+  expect(byType['mini-program']).toMatchObject({ direction: 'in', media: { title: 'mock title for card-mp-1' } });
+  // The console's list shows what kind of message came last rather than an empty line.
+  const row = (await api('GET', '/api/v1/conversations?view=all')).body.items.find((c: any) => c.id === String(conv._id));
+  expect(row.lastMessagePreview).toMatch(/^\[(file|audio|url|mini-program)\]$/);
+  await sleep(500);
+  expect(quinn.heard).toHaveLength(0);
+});
