@@ -56,6 +56,13 @@ test('the home page signs in with wx.login and shows the member card, balance an
   expect(page.querySelector('#points-balance').dom.textContent).toBe('1,234');
   expect(page.querySelector('#member-no').dom.textContent).toMatch(/\S{4,}/);
   expect(page.querySelector('#card-code').dom.textContent.length).toBeGreaterThan(20);
+  // The scan code is drawn as a QR image (the kit keeps <image>'s src off the DOM, so read what it is bound to),
+  // and the code on the card is one staff can scan.
+  expect(page.querySelector('#card-qr')).toBeTruthy();
+  expect(page.instance.data.cardQr).toMatch(/^data:image\/png;base64,[A-Za-z0-9+/]{200,}/);
+  const scanned = await app.request('POST', '/api/v1/loyalty/scan', { token: admin.token, body: { payload: page.querySelector('#card-code').dom.textContent } });
+  expect(scanned.status).toBe(200);
+  expect(JSON.stringify(scanned.body)).toContain(customerId);
   expect(page.querySelector('#next-tier').dom.textContent).toMatch(/再消费 ¥[\d.]+ 升级为/);
   // It signed in through the page: the token came from our server, not from the test.
   expect(wx.requests.some((r) => r.url.endsWith('/api/v1/auth/miniapp'))).toBe(true);
@@ -214,4 +221,25 @@ test('privacy page: offers exactly what the server has — export and deletion w
     page.tap('#opt-out');
     await until(() => page.text().includes('已选择不再接收营销消息'), 'the opt-out confirmation');
   }
+});
+
+test('a stale session in storage (expired or revoked token) is replaced by a fresh wx.login and the page still loads', async () => {
+  const { customerId, wx } = await shopperOnPhone();
+  await give(customerId, 77);
+  wx.storage.set('scrm.shopper.token', 'v1.forged.token');
+  const page = await openPage('pages/points/index');
+  await until(() => page.querySelector('#points-balance')?.dom.textContent === '77', 'the balance after signing in again');
+  expect(wx.storage.get('scrm.shopper.token')).not.toBe('v1.forged.token');
+  expect(page.querySelector('#error')).toBeFalsy();
+});
+
+test('the ledger pages 20 at a time: 加载更多 brings the older entries until there are no more', async () => {
+  const { customerId } = await shopperOnPhone();
+  for (let i = 1; i <= 23; i++) await give(customerId, i, `赠送${i}`);
+  const page = await openPage('pages/points/index');
+  await until(() => page.querySelectorAll('.entry').length === 20, 'the first 20 rows');
+  page.tap('#more');
+  await until(() => page.querySelectorAll('.entry').length === 23, 'all 23 rows');
+  expect(page.querySelectorAll('.entry')[22].dom.textContent).toContain('赠送1');
+  expect(page.querySelector('#more')).toBeFalsy();
 });

@@ -16,6 +16,8 @@ Component({
     tierName: '',
     balanceText: '0',
     cardCode: '',
+    cardQr: '',
+    perks: [],
     cardExpiresText: '',
     growthText: '0',
     progress: 0,
@@ -35,7 +37,7 @@ Component({
     async load() {
       this.setData({ error: '' });
       try {
-        const [me, card, cfg] = await Promise.all([session.api('GET', '/me'), session.api('GET', '/me/card'), session.api('GET', '/miniapp/config')]);
+        const [me, card, cfg] = await Promise.all([session.api('GET', '/me'), session.api('GET', '/miniapp/card'), session.api('GET', '/miniapp/config')]);
         const next = card.nextTier;
         const templates = Object.values(cfg.subscribeTemplates || {}).filter(Boolean);
         this.setData({
@@ -46,6 +48,8 @@ Component({
           tierName: card.tier.name,
           balanceText: fmt.number(card.balance),
           cardCode: card.card.payload,
+          cardQr: card.card.qr,
+          perks: card.tier.perks || [],
           cardExpiresText: new Date(card.card.expiresAt).toTimeString().slice(0, 5),
           growthText: fmt.yuan(card.growth.value),
           progress: next ? Math.min(100, Math.round((card.growth.value / next.threshold) * 100)) : 100,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import QRCode from 'qrcode';
 import { ApiRouter, routeTable } from '../shared/http/route.js';
 import type { Principal } from '../shared/http/principal.js';
 import type { Services } from '../services.js';
@@ -41,6 +42,15 @@ export function miniappRoutes(s: Services) {
       erasure: findShopperRoute('post', /^\/api\/v1\/me\/privacy\/erasure$/),
     },
   }));
+
+  // /me/card plus the code drawn as a PNG: a mini-program has no QR drawing of its own.
+  api.route({ method: 'get', path: '/card', allow: SHOPPER, summary: 'My member card (as /me/card) with its 5-minute scan code as a QR image' }, async ({ principal, tenantId }) => {
+    const id = String((await s.customers.get(tenantId, shopperId(principal)))._id);
+    const member = await s.loyalty.join(tenantId, id, 'shopper');
+    const card = s.loyalty.members.cardPayload(tenantId, member);
+    const qr = await QRCode.toDataURL(card.payload, { errorCorrectionLevel: 'M', margin: 1, width: 360 });
+    return { ...(await s.loyalty.summary(tenantId, id)), card: { ...card, qr } };
+  });
 
   api.route(
     {

@@ -8,8 +8,9 @@ export const MAX_BATCH_RECIPIENTS = 10_000;
 const batchView = (b: any) => ({
   id: String(b._id),
   templateId: String(b.templateId),
+  segmentId: b.segmentId ? String(b.segmentId) : null,
   state: b.state as 'queued' | 'running' | 'done',
-  total: b.customerIds?.length ?? b.total ?? 0,
+  total: b.total ?? b.customerIds?.length ?? 0,
   processed: b.cursor,
   issued: b.issued,
   failed: b.failed,
@@ -25,11 +26,17 @@ const batchView = (b: any) => ({
 export class CouponBatchService {
   constructor(private readonly coupons: CouponService) {}
 
-  async create(tenantId: string, templateId: string, customerIds: string[], createdBy?: string) {
+  async create(tenantId: string, templateId: string, customerIds: string[], createdBy?: string, segmentId?: string) {
     await this.coupons.template(tenantId, templateId);
     const unique = [...new Set(customerIds)];
-    const doc = await CouponBatchModel.create({ tenantId, templateId: new Types.ObjectId(templateId), customerIds: unique, createdBy });
+    const doc = await CouponBatchModel.create({ tenantId, templateId: new Types.ObjectId(templateId), customerIds: unique, total: unique.length, createdBy, segmentId: segmentId ? new Types.ObjectId(segmentId) : undefined });
     return batchView(doc.toObject());
+  }
+
+  /** The latest bulk issues (without their recipient lists), for the console. */
+  async list(tenantId: string, limit = 20) {
+    const rows = await CouponBatchModel.find({ tenantId }).select({ customerIds: 0 }).sort({ createdAt: -1 }).limit(limit).lean();
+    return rows.map(batchView);
   }
 
   async get(tenantId: string, id: string) {

@@ -84,7 +84,10 @@ const batchSchema = new Schema(
   {
     tenantId: { type: String, required: true },
     templateId: { type: Schema.Types.ObjectId, required: true },
+    /** The segment the recipients came from, when issued to a segment (its members as of the request). */
+    segmentId: { type: Schema.Types.ObjectId },
     customerIds: { type: [String], default: [] },
+    total: { type: Number },
     cursor: { type: Number, default: 0 },
     state: { type: String, enum: ['queued', 'running', 'done'], default: 'queued' },
     issued: { type: Number, default: 0 },

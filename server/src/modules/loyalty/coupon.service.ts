@@ -9,6 +9,7 @@ import type { PointsLedgerService } from './points-ledger.service.js';
 import type { MemberService } from './member.service.js';
 import { tierRank, type LoyaltySettingsService } from './loyalty-settings.service.js';
 import { couponView, templateView } from './coupon.view.js';
+import { couponDiscount } from './coupon-discount.js';
 
 export type CouponChannel = (typeof COUPON_CHANNELS)[number];
 const DAY_MS = 86_400_000;
@@ -236,7 +237,14 @@ export class CouponService {
    * Redeems (核销) a coupon once: a conditional update from `available` to `used`. Redeeming again for
    * the same order answers with the same coupon (the shop platform retries); otherwise 409.
    */
-  async redeem(tenantId: string, code: string, by: { orderId?: string; orderAmount?: number; redeemedBy: string; customerId?: string }) {
+  async redeem(tenantId: string, code: string, by: { orderId?: string; orderAmount?: number; shippingFee?: number; redeemedBy: string; customerId?: string }) {
+    const c = await this.redeemOnce(tenantId, code, by);
+    // What the coupon takes off this order, so the till and the shop platform charge the same.
+    const t = await CouponTemplateModel.findOne({ tenantId, _id: c.templateId }).lean();
+    return { ...c, ...(t ? couponDiscount(t, by.orderAmount ?? 0, by.shippingFee ?? 0) : { discount: 0, freeShipping: false, gift: null }) };
+  }
+
+  private async redeemOnce(tenantId: string, code: string, by: { orderId?: string; orderAmount?: number; redeemedBy: string; customerId?: string }) {
     const c = await this.getByCode(tenantId, code);
     const t = await CouponTemplateModel.findOne({ tenantId, _id: c.templateId }).lean();
     const now = this.deps.now();

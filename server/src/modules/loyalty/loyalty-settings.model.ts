@@ -13,6 +13,7 @@ const tierSchema = new Schema(
     /** Points multiplier in per-mille: 1000 = ×1.0, 1500 = ×1.5. */
     multiplierPermille: { type: Number, required: true },
     birthdayPoints: { type: Number, default: 0 },
+    birthdayTemplateId: { type: String },
     perks: { type: [String], default: [] },
   },
   { _id: false },

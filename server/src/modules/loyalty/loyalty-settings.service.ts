@@ -12,6 +12,8 @@ export const tierSchema = z.object({
   threshold: z.number().int('growth thresholds are integer fen').min(0).max(10_000_000_000),
   multiplierPermille: z.number().int().min(0).max(10_000),
   birthdayPoints: points.default(0),
+  /** A coupon template (with the 'campaign' channel) given on the member's birthday, besides the points. */
+  birthdayTemplateId: z.string().regex(/^[0-9a-f]{24}$/, 'birthdayTemplateId must be a coupon template id').optional(),
   perks: z.array(z.string().trim().min(1).max(100)).max(20).default([]),
 });
 

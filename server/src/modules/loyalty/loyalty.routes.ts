@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ApiRouter } from '../../shared/http/route.js';
-import { notFound } from '../../shared/app-error.js';
+import { AppError, CommonErrorCode, notFound } from '../../shared/app-error.js';
 import type { Principal } from '../../shared/http/principal.js';
 import type { Services } from '../../services.js';
 import { canSeeCustomer, loadVisibleCustomer } from '../customers/customer.routes.js';
@@ -119,8 +119,8 @@ export function loyaltyRoutes(s: Services) {
       method: 'post',
       path: '/coupons/redeem',
       allow: ['admin', 'sales', 'agent', 'integration'],
-      summary: 'Redeem (核销) a coupon by code or scan, once; repeating for the same order answers the same',
-      body: z.object({ code: z.string().trim().min(4).max(64), orderId: z.string().trim().min(1).max(128).optional(), orderAmount: z.number().int('amounts are integer fen').min(0).optional() }),
+      summary: 'Redeem (核销) a coupon by code or scan, once, answering what it takes off the order (discount in fen, free shipping, gift); repeating for the same order answers the same',
+      body: z.object({ code: z.string().trim().min(4).max(64), orderId: z.string().trim().min(1).max(128).optional(), orderAmount: z.number().int('amounts are integer fen').min(0).optional(), shippingFee: z.number().int('amounts are integer fen').min(0).optional() }),
     },
     async ({ body, principal, tenantId }) => {
       const c = await L.coupons.getByCode(tenantId, body.code);
@@ -128,7 +128,7 @@ export function loyaltyRoutes(s: Services) {
         const owner = await s.customers.get(tenantId, String(c.customerId)).catch(() => null);
         if (!owner || !canSeeCustomer(principal, owner)) throw notFound('Coupon');
       }
-      return L.coupons.redeem(tenantId, body.code, { orderId: body.orderId, orderAmount: body.orderAmount, redeemedBy: actor(principal) });
+      return L.coupons.redeem(tenantId, body.code, { orderId: body.orderId, orderAmount: body.orderAmount, shippingFee: body.shippingFee, redeemedBy: actor(principal) });
     },
   );
 
@@ -143,13 +143,35 @@ export function loyaltyRoutes(s: Services) {
       path: '/batches',
       allow: MANAGERS,
       status: 202,
-      summary: 'Issue a coupon to many customers (a segment) as a background job; poll the batch for progress',
-      body: z.object({ templateId: objectId, customerIds: z.array(objectId).min(1).max(MAX_BATCH_RECIPIENTS, `at most ${MAX_BATCH_RECIPIENTS} customers per batch`) }),
+      summary: 'Issue a coupon to a saved segment (or a list of customers) as a background job; poll the batch for progress',
+      body: z.union([
+        z.object({ templateId: objectId, segmentId: objectId }).strict(),
+        z.object({ templateId: objectId, customerIds: z.array(objectId).min(1).max(MAX_BATCH_RECIPIENTS, `at most ${MAX_BATCH_RECIPIENTS} customers per batch`) }).strict(),
+      ]),
     },
-    ({ body, principal, tenantId }) => L.batches.create(tenantId, body.templateId, body.customerIds, actor(principal)),
+    async ({ body, principal, tenantId }) => {
+      if ('customerIds' in body) return L.batches.create(tenantId, body.templateId, body.customerIds, actor(principal));
+      // The segment's members as of now (a dynamic segment is evaluated once, here).
+      const page = await s.segments.pager(tenantId, body.segmentId);
+      const ids: string[] = [];
+      for (let after = null as Parameters<typeof page>[0]; ids.length <= MAX_BATCH_RECIPIENTS; ) {
+        const rows = await page(after, 1000);
+        ids.push(...rows.map(String));
+        if (rows.length < 1000) break;
+        after = rows[rows.length - 1];
+      }
+      if (ids.length > MAX_BATCH_RECIPIENTS) throw new AppError(CommonErrorCode.VALIDATION, `This segment has more than ${MAX_BATCH_RECIPIENTS} customers; narrow it or split it into smaller segments`, { status: 400 });
+      if (!ids.length) throw new AppError(CommonErrorCode.VALIDATION, 'This segment has no customers right now; nothing to issue', { status: 400 });
+      return L.batches.create(tenantId, body.templateId, ids, actor(principal), body.segmentId);
+    },
   );
+  api.route({ method: 'get', path: '/batches', allow: MANAGERS, summary: 'Recent bulk issues with their progress, newest first' }, async ({ tenantId }) => ({ items: await L.batches.list(tenantId) }));
   api.route({ method: 'get', path: '/batches/:id', allow: MANAGERS, summary: 'Progress of a bulk issue', params: z.object({ id: objectId }) }, ({ params, tenantId }) => L.batches.get(tenantId, params.id));
 
+  api.route(
+    { method: 'get', path: '/report', allow: MANAGERS, summary: 'Points issued/spent/expired/reversed and coupons issued/redeemed per local day', query: z.object({ days: z.coerce.number().int().min(1).max(90).default(14) }) },
+    ({ tenantId, query }) => L.report.daily(tenantId, query.days),
+  );
   api.route({ method: 'get', path: '/reconcile', allow: ['admin'], summary: 'Recompute every balance from the ledger and report drift (must be zero)' }, ({ tenantId }) => L.ledger.reconcile(tenantId));
   api.route({ method: 'post', path: '/tiers/review', allow: ['admin'], summary: 'Run the tier review (downgrades after the grace period) now' }, ({ tenantId }) => L.members.reviewTiers(tenantId));
 

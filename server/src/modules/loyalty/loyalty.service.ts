@@ -10,6 +10,8 @@ import { MemberService } from './member.service.js';
 import { PointsLedgerService } from './points-ledger.service.js';
 import { CouponService } from './coupon.service.js';
 import { CouponBatchService } from './coupon-batch.service.js';
+import { BirthdayGiftService } from './birthday-gift.service.js';
+import { LoyaltyReportService } from './loyalty-report.service.js';
 
 /**
  * The loyalty module's front door: builds its services and reacts to orders. Every hook handler is
@@ -22,12 +24,16 @@ export class LoyaltyService {
   readonly ledger: PointsLedgerService;
   readonly coupons: CouponService;
   readonly batches: CouponBatchService;
+  readonly birthdays: BirthdayGiftService;
+  readonly report: LoyaltyReportService;
 
   constructor(private readonly deps: Deps, hooks: DomainHooks) {
     this.members = new MemberService(deps, this.settings);
     this.ledger = new PointsLedgerService(deps);
     this.coupons = new CouponService(deps, this.ledger, this.members, this.settings);
     this.batches = new CouponBatchService(this.coupons);
+    this.birthdays = new BirthdayGiftService(deps, this.settings, this.members, this.ledger, this.coupons);
+    this.report = new LoyaltyReportService(deps, this.settings);
     hooks.on('event.accepted', ({ tenantId, customerId, event }) => this.onEvent(tenantId, customerId, event));
     hooks.on('customer.merged', ({ tenantId, fromId, toId }) => this.onMerged(tenantId, fromId, toId));
   }
@@ -154,16 +160,9 @@ export class LoyaltyService {
     });
   }
 
-  /** Birthday points by tier, once per year (for the journeys module to call on the day). */
-  async grantBirthday(tenantId: string, customerId: string, year: number) {
-    const settings = await this.settings.get(tenantId);
-    const member = await this.members.require(tenantId, customerId);
-    const tier = settings.tiers.find((t) => t.code === member.tier) ?? settings.tiers[0];
-    if (!tier.birthdayPoints) return null;
-    return this.ledger.post({
-      tenantId, customerId, key: `birthday:${customerId}:${year}`, type: 'earn', points: tier.birthdayPoints,
-      source: 'birthday', reason: `${tier.name} birthday gift ${year}`, expiresAt: expiryFor(settings, this.deps.now()),
-    });
+  /** The tier's birthday gift (points, and a coupon where the tier names one), once per year. */
+  grantBirthday(tenantId: string, customerId: string, year: number) {
+    return this.birthdays.grant(tenantId, customerId, year);
   }
 
   /** The card as the shopper (or staff) sees it: tier, progress to the next tier, balance, what expires. */
@@ -182,7 +181,7 @@ export class LoyaltyService {
       joinedAt: member.joinedAt,
       consented: !!member.consentAt,
       balance: member.balance,
-      tier: { code: tier.code, name: tier.name, multiplierPermille: tier.multiplierPermille, birthdayPoints: tier.birthdayPoints, perks: tier.perks, since: member.tierSince },
+      tier: { code: tier.code, name: tier.name, multiplierPermille: tier.multiplierPermille, birthdayPoints: tier.birthdayPoints, birthdayCoupon: !!tier.birthdayTemplateId, perks: tier.perks, since: member.tierSince },
       growth: { value: growth, windowDays: settings.growth.windowDays },
       nextTier: next ? { code: next.code, name: next.name, threshold: next.threshold, needed: Math.max(0, next.threshold - growth) } : null,
       downgrade: member.belowSince && tierRank(settings, qualified.code) < rank

@@ -264,6 +264,14 @@ export class PointsLedgerService {
     return rows.map((r) => ({ tenantId: r.tenantId, customerId: String(r.customerId) }));
   }
 
+  /** Reconciles every tenant that has members or ledger entries (the `npm run loyalty:reconcile` command). */
+  async reconcileAll() {
+    const tenants = new Set<string>([...((await MemberModel.distinct('tenantId')) as string[]), ...((await PointsEntryModel.distinct('tenantId')) as string[])]);
+    const out: Array<{ tenantId: string } & Awaited<ReturnType<PointsLedgerService['reconcile']>>> = [];
+    for (const tenantId of [...tenants].sort()) out.push({ tenantId, ...(await this.reconcile(tenantId)) });
+    return out;
+  }
+
   /** Recomputes every balance of a tenant from its applied entries and reports members whose stored balance differs. */
   async reconcile(tenantId: string) {
     const sums = await PointsEntryModel.aggregate([
