@@ -39,7 +39,7 @@ export const refunded = (eventId: string, phone: string, orderId: string, amount
  */
 export async function startLoyaltyTestApp(options: Parameters<typeof startTestApp>[0] = {}): Promise<TestApp> {
   const original = process.env.MONGODB_URI!;
-  if (process.env.SCRM_EMBEDDED_MONGO === '1' && !process.env.NOPOLL) process.env.MONGODB_URI = original + (original.includes('?') ? '&' : '?') + 'serverMonitoringMode=poll';
+  if (process.env.SCRM_EMBEDDED_MONGO === '1') process.env.MONGODB_URI = original + (original.includes('?') ? '&' : '?') + 'serverMonitoringMode=poll';
   try {
     return await startTestApp(options);
   } finally {
