@@ -152,3 +152,30 @@ test('a transfer moves the chat to another online agent and tells the customer; 
   const late = await a.api('POST', `/api/v1/conversations/${conv._id}/messages`, { text: '还在吗' });
   expect(late.status).toBe(409);
 });
+
+test('when the account owner answers from the phone, the bot keeps quiet in that chat for the set pause, then answers again', async () => {
+  const admin = await chat.app.staff('admin');
+  expect((await as(admin.token)('PUT', '/api/v1/desk/settings', { manualPauseSeconds: 3 })).body.manualPauseSeconds).toBe(3);
+  const ivan = chat.contact('伊万');
+  ivan.say('在吗');
+  await ivan.hears(/没有听懂/);
+  // The owner types on the phone: the puppet reports it as the account's own message, not an echo.
+  chat.account.say('在的，我是店长，您说').to(ivan.mock);
+  const conv = await conversationOf(ivan.mock.id);
+  await eventually(async () => {
+    const items = (await as(admin.token)('GET', `/api/v1/conversations/${conv._id}/messages`)).body.items;
+    return items.find((m: any) => m.author === 'account' && m.text === '在的，我是店长，您说');
+  }, 8000, "the owner's message stored");
+  const heard = ivan.heard.length;
+  ivan.say('我想换个尺码');
+  await sleep(1500);
+  // Nothing from the bot: no fallback, no handoff notice.
+  expect(ivan.heard).toHaveLength(heard);
+  const quiet = await desk().conversations.get(tenant(), String(conv._id));
+  expect(quiet.state).toBe('bot');
+  expect(quiet.noMatchStreak).toBe(1);
+
+  await sleep(2000);
+  ivan.say('还在吗');
+  expect(await eventually(() => ivan.heard.filter((t) => /没有听懂|转接人工/.test(t)).length > 1, 8000, 'the bot answering again')).toBe(true);
+});

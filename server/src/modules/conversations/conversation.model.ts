@@ -38,6 +38,8 @@ const conversationSchema = new Schema(
     noMatchStreak: { type: Number, default: 0 },
     lastMessageAt: { type: Date },
     lastMessagePreview: { type: String },
+    /** The account's owner wrote from the phone: the bot stays quiet in this chat until then. */
+    botQuietUntil: { type: Date },
     /** Since when a customer message waits for a human answer (unset once an agent replies). */
     awaitingSince: { type: Date },
     sla: {

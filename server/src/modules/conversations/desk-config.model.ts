@@ -39,6 +39,8 @@ const deskSettingsSchema = new Schema(
     /** Staff role told when a target is breached. */
     supervisorRole: { type: String },
     roomWelcome: { type: String },
+    /** After the account's owner writes from the phone, the bot keeps quiet in that chat this long. */
+    manualPauseSeconds: { type: Number },
   },
   { timestamps: true },
 );

@@ -88,13 +88,14 @@ export function deskRoutes(s: Services) {
       method: 'put',
       path: '/settings',
       allow: ['admin'],
-      summary: 'Change SLA targets (seconds), the role told about breaches, the room welcome text',
+      summary: 'Change SLA targets (seconds), the role told about breaches, the room welcome text, the bot pause after a manual reply',
       body: z
         .object({
           firstResponseSeconds: z.number().int().min(10).max(86_400),
           nextResponseSeconds: z.number().int().min(10).max(86_400),
           supervisorRole: z.enum(STAFF_ROLES),
           roomWelcome: z.string().trim().min(1).max(500),
+          manualPauseSeconds: z.number().int().min(0).max(86_400),
         })
         .partial()
         .strict(),

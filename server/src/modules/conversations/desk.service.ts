@@ -56,6 +56,12 @@ export class DeskService {
   /** Stores an inbound (or the account's own) message and says whether the bot may answer it. */
   async handleInbound(tenantId: string, input: CaptureInput): Promise<InboundResult> {
     const r = await this.conversations.capture(tenantId, input);
+    if (!r.duplicate && input.talker === 'self' && input.author === 'account' && input.peer.kind === 'private') {
+      // A person answered from the phone (not an echo of the bot or an agent reply): the bot steps
+      // back in this chat for a while instead of talking over them.
+      const { manualPauseSeconds } = await this.rules.settings(tenantId);
+      await ConversationModel.updateOne({ tenantId, _id: r.conversation._id }, { $set: { botQuietUntil: new Date(this.deps.now().getTime() + manualPauseSeconds * 1000) } });
+    }
     if (r.duplicate || input.talker === 'self') return { ...r, botMayReply: false };
     let c = r.conversation;
     if (c.state === 'resolved') {
@@ -63,7 +69,8 @@ export class DeskService {
       c = await this.conversations.get(tenantId, String(c._id));
     }
     if (c.state === 'queued' || c.state === 'assigned') await this.sla.customerWrote(tenantId, c, input.at);
-    return { ...r, conversation: c, botMayReply: c.state === 'bot' };
+    const quiet = c.botQuietUntil && new Date(c.botQuietUntil).getTime() > this.deps.now().getTime();
+    return { ...r, conversation: c, botMayReply: c.state === 'bot' && !quiet };
   }
 
   /** Nothing answered the customer's question; returns how many times in a row that happened. */

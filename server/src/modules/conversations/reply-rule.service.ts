@@ -27,6 +27,7 @@ export interface DeskSettings {
   nextResponseSeconds: number;
   supervisorRole: string;
   roomWelcome: string;
+  manualPauseSeconds: number;
 }
 
 /** Longer messages are not matched against tenant regexes: bounds the cost of a bad pattern. */
@@ -111,6 +112,7 @@ export class ReplyRuleService {
       nextResponseSeconds: doc?.nextResponseSeconds ?? c.DESK_NEXT_RESPONSE_SECONDS,
       supervisorRole: doc?.supervisorRole ?? 'community_manager',
       roomWelcome: doc?.roomWelcome ?? '欢迎 {name} 加入「{topic}」！回复「积分」查积分，回复「人工」找客服。',
+      manualPauseSeconds: doc?.manualPauseSeconds ?? 600,
     };
   }
 
