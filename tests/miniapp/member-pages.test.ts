@@ -203,24 +203,34 @@ test('expiry reminders: after the shopper allows it, the job sends one WeChat su
   expect(fake.sent.length).toBe(before + 1);
 });
 
-test('privacy page: offers exactly what the server has — export and deletion when present, otherwise clearly unavailable', async () => {
-  const { wx, token } = await shopperOnPhone();
+test('privacy page: the marketing switch withdraws consent on the server, export copies my data, deletion needs a confirm', async () => {
+  const { wx, token, customerId } = await shopperOnPhone();
   const cfg = (await app.request('GET', '/api/v1/miniapp/config')).body;
+  expect(cfg.privacy).toMatchObject({ consents: { method: 'PUT' }, export: { method: 'GET' }, erasure: { method: 'POST' } });
   const page = await openPage('pages/privacy/index');
-  if (cfg.privacy.export) {
-    await until(() => !!page.querySelector('#export-button'), 'the export button');
-    page.tap('#export-button');
-    await until(() => wx.clipboard.length === 1, 'the exported data');
-    expect(wx.clipboard[0]).toContain((await app.request('GET', '/api/v1/me', { token })).body.customerId);
-  } else {
-    await until(() => page.text().includes('暂未开放'), 'the unavailable note');
-    expect(page.querySelector('#export-button')).toBeFalsy();
-    expect(page.querySelector('#erase-button')).toBeFalsy();
-  }
-  if (!cfg.privacy.consents) {
-    page.tap('#opt-out');
-    await until(() => page.text().includes('已选择不再接收营销消息'), 'the opt-out confirmation');
-  }
+  await until(() => page.querySelector('#consent-marketing >>> .van-switch')?.dom.textContent === '开', 'marketing on by default');
+
+  page.querySelector('#consent-marketing >>> .van-switch').dispatchEvent('tap');
+  await until(() => page.querySelector('#consent-marketing >>> .van-switch').dom.textContent === '关', 'marketing off');
+  const mine = await app.request('GET', '/api/v1/me/privacy', { token });
+  expect(mine.body.consents.marketing).toMatchObject({ granted: false, channel: 'miniapp' });
+
+  page.tap('#export-button');
+  await until(() => wx.clipboard.length === 1, 'the exported data');
+  expect(wx.clipboard[0]).toContain(customerId);
+  expect(page.text()).toContain('已复制到剪贴板');
+
+  wx.modalAnswer = false;
+  page.tap('#erase-button');
+  await until(() => wx.modals.length === 1, 'the erase confirm');
+  await new Promise((r) => setTimeout(r, 100));
+  expect(page.querySelector('#erased')).toBeFalsy();
+  expect((await app.request('GET', '/api/v1/me', { token })).status).toBe(200);
+  wx.modalAnswer = true;
+  page.tap('#erase-button');
+  await until(() => !!page.querySelector('#erased'), 'the erased note');
+  expect(wx.storage.get('scrm.shopper.token')).toBeUndefined();
+  expect((await app.request('GET', '/api/v1/me', { token })).status).toBe(404);
 });
 
 test('a stale session in storage (expired or revoked token) is replaced by a fresh wx.login and the page still loads', async () => {

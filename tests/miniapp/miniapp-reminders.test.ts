@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { startTestApp, type TestApp } from '../support/harness.js';
 import { startFakeWechat, type FakeWechat, type FakeWechatUser } from '../../scripts/wechat-fake/fake-wechat.js';
+import { MiniappSubscriptionModel } from '../../server/src/wechat/miniapp.model.js';
 
 /**
  * Expiry reminders as WeChat subscribe messages, against the local WeChat: one allowance = one message,
@@ -108,4 +109,17 @@ test('an H5-only shopper (no mini-app sign-in) cannot record reminders: 409 says
   const res = await report(token, { [COUPON_T]: 'accept' });
   expect(res.status).toBe(409);
   expect(res.body.error.message).toMatch(/mini-app/);
+});
+
+test('after a shopper erases their data, the next reminder run sends them nothing and drops their openid from the allowances', async () => {
+  const s = await signedIn();
+  await give(s.customerId, 60);
+  await report(s.token, { [POINTS_T]: 'accept' });
+  fake.acceptSubscription(s.user.openid, POINTS_T);
+  expect(await MiniappSubscriptionModel.countDocuments({ openId: s.user.openid })).toBe(1);
+  const erased = await app.request('POST', '/api/v1/me/privacy/erasure', { token: s.token, body: { confirm: true } });
+  expect(erased.status).toBeLessThan(300);
+  await app.rt.services.miniapp.reminders.sendDue();
+  expect(sentTo(s.user.openid)).toHaveLength(0);
+  expect(await MiniappSubscriptionModel.countDocuments({ openId: s.user.openid })).toBe(0);
 });

@@ -4,7 +4,7 @@ import { AppError } from '../shared/app-error.js';
 import { isDuplicateKeyError } from '../shared/db.js';
 import type { CustomerService } from '../modules/customers/customer.service.js';
 import type { LoyaltyService } from '../modules/loyalty/loyalty.service.js';
-import { MiniappSubscriptionModel, REMINDER_KINDS, type ReminderKind } from './miniapp.model.js';
+import { MiniappConsentModel, MiniappSubscriptionModel, REMINDER_KINDS, type ReminderKind } from './miniapp.model.js';
 import type { SubscribeMessage, WechatClient } from './wechat.client.js';
 import { WechatErrcode, isWechatErrcode } from './wechat.exception.js';
 
@@ -66,6 +66,8 @@ export class MiniappReminderService {
     const now = this.deps.now();
     const out = { sent: 0, refused: 0, failed: 0 };
     await MiniappSubscriptionModel.updateMany({ state: 'sending', leaseUntil: { $lt: now } }, { $set: { state: 'failed', error: 'interrupted while sending; not retried (may have been delivered)' } });
+    // Finished rows only matter while their coupon or expiry date can come round again; then the openid goes.
+    await MiniappSubscriptionModel.deleteMany({ state: { $in: ['sent', 'refused', 'failed'] }, grantedAt: { $lt: new Date(now.getTime() - 90 * DAY) } });
     if (!this.client.configured) return out;
     const rows = await MiniappSubscriptionModel.find({ state: 'available' }).sort({ grantedAt: 1 }).limit(500).lean();
     for (const row of rows) {
@@ -80,7 +82,17 @@ export class MiniappReminderService {
   }
 
   private async sendOne(row: any, now: Date, opts: { couponDays?: number; pointsDays?: number }): Promise<'sent' | 'refused' | 'failed' | null> {
-    const live = String((await this.m.customers.get(row.tenantId, String(row.customerId)))._id);
+    const customer = await this.m.customers.get(row.tenantId, String(row.customerId)).catch((err) => {
+      if (err instanceof AppError && err.status === 404) return null;
+      throw err;
+    });
+    if (!customer) {
+      // The shopper erased their data: their openid and consent rows here go too.
+      await MiniappSubscriptionModel.deleteMany({ tenantId: row.tenantId, customerId: row.customerId });
+      await MiniappConsentModel.deleteMany({ tenantId: row.tenantId, customerId: row.customerId });
+      return null;
+    }
+    const live = String(customer._id);
     const candidates = row.kind === 'coupon_expiry' ? await this.couponsDue(row.tenantId, live, now, opts.couponDays ?? 3) : await this.pointsDue(row.tenantId, live, now, opts.pointsDays ?? 7);
     for (const due of candidates) {
       let claimed;

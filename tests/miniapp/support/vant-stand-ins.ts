@@ -39,7 +39,12 @@ export const vantStandIns: Record<string, { template: string; properties?: Recor
     },
   },
   'van-switch': {
-    template: '<view class="van-switch">{{checked ? "开" : "关"}}</view>',
+    template: '<view class="van-switch" bindtap="toggle">{{checked ? "开" : "关"}}</view>',
     properties: { checked: Boolean, size: String },
+    methods: {
+      toggle() {
+        this.triggerEvent('change', !this.data.checked);
+      },
+    },
   },
 };
