@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 // The package exposes CongoDB only by deep path.
 import { CongoServer, IndexEngine, QueryEngine } from '@push.rocks/smartmongo/dist_ts/congodb/index.js';
+import { installEqualityIndexes } from './equality-index.js';
 
 /**
  * The embedded MongoDB used by the demo and the tests when MONGODB_URI is unset: CongoDB, a MongoDB
@@ -142,6 +143,20 @@ function enforceUniqueIndexes(storage: any): void {
   };
 }
 
+/**
+ * CongoDB leaves Nagle's algorithm on: a reply written while the previous one is unacknowledged
+ * waits for the client's delayed ACK (~40 ms), which made request/response traffic mostly idle.
+ */
+const serverProto = CongoServer.prototype as any;
+if (!serverProto.__noDelay) {
+  const handleConnection = serverProto.handleConnection;
+  serverProto.handleConnection = function (this: unknown, socket: { setNoDelay(v: boolean): void }) {
+    socket.setNoDelay(true);
+    return handleConnection.call(this, socket);
+  };
+  serverProto.__noDelay = true;
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
@@ -164,6 +179,7 @@ export async function startEmbeddedMongo(options: { port?: number; dbName?: stri
   const port = options.port ?? (await freePort());
   const server = new CongoServer({ port, host: '127.0.0.1', storage: 'memory' });
   enforceUniqueIndexes((server as any).storage);
+  installEqualityIndexes((server as any).storage);
   await server.start();
   return {
     port,

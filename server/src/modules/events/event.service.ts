@@ -47,7 +47,7 @@ function aggregateDelta(row: Pick<EventRow, 'type' | 'occurredAt' | 'data'>) {
   return { inc, min, max };
 }
 
-function combine(rows: Array<Pick<EventRow, 'type' | 'occurredAt' | 'data'>>): Record<string, unknown> {
+export function combine(rows: Array<Pick<EventRow, 'type' | 'occurredAt' | 'data'>>): Record<string, unknown> {
   const $inc: Record<string, number> = {};
   const $min: Record<string, Date> = {};
   const $max: Record<string, Date> = {};
@@ -62,6 +62,14 @@ function combine(rows: Array<Pick<EventRow, 'type' | 'occurredAt' | 'data'>>): R
   if (Object.keys($min).length) update.$min = $min;
   if (Object.keys($max).length) update.$max = $max;
   return update;
+}
+
+/** A profile's aggregates computed from scratch from its events (repair, imports, demo data). */
+export function aggregatesFromEvents(rows: Array<Pick<EventRow, 'type' | 'occurredAt' | 'data'>>): Record<string, unknown> {
+  const agg: Record<string, unknown> = { orderCount: 0, totalPaid: 0, refundCount: 0, refundedAmount: 0 };
+  const upd = combine(rows) as { $inc?: Record<string, number>; $min?: Record<string, Date>; $max?: Record<string, Date> };
+  for (const part of [upd.$inc, upd.$min, upd.$max]) for (const [k, v] of Object.entries(part ?? {})) agg[k.replace('aggregates.', '')] = v;
+  return agg;
 }
 
 export class EventService {
@@ -189,10 +197,7 @@ export class EventService {
 
   async recomputeAggregates(tenantId: string, customerId: string): Promise<void> {
     const rows = await EventModel.find({ tenantId, customerId }).select({ type: 1, occurredAt: 1, data: 1 }).lean<EventRow[]>();
-    const agg: Record<string, unknown> = { orderCount: 0, totalPaid: 0, refundCount: 0, refundedAmount: 0 };
-    const upd = combine(rows) as { $inc?: Record<string, number>; $min?: Record<string, Date>; $max?: Record<string, Date> };
-    for (const part of [upd.$inc, upd.$min, upd.$max]) for (const [k, v] of Object.entries(part ?? {})) agg[k.replace('aggregates.', '')] = v;
-    await this.customers.setAggregates(tenantId, customerId, agg);
+    await this.customers.setAggregates(tenantId, customerId, aggregatesFromEvents(rows));
   }
 
   /**

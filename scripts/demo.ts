@@ -1,0 +1,63 @@
+import { loadConfig } from '../server/src/config/env.js';
+import { startRuntime } from '../server/src/runtime.js';
+import { createLogger } from '../server/src/shared/logger.js';
+import { startEmbeddedMongo } from './embedded/embedded-mongo.js';
+import { startLocalRedis } from './embedded/redis-server.js';
+import { demoPlugins } from './demo-plugins.js';
+import { seedDemo, DEMO_LOGINS } from './seed/seed-demo.js';
+
+/**
+ * `npm start`: the whole product in one process on embedded defaults. MongoDB is the embedded
+ * wire-protocol server unless MONGODB_URI is set; Redis is Debian's redis-server started here unless
+ * REDIS_URL is set. Demo data is seeded on first start.
+ */
+const env: Record<string, string | undefined> = { ...process.env };
+const log = createLogger(env.LOG_LEVEL ?? 'info', 'demo');
+const cleanups: Array<() => Promise<void>> = [];
+
+if (!env.MONGODB_URI) {
+  const mongo = await startEmbeddedMongo({ port: Number(env.EMBEDDED_MONGO_PORT ?? 0) || undefined, dbName: 'scrm_demo' });
+  env.MONGODB_URI = mongo.uri;
+  cleanups.push(() => mongo.stop());
+  log.warn(`MONGODB_URI is not set: using the EMBEDDED MongoDB at ${mongo.uri}. DATA LIVES IN MEMORY and is lost when this process stops.`);
+}
+if (!env.REDIS_URL) {
+  const redis = await startLocalRedis();
+  env.REDIS_URL = redis.url;
+  cleanups.push(() => redis.stop());
+  log.warn(`REDIS_URL is not set: started a local redis-server at ${redis.url} (no persistence).`);
+}
+env.DEMO_MODE ??= 'true';
+env.PORT ??= '3000';
+env.LOG_LEVEL ??= 'info';
+
+const plugins = await demoPlugins(env, cleanups);
+const config = loadConfig(env);
+const rt = await startRuntime(config, plugins.runtime);
+const seeded = await seedDemo(rt.services, config, { log });
+for (const after of plugins.afterSeed) await after(rt);
+
+const url = rt.url!;
+console.log(`
+────────────────────────────────────────────────────────────
+ SCRM demo is running ${seeded ? '(demo data seeded)' : '(existing data kept)'}
+   API            ${url}/api/v1   (OpenAPI: ${url}/api/openapi.json)
+   Health         ${url}/readyz
+${plugins.urls.map((u) => `   ${u.label.padEnd(15)}${u.url.replace('{base}', url)}`).join('\n')}
+ Staff logins (password ${DEMO_LOGINS.password}):
+${DEMO_LOGINS.staff.map((s) => `   ${s.role.padEnd(18)}${s.username}`).join('\n')}
+ Shop integration key: ${DEMO_LOGINS.integrationKey}
+   curl -H 'X-Api-Key: ${DEMO_LOGINS.integrationKey}' -H 'content-type: application/json' \\
+        -d @scripts/seed/sample-orders.json ${url}/api/v1/events
+────────────────────────────────────────────────────────────`);
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, async () => {
+    if (stopping) return;
+    stopping = true;
+    await rt.stop();
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+    process.exit(0);
+  });
+}

@@ -1,0 +1,111 @@
+import { z } from 'zod';
+import { Types } from 'mongoose';
+import { ApiRouter } from '../../shared/http/route.js';
+import { AppError } from '../../shared/app-error.js';
+import type { Services } from '../../services.js';
+import { identityInputSchema, identityKeys } from './identity.js';
+import { attributesSchema } from './customer.routes.js';
+import { CustomerModel } from './customer.model.js';
+
+/**
+ * Bulk import and export of customers (the CSV tool in scripts/customers-csv.ts drives these in
+ * batches). Admin only: an export hands over personal data, so each page is recorded in the audit
+ * log with who took it and how many rows.
+ */
+const importRow = z
+  .object({
+    identity: identityInputSchema,
+    attrs: attributesSchema.omit({ ownerStaffId: true }).default({}),
+    /** Tag names ("美妆"), created in the 导入 group when the brand has no such tag yet. */
+    tags: z.array(z.string().trim().min(1).max(32)).max(20).default([]),
+  })
+  .strict();
+
+const IMPORT_TAG_GROUP = '导入';
+
+export function customerTransferRoutes(s: Services) {
+  const api = new ApiRouter('/api/v1/customers', 'customers');
+
+  api.route(
+    {
+      method: 'post',
+      path: '/import',
+      allow: ['admin'],
+      summary: 'Import up to 1,000 customers: new people are created, known ones (by any identity) updated; bad rows reported by index',
+      body: z.object({ rows: z.array(z.unknown()).min(1, 'send at least one row').max(1000, 'send at most 1,000 rows per request') }),
+    },
+    async ({ body, tenantId }) => {
+      const rejected: Array<{ index: number; reason: string }> = [];
+      const good: Array<{ index: number; row: z.output<typeof importRow> }> = [];
+      body.rows.forEach((raw, index) => {
+        const parsed = importRow.safeParse(raw);
+        if (!parsed.success) {
+          rejected.push({ index, reason: parsed.error.issues.map((i) => `${i.path.join('.') || 'row'}: ${i.message}`).join('; ') });
+          return;
+        }
+        try {
+          identityKeys(parsed.data.identity); // a malformed phone is this row's problem, not the batch's
+          good.push({ index, row: parsed.data });
+        } catch (err) {
+          rejected.push({ index, reason: err instanceof AppError ? err.message : String(err) });
+        }
+      });
+      const names = [...new Set(good.flatMap((g) => g.row.tags))];
+      const existing = new Map((await s.tags.list(tenantId)).map((t) => [t.name, t.id]));
+      for (const name of names) if (!existing.has(name)) existing.set(name, (await s.tags.ensure(tenantId, IMPORT_TAG_GROUP, name)).id);
+      const result = good.length
+        ? await s.customers.importMany(
+            tenantId,
+            good.map(({ row }) => ({ identity: row.identity, attrs: row.attrs, tags: row.tags.map((n) => existing.get(n)!) })),
+            'import',
+          )
+        : { created: 0, updated: 0 };
+      return { created: result.created, updated: result.updated, rejected };
+    },
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/export',
+      allow: ['admin'],
+      summary: 'Export customers page by page (unmasked, audited): pass `next` back as `after` until it is null',
+      query: z.object({
+        after: z.string().regex(/^[0-9a-f]{24}$/, 'must be the `next` value of the previous page').optional(),
+        limit: z.coerce.number().int().min(1).max(1000).default(500),
+      }),
+    },
+    async ({ query, tenantId, principal }) => {
+      const filter: Record<string, unknown> = { tenantId, status: 'active' };
+      if (query.after) filter._id = { $gt: new Types.ObjectId(query.after) };
+      const [docs, total] = await Promise.all([
+        CustomerModel.find(filter).sort({ _id: 1 }).limit(query.limit).lean(),
+        query.after ? Promise.resolve(undefined) : CustomerModel.countDocuments({ tenantId, status: 'active' }),
+      ]);
+      const tagNames = new Map((await s.tags.list(tenantId)).map((t) => [t.id, t.name]));
+      const items = docs.map((d: any) => ({
+        id: String(d._id),
+        name: d.name ?? '',
+        phone: d.phone ?? '',
+        gender: d.gender ?? '',
+        city: d.city ?? '',
+        birthday: d.birthday?.month ? `${String(d.birthday.month).padStart(2, '0')}-${String(d.birthday.day).padStart(2, '0')}` : '',
+        sourceChannel: d.sourceChannel ?? '',
+        remark: d.remark ?? '',
+        externalUserId: (d.identities ?? []).find((i: any) => i.type === 'externalUserId')?.value ?? '',
+        unionId: (d.identities ?? []).find((i: any) => i.type === 'unionId')?.value ?? '',
+        shopMemberId: (d.identities ?? []).find((i: any) => i.type === 'shopMemberId')?.value ?? '',
+        tags: (d.tags ?? []).map((t: string) => tagNames.get(t)).filter(Boolean),
+        orderCount: d.aggregates?.orderCount ?? 0,
+        totalPaid: d.aggregates?.totalPaid ?? 0,
+        lastOrderAt: d.aggregates?.lastOrderAt ?? null,
+      }));
+      if (principal.kind === 'staff') {
+        await s.audit.record({ tenantId, actorId: principal.id, actorRole: principal.role, action: 'customers.export', targetType: 'customer', details: { rows: items.length, after: query.after ?? null } });
+      }
+      return { items, total, next: docs.length === query.limit ? String(docs[docs.length - 1]._id) : null };
+    },
+  );
+
+  return api;
+}
