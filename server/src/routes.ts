@@ -1,6 +1,7 @@
 import type { Services } from './services.js';
 import type { ApiRouter } from './shared/http/route.js';
 import { staffRoutes } from './modules/staff/staff.routes.js';
+import { customerTransferRoutes } from './modules/customers/customer-transfer.routes.js';
 import { customerRoutes, followUpRoutes } from './modules/customers/customer.routes.js';
 import { tagRoutes } from './modules/tags/tag.routes.js';
 import { eventRoutes } from './modules/events/event.routes.js';
@@ -19,5 +20,5 @@ import { miniappAuthRoutes, miniappRoutes } from './wechat/miniapp.routes.js';
 
 /** Every API router, in one list: the route table (OpenAPI, authorisation matrix) is built from these. */
 export function apiRouters(s: Services): ApiRouter[] {
-  return [staffRoutes(s), customerRoutes(s), followUpRoutes(s), tagRoutes(s), eventRoutes(s), loyaltyRoutes(s), meRoutes(s), shopperAuthRoutes(s), conversationRoutes(s), deskRoutes(s), segmentRoutes(s), rfmRoutes(s), broadcastRoutes(s), journeyRoutes(s), contactWayRoutes(s), wecomRoutes(s), miniappAuthRoutes(s), miniappRoutes(s), myPrivacyRoutes(s), privacyAdminRoutes(s)];
+  return [staffRoutes(s), customerTransferRoutes(s), customerRoutes(s), followUpRoutes(s), tagRoutes(s), eventRoutes(s), loyaltyRoutes(s), meRoutes(s), shopperAuthRoutes(s), conversationRoutes(s), deskRoutes(s), segmentRoutes(s), rfmRoutes(s), broadcastRoutes(s), journeyRoutes(s), contactWayRoutes(s), wecomRoutes(s), miniappAuthRoutes(s), miniappRoutes(s), myPrivacyRoutes(s), privacyAdminRoutes(s)];
 }
