@@ -107,3 +107,29 @@ test('rules: a bad regex is refused with 400; a regex rule can hand the chat to 
   await user.hears(/我是 阿杰/);
   expect((await desk().conversations.get(tenant(), id)).handoffReason).toBe(`rule ${rule.body._id}`);
 });
+
+test('a canned reply with a typo can be corrected (the fixed text is what customers get) and deleted', async () => {
+  const { user, id } = await chatWith('贝拉');
+  const send = as(agent.token);
+  await send('POST', `/api/v1/conversations/${id}/take`);
+  await user.hears(/我是 阿杰/);
+  const canned = await send('POST', '/api/v1/desk/canned-replies', { title: `发货-${id}`, text: '{name}，您的订单今天发或' });
+  const fixed = await send('PATCH', `/api/v1/desk/canned-replies/${canned.body._id}`, { text: '{name}，您的订单今天发货' });
+  expect(fixed.status).toBe(200);
+  expect(fixed.body.text).toBe('{name}，您的订单今天发货');
+  expect((await send('PATCH', `/api/v1/desk/canned-replies/${canned.body._id}`, {})).status).toBe(400);
+  await send('POST', '/api/v1/desk/canned-replies', { title: `另一条-${id}`, text: 'x' });
+  expect((await send('PATCH', `/api/v1/desk/canned-replies/${canned.body._id}`, { title: `另一条-${id}` })).status).toBe(409);
+
+  await send('POST', `/api/v1/conversations/${id}/messages`, { cannedReplyId: String(canned.body._id) });
+  expect(await user.hears(/今天发/)).toBe('贝拉，您的订单今天发货');
+
+  expect((await send('DELETE', `/api/v1/desk/canned-replies/${canned.body._id}`)).status).toBe(200);
+  const list = (await send('GET', '/api/v1/desk/canned-replies')).body.items;
+  expect(list.some((c: any) => c._id === canned.body._id)).toBe(false);
+  expect((await send('DELETE', `/api/v1/desk/canned-replies/${canned.body._id}`)).status).toBe(404);
+  const gone = await send('POST', `/api/v1/conversations/${id}/messages`, { cannedReplyId: String(canned.body._id) });
+  expect(gone.status).toBe(404);
+  const sales = await chat.app.staff('sales');
+  expect((await as(sales.token)('DELETE', `/api/v1/desk/canned-replies/${list[0]._id}`)).status).toBe(403);
+});

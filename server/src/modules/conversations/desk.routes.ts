@@ -81,6 +81,21 @@ export function deskRoutes(s: Services) {
     },
     ({ body, tenantId }) => s.desk.rules.createCanned(tenantId, body.title, body.text),
   );
+  api.route(
+    {
+      method: 'patch',
+      path: '/canned-replies/:id',
+      allow: ['agent', 'community_manager'],
+      summary: 'Fix the title or text of a canned reply',
+      params: z.object({ id: objectId }),
+      body: z.object({ title: z.string().trim().min(1).max(60), text: z.string().trim().min(1).max(2000) }).partial().strict().refine((b) => b.title || b.text, { message: 'give a new title or text' }),
+    },
+    ({ params, body, tenantId }) => s.desk.rules.updateCanned(tenantId, params.id, body),
+  );
+  api.route({ method: 'delete', path: '/canned-replies/:id', allow: ['agent', 'community_manager'], summary: 'Delete a canned reply', params: z.object({ id: objectId }) }, async ({ params, tenantId }) => {
+    await s.desk.rules.deleteCanned(tenantId, params.id);
+    return { deleted: true };
+  });
 
   api.route({ method: 'get', path: '/settings', allow: SUPERVISORS, summary: 'SLA targets, supervisor role, room welcome' }, ({ tenantId }) => s.desk.rules.settings(tenantId));
   api.route(

@@ -94,6 +94,22 @@ export class ReplyRuleService {
     }
   }
 
+  async updateCanned(tenantId: string, id: string, patch: { title?: string; text?: string }) {
+    try {
+      const doc = await CannedReplyModel.findOneAndUpdate({ tenantId, _id: id }, { $set: patch }, { returnDocument: 'after' }).lean();
+      if (!doc) throw notFound('Canned reply');
+      return doc;
+    } catch (err) {
+      if (isDuplicateKeyError(err)) throw conflict(ConversationErrorCode.CANNED_TITLE_TAKEN, `A canned reply titled "${patch.title}" exists already; pick another title`);
+      throw err;
+    }
+  }
+
+  async deleteCanned(tenantId: string, id: string): Promise<void> {
+    const res = await CannedReplyModel.deleteOne({ tenantId, _id: id });
+    if (!res.deletedCount) throw notFound('Canned reply');
+  }
+
   listCanned(tenantId: string) {
     return CannedReplyModel.find({ tenantId }).sort({ title: 1 }).lean();
   }
