@@ -1,0 +1,88 @@
+import { Types } from 'mongoose';
+import type { Scenario } from '../bench-options.js';
+import { BENCH_TENANT, http, startBenchApp } from '../bench-env.js';
+import { profileBatches } from '../bench-data.generator.js';
+import { figure, median, nowMs, round, withMemoryPeak, type Figure } from '../bench-report.js';
+import type { Audience } from '../../../server/src/modules/segments/audience.schema.js';
+
+/**
+ * Scenario 2: a nested audience (two levels: tags any/all, an R-score range, a value class or spend)
+ * counted with its first page, through the segments service and POST /api/v1/segments/preview.
+ * Baseline: the same question asked by hand — countDocuments + find on the same collection and
+ * indexes through the raw driver. Profiles are generated in streamed batches (bounded memory).
+ */
+export const segmentScenario: Scenario = {
+  name: 'segment',
+  title: 'Segment count + first page (nested audience) vs hand-written count',
+  flags: { profiles: 'generated profiles (default 20000; the issue’s scale is 1000000 against a real MONGODB_URI)', repeats: 'timed repetitions, median reported (default 5)', page: 'first page size (default 20)' },
+  async run(b, o) {
+    const profiles = o.num('profiles', 20_000);
+    const repeats = Math.max(1, o.num('repeats', 5));
+    const page = o.num('page', 20);
+    const app = await startBenchApp(b, 'bench_segment');
+    const s = app.rt.services;
+    const tenantId = BENCH_TENANT;
+    try {
+      const tagIds = Array.from({ length: 200 }, () => new Types.ObjectId().toHexString());
+      const customers = app.raw.collection('customers');
+      const gen = await withMemoryPeak(async () => {
+        const t0 = nowMs();
+        for (const batch of profileBatches(profiles, 1000, { tenantId, tagIds })) await customers.insertMany(batch, { ordered: false });
+        return nowMs() - t0;
+      });
+
+      const audience: Audience = {
+        type: 'group',
+        op: 'and',
+        rules: [
+          { type: 'group', op: 'or', rules: [{ type: 'tags', match: 'any', tagIds: tagIds.slice(0, 3) }, { type: 'tags', match: 'all', tagIds: tagIds.slice(3, 5) }] },
+          { type: 'rfm', r: { min: 3, max: 5 } },
+          { type: 'group', op: 'or', rules: [{ type: 'rfm', classes: ['重要价值', '重要发展'] }, { type: 'orders', metric: 'totalPaid', min: 50_000 }] },
+        ],
+      };
+      const hand = {
+        tenantId,
+        status: 'active',
+        $and: [
+          { $or: [{ tags: { $in: tagIds.slice(0, 3) } }, { tags: { $all: tagIds.slice(3, 5) } }] },
+          { 'rfm.r': { $gte: 3, $lte: 5 } },
+          { $or: [{ 'rfm.class': { $in: ['重要价值', '重要发展'] } }, { 'aggregates.totalPaid': { $gte: 50_000 } }] },
+        ],
+      };
+      const manager = await s.staff.create(tenantId, { username: 'bench-cm', name: 'bench cm', role: 'community_manager', password: 'password-123' });
+      void manager;
+      const { token } = await s.staff.login(tenantId, 'bench-cm', 'password-123');
+
+      const times = { base: [] as number[], service: [] as number[], http: [] as number[] };
+      const counts = { base: 0, service: 0, http: 0 };
+      for (let i = 0; i < repeats + 1; i++) {
+        // The first round warms caches and is not counted.
+        let t = nowMs();
+        const [n] = await Promise.all([customers.countDocuments(hand), customers.find(hand).sort({ _id: 1 }).limit(page).toArray()]);
+        if (i) times.base.push(nowMs() - t);
+        counts.base = n;
+        t = nowMs();
+        const p = await s.segments.preview(tenantId, audience, page);
+        if (i) times.service.push(nowMs() - t);
+        counts.service = p.count;
+        t = nowMs();
+        const h = await http('POST', `${app.url}/api/v1/segments/preview`, { headers: { authorization: `Bearer ${token}` }, body: { audience, sampleSize: page }, expect: [200] });
+        if (i) times.http.push(nowMs() - t);
+        counts.http = h.body.count;
+      }
+      if (counts.base !== counts.service || counts.base !== counts.http) throw new Error(`counts differ: ${JSON.stringify(counts)}`);
+      const mb = median(times.base);
+      const ms = median(times.service);
+      const mh = median(times.http);
+      const figures: Figure[] = [
+        figure({ figure: 'hand-written count + first page (baseline)', value: round(mb, 1), unit: 'ms', note: `${counts.base} of ${profiles} match` }),
+        figure({ figure: 'segments.preview(), in process', value: round(ms, 1), unit: 'ms', baseline: round(mb, 1), lowerIsBetter: true, target: '< 500 ms, ≥ 0.5×' }),
+        figure({ figure: 'POST /api/v1/segments/preview', value: round(mh, 1), unit: 'ms', baseline: round(mb, 1), lowerIsBetter: true, target: '< 500 ms' }),
+        figure({ figure: 'profile generation (streamed insertMany)', value: round((profiles * 1000) / gen.result, 0), unit: 'profiles/s', note: `peak RSS ${gen.rssMb} MB, heap ${gen.heapMb} MB` }),
+      ];
+      return { scenario: 'segment', title: this.title, sizes: { profiles, repeats, page }, figures, facts: { counts, timesMs: times, generationPeakRssMb: gen.rssMb } };
+    } finally {
+      await app.stop();
+    }
+  },
+};
