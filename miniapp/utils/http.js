@@ -16,7 +16,7 @@ class ApiError extends Error {
 }
 
 /**
- * @param {string} method
+ * @param {'GET'|'POST'|'PUT'|'DELETE'} method
  * @param {string} path  under /api/v1, e.g. '/me/points'
  * @param {{ body?: object, query?: Record<string, string|number|undefined>, token?: string|null }} [opts]
  * @returns {Promise<any>}

@@ -56,7 +56,7 @@ function signOut() {
 
 /**
  * An authenticated call; on 401 the session is renewed with a fresh wx.login and the call retried once.
- * @param {string} method @param {string} path @param {{ body?: object, query?: Record<string, any> }} [opts]
+ * @param {'GET'|'POST'|'PUT'|'DELETE'} method @param {string} path @param {{ body?: object, query?: Record<string, any> }} [opts]
  */
 async function api(method, path, opts = {}) {
   const t = await ensureSignedIn();

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import ts from 'typescript';
 import { MINIAPP } from './support/miniapp-sim.js';
 
 /**
@@ -51,4 +52,16 @@ test('project.config.json is ready for WeChat DevTools', () => {
   expect(cfg.compileType).toBe('miniprogram');
   expect(existsSync(path.join(MINIAPP, cfg.miniprogramRoot ?? '.', 'app.json'))).toBe(true);
   expect(readdirSync(MINIAPP)).toEqual(expect.arrayContaining(['app.js', 'app.json', 'app.wxss', 'config.js']));
+});
+
+test("the mini-app's JSDoc types check (strict) against WeChat's API typings", () => {
+  const file = path.join(MINIAPP, 'tsconfig.json');
+  const parsed = ts.parseJsonConfigFileContent(ts.readConfigFile(file, ts.sys.readFile).config, ts.sys, MINIAPP);
+  const program = ts.createProgram(parsed.fileNames, parsed.options);
+  const problems = ts.getPreEmitDiagnostics(program).map((d) => {
+    const where = d.file ? `${path.relative(MINIAPP, d.file.fileName)}:${d.file.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}` : '';
+    return `${where} ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`;
+  });
+  expect(parsed.fileNames.length).toBeGreaterThanOrEqual(10);
+  expect(problems).toEqual([]);
 });

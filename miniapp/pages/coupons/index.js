@@ -8,10 +8,10 @@ const EMPTY = { available: '暂无可用优惠券，去积分兑换看看', used
 Component({
   data: { state: 'available', loading: true, error: '', coupons: [], emptyText: EMPTY.available },
   methods: {
-    onLoad(/** @type {{ state?: string }} */ query) {
+    onLoad(/** @type {{ state?: 'available'|'used'|'expired' }} */ query) {
       return this.show((query && query.state) || 'available');
     },
-    /** @param {{ detail: { name: string } }} e */
+    /** @param {{ detail: { name: 'available'|'used'|'expired' } }} e */
     onTab(e) {
       return this.show(e.detail.name);
     },

@@ -15,7 +15,7 @@ function blockedReason(item) {
  * shopper confirms one item, so a double tap or a retried request yields the same one coupon.
  */
 Component({
-  data: { loading: true, error: '', balanceText: '0', items: [], busyId: '', result: null },
+  data: { loading: true, error: '', balanceText: '0', items: [], busyId: '', result: /** @type {null | { ok: boolean, name?: string, code?: string, error?: string }} */ (null) },
   methods: {
     onLoad() {
       return this.load();

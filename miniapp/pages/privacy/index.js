@@ -1,6 +1,8 @@
 const session = require('../../utils/session.js');
 const { errorMessage } = require('../../utils/http.js');
 
+/** @typedef {{ method: 'GET'|'POST'|'PUT'|'DELETE', path: string }} Route */
+
 const UNAVAILABLE = '暂未开放，敬请期待';
 
 /**
@@ -20,15 +22,17 @@ Component({
     erasureAvailable: false,
     erasureText: UNAVAILABLE,
     erased: false,
+    /** @type {{ consents: Route|null, export: Route|null, erasure: Route|null }} */
+    routes: { consents: null, export: null, erasure: null },
   },
   methods: {
     async onLoad() {
       try {
         const cfg = await session.api('GET', '/miniapp/config');
-        /** @type {{ consents: any, export: any, erasure: any }} */
-        const p = cfg.privacy || {};
-        this.routes = p;
+        /** @type {{ consents: Route|null, export: Route|null, erasure: Route|null }} */
+        const p = cfg.privacy || { consents: null, export: null, erasure: null };
         this.setData({
+          routes: p,
           consentsAvailable: !!p.consents,
           exportAvailable: !!p.export,
           exportText: p.export ? '个人资料、积分、优惠券、订单记录（JSON）' : UNAVAILABLE,
@@ -46,8 +50,10 @@ Component({
     /** @param {{ detail: boolean, currentTarget: { dataset: { purpose: 'marketing'|'profiling' } } }} e */
     async setConsent(e) {
       const purpose = e.currentTarget.dataset.purpose;
+      const route = this.data.routes.consents;
+      if (!route) return;
       try {
-        const r = await session.api(this.routes.consents.method, this.routes.consents.path, { body: { [purpose]: !!e.detail, channel: 'miniapp' } });
+        const r = await session.api(route.method, route.path, { body: { [purpose]: !!e.detail, channel: 'miniapp' } });
         this.setData({ marketing: !!r.consents.marketing.granted, profiling: !!r.consents.profiling.granted });
         wx.showToast({ title: e.detail ? '已同意' : '已撤回', icon: 'none' });
       } catch (err) {
@@ -72,8 +78,10 @@ Component({
     },
     /** A mini-program cannot save a file for the user, so the JSON goes to the clipboard. */
     async exportData() {
+      const route = this.data.routes.export;
+      if (!route) return;
       try {
-        const doc = await session.api(this.routes.export.method, this.routes.export.path);
+        const doc = await session.api(route.method, route.path);
         const text = JSON.stringify(doc, null, 2);
         wx.setClipboardData({ data: text });
         this.setData({ exportText: `已导出 ${Math.ceil(text.length / 1024)} KB，已复制到剪贴板` });
@@ -85,9 +93,10 @@ Component({
       const ok = await new Promise((resolve) =>
         wx.showModal({ title: '删除我的数据', content: '删除后无法恢复，会员资格与优惠券将失效。确定删除？', confirmColor: '#ee0a24', success: (r) => resolve(!!r.confirm), fail: () => resolve(false) }),
       );
-      if (!ok) return;
+      const route = this.data.routes.erasure;
+      if (!ok || !route) return;
       try {
-        await session.api(this.routes.erasure.method, this.routes.erasure.path, { body: { confirm: true } });
+        await session.api(route.method, route.path, { body: { confirm: true } });
         session.signOut();
         this.setData({ erased: true });
       } catch (err) {
