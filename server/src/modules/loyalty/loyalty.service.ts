@@ -175,6 +175,8 @@ export class LoyaltyService {
     const next = settings.tiers[rank + 1];
     const qualified = tierFor(settings, growth);
     const day = (d: Date) => localDay(settings, new Date(d.getTime() - 1));
+    // A tier since removed from the settings still shows, by its code.
+    const nameOf = (code: string) => settings.tiers.find((t) => t.code === code)?.name ?? code;
     return {
       memberNo: member.memberNo,
       customerId: String(member.customerId),
@@ -188,7 +190,7 @@ export class LoyaltyService {
         ? { to: qualified.code, after: new Date(new Date(member.belowSince).getTime() + settings.growth.downgradeGraceDays * 86_400_000) }
         : null,
       expiring: lots.map((l) => ({ date: day(l.expiresAt), expiresAt: l.expiresAt, points: l.remaining })),
-      tierHistory: (member.tierHistory ?? []).map((h: any) => ({ from: h.from ?? null, to: h.to, at: h.at, reason: h.reason })),
+      tierHistory: (member.tierHistory ?? []).map((h: any) => ({ from: h.from ?? null, to: h.to, fromName: h.from ? nameOf(h.from) : null, toName: nameOf(h.to), at: h.at, reason: h.reason })),
     };
   }
 

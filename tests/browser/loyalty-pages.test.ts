@@ -1,0 +1,142 @@
+import type { Browser, Page } from 'playwright-core';
+import { startTestApp, type TestApp } from '../support/harness.js';
+import { ensureH5Built, launchBrowser, phonePage, screenshot } from '../support/browser.js';
+import { staticH5Plugin } from '../../server/src/h5/static-h5.plugin.js';
+import { jobDefinitions } from '../../server/src/jobs/index.js';
+
+/**
+ * Loyalty as people see it in the pages: a shopper's expiring points and tier history (in both
+ * languages), a manager's loyalty figures and a bulk coupon issue to a segment with live progress,
+ * and a sales member reading what the customer said in chat, in the sidebar.
+ */
+let app: TestApp;
+let browser: Browser;
+let admin: { id: string; token: string };
+let manager: { id: string; token: string; username: string };
+let sales: { id: string; token: string; username: string };
+let chatty: string;
+let quiet: string;
+
+const ALICE_PHONE = '13700000031';
+
+beforeAll(async () => {
+  ensureH5Built();
+  app = await startTestApp({ plugins: [staticH5Plugin()], env: { DEMO_MODE: 'true' } });
+  const s = app.rt.services;
+  const tenant = app.config.DEFAULT_TENANT;
+  admin = await app.staff('admin');
+  manager = await app.staff('community_manager');
+  sales = await app.staff('sales', '销售小林');
+  // Points live 30 days in this programme, so a fresh order's points are "expiring soon".
+  const put = await app.request('PUT', '/api/v1/loyalty/settings', { token: admin.token, body: { expiry: { kind: 'days', yearsAfter: 1, days: 30 } } });
+  expect(put.status).toBe(200);
+  await s.customers.identify(tenant, { phone: ALICE_PHONE }, { name: '周晓雯' });
+  const key = (await s.staff.createApiKey(tenant, 'shop')).key;
+  const order = await app.request('POST', '/api/v1/events', {
+    headers: { 'x-api-key': key },
+    body: { events: [{ eventId: 'lp-1', type: 'order.paid', occurredAt: new Date().toISOString(), customer: { phone: ALICE_PHONE }, data: { orderId: 'LP-1', amount: 600_000 } }] },
+  });
+  expect(order.body.accepted).toBe(1);
+  for (let i = 0; i < 3; i++) await s.customers.identify(tenant, { phone: `1370000010${i}` }, { name: `苏州会员${i}`, city: '苏州' });
+
+  quiet = await s.customers.identify(tenant, { phone: '13700000202' }, { name: '李静', ownerStaffId: sales.id });
+  // The customer writes to the brand account on WeChat (as the bot captures it); the profile is this sales member's.
+  const contact = { id: 'wx-keke', name: '王可可' };
+  const said = ['你好，请问有没有敏感肌能用的面霜？', '上次买的精华用完了', '周末能到店试用吗'];
+  let wx: string | undefined;
+  for (const [i, text] of said.entries()) {
+    const r = await s.desk.conversations.capture(tenant, { botAccountId: 'brand-bot', peer: { kind: 'private', contact }, talker: contact, externalId: `lp-msg-${i}`, type: 'text', text, at: new Date(Date.now() - (3 - i) * 60_000) });
+    wx = r.customerId;
+  }
+  await s.desk.conversations.capture(tenant, { botAccountId: 'brand-bot', peer: { kind: 'private', contact }, talker: 'self', author: 'bot', externalId: 'lp-msg-bot', type: 'text', text: '您好，这里是品牌小助手', at: new Date() });
+  chatty = wx!;
+  await s.customers.update(tenant, chatty, { ownerStaffId: sales.id });
+  browser = await launchBrowser();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.stop();
+});
+
+async function staffSignIn(page: Page, path: string, username: string) {
+  await page.goto(app.url + path);
+  await page.locator('[data-test=login-username] input').fill(username);
+  await page.locator('[data-test=login-password] input').fill('password-123');
+  await page.locator('[data-test=login-submit]').click();
+  await page.locator('[data-test=staff-login]').waitFor({ state: 'detached' });
+}
+
+test('a shopper is told which points expire soon, sees how their tier changed, and reads it all in English after the switch', async () => {
+  const page = await phonePage(browser);
+  await page.goto(`${app.url}/h5/member`);
+  await page.locator('[data-test=demo-phone] input').fill(ALICE_PHONE);
+  await page.locator('[data-test=demo-login-submit]').click();
+  await page.locator('[data-test=member-card]').waitFor();
+  const notice = page.locator('[data-test=expiring-notice]');
+  await notice.waitFor();
+  expect(await notice.innerText()).toMatch(/6,000 积分将于 \d{4}\/\d{2}\/\d{2} 过期/);
+
+  await page.locator('[data-test=tier-progress]').click();
+  const changes = page.locator('[data-test=tier-change]');
+  await changes.first().waitFor();
+  expect(await changes.allInnerTexts()).toEqual([expect.stringContaining('普通 → 金卡'), expect.stringContaining('入会：普通')]);
+  await screenshot(page, 'member-tier-history');
+
+  await page.locator('[data-test=lang-switch]').click();
+  await changes.first().filter({ hasText: '普通 → 金卡' }).waitFor();
+  await page.locator('[data-test=tier-history] h3', { hasText: 'Tier history' }).waitFor();
+  await page.goBack();
+  await page.locator('[data-test=expiring-notice]', { hasText: /6,000 points expire on .+; use them soon/ }).waitFor();
+  await screenshot(page, 'member-home-en');
+  await page.context().close();
+});
+
+test('a manager sees the points issued, issues a campaign coupon to a segment and watches the batch finish, then sees the coupons counted', async () => {
+  const seg = await app.request('POST', '/api/v1/segments', { token: manager.token, body: { name: '苏州会员', audience: { type: 'group', op: 'and', rules: [{ type: 'city', in: ['苏州'] }] } } });
+  expect(seg.status).toBe(201);
+  const tpl = await app.request('POST', '/api/v1/loyalty/templates', {
+    token: manager.token,
+    body: { name: '苏州新店 满200减30', kind: 'amount', amountOff: 3_000, threshold: 20_000, channels: ['campaign'], validity: { kind: 'relative', days: 14 }, stock: 100 },
+  });
+  expect(tpl.status).toBe(201);
+
+  const page = await phonePage(browser);
+  await staffSignIn(page, '/h5/console/dashboard', manager.username);
+  await page.locator('[data-test=figure-pointsIssued] [data-test=figure-value]', { hasText: '6,000' }).waitFor();
+  expect(await page.locator('[data-test=figure-couponsIssued] [data-test=figure-value]').innerText()).toBe('0');
+
+  await page.goto(`${app.url}/h5/console/loyalty`);
+  await page.locator('[data-test=template-row]', { hasText: '苏州新店' }).locator('[data-test=issue-to-segment]').click();
+  await page.locator('.van-action-sheet__item', { hasText: '苏州会员' }).click();
+  const batch = page.locator('[data-test=batch]').first();
+  await batch.locator('[data-test=batch-state]', { hasText: '排队中' }).waitFor();
+  expect(await batch.locator('[data-test=batch-progress]').innerText()).toBe('已处理 0/3，成功 0，失败 0');
+  // The worker's job runs; the page is polling and shows the result without a reload.
+  await jobDefinitions(app.rt.services).find((j) => j.name === 'loyalty.issue-batches')!.run({});
+  await batch.locator('[data-test=batch-state]', { hasText: '已完成' }).waitFor();
+  expect(await batch.locator('[data-test=batch-progress]').innerText()).toBe('已处理 3/3，成功 3，失败 0');
+  await screenshot(page, 'console-bulk-issue');
+
+  await page.goto(`${app.url}/h5/console/dashboard`);
+  await page.locator('[data-test=figure-couponsIssued] [data-test=figure-value]', { hasText: '3' }).waitFor();
+  await screenshot(page, 'console-dashboard-loyalty');
+  await page.context().close();
+});
+
+test('a sales member sees what the customer said lately beside the chat, and a quiet customer shows none', async () => {
+  const page = await phonePage(browser);
+  await staffSignIn(page, `/h5/sidebar/customers/${chatty}`, sales.username);
+  const lines = page.locator('[data-test=highlight]');
+  await lines.first().waitFor();
+  const texts = await lines.allInnerTexts();
+  expect(texts).toHaveLength(3);
+  expect(texts[0]).toContain('周末能到店试用吗');
+  expect(texts[2]).toContain('敏感肌');
+  expect(texts.join()).not.toContain('品牌小助手');
+  await screenshot(page, 'sidebar-highlights');
+
+  await page.goto(`${app.url}/h5/sidebar/customers/${quiet}`);
+  await page.locator('[data-test=highlights-empty]', { hasText: '还没有聊天记录' }).waitFor();
+  await page.context().close();
+});
