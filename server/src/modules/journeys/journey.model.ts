@@ -8,6 +8,8 @@ const journeySchema = new Schema(
     steps: { type: [Schema.Types.Mixed], required: true },
     enabled: { type: Boolean, default: true },
     createdBy: { type: String },
+    /** The local day the date triggers (birthday, dormant) were last scanned for this journey. */
+    scannedDay: { type: String },
   },
   { timestamps: true, minimize: false },
 );

@@ -3,7 +3,8 @@ import { ApiRouter } from '../../shared/http/route.js';
 import type { Services } from '../../services.js';
 import { loadVisibleCustomer } from '../customers/customer.routes.js';
 import { journeySchema } from './journey.schemas.js';
-import { journeyTemplates } from './journey.templates.js';
+import { AppError } from '../../shared/app-error.js';
+import { fillTemplate, journeyTemplates } from './journey.templates.js';
 
 const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
 const idParams = z.object({ id: objectId });
@@ -16,6 +17,38 @@ export function journeyRoutes(s: Services) {
   const api = new ApiRouter('/api/v1/journeys', 'journeys');
 
   api.route({ method: 'get', path: '/templates', allow: MANAGERS, summary: 'Ready-made journeys to copy: welcome, birthday, win-back, abandoned cart, review request' }, () => ({ items: journeyTemplates }));
+
+  api.route(
+    {
+      method: 'post',
+      path: '/from-template',
+      allow: MANAGERS,
+      status: 201,
+      summary: 'Create a journey from a ready-made template with your own coupon template(s)',
+      body: z
+        .object({
+          key: z.string().min(1).max(40),
+          name: z.string().trim().min(1).max(100).optional(),
+          couponTemplateId: objectId.optional(),
+          couponByTier: z.record(z.string().max(32), objectId).optional(),
+        })
+        .strict(),
+    },
+    async ({ body, tenantId, principal }) => {
+      const filled = fillTemplate(body.key, body);
+      if ('error' in filled) {
+        if (filled.error === 'UNKNOWN') throw new AppError('JOURNEY_TEMPLATE_UNKNOWN', `No template "${body.key}"; choose one of ${journeyTemplates.map((t) => t.key).join(', ')}`, { status: 400 });
+        throw new AppError('JOURNEY_TEMPLATE_NEEDS_COUPON', `The "${body.key}" template issues a coupon: give couponTemplateId`, { status: 400 });
+      }
+      // A journey that would fail at its coupon step every time is refused now, while someone is looking.
+      for (const id of [body.couponTemplateId, ...Object.values(body.couponByTier ?? {})].filter((x): x is string => Boolean(x))) {
+        await s.loyalty.coupons.template(tenantId, id).catch(() => {
+          throw new AppError('JOURNEY_TEMPLATE_NEEDS_COUPON', `Coupon template ${id} does not exist`, { status: 400 });
+        });
+      }
+      return view(await s.journeys.create(tenantId, filled, principal.kind === 'staff' ? principal.id : undefined));
+    },
+  );
 
   api.route({ method: 'post', path: '/', allow: MANAGERS, status: 201, summary: 'Create a journey: a trigger and its steps', body: journeySchema }, async ({ body, tenantId, principal }) =>
     view(await s.journeys.create(tenantId, body, principal.kind === 'staff' ? principal.id : undefined)),

@@ -18,6 +18,8 @@ export const triggerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('cart.added') }).strict(),
   /** Post-purchase: each paid order. */
   z.object({ type: z.literal('order.paid') }).strict(),
+  /** Churn warning: the nightly sweep found a buyer past their own cadence; once per dormancy. */
+  z.object({ type: z.literal('churn.at_risk') }).strict(),
 ]);
 
 export const stepSchema = z.discriminatedUnion('type', [

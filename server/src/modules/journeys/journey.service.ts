@@ -29,6 +29,7 @@ export class JourneyService {
     hooks.on('event.accepted', async ({ tenantId, customerId, event }) => {
       if (event.type === 'cart.added' || event.type === 'order.paid') await this.enrollByTrigger(tenantId, event.type, customerId, `event:${event.eventId}`);
     });
+    hooks.on('customer.at_risk', ({ tenantId, customerId, basedOn }) => this.enrollByTrigger(tenantId, 'churn.at_risk', customerId, `churn:${basedOn.getTime()}`));
   }
 
   async create(tenantId: string, input: JourneyInput, createdBy?: string) {
@@ -83,25 +84,31 @@ export class JourneyService {
     }
   }
 
-  /** Date-driven triggers: today's birthdays (local date) and customers who just went dormant. */
+  /**
+   * Date-driven triggers: today's birthdays (local date) and customers past the dormancy threshold.
+   * Each journey is scanned once per local day, through every match page by page; `scannedDay` is
+   * written last, so a scan cut short is simply done again (enrolment is idempotent).
+   */
   async scanTriggers(): Promise<void> {
     const now = this.deps.now();
     const { day } = localPeriods(now, this.deps.config.BROADCAST_TIMEZONE);
     const [year, month, date] = day.split('-').map(Number);
-    const journeys = await JourneyModel.find({ enabled: true, 'trigger.type': { $in: ['birthday', 'dormant'] } }).lean();
+    const journeys = await JourneyModel.find({ enabled: true, 'trigger.type': { $in: ['birthday', 'dormant'] }, scannedDay: { $ne: day } }).lean();
     for (const j of journeys) {
       const t = j.trigger as JourneyTrigger;
-      if (t.type === 'birthday') {
-        const born = await CustomerModel.find({ tenantId: j.tenantId, status: 'active', 'birthday.month': month, 'birthday.day': date }).select({ _id: 1 }).limit(20_000).lean();
-        await this.enroll(j.tenantId, j._id, born.map((c) => c._id), `birthday:${year}`);
-      } else if (t.type === 'dormant') {
-        const dormant = await CustomerModel.find({ tenantId: j.tenantId, status: 'active', 'aggregates.orderCount': { $gt: 0 }, 'aggregates.lastOrderAt': { $lte: new Date(now.getTime() - t.days * DAY_MS) } })
-          .select({ _id: 1, 'aggregates.lastOrderAt': 1 })
-          .limit(20_000)
-          .lean();
-        // One run per dormancy: a new order and a new silence make a new occurrence.
-        await this.enroll(j.tenantId, j._id, dormant.map((c) => c._id), (i) => `dormant:${dormant[i].aggregates!.lastOrderAt!.getTime()}`);
+      const base = { tenantId: j.tenantId, status: 'active' };
+      let after: Types.ObjectId | null = null;
+      for (;;) {
+        const filter: Record<string, unknown> =
+          t.type === 'birthday' ? { ...base, 'birthday.month': month, 'birthday.day': date } : { ...base, 'aggregates.orderCount': { $gt: 0 }, 'aggregates.lastOrderAt': { $lte: new Date(now.getTime() - (t as { days: number }).days * DAY_MS) } };
+        if (after) filter._id = { $gt: after };
+        const page = await CustomerModel.find(filter).select({ _id: 1, 'aggregates.lastOrderAt': 1 }).sort({ _id: 1 }).limit(1000).lean();
+        if (!page.length) break;
+        // Birthdays once a year; dormancy once per silence (a new order and a new silence make a new occurrence).
+        await this.enroll(j.tenantId, j._id, page.map((c) => c._id), t.type === 'birthday' ? `birthday:${year}` : (i) => `dormant:${page[i].aggregates!.lastOrderAt!.getTime()}`);
+        after = page[page.length - 1]._id;
       }
+      await JourneyModel.updateOne({ _id: j._id }, { $set: { scannedDay: day } });
     }
   }
 
@@ -117,7 +124,13 @@ export class JourneyService {
         { returnDocument: 'after', sort: { nextAt: 1 } },
       ).lean();
       if (!run) break;
-      await this.advance(run);
+      try {
+        await this.advance(run);
+      } catch (err) {
+        // One run's outage (WeCom down, a bad coupon template) must not stall the others; its lease
+        // runs out and the same step is tried again, a send first checked against WeCom.
+        this.deps.log.warn({ runId: String(run._id), err: (err as Error).message }, 'journey step failed; will retry');
+      }
     }
     return done;
   }

@@ -4,7 +4,7 @@ import type { JourneyInput } from './journey.schemas.js';
  * Starting points a community manager copies and fills in (coupon templates and tags are the
  * tenant's own, so their ids are left as placeholders to replace).
  */
-const TEMPLATE_ID = '000000000000000000000000';
+export const TEMPLATE_ID = '000000000000000000000000';
 export const journeyTemplates: Array<{ key: string; description: string; journey: JourneyInput }> = [
   {
     key: 'welcome',
@@ -37,6 +37,17 @@ export const journeyTemplates: Array<{ key: string; description: string; journey
     ] },
   },
   {
+    key: 'churn-warning',
+    description: 'A buyer past their usual cadence (the churn sweep): a care coupon now, a reminder after 3 days unless they ordered',
+    journey: { name: '流失预警关怀', enabled: true, trigger: { type: 'churn.at_risk' }, steps: [
+      { type: 'coupon', templateId: TEMPLATE_ID },
+      { type: 'send', channel: 'wecom_group_msg', text: '好久没见您啦，给您留了一张专属券' },
+      { type: 'wait', hours: 72 },
+      { type: 'condition', check: 'noOrderSinceStart' },
+      { type: 'send', channel: 'wecom_group_msg', text: '专属券还在，需要帮您挑点什么吗？' },
+    ] },
+  },
+  {
     key: 'abandoned-cart',
     description: 'cart.added without an order within 4 hours: a nudge',
     journey: { name: '加购未付', enabled: true, trigger: { type: 'cart.added' }, steps: [
@@ -54,3 +65,20 @@ export const journeyTemplates: Array<{ key: string; description: string; journey
     ] },
   },
 ];
+
+export const JourneyTemplateError = { NEEDS_COUPON: 'JOURNEY_TEMPLATE_NEEDS_COUPON', UNKNOWN: 'JOURNEY_TEMPLATE_UNKNOWN' } as const;
+
+/**
+ * A template filled in with the tenant's own coupon template (and, for birthdays, one per tier);
+ * returns an error code instead when a coupon the template needs was not given.
+ */
+export function fillTemplate(key: string, fill: { name?: string; couponTemplateId?: string; couponByTier?: Record<string, string> }): JourneyInput | { error: keyof typeof JourneyTemplateError } {
+  const t = journeyTemplates.find((x) => x.key === key);
+  if (!t) return { error: 'UNKNOWN' };
+  const steps = t.journey.steps.map((step) => {
+    if (step.type !== 'coupon') return step;
+    return { type: 'coupon' as const, templateId: fill.couponTemplateId ?? TEMPLATE_ID, ...(fill.couponByTier && Object.keys(fill.couponByTier).length ? { byTier: fill.couponByTier } : {}) };
+  });
+  if (steps.some((st) => st.type === 'coupon' && st.templateId === TEMPLATE_ID)) return { error: 'NEEDS_COUPON' };
+  return { ...t.journey, name: fill.name ?? t.journey.name, steps };
+}

@@ -25,7 +25,7 @@ const dayOf = (d: Date) => d.toISOString().slice(0, 10);
 export class RfmService {
   constructor(
     private readonly deps: Deps,
-    hooks: DomainHooks,
+    private readonly hooks: DomainHooks,
     private readonly m: { customers: CustomerService; events: EventService; followUps: FollowUpService },
   ) {
     hooks.on('event.accepted', async ({ tenantId, customerId, event }) => {
@@ -163,6 +163,9 @@ export class RfmService {
         source: 'churn_warning',
         dedupeKey: `churn:${c._id}:${new Date(churn.basedOn).getTime()}`,
       });
+      // Announced before the state is written, so a crash in between re-announces on the next sweep;
+      // listeners (churn-warning journeys) key on `basedOn`, which makes the repeat a no-op.
+      await this.hooks.emit('customer.at_risk', { tenantId, customerId: String(c._id), basedOn: new Date(churn.basedOn) });
       await this.m.customers.applyAggregates(tenantId, [{ customerId: String(c._id), update: { $set: { 'rfm.churn.state': 'at_risk', 'rfm.churn.since': now } } }]);
     }
     const lost = await CustomerModel.find({ tenantId, status: 'active', 'wecom.relation': 'lost', 'rfm.churn.state': { $ne: 'lost' } }).select({ _id: 1 }).limit(5000).lean();

@@ -1,0 +1,143 @@
+import { startBroadcastTestbed, sentTo, type BroadcastTestbed } from '../broadcasts/broadcast-testbed.js';
+
+/**
+ * The ready-made lifecycle journeys as a community manager turns them on (welcome, churn warning,
+ * abandoned cart), on a controlled clock, sending through the local WeCom.
+ */
+const DAY = 86_400_000;
+const HOUR = 3_600_000;
+// 08:00 in Shanghai (00:00 UTC), two days ahead of the wall clock so staff tokens stay valid.
+const d0 = new Date(Date.now() + 2 * DAY);
+let clock = Date.UTC(d0.getUTCFullYear(), d0.getUTCMonth(), d0.getUTCDate(), 0, 0);
+let tb: BroadcastTestbed;
+let owner: string;
+let couponTemplateId: string;
+const s = () => tb.app.rt.services;
+const api = (method: string, path: string, body?: unknown) => tb.app.request(method, path, { token: tb.manager, body });
+
+beforeAll(async () => {
+  tb = await startBroadcastTestbed({ now: () => new Date(clock) });
+  owner = await tb.staff('zhouyi');
+  const t: any = await s().loyalty.coupons.createTemplate(tb.tenantId, {
+    name: '关怀券', kind: 'amount', amountOff: 1_000, threshold: 5_000, validity: { kind: 'relative', days: 30 }, stock: 1000, perCustomerLimit: 5, channels: ['campaign'],
+  });
+  couponTemplateId = String(t.id ?? t._id);
+}, 60_000);
+afterAll(() => tb?.stop());
+
+let n = 0;
+/** A customer who just added the owner on WeCom (the profile is created, which is the welcome trigger). */
+async function contact(name: string) {
+  const ext = `wml${++n}`;
+  tb.fake.corp.upsertContact({ name, external_userid: ext });
+  tb.fake.corp.follow('zhouyi', ext);
+  const id = await s().customers.identify(tb.tenantId, { externalUserId: ext }, { name, ownerStaffId: owner }, 'wecom');
+  await s().customers.setWecomRelation(tb.tenantId, id, { relation: 'active', at: new Date(clock), staffId: owner });
+  return { id, ext };
+}
+const fromTemplate = async (body: Record<string, unknown>) => {
+  const res = await api('POST', '/api/v1/journeys/from-template', body);
+  expect(res.status).toBe(201);
+  return res.body.id as string;
+};
+const ingest = (ext: string, type: string, id: string, data: Record<string, unknown>, at = clock) =>
+  s().events.ingest(tb.tenantId, [{ eventId: id, type, occurredAt: new Date(at).toISOString(), customer: { externalUserId: ext }, data }]);
+const coupons = (customerId: string) => s().loyalty.coupons.listForCustomer(tb.tenantId, customerId);
+const runsOf = async (customerId: string) => (await api('GET', `/api/v1/journeys/customers/${customerId}/runs`)).body.items as any[];
+const tick = async () => {
+  await s().journeys.tick();
+  await s().journeys.tick();
+};
+
+test('the welcome template needs a real coupon template: refused with 400 without one or with one that does not exist', async () => {
+  const missing = await api('POST', '/api/v1/journeys/from-template', { key: 'welcome' });
+  expect(missing.status).toBe(400);
+  expect(missing.body.error.message).toMatch(/couponTemplateId/);
+  const unknown = await api('POST', '/api/v1/journeys/from-template', { key: 'welcome', couponTemplateId: 'aaaaaaaaaaaaaaaaaaaaaaaa' });
+  expect(unknown.status).toBe(400);
+  expect(unknown.body.error.message).toMatch(/does not exist/);
+  const noSuch = await api('POST', '/api/v1/journeys/from-template', { key: 'teleport' });
+  expect(noSuch.status).toBe(400);
+  expect(noSuch.body.error.message).toMatch(/welcome, birthday, win-back, churn-warning/);
+});
+
+test('with the welcome journey on, a new WeCom contact is greeted at once and gets a coupon and its message on day 3, once; an opted-out one gets the coupon but no message, and the run says why', async () => {
+  const welcome = await fromTemplate({ key: 'welcome', couponTemplateId });
+  const fresh = await contact('新朋友');
+  const quiet = await contact('免打扰');
+  expect((await api('POST', '/api/v1/broadcasts/opt-outs', { customerId: quiet.id, source: 'replied_td' })).status).toBe(201);
+
+  await tick();
+  expect(sentTo(tb.fake, '欢迎加入！有任何问题随时找我～')).toEqual(new Map([[fresh.ext, 1]]));
+  expect(await coupons(fresh.id)).toHaveLength(0);
+
+  clock += 2 * DAY;
+  await tick();
+  expect(await coupons(fresh.id)).toHaveLength(0);
+
+  clock += DAY + 60_000;
+  await tick();
+  await tick();
+  expect(await coupons(fresh.id)).toHaveLength(1);
+  expect(sentTo(tb.fake, '送您一张新人券，已放入会员中心')).toEqual(new Map([[fresh.ext, 1]]));
+  expect(sentTo(tb.fake, '欢迎加入！有任何问题随时找我～').get(fresh.ext)).toBe(1);
+
+  expect(await coupons(quiet.id)).toHaveLength(1);
+  const [run] = await runsOf(quiet.id);
+  expect(run.state).toBe('done');
+  expect(run.log.filter((l: any) => l.type === 'send').map((l: any) => l.outcome)).toEqual(['skipped: opted_out', 'skipped: opted_out']);
+
+  // Switched off, it greets nobody new.
+  expect((await api('PATCH', `/api/v1/journeys/${welcome}`, { enabled: false })).body.enabled).toBe(false);
+  const later = await contact('晚来的');
+  await tick();
+  expect(await runsOf(later.id)).toEqual([]);
+});
+
+test('a buyer the churn sweep flags at risk gets the care coupon and message once, and a reminder 3 days later only if they have not ordered', async () => {
+  await fromTemplate({ key: 'churn-warning', couponTemplateId });
+  const lapsing = await contact('常客甲');
+  const back = await contact('常客乙');
+  for (const c of [lapsing, back]) for (const d of [20, 10, 0]) await ingest(c.ext, 'order.paid', `${c.ext}-o${d}`, { orderId: `${c.ext}-o${d}`, amount: 5_000 }, clock - d * DAY);
+
+  clock += 21 * DAY; // both ordered every 10 days; 21 quiet days is past twice their cadence
+  await s().rfm.sweepChurn(tb.tenantId);
+  await s().rfm.sweepChurn(tb.tenantId);
+  await tick();
+  const care = sentTo(tb.fake, '好久没见您啦，给您留了一张专属券');
+  expect(care).toEqual(new Map([[lapsing.ext, 1], [back.ext, 1]]));
+  expect(await coupons(lapsing.id)).toHaveLength(1);
+  // The owner's follow-up from the sweep is still there, once.
+  const tasks = await s().followUps.list(tb.tenantId, { assigneeId: owner });
+  expect(tasks.filter((t: any) => t.source === 'churn_warning' && String(t.customerId) === lapsing.id)).toHaveLength(1);
+
+  clock += DAY;
+  await ingest(back.ext, 'order.paid', `${back.ext}-back`, { orderId: `${back.ext}-back`, amount: 8_000 });
+  clock += 2 * DAY + 60_000;
+  await s().rfm.sweepChurn(tb.tenantId);
+  await tick();
+  expect(sentTo(tb.fake, '专属券还在，需要帮您挑点什么吗？')).toEqual(new Map([[lapsing.ext, 1]]));
+  expect((await runsOf(back.id)).find((r) => r.occurrence.startsWith('churn:'))).toMatchObject({ state: 'exited' });
+  expect((await runsOf(lapsing.id)).filter((r) => r.occurrence.startsWith('churn:'))).toHaveLength(1);
+});
+
+test('a cart left 4 hours without an order gets one nudge; a cart followed by an order gets none', async () => {
+  await fromTemplate({ key: 'abandoned-cart' });
+  clock += DAY;
+  const leaver = await contact('加购未付');
+  const buyer = await contact('加购已付');
+  await ingest(leaver.ext, 'cart.added', 'cart-l', { productId: 'sku-1', name: '羊绒围巾' });
+  await ingest(buyer.ext, 'cart.added', 'cart-b', { productId: 'sku-1', name: '羊绒围巾' });
+  await tick();
+  clock += HOUR;
+  await ingest(buyer.ext, 'order.paid', 'cart-b-order', { orderId: 'cart-b-order', amount: 39_900 });
+  await tick();
+  expect(sentTo(tb.fake, '您加购的宝贝库存紧张，需要帮您留货吗？').size).toBe(0);
+
+  clock += 3 * HOUR + 60_000;
+  await tick();
+  expect(sentTo(tb.fake, '您加购的宝贝库存紧张，需要帮您留货吗？')).toEqual(new Map([[leaver.ext, 1]]));
+  // The same event delivered again by the shop starts nothing new.
+  await ingest(leaver.ext, 'cart.added', 'cart-l', { productId: 'sku-1', name: '羊绒围巾' });
+  expect((await runsOf(leaver.id)).filter((r) => r.occurrence === 'event:cart-l')).toHaveLength(1);
+});
