@@ -2,6 +2,7 @@ import { Types } from 'mongoose';
 import type { Deps } from '../shared/deps.js';
 import { AppError } from '../shared/app-error.js';
 import { isDuplicateKeyError } from '../shared/db.js';
+import { hitRateLimit } from '../shared/rate-limit.js';
 import { signToken } from '../shared/tokens.js';
 import type { CustomerService } from '../modules/customers/customer.service.js';
 import { MiniappConsentModel } from './miniapp.model.js';
@@ -10,6 +11,7 @@ import { WechatErrcode, WechatErrorCode, isWechatErrcode } from './wechat.except
 
 /** Bumped when the phone-binding consent text shown in the mini-app changes. */
 export const PHONE_POLICY_VERSION = 'phone-2026-11';
+export const LOGIN_PER_MINUTE = 120;
 
 export interface ShopperSession {
   token: string;
@@ -30,7 +32,10 @@ export class MiniappAuthService {
     private readonly customers: CustomerService,
   ) {}
 
-  async login(tenantId: string, code: string): Promise<ShopperSession & { phoneBound: boolean }> {
+  async login(tenantId: string, code: string, ip: string): Promise<ShopperSession & { phoneBound: boolean }> {
+    // Every attempt costs a jscode2session call against the app's quota; phones share carrier NAT
+    // addresses, so the limit per address is generous. A shopper signing in is cheap: fail open.
+    await hitRateLimit(this.deps.redis, `miniapp-login:${tenantId}:${ip}`, LOGIN_PER_MINUTE, 60, { failOpen: true, message: 'Too many sign-ins from this network; wait a minute and try again' });
     let session;
     try {
       session = await this.client.code2Session(code);
@@ -51,6 +56,7 @@ export class MiniappAuthService {
    * profile (a shop member, an H5 sign-up) proves they are one person, so identify merges them.
    */
   async bindPhone(tenantId: string, customerId: string, code: string): Promise<ShopperSession & { phone: string }> {
+    await hitRateLimit(this.deps.redis, `miniapp-phone:${tenantId}:${customerId}`, 10, 600, { failOpen: true, message: 'Too many phone binding attempts; wait ten minutes and try again' });
     const customer = await this.customers.get(tenantId, customerId);
     const own = customer.identities?.find((i: any) => i.type === 'openId' && i.appId === this.client.appId);
     if (!own?.value) throw new AppError('MINIAPP_SIGN_IN_REQUIRED', 'Sign in through the mini-app first: a phone number from WeChat can only be bound to a mini-app sign-in', { status: 409 });

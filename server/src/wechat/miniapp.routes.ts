@@ -24,7 +24,7 @@ export function miniappAuthRoutes(s: Services) {
   const api = new ApiRouter('/api/v1/auth', 'auth');
   api.route(
     { method: 'post', path: '/miniapp', allow: 'public', summary: 'Mini-app sign-in: a wx.login code → a shopper token for the same profile as the H5', body: z.object({ code }).strict() },
-    async ({ body, ctx }) => s.miniapp.auth.login(ctx.state.tenantId as string, body.code),
+    async ({ body, ctx }) => s.miniapp.auth.login(ctx.state.tenantId as string, body.code, ctx.ip),
   );
   return api;
 }
