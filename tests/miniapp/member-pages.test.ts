@@ -185,7 +185,11 @@ test('expiry reminders: after the shopper allows it, the job sends one WeChat su
   await until(() => !!page.querySelector('#subscribe'), 'the reminder button');
   wx.subscribeAnswer = { [COUPON_TEMPLATE]: 'accept' };
   fake.acceptSubscription(user.openid, COUPON_TEMPLATE); // WeChat's side of the same tap
+  const requestsBefore = wx.requests.length;
   page.tap('#subscribe');
+  // WeChat shows the sheet only when asked straight from the tap, before any network round trip.
+  await until(() => wx.subscribeAsked.length === 1, 'the subscribe sheet');
+  expect(wx.subscribeAsked[0]).toEqual({ tmplIds: [COUPON_TEMPLATE], requestsBefore });
   await until(() => wx.toasts.length > 0, 'the reminder toast');
   expect(wx.toasts).toContain('已开启 1 次到期提醒');
 

@@ -26,6 +26,8 @@ Component({
     consent: false,
     checkingIn: false,
     canRemind: false,
+    /** @type {string[]} */
+    templateIds: [],
   },
   methods: {
     onLoad() {
@@ -39,7 +41,8 @@ Component({
       try {
         const [me, card, cfg] = await Promise.all([session.api('GET', '/me'), session.api('GET', '/miniapp/card'), session.api('GET', '/miniapp/config')]);
         const next = card.nextTier;
-        const templates = Object.values(cfg.subscribeTemplates || {}).filter(Boolean);
+        /** @type {string[]} */
+        const templateIds = Object.values(cfg.subscribeTemplates || {}).filter((id) => typeof id === 'string' && id);
         this.setData({
           loading: false,
           name: me.name || '',
@@ -54,7 +57,8 @@ Component({
           growthText: fmt.yuan(card.growth.value),
           progress: next ? Math.min(100, Math.round((card.growth.value / next.threshold) * 100)) : 100,
           nextText: next ? `再消费 ¥${fmt.yuan(next.needed)} 升级为${next.name}` : '已是最高等级',
-          canRemind: templates.length > 0,
+          canRemind: templateIds.length > 0,
+          templateIds,
         });
       } catch (err) {
         this.setData({ loading: false, error: errorMessage(err) });
@@ -93,12 +97,15 @@ Component({
         wx.showToast({ title: errorMessage(err), icon: 'none' });
       }
     },
-    /** One accept in requestSubscribeMessage lets the server send one reminder of that kind. */
+    /**
+     * One accept in requestSubscribeMessage lets the server send one reminder of that kind. WeChat only
+     * shows the sheet from a tap, so it is called first, with the template ids fetched at load.
+     */
     async subscribe() {
+      const tmplIds = this.data.templateIds;
       try {
-        const cfg = await session.api('GET', '/miniapp/config');
-        const tmplIds = Object.values(cfg.subscribeTemplates || {}).filter(Boolean);
-        const res = await new Promise((resolve, reject) => wx.requestSubscribeMessage({ tmplIds, success: resolve, fail: reject }));
+        /** @type {Record<string, string>} */
+        const res = await new Promise((resolve, reject) => wx.requestSubscribeMessage({ tmplIds, success: (r) => resolve(/** @type {any} */ (r)), fail: reject }));
         /** @type {Record<string, string>} */
         const results = {};
         for (const id of tmplIds) if (typeof res[id] === 'string') results[id] = res[id];

@@ -31,6 +31,8 @@ export interface WxStub {
   /** What wx.showModal answers (the shopper taps 确定 or 取消). */
   modalAnswer: boolean;
   subscribeAnswer: Record<string, string>;
+  /** Each wx.requestSubscribeMessage call: its template ids and how many requests had been made by then. */
+  subscribeAsked: Array<{ tmplIds: string[]; requestsBefore: number }>;
   requests: Array<{ method: string; url: string }>;
 }
 
@@ -39,7 +41,7 @@ export interface WxStub {
  * are sent to `serverUrl` instead; `loginCode` plays wx.login (the local WeChat's code for this user).
  */
 export function installWx(opts: { serverUrl: string; loginCode: () => string }): WxStub {
-  const stub: WxStub = { storage: new Map(), toasts: [], navigations: [], clipboard: [], modals: [], modalAnswer: true, subscribeAnswer: {}, requests: [] };
+  const stub: WxStub = { storage: new Map(), toasts: [], navigations: [], clipboard: [], modals: [], modalAnswer: true, subscribeAnswer: {}, subscribeAsked: [], requests: [] };
   const devBase = loadConfig().apiBase;
   g.wx = {
     request(o: any) {
@@ -71,7 +73,10 @@ export function installWx(opts: { serverUrl: string; loginCode: () => string }):
     navigateTo: (o: any) => void stub.navigations.push(o.url),
     stopPullDownRefresh: () => undefined,
     setClipboardData: (o: any) => void stub.clipboard.push(o.data),
-    requestSubscribeMessage: (o: any) => setTimeout(() => o.success?.({ errMsg: 'requestSubscribeMessage:ok', ...stub.subscribeAnswer })),
+    requestSubscribeMessage: (o: any) => {
+      stub.subscribeAsked.push({ tmplIds: o.tmplIds, requestsBefore: stub.requests.length });
+      setTimeout(() => o.success?.({ errMsg: 'requestSubscribeMessage:ok', ...stub.subscribeAnswer }));
+    },
   };
   return stub;
 }
