@@ -5,6 +5,9 @@ import type { CustomerService } from '../customers/customer.service.js';
 import { EventModel } from './event.model.js';
 import { eventItemSchema, type EventItem } from './event.schemas.js';
 
+/** How many customers' hooks run at once during ingest (see emitAccepted). */
+const HOOK_LANES = 8;
+
 export type ItemResult =
   | { index: number; eventId?: string; status: 'accepted'; customerId: string }
   | { index: number; eventId?: string; status: 'duplicate' }
@@ -170,14 +173,36 @@ export class EventService {
     await EventModel.updateMany({ _id: { $in: rows.map((r) => r._id) } }, { $set: { applied: true } });
   }
 
+  /**
+   * Hooks (loyalty earn, RFM, journeys) cost ~21 database calls per order.paid event (measured by
+   * `npm run bench -- ingest`), so running them one event at a time made ingest latency-bound.
+   * Different customers' hooks touch different documents (shared ones only through atomic or keyed writes), so up to
+   * HOOK_LANES customers run side by side; one customer's events still run in order. A failure stops
+   * only its lane; the others finish, then the error surfaces and the repair job re-emits the rest.
+   */
   private async emitAccepted(tenantId: string, rows: EventRow[]): Promise<void> {
+    const byCustomer = new Map<string, EventRow[]>();
     for (const row of rows) {
-      await this.hooks.emit('event.accepted', {
-        tenantId,
-        customerId: String(row.customerId),
-        event: { id: String(row._id), eventId: row.eventId, type: row.type, occurredAt: row.occurredAt, data: row.data },
-      });
+      const list = byCustomer.get(String(row.customerId));
+      if (list) list.push(row);
+      else byCustomer.set(String(row.customerId), [row]);
     }
+    const queues = [...byCustomer.values()];
+    const errors: unknown[] = [];
+    let next = 0;
+    const lane = async () => {
+      for (let queue = queues[next++]; queue; queue = queues[next++]) {
+        for (const row of queue) {
+          await this.hooks.emit('event.accepted', {
+            tenantId,
+            customerId: String(row.customerId),
+            event: { id: String(row._id), eventId: row.eventId, type: row.type, occurredAt: row.occurredAt, data: row.data },
+          });
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(HOOK_LANES, queues.length) }, () => lane().catch((err) => errors.push(err))));
+    if (errors.length) throw errors[0];
   }
 
   /**
