@@ -275,7 +275,10 @@ export class BroadcastDispatcher {
   private async complete(c: any, now: Date) {
     const recurring = c.schedule?.kind === 'recurring' && c.schedule.everyDays;
     if (recurring) {
-      const next = new Date((c.startAt ?? now).getTime() + c.schedule.everyDays * 86_400_000);
+      // The next slot after now: a worker that was down for weeks runs once, not once per missed period.
+      const period = c.schedule.everyDays * 86_400_000;
+      const first = (c.startAt ?? now).getTime() + period;
+      const next = new Date(first + Math.max(0, Math.ceil((now.getTime() - first + 1) / period)) * period);
       await CampaignModel.updateOne({ _id: c._id, status: 'sending' }, { $set: { status: 'scheduled', startAt: next, completedAt: now }, $inc: { occurrence: 1 }, $unset: { deferredReason: 1 } });
     } else {
       await CampaignModel.updateOne({ _id: c._id, status: 'sending' }, { $set: { status: 'completed', completedAt: now }, $unset: { deferredReason: 1 } });

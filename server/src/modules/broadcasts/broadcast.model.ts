@@ -23,6 +23,8 @@ const campaignSchema = new Schema(
     startedAt: { type: Date },
     completedAt: { type: Date },
     deferredReason: { type: String },
+    /** When WeCom's send results were last pulled back into the delivery rows. */
+    resultsSyncedAt: { type: Date },
     createdBy: { type: String },
   },
   { timestamps: true, minimize: false },
@@ -51,6 +53,7 @@ const deliverySchema = new Schema({
   attempts: { type: Number, default: 0 },
   address: { type: Schema.Types.Mixed },
   providerRef: { type: String },
+  /** After sent: awaiting_confirmation | delivered | not_a_contact | recipient_limit (from the channel's results). */
   providerStatus: { type: String },
   sentAt: { type: Date },
 });

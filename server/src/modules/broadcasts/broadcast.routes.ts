@@ -41,8 +41,20 @@ export function broadcastRoutes(s: Services) {
     progress: await s.broadcasts.progress(tenantId, params.id),
   }));
 
+  api.route({ method: 'get', path: '/:id/runs', allow: MANAGERS, summary: 'Each run of a recurring campaign with its own counts, newest first', params: idParams }, async ({ params, tenantId }) => ({
+    items: await s.broadcasts.runs(tenantId, params.id),
+  }));
+
   api.route({ method: 'get', path: '/:id/results', allow: MANAGERS, summary: 'Conversions per variant against the holdout within the attribution window', params: idParams }, async ({ params, tenantId }) =>
     s.broadcasts.results(tenantId, params.id),
+  );
+
+  api.route(
+    { method: 'post', path: '/:id/sync-results', allow: MANAGERS, summary: "Pull WeCom's send results now (delivered / awaiting the staff member's confirmation / failed); returns the progress", params: idParams },
+    async ({ params, tenantId }) => {
+      await s.broadcasts.deliveryResults.sync(tenantId, params.id);
+      return s.broadcasts.progress(tenantId, params.id);
+    },
   );
 
   for (const action of ['pause', 'resume', 'cancel'] as const) {

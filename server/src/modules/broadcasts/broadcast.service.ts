@@ -80,8 +80,11 @@ export class BroadcastService {
     const c = await this.get(tenantId, id);
     const rows = await DeliveryModel.aggregate([
       { $match: { campaignId: c._id, occurrence: c.occurrence } },
-      { $group: { _id: { state: '$state', reason: '$reason' }, n: { $sum: 1 } } },
+      { $group: { _id: { state: '$state', reason: '$reason', providerStatus: '$providerStatus' }, n: { $sum: 1 } } },
     ]);
+    // What became of the sent ones, as far as WeCom has told us (see BroadcastResultsService).
+    const delivery = { delivered: 0, awaitingConfirmation: 0, notAContact: 0, recipientLimit: 0, unknown: 0 };
+    const deliveryKey: Record<string, keyof typeof delivery> = { delivered: 'delivered', awaiting_confirmation: 'awaitingConfirmation', not_a_contact: 'notAContact', recipient_limit: 'recipientLimit' };
     const counts = { total: 0, queued: 0, sending: 0, sent: 0, failed: 0, skipped: 0, holdout: 0 };
     const skipped: Record<string, number> = {};
     const failed: Record<string, number> = {};
@@ -90,10 +93,25 @@ export class BroadcastService {
       counts.total += r.n;
       if (state === 'pending') counts.queued += r.n;
       else (counts as any)[state] += r.n;
+      if (state === 'sent') delivery[deliveryKey[r._id.providerStatus ?? ''] ?? 'unknown'] += r.n;
       if (state === 'skipped') skipped[r._id.reason ?? 'unknown'] = (skipped[r._id.reason ?? 'unknown'] ?? 0) + r.n;
       if (state === 'failed') failed[r._id.reason ?? 'unknown'] = (failed[r._id.reason ?? 'unknown'] ?? 0) + r.n;
     }
-    return { status: c.status, occurrence: c.occurrence, deferredReason: c.deferredReason, nextDispatchAt: c.nextDispatchAt, counts, skipped, failed };
+    return { status: c.status, occurrence: c.occurrence, deferredReason: c.deferredReason, nextDispatchAt: c.nextDispatchAt, counts, skipped, failed, delivery: { ...delivery, checkedAt: c.resultsSyncedAt ?? null } };
+  }
+
+  /** Every run of a (recurring) campaign with its own counts, newest first. */
+  async runs(tenantId: string, id: string) {
+    const c = await this.get(tenantId, id);
+    const rows = await DeliveryModel.aggregate([{ $match: { campaignId: c._id } }, { $group: { _id: { occurrence: '$occurrence', state: '$state' }, n: { $sum: 1 } } }]);
+    const byRun = new Map<number, Record<string, number>>();
+    for (const r of rows) {
+      const run = byRun.get(r._id.occurrence) ?? { total: 0, queued: 0, sending: 0, sent: 0, failed: 0, skipped: 0, holdout: 0 };
+      run.total += r.n;
+      run[r._id.state === 'pending' ? 'queued' : r._id.state] += r.n;
+      byRun.set(r._id.occurrence, run);
+    }
+    return [...byRun].sort((a, b) => b[0] - a[0]).map(([occurrence, counts]) => ({ occurrence, counts }));
   }
 
   /**

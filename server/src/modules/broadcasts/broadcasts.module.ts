@@ -5,6 +5,7 @@ import type { SegmentService } from '../segments/segment.service.js';
 import type { StaffService } from '../staff/staff.service.js';
 import { BroadcastDispatcher, type CouponPort } from './broadcast-dispatch.service.js';
 import { BroadcastService } from './broadcast.service.js';
+import { BroadcastResultsService } from './broadcast-results.service.js';
 import { FrequencyCapService } from './frequency-cap.service.js';
 import type { ChannelName, ChannelProvider } from './channels/channel.provider.js';
 import { WecomGroupMsgProvider } from './channels/wecom-group-msg.provider.js';
@@ -24,6 +25,7 @@ export function createBroadcasts(deps: Deps, m: { segments: SegmentService; even
     if (!p) throw new Error(`channel ${name} is not registered`);
     return p;
   };
-  return Object.assign(service, { dispatcher, caps, provider });
+  const results = new BroadcastResultsService(deps, providers);
+  return Object.assign(service, { dispatcher, caps, provider, deliveryResults: results });
 }
 export type Broadcasts = ReturnType<typeof createBroadcasts>;

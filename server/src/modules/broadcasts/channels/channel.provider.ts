@@ -48,4 +48,14 @@ export interface ChannelProvider {
   send(tenantId: string, rows: OutgoingRow[]): Promise<SendOutcome[]>;
   /** Rows left "sending" by a dead worker since `since`: those the outside system already accepted. */
   alreadySent(tenantId: string, rows: OutgoingRow[], since: Date): Promise<Map<string, string>>;
+  /** What became of sent messages, per provider reference and recipient address (`to`). */
+  results?(tenantId: string, refs: string[]): Promise<Map<string, Map<string, DeliveryStatus>>>;
 }
+
+/**
+ * After "sent" (the channel accepted the task): WeCom group messages wait for the staff member to
+ * confirm in their app, and may then fail for a recipient who is no longer a contact or who already
+ * got a group message that day.
+ */
+export const DELIVERY_STATUSES = ['awaiting_confirmation', 'delivered', 'not_a_contact', 'recipient_limit'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];

@@ -1,6 +1,8 @@
 import type { WecomClient } from '../../../wecom/wecom.client.js';
 import type { StaffService } from '../../staff/staff.service.js';
-import type { Address, ChannelProvider, OutgoingRow, RecipientProfile, SendOutcome, BroadcastContent } from './channel.provider.js';
+import type { Address, ChannelProvider, DeliveryStatus, OutgoingRow, RecipientProfile, SendOutcome, BroadcastContent } from './channel.provider.js';
+
+const STATUS: Record<number, DeliveryStatus> = { 0: 'awaiting_confirmation', 1: 'delivered', 2: 'not_a_contact', 3: 'recipient_limit' };
 
 /**
  * WeCom customer group messaging (客户群发, `add_msg_template`): one task per sending staff member
@@ -42,6 +44,10 @@ export class WecomGroupMsgProvider implements ChannelProvider {
     );
   }
 
+  results(_tenantId: string, refs: string[]): Promise<Map<string, Map<string, DeliveryStatus>>> {
+    return groupMsgResults(this.client, refs);
+  }
+
   async alreadySent(_tenantId: string, rows: OutgoingRow[], since: Date): Promise<Map<string, string>> {
     const found = new Map<string, string>();
     const bySender = new Map<string, OutgoingRow[]>();
@@ -69,6 +75,31 @@ export class WecomGroupMsgProvider implements ChannelProvider {
     }
     return found;
   }
+}
+
+/** Send results for each group message (`get_groupmsg_task` for its senders, then `get_groupmsg_send_result`). */
+async function groupMsgResults(client: WecomClient, refs: string[]): Promise<Map<string, Map<string, DeliveryStatus>>> {
+  const out = new Map<string, Map<string, DeliveryStatus>>();
+  for (const msgid of refs) {
+    const byTo = new Map<string, DeliveryStatus>();
+    const senders: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await client.getGroupmsgTask({ msgid, limit: 1000, cursor });
+      for (const t of page.task_list ?? []) senders.push((t as any).userid);
+      cursor = page.next_cursor || undefined;
+    } while (cursor);
+    for (const userid of senders) {
+      let c2: string | undefined;
+      do {
+        const r = await client.getGroupmsgSendResult({ msgid, userid, limit: 1000, cursor: c2 });
+        for (const row of r.send_list ?? []) if ((row as any).external_userid) byTo.set((row as any).external_userid, STATUS[(row as any).status] ?? 'awaiting_confirmation');
+        c2 = r.next_cursor || undefined;
+      } while (c2);
+    }
+    out.set(msgid, byTo);
+  }
+  return out;
 }
 
 function payload(c: BroadcastContent) {

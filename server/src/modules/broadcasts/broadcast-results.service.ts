@@ -1,0 +1,68 @@
+import { Types } from 'mongoose';
+import type { Deps } from '../../shared/deps.js';
+import { CustomerModel } from '../customers/customer.model.js';
+import { CampaignModel, DeliveryModel } from './broadcast.model.js';
+import type { ChannelName, ChannelProvider, DeliveryStatus } from './channels/channel.provider.js';
+
+const DAY_MS = 86_400_000;
+/** Statuses that no later pull can change; rows holding one are not asked about again. */
+const FINAL: DeliveryStatus[] = ['delivered', 'not_a_contact', 'recipient_limit'];
+
+/**
+ * Pulls the channel's send results back into the delivery rows ("sent" only means WeCom accepted the
+ * task; the staff member still has to confirm it in their app). Rewriting a status with the same
+ * value is harmless, so a pull can be repeated or run by two workers at once.
+ */
+export class BroadcastResultsService {
+  constructor(private readonly deps: Deps, private readonly providers: Map<ChannelName, ChannelProvider>) {}
+
+  /** One campaign's current run; returns how many rows changed status. */
+  async sync(tenantId: string, campaignId: string): Promise<number> {
+    const c = await CampaignModel.findOne({ tenantId, _id: campaignId }).lean();
+    const provider = c && this.providers.get(c.channel as ChannelName);
+    if (!c || !provider?.results) return 0;
+    const rows = await DeliveryModel.find({ campaignId: c._id, occurrence: c.occurrence, state: 'sent', providerStatus: { $nin: FINAL } })
+      .select({ customerId: 1, providerRef: 1, providerStatus: 1 })
+      .lean();
+    const refs = [...new Set(rows.map((r) => r.providerRef).filter((x): x is string => Boolean(x)))];
+    if (!refs.length) return 0;
+    const results = await provider.results(tenantId, refs);
+    const ext = await this.externalIds(tenantId, rows.map((r) => r.customerId as Types.ObjectId));
+    const changed = new Map<DeliveryStatus, Types.ObjectId[]>();
+    for (const r of rows) {
+      const status = results.get(r.providerRef!)?.get(ext.get(String(r.customerId)) ?? '');
+      if (status && status !== r.providerStatus) changed.set(status, [...(changed.get(status) ?? []), r._id as Types.ObjectId]);
+    }
+    let n = 0;
+    for (const [status, ids] of changed) n += (await DeliveryModel.updateMany({ _id: { $in: ids }, state: 'sent' }, { $set: { providerStatus: status } })).modifiedCount;
+    await CampaignModel.updateOne({ _id: c._id }, { $set: { resultsSyncedAt: this.deps.now() } });
+    return n;
+  }
+
+  /** The job: every campaign that sent in the last week (WeCom confirmations trickle in for days). */
+  async syncRecent(): Promise<void> {
+    const since = new Date(this.deps.now().getTime() - 7 * DAY_MS);
+    const campaigns = await CampaignModel.find({ status: { $in: ['sending', 'completed', 'scheduled', 'paused'] }, startedAt: { $gte: since } })
+      .sort({ resultsSyncedAt: 1 })
+      .limit(50)
+      .select({ tenantId: 1 })
+      .lean();
+    for (const c of campaigns) {
+      try {
+        await this.sync(c.tenantId, String(c._id));
+      } catch (err) {
+        this.deps.log.warn({ campaignId: String(c._id), err: (err as Error).message }, 'broadcast results pull failed; next run retries');
+      }
+    }
+  }
+
+  private async externalIds(tenantId: string, ids: Types.ObjectId[]): Promise<Map<string, string>> {
+    const docs = await CustomerModel.find({ tenantId, _id: { $in: ids } }).select({ identities: 1 }).lean();
+    const out = new Map<string, string>();
+    for (const d of docs) {
+      const v = (d.identities as Array<{ type: string; value: string }> | undefined)?.find((i) => i.type === 'externalUserId')?.value;
+      if (v) out.set(String(d._id), v);
+    }
+    return out;
+  }
+}
