@@ -85,6 +85,8 @@ export const envSchema = z
     BROADCAST_STAFF_PER_MINUTE: z.coerce.number().int().positive().default(600),
     /** How often the worker starts due campaigns and advances sending ones (Agenda interval). */
     BROADCAST_TICK_EVERY: z.string().default('5 seconds'),
+    /** How often the worker pulls WeCom's send results (staff confirmations) for the last week's campaigns. */
+    BROADCAST_RESULTS_EVERY: z.string().default('10 minutes'),
     /** Privacy: chats and behaviour events older than these are deleted by the daily retention job. */
     PRIVACY_RETENTION_CONVERSATION_DAYS: z.coerce.number().int().min(1).default(365),
     PRIVACY_RETENTION_EVENT_DAYS: z.coerce.number().int().min(1).default(1095),

@@ -28,6 +28,7 @@ export function jobDefinitions(s: Services): JobDefinition[] {
     { name: 'conversations.assign-queued', every: s.deps.config.DESK_SWEEP_EVERY, run: () => s.desk.handoff.sweep() },
     { name: 'segments.rfm-nightly', every: s.deps.config.RFM_NIGHTLY_CRON, lockLifetimeMs: 60 * 60 * 1000, run: () => s.rfm.nightly() },
     { name: 'broadcasts.tick', every: s.deps.config.BROADCAST_TICK_EVERY, run: () => s.broadcasts.dispatcher.tick() },
+    { name: 'broadcasts.sync-results', every: s.deps.config.BROADCAST_RESULTS_EVERY, run: () => s.broadcasts.deliveryResults.syncRecent() },
     { name: 'journeys.tick', every: s.deps.config.JOURNEY_TICK_EVERY, run: () => s.journeys.tick() },
     { name: 'privacy.retention', every: s.deps.config.PRIVACY_RETENTION_EVERY, lockLifetimeMs: 60 * 60 * 1000, run: () => s.privacy.retention.run() },
     ...wecomJobs(s),
