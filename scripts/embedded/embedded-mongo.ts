@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 // The package exposes CongoDB only by deep path.
 import { CongoServer, IndexEngine, QueryEngine } from '@push.rocks/smartmongo/dist_ts/congodb/index.js';
+import { HelloHandler } from '@push.rocks/smartmongo/dist_ts/congodb/server/handlers/HelloHandler.js';
 import { installEqualityIndexes } from './equality-index.js';
 
 /**
@@ -155,6 +156,23 @@ if (!serverProto.__noDelay) {
     return handleConnection.call(this, socket);
   };
   serverProto.__noDelay = true;
+}
+
+/**
+ * CongoDB's hello advertises a topologyVersion (with a new processId on every call), which tells the
+ * driver to use its streaming heartbeat (exhaust "moreToCome") that CongoDB cannot speak: about ten
+ * seconds in, the monitor declares the server dead and clears the pool mid-request. Without a
+ * topologyVersion the driver polls, as it does for old servers.
+ */
+const helloProto = HelloHandler.prototype as any;
+if (!helloProto.__noTopologyVersion) {
+  const handle = helloProto.handle;
+  helloProto.handle = async function (this: unknown, context: unknown) {
+    const response = await handle.call(this, context);
+    delete response.topologyVersion;
+    return response;
+  };
+  helloProto.__noTopologyVersion = true;
 }
 
 export async function freePort(): Promise<number> {
