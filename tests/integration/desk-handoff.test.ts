@@ -179,3 +179,22 @@ test('when the account owner answers from the phone, the bot keeps quiet in that
   ivan.say('还在吗');
   expect(await eventually(() => ivan.heard.filter((t) => /没有听懂|转接人工/.test(t)).length > 1, 8000, 'the bot answering again')).toBe(true);
 });
+
+test('an agent whose seat a crashed process left taken gets chats again once the sweep has recounted', async () => {
+  const { DeskAgentModel } = await import('../../server/src/modules/conversations/desk-config.model.js');
+  const agent = await onlineAgent('庚', 1);
+  // A process died after taking 庚's only seat and before assigning the chat.
+  await DeskAgentModel.updateOne({ tenantId: tenant(), staffId: agent.id }, { $inc: { active: 1 } });
+  const kai = chat.contact('凯');
+  kai.say('人工');
+  await kai.hears(/前面还有 0 位/);
+  // Two sweeps (one second apart here) agree the seat is empty: the chat goes to 庚.
+  expect(await kai.hears(/我是 庚/, 10_000)).toBeTruthy();
+  expect((await conversationOf(kai.mock.id)).assigneeId).toBe(agent.id);
+  // And capacity holds again: 庚 has one chat, so the next customer waits.
+  const lin = chat.contact('琳');
+  lin.say('人工');
+  await lin.hears(/前面还有/);
+  await sleep(2500);
+  expect((await conversationOf(lin.mock.id)).state).toBe('queued');
+});

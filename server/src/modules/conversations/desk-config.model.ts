@@ -53,6 +53,8 @@ const deskAgentSchema = new Schema({
   staffId: { type: String, required: true },
   active: { type: Number, default: 0 },
   lastAssignedAt: { type: Date },
+  /** A seat count that disagreed with the assigned chats at the last sweep (fixed if it still does). */
+  drift: { active: Number, assigned: Number },
   /** Last sign of life from the agent's console; unset once an absence has been acted on. */
   lastSeenAt: { type: Date },
 });

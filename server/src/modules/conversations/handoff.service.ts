@@ -172,6 +172,34 @@ export class HandoffService {
     return n;
   }
 
+  /**
+   * Seat counts move in separate writes from assignments, so a process dying in between leaves a
+   * seat taken with no chat behind it, and a full-looking agent would sit idle for good. The sweep
+   * recounts; a difference seen in two sweeps in a row with nothing changed meanwhile is real (the
+   * window between the two writes is milliseconds) and is set right.
+   */
+  async reconcileSeats(tenantId: string): Promise<number> {
+    const held = new Map<string, number>();
+    for (const c of await ConversationModel.find({ tenantId, state: 'assigned' }).select({ assigneeId: 1 }).lean()) held.set(c.assigneeId!, (held.get(c.assigneeId!) ?? 0) + 1);
+    let fixed = 0;
+    for (const row of await DeskAgentModel.find({ tenantId }).lean()) {
+      const assigned = held.get(row.staffId) ?? 0;
+      const same = { _id: row._id, active: row.active };
+      if (row.active === assigned) {
+        if (row.drift) await DeskAgentModel.updateOne(same, { $unset: { drift: 1 } });
+      } else if (row.drift?.active === row.active && row.drift?.assigned === assigned) {
+        const res = await DeskAgentModel.updateOne(same, { $set: { active: assigned }, $unset: { drift: 1 } });
+        if (res.modifiedCount) {
+          fixed++;
+          this.deps.log.warn({ tenantId, staffId: row.staffId, was: row.active, now: assigned }, 'desk seat count corrected');
+        }
+      } else {
+        await DeskAgentModel.updateOne(same, { $set: { drift: { active: row.active, assigned } } });
+      }
+    }
+    return fixed;
+  }
+
   /** Puts an offline agent's chats back at the front of the queue (they keep their original queue time). */
   async requeueFrom(tenantId: string, staffId: string): Promise<number> {
     const held = await ConversationModel.find({ tenantId, state: 'assigned', assigneeId: staffId }).lean();
@@ -201,6 +229,7 @@ export class HandoffService {
         const online = new Set((await this.staff.list(tenantId, { online: true })).map((s) => s.id));
         for (const id of holders) if (!online.has(id)) await this.requeueFrom(tenantId, id);
       }
+      await this.reconcileSeats(tenantId);
       assigned += await this.drainQueue(tenantId);
     }
     return assigned;
