@@ -1,14 +1,15 @@
 import { Types } from 'mongoose';
-import { behaviourKey, type AudienceNode, type ConditionNode } from './audience.schema.js';
+import { behaviourKey, loyaltyKey, type AudienceNode, type ConditionNode } from './audience.schema.js';
 
 /**
- * Compiles an audience tree to one MongoDB filter on `customers`. Pure: behaviour conditions arrive
- * already resolved to customer-id sets (SegmentService asks the events module), so the same tree
+ * Compiles an audience tree to one MongoDB filter on `customers`. Pure: behaviour and loyalty
+ * conditions arrive already resolved to customer-id sets (SegmentService asks the events module and
+ * reads the loyalty data), so the same tree
  * compiles to the same filter for a given clock and event data. The caller adds tenantId and status.
  */
 export interface CompileContext {
   now: Date;
-  /** behaviourKey(condition) -> ids of customers who did it in the window. */
+  /** behaviourKey(condition) -> ids of customers who did it in the window; loyaltyKey(...) -> ids matching that part. */
   behaviour: Map<string, Types.ObjectId[]>;
 }
 
@@ -60,6 +61,19 @@ function condition(node: ConditionNode, ctx: CompileContext): Filter {
       const ids = ctx.behaviour.get(behaviourKey(node));
       if (!ids) throw new Error(`behaviour condition ${behaviourKey(node)} was not resolved before compiling`);
       return { _id: { $in: ids } };
+    }
+    case 'loyalty': {
+      const ids = (part: 'member' | 'tiers' | 'points' | 'coupon') => {
+        const found = ctx.behaviour.get(loyaltyKey(node, part));
+        if (!found) throw new Error(`loyalty condition ${loyaltyKey(node, part)} was not resolved before compiling`);
+        return found;
+      };
+      const parts: Filter[] = [];
+      if (node.member !== undefined) parts.push({ _id: { [node.member ? '$in' : '$nin']: ids('member') } });
+      if (node.tiers) parts.push({ _id: { $in: ids('tiers') } });
+      if (node.points) parts.push({ _id: { $in: ids('points') } });
+      if (node.coupon) parts.push({ _id: { [node.coupon === 'available' ? '$in' : '$nin']: ids('coupon') } });
+      return parts.length === 1 ? parts[0] : { $and: parts };
     }
     case 'city':
       return { city: { $in: node.in } };

@@ -51,6 +51,22 @@ export const behaviourCondition = z
   })
   .strict();
 
+/**
+ * Loyalty, resolved to a set of customer ids through the loyalty data before compiling (like
+ * behaviour): member or not, tier, points balance (members only), holding an unused coupon or not.
+ */
+export const loyaltyCondition = z
+  .object({
+    type: z.literal('loyalty'),
+    member: z.boolean().optional(),
+    tiers: list(z.string().trim().min(1).max(32)).optional(),
+    points: range(z.number().int().min(0, 'points are never negative')).optional(),
+    coupon: z.enum(['available', 'none']).optional(),
+  })
+  .strict()
+  .refine((c) => c.member !== undefined || c.tiers || c.points || c.coupon, { message: 'a loyalty condition needs member, tiers, points or coupon' })
+  .refine((c) => c.member !== false || (!c.tiers && !c.points), { message: 'tiers and points apply to members; drop them or member: false' });
+
 export const cityCondition = z.object({ type: z.literal('city'), in: list(z.string().trim().min(1).max(64)) }).strict();
 export const genderCondition = z.object({ type: z.literal('gender'), in: list(z.enum(['male', 'female', 'unknown'])) }).strict();
 export const birthdayMonthCondition = z.object({ type: z.literal('birthdayMonth'), in: list(z.number().int().min(1, 'months run from 1 to 12').max(12, 'months run from 1 to 12')) }).strict();
@@ -65,6 +81,7 @@ export type ConditionNode =
   | z.output<typeof rfmCondition>
   | z.output<typeof ordersCondition>
   | z.output<typeof behaviourCondition>
+  | z.output<typeof loyaltyCondition>
   | z.output<typeof cityCondition>
   | z.output<typeof genderCondition>
   | z.output<typeof birthdayMonthCondition>
@@ -74,6 +91,7 @@ export type ConditionNode =
   | z.output<typeof churnCondition>;
 export type AudienceNode = GroupNode | ConditionNode;
 export type BehaviourCondition = z.output<typeof behaviourCondition>;
+export type LoyaltyCondition = z.output<typeof loyaltyCondition>;
 
 export const groupSchema: z.ZodType<GroupNode> = z.lazy(() =>
   z
@@ -93,6 +111,7 @@ export const nodeSchema: z.ZodType<AudienceNode> = z.lazy(() =>
     rfmCondition,
     ordersCondition,
     behaviourCondition,
+    loyaltyCondition,
     cityCondition,
     genderCondition,
     birthdayMonthCondition,
@@ -117,13 +136,13 @@ export const audienceSchema = groupSchema.superRefine((root, ctx) => {
     if (node.type === 'group') node.rules.forEach((r) => walk(r, level + 1));
     else {
       conditions++;
-      if (node.type === 'behaviour') behaviour++;
+      if (node.type === 'behaviour' || node.type === 'loyalty') behaviour++;
     }
   };
   walk(root, 1);
   if (depth > MAX_DEPTH) ctx.addIssue({ code: 'custom', message: `groups nest at most ${MAX_DEPTH} levels deep; flatten the audience` });
   if (conditions > MAX_CONDITIONS) ctx.addIssue({ code: 'custom', message: `an audience holds at most ${MAX_CONDITIONS} conditions` });
-  if (behaviour > MAX_BEHAVIOUR) ctx.addIssue({ code: 'custom', message: `an audience holds at most ${MAX_BEHAVIOUR} behaviour conditions` });
+  if (behaviour > MAX_BEHAVIOUR) ctx.addIssue({ code: 'custom', message: `an audience holds at most ${MAX_BEHAVIOUR} behaviour and loyalty conditions` });
 });
 export type Audience = GroupNode;
 
@@ -132,6 +151,18 @@ export function behaviourConditions(root: AudienceNode): BehaviourCondition[] {
   if (root.type === 'behaviour') return [root];
   if (root.type !== 'group') return [];
   return root.rules.flatMap(behaviourConditions);
+}
+
+/** Every loyalty condition in the tree, in walk order. */
+export function loyaltyConditions(root: AudienceNode): LoyaltyCondition[] {
+  if (root.type === 'loyalty') return [root];
+  if (root.type !== 'group') return [];
+  return root.rules.flatMap(loyaltyConditions);
+}
+
+/** A stable key for a loyalty condition's resolved id sets (one per part). */
+export function loyaltyKey(c: LoyaltyCondition, part: 'member' | 'tiers' | 'points' | 'coupon'): string {
+  return JSON.stringify(['loyalty', part, part === 'tiers' ? [...(c.tiers ?? [])].sort() : part === 'points' ? [c.points?.min ?? null, c.points?.max ?? null] : null]);
 }
 
 /** A stable key for a behaviour condition (the resolved id sets are looked up by it). */

@@ -4,7 +4,8 @@ import { AppError, conflict, notFound } from '../../shared/app-error.js';
 import { isDuplicateKeyError } from '../../shared/db.js';
 import { CustomerModel } from '../customers/customer.model.js';
 import type { EventService } from '../events/event.service.js';
-import { behaviourConditions, behaviourKey, type Audience, type BehaviourCondition } from './audience.schema.js';
+import { behaviourConditions, behaviourKey, loyaltyConditions, type Audience, type BehaviourCondition } from './audience.schema.js';
+import { resolveLoyalty } from './loyalty-audience.js';
 import { compileNode, type Filter } from './audience.compiler.js';
 import { SegmentMemberModel, SegmentModel } from './segment.model.js';
 
@@ -27,7 +28,7 @@ export type MemberPager = (afterId: Types.ObjectId | null, limit: number) => Pro
 export class SegmentService {
   constructor(private readonly deps: Deps, private readonly events: EventService) {}
 
-  /** One MongoDB filter for the audience, behaviour conditions resolved to id sets through the events module. */
+  /** One MongoDB filter for the audience, behaviour (events module) and loyalty conditions resolved to id sets. */
   async compile(tenantId: string, audience: Audience): Promise<Filter> {
     const now = this.deps.now();
     const behaviour = new Map<string, Types.ObjectId[]>();
@@ -37,6 +38,7 @@ export class SegmentService {
       const since = new Date(now.getTime() - c.withinDays * DAY_MS);
       behaviour.set(key, await this.events.customersWithEvent(tenantId, EVENT_TYPE[c.action], { since, productId: c.productId, category: c.category }));
     }
+    await resolveLoyalty(tenantId, loyaltyConditions(audience), now, behaviour);
     return { tenantId, status: 'active', ...compileNode(audience, { now, behaviour }) };
   }
 

@@ -1,5 +1,5 @@
 import { Types } from 'mongoose';
-import { audienceSchema, behaviourKey, type Audience } from '../audience.schema.js';
+import { audienceSchema, behaviourKey, loyaltyKey, type Audience } from '../audience.schema.js';
 import { compileNode } from '../audience.compiler.js';
 
 const now = new Date('2026-06-01T00:00:00Z');
@@ -8,7 +8,14 @@ const T1 = 'a'.repeat(24);
 const T2 = 'b'.repeat(24);
 const viewedIds = [new Types.ObjectId('c'.repeat(24))];
 const viewed = { type: 'behaviour' as const, action: 'viewed' as const, productId: 'sku-1', withinDays: 7 };
-const behaviour = new Map([[behaviourKey(viewed), viewedIds]]);
+const goldIds = [new Types.ObjectId('d'.repeat(24))];
+const holderIds = [new Types.ObjectId('e'.repeat(24))];
+const goldNoCoupon = { type: 'loyalty' as const, tiers: ['gold'], coupon: 'none' as const };
+const behaviour = new Map([
+  [behaviourKey(viewed), viewedIds],
+  [loyaltyKey(goldNoCoupon, 'tiers'), goldIds],
+  [loyaltyKey(goldNoCoupon, 'coupon'), holderIds],
+]);
 const and = (...rules: any[]): Audience => ({ type: 'group', op: 'and', rules });
 
 const cases: Array<[string, Audience, Record<string, unknown>]> = [
@@ -20,6 +27,7 @@ const cases: Array<[string, Audience, Record<string, unknown>]> = [
   ['at most one order also matches profiles without the counter', and({ type: 'orders', metric: 'orderCount', max: 1 }), { $or: [{ 'aggregates.orderCount': { $lte: 1 } }, { 'aggregates.orderCount': null }] }],
   ['paid at least 100 yuan', and({ type: 'orders', metric: 'totalPaid', min: 10_000 }), { 'aggregates.totalPaid': { $gte: 10_000 } }],
   ['viewed a product this week', and(viewed), { _id: { $in: viewedIds } }],
+  ['gold members without an unused coupon', and(goldNoCoupon), { $and: [{ _id: { $in: goldIds } }, { _id: { $nin: holderIds } }] }],
   ['gender unknown includes profiles without one', and({ type: 'gender', in: ['unknown'] }), { $or: [{ gender: { $in: ['unknown'] } }, { gender: null }] }],
   ['born in May or June', and({ type: 'birthdayMonth', in: [5, 6] }), { 'birthday.month': { $in: [5, 6] } }],
   ['lost on WeCom', and({ type: 'wecomRelation', in: ['lost'] }), { 'wecom.relation': { $in: ['lost'] } }],
@@ -56,6 +64,8 @@ const invalid: Array<[string, unknown, RegExp]> = [
   ['a birthday month of 13', and({ type: 'birthdayMonth', in: [13] }), /months run from 1 to 12/],
   ['groups nested seven deep', [1, 2, 3, 4, 5, 6].reduce<any>((inner) => and(inner), { type: 'city', in: ['x'] }), /at most 5 levels/],
   ['six behaviour conditions', and(...Array.from({ length: 6 }, (_, i) => ({ ...viewed, withinDays: i + 1 }))), /at most 5 behaviour/],
+  ['a loyalty condition with nothing to match', and({ type: 'loyalty' }), /needs member, tiers, points or coupon/],
+  ['negative points', and({ type: 'loyalty', points: { min: -5 } }), /points are never negative/],
   ['an unexpected key', and({ type: 'city', in: ['x'], extra: 1 }), /Unrecognized key/],
 ];
 
