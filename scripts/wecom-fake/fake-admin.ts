@@ -43,6 +43,30 @@ export function adminRoutes(fake: FakeWecom) {
       const r = await fake.addFriend(String(body.userid), { name: String(body.name ?? '微信用户'), unionid: body.unionid }, body.state);
       return { externalUserId: r.externalUserId, userid: r.userid, callbackStatus: r.delivery.status };
     }
+    // What else happens in the WeCom apps, for trying each callback by hand (curl) in the demo.
+    const str = (k: string) => {
+      if (typeof body[k] !== 'string' || !body[k]) throw new Error(`${k} is required`);
+      return body[k] as string;
+    };
+    const sent = (d: { status: number }) => ({ callbackStatus: d.status });
+    if (route === 'POST simulate/customer-deletes-staff') return sent(await fake.customerDeletesStaff(str('userid'), str('externalUserId')));
+    if (route === 'POST simulate/staff-deletes-customer') return sent(await fake.staffDeletesCustomer(str('userid'), str('externalUserId')));
+    if (route === 'POST simulate/edit-contact') {
+      const patch = { remark: body.remark, description: body.description, tagIds: body.tagIds, remark_mobiles: body.remarkMobiles };
+      for (const k of Object.keys(patch) as Array<keyof typeof patch>) if (patch[k] === undefined) delete patch[k];
+      return sent(await fake.editContact(str('userid'), str('externalUserId'), patch));
+    }
+    if (route === 'POST simulate/create-group') {
+      const r = await fake.createGroup(str('owner'), str('name'), Array.isArray(body.members) ? body.members.map(String) : []);
+      return { chatId: r.chatId, ...sent(r.delivery) };
+    }
+    if (route === 'POST simulate/join-group') return sent(await fake.joinGroup(str('chatId'), str('externalUserId')));
+    if (route === 'POST simulate/leave-group') return sent(await fake.leaveGroup(str('chatId'), str('memberId')));
+    if (route === 'POST simulate/dismiss-group') return sent(await fake.dismissGroup(str('chatId')));
+    if (route === 'POST simulate/create-tag') {
+      const r = await fake.adminCreatesTag(str('groupName'), str('name'));
+      return { tagId: r.tagId, groupId: r.groupId, ...sent(r.delivery) };
+    }
     if (route === 'POST faults') {
       corp.faults.push({ path: String(body.path), times: Number(body.times ?? 1), errcode: body.errcode, errmsg: body.errmsg, httpStatus: body.httpStatus, skip: body.skip });
       return { ok: true };

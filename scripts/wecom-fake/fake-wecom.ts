@@ -199,13 +199,15 @@ export class FakeWecom {
   }
 
   async joinGroup(chatId: string, externalUserId: string) {
-    const g = this.corp.groups.get(chatId)!;
+    const g = this.corp.groups.get(chatId);
+    if (!g) throw new Error(`fake WeCom: no group ${chatId}`);
     g.member_list.push({ userid: externalUserId, type: 2, join_time: nowSeconds(), join_scene: 3, invitor: { userid: g.owner } });
     return this.sendEvent({ Event: 'change_external_chat', ChangeType: 'update', ChatId: chatId, UpdateDetail: 'add_member', JoinScene: 3, MemChangeCnt: 1 });
   }
 
   async leaveGroup(chatId: string, memberId: string) {
-    const g = this.corp.groups.get(chatId)!;
+    const g = this.corp.groups.get(chatId);
+    if (!g) throw new Error(`fake WeCom: no group ${chatId}`);
     g.member_list = g.member_list.filter((m) => m.userid !== memberId);
     return this.sendEvent({ Event: 'change_external_chat', ChangeType: 'update', ChatId: chatId, UpdateDetail: 'del_member', QuitScene: 0, MemChangeCnt: 1 });
   }

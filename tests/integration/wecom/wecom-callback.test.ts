@@ -93,3 +93,34 @@ test('WeCom retrying the same callback (a replay) is answered success but proces
   });
   expect(await WecomCallbackModel.countDocuments({ 'data.ExternalUserID': first.externalUserId })).toBe(1);
 });
+
+test("the local WeCom's control routes (for trying it by hand) send the same signed callbacks: a customer who leaves shows up as lost", async () => {
+  const sales = await tb.staff('sunqi', 'sales', '孙七');
+  const post = async (path: string, body: unknown) => {
+    const res = await fetch(`${tb.fake.url}/__fake/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: res.status, body: (await res.json()) as any };
+  };
+  const added = await post('simulate/add-friend', { userid: 'sunqi', name: '路人甲' });
+  expect(added.body.callbackStatus).toBe(200);
+  const { externalUserId } = added.body;
+  const id = await eventually(async () => {
+    const found = await tb.app.rt.services.customers.findByIdentity(tb.tenantId, { externalUserId });
+    if (!found) throw new Error('not yet');
+    return found;
+  });
+  const group = await post('simulate/create-group', { owner: 'sunqi', name: '试用群', members: [externalUserId] });
+  expect(group.body.chatId).toMatch(/^wr/);
+  expect((await post('simulate/customer-deletes-staff', { userid: 'sunqi', externalUserId })).body.callbackStatus).toBe(200);
+  await eventually(async () => {
+    const p = await tb.app.request('GET', `/api/v1/customers/${id}`, { token: sales.token });
+    expect(p.body.wecom.relation).toBe('lost');
+  });
+  await eventually(async () => {
+    const groups = (await tb.app.request('GET', '/api/v1/wecom/groups', { token: sales.token })).body.items;
+    expect(groups.find((g: any) => g.chatId === group.body.chatId)).toMatchObject({ name: '试用群', memberCount: 2 });
+  });
+  // A mistake in the request is a 400 that says what is missing, not a crash of the fake.
+  const bad = await post('simulate/join-group', { chatId: 'wr-nope', externalUserId });
+  expect(bad).toMatchObject({ status: 400, body: { error: 'fake WeCom: no group wr-nope' } });
+  expect((await post('simulate/dismiss-group', {})).body.error).toBe('chatId is required');
+});
