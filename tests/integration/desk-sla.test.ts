@@ -41,6 +41,9 @@ async function breachStory(admin: { token: string }, cm: { token: string }, stre
 
   const view = await chat.app.request('GET', `/api/v1/conversations/${id}`, { token: admin.token });
   expect(view.body.sla.breaches).toEqual([expect.objectContaining({ kind: 'first', escalatedTo: 'community_manager' })]);
+  // The supervisor's list of breached chats still in human hands holds it (also for one who missed the live event).
+  const breachedList = async () => (await chat.app.request('GET', '/api/v1/conversations?view=breached', { token: cm.token })).body.items.map((c: any) => c.id);
+  expect(await breachedList()).toContain(id);
 
   // A late answer is still measured; the breach stays on record, once.
   const agent = await chat.app.staff('agent', '迟到的客服');
@@ -59,6 +62,10 @@ async function breachStory(admin: { token: string }, cm: { token: string }, stre
   expect(breaches[1]).toMatchObject({ kind: 'next', assigneeId: agent.id });
   const figures = await chat.app.request('GET', '/api/v1/desk/figures', { token: cm.token });
   expect(figures.body).toMatchObject({ breaches: 2, responses: 1 });
+  // Resolved, it leaves the supervisor's list; the breaches stay on record.
+  await chat.app.request('POST', `/api/v1/conversations/${id}/resolve`, { token: agent.token });
+  expect(await breachedList()).not.toContain(id);
+  expect((await chat.app.request('GET', `/api/v1/conversations/${id}`, { token: admin.token })).body.sla.breaches).toHaveLength(2);
 }
 
 test('an answer within the target records no breach', async () => {

@@ -48,9 +48,9 @@ export function conversationRoutes(s: Services) {
       method: 'get',
       path: '/',
       allow: READERS,
-      summary: 'The queue (oldest first), my conversations, or all, with unread counts',
+      summary: "The queue (oldest first), my conversations, all, or breached (still in human hands, past a response target: the supervisors' list), with unread counts",
       query: z.object({
-        view: z.enum(['queue', 'mine', 'all']).default('mine'),
+        view: z.enum(['queue', 'mine', 'all', 'breached']).default('mine'),
         state: z.enum(['bot', 'queued', 'assigned', 'resolved']).optional(),
         limit: z.coerce.number().int().min(1).max(100).default(50),
         before: z.coerce.date().optional(),
@@ -63,7 +63,9 @@ export function conversationRoutes(s: Services) {
           ? { state: ['queued'] }
           : query.view === 'mine'
             ? { state: query.state ? [query.state] : ['assigned'], assigneeId: me }
-            : { state: query.state ? [query.state] : undefined };
+            : query.view === 'breached'
+              ? { state: ['queued', 'assigned'], breached: true }
+              : { state: query.state ? [query.state] : undefined };
       const cache = new Map<string, boolean>();
       const items: any[] = [];
       let before = query.before;

@@ -125,8 +125,9 @@ export class ConversationService {
     return ConversationModel.findOne({ tenantId, botAccountId, peerId }).lean();
   }
 
-  async list(tenantId: string, filter: { state?: string[]; assigneeId?: string; customerIds?: string[]; limit: number; before?: Date }) {
+  async list(tenantId: string, filter: { state?: string[]; assigneeId?: string; customerIds?: string[]; breached?: boolean; limit: number; before?: Date }) {
     const q: Record<string, unknown> = { tenantId };
+    if (filter.breached) q['sla.breaches.0'] = { $exists: true };
     if (filter.state?.length) q.state = { $in: filter.state };
     if (filter.assigneeId) q.assigneeId = filter.assigneeId;
     if (filter.customerIds) q.customerId = { $in: filter.customerIds.map((id) => new Types.ObjectId(id)) };
