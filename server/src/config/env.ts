@@ -93,6 +93,8 @@ export const envSchema = z
     PRIVACY_RETENTION_EVERY: z.string().default('1 day'),
     /** How often the worker enrols birthday/dormant customers and advances due journey runs. */
     JOURNEY_TICK_EVERY: z.string().default('1 minute'),
+    /** Local hours (BROADCAST_TIMEZONE) in which journeys may message customers, e.g. 09:00-21:00; 'always' to send at any hour. */
+    JOURNEY_SEND_WINDOW: z.string().regex(/^(always|([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d)$/, 'use HH:MM-HH:MM, e.g. 09:00-21:00, or always').refine((v) => v === 'always' || v.slice(0, 5) !== v.slice(6), 'the send window must not start and end at the same time').default('09:00-21:00'),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && env.APP_SECRET === DEV_SECRET) {

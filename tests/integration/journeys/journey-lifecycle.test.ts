@@ -6,9 +6,9 @@ import { startBroadcastTestbed, sentTo, type BroadcastTestbed } from '../broadca
  */
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
-// 08:00 in Shanghai (00:00 UTC), two days ahead of the wall clock so staff tokens stay valid.
+// 10:00 in Shanghai (02:00 UTC, inside the journeys' 09:00-21:00 send window), two days ahead of the wall clock so staff tokens stay valid.
 const d0 = new Date(Date.now() + 2 * DAY);
-let clock = Date.UTC(d0.getUTCFullYear(), d0.getUTCMonth(), d0.getUTCDate(), 0, 0);
+let clock = Date.UTC(d0.getUTCFullYear(), d0.getUTCMonth(), d0.getUTCDate(), 2, 0);
 let tb: BroadcastTestbed;
 let owner: string;
 let couponTemplateId: string;
@@ -140,4 +140,32 @@ test('a cart left 4 hours without an order gets one nudge; a cart followed by an
   // The same event delivered again by the shop starts nothing new.
   await ingest(leaver.ext, 'cart.added', 'cart-l', { productId: 'sku-1', name: '羊绒围巾' });
   expect((await runsOf(leaver.id)).filter((r) => r.occurrence === 'event:cart-l')).toHaveLength(1);
+});
+
+test('a birthday found just after midnight gets its coupon at once but the greeting waits for 09:00 Shanghai time', async () => {
+  await fromTemplate({ key: 'birthday', couponTemplateId });
+  // 00:30 in Shanghai (16:30 UTC the day before).
+  const next = new Date(clock + 2 * DAY);
+  clock = Date.UTC(next.getUTCFullYear(), next.getUTCMonth(), next.getUTCDate(), 16, 30);
+  const local = new Date(clock + 8 * HOUR);
+  const ext = `wml${++n}`;
+  tb.fake.corp.upsertContact({ name: '午夜寿星', external_userid: ext });
+  tb.fake.corp.follow('zhouyi', ext);
+  const id = await s().customers.identify(tb.tenantId, { externalUserId: ext }, { name: '午夜寿星', ownerStaffId: owner, birthday: { month: local.getUTCMonth() + 1, day: local.getUTCDate() } }, 'wecom');
+  await s().customers.setWecomRelation(tb.tenantId, id, { relation: 'active', at: new Date(clock), staffId: owner });
+  const greeting = '生日快乐！生日礼券已放入您的会员中心';
+
+  await tick();
+  expect(await coupons(id)).toHaveLength(1);
+  expect(sentTo(tb.fake, greeting).size).toBe(0);
+  const [run] = (await runsOf(id)).filter((r) => r.occurrence.startsWith('birthday:'));
+  expect(new Date(run.nextAt).toISOString()).toBe(new Date(clock + 8.5 * HOUR).toISOString()); // 01:00 UTC = 09:00 Shanghai
+
+  clock += 8.5 * HOUR - 60_000;
+  await tick();
+  expect(sentTo(tb.fake, greeting).size).toBe(0);
+  clock += 2 * 60_000;
+  await tick();
+  expect(sentTo(tb.fake, greeting)).toEqual(new Map([[ext, 1]]));
+  expect(await coupons(id)).toHaveLength(1);
 });

@@ -6,7 +6,7 @@ import { isDuplicateKeyError } from '../../shared/db.js';
 import { CustomerModel } from '../customers/customer.model.js';
 import type { CustomerService } from '../customers/customer.service.js';
 import type { FollowUpService } from '../customers/follow-up.service.js';
-import { localPeriods } from '../broadcasts/send-window.js';
+import { inWindow, localPeriods, nextWindowStart, type SendWindow } from '../broadcasts/send-window.js';
 import { JourneyModel, JourneyRunModel } from './journey.model.js';
 import type { JourneyInput, JourneyTrigger } from './journey.schemas.js';
 import type { StepRunner } from './journey-steps.js';
@@ -135,6 +135,13 @@ export class JourneyService {
     return done;
   }
 
+  private sendWindow(): SendWindow | undefined {
+    const w = this.deps.config.JOURNEY_SEND_WINDOW;
+    if (w === 'always') return undefined;
+    const [start, end] = w.split('-');
+    return { start, end, timezone: this.deps.config.BROADCAST_TIMEZONE };
+  }
+
   /** Runs steps until a wait, the end, or an exit; each step is recorded before the next begins. */
   private async advance(run: any): Promise<void> {
     const journey = await JourneyModel.findOne({ _id: run.journeyId, tenantId: run.tenantId }).lean();
@@ -147,6 +154,13 @@ export class JourneyService {
       const now = this.deps.now();
       if (step.type === 'wait') {
         await JourneyRunModel.updateOne({ _id: run._id, step: i }, { $set: { step: i + 1, nextAt: new Date(now.getTime() + step.hours * 3_600_000), leaseUntil: null }, $push: { log: { step: i, type: 'wait', outcome: `until +${step.hours}h`, at: now } } });
+        return;
+      }
+      const window = this.sendWindow();
+      if (step.type === 'send' && window && !inWindow(now, window)) {
+        // Quiet hours: the message waits for the window to open (a birthday found at 00:01 is greeted at 09:00).
+        const at = nextWindowStart(now, window);
+        await JourneyRunModel.updateOne({ _id: run._id, step: i }, { $set: { nextAt: at, leaseUntil: null }, $push: { log: { step: i, type: 'send', outcome: `deferred to ${at.toISOString()} (quiet hours)`, at: now } } });
         return;
       }
       const outcome = await this.m.steps.run(run, step, i);
