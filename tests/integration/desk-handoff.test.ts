@@ -128,9 +128,14 @@ test('two unanswered questions in a row hand the chat to a human; a FAQ entry an
   hal.say('火星能送吗');
   await hal.hears(/没有听懂/);
   hal.say('那月球呢');
-  // No agent is online: the chat waits in the queue and the customer is told so.
-  expect(await hal.hears(/已为您转接人工客服/)).toBeTruthy();
+  // No agent is online: the chat waits in the queue and the customer is told nobody is there now,
+  // not promised a short wait.
+  expect(await hal.hears(/已为您转接人工客服/)).toMatch(/客服都不在线.*上线后会第一时间回复您/);
+  expect(hal.heard.some((t) => /前面还有/.test(t))).toBe(false);
   expect(await conversationOf(hal.mock.id)).toMatchObject({ state: 'queued', handoffReason: 'no answer twice in a row' });
+  // The first agent to come online gets the waiting chat.
+  await onlineAgent('辛');
+  expect(await hal.hears(/我是 辛/)).toBeTruthy();
 });
 
 test('a transfer moves the chat to another online agent and tells the customer; offline agents cannot receive one', async () => {

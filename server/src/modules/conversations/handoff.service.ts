@@ -49,7 +49,11 @@ export class HandoffService {
     const current = await this.conversations.get(tenantId, conversationId);
     if (current.state === 'queued') {
       const ahead = await ConversationModel.countDocuments({ tenantId, state: 'queued', queuedAt: { $lt: current.queuedAt } });
-      await this.notify(tenantId, current, `已为您转接人工客服，您前面还有 ${ahead} 位，请稍候。`, `queued:${current._id}:${now.getTime()}`);
+      // Nobody at the desk (night, weekend): say so rather than promise a short wait.
+      const text = (await this.anyoneThere(tenantId, current.customerId ? String(current.customerId) : undefined))
+        ? `已为您转接人工客服，您前面还有 ${ahead} 位，请稍候。`
+        : '已为您转接人工客服。现在客服都不在线，您的留言已记录，客服上线后会第一时间回复您。';
+      await this.notify(tenantId, current, text, `queued:${current._id}:${now.getTime()}`);
     }
     return { queued: true, conversation: current };
   }
@@ -245,6 +249,14 @@ export class HandoffService {
     await this.conversations.announce(tenantId, after, 'conversation.updated');
     await this.notify(tenantId, after, `您好，我是 ${agent.name}，很高兴为您服务。`, `assigned:${c._id}:${after.assignedAt!.getTime()}`);
     return true;
+  }
+
+  /** Whether someone who could take the chat is online (an agent, or the customer's own rep). */
+  private async anyoneThere(tenantId: string, customerId?: string): Promise<boolean> {
+    const online = await this.staff.list(tenantId, { online: true });
+    if (online.some((s) => s.role === 'agent')) return true;
+    const ownerId = customerId ? (await this.customers.get(tenantId, customerId).catch(() => null))?.ownerStaffId : undefined;
+    return !!ownerId && online.some((s) => s.id === ownerId);
   }
 
   private async pickAgent(tenantId: string, customerId?: string): Promise<StaffView | null> {
