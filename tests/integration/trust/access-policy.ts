@@ -142,6 +142,7 @@ export const ACCESS_POLICY: Record<string, Who[]> = {
   'post /api/v1/miniapp/phone': SHOPPER,
   'post /api/v1/miniapp/subscriptions': SHOPPER,
   'get /api/v1/miniapp/subscriptions': SHOPPER,
+  'get /api/v1/miniapp/card': SHOPPER,
 
   // Privacy (PIPL): the shopper's own consent, export and erasure; staff export and erasure.
   'get /api/v1/me/privacy': SHOPPER,
