@@ -95,7 +95,7 @@ test('with the welcome journey on, a new WeCom contact is greeted at once and ge
 });
 
 test('a buyer the churn sweep flags at risk gets the care coupon and message once, and a reminder 3 days later only if they have not ordered', async () => {
-  await fromTemplate({ key: 'churn-warning', couponTemplateId });
+  const journeyId = await fromTemplate({ key: 'churn-warning', couponTemplateId });
   const lapsing = await contact('常客甲');
   const back = await contact('常客乙');
   for (const c of [lapsing, back]) for (const d of [20, 10, 0]) await ingest(c.ext, 'order.paid', `${c.ext}-o${d}`, { orderId: `${c.ext}-o${d}`, amount: 5_000 }, clock - d * DAY);
@@ -119,6 +119,10 @@ test('a buyer the churn sweep flags at risk gets the care coupon and message onc
   expect(sentTo(tb.fake, '专属券还在，需要帮您挑点什么吗？')).toEqual(new Map([[lapsing.ext, 1]]));
   expect((await runsOf(back.id)).find((r) => r.occurrence.startsWith('churn:'))).toMatchObject({ state: 'exited' });
   expect((await runsOf(lapsing.id)).filter((r) => r.occurrence.startsWith('churn:'))).toHaveLength(1);
+  // What the manager sees on the journey: two entered, one came back and ordered.
+  expect((await api('GET', `/api/v1/journeys/${journeyId}`)).body.stats).toEqual({
+    runs: { active: 0, done: 1, exited: 1 }, sent: 3, skipped: {}, failed: 0, coupons: 2, tasks: 0, orderedAfterEntering: 1,
+  });
 });
 
 test('a cart left 4 hours without an order gets one nudge; a cart followed by an order gets none', async () => {

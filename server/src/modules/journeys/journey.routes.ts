@@ -56,8 +56,9 @@ export function journeyRoutes(s: Services) {
 
   api.route({ method: 'get', path: '/', allow: MANAGERS, summary: 'Journeys' }, async ({ tenantId }) => ({ items: (await s.journeys.list(tenantId)).map(view) }));
 
-  api.route({ method: 'get', path: '/:id', allow: MANAGERS, summary: 'A journey with its latest runs', params: idParams }, async ({ params, tenantId }) => ({
+  api.route({ method: 'get', path: '/:id', allow: MANAGERS, summary: 'A journey with what it did (runs, messages, coupons, tasks, orders after entering) and its latest runs', params: idParams }, async ({ params, tenantId }) => ({
     ...view(await s.journeys.get(tenantId, params.id)),
+    stats: await s.journeys.stats(tenantId, params.id),
     runs: (await s.journeys.runs(tenantId, params.id)).map(runView),
   }));
 

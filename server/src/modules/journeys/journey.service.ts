@@ -61,6 +61,39 @@ export class JourneyService {
     return JourneyRunModel.find({ tenantId, journeyId }).sort({ startedAt: -1 }).limit(limit).lean();
   }
 
+  /**
+   * What a journey did, from its runs' logs: runs by state, messages sent / skipped (by reason) /
+   * failed, coupons issued, tasks created, and customers who ordered after they entered it.
+   */
+  async stats(tenantId: string, journeyId: string) {
+    const out = { runs: { active: 0, done: 0, exited: 0 }, sent: 0, skipped: {} as Record<string, number>, failed: 0, coupons: 0, tasks: 0, orderedAfterEntering: 0 };
+    let after: Types.ObjectId | null = null;
+    for (;;) {
+      const page: any[] = await JourneyRunModel.find({ tenantId, journeyId, ...(after ? { _id: { $gt: after } } : {}) }).select({ state: 1, log: 1, customerId: 1, startedAt: 1 }).sort({ _id: 1 }).limit(1000).lean();
+      if (!page.length) break;
+      after = page[page.length - 1]._id;
+      for (const r of page) {
+        out.runs[r.state as keyof typeof out.runs]++;
+        for (const l of r.log ?? []) {
+          const o: string = l.outcome ?? '';
+          if (l.type === 'send') {
+            if (o.startsWith('sent')) out.sent++;
+            else if (o.startsWith('skipped: ')) out.skipped[o.slice(9)] = (out.skipped[o.slice(9)] ?? 0) + 1;
+            else if (o.startsWith('failed')) out.failed++;
+          } else if (l.type === 'coupon' && o.startsWith('coupon ') && !o.startsWith('coupon failed') && !o.startsWith('coupon skipped')) out.coupons++;
+          else if (l.type === 'task' && o.startsWith('task ')) out.tasks++;
+        }
+      }
+      const buyers = await CustomerModel.find({ tenantId, _id: { $in: page.map((r) => r.customerId) }, 'aggregates.lastOrderAt': { $ne: null } }).select({ 'aggregates.lastOrderAt': 1 }).lean();
+      const lastOrder = new Map(buyers.map((c) => [String(c._id), c.aggregates?.lastOrderAt]));
+      for (const r of page) {
+        const last = lastOrder.get(String(r.customerId));
+        if (last && last > r.startedAt) out.orderedAfterEntering++;
+      }
+    }
+    return out;
+  }
+
   async runsForCustomer(tenantId: string, customerId: string) {
     return JourneyRunModel.find({ tenantId, customerId }).sort({ startedAt: -1 }).limit(50).lean();
   }
