@@ -44,3 +44,19 @@ test('an agent set online by an admin, without a console, is not timed out', asy
   await sleep(3500);
   expect((await staff().get(tenant(), a.id)).online).toBe(true);
 });
+
+test('an agent busy elsewhere in the console (reading profiles, no inbox open) stays present and keeps their chats', async () => {
+  const busy = await chat.app.staff('agent', '小郑');
+  await chat.app.request('POST', '/api/v1/desk/presence', { token: busy.token, body: { online: true } });
+  const max = chat.contact('马克');
+  max.say('人工');
+  await max.hears(/我是 小郑/);
+  const conv = await eventually(() => chat.app.rt.services.desk.conversations.findByPeer(tenant(), chat.account.id, max.mock.id), 8000, 'the conversation');
+  // Five seconds of other console pages (well past the two-second timeout), one request a second.
+  for (let i = 0; i < 5; i++) {
+    expect((await chat.app.request('GET', `/api/v1/customers/${conv!.customerId}`, { token: busy.token })).status).toBe(200);
+    await sleep(1000);
+  }
+  expect((await staff().get(tenant(), busy.id)).online).toBe(true);
+  expect((await chat.app.rt.services.desk.conversations.get(tenant(), String(conv!._id))).assigneeId).toBe(busy.id);
+});

@@ -1,12 +1,37 @@
+import type { Middleware } from 'koa';
 import type { RuntimePlugin } from '../../runtime.js';
+import type { Services } from '../../services.js';
+import type { Principal } from '../../shared/http/principal.js';
 
 /**
- * The desk's part in a process's life: closes its Redis subscriber (console streams, the bot's
- * outbound wake-ups) when the process stops. List it before the bot, so the bot stops first.
+ * Any request a staff member's console makes counts as a sign of life for the desk's presence
+ * (besides the inbox's live stream), so an agent reading a profile is not taken for gone. Throttled
+ * per staff member and process: one write per interval at most.
+ */
+function presenceMiddleware(s: Services): Middleware {
+  const every = Math.min(15_000, (s.deps.config.DESK_PRESENCE_TIMEOUT_SECONDS * 1000) / 3);
+  const last = new Map<string, number>();
+  return async (ctx, next) => {
+    await next();
+    const p = ctx.state.principal as Principal | undefined;
+    if (p?.kind !== 'staff' || ctx.status >= 400) return;
+    const now = Date.now();
+    if (now - (last.get(p.id) ?? 0) < every) return;
+    last.set(p.id, now);
+    if (last.size > 10_000) last.clear();
+    void s.desk.handoff.seen(p.tenantId, p.id).catch((err) => s.deps.log.warn({ err: (err as Error).message }, 'desk presence not recorded'));
+  };
+}
+
+/**
+ * The desk's part in a process's life: counts console requests as presence, and closes its Redis
+ * subscriber (console streams, the bot's outbound wake-ups) when the process stops. List it before
+ * the bot, so the bot stops first.
  */
 export function deskRuntimePlugin(): RuntimePlugin {
   return {
     name: 'desk',
+    app: (s) => ({ extraMiddleware: [presenceMiddleware(s)] }),
     async start(s) {
       return async () => s.desk.live.close();
     },
