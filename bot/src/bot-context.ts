@@ -122,7 +122,9 @@ export class BotContext {
   }
 }
 
-const echoKey = (peerId: string, text: string) => `${peerId}\u0000${text}`;
+// Whitespace is normalised: some puppets trim or fold it in the echo, and an echo taken for the
+// owner typing on the phone would make the bot step back from the chat (see manualPauseSeconds).
+const echoKey = (peerId: string, text: string) => `${peerId}\u0000${text.trim().replace(/\s+/g, ' ')}`;
 const MAX_PARALLEL = 4;
 
 /**
