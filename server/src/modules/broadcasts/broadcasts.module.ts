@@ -16,7 +16,7 @@ import { WecomGroupMsgProvider } from './channels/wecom-group-msg.provider.js';
  * conversations module exposes an outbound port for campaigns.
  */
 export function createBroadcasts(deps: Deps, m: { segments: SegmentService; events: EventService; staff: StaffService; wecomClient: WecomClient; coupons?: () => CouponPort | undefined }) {
-  const providers = new Map<ChannelName, ChannelProvider>([['wecom_group_msg', new WecomGroupMsgProvider(m.wecomClient, m.staff)]]);
+  const providers = new Map<ChannelName, ChannelProvider>([['wecom_group_msg', new WecomGroupMsgProvider(m.wecomClient, m.staff, deps.now)]]);
   const caps = new FrequencyCapService(deps);
   const service = new BroadcastService(deps, { segments: m.segments, events: m.events });
   const dispatcher = new BroadcastDispatcher(deps, { segments: m.segments, caps, providers, coupons: m.coupons });

@@ -15,7 +15,7 @@ export class WecomGroupMsgProvider implements ChannelProvider {
   readonly name = 'wecom_group_msg' as const;
   readonly batchSize = 200;
 
-  constructor(private readonly client: WecomClient, private readonly staff: StaffService) {}
+  constructor(private readonly client: WecomClient, private readonly staff: StaffService, private readonly now: () => Date = () => new Date()) {}
 
   async address(tenantId: string, recipients: RecipientProfile[]): Promise<Map<string, Address>> {
     const out = new Map<string, Address>();
@@ -53,7 +53,8 @@ export class WecomGroupMsgProvider implements ChannelProvider {
     const bySender = new Map<string, OutgoingRow[]>();
     for (const r of rows) bySender.set(r.address.sender, [...(bySender.get(r.address.sender) ?? []), r]);
     const start = Math.floor(since.getTime() / 1000) - 60;
-    const end = Math.floor(Date.now() / 1000) + 60;
+    // Our clock, not the machine's (they differ only under a test clock); never an empty range, which WeCom refuses.
+    const end = Math.max(Math.floor(this.now().getTime() / 1000), start + 60) + 60;
     for (const [sender, list] of bySender) {
       const text = list[0].content.text;
       let cursor: string | undefined;

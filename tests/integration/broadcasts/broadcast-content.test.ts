@@ -1,0 +1,55 @@
+import { startBroadcastTestbed, sentTo, type BroadcastTestbed } from './broadcast-testbed.js';
+
+/** A campaign carrying a coupon and a mini-program card, through a WeCom that fails once. */
+const DAY = 86_400_000;
+const d0 = new Date(Date.now() + DAY);
+let clock = Date.UTC(d0.getUTCFullYear(), d0.getUTCMonth(), d0.getUTCDate(), 2, 0); // 10:00 Shanghai
+let tb: BroadcastTestbed;
+const s = () => tb.app.rt.services;
+const api = (method: string, path: string, body?: unknown) => tb.app.request(method, path, { token: tb.manager, body });
+
+beforeAll(async () => {
+  tb = await startBroadcastTestbed({ now: () => new Date(clock) });
+}, 60_000);
+afterAll(() => tb?.stop());
+
+test('each recipient gets the coupon once even when WeCom fails the first send and it is retried; past the coupon stock the rest are marked failed and not messaged', async () => {
+  const owner = { staffId: await tb.staff('he'), wecomUserId: 'he' };
+  const tag = (await s().tags.ensure(tb.tenantId, '活动', '领券')).id;
+  const ids = await tb.contacts(6, owner, tag, 'cp');
+  const t: any = await s().loyalty.coupons.createTemplate(tb.tenantId, {
+    name: '限量券', kind: 'amount', amountOff: 3_000, threshold: 10_000, validity: { kind: 'relative', days: 7 }, stock: 4, perCustomerLimit: 1, channels: ['campaign'],
+  });
+  const segmentId = (await api('POST', '/api/v1/segments', { name: '领券', audience: { type: 'group', op: 'and', rules: [{ type: 'tags', match: 'any', tagIds: [tag] }] } })).body.id;
+  const text = '限量券已到账，点卡片去用';
+  const miniprogram = { title: '去商城', appId: 'wx1234567890abcdef', page: 'pages/index/index', picMediaId: 'MEDIA_1' };
+  const created = await api('POST', '/api/v1/broadcasts', { name: '限量券', segmentId, channel: 'wecom_group_msg', content: { text, miniprogram, couponTemplateId: String(t.id ?? t._id) } });
+  expect(created.status).toBe(201);
+  const id = created.body.id;
+
+  // WeCom answers the first add_msg_template with "system busy": unknown whether it sent.
+  tb.fake.corp.faults.push({ path: 'externalcontact/add_msg_template', times: 1, errcode: -1, errmsg: 'system busy' });
+  await s().broadcasts.dispatcher.tick(5_000);
+  let p = (await api('GET', `/api/v1/broadcasts/${id}`)).body.progress;
+  expect(p.counts).toMatchObject({ total: 6, sending: 4, failed: 2, sent: 0 });
+  expect(sentTo(tb.fake, text).size).toBe(0);
+
+  // After the rows' lease runs out, WeCom is asked, nothing is found, and the send is retried.
+  clock += 2 * 60_000;
+  for (let i = 0; i < 3; i++) await s().broadcasts.dispatcher.tick(5_000);
+  p = (await api('GET', `/api/v1/broadcasts/${id}`)).body.progress;
+  expect(p).toMatchObject({ status: 'completed', counts: { total: 6, sent: 4, failed: 2, sending: 0, queued: 0 } });
+  expect(Object.keys(p.failed)).toHaveLength(1);
+  expect(Object.keys(p.failed)[0]).toMatch(/^coupon: /);
+
+  const couponsEach = await Promise.all(ids.map(async (cid) => (await s().loyalty.coupons.listForCustomer(tb.tenantId, cid)).length));
+  expect(couponsEach.filter((n) => n === 1)).toHaveLength(4);
+  expect(couponsEach.filter((n) => n === 0)).toHaveLength(2);
+  expect(couponsEach.every((n) => n <= 1)).toBe(true);
+
+  const got = sentTo(tb.fake, text);
+  expect(got.size).toBe(4);
+  expect([...got.values()].every((n) => n === 1)).toBe(true);
+  const tpl = [...tb.fake.corp.msgTemplates.values()].find((x) => x.input.text?.content === text)!;
+  expect(tpl.input.attachments).toEqual([{ msgtype: 'miniprogram', miniprogram: { title: '去商城', appid: 'wx1234567890abcdef', page: 'pages/index/index', pic_media_id: 'MEDIA_1' } }]);
+});
