@@ -1,5 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
-import { startTestApp, type TestApp } from '../support/harness.js';
+import type { TestApp } from '../support/harness.js';
+import { startLoyaltyTestApp } from '../../server/src/modules/loyalty/__tests__/loyalty-test-kit.js';
 import { ensureH5Built, launchBrowser, phonePage, screenshot } from '../support/browser.js';
 import { staticH5Plugin } from '../../server/src/h5/static-h5.plugin.js';
 import { jobDefinitions } from '../../server/src/jobs/index.js';
@@ -21,7 +22,8 @@ const ALICE_PHONE = '13700000031';
 
 beforeAll(async () => {
   ensureH5Built();
-  app = await startTestApp({ plugins: [staticH5Plugin()], env: { DEMO_MODE: 'true' } });
+  // Polling driver monitor: the embedded MongoDB does not stream, and a busy shared machine made the streaming monitor drop the pool.
+  app = await startLoyaltyTestApp({ plugins: [staticH5Plugin()], env: { DEMO_MODE: 'true' } });
   const s = app.rt.services;
   const tenant = app.config.DEFAULT_TENANT;
   admin = await app.staff('admin');
@@ -116,6 +118,7 @@ test('a manager sees the points issued, issues a campaign coupon to a segment an
   await jobDefinitions(app.rt.services).find((j) => j.name === 'loyalty.issue-batches')!.run({});
   await batch.locator('[data-test=batch-state]', { hasText: '已完成' }).waitFor();
   expect(await batch.locator('[data-test=batch-progress]').innerText()).toBe('已处理 3/3，成功 3，失败 0');
+  await page.locator('[data-test=template-row]', { hasText: '苏州新店' }).filter({ hasText: '3/100' }).waitFor();
   await screenshot(page, 'console-bulk-issue');
 
   await page.goto(`${app.url}/h5/console/dashboard`);
@@ -139,4 +142,43 @@ test('a sales member sees what the customer said lately beside the chat, and a q
   await page.goto(`${app.url}/h5/sidebar/customers/${quiet}`);
   await page.locator('[data-test=highlights-empty]', { hasText: '还没有聊天记录' }).waitFor();
   await page.context().close();
+});
+
+test('a manager creates a percentage coupon with a cap and switches it off; an admin changes the daily points cap', async () => {
+  const page = await phonePage(browser);
+  await staffSignIn(page, '/h5/console/loyalty', manager.username);
+  await page.locator('[data-test=tiers]').waitFor();
+  expect(await page.locator('[data-test=edit-rules]').count()).toBe(0); // only admins change the rules
+  await page.locator('[data-test=new-template]').click();
+  const form = page.locator('[data-test=template-form]');
+  await form.locator('[data-test=tpl-name] input').fill('会员8.5折');
+  await form.locator('[data-test=tpl-kind-percent]').click();
+  await form.locator('[data-test=tpl-discount] input').fill('8.5');
+  await form.locator('[data-test=tpl-max-off] input').fill('30');
+  await form.locator('[data-test=tpl-channel-exchange]').click();
+  await form.locator('[data-test=tpl-points] input').fill('500');
+  await form.locator('[data-test=tpl-create]').click();
+  const row = page.locator('[data-test=template-row]', { hasText: '会员8.5折' });
+  await row.waitFor();
+  expect(await row.innerText()).toMatch(/8\.5折[\s\S]*最多减¥30\.00|最多减¥30\.00[\s\S]*8\.5折/);
+  const saved = (await app.request('GET', '/api/v1/loyalty/templates', { token: manager.token })).body.items.find((x: any) => x.name === '会员8.5折');
+  expect(saved).toMatchObject({ kind: 'percent', discountTenths: 85, maxOff: 3_000, pointsCost: 500, channels: ['staff', 'exchange'], active: true });
+  await form.waitFor({ state: 'hidden' });
+  await screenshot(page, 'console-template-created');
+
+  await row.locator('[data-test=template-active]').click();
+  await row.locator('[data-test=template-off]').waitFor();
+  const off = (await app.request('GET', '/api/v1/loyalty/templates', { token: manager.token })).body.items.find((x: any) => x.id === saved.id);
+  expect(off.active).toBe(false);
+  await page.context().close();
+
+  const adminPage = await phonePage(browser);
+  const adminUser = await app.staff('admin');
+  await staffSignIn(adminPage, '/h5/console/loyalty', adminUser.username);
+  await adminPage.locator('[data-test=edit-rules]').click();
+  await adminPage.locator('[data-test=rules-daily-cap] input').fill('500');
+  await adminPage.locator('[data-test=rules-form] .van-dialog__confirm').click();
+  await adminPage.locator('[data-test=rule-daily-cap]', { hasText: '500' }).waitFor();
+  expect((await app.request('GET', '/api/v1/loyalty/settings', { token: adminUser.token })).body.earn.dailyCap).toBe(500);
+  await adminPage.context().close();
 });

@@ -20,6 +20,7 @@ export interface ApiClient {
   get<T>(path: string, query?: Record<string, string | number | undefined>): Promise<T>;
   post<T>(path: string, body?: unknown, headers?: Record<string, string>): Promise<T>;
   patch<T>(path: string, body?: unknown): Promise<T>;
+  put<T>(path: string, body?: unknown): Promise<T>;
   del<T>(path: string): Promise<T>;
 }
 
@@ -55,6 +56,7 @@ export function createApi(token: TokenSource, onUnauthorized?: UnauthorizedHandl
     },
     post: (path, body, headers) => call('POST', path, body ?? {}, headers),
     patch: (path, body) => call('PATCH', path, body ?? {}),
+    put: (path, body) => call('PUT', path, body ?? {}),
     del: (path) => call('DELETE', path),
   };
 }
