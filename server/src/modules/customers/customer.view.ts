@@ -8,7 +8,7 @@ export function customerView(doc: any, principal: Principal) {
     id: String(doc._id),
     name: doc.name,
     gender: doc.gender,
-    birthday: doc.birthday,
+    birthday: doc.birthday?.month ? doc.birthday : undefined,
     city: doc.city,
     phone: doc.phone,
     remark: doc.remark,
