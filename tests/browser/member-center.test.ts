@@ -124,7 +124,8 @@ test('a second check-in on the same day is refused with a friendly message and n
   await page.locator('[data-test=check-in]').click();
   await page.locator('.van-toast', { hasText: '签到成功' }).waitFor();
   // The toast comes with the server's answer; the balance on the card follows when the page reloads it.
-  await page.waitForFunction(() => Number(document.querySelector('[data-test=points-balance]')?.textContent?.replace(/,/g, '')) > 77);
+  // (A string, evaluated in the page: the test files are type-checked without the DOM library.)
+  await page.waitForFunction("Number(document.querySelector('[data-test=points-balance]')?.textContent?.replace(/,/g, '')) > 77");
   const after = Number((await page.locator('[data-test=points-balance]').innerText()).replace(/,/g, ''));
   await page.locator('[data-test=check-in]').click();
   await page.locator('.van-toast', { hasText: '今天已签到' }).waitFor();
