@@ -6,6 +6,7 @@ import { CustomerModel } from '../customers/customer.model.js';
 import type { SegmentService } from '../segments/segment.service.js';
 import { CampaignModel, DeliveryModel, OptOutModel } from './broadcast.model.js';
 import type { FrequencyCapService } from './frequency-cap.service.js';
+import type { GroupChatDispatcher } from './group-chat-dispatch.service.js';
 import { inWindow, nextWindowStart, type SendWindow } from './send-window.js';
 import type { Address, BroadcastContent, ChannelName, ChannelProvider, OutgoingRow } from './channels/channel.provider.js';
 
@@ -36,7 +37,7 @@ export function pickArm(campaign: { _id: unknown; occurrence: number; holdoutPer
 export class BroadcastDispatcher {
   constructor(
     private readonly deps: Deps,
-    private readonly m: { segments: SegmentService; caps: FrequencyCapService; providers: Map<ChannelName, ChannelProvider>; coupons?: () => CouponPort | undefined },
+    private readonly m: { segments: SegmentService; caps: FrequencyCapService; providers: Map<ChannelName, ChannelProvider>; coupons?: () => CouponPort | undefined; groupChats?: GroupChatDispatcher },
   ) {}
 
   /** Recurring tick: starts due campaigns, then advances sending ones, each within a time budget. */
@@ -53,7 +54,8 @@ export class BroadcastDispatcher {
   async snapshot(campaignId: string): Promise<void> {
     const c = await CampaignModel.findOneAndUpdate({ _id: campaignId, status: { $in: ['scheduled', 'snapshotting'] } }, { $set: { status: 'snapshotting' } }, { returnDocument: 'after' }).lean();
     if (!c) return;
-    const pager = await this.m.segments.pager(c.tenantId, String(c.segmentId));
+    if (c.channel === 'wecom_group_chat') await this.m.groupChats?.snapshot(c);
+    const pager = c.channel === 'wecom_group_chat' ? async () => [] : await this.m.segments.pager(c.tenantId, String(c.segmentId));
     let after = (c.snapshotAfter as Types.ObjectId | undefined) ?? null;
     for (;;) {
       const ids = await pager(after, 1000);
@@ -78,6 +80,7 @@ export class BroadcastDispatcher {
   async dispatch(campaignId: string, deadline = Date.now() + 20_000): Promise<'completed' | 'deferred' | 'stopped' | 'budget'> {
     const c = await CampaignModel.findOne({ _id: campaignId }).lean();
     if (!c || c.status !== 'sending') return 'stopped';
+    if (c.channel === 'wecom_group_chat' && this.m.groupChats) return this.dispatchGroups(c, this.m.groupChats);
     const provider = this.m.providers.get(c.channel as ChannelName);
     if (!provider) {
       await CampaignModel.updateOne({ _id: c._id, status: 'sending' }, { $set: { nextDispatchAt: new Date(this.deps.now().getTime() + 60_000), deferredReason: `channel ${c.channel} is not available on this server` } });
@@ -112,6 +115,22 @@ export class BroadcastDispatcher {
     }
     await CampaignModel.updateOne({ _id: c._id, status: 'sending' }, { $set: { nextDispatchAt: this.deps.now() }, $unset: { deferredReason: 1 } });
     return 'budget';
+  }
+
+  /** A group campaign: the same window and completion rules, sent by GroupChatDispatcher. */
+  private async dispatchGroups(c: any, groups: GroupChatDispatcher): Promise<'completed' | 'deferred' | 'budget'> {
+    const now = this.deps.now();
+    const window = c.window as SendWindow | undefined;
+    if (window?.start && !inWindow(now, window)) {
+      await CampaignModel.updateOne({ _id: c._id, status: 'sending' }, { $set: { nextDispatchAt: nextWindowStart(now, window), deferredReason: 'quiet_hours' } });
+      return 'deferred';
+    }
+    if ((await groups.sendPending(c, this.content(c, {}), this.deps.config.BROADCAST_BATCH_SIZE)) === 'in_flight') {
+      await CampaignModel.updateOne({ _id: c._id, status: 'sending' }, { $set: { nextDispatchAt: (await groups.nextLease(c)) ?? now } });
+      return 'budget';
+    }
+    await this.complete(c, now);
+    return 'completed';
   }
 
   private async claim(c: any, n: number, now: Date) {

@@ -8,7 +8,9 @@ const campaignSchema = new Schema(
   {
     tenantId: { type: String, required: true },
     name: { type: String, required: true },
-    segmentId: { type: Schema.Types.ObjectId, required: true },
+    segmentId: { type: Schema.Types.ObjectId },
+    /** Group campaigns (wecom_group_chat): the customer groups, instead of a segment. */
+    chatIds: { type: [String], default: undefined },
     channel: { type: String, required: true },
     variants: { type: [{ _id: false, key: String, weight: Number, content: Schema.Types.Mixed }], required: true },
     holdoutPercent: { type: Number, default: 0 },
@@ -78,6 +80,30 @@ const touchSchema = new Schema({
 touchSchema.index({ tenantId: 1, customerId: 1, period: 1, slot: 1 }, { unique: true });
 touchSchema.index({ tenantId: 1, customerId: 1, period: 1, campaignKey: 1 }, { unique: true });
 export const TouchModel = mongoose.model('BroadcastTouch', touchSchema, 'broadcast_touches');
+
+/**
+ * One row per customer group per run of a group campaign (wecom_group_chat), with the same states as
+ * a delivery row; the unique (campaign, occurrence, chat) key keeps a resumed snapshot from adding a
+ * group twice. `sender` is the group's owner, who sends (and confirms) the message in WeCom.
+ */
+const groupDeliverySchema = new Schema({
+  tenantId: { type: String, required: true },
+  campaignId: { type: Schema.Types.ObjectId, required: true },
+  occurrence: { type: Number, required: true },
+  chatId: { type: String, required: true },
+  sender: { type: String },
+  state: { type: String, enum: ['pending', 'sending', 'sent', 'failed', 'skipped'], default: 'pending' },
+  reason: { type: String },
+  claim: { type: String },
+  leaseUntil: { type: Date },
+  sendingSince: { type: Date },
+  attempts: { type: Number, default: 0 },
+  providerRef: { type: String },
+  sentAt: { type: Date },
+});
+groupDeliverySchema.index({ campaignId: 1, occurrence: 1, chatId: 1 }, { unique: true });
+groupDeliverySchema.index({ campaignId: 1, state: 1, leaseUntil: 1 });
+export const GroupDeliveryModel = mongoose.model('BroadcastGroupDelivery', groupDeliverySchema, 'broadcast_group_deliveries');
 
 /** Customers who asked for no marketing (replied TD, unsubscribed, told staff). */
 const optOutSchema = new Schema({

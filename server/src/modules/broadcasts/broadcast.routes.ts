@@ -11,7 +11,8 @@ const MANAGERS = ['community_manager'] as const;
 const view = (c: any) => ({
   id: String(c._id),
   name: c.name,
-  segmentId: String(c.segmentId),
+  segmentId: c.segmentId ? String(c.segmentId) : undefined,
+  chatIds: c.chatIds,
   channel: c.channel,
   variants: c.variants,
   holdoutPercent: c.holdoutPercent,
@@ -30,7 +31,7 @@ export function broadcastRoutes(s: Services) {
   const api = new ApiRouter('/api/v1/broadcasts', 'broadcasts');
 
   api.route(
-    { method: 'post', path: '/', allow: MANAGERS, status: 201, summary: 'Create a campaign: segment, channel, content (or A/B variants), schedule, send window', body: createCampaignSchema },
+    { method: 'post', path: '/', allow: MANAGERS, status: 201, summary: 'Create a campaign: a segment (wecom_group_msg) or customer groups (wecom_group_chat), content (or A/B variants), schedule, send window', body: createCampaignSchema },
     async ({ body, tenantId, principal }) => view(await s.broadcasts.create(tenantId, body, principal.kind === 'staff' ? principal.id : undefined)),
   );
 

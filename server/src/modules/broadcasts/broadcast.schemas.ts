@@ -25,8 +25,11 @@ export const contentSchema = z
 export const createCampaignSchema = z
   .object({
     name: z.string().trim().min(1, 'give the campaign a name').max(100),
-    segmentId: objectId,
+    /** The audience of a customer campaign (wecom_group_msg). */
+    segmentId: objectId.optional(),
     channel: z.enum(CHANNELS),
+    /** The customer groups of a group campaign (wecom_group_chat). */
+    chatIds: z.array(z.string().trim().min(1).max(128)).min(1, 'name at least one customer group').max(2000).optional(),
     /** One content, or several A/B variants with weights. */
     content: contentSchema.optional(),
     variants: z.array(z.object({ key: z.string().regex(/^[A-Za-z0-9_-]{1,16}$/, 'variant keys are short letters/digits'), weight: z.number().int().min(1).max(100), content: contentSchema }).strict()).min(1).max(5).optional(),
@@ -43,5 +46,11 @@ export const createCampaignSchema = z
   })
   .strict()
   .refine((b) => Boolean(b.content) !== Boolean(b.variants), { message: 'give either content or variants (for an A/B test), not both', path: ['content'] })
-  .refine((b) => !b.variants || new Set(b.variants.map((v) => v.key)).size === b.variants.length, { message: 'variant keys must be unique', path: ['variants'] });
+  .refine((b) => !b.variants || new Set(b.variants.map((v) => v.key)).size === b.variants.length, { message: 'variant keys must be unique', path: ['variants'] })
+  .refine((b) => b.channel !== 'wecom_group_msg' || (b.segmentId && !b.chatIds), { message: 'a wecom_group_msg campaign goes to a segment: give segmentId (not chatIds)', path: ['segmentId'] })
+  .refine((b) => b.channel !== 'wecom_group_chat' || (b.chatIds && !b.segmentId), { message: 'a wecom_group_chat campaign goes to customer groups: give chatIds (not segmentId)', path: ['chatIds'] })
+  .refine((b) => b.channel !== 'wecom_group_chat' || (!b.variants && !b.holdoutPercent && !b.content?.couponTemplateId), {
+    message: 'A/B variants, a holdout and coupons need individual customers; a group campaign sends one content to each group',
+    path: ['channel'],
+  });
 export type CreateCampaignInput = z.output<typeof createCampaignSchema>;

@@ -4,7 +4,7 @@ import { AppError, conflict, notFound } from '../../shared/app-error.js';
 import { isDuplicateKeyError } from '../../shared/db.js';
 import type { SegmentService } from '../segments/segment.service.js';
 import type { EventService } from '../events/event.service.js';
-import { CampaignModel, DeliveryModel, OptOutModel } from './broadcast.model.js';
+import { CampaignModel, DeliveryModel, GroupDeliveryModel, OptOutModel } from './broadcast.model.js';
 import type { CreateCampaignInput } from './broadcast.schemas.js';
 
 export const BroadcastErrorCode = {
@@ -14,12 +14,15 @@ export const BroadcastErrorCode = {
 
 const DAY_MS = 86_400_000;
 
+/** Group campaigns keep one row per customer group; every other campaign one per customer. */
+const rowsOf = (c: { channel?: string | null }): typeof DeliveryModel => (c.channel === 'wecom_group_chat' ? (GroupDeliveryModel as unknown as typeof DeliveryModel) : DeliveryModel);
+
 /** Campaigns as the console sees them: create, control (pause / resume / cancel), progress, results. */
 export class BroadcastService {
   constructor(private readonly deps: Deps, private readonly m: { segments: SegmentService; events: EventService }) {}
 
   async create(tenantId: string, input: CreateCampaignInput, createdBy?: string) {
-    await this.m.segments.get(tenantId, input.segmentId);
+    if (input.segmentId) await this.m.segments.get(tenantId, input.segmentId);
     const now = this.deps.now();
     const startAt = input.schedule.kind === 'now' ? now : input.schedule.at;
     if (startAt.getTime() < now.getTime() - 60_000) throw new AppError(BroadcastErrorCode.SCHEDULE_IN_PAST, 'The scheduled time has passed; pick a time in the future or send now', { status: 400 });
@@ -27,7 +30,8 @@ export class BroadcastService {
     const doc = await CampaignModel.create({
       tenantId,
       name: input.name,
-      segmentId: new Types.ObjectId(input.segmentId),
+      segmentId: input.segmentId ? new Types.ObjectId(input.segmentId) : undefined,
+      chatIds: input.chatIds,
       channel: input.channel,
       variants,
       holdoutPercent: input.holdoutPercent,
@@ -65,20 +69,20 @@ export class BroadcastService {
   async resume(tenantId: string, id: string) {
     const c = await this.get(tenantId, id);
     // A campaign paused before its audience was frozen goes back to the schedule.
-    const started = await DeliveryModel.exists({ campaignId: c._id, occurrence: c.occurrence });
+    const started = await rowsOf(c).exists({ campaignId: c._id, occurrence: c.occurrence });
     return this.transition(tenantId, id, ['paused'], started ? { status: 'sending', nextDispatchAt: this.deps.now() } : { status: 'scheduled' }, 'resumed');
   }
 
   async cancel(tenantId: string, id: string) {
     const doc = await this.transition(tenantId, id, ['scheduled', 'snapshotting', 'sending', 'paused'], { status: 'cancelled', completedAt: this.deps.now() }, 'cancelled');
-    await DeliveryModel.updateMany({ campaignId: doc._id, state: 'pending' }, { $set: { state: 'skipped', reason: 'cancelled' } });
+    await rowsOf(doc).updateMany({ campaignId: doc._id, state: 'pending' }, { $set: { state: 'skipped', reason: 'cancelled' } });
     return doc;
   }
 
   /** Live counts of the current run: queued / sending / sent / failed / skipped by reason / holdout. */
   async progress(tenantId: string, id: string) {
     const c = await this.get(tenantId, id);
-    const rows = await DeliveryModel.aggregate([
+    const rows = await rowsOf(c).aggregate([
       { $match: { campaignId: c._id, occurrence: c.occurrence } },
       { $group: { _id: { state: '$state', reason: '$reason', providerStatus: '$providerStatus' }, n: { $sum: 1 } } },
     ]);
@@ -103,7 +107,7 @@ export class BroadcastService {
   /** Every run of a (recurring) campaign with its own counts, newest first. */
   async runs(tenantId: string, id: string) {
     const c = await this.get(tenantId, id);
-    const rows = await DeliveryModel.aggregate([{ $match: { campaignId: c._id } }, { $group: { _id: { occurrence: '$occurrence', state: '$state' }, n: { $sum: 1 } } }]);
+    const rows = await rowsOf(c).aggregate([{ $match: { campaignId: c._id } }, { $group: { _id: { occurrence: '$occurrence', state: '$state' }, n: { $sum: 1 } } }]);
     const byRun = new Map<number, Record<string, number>>();
     for (const r of rows) {
       const run = byRun.get(r._id.occurrence) ?? { total: 0, queued: 0, sending: 0, sent: 0, failed: 0, skipped: 0, holdout: 0 };

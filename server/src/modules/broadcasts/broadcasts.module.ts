@@ -7,6 +7,7 @@ import { BroadcastDispatcher, type CouponPort } from './broadcast-dispatch.servi
 import { BroadcastService } from './broadcast.service.js';
 import { BroadcastResultsService } from './broadcast-results.service.js';
 import { FrequencyCapService } from './frequency-cap.service.js';
+import { GroupChatDispatcher, type CustomerGroupPort } from './group-chat-dispatch.service.js';
 import type { ChannelName, ChannelProvider } from './channels/channel.provider.js';
 import { WecomGroupMsgProvider } from './channels/wecom-group-msg.provider.js';
 
@@ -15,11 +16,12 @@ import { WecomGroupMsgProvider } from './channels/wecom-group-msg.provider.js';
  * Channel providers are registered here; bot channels (private chats, rooms) join once the
  * conversations module exposes an outbound port for campaigns.
  */
-export function createBroadcasts(deps: Deps, m: { segments: SegmentService; events: EventService; staff: StaffService; wecomClient: WecomClient; coupons?: () => CouponPort | undefined }) {
+export function createBroadcasts(deps: Deps, m: { segments: SegmentService; events: EventService; staff: StaffService; wecomClient: WecomClient; coupons?: () => CouponPort | undefined; groups?: () => CustomerGroupPort | undefined }) {
   const providers = new Map<ChannelName, ChannelProvider>([['wecom_group_msg', new WecomGroupMsgProvider(m.wecomClient, m.staff, deps.now)]]);
   const caps = new FrequencyCapService(deps);
   const service = new BroadcastService(deps, { segments: m.segments, events: m.events });
-  const dispatcher = new BroadcastDispatcher(deps, { segments: m.segments, caps, providers, coupons: m.coupons });
+  const groupChats = new GroupChatDispatcher(deps, m.wecomClient, m.groups);
+  const dispatcher = new BroadcastDispatcher(deps, { segments: m.segments, caps, providers, coupons: m.coupons, groupChats });
   const provider = (name: ChannelName): ChannelProvider => {
     const p = providers.get(name);
     if (!p) throw new Error(`channel ${name} is not registered`);

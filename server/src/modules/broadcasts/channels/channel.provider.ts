@@ -3,7 +3,11 @@
  * delivery rows and hands them over in batches; the provider says where each recipient is reached,
  * sends, and after a crash tells which rows the outside system already has, so nobody is sent twice.
  */
-export const CHANNELS = ['wecom_group_msg'] as const;
+/**
+ * wecom_group_msg: each customer in a segment, by their owner (客户群发, chat_type single).
+ * wecom_group_chat: WeCom customer groups named by chat id, by each group's owner (客户群群发, chat_type group).
+ */
+export const CHANNELS = ['wecom_group_msg', 'wecom_group_chat'] as const;
 export type ChannelName = (typeof CHANNELS)[number];
 
 export interface BroadcastContent {

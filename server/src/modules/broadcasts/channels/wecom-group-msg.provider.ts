@@ -37,7 +37,7 @@ export class WecomGroupMsgProvider implements ChannelProvider {
   async send(_tenantId: string, rows: OutgoingRow[]): Promise<SendOutcome[]> {
     if (!rows.length) return [];
     const { sender } = rows[0].address;
-    const res = await this.client.addMsgTemplate({ chat_type: 'single', sender, external_userid: rows.map((r) => r.address.to), ...payload(rows[0].content) } as any);
+    const res = await this.client.addMsgTemplate({ chat_type: 'single', sender, external_userid: rows.map((r) => r.address.to), ...groupMsgPayload(rows[0].content) } as any);
     const failed = new Set<string>((res as any).fail_list ?? []);
     return rows.map((r) =>
       failed.has(r.address.to) ? { deliveryId: r.deliveryId, ok: false, error: 'not_a_contact_of_sender' } : { deliveryId: r.deliveryId, ok: true, providerRef: (res as any).msgid },
@@ -103,7 +103,8 @@ async function groupMsgResults(client: WecomClient, refs: string[]): Promise<Map
   return out;
 }
 
-function payload(c: BroadcastContent) {
+/** The add_msg_template body for a content: text plus image / link / mini-program attachments. */
+export function groupMsgPayload(c: BroadcastContent) {
   const attachments: unknown[] = [];
   if (c.image) attachments.push({ msgtype: 'image', image: { media_id: c.image.mediaId, pic_url: c.image.picUrl } });
   if (c.link) attachments.push({ msgtype: 'link', link: { title: c.link.title, url: c.link.url, desc: c.link.desc, picurl: c.link.picUrl } });

@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto';
+import { Types } from 'mongoose';
+import type { Deps } from '../../shared/deps.js';
+import { isDuplicateKeyError } from '../../shared/db.js';
+import type { WecomClient } from '../../wecom/wecom.client.js';
+import { GroupDeliveryModel } from './broadcast.model.js';
+import type { BroadcastContent } from './channels/channel.provider.js';
+import { groupMsgPayload } from './channels/wecom-group-msg.provider.js';
+
+/** Reads the mirrored WeCom customer groups (the WeCom adapter's CustomerGroupService satisfies it). */
+export interface CustomerGroupPort {
+  get(tenantId: string, chatId: string): Promise<{ status?: string | null; ownerUserid?: string | null } | null>;
+}
+
+const MAX_ATTEMPTS = 3;
+
+/**
+ * Group campaigns (客户群群发): the named customer groups are frozen into group delivery rows, then
+ * each owner gets one add_msg_template (chat_type group) for their pending groups. As for customer
+ * campaigns, a row is "sending" while WeCom's answer is unknown; when its lease runs out, WeCom's
+ * list of the owner's group messages says whether it went, before anything is sent again.
+ */
+export class GroupChatDispatcher {
+  constructor(
+    private readonly deps: Deps,
+    private readonly client: WecomClient,
+    private readonly groups?: () => CustomerGroupPort | undefined,
+  ) {}
+
+  async snapshot(c: any): Promise<void> {
+    const port = this.groups?.();
+    const rows = [];
+    for (const chatId of [...new Set<string>(c.chatIds ?? [])]) {
+      const g = port ? await port.get(c.tenantId, chatId) : null;
+      const ok = g && g.status !== 'dismissed' && g.ownerUserid;
+      rows.push({ _id: new Types.ObjectId(), tenantId: c.tenantId, campaignId: c._id, occurrence: c.occurrence, chatId, sender: ok ? g.ownerUserid : undefined, state: ok ? 'pending' : 'skipped', reason: ok ? undefined : 'group_gone', attempts: 0 });
+    }
+    try {
+      if (rows.length) await GroupDeliveryModel.collection.insertMany(rows, { ordered: false });
+    } catch (err) {
+      if (!isDuplicateKeyError(err) && !(err as any)?.writeErrors) throw err;
+    }
+  }
+
+  /** Sends every pending group of the run; returns false while rows are still in flight. */
+  async sendPending(c: any, content: BroadcastContent, batch: number): Promise<'done' | 'in_flight'> {
+    await this.recoverStale(c, content);
+    for (;;) {
+      const now = this.deps.now();
+      const token = randomUUID();
+      const ids = (await GroupDeliveryModel.find({ campaignId: c._id, occurrence: c.occurrence, state: 'pending' }).sort({ _id: 1 }).limit(batch).select({ _id: 1 }).lean()).map((r) => r._id);
+      if (!ids.length) break;
+      await GroupDeliveryModel.updateMany(
+        { _id: { $in: ids }, state: 'pending' },
+        { $set: { state: 'sending', claim: token, leaseUntil: new Date(now.getTime() + this.deps.config.BROADCAST_LEASE_MS), sendingSince: now }, $inc: { attempts: 1 } },
+      );
+      const rows = await GroupDeliveryModel.find({ campaignId: c._id, claim: token, state: 'sending' }).lean();
+      const bySender = new Map<string, typeof rows>();
+      for (const r of rows) bySender.set(r.sender!, [...(bySender.get(r.sender!) ?? []), r]);
+      for (const [sender, list] of bySender) {
+        let msgid: string;
+        try {
+          msgid = (await this.client.addMsgTemplate({ chat_type: 'group', sender, chat_id_list: list.map((r) => r.chatId), ...groupMsgPayload(content) } as any)).msgid;
+        } catch (err) {
+          // Unknown whether WeCom took it: the rows stay "sending" until their lease runs out and WeCom is asked.
+          this.deps.log.warn({ campaignId: String(c._id), sender, err: (err as Error).message }, 'group campaign send failed; will reconcile');
+          continue;
+        }
+        await GroupDeliveryModel.updateMany({ _id: { $in: list.map((r) => r._id) }, claim: token }, { $set: { state: 'sent', sentAt: this.deps.now(), providerRef: msgid, leaseUntil: null } });
+      }
+    }
+    return (await GroupDeliveryModel.exists({ campaignId: c._id, occurrence: c.occurrence, state: 'sending' })) ? 'in_flight' : 'done';
+  }
+
+  /** The earliest lease among rows in flight, for the campaign's next look. */
+  async nextLease(c: any): Promise<Date | undefined> {
+    const r = await GroupDeliveryModel.findOne({ campaignId: c._id, occurrence: c.occurrence, state: 'sending' }).sort({ leaseUntil: 1 }).lean();
+    return r?.leaseUntil ?? undefined;
+  }
+
+  private async recoverStale(c: any, content: BroadcastContent): Promise<void> {
+    const now = this.deps.now();
+    const stale = await GroupDeliveryModel.find({ campaignId: c._id, occurrence: c.occurrence, state: 'sending', leaseUntil: { $lt: now } }).lean();
+    if (!stale.length) return;
+    const found = new Map<string, string>();
+    const senders = [...new Set(stale.map((r) => r.sender!))];
+    const since = Math.min(...stale.map((r) => +(r.sendingSince ?? now)));
+    const start = Math.floor(since / 1000) - 60;
+    const end = Math.max(Math.floor(now.getTime() / 1000), start + 60) + 60;
+    for (const sender of senders) {
+      let cursor: string | undefined;
+      do {
+        const page = await this.client.getGroupmsgListV2({ chat_type: 'group', start_time: start, end_time: end, creator: sender, limit: 100, cursor });
+        for (const msg of page.group_msg_list ?? []) {
+          if ((msg as any).text?.content !== content.text) continue;
+          let c2: string | undefined;
+          do {
+            const r = await this.client.getGroupmsgSendResult({ msgid: (msg as any).msgid, userid: sender, limit: 1000, cursor: c2 });
+            for (const s of r.send_list ?? []) if ((s as any).chat_id) found.set(`${sender}\u0000${(s as any).chat_id}`, (msg as any).msgid);
+            c2 = r.next_cursor || undefined;
+          } while (c2);
+        }
+        cursor = page.next_cursor || undefined;
+      } while (cursor);
+    }
+    await GroupDeliveryModel.bulkWrite(
+      stale.map((r) => {
+        const ref = found.get(`${r.sender}\u0000${r.chatId}`);
+        const filter = { _id: r._id, state: 'sending', claim: r.claim };
+        if (ref) return { updateOne: { filter, update: { $set: { state: 'sent', sentAt: r.sendingSince ?? now, providerRef: ref, reason: 'confirmed_after_restart', leaseUntil: null } } } };
+        if ((r.attempts ?? 0) >= MAX_ATTEMPTS) return { updateOne: { filter, update: { $set: { state: 'failed', reason: 'gave_up_after_retries', leaseUntil: null } } } };
+        return { updateOne: { filter, update: { $set: { state: 'pending', claim: null, leaseUntil: null } } } };
+      }) as any[],
+      { ordered: false },
+    );
+  }
+}
