@@ -5,13 +5,15 @@ import { shopperApiScenario } from './scenarios/shopper-api.bench.js';
 import { ingestScenario } from './scenarios/ingest.bench.js';
 import { pointsScenario } from './scenarios/points.bench.js';
 import { segmentScenario } from './scenarios/segment.bench.js';
+import { broadcastScenario } from './scenarios/broadcast.bench.js';
+import { botScenario } from './scenarios/bot.bench.js';
 
 /**
  * `npm run bench [-- <scenario>...] [--flag=value...]`: runs the named scenarios (all, in this
  * order, when none is named), prints a table for each and writes scripts/bench/results/<name>.json.
  * Not part of `npm test`: timings belong here, never in assertions.
  */
-const SCENARIOS: Scenario[] = [shopperApiScenario, ingestScenario, pointsScenario, segmentScenario];
+const SCENARIOS: Scenario[] = [shopperApiScenario, ingestScenario, pointsScenario, segmentScenario, broadcastScenario, botScenario];
 
 const { names, options } = BenchOptions.parse(process.argv.slice(2));
 if (options.bool('help') || names.includes('help')) {
@@ -28,6 +30,12 @@ if (unknown.length) {
 const chosen = names.length ? SCENARIOS.filter((s) => names.includes(s.name)) : SCENARIOS;
 
 const backends = await startBackends();
+// Ctrl-C (or a timeout) must not leave the embedded MongoDB or redis-server behind.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void backends.stop().finally(() => process.exit(130));
+  });
+}
 const env = { backend: backends.backend, mongo: backends.backend === 'embedded' ? 'embedded (CongoDB, child process)' : 'MONGODB_URI', redis: process.env.REDIS_URL ? 'REDIS_URL' : 'local redis-server' };
 console.log(`bench on ${env.mongo} + ${env.redis}; machine ${JSON.stringify(machine())}`);
 let failed = false;

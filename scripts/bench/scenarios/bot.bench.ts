@@ -1,0 +1,116 @@
+import { WechatyBuilder } from 'wechaty';
+import { PuppetMock, mock } from 'wechaty-puppet-mock';
+import type { Scenario } from '../bench-options.js';
+import { BENCH_TENANT, startBenchApp } from '../bench-env.js';
+import { figure, nowMs, percentile, round, type Figure } from '../bench-report.js';
+import { botRuntimePlugin, type RunningBot } from '../../../bot/src/main.js';
+import { deskRuntimePlugin } from '../../../server/src/modules/conversations/desk.plugin.js';
+
+/**
+ * Scenario 5: inbound chat through Wechaty on the mock puppet at an offered rate: every message is
+ * captured into its conversation and answered by an FAQ rule. Latency runs from the shopper's message
+ * to the shopper hearing the answer. Baseline: a bare Wechaty bot on the same puppet answering the
+ * same text from memory, under the same offered load.
+ */
+const QUESTION = '包邮吗？';
+const ANSWER = '全场满99元包邮，不满收取8元运费。';
+
+export const botScenario: Scenario = {
+  name: 'bot',
+  title: 'Bot: inbound messages (capture + FAQ auto-reply) via the mock puppet',
+  flags: { messages: 'inbound messages (default 1000)', rate: 'offered messages per second (default 500)', contacts: 'distinct chatting shoppers (default 100)' },
+  async run(b, o) {
+    const messages = o.num('messages', 1000);
+    const rate = o.num('rate', 500);
+    const contacts = Math.max(1, o.num('contacts', 100));
+
+    const bare = await bareBot();
+    let baseline;
+    try {
+      baseline = await drive(bare.mocker, bare.account, messages, rate, contacts, 'b');
+    } finally {
+      await bare.stop();
+    }
+
+    const mocker = new mock.Mocker();
+    let running: RunningBot | undefined;
+    const app = await startBenchApp(b, 'bench_bot', { env: { ROLES: 'server,worker', BOT_OUTBOUND_POLL_MS: '300' }, plugins: [deskRuntimePlugin(), botRuntimePlugin({ mocker, onBot: (x) => (running = x) })] });
+    try {
+      await app.rt.services.desk.rules.createRule(BENCH_TENANT, { kind: 'faq', question: '运费', keywords: ['包邮', '运费'], reply: ANSWER } as any);
+      const account = mocker.createContact({ name: '品牌小助手' });
+      mocker.login(account);
+      await running!.loggedIn;
+      const real = await drive(mocker, account, messages, rate, contacts, 'p');
+      await running!.ctx.idle();
+      const captured = await app.raw.collection('conversation_messages').countDocuments({ direction: 'in' }).catch(() => -1);
+      const capturedAll = await app.raw.collection('conversation_messages').countDocuments({});
+      const figures: Figure[] = [
+        figure({ figure: 'throughput (answers heard)', value: round(real.answeredPerS, 1), unit: 'msg/s', baseline: round(baseline.answeredPerS, 1), note: `offered ${rate}/s; ${real.answered}/${messages} answered in time` }),
+        figure({ figure: 'latency p50', value: round(real.p50, 1), unit: 'ms', baseline: round(baseline.p50, 1), lowerIsBetter: true }),
+        figure({ figure: 'latency p99', value: round(real.p99, 1), unit: 'ms', baseline: round(baseline.p99, 1), lowerIsBetter: true }),
+      ];
+      return {
+        scenario: 'bot',
+        title: this.title,
+        sizes: { messages, rate, contacts },
+        figures,
+        facts: { product: real, bareBot: baseline, inboundCaptured: captured, messagesStored: capturedAll },
+      };
+    } finally {
+      await running?.stop();
+      await app.stop();
+    }
+  },
+};
+
+/** Sends `messages` at `rate`/s round-robin over `contacts` shoppers; pairs each answer with its question (FIFO per chat). */
+async function drive(mocker: mock.Mocker, account: mock.ContactMock, messages: number, rate: number, contacts: number, prefix: string) {
+  const sentAt = new Map<string, number[]>();
+  const latencies: number[] = [];
+  let others = 0;
+  const users = Array.from({ length: contacts }, (_, i) => {
+    const m = mocker.createContact({ name: `${prefix}顾客${i}` });
+    sentAt.set(m.id, []);
+    (m as any).on('message', (msg: any) => {
+      if (msg.payload.talkerId !== account.id || !msg.payload.text) return;
+      if (!String(msg.payload.text).includes(ANSWER)) return void others++;
+      const t = sentAt.get(m.id)!.shift();
+      if (t !== undefined) latencies.push(nowMs() - t);
+    });
+    return m;
+  });
+  const t0 = nowMs();
+  for (let i = 0; i < messages; i++) {
+    const due = t0 + (i * 1000) / rate;
+    const wait = due - nowMs();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    const u = users[i % contacts];
+    sentAt.get(u.id)!.push(nowMs());
+    u.say(QUESTION).to(account);
+  }
+  const until = nowMs() + 60_000 + messages * 20;
+  while (latencies.length < messages && nowMs() < until) await new Promise((r) => setTimeout(r, 50));
+  const elapsed = (nowMs() - t0) / 1000;
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return { answered: latencies.length, otherReplies: others, answeredPerS: latencies.length / elapsed, p50: percentile(sorted, 50), p99: percentile(sorted, 99), seconds: round(elapsed, 1) };
+}
+
+/** The baseline: Wechaty on the mock puppet with one listener answering from memory. */
+async function bareBot() {
+  const mocker = new mock.Mocker();
+  const bot = WechatyBuilder.build({ name: 'bench-bare', puppet: new PuppetMock({ mocker }) });
+  let self = '';
+  bot.on('login', (u) => {
+    self = u.id;
+  });
+  bot.on('message', async (msg) => {
+    if (msg.self() || msg.talker().id === self || msg.room()) return;
+    await msg.say(ANSWER);
+  });
+  await bot.start();
+  const account = mocker.createContact({ name: '裸机器人' });
+  const loggedIn = new Promise<void>((resolve) => bot.once('login', () => resolve()));
+  mocker.login(account);
+  await loggedIn;
+  return { mocker, account, stop: () => bot.stop() };
+}
