@@ -182,3 +182,28 @@ test('a manager creates a percentage coupon with a cap and switches it off; an a
   expect((await app.request('GET', '/api/v1/loyalty/settings', { token: adminUser.token })).body.earn.dailyCap).toBe(500);
   await adminPage.context().close();
 });
+
+test('a new shopper sees friendly empty pages, and a failed load offers a retry that recovers', async () => {
+  await app.rt.services.customers.identify(app.config.DEFAULT_TENANT, { phone: '13700000041' }, { name: '新顾客' });
+  const page = await phonePage(browser);
+  await page.goto(`${app.url}/h5/member`);
+  await page.locator('[data-test=demo-phone] input').fill('13700000041');
+  await page.locator('[data-test=demo-login-submit]').click();
+  await page.locator('[data-test=member-card]').waitFor();
+  expect(await page.locator('[data-test=expiring-notice]').count()).toBe(0); // nothing to expire
+
+  await page.goto(`${app.url}/h5/member/points`);
+  await page.locator('.van-list__finished-text', { hasText: '还没有积分记录' }).waitFor();
+
+  // The coupons request fails once (a dropped connection), then the network is back.
+  let failures = 1;
+  await page.route('**/api/v1/me/coupons**', (route) => (failures-- > 0 ? route.abort('connectionreset') : route.continue()));
+  await page.goto(`${app.url}/h5/member/coupons`);
+  const error = page.locator('[data-test=state-error]');
+  await error.waitFor();
+  expect(await error.innerText()).toContain('网络异常');
+  await screenshot(page, 'member-coupons-error');
+  await error.locator('button').click();
+  await page.locator('[data-test=state-empty]', { hasText: '暂无优惠券' }).waitFor();
+  await page.context().close();
+});
