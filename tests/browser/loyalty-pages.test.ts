@@ -207,3 +207,24 @@ test('a new shopper sees friendly empty pages, and a failed load offers a retry 
   await page.locator('[data-test=state-empty]', { hasText: '暂无优惠券' }).waitFor();
   await page.context().close();
 });
+
+test('a sales member redeems a customer’s coupon at the counter from the sidebar, once', async () => {
+  const tpl = await app.request('POST', '/api/v1/loyalty/templates', {
+    token: admin.token,
+    body: { name: '到店礼 满100减15', kind: 'amount', amountOff: 1_500, threshold: 10_000, channels: ['staff'], validity: { kind: 'relative', days: 14 }, stock: 10 },
+  });
+  const sent = await app.request('POST', `/api/v1/loyalty/members/${quiet}/coupons`, { token: sales.token, body: { templateId: tpl.body.id, idempotencyKey: 'redeem-test-1' } });
+  expect(sent.status).toBe(201);
+  const page = await phonePage(browser);
+  await staffSignIn(page, `/h5/sidebar/customers/${quiet}`, sales.username);
+  const coupon = page.locator('[data-test=sidebar-coupon]', { hasText: '到店礼' });
+  await coupon.locator('[data-test=redeem-coupon]').click();
+  await page.locator('.van-dialog__confirm').click();
+  await page.locator('.van-toast', { hasText: '已核销：¥15.00' }).waitFor();
+  await coupon.waitFor({ state: 'detached' }); // no longer among the available coupons
+  const used = await app.request('GET', `/api/v1/loyalty/members/${quiet}/coupons?state=used`, { token: sales.token });
+  expect(used.body.items.map((c: any) => [c.code, c.state])).toEqual([[sent.body.code, 'used']]);
+  const again = await app.request('POST', '/api/v1/loyalty/coupons/redeem', { token: sales.token, body: { code: sent.body.code } });
+  expect(again.status).toBe(409);
+  await page.context().close();
+});

@@ -1,0 +1,70 @@
+import type { Browser, Page } from 'playwright-core';
+import type { TestApp } from '../support/harness.js';
+import { ensureH5Built, launchBrowser, phonePage, screenshot } from '../support/browser.js';
+import { staticH5Plugin } from '../../server/src/h5/static-h5.plugin.js';
+import { startLoyaltyTestApp } from '../../server/src/modules/loyalty/__tests__/loyalty-test-kit.js';
+
+/** Staff and roles in the console: admins manage accounts; others only see the list. */
+let app: TestApp;
+let browser: Browser;
+
+beforeAll(async () => {
+  ensureH5Built();
+  app = await startLoyaltyTestApp({ plugins: [staticH5Plugin()] });
+  browser = await launchBrowser();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.stop();
+});
+
+async function signIn(page: Page, username: string, password = 'password-123') {
+  await page.goto(`${app.url}/h5/console/staff`);
+  await page.locator('[data-test=login-username] input').fill(username);
+  await page.locator('[data-test=login-password] input').fill(password);
+  await page.locator('[data-test=login-submit]').click();
+  await page.locator('[data-test=staff-login]').waitFor({ state: 'detached' });
+}
+
+test('an admin adds a sales account, makes it an agent, then switches it off so it can no longer sign in', async () => {
+  const admin = await app.staff('admin');
+  const page = await phonePage(browser);
+  await signIn(page, admin.username);
+  await page.locator('[data-test=add-staff]').click();
+  const form = page.locator('[data-test=staff-form]');
+  await form.locator('[data-test=staff-username] input').fill('chen.xiao');
+  await form.locator('[data-test=staff-name] input').fill('店员小陈');
+  await form.locator('[data-test=staff-password] input').fill('short');
+  await form.locator('.van-dialog__confirm').click();
+  await page.locator('.van-toast', { hasText: '8' }).waitFor(); // the server says the password is too short
+  await form.locator('[data-test=staff-password] input').fill('chen-2026-pass');
+  await form.locator('.van-dialog__confirm').click();
+  const row = page.locator('[data-test=staff-row]', { hasText: '店员小陈' });
+  await row.locator('[data-test=staff-role]', { hasText: '销售' }).waitFor();
+  const login = await app.request('POST', '/api/v1/auth/login', { body: { username: 'chen.xiao', password: 'chen-2026-pass' } });
+  expect(login.status).toBe(200);
+
+  await row.click();
+  await page.locator('.van-action-sheet__item', { hasText: '改为客服' }).click();
+  await row.locator('[data-test=staff-role]', { hasText: '客服' }).waitFor();
+  await screenshot(page, 'console-staff');
+
+  await row.click();
+  await page.locator('.van-action-sheet__item', { hasText: '停用账号' }).click();
+  await row.waitFor({ state: 'detached' });
+  const refused = await app.request('POST', '/api/v1/auth/login', { body: { username: 'chen.xiao', password: 'chen-2026-pass' } });
+  expect(refused.status).toBe(401);
+  await page.context().close();
+});
+
+test('a community manager sees the staff list but cannot change it', async () => {
+  const manager = await app.staff('community_manager');
+  const page = await phonePage(browser);
+  await signIn(page, manager.username);
+  await page.locator('[data-test=staff-row]').first().waitFor();
+  expect(await page.locator('[data-test=add-staff]').count()).toBe(0);
+  await page.locator('[data-test=staff-row]').first().click();
+  expect(await page.locator('.van-action-sheet__item').count()).toBe(0);
+  await page.context().close();
+});
