@@ -120,6 +120,7 @@ export const ACCESS_POLICY: Record<string, Who[]> = {
 
   'get /api/v1/journeys/templates': CM,
   'post /api/v1/journeys/': CM,
+  'post /api/v1/journeys/from-template': CM,
   'get /api/v1/journeys/': CM,
   'get /api/v1/journeys/:id': CM,
   'patch /api/v1/journeys/:id': CM,
