@@ -146,8 +146,12 @@ test('a cart left 4 hours without an order gets one nudge; a cart followed by an
   expect((await runsOf(leaver.id)).filter((r) => r.occurrence === 'event:cart-l')).toHaveLength(1);
 });
 
-test('a birthday found just after midnight gets its coupon at once but the greeting waits for 09:00 Shanghai time', async () => {
-  await fromTemplate({ key: 'birthday', couponTemplateId });
+test('a birthday found just after midnight gets its coupon at once (a gold member the gold coupon) but the greeting waits for 09:00 Shanghai time', async () => {
+  const gold: any = await s().loyalty.coupons.createTemplate(tb.tenantId, {
+    name: '金卡生日券', kind: 'amount', amountOff: 10_000, threshold: 20_000, validity: { kind: 'relative', days: 30 }, stock: 100, perCustomerLimit: 5, channels: ['campaign'],
+  });
+  const goldTemplateId = String(gold.id ?? gold._id);
+  await fromTemplate({ key: 'birthday', couponTemplateId, couponByTier: { gold: goldTemplateId } });
   // 00:30 in Shanghai (16:30 UTC the day before).
   const next = new Date(clock + 2 * DAY);
   clock = Date.UTC(next.getUTCFullYear(), next.getUTCMonth(), next.getUTCDate(), 16, 30);
@@ -157,10 +161,18 @@ test('a birthday found just after midnight gets its coupon at once but the greet
   tb.fake.corp.follow('zhouyi', ext);
   const id = await s().customers.identify(tb.tenantId, { externalUserId: ext }, { name: '午夜寿星', ownerStaffId: owner, birthday: { month: local.getUTCMonth() + 1, day: local.getUTCDate() } }, 'wecom');
   await s().customers.setWecomRelation(tb.tenantId, id, { relation: 'active', at: new Date(clock), staffId: owner });
+  // Another birthday today, a gold member (¥6,000 paid makes gold).
+  const vipExt = `wml${++n}`;
+  tb.fake.corp.upsertContact({ name: '金卡寿星', external_userid: vipExt });
+  tb.fake.corp.follow('zhouyi', vipExt);
+  const vip = await s().customers.identify(tb.tenantId, { externalUserId: vipExt }, { name: '金卡寿星', ownerStaffId: owner, birthday: { month: local.getUTCMonth() + 1, day: local.getUTCDate() } }, 'wecom');
+  await ingest(vipExt, 'order.paid', 'vip-order', { orderId: 'vip-order', amount: 600_000 }, clock - 10 * DAY);
+  expect((await s().loyalty.members.find(tb.tenantId, vip))?.tier).toBe('gold');
   const greeting = '生日快乐！生日礼券已放入您的会员中心';
 
   await tick();
-  expect(await coupons(id)).toHaveLength(1);
+  expect((await coupons(id)).map((c: any) => c.templateId)).toEqual([couponTemplateId]);
+  expect((await coupons(vip)).map((c: any) => c.templateId)).toEqual([goldTemplateId]);
   expect(sentTo(tb.fake, greeting).size).toBe(0);
   const [run] = (await runsOf(id)).filter((r) => r.occurrence.startsWith('birthday:'));
   expect(new Date(run.nextAt).toISOString()).toBe(new Date(clock + 8.5 * HOUR).toISOString()); // 01:00 UTC = 09:00 Shanghai
@@ -170,6 +182,6 @@ test('a birthday found just after midnight gets its coupon at once but the greet
   expect(sentTo(tb.fake, greeting).size).toBe(0);
   clock += 2 * 60_000;
   await tick();
-  expect(sentTo(tb.fake, greeting)).toEqual(new Map([[ext, 1]]));
+  expect(sentTo(tb.fake, greeting)).toEqual(new Map([[ext, 1], [vipExt, 1]]));
   expect(await coupons(id)).toHaveLength(1);
 });
