@@ -59,6 +59,11 @@ test('a group campaign posts once in each named group, by the group owner, and s
   // One task per owner, as WeCom shows it in each owner's app.
   const creators = [...tb.fake.corp.msgTemplates.values()].filter((t) => t.input.text?.content === text).map((t) => t.creator).sort();
   expect(creators).toEqual(['chen', 'lin']);
+
+  // Until each owner confirms in their WeCom app nothing is posted; the pull shows where it stands.
+  expect((await api('POST', `/api/v1/broadcasts/${res.body.id}/sync-results`)).body.delivery).toMatchObject({ awaitingConfirmation: 3, delivered: 0 });
+  for (const t of tb.fake.corp.msgTemplates.values()) if (t.input.text?.content === text && t.creator === 'chen') tb.fake.corp.confirmGroupMsg(t.msgid, 'chen');
+  expect((await api('POST', `/api/v1/broadcasts/${res.body.id}/sync-results`)).body.delivery).toMatchObject({ awaitingConfirmation: 1, delivered: 2 });
 });
 
 test('when WeCom takes a group message but the answer is lost, the retry finds it there and posts nothing twice', async () => {

@@ -1,7 +1,7 @@
 import { Types } from 'mongoose';
 import type { Deps } from '../../shared/deps.js';
 import { CustomerModel } from '../customers/customer.model.js';
-import { CampaignModel, DeliveryModel } from './broadcast.model.js';
+import { CampaignModel, DeliveryModel, GroupDeliveryModel } from './broadcast.model.js';
 import type { ChannelName, ChannelProvider, DeliveryStatus } from './channels/channel.provider.js';
 
 const DAY_MS = 86_400_000;
@@ -19,6 +19,7 @@ export class BroadcastResultsService {
   /** One campaign's current run; returns how many rows changed status. */
   async sync(tenantId: string, campaignId: string): Promise<number> {
     const c = await CampaignModel.findOne({ tenantId, _id: campaignId }).lean();
+    if (c?.channel === 'wecom_group_chat') return this.syncGroups(c);
     const provider = c && this.providers.get(c.channel as ChannelName);
     if (!c || !provider?.results) return 0;
     const rows = await DeliveryModel.find({ campaignId: c._id, occurrence: c.occurrence, state: 'sent', providerStatus: { $nin: FINAL } })
@@ -35,6 +36,25 @@ export class BroadcastResultsService {
     }
     let n = 0;
     for (const [status, ids] of changed) n += (await DeliveryModel.updateMany({ _id: { $in: ids }, state: 'sent' }, { $set: { providerStatus: status } })).modifiedCount;
+    await CampaignModel.updateOne({ _id: c._id }, { $set: { resultsSyncedAt: this.deps.now() } });
+    return n;
+  }
+
+  /** Customer-group rows: WeCom reports them through the same group-message results, by chat id. */
+  private async syncGroups(c: any): Promise<number> {
+    const results = this.providers.get('wecom_group_msg')?.results;
+    if (!results) return 0;
+    const rows = await GroupDeliveryModel.find({ campaignId: c._id, occurrence: c.occurrence, state: 'sent', providerStatus: { $nin: FINAL } }).select({ chatId: 1, providerRef: 1, providerStatus: 1 }).lean();
+    const refs = [...new Set(rows.map((r) => r.providerRef).filter((x): x is string => Boolean(x)))];
+    if (!refs.length) return 0;
+    const found = await results.call(this.providers.get('wecom_group_msg'), c.tenantId, refs);
+    const changed = new Map<DeliveryStatus, Types.ObjectId[]>();
+    for (const r of rows) {
+      const status = found.get(r.providerRef!)?.get(r.chatId);
+      if (status && status !== r.providerStatus) changed.set(status, [...(changed.get(status) ?? []), r._id as Types.ObjectId]);
+    }
+    let n = 0;
+    for (const [status, ids] of changed) n += (await GroupDeliveryModel.updateMany({ _id: { $in: ids }, state: 'sent' }, { $set: { providerStatus: status } })).modifiedCount;
     await CampaignModel.updateOne({ _id: c._id }, { $set: { resultsSyncedAt: this.deps.now() } });
     return n;
   }

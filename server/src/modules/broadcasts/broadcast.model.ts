@@ -99,6 +99,7 @@ const groupDeliverySchema = new Schema({
   sendingSince: { type: Date },
   attempts: { type: Number, default: 0 },
   providerRef: { type: String },
+  providerStatus: { type: String },
   sentAt: { type: Date },
 });
 groupDeliverySchema.index({ campaignId: 1, occurrence: 1, chatId: 1 }, { unique: true });

@@ -94,7 +94,11 @@ async function groupMsgResults(client: WecomClient, refs: string[]): Promise<Map
       let c2: string | undefined;
       do {
         const r = await client.getGroupmsgSendResult({ msgid, userid, limit: 1000, cursor: c2 });
-        for (const row of r.send_list ?? []) if ((row as any).external_userid) byTo.set((row as any).external_userid, STATUS[(row as any).status] ?? 'awaiting_confirmation');
+        // A customer's row names the contact; a customer group's row names the chat.
+        for (const row of r.send_list ?? []) {
+          const to = (row as any).external_userid || (row as any).chat_id;
+          if (to) byTo.set(to, STATUS[(row as any).status] ?? 'awaiting_confirmation');
+        }
         c2 = r.next_cursor || undefined;
       } while (c2);
     }
