@@ -123,3 +123,27 @@ test('after a shopper erases their data, the next reminder run sends them nothin
   expect(sentTo(s.user.openid)).toHaveLength(0);
   expect(await MiniappSubscriptionModel.countDocuments({ openId: s.user.openid })).toBe(0);
 });
+
+test('two workers running the reminder job at once send one message, not two', async () => {
+  const s = await signedIn();
+  await give(s.customerId, 25);
+  await report(s.token, { [POINTS_T]: 'accept' });
+  fake.acceptSubscription(s.user.openid, POINTS_T);
+  fake.acceptSubscription(s.user.openid, POINTS_T); // WeChat would even allow a second one
+  const runs = await Promise.all([app.rt.services.miniapp.reminders.sendDue(), app.rt.services.miniapp.reminders.sendDue(), app.rt.services.miniapp.reminders.sendDue()]);
+  expect(runs.reduce((n, r) => n + r.sent, 0)).toBe(1);
+  expect(sentTo(s.user.openid)).toHaveLength(1);
+});
+
+test('a reminder left mid-send by a crashed worker is marked failed, never sent again (WeChat may have delivered it)', async () => {
+  const s = await signedIn();
+  await give(s.customerId, 35);
+  await report(s.token, { [POINTS_T]: 'accept' });
+  fake.acceptSubscription(s.user.openid, POINTS_T);
+  // The crash: the row was claimed for this expiry date, the process died before recording the answer.
+  await MiniappSubscriptionModel.updateOne({ openId: s.user.openid }, { $set: { state: 'sending', remindKey: 'points:crashed', leaseUntil: new Date(Date.now() - 1000) } });
+  await app.rt.services.miniapp.reminders.sendDue();
+  const row = await MiniappSubscriptionModel.findOne({ openId: s.user.openid }).lean();
+  expect(row?.state).toBe('failed');
+  expect(sentTo(s.user.openid)).toHaveLength(0);
+});
