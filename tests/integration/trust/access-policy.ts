@@ -37,6 +37,9 @@ export const ACCESS_POLICY: Record<string, Who[]> = {
   'get /api/v1/follow-ups/': STAFF,
   'patch /api/v1/follow-ups/:id': STAFF,
   'get /api/v1/customers/:id/events': STAFF,
+  // Bulk import and the unmasked, audited export of every customer: admins only.
+  'post /api/v1/customers/import': ADMIN,
+  'get /api/v1/customers/export': ADMIN,
 
   'get /api/v1/tags/': STAFF,
   'post /api/v1/tags/': MANAGERS,
@@ -60,6 +63,8 @@ export const ACCESS_POLICY: Record<string, Who[]> = {
   'post /api/v1/loyalty/coupons/:code/revoke': MANAGERS,
   'post /api/v1/loyalty/batches': MANAGERS,
   'get /api/v1/loyalty/batches/:id': MANAGERS,
+  'get /api/v1/loyalty/batches': MANAGERS,
+  'get /api/v1/loyalty/report': MANAGERS,
   'get /api/v1/loyalty/reconcile': ADMIN,
   'post /api/v1/loyalty/tiers/review': ADMIN,
 
@@ -80,6 +85,7 @@ export const ACCESS_POLICY: Record<string, Who[]> = {
   'get /api/v1/conversations/stream': DESK,
   'get /api/v1/conversations/:id': DESK,
   'get /api/v1/conversations/:id/messages': DESK,
+  'get /api/v1/conversations/by-customer/:customerId': DESK,
   'post /api/v1/conversations/:id/messages': AGENT,
   'post /api/v1/conversations/:id/notes': AGENT,
   'post /api/v1/conversations/:id/take': AGENT,
@@ -92,6 +98,8 @@ export const ACCESS_POLICY: Record<string, Who[]> = {
   'delete /api/v1/desk/rules/:id': CM,
   'get /api/v1/desk/canned-replies': ['admin', 'agent', 'community_manager'],
   'post /api/v1/desk/canned-replies': ['admin', 'agent', 'community_manager'],
+  'patch /api/v1/desk/canned-replies/:id': ['admin', 'agent', 'community_manager'],
+  'delete /api/v1/desk/canned-replies/:id': ['admin', 'agent', 'community_manager'],
   'get /api/v1/desk/settings': CM,
   'put /api/v1/desk/settings': ADMIN,
   'get /api/v1/desk/figures': CM,
@@ -114,6 +122,7 @@ export const ACCESS_POLICY: Record<string, Who[]> = {
   'post /api/v1/broadcasts/:id/pause': CM,
   'post /api/v1/broadcasts/:id/resume': CM,
   'post /api/v1/broadcasts/:id/cancel': CM,
+  'post /api/v1/broadcasts/:id/sync-results': CM,
   'post /api/v1/broadcasts/opt-outs': STAFF,
   'post /api/v1/broadcasts/me/opt-out': SHOPPER,
   'delete /api/v1/broadcasts/me/opt-out': SHOPPER,

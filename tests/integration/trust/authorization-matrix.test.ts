@@ -1,7 +1,7 @@
 import { startTestApp, type TestApp } from '../../support/harness.js';
 import { routeTable } from '../../../server/src/shared/http/route.js';
 import { ACCESS_POLICY, PUBLIC_ROUTES, ROLES, type Who } from './access-policy.js';
-import { callersByRole, concretePath, rawRequest, type Caller } from './trust-support.js';
+import { callersByRole, concretePath, rawRequest, type Caller, trustEnv } from './trust-support.js';
 
 /**
  * Every route of the route table × every kind of caller. A caller the policy lets through must not
@@ -11,7 +11,7 @@ import { callersByRole, concretePath, rawRequest, type Caller } from './trust-su
 let app: TestApp;
 let callers: Record<Who, Caller>;
 beforeAll(async () => {
-  app = await startTestApp();
+  app = await startTestApp({ env: trustEnv() });
   callers = await callersByRole(app);
 }, 30_000);
 afterAll(() => app.stop());

@@ -1,6 +1,6 @@
 import mongoose from 'mongoose';
 import { startTestApp, type TestApp } from '../../support/harness.js';
-import { newShopper, shopperToken, staffOf } from './trust-support.js';
+import { newShopper, shopperToken, staffOf, trustEnv } from './trust-support.js';
 
 /**
  * Guessing ids gets nobody into someone else's data. The victim is a customer of the default brand
@@ -18,7 +18,7 @@ let victim: { id: string; conversationId: string; followUpId: string; couponCode
 let attackers: Record<string, string>;
 
 beforeAll(async () => {
-  app = await startTestApp();
+  app = await startTestApp({ env: trustEnv() });
   const s = app.rt.services;
   const admin = await app.staff('admin');
   owner = await app.staff('sales');
@@ -107,6 +107,7 @@ const attempts = () => {
     ['GET', `/api/v1/rfm/customers/${id}/history`],
     ['GET', `/api/v1/journeys/customers/${id}/runs`],
     ['GET', `/api/v1/conversations/${conv}`],
+    ['GET', `/api/v1/conversations/by-customer/${id}`],
     ['GET', `/api/v1/conversations/${conv}/messages`],
     ['POST', `/api/v1/conversations/${conv}/messages`, { text: 'phishing link', key: 'idor-attack-3' }],
     ['POST', `/api/v1/conversations/${conv}/notes`, { text: 'hacked' }],

@@ -1,6 +1,6 @@
 import mongoose from 'mongoose';
 import { startTestApp, type TestApp } from '../../support/harness.js';
-import { newShopper, shopperToken } from './trust-support.js';
+import { newShopper, shopperToken, trustEnv } from './trust-support.js';
 
 /**
  * PIPL: consent per purpose, "export my data", erasure that leaves nothing findable, retention.
@@ -13,7 +13,7 @@ const T = () => app.config.DEFAULT_TENANT;
 const DAY = 24 * 3600 * 1000;
 
 beforeAll(async () => {
-  app = await startTestApp();
+  app = await startTestApp({ env: trustEnv() });
   admin = await app.staff('admin');
   apiKey = (await app.rt.services.staff.createApiKey(T(), 'shop')).key;
 }, 30_000);

@@ -1,7 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { signToken } from '../../../server/src/shared/tokens.js';
-import type { TestApp } from '../../support/harness.js';
+import { realMongo, testDatabaseUri, type TestApp } from '../../support/harness.js';
 import type { Who } from './access-policy.js';
+
+/**
+ * The embedded MongoDB answers the driver's streaming heartbeat in a way the driver reads as a dead
+ * server, and it then clears the pool mid-test ("Server ended moreToCome unexpectedly"); polling
+ * heartbeats avoid that. Real MongoDB is left on the driver's default.
+ */
+export function trustEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return realMongo ? extra : { MONGODB_URI: `${testDatabaseUri()}?serverMonitoringMode=poll`, ...extra };
+}
 
 /** How each kind of caller authenticates: a bearer token, an integration key, or nothing. */
 export type Caller = { headers: Record<string, string>; id?: string };

@@ -12,6 +12,7 @@ import { CouponService } from './coupon.service.js';
 import { CouponBatchService } from './coupon-batch.service.js';
 import { BirthdayGiftService } from './birthday-gift.service.js';
 import { LoyaltyReportService } from './loyalty-report.service.js';
+import { ExpiryReminderService } from './expiry-reminder.service.js';
 
 /**
  * The loyalty module's front door: builds its services and reacts to orders. Every hook handler is
@@ -26,6 +27,7 @@ export class LoyaltyService {
   readonly batches: CouponBatchService;
   readonly birthdays: BirthdayGiftService;
   readonly report: LoyaltyReportService;
+  readonly reminders: ExpiryReminderService;
 
   constructor(private readonly deps: Deps, hooks: DomainHooks) {
     this.members = new MemberService(deps, this.settings);
@@ -34,6 +36,7 @@ export class LoyaltyService {
     this.batches = new CouponBatchService(this.coupons);
     this.birthdays = new BirthdayGiftService(deps, this.settings, this.members, this.ledger, this.coupons);
     this.report = new LoyaltyReportService(deps, this.settings);
+    this.reminders = new ExpiryReminderService(deps, hooks, this.settings, this.ledger);
     hooks.on('event.accepted', ({ tenantId, customerId, event }) => this.onEvent(tenantId, customerId, event));
     hooks.on('customer.merged', ({ tenantId, fromId, toId }) => this.onMerged(tenantId, fromId, toId));
   }
