@@ -1,7 +1,7 @@
 import mongoose, { Types } from 'mongoose';
 import type { Scenario } from '../bench-options.js';
 import { BENCH_TENANT, http, startBenchApp } from '../bench-env.js';
-import { benchPhone, importCustomers, pool } from '../bench-fixtures.js';
+import { benchPhone, importCustomers } from '../bench-fixtures.js';
 import { orderEventBatches } from '../bench-data.generator.js';
 import { figure, nowMs, round, withCpuShare, withMemoryPeak, type Figure } from '../bench-report.js';
 import { EventModel } from '../../../server/src/modules/events/event.model.js';
@@ -69,9 +69,17 @@ export const ingestScenario: Scenario = {
       facts.dbCallsPerEvent = { total: callsPerEvent, byCollection: perEvent };
 
       const httpRun = await timed(b.mongoChild?.pid, async () => {
-        const batches = [...orderEventBatches(events, batch, { prefix: 'http', customers })];
-        const answers = await pool(batches, concurrency, async (items) => (await http('POST', `${app.url}/api/v1/events`, { headers: { 'x-api-key': key }, body: { events: items }, expect: [200] })).body);
-        return answers.reduce((a, r) => a + r.accepted, 0);
+        // Lanes pull batches from one generator, so at most `concurrency` batches exist at a time.
+        const batches = orderEventBatches(events, batch, { prefix: 'http', customers });
+        let accepted = 0;
+        const lane = async () => {
+          for (let next = batches.next(); !next.done; next = batches.next()) {
+            const answer = await http('POST', `${app.url}/api/v1/events`, { headers: { 'x-api-key': key }, body: { events: next.value }, expect: [200] });
+            accepted += answer.body.accepted;
+          }
+        };
+        await Promise.all(Array.from({ length: concurrency }, lane));
+        return accepted;
       });
 
       // Diagnostic: the same service path with the event.accepted hooks (loyalty, RFM, journeys) detached.

@@ -82,8 +82,7 @@ export function meRoutes(s: Services) {
   });
 
   api.route({ method: 'get', path: '/points', allow: SHOPPER, summary: 'My points balance and what expires when' }, async ({ principal, tenantId }) => {
-    const sum = await L.summary(tenantId, await me(s, principal, tenantId));
-    return { balance: sum.balance, expiring: sum.expiring };
+    return L.points(tenantId, await me(s, principal, tenantId));
   });
 
   api.route(
@@ -102,7 +101,7 @@ export function meRoutes(s: Services) {
 
   api.route({ method: 'get', path: '/points/expiring', allow: SHOPPER, summary: 'My points by expiry date (N points expire on date)' }, async ({ principal, tenantId }) => {
     const id = await me(s, principal, tenantId);
-    return { items: (await L.summary(tenantId, id)).expiring };
+    return { items: (await L.points(tenantId, id)).expiring };
   });
 
   api.route(
