@@ -12,6 +12,8 @@ export interface HookPayloads {
   'event.accepted': { tenantId: string; customerId: string; event: AcceptedEvent };
   /** The churn sweep found a buyer past their usual cadence; `basedOn` is the last order this dormancy follows. */
   'customer.at_risk': { tenantId: string; customerId: string; basedOn: Date };
+  /** A member's points lot expires within the tenant's reminder window: once per lot (`date` is the shopper's local last day). */
+  'loyalty.points_expiring': { tenantId: string; customerId: string; points: number; expiresAt: Date; date: string };
 }
 
 export interface AcceptedEvent {

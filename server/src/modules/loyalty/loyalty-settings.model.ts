@@ -32,6 +32,7 @@ const settingsSchema = new Schema(
       kind: { type: String, enum: ['year-end', 'days'], default: 'year-end' },
       yearsAfter: { type: Number, default: 1 },
       days: { type: Number, default: 365 },
+      remindDays: { type: Number, default: 30 },
     },
     growth: {
       windowDays: { type: Number, default: 365 },

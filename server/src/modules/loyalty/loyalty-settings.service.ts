@@ -26,7 +26,13 @@ export const settingsSchema = z.object({
     .refine((t) => t.every((x, i) => i === 0 || x.threshold > t[i - 1].threshold), { message: 'tier thresholds must rise strictly, lowest tier first' })
     .refine((t) => new Set(t.map((x) => x.code)).size === t.length, { message: 'tier codes must be unique' }),
   earn: z.object({ pointsPerYuan: z.number().int().min(0).max(1000), dailyCap: points, checkInPoints: points }),
-  expiry: z.object({ kind: z.enum(['year-end', 'days']), yearsAfter: z.number().int().min(0).max(10), days: z.number().int().min(1).max(3650) }),
+  expiry: z.object({
+    kind: z.enum(['year-end', 'days']),
+    yearsAfter: z.number().int().min(0).max(10),
+    days: z.number().int().min(1).max(3650),
+    /** Announce a lot this many days before it expires (0 = no reminders). */
+    remindDays: z.number().int().min(0).max(365).default(30),
+  }),
   growth: z.object({ windowDays: z.number().int().min(1).max(3650), downgradeGraceDays: z.number().int().min(0).max(365) }),
   utcOffsetMinutes: z.number().int().min(-720).max(840),
 });
@@ -42,7 +48,7 @@ export const DEFAULT_SETTINGS: z.infer<typeof settingsSchema> = {
     { code: 'black', name: '黑金', threshold: 2_000_000, multiplierPermille: 2000, birthdayPoints: 800, perks: ['生日礼', '专属券', '专属顾问'] },
   ],
   earn: { pointsPerYuan: 1, dailyCap: 20_000, checkInPoints: 5 },
-  expiry: { kind: 'year-end', yearsAfter: 1, days: 365 },
+  expiry: { kind: 'year-end', yearsAfter: 1, days: 365, remindDays: 30 },
   growth: { windowDays: 365, downgradeGraceDays: 30 },
   utcOffsetMinutes: 480,
 };
