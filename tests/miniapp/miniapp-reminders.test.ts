@@ -147,3 +147,15 @@ test('a reminder left mid-send by a crashed worker is marked failed, never sent 
   expect(row?.state).toBe('failed');
   expect(sentTo(s.user.openid)).toHaveLength(0);
 });
+
+test("a brand that turns points reminders off (expiry.remindDays 0) sends no points reminder in WeChat either", async () => {
+  const res = await app.request('PUT', '/api/v1/loyalty/settings', { token: admin.token, body: { expiry: { kind: 'days', days: 5, yearsAfter: 0, remindDays: 0 } } });
+  expect(res.status).toBe(200);
+  const s = await signedIn();
+  await give(s.customerId, 15);
+  await report(s.token, { [POINTS_T]: 'accept' });
+  fake.acceptSubscription(s.user.openid, POINTS_T);
+  await app.rt.services.miniapp.reminders.sendDue();
+  expect(sentTo(s.user.openid)).toHaveLength(0);
+  expect((await app.request('GET', '/api/v1/miniapp/subscriptions', { token: s.token })).body.points_expiry).toBe(1);
+});

@@ -20,9 +20,10 @@ const thing = (s: string) => ({ value: [...s].slice(0, 20).join('') });
 const shanghai = (d: Date) => new Date(d).toLocaleString('sv-SE', { timeZone: 'Asia/Shanghai' }).slice(0, 16);
 
 /**
- * Coupon-expiry and points-expiry reminders as WeChat subscribe messages. The shopper's accepts are
- * stored one row per allowed message; the job spends a row per reminder. At most once: a row left
- * 'sending' by a crash is marked failed, not resent, because WeChat may already have delivered it.
+ * Coupon-expiry (within 3 days) and points-expiry (within the brand's expiry.remindDays) reminders as
+ * WeChat subscribe messages. The shopper's accepts are stored one row per allowed message; the job
+ * spends a row per reminder. At most once: a row left 'sending' by a crash is marked failed, not
+ * resent, because WeChat may already have delivered it.
  */
 export class MiniappReminderService {
   constructor(
@@ -93,7 +94,7 @@ export class MiniappReminderService {
       return null;
     }
     const live = String(customer._id);
-    const candidates = row.kind === 'coupon_expiry' ? await this.couponsDue(row.tenantId, live, now, opts.couponDays ?? 3) : await this.pointsDue(row.tenantId, live, now, opts.pointsDays ?? 7);
+    const candidates = row.kind === 'coupon_expiry' ? await this.couponsDue(row.tenantId, live, now, opts.couponDays ?? 3) : await this.pointsDue(row.tenantId, live, now, opts.pointsDays);
     for (const due of candidates) {
       let claimed;
       try {
@@ -126,8 +127,11 @@ export class MiniappReminderService {
       .map((c) => ({ remindKey: `coupon:${c.id}`, page: 'pages/coupons/index', data: { thing1: thing(c.name ?? '优惠券'), time2: { value: shanghai(c.validTo) }, thing3: thing('优惠券即将到期，请尽快使用') } }));
   }
 
-  private async pointsDue(tenantId: string, customerId: string, now: Date, days: number): Promise<Due[]> {
+  /** The window is the brand's own points reminder setting (expiry.remindDays, 0 = off) unless given. */
+  private async pointsDue(tenantId: string, customerId: string, now: Date, given?: number): Promise<Due[]> {
     if (!(await this.m.loyalty.members.find(tenantId, customerId))) return [];
+    const days = given ?? (await this.m.loyalty.settings.get(tenantId)).expiry.remindDays ?? 7;
+    if (!days) return [];
     const { expiring } = await this.m.loyalty.summary(tenantId, customerId);
     return expiring
       .filter((e) => e.points > 0 && new Date(e.expiresAt).getTime() - now.getTime() <= days * DAY)
