@@ -3,6 +3,7 @@ import { AppError, conflict, notFound } from '../../shared/app-error.js';
 import { isDuplicateKeyError } from '../../shared/db.js';
 import { CannedReplyModel, DeskSettingsModel, ReplyRuleModel } from './desk-config.model.js';
 import { ConversationErrorCode } from './conversations.exception.js';
+import { boundedTest, unsafePatternReason } from '../privacy/safe-regex.js';
 
 export interface RuleInput {
   kind: 'keyword' | 'regex' | 'faq';
@@ -145,6 +146,8 @@ export class ReplyRuleService {
 function compile(pattern: string): RegExp {
   try {
     if (!pattern || pattern.length > 200) throw new Error('empty or longer than 200 characters');
+    const unsafe = unsafePatternReason(pattern);
+    if (unsafe) throw new Error(unsafe);
     return new RegExp(pattern, 'i');
   } catch (err) {
     throw new AppError(ConversationErrorCode.BAD_PATTERN, `The pattern is not a usable regular expression: ${(err as Error).message}`, { status: 400 });
@@ -153,7 +156,8 @@ function compile(pattern: string): RegExp {
 
 function safeTest(pattern: string, text: string): boolean {
   try {
-    return new RegExp(pattern, 'i').test(text);
+    // Time-limited: a rule saved before patterns were checked cannot freeze the desk (ReDoS).
+    return boundedTest(new RegExp(pattern, 'i'), text) === true;
   } catch {
     return false;
   }
