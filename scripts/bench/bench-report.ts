@@ -59,9 +59,11 @@ export function nowMs(): number {
 }
 
 /** Samples this process's RSS and heap while `fn` runs; returns the peaks in MB. */
-export async function withMemoryPeak<T>(fn: () => Promise<T>): Promise<{ result: T; rssMb: number; heapMb: number }> {
+export async function withMemoryPeak<T>(fn: () => Promise<T>): Promise<{ result: T; rssMb: number; heapMb: number; rssStartMb: number; heapStartMb: number }> {
   let rss = process.memoryUsage().rss;
   let heap = process.memoryUsage().heapUsed;
+  const rssStartMb = round(rss / 1048576);
+  const heapStartMb = round(heap / 1048576);
   const timer = setInterval(() => {
     const m = process.memoryUsage();
     rss = Math.max(rss, m.rss);
@@ -69,7 +71,7 @@ export async function withMemoryPeak<T>(fn: () => Promise<T>): Promise<{ result:
   }, 100);
   try {
     const result = await fn();
-    return { result, rssMb: round(rss / 1048576), heapMb: round(heap / 1048576) };
+    return { result, rssMb: round(rss / 1048576), heapMb: round(heap / 1048576), rssStartMb, heapStartMb };
   } finally {
     clearInterval(timer);
   }

@@ -51,7 +51,7 @@ export const broadcastScenario: Scenario = {
         figures.push(
           figure({ figure: 'bare loop: bulk rows + add_msg_template (baseline)', value: perS(baseline.ms), unit: 'recipients/s', note: cpuNote(baseline.cpu) }),
           figure({ figure: 'plan (audience → delivery rows)', value: perS(run.planMs), unit: 'recipients/s', note: `${round(run.planMs / 1000, 1)} s` }),
-          figure({ figure: 'plan + dispatch, unthrottled', value: perS(run.planMs + run.dispatchMs), unit: 'recipients/s', baseline: perS(baseline.ms), note: `peak RSS ${run.rssMb} MB; each recipient once; ${cpuNote(run.cpu)}` }),
+          figure({ figure: 'plan + dispatch, unthrottled', value: perS(run.planMs + run.dispatchMs), unit: 'recipients/s', baseline: perS(baseline.ms), note: `RSS ${run.rssStartMb}→${run.rssMb} MB; each recipient once; ${cpuNote(run.cpu)}` }),
         );
       } finally {
         await app.stop();
@@ -79,14 +79,15 @@ export const broadcastScenario: Scenario = {
           const counts = [...perMinute.values()];
           const maxPerMinute = Math.max(...counts);
           const elapsedMin = (run.planMs + run.dispatchMs) / 60_000;
-          const achieved = n / elapsedMin / staffCount;
+          // Mean over the (sender, minute) buckets the campaign used: how much of the limit it got.
+          const achieved = counts.reduce((a, x) => a + x, 0) / counts.length;
           const sent = sentTo(fake, 'bench throttled');
           const once = world.exts.every((e) => sent.get(e) === 1);
           facts.throttled = { recipients: n, rate, staff: staffCount, minutes: round(elapsedMin, 2), maxPerSenderMinute: maxPerMinute, buckets: Object.fromEntries(perMinute), everyRecipientOnce: once };
           if (!once) throw new Error('a recipient was messaged more or less than once (throttled)');
           figures.push(
-            figure({ figure: `throttled: max sends per sender per minute`, value: maxPerMinute, unit: '/min', baseline: rate, lowerIsBetter: true, target: `≤ ${rate} (the limit)`, note: maxPerMinute <= rate ? 'limit never exceeded' : 'LIMIT EXCEEDED' }),
-            figure({ figure: `throttled: mean sends per sender per minute`, value: round(achieved, 1), unit: '/min', baseline: rate, note: `${n} recipients in ${round(elapsedMin, 2)} min; a deferral waits 60 s` }),
+            figure({ figure: `throttled: max sends per sender-minute (vs limit)`, value: maxPerMinute, unit: '/min', baseline: rate, target: `≤ ${rate}, i.e. ≤ 1.00×`, note: maxPerMinute <= rate ? 'limit never exceeded' : 'LIMIT EXCEEDED' }),
+            figure({ figure: `throttled: mean sends per sender-minute (vs limit)`, value: round(achieved, 1), unit: '/min', baseline: rate, note: `${n} recipients, ${counts.length} sender-minutes, ${round(elapsedMin, 2)} min; a refused chunk waits 60 s` }),
           );
         } finally {
           await app2.stop();
@@ -174,7 +175,7 @@ async function campaign(app: BenchApp, segmentId: string, text: string) {
       }
     }),
   );
-  return { planMs, dispatchMs: measured.result.ms, outcomes, stalled, progress: (await s.broadcasts.progress(BENCH_TENANT, id)).counts, rssMb: measured.rssMb, cpu: measured.result.cpu };
+  return { planMs, dispatchMs: measured.result.ms, outcomes, stalled, progress: (await s.broadcasts.progress(BENCH_TENANT, id)).counts, rssMb: measured.rssMb, rssStartMb: measured.rssStartMb, cpu: measured.result.cpu };
 }
 
 function sentTo(fake: FakeWecom, text: string): Map<string, number> {
