@@ -19,7 +19,9 @@ export interface AppOptions {
 
 export function createApp(s: Services, options: AppOptions = {}): Koa {
   const { config, log, redis } = s.deps;
-  const app = new Koa({ proxy: true });
+  // Only behind a proxy we run do X-Forwarded-For and friends mean anything; trusting them otherwise
+  // lets a client pick its own IP and walk past per-IP rate limits.
+  const app = new Koa({ proxy: config.TRUST_PROXY });
   app.silent = true;
 
   setAuditHook(async (ctx, principal, entry) => {

@@ -34,6 +34,8 @@ export const envSchema = z
     STAFF_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(12 * 3600),
     SHOPPER_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(7 * 24 * 3600),
     CORS_ORIGINS: csv,
+    /** Set when a load balancer you run sits in front: client IPs then come from X-Forwarded-For. */
+    TRUST_PROXY: bool,
     DEFAULT_TENANT: z.string().min(1).default('demo-brand'),
     /** Enables the clearly marked demo shopper login. Never on in production. */
     DEMO_MODE: bool,
