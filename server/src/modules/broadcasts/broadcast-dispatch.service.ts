@@ -173,9 +173,11 @@ export class BroadcastDispatcher {
       groups.set(key, [...(groups.get(key) ?? []), r]);
     }
     let retryAt: Date | undefined;
+    // A chunk never exceeds the per-staff minute budget, or it could never be sent at all.
+    const size = Math.min(provider.batchSize, this.deps.config.BROADCAST_STAFF_PER_MINUTE);
     for (const group of groups.values()) {
-      for (let i = 0; i < group.length; i += provider.batchSize) {
-        const chunk = group.slice(i, i + provider.batchSize);
+      for (let i = 0; i < group.length; i += size) {
+        const chunk = group.slice(i, i + size);
         if (retryAt || !(await this.withinStaffRate(tenantId, chunk[0].address.sender, chunk.length))) {
           retryAt ??= new Date(this.deps.now().getTime() + 60_000);
           await DeliveryModel.updateMany({ _id: { $in: chunk.map((r) => r.row._id) }, claim }, { $set: { state: 'pending', claim: null, leaseUntil: null }, $inc: { attempts: -1 } });
