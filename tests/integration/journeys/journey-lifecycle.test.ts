@@ -185,3 +185,21 @@ test('a birthday found just after midnight gets its coupon at once (a gold membe
   expect(sentTo(tb.fake, greeting)).toEqual(new Map([[ext, 1], [vipExt, 1]]));
   expect(await coupons(id)).toHaveLength(1);
 });
+
+test('five days after each paid order the buyer is asked for a review, once per order; a tag step marks buyers at once', async () => {
+  await fromTemplate({ key: 'review-request' });
+  const buyerTag = (await s().tags.ensure(tb.tenantId, '生命周期', '已购')).id;
+  expect((await api('POST', '/api/v1/journeys', { name: '标记已购', trigger: { type: 'order.paid' }, steps: [{ type: 'tag', tagId: buyerTag }] })).status).toBe(201);
+  const buyer = await contact('评价客');
+  await ingest(buyer.ext, 'order.paid', 'rv-1', { orderId: 'rv-1', amount: 19_900 });
+  await ingest(buyer.ext, 'order.paid', 'rv-1', { orderId: 'rv-1', amount: 19_900 }); // the shop delivers it twice
+  await tick();
+  expect((await s().customers.get(tb.tenantId, buyer.id) as any).tags).toContain(buyerTag);
+  const ask = '用得还满意吗？欢迎给我们留个评价';
+  clock += 4 * DAY;
+  await tick();
+  expect(sentTo(tb.fake, ask).size).toBe(0);
+  clock += DAY + 60_000;
+  await tick();
+  expect(sentTo(tb.fake, ask)).toEqual(new Map([[buyer.ext, 1]]));
+});
