@@ -70,6 +70,8 @@ export interface CatalogueItem extends CouponFace {
 
 export const memberApi = (api: ApiClient) => ({
   demoLogin: (phone: string) => api.post<{ token: string; customerId: string }>('/auth/shopper/demo-login', { phone }),
+  wechatAuthorize: (path: string, state: string) => api.get<{ url: string }>('/auth/shopper/wechat/authorize', { path, state }),
+  wechatLogin: (code: string) => api.post<{ token: string; customerId: string }>('/auth/shopper/wechat', { code }),
   me: () => api.get<Me>('/me'),
   card: () => api.get<MemberSummary & { card: { payload: string; expiresAt: string } }>('/me/card'),
   points: () => api.get<{ balance: number; expiring: { date: string; points: number }[] }>('/me/points'),

@@ -344,6 +344,8 @@ export const messages = m({
   'loyalty.remindHint': { zh: '过期前几天提醒，0 表示不提醒', en: 'Days before expiry; 0 = off' },
   'loyalty.remindValue': { zh: '过期前 {n} 天', en: '{n} days before' },
   'loyalty.remindOff': { zh: '不提醒', en: 'Off' },
+  'member.wechatSignIn': { zh: '正在通过微信登录…', en: 'Signing in with WeChat…' },
+  'member.wechatStateMismatch': { zh: '登录链接已失效，请从公众号菜单重新打开会员中心', en: 'This sign-in link is no longer valid; open the member center again from the WeChat menu' },
   'role.admin': { zh: '管理员', en: 'Admin' },
   'role.community_manager': { zh: '社群运营', en: 'Community manager' },
   'role.sales': { zh: '销售', en: 'Sales' },

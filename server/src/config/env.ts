@@ -50,6 +50,10 @@ export const envSchema = z
     WECHAT_API_BASE: z.string().url().default('https://api.weixin.qq.com/'),
     WECHAT_MINIAPP_APPID: z.string().default(''),
     WECHAT_MINIAPP_SECRET: z.string().default(''),
+    /** WeChat Official Account (服务号) for the H5 member center's OAuth sign-in (snsapi_base); both '' = off. */
+    WECHAT_MP_APPID: z.string().default(''),
+    WECHAT_MP_SECRET: z.string().default(''),
+    WECHAT_OAUTH_AUTHORIZE_URL: z.string().url().default('https://open.weixin.qq.com/connect/oauth2/authorize'),
     /** Mini-app subscribe messages (coupon / points expiry reminders): template ids from the MP admin; '' = off. */
     WECHAT_SUBSCRIBE_COUPON_TEMPLATE: z.string().default(''),
     WECHAT_SUBSCRIBE_POINTS_TEMPLATE: z.string().default(''),

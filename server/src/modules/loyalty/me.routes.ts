@@ -5,6 +5,8 @@ import { signToken } from '../../shared/tokens.js';
 import type { Principal } from '../../shared/http/principal.js';
 import type { Services } from '../../services.js';
 import { maskPhone } from '../privacy/masking.js';
+import { authorizeUrl, exchangeCode, ShopperAuthErrorCode, wechatOAuthEnabled } from './shopper-wechat-auth.js';
+import { AppError } from '../../shared/app-error.js';
 
 const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
 const idempotencyKey = z.string().trim().min(8, 'idempotencyKey: send a fresh random string (8–64 characters) per intended action').max(64);
@@ -18,6 +20,13 @@ const SHOPPER = ['shopper'] as const;
 async function me(s: Services, principal: Principal, tenantId: string): Promise<string> {
   if (principal.kind !== 'shopper') throw notFound('Shopper');
   return String((await s.customers.get(tenantId, principal.customerId))._id);
+}
+
+function shopperSession(s: Services, tenantId: string, customerId: string) {
+  const { config } = s.deps;
+  const exp = Math.floor(s.deps.now().getTime() / 1000) + config.SHOPPER_TOKEN_TTL_SECONDS;
+  const token = signToken(config.APP_SECRET, { k: 'shopper', sub: customerId, t: tenantId, exp });
+  return { token, expiresAt: new Date(exp * 1000), customerId };
 }
 
 export function shopperAuthRoutes(s: Services) {
@@ -37,9 +46,37 @@ export function shopperAuthRoutes(s: Services) {
       const id = 'customerId' in body ? body.customerId : await s.customers.findByIdentity(tenantId, { phone: body.phone });
       if (!id) throw notFound('Customer');
       const customer = await s.customers.get(tenantId, id);
-      const exp = Math.floor(s.deps.now().getTime() / 1000) + config.SHOPPER_TOKEN_TTL_SECONDS;
-      const token = signToken(config.APP_SECRET, { k: 'shopper', sub: String(customer._id), t: tenantId, exp });
-      return { token, expiresAt: new Date(exp * 1000), customerId: String(customer._id) };
+      return shopperSession(s, tenantId, String(customer._id));
+    },
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/wechat/authorize',
+      allow: 'public',
+      summary: 'Where to send the shopper for WeChat sign-in (snsapi_base); 404 when no Official Account is configured',
+      query: z.object({ path: z.string().regex(/^\/h5\/[^\s#]*$/, 'path must be a page under /h5/'), state: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'state: 8-64 letters, digits, _ or -') }),
+    },
+    ({ query, ctx }) => {
+      const { config } = s.deps;
+      if (!wechatOAuthEnabled(config)) throw new AppError(ShopperAuthErrorCode.OAUTH_OFF, 'WeChat sign-in is not configured (WECHAT_MP_APPID, WECHAT_MP_SECRET)', { status: 404 });
+      // Back to our own origin only, so the sign-in cannot be turned into an open redirect (set PUBLIC_URL in
+      // production; WeChat itself also refuses a redirect outside the Official Account's authorised domain).
+      const origin = config.PUBLIC_URL ? new URL(config.PUBLIC_URL).origin : `${ctx.protocol}://${ctx.host}`;
+      return { url: authorizeUrl(config, origin + query.path, query.state) };
+    },
+  );
+
+  api.route(
+    { method: 'post', path: '/wechat', allow: 'public', summary: 'Exchange the WeChat OAuth code for a shopper session (the profile is found or created by openid/unionid)', body: z.object({ code: z.string().trim().min(1).max(512) }).strict() },
+    async ({ body, ctx }) => {
+      const { config } = s.deps;
+      if (!wechatOAuthEnabled(config)) throw new AppError(ShopperAuthErrorCode.OAUTH_OFF, 'WeChat sign-in is not configured (WECHAT_MP_APPID, WECHAT_MP_SECRET)', { status: 404 });
+      const tenantId = ctx.state.tenantId as string;
+      const who = await exchangeCode(config, body.code);
+      const id = await s.customers.identify(tenantId, { openId: who.openid, appId: config.WECHAT_MP_APPID, ...(who.unionid ? { unionId: who.unionid } : {}) }, {}, 'wechat-h5');
+      return shopperSession(s, tenantId, id);
     },
   );
   return api;
