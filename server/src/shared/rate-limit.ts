@@ -19,7 +19,7 @@ export async function hitRateLimit(
     count = Number(results?.[0]?.[1] ?? 0);
   } catch {
     if (options.failOpen) return;
-    throw new AppError(CommonErrorCode.UNAVAILABLE, 'Rate limiting is unavailable; try again shortly', { status: 503 });
+    throw new AppError(CommonErrorCode.UNAVAILABLE, 'Rate limiting is unavailable; try again shortly', { status: 503, expose: true });
   }
   if (count > limit) {
     throw new AppError(CommonErrorCode.RATE_LIMITED, options.message, { status: 429 });
