@@ -53,3 +53,33 @@ test('each recipient gets the coupon once even when WeCom fails the first send a
   const tpl = [...tb.fake.corp.msgTemplates.values()].find((x) => x.input.text?.content === text)!;
   expect(tpl.input.attachments).toEqual([{ msgtype: 'miniprogram', miniprogram: { title: '去商城', appid: 'wx1234567890abcdef', page: 'pages/index/index', pic_media_id: 'MEDIA_1' } }]);
 });
+
+test('a shopper who unsubscribed in the member center stays unsubscribed once linked to their older WeCom profile', async () => {
+  const { signToken } = await import('../../../server/src/shared/tokens.js');
+  const owner = await tb.staff('yang');
+  const tag = (await s().tags.ensure(tb.tenantId, '活动', '合并')).id;
+  const wecomProfile = async (ext: string, name: string) => {
+    tb.fake.corp.upsertContact({ name, external_userid: ext });
+    tb.fake.corp.follow('yang', ext);
+    const id = await s().customers.identify(tb.tenantId, { externalUserId: ext }, { name, ownerStaffId: owner }, 'wecom');
+    await s().customers.setWecomRelation(tb.tenantId, id, { relation: 'active', at: new Date(clock), staffId: owner });
+    await s().customers.tag(tb.tenantId, id, [tag], []);
+    return id;
+  };
+  const linked = await wecomProfile('wmmerge1', '合并客');
+  await wecomProfile('wmmerge2', '普通客');
+  clock += 60_000;
+  // Later the same person signs in to the member center by phone (a new profile) and unsubscribes.
+  const shopper = await s().customers.identify(tb.tenantId, { phone: '13812345678' }, {}, 'h5');
+  const token = signToken(tb.app.config.APP_SECRET, { k: 'shopper', sub: shopper, t: tb.tenantId, exp: Math.floor(Date.now() / 1000) + 3600 });
+  expect((await tb.app.request('POST', '/api/v1/broadcasts/me/opt-out', { token, body: {} })).status).toBe(201);
+  // Then the shop links the phone to the WeCom contact: one person, the WeCom profile survives.
+  expect(await s().customers.identify(tb.tenantId, { externalUserId: 'wmmerge1', phone: '13812345678' }, {}, 'shop')).toBe(linked);
+
+  const segmentId = (await api('POST', '/api/v1/segments', { name: '合并', audience: { type: 'group', op: 'and', rules: [{ type: 'tags', match: 'any', tagIds: [tag] }] } })).body.id;
+  const text = '合并后仍不打扰';
+  const id = (await api('POST', '/api/v1/broadcasts', { name: '合并', segmentId, channel: 'wecom_group_msg', content: { text } })).body.id;
+  for (let i = 0; i < 3; i++) await s().broadcasts.dispatcher.tick(5_000);
+  expect((await api('GET', `/api/v1/broadcasts/${id}`)).body.progress).toMatchObject({ status: 'completed', counts: { sent: 1, skipped: 1 }, skipped: { opted_out: 1 } });
+  expect(sentTo(tb.fake, text)).toEqual(new Map([['wmmerge2', 1]]));
+});

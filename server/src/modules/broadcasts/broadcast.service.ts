@@ -150,6 +150,21 @@ export class BroadcastService {
     }
   }
 
+  /**
+   * A merged-away profile's opt-out moves to the surviving profile (a shopper who unsubscribed in the
+   * member center and is later linked to their older WeCom profile stays unsubscribed). Safe to repeat.
+   */
+  async moveOptOut(tenantId: string, fromId: string, toId: string): Promise<void> {
+    const from = await OptOutModel.findOne({ tenantId, customerId: new Types.ObjectId(fromId) }).lean();
+    if (!from) return;
+    try {
+      await OptOutModel.create({ tenantId, customerId: new Types.ObjectId(toId), source: from.source, at: from.at });
+    } catch (err) {
+      if (!isDuplicateKeyError(err)) throw err;
+    }
+    await OptOutModel.deleteOne({ tenantId, customerId: new Types.ObjectId(fromId) });
+  }
+
   async isOptedOut(tenantId: string, customerId: string): Promise<boolean> {
     return Boolean(await OptOutModel.exists({ tenantId, customerId: new Types.ObjectId(customerId) }));
   }

@@ -1,4 +1,5 @@
 import type { Deps } from '../../shared/deps.js';
+import type { DomainHooks } from '../../shared/hooks.js';
 import type { WecomClient } from '../../wecom/wecom.client.js';
 import type { EventService } from '../events/event.service.js';
 import type { SegmentService } from '../segments/segment.service.js';
@@ -16,10 +17,11 @@ import { WecomGroupMsgProvider } from './channels/wecom-group-msg.provider.js';
  * Channel providers are registered here; bot channels (private chats, rooms) join once the
  * conversations module exposes an outbound port for campaigns.
  */
-export function createBroadcasts(deps: Deps, m: { segments: SegmentService; events: EventService; staff: StaffService; wecomClient: WecomClient; coupons?: () => CouponPort | undefined; groups?: () => CustomerGroupPort | undefined }) {
+export function createBroadcasts(deps: Deps, m: { segments: SegmentService; events: EventService; staff: StaffService; wecomClient: WecomClient; coupons?: () => CouponPort | undefined; groups?: () => CustomerGroupPort | undefined; hooks?: DomainHooks }) {
   const providers = new Map<ChannelName, ChannelProvider>([['wecom_group_msg', new WecomGroupMsgProvider(m.wecomClient, m.staff, deps.now)]]);
   const caps = new FrequencyCapService(deps);
   const service = new BroadcastService(deps, { segments: m.segments, events: m.events });
+  m.hooks?.on('customer.merged', ({ tenantId, fromId, toId }) => service.moveOptOut(tenantId, fromId, toId));
   const groupChats = new GroupChatDispatcher(deps, m.wecomClient, m.groups);
   const dispatcher = new BroadcastDispatcher(deps, { segments: m.segments, caps, providers, coupons: m.coupons, groupChats });
   const provider = (name: ChannelName): ChannelProvider => {
