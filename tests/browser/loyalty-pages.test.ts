@@ -144,7 +144,7 @@ test('a sales member sees what the customer said lately beside the chat, and a q
   await page.context().close();
 });
 
-test('a manager creates a percentage coupon with a cap and switches it off; an admin changes the daily points cap', async () => {
+test('a manager creates a percentage coupon with a cap and switches it off; an admin changes the daily points cap and a tier (a bad threshold is refused with the reason)', async () => {
   const page = await phonePage(browser);
   await staffSignIn(page, '/h5/console/loyalty', manager.username);
   await page.locator('[data-test=tiers]').waitFor();
@@ -180,6 +180,32 @@ test('a manager creates a percentage coupon with a cap and switches it off; an a
   await adminPage.locator('[data-test=rules-form] .van-dialog__confirm').click();
   await adminPage.locator('[data-test=rule-daily-cap]', { hasText: '500' }).waitFor();
   expect((await app.request('GET', '/api/v1/loyalty/settings', { token: adminUser.token })).body.earn.dailyCap).toBe(500);
+
+  // Tiers: a threshold that would not rise is refused with the server's reason; a valid edit is kept.
+  const gift = await app.request('POST', '/api/v1/loyalty/templates', {
+    token: adminUser.token,
+    body: { name: '金卡生日券', kind: 'amount', amountOff: 5_000, threshold: 0, channels: ['campaign'], validity: { kind: 'relative', days: 30 }, stock: 1_000 },
+  });
+  expect(gift.status).toBe(201);
+  await adminPage.reload();
+  await adminPage.locator('[data-test=tier-row]', { hasText: '银卡' }).click();
+  await adminPage.locator('[data-test=tier-threshold] input').fill('9000');
+  await adminPage.locator('[data-test=tier-form] .van-dialog__confirm').click();
+  await adminPage.locator('.van-toast', { hasText: 'tier thresholds must rise strictly' }).waitFor();
+  await adminPage.locator('[data-test=tier-form] .van-dialog__cancel').click();
+  await adminPage.locator('[data-test=tier-row]', { hasText: '金卡' }).click();
+  await adminPage.locator('[data-test=tier-multiplier] input').fill('1.8');
+  await adminPage.locator('[data-test="tier-birthday-金卡生日券"]').click();
+  await adminPage.locator('[data-test=tier-form] .van-dialog__confirm').click();
+  await adminPage.locator('[data-test=tier-row]', { hasText: '金卡' }).filter({ hasText: '×1.8' }).filter({ hasText: '生日专属券' }).waitFor();
+  const tiers = (await app.request('GET', '/api/v1/loyalty/settings', { token: adminUser.token })).body.tiers;
+  expect(tiers.map((x: any) => [x.code, x.threshold, x.multiplierPermille, x.birthdayTemplateId ?? null])).toEqual([
+    ['normal', 0, 1000, null],
+    ['silver', 100_000, 1200, null],
+    ['gold', 500_000, 1800, gift.body.id],
+    ['black', 2_000_000, 2000, null],
+  ]);
+  await screenshot(adminPage, 'console-tiers-edited');
   await adminPage.context().close();
 });
 
