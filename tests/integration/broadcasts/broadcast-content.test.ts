@@ -83,3 +83,33 @@ test('a shopper who unsubscribed in the member center stays unsubscribed once li
   expect((await api('GET', `/api/v1/broadcasts/${id}`)).body.progress).toMatchObject({ status: 'completed', counts: { sent: 1, skipped: 1 }, skipped: { opted_out: 1 } });
   expect(sentTo(tb.fake, text)).toEqual(new Map([['wmmerge2', 1]]));
 });
+
+test('while WeCom cannot say whether one campaign went out, the others still send; that one shows why and finishes once WeCom answers', async () => {
+  const owner = { staffId: await tb.staff('qian'), wecomUserId: 'qian' };
+  const tagA = (await s().tags.ensure(tb.tenantId, '活动', '卡住')).id;
+  const tagB = (await s().tags.ensure(tb.tenantId, '活动', '照常')).id;
+  await tb.contacts(2, owner, tagA, 'sa');
+  await tb.contacts(2, owner, tagB, 'sb');
+  const seg = async (name: string, tagId: string) => (await api('POST', '/api/v1/segments', { name, audience: { type: 'group', op: 'and', rules: [{ type: 'tags', match: 'any', tagIds: [tagId] }] } })).body.id;
+  clock += DAY; // a new day for the frequency cap
+  const a = (await api('POST', '/api/v1/broadcasts', { name: '卡住', segmentId: await seg('卡住', tagA), channel: 'wecom_group_msg', content: { text: '卡住的活动' } })).body.id;
+  tb.fake.corp.faults.push({ path: 'externalcontact/add_msg_template', times: 1, errcode: -1, errmsg: 'system busy' });
+  await s().broadcasts.dispatcher.tick(5_000);
+  expect((await api('GET', `/api/v1/broadcasts/${a}`)).body.progress.counts.sending).toBe(2);
+
+  // Past the lease WeCom's message list is down too, so campaign A cannot tell; B is created meanwhile.
+  clock += 2 * 60_000;
+  tb.fake.corp.faults.push({ path: 'externalcontact/get_groupmsg_list_v2', times: 1, errcode: -1, errmsg: 'system busy' });
+  const b = (await api('POST', '/api/v1/broadcasts', { name: '照常', segmentId: await seg('照常', tagB), channel: 'wecom_group_msg', content: { text: '照常的活动' } })).body.id;
+  await s().broadcasts.dispatcher.tick(5_000);
+  await s().broadcasts.dispatcher.tick(5_000);
+  expect((await api('GET', `/api/v1/broadcasts/${b}`)).body.progress).toMatchObject({ status: 'completed', counts: { sent: 2 } });
+  const stuck = (await api('GET', `/api/v1/broadcasts/${a}`)).body.progress;
+  expect(stuck).toMatchObject({ status: 'sending', counts: { sending: 2, sent: 0 } });
+  expect(stuck.deferredReason).toMatch(/^error: .*get_groupmsg_list_v2/);
+
+  clock += 61_000;
+  await s().broadcasts.dispatcher.tick(5_000);
+  expect((await api('GET', `/api/v1/broadcasts/${a}`)).body.progress).toMatchObject({ status: 'completed', counts: { sent: 2 } });
+  expect(sentTo(tb.fake, '卡住的活动')).toEqual(new Map([['wmsa000000', 1], ['wmsa000001', 1]]));
+});

@@ -44,10 +44,24 @@ export class BroadcastDispatcher {
   async tick(budgetMs = 20_000): Promise<void> {
     const now = this.deps.now();
     const due = await CampaignModel.find({ status: { $in: ['scheduled', 'snapshotting'] }, startAt: { $lte: now } }).select({ _id: 1 }).limit(20).lean();
-    for (const c of due) await this.snapshot(String(c._id));
+    for (const c of due) await this.guard(String(c._id), 'startAt', () => this.snapshot(String(c._id)));
     const sending = await CampaignModel.find({ status: 'sending', nextDispatchAt: { $lte: now } }).select({ _id: 1 }).limit(20).lean();
     const deadline = Date.now() + budgetMs;
-    for (const c of sending) if (Date.now() < deadline) await this.dispatch(String(c._id), deadline);
+    for (const c of sending) if (Date.now() < deadline) await this.guard(String(c._id), 'nextDispatchAt', () => this.dispatch(String(c._id), deadline));
+  }
+
+  /**
+   * One campaign's failure (WeCom down, a snapshot segment still being taken) must not hold up the
+   * others: it is retried a minute later, with the reason shown in its progress.
+   */
+  private async guard(campaignId: string, field: 'startAt' | 'nextDispatchAt', work: () => Promise<unknown>): Promise<void> {
+    try {
+      await work();
+    } catch (err) {
+      const message = (err as Error).message;
+      this.deps.log.warn({ campaignId, err: message }, 'broadcast step failed; retrying in a minute');
+      await CampaignModel.updateOne({ _id: campaignId }, { $set: { [field]: new Date(this.deps.now().getTime() + 60_000), deferredReason: `error: ${message}`.slice(0, 300) } });
+    }
   }
 
   /** Freezes the audience into delivery rows; resumable from the last page written. */
@@ -73,7 +87,7 @@ export class BroadcastDispatcher {
       await CampaignModel.updateOne({ _id: c._id }, { $set: { snapshotAfter: after } });
     }
     const now = this.deps.now();
-    await CampaignModel.updateOne({ _id: c._id, status: 'snapshotting' }, { $set: { status: 'sending', startedAt: now, nextDispatchAt: now }, $unset: { snapshotAfter: 1 } });
+    await CampaignModel.updateOne({ _id: c._id, status: 'snapshotting' }, { $set: { status: 'sending', startedAt: now, nextDispatchAt: now }, $unset: { snapshotAfter: 1, deferredReason: 1 } });
   }
 
   /** Sends pending rows until done, paused, deferred to the next window, or out of time. */
