@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { Scenario } from '../bench-options.js';
 import { BENCH_TENANT, http, startBenchApp } from '../bench-env.js';
 import { importCustomers, load, pool, shopperToken, type LoadResult } from '../bench-fixtures.js';
-import { figure, round, withCpuShare, type Figure } from '../bench-report.js';
+import { figure, nowMs, round, withCpuShare, type Figure } from '../bench-report.js';
 import { expiryFor } from '../../../server/src/modules/loyalty/loyalty-settings.service.js';
 
 /**
@@ -62,6 +62,21 @@ export const shopperApiScenario: Scenario = {
           await bare.stop();
         }
       }
+      // Before/after of the /me/points change, in process and interleaved so machine noise hits both:
+      // the old path read the whole card summary (settings, member, growth, lots one after another),
+      // the new one reads settings, member and lots side by side.
+      const ab = { summary: 0, points: 0 };
+      const calls = 1000;
+      for (let round = 0; round < 4; round++) {
+        for (const which of ['summary', 'points'] as const) {
+          const t0 = nowMs();
+          await pool(Array.from({ length: calls }, (_, i) => ids[i % ids.length]), 100, (id) => (which === 'summary' ? L.summary(tenantId, id) : L.points(tenantId, id)));
+          ab[which] += nowMs() - t0;
+        }
+      }
+      const perS = (ms: number) => round((4 * calls * 1000) / ms, 0);
+      figures.push(figure({ figure: 'diagnostic: loyalty.points() (new /me/points path), 100 at once', value: perS(ab.points), unit: 'calls/s', baseline: perS(ab.summary), note: 'baseline = summary(), the path /me/points used before; interleaved rounds' }));
+      facts.pointsVsSummaryMs = ab;
       return { scenario: 'shopper', title: this.title, sizes: { members, duration, connections: levels.join('/') }, figures, facts };
     } finally {
       await app.stop();
