@@ -8,7 +8,9 @@ export function wecomJobs(s: Services): JobDefinition[] {
   return [
     { name: 'wecom.process-callback', concurrency: 5, run: (d) => w.callbacks.process(String(d.callbackId)) },
     { name: 'wecom.push-tags', concurrency: 2, run: (d) => w.tagSync.pushOp(String(d.opId)) },
-    { name: 'wecom.full-sync', lockLifetimeMs: 30 * 60_000, run: (d) => w.fullSync.run(String(d.runId)) },
+    // A run can take long; its own 60 s lease guards it. Agenda keeps a lockLifetime/2 timer alive
+    // after each job, so a fixed 30 minutes here kept stopped processes (and jest) waiting 15 minutes.
+    { name: 'wecom.full-sync', lockLifetimeMs: 3 * s.deps.config.JOBS_LOCK_LIFETIME_MS, run: (d) => w.fullSync.run(String(d.runId)) },
     { name: 'wecom.repair', every: '1 minute', run: async () => ({ callbacks: await w.callbacks.repair(), tags: await w.tagSync.retryPending(), syncs: await w.fullSync.resumeStalled() }) },
     { name: 'wecom.contact-ways.restore', every: '1 hour', run: () => w.contactWays.restorePrimaries() },
   ];
