@@ -61,14 +61,24 @@ test('the welcome template needs a real coupon template: refused with 400 withou
   expect(noSuch.body.error.message).toMatch(/welcome, birthday, win-back, churn-warning/);
 });
 
-test('with the welcome journey on, a new WeCom contact is greeted at once and gets a coupon and its message on day 3, once; an opted-out one gets the coupon but no message, and the run says why', async () => {
+test('with the welcome journey on, a new WeCom contact is greeted within a minute and gets a coupon and its message on day 3, once; an opted-out one gets the coupon but no message, and the run says why; a contact synced from years ago is not greeted', async () => {
   const welcome = await fromTemplate({ key: 'welcome', couponTemplateId });
   const fresh = await contact('新朋友');
   const quiet = await contact('免打扰');
   expect((await api('POST', '/api/v1/broadcasts/opt-outs', { customerId: quiet.id, source: 'replied_td' })).status).toBe(201);
+  // Connecting WeCom brings in an existing contact, added two years ago: a new profile, not a new friend.
+  const oldExt = `wml${++n}`;
+  tb.fake.corp.upsertContact({ name: '老朋友', external_userid: oldExt });
+  tb.fake.corp.follow('zhouyi', oldExt);
+  const old = await s().customers.identify(tb.tenantId, { externalUserId: oldExt }, { name: '老朋友', ownerStaffId: owner }, 'wecom');
+  await s().customers.setWecomRelation(tb.tenantId, old, { relation: 'active', at: new Date(clock - 730 * DAY), staffId: owner });
 
   await tick();
+  expect(sentTo(tb.fake, '欢迎加入！有任何问题随时找我～').size).toBe(0); // within the minute's grace
+  clock += 61_000;
+  await tick();
   expect(sentTo(tb.fake, '欢迎加入！有任何问题随时找我～')).toEqual(new Map([[fresh.ext, 1]]));
+  expect((await runsOf(old))[0]).toMatchObject({ state: 'exited', log: [expect.objectContaining({ type: 'condition', outcome: expect.stringMatching(/^not a new contact/) })] });
   expect(await coupons(fresh.id)).toHaveLength(0);
 
   clock += 2 * DAY;

@@ -49,6 +49,7 @@ test('a welcome WeCom took but whose answer was lost is found there after the le
     return out;
   };
   const taken = await contact('已送达');
+  clock += 61_000; // welcomes start a minute after the profile appears
   await s().journeys.tick();
   expect(sentTo(tb.fake, text)).toEqual(new Map([[taken.ext, 1]]));
   expect(await runOf(taken.id)).toMatchObject({ state: 'active', step: 0 });
@@ -65,6 +66,7 @@ test('a welcome WeCom took but whose answer was lost is found there after the le
   // This time WeCom refuses before doing anything: after the lease the message is sent, once.
   tb.fake.corp.faults.push({ path: 'externalcontact/add_msg_template', times: 1, errcode: -1, errmsg: 'system busy' });
   const refused = await contact('重试');
+  clock += 61_000;
   await s().journeys.tick();
   expect(sentTo(tb.fake, text).has(refused.ext)).toBe(false);
   clock += 61_000;

@@ -8,6 +8,8 @@ import type { FrequencyCapService } from '../broadcasts/frequency-cap.service.js
 import { JourneyRunModel } from './journey.model.js';
 import type { JourneyStep } from './journey.schemas.js';
 
+const NEW_CONTACT_MS = 2 * 86_400_000;
+
 export interface StepOutcome {
   note: string;
   exit?: boolean;
@@ -36,10 +38,15 @@ export class StepRunner {
     const tenantId: string = run.tenantId;
     const customerId = String(run.customerId);
     const key = `journey:${run._id}:${index}`;
-    const c = await CustomerModel.findOne({ tenantId, _id: run.customerId }).select({ status: 1, ownerStaffId: 1, identities: 1, wecom: 1, consents: 1, aggregates: 1, name: 1 }).lean();
+    const c = await CustomerModel.findOne({ tenantId, _id: run.customerId }).select({ status: 1, ownerStaffId: 1, identities: 1, wecom: 1, consents: 1, aggregates: 1, name: 1, createdAt: 1 }).lean();
     if (!c || c.status !== 'active') return { note: 'profile gone', exit: true };
     switch (step.type) {
       case 'condition': {
+        if (step.check === 'newContact') {
+          const since = c.wecom?.addedAt ?? (c as { createdAt?: Date }).createdAt;
+          const fresh = since && since.getTime() >= this.deps.now().getTime() - NEW_CONTACT_MS;
+          return fresh ? { note: 'a new contact' } : { note: `not a new contact (added ${since?.toISOString() ?? 'unknown'})`, exit: true };
+        }
         if (step.check === 'wecomActive') return c.wecom?.relation === 'active' ? { note: 'wecom contact active' } : { note: 'not a WeCom contact', exit: true };
         const last = c.aggregates?.lastOrderAt;
         return last && last > run.startedAt ? { note: 'ordered since the journey began', exit: true } : { note: 'no order since the journey began' };

@@ -24,8 +24,11 @@ export const triggerSchema = z.discriminatedUnion('type', [
 
 export const stepSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('wait'), hours: z.number().min(0).max(24 * 365) }).strict(),
-  /** Continue only if the condition holds, else the run exits (recorded). */
-  z.object({ type: z.literal('condition'), check: z.enum(['noOrderSinceStart', 'stillDormant', 'wecomActive']) }).strict(),
+  /**
+   * Continue only if the condition holds, else the run exits (recorded). `newContact`: added on WeCom
+   * (or created) within the last 2 days, so connecting WeCom and syncing years of contacts greets nobody.
+   */
+  z.object({ type: z.literal('condition'), check: z.enum(['noOrderSinceStart', 'stillDormant', 'wecomActive', 'newContact']) }).strict(),
   z.object({ type: z.literal('send'), channel: z.literal('wecom_group_msg'), text: z.string().trim().min(1).max(2000) }).strict(),
   /** A coupon; `byTier` picks another template for members of a loyalty tier. */
   z.object({ type: z.literal('coupon'), templateId: objectId, byTier: z.record(z.string().max(32), objectId).optional() }).strict(),

@@ -25,7 +25,8 @@ export class JourneyService {
     hooks: DomainHooks,
     private readonly m: { customers: CustomerService; followUps: FollowUpService; steps: StepRunner },
   ) {
-    hooks.on('customer.created', ({ tenantId, customerId }) => this.enrollByTrigger(tenantId, 'customer.created', customerId, 'once'));
+    // A minute's grace: the WeCom adapter records when the contact was added just after creating the profile.
+    hooks.on('customer.created', ({ tenantId, customerId }) => this.enrollByTrigger(tenantId, 'customer.created', customerId, 'once', 60_000));
     hooks.on('event.accepted', async ({ tenantId, customerId, event }) => {
       if (event.type === 'cart.added' || event.type === 'order.paid') await this.enrollByTrigger(tenantId, event.type, customerId, `event:${event.eventId}`);
     });
@@ -98,17 +99,17 @@ export class JourneyService {
     return JourneyRunModel.find({ tenantId, customerId }).sort({ startedAt: -1 }).limit(50).lean();
   }
 
-  private async enrollByTrigger(tenantId: string, type: JourneyTrigger['type'], customerId: string, occurrence: string) {
+  private async enrollByTrigger(tenantId: string, type: JourneyTrigger['type'], customerId: string, occurrence: string, delayMs = 0) {
     const journeys = await JourneyModel.find({ tenantId, enabled: true, 'trigger.type': type }).lean();
-    for (const j of journeys) await this.enroll(tenantId, j._id, [new Types.ObjectId(customerId)], occurrence);
+    for (const j of journeys) await this.enroll(tenantId, j._id, [new Types.ObjectId(customerId)], occurrence, delayMs);
   }
 
   /** Starts runs; the unique (journey, customer, occurrence) key turns a repeat into a no-op. */
-  private async enroll(tenantId: string, journeyId: Types.ObjectId, customerIds: Types.ObjectId[], occurrence: string | ((i: number) => string)): Promise<void> {
+  private async enroll(tenantId: string, journeyId: Types.ObjectId, customerIds: Types.ObjectId[], occurrence: string | ((i: number) => string), delayMs = 0): Promise<void> {
     if (!customerIds.length) return;
     const now = this.deps.now();
     const rows = customerIds.map((customerId, i) => ({
-      tenantId, journeyId, customerId, occurrence: typeof occurrence === 'string' ? occurrence : occurrence(i), state: 'active', step: 0, nextAt: now, startedAt: now, log: [],
+      tenantId, journeyId, customerId, occurrence: typeof occurrence === 'string' ? occurrence : occurrence(i), state: 'active', step: 0, nextAt: new Date(now.getTime() + delayMs), startedAt: now, log: [],
     }));
     try {
       await JourneyRunModel.collection.insertMany(rows, { ordered: false });

@@ -10,6 +10,7 @@ export const journeyTemplates: Array<{ key: string; description: string; journey
     key: 'welcome',
     description: 'Day 0 welcome, day 3 coupon after a customer adds us',
     journey: { name: '新客欢迎', enabled: true, trigger: { type: 'customer.created' }, steps: [
+      { type: 'condition', check: 'newContact' },
       { type: 'send', channel: 'wecom_group_msg', text: '欢迎加入！有任何问题随时找我～' },
       { type: 'wait', hours: 72 },
       { type: 'coupon', templateId: TEMPLATE_ID },
