@@ -16,13 +16,16 @@ const FINAL: DeliveryStatus[] = ['delivered', 'not_a_contact', 'recipient_limit'
 export class BroadcastResultsService {
   constructor(private readonly deps: Deps, private readonly providers: Map<ChannelName, ChannelProvider>) {}
 
-  /** One campaign's current run; returns how many rows changed status. */
+  /**
+   * One campaign's current run and the one before (a recurring campaign rolls over to its next run
+   * while confirmations for the last are still coming in); returns how many rows changed status.
+   */
   async sync(tenantId: string, campaignId: string): Promise<number> {
     const c = await CampaignModel.findOne({ tenantId, _id: campaignId }).lean();
     if (c?.channel === 'wecom_group_chat') return this.syncGroups(c);
     const provider = c && this.providers.get(c.channel as ChannelName);
     if (!c || !provider?.results) return 0;
-    const rows = await DeliveryModel.find({ campaignId: c._id, occurrence: c.occurrence, state: 'sent', providerStatus: { $nin: FINAL } })
+    const rows = await DeliveryModel.find({ campaignId: c._id, occurrence: { $gte: c.occurrence - 1 }, state: 'sent', providerStatus: { $nin: FINAL } })
       .select({ customerId: 1, providerRef: 1, providerStatus: 1 })
       .lean();
     const refs = [...new Set(rows.map((r) => r.providerRef).filter((x): x is string => Boolean(x)))];
@@ -44,7 +47,7 @@ export class BroadcastResultsService {
   private async syncGroups(c: any): Promise<number> {
     const results = this.providers.get('wecom_group_msg')?.results;
     if (!results) return 0;
-    const rows = await GroupDeliveryModel.find({ campaignId: c._id, occurrence: c.occurrence, state: 'sent', providerStatus: { $nin: FINAL } }).select({ chatId: 1, providerRef: 1, providerStatus: 1 }).lean();
+    const rows = await GroupDeliveryModel.find({ campaignId: c._id, occurrence: { $gte: c.occurrence - 1 }, state: 'sent', providerStatus: { $nin: FINAL } }).select({ chatId: 1, providerRef: 1, providerStatus: 1 }).lean();
     const refs = [...new Set(rows.map((r) => r.providerRef).filter((x): x is string => Boolean(x)))];
     if (!refs.length) return 0;
     const found = await results.call(this.providers.get('wecom_group_msg'), c.tenantId, refs);

@@ -107,12 +107,13 @@ export class BroadcastService {
   /** Every run of a (recurring) campaign with its own counts, newest first. */
   async runs(tenantId: string, id: string) {
     const c = await this.get(tenantId, id);
-    const rows = await rowsOf(c).aggregate([{ $match: { campaignId: c._id } }, { $group: { _id: { occurrence: '$occurrence', state: '$state' }, n: { $sum: 1 } } }]);
+    const rows = await rowsOf(c).aggregate([{ $match: { campaignId: c._id } }, { $group: { _id: { occurrence: '$occurrence', state: '$state', providerStatus: '$providerStatus' }, n: { $sum: 1 } } }]);
     const byRun = new Map<number, Record<string, number>>();
     for (const r of rows) {
-      const run = byRun.get(r._id.occurrence) ?? { total: 0, queued: 0, sending: 0, sent: 0, failed: 0, skipped: 0, holdout: 0 };
+      const run = byRun.get(r._id.occurrence) ?? { total: 0, queued: 0, sending: 0, sent: 0, failed: 0, skipped: 0, holdout: 0, delivered: 0 };
       run.total += r.n;
       run[r._id.state === 'pending' ? 'queued' : r._id.state] += r.n;
+      if (r._id.state === 'sent' && r._id.providerStatus === 'delivered') run.delivered += r.n;
       byRun.set(r._id.occurrence, run);
     }
     return [...byRun].sort((a, b) => b[0] - a[0]).map(([occurrence, counts]) => ({ occurrence, counts }));
