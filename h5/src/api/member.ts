@@ -23,6 +23,7 @@ export interface Me {
   name: string | null;
   phone: string | null;
   member: { memberNo: string; tier: string; balance: number } | null;
+  birthday: { month: number; day: number } | null;
 }
 
 export interface LedgerEntry {
@@ -73,6 +74,7 @@ export const memberApi = (api: ApiClient) => ({
   wechatAuthorize: (path: string, state: string) => api.get<{ url: string }>('/auth/shopper/wechat/authorize', { path, state }),
   wechatLogin: (code: string) => api.post<{ token: string; customerId: string }>('/auth/shopper/wechat', { code }),
   me: () => api.get<Me>('/me'),
+  setBirthday: (month: number, day: number) => api.put<{ birthday: { month: number; day: number } }>('/me/birthday', { month, day }),
   card: () => api.get<MemberSummary & { card: { payload: string; expiresAt: string } }>('/me/card'),
   points: () => api.get<{ balance: number; expiring: { date: string; points: number }[] }>('/me/points'),
   ledger: (cursor?: string) => api.get<{ items: LedgerEntry[]; nextCursor: string | null }>('/me/points/ledger', { cursor, limit: 20 }),

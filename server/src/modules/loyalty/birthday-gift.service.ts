@@ -1,6 +1,10 @@
 import { Types } from 'mongoose';
 import type { Deps } from '../../shared/deps.js';
 import type { AppError } from '../../shared/app-error.js';
+import { isDuplicateKeyError } from '../../shared/db.js';
+import type { CustomerService } from '../customers/customer.service.js';
+import { BirthdayClaimModel } from './birthday-claim.model.js';
+import { LoyaltyErrorCode, loyaltyConflict } from './loyalty.errors.js';
 import { CustomerModel } from '../customers/customer.model.js';
 import { expiryFor, type LoyaltySettingsService } from './loyalty-settings.service.js';
 import type { MemberService } from './member.service.js';
@@ -23,6 +27,27 @@ export class BirthdayGiftService {
     private readonly ledger: PointsLedgerService,
     private readonly coupons: CouponService,
   ) {}
+
+  /**
+   * The shopper tells us their birthday, once. Refused with 409 when the profile already has one
+   * (from the shop, WeCom or an earlier answer): staff can correct it, the shopper cannot re-roll it.
+   */
+  async setBirthday(customers: CustomerService, tenantId: string, customerId: string, month: number, day: number) {
+    const profile = await customers.get(tenantId, customerId);
+    const already = () => loyaltyConflict(LoyaltyErrorCode.BIRTHDAY_SET, 'Your birthday is already on file; ask our staff if it needs correcting');
+    if (profile.birthday?.month) throw already();
+    let claim: { month: number; day: number };
+    try {
+      claim = (await BirthdayClaimModel.create({ tenantId, customerId: new Types.ObjectId(customerId), month, day, at: this.deps.now() })).toObject();
+    } catch (err) {
+      if (!isDuplicateKeyError(err)) throw err;
+      // An earlier answer (a retry, or a crash before the profile was written): the first one stands.
+      claim = (await BirthdayClaimModel.findOne({ tenantId, customerId: new Types.ObjectId(customerId) }).lean())!;
+      if (claim.month !== month || claim.day !== day) throw already();
+    }
+    await customers.update(tenantId, customerId, { birthday: { month: claim.month, day: claim.day } });
+    return { month: claim.month, day: claim.day };
+  }
 
   /** Gives one member this year's gift; null when their tier gives nothing. */
   async grant(tenantId: string, customerId: string, year: number) {

@@ -14,6 +14,7 @@ export const LoyaltyErrorCode = {
   KEY_REUSED: 'LOYALTY_IDEMPOTENCY_KEY_REUSED',
   BAD_CARD: 'LOYALTY_BAD_CARD',
   INVALID_CONFIG: 'LOYALTY_INVALID_CONFIG',
+  BIRTHDAY_SET: 'LOYALTY_BIRTHDAY_ALREADY_SET',
 } as const;
 
 export const loyaltyConflict = (code: string, message: string, details?: unknown) => new AppError(code, message, { status: 409, details });

@@ -95,8 +95,23 @@ export function meRoutes(s: Services) {
       avatar: c.avatar ?? null,
       phone: maskPhone(c.phone) ?? null,
       member: member ? { memberNo: member.memberNo, tier: member.tier, balance: member.balance, joinedAt: member.joinedAt } : null,
+      birthday: c.birthday?.month ? { month: c.birthday.month, day: c.birthday.day } : null,
     };
   });
+
+  api.route(
+    {
+      method: 'put',
+      path: '/birthday',
+      allow: SHOPPER,
+      summary: 'Tell us my birthday (month and day) for the birthday gift; once — 409 when one is already on file',
+      body: z
+        .object({ month: z.number().int().min(1, 'month 1–12').max(12, 'month 1–12'), day: z.number().int().min(1).max(31) })
+        .strict()
+        .refine((b) => b.day <= [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][b.month - 1]!, { message: 'that month has no such day' }),
+    },
+    async ({ principal, tenantId, body }) => ({ birthday: await L.birthdays.setBirthday(s.customers, tenantId, await me(s, principal, tenantId), body.month, body.day) }),
+  );
 
   api.route(
     { method: 'post', path: '/membership', allow: SHOPPER, status: 201, summary: 'Join the loyalty programme, consenting to its terms', body: z.object({ consent: z.literal(true, 'consent must be true to join') }) },

@@ -78,3 +78,20 @@ test('a member born on 29 February is celebrated on 28 February in a year withou
     clock.set('2026-06-14T16:30:00Z');
   }
 });
+
+test('a shopper gives their birthday once: of five different answers sent at once exactly one is kept, the rest are refused with 409', async () => {
+  const p = await person('13800000077', undefined);
+  const answers = [1, 2, 3, 4, 5].map((m) => app.request('PUT', '/api/v1/me/birthday', { token: p.token, body: { month: m, day: 10 } }));
+  const results = await Promise.all(answers);
+  const ok = results.filter((r) => r.status === 200);
+  expect(ok).toHaveLength(1);
+  expect(results.filter((r) => r.status === 409)).toHaveLength(4);
+  const kept = ok[0]!.body.birthday;
+  expect((await app.rt.services.customers.get(tenantId(), p.id)).birthday).toMatchObject(kept);
+  expect((await app.request('GET', '/api/v1/me', { token: p.token })).body.birthday).toEqual(kept);
+  // An impossible date is refused before anything is stored.
+  const q = await person('13800000078', undefined);
+  const bad = await app.request('PUT', '/api/v1/me/birthday', { token: q.token, body: { month: 2, day: 30 } });
+  expect(bad.status).toBe(400);
+  expect(JSON.stringify(bad.body)).toMatch(/no such day/);
+});
