@@ -80,6 +80,9 @@ export const ACCESS_POLICY: Record<string, Who[]> = {
   'get /api/v1/me/exchange': SHOPPER,
   'post /api/v1/me/exchange': SHOPPER,
   'post /api/v1/auth/shopper/demo-login': PUBLIC,
+  'get /api/v1/auth/shopper/wechat/authorize': PUBLIC,
+  'post /api/v1/auth/shopper/wechat': PUBLIC,
+  'put /api/v1/me/birthday': SHOPPER,
 
   'get /api/v1/conversations/': DESK,
   'get /api/v1/conversations/stream': DESK,
