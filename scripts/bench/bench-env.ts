@@ -71,9 +71,9 @@ export async function startBackends(): Promise<Backends> {
   };
 }
 
-/** `BENCH_PROFILE_DB=1` profiles the embedded MongoDB too (its .cpuprofile lands in ./profiles/embedded-mongo). */
+/** `BENCH_PROFILE_DB=1` profiles the embedded MongoDB too (its .cpuprofile lands in scripts/bench/profiles/embedded-mongo). */
 function mongoChildFlags(): string[] {
-  return process.env.BENCH_PROFILE_DB === '1' ? ['--cpu-prof', '--cpu-prof-dir=profiles/embedded-mongo'] : [];
+  return process.env.BENCH_PROFILE_DB === '1' ? ['--cpu-prof', `--cpu-prof-dir=${fileURLToPath(new URL('./profiles/embedded-mongo', import.meta.url))}`] : [];
 }
 
 /** The same server, another database. */

@@ -5,15 +5,6 @@ import { startEmbeddedMongo } from '../embedded/embedded-mongo.js';
  * each get a core (as mongod and the app would), and a CPU profile of either shows only its side.
  * Prints one JSON line with the URI, then runs until stdin closes (its parent went away) or SIGTERM.
  */
-if (process.env.BENCH_NODELAY === '1') {
-  const { CongoServer } = await import('@push.rocks/smartmongo/dist_ts/congodb/index.js');
-  const proto = CongoServer.prototype as any;
-  const handle = proto.handleConnection;
-  proto.handleConnection = function (this: unknown, socket: import('node:net').Socket) {
-    socket.setNoDelay(true);
-    return handle.call(this, socket);
-  };
-}
 const mongo = await startEmbeddedMongo({ dbName: 'bench' });
 process.stdout.write(JSON.stringify({ uri: mongo.uri }) + '\n');
 const stop = async () => {
