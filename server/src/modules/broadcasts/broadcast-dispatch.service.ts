@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Types } from 'mongoose';
 import type { Deps } from '../../shared/deps.js';
 import { isDuplicateKeyError } from '../../shared/db.js';
@@ -8,6 +8,7 @@ import { CampaignModel, DeliveryModel, OptOutModel } from './broadcast.model.js'
 import type { FrequencyCapService } from './frequency-cap.service.js';
 import type { GroupChatDispatcher } from './group-chat-dispatch.service.js';
 import { inWindow, nextWindowStart, type SendWindow } from './send-window.js';
+import { pickArm } from './ab-split.js';
 import type { Address, BroadcastContent, ChannelName, ChannelProvider, OutgoingRow } from './channels/channel.provider.js';
 
 /** Issues a coupon once per key (the loyalty module's coupon service satisfies this). */
@@ -16,17 +17,6 @@ export interface CouponPort {
 }
 
 const MAX_ATTEMPTS = 3;
-
-/** Deterministic A/B/holdout assignment: the same customer lands in the same arm on every retry. */
-export function pickArm(campaign: { _id: unknown; occurrence: number; holdoutPercent: number; variants: Array<{ key: string; weight: number }> }, customerId: string): string {
-  const h = createHash('sha1').update(`${campaign._id}:${campaign.occurrence}:${customerId}`).digest().readUInt32BE(0) / 0x1_0000_0000;
-  const holdout = campaign.holdoutPercent / 100;
-  if (h < holdout) return 'holdout';
-  const total = campaign.variants.reduce((a, v) => a + v.weight, 0);
-  let x = ((h - holdout) / (1 - holdout)) * total;
-  for (const v of campaign.variants) if ((x -= v.weight) < 0) return v.key;
-  return campaign.variants[campaign.variants.length - 1].key;
-}
 
 /**
  * Executes campaigns: first the audience is frozen into delivery rows, then rows are claimed in

@@ -1,0 +1,12 @@
+import { createHash } from 'node:crypto';
+
+/** Deterministic A/B/holdout assignment: the same customer lands in the same arm on every retry. */
+export function pickArm(campaign: { _id: unknown; occurrence: number; holdoutPercent: number; variants: Array<{ key: string; weight: number }> }, customerId: string): string {
+  const h = createHash('sha1').update(`${campaign._id}:${campaign.occurrence}:${customerId}`).digest().readUInt32BE(0) / 0x1_0000_0000;
+  const holdout = campaign.holdoutPercent / 100;
+  if (h < holdout) return 'holdout';
+  const total = campaign.variants.reduce((a, v) => a + v.weight, 0);
+  let x = ((h - holdout) / (1 - holdout)) * total;
+  for (const v of campaign.variants) if ((x -= v.weight) < 0) return v.key;
+  return campaign.variants[campaign.variants.length - 1].key;
+}
