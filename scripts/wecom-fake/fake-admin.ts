@@ -68,7 +68,7 @@ export function adminRoutes(fake: FakeWecom) {
       return { tagId: r.tagId, groupId: r.groupId, ...sent(r.delivery) };
     }
     if (route === 'POST faults') {
-      corp.faults.push({ path: String(body.path), times: Number(body.times ?? 1), errcode: body.errcode, errmsg: body.errmsg, httpStatus: body.httpStatus, skip: body.skip });
+      corp.faults.push({ path: String(body.path), times: Number(body.times ?? 1), errcode: body.errcode, errmsg: body.errmsg, httpStatus: body.httpStatus, skip: body.skip, delayMs: body.delayMs });
       return { ok: true };
     }
     if (route === 'POST expire-tokens') {

@@ -58,6 +58,8 @@ export interface Fault {
   httpStatus?: number;
   /** Let this many matching calls through before failing (a failure midway through paging). */
   skip?: number;
+  /** Answer this much later (with the real answer unless errcode/httpStatus is also given): a slow WeCom. */
+  delayMs?: number;
 }
 
 export const id = (prefix: string, bytes = 12) => `${prefix}${randomBytes(bytes).toString('hex')}`;

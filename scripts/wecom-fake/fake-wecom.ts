@@ -84,8 +84,10 @@ export class FakeWecom {
       const query = Object.fromEntries(u.searchParams);
       this.corp.calls.push({ method: req.method ?? 'GET', path, query, body, at: Date.now() });
       const fault = this.corp.takeFault(path);
+      // unref: a slow answer still pending must not keep a stopping test process alive.
+      if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs).unref());
       if (fault?.httpStatus) return send(fault.httpStatus, { error: 'injected' });
-      if (fault) return send(200, { errcode: fault.errcode ?? -1, errmsg: fault.errmsg ?? 'system busy' });
+      if (fault && (fault.errcode !== undefined || !fault.delayMs)) return send(200, { errcode: fault.errcode ?? -1, errmsg: fault.errmsg ?? 'system busy' });
       const handler = handlers[`${req.method} ${path}`];
       if (!handler) return send(200, { errcode: 60020, errmsg: `api not found: ${req.method} ${path}` });
       try {

@@ -107,12 +107,27 @@ export class ExternalContactService {
     return customerId;
   }
 
+  /**
+   * The 'wecom.welcome' job: only the welcome message of an add event, on its own fast lane, so a
+   * burst of scans (a poster at a store event) is greeted within WeCom's 20 s even while the slower
+   * profile work queues up. Whichever of this and onAdd comes first sends; the other finds it claimed.
+   */
+  async welcomeFor(callbackId: string): Promise<void> {
+    if (!Types.ObjectId.isValid(callbackId)) return;
+    const cb = await WecomCallbackModel.findOne({ _id: callbackId }).lean();
+    const f = cb?.data as Record<string, string> | undefined;
+    if (!cb || !f?.WelcomeCode || cb.welcome?.status) return;
+    const way = await this.s.contactWays.byState(cb.tenantId, f.State || undefined);
+    await this.sendWelcome({ callbackId, userid: f.UserID, externalUserId: f.ExternalUserID, state: f.State || undefined, welcomeCode: f.WelcomeCode, receivedAt: cb.receivedAt }, way?.welcome as WelcomeSpec | undefined);
+  }
+
   private async sendWelcome(e: ContactEvent, welcome: WelcomeSpec | undefined) {
     const mark = (status: string, detail?: string) =>
       e.callbackId ? WecomCallbackModel.updateOne({ _id: e.callbackId }, { $set: { welcome: { status, at: this.deps.now(), detail } } }) : Promise.resolve();
     if (e.callbackId) {
-      const cb = await WecomCallbackModel.findOne({ _id: e.callbackId }, { welcome: 1 }).lean();
-      if (cb?.welcome?.status) return;
+      // Claimed by one conditional update: the welcome job and the processing job may both get here.
+      const claim = await WecomCallbackModel.updateOne({ _id: e.callbackId, 'welcome.status': { $exists: false } }, { $set: { welcome: { status: 'sending', at: this.deps.now() } } });
+      if (!claim.modifiedCount) return;
     }
     if (!welcome?.text && !welcome?.link?.url) return void (await mark('skipped', 'no welcome message for this contact way'));
     if (this.deps.now().getTime() - e.receivedAt.getTime() > WELCOME_WINDOW_MS) return void (await mark('late', 'the 20-second welcome window had passed'));

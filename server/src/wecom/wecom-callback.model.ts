@@ -18,7 +18,7 @@ const callbackSchema = new Schema(
     error: { type: String },
     doneAt: { type: Date },
     /** The welcome message may go once, within 20 s of receipt. */
-    welcome: { status: { type: String, enum: ['sent', 'already_sent', 'skipped', 'late', 'failed'] }, at: Date, detail: String },
+    welcome: { status: { type: String, enum: ['sending', 'sent', 'already_sent', 'skipped', 'late', 'failed'] }, at: Date, detail: String },
   },
   { timestamps: true },
 );

@@ -87,6 +87,10 @@ export function wecomCallbackRouter(s: Services, enqueue: (name: string, data: R
     const fields = parseXmlFields(open(() => crypto.open(signature, timestamp, nonce, envelope.Encrypt)));
     const id = await s.wecom.callbacks.accept(tenantId, fields, nonce);
     if (id) {
+      // The welcome code dies 20 s after this event: its message goes on a lane of its own.
+      if (fields.Event === 'change_external_contact' && fields.WelcomeCode) {
+        await enqueue('wecom.welcome', { callbackId: id }).catch((err) => s.deps.log.warn({ err: (err as Error).message, id }, 'could not queue a welcome message; the callback job sends it'));
+      }
       await enqueue('wecom.process-callback', { callbackId: id }).catch((err) =>
         s.deps.log.warn({ err: (err as Error).message, id }, 'could not queue a WeCom callback; the repair job will process it'),
       );

@@ -7,6 +7,7 @@ export function wecomJobs(s: Services): JobDefinition[] {
   if (!w.enabled) return [];
   return [
     { name: 'wecom.process-callback', concurrency: 5, run: (d) => w.callbacks.process(String(d.callbackId)) },
+    { name: 'wecom.welcome', concurrency: 20, run: (d) => w.contacts.welcomeFor(String(d.callbackId)) },
     { name: 'wecom.push-tags', concurrency: 2, run: (d) => w.tagSync.pushOp(String(d.opId)) },
     // A run can take long; its own 60 s lease guards it. Agenda keeps a lockLifetime/2 timer alive
     // after each job, so a fixed 30 minutes here kept stopped processes (and jest) waiting 15 minutes.
