@@ -19,7 +19,7 @@ export const broadcastScenario: Scenario = {
   flags: {
     recipients: 'recipients of the unthrottled campaign (default 5000)',
     staff: 'sending staff members (default 5)',
-    rate: 'BROADCAST_STAFF_PER_MINUTE for the throttled run (default 300; below 200 the product stalls, see BENCHMARKS.md)',
+    rate: 'BROADCAST_STAFF_PER_MINUTE for the throttled run (default 300)',
     minutes: 'approximate length of the throttled run in minutes (default 2; 0 skips it)',
   },
   async run(b, o) {
