@@ -37,7 +37,6 @@ export const ACCESS_POLICY: Record<string, Who[]> = {
   'get /api/v1/follow-ups/': STAFF,
   'patch /api/v1/follow-ups/:id': STAFF,
   'get /api/v1/customers/:id/events': STAFF,
-  // Bulk import and the unmasked, audited export of every customer: admins only.
 
   'get /api/v1/tags/': STAFF,
   'post /api/v1/tags/': MANAGERS,
@@ -77,7 +76,11 @@ export const ACCESS_POLICY: Record<string, Who[]> = {
   'get /api/v1/me/coupons': SHOPPER,
   'get /api/v1/me/exchange': SHOPPER,
   'post /api/v1/me/exchange': SHOPPER,
+  'put /api/v1/me/birthday': SHOPPER,
   'post /api/v1/auth/shopper/demo-login': PUBLIC,
+  // WeChat OAuth for shoppers in the member center: the redirect URL and the code exchange (code checked with WeChat).
+  'get /api/v1/auth/shopper/wechat/authorize': PUBLIC,
+  'post /api/v1/auth/shopper/wechat': PUBLIC,
   'get /api/v1/auth/shopper/wechat/authorize': PUBLIC,
   'post /api/v1/auth/shopper/wechat': PUBLIC,
   'put /api/v1/me/birthday': SHOPPER,

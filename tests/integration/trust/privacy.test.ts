@@ -96,6 +96,25 @@ test('withdrawing marketing consent is recorded with time and channel and stops 
   expect(bad.body.error.message).toMatch(/marketing and\/or profiling/);
 });
 
+test('withdrawing profiling consent drops the RFM scores and churn prediction, and later runs and orders do not profile again', async () => {
+  const s = app.rt.services;
+  const order = (eventId: string, phone: string) => ({ eventId, type: 'order.paid', occurredAt: new Date().toISOString(), customer: { phone }, data: { orderId: eventId, amount: 9_900 } });
+  const res = await app.request('POST', '/api/v1/events', { headers: { 'x-api-key': apiKey }, body: { events: [order('prof-1', '13955550001'), order('prof-2', '13955550002')] } });
+  const [optedOut, other] = res.body.results.map((r: any) => r.customerId as string);
+  await s.rfm.recomputeTenant(T());
+  const rfmOf = async (id: string) => (await mongoose.connection.db!.collection('customers').findOne({ _id: new mongoose.Types.ObjectId(id) }))?.rfm;
+  expect((await rfmOf(optedOut))?.class).toEqual(expect.any(String));
+
+  const off = await app.request('PUT', '/api/v1/me/privacy/consents', { token: shopperToken(app, optedOut), body: { profiling: false } });
+  expect(off.status).toBe(200);
+  expect(await rfmOf(optedOut)).toBeUndefined();
+  await s.rfm.recomputeTenant(T());
+  await s.rfm.sweepChurn(T());
+  await app.request('POST', '/api/v1/events', { headers: { 'x-api-key': apiKey }, body: { events: [order('prof-3', '13955550001')] } });
+  expect(await rfmOf(optedOut)).toBeUndefined();
+  expect((await rfmOf(other))?.class).toEqual(expect.any(String));
+});
+
 test('a shopper downloads their data: profile, identities, points ledger, coupons, orders and chats, without staff notes', async () => {
   const p = await richShopper('0001');
   const res = await app.request('GET', '/api/v1/me/export', { token: p.token });

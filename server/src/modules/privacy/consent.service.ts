@@ -18,10 +18,16 @@ export interface MarketingOptOutPort {
   isOptedOut(tenantId: string, customerId: string): Promise<boolean>;
 }
 
+/** The profile's own mirror of the choices (`consents.<purpose>`), written through the customers service. */
+export interface ProfilePort {
+  applyAggregates(tenantId: string, updates: Array<{ customerId: string; update: Record<string, unknown> }>): Promise<void>;
+}
+
 export class ConsentService {
   constructor(
     private readonly deps: Deps,
     private readonly marketing: MarketingOptOutPort,
+    private readonly profiles: ProfilePort,
   ) {}
 
   async get(tenantId: string, customerId: string): Promise<Record<ConsentPurpose, ConsentState>> {
@@ -57,6 +63,10 @@ export class ConsentService {
       if (!isDuplicateKeyError(err)) throw err;
       await ConsentModel.updateOne(filter, update);
     }
+    // Withdrawing profiling also drops what profiling derived (scores, churn prediction); the RFM
+    // jobs skip the customer from then on (PROFILING_ALLOWED).
+    const mirror = { $set: { [`consents.${purpose}`]: granted }, ...(purpose === 'profiling' && !granted ? { $unset: { rfm: '' } } : {}) };
+    await this.profiles.applyAggregates(tenantId, [{ customerId, update: mirror }]);
     if (purpose === 'marketing') {
       if (granted) await this.marketing.optIn(tenantId, customerId);
       else await this.marketing.optOut(tenantId, customerId, `consent:${channel}`);

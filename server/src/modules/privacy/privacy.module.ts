@@ -14,7 +14,7 @@ export function createPrivacy(
   deps: Deps,
   parts: { customers: CustomerService; events: EventService; loyalty: LoyaltyService; desk: DeskService; audit: AuditService; marketing: MarketingOptOutPort },
 ) {
-  const consents = new ConsentService(deps, parts.marketing);
+  const consents = new ConsentService(deps, parts.marketing, parts.customers);
   return {
     consents,
     exports: new DataExportService(deps, { ...parts, consents }),

@@ -7,6 +7,7 @@ import type { FollowUpService } from '../customers/follow-up.service.js';
 import type { EventService } from '../events/event.service.js';
 import { RfmHistoryModel, RfmRunModel, RfmSettingsModel } from './rfm.model.js';
 import { churnDueAt, quintileCuts, scoreCustomer, type RfmCuts } from './rfm.scoring.js';
+import { PROFILING_ALLOWED } from '../privacy/profiling-consent.js';
 
 const DAY_MS = 86_400_000;
 /** Used until a tenant's first nightly run has measured its own quintiles. */
@@ -55,7 +56,7 @@ export class RfmService {
 
   /** Rescores one customer and restarts their churn clock (called on each order event). */
   async scoreOne(tenantId: string, customerId: string): Promise<void> {
-    const c = await CustomerModel.findOne({ tenantId, _id: customerId }).select({ aggregates: 1, rfm: 1 }).lean();
+    const c = await CustomerModel.findOne({ tenantId, _id: customerId, ...PROFILING_ALLOWED }).select({ aggregates: 1, rfm: 1 }).lean();
     const agg = c?.aggregates;
     if (!agg?.orderCount || !agg.lastOrderAt) return;
     const now = this.deps.now();
@@ -86,7 +87,7 @@ export class RfmService {
   /** The nightly rescoring of every buyer of a tenant; returns how many were scored. */
   async recomputeTenant(tenantId: string): Promise<number> {
     const now = this.deps.now();
-    const rows = await CustomerModel.find({ tenantId, status: 'active', 'aggregates.orderCount': { $gt: 0 } })
+    const rows = await CustomerModel.find({ tenantId, status: 'active', ...PROFILING_ALLOWED, 'aggregates.orderCount': { $gt: 0 } })
       .select({ 'aggregates.lastOrderAt': 1, 'aggregates.orderCount': 1, 'aggregates.totalPaid': 1, rfm: 1 })
       .lean();
     const inputs = rows
@@ -146,7 +147,7 @@ export class RfmService {
   async sweepChurn(tenantId: string): Promise<{ atRisk: number; lost: number }> {
     const now = this.deps.now();
     // Buyers whose churn clock was never started (imported history) get one first.
-    const unclocked = await CustomerModel.find({ tenantId, status: 'active', 'aggregates.orderCount': { $gt: 0 }, 'rfm.churn.dueAt': null }).select({ _id: 1 }).limit(5000).lean();
+    const unclocked = await CustomerModel.find({ tenantId, status: 'active', ...PROFILING_ALLOWED, 'aggregates.orderCount': { $gt: 0 }, 'rfm.churn.dueAt': null }).select({ _id: 1 }).limit(5000).lean();
     for (const c of unclocked) await this.scoreOne(tenantId, String(c._id));
     const due = await CustomerModel.find({ tenantId, status: 'active', 'rfm.churn.state': 'ok', 'rfm.churn.dueAt': { $lte: now } })
       .select({ ownerStaffId: 1, rfm: 1, name: 1 })
@@ -168,7 +169,7 @@ export class RfmService {
       await this.hooks.emit('customer.at_risk', { tenantId, customerId: String(c._id), basedOn: new Date(churn.basedOn) });
       await this.m.customers.applyAggregates(tenantId, [{ customerId: String(c._id), update: { $set: { 'rfm.churn.state': 'at_risk', 'rfm.churn.since': now } } }]);
     }
-    const lost = await CustomerModel.find({ tenantId, status: 'active', 'wecom.relation': 'lost', 'rfm.churn.state': { $ne: 'lost' } }).select({ _id: 1 }).limit(5000).lean();
+    const lost = await CustomerModel.find({ tenantId, status: 'active', ...PROFILING_ALLOWED, 'wecom.relation': 'lost', 'rfm.churn.state': { $ne: 'lost' } }).select({ _id: 1 }).limit(5000).lean();
     await this.m.customers.applyAggregates(
       tenantId,
       lost.map((c) => ({ customerId: String(c._id), update: { $set: { 'rfm.churn.state': 'lost', 'rfm.churn.since': now } } })),
