@@ -1,0 +1,80 @@
+import mongoose from 'mongoose';
+import { startTestApp, type TestApp } from '../../support/harness.js';
+import { redactConfig } from '../../../server/src/config/env.js';
+import { trustEnv } from './trust-support.js';
+
+/** Masking by role, audited staff exports, hashed passwords, expiring tokens, headers and CORS. */
+let app: TestApp;
+let customerId: string;
+let owner: { id: string; token: string };
+const PHONE = '13812345678';
+const NAME = '张三丰';
+
+beforeAll(async () => {
+  app = await startTestApp({ env: trustEnv({ CORS_ORIGINS: 'https://shop.example.com', STAFF_TOKEN_TTL_SECONDS: '2' }) });
+  owner = await app.staff('sales');
+  customerId = await app.rt.services.customers.identify(app.config.DEFAULT_TENANT, { phone: PHONE }, { name: NAME }, 'test');
+  await app.rt.services.customers.update(app.config.DEFAULT_TENANT, customerId, { ownerStaffId: owner.id });
+}, 30_000);
+afterAll(() => app.stop());
+
+test('phone and name are masked for the roles that do not need them', async () => {
+  const view = async (token: string) => (await app.request('GET', `/api/v1/customers/${customerId}`, { token })).body;
+  const [admin, cm, agent, otherSales] = await Promise.all([app.staff('admin'), app.staff('community_manager'), app.staff('agent'), app.staff('sales')]);
+  expect(await view(admin.token)).toMatchObject({ name: NAME, phone: PHONE });
+  expect(await view(owner.token)).toMatchObject({ name: NAME, phone: PHONE });
+  const forAgent = await view(agent.token);
+  expect(forAgent).toMatchObject({ name: NAME, phone: '138****5678' });
+  expect(JSON.stringify(forAgent)).not.toContain(PHONE);
+  const forCm = await view(cm.token);
+  expect(forCm).toMatchObject({ name: '张*丰', phone: '138****5678' });
+  expect(JSON.stringify(forCm)).not.toContain(PHONE);
+  // Lists too: a community manager searching sees masked rows.
+  const list = await app.request('GET', '/api/v1/customers/', { token: cm.token });
+  expect(JSON.stringify(list.body)).not.toContain(PHONE);
+  // A sales member who does not own the customer does not see them at all.
+  expect((await app.request('GET', `/api/v1/customers/${customerId}`, { token: otherSales.token })).status).toBe(404);
+});
+
+test('a staff bulk export of customers is recorded in the audit log with who and how many', async () => {
+  const admin = await app.staff('admin');
+  const res = await app.request('GET', '/api/v1/customers/export?limit=10', { token: admin.token });
+  expect(res.status).toBe(200);
+  const audit = await app.request('GET', `/api/v1/audit?actorId=${admin.id}`, { token: admin.token });
+  const entry = audit.body.items.find((a: any) => a.action === 'customers.export');
+  expect(entry).toMatchObject({ actorId: admin.id, actorRole: 'admin', details: { rows: res.body.items.length } });
+});
+
+test('staff passwords are stored as salted hashes, never as given', async () => {
+  const staff = await mongoose.connection.db!.collection('staff').find({}).toArray();
+  expect(staff.length).toBeGreaterThan(0);
+  for (const s of staff) {
+    expect(JSON.stringify(s)).not.toContain('password-123');
+    expect(String(s.passwordHash).length).toBeGreaterThan(40);
+  }
+  const hashes = new Set(staff.map((s) => s.passwordHash));
+  expect(hashes.size).toBe(staff.length); // same password, different salts
+});
+
+test('a staff token stops working when it expires', async () => {
+  const agent = await app.staff('agent');
+  expect((await app.request('GET', '/api/v1/auth/me', { token: agent.token })).status).toBe(200);
+  await new Promise((r) => setTimeout(r, 3100));
+  expect((await app.request('GET', '/api/v1/auth/me', { token: agent.token })).status).toBe(401);
+});
+
+test('responses carry security headers; CORS is granted only to configured origins', async () => {
+  const res = await fetch(`${app.url}/healthz`, { headers: { origin: 'https://evil.example.net' } });
+  expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+  expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+  expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+  expect(res.headers.get('access-control-allow-origin')).toBeNull();
+  const pre = await fetch(`${app.url}/api/v1/customers/`, { method: 'OPTIONS', headers: { origin: 'https://shop.example.com', 'access-control-request-method': 'GET' } });
+  expect(pre.status).toBe(204);
+  expect(pre.headers.get('access-control-allow-origin')).toBe('https://shop.example.com');
+});
+
+test('the configuration as logged hides secrets and credentials', () => {
+  const shown = JSON.stringify(redactConfig({ ...app.config, REDIS_URL: 'redis://user:hunter2@cache:6379', WECOM_SECRET: 'wecom-secret-value' }));
+  for (const secret of [app.config.APP_SECRET, 'hunter2', 'wecom-secret-value']) expect(shown).not.toContain(secret);
+});
