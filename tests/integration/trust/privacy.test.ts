@@ -50,7 +50,9 @@ async function richShopper(tag: string) {
   expect((await app.request('POST', `/api/v1/customers/${id}/follow-ups`, { token: admin.token, body: { title: `回访 ${name}` } })).status).toBe(201);
   const points = await app.request('POST', `/api/v1/loyalty/members/${id}/points`, { token: admin.token, body: { points: 120, reason: 'goodwill for a late parcel', idempotencyKey: `pts-${tag}-0001` } });
   expect(points.status).toBe(201);
-  return { id, phone, name, openId, contactId, token: shopperToken(app, id) };
+  const token = shopperToken(app, id);
+  expect((await app.request('PUT', '/api/v1/me/birthday', { token, body: { month: 2, day: 29 } })).status).toBe(200);
+  return { id, phone, name, openId, contactId, token };
 }
 
 /** Every document of every collection in this test's database, as text. */
@@ -159,6 +161,9 @@ test('after erasure no collection holds the phone, name, openid or chat id; ledg
 
   const db = mongoose.connection.db!;
   const shell = await db.collection('customers').findOne({ _id: new mongoose.Types.ObjectId(p.id) });
+  expect(shell?.birthday).toBeUndefined();
+  expect(await db.collection('loyalty_birthday_claims').countDocuments({ customerId: new mongoose.Types.ObjectId(p.id) })).toBe(0);
+  expect(await db.collection('loyalty_birthday_claims').countDocuments({ customerId: new mongoose.Types.ObjectId(bystander.id) })).toBe(1);
   expect(shell).toMatchObject({ status: 'erased', aggregates: expect.objectContaining({ orderCount: 1, totalPaid: 25_900 }) });
   const ledger = await db.collection('loyalty_points_entries').find({ customerId: new mongoose.Types.ObjectId(p.id) }).toArray();
   expect(ledger.reduce((sum, e) => sum + (e.state === 'applied' ? e.points : 0), 0)).toBe(card.body.balance);

@@ -113,6 +113,9 @@ export class ErasureService {
     }
     note('customer_groups', (await this.col('customer_groups').updateMany({ tenantId, 'members.customerId': { $in: idStrings } }, { $pull: { members: { customerId: { $in: idStrings } } } } as never)).modifiedCount);
 
+    // The birthday given for the birthday gift (the erased shell cannot sign in to claim it again).
+    note('loyalty_birthday_claims', (await this.col('loyalty_birthday_claims').deleteMany({ tenantId, customerId: { $in: ids } })).deletedCount);
+
     // Tasks and delivery addresses written about the person.
     note('follow_ups', (await this.col('follow_ups').deleteMany({ tenantId, customerId: { $in: ids } })).deletedCount);
     note('broadcast_deliveries', (await this.col('broadcast_deliveries').updateMany({ tenantId, customerId: { $in: ids }, address: { $exists: true } }, { $unset: { address: '' } })).modifiedCount);
