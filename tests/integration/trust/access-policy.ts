@@ -81,9 +81,6 @@ export const ACCESS_POLICY: Record<string, Who[]> = {
   // WeChat OAuth for shoppers in the member center: the redirect URL and the code exchange (code checked with WeChat).
   'get /api/v1/auth/shopper/wechat/authorize': PUBLIC,
   'post /api/v1/auth/shopper/wechat': PUBLIC,
-  'get /api/v1/auth/shopper/wechat/authorize': PUBLIC,
-  'post /api/v1/auth/shopper/wechat': PUBLIC,
-  'put /api/v1/me/birthday': SHOPPER,
 
   'get /api/v1/conversations/': DESK,
   'get /api/v1/conversations/stream': DESK,
