@@ -3,6 +3,7 @@ import type { Redis } from '../shared/redis.js';
 import type { Logger } from '../shared/logger.js';
 import { RedisTokenCache } from '../wecom/wecom-token-cache.js';
 import { WechatApiError, WechatErrcode, wechatNotConfigured, wechatUnreachable } from './wechat.exception.js';
+import { fetchTencentJson } from '../shared/tencent-http.js';
 
 export interface WechatClientOptions {
   apiBase: string;
@@ -95,22 +96,7 @@ export class WechatClient {
     const auth = opts.auth ?? true;
     for (let attempt = 0; ; attempt++) {
       const token = auth ? await this.token.get() : undefined;
-      const url = new URL(path, this.base);
-      for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
-      if (token) url.searchParams.set('access_token', token);
-      let json: R;
-      try {
-        const res = await fetch(url, {
-          method,
-          headers: method === 'POST' ? { 'content-type': 'application/json' } : undefined,
-          body: method === 'POST' ? JSON.stringify(opts.body ?? {}) : undefined,
-          signal: AbortSignal.timeout(this.o.timeoutMs ?? 10_000),
-        });
-        if (!res.ok) throw new Error(`HTTP ${res.status}`);
-        json = (await res.json()) as R;
-      } catch (err) {
-        throw wechatUnreachable(path, err);
-      }
+      const json = await fetchTencentJson<R>(this.base, method, path, { query: opts.query, body: opts.body, token, timeoutMs: this.o.timeoutMs }, (err) => wechatUnreachable(path, err));
       const errcode = Number(json.errcode ?? 0);
       if (errcode === 0) return json;
       const stale = [WechatErrcode.INVALID_CREDENTIAL, WechatErrcode.INVALID_ACCESS_TOKEN, WechatErrcode.ACCESS_TOKEN_EXPIRED] as number[];

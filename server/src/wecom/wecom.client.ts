@@ -6,6 +6,7 @@ import { RedisTokenCache } from './wecom-token-cache.js';
 import { RateLimitedError, WecomRateLimiter, type BucketOptions } from './wecom-rate-limit.js';
 import { Errcode, WecomApiError, WecomErrorCode, wecomNotConfigured, wecomUnreachable } from './wecom.exception.js';
 import type * as T from './wecom-api.types.js';
+import { fetchTencentJson, type TencentQuery } from '../shared/tencent-http.js';
 
 export interface WecomClientOptions {
   apiBase: string;
@@ -20,7 +21,7 @@ export interface WecomClientOptions {
   busyRetryDelaysMs?: number[];
 }
 
-type Query = Record<string, string | number | undefined>;
+type Query = TencentQuery;
 
 /**
  * A thin typed client over WeCom's server API (`cgi-bin/`). The access token lives in Redis and is
@@ -77,22 +78,7 @@ export class WecomClient {
         if (err instanceof RateLimitedError) throw new AppError(WecomErrorCode.RATE_LIMITED, err.message, { status: 429 });
         throw err;
       }
-      const url = new URL(path, this.base);
-      for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-      if (token) url.searchParams.set('access_token', token);
-      let json: R;
-      try {
-        const res = await fetch(url, {
-          method,
-          headers: method === 'POST' ? { 'content-type': 'application/json' } : undefined,
-          body: method === 'POST' ? JSON.stringify(opts.body ?? {}) : undefined,
-          signal: AbortSignal.timeout(this.o.timeoutMs ?? 10_000),
-        });
-        if (!res.ok) throw new Error(`HTTP ${res.status}`);
-        json = (await res.json()) as R;
-      } catch (err) {
-        throw wecomUnreachable(path, err);
-      }
+      const json = await fetchTencentJson<R>(this.base, method, path, { query: opts.query, body: opts.body, token, timeoutMs: this.o.timeoutMs }, (err) => wecomUnreachable(path, err));
       const errcode = Number(json.errcode ?? 0);
       if (errcode === 0) return json;
       if (token && !refreshed && (errcode === Errcode.INVALID_ACCESS_TOKEN || errcode === Errcode.ACCESS_TOKEN_EXPIRED)) {
