@@ -1,5 +1,6 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
+import { readJsonRequest, sendJson } from '../lib/json-http.js';
 
 /**
  * The local WeChat for the mini-app: the same paths, JSON shapes and errcodes as
@@ -137,18 +138,8 @@ export class FakeWechat {
 
   async listen(port = 0, host = '127.0.0.1'): Promise<this> {
     this.server = createServer(async (req, res) => {
-      const u = new URL(req.url ?? '/', 'http://fake');
-      const raw = await readBody(req);
-      let body: Json = {};
-      try {
-        body = raw ? JSON.parse(raw) : {};
-      } catch {
-        body = {};
-      }
-      const send = (status: number, json: unknown) => {
-        res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
-        res.end(JSON.stringify(json));
-      };
+      const { url: u, body } = await readJsonRequest(req);
+      const send = (status: number, json: unknown) => sendJson(res, status, json);
       const path = u.pathname.replace(/^\//, '');
       const query = Object.fromEntries(u.searchParams);
       this.calls.push({ method: req.method ?? 'GET', path, query, body });
@@ -169,15 +160,6 @@ export class FakeWechat {
     this.server.closeAllConnections?.();
     await new Promise<void>((resolve) => this.server!.close(() => resolve()));
   }
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 export async function startFakeWechat(appId?: string, secret?: string): Promise<FakeWechat> {

@@ -1,9 +1,10 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { WecomCrypto } from '../../server/src/wecom/wecom-crypto.js';
 import { FakeCorp, id, nowSeconds } from './fake-corp.js';
 import { checkToken, FakeError, handlers } from './fake-api.js';
 import { adminRoutes } from './fake-admin.js';
+import { readJsonRequest, sendJson } from '../lib/json-http.js';
 
 /**
  * The local WeCom: WeCom's server API on node:http for our client, and a WeCom that *sends* signed,
@@ -59,18 +60,8 @@ export class FakeWecom {
   async listen(port = this.options.port ?? 0, host = this.options.host ?? '127.0.0.1'): Promise<this> {
     const admin = adminRoutes(this);
     this.server = createServer(async (req, res) => {
-      const u = new URL(req.url ?? '/', 'http://fake');
-      const raw = await readBody(req);
-      let body: any = {};
-      try {
-        body = raw ? JSON.parse(raw) : {};
-      } catch {
-        body = {};
-      }
-      const send = (status: number, json: unknown) => {
-        res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
-        res.end(JSON.stringify(json));
-      };
+      const { url: u, body } = await readJsonRequest(req);
+      const send = (status: number, json: unknown) => sendJson(res, status, json);
       if (u.pathname.startsWith('/__fake/')) {
         try {
           const out = await admin(req.method ?? 'GET', u.pathname.slice('/__fake/'.length), body, Object.fromEntries(u.searchParams));
@@ -259,15 +250,6 @@ export function eventXml(fields: EventFields): string {
     .filter(([, v]) => v !== undefined && v !== '')
     .map(([k, v]) => (typeof v === 'number' ? `<${k}>${v}</${k}>` : `<${k}><![CDATA[${v}]]></${k}>`));
   return `<xml>${parts.join('')}</xml>`;
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 export const DEMO_WECOM = {
