@@ -55,9 +55,27 @@ export const DEFAULT_SETTINGS: z.infer<typeof settingsSchema> = {
 
 const DAY_MS = 86_400_000;
 
+/**
+ * Settings are read on every order, check-in and exchange (twice per order event on the ingest path),
+ * and change a few times a year. Each process keeps them for a few seconds; a change made here is seen
+ * at once, one made on another server within CACHE_MS.
+ */
+const CACHE_MS = 5_000;
+
 export class LoyaltySettingsService {
+  private readonly cache = new Map<string, { at: number; value: Promise<LoyaltySettings> }>();
+
   /** The tenant's settings, creating the defaults on first use (an upsert, so racing callers agree). */
   async get(tenantId: string): Promise<LoyaltySettings> {
+    const hit = this.cache.get(tenantId);
+    if (hit && Date.now() - hit.at < CACHE_MS) return hit.value;
+    const value = this.load(tenantId);
+    this.cache.set(tenantId, { at: Date.now(), value });
+    value.catch(() => this.cache.delete(tenantId));
+    return value;
+  }
+
+  private async load(tenantId: string): Promise<LoyaltySettings> {
     let doc = await LoyaltySettingsModel.findOne({ tenantId }).lean();
     if (!doc) {
       try {
@@ -72,13 +90,14 @@ export class LoyaltySettingsService {
   }
 
   async update(tenantId: string, patch: Partial<z.infer<typeof settingsSchema>>): Promise<LoyaltySettings> {
-    const current = await this.get(tenantId);
+    const current = await this.load(tenantId);
     const { tenantId: _t, ...rest } = current;
     const merged = settingsSchema.safeParse({ ...rest, ...patch });
     if (!merged.success) {
       throw new AppError(LoyaltyErrorCode.INVALID_CONFIG, merged.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '), { status: 400 });
     }
     await LoyaltySettingsModel.updateOne({ tenantId }, { $set: merged.data });
+    this.cache.delete(tenantId);
     return this.get(tenantId);
   }
 }
