@@ -49,3 +49,18 @@ test('优惠券 lists the available coupons with the member-center link', async 
   expect(answer).toContain('· 满100减20（');
   expect(answer).toMatch(/查看和使用：.*\/h5\/#\/member\/coupons/);
 });
+
+test('a customer who replies TD is taken off marketing broadcasts, and 恢复订阅 brings them back', async () => {
+  const ava = chat.contact('艾娃');
+  ava.say('你好');
+  const customerId = await profileOf(ava.mock.id);
+  const broadcasts = chat.app.rt.services.broadcasts;
+  ava.say('TD');
+  expect(await ava.hears(/已为您退订营销消息/)).toBeTruthy();
+  expect(await broadcasts.isOptedOut(tenant(), customerId)).toBe(true);
+  ava.say('TD');
+  expect(await ava.hears(/已为您退订营销消息/)).toBeTruthy();
+  ava.say('恢复订阅');
+  expect(await ava.hears(/已恢复订阅/)).toBeTruthy();
+  expect(await broadcasts.isOptedOut(tenant(), customerId)).toBe(false);
+});

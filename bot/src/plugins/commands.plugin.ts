@@ -4,12 +4,16 @@ import type { BotContext, Turn } from '../bot-context.js';
 const POINTS = /^(积分|查积分|我的积分|points?)$/i;
 const CHECK_IN = /^(签到|check[- ]?in)$/i;
 const COUPONS = /^(优惠券|我的优惠券|coupons?)$/i;
+// The usual Chinese marketing-SMS convention: reply TD (退订) to stop, and a way back in.
+const STOP = /^(td|退订|取消订阅|unsubscribe|stop)$/i;
+const RESUME = /^(恢复订阅|订阅|subscribe)$/i;
 
 const day = (d?: Date) => (d ? new Date(d).toISOString().slice(0, 10) : '');
 
 /**
  * Commands answered from live data: `积分` balance and tier, `签到` the daily check-in (once a day,
- * enforced by the loyalty ledger's key), `优惠券` available coupons with the member-center link.
+ * enforced by the loyalty ledger's key), `优惠券` available coupons with the member-center link,
+ * `TD`/`退订` stops marketing broadcasts (recorded as an opt-out with source `bot`), `恢复订阅` undoes it.
  */
 export function commandsPlugin(ctx: BotContext): WechatyPlugin {
   return () =>
@@ -18,6 +22,18 @@ export function commandsPlugin(ctx: BotContext): WechatyPlugin {
       priority: 100,
       async handle(turn: Turn) {
         const text = turn.text.trim();
+        if (!turn.inRoom && (STOP.test(text) || RESUME.test(text))) {
+          await ctx.s.desk.matched(turn.tenantId, turn.conversationId);
+          const customerId = turn.customerId ?? (await ctx.s.desk.conversations.identifyContact(turn.tenantId, { id: turn.message.talker().id }));
+          if (STOP.test(text)) {
+            await ctx.s.broadcasts.optOut(turn.tenantId, customerId, 'bot');
+            await turn.reply('已为您退订营销消息，之后不会再收到活动推送。回复「恢复订阅」可重新接收。');
+          } else {
+            await ctx.s.broadcasts.optIn(turn.tenantId, customerId);
+            await turn.reply('已恢复订阅，您将继续收到会员活动和优惠信息。回复「TD」可随时退订。');
+          }
+          return true;
+        }
         const which = POINTS.test(text) ? 'points' : CHECK_IN.test(text) ? 'check-in' : COUPONS.test(text) ? 'coupons' : null;
         if (!which) return false;
         await ctx.s.desk.matched(turn.tenantId, turn.conversationId);
