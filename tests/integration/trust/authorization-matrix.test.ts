@@ -11,10 +11,15 @@ import { callersByRole, concretePath, rawRequest, type Caller, trustEnv } from '
 let app: TestApp;
 let callers: Record<Who, Caller>;
 beforeAll(async () => {
-  app = await startTestApp({ env: trustEnv() });
+  // Live streams (server-sent events) end after a second, so none outlives the test.
+  app = await startTestApp({ env: trustEnv({ DESK_SSE_MAX_SECONDS: '1' }) });
   callers = await callersByRole(app);
 }, 30_000);
-afterAll(() => app.stop());
+afterAll(async () => {
+  await app.stop();
+  // The stream route opened the desk's Redis subscriber; the desk plugin (not loaded here) closes it in production.
+  app.rt.services.desk.live.close();
+});
 
 const keyOf = (r: { method: string; path: string }) => `${r.method} ${r.path}`;
 
