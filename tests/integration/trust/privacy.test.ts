@@ -221,3 +221,10 @@ test('retention deletes closed chats and events older than the configured period
   expect(await db.collection('events').countDocuments({ eventId: 'ret-new' })).toBe(1);
   expect(s.deps.config.PRIVACY_RETENTION_EVERY).toBe('1 day');
 });
+
+test('the mini-app is told where export and erasure live, so it can offer them', async () => {
+  const cfg = await app.request('GET', '/api/v1/miniapp/config');
+  expect(cfg.status).toBe(200);
+  expect(cfg.body.privacy.export).toMatchObject({ method: 'GET', path: expect.stringMatching(/export$/) });
+  expect(cfg.body.privacy.erasure).toMatchObject({ method: 'POST', path: expect.stringMatching(/erasure$/) });
+});
