@@ -196,7 +196,7 @@ test('an admin erases a customer on request, with a reason; without confirm or r
   expect(search.body.items).toEqual([]);
 });
 
-test('retention deletes closed chats and events older than the configured period and keeps recent ones', async () => {
+test('retention deletes closed chats, processed WeCom callbacks and events older than the configured period and keeps recent ones', async () => {
   const s = app.rt.services;
   const old = new Date(Date.now() - (app.config.PRIVACY_RETENTION_CONVERSATION_DAYS + 5) * DAY);
   const capture = (peer: string, at: Date, n: number) =>
@@ -210,6 +210,11 @@ test('retention deletes closed chats and events older than the configured period
   });
   expect(ev.body.accepted).toBe(2);
 
+  const callbacks = mongoose.connection.db!.collection('wecom_callbacks');
+  await callbacks.insertMany([
+    { tenantId: T(), dedupeKey: 'ret-cb-old', event: 'change_external_contact', data: { ExternalUserID: 'wm_old' }, receivedAt: old, status: 'done' },
+    { tenantId: T(), dedupeKey: 'ret-cb-new', event: 'change_external_contact', data: { ExternalUserID: 'wm_new' }, receivedAt: new Date(), status: 'done' },
+  ]);
   const run = await app.request('POST', '/api/v1/privacy/retention/run', { token: admin.token });
   expect(run.status).toBe(200);
   expect(run.body.conversations).toBeGreaterThanOrEqual(1);
@@ -219,6 +224,8 @@ test('retention deletes closed chats and events older than the configured period
   expect(await db.collection('conversations').countDocuments({ _id: fresh.conversation._id })).toBe(1);
   expect(await db.collection('events').countDocuments({ eventId: 'ret-old' })).toBe(0);
   expect(await db.collection('events').countDocuments({ eventId: 'ret-new' })).toBe(1);
+  expect(await callbacks.countDocuments({ dedupeKey: 'ret-cb-old' })).toBe(0);
+  expect(await callbacks.countDocuments({ dedupeKey: 'ret-cb-new' })).toBe(1);
   expect(s.deps.config.PRIVACY_RETENTION_EVERY).toBe('1 day');
 });
 

@@ -4,8 +4,8 @@ import type { Deps } from '../../shared/deps.js';
 const DAY_MS = 24 * 3600 * 1000;
 
 /**
- * Retention (PIPL art. 19: keep personal data no longer than needed). Chats and behaviour events
- * older than the configured periods are deleted; open chats (queued or with an agent) are left
+ * Retention (PIPL art. 19: keep personal data no longer than needed). Chats, processed WeCom callbacks
+ * and behaviour events older than the configured periods are deleted; open chats (queued or with an agent) are left
  * alone until they close, and events still waiting to be applied to the profile are kept until they are.
  * Runs per tenant, like every other query.
  */
@@ -16,7 +16,7 @@ export class RetentionService {
     return mongoose.connection.collection(name);
   }
 
-  async run(): Promise<{ tenants: number; conversations: number; messages: number; outbound: number; events: number }> {
+  async run(): Promise<{ tenants: number; conversations: number; messages: number; outbound: number; events: number; callbacks: number }> {
     const { PRIVACY_RETENTION_CONVERSATION_DAYS: convDays, PRIVACY_RETENTION_EVENT_DAYS: eventDays } = this.deps.config;
     const now = this.deps.now().getTime();
     const chatCutoff = new Date(now - convDays * DAY_MS);
@@ -25,8 +25,9 @@ export class RetentionService {
       ...((await this.col('conversations').distinct('tenantId')) as string[]),
       ...((await this.col('conversation_messages').distinct('tenantId')) as string[]),
       ...((await this.col('events').distinct('tenantId')) as string[]),
+      ...((await this.col('wecom_callbacks').distinct('tenantId')) as string[]),
     ]);
-    const out = { tenants: tenants.size, conversations: 0, messages: 0, outbound: 0, events: 0 };
+    const out = { tenants: tenants.size, conversations: 0, messages: 0, outbound: 0, events: 0, callbacks: 0 };
     for (const tenantId of tenants) {
       const stale = await this.col('conversations')
         .find({ tenantId, lastMessageAt: { $lt: chatCutoff }, state: { $in: ['bot', 'resolved'] } })
@@ -42,6 +43,8 @@ export class RetentionService {
       out.messages += (await this.col('conversation_messages').deleteMany({ tenantId, at: { $lt: chatCutoff } })).deletedCount ?? 0;
       out.outbound += (await this.col('outbound_messages').deleteMany({ tenantId, state: { $in: ['sent', 'failed'] }, updatedAt: { $lt: chatCutoff } })).deletedCount ?? 0;
       out.events += (await this.col('events').deleteMany({ tenantId, occurredAt: { $lt: eventCutoff }, applied: true })).deletedCount ?? 0;
+      // Raw WeCom callbacks name the contact; once processed they are only a debugging aid.
+      out.callbacks += (await this.col('wecom_callbacks').deleteMany({ tenantId, status: 'done', receivedAt: { $lt: chatCutoff } })).deletedCount ?? 0;
     }
     this.deps.log.info(out, 'retention run');
     return out;
