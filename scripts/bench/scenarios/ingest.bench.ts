@@ -82,10 +82,12 @@ export const ingestScenario: Scenario = {
         return accepted;
       });
 
-      // Diagnostic: the same service path with the event.accepted hooks (loyalty, RFM, journeys) detached.
+      // Diagnostic: the same service path with the event hooks (loyalty; RFM and journeys per batch) detached.
       const hooks = (s.hooks as any).handlers as Record<string, unknown[] | undefined>;
       const saved = hooks['event.accepted'];
+      const savedBatch = hooks['event.batch_accepted'];
       hooks['event.accepted'] = [];
+      hooks['event.batch_accepted'] = [];
       let bare;
       try {
         bare = await timed(b.mongoChild?.pid, async () => {
@@ -95,6 +97,7 @@ export const ingestScenario: Scenario = {
         });
       } finally {
         hooks['event.accepted'] = saved;
+        hooks['event.batch_accepted'] = savedBatch;
       }
 
       const rate = (ms: number) => round((events * 1000) / ms, 0);

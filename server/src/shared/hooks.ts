@@ -10,6 +10,8 @@ export interface HookPayloads {
   /** A tag renamed or deleted; `source` 'wecom' when the change came from WeCom's corp tags. */
   'tag.changed': { tenantId: string; tagId: string; change: 'updated' | 'removed'; source: string };
   'event.accepted': { tenantId: string; customerId: string; event: AcceptedEvent };
+  /** Once per ingested batch, after every event's `event.accepted` handlers: work that needs only the batch's end state (RFM, journey enrolment). */
+  'event.batch_accepted': { tenantId: string; events: Array<{ customerId: string; event: AcceptedEvent }> };
   /** The churn sweep found a buyer past their usual cadence; `basedOn` is the last order this dormancy follows. */
   'customer.at_risk': { tenantId: string; customerId: string; basedOn: Date };
   /** A member's points lot expires within the tenant's reminder window: once per lot (`date` is the shopper's local last day). */

@@ -27,9 +27,7 @@ export class JourneyService {
   ) {
     // A minute's grace: the WeCom adapter records when the contact was added just after creating the profile.
     hooks.on('customer.created', ({ tenantId, customerId }) => this.enrollByTrigger(tenantId, 'customer.created', customerId, 'once', 60_000));
-    hooks.on('event.accepted', async ({ tenantId, customerId, event }) => {
-      if (event.type === 'cart.added' || event.type === 'order.paid') await this.enrollByTrigger(tenantId, event.type, customerId, `event:${event.eventId}`);
-    });
+    hooks.on('event.batch_accepted', ({ tenantId, events }) => this.enrollForEvents(tenantId, events));
     hooks.on('customer.at_risk', ({ tenantId, customerId, basedOn }) => this.enrollByTrigger(tenantId, 'churn.at_risk', customerId, `churn:${basedOn.getTime()}`));
   }
 
@@ -97,6 +95,18 @@ export class JourneyService {
 
   async runsForCustomer(tenantId: string, customerId: string) {
     return JourneyRunModel.find({ tenantId, customerId }).sort({ startedAt: -1 }).limit(50).lean();
+  }
+
+  /** Event triggers, once per ingested batch: the journeys are read once, each one's runs inserted together (one per event). */
+  private async enrollForEvents(tenantId: string, events: Array<{ customerId: string; event: { eventId: string; type: string } }>) {
+    const triggering = events.filter(({ event }) => event.type === 'cart.added' || event.type === 'order.paid');
+    if (!triggering.length) return;
+    const types = [...new Set(triggering.map(({ event }) => event.type))];
+    const journeys = await JourneyModel.find({ tenantId, enabled: true, 'trigger.type': { $in: types } }).lean();
+    for (const j of journeys) {
+      const mine = triggering.filter(({ event }) => event.type === j.trigger?.type);
+      await this.enroll(tenantId, j._id, mine.map((e) => new Types.ObjectId(e.customerId)), (i) => `event:${mine[i].event.eventId}`);
+    }
   }
 
   private async enrollByTrigger(tenantId: string, type: JourneyTrigger['type'], customerId: string, occurrence: string, delayMs = 0) {

@@ -64,7 +64,7 @@ export class LoyaltyService {
       });
     }
     await this.members.recordGrowth(tenantId, customerId, `paid:${orderId}`, amount, event.occurredAt, orderId);
-    await this.members.upgradeIfEarned(tenantId, customerId);
+    await this.members.upgradeIfEarned(tenantId, customerId, member);
     if (couponCode) {
       await this.coupons.redeem(tenantId, couponCode, { orderId, orderAmount: amount, redeemedBy: 'order', customerId }).catch((err: AppError) => {
         // The order is real whatever the coupon says; the shop platform validated it at checkout.
@@ -95,9 +95,24 @@ export class LoyaltyService {
     if (paid > 0 && refunded >= paid) await this.coupons.unredeemForOrder(tenantId, orderId);
   }
 
-  /** Order points granted under the daily cap; the grant per key is stored, so a re-run gets the same. */
+  /**
+   * Order points granted under the daily cap; the grant per key is stored, so a re-run gets the same.
+   * The usual case (the whole amount fits, first run) is one conditional upsert: it matches only a day
+   * with room and without this key, or creates the day; any other day makes the upsert collide with
+   * the unique (customer, day) index, and the careful loop below decides.
+   */
   private async grantWithinCap(tenantId: string, customerId: string, day: string, key: string, want: number, cap: number): Promise<number> {
     const id = { tenantId, customerId: new Types.ObjectId(customerId), day };
+    if (cap <= 0 || want <= cap) {
+      try {
+        // Raw driver: mongoose would add schema defaults (points: 0, grants: []) that clash with $inc/$push on insert.
+        const grant: Record<string, unknown> = { $inc: { points: want }, $push: { grants: { key, points: want } } };
+        await EarnDayModel.collection.updateOne({ ...id, 'grants.key': { $ne: key }, ...(cap > 0 ? { points: { $lte: cap - want } } : {}) }, grant, { upsert: true });
+        return want;
+      } catch (err) {
+        if (!isDuplicateKeyError(err)) throw err;
+      }
+    }
     for (let attempt = 0; attempt < 50; attempt++) {
       let doc = await EarnDayModel.findOne(id).lean();
       if (!doc) {

@@ -103,10 +103,15 @@ export class MemberService {
     return Math.max(0, rows.reduce((s, r) => s + r.amount, 0));
   }
 
-  /** Upgrades at once when growth reaches a higher tier; never downgrades (that is the periodic job's). */
-  async upgradeIfEarned(tenantId: string, customerId: string): Promise<string | null> {
+  /**
+   * Upgrades at once when growth reaches a higher tier; never downgrades (that is the periodic job's).
+   * `known` is the member as the caller just read it (saves a read per order): only its id, tier and
+   * belowSince are used, and every write is conditional on the tier: a stale copy at worst leaves a
+   * `belowSince` for the next tier review to clear, as a concurrent review could before.
+   */
+  async upgradeIfEarned(tenantId: string, customerId: string, known?: { _id: unknown; tier: string; belowSince?: Date | null }): Promise<string | null> {
     const settings = await this.settings.get(tenantId);
-    const m = await this.find(tenantId, customerId);
+    const m = known ?? (await this.find(tenantId, customerId));
     if (!m) return null;
     const growth = await this.growth(tenantId, customerId, settings);
     const target = tierFor(settings, growth);

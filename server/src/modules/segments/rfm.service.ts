@@ -14,7 +14,18 @@ const DAY_MS = 86_400_000;
 const STARTER_CUTS: RfmCuts = { r: [30, 60, 90, 180], f: [1, 2, 3, 5], m: [10_000, 30_000, 60_000, 100_000] };
 const CHUNK = 1000;
 
+/** Customers whose recent orders are read side by side when a batch is rescored. */
+const ORDER_READS_AT_ONCE = 8;
+
 const dayOf = (d: Date) => d.toISOString().slice(0, 10);
+
+async function eachConcurrently<T>(items: T[], lanes: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await work(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(lanes, items.length) }, lane));
+}
 
 /**
  * RFM scores and churn warning, stored on the profile under `rfm` (written through the customers
@@ -29,8 +40,11 @@ export class RfmService {
     private readonly hooks: DomainHooks,
     private readonly m: { customers: CustomerService; events: EventService; followUps: FollowUpService },
   ) {
-    hooks.on('event.accepted', async ({ tenantId, customerId, event }) => {
-      if (event.type === 'order.paid' || event.type === 'order.refunded') await this.scoreOne(tenantId, customerId);
+    // Once per batch: a score depends only on the profile's aggregates (already moved for the whole
+    // batch) and its orders, so rescoring after each of a customer's events gave the same answer N times.
+    hooks.on('event.batch_accepted', async ({ tenantId, events }) => {
+      const ids = events.filter(({ event }) => event.type === 'order.paid' || event.type === 'order.refunded').map((e) => e.customerId);
+      await this.scoreMany(tenantId, [...new Set(ids)]);
     });
   }
 
@@ -54,34 +68,54 @@ export class RfmService {
     return this.settings(tenantId);
   }
 
-  /** Rescores one customer and restarts their churn clock (called on each order event). */
+  /** Rescores one customer and restarts their churn clock. */
   async scoreOne(tenantId: string, customerId: string): Promise<void> {
-    const c = await CustomerModel.findOne({ tenantId, _id: customerId, ...PROFILING_ALLOWED }).select({ aggregates: 1, rfm: 1 }).lean();
-    const agg = c?.aggregates;
-    if (!agg?.orderCount || !agg.lastOrderAt) return;
+    await this.scoreMany(tenantId, [customerId]);
+  }
+
+  /**
+   * Rescores customers and restarts their churn clocks from their own order cadence (after each
+   * ingested batch, for the customers it had orders for): one read of the profiles and the cut
+   * points, each customer's recent orders, one bulk write of the scores and one of the history.
+   */
+  async scoreMany(tenantId: string, customerIds: string[]): Promise<void> {
+    const ids = customerIds.filter((id) => Types.ObjectId.isValid(id));
+    if (!ids.length) return;
+    const rows = await CustomerModel.find({ tenantId, _id: { $in: ids }, ...PROFILING_ALLOWED }).select({ aggregates: 1, rfm: 1 }).lean();
+    const buyers = rows.filter((c) => c.aggregates?.orderCount && c.aggregates.lastOrderAt);
+    if (!buyers.length) return;
     const now = this.deps.now();
     const { cuts } = await this.settings(tenantId);
-    const recencyDays = Math.max(0, Math.floor((now.getTime() - agg.lastOrderAt.getTime()) / DAY_MS));
-    const score = scoreCustomer({ recencyDays, orderCount: agg.orderCount, totalPaid: agg.totalPaid ?? 0 }, cuts);
-    const orders = await this.m.events.listForCustomer(tenantId, customerId, { type: 'order.paid' }, 50);
-    const churn = churnDueAt(agg.lastOrderAt, orders.map((o) => o.occurredAt), this.churnOptions);
-    const prev = (c!.rfm ?? {}) as Record<string, any>;
-    const sameDormancy = prev.churn?.basedOn && +new Date(prev.churn.basedOn) === +agg.lastOrderAt;
-    const $set: Record<string, unknown> = {
-      'rfm.r': score.r,
-      'rfm.f': score.f,
-      'rfm.m': score.m,
-      'rfm.class': score.class,
-      'rfm.recencyDays': recencyDays,
-      'rfm.scoredAt': now,
-      'rfm.churn.dueAt': churn.dueAt,
-      'rfm.churn.gapDays': churn.gapDays,
-      'rfm.churn.basedOn': agg.lastOrderAt,
-    };
-    // A new order ends a dormancy; a refund alone does not.
-    if (!sameDormancy && prev.churn?.state !== 'lost') $set['rfm.churn.state'] = 'ok';
-    await this.m.customers.applyAggregates(tenantId, [{ customerId, update: { $set } }]);
-    if (prev.class !== score.class || prev.r !== score.r || prev.f !== score.f || prev.m !== score.m) await this.writeHistory(tenantId, [{ customerId, ...score }], now);
+    const updates: Array<{ customerId: string; update: Record<string, unknown> }> = [];
+    const changed: Array<{ customerId: string; r: number; f: number; m: number; class: string }> = [];
+    await eachConcurrently(buyers, ORDER_READS_AT_ONCE, async (c) => {
+      const customerId = String(c._id);
+      const agg = c.aggregates!;
+      const lastOrderAt = agg.lastOrderAt!;
+      const recencyDays = Math.max(0, Math.floor((now.getTime() - lastOrderAt.getTime()) / DAY_MS));
+      const score = scoreCustomer({ recencyDays, orderCount: agg.orderCount!, totalPaid: agg.totalPaid ?? 0 }, cuts);
+      const orders = await this.m.events.listForCustomer(tenantId, customerId, { type: 'order.paid' }, 50);
+      const churn = churnDueAt(lastOrderAt, orders.map((o) => o.occurredAt), this.churnOptions);
+      const prev = (c.rfm ?? {}) as Record<string, any>;
+      const sameDormancy = prev.churn?.basedOn && +new Date(prev.churn.basedOn) === +lastOrderAt;
+      const $set: Record<string, unknown> = {
+        'rfm.r': score.r,
+        'rfm.f': score.f,
+        'rfm.m': score.m,
+        'rfm.class': score.class,
+        'rfm.recencyDays': recencyDays,
+        'rfm.scoredAt': now,
+        'rfm.churn.dueAt': churn.dueAt,
+        'rfm.churn.gapDays': churn.gapDays,
+        'rfm.churn.basedOn': lastOrderAt,
+      };
+      // A new order ends a dormancy; a refund alone does not.
+      if (!sameDormancy && prev.churn?.state !== 'lost') $set['rfm.churn.state'] = 'ok';
+      updates.push({ customerId, update: { $set } });
+      if (prev.class !== score.class || prev.r !== score.r || prev.f !== score.f || prev.m !== score.m) changed.push({ customerId, ...score });
+    });
+    await this.m.customers.applyAggregates(tenantId, updates);
+    await this.writeHistory(tenantId, changed, now);
   }
 
   /** The nightly rescoring of every buyer of a tenant; returns how many were scored. */
