@@ -6,10 +6,9 @@ import { CustomerModel } from '../customers/customer.model.js';
 import type { SegmentService } from '../segments/segment.service.js';
 import { CampaignModel, DeliveryModel, OptOutModel } from './broadcast.model.js';
 import type { FrequencyCapService } from './frequency-cap.service.js';
-import type { GroupChatDispatcher } from './group-chat-dispatch.service.js';
 import { inWindow, nextWindowStart, type SendWindow } from './send-window.js';
 import { pickArm } from './ab-split.js';
-import type { Address, BroadcastContent, ChannelName, ChannelProvider, OutgoingRow } from './channels/channel.provider.js';
+import { GROUP_CHANNELS, type Address, type BroadcastContent, type ChannelName, type ChannelProvider, type GroupChannel, type OutgoingRow } from './channels/channel.provider.js';
 
 /** Issues a coupon once per key (the loyalty module's coupon service satisfies this). */
 export interface CouponPort {
@@ -27,7 +26,7 @@ const MAX_ATTEMPTS = 3;
 export class BroadcastDispatcher {
   constructor(
     private readonly deps: Deps,
-    private readonly m: { segments: SegmentService; caps: FrequencyCapService; providers: Map<ChannelName, ChannelProvider>; coupons?: () => CouponPort | undefined; groupChats?: GroupChatDispatcher },
+    private readonly m: { segments: SegmentService; caps: FrequencyCapService; providers: Map<ChannelName, ChannelProvider>; coupons?: () => CouponPort | undefined; groupChannels?: Map<ChannelName, GroupChannel> },
   ) {}
 
   /** Recurring tick: starts due campaigns, then advances sending ones, each within a time budget. */
@@ -58,8 +57,9 @@ export class BroadcastDispatcher {
   async snapshot(campaignId: string): Promise<void> {
     const c = await CampaignModel.findOneAndUpdate({ _id: campaignId, status: { $in: ['scheduled', 'snapshotting'] } }, { $set: { status: 'snapshotting' } }, { returnDocument: 'after' }).lean();
     if (!c) return;
-    if (c.channel === 'wecom_group_chat') await this.m.groupChats?.snapshot(c);
-    const pager = c.channel === 'wecom_group_chat' ? async () => [] : await this.m.segments.pager(c.tenantId, String(c.segmentId));
+    const groupChannel = GROUP_CHANNELS.includes(c.channel as ChannelName);
+    if (groupChannel) await this.m.groupChannels?.get(c.channel as ChannelName)?.snapshot(c);
+    const pager = groupChannel ? async () => [] : await this.m.segments.pager(c.tenantId, String(c.segmentId));
     let after = (c.snapshotAfter as Types.ObjectId | undefined) ?? null;
     for (;;) {
       const ids = await pager(after, 1000);
@@ -84,7 +84,8 @@ export class BroadcastDispatcher {
   async dispatch(campaignId: string, deadline = Date.now() + 20_000): Promise<'completed' | 'deferred' | 'stopped' | 'budget'> {
     const c = await CampaignModel.findOne({ _id: campaignId }).lean();
     if (!c || c.status !== 'sending') return 'stopped';
-    if (c.channel === 'wecom_group_chat' && this.m.groupChats) return this.dispatchGroups(c, this.m.groupChats);
+    const groups = this.m.groupChannels?.get(c.channel as ChannelName);
+    if (groups) return this.dispatchGroups(c, groups);
     const provider = this.m.providers.get(c.channel as ChannelName);
     if (!provider) {
       await CampaignModel.updateOne({ _id: c._id, status: 'sending' }, { $set: { nextDispatchAt: new Date(this.deps.now().getTime() + 60_000), deferredReason: `channel ${c.channel} is not available on this server` } });
@@ -121,8 +122,8 @@ export class BroadcastDispatcher {
     return 'budget';
   }
 
-  /** A group campaign: the same window and completion rules, sent by GroupChatDispatcher. */
-  private async dispatchGroups(c: any, groups: GroupChatDispatcher): Promise<'completed' | 'deferred' | 'budget'> {
+  /** A group campaign: the same window and completion rules, sent by the channel's group sender. */
+  private async dispatchGroups(c: any, groups: GroupChannel): Promise<'completed' | 'deferred' | 'budget'> {
     const now = this.deps.now();
     const window = c.window as SendWindow | undefined;
     if (window?.start && !inWindow(now, window)) {

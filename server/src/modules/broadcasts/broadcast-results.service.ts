@@ -6,7 +6,7 @@ import type { ChannelName, ChannelProvider, DeliveryStatus } from './channels/ch
 
 const DAY_MS = 86_400_000;
 /** Statuses that no later pull can change; rows holding one are not asked about again. */
-const FINAL: DeliveryStatus[] = ['delivered', 'not_a_contact', 'recipient_limit'];
+const FINAL: DeliveryStatus[] = ['delivered', 'not_a_contact', 'recipient_limit', 'undelivered'];
 
 /**
  * Pulls the channel's send results back into the delivery rows ("sent" only means WeCom accepted the
@@ -14,7 +14,12 @@ const FINAL: DeliveryStatus[] = ['delivered', 'not_a_contact', 'recipient_limit'
  * value is harmless, so a pull can be repeated or run by two workers at once.
  */
 export class BroadcastResultsService {
-  constructor(private readonly deps: Deps, private readonly providers: Map<ChannelName, ChannelProvider>) {}
+  constructor(
+    private readonly deps: Deps,
+    private readonly providers: Map<ChannelName, ChannelProvider>,
+    /** bot_room rows: what became of each queued room message, by outbound row id. */
+    private readonly roomResults?: (tenantId: string, refs: string[]) => Promise<Map<string, DeliveryStatus>>,
+  ) {}
 
   /**
    * One campaign's current run and the one before (a recurring campaign rolls over to its next run
@@ -23,6 +28,7 @@ export class BroadcastResultsService {
   async sync(tenantId: string, campaignId: string): Promise<number> {
     const c = await CampaignModel.findOne({ tenantId, _id: campaignId }).lean();
     if (c?.channel === 'wecom_group_chat') return this.syncGroups(c);
+    if (c?.channel === 'bot_room') return this.syncRooms(c);
     const provider = c && this.providers.get(c.channel as ChannelName);
     if (!c || !provider?.results) return 0;
     const rows = await DeliveryModel.find({ campaignId: c._id, occurrence: { $gte: c.occurrence - 1 }, state: 'sent', providerStatus: { $nin: FINAL } })
@@ -34,7 +40,9 @@ export class BroadcastResultsService {
     const ext = await this.externalIds(tenantId, rows.map((r) => r.customerId as Types.ObjectId));
     const changed = new Map<DeliveryStatus, Types.ObjectId[]>();
     for (const r of rows) {
-      const status = results.get(r.providerRef!)?.get(ext.get(String(r.customerId)) ?? '');
+      // '*': a channel whose every reference is one recipient (bot messages) names no address.
+      const byTo = results.get(r.providerRef!);
+      const status = byTo?.get(ext.get(String(r.customerId)) ?? '') ?? byTo?.get('*');
       if (status && status !== r.providerStatus) changed.set(status, [...(changed.get(status) ?? []), r._id as Types.ObjectId]);
     }
     let n = 0;
@@ -58,6 +66,21 @@ export class BroadcastResultsService {
     }
     let n = 0;
     for (const [status, ids] of changed) n += (await GroupDeliveryModel.updateMany({ _id: { $in: ids }, state: 'sent' }, { $set: { providerStatus: status } })).modifiedCount;
+    await CampaignModel.updateOne({ _id: c._id }, { $set: { resultsSyncedAt: this.deps.now() } });
+    return n;
+  }
+
+  private async syncRooms(c: any): Promise<number> {
+    if (!this.roomResults) return 0;
+    const rows = await GroupDeliveryModel.find({ campaignId: c._id, occurrence: { $gte: c.occurrence - 1 }, state: 'sent', providerStatus: { $nin: FINAL } }).select({ providerRef: 1, providerStatus: 1 }).lean();
+    const refs = rows.map((r) => r.providerRef).filter((x): x is string => Boolean(x));
+    if (!refs.length) return 0;
+    const found = await this.roomResults(c.tenantId, refs);
+    let n = 0;
+    for (const r of rows) {
+      const status = found.get(r.providerRef!);
+      if (status && status !== r.providerStatus) n += (await GroupDeliveryModel.updateOne({ _id: r._id, state: 'sent' }, { $set: { providerStatus: status } })).modifiedCount;
+    }
     await CampaignModel.updateOne({ _id: c._id }, { $set: { resultsSyncedAt: this.deps.now() } });
     return n;
   }

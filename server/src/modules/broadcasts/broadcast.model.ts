@@ -11,6 +11,8 @@ const campaignSchema = new Schema(
     segmentId: { type: Schema.Types.ObjectId },
     /** Group campaigns (wecom_group_chat): the customer groups, instead of a segment. */
     chatIds: { type: [String], default: undefined },
+    /** Bot room campaigns (bot_room): the rooms by id. */
+    roomIds: { type: [String], default: undefined },
     channel: { type: String, required: true },
     variants: { type: [{ _id: false, key: String, weight: Number, content: Schema.Types.Mixed }], required: true },
     holdoutPercent: { type: Number, default: 0 },
@@ -82,7 +84,8 @@ touchSchema.index({ tenantId: 1, customerId: 1, period: 1, campaignKey: 1 }, { u
 export const TouchModel = mongoose.model('BroadcastTouch', touchSchema, 'broadcast_touches');
 
 /**
- * One row per customer group per run of a group campaign (wecom_group_chat), with the same states as
+ * One row per customer group per run of a group campaign (wecom_group_chat; bot_room, where chatId is
+ * the room id and sender the bot account), with the same states as
  * a delivery row; the unique (campaign, occurrence, chat) key keeps a resumed snapshot from adding a
  * group twice. `sender` is the group's owner, who sends (and confirms) the message in WeCom.
  */

@@ -13,6 +13,7 @@ const view = (c: any) => ({
   name: c.name,
   segmentId: c.segmentId ? String(c.segmentId) : undefined,
   chatIds: c.chatIds,
+  roomIds: c.roomIds,
   channel: c.channel,
   variants: c.variants,
   holdoutPercent: c.holdoutPercent,
@@ -31,7 +32,7 @@ export function broadcastRoutes(s: Services) {
   const api = new ApiRouter('/api/v1/broadcasts', 'broadcasts');
 
   api.route(
-    { method: 'post', path: '/', allow: MANAGERS, status: 201, summary: 'Create a campaign: a segment (wecom_group_msg) or customer groups (wecom_group_chat), content (or A/B variants), schedule, send window', body: createCampaignSchema },
+    { method: 'post', path: '/', allow: MANAGERS, status: 201, summary: 'Create a campaign: a segment (wecom_group_msg, bot_private), customer groups (wecom_group_chat: chatIds) or bot rooms (bot_room: roomIds), content (or A/B variants), schedule, send window', body: createCampaignSchema },
     async ({ body, tenantId, principal }) => view(await s.broadcasts.create(tenantId, body, principal.kind === 'staff' ? principal.id : undefined)),
   );
 

@@ -30,6 +30,8 @@ export const createCampaignSchema = z
     channel: z.enum(CHANNELS),
     /** The customer groups of a group campaign (wecom_group_chat). */
     chatIds: z.array(z.string().trim().min(1).max(128)).min(1, 'name at least one customer group').max(2000).optional(),
+    /** The bot rooms of a bot room campaign (bot_room). */
+    roomIds: z.array(z.string().trim().min(1).max(128)).min(1, 'name at least one bot room').max(2000).optional(),
     /** One content, or several A/B variants with weights. */
     content: contentSchema.optional(),
     variants: z.array(z.object({ key: z.string().regex(/^[A-Za-z0-9_-]{1,16}$/, 'variant keys are short letters/digits'), weight: z.number().int().min(1).max(100), content: contentSchema }).strict()).min(1).max(5).optional(),
@@ -47,9 +49,14 @@ export const createCampaignSchema = z
   .strict()
   .refine((b) => Boolean(b.content) !== Boolean(b.variants), { message: 'give either content or variants (for an A/B test), not both', path: ['content'] })
   .refine((b) => !b.variants || new Set(b.variants.map((v) => v.key)).size === b.variants.length, { message: 'variant keys must be unique', path: ['variants'] })
-  .refine((b) => b.channel !== 'wecom_group_msg' || (b.segmentId && !b.chatIds), { message: 'a wecom_group_msg campaign goes to a segment: give segmentId (not chatIds)', path: ['segmentId'] })
-  .refine((b) => b.channel !== 'wecom_group_chat' || (b.chatIds && !b.segmentId), { message: 'a wecom_group_chat campaign goes to customer groups: give chatIds (not segmentId)', path: ['chatIds'] })
-  .refine((b) => b.channel !== 'wecom_group_chat' || (!b.variants && !b.holdoutPercent && !b.content?.couponTemplateId), {
+  .refine((b) => !['wecom_group_msg', 'bot_private'].includes(b.channel) || (b.segmentId && !b.chatIds && !b.roomIds), { message: 'a wecom_group_msg or bot_private campaign goes to a segment: give segmentId (not chatIds or roomIds)', path: ['segmentId'] })
+  .refine((b) => b.channel !== 'wecom_group_chat' || (b.chatIds && !b.segmentId && !b.roomIds), { message: 'a wecom_group_chat campaign goes to customer groups: give chatIds (not segmentId or roomIds)', path: ['chatIds'] })
+  .refine((b) => b.channel !== 'bot_room' || (b.roomIds && !b.segmentId && !b.chatIds), { message: 'a bot_room campaign goes to bot rooms: give roomIds (not segmentId or chatIds)', path: ['roomIds'] })
+  .refine((b) => !b.channel.startsWith('bot_') || [b.content, ...(b.variants ?? []).map((v) => v.content)].every((c) => !c?.image && !c?.miniprogram), {
+    message: 'the bot sends text and links only: remove the image or mini-program card, or use a WeCom channel',
+    path: ['content'],
+  })
+  .refine((b) => !['wecom_group_chat', 'bot_room'].includes(b.channel) || (!b.variants && !b.holdoutPercent && !b.content?.couponTemplateId), {
     message: 'A/B variants, a holdout and coupons need individual customers; a group campaign sends one content to each group',
     path: ['channel'],
   });

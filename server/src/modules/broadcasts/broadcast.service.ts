@@ -6,6 +6,7 @@ import type { SegmentService } from '../segments/segment.service.js';
 import type { EventService } from '../events/event.service.js';
 import { CampaignModel, DeliveryModel, GroupDeliveryModel, OptOutModel } from './broadcast.model.js';
 import type { CreateCampaignInput } from './broadcast.schemas.js';
+import { GROUP_CHANNELS, type ChannelName } from './channels/channel.provider.js';
 
 export const BroadcastErrorCode = {
   BAD_STATE: 'BROADCAST_BAD_STATE',
@@ -15,7 +16,7 @@ export const BroadcastErrorCode = {
 const DAY_MS = 86_400_000;
 
 /** Group campaigns keep one row per customer group; every other campaign one per customer. */
-const rowsOf = (c: { channel?: string | null }): typeof DeliveryModel => (c.channel === 'wecom_group_chat' ? (GroupDeliveryModel as unknown as typeof DeliveryModel) : DeliveryModel);
+const rowsOf = (c: { channel?: string | null }): typeof DeliveryModel => (GROUP_CHANNELS.includes(c.channel as ChannelName) ? (GroupDeliveryModel as unknown as typeof DeliveryModel) : DeliveryModel);
 
 /** Campaigns as the console sees them: create, control (pause / resume / cancel), progress, results. */
 export class BroadcastService {
@@ -32,6 +33,7 @@ export class BroadcastService {
       name: input.name,
       segmentId: input.segmentId ? new Types.ObjectId(input.segmentId) : undefined,
       chatIds: input.chatIds,
+      roomIds: input.roomIds,
       channel: input.channel,
       variants,
       holdoutPercent: input.holdoutPercent,
@@ -87,8 +89,8 @@ export class BroadcastService {
       { $group: { _id: { state: '$state', reason: '$reason', providerStatus: '$providerStatus' }, n: { $sum: 1 } } },
     ]);
     // What became of the sent ones, as far as WeCom has told us (see BroadcastResultsService).
-    const delivery = { delivered: 0, awaitingConfirmation: 0, notAContact: 0, recipientLimit: 0, unknown: 0 };
-    const deliveryKey: Record<string, keyof typeof delivery> = { delivered: 'delivered', awaiting_confirmation: 'awaitingConfirmation', not_a_contact: 'notAContact', recipient_limit: 'recipientLimit' };
+    const delivery = { delivered: 0, awaitingConfirmation: 0, notAContact: 0, recipientLimit: 0, undelivered: 0, unknown: 0 };
+    const deliveryKey: Record<string, keyof typeof delivery> = { delivered: 'delivered', awaiting_confirmation: 'awaitingConfirmation', not_a_contact: 'notAContact', recipient_limit: 'recipientLimit', undelivered: 'undelivered' };
     const counts = { total: 0, queued: 0, sending: 0, sent: 0, failed: 0, skipped: 0, holdout: 0 };
     const skipped: Record<string, number> = {};
     const failed: Record<string, number> = {};

@@ -9,27 +9,39 @@ import { BroadcastService } from './broadcast.service.js';
 import { BroadcastResultsService } from './broadcast-results.service.js';
 import { FrequencyCapService } from './frequency-cap.service.js';
 import { GroupChatDispatcher, type CustomerGroupPort } from './group-chat-dispatch.service.js';
-import type { ChannelName, ChannelProvider } from './channels/channel.provider.js';
+import type { DeskService } from '../conversations/desk.service.js';
+import type { ChannelName, ChannelProvider, GroupChannel } from './channels/channel.provider.js';
 import { WecomGroupMsgProvider } from './channels/wecom-group-msg.provider.js';
+import { BotPrivateProvider } from './channels/bot-private.provider.js';
+import { deskBotChats } from './channels/bot-chat.port.js';
+import { BotRoomDispatcher } from './bot-room-dispatch.service.js';
 
 /**
  * Builds the broadcasts module: the console-facing service plus the dispatcher the worker runs.
- * Channel providers are registered here; bot channels (private chats, rooms) join once the
- * conversations module exposes an outbound port for campaigns.
+ * Channel providers are registered here. The bot channels (private chats, rooms) queue on the service
+ * desk's durable outbound rows, which the bot delivers.
  */
-export function createBroadcasts(deps: Deps, m: { segments: SegmentService; events: EventService; staff: StaffService; wecomClient: WecomClient; coupons?: () => CouponPort | undefined; groups?: () => CustomerGroupPort | undefined; hooks?: DomainHooks }) {
-  const providers = new Map<ChannelName, ChannelProvider>([['wecom_group_msg', new WecomGroupMsgProvider(m.wecomClient, m.staff, deps.now)]]);
+export function createBroadcasts(deps: Deps, m: { segments: SegmentService; events: EventService; staff: StaffService; wecomClient: WecomClient; coupons?: () => CouponPort | undefined; groups?: () => CustomerGroupPort | undefined; hooks?: DomainHooks; desk?: DeskService }) {
+  const botChats = m.desk ? deskBotChats(m.desk) : undefined;
+  const providers = new Map<ChannelName, ChannelProvider>([
+    ['wecom_group_msg', new WecomGroupMsgProvider(m.wecomClient, m.staff, deps.now)],
+    ['bot_private', new BotPrivateProvider(() => botChats)],
+  ]);
   const caps = new FrequencyCapService(deps);
   const service = new BroadcastService(deps, { segments: m.segments, events: m.events });
   m.hooks?.on('customer.merged', ({ tenantId, fromId, toId }) => service.moveOptOut(tenantId, fromId, toId));
-  const groupChats = new GroupChatDispatcher(deps, m.wecomClient, m.groups);
-  const dispatcher = new BroadcastDispatcher(deps, { segments: m.segments, caps, providers, coupons: m.coupons, groupChats });
+  const botRooms = new BotRoomDispatcher(deps, () => botChats);
+  const groupChannels = new Map<ChannelName, GroupChannel>([
+    ['wecom_group_chat', new GroupChatDispatcher(deps, m.wecomClient, m.groups)],
+    ['bot_room', botRooms],
+  ]);
+  const dispatcher = new BroadcastDispatcher(deps, { segments: m.segments, caps, providers, coupons: m.coupons, groupChannels });
   const provider = (name: ChannelName): ChannelProvider => {
     const p = providers.get(name);
     if (!p) throw new Error(`channel ${name} is not registered`);
     return p;
   };
-  const results = new BroadcastResultsService(deps, providers);
+  const results = new BroadcastResultsService(deps, providers, (tenantId, refs) => botRooms.results(tenantId, refs));
   return Object.assign(service, { dispatcher, caps, provider, deliveryResults: results });
 }
 export type Broadcasts = ReturnType<typeof createBroadcasts>;

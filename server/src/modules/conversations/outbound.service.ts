@@ -121,6 +121,12 @@ export class OutboundService {
     return OutboundModel.findOne({ tenantId, _id: id }).lean();
   }
 
+  /** Rows queued by other modules under their own keys (broadcasts ask what became of theirs). */
+  findMany(tenantId: string, by: { keys?: string[]; ids?: string[] }) {
+    const q = by.keys ? { tenantId, key: { $in: by.keys } } : { tenantId, _id: { $in: (by.ids ?? []).filter((id) => Types.ObjectId.isValid(id)).map((id) => new Types.ObjectId(id)) } };
+    return OutboundModel.find(q).select({ key: 1, state: 1 }).lean();
+  }
+
   /**
    * The 'conversations.deliver-outbound' job: finishes rows a crash left pending, fails rows whose
    * last lease ran out, and wakes the bots that have due rows (a lost pub/sub notice delays, never loses).

@@ -6,9 +6,20 @@
 /**
  * wecom_group_msg: each customer in a segment, by their owner (客户群发, chat_type single).
  * wecom_group_chat: WeCom customer groups named by chat id, by each group's owner (客户群群发, chat_type group).
+ * bot_private: each customer in a segment, in their private chat with the bot's WeChat account.
+ * bot_room: bot rooms (WeChat groups the bot is in) named by room id.
  */
-export const CHANNELS = ['wecom_group_msg', 'wecom_group_chat'] as const;
+export const CHANNELS = ['wecom_group_msg', 'wecom_group_chat', 'bot_private', 'bot_room'] as const;
 export type ChannelName = (typeof CHANNELS)[number];
+/** Channels whose rows are chats (group delivery rows), not customers. */
+export const GROUP_CHANNELS: readonly ChannelName[] = ['wecom_group_chat', 'bot_room'];
+
+/** A group campaign's sender: freezes the named chats into rows, then sends the pending ones. */
+export interface GroupChannel {
+  snapshot(c: any): Promise<void>;
+  sendPending(c: any, content: BroadcastContent, batch: number): Promise<'done' | 'in_flight'>;
+  nextLease(c: any): Promise<Date | undefined>;
+}
 
 export interface BroadcastContent {
   text: string;
@@ -59,7 +70,8 @@ export interface ChannelProvider {
 /**
  * After "sent" (the channel accepted the task): WeCom group messages wait for the staff member to
  * confirm in their app, and may then fail for a recipient who is no longer a contact or who already
- * got a group message that day.
+ * got a group message that day. Bot messages wait in the desk's outbound queue until the bot says
+ * them (delivered) or gives up (undelivered).
  */
-export const DELIVERY_STATUSES = ['awaiting_confirmation', 'delivered', 'not_a_contact', 'recipient_limit'] as const;
+export const DELIVERY_STATUSES = ['awaiting_confirmation', 'delivered', 'not_a_contact', 'recipient_limit', 'undelivered'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
