@@ -115,6 +115,8 @@ export class ErasureService {
 
     // The birthday given for the birthday gift (the erased shell cannot sign in to claim it again).
     note('loyalty_birthday_claims', (await this.col('loyalty_birthday_claims').deleteMany({ tenantId, customerId: { $in: ids } })).deletedCount);
+    // Mini-app reminders the person accepted carry their openid; unsent ones die with the profile.
+    note('miniapp_subscriptions', (await this.col('miniapp_subscriptions').deleteMany({ tenantId, customerId: { $in: ids } })).deletedCount);
 
     // Tasks and delivery addresses written about the person.
     note('follow_ups', (await this.col('follow_ups').deleteMany({ tenantId, customerId: { $in: ids } })).deletedCount);
