@@ -122,6 +122,9 @@ test('a bot_room campaign posts once in each named room and skips a room the bot
   });
   eve.mock.say('群里有活动吗').to(room);
   await eventually(() => s().desk.conversations.findByPeer(tenant(), chat.account.id, room.id), 8000, 'the room chat');
+  // The campaign form lists the rooms the bot is in.
+  const rooms = (await api('GET', '/api/v1/broadcasts/bot-rooms')).body.items;
+  expect(rooms).toContainEqual(expect.objectContaining({ roomId: room.id, topic: '秋季会员群' }));
 
   const text = '群福利：今晚8点抽奖';
   const res = await api('POST', '/api/v1/broadcasts', { name: '群抽奖', channel: 'bot_room', roomIds: [room.id, 'no-such-room@chatroom'], content: { text } });

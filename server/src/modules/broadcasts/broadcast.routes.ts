@@ -36,6 +36,11 @@ export function broadcastRoutes(s: Services) {
     async ({ body, tenantId, principal }) => view(await s.broadcasts.create(tenantId, body, principal.kind === 'staff' ? principal.id : undefined)),
   );
 
+  // Before '/:id', which would otherwise take 'bot-rooms' as an id.
+  api.route({ method: 'get', path: '/bot-rooms', allow: MANAGERS, summary: 'Rooms the WeChat bot is in, to name in a bot_room campaign' }, async ({ tenantId }) => ({
+    items: await s.broadcasts.botRoomList(tenantId),
+  }));
+
   api.route({ method: 'get', path: '/', allow: MANAGERS, summary: 'Campaigns, newest first' }, async ({ tenantId }) => ({ items: (await s.broadcasts.list(tenantId)).map(view) }));
 
   api.route({ method: 'get', path: '/:id', allow: MANAGERS, summary: 'A campaign with live progress (queued / sent / failed / skipped by reason)', params: idParams }, async ({ params, tenantId }) => ({

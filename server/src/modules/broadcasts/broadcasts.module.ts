@@ -42,6 +42,8 @@ export function createBroadcasts(deps: Deps, m: { segments: SegmentService; even
     return p;
   };
   const results = new BroadcastResultsService(deps, providers, (tenantId, refs) => botRooms.results(tenantId, refs));
-  return Object.assign(service, { dispatcher, caps, provider, deliveryResults: results });
+  /** Rooms the bot is in, for a bot_room campaign's form (none without the service desk). */
+  const botRoomList = async (tenantId: string) => (botChats ? botChats.rooms(tenantId) : []);
+  return Object.assign(service, { dispatcher, caps, provider, deliveryResults: results, botRoomList });
 }
 export type Broadcasts = ReturnType<typeof createBroadcasts>;

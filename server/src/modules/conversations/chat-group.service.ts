@@ -38,4 +38,9 @@ export class ChatGroupService {
   group(tenantId: string, roomId: string) {
     return ChatGroupModel.findOne({ tenantId, roomId }).lean();
   }
+
+  /** The rooms the bot is in, most recently active first (campaign forms pick rooms from here). */
+  list(tenantId: string, limit: number) {
+    return ChatGroupModel.find({ tenantId }).sort({ updatedAt: -1 }).limit(limit).select({ roomId: 1, topic: 1, botAccountId: 1, members: 1 }).lean();
+  }
 }

@@ -24,6 +24,8 @@ export interface BotChatPort {
   queue(tenantId: string, chat: BotChat, text: string, key: string): Promise<string>;
   /** Outbound rows by key or id: their id, key and where they stand. */
   rows(tenantId: string, by: { keys?: string[]; ids?: string[] }): Promise<Array<{ id: string; key: string; state: string }>>;
+  /** Rooms a bot_room campaign can name. */
+  rooms(tenantId: string): Promise<Array<{ roomId: string; topic?: string; members: number }>>;
 }
 
 export function deskBotChats(desk: DeskService): BotChatPort {
@@ -41,6 +43,7 @@ export function deskBotChats(desk: DeskService): BotChatPort {
     // Desk notices and campaigns are both the brand speaking, not a named agent: author 'system'.
     queue: async (tenantId, chat, text, key) => (await desk.outbound.enqueue(tenantId, chat, { author: 'system', text, key })).id,
     rows: async (tenantId, by) => (await desk.outbound.findMany(tenantId, by)).map((r) => ({ id: String(r._id), key: r.key, state: r.state })),
+    rooms: async (tenantId) => (await desk.groups.list(tenantId, 500)).map((g) => ({ roomId: g.roomId, topic: g.topic ?? undefined, members: g.members?.length ?? 0 })),
   };
 }
 
