@@ -4,7 +4,8 @@ import type { ApiClient } from './http';
 export interface Campaign {
   id: string;
   name: string;
-  segmentId: string;
+  segmentId?: string;
+  roomIds?: string[];
   channel: string;
   status: string;
   schedule: { kind: 'now' | 'at' | 'recurring'; at?: string };
@@ -37,12 +38,20 @@ export interface Segment {
   count?: number;
 }
 
+/** A WeChat room the bot is in (for a bot_room campaign). */
+export interface BotRoom {
+  roomId: string;
+  topic?: string;
+  members: number;
+}
+
 export const broadcastsApi = (api: ApiClient) => ({
   list: () => api.get<{ items: Campaign[] }>('/broadcasts'),
   get: (id: string) => api.get<Campaign & { progress: Progress }>(`/broadcasts/${id}`),
   results: (id: string) => api.get<Results>(`/broadcasts/${id}/results`),
-  create: (body: { name: string; segmentId: string; channel: string; content: { text: string }; schedule: { kind: 'now' } | { kind: 'at'; at: string } }) =>
+  create: (body: { name: string; segmentId?: string; roomIds?: string[]; channel: string; content: { text: string }; schedule: { kind: 'now' } | { kind: 'at'; at: string } }) =>
     api.post<Campaign>('/broadcasts', body),
   action: (id: string, action: 'pause' | 'resume' | 'cancel') => api.post<Campaign>(`/broadcasts/${id}/${action}`),
   segments: () => api.get<{ items: Segment[] }>('/segments'),
+  botRooms: () => api.get<{ items: BotRoom[] }>('/broadcasts/bot-rooms'),
 });
