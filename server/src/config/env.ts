@@ -89,6 +89,8 @@ export const envSchema = z
     BROADCAST_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
     BROADCAST_LEASE_MS: z.coerce.number().int().positive().default(60_000),
     BROADCAST_STAFF_PER_MINUTE: z.coerce.number().int().positive().default(600),
+    /** Campaign messages a WeChat bot account may queue per minute (personal accounts that mass-message get restricted). */
+    BROADCAST_BOT_PER_MINUTE: z.coerce.number().int().positive().default(20),
     /** How often the worker starts due campaigns and advances sending ones (Agenda interval). */
     BROADCAST_TICK_EVERY: z.string().default('5 seconds'),
     /** How often the worker pulls WeCom's send results (staff confirmations) for the last week's campaigns. */

@@ -9,9 +9,14 @@ let chat: MockChat;
 let manager: string;
 beforeAll(async () => {
   // The test drives the dispatcher itself (as the worker's tick would), with short leases.
-  chat = await startMockChat({ BROADCAST_TICK_EVERY: '1 hour', BROADCAST_RESULTS_EVERY: '1 hour', BROADCAST_LEASE_MS: '800' });
+  chat = await startMockChat({ BROADCAST_TICK_EVERY: '1 hour', BROADCAST_RESULTS_EVERY: '1 hour', BROADCAST_LEASE_MS: '800', BROADCAST_BOT_PER_MINUTE: '3' });
   manager = (await chat.app.staff('community_manager')).token;
 }, 30_000);
+// Each test starts with the bot account's per-minute budget unused.
+beforeEach(async () => {
+  const keys = await chat.app.rt.services.deps.redis.keys('bc:rate:*');
+  if (keys.length) await chat.app.rt.services.deps.redis.del(...keys);
+});
 afterAll(() => chat?.stop());
 
 const tenant = () => chat.app.config.DEFAULT_TENANT;
@@ -64,7 +69,7 @@ test('a bot_private campaign reaches each bot contact once in their private chat
 
   // The console's delivery counts follow what the bot actually said.
   const synced = await eventually(async () => {
-    const p = (await api('POST', `/api/v1/broadcasts/${res.body.id}/sync-results`)).body;
+    const p = await progress(res.body.id);
     return p.delivery.delivered === 2 && p;
   }, 8000, 'both deliveries confirmed');
   expect(synced.delivery).toMatchObject({ delivered: 2, awaitingConfirmation: 0, undelivered: 0 });
@@ -110,6 +115,18 @@ test('a worker that died mid-batch and a bot that was down send nobody twice: qu
   await dan.user.hears(/预售/);
   await sleep(1000);
   expect([heardCount(cat.user, /预售/), heardCount(dan.user, /预售/)]).toEqual([1, 1]);
+});
+
+test('a bot account queues at most BROADCAST_BOT_PER_MINUTE campaign messages a minute; the rest wait, shown as rate limited', async () => {
+  const users: Array<{ user: ChatUser; customerId: string }> = [];
+  for (const name of ['葛一', '葛二', '葛三', '葛四']) users.push(await botContact(name));
+  const segmentId = await segmentOf(users.map((u) => u.customerId), 'bot-rate');
+  const res = await api('POST', '/api/v1/broadcasts', { name: '限速', channel: 'bot_private', segmentId, content: { text: '限速测试：周末特卖' } });
+  await ticks(2);
+  expect(await progress(res.body.id)).toMatchObject({ status: 'sending', deferredReason: 'rate_limited', counts: { total: 4, sent: 3, queued: 1 } });
+  await eventually(() => users.filter((u) => heardCount(u.user, /限速测试/) === 1).length === 3, 8000, 'three users reached');
+  await sleep(800);
+  expect(users.reduce((n, u) => n + heardCount(u.user, /限速测试/), 0)).toBe(3);
 });
 
 test('a bot_room campaign posts once in each named room and skips a room the bot does not know', async () => {

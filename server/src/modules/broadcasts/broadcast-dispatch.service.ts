@@ -179,11 +179,12 @@ export class BroadcastDispatcher {
     }
     let retryAt: Date | undefined;
     // A chunk never exceeds the per-staff minute budget, or it could never be sent at all.
-    const size = Math.min(provider.batchSize, this.deps.config.BROADCAST_STAFF_PER_MINUTE);
+    const perMinute = Math.min(provider.perMinute ?? Infinity, this.deps.config.BROADCAST_STAFF_PER_MINUTE);
+    const size = Math.min(provider.batchSize, perMinute);
     for (const group of groups.values()) {
       for (let i = 0; i < group.length; i += size) {
         const chunk = group.slice(i, i + size);
-        if (retryAt || !(await this.withinStaffRate(tenantId, chunk[0].address.sender, chunk.length))) {
+        if (retryAt || !(await this.withinStaffRate(tenantId, chunk[0].address.sender, chunk.length, perMinute))) {
           retryAt ??= new Date(this.deps.now().getTime() + 60_000);
           await DeliveryModel.updateMany({ _id: { $in: chunk.map((r) => r.row._id) }, claim }, { $set: { state: 'pending', claim: null, leaseUntil: null }, $inc: { attempts: -1 } });
           continue;
@@ -283,13 +284,13 @@ export class BroadcastDispatcher {
     await DeliveryModel.bulkWrite(writes as any[], { ordered: false });
   }
 
-  private async withinStaffRate(tenantId: string, sender: string, n: number): Promise<boolean> {
+  private async withinStaffRate(tenantId: string, sender: string, n: number, perMinute: number): Promise<boolean> {
     const minute = Math.floor(this.deps.now().getTime() / 60_000);
     const key = `bc:rate:${tenantId}:${sender}:${minute}`;
     try {
       const res = await this.deps.redis.multi().incrby(key, n).expire(key, 120).exec();
       const count = Number(res?.[0]?.[1] ?? 0);
-      if (count <= this.deps.config.BROADCAST_STAFF_PER_MINUTE) return true;
+      if (count <= perMinute) return true;
       await this.deps.redis.decrby(key, n);
       return false;
     } catch {

@@ -43,10 +43,12 @@ export function broadcastRoutes(s: Services) {
 
   api.route({ method: 'get', path: '/', allow: MANAGERS, summary: 'Campaigns, newest first' }, async ({ tenantId }) => ({ items: (await s.broadcasts.list(tenantId)).map(view) }));
 
-  api.route({ method: 'get', path: '/:id', allow: MANAGERS, summary: 'A campaign with live progress (queued / sent / failed / skipped by reason)', params: idParams }, async ({ params, tenantId }) => ({
-    ...view(await s.broadcasts.get(tenantId, params.id)),
-    progress: await s.broadcasts.progress(tenantId, params.id),
-  }));
+  api.route({ method: 'get', path: '/:id', allow: MANAGERS, summary: 'A campaign with live progress (queued / sent / failed / skipped by reason)', params: idParams }, async ({ params, tenantId }) => {
+    const c = await s.broadcasts.get(tenantId, params.id);
+    // Bot messages' fate is in our own outbound rows, so it is cheap to read on every look.
+    if (c.channel.startsWith('bot_')) await s.broadcasts.deliveryResults.sync(tenantId, params.id);
+    return { ...view(c), progress: await s.broadcasts.progress(tenantId, params.id) };
+  });
 
   api.route({ method: 'get', path: '/:id/runs', allow: MANAGERS, summary: 'Each run of a recurring campaign with its own counts, newest first', params: idParams }, async ({ params, tenantId }) => ({
     items: await s.broadcasts.runs(tenantId, params.id),

@@ -25,7 +25,7 @@ export function createBroadcasts(deps: Deps, m: { segments: SegmentService; even
   const botChats = m.desk ? deskBotChats(m.desk) : undefined;
   const providers = new Map<ChannelName, ChannelProvider>([
     ['wecom_group_msg', new WecomGroupMsgProvider(m.wecomClient, m.staff, deps.now)],
-    ['bot_private', new BotPrivateProvider(() => botChats)],
+    ['bot_private', new BotPrivateProvider(() => botChats, deps.config.BROADCAST_BOT_PER_MINUTE)],
   ]);
   const caps = new FrequencyCapService(deps);
   const service = new BroadcastService(deps, { segments: m.segments, events: m.events });

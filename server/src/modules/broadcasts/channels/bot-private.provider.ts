@@ -11,7 +11,10 @@ export class BotPrivateProvider implements ChannelProvider {
   readonly name = 'bot_private' as const;
   readonly batchSize = 100;
 
-  constructor(private readonly chats: () => BotChatPort | undefined) {}
+  constructor(
+    private readonly chats: () => BotChatPort | undefined,
+    readonly perMinute?: number,
+  ) {}
 
   private port(): BotChatPort {
     const p = this.chats();

@@ -58,6 +58,8 @@ export interface ChannelProvider {
   readonly name: ChannelName;
   /** Recipients per call for one sender. */
   readonly batchSize: number;
+  /** Recipients per minute for one sender, when stricter than BROADCAST_STAFF_PER_MINUTE. */
+  readonly perMinute?: number;
   address(tenantId: string, recipients: RecipientProfile[]): Promise<Map<string, Address>>;
   /** Sends one sender's rows with the same content. */
   send(tenantId: string, rows: OutgoingRow[]): Promise<SendOutcome[]>;
