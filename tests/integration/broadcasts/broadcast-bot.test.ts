@@ -44,7 +44,7 @@ async function segmentOf(customerIds: string[], tagName: string): Promise<string
   return res.body.id;
 }
 
-test('a bot_private campaign reaches each bot contact once in their private chat, skipping a customer without a bot contact and one who replied TD', async () => {
+test('a bot_private campaign reaches each bot contact once in their private chat, skipping a customer without a bot contact and one who replied TD; a second campaign that day meets the cap', async () => {
   const ann = await botContact('安妮');
   const ben = await botContact('本杰');
   const quitter = await botContact('退订者');
@@ -78,6 +78,13 @@ test('a bot_private campaign reaches each bot contact once in their private chat
   const items = (await s().desk.conversations.history(tenant(), String(conv!._id), { limit: 20 })).filter((m: any) => m.text.startsWith(text));
   expect(items).toHaveLength(1);
   expect(items[0]).toMatchObject({ direction: 'out', delivery: 'sent' });
+
+  // The same day's second campaign meets the per-customer cap (one marketing message a day), as on WeCom.
+  const again = await api('POST', '/api/v1/broadcasts', { name: '会员日提醒', channel: 'bot_private', segmentId, content: { text: '会员日提醒：还剩3小时' } });
+  await ticks();
+  expect(await progress(again.body.id)).toMatchObject({ status: 'completed', counts: { total: 4, sent: 0 }, skipped: { frequency_cap: 2, no_bot_contact: 1, opted_out: 1 } });
+  await sleep(500);
+  expect(heardCount(ann.user, /还剩3小时/) + heardCount(ben.user, /还剩3小时/)).toBe(0);
 });
 
 test('a worker that died mid-batch and a bot that was down send nobody twice: queued rows are confirmed, the rest sent once the bot is back', async () => {
