@@ -9,7 +9,7 @@ let chat: MockChat;
 let manager: string;
 beforeAll(async () => {
   // The test drives the dispatcher itself (as the worker's tick would), with short leases.
-  chat = await startMockChat({ BROADCAST_TICK_EVERY: '1 hour', BROADCAST_RESULTS_EVERY: '1 hour', BROADCAST_LEASE_MS: '800', BROADCAST_BOT_PER_MINUTE: '3' });
+  chat = await startMockChat({ BROADCAST_TICK_EVERY: '1 hour', BROADCAST_RESULTS_EVERY: '1 hour', BROADCAST_LEASE_MS: '800', BROADCAST_BOT_PER_MINUTE: '3', DESK_OUTBOUND_MAX_ATTEMPTS: '1' });
   manager = (await chat.app.staff('community_manager')).token;
 }, 30_000);
 // Each test starts with the bot account's per-minute budget unused.
@@ -134,6 +134,26 @@ test('a bot account queues at most BROADCAST_BOT_PER_MINUTE campaign messages a 
   await eventually(() => users.filter((u) => heardCount(u.user, /限速测试/) === 1).length === 3, 8000, 'three users reached');
   await sleep(800);
   expect(users.reduce((n, u) => n + heardCount(u.user, /限速测试/), 0)).toBe(3);
+});
+
+test('a message the bot could not deliver shows as undelivered in the campaign, and is not retried by the campaign', async () => {
+  const gus = await botContact('格斯');
+  const segmentId = await segmentOf([gus.customerId], 'bot-undelivered');
+  await chat.stopBot();
+  const res = await api('POST', '/api/v1/broadcasts', { name: '送达失败', channel: 'bot_private', segmentId, content: { text: '送达测试：优惠券到账' } });
+  await ticks();
+  const row = await DeliveryModel.findOne({ campaignId: res.body.id }).lean();
+  // The bot that took the message failed to say it, on its last allowed attempt.
+  const claimed = await s().desk.outbound.claim(tenant(), chat.account.id, 'failing-bot');
+  expect(String(claimed!._id)).toBe(row!.providerRef);
+  await s().desk.outbound.markFailed(tenant(), String(claimed!._id), 'failing-bot', 'WeChat refused the message');
+  expect((await progress(res.body.id)).delivery).toMatchObject({ delivered: 0, undelivered: 1 });
+
+  await chat.startBot();
+  await ticks();
+  await sleep(1000);
+  expect(heardCount(gus.user, /送达测试/)).toBe(0);
+  expect((await progress(res.body.id)).counts).toMatchObject({ total: 1, sent: 1 });
 });
 
 test('a bot_room campaign posts once in each named room and skips a room the bot does not know', async () => {
