@@ -176,7 +176,7 @@ export class EventService {
   }
 
   /**
-   * Per-event hooks (loyalty earn) cost ~12 database calls per order.paid event (measured by
+   * Per-event hooks (loyalty earn) cost ~9 database calls per order.paid event (measured by
    * `npm run bench -- ingest`), so running them one event at a time made ingest latency-bound.
    * Different customers' hooks touch different documents (shared ones only through atomic or keyed writes), so up to
    * HOOK_LANES customers run side by side; one customer's events still run in order. A failure stops
