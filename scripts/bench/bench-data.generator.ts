@@ -1,20 +1,13 @@
 import { Types } from 'mongoose';
 import { benchPhone } from './bench-fixtures.js';
+import { prng } from '../seed/demo-people.js';
 
 /**
  * Deterministic data for the benchmarks, generated lazily batch by batch so that a million events or
  * profiles never sit in memory at once (each batch is built, written, and dropped).
  */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The demo seed's deterministic PRNG (mulberry32), so bench and demo data come from one generator. */
+export const rng = prng;
 
 /** Index in [0, n) with a long tail: a few values are common, most are rare (tags, SKUs, cities). */
 export function zipf(r: () => number, n: number, s = 1.1): number {
