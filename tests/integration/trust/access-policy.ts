@@ -120,6 +120,7 @@ export const ACCESS_POLICY: Record<string, Who[]> = {
   'get /api/v1/broadcasts/:id/results': CM,
   'get /api/v1/broadcasts/:id/runs': CM,
   'post /api/v1/broadcasts/:id/sync-results': CM,
+  'get /api/v1/broadcasts/bot-rooms': ['admin', 'community_manager'],
   'post /api/v1/broadcasts/:id/pause': CM,
   'post /api/v1/broadcasts/:id/resume': CM,
   'post /api/v1/broadcasts/:id/cancel': CM,

@@ -284,7 +284,7 @@ export class BroadcastDispatcher {
     await DeliveryModel.bulkWrite(writes as any[], { ordered: false });
   }
 
-  private async withinStaffRate(tenantId: string, sender: string, n: number, perMinute: number): Promise<boolean> {
+  private async withinStaffRate(tenantId: string, sender: string, n: number, perMinute = this.deps.config.BROADCAST_STAFF_PER_MINUTE): Promise<boolean> {
     const minute = Math.floor(this.deps.now().getTime() / 60_000);
     const key = `bc:rate:${tenantId}:${sender}:${minute}`;
     try {
