@@ -189,6 +189,9 @@ test('a phone number the sales rep notes on the contact in WeCom links the conta
     const viaWecom = await customers.findByIdentity(tb.tenantId, { externalUserId });
     expect(viaWecom).toBe(await customers.findByIdentity(tb.tenantId, { shopMemberId: 'shop-1001' }));
   });
-  const p = await profile((await customers.findByIdentity(tb.tenantId, { externalUserId }))!);
-  expect(p).toMatchObject({ ownerStaffId: sales.id, wecom: { relation: 'active' } });
+  // The merged profile takes over the WeCom relation and owner in the same event, just after the link.
+  await eventually(async () => {
+    const p = await profile((await customers.findByIdentity(tb.tenantId, { externalUserId }))!);
+    expect(p).toMatchObject({ ownerStaffId: sales.id, wecom: { relation: 'active' } });
+  });
 });
