@@ -17,8 +17,9 @@ import { contactWayRoutes } from './wecom/contact-way.routes.js';
 import { wecomRoutes } from './wecom/wecom.routes.js';
 import { myPrivacyRoutes, privacyAdminRoutes } from './modules/privacy/privacy.routes.js';
 import { miniappAuthRoutes, miniappRoutes } from './wechat/miniapp.routes.js';
+import { dashboardRoutes } from './modules/dashboard/dashboard.routes.js';
 
 /** Every API router, in one list: the route table (OpenAPI, authorisation matrix) is built from these. */
 export function apiRouters(s: Services): ApiRouter[] {
-  return [staffRoutes(s), customerTransferRoutes(s), customerRoutes(s), followUpRoutes(s), tagRoutes(s), eventRoutes(s), loyaltyRoutes(s), meRoutes(s), shopperAuthRoutes(s), conversationRoutes(s), deskRoutes(s), segmentRoutes(s), rfmRoutes(s), broadcastRoutes(s), journeyRoutes(s), contactWayRoutes(s), wecomRoutes(s), miniappAuthRoutes(s), miniappRoutes(s), myPrivacyRoutes(s), privacyAdminRoutes(s)];
+  return [staffRoutes(s), customerTransferRoutes(s), customerRoutes(s), followUpRoutes(s), tagRoutes(s), eventRoutes(s), loyaltyRoutes(s), meRoutes(s), shopperAuthRoutes(s), conversationRoutes(s), deskRoutes(s), segmentRoutes(s), rfmRoutes(s), broadcastRoutes(s), journeyRoutes(s), contactWayRoutes(s), wecomRoutes(s), miniappAuthRoutes(s), miniappRoutes(s), myPrivacyRoutes(s), privacyAdminRoutes(s), dashboardRoutes(s)];
 }

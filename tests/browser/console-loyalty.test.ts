@@ -6,7 +6,8 @@ import { jobDefinitions } from '../../server/src/jobs/index.js';
 import { startLoyaltyTestApp } from '../../server/src/modules/loyalty/__tests__/loyalty-test-kit.js';
 
 /**
- * The loyalty programme in the console: the dashboard's loyalty figures, a bulk coupon issue to a
+ * The loyalty programme in the console: the dashboard (loyalty figures, lifecycle stages, WeCom contacts
+ * added/lost, broadcast funnel), a bulk coupon issue to a
  * segment with live progress, coupon templates created and switched off, earning rules and tiers
  * edited by an admin.
  */
@@ -141,4 +142,30 @@ test('a manager creates a percentage coupon with a cap and switches it off; an a
   ]);
   await screenshot(adminPage, 'console-tiers-edited');
   await adminPage.context().close();
+});
+
+test('the dashboard shows customers by lifecycle stage, WeCom contacts added and lost today, and an empty broadcast funnel', async () => {
+  const s = app.rt.services;
+  const tenant = app.config.DEFAULT_TENANT;
+  // 周晓雯 and the three 苏州 members joined today: all new. One of them adds a sales member on WeCom
+  // and another deletes theirs.
+  const sales = await app.staff('sales');
+  const [adds, leaves] = await Promise.all(['13700000100', '13700000101'].map((phone) => s.customers.identify(tenant, { phone })));
+  await s.customers.setWecomRelation(tenant, adds, { relation: 'active', at: new Date(), staffId: sales.id });
+  await s.customers.setWecomRelation(tenant, leaves, { relation: 'lost', at: new Date() });
+
+  const page = await phonePage(browser);
+  await staffSignIn(page, '/h5/console/dashboard', manager.username);
+  const stage = (name: string) => page.locator('[data-test=lifecycle] [data-test=bar]', { hasText: name }).locator('[data-test=bar-value]');
+  await stage('新客').filter({ hasText: '3' }).waitFor();
+  expect(await stage('已流失').innerText()).toBe('1');
+  expect(await stage('活跃').innerText()).toBe('0');
+  expect(await page.locator('[data-test=contacts-totals]').innerText()).toBe('新增 1 · 流失 1');
+  // Fourteen days, today last.
+  const added = await page.locator('[data-test=contacts-added] [data-test=bar-value]').allInnerTexts();
+  expect(added).toHaveLength(14);
+  expect(added.at(-1)).toBe('1');
+  expect(await page.locator('[data-test=funnel] .muted').innerText()).toBe('0 个活动 · 下单转化 —');
+  await screenshot(page, 'console-dashboard-customers');
+  await page.context().close();
 });

@@ -1,7 +1,7 @@
 import { Types } from 'mongoose';
 import { startTestApp, type TestApp } from '../../support/harness.js';
 import { startFakeWecom, type FakeWecom } from '../../../scripts/wecom-fake/fake-wecom.js';
-import { CustomerModel } from '../../../server/src/modules/customers/customer.model.js';
+import { CustomerModel, IdentityModel } from '../../../server/src/modules/customers/customer.model.js';
 
 /**
  * Our server wired to a local WeCom (the fake speaks the real HTTP API) with no worker of its own:
@@ -59,6 +59,8 @@ export async function startBroadcastTestbed(options: { env?: Record<string, stri
       }
       // Profiles arrive in bulk here as a WeCom full sync would bring them; one insert keeps setup fast.
       await CustomerModel.collection.insertMany(docs);
+      // With their identity rows, so an order event naming the externalUserId lands on the same profile.
+      await IdentityModel.collection.insertMany(docs.map((d) => ({ tenantId, type: 'externalUserId', key: d.identities[0].value, customerId: d._id })));
       return docs.map((d) => String(d._id));
     },
     async stop() {

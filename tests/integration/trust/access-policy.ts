@@ -113,6 +113,7 @@ export const ACCESS_POLICY: Record<string, Who[]> = {
   'get /api/v1/rfm/settings': CM,
   'put /api/v1/rfm/settings': ADMIN,
   'get /api/v1/rfm/customers/:id/history': STAFF,
+  'get /api/v1/dashboard/overview': CM,
 
   'post /api/v1/broadcasts/': CM,
   'get /api/v1/broadcasts/': CM,

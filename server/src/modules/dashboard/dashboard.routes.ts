@@ -1,0 +1,22 @@
+import { z } from 'zod';
+import { ApiRouter } from '../../shared/http/route.js';
+import type { Services } from '../../services.js';
+import { DashboardService } from './dashboard.service.js';
+
+export function dashboardRoutes(s: Services) {
+  const api = new ApiRouter('/api/v1/dashboard', 'dashboard');
+  // Read-only over other modules' collections; it holds no state, so it is built here, not in the container.
+  const dashboard = new DashboardService(s.deps, s.events);
+
+  api.route(
+    {
+      method: 'get',
+      path: '/overview',
+      allow: ['admin', 'community_manager'],
+      summary: 'Customers by lifecycle stage, WeCom contacts added/lost per local day, and the broadcast funnel of the last N days',
+      query: z.object({ days: z.coerce.number().int('days must be a whole number').min(1, 'days must be 1 to 90').max(90, 'days must be 1 to 90').default(30) }).strict(),
+    },
+    async ({ tenantId, query }) => dashboard.overview(tenantId, query.days),
+  );
+  return api;
+}

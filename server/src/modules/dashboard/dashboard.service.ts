@@ -1,0 +1,143 @@
+import type { Types } from 'mongoose';
+import type { Deps } from '../../shared/deps.js';
+import type { EventService } from '../events/event.service.js';
+import { CustomerModel } from '../customers/customer.model.js';
+import { CampaignModel, DeliveryModel } from '../broadcasts/broadcast.model.js';
+import { localPeriods } from '../broadcasts/send-window.js';
+
+const DAY_MS = 86_400_000;
+/** A buyer with no order for this long counts as lost even without a churn warning. */
+export const DORMANT_DAYS = 180;
+/** A profile this young with at most one order is new. */
+export const NEW_DAYS = 30;
+/** The funnel reads at most this many campaigns (newest first), so one call stays cheap. */
+const MAX_CAMPAIGNS = 100;
+
+export const STAGES = ['new', 'active', 'at_risk', 'lost', 'prospect'] as const;
+export type Stage = (typeof STAGES)[number];
+
+export interface Overview {
+  days: number;
+  timezone: string;
+  lifecycle: Record<Stage, number>;
+  contacts: { day: string; added: number; lost: number }[];
+  funnel: { campaigns: number; recipients: number; sent: number; delivered: number; converted: number };
+}
+
+/**
+ * Read-only figures for the console dashboard, computed on request with aggregation pipelines (no
+ * stored report; every query filters on the tenant and uses only operators the embedded MongoDB runs).
+ */
+export class DashboardService {
+  constructor(
+    private readonly deps: Deps,
+    private readonly events: EventService,
+  ) {}
+
+  async overview(tenantId: string, days: number): Promise<Overview> {
+    const now = this.deps.now();
+    const timezone = this.deps.config.BROADCAST_TIMEZONE;
+    const [lifecycle, contacts, funnel] = await Promise.all([this.lifecycle(tenantId, now), this.contacts(tenantId, now, days, timezone), this.funnel(tenantId, now, days)]);
+    return { days, timezone, lifecycle, contacts, funnel };
+  }
+
+  /**
+   * Every active profile in exactly one stage, the first that applies:
+   * - 流失 lost: the WeCom contact was deleted (wecom.relation 'lost'), the churn sweep marked them
+   *   lost, or they bought before but not in the last DORMANT_DAYS days;
+   * - 风险 at_risk: the churn sweep warned (rfm.churn.state 'at_risk': overdue against their own cadence);
+   * - 新客 new: at most one order and the profile was created in the last NEW_DAYS days;
+   * - 潜在 prospect: never ordered (and not new);
+   * - 活跃 active: everyone else — ordered within DORMANT_DAYS and not at risk.
+   */
+  private async lifecycle(tenantId: string, now: Date): Promise<Record<Stage, number>> {
+    const dormantSince = new Date(now.getTime() - DORMANT_DAYS * DAY_MS);
+    const newSince = new Date(now.getTime() - NEW_DAYS * DAY_MS);
+    const orders = { $ifNull: ['$aggregates.orderCount', 0] };
+    const churn = { $ifNull: ['$rfm.churn.state', 'none'] };
+    const rows: { _id: Stage; n: number }[] = await CustomerModel.aggregate([
+      { $match: { tenantId, status: 'active' } },
+      {
+        $project: {
+          stage: {
+            $switch: {
+              branches: [
+                {
+                  case: {
+                    $or: [
+                      { $eq: ['$wecom.relation', 'lost'] },
+                      { $eq: [churn, 'lost'] },
+                      { $and: [{ $gt: [orders, 0] }, { $lt: [{ $ifNull: ['$aggregates.lastOrderAt', new Date(0)] }, dormantSince] }] },
+                    ],
+                  },
+                  then: 'lost',
+                },
+                { case: { $eq: [churn, 'at_risk'] }, then: 'at_risk' },
+                { case: { $and: [{ $lte: [orders, 1] }, { $gte: ['$createdAt', newSince] }] }, then: 'new' },
+                { case: { $eq: [orders, 0] }, then: 'prospect' },
+              ],
+              default: 'active',
+            },
+          },
+        },
+      },
+      { $group: { _id: '$stage', n: { $sum: 1 } } },
+    ]);
+    const out = Object.fromEntries(STAGES.map((s) => [s, 0])) as Record<Stage, number>;
+    for (const r of rows) out[r._id] = r.n;
+    return out;
+  }
+
+  /** WeCom contacts added and lost per local day, oldest first, one entry for each of the last `days` days. */
+  private async contacts(tenantId: string, now: Date, days: number, timezone: string) {
+    const keys: string[] = [];
+    for (let i = days - 1; i >= 0; i--) keys.push(localPeriods(new Date(now.getTime() - i * DAY_MS), timezone).day);
+    // A day before the first key at most, then trimmed to the keys: no local-midnight arithmetic needed.
+    const since = new Date(now.getTime() - days * DAY_MS);
+    const perDay = async (field: 'wecom.addedAt' | 'wecom.lostAt') => {
+      const rows: { _id: string; n: number }[] = await CustomerModel.aggregate([
+        { $match: { tenantId, status: 'active', [field]: { $gte: since, $lte: now } } },
+        { $group: { _id: { $dateToString: { format: '%Y-%m-%d', date: `$${field}`, timezone } }, n: { $sum: 1 } } },
+      ]);
+      return new Map(rows.map((r) => [r._id, r.n]));
+    };
+    const [added, lost] = await Promise.all([perDay('wecom.addedAt'), perDay('wecom.lostAt')]);
+    return keys.map((day) => ({ day, added: added.get(day) ?? 0, lost: lost.get(day) ?? 0 }));
+  }
+
+  /**
+   * Customer-message campaigns started (or created, if not started yet) in the last `days` days, all
+   * runs: recipients = delivery rows outside the holdout; sent = accepted by the channel; delivered =
+   * confirmed by the channel's results; converted = sent recipients who paid an order within the
+   * campaign's attribution window (the rule of the campaign results page). Group and room campaigns
+   * have no per-customer rows and are not counted.
+   */
+  private async funnel(tenantId: string, now: Date, days: number) {
+    const since = new Date(now.getTime() - days * DAY_MS);
+    const campaigns = await CampaignModel.find({ tenantId, $or: [{ startedAt: { $gte: since } }, { startedAt: null, createdAt: { $gte: since } }] })
+      .sort({ createdAt: -1 })
+      .limit(MAX_CAMPAIGNS)
+      .select({ startedAt: 1, startAt: 1, createdAt: 1, attributionDays: 1 })
+      .lean();
+    const out = { campaigns: campaigns.length, recipients: 0, sent: 0, delivered: 0, converted: 0 };
+    if (!campaigns.length) return out;
+    const rows: { _id: { state: string; providerStatus?: string }; n: number }[] = await DeliveryModel.aggregate([
+      { $match: { tenantId, campaignId: { $in: campaigns.map((c) => c._id) }, state: { $ne: 'holdout' } } },
+      { $group: { _id: { state: '$state', providerStatus: '$providerStatus' }, n: { $sum: 1 } } },
+    ]);
+    for (const r of rows) {
+      out.recipients += r.n;
+      if (r._id.state === 'sent') out.sent += r.n;
+      if (r._id.state === 'sent' && r._id.providerStatus === 'delivered') out.delivered += r.n;
+    }
+    for (const c of campaigns) {
+      const start = c.startedAt ?? c.startAt ?? c.createdAt;
+      const sentTo: Types.ObjectId[] = await DeliveryModel.distinct('customerId', { tenantId, campaignId: c._id, state: 'sent' });
+      if (!sentTo.length) continue;
+      const until = new Date(start.getTime() + (c.attributionDays ?? 7) * DAY_MS);
+      const buyers = new Set((await this.events.customersWithEvent(tenantId, 'order.paid', { since: start, until })).map(String));
+      out.converted += sentTo.filter((id) => buyers.has(String(id))).length;
+    }
+    return out;
+  }
+}
