@@ -4,10 +4,13 @@ import { fail } from '../../../scripts/wecom-fake/fake-reply.js';
 
 /**
  * A journey message whose send outcome is unknown (WeCom answered "system busy") is checked against
- * WeCom before it is tried again. The clock is the wall clock (the local WeCom stamps messages with
- * the real time and the check asks by time); the send window is off so the hour of the run is moot.
+ * WeCom before it is tried again. The local WeCom stamps messages with the real time and the check
+ * asks by time, from a minute before the attempt: the test clock starts two minutes behind the wall
+ * clock, so after its one-minute steps an attempt is never later than WeCom's stamp (starting at the
+ * wall clock, a send stamped within a second of the start fell outside the window). The send window
+ * is off so the hour of the run is moot.
  */
-let clock = Date.now();
+let clock = Date.now() - 120_000;
 let tb: BroadcastTestbed;
 let owner: string;
 const s = () => tb.app.rt.services;
