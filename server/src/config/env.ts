@@ -71,6 +71,8 @@ export const envSchema = z
     DESK_SSE_MAX_SECONDS: z.coerce.number().int().positive().default(60),
     /** An agent whose console (live stream or presence call) has been silent this long is taken offline and their chats go to others. */
     DESK_PRESENCE_TIMEOUT_SECONDS: z.coerce.number().int().positive().default(120),
+    /** A customer who writes while waiting in the queue hears their place again, at most this often. */
+    DESK_QUEUE_REMINDER_SECONDS: z.coerce.number().int().positive().default(120),
     BOT_OUTBOUND_POLL_MS: z.coerce.number().int().positive().default(2000),
     /** The member-center coupon page the bot links to (default: PUBLIC_URL + /h5/#/member/coupons). */
     BOT_COUPON_URL: z.string().url().optional(),

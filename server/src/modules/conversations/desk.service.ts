@@ -69,6 +69,7 @@ export class DeskService {
       c = await this.conversations.get(tenantId, String(c._id));
     }
     if (c.state === 'queued' || c.state === 'assigned') await this.sla.customerWrote(tenantId, c, input.at);
+    if (c.state === 'queued' && input.peer.kind === 'private') await this.handoff.remindPlace(tenantId, c);
     const quiet = c.botQuietUntil && new Date(c.botQuietUntil).getTime() > this.deps.now().getTime();
     return { ...r, conversation: c, botMayReply: c.state === 'bot' && !quiet };
   }

@@ -48,14 +48,37 @@ export class HandoffService {
     await this.drainQueue(tenantId);
     const current = await this.conversations.get(tenantId, conversationId);
     if (current.state === 'queued') {
-      const ahead = await ConversationModel.countDocuments({ tenantId, state: 'queued', queuedAt: { $lt: current.queuedAt } });
-      // Nobody at the desk (night, weekend): say so rather than promise a short wait.
-      const text = (await this.anyoneThere(tenantId, current.customerId ? String(current.customerId) : undefined))
-        ? `已为您转接人工客服，您前面还有 ${ahead} 位，请稍候。`
-        : '已为您转接人工客服。现在客服都不在线，您的留言已记录，客服上线后会第一时间回复您。';
-      await this.notify(tenantId, current, text, `queued:${current._id}:${now.getTime()}`);
+      await this.quietReminders(String(current._id));
+      await this.notify(tenantId, current, await this.placeInQueue(tenantId, current, '已为您转接人工客服'), `queued:${current._id}:${now.getTime()}`);
     }
     return { queued: true, conversation: current };
+  }
+
+  /**
+   * A customer who writes while waiting hears where they are now — once per
+   * DESK_QUEUE_REMINDER_SECONDS however much they write (the first answer when queued counts), so a
+   * queue that moved is not a silent one and a flood of messages is not answered by a flood.
+   * Without Redis there is no reminder: the customer already heard their place once.
+   */
+  async remindPlace(tenantId: string, conversation: { _id: unknown; state: string; queuedAt?: Date | null; customerId?: unknown }): Promise<void> {
+    if (conversation.state !== 'queued' || !(await this.quietReminders(String(conversation._id)))) return;
+    const now = this.deps.now();
+    await this.notify(tenantId, conversation, await this.placeInQueue(tenantId, conversation, '您仍在排队'), `queue-place:${conversation._id}:${now.getTime()}`);
+  }
+
+  /** Starts the reminder pause for a conversation; false if one is running (or Redis is away). */
+  private async quietReminders(conversationId: string): Promise<boolean> {
+    const ms = this.deps.config.DESK_QUEUE_REMINDER_SECONDS * 1000;
+    return (await this.deps.redis.set(`desk:queue-reminder:${conversationId}`, '1', 'PX', ms, 'NX').catch(() => null)) === 'OK';
+  }
+
+  /** "…, 您前面还有 N 位" — or, with nobody at the desk (night, weekend), that rather than a promise of a short wait. */
+  private async placeInQueue(tenantId: string, c: { queuedAt?: Date | null; customerId?: unknown }, lead: string): Promise<string> {
+    if (!(await this.anyoneThere(tenantId, c.customerId ? String(c.customerId) : undefined))) {
+      return `${lead}。现在客服都不在线，您的留言已记录，客服上线后会第一时间回复您。`;
+    }
+    const ahead = await ConversationModel.countDocuments({ tenantId, state: 'queued', queuedAt: { $lt: c.queuedAt } });
+    return `${lead}，您前面还有 ${ahead} 位，请稍候。`;
   }
 
   /** Assigns queued conversations, oldest first, while an online agent has a free seat. */
