@@ -42,6 +42,8 @@ test('the dashboard counts each customer in one lifecycle stage, WeCom contacts 
   const [newcomer] = await ingest([order({ phone: '13900000001' }, T - DAY)]);
   await ingest([order({ phone: '13900000002' }, T - 100 * DAY), order({ phone: '13900000002' }, T - 50 * DAY), order({ phone: '13900000002' }, T - 5 * DAY)]);
   await ingest([order({ phone: '13900000003' }, T - 200 * DAY)]);
+  // Imported today with one order two months ago: not new, active.
+  await ingest([order({ phone: '13900000005' }, T - 60 * DAY)]);
   await ingest([order({ phone: '13900000004' }, T - 45 * DAY), order({ phone: '13900000004' }, T - 35 * DAY), order({ phone: '13900000004' }, T - 25 * DAY)]);
   await s().rfm.sweepChurn(tb.tenantId);
 
@@ -63,8 +65,9 @@ test('the dashboard counts each customer in one lifecycle stage, WeCom contacts 
   const res = await api('GET', '/api/v1/dashboard/overview?days=7');
   expect(res.status).toBe(200);
   const o = res.body;
-  // Contacts: 1 lost (deleted 陈), 1 active (bought), 2 prospects; buyers: new, active, lost, at risk.
-  expect(o.lifecycle).toEqual({ new: 1, active: 2, at_risk: 1, lost: 2, prospect: 2 });
+  // Contacts (bulk-synced, no join date): 1 lost (deleted 陈), 1 new (first seen at their first order,
+  // just now), 2 prospects; buyers: the newcomer, 2 active, 1 lost, 1 at risk.
+  expect(o.lifecycle).toEqual({ new: 2, active: 2, at_risk: 1, lost: 2, prospect: 2 });
   expect(o.contacts).toHaveLength(7);
   expect(o.contacts[6].day).toBe(shanghaiDay(clock));
   expect(o.contacts.find((d: any) => d.day === shanghaiDay(T - 2 * DAY))).toEqual({ day: shanghaiDay(T - 2 * DAY), added: 1, lost: 0 });

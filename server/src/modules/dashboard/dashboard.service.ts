@@ -46,7 +46,8 @@ export class DashboardService {
    * - 流失 lost: the WeCom contact was deleted (wecom.relation 'lost'), the churn sweep marked them
    *   lost, or they bought before but not in the last DORMANT_DAYS days;
    * - 风险 at_risk: the churn sweep warned (rfm.churn.state 'at_risk': overdue against their own cadence);
-   * - 新客 new: at most one order and the profile was created in the last NEW_DAYS days;
+   * - 新客 new: at most one order and first seen in the last NEW_DAYS days (the earliest of the
+   *   profile's creation, first order and WeCom add: a buyer imported today is not new);
    * - 潜在 prospect: never ordered (and not new);
    * - 活跃 active: everyone else — ordered within DORMANT_DAYS and not at risk.
    */
@@ -73,7 +74,7 @@ export class DashboardService {
                   then: 'lost',
                 },
                 { case: { $eq: [churn, 'at_risk'] }, then: 'at_risk' },
-                { case: { $and: [{ $lte: [orders, 1] }, { $gte: ['$createdAt', newSince] }] }, then: 'new' },
+                { case: { $and: [{ $lte: [orders, 1] }, { $gte: [{ $min: ['$createdAt', '$aggregates.firstOrderAt', '$wecom.addedAt'] }, newSince] }] }, then: 'new' },
                 { case: { $eq: [orders, 0] }, then: 'prospect' },
               ],
               default: 'active',
