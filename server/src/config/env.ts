@@ -33,6 +33,8 @@ export const envSchema = z
     APP_SECRET: z.string().min(32, 'APP_SECRET must be at least 32 characters').default(DEV_SECRET),
     STAFF_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(12 * 3600),
     SHOPPER_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(7 * 24 * 3600),
+    /** How long the member center's points and coupons answers may be served from Redis (0 = off); every change to them invalidates at once. */
+    SHOPPER_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).max(60).default(60),
     CORS_ORIGINS: csv,
     /** Set when a load balancer you run sits in front: client IPs then come from X-Forwarded-For. */
     TRUST_PROXY: bool,

@@ -3,6 +3,7 @@ import type { Deps } from '../../shared/deps.js';
 import type { DomainHooks } from '../../shared/hooks.js';
 import { isDuplicateKeyError } from '../../shared/db.js';
 import { CustomerModel, IdentityModel, MergeModel } from './customer.model.js';
+import { shopperCache } from '../../shared/cache/shopper-cache.js';
 
 /**
  * Merges two profiles proven to be one person (a new identity links them). The older profile stays;
@@ -30,6 +31,8 @@ export class CustomerMergeService {
       { returnDocument: 'before' },
     ).lean();
     if (!claimed) return toId;
+    // The dropped profile's shopper token now reads the survivor's data: its cached reads are void.
+    await shopperCache(this.deps).changed(tenantId, fromId);
 
     const agg = claimed.aggregates ?? ({} as any);
     const fill: Record<string, unknown> = {};

@@ -10,6 +10,7 @@ import type { MemberService } from './member.service.js';
 import { tierRank, type LoyaltySettingsService } from './loyalty-settings.service.js';
 import { couponView, templateView } from './coupon.view.js';
 import { couponDiscount } from './coupon-discount.js';
+import { earliestAfter, shopperCache, type ShopperCache } from '../../shared/cache/shopper-cache.js';
 
 export type CouponChannel = (typeof COUPON_CHANNELS)[number];
 const DAY_MS = 86_400_000;
@@ -32,14 +33,24 @@ export interface IssueInput {
  * inserted under the next free per-customer `seq` — the unique (template, customer, seq) index lets
  * exactly `perCustomerLimit` inserts win; (4) an exchange pays with a points spend keyed by the coupon
  * id and the coupon turns `available` only then. Any refusal after (2) gives the unit back.
+ * Every write to a coupon ends with `changed(customer)` (templates: `tenantChanged`), which keeps the
+ * shoppers' cached coupon lists current (shared/cache/shopper-cache.ts).
  */
 export class CouponService {
+  private readonly cache: ShopperCache;
+
   constructor(
     private readonly deps: Deps,
     private readonly ledger: PointsLedgerService,
     private readonly members: MemberService,
     private readonly settings: LoyaltySettingsService,
-  ) {}
+  ) {
+    this.cache = shopperCache(deps);
+  }
+
+  private changed(tenantId: string, customerId: unknown): Promise<void> {
+    return this.cache.changed(tenantId, String(customerId));
+  }
 
   async template(tenantId: string, id: string) {
     if (!Types.ObjectId.isValid(id)) throw notFound('Coupon template');
@@ -60,6 +71,8 @@ export class CouponService {
       const res = await CouponTemplateModel.updateOne({ tenantId, _id: id, issued: { $lte: patch.stock } }, { $set: patch });
       if (!res.matchedCount) throw loyaltyConflict(LoyaltyErrorCode.INVALID_CONFIG as string, 'Stock cannot be set below the number already issued');
     } else await CouponTemplateModel.updateOne({ tenantId, _id: id }, { $set: patch });
+    // Names and amounts show on every holder's coupons.
+    await this.cache.tenantChanged(tenantId);
     return templateView(await this.template(tenantId, id));
   }
 
@@ -141,6 +154,7 @@ export class CouponService {
         seq++;
       }
     }
+    await this.changed(tenantId, customerId);
     return paid ? this.pay(coupon) : couponView(coupon);
   }
 
@@ -190,12 +204,14 @@ export class CouponService {
       throw err;
     }
     const done = await CouponModel.findOneAndUpdate({ _id: coupon._id, state: 'pending' }, { $set: { state: 'available' } }, { returnDocument: 'after' }).lean();
+    await this.changed(coupon.tenantId, coupon.customerId);
     return couponView(done ?? (await CouponModel.findById(coupon._id).lean()));
   }
 
   private async cancelPending(coupon: any) {
     const gone = await CouponModel.deleteOne({ _id: coupon._id, state: 'pending' });
     if (gone.deletedCount) await this.releaseStock(coupon.tenantId, coupon.templateId);
+    await this.changed(coupon.tenantId, coupon.customerId);
   }
 
   /** A repeated issue: a finished coupon is the answer; a pending exchange is finished first. */
@@ -210,8 +226,10 @@ export class CouponService {
     const rows = await CouponModel.find({ state: 'pending', issuedAt: { $lt: cutoff } }).limit(500).lean();
     for (const c of rows) {
       const entry = await this.ledger.getByKey(c.tenantId, `coupon:${c._id}`);
-      if (entry?.state === 'applied') await CouponModel.updateOne({ _id: c._id, state: 'pending' }, { $set: { state: 'available' } });
-      else if (!entry || entry.state === 'void') await this.cancelPending(c);
+      if (entry?.state === 'applied') {
+        await CouponModel.updateOne({ _id: c._id, state: 'pending' }, { $set: { state: 'available' } });
+        await this.changed(c.tenantId, c.customerId);
+      } else if (!entry || entry.state === 'void') await this.cancelPending(c);
     }
     return rows.length;
   }
@@ -225,6 +243,22 @@ export class CouponService {
     const rows = await CouponModel.find(q).sort({ issuedAt: -1 }).limit(200).lean();
     const templates = new Map((await CouponTemplateModel.find({ tenantId, _id: { $in: [...new Set(rows.map((r) => String(r.templateId)))] } }).lean()).map((t) => [String(t._id), t]));
     return rows.map((r) => couponView(r, templates.get(String(r.templateId)), now));
+  }
+
+  /**
+   * listForCustomer() as the shopper cache stores it, with when time alone changes it: the earliest
+   * end of a coupon that is still available (it turns expired, or joins the expired list).
+   */
+  async listForCache(tenantId: string, customerId: string, state?: 'available' | 'used' | 'expired' | 'revoked') {
+    const now = this.deps.now();
+    const items = await this.listForCustomer(tenantId, customerId, state);
+    let changesAt: Date | null = null;
+    if (!state || state === 'available') changesAt = earliestAfter(now, items.filter((c) => c.state === 'available').map((c) => c.validTo));
+    else if (state === 'expired') {
+      const next = await CouponModel.findOne({ tenantId, customerId: new Types.ObjectId(customerId), state: 'available', validTo: { $gt: now } }, { validTo: 1 }).sort({ validTo: 1 }).lean();
+      changesAt = next?.validTo ?? null;
+    }
+    return { value: { items }, changesAt };
   }
 
   async getByCode(tenantId: string, code: string) {
@@ -258,7 +292,10 @@ export class CouponService {
       { $set: { state: 'used', usedAt: now, orderId: by.orderId, redeemedBy: by.redeemedBy } },
       { returnDocument: 'after' },
     ).lean();
-    if (used) return couponView(used, t ?? undefined, now);
+    if (used) {
+      await this.changed(tenantId, used.customerId);
+      return couponView(used, t ?? undefined, now);
+    }
     const fresh = (await CouponModel.findById(c._id).lean())!;
     if (fresh.state === 'used' && by.orderId && fresh.orderId === by.orderId) return couponView(fresh, t ?? undefined, now);
     const why = fresh.state === 'available' ? (fresh.validFrom > now ? 'is not valid yet' : 'has expired') : fresh.state === 'used' ? 'was already used' : `is ${fresh.state}`;
@@ -273,6 +310,7 @@ export class CouponService {
       const t = await CouponTemplateModel.findOne({ tenantId, _id: c.templateId }).lean();
       if (!t?.allowUnredeem) continue;
       const res = await CouponModel.updateOne({ _id: c._id, state: 'used', orderId }, { $set: { state: 'available' }, $unset: { usedAt: 1, orderId: 1, redeemedBy: 1 } });
+      if (res.modifiedCount) await this.changed(tenantId, c.customerId);
       n += res.modifiedCount;
     }
     return n;
@@ -282,13 +320,23 @@ export class CouponService {
     const c = await this.getByCode(tenantId, code);
     const res = await CouponModel.findOneAndUpdate({ _id: c._id, state: 'available' }, { $set: { state: 'revoked', revokedAt: this.deps.now(), redeemedBy: by } }, { returnDocument: 'after' }).lean();
     if (!res) throw loyaltyConflict(LoyaltyErrorCode.COUPON_UNAVAILABLE, `Only an available coupon can be revoked; this one is ${c.state}`);
+    await this.changed(tenantId, res.customerId);
     return couponView(res);
   }
 
-  /** Marks coupons past their end date expired (they already read as expired before this runs). */
+  /**
+   * Marks coupons past their end date expired (they already read as expired before this runs), a
+   * page at a time so each holder's cached list can be invalidated.
+   */
   async expireDue(): Promise<number> {
-    const res = await CouponModel.updateMany({ state: 'available', validTo: { $lte: this.deps.now() } }, { $set: { state: 'expired' } });
-    return res.modifiedCount;
+    let n = 0;
+    for (;;) {
+      const due = await CouponModel.find({ state: 'available', validTo: { $lte: this.deps.now() } }, { tenantId: 1, customerId: 1 }).limit(1000).lean();
+      if (!due.length) return n;
+      n += (await CouponModel.updateMany({ _id: { $in: due.map((c) => c._id) }, state: 'available' }, { $set: { state: 'expired' } })).modifiedCount;
+      const holders = new Map(due.map((c) => [`${c.tenantId}:${c.customerId}`, c]));
+      for (const c of holders.values()) await this.changed(c.tenantId, c.customerId);
+    }
   }
 
   async moveCustomer(tenantId: string, fromId: string, toId: string): Promise<void> {
@@ -299,6 +347,7 @@ export class CouponService {
       for (let seq = r.seq; ; seq += 1000) {
         try {
           await CouponModel.updateOne({ _id: r._id }, { $set: { customerId: new Types.ObjectId(toId), seq } });
+          await Promise.all([this.changed(tenantId, fromId), this.changed(tenantId, toId)]);
           break;
         } catch (err) {
           if (!isDuplicateKeyError(err)) throw err;

@@ -3,6 +3,7 @@ import { isDuplicateKeyError } from '../../shared/db.js';
 import { AppError } from '../../shared/app-error.js';
 import { LoyaltySettingsModel } from './loyalty-settings.model.js';
 import { LoyaltyErrorCode } from './loyalty.errors.js';
+import type { ShopperCache } from '../../shared/cache/shopper-cache.js';
 
 const points = z.number().int().min(0).max(1_000_000);
 
@@ -63,14 +64,21 @@ const DAY_MS = 86_400_000;
 const CACHE_MS = 5_000;
 
 export class LoyaltySettingsService {
-  private readonly cache = new Map<string, { at: number; value: Promise<LoyaltySettings> }>();
+  private readonly cache = new Map<string, { at: number; value: Promise<LoyaltySettings>; gen?: string }>();
 
-  /** The tenant's settings, creating the defaults on first use (an upsert, so racing callers agree). */
-  async get(tenantId: string): Promise<LoyaltySettings> {
+  /** `shoppers`: the shared cache of shoppers' reads, told when settings change (see update). */
+  constructor(private readonly shoppers?: ShopperCache) {}
+
+  /**
+   * The tenant's settings, creating the defaults on first use (an upsert, so racing callers agree).
+   * `gen`: the tenant generation a shopper-cache reader saw; a copy kept under another one is reloaded,
+   * so a body cached under the new generation never carries settings from before the change.
+   */
+  async get(tenantId: string, gen?: string): Promise<LoyaltySettings> {
     const hit = this.cache.get(tenantId);
-    if (hit && Date.now() - hit.at < CACHE_MS) return hit.value;
+    if (hit && Date.now() - hit.at < CACHE_MS && (gen === undefined || hit.gen === gen)) return hit.value;
     const value = this.load(tenantId);
-    this.cache.set(tenantId, { at: Date.now(), value });
+    this.cache.set(tenantId, { at: Date.now(), value, gen });
     value.catch(() => this.cache.delete(tenantId));
     return value;
   }
@@ -98,6 +106,7 @@ export class LoyaltySettingsService {
     }
     await LoyaltySettingsModel.updateOne({ tenantId }, { $set: merged.data });
     this.cache.delete(tenantId);
+    await this.shoppers?.tenantChanged(tenantId);
     return this.get(tenantId);
   }
 }

@@ -13,6 +13,7 @@ import { CouponBatchService } from './coupon-batch.service.js';
 import { BirthdayGiftService } from './birthday-gift.service.js';
 import { LoyaltyReportService } from './loyalty-report.service.js';
 import { ExpiryReminderService } from './expiry-reminder.service.js';
+import { earliestAfter, shopperCache, type ShopperCache } from '../../shared/cache/shopper-cache.js';
 
 /**
  * The loyalty module's front door: builds its services and reacts to orders. Every hook handler is
@@ -20,7 +21,9 @@ import { ExpiryReminderService } from './expiry-reminder.service.js';
  * growth keys), because the events module re-emits after a crash.
  */
 export class LoyaltyService {
-  readonly settings = new LoyaltySettingsService();
+  /** The member center's cached reads (`/me/points`, `/me/coupons`); the services below keep it current. */
+  readonly shoppers: ShopperCache;
+  readonly settings: LoyaltySettingsService;
   readonly members: MemberService;
   readonly ledger: PointsLedgerService;
   readonly coupons: CouponService;
@@ -30,6 +33,8 @@ export class LoyaltyService {
   readonly reminders: ExpiryReminderService;
 
   constructor(private readonly deps: Deps, hooks: DomainHooks) {
+    this.shoppers = shopperCache(deps);
+    this.settings = new LoyaltySettingsService(this.shoppers);
     this.members = new MemberService(deps, this.settings);
     this.ledger = new PointsLedgerService(deps);
     this.coupons = new CouponService(deps, this.ledger, this.members, this.settings);
@@ -186,10 +191,17 @@ export class LoyaltyService {
   /**
    * Only the balance and what expires when (the member center's points page, its busiest read):
    * three reads side by side, without the growth and tier work of summary() (bench: shopper).
+   * `settingsGen`: the shopper cache's tenant generation when the answer is to be cached.
    */
-  async points(tenantId: string, customerId: string) {
-    const [settings, member, lots] = await Promise.all([this.settings.get(tenantId), this.members.require(tenantId, customerId), this.ledger.lots(tenantId, customerId)]);
+  async points(tenantId: string, customerId: string, settingsGen?: string) {
+    const [settings, member, lots] = await Promise.all([this.settings.get(tenantId, settingsGen), this.members.require(tenantId, customerId), this.ledger.lots(tenantId, customerId)]);
     return { balance: member.balance as number, expiring: expiringView(settings, lots) };
+  }
+
+  /** points() as the shopper cache stores it: the answer, and when the next lot's expiry changes it. */
+  async pointsForCache(tenantId: string, customerId: string, settingsGen?: string) {
+    const value = await this.points(tenantId, customerId, settingsGen);
+    return { value, changesAt: earliestAfter(this.deps.now(), value.expiring.map((e) => e.expiresAt)) };
   }
 
   /** The card as the shopper (or staff) sees it: tier, progress to the next tier, balance, what expires. */

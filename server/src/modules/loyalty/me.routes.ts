@@ -22,6 +22,19 @@ async function me(s: Services, principal: Principal, tenantId: string): Promise<
   return String((await s.customers.get(tenantId, principal.customerId))._id);
 }
 
+/**
+ * A read of the shopper's own data through the shopper cache, keyed by the token's customer (never by
+ * anything in the request). A token whose profile was merged into another is answered but not cached:
+ * that answer belongs to the survivor, whose changes the token's key would not see.
+ */
+function cachedRead<T>(s: Services, principal: Principal, tenantId: string, part: string, load: (customerId: string, tenantGen?: string) => Promise<{ value: T; changesAt: Date | null }>) {
+  if (principal.kind !== 'shopper') throw notFound('Shopper');
+  return s.loyalty.shoppers.read(tenantId, principal.customerId, part, async (tenantGen) => {
+    const id = await me(s, principal, tenantId);
+    return { ...(await load(id, tenantGen)), cacheable: id === principal.customerId };
+  });
+}
+
 function shopperSession(s: Services, tenantId: string, customerId: string) {
   const { config } = s.deps;
   const exp = Math.floor(s.deps.now().getTime() / 1000) + config.SHOPPER_TOKEN_TTL_SECONDS;
@@ -133,9 +146,9 @@ export function meRoutes(s: Services) {
     return { tier: sum.tier, growth: sum.growth, nextTier: sum.nextTier, downgrade: sum.downgrade, tierHistory: sum.tierHistory };
   });
 
-  api.route({ method: 'get', path: '/points', allow: SHOPPER, summary: 'My points balance and what expires when' }, async ({ principal, tenantId }) => {
-    return L.points(tenantId, await me(s, principal, tenantId));
-  });
+  api.route({ method: 'get', path: '/points', allow: SHOPPER, summary: 'My points balance and what expires when' }, ({ principal, tenantId }) =>
+    cachedRead(s, principal, tenantId, 'points', (id, gen) => L.pointsForCache(tenantId, id, gen)),
+  );
 
   api.route(
     {
@@ -151,10 +164,9 @@ export function meRoutes(s: Services) {
     },
   );
 
-  api.route({ method: 'get', path: '/points/expiring', allow: SHOPPER, summary: 'My points by expiry date (N points expire on date)' }, async ({ principal, tenantId }) => {
-    const id = await me(s, principal, tenantId);
-    return { items: (await L.points(tenantId, id)).expiring };
-  });
+  api.route({ method: 'get', path: '/points/expiring', allow: SHOPPER, summary: 'My points by expiry date (N points expire on date)' }, async ({ principal, tenantId }) => ({
+    items: (await cachedRead(s, principal, tenantId, 'points', (id, gen) => L.pointsForCache(tenantId, id, gen))).expiring,
+  }));
 
   api.route(
     { method: 'post', path: '/check-in', allow: SHOPPER, summary: 'Daily check-in for points (once per day; 409 when already done)' },
@@ -163,7 +175,7 @@ export function meRoutes(s: Services) {
 
   api.route(
     { method: 'get', path: '/coupons', allow: SHOPPER, summary: 'My coupons, optionally by state', query: z.object({ state: z.enum(['available', 'used', 'expired', 'revoked']).optional() }) },
-    async ({ principal, tenantId, query }) => ({ items: await L.coupons.listForCustomer(tenantId, await me(s, principal, tenantId), query.state) }),
+    ({ principal, tenantId, query }) => cachedRead(s, principal, tenantId, `coupons:${query.state ?? 'all'}`, (id) => L.coupons.listForCache(tenantId, id, query.state)),
   );
 
   api.route({ method: 'get', path: '/exchange', allow: SHOPPER, summary: 'The points exchange catalogue, with what I can claim' }, async ({ principal, tenantId }) => ({

@@ -6,6 +6,7 @@ import { signToken, verifyToken } from '../../shared/tokens.js';
 import { GrowthModel, LoyaltyCounterModel, MemberModel } from './member.model.js';
 import { LoyaltyErrorCode } from './loyalty.errors.js';
 import { tierFor, tierRank, type LoyaltySettings, type LoyaltySettingsService } from './loyalty-settings.service.js';
+import { shopperCache, type ShopperCache } from '../../shared/cache/shopper-cache.js';
 
 const DAY_MS = 86_400_000;
 /** A card code is shown on the phone and scanned at the till: short-lived so a screenshot goes stale. */
@@ -13,12 +14,19 @@ export const CARD_TTL_SECONDS = 300;
 
 export type MemberDoc = NonNullable<Awaited<ReturnType<typeof MemberModel.findOne>>> & Record<string, any>;
 
-/** Members, their card codes, growth value and tiers. Balances belong to the points ledger. */
+/**
+ * Members, their card codes, growth value and tiers. Balances belong to the points ledger. Every write
+ * to a member ends with `changed(customer)` for the shoppers' cached reads (shared/cache/shopper-cache.ts).
+ */
 export class MemberService {
+  private readonly cache: ShopperCache;
+
   constructor(
     private readonly deps: Deps,
     private readonly settings: LoyaltySettingsService,
-  ) {}
+  ) {
+    this.cache = shopperCache(deps);
+  }
 
   async find(tenantId: string, customerId: string) {
     if (!Types.ObjectId.isValid(customerId)) return null;
@@ -40,6 +48,7 @@ export class MemberService {
     if (existing) {
       if (!consent || existing.consentAt) return { member: existing, created: false };
       await MemberModel.updateOne({ _id: existing._id, consentAt: { $exists: false } }, { $set: { consentAt: this.deps.now() } });
+      await this.cache.changed(tenantId, customerId);
       return { member: (await this.find(tenantId, customerId))!, created: false };
     }
     const settings = await this.settings.get(tenantId);
@@ -63,6 +72,7 @@ export class MemberService {
       if (!isDuplicateKeyError(err)) throw err;
       created = false;
     }
+    if (created) await this.cache.changed(tenantId, customerId);
     return { member: (await this.find(tenantId, customerId))!, created };
   }
 
@@ -116,13 +126,17 @@ export class MemberService {
     const growth = await this.growth(tenantId, customerId, settings);
     const target = tierFor(settings, growth);
     if (tierRank(settings, target.code) <= tierRank(settings, m.tier)) {
-      if (m.belowSince && tierRank(settings, target.code) >= tierRank(settings, m.tier)) await MemberModel.updateOne({ _id: m._id, tier: m.tier }, { $unset: { belowSince: 1 } });
+      if (m.belowSince && tierRank(settings, target.code) >= tierRank(settings, m.tier)) {
+        await MemberModel.updateOne({ _id: m._id, tier: m.tier }, { $unset: { belowSince: 1 } });
+        await this.cache.changed(tenantId, customerId);
+      }
       return null;
     }
     const res = await MemberModel.updateOne(
       { _id: m._id, tier: m.tier },
       { $set: { tier: target.code, tierSince: this.deps.now() }, $unset: { belowSince: 1 }, $push: { tierHistory: { from: m.tier, to: target.code, at: this.deps.now(), reason: 'upgrade: growth reached threshold', growth } } },
     );
+    if (res.modifiedCount) await this.cache.changed(tenantId, customerId);
     return res.modifiedCount ? target.code : null;
   }
 
@@ -141,15 +155,20 @@ export class MemberService {
     const lowest = settings.tiers[0].code;
     for await (const m of MemberModel.find({ tenantId, status: 'active', tier: { $ne: lowest } }).lean().cursor()) {
       reviewed++;
+      const changed = () => this.cache.changed(tenantId, String(m.customerId));
       const growth = await this.growth(tenantId, String(m.customerId), settings);
       const target = tierFor(settings, growth);
       if (tierRank(settings, target.code) >= tierRank(settings, m.tier)) {
-        if (m.belowSince) await MemberModel.updateOne({ _id: m._id, tier: m.tier }, { $unset: { belowSince: 1 } });
+        if (m.belowSince) {
+          await MemberModel.updateOne({ _id: m._id, tier: m.tier }, { $unset: { belowSince: 1 } });
+          await changed();
+        }
         continue;
       }
       if (!m.belowSince) {
         const res = await MemberModel.updateOne({ _id: m._id, tier: m.tier, belowSince: { $exists: false } }, { $set: { belowSince: now } });
         warned += res.modifiedCount;
+        if (res.modifiedCount) await changed();
         if (graceMs > 0) continue;
       } else if (now.getTime() - new Date(m.belowSince).getTime() < graceMs) continue;
       const res = await MemberModel.updateOne(
@@ -157,6 +176,7 @@ export class MemberService {
         { $set: { tier: target.code, tierSince: now }, $unset: { belowSince: 1 }, $push: { tierHistory: { from: m.tier, to: target.code, at: now, reason: `downgrade: growth below threshold for ${settings.growth.downgradeGraceDays} days`, growth } } },
       );
       downgraded += res.modifiedCount;
+      if (res.modifiedCount) await changed();
     }
     return { reviewed, downgraded, warned };
   }
@@ -168,6 +188,7 @@ export class MemberService {
   /** On a profile merge the surviving customer keeps its member; the other's is marked merged. */
   async markMerged(tenantId: string, fromId: string): Promise<void> {
     await MemberModel.updateOne({ tenantId, customerId: new Types.ObjectId(fromId) }, { $set: { status: 'merged' } });
+    await this.cache.changed(tenantId, fromId);
   }
 
   async moveGrowth(tenantId: string, fromId: string, toId: string): Promise<void> {

@@ -5,6 +5,7 @@ import { AppError, CommonErrorCode } from '../../shared/app-error.js';
 import { MemberModel } from './member.model.js';
 import { PointsEntryModel, type EntryType } from './points.model.js';
 import { LoyaltyErrorCode, loyaltyConflict } from './loyalty.errors.js';
+import { shopperCache, type ShopperCache } from '../../shared/cache/shopper-cache.js';
 
 /**
  * The points ledger. Exact without multi-document transactions (the embedded server has none, and a
@@ -79,7 +80,11 @@ export const entryView = (e: any): EntryView => ({
 const isCredit = (type: EntryType) => type === 'earn';
 
 export class PointsLedgerService {
-  constructor(private readonly deps: Deps) {}
+  private readonly cache: ShopperCache;
+
+  constructor(private readonly deps: Deps) {
+    this.cache = shopperCache(deps);
+  }
 
   /**
    * Posts one entry and returns it; `duplicate` says the key had been posted before (the first
@@ -176,6 +181,8 @@ export class PointsLedgerService {
     const shortfall = state === 'void' ? 0 : (entry.shortfall ?? 0);
     const $set = { state, points, balanceAfter, shortfall };
     const res = await PointsEntryModel.findOneAndUpdate({ _id: entry._id, state: 'pending' }, { $set }, { returnDocument: 'after' }).lean();
+    // Every entry ends here (post, repair, expiry, reversal): the balance and lots the shopper sees moved.
+    await this.cache.changed(entry.tenantId, String(entry.customerId));
     return res ?? (await PointsEntryModel.findById(entry._id).lean());
   }
 

@@ -5,6 +5,7 @@ import { notFound } from '../../shared/app-error.js';
 import type { CustomerService } from '../customers/customer.service.js';
 import type { AuditService } from '../staff/audit.service.js';
 import { ErasureModel } from './privacy.model.js';
+import { shopperCache } from '../../shared/cache/shopper-cache.js';
 
 /** Order fields that carry no personal data: kept so totals, RFM and refunds still add up. */
 const KEPT_EVENT_FIELDS = ['orderId', 'amount', 'refundAmount', 'refundId', 'items', 'productId', 'category', 'points', 'currency'];
@@ -58,6 +59,9 @@ export class ErasureService {
 
     const ids = await this.profileIds(tenantId, rootId);
     const counts = await this.eraseEverywhere(tenantId, ids);
+    // Their tokens now answer 404: nothing cached for them may still be served.
+    const cache = shopperCache(this.deps);
+    for (const id of ids) await cache.changed(tenantId, String(id));
     const row = await ErasureModel.findOneAndUpdate(key, { $set: { status: 'done', doneAt: this.deps.now(), profiles: ids.length, profileIds: ids, counts } }, { returnDocument: 'after' }).lean();
     await this.audit.record({
       tenantId,
