@@ -23,6 +23,8 @@ export function adminRoutes(fake: FakeWecom) {
         gettokenCalls: corp.gettokenCalls,
         welcomesSent: corp.welcomesSent,
         msgTemplates: templates(),
+        resigned: Object.fromEntries(corp.resigned),
+        transfers: corp.transfers,
       };
     if (route === 'GET sent/welcome') return corp.welcomesSent;
     if (route === 'GET sent/msg-templates') return templates();
@@ -66,6 +68,16 @@ export function adminRoutes(fake: FakeWecom) {
     if (route === 'POST simulate/create-tag') {
       const r = await fake.adminCreatesTag(str('groupName'), str('name'));
       return { tagId: r.tagId, groupId: r.groupId, ...sent(r.delivery) };
+    }
+    if (route === 'GET transfers') return corp.transfers;
+    if (route === 'POST staff/resign') {
+      fake.resign(str('userid'));
+      return { ok: true };
+    }
+    if (route === 'POST transfers/complete') return { callbackStatuses: (await fake.completeTransfer(str('externalUserId'))).map((d) => d.status) };
+    if (route === 'POST transfers/refuse') {
+      const reason = body.reason === 'customer_limit_exceed' ? 'customer_limit_exceed' : 'customer_refused';
+      return sent(await fake.refuseTransfer(str('externalUserId'), reason));
     }
     if (route === 'POST faults') {
       corp.faults.push({ path: String(body.path), times: Number(body.times ?? 1), errcode: body.errcode, errmsg: body.errmsg, httpStatus: body.httpStatus, skip: body.skip, delayMs: body.delayMs });

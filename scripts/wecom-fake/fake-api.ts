@@ -1,5 +1,6 @@
 import { FakeCorp, id, nowSeconds } from './fake-corp.js';
 import { groupMsgHandlers } from './fake-groupmsg.js';
+import { transferHandlers } from './fake-transfer.js';
 import { FakeError, badParam, fail, ok, page, type Handler } from './fake-reply.js';
 
 export { FakeError };
@@ -35,7 +36,7 @@ export const handlers: Record<string, Handler> = {
     return ok({ access_token: token, expires_in: corp.tokenTtlSeconds });
   },
 
-  'GET externalcontact/get_follow_user_list': (corp) => ok({ follow_user: [...corp.staff.keys()] }),
+  'GET externalcontact/get_follow_user_list': (corp) => ok({ follow_user: [...corp.staff.keys()].filter((u) => !corp.resigned.has(u)) }),
 
   'GET externalcontact/list': (corp, { query }) => {
     if (!corp.staff.has(query.userid)) fail(60111, 'invalid userid');
@@ -178,6 +179,7 @@ export const handlers: Record<string, Handler> = {
   },
 
   ...groupMsgHandlers,
+  ...transferHandlers,
   'POST externalcontact/groupchat/list': (corp, { body }) => {
     const limit = Number(body.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) badParam('limit must be 1..1000');

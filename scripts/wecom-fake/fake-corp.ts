@@ -62,6 +62,19 @@ export interface Fault {
   delayMs?: number;
 }
 
+/** One customer handed over (在职/离职继承), as transfer_result reports it. */
+export interface FakeTransfer {
+  mode: 'in_service' | 'resigned';
+  handover_userid: string;
+  takeover_userid: string;
+  external_userid: string;
+  /** 1 taken over, 2 waiting, 3 refused by the customer, 4 takeover member at their limit */
+  status: 1 | 2 | 3 | 4;
+  takeover_time: number;
+  create_time: number;
+  transfer_success_msg?: string;
+}
+
 export const id = (prefix: string, bytes = 12) => `${prefix}${randomBytes(bytes).toString('hex')}`;
 export const nowSeconds = () => Math.floor(Date.now() / 1000);
 
@@ -79,6 +92,15 @@ export class FakeCorp {
   readonly oauthCodes = new Map<string, string>();
   readonly calls: Array<{ method: string; path: string; query: Record<string, string>; body: any; at: number }> = [];
   readonly faults: Fault[] = [];
+  readonly transfers: FakeTransfer[] = [];
+  /** Members who left the company (userid → dimission time): their customers are on the unassigned list. */
+  readonly resigned = new Map<string, number>();
+  /** When each customer was transferred in service (WeCom allows 2 in 90 days). */
+  readonly transferLog = new Map<string, number[]>();
+  /** A member's customer limit, for the takeover-at-limit errcode (none unless a test sets one). */
+  readonly customerLimit = new Map<string, number>();
+  /** Callbacks an API call causes (a group's owner changed); sent right after the call is answered. */
+  readonly outbox: Array<Record<string, string | number | undefined>> = [];
   gettokenCalls = 0;
   tokenTtlSeconds = 7200;
   /** How long a welcome code stays valid (WeCom: 20 seconds). */

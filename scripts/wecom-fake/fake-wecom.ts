@@ -4,6 +4,7 @@ import { WecomCrypto } from '../../server/src/wecom/wecom-crypto.js';
 import { FakeCorp, id, nowSeconds } from './fake-corp.js';
 import { checkToken, FakeError, handlers } from './fake-api.js';
 import { adminRoutes } from './fake-admin.js';
+import { completeTransfer, refuseTransfer } from './fake-transfer.js';
 import { readJsonRequest, sendJson } from '../lib/json-http.js';
 
 /**
@@ -84,6 +85,7 @@ export class FakeWecom {
       try {
         if (path !== 'gettoken') checkToken(this.corp, query.access_token);
         send(200, handler(this.corp, { query, body, base: `${this.url}/` }));
+        if (this.corp.outbox.length) void this.flushOutbox();
       } catch (err) {
         if (err instanceof FakeError) return send(200, { errcode: err.errcode, errmsg: err.errmsg });
         send(200, { errcode: -1, errmsg: `system error: ${(err as Error).message}` });
@@ -112,6 +114,14 @@ export class FakeWecom {
     const crypto = opts.receiveId || opts.token ? new WecomCrypto(opts.token ?? this.options.token, this.options.encodingAesKey, opts.receiveId ?? this.options.corpId) : this.crypto;
     const sealed = crypto.seal(xml, String(opts.timestamp ?? nowSeconds()), randomBytes(5).toString('hex'), { toUserName: this.options.corpId, agentId: this.options.agentId });
     return this.deliver(`?${new URLSearchParams(sealed.query)}`, sealed.xml);
+  }
+
+  /** Callbacks caused by API calls (a group's new owner), sent after the call was answered, as WeCom does. */
+  private async flushOutbox(): Promise<void> {
+    for (const fields of this.corp.outbox.splice(0)) {
+      if (!this.callbackUrl) continue;
+      await this.sendEvent(fields).catch(() => undefined);
+    }
   }
 
   /** Sends the exact same bytes again (WeCom's retry, or an attacker's replay). */
@@ -230,6 +240,22 @@ export class FakeWecom {
     const hit = this.corp.tagById(tagId)!;
     hit.group.tag = hit.group.tag.filter((t) => t.id !== tagId);
     return this.sendEvent({ Event: 'change_external_tag', ChangeType: 'delete', Id: tagId, TagType: 'tag' });
+  }
+
+  /** A member leaves the company: their customers appear on the unassigned list (离职继承). */
+  resign(userid: string, at = nowSeconds()): void {
+    if (!this.corp.staff.has(userid)) throw new Error(`fake WeCom: no staff ${userid}`);
+    this.corp.resigned.set(userid, at);
+  }
+
+  /** The waiting transfer of this customer completes (24 h passed): callbacks as WeCom sends them. */
+  completeTransfer(externalUserId: string) {
+    return completeTransfer(this, externalUserId);
+  }
+
+  /** The customer refuses the new member (or the taker is at their limit): transfer_fail. */
+  refuseTransfer(externalUserId: string, reason?: 'customer_refused' | 'customer_limit_exceed') {
+    return refuseTransfer(this, externalUserId, reason);
   }
 
   /** For the sidebar's OAuth: the code WeCom puts on the redirect for `userid`. */

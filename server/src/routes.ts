@@ -15,11 +15,12 @@ import { broadcastRoutes } from './modules/broadcasts/broadcast.routes.js';
 import { journeyRoutes } from './modules/journeys/journey.routes.js';
 import { contactWayRoutes } from './wecom/contact-way.routes.js';
 import { wecomRoutes } from './wecom/wecom.routes.js';
+import { transferRoutes } from './wecom/transfer.routes.js';
 import { myPrivacyRoutes, privacyAdminRoutes } from './modules/privacy/privacy.routes.js';
 import { miniappAuthRoutes, miniappRoutes } from './wechat/miniapp.routes.js';
 import { dashboardRoutes } from './modules/dashboard/dashboard.routes.js';
 
 /** Every API router, in one list: the route table (OpenAPI, authorisation matrix) is built from these. */
 export function apiRouters(s: Services): ApiRouter[] {
-  return [staffRoutes(s), customerTransferRoutes(s), customerRoutes(s), followUpRoutes(s), tagRoutes(s), eventRoutes(s), loyaltyRoutes(s), meRoutes(s), shopperAuthRoutes(s), conversationRoutes(s), deskRoutes(s), segmentRoutes(s), rfmRoutes(s), broadcastRoutes(s), journeyRoutes(s), contactWayRoutes(s), wecomRoutes(s), miniappAuthRoutes(s), miniappRoutes(s), myPrivacyRoutes(s), privacyAdminRoutes(s), dashboardRoutes(s)];
+  return [staffRoutes(s), customerTransferRoutes(s), customerRoutes(s), followUpRoutes(s), tagRoutes(s), eventRoutes(s), loyaltyRoutes(s), meRoutes(s), shopperAuthRoutes(s), conversationRoutes(s), deskRoutes(s), segmentRoutes(s), rfmRoutes(s), broadcastRoutes(s), journeyRoutes(s), contactWayRoutes(s), wecomRoutes(s), transferRoutes(s), miniappAuthRoutes(s), miniappRoutes(s), myPrivacyRoutes(s), privacyAdminRoutes(s), dashboardRoutes(s)];
 }

@@ -16,7 +16,7 @@ const followSchema = new Schema(
     status: { type: String, enum: ['active', 'lost'], default: 'active' },
     addedAt: { type: Date, required: true },
     lostAt: { type: Date },
-    lostBy: { type: String, enum: ['staff', 'customer'] },
+    lostBy: { type: String, enum: ['staff', 'customer', 'transfer'] },
   },
   { timestamps: true },
 );

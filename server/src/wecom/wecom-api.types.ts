@@ -166,3 +166,35 @@ export interface GroupChat {
   member_list: GroupChatMember[];
   admin_list?: Array<{ userid: string }>;
 }
+
+/** transfer_customer / resigned/transfer_customer: errcode per customer, 0 = the takeover has started. */
+export interface TransferCustomerInput {
+  handover_userid: string;
+  takeover_userid: string;
+  /** ≤ 100 per call */
+  external_userid: string[];
+  /** in-service only: sent to the customer once taken over, ≤ 200 characters */
+  transfer_success_msg?: string;
+}
+
+export interface TransferCustomerResponse extends WecomBase {
+  customer: Array<{ external_userid: string; errcode: number }>;
+}
+
+/** 1 taken over, 2 waiting (takeover_time is when it will happen), 3 refused by the customer, 4 takeover member at their limit, 5 no such transfer */
+export type TransferStatus = 1 | 2 | 3 | 4 | 5;
+
+export interface TransferResultResponse extends WecomBase {
+  customer: Array<{ external_userid: string; status: TransferStatus; takeover_time: number }>;
+  next_cursor?: string;
+}
+
+export interface UnassignedListResponse extends WecomBase {
+  info: Array<{ handover_userid: string; external_userid: string; dimission_time: number }>;
+  is_last: boolean;
+  next_cursor?: string;
+}
+
+export interface GroupChatTransferResponse extends WecomBase {
+  failed_chat_list?: Array<{ chat_id: string; errcode: number; errmsg: string }>;
+}

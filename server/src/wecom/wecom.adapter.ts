@@ -13,6 +13,8 @@ import { CustomerGroupService } from './customer-group.service.js';
 import { WecomCallbackService } from './wecom-callback.service.js';
 import { FullSyncService } from './full-sync.service.js';
 import { SidebarAuthService } from './sidebar-auth.service.js';
+import { TransferService } from './transfer.service.js';
+import { GroupTransferService } from './group-transfer.service.js';
 
 export interface JobQueue {
   now(name: string, data: Record<string, unknown>): Promise<void>;
@@ -36,7 +38,9 @@ export function createWecom(deps: Deps, m: { hooks: DomainHooks; staff: StaffSer
   const contactWays = new ContactWayService(deps, client, m.staff, m.tags);
   const contacts = new ExternalContactService(deps, client, { customers: m.customers, staff: m.staff, followUps: m.followUps, tagSync, contactWays });
   const groups = new CustomerGroupService(deps, client, { customers: m.customers, staff: m.staff });
-  const callbacks = new WecomCallbackService(deps, { contacts, groups, tagSync });
+  const transfers = new TransferService(deps, client, { customers: m.customers, staff: m.staff, followUps: m.followUps });
+  const groupTransfers = new GroupTransferService(deps, client, transfers);
+  const callbacks = new WecomCallbackService(deps, { contacts, groups, tagSync, transfers });
   const fullSync = new FullSyncService(deps, client, { contacts, groups, tagSync }, enqueue);
   const sidebar = new SidebarAuthService(deps, client, m.staff);
   const enabled = Boolean(config.WECOM_CORP_ID && config.WECOM_SECRET);
@@ -54,6 +58,8 @@ export function createWecom(deps: Deps, m: { hooks: DomainHooks; staff: StaffSer
     callbacks,
     fullSync,
     sidebar,
+    transfers,
+    groupTransfers,
     enqueue,
     attachQueue(q: JobQueue) {
       queue = q;

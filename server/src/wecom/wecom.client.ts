@@ -199,6 +199,40 @@ export class WecomClient {
     return (await this.post<T.WecomBase & { group_chat: T.GroupChat }>('externalcontact/groupchat/get', { chat_id: chatId, need_name: 1 })).group_chat;
   }
 
+  // ── customer transfer (在职继承 / 离职继承) ─────────────────────────────────────────────────
+  /** In-service: each customer's errcode comes back in `customer`; 0 only means the 24-hour takeover started. */
+  transferCustomer(input: T.TransferCustomerInput) {
+    return this.post<T.TransferCustomerResponse>('externalcontact/transfer_customer', input);
+  }
+
+  /** In-service takeover status for one handover → takeover pair; pass next_cursor back until empty. */
+  transferResult(input: { handover_userid: string; takeover_userid: string; cursor?: string }) {
+    return this.post<T.TransferResultResponse>('externalcontact/transfer_result', input);
+  }
+
+  /** Customers of members who left the company and are not assigned yet; page_size ≤ 1000. */
+  getUnassignedList(input: { cursor?: string; page_size?: number }) {
+    return this.post<T.UnassignedListResponse>('externalcontact/get_unassigned_list', input);
+  }
+
+  resignedTransferCustomer(input: Omit<T.TransferCustomerInput, 'transfer_success_msg'>) {
+    return this.post<T.TransferCustomerResponse>('externalcontact/resigned/transfer_customer', input);
+  }
+
+  resignedTransferResult(input: { handover_userid: string; takeover_userid: string; cursor?: string }) {
+    return this.post<T.TransferResultResponse>('externalcontact/resigned/transfer_result', input);
+  }
+
+  /** Groups of a member who left: ≤ 100 chats per call; chats that failed are listed with their errcode. */
+  groupChatTransfer(input: { chat_id_list: string[]; new_owner: string }) {
+    return this.post<T.GroupChatTransferResponse>('externalcontact/groupchat/transfer', input);
+  }
+
+  /** Groups of a member still in service; same shape as groupchat/transfer. */
+  groupChatOnjobTransfer(input: { chat_id_list: string[]; new_owner: string }) {
+    return this.post<T.GroupChatTransferResponse>('externalcontact/groupchat/onjob_transfer', input);
+  }
+
   // ── JS-SDK and OAuth ───────────────────────────────────────────────────────────────────────
   jsapiTicketValue(): Promise<string> {
     return this.jsapiTicket.get();

@@ -7,6 +7,8 @@ export const WecomErrorCode = {
   RATE_LIMITED: 'WECOM_RATE_LIMITED',
   CALLBACK_REFUSED: 'WECOM_CALLBACK_REFUSED',
   NO_STAFF_FOR_USER: 'WECOM_NO_STAFF_FOR_USER',
+  TRANSFER_INVALID: 'WECOM_TRANSFER_INVALID',
+  NOTHING_TO_TRANSFER: 'WECOM_NOTHING_TO_TRANSFER',
 } as const;
 
 /** WeCom errcodes we act on by number. */
@@ -18,6 +20,17 @@ export const Errcode = {
   FREQ_OUT_OF_LIMIT: 45009,
   INVALID_CODE: 40029,
   WELCOME_ALREADY_SENT: 41051,
+  // customer transfer, per customer in transfer_customer's `customer` array
+  INVALID_EXTERNAL_USERID: 40096,
+  HANDOVER_NOT_RESIGNED: 40097,
+  TAKEOVER_NOT_VERIFIED: 40098,
+  TAKEOVER_AT_LIMIT: 40099,
+  ALREADY_IN_TRANSFER: 40100,
+  TRANSFERRED_TOO_OFTEN: 40128,
+  TRANSFER_IN_PROGRESS: 40129,
+  TRANSFER_TO_SELF: 40130,
+  NOT_HANDOVER_CUSTOMER: 40131,
+  NOT_EXTERNAL_CONTACT: 84061,
 } as const;
 
 /** A non-zero errcode from WeCom, kept as numbers so callers can branch on them. */

@@ -146,6 +146,11 @@ export const ACCESS_POLICY: Record<string, Who[]> = {
   'get /api/v1/wecom/sync': MANAGERS,
   'post /api/v1/wecom/tags/sync': MANAGERS,
   'get /api/v1/wecom/groups': STAFF,
+  'post /api/v1/wecom/transfers/': ADMIN,
+  'post /api/v1/wecom/transfers/groups': ADMIN,
+  'get /api/v1/wecom/transfers/': MANAGERS,
+  'get /api/v1/wecom/transfers/members/:id': MANAGERS,
+  'get /api/v1/wecom/transfers/unassigned': ADMIN,
   // Exchanges a WeCom OAuth code, which the server checks with WeCom, for a staff session: no session yet.
   'post /api/v1/wecom/sidebar/session': PUBLIC,
   'get /api/v1/wecom/sidebar/signatures': STAFF,

@@ -221,6 +221,13 @@ export class CustomerService {
     return doc;
   }
 
+  /** Display names by id, for lists that show many customers (transfer records). */
+  async namesOf(tenantId: string, ids: string[]): Promise<Map<string, string>> {
+    const valid = ids.filter((i) => Types.ObjectId.isValid(i));
+    const docs = valid.length ? await CustomerModel.find({ tenantId, _id: { $in: valid } }, { name: 1 }).lean() : [];
+    return new Map(docs.map((d) => [String(d._id), d.name ?? '']));
+  }
+
   async findByIdentity(tenantId: string, input: IdentityInput): Promise<string | null> {
     const keys = identityKeys(input);
     const row = await IdentityModel.findOne({ tenantId, $or: keys.map((k) => ({ type: k.type, key: k.key })) }).lean();
@@ -290,6 +297,17 @@ export class CustomerService {
       { $set: { 'wecom.relation': 'active' }, $min: { 'wecom.addedAt': change.at }, ...(change.staffId ? { $addToSet: { followerStaffIds: change.staffId } } : {}) },
     );
     if (change.staffId) await CustomerModel.updateOne({ tenantId, _id: id, ownerStaffId: { $in: [null, ''] } }, { $set: { ownerStaffId: change.staffId } });
+  }
+
+  /**
+   * A customer handed from one staff member to another (WeCom 在职/离职继承 completed): the taker
+   * replaces the giver among the followers, and as owner when the giver owned the profile (or nobody
+   * did). Conditional on the giver, so running it again changes nothing.
+   */
+  async handOver(tenantId: string, id: string, fromStaffId: string | undefined, toStaffId: string): Promise<void> {
+    await CustomerModel.updateOne({ tenantId, _id: id }, { $addToSet: { followerStaffIds: toStaffId } });
+    if (fromStaffId && fromStaffId !== toStaffId) await CustomerModel.updateOne({ tenantId, _id: id }, { $pull: { followerStaffIds: fromStaffId } });
+    await CustomerModel.updateOne({ tenantId, _id: id, ownerStaffId: { $in: [null, '', ...(fromStaffId ? [fromStaffId] : [])] } }, { $set: { ownerStaffId: toStaffId } });
   }
 
   /** Applies aggregate changes from the events module in one bulk write. */

@@ -35,6 +35,14 @@ export class FollowUpService {
     return FollowUpModel.find(q).sort({ status: -1, dueAt: 1, createdAt: -1 }).limit(limit).lean();
   }
 
+  /** Open tasks of `fromId` about these customers go to `toId` (a customer handed over); returns how many. */
+  async reassign(tenantId: string, customerIds: string[], fromId: string, toId: string): Promise<number> {
+    const ids = customerIds.filter((c) => Types.ObjectId.isValid(c)).map((c) => new Types.ObjectId(c));
+    if (!ids.length || fromId === toId) return 0;
+    const r = await FollowUpModel.updateMany({ tenantId, customerId: { $in: ids }, assigneeId: fromId, status: 'open' }, { $set: { assigneeId: toId } });
+    return r.modifiedCount;
+  }
+
   async get(tenantId: string, id: string) {
     const doc = Types.ObjectId.isValid(id) ? await FollowUpModel.findOne({ tenantId, _id: id }).lean() : null;
     if (!doc) throw notFound('Follow-up');

@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import type { Deps } from '../shared/deps.js';
+import { conflict } from '../shared/app-error.js';
+import type { WecomClient } from './wecom.client.js';
+import { WecomApiError, WecomErrorCode } from './wecom.exception.js';
+import { CustomerGroupModel } from './customer-group.model.js';
+import { OPEN_STATES, TransferModel, openKeyOf } from './transfer.model.js';
+import { TRANSFER_BATCH, insertIgnoringOpen, view, type TransferMode, type TransferService } from './transfer.service.js';
+
+/** What a failed chat's errcode means, for the record. */
+function groupReason(errcode: number, errmsg: string): string {
+  switch (errcode) {
+    case 90500:
+      return 'the group owner has not left the company; use an in-service transfer';
+    case 90501:
+      return 'not a customer group';
+    case 90502:
+      return 'the group owner has left the company; use a resigned transfer';
+    case 90507:
+      return 'WeCom is already transferring this group';
+    case 90508:
+      return 'the group was already transferred';
+    default:
+      return `WeCom refused this group (errcode ${errcode}${errmsg ? `: ${errmsg}` : ''})`;
+  }
+}
+
+/**
+ * A member's customer groups (客户群) handed to a new owner: groupchat/onjob_transfer while the owner
+ * is in service, groupchat/transfer once they left. WeCom changes the owner at once, so each group's
+ * record is settled by the answer itself; a retried request finds the groups already moved.
+ */
+export class GroupTransferService {
+  constructor(
+    private readonly deps: Deps,
+    private readonly client: WecomClient,
+    private readonly transfers: TransferService,
+  ) {}
+
+  async start(tenantId: string, input: { mode: TransferMode; handoverStaffId?: string; handoverUserid?: string; takeoverStaffId: string; requestedBy?: string }) {
+    const handover = await this.transfers.member(tenantId, { staffId: input.handoverStaffId, userid: input.handoverUserid });
+    const takeover = await this.transfers.taker(tenantId, input.takeoverStaffId, handover);
+    const groups = await CustomerGroupModel.find({ tenantId, ownerUserid: handover.userid, status: 'active' }, { chatId: 1, name: 1 }).lean();
+    if (!groups.length) throw conflict(WecomErrorCode.NOTHING_TO_TRANSFER, `${handover.staff?.name ?? handover.userid} owns no customer groups`);
+    const requestId = randomBytes(8).toString('hex');
+    const keys = groups.map((g) => openKeyOf('group', g.chatId, handover.userid));
+    await insertIgnoringOpen(
+      groups.map((g) => ({
+        tenantId, mode: input.mode, subject: 'group', target: g.chatId, name: g.name, handoverUserid: handover.userid, handoverStaffId: handover.staff?.id,
+        takeoverUserid: takeover.userid, takeoverStaffId: takeover.staff?.id, status: 'queued', openKey: openKeyOf('group', g.chatId, handover.userid), requestId, requestedBy: input.requestedBy,
+      })),
+    );
+    const queued = await TransferModel.find({ tenantId, openKey: { $in: keys }, status: 'queued', takeoverUserid: takeover.userid }).lean();
+    for (let i = 0; i < queued.length; i += TRANSFER_BATCH) {
+      const chunk = queued.slice(i, i + TRANSFER_BATCH);
+      const body = { chat_id_list: chunk.map((r) => r.target), new_owner: takeover.userid };
+      let failed: Map<string, { errcode: number; errmsg: string }>;
+      try {
+        const res = input.mode === 'in_service' ? await this.client.groupChatOnjobTransfer(body) : await this.client.groupChatTransfer(body);
+        failed = new Map((res.failed_chat_list ?? []).map((f) => [f.chat_id, { errcode: Number(f.errcode), errmsg: f.errmsg }]));
+      } catch (err) {
+        if (!(err instanceof WecomApiError)) throw err; // unreachable: the rows stay queued for a retried request
+        failed = new Map(chunk.map((r) => [r.target, { errcode: err.errcode, errmsg: err.errmsg }]));
+      }
+      const now = this.deps.now();
+      for (const r of chunk) {
+        const f = failed.get(r.target);
+        const set = f ? { status: 'failed', errcode: f.errcode, reason: groupReason(f.errcode, f.errmsg), doneAt: now } : { status: 'transferred', doneAt: now, appliedAt: now };
+        await TransferModel.updateOne({ _id: r._id, status: { $in: OPEN_STATES } }, { $set: set, $unset: { openKey: 1 } });
+        // WeCom's change_owner callback refreshes the group too; this shows the new owner at once.
+        if (!f) await CustomerGroupModel.updateOne({ tenantId, chatId: r.target }, { $set: { ownerUserid: takeover.userid, ownerStaffId: takeover.staff?.id } });
+      }
+    }
+    const rows = await TransferModel.find({ tenantId, $or: [{ requestId }, { openKey: { $in: keys } }] }).sort({ _id: 1 }).lean();
+    return { requestId, started: rows.filter((r) => r.requestId === requestId).length, alreadyInProgress: rows.filter((r) => r.requestId !== requestId).length, items: rows.map(view) };
+  }
+}

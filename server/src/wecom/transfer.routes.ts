@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { ApiRouter } from '../shared/http/route.js';
+import type { Services } from '../services.js';
+import { TRANSFER_STATES } from './transfer.model.js';
+
+const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
+const userid = z.string().trim().min(1).max(64);
+
+/** Who hands over: a staff account, or (a member who left without an account here) a WeCom userid. */
+const handover = {
+  mode: z.enum(['in_service', 'resigned'], { message: "use 'in_service' (在职继承) or 'resigned' (离职继承)" }),
+  handoverStaffId: objectId.optional(),
+  handoverUserid: userid.optional(),
+  takeoverStaffId: objectId,
+};
+const oneHandover = (b: { handoverStaffId?: string; handoverUserid?: string }) => Boolean(b.handoverStaffId) !== Boolean(b.handoverUserid);
+const oneHandoverMessage = { message: 'give exactly one of handoverStaffId or handoverUserid', path: ['handoverStaffId'] };
+
+/** 在职继承 / 离职继承: hand a member's WeCom customers and groups to another member, and follow the result. */
+export function transferRoutes(s: Services) {
+  const api = new ApiRouter('/api/v1/wecom/transfers', 'wecom');
+  const w = s.wecom;
+  const by = (principal: { kind: string; id?: string }) => (principal.kind === 'staff' ? principal.id : undefined);
+
+  api.route(
+    {
+      method: 'post',
+      path: '/',
+      allow: ['admin'],
+      status: 202,
+      summary: "Hand a member's WeCom customers to another member (all, or the chosen ones); a customer already in transfer is not sent again",
+      body: z
+        .object({
+          ...handover,
+          customerIds: z.array(objectId).min(1, 'choose at least one customer, or leave customerIds out for all').max(5000).optional(),
+          message: z.string().trim().min(1).max(200, 'WeCom allows at most 200 characters').optional(),
+        })
+        .strict()
+        .refine(oneHandover, oneHandoverMessage)
+        .refine((b) => b.mode === 'in_service' || !b.message, { message: 'a message to the customer is only sent for in-service transfers', path: ['message'] }),
+    },
+    ({ tenantId, body, principal }) => w.transfers.start(tenantId, { ...body, requestedBy: by(principal) }),
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/groups',
+      allow: ['admin'],
+      status: 202,
+      summary: "Hand a member's customer groups (客户群) to another member as owner",
+      body: z.object(handover).strict().refine(oneHandover, oneHandoverMessage),
+    },
+    ({ tenantId, body, principal }) => w.groupTransfers.start(tenantId, { ...body, requestedBy: by(principal) }),
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/',
+      allow: ['admin', 'community_manager'],
+      summary: 'Transfer records, newest first (of one member, given or taken, with staffId)',
+      query: z.object({ staffId: objectId.optional(), status: z.enum(TRANSFER_STATES).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }),
+    },
+    async ({ tenantId, query }) => ({ items: await w.transfers.list(tenantId, query) }),
+  );
+
+  api.route(
+    { method: 'get', path: '/members/:id', allow: ['admin', 'community_manager'], summary: "A member's WeCom customers and groups, before handing them over", params: z.object({ id: objectId }) },
+    ({ tenantId, params }) => w.transfers.memberSummary(tenantId, params.id),
+  );
+
+  api.route({ method: 'get', path: '/unassigned', allow: ['admin'], summary: "WeCom's customers of members who left the company, by member (离职待分配)" }, async ({ tenantId }) => ({
+    items: await w.transfers.unassigned(tenantId),
+  }));
+
+  return api;
+}
