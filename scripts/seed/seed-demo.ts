@@ -40,6 +40,16 @@ export type SeedStep = (s: Services, tenantId: string, ctx: { customerIds: strin
 /** Other modules' demo data (loyalty, conversations, ...) add a step here. */
 export const seedSteps: Array<{ name: string; run: SeedStep }> = [];
 seedSteps.push({ name: 'loyalty', run: (s, tenantId, ctx) => seedLoyalty(s, tenantId, ctx.customerIds).then(() => undefined) });
+// What the first nightly run would do, so the dashboard's RFM grid and churn figures (and the sales
+// reps' churn follow-ups) are there on first start.
+seedSteps.push({
+  name: 'rfm',
+  run: async (s, tenantId, ctx) => {
+    const scored = await s.rfm.recomputeTenant(tenantId);
+    const churn = await s.rfm.sweepChurn(tenantId);
+    ctx.log.info({ scored, ...churn }, 'demo RFM scored and churn swept');
+  },
+});
 
 /**
  * Seeds a brand on first start: staff of every role, tags, ~2,000 customers with a year of orders
