@@ -59,8 +59,8 @@ export function transferRoutes(s: Services) {
       method: 'get',
       path: '/',
       allow: ['admin', 'community_manager'],
-      summary: 'Transfer records, newest first (of one member, given or taken, with staffId)',
-      query: z.object({ staffId: objectId.optional(), status: z.enum(TRANSFER_STATES).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }),
+      summary: 'Transfer records, newest first (of one member, given or taken: staffId, or the WeCom userid of a member who left)',
+      query: z.object({ staffId: objectId.optional(), userid: userid.optional(), status: z.enum(TRANSFER_STATES).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }),
     },
     async ({ tenantId, query }) => ({ items: await w.transfers.list(tenantId, query) }),
   );

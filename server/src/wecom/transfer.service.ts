@@ -313,9 +313,10 @@ export class TransferService {
   }
 
   // ── reading ────────────────────────────────────────────────────────────────────────────────
-  async list(tenantId: string, filter: { staffId?: string; status?: TransferState; limit: number }) {
+  async list(tenantId: string, filter: { staffId?: string; userid?: string; status?: TransferState; limit: number }) {
     const q: Record<string, unknown> = { tenantId };
     if (filter.staffId) q.$or = [{ handoverStaffId: filter.staffId }, { takeoverStaffId: filter.staffId }];
+    else if (filter.userid) q.$or = [{ handoverUserid: filter.userid }, { takeoverUserid: filter.userid }];
     if (filter.status) q.status = filter.status;
     return (await TransferModel.find(q).sort({ createdAt: -1, _id: -1 }).limit(filter.limit).lean()).map(view);
   }
