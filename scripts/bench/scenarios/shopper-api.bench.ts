@@ -77,6 +77,36 @@ export const shopperApiScenario: Scenario = {
       const perS = (ms: number) => round((4 * calls * 1000) / ms, 0);
       figures.push(figure({ figure: 'diagnostic: loyalty.points() (new /me/points path), 100 at once', value: perS(ab.points), unit: 'calls/s', baseline: perS(ab.summary), note: 'baseline = summary(), the path /me/points used before; interleaved rounds' }));
       facts.pointsVsSummaryMs = ab;
+
+      // The shopper cache (shared/cache/shopper-cache.ts), in process and interleaved: the same read with
+      // no cache, through the cache when every read misses (each member's generation replaced first, as
+      // in a crowd where each shopper opens the page once), and when every read hits.
+      const C = L.shoppers;
+      const viaCache = (id: string) => C.read(tenantId, id, 'points', (gen) => L.pointsForCache(tenantId, id, gen));
+      const cache = { none: 0, miss: 0, hit: 0 };
+      for (let round = 0; round < 4; round++) {
+        for (const which of ['none', 'miss', 'hit'] as const) {
+          if (which === 'miss') await pool(ids, 50, (id) => C.changed(tenantId, id));
+          const t0 = nowMs();
+          await pool(ids, 100, (id) => (which === 'none' ? L.points(tenantId, id) : viaCache(id)));
+          cache[which] += nowMs() - t0;
+        }
+      }
+      const perS2 = (ms: number) => round((4 * ids.length * 1000) / ms, 0);
+      figures.push(figure({ figure: 'diagnostic: /me/points data, every read a cache miss, 100 at once', value: perS2(cache.miss), unit: 'calls/s', baseline: perS2(cache.none), note: 'baseline = the same read without the cache; interleaved rounds' }));
+      figures.push(figure({ figure: 'diagnostic: /me/points data, every read a cache hit, 100 at once', value: perS2(cache.hit), unit: 'calls/s', baseline: perS2(cache.none), note: 'baseline = the same read without the cache' }));
+      facts.cacheNoneMissHitMs = cache;
+
+      // Correctness: after each spend, the very next read over HTTP shows its balance (the cache is warm).
+      let stale = 0;
+      for (let i = 0; i < 20; i++) {
+        const id = ids[i % ids.length];
+        await http('GET', app.url + '/api/v1/me/points', { headers: { authorization: `Bearer ${tokens[i % ids.length]}` }, expect: [200] });
+        const spent = await L.ledger.post({ tenantId, customerId: id, key: `bench:fresh:${i}:${Date.now()}`, type: 'spend', points: 1, source: 'manual', reason: 'bench' });
+        const seen = await http('GET', app.url + '/api/v1/me/points', { headers: { authorization: `Bearer ${tokens[i % ids.length]}` }, expect: [200] });
+        if (seen.body.balance !== spent.balanceAfter) stale++;
+      }
+      figures.push(figure({ figure: 'stale /me/points reads right after a spend (of 20)', value: stale, unit: 'reads', target: '0' }));
       return { scenario: 'shopper', title: this.title, sizes: { members, duration, connections: levels.join('/') }, figures, facts };
     } finally {
       await app.stop();
