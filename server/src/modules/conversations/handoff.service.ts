@@ -5,6 +5,7 @@ import type { StaffService, StaffView } from '../staff/staff.service.js';
 import type { CustomerService } from '../customers/customer.service.js';
 import { ConversationModel, type ConversationState } from './conversation.model.js';
 import { DeskAgentModel } from './desk-config.model.js';
+import { DeskSeats } from './desk-seats.js';
 import type { ConversationService } from './conversation.service.js';
 import type { OutboundService } from './outbound.service.js';
 import type { SlaService } from './sla.service.js';
@@ -23,6 +24,8 @@ export interface Actor {
  * first; seats per agent are counted by conditional updates so capacity holds under races.
  */
 export class HandoffService {
+  private readonly seats: DeskSeats;
+
   constructor(
     private readonly deps: Deps,
     private readonly conversations: ConversationService,
@@ -30,7 +33,9 @@ export class HandoffService {
     private readonly sla: SlaService,
     private readonly staff: StaffService,
     private readonly customers: CustomerService,
-  ) {}
+  ) {
+    this.seats = new DeskSeats(deps);
+  }
 
   /** Hands a bot conversation to the humans; does nothing if a human already has it. */
   async requestHuman(tenantId: string, conversationId: string, reason: string) {
@@ -90,7 +95,7 @@ export class HandoffService {
       const agent = await this.pickAgent(tenantId, next.customerId ? String(next.customerId) : undefined);
       if (!agent) break;
       if (await this.assign(tenantId, next, agent, ['queued'])) assigned++;
-      else await this.releaseSeat(tenantId, agent.id);
+      else await this.seats.release(tenantId, agent.id);
     }
     return assigned;
   }
@@ -104,10 +109,10 @@ export class HandoffService {
     }
     // Taking a chat means working the desk: the sweep would otherwise requeue an offline holder's chat.
     if (!(await this.staff.get(tenantId, actor.id).catch(() => null))?.online) await this.staff.update(tenantId, actor.id, { online: true });
-    await this.takeSeat(tenantId, actor.id, 0, true);
+    await this.seats.take(tenantId, actor.id, 0, true);
     const ok = await this.assign(tenantId, c, { id: actor.id, name: actor.name }, ['bot', 'queued', 'resolved']);
     if (!ok) {
-      await this.releaseSeat(tenantId, actor.id);
+      await this.seats.release(tenantId, actor.id);
       throw wrongState((await this.conversations.get(tenantId, conversationId)).state, 'reload it and try again');
     }
     return this.conversations.get(tenantId, conversationId);
@@ -121,17 +126,17 @@ export class HandoffService {
     if (!to || !to.active || !['agent', 'admin'].includes(to.role)) throw notFound('Agent');
     if (!to.online) throw new AppError(ConversationErrorCode.AGENT_UNAVAILABLE, `${to.name} is offline; pick an online agent`, { status: 409 });
     if (to.id === c.assigneeId) return c;
-    await this.takeSeat(tenantId, to.id, 0, true);
+    await this.seats.take(tenantId, to.id, 0, true);
     const after = await ConversationModel.findOneAndUpdate(
       { tenantId, _id: conversationId, state: 'assigned', assigneeId: c.assigneeId },
       { $set: { assigneeId: to.id, assigneeName: to.name, assignedAt: this.deps.now(), unread: 0 } },
       { returnDocument: 'after' },
     ).lean();
     if (!after) {
-      await this.releaseSeat(tenantId, to.id);
+      await this.seats.release(tenantId, to.id);
       throw wrongState('changed meanwhile', 'reload it and try again');
     }
-    await this.releaseSeat(tenantId, c.assigneeId!);
+    await this.seats.release(tenantId, c.assigneeId!);
     await this.conversations.announce(tenantId, after, 'conversation.updated');
     await this.notify(tenantId, after, `已为您转接至 ${to.name}。`, `transfer:${conversationId}:${after.assignedAt!.getTime()}`);
     return after;
@@ -148,7 +153,7 @@ export class HandoffService {
       { returnDocument: 'after' },
     ).lean();
     if (!after) throw wrongState('changed meanwhile', 'reload it and try again');
-    if (c.assigneeId) await this.releaseSeat(tenantId, c.assigneeId);
+    if (c.assigneeId) await this.seats.release(tenantId, c.assigneeId);
     await this.conversations.announce(tenantId, after, 'conversation.updated');
     await this.notify(tenantId, after, '本次人工服务已结束，感谢您的耐心。如需帮助，随时留言。', `resolved:${conversationId}:${after.resolvedAt!.getTime()}`);
     await this.drainQueue(tenantId);
@@ -199,34 +204,6 @@ export class HandoffService {
     return n;
   }
 
-  /**
-   * Seat counts move in separate writes from assignments, so a process dying in between leaves a
-   * seat taken with no chat behind it, and a full-looking agent would sit idle for good. The sweep
-   * recounts; a difference seen in two sweeps in a row with nothing changed meanwhile is real (the
-   * window between the two writes is milliseconds) and is set right.
-   */
-  async reconcileSeats(tenantId: string): Promise<number> {
-    const held = new Map<string, number>();
-    for (const c of await ConversationModel.find({ tenantId, state: 'assigned' }).select({ assigneeId: 1 }).lean()) held.set(c.assigneeId!, (held.get(c.assigneeId!) ?? 0) + 1);
-    let fixed = 0;
-    for (const row of await DeskAgentModel.find({ tenantId }).lean()) {
-      const assigned = held.get(row.staffId) ?? 0;
-      const same = { _id: row._id, active: row.active };
-      if (row.active === assigned) {
-        if (row.drift) await DeskAgentModel.updateOne(same, { $unset: { drift: 1 } });
-      } else if (row.drift?.active === row.active && row.drift?.assigned === assigned) {
-        const res = await DeskAgentModel.updateOne(same, { $set: { active: assigned }, $unset: { drift: 1 } });
-        if (res.modifiedCount) {
-          fixed++;
-          this.deps.log.warn({ tenantId, staffId: row.staffId, was: row.active, now: assigned }, 'desk seat count corrected');
-        }
-      } else {
-        await DeskAgentModel.updateOne(same, { $set: { drift: { active: row.active, assigned } } });
-      }
-    }
-    return fixed;
-  }
-
   /** Puts an offline agent's chats back at the front of the queue (they keep their original queue time). */
   async requeueFrom(tenantId: string, staffId: string): Promise<number> {
     const held = await ConversationModel.find({ tenantId, state: 'assigned', assigneeId: staffId }).lean();
@@ -239,7 +216,7 @@ export class HandoffService {
       ).lean();
       if (!after) continue;
       moved++;
-      await this.releaseSeat(tenantId, staffId);
+      await this.seats.release(tenantId, staffId);
       await this.conversations.announce(tenantId, after, 'conversation.updated');
     }
     return moved;
@@ -256,7 +233,7 @@ export class HandoffService {
         const online = new Set((await this.staff.list(tenantId, { online: true })).map((s) => s.id));
         for (const id of holders) if (!online.has(id)) await this.requeueFrom(tenantId, id);
       }
-      await this.reconcileSeats(tenantId);
+      await this.seats.reconcile(tenantId);
       assigned += await this.drainQueue(tenantId);
     }
     return assigned;
@@ -287,34 +264,12 @@ export class HandoffService {
     const ownerId = customerId ? (await this.customers.get(tenantId, customerId).catch(() => null))?.ownerStaffId : undefined;
     const owner = online.find((s) => s.id === ownerId);
     const agents = online.filter((s) => s.role === 'agent' && s.id !== ownerId);
-    const seats = await DeskAgentModel.find({ tenantId, staffId: { $in: agents.map((a) => a.id) } }).lean();
-    const last = new Map(seats.map((s) => [s.staffId, s.lastAssignedAt ? new Date(s.lastAssignedAt).getTime() : 0]));
+    const last = await this.seats.lastAssigned(tenantId, agents.map((a) => a.id));
     agents.sort((a, b) => (last.get(a.id) ?? 0) - (last.get(b.id) ?? 0) || a.id.localeCompare(b.id));
     for (const candidate of owner ? [owner, ...agents] : agents) {
-      if (await this.takeSeat(tenantId, candidate.id, candidate.capacity)) return candidate;
+      if (await this.seats.take(tenantId, candidate.id, candidate.capacity)) return candidate;
     }
     return null;
-  }
-
-  /** Takes one seat if the agent has a free one (or unconditionally for an explicit take-over). */
-  private async takeSeat(tenantId: string, staffId: string, capacity: number, force = false): Promise<boolean> {
-    if (!force && capacity <= 0) return false;
-    try {
-      const row = await DeskAgentModel.findOneAndUpdate(
-        { tenantId, staffId, ...(force ? {} : { active: { $lt: capacity } }) },
-        { $inc: { active: 1 }, $set: { lastAssignedAt: this.deps.now() } },
-        { upsert: true, returnDocument: 'after' },
-      ).lean();
-      return !!row;
-    } catch (err) {
-      // The agent's row exists and is full: the upsert's insert hit the unique index.
-      if (isDuplicateKeyError(err)) return false;
-      throw err;
-    }
-  }
-
-  private async releaseSeat(tenantId: string, staffId: string): Promise<void> {
-    await DeskAgentModel.updateOne({ tenantId, staffId, active: { $gt: 0 } }, { $inc: { active: -1 } });
   }
 
   /** Desk notices to the customer go through the same durable outbound rows as agent replies. */
