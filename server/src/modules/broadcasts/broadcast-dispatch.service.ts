@@ -16,6 +16,14 @@ export interface CouponPort {
 }
 
 const MAX_ATTEMPTS = 3;
+/** KEYS[1] = the sender's minute counter; ARGV = wanted, limit, ttl seconds. Grants what is left, up to wanted. */
+const TAKE_BUDGET = `
+local used = tonumber(redis.call('GET', KEYS[1]) or '0')
+local grant = math.min(tonumber(ARGV[1]), tonumber(ARGV[2]) - used)
+if grant <= 0 then return 0 end
+redis.call('INCRBY', KEYS[1], grant)
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
+return grant`;
 
 /**
  * Executes campaigns: first the audience is frozen into delivery rows, then rows are claimed in
@@ -177,22 +185,24 @@ export class BroadcastDispatcher {
       const key = `${r.address.sender}\u0000${r.row.variant ?? ''}`;
       groups.set(key, [...(groups.get(key) ?? []), r]);
     }
-    let retryAt: Date | undefined;
-    // A chunk never exceeds the per-staff minute budget, or it could never be sent at all.
+    // A chunk never exceeds the per-staff minute budget; a sender whose budget runs out mid-chunk
+    // sends what it was granted, and only that sender waits for the next minute.
     const perMinute = Math.min(provider.perMinute ?? Infinity, this.deps.config.BROADCAST_STAFF_PER_MINUTE);
     const size = Math.min(provider.batchSize, perMinute);
+    const spent = new Set<string>();
     for (const group of groups.values()) {
+      const sender = group[0].address.sender;
       for (let i = 0; i < group.length; i += size) {
         const chunk = group.slice(i, i + size);
-        if (retryAt || !(await this.withinStaffRate(tenantId, chunk[0].address.sender, chunk.length, perMinute))) {
-          retryAt ??= new Date(this.deps.now().getTime() + 60_000);
-          await DeliveryModel.updateMany({ _id: { $in: chunk.map((r) => r.row._id) }, claim }, { $set: { state: 'pending', claim: null, leaseUntil: null }, $inc: { attempts: -1 } });
-          continue;
-        }
-        await this.sendChunk(c, provider, chunk, claim);
+        const granted = spent.has(sender) ? 0 : await this.takeStaffBudget(tenantId, sender, chunk.length, perMinute);
+        if (granted < chunk.length) spent.add(sender);
+        if (granted) await this.sendChunk(c, provider, chunk.slice(0, granted), claim);
+        const rest = chunk.slice(granted);
+        if (rest.length) await DeliveryModel.updateMany({ _id: { $in: rest.map((r) => r.row._id) }, claim }, { $set: { state: 'pending', claim: null, leaseUntil: null }, $inc: { attempts: -1 } });
       }
     }
-    return retryAt;
+    // Budgets are per clock minute: come back when the next one starts.
+    return spent.size ? new Date((Math.floor(this.deps.now().getTime() / 60_000) + 1) * 60_000) : undefined;
   }
 
   private content(c: any, row: any): BroadcastContent {
@@ -284,18 +294,17 @@ export class BroadcastDispatcher {
     await DeliveryModel.bulkWrite(writes as any[], { ordered: false });
   }
 
-  private async withinStaffRate(tenantId: string, sender: string, n: number, perMinute = this.deps.config.BROADCAST_STAFF_PER_MINUTE): Promise<boolean> {
+  /**
+   * Takes up to `want` sends from the sender's budget for the current minute, in one atomic step, and
+   * returns how many were granted (0 once it is spent). Without Redis nothing is granted: sends cost
+   * the brand's reputation, so we hold back rather than risk a flood.
+   */
+  private async takeStaffBudget(tenantId: string, sender: string, want: number, perMinute: number): Promise<number> {
     const minute = Math.floor(this.deps.now().getTime() / 60_000);
-    const key = `bc:rate:${tenantId}:${sender}:${minute}`;
     try {
-      const res = await this.deps.redis.multi().incrby(key, n).expire(key, 120).exec();
-      const count = Number(res?.[0]?.[1] ?? 0);
-      if (count <= perMinute) return true;
-      await this.deps.redis.decrby(key, n);
-      return false;
+      return Number(await this.deps.redis.eval(TAKE_BUDGET, 1, `bc:rate:${tenantId}:${sender}:${minute}`, want, perMinute, 120));
     } catch {
-      // Sends cost reputation: without Redis we hold back rather than risk a flood.
-      return false;
+      return 0;
     }
   }
 
