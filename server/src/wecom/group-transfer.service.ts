@@ -4,8 +4,9 @@ import { conflict } from '../shared/app-error.js';
 import type { WecomClient } from './wecom.client.js';
 import { WecomApiError, WecomErrorCode } from './wecom.exception.js';
 import { CustomerGroupModel } from './customer-group.model.js';
-import { OPEN_STATES, TransferModel, openKeyOf } from './transfer.model.js';
-import { TRANSFER_BATCH, insertIgnoringOpen, view, type TransferMode, type TransferService } from './transfer.service.js';
+import { TransferModel, openKeyOf } from './transfer.model.js';
+import { TRANSFER_BATCH, claimQueued, insertIgnoringOpen, release, settle, view, type TransferMode } from './transfer-records.js';
+import type { TransferService } from './transfer.service.js';
 
 /** What a failed chat's errcode means, for the record. */
 function groupReason(errcode: number, errmsg: string): string {
@@ -50,7 +51,7 @@ export class GroupTransferService {
         takeoverUserid: takeover.userid, takeoverStaffId: takeover.staff?.id, status: 'queued', openKey: openKeyOf('group', g.chatId, handover.userid), requestId, requestedBy: input.requestedBy,
       })),
     );
-    const queued = await TransferModel.find({ tenantId, openKey: { $in: keys }, status: 'queued', takeoverUserid: takeover.userid }).lean();
+    const queued = await claimQueued({ tenantId, openKey: { $in: keys }, takeoverUserid: takeover.userid }, this.deps.now());
     for (let i = 0; i < queued.length; i += TRANSFER_BATCH) {
       const chunk = queued.slice(i, i + TRANSFER_BATCH);
       const body = { chat_id_list: chunk.map((r) => r.target), new_owner: takeover.userid };
@@ -59,14 +60,17 @@ export class GroupTransferService {
         const res = input.mode === 'in_service' ? await this.client.groupChatOnjobTransfer(body) : await this.client.groupChatTransfer(body);
         failed = new Map((res.failed_chat_list ?? []).map((f) => [f.chat_id, { errcode: Number(f.errcode), errmsg: f.errmsg }]));
       } catch (err) {
-        if (!(err instanceof WecomApiError)) throw err; // unreachable: the rows stay queued for a retried request
+        if (!(err instanceof WecomApiError)) {
+          await release(queued.slice(i).map((r) => r._id)); // unreachable: back to the queue for a retried request
+          throw err;
+        }
         failed = new Map(chunk.map((r) => [r.target, { errcode: err.errcode, errmsg: err.errmsg }]));
       }
       const now = this.deps.now();
       for (const r of chunk) {
         const f = failed.get(r.target);
-        const set = f ? { status: 'failed', errcode: f.errcode, reason: groupReason(f.errcode, f.errmsg), doneAt: now } : { status: 'transferred', doneAt: now, appliedAt: now };
-        await TransferModel.updateOne({ _id: r._id, status: { $in: OPEN_STATES } }, { $set: set, $unset: { openKey: 1 } });
+        if (f) await settle([r._id], 'failed', now, { errcode: f.errcode, reason: groupReason(f.errcode, f.errmsg) });
+        else await settle([r._id], 'transferred', now, { appliedAt: now });
         // WeCom's change_owner callback refreshes the group too; this shows the new owner at once.
         if (!f) await CustomerGroupModel.updateOne({ tenantId, chatId: r.target }, { $set: { ownerUserid: takeover.userid, ownerStaffId: takeover.staff?.id } });
       }

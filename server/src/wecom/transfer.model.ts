@@ -42,6 +42,9 @@ const transferSchema = new Schema(
     /** Set once the profile's owner, followers and follow-ups have moved (a crash in between is redone). */
     appliedAt: { type: Date },
     checkedAt: { type: Date },
+    /** Who is sending this queued row to WeCom right now, and until when (a crashed sender's lease runs out). */
+    claim: { type: String },
+    leaseUntil: { type: Date },
   },
   { timestamps: true },
 );

@@ -3,20 +3,15 @@ import { Types } from 'mongoose';
 import type { Deps } from '../shared/deps.js';
 import { AppError, conflict } from '../shared/app-error.js';
 import type { CustomerService } from '../modules/customers/customer.service.js';
-import type { FollowUpService } from '../modules/customers/follow-up.service.js';
 import type { StaffService, StaffView } from '../modules/staff/staff.service.js';
 import type { WecomClient } from './wecom.client.js';
-import type { TransferResultResponse } from './wecom-api.types.js';
-import { Errcode, WecomApiError, WecomErrorCode } from './wecom.exception.js';
+import { WecomApiError, WecomErrorCode } from './wecom.exception.js';
 import { WecomFollowModel } from './external-contact.model.js';
 import { CustomerGroupModel } from './customer-group.model.js';
 import { OPEN_STATES, TransferModel, openKeyOf, type TransferState } from './transfer.model.js';
+import { TRANSFER_BATCH, claimQueued, insertIgnoringOpen, release, settle, transferOutcome, view, type TransferMode } from './transfer-records.js';
 
-export type TransferMode = 'in_service' | 'resigned';
-/** WeCom takes at most 100 customers (or groups) per transfer call. */
-export const TRANSFER_BATCH = 100;
-/** Queued rows older than this were left by a crash or an outage; the job sends them again. */
-const STALE_QUEUED_MS = 2 * 60_000;
+export type { TransferMode } from './transfer-records.js';
 
 export interface Member {
   userid: string;
@@ -27,47 +22,17 @@ type Row = { _id: unknown; tenantId: string; mode: string; target: string; hando
 
 const invalid = (message: string, details?: unknown) => new AppError(WecomErrorCode.TRANSFER_INVALID, message, { status: 400, details });
 
-/** What a per-customer errcode means for the record: its state and a reason an admin can act on. */
-export function transferOutcome(errcode: number): { status: TransferState; reason?: string } {
-  switch (errcode) {
-    case 0:
-      return { status: 'pending' };
-    case Errcode.TRANSFER_IN_PROGRESS:
-      // Our own earlier call got through before a crash or timeout: the takeover is under way.
-      return { status: 'pending' };
-    case Errcode.TAKEOVER_AT_LIMIT:
-      return { status: 'limit', reason: 'the takeover member has reached WeCom’s customer limit; choose another member' };
-    case Errcode.TRANSFERRED_TOO_OFTEN:
-      return { status: 'failed', reason: 'WeCom allows a customer to be transferred in service at most twice in 90 days' };
-    case Errcode.TRANSFER_TO_SELF:
-      return { status: 'failed', reason: 'the handover and takeover members are the same' };
-    case Errcode.HANDOVER_NOT_RESIGNED:
-      return { status: 'failed', reason: 'the member has not left the company in WeCom; use an in-service transfer' };
-    case Errcode.NOT_HANDOVER_CUSTOMER:
-    case Errcode.NOT_EXTERNAL_CONTACT:
-    case Errcode.INVALID_EXTERNAL_USERID:
-      return { status: 'failed', reason: 'WeCom says this customer is not a contact of the handover member (any more)' };
-    case Errcode.ALREADY_IN_TRANSFER:
-      return { status: 'failed', reason: 'the customer is already being transferred by another request; wait for it to finish' };
-    case Errcode.TAKEOVER_NOT_VERIFIED:
-      return { status: 'failed', reason: 'the takeover member has not verified their real name in WeCom' };
-    default:
-      return { status: 'failed', reason: `WeCom refused this customer (errcode ${errcode})` };
-  }
-}
-
 /**
  * Customer transfer when staff leave or hand over (在职继承 / 离职继承). Each customer gets our own
  * record first (unique while open), then WeCom is asked in batches of 100; WeCom's answer is kept per
- * customer. The takeover completes later (24 h, or when the customer agrees): the poll job, WeCom's
- * add/delete callbacks or its transfer_fail callback settle the record, and on success the profile's
- * owner, followers and open follow-ups move to the taker.
+ * customer. The takeover completes later (24 h, or when the customer agrees): TransferResultService
+ * settles the records and moves the profiles.
  */
 export class TransferService {
   constructor(
     private readonly deps: Deps,
     private readonly client: WecomClient,
-    private readonly s: { customers: CustomerService; staff: StaffService; followUps: FollowUpService },
+    private readonly s: { customers: CustomerService; staff: StaffService },
   ) {}
 
   /** The WeCom member behind a staff id or a WeCom userid (a member who left may have no account here). */
@@ -124,7 +89,7 @@ export class TransferService {
     );
     // This request's rows, and any of these customers' rows an earlier attempt left queued (an outage).
     const keys = targets.map((t) => openKeyOf('customer', t.externalUserId, handover.userid));
-    await this.send(await TransferModel.find({ tenantId, openKey: { $in: keys }, status: 'queued', takeoverUserid: takeover.userid }).lean());
+    await this.send({ tenantId, openKey: { $in: keys }, takeoverUserid: takeover.userid });
     const rows = await TransferModel.find({ tenantId, $or: [{ requestId }, { openKey: { $in: keys } }] }).sort({ _id: 1 }).lean();
     return { requestId, started: rows.filter((r) => r.requestId === requestId).length, alreadyInProgress: rows.filter((r) => r.requestId !== requestId).length, items: rows.map(view) };
   }
@@ -171,8 +136,9 @@ export class TransferService {
     return items.sort((a, b) => b.customers - a.customers);
   }
 
-  /** Asks WeCom for queued rows, 100 per call per (mode, handover, takeover, message). */
-  async send(rows: Row[]): Promise<void> {
+  /** Sends queued rows this caller can claim, 100 per call per (mode, handover, takeover, message). */
+  async send(filter: Record<string, unknown>): Promise<void> {
+    const rows: Row[] = await claimQueued(filter, this.deps.now());
     const groups = new Map<string, Row[]>();
     for (const r of rows) {
       const k = [r.mode, r.handoverUserid, r.takeoverUserid, r.message ?? ''].join('\n');
@@ -189,127 +155,27 @@ export class TransferService {
           answer = new Map((res.customer ?? []).map((c) => [c.external_userid, Number(c.errcode)]));
         } catch (err) {
           // WeCom refused the whole call (takeover not verified, not in the app's range...): every row says why.
-          // Unreachable or rate-limited: the rows stay queued and the job sends them again.
-          if (!(err instanceof WecomApiError)) throw err;
+          // Unreachable or rate-limited: the rows go back to the queue for a retried request or the job.
+          if (!(err instanceof WecomApiError)) {
+            await release(group.slice(i).map((r) => r._id));
+            throw err;
+          }
           const o = transferOutcome(err.errcode);
-          await this.settle(chunk.map((r) => r._id), o.status === 'pending' ? 'failed' : o.status, { errcode: err.errcode, reason: o.reason ?? err.message });
+          await settle(chunk.map((r) => r._id), o.status === 'pending' ? 'failed' : o.status, this.deps.now(), { errcode: err.errcode, reason: o.reason ?? err.message });
           continue;
         }
         for (const r of chunk) {
           const code = answer.get(r.target);
           if (code === undefined) {
-            await this.settle([r._id], 'failed', { reason: 'WeCom did not answer for this customer' });
+            await settle([r._id], 'failed', this.deps.now(), { reason: 'WeCom did not answer for this customer' });
             continue;
           }
           const o = transferOutcome(code);
-          if (o.status === 'pending') await TransferModel.updateOne({ _id: r._id, status: 'queued' }, { $set: { status: 'pending', requestedAt: this.deps.now(), errcode: code } });
-          else await this.settle([r._id], o.status, { errcode: code, reason: o.reason });
+          if (o.status === 'pending') await TransferModel.updateOne({ _id: r._id, status: 'queued' }, { $set: { status: 'pending', requestedAt: this.deps.now(), errcode: code }, $unset: { claim: 1, leaseUntil: 1 } });
+          else await settle([r._id], o.status, this.deps.now(), { errcode: code, reason: o.reason });
         }
       }
     }
-  }
-
-  /** Closes open rows in a final state (never reopens a finished one). */
-  private async settle(ids: unknown[], status: TransferState, extra: { errcode?: number; reason?: string }) {
-    await TransferModel.updateMany({ _id: { $in: ids }, status: { $in: OPEN_STATES } }, { $set: { status, doneAt: this.deps.now(), ...extra }, $unset: { openKey: 1 } });
-  }
-
-  /**
-   * The job: asks WeCom how each pending handover → takeover pair stands, moves the customers WeCom
-   * has handed over, and redoes what a crash interrupted (queued rows never sent, moves not applied).
-   */
-  async poll(): Promise<{ pairs: number; settled: number; resent: number; applied: number }> {
-    const pairs = await TransferModel.aggregate<{ _id: { tenantId: string; mode: TransferMode; h: string; t: string } }>([
-      { $match: { subject: 'customer', status: 'pending' } },
-      { $group: { _id: { tenantId: '$tenantId', mode: '$mode', h: '$handoverUserid', t: '$takeoverUserid' } } },
-      { $limit: 500 },
-    ]);
-    let settled = 0;
-    for (const { _id: p } of pairs) {
-      try {
-        let cursor = '';
-        for (let pages = 0; pages < 100; pages++) {
-          const input = { handover_userid: p.h, takeover_userid: p.t, cursor };
-          const res: TransferResultResponse = p.mode === 'in_service' ? await this.client.transferResult(input) : await this.client.resignedTransferResult(input);
-          for (const c of res.customer ?? []) settled += await this.onResult(p.tenantId, { mode: p.mode, handoverUserid: p.h, takeoverUserid: p.t, target: c.external_userid }, c.status, c.takeover_time);
-          cursor = res.next_cursor ?? '';
-          if (!cursor) break;
-        }
-      } catch (err) {
-        this.deps.log.warn({ err: (err as Error).message, handover: p.h, takeover: p.t }, 'transfer_result failed; trying again on the next run');
-      }
-    }
-    const stale = await TransferModel.find({ subject: 'customer', status: 'queued', updatedAt: { $lt: new Date(this.deps.now().getTime() - STALE_QUEUED_MS) } }).limit(1000).lean();
-    if (stale.length) await this.send(stale).catch((err) => this.deps.log.warn({ err: (err as Error).message }, 'resending queued transfers failed'));
-    const unapplied = await TransferModel.find({ subject: 'customer', status: 'transferred', appliedAt: { $exists: false }, doneAt: { $lt: new Date(this.deps.now().getTime() - 60_000) } }).limit(1000).lean();
-    for (const r of unapplied) await this.apply(r);
-    return { pairs: pairs.length, settled, resent: stale.length, applied: unapplied.length };
-  }
-
-  private async onResult(tenantId: string, key: { mode: string; handoverUserid: string; takeoverUserid: string; target: string }, status: number, takeoverTime: number): Promise<number> {
-    const open: Record<string, unknown> = { tenantId, subject: 'customer', status: { $in: OPEN_STATES }, ...key };
-    if (status === 1) return (await this.complete(open)) ? 1 : 0;
-    if (status === 2) {
-      await TransferModel.updateMany(open, { $set: { checkedAt: this.deps.now(), ...(takeoverTime ? { expectedAt: new Date(takeoverTime * 1000) } : {}) } });
-      return 0;
-    }
-    const rows = await TransferModel.find(open, { _id: 1 }).lean();
-    if (status === 3) await this.settle(rows.map((r) => r._id), 'refused', { reason: 'the customer declined to be taken over' });
-    else if (status === 4) await this.settle(rows.map((r) => r._id), 'limit', { reason: 'the takeover member has reached WeCom’s customer limit; choose another member' });
-    else await this.settle(rows.map((r) => r._id), 'failed', { reason: 'WeCom has no record of this transfer (status 5)' });
-    return rows.length;
-  }
-
-  /** Marks the open row transferred (once: a conditional update) and moves the profile. */
-  private async complete(filter: Record<string, unknown>) {
-    const row = await TransferModel.findOneAndUpdate(filter, { $set: { status: 'transferred', doneAt: this.deps.now() }, $unset: { openKey: 1 } }, { returnDocument: 'after' }).lean();
-    if (row) await this.apply(row);
-    return row;
-  }
-
-  /** Every step is idempotent, so the job can redo it after a crash. */
-  private async apply(row: { _id: unknown; tenantId: string; target: string; customerId?: string | null; handoverUserid: string; handoverStaffId?: string | null; takeoverUserid: string; takeoverStaffId?: string | null }) {
-    const { tenantId, target } = row;
-    const at = this.deps.now();
-    await WecomFollowModel.updateOne({ tenantId, externalUserId: target, userid: row.handoverUserid, status: 'active' }, { $set: { status: 'lost', lostAt: at, lostBy: 'transfer' } });
-    if (row.customerId) {
-      const customerId = new Types.ObjectId(row.customerId);
-      await WecomFollowModel.updateOne(
-        { tenantId, externalUserId: target, userid: row.takeoverUserid },
-        { $set: { customerId, staffId: row.takeoverStaffId ?? undefined, status: 'active' }, $setOnInsert: { addedAt: at }, $unset: { lostAt: 1, lostBy: 1 } },
-        { upsert: true },
-      ).catch((err) => {
-        if ((err as { code?: number }).code !== 11000) throw err; // the add callback wrote the row at the same moment
-      });
-      if (row.takeoverStaffId) {
-        await this.s.customers.setWecomRelation(tenantId, row.customerId, { relation: 'active', at });
-        await this.s.customers.handOver(tenantId, row.customerId, row.handoverStaffId ?? undefined, row.takeoverStaffId);
-        if (row.handoverStaffId) await this.s.followUps.reassign(tenantId, [row.customerId], row.handoverStaffId, row.takeoverStaffId);
-      }
-    }
-    await TransferModel.updateOne({ _id: row._id }, { $set: { appliedAt: at } });
-  }
-
-  // ── callbacks (change_external_contact) ───────────────────────────────────────────────────
-  /** transfer_fail: the customer refused, or the taker (UserID) has too many customers. */
-  async onTransferFail(tenantId: string, e: { userid: string; externalUserId: string; failReason?: string }): Promise<void> {
-    const rows = await TransferModel.find({ tenantId, subject: 'customer', target: e.externalUserId, takeoverUserid: e.userid, status: { $in: OPEN_STATES } }, { _id: 1 }).lean();
-    if (e.failReason === 'customer_limit_exceed') await this.settle(rows.map((r) => r._id), 'limit', { reason: 'the takeover member has reached WeCom’s customer limit; choose another member' });
-    else await this.settle(rows.map((r) => r._id), 'refused', { reason: 'the customer declined to be taken over' });
-  }
-
-  /** add_external_contact for the taker of an open transfer: WeCom has handed the customer over. */
-  async onTakeoverAdded(tenantId: string, e: { userid: string; externalUserId: string }): Promise<void> {
-    await this.complete({ tenantId, subject: 'customer', target: e.externalUserId, takeoverUserid: e.userid, status: { $in: OPEN_STATES } });
-  }
-
-  /**
-   * del_external_contact with Source DELETE_BY_TRANSFER: WeCom removed the giver when the in-service
-   * takeover completed. Not a lost customer: no follow-up is raised and the relation stays active.
-   */
-  async onHandoverRemoved(tenantId: string, e: { userid: string; externalUserId: string; at: Date }): Promise<void> {
-    await WecomFollowModel.updateOne({ tenantId, externalUserId: e.externalUserId, userid: e.userid }, { $set: { status: 'lost', lostAt: e.at, lostBy: 'transfer' } });
-    await this.complete({ tenantId, subject: 'customer', mode: 'in_service', target: e.externalUserId, handoverUserid: e.userid, status: { $in: OPEN_STATES } });
   }
 
   // ── reading ────────────────────────────────────────────────────────────────────────────────
@@ -334,36 +200,4 @@ export class TransferService {
       : [0, 0, 0];
     return { id: staff.id, name: staff.name, wecomUserId: userid ?? null, active: staff.active, customers, groups, openTransfers: open };
   }
-}
-
-/** Inserts rows; a row whose customer already has an open transfer (unique openKey) is skipped. */
-export async function insertIgnoringOpen(docs: Array<Record<string, unknown>>): Promise<void> {
-  if (!docs.length) return;
-  try {
-    await TransferModel.insertMany(docs, { ordered: false });
-  } catch (err) {
-    const e = err as { code?: number; writeErrors?: Array<{ code?: number; err?: { code?: number } }> };
-    const codes = e.writeErrors?.length ? e.writeErrors.map((w) => w.code ?? w.err?.code) : [e.code];
-    if (!codes.every((c) => c === 11000)) throw err;
-  }
-}
-
-export function view(r: any) {
-  return {
-    id: String(r._id),
-    mode: r.mode as TransferMode,
-    subject: r.subject as 'customer' | 'group',
-    target: r.target as string,
-    customerId: r.customerId ?? null,
-    name: r.name ?? null,
-    handover: { userid: r.handoverUserid as string, staffId: r.handoverStaffId ?? null },
-    takeover: { userid: r.takeoverUserid as string, staffId: r.takeoverStaffId ?? null },
-    status: r.status as TransferState,
-    errcode: r.errcode ?? null,
-    reason: r.reason ?? null,
-    requestedAt: r.requestedAt ?? null,
-    expectedAt: r.expectedAt ?? null,
-    doneAt: r.doneAt ?? null,
-    createdAt: r.createdAt,
-  };
 }

@@ -5,7 +5,7 @@ import { isDuplicateKeyError } from '../shared/db.js';
 import type { ExternalContactService } from './external-contact.service.js';
 import type { CustomerGroupService } from './customer-group.service.js';
 import type { TagSyncService } from './tag-sync.service.js';
-import type { TransferService } from './transfer.service.js';
+import type { TransferResultService } from './transfer-result.service.js';
 import { WecomCallbackModel } from './wecom-callback.model.js';
 
 export type CallbackFields = Record<string, string>;
@@ -39,7 +39,7 @@ export function callbackKey(fields: CallbackFields, nonce = ''): string {
 export class WecomCallbackService {
   constructor(
     private readonly deps: Deps,
-    private readonly s: { contacts: ExternalContactService; groups: CustomerGroupService; tagSync: TagSyncService; transfers: TransferService },
+    private readonly s: { contacts: ExternalContactService; groups: CustomerGroupService; tagSync: TagSyncService; transferResults: TransferResultService },
   ) {}
 
   /** Returns the stored id, or null when this event was seen before (retry or replay). */
@@ -83,17 +83,17 @@ export class WecomCallbackService {
         case 'add_half_external_contact':
           await this.s.contacts.onAdd(tenantId, e);
           // The taker of a transfer gets an add event when WeCom completes it.
-          await this.s.transfers.onTakeoverAdded(tenantId, e);
+          await this.s.transferResults.onTakeoverAdded(tenantId, e);
           return;
         case 'edit_external_contact':
           await this.s.contacts.onEdit(tenantId, e);
           return;
         case 'del_external_contact':
-          if (f.Source === 'DELETE_BY_TRANSFER') await this.s.transfers.onHandoverRemoved(tenantId, { ...e, at: createTime ? new Date(createTime * 1000) : receivedAt });
+          if (f.Source === 'DELETE_BY_TRANSFER') await this.s.transferResults.onHandoverRemoved(tenantId, { ...e, at: createTime ? new Date(createTime * 1000) : receivedAt });
           else await this.s.contacts.onLost(tenantId, e, 'staff');
           return;
         case 'transfer_fail':
-          await this.s.transfers.onTransferFail(tenantId, { ...e, failReason: f.FailReason });
+          await this.s.transferResults.onTransferFail(tenantId, { ...e, failReason: f.FailReason });
           return;
         case 'del_follow_user':
           await this.s.contacts.onLost(tenantId, e, 'customer');

@@ -15,6 +15,7 @@ import { FullSyncService } from './full-sync.service.js';
 import { SidebarAuthService } from './sidebar-auth.service.js';
 import { TransferService } from './transfer.service.js';
 import { GroupTransferService } from './group-transfer.service.js';
+import { TransferResultService } from './transfer-result.service.js';
 
 export interface JobQueue {
   now(name: string, data: Record<string, unknown>): Promise<void>;
@@ -38,9 +39,10 @@ export function createWecom(deps: Deps, m: { hooks: DomainHooks; staff: StaffSer
   const contactWays = new ContactWayService(deps, client, m.staff, m.tags);
   const contacts = new ExternalContactService(deps, client, { customers: m.customers, staff: m.staff, followUps: m.followUps, tagSync, contactWays });
   const groups = new CustomerGroupService(deps, client, { customers: m.customers, staff: m.staff });
-  const transfers = new TransferService(deps, client, { customers: m.customers, staff: m.staff, followUps: m.followUps });
+  const transfers = new TransferService(deps, client, { customers: m.customers, staff: m.staff });
   const groupTransfers = new GroupTransferService(deps, client, transfers);
-  const callbacks = new WecomCallbackService(deps, { contacts, groups, tagSync, transfers });
+  const transferResults = new TransferResultService(deps, client, transfers, { customers: m.customers, followUps: m.followUps });
+  const callbacks = new WecomCallbackService(deps, { contacts, groups, tagSync, transferResults });
   const fullSync = new FullSyncService(deps, client, { contacts, groups, tagSync }, enqueue);
   const sidebar = new SidebarAuthService(deps, client, m.staff);
   const enabled = Boolean(config.WECOM_CORP_ID && config.WECOM_SECRET);
@@ -60,6 +62,7 @@ export function createWecom(deps: Deps, m: { hooks: DomainHooks; staff: StaffSer
     sidebar,
     transfers,
     groupTransfers,
+    transferResults,
     enqueue,
     attachQueue(q: JobQueue) {
       queue = q;

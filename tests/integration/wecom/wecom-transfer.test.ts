@@ -88,7 +88,7 @@ test('in service: of 3 customers WeCom hands over 2 and one refuses; owners and 
   expect((await tb.app.request('GET', `/api/v1/customers/${a.id}`, { token: xiaomei.token })).status).toBe(404);
 
   // The poll job asks WeCom too, and finds nothing left to do.
-  const polled = await tb.app.rt.services.wecom.transfers.poll();
+  const polled = await tb.app.rt.services.wecom.transferResults.poll();
   expect(polled.settled).toBe(0);
   expect((await profile(a.id)).ownerStaffId).toBe(dawei.id);
 });
@@ -106,6 +106,28 @@ test("a customer WeCom refuses (transferred twice in 90 days already) is reporte
   expect(byName['常转客户'].reason).toMatch(/twice in 90 days/);
   expect(byName['新客户']).toMatchObject({ status: 'pending' });
   expect((await profile(often.id)).ownerStaffId).toBe(xiaomei.id);
+});
+
+test('two identical starts at once ask WeCom once; a start that met a WeCom outage goes through when retried', async () => {
+  const twin = await tb.staff('twin', 'sales', '双击');
+  const x = await customerOf('twin', '双击客户');
+  const body = { mode: 'in_service', handoverStaffId: twin.id, takeoverStaffId: dawei.id };
+  const [one, two] = await Promise.all([transfer(body), transfer(body)]);
+  expect([one.status, two.status]).toEqual([202, 202]);
+  expect(one.body.started + two.body.started).toBe(1);
+  expect(tb.fake.callsTo('externalcontact/transfer_customer').filter((c) => c.body.handover_userid === 'twin')).toHaveLength(1);
+  expect((await recordOf(twin.id, x.id)).status).toBe('pending');
+
+  const down = await tb.staff('down', 'sales', '断网');
+  const y = await customerOf('down', '断网客户');
+  tb.fake.corp.faults.push({ path: 'externalcontact/transfer_customer', times: 1, httpStatus: 502 });
+  const failed = await transfer({ ...body, handoverStaffId: down.id });
+  expect(failed.status).toBe(503);
+  expect((await recordOf(down.id, y.id)).status).toBe('queued');
+  const retried = await transfer({ ...body, handoverStaffId: down.id });
+  expect(retried.status).toBe(202);
+  expect(retried.body.items.map((r: any) => r.status)).toEqual(['pending']);
+  expect(tb.fake.corp.transfers.filter((t) => t.handover_userid === 'down')).toHaveLength(1);
 });
 
 test('resigned: the customers WeCom lists for a member who left go to the taker, including one only the poll can confirm', async () => {
@@ -130,7 +152,7 @@ test('resigned: the customers WeCom lists for a member who left go to the taker,
   await tb.fake.completeTransfer(q.externalUserId);
   await eventually(async () => expect((await recordOf(laowang.id, p.id))?.status).toBe('transferred'));
   expect((await recordOf(laowang.id, q.id)).status).toBe('pending');
-  const polled = await tb.app.rt.services.wecom.transfers.poll();
+  const polled = await tb.app.rt.services.wecom.transferResults.poll();
   expect(polled.settled).toBe(1);
   expect((await recordOf(laowang.id, q.id)).status).toBe('transferred');
   for (const x of [p, q]) expect((await profile(x.id)).ownerStaffId).toBe(dawei.id);
