@@ -292,11 +292,12 @@ export class CustomerService {
       await CustomerModel.updateOne({ tenantId, _id: id }, { $set: { 'wecom.relation': 'lost', 'wecom.lostAt': change.at } });
       return;
     }
+    // Owner first: a reader who sees the relation active also sees who owns the profile.
+    if (change.staffId) await CustomerModel.updateOne({ tenantId, _id: id, ownerStaffId: { $in: [null, ''] } }, { $set: { ownerStaffId: change.staffId } });
     await CustomerModel.updateOne(
       { tenantId, _id: id },
       { $set: { 'wecom.relation': 'active' }, $min: { 'wecom.addedAt': change.at }, ...(change.staffId ? { $addToSet: { followerStaffIds: change.staffId } } : {}) },
     );
-    if (change.staffId) await CustomerModel.updateOne({ tenantId, _id: id, ownerStaffId: { $in: [null, ''] } }, { $set: { ownerStaffId: change.staffId } });
   }
 
   /**
