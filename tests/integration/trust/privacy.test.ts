@@ -2,6 +2,7 @@ import mongoose from 'mongoose';
 import { startTestApp, type TestApp } from '../../support/harness.js';
 import { newShopper, shopperToken, trustEnv } from './trust-support.js';
 import { MiniappSubscriptionModel } from '../../../server/src/wechat/miniapp.model.js';
+import { TransferModel } from '../../../server/src/wecom/transfer.model.js';
 
 /**
  * PIPL: consent per purpose, "export my data", erasure that leaves nothing findable, retention.
@@ -152,6 +153,8 @@ test('after erasure no collection holds the phone, name, openid or chat id; ledg
   expect(card.body.balance).toBeGreaterThanOrEqual(120 + 259); // goodwill + earned on the ¥259 order
   // A reminder the shopper accepted in the mini-app holds their openid.
   await MiniappSubscriptionModel.create({ tenantId: app.config.DEFAULT_TENANT, customerId: p.id, openId: p.openId, kind: 'points_expiry', templateId: 'tpl-points', grantKey: `grant-${p.id}`, grantedAt: new Date() });
+  // A WeCom transfer record (在职继承) names the customer.
+  await TransferModel.create({ tenantId: app.config.DEFAULT_TENANT, mode: 'in_service', target: `wm-${p.id}`, customerId: p.id, name: p.name, handoverUserid: 'xiaomei', takeoverUserid: 'dawei', status: 'transferred', requestId: `req-${p.id}` });
   const erased = await app.request('POST', '/api/v1/me/erasure', { token: p.token, body: { confirm: true } });
   expect(erased.status).toBe(200);
   expect(erased.body).toMatchObject({ status: 'done', already: false, profiles: 2 });

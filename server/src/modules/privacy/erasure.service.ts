@@ -116,6 +116,8 @@ export class ErasureService {
       note('customer_groups', (await this.col('customer_groups').updateMany({ tenantId, 'members.userid': { $in: handles } }, { $pull: { members: { userid: { $in: handles } } } } as never)).modifiedCount);
     }
     note('customer_groups', (await this.col('customer_groups').updateMany({ tenantId, 'members.customerId': { $in: idStrings } }, { $pull: { members: { customerId: { $in: idStrings } } } } as never)).modifiedCount);
+    // Transfer records name the customer and their external_userid (在职/离职继承 history).
+    note('wecom_transfers', (await this.col('wecom_transfers').deleteMany({ tenantId, subject: 'customer', $or: [{ customerId: { $in: idStrings } }, ...(handles.length ? [{ target: { $in: handles } }] : [])] })).deletedCount);
 
     // The birthday given for the birthday gift (the erased shell cannot sign in to claim it again).
     note('loyalty_birthday_claims', (await this.col('loyalty_birthday_claims').deleteMany({ tenantId, customerId: { $in: ids } })).deletedCount);
