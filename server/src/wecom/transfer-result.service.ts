@@ -104,6 +104,11 @@ export class TransferResultService {
     await TransferModel.updateOne({ _id: row._id }, { $set: { appliedAt: at } });
   }
 
+  /** Hook handler for 'customer.merged': an open transfer moves the surviving profile when it completes. */
+  async onMerged(p: { tenantId: string; fromId: string; toId: string }): Promise<void> {
+    await TransferModel.updateMany({ tenantId: p.tenantId, customerId: p.fromId }, { $set: { customerId: p.toId } });
+  }
+
   // ── callbacks (change_external_contact) ───────────────────────────────────────────────────
   /** transfer_fail: the customer refused, or the taker (UserID) has too many customers. */
   async onTransferFail(tenantId: string, e: { userid: string; externalUserId: string; failReason?: string }): Promise<void> {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ApiRouter } from '../shared/http/route.js';
 import type { Services } from '../services.js';
 import { TRANSFER_STATES } from './transfer.model.js';
+import { maskName, personalDataPolicy } from '../modules/privacy/masking.js';
 
 const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
 const userid = z.string().trim().min(1).max(64);
@@ -62,7 +63,12 @@ export function transferRoutes(s: Services) {
       summary: 'Transfer records, newest first (of one member, given or taken: staffId, or the WeCom userid of a member who left)',
       query: z.object({ staffId: objectId.optional(), userid: userid.optional(), status: z.enum(TRANSFER_STATES).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }),
     },
-    async ({ tenantId, query }) => ({ items: await w.transfers.list(tenantId, query) }),
+    async ({ tenantId, query, principal }) => {
+      const items = await w.transfers.list(tenantId, query);
+      // Community managers see customers' names masked, here as everywhere (group names are not personal).
+      const names = personalDataPolicy(principal).name;
+      return { items: names ? items : items.map((r) => (r.subject === 'customer' ? { ...r, name: maskName(r.name) ?? null } : r)) };
+    },
   );
 
   api.route(

@@ -49,6 +49,7 @@ export function createWecom(deps: Deps, m: { hooks: DomainHooks; staff: StaffSer
   if (enabled) m.hooks.on('customer.tagged', (p) => tagSync.onCustomerTagged(p));
   if (enabled) m.hooks.on('tag.changed', (p) => tagSync.onTagChanged(p));
   m.hooks.on('customer.merged', (p) => contacts.onMerged(p));
+  m.hooks.on('customer.merged', (p) => transferResults.onMerged(p));
   return {
     enabled,
     client,

@@ -184,7 +184,10 @@ test('only admins start transfers (403 for others); managers read the records; m
   const body = { mode: 'in_service', handoverStaffId: xiaomei.id, takeoverStaffId: dawei.id };
   for (const who of [xiaomei, dawei, manager]) expect((await transfer(body, who.token)).status).toBe(403);
   expect((await tb.app.request('POST', '/api/v1/wecom/transfers/groups', { token: manager.token, body })).status).toBe(403);
-  expect((await tb.app.request('GET', `/api/v1/wecom/transfers?staffId=${xiaomei.id}`, { token: manager.token })).status).toBe(200);
+  const seen = await tb.app.request('GET', `/api/v1/wecom/transfers?staffId=${xiaomei.id}`, { token: manager.token });
+  expect(seen.status).toBe(200);
+  // Community managers see customers' names masked, as everywhere else.
+  expect(seen.body.items.map((r: any) => r.name)).toEqual(expect.arrayContaining(['甲*户', '小美的会员群']));
   expect((await tb.app.request('GET', '/api/v1/wecom/transfers', { token: xiaomei.token })).status).toBe(403);
   expect((await tb.app.request('GET', '/api/v1/wecom/transfers/unassigned', { token: manager.token })).status).toBe(403);
   const calls = tb.fake.callsTo('externalcontact/transfer_customer').length;
