@@ -20,13 +20,14 @@ beforeAll(async () => {
   fake.setCallbackUrl(`${app.url}/wecom/callback`);
   const s = app.rt.services;
   const tenant = app.config.DEFAULT_TENANT;
-  for (const [userid, name] of [['xiaomei', '小美'], ['dawei', '大伟']]) {
+  for (const [userid, name] of [['xiaomei', '小美'], ['dawei', '大伟'], ['laowang', '老王']]) {
     fake.corp.addStaff(userid, name);
     await s.staff.create(tenant, { username: userid, name, role: 'sales', password: 'password-123', wecomUserId: userid });
   }
   await s.staff.create(tenant, { username: 'boss', name: '老板', role: 'admin', password: 'password-123' });
   for (const name of ['王女士', '李先生']) customers.push((await fake.addFriend('xiaomei', { name })).externalUserId);
-  await eventually(async () => expect(await WecomFollowModel.countDocuments({ tenantId: tenant, userid: 'xiaomei', status: 'active' })).toBe(2));
+  await fake.addFriend('laowang', { name: '赵阿姨' });
+  await eventually(async () => expect(await WecomFollowModel.countDocuments({ tenantId: tenant, status: 'active' })).toBe(3));
   browser = await launchBrowser();
 }, 120_000);
 
@@ -82,5 +83,27 @@ test('an admin hands 小美’s customers to 大伟 and sees each one waiting, t
   await panel.locator('[data-test=transfer-counts]', { hasText: '企业微信客户 1 位' }).waitFor();
   await refused.scrollIntoViewIfNeeded();
   await screenshot(page, 'console-transfer');
+  await page.context().close();
+});
+
+test('an admin finds a member who left on WeCom\'s unassigned list and hands their customer over (离职继承)', async () => {
+  fake.resign('laowang');
+  const laowang = (await app.rt.services.staff.findByWecomUserId(app.config.DEFAULT_TENANT, 'laowang'))!;
+  await app.rt.services.staff.update(app.config.DEFAULT_TENANT, laowang.id, { active: false });
+  const page = await phonePage(browser);
+  await signIn(page);
+  await page.locator('[data-test=open-resigned]').click();
+  const row = page.locator('[data-test=resigned-row]', { hasText: '老王' });
+  await row.locator('text=待分配 1 位').waitFor();
+  await row.click();
+  const panel = page.locator('[data-test=transfer-panel]');
+  await panel.locator('[data-test=transfer-counts]', { hasText: '企业微信客户 1 位' }).waitFor();
+  expect(await panel.locator('[data-test=transfer-message]').count()).toBe(0); // WeCom sends no message on a resigned transfer
+  await panel.locator('[data-test=transfer-to-大伟]').click();
+  await panel.locator('[data-test=transfer-start]').click();
+  await panel.locator('[data-test=transfer-record]', { hasText: '赵阿姨' }).locator('[data-test=transfer-status]', { hasText: '等待接替' }).waitFor();
+  expect(fake.callsTo('externalcontact/resigned/transfer_customer')[0].body).toMatchObject({ handover_userid: 'laowang', takeover_userid: 'dawei' });
+  await panel.locator('.van-popup__close-icon').click();
+  await page.locator('[data-test=resigned-section]', { hasText: '没有待分配的离职成员客户' }).waitFor();
   await page.context().close();
 });
