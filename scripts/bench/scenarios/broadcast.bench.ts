@@ -87,7 +87,7 @@ export const broadcastScenario: Scenario = {
           if (!once) throw new Error('a recipient was messaged more or less than once (throttled)');
           figures.push(
             figure({ figure: `throttled: max sends per sender-minute (vs limit)`, value: maxPerMinute, unit: '/min', baseline: rate, target: `≤ ${rate}, i.e. ≤ 1.00×`, note: maxPerMinute <= rate ? 'limit never exceeded' : 'LIMIT EXCEEDED' }),
-            figure({ figure: `throttled: mean sends per sender-minute (vs limit)`, value: round(achieved, 1), unit: '/min', baseline: rate, note: `${n} recipients, ${counts.length} sender-minutes, ${round(elapsedMin, 2)} min; a refused chunk waits 60 s` }),
+            figure({ figure: `throttled: mean sends per sender-minute (vs limit)`, value: round(achieved, 1), unit: '/min', baseline: rate, note: `${n} recipients, ${counts.length} sender-minutes, ${round(elapsedMin, 2)} min; a sender out of budget waits for the next minute` }),
           );
         } finally {
           await app2.stop();
