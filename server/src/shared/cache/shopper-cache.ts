@@ -121,8 +121,8 @@ export function earliestAfter(now: Date, times: Date[]): Date | null {
   return first;
 }
 
-const tenantGenKey = (tenantId: string) => `shop:gen:${tenantId}`;
-const customerGenKey = (tenantId: string, customerId: string) => `shop:gen:${tenantId}:${customerId}`;
+const tenantGenKey = (tenantId: string) => `shop:tgen:${tenantId}`;
+const customerGenKey = (tenantId: string, customerId: string) => `shop:cgen:${tenantId}:${customerId}`;
 const valueKey = (tenantId: string, customerId: string, part: string) => `shop:body:${tenantId}:${customerId}:${part}`;
 
 const instances = new WeakMap<Redis, ShopperCache>();
