@@ -53,6 +53,15 @@ const sendCoupon = async (customerId: string, templateId: string) => {
   return res.body as { code: string };
 };
 
+test('membership: before joining /me/points says so (never cached); after opening the card it answers', async () => {
+  const s = await shopper(app, String(phones++));
+  const before = await app.request('GET', '/api/v1/me/points', { token: s.token });
+  expect(before.status).toBe(404);
+  expect(await cached(s.id, 'points')).toBe(false);
+  expect((await app.request('GET', '/api/v1/me/card', { token: s.token })).status).toBe(200);
+  expect(await balance(s.token)).toBe(0);
+});
+
 test('points: check-in, order earn, staff spend and manual earn each show on the very next read', async () => {
   const s = await newMember();
   expect(await balance(s.token)).toBe(0);
