@@ -1,4 +1,5 @@
 import { ref, shallowRef, type Ref } from 'vue';
+import { showToast } from 'vant';
 import { ApiError } from '../api/http';
 import { t } from './use-i18n';
 
@@ -46,4 +47,27 @@ export function useAsync<T>(load: () => Promise<T>, options: { immediate?: boole
   }
   if (options.immediate !== false) void run();
   return { data, loading, error, status, run };
+}
+
+/**
+ * What a button does: `busy` while it runs (bind it to the button's loading/disabled), a failure shown
+ * as a toast with the server's message; resolves true when the work succeeded. A second press while
+ * busy does nothing.
+ */
+export function useAction(): { busy: Ref<boolean>; run(work: () => Promise<unknown>): Promise<boolean> } {
+  const busy = ref(false);
+  async function run(work: () => Promise<unknown>): Promise<boolean> {
+    if (busy.value) return false;
+    busy.value = true;
+    try {
+      await work();
+      return true;
+    } catch (err) {
+      showToast(errorMessage(err));
+      return false;
+    } finally {
+      busy.value = false;
+    }
+  }
+  return { busy, run };
 }
