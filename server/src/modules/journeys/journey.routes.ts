@@ -5,6 +5,7 @@ import { loadVisibleCustomer } from '../customers/customer.routes.js';
 import { journeySchema } from './journey.schemas.js';
 import { AppError } from '../../shared/app-error.js';
 import { fillTemplate, journeyTemplates } from './journey.templates.js';
+import { maskName, personalDataPolicy } from '../privacy/masking.js';
 
 const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
 const idParams = z.object({ id: objectId });
@@ -54,23 +55,39 @@ export function journeyRoutes(s: Services) {
     view(await s.journeys.create(tenantId, body, principal.kind === 'staff' ? principal.id : undefined)),
   );
 
-  api.route({ method: 'get', path: '/', allow: MANAGERS, summary: 'Journeys' }, async ({ tenantId }) => ({ items: (await s.journeys.list(tenantId)).map(view) }));
+  api.route({ method: 'get', path: '/', allow: MANAGERS, summary: 'Journeys, each with its runs by state (entered = active + done + exited)' }, async ({ tenantId }) => {
+    const journeys = await s.journeys.list(tenantId);
+    const counts = await s.journeys.runCounts(tenantId, journeys.map((j) => String(j._id)));
+    return { items: journeys.map((j) => ({ ...view(j), runCounts: counts.get(String(j._id)) })) };
+  });
 
-  api.route({ method: 'get', path: '/:id', allow: MANAGERS, summary: 'A journey with what it did (runs, messages, coupons, tasks, orders after entering) and its latest runs', params: idParams }, async ({ params, tenantId }) => ({
-    ...view(await s.journeys.get(tenantId, params.id)),
-    stats: await s.journeys.stats(tenantId, params.id),
-    runs: (await s.journeys.runs(tenantId, params.id)).map(runView),
-  }));
+  api.route(
+    { method: 'get', path: '/:id', allow: MANAGERS, summary: "A journey with what it did (runs, messages, coupons, tasks, orders after entering) and its latest runs, with each customer's name (masked for roles that do not see names)", params: idParams },
+    async ({ params, tenantId, principal }) => {
+      const journey = await s.journeys.get(tenantId, params.id);
+      const runs = await s.journeys.runs(tenantId, params.id);
+      const names = await s.customers.namesOf(tenantId, [...new Set(runs.map((r) => String(r.customerId)))]);
+      const seesNames = personalDataPolicy(principal).name;
+      const nameOf = (id: string) => (seesNames ? names.get(id) : maskName(names.get(id))) || null;
+      return {
+        ...view(journey),
+        stats: await s.journeys.stats(tenantId, params.id),
+        runs: runs.map((r) => ({ ...runView(r), customerName: nameOf(String(r.customerId)) })),
+      };
+    },
+  );
 
   api.route({ method: 'patch', path: '/:id', allow: MANAGERS, summary: 'Switch a journey on or off', params: idParams, body: z.object({ enabled: z.boolean() }).strict() }, async ({ params, body, tenantId }) =>
     view(await s.journeys.setEnabled(tenantId, params.id, body.enabled)),
   );
 
   api.route(
-    { method: 'get', path: '/customers/:id/runs', allow: ['admin', 'community_manager', 'sales', 'agent'], summary: "A customer's journeys and what each step did", params: idParams },
+    { method: 'get', path: '/customers/:id/runs', allow: ['admin', 'community_manager', 'sales', 'agent'], summary: "A customer's journeys (by name) and what each step did", params: idParams },
     async ({ params, principal, tenantId }) => {
       const doc = await loadVisibleCustomer(s, principal, tenantId, params.id);
-      return { items: (await s.journeys.runsForCustomer(tenantId, String(doc._id))).map(runView) };
+      const runs = await s.journeys.runsForCustomer(tenantId, String(doc._id));
+      const names = await s.journeys.namesOf(tenantId, [...new Set(runs.map((r) => String(r.journeyId)))]);
+      return { items: runs.map((r) => ({ ...runView(r), journeyName: names.get(String(r.journeyId)) ?? null })) };
     },
   );
   return api;

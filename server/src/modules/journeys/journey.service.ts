@@ -93,6 +93,27 @@ export class JourneyService {
     return out;
   }
 
+  /** Runs by state for each journey, for the list (one aggregation over the runs, not a scan of their logs). */
+  async runCounts(tenantId: string, journeyIds: string[]): Promise<Map<string, { active: number; done: number; exited: number }>> {
+    const out = new Map(journeyIds.map((id) => [id, { active: 0, done: 0, exited: 0 }]));
+    if (!journeyIds.length) return out;
+    const rows: Array<{ _id: { j: Types.ObjectId; s: 'active' | 'done' | 'exited' }; n: number }> = await JourneyRunModel.aggregate([
+      { $match: { journeyId: { $in: journeyIds.map((id) => new Types.ObjectId(id)) }, tenantId } },
+      { $group: { _id: { j: '$journeyId', s: '$state' }, n: { $sum: 1 } } },
+    ]);
+    for (const r of rows) {
+      const counts = out.get(String(r._id.j));
+      if (counts && r._id.s in counts) counts[r._id.s] = r.n;
+    }
+    return out;
+  }
+
+  /** Journey names by id, for a customer's runs (the sales sidebar cannot list journeys). */
+  async namesOf(tenantId: string, ids: string[]): Promise<Map<string, string>> {
+    const docs = ids.length ? await JourneyModel.find({ tenantId, _id: { $in: ids } }, { name: 1 }).lean() : [];
+    return new Map(docs.map((d) => [String(d._id), d.name]));
+  }
+
   async runsForCustomer(tenantId: string, customerId: string) {
     return JourneyRunModel.find({ tenantId, customerId }).sort({ startedAt: -1 }).limit(50).lean();
   }
