@@ -8,6 +8,7 @@ export const consoleSections = [
   { name: 'console-inbox', roles: ['agent', 'community_manager'], title: 'console.inbox', icon: 'chat-o' },
   { name: 'console-audience', roles: ['community_manager'], title: 'console.audience', icon: 'cluster-o' },
   { name: 'console-broadcasts', roles: ['community_manager'], title: 'console.broadcasts', icon: 'volume-o' },
+  { name: 'console-journeys', roles: ['community_manager'], title: 'console.journeys', icon: 'guide-o' },
   { name: 'console-dashboard', roles: ['community_manager'], title: 'console.dashboard', icon: 'chart-trending-o' },
   { name: 'console-loyalty', roles: ['community_manager'], title: 'console.loyalty', icon: 'gift-card-o' },
   { name: 'console-codes', roles: ['community_manager'], title: 'console.codes', icon: 'qr' },
@@ -15,8 +16,11 @@ export const consoleSections = [
   { name: 'console-audit', roles: [], title: 'console.audit', icon: 'records-o' },
 ] as const;
 
+/** Pages inside a section: a conversation belongs to the inbox, a campaign to broadcasts, a journey to journeys. */
+export const sectionOf: Record<string, string> = { 'console-conversation': 'console-inbox', 'console-broadcast': 'console-broadcasts', 'console-journey': 'console-journeys' };
+
 export function mayOpen(role: string | undefined, name: unknown): boolean {
-  const section = consoleSections.find((s) => s.name === name || (name === 'console-conversation' && s.name === 'console-inbox') || (name === 'console-broadcast' && s.name === 'console-broadcasts'));
+  const section = consoleSections.find((s) => s.name === (sectionOf[String(name)] ?? name));
   if (!section) return true;
   return role === 'admin' || (!!role && (section.roles as readonly string[]).includes(role));
 }
@@ -32,6 +36,8 @@ export const consoleRoutes: RouteRecordRaw[] = [
       { path: 'audience', name: 'console-audience', component: () => import('./AudiencePage.vue') },
       { path: 'broadcasts', name: 'console-broadcasts', component: () => import('./BroadcastsPage.vue') },
       { path: 'broadcasts/:id([0-9a-f]{24})', name: 'console-broadcast', component: () => import('./BroadcastPage.vue') },
+      { path: 'journeys', name: 'console-journeys', component: () => import('./JourneysPage.vue') },
+      { path: 'journeys/:id([0-9a-f]{24})', name: 'console-journey', component: () => import('./JourneyPage.vue') },
       { path: 'dashboard', name: 'console-dashboard', component: () => import('./DashboardPage.vue') },
       { path: 'loyalty', name: 'console-loyalty', component: () => import('./LoyaltySettingsPage.vue') },
       { path: 'codes', name: 'console-codes', component: () => import('./ChannelCodesPage.vue') },
