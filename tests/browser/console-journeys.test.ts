@@ -19,6 +19,7 @@ let browser: Browser;
 let offset = 0;
 let manager: { id: string; token: string; username: string };
 let ownerId: string;
+let entered: string;
 const WELCOME = '欢迎加入！有任何问题随时找我～';
 
 beforeAll(async () => {
@@ -125,7 +126,7 @@ test('switched back on, a contact added afterwards enters it, is greeted once, a
   await row(page, '新客欢迎').locator('[data-test=journey-state]', { hasText: '已开启' }).waitFor();
   expect((await journeysOnServer())[0].enabled).toBe(true);
 
-  await newContact('新朋友', 'wmjb-new');
+  entered = await newContact('新朋友', 'wmjb-new');
   offset += 61_000; // the welcome waits a minute, so WeCom has recorded when the contact was added
   await app.rt.services.journeys.tick();
   await app.rt.services.journeys.tick();
@@ -156,6 +157,17 @@ test('switched back on, a contact added afterwards enters it, is greeted once, a
   expect(await runs.first().locator('[data-test=run-where]').innerText()).toMatch(/^第 4\/5 步 · \d{4}\/\d{2}\/\d{2} \d{2}:\d{2} 进入$/);
   expect(await runs.first().locator('[data-test=run-last]').innerText()).toBe('第 3 步 · 等待 3 天');
   await screenshot(page, 'console-journey-detail');
+  await page.context().close();
+});
+
+test("in the sales sidebar, the customer's owner sees the journey the customer is in and what each step did", async () => {
+  const page = await phonePage(browser);
+  await staffSignIn(page, `/h5/sidebar/customers/${entered}`, 'linxiao');
+  const journey = page.locator('[data-test=customer-journey]', { hasText: '新客欢迎' });
+  await journey.waitFor();
+  expect(await journey.locator('[data-test=customer-journey-state]').innerText()).toBe('进行中');
+  expect(await journey.locator('[data-test=customer-journey-log]').allInnerTexts()).toEqual(['第 1 步 · 条件满足，继续', '第 2 步 · 消息已发送', '第 3 步 · 等待 3 天']);
+  await screenshot(page, 'sidebar-customer-journeys');
   await page.context().close();
 });
 
