@@ -30,6 +30,7 @@ afterAll(async () => {
 async function signedIn(): Promise<{ user: FakeWechatUser; token: string; customerId: string }> {
   const user = fake.user();
   const res = await app.request('POST', '/api/v1/auth/miniapp', { body: { code: fake.loginCode(user.openid) } });
+  expect(res.status).toBe(200);
   return { user, token: res.body.token, customerId: res.body.customerId };
 }
 const report = (token: string, results: Record<string, string>, idempotencyKey = key()) => app.request('POST', '/api/v1/miniapp/subscriptions', { token, body: { idempotencyKey, results } });
