@@ -85,6 +85,35 @@ test('sales see only their own customers (others answer 404), with phones unmask
   expect(asManager.name).toBe('赵*月');
 });
 
+test('what staff wrote about a customer is masked like the profile: a note, the remark and a task title show the phone and name only to roles that see them', async () => {
+  const owner = await app.staff('sales');
+  const agent = await app.staff('agent');
+  const manager = await app.staff('community_manager');
+  const id = await app.rt.services.customers.identify(tenant(), { phone: '13700000066' }, { name: '钱多多', ownerStaffId: owner.id }, 'import');
+  const text = '钱多多 说换号了，新号 139 1234 5678，旧号 13700000066 停用';
+  expect((await app.request('POST', `/api/v1/customers/${id}/notes`, { token: owner.token, body: { text } })).status).toBe(201);
+  expect((await app.request('PATCH', `/api/v1/customers/${id}`, { token: owner.token, body: { remark: '钱多多 13912345678' } })).status).toBe(200);
+  const task = await app.request('POST', `/api/v1/customers/${id}/follow-ups`, { token: owner.token, body: { title: '给钱多多回电 13912345678', assigneeId: manager.id } });
+  expect(task.status).toBe(201);
+
+  const asOwner = (await app.request('GET', `/api/v1/customers/${id}`, { token: owner.token })).body;
+  expect(asOwner.notes.at(-1).text).toBe(text);
+  expect(asOwner.remark).toBe('钱多多 13912345678');
+
+  const asAgent = (await app.request('GET', `/api/v1/customers/${id}`, { token: agent.token })).body;
+  expect(asAgent.notes.at(-1).text).toBe('钱多多 说换号了，新号 139****5678，旧号 137****0066 停用');
+  expect(asAgent.remark).toBe('钱多多 139****5678');
+
+  const asManager = (await app.request('GET', `/api/v1/customers/${id}`, { token: manager.token })).body;
+  expect(asManager.notes.at(-1).text).toBe('钱*多 说换号了，新号 139****5678，旧号 137****0066 停用');
+  expect(asManager.timeline.find((t: any) => t.kind === 'note').data.text).toBe(asManager.notes.at(-1).text);
+  expect(asManager.remark).toBe('钱*多 139****5678');
+  expect(asManager.followUps[0].title).toBe('给钱*多回电 139****5678');
+  const managersTasks = (await app.request('GET', '/api/v1/follow-ups', { token: manager.token })).body.items;
+  expect(managersTasks.map((t: any) => t.title)).toContain('给钱*多回电 139****5678');
+  expect(JSON.stringify(managersTasks)).not.toContain('钱多多');
+});
+
 test('a bad change is refused with a message that says what is wrong, and changes nothing', async () => {
   const id = await app.rt.services.customers.identify(tenant(), { phone: '13500000088' }, { name: '孙丽', city: '杭州' }, 'import');
   const wrongType = await app.request('PATCH', `/api/v1/customers/${id}`, { token: admin.token, body: { city: '苏州', birthday: { month: 13, day: 1 } } });

@@ -4,6 +4,7 @@ import { notFound } from '../../shared/app-error.js';
 import type { Principal } from '../../shared/http/principal.js';
 import type { Services } from '../../services.js';
 import { customerView } from './customer.view.js';
+import { maskFreeText, personalDataPolicy } from '../privacy/masking.js';
 
 const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
 const idParams = z.object({ id: objectId });
@@ -80,14 +81,17 @@ export function customerRoutes(s: Services) {
         s.followUps.list(tenantId, { customerId: id }, 20),
         s.merges.history(tenantId, id),
       ]);
+      const policy = personalDataPolicy(principal, doc.ownerStaffId);
+      const notes = (doc.notes ?? []).map((n: any) => ({ ...n, text: maskFreeText(n.text, policy, doc) }));
       const timeline = [
         ...events.map((e) => ({ kind: 'event', type: e.type, at: e.occurredAt, data: e.data })),
-        ...(doc.notes ?? []).map((n: any) => ({ kind: 'note', type: 'note', at: n.at, data: { text: n.text, staffName: n.staffName } })),
+        ...notes.map((n: any) => ({ kind: 'note', type: 'note', at: n.at, data: { text: n.text, staffName: n.staffName } })),
         ...merges.map((m) => ({ kind: 'merge', type: 'merge', at: m.at, data: { reason: m.reason, fromId: String(m.fromId) } })),
       ]
         .sort((a, b) => +new Date(b.at) - +new Date(a.at))
         .slice(0, 30);
-      return { ...customerView(doc, principal), notes: doc.notes ?? [], followUps, timeline };
+      const tasks = followUps.map((f: any) => ({ ...f, title: maskFreeText(f.title, policy, doc) }));
+      return { ...customerView(doc, principal), notes, followUps: tasks, timeline };
     },
   );
 
@@ -159,7 +163,13 @@ export function followUpRoutes(s: Services) {
     async ({ query, principal, tenantId }) => {
       const me = principal.kind === 'staff' ? principal.id : '';
       const assigneeId = query.assignee === 'me' || (principal.kind === 'staff' && principal.role === 'sales') ? me : query.assignee === 'all' ? undefined : query.assignee;
-      return { items: await s.followUps.list(tenantId, { assigneeId, status: query.status }) };
+      const items = await s.followUps.list(tenantId, { assigneeId, status: query.status });
+      // Titles name the customer (the churn warning does); mask as the caller's role sees profiles.
+      // Without each owner at hand a sales member's titles get phones masked too — they rarely hold one.
+      const policy = personalDataPolicy(principal);
+      if (policy.name && policy.phone) return { items };
+      const names = policy.name ? new Map<string, string>() : await s.customers.namesOf(tenantId, items.map((t) => String(t.customerId)));
+      return { items: items.map((t) => ({ ...t, title: maskFreeText(t.title, policy, { name: names.get(String(t.customerId)) }) })) };
     },
   );
   api.route(

@@ -37,15 +37,34 @@ export function personalDataPolicy(principal: Principal, ownerStaffId?: string |
   }
 }
 
-export function maskCustomer<T extends { name?: string | null; phone?: string | null; ownerStaffId?: string | null; identities?: Array<{ type: string; value?: string | null }> }>(
-  customer: T,
-  principal: Principal,
-): T {
+// A mainland mobile number as people type it: 13812345678, 138 1234 5678, 138-1234-5678, +86 138…
+const MOBILE = /(?<![0-9])(?:\+?86[- ]?)?1[3-9][0-9](?:[- ]?[0-9]{4}){2}(?![0-9])/g;
+
+/**
+ * Free text staff wrote about a customer (notes, the WeCom remark, task titles) carries the same personal
+ * data as the profile fields — a sales member's note "回电 13812345678", a churn task "流失预警：陈晓雨 …".
+ * A role that may not see the phone gets every mobile number in it masked; one that may not see the name
+ * gets the customer's name masked wherever it appears. Other names in the text are not recognised.
+ */
+export function maskFreeText(text: string, policy: { phone: boolean; name: boolean }, customer: { name?: string | null; phone?: string | null }): string {
+  let out = text;
+  if (!policy.phone) {
+    out = out.replace(MOBILE, (m) => maskPhone(m.replace(/\D/g, '').slice(-11))!);
+    if (customer.phone && customer.phone.length >= 7) out = out.split(customer.phone).join(maskPhone(customer.phone)!);
+  }
+  if (!policy.name && customer.name && [...customer.name].length >= 2) out = out.split(customer.name).join(maskName(customer.name)!);
+  return out;
+}
+
+export function maskCustomer<
+  T extends { name?: string | null; phone?: string | null; remark?: string | null; ownerStaffId?: string | null; identities?: Array<{ type: string; value?: string | null }> },
+>(customer: T, principal: Principal): T {
   const policy = personalDataPolicy(principal, customer.ownerStaffId);
   return {
     ...customer,
     name: policy.name ? customer.name : maskName(customer.name),
     phone: policy.phone ? customer.phone : maskPhone(customer.phone),
+    remark: customer.remark ? maskFreeText(customer.remark, policy, customer) : customer.remark,
     identities: customer.identities?.map((i) => (i.type === 'phone' && !policy.phone ? { ...i, value: maskPhone(i.value) } : i)),
   };
 }
