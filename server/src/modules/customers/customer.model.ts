@@ -3,6 +3,18 @@ import mongoose, { Schema } from 'mongoose';
 export const IDENTITY_TYPES = ['externalUserId', 'unionId', 'openId', 'phone', 'shopMemberId', 'wechatyContactId'] as const;
 export type IdentityType = (typeof IDENTITY_TYPES)[number];
 
+/** What callers may set on a profile; identities are set through identify(), not here. */
+export interface CustomerAttributes {
+  name?: string;
+  gender?: 'male' | 'female' | 'unknown';
+  birthday?: { month: number; day: number; year?: number };
+  city?: string;
+  remark?: string;
+  avatar?: string;
+  sourceChannel?: string;
+  ownerStaffId?: string;
+}
+
 const noteSchema = new Schema(
   { staffId: String, staffName: String, text: { type: String, required: true }, at: { type: Date, required: true } },
   { _id: true },

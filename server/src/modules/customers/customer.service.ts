@@ -1,22 +1,13 @@
 import { Types } from 'mongoose';
 import type { Deps } from '../../shared/deps.js';
 import type { DomainHooks } from '../../shared/hooks.js';
-import { AppError, CommonErrorCode, notFound } from '../../shared/app-error.js';
-import { isDuplicateKeyError } from '../../shared/db.js';
-import { CustomerModel, IdentityModel } from './customer.model.js';
-import { identityKeys, keyId, type IdentityInput, type IdentityKey } from './identity.js';
+import { notFound } from '../../shared/app-error.js';
+import { CustomerModel, type CustomerAttributes } from './customer.model.js';
 import type { CustomerMergeService } from './customer-merge.service.js';
+import { CustomerIdentityService } from './customer-identity.service.js';
+import { CustomerImportService } from './customer-import.service.js';
 
-export interface CustomerAttributes {
-  name?: string;
-  gender?: 'male' | 'female' | 'unknown';
-  birthday?: { month: number; day: number; year?: number };
-  city?: string;
-  remark?: string;
-  avatar?: string;
-  sourceChannel?: string;
-  ownerStaffId?: string;
-}
+export type { CustomerAttributes } from './customer.model.js';
 
 export interface SearchQuery {
   q?: string;
@@ -30,121 +21,38 @@ export interface SearchQuery {
 
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+/**
+ * The profile: reads, attribute and note edits, tags, staff relations and aggregates. The one entry
+ * other modules hold; identity resolution and bulk import live in their own services and are reached
+ * through it.
+ */
 export class CustomerService {
+  private readonly identities: CustomerIdentityService;
+  private readonly imports: CustomerImportService;
+
   constructor(
     private readonly deps: Deps,
     private readonly hooks: DomainHooks,
-    private readonly merges: CustomerMergeService,
-  ) {}
-
-  /**
-   * Finds the one profile these identities belong to, creating it when none does and merging when
-   * they prove two profiles are one person. Identity rows are claimed with an upsert on a unique
-   * index, so concurrent callers converge on one profile.
-   */
-  async identify(tenantId: string, input: IdentityInput, attrs: CustomerAttributes = {}, source = 'api'): Promise<string> {
-    const keys = identityKeys(input);
-    if (!keys.length) throw new AppError(CommonErrorCode.VALIDATION, 'give at least one identity', { status: 400 });
-    const found = await IdentityModel.find({ tenantId, $or: keys.map((k) => ({ type: k.type, key: k.key })) }).lean();
-    const owners = [...new Set(found.map((f) => String(f.customerId)))];
-    let customerId: string;
-    if (owners.length === 0) {
-      customerId = await this.create(tenantId, keys, attrs, source);
-    } else {
-      customerId = owners[0];
-      for (const other of owners.slice(1)) customerId = await this.merges.merge(tenantId, customerId, other, `identities ${keys.map((k) => k.type).join('+')} link both`);
-    }
-    const known = new Set(found.map((f) => keyId(f)));
-    for (const k of keys.filter((k) => !known.has(keyId(k)))) customerId = await this.claim(tenantId, k, customerId);
-    await this.fillMissing(tenantId, customerId, attrs);
-    return customerId;
+    merges: CustomerMergeService,
+  ) {
+    this.identities = new CustomerIdentityService(hooks, merges);
+    this.imports = new CustomerImportService(this.identities, merges);
   }
 
-  /** Batch form of identify for ingest: one lookup for the whole batch, identify() only where needed. */
-  async identifyMany(tenantId: string, inputs: Array<IdentityInput & { name?: string }>, source: string): Promise<string[]> {
-    const keysPer = inputs.map(identityKeys);
-    const all = keysPer.flat();
-    const found = all.length ? await IdentityModel.find({ tenantId, key: { $in: [...new Set(all.map((k) => k.key))] } }).lean() : [];
-    const owner = new Map(found.map((f) => [keyId(f), String(f.customerId)]));
-    const result: string[] = [];
-    for (let i = 0; i < inputs.length; i++) {
-      const owners = new Set(keysPer[i].map((k) => owner.get(keyId(k))));
-      const [only] = owners;
-      if (owners.size === 1 && only) {
-        result.push(only);
-        continue;
-      }
-      const { name, ...identity } = inputs[i];
-      const id = await this.identify(tenantId, identity, { name }, source);
-      for (const k of keysPer[i]) owner.set(keyId(k), id);
-      result.push(id);
-    }
-    return result;
+  identify(...args: Parameters<CustomerIdentityService['identify']>) {
+    return this.identities.identify(...args);
   }
 
-  /**
-   * Bulk import (CSV, demo data, migrations): one lookup for the batch, new profiles inserted in bulk,
-   * existing ones updated with the given attributes. Rows whose identities collide with a concurrent
-   * writer fall back to identify(), so the result is the same as importing row by row.
-   */
-  async importMany(tenantId: string, rows: Array<{ identity: IdentityInput; attrs: CustomerAttributes; tags?: string[] }>, source = 'import') {
-    const keysPer = rows.map((r) => identityKeys(r.identity));
-    const all = keysPer.flat();
-    const found = all.length ? await IdentityModel.find({ tenantId, key: { $in: [...new Set(all.map((k) => k.key))] } }).lean() : [];
-    const owner = new Map(found.map((f) => [keyId(f), String(f.customerId)]));
-    const ids: string[] = new Array(rows.length);
-    const fresh: Array<{ i: number; _id: Types.ObjectId }> = [];
-    const updates: Array<{ i: number; id: string }> = [];
-    const claimedHere = new Map<string, string>();
-    rows.forEach((row, i) => {
-      const owners = new Set(keysPer[i].map((k) => owner.get(keyId(k)) ?? claimedHere.get(keyId(k))).filter(Boolean) as string[]);
-      if (owners.size === 1) updates.push({ i, id: [...owners][0] });
-      else if (owners.size === 0) {
-        const _id = new Types.ObjectId();
-        fresh.push({ i, _id });
-        for (const k of keysPer[i]) claimedHere.set(keyId(k), String(_id));
-      } else updates.push({ i, id: '' });
-    });
-    if (fresh.length) {
-      await CustomerModel.insertMany(
-        fresh.map(({ i, _id }) => ({
-          _id,
-          tenantId,
-          ...rows[i].attrs,
-          sourceChannel: rows[i].attrs.sourceChannel ?? source,
-          phone: keysPer[i].find((k) => k.type === 'phone')?.value,
-          tags: rows[i].tags ?? [],
-          identities: keysPer[i].map(({ type, value, appId }) => ({ type, value, appId })),
-        })),
-        // Hydrated, not lean: defaults (status, aggregates) and timestamps must be set as on create().
-        { ordered: false },
-      );
-      const identityRows = fresh.flatMap(({ i, _id }) => keysPer[i].map((k) => ({ tenantId, type: k.type, key: k.key, customerId: _id })));
-      const collided = new Set<number>();
-      try {
-        await IdentityModel.insertMany(identityRows, { ordered: false, lean: true });
-      } catch (err: any) {
-        if (!isDuplicateKeyError(err) && !err?.writeErrors) throw err;
-        for (const we of [err.writeErrors ?? []].flat()) collided.add(we.index);
-      }
-      let n = 0;
-      for (const { i, _id } of fresh) {
-        const mine = keysPer[i].map(() => n++);
-        if (mine.some((x) => collided.has(x))) {
-          ids[i] = await this.identify(tenantId, rows[i].identity, rows[i].attrs, source);
-          if (ids[i] !== String(_id)) await this.merges.merge(tenantId, ids[i], String(_id), 'import collided with a concurrent writer');
-        } else ids[i] = String(_id);
-      }
-    }
-    for (const { i, id } of updates) {
-      ids[i] = id || (await this.identify(tenantId, rows[i].identity, rows[i].attrs, source));
-      const $set = Object.fromEntries(Object.entries(rows[i].attrs).filter(([, v]) => v !== undefined && v !== ''));
-      const update: Record<string, unknown> = {};
-      if (Object.keys($set).length) update.$set = $set;
-      if (rows[i].tags?.length) update.$addToSet = { tags: { $each: rows[i].tags } };
-      if (Object.keys(update).length) await CustomerModel.updateOne({ tenantId, _id: ids[i] }, update);
-    }
-    return { ids, created: fresh.length, updated: updates.length };
+  identifyMany(...args: Parameters<CustomerIdentityService['identifyMany']>) {
+    return this.identities.identifyMany(...args);
+  }
+
+  findByIdentity(...args: Parameters<CustomerIdentityService['findByIdentity']>) {
+    return this.identities.findByIdentity(...args);
+  }
+
+  importMany(...args: Parameters<CustomerImportService['importMany']>) {
+    return this.imports.importMany(...args);
   }
 
   /** Streams every live profile (export, privacy, batch jobs) in _id order. */
@@ -161,57 +69,6 @@ export class CustomerService {
     }
   }
 
-  private async create(tenantId: string, keys: IdentityKey[], attrs: CustomerAttributes, source: string): Promise<string> {
-    const _id = new Types.ObjectId();
-    const phone = keys.find((k) => k.type === 'phone')?.value;
-    await CustomerModel.create({
-      _id,
-      tenantId,
-      ...attrs,
-      phone,
-      sourceChannel: attrs.sourceChannel ?? source,
-      identities: keys.map(({ type, value, appId }) => ({ type, value, appId })),
-    });
-    let id = String(_id);
-    for (const k of keys) id = await this.claim(tenantId, k, id);
-    if (id === String(_id)) await this.hooks.emit('customer.created', { tenantId, customerId: id, source });
-    return id;
-  }
-
-  /** Attaches an identity to a profile; if someone else got there first, the two profiles are merged. */
-  private async claim(tenantId: string, k: IdentityKey, customerId: string): Promise<string> {
-    let row;
-    try {
-      row = await IdentityModel.findOneAndUpdate(
-        { tenantId, type: k.type, key: k.key },
-        { $setOnInsert: { customerId: new Types.ObjectId(customerId) } },
-        { upsert: true, returnDocument: 'after' },
-      ).lean();
-    } catch (err) {
-      // Two upserts raced on the unique index; the loser reads the winner's row.
-      if (!isDuplicateKeyError(err)) throw err;
-      row = await IdentityModel.findOne({ tenantId, type: k.type, key: k.key }).lean();
-    }
-    const owner = String(row!.customerId);
-    if (owner !== customerId) return this.merges.merge(tenantId, owner, customerId, `${k.type} already belonged to another profile`);
-    const $set: Record<string, unknown> = {};
-    if (k.type === 'phone') $set.phone = k.value;
-    await CustomerModel.updateOne(
-      { tenantId, _id: customerId },
-      { $addToSet: { identities: { type: k.type, value: k.value, ...(k.appId ? { appId: k.appId } : {}) } }, ...(Object.keys($set).length ? { $set } : {}) },
-    );
-    return customerId;
-  }
-
-  private async fillMissing(tenantId: string, customerId: string, attrs: CustomerAttributes): Promise<void> {
-    const entries = Object.entries(attrs).filter(([, v]) => v !== undefined && v !== '');
-    if (!entries.length) return;
-    const current = await CustomerModel.findOne({ tenantId, _id: customerId }).lean();
-    if (!current) return;
-    const $set = Object.fromEntries(entries.filter(([k]) => !(current as any)[k] || (current as any)[k] === 'unknown'));
-    if (Object.keys($set).length) await CustomerModel.updateOne({ tenantId, _id: customerId }, { $set });
-  }
-
   /** The live profile; a merged id answers with the profile it was merged into. */
   async get(tenantId: string, id: string) {
     if (!Types.ObjectId.isValid(id)) throw notFound('Customer');
@@ -226,12 +83,6 @@ export class CustomerService {
     const valid = ids.filter((i) => Types.ObjectId.isValid(i));
     const docs = valid.length ? await CustomerModel.find({ tenantId, _id: { $in: valid } }, { name: 1 }).lean() : [];
     return new Map(docs.map((d) => [String(d._id), d.name ?? '']));
-  }
-
-  async findByIdentity(tenantId: string, input: IdentityInput): Promise<string | null> {
-    const keys = identityKeys(input);
-    const row = await IdentityModel.findOne({ tenantId, $or: keys.map((k) => ({ type: k.type, key: k.key })) }).lean();
-    return row ? String(row.customerId) : null;
   }
 
   async search(tenantId: string, query: SearchQuery) {
