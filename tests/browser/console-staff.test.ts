@@ -68,3 +68,29 @@ test('a community manager sees the staff list but cannot change it', async () =>
   expect(await page.locator('.van-action-sheet__item').count()).toBe(0);
   await page.context().close();
 });
+
+test('with more sections than a phone tab bar holds, four stay and the rest sit under 更多; an agent with two sections gets no 更多', async () => {
+  const admin = await app.staff('admin', '管理员老王');
+  const page = await phonePage(browser);
+  await signIn(page, admin.username);
+  const tabs = page.locator('.van-tabbar-item');
+  expect(await tabs.allInnerTexts()).toEqual(['客服工作台', '人群圈选', '群发', '旅程', '更多']);
+  // On the staff page (not among the four) the 更多 tab is the highlighted one.
+  expect(await page.locator('.van-tabbar-item--active').innerText()).toBe('更多');
+  await page.locator('[data-test=tab-console-more]').click();
+  const grid = page.locator('[data-test=console-more]');
+  await grid.waitFor();
+  expect(await grid.locator('.van-grid-item').allInnerTexts()).toEqual(['数据', '会员设置', '渠道活码', '员工与角色', '操作日志']);
+  expect(await page.locator('.more-account').innerText()).toContain('管理员老王');
+  await screenshot(page, 'console-more');
+  await page.locator('[data-test=more-console-codes]').click();
+  await page.waitForURL('**/h5/console/codes');
+  expect(await page.locator('.van-tabbar-item--active').innerText()).toBe('更多');
+  await page.context().close();
+
+  const agent = await app.staff('agent');
+  const agentPage = await phonePage(browser);
+  await signIn(agentPage, agent.username);
+  expect(await agentPage.locator('.van-tabbar-item').allInnerTexts()).toEqual(['客服工作台', '员工与角色']);
+  await agentPage.context().close();
+});

@@ -142,6 +142,7 @@ export const messages = m({
   'privacy.delete': { zh: '注销账户', en: 'Delete my account' },
   'privacy.soon': { zh: '即将开放', en: 'Coming soon' },
   'console.title': { zh: '运营控制台', en: 'Console' },
+  'console.more': { zh: '更多', en: 'More' },
   'console.staff': { zh: '员工与角色', en: 'Staff & roles' },
   'console.audit': { zh: '操作日志', en: 'Audit log' },
   'console.inbox': { zh: '客服工作台', en: 'Inbox' },

@@ -19,6 +19,12 @@ export const consoleSections = [
 /** Pages inside a section: a conversation belongs to the inbox, a campaign to broadcasts, a journey to journeys. */
 export const sectionOf: Record<string, string> = { 'console-conversation': 'console-inbox', 'console-broadcast': 'console-broadcasts', 'console-journey': 'console-journeys' };
 
+/**
+ * A phone's tab bar holds five tabs at most (Vant squeezes more until the labels are cut off): past
+ * that, the first four stay and the rest move to 更多, a page of its own.
+ */
+export const TABS_SHOWN = 4;
+
 export function mayOpen(role: string | undefined, name: unknown): boolean {
   const section = consoleSections.find((s) => s.name === (sectionOf[String(name)] ?? name));
   if (!section) return true;
@@ -43,6 +49,7 @@ export const consoleRoutes: RouteRecordRaw[] = [
       { path: 'codes', name: 'console-codes', component: () => import('./ChannelCodesPage.vue') },
       { path: 'staff', name: 'console-staff', component: () => import('./StaffPage.vue') },
       { path: 'audit', name: 'console-audit', component: () => import('./AuditPage.vue') },
+      { path: 'more', name: 'console-more', component: () => import('./ConsoleMore.vue') },
     ],
   },
 ];
