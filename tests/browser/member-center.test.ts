@@ -62,6 +62,8 @@ test('a shopper signs in, sees their card, balance and coupons, exchanges points
   const scanned = await app.request('POST', '/api/v1/loyalty/scan', { token: staff.token, body: { payload } });
   expect(scanned.status).toBe(200);
   expect(JSON.stringify(scanned.body)).toContain(alice);
+  // the coupon tile counts what is ready to use: the one coupon staff sent
+  expect(await page.locator('[data-test=go-coupons] .van-badge').innerText()).toBe('1');
   await screenshot(page, 'member-home');
 
   await page.locator('[data-test=go-coupons]').click();
@@ -87,6 +89,7 @@ test('a shopper signs in, sees their card, balance and coupons, exchanges points
 
   await page.goto(`${app.url}/h5/member`);
   await page.locator('[data-test=points-balance]', { hasText: '900' }).waitFor();
+  await page.locator('[data-test=go-coupons] .van-badge', { hasText: '2' }).waitFor();
   await page.goto(`${app.url}/h5/member/coupons`);
   await page.locator('[data-test=coupon]', { hasText: '20元无门槛券' }).waitFor();
   await page.goto(`${app.url}/h5/member/points`);
