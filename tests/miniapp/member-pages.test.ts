@@ -64,6 +64,13 @@ test('the home page signs in with wx.login and shows the member card, balance an
   expect(scanned.status).toBe(200);
   expect(JSON.stringify(scanned.body)).toContain(customerId);
   expect(page.querySelector('#next-tier').dom.textContent).toMatch(/再消费 ¥[\d.]+ 升级为/);
+  // 我的优惠券 says how many are ready to use.
+  expect(page.querySelector('#go-coupons').dom.textContent).not.toContain('张可用');
+  const templateId = await template({});
+  await sendCoupon(customerId, templateId);
+  await sendCoupon(customerId, templateId);
+  await page.instance.load();
+  expect(page.querySelector('#go-coupons').dom.textContent).toContain('2 张可用');
   // It signed in through the page: the token came from our server, not from the test.
   expect(wx.requests.some((r) => r.url.endsWith('/api/v1/auth/miniapp'))).toBe(true);
 });

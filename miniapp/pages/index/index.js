@@ -22,6 +22,8 @@ Component({
     growthText: '0',
     progress: 0,
     nextText: '',
+    /** "2 张可用" beside 我的优惠券; empty when there are none. */
+    couponsText: '',
     phone: '',
     consent: false,
     checkingIn: false,
@@ -39,7 +41,12 @@ Component({
     async load() {
       this.setData({ error: '' });
       try {
-        const [me, card, cfg] = await Promise.all([session.api('GET', '/me'), session.api('GET', '/miniapp/card'), session.api('GET', '/miniapp/config')]);
+        const [me, card, cfg, available] = await Promise.all([
+          session.api('GET', '/me'),
+          session.api('GET', '/miniapp/card'),
+          session.api('GET', '/miniapp/config'),
+          session.api('GET', '/me/coupons', { query: { state: 'available' } }),
+        ]);
         const next = card.nextTier;
         /** @type {string[]} */
         const templateIds = Object.values(cfg.subscribeTemplates || {}).filter((id) => typeof id === 'string' && id);
@@ -57,6 +64,7 @@ Component({
           growthText: fmt.yuan(card.growth.value),
           progress: next ? Math.min(100, Math.round((card.growth.value / next.threshold) * 100)) : 100,
           nextText: next ? `再消费 ¥${fmt.yuan(next.needed)} 升级为${next.name}` : '已是最高等级',
+          couponsText: available.items.length ? `${available.items.length} 张可用` : '',
           canRemind: templateIds.length > 0,
           templateIds,
         });
