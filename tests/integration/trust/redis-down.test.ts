@@ -1,5 +1,6 @@
 import { startLocalRedis, type LocalRedis } from '../../../scripts/embedded/redis-server.js';
 import { hitRateLimit } from '../../../server/src/shared/rate-limit.js';
+import { StaffSendBudget } from '../../../server/src/modules/broadcasts/staff-send-budget.service.js';
 import { startTestApp, type TestApp } from '../../support/harness.js';
 import { newShopper, trustEnv } from './trust-support.js';
 
@@ -56,8 +57,8 @@ test('with Redis down, reads and ordinary writes keep working; sign-in and campa
   expect(login.status).toBe(503);
   expect(login.body.error.message).toMatch(/try again shortly/);
   // Campaign sends are held back (the per-staff send rate cannot be checked), reads fail open.
-  const dispatcher = app.rt.services.broadcasts.dispatcher as unknown as { takeStaffBudget(t: string, s: string, want: number, perMinute: number): Promise<number> };
-  expect(await dispatcher.takeStaffBudget(app.config.DEFAULT_TENANT, 'staff-x', 1, 10)).toBe(0);
+  const budget = new StaffSendBudget(app.rt.services.deps);
+  expect(await budget.take(app.config.DEFAULT_TENANT, 'staff-x', 1, 10)).toBe(0);
   await expect(hitRateLimit(app.rt.services.deps.redis, 'read:probe', 5, 60, { failOpen: true, message: 'slow down' })).resolves.toBeUndefined();
   await expect(hitRateLimit(app.rt.services.deps.redis, 'send:probe', 5, 60, { failOpen: false, message: 'slow down' })).rejects.toMatchObject({ status: 503 });
 
@@ -66,7 +67,7 @@ test('with Redis down, reads and ordinary writes keep working; sign-in and campa
   expect(await until(async () => (await app.request('GET', '/readyz')).status === 200, 15_000)).toBe(true);
   const again = await app.request('POST', '/api/v1/auth/login', { body: { username: admin.username, password: 'password-123' } });
   expect(again.status).toBe(200);
-  expect(await dispatcher.takeStaffBudget(app.config.DEFAULT_TENANT, 'staff-x', 1, 10)).toBe(1);
+  expect(await budget.take(app.config.DEFAULT_TENANT, 'staff-x', 1, 10)).toBe(1);
   // And the limits are enforced again: the 11th wrong password in 5 minutes is refused with 429.
   const statuses: number[] = [];
   for (let i = 0; i < 11; i++) statuses.push((await app.request('POST', '/api/v1/auth/login', { body: { username: 'nobody-here', password: 'wrong-password' } })).status);

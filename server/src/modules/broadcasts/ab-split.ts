@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { BroadcastContent } from './channels/channel.provider.js';
 
 /** Deterministic A/B/holdout assignment: the same customer lands in the same arm on every retry. */
 export function pickArm(campaign: { _id: unknown; occurrence: number; holdoutPercent: number; variants: Array<{ key: string; weight: number }> }, customerId: string): string {
@@ -9,4 +10,9 @@ export function pickArm(campaign: { _id: unknown; occurrence: number; holdoutPer
   let x = ((h - holdout) / (1 - holdout)) * total;
   for (const v of campaign.variants) if ((x -= v.weight) < 0) return v.key;
   return campaign.variants[campaign.variants.length - 1].key;
+}
+
+/** The content of the variant a row landed in; rows without one (group rows) get the first. */
+export function variantContent(c: any, row: any): BroadcastContent {
+  return (c.variants.find((v: any) => v.key === row.variant) ?? c.variants[0]).content as BroadcastContent;
 }

@@ -1,0 +1,174 @@
+import { randomUUID } from 'node:crypto';
+import type { Types } from 'mongoose';
+import type { Deps } from '../../shared/deps.js';
+import { CustomerModel } from '../customers/customer.model.js';
+import { DeliveryModel, OptOutModel } from './broadcast.model.js';
+import type { FrequencyCapService } from './frequency-cap.service.js';
+import type { StaffSendBudget } from './staff-send-budget.service.js';
+import { variantContent } from './ab-split.js';
+import type { Address, ChannelProvider, OutgoingRow } from './channels/channel.provider.js';
+
+/** Issues a coupon once per key (the loyalty module's coupon service satisfies this). */
+export interface CouponPort {
+  issue(tenantId: string, input: { templateId: string; customerId: string; channel: 'campaign'; issueKey: string }): Promise<unknown>;
+}
+
+const MAX_ATTEMPTS = 3;
+
+/**
+ * One-to-one campaigns (a message per customer), a batch at a time: pending delivery rows are
+ * claimed with a lease, judged (reachable, not opted out, under the frequency cap), handed to the
+ * channel provider in per-sender chunks within the staff minute budget, and their outcome written on
+ * the row. Rows a dead worker left "sending" are settled by asking the channel before any resend.
+ */
+export class DeliveryBatchSender {
+  constructor(
+    private readonly deps: Deps,
+    private readonly m: { caps: FrequencyCapService; coupons?: () => CouponPort | undefined; budget: StaffSendBudget },
+  ) {}
+
+  /** Claims up to n pending rows for this worker, with a lease; returns the rows it now holds. */
+  async claim(c: any, n: number, now: Date) {
+    const token = randomUUID();
+    const ids = (await DeliveryModel.find({ campaignId: c._id, occurrence: c.occurrence, state: 'pending' }).sort({ _id: 1 }).limit(n).select({ _id: 1 }).lean()).map((r) => r._id);
+    if (!ids.length) return [];
+    await DeliveryModel.updateMany(
+      { _id: { $in: ids }, state: 'pending' },
+      { $set: { state: 'sending', claim: token, leaseUntil: new Date(now.getTime() + this.deps.config.BROADCAST_LEASE_MS), sendingSince: now }, $inc: { attempts: 1 } },
+    );
+    return DeliveryModel.find({ campaignId: c._id, claim: token, state: 'sending' }).lean();
+  }
+
+  /**
+   * Judges and sends claimed rows. Returns a time to come back when a sender's rate limit was hit
+   * (the rows not sent go back to pending), else undefined. Rows with the same outcome are written
+   * with one update, so a batch costs a handful of writes whatever its size.
+   */
+  async process(c: any, rows: any[], provider: ChannelProvider): Promise<Date | undefined> {
+    const tenantId: string = c.tenantId;
+    const claim: string = rows[0].claim;
+    const addresses = await this.addresses(tenantId, rows.map((r) => r.customerId), provider);
+    const skipped = new Map<string, Types.ObjectId[]>();
+    const ready: Array<OutgoingRow & { row: any }> = [];
+    const campaignKey = `${c._id}:${c.occurrence}`;
+    for (const row of rows) {
+      const cid = String(row.customerId);
+      const a = addresses.get(cid)!;
+      let reason: string | undefined;
+      if (!a.ok) reason = a.reason;
+      else if (!(await this.m.caps.claim(tenantId, cid, campaignKey))) reason = 'frequency_cap';
+      if (reason) skipped.set(reason, [...(skipped.get(reason) ?? []), row._id]);
+      else if (a.ok) ready.push({ row, deliveryId: String(row._id), customerId: cid, address: { sender: a.sender, to: a.to }, content: variantContent(c, row) });
+    }
+    for (const [reason, ids] of skipped) await DeliveryModel.updateMany({ _id: { $in: ids }, claim }, { $set: { state: 'skipped', reason, leaseUntil: null } });
+
+    const groups = new Map<string, typeof ready>();
+    for (const r of ready) {
+      const key = `${r.address.sender}\u0000${r.row.variant ?? ''}`;
+      groups.set(key, [...(groups.get(key) ?? []), r]);
+    }
+    // A chunk never exceeds the per-staff minute budget; a sender whose budget runs out mid-chunk
+    // sends what it was granted, and only that sender waits for the next minute.
+    const perMinute = Math.min(provider.perMinute ?? Infinity, this.deps.config.BROADCAST_STAFF_PER_MINUTE);
+    const size = Math.min(provider.batchSize, perMinute);
+    const spent = new Set<string>();
+    for (const group of groups.values()) {
+      const sender = group[0].address.sender;
+      for (let i = 0; i < group.length; i += size) {
+        const chunk = group.slice(i, i + size);
+        const granted = spent.has(sender) ? 0 : await this.m.budget.take(tenantId, sender, chunk.length, perMinute);
+        if (granted < chunk.length) spent.add(sender);
+        if (granted) await this.sendChunk(c, provider, chunk.slice(0, granted), claim);
+        const rest = chunk.slice(granted);
+        if (rest.length) await DeliveryModel.updateMany({ _id: { $in: rest.map((r) => r.row._id) }, claim }, { $set: { state: 'pending', claim: null, leaseUntil: null }, $inc: { attempts: -1 } });
+      }
+    }
+    // Budgets are per clock minute: come back when the next one starts.
+    return spent.size ? new Date((Math.floor(this.deps.now().getTime() / 60_000) + 1) * 60_000) : undefined;
+  }
+
+  /** Where each customer is reached now, or why not (gone, opted out, no WeCom contact...). */
+  private async addresses(tenantId: string, ids: Types.ObjectId[], provider: ChannelProvider) {
+    const [customers, optOuts] = await Promise.all([
+      CustomerModel.find({ tenantId, _id: { $in: ids } }).select({ status: 1, ownerStaffId: 1, identities: 1, wecom: 1, consents: 1 }).lean(),
+      OptOutModel.find({ tenantId, customerId: { $in: ids } }).select({ customerId: 1 }).lean(),
+    ]);
+    const opted = new Set(optOuts.map((o) => String(o.customerId)));
+    const out = new Map<string, Address>();
+    const live = customers.filter((x) => x.status === 'active');
+    for (const x of live) if (opted.has(String(x._id)) || (x.consents as any)?.marketing === false) out.set(String(x._id), { ok: false, reason: 'opted_out' });
+    const reachable = live.filter((x) => !out.has(String(x._id)));
+    const addr = await provider.address(
+      tenantId,
+      reachable.map((x) => ({ customerId: String(x._id), ownerStaffId: x.ownerStaffId, identities: x.identities as any, wecomRelation: x.wecom?.relation })),
+    );
+    for (const [k, v] of addr) out.set(k, v);
+    for (const id of ids) if (!out.has(String(id))) out.set(String(id), { ok: false, reason: 'profile_gone' });
+    return out;
+  }
+
+  private async sendChunk(c: any, provider: ChannelProvider, chunk: Array<OutgoingRow & { row: any }>, claim: string) {
+    const tenantId: string = c.tenantId;
+    const failed = new Map<string, Types.ObjectId[]>();
+    const fail = (reason: string, id: Types.ObjectId) => failed.set(reason, [...(failed.get(reason) ?? []), id]);
+    const templateId = chunk[0].content.couponTemplateId;
+    let sendable = chunk;
+    if (templateId) {
+      const coupons = this.m.coupons?.();
+      const bad = new Set<string>();
+      for (const r of chunk) {
+        if (!coupons) {
+          fail('coupons_unavailable', r.row._id);
+          bad.add(r.deliveryId);
+        } else {
+          await coupons.issue(tenantId, { templateId, customerId: r.customerId, channel: 'campaign', issueKey: `broadcast:${r.deliveryId}` }).catch((err: Error) => {
+            fail(`coupon: ${err.message}`.slice(0, 200), r.row._id);
+            bad.add(r.deliveryId);
+          });
+        }
+      }
+      sendable = chunk.filter((r) => !bad.has(r.deliveryId));
+    }
+    let outcomes: Awaited<ReturnType<ChannelProvider['send']>> = [];
+    try {
+      if (sendable.length) outcomes = await provider.send(tenantId, sendable);
+    } catch (err) {
+      // Unknown whether the channel accepted it: leave the rows "sending"; when the lease runs out the
+      // channel is asked before anything is resent.
+      this.deps.log.warn({ campaignId: String(c._id), err: (err as Error).message }, 'broadcast send failed; will reconcile');
+      outcomes = [];
+    }
+    const now = this.deps.now();
+    const byId = new Map(chunk.map((r) => [r.deliveryId, r.row._id as Types.ObjectId]));
+    const sent = new Map<string, Types.ObjectId[]>();
+    for (const o of outcomes) {
+      if (o.ok) sent.set(o.providerRef ?? '', [...(sent.get(o.providerRef ?? '') ?? []), byId.get(o.deliveryId)!]);
+      else fail(o.error ?? 'failed', byId.get(o.deliveryId)!);
+    }
+    for (const [ref, ids] of sent) await DeliveryModel.updateMany({ _id: { $in: ids }, claim }, { $set: { state: 'sent', sentAt: now, providerRef: ref || undefined, leaseUntil: null } });
+    for (const [reason, ids] of failed) await DeliveryModel.updateMany({ _id: { $in: ids }, claim }, { $set: { state: 'failed', reason, leaseUntil: null } });
+  }
+
+  /** Rows a dead worker left "sending": those the channel has are marked sent, the rest retried. */
+  async recoverStale(c: any, provider: ChannelProvider) {
+    const now = this.deps.now();
+    const stale = await DeliveryModel.find({ campaignId: c._id, occurrence: c.occurrence, state: 'sending', leaseUntil: { $lt: now } }).limit(5000).lean();
+    if (!stale.length) return;
+    const addresses = await this.addresses(c.tenantId, stale.map((r) => r.customerId), provider);
+    const asked: OutgoingRow[] = [];
+    for (const r of stale) {
+      const a = addresses.get(String(r.customerId));
+      if (a?.ok) asked.push({ deliveryId: String(r._id), customerId: String(r.customerId), address: { sender: a.sender, to: a.to }, content: variantContent(c, r) });
+    }
+    const since = new Date(Math.min(...stale.map((r) => +(r.sendingSince ?? now))));
+    const found = asked.length ? await provider.alreadySent(c.tenantId, asked, since) : new Map<string, string>();
+    const writes = stale.map((r) => {
+      const ref = found.get(String(r._id));
+      const filter = { _id: r._id, state: 'sending', claim: r.claim };
+      if (ref) return { updateOne: { filter, update: { $set: { state: 'sent', sentAt: r.sendingSince ?? now, providerRef: ref, reason: 'confirmed_after_restart', leaseUntil: null } } } };
+      if ((r.attempts ?? 0) >= MAX_ATTEMPTS) return { updateOne: { filter, update: { $set: { state: 'failed', reason: 'gave_up_after_retries', leaseUntil: null } } } };
+      return { updateOne: { filter, update: { $set: { state: 'pending', claim: null, leaseUntil: null } } } };
+    });
+    await DeliveryModel.bulkWrite(writes as any[], { ordered: false });
+  }
+}
