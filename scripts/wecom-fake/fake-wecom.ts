@@ -195,7 +195,10 @@ export class FakeWecom {
     const at = nowSeconds();
     this.corp.groups.set(chat_id, {
       chat_id, name, owner, create_time: at, status: 0, admin_list: [],
-      member_list: [{ userid: owner, type: 1, join_time: at, join_scene: 1 }, ...externalMembers.map((m) => ({ userid: m, type: 2 as const, join_time: at, join_scene: 3, invitor: { userid: owner } }))],
+      member_list: [
+        { userid: owner, type: 1, join_time: at, join_scene: 1, name: this.corp.staff.get(owner)?.name },
+        ...externalMembers.map((m) => ({ userid: m, type: 2 as const, join_time: at, join_scene: 3, invitor: { userid: owner }, name: this.corp.contacts.get(m)?.contact.name })),
+      ],
     });
     const delivery = await this.sendEvent({ Event: 'change_external_chat', ChangeType: 'create', ChatId: chat_id });
     return { chatId: chat_id, delivery };
@@ -204,7 +207,7 @@ export class FakeWecom {
   async joinGroup(chatId: string, externalUserId: string) {
     const g = this.corp.groups.get(chatId);
     if (!g) throw new Error(`fake WeCom: no group ${chatId}`);
-    g.member_list.push({ userid: externalUserId, type: 2, join_time: nowSeconds(), join_scene: 3, invitor: { userid: g.owner } });
+    g.member_list.push({ userid: externalUserId, type: 2, join_time: nowSeconds(), join_scene: 3, invitor: { userid: g.owner }, name: this.corp.contacts.get(externalUserId)?.contact.name });
     return this.sendEvent({ Event: 'change_external_chat', ChangeType: 'update', ChatId: chatId, UpdateDetail: 'add_member', JoinScene: 3, MemChangeCnt: 1 });
   }
 

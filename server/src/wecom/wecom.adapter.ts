@@ -13,6 +13,7 @@ import { CustomerGroupService } from './customer-group.service.js';
 import { WecomCallbackService } from './wecom-callback.service.js';
 import { FullSyncService } from './full-sync.service.js';
 import { SidebarAuthService } from './sidebar-auth.service.js';
+import { SidebarContextService } from './sidebar-context.service.js';
 import { TransferService } from './transfer.service.js';
 import { GroupTransferService } from './group-transfer.service.js';
 import { TransferResultService } from './transfer-result.service.js';
@@ -45,6 +46,7 @@ export function createWecom(deps: Deps, m: { hooks: DomainHooks; staff: StaffSer
   const callbacks = new WecomCallbackService(deps, { contacts, groups, tagSync, transferResults });
   const fullSync = new FullSyncService(deps, client, { contacts, groups, tagSync }, enqueue);
   const sidebar = new SidebarAuthService(deps, client, m.staff);
+  const sidebarContext = new SidebarContextService(deps, client, { customers: m.customers, staff: m.staff, contacts, groups, tagSync });
   const enabled = Boolean(config.WECOM_CORP_ID && config.WECOM_SECRET);
   if (enabled) m.hooks.on('customer.tagged', (p) => tagSync.onCustomerTagged(p));
   if (enabled) m.hooks.on('tag.changed', (p) => tagSync.onTagChanged(p));
@@ -61,6 +63,7 @@ export function createWecom(deps: Deps, m: { hooks: DomainHooks; staff: StaffSer
     callbacks,
     fullSync,
     sidebar,
+    sidebarContext,
     transfers,
     groupTransfers,
     transferResults,

@@ -37,5 +37,25 @@ export function wecomRoutes(s: Services) {
     { method: 'get', path: '/sidebar/signatures', allow: STAFF, summary: 'JS-SDK signatures for ww.register / agentConfig for a page URL', query: z.object({ url: z.string().url().max(2048) }) },
     ({ query }) => w.sidebar.signatures(query.url),
   );
+  api.route(
+    {
+      method: 'get',
+      path: '/sidebar/contact/:externalUserId',
+      allow: STAFF,
+      summary: "The profile id of the chat's external contact (getCurExternalContact); fetched from WeCom when not synced yet",
+      params: z.object({ externalUserId: z.string().trim().min(1).max(128) }),
+    },
+    ({ tenantId, principal, params }) => w.sidebarContext.contact(tenantId, principal, params.externalUserId),
+  );
+  api.route(
+    {
+      method: 'get',
+      path: '/sidebar/group/:chatId',
+      allow: STAFF,
+      summary: "The chat's customer group (getCurExternalChat): members, who buys, who joined lately; sales only for groups they own or are in",
+      params: z.object({ chatId: z.string().trim().min(1).max(128) }),
+    },
+    ({ tenantId, principal, params }) => w.sidebarContext.group(tenantId, principal, params.chatId),
+  );
   return api;
 }

@@ -154,6 +154,8 @@ export const ACCESS_POLICY: Record<string, Who[]> = {
   // Exchanges a WeCom OAuth code, which the server checks with WeCom, for a staff session: no session yet.
   'post /api/v1/wecom/sidebar/session': PUBLIC,
   'get /api/v1/wecom/sidebar/signatures': STAFF,
+  'get /api/v1/wecom/sidebar/contact/:externalUserId': STAFF,
+  'get /api/v1/wecom/sidebar/group/:chatId': STAFF,
 
   // Mini-app: sign-in by wx.login code and the public client config (app id, template ids, no secrets).
   'post /api/v1/auth/miniapp': PUBLIC,

@@ -69,6 +69,23 @@ export class CustomerService {
     }
   }
 
+  /**
+   * Live profiles for many ids at once (a group's members), each with the id it was asked for: a merged
+   * id answers with the profile it was merged into, an erased or unknown one is left out.
+   */
+  async getMany(tenantId: string, ids: string[]): Promise<Array<{ linkedId: string; doc: any }>> {
+    const valid = [...new Set(ids)].filter((i) => Types.ObjectId.isValid(i));
+    if (!valid.length) return [];
+    const docs = await CustomerModel.find({ tenantId, _id: { $in: valid }, status: { $in: ['active', 'merged'] } }).lean();
+    const into = [...new Set(docs.filter((d) => d.status === 'merged' && d.mergedInto).map((d) => String(d.mergedInto)))];
+    const survivors = into.length ? await CustomerModel.find({ tenantId, _id: { $in: into }, status: 'active' }).lean() : [];
+    const byId = new Map([...docs.filter((d) => d.status === 'active'), ...survivors].map((d) => [String(d._id), d]));
+    return docs.flatMap((d) => {
+      const live = byId.get(d.status === 'merged' ? String(d.mergedInto) : String(d._id));
+      return live ? [{ linkedId: String(d._id), doc: live }] : [];
+    });
+  }
+
   /** The live profile; a merged id answers with the profile it was merged into. */
   async get(tenantId: string, id: string) {
     if (!Types.ObjectId.isValid(id)) throw notFound('Customer');
