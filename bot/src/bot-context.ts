@@ -1,6 +1,7 @@
 import type { Message, Wechaty } from 'wechaty';
 import type { Services } from '../../server/src/services.js';
 import type { Logger } from '../../server/src/shared/logger.js';
+import type { ChatProfile } from '../../server/src/modules/conversations/chat-profile.js';
 
 /** One customer message the bot may answer, as the reply plugins see it. */
 export interface Turn {
@@ -9,9 +10,13 @@ export interface Turn {
   tenantId: string;
   conversationId: string;
   customerId?: string;
+  /** The talker's profile as read when the message was captured; for this turn only, never kept. */
+  customer?: ChatProfile;
   inRoom: boolean;
   /** Answers in the same chat as the bot; the answer is stored with the conversation. */
   reply(text: string): Promise<void>;
+  /** Something answered the question: the no-match streak starts over (no write when it is 0 already). */
+  matched(): Promise<void>;
 }
 
 /** A reply plugin's entry in the answer chain: higher priority asks first; true means "answered". */

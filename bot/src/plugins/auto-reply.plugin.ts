@@ -16,12 +16,12 @@ export function autoReplyPlugin(ctx: BotContext): WechatyPlugin {
       async handle(turn: Turn) {
         const match = await ctx.s.desk.rules.match(turn.tenantId, turn.text);
         if (match) {
-          await ctx.s.desk.matched(turn.tenantId, turn.conversationId);
+          await turn.matched();
           if (match.action === 'handoff' && !turn.inRoom) {
             await ctx.s.desk.handoff.requestHuman(turn.tenantId, turn.conversationId, `rule ${match.ruleId}`);
             return true;
           }
-          if (match.reply) await turn.reply(await ctx.s.desk.render(turn.tenantId, match.reply, turn.customerId));
+          if (match.reply) await turn.reply(await ctx.s.desk.render(turn.tenantId, match.reply, turn.customerId, turn.customer));
           return true;
         }
         if (turn.inRoom) return true;

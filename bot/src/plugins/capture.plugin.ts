@@ -66,9 +66,10 @@ async function handle(ctx: BotContext, msg: Message): Promise<void> {
     tenantId: ctx.tenantId,
     conversationId: String(conversation._id),
     customerId: result.customerId,
+    customer: result.customer,
     inRoom: !!room,
     reply: async (text) => {
-      const messageId = await ctx.s.desk.conversations.recordBotReply(ctx.tenantId, conversation, text);
+      const messageId = await ctx.s.desk.conversations.recordBotReply(ctx.tenantId, conversation, text, result.customer);
       try {
         await ctx.say({ kind: conversation.kind, peerId: conversation.peerId }, text, messageId);
         await ctx.s.desk.conversations.setDelivery(ctx.tenantId, messageId, 'sent');
@@ -77,6 +78,7 @@ async function handle(ctx: BotContext, msg: Message): Promise<void> {
         throw err;
       }
     },
+    matched: () => ctx.s.desk.matched(ctx.tenantId, String(conversation._id), conversation.noMatchStreak),
   };
   for (const responder of ctx.responders) {
     if (await responder.handle(turn)) return;

@@ -23,7 +23,7 @@ export function commandsPlugin(ctx: BotContext): WechatyPlugin {
       async handle(turn: Turn) {
         const text = turn.text.trim();
         if (!turn.inRoom && (STOP.test(text) || RESUME.test(text))) {
-          await ctx.s.desk.matched(turn.tenantId, turn.conversationId);
+          await turn.matched();
           const customerId = turn.customerId ?? (await ctx.s.desk.conversations.identifyContact(turn.tenantId, { id: turn.message.talker().id }));
           if (STOP.test(text)) {
             await ctx.s.broadcasts.optOut(turn.tenantId, customerId, 'bot');
@@ -36,7 +36,7 @@ export function commandsPlugin(ctx: BotContext): WechatyPlugin {
         }
         const which = POINTS.test(text) ? 'points' : CHECK_IN.test(text) ? 'check-in' : COUPONS.test(text) ? 'coupons' : null;
         if (!which) return false;
-        await ctx.s.desk.matched(turn.tenantId, turn.conversationId);
+        await turn.matched();
         const loyalty = ctx.s.desk.loyalty;
         const customerId = turn.customerId ?? (turn.inRoom ? (await ctx.s.desk.conversations.identifyContact(turn.tenantId, { id: turn.message.talker().id })) : undefined);
         if (!loyalty || !customerId) {

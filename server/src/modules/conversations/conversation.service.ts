@@ -7,6 +7,7 @@ import { ConversationModel, MessageModel, type MessageType } from './conversatio
 import type { ChatGroupService } from './chat-group.service.js';
 import type { DeskLive } from './desk-live.js';
 import { messageView } from './conversation.view.js';
+import { ChatProfiles, profileStaff, type ChatProfile } from './chat-profile.js';
 
 /** A chat contact as the bot adapter describes it; no Wechaty types cross into the module. */
 export interface ChatContact {
@@ -35,18 +36,24 @@ export interface CaptureResult {
   conversation: any;
   messageId?: string;
   customerId?: string;
+  /** The talker's profile as read for this message; valid for this turn only. */
+  customer?: ChatProfile;
 }
 
 const preview = (type: string, text?: string) => (type === 'text' ? (text ?? '').slice(0, 80) : `[${type}]`);
 
 /** Conversations and their messages: capture from the bot, history and notes for agents. */
 export class ConversationService {
+  private readonly profiles: ChatProfiles;
+
   constructor(
     private readonly deps: Deps,
     private readonly customers: CustomerService,
     private readonly live: DeskLive,
     private readonly groups: ChatGroupService,
-  ) {}
+  ) {
+    this.profiles = new ChatProfiles(customers);
+  }
 
   /** The profile behind a chat contact; created with source `bot` the first time it speaks. */
   identifyContact(tenantId: string, contact: ChatContact): Promise<string> {
@@ -61,12 +68,13 @@ export class ConversationService {
     const { peer } = input;
     const inbound = input.talker !== 'self';
     const customerContact = peer.kind === 'private' ? peer.contact : inbound ? (input.talker as ChatContact) : undefined;
-    const customerId = customerContact ? await this.identifyContact(tenantId, customerContact) : undefined;
+    const customer = customerContact ? await this.profiles.of(tenantId, customerContact) : undefined;
+    const customerId = customer?.id;
     const conversation = await this.openConversation(tenantId, input.botAccountId, peer, peer.kind === 'private' ? customerId : undefined);
 
-    let messageId: string;
+    let message;
     try {
-      const doc = await MessageModel.create({
+      message = await MessageModel.create({
         tenantId,
         conversationId: conversation._id,
         customerId: customerId ? new Types.ObjectId(customerId) : undefined,
@@ -81,9 +89,8 @@ export class ConversationService {
         delivery: inbound ? undefined : 'sent',
         at: input.at,
       });
-      messageId = String(doc._id);
     } catch (err) {
-      if (isDuplicateKeyError(err)) return { duplicate: true, conversation, customerId };
+      if (isDuplicateKeyError(err)) return { duplicate: true, conversation, customerId, customer };
       throw err;
     }
 
@@ -91,9 +98,8 @@ export class ConversationService {
     const update: Record<string, any> = { $set };
     if (inbound && ['queued', 'assigned'].includes(conversation.state)) update.$inc = { unread: 1 };
     const after = await ConversationModel.findOneAndUpdate({ tenantId, _id: conversation._id }, update, { returnDocument: 'after' }).lean();
-    const message = await MessageModel.findById(messageId).lean();
-    await this.announce(tenantId, after ?? conversation, 'message.created', message);
-    return { duplicate: false, conversation: after ?? conversation, messageId, customerId };
+    await this.announce(tenantId, after ?? conversation, 'message.created', message.toObject(), customer);
+    return { duplicate: false, conversation: after ?? conversation, messageId: String(message._id), customerId, customer };
   }
 
   /** Finds or creates the conversation; the unique (account, peer) index settles concurrent first messages. */
@@ -214,7 +220,7 @@ export class ConversationService {
   }
 
   /** The bot's own answer, stored before it is said so the puppet's echo can be matched to it. */
-  async recordBotReply(tenantId: string, conversation: any, text: string): Promise<string> {
+  async recordBotReply(tenantId: string, conversation: any, text: string, customer?: ChatProfile): Promise<string> {
     const doc = await MessageModel.create({
       tenantId,
       conversationId: conversation._id,
@@ -228,7 +234,7 @@ export class ConversationService {
       at: this.deps.now(),
     });
     await ConversationModel.updateOne({ tenantId, _id: conversation._id }, { $set: { lastMessageAt: doc.at, lastMessagePreview: preview('text', text) } });
-    await this.announce(tenantId, conversation, 'message.created', doc.toObject());
+    await this.announce(tenantId, conversation, 'message.created', doc.toObject(), customer);
     return String(doc._id);
   }
 
@@ -271,8 +277,10 @@ export class ConversationService {
     // Room member rows keep the old id: a merged id still resolves to the surviving profile.
   }
 
-  async announce(tenantId: string, conversation: any, type: 'message.created' | 'message.delivery' | 'conversation.updated', message?: any): Promise<void> {
-    const staffIds = conversation.customerId ? await this.customerStaff(tenantId, String(conversation.customerId)) : [];
+  /** `customer`, when the caller read the profile this turn, spares reading it again (used only if it is the chat's). */
+  async announce(tenantId: string, conversation: any, type: 'message.created' | 'message.delivery' | 'conversation.updated', message?: any, customer?: ChatProfile): Promise<void> {
+    const chatCustomer = conversation.customerId ? String(conversation.customerId) : undefined;
+    const staffIds = !chatCustomer ? [] : customer?.id === chatCustomer ? profileStaff(customer) : await this.customerStaff(tenantId, chatCustomer);
     await this.live.event({
       type,
       tenantId,

@@ -11,6 +11,7 @@ import { SlaService } from './sla.service.js';
 import { ReplyRuleService } from './reply-rule.service.js';
 import { DeskLive } from './desk-live.js';
 import type { LoyaltyPort } from './loyalty-port.js';
+import type { ChatProfile } from './chat-profile.js';
 import { notYours, wrongState } from './conversations.exception.js';
 import { messageView } from './conversation.view.js';
 
@@ -80,7 +81,12 @@ export class DeskService {
     return c?.noMatchStreak ?? 0;
   }
 
-  async matched(tenantId: string, conversationId: string): Promise<void> {
+  /**
+   * Something answered: the no-match streak starts over. `knownStreak` is the streak as read this
+   * turn; 0 spares the write (only this chat's own turns raise it, and the bot runs those in order).
+   */
+  async matched(tenantId: string, conversationId: string, knownStreak?: number): Promise<void> {
+    if (knownStreak === 0) return;
     await ConversationModel.updateOne({ tenantId, _id: conversationId, noMatchStreak: { $ne: 0 } }, { $set: { noMatchStreak: 0 } });
   }
 
@@ -98,12 +104,12 @@ export class DeskService {
     return { duplicate: r.duplicate, message: message ? messageView(message) : undefined };
   }
 
-  /** Fills `{name}` and `{points}` from the customer's profile and loyalty balance. */
-  async render(tenantId: string, text: string, customerId?: string): Promise<string> {
+  /** Fills `{name}` and `{points}` from the customer's profile (`known`: as read this turn) and loyalty balance. */
+  async render(tenantId: string, text: string, customerId?: string, known?: ChatProfile): Promise<string> {
     let name = '亲';
     let points = '0';
     if (customerId) {
-      const c = await this.customers.get(tenantId, customerId).catch(() => null);
+      const c = known?.id === customerId ? known : await this.customers.get(tenantId, customerId).catch(() => null);
       if (c?.name) name = c.name;
       if (text.includes('{points}') && this.loyaltyPort) points = String((await this.loyaltyPort.balance(tenantId, customerId))?.points ?? 0);
     }

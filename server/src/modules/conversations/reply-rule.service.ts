@@ -4,6 +4,7 @@ import { isDuplicateKeyError } from '../../shared/db.js';
 import { CannedReplyModel, DeskSettingsModel, ReplyRuleModel } from './desk-config.model.js';
 import { ConversationErrorCode } from './conversations.exception.js';
 import { boundedTest, unsafePatternReason } from '../privacy/safe-regex.js';
+import { ReplyRuleCache, REPLY_RULE_CACHE_MS } from './reply-rule-cache.js';
 
 export interface RuleInput {
   kind: 'keyword' | 'regex' | 'faq';
@@ -36,11 +37,14 @@ const MAX_MATCH_LENGTH = 500;
 
 /** Auto-reply rules, FAQ entries, canned replies and the tenant's desk settings. */
 export class ReplyRuleService {
+  private readonly active = new ReplyRuleCache(REPLY_RULE_CACHE_MS, (tenantId) => ReplyRuleModel.find({ tenantId, active: true }).sort({ priority: -1, createdAt: 1 }).lean().exec());
+
   constructor(private readonly deps: Deps) {}
 
   async createRule(tenantId: string, input: RuleInput) {
     if (input.kind === 'regex') compile(input.pattern ?? '');
     const doc = await ReplyRuleModel.create({ tenantId, ...input, keywords: (input.keywords ?? []).map((k) => k.toLowerCase()) });
+    this.active.drop(tenantId);
     return doc.toObject();
   }
 
@@ -49,12 +53,14 @@ export class ReplyRuleService {
     const set: Record<string, unknown> = { ...patch };
     if (patch.keywords) set.keywords = patch.keywords.map((k) => k.toLowerCase());
     const doc = await ReplyRuleModel.findOneAndUpdate({ tenantId, _id: id }, { $set: set }, { returnDocument: 'after' }).lean();
+    this.active.drop(tenantId);
     if (!doc) throw notFound('Reply rule');
     return doc;
   }
 
   async deleteRule(tenantId: string, id: string): Promise<void> {
     const res = await ReplyRuleModel.deleteOne({ tenantId, _id: id });
+    this.active.drop(tenantId);
     if (!res.deletedCount) throw notFound('Reply rule');
   }
 
@@ -64,12 +70,13 @@ export class ReplyRuleService {
 
   /**
    * Keyword and regex rules first, highest priority first; then the FAQ entry sharing the most
-   * keywords with the message. Null when nothing matches.
+   * keywords with the message. Null when nothing matches. Rules are read through a short cache
+   * (edits here apply at once, from another process within REPLY_RULE_CACHE_MS).
    */
   async match(tenantId: string, text: string): Promise<RuleMatch | null> {
     const body = text.trim().toLowerCase();
     if (!body) return null;
-    const rules = await ReplyRuleModel.find({ tenantId, active: true }).sort({ priority: -1, createdAt: 1 }).lean();
+    const rules = await this.active.get(tenantId);
     for (const r of rules.filter((r) => r.kind !== 'faq')) {
       const hit =
         r.kind === 'keyword'

@@ -1,4 +1,6 @@
 import { startTestApp, type TestApp } from '../../../../../tests/support/harness.js';
+import { ReplyRuleService } from '../reply-rule.service.js';
+import { REPLY_RULE_CACHE_MS } from '../reply-rule-cache.js';
 
 let app: TestApp;
 beforeAll(async () => {
@@ -40,4 +42,20 @@ test('a canned reply is filled with the customer name, and a generic greeting wi
   const id = await app.rt.services.customers.identify(T, { wechatyContactId: 'c-render' }, { name: '周杰' }, 'bot');
   expect(await app.rt.services.desk.render(T, '{name}您好，{name}！', id)).toBe('周杰您好，周杰！');
   expect(await app.rt.services.desk.render(T, '{name}您好', undefined)).toBe('亲您好');
+});
+
+test('a rule edited in another process (a bot running on its own) answers within REPLY_RULE_CACHE_MS', async () => {
+  const t = `${T}-cache`;
+  const bot = new ReplyRuleService(app.rt.services.deps);
+  const rule = await rules().createRule(t, { kind: 'keyword', keywords: ['营业'], reply: '9点营业' });
+  expect((await bot.match(t, '几点营业'))?.reply).toBe('9点营业');
+  expect((await rules().match(t, '几点营业'))?.reply).toBe('9点营业');
+  await rules().updateRule(t, String(rule._id), { reply: '10点营业' });
+  // Here (the process that saved it) at once; the other process may still answer from its copy.
+  expect((await rules().match(t, '几点营业'))?.reply).toBe('10点营业');
+  await new Promise((r) => setTimeout(r, REPLY_RULE_CACHE_MS + 50));
+  expect((await bot.match(t, '几点营业'))?.reply).toBe('10点营业');
+  await rules().deleteRule(t, String(rule._id));
+  await new Promise((r) => setTimeout(r, REPLY_RULE_CACHE_MS + 50));
+  expect(await bot.match(t, '几点营业')).toBeNull();
 });
