@@ -25,7 +25,9 @@ window.wx = {
   agentConfig(o) { window.__wx.calls.push({ api: 'agentConfig', args: { ...o, success: undefined, fail: undefined }, url: location.href.split('#')[0] }); setTimeout(() => o.success && o.success(), 0); },
   invoke(api, args, cb) {
     window.__wx.calls.push({ api, args });
+    if (api === 'getContext') return setTimeout(() => cb({ err_msg: api + ':ok', entry: window.__entry || 'single_chat_tools' }), 0);
     if (api === 'getCurExternalContact') return setTimeout(() => cb({ err_msg: api + ':ok', userId: '${EXTERNAL_ID}' }), 0);
+    if (api === 'getCurExternalChat') return setTimeout(() => cb(window.__chatId ? { err_msg: api + ':ok', chatId: window.__chatId } : { err_msg: api + ':fail' }), 0);
     setTimeout(() => cb({ err_msg: api + ':ok' }), 0);
   },
 };`;
@@ -57,8 +59,10 @@ afterAll(async () => {
   await fake?.stop();
 });
 
-async function wecomPage(): Promise<Page> {
+/** A page inside WeCom; `group` opens it from that customer group's chat toolbar instead of a single chat. */
+async function wecomPage(group?: string): Promise<Page> {
   const page = await phonePage(browser, { userAgent: WXWORK_UA });
+  if (group) await page.addInitScript((chatId) => Object.assign(window, { __entry: 'group_chat_tools', __chatId: chatId }), group);
   await page.route('https://res.wx.qq.com/**', (r) => r.fulfill({ contentType: 'application/javascript', body: BRIDGE }));
   await page.route('https://open.work.weixin.qq.com/**', (r) => r.fulfill({ contentType: 'application/javascript', body: '' }));
   return page;
@@ -67,26 +71,27 @@ async function wecomPage(): Promise<Page> {
 const calls = (page: Page) => page.evaluate(() => (globalThis as any).__wx?.calls ?? []) as Promise<Array<{ api: string; args: any; url?: string }>>;
 const sha1 = (ticket: string, nonce: string, ts: number, url: string) => createHash('sha1').update(`jsapi_ticket=${ticket}&noncestr=${nonce}&timestamp=${ts}&url=${url}`).digest('hex');
 
-test('opened from a WeCom chat, the sidebar signs the sales member in by OAuth, registers the JS-SDK with valid signatures, puts a quick reply into the chat and tags the contact in WeCom', async () => {
+test('opened from a WeCom chat, the sidebar signs the sales member in by OAuth, registers the JS-SDK with valid signatures, opens the chat\'s customer, puts a quick reply into the chat and tags the contact in WeCom', async () => {
   const page = await wecomPage();
   await page.goto(`${app.url}/h5/sidebar?code=${fake.oauthCode('xiaomei')}&state=sidebar`);
-  await page.locator('[data-test=wecom-contact]', { hasText: EXTERNAL_ID }).waitFor();
+  // straight to the customer WeCom says this chat is with
+  await page.waitForURL(/\/h5\/sidebar\/customers\/[0-9a-f]{24}$/);
+  await page.locator('.van-nav-bar__title', { hasText: '企微客户阿兰' }).waitFor();
   expect(await page.locator('[data-test=staff-login]').count()).toBe(0);
   // the one-time code is gone from the address once used
-  expect(page.url()).toBe(`${app.url}/h5/sidebar`);
+  expect(page.url()).not.toContain('code=');
 
   const recorded = await calls(page);
   const config = recorded.find((c) => c.api === 'config')!;
   const agent = recorded.find((c) => c.api === 'agentConfig')!;
   const client = app.rt.services.wecom.client;
-  expect(config.args).toMatchObject({ beta: true, appId: fake.options.corpId, jsApiList: ['getCurExternalContact', 'sendChatMessage'] });
+  expect(config.args).toMatchObject({ beta: true, appId: fake.options.corpId, jsApiList: ['getContext', 'getCurExternalContact', 'getCurExternalChat', 'sendChatMessage'] });
   expect(config.args.signature).toBe(sha1(await client.jsapiTicketValue(), config.args.nonceStr, config.args.timestamp, config.url!));
   expect(agent.args).toMatchObject({ corpid: fake.options.corpId, agentid: fake.options.agentId });
   expect(agent.args.signature).toBe(sha1(await client.agentTicketValue(), agent.args.nonceStr, agent.args.timestamp, agent.url!));
   expect(recorded.some((c) => c.api === 'getCurExternalContact')).toBe(true);
   await screenshot(page, 'sidebar-wecom');
 
-  await page.locator('[data-test=customer-row]', { hasText: '企微客户阿兰' }).click();
   await page.locator('[data-test=quick-replies] .van-tag').first().click();
   await page.locator('.van-toast', { hasText: '已插入聊天输入框' }).waitFor();
   const send = (await calls(page)).find((c) => c.api === 'sendChatMessage');
@@ -101,6 +106,49 @@ test('opened from a WeCom chat, the sidebar signs the sales member in by OAuth, 
     const ids = fake.corp.contacts.get(EXTERNAL_ID)?.follows.get('xiaomei')?.tagIds ?? [];
     return ids.map((id) => fake.corp.tagById(id)?.tag.name).includes('护肤');
   }, 15_000, 'the tag in WeCom');
+
+  // back to the picker stays there (no bounce), with a way back to this chat's customer
+  await page.locator('.van-nav-bar__left').click();
+  await page.locator('[data-test=wecom-contact]').waitFor();
+  expect(page.url()).toBe(`${app.url}/h5/sidebar`);
+  await page.locator('[data-test=wecom-contact]').click();
+  await page.locator('.van-nav-bar__title', { hasText: '企微客户阿兰' }).waitFor();
+  await page.context().close();
+});
+
+test('opened from a customer group chat, the sidebar shows the group: members, buyers first, and opens the customers the sales member may see', async () => {
+  const other = await fake.addFriend('xiaomei', { name: '群友小周' });
+  await eventually(() => WecomFollowModel.findOne({ tenantId: app.config.DEFAULT_TENANT, externalUserId: other.externalUserId, customerId: { $ne: null } }).lean(), 10_000, 'the second contact');
+  const { key } = await app.rt.services.staff.createApiKey(app.config.DEFAULT_TENANT, 'shop');
+  const paid = await app.request('POST', '/api/v1/events', {
+    headers: { 'x-api-key': key },
+    body: { events: [{ eventId: 'group-order-1', type: 'order.paid', customer: { externalUserId: EXTERNAL_ID }, occurredAt: new Date().toISOString(), data: { orderId: 'G-1', amount: 19_900 } }] },
+  });
+  expect(paid.status).toBe(200);
+  const { chatId } = await fake.createGroup('xiaomei', '阿兰的护肤群', [other.externalUserId, EXTERNAL_ID]);
+
+  const page = await wecomPage(chatId);
+  await page.goto(`${app.url}/h5/sidebar?code=${fake.oauthCode('xiaomei')}&state=sidebar`);
+  await page.waitForURL(`**/h5/sidebar/groups/${chatId}`);
+  await page.locator('.van-nav-bar__title', { hasText: '阿兰的护肤群' }).waitFor();
+  expect(await page.locator('[data-test=group-facts]').innerText()).toContain('3 人（客户 2 · 员工 1）');
+  expect(await page.locator('[data-test=group-buyers]').innerText()).toContain('1');
+  const rows = page.locator('[data-test=group-customer]');
+  expect(await rows.count()).toBe(2);
+  expect(await rows.nth(0).innerText()).toContain('企微客户阿兰');
+  expect(await rows.nth(0).innerText()).toContain('¥199.00');
+  expect(await rows.nth(1).innerText()).toContain('未下单');
+  expect((await calls(page)).some((c) => c.api === 'getCurExternalChat')).toBe(true);
+  await screenshot(page, 'sidebar-wecom-group');
+
+  // a quick reply goes into the group chat
+  await page.locator('[data-test=quick-replies] .van-tag').nth(1).click();
+  await page.locator('.van-toast', { hasText: '已插入聊天输入框' }).waitFor();
+  expect((await calls(page)).filter((c) => c.api === 'sendChatMessage').at(-1)?.args).toEqual({ msgtype: 'text', text: { content: '您的订单已发货，可在小程序中查看物流。' } });
+
+  await rows.nth(0).click();
+  await page.waitForURL(/\/h5\/sidebar\/customers\/[0-9a-f]{24}$/);
+  await page.locator('.van-nav-bar__title', { hasText: '企微客户阿兰' }).waitFor();
   await page.context().close();
 });
 

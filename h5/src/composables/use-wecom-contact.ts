@@ -5,20 +5,28 @@ import { errorMessage } from './use-async';
 /**
  * The WeCom JS-SDK bridge of the sidebar. Inside WeCom's webview (user agent "wxwork") it registers
  * the page with the server's signatures (GET /wecom/sidebar/signatures: wx.config with the corp
- * ticket, then wx.agentConfig with the agent ticket), asks WeCom for the chat's external contact,
- * and puts quick replies into the chat with sendChatMessage. Outside WeCom `inWecom` is false.
+ * ticket, then wx.agentConfig with the agent ticket), asks WeCom which chat opened it — a single
+ * chat's external contact or a group chat's chat_id — and puts quick replies into the chat with
+ * sendChatMessage. Outside WeCom `inWecom` is false.
  */
 interface WxBridge {
   config(options: Record<string, unknown>): void;
   ready(cb: () => void): void;
   error(cb: (res: { errMsg?: string }) => void): void;
   agentConfig(options: Record<string, unknown>): void;
-  invoke(api: string, args: Record<string, unknown>, cb: (res: { err_msg: string; userId?: string }) => void): void;
+  invoke(api: string, args: Record<string, unknown>, cb: (res: InvokeResult) => void): void;
 }
 declare global {
   interface Window {
     wx?: WxBridge;
   }
+}
+
+interface InvokeResult {
+  err_msg: string;
+  userId?: string;
+  chatId?: string;
+  entry?: string;
 }
 
 interface Signatures {
@@ -32,15 +40,17 @@ interface Signatures {
 
 export interface WecomContact {
   inWecom: boolean;
-  /** The chat's external contact (external_userid), once WeCom has told us. */
+  /** The chat's external contact (external_userid), once WeCom has told us (single chat). */
   externalUserId: Ref<string | null>;
+  /** The customer group's chat_id when opened from a group chat's toolbar. */
+  chatId: Ref<string | null>;
   error: Ref<string | null>;
   /** Puts text into the chat's input box in WeCom; elsewhere copies it. Returns where it went. */
   sendText(text: string): Promise<'chat' | 'clipboard'>;
 }
 
 export const WECOM_SDK = ['https://res.wx.qq.com/open/js/jweixin-1.2.0.js', 'https://open.work.weixin.qq.com/wwopen/js/jwxwork-1.0.0.js'];
-const JS_APIS = ['getCurExternalContact', 'sendChatMessage'];
+const JS_APIS = ['getContext', 'getCurExternalContact', 'getCurExternalChat', 'sendChatMessage'];
 
 export const isWecom = () => /wxwork/i.test(navigator.userAgent);
 
@@ -55,7 +65,7 @@ function loadScript(src: string): Promise<void> {
 }
 
 function invoke(wx: WxBridge, api: string, args: Record<string, unknown> = {}) {
-  return new Promise<{ err_msg: string; userId?: string }>((resolve, reject) => {
+  return new Promise<InvokeResult>((resolve, reject) => {
     wx.invoke(api, args, (res) => (res.err_msg === `${api}:ok` ? resolve(res) : reject(new Error(res.err_msg))));
   });
 }
@@ -95,12 +105,16 @@ function register(api: ApiClient): Promise<WxBridge> {
 export function useWecomContact(api: ApiClient, options: { readContact?: boolean } = {}): WecomContact {
   const inWecom = isWecom();
   const externalUserId = ref<string | null>(null);
+  const chatId = ref<string | null>(null);
   const error = ref<string | null>(null);
   if (inWecom && options.readContact) {
     void (async () => {
       try {
         const wx = await register(api);
-        externalUserId.value = (await invoke(wx, 'getCurExternalContact')).userId ?? null;
+        // getContext says which toolbar opened the page; a client too old for it is taken as a single chat.
+        const entry = await invoke(wx, 'getContext').then((r) => r.entry, () => undefined);
+        if (entry === 'group_chat_tools') chatId.value = (await invoke(wx, 'getCurExternalChat')).chatId ?? null;
+        else externalUserId.value = (await invoke(wx, 'getCurExternalContact')).userId ?? null;
       } catch (err) {
         error.value = errorMessage(err);
       }
@@ -109,6 +123,7 @@ export function useWecomContact(api: ApiClient, options: { readContact?: boolean
   return {
     inWecom,
     externalUserId,
+    chatId,
     error,
     async sendText(text) {
       if (inWecom) {

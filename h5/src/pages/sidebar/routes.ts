@@ -7,6 +7,7 @@ export const sidebarRoutes: RouteRecordRaw[] = [
     children: [
       { path: '', name: 'sidebar-home', component: () => import('./CustomerPicker.vue') },
       { path: 'customers/:id([0-9a-f]{24})', name: 'sidebar-customer', component: () => import('./CustomerPanel.vue') },
+      { path: 'groups/:chatId', name: 'sidebar-group', component: () => import('./GroupPanel.vue') },
     ],
   },
 ];
