@@ -69,7 +69,7 @@ test('a community manager sees the staff list but cannot change it', async () =>
   await page.context().close();
 });
 
-test('with more sections than a phone tab bar holds, four stay and the rest sit under 更多; an agent with two sections gets no 更多', async () => {
+test('with more sections than a phone tab bar holds, four stay and the rest sit under 更多; an agent with three sections gets no 更多', async () => {
   const admin = await app.staff('admin', '管理员老王');
   const page = await phonePage(browser);
   await signIn(page, admin.username);
@@ -80,7 +80,7 @@ test('with more sections than a phone tab bar holds, four stay and the rest sit 
   await page.locator('[data-test=tab-console-more]').click();
   const grid = page.locator('[data-test=console-more]');
   await grid.waitFor();
-  expect(await grid.locator('.van-grid-item').allInnerTexts()).toEqual(['数据', '会员设置', '渠道活码', '员工与角色', '操作日志']);
+  expect(await grid.locator('.van-grid-item').allInnerTexts()).toEqual(['数据', '会员设置', '渠道活码', '话术库', '员工与角色', '操作日志']);
   expect(await page.locator('.more-account').innerText()).toContain('管理员老王');
   await screenshot(page, 'console-more');
   await page.locator('[data-test=more-console-codes]').click();
@@ -91,6 +91,6 @@ test('with more sections than a phone tab bar holds, four stay and the rest sit 
   const agent = await app.staff('agent');
   const agentPage = await phonePage(browser);
   await signIn(agentPage, agent.username);
-  expect(await agentPage.locator('.van-tabbar-item').allInnerTexts()).toEqual(['客服工作台', '员工与角色']);
+  expect(await agentPage.locator('.van-tabbar-item').allInnerTexts()).toEqual(['客服工作台', '话术库', '员工与角色']);
   await agentPage.context().close();
 });

@@ -120,3 +120,51 @@ test('the sidebar speaks Chinese by default and English with ?lang=en', async ()
   expect(await page.locator('[data-test=staff-login] h2').innerText()).toBe('Staff sign-in');
   await page.context().close();
 });
+
+test("a community manager writes a reply in the 话术库; the sales sidebar offers it with the customer's name and balance filled in", async () => {
+  const manager = await app.staff('community_manager', '运营小郑');
+  const admin = await app.staff('admin');
+  const gift = await app.request('POST', `/api/v1/loyalty/members/${mine}/points`, { token: admin.token, body: { points: 360, reason: '老客回馈', idempotencyKey: 'sidebar-replies-gift' } });
+  expect(gift.status).toBe(201);
+  const { balance } = (await app.request('GET', `/api/v1/loyalty/members/${mine}`, { token: admin.token })).body;
+  expect(balance).toBeGreaterThanOrEqual(360);
+  const filled = `林小雨您好，您有 ${balance} 积分可用，记得来兑换哦`;
+
+  const console = await phonePage(browser);
+  await console.goto(`${app.url}/h5/console/replies`);
+  await console.locator('[data-test=login-username] input').fill(manager.username);
+  await console.locator('[data-test=login-password] input').fill('password-123');
+  await console.locator('[data-test=login-submit]').click();
+  await console.locator('[data-test=add-reply]').click();
+  const form = console.locator('[data-test=reply-form]');
+  await form.locator('[data-test=reply-text] textarea').fill('{name}您好，您有 {points} 积分可用，记得来兑换哦');
+  await form.locator('.van-dialog__confirm').click();
+  // no title: the server's reason is shown and the form stays open with the text kept
+  await console.locator('.van-toast', { hasText: 'title' }).waitFor();
+  expect(await form.locator('[data-test=reply-text] textarea').inputValue()).toContain('{points}');
+  await form.locator('[data-test=reply-title] input').fill('积分提醒');
+  await form.locator('.van-dialog__confirm').click();
+  await console.locator('[data-test=reply-row]', { hasText: '积分提醒' }).waitFor();
+  await form.waitFor({ state: 'hidden' });
+  await screenshot(console, 'console-replies');
+
+  const page = await phonePage(browser);
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+  await signIn(page, `/h5/sidebar/customers/${mine}`);
+  const reply = page.locator('[data-test="quick-reply-积分提醒"]');
+  await reply.waitFor();
+  expect(await reply.innerText()).toContain(filled);
+  // the brand's own replies replace the general phrases
+  expect(await page.locator('[data-test=quick-replies] .van-tag').count()).toBe(1);
+  await reply.click();
+  await page.locator('.van-toast', { hasText: '已复制' }).waitFor();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(filled);
+
+  await console.locator('[data-test=reply-row]', { hasText: '积分提醒' }).locator('[data-test=delete-reply]').click();
+  await console.locator('.van-dialog__confirm').last().click();
+  await console.locator('[data-test=reply-row]').waitFor({ state: 'detached' });
+  await page.reload();
+  await page.locator('[data-test=quick-replies] .van-tag', { hasText: '林小雨您好，感谢联系我们' }).waitFor();
+  await console.context().close();
+  await page.context().close();
+});

@@ -12,6 +12,7 @@ export const consoleSections = [
   { name: 'console-dashboard', roles: ['community_manager'], title: 'console.dashboard', icon: 'chart-trending-o' },
   { name: 'console-loyalty', roles: ['community_manager'], title: 'console.loyalty', icon: 'gift-card-o' },
   { name: 'console-codes', roles: ['community_manager'], title: 'console.codes', icon: 'qr' },
+  { name: 'console-replies', roles: ['agent', 'community_manager'], title: 'console.replies', icon: 'comment-o' },
   { name: 'console-staff', roles: ['community_manager', 'agent'], title: 'console.staff', icon: 'friends-o' },
   { name: 'console-audit', roles: [], title: 'console.audit', icon: 'records-o' },
 ] as const;
@@ -47,6 +48,7 @@ export const consoleRoutes: RouteRecordRaw[] = [
       { path: 'dashboard', name: 'console-dashboard', component: () => import('./DashboardPage.vue') },
       { path: 'loyalty', name: 'console-loyalty', component: () => import('./LoyaltySettingsPage.vue') },
       { path: 'codes', name: 'console-codes', component: () => import('./ChannelCodesPage.vue') },
+      { path: 'replies', name: 'console-replies', component: () => import('./RepliesPage.vue') },
       { path: 'staff', name: 'console-staff', component: () => import('./StaffPage.vue') },
       { path: 'audit', name: 'console-audit', component: () => import('./AuditPage.vue') },
       { path: 'more', name: 'console-more', component: () => import('./ConsoleMore.vue') },

@@ -67,7 +67,8 @@ export function deskRoutes(s: Services) {
     return { deleted: true };
   });
 
-  api.route({ method: 'get', path: '/canned-replies', allow: ['agent', 'community_manager'], summary: 'Canned replies ({name} and {points} are filled in when sent)' }, async ({ tenantId }) => ({
+  // Sales read them too: the sidebar's quick replies are the same 话术库.
+  api.route({ method: 'get', path: '/canned-replies', allow: ['agent', 'community_manager', 'sales'], summary: 'Canned replies ({name} and {points} are filled in when sent); the sidebar uses them as quick replies' }, async ({ tenantId }) => ({
     items: await s.desk.rules.listCanned(tenantId),
   }));
   api.route(
