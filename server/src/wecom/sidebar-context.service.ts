@@ -1,5 +1,5 @@
 import type { Deps } from '../shared/deps.js';
-import { notFound } from '../shared/app-error.js';
+import { AppError, CommonErrorCode, notFound } from '../shared/app-error.js';
 import type { Principal } from '../shared/http/principal.js';
 import type { CustomerService } from '../modules/customers/customer.service.js';
 import type { StaffService } from '../modules/staff/staff.service.js';
@@ -45,7 +45,10 @@ export class SidebarContextService {
     }
     const doc = await this.s.customers.get(tenantId, customerId);
     // A sales member sees only their own book; a chat with someone else's customer stays closed to them.
-    if (!canSeeCustomer(principal, doc)) throw notFound('Customer');
+    // They are chatting with this person in WeCom already, so saying why reveals nothing new.
+    if (!canSeeCustomer(principal, doc)) {
+      throw new AppError(CommonErrorCode.NOT_FOUND, 'This customer is in another staff member’s book: ask their owner or an admin to hand them over or add you as a follower', { status: 404 });
+    }
     return { customerId: String(doc._id) };
   }
 

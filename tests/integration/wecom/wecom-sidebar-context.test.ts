@@ -34,7 +34,10 @@ test("a chat with a contact we have not synced yet opens their profile: WeCom is
   expect(bed.fake.callsTo('externalcontact/get').length).toBe(before + 1);
 
   // 小李 does not follow 阿杰: his sidebar cannot open the profile by guessing the id.
-  expect((await get(`/contact/${c.external_userid}`, li.token)).status).toBe(404);
+  const notMine = await get(`/contact/${c.external_userid}`, li.token);
+  expect(notMine.status).toBe(404);
+  expect(notMine.body.error.message).toMatch(/another staff member’s book/);
+  expect(JSON.stringify(notMine.body)).not.toContain(res.body.customerId);
   const unknown = await get('/contact/wmNOSUCHCONTACT000', mei.token);
   expect(unknown.status).toBe(404);
   expect(unknown.body.error.message).toMatch(/WeCom contact/);
