@@ -1,6 +1,7 @@
 import { Types } from 'mongoose';
 import type { Deps } from '../../shared/deps.js';
 import { isDuplicateKeyError } from '../../shared/db.js';
+import type { CustomerService } from '../customers/customer.service.js';
 import type { SegmentService } from '../segments/segment.service.js';
 import { CampaignModel, DeliveryModel } from './broadcast.model.js';
 import type { FrequencyCapService } from './frequency-cap.service.js';
@@ -23,9 +24,9 @@ export class BroadcastDispatcher {
 
   constructor(
     private readonly deps: Deps,
-    private readonly m: { segments: SegmentService; caps: FrequencyCapService; providers: Map<ChannelName, ChannelProvider>; coupons?: () => CouponPort | undefined; groupChannels?: Map<ChannelName, GroupChannel> },
+    private readonly m: { segments: SegmentService; customers: CustomerService; caps: FrequencyCapService; providers: Map<ChannelName, ChannelProvider>; coupons?: () => CouponPort | undefined; groupChannels?: Map<ChannelName, GroupChannel> },
   ) {
-    this.batches = new DeliveryBatchSender(deps, { caps: m.caps, coupons: m.coupons, budget: new StaffSendBudget(deps) });
+    this.batches = new DeliveryBatchSender(deps, { customers: m.customers, caps: m.caps, coupons: m.coupons, budget: new StaffSendBudget(deps) });
   }
 
   /** Recurring tick: starts due campaigns, then advances sending ones, each within a time budget. */

@@ -1,6 +1,6 @@
 import { Types } from 'mongoose';
 import type { Deps } from '../../shared/deps.js';
-import { CustomerModel } from '../customers/customer.model.js';
+import type { CustomerService } from '../customers/customer.service.js';
 import { CampaignModel, DeliveryModel, GroupDeliveryModel } from './broadcast.model.js';
 import type { ChannelName, ChannelProvider, DeliveryStatus } from './channels/channel.provider.js';
 
@@ -17,6 +17,7 @@ export class BroadcastResultsService {
   constructor(
     private readonly deps: Deps,
     private readonly providers: Map<ChannelName, ChannelProvider>,
+    private readonly customers: CustomerService,
     /** bot_room rows: what became of each queued room message, by outbound row id. */
     private readonly roomResults?: (tenantId: string, refs: string[]) => Promise<Map<string, DeliveryStatus>>,
   ) {}
@@ -37,7 +38,7 @@ export class BroadcastResultsService {
     const refs = [...new Set(rows.map((r) => r.providerRef).filter((x): x is string => Boolean(x)))];
     if (!refs.length) return 0;
     const results = await provider.results(tenantId, refs);
-    const ext = await this.externalIds(tenantId, rows.map((r) => r.customerId as Types.ObjectId));
+    const ext = await this.customers.externalUserIds(tenantId, rows.map((r) => r.customerId as Types.ObjectId));
     const changed = new Map<DeliveryStatus, Types.ObjectId[]>();
     for (const r of rows) {
       // '*': a channel whose every reference is one recipient (bot messages) names no address.
@@ -100,15 +101,5 @@ export class BroadcastResultsService {
         this.deps.log.warn({ campaignId: String(c._id), err: (err as Error).message }, 'broadcast results pull failed; next run retries');
       }
     }
-  }
-
-  private async externalIds(tenantId: string, ids: Types.ObjectId[]): Promise<Map<string, string>> {
-    const docs = await CustomerModel.find({ tenantId, _id: { $in: ids } }).select({ identities: 1 }).lean();
-    const out = new Map<string, string>();
-    for (const d of docs) {
-      const v = (d.identities as Array<{ type: string; value: string }> | undefined)?.find((i) => i.type === 'externalUserId')?.value;
-      if (v) out.set(String(d._id), v);
-    }
-    return out;
   }
 }

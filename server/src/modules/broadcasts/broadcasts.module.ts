@@ -1,6 +1,7 @@
 import type { Deps } from '../../shared/deps.js';
 import type { DomainHooks } from '../../shared/hooks.js';
 import type { WecomClient } from '../../wecom/wecom.client.js';
+import type { CustomerService } from '../customers/customer.service.js';
 import type { EventService } from '../events/event.service.js';
 import type { SegmentService } from '../segments/segment.service.js';
 import type { StaffService } from '../staff/staff.service.js';
@@ -21,7 +22,7 @@ import { BotRoomDispatcher } from './bot-room-dispatch.service.js';
  * Channel providers are registered here. The bot channels (private chats, rooms) queue on the service
  * desk's durable outbound rows, which the bot delivers.
  */
-export function createBroadcasts(deps: Deps, m: { segments: SegmentService; events: EventService; staff: StaffService; wecomClient: WecomClient; coupons?: () => CouponPort | undefined; groups?: () => CustomerGroupPort | undefined; hooks?: DomainHooks; desk?: DeskService }) {
+export function createBroadcasts(deps: Deps, m: { segments: SegmentService; customers: CustomerService; events: EventService; staff: StaffService; wecomClient: WecomClient; coupons?: () => CouponPort | undefined; groups?: () => CustomerGroupPort | undefined; hooks?: DomainHooks; desk?: DeskService }) {
   const botChats = m.desk ? deskBotChats(m.desk) : undefined;
   const providers = new Map<ChannelName, ChannelProvider>([
     ['wecom_group_msg', new WecomGroupMsgProvider(m.wecomClient, m.staff, deps.now)],
@@ -35,13 +36,13 @@ export function createBroadcasts(deps: Deps, m: { segments: SegmentService; even
     ['wecom_group_chat', new GroupChatDispatcher(deps, m.wecomClient, m.groups)],
     ['bot_room', botRooms],
   ]);
-  const dispatcher = new BroadcastDispatcher(deps, { segments: m.segments, caps, providers, coupons: m.coupons, groupChannels });
+  const dispatcher = new BroadcastDispatcher(deps, { segments: m.segments, customers: m.customers, caps, providers, coupons: m.coupons, groupChannels });
   const provider = (name: ChannelName): ChannelProvider => {
     const p = providers.get(name);
     if (!p) throw new Error(`channel ${name} is not registered`);
     return p;
   };
-  const results = new BroadcastResultsService(deps, providers, (tenantId, refs) => botRooms.results(tenantId, refs));
+  const results = new BroadcastResultsService(deps, providers, m.customers, (tenantId, refs) => botRooms.results(tenantId, refs));
   /** Rooms the bot is in, for a bot_room campaign's form (none without the service desk). */
   const botRoomList = async (tenantId: string) => (botChats ? botChats.rooms(tenantId) : []);
   return Object.assign(service, { dispatcher, caps, provider, deliveryResults: results, botRoomList });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Types } from 'mongoose';
 import type { Deps } from '../../shared/deps.js';
-import { CustomerModel } from '../customers/customer.model.js';
+import type { CustomerService } from '../customers/customer.service.js';
 import { DeliveryModel, OptOutModel } from './broadcast.model.js';
 import type { FrequencyCapService } from './frequency-cap.service.js';
 import type { StaffSendBudget } from './staff-send-budget.service.js';
@@ -24,7 +24,7 @@ const MAX_ATTEMPTS = 3;
 export class DeliveryBatchSender {
   constructor(
     private readonly deps: Deps,
-    private readonly m: { caps: FrequencyCapService; coupons?: () => CouponPort | undefined; budget: StaffSendBudget },
+    private readonly m: { customers: CustomerService; caps: FrequencyCapService; coupons?: () => CouponPort | undefined; budget: StaffSendBudget },
   ) {}
 
   /** Claims up to n pending rows for this worker, with a lease; returns the rows it now holds. */
@@ -90,7 +90,7 @@ export class DeliveryBatchSender {
   /** Where each customer is reached now, or why not (gone, opted out, no WeCom contact...). */
   private async addresses(tenantId: string, ids: Types.ObjectId[], provider: ChannelProvider) {
     const [customers, optOuts] = await Promise.all([
-      CustomerModel.find({ tenantId, _id: { $in: ids } }).select({ status: 1, ownerStaffId: 1, identities: 1, wecom: 1, consents: 1 }).lean(),
+      this.m.customers.recipientFacts(tenantId, ids),
       OptOutModel.find({ tenantId, customerId: { $in: ids } }).select({ customerId: 1 }).lean(),
     ]);
     const opted = new Set(optOuts.map((o) => String(o.customerId)));

@@ -6,8 +6,10 @@ import { CustomerModel, type CustomerAttributes } from './customer.model.js';
 import type { CustomerMergeService } from './customer-merge.service.js';
 import { CustomerIdentityService } from './customer-identity.service.js';
 import { CustomerImportService } from './customer-import.service.js';
+import { CustomerReadsService } from './customer-reads.service.js';
 
 export type { CustomerAttributes } from './customer.model.js';
+export type { LifecycleStage } from './customer-reads.service.js';
 
 export interface SearchQuery {
   q?: string;
@@ -29,6 +31,7 @@ const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 export class CustomerService {
   private readonly identities: CustomerIdentityService;
   private readonly imports: CustomerImportService;
+  private readonly reads = new CustomerReadsService();
 
   constructor(
     private readonly deps: Deps,
@@ -53,6 +56,67 @@ export class CustomerService {
 
   importMany(...args: Parameters<CustomerImportService['importMany']>) {
     return this.imports.importMany(...args);
+  }
+
+  // Reads for other modules, each one named query (documented in customer-reads.service.ts).
+  recipientFacts(...args: Parameters<CustomerReadsService['recipientFacts']>) {
+    return this.reads.recipientFacts(...args);
+  }
+
+  recipientProfile(...args: Parameters<CustomerReadsService['recipientProfile']>) {
+    return this.reads.recipientProfile(...args);
+  }
+
+  externalUserIds(...args: Parameters<CustomerReadsService['externalUserIds']>) {
+    return this.reads.externalUserIds(...args);
+  }
+
+  lastOrderDates(...args: Parameters<CustomerReadsService['lastOrderDates']>) {
+    return this.reads.lastOrderDates(...args);
+  }
+
+  bornOnPage(...args: Parameters<CustomerReadsService['bornOnPage']>) {
+    return this.reads.bornOnPage(...args);
+  }
+
+  dormantBuyersPage(...args: Parameters<CustomerReadsService['dormantBuyersPage']>) {
+    return this.reads.dormantBuyersPage(...args);
+  }
+
+  bornOnCursor(...args: Parameters<CustomerReadsService['bornOnCursor']>) {
+    return this.reads.bornOnCursor(...args);
+  }
+
+  lifecycleStageCounts(...args: Parameters<CustomerReadsService['lifecycleStageCounts']>) {
+    return this.reads.lifecycleStageCounts(...args);
+  }
+
+  wecomContactsPerDay(...args: Parameters<CustomerReadsService['wecomContactsPerDay']>) {
+    return this.reads.wecomContactsPerDay(...args);
+  }
+
+  rfmInputs(...args: Parameters<CustomerReadsService['rfmInputs']>) {
+    return this.reads.rfmInputs(...args);
+  }
+
+  rfmBuyers(...args: Parameters<CustomerReadsService['rfmBuyers']>) {
+    return this.reads.rfmBuyers(...args);
+  }
+
+  unclockedBuyers(...args: Parameters<CustomerReadsService['unclockedBuyers']>) {
+    return this.reads.unclockedBuyers(...args);
+  }
+
+  churnDue(...args: Parameters<CustomerReadsService['churnDue']>) {
+    return this.reads.churnDue(...args);
+  }
+
+  lostContactsUnmarked(...args: Parameters<CustomerReadsService['lostContactsUnmarked']>) {
+    return this.reads.lostContactsUnmarked(...args);
+  }
+
+  tenantIds(...args: Parameters<CustomerReadsService['tenantIds']>) {
+    return this.reads.tenantIds(...args);
   }
 
   /** Streams every live profile (export, privacy, batch jobs) in _id order. */
