@@ -1,7 +1,7 @@
 import type { Types } from 'mongoose';
 import type { Deps } from '../../shared/deps.js';
 import type { EventService } from '../events/event.service.js';
-import { CustomerModel } from '../customers/customer.model.js';
+import type { CustomerService } from '../customers/customer.service.js';
 import { CampaignModel, DeliveryModel } from '../broadcasts/broadcast.model.js';
 import { localPeriods } from '../broadcasts/send-window.js';
 
@@ -32,6 +32,7 @@ export class DashboardService {
   constructor(
     private readonly deps: Deps,
     private readonly events: EventService,
+    private readonly customers: CustomerService,
   ) {}
 
   async overview(tenantId: string, days: number): Promise<Overview> {
@@ -41,49 +42,11 @@ export class DashboardService {
     return { days, timezone, lifecycle, contacts, funnel };
   }
 
-  /**
-   * Every active profile in exactly one stage, the first that applies:
-   * - 流失 lost: the WeCom contact was deleted (wecom.relation 'lost'), the churn sweep marked them
-   *   lost, or they bought before but not in the last DORMANT_DAYS days;
-   * - 风险 at_risk: the churn sweep warned (rfm.churn.state 'at_risk': overdue against their own cadence);
-   * - 新客 new: at most one order and first seen in the last NEW_DAYS days (the earliest of the
-   *   profile's creation, first order and WeCom add: a buyer imported today is not new);
-   * - 潜在 prospect: never ordered (and not new);
-   * - 活跃 active: everyone else — ordered within DORMANT_DAYS and not at risk.
-   */
+  /** Every active profile in exactly one stage (the customers module's lifecycleStageCounts says which). */
   private async lifecycle(tenantId: string, now: Date): Promise<Record<Stage, number>> {
     const dormantSince = new Date(now.getTime() - DORMANT_DAYS * DAY_MS);
     const newSince = new Date(now.getTime() - NEW_DAYS * DAY_MS);
-    const orders = { $ifNull: ['$aggregates.orderCount', 0] };
-    const churn = { $ifNull: ['$rfm.churn.state', 'none'] };
-    const rows: { _id: Stage; n: number }[] = await CustomerModel.aggregate([
-      { $match: { tenantId, status: 'active' } },
-      {
-        $project: {
-          stage: {
-            $switch: {
-              branches: [
-                {
-                  case: {
-                    $or: [
-                      { $eq: ['$wecom.relation', 'lost'] },
-                      { $eq: [churn, 'lost'] },
-                      { $and: [{ $gt: [orders, 0] }, { $lt: [{ $ifNull: ['$aggregates.lastOrderAt', new Date(0)] }, dormantSince] }] },
-                    ],
-                  },
-                  then: 'lost',
-                },
-                { case: { $eq: [churn, 'at_risk'] }, then: 'at_risk' },
-                { case: { $and: [{ $lte: [orders, 1] }, { $gte: [{ $min: ['$createdAt', '$aggregates.firstOrderAt', '$wecom.addedAt'] }, newSince] }] }, then: 'new' },
-                { case: { $eq: [orders, 0] }, then: 'prospect' },
-              ],
-              default: 'active',
-            },
-          },
-        },
-      },
-      { $group: { _id: '$stage', n: { $sum: 1 } } },
-    ]);
+    const rows = await this.customers.lifecycleStageCounts(tenantId, { dormantSince, newSince });
     const out = Object.fromEntries(STAGES.map((s) => [s, 0])) as Record<Stage, number>;
     for (const r of rows) out[r._id] = r.n;
     return out;
@@ -95,14 +58,10 @@ export class DashboardService {
     for (let i = days - 1; i >= 0; i--) keys.push(localPeriods(new Date(now.getTime() - i * DAY_MS), timezone).day);
     // A day before the first key at most, then trimmed to the keys: no local-midnight arithmetic needed.
     const since = new Date(now.getTime() - days * DAY_MS);
-    const perDay = async (field: 'wecom.addedAt' | 'wecom.lostAt') => {
-      const rows: { _id: string; n: number }[] = await CustomerModel.aggregate([
-        { $match: { tenantId, status: 'active', [field]: { $gte: since, $lte: now } } },
-        { $group: { _id: { $dateToString: { format: '%Y-%m-%d', date: `$${field}`, timezone } }, n: { $sum: 1 } } },
-      ]);
-      return new Map(rows.map((r) => [r._id, r.n]));
-    };
-    const [added, lost] = await Promise.all([perDay('wecom.addedAt'), perDay('wecom.lostAt')]);
+    const [added, lost] = await Promise.all([
+      this.customers.wecomContactsPerDay(tenantId, 'added', since, now, timezone),
+      this.customers.wecomContactsPerDay(tenantId, 'lost', since, now, timezone),
+    ]);
     return keys.map((day) => ({ day, added: added.get(day) ?? 0, lost: lost.get(day) ?? 0 }));
   }
 
