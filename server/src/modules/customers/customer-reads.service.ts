@@ -4,6 +4,9 @@ import { CustomerModel } from './customer.model.js';
 
 type Id = string | Types.ObjectId;
 
+/** A page of profile ids in _id order, with the last order date (dormancy occurrences key on it). */
+export type ProfilePage = Array<{ _id: Types.ObjectId; aggregates?: { lastOrderAt?: Date | null } | null }>;
+
 /** A lifecycle stage of the console dashboard (see `lifecycleStageCounts`). */
 export type LifecycleStage = 'new' | 'active' | 'at_risk' | 'lost' | 'prospect';
 
@@ -41,16 +44,16 @@ export class CustomerReadsService {
   }
 
   /** Live profiles born on this day, a page in _id order after `after` (birthday journeys). */
-  bornOnPage(tenantId: string, month: number, day: number, after: Types.ObjectId | null, limit = 1000) {
+  bornOnPage(tenantId: string, month: number, day: number, after: Types.ObjectId | null, limit = 1000): Promise<ProfilePage> {
     return this.page({ tenantId, status: 'active', 'birthday.month': month, 'birthday.day': day }, after, limit);
   }
 
   /** Live buyers whose last order is at or before `lastOrderBefore`, a page in _id order (dormancy journeys). */
-  dormantBuyersPage(tenantId: string, lastOrderBefore: Date, after: Types.ObjectId | null, limit = 1000) {
+  dormantBuyersPage(tenantId: string, lastOrderBefore: Date, after: Types.ObjectId | null, limit = 1000): Promise<ProfilePage> {
     return this.page({ tenantId, status: 'active', 'aggregates.orderCount': { $gt: 0 }, 'aggregates.lastOrderAt': { $lte: lastOrderBefore } }, after, limit);
   }
 
-  private page(filter: Record<string, unknown>, after: Types.ObjectId | null, limit: number) {
+  private async page(filter: Record<string, unknown>, after: Types.ObjectId | null, limit: number): Promise<ProfilePage> {
     return CustomerModel.find(after ? { ...filter, _id: { $gt: after } } : filter).select({ _id: 1, 'aggregates.lastOrderAt': 1 }).sort({ _id: 1 }).limit(limit).lean();
   }
 

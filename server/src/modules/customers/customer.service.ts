@@ -9,7 +9,7 @@ import { CustomerImportService } from './customer-import.service.js';
 import { CustomerReadsService } from './customer-reads.service.js';
 
 export type { CustomerAttributes } from './customer.model.js';
-export type { LifecycleStage } from './customer-reads.service.js';
+export type { LifecycleStage, ProfilePage } from './customer-reads.service.js';
 
 export interface SearchQuery {
   q?: string;

@@ -1,5 +1,4 @@
 import type { Deps } from '../../shared/deps.js';
-import { CustomerModel } from '../customers/customer.model.js';
 import type { CustomerService } from '../customers/customer.service.js';
 import type { FollowUpService } from '../customers/follow-up.service.js';
 import type { ChannelProvider } from '../broadcasts/channels/channel.provider.js';
@@ -38,7 +37,7 @@ export class StepRunner {
     const tenantId: string = run.tenantId;
     const customerId = String(run.customerId);
     const key = `journey:${run._id}:${index}`;
-    const c = await CustomerModel.findOne({ tenantId, _id: run.customerId }).select({ status: 1, ownerStaffId: 1, identities: 1, wecom: 1, consents: 1, aggregates: 1, name: 1, createdAt: 1 }).lean();
+    const c = await this.m.customers.recipientProfile(tenantId, run.customerId);
     if (!c || c.status !== 'active') return { note: 'profile gone', exit: true };
     switch (step.type) {
       case 'condition': {

@@ -3,8 +3,7 @@ import type { Deps } from '../../shared/deps.js';
 import type { DomainHooks } from '../../shared/hooks.js';
 import { conflict, notFound } from '../../shared/app-error.js';
 import { isDuplicateKeyError } from '../../shared/db.js';
-import { CustomerModel } from '../customers/customer.model.js';
-import type { CustomerService } from '../customers/customer.service.js';
+import type { CustomerService, ProfilePage } from '../customers/customer.service.js';
 import type { FollowUpService } from '../customers/follow-up.service.js';
 import { inWindow, localPeriods, nextWindowStart, type SendWindow } from '../broadcasts/send-window.js';
 import { JourneyModel, JourneyRunModel } from './journey.model.js';
@@ -83,8 +82,7 @@ export class JourneyService {
           else if (l.type === 'task' && o.startsWith('task ')) out.tasks++;
         }
       }
-      const buyers = await CustomerModel.find({ tenantId, _id: { $in: page.map((r) => r.customerId) }, 'aggregates.lastOrderAt': { $ne: null } }).select({ 'aggregates.lastOrderAt': 1 }).lean();
-      const lastOrder = new Map(buyers.map((c) => [String(c._id), c.aggregates?.lastOrderAt]));
+      const lastOrder = await this.m.customers.lastOrderDates(tenantId, page.map((r) => r.customerId));
       for (const r of page) {
         const last = lastOrder.get(String(r.customerId));
         if (last && last > r.startedAt) out.orderedAfterEntering++;
@@ -161,13 +159,12 @@ export class JourneyService {
     const journeys = await JourneyModel.find({ enabled: true, 'trigger.type': { $in: ['birthday', 'dormant'] }, scannedDay: { $ne: day } }).lean();
     for (const j of journeys) {
       const t = j.trigger as JourneyTrigger;
-      const base = { tenantId: j.tenantId, status: 'active' };
       let after: Types.ObjectId | null = null;
       for (;;) {
-        const filter: Record<string, unknown> =
-          t.type === 'birthday' ? { ...base, 'birthday.month': month, 'birthday.day': date } : { ...base, 'aggregates.orderCount': { $gt: 0 }, 'aggregates.lastOrderAt': { $lte: new Date(now.getTime() - (t as { days: number }).days * DAY_MS) } };
-        if (after) filter._id = { $gt: after };
-        const page = await CustomerModel.find(filter).select({ _id: 1, 'aggregates.lastOrderAt': 1 }).sort({ _id: 1 }).limit(1000).lean();
+        const page: ProfilePage =
+          t.type === 'birthday'
+            ? await this.m.customers.bornOnPage(j.tenantId, month, date, after)
+            : await this.m.customers.dormantBuyersPage(j.tenantId, new Date(now.getTime() - (t as { days: number }).days * DAY_MS), after);
         if (!page.length) break;
         // Birthdays once a year; dormancy once per silence (a new order and a new silence make a new occurrence).
         await this.enroll(j.tenantId, j._id, page.map((c) => c._id), t.type === 'birthday' ? `birthday:${year}` : (i) => `dormant:${page[i].aggregates!.lastOrderAt!.getTime()}`);
