@@ -22,7 +22,7 @@ export function jobDefinitions(s: Services): JobDefinition[] {
     { name: 'loyalty.expire-coupons', every: '1 hour', run: () => s.loyalty.coupons.expireDue() },
     { name: 'loyalty.review-tiers', every: '1 day', run: () => s.loyalty.reviewAllTiers() },
     { name: 'loyalty.issue-batches', every: '10 seconds', run: () => s.loyalty.batches.runPending() },
-    { name: 'loyalty.birthday-gifts', every: '1 hour', run: () => s.loyalty.birthdays.run() },
+    { name: 'loyalty.birthday-gifts', every: '1 hour', run: () => s.loyalty.birthdays.run(s.customers) },
     { name: 'loyalty.expiry-reminders', every: '1 hour', run: () => s.loyalty.reminders.run() },
     { name: 'conversations.deliver-outbound', every: s.deps.config.DESK_SWEEP_EVERY, run: () => s.desk.outbound.sweep() },
     { name: 'conversations.sla-sweep', every: s.deps.config.DESK_SWEEP_EVERY, run: () => s.desk.sla.sweep() },

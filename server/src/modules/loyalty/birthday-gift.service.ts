@@ -5,7 +5,6 @@ import { isDuplicateKeyError } from '../../shared/db.js';
 import type { CustomerService } from '../customers/customer.service.js';
 import { BirthdayClaimModel } from './birthday-claim.model.js';
 import { LoyaltyErrorCode, loyaltyConflict } from './loyalty.errors.js';
-import { CustomerModel } from '../customers/customer.model.js';
 import { expiryFor, type LoyaltySettingsService } from './loyalty-settings.service.js';
 import type { MemberService } from './member.service.js';
 import type { PointsLedgerService } from './points-ledger.service.js';
@@ -73,8 +72,11 @@ export class BirthdayGiftService {
     return entry || coupon ? { points: entry?.points ?? 0, coupon: coupon?.code ?? null } : null;
   }
 
-  /** The job: every tenant's members whose birthday is today in the tenant's local calendar. */
-  async run(): Promise<{ members: number; points: number }> {
+  /**
+   * The job: every tenant's members whose birthday is today in the tenant's local calendar. The
+   * customers service comes with the call, as for setBirthday: the loyalty module is built without it.
+   */
+  async run(customers: CustomerService): Promise<{ members: number; points: number }> {
     let members = 0;
     let points = 0;
     for (const tenantId of await this.members.tenantsWithMembers()) {
@@ -83,8 +85,8 @@ export class BirthdayGiftService {
       const [year, month, day] = [local.getUTCFullYear(), local.getUTCMonth() + 1, local.getUTCDate()];
       // Born on 29 February: celebrated on the 28th when the year has no 29th.
       const days = month === 2 && day === 28 && !isLeap(year) ? [28, 29] : [day];
-      // Read-only use of the customers' birthday index (the profile owns the date; loyalty only reads it).
-      const born = CustomerModel.find({ tenantId, status: 'active', 'birthday.month': month, 'birthday.day': { $in: days } }).select({ _id: 1 }).lean().cursor();
+      // Streamed off the customers' birthday index (the profile owns the date; loyalty only reads it).
+      const born = customers.bornOnCursor(tenantId, month, days);
       for await (const c of born) {
         const id = String(c._id as Types.ObjectId);
         const m = await this.members.find(tenantId, id);
