@@ -1,13 +1,11 @@
 import { Types } from 'mongoose';
 import type { Deps } from '../../shared/deps.js';
 import type { DomainHooks } from '../../shared/hooks.js';
-import { CustomerModel } from '../customers/customer.model.js';
 import type { CustomerService } from '../customers/customer.service.js';
 import type { FollowUpService } from '../customers/follow-up.service.js';
 import type { EventService } from '../events/event.service.js';
 import { RfmHistoryModel, RfmRunModel, RfmSettingsModel } from './rfm.model.js';
 import { churnDueAt, quintileCuts, scoreCustomer, type RfmCuts } from './rfm.scoring.js';
-import { PROFILING_ALLOWED } from '../privacy/profiling-consent.js';
 
 const DAY_MS = 86_400_000;
 /** Used until a tenant's first nightly run has measured its own quintiles. */
@@ -81,7 +79,7 @@ export class RfmService {
   async scoreMany(tenantId: string, customerIds: string[]): Promise<void> {
     const ids = customerIds.filter((id) => Types.ObjectId.isValid(id));
     if (!ids.length) return;
-    const rows = await CustomerModel.find({ tenantId, _id: { $in: ids }, ...PROFILING_ALLOWED }).select({ aggregates: 1, rfm: 1 }).lean();
+    const rows = await this.m.customers.rfmInputs(tenantId, ids);
     const buyers = rows.filter((c) => c.aggregates?.orderCount && c.aggregates.lastOrderAt);
     if (!buyers.length) return;
     const now = this.deps.now();
@@ -121,9 +119,7 @@ export class RfmService {
   /** The nightly rescoring of every buyer of a tenant; returns how many were scored. */
   async recomputeTenant(tenantId: string): Promise<number> {
     const now = this.deps.now();
-    const rows = await CustomerModel.find({ tenantId, status: 'active', ...PROFILING_ALLOWED, 'aggregates.orderCount': { $gt: 0 } })
-      .select({ 'aggregates.lastOrderAt': 1, 'aggregates.orderCount': 1, 'aggregates.totalPaid': 1, rfm: 1 })
-      .lean();
+    const rows = await this.m.customers.rfmBuyers(tenantId);
     const inputs = rows
       .filter((c) => c.aggregates?.lastOrderAt)
       .map((c) => ({
@@ -181,12 +177,9 @@ export class RfmService {
   async sweepChurn(tenantId: string): Promise<{ atRisk: number; lost: number }> {
     const now = this.deps.now();
     // Buyers whose churn clock was never started (imported history) get one first.
-    const unclocked = await CustomerModel.find({ tenantId, status: 'active', ...PROFILING_ALLOWED, 'aggregates.orderCount': { $gt: 0 }, 'rfm.churn.dueAt': null }).select({ _id: 1 }).limit(5000).lean();
+    const unclocked = await this.m.customers.unclockedBuyers(tenantId);
     for (const c of unclocked) await this.scoreOne(tenantId, String(c._id));
-    const due = await CustomerModel.find({ tenantId, status: 'active', 'rfm.churn.state': 'ok', 'rfm.churn.dueAt': { $lte: now } })
-      .select({ ownerStaffId: 1, rfm: 1, name: 1 })
-      .limit(5000)
-      .lean();
+    const due = await this.m.customers.churnDue(tenantId, now);
     for (const c of due) {
       const churn = (c.rfm as any).churn;
       const days = Math.floor((now.getTime() - new Date(churn.basedOn).getTime()) / DAY_MS);
@@ -203,7 +196,7 @@ export class RfmService {
       await this.hooks.emit('customer.at_risk', { tenantId, customerId: String(c._id), basedOn: new Date(churn.basedOn) });
       await this.m.customers.applyAggregates(tenantId, [{ customerId: String(c._id), update: { $set: { 'rfm.churn.state': 'at_risk', 'rfm.churn.since': now } } }]);
     }
-    const lost = await CustomerModel.find({ tenantId, status: 'active', ...PROFILING_ALLOWED, 'wecom.relation': 'lost', 'rfm.churn.state': { $ne: 'lost' } }).select({ _id: 1 }).limit(5000).lean();
+    const lost = await this.m.customers.lostContactsUnmarked(tenantId);
     await this.m.customers.applyAggregates(
       tenantId,
       lost.map((c) => ({ customerId: String(c._id), update: { $set: { 'rfm.churn.state': 'lost', 'rfm.churn.since': now } } })),
@@ -213,7 +206,7 @@ export class RfmService {
 
   /** The nightly job: every tenant rescored, then swept for churn. */
   async nightly(): Promise<void> {
-    const tenants = (await CustomerModel.distinct('tenantId')) as string[];
+    const tenants = await this.m.customers.tenantIds();
     for (const tenantId of tenants) {
       await this.recomputeTenant(tenantId);
       await this.sweepChurn(tenantId);
