@@ -1,11 +1,7 @@
-import { Types } from 'mongoose';
 import type { Deps } from '../../shared/deps.js';
-import type { DomainHooks, AcceptedEvent } from '../../shared/hooks.js';
-import { isDuplicateKeyError } from '../../shared/db.js';
-import { AppError } from '../../shared/app-error.js';
-import { EarnDayModel } from './member.model.js';
+import type { DomainHooks } from '../../shared/hooks.js';
 import { LoyaltyErrorCode, loyaltyConflict } from './loyalty.errors.js';
-import { LoyaltySettingsService, expiryFor, localDay, pointsForAmount, tierFor, tierRank } from './loyalty-settings.service.js';
+import { LoyaltySettingsService, expiryFor, localDay, tierFor, tierRank } from './loyalty-settings.service.js';
 import { MemberService } from './member.service.js';
 import { PointsLedgerService } from './points-ledger.service.js';
 import { CouponService } from './coupon.service.js';
@@ -13,12 +9,13 @@ import { CouponBatchService } from './coupon-batch.service.js';
 import { BirthdayGiftService } from './birthday-gift.service.js';
 import { LoyaltyReportService } from './loyalty-report.service.js';
 import { ExpiryReminderService } from './expiry-reminder.service.js';
+import { OrderPointsService } from './order-points.service.js';
 import { earliestAfter, shopperCache, type ShopperCache } from '../../shared/cache/shopper-cache.js';
 
 /**
- * The loyalty module's front door: builds its services and reacts to orders. Every hook handler is
- * idempotent by the event's keys (`earn:order:<orderId>`, `reverse:order:<orderId>:<eventId>`,
- * growth keys), because the events module re-emits after a crash.
+ * The loyalty module's front door: builds its services and reacts to orders (once per ingest batch,
+ * order-points.service.ts) and merges. Every hook handler is idempotent by its keys, because the
+ * events module re-emits after a crash.
  */
 export class LoyaltyService {
   /** The member center's cached reads (`/me/points`, `/me/coupons`); the services below keep it current. */
@@ -31,6 +28,8 @@ export class LoyaltyService {
   readonly birthdays: BirthdayGiftService;
   readonly report: LoyaltyReportService;
   readonly reminders: ExpiryReminderService;
+  /** Earn, growth, tiers and reversals from ingested orders. */
+  readonly orders: OrderPointsService;
 
   constructor(private readonly deps: Deps, hooks: DomainHooks) {
     this.shoppers = shopperCache(deps);
@@ -42,99 +41,9 @@ export class LoyaltyService {
     this.birthdays = new BirthdayGiftService(deps, this.settings, this.members, this.ledger, this.coupons);
     this.report = new LoyaltyReportService(deps, this.settings);
     this.reminders = new ExpiryReminderService(deps, hooks, this.settings, this.ledger);
-    hooks.on('event.accepted', ({ tenantId, customerId, event }) => this.onEvent(tenantId, customerId, event));
+    this.orders = new OrderPointsService(deps, this.settings, this.members, this.ledger, this.coupons);
+    hooks.on('event.batch_accepted', ({ tenantId, events }) => this.orders.onBatch(tenantId, events));
     hooks.on('customer.merged', ({ tenantId, fromId, toId }) => this.onMerged(tenantId, fromId, toId));
-  }
-
-  private async onEvent(tenantId: string, customerId: string, event: AcceptedEvent): Promise<void> {
-    if (event.type === 'order.paid') await this.onOrderPaid(tenantId, customerId, event);
-    else if (event.type === 'order.refunded') await this.onOrderRefunded(tenantId, customerId, event);
-  }
-
-  /** Earn at the member's tier (before this order's upgrade), record growth, upgrade, redeem a coupon. */
-  async onOrderPaid(tenantId: string, customerId: string, event: AcceptedEvent): Promise<void> {
-    const { orderId, amount, couponCode } = event.data as { orderId: string; amount: number; couponCode?: string };
-    const settings = await this.settings.get(tenantId);
-    const { member } = await this.members.ensure(tenantId, customerId, 'order');
-    const key = `earn:order:${orderId}`;
-    const existing = await this.ledger.getByKey(tenantId, key);
-    if (!existing || existing.state === 'pending') {
-      const tier = settings.tiers.find((t) => t.code === member.tier) ?? settings.tiers[0];
-      const base = pointsForAmount(amount, settings.earn.pointsPerYuan, tier.multiplierPermille);
-      const points = await this.grantWithinCap(tenantId, customerId, localDay(settings, event.occurredAt), key, base, settings.earn.dailyCap);
-      await this.ledger.post({
-        tenantId, customerId, key, type: 'earn', points, orderId, source: 'order',
-        reason: points < base ? `order ${orderId} paid (daily cap reached: ${base - points} not earned)` : `order ${orderId} paid`,
-        expiresAt: expiryFor(settings, event.occurredAt),
-      });
-    }
-    await this.members.recordGrowth(tenantId, customerId, `paid:${orderId}`, amount, event.occurredAt, orderId);
-    await this.members.upgradeIfEarned(tenantId, customerId, member);
-    if (couponCode) {
-      await this.coupons.redeem(tenantId, couponCode, { orderId, orderAmount: amount, redeemedBy: 'order', customerId }).catch((err: AppError) => {
-        // The order is real whatever the coupon says; the shop platform validated it at checkout.
-        this.deps.log.warn({ tenantId, orderId, code: err.code, message: err.message }, 'coupon on paid order not redeemed');
-      });
-    }
-  }
-
-  /**
-   * Reverses what the order earned in proportion to the refunded share (rounded down; the final
-   * refund brings it to exactly what was earned). The balance never goes below zero: what could not
-   * be taken back is recorded on the entry as shortfall.
-   */
-  async onOrderRefunded(tenantId: string, customerId: string, event: AcceptedEvent): Promise<void> {
-    const { orderId, amount } = event.data as { orderId: string; amount: number };
-    await this.members.recordGrowth(tenantId, customerId, `refund:${event.eventId}`, -amount, event.occurredAt, orderId);
-    const key = `reverse:order:${orderId}:${event.eventId}`;
-    const existing = await this.ledger.getByKey(tenantId, key);
-    const entries = await this.ledger.findForOrder(tenantId, orderId);
-    const earn = entries.find((e) => e.key === `earn:order:${orderId}`);
-    const { paid, refunded } = await this.members.orderGrowth(tenantId, orderId);
-    if ((!existing || existing.state === 'pending') && earn && earn.points > 0 && paid > 0) {
-      const target = Math.floor((earn.points * Math.min(refunded, paid)) / paid);
-      const done = entries.filter((e) => e.type === 'reverse' && e.key !== key).reduce((s, e) => s + e.requested, 0);
-      const want = existing?.requested ?? Math.max(0, target - done);
-      await this.ledger.post({ tenantId, customerId: String(earn.customerId), key, type: 'reverse', points: want, orderId, source: 'refund', reason: `order ${orderId} refunded`, mode: 'floor' });
-    }
-    if (paid > 0 && refunded >= paid) await this.coupons.unredeemForOrder(tenantId, orderId);
-  }
-
-  /**
-   * Order points granted under the daily cap; the grant per key is stored, so a re-run gets the same.
-   * The usual case (the whole amount fits, first run) is one conditional upsert: it matches only a day
-   * with room and without this key, or creates the day; any other day makes the upsert collide with
-   * the unique (customer, day) index, and the careful loop below decides.
-   */
-  private async grantWithinCap(tenantId: string, customerId: string, day: string, key: string, want: number, cap: number): Promise<number> {
-    const id = { tenantId, customerId: new Types.ObjectId(customerId), day };
-    if (cap <= 0 || want <= cap) {
-      try {
-        // Raw driver: mongoose would add schema defaults (points: 0, grants: []) that clash with $inc/$push on insert.
-        const grant: Record<string, unknown> = { $inc: { points: want }, $push: { grants: { key, points: want } } };
-        await EarnDayModel.collection.updateOne({ ...id, 'grants.key': { $ne: key }, ...(cap > 0 ? { points: { $lte: cap - want } } : {}) }, grant, { upsert: true });
-        return want;
-      } catch (err) {
-        if (!isDuplicateKeyError(err)) throw err;
-      }
-    }
-    for (let attempt = 0; attempt < 50; attempt++) {
-      let doc = await EarnDayModel.findOne(id).lean();
-      if (!doc) {
-        try {
-          await EarnDayModel.create(id);
-        } catch (err) {
-          if (!isDuplicateKeyError(err)) throw err;
-        }
-        doc = (await EarnDayModel.findOne(id).lean())!;
-      }
-      const prior = doc.grants.find((g) => g.key === key);
-      if (prior) return prior.points ?? 0;
-      const give = cap > 0 ? Math.max(0, Math.min(want, cap - doc.points)) : want;
-      const res = await EarnDayModel.updateOne({ _id: doc._id, points: doc.points, 'grants.key': { $ne: key } }, { $inc: { points: give }, $push: { grants: { key, points: give } } });
-      if (res.modifiedCount) return give;
-    }
-    throw new Error('daily earn cap is under heavy contention; the event will be retried');
   }
 
   /** Joins (or returns) the member; a new member gets the welcome coupons. */

@@ -1,5 +1,8 @@
 import mongoose, { Schema } from 'mongoose';
 
+/** How many entry ids `recent` keeps: far more than a member moves in the minute before repair runs. */
+export const RECENT_KEEP = 200;
+
 /**
  * A loyalty member: one per customer (unique). `balance` is changed only by the points ledger, in the
  * same atomic update that lists the entry id in `recent` (how a crashed half-write is recognised),

@@ -7,6 +7,7 @@ import { GrowthModel, LoyaltyCounterModel, MemberModel } from './member.model.js
 import { LoyaltyErrorCode } from './loyalty.errors.js';
 import { tierFor, tierRank, type LoyaltySettings, type LoyaltySettingsService } from './loyalty-settings.service.js';
 import { shopperCache, type ShopperCache } from '../../shared/cache/shopper-cache.js';
+import { duplicateIndexes, inLanes, readInSlices } from './batch-util.js';
 
 const DAY_MS = 86_400_000;
 /** A card code is shown on the phone and scanned at the till: short-lived so a screenshot goes stale. */
@@ -76,6 +77,37 @@ export class MemberService {
     return { member: (await this.find(tenantId, customerId))!, created };
   }
 
+  /**
+   * The members of many customers (an ingest batch's buyers), enrolling the missing ones together:
+   * one read, and for newcomers one counter bump for all their numbers and one unordered insert. A
+   * customer enrolled meanwhile by someone else collides on the unique customerId and is read back.
+   */
+  async ensureMany(tenantId: string, customerIds: string[], source: string): Promise<Map<string, any>> {
+    const ids = [...new Set(customerIds)];
+    const found = await readInSlices(ids, (slice) => MemberModel.find({ tenantId, customerId: { $in: slice.map((id) => new Types.ObjectId(id)) } }).lean());
+    const out = new Map<string, any>(found.map((m) => [String(m.customerId), m]));
+    const missing = ids.filter((id) => !out.has(id));
+    if (!missing.length) return out;
+    const settings = await this.settings.get(tenantId);
+    const counter = await LoyaltyCounterModel.findOneAndUpdate({ tenantId, name: 'memberNo' }, { $inc: { seq: missing.length } }, { upsert: true, returnDocument: 'after' }).lean();
+    const now = this.deps.now();
+    const first = settings.tiers[0];
+    const docs = missing.map((customerId, n) => new MemberModel({
+      tenantId, customerId: new Types.ObjectId(customerId), memberNo: `M${String(counter!.seq - missing.length + 1 + n).padStart(8, '0')}`, joinedAt: now, joinSource: source,
+      tier: first.code, tierSince: now, tierHistory: [{ to: first.code, at: now, reason: 'joined', growth: 0 }], createdAt: now, updatedAt: now,
+    }).toObject());
+    let collided = new Set<number>();
+    try {
+      await MemberModel.collection.insertMany(docs, { ordered: false });
+    } catch (err) {
+      collided = duplicateIndexes(err);
+    }
+    docs.forEach((d, n) => !collided.has(n) && out.set(String(d.customerId), d));
+    if (collided.size) for (const m of await MemberModel.find({ tenantId, customerId: { $in: [...collided].map((n) => docs[n].customerId) } }).lean()) out.set(String(m.customerId), m);
+    await Promise.all(docs.filter((_, n) => !collided.has(n)).map((d) => this.cache.changed(tenantId, String(d.customerId))));
+    return out;
+  }
+
   /** A signed, short-lived payload for the card's QR/barcode; staff scan it to find the member. */
   cardPayload(tenantId: string, member: { customerId: unknown; memberNo: string }) {
     const exp = Math.floor(this.deps.now().getTime() / 1000) + CARD_TTL_SECONDS;
@@ -99,6 +131,24 @@ export class MemberService {
     } catch (err) {
       if (!isDuplicateKeyError(err)) throw err;
     }
+  }
+
+  /** Growth movements of a batch, once per key (an unordered insert; a key already there is done). */
+  async recordGrowthMany(tenantId: string, rows: Array<{ customerId: string; key: string; amount: number; at: Date; orderId?: string }>): Promise<void> {
+    if (!rows.length) return;
+    const docs = rows.map((r) => ({ _id: new Types.ObjectId(), tenantId, customerId: new Types.ObjectId(r.customerId), key: r.key, amount: r.amount, at: r.at, ...(r.orderId ? { orderId: r.orderId } : {}) }));
+    try {
+      await GrowthModel.collection.insertMany(docs, { ordered: false });
+    } catch (err) {
+      duplicateIndexes(err);
+    }
+  }
+
+  /** The rows of many customers' growth windows in one read (the batch's tier upgrades add them up). */
+  async growthRows(tenantId: string, customerIds: string[], settings: LoyaltySettings): Promise<Array<{ customerId: string; key: string; amount: number }>> {
+    const since = new Date(this.deps.now().getTime() - settings.growth.windowDays * DAY_MS);
+    const rows = await readInSlices(customerIds, (slice) => GrowthModel.find({ tenantId, customerId: { $in: slice.map((id) => new Types.ObjectId(id)) }, at: { $gte: since } }, { customerId: 1, key: 1, amount: 1 }).lean());
+    return rows.map((r) => ({ customerId: String(r.customerId), key: r.key, amount: r.amount }));
   }
 
   async orderGrowth(tenantId: string, orderId: string) {
@@ -138,6 +188,35 @@ export class MemberService {
     );
     if (res.modifiedCount) await this.cache.changed(tenantId, customerId);
     return res.modifiedCount ? target.code : null;
+  }
+
+  /**
+   * A batch's tier moves, worked out by the caller from the growth it read (in order: each order earns
+   * at the tier before its own upgrade): one bulkWrite, each update conditional on the tier the batch
+   * started from. Where one did not match (a tier changed meanwhile) the usual check decides afresh —
+   * it reads the member, and never moves a tier down.
+   */
+  async applyTierMoves(tenantId: string, moves: Array<{ member: { _id: unknown; customerId: unknown; tier: string }; upgrades: Array<{ from: string; to: string; growth: number }> }>): Promise<void> {
+    if (!moves.length) return;
+    const now = this.deps.now();
+    const res = await MemberModel.bulkWrite(
+      moves.map(({ member, upgrades }) => ({
+        updateOne: {
+          filter: { _id: member._id, tier: member.tier },
+          update: upgrades.length
+            ? { $set: { tier: upgrades[upgrades.length - 1].to, tierSince: now }, $unset: { belowSince: 1 }, $push: { tierHistory: { $each: upgrades.map((u) => ({ ...u, at: now, reason: 'upgrade: growth reached threshold' })) } } }
+            : { $unset: { belowSince: 1 } },
+        },
+      })) as any,
+      { ordered: false },
+    );
+    if (res.matchedCount < moves.length) {
+      // Some member's tier changed meanwhile: those whose tier is not where the batch put it check afresh.
+      const now = new Map((await readInSlices(moves.map((m) => new Types.ObjectId(String(m.member.customerId))), (slice) => MemberModel.find({ tenantId, customerId: { $in: slice } }, { customerId: 1, tier: 1 }).lean())).map((m) => [String(m.customerId), m.tier]));
+      const missed = moves.filter(({ member, upgrades }) => now.get(String(member.customerId)) !== (upgrades.length ? upgrades[upgrades.length - 1].to : member.tier));
+      await inLanes(missed, async ({ member }) => void (await this.upgradeIfEarned(tenantId, String(member.customerId))));
+    }
+    await Promise.all(moves.map(({ member }) => this.cache.changed(tenantId, String(member.customerId))));
   }
 
   /**

@@ -1,11 +1,14 @@
 import { Types } from 'mongoose';
 import type { Deps } from '../../shared/deps.js';
 import { isDuplicateKeyError } from '../../shared/db.js';
-import { AppError, CommonErrorCode } from '../../shared/app-error.js';
-import { MemberModel } from './member.model.js';
+import { MemberModel, RECENT_KEEP } from './member.model.js';
 import { PointsEntryModel, type EntryType } from './points.model.js';
 import { LoyaltyErrorCode, loyaltyConflict } from './loyalty.errors.js';
 import { shopperCache, type ShopperCache } from '../../shared/cache/shopper-cache.js';
+import { decodeCursor, encodeCursor, entryView, type EntryView } from './points-entry.view.js';
+import { postCreditBatch, type CreditInput } from './points-ledger-batch.js';
+
+export { entryView, type EntryView };
 
 /**
  * The points ledger. Exact without multi-document transactions (the embedded server has none, and a
@@ -20,11 +23,10 @@ import { shopperCache, type ShopperCache } from '../../shared/cache/shopper-cach
  *
  * A crash between steps leaves a pending entry; `repairPending` (a job) looks for its id in the
  * member's `recent` list to tell "applied, not marked" from "not applied", then finishes it. `recent`
- * keeps the last 200 ids — far more than a member moves in the minute before repair runs.
+ * keeps the last RECENT_KEEP (200) ids — far more than a member moves in the minute before repair runs.
  * `reconcile` recomputes every balance from the applied entries and reports any drift.
+ * `postCredits` runs the same three steps for many credits at once (points-ledger-batch.ts).
  */
-const RECENT_KEEP = 200;
-
 export interface PostInput {
   tenantId: string;
   customerId: string;
@@ -42,40 +44,6 @@ export interface PostInput {
   /** Expiry only: apply only if the member is still at this version (its computation is then exact). */
   expectVer?: number;
 }
-
-export interface EntryView {
-  id: string;
-  key: string;
-  type: EntryType;
-  points: number;
-  requested: number;
-  shortfall: number;
-  state: 'pending' | 'applied' | 'void';
-  reason: string;
-  source: string;
-  operator?: string;
-  orderId?: string;
-  balanceAfter?: number | null;
-  expiresAt?: Date;
-  createdAt: Date;
-}
-
-export const entryView = (e: any): EntryView => ({
-  id: String(e._id),
-  key: e.key,
-  type: e.type,
-  points: e.points,
-  requested: e.requested,
-  shortfall: e.shortfall ?? 0,
-  state: e.state,
-  reason: e.reason,
-  source: e.source,
-  operator: e.operator ?? undefined,
-  orderId: e.orderId ?? undefined,
-  balanceAfter: e.balanceAfter ?? null,
-  expiresAt: e.expiresAt ?? undefined,
-  createdAt: e.createdAt,
-});
 
 const isCredit = (type: EntryType) => type === 'earn';
 
@@ -129,6 +97,15 @@ export class PointsLedgerService {
       throw loyaltyConflict(LoyaltyErrorCode.INSUFFICIENT_POINTS, `Not enough points: this needs ${input.points}`, { needed: input.points });
     }
     return view;
+  }
+
+  /**
+   * Many credits (an ingest batch's order earns) in a few round trips per batch and one per member;
+   * same idempotency and crash safety as `post`. Returns the entries by key. `known`: the members'
+   * balance and version as just read, which lets one bulkWrite update them all.
+   */
+  postCredits(tenantId: string, inputs: CreditInput[], known?: Map<string, { balance: number; ver: number }>): Promise<Map<string, EntryView>> {
+    return postCreditBatch({ now: this.deps.now, finish: (entry) => this.finish(entry, 'floor'), changed: (c) => this.cache.changed(tenantId, c) }, tenantId, inputs, known);
   }
 
   /** Steps 2 and 3 for a pending entry; safe to run any number of times, concurrently too. */
@@ -202,6 +179,12 @@ export class PointsLedgerService {
   async getByKey(tenantId: string, key: string): Promise<EntryView | null> {
     const e = await PointsEntryModel.findOne({ tenantId, key }).lean();
     return e ? entryView(e) : null;
+  }
+
+  /** The stored entries (any state) for these keys, by key: one read for a batch. */
+  async entriesByKey(tenantId: string, keys: string[]): Promise<Map<string, any>> {
+    if (!keys.length) return new Map();
+    return new Map((await PointsEntryModel.find({ tenantId, key: { $in: keys } }).lean()).map((e) => [e.key, e]));
   }
 
   async findForOrder(tenantId: string, orderId: string) {
@@ -299,16 +282,4 @@ export class PointsLedgerService {
     for (const id of byId.keys()) if (!members.some((m) => String(m.customerId) === id)) drift.push({ customerId: id, stored: 0, ledger: byId.get(id).balance });
     return { members: members.length, entries, pending, drift, driftTotal: drift.reduce((s, d) => s + Math.abs(d.stored - d.ledger), 0) };
   }
-}
-
-function encodeCursor(at: Date, id: Types.ObjectId): string {
-  return Buffer.from(`${at.toISOString()}|${id}`).toString('base64url');
-}
-
-function decodeCursor(cursor?: string): { at: Date; id: Types.ObjectId } | null {
-  if (!cursor) return null;
-  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const date = new Date(at);
-  if (!id || !Types.ObjectId.isValid(id) || Number.isNaN(+date)) throw new AppError(CommonErrorCode.VALIDATION, 'The cursor is not one this API gave out; start again without it', { status: 400 });
-  return { at: date, id: new Types.ObjectId(id) };
 }
