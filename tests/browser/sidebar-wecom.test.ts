@@ -62,7 +62,7 @@ afterAll(async () => {
 /** A page inside WeCom; `group` opens it from that customer group's chat toolbar instead of a single chat. */
 async function wecomPage(group?: string): Promise<Page> {
   const page = await phonePage(browser, { userAgent: WXWORK_UA });
-  if (group) await page.addInitScript((chatId) => Object.assign(window, { __entry: 'group_chat_tools', __chatId: chatId }), group);
+  if (group) await page.addInitScript((chatId) => Object.assign(globalThis, { __entry: 'group_chat_tools', __chatId: chatId }), group);
   await page.route('https://res.wx.qq.com/**', (r) => r.fulfill({ contentType: 'application/javascript', body: BRIDGE }));
   await page.route('https://open.work.weixin.qq.com/**', (r) => r.fulfill({ contentType: 'application/javascript', body: '' }));
   return page;

@@ -158,7 +158,7 @@ test("a community manager writes a reply in the 话术库; the sales sidebar off
   expect(await page.locator('[data-test=quick-replies] .van-tag').count()).toBe(1);
   await reply.click();
   await page.locator('.van-toast', { hasText: '已复制' }).waitFor();
-  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(filled);
+  expect(await page.evaluate(() => (globalThis as any).navigator.clipboard.readText() as Promise<string>)).toBe(filled);
 
   await console.locator('[data-test=reply-row]', { hasText: '积分提醒' }).locator('[data-test=delete-reply]').click();
   await console.locator('.van-dialog__confirm').last().click();
