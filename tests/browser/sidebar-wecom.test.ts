@@ -186,4 +186,15 @@ test('a community manager creates a channel QR code served by a WeCom-linked sal
   expect(await row.locator('img').getAttribute('src')).toBe(way.qrCode);
   expect(fake.corp.contactWays.get(way.configId)?.user).toEqual(['xiaomei']);
   await page.context().close();
+
+  // a customer who scans it is shown in 小美's sidebar as coming from that code, by its name
+  const scanned = await fake.scan(way.configId, { name: '扫码客小林' });
+  const follow = await eventually(() => WecomFollowModel.findOne({ tenantId: app.config.DEFAULT_TENANT, externalUserId: scanned.externalUserId, customerId: { $ne: null } }).lean(), 10_000, 'the scan');
+  const sales = await phonePage(browser);
+  await sales.goto(`${app.url}/h5/sidebar/customers/${follow!.customerId}`);
+  await sales.locator('[data-test=login-username] input').fill('xiaomei_sales');
+  await sales.locator('[data-test=login-password] input').fill('password-123');
+  await sales.locator('[data-test=login-submit]').click();
+  await sales.locator('[data-test=profile-source]', { hasText: '渠道活码 · 门店海报码' }).waitFor();
+  await sales.context().close();
 });

@@ -28,6 +28,10 @@ export function contactWayRoutes(s: Services) {
   const api = new ApiRouter('/api/v1/wecom/contact-ways', 'wecom');
   const ways = s.wecom.contactWays;
   api.route({ method: 'get', path: '/', allow: MANAGERS, summary: 'Channel QR codes with add statistics' }, async ({ tenantId }) => ({ items: await ways.list(tenantId) }));
+  api.route(
+    { method: 'get', path: '/sources', allow: ['admin', 'community_manager', 'sales', 'agent'], summary: "Channel codes' names by the source they stamp on customers (wecom:<state>), for showing where a customer came from" },
+    async ({ tenantId }) => ({ items: await ways.sourceNames(tenantId) }),
+  );
   api.route({ method: 'post', path: '/', allow: MANAGERS, status: 201, summary: 'Create a channel QR code (WeCom contact way)', body }, ({ tenantId, body, principal }) =>
     ways.create(tenantId, body, principal.kind === 'staff' ? principal.id : undefined),
   );

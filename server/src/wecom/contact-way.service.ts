@@ -95,6 +95,15 @@ export class ContactWayService {
     return ContactWayModel.findOne({ tenantId, state }).lean();
   }
 
+  /**
+   * Every channel code's name by the source it stamps on a customer (`wecom:<state>`), deleted ones
+   * too: the customers they brought are still labelled by them.
+   */
+  async sourceNames(tenantId: string): Promise<Array<{ source: string; name: string; deleted: boolean }>> {
+    const docs = await ContactWayModel.find({ tenantId }, { state: 1, name: 1, deleted: 1 }).lean();
+    return docs.map((d) => ({ source: `wecom:${d.state}`, name: d.name, deleted: !!d.deleted }));
+  }
+
   async list(tenantId: string) {
     const docs = await ContactWayModel.find({ tenantId, deleted: false }).sort({ createdAt: -1 }).lean();
     const today = cstDayStart(cstDay(this.deps.now()));

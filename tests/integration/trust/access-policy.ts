@@ -138,6 +138,7 @@ export const ACCESS_POLICY: Record<string, Who[]> = {
   'get /api/v1/journeys/customers/:id/runs': STAFF,
 
   'get /api/v1/wecom/contact-ways/': MANAGERS,
+  'get /api/v1/wecom/contact-ways/sources': STAFF,
   'post /api/v1/wecom/contact-ways/': MANAGERS,
   'get /api/v1/wecom/contact-ways/:id': MANAGERS,
   'patch /api/v1/wecom/contact-ways/:id': MANAGERS,
