@@ -6,6 +6,7 @@ import { checkToken, FakeError, handlers } from './fake-api.js';
 import { adminRoutes } from './fake-admin.js';
 import { completeTransfer, refuseTransfer } from './fake-transfer.js';
 import { readJsonRequest, sendJson } from '../lib/json-http.js';
+import QRCode from 'qrcode';
 
 /**
  * The local WeCom: WeCom's server API on node:http for our client, and a WeCom that *sends* signed,
@@ -63,6 +64,14 @@ export class FakeWecom {
     this.server = createServer(async (req, res) => {
       const { url: u, body } = await readJsonRequest(req);
       const send = (status: number, json: unknown) => sendJson(res, status, json);
+      // The image behind a contact way's qr_code, as WeCom hosts one: a QR of the code's join link.
+      const qr = /^\/__fake\/qr\/([^/]+)\.png$/.exec(u.pathname);
+      if (qr) {
+        if (!this.corp.contactWays.has(qr[1])) return send(404, { error: 'no such contact way' });
+        res.writeHead(200, { 'content-type': 'image/png', 'cache-control': 'max-age=86400' });
+        const png = await QRCode.toDataURL(`https://work.weixin.qq.com/ca/${qr[1]}`, { margin: 1, width: 240 });
+        return res.end(Buffer.from(png.slice(png.indexOf(',') + 1), 'base64'));
+      }
       if (u.pathname.startsWith('/__fake/')) {
         try {
           const out = await admin(req.method ?? 'GET', u.pathname.slice('/__fake/'.length), body, Object.fromEntries(u.searchParams));

@@ -184,6 +184,8 @@ test('a community manager creates a channel QR code served by a WeCom-linked sal
   const way = listed.find((w: { name: string }) => w.name === '门店海报码');
   expect(way.qrCode).toBeTruthy();
   expect(await row.locator('img').getAttribute('src')).toBe(way.qrCode);
+  // the code is an image the manager can print: it loads, as WeCom's qr_code link does
+  await eventually(() => row.locator('img').evaluate((img: any) => img.complete && img.naturalWidth > 100), 5_000, 'the QR image');
   expect(fake.corp.contactWays.get(way.configId)?.user).toEqual(['xiaomei']);
   await page.context().close();
 
