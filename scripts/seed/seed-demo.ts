@@ -4,6 +4,7 @@ import type { Logger } from '../../server/src/shared/logger.js';
 import type { StaffRole } from '../../server/src/shared/http/principal.js';
 import { demoPerson, prng } from './demo-people.js';
 import { seedLoyalty } from './loyalty.seed.js';
+import { seedJourneys } from './journeys.seed.js';
 
 export const DEMO_LOGINS = {
   password: 'demo1234',
@@ -40,6 +41,7 @@ export type SeedStep = (s: Services, tenantId: string, ctx: { customerIds: strin
 /** Other modules' demo data (loyalty, conversations, ...) add a step here. */
 export const seedSteps: Array<{ name: string; run: SeedStep }> = [];
 seedSteps.push({ name: 'loyalty', run: (s, tenantId, ctx) => seedLoyalty(s, tenantId, ctx.customerIds).then(() => undefined) });
+seedSteps.push({ name: 'journeys', run: (s, tenantId) => seedJourneys(s, tenantId).then(() => undefined) });
 // What the first nightly run would do, so the dashboard's RFM grid and churn figures (and the sales
 // reps' churn follow-ups) are there on first start.
 seedSteps.push({
