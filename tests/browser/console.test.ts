@@ -234,3 +234,29 @@ test('an agent cannot open the audience builder, and a sales member sees no cons
   await page2.locator('[data-test=console-forbidden]').waitFor();
   await page2.context().close();
 });
+
+test('an agent goes online from the inbox, sets how many chats at once, and goes offline again', async () => {
+  const agent = await app.staff('agent', '客服小安');
+  const page = await phonePage(browser);
+  await signIn(page, agent.username);
+  await page.waitForURL('**/h5/console/inbox');
+  const presence = page.locator('[data-test=presence]');
+  await presence.getByText('离线', { exact: true }).waitFor();
+  expect(await presence.innerText()).toContain('接待中 0 / 上限 5 个会话');
+  const mine = async () => (await app.request('GET', '/api/v1/desk/presence', { token: agent.token })).body;
+
+  await page.locator('[data-test=presence-switch]').click();
+  await page.locator('.van-toast', { hasText: '已上线' }).waitFor();
+  await presence.getByText('在线', { exact: true }).waitFor();
+  expect(await mine()).toMatchObject({ online: true, capacity: 5 });
+
+  await page.locator('[data-test=presence-capacity] .van-stepper__minus').click();
+  await presence.getByText('接待中 0 / 上限 4 个会话').waitFor();
+  expect(await mine()).toMatchObject({ online: true, capacity: 4 });
+  await screenshot(page, 'console-inbox-presence');
+
+  await page.locator('[data-test=presence-switch]').click();
+  await page.locator('.van-toast', { hasText: '已下线' }).waitFor();
+  expect(await mine()).toMatchObject({ online: false, capacity: 4 });
+  await page.context().close();
+});

@@ -133,3 +133,21 @@ test('a canned reply with a typo can be corrected (the fixed text is what custom
   const sales = await chat.app.staff('sales');
   expect((await as(sales.token)('DELETE', `/api/v1/desk/canned-replies/${list[0]._id}`)).status).toBe(403);
 });
+
+test('an agent reads their presence — online, capacity and the chats they hold — and going offline hands the chats to someone who is there', async () => {
+  const ana = await chat.app.staff('agent', '安娜');
+  const me = as(ana.token);
+  expect((await me('GET', '/api/v1/desk/presence')).body).toEqual({ online: false, capacity: expect.any(Number), active: 0 });
+  expect((await me('POST', '/api/v1/desk/presence', { online: true, capacity: 2 })).status).toBe(200);
+  const { id } = await chatWith('佩德罗', '人工');
+  expect((await me('POST', `/api/v1/conversations/${id}/take`)).status).toBe(200);
+  expect((await me('GET', '/api/v1/desk/presence')).body).toEqual({ online: true, capacity: 2, active: 1 });
+
+  expect((await me('POST', '/api/v1/desk/presence', { online: false })).status).toBe(200);
+  expect((await me('GET', '/api/v1/desk/presence')).body).toMatchObject({ online: false, active: 0 });
+  // back in the queue, and given to the agent who is online (阿杰)
+  const after = (await as(agent.token)('GET', `/api/v1/conversations/${id}`)).body;
+  expect(after.assigneeId).not.toBe(ana.id);
+  const manager = await chat.app.staff('community_manager');
+  expect((await as(manager.token)('GET', '/api/v1/desk/presence')).status).toBe(403);
+});

@@ -58,5 +58,7 @@ export const deskApi = (api: ApiClient) => ({
   transfer: (id: string, toStaffId: string) => api.post<Conversation>(`/conversations/${id}/transfer`, { toStaffId }),
   reply: (id: string, body: { text?: string; cannedReplyId?: string; key: string }) => api.post<Message>(`/conversations/${id}/messages`, body),
   canned: () => api.get<{ items: CannedReply[] }>('/desk/canned-replies'),
+  presence: () => api.get<{ online: boolean; capacity: number; active: number }>('/desk/presence'),
+  setPresence: (body: { online: boolean; capacity?: number }) => api.post('/desk/presence', body),
   agents: () => api.get<{ items: { id: string; name: string; role: string; online?: boolean; active?: boolean }[] }>('/staff', { role: 'agent' }),
 });

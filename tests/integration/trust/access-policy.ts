@@ -93,6 +93,7 @@ export const ACCESS_POLICY: Record<string, Who[]> = {
   'post /api/v1/conversations/:id/transfer': AGENT,
   'post /api/v1/conversations/:id/resolve': AGENT,
   'post /api/v1/desk/presence': ['admin', 'agent', 'sales'],
+  'get /api/v1/desk/presence': ['admin', 'agent', 'sales'],
   'get /api/v1/desk/rules': CM,
   'post /api/v1/desk/rules': CM,
   'patch /api/v1/desk/rules/:id': CM,

@@ -31,6 +31,11 @@ export class DeskSeats {
     await DeskAgentModel.updateOne({ tenantId, staffId, active: { $gt: 0 } }, { $inc: { active: -1 } });
   }
 
+  /** How many seats the agent holds now (chats assigned to them). */
+  async held(tenantId: string, staffId: string): Promise<number> {
+    return (await DeskAgentModel.findOne({ tenantId, staffId }).lean())?.active ?? 0;
+  }
+
   /** When each of these agents was last given a chat (ms; 0 = never). */
   async lastAssigned(tenantId: string, staffIds: string[]): Promise<Map<string, number>> {
     const rows = await DeskAgentModel.find({ tenantId, staffId: { $in: staffIds } }).lean();

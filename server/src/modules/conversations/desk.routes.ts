@@ -25,6 +25,9 @@ const ruleBody = z
 export function deskRoutes(s: Services) {
   const api = new ApiRouter('/api/v1/desk', 'conversations');
 
+  api.route({ method: 'get', path: '/presence', allow: ['agent', 'sales'], summary: 'Am I online for chats, my capacity and how many chats I hold now' }, ({ principal, tenantId }) =>
+    s.desk.handoff.presence(tenantId, (principal as Extract<Principal, { kind: 'staff' }>).id),
+  );
   api.route(
     {
       method: 'post',

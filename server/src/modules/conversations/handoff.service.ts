@@ -174,6 +174,12 @@ export class HandoffService {
     return view;
   }
 
+  /** What the agent's inbox shows: online or not, and chats held against their capacity. */
+  async presence(tenantId: string, staffId: string): Promise<{ online: boolean; capacity: number; active: number }> {
+    const [me, active] = await Promise.all([this.staff.get(tenantId, staffId), this.seats.held(tenantId, staffId)]);
+    return { online: me.online, capacity: me.capacity, active };
+  }
+
   /** A sign of life from an agent's console (its live stream, a presence call). */
   async seen(tenantId: string, staffId: string): Promise<void> {
     const filter = { tenantId, staffId };
