@@ -93,6 +93,10 @@ test('an agent sees the queue update live, takes a queued conversation, replies 
   george.say('转人工');
   await queued(george.mock.id);
   await rows.filter({ hasText: '乔治' }).waitFor({ timeout: 10_000 });
+  // each waiting chat shows its response clock, from the SLA the server set when it was queued
+  const due = (await app.request('GET', '/api/v1/conversations?view=queue', { token: agent.token })).body.items.find((c: any) => c.title.includes('菲奥娜')).sla.dueAt;
+  const left = Math.round((Date.parse(due) - Date.now()) / 60_000);
+  expect(await rows.filter({ hasText: '菲奥娜' }).locator('[data-test=sla]').innerText()).toMatch(new RegExp(`^(${left}|${left - 1}|${left + 1}) 分钟内需回复$`));
   await screenshot(page, 'console-inbox');
 
   await rows.filter({ hasText: '菲奥娜' }).click();

@@ -156,6 +156,8 @@ export const messages = m({
   'privacy.soon': { zh: '即将开放', en: 'Coming soon' },
   'console.title': { zh: '运营控制台', en: 'Console' },
   'console.more': { zh: '更多', en: 'More' },
+  'console.slaLeft': { zh: '{n} 分钟内需回复', en: 'reply due in {n} min' },
+  'console.slaLate': { zh: '已超时 {n} 分钟', en: '{n} min overdue' },
   'console.holding': { zh: '接待中 {n} / 上限 {cap} 个会话', en: 'Holding {n} of up to {cap} chats' },
   'console.capacity': { zh: '同时接待上限', en: 'Chats at once' },
   'console.nowOnline': { zh: '已上线：开始接待排队的会话', en: 'Online: you will be given queued chats' },
