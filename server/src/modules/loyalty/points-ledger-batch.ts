@@ -7,7 +7,7 @@ import { duplicateIndexes, inLanes, readInSlices } from './batch-util.js';
 
 /**
  * The ledger's three crash-safe steps (points-ledger.service.ts) for many credits at once, so an
- * ingest batch pays round trips per batch and per member instead of three per entry:
+ * ingest batch pays a few round trips per batch instead of three per entry:
  *
  *  1. one unordered insertMany of the pending entries; E11000 means that key was posted before, and
  *     the stored entry is resumed (or returned), never posted twice;
@@ -59,12 +59,15 @@ export async function postCreditBatch(steps: LedgerSteps, tenantId: string, inpu
   const taken = await insertNew(docs);
   const pending: any[] = docs.filter((_, n) => !taken.has(n));
   const fresh = new Set(pending);
+  // A key taken by a different change fails its own entry, after the others are posted (as one post would).
+  const conflicts: Error[] = [];
   if (taken.size) {
     const asked = new Map([...taken].map((n) => [docs[n].key as string, docs[n]]));
     for (const prior of await PointsEntryModel.find({ tenantId, key: { $in: [...asked.keys()] } }).lean()) {
       const mine = asked.get(prior.key)!;
       if (String(prior.customerId) !== String(mine.customerId) || prior.type !== 'earn' || prior.requested !== mine.requested) {
-        throw loyaltyConflict(LoyaltyErrorCode.KEY_REUSED, `The idempotency key "${prior.key}" was already used for a different points change; use a new key`);
+        conflicts.push(loyaltyConflict(LoyaltyErrorCode.KEY_REUSED, `The idempotency key "${prior.key}" was already used for a different points change; use a new key`));
+        continue;
       }
       if (prior.state === 'pending') pending.push(prior);
       else out.set(prior.key, entryView(prior));
@@ -115,6 +118,7 @@ export async function postCreditBatch(steps: LedgerSteps, tenantId: string, inpu
   // The per-entry path marks, and invalidates the shopper cache, on its own.
   for (const entry of fellBack) out.set(entry.key, entryView(await steps.finish(entry)));
   await Promise.all([...new Set(marks.map((m) => String(m.entry.customerId)))].map((c) => steps.changed(c)));
+  if (conflicts.length) throw conflicts[0];
   return out;
 }
 
