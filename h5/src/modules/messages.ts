@@ -28,6 +28,8 @@ export const messages = m({
   'sidebar.title': { zh: '客户侧边栏', en: 'Customer sidebar' },
   'sidebar.pickHint': { zh: '未在企业微信会话中打开：请选择客户', en: 'Not opened from a WeCom chat: pick a customer' },
   'sidebar.chatContact': { zh: '当前聊天客户：点此打开客户画像', en: 'This chat’s customer: tap to open their profile' },
+  'sidebar.myTasks': { zh: '我的待办（{n}）', en: 'My follow-ups ({n})' },
+  'sidebar.taskDue': { zh: '{date} 前完成', en: 'due {date}' },
   'sidebar.chatGroup': { zh: '当前群聊：点此查看群画像', en: 'This group chat: tap for its overview' },
   'sidebar.groupTitle': { zh: '客户群', en: 'Customer group' },
   'sidebar.groupOwner': { zh: '群主', en: 'Owner' },
