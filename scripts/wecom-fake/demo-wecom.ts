@@ -14,6 +14,9 @@ export async function addWecomDemo(env: Record<string, string | undefined>, clea
   if (!env.WECOM_CORP_ID) {
     fake = await startFakeWecom({ port: Number(env.WECOM_FAKE_PORT ?? 0) || undefined });
     cleanups.push(() => fake!.stop());
+    // Nobody sits at the demo's WeCom apps: its staff confirm each group message after 5 s, so a
+    // campaign started in the console goes on to sent and delivered.
+    fake.corp.autoConfirmGroupMsgMs = 5_000;
     for (const [k, v] of Object.entries(fake.env())) env[k] ??= v;
     parts.urls.push({ label: 'Local WeCom', url: `${fake.url}/__fake/state  (POST /__fake/simulate/scan {"configId","name"})` });
   }

@@ -87,6 +87,11 @@ export class FakeCorp {
   readonly welcomeCodes = new Map<string, WelcomeCode>();
   readonly welcomesSent: SentWelcome[] = [];
   readonly msgTemplates = new Map<string, FakeMsgTemplate>();
+  /**
+   * The demo's stand-in for staff who tap 发送 in their WeCom app: when set, each group message is
+   * confirmed this many ms after it is created. Tests leave it unset and confirm explicitly.
+   */
+  autoConfirmGroupMsgMs?: number;
   readonly tokens = new Map<string, number>();
   readonly tickets = { jsapi: 0, agent: 0 };
   readonly oauthCodes = new Map<string, string>();

@@ -40,6 +40,7 @@ export const groupMsgHandlers: Record<string, Handler> = {
     }
     if (!t.tasks.size) fail(41048, 'no external contact or group to send to');
     corp.msgTemplates.set(t.msgid, t);
+    if (corp.autoConfirmGroupMsgMs !== undefined) setTimeout(() => corp.confirmGroupMsg(t.msgid), corp.autoConfirmGroupMsgMs).unref();
     return ok({ fail_list, msgid: t.msgid });
   },
 
