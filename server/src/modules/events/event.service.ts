@@ -3,6 +3,7 @@ import type { Deps } from '../../shared/deps.js';
 import type { DomainHooks } from '../../shared/hooks.js';
 import type { CustomerService } from '../customers/customer.service.js';
 import { EventModel } from './event.model.js';
+import { recentOrderDates, type OrderDatesWanted } from './recent-order-dates.js';
 import { eventItemSchema, type EventItem } from './event.schemas.js';
 
 /** How many customers' hooks run at once during ingest (see emitAccepted). */
@@ -240,6 +241,11 @@ export class EventService {
 
   async recentForCustomer(tenantId: string, customerId: string, limit: number) {
     return EventModel.find({ tenantId, customerId }).sort({ occurredAt: -1 }).limit(limit).lean();
+  }
+
+  /** Many customers' newest paid-order dates in one read, each as listForCustomer would give them. */
+  async recentOrderDates(tenantId: string, customers: OrderDatesWanted[], perCustomer = 50): Promise<Map<string, Date[]>> {
+    return recentOrderDates(tenantId, customers, perCustomer);
   }
 
   async listForCustomer(tenantId: string, customerId: string, filter: { type?: string; before?: Date }, limit: number) {

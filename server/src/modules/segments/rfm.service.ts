@@ -12,18 +12,10 @@ const DAY_MS = 86_400_000;
 const STARTER_CUTS: RfmCuts = { r: [30, 60, 90, 180], f: [1, 2, 3, 5], m: [10_000, 30_000, 60_000, 100_000] };
 const CHUNK = 1000;
 
-/** Customers whose recent orders are read side by side when a batch is rescored. */
-const ORDER_READS_AT_ONCE = 8;
+/** How many of a customer's newest orders set their churn cadence. */
+const CADENCE_ORDERS = 50;
 
 const dayOf = (d: Date) => d.toISOString().slice(0, 10);
-
-async function eachConcurrently<T>(items: T[], lanes: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) await work(items[next++]);
-  };
-  await Promise.all(Array.from({ length: Math.min(lanes, items.length) }, lane));
-}
 
 /**
  * RFM scores and churn warning, stored on the profile under `rfm` (written through the customers
@@ -74,7 +66,8 @@ export class RfmService {
   /**
    * Rescores customers and restarts their churn clocks from their own order cadence (after each
    * ingested batch, for the customers it had orders for): one read of the profiles and the cut
-   * points, each customer's recent orders, one bulk write of the scores and one of the history.
+   * points, one of the customers' recent orders (events.recentOrderDates), one bulk write of the
+   * scores and one of the history.
    */
   async scoreMany(tenantId: string, customerIds: string[]): Promise<void> {
     const ids = customerIds.filter((id) => Types.ObjectId.isValid(id));
@@ -86,14 +79,18 @@ export class RfmService {
     const { cuts } = await this.settings(tenantId);
     const updates: Array<{ customerId: string; update: Record<string, unknown> }> = [];
     const changed: Array<{ customerId: string; r: number; f: number; m: number; class: string }> = [];
-    await eachConcurrently(buyers, ORDER_READS_AT_ONCE, async (c) => {
+    const orderDates = await this.m.events.recentOrderDates(
+      tenantId,
+      buyers.map((c) => ({ customerId: String(c._id), orderCount: c.aggregates!.orderCount! })),
+      CADENCE_ORDERS,
+    );
+    for (const c of buyers) {
       const customerId = String(c._id);
       const agg = c.aggregates!;
       const lastOrderAt = agg.lastOrderAt!;
       const recencyDays = Math.max(0, Math.floor((now.getTime() - lastOrderAt.getTime()) / DAY_MS));
       const score = scoreCustomer({ recencyDays, orderCount: agg.orderCount!, totalPaid: agg.totalPaid ?? 0 }, cuts);
-      const orders = await this.m.events.listForCustomer(tenantId, customerId, { type: 'order.paid' }, 50);
-      const churn = churnDueAt(lastOrderAt, orders.map((o) => o.occurredAt), this.churnOptions);
+      const churn = churnDueAt(lastOrderAt, orderDates.get(customerId) ?? [], this.churnOptions);
       const prev = (c.rfm ?? {}) as Record<string, any>;
       const sameDormancy = prev.churn?.basedOn && +new Date(prev.churn.basedOn) === +lastOrderAt;
       const $set: Record<string, unknown> = {
@@ -111,7 +108,7 @@ export class RfmService {
       if (!sameDormancy && prev.churn?.state !== 'lost') $set['rfm.churn.state'] = 'ok';
       updates.push({ customerId, update: { $set } });
       if (prev.class !== score.class || prev.r !== score.r || prev.f !== score.f || prev.m !== score.m) changed.push({ customerId, ...score });
-    });
+    }
     await this.m.customers.applyAggregates(tenantId, updates);
     await this.writeHistory(tenantId, changed, now);
   }
