@@ -17,6 +17,8 @@ export async function addWecomDemo(env: Record<string, string | undefined>, clea
     // Nobody sits at the demo's WeCom apps: its staff confirm each group message after 5 s, so a
     // campaign started in the console goes on to sent and delivered.
     fake.corp.autoConfirmGroupMsgMs = 5_000;
+    // ...and the console learns who got it within a minute rather than at the production pace.
+    env.BROADCAST_RESULTS_EVERY ??= '1 minute';
     for (const [k, v] of Object.entries(fake.env())) env[k] ??= v;
     parts.urls.push({ label: 'Local WeCom', url: `${fake.url}/__fake/state  (POST /__fake/simulate/scan {"configId","name"})` });
   }
