@@ -173,12 +173,13 @@ test("the sidebar's first screen lists the sales member's open follow-ups; a tas
   const admin = await app.staff('admin');
   const task = await app.request('POST', `/api/v1/customers/${mine}/follow-ups`, { token: admin.token, body: { title: '回访林小雨的面霜试用感受', assigneeId: sales.id, dueAt: '2026-11-20T02:00:00Z' } });
   expect(task.status).toBe(201);
-  const open = (await app.request('GET', '/api/v1/follow-ups?status=open', { token: sales.token })).body.items;
+  const open = (await app.request('GET', '/api/v1/follow-ups?status=open', { token: sales.token })).body;
 
   const page = await phonePage(browser);
   await signIn(page, '/h5/sidebar');
   const tasks = page.locator('[data-test=my-tasks]');
-  await tasks.getByText(`我的待办（${open.length}）`).click();
+  expect(open.total).toBe(open.items.length);
+  await tasks.getByText(`我的待办（${open.total}）`).click();
   const row = page.locator('[data-test=my-task]', { hasText: '回访林小雨的面霜试用感受' });
   expect(await row.innerText()).toContain('2026/11/20 前完成');
   await row.click();

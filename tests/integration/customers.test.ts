@@ -114,6 +114,20 @@ test('what staff wrote about a customer is masked like the profile: a note, the 
   expect(JSON.stringify(managersTasks)).not.toContain('钱多多');
 });
 
+test('a follow-up list gives the 50 due soonest and how many there are in all', async () => {
+  const busy = await app.staff('sales', '忙碌的销售');
+  const id = await app.rt.services.customers.identify(tenant(), { phone: '13700000099' }, { name: '周到', ownerStaffId: busy.id }, 'import');
+  for (let i = 0; i < 52; i++) {
+    const due = new Date(Date.UTC(2026, 11, 1 + (i % 28))).toISOString();
+    expect((await app.request('POST', `/api/v1/customers/${id}/follow-ups`, { token: busy.token, body: { title: `回访 ${i}`, dueAt: due } })).status).toBe(201);
+  }
+  const page = (await app.request('GET', '/api/v1/follow-ups?status=open', { token: busy.token })).body;
+  expect(page.total).toBe(52);
+  expect(page.items).toHaveLength(50);
+  const dues = page.items.map((t: any) => t.dueAt);
+  expect([...dues].sort()).toEqual(dues);
+});
+
 test('a bad change is refused with a message that says what is wrong, and changes nothing', async () => {
   const id = await app.rt.services.customers.identify(tenant(), { phone: '13500000088' }, { name: '孙丽', city: '杭州' }, 'import');
   const wrongType = await app.request('PATCH', `/api/v1/customers/${id}`, { token: admin.token, body: { city: '苏州', birthday: { month: 13, day: 1 } } });

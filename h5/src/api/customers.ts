@@ -57,5 +57,5 @@ export const customersApi = (api: ApiClient) => ({
   addNote: (id: string, text: string) => api.post<Note>(`/customers/${id}/notes`, { text }),
   addFollowUp: (id: string, title: string, dueAt?: string) => api.post<FollowUp>(`/customers/${id}/follow-ups`, { title, dueAt }),
   setFollowUp: (taskId: string, status: 'open' | 'done') => api.patch<FollowUp>(`/follow-ups/${taskId}`, { status }),
-  myOpenFollowUps: () => api.get<{ items: Array<FollowUp & { customerId: string }> }>('/follow-ups', { assignee: 'me', status: 'open' }),
+  myOpenFollowUps: () => api.get<{ items: Array<FollowUp & { customerId: string }>; total: number }>('/follow-ups', { assignee: 'me', status: 'open' }),
 });

@@ -29,6 +29,7 @@ export const messages = m({
   'sidebar.pickHint': { zh: '未在企业微信会话中打开：请选择客户', en: 'Not opened from a WeCom chat: pick a customer' },
   'sidebar.chatContact': { zh: '当前聊天客户：点此打开客户画像', en: 'This chat’s customer: tap to open their profile' },
   'sidebar.myTasks': { zh: '我的待办（{n}）', en: 'My follow-ups ({n})' },
+  'sidebar.moreTasks': { zh: '共 {n} 条，这里是最早到期的 {shown} 条', en: '{n} in all; these are the {shown} due soonest' },
   'sidebar.taskDue': { zh: '{date} 前完成', en: 'due {date}' },
   'sidebar.chatGroup': { zh: '当前群聊：点此查看群画像', en: 'This group chat: tap for its overview' },
   'sidebar.groupTitle': { zh: '客户群', en: 'Customer group' },

@@ -157,19 +157,20 @@ export function followUpRoutes(s: Services) {
       method: 'get',
       path: '/',
       allow: STAFF,
-      summary: 'Follow-up tasks; mine by default',
+      summary: 'Follow-up tasks, mine by default: the 50 due soonest and how many there are in all',
       query: z.object({ assignee: z.union([objectId, z.literal('me'), z.literal('all')]).default('me'), status: z.enum(['open', 'done']).optional() }),
     },
     async ({ query, principal, tenantId }) => {
       const me = principal.kind === 'staff' ? principal.id : '';
       const assigneeId = query.assignee === 'me' || (principal.kind === 'staff' && principal.role === 'sales') ? me : query.assignee === 'all' ? undefined : query.assignee;
-      const items = await s.followUps.list(tenantId, { assigneeId, status: query.status });
+      const filter = { assigneeId, status: query.status };
+      const [items, total] = await Promise.all([s.followUps.list(tenantId, filter), s.followUps.count(tenantId, filter)]);
       // Titles name the customer (the churn warning does); mask as the caller's role sees profiles.
       // Without each owner at hand a sales member's titles get phones masked too — they rarely hold one.
       const policy = personalDataPolicy(principal);
-      if (policy.name && policy.phone) return { items };
+      if (policy.name && policy.phone) return { items, total };
       const names = policy.name ? new Map<string, string>() : await s.customers.namesOf(tenantId, items.map((t) => String(t.customerId)));
-      return { items: items.map((t) => ({ ...t, title: maskFreeText(t.title, policy, { name: names.get(String(t.customerId)) }) })) };
+      return { total, items: items.map((t) => ({ ...t, title: maskFreeText(t.title, policy, { name: names.get(String(t.customerId)) }) })) };
     },
   );
   api.route(

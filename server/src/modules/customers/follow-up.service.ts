@@ -15,6 +15,20 @@ export interface FollowUpInput {
   createdBy?: string;
 }
 
+export interface FollowUpFilter {
+  assigneeId?: string;
+  customerId?: string;
+  status?: 'open' | 'done';
+}
+
+function query(tenantId: string, filter: FollowUpFilter): Record<string, unknown> {
+  const q: Record<string, unknown> = { tenantId };
+  if (filter.assigneeId) q.assigneeId = filter.assigneeId;
+  if (filter.customerId) q.customerId = filter.customerId;
+  if (filter.status) q.status = filter.status;
+  return q;
+}
+
 export class FollowUpService {
   constructor(private readonly deps: Deps) {}
 
@@ -27,12 +41,13 @@ export class FollowUpService {
     }
   }
 
-  async list(tenantId: string, filter: { assigneeId?: string; customerId?: string; status?: 'open' | 'done' }, limit = 50) {
-    const q: Record<string, unknown> = { tenantId };
-    if (filter.assigneeId) q.assigneeId = filter.assigneeId;
-    if (filter.customerId) q.customerId = filter.customerId;
-    if (filter.status) q.status = filter.status;
-    return FollowUpModel.find(q).sort({ status: -1, dueAt: 1, createdAt: -1 }).limit(limit).lean();
+  async list(tenantId: string, filter: FollowUpFilter, limit = 50) {
+    return FollowUpModel.find(query(tenantId, filter)).sort({ status: -1, dueAt: 1, createdAt: -1 }).limit(limit).lean();
+  }
+
+  /** How many tasks match, beyond the page `list` returns (a sales member's 我的待办 count). */
+  async count(tenantId: string, filter: FollowUpFilter): Promise<number> {
+    return FollowUpModel.countDocuments(query(tenantId, filter));
   }
 
   /** Open tasks of `fromId` about these customers go to `toId` (a customer handed over); returns how many. */
