@@ -4,6 +4,7 @@ import { PointsEntryModel } from './points.model.js';
 import { LoyaltyErrorCode, loyaltyConflict } from './loyalty.errors.js';
 import { entryView, type EntryView } from './points-entry.view.js';
 import { duplicateIndexes, inLanes, readInSlices } from './batch-util.js';
+import type { PostInput } from './points-ledger.service.js';
 
 /**
  * The ledger's three crash-safe steps (points-ledger.service.ts) for many credits at once, so an
@@ -25,16 +26,8 @@ import { duplicateIndexes, inLanes, readInSlices } from './batch-util.js';
 /** Ids per member update: well under RECENT_KEEP, so no id slides out of `recent` in the update that adds it. */
 const IDS_PER_UPDATE = Math.floor(RECENT_KEEP / 4);
 
-export interface CreditInput {
-  customerId: string;
-  key: string;
-  points: number;
-  reason: string;
-  source: string;
-  operator?: string;
-  orderId?: string;
-  expiresAt?: Date;
-}
+/** One credit of a batch: a single post's fields, the tenant given once and the type always `earn`. */
+export type CreditInput = Pick<PostInput, 'customerId' | 'key' | 'points' | 'reason' | 'source' | 'operator' | 'orderId' | 'expiresAt'>;
 
 export interface LedgerSteps {
   now: () => Date;
