@@ -160,3 +160,23 @@ test('a stale or forged session sends the shopper back to sign-in instead of sho
   expect(await page.evaluate(() => (globalThis as any).localStorage.getItem('scrm.shopper.session'))).toBeNull();
   await page.context().close();
 });
+
+test('a refusal the shopper can understand: a coupon that runs out while they decide reads 这张券已经领完了, not the API’s English', async () => {
+  const admin = await app.staff('admin');
+  const created = await app.request('POST', '/api/v1/loyalty/templates', {
+    token: admin.token,
+    body: { name: '限量1张 满50减5', kind: 'amount', amountOff: 500, threshold: 5_000, validity: { kind: 'relative', days: 30 }, stock: 1, channels: ['exchange'], pointsCost: 10 },
+  });
+  expect(created.status).toBe(201);
+  const page = await phonePage(browser);
+  await demoLogin(page, BOB_PHONE);
+  await page.goto(`${app.url}/h5/member/exchange`);
+  const item = page.locator('[data-test="catalogue-限量1张 满50减5"]');
+  await item.waitFor();
+  // meanwhile the brand's last one is gone (stock set to what is left: none)
+  expect((await app.request('PATCH', `/api/v1/loyalty/templates/${created.body.id}`, { token: admin.token, body: { stock: 0 } })).status).toBe(200);
+  await item.locator('[data-test=exchange-button]').click();
+  await page.locator('[data-test=exchange-confirm] .van-dialog__confirm').click();
+  expect(await page.locator('[data-test=exchange-error]').innerText()).toContain('这张券已经领完了');
+  await page.context().close();
+});

@@ -8,6 +8,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The server's `error.details` (e.g. `{ needed }` for too few points). */
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
   }
@@ -45,7 +47,7 @@ export function createApi(token: TokenSource, onUnauthorized?: UnauthorizedHandl
     }
     if (!res.ok) {
       if (res.status === 401) onUnauthorized?.();
-      throw new ApiError(res.status, data?.error?.code ?? 'HTTP', data?.error?.message ?? `HTTP ${res.status}`);
+      throw new ApiError(res.status, data?.error?.code ?? 'HTTP', data?.error?.message ?? `HTTP ${res.status}`, data?.error?.details);
     }
     return data as T;
   }

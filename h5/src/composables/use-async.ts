@@ -1,7 +1,8 @@
 import { ref, shallowRef, type Ref } from 'vue';
 import { showToast } from 'vant';
 import { ApiError } from '../api/http';
-import { t } from './use-i18n';
+import { lang, t } from './use-i18n';
+import { messages, type MessageKey } from '../modules/messages';
 
 /** A load with its three visible states; every page shows loading, error (with retry) and empty. */
 export interface AsyncState<T> {
@@ -12,9 +13,25 @@ export interface AsyncState<T> {
   run(): Promise<void>;
 }
 
+/**
+ * The server explains refusals in English (its API is for integrators too). Refusals a shopper or a
+ * staff member meets every day are said again here in Chinese, by their code; the rest keep the
+ * server's words, which say exactly what to fix.
+ */
+function localised(err: ApiError): string | null {
+  if (lang.value !== 'zh') return null;
+  const key = `error.${err.code}`;
+  if (!(key in messages)) return null;
+  const vars: Record<string, string | number> = { message: err.message };
+  for (const [k, v] of Object.entries(err.details ?? {})) if (typeof v === 'string' || typeof v === 'number') vars[k] = v;
+  return t(key as MessageKey, vars);
+}
+
 export function errorMessage(err: unknown): string {
   if (err instanceof ApiError) {
     if (err.status === 0) return t('common.network');
+    const said = localised(err);
+    if (said) return said;
     // A specific refusal (e.g. "no staff account is linked to WeCom user …") tells the person what to do.
     if (err.status === 403) return err.code === 'FORBIDDEN' ? t('common.forbidden') : `${t('common.forbidden')}：${err.message}`;
     if (err.status === 404) return t('common.notFound');
