@@ -162,6 +162,19 @@ test('exchange: an affordable coupon is exchanged after confirming, the code and
   await until(() => coupons.querySelector('.coupon-code')?.dom.textContent === code, 'the new coupon among my coupons');
 });
 
+test('exchange: a coupon that runs out while the shopper decides is refused in Chinese, not in the API’s English', async () => {
+  const { customerId, wx } = await shopperOnPhone();
+  await give(customerId, 300);
+  const last = await template({ name: `限量券${key().slice(0, 4)}`, pointsCost: 100, stock: 1 });
+  const page = await openPage('pages/exchange/index');
+  await until(() => !!page.querySelector(`#item-${last}`), 'the catalogue');
+  expect((await app.request('PATCH', `/api/v1/loyalty/templates/${last}`, { token: admin.token, body: { stock: 0 } })).status).toBe(200);
+  wx.modalAnswer = true;
+  page.tap(`#exchange-${last}`);
+  await until(() => !!page.querySelector('#result'), 'the exchange result');
+  expect(page.querySelector('#result').dom.textContent).toContain('这张券已经领完了');
+});
+
 test('phone binding: nothing is sent before the consent tick; after it the bound number shows masked', async () => {
   const phone = '13912345678';
   const { user, wx } = await shopperOnPhone({ phone });
