@@ -69,7 +69,7 @@ test('a community manager sees the staff list but cannot change it', async () =>
   await page.context().close();
 });
 
-test('with more sections than a phone tab bar holds, four stay and the rest sit under 更多; an agent with three sections gets no 更多', async () => {
+test('with more sections than a phone tab bar holds, four stay and the rest sit under 更多; an agent with four sections gets no 更多', async () => {
   const admin = await app.staff('admin', '管理员老王');
   const page = await phonePage(browser);
   await signIn(page, admin.username);
@@ -80,7 +80,7 @@ test('with more sections than a phone tab bar holds, four stay and the rest sit 
   await page.locator('[data-test=tab-console-more]').click();
   const grid = page.locator('[data-test=console-more]');
   await grid.waitFor();
-  expect(await grid.locator('.van-grid-item').allInnerTexts()).toEqual(['数据', '会员设置', '渠道活码', '话术库', '员工与角色', '操作日志']);
+  expect(await grid.locator('.van-grid-item').allInnerTexts()).toEqual(['客户', '数据', '会员设置', '渠道活码', '话术库', '员工与角色', '操作日志']);
   expect(await page.locator('.more-account').innerText()).toContain('管理员老王');
   await screenshot(page, 'console-more');
   await page.locator('[data-test=more-console-codes]').click();
@@ -91,6 +91,39 @@ test('with more sections than a phone tab bar holds, four stay and the rest sit 
   const agent = await app.staff('agent');
   const agentPage = await phonePage(browser);
   await signIn(agentPage, agent.username);
-  expect(await agentPage.locator('.van-tabbar-item').allInnerTexts()).toEqual(['客服工作台', '话术库', '员工与角色']);
+  expect(await agentPage.locator('.van-tabbar-item').allInnerTexts()).toEqual(['客服工作台', '客户', '话术库', '员工与角色']);
   await agentPage.context().close();
+});
+
+test('a community manager finds customers in 客户 — all of them or by tag, names and phones masked — and opens one', async () => {
+  const s = app.rt.services;
+  const tenant = app.config.DEFAULT_TENANT;
+  const vip = (await s.tags.ensure(tenant, '客户意向', '高意向')).id;
+  for (const [phone, name, tagged] of [['13811110001', '欧阳娜娜', true], ['13811110002', '司马光', true], ['13811110003', '诸葛亮', false]] as const) {
+    const id = await s.customers.identify(tenant, { phone }, { name });
+    if (tagged) await s.customers.tag(tenant, id, [vip], []);
+  }
+  const manager = await app.staff('community_manager');
+  const all = (await app.request('GET', '/api/v1/customers?pageSize=1', { token: manager.token })).body.total;
+  const page = await phonePage(browser);
+  await signIn(page, manager.username);
+  await page.goto(`${app.url}/h5/console/customers`);
+  await page.locator('[data-test=customers-total]', { hasText: `共 ${all} 位客户` }).waitFor();
+  await page.locator('[data-test=customer-row]', { hasText: '欧**娜' }).waitFor();
+  expect(await page.locator('[data-test=customer-row]', { hasText: '138****0001' }).count()).toBe(1);
+  expect(await page.locator('[data-test=customer-row]', { hasText: '欧阳娜娜' }).count()).toBe(0);
+
+  await page.locator('.van-dropdown-menu__item').click();
+  await page.locator('.van-dropdown-item__option', { hasText: '客户意向 · 高意向' }).click();
+  await page.locator('[data-test=customers-total]', { hasText: '共 2 位客户' }).waitFor();
+  expect(await page.locator('[data-test=customer-row]').count()).toBe(2);
+  await page.locator('.van-dropdown-item__content').waitFor({ state: 'hidden' });
+  await screenshot(page, 'console-customers');
+
+  await page.locator('[data-test=customer-row]', { hasText: '司*光' }).click();
+  await page.locator('[data-test=profile-phone]', { hasText: '138****0002' }).waitFor();
+  expect(await page.locator('.van-tabbar-item--active').innerText()).toBe('更多');
+  await page.locator('.van-nav-bar__left').click();
+  await page.waitForURL('**/h5/console/customers');
+  await page.context().close();
 });

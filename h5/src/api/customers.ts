@@ -50,7 +50,7 @@ export interface Tag {
 }
 
 export const customersApi = (api: ApiClient) => ({
-  search: (q: string, page = 1) => api.get<{ items: CustomerSummary[]; total: number; page: number; pageSize: number }>('/customers', { q, page }),
+  search: (q: string, page = 1, tag?: string) => api.get<{ items: CustomerSummary[]; total: number; page: number; pageSize: number }>('/customers', { q, page, tag }),
   get: (id: string) => api.get<CustomerDetail>(`/customers/${id}`),
   tags: () => api.get<{ items: Tag[] }>('/tags'),
   setTags: (id: string, add: string[], remove: string[]) => api.post<{ tags: string[] }>(`/customers/${id}/tags`, { add, remove }),

@@ -9,6 +9,7 @@ export const consoleSections = [
   { name: 'console-audience', roles: ['community_manager'], title: 'console.audience', icon: 'cluster-o' },
   { name: 'console-broadcasts', roles: ['community_manager'], title: 'console.broadcasts', icon: 'volume-o' },
   { name: 'console-journeys', roles: ['community_manager'], title: 'console.journeys', icon: 'guide-o' },
+  { name: 'console-customers', roles: ['community_manager', 'agent'], title: 'console.customers', icon: 'contact-o' },
   { name: 'console-dashboard', roles: ['community_manager'], title: 'console.dashboard', icon: 'chart-trending-o' },
   { name: 'console-loyalty', roles: ['community_manager'], title: 'console.loyalty', icon: 'gift-card-o' },
   { name: 'console-codes', roles: ['community_manager'], title: 'console.codes', icon: 'qr' },
@@ -17,8 +18,13 @@ export const consoleSections = [
   { name: 'console-audit', roles: [], title: 'console.audit', icon: 'records-o' },
 ] as const;
 
-/** Pages inside a section: a conversation belongs to the inbox, a campaign to broadcasts, a journey to journeys. */
-export const sectionOf: Record<string, string> = { 'console-conversation': 'console-inbox', 'console-broadcast': 'console-broadcasts', 'console-journey': 'console-journeys' };
+/** Pages inside a section: a conversation belongs to the inbox, a campaign to broadcasts, a journey to journeys, a customer to 客户. */
+export const sectionOf: Record<string, string> = {
+  'console-conversation': 'console-inbox',
+  'console-broadcast': 'console-broadcasts',
+  'console-journey': 'console-journeys',
+  'console-customer': 'console-customers',
+};
 
 /**
  * A phone's tab bar holds five tabs at most (Vant squeezes more until the labels are cut off): past
@@ -45,6 +51,9 @@ export const consoleRoutes: RouteRecordRaw[] = [
       { path: 'broadcasts/:id([0-9a-f]{24})', name: 'console-broadcast', component: () => import('./BroadcastPage.vue') },
       { path: 'journeys', name: 'console-journeys', component: () => import('./JourneysPage.vue') },
       { path: 'journeys/:id([0-9a-f]{24})', name: 'console-journey', component: () => import('./JourneyPage.vue') },
+      { path: 'customers', name: 'console-customers', component: () => import('./CustomersPage.vue') },
+      // The same 360 profile the sales sidebar shows, masked by the viewer's role.
+      { path: 'customers/:id([0-9a-f]{24})', name: 'console-customer', component: () => import('../sidebar/CustomerPanel.vue') },
       { path: 'dashboard', name: 'console-dashboard', component: () => import('./DashboardPage.vue') },
       { path: 'loyalty', name: 'console-loyalty', component: () => import('./LoyaltySettingsPage.vue') },
       { path: 'codes', name: 'console-codes', component: () => import('./ChannelCodesPage.vue') },
