@@ -8,12 +8,12 @@
 import { readFileSync, writeFileSync, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
-import { parseCsv, csvLine, BOM } from './lib/csv.js';
+import { parseCsv, csvLine, BOM } from '../server/src/shared/csv.js';
+import { EXPORT_COLUMNS } from '../server/src/modules/customers/customer-transfer.routes.js';
 import { progressBar } from './lib/progress.js';
 
 /** Columns understood on import (any order, unknown ones ignored); export writes these and more. */
 const IDENTITY_COLUMNS = ['phone', 'externalUserId', 'unionId', 'shopMemberId'] as const;
-const EXPORT_COLUMNS = ['id', 'name', 'phone', 'gender', 'city', 'birthday', 'sourceChannel', 'remark', 'externalUserId', 'unionId', 'shopMemberId', 'tags', 'orderCount', 'totalPaid', 'lastOrderAt'] as const;
 const BATCH = 500;
 
 const { values, positionals } = parseArgs({

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import type { TestApp } from '../support/harness.js';
 import { ensureH5Built, launchBrowser, phonePage, screenshot } from '../support/browser.js';
@@ -126,4 +127,29 @@ test('a community manager finds customers in 客户 — all of them or by tag, n
   await page.locator('.van-nav-bar__left').click();
   await page.waitForURL('**/h5/console/customers');
   await page.context().close();
+});
+
+test('an admin downloads every customer as a CSV file from 客户; a community manager has no such button', async () => {
+  const s = app.rt.services;
+  await s.customers.identify(app.config.DEFAULT_TENANT, { phone: '13811110009' }, { name: '导出测试客户', city: '宁波' });
+  const admin = await app.staff('admin');
+  const page = await phonePage(browser);
+  await signIn(page, admin.username);
+  await page.goto(`${app.url}/h5/console/customers`);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-test=export-csv]').click()]);
+  expect(download.suggestedFilename()).toMatch(/^customers-\d{4}-\d{2}-\d{2}\.csv$/);
+  const file = await download.path();
+  const text = readFileSync(file!, 'utf8');
+  expect(text.split(/\r?\n/)[0]).toBe('\ufeffid,name,phone,gender,city,birthday,sourceChannel,remark,externalUserId,unionId,shopMemberId,tags,orderCount,totalPaid,lastOrderAt');
+  expect(text).toContain(',导出测试客户,13811110009,unknown,宁波,');
+  await page.locator('.van-toast', { hasText: '已导出' }).waitFor();
+  await page.context().close();
+
+  const manager = await app.staff('community_manager');
+  const cm = await phonePage(browser);
+  await signIn(cm, manager.username);
+  await cm.goto(`${app.url}/h5/console/customers`);
+  await cm.locator('[data-test=customers-total]').waitFor();
+  expect(await cm.locator('[data-test=export-csv]').count()).toBe(0);
+  await cm.context().close();
 });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { startTestApp, type TestApp } from '../support/harness.js';
-import { parseCsv } from '../../scripts/lib/csv.js';
+import { parseCsv } from '../../server/src/shared/csv.js';
 import { CustomerModel } from '../../server/src/modules/customers/customer.model.js';
 
 let app: TestApp;
@@ -199,4 +199,20 @@ test('a CSV import creates and updates customers by any identity, reports bad li
 
   const audit = await app.request('GET', `/api/v1/audit?actorId=${admin.id}`, { token: admin.token });
   expect(audit.body.items.some((e: any) => e.action === 'customers.export')).toBe(true);
+
+  // The console's download: the same rows as one file an admin opens in Excel; nobody else may take it.
+  const download = await fetch(`${app.url}/api/v1/customers/export.csv`, { headers: { authorization: `Bearer ${admin.token}` } });
+  expect(download.status).toBe(200);
+  expect(download.headers.get('content-type')).toMatch(/^text\/csv/);
+  expect(download.headers.get('content-disposition')).toMatch(/attachment; filename="customers-\d{4}-\d{2}-\d{2}\.csv"/);
+  const bytes = new Uint8Array(await download.arrayBuffer());
+  expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]); // the BOM Excel needs for Chinese text
+  const [fileHeader, ...fileRows] = parseCsv(new TextDecoder().decode(bytes));
+  expect(fileHeader).toEqual(header);
+  expect(fileRows.map((r) => col(r, 'id')).sort()).toEqual(rows.map((r) => col(r, 'id')).sort());
+  expect(fileRows.find((r) => col(r, 'phone') === '13300000001')).toEqual(lin);
+  const sales = await app.staff('sales');
+  expect((await app.request('GET', '/api/v1/customers/export.csv', { token: sales.token })).status).toBe(403);
+  const after = await app.request('GET', `/api/v1/audit?actorId=${admin.id}`, { token: admin.token });
+  expect(after.body.items.some((e: any) => e.action === 'customers.export' && e.details?.format === 'csv')).toBe(true);
 }, 60_000);

@@ -29,6 +29,7 @@ export const ACCESS_POLICY: Record<string, Who[]> = {
   'get /api/v1/customers/': STAFF,
   'post /api/v1/customers/import': ADMIN,
   'get /api/v1/customers/export': ADMIN,
+  'get /api/v1/customers/export.csv': ADMIN,
   'get /api/v1/customers/:id': STAFF,
   'patch /api/v1/customers/:id': ['admin', 'sales', 'agent'],
   'post /api/v1/customers/:id/notes': ['admin', 'sales', 'agent'],
