@@ -123,6 +123,9 @@ test('a community manager finds customers in 客户 — all of them or by tag, n
 
   await page.locator('[data-test=customer-row]', { hasText: '司*光' }).click();
   await page.locator('[data-test=profile-phone]', { hasText: '138****0002' }).waitFor();
+  // notes are read here, written by those who talk to the customer
+  await page.locator('[data-test=notes]').waitFor();
+  expect(await page.locator('[data-test=note-input]').count()).toBe(0);
   expect(await page.locator('.van-tabbar-item--active').innerText()).toBe('更多');
   await page.locator('.van-nav-bar__left').click();
   await page.waitForURL('**/h5/console/customers');
