@@ -175,7 +175,7 @@ export class RfmService {
     const now = this.deps.now();
     // Buyers whose churn clock was never started (imported history) get one first.
     const unclocked = await this.m.customers.unclockedBuyers(tenantId);
-    for (const c of unclocked) await this.scoreOne(tenantId, String(c._id));
+    if (unclocked.length) await this.scoreMany(tenantId, unclocked.map((c) => String(c._id)));
     const due = await this.m.customers.churnDue(tenantId, now);
     for (const c of due) {
       const churn = (c.rfm as any).churn;
