@@ -10,6 +10,7 @@ import { securityHeaders } from './shared/http/security.middleware.js';
 import { setAuditHook } from './shared/http/route.js';
 import { openApiDocument } from './shared/http/openapi.js';
 import { isDbReady } from './shared/db.js';
+import { apiDispatch } from './shared/http/api-dispatch.js';
 
 export interface AppOptions {
   /** Extra routers mounted before the API (WeCom callbacks, static H5). */
@@ -63,9 +64,6 @@ export function createApp(s: Services, options: AppOptions = {}): Koa {
 
   app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '2mb', encoding: 'utf-8' }));
   app.use(authMiddleware(config.APP_SECRET, config.DEFAULT_TENANT, (key) => s.staff.resolveApiKey(key)));
-  for (const api of apiRouters(s)) {
-    app.use(api.routes());
-    app.use(api.allowedMethods());
-  }
+  app.use(apiDispatch(apiRouters(s)));
   return app;
 }
