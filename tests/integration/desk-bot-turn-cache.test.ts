@@ -53,6 +53,23 @@ test('after an agent takes the chat the bot stays silent, even right after answe
   expect((await desk().conversations.get(tenant(), String(conv._id))).unread).toBe(2);
 });
 
+test('an answer worked out while an agent takes the chat is dropped, not sent over the agent', async () => {
+  const hal = chat.contact('哈尔');
+  hal.say('你好');
+  const conv = await conversationOf(hal.mock.id);
+  await eventually(() => desk().conversations.get(tenant(), String(conv._id)).then((c: any) => c.state === 'bot'), 8000, 'the bot holds the chat');
+  // The bot read the chat as its own (`conv`) when the message came in; the agent takes it before the answer is recorded.
+  expect((await api('POST', `/api/v1/conversations/${conv._id}/take`)).status).toBe(200);
+  const late = await desk().conversations.recordBotReply(tenant(), conv, '这是机器人迟到的回答');
+  expect(late).toBeNull();
+  expect(await MessageModel.countDocuments({ tenantId: tenant(), conversationId: conv._id, text: '这是机器人迟到的回答' })).toBe(0);
+  // Resolved, the chat goes back to the bot with the customer's next message, and the bot answers again.
+  expect((await api('POST', `/api/v1/conversations/${conv._id}/resolve`)).status).toBe(200);
+  const heard = hal.heard.length;
+  hal.say('还有个问题');
+  await eventually(() => hal.heard.length > heard, 8000, 'the bot answering again');
+});
+
 test('once the contact’s profile is merged into a known customer, the next messages are stored on the survivor', async () => {
   const customers = chat.app.rt.services.customers;
   const known = await customers.identify(tenant(), { phone: '13900002222' }, { name: '老会员' }, 'shop');

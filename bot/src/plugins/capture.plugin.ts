@@ -70,6 +70,7 @@ async function handle(ctx: BotContext, msg: Message): Promise<void> {
     inRoom: !!room,
     reply: async (text) => {
       const messageId = await ctx.s.desk.conversations.recordBotReply(ctx.tenantId, conversation, text, result.customer);
+      if (!messageId) return; // an agent took the chat meanwhile: the bot stays silent
       try {
         await ctx.say({ kind: conversation.kind, peerId: conversation.peerId }, text, messageId);
         await ctx.s.desk.conversations.setDelivery(ctx.tenantId, messageId, 'sent');

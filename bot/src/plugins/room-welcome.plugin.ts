@@ -19,6 +19,7 @@ async function welcome(ctx: BotContext, room: Room, invitees: Contact[]): Promis
   const text = settings.roomWelcome.replaceAll('{name}', newcomers.map((c) => c.name()).join('、')).replaceAll('{topic}', topic);
   const conversation = await ctx.s.desk.conversations.openConversation(ctx.tenantId, ctx.selfId, { kind: 'room', roomId: room.id, topic });
   const messageId = await ctx.s.desk.conversations.recordBotReply(ctx.tenantId, conversation, text);
+  if (!messageId) return; // an agent holds the room's chat: the bot does not speak over them
   await ctx.say({ kind: 'room', peerId: room.id }, text, messageId);
   await ctx.s.desk.conversations.setDelivery(ctx.tenantId, messageId, 'sent');
 }

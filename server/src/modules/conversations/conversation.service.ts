@@ -220,7 +220,16 @@ export class ConversationService {
   }
 
   /** The bot's own answer, stored before it is said so the puppet's echo can be matched to it. */
-  async recordBotReply(tenantId: string, conversation: any, text: string, customer?: ChatProfile): Promise<string> {
+  /**
+   * Records the bot's answer, or returns null when the chat is no longer the bot's: an agent may have
+   * taken it while the answer was being worked out (the handoff state was read when the message came
+   * in), and a bot talking over the agent is what customers hold against other bots. The guard is the
+   * conversation update this needed anyway, made conditional on the state.
+   */
+  async recordBotReply(tenantId: string, conversation: any, text: string, customer?: ChatProfile): Promise<string | null> {
+    const at = this.deps.now();
+    const still = await ConversationModel.updateOne({ tenantId, _id: conversation._id, state: 'bot' }, { $set: { lastMessageAt: at, lastMessagePreview: preview('text', text) } });
+    if (!still.matchedCount) return null;
     const doc = await MessageModel.create({
       tenantId,
       conversationId: conversation._id,
@@ -231,9 +240,8 @@ export class ConversationService {
       type: 'text',
       text,
       delivery: 'queued',
-      at: this.deps.now(),
+      at,
     });
-    await ConversationModel.updateOne({ tenantId, _id: conversation._id }, { $set: { lastMessageAt: doc.at, lastMessagePreview: preview('text', text) } });
     await this.announce(tenantId, conversation, 'message.created', doc.toObject(), customer);
     return String(doc._id);
   }
