@@ -16,6 +16,7 @@ import { WecomGroupMsgProvider } from './channels/wecom-group-msg.provider.js';
 import { BotPrivateProvider } from './channels/bot-private.provider.js';
 import { deskBotChats } from './channels/bot-chat.port.js';
 import { BotRoomDispatcher } from './bot-room-dispatch.service.js';
+import { BroadcastFunnel } from './broadcast-funnel.js';
 
 /**
  * Builds the broadcasts module: the console-facing service plus the dispatcher the worker runs.
@@ -45,6 +46,6 @@ export function createBroadcasts(deps: Deps, m: { segments: SegmentService; cust
   const results = new BroadcastResultsService(deps, providers, m.customers, (tenantId, refs) => botRooms.results(tenantId, refs));
   /** Rooms the bot is in, for a bot_room campaign's form (none without the service desk). */
   const botRoomList = async (tenantId: string) => (botChats ? botChats.rooms(tenantId) : []);
-  return Object.assign(service, { dispatcher, caps, provider, deliveryResults: results, botRoomList });
+  return Object.assign(service, { dispatcher, caps, provider, deliveryResults: results, botRoomList, funnel: new BroadcastFunnel() });
 }
 export type Broadcasts = ReturnType<typeof createBroadcasts>;

@@ -6,7 +6,7 @@ import { DashboardService } from './dashboard.service.js';
 export function dashboardRoutes(s: Services) {
   const api = new ApiRouter('/api/v1/dashboard', 'dashboard');
   // Read-only over other modules' collections; it holds no state, so it is built here, not in the container.
-  const dashboard = new DashboardService(s.deps, s.events, s.customers);
+  const dashboard = new DashboardService(s.deps, s.events, s.customers, s.broadcasts);
 
   api.route(
     {

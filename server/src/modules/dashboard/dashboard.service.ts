@@ -1,8 +1,7 @@
-import type { Types } from 'mongoose';
 import type { Deps } from '../../shared/deps.js';
 import type { EventService } from '../events/event.service.js';
 import type { CustomerService } from '../customers/customer.service.js';
-import { CampaignModel, DeliveryModel } from '../broadcasts/broadcast.model.js';
+import type { BroadcastFunnel } from '../broadcasts/broadcast-funnel.js';
 import { localPeriods } from '../broadcasts/send-window.js';
 
 const DAY_MS = 86_400_000;
@@ -33,6 +32,7 @@ export class DashboardService {
     private readonly deps: Deps,
     private readonly events: EventService,
     private readonly customers: CustomerService,
+    private readonly broadcasts: { funnel: BroadcastFunnel },
   ) {}
 
   async overview(tenantId: string, days: number): Promise<Overview> {
@@ -74,30 +74,14 @@ export class DashboardService {
    */
   private async funnel(tenantId: string, now: Date, days: number) {
     const since = new Date(now.getTime() - days * DAY_MS);
-    const campaigns = await CampaignModel.find({ tenantId, $or: [{ startedAt: { $gte: since } }, { startedAt: null, createdAt: { $gte: since } }] })
-      .sort({ createdAt: -1 })
-      .limit(MAX_CAMPAIGNS)
-      .select({ startedAt: 1, startAt: 1, createdAt: 1, attributionDays: 1 })
-      .lean();
-    const out = { campaigns: campaigns.length, recipients: 0, sent: 0, delivered: 0, converted: 0 };
-    if (!campaigns.length) return out;
-    const rows: { _id: { state: string; providerStatus?: string }; n: number }[] = await DeliveryModel.aggregate([
-      { $match: { tenantId, campaignId: { $in: campaigns.map((c) => c._id) }, state: { $ne: 'holdout' } } },
-      { $group: { _id: { state: '$state', providerStatus: '$providerStatus' }, n: { $sum: 1 } } },
-    ]);
-    for (const r of rows) {
-      out.recipients += r.n;
-      if (r._id.state === 'sent') out.sent += r.n;
-      if (r._id.state === 'sent' && r._id.providerStatus === 'delivered') out.delivered += r.n;
-    }
+    const { counts, campaigns } = await this.broadcasts.funnel.recent(tenantId, since, MAX_CAMPAIGNS);
+    let converted = 0;
     for (const c of campaigns) {
-      const start = c.startedAt ?? c.startAt ?? c.createdAt;
-      const sentTo: Types.ObjectId[] = await DeliveryModel.distinct('customerId', { tenantId, campaignId: c._id, state: 'sent' });
-      if (!sentTo.length) continue;
-      const until = new Date(start.getTime() + (c.attributionDays ?? 7) * DAY_MS);
-      const buyers = new Set((await this.events.customersWithEvent(tenantId, 'order.paid', { since: start, until })).map(String));
-      out.converted += sentTo.filter((id) => buyers.has(String(id))).length;
+      if (!c.sentTo.length) continue;
+      const until = new Date(c.start.getTime() + c.attributionDays * DAY_MS);
+      const buyers = new Set((await this.events.customersWithEvent(tenantId, 'order.paid', { since: c.start, until })).map(String));
+      converted += c.sentTo.filter((id) => buyers.has(id)).length;
     }
-    return out;
+    return { ...counts, converted };
   }
 }
