@@ -1,7 +1,7 @@
 import { mock } from 'wechaty-puppet-mock';
 import type { Browser } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/harness.js';
-import { ensureH5Built, launchBrowser, phonePage } from '../support/browser.js';
+import { ensureH5Built, launchBrowser, phonePage, staffSignIn } from '../support/browser.js';
 import { eventually } from '../integration/desk/mock-chat.js';
 import { staticH5Plugin } from '../../server/src/h5/static-h5.plugin.js';
 import { botRuntimePlugin, type RunningBot } from '../../bot/src/main.js';
@@ -44,11 +44,7 @@ test('a community manager picks a bot room in the broadcast form and the room se
 
   const manager = await app.staff('community_manager', '运营小周');
   const page = await phonePage(browser);
-  await page.goto(`${app.url}/h5/console`);
-  await page.locator('[data-test=login-username] input').fill(manager.username);
-  await page.locator('[data-test=login-password] input').fill('password-123');
-  await page.locator('[data-test=login-submit]').click();
-  await page.locator('[data-test=staff-login]').waitFor({ state: 'detached' });
+  await staffSignIn(page, `${app.url}/h5/console`, manager.username);
   await page.locator('[data-test="tab-console-broadcasts"]').click();
   await page.locator('[data-test=new-broadcast]').click();
   await page.locator('[data-test=broadcast-name] input').fill('老客福利');

@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import type { TestApp } from '../support/harness.js';
-import { ensureH5Built, launchBrowser, phonePage, screenshot } from '../support/browser.js';
+import { ensureH5Built, launchBrowser, phonePage, screenshot, staffSignIn } from '../support/browser.js';
 import { staticH5Plugin } from '../../server/src/h5/static-h5.plugin.js';
 import { jobDefinitions } from '../../server/src/jobs/index.js';
 import { startLoyaltyTestApp } from '../../server/src/modules/loyalty/__tests__/loyalty-test-kit.js';
@@ -38,13 +38,7 @@ afterAll(async () => {
   await app?.stop();
 });
 
-async function staffSignIn(page: Page, path: string, username: string) {
-  await page.goto(app.url + path);
-  await page.locator('[data-test=login-username] input').fill(username);
-  await page.locator('[data-test=login-password] input').fill('password-123');
-  await page.locator('[data-test=login-submit]').click();
-  await page.locator('[data-test=staff-login]').waitFor({ state: 'detached' });
-}
+const signIn = (page: Page, path: string, username: string) => staffSignIn(page, app.url + path, username);
 
 test('a manager sees the points issued, issues a campaign coupon to a segment and watches the batch finish, then sees the coupons counted', async () => {
   const seg = await app.request('POST', '/api/v1/segments', { token: manager.token, body: { name: '苏州会员', audience: { type: 'group', op: 'and', rules: [{ type: 'city', in: ['苏州'] }] } } });
@@ -56,7 +50,7 @@ test('a manager sees the points issued, issues a campaign coupon to a segment an
   expect(tpl.status).toBe(201);
 
   const page = await phonePage(browser);
-  await staffSignIn(page, '/h5/console/dashboard', manager.username);
+  await signIn(page, '/h5/console/dashboard', manager.username);
   await page.locator('[data-test=figure-pointsIssued] [data-test=figure-value]', { hasText: '6,000' }).waitFor();
   expect(await page.locator('[data-test=figure-couponsIssued] [data-test=figure-value]').innerText()).toBe('0');
 
@@ -81,7 +75,7 @@ test('a manager sees the points issued, issues a campaign coupon to a segment an
 
 test('a manager creates a percentage coupon with a cap and switches it off; an admin changes the daily points cap and a tier (a bad threshold is refused with the reason)', async () => {
   const page = await phonePage(browser);
-  await staffSignIn(page, '/h5/console/loyalty', manager.username);
+  await signIn(page, '/h5/console/loyalty', manager.username);
   await page.locator('[data-test=tiers]').waitFor();
   expect(await page.locator('[data-test=edit-rules]').count()).toBe(0); // only admins change the rules
   await page.locator('[data-test=new-template]').click();
@@ -109,7 +103,7 @@ test('a manager creates a percentage coupon with a cap and switches it off; an a
 
   const adminPage = await phonePage(browser);
   const adminUser = await app.staff('admin');
-  await staffSignIn(adminPage, '/h5/console/loyalty', adminUser.username);
+  await signIn(adminPage, '/h5/console/loyalty', adminUser.username);
   await adminPage.locator('[data-test=edit-rules]').click();
   await adminPage.locator('[data-test=rules-daily-cap] input').fill('500');
   await adminPage.locator('[data-test=rules-form] .van-dialog__confirm').click();
@@ -155,7 +149,7 @@ test('the dashboard shows customers by lifecycle stage, WeCom contacts added and
   await s.customers.setWecomRelation(tenant, leaves, { relation: 'lost', at: new Date() });
 
   const page = await phonePage(browser);
-  await staffSignIn(page, '/h5/console/dashboard', manager.username);
+  await signIn(page, '/h5/console/dashboard', manager.username);
   const stage = (name: string) => page.locator('[data-test=lifecycle] [data-test=bar]', { hasText: name }).locator('[data-test=bar-value]');
   await stage('新客').filter({ hasText: '3' }).waitFor();
   expect(await stage('已流失').innerText()).toBe('1');

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import type { TestApp } from '../support/harness.js';
-import { ensureH5Built, launchBrowser, phonePage, screenshot } from '../support/browser.js';
+import { ensureH5Built, launchBrowser, phonePage, screenshot, staffSignIn } from '../support/browser.js';
 import { staticH5Plugin } from '../../server/src/h5/static-h5.plugin.js';
 import { startLoyaltyTestApp } from '../../server/src/modules/loyalty/__tests__/loyalty-test-kit.js';
 
@@ -20,13 +20,7 @@ afterAll(async () => {
   await app?.stop();
 });
 
-async function signIn(page: Page, username: string, password = 'password-123') {
-  await page.goto(`${app.url}/h5/console/staff`);
-  await page.locator('[data-test=login-username] input').fill(username);
-  await page.locator('[data-test=login-password] input').fill(password);
-  await page.locator('[data-test=login-submit]').click();
-  await page.locator('[data-test=staff-login]').waitFor({ state: 'detached' });
-}
+const signIn = (page: Page, username: string, password?: string) => staffSignIn(page, `${app.url}/h5/console/staff`, username, password);
 
 test('an admin adds a sales account, makes it an agent, then switches it off so it can no longer sign in', async () => {
   const admin = await app.staff('admin');

@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/harness.js';
-import { ensureH5Built, launchBrowser, phonePage, screenshot } from '../support/browser.js';
+import { ensureH5Built, launchBrowser, phonePage, screenshot, staffSignIn } from '../support/browser.js';
 import { startFakeWecom, type FakeWecom } from '../../scripts/wecom-fake/fake-wecom.js';
 import { wecomPlugin } from '../../server/src/wecom/wecom.plugin.js';
 import { staticH5Plugin } from '../../server/src/h5/static-h5.plugin.js';
@@ -37,13 +37,7 @@ afterAll(async () => {
   await fake?.stop();
 });
 
-async function signIn(page: Page) {
-  await page.goto(`${app.url}/h5/console/staff`);
-  await page.locator('[data-test=login-username] input').fill('boss');
-  await page.locator('[data-test=login-password] input').fill('password-123');
-  await page.locator('[data-test=login-submit]').click();
-  await page.locator('[data-test=staff-login]').waitFor({ state: 'detached' });
-}
+const signIn = (page: Page) => staffSignIn(page, `${app.url}/h5/console/staff`, 'boss');
 
 async function openTransfer(page: Page) {
   await page.locator('[data-test=staff-row]', { hasText: '小美' }).click();

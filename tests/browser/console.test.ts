@@ -1,7 +1,7 @@
 import { mock } from 'wechaty-puppet-mock';
 import type { Browser, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/harness.js';
-import { ensureH5Built, launchBrowser, phonePage, screenshot } from '../support/browser.js';
+import { ensureH5Built, launchBrowser, phonePage, screenshot, staffSignIn } from '../support/browser.js';
 import { eventually } from '../integration/desk/mock-chat.js';
 import { staticH5Plugin } from '../../server/src/h5/static-h5.plugin.js';
 import { botRuntimePlugin, type RunningBot } from '../../bot/src/main.js';
@@ -60,13 +60,7 @@ function contact(name: string) {
   return { mock: m, heard, say: (text: string) => m.say(text).to(account) };
 }
 
-async function signIn(page: Page, username: string) {
-  await page.goto(`${app.url}/h5/console`);
-  await page.locator('[data-test=login-username] input').fill(username);
-  await page.locator('[data-test=login-password] input').fill('password-123');
-  await page.locator('[data-test=login-submit]').click();
-  await page.locator('[data-test=staff-login]').waitFor({ state: 'detached' });
-}
+const signIn = (page: Page, username: string) => staffSignIn(page, `${app.url}/h5/console`, username);
 
 const queued = (contactId: string) =>
   eventually(async () => {

@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import type { TestApp } from '../support/harness.js';
 import { startLoyaltyTestApp } from '../../server/src/modules/loyalty/__tests__/loyalty-test-kit.js';
-import { ensureH5Built, launchBrowser, phonePage, screenshot } from '../support/browser.js';
+import { ensureH5Built, launchBrowser, phonePage, screenshot, staffSignIn } from '../support/browser.js';
 import { staticH5Plugin } from '../../server/src/h5/static-h5.plugin.js';
 
 /**
@@ -57,13 +57,7 @@ afterAll(async () => {
   await app?.stop();
 });
 
-async function staffSignIn(page: Page, path: string, username: string) {
-  await page.goto(app.url + path);
-  await page.locator('[data-test=login-username] input').fill(username);
-  await page.locator('[data-test=login-password] input').fill('password-123');
-  await page.locator('[data-test=login-submit]').click();
-  await page.locator('[data-test=staff-login]').waitFor({ state: 'detached' });
-}
+const signIn = (page: Page, path: string, username: string) => staffSignIn(page, app.url + path, username);
 
 test('a shopper is told which points expire soon, sees how their tier changed, gives their birthday once, and reads it all in English after the switch', async () => {
   const page = await phonePage(browser);
@@ -107,7 +101,7 @@ test('a shopper is told which points expire soon, sees how their tier changed, g
 
 test('a sales member sees what the customer said lately beside the chat, and a quiet customer shows none', async () => {
   const page = await phonePage(browser);
-  await staffSignIn(page, `/h5/sidebar/customers/${chatty}`, sales.username);
+  await signIn(page, `/h5/sidebar/customers/${chatty}`, sales.username);
   const lines = page.locator('[data-test=highlight]');
   await lines.first().waitFor();
   const texts = await lines.allInnerTexts();
@@ -155,7 +149,7 @@ test('a sales member redeems a customer’s coupon at the counter from the sideb
   const sent = await app.request('POST', `/api/v1/loyalty/members/${quiet}/coupons`, { token: sales.token, body: { templateId: tpl.body.id, idempotencyKey: 'redeem-test-1' } });
   expect(sent.status).toBe(201);
   const page = await phonePage(browser);
-  await staffSignIn(page, `/h5/sidebar/customers/${quiet}`, sales.username);
+  await signIn(page, `/h5/sidebar/customers/${quiet}`, sales.username);
   const coupon = page.locator('[data-test=sidebar-coupon]', { hasText: '到店礼' });
   await coupon.locator('[data-test=redeem-coupon]').click();
   await page.locator('.van-dialog__confirm').click();

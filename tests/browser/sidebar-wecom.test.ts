@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/harness.js';
-import { ensureH5Built, launchBrowser, phonePage, screenshot } from '../support/browser.js';
+import { ensureH5Built, launchBrowser, phonePage, screenshot, staffSignIn } from '../support/browser.js';
 import { startFakeWecom, type FakeWecom } from '../../scripts/wecom-fake/fake-wecom.js';
 import { wecomPlugin } from '../../server/src/wecom/wecom.plugin.js';
 import { staticH5Plugin } from '../../server/src/h5/static-h5.plugin.js';
@@ -166,10 +166,7 @@ test('a WeCom user without a linked staff account sees why, and can still sign i
 test('a community manager creates a channel QR code served by a WeCom-linked sales member, and WeCom holds it', async () => {
   const manager = await app.staff('community_manager', '运营小郑');
   const page = await phonePage(browser);
-  await page.goto(`${app.url}/h5/console/codes`);
-  await page.locator('[data-test=login-username] input').fill(manager.username);
-  await page.locator('[data-test=login-password] input').fill('password-123');
-  await page.locator('[data-test=login-submit]').click();
+  await staffSignIn(page, `${app.url}/h5/console/codes`, manager.username);
   await page.locator('[data-test=new-code]').click();
   await page.locator('[data-test=code-name] input').fill('门店海报码');
   await page.locator('[data-test="code-staff-小美"]').click();
@@ -193,10 +190,7 @@ test('a community manager creates a channel QR code served by a WeCom-linked sal
   const scanned = await fake.scan(way.configId, { name: '扫码客小林' });
   const follow = await eventually(() => WecomFollowModel.findOne({ tenantId: app.config.DEFAULT_TENANT, externalUserId: scanned.externalUserId, customerId: { $ne: null } }).lean(), 10_000, 'the scan');
   const sales = await phonePage(browser);
-  await sales.goto(`${app.url}/h5/sidebar/customers/${follow!.customerId}`);
-  await sales.locator('[data-test=login-username] input').fill('xiaomei_sales');
-  await sales.locator('[data-test=login-password] input').fill('password-123');
-  await sales.locator('[data-test=login-submit]').click();
+  await staffSignIn(sales, `${app.url}/h5/sidebar/customers/${follow!.customerId}`, 'xiaomei_sales');
   await sales.locator('[data-test=profile-source]', { hasText: '渠道活码 · 门店海报码' }).waitFor();
   await sales.context().close();
 });

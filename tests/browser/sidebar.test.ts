@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/harness.js';
-import { ensureH5Built, launchBrowser, phonePage, screenshot } from '../support/browser.js';
+import { ensureH5Built, launchBrowser, phonePage, screenshot, staffSignIn } from '../support/browser.js';
 import { staticH5Plugin } from '../../server/src/h5/static-h5.plugin.js';
 
 /** A sales member works one of their customers in the sidebar, outside WeCom (customer picker). */
@@ -42,12 +42,7 @@ afterAll(async () => {
   await app?.stop();
 });
 
-async function signIn(page: Page, path: string) {
-  await page.goto(app.url + path);
-  await page.locator('[data-test=login-username] input').fill(sales.username);
-  await page.locator('[data-test=login-password] input').fill('password-123');
-  await page.locator('[data-test=login-submit]').click();
-}
+const signIn = (page: Page, path: string) => staffSignIn(page, app.url + path, sales.username);
 
 test('a sales member picks their customer, adds a tag, a note and a follow-up, and they are saved', async () => {
   const page = await phonePage(browser);
@@ -131,10 +126,7 @@ test("a community manager writes a reply in the 话术库; the sales sidebar off
   const filled = `林小雨您好，您有 ${balance} 积分可用，记得来兑换哦`;
 
   const console = await phonePage(browser);
-  await console.goto(`${app.url}/h5/console/replies`);
-  await console.locator('[data-test=login-username] input').fill(manager.username);
-  await console.locator('[data-test=login-password] input').fill('password-123');
-  await console.locator('[data-test=login-submit]').click();
+  await staffSignIn(console, `${app.url}/h5/console/replies`, manager.username);
   await console.locator('[data-test=add-reply]').click();
   const form = console.locator('[data-test=reply-form]');
   await form.locator('[data-test=reply-text] textarea').fill('{name}您好，您有 {points} 积分可用，记得来兑换哦');

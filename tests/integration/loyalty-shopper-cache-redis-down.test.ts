@@ -1,5 +1,5 @@
 import { startLocalRedis, type LocalRedis } from '../../scripts/embedded/redis-server.js';
-import type { TestApp } from '../support/harness.js';
+import { until, type TestApp } from '../support/harness.js';
 import { key, shopper, startLoyaltyTestApp } from '../../server/src/modules/loyalty/__tests__/loyalty-test-kit.js';
 
 /**
@@ -21,15 +21,6 @@ afterAll(async () => {
   await app?.stop();
   await redis?.stop();
 });
-
-async function until(check: () => Promise<boolean>, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return false;
-}
 
 const balance = async (token: string) => {
   const res = await app.request('GET', '/api/v1/me/points', { token });

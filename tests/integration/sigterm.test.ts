@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
 import { freePort } from '../../scripts/embedded/embedded-mongo.js';
-import { testDatabaseUri } from '../support/harness.js';
+import { testDatabaseUri, until } from '../support/harness.js';
 
 /**
  * The production entry (server/src/main.ts) as a process manager runs it: on SIGTERM it stops taking
@@ -14,15 +14,6 @@ const children: ChildProcess[] = [];
 afterAll(() => {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
 });
-
-async function until(check: () => Promise<boolean>, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check().catch(() => false)) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return false;
-}
 
 /** Starts server/src/main.ts with a production environment; resolves once /readyz answers 200. */
 async function startProduction() {
@@ -46,7 +37,7 @@ async function startProduction() {
   child.stdout!.on('data', (d) => (output += String(d)));
   child.stderr!.on('data', (d) => (output += String(d)));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  expect(await until(async () => (await fetch(`${url}/readyz`)).status === 200, 40_000)).toBe(true);
+  expect(await until(() => fetch(`${url}/readyz`).then((r) => r.status === 200, () => false), 40_000, 100)).toBe(true);
   /** Sends SIGTERM; the exit code, or 'hung' after 30 s. The process's own output is printed when it is not 0. */
   const terminate = async () => {
     child.kill('SIGTERM');
@@ -63,7 +54,7 @@ test('on SIGTERM the server stops, leaves no Agenda job locked, and exits 0', as
   const db = new MongoClient(mongoUri);
   await db.connect();
   const jobs = db.db().collection('agenda_jobs');
-  expect(await until(async () => (await jobs.countDocuments({})) > 5, 20_000)).toBe(true);
+  expect(await until(() => jobs.countDocuments({}).then((n) => n > 5, () => false), 20_000, 100)).toBe(true);
   expect(await terminate()).toBe(0);
   // Nothing listens any more.
   await expect(fetch(`${url}/healthz`)).rejects.toThrow();

@@ -32,3 +32,12 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+/** Opens `url` and signs in on its staff login form (every test account's password is `password-123`). */
+export async function staffSignIn(page: Page, url: string, username: string, password = 'password-123'): Promise<void> {
+  await page.goto(url);
+  await page.locator('[data-test=login-username] input').fill(username);
+  await page.locator('[data-test=login-password] input').fill(password);
+  await page.locator('[data-test=login-submit]').click();
+  await page.locator('[data-test=staff-login]').waitFor({ state: 'detached' });
+}

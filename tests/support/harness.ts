@@ -77,3 +77,17 @@ export async function startTestApp(options: { env?: Record<string, string>; plug
     stop: () => rt.stop(),
   };
 }
+
+/**
+ * Polls `check` every `everyMs` until it answers true or `ms` have passed; says which. A check that
+ * throws fails the wait (pass `() => check().catch(() => false)` where failing to answer is expected,
+ * e.g. a process still starting).
+ */
+export async function until(check: () => Promise<boolean>, ms: number, everyMs = 200): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  return false;
+}

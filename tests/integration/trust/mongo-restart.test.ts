@@ -1,5 +1,5 @@
 import { startEmbeddedMongo, freePort, type EmbeddedMongo } from '../../../scripts/embedded/embedded-mongo.js';
-import { startTestApp, type TestApp } from '../../support/harness.js';
+import { startTestApp, until, type TestApp } from '../../support/harness.js';
 
 /**
  * The database goes away and comes back (here the embedded server of this test, stopped and started
@@ -21,15 +21,6 @@ afterAll(async () => {
   await mongo?.stop();
 });
 
-async function until(check: () => Promise<boolean>, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  return false;
-}
-
 test('while the database is away requests get 503 with a message; afterwards reads and writes work again', async () => {
   const admin = await app.staff('admin');
   expect((await app.request('POST', '/api/v1/tags/', { token: admin.token, body: { groupName: 'trust', name: 'before' } })).status).toBe(201);
@@ -44,7 +35,7 @@ test('while the database is away requests get 503 with a message; afterwards rea
   expect((await app.request('GET', '/readyz')).status).toBe(503);
 
   mongo = await startEmbeddedMongo({ port, dbName: 'trust_restart' });
-  expect(await until(async () => (await app.request('GET', '/api/v1/customers/', { token: admin.token })).status === 200, 30_000)).toBe(true);
+  expect(await until(async () => (await app.request('GET', '/api/v1/customers/', { token: admin.token })).status === 200, 30_000, 300)).toBe(true);
   const after = await app.request('POST', '/api/v1/tags/', { token: admin.token, body: { groupName: 'trust', name: 'after' } });
   expect(after.status).toBe(201);
   const tags = await app.request('GET', '/api/v1/tags/', { token: admin.token });

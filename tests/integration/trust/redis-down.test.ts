@@ -1,7 +1,7 @@
 import { startLocalRedis, type LocalRedis } from '../../../scripts/embedded/redis-server.js';
 import { hitRateLimit } from '../../../server/src/shared/rate-limit.js';
 import { StaffSendBudget } from '../../../server/src/modules/broadcasts/staff-send-budget.service.js';
-import { startTestApp, type TestApp } from '../../support/harness.js';
+import { startTestApp, until, type TestApp } from '../../support/harness.js';
 import { newShopper, trustEnv } from './trust-support.js';
 
 /**
@@ -26,15 +26,6 @@ afterAll(async () => {
   await app?.stop();
   await redis?.stop();
 });
-
-async function until(check: () => Promise<boolean>, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return false;
-}
 
 test('with Redis down, reads and ordinary writes keep working; sign-in and campaign sends fail closed; all recover when Redis returns', async () => {
   const port = redis.port;
