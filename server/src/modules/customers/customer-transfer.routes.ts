@@ -113,7 +113,12 @@ export function customerTransferRoutes(s: Services) {
         (async function* () {
           yield `${BOM}${csvLine([...EXPORT_COLUMNS])}\r\n`;
           for await (const batch of s.customers.iterate(tenantId, 1000)) {
-            yield batch.map((d) => `${csvLine(EXPORT_COLUMNS.map((c) => exportRow(d, tagNames)[c]))}\r\n`).join('');
+            yield batch
+              .map((d) => {
+                const row = exportRow(d, tagNames);
+                return `${csvLine(EXPORT_COLUMNS.map((c) => row[c]))}\r\n`;
+              })
+              .join('');
           }
         })(),
       );
