@@ -79,6 +79,21 @@ test('points: check-in, order earn, staff spend and manual earn each show on the
   expect((await get(s.token, 'points/expiring')).items.reduce((n: number, l: { points: number }) => n + l.points, 0)).toBe(82);
 });
 
+test('a cached answer is sent as the same JSON as the first read, with the same content type', async () => {
+  const s = await newMember(120);
+  const tpl = await template({ name: '满50减5' });
+  await sendCoupon(s.id, tpl.id);
+  for (const path of ['points', 'coupons', 'coupons?state=available']) {
+    const first = await app.request('GET', `/api/v1/me/${path}`, { token: s.token });
+    expect(await cached(s.id, path === 'points' ? 'points' : `coupons:${path.includes('=') ? 'available' : 'all'}`)).toBe(true);
+    const again = await app.request('GET', `/api/v1/me/${path}`, { token: s.token });
+    expect([path, again.status, again.headers.get('content-type')]).toEqual([path, 200, 'application/json; charset=utf-8']);
+    expect(again.body).toEqual(first.body);
+  }
+  expect((await get(s.token, 'points')).balance).toBe(120);
+  expect((await get(s.token, 'coupons')).items.map((c: { name: string }) => c.name)).toEqual(['满50减5']);
+});
+
 test('a refund reverses points and gives back the coupon used on the order, both on the next read', async () => {
   const t = await template({ pointsCost: 0, channels: ['staff'] });
   const s = await newMember();

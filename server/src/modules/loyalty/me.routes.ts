@@ -4,6 +4,7 @@ import { notFound } from '../../shared/app-error.js';
 import { signToken } from '../../shared/tokens.js';
 import type { Principal } from '../../shared/http/principal.js';
 import type { Services } from '../../services.js';
+import type { JsonText } from '../../shared/json-text.js';
 import { maskPhone } from '../privacy/masking.js';
 import { authorizeUrl, exchangeCode, ShopperAuthErrorCode, wechatOAuthEnabled } from './shopper-wechat-auth.js';
 import { AppError } from '../../shared/app-error.js';
@@ -22,17 +23,32 @@ async function me(s: Services, principal: Principal, tenantId: string): Promise<
   return String((await s.customers.get(tenantId, principal.customerId))._id);
 }
 
+type CachedLoad<T> = (customerId: string, tenantGen?: string) => Promise<{ value: T; changesAt: Date | null }>;
+
 /**
- * A read of the shopper's own data through the shopper cache, keyed by the token's customer (never by
- * anything in the request). A token whose profile was merged into another is answered but not cached:
- * that answer belongs to the survivor, whose changes the token's key would not see.
+ * A read of the shopper's own data through the shopper cache (shared/cache/shopper-cache.ts), keyed by
+ * the token's customer (never by anything in the request), as a value.
  */
-function cachedRead<T>(s: Services, principal: Principal, tenantId: string, part: string, load: (customerId: string, tenantGen?: string) => Promise<{ value: T; changesAt: Date | null }>) {
+function cachedRead<T>(s: Services, principal: Principal, tenantId: string, part: string, load: CachedLoad<T>): Promise<T> {
   if (principal.kind !== 'shopper') throw notFound('Shopper');
-  return s.loyalty.shoppers.read(tenantId, principal.customerId, part, async (tenantGen) => {
+  return s.loyalty.shoppers.read(tenantId, principal.customerId, part, cachedLoader(s, principal, tenantId, load));
+}
+
+/** The same read as the response body: a cache hit is sent as the stored JSON. */
+function cachedBody<T>(s: Services, principal: Principal, tenantId: string, part: string, load: CachedLoad<T>): Promise<JsonText> {
+  if (principal.kind !== 'shopper') throw notFound('Shopper');
+  return s.loyalty.shoppers.readJson(tenantId, principal.customerId, part, cachedLoader(s, principal, tenantId, load));
+}
+
+/**
+ * A token whose profile was merged into another is answered but not cached: that answer belongs to the
+ * survivor, whose changes the token's key would not see.
+ */
+function cachedLoader<T>(s: Services, principal: Principal & { kind: 'shopper' }, tenantId: string, load: CachedLoad<T>) {
+  return async (tenantGen?: string) => {
     const id = await me(s, principal, tenantId);
     return { ...(await load(id, tenantGen)), cacheable: id === principal.customerId };
-  });
+  };
 }
 
 function shopperSession(s: Services, tenantId: string, customerId: string) {
@@ -147,7 +163,7 @@ export function meRoutes(s: Services) {
   });
 
   api.route({ method: 'get', path: '/points', allow: SHOPPER, summary: 'My points balance and what expires when' }, ({ principal, tenantId }) =>
-    cachedRead(s, principal, tenantId, 'points', (id, gen) => L.pointsForCache(tenantId, id, gen)),
+    cachedBody(s, principal, tenantId, 'points', (id, gen) => L.pointsForCache(tenantId, id, gen)),
   );
 
   api.route(
@@ -175,7 +191,7 @@ export function meRoutes(s: Services) {
 
   api.route(
     { method: 'get', path: '/coupons', allow: SHOPPER, summary: 'My coupons, optionally by state', query: z.object({ state: z.enum(['available', 'used', 'expired', 'revoked']).optional() }) },
-    ({ principal, tenantId, query }) => cachedRead(s, principal, tenantId, `coupons:${query.state ?? 'all'}`, (id) => L.coupons.listForCache(tenantId, id, query.state)),
+    ({ principal, tenantId, query }) => cachedBody(s, principal, tenantId, `coupons:${query.state ?? 'all'}`, (id) => L.coupons.listForCache(tenantId, id, query.state)),
   );
 
   api.route({ method: 'get', path: '/exchange', allow: SHOPPER, summary: 'The points exchange catalogue, with what I can claim' }, async ({ principal, tenantId }) => ({

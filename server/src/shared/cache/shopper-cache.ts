@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Deps } from '../deps.js';
 import type { Logger } from '../logger.js';
 import type { Redis } from '../redis.js';
+import { JsonText } from '../json-text.js';
 
 /**
  * A read-through cache, in Redis, of what one shopper's member-center reads answer (`/me/points`,
@@ -65,7 +66,22 @@ export class ShopperCache {
    * from the cache when it is current, else from `load` (given the tenant generation it is stored under).
    */
   async read<T>(tenantId: string, customerId: string, part: string, load: (tenantGen?: string) => Promise<Loaded<T>>): Promise<T> {
-    if (!this.ready) return (await load()).value;
+    const found = await this.lookup(tenantId, customerId, part, load);
+    return 'json' in found ? (JSON.parse(found.json) as T) : found.value;
+  }
+
+  /**
+   * The same body as JSON text, for a route that answers with it unchanged: a hit is sent as stored,
+   * without parsing it only for the response to serialise it again.
+   */
+  async readJson<T>(tenantId: string, customerId: string, part: string, load: (tenantGen?: string) => Promise<Loaded<T>>): Promise<JsonText> {
+    const found = await this.lookup(tenantId, customerId, part, load);
+    return new JsonText('json' in found ? found.json : (found.text ?? JSON.stringify(found.value)));
+  }
+
+  /** A hit as the stored JSON text, or what `load` gave (and its JSON, when it was stored). */
+  private async lookup<T>(tenantId: string, customerId: string, part: string, load: (tenantGen?: string) => Promise<Loaded<T>>): Promise<{ json: string } | { value: T; text?: string }> {
+    if (!this.ready) return { value: (await load()).value };
     const key = valueKey(tenantId, customerId, part);
     let tag: string;
     try {
@@ -76,20 +92,20 @@ export class ShopperCache {
       // when the app's clock is not the wall clock Redis expires keys by (tests that move time).
       if (stored?.startsWith(`${tag}\n`)) {
         const cut = stored.indexOf('\n', tag.length + 1);
-        if (Number(stored.slice(tag.length + 1, cut)) > this.now().getTime()) return JSON.parse(stored.slice(cut + 1)) as T;
+        if (Number(stored.slice(tag.length + 1, cut)) > this.now().getTime()) return { json: stored.slice(cut + 1) };
       }
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'shopper cache unavailable; reading the database');
-      return (await load()).value;
+      return { value: (await load()).value };
     }
     const loaded = await load(tag.slice(0, tag.indexOf('.')));
     const now = this.now().getTime();
     const until = Math.min(now + this.ttlMs, loaded.changesAt ? loaded.changesAt.getTime() : Infinity);
-    if (loaded.cacheable !== false && until - now >= 1) {
-      // Not awaited: the answer does not wait for the store, and a store that fails only costs a miss.
-      this.redis!.set(key, `${tag}\n${until}\n${JSON.stringify(loaded.value)}`, 'PX', Math.floor(until - now)).catch(() => undefined);
-    }
-    return loaded.value;
+    if (loaded.cacheable === false || until - now < 1) return { value: loaded.value };
+    const text = JSON.stringify(loaded.value);
+    // Not awaited: the answer does not wait for the store, and a store that fails only costs a miss.
+    this.redis!.set(key, `${tag}\n${until}\n${text}`, 'PX', Math.floor(until - now)).catch(() => undefined);
+    return { value: loaded.value, text };
   }
 
   /** Call after every write to what a customer's cached reads show; never throws. */

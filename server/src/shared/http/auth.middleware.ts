@@ -1,5 +1,5 @@
 import type { Context, Next } from 'koa';
-import { verifyToken } from '../tokens.js';
+import { tokenVerifier } from '../tokens.js';
 import { STAFF_ROLES, type Principal, type StaffRole } from './principal.js';
 
 export type IntegrationKeyResolver = (key: string) => Promise<Principal | null>;
@@ -9,11 +9,12 @@ export type IntegrationKeyResolver = (key: string) => Promise<Principal | null>;
  * ctx.state.principal. Refusing is the route's job: routes declare who may call them.
  */
 export function authMiddleware(secret: string, defaultTenant: string, resolveApiKey: IntegrationKeyResolver) {
+  const verify = tokenVerifier(secret);
   return async (ctx: Context, next: Next) => {
     ctx.state.tenantId = defaultTenant;
     const header = ctx.get('authorization');
     if (header.startsWith('Bearer ')) {
-      const payload = verifyToken(secret, header.slice(7).trim());
+      const payload = verify(header.slice(7).trim());
       if (payload?.k === 'staff' && (STAFF_ROLES as readonly string[]).includes(String(payload.role))) {
         ctx.state.principal = {
           kind: 'staff',

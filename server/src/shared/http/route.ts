@@ -3,6 +3,7 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { forbidden, unauthenticated } from '../app-error.js';
 import { isAllowed, type Allow, type Principal } from './principal.js';
+import { JsonText } from '../json-text.js';
 
 /**
  * Every API route is declared through `api.route(spec, handler)`: the spec says who may call it and
@@ -58,6 +59,8 @@ export function setAuditHook(hook: AuditHook): void {
 
 export class ApiRouter {
   readonly router: Router;
+  /** The declared paths, relative to the prefix (for the API dispatch). */
+  readonly paths: string[] = [];
 
   constructor(readonly prefix: string, readonly tag: string) {
     this.router = new Router({ prefix });
@@ -81,6 +84,7 @@ export class ApiRouter {
     const existing = routeTable.findIndex((r) => r.method === entry.method && r.path === entry.path);
     if (existing >= 0) routeTable[existing] = entry;
     else routeTable.push(entry);
+    this.paths.push(spec.path);
     this.router[spec.method](spec.path, async (ctx) => {
       const principal = ctx.state.principal as Principal | undefined;
       if (!isAllowed(spec.allow, principal)) {
@@ -97,7 +101,11 @@ export class ApiRouter {
         tenantId: principal?.tenantId ?? (ctx.state.tenantId as string),
         ctx,
       } as RouteInput<z.output<B>, z.output<Q>, z.output<P>>);
-      if (result !== undefined) {
+      if (result instanceof JsonText) {
+        ctx.status = entry.status;
+        ctx.type = 'application/json; charset=utf-8';
+        ctx.body = result.text;
+      } else if (result !== undefined) {
         ctx.status = entry.status;
         ctx.body = result;
       }
