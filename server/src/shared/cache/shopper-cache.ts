@@ -3,6 +3,7 @@ import type { Deps } from '../deps.js';
 import type { Logger } from '../logger.js';
 import type { Redis } from '../redis.js';
 import { JsonText } from '../json-text.js';
+import { NearCache } from './near-cache.js';
 
 /**
  * A read-through cache, in Redis, of what one shopper's member-center reads answer (`/me/points`,
@@ -53,6 +54,8 @@ export class ShopperCache {
     private readonly log: Logger,
     private readonly ttlMs: number,
     private readonly now: () => Date,
+    /** The in-process copy (near-cache.ts); none when the cache is off or has no Redis. */
+    private readonly near?: NearCache,
   ) {
     redis?.defineCommand('shopperCacheGet', { numberOfKeys: 3, lua: SCRIPT });
   }
@@ -82,17 +85,35 @@ export class ShopperCache {
   /** A hit as the stored JSON text, or what `load` gave (and its JSON, when it was stored). */
   private async lookup<T>(tenantId: string, customerId: string, part: string, load: (tenantGen?: string) => Promise<Loaded<T>>): Promise<{ json: string } | { value: T; text?: string }> {
     if (!this.ready) return { value: (await load()).value };
+    const tenantKey = tenantGenKey(tenantId);
+    const customerKey = customerGenKey(tenantId, customerId);
+    let near = this.near?.usable ? this.near : undefined;
+    if (near) {
+      // Let the I/O that arrived with this request run first: an invalidation Redis sent before the
+      // request reached us is then applied before we answer from the copy.
+      await new Promise((resolve) => setImmediate(resolve));
+      const held = near.get(customerKey, part, this.now().getTime());
+      if (held !== undefined) return { json: held };
+      if (!near.usable) near = undefined;
+    }
+    const mark = near?.mark() ?? 0;
     const key = valueKey(tenantId, customerId, part);
     let tag: string;
     try {
       const get = (this.redis as unknown as { shopperCacheGet: GetCommand }).shopperCacheGet;
-      const [current, stored] = await get.call(this.redis, tenantGenKey(tenantId), customerGenKey(tenantId, customerId), key, freshGen(), freshGen(), GEN_TTL_SECONDS);
+      const [current, stored] = await get.call(this.redis, tenantKey, customerKey, key, freshGen(), freshGen(), GEN_TTL_SECONDS);
       tag = current;
       // Stored as "<generations>\n<valid until, ms of the app's clock>\n<JSON>"; the second check holds
       // when the app's clock is not the wall clock Redis expires keys by (tests that move time).
       if (stored?.startsWith(`${tag}\n`)) {
         const cut = stored.indexOf('\n', tag.length + 1);
-        if (Number(stored.slice(tag.length + 1, cut)) > this.now().getTime()) return { json: stored.slice(cut + 1) };
+        const until = Number(stored.slice(tag.length + 1, cut));
+        const now = this.now().getTime();
+        if (until > now) {
+          const json = stored.slice(cut + 1);
+          near?.put(mark, tenantKey, customerKey, part, json, until, now);
+          return { json };
+        }
       }
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'shopper cache unavailable; reading the database');
@@ -105,17 +126,22 @@ export class ShopperCache {
     const text = JSON.stringify(loaded.value);
     // Not awaited: the answer does not wait for the store, and a store that fails only costs a miss.
     this.redis!.set(key, `${tag}\n${until}\n${text}`, 'PX', Math.floor(until - now)).catch(() => undefined);
+    near?.put(mark, tenantKey, customerKey, part, text, until, now);
     return { value: loaded.value, text };
   }
 
   /** Call after every write to what a customer's cached reads show; never throws. */
   async changed(tenantId: string, customerId: string): Promise<void> {
-    await this.bump(customerGenKey(tenantId, customerId));
+    const key = customerGenKey(tenantId, customerId);
+    await this.bump(key);
+    this.near?.dropCustomer(key);
   }
 
   /** Call after a write that changes every shopper's reads in a tenant (settings, coupon templates). */
   async tenantChanged(tenantId: string): Promise<void> {
-    await this.bump(tenantGenKey(tenantId));
+    const key = tenantGenKey(tenantId);
+    await this.bump(key);
+    this.near?.dropTenant(key);
   }
 
   private async bump(genKey: string): Promise<void> {
@@ -137,8 +163,9 @@ export function earliestAfter(now: Date, times: Date[]): Date | null {
   return first;
 }
 
-const tenantGenKey = (tenantId: string) => `shop:tgen:${tenantId}`;
-const customerGenKey = (tenantId: string, customerId: string) => `shop:cgen:${tenantId}:${customerId}`;
+const GEN_KEYS = { tenant: 'shop:tgen:', customer: 'shop:cgen:' };
+const tenantGenKey = (tenantId: string) => `${GEN_KEYS.tenant}${tenantId}`;
+const customerGenKey = (tenantId: string, customerId: string) => `${GEN_KEYS.customer}${tenantId}:${customerId}`;
 const valueKey = (tenantId: string, customerId: string, part: string) => `shop:body:${tenantId}:${customerId}:${part}`;
 
 const instances = new WeakMap<Redis, ShopperCache>();
@@ -148,6 +175,9 @@ export function shopperCache(deps: Deps): ShopperCache {
   const ttlMs = (deps.config?.SHOPPER_CACHE_TTL_SECONDS ?? 0) * 1000;
   if (!deps.redis) return new ShopperCache(undefined, deps.log, ttlMs, deps.now);
   let cache = instances.get(deps.redis);
-  if (!cache) instances.set(deps.redis, (cache = new ShopperCache(deps.redis, deps.log, ttlMs, deps.now)));
+  if (!cache) {
+    const near = ttlMs > 0 ? new NearCache(deps.redis, deps.log, GEN_KEYS).start() : undefined;
+    instances.set(deps.redis, (cache = new ShopperCache(deps.redis, deps.log, ttlMs, deps.now, near)));
+  }
   return cache;
 }
