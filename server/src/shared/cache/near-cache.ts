@@ -44,8 +44,9 @@ export class NearCache {
     private readonly maxAgeMs = 2_000,
   ) {}
 
-  /** Opens the two tracking connections (beside `redis`, closed with it). */
+  /** Opens the two tracking connections (beside `redis`, closed with it); done by the first `usable`. */
   start(): this {
+    if (this.sub) return this;
     // RESP2 on purpose: Redis then sends the invalidations as pub/sub messages on CHANNEL, which
     // ioredis delivers; as RESP3 "invalidate" pushes (its default protocol) they would be dropped.
     this.sub = this.redis.duplicate({ protocol: 2, autoResubscribe: false, enableOfflineQueue: true, connectionName: 'shopper-near-invalidations' });
@@ -66,7 +67,9 @@ export class NearCache {
     return this;
   }
 
+  /** True while the copy may be used; the first call opens the tracking connections. */
   get usable(): boolean {
+    if (!this.sub) this.start();
     return this.live;
   }
 

@@ -176,7 +176,7 @@ export function shopperCache(deps: Deps): ShopperCache {
   if (!deps.redis) return new ShopperCache(undefined, deps.log, ttlMs, deps.now);
   let cache = instances.get(deps.redis);
   if (!cache) {
-    const near = ttlMs > 0 ? new NearCache(deps.redis, deps.log, GEN_KEYS).start() : undefined;
+    const near = ttlMs > 0 ? new NearCache(deps.redis, deps.log, GEN_KEYS) : undefined;
     instances.set(deps.redis, (cache = new ShopperCache(deps.redis, deps.log, ttlMs, deps.now, near)));
   }
   return cache;
