@@ -51,21 +51,27 @@ export class DeliveryBatchSender {
     const skipped = new Map<string, Types.ObjectId[]>();
     const ready: Array<OutgoingRow & { row: any }> = [];
     const campaignKey = `${c._id}:${c.occurrence}`;
+    // Frequency-cap slots for everyone reachable, together (in row order, as one by one would).
+    const reachable = rows.map((r) => String(r.customerId)).filter((cid) => addresses.get(cid)!.ok);
+    const allowed = await this.m.caps.claimMany(tenantId, reachable, campaignKey);
     for (const row of rows) {
       const cid = String(row.customerId);
       const a = addresses.get(cid)!;
-      let reason: string | undefined;
-      if (!a.ok) reason = a.reason;
-      else if (!(await this.m.caps.claim(tenantId, cid, campaignKey))) reason = 'frequency_cap';
-      if (reason) skipped.set(reason, [...(skipped.get(reason) ?? []), row._id]);
-      else if (a.ok) ready.push({ row, deliveryId: String(row._id), customerId: cid, address: { sender: a.sender, to: a.to }, content: variantContent(c, row) });
+      const reason = !a.ok ? a.reason : allowed.has(cid) ? undefined : 'frequency_cap';
+      if (reason) {
+        const same = skipped.get(reason);
+        if (same) same.push(row._id);
+        else skipped.set(reason, [row._id]);
+      } else if (a.ok) ready.push({ row, deliveryId: String(row._id), customerId: cid, address: { sender: a.sender, to: a.to }, content: variantContent(c, row) });
     }
     for (const [reason, ids] of skipped) await DeliveryModel.updateMany({ _id: { $in: ids }, claim }, { $set: { state: 'skipped', reason, leaseUntil: null } });
 
     const groups = new Map<string, typeof ready>();
     for (const r of ready) {
       const key = `${r.address.sender}\u0000${r.row.variant ?? ''}`;
-      groups.set(key, [...(groups.get(key) ?? []), r]);
+      const group = groups.get(key);
+      if (group) group.push(r);
+      else groups.set(key, [r]);
     }
     // A chunk never exceeds the per-staff minute budget; a sender whose budget runs out mid-chunk
     // sends what it was granted, and only that sender waits for the next minute.

@@ -14,22 +14,58 @@ export class FrequencyCapService {
 
   /** True when this campaign run may message the customer now (its slots are held). */
   async claim(tenantId: string, customerId: string, campaignKey: string): Promise<boolean> {
-    const { config } = this.deps;
+    return (await this.claimMany(tenantId, [customerId], campaignKey)).has(customerId);
+  }
+
+  /**
+   * The customers this campaign run may message now, for a batch: the same answer as `claim` for each
+   * (in order), in one insert per period for the common case. Each customer's first free slot is
+   * tried as slot 0 for all at once; whoever collides there (slot 0 taken, by another campaign or by
+   * this run's earlier attempt) goes through the one-by-one path, which settles both cases exactly.
+   * A customer refused the month gives back the day slot they got.
+   */
+  async claimMany(tenantId: string, customerIds: string[], campaignKey: string): Promise<Set<string>> {
     const now = this.deps.now();
+    const periods = this.periods(now);
+    let holding = [...new Set(customerIds)];
+    const held = new Map<string, string[]>();
+    for (const p of periods) {
+      const got = await this.claimPeriodMany(tenantId, holding, campaignKey, p.period, p.cap, now);
+      const refused = holding.filter((id) => !got.has(id) && held.has(id));
+      if (refused.length) await TouchModel.deleteMany({ tenantId, customerId: { $in: refused.map((id) => new Types.ObjectId(id)) }, period: { $in: [...new Set(refused.flatMap((id) => held.get(id)!))] }, campaignKey });
+      holding = holding.filter((id) => got.has(id));
+      for (const id of holding) held.set(id, [...(held.get(id) ?? []), p.period]);
+    }
+    return new Set(holding);
+  }
+
+  private periods(now: Date) {
+    const { config } = this.deps;
     const { day, month } = localPeriods(now, config.BROADCAST_TIMEZONE);
-    const periods = [
+    return [
       { period: `d:${day}`, cap: config.BROADCAST_CAP_PER_DAY },
       { period: `m:${month}`, cap: config.BROADCAST_CAP_PER_MONTH },
     ];
-    const held: string[] = [];
-    for (const p of periods) {
-      if (!(await this.claimPeriod(tenantId, customerId, campaignKey, p.period, p.cap, now))) {
-        for (const period of held) await TouchModel.deleteOne({ tenantId, customerId: new Types.ObjectId(customerId), period, campaignKey });
-        return false;
-      }
-      held.push(p.period);
+  }
+
+  /** Slot 0 of `period` for every customer in one unordered insert; the ones that collide, one by one. */
+  private async claimPeriodMany(tenantId: string, customerIds: string[], campaignKey: string, period: string, cap: number, at: Date): Promise<Set<string>> {
+    if (!customerIds.length || cap < 1) return new Set();
+    const rows = customerIds.map((id) => ({ tenantId, customerId: new Types.ObjectId(id), period, slot: 0, campaignKey, at }));
+    let collided = new Set<number>();
+    try {
+      await TouchModel.insertMany(rows, { ordered: false, lean: true });
+    } catch (err) {
+      const writeErrors = (err as { writeErrors?: Array<{ index: number; code?: number; err?: { code?: number } }> }).writeErrors;
+      if (!writeErrors?.length || writeErrors.some((e) => (e.code ?? e.err?.code) !== 11000)) throw err;
+      collided = new Set(writeErrors.map((e) => e.index));
     }
-    return true;
+    const got = new Set<string>();
+    for (const [i, id] of customerIds.entries()) {
+      if (!collided.has(i)) got.add(id);
+      else if (await this.claimPeriod(tenantId, id, campaignKey, period, cap, at)) got.add(id);
+    }
+    return got;
   }
 
   private async claimPeriod(tenantId: string, customerId: string, campaignKey: string, period: string, cap: number, at: Date): Promise<boolean> {
