@@ -66,3 +66,39 @@ test('a batch cut short after the points were earned is finished by the repair j
   expect(runs.filter((r) => String(r.journeyId) === String(journey._id)).map((r) => r.occurrence).sort()).toEqual(['event:cut-1', 'event:cut-2']);
   clock.set('2026-11-20T04:00:00Z');
 });
+
+test('a large batch cut short before any hook ran is finished in one batch pass: every order earns once, in the order received', async () => {
+  const buyers = await Promise.all(Array.from({ length: 12 }, (_, i) => shopper(app, `136100000${String(i).padStart(2, '0')}`)));
+  const batch = buyers.flatMap((b, i) => [1, 2, 3].map((k) => paid(`big-cut-${i}-${k}`, b.phone, `big-cut-order-${i}-${k}`, 1_000 * k, `2026-11-18T0${k}:00:00Z`)));
+  const crash = s().hooks.on('event.accepted', () => {
+    throw new Error('process killed');
+  });
+  const order = (s().hooks as any).handlers['event.accepted'] as unknown[];
+  order.unshift(order.pop()); // dies before any other handler
+  try {
+    await expect(s().events.ingest(tenantId, batch, 'shop')).rejects.toThrow('process killed');
+  } finally {
+    crash();
+  }
+  for (const b of buyers) expect(await balance(b.id)).toBeFalsy();
+
+  let passes = 0;
+  const count = s().hooks.on('event.batch_accepted', () => {
+    passes++;
+  });
+  try {
+    clock.set('2026-11-20T04:05:00Z');
+    expect(await s().events.repairUnapplied()).toBe(36);
+    expect(await s().events.repairUnapplied()).toBe(0);
+  } finally {
+    count();
+    clock.set('2026-11-20T04:00:00Z');
+  }
+  expect(passes).toBe(1);
+  for (const b of buyers) {
+    expect(await balance(b.id)).toBe(60); // 10 + 20 + 30 at 1 point per yuan
+    const earned = (await s().loyalty.ledger.list(tenantId, b.id, { limit: 10, type: 'earn' })).items;
+    expect(earned.map((e) => e.points)).toEqual([30, 20, 10]);
+    expect((await s().customers.get(tenantId, b.id)).aggregates).toMatchObject({ orderCount: 3, totalPaid: 6_000 });
+  }
+});

@@ -208,15 +208,23 @@ export class EventService {
 
   /**
    * Finishes events a crash left unapplied: the affected profiles' aggregates are recomputed from
-   * their events (exact, whatever was or was not applied), hooks re-run, rows marked applied.
+   * their events (exact, whatever was or was not applied), hooks re-run, rows marked applied. Rows go
+   * in the order received, each tenant's together, so the hooks take their batch path (a cut-short
+   * batch of 1,000 orders is finished with a few dozen writes, not ~10 per order).
    */
   async repairUnapplied(olderThanMs = 60_000): Promise<number> {
     const cutoff = new Date(this.deps.now().getTime() - olderThanMs);
-    const pending = await EventModel.find({ applied: false, receivedAt: { $lt: cutoff } }).limit(1000).lean<EventRow[]>();
+    const pending = await EventModel.find({ applied: false, receivedAt: { $lt: cutoff } }).sort({ receivedAt: 1, _id: 1 }).limit(1000).lean<EventRow[]>();
     const customers = new Map<string, string>();
-    for (const row of pending) customers.set(String(row.customerId), row.tenantId);
+    const byTenant = new Map<string, EventRow[]>();
+    for (const row of pending) {
+      customers.set(String(row.customerId), row.tenantId);
+      const rows = byTenant.get(row.tenantId);
+      if (rows) rows.push(row);
+      else byTenant.set(row.tenantId, [row]);
+    }
     for (const [customerId, tenantId] of customers) await this.recomputeAggregates(tenantId, customerId);
-    for (const row of pending) await this.emitAccepted(row.tenantId, [row]);
+    for (const [tenantId, rows] of byTenant) await this.emitAccepted(tenantId, rows);
     if (pending.length) await EventModel.updateMany({ _id: { $in: pending.map((r) => r._id) } }, { $set: { applied: true } });
     return pending.length;
   }
