@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 // The package exposes CongoDB only by deep path.
 import { CongoServer, IndexEngine, QueryEngine } from '@push.rocks/smartmongo/dist_ts/congodb/index.js';
 import { HelloHandler } from '@push.rocks/smartmongo/dist_ts/congodb/server/handlers/HelloHandler.js';
+import { installCompiledMatching } from './compiled-matching.js';
 import { installEqualityIndexes } from './equality-index.js';
 
 /**
@@ -198,6 +199,7 @@ export async function startEmbeddedMongo(options: { port?: number; dbName?: stri
   const server = new CongoServer({ port, host: '127.0.0.1', storage: 'memory' });
   enforceUniqueIndexes((server as any).storage);
   installEqualityIndexes((server as any).storage);
+  installCompiledMatching();
   await server.start();
   return {
     port,

@@ -1,5 +1,3 @@
-import { QueryEngine } from '@push.rocks/smartmongo/dist_ts/congodb/index.js';
-
 /**
  * Equality indexes for the embedded MongoDB.
  *
@@ -7,8 +5,9 @@ import { QueryEngine } from '@push.rocks/smartmongo/dist_ts/congodb/index.js';
  * anything that touches one document per request (ingesting orders, seeding the demo, imports)
  * quadratic. Real MongoDB uses the indexes we declare; here we keep, per collection and per field
  * that a filter has asked for by equality, a map from value to document ids, maintained on every
- * write. A query then hands mingo only the candidates of its most selective equality field, and
- * mingo still decides what matches — the index can only leave out documents that cannot match.
+ * write. A query then tests only the candidates of its most selective equality field, and the
+ * filter (compiled, or mingo) still decides what matches — the index can only leave out documents
+ * that cannot match.
  *
  * Values that are not plain (arrays, sub-documents, null, missing) are kept in an "unknown" set
  * that is always a candidate, and a field holding values of more than one kind (a number here, a
@@ -74,9 +73,16 @@ class FieldIndex {
     else this.kinds.delete(k[0]);
   }
 
-  /** Ids that may match any of `keys`, or null when the index cannot say. */
-  candidates(keys: string[]): string[] | null {
+  /** How many ids may match any of `keys`, or null when the index cannot say. */
+  count(keys: string[]): number | null {
     for (const kind of this.kinds.keys()) if (!keys.some((k) => k[0] === kind)) return null;
+    let n = this.unknown.size;
+    for (const k of keys) n += this.byValue.get(k)?.size ?? 0;
+    return n;
+  }
+
+  /** The ids counted by count(keys) (an id may appear twice when `keys` repeats a value). */
+  ids(keys: string[]): string[] {
     const out: string[] = [...this.unknown];
     for (const k of keys) for (const id of this.byValue.get(k) ?? []) out.push(id);
     return out;
@@ -135,6 +141,24 @@ function wantedKeys(want: unknown): string[] | null {
   return null;
 }
 
+/**
+ * Decides whether narrowing to `candidates` of `total` documents is worth it: collecting and
+ * ordering candidates costs more per document than testing one with a compiled filter.
+ */
+export type NarrowingWorth = (candidates: number, total: number) => boolean;
+
+// Arrays handed out by findAll, and how to narrow each by its collection's indexes.
+const narrowers = new WeakMap<object, (filter: Record<string, unknown>, worth: NarrowingWorth) => Doc[] | null>();
+
+/**
+ * The documents of `documents` (an array from the storage's findAll) worth testing against
+ * `filter`, in their natural order: all of them unless an equality index rules some out.
+ */
+export function narrow<T>(documents: T[], filter: Record<string, unknown>, worth: NarrowingWorth): T[] {
+  const by = documents.length > 32 ? narrowers.get(documents) : undefined;
+  return ((by && by(filter, worth)) as T[] | null) ?? documents;
+}
+
 export function installEqualityIndexes(storage: any): void {
   const collections = new Map<string, CollectionIndexes>();
   const ns = (db: string, coll: string) => `${db}\u0000${coll}`;
@@ -148,13 +172,32 @@ export function installEqualityIndexes(storage: any): void {
   };
   const known = (db: string, coll: string) => collections.get(ns(db, coll));
 
+  /** The candidates of the filter's most selective equality field, in natural order; null when none narrows enough. */
+  const candidates = (db: string, coll: string, total: number, filter: Record<string, unknown>, worth: NarrowingWorth): Doc[] | null => {
+    const c = indexesFor(db, coll);
+    let best: { field: FieldIndex; keys: string[]; n: number } | null = null;
+    for (const [field, want] of Object.entries(filter)) {
+      if (field.startsWith('$')) continue;
+      const keys = wantedKeys(want);
+      if (!keys) continue;
+      const index = c.field(field);
+      const n = index.count(keys);
+      if (n !== null && (!best || n < best.n)) best = { field: index, keys, n };
+      if (best && best.n <= 1) break;
+    }
+    if (!best || !worth(best.n, total)) return null;
+    const docs: Map<string, Doc> = storage.ensureCollection(db, coll);
+    const unique = [...new Set(best.field.ids(best.keys))].filter((id) => docs.has(id));
+    unique.sort((a, b) => c.seq.get(a)! - c.seq.get(b)!);
+    return unique.map((id) => docs.get(id)!);
+  };
+
   // The handlers fetch every document with findAll and then filter; remember which collection an
   // array came from so the filter can use that collection's indexes.
-  const origin = new WeakMap<object, { db: string; coll: string }>();
   const findAll = storage.findAll.bind(storage);
   storage.findAll = async (db: string, coll: string) => {
     const docs = await findAll(db, coll);
-    origin.set(docs, { db, coll });
+    narrowers.set(docs, (filter, worth) => candidates(db, coll, docs.length, filter, worth));
     return docs;
   };
 
@@ -189,33 +232,4 @@ export function installEqualityIndexes(storage: any): void {
     forget(`${db}\u0000`);
     return dropDatabase(db);
   };
-
-  /** The documents worth testing against `filter`, in natural order. */
-  const narrow = (documents: Doc[], filter: Record<string, unknown> | undefined): Doc[] => {
-    const from = documents.length > 32 && filter ? origin.get(documents) : undefined;
-    if (!from || !filter) return documents;
-    const c = indexesFor(from.db, from.coll);
-    let best: string[] | null = null;
-    for (const [field, want] of Object.entries(filter)) {
-      if (field.startsWith('$')) continue;
-      const keys = wantedKeys(want);
-      if (!keys) continue;
-      const ids = c.field(field).candidates(keys);
-      if (ids && (!best || ids.length < best.length)) best = ids;
-      if (best && best.length <= 1) break;
-    }
-    if (!best) return documents;
-    const docs: Map<string, Doc> = storage.ensureCollection(from.db, from.coll);
-    const unique = [...new Set(best)].filter((id) => docs.has(id));
-    unique.sort((a, b) => c.seq.get(a)! - c.seq.get(b)!);
-    return unique.map((id) => docs.get(id)!);
-  };
-
-  const engine = QueryEngine as any;
-  const filter = engine.filter.bind(QueryEngine);
-  const findOne = engine.findOne.bind(QueryEngine);
-  const distinct = engine.distinct?.bind(QueryEngine);
-  engine.filter = (documents: Doc[], f: Record<string, unknown>) => filter(narrow(documents, f), f);
-  engine.findOne = (documents: Doc[], f: Record<string, unknown>) => findOne(narrow(documents, f), f);
-  if (distinct) engine.distinct = (documents: Doc[], key: string, f: Record<string, unknown>) => distinct(narrow(documents, f), key, f);
 }
