@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { CongoServer, IndexEngine, QueryEngine } from '@push.rocks/smartmongo/dist_ts/congodb/index.js';
 import { HelloHandler } from '@push.rocks/smartmongo/dist_ts/congodb/server/handlers/HelloHandler.js';
 import { installCompiledMatching } from './compiled-matching.js';
+import { installDecoratedSort } from './decorated-sort.js';
 import { installEqualityIndexes } from './equality-index.js';
 
 /**
@@ -200,6 +201,7 @@ export async function startEmbeddedMongo(options: { port?: number; dbName?: stri
   enforceUniqueIndexes((server as any).storage);
   installEqualityIndexes((server as any).storage);
   installCompiledMatching();
+  installDecoratedSort();
   await server.start();
   return {
     port,

@@ -3,7 +3,10 @@ import fc from 'fast-check';
 import { BSON, ObjectId } from 'bson';
 import { MongoClient, ObjectId as DriverObjectId } from 'mongodb';
 import { Query } from 'mingo';
+// The package exposes CongoDB only by deep path.
+import { QueryEngine } from '@push.rocks/smartmongo/dist_ts/congodb/index.js';
 import { compileFilter } from '../../scripts/embedded/compiled-filter.js';
+import { sortDocuments } from '../../scripts/embedded/decorated-sort.js';
 
 /**
  * The embedded MongoDB evaluates filters with compiled predicates (scripts/embedded/compiled-filter.ts)
@@ -17,7 +20,7 @@ import { compileFilter } from '../../scripts/embedded/compiled-filter.js';
 const oids = [0, 1, 2].map(() => new ObjectId());
 const dates = ['2026-01-01', '2026-03-01', '2026-06-01'].map((d) => new Date(`${d}T00:00:00Z`));
 const scalar = fc.oneof(
-  fc.constantFrom('x', 'y', '10', '', 'é', '😀'),
+  fc.constantFrom('x', 'y', 'X', '10', '9', '', 'é', 'e', '😀', '上海'),
   fc.constantFrom(0, 1, 2, 10, 1.5, -1, NaN),
   fc.boolean(),
   fc.constant(null),
@@ -180,6 +183,22 @@ describe('compiled filters answer as mingo does', () => {
       { ok: 1, $or: [{ a: /x/ }] },
     ];
     for (const f of unsupported) expect([show(f), compileFilter(f)]).toEqual([show(f), null]);
+  });
+});
+
+describe('the decorated sort orders as CongoDB\'s QueryEngine.sort does', () => {
+  const sortSpec = fc.array(fc.tuple(fc.constantFrom('_id', 'a', 'b', 'n', 't', 's.b', 'arr.b', 'x'), fc.constantFrom(1, -1, 'asc', 'desc')), { minLength: 1, maxLength: 3 });
+  test('the same documents in the same order, ties included, for random documents and sort specifications', () => {
+    fc.assert(
+      fc.property(fc.array(doc, { minLength: 0, maxLength: 120 }), sortSpec, fc.boolean(), (raw, spec, asArray) => {
+        const rows = raw.map((d, i) => viaBson({ _id: i % 3 ? oids[i % 3] : i, ...d })) as Record<string, unknown>[];
+        const sort = asArray ? spec : Object.fromEntries(spec);
+        const expected = (QueryEngine as any).sort(rows, sort) as unknown[];
+        const got = sortDocuments(rows, sort as Record<string, unknown>);
+        expect(got.map((d) => rows.indexOf(d))).toEqual(expected.map((d) => rows.indexOf(d as Record<string, unknown>)));
+      }),
+      { numRuns: 300, seed: 7 },
+    );
   });
 });
 
