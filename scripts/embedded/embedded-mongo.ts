@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 // The package exposes CongoDB only by deep path.
 import { CongoServer, IndexEngine, QueryEngine } from '@push.rocks/smartmongo/dist_ts/congodb/index.js';
 import { HelloHandler } from '@push.rocks/smartmongo/dist_ts/congodb/server/handlers/HelloHandler.js';
+import { installCollectionSnapshots } from './collection-snapshots.js';
 import { installCompiledMatching } from './compiled-matching.js';
 import { installDecoratedSort } from './decorated-sort.js';
 import { installEqualityIndexes } from './equality-index.js';
@@ -198,6 +199,7 @@ export interface EmbeddedMongo {
 export async function startEmbeddedMongo(options: { port?: number; dbName?: string } = {}): Promise<EmbeddedMongo> {
   const port = options.port ?? (await freePort());
   const server = new CongoServer({ port, host: '127.0.0.1', storage: 'memory' });
+  installCollectionSnapshots((server as any).storage);
   enforceUniqueIndexes((server as any).storage);
   installEqualityIndexes((server as any).storage);
   installCompiledMatching();
