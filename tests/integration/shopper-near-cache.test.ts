@@ -107,16 +107,45 @@ test('reads racing writes: once both are done, the next read shows the last writ
   expect(stale).toBe(0);
 });
 
-test('when the tracking connections drop, nothing old is served; the copy comes back once they are re-registered', async () => {
-  await write(5);
-  expect(await read(b)).toEqual({ balance: 5 });
+/** Kills every server's connection(s) of that name, as a Redis restart or a network cut would. */
+async function kill(which: 'tracking' | 'invalidations' | 'tracking|invalidations') {
   const list = await clients[0].client('LIST');
   const ids = String(list)
     .split('\n')
-    .filter((line) => /name=shopper-near-(tracking|invalidations)/.test(line))
+    .filter((line) => new RegExp(`name=shopper-near-(${which})\\b`).test(line))
     .map((line) => line.match(/id=(\d+)/)![1]);
-  expect(ids.length).toBeGreaterThanOrEqual(4);
+  expect(ids.length).toBeGreaterThanOrEqual(which.includes('|') ? 4 : 2);
   for (const id of ids) await clients[0].client('KILL', 'ID', id);
+}
+
+test('when one tracking connection drops (either one), the copy comes back and is still invalidated', async () => {
+  for (const which of ['tracking', 'invalidations'] as const) {
+    await write(20);
+    await hop();
+    expect(await read(b)).toEqual({ balance: 20 });
+    await kill(which);
+    await write(21);
+    await hop();
+    expect([which, await read(b)]).toEqual([which, { balance: 21 }]);
+    expect(await ready(b)).toBe(true);
+    expect(await ready(a)).toBe(true);
+    await hop();
+    await write(22);
+    await hop();
+    expect([which, await read(b)]).toEqual([which, { balance: 22 }]);
+    const reads = db.reads;
+    expect(await read(b)).toEqual({ balance: 22 });
+    expect(db.reads).toBe(reads);
+    await write(23, b);
+    await hop();
+    expect([which, await read(a)]).toEqual([which, { balance: 23 }]);
+  }
+});
+
+test('when the tracking connections drop, nothing old is served; the copy comes back once they are re-registered', async () => {
+  await write(5);
+  expect(await read(b)).toEqual({ balance: 5 });
+  await kill('tracking|invalidations');
   // A change while b's tracking is down: b must not answer from its copy.
   await write(6);
   await hop();

@@ -31,6 +31,11 @@ export class NearCache {
   private readonly customers = new Map<string, Entry>();
   private seq = 0;
   private live = false;
+  /** Move on every close of either connection / of the subscriber: a registration spanning one does not count. */
+  private epoch = 0;
+  private subEpoch = 0;
+  /** The subscriber's client id while it is subscribed (a subscribed RESP2 connection can't ask). */
+  private subId?: number;
   private sub?: Redis;
   private tracker?: Redis;
   private setup: Promise<void> = Promise.resolve();
@@ -53,7 +58,13 @@ export class NearCache {
     this.tracker = this.redis.duplicate({ enableOfflineQueue: true, connectionName: 'shopper-near-tracking' });
     for (const c of [this.sub, this.tracker]) {
       c.on('error', () => undefined);
-      c.on('close', () => this.down());
+      c.on('close', () => {
+        if (c === this.sub) {
+          this.subEpoch++;
+          this.subId = undefined;
+        }
+        this.down();
+      });
       c.on('ready', () => this.register());
     }
     this.sub.on('messageBuffer', (channel: Buffer, keys: Buffer[] | null) => {
@@ -120,6 +131,7 @@ export class NearCache {
   }
 
   private down(): void {
+    this.epoch++;
     this.live = false;
     this.flush();
   }
@@ -129,12 +141,18 @@ export class NearCache {
     this.setup = this.setup.then(async () => {
       const { sub, tracker } = this;
       if (!sub || !tracker || sub.status !== 'ready' || tracker.status !== 'ready' || this.live) return;
+      const epoch = this.epoch;
       try {
-        const id = await sub.client('ID');
-        await sub.subscribe(CHANNEL);
+        if (this.subId === undefined) {
+          const subEpoch = this.subEpoch;
+          const id = Number(await sub.client('ID'));
+          await sub.subscribe(CHANNEL);
+          if (subEpoch !== this.subEpoch) return;
+          this.subId = id;
+        }
         await tracker.client('TRACKING', 'OFF').catch(() => undefined);
-        await tracker.call('CLIENT', 'TRACKING', 'ON', 'REDIRECT', String(id), 'BCAST', 'PREFIX', this.prefixes.tenant, 'PREFIX', this.prefixes.customer);
-        if (sub.status === 'ready' && tracker.status === 'ready') {
+        await tracker.call('CLIENT', 'TRACKING', 'ON', 'REDIRECT', String(this.subId), 'BCAST', 'PREFIX', this.prefixes.tenant, 'PREFIX', this.prefixes.customer);
+        if (epoch === this.epoch && sub.status === 'ready' && tracker.status === 'ready') {
           this.flush();
           this.live = true;
         }
