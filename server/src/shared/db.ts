@@ -32,6 +32,17 @@ export function isDuplicateKeyError(err: unknown): boolean {
   return !!e && (e.code === 11000 || e.code === 11001);
 }
 
+/**
+ * The indexes of an unordered insertMany/bulkWrite that hit a unique key (those rows were already
+ * there); any other failure, or an error that names no rows, is thrown.
+ */
+export function duplicateIndexes(err: unknown): Set<number> {
+  const raw = (err as { writeErrors?: unknown } | null)?.writeErrors;
+  const writeErrors = (raw ? [raw].flat() : []) as Array<{ index: number; code?: number; err?: { code?: number } }>;
+  if (!writeErrors.length || writeErrors.some((we) => ![11000, 11001].includes((we.code ?? we.err?.code)!))) throw err;
+  return new Set(writeErrors.map((we) => we.index));
+}
+
 export function isDbReady(): boolean {
   return mongoose.connection.readyState === 1;
 }

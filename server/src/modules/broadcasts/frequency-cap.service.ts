@@ -1,6 +1,6 @@
 import { Types } from 'mongoose';
 import type { Deps } from '../../shared/deps.js';
-import { isDuplicateKeyError } from '../../shared/db.js';
+import { duplicateIndexes, isDuplicateKeyError } from '../../shared/db.js';
 import { TouchModel } from './broadcast.model.js';
 import { localPeriods } from './send-window.js';
 
@@ -56,9 +56,7 @@ export class FrequencyCapService {
     try {
       await TouchModel.insertMany(rows, { ordered: false, lean: true });
     } catch (err) {
-      const writeErrors = (err as { writeErrors?: Array<{ index: number; code?: number; err?: { code?: number } }> }).writeErrors;
-      if (!writeErrors?.length || writeErrors.some((e) => (e.code ?? e.err?.code) !== 11000)) throw err;
-      collided = new Set(writeErrors.map((e) => e.index));
+      collided = duplicateIndexes(err);
     }
     const got = new Set<string>();
     for (const [i, id] of customerIds.entries()) {

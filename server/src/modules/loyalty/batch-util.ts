@@ -31,10 +31,3 @@ export async function readInSlices<I, R>(ids: I[], read: (slice: I[]) => Promise
   await inLanes(slices.map((slice, n) => ({ slice, n })), async ({ slice, n }) => void (out[n] = await read(slice)), 4);
   return out.flat();
 }
-
-/** The indexes of an unordered insert/bulkWrite that hit a unique key (already done); any other error is thrown. */
-export function duplicateIndexes(err: any): Set<number> {
-  const writeErrors: Array<{ index: number; code?: number }> | null = err?.writeErrors ? [err.writeErrors].flat() : null;
-  if (!writeErrors || writeErrors.some((we) => we.code !== 11000 && we.code !== 11001)) throw err;
-  return new Set(writeErrors.map((we) => we.index));
-}

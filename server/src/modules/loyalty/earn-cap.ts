@@ -1,7 +1,6 @@
 import { Types } from 'mongoose';
-import { isDuplicateKeyError } from '../../shared/db.js';
+import { duplicateIndexes, isDuplicateKeyError } from '../../shared/db.js';
 import { EarnDayModel } from './member.model.js';
-import { duplicateIndexes } from './batch-util.js';
 
 /**
  * Order points granted under the daily cap, per customer per local day. Each grant is stored by its

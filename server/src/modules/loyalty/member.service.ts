@@ -1,13 +1,13 @@
 import { Types } from 'mongoose';
 import type { Deps } from '../../shared/deps.js';
-import { isDuplicateKeyError } from '../../shared/db.js';
+import { duplicateIndexes, isDuplicateKeyError } from '../../shared/db.js';
 import { AppError, notFound } from '../../shared/app-error.js';
 import { signToken, verifyToken } from '../../shared/tokens.js';
 import { GrowthModel, LoyaltyCounterModel, MemberModel } from './member.model.js';
 import { LoyaltyErrorCode } from './loyalty.errors.js';
 import { tierFor, tierRank, type LoyaltySettings, type LoyaltySettingsService } from './loyalty-settings.service.js';
 import { shopperCache, type ShopperCache } from '../../shared/cache/shopper-cache.js';
-import { duplicateIndexes, inLanes, readInSlices } from './batch-util.js';
+import { inLanes, readInSlices } from './batch-util.js';
 
 const DAY_MS = 86_400_000;
 /** A card code is shown on the phone and scanned at the till: short-lived so a screenshot goes stale. */

@@ -3,7 +3,8 @@ import { MemberModel, RECENT_KEEP } from './member.model.js';
 import { PointsEntryModel } from './points.model.js';
 import { LoyaltyErrorCode, loyaltyConflict } from './loyalty.errors.js';
 import { entryView, type EntryView } from './points-entry.view.js';
-import { duplicateIndexes, inLanes, readInSlices } from './batch-util.js';
+import { inLanes, readInSlices } from './batch-util.js';
+import { duplicateIndexes } from '../../shared/db.js';
 import type { PostInput } from './points-ledger.service.js';
 
 /**
