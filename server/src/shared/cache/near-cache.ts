@@ -50,8 +50,7 @@ export class NearCache {
   ) {}
 
   /** Opens the two tracking connections (beside `redis`, closed with it); done by the first `usable`. */
-  start(): this {
-    if (this.sub) return this;
+  private start(): void {
     // RESP2 on purpose: Redis then sends the invalidations as pub/sub messages on CHANNEL, which
     // ioredis delivers; as RESP3 "invalidate" pushes (its default protocol) they would be dropped.
     this.sub = this.redis.duplicate({ protocol: 2, autoResubscribe: false, enableOfflineQueue: true, connectionName: 'shopper-near-invalidations' });
@@ -75,7 +74,6 @@ export class NearCache {
       this.sub?.disconnect();
       this.tracker?.disconnect();
     });
-    return this;
   }
 
   /** True while the copy may be used; the first call opens the tracking connections. */

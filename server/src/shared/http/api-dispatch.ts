@@ -13,7 +13,7 @@ import type { ApiRouter } from './route.js';
  * Matching is case-insensitive, as @koa/router's is by default.
  */
 export function apiDispatch(routers: ApiRouter[]): Middleware {
-  const mounted = routers.map((r) => ({ prefix: r.prefix.toLowerCase(), heads: routeHeads(r.paths), stack: [r.routes(), r.allowedMethods()] as Middleware[] }));
+  const mounted = routers.map((r, i) => ({ i, prefix: r.prefix.toLowerCase(), heads: routeHeads(r.paths), stack: [r.routes(), r.allowedMethods()] as Middleware[] }));
   const chains = new Map<string, Middleware[]>();
   return (ctx, next) => {
     const path = ctx.path.toLowerCase();
@@ -22,7 +22,7 @@ export function apiDispatch(routers: ApiRouter[]): Middleware {
       return !m.heads || m.heads.has(firstSegment(path.slice(m.prefix.length)));
     });
     if (!hits.length) return next();
-    const key = hits.map((m) => mounted.indexOf(m)).join(' ');
+    const key = hits.map((m) => m.i).join(' ');
     let chain = chains.get(key);
     if (!chain) chains.set(key, (chain = hits.flatMap((m) => m.stack)));
     return run(chain, 0, ctx, next);

@@ -101,13 +101,12 @@ export class ApiRouter {
         tenantId: principal?.tenantId ?? (ctx.state.tenantId as string),
         ctx,
       } as RouteInput<z.output<B>, z.output<Q>, z.output<P>>);
-      if (result instanceof JsonText) {
+      if (result !== undefined) {
         ctx.status = entry.status;
-        ctx.type = 'application/json; charset=utf-8';
-        ctx.body = result.text;
-      } else if (result !== undefined) {
-        ctx.status = entry.status;
-        ctx.body = result;
+        if (result instanceof JsonText) {
+          ctx.type = 'application/json; charset=utf-8';
+          ctx.body = result.text;
+        } else ctx.body = result;
       }
       if (principal?.kind === 'staff' && spec.method !== 'get' && spec.audit !== false && auditHook && ctx.status < 400) {
         await auditHook(ctx, principal, entry);
