@@ -36,26 +36,35 @@ export function compileFilter(filter: unknown): Predicate | null {
 }
 
 function compileQuery(filter: unknown): Part | null {
-  if (!isQueryObject(filter)) return null;
   const fields: Part[] = [];
   const logical: Part[] = [];
+  if (!collectParts(filter, fields, logical)) return null;
+  // Nothing in the compiled subset throws or has side effects, so the order of the parts is free:
+  // plain field conditions first (those of nested $and members too: a conjunction of conjunctions is
+  // one conjunction), the branching ones after.
+  return every([...fields, ...logical]);
+}
+
+/** Adds the conditions of `filter` to the conjunction being built; false when any is not compiled. */
+function collectParts(filter: unknown, fields: Part[], logical: Part[]): boolean {
+  if (!isQueryObject(filter)) return false;
   for (const key of Object.keys(filter)) {
     const value = filter[key];
-    if (key === '$and' || key === '$or' || key === '$nor') {
+    if (key === '$and' && Array.isArray(value) && value.length > 0) {
+      for (const sub of value) if (!collectParts(sub, fields, logical)) return false;
+    } else if (key === '$and' || key === '$or' || key === '$nor') {
       const p = compileLogical(key, value);
-      if (!p) return null;
+      if (!p) return false;
       logical.push(p);
     } else if (key.startsWith('$')) {
-      return null;
+      return false;
     } else {
       const p = compileField(key, value);
-      if (!p) return null;
+      if (!p) return false;
       fields.push(p);
     }
   }
-  // Nothing in the compiled subset throws or has side effects, so the order of the parts is free:
-  // plain field conditions first, the branching ones after.
-  return every([...fields, ...logical]);
+  return true;
 }
 
 function compileLogical(op: '$and' | '$or' | '$nor', value: unknown): Part | null {

@@ -6,6 +6,7 @@ import { installCollectionSnapshots } from './collection-snapshots.js';
 import { installCompiledMatching } from './compiled-matching.js';
 import { installDecoratedSort } from './decorated-sort.js';
 import { installEqualityIndexes } from './equality-index.js';
+import { installLimitedFind } from './limited-find.js';
 
 /**
  * The embedded MongoDB used by the demo and the tests when MONGODB_URI is unset: CongoDB, a MongoDB
@@ -204,6 +205,7 @@ export async function startEmbeddedMongo(options: { port?: number; dbName?: stri
   installEqualityIndexes((server as any).storage);
   installCompiledMatching();
   installDecoratedSort();
+  installLimitedFind((server as any).storage);
   await server.start();
   return {
     port,
