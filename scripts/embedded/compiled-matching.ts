@@ -67,8 +67,31 @@ export function installCompiledMatching(): void {
     const matched = compiledMatches(documents, match);
     // Not compiled: mingo runs the whole pipeline, $match included, on the narrowed documents.
     if (!matched) return aggregate(narrow(documents, match, MINGO_WORTH), pipeline, options);
+    const counted = countGroup(rest);
+    if (counted) return matched.length ? [{ _id: counted.id, [counted.field]: matched.length }] : [];
     return rest.length ? aggregate(matched, rest, options) : matched;
   };
+}
+
+/**
+ * `{_id: <number or string>, <field>: {$sum: 1}}` as the only stage left: the driver's countDocuments
+ * (`$match` + `$group: {_id: 1, n: {$sum: 1}}`). mingo groups every matched document under the one
+ * constant key and sums 1 for each: one group holding the number of matches, none when nothing matched.
+ */
+function countGroup(rest: unknown[]): { id: number | string; field: string } | null {
+  if (rest.length !== 1) return null;
+  const stage = rest[0] as Record<string, unknown> | null;
+  if (!stage || typeof stage !== 'object' || Object.keys(stage).length !== 1) return null;
+  const group = stage.$group as Record<string, unknown> | undefined;
+  if (!group || typeof group !== 'object' || Array.isArray(group)) return null;
+  const keys = Object.keys(group);
+  if (keys.length !== 2 || keys[0] !== '_id') return null;
+  const id = group._id;
+  if (!((typeof id === 'number' && Number.isFinite(id)) || (typeof id === 'string' && !id.startsWith('$')))) return null;
+  const field = keys[1];
+  const sum = group[field] as Record<string, unknown> | null;
+  if (field.startsWith('$') || field.includes('.') || !sum || typeof sum !== 'object' || Object.keys(sum).length !== 1 || sum.$sum !== 1) return null;
+  return { id, field };
 }
 
 /**

@@ -11,64 +11,80 @@ import { narrow } from './equality-index.js';
  * {_id: 1}, limit 20`) tested every profile and sorted 74,000 matches to keep 20; paging through an
  * audience by `_id > last` did it again for every page.
  *
- * Here, when the filter is compiled (compiled-filter.ts) or empty and the order asked for is the
- * collection's natural order — no sort, or `{_id: 1}` / `{_id: -1}` on a collection whose natural
- * order is ascending `_id` (tracked below) — the candidates are walked in that order (forwards or
- * backwards) and the walk stops after `skip + limit` matches. A top-level `_id: {$gt|$gte: ObjectId}`
- * starts the walk at the bound by binary search instead of testing every document before it. The
- * documents found are handed to CongoDB's own handleFind in place of the collection, with the filter
- * already applied, so sorting them (already in order), skip, limit, projection and the cursor are its
- * own code as before.
+ * Here, when the filter is compiled (compiled-filter.ts) or empty and the order asked for is natural
+ * order (no sort) or `{_id: 1}` / `{_id: -1}`, the candidates are walked in that order and the walk
+ * stops after `skip + limit` matches. For `_id` order, natural order is tracked as ascending `_id`
+ * plus a few misplaced documents (ids from several processes in one second arrive out of order),
+ * which are tested apart and merged in. A top-level `_id: {$gt|$gte: ObjectId}` starts an ascending
+ * walk at the bound by binary search when nothing is misplaced. The documents found are handed to
+ * CongoDB's own handleFind in place of the collection, with the filter already applied, so sorting
+ * them (already in order), skip, limit, projection and the cursor are its own code as before.
  *
- * Why the answer is the same: with unique `_id`s in ascending natural order, the stable sort of the
- * matches by `_id` is the matches in natural order (reversed for -1), so its first `skip + limit` are
- * the first `skip + limit` matches met walking that way. CongoDB's sort compares ObjectIds by their
+ * Why the answer is the same: `_id`s are unique and the documents not misplaced are in ascending
+ * natural order, so the stable sort of the matches by `_id` is the merge of those met walking that
+ * way (reversed for -1) with the misplaced matches sorted; its first `skip + limit` come from the
+ * first `skip + limit` of each. CongoDB's sort compares ObjectIds by their
  * hex strings through a collator, which for two 24-character lower-case hex strings is their code-unit
  * order; compiled `$gt`/`$gte` compare the same hex strings with `<`, so a document before the bound
  * cannot match. Anything else — another sort, a filter mingo must answer, a negative limit, a
- * collection that does not exist, natural order that is not ascending `_id` — goes to CongoDB's code.
+ * collection that does not exist, more than 10,000 misplaced documents — goes to CongoDB's code.
  */
 type Doc = Record<string, unknown> & { _id: { toHexString(): string } };
-type IdOrder = { lastHex: string | null; ascending: boolean };
+/**
+ * Natural order as ascending `_id` plus exceptions: every document not in `misplaced` has a larger
+ * `_id` than all inserted before it, so natural order without the misplaced ones is ascending. Ids
+ * made by several processes in the same second arrive slightly out of order; those few are merged
+ * in by sorting them. `broken` when a document was stored under another _id than its key.
+ */
+type IdOrder = { maxHex: string | null; misplaced: Set<string>; broken: boolean };
+// More misplaced documents than this and the walk is not worth it: CongoDB's own code answers.
+const MAX_MISPLACED = 10_000;
 
-// Per collection Map (a dropped, renamed or restored collection is a new Map): is natural order ascending _id?
+// Per collection Map (a dropped, renamed or restored collection is a new Map).
 const idOrders = new WeakMap<Map<string, Doc>, IdOrder>();
+
+function place(order: IdOrder, hex: string): void {
+  if (order.maxHex !== null && !(hex > order.maxHex)) order.misplaced.add(hex);
+  else order.maxHex = hex;
+}
 
 function idOrderOf(collection: Map<string, Doc>): IdOrder {
   let order = idOrders.get(collection);
   if (!order) {
-    order = { lastHex: null, ascending: true };
+    order = { maxHex: null, misplaced: new Set(), broken: false };
     // The memory storage keys each document by its _id's hex string.
-    for (const hex of collection.keys()) {
-      if (order.lastHex !== null && !(hex > order.lastHex)) order.ascending = false;
-      order.lastHex = hex;
-    }
+    for (const hex of collection.keys()) place(order, hex);
     idOrders.set(collection, order);
   }
   return order;
 }
 
+const usable = (order: IdOrder) => !order.broken && order.misplaced.size <= MAX_MISPLACED;
+
 function trackIdOrder(storage: any): void {
+  const tracked = (db: string, coll: string) => idOrders.get(storage.ensureCollection(db, coll));
   const insertOne = storage.insertOne.bind(storage);
   storage.insertOne = async (db: string, coll: string, doc: Doc) => {
     const stored = (await insertOne(db, coll, doc)) as Doc;
-    const order = idOrders.get(storage.ensureCollection(db, coll));
-    if (order) {
-      // A new key goes to the end of the Map. lastHex may be a deleted document's: if anything, larger
-      // than the largest left, so the check stays on the safe side.
-      const hex = stored._id.toHexString();
-      if (order.lastHex !== null && !(hex > order.lastHex)) order.ascending = false;
-      order.lastHex = hex;
-    }
+    // A new key goes to the end of the Map.
+    const order = tracked(db, coll);
+    if (order) place(order, stored._id.toHexString());
     return stored;
   };
   const updateById = storage.updateById.bind(storage);
   storage.updateById = async (db: string, coll: string, id: Doc['_id'], doc: Doc) => {
     // The document keeps its place; one stored under another _id than its key would break the order.
     const sameId = typeof doc?._id?.toHexString === 'function' && doc._id.toHexString() === id.toHexString();
-    const order = sameId ? undefined : idOrders.get(storage.ensureCollection(db, coll));
-    if (order) order.ascending = false;
+    const order = sameId ? undefined : tracked(db, coll);
+    if (order) order.broken = true;
     return updateById(db, coll, id, doc);
+  };
+  const deleteById = storage.deleteById.bind(storage);
+  storage.deleteById = async (db: string, coll: string, id: Doc['_id']) => {
+    const ok = await deleteById(db, coll, id);
+    // maxHex may now be a deleted document's: larger than any left, which keeps the rule true.
+    if (ok) tracked(db, coll)?.misplaced.delete(id.toHexString());
+    return ok;
   };
 }
 
@@ -93,6 +109,25 @@ function idLowerBound(filter: Record<string, unknown>): { hex: string; inclusive
   if (isObjectId(ops.$gt)) return { hex: ops.$gt.toHexString(), inclusive: false };
   if (isObjectId(ops.$gte)) return { hex: ops.$gte.toHexString(), inclusive: true };
   return null;
+}
+
+/** `found` (in `direction`'s order) with the misplaced documents that match merged in, the first `want`. */
+function mergeMisplaced(found: Doc[], misplaced: Set<string>, collection: Map<string, Doc>, test: (doc: Doc) => boolean, direction: 1 | -1, want: number): Doc[] {
+  const extra: Array<{ hex: string; doc: Doc }> = [];
+  for (const hex of misplaced) {
+    const doc = collection.get(hex);
+    if (doc && test(doc)) extra.push({ hex, doc });
+  }
+  if (!extra.length) return found;
+  extra.sort((a, b) => (a.hex < b.hex ? -direction : a.hex > b.hex ? direction : 0));
+  const out: Doc[] = [];
+  let i = 0;
+  let j = 0;
+  while (out.length < want && (i < found.length || j < extra.length)) {
+    const takeFound = j >= extra.length || (i < found.length && (found[i]._id.toHexString() < extra[j].hex ? direction === 1 : direction === -1));
+    out.push(takeFound ? found[i++] : extra[j++].doc);
+  }
+  return out;
 }
 
 /** The first position in `docs` (ascending _id) whose _id is past the bound. */
@@ -125,19 +160,28 @@ export function installLimitedFind(storage: any): void {
     if (!(limit > 0) || skip < 0 || direction === null || !test || !(await store.collectionExists(database, command.find))) {
       return handleFind.call(this, context);
     }
-    if (direction !== 0 && !idOrderOf(store.ensureCollection(database, command.find)).ascending) return handleFind.call(this, context);
+    const order = direction === 0 ? null : idOrderOf(store.ensureCollection(database, command.find));
+    if (order && !usable(order)) return handleFind.call(this, context);
 
     const all = (await store.findAll(database, command.find)) as Doc[];
     const candidates = empty ? all : narrow(all, filter, COMPILED_WORTH);
-    const bound = direction !== -1 ? idLowerBound(filter) : null;
     const want = skip + limit;
-    const found: Doc[] = [];
-    if (direction === -1) {
-      for (let i = candidates.length - 1; i >= 0 && found.length < want; i--) if (test(candidates[i])) found.push(candidates[i]);
+    let found: Doc[] = [];
+    if (!order) {
+      // Natural order: the first matches met.
+      for (let i = 0; i < candidates.length && found.length < want; i++) if (test(candidates[i])) found.push(candidates[i]);
     } else {
-      // Without a sort the walk is natural order, which is ascending _id only when tracked so.
-      const start = bound && (direction === 1 || idOrderOf(store.ensureCollection(database, command.find)).ascending) ? firstPast(candidates, bound) : 0;
-      for (let i = start; i < candidates.length && found.length < want; i++) if (test(candidates[i])) found.push(candidates[i]);
+      const misplaced = order.misplaced;
+      const inOrder = (doc: Doc) => misplaced.size === 0 || !misplaced.has(doc._id.toHexString());
+      const bound = direction === 1 && misplaced.size === 0 ? idLowerBound(filter) : null;
+      if (direction === 1) {
+        for (let i = bound ? firstPast(candidates, bound) : 0; i < candidates.length && found.length < want; i++) {
+          if (inOrder(candidates[i]) && test(candidates[i])) found.push(candidates[i]);
+        }
+      } else {
+        for (let i = candidates.length - 1; i >= 0 && found.length < want; i--) if (inOrder(candidates[i]) && test(candidates[i])) found.push(candidates[i]);
+      }
+      if (misplaced.size) found = mergeMisplaced(found, misplaced, store.ensureCollection(database, command.find), test, direction as 1 | -1, want);
     }
     // CongoDB's handleFind on the documents found, the filter applied already.
     const view = Object.create(store, { findAll: { value: async () => found } });

@@ -109,3 +109,13 @@ maybe('paging an audience by _id > last visits every match once, in order, also 
   expect(many.map((d) => d.n)).toEqual(rows.filter((r) => r.tags[0] === 'new').reverse().slice(0, 120).map((r) => r.n));
   await col.drop();
 });
+
+test('ObjectId hex strings sort the same through a collator (CongoDB\'s sort) as by code units (the walk and $gt)', () => {
+  const collator = new Intl.Collator();
+  fc.assert(
+    fc.property(fc.stringMatching(/^[0-9a-f]{24}$/), fc.stringMatching(/^[0-9a-f]{24}$/), (a, b) => {
+      expect(Math.sign(collator.compare(a, b))).toBe(a < b ? -1 : a > b ? 1 : 0);
+    }),
+    { numRuns: 5000 },
+  );
+});
