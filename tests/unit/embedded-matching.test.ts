@@ -94,6 +94,21 @@ describe('the embedded server with compiled filters', () => {
     await col.drop();
   });
 
+  maybe('a count group after a compiled $match answers one group with the number of matches, or none; other groups still group', async () => {
+    const col = client.db(`compiled_${process.pid}`).collection('counts');
+    await col.insertMany(rows.map((r) => ({ ...r })));
+    const n = (await matching(col, { k: 3 })).length;
+    expect(n).toBeGreaterThan(0);
+    expect(await col.aggregate([{ $match: { k: 3 } }, { $group: { _id: 1, n: { $sum: 1 } } }]).toArray()).toEqual([{ _id: 1, n }]);
+    expect(await col.aggregate([{ $match: { k: 3 } }, { $group: { _id: 'all', total: { $sum: 1 } } }]).toArray()).toEqual([{ _id: 'all', total: n }]);
+    expect(await col.aggregate([{ $match: { k: 99 } }, { $group: { _id: 1, n: { $sum: 1 } } }]).toArray()).toEqual([]);
+    expect(await col.countDocuments({ k: 99 })).toBe(0);
+    // Not a count: mingo groups as before.
+    expect(await col.aggregate([{ $match: { k: 3 } }, { $group: { _id: 1, n: { $sum: 2 } } }]).toArray()).toEqual([{ _id: 1, n: 2 * n }]);
+    expect(await col.aggregate([{ $match: { k: 3 } }, { $group: { _id: '$k', n: { $sum: 1 } } }]).toArray()).toEqual([{ _id: 3, n }]);
+    await col.drop();
+  });
+
   maybe('filters left to mingo (regex, $elemMatch, $size, a sub-document) still answer through find and countDocuments', async () => {
     const col = client.db(`compiled_${process.pid}`).collection('fallback');
     await col.insertMany(rows.map((r) => ({ ...r })));
