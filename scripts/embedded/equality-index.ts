@@ -44,7 +44,22 @@ class FieldIndex {
   constructor(private readonly field: string) {}
 
   add(id: string, doc: unknown): void {
+    this.addKey(id, valueKey(pathValue(doc, this.field)));
+  }
+
+  /**
+   * remove + add, skipped when the field's key is unchanged: the same state but for the order of ids
+   * within a value's set, which candidates() does not depend on (it orders them by seq).
+   */
+  update(id: string, doc: unknown): void {
     const k = valueKey(pathValue(doc, this.field));
+    const old = this.keyOf.get(id);
+    if (old !== undefined && old === (k === UNCERTAIN ? null : k)) return;
+    this.remove(id);
+    this.addKey(id, k);
+  }
+
+  private addKey(id: string, k: string | typeof UNCERTAIN): void {
     if (k === UNCERTAIN) {
       this.unknown.add(id);
       this.keyOf.set(id, null);
@@ -114,10 +129,7 @@ class CollectionIndexes {
   }
 
   updated(id: string, doc: Doc): void {
-    for (const f of this.fields.values()) {
-      f.remove(id);
-      f.add(id, doc);
-    }
+    for (const f of this.fields.values()) f.update(id, doc);
   }
 
   deleted(id: string): void {
