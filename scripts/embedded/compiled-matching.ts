@@ -40,7 +40,9 @@ export function installCompiledMatching(): void {
 
   const filter = engine.filter.bind(QueryEngine);
   engine.filter = (documents: Doc[], f: Filter) => {
-    if (isEmpty(f)) return filter(documents, f);
+    // CongoDB returns the input itself for an empty filter; the input is now the collection's shared
+    // array, which that statement's own writes update (collection-snapshots.ts): hand out a copy.
+    if (isEmpty(f)) return (filter(documents, f) as Doc[]).slice();
     return compiledMatches(documents, f) ?? filter(narrow(documents, f, MINGO_WORTH), f);
   };
 

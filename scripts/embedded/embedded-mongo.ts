@@ -7,6 +7,7 @@ import { installCompiledMatching } from './compiled-matching.js';
 import { installDecoratedSort } from './decorated-sort.js';
 import { installEqualityIndexes } from './equality-index.js';
 import { installLimitedFind } from './limited-find.js';
+import { installUpdateStatement } from './update-statement.js';
 
 /**
  * The embedded MongoDB used by the demo and the tests when MONGODB_URI is unset: CongoDB, a MongoDB
@@ -56,12 +57,15 @@ function keyString(index: IndexSpec, doc: Doc): string | null {
  */
 const partialFilters = new Map<string, Record<string, unknown>>();
 const partialKey = (db: string, coll: string, index: string) => `${db}\u0000${coll}\u0000${index}`;
+/** Moves whenever a unique index list read from storage could change (see uniqueIndexes below). */
+let indexEpoch = 0;
 const engineProto = IndexEngine.prototype as any;
 if (!engineProto.__partialFiltersKept) {
   const createIndex = engineProto.createIndex;
   engineProto.createIndex = async function (this: any, key: unknown, options?: { partialFilterExpression?: Record<string, unknown> }) {
     const name = await createIndex.call(this, key, options);
     if (options?.partialFilterExpression) partialFilters.set(partialKey(this.dbName, this.collName, name), options.partialFilterExpression);
+    indexEpoch++;
     return name;
   };
   engineProto.__partialFiltersKept = true;
@@ -75,10 +79,22 @@ function enforceUniqueIndexes(storage: any): void {
     for (const k of maps.keys()) if (k.startsWith(prefix)) maps.delete(k);
   };
 
-  const uniqueIndexes = async (db: string, coll: string): Promise<IndexSpec[]> =>
-    ((await storage.getIndexes(db, coll)) as IndexSpec[])
+  // A collection's unique indexes, read once per index change instead of on every write. The storage's
+  // index lists change only through saveIndex, dropIndex, dropCollection, renameCollection and
+  // dropDatabase (wrapped below), restore (not used: no persistPath), and a new collection's default
+  // list (the _id index alone); the partial filters when createIndex records one. Each moves the epoch.
+  const uniqueCache = new Map<string, { epoch: number; indexes: IndexSpec[] }>();
+  const uniqueIndexes = async (db: string, coll: string): Promise<IndexSpec[]> => {
+    const k = `${db}\u0000${coll}`;
+    const cached = uniqueCache.get(k);
+    if (cached && cached.epoch === indexEpoch) return cached.indexes;
+    const epoch = indexEpoch;
+    const indexes = ((await storage.getIndexes(db, coll)) as IndexSpec[])
       .filter((i) => i.unique && i.name !== '_id_')
       .map((i) => ({ ...i, partialFilterExpression: partialFilters.get(partialKey(db, coll, i.name)) ?? i.partialFilterExpression }));
+    if (epoch === indexEpoch) uniqueCache.set(k, { epoch, indexes });
+    return indexes;
+  };
 
   const mapFor = async (db: string, coll: string, index: IndexSpec) => {
     const k = nsKey(db, coll, index.name);
@@ -138,14 +154,31 @@ function enforceUniqueIndexes(storage: any): void {
     storage[method] = async (db: string, coll: string, ...rest: unknown[]) => {
       forget(`${db}\u0000${coll}\u0000`);
       if (method === 'renameCollection') forget(`${db}\u0000${String(rest[0])}\u0000`);
-      return original(db, coll, ...rest);
+      indexEpoch++;
+      try {
+        return await original(db, coll, ...rest);
+      } finally {
+        indexEpoch++;
+      }
     };
   }
   const dropDatabase = storage.dropDatabase.bind(storage);
   storage.dropDatabase = async (db: string) => {
     forget(`${db}\u0000`);
-    return dropDatabase(db);
+    indexEpoch++;
+    try {
+      return await dropDatabase(db);
+    } finally {
+      indexEpoch++;
+    }
   };
+}
+
+/** Our additions to a CongoDB storage adapter, innermost first (collection-snapshots.ts relies on it). */
+export function installStorageExtensions(storage: any): void {
+  installCollectionSnapshots(storage);
+  enforceUniqueIndexes(storage);
+  installEqualityIndexes(storage);
 }
 
 /**
@@ -200,11 +233,10 @@ export interface EmbeddedMongo {
 export async function startEmbeddedMongo(options: { port?: number; dbName?: string } = {}): Promise<EmbeddedMongo> {
   const port = options.port ?? (await freePort());
   const server = new CongoServer({ port, host: '127.0.0.1', storage: 'memory' });
-  installCollectionSnapshots((server as any).storage);
-  enforceUniqueIndexes((server as any).storage);
-  installEqualityIndexes((server as any).storage);
+  installStorageExtensions((server as any).storage);
   installCompiledMatching();
   installDecoratedSort();
+  installUpdateStatement();
   installLimitedFind((server as any).storage);
   await server.start();
   return {
