@@ -7,6 +7,7 @@ import type { FrequencyCapService } from './frequency-cap.service.js';
 import type { StaffSendBudget } from './staff-send-budget.service.js';
 import { variantContent } from './ab-split.js';
 import type { Address, ChannelProvider, OutgoingRow } from './channels/channel.provider.js';
+import { groupBy } from '../../shared/group-by.js';
 
 /** Issues a coupon once per key (the loyalty module's coupon service satisfies this). */
 export interface CouponPort {
@@ -66,13 +67,7 @@ export class DeliveryBatchSender {
     }
     for (const [reason, ids] of skipped) await DeliveryModel.updateMany({ _id: { $in: ids }, claim }, { $set: { state: 'skipped', reason, leaseUntil: null } });
 
-    const groups = new Map<string, typeof ready>();
-    for (const r of ready) {
-      const key = `${r.address.sender}\u0000${r.row.variant ?? ''}`;
-      const group = groups.get(key);
-      if (group) group.push(r);
-      else groups.set(key, [r]);
-    }
+    const groups = groupBy(ready, (r) => `${r.address.sender}\u0000${r.row.variant ?? ''}`);
     // A chunk never exceeds the per-staff minute budget; a sender whose budget runs out mid-chunk
     // sends what it was granted, and only that sender waits for the next minute.
     const perMinute = Math.min(provider.perMinute ?? Infinity, this.deps.config.BROADCAST_STAFF_PER_MINUTE);

@@ -5,6 +5,7 @@ import type { CustomerService } from '../customers/customer.service.js';
 import { EventModel } from './event.model.js';
 import { recentOrderDates, type OrderDatesWanted } from './recent-order-dates.js';
 import { eventItemSchema, type EventItem } from './event.schemas.js';
+import { groupBy } from '../../shared/group-by.js';
 
 /** How many customers' hooks run at once during ingest (see emitAccepted). */
 const HOOK_LANES = 8;
@@ -77,15 +78,7 @@ export function aggregatesFromEvents(rows: Array<Pick<EventRow, 'type' | 'occurr
 }
 
 /** Rows by customer id, each customer's in the order given. */
-function byCustomer(rows: EventRow[]): Map<string, EventRow[]> {
-  const out = new Map<string, EventRow[]>();
-  for (const row of rows) {
-    const list = out.get(String(row.customerId));
-    if (list) list.push(row);
-    else out.set(String(row.customerId), [row]);
-  }
-  return out;
-}
+const byCustomer = (rows: EventRow[]) => groupBy(rows, (row) => String(row.customerId));
 
 const accepted = (row: EventRow) => ({ id: String(row._id), eventId: row.eventId, type: row.type, occurredAt: row.occurredAt, data: row.data });
 
@@ -216,15 +209,9 @@ export class EventService {
     const cutoff = new Date(this.deps.now().getTime() - olderThanMs);
     const pending = await EventModel.find({ applied: false, receivedAt: { $lt: cutoff } }).sort({ receivedAt: 1, _id: 1 }).limit(1000).lean<EventRow[]>();
     const customers = new Map<string, string>();
-    const byTenant = new Map<string, EventRow[]>();
-    for (const row of pending) {
-      customers.set(String(row.customerId), row.tenantId);
-      const rows = byTenant.get(row.tenantId);
-      if (rows) rows.push(row);
-      else byTenant.set(row.tenantId, [row]);
-    }
+    for (const row of pending) customers.set(String(row.customerId), row.tenantId);
     for (const [customerId, tenantId] of customers) await this.recomputeAggregates(tenantId, customerId);
-    for (const [tenantId, rows] of byTenant) await this.emitAccepted(tenantId, rows);
+    for (const [tenantId, rows] of groupBy(pending, (row) => row.tenantId)) await this.emitAccepted(tenantId, rows);
     if (pending.length) await EventModel.updateMany({ _id: { $in: pending.map((r) => r._id) } }, { $set: { applied: true } });
     return pending.length;
   }

@@ -4,6 +4,7 @@ import type { MemberService } from './member.service.js';
 import type { PointsLedgerService } from './points-ledger.service.js';
 import type { CreditInput } from './points-ledger-batch.js';
 import { grantWithinCaps, type CapDay } from './earn-cap.js';
+import { groupBy } from '../../shared/group-by.js';
 
 /**
  * What paid orders earn, for a whole ingest batch at once — the same points, growth and tiers as
@@ -122,16 +123,6 @@ export function walkTiers(settings: LoyaltySettings, member: { tier: string; bel
     }
   }
   return { tierAt, upgrades, clearBelow };
-}
-
-function groupBy<T>(items: T[], keyOf: (item: T) => string): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const item of items) {
-    const list = out.get(keyOf(item));
-    if (list) list.push(item);
-    else out.set(keyOf(item), [item]);
-  }
-  return out;
 }
 
 const orderIdOf = (p: PaidOrder) => String(p.event.data.orderId);

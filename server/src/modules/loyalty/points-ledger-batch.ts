@@ -5,6 +5,7 @@ import { LoyaltyErrorCode, loyaltyConflict } from './loyalty.errors.js';
 import { entryView, type EntryView } from './points-entry.view.js';
 import { inLanes, readInSlices } from './batch-util.js';
 import { duplicateIndexes } from '../../shared/db.js';
+import { groupBy } from '../../shared/group-by.js';
 import type { PostInput } from './points-ledger.service.js';
 
 /**
@@ -70,12 +71,7 @@ export async function postCreditBatch(steps: LedgerSteps, tenantId: string, inpu
 
   // Step 2, then 3.
   const chunks: any[][] = [];
-  const byMember = new Map<string, any[]>();
-  for (const e of pending) {
-    const list = byMember.get(String(e.customerId));
-    if (list) list.push(e);
-    else byMember.set(String(e.customerId), [e]);
-  }
+  const byMember = groupBy(pending, (e) => String(e.customerId));
   for (const entries of byMember.values()) for (let from = 0; from < entries.length; from += IDS_PER_UPDATE) chunks.push(entries.slice(from, from + IDS_PER_UPDATE));
   const marks: Array<{ entry: any; balanceAfter: number | null }> = [];
   const fellBack: any[] = [];
