@@ -258,10 +258,7 @@ function wantedKeys(want: unknown): string[] | null {
   if (want && typeof want === 'object' && !Array.isArray(want) && Object.keys(want).length === 1) {
     const op = want as { $eq?: unknown; $in?: unknown };
     if ('$eq' in op) return wantedKeys(op.$eq);
-    if (Array.isArray(op.$in)) {
-      const keys = op.$in.map(valueKey);
-      return keys.includes(UNCERTAIN) ? null : (keys as string[]);
-    }
+    if (Array.isArray(op.$in)) return plainKeys(op.$in);
   }
   return null;
 }
@@ -270,7 +267,11 @@ function wantedKeys(want: unknown): string[] | null {
 function wantedAll(want: unknown): string[] | null {
   if (!want || typeof want !== 'object' || Array.isArray(want) || Object.keys(want).length !== 1) return null;
   const values = (want as { $all?: unknown }).$all;
-  if (!Array.isArray(values) || values.length === 0) return null;
+  return Array.isArray(values) && values.length > 0 ? plainKeys(values) : null;
+}
+
+/** The keys of a list of plain values, or null when any is not plain. */
+function plainKeys(values: unknown[]): string[] | null {
   const keys = values.map(valueKey);
   return keys.includes(UNCERTAIN) ? null : (keys as string[]);
 }

@@ -119,7 +119,7 @@ export function accessor(path: FieldPath): (doc: Record<string, unknown>) => unk
 
 // ── Values ───────────────────────────────────────────────────────────────────────────────────────
 
-const isObjectId = (v: any): v is ObjectIdLike => v !== null && typeof v === 'object' && v._bsontype === 'ObjectId' && typeOf(v) === 'objectid';
+export const isObjectId = (v: any): v is ObjectIdLike => v !== null && typeof v === 'object' && v._bsontype === 'ObjectId' && typeOf(v) === 'objectid';
 
 /** Whether `v` is a value compiled filters compare directly (else mingo keeps the whole filter). */
 export function isPlainValue(v: unknown): v is PlainValue {

@@ -3,6 +3,7 @@ import { FindHandler } from '@push.rocks/smartmongo/dist_ts/congodb/server/handl
 import { compileFilter } from './compiled-filter.js';
 import { COMPILED_WORTH } from './compiled-matching.js';
 import { narrow } from './equality-index.js';
+import { isObjectId } from './filter-values.js';
 
 /**
  * A `find` with a limit stops at its last document, as MongoDB's does when it can walk an index in
@@ -99,15 +100,17 @@ function idDirection(sort: unknown): 0 | 1 | -1 | null {
   return d === 1 || d === -1 ? d : null;
 }
 
-const isObjectId = (v: unknown): v is Doc['_id'] => !!v && typeof v === 'object' && (v as { _bsontype?: string })._bsontype === 'ObjectId';
-
-/** The hex string documents must exceed (or reach, when `inclusive`) by a top-level `_id: {$gt|$gte}`, or null. */
+/**
+ * The hex string documents must exceed (or reach, when `inclusive`) by a top-level `_id: {$gt|$gte}`,
+ * or null. An ObjectId bound as the compiled range test recognises one (filter-values.ts), whose
+ * comparison is then of these same hex strings.
+ */
 function idLowerBound(filter: Record<string, unknown>): { hex: string; inclusive: boolean } | null {
   const cond = filter._id;
   if (!cond || typeof cond !== 'object' || isObjectId(cond) || Array.isArray(cond)) return null;
   const ops = cond as Record<string, unknown>;
-  if (isObjectId(ops.$gt)) return { hex: ops.$gt.toHexString(), inclusive: false };
-  if (isObjectId(ops.$gte)) return { hex: ops.$gte.toHexString(), inclusive: true };
+  if (isObjectId(ops.$gt)) return { hex: ops.$gt.toString(), inclusive: false };
+  if (isObjectId(ops.$gte)) return { hex: ops.$gte.toString(), inclusive: true };
   return null;
 }
 
@@ -160,29 +163,24 @@ export function installLimitedFind(storage: any): void {
     if (!(limit > 0) || skip < 0 || direction === null || !test || !(await store.collectionExists(database, command.find))) {
       return handleFind.call(this, context);
     }
-    const order = direction === 0 ? null : idOrderOf(store.ensureCollection(database, command.find));
+    const collection: Map<string, Doc> = store.ensureCollection(database, command.find);
+    const order = direction === 0 ? null : idOrderOf(collection);
     if (order && !usable(order)) return handleFind.call(this, context);
 
     const all = (await store.findAll(database, command.find)) as Doc[];
     const candidates = empty ? all : narrow(all, filter, COMPILED_WORTH);
     const want = skip + limit;
+    // Natural order walks forwards from the start; _id order forwards from the bound or backwards from
+    // the end, leaving the misplaced documents to be merged in after.
+    const misplaced = order && order.misplaced.size ? order.misplaced : null;
+    const bound = direction === 1 && !misplaced ? idLowerBound(filter) : null;
+    const step = direction === -1 ? -1 : 1;
     let found: Doc[] = [];
-    if (!order) {
-      // Natural order: the first matches met.
-      for (let i = 0; i < candidates.length && found.length < want; i++) if (test(candidates[i])) found.push(candidates[i]);
-    } else {
-      const misplaced = order.misplaced;
-      const inOrder = (doc: Doc) => misplaced.size === 0 || !misplaced.has(doc._id.toHexString());
-      const bound = direction === 1 && misplaced.size === 0 ? idLowerBound(filter) : null;
-      if (direction === 1) {
-        for (let i = bound ? firstPast(candidates, bound) : 0; i < candidates.length && found.length < want; i++) {
-          if (inOrder(candidates[i]) && test(candidates[i])) found.push(candidates[i]);
-        }
-      } else {
-        for (let i = candidates.length - 1; i >= 0 && found.length < want; i--) if (inOrder(candidates[i]) && test(candidates[i])) found.push(candidates[i]);
-      }
-      if (misplaced.size) found = mergeMisplaced(found, misplaced, store.ensureCollection(database, command.find), test, direction as 1 | -1, want);
+    for (let i = step < 0 ? candidates.length - 1 : bound ? firstPast(candidates, bound) : 0; i >= 0 && i < candidates.length && found.length < want; i += step) {
+      const doc = candidates[i];
+      if ((!misplaced || !misplaced.has(doc._id.toHexString())) && test(doc)) found.push(doc);
     }
+    if (misplaced) found = mergeMisplaced(found, misplaced, collection, test, direction as 1 | -1, want);
     // CongoDB's handleFind on the documents found, the filter applied already.
     const view = Object.create(store, { findAll: { value: async () => found } });
     return handleFind.call(this, { ...context, storage: view, command: { ...command, filter: {} } });
