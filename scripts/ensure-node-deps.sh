@@ -6,12 +6,12 @@
 # file newer than npm's own record of the install).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-want=$(sha256sum package-lock.json | cut -d' ' -f1)
+lock_hash() { sha256sum package-lock.json | cut -d' ' -f1; }
 record=node_modules/.lock-sha256
 if [ ! -d node_modules ]; then
   stale=1
 elif [ -f "$record" ]; then
-  [ "$(cat "$record")" = "$want" ] && stale=0 || stale=1
+  [ "$(cat "$record")" = "$(lock_hash)" ] && stale=0 || stale=1
 else
   [ package-lock.json -nt node_modules/.package-lock.json ] && stale=1 || stale=0
 fi
@@ -23,4 +23,4 @@ if [ "$stale" = 1 ]; then
   npm ci --no-audit --no-fund --loglevel=error 2>/dev/null || npm install --no-audit --no-fund --loglevel=error
 fi
 # npm install may have rewritten the lock file: record what is there now.
-sha256sum package-lock.json | cut -d' ' -f1 > "$record"
+lock_hash > "$record"
