@@ -3,9 +3,10 @@ import { loadConfig, type Config } from '../../server/src/config/env.js';
 import { startRuntime, type Runtime, type RuntimePlugin } from '../../server/src/runtime.js';
 import { createLogger } from '../../server/src/shared/logger.js';
 import type { StaffRole } from '../../server/src/shared/http/principal.js';
+import { embeddedMongo } from './embedded-server.js';
 
 /** True when the run uses a real MongoDB (MONGODB_URI given) rather than the embedded server. */
-export const realMongo = process.env.SCRM_EMBEDDED_MONGO !== '1';
+export const realMongo = !embeddedMongo;
 
 /** A database of its own for each test file, on the run's MongoDB server. */
 export function testDatabaseUri(): string {

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { MongoClient, ObjectId } from 'mongodb';
+import { ObjectId } from 'mongodb';
+import { embeddedClient, embeddedTest } from '../support/embedded-server.js';
 import { Query } from 'mingo';
 
 /**
@@ -10,15 +11,8 @@ import { Query } from 'mingo';
  * slice give (computed here from `find({})` and mingo).
  */
 // The run's embedded server (tests/support/global-setup.mjs).
-const embedded = process.env.SCRM_EMBEDDED_MONGO === '1';
-const maybe = embedded ? test : test.skip;
-let client: MongoClient;
-beforeAll(async () => {
-  if (embedded) client = await new MongoClient(process.env.MONGODB_URI!).connect();
-});
-afterAll(async () => {
-  await client?.close();
-});
+const maybe = embeddedTest;
+const client = embeddedClient();
 
 const TAGS = ['t0', 't1', 't2', 't3'];
 const tagList = fc.oneof(
@@ -60,7 +54,7 @@ maybe('a limited find returns the page a full scan, sort and slice return, in an
   let run = 0;
   await fc.assert(
     fc.asyncProperty(fc.array(doc, { minLength: 40, maxLength: 90 }), fc.boolean(), fc.array(fc.tuple(filter, page), { minLength: 3, maxLength: 6 }), fc.array(doc, { minLength: 1, maxLength: 5 }), async (docs, shuffled, queries, late) => {
-      const col = client.db(`limited_${process.pid}`).collection(`c${run++}`);
+      const col = client().db(`limited_${process.pid}`).collection(`c${run++}`);
       // Ids from spread-out times; inserted in _id order, or not (the fast path must notice).
       const ids = docs.map((_, i) => ObjectId.createFromTime(1_700_000_000 + i * 97));
       const rows = docs.map((d, i) => ({ _id: ids[i], ...d }));
@@ -91,7 +85,7 @@ maybe('a limited find returns the page a full scan, sort and slice return, in an
 }, 90_000);
 
 maybe('paging an audience by _id > last visits every match once, in order, also over a cursor of several batches', async () => {
-  const col = client.db(`limited_${process.pid}`).collection('paging');
+  const col = client().db(`limited_${process.pid}`).collection('paging');
   const rows = Array.from({ length: 700 }, (_, i) => ({ _id: new ObjectId(), tags: i % 3 ? ['vip'] : ['new'], n: i }));
   await col.insertMany(rows);
   const seen: number[] = [];

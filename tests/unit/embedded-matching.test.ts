@@ -1,4 +1,5 @@
 import { MongoClient, ObjectId } from 'mongodb';
+import { embeddedClient, embeddedTest } from '../support/embedded-server.js';
 import { Query } from 'mingo';
 
 /**
@@ -7,16 +8,9 @@ import { Query } from 'mingo';
  * (collection-snapshots.ts), every kind of statement returns what mingo over every row returns.
  * The predicates themselves are checked against mingo in embedded-filter.test.ts.
  */
-const embedded = process.env.SCRM_EMBEDDED_MONGO === '1';
-const maybe = embedded ? test : test.skip;
+const maybe = embeddedTest;
 describe('the embedded server with compiled filters', () => {
-  let client: MongoClient;
-  beforeAll(async () => {
-    if (embedded) client = await new MongoClient(process.env.MONGODB_URI!).connect();
-  });
-  afterAll(async () => {
-    await client?.close();
-  });
+  const client = embeddedClient();
 
   const ids = [0, 1, 2].map(() => new ObjectId());
   const rows = Array.from({ length: 400 }, (_, i) => ({
@@ -34,7 +28,7 @@ describe('the embedded server with compiled filters', () => {
   };
 
   maybe('find, countDocuments, distinct, an update and a delete with $in return what mingo over every row returns', async () => {
-    const col = client.db(`compiled_${process.pid}`).collection('rows');
+    const col = client().db(`compiled_${process.pid}`).collection('rows');
     await col.insertMany(rows.map((r) => ({ ...r })));
     const filters: Record<string, unknown>[] = [
       { k: 3 },
@@ -75,7 +69,7 @@ describe('the embedded server with compiled filters', () => {
   });
 
   maybe('a read right after each kind of write sees it (an unchanged collection hands out its last array again)', async () => {
-    const col = client.db(`compiled_${process.pid}`).collection('snapshots');
+    const col = client().db(`compiled_${process.pid}`).collection('snapshots');
     await col.insertMany(rows.slice(0, 60).map((r) => ({ ...r })));
     const first = await col.find({}).toArray();
     expect(await col.find({}).toArray()).toEqual(first);
@@ -95,7 +89,7 @@ describe('the embedded server with compiled filters', () => {
   });
 
   maybe('a count group after a compiled $match answers one group with the number of matches, or none; other groups still group', async () => {
-    const col = client.db(`compiled_${process.pid}`).collection('counts');
+    const col = client().db(`compiled_${process.pid}`).collection('counts');
     await col.insertMany(rows.map((r) => ({ ...r })));
     const n = (await matching(col, { k: 3 })).length;
     expect(n).toBeGreaterThan(0);
@@ -110,7 +104,7 @@ describe('the embedded server with compiled filters', () => {
   });
 
   maybe('filters left to mingo (regex, $elemMatch, $size, a sub-document) still answer through find and countDocuments', async () => {
-    const col = client.db(`compiled_${process.pid}`).collection('fallback');
+    const col = client().db(`compiled_${process.pid}`).collection('fallback');
     await col.insertMany(rows.map((r) => ({ ...r })));
     const filters: Record<string, unknown>[] = [
       { tag: { $regex: '^[xy]$' }, k: { $in: [1, 3] } },

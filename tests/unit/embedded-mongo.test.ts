@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { MongoClient, ObjectId } from 'mongodb';
+import { ObjectId } from 'mongodb';
+import { embeddedClient, embeddedTest } from '../support/embedded-server.js';
 import { Query } from 'mingo';
 
 /**
@@ -9,15 +10,8 @@ import { Query } from 'mingo';
  */
 // The run's embedded server (tests/support/global-setup.mjs), loaded by Node as in the demo; a
 // server started inside Jest's module sandbox would not be the same code path.
-const embedded = process.env.SCRM_EMBEDDED_MONGO === '1';
-const maybe = embedded ? test : test.skip;
-let client: MongoClient;
-beforeAll(async () => {
-  if (embedded) client = await new MongoClient(process.env.MONGODB_URI!).connect();
-});
-afterAll(async () => {
-  await client?.close();
-});
+const maybe = embeddedTest;
+const client = embeddedClient();
 
 const ids = [new ObjectId(), new ObjectId(), new ObjectId()];
 // Small domains, so that filters and documents often meet. `a` holds strings (as scalars and inside
@@ -38,7 +32,7 @@ maybe('equality lookups on the embedded server return exactly what a full scan r
   let run = 0;
   await fc.assert(
     fc.asyncProperty(fc.array(doc, { minLength: 40, maxLength: 80 }), fc.array(filter, { minLength: 3, maxLength: 8 }), filter, doc, async (docs, filters, updateFilter, replacement) => {
-      const col = client.db(`equality_${process.pid}`).collection(`c${run++}`);
+      const col = client().db(`equality_${process.pid}`).collection(`c${run++}`);
       await col.insertMany(docs.map((d) => ({ ...d })));
       // Ask once before writing so the indexes exist and must then follow the writes.
       for (const f of filters) await col.find(f).toArray();
@@ -58,7 +52,7 @@ maybe('equality lookups on the embedded server return exactly what a full scan r
 }, 60_000);
 
 maybe('a unique index refuses a duplicate key with E11000, and the key is free again after a delete', async () => {
-  const col = client.db(`unique_${process.pid}`).collection('keys');
+  const col = client().db(`unique_${process.pid}`).collection('keys');
   await col.createIndex({ tenantId: 1, key: 1 }, { unique: true });
   await col.insertOne({ tenantId: 't', key: 'k1' });
   await expect(col.insertOne({ tenantId: 't', key: 'k1' })).rejects.toMatchObject({ code: 11000 });

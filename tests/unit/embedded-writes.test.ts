@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { EJSON, ObjectId } from 'bson';
 import { MongoClient, ObjectId as DriverObjectId } from 'mongodb';
+import { embeddedClient, embeddedTest } from '../support/embedded-server.js';
 // The package exposes CongoDB only by deep path.
 import { MemoryStorageAdapter } from '@push.rocks/smartmongo/dist_ts/congodb/index.js';
 import { DeleteHandler } from '@push.rocks/smartmongo/dist_ts/congodb/server/handlers/DeleteHandler.js';
@@ -129,17 +130,10 @@ test('writes and the reads after them answer as CongoDB does, command by command
 });
 
 // Through the driver, against the run's embedded server (tests/support/global-setup.mjs).
-const embedded = process.env.SCRM_EMBEDDED_MONGO === '1';
-const maybe = embedded ? test : test.skip;
+const maybe = embeddedTest;
 describe('the embedded server after writes, through the driver', () => {
-  let client: MongoClient;
-  beforeAll(async () => {
-    if (embedded) client = await new MongoClient(process.env.MONGODB_URI!).connect();
-  });
-  afterAll(async () => {
-    await client?.close();
-  });
-  const db = () => client.db(`writes_${process.pid}`);
+  const client = embeddedClient();
+  const db = () => client().db(`writes_${process.pid}`);
 
   maybe('a unique index created after writes refuses duplicates on insert, update and upsert; dropping it lets them in', async () => {
     const col = db().collection('unique');
