@@ -34,6 +34,10 @@ const SAID = {
   RATE_LIMITED: '操作太频繁，请稍后再试',
   SERVICE_UNAVAILABLE: '服务暂时不可用，请稍后再试',
   INTERNAL_ERROR: '出了点问题，请稍后再试',
+  WECHAT_CODE_REJECTED: '微信登录凭证已失效，请重试',
+  WECHAT_UNREACHABLE: '暂时无法连接微信，请稍后再试',
+  WECHAT_NOT_CONFIGURED: '小程序尚未配置，请联系管理员',
+  MINIAPP_SIGN_IN_REQUIRED: '请先在小程序中登录',
 };
 
 /**

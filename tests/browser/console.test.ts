@@ -216,6 +216,20 @@ test('a community manager sees the RFM grid of the latest run and the loyalty pr
   await page.context().close();
 });
 
+test('a mistyped password is refused in Chinese, and the right one signs in', async () => {
+  const agent = await app.staff('agent');
+  const page = await phonePage(browser);
+  await page.goto(`${app.url}/h5/console`);
+  await page.locator('[data-test=login-username] input').fill(agent.username);
+  await page.locator('[data-test=login-password] input').fill('password-124');
+  await page.locator('[data-test=login-submit]').click();
+  expect(await page.locator('[data-test=login-error]').innerText()).toContain('用户名或密码错误');
+  await page.locator('[data-test=login-password] input').fill('password-123');
+  await page.locator('[data-test=login-submit]').click();
+  await page.waitForURL('**/h5/console/inbox');
+  await page.context().close();
+});
+
 test('an agent cannot open the audience builder, and a sales member sees no console sections', async () => {
   const agent = await app.staff('agent');
   const page = await phonePage(browser);

@@ -20,10 +20,12 @@ export interface AsyncState<T> {
  */
 function localised(err: ApiError): string | null {
   if (lang.value !== 'zh') return null;
-  const key = `error.${err.code}`;
-  if (!(key in messages)) return null;
+  const details = (err.details ?? {}) as Record<string, unknown>;
+  // A code with several causes names the cause in details.reason: `error.CODE.reason` says that one.
+  const key = [`error.${err.code}.${String(details.reason)}`, `error.${err.code}`].find((k) => k in messages);
+  if (!key) return null;
   const vars: Record<string, string | number> = { message: err.message };
-  for (const [k, v] of Object.entries(err.details ?? {})) if (typeof v === 'string' || typeof v === 'number') vars[k] = v;
+  for (const [k, v] of Object.entries(details)) if (typeof v === 'string' || typeof v === 'number') vars[k] = v;
   return t(key as MessageKey, vars);
 }
 

@@ -5,7 +5,6 @@ export const WechatErrorCode = {
   UNREACHABLE: 'WECHAT_UNREACHABLE',
   NOT_CONFIGURED: 'WECHAT_NOT_CONFIGURED',
   CODE_REJECTED: 'WECHAT_CODE_REJECTED',
-  CONSENT_REQUIRED: 'WECHAT_CONSENT_REQUIRED',
 } as const;
 
 /** WeChat (api.weixin.qq.com) errcodes we act on by number. */

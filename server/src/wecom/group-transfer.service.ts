@@ -42,7 +42,7 @@ export class GroupTransferService {
     const handover = await this.transfers.member(tenantId, { staffId: input.handoverStaffId, userid: input.handoverUserid });
     const takeover = await this.transfers.taker(tenantId, input.takeoverStaffId, handover);
     const groups = await CustomerGroupModel.find({ tenantId, ownerUserid: handover.userid, status: 'active' }, { chatId: 1, name: 1 }).lean();
-    if (!groups.length) throw conflict(WecomErrorCode.NOTHING_TO_TRANSFER, `${handover.staff?.name ?? handover.userid} owns no customer groups`);
+    if (!groups.length) throw conflict(WecomErrorCode.NOTHING_TO_TRANSFER, `${handover.staff?.name ?? handover.userid} owns no customer groups`, { who: handover.staff?.name ?? handover.userid });
     const requestId = randomBytes(8).toString('hex');
     const keys = groups.map((g) => openKeyOf('group', g.chatId, handover.userid));
     await insertIgnoringOpen(

@@ -49,7 +49,7 @@ export class SidebarAuthService {
     if (!userid) throw forbidden('Only members of this WeCom corp can use the sidebar');
     const staff = await this.staff.findByWecomUserId(tenantId, userid);
     if (!staff || !staff.active) {
-      throw new AppError(WecomErrorCode.NO_STAFF_FOR_USER, `No active staff account is linked to WeCom user ${userid}; ask an admin to set wecomUserId on your account`, { status: 403 });
+      throw new AppError(WecomErrorCode.NO_STAFF_FOR_USER, `No active staff account is linked to WeCom user ${userid}; ask an admin to set wecomUserId on your account`, { status: 403, details: { userid } });
     }
     return this.staff.issueToken({ ...staff, _id: staff.id, tenantId });
   }

@@ -1,5 +1,5 @@
 import type { Deps } from '../shared/deps.js';
-import { AppError, CommonErrorCode, notFound } from '../shared/app-error.js';
+import { AppError, notFound } from '../shared/app-error.js';
 import type { Principal } from '../shared/http/principal.js';
 import type { CustomerService } from '../modules/customers/customer.service.js';
 import type { StaffService } from '../modules/staff/staff.service.js';
@@ -9,7 +9,7 @@ import type { WecomClient } from './wecom.client.js';
 import type { ExternalContactService } from './external-contact.service.js';
 import type { CustomerGroupService } from './customer-group.service.js';
 import type { TagSyncService } from './tag-sync.service.js';
-import { Errcode, isWecomErrcode } from './wecom.exception.js';
+import { Errcode, WecomErrorCode, isWecomErrcode } from './wecom.exception.js';
 
 const DAY_MS = 86_400_000;
 
@@ -47,7 +47,7 @@ export class SidebarContextService {
     // A sales member sees only their own book; a chat with someone else's customer stays closed to them.
     // They are chatting with this person in WeCom already, so saying why reveals nothing new.
     if (!canSeeCustomer(principal, doc)) {
-      throw new AppError(CommonErrorCode.NOT_FOUND, 'This customer is in another staff member’s book: ask their owner or an admin to hand them over or add you as a follower', { status: 404 });
+      throw new AppError(WecomErrorCode.CUSTOMER_NOT_YOURS, 'This customer is in another staff member’s book: ask their owner or an admin to hand them over or add you as a follower', { status: 404 });
     }
     return { customerId: String(doc._id) };
   }

@@ -39,7 +39,7 @@ export class TransferService {
   async member(tenantId: string, ref: { staffId?: string; userid?: string }): Promise<Member> {
     if (ref.staffId) {
       const staff = await this.s.staff.get(tenantId, ref.staffId);
-      if (!staff.wecomUserId) throw invalid(`${staff.name} has no WeCom userid: set it on the staff account first`);
+      if (!staff.wecomUserId) throw invalid(`${staff.name} has no WeCom userid: set it on the staff account first`, { reason: 'no_userid', name: staff.name });
       return { userid: staff.wecomUserId, staff };
     }
     const staff = await this.s.staff.findByWecomUserId(tenantId, ref.userid ?? '');
@@ -49,8 +49,8 @@ export class TransferService {
   /** The taker: an active account with a WeCom userid, not the giver. */
   async taker(tenantId: string, staffId: string, handover: Member): Promise<Member> {
     const m = await this.member(tenantId, { staffId });
-    if (!m.staff?.active) throw conflict(WecomErrorCode.TRANSFER_INVALID, `${m.staff?.name ?? 'The takeover member'}'s account is switched off; choose an active member`);
-    if (m.userid === handover.userid) throw invalid('the takeover member must be someone other than the handover member');
+    if (!m.staff?.active) throw conflict(WecomErrorCode.TRANSFER_INVALID, `${m.staff?.name ?? 'The takeover member'}'s account is switched off; choose an active member`, { reason: 'inactive', name: m.staff?.name ?? '' });
+    if (m.userid === handover.userid) throw invalid('the takeover member must be someone other than the handover member', { reason: 'same_member' });
     return m;
   }
 
@@ -68,13 +68,14 @@ export class TransferService {
       if (missing.length)
         throw invalid(
           input.mode === 'in_service' ? `${missing.length} of the chosen customers are not WeCom contacts of ${who}` : `${missing.length} of the chosen customers are not on WeCom's unassigned list for ${who}`,
-          { customerIds: missing },
+          { reason: input.mode === 'in_service' ? 'not_contacts' : 'not_unassigned', n: missing.length, who, customerIds: missing },
         );
     }
     if (!targets.length)
       throw conflict(
         WecomErrorCode.NOTHING_TO_TRANSFER,
         input.mode === 'in_service' ? `${who} has no WeCom customers to hand over` : `WeCom lists no unassigned customers for ${who}; has the member left the company in WeCom?`,
+        { who },
       );
 
     const requestId = randomBytes(8).toString('hex');

@@ -9,6 +9,8 @@ export const WecomErrorCode = {
   NO_STAFF_FOR_USER: 'WECOM_NO_STAFF_FOR_USER',
   TRANSFER_INVALID: 'WECOM_TRANSFER_INVALID',
   NOTHING_TO_TRANSFER: 'WECOM_NOTHING_TO_TRANSFER',
+  /** The sidebar's contact belongs to another sales member's book (404: the profile stays closed). */
+  CUSTOMER_NOT_YOURS: 'WECOM_CUSTOMER_NOT_YOURS',
 } as const;
 
 /** WeCom errcodes we act on by number. */

@@ -203,6 +203,6 @@ test('only admins start transfers (403 for others); managers read the records; m
   expect([empty.status, empty.body.error.message]).toEqual([409, '空闲 has no WeCom customers to hand over']);
   const notHers = await customerOf('dawei', '大伟的客户');
   const wrong = await transfer({ ...body, customerIds: [notHers.id] });
-  expect([wrong.status, wrong.body.error.details]).toEqual([400, { customerIds: [notHers.id] }]);
+  expect([wrong.status, wrong.body.error.details]).toEqual([400, { reason: 'not_contacts', n: 1, who: '小美', customerIds: [notHers.id] }]);
   expect(tb.fake.callsTo('externalcontact/transfer_customer')).toHaveLength(calls);
 });

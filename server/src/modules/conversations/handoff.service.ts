@@ -124,7 +124,7 @@ export class HandoffService {
     if (c.assigneeId !== actor.id && actor.role !== 'admin') throw notYours();
     const to = await this.staff.get(tenantId, toStaffId).catch(() => null);
     if (!to || !to.active || !['agent', 'admin'].includes(to.role)) throw notFound('Agent');
-    if (!to.online) throw new AppError(ConversationErrorCode.AGENT_UNAVAILABLE, `${to.name} is offline; pick an online agent`, { status: 409 });
+    if (!to.online) throw new AppError(ConversationErrorCode.AGENT_UNAVAILABLE, `${to.name} is offline; pick an online agent`, { status: 409, details: { name: to.name } });
     if (to.id === c.assigneeId) return c;
     await this.seats.take(tenantId, to.id, 0, true);
     const after = await ConversationModel.findOneAndUpdate(

@@ -97,7 +97,7 @@ export class ReplyRuleService {
     try {
       return (await CannedReplyModel.create({ tenantId, title, text })).toObject();
     } catch (err) {
-      if (isDuplicateKeyError(err)) throw conflict(ConversationErrorCode.CANNED_TITLE_TAKEN, `A canned reply titled "${title}" exists already; pick another title`);
+      if (isDuplicateKeyError(err)) throw conflict(ConversationErrorCode.CANNED_TITLE_TAKEN, `A canned reply titled "${title}" exists already; pick another title`, { title });
       throw err;
     }
   }
@@ -108,7 +108,7 @@ export class ReplyRuleService {
       if (!doc) throw notFound('Canned reply');
       return doc;
     } catch (err) {
-      if (isDuplicateKeyError(err)) throw conflict(ConversationErrorCode.CANNED_TITLE_TAKEN, `A canned reply titled "${patch.title}" exists already; pick another title`);
+      if (isDuplicateKeyError(err)) throw conflict(ConversationErrorCode.CANNED_TITLE_TAKEN, `A canned reply titled "${patch.title}" exists already; pick another title`, { title: patch.title });
       throw err;
     }
   }

@@ -34,7 +34,7 @@ export class JourneyService {
     try {
       return (await JourneyModel.create({ tenantId, ...input, createdBy })).toObject();
     } catch (err) {
-      if (isDuplicateKeyError(err)) throw conflict(JourneyErrorCode.NAME_TAKEN, `A journey named "${input.name}" already exists`);
+      if (isDuplicateKeyError(err)) throw conflict(JourneyErrorCode.NAME_TAKEN, `A journey named "${input.name}" already exists`, { name: input.name });
       throw err;
     }
   }

@@ -57,7 +57,7 @@ export class SegmentService {
     try {
       doc = await SegmentModel.create({ tenantId, ...input, createdBy });
     } catch (err) {
-      if (isDuplicateKeyError(err)) throw conflict(SegmentErrorCode.NAME_TAKEN, `A segment named "${input.name}" already exists; pick another name`);
+      if (isDuplicateKeyError(err)) throw conflict(SegmentErrorCode.NAME_TAKEN, `A segment named "${input.name}" already exists; pick another name`, { name: input.name });
       throw err;
     }
     if (input.mode === 'snapshot') return this.takeSnapshot(tenantId, String(doc._id));

@@ -1,0 +1,69 @@
+import { startTestApp, type TestApp } from '../support/harness.js';
+import { messages } from '../../h5/src/modules/messages.js';
+
+/**
+ * The pages say the server's refusals in Chinese by their code, filling `{name}`-style placeholders
+ * from the refusal's details (h5/src/composables/use-async.ts). Here the server really refuses, and
+ * the Chinese sentence a staff member would read is built from its answer: every placeholder filled,
+ * with the name they typed.
+ */
+let app: TestApp;
+let admin: string;
+let manager: string;
+
+beforeAll(async () => {
+  app = await startTestApp();
+  admin = (await app.staff('admin')).token;
+  manager = (await app.staff('community_manager')).token;
+});
+afterAll(() => app.stop());
+
+/** What the Chinese page shows for an error answer (the cause-specific wording first, as the pages do). */
+function chinese(body: { error: { code: string; message: string; details?: Record<string, unknown> } }): string {
+  const { code, message, details = {} } = body.error;
+  const table = messages as Record<string, { zh: string }>;
+  const entry = table[`error.${code}.${String(details.reason)}`] ?? table[`error.${code}`];
+  if (!entry) throw new Error(`no Chinese wording for ${code}`);
+  const vars: Record<string, unknown> = { message, ...details };
+  return entry.zh.replace(/\{(\w+)\}/g, (_, k: string) => {
+    if (vars[k] === undefined) throw new Error(`${code}: the server sent no "${k}" for the wording ${entry.zh}`);
+    return String(vars[k]);
+  });
+}
+
+test('a wrong password reads 用户名或密码错误', async () => {
+  const res = await app.request('POST', '/api/v1/auth/login', { body: { username: 'nobody-here', password: 'wrong-password' } });
+  expect([res.status, chinese(res.body)]).toEqual([401, '用户名或密码错误']);
+});
+
+test('a name already taken names it: segments, journeys, canned replies, tags', async () => {
+  const audience = { type: 'group', op: 'and', rules: [{ type: 'city', in: ['上海'] }] };
+  expect((await app.request('POST', '/api/v1/segments', { token: manager, body: { name: '上海老客', audience } })).status).toBe(201);
+  const seg = await app.request('POST', '/api/v1/segments', { token: manager, body: { name: '上海老客', audience } });
+  expect([seg.status, chinese(seg.body)]).toEqual([409, '已有名为“上海老客”的人群，请换一个名称']);
+
+  const tag = (await app.request('POST', '/api/v1/tags', { token: admin, body: { groupName: '等级', name: '金卡' } })).body;
+  const other = (await app.request('POST', '/api/v1/tags', { token: admin, body: { groupName: '等级', name: '银卡' } })).body;
+  const clash = await app.request('PATCH', `/api/v1/tags/${other.id}`, { token: admin, body: { name: tag.name } });
+  expect([clash.status, chinese(clash.body)]).toEqual([409, '这个分组里已有同名标签']);
+
+  const journey = { name: '新客欢迎', trigger: { type: 'order.paid' }, steps: [{ type: 'tag', tagId: tag.id }] };
+  expect((await app.request('POST', '/api/v1/journeys', { token: manager, body: journey })).status).toBe(201);
+  const again = await app.request('POST', '/api/v1/journeys', { token: manager, body: journey });
+  expect([again.status, chinese(again.body)]).toEqual([409, '已有名为“新客欢迎”的旅程，请换一个名称']);
+
+  const agent = (await app.staff('agent')).token;
+  const canned = { title: '发货时间', text: '一般 48 小时内发货。' };
+  expect((await app.request('POST', '/api/v1/desk/canned-replies', { token: agent, body: canned })).status).toBe(201);
+  const dup = await app.request('POST', '/api/v1/desk/canned-replies', { token: agent, body: canned });
+  expect([dup.status, chinese(dup.body)]).toEqual([409, '已有标题为“发货时间”的快捷回复，请换一个标题']);
+});
+
+test('a campaign scheduled in the past says to pick a future time', async () => {
+  const seg = (await app.request('POST', '/api/v1/segments', { token: manager, body: { name: '北京客户', audience: { type: 'group', op: 'and', rules: [{ type: 'city', in: ['北京'] }] } } })).body;
+  const res = await app.request('POST', '/api/v1/broadcasts', {
+    token: manager,
+    body: { name: '过期的群发', segmentId: seg.id, channel: 'wecom_group_msg', content: { text: '你好' }, schedule: { kind: 'at', at: new Date(Date.now() - 3_600_000).toISOString() } },
+  });
+  expect([res.status, chinese(res.body)]).toEqual([400, '定时发送的时间已过，请选择将来的时间或立即发送']);
+});
