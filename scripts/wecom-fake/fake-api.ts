@@ -119,11 +119,9 @@ export const handlers: Record<string, Handler> = {
     const tagIds: string[] = body.tag_id ?? [];
     const groupIds: string[] = body.group_id ?? [];
     if (!tagIds.length && !groupIds.length) badParam('tag_id or group_id');
-    for (const g of [...corp.tagGroups]) {
-      g.tag = g.tag.filter((t) => !tagIds.includes(t.id));
-      // WeCom removes a group together with its last tag.
-      if (groupIds.includes(g.group_id) || g.tag.length === 0) corp.tagGroups.splice(corp.tagGroups.indexOf(g), 1);
-    }
+    // An id WeCom does not have (never existed, or deleted already) is refused.
+    if (tagIds.some((t) => !corp.tagById(t)) || groupIds.some((g) => !corp.tagGroups.some((x) => x.group_id === g))) fail(40068, 'invalid tagid/groupid');
+    corp.deleteCorpTags(tagIds, groupIds);
     return ok();
   },
 

@@ -148,6 +148,19 @@ export class FakeCorp {
     return undefined;
   }
 
+  /**
+   * Deletes corp tags and whole groups as WeCom does: the tags leave every contact they were on, and a
+   * group goes with its last tag.
+   */
+  deleteCorpTags(tagIds: string[], groupIds: string[] = []): void {
+    const gone = new Set([...tagIds, ...this.tagGroups.filter((g) => groupIds.includes(g.group_id)).flatMap((g) => g.tag.map((t) => t.id))]);
+    for (const g of [...this.tagGroups]) {
+      g.tag = g.tag.filter((t) => !gone.has(t.id));
+      if (groupIds.includes(g.group_id) || g.tag.length === 0) this.tagGroups.splice(this.tagGroups.indexOf(g), 1);
+    }
+    for (const c of this.contacts.values()) for (const f of c.follows.values()) f.tagIds = f.tagIds.filter((t) => !gone.has(t));
+  }
+
   followTags(f: FakeFollow) {
     return f.tagIds.flatMap((tid) => {
       const hit = this.tagById(tid);

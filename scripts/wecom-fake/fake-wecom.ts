@@ -249,8 +249,7 @@ export class FakeWecom {
   }
 
   async adminDeletesTag(tagId: string) {
-    const hit = this.corp.tagById(tagId)!;
-    hit.group.tag = hit.group.tag.filter((t) => t.id !== tagId);
+    this.corp.deleteCorpTags([tagId]);
     return this.sendEvent({ Event: 'change_external_tag', ChangeType: 'delete', Id: tagId, TagType: 'tag' });
   }
 

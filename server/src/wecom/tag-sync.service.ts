@@ -8,6 +8,9 @@ import { isWecomErrcode } from './wecom.exception.js';
 import { WecomFollowModel } from './external-contact.model.js';
 import { WecomTagOpModel } from './wecom-sync.model.js';
 
+const loadOp = (opId: string) => WecomTagOpModel.findOne({ _id: opId, status: 'pending' }).lean();
+type TagOp = NonNullable<Awaited<ReturnType<typeof loadOp>>>;
+
 /** The actor we tag customers as when the change came from WeCom, so it is not pushed back. */
 export const WECOM_ACTOR = 'wecom-sync';
 const MAX_ATTEMPTS = 10;
@@ -18,7 +21,8 @@ export type Enqueue = (name: string, data: Record<string, unknown>) => Promise<v
  * Our tags mirror WeCom's corp tags both ways. WeCom → us: corp tags become tags carrying wecomTagId
  * (on change_external_tag and in full sync), and a contact's corp tags become the profile's tags.
  * Us → WeCom: a tag change in the SCRM is written to an outbox row and a job calls mark_tag, so a WeCom
- * outage never fails the staff member's request; the row stays pending and is retried.
+ * outage never fails the staff member's request; the row stays pending and is retried. While a tag's
+ * change is pending, ours leads: reads from WeCom neither undo it nor split a moving tag in two.
  */
 export class TagSyncService {
   constructor(
@@ -34,12 +38,14 @@ export class TagSyncService {
     const groups = await this.client.getCorpTagList();
     const ours = await this.tags.list(tenantId);
     const byWecomId = new Map(ours.filter((t) => t.wecomTagId).map((t) => [t.wecomTagId!, t]));
+    const pending = await this.pendingTags(tenantId);
     const seen = new Set<string>();
     let created = 0;
     let renamed = 0;
     for (const g of groups) {
       for (const t of g.tag.filter((x) => !x.deleted)) {
         seen.add(t.id);
+        if (pending.wecomIds.has(t.id)) continue;
         const mine = byWecomId.get(t.id);
         if (!mine) {
           await this.tags.ensure(tenantId, g.group_name, t.name, { wecomTagId: t.id, wecomGroupId: g.group_id, order: t.order });
@@ -52,7 +58,7 @@ export class TagSyncService {
     }
     let removed = 0;
     for (const [wecomId, t] of byWecomId) {
-      if (seen.has(wecomId)) continue;
+      if (seen.has(wecomId) || pending.tagIds.has(t.id)) continue;
       await this.tags.remove(tenantId, t.id, 'wecom');
       removed++;
     }
@@ -67,12 +73,15 @@ export class TagSyncService {
         out.set(t.id, t.wecomTagId);
         continue;
       }
-      out.set(t.id, await this.createCorpTag(tenantId, t));
+      const ids = await this.addCorpTag(t);
+      await this.tags.ensure(tenantId, t.groupName, t.name, ids);
+      out.set(t.id, ids.wecomTagId);
     }
     return out;
   }
 
-  private async createCorpTag(tenantId: string, t: TagView): Promise<string> {
+  /** add_corp_tag for our tag in its group; a name WeCom already has there is adopted. */
+  private async addCorpTag(t: TagView): Promise<{ wecomTagId: string; wecomGroupId?: string }> {
     let wecomTagId: string | undefined;
     let wecomGroupId: string | undefined;
     try {
@@ -88,8 +97,21 @@ export class TagSyncService {
       wecomGroupId = g?.group_id;
     }
     if (!wecomTagId) throw new Error(`WeCom did not return an id for tag ${t.groupName}/${t.name}`);
-    await this.tags.ensure(tenantId, t.groupName, t.name, { wecomTagId, wecomGroupId });
-    return wecomTagId;
+    return { wecomTagId, wecomGroupId };
+  }
+
+  /**
+   * Our tags with a rename, move or delete not yet pushed, and their WeCom ids (a move's old and new
+   * corp tag both) → our tag id. Until the push, WeCom shows the old state.
+   */
+  private async pendingTags(tenantId: string): Promise<{ tagIds: Set<string>; wecomIds: Map<string, string> }> {
+    const ops = await WecomTagOpModel.find({ tenantId, kind: 'tag', status: 'pending' }, { tagId: 1, move: 1 }).lean();
+    if (!ops.length) return { tagIds: new Set(), wecomIds: new Map() };
+    const tagIds = new Set(ops.map((o) => o.tagId!));
+    const wecomIds = new Map<string, string>();
+    for (const t of await this.tags.byIds(tenantId, [...tagIds])) if (t.wecomTagId) wecomIds.set(t.wecomTagId, t.id);
+    for (const o of ops) for (const id of [o.move?.from, o.move?.to]) if (id) wecomIds.set(id, o.tagId!);
+    return { tagIds, wecomIds };
   }
 
   /** Hook handler for 'customer.tagged': queue the mark_tag unless the change came from WeCom itself. */
@@ -110,27 +132,72 @@ export class TagSyncService {
     );
   }
 
-  /** A renamed tag is renamed in WeCom; a deleted one deleted (already gone there counts as done). */
-  private async pushTagDefinition(tenantId: string, tagId: string, change: string): Promise<void> {
-    const [t] = await this.tags.byIds(tenantId, [tagId]);
+  /**
+   * A renamed tag is renamed in WeCom, a moved one re-created in its new group (moveCorpTag); a deleted
+   * one deleted. A tag WeCom does not know yet needs nothing: its first mark creates it where it is.
+   */
+  private async pushTagDefinition(op: TagOp): Promise<void> {
+    const [t] = await this.tags.byIds(op.tenantId, [op.tagId!]);
     if (!t?.wecomTagId) return;
-    if (change === 'removed') {
-      await this.client.delCorpTag({ tag_id: [t.wecomTagId] }).catch((err) => {
-        if (!isWecomErrcode(err, 40068)) throw err;
-      });
-    } else {
-      // WeCom cannot move a tag between groups; the name and order follow.
-      await this.client.editCorpTag({ id: t.wecomTagId, name: t.name, order: t.order });
+    if (op.change === 'removed') return this.delCorpTag(t.wecomTagId);
+    let from = op.move?.from;
+    if (!from) {
+      const [where] = await this.client.getCorpTagList({ tag_id: [t.wecomTagId] });
+      if (!where || where.group_name === t.groupName) {
+        await this.client.editCorpTag({ id: t.wecomTagId, name: t.name, order: t.order });
+        return;
+      }
+      from = t.wecomTagId;
+      await WecomTagOpModel.updateOne({ _id: op._id }, { $set: { 'move.from': from } });
     }
+    await this.moveCorpTag(op, t, from);
   }
 
-  /** The job: mark_tag for every staff member who has the customer, or a tag's rename/delete. Safe to run twice. */
+  /**
+   * WeCom has no move between groups: add_corp_tag in the new group, mark the new id on every active
+   * follow of every customer with the tag, then del_corp_tag the old one (WeCom takes it off every
+   * contact, and drops its group with its last tag). Each step's result is saved on the op row (and
+   * add_corp_tag adopts the name if only the save was lost), so a retry continues where it stopped
+   * with no second corp tag; marking a follow twice is harmless.
+   */
+  private async moveCorpTag(op: TagOp, t: TagView, from: string): Promise<void> {
+    let { to, toGroupId } = op.move ?? {};
+    if (!to) {
+      ({ wecomTagId: to, wecomGroupId: toGroupId } = await this.addCorpTag(t));
+      await WecomTagOpModel.updateOne({ _id: op._id }, { $set: { 'move.to': to, 'move.toGroupId': toGroupId } });
+    }
+    // Linked before marking, so a customer tagged meanwhile is marked with the new id by their own push.
+    await this.tags.linkWecom(op.tenantId, t.id, { wecomTagId: to, wecomGroupId: toGroupId ?? undefined });
+    for (let after = op.move?.after ?? null; ; ) {
+      const page = await this.customers.taggedPage(op.tenantId, t.id, after);
+      if (!page.length) break;
+      const follows = await WecomFollowModel.find({ tenantId: op.tenantId, customerId: { $in: page.map((c) => c._id) }, status: 'active' }).lean();
+      for (const f of follows) {
+        await this.client.markTag({ userid: f.userid, external_userid: f.externalUserId, add_tag: [to] }).catch((err) => {
+          // 84061: WeCom no longer has this relation (our row is behind), so there is nothing to mark.
+          if (!isWecomErrcode(err, 84061)) throw err;
+        });
+      }
+      after = page[page.length - 1]._id;
+      await WecomTagOpModel.updateOne({ _id: op._id }, { $set: { 'move.after': after } });
+    }
+    await this.delCorpTag(from);
+  }
+
+  /** Already gone in WeCom (40068) counts as done. */
+  private async delCorpTag(wecomTagId: string): Promise<void> {
+    await this.client.delCorpTag({ tag_id: [wecomTagId] }).catch((err) => {
+      if (!isWecomErrcode(err, 40068)) throw err;
+    });
+  }
+
+  /** The job: mark_tag for every staff member who has the customer, or a tag's rename/move/delete. Safe to run twice. */
   async pushOp(opId: string): Promise<void> {
-    const op = await WecomTagOpModel.findOne({ _id: opId, status: 'pending' }).lean();
+    const op = await loadOp(opId);
     if (!op) return;
     try {
       if (op.kind === 'tag') {
-        await this.pushTagDefinition(op.tenantId, op.tagId!, op.change!);
+        await this.pushTagDefinition(op);
         await WecomTagOpModel.updateOne({ _id: opId }, { $set: { status: 'done' }, $inc: { attempts: 1 }, $unset: { error: 1 } });
         return;
       }
@@ -167,26 +234,32 @@ export class TagSyncService {
 
   /**
    * Makes the profile's WeCom-mirrored tags equal the corp tags WeCom shows on the contact (any staff
-   * member's). Tags of ours without a WeCom id are left alone.
+   * member's). Tags of ours without a WeCom id are left alone; during a move either corp tag is ours.
    */
   async applyContactTags(tenantId: string, customerId: string, wecomTags: Array<Pick<FollowUserTag, 'group_name' | 'tag_name' | 'tag_id' | 'type'>>): Promise<void> {
-    const desired = new Map<string, string>();
+    const { wecomIds } = await this.pendingTags(tenantId);
+    const desired = new Set<string>();
     for (const t of wecomTags) {
       if (t.type !== 1 || !t.tag_id) continue;
-      const known = (await this.tags.byWecomIds(tenantId, [t.tag_id]))[0];
-      desired.set(t.tag_id, known?.id ?? (await this.tags.ensure(tenantId, t.group_name, t.tag_name, { wecomTagId: t.tag_id })).id);
+      const known = wecomIds.get(t.tag_id) ?? (await this.tags.byWecomIds(tenantId, [t.tag_id]))[0]?.id;
+      desired.add(known ?? (await this.tags.ensure(tenantId, t.group_name, t.tag_name, { wecomTagId: t.tag_id })).id);
     }
     const doc = await this.customers.get(tenantId, customerId);
     const current = await this.tags.byIds(tenantId, doc.tags ?? []);
     const mirrored = current.filter((t) => t.wecomTagId);
-    const add = [...desired.values()].filter((id) => !(doc.tags ?? []).includes(id));
-    const remove = mirrored.filter((t) => !desired.has(t.wecomTagId!)).map((t) => t.id);
+    const add = [...desired].filter((id) => !(doc.tags ?? []).includes(id));
+    const remove = mirrored.filter((t) => !desired.has(t.id)).map((t) => t.id);
     if (add.length || remove.length) await this.customers.tag(tenantId, String(doc._id), add, remove, WECOM_ACTOR);
   }
 
-  /** The tag ids WeCom lists on a follow (batch/get_by_user gives ids only) as full tags. */
+  /** The tag ids WeCom lists on a follow (batch/get_by_user gives ids only) as full tags; a moving tag's old id included. */
   async tagsFromIds(tenantId: string, wecomTagIds: string[]): Promise<Array<Pick<FollowUserTag, 'group_name' | 'tag_name' | 'tag_id' | 'type'>>> {
-    const known = await this.tags.byWecomIds(tenantId, wecomTagIds);
-    return known.map((t) => ({ group_name: t.groupName, tag_name: t.name, tag_id: t.wecomTagId, type: 1 as const }));
+    const { wecomIds } = await this.pendingTags(tenantId);
+    const known = new Map((await this.tags.byWecomIds(tenantId, wecomTagIds)).map((t) => [t.wecomTagId!, t]));
+    const moving = new Map((await this.tags.byIds(tenantId, [...wecomIds.values()])).map((t) => [t.id, t]));
+    return wecomTagIds.flatMap((id) => {
+      const t = known.get(id) ?? moving.get(wecomIds.get(id) ?? '');
+      return t ? [{ group_name: t.groupName, tag_name: t.name, tag_id: id, type: 1 as const }] : [];
+    });
   }
 }

@@ -34,7 +34,8 @@ export const WecomSyncRunModel = mongoose.model('WecomSyncRun', runSchema, 'weco
 
 /**
  * A tag change made in the SCRM, waiting to be mirrored to WeCom (outbox): a customer tagged
- * (kind 'mark' → mark_tag) or a tag renamed or deleted (kind 'tag' → edit_corp_tag / del_corp_tag).
+ * (kind 'mark' → mark_tag) or a tag renamed, moved or deleted (kind 'tag' → edit_corp_tag, a move's
+ * add/mark/del, del_corp_tag).
  */
 const tagOpSchema = new Schema(
   {
@@ -46,6 +47,15 @@ const tagOpSchema = new Schema(
     addTagIds: { type: [String], default: [] },
     /** Not `remove`: mongoose reserves that path name. */
     removeTagIds: { type: [String], default: [] },
+    /**
+     * A move to another group, step by step: WeCom has no move, so the corp tag `from` is replaced by
+     * `to` (in group `toGroupId`), customers are re-marked in _id order up to `after`, then `from` is
+     * deleted. A retry continues from here instead of creating a second corp tag.
+     */
+    move: {
+      type: new Schema({ from: String, to: String, toGroupId: String, after: Schema.Types.ObjectId }, { _id: false }),
+      default: undefined,
+    },
     status: { type: String, enum: ['pending', 'done', 'failed'], default: 'pending' },
     attempts: { type: Number, default: 0 },
     error: { type: String },

@@ -53,6 +53,11 @@ export class CustomerReadsService {
     return this.page({ tenantId, status: 'active', 'aggregates.orderCount': { $gt: 0 }, 'aggregates.lastOrderAt': { $lte: lastOrderBefore } }, after, limit);
   }
 
+  /** Live profiles carrying a tag, a page in _id order (a tag moved to another WeCom group is re-marked on them). */
+  taggedPage(tenantId: string, tagId: string, after: Types.ObjectId | null, limit = 100): Promise<ProfilePage> {
+    return this.page({ tenantId, status: 'active', tags: tagId }, after, limit);
+  }
+
   private async page(filter: Record<string, unknown>, after: Types.ObjectId | null, limit: number): Promise<ProfilePage> {
     return CustomerModel.find(after ? { ...filter, _id: { $gt: after } } : filter).select({ _id: 1, 'aggregates.lastOrderAt': 1 }).sort({ _id: 1 }).limit(limit).lean();
   }

@@ -83,6 +83,10 @@ export class CustomerService {
     return this.reads.dormantBuyersPage(...args);
   }
 
+  taggedPage(...args: Parameters<CustomerReadsService['taggedPage']>) {
+    return this.reads.taggedPage(...args);
+  }
+
   bornOnCursor(...args: Parameters<CustomerReadsService['bornOnCursor']>) {
     return this.reads.bornOnCursor(...args);
   }

@@ -49,6 +49,11 @@ export class TagService {
     }
   }
 
+  /** Records the WeCom corp tag now standing for this tag (a move replaces it); WeCom's own state, so no hook. */
+  async linkWecom(tenantId: string, id: string, ids: { wecomTagId: string; wecomGroupId?: string }): Promise<void> {
+    await TagModel.updateOne({ tenantId, _id: id }, { $set: ids });
+  }
+
   async remove(tenantId: string, id: string, source = 'api'): Promise<TagView> {
     const doc = await TagModel.findOneAndUpdate({ tenantId, _id: id }, { $set: { deleted: true } }, { returnDocument: 'after' }).lean();
     if (!doc) throw notFound('Tag');
