@@ -199,13 +199,20 @@ export class MemberService {
   async applyTierMoves(tenantId: string, moves: Array<{ member: { _id: unknown; customerId: unknown; tier: string }; upgrades: Array<{ from: string; to: string; growth: number }> }>): Promise<void> {
     if (!moves.length) return;
     const now = this.deps.now();
-    const res = await MemberModel.bulkWrite(
+    // Raw driver (mongoose cast every op again); it adds what mongoose would: `updatedAt` from the wall
+    // clock as the schema's timestamps do, and history entries in the sub-schema's field order.
+    const updatedAt = new Date();
+    const res = await MemberModel.collection.bulkWrite(
       moves.map(({ member, upgrades }) => ({
         updateOne: {
-          filter: { _id: member._id, tier: member.tier },
+          filter: { _id: member._id as Types.ObjectId, tier: member.tier },
           update: upgrades.length
-            ? { $set: { tier: upgrades[upgrades.length - 1].to, tierSince: now }, $unset: { belowSince: 1 }, $push: { tierHistory: { $each: upgrades.map((u) => ({ ...u, at: now, reason: 'upgrade: growth reached threshold' })) } } }
-            : { $unset: { belowSince: 1 } },
+            ? {
+                $set: { tier: upgrades[upgrades.length - 1].to, tierSince: now, updatedAt },
+                $unset: { belowSince: 1 },
+                $push: { tierHistory: { $each: upgrades.map((u) => ({ from: u.from, to: u.to, at: now, reason: 'upgrade: growth reached threshold', growth: u.growth })) } },
+              }
+            : { $set: { updatedAt }, $unset: { belowSince: 1 } },
         },
       })) as any,
       { ordered: false },
