@@ -219,16 +219,17 @@ export class MemberService {
    * started from. Where one did not match (a tier changed meanwhile) the usual check decides afresh —
    * it reads the member, and never moves a tier down.
    */
-  async applyTierMoves(tenantId: string, moves: Array<{ member: { _id: unknown; customerId: unknown; tier: string }; upgrades: Array<{ from: string; to: string; growth: number }> }>): Promise<void> {
+  async applyTierMoves(tenantId: string, moves: Array<{ member: { _id: Types.ObjectId; customerId: unknown; tier: string }; upgrades: Array<{ from: string; to: string; growth: number }> }>): Promise<void> {
     if (!moves.length) return;
     const now = this.deps.now();
-    // Raw driver (mongoose cast every op again); it adds what mongoose would: `updatedAt` from the wall
-    // clock as the schema's timestamps do, and history entries in the sub-schema's field order.
+    // Raw driver (mongoose cast every op again), so `_id` must be an ObjectId; it adds what mongoose
+    // would: `updatedAt` from the wall clock as the schema's timestamps do, and history entries in the
+    // sub-schema's field order.
     const updatedAt = new Date();
     const res = await MemberModel.collection.bulkWrite(
       moves.map(({ member, upgrades }) => ({
         updateOne: {
-          filter: { _id: member._id as Types.ObjectId, tier: member.tier },
+          filter: { _id: member._id, tier: member.tier },
           update: upgrades.length
             ? {
                 $set: { tier: upgrades[upgrades.length - 1].to, tierSince: now, updatedAt },
