@@ -42,6 +42,25 @@ test('a batch of orders posted twice is counted once in the profile aggregates',
   expect(profile.body.timeline.map((t: any) => t.type)).toEqual(['product.viewed', 'order.paid', 'order.paid']);
 });
 
+test('a profile an order lands on moves to the top of the customer list, its last-updated time with it', async () => {
+  const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
+  const first = await post([order('u1', '13800000071', 1_000, '2026-04-01T10:00:00Z')]);
+  await tick();
+  await post([order('u2', '13800000072', 1_000, '2026-04-01T10:00:00Z')]);
+  const { token } = await app.staff('admin');
+  const list = async () => (await app.request('GET', '/api/v1/customers?q=1380000007', { token })).body.items as Array<{ id: string; updatedAt: string }>;
+  const before = await list();
+  expect(before.map((c) => c.id)).not.toEqual([]);
+  expect(before[0].id).not.toBe(first.body.results[0].customerId);
+
+  await tick();
+  await post([order('u3', '13800000071', 2_000, '2026-04-02T10:00:00Z')]);
+  const after = await list();
+  expect(after[0].id).toBe(first.body.results[0].customerId);
+  const was = before.find((c) => c.id === after[0].id)!;
+  expect(new Date(after[0].updatedAt).getTime()).toBeGreaterThan(new Date(was.updatedAt).getTime());
+});
+
 test('bad items are rejected with a reason while good items in the same batch land', async () => {
   const res = await post([
     order('b1', '13800000002', 100, '2026-02-01T00:00:00Z'),

@@ -8,6 +8,15 @@ import { paid, postEvents, refunded, settableClock, shopper, startLoyaltyTestApp
  * after a crash at any step.
  */
 const clock = settableClock('2026-11-20T04:00:00Z');
+
+/** The process dies at the batch ledger's step 3 (marking entries applied: a driver bulkWrite); returns the undo. */
+function killAtMark(): () => void {
+  const collection = PointsEntryModel.collection as any;
+  collection.bulkWrite = async () => {
+    throw new Error('process killed');
+  };
+  return () => void delete collection.bulkWrite;
+}
 let app: TestApp;
 let apiKey: string;
 let tenantId: string;
@@ -84,14 +93,11 @@ test('a batch re-sent after a crash between the balance update and the mark ends
   const buyer = await shopper(app, '13700000021');
   const other = await shopper(app, '13700000022');
   const batch = [paid('crash-m-1', buyer.phone, 'crash-m-o1', 10_000, '2026-11-20T01:00:00Z'), paid('crash-m-2', buyer.phone, 'crash-m-o2', 5_000, '2026-11-20T02:00:00Z'), paid('crash-m-3', other.phone, 'crash-m-o3', 7_000, '2026-11-20T02:00:00Z')];
-  const bulkWrite = PointsEntryModel.bulkWrite;
-  (PointsEntryModel as any).bulkWrite = async () => {
-    throw new Error('process killed');
-  };
+  const revive = killAtMark();
   try {
     await expect(s().events.ingest(tenantId, batch, 'shop')).rejects.toThrow('process killed');
   } finally {
-    (PointsEntryModel as any).bulkWrite = bulkWrite;
+    revive();
   }
   // The balances moved and list the entries; the entries are still pending.
   expect(await balance(buyer.id)).toBe(150);
@@ -117,14 +123,11 @@ test('a batch re-sent after a crash between the balance update and the mark ends
 
 test('entries a crash left pending after the balance update are finished by the ledger repair job alone', async () => {
   const buyer = await shopper(app, '13700000031');
-  const bulkWrite = PointsEntryModel.bulkWrite;
-  (PointsEntryModel as any).bulkWrite = async () => {
-    throw new Error('process killed');
-  };
+  const revive = killAtMark();
   try {
     await expect(s().events.ingest(tenantId, [paid('crash-r-1', buyer.phone, 'crash-r-o1', 30_000, '2026-11-20T01:00:00Z')], 'shop')).rejects.toThrow('process killed');
   } finally {
-    (PointsEntryModel as any).bulkWrite = bulkWrite;
+    revive();
   }
   clock.set('2026-11-20T04:05:00Z');
   try {

@@ -15,6 +15,17 @@ export const CARD_TTL_SECONDS = 300;
 
 export type MemberDoc = NonNullable<Awaited<ReturnType<typeof MemberModel.findOne>>> & Record<string, any>;
 
+/** A member as an earn batch needs it: tier state for the upgrades, balance and version for the ledger. */
+export interface BatchMember {
+  _id: Types.ObjectId;
+  customerId: Types.ObjectId;
+  tier: string;
+  belowSince?: Date | null;
+  balance: number;
+  ver: number;
+}
+const BATCH_FIELDS = { customerId: 1, tier: 1, belowSince: 1, balance: 1, ver: 1 } as const;
+
 /**
  * Members, their card codes, growth value and tiers. Balances belong to the points ledger. Every write
  * to a member ends with `changed(customer)` for the shoppers' cached reads (shared/cache/shopper-cache.ts).
@@ -81,29 +92,41 @@ export class MemberService {
    * The members of many customers (an ingest batch's buyers), enrolling the missing ones together:
    * one read, and for newcomers one counter bump for all their numbers and one unordered insert. A
    * customer enrolled meanwhile by someone else collides on the unique customerId and is read back.
+   * Existing members are read with only what an earn batch uses (BATCH_FIELDS): not their `recent`
+   * ids or tier history, which grow with every order and would be read for nothing.
    */
-  async ensureMany(tenantId: string, customerIds: string[], source: string): Promise<Map<string, any>> {
+  async ensureMany(tenantId: string, customerIds: string[], source: string): Promise<Map<string, BatchMember>> {
     const ids = [...new Set(customerIds)];
-    const found = await readInSlices(ids, (slice) => MemberModel.find({ tenantId, customerId: { $in: slice.map((id) => new Types.ObjectId(id)) } }).lean());
-    const out = new Map<string, any>(found.map((m) => [String(m.customerId), m]));
+    const found = await readInSlices(ids, (slice) => MemberModel.find({ tenantId, customerId: { $in: slice.map((id) => new Types.ObjectId(id)) } }, BATCH_FIELDS).lean<BatchMember[]>());
+    const out = new Map<string, BatchMember>(found.map((m) => [String(m.customerId), m]));
     const missing = ids.filter((id) => !out.has(id));
     if (!missing.length) return out;
     const settings = await this.settings.get(tenantId);
     const counter = await LoyaltyCounterModel.findOneAndUpdate({ tenantId, name: 'memberNo' }, { $inc: { seq: missing.length } }, { upsert: true, returnDocument: 'after' }).lean();
     const now = this.deps.now();
     const first = settings.tiers[0];
-    const docs = missing.map((customerId, n) => new MemberModel({
-      tenantId, customerId: new Types.ObjectId(customerId), memberNo: `M${String(counter!.seq - missing.length + 1 + n).padStart(8, '0')}`, joinedAt: now, joinSource: source,
+    // Mongoose builds one newcomer (schema defaults, field order); the others are copies of it with
+    // their own id, customer and number — a mongoose document per newcomer cost ~80 µs each.
+    const template = new MemberModel({
+      tenantId, customerId: new Types.ObjectId(missing[0]), memberNo: '', joinedAt: now, joinSource: source,
       tier: first.code, tierSince: now, tierHistory: [{ to: first.code, at: now, reason: 'joined', growth: 0 }], createdAt: now, updatedAt: now,
-    }).toObject());
+    }).toObject();
+    const docs = missing.map((customerId, n) => ({
+      ...template,
+      _id: n ? new Types.ObjectId() : template._id,
+      customerId: new Types.ObjectId(customerId),
+      memberNo: `M${String(counter!.seq - missing.length + 1 + n).padStart(8, '0')}`,
+      recent: [],
+      tierHistory: template.tierHistory.map((h) => ({ ...h })),
+    }));
     let collided = new Set<number>();
     try {
       await MemberModel.collection.insertMany(docs, { ordered: false });
     } catch (err) {
       collided = duplicateIndexes(err);
     }
-    docs.forEach((d, n) => !collided.has(n) && out.set(String(d.customerId), d));
-    if (collided.size) for (const m of await MemberModel.find({ tenantId, customerId: { $in: [...collided].map((n) => docs[n].customerId) } }).lean()) out.set(String(m.customerId), m);
+    docs.forEach((d, n) => !collided.has(n) && out.set(String(d.customerId), d as BatchMember));
+    if (collided.size) for (const m of await MemberModel.find({ tenantId, customerId: { $in: [...collided].map((n) => docs[n].customerId) } }, BATCH_FIELDS).lean<BatchMember[]>()) out.set(String(m.customerId), m);
     await Promise.all(docs.filter((_, n) => !collided.has(n)).map((d) => this.cache.changed(tenantId, String(d.customerId))));
     return out;
   }
@@ -196,16 +219,24 @@ export class MemberService {
    * started from. Where one did not match (a tier changed meanwhile) the usual check decides afresh —
    * it reads the member, and never moves a tier down.
    */
-  async applyTierMoves(tenantId: string, moves: Array<{ member: { _id: unknown; customerId: unknown; tier: string }; upgrades: Array<{ from: string; to: string; growth: number }> }>): Promise<void> {
+  async applyTierMoves(tenantId: string, moves: Array<{ member: { _id: Types.ObjectId; customerId: unknown; tier: string }; upgrades: Array<{ from: string; to: string; growth: number }> }>): Promise<void> {
     if (!moves.length) return;
     const now = this.deps.now();
-    const res = await MemberModel.bulkWrite(
+    // Raw driver (mongoose cast every op again), so `_id` must be an ObjectId; it adds what mongoose
+    // would: `updatedAt` from the wall clock as the schema's timestamps do, and history entries in the
+    // sub-schema's field order.
+    const updatedAt = new Date();
+    const res = await MemberModel.collection.bulkWrite(
       moves.map(({ member, upgrades }) => ({
         updateOne: {
           filter: { _id: member._id, tier: member.tier },
           update: upgrades.length
-            ? { $set: { tier: upgrades[upgrades.length - 1].to, tierSince: now }, $unset: { belowSince: 1 }, $push: { tierHistory: { $each: upgrades.map((u) => ({ ...u, at: now, reason: 'upgrade: growth reached threshold' })) } } }
-            : { $unset: { belowSince: 1 } },
+            ? {
+                $set: { tier: upgrades[upgrades.length - 1].to, tierSince: now, updatedAt },
+                $unset: { belowSince: 1 },
+                $push: { tierHistory: { $each: upgrades.map((u) => ({ from: u.from, to: u.to, at: now, reason: 'upgrade: growth reached threshold', growth: u.growth })) } },
+              }
+            : { $set: { updatedAt }, $unset: { belowSince: 1 } },
         },
       })) as any,
       { ordered: false },

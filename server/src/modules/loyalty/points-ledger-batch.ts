@@ -99,7 +99,8 @@ export async function postCreditBatch(steps: LedgerSteps, tenantId: string, inpu
     else fellBack.push(...chunk);
   });
   if (marks.length) {
-    await PointsEntryModel.bulkWrite(
+    // Raw driver: every value is already typed, and the entries have no timestamps for mongoose to add.
+    await PointsEntryModel.collection.bulkWrite(
       marks.map(({ entry, balanceAfter }) => ({ updateOne: { filter: { _id: entry._id, state: 'pending' }, update: { $set: { state: 'applied', points: entry.requested, balanceAfter, shortfall: 0 } } } })),
       { ordered: false },
     );

@@ -154,7 +154,8 @@ export class RfmService {
   private async writeHistory(tenantId: string, rows: Array<{ customerId: string; r: number; f: number; m: number; class: string }>, now: Date) {
     if (!rows.length) return;
     const day = dayOf(now);
-    await RfmHistoryModel.bulkWrite(
+    // Raw driver: the rows are typed already, the schema has no defaults or timestamps to add.
+    await RfmHistoryModel.collection.bulkWrite(
       rows.map((r) => ({
         updateOne: {
           filter: { tenantId, customerId: new Types.ObjectId(r.customerId), day },
