@@ -158,7 +158,8 @@ test('a WeCom user without a linked staff account sees why, and can still sign i
   await page.goto(`${app.url}/h5/sidebar?code=${fake.oauthCode('stranger')}`);
   const error = page.locator('[data-test=oauth-error]');
   await error.waitFor();
-  expect(await error.innerText()).toMatch(/wecomUserId/);
+  // Said in Chinese, naming the WeCom account and what the admin must do.
+  expect(await error.innerText()).toMatch(/企业微信账号（stranger）还没有关联员工账号.*填写企业微信 userid/);
   await page.locator('[data-test=staff-login]').waitFor();
   await page.context().close();
 });
