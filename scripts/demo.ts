@@ -1,5 +1,5 @@
 import { loadConfig } from '../server/src/config/env.js';
-import { startRuntime } from '../server/src/runtime.js';
+import { startRuntime, type Runtime } from '../server/src/runtime.js';
 import { createLogger } from '../server/src/shared/logger.js';
 import { startEmbeddedMongo } from './embedded/embedded-mongo.js';
 import { startLocalRedis } from './embedded/redis-server.js';
@@ -14,6 +14,21 @@ import { seedDemo, DEMO_LOGINS } from './seed/seed-demo.js';
 const env: Record<string, string | undefined> = { ...process.env };
 const log = createLogger(env.LOG_LEVEL ?? 'info', 'demo');
 const cleanups: Array<() => Promise<void>> = [];
+/** The runtime once started (a stop before that only has the servers started here to stop). */
+const started: { rt?: Runtime } = {};
+
+// The handlers are in place before anything starts: Ctrl-C while the demo data is still being seeded
+// stops the runtime and the redis-server started here, instead of leaving redis-server running.
+let stopping = false;
+async function stop(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  setTimeout(() => process.exit(1), 25_000).unref();
+  await started.rt?.stop().catch(() => undefined);
+  for (const c of cleanups.reverse()) await c().catch(() => undefined);
+  process.exit(0);
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void stop());
 
 if (!env.MONGODB_URI) {
   const mongo = await startEmbeddedMongo({ port: Number(env.EMBEDDED_MONGO_PORT ?? 0) || undefined, dbName: 'scrm_demo' });
@@ -34,11 +49,18 @@ env.LOG_LEVEL ??= 'info';
 const plugins = await demoPlugins(env, cleanups);
 const config = loadConfig(env);
 const rt = await startRuntime(config, plugins.runtime);
-const seeded = await seedDemo(rt.services, config, { log });
-for (const after of plugins.afterSeed) await after(rt);
+started.rt = rt;
+let seeded = false;
+try {
+  seeded = await seedDemo(rt.services, config, { log });
+  for (const after of plugins.afterSeed) await after(rt);
+} catch (err) {
+  // A stop during seeding closes the connections under it: not a failure, the stop finishes and exits.
+  if (!stopping) throw err;
+}
 
 const url = rt.url!;
-console.log(`
+if (!stopping) console.log(`
 ────────────────────────────────────────────────────────────
  SCRM demo is running ${seeded ? '(demo data seeded)' : '(existing data kept)'}
    API            ${url}/api/v1   (OpenAPI: ${url}/api/openapi.json)
@@ -51,13 +73,3 @@ ${DEMO_LOGINS.staff.map((s) => `   ${s.role.padEnd(18)}${s.username}`).join('\n'
         -d @scripts/seed/sample-orders.json ${url}/api/v1/events
 ────────────────────────────────────────────────────────────`);
 
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, async () => {
-    if (stopping) return;
-    stopping = true;
-    await rt.stop();
-    for (const c of cleanups.reverse()) await c().catch(() => undefined);
-    process.exit(0);
-  });
-}

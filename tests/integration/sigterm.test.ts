@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createConnection } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
 import { freePort } from '../../scripts/embedded/embedded-mongo.js';
@@ -71,4 +72,31 @@ test('a SIGTERM that arrives while the worker is still starting waits for the st
   await db.connect();
   expect(await db.db().collection('agenda_jobs').countDocuments({ lockedAt: { $ne: null } })).toBe(0);
   await db.close();
+}, 90_000);
+
+test('npm start stopped while it is still seeding the demo exits 0 and leaves no redis-server behind', async () => {
+  // Ctrl-C (or a stop) during the first start, while ~2,000 demo customers are being written: the
+  // redis-server the demo started for itself must go with it.
+  const port = await freePort();
+  const env = { PATH: process.env.PATH ?? '', PORT: String(port), LOG_LEVEL: 'info' };
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let output = '';
+  child.stdout!.on('data', (d) => (output += String(d)));
+  child.stderr!.on('data', (d) => (output += String(d)));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  expect(await until(async () => /"msg":"worker started"/.test(output), 60_000, 100)).toBe(true);
+  const redisPort = Number(output.match(/redis-server at redis:\/\/127\.0\.0\.1:(\d+)/)![1]);
+  const redisUp = () => new Promise<boolean>((resolve) => {
+    const socket = createConnection(redisPort, '127.0.0.1');
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+  expect(await redisUp()).toBe(true);
+  expect(output).not.toMatch(/SCRM demo is running/); // still seeding
+  child.kill('SIGTERM');
+  const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 30_000))]);
+  if (code !== 0) console.error(`exit ${code}; output:\n${output}`);
+  expect(code).toBe(0);
+  expect(await redisUp()).toBe(false);
 }, 90_000);
