@@ -51,8 +51,9 @@ function request(method, path, opts = {}) {
     .filter(([, v]) => v !== undefined && v !== null && v !== '')
     .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`)
     .join('&');
+  // Chinese only: the server words validation refusals in Chinese too.
   /** @type {Record<string, string>} */
-  const header = { accept: 'application/json' };
+  const header = { accept: 'application/json', 'accept-language': 'zh-CN' };
   if (opts.token) header.authorization = `Bearer ${opts.token}`;
   if (opts.body !== undefined) header['content-type'] = 'application/json';
   return new Promise((resolve, reject) => {

@@ -120,7 +120,7 @@ test('a manager creates a percentage coupon with a cap and switches it off; an a
   await adminPage.locator('[data-test=tier-row]', { hasText: '银卡' }).click();
   await adminPage.locator('[data-test=tier-threshold] input').fill('9000');
   await adminPage.locator('[data-test=tier-form] .van-dialog__confirm').click();
-  await adminPage.locator('.van-toast', { hasText: 'tier thresholds must rise strictly' }).waitFor();
+  await adminPage.locator('.van-toast', { hasText: '等级门槛必须从最低等级开始逐级升高' }).waitFor();
   await adminPage.locator('[data-test=tier-form] .van-dialog__cancel').click();
   await adminPage.locator('[data-test=tier-row]', { hasText: '金卡' }).click();
   await adminPage.locator('[data-test=tier-multiplier] input').fill('1.8');

@@ -67,3 +67,19 @@ test('a campaign scheduled in the past says to pick a future time', async () => 
   });
   expect([res.status, chinese(res.body)]).toEqual([400, '定时发送的时间已过，请选择将来的时间或立即发送']);
 });
+
+test('a refused form reads in Chinese for a page that asks for Chinese, and stays English for an integrator', async () => {
+  const body = { groupName: '渠道'.repeat(16), name: '' };
+  const zh = await app.request('POST', '/api/v1/tags', { token: admin, body, headers: { 'accept-language': 'zh-CN,zh;q=0.9,en;q=0.8' } });
+  expect(zh.status).toBe(400);
+  expect(zh.body.error.details).toEqual([
+    { path: 'body.groupName', message: '企业微信的标签名最多 30 个字符' },
+    { path: 'body.name', message: '不能为空' },
+  ]);
+  expect(chinese(zh.body)).toBe('提交的内容有误：groupName：企业微信的标签名最多 30 个字符；name：不能为空');
+
+  const en = await app.request('POST', '/api/v1/tags', { token: admin, body });
+  expect(en.body.error.message).toMatch(/^Invalid body: groupName WeCom allows tag names up to 30 characters; name /);
+  const english = await app.request('POST', '/api/v1/tags', { token: admin, body, headers: { 'accept-language': 'en' } });
+  expect(english.body.error.message).toBe(en.body.error.message);
+});

@@ -28,7 +28,8 @@ export interface ApiClient {
 
 export function createApi(token: TokenSource, onUnauthorized?: UnauthorizedHandler): ApiClient {
   async function call<T>(method: string, path: string, body?: unknown, extra: Record<string, string> = {}): Promise<T> {
-    const headers: Record<string, string> = { accept: 'application/json', ...extra };
+    // The server words validation refusals in the language the page is showing (set by use-i18n).
+    const headers: Record<string, string> = { accept: 'application/json', 'accept-language': document.documentElement.lang === 'en' ? 'en' : 'zh-CN', ...extra };
     const t = token();
     if (t) headers.authorization = `Bearer ${t}`;
     if (body !== undefined) headers['content-type'] = 'application/json';

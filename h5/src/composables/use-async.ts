@@ -14,8 +14,9 @@ export interface AsyncState<T> {
 }
 
 /**
- * The server explains refusals in English (its API is for integrators too). Refusals a shopper or a
- * staff member meets every day are said again here in Chinese, by their code; the rest keep the
+ * The server explains refusals in English (its API is for integrators too), except request validation,
+ * which it words in the language this page sends (api/http.ts). Every refusal a person can meet is said
+ * again here in Chinese by its code (tests/unit/error-messages.test.ts); an unknown code keeps the
  * server's words, which say exactly what to fix.
  */
 function localised(err: ApiError): string | null {

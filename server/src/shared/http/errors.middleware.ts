@@ -32,7 +32,7 @@ export function toResponse(err: unknown): { status: number; body: { error: { cod
         error: {
           code: CommonErrorCode.VALIDATION,
           message: err.message,
-          details: err.zodError.issues.map((i) => ({ path: [err.where, ...i.path].join('.'), message: i.message })),
+          details: err.issues,
         },
       },
     };

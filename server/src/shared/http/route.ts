@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { forbidden, unauthenticated } from '../app-error.js';
 import { isAllowed, type Allow, type Principal } from './principal.js';
 import { JsonText } from '../json-text.js';
+import { wantsChinese, zhIssue, zhMessage } from './validation-zh.js';
 
 /**
  * Every API route is declared through `api.route(spec, handler)`: the spec says who may call it and
@@ -90,9 +91,10 @@ export class ApiRouter {
       if (!isAllowed(spec.allow, principal)) {
         throw principal ? forbidden() : unauthenticated();
       }
-      const params = spec.params ? parse(spec.params, ctx.params, 'path') : ctx.params;
-      const query = spec.query ? parse(spec.query, ctx.query, 'query') : ctx.query;
-      const body = spec.body ? parse(spec.body, (ctx.request as any).body ?? {}, 'body') : undefined;
+      const chinese = wantsChinese((...langs) => ctx.acceptsLanguages(...langs));
+      const params = spec.params ? parse(spec.params, ctx.params, 'path', chinese) : ctx.params;
+      const query = spec.query ? parse(spec.query, ctx.query, 'query', chinese) : ctx.query;
+      const body = spec.body ? parse(spec.body, (ctx.request as any).body ?? {}, 'body', chinese) : undefined;
       const result = await handler({
         body,
         query,
@@ -124,14 +126,24 @@ export class ApiRouter {
   }
 }
 
-function parse<T extends z.ZodType>(schema: T, value: unknown, where: string): z.output<T> {
-  const result = schema.safeParse(value);
-  if (!result.success) throw new ValidationError(where, result.error);
+function parse<T extends z.ZodType>(schema: T, value: unknown, where: string, chinese = false): z.output<T> {
+  const result = chinese ? schema.safeParse(value, { error: zhIssue }) : schema.safeParse(value);
+  if (!result.success) throw new ValidationError(where, result.error, chinese);
   return result.data;
 }
 
+/** A request that failed its schema; said in Chinese when the caller asked for it (validation-zh.ts). */
 export class ValidationError extends Error {
-  constructor(readonly where: string, readonly zodError: z.ZodError) {
-    super(`Invalid ${where}: ${zodError.issues.map((i) => `${i.path.join('.') || where} ${i.message}`).join('; ')}`);
+  /** Each issue as the response lists it: where (`body.name`) and what is wrong. */
+  readonly issues: Array<{ path: string; message: string }>;
+
+  constructor(readonly where: string, readonly zodError: z.ZodError, chinese = false) {
+    const issues = zodError.issues.map((i) => ({ field: i.path.join('.'), message: chinese ? zhMessage(i.message) : i.message }));
+    super(
+      chinese
+        ? issues.map((i) => (i.field ? `${i.field}：${i.message}` : i.message)).join('；')
+        : `Invalid ${where}: ${issues.map((i) => `${i.field || where} ${i.message}`).join('; ')}`,
+    );
+    this.issues = issues.map((i) => ({ path: [where, ...(i.field ? [i.field] : [])].join('.'), message: i.message }));
   }
 }

@@ -1,0 +1,79 @@
+// A Chinese page that sends something a schema refuses shows the refusal in Chinese: zod's own
+// refusals by issue code, the schemas' own English sentences from SAID (server/src/shared/http/validation-zh.ts).
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { SAID, zhIssue, zhMessage } from '../../server/src/shared/http/validation-zh.js';
+
+const root = new URL('../..', import.meta.url).pathname;
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return name === '__tests__' ? [] : sources(path);
+    return path.endsWith('.ts') ? [path] : [];
+  });
+}
+
+/** Sentences the schemas write themselves: zod checks given a message, and `message:` / `error:` options. */
+function schemaSentences(): Set<string> {
+  const found = new Set<string>();
+  const check = /\.(?:min|max|length|regex|refine|superRefine|int|positive|nonnegative|email|url)\((?:[^()']|\([^()]*\))*?,\s*'([^']+)'/g;
+  const option = /(?:message|error):\s*'([^']+)'/g;
+  for (const file of sources(join(root, 'server/src'))) {
+    const text = readFileSync(file, 'utf8');
+    if (!text.includes('zod')) continue;
+    for (const re of [check, option]) for (const [, sentence] of text.matchAll(re)) found.add(sentence);
+  }
+  return found;
+}
+
+/** Found by the scan but not request validation: the config's boot check (for operators) and delivery reasons. */
+const NOT_REQUEST_VALIDATION = new Set([
+  'set APP_SECRET in production',
+  'MONGODB_URI must be a mongodb:// or mongodb+srv:// URI',
+  'REDIS_URL must be a redis:// URI',
+  'APP_SECRET must be at least 32 characters',
+  'DEMO_MODE must be off in production',
+  'not_a_contact_of_sender', 'no_bot_chat', 'interrupted while sending; not retried (may have been delivered)']);
+
+test('every sentence a request schema writes has a Chinese line', () => {
+  const sentences = schemaSentences();
+  for (const known of ['must be a 24-character hex id', 'a mainland mobile number, 11 digits', 'tier thresholds must rise strictly, lowest tier first']) expect(sentences).toContain(known);
+  expect([...sentences].filter((s) => !(s in SAID) && !NOT_REQUEST_VALIDATION.has(s))).toEqual([]);
+  // Nor does SAID keep lines for sentences no schema writes any more.
+  expect(Object.keys(SAID).filter((s) => !sentences.has(s))).toEqual([]);
+});
+
+test('zod’s own refusals read in Chinese, with the bound that was missed', () => {
+  const schema = z
+    .object({
+      name: z.string().min(1).max(30),
+      password: z.string().min(8),
+      count: z.number().int().min(1).max(1000),
+      kind: z.enum(['now', 'at']),
+      at: z.coerce.date(),
+      tags: z.array(z.string()).min(1),
+      phone: z.string().regex(/^1\d{10}$/, 'a mainland mobile number, 11 digits'),
+    })
+    .strict();
+  const said = (value: unknown) => {
+    const result = schema.safeParse(value, { error: zhIssue });
+    return Object.fromEntries(result.error!.issues.map((i) => [i.path.join('.') || '(body)', zhMessage(i.message)]));
+  };
+  expect(said({ name: '', password: 'abc', count: 2.5, kind: 'later', at: 'not a date', tags: [], phone: '123', extra: 1 })).toEqual({
+    name: '不能为空',
+    password: '至少需要 8 个字符',
+    count: '应为整数',
+    kind: '应为以下之一：now、at',
+    at: '应为日期',
+    tags: '至少需要 1 项',
+    phone: '请填写 11 位中国大陆手机号',
+    '(body)': '不支持的字段：extra',
+  });
+  expect(said({ name: 'x'.repeat(31), password: 'long-enough', count: 1001, kind: 'now', at: '2026-11-24', tags: ['a'], phone: '13900000000' })).toEqual({
+    name: '最多 30 个字符',
+    count: '不能大于 1000',
+  });
+  expect(said({})).toMatchObject({ name: '必填', password: '必填' });
+});
