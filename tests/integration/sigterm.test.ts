@@ -32,13 +32,19 @@ async function startProduction() {
     REDIS_URL: process.env.REDIS_URL ?? '',
     JOBS_PROCESS_EVERY_MS: '200',
   };
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const { terminate } = spawnEntry('server/src/main.ts', env);
+  expect(await until(() => fetch(`${url}/readyz`).then((r) => r.status === 200, () => false), 40_000, 100)).toBe(true);
+  return { url, mongoUri, terminate };
+}
+
+/** Runs an entry script as `node --import tsx <script>`, collecting its output. */
+function spawnEntry(script: string, env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let output = '';
   child.stdout!.on('data', (d) => (output += String(d)));
   child.stderr!.on('data', (d) => (output += String(d)));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  expect(await until(() => fetch(`${url}/readyz`).then((r) => r.status === 200, () => false), 40_000, 100)).toBe(true);
   /** Sends SIGTERM; the exit code, or 'hung' after 30 s. The process's own output is printed when it is not 0. */
   const terminate = async () => {
     child.kill('SIGTERM');
@@ -46,7 +52,7 @@ async function startProduction() {
     if (code !== 0) console.error(`exit ${code}; output:\n${output}`);
     return code;
   };
-  return { url, mongoUri, terminate };
+  return { output: () => output, terminate };
 }
 
 test('on SIGTERM the server stops, leaves no Agenda job locked, and exits 0', async () => {
@@ -79,24 +85,16 @@ test('npm start stopped while it is still seeding the demo exits 0 and leaves no
   // redis-server the demo started for itself must go with it.
   const port = await freePort();
   const env = { PATH: process.env.PATH ?? '', PORT: String(port), LOG_LEVEL: 'info' };
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let output = '';
-  child.stdout!.on('data', (d) => (output += String(d)));
-  child.stderr!.on('data', (d) => (output += String(d)));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  expect(await until(async () => /"msg":"worker started"/.test(output), 60_000, 100)).toBe(true);
-  const redisPort = Number(output.match(/redis-server at redis:\/\/127\.0\.0\.1:(\d+)/)![1]);
+  const demo = spawnEntry('scripts/demo.ts', env);
+  expect(await until(async () => /"msg":"worker started"/.test(demo.output()), 60_000, 100)).toBe(true);
+  const redisPort = Number(demo.output().match(/redis-server at redis:\/\/127\.0\.0\.1:(\d+)/)![1]);
   const redisUp = () => new Promise<boolean>((resolve) => {
     const socket = createConnection(redisPort, '127.0.0.1');
     socket.once('connect', () => (socket.destroy(), resolve(true)));
     socket.once('error', () => resolve(false));
   });
   expect(await redisUp()).toBe(true);
-  expect(output).not.toMatch(/SCRM demo is running/); // still seeding
-  child.kill('SIGTERM');
-  const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 30_000))]);
-  if (code !== 0) console.error(`exit ${code}; output:\n${output}`);
-  expect(code).toBe(0);
+  expect(demo.output()).not.toMatch(/SCRM demo is running/); // still seeding
+  expect(await demo.terminate()).toBe(0);
   expect(await redisUp()).toBe(false);
 }, 90_000);

@@ -1,25 +1,17 @@
 // Staff and shoppers read the pages in Chinese; the server explains refusals in English (its API is
 // for integrators too). The pages say each refusal again by its code (h5/src/composables/use-async.ts),
 // so a code the server can send with no Chinese wording shows an English sentence in a Chinese page.
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { messages } from '../../h5/src/modules/messages.js';
+import { ROOT, sourceFiles } from '../support/source-files.js';
 
-const root = new URL('../..', import.meta.url).pathname;
-
-function sources(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return name === '__tests__' ? [] : sources(path);
-    return path.endsWith('.ts') ? [path] : [];
-  });
-}
 
 /** Every error code the server can answer with: the values of its `…ErrorCode` tables and the codes thrown inline. */
 function serverCodes(): Set<string> {
   const codes = new Set<string>();
-  for (const file of [...sources(join(root, 'server/src')), ...sources(join(root, 'bot'))]) {
+  for (const file of [...sourceFiles('server/src'), ...sourceFiles('bot')]) {
     const text = readFileSync(file, 'utf8');
     for (const table of text.matchAll(/export const \w*Error\w* = \{([^}]*)\}/g)) for (const [, code] of table[1].matchAll(/:\s*'([A-Z][A-Z0-9_]+)'/g)) codes.add(code);
     for (const [, code] of text.matchAll(/(?:new AppError|conflict|loyaltyConflict)\(\s*'([A-Z][A-Z0-9_]+)'/g)) codes.add(code);
@@ -50,11 +42,11 @@ test('every error code the server can send has Chinese wording on the pages (or 
 });
 
 test('the mini-app says the shopper’s refusals in the same words as the H5 pages', () => {
-  const http = createRequire(import.meta.url)(join(root, 'miniapp/utils/http.js')) as {
+  const http = createRequire(import.meta.url)(join(ROOT, 'miniapp/utils/http.js')) as {
     ApiError: new (status: number, code: string, message: string, details?: Record<string, unknown>) => Error;
     errorMessage: (err: unknown) => string;
   };
-  const said = readFileSync(join(root, 'miniapp/utils/http.js'), 'utf8').match(/const SAID = \{([\s\S]*?)\n\};/)![1];
+  const said = readFileSync(join(ROOT, 'miniapp/utils/http.js'), 'utf8').match(/const SAID = \{([\s\S]*?)\n\};/)![1];
   const codes = [...said.matchAll(/^\s*([A-Z][A-Z0-9_]+):/gm)].map((m) => m[1]);
   expect(codes).toEqual(expect.arrayContaining(['LOYALTY_INSUFFICIENT_POINTS', 'WECHAT_CODE_REJECTED']));
   for (const code of codes) {

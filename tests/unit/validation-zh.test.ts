@@ -1,26 +1,17 @@
 // A Chinese page that sends something a schema refuses shows the refusal in Chinese: zod's own
 // refusals by issue code, the schemas' own English sentences from SAID (server/src/shared/http/validation-zh.ts).
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { SAID, zhIssue, zhMessage } from '../../server/src/shared/http/validation-zh.js';
+import { sourceFiles } from '../support/source-files.js';
 
-const root = new URL('../..', import.meta.url).pathname;
-
-function sources(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return name === '__tests__' ? [] : sources(path);
-    return path.endsWith('.ts') ? [path] : [];
-  });
-}
 
 /** Sentences the schemas write themselves: zod checks given a message, and `message:` / `error:` options. */
 function schemaSentences(): Set<string> {
   const found = new Set<string>();
   const check = /\.(?:min|max|length|regex|refine|superRefine|int|positive|nonnegative|email|url)\((?:[^()']|\([^()]*\))*?,\s*'([^']+)'/g;
   const option = /(?:message|error):\s*'([^']+)'/g;
-  for (const file of sources(join(root, 'server/src'))) {
+  for (const file of sourceFiles('server/src')) {
     const text = readFileSync(file, 'utf8');
     if (!text.includes('zod')) continue;
     for (const re of [check, option]) for (const [, sentence] of text.matchAll(re)) found.add(sentence);
