@@ -91,10 +91,9 @@ export class ApiRouter {
       if (!isAllowed(spec.allow, principal)) {
         throw principal ? forbidden() : unauthenticated();
       }
-      const chinese = wantsChinese((...langs) => ctx.acceptsLanguages(...langs));
-      const params = spec.params ? parse(spec.params, ctx.params, 'path', chinese) : ctx.params;
-      const query = spec.query ? parse(spec.query, ctx.query, 'query', chinese) : ctx.query;
-      const body = spec.body ? parse(spec.body, (ctx.request as any).body ?? {}, 'body', chinese) : undefined;
+      const params = spec.params ? parse(spec.params, ctx.params, 'path', ctx) : ctx.params;
+      const query = spec.query ? parse(spec.query, ctx.query, 'query', ctx) : ctx.query;
+      const body = spec.body ? parse(spec.body, (ctx.request as any).body ?? {}, 'body', ctx) : undefined;
       const result = await handler({
         body,
         query,
@@ -126,10 +125,15 @@ export class ApiRouter {
   }
 }
 
-function parse<T extends z.ZodType>(schema: T, value: unknown, where: string, chinese = false): z.output<T> {
-  const result = chinese ? schema.safeParse(value, { error: zhIssue }) : schema.safeParse(value);
-  if (!result.success) throw new ValidationError(where, result.error, chinese);
-  return result.data;
+/**
+ * The language is asked only of a request that fails: a refused one is parsed again with zod's
+ * refusals worded in Chinese if the caller wants Chinese (parsing is pure; refusals are rare).
+ */
+function parse<T extends z.ZodType>(schema: T, value: unknown, where: string, ctx: Context): z.output<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  if (!wantsChinese(ctx)) throw new ValidationError(where, result.error);
+  throw new ValidationError(where, schema.safeParse(value, { error: zhIssue }).error!, true);
 }
 
 /** A request that failed its schema; said in Chinese when the caller asked for it (validation-zh.ts). */
@@ -137,7 +141,7 @@ export class ValidationError extends Error {
   /** Each issue as the response lists it: where (`body.name`) and what is wrong. */
   readonly issues: Array<{ path: string; message: string }>;
 
-  constructor(readonly where: string, readonly zodError: z.ZodError, chinese = false) {
+  constructor(readonly where: string, zodError: z.ZodError, chinese = false) {
     const issues = zodError.issues.map((i) => ({ field: i.path.join('.'), message: chinese ? zhMessage(i.message) : i.message }));
     super(
       chinese

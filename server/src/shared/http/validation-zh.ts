@@ -1,3 +1,4 @@
+import type { Context } from 'koa';
 import type { z } from 'zod';
 
 /**
@@ -97,7 +98,7 @@ export const SAID: Record<string, string> = {
 };
 
 /** Whether the caller asked for Chinese first (Koa's negotiation; no header means English). */
-export const wantsChinese = (acceptsLanguages: (...langs: string[]) => string | false): boolean => acceptsLanguages('en', 'zh') === 'zh';
+export const wantsChinese = (ctx: Pick<Context, 'acceptsLanguages'>): boolean => ctx.acceptsLanguages('en', 'zh') === 'zh';
 
 const TYPES: Record<string, string> = { string: '文字', number: '数字', int: '整数', boolean: '是或否', date: '日期', array: '列表', object: '对象' };
 
