@@ -1,9 +1,9 @@
 import { startTestApp, type TestApp } from '../support/harness.js';
-import { messages } from '../../h5/src/modules/messages.js';
+import { refusalInChinese } from '../../h5/src/modules/refusals.js';
 
 /**
  * The pages say the server's refusals in Chinese by their code, filling `{name}`-style placeholders
- * from the refusal's details (h5/src/composables/use-async.ts). Here the server really refuses, and
+ * from the refusal's details (h5/src/modules/refusals.ts). Here the server really refuses, and
  * the Chinese sentence a staff member would read is built from its answer: every placeholder filled,
  * with the name they typed.
  */
@@ -18,18 +18,8 @@ beforeAll(async () => {
 });
 afterAll(() => app.stop());
 
-/** What the Chinese page shows for an error answer (the cause-specific wording first, as the pages do). */
-function chinese(body: { error: { code: string; message: string; details?: Record<string, unknown> } }): string {
-  const { code, message, details = {} } = body.error;
-  const table = messages as Record<string, { zh: string }>;
-  const entry = table[`error.${code}.${String(details.reason)}`] ?? table[`error.${code}`];
-  if (!entry) throw new Error(`no Chinese wording for ${code}`);
-  const vars: Record<string, unknown> = { message, ...details };
-  return entry.zh.replace(/\{(\w+)\}/g, (_, k: string) => {
-    if (vars[k] === undefined) throw new Error(`${code}: the server sent no "${k}" for the wording ${entry.zh}`);
-    return String(vars[k]);
-  });
-}
+/** What the Chinese page shows for an error answer: the pages' own function (h5/src/modules/refusals.ts). */
+const chinese = (body: { error: { code: string; message: string; details?: unknown } }) => refusalInChinese(body.error);
 
 test('a wrong password reads 用户名或密码错误', async () => {
   const res = await app.request('POST', '/api/v1/auth/login', { body: { username: 'nobody-here', password: 'wrong-password' } });

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { messages } from '../../h5/src/modules/messages.js';
+import { refusalInChinese } from '../../h5/src/modules/refusals.js';
 import { ROOT, sourceFiles } from '../support/source-files.js';
 
 
@@ -50,7 +51,7 @@ test('the mini-app says the shopper’s refusals in the same words as the H5 pag
   const codes = [...said.matchAll(/^\s*([A-Z][A-Z0-9_]+):/gm)].map((m) => m[1]);
   expect(codes).toEqual(expect.arrayContaining(['LOYALTY_INSUFFICIENT_POINTS', 'WECHAT_CODE_REJECTED']));
   for (const code of codes) {
-    const h5 = (messages as Record<string, { zh: string }>)[`error.${code}`];
-    expect([code, h5?.zh.replace('{needed}', '300')]).toEqual([code, http.errorMessage(new http.ApiError(409, code, 'English words', { needed: 300 }))]);
+    const h5 = refusalInChinese({ code, message: 'English words', details: { needed: 300 } });
+    expect([code, h5]).toEqual([code, http.errorMessage(new http.ApiError(409, code, 'English words', { needed: 300 }))]);
   }
 });

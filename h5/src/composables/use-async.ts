@@ -2,7 +2,7 @@ import { ref, shallowRef, type Ref } from 'vue';
 import { showToast } from 'vant';
 import { ApiError } from '../api/http';
 import { lang, t } from './use-i18n';
-import { messages, type MessageKey } from '../modules/messages';
+import { refusalInChinese } from '../modules/refusals';
 
 /** A load with its three visible states; every page shows loading, error (with retry) and empty. */
 export interface AsyncState<T> {
@@ -20,14 +20,7 @@ export interface AsyncState<T> {
  * server's words, which say exactly what to fix.
  */
 function localised(err: ApiError): string | null {
-  if (lang.value !== 'zh') return null;
-  const details = (err.details ?? {}) as Record<string, unknown>;
-  // A code with several causes names the cause in details.reason: `error.CODE.reason` says that one.
-  const key = [`error.${err.code}.${String(details.reason)}`, `error.${err.code}`].find((k) => k in messages);
-  if (!key) return null;
-  const vars: Record<string, string | number> = { message: err.message };
-  for (const [k, v] of Object.entries(details)) if (typeof v === 'string' || typeof v === 'number') vars[k] = v;
-  return t(key as MessageKey, vars);
+  return lang.value === 'zh' ? refusalInChinese(err) : null;
 }
 
 export function errorMessage(err: unknown): string {

@@ -3,6 +3,7 @@ import { Locale } from 'vant';
 import enUS from 'vant/es/locale/lang/en-US';
 import zhCN from 'vant/es/locale/lang/zh-CN';
 import { messages, type MessageKey } from '../modules/messages';
+import { fill } from '../modules/refusals';
 
 /**
  * Chinese by default, English on request (?lang=en or the switch in each app's header). Vant's own
@@ -37,7 +38,7 @@ export function t(key: MessageKey, vars: Record<string, string | number> = {}): 
   const entry = messages[key] as { zh: string; en: string } | undefined;
   if (!entry) return key;
   const text = entry[lang.value] ?? entry.zh;
-  return text.replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k] ?? ''));
+  return fill(text, vars);
 }
 
 export function useI18n() {
