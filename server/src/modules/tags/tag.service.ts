@@ -63,6 +63,8 @@ export class TagService {
 
   async byIds(tenantId: string, ids: string[]): Promise<TagView[]> {
     const valid = ids.filter((i) => Types.ObjectId.isValid(i));
+    // No ids, no round trip (contact sync asks for the moving tags on every contact, usually none).
+    if (!valid.length) return [];
     return (await TagModel.find({ tenantId, _id: { $in: valid } }).lean()).map(view);
   }
 
