@@ -15,6 +15,19 @@ export default tseslint.config(
     },
   },
   {
+    // One clock: what time it is comes from deps.now, so tests (and replays) can set it. Durations
+    // (deadlines, waits, local cache ages) use performance.now(), which is monotonic and not a date.
+    files: ['server/**/*.ts', 'bot/**/*.ts'],
+    ignores: ['**/__tests__/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'Read the time from deps.now (durations: performance.now()).' },
+        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'Read the time from deps.now; new Date() reads the machine clock.' },
+      ],
+    },
+  },
+  {
     // The mini-program: CommonJS run by WeChat, with its globals (wx, App, Component...).
     files: ['miniapp/**/*.js'],
     languageOptions: { sourceType: 'commonjs', globals: { ...globals.commonjs, wx: 'readonly', App: 'readonly', Page: 'readonly', Component: 'readonly', Behavior: 'readonly', getApp: 'readonly' } },

@@ -67,7 +67,7 @@ export class BotContext {
     if (!target) throw new Error(`the ${peer.kind === 'room' ? 'room' : 'contact'} ${peer.peerId} is not known to this bot account`);
     const key = echoKey(peer.peerId, text);
     const list = this.echoes.get(key) ?? [];
-    list.push({ messageId, expires: Date.now() + 120_000 });
+    list.push({ messageId, expires: performance.now() + 120_000 });
     this.echoes.set(key, list);
     try {
       await target.say(text);
@@ -80,7 +80,7 @@ export class BotContext {
   /** The stored row a self-sent message echoes, if we sent it. */
   takeEcho(peerId: string, text: string): string | undefined {
     const key = echoKey(peerId, text);
-    const now = Date.now();
+    const now = performance.now();
     const list = (this.echoes.get(key) ?? []).filter((e) => e.expires > now);
     const first = list.shift();
     if (list.length) this.echoes.set(key, list);

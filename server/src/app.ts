@@ -63,7 +63,7 @@ export function createApp(s: Services, options: AppOptions = {}): Koa {
   }
 
   app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '2mb', encoding: 'utf-8' }));
-  app.use(authMiddleware(config.APP_SECRET, config.DEFAULT_TENANT, (key) => s.staff.resolveApiKey(key)));
+  app.use(authMiddleware(config.APP_SECRET, config.DEFAULT_TENANT, (key) => s.staff.resolveApiKey(key), s.deps.now));
   app.use(apiDispatch(apiRouters(s)));
   return app;
 }

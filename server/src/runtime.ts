@@ -36,6 +36,8 @@ export async function startRuntime(config: Config, plugins: RuntimePlugin[] = []
   await connectDb(config.MONGODB_URI, log);
   await syncIndexes();
   const redis = createRedis(config.REDIS_URL, log);
+  // The one place the machine clock is read: everything else takes it from deps.now.
+  // eslint-disable-next-line no-restricted-syntax
   const services = createServices({ config, log, redis, now: options.now ?? (() => new Date()) });
   const worker = new Worker(services);
   await worker.ready();

@@ -16,7 +16,7 @@ export function capturePlugin(ctx: BotContext): WechatyPlugin {
     };
     const onJoin = (room: Room, invitees: Contact[]) =>
       void ctx
-        .track(room.topic().then((topic) => ctx.s.desk.groups.roomJoined(ctx.tenantId, ctx.selfId!, { id: room.id, topic }, invitees.map(chatContact), new Date())))
+        .track(room.topic().then((topic) => ctx.s.desk.groups.roomJoined(ctx.tenantId, ctx.selfId!, { id: room.id, topic }, invitees.map(chatContact), ctx.s.deps.now())))
         .catch((err) => ctx.log.warn({ err, roomId: room.id }, 'room join not recorded'));
     const onLeave = (room: Room, leavers: Contact[]) =>
       void ctx

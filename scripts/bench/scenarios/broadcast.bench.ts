@@ -157,7 +157,7 @@ async function campaign(app: BenchApp, segmentId: string, text: string) {
       let lastSent = -1;
       let idle = 0;
       for (;;) {
-        const outcome = await d.dispatch(id, Date.now() + 60_000);
+        const outcome = await d.dispatch(id, performance.now() + 60_000);
         outcomes.push(outcome);
         const p = await s.broadcasts.progress(BENCH_TENANT, id);
         process.stderr.write(`  ${text}: ${outcome}, ${p.counts.sent}/${p.counts.total} sent${p.deferredReason ? ` (${p.deferredReason} until ${p.nextDispatchAt?.toISOString()})` : ''}\n`);

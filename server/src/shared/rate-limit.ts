@@ -14,8 +14,9 @@ export async function hitRateLimit(
 ): Promise<void> {
   let count: number;
   try {
-    const bucket = `rl:${key}:${Math.floor(Date.now() / 1000 / windowSeconds)}`;
-    const results = await redis.multi().incr(bucket).expire(bucket, windowSeconds + 1).exec();
+    // The window starts at the first hit (EXPIRE NX sets the expiry only once), so no clock is read here.
+    const bucket = `rl:${key}`;
+    const results = await redis.multi().incr(bucket).expire(bucket, windowSeconds, 'NX').exec();
     count = Number(results?.[0]?.[1] ?? 0);
   } catch {
     if (options.failOpen) return;

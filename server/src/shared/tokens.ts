@@ -24,7 +24,7 @@ export function signToken(secret: string, payload: TokenPayload): string {
   return `v1.${body}.${sig}`;
 }
 
-export function verifyToken(secret: string, token: string, now = Date.now()): TokenPayload | null {
+export function verifyToken(secret: string, token: string, now: number): TokenPayload | null {
   const parts = token.split('.');
   if (parts.length !== 3 || parts[0] !== 'v1') return null;
   const expected = createHmac('sha256', secret).update(`v1.${parts[1]}`).digest();
@@ -46,9 +46,9 @@ export function verifyToken(secret: string, token: string, now = Date.now()): To
  * first out; expiry is still checked on every use, and a payload is frozen so no caller can alter what
  * the next request sees.
  */
-export function tokenVerifier(secret: string, max = 10_000): (token: string, now?: number) => TokenPayload | null {
+export function tokenVerifier(secret: string, max = 10_000): (token: string, now: number) => TokenPayload | null {
   const valid = new Map<string, TokenPayload>();
-  return (token, now = Date.now()) => {
+  return (token, now) => {
     let payload = valid.get(token);
     if (!payload) {
       const verified = verifyToken(secret, token, now);

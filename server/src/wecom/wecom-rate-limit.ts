@@ -33,7 +33,7 @@ export class WecomRateLimiter {
 
   /** Resolves when a call may go out. Fails open while Redis is down: WeCom's own 45009 still guards. */
   async take(path: string): Promise<void> {
-    const started = Date.now();
+    const started = performance.now();
     for (;;) {
       let wait: number;
       try {
@@ -42,7 +42,7 @@ export class WecomRateLimiter {
         return;
       }
       if (wait <= 0) return;
-      if (Date.now() - started + wait > this.options.maxWaitMs) throw new RateLimitedError(`WeCom call rate for ${path} is at its limit`);
+      if (performance.now() - started + wait > this.options.maxWaitMs) throw new RateLimitedError(`WeCom call rate for ${path} is at its limit`);
       await new Promise((r) => setTimeout(r, wait));
     }
   }

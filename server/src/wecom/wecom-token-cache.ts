@@ -55,7 +55,7 @@ export class RedisTokenCache {
   private async refresh(): Promise<string> {
     const lockKey = `${this.key}:lock`;
     const me = randomBytes(8).toString('hex');
-    const deadline = Date.now() + this.lockMs * 2;
+    const deadline = performance.now() + this.lockMs * 2;
     for (;;) {
       if (await this.redis.set(lockKey, me, 'PX', this.lockMs, 'NX')) {
         try {
@@ -72,7 +72,7 @@ export class RedisTokenCache {
       await new Promise((r) => setTimeout(r, this.pollMs));
       const value = await this.redis.get(this.key);
       if (value) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for another process to refresh ${this.key}`);
+      if (performance.now() > deadline) throw new Error(`timed out waiting for another process to refresh ${this.key}`);
     }
   }
 }

@@ -35,8 +35,8 @@ export class BroadcastDispatcher {
     const due = await CampaignModel.find({ status: { $in: ['scheduled', 'snapshotting'] }, startAt: { $lte: now } }).select({ _id: 1 }).limit(20).lean();
     for (const c of due) await this.guard(String(c._id), 'startAt', () => this.snapshot(String(c._id)));
     const sending = await CampaignModel.find({ status: 'sending', nextDispatchAt: { $lte: now } }).select({ _id: 1 }).limit(20).lean();
-    const deadline = Date.now() + budgetMs;
-    for (const c of sending) if (Date.now() < deadline) await this.guard(String(c._id), 'nextDispatchAt', () => this.dispatch(String(c._id), deadline));
+    const deadline = performance.now() + budgetMs;
+    for (const c of sending) if (performance.now() < deadline) await this.guard(String(c._id), 'nextDispatchAt', () => this.dispatch(String(c._id), deadline));
   }
 
   /**
@@ -81,7 +81,7 @@ export class BroadcastDispatcher {
   }
 
   /** Sends pending rows until done, paused, deferred to the next window, or out of time. */
-  async dispatch(campaignId: string, deadline = Date.now() + 20_000): Promise<'completed' | 'deferred' | 'stopped' | 'budget'> {
+  async dispatch(campaignId: string, deadline = performance.now() + 20_000): Promise<'completed' | 'deferred' | 'stopped' | 'budget'> {
     const c = await CampaignModel.findOne({ _id: campaignId }).lean();
     if (!c || c.status !== 'sending') return 'stopped';
     const groups = this.m.groupChannels?.get(c.channel as ChannelName);
@@ -93,7 +93,7 @@ export class BroadcastDispatcher {
     }
     await this.batches.recoverStale(c, provider);
     const batch = this.deps.config.BROADCAST_BATCH_SIZE;
-    while (Date.now() < deadline) {
+    while (performance.now() < deadline) {
       const fresh = await CampaignModel.findOne({ _id: c._id }).select({ status: 1 }).lean();
       if (fresh?.status !== 'sending') return 'stopped';
       const now = this.deps.now();

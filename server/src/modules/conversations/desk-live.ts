@@ -34,7 +34,7 @@ export class DeskLive {
   private readonly local = new EventEmitter();
   private readonly counts = new Map<string, number>();
 
-  constructor(private readonly redis: Redis, private readonly log: Logger) {
+  constructor(private readonly redis: Redis, private readonly log: Logger, private readonly now: () => Date) {
     this.local.setMaxListeners(0);
   }
 
@@ -44,7 +44,7 @@ export class DeskLive {
   }
 
   event(e: Omit<DeskEvent, 'at'> & { at?: string }): Promise<void> {
-    return this.publish(deskChannel(e.tenantId), { ...e, at: e.at ?? new Date().toISOString() });
+    return this.publish(deskChannel(e.tenantId), { ...e, at: e.at ?? this.now().toISOString() });
   }
 
   /** Listens on a channel until the returned function is called. */

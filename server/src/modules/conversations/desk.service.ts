@@ -36,7 +36,7 @@ export class DeskService {
   private loyaltyPort?: LoyaltyPort;
 
   constructor(private readonly deps: Deps, hooks: DomainHooks, private readonly customers: CustomerService, staff: StaffService) {
-    this.live = new DeskLive(deps.redis, deps.log);
+    this.live = new DeskLive(deps.redis, deps.log, deps.now);
     this.groups = new ChatGroupService((tenantId, contact) => this.conversations.identifyContact(tenantId, contact));
     this.conversations = new ConversationService(deps, customers, this.live, this.groups);
     this.outbound = new OutboundService(deps, this.conversations, this.live);

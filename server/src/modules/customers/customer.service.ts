@@ -251,11 +251,11 @@ export class CustomerService {
    * Applies aggregate changes from the events module in one bulk write. Raw driver: the updates are
    * already typed (numbers, Dates), and mongoose's per-op casting cost as much as the write on an
    * ingest batch. What mongoose would add is added here: `updatedAt` (the profile list sorts on it),
-   * from the wall clock as mongoose's timestamps take it, so it orders with every other profile write.
+   * from the one clock (`deps.now`).
    */
   async applyAggregates(tenantId: string, updates: Array<{ customerId: string; update: Record<string, unknown> }>): Promise<void> {
     if (!updates.length) return;
-    const updatedAt = new Date();
+    const updatedAt = this.deps.now();
     await CustomerModel.collection.bulkWrite(
       updates.map((u) => ({
         updateOne: {

@@ -76,9 +76,9 @@ export class LoyaltySettingsService {
    */
   async get(tenantId: string, gen?: string): Promise<LoyaltySettings> {
     const hit = this.cache.get(tenantId);
-    if (hit && Date.now() - hit.at < CACHE_MS && (gen === undefined || hit.gen === gen)) return hit.value;
+    if (hit && performance.now() - hit.at < CACHE_MS && (gen === undefined || hit.gen === gen)) return hit.value;
     const value = this.load(tenantId);
-    this.cache.set(tenantId, { at: Date.now(), value, gen });
+    this.cache.set(tenantId, { at: performance.now(), value, gen });
     value.catch(() => this.cache.delete(tenantId));
     return value;
   }

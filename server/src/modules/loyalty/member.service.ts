@@ -223,9 +223,8 @@ export class MemberService {
     if (!moves.length) return;
     const now = this.deps.now();
     // Raw driver (mongoose cast every op again), so `_id` must be an ObjectId; it adds what mongoose
-    // would: `updatedAt` from the wall clock as the schema's timestamps do, and history entries in the
-    // sub-schema's field order.
-    const updatedAt = new Date();
+    // would: `updatedAt` (from the one clock), and history entries in the sub-schema's field order.
+    const updatedAt = now;
     const res = await MemberModel.collection.bulkWrite(
       moves.map(({ member, upgrades }) => ({
         updateOne: {

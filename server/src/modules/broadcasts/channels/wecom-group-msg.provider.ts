@@ -15,7 +15,7 @@ export class WecomGroupMsgProvider implements ChannelProvider {
   readonly name = 'wecom_group_msg' as const;
   readonly batchSize = 200;
 
-  constructor(private readonly client: WecomClient, private readonly staff: StaffService, private readonly now: () => Date = () => new Date()) {}
+  constructor(private readonly client: WecomClient, private readonly staff: StaffService, private readonly now: () => Date) {}
 
   async address(tenantId: string, recipients: RecipientProfile[]): Promise<Map<string, Address>> {
     const out = new Map<string, Address>();
