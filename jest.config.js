@@ -11,5 +11,6 @@ export default {
   },
   globalSetup: '<rootDir>/tests/support/global-setup.mjs',
   globalTeardown: '<rootDir>/tests/support/global-teardown.mjs',
+  setupFilesAfterEnv: ['<rootDir>/tests/support/per-file.ts'],
   testTimeout: 30000,
 };

@@ -1,11 +1,10 @@
 import { startTestApp, type TestApp } from '../support/harness.js';
 
 /**
- * RFM scores and churn warning on a controlled clock. The clock starts at the wall-clock time (staff
- * tokens are checked against it) and only moves forward.
+ * RFM scores and churn warning on a controlled clock, from a fixed day, that only moves forward.
  */
 const DAY = 86_400_000;
-const start = Date.now();
+const start = Date.parse('2026-06-01T02:00:00Z');
 let clock = start;
 const at = (d: number) => new Date(start + d * DAY).toISOString();
 

@@ -1,8 +1,8 @@
 import { startTestApp, type TestApp } from '../support/harness.js';
 
 /** Segment counts on real profiles built through the public ingest and profile services. */
-// Tokens are checked against the wall clock, so the test clock is pinned to the moment the file runs.
-const NOW = new Date();
+// A fixed moment: the app's clock and every date in the data are set from it.
+const NOW = new Date('2026-04-15T06:00:00Z');
 const daysAgo = (d: number) => new Date(NOW.getTime() - d * 86_400_000).toISOString();
 
 let app: TestApp;

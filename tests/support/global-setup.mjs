@@ -2,16 +2,20 @@
 import { tsImport } from 'tsx/esm/api';
 
 /**
- * Real servers for the whole run: Debian's redis-server on a free port, and the embedded MongoDB
- * wire-protocol server, unless REDIS_URL / MONGODB_URI point at real ones. Each test file then uses
- * its own database (see harness.ts).
+ * Real servers for the whole run: Debian's redis-server, one per Jest worker (a worker runs one test
+ * file at a time, and a redis-server of its own keeps keys and pub/sub channels from crossing between
+ * files running side by side; tests/support/per-file.ts picks the worker's and empties it before each
+ * file), and the embedded MongoDB wire-protocol server, unless REDIS_URL / MONGODB_URI point at real
+ * ones. Each test file then uses a database of its own (see harness.ts).
  */
-export default async function globalSetup() {
+export default async function globalSetup(globalConfig) {
   const g = globalThis;
   if (!process.env.REDIS_URL) {
     const { startLocalRedis } = await tsImport('../../scripts/embedded/redis-server.ts', import.meta.url);
-    g.__redis = await startLocalRedis();
-    process.env.REDIS_URL = g.__redis.url;
+    const workers = Math.max(1, Number(globalConfig?.maxWorkers) || 1);
+    g.__redis = await Promise.all(Array.from({ length: workers }, () => startLocalRedis()));
+    g.__redis.forEach((r, i) => (process.env[`SCRM_TEST_REDIS_${i + 1}`] = r.url));
+    process.env.REDIS_URL = g.__redis[0].url;
   }
   if (!process.env.MONGODB_URI) {
     const { startEmbeddedMongo } = await tsImport('../../scripts/embedded/embedded-mongo.ts', import.meta.url);
@@ -19,4 +23,7 @@ export default async function globalSetup() {
     process.env.MONGODB_URI = g.__mongo.uri;
     process.env.SCRM_EMBEDDED_MONGO = '1';
   }
+  const mongo = process.env.SCRM_EMBEDDED_MONGO ? 'the embedded MongoDB server (scripts/embedded)' : `MongoDB at MONGODB_URI`;
+  const redis = g.__redis ? `${g.__redis.length} local redis-server(s), one per worker` : 'Redis at REDIS_URL';
+  process.stdout.write(`\nTest servers: ${mongo}; ${redis}\n`);
 }

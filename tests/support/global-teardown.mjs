@@ -1,4 +1,4 @@
 export default async function globalTeardown() {
   await globalThis.__mongo?.stop();
-  await globalThis.__redis?.stop();
+  await Promise.all((globalThis.__redis ?? []).map((r) => r.stop()));
 }

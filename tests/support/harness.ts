@@ -42,7 +42,10 @@ export interface TestApp {
 }
 
 export async function startTestApp(options: { env?: Record<string, string>; plugins?: RuntimePlugin[]; now?: () => Date } = {}): Promise<TestApp> {
-  const config = testConfig(options.env);
+  // A test that drives its own clock moves it across days and months: its sessions last as long as it
+  // needs (a test of expiry sets the TTLs itself), since tokens expire on the app's clock too.
+  const longSessions: Record<string, string> = options.now ? { STAFF_TOKEN_TTL_SECONDS: String(3 * 365 * 86_400), SHOPPER_TOKEN_TTL_SECONDS: String(3 * 365 * 86_400) } : {};
+  const config = testConfig({ ...longSessions, ...options.env });
   const rt = await startRuntime(config, options.plugins ?? [], { now: options.now, log: createLogger(config.LOG_LEVEL) });
   const url = rt.url!;
   let n = 0;

@@ -2,9 +2,8 @@ import { startBroadcastTestbed, sentTo, type BroadcastTestbed } from '../broadca
 
 /** Birthday and win-back journeys on a controlled clock, sending through the local WeCom. */
 const DAY = 86_400_000;
-// 10:00 in Shanghai (02:00 UTC, inside the journeys' 09:00-21:00 send window), two days ahead of the wall clock so staff tokens stay valid.
-const d0 = new Date(Date.now() + 2 * DAY);
-let clock = Date.UTC(d0.getUTCFullYear(), d0.getUTCMonth(), d0.getUTCDate(), 2, 0);
+// 10:00 in Shanghai (02:00 UTC, inside the journeys' 09:00-21:00 send window) on a fixed day.
+let clock = Date.parse('2026-05-12T02:00:00Z');
 let tb: BroadcastTestbed;
 let owner: string;
 let templateId: string;

@@ -8,10 +8,7 @@ let admin: { id: string; token: string };
 const heard: Array<{ customerId: string; points: number; date: string }> = [];
 beforeAll(async () => {
   app = await startLoyaltyTestApp({ now: clock.now });
-  const keep = clock.now().toISOString();
-  clock.set(new Date().toISOString()); // staff sessions are checked against the wall clock
   admin = await app.staff('admin');
-  clock.set(keep);
   app.rt.services.hooks.on('loyalty.points_expiring', (p) => void heard.push({ customerId: p.customerId, points: p.points, date: p.date }));
   // Points live 40 days; members are told 14 days before.
   const put = await app.request('PUT', '/api/v1/loyalty/settings', { token: admin.token, body: { expiry: { kind: 'days', yearsAfter: 1, days: 40, remindDays: 14 } } });
