@@ -11,6 +11,7 @@ echo "── typecheck"; npx tsc -p tsconfig.json --noEmit
 echo "── typecheck h5"; npm run --silent typecheck:h5
 echo "── build h5"; npx vite build --config h5/vite.config.ts --logLevel warn
 echo "── tests"
-# --forceExit: a library timer left running (the open-handle report names it) must not hang CI after
-# every test has passed or failed; the result is decided by the tests, not by the exit.
-NODE_OPTIONS='--experimental-vm-modules --no-warnings' npx jest --runInBand --forceExit "$@"
+# Two workers on this 2-core machine: each test file has its own MongoDB database and its worker its own
+# redis-server (tests/support), so files run side by side. No --forceExit: every file closes what it
+# opened, and a handle left open shows up as a run that does not end.
+NODE_OPTIONS='--experimental-vm-modules --no-warnings' npx jest --maxWorkers="${JEST_WORKERS:-2}" "$@"

@@ -1,7 +1,7 @@
 import { mock } from 'wechaty-puppet-mock';
 import type { Browser } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/harness.js';
-import { ensureH5Built, launchBrowser, phonePage, staffSignIn } from '../support/browser.js';
+import { consolePage, ensureH5Built, launchBrowser, staffSignIn } from '../support/browser.js';
 import { eventually } from '../integration/desk/mock-chat.js';
 import { staticH5Plugin } from '../../server/src/h5/static-h5.plugin.js';
 import { botRuntimePlugin, type RunningBot } from '../../bot/src/main.js';
@@ -43,9 +43,9 @@ test('a community manager picks a bot room in the broadcast form and the room se
   await eventually(() => app.rt.services.desk.conversations.findByPeer(app.config.DEFAULT_TENANT, account.id, room.id), 8000, 'the room chat');
 
   const manager = await app.staff('community_manager', '运营小周');
-  const page = await phonePage(browser);
+  const page = await consolePage(browser);
   await staffSignIn(page, `${app.url}/h5/console`, manager.username);
-  await page.locator('[data-test="tab-console-broadcasts"]').click();
+  await page.locator('[data-test="nav-console-broadcasts"]').click();
   await page.locator('[data-test=new-broadcast]').click();
   await page.locator('[data-test=broadcast-name] input').fill('老客福利');
   await page.locator('[data-test=channel-bot_room]').click();

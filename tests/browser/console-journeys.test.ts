@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/harness.js';
-import { ensureH5Built, launchBrowser, phonePage, screenshot, staffSignIn } from '../support/browser.js';
+import { consolePage, ensureH5Built, launchBrowser, phonePage, screenshot, staffSignIn } from '../support/browser.js';
 import { sentTo } from '../integration/broadcasts/broadcast-testbed.js';
 import { startFakeWecom, type FakeWecom } from '../../scripts/wecom-fake/fake-wecom.js';
 import { staticH5Plugin } from '../../server/src/h5/static-h5.plugin.js';
@@ -60,9 +60,9 @@ async function newContact(name: string, ext: string) {
 }
 
 test('a manager with no journeys is invited to create one, creates the welcome journey from its template with a coupon, and sees it listed as on', async () => {
-  const page = await phonePage(browser);
+  const page = await consolePage(browser);
   await signIn(page, '/h5/console', manager.username);
-  await page.locator('[data-test="tab-console-journeys"]', { hasText: '旅程' }).click();
+  await page.locator('[data-test="nav-console-journeys"]', { hasText: '旅程' }).click();
   await page.waitForURL(/\/h5\/console\/journeys$/);
   await page.locator('[data-test=state-empty]', { hasText: '还没有自动化旅程，从模板创建第一个吧' }).waitFor();
   await screenshot(page, 'console-journeys-empty');
@@ -96,7 +96,7 @@ test('a manager with no journeys is invited to create one, creates the welcome j
 });
 
 test('switched off, the journey is off after a reload because the server says so; a contact added meanwhile does not enter it', async () => {
-  const page = await phonePage(browser);
+  const page = await consolePage(browser);
   await signIn(page, '/h5/console/journeys', manager.username);
   await row(page, '新客欢迎').locator('[data-test=journey-enabled]').click();
   await row(page, '新客欢迎').locator('[data-test=journey-state]', { hasText: '已关闭' }).waitFor();
@@ -114,7 +114,7 @@ test('switched off, the journey is off after a reload because the server says so
 });
 
 test('switched back on, a contact added afterwards enters it, is greeted once, and the journey page shows 1 entered and the run', async () => {
-  const page = await phonePage(browser);
+  const page = await consolePage(browser);
   await signIn(page, '/h5/console/journeys', manager.username);
   await row(page, '新客欢迎').locator('[data-test=journey-enabled]').click();
   await row(page, '新客欢迎').locator('[data-test=journey-state]', { hasText: '已开启' }).waitFor();
@@ -167,10 +167,10 @@ test("in the sales sidebar, the customer's owner sees the journey the customer i
 
 test('a sales member has no journeys tab, is refused the page, and the API answers 403', async () => {
   const sales = await app.staff('sales', '销售小王');
-  const page = await phonePage(browser);
+  const page = await consolePage(browser);
   await signIn(page, '/h5/console/journeys', sales.username);
   await page.locator('[data-test=console-forbidden]', { hasText: '无权访问' }).waitFor();
-  expect(await page.locator('[data-test="tab-console-journeys"]').count()).toBe(0);
+  expect(await page.locator('[data-test="nav-console-journeys"]').count()).toBe(0);
   expect(await page.locator('[data-test=journey-row]').count()).toBe(0);
   await screenshot(page, 'console-journeys-sales-forbidden');
   expect((await app.request('GET', '/api/v1/journeys', { token: sales.token })).status).toBe(403);
@@ -184,7 +184,7 @@ test('a sales member has no journeys tab, is refused the page, and the API answe
 test('a switch the server refuses stays as it was and the page says why', async () => {
   const created = await app.request('POST', '/api/v1/journeys/from-template', { token: manager.token, body: { key: 'review-request' } });
   expect(created.status).toBe(201);
-  const page = await phonePage(browser);
+  const page = await consolePage(browser);
   await signIn(page, '/h5/console/journeys', manager.username);
   const listed = row(page, '售后评价');
   expect(await listed.locator('[data-test=journey-trigger]').innerText()).toBe('下单后 · 2 个步骤');

@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import type { TestApp } from '../support/harness.js';
-import { ensureH5Built, launchBrowser, phonePage, screenshot, staffSignIn } from '../support/browser.js';
+import { consolePage, ensureH5Built, launchBrowser, screenshot, staffSignIn } from '../support/browser.js';
 import { staticH5Plugin } from '../../server/src/h5/static-h5.plugin.js';
 import { jobDefinitions } from '../../server/src/jobs/index.js';
 import { startLoyaltyTestApp } from '../../server/src/modules/loyalty/__tests__/loyalty-test-kit.js';
@@ -49,7 +49,7 @@ test('a manager sees the points issued, issues a campaign coupon to a segment an
   });
   expect(tpl.status).toBe(201);
 
-  const page = await phonePage(browser);
+  const page = await consolePage(browser);
   await signIn(page, '/h5/console/dashboard', manager.username);
   await page.locator('[data-test=figure-pointsIssued] [data-test=figure-value]', { hasText: '6,000' }).waitFor();
   expect(await page.locator('[data-test=figure-couponsIssued] [data-test=figure-value]').innerText()).toBe('0');
@@ -74,7 +74,7 @@ test('a manager sees the points issued, issues a campaign coupon to a segment an
 });
 
 test('a manager creates a percentage coupon with a cap and switches it off; an admin changes the daily points cap and a tier (a bad threshold is refused with the reason)', async () => {
-  const page = await phonePage(browser);
+  const page = await consolePage(browser);
   await signIn(page, '/h5/console/loyalty', manager.username);
   await page.locator('[data-test=tiers]').waitFor();
   expect(await page.locator('[data-test=edit-rules]').count()).toBe(0); // only admins change the rules
@@ -101,7 +101,7 @@ test('a manager creates a percentage coupon with a cap and switches it off; an a
   expect(off.active).toBe(false);
   await page.context().close();
 
-  const adminPage = await phonePage(browser);
+  const adminPage = await consolePage(browser);
   const adminUser = await app.staff('admin');
   await signIn(adminPage, '/h5/console/loyalty', adminUser.username);
   await adminPage.locator('[data-test=edit-rules]').click();
@@ -148,7 +148,7 @@ test('the dashboard shows customers by lifecycle stage, WeCom contacts added and
   await s.customers.setWecomRelation(tenant, adds, { relation: 'active', at: new Date(), staffId: sales.id });
   await s.customers.setWecomRelation(tenant, leaves, { relation: 'lost', at: new Date() });
 
-  const page = await phonePage(browser);
+  const page = await consolePage(browser);
   await signIn(page, '/h5/console/dashboard', manager.username);
   const stage = (name: string) => page.locator('[data-test=lifecycle] [data-test=bar]', { hasText: name }).locator('[data-test=bar-value]');
   await stage('新客').filter({ hasText: '3' }).waitFor();

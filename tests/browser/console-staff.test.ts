@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import type { TestApp } from '../support/harness.js';
-import { ensureH5Built, launchBrowser, phonePage, screenshot, staffSignIn } from '../support/browser.js';
+import { consolePage, ensureH5Built, launchBrowser, screenshot, staffSignIn } from '../support/browser.js';
 import { staticH5Plugin } from '../../server/src/h5/static-h5.plugin.js';
 import { startLoyaltyTestApp } from '../../server/src/modules/loyalty/__tests__/loyalty-test-kit.js';
 
@@ -24,7 +24,7 @@ const signIn = (page: Page, username: string, password?: string) => staffSignIn(
 
 test('an admin adds a sales account, makes it an agent, then switches it off so it can no longer sign in', async () => {
   const admin = await app.staff('admin');
-  const page = await phonePage(browser);
+  const page = await consolePage(browser);
   await signIn(page, admin.username);
   await page.locator('[data-test=add-staff]').click();
   const form = page.locator('[data-test=staff-form]');
@@ -55,7 +55,7 @@ test('an admin adds a sales account, makes it an agent, then switches it off so 
 
 test('a community manager sees the staff list but cannot change it', async () => {
   const manager = await app.staff('community_manager');
-  const page = await phonePage(browser);
+  const page = await consolePage(browser);
   await signIn(page, manager.username);
   await page.locator('[data-test=staff-row]').first().waitFor();
   expect(await page.locator('[data-test=add-staff]').count()).toBe(0);
@@ -64,65 +64,107 @@ test('a community manager sees the staff list but cannot change it', async () =>
   await page.context().close();
 });
 
-test('with more sections than a phone tab bar holds, four stay and the rest sit under 更多; an agent with four sections gets no 更多', async () => {
+test('the console is a desktop application: navigation grouped by job, the signed-in member, role and brand on top; each role sees only its sections', async () => {
   const admin = await app.staff('admin', '管理员老王');
-  const page = await phonePage(browser);
+  const page = await consolePage(browser);
   await signIn(page, admin.username);
-  const tabs = page.locator('.van-tabbar-item');
-  expect(await tabs.allInnerTexts()).toEqual(['客服工作台', '人群圈选', '群发', '旅程', '更多']);
-  // On the staff page (not among the four) the 更多 tab is the highlighted one.
-  expect(await page.locator('.van-tabbar-item--active').innerText()).toBe('更多');
-  await page.locator('[data-test=tab-console-more]').click();
-  const grid = page.locator('[data-test=console-more]');
-  await grid.waitFor();
-  expect(await grid.locator('.van-grid-item').allInnerTexts()).toEqual(['客户', '数据', '会员设置', '渠道活码', '话术库', '员工与角色', '操作日志']);
-  expect(await page.locator('.more-account').innerText()).toContain('管理员老王');
-  await screenshot(page, 'console-more');
-  await page.locator('[data-test=more-console-codes]').click();
+  const nav = page.locator('[data-test=console-nav]');
+  const groups = nav.locator('.el-menu-item-group__title');
+  expect(await groups.allInnerTexts()).toEqual(['客户', '营销', '客服', '会员', '数据', '设置']);
+  expect(await nav.locator('.el-menu-item').allInnerTexts()).toEqual(['客户', '人群圈选', '群发', '旅程', '渠道活码', '客服工作台', '话术库', '会员设置', '数据', '员工与角色', '操作日志']);
+  // The staff page is open: its entry is the highlighted one, and the top bar says who is signed in.
+  expect(await nav.locator('.el-menu-item.is-active').innerText()).toBe('员工与角色');
+  expect(await page.locator('[data-test=console-account]').innerText()).toContain('管理员老王');
+  expect(await page.locator('[data-test=console-role]').innerText()).toBe('管理员');
+  expect(await page.locator('[data-test=console-brand]').innerText()).toBe(app.config.DEFAULT_TENANT);
+  // The page uses the window's width, not a phone's column.
+  const main = await page.locator('.console-main').boundingBox();
+  expect(main!.width).toBeGreaterThan(1100);
+  await screenshot(page, 'console-shell');
+  await page.locator('[data-test=nav-console-codes]').click();
   await page.waitForURL('**/h5/console/codes');
-  expect(await page.locator('.van-tabbar-item--active').innerText()).toBe('更多');
+  expect(await nav.locator('.el-menu-item.is-active').innerText()).toBe('渠道活码');
   await page.context().close();
 
   const agent = await app.staff('agent');
-  const agentPage = await phonePage(browser);
+  const agentPage = await consolePage(browser);
   await signIn(agentPage, agent.username);
-  expect(await agentPage.locator('.van-tabbar-item').allInnerTexts()).toEqual(['客服工作台', '客户', '话术库', '员工与角色']);
+  const agentNav = agentPage.locator('[data-test=console-nav]');
+  expect(await agentNav.locator('.el-menu-item-group__title').allInnerTexts()).toEqual(['客户', '客服', '设置']);
+  expect(await agentNav.locator('.el-menu-item').allInnerTexts()).toEqual(['客户', '客服工作台', '话术库', '员工与角色']);
   await agentPage.context().close();
 });
 
-test('a community manager finds customers in 客户 — all of them or by tag, names and phones masked — and opens one', async () => {
+test('a community manager works the 客户 table: masked rows, a tag filter kept in the URL, sorting by total paid, the profile in a drawer, bulk tag and owner', async () => {
   const s = app.rt.services;
   const tenant = app.config.DEFAULT_TENANT;
   const vip = (await s.tags.ensure(tenant, '客户意向', '高意向')).id;
-  for (const [phone, name, tagged] of [['13811110001', '欧阳娜娜', true], ['13811110002', '司马光', true], ['13811110003', '诸葛亮', false]] as const) {
-    const id = await s.customers.identify(tenant, { phone }, { name });
-    if (tagged) await s.customers.tag(tenant, id, [vip], []);
+  const gift = (await s.tags.ensure(tenant, '活动', '双十二')).id;
+  const ids: Record<string, string> = {};
+  for (const [phone, name, tagged, paid] of [['13811110001', '欧阳娜娜', true, 52_000], ['13811110002', '司马光', true, 8_800], ['13811110003', '诸葛亮', false, 0]] as const) {
+    ids[name] = await s.customers.identify(tenant, { phone }, { name });
+    if (tagged) await s.customers.tag(tenant, ids[name], [vip], []);
+    if (paid) await s.customers.applyAggregates(tenant, [{ customerId: ids[name], update: { $set: { 'aggregates.totalPaid': paid, 'aggregates.orderCount': 1 } } }]);
   }
+  const owner = await app.staff('sales', '销售小周');
   const manager = await app.staff('community_manager');
   const all = (await app.request('GET', '/api/v1/customers?pageSize=1', { token: manager.token })).body.total;
-  const page = await phonePage(browser);
+  const page = await consolePage(browser);
   await signIn(page, manager.username);
   await page.goto(`${app.url}/h5/console/customers`);
+  const table = page.locator('[data-test=customers-table]');
   await page.locator('[data-test=customers-total]', { hasText: `共 ${all} 位客户` }).waitFor();
-  await page.locator('[data-test=customer-row]', { hasText: '欧**娜' }).waitFor();
-  expect(await page.locator('[data-test=customer-row]', { hasText: '138****0001' }).count()).toBe(1);
-  expect(await page.locator('[data-test=customer-row]', { hasText: '欧阳娜娜' }).count()).toBe(0);
+  await table.locator('.el-table__row', { hasText: '欧**娜' }).waitFor();
+  expect(await table.locator('.el-table__row', { hasText: '138****0001' }).count()).toBe(1);
+  expect(await table.locator('.el-table__row', { hasText: '欧阳娜娜' }).count()).toBe(0);
 
-  await page.locator('.van-dropdown-menu__item').click();
-  await page.locator('.van-dropdown-item__option', { hasText: '客户意向 · 高意向' }).click();
+  // Filter by tag: the server answers two rows, and the URL keeps the filter (a reload shows the same).
+  await page.locator('[data-test=filter-tag]').click();
+  await page.locator('.el-select-dropdown__item', { hasText: '客户意向 · 高意向' }).click();
   await page.locator('[data-test=customers-total]', { hasText: '共 2 位客户' }).waitFor();
-  expect(await page.locator('[data-test=customer-row]').count()).toBe(2);
-  await page.locator('.van-dropdown-item__content').waitFor({ state: 'hidden' });
+  expect(page.url()).toContain(`tag=${vip}`);
+  await page.reload();
+  await page.locator('[data-test=customers-total]', { hasText: '共 2 位客户' }).waitFor();
+  expect(await table.locator('.el-table__row').count()).toBe(2);
+
+  // Sort by 累计消费, highest first: the server orders the rows.
+  const paidHeader = table.locator('th', { hasText: '累计消费' });
+  await paidHeader.locator('.caret-wrapper .descending').click();
+  await page.waitForURL(/sort=totalPaid&order=desc|order=desc.*sort=totalPaid/);
+  await table.locator('.el-table__row').first().filter({ hasText: '¥520.00' }).waitFor();
+  expect(await table.locator('.el-table__row').nth(1).innerText()).toContain('¥88.00');
   await screenshot(page, 'console-customers');
 
-  await page.locator('[data-test=customer-row]', { hasText: '司*光' }).click();
-  await page.locator('[data-test=profile-phone]', { hasText: '138****0002' }).waitFor();
-  // notes are read here, written by those who talk to the customer
-  await page.locator('[data-test=notes]').waitFor();
-  expect(await page.locator('[data-test=note-input]').count()).toBe(0);
-  expect(await page.locator('.van-tabbar-item--active').innerText()).toBe('更多');
-  await page.locator('.van-nav-bar__left').click();
-  await page.waitForURL('**/h5/console/customers');
+  // A row opens the profile in a drawer over the list; closing it keeps the filter.
+  await table.locator('.el-table__row', { hasText: '司*光' }).locator('td').nth(2).click();
+  const drawer = page.locator('.el-drawer', { hasText: '客户画像' });
+  await drawer.locator('[data-test=profile-phone]', { hasText: '138****0002' }).waitFor();
+  await drawer.locator('[data-test=notes]').waitFor();
+  expect(await drawer.locator('[data-test=note-input]').count()).toBe(0);
+  expect(await page.locator('[data-test=console-nav] .el-menu-item.is-active').innerText()).toBe('客户');
+  await drawer.locator('.el-drawer__close-btn').click();
+  await page.waitForURL((url) => url.pathname.endsWith('/h5/console/customers') && url.search.includes(`tag=${vip}`));
+
+  // Bulk: select both rows, tag them 双十二 and give them an owner.
+  await table.locator('thead .el-checkbox').click();
+  await page.locator('[data-test=selected-count]', { hasText: '已选 2 位' }).waitFor();
+  await page.locator('[data-test=bulk-tag]').click();
+  await page.locator('[data-test=bulk-tag-add]').click();
+  await page.locator('.el-select-dropdown__item:visible', { hasText: '活动 · 双十二' }).click();
+  await page.locator('[data-test=bulk-tag-apply]').click();
+  await page.locator('.el-message', { hasText: '已更新 2 位客户的标签' }).waitFor();
+  await table.locator('.el-table__row', { hasText: '活动 · 双十二' }).nth(1).waitFor();
+  for (const name of ['欧阳娜娜', '司马光']) expect((await s.customers.get(tenant, ids[name])).tags).toEqual(expect.arrayContaining([vip, gift]));
+  expect((await s.customers.get(tenant, ids['诸葛亮'])).tags).not.toContain(gift);
+
+  await table.locator('thead .el-checkbox').click();
+  await page.locator('[data-test=bulk-owner]').click();
+  await page.locator('[data-test=bulk-owner-pick]').click();
+  await page.locator('.el-select-dropdown__item:visible', { hasText: '销售小周' }).click();
+  await page.locator('[data-test=bulk-owner-apply]').click();
+  await page.locator('.el-message', { hasText: '已为 2 位客户分配负责人' }).waitFor();
+  await table.locator('.el-table__row', { hasText: '销售小周' }).nth(1).waitFor();
+  expect((await s.customers.get(tenant, ids['司马光'])).ownerStaffId).toBe(owner.id);
   await page.context().close();
 });
 
@@ -130,7 +172,7 @@ test('an admin downloads every customer as a CSV file from 客户; a community m
   const s = app.rt.services;
   await s.customers.identify(app.config.DEFAULT_TENANT, { phone: '13811110009' }, { name: '导出测试客户', city: '宁波' });
   const admin = await app.staff('admin');
-  const page = await phonePage(browser);
+  const page = await consolePage(browser);
   await signIn(page, admin.username);
   await page.goto(`${app.url}/h5/console/customers`);
   const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-test=export-csv]').click()]);
@@ -139,11 +181,11 @@ test('an admin downloads every customer as a CSV file from 客户; a community m
   const text = readFileSync(file!, 'utf8');
   expect(text.split(/\r?\n/)[0]).toBe('\ufeffid,name,phone,gender,city,birthday,sourceChannel,remark,externalUserId,unionId,shopMemberId,tags,orderCount,totalPaid,lastOrderAt');
   expect(text).toContain(',导出测试客户,13811110009,unknown,宁波,');
-  await page.locator('.van-toast', { hasText: '已导出' }).waitFor();
+  await page.locator('.el-message', { hasText: '已导出' }).waitFor();
   await page.context().close();
 
   const manager = await app.staff('community_manager');
-  const cm = await phonePage(browser);
+  const cm = await consolePage(browser);
   await signIn(cm, manager.username);
   await cm.goto(`${app.url}/h5/console/customers`);
   await cm.locator('[data-test=customers-total]').waitFor();

@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/harness.js';
-import { ensureH5Built, launchBrowser, phonePage, screenshot, staffSignIn } from '../support/browser.js';
+import { consolePage, ensureH5Built, launchBrowser, screenshot, staffSignIn } from '../support/browser.js';
 import { startFakeWecom, type FakeWecom } from '../../scripts/wecom-fake/fake-wecom.js';
 import { wecomPlugin } from '../../server/src/wecom/wecom.plugin.js';
 import { staticH5Plugin } from '../../server/src/h5/static-h5.plugin.js';
@@ -46,7 +46,7 @@ async function openTransfer(page: Page) {
 }
 
 test('an admin hands 小美’s customers to 大伟 and sees each one waiting, then taken over or refused', async () => {
-  const page = await phonePage(browser);
+  const page = await consolePage(browser);
   await signIn(page);
   let panel = await openTransfer(page);
   await panel.locator('[data-test=transfer-counts]', { hasText: '企业微信客户 2 位' }).waitFor();
@@ -84,7 +84,7 @@ test('an admin finds a member who left on WeCom\'s unassigned list and hands the
   fake.resign('laowang');
   const laowang = (await app.rt.services.staff.findByWecomUserId(app.config.DEFAULT_TENANT, 'laowang'))!;
   await app.rt.services.staff.update(app.config.DEFAULT_TENANT, laowang.id, { active: false });
-  const page = await phonePage(browser);
+  const page = await consolePage(browser);
   await signIn(page);
   await page.locator('[data-test=open-resigned]').click();
   const row = page.locator('[data-test=resigned-row]', { hasText: '老王' });

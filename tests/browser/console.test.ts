@@ -1,7 +1,7 @@
 import { mock } from 'wechaty-puppet-mock';
 import type { Browser, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/harness.js';
-import { ensureH5Built, launchBrowser, phonePage, screenshot, staffSignIn } from '../support/browser.js';
+import { consolePage, ensureH5Built, launchBrowser, screenshot, staffSignIn } from '../support/browser.js';
 import { eventually } from '../integration/desk/mock-chat.js';
 import { staticH5Plugin } from '../../server/src/h5/static-h5.plugin.js';
 import { botRuntimePlugin, type RunningBot } from '../../bot/src/main.js';
@@ -76,7 +76,7 @@ test('an agent sees the queue update live, takes a queued conversation, replies 
   fiona.say('人工');
   await queued(fiona.mock.id);
 
-  const page = await phonePage(browser);
+  const page = await consolePage(browser);
   await signIn(page, agent.username);
   await page.waitForURL('**/h5/console/inbox');
   const rows = page.locator('[data-test=conversation-row]');
@@ -118,9 +118,9 @@ test('an agent sees the queue update live, takes a queued conversation, replies 
 
 test('a community manager builds a nested audience and sees the live count the server computes', async () => {
   const manager = await app.staff('community_manager', '运营小周');
-  const page = await phonePage(browser);
+  const page = await consolePage(browser);
   await signIn(page, manager.username);
-  await page.locator('[data-test="tab-console-audience"]').click();
+  await page.locator('[data-test="nav-console-audience"]').click();
   await page.waitForURL('**/h5/console/audience');
 
   // 高意向 AND (city 杭州 OR city 上海) → 杭州甲 and 上海丙
@@ -160,9 +160,9 @@ test('a community manager starts a broadcast on a saved audience and watches its
     body: { name: '北京客户', audience: { type: 'group', op: 'and', rules: [{ type: 'city', in: ['北京'] }] } },
   });
   expect(seg.status).toBe(201);
-  const page = await phonePage(browser);
+  const page = await consolePage(browser);
   await signIn(page, manager.username);
-  await page.locator('[data-test="tab-console-broadcasts"]').click();
+  await page.locator('[data-test="nav-console-broadcasts"]').click();
   await page.locator('[data-test=new-broadcast]').click();
   await page.locator('[data-test=broadcast-name] input').fill('北京门店开业');
   await page.locator('[data-test="segment-北京客户"]').click();
@@ -200,7 +200,7 @@ test('a community manager sees the RFM grid of the latest run and the loyalty pr
   const run = (await app.request('GET', '/api/v1/rfm/runs', { token: manager.token })).body.items[0];
   expect(run.scored).toBe(3);
 
-  const page = await phonePage(browser);
+  const page = await consolePage(browser);
   await signIn(page, manager.username);
   await page.goto(`${app.url}/h5/console/dashboard`);
   await page.locator('[data-test=rfm-grid]').waitFor();
@@ -218,7 +218,7 @@ test('a community manager sees the RFM grid of the latest run and the loyalty pr
 
 test('a mistyped password is refused in Chinese, and the right one signs in', async () => {
   const agent = await app.staff('agent');
-  const page = await phonePage(browser);
+  const page = await consolePage(browser);
   await page.goto(`${app.url}/h5/console`);
   await page.locator('[data-test=login-username] input').fill(agent.username);
   await page.locator('[data-test=login-password] input').fill('password-124');
@@ -232,16 +232,16 @@ test('a mistyped password is refused in Chinese, and the right one signs in', as
 
 test('an agent cannot open the audience builder, and a sales member sees no console sections', async () => {
   const agent = await app.staff('agent');
-  const page = await phonePage(browser);
+  const page = await consolePage(browser);
   await signIn(page, agent.username);
   await page.waitForURL('**/h5/console/inbox');
-  expect(await page.locator('[data-test="tab-console-audience"]').count()).toBe(0);
+  expect(await page.locator('[data-test="nav-console-audience"]').count()).toBe(0);
   await page.goto(`${app.url}/h5/console/audience`);
   await page.locator('[data-test=console-forbidden]').waitFor();
   await page.context().close();
 
   const sales = await app.staff('sales');
-  const page2 = await phonePage(browser);
+  const page2 = await consolePage(browser);
   await signIn(page2, sales.username);
   await page2.locator('[data-test=console-forbidden]').waitFor();
   await page2.context().close();
@@ -249,7 +249,7 @@ test('an agent cannot open the audience builder, and a sales member sees no cons
 
 test('an agent goes online from the inbox, sets how many chats at once, and goes offline again', async () => {
   const agent = await app.staff('agent', '客服小安');
-  const page = await phonePage(browser);
+  const page = await consolePage(browser);
   await signIn(page, agent.username);
   await page.waitForURL('**/h5/console/inbox');
   const presence = page.locator('[data-test=presence]');

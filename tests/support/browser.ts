@@ -26,6 +26,14 @@ export async function phonePage(browser: Browser, options: { userAgent?: string 
   return page;
 }
 
+/** The console's window: a desktop application, used on a 1440×900 screen. */
+export async function consolePage(browser: Browser): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' });
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  return page;
+}
+
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const file = path.join(SCREENSHOTS, `${name}.png`);

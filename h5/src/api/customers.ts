@@ -49,7 +49,33 @@ export interface Tag {
   name: string;
 }
 
+/** The console table's query: filters, sort and page, as the URL keeps them. */
+export interface CustomerListQuery {
+  q?: string;
+  tag?: string;
+  owner?: string;
+  rfm?: string;
+  churn?: string;
+  channel?: string;
+  relation?: string;
+  sort?: 'updatedAt' | 'createdAt' | 'lastOrderAt' | 'totalPaid' | 'orderCount';
+  order?: 'asc' | 'desc';
+  page?: number;
+  pageSize?: number;
+}
+
+export interface StaffOption {
+  id: string;
+  name: string;
+  role: string;
+  active: boolean;
+}
+
 export const customersApi = (api: ApiClient) => ({
+  list: (query: CustomerListQuery) => api.get<{ items: CustomerSummary[]; total: number; page: number; pageSize: number }>('/customers', { ...query }),
+  bulkTags: (ids: string[], add: string[], remove: string[]) => api.post<{ matched: number }>('/customers/bulk/tags', { ids, add, remove }),
+  bulkOwner: (ids: string[], ownerStaffId: string) => api.post<{ matched: number; modified: number }>('/customers/bulk/owner', { ids, ownerStaffId }),
+  staff: () => api.get<{ items: StaffOption[] }>('/staff'),
   search: (q: string, page = 1, tag?: string) => api.get<{ items: CustomerSummary[]; total: number; page: number; pageSize: number }>('/customers', { q, page, tag }),
   get: (id: string) => api.get<CustomerDetail>(`/customers/${id}`),
   tags: () => api.get<{ items: Tag[] }>('/tags'),

@@ -13,6 +13,8 @@ export interface StaffInfo {
   name: string;
   role: 'admin' | 'community_manager' | 'sales' | 'agent';
   username?: string;
+  /** The brand the account belongs to (the console's top bar). */
+  tenantId?: string;
 }
 
 interface Session {

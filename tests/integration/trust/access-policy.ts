@@ -34,6 +34,9 @@ export const ACCESS_POLICY: Record<string, Who[]> = {
   'patch /api/v1/customers/:id': ['admin', 'sales', 'agent'],
   'post /api/v1/customers/:id/notes': ['admin', 'sales', 'agent'],
   'post /api/v1/customers/:id/tags': STAFF,
+  // The console table's bulk actions reach customers beyond any one book: managers only.
+  'post /api/v1/customers/bulk/tags': ['admin', 'community_manager'],
+  'post /api/v1/customers/bulk/owner': ['admin', 'community_manager'],
   'post /api/v1/customers/:id/follow-ups': STAFF,
   'get /api/v1/follow-ups/': STAFF,
   'patch /api/v1/follow-ups/:id': STAFF,

@@ -27,10 +27,23 @@ export const sectionOf: Record<string, string> = {
 };
 
 /**
- * A phone's tab bar holds five tabs at most (Vant squeezes more until the labels are cut off): past
- * that, the first four stay and the rest move to 更多, a page of its own.
+ * The left navigation, grouped by the job at hand (客户, 营销, 客服, 会员, 数据, 设置); a group shows only
+ * the sections the role may open, and a group left empty is not shown.
  */
-export const TABS_SHOWN = 4;
+export const navGroups = [
+  { key: 'customers', title: 'nav.customers', sections: ['console-customers'] },
+  { key: 'marketing', title: 'nav.marketing', sections: ['console-audience', 'console-broadcasts', 'console-journeys', 'console-codes'] },
+  { key: 'service', title: 'nav.service', sections: ['console-inbox', 'console-replies'] },
+  { key: 'loyalty', title: 'nav.loyalty', sections: ['console-loyalty'] },
+  { key: 'data', title: 'nav.data', sections: ['console-dashboard'] },
+  { key: 'settings', title: 'nav.settings', sections: ['console-staff', 'console-audit'] },
+] as const;
+
+/** Which page instance a route shows: the customer drawer keeps the list under it instead of a new page. */
+export function pageKey(route: { name?: unknown; params: Record<string, unknown> }): string {
+  if (route.name === 'console-customer') return 'console-customers';
+  return String(route.params.id ?? route.name);
+}
 
 export function mayOpen(role: string | undefined, name: unknown): boolean {
   const section = consoleSections.find((s) => s.name === (sectionOf[String(name)] ?? name));
@@ -52,15 +65,14 @@ export const consoleRoutes: RouteRecordRaw[] = [
       { path: 'journeys', name: 'console-journeys', component: () => import('./JourneysPage.vue') },
       { path: 'journeys/:id([0-9a-f]{24})', name: 'console-journey', component: () => import('./JourneyPage.vue') },
       { path: 'customers', name: 'console-customers', component: () => import('./CustomersPage.vue') },
-      // The same 360 profile the sales sidebar shows, masked by the viewer's role.
-      { path: 'customers/:id([0-9a-f]{24})', name: 'console-customer', component: () => import('../sidebar/CustomerPanel.vue') },
+      // The list with one customer's 360 profile (the one the sidebar shows) open in a drawer.
+      { path: 'customers/:id([0-9a-f]{24})', name: 'console-customer', component: () => import('./CustomersPage.vue') },
       { path: 'dashboard', name: 'console-dashboard', component: () => import('./DashboardPage.vue') },
       { path: 'loyalty', name: 'console-loyalty', component: () => import('./LoyaltySettingsPage.vue') },
       { path: 'codes', name: 'console-codes', component: () => import('./ChannelCodesPage.vue') },
       { path: 'replies', name: 'console-replies', component: () => import('./RepliesPage.vue') },
       { path: 'staff', name: 'console-staff', component: () => import('./StaffPage.vue') },
       { path: 'audit', name: 'console-audit', component: () => import('./AuditPage.vue') },
-      { path: 'more', name: 'console-more', component: () => import('./ConsoleMore.vue') },
     ],
   },
 ];

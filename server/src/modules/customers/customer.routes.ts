@@ -4,6 +4,7 @@ import { notFound } from '../../shared/app-error.js';
 import type { Principal } from '../../shared/http/principal.js';
 import type { Services } from '../../services.js';
 import { customerView } from './customer.view.js';
+import { CUSTOMER_SORTS, type CustomerSort } from './customer.service.js';
 import { maskFreeText, personalDataPolicy } from '../privacy/masking.js';
 
 const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
@@ -53,6 +54,12 @@ export function customerRoutes(s: Services) {
         q: z.string().trim().max(64).optional(),
         tag: z.string().max(64).optional(),
         owner: z.union([objectId, z.literal('me')]).optional(),
+        rfm: z.string().trim().max(16).optional(),
+        churn: z.enum(['ok', 'at_risk', 'lost']).optional(),
+        channel: z.string().trim().max(64).optional(),
+        relation: z.enum(['none', 'active', 'lost']).optional(),
+        sort: z.enum(Object.keys(CUSTOMER_SORTS) as [CustomerSort, ...CustomerSort[]]).default('updatedAt'),
+        order: z.enum(['asc', 'desc']).default('desc'),
         page: z.coerce.number().int().min(1).max(10_000).default(1),
         pageSize: z.coerce.number().int().min(1).max(100).default(20),
       }),
@@ -62,12 +69,51 @@ export function customerRoutes(s: Services) {
       const result = await s.customers.search(tenantId, {
         q: query.q || undefined,
         tag: query.tag,
+        rfmClass: query.rfm || undefined,
+        churnState: query.churn,
+        sourceChannel: query.channel || undefined,
+        relation: query.relation,
+        sort: query.sort,
+        order: query.order,
         ownerStaffId: query.owner === 'me' ? me : query.owner,
         visibleTo: principal.kind === 'staff' && principal.role === 'sales' ? me : undefined,
         page: query.page,
         pageSize: query.pageSize,
       });
       return { ...result, items: result.items.map((c) => customerView(c, principal)) };
+    },
+  );
+
+  const bulkIds = z.array(objectId).min(1, 'select at least one customer').max(500, 'select at most 500 customers at once');
+  api.route(
+    {
+      method: 'post',
+      path: '/bulk/tags',
+      allow: ['admin', 'community_manager'],
+      summary: 'Add and remove tags on many customers at once (the console table’s bulk action)',
+      body: z
+        .object({ ids: bulkIds, add: z.array(objectId).max(50).default([]), remove: z.array(objectId).max(50).default([]) })
+        .strict()
+        .refine((b) => b.add.length + b.remove.length > 0, { message: 'name at least one tag to add or remove' }),
+    },
+    async ({ body, principal, tenantId }) => {
+      await s.tags.assertExist(tenantId, body.add);
+      return s.customers.tagMany(tenantId, body.ids, body.add, body.remove, principal.kind === 'staff' ? principal.id : undefined);
+    },
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/bulk/owner',
+      allow: ['admin', 'community_manager'],
+      summary: 'Give many customers one owner (the console table’s bulk action)',
+      body: z.object({ ids: bulkIds, ownerStaffId: objectId }).strict(),
+    },
+    async ({ body, tenantId }) => {
+      const owner = await s.staff.get(tenantId, body.ownerStaffId);
+      if (!owner.active) throw notFound('Staff member');
+      return s.customers.assignOwner(tenantId, body.ids, body.ownerStaffId);
     },
   );
 

@@ -11,10 +11,21 @@ import { CustomerReadsService } from './customer-reads.service.js';
 export type { CustomerAttributes } from './customer.model.js';
 export type { LifecycleStage, ProfilePage } from './customer-reads.service.js';
 
+/** Columns the console's customer table sorts by, each backed by an index with tenantId. */
+export const CUSTOMER_SORTS = { updatedAt: 'updatedAt', createdAt: 'createdAt', lastOrderAt: 'aggregates.lastOrderAt', totalPaid: 'aggregates.totalPaid', orderCount: 'aggregates.orderCount' } as const;
+export type CustomerSort = keyof typeof CUSTOMER_SORTS;
+
 export interface SearchQuery {
   q?: string;
   tag?: string;
   ownerStaffId?: string;
+  /** Filters of the console's table: RFM class, churn state (lifecycle), source channel, WeCom relation. */
+  rfmClass?: string;
+  churnState?: string;
+  sourceChannel?: string;
+  relation?: string;
+  sort?: CustomerSort;
+  order?: 'asc' | 'desc';
   /** Restricts to customers this staff member owns or follows (sales). */
   visibleTo?: string;
   page: number;
@@ -178,10 +189,15 @@ export class CustomerService {
     }
     if (query.tag) filter.tags = query.tag;
     if (query.ownerStaffId) filter.ownerStaffId = query.ownerStaffId;
+    if (query.rfmClass) filter['rfm.class'] = query.rfmClass;
+    if (query.churnState) filter['rfm.churn.state'] = query.churnState;
+    if (query.sourceChannel) filter.sourceChannel = query.sourceChannel;
+    if (query.relation) filter['wecom.relation'] = query.relation;
     if (query.visibleTo) filter.$and = [{ $or: [{ ownerStaffId: query.visibleTo }, { followerStaffIds: query.visibleTo }] }];
+    const dir = query.order === 'asc' ? 1 : -1;
     const [items, total] = await Promise.all([
       CustomerModel.find(filter)
-        .sort({ updatedAt: -1, _id: -1 })
+        .sort({ [CUSTOMER_SORTS[query.sort ?? 'updatedAt']]: dir, _id: dir })
         .skip((query.page - 1) * query.pageSize)
         .limit(query.pageSize)
         .select({ notes: 0 })
@@ -206,6 +222,25 @@ export class CustomerService {
     ).lean();
     if (!doc) throw notFound('Customer');
     return doc.notes[doc.notes.length - 1];
+  }
+
+  /**
+   * Tags (and untags) many customers at once, from the console's table. One write for all; then each
+   * customer whose tags changed is announced as a single tagging would be, so WeCom's corp tags follow.
+   */
+  async tagMany(tenantId: string, ids: string[], add: string[], remove: string[], actorId?: string): Promise<{ matched: number }> {
+    const filter = { tenantId, _id: { $in: ids }, status: 'active' as const };
+    const matched = await CustomerModel.find(filter, { _id: 1 }).lean();
+    if (add.length) await CustomerModel.updateMany(filter, { $addToSet: { tags: { $each: add } } });
+    if (remove.length) await CustomerModel.updateMany(filter, { $pullAll: { tags: remove } });
+    for (const c of matched) await this.hooks.emit('customer.tagged', { tenantId, customerId: String(c._id), added: add, removed: remove, actorId });
+    return { matched: matched.length };
+  }
+
+  /** Gives many customers one owner (the console's bulk action); the staff member is checked by the caller. */
+  async assignOwner(tenantId: string, ids: string[], ownerStaffId: string): Promise<{ matched: number; modified: number }> {
+    const res = await CustomerModel.updateMany({ tenantId, _id: { $in: ids }, status: 'active' }, { $set: { ownerStaffId } });
+    return { matched: res.matchedCount, modified: res.modifiedCount };
   }
 
   /** Adds and removes tag ids; announces the change so WeCom's corp tags follow. */

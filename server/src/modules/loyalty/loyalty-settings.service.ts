@@ -23,7 +23,7 @@ export const settingsSchema = z.object({
     .array(tierSchema)
     .min(1, 'configure at least one tier')
     .max(10)
-    .refine((t) => t[0].threshold === 0, { message: 'the first tier must start at growth 0, so every member has a tier' })
+    .refine((t) => t.length === 0 || t[0].threshold === 0, { message: 'the first tier must start at growth 0, so every member has a tier' })
     .refine((t) => t.every((x, i) => i === 0 || x.threshold > t[i - 1].threshold), { message: 'tier thresholds must rise strictly, lowest tier first' })
     .refine((t) => new Set(t.map((x) => x.code)).size === t.length, { message: 'tier codes must be unique' }),
   earn: z.object({ pointsPerYuan: z.number().int().min(0).max(1000), dailyCap: points, checkInPoints: points }),

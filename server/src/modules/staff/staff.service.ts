@@ -15,6 +15,8 @@ export const StaffErrorCode = {
 
 export interface StaffView {
   id: string;
+  /** The brand (tenant) the account belongs to: the console's top bar shows it. */
+  tenantId: string;
   username: string;
   name: string;
   role: StaffRole;
@@ -26,6 +28,7 @@ export interface StaffView {
 
 const view = (s: any): StaffView => ({
   id: String(s._id),
+  tenantId: s.tenantId,
   username: s.username,
   name: s.name,
   role: s.role,

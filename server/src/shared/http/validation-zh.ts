@@ -49,6 +49,8 @@ export const SAID: Record<string, string> = {
   'name at least one value': '请至少选择一个值',
   'name at least one tag': '请至少选择一个标签',
   'name at least one tag to add or remove': '请至少选择一个要添加或移除的标签',
+  'select at least one customer': '请至少选择一位客户',
+  'select at most 500 customers at once': '一次最多选择 500 位客户',
   'name at least one customer group': '请至少选择一个客户群',
   'name at least one bot room': '请至少选择一个机器人群聊',
   'must be the `next` value of the previous page': '应为上一页返回的 next 值',
