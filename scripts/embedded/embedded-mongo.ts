@@ -7,6 +7,7 @@ import { installCompiledMatching } from './compiled-matching.js';
 import { installDecoratedSort } from './decorated-sort.js';
 import { installEqualityIndexes } from './equality-index.js';
 import { installLimitedFind } from './limited-find.js';
+import { installPullCondition } from './pull-condition.js';
 import { installUpdateStatement } from './update-statement.js';
 
 /**
@@ -237,6 +238,7 @@ export async function startEmbeddedMongo(options: { port?: number; dbName?: stri
   installCompiledMatching();
   installDecoratedSort();
   installUpdateStatement();
+  installPullCondition();
   installLimitedFind((server as any).storage);
   await server.start();
   return {
