@@ -2,6 +2,7 @@
 import { QueryEngine, UpdateEngine } from '@push.rocks/smartmongo/dist_ts/congodb/index.js';
 import { UpdateHandler } from '@push.rocks/smartmongo/dist_ts/congodb/server/handlers/UpdateHandler.js';
 import { bson } from '@push.rocks/smartmongo/dist_ts/congodb/congodb.plugins.js';
+import { writeError } from './duplicate-key.js';
 import { jsonEqual } from './json-equal.js';
 
 /**
@@ -75,7 +76,7 @@ async function handleUpdate(this: Handler, context: { storage: any; database: st
         }
       }
     } catch (error: any) {
-      writeErrors.push({ index: i, code: error.code || 1, errmsg: error.message || 'Update failed' });
+      writeErrors.push({ ...writeError(i, error), errmsg: error.message || 'Update failed' });
       if (ordered) {
         break;
       }

@@ -98,3 +98,102 @@ describe('an upsert that inserts sets dotted paths as nested fields', () => {
     }
   });
 });
+
+// server: src/mongo/db/catalog/index_catalog_impl.cpp (_doesSpecConflictWithExisting),
+// src/mongo/db/index/index_descriptor.cpp (compareIndexOptions); manual: reference/command/createIndexes
+describe('indexes are created, re-created and refused as MongoDB does', () => {
+  test('a unique index dropped with its collection and created again refuses duplicates again', async () => {
+    const col = fresh('unique');
+    await col.createIndex({ key: 1 }, { unique: true });
+    await col.insertOne({ key: 'a' });
+    await col.drop();
+    await col.createIndex({ key: 1 }, { unique: true });
+    await col.insertOne({ key: 'a' });
+    await expect(col.insertOne({ key: 'a' })).rejects.toMatchObject({ code: 11000 });
+    expect(await col.countDocuments({ key: 'a' })).toBe(1);
+  });
+
+  test('the same spec again is accepted; its name with other options or another key is refused, and so is its key under another name', async () => {
+    const col = fresh('conflict');
+    await col.createIndex({ k: 1 });
+    await col.createIndex({ p: 1 }, { unique: true, partialFilterExpression: { p: { $exists: true } } });
+    await col.createIndex({ t: 1 }, { expireAfterSeconds: 60 });
+    await expect(col.createIndex({ k: 1 })).resolves.toBe('k_1');
+    // unique, sparse, collation and the partial filter identify an index: another one under the same name is a key-spec conflict.
+    await expect(col.createIndex({ k: 1 }, { unique: true })).rejects.toMatchObject({ code: 86, codeName: 'IndexKeySpecsConflict' });
+    await expect(col.createIndex({ p: 1 }, { unique: true, partialFilterExpression: { p: { $type: 'string' } } })).rejects.toMatchObject({ code: 86 });
+    await expect(col.createIndex({ other: 1 }, { name: 'k_1' })).rejects.toMatchObject({ code: 86 });
+    // The same index with another TTL is an options conflict.
+    await expect(col.createIndex({ t: 1 }, { expireAfterSeconds: 120 })).rejects.toMatchObject({ code: 85, codeName: 'IndexOptionsConflict' });
+    await expect(col.createIndex({ k: 1 }, { name: 'k_again' })).rejects.toMatchObject({ code: 85 });
+    const listed = await col.indexes();
+    expect(listed.map((i) => i.name)).toEqual(['_id_', 'k_1', 'p_1', 't_1']);
+    expect(listed.find((i) => i.name === 'p_1')).toMatchObject({ key: { p: 1 }, unique: true, partialFilterExpression: { p: { $exists: true } } });
+    expect(listed.find((i) => i.name === 'k_1')!.unique).toBeUndefined();
+  });
+
+  test('a unique index over documents that already repeat a key is not built', async () => {
+    const col = fresh('build');
+    await col.insertMany([{ key: 'a' }, { key: 'a' }, { other: 1 }]);
+    await expect(col.createIndex({ key: 1 }, { unique: true })).rejects.toMatchObject({ code: 11000 });
+    expect((await col.indexes()).map((i) => i.name)).toEqual(['_id_']);
+    await col.insertOne({ key: 'a' });
+    expect(await col.countDocuments({ key: 'a' })).toBe(3);
+  });
+});
+
+// server: src/mongo/db/storage/duplicate_key_error_info.cpp; specifications: source/crud/crud.md (WriteError)
+describe('a duplicate key names its index, pattern and values', () => {
+  const dupKey = (ns: string, index: string, key: string) => `E11000 duplicate key error collection: ${ns} index: ${index} dup key: ${key}`;
+
+  test('on insert, update, upsert, findOneAndUpdate and an unordered insertMany', async () => {
+    const col = fresh('dup');
+    const ns = `${dbName}.${col.collectionName}`;
+    await col.createIndex({ tenantId: 1, code: 1 }, { unique: true });
+    await col.insertMany([{ tenantId: 't', code: 'A' }, { tenantId: 't', code: 'B' }]);
+    const expected = { code: 11000, keyPattern: { tenantId: 1, code: 1 }, keyValue: { tenantId: 't', code: 'A' }, errmsg: dupKey(ns, 'tenantId_1_code_1', '{ tenantId: "t", code: "A" }') };
+    await expect(col.insertOne({ tenantId: 't', code: 'A' })).rejects.toMatchObject(expected);
+    await expect(col.updateOne({ code: 'B' }, { $set: { code: 'A' } })).rejects.toMatchObject(expected);
+    await expect(col.updateOne({ tenantId: 't', code: 'C' }, { $set: { code: 'A' } }, { upsert: true })).rejects.toMatchObject(expected);
+    await expect(col.findOneAndUpdate({ code: 'B' }, { $set: { code: 'A' } })).rejects.toMatchObject(expected);
+    const many = await col.insertMany([{ tenantId: 't', code: 'D' }, { tenantId: 't', code: 'B' }], { ordered: false }).catch((e) => e);
+    expect(many.writeErrors.map((w: any) => ({ index: w.index, code: w.code, errmsg: w.errmsg }))).toEqual([{ index: 1, code: 11000, errmsg: dupKey(ns, 'tenantId_1_code_1', '{ tenantId: "t", code: "B" }') }]);
+  });
+
+  test('values print as MongoDB prints them; a missing field is null', async () => {
+    const col = fresh('dup');
+    const ns = `${dbName}.${col.collectionName}`;
+    const id = new ObjectId();
+    await col.createIndex({ customerId: 1, slot: 1, missing: 1 }, { unique: true });
+    await col.insertOne({ customerId: id, slot: 0 });
+    await expect(col.insertOne({ customerId: id, slot: 0 })).rejects.toMatchObject({
+      keyValue: { customerId: id, slot: 0, missing: null },
+      errmsg: dupKey(ns, 'customerId_1_slot_1_missing_1', `{ customerId: ObjectId('${id.toHexString()}'), slot: 0, missing: null }`),
+    });
+  });
+});
+
+// manual: core/document ("The _id field ... may be of any type other than an array or regex")
+describe('_id may be any value but an array', () => {
+  test('strings, numbers, sub-documents and 0 are stored as given, found, updated, deleted and kept unique', async () => {
+    const col = fresh('ids');
+    const ids = ['order-1', 7, { tenant: 't', n: 1 }, 0, new ObjectId().toHexString()];
+    for (const _id of ids) await col.insertOne({ _id: _id as never, v: 1 });
+    expect((await col.find({}).toArray()).map((d) => d._id)).toEqual(ids);
+    for (const _id of ids) expect(await col.findOne({ _id: _id as never })).toEqual({ _id, v: 1 });
+    await expect(col.insertOne({ _id: 'order-1' as never })).rejects.toMatchObject({ code: 11000, keyPattern: { _id: 1 }, keyValue: { _id: 'order-1' } });
+    await expect(col.insertOne({ _id: [1, 2] as never })).rejects.toMatchObject({ code: 53 });
+    await col.updateOne({ _id: 7 as never }, { $inc: { v: 1 } });
+    await col.updateOne({ _id: 'order-2' as never }, { $set: { v: 5 } }, { upsert: true });
+    await col.deleteOne({ _id: { tenant: 't', n: 1 } as never });
+    expect(await col.find({}, { projection: { v: 1 } }).toArray()).toEqual([
+      { _id: 'order-1', v: 1 },
+      { _id: 7, v: 2 },
+      { _id: 0, v: 1 },
+      { _id: ids[4], v: 1 },
+      { _id: 'order-2', v: 5 },
+    ]);
+    // A 24-hex-digit string stays a string: it is not the ObjectId it spells.
+    expect(await col.countDocuments({ _id: new ObjectId(ids[4] as string) as never })).toBe(0);
+  });
+});
