@@ -160,6 +160,17 @@ describe('a duplicate key names its index, pattern and values', () => {
     expect(many.writeErrors.map((w: any) => ({ index: w.index, code: w.code, errmsg: w.errmsg }))).toEqual([{ index: 1, code: 11000, errmsg: dupKey(ns, 'tenantId_1_code_1', '{ tenantId: "t", code: "B" }') }]);
   });
 
+  // specifications: source/crud/tests/unified/findOneAndUpdate-errorResponse.yml
+  test('an upserting findOneAndUpdate that collides answers with the key pattern and values', async () => {
+    const col = fresh('dup');
+    await col.insertOne({ _id: 1 as never, x: 'foo' });
+    await col.createIndex({ x: 1 }, { unique: true });
+    await expect(col.findOneAndUpdate({ _id: 2 as never }, { $set: { x: 'foo' } }, { upsert: true })).rejects.toMatchObject({
+      code: 11000,
+      errorResponse: expect.objectContaining({ keyPattern: { x: 1 }, keyValue: { x: 'foo' } }),
+    });
+  });
+
   test('values print as MongoDB prints them; a missing field is null', async () => {
     const col = fresh('dup');
     const ns = `${dbName}.${col.collectionName}`;
@@ -193,6 +204,11 @@ describe('_id may be any value but an array', () => {
       { _id: ids[4], v: 1 },
       { _id: 'order-2', v: 5 },
     ]);
+    // specifications: source/crud/tests/unified/create-null-ids.yml (an upsert; the Node driver itself
+    // gives a null _id of insertOne a new ObjectId).
+    await col.updateOne({ _id: null as never }, { $unset: { a: '' } }, { upsert: true });
+    expect(await col.countDocuments({ _id: { $type: 'null' } as never })).toBe(1);
+    await col.deleteOne({ _id: null as never });
     // A 24-hex-digit string stays a string: it is not the ObjectId it spells.
     expect(await col.countDocuments({ _id: new ObjectId(ids[4] as string) as never })).toBe(0);
   });
