@@ -42,12 +42,15 @@ function compare(candidate: IndexSpec, existing: IndexSpec): 'different' | 'equi
   return OTHER_OPTIONS.every((o) => same(candidate[o], existing[o])) ? 'identical' : 'equivalent';
 }
 
-/** The index as MongoDB shows it: name and key, then the options given (falsy unique/sparse left out). */
+/**
+ * The index as MongoDB shows it: name and key, then the options given (falsy unique/sparse left out;
+ * the _id index is unique by nature and shows no `unique`, so `{_id: 1}` asked again is identical).
+ */
 function specOf(raw: Doc): IndexSpec {
   const spec: IndexSpec = { name: raw.name, key: raw.key };
   for (const o of STORED_OPTIONS) {
     const v = raw[o];
-    if (v === undefined || ((o === 'unique' || o === 'sparse' || o === 'hidden') && !v)) continue;
+    if (v === undefined || ((o === 'unique' || o === 'sparse' || o === 'hidden') && !v) || (o === 'unique' && raw.name === '_id_')) continue;
     spec[o] = v;
   }
   return spec;
@@ -114,8 +117,7 @@ async function handleListIndexes(this: unknown, { storage, database, command }: 
   const collection = command.listIndexes;
   if (!(await storage.collectionExists(database, collection))) return failure(26, 'NamespaceNotFound', `ns does not exist: ${database}.${collection}`);
   const indexes = ((await storage.getIndexes(database, collection)) as Doc[]).map(specOf);
-  // The _id index is listed without `unique` (it is unique by nature).
-  const firstBatch = indexes.map(({ name, key, ...options }) => ({ v: 2, key, name, ...(name === '_id_' ? {} : options) }));
+  const firstBatch = indexes.map(({ name, key, ...options }) => ({ v: 2, key, name, ...options }));
   return { ok: 1, cursor: { id: bson.Long.fromNumber(0), ns: `${database}.${collection}`, firstBatch } };
 }
 
