@@ -1,3 +1,5 @@
+import { idKey } from './bson-keys.js';
+
 /**
  * CongoDB's memory storage answers every statement's `findAll` (find, count, distinct, aggregate,
  * update, delete, findAndModify) with `Array.from(collection.values())`: a fresh array of the whole
@@ -36,7 +38,7 @@
  * A statement's own awaits resolve without I/O (memory storage), so statements do not interleave in
  * practice; the wrappers above do not rely on it.
  */
-type Doc = Record<string, unknown> & { _id: { toHexString(): string } };
+type Doc = Record<string, unknown> & { _id: unknown };
 type Collection = Map<string, Doc>;
 
 interface State {
@@ -100,15 +102,15 @@ export function installCollectionSnapshots(storage: any): void {
   storage.insertOne = (db: string, coll: string, doc: Doc) =>
     write(db, coll, () => insertOne(db, coll, doc) as Promise<Doc>, (s, stored) => {
       s.docs.push(stored);
-      s.pos?.set(stored._id.toHexString(), s.docs.length - 1);
+      s.pos?.set(idKey(stored._id), s.docs.length - 1);
     });
 
   const updateById = storage.updateById.bind(storage);
   storage.updateById = (db: string, coll: string, id: Doc['_id'], doc: Doc) =>
     write(db, coll, () => updateById(db, coll, id, doc) as Promise<boolean>, (s, ok) => {
       if (!ok) return;
-      if (!s.pos) s.pos = new Map(s.docs.map((d, i) => [d._id.toHexString(), i]));
-      s.docs[s.pos.get(id.toHexString())!] = doc;
+      if (!s.pos) s.pos = new Map(s.docs.map((d, i) => [idKey(d._id), i]));
+      s.docs[s.pos.get(idKey(id))!] = doc;
     });
 
   const deleteById = storage.deleteById.bind(storage);

@@ -1,12 +1,17 @@
 import { createServer } from 'node:net';
 // The package exposes CongoDB only by deep path.
-import { CongoServer, IndexEngine, QueryEngine } from '@push.rocks/smartmongo/dist_ts/congodb/index.js';
+import { CongoServer } from '@push.rocks/smartmongo/dist_ts/congodb/index.js';
 import { HelloHandler } from '@push.rocks/smartmongo/dist_ts/congodb/server/handlers/HelloHandler.js';
+import { idKey } from './bson-keys.js';
 import { installCollectionSnapshots } from './collection-snapshots.js';
 import { installCompiledMatching } from './compiled-matching.js';
 import { installDecoratedSort } from './decorated-sort.js';
+import { installDocumentIds } from './document-ids.js';
+import { DuplicateKeyError, indexKey, installDuplicateKeyReplies, type IndexSpec } from './duplicate-key.js';
 import { installEqualityIndexes } from './equality-index.js';
+import { installIndexCatalog } from './index-catalog.js';
 import { installLimitedFind } from './limited-find.js';
+import { installPullCondition } from './pull-condition.js';
 import { installUpdateStatement } from './update-statement.js';
 
 /**
@@ -17,64 +22,19 @@ import { installUpdateStatement } from './update-statement.js';
  * rests on a unique index, so this launcher adds the enforcement to its storage: inserts and updates
  * that would duplicate a unique key fail with E11000, as on a real server. Without it the embedded
  * server would hide exactly the bugs the unique indexes exist to catch.
+ *
+ * Where CongoDB answers otherwise than MongoDB in ways the product relies on, the files below restate
+ * MongoDB's answer (each names its source): pull-condition.ts ($pull conditions), update-statement.ts
+ * ($setOnInsert with dotted paths), index-catalog.ts (createIndexes/listIndexes/dropIndexes after a
+ * drop, IndexOptionsConflict / IndexKeySpecsConflict), duplicate-key.ts (E11000 errmsg, keyPattern,
+ * keyValue), document-ids.ts (any `_id` type).
  */
-interface IndexSpec {
-  name: string;
-  key: Record<string, unknown>;
-  unique?: boolean;
-  sparse?: boolean;
-  partialFilterExpression?: Record<string, unknown>;
-}
-type Doc = Record<string, any> & { _id: { toHexString(): string } };
-
-class DuplicateKeyError extends Error {
-  code = 11000;
-  codeName = 'DuplicateKey';
-  keyPattern: Record<string, unknown>;
-  keyValue: Record<string, unknown>;
-  constructor(ns: string, index: IndexSpec, doc: Doc) {
-    const keyValue = Object.fromEntries(Object.keys(index.key).map((p) => [p, getPath(doc, p) ?? null]));
-    super(`E11000 duplicate key error collection: ${ns} index: ${index.name} dup key: ${JSON.stringify(keyValue)}`);
-    this.keyPattern = index.key;
-    this.keyValue = keyValue;
-  }
-}
-
-function getPath(doc: any, path: string): unknown {
-  return path.split('.').reduce((v, k) => (v == null ? undefined : v[k]), doc);
-}
-
-function keyString(index: IndexSpec, doc: Doc): string | null {
-  if (index.partialFilterExpression && QueryEngine.filter([doc as any], index.partialFilterExpression).length === 0) return null;
-  const values = Object.keys(index.key).map((p) => getPath(doc, p));
-  if (index.sparse && values.every((v) => v === undefined)) return null;
-  return JSON.stringify(values.map((v) => (v === undefined ? null : v)));
-}
-
-/**
- * CongoDB's index engine drops `partialFilterExpression` before storing the index; keep it here so
- * partial unique indexes (unique only where a field is set) behave as on a real server.
- */
-const partialFilters = new Map<string, Record<string, unknown>>();
-const partialKey = (db: string, coll: string, index: string) => `${db}\u0000${coll}\u0000${index}`;
-/** Moves whenever a unique index list read from storage could change (see uniqueIndexes below). */
-let indexEpoch = 0;
-const engineProto = IndexEngine.prototype as any;
-if (!engineProto.__partialFiltersKept) {
-  const createIndex = engineProto.createIndex;
-  engineProto.createIndex = async function (this: any, key: unknown, options?: { partialFilterExpression?: Record<string, unknown> }) {
-    const name = await createIndex.call(this, key, options);
-    if (options?.partialFilterExpression) partialFilters.set(partialKey(this.dbName, this.collName, name), options.partialFilterExpression);
-    indexEpoch++;
-    return name;
-  };
-  engineProto.__partialFiltersKept = true;
-}
+type Doc = Record<string, any>;
 
 function enforceUniqueIndexes(storage: any): void {
-  // db -> coll -> index name -> (key -> _id hex)
+  // db -> coll -> index name -> (key -> idKey of the document's _id)
   const maps = new Map<string, Map<string, string>>();
-  const nsKey = partialKey;
+  const nsKey = (db: string, coll: string, index: string) => `${db}\u0000${coll}\u0000${index}`;
   const forget = (prefix: string) => {
     for (const k of maps.keys()) if (k.startsWith(prefix)) maps.delete(k);
   };
@@ -82,16 +42,16 @@ function enforceUniqueIndexes(storage: any): void {
   // A collection's unique indexes, read once per index change instead of on every write. The storage's
   // index lists change only through saveIndex, dropIndex, dropCollection, renameCollection and
   // dropDatabase (wrapped below), restore (not used: no persistPath), and a new collection's default
-  // list (the _id index alone); the partial filters when createIndex records one. Each moves the epoch.
+  // list (the _id index alone). Each moves the epoch. The specs are stored whole, partial filters
+  // included (index-catalog.ts).
+  let indexEpoch = 0;
   const uniqueCache = new Map<string, { epoch: number; indexes: IndexSpec[] }>();
   const uniqueIndexes = async (db: string, coll: string): Promise<IndexSpec[]> => {
     const k = `${db}\u0000${coll}`;
     const cached = uniqueCache.get(k);
     if (cached && cached.epoch === indexEpoch) return cached.indexes;
     const epoch = indexEpoch;
-    const indexes = ((await storage.getIndexes(db, coll)) as IndexSpec[])
-      .filter((i) => i.unique && i.name !== '_id_')
-      .map((i) => ({ ...i, partialFilterExpression: partialFilters.get(partialKey(db, coll, i.name)) ?? i.partialFilterExpression }));
+    const indexes = ((await storage.getIndexes(db, coll)) as IndexSpec[]).filter((i) => i.unique && i.name !== '_id_');
     if (epoch === indexEpoch) uniqueCache.set(k, { epoch, indexes });
     return indexes;
   };
@@ -102,8 +62,8 @@ function enforceUniqueIndexes(storage: any): void {
     if (!m) {
       m = new Map();
       for (const doc of (await storage.findAll(db, coll)) as Doc[]) {
-        const ks = keyString(index, doc);
-        if (ks !== null) m.set(ks, doc._id.toHexString());
+        const ks = indexKey(index, doc);
+        if (ks !== null) m.set(ks, idKey(doc._id));
       }
       maps.set(k, m);
     }
@@ -111,12 +71,12 @@ function enforceUniqueIndexes(storage: any): void {
   };
 
   const check = async (db: string, coll: string, doc: Doc, oldDoc: Doc | null) => {
-    const id = doc._id.toHexString();
+    const id = idKey(doc._id);
     const changes: Array<() => void> = [];
     for (const index of await uniqueIndexes(db, coll)) {
       const m = await mapFor(db, coll, index);
-      const ks = keyString(index, doc);
-      const oldKs = oldDoc ? keyString(index, oldDoc) : null;
+      const ks = indexKey(index, doc);
+      const oldKs = oldDoc ? indexKey(index, oldDoc) : null;
       if (ks !== null && m.has(ks) && m.get(ks) !== id) throw new DuplicateKeyError(`${db}.${coll}`, index, doc);
       changes.push(() => {
         if (oldKs !== null && m.get(oldKs) === id) m.delete(oldKs);
@@ -128,7 +88,7 @@ function enforceUniqueIndexes(storage: any): void {
 
   const insertOne = storage.insertOne.bind(storage);
   storage.insertOne = async (db: string, coll: string, doc: Doc) => {
-    if (!doc._id) return insertOne(db, coll, doc);
+    if (doc._id === undefined) return insertOne(db, coll, doc);
     const commit = await check(db, coll, doc, null);
     const stored = await insertOne(db, coll, doc);
     commit();
@@ -176,6 +136,7 @@ function enforceUniqueIndexes(storage: any): void {
 
 /** Our additions to a CongoDB storage adapter, innermost first (collection-snapshots.ts relies on it). */
 export function installStorageExtensions(storage: any): void {
+  installDocumentIds(storage);
   installCollectionSnapshots(storage);
   enforceUniqueIndexes(storage);
   installEqualityIndexes(storage);
@@ -232,11 +193,15 @@ export interface EmbeddedMongo {
 
 export async function startEmbeddedMongo(options: { port?: number; dbName?: string } = {}): Promise<EmbeddedMongo> {
   const port = options.port ?? (await freePort());
+  // Before the server: its command router wraps its handlers when it is constructed.
+  installDuplicateKeyReplies();
+  installIndexCatalog();
   const server = new CongoServer({ port, host: '127.0.0.1', storage: 'memory' });
   installStorageExtensions((server as any).storage);
   installCompiledMatching();
   installDecoratedSort();
   installUpdateStatement();
+  installPullCondition();
   installLimitedFind((server as any).storage);
   await server.start();
   return {

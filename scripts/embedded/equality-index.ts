@@ -1,3 +1,5 @@
+import { idKey } from './bson-keys.js';
+
 /**
  * Equality indexes for the embedded MongoDB.
  *
@@ -327,19 +329,19 @@ export function installEqualityIndexes(storage: any): void {
   const insertOne = storage.insertOne.bind(storage);
   storage.insertOne = async (db: string, coll: string, doc: Doc) => {
     const stored = (await insertOne(db, coll, doc)) as Doc;
-    known(db, coll)?.inserted(stored._id.toHexString(), stored);
+    known(db, coll)?.inserted(idKey(stored._id), stored);
     return stored;
   };
   const updateById = storage.updateById.bind(storage);
   storage.updateById = async (db: string, coll: string, id: Doc['_id'], doc: Doc) => {
     const ok = await updateById(db, coll, id, doc);
-    if (ok) known(db, coll)?.updated(id.toHexString(), doc);
+    if (ok) known(db, coll)?.updated(idKey(id), doc);
     return ok;
   };
   const deleteById = storage.deleteById.bind(storage);
   storage.deleteById = async (db: string, coll: string, id: Doc['_id']) => {
     const ok = await deleteById(db, coll, id);
-    if (ok) known(db, coll)?.deleted(id.toHexString());
+    if (ok) known(db, coll)?.deleted(idKey(id));
     return ok;
   };
   for (const method of ['dropCollection', 'renameCollection'] as const) {

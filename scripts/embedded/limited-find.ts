@@ -1,5 +1,6 @@
 // The package exposes CongoDB only by deep path.
 import { FindHandler } from '@push.rocks/smartmongo/dist_ts/congodb/server/handlers/FindHandler.js';
+import { idKey } from './bson-keys.js';
 import { compileFilter } from './compiled-filter.js';
 import { COMPILED_WORTH } from './compiled-matching.js';
 import { narrow } from './equality-index.js';
@@ -45,7 +46,10 @@ const MAX_MISPLACED = 10_000;
 const idOrders = new WeakMap<Map<string, Doc>, IdOrder>();
 
 function place(order: IdOrder, hex: string): void {
-  if (order.maxHex !== null && !(hex > order.maxHex)) order.misplaced.add(hex);
+  // A document under another _id than an ObjectId (its key starts with '#', document-ids.ts): the
+  // order is not of ObjectIds any more, and CongoDB's own code answers.
+  if (hex.startsWith('#')) order.broken = true;
+  else if (order.maxHex !== null && !(hex > order.maxHex)) order.misplaced.add(hex);
   else order.maxHex = hex;
 }
 
@@ -69,13 +73,13 @@ function trackIdOrder(storage: any): void {
     const stored = (await insertOne(db, coll, doc)) as Doc;
     // A new key goes to the end of the Map.
     const order = tracked(db, coll);
-    if (order) place(order, stored._id.toHexString());
+    if (order) place(order, idKey(stored._id));
     return stored;
   };
   const updateById = storage.updateById.bind(storage);
   storage.updateById = async (db: string, coll: string, id: Doc['_id'], doc: Doc) => {
     // The document keeps its place; one stored under another _id than its key would break the order.
-    const sameId = typeof doc?._id?.toHexString === 'function' && doc._id.toHexString() === id.toHexString();
+    const sameId = doc?._id !== undefined && idKey(doc._id) === idKey(id);
     const order = sameId ? undefined : tracked(db, coll);
     if (order) order.broken = true;
     return updateById(db, coll, id, doc);
@@ -84,7 +88,7 @@ function trackIdOrder(storage: any): void {
   storage.deleteById = async (db: string, coll: string, id: Doc['_id']) => {
     const ok = await deleteById(db, coll, id);
     // maxHex may now be a deleted document's: larger than any left, which keeps the rule true.
-    if (ok) tracked(db, coll)?.misplaced.delete(id.toHexString());
+    if (ok) tracked(db, coll)?.misplaced.delete(idKey(id));
     return ok;
   };
 }

@@ -2,6 +2,7 @@
 import { QueryEngine, UpdateEngine } from '@push.rocks/smartmongo/dist_ts/congodb/index.js';
 import { UpdateHandler } from '@push.rocks/smartmongo/dist_ts/congodb/server/handlers/UpdateHandler.js';
 import { bson } from '@push.rocks/smartmongo/dist_ts/congodb/congodb.plugins.js';
+import { writeError } from './duplicate-key.js';
 import { jsonEqual } from './json-equal.js';
 
 /**
@@ -13,7 +14,8 @@ import { jsonEqual } from './json-equal.js';
  * built from the filter's equalities and `$setOnInsert`, `UpdateEngine.applyUpdate` (its deep clone
  * included), one `updateById` per modified document, the counts (`n` = matched + upserted,
  * `nModified`), `upserted`, and the write errors (`error.code || 1`, stop at the first when ordered).
- * findAndModify is left to CongoDB (it writes without comparing).
+ * One more change, in both the update command and findAndModify (otherwise CongoDB's, which writes
+ * without comparing): `$setOnInsert` is applied as `$set` is, so dotted paths nest.
  */
 type Doc = Record<string, any>;
 type Handler = { applyFilterToDoc(doc: Doc, filter: Doc): void };
@@ -55,9 +57,9 @@ async function handleUpdate(this: Handler, context: { storage: any; database: st
         const newDoc: Doc = { _id: new bson.ObjectId() };
         this.applyFilterToDoc(newDoc, filter);
         const updatedDoc = UpdateEngine.applyUpdate(newDoc as any, update, arrayFilters) as Doc;
-        if (update.$setOnInsert) {
-          Object.assign(updatedDoc, update.$setOnInsert);
-        }
+        // CongoDB assigned $setOnInsert's keys as they are: a dotted path ("sla.responses", what
+        // mongoose writes for a nested default) became a literal key. MongoDB sets it as $set does.
+        if (update.$setOnInsert) setOnInsert(updatedDoc, update.$setOnInsert);
         await storage.insertOne(database, collection, updatedDoc);
         totalUpserted++;
         upserted.push({ index: i, _id: updatedDoc._id });
@@ -74,7 +76,7 @@ async function handleUpdate(this: Handler, context: { storage: any; database: st
         }
       }
     } catch (error: any) {
-      writeErrors.push({ index: i, code: error.code || 1, errmsg: error.message || 'Update failed' });
+      writeErrors.push({ ...writeError(i, error), errmsg: error.message || 'Update failed' });
       if (ordered) {
         break;
       }
@@ -90,8 +92,45 @@ async function handleUpdate(this: Handler, context: { storage: any; database: st
   return response;
 }
 
+/**
+ * `$setOnInsert` on the document an upsert inserts, as `$set` (manual: reference/operator/update/setOnInsert,
+ * "To specify a <field> in an embedded document or in an array, use dot notation").
+ */
+function setOnInsert(doc: Doc, fields: Doc): void {
+  // The values themselves, as CongoDB's Object.assign stored them: they are the command's own.
+  const engine = UpdateEngine as unknown as { setNestedValue(d: Doc, path: string, v: unknown): void };
+  for (const [path, value] of Object.entries(fields)) engine.setNestedValue(doc, path, value);
+}
+
+/**
+ * CongoDB's findAndModify, with `$setOnInsert` applied as above: the upsert's new document is built
+ * without it and completed on its way to `insertOne` (the only insert findAndModify makes), in place,
+ * so the document findAndModify answers with (`new: true`) is the one stored.
+ */
+async function handleFindAndModify(this: unknown, context: { storage: any; command: Doc }) {
+  const { storage, command } = context;
+  const update = command.update;
+  if (!command.upsert || !update || typeof update !== 'object' || Array.isArray(update) || !update.$setOnInsert) {
+    return proto.__originalFindAndModify.call(this, context);
+  }
+  const onInsert = update.$setOnInsert as Doc;
+  // An empty $setOnInsert keeps the update an operator update (without one it would be a replacement).
+  const rest = { ...update, $setOnInsert: {} };
+  const view = Object.create(storage, {
+    insertOne: {
+      value: (db: string, coll: string, doc: Doc) => {
+        setOnInsert(doc, onInsert);
+        return storage.insertOne(db, coll, doc);
+      },
+    },
+  });
+  return proto.__originalFindAndModify.call(this, { ...context, storage: view, command: { ...command, update: rest } });
+}
+
 export function installUpdateStatement(): void {
   if (proto.__originalHandleUpdate) return;
   proto.__originalHandleUpdate = proto.handleUpdate;
   proto.handleUpdate = handleUpdate;
+  proto.__originalFindAndModify = proto.handleFindAndModify;
+  proto.handleFindAndModify = handleFindAndModify;
 }

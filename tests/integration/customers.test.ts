@@ -216,3 +216,14 @@ test('a CSV import creates and updates customers by any identity, reports bad li
   const after = await app.request('GET', `/api/v1/audit?actorId=${admin.id}`, { token: admin.token });
   expect(after.body.items.some((e: any) => e.action === 'customers.export' && e.details?.format === 'csv')).toBe(true);
 }, 60_000);
+
+test('staff remove several tags in one request and add another; the profile keeps the rest', async () => {
+  const t = async (name: string) => (await app.rt.services.tags.ensure(tenant(), '标签移除', name)).id;
+  const [a, b, c, d] = [await t('甲'), await t('乙'), await t('丙'), await t('丁')];
+  const id = await app.rt.services.customers.identify(tenant(), { phone: '13700002001' }, { name: '标签测试' }, 'import');
+  await app.rt.services.customers.tag(tenant(), id, [a, b, c], []);
+  const res = await app.request('POST', `/api/v1/customers/${id}/tags`, { token: admin.token, body: { add: [d], remove: [a, c] } });
+  expect(res.status).toBe(200);
+  expect([...res.body.tags].sort()).toEqual([b, d].sort());
+  expect((await app.request('GET', `/api/v1/customers?tag=${a}`, { token: admin.token })).body.items).toEqual([]);
+});

@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { Types } from 'mongoose';
 import { startTestApp, type TestApp } from '../../support/harness.js';
 import { TouchModel } from '../../../server/src/modules/broadcasts/broadcast.model.js';
@@ -50,4 +51,26 @@ test('three campaigns claiming the same 30 customers at once: each customer gets
   const runs = await Promise.all(['a', 'b', 'c'].map((k) => caps().claimMany(tenantId, customers, `race-${k}`)));
   for (const id of customers) expect(runs.filter((r) => r.has(id)).length).toBe(2);
   for (const id of customers) expect(await TouchModel.countDocuments({ tenantId, customerId: new Types.ObjectId(id), period: `d:${day}` })).toBe(2);
+});
+
+test("a retry recognises its own slot from the duplicate-key error (the campaign's index) and stops there, without a look-up", async () => {
+  const [customer] = ids(1);
+  await take(customer, `d:${day}`, 0, 'run-own');
+  await take(customer, `m:${month}`, 0, 'run-own');
+  // What the claim reads: the second slot is free, this run's own row is what refuses it.
+  const refused = await take(customer, `m:${month}`, 1, 'run-own').catch((e) => e);
+  expect(refused).toMatchObject({ code: 11000, keyPattern: { tenantId: 1, customerId: 1, period: 1, campaignKey: 1 }, keyValue: { period: `m:${month}`, campaignKey: 'run-own' } });
+
+  const creates = jest.spyOn(TouchModel, 'create');
+  const lookups = jest.spyOn(TouchModel, 'exists');
+  try {
+    expect(await caps().claim(tenantId, customer, 'run-own')).toBe(true);
+    // Per period: slot 0 (taken, refused on the slot index), slot 1 (refused on the campaign's index: ours).
+    expect(creates).toHaveBeenCalledTimes(4);
+    expect(lookups).not.toHaveBeenCalled();
+  } finally {
+    creates.mockRestore();
+    lookups.mockRestore();
+  }
+  expect(await holds(customer, 'run-own')).toEqual([`d:${day}`, `m:${month}`].sort());
 });

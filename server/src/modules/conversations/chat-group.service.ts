@@ -31,8 +31,7 @@ export class ChatGroupService {
   }
 
   async roomLeft(tenantId: string, roomId: string, contactIds: string[]): Promise<void> {
-    // One $pull per member: the embedded server ignores `$in` inside a $pull condition.
-    for (const contactId of contactIds) await ChatGroupModel.updateOne({ tenantId, roomId }, { $pull: { members: { contactId } } });
+    if (contactIds.length) await ChatGroupModel.updateOne({ tenantId, roomId }, { $pull: { members: { contactId: { $in: contactIds } } } });
   }
 
   group(tenantId: string, roomId: string) {

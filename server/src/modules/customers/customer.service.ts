@@ -246,8 +246,7 @@ export class CustomerService {
   /** Adds and removes tag ids; announces the change so WeCom's corp tags follow. */
   async tag(tenantId: string, id: string, add: string[], remove: string[], actorId?: string): Promise<string[]> {
     if (add.length) await CustomerModel.updateOne({ tenantId, _id: id, status: 'active' }, { $addToSet: { tags: { $each: add } } });
-    // $pullAll, not $pull with $in: same meaning on MongoDB, and the embedded server rejects $in there.
-    if (remove.length) await CustomerModel.updateOne({ tenantId, _id: id, status: 'active' }, { $pullAll: { tags: remove } });
+    if (remove.length) await CustomerModel.updateOne({ tenantId, _id: id, status: 'active' }, { $pull: { tags: { $in: remove } } });
     const doc = await CustomerModel.findOne({ tenantId, _id: id, status: 'active' }, { tags: 1 }).lean();
     if (!doc) throw notFound('Customer');
     await this.hooks.emit('customer.tagged', { tenantId, customerId: id, added: add, removed: remove, actorId });
