@@ -13,6 +13,7 @@ export interface FollowUpInput {
   /** Automatic sources pass one, so the same trigger never creates the task twice. */
   dedupeKey?: string;
   createdBy?: string;
+  why?: Record<string, unknown>;
 }
 
 export interface FollowUpFilter {
@@ -48,6 +49,15 @@ export class FollowUpService {
   /** How many tasks match, beyond the page `list` returns (a sales member's 我的待办 count). */
   async count(tenantId: string, filter: FollowUpFilter): Promise<number> {
     return FollowUpModel.countDocuments(query(tenantId, filter));
+  }
+
+  /** How many tasks of one source each assignee ('' = nobody) has among those matching `match` (a day's churn tasks). */
+  async countBySource(tenantId: string, source: string, match: Record<string, unknown> = {}): Promise<Map<string, number>> {
+    const rows = await FollowUpModel.aggregate<{ _id: string | null; n: number }>([
+      { $match: { tenantId, source, ...match } },
+      { $group: { _id: '$assigneeId', n: { $sum: 1 } } },
+    ]);
+    return new Map(rows.map((r) => [r._id ?? '', r.n]));
   }
 
   /** Open tasks of `fromId` about these customers go to `toId` (a customer handed over); returns how many. */
