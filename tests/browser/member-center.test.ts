@@ -85,6 +85,8 @@ test('a shopper signs in, sees their card, balance and coupons, exchanges points
   await page.locator('[data-test=exchange-confirm] .van-dialog__confirm').click();
   await page.locator('[data-test=exchange-result]').waitFor();
   await page.locator('[data-test=exchange-balance-after]', { hasText: '900' }).waitFor();
+  // The exchange answers with the coupon's name, and the result says which coupon it was.
+  expect(await page.locator('[data-test=exchange-result]').innerText()).toContain('20元无门槛券');
   await screenshot(page, 'member-exchange-result');
 
   await page.goto(`${app.url}/h5/member`);
@@ -96,6 +98,9 @@ test('a shopper signs in, sees their card, balance and coupons, exchanges points
   await page.locator('[data-test=ledger-row]').first().waitFor();
   expect(await page.locator('[data-test=ledger-row]').count()).toBe(2);
   expect(await page.locator('[data-test=ledger-row]').first().innerText()).toContain('-300');
+  // In the shopper's words, from the entry's fields: not the stored 'exchanged for a coupon'.
+  expect(await page.locator('[data-test=ledger-row]').first().innerText()).toContain('兑换优惠券「20元无门槛券」');
+  expect(await page.locator('[data-test=ledger-row]').nth(1).innerText()).toContain('开卡礼');
   await screenshot(page, 'member-points');
 
   const server = await app.request('GET', `/api/v1/loyalty/members/${alice}`, { token: (await app.staff('admin')).token });
@@ -133,6 +138,16 @@ test('a second check-in on the same day is refused with a friendly message and n
   await page.locator('[data-test=check-in]').click();
   await page.locator('.van-toast', { hasText: '今天已签到' }).waitFor();
   expect(Number((await page.locator('[data-test=points-balance]').innerText()).replace(/,/g, ''))).toBe(after);
+
+  // An order's points and the check-in read as 订单支付奖励 and 每日签到, without the order id or English.
+  const tenant = app.config.DEFAULT_TENANT;
+  const occurredAt = app.rt.services.deps.now().toISOString();
+  await app.rt.services.events.ingest(tenant, [{ eventId: 'mc-order-1', type: 'order.paid', occurredAt, customer: { phone: BOB_PHONE }, data: { orderId: 'demo-order-1999-1', amount: 19_900 } }], 'shop');
+  await page.goto(`${app.url}/h5/member/points`);
+  await page.locator('[data-test=ledger-row]', { hasText: '订单支付奖励' }).waitFor();
+  await page.locator('[data-test=ledger-row]', { hasText: '每日签到' }).waitFor();
+  const rows = (await page.locator('[data-test=ledger-row]').allInnerTexts()).join('\n');
+  expect(rows).not.toMatch(/demo-order|check-in|paid/);
   await page.context().close();
 });
 
