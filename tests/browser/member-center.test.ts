@@ -195,3 +195,28 @@ test('a refusal the shopper can understand: a coupon that runs out while they de
   expect(await page.locator('[data-test=exchange-error]').innerText()).toContain('这张券已经领完了');
   await page.context().close();
 });
+
+test('a shopper opens the link the chat bot gave for 绑定, confirms, and that chat is joined to their membership', async () => {
+  const s = app.rt.services;
+  const tenant = app.config.DEFAULT_TENANT;
+  const chatProfile = await s.desk.conversations.identifyContact(tenant, { id: 'wxid_mc_bind', name: '思思的微信' });
+  const { token } = await s.chatBindings.offer(tenant, chatProfile, '思思的微信');
+  const page = await phonePage(browser);
+  await page.goto(`${app.url}/h5/member`);
+  await page.locator('[data-test=demo-phone] input').fill(ALICE_PHONE);
+  await page.locator('[data-test=demo-login-submit]').click();
+  await page.locator('[data-test=member-card]').waitFor();
+  await page.goto(`${app.url}/h5/member/bind/${token}`);
+  expect(await page.locator('[data-test=bind-ask]').innerText()).toContain('将微信聊天「思思的微信」绑定到你的会员账号？');
+  await screenshot(page, 'member-bind');
+  await page.locator('[data-test=bind-confirm]').click();
+  await page.locator('[data-test=bind-done]').waitFor();
+  expect(await s.customers.findByIdentity(tenant, { wechatyContactId: 'wxid_mc_bind' })).toBe(alice);
+  // The link is spent: opened by someone else it says so in Chinese.
+  const other = await phonePage(browser);
+  await demoLogin(other, BOB_PHONE);
+  await other.goto(`${app.url}/h5/member/bind/${token}`);
+  expect(await other.locator('[data-test=state-error]').innerText()).toContain('绑定链接已失效或已被使用');
+  await page.context().close();
+  await other.context().close();
+});
