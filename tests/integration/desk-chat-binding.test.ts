@@ -34,7 +34,7 @@ test('绑定 gives a one-time link; confirmed by the signed-in member, 积分 in
   const token = /\/h5\/member\/bind\/([\w-]+)/.exec(offer)![1];
   expect(offer).toMatch(/30 分钟内/);
   const me = shopperToken(member);
-  const peek = await chat.app.request('GET', `/api/v1/me/chat-binding/${token}`, { token: me });
+  const peek = await chat.app.request('GET', `/api/v1/me/chat-binding?token=${token}`, { token: me });
   expect(peek.status).toBe(200);
   expect(peek.body).toMatchObject({ contactName: '敏敏', bound: false });
 

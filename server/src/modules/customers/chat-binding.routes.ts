@@ -22,8 +22,9 @@ export function chatBindingRoutes(s: Services) {
   const api = new ApiRouter('/api/v1/me/chat-binding', 'me');
 
   api.route(
-    { method: 'get', path: '/:token', allow: SHOPPER, summary: 'The chat a binding link is for (name, until when; bound if it is mine already)', params: z.object({ token }) },
-    ({ params, principal, tenantId }) => s.chatBindings.peek(tenantId, params.token, shopperId(principal)),
+    // The code goes in the query: a shopper route's path never names anything (trust/authorization-matrix).
+    { method: 'get', path: '/', allow: SHOPPER, summary: 'The chat a binding link is for (name, until when; bound if it is mine already)', query: z.object({ token }) },
+    ({ query, principal, tenantId }) => s.chatBindings.peek(tenantId, query.token, shopperId(principal)),
   );
 
   api.route(
