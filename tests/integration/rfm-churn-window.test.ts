@@ -91,4 +91,12 @@ test('each rep gets at most 3 churn tasks a day, most valuable and recoverable f
   expect((await tasksOf(rep)).map((t) => String(t.customerId)).sort()).toEqual([z, x, y, w].sort());
   expect(await churnOf(v)).toMatchObject({ state: 'lost', lostBecause: 'dormant' });
   expect((await churnOf(w)).awaitingTask).toBeUndefined();
+
+  // Four days on, 乙's window closes unanswered: lost, and the task leaves the rep's open list.
+  clock += 4 * DAY;
+  await s().rfm.sweepChurn(tenant());
+  expect(await churnOf(y)).toMatchObject({ state: 'lost', lostBecause: 'dormant' });
+  const tasks = await tasksOf(rep);
+  expect(tasks.find((t) => String(t.customerId) === y)).toMatchObject({ status: 'done', closedReason: 'customer_lost' });
+  expect(tasks.filter((t) => t.status === 'open').map((t) => String(t.customerId)).sort()).toEqual([z, x, w].sort());
 });

@@ -16,6 +16,8 @@ const followUpSchema = new Schema(
     /** Why an automatic task exists, as data (the churn sweep's figures and the local day it was given). */
     why: { type: Schema.Types.Mixed },
     doneAt: { type: Date },
+    /** Closed by the system, not by a person: 'customer_lost' when a churn task's window closed unanswered. */
+    closedReason: { type: String },
   },
   { timestamps: true },
 );

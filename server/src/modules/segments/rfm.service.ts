@@ -175,7 +175,8 @@ export class RfmService {
 
   /**
    * Buyers inside their churn window (past their own cadence, not yet past lostMultiplier × it)
-   * become "at risk"; buyers past the window become "lost" (no task: a call a year late helps nobody);
+   * become "at risk"; buyers past the window become "lost" (no task: a call a year late helps nobody,
+   * and an open churn task of theirs is closed as 'customer_lost');
    * customers who removed us on WeCom become "lost". Each assignee gets at most
    * RFM_CHURN_TASKS_PER_DAY churn tasks per local day, the highest value × recoverability first, each
    * saying why; the rest stay at risk awaiting a task on a later day while their window lasts. The
@@ -203,6 +204,8 @@ export class RfmService {
           update: { $set: { 'rfm.churn.state': 'lost', 'rfm.churn.lostBecause': 'dormant', 'rfm.churn.since': now }, $unset: { 'rfm.churn.awaitingTask': '' } },
         })),
       );
+      // Their churn tasks leave the reps' lists: the window for a call has closed.
+      await this.m.followUps.closeOpen(tenantId, page.map((c) => String(c._id)), 'churn_warning', 'customer_lost');
     }
 
     const due = await this.m.customers.churnDue(tenantId, now);
