@@ -15,7 +15,7 @@ function title(e) {
   if (e.source === 'exchange') return e.couponName ? `兑换优惠券「${e.couponName}」` : '兑换优惠券';
   if (e.source === 'manual') return e.reason || TYPE[e.type];
   const short = e.source === 'refund' && e.shortfall ? `（积分不足，少扣 ${e.shortfall}）` : '';
-  return (SOURCE[e.source] || TYPE[e.type] || e.type) + short;
+  return ((e.source && SOURCE[/** @type {keyof typeof SOURCE} */ (e.source)]) || TYPE[e.type] || e.type) + short;
 }
 
 /** @param {{ id: string, type: 'earn'|'spend'|'expire'|'reverse', points: number, source?: string, reason?: string, couponName?: string, shortfall?: number, createdAt: string }} e */
