@@ -1,3 +1,4 @@
+import mongoose from 'mongoose';
 import { startTestApp, type TestApp } from '../support/harness.js';
 
 /**
@@ -99,4 +100,18 @@ test('each rep gets at most 3 churn tasks a day, most valuable and recoverable f
   const tasks = await tasksOf(rep);
   expect(tasks.find((t) => String(t.customerId) === y)).toMatchObject({ status: 'done', closedReason: 'customer_lost' });
   expect(tasks.filter((t) => t.status === 'open').map((t) => String(t.customerId)).sort()).toEqual([z, x, w].sort());
+});
+
+test('after the upgrade, the first sweep turns customers an old sweep flagged long ago into lost and closes their old tasks', async () => {
+  const rep = await app.staff('sales', '孙销售');
+  const id = await buyer('13730000001', '旧预警', rep.id, [[8_800, 300]]);
+  // As the old sweep left them: at risk, a clock without an end, and an open task with the invented cadence.
+  await mongoose.connection.db!.collection('customers').updateOne(
+    { _id: new mongoose.Types.ObjectId(id) },
+    { $set: { 'rfm.churn.state': 'at_risk' }, $unset: { 'rfm.churn.lostAt': '', 'rfm.churn.cadenceKnown': '' } },
+  );
+  await s().followUps.create(tenant(), { customerId: id, assigneeId: rep.id, title: '流失预警：旧预警 已 300 天未下单（平时约 45 天一单），请跟进', source: 'churn_warning', dedupeKey: `churn:${id}:old` });
+  await s().rfm.sweepChurn(tenant());
+  expect(await churnOf(id)).toMatchObject({ state: 'lost', lostBecause: 'dormant' });
+  expect(await tasksOf(rep)).toEqual([expect.objectContaining({ status: 'done', closedReason: 'customer_lost' })]);
 });

@@ -220,7 +220,8 @@ export class RfmService {
       fresh.map((c) => ({ customerId: String(c._id), update: { $set: { 'rfm.churn.state': 'at_risk', 'rfm.churn.since': now, 'rfm.churn.awaitingTask': true } } })),
     );
 
-    const candidates: ChurnCandidate[] = due.map((c) => {
+    // A clock without an end (scored before windows existed, beyond this sweep's rescoring) waits a sweep.
+    const candidates: ChurnCandidate[] = due.filter((c) => (c.rfm as any).churn.lostAt).map((c) => {
       const churn = (c.rfm as any).churn;
       return {
         customerId: String(c._id),
