@@ -16,9 +16,15 @@ const TYPES: Partial<Record<number, MessageType>> = {
   [types.Message.Location]: 'location',
 };
 
+/**
+ * A contact in the conversations module's terms. Wechaty's payload has no unionid field; puppets
+ * that know it (some service and WeCom-based puppets) add it to the payload as `unionId` or
+ * `unionid`, and then it joins the chat to the member profile with that unionid.
+ */
 export function chatContact(c: Contact): ChatContact {
-  const payload = (c as any).payload as { avatar?: string } | undefined;
-  return { id: c.id, name: c.name() || undefined, avatar: payload?.avatar || undefined };
+  const payload = (c as any).payload as { avatar?: string; unionId?: unknown; unionid?: unknown } | undefined;
+  const unionId = [payload?.unionId, payload?.unionid].find((u): u is string => typeof u === 'string' && /^[\w-]{8,128}$/.test(u));
+  return { id: c.id, name: c.name() || undefined, avatar: payload?.avatar || undefined, ...(unionId ? { unionId } : {}) };
 }
 
 /** Type, text and media metadata; media details are best effort (puppets differ in what they give). */

@@ -4,6 +4,7 @@ import { StaffService } from './modules/staff/staff.service.js';
 import { AuditService } from './modules/staff/audit.service.js';
 import { CustomerService } from './modules/customers/customer.service.js';
 import { CustomerMergeService } from './modules/customers/customer-merge.service.js';
+import { ChatBindingService } from './modules/customers/chat-binding.service.js';
 import { FollowUpService } from './modules/customers/follow-up.service.js';
 import { TagService } from './modules/tags/tag.service.js';
 import { EventService } from './modules/events/event.service.js';
@@ -28,6 +29,7 @@ export function createServices(deps: Deps) {
   const audit = new AuditService(deps);
   const merges = new CustomerMergeService(deps, hooks);
   const customers = new CustomerService(deps, hooks, merges);
+  const chatBindings = new ChatBindingService(deps, customers, merges);
   const followUps = new FollowUpService(deps);
   const tags = new TagService(deps, hooks);
   const events = new EventService(deps, hooks, customers);
@@ -41,7 +43,7 @@ export function createServices(deps: Deps) {
   const journeys = createJourneys(deps, hooks, { customers, followUps, broadcasts, coupons: () => loyalty.coupons, tierOf: async (t: string, c: string) => (await loyalty.members.find(t, c))?.tier ?? undefined });
   const miniapp = createMiniapp(deps, { customers, loyalty });
   const privacy = createPrivacy(deps, { customers, events, loyalty, desk, audit, marketing: broadcasts });
-  return { deps, hooks, staff, audit, merges, customers, followUps, tags, events, loyalty, desk, segments, rfm, broadcasts, journeys, wecom, miniapp, privacy };
+  return { deps, hooks, staff, audit, merges, customers, chatBindings, followUps, tags, events, loyalty, desk, segments, rfm, broadcasts, journeys, wecom, miniapp, privacy };
 }
 
 export type Services = ReturnType<typeof createServices>;

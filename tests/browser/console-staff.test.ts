@@ -192,3 +192,29 @@ test('an admin downloads every customer as a CSV file from 客户; a community m
   expect(await cm.locator('[data-test=export-csv]').count()).toBe(0);
   await cm.context().close();
 });
+
+test('an agent merges a chat contact with the member behind it from the customer profile; a community manager has no such action', async () => {
+  const s = app.rt.services;
+  const tenant = app.config.DEFAULT_TENANT;
+  const member = await s.customers.identify(tenant, { phone: '13811119001' }, { name: '上官婉' });
+  const chat = await s.desk.conversations.identifyContact(tenant, { id: 'wxid_console_merge', name: '婉婉' });
+  const agent = await app.staff('agent');
+  const page = await phonePage(browser);
+  await staffSignIn(page, `${app.url}/h5/console/customers/${chat}`, agent.username);
+  await page.locator('[data-test=merge]').waitFor();
+  await page.locator('[data-test=merge-search] input').fill('13811119001');
+  await page.locator('[data-test=merge-search] input').press('Enter');
+  await page.locator('[data-test=merge-candidate]', { hasText: '上官婉' }).click();
+  await page.locator('.van-dialog__confirm').click();
+  await page.waitForURL(`**/h5/console/customers/${member}`);
+  expect(await s.customers.findByIdentity(tenant, { wechatyContactId: 'wxid_console_merge' })).toBe(member);
+  await page.locator('[data-test=profile-phone]').waitFor();
+  await page.context().close();
+
+  const manager = await app.staff('community_manager');
+  const other = await phonePage(browser);
+  await staffSignIn(other, `${app.url}/h5/console/customers/${member}`, manager.username);
+  await other.locator('[data-test=notes]').waitFor();
+  expect(await other.locator('[data-test=merge]').count()).toBe(0);
+  await other.context().close();
+});

@@ -85,6 +85,8 @@ test('a shopper signs in, sees their card, balance and coupons, exchanges points
   await page.locator('[data-test=exchange-confirm] .van-dialog__confirm').click();
   await page.locator('[data-test=exchange-result]').waitFor();
   await page.locator('[data-test=exchange-balance-after]', { hasText: '900' }).waitFor();
+  // The exchange answers with the coupon's name, and the result says which coupon it was.
+  expect(await page.locator('[data-test=exchange-result]').innerText()).toContain('20元无门槛券');
   await screenshot(page, 'member-exchange-result');
 
   await page.goto(`${app.url}/h5/member`);
@@ -96,6 +98,9 @@ test('a shopper signs in, sees their card, balance and coupons, exchanges points
   await page.locator('[data-test=ledger-row]').first().waitFor();
   expect(await page.locator('[data-test=ledger-row]').count()).toBe(2);
   expect(await page.locator('[data-test=ledger-row]').first().innerText()).toContain('-300');
+  // In the shopper's words, from the entry's fields: not the stored 'exchanged for a coupon'.
+  expect(await page.locator('[data-test=ledger-row]').first().innerText()).toContain('兑换优惠券「20元无门槛券」');
+  expect(await page.locator('[data-test=ledger-row]').nth(1).innerText()).toContain('开卡礼');
   await screenshot(page, 'member-points');
 
   const server = await app.request('GET', `/api/v1/loyalty/members/${alice}`, { token: (await app.staff('admin')).token });
@@ -133,6 +138,16 @@ test('a second check-in on the same day is refused with a friendly message and n
   await page.locator('[data-test=check-in]').click();
   await page.locator('.van-toast', { hasText: '今天已签到' }).waitFor();
   expect(Number((await page.locator('[data-test=points-balance]').innerText()).replace(/,/g, ''))).toBe(after);
+
+  // An order's points and the check-in read as 订单支付奖励 and 每日签到, without the order id or English.
+  const tenant = app.config.DEFAULT_TENANT;
+  const occurredAt = app.rt.services.deps.now().toISOString();
+  await app.rt.services.events.ingest(tenant, [{ eventId: 'mc-order-1', type: 'order.paid', occurredAt, customer: { phone: BOB_PHONE }, data: { orderId: 'demo-order-1999-1', amount: 19_900 } }], 'shop');
+  await page.goto(`${app.url}/h5/member/points`);
+  await page.locator('[data-test=ledger-row]', { hasText: '订单支付奖励' }).waitFor();
+  await page.locator('[data-test=ledger-row]', { hasText: '每日签到' }).waitFor();
+  const rows = (await page.locator('[data-test=ledger-row]').allInnerTexts()).join('\n');
+  expect(rows).not.toMatch(/demo-order|check-in|paid/);
   await page.context().close();
 });
 
@@ -179,4 +194,29 @@ test('a refusal the shopper can understand: a coupon that runs out while they de
   await page.locator('[data-test=exchange-confirm] .van-dialog__confirm').click();
   expect(await page.locator('[data-test=exchange-error]').innerText()).toContain('这张券已经领完了');
   await page.context().close();
+});
+
+test('a shopper opens the link the chat bot gave for 绑定, confirms, and that chat is joined to their membership', async () => {
+  const s = app.rt.services;
+  const tenant = app.config.DEFAULT_TENANT;
+  const chatProfile = await s.desk.conversations.identifyContact(tenant, { id: 'wxid_mc_bind', name: '思思的微信' });
+  const { token } = await s.chatBindings.offer(tenant, chatProfile, '思思的微信');
+  const page = await phonePage(browser);
+  await page.goto(`${app.url}/h5/member`);
+  await page.locator('[data-test=demo-phone] input').fill(ALICE_PHONE);
+  await page.locator('[data-test=demo-login-submit]').click();
+  await page.locator('[data-test=member-card]').waitFor();
+  await page.goto(`${app.url}/h5/member/bind/${token}`);
+  expect(await page.locator('[data-test=bind-ask]').innerText()).toContain('将微信聊天「思思的微信」绑定到你的会员账号？');
+  await screenshot(page, 'member-bind');
+  await page.locator('[data-test=bind-confirm]').click();
+  await page.locator('[data-test=bind-done]').waitFor();
+  expect(await s.customers.findByIdentity(tenant, { wechatyContactId: 'wxid_mc_bind' })).toBe(alice);
+  // The link is spent: opened by someone else it says so in Chinese.
+  const other = await phonePage(browser);
+  await demoLogin(other, BOB_PHONE);
+  await other.goto(`${app.url}/h5/member/bind/${token}`);
+  expect(await other.locator('[data-test=state-error]').innerText()).toContain('绑定链接已失效或已被使用');
+  await page.context().close();
+  await other.context().close();
 });

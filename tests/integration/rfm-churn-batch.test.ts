@@ -45,12 +45,12 @@ async function churnAlone(customerId: string) {
   const p = (await s().customers.get(tenant(), customerId)) as any;
   const orders = await s().events.listForCustomer(tenant(), customerId, { type: 'order.paid' }, 50);
   const c = app.config;
-  const o = { multiplier: c.RFM_CHURN_MULTIPLIER, minDays: c.RFM_CHURN_MIN_DAYS, defaultGapDays: c.RFM_CHURN_DEFAULT_GAP_DAYS };
+  const o = { multiplier: c.RFM_CHURN_MULTIPLIER, minDays: c.RFM_CHURN_MIN_DAYS, defaultGapDays: c.RFM_CHURN_DEFAULT_GAP_DAYS, lostMultiplier: c.RFM_CHURN_LOST_MULTIPLIER };
   return churnDueAt(p.aggregates.lastOrderAt, orders.map((e: any) => e.occurredAt), o);
 }
 const churnStored = async (customerId: string) => {
   const churn = ((await s().customers.get(tenant(), customerId)) as any).rfm.churn;
-  return { dueAt: new Date(churn.dueAt), gapDays: churn.gapDays };
+  return { dueAt: new Date(churn.dueAt), lostAt: new Date(churn.lostAt), gapDays: churn.gapDays, cadenceKnown: churn.cadenceKnown };
 };
 
 test('a batch with 64 buyers, one with 150 orders, gives each the churn due date of scoring them one by one', async () => {

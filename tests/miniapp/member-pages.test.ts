@@ -103,6 +103,22 @@ test('the points page lists the balance and the ledger with reasons, newest firs
   expect(rows[1]).toContain('+300');
 });
 
+test('the points page words each entry for the shopper: 兑换优惠券「name」 and 每日签到, with no internal ids or English', async () => {
+  const { customerId, token } = await shopperOnPhone();
+  await give(customerId, 300, '新人礼');
+  const name = `满100减10-${key().slice(0, 4)}`;
+  const t = await template({ name, pointsCost: 100 });
+  expect((await app.request('POST', '/api/v1/me/exchange', { token, body: { templateId: t, idempotencyKey: key() } })).status).toBe(201);
+  expect((await app.request('POST', '/api/v1/me/check-in', { token })).status).toBeLessThan(300);
+  const page = await openPage('pages/points/index');
+  await until(() => page.querySelectorAll('.entry').length === 3, 'three ledger rows');
+  const rows = page.querySelectorAll('.entry').map((e) => e.dom.textContent.replace(/\s+/g, ''));
+  expect(rows[0]).toContain('每日签到');
+  expect(rows[1]).toContain(`兑换优惠券「${name}」`);
+  expect(rows[1]).toContain('-100');
+  expect(rows.join(' ')).not.toMatch(/check-in|exchanged|coupon/);
+});
+
 test('coupons are shown by tab: an available coupon with its code, and the used one under 已使用', async () => {
   const { customerId } = await shopperOnPhone();
   const t = await template({ name: '满50减5', amountOff: 500, threshold: 5000 });

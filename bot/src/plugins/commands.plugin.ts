@@ -1,5 +1,8 @@
 import type { WechatyPlugin } from 'wechaty';
 import type { BotContext, Turn } from '../bot-context.js';
+import { AppError } from '../../../server/src/shared/app-error.js';
+import { CustomerErrorCode } from '../../../server/src/modules/customers/customer.errors.js';
+import { BIND_LINK_MINUTES } from '../../../server/src/modules/customers/chat-binding.service.js';
 
 const POINTS = /^(积分|查积分|我的积分|points?)$/i;
 const CHECK_IN = /^(签到|check[- ]?in)$/i;
@@ -7,6 +10,7 @@ const COUPONS = /^(优惠券|我的优惠券|coupons?)$/i;
 // The usual Chinese marketing-SMS convention: reply TD (退订) to stop, and a way back in.
 const STOP = /^(td|退订|取消订阅|unsubscribe|stop)$/i;
 const RESUME = /^(恢复订阅|订阅|subscribe)$/i;
+const BIND = /^(绑定|绑定会员|关联会员|bind)$/i;
 
 const day = (d?: Date) => (d ? new Date(d).toISOString().slice(0, 10) : '');
 
@@ -14,6 +18,8 @@ const day = (d?: Date) => (d ? new Date(d).toISOString().slice(0, 10) : '');
  * Commands answered from live data: `积分` balance and tier, `签到` the daily check-in (once a day,
  * enforced by the loyalty ledger's key), `优惠券` available coupons with the member-center link,
  * `TD`/`退订` stops marketing broadcasts (recorded as an opt-out with source `bot`), `恢复订阅` undoes it.
+ * `绑定` gives a private chat a one-time link: opened in the member center, signed in, it joins this
+ * chat to the shopper's member profile (chat-binding.service.ts), so `积分` answers for the member.
  */
 export function commandsPlugin(ctx: BotContext): WechatyPlugin {
   return () =>
@@ -34,6 +40,11 @@ export function commandsPlugin(ctx: BotContext): WechatyPlugin {
           }
           return true;
         }
+        if (!turn.inRoom && BIND.test(text)) {
+          await turn.matched();
+          await bind(ctx, turn);
+          return true;
+        }
         const which = POINTS.test(text) ? 'points' : CHECK_IN.test(text) ? 'check-in' : COUPONS.test(text) ? 'coupons' : null;
         if (!which) return false;
         await turn.matched();
@@ -45,7 +56,7 @@ export function commandsPlugin(ctx: BotContext): WechatyPlugin {
         }
         if (which === 'points') {
           const b = await loyalty.balance(turn.tenantId, customerId);
-          await turn.reply(b ? `您当前积分 ${b.points}，会员等级：${b.tier}。` : '您还不是会员，回复「签到」即可入会并领取积分。');
+          await turn.reply(b ? `您当前积分 ${b.points}，会员等级：${b.tier}。` : '您还不是会员，回复「签到」即可入会并领取积分。已是会员？回复「绑定」关联您的会员账号。');
         } else if (which === 'check-in') {
           const r = await loyalty.checkIn(turn.tenantId, customerId);
           await turn.reply(r.already ? `今天已经签到过了，当前积分 ${r.balance}，明天再来哦！` : `签到成功，获得 ${r.points} 积分，当前积分 ${r.balance}。`);
@@ -62,4 +73,19 @@ export function commandsPlugin(ctx: BotContext): WechatyPlugin {
         return true;
       },
     });
+}
+
+/** `绑定`: a one-time link to the member center's confirm page, or why none is needed. */
+async function bind(ctx: BotContext, turn: Turn): Promise<void> {
+  const customerId = turn.customerId ?? (await ctx.s.desk.conversations.identifyContact(turn.tenantId, { id: turn.message.talker().id }));
+  try {
+    const { token } = await ctx.s.chatBindings.offer(turn.tenantId, customerId, turn.message.talker().name() || undefined);
+    const link = `${ctx.s.deps.config.PUBLIC_URL ?? ''}/h5/member/bind/${token}`;
+    await turn.reply(
+      [`请在 ${BIND_LINK_MINUTES} 分钟内用本人手机打开会员中心确认绑定：`, link, '确认后在这里回复「积分」即可查询会员积分。链接仅限本人使用，请勿转发。'].join('\n'),
+    );
+  } catch (err) {
+    if (!(err instanceof AppError) || err.code !== CustomerErrorCode.CHAT_ALREADY_BOUND) throw err;
+    await turn.reply('您的聊天账号已关联会员，回复「积分」即可查询。如关联有误，请回复「人工」联系客服。');
+  }
 }

@@ -80,6 +80,7 @@ export const customersApi = (api: ApiClient) => ({
   get: (id: string) => api.get<CustomerDetail>(`/customers/${id}`),
   tags: () => api.get<{ items: Tag[] }>('/tags'),
   setTags: (id: string, add: string[], remove: string[]) => api.post<{ tags: string[] }>(`/customers/${id}/tags`, { add, remove }),
+  merge: (id: string, otherId: string, note?: string) => api.post<{ id: string; mergedId: string }>(`/customers/${id}/merge`, { otherId, ...(note ? { note } : {}) }),
   addNote: (id: string, text: string) => api.post<Note>(`/customers/${id}/notes`, { text }),
   addFollowUp: (id: string, title: string, dueAt?: string) => api.post<FollowUp>(`/customers/${id}/follow-ups`, { title, dueAt }),
   setFollowUp: (taskId: string, status: 'open' | 'done') => api.patch<FollowUp>(`/follow-ups/${taskId}`, { status }),

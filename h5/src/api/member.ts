@@ -30,8 +30,12 @@ export interface LedgerEntry {
   id: string;
   type: 'earn' | 'spend' | 'expire' | 'reverse';
   points: number;
+  /** Written for staff and machines; pages word an entry from source, type and couponName. */
   reason?: string;
   source?: string;
+  orderId?: string;
+  couponName?: string;
+  shortfall?: number;
   balanceAfter: number;
   createdAt: string;
 }

@@ -87,6 +87,10 @@ export const envSchema = z
     RFM_CHURN_MULTIPLIER: z.coerce.number().positive().default(2),
     RFM_CHURN_MIN_DAYS: z.coerce.number().int().min(1).default(14),
     RFM_CHURN_DEFAULT_GAP_DAYS: z.coerce.number().int().min(1).default(45),
+    /** Past this many times their cadence a customer is lost, not at risk: no task, no warning. */
+    RFM_CHURN_LOST_MULTIPLIER: z.coerce.number().positive().default(3),
+    /** Churn follow-ups per assignee per local day (BROADCAST_TIMEZONE), the most valuable and recoverable first. */
+    RFM_CHURN_TASKS_PER_DAY: z.coerce.number().int().min(1).default(20),
     BROADCAST_CAP_PER_DAY: z.coerce.number().int().min(1).default(1),
     BROADCAST_CAP_PER_MONTH: z.coerce.number().int().min(1).default(4),
     BROADCAST_TIMEZONE: z.string().default('Asia/Shanghai'),

@@ -38,6 +38,8 @@ export const ACCESS_POLICY: Record<string, Who[]> = {
   'post /api/v1/customers/bulk/tags': ['admin', 'community_manager'],
   'post /api/v1/customers/bulk/owner': ['admin', 'community_manager'],
   'post /api/v1/customers/:id/follow-ups': STAFF,
+  // Merging two profiles is identity work: admins, desk agents (chat contacts), sales on their own book.
+  'post /api/v1/customers/:id/merge': ['admin', 'agent', 'sales'],
   'get /api/v1/follow-ups/': STAFF,
   'patch /api/v1/follow-ups/:id': STAFF,
   'get /api/v1/customers/:id/events': STAFF,
@@ -81,6 +83,9 @@ export const ACCESS_POLICY: Record<string, Who[]> = {
   'get /api/v1/me/exchange': SHOPPER,
   'post /api/v1/me/exchange': SHOPPER,
   'put /api/v1/me/birthday': SHOPPER,
+  // Binding a chat contact to my membership: only the signed-in shopper, by the link the bot gave.
+  'get /api/v1/me/chat-binding/': SHOPPER,
+  'post /api/v1/me/chat-binding/': SHOPPER,
   'post /api/v1/auth/shopper/demo-login': PUBLIC,
   // WeChat OAuth for shoppers in the member center: the redirect URL and the code exchange (code checked with WeChat).
   'get /api/v1/auth/shopper/wechat/authorize': PUBLIC,

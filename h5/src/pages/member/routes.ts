@@ -11,6 +11,7 @@ export const memberRoutes: RouteRecordRaw[] = [
       { path: 'exchange', name: 'member-exchange', component: () => import('./ExchangePage.vue') },
       { path: 'privacy', name: 'member-privacy', component: () => import('./PrivacyPage.vue') },
       { path: 'tier', name: 'member-tier', component: () => import('./TierPage.vue') },
+      { path: 'bind/:token', name: 'member-bind', component: () => import('./BindChatPage.vue') },
     ],
   },
 ];

@@ -20,7 +20,7 @@ export interface ChatProfile {
  * which profile id a contact had, so a known contact costs one read (the profile by id). That id is
  * only a hint: every turn reads the profile itself, get() follows a merged id to the survivor and an
  * erased (or otherwise not active) one sends the contact back through identify(), as does a chat
- * showing a name or avatar the profile still lacks; so the result is what identify() would give.
+ * showing a name, avatar or unionid the profile still lacks; so the result is what identify() would give.
  */
 export class ChatProfiles {
   private readonly ids = new Map<string, string>();
@@ -33,7 +33,13 @@ export class ChatProfiles {
     const found = hint ? await this.customers.get(tenantId, hint).catch(() => null) : null;
     let profile = found && found.status === 'active' && !lacks(found, contact) ? found : null;
     if (!profile) {
-      const id = await this.customers.identify(tenantId, { wechatyContactId: contact.id }, { name: contact.name || undefined, avatar: contact.avatar || undefined }, 'bot');
+      // A unionid the puppet gives joins the chat to the member with it (identify merges the two).
+      const id = await this.customers.identify(
+        tenantId,
+        { wechatyContactId: contact.id, ...(contact.unionId ? { unionId: contact.unionId } : {}) },
+        { name: contact.name || undefined, avatar: contact.avatar || undefined },
+        'bot',
+      );
       profile = await this.customers.get(tenantId, id).catch(() => null);
       if (!profile) {
         this.ids.delete(key);
@@ -67,4 +73,5 @@ function chatProfile(doc: ProfileDoc): ChatProfile {
 
 // Mirrors identify()'s fill rule: a value the profile has no (or an 'unknown') value for is filled in.
 const missing = (v: unknown) => !v || v === 'unknown';
-const lacks = (doc: ProfileDoc, c: ChatContact) => (!!c.name && missing(doc.name)) || (!!c.avatar && missing(doc.avatar));
+const lacks = (doc: ProfileDoc, c: ChatContact) =>
+  (!!c.name && missing(doc.name)) || (!!c.avatar && missing(doc.avatar)) || (!!c.unionId && !(doc.identities ?? []).some((i: { type?: string | null; value?: string | null }) => i.type === 'unionId' && i.value === c.unionId));

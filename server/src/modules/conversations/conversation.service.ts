@@ -14,6 +14,8 @@ export interface ChatContact {
   id: string;
   name?: string;
   avatar?: string;
+  /** WeChat's unionid, where the puppet exposes one: it joins the chat to the member it names. */
+  unionId?: string;
 }
 
 export interface CaptureInput {
@@ -57,7 +59,7 @@ export class ConversationService {
 
   /** The profile behind a chat contact; created with source `bot` the first time it speaks. */
   identifyContact(tenantId: string, contact: ChatContact): Promise<string> {
-    return this.customers.identify(tenantId, { wechatyContactId: contact.id }, { name: contact.name || undefined, avatar: contact.avatar || undefined }, 'bot');
+    return this.customers.identify(tenantId, { wechatyContactId: contact.id, ...(contact.unionId ? { unionId: contact.unionId } : {}) }, { name: contact.name || undefined, avatar: contact.avatar || undefined }, 'bot');
   }
 
   /**

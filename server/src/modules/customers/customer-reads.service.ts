@@ -132,15 +132,46 @@ export class CustomerReadsService {
       .lean();
   }
 
-  /** Buyers whose churn clock was never started (imported history), up to `limit` ids. */
+  /**
+   * Buyers whose churn clock was never started (imported history) or started before it had an end
+   * (`lostAt`), up to `limit` ids.
+   */
   unclockedBuyers(tenantId: string, limit = 5000) {
-    return CustomerModel.find({ tenantId, status: 'active', ...PROFILING_ALLOWED, 'aggregates.orderCount': { $gt: 0 }, 'rfm.churn.dueAt': null }).select({ _id: 1 }).limit(limit).lean();
+    return CustomerModel.find({
+      tenantId,
+      status: 'active',
+      ...PROFILING_ALLOWED,
+      'aggregates.orderCount': { $gt: 0 },
+      'aggregates.lastOrderAt': { $ne: null },
+      $or: [{ 'rfm.churn.dueAt': null }, { 'rfm.churn.lostAt': null }],
+    })
+      .select({ _id: 1 })
+      .limit(limit)
+      .lean();
   }
 
-  /** Customers still "ok" whose churn clock ran out by `now`, with what the warning needs (owner, rfm, name). */
+  /**
+   * The churn sweep's work list, with what ranking and the task need: customers still "ok" whose
+   * clock ran out by `now`, and customers at risk still waiting for a task (yesterday's cap was full).
+   */
   churnDue(tenantId: string, now: Date, limit = 5000) {
-    return CustomerModel.find({ tenantId, status: 'active', 'rfm.churn.state': 'ok', 'rfm.churn.dueAt': { $lte: now } })
-      .select({ ownerStaffId: 1, rfm: 1, name: 1 })
+    return CustomerModel.find({
+      tenantId,
+      status: 'active',
+      $or: [
+        { 'rfm.churn.state': 'ok', 'rfm.churn.dueAt': { $lte: now } },
+        { 'rfm.churn.state': 'at_risk', 'rfm.churn.awaitingTask': true },
+      ],
+    })
+      .select({ ownerStaffId: 1, rfm: 1, name: 1, 'aggregates.orderCount': 1, 'aggregates.totalPaid': 1 })
+      .limit(limit)
+      .lean();
+  }
+
+  /** Customers ok or at risk whose churn window closed by `now` (they are lost now), up to `limit` ids. */
+  churnPastWindow(tenantId: string, now: Date, limit = 5000) {
+    return CustomerModel.find({ tenantId, status: 'active', 'rfm.churn.state': { $in: ['ok', 'at_risk'] }, 'rfm.churn.lostAt': { $lte: now } })
+      .select({ _id: 1 })
       .limit(limit)
       .lean();
   }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ApiRouter } from '../../shared/http/route.js';
-import { notFound } from '../../shared/app-error.js';
+import { AppError, notFound } from '../../shared/app-error.js';
+import { CustomerErrorCode } from './customer.errors.js';
 import type { Principal } from '../../shared/http/principal.js';
 import type { Services } from '../../services.js';
 import { customerView } from './customer.view.js';
@@ -173,6 +174,27 @@ export function customerRoutes(s: Services) {
       await loadVisibleCustomer(s, principal, tenantId, params.id);
       await s.tags.assertExist(tenantId, body.add);
       return { tags: await s.customers.tag(tenantId, params.id, body.add, body.remove, principal.kind === 'staff' ? principal.id : undefined) };
+    },
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/:id/merge',
+      // Who works with identities: admins, desk agents (chat contacts) and sales on their own book.
+      allow: ['admin', 'agent', 'sales'],
+      summary: 'Merge another profile with this one (one person): same rules as automatic merges — the older profile stays, identities, orders, points, tags, notes and chats move to it; audited',
+      params: idParams,
+      body: z.object({ otherId: objectId, note: z.string().trim().max(200).optional() }).strict(),
+    },
+    async ({ params, body, principal, tenantId }) => {
+      const [a, b] = [await loadVisibleCustomer(s, principal, tenantId, params.id), await loadVisibleCustomer(s, principal, tenantId, body.otherId)];
+      if (String(a._id) === String(b._id)) throw new AppError(CustomerErrorCode.ALREADY_ONE, 'These two ids already name one profile', { status: 409 });
+      const staff = principal as Extract<Principal, { kind: 'staff' }>;
+      const id = await s.merges.merge(tenantId, String(a._id), String(b._id), `merged by ${staff.name} (${staff.role})${body.note ? `: ${body.note}` : ''}`);
+      const mergedId = id === String(a._id) ? String(b._id) : String(a._id);
+      await s.audit.record({ tenantId, actorId: staff.id, actorRole: staff.role, action: 'customers.merge', targetType: 'customer', targetId: id, details: { mergedId, note: body.note ?? null } });
+      return { id, mergedId, profile: customerView(await s.customers.get(tenantId, id), principal) };
     },
   );
 

@@ -126,6 +126,10 @@ export class CustomerService {
     return this.reads.churnDue(...args);
   }
 
+  churnPastWindow(...args: Parameters<CustomerReadsService['churnPastWindow']>) {
+    return this.reads.churnPastWindow(...args);
+  }
+
   lostContactsUnmarked(...args: Parameters<CustomerReadsService['lostContactsUnmarked']>) {
     return this.reads.lostContactsUnmarked(...args);
   }

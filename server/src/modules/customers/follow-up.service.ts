@@ -13,6 +13,7 @@ export interface FollowUpInput {
   /** Automatic sources pass one, so the same trigger never creates the task twice. */
   dedupeKey?: string;
   createdBy?: string;
+  why?: Record<string, unknown>;
 }
 
 export interface FollowUpFilter {
@@ -50,6 +51,26 @@ export class FollowUpService {
     return FollowUpModel.countDocuments(query(tenantId, filter));
   }
 
+  /** How many tasks of one source each assignee ('' = nobody) has among those matching `match` (a day's churn tasks). */
+  async countBySource(tenantId: string, source: string, match: Record<string, unknown> = {}): Promise<Map<string, number>> {
+    const rows = await FollowUpModel.aggregate<{ _id: string | null; n: number }>([
+      { $match: { tenantId, source, ...match } },
+      { $group: { _id: '$assigneeId', n: { $sum: 1 } } },
+    ]);
+    return new Map(rows.map((r) => [r._id ?? '', r.n]));
+  }
+
+  /**
+   * Closes the open tasks of one source about these customers, saying why (the churn sweep: a
+   * customer whose window closed is lost, and a call now would not help); returns how many.
+   */
+  async closeOpen(tenantId: string, customerIds: string[], source: string, closedReason: string): Promise<number> {
+    const ids = customerIds.filter((c) => Types.ObjectId.isValid(c)).map((c) => new Types.ObjectId(c));
+    if (!ids.length) return 0;
+    const r = await FollowUpModel.updateMany({ tenantId, customerId: { $in: ids }, source, status: 'open' }, { $set: { status: 'done', doneAt: this.deps.now(), closedReason } });
+    return r.modifiedCount;
+  }
+
   /** Open tasks of `fromId` about these customers go to `toId` (a customer handed over); returns how many. */
   async reassign(tenantId: string, customerIds: string[], fromId: string, toId: string): Promise<number> {
     const ids = customerIds.filter((c) => Types.ObjectId.isValid(c)).map((c) => new Types.ObjectId(c));
@@ -67,7 +88,7 @@ export class FollowUpService {
   async setStatus(tenantId: string, id: string, status: 'open' | 'done') {
     const doc = await FollowUpModel.findOneAndUpdate(
       { tenantId, _id: id },
-      { $set: { status, doneAt: status === 'done' ? this.deps.now() : null } },
+      { $set: { status, doneAt: status === 'done' ? this.deps.now() : null }, $unset: { closedReason: 1 } },
       { returnDocument: 'after' },
     ).lean();
     if (!doc) throw notFound('Follow-up');

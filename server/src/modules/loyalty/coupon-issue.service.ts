@@ -46,7 +46,7 @@ export class CouponIssueService {
 
   async issue(tenantId: string, input: IssueInput) {
     const again = await CouponModel.findOne({ tenantId, issueKey: input.issueKey }).lean();
-    if (again) return this.resume(again);
+    if (again) return this.resume(again, await this.templateOf(again));
     const t = await this.templates.template(tenantId, input.templateId);
     const now = this.deps.now();
     if (!t.active) throw loyaltyConflict(LoyaltyErrorCode.TEMPLATE_INACTIVE, `“${t.name}” is switched off and cannot be issued`);
@@ -91,14 +91,14 @@ export class CouponIssueService {
         if (pattern.includes('issueKey')) {
           // The same request raced itself: the other attempt owns the answer and the stock unit.
           await this.releaseStock(tenantId, t._id);
-          return this.resume((await CouponModel.findOne({ tenantId, issueKey: input.issueKey }).lean())!);
+          return this.resume((await CouponModel.findOne({ tenantId, issueKey: input.issueKey }).lean())!, t);
         }
         if (pattern.includes('code') && ++codeTries < 5) continue;
         seq++;
       }
     }
     await this.cache.changed(tenantId, String(customerId));
-    return paid ? this.pay(coupon) : couponView(coupon);
+    return paid ? this.pay(coupon, t) : couponView(coupon, t);
   }
 
   /** Welcome coupons for a new member: every active 'welcome' template, once each (keyed), best effort. */
@@ -135,12 +135,20 @@ export class CouponIssueService {
     await CouponTemplateModel.updateOne({ tenantId, _id: templateId, issued: { $gt: 0 } }, { $inc: { issued: -1 } });
   }
 
-  /** Pays for an exchanged coupon with points; a spend the balance does not cover cancels the coupon. */
-  private async pay(coupon: any) {
+  /** The template a coupon was issued from: its name and face go with every answer about the coupon. */
+  private templateOf(coupon: any) {
+    return CouponTemplateModel.findOne({ tenantId: coupon.tenantId, _id: coupon.templateId }).lean();
+  }
+
+  /**
+   * Pays for an exchanged coupon with points; a spend the balance does not cover cancels the coupon.
+   * The entry keeps the coupon's name, so the shopper's history can say what the points bought.
+   */
+  private async pay(coupon: any, t: any) {
     try {
       await this.ledger.post({
         tenantId: coupon.tenantId, customerId: String(coupon.customerId), key: `coupon:${coupon._id}`, type: 'spend',
-        points: coupon.pointsCost, reason: 'exchanged for a coupon', source: 'exchange', operator: coupon.issuedBy,
+        points: coupon.pointsCost, reason: 'exchanged for a coupon', source: 'exchange', operator: coupon.issuedBy, couponName: t?.name,
       });
     } catch (err) {
       if ((err as AppError).code === LoyaltyErrorCode.INSUFFICIENT_POINTS) await this.cancelPending(coupon);
@@ -148,7 +156,7 @@ export class CouponIssueService {
     }
     const done = await CouponModel.findOneAndUpdate({ _id: coupon._id, state: 'pending' }, { $set: { state: 'available' } }, { returnDocument: 'after' }).lean();
     await this.cache.changed(coupon.tenantId, String(coupon.customerId));
-    return couponView(done ?? (await CouponModel.findById(coupon._id).lean()));
+    return couponView(done ?? (await CouponModel.findById(coupon._id).lean()), t ?? undefined);
   }
 
   private async cancelPending(coupon: any) {
@@ -158,9 +166,9 @@ export class CouponIssueService {
   }
 
   /** A repeated issue: a finished coupon is the answer; a pending exchange is finished first. */
-  private async resume(coupon: any) {
-    if (coupon.state !== 'pending') return couponView(coupon);
-    return this.pay(coupon);
+  private async resume(coupon: any, t: any) {
+    if (coupon.state !== 'pending') return couponView(coupon, t ?? undefined);
+    return this.pay(coupon, t);
   }
 
   /** Finishes exchanges a crash left pending: paid → available, spend voided → cancelled. */

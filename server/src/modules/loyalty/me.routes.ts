@@ -171,12 +171,12 @@ export function meRoutes(s: Services) {
       method: 'get',
       path: '/points/ledger',
       allow: SHOPPER,
-      summary: 'My points history, newest first; pass nextCursor back as cursor for the next page',
+      summary: 'My points history, newest first (type, source, orderId, couponName: the pages word each entry; reason is for staff); pass nextCursor back as cursor for the next page',
       query: z.object({ cursor: z.string().max(200).optional(), limit: z.coerce.number().int().min(1).max(100).default(20), type: z.enum(['earn', 'spend', 'expire', 'reverse']).optional() }),
     },
     async ({ principal, tenantId, query }) => {
       const page = await L.ledger.list(tenantId, await me(s, principal, tenantId), query);
-      return { items: page.items.map((e) => ({ id: e.id, type: e.type, points: e.points, reason: e.reason, source: e.source, orderId: e.orderId, shortfall: e.shortfall, balanceAfter: e.balanceAfter, expiresAt: e.expiresAt, createdAt: e.createdAt })), nextCursor: page.nextCursor };
+      return { items: page.items.map((e) => ({ id: e.id, type: e.type, points: e.points, reason: e.reason, source: e.source, orderId: e.orderId, couponName: e.couponName, shortfall: e.shortfall, balanceAfter: e.balanceAfter, expiresAt: e.expiresAt, createdAt: e.createdAt })), nextCursor: page.nextCursor };
     },
   );
 

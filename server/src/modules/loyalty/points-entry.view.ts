@@ -15,6 +15,7 @@ export interface EntryView {
   source: string;
   operator?: string;
   orderId?: string;
+  couponName?: string;
   balanceAfter?: number | null;
   expiresAt?: Date;
   createdAt: Date;
@@ -32,6 +33,7 @@ export const entryView = (e: any): EntryView => ({
   source: e.source,
   operator: e.operator ?? undefined,
   orderId: e.orderId ?? undefined,
+  couponName: e.couponName ?? undefined,
   balanceAfter: e.balanceAfter ?? null,
   expiresAt: e.expiresAt ?? undefined,
   createdAt: e.createdAt,

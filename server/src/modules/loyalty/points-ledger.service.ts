@@ -38,6 +38,8 @@ export interface PostInput {
   source: string;
   operator?: string;
   orderId?: string;
+  /** An exchange: the coupon's name, for the shopper's history. */
+  couponName?: string;
   expiresAt?: Date;
   /** Debits: 'exact' refuses when short (spend); 'floor' takes what is there and records the shortfall. */
   mode?: 'exact' | 'floor';
@@ -78,6 +80,7 @@ export class PointsLedgerService {
           source: input.source,
           operator: input.operator,
           orderId: input.orderId,
+          couponName: input.couponName,
           expiresAt: credit ? input.expiresAt : undefined,
           createdAt: this.deps.now(),
         })

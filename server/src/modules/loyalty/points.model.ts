@@ -22,6 +22,8 @@ const entrySchema = new Schema({
   source: { type: String, required: true },
   operator: { type: String },
   orderId: { type: String },
+  /** The coupon an exchange paid for, by the name the shopper chose it by (pages word the entry from it). */
+  couponName: { type: String },
   balanceAfter: { type: Number },
   expiresAt: { type: Date },
   createdAt: { type: Date, required: true },

@@ -68,12 +68,29 @@ export function medianGapDays(orderTimes: Date[]): number | undefined {
   return gaps.length % 2 ? gaps[mid] : (gaps[mid - 1] + gaps[mid]) / 2;
 }
 
+export interface ChurnOptions {
+  multiplier: number;
+  minDays: number;
+  defaultGapDays: number;
+  /** Past lostMultiplier × their cadence (and at least minDays after the warning) a customer is lost. */
+  lostMultiplier: number;
+}
+
 /**
- * When a customer becomes "at risk": their own cadence (multiplier × median gap) after the last
- * order, never sooner than `minDays`; a one-order customer uses the tenant's default gap.
+ * A customer's churn window: "at risk" from their own cadence (multiplier × median gap) after the
+ * last order, never sooner than `minDays`; "lost" from lostMultiplier × the gap, never sooner than
+ * `minDays` after the warning, so there is always time to act. A one-order customer has no cadence
+ * of their own and uses the tenant's default gap (`cadenceKnown` false says so).
  */
-export function churnDueAt(lastOrderAt: Date, orderTimes: Date[], o: { multiplier: number; minDays: number; defaultGapDays: number }): { dueAt: Date; gapDays: number } {
-  const gap = medianGapDays(orderTimes) ?? o.defaultGapDays;
+export function churnDueAt(lastOrderAt: Date, orderTimes: Date[], o: ChurnOptions): { dueAt: Date; lostAt: Date; gapDays: number; cadenceKnown: boolean } {
+  const own = medianGapDays(orderTimes);
+  const gap = own ?? o.defaultGapDays;
   const days = Math.max(o.multiplier * gap, o.minDays);
-  return { dueAt: new Date(lastOrderAt.getTime() + days * 86_400_000), gapDays: Math.round(gap * 10) / 10 };
+  const lostDays = Math.max(o.lostMultiplier * gap, days + o.minDays);
+  return {
+    dueAt: new Date(lastOrderAt.getTime() + days * 86_400_000),
+    lostAt: new Date(lastOrderAt.getTime() + lostDays * 86_400_000),
+    gapDays: Math.round(gap * 10) / 10,
+    cadenceKnown: own !== undefined,
+  };
 }

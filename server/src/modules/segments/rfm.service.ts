@@ -6,6 +6,8 @@ import type { FollowUpService } from '../customers/follow-up.service.js';
 import type { EventService } from '../events/event.service.js';
 import { RfmHistoryModel, RfmRunModel, RfmSettingsModel } from './rfm.model.js';
 import { churnDueAt, quintileCuts, scoreCustomer, type RfmCuts } from './rfm.scoring.js';
+import { churnTitle, churnWhy, pickChurnTasks, type ChurnCandidate } from './churn-tasks.js';
+import { localPeriods } from '../broadcasts/send-window.js';
 
 const DAY_MS = 86_400_000;
 /** Used until a tenant's first nightly run has measured its own quintiles. */
@@ -40,7 +42,7 @@ export class RfmService {
 
   private get churnOptions() {
     const c = this.deps.config;
-    return { multiplier: c.RFM_CHURN_MULTIPLIER, minDays: c.RFM_CHURN_MIN_DAYS, defaultGapDays: c.RFM_CHURN_DEFAULT_GAP_DAYS };
+    return { multiplier: c.RFM_CHURN_MULTIPLIER, minDays: c.RFM_CHURN_MIN_DAYS, defaultGapDays: c.RFM_CHURN_DEFAULT_GAP_DAYS, lostMultiplier: c.RFM_CHURN_LOST_MULTIPLIER };
   }
 
   async settings(tenantId: string): Promise<{ cuts: RfmCuts; source: 'configured' | 'quintile' | 'starter' }> {
@@ -101,12 +103,16 @@ export class RfmService {
         'rfm.recencyDays': recencyDays,
         'rfm.scoredAt': now,
         'rfm.churn.dueAt': churn.dueAt,
+        'rfm.churn.lostAt': churn.lostAt,
         'rfm.churn.gapDays': churn.gapDays,
+        'rfm.churn.cadenceKnown': churn.cadenceKnown,
         'rfm.churn.basedOn': lastOrderAt,
       };
-      // A new order ends a dormancy; a refund alone does not.
-      if (!sameDormancy && prev.churn?.state !== 'lost') $set['rfm.churn.state'] = 'ok';
-      updates.push({ customerId, update: { $set } });
+      // A new order ends a dormancy (and a loss to dormancy); a refund alone does not. A customer who
+      // removed us on WeCom stays lost whatever they buy.
+      const newDormancy = !sameDormancy && (prev.churn?.state !== 'lost' || prev.churn?.lostBecause === 'dormant');
+      if (newDormancy) $set['rfm.churn.state'] = 'ok';
+      updates.push({ customerId, update: newDormancy ? { $set, $unset: { 'rfm.churn.awaitingTask': '', 'rfm.churn.lostBecause': '' } } : { $set } });
       if (prev.class !== score.class || prev.r !== score.r || prev.f !== score.f || prev.m !== score.m) changed.push({ customerId, ...score });
     }
     await this.m.customers.applyAggregates(tenantId, updates);
@@ -168,38 +174,92 @@ export class RfmService {
   }
 
   /**
-   * Buyers past their own cadence become "at risk" and their owner gets a follow-up; customers who
-   * removed us on WeCom become "lost". The follow-up's dedupeKey names the dormancy (the last order
-   * it follows), so a rerun or a crash between the two writes never raises a second task.
+   * Buyers inside their churn window (past their own cadence, not yet past lostMultiplier × it)
+   * become "at risk"; buyers past the window become "lost" (no task: a call a year late helps nobody,
+   * and an open churn task of theirs is closed as 'customer_lost');
+   * customers who removed us on WeCom become "lost". Each assignee gets at most
+   * RFM_CHURN_TASKS_PER_DAY churn tasks per local day, the highest value × recoverability first, each
+   * saying why; the rest stay at risk awaiting a task on a later day while their window lasts. The
+   * task's dedupeKey names the dormancy (the last order it follows), so a rerun or a crash between
+   * the writes never raises a second task. The cap is counted, then filled: the nightly job runs
+   * under Agenda's lock, one sweep per tenant at a time.
    */
-  async sweepChurn(tenantId: string): Promise<{ atRisk: number; lost: number }> {
+  async sweepChurn(tenantId: string): Promise<{ atRisk: number; lost: number; tasks: number }> {
     const now = this.deps.now();
-    // Buyers whose churn clock was never started (imported history) get one first.
-    const unclocked = await this.m.customers.unclockedBuyers(tenantId);
-    if (unclocked.length) await this.scoreMany(tenantId, unclocked.map((c) => String(c._id)));
+    // Buyers whose churn clock was never started (imported history), or has no end yet, get one first.
+    for (let i = 0; i < 100; i++) {
+      const unclocked = await this.m.customers.unclockedBuyers(tenantId, 1000);
+      if (!unclocked.length) break;
+      await this.scoreMany(tenantId, unclocked.map((c) => String(c._id)));
+    }
+    let gone = 0;
+    for (let i = 0; i < 100; i++) {
+      const page = await this.m.customers.churnPastWindow(tenantId, now, 1000);
+      if (!page.length) break;
+      gone += page.length;
+      await this.m.customers.applyAggregates(
+        tenantId,
+        page.map((c) => ({
+          customerId: String(c._id),
+          update: { $set: { 'rfm.churn.state': 'lost', 'rfm.churn.lostBecause': 'dormant', 'rfm.churn.since': now }, $unset: { 'rfm.churn.awaitingTask': '' } },
+        })),
+      );
+      // Their churn tasks leave the reps' lists: the window for a call has closed.
+      await this.m.followUps.closeOpen(tenantId, page.map((c) => String(c._id)), 'churn_warning', 'customer_lost');
+    }
+
     const due = await this.m.customers.churnDue(tenantId, now);
-    for (const c of due) {
-      const churn = (c.rfm as any).churn;
-      const days = Math.floor((now.getTime() - new Date(churn.basedOn).getTime()) / DAY_MS);
-      await this.m.followUps.create(tenantId, {
-        customerId: String(c._id),
-        assigneeId: c.ownerStaffId ?? undefined,
-        title: `流失预警：${c.name ?? '客户'} 已 ${days} 天未下单（平时约 ${churn.gapDays} 天一单），请跟进`,
-        dueAt: new Date(now.getTime() + DAY_MS),
-        source: 'churn_warning',
-        dedupeKey: `churn:${c._id}:${new Date(churn.basedOn).getTime()}`,
-      });
+    const fresh = due.filter((c) => (c.rfm as any).churn.state === 'ok');
+    for (const c of fresh) {
       // Announced before the state is written, so a crash in between re-announces on the next sweep;
       // listeners (churn-warning journeys) key on `basedOn`, which makes the repeat a no-op.
-      await this.hooks.emit('customer.at_risk', { tenantId, customerId: String(c._id), basedOn: new Date(churn.basedOn) });
-      await this.m.customers.applyAggregates(tenantId, [{ customerId: String(c._id), update: { $set: { 'rfm.churn.state': 'at_risk', 'rfm.churn.since': now } } }]);
+      await this.hooks.emit('customer.at_risk', { tenantId, customerId: String(c._id), basedOn: new Date((c.rfm as any).churn.basedOn) });
     }
+    await this.m.customers.applyAggregates(
+      tenantId,
+      fresh.map((c) => ({ customerId: String(c._id), update: { $set: { 'rfm.churn.state': 'at_risk', 'rfm.churn.since': now, 'rfm.churn.awaitingTask': true } } })),
+    );
+
+    // A clock without an end (scored before windows existed, beyond this sweep's rescoring) waits a sweep.
+    const candidates: ChurnCandidate[] = due.filter((c) => (c.rfm as any).churn.lostAt).map((c) => {
+      const churn = (c.rfm as any).churn;
+      return {
+        customerId: String(c._id),
+        name: c.name ?? undefined,
+        ownerStaffId: c.ownerStaffId ?? undefined,
+        orderCount: c.aggregates?.orderCount ?? 0,
+        totalPaid: c.aggregates?.totalPaid ?? 0,
+        lastOrderAt: new Date(churn.basedOn),
+        dueAt: new Date(churn.dueAt),
+        lostAt: new Date(churn.lostAt),
+        gapDays: churn.gapDays,
+        cadenceKnown: churn.cadenceKnown ?? (c.aggregates?.orderCount ?? 0) > 1,
+      };
+    });
+    const day = localPeriods(now, this.deps.config.BROADCAST_TIMEZONE).day;
+    const cap = this.deps.config.RFM_CHURN_TASKS_PER_DAY;
+    const given = await this.m.followUps.countBySource(tenantId, 'churn_warning', { 'why.day': day });
+    const picked = pickChurnTasks(candidates, now, (assignee) => cap - (given.get(assignee ?? '') ?? 0));
+    for (const c of picked) {
+      const why = { ...churnWhy(c, now), day };
+      await this.m.followUps.create(tenantId, {
+        customerId: c.customerId,
+        assigneeId: c.ownerStaffId,
+        title: churnTitle(c.name, why),
+        why,
+        dueAt: new Date(now.getTime() + DAY_MS),
+        source: 'churn_warning',
+        dedupeKey: `churn:${c.customerId}:${c.lastOrderAt.getTime()}`,
+      });
+      await this.m.customers.applyAggregates(tenantId, [{ customerId: c.customerId, update: { $unset: { 'rfm.churn.awaitingTask': '' } } }]);
+    }
+
     const lost = await this.m.customers.lostContactsUnmarked(tenantId);
     await this.m.customers.applyAggregates(
       tenantId,
-      lost.map((c) => ({ customerId: String(c._id), update: { $set: { 'rfm.churn.state': 'lost', 'rfm.churn.since': now } } })),
+      lost.map((c) => ({ customerId: String(c._id), update: { $set: { 'rfm.churn.state': 'lost', 'rfm.churn.lostBecause': 'wecom', 'rfm.churn.since': now } } })),
     );
-    return { atRisk: due.length, lost: lost.length };
+    return { atRisk: fresh.length, lost: gone + lost.length, tasks: picked.length };
   }
 
   /** The nightly job: every tenant rescored, then swept for churn. */

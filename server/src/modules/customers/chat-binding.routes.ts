@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { ApiRouter } from '../../shared/http/route.js';
+import { notFound } from '../../shared/app-error.js';
+import type { Principal } from '../../shared/http/principal.js';
+import type { Services } from '../../services.js';
+
+// What the bot's link carries (chat-binding.service.ts makes 24 base64url characters).
+const token = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'must be the code from the chat link');
+const SHOPPER = ['shopper'] as const;
+
+const shopperId = (principal: Principal) => {
+  if (principal.kind !== 'shopper') throw notFound('Shopper');
+  return principal.customerId;
+};
+
+/**
+ * The member center's side of binding a chat contact: the shopper, signed in, opens the link the bot
+ * gave them in the chat, sees whose chat it is, and confirms. The member is always the token's
+ * customer, never anything in the request.
+ */
+export function chatBindingRoutes(s: Services) {
+  const api = new ApiRouter('/api/v1/me/chat-binding', 'me');
+
+  api.route(
+    // The code goes in the query: a shopper route's path never names anything (trust/authorization-matrix).
+    { method: 'get', path: '/', allow: SHOPPER, summary: 'The chat a binding link is for (name, until when; bound if it is mine already)', query: z.object({ token }) },
+    ({ query, principal, tenantId }) => s.chatBindings.peek(tenantId, query.token, shopperId(principal)),
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/',
+      allow: SHOPPER,
+      summary: 'Join the chat contact of a binding link to my member profile (its profile is merged into mine); confirming again answers the same',
+      body: z.object({ token }).strict(),
+    },
+    async ({ body, principal, tenantId }) => ({ ...(await s.chatBindings.confirm(tenantId, body.token, shopperId(principal))), bound: true }),
+  );
+
+  return api;
+}
