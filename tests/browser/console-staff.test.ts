@@ -199,20 +199,20 @@ test('an agent merges a chat contact with the member behind it from the customer
   const member = await s.customers.identify(tenant, { phone: '13811119001' }, { name: '上官婉' });
   const chat = await s.desk.conversations.identifyContact(tenant, { id: 'wxid_console_merge', name: '婉婉' });
   const agent = await app.staff('agent');
-  const page = await phonePage(browser);
+  const page = await consolePage(browser);
   await staffSignIn(page, `${app.url}/h5/console/customers/${chat}`, agent.username);
   await page.locator('[data-test=merge]').waitFor();
   await page.locator('[data-test=merge-search] input').fill('13811119001');
   await page.locator('[data-test=merge-search] input').press('Enter');
   await page.locator('[data-test=merge-candidate]', { hasText: '上官婉' }).click();
-  await page.locator('.van-dialog__confirm').click();
+  await page.locator('.el-message-box__btns .el-button--primary').click();
   await page.waitForURL(`**/h5/console/customers/${member}`);
   expect(await s.customers.findByIdentity(tenant, { wechatyContactId: 'wxid_console_merge' })).toBe(member);
   await page.locator('[data-test=profile-phone]').waitFor();
   await page.context().close();
 
   const manager = await app.staff('community_manager');
-  const other = await phonePage(browser);
+  const other = await consolePage(browser);
   await staffSignIn(other, `${app.url}/h5/console/customers/${member}`, manager.username);
   await other.locator('[data-test=notes]').waitFor();
   expect(await other.locator('[data-test=merge]').count()).toBe(0);
