@@ -52,7 +52,7 @@ async function richShopper(tag: string) {
   expect((await app.request('POST', `/api/v1/customers/${id}/follow-ups`, { token: admin.token, body: { title: `回访 ${name}` } })).status).toBe(201);
   const points = await app.request('POST', `/api/v1/loyalty/members/${id}/points`, { token: admin.token, body: { points: 120, reason: 'goodwill for a late parcel', idempotencyKey: `pts-${tag}-0001` } });
   expect(points.status).toBe(201);
-  const token = shopperToken(app, id);
+  const token = await shopperToken(app, id);
   expect((await app.request('PUT', '/api/v1/me/birthday', { token, body: { month: 2, day: 29 } })).status).toBe(200);
   return { id, phone, name, openId, contactId, token };
 }
@@ -109,7 +109,7 @@ test('withdrawing profiling consent drops the RFM scores and churn prediction, a
   const rfmOf = async (id: string) => (await mongoose.connection.db!.collection('customers').findOne({ _id: new mongoose.Types.ObjectId(id) }))?.rfm;
   expect((await rfmOf(optedOut))?.class).toEqual(expect.any(String));
 
-  const off = await app.request('PUT', '/api/v1/me/privacy/consents', { token: shopperToken(app, optedOut), body: { profiling: false } });
+  const off = await app.request('PUT', '/api/v1/me/privacy/consents', { token: await shopperToken(app, optedOut), body: { profiling: false } });
   expect(off.status).toBe(200);
   expect(await rfmOf(optedOut)).toBeUndefined();
   await s.rfm.recomputeTenant(T());
