@@ -88,10 +88,13 @@ export class SessionCache<T> {
     return value;
   }
 
-  /** The session behind `key` changed (in MongoDB already): forget it here and in every other process. */
+  /**
+   * The session behind `key` changed (in MongoDB already): forget it here at once, and tell the other
+   * processes without waiting (with Redis down the notice waits for a reconnect or is lost; the TTL bounds that).
+   */
   async changed(key: string): Promise<void> {
     this.forget(key);
-    await this.notices.publish(this.name, key);
+    void this.notices.publish(this.name, key);
   }
 
   forget(key: string): void {
