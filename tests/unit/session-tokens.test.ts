@@ -83,3 +83,13 @@ test('it keeps at most `max` tokens, and a forgotten one is simply checked again
   for (const t of tokens) expect(await verify(t, now)).not.toBeNull();
   for (const t of tokens) expect((await verify(t, now))?.sub).toBe(decodeJwt(t).sub);
 });
+
+test('peek answers a remembered token without waiting, and never one it has not verified', async () => {
+  const verify = tokenVerifier(secret);
+  const t = await token(now + 60_000);
+  expect(verify.peek(t, now)).toBeUndefined();
+  await verify(t, now);
+  expect(verify.peek(t, now)).toMatchObject({ sub: 'c1' });
+  expect(verify.peek(t, now + 60_000)).toBeNull();
+  expect(verify.peek(await token(now + 60_000, 'c1', 'another-secret-0123456789abcdef01234'), now)).toBeUndefined();
+});

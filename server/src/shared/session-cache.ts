@@ -75,6 +75,12 @@ export class SessionCache<T> {
     n.listen();
   }
 
+  /** The cached value without waiting (`{ value }`), or undefined when it must be loaded. */
+  peek(key: string): { value: T } | undefined {
+    const hit = this.entries.get(key);
+    return hit && hit.until > performance.now() ? hit : undefined;
+  }
+
   async get(key: string, load: () => Promise<T>): Promise<T> {
     const hit = this.entries.get(key);
     const now = performance.now();

@@ -74,16 +74,27 @@ export async function verifyToken(secrets: string | TokenKeys, token: string, no
  * the next request sees. Whether the session is still live (logout, deactivation) is not a property of
  * the token and is checked per request elsewhere (shared/sessions).
  */
-export function tokenVerifier(secrets: string | TokenKeys, max = 10_000): (token: string, now: number) => Promise<TokenPayload | null> {
+export type TokenVerifier = ((token: string, now: number) => Promise<TokenPayload | null>) & {
+  /** The answer without waiting, when the token is remembered; undefined when it must be verified. */
+  peek(token: string, now: number): TokenPayload | null | undefined;
+};
+
+export function tokenVerifier(secrets: string | TokenKeys, max = 10_000): TokenVerifier {
   const valid = new Map<string, TokenPayload>();
-  return async (token, now) => {
-    let payload = valid.get(token);
-    if (!payload) {
-      const verified = await verifyToken(secrets, token, now);
-      if (!verified) return null;
-      if (valid.size >= max) valid.delete(valid.keys().next().value!);
-      valid.set(token, (payload = Object.freeze(verified)));
-    }
+  const peek = (token: string, now: number) => {
+    const payload = valid.get(token);
+    if (!payload) return undefined;
     return payload.exp * 1000 > now ? payload : null;
   };
+  const verify = async (token: string, now: number) => {
+    const known = peek(token, now);
+    if (known !== undefined) return known;
+    const verified = await verifyToken(secrets, token, now);
+    if (!verified) return null;
+    if (valid.size >= max) valid.delete(valid.keys().next().value!);
+    const payload = Object.freeze(verified);
+    valid.set(token, payload);
+    return payload.exp * 1000 > now ? payload : null;
+  };
+  return Object.assign(verify, { peek });
 }

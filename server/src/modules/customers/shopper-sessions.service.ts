@@ -31,10 +31,14 @@ export class ShopperSessionService {
     return { token, expiresAt: new Date(exp * 1000), customerId };
   }
 
-  /** Whether a token for this customer, carrying session version `sv`, may still be used. */
-  async isLive(tenantId: string, customerId: string, sv: unknown): Promise<boolean> {
-    const state = await this.state(tenantId, customerId);
-    return !!state && !state.erased && state.sessionVersion === (typeof sv === 'number' ? sv : 0);
+  /**
+   * Whether a token for this customer, carrying session version `sv`, may still be used. Answered
+   * without waiting when the state is cached: this runs on every member-center request.
+   */
+  isLive(tenantId: string, customerId: string, sv: unknown): boolean | Promise<boolean> {
+    const judge = (state: ShopperSessionState | null) => !!state && !state.erased && state.sessionVersion === (typeof sv === 'number' ? sv : 0);
+    const hit = this.cache.peek(`${tenantId}:${customerId}`);
+    return hit ? judge(hit.value) : this.state(tenantId, customerId).then(judge);
   }
 
   /** Ends every session of these customers (sign-out, erasure): their tokens are refused from the next request on. */
