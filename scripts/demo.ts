@@ -5,6 +5,8 @@ import { startEmbeddedMongo } from './embedded/embedded-mongo.js';
 import { startLocalRedis } from './embedded/redis-server.js';
 import { demoPlugins } from './demo-plugins.js';
 import { seedDemo, DEMO_LOGINS } from './seed/seed-demo.js';
+import { demoSecret } from './lib/demo-secret.js';
+import path from 'node:path';
 
 /**
  * `npm start`: the whole product in one process on embedded defaults. MongoDB is the embedded
@@ -41,6 +43,12 @@ if (!env.REDIS_URL) {
   env.REDIS_URL = redis.url;
   cleanups.push(() => redis.stop());
   log.warn(`REDIS_URL is not set: started a local redis-server at ${redis.url} (no persistence).`);
+}
+if (!env.APP_SECRET) {
+  // No published default: a secret of this machine's own, made on first start and kept with the demo's data.
+  const kept = demoSecret();
+  env.APP_SECRET = kept.secret;
+  log.info(`APP_SECRET ${kept.created ? 'generated and saved to' : 'read from'} ${path.relative(process.cwd(), kept.file)} (mode 0600)`);
 }
 env.DEMO_MODE ??= 'true';
 env.PORT ??= '3000';

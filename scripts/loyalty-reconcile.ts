@@ -1,13 +1,15 @@
 // `npm run loyalty:reconcile`: recomputes every member's points balance from the append-only ledger
 // and reports any drift. Exit code 0 = every balance matches its ledger; 1 = drift (listed); 2 = error.
 // Reads MONGODB_URI like the server (REDIS_URL is not needed); read-only, safe to run against production.
+import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../server/src/config/env.js';
 import { createLogger } from '../server/src/shared/logger.js';
 import { connectDb, disconnectDb } from '../server/src/shared/db.js';
 import { PointsLedgerService } from '../server/src/modules/loyalty/points-ledger.service.js';
 import type { Redis } from '../server/src/shared/redis.js';
 
-const config = loadConfig({ REDIS_URL: 'redis://unused', LOG_LEVEL: 'warn', ...process.env });
+// The reconciliation signs nothing: without APP_SECRET a throwaway one will do.
+const config = loadConfig({ REDIS_URL: 'redis://unused', LOG_LEVEL: 'warn', APP_SECRET: randomBytes(48).toString('base64url'), ...process.env });
 const log = createLogger(config.LOG_LEVEL, 'reconcile');
 let code = 2;
 try {

@@ -1,13 +1,15 @@
 // `npm run seed [-- <customers>]`: seeds the demo brand into MONGODB_URI / REDIS_URL (for a real
 // database), or into a throwaway embedded server when they are unset, and reports how long it took.
 // `npm start` seeds by itself on first start; this is for real databases and for timing the seed.
+import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../server/src/config/env.js';
 import { startRuntime } from '../server/src/runtime.js';
 import { startEmbeddedMongo } from './embedded/embedded-mongo.js';
 import { startLocalRedis } from './embedded/redis-server.js';
 import { seedDemo } from './seed/seed-demo.js';
 
-const env: Record<string, string | undefined> = { ...process.env, ROLES: 'server', PORT: '0', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };
+// Seeding signs nothing: without APP_SECRET a throwaway one will do.
+const env: Record<string, string | undefined> = { APP_SECRET: randomBytes(48).toString('base64url'), ...process.env, ROLES: 'server', PORT: '0', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };
 const stops: Array<() => Promise<void>> = [];
 if (!env.MONGODB_URI) {
   const mongo = await startEmbeddedMongo();

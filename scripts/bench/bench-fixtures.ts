@@ -31,7 +31,7 @@ export async function importCustomers(s: Services, tenantId: string, n: number, 
   return ids;
 }
 
-export function shopperToken(tenantId: string, customerId: string): string {
+export function shopperToken(tenantId: string, customerId: string): Promise<string> {
   return signToken(BENCH_SECRET, { k: 'shopper', sub: customerId, t: tenantId, exp: Math.floor(Date.now() / 1000) + 86_400 });
 }
 

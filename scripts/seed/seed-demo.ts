@@ -65,7 +65,8 @@ export async function seedDemo(s: Services, config: Config, options: { log: Logg
   const rand = prng(20261123);
   const staffIds: Record<string, string> = {};
   for (const st of DEMO_LOGINS.staff) {
-    const created = await s.staff.create(tenantId, { ...st, password: DEMO_LOGINS.password });
+    // Marked demo: with a published password, they sign in only while demo sign-in is on.
+    const created = await s.staff.create(tenantId, { ...st, password: DEMO_LOGINS.password, demo: true });
     staffIds[st.username] = created.id;
     if (st.role === 'agent') await s.staff.update(tenantId, created.id, { online: true });
   }

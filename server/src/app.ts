@@ -6,6 +6,7 @@ import type { Services } from './services.js';
 import { apiRouters } from './routes.js';
 import { errorMiddleware } from './shared/http/errors.middleware.js';
 import { authMiddleware } from './shared/http/auth.middleware.js';
+import { tokenKeys } from './shared/tokens.js';
 import { securityHeaders } from './shared/http/security.middleware.js';
 import { setAuditHook } from './shared/http/route.js';
 import { openApiDocument } from './shared/http/openapi.js';
@@ -63,7 +64,12 @@ export function createApp(s: Services, options: AppOptions = {}): Koa {
   }
 
   app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '2mb', encoding: 'utf-8' }));
-  app.use(authMiddleware(config.APP_SECRET, config.DEFAULT_TENANT, (key) => s.staff.resolveApiKey(key), s.deps.now));
+  app.use(
+    authMiddleware(tokenKeys(config), config.DEFAULT_TENANT, (key) => s.staff.resolveApiKey(key), s.deps.now, {
+      staff: (tenantId, id) => s.staff.session(tenantId, id),
+      shopperIsLive: (tenantId, id, sv) => s.customers.sessions.isLive(tenantId, id, sv),
+    }),
+  );
   app.use(apiDispatch(apiRouters(s)));
   return app;
 }

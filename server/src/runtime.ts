@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { Config } from './config/env.js';
-import { redactConfig } from './config/env.js';
+import { demoSignIn, redactConfig } from './config/env.js';
+import { closeSessionNotices } from './shared/session-cache.js';
 import { createLogger, type Logger } from './shared/logger.js';
 import { connectDb, disconnectDb, syncIndexes } from './shared/db.js';
 import { createRedis } from './shared/redis.js';
@@ -60,6 +61,8 @@ export async function startRuntime(config: Config, plugins: RuntimePlugin[] = []
     const addr = server.address() as { port: number };
     url = `http://${config.HOST}:${addr.port}`;
     log.info({ url }, 'server listening');
+    const demo = demoSignIn(config);
+    log.info({ demoSignIn: demo.on }, `demo sign-in is ${demo.on ? 'ON' : 'off'}: ${demo.reason}`);
   }
   if (config.ROLES.includes('worker')) {
     await worker.start();
@@ -85,6 +88,7 @@ export async function startRuntime(config: Config, plugins: RuntimePlugin[] = []
       }
       for (const stop of stops.reverse()) await stop().catch((err) => log.warn({ err }, 'stop failed'));
       await worker.stop().catch(() => undefined);
+      closeSessionNotices(redis);
       redis.disconnect();
       await disconnectDb();
     },

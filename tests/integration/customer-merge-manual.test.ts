@@ -38,7 +38,7 @@ test('an agent merges a chat contact into the member behind it: identities, orde
   const before = await s().loyalty.summary(tenant(), member);
 
   // A shopper cannot merge, not even their own profile; a sales rep cannot reach a profile off their book.
-  expect((await merge(shopperToken(member), member, chat)).status).toBe(403);
+  expect((await merge(await shopperToken(member), member, chat)).status).toBe(403);
   expect((await merge(rep.token, member, chat)).status).toBe(404);
   const other = await app.staff('sales', '吴销售');
   expect((await merge(other.token, member, chat)).status).toBe(404);

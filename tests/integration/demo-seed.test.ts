@@ -8,7 +8,8 @@ import { DEMO_LOGINS, seedDemo } from '../../scripts/seed/seed-demo.js';
  */
 let app: TestApp;
 beforeAll(async () => {
-  app = await startTestApp();
+  // As `npm start` runs it: demo sign-in on, the server on loopback (the seeded logins need both).
+  app = await startTestApp({ env: { DEMO_MODE: 'true' } });
 }, 60_000);
 afterAll(() => app?.stop());
 

@@ -15,7 +15,7 @@ afterAll(() => chat.stop());
 
 const tenant = () => chat.app.config.DEFAULT_TENANT;
 const s = () => chat.app.rt.services;
-const shopperToken = (customerId: string) => signToken(chat.app.config.APP_SECRET, { k: 'shopper', sub: customerId, t: tenant(), exp: Math.floor(Date.now() / 1000) + 3600 });
+const shopperToken = (customerId: string) => signToken(chat.app.config.APP_SECRET, { k: 'shopper', sub: customerId, t: tenant(), exp: Math.floor(chat.app.rt.services.deps.now().getTime() / 1000) + 3600 });
 const profileOf = (contactId: string) => eventually(() => s().customers.findByIdentity(tenant(), { wechatyContactId: contactId }), 8000, 'the profile');
 async function memberWith(identity: Record<string, string>, points: number, name: string) {
   const id = await s().customers.identify(tenant(), identity as any, { name });
@@ -33,7 +33,7 @@ test('绑定 gives a one-time link; confirmed by the signed-in member, 积分 in
   const offer = await kim.hears(/\/h5\/member\/bind\//);
   const token = /\/h5\/member\/bind\/([\w-]+)/.exec(offer)![1];
   expect(offer).toMatch(/30 分钟内/);
-  const me = shopperToken(member);
+  const me = await shopperToken(member);
   const peek = await chat.app.request('GET', `/api/v1/me/chat-binding?token=${token}`, { token: me });
   expect(peek.status).toBe(200);
   expect(peek.body).toMatchObject({ contactName: '敏敏', bound: false });
@@ -48,7 +48,7 @@ test('绑定 gives a one-time link; confirmed by the signed-in member, 积分 in
   // A double tap answers the same; anyone else holding the link is refused, and the chat is bound now.
   expect((await chat.app.request('POST', '/api/v1/me/chat-binding', { token: me, body: { token } })).body).toMatchObject({ id: member });
   const stranger = await s().customers.identify(tenant(), { phone: '13766660002' }, { name: '路人' });
-  const refused = await chat.app.request('POST', '/api/v1/me/chat-binding', { token: shopperToken(stranger), body: { token } });
+  const refused = await chat.app.request('POST', '/api/v1/me/chat-binding', { token: await shopperToken(stranger), body: { token } });
   expect(refused.status).toBe(410);
   expect(refused.body.error.code).toBe('CUSTOMER_BIND_LINK_INVALID');
   kim.say('绑定');
@@ -62,7 +62,7 @@ test('a binding link past its 30 minutes is refused, and nothing is merged', asy
   const token = /\/h5\/member\/bind\/([\w-]+)/.exec(await leo.hears(/\/h5\/member\/bind\//))![1];
   const chatProfile = await profileOf(leo.mock.id);
   await ChatBindingModel.updateMany({ tenantId: tenant(), chatCustomerId: chatProfile }, { $set: { expiresAt: new Date(Date.now() - 1000) } });
-  const res = await chat.app.request('POST', '/api/v1/me/chat-binding', { token: shopperToken(member), body: { token } });
+  const res = await chat.app.request('POST', '/api/v1/me/chat-binding', { token: await shopperToken(member), body: { token } });
   expect(res.status).toBe(410);
   expect(await s().customers.findByIdentity(tenant(), { wechatyContactId: leo.mock.id })).toBe(chatProfile);
 });

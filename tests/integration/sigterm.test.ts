@@ -94,6 +94,9 @@ test('npm start stopped while it is still seeding the demo exits 0 and leaves no
     socket.once('error', () => resolve(false));
   });
   expect(await redisUp()).toBe(true);
+  // No published secret: one of this machine's own, kept with the demo's data; demo sign-in is on, and says why.
+  expect(demo.output()).toMatch(/APP_SECRET (generated and saved to|read from) \.data\/demo\/app-secret \(mode 0600\)/);
+  expect(demo.output()).toMatch(/demo sign-in is ON: DEMO_MODE is on and the server listens on loopback \(127\.0\.0\.1\)/);
   expect(demo.output()).not.toMatch(/SCRM demo is running/); // still seeding
   expect(await demo.terminate()).toBe(0);
   expect(await redisUp()).toBe(false);

@@ -270,7 +270,8 @@ test('privacy page: the marketing switch withdraws consent on the server, export
   page.tap('#erase-button');
   await until(() => !!page.querySelector('#erased'), 'the erased note');
   expect(wx.storage.get('scrm.shopper.token')).toBeUndefined();
-  expect((await app.request('GET', '/api/v1/me', { token })).status).toBe(404);
+  // Erasure ended the session: the old token is refused outright.
+  expect((await app.request('GET', '/api/v1/me', { token })).status).toBe(401);
 });
 
 test('a stale session in storage (expired or revoked token) is replaced by a fresh wx.login and the page still loads', async () => {

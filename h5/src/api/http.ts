@@ -26,8 +26,16 @@ export interface ApiClient {
   del<T>(path: string): Promise<T>;
 }
 
+/** Requests every later call waits for (a sign-out, so a sign-in right after it is not ended by it). */
+const pending = new Set<Promise<unknown>>();
+export function beforeNextCall(work: Promise<unknown>): void {
+  const done: Promise<unknown> = work.catch(() => undefined).finally(() => pending.delete(done));
+  pending.add(done);
+}
+
 export function createApi(token: TokenSource, onUnauthorized?: UnauthorizedHandler): ApiClient {
   async function call<T>(method: string, path: string, body?: unknown, extra: Record<string, string> = {}): Promise<T> {
+    if (pending.size) await Promise.all(pending);
     // The server words validation refusals in the language the page is showing (set by use-i18n).
     const headers: Record<string, string> = { accept: 'application/json', 'accept-language': document.documentElement.lang === 'en' ? 'en' : 'zh-CN', ...extra };
     const t = token();

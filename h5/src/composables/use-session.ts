@@ -1,5 +1,5 @@
 import { computed, ref, type Ref } from 'vue';
-import { createApi, type ApiClient } from '../api/http';
+import { beforeNextCall, createApi, type ApiClient } from '../api/http';
 
 /**
  * A signed-in session per audience. Staff (sidebar, console) and shoppers (member center) keep
@@ -75,9 +75,15 @@ export function useSession(audience: Audience): Session {
       localStorage.setItem(storageKey(audience), JSON.stringify({ token: t, staff: s, exp: tokenExpiry(t) }));
     },
     signOut() {
+      const ended = token.value;
       token.value = null;
       staff.value = null;
       localStorage.removeItem(storageKey(audience));
+      // End the session on the server too (every device of the account), so the token is worthless if
+      // copied. The page does not wait; the next API call does (a sign-in must not be ended by it), and a
+      // refusal (the token was already revoked or expired) changes nothing.
+      const url = audience === 'staff' ? '/api/v1/auth/logout' : '/api/v1/auth/shopper/logout';
+      if (ended) beforeNextCall(fetch(url, { method: 'POST', headers: { authorization: `Bearer ${ended}` } }));
     },
   };
   sessions.set(audience, session);

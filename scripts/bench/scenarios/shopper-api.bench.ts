@@ -38,7 +38,7 @@ export const shopperApiScenario: Scenario = {
         await L.ledger.post({ tenantId, customerId, key: `bench:spend:${i}`, type: 'spend', points: 80, source: 'manual', reason: 'bench' });
         for (let k = 0; k < 2; k++) await L.coupons.issue(tenantId, { templateId: tpl.id, customerId, channel: 'staff', issueKey: `bench:${i}:${k}` });
       });
-      const tokens = ids.map((id) => shopperToken(tenantId, id));
+      const tokens = await Promise.all(ids.map((id) => shopperToken(tenantId, id)));
 
       const figures: Figure[] = [];
       const facts: Record<string, unknown> = {};

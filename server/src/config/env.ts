@@ -14,7 +14,20 @@ const csv = z
   .optional()
   .transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : []));
 
-const DEV_SECRET = 'dev-only-secret-change-me-0123456789abcdef';
+/**
+ * Secrets that were published (the old built-in development default) or are placeholders: a token
+ * signed with one of these can be minted by anyone who has read this repository.
+ */
+const PUBLISHED_SECRETS = ['dev-only-secret-change-me-0123456789abcdef'];
+const MIN_DISTINCT_CHARS = 12;
+
+/** Why a signing secret is too weak to use, or null. Length alone lets `x`×40 through. */
+export function weakSecretReason(secret: string): string | null {
+  if (secret.length < 32) return 'must be at least 32 characters';
+  if (PUBLISHED_SECRETS.includes(secret) || /change-?me|example|placeholder/i.test(secret)) return 'is a published or placeholder value; generate one with `openssl rand -base64 48`';
+  if (new Set(secret).size < MIN_DISTINCT_CHARS) return `has fewer than ${MIN_DISTINCT_CHARS} distinct characters; generate one with \`openssl rand -base64 48\``;
+  return null;
+}
 
 export const envSchema = z
   .object({
@@ -29,8 +42,13 @@ export const envSchema = z
     MONGODB_URI: z.string().min(1, 'MONGODB_URI must be a mongodb:// or mongodb+srv:// URI'),
     REDIS_URL: z.string().min(1, 'REDIS_URL must be a redis:// URI'),
 
-    /** Signs staff/shopper tokens and member-card payloads. At least 32 characters in production. */
-    APP_SECRET: z.string().min(32, 'APP_SECRET must be at least 32 characters').default(DEV_SECRET),
+    /**
+     * Signs staff/shopper tokens (JWT, HS256) and member-card payloads. Required in every mode, ≥ 32
+     * characters and not a published or low-entropy value; `npm start` generates one on first start.
+     */
+    APP_SECRET: z.string({ error: 'set APP_SECRET (e.g. `openssl rand -base64 48`); `npm start` generates one for the demo' }),
+    /** Secrets rotated out, comma separated: tokens they signed (by kid) are still accepted until they expire; new ones are signed with APP_SECRET. */
+    APP_SECRET_PREVIOUS: csv,
     STAFF_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(12 * 3600),
     SHOPPER_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(7 * 24 * 3600),
     /** How long the member center's points and coupons answers may be served from Redis (0 = off); every change to them invalidates at once. */
@@ -39,7 +57,10 @@ export const envSchema = z
     /** Set when a load balancer you run sits in front: client IPs then come from X-Forwarded-For. */
     TRUST_PROXY: bool,
     DEFAULT_TENANT: z.string().min(1).default('demo-brand'),
-    /** Enables the clearly marked demo shopper login. Never on in production. */
+    /**
+     * Set by the demo launcher (`npm start`): enables demo sign-in (phone-only shopper login, the seeded
+     * staff logins) — only while the server listens on loopback (HOST). Never on in production.
+     */
     DEMO_MODE: bool,
 
     WECOM_API_BASE: z.string().url().default('https://qyapi.weixin.qq.com/cgi-bin/'),
@@ -113,15 +134,31 @@ export const envSchema = z
     JOURNEY_SEND_WINDOW: z.string().regex(/^(always|([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d)$/, 'use HH:MM-HH:MM, e.g. 09:00-21:00, or always').refine((v) => v === 'always' || v.slice(0, 5) !== v.slice(6), 'the send window must not start and end at the same time').default('09:00-21:00'),
   })
   .superRefine((env, ctx) => {
-    if (env.NODE_ENV === 'production' && env.APP_SECRET === DEV_SECRET) {
-      ctx.addIssue({ code: 'custom', path: ['APP_SECRET'], message: 'set APP_SECRET in production' });
-    }
+    const weak = weakSecretReason(env.APP_SECRET);
+    if (weak) ctx.addIssue({ code: 'custom', path: ['APP_SECRET'], message: `APP_SECRET ${weak}` });
+    env.APP_SECRET_PREVIOUS.forEach((old, i) => {
+      const reason = weakSecretReason(old);
+      if (reason) ctx.addIssue({ code: 'custom', path: ['APP_SECRET_PREVIOUS', i], message: `APP_SECRET_PREVIOUS ${reason}` });
+    });
     if (env.NODE_ENV === 'production' && env.DEMO_MODE) {
       ctx.addIssue({ code: 'custom', path: ['DEMO_MODE'], message: 'DEMO_MODE must be off in production' });
     }
   });
 
 export type Config = z.infer<typeof envSchema>;
+
+const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|localhost)$/i;
+
+/**
+ * Whether demo sign-in (phone-only shopper login, the seeded staff logins) is on, and why: only when the
+ * demo launcher turned DEMO_MODE on and the server listens on loopback, so no one on the network can
+ * use it. The boot log states the answer.
+ */
+export function demoSignIn(config: Pick<Config, 'DEMO_MODE' | 'HOST'>): { on: boolean; reason: string } {
+  if (!config.DEMO_MODE) return { on: false, reason: 'DEMO_MODE is off' };
+  if (!LOOPBACK.test(config.HOST)) return { on: false, reason: `DEMO_MODE is on but HOST ${config.HOST} is not loopback` };
+  return { on: true, reason: `DEMO_MODE is on and the server listens on loopback (${config.HOST})` };
+}
 
 export class ConfigError extends Error {}
 
@@ -140,6 +177,7 @@ const SECRET_KEYS = /SECRET|TOKEN|AES_KEY|PASSWORD|URI|URL$/;
 export function redactConfig(config: Config): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(config).map(([k, v]) => {
+      if (Array.isArray(v) && /SECRET/.test(k)) return [k, v.map(() => '***')];
       if (typeof v !== 'string' || !SECRET_KEYS.test(k) || k.endsWith('API_BASE') || k === 'PUBLIC_URL') return [k, v];
       if (/URI|URL$/.test(k)) return [k, v.replace(/\/\/([^@/]+)@/, '//***@')];
       return [k, v ? '***' : ''];

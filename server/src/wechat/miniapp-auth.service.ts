@@ -3,7 +3,6 @@ import type { Deps } from '../shared/deps.js';
 import { AppError } from '../shared/app-error.js';
 import { isDuplicateKeyError } from '../shared/db.js';
 import { hitRateLimit } from '../shared/rate-limit.js';
-import { signToken } from '../shared/tokens.js';
 import type { CustomerService } from '../modules/customers/customer.service.js';
 import { MiniappConsentModel } from './miniapp.model.js';
 import type { WechatClient } from './wechat.client.js';
@@ -47,7 +46,7 @@ export class MiniappAuthService {
     }
     const customerId = await this.customers.identify(tenantId, { openId: session.openid, appId: this.client.appId, unionId: session.unionid }, { sourceChannel: 'miniapp' }, 'miniapp');
     const customer = await this.customers.get(tenantId, customerId);
-    return { ...this.sign(tenantId, String(customer._id)), phoneBound: !!customer.phone };
+    return { ...(await this.customers.sessions.issue(tenantId, String(customer._id))), phoneBound: !!customer.phone };
   }
 
   /**
@@ -72,7 +71,7 @@ export class MiniappAuthService {
     const phone = info.countryCode === '86' || !info.countryCode ? info.purePhoneNumber : `+${info.countryCode}${info.purePhoneNumber}`;
     const id = await this.customers.identify(tenantId, { openId: own.value, appId: this.client.appId, phone }, {}, 'miniapp');
     await this.recordConsent(tenantId, id);
-    return { ...this.sign(tenantId, id), phone };
+    return { ...(await this.customers.sessions.issue(tenantId, id)), phone };
   }
 
   private async recordConsent(tenantId: string, customerId: string): Promise<void> {
@@ -87,11 +86,5 @@ export class MiniappAuthService {
       // Two binds raced on the unique index: the other one recorded the same consent.
       if (!isDuplicateKeyError(err)) throw err;
     }
-  }
-
-  private sign(tenantId: string, customerId: string): ShopperSession {
-    const { config } = this.deps;
-    const exp = Math.floor(this.deps.now().getTime() / 1000) + config.SHOPPER_TOKEN_TTL_SECONDS;
-    return { token: signToken(config.APP_SECRET, { k: 'shopper', sub: customerId, t: tenantId, exp }), expiresAt: new Date(exp * 1000), customerId };
   }
 }

@@ -47,7 +47,7 @@ export function miniappRoutes(s: Services) {
   api.route({ method: 'get', path: '/card', allow: SHOPPER, summary: 'My member card (as /me/card) with its 5-minute scan code as a QR image' }, async ({ principal, tenantId }) => {
     const id = String((await s.customers.get(tenantId, shopperId(principal)))._id);
     const member = await s.loyalty.join(tenantId, id, 'shopper');
-    const card = s.loyalty.members.cardPayload(tenantId, member);
+    const card = await s.loyalty.members.cardPayload(tenantId, member);
     const qr = await QRCode.toDataURL(card.payload, { errorCorrectionLevel: 'M', margin: 1, width: 360 });
     return { ...(await s.loyalty.summary(tenantId, id)), card: { ...card, qr } };
   });

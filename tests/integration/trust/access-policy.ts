@@ -20,6 +20,7 @@ const PUBLIC: Who[] = [...ROLES];
 export const ACCESS_POLICY: Record<string, Who[]> = {
   'post /api/v1/auth/login': PUBLIC,
   'get /api/v1/auth/me': STAFF,
+  'post /api/v1/auth/logout': STAFF,
   'get /api/v1/staff': STAFF,
   'post /api/v1/staff': ADMIN,
   'patch /api/v1/staff/:id': ADMIN,
@@ -87,6 +88,7 @@ export const ACCESS_POLICY: Record<string, Who[]> = {
   'get /api/v1/me/chat-binding/': SHOPPER,
   'post /api/v1/me/chat-binding/': SHOPPER,
   'post /api/v1/auth/shopper/demo-login': PUBLIC,
+  'post /api/v1/auth/shopper/logout': SHOPPER,
   // WeChat OAuth for shoppers in the member center: the redirect URL and the code exchange (code checked with WeChat).
   'get /api/v1/auth/shopper/wechat/authorize': PUBLIC,
   'post /api/v1/auth/shopper/wechat': PUBLIC,

@@ -48,7 +48,7 @@ beforeAll(async () => {
   expect(tpl.status).toBe(201);
   const coupon = await app.request('POST', `/api/v1/loyalty/members/${id}/coupons`, { token: owner.token, body: { templateId: tpl.body.id, idempotencyKey: 'idor-coupon-1' } });
   expect(coupon.status).toBe(201);
-  victim = { id, conversationId: String(captured.conversation._id), followUpId: String(task.body.id ?? task.body._id), couponCode: coupon.body.code, token: shopperToken(app, id) };
+  victim = { id, conversationId: String(captured.conversation._id), followUpId: String(task.body.id ?? task.body._id), couponCode: coupon.body.code, token: await shopperToken(app, id) };
 
   const otherShopper = await newShopper(app);
   const otherSales = await app.staff('sales');
@@ -60,7 +60,7 @@ beforeAll(async () => {
     'a community manager of another brand': foreign[1].token,
     'a sales member of another brand': foreign[2].token,
     'an agent of another brand': foreign[3].token,
-    'a shopper of another brand whose token names this id': shopperToken(app, id, OTHER),
+    'a shopper of another brand whose token names this id': await shopperToken(app, id, OTHER),
   };
 }, 40_000);
 afterAll(() => app.stop());

@@ -52,7 +52,7 @@ async function richShopper(tag: string) {
   expect((await app.request('POST', `/api/v1/customers/${id}/follow-ups`, { token: admin.token, body: { title: `回访 ${name}` } })).status).toBe(201);
   const points = await app.request('POST', `/api/v1/loyalty/members/${id}/points`, { token: admin.token, body: { points: 120, reason: 'goodwill for a late parcel', idempotencyKey: `pts-${tag}-0001` } });
   expect(points.status).toBe(201);
-  const token = shopperToken(app, id);
+  const token = await shopperToken(app, id);
   expect((await app.request('PUT', '/api/v1/me/birthday', { token, body: { month: 2, day: 29 } })).status).toBe(200);
   return { id, phone, name, openId, contactId, token };
 }
@@ -109,7 +109,7 @@ test('withdrawing profiling consent drops the RFM scores and churn prediction, a
   const rfmOf = async (id: string) => (await mongoose.connection.db!.collection('customers').findOne({ _id: new mongoose.Types.ObjectId(id) }))?.rfm;
   expect((await rfmOf(optedOut))?.class).toEqual(expect.any(String));
 
-  const off = await app.request('PUT', '/api/v1/me/privacy/consents', { token: shopperToken(app, optedOut), body: { profiling: false } });
+  const off = await app.request('PUT', '/api/v1/me/privacy/consents', { token: await shopperToken(app, optedOut), body: { profiling: false } });
   expect(off.status).toBe(200);
   expect(await rfmOf(optedOut)).toBeUndefined();
   await s.rfm.recomputeTenant(T());
@@ -177,10 +177,11 @@ test('after erasure no collection holds the phone, name, openid or chat id; ledg
   const audit = await app.request('GET', `/api/v1/audit?targetId=${p.id}`, { token: admin.token });
   expect(audit.body.items.map((a: any) => a.action)).toContain('privacy.erasure');
 
-  expect((await app.request('GET', '/api/v1/me', { token: p.token })).status).toBe(404);
-  const again = await app.request('POST', '/api/v1/me/erasure', { token: p.token, body: { confirm: true } });
-  expect(again.status).toBe(200);
-  expect(again.body).toMatchObject({ status: 'done', already: true, customerId: p.id });
+  // Erasure ended the shopper's sessions: their token is no longer anyone's (401), a repeat included.
+  expect((await app.request('GET', '/api/v1/me', { token: p.token })).status).toBe(401);
+  expect((await app.request('POST', '/api/v1/me/erasure', { token: p.token, body: { confirm: true } })).status).toBe(401);
+  const again = await app.rt.services.privacy.erasure.erase(T(), p.id, { id: p.id, role: 'shopper' });
+  expect(again).toMatchObject({ status: 'done', already: true, customerId: p.id });
   const byAdmin = await app.request('POST', `/api/v1/privacy/customers/${p.id}/erasure`, { token: admin.token, body: { reason: 'ticket 42' } });
   expect(byAdmin.body).toMatchObject({ status: 'done', already: true });
 

@@ -15,7 +15,7 @@ export function trustEnv(extra: Record<string, string> = {}): Record<string, str
 /** How each kind of caller authenticates: a bearer token, an integration key, or nothing. */
 export type Caller = { headers: Record<string, string>; id?: string };
 
-export function shopperToken(app: TestApp, customerId: string, tenantId = app.config.DEFAULT_TENANT): string {
+export function shopperToken(app: TestApp, customerId: string, tenantId = app.config.DEFAULT_TENANT): Promise<string> {
   const exp = Math.floor(Date.now() / 1000) + 3600;
   return signToken(app.config.APP_SECRET, { k: 'shopper', sub: customerId, t: tenantId, exp });
 }
@@ -24,7 +24,7 @@ export async function newShopper(app: TestApp, attrs: { phone?: string; name?: s
   const tenantId = attrs.tenantId ?? app.config.DEFAULT_TENANT;
   const phone = attrs.phone ?? `139${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
   const customerId = await app.rt.services.customers.identify(tenantId, { phone }, { name: attrs.name ?? `顾客${randomBytes(2).toString('hex')}` }, 'test');
-  return { customerId, phone, token: shopperToken(app, customerId, tenantId) };
+  return { customerId, phone, token: await shopperToken(app, customerId, tenantId) };
 }
 
 /** Staff of any tenant (the harness's `app.staff` only makes staff of the default tenant). */

@@ -25,6 +25,8 @@ const customerSchema = new Schema(
     tenantId: { type: String, required: true },
     status: { type: String, enum: ['active', 'merged', 'erased'], default: 'active' },
     mergedInto: { type: Schema.Types.ObjectId },
+    /** Bumped when the shopper signs out or is erased: tokens carrying an older version are refused. */
+    sessionVersion: { type: Number, default: 0 },
     name: { type: String },
     gender: { type: String, enum: ['male', 'female', 'unknown'], default: 'unknown' },
     birthday: { month: Number, day: Number, year: Number },

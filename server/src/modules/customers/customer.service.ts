@@ -7,6 +7,7 @@ import type { CustomerMergeService } from './customer-merge.service.js';
 import { CustomerIdentityService } from './customer-identity.service.js';
 import { CustomerImportService } from './customer-import.service.js';
 import { CustomerReadsService } from './customer-reads.service.js';
+import { ShopperSessionService } from './shopper-sessions.service.js';
 
 export type { CustomerAttributes } from './customer.model.js';
 export type { LifecycleStage, ProfilePage } from './customer-reads.service.js';
@@ -43,6 +44,8 @@ export class CustomerService {
   private readonly identities: CustomerIdentityService;
   private readonly imports: CustomerImportService;
   private readonly reads = new CustomerReadsService();
+  /** Shoppers' sign-in sessions: their version, sign-out, revocation. */
+  readonly sessions: ShopperSessionService;
 
   constructor(
     private readonly deps: Deps,
@@ -51,6 +54,7 @@ export class CustomerService {
   ) {
     this.identities = new CustomerIdentityService(hooks, merges);
     this.imports = new CustomerImportService(this.identities, merges);
+    this.sessions = new ShopperSessionService(deps);
   }
 
   identify(...args: Parameters<CustomerIdentityService['identify']>) {

@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { ApiRouter } from '../../shared/http/route.js';
 import { notFound } from '../../shared/app-error.js';
-import { signToken } from '../../shared/tokens.js';
 import type { Principal } from '../../shared/http/principal.js';
 import type { Services } from '../../services.js';
 import type { JsonText } from '../../shared/json-text.js';
 import { maskPhone } from '../privacy/masking.js';
 import { authorizeUrl, exchangeCode, ShopperAuthErrorCode, wechatOAuthEnabled } from './shopper-wechat-auth.js';
 import { AppError } from '../../shared/app-error.js';
+import { demoSignIn } from '../../config/env.js';
 
 const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
 const idempotencyKey = z.string().trim().min(8, 'idempotencyKey: send a fresh random string (8–64 characters) per intended action').max(64);
@@ -51,13 +51,6 @@ function cachedLoader<T>(s: Services, principal: Principal & { kind: 'shopper' }
   };
 }
 
-function shopperSession(s: Services, tenantId: string, customerId: string) {
-  const { config } = s.deps;
-  const exp = Math.floor(s.deps.now().getTime() / 1000) + config.SHOPPER_TOKEN_TTL_SECONDS;
-  const token = signToken(config.APP_SECRET, { k: 'shopper', sub: customerId, t: tenantId, exp });
-  return { token, expiresAt: new Date(exp * 1000), customerId };
-}
-
 export function shopperAuthRoutes(s: Services) {
   const api = new ApiRouter('/api/v1/auth/shopper', 'auth');
   api.route(
@@ -65,17 +58,17 @@ export function shopperAuthRoutes(s: Services) {
       method: 'post',
       path: '/demo-login',
       allow: 'public',
-      summary: 'DEMO ONLY (DEMO_MODE=true): sign in as a seeded shopper by customer id or phone',
+      summary: 'DEMO ONLY (DEMO_MODE=true and HOST on loopback): sign in as a seeded shopper by customer id or phone; 404 otherwise',
       body: z.union([z.object({ customerId: objectId }).strict(), z.object({ phone: z.string().regex(/^1\d{10}$/, 'a mainland mobile number, 11 digits') }).strict()]),
     },
     async ({ body, ctx }) => {
-      const { config } = s.deps;
-      if (!config.DEMO_MODE) throw notFound('Route');
+      // Off unless the demo launcher turned it on and no one beyond this machine can reach the server.
+      if (!demoSignIn(s.deps.config).on) throw notFound('Route');
       const tenantId = ctx.state.tenantId as string;
       const id = 'customerId' in body ? body.customerId : await s.customers.findByIdentity(tenantId, { phone: body.phone });
       if (!id) throw notFound('Customer');
       const customer = await s.customers.get(tenantId, id);
-      return shopperSession(s, tenantId, String(customer._id));
+      return s.customers.sessions.issue(tenantId, String(customer._id));
     },
   );
 
@@ -105,7 +98,16 @@ export function shopperAuthRoutes(s: Services) {
       const tenantId = ctx.state.tenantId as string;
       const who = await exchangeCode(config, body.code);
       const id = await s.customers.identify(tenantId, { openId: who.openid, appId: config.WECHAT_MP_APPID, ...(who.unionid ? { unionId: who.unionid } : {}) }, {}, 'wechat-h5');
-      return shopperSession(s, tenantId, id);
+      return s.customers.sessions.issue(tenantId, id);
+    },
+  );
+
+  api.route(
+    { method: 'post', path: '/logout', allow: SHOPPER, summary: 'Sign out: every session of this shopper (all devices) is refused from the next request on' },
+    async ({ principal, tenantId }) => {
+      if (principal.kind !== 'shopper') throw notFound('Shopper');
+      await s.customers.sessions.end(tenantId, [principal.customerId]);
+      return { signedOut: true };
     },
   );
   return api;
@@ -154,7 +156,7 @@ export function meRoutes(s: Services) {
   api.route({ method: 'get', path: '/card', allow: SHOPPER, summary: 'My member card (joins on first view) with a 5-minute scan code' }, async ({ principal, tenantId }) => {
     const id = await me(s, principal, tenantId);
     const member = await L.join(tenantId, id, 'shopper');
-    return { ...(await L.summary(tenantId, id)), card: L.members.cardPayload(tenantId, member) };
+    return { ...(await L.summary(tenantId, id)), card: await L.members.cardPayload(tenantId, member) };
   });
 
   api.route({ method: 'get', path: '/tier', allow: SHOPPER, summary: 'My tier, growth value and progress to the next tier' }, async ({ principal, tenantId }) => {

@@ -2,7 +2,7 @@ import { Types } from 'mongoose';
 import type { Deps } from '../../shared/deps.js';
 import { duplicateIndexes, isDuplicateKeyError } from '../../shared/db.js';
 import { AppError, notFound } from '../../shared/app-error.js';
-import { signToken, verifyToken } from '../../shared/tokens.js';
+import { signToken, tokenKeys, verifyToken } from '../../shared/tokens.js';
 import { GrowthModel, LoyaltyCounterModel, MemberModel } from './member.model.js';
 import { LoyaltyErrorCode } from './loyalty.errors.js';
 import { tierFor, tierRank, type LoyaltySettings, type LoyaltySettingsService } from './loyalty-settings.service.js';
@@ -132,13 +132,13 @@ export class MemberService {
   }
 
   /** A signed, short-lived payload for the card's QR/barcode; staff scan it to find the member. */
-  cardPayload(tenantId: string, member: { customerId: unknown; memberNo: string }) {
+  async cardPayload(tenantId: string, member: { customerId: unknown; memberNo: string }) {
     const exp = Math.floor(this.deps.now().getTime() / 1000) + CARD_TTL_SECONDS;
-    return { payload: signToken(this.deps.config.APP_SECRET, { k: 'card', sub: String(member.customerId), t: tenantId, exp, n: member.memberNo }), expiresAt: new Date(exp * 1000) };
+    return { payload: await signToken(tokenKeys(this.deps.config), { k: 'card', sub: String(member.customerId), t: tenantId, exp, n: member.memberNo }), expiresAt: new Date(exp * 1000) };
   }
 
   async scan(tenantId: string, payload: string) {
-    const p = verifyToken(this.deps.config.APP_SECRET, payload, this.deps.now().getTime());
+    const p = await verifyToken(tokenKeys(this.deps.config), payload, this.deps.now().getTime());
     if (!p || p.k !== 'card' || p.t !== tenantId) {
       throw new AppError(LoyaltyErrorCode.BAD_CARD, 'This card code is not valid or has expired: ask the shopper to refresh their member card', { status: 400 });
     }

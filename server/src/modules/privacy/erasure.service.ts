@@ -62,6 +62,8 @@ export class ErasureService {
     // Their tokens now answer 404: nothing cached for them may still be served.
     const cache = shopperCache(this.deps);
     for (const id of ids) await cache.changed(tenantId, String(id));
+    // And their sessions end: every token of these profiles is refused (401) from the next request on.
+    await this.customers.sessions.end(tenantId, ids.map(String));
     const row = await ErasureModel.findOneAndUpdate(key, { $set: { status: 'done', doneAt: this.deps.now(), profiles: ids.length, profileIds: ids, counts } }, { returnDocument: 'after' }).lean();
     await this.audit.record({
       tenantId,

@@ -14,6 +14,10 @@ const staffSchema = new Schema(
     /** For agents: whether they take chats now, and how many at once. */
     online: { type: Boolean, default: false },
     capacity: { type: Number, default: 5 },
+    /** Bumped by sign-out, deactivation, a password or role change: tokens carrying an older version are refused. */
+    sessionVersion: { type: Number, default: 0 },
+    /** A seeded demo login (known password): it signs in only while demo sign-in is on (config demoSignIn). */
+    demo: { type: Boolean },
   },
   { timestamps: true },
 );

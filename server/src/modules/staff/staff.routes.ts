@@ -20,6 +20,14 @@ export function staffRoutes(s: Services) {
     ({ body, tenantId }) => s.staff.login(body.tenantId ?? tenantId, body.username, body.password),
   );
 
+  api.route(
+    { method: 'post', path: '/auth/logout', allow: STAFF_ROLES, summary: 'Sign out: every session of this staff account (all devices) is refused from the next request on' },
+    async ({ principal, tenantId }) => {
+      if (principal.kind === 'staff') await s.staff.logout(tenantId, principal.id);
+      return { signedOut: true };
+    },
+  );
+
   api.route({ method: 'get', path: '/auth/me', allow: STAFF_ROLES, summary: 'The signed-in staff member' }, ({ principal, tenantId }) =>
     s.staff.get(tenantId, principal.kind === 'staff' ? principal.id : ''),
   );

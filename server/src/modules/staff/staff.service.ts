@@ -1,8 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { Types } from 'mongoose';
 import type { Deps } from '../../shared/deps.js';
 import { AppError, notFound, conflict } from '../../shared/app-error.js';
 import { hashPassword, verifyPassword } from '../../shared/passwords.js';
-import { signToken } from '../../shared/tokens.js';
+import { signToken, tokenKeys } from '../../shared/tokens.js';
+import { SessionCache } from '../../shared/session-cache.js';
+import { demoSignIn } from '../../config/env.js';
 import { hitRateLimit } from '../../shared/rate-limit.js';
 import { isDuplicateKeyError } from '../../shared/db.js';
 import type { Principal, StaffRole } from '../../shared/http/principal.js';
@@ -38,10 +41,22 @@ const view = (s: any): StaffView => ({
   capacity: s.capacity,
 });
 
-export class StaffService {
-  constructor(private readonly deps: Deps) {}
+/** What a request needs to know about the staff member a token names, read per request (cached briefly). */
+export interface StaffSession {
+  active: boolean;
+  role: StaffRole;
+  name: string;
+  sessionVersion: number;
+}
 
-  async create(tenantId: string, input: { username: string; name: string; role: StaffRole; password: string; wecomUserId?: string }): Promise<StaffView> {
+export class StaffService {
+  private readonly sessions: SessionCache<StaffSession | null>;
+
+  constructor(private readonly deps: Deps) {
+    this.sessions = new SessionCache(deps, 'staff');
+  }
+
+  async create(tenantId: string, input: { username: string; name: string; role: StaffRole; password: string; wecomUserId?: string; demo?: boolean }): Promise<StaffView> {
     try {
       const doc = await StaffModel.create({ tenantId, ...input, passwordHash: await hashPassword(input.password) });
       return view(doc);
@@ -64,10 +79,38 @@ export class StaffService {
     return this.issueToken(staff);
   }
 
-  issueToken(staff: any): { token: string; expiresAt: string; staff: StaffView } {
+  /**
+   * A session token for a signed-in staff member (password or WeCom sign-in). It carries the account's
+   * session version, read fresh here, so a sign-out or revocation since then is not undone. A seeded demo
+   * login is refused like a wrong password unless demo sign-in is on.
+   */
+  async issueToken(staff: any): Promise<{ token: string; expiresAt: string; staff: StaffView }> {
+    const current = await StaffModel.findOne({ tenantId: staff.tenantId, _id: staff._id }, { active: 1, sessionVersion: 1, demo: 1 }).lean();
+    if (!current?.active || (current.demo && !demoSignIn(this.deps.config).on)) {
+      throw new AppError(StaffErrorCode.BAD_CREDENTIALS, 'Wrong username or password', { status: 401 });
+    }
     const exp = Math.floor(this.deps.now().getTime() / 1000) + this.deps.config.STAFF_TOKEN_TTL_SECONDS;
-    const token = signToken(this.deps.config.APP_SECRET, { k: 'staff', sub: String(staff._id), t: staff.tenantId, role: staff.role, name: staff.name, exp });
+    const claims = { k: 'staff', sub: String(staff._id), t: staff.tenantId, role: staff.role, name: staff.name, sv: current.sessionVersion ?? 0, exp };
+    const token = await signToken(tokenKeys(this.deps.config), claims);
     return { token, expiresAt: new Date(exp * 1000).toISOString(), staff: view(staff) };
+  }
+
+  /**
+   * The live state of the staff member a token names, or null when there is none: read from MongoDB,
+   * kept a few seconds (shared/session-cache.ts); every change below that ends sessions forgets it at once.
+   */
+  session(tenantId: string, id: string): Promise<StaffSession | null> {
+    if (!Types.ObjectId.isValid(id)) return Promise.resolve(null);
+    return this.sessions.get(`${tenantId}:${id}`, async () => {
+      const s = await StaffModel.findOne({ tenantId, _id: id }, { active: 1, role: 1, name: 1, sessionVersion: 1 }).lean();
+      return s ? { active: !!s.active, role: s.role as StaffRole, name: s.name, sessionVersion: s.sessionVersion ?? 0 } : null;
+    });
+  }
+
+  /** Signs the staff member out everywhere: every token issued so far is refused from the next request on. */
+  async logout(tenantId: string, id: string): Promise<void> {
+    await StaffModel.updateOne({ tenantId, _id: id }, { $inc: { sessionVersion: 1 } });
+    await this.sessions.changed(`${tenantId}:${id}`);
   }
 
   async get(tenantId: string, id: string): Promise<StaffView> {
@@ -92,8 +135,13 @@ export class StaffService {
     const { password, ...rest } = patch;
     const set: Record<string, unknown> = { ...rest };
     if (password) set.passwordHash = await hashPassword(password);
-    const s = await StaffModel.findOneAndUpdate({ tenantId, _id: id }, { $set: set }, { returnDocument: 'after' }).lean();
+    // Deactivation, a new password or a new role ends the account's sessions: the holder of an old token
+    // (or whoever took it) must sign in again, and gets the new role only then.
+    const before = password || rest.active === false || rest.role ? await StaffModel.findOne({ tenantId, _id: id }, { active: 1, role: 1 }).lean() : null;
+    const endSessions = !!password || (rest.active === false && !!before?.active) || (!!rest.role && !!before && rest.role !== before.role);
+    const s = await StaffModel.findOneAndUpdate({ tenantId, _id: id }, { $set: set, ...(endSessions ? { $inc: { sessionVersion: 1 } } : {}) }, { returnDocument: 'after' }).lean();
     if (!s) throw notFound('Staff member');
+    if (endSessions || rest.active !== undefined) await this.sessions.changed(`${tenantId}:${id}`);
     return view(s);
   }
 

@@ -13,7 +13,7 @@ export const key = () => randomBytes(8).toString('hex');
 export async function shopper(app: TestApp, phone: string, name = '会员') {
   const tenantId = app.config.DEFAULT_TENANT;
   const id = await app.rt.services.customers.identify(tenantId, { phone }, { name }, 'test');
-  const token = signToken(app.config.APP_SECRET, { k: 'shopper', sub: id, t: tenantId, exp: Math.floor(app.rt.services.deps.now().getTime() / 1000) + 3600 * 24 * 3650 });
+  const token = await signToken(app.config.APP_SECRET, { k: 'shopper', sub: id, t: tenantId, exp: Math.floor(app.rt.services.deps.now().getTime() / 1000) + 3600 * 24 * 3650 });
   return { id, token, phone };
 }
 
