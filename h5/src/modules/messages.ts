@@ -189,7 +189,12 @@ export const messages = m({
   'error.CONVERSATION_NOT_YOURS': { zh: '这个会话已分配给其他客服：请对方转给你，或先接管', en: 'This conversation is assigned to another agent; ask them to transfer it or take it over first' },
   'error.CONVERSATION_AGENT_UNAVAILABLE': { zh: '{name} 不在线，请选择一位在线的客服', en: '{name} is offline; pick an online agent' },
   'error.CONVERSATION_CANNED_TITLE_TAKEN': { zh: '已有标题为“{title}”的快捷回复，请换一个标题', en: 'A canned reply titled "{title}" exists already; pick another title' },
-  'error.CONVERSATION_BAD_PATTERN': { zh: '匹配规则不是有效的正则表达式，请检查括号和转义', en: 'The pattern is not a usable regular expression' },
+  'error.CONVERSATION_BAD_PATTERN': { zh: '匹配规则（pattern）不是有效的正则表达式，请检查括号和转义', en: 'The pattern is not a usable regular expression' },
+  'error.CONVERSATION_BAD_PATTERN.length': { zh: '匹配规则（pattern）请填写 1 到 200 个字符', en: 'Give a pattern of 1 to 200 characters' },
+  'error.CONVERSATION_BAD_PATTERN.unsupported': {
+    zh: '匹配规则（pattern）不支持反向引用（如 \\1）和前后断言（如 (?=…)、(?<!…)），请改用不含它们的写法',
+    en: 'Backreferences (\\1) and lookaround ((?=…), (?<!…)) are not supported in a pattern; rewrite it without them',
+  },
   'error.LOYALTY_BAD_CARD': { zh: '会员码无效或已过期：请顾客刷新会员卡', en: 'This card code is not valid or has expired: ask the shopper to refresh their member card' },
   'error.LOYALTY_IDEMPOTENCY_KEY_REUSED': { zh: '这个操作编号已用于另一笔积分变动，请刷新后重新提交', en: 'This change key was used for a different points change; refresh and submit again' },
   'error.LOYALTY_INVALID_CONFIG': { zh: '设置有误：{message}', en: '{message}' },
