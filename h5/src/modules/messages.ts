@@ -197,6 +197,7 @@ export const messages = m({
   },
   'error.LOYALTY_BAD_CARD': { zh: '会员码无效或已过期：请顾客刷新会员卡', en: 'This card code is not valid or has expired: ask the shopper to refresh their member card' },
   'error.LOYALTY_IDEMPOTENCY_KEY_REUSED': { zh: '这个操作编号已用于另一笔积分变动，请刷新后重新提交', en: 'This change key was used for a different points change; refresh and submit again' },
+  'error.LOYALTY_IDEMPOTENCY_KEY_REUSED.coupon': { zh: '这个操作编号已用于另一次发券，请刷新后重新发送', en: 'This key was used to issue a different coupon; refresh and send again' },
   'error.LOYALTY_INVALID_CONFIG': { zh: '设置有误：{message}', en: '{message}' },
   'error.SHOPPER_WECHAT_CODE_INVALID': { zh: '微信登录已过期或已使用，请从微信重新打开会员中心', en: 'This WeChat sign-in has expired or was already used; open the member center again from WeChat' },
   'error.SHOPPER_WECHAT_OAUTH_OFF': { zh: '暂未开通微信登录', en: 'WeChat sign-in is not available' },
