@@ -1,6 +1,6 @@
 // Customer CSV import and export against a running server, in batches, with a progress bar.
 //
-//   npm run customers:import -- customers.csv [--url http://localhost:3000] [--user admin] [--password demo1234]
+//   npm run customers:import -- customers.csv [--url http://localhost:3000] [--user admin] [--password scrm-demo-2026]
 //   npm run customers:export -- customers.csv [same options]
 //
 // SCRM_URL / SCRM_USER / SCRM_PASSWORD work too (defaults: the demo). Needs an admin login: an export
@@ -21,7 +21,7 @@ const { values, positionals } = parseArgs({
   options: {
     url: { type: 'string', default: process.env.SCRM_URL ?? 'http://localhost:3000' },
     user: { type: 'string', default: process.env.SCRM_USER ?? 'admin' },
-    password: { type: 'string', default: process.env.SCRM_PASSWORD ?? 'demo1234' },
+    password: { type: 'string', default: process.env.SCRM_PASSWORD ?? 'scrm-demo-2026' },
   },
 });
 const [command, file] = positionals;

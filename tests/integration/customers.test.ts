@@ -147,7 +147,7 @@ test('a bad change is refused with a message that says what is wrong, and change
 test('staff sign in with a password, anonymous and wrong roles are refused, and staff writes land in the audit log', async () => {
   const bad = await app.request('POST', '/api/v1/auth/login', { body: { username: admin.username, password: 'wrong-password' } });
   expect(bad.status).toBe(401);
-  const good = await app.request('POST', '/api/v1/auth/login', { body: { username: admin.username, password: 'password-123' } });
+  const good = await app.request('POST', '/api/v1/auth/login', { body: { username: admin.username, password: 'harbor-kettle-2026' } });
   expect(good.status).toBe(200);
   expect((await app.request('GET', '/api/v1/customers')).status).toBe(401);
   expect((await app.request('GET', '/api/v1/customers', { token: 'v1.forged.token' })).status).toBe(401);
@@ -163,7 +163,7 @@ test('staff sign in with a password, anonymous and wrong roles are refused, and 
 const execFileP = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const csvTool = (...args: string[]) =>
-  execFileP(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/customers-csv.ts'), ...args, '--url', app.url, '--user', admin.username, '--password', 'password-123'], { cwd: ROOT });
+  execFileP(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/customers-csv.ts'), ...args, '--url', app.url, '--user', admin.username, '--password', 'harbor-kettle-2026'], { cwd: ROOT });
 
 test('a CSV import creates and updates customers by any identity, reports bad lines, and an export gives them back', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'scrm-csv-'));

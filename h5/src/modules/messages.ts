@@ -177,6 +177,10 @@ export const messages = m({
   'error.TAG_EXISTS': { zh: '这个分组里已有同名标签', en: 'A tag with that name exists in the group already' },
   'error.MINIAPP_SIGN_IN_REQUIRED': { zh: '请先在小程序中登录', en: 'Sign in through the mini-app first' },
   'error.STAFF_BAD_CREDENTIALS': { zh: '用户名或密码错误', en: 'Wrong username or password' },
+  'error.STAFF_WEAK_PASSWORD': {
+    zh: '密码太容易被猜到：请换一个更长的密码，例如三四个不相关的词加数字，不要包含用户名或姓名',
+    en: 'The password is too easy to guess; use a longer one, e.g. three or four unrelated words with a number, without the username or name',
+  },
   'error.STAFF_USERNAME_TAKEN': { zh: '这个用户名或企业微信账号已被其他员工使用', en: 'The username or WeCom userid is used by another staff account' },
   'error.SEGMENT_NAME_TAKEN': { zh: '已有名为“{name}”的人群，请换一个名称', en: 'A segment named "{name}" exists already; pick another name' },
   'error.SEGMENT_SNAPSHOT_INCOMPLETE': { zh: '这个快照人群还在生成中，请稍后再试', en: 'This snapshot segment is still being taken; try again in a moment' },

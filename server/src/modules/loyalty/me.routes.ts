@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SourceThrottle } from '../../shared/sign-in-limits.js';
 import { ApiRouter } from '../../shared/http/route.js';
 import { notFound } from '../../shared/app-error.js';
 import { signToken } from '../../shared/tokens.js';
@@ -60,6 +61,11 @@ function shopperSession(s: Services, tenantId: string, customerId: string) {
 
 export function shopperAuthRoutes(s: Services) {
   const api = new ApiRouter('/api/v1/auth/shopper', 'auth');
+  // Per address: a phone number is the demo sign-in's only secret, so it fails closed without Redis;
+  // a WeChat code is checked by WeChat, so that sign-in goes ahead (README "Faults").
+  const perMinute = s.deps.config.SHOPPER_SIGN_IN_PER_MINUTE;
+  const demoThrottle = new SourceThrottle(s.deps.redis, 'shopper_demo', perMinute, 60, false);
+  const wechatThrottle = new SourceThrottle(s.deps.redis, 'shopper_wechat', perMinute, 60, true);
   api.route(
     {
       method: 'post',
@@ -72,6 +78,7 @@ export function shopperAuthRoutes(s: Services) {
       const { config } = s.deps;
       if (!config.DEMO_MODE) throw notFound('Route');
       const tenantId = ctx.state.tenantId as string;
+      await demoThrottle.take(tenantId, ctx.ip);
       const id = 'customerId' in body ? body.customerId : await s.customers.findByIdentity(tenantId, { phone: body.phone });
       if (!id) throw notFound('Customer');
       const customer = await s.customers.get(tenantId, id);
@@ -103,6 +110,7 @@ export function shopperAuthRoutes(s: Services) {
       const { config } = s.deps;
       if (!wechatOAuthEnabled(config)) throw new AppError(ShopperAuthErrorCode.OAUTH_OFF, 'WeChat sign-in is not configured (WECHAT_MP_APPID, WECHAT_MP_SECRET)', { status: 404 });
       const tenantId = ctx.state.tenantId as string;
+      await wechatThrottle.take(tenantId, ctx.ip);
       const who = await exchangeCode(config, body.code);
       const id = await s.customers.identify(tenantId, { openId: who.openid, appId: config.WECHAT_MP_APPID, ...(who.unionid ? { unionId: who.unionid } : {}) }, {}, 'wechat-h5');
       return shopperSession(s, tenantId, id);

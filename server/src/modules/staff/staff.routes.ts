@@ -17,7 +17,7 @@ export function staffRoutes(s: Services) {
       summary: 'Staff sign-in; returns a bearer token',
       body: z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(200), tenantId: z.string().max(64).optional() }),
     },
-    ({ body, tenantId }) => s.staff.login(body.tenantId ?? tenantId, body.username, body.password),
+    ({ body, tenantId, ctx }) => s.staff.login(body.tenantId ?? tenantId, body.username, body.password, ctx.ip),
   );
 
   api.route({ method: 'get', path: '/auth/me', allow: STAFF_ROLES, summary: 'The signed-in staff member' }, ({ principal, tenantId }) =>

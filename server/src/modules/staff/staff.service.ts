@@ -3,7 +3,8 @@ import type { Deps } from '../../shared/deps.js';
 import { AppError, notFound, conflict } from '../../shared/app-error.js';
 import { hashPassword, verifyPassword } from '../../shared/passwords.js';
 import { signToken } from '../../shared/tokens.js';
-import { hitRateLimit } from '../../shared/rate-limit.js';
+import { StaffSignInGuard } from '../../shared/sign-in-limits.js';
+import { checkStaffPassword } from './password-policy.js';
 import { isDuplicateKeyError } from '../../shared/db.js';
 import type { Principal, StaffRole } from '../../shared/http/principal.js';
 import { ApiKeyModel, StaffModel } from './staff.model.js';
@@ -35,10 +36,22 @@ const view = (s: any): StaffView => ({
   capacity: s.capacity,
 });
 
+/**
+ * Compared against when no account has the username, so a wrong username takes as long as a wrong
+ * password (one scrypt either way) and timing does not tell which usernames exist.
+ */
+const NO_SUCH_STAFF_HASH = hashPassword(randomBytes(16).toString('hex'));
+
 export class StaffService {
-  constructor(private readonly deps: Deps) {}
+  private readonly signIns: StaffSignInGuard;
+
+  constructor(private readonly deps: Deps) {
+    const c = deps.config;
+    this.signIns = new StaffSignInGuard(deps.redis, { maxConsecutiveFails: c.LOGIN_MAX_CONSECUTIVE_FAILS, blockSeconds: c.LOGIN_BLOCK_SECONDS, ipFailsPerHour: c.LOGIN_IP_FAILS_PER_HOUR, ipFailsPerDay: c.LOGIN_IP_FAILS_PER_DAY });
+  }
 
   async create(tenantId: string, input: { username: string; name: string; role: StaffRole; password: string; wecomUserId?: string }): Promise<StaffView> {
+    checkStaffPassword(input.password, [input.username, input.name, input.wecomUserId]);
     try {
       const doc = await StaffModel.create({ tenantId, ...input, passwordHash: await hashPassword(input.password) });
       return view(doc);
@@ -48,17 +61,16 @@ export class StaffService {
     }
   }
 
-  /** Logs in with username and password; 10 attempts per username per 5 minutes. */
-  async login(tenantId: string, username: string, password: string): Promise<{ token: string; expiresAt: string; staff: StaffView }> {
-    await hitRateLimit(this.deps.redis, `login:${tenantId}:${username.toLowerCase()}`, 10, 300, {
-      failOpen: false,
-      message: 'Too many sign-in attempts for this account; wait 5 minutes and try again',
-    });
-    const staff = await StaffModel.findOne({ tenantId, username, active: true }).lean();
-    if (!staff || !(await verifyPassword(password, staff.passwordHash))) {
-      throw new AppError(StaffErrorCode.BAD_CREDENTIALS, 'Wrong username or password', { status: 401 });
-    }
-    return this.issueToken(staff);
+  /** Logs in with username and password, guarded against brute force (shared/sign-in-limits.ts) from the caller's address `ip`. */
+  async login(tenantId: string, username: string, password: string, ip = 'local'): Promise<{ token: string; expiresAt: string; staff: StaffView }> {
+    return this.signIns.attempt({ tenantId, username, ip }, async () => {
+      const staff = await StaffModel.findOne({ tenantId, username, active: true }).lean();
+      const matches = await verifyPassword(password, staff?.passwordHash ?? (await NO_SUCH_STAFF_HASH));
+      if (!staff || !matches) {
+        throw new AppError(StaffErrorCode.BAD_CREDENTIALS, 'Wrong username or password', { status: 401 });
+      }
+      return this.issueToken(staff);
+    }, (err) => (err as AppError).code === StaffErrorCode.BAD_CREDENTIALS);
   }
 
   issueToken(staff: any): { token: string; expiresAt: string; staff: StaffView } {
@@ -88,7 +100,12 @@ export class StaffService {
   async update(tenantId: string, id: string, patch: Partial<{ name: string; role: StaffRole; active: boolean; online: boolean; capacity: number; wecomUserId: string; password: string }>): Promise<StaffView> {
     const { password, ...rest } = patch;
     const set: Record<string, unknown> = { ...rest };
-    if (password) set.passwordHash = await hashPassword(password);
+    if (password) {
+      const current = await StaffModel.findOne({ tenantId, _id: id }, { username: 1, name: 1, wecomUserId: 1 }).lean();
+      if (!current) throw notFound('Staff member');
+      checkStaffPassword(password, [current.username, patch.name ?? current.name, patch.wecomUserId ?? current.wecomUserId ?? undefined]);
+      set.passwordHash = await hashPassword(password);
+    }
     const s = await StaffModel.findOneAndUpdate({ tenantId, _id: id }, { $set: set }, { returnDocument: 'after' }).lean();
     if (!s) throw notFound('Staff member');
     return view(s);
