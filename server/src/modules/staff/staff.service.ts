@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Deps } from '../../shared/deps.js';
 import { AppError, notFound, conflict } from '../../shared/app-error.js';
 import { hashPassword, verifyPassword } from '../../shared/passwords.js';
@@ -7,7 +7,8 @@ import { StaffSignInGuard } from '../../shared/sign-in-limits.js';
 import { checkStaffPassword } from './password-policy.js';
 import { isDuplicateKeyError } from '../../shared/db.js';
 import type { Principal, StaffRole } from '../../shared/http/principal.js';
-import { ApiKeyModel, StaffModel } from './staff.model.js';
+import { StaffModel } from './staff.model.js';
+import { ApiKeyService } from './api-key.service.js';
 
 export const StaffErrorCode = {
   BAD_CREDENTIALS: 'STAFF_BAD_CREDENTIALS',
@@ -44,8 +45,10 @@ const NO_SUCH_STAFF_HASH = hashPassword(randomBytes(16).toString('hex'));
 
 export class StaffService {
   private readonly signIns: StaffSignInGuard;
+  readonly apiKeys: ApiKeyService;
 
   constructor(private readonly deps: Deps) {
+    this.apiKeys = new ApiKeyService(deps);
     const c = deps.config;
     this.signIns = new StaffSignInGuard(deps.redis, { maxConsecutiveFails: c.LOGIN_MAX_CONSECUTIVE_FAILS, blockSeconds: c.LOGIN_BLOCK_SECONDS, ipFailsPerHour: c.LOGIN_IP_FAILS_PER_HOUR, ipFailsPerDay: c.LOGIN_IP_FAILS_PER_DAY });
   }
@@ -111,17 +114,13 @@ export class StaffService {
     return view(s);
   }
 
-  /** Creates an integration key for a shop platform; the plain key is returned once. */
+  /** Creates an integration key for a shop platform; the plain key is returned once (api-key.service.ts). */
   async createApiKey(tenantId: string, name: string, presetKey?: string): Promise<{ id: string; key: string }> {
-    const key = presetKey ?? `sk_${randomBytes(24).toString('base64url')}`;
-    const doc = await ApiKeyModel.create({ tenantId, name, keyHash: sha256(key) });
-    return { id: String(doc._id), key };
+    const { id, key } = await this.apiKeys.create(tenantId, name, { presetKey });
+    return { id, key };
   }
 
-  async resolveApiKey(key: string): Promise<Principal | null> {
-    const doc = await ApiKeyModel.findOne({ keyHash: sha256(key), revokedAt: { $exists: false } }).lean();
-    return doc ? { kind: 'integration', id: String(doc._id), tenantId: doc.tenantId } : null;
+  resolveApiKey(key: string): Promise<Principal | null> {
+    return this.apiKeys.resolve(key);
   }
 }
-
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
