@@ -59,7 +59,7 @@ test('with Redis down, reads and ordinary writes keep working; sign-in and campa
   const again = await app.request('POST', '/api/v1/auth/login', { body: { username: admin.username, password: 'harbor-kettle-2026' } });
   expect(again.status).toBe(200);
   expect(await budget.take(app.config.DEFAULT_TENANT, 'staff-x', 1, 10)).toBe(1);
-  // And the limits are enforced again: the 11th wrong password in 5 minutes is refused with 429.
+  // And the limits are enforced again: the 11th wrong password in a row from one address is refused with 429.
   const statuses: number[] = [];
   for (let i = 0; i < 11; i++) statuses.push((await app.request('POST', '/api/v1/auth/login', { body: { username: 'nobody-here', password: 'wrong-password' } })).status);
   expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true);
