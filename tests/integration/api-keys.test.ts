@@ -26,7 +26,7 @@ test('an admin lists keys with their last use (to the minute) and never sees a k
   const list = await as(admin.token)('GET', '/api/v1/api-keys');
   expect(JSON.stringify(list.body)).not.toContain(made.body.key);
   expect(JSON.stringify(list.body)).not.toContain('keyHash');
-  expect(await listed(made.body.id)).toMatchObject({ name: '有赞店铺', prefix: made.body.key.slice(0, 7), lastUsedAt: null, revokedAt: null, active: true });
+  expect(await listed(made.body.id)).toMatchObject({ name: '有赞店铺', prefix: made.body.key.slice(0, 7), createdAt: '2026-11-02T03:00:00.000Z', createdBy: admin.id, lastUsedAt: null, revokedAt: null, active: true });
 
   expect((await ingest(made.body.key, 'k-1')).status).toBe(200);
   expect(await until(async () => (await listed(made.body.id)).lastUsedAt === '2026-11-02T03:00:00.000Z', 5000, 50)).toBe(true);

@@ -33,7 +33,7 @@ export class ApiKeyService {
 
   async create(tenantId: string, name: string, opts: { presetKey?: string; createdBy?: string; replaces?: string } = {}): Promise<ApiKeyView & { key: string }> {
     const key = opts.presetKey ?? `sk_${randomBytes(24).toString('base64url')}`;
-    const doc = await ApiKeyModel.create({ tenantId, name, keyHash: sha256(key), prefix: key.slice(0, 7), createdBy: opts.createdBy, replaces: opts.replaces });
+    const doc = await ApiKeyModel.create({ tenantId, name, keyHash: sha256(key), prefix: key.slice(0, 7), createdBy: opts.createdBy, replaces: opts.replaces, createdAt: this.deps.now() });
     return { ...this.view(doc.toObject()), key };
   }
 
