@@ -1,6 +1,6 @@
 // Customer CSV import and export against a running server, in batches, with a progress bar.
 //
-//   npm run customers:import -- customers.csv [--url http://localhost:3000] [--user admin] [--password demo1234]
+//   npm run customers:import -- customers.csv [--url http://localhost:3000] [--user admin] [--password scrm-demo-2026]
 //   npm run customers:export -- customers.csv [same options]
 //
 // SCRM_URL / SCRM_USER / SCRM_PASSWORD work too (defaults: the demo). Needs an admin login: an export
@@ -8,7 +8,7 @@
 import { readFileSync, writeFileSync, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
-import { parseCsv, csvLine, BOM } from '../server/src/shared/csv.js';
+import { parseCsv, csvRows, restoreCell } from '../server/src/shared/csv.js';
 import { EXPORT_COLUMNS } from '../server/src/modules/customers/customer-transfer.routes.js';
 import { progressBar } from './lib/progress.js';
 
@@ -21,7 +21,7 @@ const { values, positionals } = parseArgs({
   options: {
     url: { type: 'string', default: process.env.SCRM_URL ?? 'http://localhost:3000' },
     user: { type: 'string', default: process.env.SCRM_USER ?? 'admin' },
-    password: { type: 'string', default: process.env.SCRM_PASSWORD ?? 'demo1234' },
+    password: { type: 'string', default: process.env.SCRM_PASSWORD ?? 'scrm-demo-2026' },
   },
 });
 const [command, file] = positionals;
@@ -56,7 +56,8 @@ function gender(raw: string) {
 
 /** One CSV record as the import API takes it; empty cells are left out so they change nothing. */
 function toRow(header: string[], cells: string[]) {
-  const get = (name: string) => (cells[header.indexOf(name)] ?? '').trim();
+  // A cell our export neutralised against formula injection ('=…) reads back as it was stored.
+  const get = (name: string) => restoreCell((cells[header.indexOf(name)] ?? '').trim());
   const identity = Object.fromEntries(IDENTITY_COLUMNS.map((c) => [c, get(c)]).filter(([, v]) => v));
   const attrs = Object.fromEntries(
     Object.entries({ name: get('name'), gender: gender(get('gender')), city: get('city'), birthday: birthday(get('birthday')), remark: get('remark'), sourceChannel: get('sourceChannel') }).filter(
@@ -88,7 +89,7 @@ async function importFile(token: string) {
   console.log(`Imported ${file}: ${totals.created} created, ${totals.updated} updated, ${rejected.length} rejected.`);
   if (rejected.length) {
     const out = file.replace(/(\.csv)?$/, '.rejected.csv');
-    writeFileSync(out, BOM + [csvLine(['line', 'reason', ...header]), ...rejected.map((r) => csvLine([r.line, r.reason, ...r.cells]))].join('\n') + '\n');
+    writeFileSync(out, csvRows([['line', 'reason', ...header], ...rejected.map((r) => [r.line, r.reason, ...r.cells])], { bom: true }));
     for (const r of rejected.slice(0, 5)) console.log(`  line ${r.line}: ${r.reason}`);
     console.log(`All rejected rows, with the reason, are in ${out}: fix them there and import that file.`);
   }
@@ -96,14 +97,15 @@ async function importFile(token: string) {
 
 async function exportFile(token: string) {
   const out = createWriteStream(file);
-  out.write(BOM + csvLine([...EXPORT_COLUMNS]) + '\n');
+  out.write(csvRows([[...EXPORT_COLUMNS]], { bom: true }));
   let after: string | null = null;
   let bar: ReturnType<typeof progressBar> | undefined;
   let done = 0;
   do {
     const page: { items: any[]; total?: number; next: string | null } = await call(`/api/v1/customers/export?limit=${BATCH}${after ? `&after=${after}` : ''}`, { token });
     bar ??= progressBar('export', page.total ?? 0);
-    for (const item of page.items) if (!out.write(csvLine(EXPORT_COLUMNS.map((c) => item[c])) + '\n')) await once(out, 'drain');
+    // The JSON pages carry dates as ISO strings and numbers as numbers: the same cells as export.csv.
+    if (page.items.length && !out.write(csvRows(page.items.map((item) => EXPORT_COLUMNS.map((c) => item[c]))))) await once(out, 'drain');
     done += page.items.length;
     bar.update(done);
     after = page.next;

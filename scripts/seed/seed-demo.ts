@@ -7,7 +7,7 @@ import { seedLoyalty } from './loyalty.seed.js';
 import { seedJourneys } from './journeys.seed.js';
 
 export const DEMO_LOGINS = {
-  password: 'demo1234',
+  password: 'scrm-demo-2026',
   integrationKey: 'sk_demo_shop_integration_key',
   staff: [
     { username: 'admin', name: '管理员', role: 'admin' as StaffRole },

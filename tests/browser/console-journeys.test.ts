@@ -30,7 +30,7 @@ beforeAll(async () => {
   const tenant = app.config.DEFAULT_TENANT;
   manager = await app.staff('community_manager', '运营小林');
   fake.corp.addStaff('linxiao', 'linxiao');
-  ownerId = (await s.staff.create(tenant, { username: 'linxiao', name: '林晓', role: 'sales', password: 'password-123', wecomUserId: 'linxiao' })).id;
+  ownerId = (await s.staff.create(tenant, { username: 'linxiao', name: '林晓', role: 'sales', password: 'harbor-kettle-2026', wecomUserId: 'linxiao' })).id;
   await s.loyalty.coupons.createTemplate(tenant, {
     name: '新人券 满50减10', kind: 'amount', amountOff: 1_000, threshold: 5_000, validity: { kind: 'relative', days: 30 }, stock: 100, perCustomerLimit: 1, channels: ['campaign'],
   });

@@ -22,9 +22,9 @@ beforeAll(async () => {
   const tenant = app.config.DEFAULT_TENANT;
   for (const [userid, name] of [['xiaomei', '小美'], ['dawei', '大伟'], ['laowang', '老王']]) {
     fake.corp.addStaff(userid, name);
-    await s.staff.create(tenant, { username: userid, name, role: 'sales', password: 'password-123', wecomUserId: userid });
+    await s.staff.create(tenant, { username: userid, name, role: 'sales', password: 'harbor-kettle-2026', wecomUserId: userid });
   }
-  await s.staff.create(tenant, { username: 'boss', name: '老板', role: 'admin', password: 'password-123' });
+  await s.staff.create(tenant, { username: 'boss', name: '老板', role: 'admin', password: 'harbor-kettle-2026' });
   for (const name of ['王女士', '李先生']) customers.push((await fake.addFriend('xiaomei', { name })).externalUserId);
   await fake.addFriend('laowang', { name: '赵阿姨' });
   await eventually(async () => expect(await WecomFollowModel.countDocuments({ tenantId: tenant, status: 'active' })).toBe(3));
@@ -65,7 +65,7 @@ test('an admin hands 小美’s customers to 大伟 and sees each one waiting, t
   await fake.completeTransfer(customers[0]);
   await fake.refuseTransfer(customers[1]);
   await eventually(async () => {
-    const items = (await app.request('GET', '/api/v1/wecom/transfers', { token: (await app.rt.services.staff.login(app.config.DEFAULT_TENANT, 'boss', 'password-123')).token })).body.items;
+    const items = (await app.request('GET', '/api/v1/wecom/transfers', { token: (await app.rt.services.staff.login(app.config.DEFAULT_TENANT, 'boss', 'harbor-kettle-2026')).token })).body.items;
     expect(items.map((r: any) => r.status).sort()).toEqual(['refused', 'transferred']);
   });
   await panel.locator('.van-popup__close-icon').click();

@@ -224,7 +224,7 @@ test('a mistyped password is refused in Chinese, and the right one signs in', as
   await page.locator('[data-test=login-password] input').fill('password-124');
   await page.locator('[data-test=login-submit]').click();
   expect(await page.locator('[data-test=login-error]').innerText()).toContain('用户名或密码错误');
-  await page.locator('[data-test=login-password] input').fill('password-123');
+  await page.locator('[data-test=login-password] input').fill('harbor-kettle-2026');
   await page.locator('[data-test=login-submit]').click();
   await page.waitForURL('**/h5/console/inbox');
   await page.context().close();

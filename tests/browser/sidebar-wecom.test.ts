@@ -44,7 +44,7 @@ beforeAll(async () => {
   const s = app.rt.services;
   const tenant = app.config.DEFAULT_TENANT;
   fake.corp.addStaff('xiaomei', '小美');
-  const staff = await s.staff.create(tenant, { username: 'xiaomei_sales', name: '小美', role: 'sales', password: 'password-123', wecomUserId: 'xiaomei' });
+  const staff = await s.staff.create(tenant, { username: 'xiaomei_sales', name: '小美', role: 'sales', password: 'harbor-kettle-2026', wecomUserId: 'xiaomei' });
   await s.customers.identify(tenant, { externalUserId: EXTERNAL_ID }, { name: '企微客户阿兰', ownerStaffId: staff.id }, 'wecom');
   await s.tags.ensure(tenant, '兴趣', '护肤');
   // the customer adds 小美 in WeCom: the callback links the relation, so tag changes can reach WeCom

@@ -147,7 +147,7 @@ test('a bad change is refused with a message that says what is wrong, and change
 test('staff sign in with a password, anonymous and wrong roles are refused, and staff writes land in the audit log', async () => {
   const bad = await app.request('POST', '/api/v1/auth/login', { body: { username: admin.username, password: 'wrong-password' } });
   expect(bad.status).toBe(401);
-  const good = await app.request('POST', '/api/v1/auth/login', { body: { username: admin.username, password: 'password-123' } });
+  const good = await app.request('POST', '/api/v1/auth/login', { body: { username: admin.username, password: 'harbor-kettle-2026' } });
   expect(good.status).toBe(200);
   expect((await app.request('GET', '/api/v1/customers')).status).toBe(401);
   expect((await app.request('GET', '/api/v1/customers', { token: 'v1.forged.token' })).status).toBe(401);
@@ -163,7 +163,7 @@ test('staff sign in with a password, anonymous and wrong roles are refused, and 
 const execFileP = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const csvTool = (...args: string[]) =>
-  execFileP(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/customers-csv.ts'), ...args, '--url', app.url, '--user', admin.username, '--password', 'password-123'], { cwd: ROOT });
+  execFileP(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/customers-csv.ts'), ...args, '--url', app.url, '--user', admin.username, '--password', 'harbor-kettle-2026'], { cwd: ROOT });
 
 test('a CSV import creates and updates customers by any identity, reports bad lines, and an export gives them back', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'scrm-csv-'));
@@ -227,3 +227,47 @@ test('staff remove several tags in one request and add another; the profile keep
   expect([...res.body.tags].sort()).toEqual([b, d].sort());
   expect((await app.request('GET', `/api/v1/customers?tag=${a}`, { token: admin.token })).body.items).toEqual([]);
 });
+
+test('exports neutralise formula cells (OWASP CSV injection) and an export imported and exported again is unchanged', async () => {
+  const hostile = { name: '=HYPERLINK("http://x","y")', city: '+cmd|/C calc', remark: '@SUM(1+1)*cmd', tag: '-2+3' };
+  const imported = await app.request('POST', '/api/v1/customers/import', {
+    token: admin.token,
+    body: {
+      rows: [
+        { identity: { phone: '13300000777' }, attrs: { name: hostile.name, city: hostile.city, remark: hostile.remark }, tags: [hostile.tag] },
+        { identity: { phone: '13300000778' }, attrs: { name: '黄丽', city: '杭州', remark: '老客户, 爱买"面膜"' }, tags: ['普通'] },
+      ],
+    },
+  });
+  expect(imported.body).toMatchObject({ created: 2, rejected: [] });
+
+  const dir = mkdtempSync(path.join(tmpdir(), 'scrm-csv-'));
+  const first = path.join(dir, 'first.csv');
+  await csvTool('export', first);
+  const download = await fetch(`${app.url}/api/v1/customers/export.csv`, { headers: { authorization: `Bearer ${admin.token}` } });
+  for (const text of [readFileSync(first, 'utf8'), await download.text()]) {
+    const [header, ...rows] = parseCsv(text);
+    const col = (row: string[], name: string) => row[header.indexOf(name)];
+    const row = rows.find((r) => col(r, 'phone') === '13300000777')!;
+    // A spreadsheet shows these as text instead of running them as formulas.
+    expect(col(row, 'name')).toBe(`'${hostile.name}`);
+    expect(col(row, 'city')).toBe(`'${hostile.city}`);
+    expect(col(row, 'remark')).toBe(`'${hostile.remark}`);
+    expect(col(row, 'tags')).toBe(`'${hostile.tag}`);
+    expect(col(row, 'orderCount')).toBe('0'); // numbers stay numbers
+    const other = rows.find((r) => col(r, 'phone') === '13300000778')!;
+    expect([col(other, 'name'), col(other, 'city'), col(other, 'remark'), col(other, 'tags')]).toEqual(['黄丽', '杭州', '老客户, 爱买"面膜"', '普通']);
+    // No cell of the file starts a formula.
+    for (const r of rows) for (const cell of r) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
+  }
+
+  // Import the export as is: nothing changes (the quote added on export is taken off on import), and
+  // the next export is the same file byte for byte.
+  const before = await CustomerModel.find({ tenantId: tenant(), status: 'active' }).sort({ _id: 1 }).lean();
+  expect((await csvTool('import', first)).stdout).toMatch(new RegExp(`0 created, ${before.length} updated, 0 rejected`));
+  const after = await CustomerModel.find({ tenantId: tenant(), status: 'active' }).sort({ _id: 1 }).lean();
+  expect(after.map((c) => [c.name, c.city, c.remark, c.tags])).toEqual(before.map((c) => [c.name, c.city, c.remark, c.tags]));
+  const second = path.join(dir, 'second.csv');
+  await csvTool('export', second);
+  expect(readFileSync(second, 'utf8')).toBe(readFileSync(first, 'utf8'));
+}, 60_000);

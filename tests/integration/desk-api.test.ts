@@ -1,5 +1,6 @@
 import { signToken } from '../../server/src/shared/tokens.js';
 import { deskChannel } from '../../server/src/modules/conversations/desk-live.js';
+import { refusalInChinese } from '../../h5/src/modules/refusals.js';
 import { startMockChat, eventually, openStream, sleep, type MockChat } from './desk/mock-chat.js';
 
 let chat: MockChat;
@@ -101,6 +102,10 @@ test('rules: a bad regex is refused with 400; a regex rule can hand the chat to 
   const bad = await as(cm.token)('POST', '/api/v1/desk/rules', { kind: 'regex', pattern: '(退款', action: 'handoff' });
   expect(bad.status).toBe(400);
   expect(bad.body.error.message).toMatch(/not a usable regular expression/);
+  const lookaround = await as(cm.token)('POST', '/api/v1/desk/rules', { kind: 'regex', pattern: '退(?!款)', action: 'handoff' });
+  expect(lookaround.status).toBe(400);
+  expect(lookaround.body.error.details).toEqual({ field: 'pattern', reason: 'unsupported' });
+  expect(refusalInChinese(lookaround.body.error)).toMatch(/^匹配规则（pattern）不支持反向引用/);
   const rule = await as(cm.token)('POST', '/api/v1/desk/rules', { kind: 'regex', pattern: '退(款|货)', action: 'handoff', priority: 10 });
   expect(rule.status).toBe(201);
   const { user, id } = await chatWith('贝蒂', '我要退货');

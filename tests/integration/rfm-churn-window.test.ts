@@ -34,7 +34,7 @@ async function buyer(phone: string, name: string, ownerStaffId: string, orders: 
 const churnOf = async (id: string) => ((await s().customers.get(tenant(), id)) as any).rfm.churn;
 /** The rep's churn tasks as their task list shows them (signed in now: the clock moves by days). */
 async function tasksOf(rep: { username: string }) {
-  const { token } = await s().staff.login(tenant(), rep.username, 'password-123');
+  const { token } = await s().staff.login(tenant(), rep.username, 'harbor-kettle-2026');
   const res = await app.request('GET', '/api/v1/follow-ups', { token });
   return (res.body.items as any[]).filter((t) => t.source === 'churn_warning');
 }

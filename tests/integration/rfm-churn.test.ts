@@ -73,7 +73,7 @@ test('a customer who orders every 10 days is at risk after 20 quiet days; the ow
   await s.rfm.sweepChurn(tenant());
   expect((await profile(id)).rfm.churn.state).toBe('at_risk');
   // Signed in again: the session from 21 days ago has expired on this clock.
-  const { token } = await s.staff.login(tenant(), owner.username, 'password-123');
+  const { token } = await s.staff.login(tenant(), owner.username, 'harbor-kettle-2026');
   const tasks = await app.request('GET', '/api/v1/follow-ups', { token });
   const churnTasks = tasks.body.items.filter((t: any) => t.source === 'churn_warning' && String(t.customerId) === id);
   expect(churnTasks).toHaveLength(1);

@@ -36,7 +36,7 @@ test('rotation: tokens of a previous secret work while it is listed in APP_SECRE
   expect((await app.request('GET', '/api/v1/auth/me', { token: staff.token })).status).toBe(200);
   expect((await app.request('GET', '/api/v1/me', { token: shopper })).status).toBe(200);
   // New sessions are signed with the new secret (its kid).
-  const fresh = await app.request('POST', '/api/v1/auth/login', { body: { username: staff.username, password: 'password-123' } });
+  const fresh = await app.request('POST', '/api/v1/auth/login', { body: { username: staff.username, password: 'harbor-kettle-2026' } });
   await app.stop();
 
   app = await startTestApp({ env: { MONGODB_URI: db, APP_SECRET: NEW } });
@@ -51,11 +51,11 @@ async function demoSignIns(env: Record<string, string>) {
   const s = app.rt.services;
   const tenant = app.config.DEFAULT_TENANT;
   await s.customers.identify(tenant, { phone: '13600004444' }, { name: '演示' }, 'test');
-  await s.staff.create(tenant, { username: 'demo-admin', name: '演示管理员', role: 'admin', password: 'demo1234', demo: true });
+  await s.staff.create(tenant, { username: 'demo-admin', name: '演示管理员', role: 'admin', password: 'scrm-demo-2026', demo: true });
   await s.staff.create(tenant, { username: 'real-admin', name: '管理员', role: 'admin', password: 'a-real-password-789' });
   return {
     shopper: (await app.request('POST', '/api/v1/auth/shopper/demo-login', { body: { phone: '13600004444' } })).status,
-    demoStaff: (await app.request('POST', '/api/v1/auth/login', { body: { username: 'demo-admin', password: 'demo1234' } })).status,
+    demoStaff: (await app.request('POST', '/api/v1/auth/login', { body: { username: 'demo-admin', password: 'scrm-demo-2026' } })).status,
     realStaff: (await app.request('POST', '/api/v1/auth/login', { body: { username: 'real-admin', password: 'a-real-password-789' } })).status,
   };
 }

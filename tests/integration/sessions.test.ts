@@ -23,7 +23,7 @@ afterAll(() => app?.stop());
 const me = (token: string) => app.request('GET', '/api/v1/auth/me', { token });
 const note = (token: string) => app.request('POST', `/api/v1/customers/${customerId}/notes`, { token, body: { text: '回访' } });
 const patch = (id: string, body: Record<string, unknown>) => app.request('PATCH', `/api/v1/staff/${id}`, { token: admin.token, body });
-const login = (username: string, password = 'password-123') => app.request('POST', '/api/v1/auth/login', { body: { username, password } });
+const login = (username: string, password = 'harbor-kettle-2026') => app.request('POST', '/api/v1/auth/login', { body: { username, password } });
 const staffToken = (claims: Record<string, unknown>, secret = app.config.APP_SECRET) =>
   signToken(secret, { k: 'staff', sub: admin.id, t: app.config.DEFAULT_TENANT, role: 'admin', name: 'x', exp: Math.floor(Date.now() / 1000) + 600, ...claims });
 

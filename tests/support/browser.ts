@@ -41,8 +41,8 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return file;
 }
 
-/** Opens `url` and signs in on its staff login form (every test account's password is `password-123`). */
-export async function staffSignIn(page: Page, url: string, username: string, password = 'password-123'): Promise<void> {
+/** Opens `url` and signs in on its staff login form (every test account's password is `harbor-kettle-2026`). */
+export async function staffSignIn(page: Page, url: string, username: string, password = 'harbor-kettle-2026'): Promise<void> {
   await page.goto(url);
   await page.locator('[data-test=login-username] input').fill(username);
   await page.locator('[data-test=login-password] input').fill(password);

@@ -28,6 +28,12 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     DEFAULT_TENANT: 'test-brand',
     JOBS_PROCESS_EVERY_MS: '100',
     JOBS_LOCK_LIFETIME_MS: '5000',
+    // Every test file signs in from 127.0.0.1 against the run's one Redis, so per-address limits would
+    // carry one file's failed sign-ins into the next; tests of those limits set their own values and
+    // addresses (TRUST_PROXY with X-Forwarded-For).
+    LOGIN_IP_FAILS_PER_HOUR: '100000',
+    LOGIN_IP_FAILS_PER_DAY: '100000',
+    SHOPPER_SIGN_IN_PER_MINUTE: '100000',
     ...overrides,
   });
 }
@@ -74,8 +80,8 @@ export async function startTestApp(options: { env?: Record<string, string>; plug
     request,
     async staff(role, name) {
       const username = `${role}_${++n}_${randomBytes(3).toString('hex')}`;
-      const created = await rt.services.staff.create(config.DEFAULT_TENANT, { username, name: name ?? `${role} ${n}`, role, password: 'password-123' });
-      const { token } = await rt.services.staff.login(config.DEFAULT_TENANT, username, 'password-123');
+      const created = await rt.services.staff.create(config.DEFAULT_TENANT, { username, name: name ?? `${role} ${n}`, role, password: 'harbor-kettle-2026' });
+      const { token } = await rt.services.staff.login(config.DEFAULT_TENANT, username, 'harbor-kettle-2026');
       return { id: created.id, token, username };
     },
     stop: () => rt.stop(),

@@ -117,7 +117,7 @@ async function setup(app: BenchApp, fake: FakeWecom, staffCount: number, n: numb
   for (let k = 0; k < staffCount; k++) {
     const wecom = `${prefix}sales${k}`;
     fake.corp.addStaff(wecom, wecom);
-    staff.push({ id: (await s.staff.create(tenantId, { username: `${prefix}-sales-${k}`, name: wecom, role: 'sales', password: 'password-123', wecomUserId: wecom })).id, wecom });
+    staff.push({ id: (await s.staff.create(tenantId, { username: `${prefix}-sales-${k}`, name: wecom, role: 'sales', password: 'harbor-kettle-2026', wecomUserId: wecom })).id, wecom });
   }
   const world: World = { segmentId: '', customerIds: [], exts: [], bySender: new Map(), senderOf: new Map() };
   for (let from = 0; from < n; from += 1000) {

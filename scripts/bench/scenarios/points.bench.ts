@@ -32,8 +32,8 @@ export const pointsScenario: Scenario = {
         await L.join(tenantId, id, 'bench');
         await L.ledger.post({ tenantId, customerId: id, key: `bench:start:${id}`, type: 'earn', points: start, source: 'manual', reason: 'bench start', expiresAt: new Date(Date.now() + settings.growth.windowDays * 86_400_000) });
       });
-      const admin = await s.staff.create(tenantId, { username: 'bench-admin', name: 'bench admin', role: 'admin', password: 'password-123' });
-      const { token } = await s.staff.login(tenantId, 'bench-admin', 'password-123');
+      const admin = await s.staff.create(tenantId, { username: 'bench-admin', name: 'bench admin', role: 'admin', password: 'harbor-kettle-2026' });
+      const { token } = await s.staff.login(tenantId, 'bench-admin', 'harbor-kettle-2026');
       void admin;
 
       // The same mix for every path: ~45% earns, ~55% spends of 1–200 points.

@@ -49,9 +49,9 @@ export const segmentScenario: Scenario = {
           { $or: [{ 'rfm.class': { $in: ['重要价值', '重要发展'] } }, { 'aggregates.totalPaid': { $gte: 50_000 } }] },
         ],
       };
-      const manager = await s.staff.create(tenantId, { username: 'bench-cm', name: 'bench cm', role: 'community_manager', password: 'password-123' });
+      const manager = await s.staff.create(tenantId, { username: 'bench-cm', name: 'bench cm', role: 'community_manager', password: 'harbor-kettle-2026' });
       void manager;
-      const { token } = await s.staff.login(tenantId, 'bench-cm', 'password-123');
+      const { token } = await s.staff.login(tenantId, 'bench-cm', 'harbor-kettle-2026');
 
       const times = { base: [] as number[], service: [] as number[], http: [] as number[] };
       const counts = { base: 0, service: 0, http: 0 };

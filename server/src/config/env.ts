@@ -51,6 +51,13 @@ export const envSchema = z
     APP_SECRET_PREVIOUS: csv,
     STAFF_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(12 * 3600),
     SHOPPER_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(7 * 24 * 3600),
+    /** Staff sign-in brute-force limits (shared/sign-in-limits.ts): wrong passwords in a row per account and address, the first block (doubling), failures per address. */
+    LOGIN_MAX_CONSECUTIVE_FAILS: z.coerce.number().int().min(1).default(10),
+    LOGIN_BLOCK_SECONDS: z.coerce.number().int().min(1).default(300),
+    LOGIN_IP_FAILS_PER_HOUR: z.coerce.number().int().min(1).default(30),
+    LOGIN_IP_FAILS_PER_DAY: z.coerce.number().int().min(1).default(100),
+    /** Shopper sign-ins (demo phone, WeChat H5) per address per minute. */
+    SHOPPER_SIGN_IN_PER_MINUTE: z.coerce.number().int().min(1).default(30),
     /** How long the member center's points and coupons answers may be served from Redis (0 = off); every change to them invalidates at once. */
     SHOPPER_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).max(60).default(60),
     CORS_ORIGINS: csv,

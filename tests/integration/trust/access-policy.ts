@@ -25,6 +25,9 @@ export const ACCESS_POLICY: Record<string, Who[]> = {
   'post /api/v1/staff': ADMIN,
   'patch /api/v1/staff/:id': ADMIN,
   'post /api/v1/api-keys': ADMIN,
+  'get /api/v1/api-keys': ADMIN,
+  'post /api/v1/api-keys/:id/revoke': ADMIN,
+  'post /api/v1/api-keys/:id/rotate': ADMIN,
   'get /api/v1/audit': ADMIN,
 
   'get /api/v1/customers/': STAFF,

@@ -44,7 +44,7 @@ test('with Redis down, reads and ordinary writes keep working; sign-in and campa
   expect((await app.request('POST', `/api/v1/customers/${shopper.customerId}/notes`, { token: admin.token, body: { text: 'written while Redis is down' } })).status).toBe(201);
 
   // Fail closed: sign-in (its brute-force limit lives in Redis) answers 503 with a message, not 500.
-  const login = await app.request('POST', '/api/v1/auth/login', { body: { username: admin.username, password: 'password-123' } });
+  const login = await app.request('POST', '/api/v1/auth/login', { body: { username: admin.username, password: 'harbor-kettle-2026' } });
   expect(login.status).toBe(503);
   expect(login.body.error.message).toMatch(/try again shortly/);
   // Campaign sends are held back (the per-staff send rate cannot be checked), reads fail open.
@@ -56,10 +56,10 @@ test('with Redis down, reads and ordinary writes keep working; sign-in and campa
   // Redis returns on the same address: the service reconnects by itself.
   redis = await startLocalRedis({ port });
   expect(await until(async () => (await app.request('GET', '/readyz')).status === 200, 15_000)).toBe(true);
-  const again = await app.request('POST', '/api/v1/auth/login', { body: { username: admin.username, password: 'password-123' } });
+  const again = await app.request('POST', '/api/v1/auth/login', { body: { username: admin.username, password: 'harbor-kettle-2026' } });
   expect(again.status).toBe(200);
   expect(await budget.take(app.config.DEFAULT_TENANT, 'staff-x', 1, 10)).toBe(1);
-  // And the limits are enforced again: the 11th wrong password in 5 minutes is refused with 429.
+  // And the limits are enforced again: the 11th wrong password in a row from one address is refused with 429.
   const statuses: number[] = [];
   for (let i = 0; i < 11; i++) statuses.push((await app.request('POST', '/api/v1/auth/login', { body: { username: 'nobody-here', password: 'wrong-password' } })).status);
   expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true);

@@ -6,7 +6,7 @@ import { trustEnv } from './trust-support.js';
 /** Masking by role, audited staff exports, hashed passwords, expiring tokens, headers and CORS. */
 let app: TestApp;
 let customerId: string;
-let owner: { id: string; token: string };
+let owner: { id: string; token: string; username: string };
 const PHONE = '13812345678';
 const NAME = '张三丰';
 
@@ -22,7 +22,9 @@ test('phone and name are masked for the roles that do not need them', async () =
   const view = async (token: string) => (await app.request('GET', `/api/v1/customers/${customerId}`, { token })).body;
   const [admin, cm, agent, otherSales] = await Promise.all([app.staff('admin'), app.staff('community_manager'), app.staff('agent'), app.staff('sales')]);
   expect(await view(admin.token)).toMatchObject({ name: NAME, phone: PHONE });
-  expect(await view(owner.token)).toMatchObject({ name: NAME, phone: PHONE });
+  // Signed in again: tokens here live 2 s, and creating four accounts (each password strength-checked) can take that long.
+  const { token: ownerToken } = await app.rt.services.staff.login(app.config.DEFAULT_TENANT, owner.username, 'harbor-kettle-2026');
+  expect(await view(ownerToken)).toMatchObject({ name: NAME, phone: PHONE });
   const forAgent = await view(agent.token);
   expect(forAgent).toMatchObject({ name: NAME, phone: '138****5678' });
   expect(JSON.stringify(forAgent)).not.toContain(PHONE);
@@ -49,7 +51,7 @@ test('staff passwords are stored as salted hashes, never as given', async () => 
   const staff = await mongoose.connection.db!.collection('staff').find({}).toArray();
   expect(staff.length).toBeGreaterThan(0);
   for (const s of staff) {
-    expect(JSON.stringify(s)).not.toContain('password-123');
+    expect(JSON.stringify(s)).not.toContain('harbor-kettle-2026');
     expect(String(s.passwordHash).length).toBeGreaterThan(40);
   }
   const hashes = new Set(staff.map((s) => s.passwordHash));

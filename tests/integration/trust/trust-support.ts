@@ -30,8 +30,8 @@ export async function newShopper(app: TestApp, attrs: { phone?: string; name?: s
 /** Staff of any tenant (the harness's `app.staff` only makes staff of the default tenant). */
 export async function staffOf(app: TestApp, tenantId: string, role: 'admin' | 'community_manager' | 'sales' | 'agent') {
   const username = `${role}_${randomBytes(4).toString('hex')}`;
-  const created = await app.rt.services.staff.create(tenantId, { username, name: `${role} of ${tenantId}`, role, password: 'password-123' });
-  const { token } = await app.rt.services.staff.login(tenantId, username, 'password-123');
+  const created = await app.rt.services.staff.create(tenantId, { username, name: `${role} of ${tenantId}`, role, password: 'harbor-kettle-2026' });
+  const { token } = await app.rt.services.staff.login(tenantId, username, 'harbor-kettle-2026');
   return { id: created.id as string, token };
 }
 

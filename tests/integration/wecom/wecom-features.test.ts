@@ -67,7 +67,7 @@ test('channel QR codes are for admins and community managers; sales get 403', as
 });
 
 test('a code for staff without a WeCom userid is refused with 400 and nothing is created', async () => {
-  const created = await tb.app.rt.services.staff.create(tb.tenantId, { username: 'nowecom', name: '无企微', role: 'sales', password: 'password-123' });
+  const created = await tb.app.rt.services.staff.create(tb.tenantId, { username: 'nowecom', name: '无企微', role: 'sales', password: 'harbor-kettle-2026' });
   const before = tb.fake.corp.contactWays.size;
   const res = await tb.app.request('POST', '/api/v1/wecom/contact-ways', { token: admin.token, body: { name: 'x', staffIds: [created.id] } });
   expect(res.status).toBe(400);

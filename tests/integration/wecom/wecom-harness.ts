@@ -27,8 +27,8 @@ export async function startWecomTestbed(options: { env?: Record<string, string>;
       fake.corp.addStaff(wecomUserId, name ?? wecomUserId);
       const username = `${wecomUserId}_${++n}`;
       const s = app.rt.services.staff;
-      const created = await s.create(tenantId, { username, name: name ?? wecomUserId, role, password: 'password-123', wecomUserId });
-      const { token } = await s.login(tenantId, username, 'password-123');
+      const created = await s.create(tenantId, { username, name: name ?? wecomUserId, role, password: 'harbor-kettle-2026', wecomUserId });
+      const { token } = await s.login(tenantId, username, 'harbor-kettle-2026');
       return { id: created.id, token };
     },
     async stop() {

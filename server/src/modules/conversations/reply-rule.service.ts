@@ -3,7 +3,7 @@ import { AppError, conflict, notFound } from '../../shared/app-error.js';
 import { isDuplicateKeyError } from '../../shared/db.js';
 import { CannedReplyModel, DeskSettingsModel, ReplyRuleModel } from './desk-config.model.js';
 import { ConversationErrorCode } from './conversations.exception.js';
-import { boundedTest, unsafePatternReason } from '../privacy/safe-regex.js';
+import { checkLinearPattern, linearTest } from '../../shared/linear-regex.js';
 import { ReplyRuleCache, REPLY_RULE_CACHE_MS } from './reply-rule-cache.js';
 
 export interface RuleInput {
@@ -32,8 +32,11 @@ export interface DeskSettings {
   manualPauseSeconds: number;
 }
 
-/** Longer messages are not matched against tenant regexes: bounds the cost of a bad pattern. */
-const MAX_MATCH_LENGTH = 500;
+/**
+ * Longer messages are not matched against tenant regexes. RE2's time is linear in the text, so this
+ * only bounds the cost of many rules on a pasted novel; any chat message fits.
+ */
+const MAX_MATCH_LENGTH = 10_000;
 
 /** Auto-reply rules, FAQ entries, canned replies and the tenant's desk settings. */
 export class ReplyRuleService {
@@ -42,14 +45,14 @@ export class ReplyRuleService {
   constructor(private readonly deps: Deps) {}
 
   async createRule(tenantId: string, input: RuleInput) {
-    if (input.kind === 'regex') compile(input.pattern ?? '');
+    if (input.kind === 'regex') checkPattern(input.pattern ?? '');
     const doc = await ReplyRuleModel.create({ tenantId, ...input, keywords: (input.keywords ?? []).map((k) => k.toLowerCase()) });
     this.active.drop(tenantId);
     return doc.toObject();
   }
 
   async updateRule(tenantId: string, id: string, patch: Partial<RuleInput>) {
-    if (patch.pattern !== undefined) compile(patch.pattern);
+    if (patch.pattern !== undefined) checkPattern(patch.pattern);
     const set: Record<string, unknown> = { ...patch };
     if (patch.keywords) set.keywords = patch.keywords.map((k) => k.toLowerCase());
     const doc = await ReplyRuleModel.findOneAndUpdate({ tenantId, _id: id }, { $set: set }, { returnDocument: 'after' }).lean();
@@ -81,7 +84,7 @@ export class ReplyRuleService {
       const hit =
         r.kind === 'keyword'
           ? r.keywords.some((k) => k && body.includes(k))
-          : body.length <= MAX_MATCH_LENGTH && safeTest(r.pattern ?? '', text.trim());
+          : body.length <= MAX_MATCH_LENGTH && linearTest(r.pattern ?? '', text.trim());
       if (hit) return { ruleId: String(r._id), kind: r.kind as RuleMatch['kind'], action: r.action as RuleMatch['action'], reply: r.reply };
     }
     let best: { rule: (typeof rules)[number]; score: number } | undefined;
@@ -150,22 +153,16 @@ export class ReplyRuleService {
   }
 }
 
-function compile(pattern: string): RegExp {
-  try {
-    if (!pattern || pattern.length > 200) throw new Error('empty or longer than 200 characters');
-    const unsafe = unsafePatternReason(pattern);
-    if (unsafe) throw new Error(unsafe);
-    return new RegExp(pattern, 'i');
-  } catch (err) {
-    throw new AppError(ConversationErrorCode.BAD_PATTERN, `The pattern is not a usable regular expression: ${(err as Error).message}`, { status: 400 });
+/**
+ * A regex rule runs on RE2 (linear time, shared/linear-regex.ts): refused when saved if it is empty,
+ * too long, not a regular expression, or uses what RE2 lacks (backreferences, lookaround).
+ */
+function checkPattern(pattern: string): void {
+  const refuse = (reason: string, message: string) => new AppError(ConversationErrorCode.BAD_PATTERN, message, { status: 400, details: { field: 'pattern', reason } });
+  if (!pattern || pattern.length > 200) throw refuse('length', 'pattern: give a regular expression of 1 to 200 characters');
+  const problem = checkLinearPattern(pattern);
+  if (problem?.problem === 'unsupported') {
+    throw refuse('unsupported', `pattern: backreferences (\\1) and lookaround ((?=…), (?<!…)) are not supported, so that every rule runs in linear time; rewrite it without them (${problem.message})`);
   }
-}
-
-function safeTest(pattern: string, text: string): boolean {
-  try {
-    // Time-limited: a rule saved before patterns were checked cannot freeze the desk (ReDoS).
-    return boundedTest(new RegExp(pattern, 'i'), text) === true;
-  } catch {
-    return false;
-  }
+  if (problem) throw refuse('invalid', `pattern: not a usable regular expression (${problem.message})`);
 }

@@ -6,7 +6,7 @@ import type { Services } from '../../services.js';
 import { identityInputSchema, identityKeys } from './identity.js';
 import { attributesSchema } from './customer.routes.js';
 import { CustomerModel } from './customer.model.js';
-import { BOM, csvLine } from '../../shared/csv.js';
+import { csvRows } from '../../shared/csv.js';
 import { Readable } from 'node:stream';
 
 /**
@@ -111,14 +111,14 @@ export function customerTransferRoutes(s: Services) {
       // Streamed page by page, so a brand with a million customers never sits in memory at once.
       return Readable.from(
         (async function* () {
-          yield `${BOM}${csvLine([...EXPORT_COLUMNS])}\r\n`;
+          yield csvRows([[...EXPORT_COLUMNS]], { bom: true });
           for await (const batch of s.customers.iterate(tenantId, 1000)) {
-            yield batch
-              .map((d) => {
+            yield csvRows(
+              batch.map((d) => {
                 const row = exportRow(d, tagNames);
-                return `${csvLine(EXPORT_COLUMNS.map((c) => row[c]))}\r\n`;
-              })
-              .join('');
+                return EXPORT_COLUMNS.map((c) => row[c]);
+              }),
+            );
           }
         })(),
       );

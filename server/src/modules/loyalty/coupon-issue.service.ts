@@ -21,7 +21,11 @@ export interface IssueInput {
   templateId: string;
   customerId: string;
   channel: CouponChannel;
-  /** Idempotency key: the same key always answers with the same coupon. */
+  /**
+   * Idempotency key, unique per tenant: the same key for the same customer and template answers with
+   * the same coupon; for another customer or template it is refused (409), never answered with the
+   * coupon someone else issued under it.
+   */
   issueKey: string;
   issuedBy?: string;
   batchId?: string;
@@ -46,7 +50,7 @@ export class CouponIssueService {
 
   async issue(tenantId: string, input: IssueInput) {
     const again = await CouponModel.findOne({ tenantId, issueKey: input.issueKey }).lean();
-    if (again) return this.resume(again, await this.templateOf(again));
+    if (again) return this.resume(this.sameTarget(again, input), await this.templateOf(again));
     const t = await this.templates.template(tenantId, input.templateId);
     const now = this.deps.now();
     if (!t.active) throw loyaltyConflict(LoyaltyErrorCode.TEMPLATE_INACTIVE, `“${t.name}” is switched off and cannot be issued`);
@@ -91,7 +95,7 @@ export class CouponIssueService {
         if (pattern.includes('issueKey')) {
           // The same request raced itself: the other attempt owns the answer and the stock unit.
           await this.releaseStock(tenantId, t._id);
-          return this.resume((await CouponModel.findOne({ tenantId, issueKey: input.issueKey }).lean())!, t);
+          return this.resume(this.sameTarget((await CouponModel.findOne({ tenantId, issueKey: input.issueKey }).lean())!, input), t);
         }
         if (pattern.includes('code') && ++codeTries < 5) continue;
         seq++;
@@ -114,6 +118,14 @@ export class CouponIssueService {
       }
     }
     return n;
+  }
+
+  /** The coupon already issued under the key, if it was for this customer, template and channel (as the points ledger checks its keys). */
+  private sameTarget<C extends { customerId: unknown; templateId: unknown; channel: string }>(coupon: C, input: IssueInput): C {
+    if (String(coupon.customerId) !== input.customerId || String(coupon.templateId) !== input.templateId || coupon.channel !== input.channel) {
+      throw loyaltyConflict(LoyaltyErrorCode.KEY_REUSED, 'This idempotency key was already used to issue a different coupon; send a new key for a new coupon', { reason: 'coupon' });
+    }
+    return coupon;
   }
 
   private limitReached(t: { name: string; perCustomerLimit: number }) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SourceThrottle } from '../../shared/sign-in-limits.js';
 import { ApiRouter } from '../../shared/http/route.js';
 import { notFound } from '../../shared/app-error.js';
 import type { Principal } from '../../shared/http/principal.js';
@@ -53,6 +54,11 @@ function cachedLoader<T>(s: Services, principal: Principal & { kind: 'shopper' }
 
 export function shopperAuthRoutes(s: Services) {
   const api = new ApiRouter('/api/v1/auth/shopper', 'auth');
+  // Per address: a phone number is the demo sign-in's only secret, so it fails closed without Redis;
+  // a WeChat code is checked by WeChat, so that sign-in goes ahead (README "Faults").
+  const perMinute = s.deps.config.SHOPPER_SIGN_IN_PER_MINUTE;
+  const demoThrottle = new SourceThrottle(s.deps.redis, 'shopper_demo', perMinute, 60, false);
+  const wechatThrottle = new SourceThrottle(s.deps.redis, 'shopper_wechat', perMinute, 60, true);
   api.route(
     {
       method: 'post',
@@ -65,6 +71,7 @@ export function shopperAuthRoutes(s: Services) {
       // Off unless the demo launcher turned it on and no one beyond this machine can reach the server.
       if (!demoSignIn(s.deps.config).on) throw notFound('Route');
       const tenantId = ctx.state.tenantId as string;
+      await demoThrottle.take(tenantId, ctx.ip);
       const id = 'customerId' in body ? body.customerId : await s.customers.findByIdentity(tenantId, { phone: body.phone });
       if (!id) throw notFound('Customer');
       const customer = await s.customers.get(tenantId, id);
@@ -96,6 +103,7 @@ export function shopperAuthRoutes(s: Services) {
       const { config } = s.deps;
       if (!wechatOAuthEnabled(config)) throw new AppError(ShopperAuthErrorCode.OAUTH_OFF, 'WeChat sign-in is not configured (WECHAT_MP_APPID, WECHAT_MP_SECRET)', { status: 404 });
       const tenantId = ctx.state.tenantId as string;
+      await wechatThrottle.take(tenantId, ctx.ip);
       const who = await exchangeCode(config, body.code);
       const id = await s.customers.identify(tenantId, { openId: who.openid, appId: config.WECHAT_MP_APPID, ...(who.unionid ? { unionId: who.unionid } : {}) }, {}, 'wechat-h5');
       return s.customers.sessions.issue(tenantId, id);

@@ -33,8 +33,18 @@ const apiKeySchema = new Schema(
     name: { type: String, required: true },
     /** sha256 of the key; the key itself is shown once at creation. */
     keyHash: { type: String, required: true, unique: true },
+    /** The key's first characters (`sk_AbCd`), so admins can tell keys apart in the list. */
+    prefix: { type: String },
+    createdBy: { type: String },
+    /** When the key stops working: now for a revoke, later for a rotation's grace period. */
     revokedAt: { type: Date },
+    revokedBy: { type: String },
+    /** Written at most once a minute per key (api-key.service.ts). */
+    lastUsedAt: { type: Date },
+    /** The key this one replaced by rotation. */
+    replaces: { type: String },
   },
   { timestamps: true },
 );
+apiKeySchema.index({ tenantId: 1, createdAt: -1 });
 export const ApiKeyModel = mongoose.model('ApiKey', apiKeySchema, 'api_keys');

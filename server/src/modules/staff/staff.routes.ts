@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ApiRouter } from '../../shared/http/route.js';
-import { STAFF_ROLES } from '../../shared/http/principal.js';
+import { STAFF_ROLES, type Principal } from '../../shared/http/principal.js';
 import type { Services } from '../../services.js';
 
 const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
@@ -17,7 +17,7 @@ export function staffRoutes(s: Services) {
       summary: 'Staff sign-in; returns a bearer token',
       body: z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(200), tenantId: z.string().max(64).optional() }),
     },
-    ({ body, tenantId }) => s.staff.login(body.tenantId ?? tenantId, body.username, body.password),
+    ({ body, tenantId, ctx }) => s.staff.login(body.tenantId ?? tenantId, body.username, body.password, ctx.ip),
   );
 
   api.route(
@@ -78,9 +78,51 @@ export function staffRoutes(s: Services) {
     ({ tenantId, params, body }) => s.staff.update(tenantId, params.id, body),
   );
 
+  // Integration keys: each change recorded in the audit log by the route itself (with the key's name).
+  const auditKey = (principal: Principal, action: string, key: { id: string; name: string }, details: Record<string, unknown> = {}) =>
+    principal.kind === 'staff'
+      ? s.audit.record({ tenantId: principal.tenantId, actorId: principal.id, actorRole: principal.role, action, targetType: 'api_key', targetId: key.id, details: { name: key.name, ...details } })
+      : Promise.resolve();
+  const actorId = (principal: Principal) => (principal.kind === 'staff' ? principal.id : undefined);
+
   api.route(
-    { method: 'post', path: '/api-keys', allow: ['admin'], status: 201, summary: 'Create an integration key for a shop platform (shown once)', body: z.object({ name: z.string().min(1).max(64) }) },
-    ({ tenantId, body }) => s.staff.createApiKey(tenantId, body.name),
+    { method: 'post', path: '/api-keys', allow: ['admin'], status: 201, audit: false, summary: 'Create an integration key for a shop platform (the key is in this answer only)', body: z.object({ name: z.string().min(1).max(64) }) },
+    async ({ tenantId, body, principal }) => {
+      const created = await s.staff.apiKeys.create(tenantId, body.name, { createdBy: actorId(principal) });
+      await auditKey(principal, 'api_key.create', created);
+      return created;
+    },
+  );
+
+  api.route({ method: 'get', path: '/api-keys', allow: ['admin'], summary: 'Integration keys, newest first: name, prefix, last used (to the minute), revoked; never the key' }, async ({ tenantId }) => ({
+    items: await s.staff.apiKeys.list(tenantId),
+  }));
+
+  api.route(
+    { method: 'post', path: '/api-keys/:id/revoke', allow: ['admin'], audit: false, summary: 'Revoke an integration key: refused from its next request on', params: idParams },
+    async ({ tenantId, params, principal }) => {
+      const revoked = await s.staff.apiKeys.revoke(tenantId, params.id, actorId(principal));
+      await auditKey(principal, 'api_key.revoke', revoked);
+      return revoked;
+    },
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/api-keys/:id/rotate',
+      allow: ['admin'],
+      status: 201,
+      audit: false,
+      summary: 'Replace an integration key with a new one (in this answer only); the old one stops after graceMinutes (default 0: now)',
+      params: idParams,
+      body: z.object({ graceMinutes: z.number().int().min(0).max(7 * 24 * 60).default(0) }).strict().default({ graceMinutes: 0 }),
+    },
+    async ({ tenantId, params, body, principal }) => {
+      const { key, old } = await s.staff.apiKeys.rotate(tenantId, params.id, body.graceMinutes, actorId(principal));
+      await auditKey(principal, 'api_key.rotate', old, { newKeyId: key.id, oldKeyStopsAt: old.revokedAt });
+      return { ...key, oldKey: old };
+    },
   );
 
   api.route(

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Types } from 'mongoose';
 import type { Deps } from '../../shared/deps.js';
 import { AppError, notFound, conflict } from '../../shared/app-error.js';
@@ -6,10 +6,12 @@ import { hashPassword, verifyPassword } from '../../shared/passwords.js';
 import { signToken, tokenKeys } from '../../shared/tokens.js';
 import { SessionCache } from '../../shared/session-cache.js';
 import { demoSignIn } from '../../config/env.js';
-import { hitRateLimit } from '../../shared/rate-limit.js';
+import { StaffSignInGuard } from '../../shared/sign-in-limits.js';
+import { checkStaffPassword } from './password-policy.js';
 import { isDuplicateKeyError } from '../../shared/db.js';
 import type { Principal, StaffRole } from '../../shared/http/principal.js';
-import { ApiKeyModel, StaffModel } from './staff.model.js';
+import { StaffModel } from './staff.model.js';
+import { ApiKeyService } from './api-key.service.js';
 
 export const StaffErrorCode = {
   BAD_CREDENTIALS: 'STAFF_BAD_CREDENTIALS',
@@ -49,14 +51,26 @@ export interface StaffSession {
   sessionVersion: number;
 }
 
+/**
+ * Compared against when no account has the username, so a wrong username takes as long as a wrong
+ * password (one scrypt either way) and timing does not tell which usernames exist.
+ */
+const NO_SUCH_STAFF_HASH = hashPassword(randomBytes(16).toString('hex'));
+
 export class StaffService {
   private readonly sessions: SessionCache<StaffSession | null>;
+  private readonly signIns: StaffSignInGuard;
+  readonly apiKeys: ApiKeyService;
 
   constructor(private readonly deps: Deps) {
     this.sessions = new SessionCache(deps, 'staff');
+    this.apiKeys = new ApiKeyService(deps);
+    const c = deps.config;
+    this.signIns = new StaffSignInGuard(deps.redis, { maxConsecutiveFails: c.LOGIN_MAX_CONSECUTIVE_FAILS, blockSeconds: c.LOGIN_BLOCK_SECONDS, ipFailsPerHour: c.LOGIN_IP_FAILS_PER_HOUR, ipFailsPerDay: c.LOGIN_IP_FAILS_PER_DAY });
   }
 
   async create(tenantId: string, input: { username: string; name: string; role: StaffRole; password: string; wecomUserId?: string; demo?: boolean }): Promise<StaffView> {
+    checkStaffPassword(input.password, [input.username, input.name, input.wecomUserId]);
     try {
       const doc = await StaffModel.create({ tenantId, ...input, passwordHash: await hashPassword(input.password) });
       return view(doc);
@@ -66,17 +80,16 @@ export class StaffService {
     }
   }
 
-  /** Logs in with username and password; 10 attempts per username per 5 minutes. */
-  async login(tenantId: string, username: string, password: string): Promise<{ token: string; expiresAt: string; staff: StaffView }> {
-    await hitRateLimit(this.deps.redis, `login:${tenantId}:${username.toLowerCase()}`, 10, 300, {
-      failOpen: false,
-      message: 'Too many sign-in attempts for this account; wait 5 minutes and try again',
-    });
-    const staff = await StaffModel.findOne({ tenantId, username, active: true }).lean();
-    if (!staff || !(await verifyPassword(password, staff.passwordHash))) {
-      throw new AppError(StaffErrorCode.BAD_CREDENTIALS, 'Wrong username or password', { status: 401 });
-    }
-    return this.issueToken(staff);
+  /** Logs in with username and password, guarded against brute force (shared/sign-in-limits.ts) from the caller's address `ip`. */
+  async login(tenantId: string, username: string, password: string, ip = 'local'): Promise<{ token: string; expiresAt: string; staff: StaffView }> {
+    return this.signIns.attempt({ tenantId, username, ip }, async () => {
+      const staff = await StaffModel.findOne({ tenantId, username, active: true }).lean();
+      const matches = await verifyPassword(password, staff?.passwordHash ?? (await NO_SUCH_STAFF_HASH));
+      if (!staff || !matches) {
+        throw new AppError(StaffErrorCode.BAD_CREDENTIALS, 'Wrong username or password', { status: 401 });
+      }
+      return this.issueToken(staff);
+    }, (err) => (err as AppError).code === StaffErrorCode.BAD_CREDENTIALS);
   }
 
   /**
@@ -134,7 +147,12 @@ export class StaffService {
   async update(tenantId: string, id: string, patch: Partial<{ name: string; role: StaffRole; active: boolean; online: boolean; capacity: number; wecomUserId: string; password: string }>): Promise<StaffView> {
     const { password, ...rest } = patch;
     const set: Record<string, unknown> = { ...rest };
-    if (password) set.passwordHash = await hashPassword(password);
+    if (password) {
+      const current = await StaffModel.findOne({ tenantId, _id: id }, { username: 1, name: 1, wecomUserId: 1 }).lean();
+      if (!current) throw notFound('Staff member');
+      checkStaffPassword(password, [current.username, patch.name ?? current.name, patch.wecomUserId ?? current.wecomUserId ?? undefined]);
+      set.passwordHash = await hashPassword(password);
+    }
     // Deactivation, a new password or a new role ends the account's sessions: the holder of an old token
     // (or whoever took it) must sign in again, and gets the new role only then.
     const before = password || rest.active === false || rest.role ? await StaffModel.findOne({ tenantId, _id: id }, { active: 1, role: 1 }).lean() : null;
@@ -145,17 +163,13 @@ export class StaffService {
     return view(s);
   }
 
-  /** Creates an integration key for a shop platform; the plain key is returned once. */
+  /** Creates an integration key for a shop platform; the plain key is returned once (api-key.service.ts). */
   async createApiKey(tenantId: string, name: string, presetKey?: string): Promise<{ id: string; key: string }> {
-    const key = presetKey ?? `sk_${randomBytes(24).toString('base64url')}`;
-    const doc = await ApiKeyModel.create({ tenantId, name, keyHash: sha256(key) });
-    return { id: String(doc._id), key };
+    const { id, key } = await this.apiKeys.create(tenantId, name, { presetKey });
+    return { id, key };
   }
 
-  async resolveApiKey(key: string): Promise<Principal | null> {
-    const doc = await ApiKeyModel.findOne({ keyHash: sha256(key), revokedAt: { $exists: false } }).lean();
-    return doc ? { kind: 'integration', id: String(doc._id), tenantId: doc.tenantId } : null;
+  resolveApiKey(key: string): Promise<Principal | null> {
+    return this.apiKeys.resolve(key);
   }
 }
-
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');

@@ -18,6 +18,8 @@ export function errorMiddleware(log: Logger) {
       const { status, body } = toResponse(err);
       ctx.status = status;
       ctx.body = body;
+      const retryAfter = (body.error.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+      if (status === 429 && typeof retryAfter === 'number') ctx.set('Retry-After', String(retryAfter));
       if (status >= 500) log.error({ err, method: ctx.method, path: ctx.path }, 'request failed');
       else log.debug({ status, code: body.error.code, path: ctx.path }, 'request refused');
     }

@@ -59,3 +59,27 @@ test('a rule edited in another process (a bot running on its own) answers within
   await new Promise((r) => setTimeout(r, REPLY_RULE_CACHE_MS + 50));
   expect(await bot.match(t, '几点营业')).toBeNull();
 });
+
+test('patterns that backtrack for seconds in V8 answer correctly on long messages (RE2, linear time)', async () => {
+  const t = `${T}-redos`;
+  await rules().createRule(t, { kind: 'regex', pattern: 'b*b*b*b*b*b*b*b*c', reply: '星号规则', priority: 2 });
+  await rules().createRule(t, { kind: 'regex', pattern: '(.*b){15}c', reply: '分组规则', priority: 1 });
+  // Each of these took V8 longer than jest's timeout; RE2 answers in microseconds.
+  for (const n of [400, 5_000]) expect((await rules().match(t, `${'b'.repeat(n)}c`))?.reply).toBe('星号规则');
+  expect(await rules().match(t, 'b'.repeat(5_000))).toBeNull();
+  expect(await rules().match(t, `${'ab'.repeat(3_000)}!`)).toBeNull();
+  await rules().updateRule(t, String((await rules().listRules(t, 'regex')).find((r) => r.priority === 2)!._id), { active: false });
+  expect((await rules().match(t, `${'xb'.repeat(2_000)}C`))?.reply).toBe('分组规则'); // case-insensitive, as before
+});
+
+test('a pattern only a backtracking engine can run (backreference, lookaround) is refused when saved', async () => {
+  const t = `${T}-re2`;
+  for (const pattern of ['(退)\\1', '退(?=款)', '(?<!不)退货']) {
+    await expect(rules().createRule(t, { kind: 'regex', pattern, reply: 'x' })).rejects.toMatchObject({ status: 400, code: 'CONVERSATION_BAD_PATTERN', details: { field: 'pattern', reason: 'unsupported' } });
+  }
+  await expect(rules().createRule(t, { kind: 'regex', pattern: '(退款', reply: 'x' })).rejects.toMatchObject({ details: { field: 'pattern', reason: 'invalid' } });
+  expect(await rules().listRules(t)).toEqual([]);
+  const ok = await rules().createRule(t, { kind: 'regex', pattern: '订单\\s*\\d{6,20}|退(款|货)', reply: '好的' });
+  await expect(rules().updateRule(t, String(ok._id), { pattern: '(a)\\1' })).rejects.toMatchObject({ details: { reason: 'unsupported' } });
+  expect((await rules().match(t, '订单 12345678 怎么还没到'))?.reply).toBe('好的');
+});

@@ -1,4 +1,5 @@
 import type { TestApp } from '../../../../../tests/support/harness.js';
+import { refusalInChinese } from '../../../../../h5/src/modules/refusals.js';
 import { key, postEvents, paid, refunded, shopper, startLoyaltyTestApp } from './loyalty-test-kit.js';
 
 let app: TestApp;
@@ -99,6 +100,33 @@ test('a coupon is redeemed once by the paid order that carries its code, and ret
   await postEvents(app, apiKey, [refunded('cp-2', s.phone, 'order-cp-1', 12_000, '2026-11-21T02:00:00Z')]);
   const back = await app.request('GET', '/api/v1/me/coupons?state=available', { token: s.token });
   expect(back.body.items.map((c: any) => c.code)).toEqual([code]);
+});
+
+test("a salesperson reusing a colleague's idempotency key for another customer is refused with 409, not handed that coupon", async () => {
+  const t = await template({ channels: ['staff'], pointsCost: 0, perCustomerLimit: 5 });
+  const other = await template({ channels: ['staff'], pointsCost: 0 });
+  const [sales1, sales2] = [await app.staff('sales'), await app.staff('sales')];
+  const [c1, c2] = [await shopper(app, '13600000011'), await shopper(app, '13600000012')];
+  await app.request('PATCH', `/api/v1/customers/${c1.id}`, { token: admin.token, body: { ownerStaffId: sales1.id } });
+  await app.request('PATCH', `/api/v1/customers/${c2.id}`, { token: admin.token, body: { ownerStaffId: sales2.id } });
+  const send = (who: { token: string }, customerId: string, templateId: string, idempotencyKey: string) =>
+    app.request('POST', `/api/v1/loyalty/members/${customerId}/coupons`, { token: who.token, body: { templateId, idempotencyKey } });
+
+  const k = key();
+  const first = await send(sales1, c1.id, t.id, k);
+  expect(first.status).toBe(201);
+  const stolen = await send(sales2, c2.id, t.id, k);
+  expect(stolen.status).toBe(409);
+  expect(stolen.body.error.code).toBe('LOYALTY_IDEMPOTENCY_KEY_REUSED');
+  expect(JSON.stringify(stolen.body)).not.toContain(first.body.code);
+  expect(refusalInChinese(stolen.body.error)).toBe('这个操作编号已用于另一次发券，请刷新后重新发送');
+  // The same key for the same customer but another coupon is refused too; a true retry gets the same coupon.
+  expect((await send(sales1, c1.id, other.id, k)).status).toBe(409);
+  const retry = await send(sales1, c1.id, t.id, k);
+  expect([retry.status, retry.body.code]).toEqual([201, first.body.code]);
+  // sales2's customer got nothing under that key, and sales2 can still send with a key of their own.
+  expect((await app.request('GET', '/api/v1/me/coupons', { token: c2.token })).body.items).toEqual([]);
+  expect((await send(sales2, c2.id, t.id, key())).status).toBe(201);
 });
 
 test('staff redeem a coupon at the till by code, once', async () => {
