@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import { staticH5Plugin, staticH5Middleware } from '../../server/src/h5/static-h5.plugin.js';
 import { errorMiddleware } from '../../server/src/shared/http/errors.middleware.js';
 import { createLogger } from '../../server/src/shared/logger.js';
+import { pino } from 'pino';
 
 /** Serving the H5 build: history fallback, caching, and nothing outside the build directory. */
 let app: TestApp;
@@ -79,4 +80,29 @@ test('without a build, page addresses answer 503 with how to build', async () =>
   const res = await get(emptyUrl, '/h5/member');
   expect(res.status).toBe(503);
   expect(((await res.json()) as any).error.message).toMatch(/npm run build:h5/);
+});
+
+test('addresses with bad percent-encoding answer 400, logged below warning (no stack at error level)', async () => {
+  const lines: Array<{ level: number; msg: string }> = [];
+  const log = pino({ level: 'trace' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+  const bare = new Koa();
+  bare.use(errorMiddleware(log));
+  bare.use(staticH5Middleware(mkdtempSync(path.join(tmpdir(), 'h5-bad-'))));
+  const server = await new Promise<Server>((resolve) => {
+    const srv = bare.listen(0, '127.0.0.1', () => resolve(srv));
+  });
+  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  try {
+    for (const p of ['/h5/%', '/h5/%E0%A4%A', '/h5/%C0%AE', '/h5/assets/%ZZ.js', '/h5/member/%']) {
+      const res = await get(url, p);
+      expect([p, res.status]).toEqual([p, 400]);
+      expect(((await res.json()) as any).error.message).toMatch(/percent-encoded/);
+      // And through the whole server, unauthenticated.
+      expect([p, (await get(app, p)).status]).toEqual([p, 400]);
+    }
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
+  expect(lines.length).toBeGreaterThan(0);
+  expect(lines.filter((l) => l.level > 30)).toEqual([]);
 });
