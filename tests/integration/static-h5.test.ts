@@ -22,6 +22,7 @@ beforeAll(async () => {
   writeFileSync(path.join(dist, 'index.html'), '<!doctype html><div id="app"></div>');
   writeFileSync(path.join(dist, 'assets', 'index-abc123.js'), 'console.log(1)');
   writeFileSync(path.join(dist, 'favicon.ico'), 'icon');
+  writeFileSync(path.join(dist, 'assets', 'vendor-def456.js'), 'export const words = ['.concat('"会员中心",'.repeat(4000), '];'));
   app = await startTestApp({ plugins: [staticH5Plugin({ distDir: dist })] });
   // one runtime per test process (mongoose is global), so the no-build case runs the middleware alone
   const bare = new Koa();
@@ -105,4 +106,33 @@ test('addresses with bad percent-encoding answer 400, logged below warning (no s
   }
   expect(lines.length).toBeGreaterThan(0);
   expect(lines.filter((l) => l.level > 30)).toEqual([]);
+});
+
+test('pages carry a Content-Security-Policy that allows no inline script', async () => {
+  const res = await get(app, '/h5/member/points');
+  await res.arrayBuffer();
+  const csp = res.headers.get('content-security-policy') ?? '';
+  const directives = Object.fromEntries(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name, values]));
+  expect(directives['default-src']).toEqual(["'self'"]);
+  expect(directives['script-src']).toEqual(["'self'", 'https://res.wx.qq.com', 'https://open.work.weixin.qq.com']);
+  expect(directives['script-src-attr']).toEqual(["'none'"]);
+  expect(directives['object-src']).toEqual(["'none'"]);
+  expect(directives['frame-ancestors']).toEqual(["'self'"]);
+  expect(csp).not.toMatch(/unsafe-eval/);
+  expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+});
+
+test('the pages and their assets are compressed for a browser that accepts it, and keep their caching', async () => {
+  const js = await fetch(`${app.url}/h5/assets/vendor-def456.js`, { headers: { 'accept-encoding': 'br, gzip' } });
+  expect(js.status).toBe(200);
+  expect(js.headers.get('content-encoding')).toBe('br');
+  expect(js.headers.get('cache-control')).toMatch(/max-age=31536000.*immutable/);
+  expect(await js.text()).toContain('"会员中心","会员中心"');
+  const gz = await fetch(`${app.url}/h5/assets/vendor-def456.js`, { headers: { 'accept-encoding': 'gzip' } });
+  expect(gz.headers.get('content-encoding')).toBe('gzip');
+  await gz.arrayBuffer();
+  const plain = await fetch(`${app.url}/h5/assets/vendor-def456.js`, { headers: { 'accept-encoding': 'identity' } });
+  expect(plain.headers.get('content-encoding')).toBeNull();
+  expect(Number(plain.headers.get('content-length'))).toBeGreaterThan(40_000);
+  await plain.arrayBuffer();
 });
