@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { identityInputSchema } from '../customers/identity.js';
-import { MAX_JSON_DEPTH, tooDeepAt } from '../../shared/http/json-depth.js';
+import { itemWithinDepth } from '../../shared/http/json-depth.js';
 
 const fen = z.number().int('amounts are integer fen').min(0).max(10_000_000_000);
 const id = z.string().trim().min(1).max(128);
@@ -24,16 +24,6 @@ export type KnownEventType = keyof typeof eventDataSchemas;
 
 const customData = z.record(z.string().max(64), z.unknown()).refine((d) => JSON.stringify(d).length <= 4096, { message: 'custom event data is limited to 4 KB' });
 
-/**
- * An item of a batch is measured on its own (the edge leaves a batch's items to us, see batchField):
- * one nested too deep for MongoDB (or for JSON.stringify below) is refused alone, before anything walks it.
- */
-const withinDepth = (item: unknown, ctx: z.RefinementCtx) => {
-  const at = tooDeepAt(item, MAX_JSON_DEPTH);
-  if (at) ctx.addIssue({ code: 'custom', path: at, message: `nested deeper than ${MAX_JSON_DEPTH} levels; send flatter JSON` });
-  return item;
-};
-
 const eventItemObject = z
   .object({
     eventId: id,
@@ -52,7 +42,8 @@ const eventItemObject = z
     }
     return { ...v, data: data.data as Record<string, any> };
   });
-export const eventItemSchema = z.preprocess(withinDepth, eventItemObject);
+/** Measured first (the edge leaves a batch's items to us): one nested too deep for MongoDB, or for JSON.stringify above, is refused alone. */
+export const eventItemSchema = z.preprocess(itemWithinDepth, eventItemObject);
 export type EventItem = z.output<typeof eventItemSchema>;
 
 export const MAX_BATCH = 1000;

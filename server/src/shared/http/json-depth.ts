@@ -1,3 +1,5 @@
+import type { z } from 'zod';
+
 /**
  * How deep a request's JSON may nest. The body parser accepts any nesting that fits in 2 MB (a million
  * levels); MongoDB refuses documents nested more than 100 levels, and anything that walks a value
@@ -25,4 +27,14 @@ export function tooDeepAt(value: unknown, limit: number, skip?: (path: readonly 
     else for (const key of Object.keys(v)) stack.push({ value: (v as Record<string, unknown>)[key], depth: depth + 1, path: [...path, key] });
   }
   return undefined;
+}
+
+/**
+ * A zod preprocess step for one item of a batch (see RouteSpec.batchField): an item nested past the
+ * limit is refused alone, before anything walks it, and the rest of the batch goes on.
+ */
+export function itemWithinDepth(item: unknown, ctx: z.RefinementCtx): unknown {
+  const at = tooDeepAt(item, MAX_JSON_DEPTH);
+  if (at) ctx.addIssue({ code: 'custom', path: at, message: `nested deeper than ${MAX_JSON_DEPTH} levels; send flatter JSON` });
+  return item;
 }
