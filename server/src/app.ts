@@ -7,7 +7,7 @@ import { apiRouters } from './routes.js';
 import { errorMiddleware } from './shared/http/errors.middleware.js';
 import { authMiddleware } from './shared/http/auth.middleware.js';
 import { tokenKeys } from './shared/tokens.js';
-import { securityHeaders } from './shared/http/security.middleware.js';
+import { securityMiddleware } from './shared/http/security.middleware.js';
 import { setAuditHook } from './shared/http/route.js';
 import { openApiDocument } from './shared/http/openapi.js';
 import { isDbReady } from './shared/db.js';
@@ -40,7 +40,7 @@ export function createApp(s: Services, options: AppOptions = {}): Koa {
   });
 
   app.use(errorMiddleware(log));
-  app.use(securityHeaders(config.CORS_ORIGINS));
+  for (const mw of securityMiddleware(config.CORS_ORIGINS, [new URL(config.WECOM_API_BASE).origin])) app.use(mw);
 
   const health = new Router();
   health.get('/healthz', (ctx) => {

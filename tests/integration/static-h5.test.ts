@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import { staticH5Plugin, staticH5Middleware } from '../../server/src/h5/static-h5.plugin.js';
 import { errorMiddleware } from '../../server/src/shared/http/errors.middleware.js';
 import { createLogger } from '../../server/src/shared/logger.js';
+import { pino } from 'pino';
 
 /** Serving the H5 build: history fallback, caching, and nothing outside the build directory. */
 let app: TestApp;
@@ -21,6 +22,7 @@ beforeAll(async () => {
   writeFileSync(path.join(dist, 'index.html'), '<!doctype html><div id="app"></div>');
   writeFileSync(path.join(dist, 'assets', 'index-abc123.js'), 'console.log(1)');
   writeFileSync(path.join(dist, 'favicon.ico'), 'icon');
+  writeFileSync(path.join(dist, 'assets', 'vendor-def456.js'), 'export const words = ['.concat('"会员中心",'.repeat(4000), '];'));
   app = await startTestApp({ plugins: [staticH5Plugin({ distDir: dist })] });
   // one runtime per test process (mongoose is global), so the no-build case runs the middleware alone
   const bare = new Koa();
@@ -79,4 +81,58 @@ test('without a build, page addresses answer 503 with how to build', async () =>
   const res = await get(emptyUrl, '/h5/member');
   expect(res.status).toBe(503);
   expect(((await res.json()) as any).error.message).toMatch(/npm run build:h5/);
+});
+
+test('addresses with bad percent-encoding answer 400, logged below warning (no stack at error level)', async () => {
+  const lines: Array<{ level: number; msg: string }> = [];
+  const log = pino({ level: 'trace' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+  const bare = new Koa();
+  bare.use(errorMiddleware(log));
+  bare.use(staticH5Middleware(mkdtempSync(path.join(tmpdir(), 'h5-bad-'))));
+  const server = await new Promise<Server>((resolve) => {
+    const srv = bare.listen(0, '127.0.0.1', () => resolve(srv));
+  });
+  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  try {
+    for (const p of ['/h5/%', '/h5/%E0%A4%A', '/h5/%C0%AE', '/h5/assets/%ZZ.js', '/h5/member/%']) {
+      const res = await get(url, p);
+      expect([p, res.status]).toEqual([p, 400]);
+      expect(((await res.json()) as any).error.message).toMatch(/percent-encoded/);
+      // And through the whole server, unauthenticated.
+      expect([p, (await get(app, p)).status]).toEqual([p, 400]);
+    }
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
+  expect(lines.length).toBeGreaterThan(0);
+  expect(lines.filter((l) => l.level > 30)).toEqual([]);
+});
+
+test('pages carry a Content-Security-Policy that allows no inline script', async () => {
+  const res = await get(app, '/h5/member/points');
+  await res.arrayBuffer();
+  const csp = res.headers.get('content-security-policy') ?? '';
+  const directives = Object.fromEntries(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name, values]));
+  expect(directives['default-src']).toEqual(["'self'"]);
+  expect(directives['script-src']).toEqual(["'self'", 'https://res.wx.qq.com', 'https://open.work.weixin.qq.com']);
+  expect(directives['script-src-attr']).toEqual(["'none'"]);
+  expect(directives['object-src']).toEqual(["'none'"]);
+  expect(directives['frame-ancestors']).toEqual(["'self'"]);
+  expect(csp).not.toMatch(/unsafe-eval/);
+  expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+});
+
+test('the pages and their assets are compressed for a browser that accepts it, and keep their caching', async () => {
+  const js = await fetch(`${app.url}/h5/assets/vendor-def456.js`, { headers: { 'accept-encoding': 'br, gzip' } });
+  expect(js.status).toBe(200);
+  expect(js.headers.get('content-encoding')).toBe('br');
+  expect(js.headers.get('cache-control')).toMatch(/max-age=31536000.*immutable/);
+  expect(await js.text()).toContain('"会员中心","会员中心"');
+  const gz = await fetch(`${app.url}/h5/assets/vendor-def456.js`, { headers: { 'accept-encoding': 'gzip' } });
+  expect(gz.headers.get('content-encoding')).toBe('gzip');
+  await gz.arrayBuffer();
+  const plain = await fetch(`${app.url}/h5/assets/vendor-def456.js`, { headers: { 'accept-encoding': 'identity' } });
+  expect(plain.headers.get('content-encoding')).toBeNull();
+  expect(Number(plain.headers.get('content-length'))).toBeGreaterThan(40_000);
+  await plain.arrayBuffer();
 });

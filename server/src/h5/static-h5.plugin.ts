@@ -25,7 +25,7 @@ export function staticH5Middleware(distDir: string = DEFAULT_H5_DIST) {
       ctx.redirect(`${PREFIX}/${ctx.search}`);
       return;
     }
-    const rel = decodeURIComponent(ctx.path.slice(PREFIX.length + 1));
+    const rel = decodedPath(ctx.path.slice(PREFIX.length + 1));
     const file = rel ? path.resolve(root, rel) : root;
     // path.resolve normalises "..": anything resolving outside dist is treated as a page route.
     const inside = file.startsWith(root + path.sep);
@@ -46,6 +46,15 @@ export function staticH5Middleware(distDir: string = DEFAULT_H5_DIST) {
     await send(ctx, 'index.html', { root });
     ctx.set('Cache-Control', 'no-cache');
   };
+}
+
+/** The page path decoded; bad percent-encoding (`%`, `%E0%A4%A`, overlong `%C0%AE`) is the caller's mistake, a 400. */
+function decodedPath(encoded: string): string {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    throw new AppError(CommonErrorCode.VALIDATION, 'The address is not valid percent-encoded UTF-8', { status: 400 });
+  }
 }
 
 export function staticH5Plugin(options: { distDir?: string } = {}): RuntimePlugin {

@@ -22,8 +22,10 @@ export class CustomerGroupService {
     try {
       g = await this.client.groupChatGet(chatId);
     } catch (err) {
-      // The group is gone in WeCom (dismissed before we looked): treat as dismissed.
-      if (isWecomErrcode(err, 40050)) return this.dismiss(tenantId, chatId);
+      // The group is gone in WeCom (dismissed before we looked): a group we knew is dismissed. One we
+      // never knew stays unknown: the sidebar asks for any chat id a caller sends, and each used to
+      // leave a row behind.
+      if (isWecomErrcode(err, 40050)) return this.dismiss(tenantId, chatId, { onlyKnown: true });
       throw err;
     }
     const members = [];
@@ -45,8 +47,8 @@ export class CustomerGroupService {
     );
   }
 
-  async dismiss(tenantId: string, chatId: string): Promise<void> {
-    await CustomerGroupModel.updateOne({ tenantId, chatId }, { $set: { status: 'dismissed', dismissedAt: this.deps.now() }, $setOnInsert: { name: '' } }, { upsert: true });
+  async dismiss(tenantId: string, chatId: string, options: { onlyKnown?: boolean } = {}): Promise<void> {
+    await CustomerGroupModel.updateOne({ tenantId, chatId }, { $set: { status: 'dismissed', dismissedAt: this.deps.now() }, $setOnInsert: { name: '' } }, { upsert: !options.onlyKnown });
   }
 
   async list(tenantId: string, filter: { status?: 'active' | 'dismissed'; ownerStaffId?: string } = {}) {

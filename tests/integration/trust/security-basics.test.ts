@@ -1,7 +1,7 @@
 import mongoose from 'mongoose';
 import { startTestApp, type TestApp } from '../../support/harness.js';
 import { redactConfig } from '../../../server/src/config/env.js';
-import { trustEnv } from './trust-support.js';
+import { newShopper, trustEnv } from './trust-support.js';
 
 /** Masking by role, audited staff exports, hashed passwords, expiring tokens, headers and CORS. */
 let app: TestApp;
@@ -70,10 +70,55 @@ test('responses carry security headers; CORS is granted only to configured origi
   expect(res.headers.get('x-content-type-options')).toBe('nosniff');
   expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
   expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+  expect(res.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+  expect(res.headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
+  expect(res.headers.get('content-security-policy')).toMatch(/script-src 'self'/);
+  expect(res.headers.get('x-powered-by')).toBeNull();
   expect(res.headers.get('access-control-allow-origin')).toBeNull();
   const pre = await fetch(`${app.url}/api/v1/customers/`, { method: 'OPTIONS', headers: { origin: 'https://shop.example.com', 'access-control-request-method': 'GET' } });
   expect(pre.status).toBe(204);
   expect(pre.headers.get('access-control-allow-origin')).toBe('https://shop.example.com');
+  expect(pre.headers.get('access-control-allow-methods')).toBe('GET, POST, PUT, PATCH, DELETE');
+  expect(pre.headers.get('vary')).toMatch(/Origin/);
+  // A page elsewhere still reads an answer (CORS), which says it depends on the origin.
+  const agent = await app.staff('agent');
+  const cross = await fetch(`${app.url}/api/v1/auth/me`, { headers: { origin: 'https://shop.example.com', authorization: `Bearer ${agent.token}` } });
+  expect([cross.status, cross.headers.get('access-control-allow-origin')]).toEqual([200, 'https://shop.example.com']);
+  expect(cross.headers.get('vary')).toMatch(/Origin/);
+  await Promise.all([res, pre, cross].map((r) => r.arrayBuffer()));
+});
+
+test('sign-in, the shopper’s /me answers, customer profiles and exports are never stored by a cache', async () => {
+  const admin = await app.staff('admin');
+  const shopper = await newShopper(app);
+  const login = await fetch(`${app.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: admin.username, password: 'harbor-kettle-2026' }) });
+  expect(login.status).toBe(200);
+  const answers = [
+    ['POST /auth/login', login],
+    ['GET /me/points', await fetch(`${app.url}/api/v1/me/points`, { headers: { authorization: `Bearer ${shopper.token}` } })],
+    ['GET /me/export', await fetch(`${app.url}/api/v1/me/export`, { headers: { authorization: `Bearer ${shopper.token}` } })],
+    ['GET /customers/:id', await fetch(`${app.url}/api/v1/customers/${customerId}`, { headers: { authorization: `Bearer ${admin.token}` } })],
+    ['GET /customers/export', await fetch(`${app.url}/api/v1/customers/export?limit=5`, { headers: { authorization: `Bearer ${admin.token}` } })],
+    ['GET /privacy/customers/:id/export', await fetch(`${app.url}/api/v1/privacy/customers/${customerId}/export`, { headers: { authorization: `Bearer ${admin.token}` } })],
+    ['a refusal', await fetch(`${app.url}/api/v1/me/points`)],
+  ] as const;
+  expect(answers.map(([what, res]) => [what, res.status < 500, res.headers.get('cache-control')])).toEqual(answers.map(([what]) => [what, true, 'no-store']));
+  await Promise.all(answers.map(([, res]) => res.arrayBuffer()));
+});
+
+test('JSON answers are compressed for a client that accepts it, and left alone for one that does not', async () => {
+  const gz = await fetch(`${app.url}/api/openapi.json`, { headers: { 'accept-encoding': 'gzip' } });
+  expect(gz.headers.get('content-encoding')).toBe('gzip');
+  expect(gz.headers.get('vary')).toMatch(/Accept-Encoding/i);
+  expect(((await gz.json()) as { openapi: string }).openapi).toBe('3.1.0');
+  const br = await fetch(`${app.url}/api/openapi.json`, { headers: { 'accept-encoding': 'br, gzip' } });
+  expect(br.headers.get('content-encoding')).toBe('br');
+  const plain = await fetch(`${app.url}/api/openapi.json`, { headers: { 'accept-encoding': 'identity' } });
+  expect(plain.headers.get('content-encoding')).toBeNull();
+  // Small answers are not worth it.
+  const small = await fetch(`${app.url}/healthz`, { headers: { 'accept-encoding': 'gzip' } });
+  expect(small.headers.get('content-encoding')).toBeNull();
+  await Promise.all([br, plain, small].map((r) => r.arrayBuffer()));
 });
 
 test('the configuration as logged hides secrets and credentials', () => {

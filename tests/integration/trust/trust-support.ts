@@ -60,7 +60,7 @@ export async function rawRequest(
   url: string,
   method: string,
   path: string,
-  options: { headers?: Record<string, string>; body?: string; contentType?: string; timeoutMs?: number } = {},
+  options: { headers?: Record<string, string>; body?: string | Uint8Array; contentType?: string; timeoutMs?: number } = {},
 ): Promise<{ status: number; body: any; text: string }> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), options.timeoutMs ?? 10_000);

@@ -14,6 +14,7 @@ export function eventRoutes(s: Services) {
       allow: ['integration', 'admin'],
       summary: 'Ingest up to 1,000 orders and behaviour events; idempotent by eventId, judged per item',
       body: eventBatchSchema,
+      batchField: 'events',
       audit: false,
     },
     async ({ body, tenantId, principal }) => {

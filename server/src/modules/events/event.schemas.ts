@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { identityInputSchema } from '../customers/identity.js';
+import { itemWithinDepth } from '../../shared/http/json-depth.js';
 
 const fen = z.number().int('amounts are integer fen').min(0).max(10_000_000_000);
 const id = z.string().trim().min(1).max(128);
@@ -23,7 +24,7 @@ export type KnownEventType = keyof typeof eventDataSchemas;
 
 const customData = z.record(z.string().max(64), z.unknown()).refine((d) => JSON.stringify(d).length <= 4096, { message: 'custom event data is limited to 4 KB' });
 
-export const eventItemSchema = z
+const eventItemObject = z
   .object({
     eventId: id,
     type: z.string().regex(/^(order\.paid|order\.refunded|cart\.added|product\.viewed|review\.posted|custom\.[a-z0-9_.-]{1,64})$/, 'type must be order.paid, order.refunded, cart.added, product.viewed, review.posted or custom.<name>'),
@@ -41,6 +42,8 @@ export const eventItemSchema = z
     }
     return { ...v, data: data.data as Record<string, any> };
   });
+/** Measured first (the edge leaves a batch's items to us): one nested too deep for MongoDB, or for JSON.stringify above, is refused alone. */
+export const eventItemSchema = z.preprocess(itemWithinDepth, eventItemObject);
 export type EventItem = z.output<typeof eventItemSchema>;
 
 export const MAX_BATCH = 1000;

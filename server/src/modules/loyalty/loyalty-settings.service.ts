@@ -21,7 +21,8 @@ export const tierSchema = z.object({
 export const settingsSchema = z.object({
   tiers: z
     .array(tierSchema)
-    .min(1, 'configure at least one tier')
+    // abort: the refinements below read t[0]; without it an empty list reached them (a TypeError, 500)
+    .min(1, { message: 'configure at least one tier', abort: true })
     .max(10)
     .refine((t) => t.length === 0 || t[0].threshold === 0, { message: 'the first tier must start at growth 0, so every member has a tier' })
     .refine((t) => t.every((x, i) => i === 0 || x.threshold > t[i - 1].threshold), { message: 'tier thresholds must rise strictly, lowest tier first' })

@@ -126,8 +126,28 @@ export const MAX_DEPTH = 5;
 export const MAX_CONDITIONS = 100;
 export const MAX_BEHAVIOUR = 5;
 
+/**
+ * The groups' nesting, measured before the lazy schemas parse (they recurse once per level, so an
+ * audience of thousands of nested groups overflowed the stack before the depth rule below could
+ * refuse it). Walks with its own stack and stops one level past the limit.
+ */
+const groupsWithinDepth = (value: unknown, ctx: z.RefinementCtx) => {
+  const stack: Array<{ node: unknown; level: number }> = [{ node: value, level: 1 }];
+  while (stack.length) {
+    const { node, level } = stack.pop()!;
+    const rules = (node as { rules?: unknown } | null)?.rules;
+    if (!Array.isArray(rules)) continue;
+    if (level > MAX_DEPTH) {
+      ctx.addIssue({ code: 'custom', message: `groups nest at most ${MAX_DEPTH} levels deep; flatten the audience` });
+      return value;
+    }
+    for (const rule of rules) stack.push({ node: rule, level: level + 1 });
+  }
+  return value;
+};
+
 /** The whole audience: one root group, bounded so a single query stays cheap to plan and run. */
-export const audienceSchema = groupSchema.superRefine((root, ctx) => {
+const boundedAudience = groupSchema.superRefine((root, ctx) => {
   let conditions = 0;
   let behaviour = 0;
   let depth = 0;
@@ -144,6 +164,7 @@ export const audienceSchema = groupSchema.superRefine((root, ctx) => {
   if (conditions > MAX_CONDITIONS) ctx.addIssue({ code: 'custom', message: `an audience holds at most ${MAX_CONDITIONS} conditions` });
   if (behaviour > MAX_BEHAVIOUR) ctx.addIssue({ code: 'custom', message: `an audience holds at most ${MAX_BEHAVIOUR} behaviour and loyalty conditions` });
 });
+export const audienceSchema = z.preprocess(groupsWithinDepth, boundedAudience);
 export type Audience = GroupNode;
 
 /** Every behaviour condition in the tree, in walk order, so each is resolved once. */

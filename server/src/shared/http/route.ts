@@ -5,6 +5,7 @@ import { forbidden, unauthenticated } from '../app-error.js';
 import { isAllowed, type Allow, type Principal } from './principal.js';
 import { JsonText } from '../json-text.js';
 import { wantsChinese, zhIssue, zhMessage } from './validation-zh.js';
+import { MAX_JSON_DEPTH, tooDeepAt } from './json-depth.js';
 
 /**
  * Every API route is declared through `api.route(spec, handler)`: the spec says who may call it and
@@ -27,6 +28,12 @@ export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z
   /** Staff writes are audited unless the route records a more specific audit entry itself. */
   audit?: boolean;
   tags?: string[];
+  /**
+   * A body array (by field name) whose items the handler judges one by one, refusing only the bad
+   * ones: the edge's nesting limit leaves those items to the handler, which must check their depth
+   * itself (see eventItemSchema) before anything recursive touches them.
+   */
+  batchField?: string;
 }
 
 export interface RouteInput<B, Q, P> {
@@ -91,9 +98,10 @@ export class ApiRouter {
       if (!isAllowed(spec.allow, principal)) {
         throw principal ? forbidden() : unauthenticated();
       }
+      const rawBody = spec.body ? withinDepth((ctx.request as any).body ?? {}, spec.batchField, ctx) : undefined;
       const params = spec.params ? parse(spec.params, ctx.params, 'path', ctx) : ctx.params;
       const query = spec.query ? parse(spec.query, ctx.query, 'query', ctx) : ctx.query;
-      const body = spec.body ? parse(spec.body, (ctx.request as any).body ?? {}, 'body', ctx) : undefined;
+      const body = spec.body ? parse(spec.body, rawBody, 'body', ctx) : undefined;
       const result = await handler({
         body,
         query,
@@ -134,6 +142,18 @@ function parse<T extends z.ZodType>(schema: T, value: unknown, where: string, ct
   if (result.success) return result.data;
   if (!wantsChinese(ctx)) throw new ValidationError(where, result.error);
   throw new ValidationError(where, schema.safeParse(value, { error: zhIssue }).error!, true);
+}
+
+/**
+ * The body, if it nests no deeper than MAX_JSON_DEPTH: checked before the schema, whose lazy parts
+ * (audiences) recurse as deep as the input goes. A batch's items are left to its handler.
+ */
+function withinDepth(body: unknown, batchField: string | undefined, ctx: Context): unknown {
+  const skip = batchField ? (path: readonly PropertyKey[]) => path.length === 2 && path[0] === batchField : undefined;
+  const at = tooDeepAt(body, MAX_JSON_DEPTH, skip);
+  if (!at) return body;
+  const error = new z.ZodError([{ code: 'custom', path: at, message: 'nested deeper than 32 levels; send flatter JSON', input: undefined }]);
+  throw new ValidationError('body', error, wantsChinese(ctx));
 }
 
 /** A request that failed its schema; said in Chinese when the caller asked for it (validation-zh.ts). */

@@ -67,6 +67,7 @@ export const SAID: Record<string, string> = {
   'give a new title or text': '请填写新的标题或内容',
   'discountTenths is the price paid in tenths of 折: 85 = 8.5折': '折扣以十分之一折计：85 表示 8.5 折',
   'custom event data is limited to 4 KB': '自定义事件数据不能超过 4 KB',
+  'nested deeper than 32 levels; send flatter JSON': '嵌套超过 32 层，请发送层级更少的数据',
   'configure at least one tier': '请至少设置一个等级',
   'code: send the code WeChat gave the mini-app': '请提供微信给小程序的登录凭证 code',
   'choose at least one staff member': '请至少选择一位员工',

@@ -63,6 +63,8 @@ const invalid: Array<[string, unknown, RegExp]> = [
   ['a tag id that is not an id', and({ type: 'tags', match: 'any', tagIds: ['vip'] }), /24-character hex id/],
   ['a birthday month of 13', and({ type: 'birthdayMonth', in: [13] }), /months run from 1 to 12/],
   ['groups nested seven deep', [1, 2, 3, 4, 5, 6].reduce<any>((inner) => and(inner), { type: 'city', in: ['x'] }), /at most 5 levels/],
+  // Before anything recurses: the lazy schemas used to overflow the stack on this (a 500).
+  ['groups nested 10,000 deep', Array.from({ length: 10_000 }).reduce<any>((inner) => and(inner), { type: 'city', in: ['x'] }), /at most 5 levels/],
   ['six behaviour conditions', and(...Array.from({ length: 6 }, (_, i) => ({ ...viewed, withinDays: i + 1 }))), /at most 5 behaviour/],
   ['a loyalty condition with nothing to match', and({ type: 'loyalty' }), /needs member, tiers, points or coupon/],
   ['negative points', and({ type: 'loyalty', points: { min: -5 } }), /points are never negative/],
