@@ -14,7 +14,7 @@ export function createPrivacy(
   deps: Deps,
   parts: { customers: CustomerService; events: EventService; loyalty: LoyaltyService; desk: DeskService; audit: AuditService; marketing: MarketingOptOutPort },
 ) {
-  const consents = new ConsentService(deps, parts.marketing, parts.customers);
+  const consents = new ConsentService(deps, parts.marketing, parts.customers, parts.audit);
   return {
     consents,
     exports: new DataExportService(deps, { ...parts, consents }),
