@@ -40,7 +40,15 @@ const erasureSchema = new Schema({
   /** Every profile erased with it (those merged into it), so a request naming any of them is answered. */
   profileIds: { type: [Schema.Types.ObjectId], default: [] },
   counts: { type: Schema.Types.Mixed, default: {} },
+  /**
+   * The WeCom part (corp tags off the contact, remark cleared): how many relations were done, and the
+   * ones WeCom did not take yet — with the external_userid they need, deleted once done (erasure-wecom.service.ts).
+   */
+  wecom: { type: Schema.Types.Mixed, default: undefined },
+  /** How many WeCom relations are still to erase; the retry job looks for > 0. */
+  wecomPending: { type: Number, default: 0 },
 });
 erasureSchema.index({ tenantId: 1, customerId: 1 }, { unique: true });
+erasureSchema.index({ wecomPending: 1 });
 erasureSchema.index({ tenantId: 1, profileIds: 1 });
 export const ErasureModel = mongoose.model('PrivacyErasure', erasureSchema, 'privacy_erasures');

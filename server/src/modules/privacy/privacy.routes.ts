@@ -122,6 +122,17 @@ export function privacyAdminRoutes(s: Services) {
     },
   );
 
+  api.route(
+    {
+      method: 'get',
+      path: '/erasures',
+      allow: ['admin'],
+      summary: 'Erasures, newest first, with what could not be erased in WeCom yet (retried by the privacy.erasure-wecom job)',
+      query: z.object({ pending: z.enum(['wecom']).optional(), limit: z.coerce.number().int().min(1).max(200).default(50) }).strict(),
+    },
+    async ({ tenantId, query }) => ({ items: await P.erasure.list(tenantId, { wecomPending: query.pending === 'wecom', limit: query.limit }) }),
+  );
+
   api.route({ method: 'post', path: '/retention/run', allow: ['admin'], summary: 'Apply the retention periods now (also runs daily)' }, () => P.retention.run());
   return api;
 }
