@@ -74,6 +74,12 @@ export class ErasureService {
     const wecomRun = (await this.wecom?.run(wecomTasks)) ?? { done: 0, left: [] };
     const wecom = { connected: !!this.wecom?.connected, done: wecomRun.done, pending: wecomRun.left, lastTriedAt: this.deps.now() };
     const counts = await this.eraseEverywhere(tenantId, ids);
+    // The audit log keeps who did what to the person, not the values they changed (personal-data-audit.ts).
+    const scrubbed = await this.col('audit_log').updateMany(
+      { tenantId, targetType: 'customers', targetId: { $in: ids.map(String) }, 'details.changes': { $exists: true } },
+      { $unset: { 'details.changes': '' }, $set: { 'details.valuesErased': true } },
+    );
+    counts.audit_log = scrubbed.modifiedCount;
     // Their tokens now answer 404: nothing cached for them may still be served.
     const cache = shopperCache(this.deps);
     for (const id of ids) await cache.changed(tenantId, String(id));

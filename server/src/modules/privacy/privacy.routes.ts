@@ -7,6 +7,7 @@ import { loadVisibleCustomer } from '../customers/customer.routes.js';
 import { CONSENT_CHANNELS } from './privacy.model.js';
 import { CONSENT_TEXTS, CONSENT_TEXT_VERSION } from './consent-texts.js';
 import { PrivacyErrorCode } from './privacy.exception.js';
+import { auditRead } from './personal-data-audit.js';
 
 /** The words a shopper is asked to agree to, with their version (shown next to the switches). */
 const consentTexts = () => ({ version: CONSENT_TEXT_VERSION, purposes: CONSENT_TEXTS });
@@ -63,6 +64,7 @@ export function myPrivacyRoutes(s: Services) {
   for (const path of ['/export', '/privacy/export']) {
     api.route({ method: 'get', path, allow: ['shopper'], summary: 'Download my data: profile, identities, points ledger, coupons, orders, conversations (JSON)' }, async ({ principal, tenantId, ctx }) => {
       const doc = await P.exports.build(tenantId, shopperId(principal), 'shopper');
+      await auditRead(s.audit, principal, tenantId, 'privacy.export', doc.profile.id, { by: 'self' });
       ctx.set('Content-Disposition', `attachment; filename="my-data-${doc.profile.id}.json"`);
       ctx.set('Cache-Control', 'no-store');
       return doc;
