@@ -7,7 +7,8 @@ import { refusalInChinese } from '../../../h5/src/modules/refusals.js';
  * reaches only those who agreed, and shows everyone else as skipped with the reason; a campaign
  * picked by behaviour (RFM, orders) also needs profiling consent; a journey message likewise.
  */
-const clock = Date.now();
+// 11:00 in Shanghai: inside any send window, whatever the hour the test runs at.
+const clock = Date.UTC(2026, 11, 7, 3, 0);
 let tb: BroadcastTestbed;
 let owner: { staffId: string; wecomUserId: string };
 beforeAll(async () => {
@@ -81,4 +82,20 @@ test('a campaign picked by purchase figures (personalised marketing) also needs 
   expect(p).toMatchObject({ counts: { total: 2, sent: 1, skipped: 1 }, skipped: { no_profiling_consent: 1 } });
   expect([...sentTo(tb.fake, text).keys()]).toEqual(['wmpb000000']);
   expect(marketingOnly).toEqual(expect.any(String));
+});
+
+test('a journey message goes only to those who agreed to marketing; the run says why it skipped the others', async () => {
+  const tag = (await s().tags.ensure(tb.tenantId, '活动', '旅程测试')).id;
+  const [agreed] = await tb.contacts(1, owner, tag, 'ja');
+  const [silent] = await tb.contacts(1, owner, tag, 'js', { consent: false });
+  const text = '感谢购买，期待您的评价';
+  const journey = await api('POST', '/api/v1/journeys', { name: '购后关怀', trigger: { type: 'order.paid' }, steps: [{ type: 'send', channel: 'wecom_group_msg', text }] });
+  expect(journey.status).toBe(201);
+  const order = (ext: string, id: string) => ({ eventId: id, type: 'order.paid', occurredAt: new Date(clock).toISOString(), customer: { externalUserId: ext }, data: { orderId: id, amount: 9_900 } });
+  await s().events.ingest(tb.tenantId, [order('wmja000000', 'ja-1'), order('wmjs000000', 'js-1')]);
+  for (let i = 0; i < 3; i++) await s().journeys.tick();
+  const sendOutcome = async (id: string) => ((await s().journeys.runsForCustomer(tb.tenantId, id))[0] as any).log.find((l: any) => l.type === 'send')?.outcome;
+  expect(await sendOutcome(agreed)).toMatch(/^sent/);
+  expect(await sendOutcome(silent)).toBe('skipped: no_marketing_consent');
+  expect([...sentTo(tb.fake, text).keys()]).toEqual(['wmja000000']);
 });
