@@ -40,6 +40,24 @@ export type SeedStep = (s: Services, tenantId: string, ctx: { customerIds: strin
 
 /** Other modules' demo data (loyalty, conversations, ...) add a step here. */
 export const seedSteps: Array<{ name: string; run: SeedStep }> = [];
+// Marketing and profiling are opt-in: a realistic mix agreed (at the store, in the member center), so
+// the demo's campaigns reach some people and show the others skipped for want of consent.
+seedSteps.push({
+  name: 'consents',
+  run: async (s, tenantId, ctx) => {
+    const rand = prng(20261207);
+    const choices = ctx.customerIds.flatMap((customerId) => {
+      const marketing = rand() < 0.7;
+      const out: Array<{ customerId: string; purpose: 'marketing' | 'profiling'; granted: boolean }> = [{ customerId, purpose: 'marketing', granted: marketing }];
+      // Profiling asked only of a part of them; a few said no.
+      const asked = rand();
+      if (asked < 0.45) out.push({ customerId, purpose: 'profiling', granted: asked < 0.4 });
+      return out;
+    });
+    for (let i = 0; i < choices.length; i += 1000) await s.privacy.consents.importMany(tenantId, choices.slice(i, i + 1000), 'import:demo');
+    ctx.log.info({ marketing: choices.filter((c) => c.purpose === 'marketing' && c.granted).length, of: ctx.customerIds.length }, 'demo consents recorded');
+  },
+});
 seedSteps.push({ name: 'loyalty', run: (s, tenantId, ctx) => seedLoyalty(s, tenantId, ctx.customerIds).then(() => undefined) });
 seedSteps.push({ name: 'journeys', run: (s, tenantId) => seedJourneys(s, tenantId).then(() => undefined) });
 // What the first nightly run would do, so the dashboard's RFM grid and churn figures (and the sales

@@ -64,11 +64,18 @@ export const handlers: Record<string, Handler> = {
     return ok({ external_contact_list: slice, next_cursor: next });
   },
 
+  // 修改客户备注信息: https://developer.work.weixin.qq.com/document/path/96317 — remark (≤ 20 chars),
+  // description (≤ 150), remark_mobiles replaces the old numbers and [""] clears them; remark,
+  // description, remark_company, remark_mobiles and remark_pic_mediaid may not all be empty.
   'POST externalcontact/remark': (corp, { body }) => {
     const f = followOf(corp, body.userid, body.external_userid);
+    const given = (v: unknown) => (Array.isArray(v) ? v.length > 0 : v !== undefined && v !== null && v !== '');
+    if (!['remark', 'description', 'remark_company', 'remark_mobiles', 'remark_pic_mediaid'].some((k) => given(body[k]))) badParam('remark, description, remark_company, remark_mobiles or remark_pic_mediaid');
+    if (typeof body.remark === 'string' && [...body.remark].length > 20) fail(40058, 'invalid Request Parameter: remark longer than 20');
+    if (typeof body.description === 'string' && [...body.description].length > 150) fail(40058, 'invalid Request Parameter: description longer than 150');
     if (body.remark !== undefined) f.remark = body.remark;
     if (body.description !== undefined) f.description = body.description;
-    if (body.remark_mobiles !== undefined) f.remark_mobiles = body.remark_mobiles;
+    if (body.remark_mobiles !== undefined) f.remark_mobiles = (body.remark_mobiles as string[]).filter((m) => m !== '');
     return ok();
   },
 
@@ -125,6 +132,8 @@ export const handlers: Record<string, Handler> = {
     return ok();
   },
 
+  // 编辑客户企业标签: https://developer.work.weixin.qq.com/document/path/92697 — add_tag and remove_tag
+  // may not both be empty; a tag id the corp does not have is refused (40068).
   'POST externalcontact/mark_tag': (corp, { body }) => {
     const f = followOf(corp, body.userid, body.external_userid);
     const add: string[] = body.add_tag ?? [];

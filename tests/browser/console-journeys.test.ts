@@ -5,6 +5,7 @@ import { sentTo } from '../integration/broadcasts/broadcast-testbed.js';
 import { startFakeWecom, type FakeWecom } from '../../scripts/wecom-fake/fake-wecom.js';
 import { staticH5Plugin } from '../../server/src/h5/static-h5.plugin.js';
 import { JourneyModel } from '../../server/src/modules/journeys/journey.model.js';
+import { grantMarketing } from '../support/consent.js';
 
 /**
  * Lifecycle journeys in the console: a community manager creates the welcome journey from its
@@ -56,6 +57,7 @@ async function newContact(name: string, ext: string) {
   fake.corp.follow('linxiao', ext);
   const id = await s.customers.identify(tenant, { externalUserId: ext }, { name, ownerStaffId: ownerId }, 'wecom');
   await s.customers.setWecomRelation(tenant, id, { relation: 'active', at: s.deps.now(), staffId: ownerId });
+  await grantMarketing(s, tenant, [id]);
   return id;
 }
 

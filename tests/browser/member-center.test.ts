@@ -151,7 +151,7 @@ test('a second check-in on the same day is refused with a friendly message and n
   await page.context().close();
 });
 
-test('a shopper stops marketing messages from my data & privacy, and can take them back', async () => {
+test('a shopper stops marketing messages from my data & privacy, and can agree again', async () => {
   const page = await phonePage(browser);
   await demoLogin(page, ALICE_PHONE);
   await page.locator('[data-test=go-privacy]').click();
@@ -161,7 +161,7 @@ test('a shopper stops marketing messages from my data & privacy, and can take th
   expect(await optedOut()).toBe(1);
   await screenshot(page, 'member-privacy');
   await page.locator('[data-test=opt-in]').click();
-  await page.locator('[data-test=consent-state]', { hasText: '已重新接收营销消息' }).waitFor();
+  await page.locator('[data-test=consent-state]', { hasText: '已同意接收营销消息' }).waitFor();
   expect(await optedOut()).toBe(0);
   await page.context().close();
 });

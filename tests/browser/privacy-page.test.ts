@@ -32,6 +32,20 @@ async function openPrivacy(page: Page) {
   await page.locator('[data-test=profiling-state]').waitFor();
 }
 
+test('a shopper who never chose sees marketing and profiling off with their purpose in plain Chinese, and agrees to marketing on the shown text', async () => {
+  const page = await phonePage(browser);
+  await openPrivacy(page);
+  expect(await page.locator('[data-test=marketing-since]').innerText()).toContain('未同意');
+  expect(await page.locator('[data-test=profiling-state]').innerText()).toContain('未同意');
+  expect(await page.locator('[data-test=marketing-purpose]').innerText()).toContain('会员活动、优惠券和新品通知');
+  expect(await page.locator('[data-test=profiling-purpose]').innerText()).toContain('购买和浏览记录');
+  await page.locator('[data-test=opt-in]').click();
+  await page.locator('[data-test=consent-state]', { hasText: '已同意接收营销消息' }).waitFor();
+  const consents = await app.rt.services.privacy.consents.get(app.config.DEFAULT_TENANT, customerId);
+  expect(consents.marketing).toMatchObject({ granted: true, source: 'recorded', channel: 'h5', version: expect.any(String) });
+  await page.context().close();
+});
+
 test('a shopper turns profiling off (recorded with time and channel) and downloads their data as JSON', async () => {
   const page = await phonePage(browser);
   await openPrivacy(page);

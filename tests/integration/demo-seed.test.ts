@@ -30,6 +30,12 @@ test('the demo seed gives every console section something to show, and a second 
   expect(lifecycle.active + lifecycle.at_risk).toBeGreaterThan(0);
   const runs = (await app.request('GET', '/api/v1/rfm/runs', { token })).body.items;
   expect(runs.length).toBeGreaterThan(0);
+  // Opt-in consent: a mix agreed, so campaigns reach some people and skip the rest with a reason.
+  const ids = (await app.request('GET', '/api/v1/customers?pageSize=80', { token })).body.items.map((c: any) => c.id);
+  const granted = await Promise.all(ids.map(async (id: string) => (await app.rt.services.privacy.consents.get(app.config.DEFAULT_TENANT, id)).marketing.granted));
+  const yes = granted.filter(Boolean).length;
+  expect(yes).toBeGreaterThan(30);
+  expect(yes).toBeLessThan(80);
 
   expect(await seedDemo(app.rt.services, app.config, { log: app.rt.log, customers: 80 })).toBe(false);
   expect((await app.request('GET', '/api/v1/journeys', { token })).body.items).toHaveLength(journeys.length);

@@ -50,7 +50,7 @@ test('优惠券 lists the available coupons with the member-center link', async 
   expect(answer).toMatch(/查看和使用：.*\/h5\/#\/member\/coupons/);
 });
 
-test('a customer who replies TD is taken off marketing broadcasts, and 恢复订阅 brings them back', async () => {
+test('a customer who replies TD withdraws marketing consent, and 恢复订阅 grants it (with the purpose said in plain words)', async () => {
   const ava = chat.contact('艾娃');
   ava.say('你好');
   const customerId = await profileOf(ava.mock.id);
@@ -60,7 +60,10 @@ test('a customer who replies TD is taken off marketing broadcasts, and 恢复订
   expect(await broadcasts.isOptedOut(tenant(), customerId)).toBe(true);
   ava.say('TD');
   expect(await ava.hears(/已为您退订营销消息/)).toBeTruthy();
+  const consents = chat.app.rt.services.privacy.consents;
+  expect((await consents.get(tenant(), customerId)).marketing).toMatchObject({ granted: false, source: 'recorded', channel: 'bot' });
   ava.say('恢复订阅');
-  expect(await ava.hears(/已恢复订阅/)).toBeTruthy();
+  expect(await ava.hears(/已订阅营销消息。.*会员活动、优惠券和新品通知/)).toBeTruthy();
   expect(await broadcasts.isOptedOut(tenant(), customerId)).toBe(false);
+  expect((await consents.get(tenant(), customerId)).marketing).toMatchObject({ granted: true, channel: 'bot', version: expect.any(String) });
 });

@@ -243,12 +243,18 @@ test('expiry reminders: after the shopper allows it, the job sends one WeChat su
   expect(fake.sent.length).toBe(before + 1);
 });
 
-test('privacy page: the marketing switch withdraws consent on the server, export copies my data, deletion needs a confirm', async () => {
+test('privacy page: marketing is off until agreed (purpose in plain words), the switch records consent then withdraws it, export copies my data, deletion needs a confirm', async () => {
   const { wx, token, customerId } = await shopperOnPhone();
   const cfg = (await app.request('GET', '/api/v1/miniapp/config')).body;
   expect(cfg.privacy).toMatchObject({ consents: { method: 'PUT' }, export: { method: 'GET' }, erasure: { method: 'POST' } });
   const page = await openPage('pages/privacy/index');
-  await until(() => page.querySelector('#consent-marketing >>> .van-switch')?.dom.textContent === '开', 'marketing on by default');
+  await until(() => page.text().includes('会员活动、优惠券和新品通知'), 'the purpose of marketing consent');
+  expect(page.querySelector('#consent-marketing >>> .van-switch').dom.textContent).toBe('关'); // opt-in: off by default
+
+  page.querySelector('#consent-marketing >>> .van-switch').dispatchEvent('tap');
+  await until(() => page.querySelector('#consent-marketing >>> .van-switch').dom.textContent === '开', 'marketing agreed');
+  const agreed = await app.request('GET', '/api/v1/me/privacy', { token });
+  expect(agreed.body.consents.marketing).toMatchObject({ granted: true, channel: 'miniapp', version: agreed.body.texts.version });
 
   page.querySelector('#consent-marketing >>> .van-switch').dispatchEvent('tap');
   await until(() => page.querySelector('#consent-marketing >>> .van-switch').dom.textContent === '关', 'marketing off');

@@ -3,6 +3,7 @@ import type { BotContext, Turn } from '../bot-context.js';
 import { AppError } from '../../../server/src/shared/app-error.js';
 import { CustomerErrorCode } from '../../../server/src/modules/customers/customer.errors.js';
 import { BIND_LINK_MINUTES } from '../../../server/src/modules/customers/chat-binding.service.js';
+import { CONSENT_TEXTS } from '../../../server/src/modules/privacy/consent-texts.js';
 
 const POINTS = /^(积分|查积分|我的积分|points?)$/i;
 const CHECK_IN = /^(签到|check[- ]?in)$/i;
@@ -17,9 +18,11 @@ const day = (d?: Date) => (d ? new Date(d).toISOString().slice(0, 10) : '');
 /**
  * Commands answered from live data: `积分` balance and tier, `签到` the daily check-in (once a day,
  * enforced by the loyalty ledger's key), `优惠券` available coupons with the member-center link,
- * `TD`/`退订` stops marketing broadcasts (recorded as an opt-out with source `bot`), `恢复订阅` undoes it.
  * `绑定` gives a private chat a one-time link: opened in the member center, signed in, it joins this
  * chat to the shopper's member profile (chat-binding.service.ts), so `积分` answers for the member.
+ * `TD`/`退订` withdraws marketing consent (and records an opt-out with source `bot`); `订阅`/`恢复订阅`
+ * is a clear act of agreeing, so it grants marketing consent (channel `bot`, on the current consent
+ * text, which the reply states in plain words). Saying nothing grants nothing: marketing is opt-in.
  */
 export function commandsPlugin(ctx: BotContext): WechatyPlugin {
   return () =>
@@ -32,11 +35,12 @@ export function commandsPlugin(ctx: BotContext): WechatyPlugin {
           await turn.matched();
           const customerId = turn.customerId ?? (await ctx.s.desk.conversations.identifyContact(turn.tenantId, { id: turn.message.talker().id }));
           if (STOP.test(text)) {
+            await ctx.s.privacy.consents.set(turn.tenantId, customerId, 'marketing', false, 'bot', `shopper:${customerId}`);
             await ctx.s.broadcasts.optOut(turn.tenantId, customerId, 'bot');
-            await turn.reply('已为您退订营销消息，之后不会再收到活动推送。回复「恢复订阅」可重新接收。');
+            await turn.reply('已为您退订营销消息，之后不会再收到活动推送。回复「订阅」可重新接收。');
           } else {
-            await ctx.s.broadcasts.optIn(turn.tenantId, customerId);
-            await turn.reply('已恢复订阅，您将继续收到会员活动和优惠信息。回复「TD」可随时退订。');
+            await ctx.s.privacy.consents.set(turn.tenantId, customerId, 'marketing', true, 'bot', `shopper:${customerId}`);
+            await turn.reply(`已订阅营销消息。${CONSENT_TEXTS.marketing.purpose}回复「TD」可随时退订。`);
           }
           return true;
         }

@@ -14,8 +14,13 @@ Component({
   data: {
     error: '',
     consentsAvailable: false,
-    marketing: true,
-    profiling: true,
+    // Opt-in: off until the shopper agrees (the server says what they chose).
+    marketing: false,
+    profiling: false,
+    /** The purpose of each consent in the server's plain Chinese, and the text version agreed to. */
+    marketingLabel: '活动、优惠通知',
+    profilingLabel: '根据购买记录推荐',
+    textVersion: '',
     marketingText: '可随时选择不再接收',
     exportAvailable: false,
     exportText: UNAVAILABLE,
@@ -41,7 +46,12 @@ Component({
         });
         if (p.consents) {
           const mine = await session.api('GET', '/me/privacy');
-          this.setData({ marketing: !!mine.consents.marketing.granted, profiling: !!mine.consents.profiling.granted });
+          const texts = mine.texts;
+          this.setData({
+            marketing: !!mine.consents.marketing.granted,
+            profiling: !!mine.consents.profiling.granted,
+            ...(texts ? { marketingLabel: texts.purposes.marketing.purpose, profilingLabel: texts.purposes.profiling.purpose, textVersion: texts.version } : {}),
+          });
         }
       } catch (err) {
         this.setData({ error: errorMessage(err) });
@@ -53,7 +63,8 @@ Component({
       const route = this.data.routes.consents;
       if (!route) return;
       try {
-        const r = await session.api(route.method, route.path, { body: { [purpose]: !!e.detail, channel: 'miniapp' } });
+        const body = { [purpose]: !!e.detail, channel: 'miniapp', ...(this.data.textVersion ? { version: this.data.textVersion } : {}) };
+        const r = await session.api(route.method, route.path, { body });
         this.setData({ marketing: !!r.consents.marketing.granted, profiling: !!r.consents.profiling.granted });
         wx.showToast({ title: e.detail ? '已同意' : '已撤回', icon: 'none' });
       } catch (err) {

@@ -128,7 +128,7 @@ async function setup(app: BenchApp, fake: FakeWecom, staffCount: number, n: numb
       fake.corp.upsertContact({ name: `${prefix}${i}`, external_userid: ext });
       fake.corp.follow(owner.wecom, ext);
       const _id = new Types.ObjectId();
-      docs.push({ _id, tenantId, status: 'active', name: `${prefix}${i}`, ownerStaffId: owner.id, followerStaffIds: [owner.id], tags: [tag], identities: [{ type: 'externalUserId', value: ext }], wecom: { relation: 'active' }, aggregates: { orderCount: 0, totalPaid: 0, refundCount: 0, refundedAmount: 0 }, consents: {}, sourceChannel: 'wecom', gender: 'unknown', notes: [] });
+      docs.push({ _id, tenantId, status: 'active', name: `${prefix}${i}`, ownerStaffId: owner.id, followerStaffIds: [owner.id], tags: [tag], identities: [{ type: 'externalUserId', value: ext }], wecom: { relation: 'active' }, aggregates: { orderCount: 0, totalPaid: 0, refundCount: 0, refundedAmount: 0 }, consents: { marketing: true }, sourceChannel: 'wecom', gender: 'unknown', notes: [] }); // consent is opt-in: these recipients agreed
       world.customerIds.push(String(_id));
       world.exts.push(ext);
       world.senderOf.set(String(_id), owner.wecom);

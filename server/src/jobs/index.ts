@@ -31,6 +31,8 @@ export function jobDefinitions(s: Services): JobDefinition[] {
     { name: 'broadcasts.tick', every: s.deps.config.BROADCAST_TICK_EVERY, run: () => s.broadcasts.dispatcher.tick() },
     { name: 'broadcasts.sync-results', every: s.deps.config.BROADCAST_RESULTS_EVERY, run: () => s.broadcasts.deliveryResults.syncRecent() },
     { name: 'journeys.tick', every: s.deps.config.JOURNEY_TICK_EVERY, run: () => s.journeys.tick() },
+    // Erasures whose WeCom part WeCom did not take (unreachable): tried again until done.
+    { name: 'privacy.erasure-wecom', every: '10 minutes', run: () => s.privacy.wecomErasure.retryPending() },
     { name: 'privacy.retention', every: s.deps.config.PRIVACY_RETENTION_EVERY, lockLifetimeMs: 60 * 60 * 1000, run: () => s.privacy.retention.run() },
     ...wecomJobs(s),
     { name: 'miniapp.send-reminders', every: '1 hour', run: () => s.miniapp.reminders.sendDue() },

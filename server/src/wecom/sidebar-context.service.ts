@@ -75,7 +75,8 @@ export class SidebarContextService {
       .map((m) => {
         const doc = m.customerId ? profiles.get(m.customerId) : undefined;
         const agg = doc?.aggregates ?? {};
-        const shown = doc ? maskCustomer({ name: doc.name ?? m.name, phone: doc.phone, ownerStaffId: doc.ownerStaffId }, principal) : { name: m.name };
+        // A member without a profile yet is a person all the same: the same policy masks their group nickname.
+        const shown = maskCustomer({ name: doc?.name ?? m.name, phone: doc?.phone, ownerStaffId: doc?.ownerStaffId }, principal);
         return {
           customerId: doc ? String(doc._id) : null,
           name: shown.name ?? '',

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ApiRouter } from '../shared/http/route.js';
 import type { Services } from '../services.js';
+import { personMask } from '../modules/privacy/masking.js';
 
 const STAFF = ['admin', 'community_manager', 'sales', 'agent'] as const;
 
@@ -25,7 +26,10 @@ export function wecomRoutes(s: Services) {
     { method: 'get', path: '/groups', allow: STAFF, summary: 'Customer groups (客户群) mirrored from WeCom', query: z.object({ status: z.enum(['active', 'dismissed']).optional(), owner: z.literal('me').optional() }) },
     async ({ tenantId, query, principal }) => {
       const mine = query.owner === 'me' || (principal.kind === 'staff' && principal.role === 'sales');
-      return { items: await w.groups.list(tenantId, { status: query.status, ownerStaffId: mine && principal.kind === 'staff' ? principal.id : undefined }) };
+      const items = await w.groups.list(tenantId, { status: query.status, ownerStaffId: mine && principal.kind === 'staff' ? principal.id : undefined });
+      // External members are customers: their names follow the one masking policy (staff members are colleagues).
+      const m = personMask(principal);
+      return { items: m.policy.name ? items : items.map((g) => ({ ...g, members: g.members.map((x) => (x.type === 2 ? { ...x, name: m.name(x.name) ?? undefined } : x)) })) };
     },
   );
 

@@ -1,5 +1,6 @@
 import { startMockChat, eventually, sleep, type MockChat, type ChatUser } from '../desk/mock-chat.js';
 import { DeliveryModel } from '../../../server/src/modules/broadcasts/broadcast.model.js';
+import { grantMarketing } from '../../support/consent.js';
 
 /**
  * Campaigns through the WeChat bot: the bot runs on the mock puppet, WeChat users (the mocker) chat
@@ -33,6 +34,7 @@ async function botContact(name: string): Promise<{ user: ChatUser; customerId: s
   const user = chat.contact(name);
   user.say('你好');
   const conv = await eventually(() => s().desk.conversations.findByPeer(tenant(), chat.account.id, user.mock.id), 8000, `${name}'s chat`);
+  await grantMarketing(s(), tenant(), [String(conv.customerId)]);
   return { user, customerId: String(conv.customerId) };
 }
 
@@ -51,6 +53,7 @@ test('a bot_private campaign reaches each bot contact once in their private chat
   quitter.user.say('TD');
   await quitter.user.hears(/已为您退订/);
   const phoneOnly = await s().customers.identify(tenant(), { phone: '13900000001' }, { name: '只有手机' }, 'api');
+  await grantMarketing(s(), tenant(), [phoneOnly]);
   const segmentId = await segmentOf([ann.customerId, ben.customerId, quitter.customerId, phoneOnly], 'bot-vip');
 
   const text = '会员日：全场满199减30';

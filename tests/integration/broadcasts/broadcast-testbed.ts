@@ -2,6 +2,7 @@ import { Types } from 'mongoose';
 import { startTestApp, type TestApp } from '../../support/harness.js';
 import { startFakeWecom, type FakeWecom } from '../../../scripts/wecom-fake/fake-wecom.js';
 import { CustomerModel, IdentityModel } from '../../../server/src/modules/customers/customer.model.js';
+import { grantMarketing } from '../../support/consent.js';
 
 /**
  * Our server wired to a local WeCom (the fake speaks the real HTTP API) with no worker of its own:
@@ -14,8 +15,11 @@ export interface BroadcastTestbed {
   manager: string;
   /** Staff linked to a WeCom userid the fake corp knows. */
   staff(wecomUserId: string): Promise<string>;
-  /** Bulk-creates WeCom contacts of `ownerWecomUserId` and their profiles (tagged), returns customer ids. */
-  contacts(n: number, owner: { staffId: string; wecomUserId: string }, tagId: string, prefix: string): Promise<string[]>;
+  /**
+   * Bulk-creates WeCom contacts of `ownerWecomUserId` and their profiles (tagged), returns customer ids.
+   * They agreed to marketing (grantMarketing) unless `consent: false`: consent is opt-in.
+   */
+  contacts(n: number, owner: { staffId: string; wecomUserId: string }, tagId: string, prefix: string, options?: { consent?: boolean }): Promise<string[]>;
   stop(): Promise<void>;
 }
 
@@ -35,7 +39,7 @@ export async function startBroadcastTestbed(options: { env?: Record<string, stri
       const created = await app.rt.services.staff.create(tenantId, { username: `${wecomUserId}_${++n}`, name: wecomUserId, role: 'sales', password: 'harbor-kettle-2026', wecomUserId });
       return created.id;
     },
-    async contacts(count, owner, tagId, prefix) {
+    async contacts(count, owner, tagId, prefix, options = {}) {
       const docs = [];
       for (let i = 0; i < count; i++) {
         const ext = `wm${prefix}${String(i).padStart(6, '0')}`;
@@ -61,7 +65,9 @@ export async function startBroadcastTestbed(options: { env?: Record<string, stri
       await CustomerModel.collection.insertMany(docs);
       // With their identity rows, so an order event naming the externalUserId lands on the same profile.
       await IdentityModel.collection.insertMany(docs.map((d) => ({ tenantId, type: 'externalUserId', key: d.identities[0].value, customerId: d._id })));
-      return docs.map((d) => String(d._id));
+      const ids = docs.map((d) => String(d._id));
+      if (options.consent !== false) await grantMarketing(app.rt.services, tenantId, ids);
+      return ids;
     },
     async stop() {
       await app.stop();

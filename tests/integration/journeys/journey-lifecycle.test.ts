@@ -1,4 +1,5 @@
 import { startBroadcastTestbed, sentTo, type BroadcastTestbed } from '../broadcasts/broadcast-testbed.js';
+import { grantMarketing } from '../../support/consent.js';
 
 /**
  * The ready-made lifecycle journeys as a community manager turns them on (welcome, churn warning,
@@ -32,6 +33,7 @@ async function contact(name: string) {
   tb.fake.corp.follow('zhouyi', ext);
   const id = await s().customers.identify(tb.tenantId, { externalUserId: ext }, { name, ownerStaffId: owner }, 'wecom');
   await s().customers.setWecomRelation(tb.tenantId, id, { relation: 'active', at: new Date(clock), staffId: owner });
+  await grantMarketing(s(), tb.tenantId, [id], { profiling: true });
   return { id, ext };
 }
 const fromTemplate = async (body: Record<string, unknown>) => {
@@ -175,6 +177,7 @@ test('a birthday found just after midnight gets its coupon at once (a gold membe
   tb.fake.corp.upsertContact({ name: '金卡寿星', external_userid: vipExt });
   tb.fake.corp.follow('zhouyi', vipExt);
   const vip = await s().customers.identify(tb.tenantId, { externalUserId: vipExt }, { name: '金卡寿星', ownerStaffId: owner, birthday: { month: local.getUTCMonth() + 1, day: local.getUTCDate() } }, 'wecom');
+  await grantMarketing(s(), tb.tenantId, [id, vip]);
   await ingest(vipExt, 'order.paid', 'vip-order', { orderId: 'vip-order', amount: 600_000 }, clock - 10 * DAY);
   expect((await s().loyalty.members.find(tb.tenantId, vip))?.tier).toBe('gold');
   const greeting = '生日快乐！生日礼券已放入您的会员中心';

@@ -1,6 +1,7 @@
 import { startBroadcastTestbed, sentTo, type BroadcastTestbed } from '../broadcasts/broadcast-testbed.js';
 import { handlers } from '../../../scripts/wecom-fake/fake-api.js';
 import { fail } from '../../../scripts/wecom-fake/fake-reply.js';
+import { grantMarketing } from '../../support/consent.js';
 
 /**
  * A journey message whose send outcome is unknown (WeCom answered "system busy") is checked against
@@ -32,6 +33,7 @@ async function contact(name: string) {
   tb.fake.corp.follow('gao', ext);
   const id = await s().customers.identify(tb.tenantId, { externalUserId: ext }, { name, ownerStaffId: owner }, 'wecom');
   await s().customers.setWecomRelation(tb.tenantId, id, { relation: 'active', at: new Date(clock), staffId: owner });
+  await grantMarketing(s(), tb.tenantId, [id]);
   return { id, ext };
 }
 const runOf = async (customerId: string) => (await s().journeys.runsForCustomer(tb.tenantId, customerId))[0] as any;

@@ -1,4 +1,5 @@
 import { startBroadcastTestbed, sentTo, type BroadcastTestbed } from '../broadcasts/broadcast-testbed.js';
+import { grantMarketing } from '../../support/consent.js';
 
 /** Birthday and win-back journeys on a controlled clock, sending through the local WeCom. */
 const DAY = 86_400_000;
@@ -27,6 +28,7 @@ async function contact(name: string, attrs: Record<string, unknown> = {}) {
   tb.fake.corp.follow('qianba', ext);
   const id = await s().customers.identify(tb.tenantId, { externalUserId: ext }, { name, ownerStaffId: owner, ...attrs }, 'wecom');
   await s().customers.setWecomRelation(tb.tenantId, id, { relation: 'active', at: new Date(clock), staffId: owner });
+  await grantMarketing(s(), tb.tenantId, [id], { profiling: true });
   return { id, ext };
 }
 const journey = async (body: unknown) => {

@@ -190,6 +190,7 @@ export const ACCESS_POLICY: Record<string, Who[]> = {
   'post /api/v1/me/privacy/erasure': SHOPPER,
   'get /api/v1/privacy/customers/:id/consents': STAFF,
   'get /api/v1/privacy/customers/:id/export': ADMIN,
+  'get /api/v1/privacy/erasures': ADMIN,
   'post /api/v1/privacy/customers/:id/erasure': ADMIN,
   'post /api/v1/privacy/retention/run': ADMIN,
 };

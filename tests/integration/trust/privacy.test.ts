@@ -71,7 +71,7 @@ test('withdrawing marketing consent is recorded with time and channel and stops 
   const shopper = await newShopper(app);
   const before = await app.request('GET', '/api/v1/me/privacy', { token: shopper.token });
   expect(before.status).toBe(200);
-  expect(before.body.consents.marketing).toMatchObject({ granted: true, source: 'default', at: null });
+  expect(before.body.consents.marketing).toMatchObject({ granted: false, source: 'default', at: null }); // opt-in
 
   const off = await app.request('PUT', '/api/v1/me/privacy/consents', { token: shopper.token, body: { marketing: false, profiling: false, channel: 'miniapp' } });
   expect(off.status).toBe(200);
@@ -132,7 +132,7 @@ test('a shopper downloads their data: profile, identities, points ledger, coupon
   expect(Array.isArray(d.coupons)).toBe(true);
   expect(d.orders.map((o: any) => o.data.amount)).toContain(25_900);
   expect(d.conversations.flatMap((c: any) => c.messages.map((m: any) => m.text)).join('\n')).toContain(`我是${p.name}`);
-  expect(d.consents.current.marketing.granted).toBe(true);
+  expect(d.consents.current.marketing).toMatchObject({ granted: false, source: 'default' }); // never asked: not agreed
 });
 
 test('an admin export of a customer is recorded in the audit log; other staff cannot export', async () => {

@@ -3,6 +3,7 @@ import type { Deps } from '../../shared/deps.js';
 import { isDuplicateKeyError } from '../../shared/db.js';
 import type { CustomerService } from '../customers/customer.service.js';
 import type { SegmentService } from '../segments/segment.service.js';
+import { audienceUsesProfiling } from '../privacy/consent-policy.js';
 import { CampaignModel, DeliveryModel } from './broadcast.model.js';
 import type { FrequencyCapService } from './frequency-cap.service.js';
 import { inWindow, nextWindowStart, type SendWindow } from './send-window.js';
@@ -60,6 +61,11 @@ export class BroadcastDispatcher {
     const groupChannel = GROUP_CHANNELS.includes(c.channel as ChannelName);
     if (groupChannel) await this.m.groupChannels?.get(c.channel as ChannelName)?.snapshot(c);
     const pager = groupChannel ? async () => [] : await this.m.segments.pager(c.tenantId, String(c.segmentId));
+    // A campaign picked by behaviour (RFM, churn, orders, browsing) is personalised marketing: its
+    // recipients need profiling consent too (privacy/consent-policy.ts).
+    if (!groupChannel && !c.personalised && audienceUsesProfiling((await this.m.segments.get(c.tenantId, String(c.segmentId))).audience)) {
+      await CampaignModel.updateOne({ _id: c._id }, { $set: { personalised: true } });
+    }
     let after = (c.snapshotAfter as Types.ObjectId | undefined) ?? null;
     for (;;) {
       const ids = await pager(after, 1000);

@@ -27,6 +27,8 @@ const campaignSchema = new Schema(
     startedAt: { type: Date },
     completedAt: { type: Date },
     deferredReason: { type: String },
+    /** Set at snapshot when the audience selects on behaviour: recipients then need profiling consent too. */
+    personalised: { type: Boolean },
     /** When WeCom's send results were last pulled back into the delivery rows. */
     resultsSyncedAt: { type: Date },
     createdBy: { type: String },

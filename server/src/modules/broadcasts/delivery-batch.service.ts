@@ -8,6 +8,7 @@ import type { StaffSendBudget } from './staff-send-budget.service.js';
 import { variantContent } from './ab-split.js';
 import type { Address, ChannelProvider, OutgoingRow } from './channels/channel.provider.js';
 import { groupBy } from '../../shared/group-by.js';
+import { marketingBlock } from '../privacy/consent-policy.js';
 
 /** Issues a coupon once per key (the loyalty module's coupon service satisfies this). */
 export interface CouponPort {
@@ -48,7 +49,7 @@ export class DeliveryBatchSender {
   async process(c: any, rows: any[], provider: ChannelProvider): Promise<Date | undefined> {
     const tenantId: string = c.tenantId;
     const claim: string = rows[0].claim;
-    const addresses = await this.addresses(tenantId, rows.map((r) => r.customerId), provider);
+    const addresses = await this.addresses(tenantId, rows.map((r) => r.customerId), provider, !!c.personalised);
     const skipped = new Map<string, Types.ObjectId[]>();
     const ready: Array<OutgoingRow & { row: any }> = [];
     const campaignKey = `${c._id}:${c.occurrence}`;
@@ -88,8 +89,11 @@ export class DeliveryBatchSender {
     return spent.size ? new Date((Math.floor(this.deps.now().getTime() / 60_000) + 1) * 60_000) : undefined;
   }
 
-  /** Where each customer is reached now, or why not (gone, opted out, no WeCom contact...). */
-  private async addresses(tenantId: string, ids: Types.ObjectId[], provider: ChannelProvider) {
+  /**
+   * Where each customer is reached now, or why not (gone, opted out, no marketing consent, no WeCom
+   * contact...). Consent is judged at send time, so a choice made after the snapshot still counts.
+   */
+  private async addresses(tenantId: string, ids: Types.ObjectId[], provider: ChannelProvider, personalised = false) {
     const [customers, optOuts] = await Promise.all([
       this.m.customers.recipientFacts(tenantId, ids),
       OptOutModel.find({ tenantId, customerId: { $in: ids } }).select({ customerId: 1 }).lean(),
@@ -97,7 +101,10 @@ export class DeliveryBatchSender {
     const opted = new Set(optOuts.map((o) => String(o.customerId)));
     const out = new Map<string, Address>();
     const live = customers.filter((x) => x.status === 'active');
-    for (const x of live) if (opted.has(String(x._id)) || (x.consents as any)?.marketing === false) out.set(String(x._id), { ok: false, reason: 'opted_out' });
+    for (const x of live) {
+      const blocked = marketingBlock(x.consents, opted.has(String(x._id)), personalised);
+      if (blocked) out.set(String(x._id), { ok: false, reason: blocked });
+    }
     const reachable = live.filter((x) => !out.has(String(x._id)));
     const addr = await provider.address(
       tenantId,
@@ -155,7 +162,7 @@ export class DeliveryBatchSender {
     const now = this.deps.now();
     const stale = await DeliveryModel.find({ campaignId: c._id, occurrence: c.occurrence, state: 'sending', leaseUntil: { $lt: now } }).limit(5000).lean();
     if (!stale.length) return;
-    const addresses = await this.addresses(c.tenantId, stale.map((r) => r.customerId), provider);
+    const addresses = await this.addresses(c.tenantId, stale.map((r) => r.customerId), provider, !!c.personalised);
     const asked: OutgoingRow[] = [];
     for (const r of stale) {
       const a = addresses.get(String(r.customerId));

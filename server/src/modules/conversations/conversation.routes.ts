@@ -5,6 +5,7 @@ import type { Principal } from '../../shared/http/principal.js';
 import type { Services } from '../../services.js';
 import { canSeeCustomer } from '../customers/customer.routes.js';
 import { conversationView, messageView } from './conversation.view.js';
+import { personMask, personalDataPolicy } from '../privacy/masking.js';
 import { openDeskStream } from './desk-stream.js';
 import type { Actor } from './handoff.service.js';
 
@@ -39,6 +40,33 @@ async function load(s: Services, p: Principal, tenantId: string, id: string) {
   if (!(await visible(s, p, tenantId, c))) throw notFound('Conversation');
   return c;
 }
+
+type Mask = ReturnType<typeof personMask>;
+
+/**
+ * The one masking policy (privacy/masking.ts) on what the desk shows of a person: a private chat's
+ * title (the contact's name), the customer's messages and name, the preview and summary. Admins see
+ * all; community managers supervising the desk see the name masked; phones only for the owner.
+ */
+async function masksFor(s: Services, p: Principal, tenantId: string, customerIds: Array<unknown>): Promise<(customerId: unknown) => Mask | null> {
+  const open = personalDataPolicy(p);
+  if (open.name && open.phone) return () => null;
+  const docs = await s.customers.getMany(tenantId, customerIds.filter(Boolean).map(String));
+  const byId = new Map(docs.map((d) => [d.linkedId, personMask(p, { name: d.doc.name, phone: d.doc.phone, ownerStaffId: d.doc.ownerStaffId })]));
+  const stranger = personMask(p);
+  return (customerId) => (customerId ? (byId.get(String(customerId)) ?? stranger) : stranger);
+}
+const maskedConversation = (c: any, m: Mask | null) => {
+  const v = conversationView(c);
+  if (!m || m.whole) return v;
+  return { ...v, title: c.kind === 'room' ? m.text(v.title) : m.name(v.title), lastMessagePreview: m.text(v.lastMessagePreview) };
+};
+const maskedMessage = (x: any, m: Mask | null) => {
+  const v = messageView(x);
+  if (!m || m.whole) return v;
+  return { ...v, talkerName: x.author === 'customer' || x.direction === 'in' ? m.name(v.talkerName) : v.talkerName, text: m.text(v.text) };
+};
+const maskedSummary = <T extends { name?: string | null } | null>(summary: T, m: Mask | null): T => (summary && m && !m.whole ? { ...summary, name: m.name(summary.name) } : summary);
 
 export function conversationRoutes(s: Services) {
   const api = new ApiRouter('/api/v1/conversations', 'conversations');
@@ -78,7 +106,8 @@ export function conversationRoutes(s: Services) {
         before = page[page.length - 1].lastMessageAt ?? undefined;
         if (!before) break;
       }
-      return { items: items.map(conversationView) };
+      const mask = await masksFor(s, principal, tenantId, items.map((c) => c.customerId));
+      return { items: items.map((c) => maskedConversation(c, mask(c.customerId))) };
     },
   );
 
@@ -96,7 +125,12 @@ export function conversationRoutes(s: Services) {
       const customer = await s.customers.get(tenantId, params.customerId).catch(() => null);
       if (!customer || !canSeeCustomer(principal, customer)) throw notFound('Customer');
       const h = await s.desk.conversations.customerHistory(tenantId, String(customer._id), query);
-      return { customer: await s.desk.customerSummary(tenantId, String(customer._id)), conversations: h.conversations.map(conversationView), items: h.items.map(messageView) };
+      const m = (await masksFor(s, principal, tenantId, [customer._id]))(customer._id);
+      return {
+        customer: maskedSummary(await s.desk.customerSummary(tenantId, String(customer._id)), m),
+        conversations: h.conversations.map((c: any) => maskedConversation(c, m)),
+        items: h.items.map((x: any) => maskedMessage(x, m)),
+      };
     },
   );
 
@@ -108,7 +142,8 @@ export function conversationRoutes(s: Services) {
     { method: 'get', path: '/:id', allow: READERS, summary: 'A conversation with its customer summary', params: idParams },
     async ({ params, principal, tenantId }) => {
       const c = await load(s, principal, tenantId, params.id);
-      return { ...conversationView(c), customer: await s.desk.customerSummary(tenantId, c.customerId ? String(c.customerId) : undefined) };
+      const m = (await masksFor(s, principal, tenantId, [c.customerId]))(c.customerId);
+      return { ...maskedConversation(c, m), customer: maskedSummary(await s.desk.customerSummary(tenantId, c.customerId ? String(c.customerId) : undefined), m) };
     },
   );
 
@@ -122,9 +157,11 @@ export function conversationRoutes(s: Services) {
       query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), before: z.coerce.date().optional() }),
     },
     async ({ params, query, principal, tenantId }) => {
-      await load(s, principal, tenantId, params.id);
+      const c = await load(s, principal, tenantId, params.id);
       const items = await s.desk.conversations.history(tenantId, params.id, { limit: query.limit, before: query.before, readerId: (principal as Staff).id });
-      return { items: items.map(messageView) };
+      // In a room each talker is their own person; in a private chat every inbound message is the customer's.
+      const mask = await masksFor(s, principal, tenantId, [c.customerId, ...items.map((x: any) => x.customerId)]);
+      return { items: items.map((x: any) => maskedMessage(x, mask(x.customerId ?? c.customerId))) };
     },
   );
 

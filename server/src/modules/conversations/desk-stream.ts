@@ -3,6 +3,21 @@ import type { Context } from 'koa';
 import type { Principal } from '../../shared/http/principal.js';
 import type { Services } from '../../services.js';
 import { deskChannel, type DeskEvent } from './desk-live.js';
+import { personMask } from '../privacy/masking.js';
+
+/**
+ * The one masking policy on a live message: a role that may not see the customer's name gets it
+ * masked (the talker's name, and in the text); phones in the text are masked for every role but
+ * admins, since the event does not say who owns the customer (the history, read again, shows the owner
+ * their customer's phone).
+ */
+export function maskEvent(p: Staff, e: DeskEvent): DeskEvent {
+  const msg = e.message as { author?: string; talkerName?: string; text?: string } | undefined;
+  if (!msg) return e;
+  const m = personMask(p, { name: msg.author === 'customer' ? msg.talkerName : undefined });
+  if (m.whole) return e;
+  return { ...e, message: { ...msg, talkerName: msg.author === 'customer' ? m.name(msg.talkerName) : msg.talkerName, text: m.text(msg.text) ?? undefined } as DeskEvent['message'] };
+}
 
 type Staff = Extract<Principal, { kind: 'staff' }>;
 
@@ -31,7 +46,7 @@ export async function openDeskStream(s: Services, ctx: Context, principal: Staff
   };
   const unsubscribe = await s.desk.live.subscribe(deskChannel(tenantId), (e: DeskEvent) => {
     if (e.tenantId !== tenantId || !mayReceive(principal, e)) return;
-    write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
+    write(`event: ${e.type}\ndata: ${JSON.stringify(maskEvent(principal, e))}\n\n`);
   });
   const heartbeat = setInterval(() => write(': keep-alive\n\n'), 15_000);
   // An open console is the agent's presence: while it streams, the agent counts as there.

@@ -7,6 +7,7 @@ import type { Services } from '../../services.js';
 import { customerView } from './customer.view.js';
 import { CUSTOMER_SORTS, type CustomerSort } from './customer.service.js';
 import { maskFreeText, personalDataPolicy } from '../privacy/masking.js';
+import { auditRead, auditWrite, changedFields } from '../privacy/personal-data-audit.js';
 
 const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
 const idParams = z.object({ id: objectId });
@@ -138,15 +139,19 @@ export function customerRoutes(s: Services) {
         .sort((a, b) => +new Date(b.at) - +new Date(a.at))
         .slice(0, 30);
       const tasks = followUps.map((f: any) => ({ ...f, title: maskFreeText(f.title, policy, doc) }));
+      // A full, unmasked profile is a read of personal data: the audit log says who read whose.
+      if (policy.name && policy.phone) await auditRead(s.audit, principal, tenantId, 'customers.read', id, { fields: ['name', 'phone', 'remark', 'notes', 'identities'] });
       return { ...customerView(doc, principal), notes, followUps: tasks, timeline };
     },
   );
 
   api.route(
-    { method: 'patch', path: '/:id', allow: ['admin', 'sales', 'agent'], summary: 'Change profile attributes', params: idParams, body: attributesSchema },
+    { method: 'patch', path: '/:id', allow: ['admin', 'sales', 'agent'], audit: false, summary: 'Change profile attributes (audited with each changed value before and after)', params: idParams, body: attributesSchema },
     async ({ params, body, principal, tenantId }) => {
-      await loadVisibleCustomer(s, principal, tenantId, params.id);
-      return customerView(await s.customers.update(tenantId, params.id, body), principal);
+      const before = await loadVisibleCustomer(s, principal, tenantId, params.id);
+      const after = await s.customers.update(tenantId, params.id, body);
+      await auditWrite(s.audit, principal, tenantId, 'customers.update', String(after._id), changedFields(before, after, Object.keys(body)));
+      return customerView(after, principal);
     },
   );
 
@@ -164,16 +169,19 @@ export function customerRoutes(s: Services) {
       method: 'post',
       path: '/:id/tags',
       allow: ['admin', 'sales', 'agent', 'community_manager'],
-      summary: 'Add and remove tags on a customer (synced to WeCom corp tags)',
+      audit: false,
+      summary: 'Add and remove tags on a customer (synced to WeCom corp tags; audited with the tags before and after)',
       params: idParams,
       body: z
         .object({ add: z.array(objectId).max(50).default([]), remove: z.array(objectId).max(50).default([]) })
         .refine((b) => b.add.length + b.remove.length > 0, { message: 'name at least one tag to add or remove' }),
     },
     async ({ params, body, principal, tenantId }) => {
-      await loadVisibleCustomer(s, principal, tenantId, params.id);
+      const before = await loadVisibleCustomer(s, principal, tenantId, params.id);
       await s.tags.assertExist(tenantId, body.add);
-      return { tags: await s.customers.tag(tenantId, params.id, body.add, body.remove, principal.kind === 'staff' ? principal.id : undefined) };
+      const tags = await s.customers.tag(tenantId, params.id, body.add, body.remove, principal.kind === 'staff' ? principal.id : undefined);
+      await auditWrite(s.audit, principal, tenantId, 'customers.tags', String(before._id), changedFields({ tags: [...(before.tags ?? [])].map(String).sort() }, { tags: [...tags].map(String).sort() }, ['tags']));
+      return { tags };
     },
   );
 

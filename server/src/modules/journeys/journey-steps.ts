@@ -6,6 +6,7 @@ import type { CouponPort } from '../broadcasts/broadcast-dispatch.service.js';
 import type { FrequencyCapService } from '../broadcasts/frequency-cap.service.js';
 import { JourneyRunModel } from './journey.model.js';
 import type { JourneyStep } from './journey.schemas.js';
+import { marketingBlock } from '../privacy/consent-policy.js';
 
 const NEW_CONTACT_MS = 2 * 86_400_000;
 
@@ -33,7 +34,7 @@ export class StepRunner {
     },
   ) {}
 
-  async run(run: any, step: Exclude<JourneyStep, { type: 'wait' }>, index: number): Promise<StepOutcome> {
+  async run(run: any, step: Exclude<JourneyStep, { type: 'wait' }>, index: number, options: { personalised?: boolean } = {}): Promise<StepOutcome> {
     const tenantId: string = run.tenantId;
     const customerId = String(run.customerId);
     const key = `journey:${run._id}:${index}`;
@@ -51,7 +52,8 @@ export class StepRunner {
         return last && last > run.startedAt ? { note: 'ordered since the journey began', exit: true } : { note: 'no order since the journey began' };
       }
       case 'send': {
-        if ((await this.m.optedOut(tenantId, customerId)) || (c.consents as any)?.marketing === false) return { note: 'skipped: opted_out' };
+        const blocked = marketingBlock(c.consents, await this.m.optedOut(tenantId, customerId), options.personalised);
+        if (blocked) return { note: `skipped: ${blocked}` };
         const addr = (await this.m.provider.address(tenantId, [{ customerId, ownerStaffId: c.ownerStaffId, identities: c.identities as any, wecomRelation: c.wecom?.relation }])).get(customerId);
         if (!addr?.ok) return { note: `skipped: ${addr?.reason ?? 'no_address'}` };
         const row = { deliveryId: key, customerId, address: { sender: addr.sender, to: addr.to }, content: { text: step.text } };

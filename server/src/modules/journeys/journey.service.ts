@@ -9,6 +9,7 @@ import { inWindow, localPeriods, nextWindowStart, type SendWindow } from '../bro
 import { JourneyModel, JourneyRunModel } from './journey.model.js';
 import type { JourneyInput, JourneyTrigger } from './journey.schemas.js';
 import type { StepRunner } from './journey-steps.js';
+import { PERSONALISED_TRIGGERS } from '../privacy/consent-policy.js';
 
 export const JourneyErrorCode = { NAME_TAKEN: 'JOURNEY_NAME_TAKEN' } as const;
 const DAY_MS = 86_400_000;
@@ -225,7 +226,7 @@ export class JourneyService {
         await JourneyRunModel.updateOne({ _id: run._id, step: i }, { $set: { nextAt: at, leaseUntil: null }, $push: { log: { step: i, type: 'send', outcome: `deferred to ${at.toISOString()} (quiet hours)`, at: now } } });
         return;
       }
-      const outcome = await this.m.steps.run(run, step, i);
+      const outcome = await this.m.steps.run(run, step, i, { personalised: PERSONALISED_TRIGGERS.has((journey.trigger as { type?: string })?.type ?? '') });
       if (outcome.exit) {
         await JourneyRunModel.updateOne({ _id: run._id, step: i }, { $set: { state: 'exited', leaseUntil: null }, $push: { log: { step: i, type: step.type, outcome: outcome.note, at: now } } });
         return;

@@ -6,6 +6,7 @@ import type { CustomerService } from '../customers/customer.service.js';
 import type { AuditService } from '../staff/audit.service.js';
 import { ErasureModel } from './privacy.model.js';
 import { shopperCache } from '../../shared/cache/shopper-cache.js';
+import { wecomErasureView, type WecomErasure } from './erasure-wecom.service.js';
 
 /** Order fields that carry no personal data: kept so totals, RFM and refunds still add up. */
 const KEPT_EVENT_FIELDS = ['orderId', 'amount', 'refundAmount', 'refundId', 'items', 'productId', 'category', 'points', 'currency'];
@@ -28,6 +29,7 @@ export class ErasureService {
     private readonly deps: Deps,
     private readonly customers: CustomerService,
     private readonly audit: AuditService,
+    private readonly wecom?: WecomErasure,
   ) {}
 
   private col(name: string): Col {
@@ -38,6 +40,15 @@ export class ErasureService {
     if (!Types.ObjectId.isValid(customerId)) return null;
     const id = new Types.ObjectId(customerId);
     return ErasureModel.findOne({ tenantId, $or: [{ customerId: id }, { profileIds: id }] }).lean();
+  }
+
+  /** Erasures for the admin's list: ids, times, counts and the WeCom part's state (never erased values). */
+  async list(tenantId: string, filter: { wecomPending?: boolean; limit?: number } = {}) {
+    const rows = await ErasureModel.find({ tenantId, ...(filter.wecomPending ? { wecomPending: { $gt: 0 } } : {}) })
+      .sort({ requestedAt: -1 })
+      .limit(filter.limit ?? 50)
+      .lean();
+    return rows.map((r) => ({ ...view(r, true), requestedBy: r.requestedBy, already: undefined }));
   }
 
   async erase(tenantId: string, customerId: string, requestedBy: { id: string; role: string }) {
@@ -58,13 +69,23 @@ export class ErasureService {
     }
 
     const ids = await this.profileIds(tenantId, rootId);
+    // WeCom first, while the relations and tags that say what to erase there are still ours to read.
+    const wecomTasks = (await this.wecom?.plan(tenantId, ids)) ?? [];
+    const wecomRun = (await this.wecom?.run(wecomTasks)) ?? { done: 0, left: [] };
+    const wecom = { connected: !!this.wecom?.connected, done: wecomRun.done, pending: wecomRun.left, lastTriedAt: this.deps.now() };
     const counts = await this.eraseEverywhere(tenantId, ids);
+    // The audit log keeps who did what to the person, not the values they changed (personal-data-audit.ts).
+    const scrubbed = await this.col('audit_log').updateMany(
+      { tenantId, targetType: 'customers', targetId: { $in: ids.map(String) }, 'details.changes': { $exists: true } },
+      { $unset: { 'details.changes': '' }, $set: { 'details.valuesErased': true } },
+    );
+    counts.audit_log = scrubbed.modifiedCount;
     // Their tokens now answer 404: nothing cached for them may still be served.
     const cache = shopperCache(this.deps);
     for (const id of ids) await cache.changed(tenantId, String(id));
     // And their sessions end: every token of these profiles is refused (401) from the next request on.
     await this.customers.sessions.end(tenantId, ids.map(String));
-    const row = await ErasureModel.findOneAndUpdate(key, { $set: { status: 'done', doneAt: this.deps.now(), profiles: ids.length, profileIds: ids, counts } }, { returnDocument: 'after' }).lean();
+    const row = await ErasureModel.findOneAndUpdate(key, { $set: { status: 'done', doneAt: this.deps.now(), profiles: ids.length, profileIds: ids, counts, wecom, wecomPending: wecom.pending.length } }, { returnDocument: 'after' }).lean();
     await this.audit.record({
       tenantId,
       actorId: requestedBy.id,
@@ -72,7 +93,7 @@ export class ErasureService {
       action: 'privacy.erasure',
       targetType: 'customers',
       targetId: String(rootId),
-      details: { profiles: ids.length, counts },
+      details: { profiles: ids.length, counts, wecom: wecomErasureView(wecom) },
     });
     return view(row!, false);
   }
@@ -159,6 +180,6 @@ export class ErasureService {
   }
 }
 
-function view(row: { customerId: unknown; status: string; requestedAt: Date; doneAt?: Date | null; profiles?: number | null; counts?: unknown }, already: boolean) {
-  return { customerId: String(row.customerId), status: row.status, requestedAt: row.requestedAt, erasedAt: row.doneAt ?? null, profiles: row.profiles ?? 0, counts: row.counts ?? {}, already };
+function view(row: { customerId: unknown; status: string; requestedAt: Date; doneAt?: Date | null; profiles?: number | null; counts?: unknown; wecom?: unknown }, already: boolean) {
+  return { customerId: String(row.customerId), status: row.status, requestedAt: row.requestedAt, erasedAt: row.doneAt ?? null, profiles: row.profiles ?? 0, counts: row.counts ?? {}, wecom: wecomErasureView(row.wecom), already };
 }

@@ -68,3 +68,19 @@ export function maskCustomer<
     identities: customer.identities?.map((i) => (i.type === 'phone' && !policy.phone ? { ...i, value: maskPhone(i.value) } : i)),
   };
 }
+
+/**
+ * One role's view of one person, for routes that return bits of a person other than a profile (a
+ * chat's title, a group member, a message): the same policy as maskCustomer, field by field.
+ */
+export function personMask(principal: Principal, person: { name?: string | null; phone?: string | null; ownerStaffId?: string | null } = {}) {
+  const policy = personalDataPolicy(principal, person.ownerStaffId);
+  const whole = policy.name && policy.phone;
+  return {
+    policy,
+    whole,
+    name: (name?: string | null) => (policy.name || !name ? name : maskName(name)),
+    phone: (phone?: string | null) => (policy.phone || !phone ? phone : maskPhone(phone)),
+    text: (text?: string | null) => (whole || !text ? text : maskFreeText(text, policy, person)),
+  };
+}

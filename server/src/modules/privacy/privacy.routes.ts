@@ -1,10 +1,16 @@
 import { z } from 'zod';
 import { ApiRouter } from '../../shared/http/route.js';
-import { notFound } from '../../shared/app-error.js';
+import { conflict, notFound } from '../../shared/app-error.js';
 import type { Principal } from '../../shared/http/principal.js';
 import type { Services } from '../../services.js';
 import { loadVisibleCustomer } from '../customers/customer.routes.js';
 import { CONSENT_CHANNELS } from './privacy.model.js';
+import { CONSENT_TEXTS, CONSENT_TEXT_VERSION } from './consent-texts.js';
+import { PrivacyErrorCode } from './privacy.exception.js';
+import { auditRead } from './personal-data-audit.js';
+
+/** The words a shopper is asked to agree to, with their version (shown next to the switches). */
+const consentTexts = () => ({ version: CONSENT_TEXT_VERSION, purposes: CONSENT_TEXTS });
 
 const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
 const STAFF = ['admin', 'community_manager', 'sales', 'agent'] as const;
@@ -18,27 +24,39 @@ export function myPrivacyRoutes(s: Services) {
   const api = new ApiRouter('/api/v1/me', 'privacy');
   const P = s.privacy;
 
-  api.route({ method: 'get', path: '/privacy', allow: ['shopper'], summary: 'My consents (marketing, profiling) with when and where I gave them' }, async ({ principal, tenantId }) => {
-    const c = await s.customers.get(tenantId, shopperId(principal));
-    return { consents: await P.consents.get(tenantId, String(c._id)), history: await P.consents.history(tenantId, String(c._id)) };
-  });
+  api.route(
+    { method: 'get', path: '/privacy', allow: ['shopper'], summary: 'My consents (marketing, profiling: off until I agree) with when, where and on which text I gave them, and the texts' },
+    async ({ principal, tenantId }) => {
+      const c = await s.customers.get(tenantId, shopperId(principal));
+      return { consents: await P.consents.get(tenantId, String(c._id)), history: await P.consents.history(tenantId, String(c._id)), texts: consentTexts() };
+    },
+  );
 
   api.route(
     {
       method: 'put',
       path: '/privacy/consents',
       allow: ['shopper'],
-      summary: 'Give or withdraw consent per purpose; withdrawing marketing stops every campaign message at once',
+      summary: 'Give or withdraw consent per purpose; withdrawing marketing stops every campaign message at once. `version`: the consent text shown (409 when it is no longer the one in force)',
       body: z
-        .object({ marketing: z.boolean().optional(), profiling: z.boolean().optional(), channel: z.enum(CONSENT_CHANNELS).default('h5') })
+        .object({
+          marketing: z.boolean().optional(),
+          profiling: z.boolean().optional(),
+          channel: z.enum(CONSENT_CHANNELS).default('h5'),
+          version: z.string().trim().min(1).max(32).optional(),
+        })
         .strict()
         .refine((b) => b.marketing !== undefined || b.profiling !== undefined, { message: 'say marketing and/or profiling: true or false' }),
     },
     async ({ principal, tenantId, body }) => {
       const id = String((await s.customers.get(tenantId, shopperId(principal)))._id);
+      // Consent is to the words shown: a page holding an older text must show the new one first.
+      if (body.version && body.version !== CONSENT_TEXT_VERSION) {
+        throw conflict(PrivacyErrorCode.CONSENT_TEXT_CHANGED, 'The consent text has changed since this page loaded: reload it, read the new text and choose again', { shown: body.version, current: CONSENT_TEXT_VERSION });
+      }
       if (body.marketing !== undefined) await P.consents.set(tenantId, id, 'marketing', body.marketing, body.channel, `shopper:${id}`);
       if (body.profiling !== undefined) await P.consents.set(tenantId, id, 'profiling', body.profiling, body.channel, `shopper:${id}`);
-      return { consents: await P.consents.get(tenantId, id) };
+      return { consents: await P.consents.get(tenantId, id), texts: consentTexts() };
     },
   );
 
@@ -46,6 +64,7 @@ export function myPrivacyRoutes(s: Services) {
   for (const path of ['/export', '/privacy/export']) {
     api.route({ method: 'get', path, allow: ['shopper'], summary: 'Download my data: profile, identities, points ledger, coupons, orders, conversations (JSON)' }, async ({ principal, tenantId, ctx }) => {
       const doc = await P.exports.build(tenantId, shopperId(principal), 'shopper');
+      await auditRead(s.audit, principal, tenantId, 'privacy.export', doc.profile.id, { by: 'self' });
       ctx.set('Content-Disposition', `attachment; filename="my-data-${doc.profile.id}.json"`);
       ctx.set('Cache-Control', 'no-store');
       return doc;
@@ -103,6 +122,17 @@ export function privacyAdminRoutes(s: Services) {
       const staff = principal as Extract<Principal, { kind: 'staff' }>;
       return P.erasure.erase(tenantId, params.id, { id: staff.id, role: staff.role });
     },
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/erasures',
+      allow: ['admin'],
+      summary: 'Erasures, newest first, with what could not be erased in WeCom yet (retried by the privacy.erasure-wecom job)',
+      query: z.object({ pending: z.enum(['wecom']).optional(), limit: z.coerce.number().int().min(1).max(200).default(50) }).strict(),
+    },
+    async ({ tenantId, query }) => ({ items: await P.erasure.list(tenantId, { wecomPending: query.pending === 'wecom', limit: query.limit }) }),
   );
 
   api.route({ method: 'post', path: '/retention/run', allow: ['admin'], summary: 'Apply the retention periods now (also runs daily)' }, () => P.retention.run());
