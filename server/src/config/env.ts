@@ -28,6 +28,11 @@ export const envSchema = z
 
     MONGODB_URI: z.string().min(1, 'MONGODB_URI must be a mongodb:// or mongodb+srv:// URI'),
     REDIS_URL: z.string().min(1, 'REDIS_URL must be a redis:// URI'),
+    /**
+     * How long one Redis command may take before it fails (ms). A frozen or partitioned Redis keeps
+     * its TCP connection up, so without this a command waits for as long as the freeze lasts.
+     */
+    REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(500),
 
     /** Signs staff/shopper tokens and member-card payloads. At least 32 characters in production. */
     APP_SECRET: z.string().min(32, 'APP_SECRET must be at least 32 characters').default(DEV_SECRET),
