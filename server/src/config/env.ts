@@ -96,6 +96,11 @@ export const envSchema = z
     BROADCAST_CAP_PER_MONTH: z.coerce.number().int().min(1).default(4),
     BROADCAST_TIMEZONE: z.string().default('Asia/Shanghai'),
     BROADCAST_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
+    /**
+     * Customers per WeCom group-message task (add_msg_template; WeCom takes up to 10,000): each task is
+     * one confirmation for the rep, so a rep's customers go in as few tasks as this allows.
+     */
+    BROADCAST_WECOM_TASK_SIZE: z.coerce.number().int().min(1).max(10_000).default(10_000),
     BROADCAST_LEASE_MS: z.coerce.number().int().positive().default(60_000),
     BROADCAST_STAFF_PER_MINUTE: z.coerce.number().int().positive().default(600),
     /** Campaign messages a WeChat bot account may queue per minute (personal accounts that mass-message get restricted). */

@@ -57,12 +57,12 @@ test('a group campaign posts once in each named group, by the group owner, and s
   expect(await progress(res.body.id)).toMatchObject({ status: 'completed', counts: { total: 5, sent: 3, skipped: 2, failed: 0 }, skipped: { group_gone: 2 } });
   expect(postedTo(text)).toEqual(new Map([[g1, 1], [g2, 1], [g3, 1]]));
   // One task per owner, as WeCom shows it in each owner's app.
-  const creators = [...tb.fake.corp.msgTemplates.values()].filter((t) => t.input.text?.content === text).map((t) => t.creator).sort();
+  const creators = [...tb.fake.corp.msgTemplates.values()].filter((t) => t.input.text?.content === text).map((t) => t.input.sender).sort();
   expect(creators).toEqual(['chen', 'lin']);
 
   // Until each owner confirms in their WeCom app nothing is posted; the pull shows where it stands.
   expect((await api('POST', `/api/v1/broadcasts/${res.body.id}/sync-results`)).body.delivery).toMatchObject({ awaitingConfirmation: 3, delivered: 0 });
-  for (const t of tb.fake.corp.msgTemplates.values()) if (t.input.text?.content === text && t.creator === 'chen') tb.fake.corp.confirmGroupMsg(t.msgid, 'chen');
+  for (const t of tb.fake.corp.msgTemplates.values()) if (t.input.text?.content === text && t.input.sender === 'chen') tb.fake.corp.confirmGroupMsg(t.msgid, 'chen');
   expect((await api('POST', `/api/v1/broadcasts/${res.body.id}/sync-results`)).body.delivery).toMatchObject({ awaitingConfirmation: 1, delivered: 2 });
 });
 

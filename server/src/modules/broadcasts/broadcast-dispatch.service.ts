@@ -92,7 +92,7 @@ export class BroadcastDispatcher {
       return 'deferred';
     }
     await this.batches.recoverStale(c, provider);
-    const batch = this.deps.config.BROADCAST_BATCH_SIZE;
+    const batch = Math.max(provider.claimSize ?? 0, this.deps.config.BROADCAST_BATCH_SIZE);
     while (performance.now() < deadline) {
       const fresh = await CampaignModel.findOne({ _id: c._id }).select({ status: 1 }).lean();
       if (fresh?.status !== 'sending') return 'stopped';

@@ -58,6 +58,8 @@ export interface ChannelProvider {
   readonly name: ChannelName;
   /** Recipients per call for one sender. */
   readonly batchSize: number;
+  /** Rows claimed at a time, when the channel wants more than BROADCAST_BATCH_SIZE in one call. */
+  readonly claimSize?: number;
   /** Recipients per minute for one sender, when stricter than BROADCAST_STAFF_PER_MINUTE. */
   readonly perMinute?: number;
   address(tenantId: string, recipients: RecipientProfile[]): Promise<Map<string, Address>>;

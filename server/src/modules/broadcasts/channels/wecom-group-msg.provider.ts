@@ -1,5 +1,6 @@
 import type { WecomClient } from '../../../wecom/wecom.client.js';
 import type { StaffService } from '../../staff/staff.service.js';
+import { apiMessagesWithText, messageSenders, sendResults } from './wecom-group-msg.recovery.js';
 import type { Address, ChannelProvider, DeliveryStatus, OutgoingRow, RecipientProfile, SendOutcome, BroadcastContent } from './channel.provider.js';
 
 const STATUS: Record<number, DeliveryStatus> = { 0: 'awaiting_confirmation', 1: 'delivered', 2: 'not_a_contact', 3: 'recipient_limit' };
@@ -13,9 +14,13 @@ const STATUS: Record<number, DeliveryStatus> = { 0: 'awaiting_confirmation', 1: 
  */
 export class WecomGroupMsgProvider implements ChannelProvider {
   readonly name = 'wecom_group_msg' as const;
-  readonly batchSize = 200;
+  /** Customers per task, up to the 10,000 WeCom takes (doc 92135): every task is one confirmation for the rep. */
+  readonly batchSize: number;
+  readonly claimSize: number;
 
-  constructor(private readonly client: WecomClient, private readonly staff: StaffService, private readonly now: () => Date) {}
+  constructor(private readonly client: WecomClient, private readonly staff: StaffService, private readonly now: () => Date, taskSize = 10_000) {
+    this.batchSize = this.claimSize = taskSize;
+  }
 
   async address(tenantId: string, recipients: RecipientProfile[]): Promise<Map<string, Address>> {
     const out = new Map<string, Address>();
@@ -48,34 +53,32 @@ export class WecomGroupMsgProvider implements ChannelProvider {
     return groupMsgResults(this.client, refs);
   }
 
+  /**
+   * Rows a dead worker left "sending": WeCom's messages created through the API since then, with our
+   * text, given to the row's sender, and listing the row's customer (see wecom-group-msg.recovery.ts:
+   * WeCom names no creator for them, so they are found by time window, content and task).
+   */
   async alreadySent(_tenantId: string, rows: OutgoingRow[], since: Date): Promise<Map<string, string>> {
     const found = new Map<string, string>();
-    const bySender = new Map<string, OutgoingRow[]>();
-    for (const r of rows) bySender.set(r.address.sender, [...(bySender.get(r.address.sender) ?? []), r]);
-    const start = Math.floor(since.getTime() / 1000) - 60;
-    // Our clock, not the machine's (they differ only under a test clock); never an empty range, which WeCom refuses.
-    const end = Math.max(Math.floor(this.now().getTime() / 1000), start + 60) + 60;
-    for (const [sender, list] of bySender) {
-      const text = list[0].content.text;
-      let cursor: string | undefined;
-      do {
-        const page = await this.client.getGroupmsgListV2({ chat_type: 'single', start_time: start, end_time: end, creator: sender, limit: 100, cursor });
-        for (const msg of page.group_msg_list ?? []) {
-          if ((msg as any).text?.content !== text) continue;
-          const to = new Set<string>();
-          let c2: string | undefined;
-          do {
-            const r = await this.client.getGroupmsgSendResult({ msgid: (msg as any).msgid, userid: sender, limit: 1000, cursor: c2 });
-            for (const s of r.send_list ?? []) if ((s as any).external_userid) to.add((s as any).external_userid);
-            c2 = r.next_cursor || undefined;
-          } while (c2);
-          for (const row of list) if (to.has(row.address.to) && !found.has(row.deliveryId)) found.set(row.deliveryId, (msg as any).msgid);
+    for (const [text, list] of groupRows(rows, (r) => r.content.text)) {
+      const bySender = groupRows(list, (r) => r.address.sender);
+      for (const msg of await apiMessagesWithText(this.client, 'single', since, this.now(), text)) {
+        for (const sender of await messageSenders(this.client, msg.msgid)) {
+          const mine = bySender.get(sender);
+          if (!mine) continue;
+          const to = new Set((await sendResults(this.client, msg.msgid, sender)).map((s) => s.external_userid));
+          for (const row of mine) if (to.has(row.address.to) && !found.has(row.deliveryId)) found.set(row.deliveryId, msg.msgid);
         }
-        cursor = page.next_cursor || undefined;
-      } while (cursor);
+      }
     }
     return found;
   }
+}
+
+function groupRows<T>(rows: T[], key: (r: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const r of rows) out.set(key(r), [...(out.get(key(r)) ?? []), r]);
+  return out;
 }
 
 /** Send results for each group message (`get_groupmsg_task` for its senders, then `get_groupmsg_send_result`). */
