@@ -165,11 +165,13 @@ export const handlers: Record<string, Handler> = {
     return ok();
   },
 
+  // https://developer.work.weixin.qq.com/document/path/92137 (发送新客户欢迎语): a code is valid for 20 s
+  // and once; an unknown or expired code is 41050, a used one 41051.
   'POST externalcontact/send_welcome_msg': (corp, { body }) => {
     const code = corp.welcomeCodes.get(body.welcome_code);
-    if (!code) fail(41096, 'invalid welcome_code');
+    if (!code) fail(41050, 'invalid welcome_code');
     if (code!.used) fail(41051, 'welcome_code has been used');
-    if (nowSeconds() - code!.issuedAt > corp.welcomeWindowSeconds) fail(41096, 'welcome_code expired');
+    if (nowSeconds() - code!.issuedAt > corp.welcomeWindowSeconds) fail(41050, 'invalid welcome_code');
     if (!body.text?.content && !(body.attachments ?? []).length) badParam('text or attachments');
     code!.used = true;
     corp.welcomesSent.push({ welcome_code: body.welcome_code, userid: code!.userid, external_userid: code!.external_userid, text: body.text, attachments: body.attachments, at: nowSeconds() });

@@ -79,7 +79,12 @@ export interface FakeTransfer {
 }
 
 export const id = (prefix: string, bytes = 12) => `${prefix}${randomBytes(bytes).toString('hex')}`;
-export const nowSeconds = () => Math.floor(Date.now() / 1000);
+let clock: () => number = () => Date.now();
+/** WeCom's clock; a test on a pinned app clock gives the fake the same one, so create times agree. */
+export function setFakeClock(now: (() => Date) | undefined): void {
+  clock = now ? () => now().getTime() : () => Date.now();
+}
+export const nowSeconds = () => Math.floor(clock() / 1000);
 
 export class FakeCorp {
   readonly staff = new Map<string, { userid: string; name: string }>();
@@ -116,8 +121,11 @@ export class FakeCorp {
    * 每天接收一条 (doc 92135; WeCom's default is as many a month as the month has days).
    */
   receiveLimitPerDay = 1;
-  /** In-service transfers a handing-over member may start a day (see fake-transfer.ts). */
-  transfersPerDay = 1000;
+  /**
+   * For this long after a group message is created its task and send results answer 41063 (群发消息
+   * 正在被派发中); 0 (the default) answers at once.
+   */
+  dispatchingSeconds = 0;
   /** How long a welcome code stays valid (WeCom: 20 seconds). */
   welcomeWindowSeconds = 20;
 

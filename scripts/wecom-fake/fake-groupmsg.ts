@@ -71,7 +71,8 @@ export const groupMsgHandlers: Record<string, Handler> = {
 
   // doc 93338 (获取群发成员发送任务列表): status 0 not sent, 2 sent; limit ≤ 1000.
   'POST externalcontact/get_groupmsg_task': (corp, { body }) => {
-    const t = corp.msgTemplates.get(body.msgid) ?? fail(41050, 'invalid msgid');
+    const t = corp.msgTemplates.get(body.msgid) ?? fail(40058, 'invalid Request Parameter: msgid');
+    if (nowSeconds() - t.create_time < corp.dispatchingSeconds) fail(41063, '群发消息正在被派发中，请稍后再试');
     const rows = [...t.tasks].map(([userid, s]) => ({ userid, status: s.status, ...(s.send_time ? { send_time: s.send_time } : {}) }));
     const { slice, next } = page(rows, body.cursor, Math.min(Number(body.limit ?? 500), 1000));
     return ok({ next_cursor: next, task_list: slice });
@@ -80,7 +81,8 @@ export const groupMsgHandlers: Record<string, Handler> = {
   // doc 93338 (获取企业群发成员执行结果): status 0 not sent, 1 sent, 2 not a contact, 3 over the
   // customer's receiving limit; limit ≤ 1000.
   'POST externalcontact/get_groupmsg_send_result': (corp, { body }) => {
-    const t = corp.msgTemplates.get(body.msgid) ?? fail(41050, 'invalid msgid');
+    const t = corp.msgTemplates.get(body.msgid) ?? fail(40058, 'invalid Request Parameter: msgid');
+    if (nowSeconds() - t.create_time < corp.dispatchingSeconds) fail(41063, '群发消息正在被派发中，请稍后再试');
     if (!body.userid) badParam('userid');
     // A customer group appears only once its owner sent to it; customers are listed from the start.
     const rows = t.results.filter((r) => r.userid === body.userid && !(r.chat_id && r.status === 0));

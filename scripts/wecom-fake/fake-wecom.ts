@@ -253,6 +253,17 @@ export class FakeWecom {
     return this.sendEvent({ Event: 'change_external_tag', ChangeType: 'delete', Id: tagId, TagType: 'tag' });
   }
 
+  /**
+   * A member sends a group message from their own app (个人发表: creator set, create_type 1), and it
+   * is delivered at once: it counts against each customer's daily receiving limit like ours do.
+   */
+  memberSendsGroupMsg(userid: string, externalUserIds: string[], text: string): string {
+    const t = { msgid: id('msg', 10), input: { chat_type: 'single' as const, sender: userid, external_userid: externalUserIds, text: { content: text } }, creator: userid, create_type: 1 as const, create_time: nowSeconds(), tasks: new Map([[userid, { status: 0 as const }]]), results: externalUserIds.map((e) => ({ external_userid: e, userid, status: 0 as const })) };
+    this.corp.msgTemplates.set(t.msgid, t);
+    this.corp.confirmGroupMsg(t.msgid);
+    return t.msgid;
+  }
+
   /** A member leaves the company: their customers appear on the unassigned list (离职继承). */
   resign(userid: string, at = nowSeconds()): void {
     if (!this.corp.staff.has(userid)) throw new Error(`fake WeCom: no staff ${userid}`);

@@ -102,6 +102,12 @@ export const envSchema = z
      */
     BROADCAST_WECOM_TASK_SIZE: z.coerce.number().int().min(1).max(10_000).default(10_000),
     BROADCAST_LEASE_MS: z.coerce.number().int().positive().default(60_000),
+    /**
+     * After a send whose outcome is unknown (timeout, 5xx, WeCom's -1), how long to wait before asking
+     * the channel whether it took the message: long enough for a late request to land, much shorter
+     * than the lease (which covers a worker that died mid-batch).
+     */
+    BROADCAST_SETTLE_MS: z.coerce.number().int().positive().default(10_000),
     BROADCAST_STAFF_PER_MINUTE: z.coerce.number().int().positive().default(600),
     /** Campaign messages a WeChat bot account may queue per minute (personal accounts that mass-message get restricted). */
     BROADCAST_BOT_PER_MINUTE: z.coerce.number().int().positive().default(20),

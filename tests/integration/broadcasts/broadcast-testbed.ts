@@ -1,6 +1,7 @@
 import { Types } from 'mongoose';
 import { startTestApp, type TestApp } from '../../support/harness.js';
 import { startFakeWecom, type FakeWecom } from '../../../scripts/wecom-fake/fake-wecom.js';
+import { setFakeClock } from '../../../scripts/wecom-fake/fake-corp.js';
 import { CustomerModel, IdentityModel } from '../../../server/src/modules/customers/customer.model.js';
 
 /**
@@ -21,6 +22,7 @@ export interface BroadcastTestbed {
 
 export async function startBroadcastTestbed(options: { env?: Record<string, string>; now?: () => Date } = {}): Promise<BroadcastTestbed> {
   const fake = await startFakeWecom();
+  setFakeClock(options.now);
   const app = await startTestApp({ env: { ...fake.env(), ROLES: 'server', ...options.env }, now: options.now });
   const tenantId = app.config.DEFAULT_TENANT;
   const manager = (await app.staff('community_manager')).token;
@@ -64,6 +66,7 @@ export async function startBroadcastTestbed(options: { env?: Record<string, stri
       return docs.map((d) => String(d._id));
     },
     async stop() {
+      setFakeClock(undefined);
       await app.stop();
       await fake.stop();
     },

@@ -27,6 +27,8 @@ const campaignSchema = new Schema(
     startedAt: { type: Date },
     completedAt: { type: Date },
     deferredReason: { type: String },
+    /** Recovery reads (asking the channel about rows of unknown outcome) failed in a row; sets the backoff. */
+    recoveryFailures: { type: Number },
     /** When WeCom's send results were last pulled back into the delivery rows. */
     resultsSyncedAt: { type: Date },
     createdBy: { type: String },

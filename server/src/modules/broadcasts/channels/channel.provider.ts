@@ -65,6 +65,11 @@ export interface ChannelProvider {
   address(tenantId: string, recipients: RecipientProfile[]): Promise<Map<string, Address>>;
   /** Sends one sender's rows with the same content. */
   send(tenantId: string, rows: OutgoingRow[]): Promise<SendOutcome[]>;
+  /**
+   * True when `send` failed with an answer that says the channel did nothing (rate limit, rejected
+   * token): the rows are sent again at once. Any other failure leaves the outcome unknown.
+   */
+  refusedOutright?(err: unknown): boolean;
   /** Rows left "sending" by a dead worker since `since`: those the outside system already accepted. */
   alreadySent(tenantId: string, rows: OutgoingRow[], since: Date): Promise<Map<string, string>>;
   /** What became of sent messages, per provider reference and recipient address (`to`). */

@@ -1,4 +1,5 @@
 import type { WecomClient } from '../../../wecom/wecom.client.js';
+import { Errcode, isWecomErrcode } from '../../../wecom/wecom.exception.js';
 import type { StaffService } from '../../staff/staff.service.js';
 import { apiMessagesWithText, messageSenders, sendResults } from './wecom-group-msg.recovery.js';
 import type { Address, ChannelProvider, DeliveryStatus, OutgoingRow, RecipientProfile, SendOutcome, BroadcastContent } from './channel.provider.js';
@@ -49,6 +50,11 @@ export class WecomGroupMsgProvider implements ChannelProvider {
     );
   }
 
+  /** WeCom refused before creating anything: too many calls (45009), a token it would not take (40014, 42001). */
+  refusedOutright(err: unknown): boolean {
+    return isWecomErrcode(err, Errcode.FREQ_OUT_OF_LIMIT, Errcode.INVALID_ACCESS_TOKEN, Errcode.ACCESS_TOKEN_EXPIRED);
+  }
+
   results(_tenantId: string, refs: string[]): Promise<Map<string, Map<string, DeliveryStatus>>> {
     return groupMsgResults(this.client, refs);
   }
@@ -85,29 +91,26 @@ function groupRows<T>(rows: T[], key: (r: T) => string): Map<string, T[]> {
 async function groupMsgResults(client: WecomClient, refs: string[]): Promise<Map<string, Map<string, DeliveryStatus>>> {
   const out = new Map<string, Map<string, DeliveryStatus>>();
   for (const msgid of refs) {
-    const byTo = new Map<string, DeliveryStatus>();
-    const senders: string[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await client.getGroupmsgTask({ msgid, limit: 1000, cursor });
-      for (const t of page.task_list ?? []) senders.push((t as any).userid);
-      cursor = page.next_cursor || undefined;
-    } while (cursor);
-    for (const userid of senders) {
-      let c2: string | undefined;
-      do {
-        const r = await client.getGroupmsgSendResult({ msgid, userid, limit: 1000, cursor: c2 });
-        // A customer's row names the contact; a customer group's row names the chat.
-        for (const row of r.send_list ?? []) {
-          const to = (row as any).external_userid || (row as any).chat_id;
-          if (to) byTo.set(to, STATUS[(row as any).status] ?? 'awaiting_confirmation');
-        }
-        c2 = r.next_cursor || undefined;
-      } while (c2);
+    try {
+      out.set(msgid, await oneMessageResults(client, msgid));
+    } catch (err) {
+      // 41063: WeCom is still dispatching this message; its results come on a later pull.
+      if (!isWecomErrcode(err, Errcode.GROUPMSG_DISPATCHING)) throw err;
     }
-    out.set(msgid, byTo);
   }
   return out;
+}
+
+async function oneMessageResults(client: WecomClient, msgid: string): Promise<Map<string, DeliveryStatus>> {
+  const byTo = new Map<string, DeliveryStatus>();
+  for (const userid of await messageSenders(client, msgid)) {
+    // A customer's row names the contact; a customer group's row names the chat.
+    for (const row of await sendResults(client, msgid, userid)) {
+      const to = row.external_userid || row.chat_id;
+      if (to) byTo.set(to, STATUS[row.status] ?? 'awaiting_confirmation');
+    }
+  }
+  return byTo;
 }
 
 /** The add_msg_template body for a content: text plus image / link / mini-program attachments. */
