@@ -135,11 +135,14 @@ export const handlers: Record<string, Handler> = {
     return ok();
   },
 
+  // https://developer.work.weixin.qq.com/document/path/92228 (客户联系「联系我」管理): type 1 one member,
+  // type 2 at most 100; state at most 30 characters.
   'POST externalcontact/add_contact_way': (corp, { body, base }) => {
     if (![1, 2].includes(body.type) || ![1, 2].includes(body.scene)) badParam('type/scene');
     if (body.state && String(body.state).length > 30) fail(40058, 'invalid Request Parameter: state longer than 30');
     const users: string[] = body.user ?? [];
     if (!users.length || (body.type === 1 && users.length > 1)) badParam('user');
+    if (users.length > 100) badParam('user: at most 100 members');
     for (const u of users) if (!corp.staff.has(u)) fail(60111, 'invalid userid');
     const config_id = id('', 16);
     const qr_code = body.scene === 2 ? `${base}__fake/qr/${config_id}.png` : undefined;
@@ -155,6 +158,7 @@ export const handlers: Record<string, Handler> = {
   'POST externalcontact/update_contact_way': (corp, { body }) => {
     const way = corp.contactWays.get(body.config_id) ?? fail(40058, 'invalid Request Parameter: config_id');
     if (body.state && String(body.state).length > 30) fail(40058, 'invalid Request Parameter: state longer than 30');
+    if ((body.user ?? []).length > 100) badParam('user: at most 100 members');
     for (const u of body.user ?? []) if (!corp.staff.has(u)) fail(60111, 'invalid userid');
     for (const k of ['remark', 'skip_verify', 'style', 'state', 'user', 'party'] as const) if (body[k] !== undefined) (way as any)[k] = body[k];
     return ok();
@@ -180,10 +184,14 @@ export const handlers: Record<string, Handler> = {
 
   ...groupMsgHandlers,
   ...transferHandlers,
+  // https://developer.work.weixin.qq.com/document/path/92120 (获取客户群列表): owner_filter.userid_list
+  // names at most 100 owners; without it, more than 1,000 members visible to the app is 81017.
   'POST externalcontact/groupchat/list': (corp, { body }) => {
     const limit = Number(body.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) badParam('limit must be 1..1000');
-    const owners: string[] | undefined = body.owner_filter?.userid_list;
+    const owners: string[] | undefined = body.owner_filter?.userid_list?.length ? body.owner_filter.userid_list : undefined;
+    if (owners && owners.length > 100) badParam('owner_filter.userid_list: at most 100');
+    if (!owners && corp.staff.size > 1000) fail(81017, 'too many users in the app visible range; use owner_filter');
     const rows = [...corp.groups.values()].filter((g) => !owners || owners.includes(g.owner)).map((g) => ({ chat_id: g.chat_id, status: g.status }));
     const { slice, next } = page(rows, body.cursor, limit);
     return ok({ group_chat_list: slice, next_cursor: next });
