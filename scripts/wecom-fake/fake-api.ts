@@ -27,6 +27,7 @@ const followUser = (corp: FakeCorp, f: ReturnType<typeof followOf>) => {
 };
 
 export const handlers: Record<string, Handler> = {
+  // https://developer.work.weixin.qq.com/document/path/91039 (获取access_token): 40013 unknown corpid, 40001 wrong secret
   'GET gettoken': (corp, { query }) => {
     corp.gettokenCalls += 1;
     if (query.corpid !== corp.corpId) fail(40013, 'invalid corpid');
@@ -36,19 +37,23 @@ export const handlers: Record<string, Handler> = {
     return ok({ access_token: token, expires_in: corp.tokenTtlSeconds });
   },
 
+  // https://developer.work.weixin.qq.com/document/path/92571 (获取配置了客户联系功能的成员列表)
   'GET externalcontact/get_follow_user_list': (corp) => ok({ follow_user: [...corp.staff.keys()].filter((u) => !corp.resigned.has(u)) }),
 
+  // https://developer.work.weixin.qq.com/document/path/92113 (获取客户列表)
   'GET externalcontact/list': (corp, { query }) => {
     if (!corp.staff.has(query.userid)) fail(60111, 'invalid userid');
     const ids = [...corp.contacts.values()].filter((c) => c.follows.has(query.userid)).map((c) => c.contact.external_userid);
     return ok({ external_userid: ids });
   },
 
+  // https://developer.work.weixin.qq.com/document/path/92114 (获取客户详情): 84061 when nobody in the corp follows the contact
   'GET externalcontact/get': (corp, { query }) => {
     const c = requireContact(corp, query.external_userid);
     return ok({ external_contact: c.contact, follow_user: [...c.follows.values()].map((f) => followUser(corp, f)), next_cursor: '' });
   },
 
+  // https://developer.work.weixin.qq.com/document/path/92994 (批量获取客户详情): 1–100 userids, limit ≤ 100
   'POST externalcontact/batch/get_by_user': (corp, { body }) => {
     const users: string[] = Array.isArray(body.userid_list) ? body.userid_list : [];
     if (!users.length || users.length > 100) badParam('userid_list must name 1 to 100 users');
@@ -64,6 +69,7 @@ export const handlers: Record<string, Handler> = {
     return ok({ external_contact_list: slice, next_cursor: next });
   },
 
+  // https://developer.work.weixin.qq.com/document/path/92115 (修改客户备注信息)
   'POST externalcontact/remark': (corp, { body }) => {
     const f = followOf(corp, body.userid, body.external_userid);
     if (body.remark !== undefined) f.remark = body.remark;
@@ -72,6 +78,7 @@ export const handlers: Record<string, Handler> = {
     return ok();
   },
 
+  // https://developer.work.weixin.qq.com/document/path/92117 (管理企业标签: get_corp_tag_list, add/edit/del_corp_tag); names ≤ 30 chars, 40071 duplicate
   'POST externalcontact/get_corp_tag_list': (corp, { body }) => {
     const tagIds: string[] = body.tag_id ?? [];
     const groupIds: string[] = body.group_id ?? [];
@@ -81,6 +88,7 @@ export const handlers: Record<string, Handler> = {
     return ok({ tag_group: groups });
   },
 
+  // https://developer.work.weixin.qq.com/document/path/92117
   'POST externalcontact/add_corp_tag': (corp, { body }) => {
     const tags: Array<{ name: string; order?: number }> = body.tag ?? [];
     if (!tags.length) badParam('tag');
@@ -102,6 +110,7 @@ export const handlers: Record<string, Handler> = {
     return ok({ tag_group: { group_id: group.group_id, group_name: group.group_name, create_time: group.create_time, order: group.order, tag: created } });
   },
 
+  // https://developer.work.weixin.qq.com/document/path/92117
   'POST externalcontact/edit_corp_tag': (corp, { body }) => {
     const group = corp.tagGroups.find((g) => g.group_id === body.id);
     const hit = group ? undefined : corp.tagById(body.id);
@@ -115,6 +124,7 @@ export const handlers: Record<string, Handler> = {
     return ok();
   },
 
+  // https://developer.work.weixin.qq.com/document/path/92117
   'POST externalcontact/del_corp_tag': (corp, { body }) => {
     const tagIds: string[] = body.tag_id ?? [];
     const groupIds: string[] = body.group_id ?? [];
@@ -125,6 +135,7 @@ export const handlers: Record<string, Handler> = {
     return ok();
   },
 
+  // https://developer.work.weixin.qq.com/document/path/92118 (编辑客户企业标签)
   'POST externalcontact/mark_tag': (corp, { body }) => {
     const f = followOf(corp, body.userid, body.external_userid);
     const add: string[] = body.add_tag ?? [];
@@ -150,11 +161,13 @@ export const handlers: Record<string, Handler> = {
     return ok({ config_id, qr_code });
   },
 
+  // https://developer.work.weixin.qq.com/document/path/92228 (客户联系「联系我」管理)
   'POST externalcontact/get_contact_way': (corp, { body }) => {
     const way = corp.contactWays.get(body.config_id) ?? fail(40058, 'invalid Request Parameter: config_id');
     return ok({ contact_way: way });
   },
 
+  // https://developer.work.weixin.qq.com/document/path/92228
   'POST externalcontact/update_contact_way': (corp, { body }) => {
     const way = corp.contactWays.get(body.config_id) ?? fail(40058, 'invalid Request Parameter: config_id');
     if (body.state && String(body.state).length > 30) fail(40058, 'invalid Request Parameter: state longer than 30');
@@ -164,6 +177,7 @@ export const handlers: Record<string, Handler> = {
     return ok();
   },
 
+  // https://developer.work.weixin.qq.com/document/path/92228
   'POST externalcontact/del_contact_way': (corp, { body }) => {
     if (!corp.contactWays.delete(body.config_id)) fail(40058, 'invalid Request Parameter: config_id');
     return ok();
@@ -197,23 +211,27 @@ export const handlers: Record<string, Handler> = {
     return ok({ group_chat_list: slice, next_cursor: next });
   },
 
+  // https://developer.work.weixin.qq.com/document/path/92122 (获取客户群详情)
   'POST externalcontact/groupchat/get': (corp, { body }) => {
     const g = corp.groups.get(body.chat_id) ?? fail(40050, 'chatid not found');
     const { status: _s, ...group_chat } = g;
     return ok({ group_chat });
   },
 
+  // https://developer.work.weixin.qq.com/document/path/90506 (JS-SDK的页面签名: 企业的jsapi_ticket)
   'GET get_jsapi_ticket': (corp) => {
     corp.tickets.jsapi += 1;
     return ok({ ticket: id('jsapi_', 16), expires_in: 7200 });
   },
 
+  // https://developer.work.weixin.qq.com/document/path/90506 (应用的jsapi_ticket, type=agent_config)
   'GET ticket/get': (corp, { query }) => {
     if (query.type !== 'agent_config') badParam('type');
     corp.tickets.agent += 1;
     return ok({ ticket: id('agent_', 16), expires_in: 7200 });
   },
 
+  // https://developer.work.weixin.qq.com/document/path/91023 (获取访问用户身份): 40029 unknown or used code
   'GET auth/getuserinfo': (corp, { query }) => {
     const userid = corp.oauthCodes.get(query.code);
     if (!userid) fail(40029, 'invalid code');
