@@ -40,6 +40,8 @@ export class FakeWecom {
   callbackUrl?: string;
   url = '';
   private server?: Server;
+  /** API requests being worked on (a slow answer included), so a test can let WeCom finish first. */
+  inFlight = 0;
   private wayCursor = new Map<string, number>();
 
   constructor(readonly options: Required<Omit<FakeWecomOptions, 'callbackUrl' | 'port' | 'host'>> & FakeWecomOptions) {
@@ -83,6 +85,8 @@ export class FakeWecom {
       }
       const path = u.pathname.replace(/^\/cgi-bin\//, '');
       const query = Object.fromEntries(u.searchParams);
+      this.inFlight += 1;
+      res.once('close', () => (this.inFlight -= 1));
       this.corp.calls.push({ method: req.method ?? 'GET', path, query, body, at: Date.now() });
       const fault = this.corp.takeFault(path);
       // unref: a slow answer still pending must not keep a stopping test process alive.

@@ -53,6 +53,8 @@ export const envSchema = z
     WECOM_SECRET: z.string().default(''),
     WECOM_TOKEN: z.string().default(''),
     WECOM_ENCODING_AES_KEY: z.string().default(''),
+    /** How long one WeCom API call may take before it is given up (its outcome then unknown). */
+    WECOM_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
 
     WECHAT_API_BASE: z.string().url().default('https://api.weixin.qq.com/'),
     WECHAT_MINIAPP_APPID: z.string().default(''),
