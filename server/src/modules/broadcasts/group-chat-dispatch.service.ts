@@ -3,6 +3,7 @@ import { Types } from 'mongoose';
 import type { Deps } from '../../shared/deps.js';
 import { isDuplicateKeyError } from '../../shared/db.js';
 import type { WecomClient } from '../../wecom/wecom.client.js';
+import { Errcode, isWecomErrcode } from '../../wecom/wecom.exception.js';
 import { GroupDeliveryModel } from './broadcast.model.js';
 import type { BroadcastContent } from './channels/channel.provider.js';
 import { groupMsgPayload } from './channels/wecom-group-msg.provider.js';
@@ -58,17 +59,33 @@ export class GroupChatDispatcher {
       const rows = await GroupDeliveryModel.find({ campaignId: c._id, claim: token, state: 'sending' }).lean();
       const bySender = new Map<string, typeof rows>();
       for (const r of rows) bySender.set(r.sender!, [...(bySender.get(r.sender!) ?? []), r]);
+      let refused = false;
       for (const [sender, list] of bySender) {
+        if (refused) {
+          await GroupDeliveryModel.updateMany({ _id: { $in: list.map((r) => r._id) }, claim: token }, { $set: { state: 'pending', claim: null, leaseUntil: null }, $inc: { attempts: -1 } });
+          continue;
+        }
         let msgid: string;
         try {
           msgid = (await this.client.addMsgTemplate({ chat_type: 'group', sender, chat_id_list: list.map((r) => r.chatId), ...groupMsgPayload(content) } as any)).msgid;
         } catch (err) {
-          // Unknown whether WeCom took it: the rows stay "sending" until their lease runs out and WeCom is asked.
+          const ids = list.map((r) => r._id);
+          if (isWecomErrcode(err, Errcode.FREQ_OUT_OF_LIMIT, Errcode.INVALID_ACCESS_TOKEN, Errcode.ACCESS_TOKEN_EXPIRED)) {
+            // WeCom did nothing: these groups and the rest of the batch go on the campaign's next look.
+            await GroupDeliveryModel.updateMany({ _id: { $in: ids }, claim: token }, { $set: { state: 'pending', claim: null, leaseUntil: null }, $inc: { attempts: -1 } });
+            refused = true;
+            continue;
+          }
+          // Unknown whether WeCom took it: the rows stay "sending" and WeCom is asked once a late
+          // request would have landed (BROADCAST_SETTLE_MS), not when the whole lease runs out.
           this.deps.log.warn({ campaignId: String(c._id), sender, err: (err as Error).message }, 'group campaign send failed; will reconcile');
+          const settleAt = new Date(this.deps.now().getTime() + Math.min(this.deps.config.BROADCAST_SETTLE_MS, this.deps.config.BROADCAST_LEASE_MS));
+          await GroupDeliveryModel.updateMany({ _id: { $in: ids }, claim: token, state: 'sending' }, { $set: { leaseUntil: settleAt } });
           continue;
         }
         await GroupDeliveryModel.updateMany({ _id: { $in: list.map((r) => r._id) }, claim: token }, { $set: { state: 'sent', sentAt: this.deps.now(), providerRef: msgid, leaseUntil: null } });
       }
+      if (refused) return 'in_flight';
     }
     return (await GroupDeliveryModel.exists({ campaignId: c._id, occurrence: c.occurrence, state: 'sending' })) ? 'in_flight' : 'done';
   }
@@ -103,7 +120,7 @@ export class GroupChatDispatcher {
       const senders = await messageSenders(this.client, msg.msgid);
       // The earliest unmatched batch of one of its senders, sent no later than the message was created.
       const batch = [...batches.entries()]
-        .filter(([k, b]) => !taken.has(k) && senders.has(b.sender) && b.at <= msg.createTime + 60)
+        .filter(([k, b]) => !taken.has(k) && senders.has(b.sender) && (!msg.createTime || b.at <= msg.createTime + 60))
         .sort((a, b) => a[1].at - b[1].at)[0];
       if (!batch) continue;
       taken.add(batch[0]);
