@@ -8,7 +8,7 @@ import type { FakeWecom } from './fake-wecom.js';
 export function adminRoutes(fake: FakeWecom) {
   const corp = fake.corp;
   const templates = () =>
-    [...corp.msgTemplates.values()].map((t) => ({ msgid: t.msgid, input: t.input, creator: t.creator, create_time: t.create_time, tasks: Object.fromEntries(t.tasks), results: t.results }));
+    [...corp.msgTemplates.values()].map((t) => ({ msgid: t.msgid, input: t.input, creator: t.creator, create_type: t.create_type, create_time: t.create_time, tasks: Object.fromEntries(t.tasks), results: t.results }));
 
   return async (method: string, path: string, body: any, _query: Record<string, string>): Promise<unknown> => {
     const route = `${method} ${path}`;

@@ -27,6 +27,7 @@ const followUser = (corp: FakeCorp, f: ReturnType<typeof followOf>) => {
 };
 
 export const handlers: Record<string, Handler> = {
+  // https://developer.work.weixin.qq.com/document/path/91039 (获取access_token): 40013 unknown corpid, 40001 wrong secret
   'GET gettoken': (corp, { query }) => {
     corp.gettokenCalls += 1;
     if (query.corpid !== corp.corpId) fail(40013, 'invalid corpid');
@@ -36,19 +37,23 @@ export const handlers: Record<string, Handler> = {
     return ok({ access_token: token, expires_in: corp.tokenTtlSeconds });
   },
 
+  // https://developer.work.weixin.qq.com/document/path/92571 (获取配置了客户联系功能的成员列表)
   'GET externalcontact/get_follow_user_list': (corp) => ok({ follow_user: [...corp.staff.keys()].filter((u) => !corp.resigned.has(u)) }),
 
+  // https://developer.work.weixin.qq.com/document/path/92113 (获取客户列表)
   'GET externalcontact/list': (corp, { query }) => {
     if (!corp.staff.has(query.userid)) fail(60111, 'invalid userid');
     const ids = [...corp.contacts.values()].filter((c) => c.follows.has(query.userid)).map((c) => c.contact.external_userid);
     return ok({ external_userid: ids });
   },
 
+  // https://developer.work.weixin.qq.com/document/path/92114 (获取客户详情): 84061 when nobody in the corp follows the contact
   'GET externalcontact/get': (corp, { query }) => {
     const c = requireContact(corp, query.external_userid);
     return ok({ external_contact: c.contact, follow_user: [...c.follows.values()].map((f) => followUser(corp, f)), next_cursor: '' });
   },
 
+  // https://developer.work.weixin.qq.com/document/path/92994 (批量获取客户详情): 1–100 userids, limit ≤ 100
   'POST externalcontact/batch/get_by_user': (corp, { body }) => {
     const users: string[] = Array.isArray(body.userid_list) ? body.userid_list : [];
     if (!users.length || users.length > 100) badParam('userid_list must name 1 to 100 users');
@@ -64,9 +69,10 @@ export const handlers: Record<string, Handler> = {
     return ok({ external_contact_list: slice, next_cursor: next });
   },
 
-  // 修改客户备注信息: https://developer.work.weixin.qq.com/document/path/96317 — remark (≤ 20 chars),
-  // description (≤ 150), remark_mobiles replaces the old numbers and [""] clears them; remark,
-  // description, remark_company, remark_mobiles and remark_pic_mediaid may not all be empty.
+  // 修改客户备注信息: https://developer.work.weixin.qq.com/document/path/92115 (self-built apps; 96317 for
+  // third-party ones) — remark (≤ 20 chars), description (≤ 150), remark_mobiles replaces the old numbers
+  // and [""] clears them; remark, description, remark_company, remark_mobiles and remark_pic_mediaid may
+  // not all be empty.
   'POST externalcontact/remark': (corp, { body }) => {
     const f = followOf(corp, body.userid, body.external_userid);
     const given = (v: unknown) => (Array.isArray(v) ? v.length > 0 : v !== undefined && v !== null && v !== '');
@@ -79,6 +85,7 @@ export const handlers: Record<string, Handler> = {
     return ok();
   },
 
+  // https://developer.work.weixin.qq.com/document/path/92117 (管理企业标签: get_corp_tag_list, add/edit/del_corp_tag); names ≤ 30 chars, 40071 duplicate
   'POST externalcontact/get_corp_tag_list': (corp, { body }) => {
     const tagIds: string[] = body.tag_id ?? [];
     const groupIds: string[] = body.group_id ?? [];
@@ -88,6 +95,7 @@ export const handlers: Record<string, Handler> = {
     return ok({ tag_group: groups });
   },
 
+  // https://developer.work.weixin.qq.com/document/path/92117
   'POST externalcontact/add_corp_tag': (corp, { body }) => {
     const tags: Array<{ name: string; order?: number }> = body.tag ?? [];
     if (!tags.length) badParam('tag');
@@ -109,6 +117,7 @@ export const handlers: Record<string, Handler> = {
     return ok({ tag_group: { group_id: group.group_id, group_name: group.group_name, create_time: group.create_time, order: group.order, tag: created } });
   },
 
+  // https://developer.work.weixin.qq.com/document/path/92117
   'POST externalcontact/edit_corp_tag': (corp, { body }) => {
     const group = corp.tagGroups.find((g) => g.group_id === body.id);
     const hit = group ? undefined : corp.tagById(body.id);
@@ -122,6 +131,7 @@ export const handlers: Record<string, Handler> = {
     return ok();
   },
 
+  // https://developer.work.weixin.qq.com/document/path/92117
   'POST externalcontact/del_corp_tag': (corp, { body }) => {
     const tagIds: string[] = body.tag_id ?? [];
     const groupIds: string[] = body.group_id ?? [];
@@ -132,8 +142,9 @@ export const handlers: Record<string, Handler> = {
     return ok();
   },
 
-  // 编辑客户企业标签: https://developer.work.weixin.qq.com/document/path/92697 — add_tag and remove_tag
-  // may not both be empty; a tag id the corp does not have is refused (40068).
+  // 编辑客户企业标签: https://developer.work.weixin.qq.com/document/path/92118 (self-built apps; 92697 for
+  // third-party ones) — add_tag and remove_tag may not both be empty; a tag id the corp does not have is
+  // refused (40068).
   'POST externalcontact/mark_tag': (corp, { body }) => {
     const f = followOf(corp, body.userid, body.external_userid);
     const add: string[] = body.add_tag ?? [];
@@ -144,11 +155,14 @@ export const handlers: Record<string, Handler> = {
     return ok();
   },
 
+  // https://developer.work.weixin.qq.com/document/path/92228 (客户联系「联系我」管理): type 1 one member,
+  // type 2 at most 100; state at most 30 characters.
   'POST externalcontact/add_contact_way': (corp, { body, base }) => {
     if (![1, 2].includes(body.type) || ![1, 2].includes(body.scene)) badParam('type/scene');
     if (body.state && String(body.state).length > 30) fail(40058, 'invalid Request Parameter: state longer than 30');
     const users: string[] = body.user ?? [];
     if (!users.length || (body.type === 1 && users.length > 1)) badParam('user');
+    if (users.length > 100) badParam('user: at most 100 members');
     for (const u of users) if (!corp.staff.has(u)) fail(60111, 'invalid userid');
     const config_id = id('', 16);
     const qr_code = body.scene === 2 ? `${base}__fake/qr/${config_id}.png` : undefined;
@@ -156,29 +170,35 @@ export const handlers: Record<string, Handler> = {
     return ok({ config_id, qr_code });
   },
 
+  // https://developer.work.weixin.qq.com/document/path/92228 (客户联系「联系我」管理)
   'POST externalcontact/get_contact_way': (corp, { body }) => {
     const way = corp.contactWays.get(body.config_id) ?? fail(40058, 'invalid Request Parameter: config_id');
     return ok({ contact_way: way });
   },
 
+  // https://developer.work.weixin.qq.com/document/path/92228
   'POST externalcontact/update_contact_way': (corp, { body }) => {
     const way = corp.contactWays.get(body.config_id) ?? fail(40058, 'invalid Request Parameter: config_id');
     if (body.state && String(body.state).length > 30) fail(40058, 'invalid Request Parameter: state longer than 30');
+    if ((body.user ?? []).length > 100) badParam('user: at most 100 members');
     for (const u of body.user ?? []) if (!corp.staff.has(u)) fail(60111, 'invalid userid');
     for (const k of ['remark', 'skip_verify', 'style', 'state', 'user', 'party'] as const) if (body[k] !== undefined) (way as any)[k] = body[k];
     return ok();
   },
 
+  // https://developer.work.weixin.qq.com/document/path/92228
   'POST externalcontact/del_contact_way': (corp, { body }) => {
     if (!corp.contactWays.delete(body.config_id)) fail(40058, 'invalid Request Parameter: config_id');
     return ok();
   },
 
+  // https://developer.work.weixin.qq.com/document/path/92137 (发送新客户欢迎语): a code is valid for 20 s
+  // and once; an unknown or expired code is 41050, a used one 41051.
   'POST externalcontact/send_welcome_msg': (corp, { body }) => {
     const code = corp.welcomeCodes.get(body.welcome_code);
-    if (!code) fail(41096, 'invalid welcome_code');
+    if (!code) fail(41050, 'invalid welcome_code');
     if (code!.used) fail(41051, 'welcome_code has been used');
-    if (nowSeconds() - code!.issuedAt > corp.welcomeWindowSeconds) fail(41096, 'welcome_code expired');
+    if (nowSeconds() - code!.issuedAt > corp.welcomeWindowSeconds) fail(41050, 'invalid welcome_code');
     if (!body.text?.content && !(body.attachments ?? []).length) badParam('text or attachments');
     code!.used = true;
     corp.welcomesSent.push({ welcome_code: body.welcome_code, userid: code!.userid, external_userid: code!.external_userid, text: body.text, attachments: body.attachments, at: nowSeconds() });
@@ -187,32 +207,40 @@ export const handlers: Record<string, Handler> = {
 
   ...groupMsgHandlers,
   ...transferHandlers,
+  // https://developer.work.weixin.qq.com/document/path/92120 (获取客户群列表): owner_filter.userid_list
+  // names at most 100 owners; without it, more than 1,000 members visible to the app is 81017.
   'POST externalcontact/groupchat/list': (corp, { body }) => {
     const limit = Number(body.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) badParam('limit must be 1..1000');
-    const owners: string[] | undefined = body.owner_filter?.userid_list;
+    const owners: string[] | undefined = body.owner_filter?.userid_list?.length ? body.owner_filter.userid_list : undefined;
+    if (owners && owners.length > 100) badParam('owner_filter.userid_list: at most 100');
+    if (!owners && corp.staff.size > 1000) fail(81017, 'too many users in the app visible range; use owner_filter');
     const rows = [...corp.groups.values()].filter((g) => !owners || owners.includes(g.owner)).map((g) => ({ chat_id: g.chat_id, status: g.status }));
     const { slice, next } = page(rows, body.cursor, limit);
     return ok({ group_chat_list: slice, next_cursor: next });
   },
 
+  // https://developer.work.weixin.qq.com/document/path/92122 (获取客户群详情)
   'POST externalcontact/groupchat/get': (corp, { body }) => {
     const g = corp.groups.get(body.chat_id) ?? fail(40050, 'chatid not found');
     const { status: _s, ...group_chat } = g;
     return ok({ group_chat });
   },
 
+  // https://developer.work.weixin.qq.com/document/path/90506 (JS-SDK的页面签名: 企业的jsapi_ticket)
   'GET get_jsapi_ticket': (corp) => {
     corp.tickets.jsapi += 1;
     return ok({ ticket: id('jsapi_', 16), expires_in: 7200 });
   },
 
+  // https://developer.work.weixin.qq.com/document/path/90506 (应用的jsapi_ticket, type=agent_config)
   'GET ticket/get': (corp, { query }) => {
     if (query.type !== 'agent_config') badParam('type');
     corp.tickets.agent += 1;
     return ok({ ticket: id('agent_', 16), expires_in: 7200 });
   },
 
+  // https://developer.work.weixin.qq.com/document/path/91023 (获取访问用户身份): 40029 unknown or used code
   'GET auth/getuserinfo': (corp, { query }) => {
     const userid = corp.oauthCodes.get(query.code);
     if (!userid) fail(40029, 'invalid code');

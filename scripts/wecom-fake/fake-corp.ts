@@ -36,7 +36,10 @@ export interface SentWelcome {
 export interface FakeMsgTemplate {
   msgid: string;
   input: MsgTemplateInput;
+  /** Only for messages a member created in their app (个人发表); the API's have none. */
   creator?: string;
+  /** 0 企业发表 (through the API), 1 个人发表 */
+  create_type: 0 | 1;
   create_time: number;
   /** per sender: 0 not yet sent, 2 sent (the staff confirmed in their WeCom app) */
   tasks: Map<string, { status: 0 | 2; send_time?: number }>;
@@ -76,7 +79,12 @@ export interface FakeTransfer {
 }
 
 export const id = (prefix: string, bytes = 12) => `${prefix}${randomBytes(bytes).toString('hex')}`;
-export const nowSeconds = () => Math.floor(Date.now() / 1000);
+let clock: () => number = () => Date.now();
+/** WeCom's clock; a test on a pinned app clock gives the fake the same one, so create times agree. */
+export function setFakeClock(now: (() => Date) | undefined): void {
+  clock = now ? () => now().getTime() : () => Date.now();
+}
+export const nowSeconds = () => Math.floor(clock() / 1000);
 
 export class FakeCorp {
   readonly staff = new Map<string, { userid: string; name: string }>();
@@ -108,6 +116,16 @@ export class FakeCorp {
   readonly outbox: Array<Record<string, string | number | undefined>> = [];
   gettokenCalls = 0;
   tokenTtlSeconds = 7200;
+  /**
+   * Group messages a customer or group may receive a day from the corp: the admin's 群发规则 set to
+   * 每天接收一条 (doc 92135; WeCom's default is as many a month as the month has days).
+   */
+  receiveLimitPerDay = 1;
+  /**
+   * For this long after a group message is created its task and send results answer 41063 (群发消息
+   * 正在被派发中); 0 (the default) answers at once.
+   */
+  dispatchingSeconds = 0;
   /** How long a welcome code stays valid (WeCom: 20 seconds). */
   welcomeWindowSeconds = 20;
 
@@ -168,7 +186,11 @@ export class FakeCorp {
     });
   }
 
-  /** What the staff confirming a group message in their WeCom app does. */
+  /**
+   * What the staff confirming a group message in their WeCom app does. A customer or group that already
+   * received `receiveLimitPerDay` group messages from the corp that day (Beijing time) is not sent
+   * to: status 3 (超过接收上限, doc 92135).
+   */
   confirmGroupMsg(msgid: string, userid?: string): void {
     const t = this.msgTemplates.get(msgid);
     if (!t) throw new Error(`fake WeCom: no group message ${msgid}`);
@@ -179,10 +201,19 @@ export class FakeCorp {
       task.send_time = at;
       for (const r of t.results.filter((x) => x.userid === sender && x.status === 0)) {
         const still = r.external_userid ? this.contacts.get(r.external_userid)?.follows.has(sender) : true;
-        r.status = still ? 1 : 2;
+        const to = (r.external_userid ?? r.chat_id)!;
+        r.status = !still ? 2 : this.receivedOn(to, at) >= this.receiveLimitPerDay ? 3 : 1;
         r.send_time = at;
       }
     }
+  }
+
+  /** Group messages `to` (a customer or a group) received on the Beijing day of `at`. */
+  receivedOn(to: string, at: number): number {
+    const day = (s: number) => Math.floor((s + 8 * 3600) / 86_400);
+    let n = 0;
+    for (const t of this.msgTemplates.values()) for (const r of t.results) if (r.status === 1 && (r.external_userid ?? r.chat_id) === to && day(r.send_time ?? 0) === day(at)) n++;
+    return n;
   }
 
   takeFault(path: string): Fault | undefined {

@@ -78,13 +78,20 @@ function groupTransfer(mode: Mode): Handler {
 }
 
 export const transferHandlers: Record<string, Handler> = {
+  // https://developer.work.weixin.qq.com/document/path/92125 (分配在职成员的客户): ≤ 100 customers a call, an errcode per customer; 40128 past 2 transfers in 90 days
   'POST externalcontact/transfer_customer': transferCustomers('in_service'),
+  // https://developer.work.weixin.qq.com/document/path/94088 (查询客户接替状态)
   'POST externalcontact/transfer_result': transferResult('in_service'),
+  // https://developer.work.weixin.qq.com/document/path/94081 (分配离职成员的客户)
   'POST externalcontact/resigned/transfer_customer': transferCustomers('resigned'),
+  // https://developer.work.weixin.qq.com/document/path/94082 (查询离职客户接替状态)
   'POST externalcontact/resigned/transfer_result': transferResult('resigned'),
+  // https://developer.work.weixin.qq.com/document/path/92127 (分配离职成员的客户群): ≤ 100 chats a call
   'POST externalcontact/groupchat/transfer': groupTransfer('resigned'),
+  // https://developer.work.weixin.qq.com/document/path/95703 (分配在职成员的客户群): ≤ 100 chats a call. Its 300-groups-a-day limit has no documented errcode, so it is not played here (the product stays under it)
   'POST externalcontact/groupchat/onjob_transfer': groupTransfer('in_service'),
 
+  // https://developer.work.weixin.qq.com/document/path/92124 (获取待分配的离职成员列表): page_size ≤ 1000
   'POST externalcontact/get_unassigned_list': (corp, { body }) => {
     const size = Number(body.page_size ?? 1000);
     if (!Number.isInteger(size) || size < 1 || size > 1000) badParam('page_size must be 1..1000');

@@ -40,6 +40,8 @@ export class FakeWecom {
   callbackUrl?: string;
   url = '';
   private server?: Server;
+  /** API requests being worked on (a slow answer included), so a test can let WeCom finish first. */
+  inFlight = 0;
   private wayCursor = new Map<string, number>();
 
   constructor(readonly options: Required<Omit<FakeWecomOptions, 'callbackUrl' | 'port' | 'host'>> & FakeWecomOptions) {
@@ -83,6 +85,8 @@ export class FakeWecom {
       }
       const path = u.pathname.replace(/^\/cgi-bin\//, '');
       const query = Object.fromEntries(u.searchParams);
+      this.inFlight += 1;
+      res.once('close', () => (this.inFlight -= 1));
       this.corp.calls.push({ method: req.method ?? 'GET', path, query, body, at: Date.now() });
       const fault = this.corp.takeFault(path);
       // unref: a slow answer still pending must not keep a stopping test process alive.
@@ -251,6 +255,17 @@ export class FakeWecom {
   async adminDeletesTag(tagId: string) {
     this.corp.deleteCorpTags([tagId]);
     return this.sendEvent({ Event: 'change_external_tag', ChangeType: 'delete', Id: tagId, TagType: 'tag' });
+  }
+
+  /**
+   * A member sends a group message from their own app (个人发表: creator set, create_type 1), and it
+   * is delivered at once: it counts against each customer's daily receiving limit like ours do.
+   */
+  memberSendsGroupMsg(userid: string, externalUserIds: string[], text: string): string {
+    const t = { msgid: id('msg', 10), input: { chat_type: 'single' as const, sender: userid, external_userid: externalUserIds, text: { content: text } }, creator: userid, create_type: 1 as const, create_time: nowSeconds(), tasks: new Map([[userid, { status: 0 as const }]]), results: externalUserIds.map((e) => ({ external_userid: e, userid, status: 0 as const })) };
+    this.corp.msgTemplates.set(t.msgid, t);
+    this.corp.confirmGroupMsg(t.msgid);
+    return t.msgid;
   }
 
   /** A member leaves the company: their customers appear on the unassigned list (离职继承). */

@@ -19,6 +19,15 @@ export interface AppOptions {
   extraMiddleware?: Koa.Middleware[];
 }
 
+const READY_CHECK_MS = 800;
+
+/** False when the check fails or takes longer than READY_CHECK_MS. */
+function withinReadyBound(check: Promise<boolean>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), READY_CHECK_MS)));
+  return Promise.race([check.catch(() => false), late]).finally(() => clearTimeout(timer));
+}
+
 export function createApp(s: Services, options: AppOptions = {}): Koa {
   const { config, log, redis } = s.deps;
   // Only behind a proxy we run do X-Forwarded-For and friends mean anything; trusting them otherwise
@@ -47,8 +56,11 @@ export function createApp(s: Services, options: AppOptions = {}): Koa {
     ctx.body = { status: 'ok' };
   });
   health.get('/readyz', async (ctx) => {
-    const mongo = isDbReady() && (await mongoose.connection.db!.admin().ping().then(() => true, () => false));
-    const redisOk = await redis.ping().then((r) => r === 'PONG', () => false);
+    // Each check answers within READY_CHECK_MS: a frozen dependency is "not ready", not a hung probe.
+    const [mongo, redisOk] = await Promise.all([
+      isDbReady() ? withinReadyBound(mongoose.connection.db!.admin().ping().then(() => true)) : false,
+      withinReadyBound(redis.ping().then((r) => r === 'PONG')),
+    ]);
     ctx.status = mongo && redisOk ? 200 : 503;
     ctx.body = { status: mongo && redisOk ? 'ready' : 'not ready', mongo, redis: redisOk };
   });

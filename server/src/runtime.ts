@@ -36,7 +36,7 @@ export async function startRuntime(config: Config, plugins: RuntimePlugin[] = []
   log.debug({ config: redactConfig(config) }, 'configuration');
   await connectDb(config.MONGODB_URI, log);
   await syncIndexes();
-  const redis = createRedis(config.REDIS_URL, log);
+  const redis = createRedis(config.REDIS_URL, log, { commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS });
   // The one place the machine clock is read: everything else takes it from deps.now.
   // eslint-disable-next-line no-restricted-syntax
   const services = createServices({ config, log, redis, now: options.now ?? (() => new Date()) });

@@ -231,6 +231,7 @@ export const messages = m({
   'error.WECOM_TRANSFER_INVALID': { zh: '无法转接：{message}', en: '{message}' },
   'error.WECOM_TRANSFER_INVALID.no_userid': { zh: '{name} 还没有填写企业微信 userid：请先在员工账号中设置', en: '{name} has no WeCom userid: set it on the staff account first' },
   'error.WECOM_TRANSFER_INVALID.inactive': { zh: '{name} 的账号已停用，请选择一位在职的同事', en: '{name}’s account is switched off; choose an active member' },
+  'error.WECOM_TRANSFER_INVALID.daily_group_limit': { zh: '企业微信每天最多转接同一成员的 300 个客户群：{who} 有 {n} 个，今天还能转接 {left} 个', en: 'WeCom hands over at most 300 of a member’s groups a day: {who} has {n}, {left} can go today' },
   'error.WECOM_TRANSFER_INVALID.same_member': { zh: '接替成员不能是原跟进成员本人', en: 'The takeover member must be someone other than the handover member' },
   'error.WECOM_TRANSFER_INVALID.not_contacts': { zh: '所选客户中有 {n} 位不是 {who} 的企业微信客户', en: '{n} of the chosen customers are not WeCom contacts of {who}' },
   'error.WECOM_TRANSFER_INVALID.not_unassigned': { zh: '所选客户中有 {n} 位不在 {who} 的离职待分配名单中', en: '{n} of the chosen customers are not on WeCom’s unassigned list for {who}' },

@@ -41,6 +41,11 @@ export const envSchema = z
 
     MONGODB_URI: z.string().min(1, 'MONGODB_URI must be a mongodb:// or mongodb+srv:// URI'),
     REDIS_URL: z.string().min(1, 'REDIS_URL must be a redis:// URI'),
+    /**
+     * How long one Redis command may take before it fails (ms). A frozen or partitioned Redis keeps
+     * its TCP connection up, so without this a command waits for as long as the freeze lasts.
+     */
+    REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(500),
 
     /**
      * Signs staff/shopper tokens (JWT, HS256) and member-card payloads. Required in every mode, ≥ 32
@@ -76,6 +81,8 @@ export const envSchema = z
     WECOM_SECRET: z.string().default(''),
     WECOM_TOKEN: z.string().default(''),
     WECOM_ENCODING_AES_KEY: z.string().default(''),
+    /** How long one WeCom API call may take before it is given up (its outcome then unknown). */
+    WECOM_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
 
     WECHAT_API_BASE: z.string().url().default('https://api.weixin.qq.com/'),
     WECHAT_MINIAPP_APPID: z.string().default(''),
@@ -123,7 +130,18 @@ export const envSchema = z
     BROADCAST_CAP_PER_MONTH: z.coerce.number().int().min(1).default(4),
     BROADCAST_TIMEZONE: z.string().default('Asia/Shanghai'),
     BROADCAST_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
+    /**
+     * Customers per WeCom group-message task (add_msg_template; WeCom takes up to 10,000): each task is
+     * one confirmation for the rep, so a rep's customers go in as few tasks as this allows.
+     */
+    BROADCAST_WECOM_TASK_SIZE: z.coerce.number().int().min(1).max(10_000).default(10_000),
     BROADCAST_LEASE_MS: z.coerce.number().int().positive().default(60_000),
+    /**
+     * After a send whose outcome is unknown (timeout, 5xx, WeCom's -1), how long to wait before asking
+     * the channel whether it took the message: long enough for a late request to land, much shorter
+     * than the lease (which covers a worker that died mid-batch).
+     */
+    BROADCAST_SETTLE_MS: z.coerce.number().int().positive().default(10_000),
     BROADCAST_STAFF_PER_MINUTE: z.coerce.number().int().positive().default(600),
     /** Campaign messages a WeChat bot account may queue per minute (personal accounts that mass-message get restricted). */
     BROADCAST_BOT_PER_MINUTE: z.coerce.number().int().positive().default(20),

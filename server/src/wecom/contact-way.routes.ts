@@ -15,8 +15,9 @@ const welcome = z
 
 const body = z.object({
   name: z.string().trim().min(1).max(64),
-  staffIds: z.array(objectId).min(1, 'choose at least one staff member').max(100),
-  backupStaffIds: z.array(objectId).max(100).default([]),
+  // WeCom takes at most 100 members on one contact way (doc 92228); backups replace them when at cap.
+  staffIds: z.array(objectId).min(1, 'choose at least one staff member').max(100, 'a channel code takes at most 100 staff members (WeCom limit)'),
+  backupStaffIds: z.array(objectId).max(100, 'a channel code takes at most 100 backup staff members (WeCom limit)').default([]),
   tagIds: z.array(objectId).max(50).default([]),
   welcome: welcome.optional(),
   dailyCap: z.number().int().min(1).max(100_000).optional(),

@@ -140,6 +140,7 @@ export class ExternalContactService {
       await mark('sent');
     } catch (err) {
       if (isWecomErrcode(err, Errcode.WELCOME_ALREADY_SENT)) return void (await mark('already_sent'));
+      if (isWecomErrcode(err, Errcode.INVALID_WELCOME_CODE)) return void (await mark('late', 'WeCom no longer accepts this welcome code (41050: expired or invalid)'));
       await mark('failed', (err as Error).message);
       this.deps.log.warn({ err: (err as Error).message, externalUserId: e.externalUserId }, 'welcome message failed');
     }

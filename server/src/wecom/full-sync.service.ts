@@ -89,12 +89,19 @@ export class FullSyncService {
     else await this.advance(run, { contactCursor: '', chunk: chunk + 1 }, { pages: 1, contacts: n });
   }
 
+  /**
+   * Customer groups, by owner: groupchat/list without owner_filter answers 81017 once more than 1,000
+   * members are visible to the app (doc 92120), so the follow users are asked 100 at a time.
+   */
   private async groupsPage(run: any): Promise<void> {
-    const page = await this.client.groupChatList({ cursor: run.groupCursor || undefined, limit: this.pageSize });
+    const chunk = run.groupChunk ?? 0;
+    const owners: string[] = run.userids.slice(chunk * USERS_PER_CALL, (chunk + 1) * USERS_PER_CALL);
+    if (!owners.length) return void (await this.advance(run, { groupCursor: '', phase: 'finished' }));
+    const page = await this.client.groupChatList({ owner_filter: { userid_list: owners }, cursor: run.groupCursor || undefined, limit: this.pageSize });
     for (const g of page.group_chat_list ?? []) await this.s.groups.refresh(run.tenantId, g.chat_id);
     const n = page.group_chat_list?.length ?? 0;
     if (page.next_cursor) await this.advance(run, { groupCursor: page.next_cursor }, { pages: 1, groups: n });
-    else await this.advance(run, { groupCursor: '', phase: 'finished' }, { pages: 1, groups: n });
+    else await this.advance(run, { groupCursor: '', groupChunk: chunk + 1 }, { pages: 1, groups: n });
   }
 
   private async advance(run: any, set: Record<string, unknown>, inc: Record<string, number> = {}) {

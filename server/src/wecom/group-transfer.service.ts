@@ -8,6 +8,10 @@ import { TransferModel, openKeyOf } from './transfer.model.js';
 import { TRANSFER_BATCH, claimQueued, insertIgnoringOpen, release, settle, view, type TransferMode } from './transfer-records.js';
 import type { TransferService } from './transfer.service.js';
 
+const GROUPS_PER_DAY = 300;
+const DAY_MS = 86_400_000;
+const BEIJING_MS = 8 * 3_600_000;
+
 /** What a failed chat's errcode means, for the record. */
 function groupReason(errcode: number, errmsg: string): string {
   switch (errcode) {
@@ -38,11 +42,27 @@ export class GroupTransferService {
     private readonly transfers: TransferService,
   ) {}
 
+  /**
+   * WeCom hands at most 300 of one member's groups to new owners a day (doc 95703, 分配在职成员的客户群);
+   * a request past that is refused whole, before WeCom, saying how many are left today (Beijing day).
+   */
+  private async withinDailyLimit(tenantId: string, handover: { userid: string; staff?: { name?: string } | null }, want: number) {
+    const now = this.deps.now().getTime();
+    const dayStart = new Date(Math.floor((now + BEIJING_MS) / DAY_MS) * DAY_MS - BEIJING_MS);
+    const done = await TransferModel.countDocuments({ tenantId, subject: 'group', mode: 'in_service', handoverUserid: handover.userid, status: 'transferred', appliedAt: { $gte: dayStart } });
+    const left = Math.max(0, GROUPS_PER_DAY - done);
+    if (want > left) {
+      const who = handover.staff?.name ?? handover.userid;
+      throw conflict(WecomErrorCode.TRANSFER_INVALID, `WeCom hands over at most ${GROUPS_PER_DAY} of a member's groups a day: ${who} has ${want}, ${left} can go today`, { reason: 'daily_group_limit', who, n: want, left });
+    }
+  }
+
   async start(tenantId: string, input: { mode: TransferMode; handoverStaffId?: string; handoverUserid?: string; takeoverStaffId: string; requestedBy?: string }) {
     const handover = await this.transfers.member(tenantId, { staffId: input.handoverStaffId, userid: input.handoverUserid });
     const takeover = await this.transfers.taker(tenantId, input.takeoverStaffId, handover);
     const groups = await CustomerGroupModel.find({ tenantId, ownerUserid: handover.userid, status: 'active' }, { chatId: 1, name: 1 }).lean();
     if (!groups.length) throw conflict(WecomErrorCode.NOTHING_TO_TRANSFER, `${handover.staff?.name ?? handover.userid} owns no customer groups`, { who: handover.staff?.name ?? handover.userid });
+    if (input.mode === 'in_service') await this.withinDailyLimit(tenantId, handover, groups.length);
     const requestId = randomBytes(8).toString('hex');
     const keys = groups.map((g) => openKeyOf('group', g.chatId, handover.userid));
     await insertIgnoringOpen(

@@ -14,6 +14,8 @@ const runSchema = new Schema(
     chunk: { type: Number, default: 0 },
     contactCursor: { type: String, default: '' },
     groupCursor: { type: String, default: '' },
+    /** Which slice of 100 follow users (as group owners) groupchat/list is paging through. */
+    groupChunk: { type: Number, default: 0 },
     pages: { type: Number, default: 0 },
     contacts: { type: Number, default: 0 },
     groups: { type: Number, default: 0 },

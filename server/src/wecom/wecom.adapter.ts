@@ -34,7 +34,7 @@ export function createWecom(deps: Deps, m: { hooks: DomainHooks; staff: StaffSer
     if (!queue) throw new Error('the job queue is not attached yet');
     await queue.now(name, data);
   };
-  const client = new WecomClient({ apiBase: config.WECOM_API_BASE, corpId: config.WECOM_CORP_ID, secret: config.WECOM_SECRET, agentId: config.WECOM_AGENT_ID, redis: deps.redis, log: deps.log });
+  const client = new WecomClient({ apiBase: config.WECOM_API_BASE, corpId: config.WECOM_CORP_ID, secret: config.WECOM_SECRET, agentId: config.WECOM_AGENT_ID, redis: deps.redis, log: deps.log, timeoutMs: config.WECOM_TIMEOUT_MS });
   const crypto = config.WECOM_TOKEN && config.WECOM_ENCODING_AES_KEY ? new WecomCrypto(config.WECOM_TOKEN, config.WECOM_ENCODING_AES_KEY, config.WECOM_CORP_ID) : undefined;
   const tagSync = new TagSyncService(deps, client, m.tags, m.customers, enqueue);
   const contactWays = new ContactWayService(deps, client, m.staff, m.tags);

@@ -21,7 +21,11 @@ export const Errcode = {
   ACCESS_TOKEN_EXPIRED: 42001,
   FREQ_OUT_OF_LIMIT: 45009,
   INVALID_CODE: 40029,
+  /** An invalid or expired welcome_code (doc 92137). */
+  INVALID_WELCOME_CODE: 41050,
   WELCOME_ALREADY_SENT: 41051,
+  /** 群发消息正在被派发中: the group message is still being dispatched; ask again later. */
+  GROUPMSG_DISPATCHING: 41063,
   // customer transfer, per customer in transfer_customer's `customer` array
   INVALID_EXTERNAL_USERID: 40096,
   HANDOVER_NOT_RESIGNED: 40097,

@@ -75,6 +75,7 @@ function startWorker(): Promise<ChildProcess> {
     BROADCAST_TICK_EVERY: '1 second',
     BROADCAST_LEASE_MS: '3000',
     BROADCAST_BATCH_SIZE: '40',
+    BROADCAST_WECOM_TASK_SIZE: '40',
     // Per-staff rate limiting is not what this test is about (and Redis is shared with other files).
     BROADCAST_STAFF_PER_MINUTE: '100000',
     ...tb.fake.env(),

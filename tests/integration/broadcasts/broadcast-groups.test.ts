@@ -3,8 +3,7 @@ import { handlers } from '../../../scripts/wecom-fake/fake-api.js';
 import { fail } from '../../../scripts/wecom-fake/fake-reply.js';
 
 /** Campaigns to WeCom customer groups (客户群群发) by chat id, through the local WeCom. */
-// The wall clock: reconciliation asks WeCom for messages by time, and the local WeCom stamps them with
-// the real time, so our clock only ever moves a little ahead of it (past a lease).
+// Reconciliation asks WeCom for messages by time; the local WeCom runs on this clock too (the testbed).
 let clock = Date.now();
 let tb: BroadcastTestbed;
 const s = () => tb.app.rt.services;
@@ -57,16 +56,16 @@ test('a group campaign posts once in each named group, by the group owner, and s
   expect(await progress(res.body.id)).toMatchObject({ status: 'completed', counts: { total: 5, sent: 3, skipped: 2, failed: 0 }, skipped: { group_gone: 2 } });
   expect(postedTo(text)).toEqual(new Map([[g1, 1], [g2, 1], [g3, 1]]));
   // One task per owner, as WeCom shows it in each owner's app.
-  const creators = [...tb.fake.corp.msgTemplates.values()].filter((t) => t.input.text?.content === text).map((t) => t.creator).sort();
+  const creators = [...tb.fake.corp.msgTemplates.values()].filter((t) => t.input.text?.content === text).map((t) => t.input.sender).sort();
   expect(creators).toEqual(['chen', 'lin']);
 
   // Until each owner confirms in their WeCom app nothing is posted; the pull shows where it stands.
   expect((await api('POST', `/api/v1/broadcasts/${res.body.id}/sync-results`)).body.delivery).toMatchObject({ awaitingConfirmation: 3, delivered: 0 });
-  for (const t of tb.fake.corp.msgTemplates.values()) if (t.input.text?.content === text && t.creator === 'chen') tb.fake.corp.confirmGroupMsg(t.msgid, 'chen');
+  for (const t of tb.fake.corp.msgTemplates.values()) if (t.input.text?.content === text && t.input.sender === 'chen') tb.fake.corp.confirmGroupMsg(t.msgid, 'chen');
   expect((await api('POST', `/api/v1/broadcasts/${res.body.id}/sync-results`)).body.delivery).toMatchObject({ awaitingConfirmation: 1, delivered: 2 });
 });
 
-test('when WeCom takes a group message but the answer is lost, the retry finds it there and posts nothing twice', async () => {
+test('when WeCom takes a group message but the answer is lost, WeCom is asked seconds later, finds it, and nothing is posted twice', async () => {
   const g1 = await group('chen', '回放一群');
   const g2 = await group('lin', '回放二群');
   const text = '群公告：回放已上线';
@@ -86,7 +85,7 @@ test('when WeCom takes a group message but the answer is lost, the retry finds i
   expect(p.counts.sent + p.counts.sending).toBe(2);
   expect(p.counts.sending).toBe(1);
 
-  clock += 2 * 60_000; // past the rows' lease
+  clock += 11_000; // past the settle window (10 s), well before the 60 s lease
   await ticks();
   expect(await progress(id)).toMatchObject({ status: 'completed', counts: { sent: 2, sending: 0, failed: 0 } });
   expect(postedTo(text)).toEqual(new Map([[g1, 1], [g2, 1]]));

@@ -28,7 +28,7 @@ const get = async (id: string) => (await api('GET', `/api/v1/broadcasts/${id}`))
 async function ticks(n = 5) {
   for (let i = 0; i < n; i++) await s().broadcasts.dispatcher.tick(10_000);
 }
-const msgIdsFor = (text: string, sender: string) => [...tb.fake.corp.msgTemplates.values()].filter((t) => t.input.text?.content === text && t.creator === sender).map((t) => t.msgid);
+const msgIdsFor = (text: string, sender: string) => [...tb.fake.corp.msgTemplates.values()].filter((t) => t.input.text?.content === text && t.input.sender === sender).map((t) => t.msgid);
 
 test('sent messages show as awaiting the staff member until they confirm in WeCom; then delivered, and a contact who deleted them as not a contact', async () => {
   const a = { staffId: await tb.staff('chen'), wecomUserId: 'chen' };

@@ -1,6 +1,7 @@
 import { Types } from 'mongoose';
 import { startTestApp, type TestApp } from '../../support/harness.js';
 import { startFakeWecom, type FakeWecom } from '../../../scripts/wecom-fake/fake-wecom.js';
+import { setFakeClock } from '../../../scripts/wecom-fake/fake-corp.js';
 import { CustomerModel, IdentityModel } from '../../../server/src/modules/customers/customer.model.js';
 import { grantMarketing } from '../../support/consent.js';
 
@@ -25,6 +26,7 @@ export interface BroadcastTestbed {
 
 export async function startBroadcastTestbed(options: { env?: Record<string, string>; now?: () => Date } = {}): Promise<BroadcastTestbed> {
   const fake = await startFakeWecom();
+  setFakeClock(options.now);
   const app = await startTestApp({ env: { ...fake.env(), ROLES: 'server', ...options.env }, now: options.now });
   const tenantId = app.config.DEFAULT_TENANT;
   const manager = (await app.staff('community_manager')).token;
@@ -70,6 +72,7 @@ export async function startBroadcastTestbed(options: { env?: Record<string, stri
       return ids;
     },
     async stop() {
+      setFakeClock(undefined);
       await app.stop();
       await fake.stop();
     },

@@ -82,6 +82,23 @@ test('a welcome code older than 20 seconds is not used', async () => {
   expect(await customerOf(contact.external_userid)).toBeTruthy();
 });
 
+test('a welcome code WeCom no longer accepts (41050) marks the welcome late, with the reason', async () => {
+  const way = await tb.app.request('POST', '/api/v1/wecom/contact-ways', { token: admin.token, body: { name: '失效码', staffIds: [sales.id], welcome: { text: 'hi' } } });
+  tb.fake.corp.welcomeWindowSeconds = -1; // every code has expired by the time we use it
+  try {
+    const { externalUserId } = await tb.fake.addFriend('xiaomei', { name: '码失效的人' }, way.body.state);
+    const cb = await eventually(async () => {
+      const row = await WecomCallbackModel.findOne({ 'data.ExternalUserID': externalUserId, changeType: 'add_external_contact' }).lean();
+      expect(row?.welcome?.status).toBe('late');
+      return row!;
+    });
+    expect(cb.welcome!.detail).toMatch(/41050/);
+    expect(tb.fake.corp.welcomesSent.filter((w) => w.external_userid === externalUserId)).toHaveLength(0);
+  } finally {
+    tb.fake.corp.welcomeWindowSeconds = 20;
+  }
+});
+
 test('a corp tag added in the WeCom admin appears in our tags, and a contact tagged in WeCom gets it on the profile', async () => {
   const { tagId } = await tb.fake.adminCreatesTag('客户等级', 'VIP');
   const ours = await eventually(async () => {

@@ -66,6 +66,15 @@ test('channel QR codes are for admins and community managers; sales get 403', as
   expect((await tb.app.request('GET', '/api/v1/wecom/contact-ways')).status).toBe(401);
 });
 
+test('a code for more than 100 staff members (WeCom takes at most 100) is refused with 400 before WeCom is called', async () => {
+  const before = tb.fake.callsTo('externalcontact/add_contact_way').length;
+  const staffIds = Array.from({ length: 101 }, (_, i) => `64b000000000000000000${String(i).padStart(3, '0')}`);
+  const res = await tb.app.request('POST', '/api/v1/wecom/contact-ways', { token: admin.token, body: { name: '大码', staffIds } });
+  expect(res.status).toBe(400);
+  expect(JSON.stringify(res.body.error)).toMatch(/at most 100 staff/);
+  expect(tb.fake.callsTo('externalcontact/add_contact_way')).toHaveLength(before);
+});
+
 test('a code for staff without a WeCom userid is refused with 400 and nothing is created', async () => {
   const created = await tb.app.rt.services.staff.create(tb.tenantId, { username: 'nowecom', name: '无企微', role: 'sales', password: 'harbor-kettle-2026' });
   const before = tb.fake.corp.contactWays.size;

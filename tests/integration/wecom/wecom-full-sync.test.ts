@@ -70,3 +70,26 @@ test('a full sync that crashes midway resumes from its saved cursor and imports 
   expect(two.followerStaffIds).toHaveLength(2);
   expect(await CustomerGroupModel.countDocuments({ tenantId: tb.tenantId })).toBe(3);
 }, 50_000);
+
+test('with more than 1,000 members visible, the sync asks for customer groups by owner, 100 at a time, and imports them all', async () => {
+  const corp = tb.fake.corp;
+  for (let i = 0; i < 1050; i++) corp.addStaff(`rep${String(i).padStart(4, '0')}`);
+  // WeCom refuses the unfiltered list for a corp this size (81017).
+  const unfiltered = await fetch(`${tb.fake.apiBase}externalcontact/groupchat/list?access_token=${await tb.app.rt.services.wecom.client.accessToken()}`, { method: 'POST', body: JSON.stringify({ limit: 100 }) });
+  expect(((await unfiltered.json()) as { errcode: number }).errcode).toBe(81017);
+  for (const [chat_id, owner] of [['wr-big-1', 'rep0005'], ['wr-big-2', 'rep1040']] as const) corp.groups.set(chat_id, { chat_id, name: chat_id, owner, create_time: 1, status: 0, member_list: [] });
+  const before = tb.fake.callsTo('externalcontact/groupchat/list').length;
+  tb.app.rt.services.wecom.fullSync.pageSize = 100;
+
+  expect((await tb.app.request('POST', '/api/v1/wecom/sync', { token: admin.token })).status).toBe(202);
+  const done = await eventually(async () => {
+    const p = (await tb.app.request('GET', '/api/v1/wecom/sync', { token: admin.token })).body.run;
+    expect(p.status).toBe('done');
+    return p;
+  }, 40_000);
+  expect(done.error).toBeUndefined();
+  expect(await CustomerGroupModel.countDocuments({ tenantId: tb.tenantId, chatId: { $in: ['wr-big-1', 'wr-big-2'] } })).toBe(2);
+  const calls = tb.fake.callsTo('externalcontact/groupchat/list').slice(before);
+  expect(calls.every((c) => c.body.owner_filter?.userid_list?.length > 0 && c.body.owner_filter.userid_list.length <= 100)).toBe(true);
+  expect(new Set(calls.flatMap((c) => c.body.owner_filter.userid_list)).size).toBe(corp.staff.size);
+}, 60_000);

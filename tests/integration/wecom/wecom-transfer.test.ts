@@ -206,3 +206,14 @@ test('only admins start transfers (403 for others); managers read the records; m
   expect([wrong.status, wrong.body.error.details]).toEqual([400, { reason: 'not_contacts', n: 1, who: '小美', customerIds: [notHers.id] }]);
   expect(tb.fake.callsTo('externalcontact/transfer_customer')).toHaveLength(calls);
 });
+
+test('handing over more than 300 of a member’s groups in a day (WeCom’s limit) is refused before WeCom, saying how many can go', async () => {
+  const { CustomerGroupModel } = await import('../../../server/src/wecom/customer-group.model.js');
+  const many = await tb.staff('qunzhu', 'sales', '群主');
+  await CustomerGroupModel.collection.insertMany(Array.from({ length: 301 }, (_, i) => ({ tenantId: tb.tenantId, chatId: `wr-many-${i}`, name: `群${i}`, ownerUserid: 'qunzhu', status: 'active', members: [], memberCount: 0 })));
+  const before = tb.fake.callsTo('externalcontact/groupchat/onjob_transfer').length;
+  const res = await tb.app.request('POST', '/api/v1/wecom/transfers/groups', { token: admin.token, body: { mode: 'in_service', handoverStaffId: many.id, takeoverStaffId: dawei.id } });
+  expect(res.status).toBe(409);
+  expect(res.body.error).toMatchObject({ code: 'WECOM_TRANSFER_INVALID', details: { reason: 'daily_group_limit', n: 301, left: 300 } });
+  expect(tb.fake.callsTo('externalcontact/groupchat/onjob_transfer')).toHaveLength(before);
+});

@@ -97,8 +97,20 @@ export class BroadcastDispatcher {
       await CampaignModel.updateOne({ _id: c._id, status: 'sending' }, { $set: { nextDispatchAt: new Date(this.deps.now().getTime() + 60_000), deferredReason: `channel ${c.channel} is not available on this server` } });
       return 'deferred';
     }
-    await this.batches.recoverStale(c, provider);
-    const batch = this.deps.config.BROADCAST_BATCH_SIZE;
+    // A failed recovery read holds back only the rows it is about: the rest still send, and the read
+    // is retried with a backoff (1 s, 2 s, 4 s … at most a minute) instead of deferring the campaign.
+    let retryRecoveryAt: Date | undefined;
+    try {
+      await this.batches.recoverStale(c, provider);
+      if (c.recoveryFailures) await CampaignModel.updateOne({ _id: c._id }, { $unset: { recoveryFailures: 1, deferredReason: 1 } });
+    } catch (err) {
+      const failures = (c.recoveryFailures ?? 0) + 1;
+      const message = (err as Error).message;
+      this.deps.log.warn({ campaignId: String(c._id), err: message, failures }, 'broadcast recovery read failed; retrying with backoff');
+      retryRecoveryAt = new Date(this.deps.now().getTime() + Math.min(1000 * 2 ** (failures - 1), 60_000));
+      await CampaignModel.updateOne({ _id: c._id }, { $set: { recoveryFailures: failures, deferredReason: `error: ${message}`.slice(0, 300) } });
+    }
+    const batch = Math.max(provider.claimSize ?? 0, this.deps.config.BROADCAST_BATCH_SIZE);
     while (performance.now() < deadline) {
       const fresh = await CampaignModel.findOne({ _id: c._id }).select({ status: 1 }).lean();
       if (fresh?.status !== 'sending') return 'stopped';
@@ -112,7 +124,9 @@ export class BroadcastDispatcher {
       if (!rows.length) {
         const inFlight = await DeliveryModel.findOne({ campaignId: c._id, occurrence: c.occurrence, state: 'sending' }).sort({ leaseUntil: 1 }).lean();
         if (inFlight) {
-          await CampaignModel.updateOne({ _id: c._id, status: 'sending' }, { $set: { nextDispatchAt: inFlight.leaseUntil } });
+          const lease = inFlight.leaseUntil ?? now;
+          const next = retryRecoveryAt && lease <= now ? retryRecoveryAt : lease;
+          await CampaignModel.updateOne({ _id: c._id, status: 'sending' }, { $set: { nextDispatchAt: next } });
           return 'budget';
         }
         await this.complete(c, now);
@@ -120,7 +134,7 @@ export class BroadcastDispatcher {
       }
       const limited = await this.batches.process(c, rows, provider);
       if (limited) {
-        await CampaignModel.updateOne({ _id: c._id, status: 'sending' }, { $set: { nextDispatchAt: limited, deferredReason: 'rate_limited' } });
+        await CampaignModel.updateOne({ _id: c._id, status: 'sending' }, { $set: { nextDispatchAt: limited.until, deferredReason: limited.reason } });
         return 'deferred';
       }
     }

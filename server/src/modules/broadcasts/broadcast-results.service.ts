@@ -62,7 +62,10 @@ export class BroadcastResultsService {
     const found = await results.call(this.providers.get('wecom_group_msg'), c.tenantId, refs);
     const changed = new Map<DeliveryStatus, Types.ObjectId[]>();
     for (const r of rows) {
-      const status = found.get(r.providerRef!)?.get(r.chatId);
+      // WeCom lists a group only once its owner sent to it (doc 93338): a known message without the
+      // group is still waiting for the owner.
+      const byChat = found.get(r.providerRef!);
+      const status = byChat ? (byChat.get(r.chatId) ?? 'awaiting_confirmation') : undefined;
       if (status && status !== r.providerStatus) changed.set(status, [...(changed.get(status) ?? []), r._id as Types.ObjectId]);
     }
     let n = 0;

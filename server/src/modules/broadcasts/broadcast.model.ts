@@ -29,6 +29,8 @@ const campaignSchema = new Schema(
     deferredReason: { type: String },
     /** Set at snapshot when the audience selects on behaviour: recipients then need profiling consent too. */
     personalised: { type: Boolean },
+    /** Recovery reads (asking the channel about rows of unknown outcome) failed in a row; sets the backoff. */
+    recoveryFailures: { type: Number },
     /** When WeCom's send results were last pulled back into the delivery rows. */
     resultsSyncedAt: { type: Date },
     createdBy: { type: String },

@@ -26,7 +26,7 @@ import { BroadcastFunnel } from './broadcast-funnel.js';
 export function createBroadcasts(deps: Deps, m: { segments: SegmentService; customers: CustomerService; events: EventService; staff: StaffService; wecomClient: WecomClient; coupons?: () => CouponPort | undefined; groups?: () => CustomerGroupPort | undefined; hooks?: DomainHooks; desk?: DeskService }) {
   const botChats = m.desk ? deskBotChats(m.desk) : undefined;
   const providers = new Map<ChannelName, ChannelProvider>([
-    ['wecom_group_msg', new WecomGroupMsgProvider(m.wecomClient, m.staff, deps.now)],
+    ['wecom_group_msg', new WecomGroupMsgProvider(m.wecomClient, m.staff, deps.now, deps.config.BROADCAST_WECOM_TASK_SIZE)],
     ['bot_private', new BotPrivateProvider(() => botChats, deps.config.BROADCAST_BOT_PER_MINUTE)],
   ]);
   const caps = new FrequencyCapService(deps);

@@ -16,6 +16,8 @@ export interface CouponPort {
 }
 
 const MAX_ATTEMPTS = 3;
+/** After the channel refused a send outright (its rows are pending again), the campaign pauses this long. */
+const REFUSED_PAUSE_MS = 5_000;
 
 /**
  * One-to-one campaigns (a message per customer), a batch at a time: pending delivery rows are
@@ -42,11 +44,11 @@ export class DeliveryBatchSender {
   }
 
   /**
-   * Judges and sends claimed rows. Returns a time to come back when a sender's rate limit was hit
-   * (the rows not sent go back to pending), else undefined. Rows with the same outcome are written
+   * Judges and sends claimed rows. Returns a time to come back when a sender's rate limit was hit or
+   * the channel refused a send outright (the rows not sent go back to pending), else undefined. Rows with the same outcome are written
    * with one update, so a batch costs a handful of writes whatever its size.
    */
-  async process(c: any, rows: any[], provider: ChannelProvider): Promise<Date | undefined> {
+  async process(c: any, rows: any[], provider: ChannelProvider): Promise<{ until: Date; reason: string } | undefined> {
     const tenantId: string = c.tenantId;
     const claim: string = rows[0].claim;
     const addresses = await this.addresses(tenantId, rows.map((r) => r.customerId), provider, !!c.personalised);
@@ -74,19 +76,22 @@ export class DeliveryBatchSender {
     const perMinute = Math.min(provider.perMinute ?? Infinity, this.deps.config.BROADCAST_STAFF_PER_MINUTE);
     const size = Math.min(provider.batchSize, perMinute);
     const spent = new Set<string>();
+    let refused = false;
     for (const group of groups.values()) {
       const sender = group[0].address.sender;
       for (let i = 0; i < group.length; i += size) {
         const chunk = group.slice(i, i + size);
-        const granted = spent.has(sender) ? 0 : await this.m.budget.take(tenantId, sender, chunk.length, perMinute);
-        if (granted < chunk.length) spent.add(sender);
-        if (granted) await this.sendChunk(c, provider, chunk.slice(0, granted), claim);
+        // After an outright refusal nothing more is sent this pass: the rest goes back to pending.
+        const granted = refused || spent.has(sender) ? 0 : await this.m.budget.take(tenantId, sender, chunk.length, perMinute);
+        if (granted < chunk.length && !refused) spent.add(sender);
+        if (granted && !(await this.sendChunk(c, provider, chunk.slice(0, granted), claim))) refused = true;
         const rest = chunk.slice(granted);
         if (rest.length) await DeliveryModel.updateMany({ _id: { $in: rest.map((r) => r.row._id) }, claim }, { $set: { state: 'pending', claim: null, leaseUntil: null }, $inc: { attempts: -1 } });
       }
     }
+    if (refused) return { until: new Date(this.deps.now().getTime() + REFUSED_PAUSE_MS), reason: 'channel_busy' };
     // Budgets are per clock minute: come back when the next one starts.
-    return spent.size ? new Date((Math.floor(this.deps.now().getTime() / 60_000) + 1) * 60_000) : undefined;
+    return spent.size ? { until: new Date((Math.floor(this.deps.now().getTime() / 60_000) + 1) * 60_000), reason: 'rate_limited' } : undefined;
   }
 
   /**
@@ -115,7 +120,8 @@ export class DeliveryBatchSender {
     return out;
   }
 
-  private async sendChunk(c: any, provider: ChannelProvider, chunk: Array<OutgoingRow & { row: any }>, claim: string) {
+  /** Sends one chunk and records the outcome; false when the channel refused it outright (rows pending again). */
+  private async sendChunk(c: any, provider: ChannelProvider, chunk: Array<OutgoingRow & { row: any }>, claim: string): Promise<boolean> {
     const tenantId: string = c.tenantId;
     const failed = new Map<string, Types.ObjectId[]>();
     const fail = (reason: string, id: Types.ObjectId) => failed.set(reason, [...(failed.get(reason) ?? []), id]);
@@ -141,9 +147,18 @@ export class DeliveryBatchSender {
     try {
       if (sendable.length) outcomes = await provider.send(tenantId, sendable);
     } catch (err) {
-      // Unknown whether the channel accepted it: leave the rows "sending"; when the lease runs out the
-      // channel is asked before anything is resent.
+      const ids = sendable.map((r) => r.row._id);
+      if (provider.refusedOutright?.(err)) {
+        // The channel did nothing: the rows are sent again on the next pass.
+        this.deps.log.warn({ campaignId: String(c._id), err: (err as Error).message }, 'broadcast send refused; retrying');
+        await DeliveryModel.updateMany({ _id: { $in: ids }, claim }, { $set: { state: 'pending', claim: null, leaseUntil: null }, $inc: { attempts: -1 } });
+        return false;
+      }
+      // Unknown whether the channel accepted it: the rows stay "sending" and the channel is asked once a
+      // late request would have landed (BROADCAST_SETTLE_MS), not when the whole lease runs out.
       this.deps.log.warn({ campaignId: String(c._id), err: (err as Error).message }, 'broadcast send failed; will reconcile');
+      const settleAt = new Date(this.deps.now().getTime() + Math.min(this.deps.config.BROADCAST_SETTLE_MS, this.deps.config.BROADCAST_LEASE_MS));
+      await DeliveryModel.updateMany({ _id: { $in: ids }, claim, state: 'sending' }, { $set: { leaseUntil: settleAt } });
       outcomes = [];
     }
     const now = this.deps.now();
@@ -155,6 +170,7 @@ export class DeliveryBatchSender {
     }
     for (const [ref, ids] of sent) await DeliveryModel.updateMany({ _id: { $in: ids }, claim }, { $set: { state: 'sent', sentAt: now, providerRef: ref || undefined, leaseUntil: null } });
     for (const [reason, ids] of failed) await DeliveryModel.updateMany({ _id: { $in: ids }, claim }, { $set: { state: 'failed', reason, leaseUntil: null } });
+    return true;
   }
 
   /** Rows a dead worker left "sending": those the channel has are marked sent, the rest retried. */

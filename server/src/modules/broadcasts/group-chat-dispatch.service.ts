@@ -3,9 +3,11 @@ import { Types } from 'mongoose';
 import type { Deps } from '../../shared/deps.js';
 import { isDuplicateKeyError } from '../../shared/db.js';
 import type { WecomClient } from '../../wecom/wecom.client.js';
+import { Errcode, isWecomErrcode } from '../../wecom/wecom.exception.js';
 import { GroupDeliveryModel } from './broadcast.model.js';
 import type { BroadcastContent } from './channels/channel.provider.js';
 import { groupMsgPayload } from './channels/wecom-group-msg.provider.js';
+import { apiMessagesWithText, messageSenders } from './channels/wecom-group-msg.recovery.js';
 
 /** Reads the mirrored WeCom customer groups (the WeCom adapter's CustomerGroupService satisfies it). */
 export interface CustomerGroupPort {
@@ -57,17 +59,33 @@ export class GroupChatDispatcher {
       const rows = await GroupDeliveryModel.find({ campaignId: c._id, claim: token, state: 'sending' }).lean();
       const bySender = new Map<string, typeof rows>();
       for (const r of rows) bySender.set(r.sender!, [...(bySender.get(r.sender!) ?? []), r]);
+      let refused = false;
       for (const [sender, list] of bySender) {
+        if (refused) {
+          await GroupDeliveryModel.updateMany({ _id: { $in: list.map((r) => r._id) }, claim: token }, { $set: { state: 'pending', claim: null, leaseUntil: null }, $inc: { attempts: -1 } });
+          continue;
+        }
         let msgid: string;
         try {
           msgid = (await this.client.addMsgTemplate({ chat_type: 'group', sender, chat_id_list: list.map((r) => r.chatId), ...groupMsgPayload(content) } as any)).msgid;
         } catch (err) {
-          // Unknown whether WeCom took it: the rows stay "sending" until their lease runs out and WeCom is asked.
+          const ids = list.map((r) => r._id);
+          if (isWecomErrcode(err, Errcode.FREQ_OUT_OF_LIMIT, Errcode.INVALID_ACCESS_TOKEN, Errcode.ACCESS_TOKEN_EXPIRED)) {
+            // WeCom did nothing: these groups and the rest of the batch go on the campaign's next look.
+            await GroupDeliveryModel.updateMany({ _id: { $in: ids }, claim: token }, { $set: { state: 'pending', claim: null, leaseUntil: null }, $inc: { attempts: -1 } });
+            refused = true;
+            continue;
+          }
+          // Unknown whether WeCom took it: the rows stay "sending" and WeCom is asked once a late
+          // request would have landed (BROADCAST_SETTLE_MS), not when the whole lease runs out.
           this.deps.log.warn({ campaignId: String(c._id), sender, err: (err as Error).message }, 'group campaign send failed; will reconcile');
+          const settleAt = new Date(this.deps.now().getTime() + Math.min(this.deps.config.BROADCAST_SETTLE_MS, this.deps.config.BROADCAST_LEASE_MS));
+          await GroupDeliveryModel.updateMany({ _id: { $in: ids }, claim: token, state: 'sending' }, { $set: { leaseUntil: settleAt } });
           continue;
         }
         await GroupDeliveryModel.updateMany({ _id: { $in: list.map((r) => r._id) }, claim: token }, { $set: { state: 'sent', sentAt: this.deps.now(), providerRef: msgid, leaseUntil: null } });
       }
+      if (refused) return 'in_flight';
     }
     return (await GroupDeliveryModel.exists({ campaignId: c._id, occurrence: c.occurrence, state: 'sending' })) ? 'in_flight' : 'done';
   }
@@ -78,34 +96,40 @@ export class GroupChatDispatcher {
     return r?.leaseUntil ?? undefined;
   }
 
+  /**
+   * Rows whose send outcome is unknown, once their lease ran out. WeCom lists a message created
+   * through the API without its creator, and lists a group in its send results only once the owner
+   * sent to it (doc 93338): so each claim's batch (one add_msg_template per owner) is matched to a
+   * message with our text, created in the batch's window, whose tasks include that owner.
+   */
   private async recoverStale(c: any, content: BroadcastContent): Promise<void> {
     const now = this.deps.now();
     const stale = await GroupDeliveryModel.find({ campaignId: c._id, occurrence: c.occurrence, state: 'sending', leaseUntil: { $lt: now } }).lean();
     if (!stale.length) return;
     const found = new Map<string, string>();
-    const senders = [...new Set(stale.map((r) => r.sender!))];
-    const since = Math.min(...stale.map((r) => +(r.sendingSince ?? now)));
-    const start = Math.floor(since / 1000) - 60;
-    const end = Math.max(Math.floor(now.getTime() / 1000), start + 60) + 60;
-    for (const sender of senders) {
-      let cursor: string | undefined;
-      do {
-        const page = await this.client.getGroupmsgListV2({ chat_type: 'group', start_time: start, end_time: end, creator: sender, limit: 100, cursor });
-        for (const msg of page.group_msg_list ?? []) {
-          if ((msg as any).text?.content !== content.text) continue;
-          let c2: string | undefined;
-          do {
-            const r = await this.client.getGroupmsgSendResult({ msgid: (msg as any).msgid, userid: sender, limit: 1000, cursor: c2 });
-            for (const s of r.send_list ?? []) if ((s as any).chat_id) found.set(`${sender}\u0000${(s as any).chat_id}`, (msg as any).msgid);
-            c2 = r.next_cursor || undefined;
-          } while (c2);
-        }
-        cursor = page.next_cursor || undefined;
-      } while (cursor);
+    const since = new Date(Math.min(...stale.map((r) => +(r.sendingSince ?? now))));
+    const batches = new Map<string, { sender: string; at: number; rows: typeof stale }>();
+    for (const r of stale) {
+      const k = `${r.claim}\u0000${r.sender}`;
+      const b = batches.get(k) ?? { sender: r.sender!, at: Math.floor(+(r.sendingSince ?? now) / 1000), rows: [] };
+      b.rows.push(r);
+      batches.set(k, b);
+    }
+    const taken = new Set<string>();
+    for (const msg of await apiMessagesWithText(this.client, 'group', since, now, content.text)) {
+      const senders = await messageSenders(this.client, msg.msgid);
+      // The earliest unmatched batch of one of its senders, sent no later than the message was created.
+      const batch = [...batches.entries()]
+        .filter(([k, b]) => !taken.has(k) && senders.has(b.sender) && (!msg.createTime || b.at <= msg.createTime + 60))
+        .sort((a, b) => a[1].at - b[1].at)[0];
+      if (!batch) continue;
+      taken.add(batch[0]);
+      // One add_msg_template carried the whole batch of this owner's groups.
+      for (const r of batch[1].rows) found.set(String(r._id), msg.msgid);
     }
     await GroupDeliveryModel.bulkWrite(
       stale.map((r) => {
-        const ref = found.get(`${r.sender}\u0000${r.chatId}`);
+        const ref = found.get(String(r._id));
         const filter = { _id: r._id, state: 'sending', claim: r.claim };
         if (ref) return { updateOne: { filter, update: { $set: { state: 'sent', sentAt: r.sendingSince ?? now, providerRef: ref, reason: 'confirmed_after_restart', leaseUntil: null } } } };
         if ((r.attempts ?? 0) >= MAX_ATTEMPTS) return { updateOne: { filter, update: { $set: { state: 'failed', reason: 'gave_up_after_retries', leaseUntil: null } } } };

@@ -58,11 +58,18 @@ export interface ChannelProvider {
   readonly name: ChannelName;
   /** Recipients per call for one sender. */
   readonly batchSize: number;
+  /** Rows claimed at a time, when the channel wants more than BROADCAST_BATCH_SIZE in one call. */
+  readonly claimSize?: number;
   /** Recipients per minute for one sender, when stricter than BROADCAST_STAFF_PER_MINUTE. */
   readonly perMinute?: number;
   address(tenantId: string, recipients: RecipientProfile[]): Promise<Map<string, Address>>;
   /** Sends one sender's rows with the same content. */
   send(tenantId: string, rows: OutgoingRow[]): Promise<SendOutcome[]>;
+  /**
+   * True when `send` failed with an answer that says the channel did nothing (rate limit, rejected
+   * token): the rows are sent again at once. Any other failure leaves the outcome unknown.
+   */
+  refusedOutright?(err: unknown): boolean;
   /** Rows left "sending" by a dead worker since `since`: those the outside system already accepted. */
   alreadySent(tenantId: string, rows: OutgoingRow[], since: Date): Promise<Map<string, string>>;
   /** What became of sent messages, per provider reference and recipient address (`to`). */

@@ -1,5 +1,7 @@
 import type { WecomClient } from '../../../wecom/wecom.client.js';
+import { Errcode, isWecomErrcode } from '../../../wecom/wecom.exception.js';
 import type { StaffService } from '../../staff/staff.service.js';
+import { apiMessagesWithText, messageSenders, sendResults } from './wecom-group-msg.recovery.js';
 import type { Address, ChannelProvider, DeliveryStatus, OutgoingRow, RecipientProfile, SendOutcome, BroadcastContent } from './channel.provider.js';
 
 const STATUS: Record<number, DeliveryStatus> = { 0: 'awaiting_confirmation', 1: 'delivered', 2: 'not_a_contact', 3: 'recipient_limit' };
@@ -13,9 +15,13 @@ const STATUS: Record<number, DeliveryStatus> = { 0: 'awaiting_confirmation', 1: 
  */
 export class WecomGroupMsgProvider implements ChannelProvider {
   readonly name = 'wecom_group_msg' as const;
-  readonly batchSize = 200;
+  /** Customers per task, up to the 10,000 WeCom takes (doc 92135): every task is one confirmation for the rep. */
+  readonly batchSize: number;
+  readonly claimSize: number;
 
-  constructor(private readonly client: WecomClient, private readonly staff: StaffService, private readonly now: () => Date) {}
+  constructor(private readonly client: WecomClient, private readonly staff: StaffService, private readonly now: () => Date, taskSize = 10_000) {
+    this.batchSize = this.claimSize = taskSize;
+  }
 
   async address(tenantId: string, recipients: RecipientProfile[]): Promise<Map<string, Address>> {
     const out = new Map<string, Address>();
@@ -44,67 +50,67 @@ export class WecomGroupMsgProvider implements ChannelProvider {
     );
   }
 
+  /** WeCom refused before creating anything: too many calls (45009), a token it would not take (40014, 42001). */
+  refusedOutright(err: unknown): boolean {
+    return isWecomErrcode(err, Errcode.FREQ_OUT_OF_LIMIT, Errcode.INVALID_ACCESS_TOKEN, Errcode.ACCESS_TOKEN_EXPIRED);
+  }
+
   results(_tenantId: string, refs: string[]): Promise<Map<string, Map<string, DeliveryStatus>>> {
     return groupMsgResults(this.client, refs);
   }
 
+  /**
+   * Rows a dead worker left "sending": WeCom's messages created through the API since then, with our
+   * text, given to the row's sender, and listing the row's customer (see wecom-group-msg.recovery.ts:
+   * WeCom names no creator for them, so they are found by time window, content and task).
+   */
   async alreadySent(_tenantId: string, rows: OutgoingRow[], since: Date): Promise<Map<string, string>> {
     const found = new Map<string, string>();
-    const bySender = new Map<string, OutgoingRow[]>();
-    for (const r of rows) bySender.set(r.address.sender, [...(bySender.get(r.address.sender) ?? []), r]);
-    const start = Math.floor(since.getTime() / 1000) - 60;
-    // Our clock, not the machine's (they differ only under a test clock); never an empty range, which WeCom refuses.
-    const end = Math.max(Math.floor(this.now().getTime() / 1000), start + 60) + 60;
-    for (const [sender, list] of bySender) {
-      const text = list[0].content.text;
-      let cursor: string | undefined;
-      do {
-        const page = await this.client.getGroupmsgListV2({ chat_type: 'single', start_time: start, end_time: end, creator: sender, limit: 100, cursor });
-        for (const msg of page.group_msg_list ?? []) {
-          if ((msg as any).text?.content !== text) continue;
-          const to = new Set<string>();
-          let c2: string | undefined;
-          do {
-            const r = await this.client.getGroupmsgSendResult({ msgid: (msg as any).msgid, userid: sender, limit: 1000, cursor: c2 });
-            for (const s of r.send_list ?? []) if ((s as any).external_userid) to.add((s as any).external_userid);
-            c2 = r.next_cursor || undefined;
-          } while (c2);
-          for (const row of list) if (to.has(row.address.to) && !found.has(row.deliveryId)) found.set(row.deliveryId, (msg as any).msgid);
+    for (const [text, list] of groupRows(rows, (r) => r.content.text)) {
+      const bySender = groupRows(list, (r) => r.address.sender);
+      for (const msg of await apiMessagesWithText(this.client, 'single', since, this.now(), text)) {
+        for (const sender of await messageSenders(this.client, msg.msgid)) {
+          const mine = bySender.get(sender);
+          if (!mine) continue;
+          const to = new Set((await sendResults(this.client, msg.msgid, sender)).map((s) => s.external_userid));
+          for (const row of mine) if (to.has(row.address.to) && !found.has(row.deliveryId)) found.set(row.deliveryId, msg.msgid);
         }
-        cursor = page.next_cursor || undefined;
-      } while (cursor);
+      }
     }
     return found;
   }
+}
+
+function groupRows<T>(rows: T[], key: (r: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const r of rows) out.set(key(r), [...(out.get(key(r)) ?? []), r]);
+  return out;
 }
 
 /** Send results for each group message (`get_groupmsg_task` for its senders, then `get_groupmsg_send_result`). */
 async function groupMsgResults(client: WecomClient, refs: string[]): Promise<Map<string, Map<string, DeliveryStatus>>> {
   const out = new Map<string, Map<string, DeliveryStatus>>();
   for (const msgid of refs) {
-    const byTo = new Map<string, DeliveryStatus>();
-    const senders: string[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await client.getGroupmsgTask({ msgid, limit: 1000, cursor });
-      for (const t of page.task_list ?? []) senders.push((t as any).userid);
-      cursor = page.next_cursor || undefined;
-    } while (cursor);
-    for (const userid of senders) {
-      let c2: string | undefined;
-      do {
-        const r = await client.getGroupmsgSendResult({ msgid, userid, limit: 1000, cursor: c2 });
-        // A customer's row names the contact; a customer group's row names the chat.
-        for (const row of r.send_list ?? []) {
-          const to = (row as any).external_userid || (row as any).chat_id;
-          if (to) byTo.set(to, STATUS[(row as any).status] ?? 'awaiting_confirmation');
-        }
-        c2 = r.next_cursor || undefined;
-      } while (c2);
+    try {
+      out.set(msgid, await oneMessageResults(client, msgid));
+    } catch (err) {
+      // 41063: WeCom is still dispatching this message; its results come on a later pull.
+      if (!isWecomErrcode(err, Errcode.GROUPMSG_DISPATCHING)) throw err;
     }
-    out.set(msgid, byTo);
   }
   return out;
+}
+
+async function oneMessageResults(client: WecomClient, msgid: string): Promise<Map<string, DeliveryStatus>> {
+  const byTo = new Map<string, DeliveryStatus>();
+  for (const userid of await messageSenders(client, msgid)) {
+    // A customer's row names the contact; a customer group's row names the chat.
+    for (const row of await sendResults(client, msgid, userid)) {
+      const to = row.external_userid || row.chat_id;
+      if (to) byTo.set(to, STATUS[row.status] ?? 'awaiting_confirmation');
+    }
+  }
+  return byTo;
 }
 
 /** The add_msg_template body for a content: text plus image / link / mini-program attachments. */
