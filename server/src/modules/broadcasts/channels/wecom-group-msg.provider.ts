@@ -56,12 +56,14 @@ export class WecomGroupMsgProvider implements ChannelProvider {
     // Our clock, not the machine's (they differ only under a test clock); never an empty range, which WeCom refuses.
     const end = Math.max(Math.floor(this.now().getTime() / 1000), start + 60) + 60;
     for (const [sender, list] of bySender) {
-      const text = list[0].content.text;
+      // Rows of one campaign may carry personal texts (placeholders): each row matches its own.
+      const texts = new Set(list.map((r) => r.content.text));
       let cursor: string | undefined;
       do {
         const page = await this.client.getGroupmsgListV2({ chat_type: 'single', start_time: start, end_time: end, creator: sender, limit: 100, cursor });
         for (const msg of page.group_msg_list ?? []) {
-          if ((msg as any).text?.content !== text) continue;
+          const text = (msg as any).text?.content;
+          if (!texts.has(text)) continue;
           const to = new Set<string>();
           let c2: string | undefined;
           do {
@@ -69,7 +71,7 @@ export class WecomGroupMsgProvider implements ChannelProvider {
             for (const s of r.send_list ?? []) if ((s as any).external_userid) to.add((s as any).external_userid);
             c2 = r.next_cursor || undefined;
           } while (c2);
-          for (const row of list) if (to.has(row.address.to) && !found.has(row.deliveryId)) found.set(row.deliveryId, (msg as any).msgid);
+          for (const row of list) if (row.content.text === text && to.has(row.address.to) && !found.has(row.deliveryId)) found.set(row.deliveryId, (msg as any).msgid);
         }
         cursor = page.next_cursor || undefined;
       } while (cursor);
