@@ -474,6 +474,8 @@ export const messages = m({
   'dashboard.contactsLost': { zh: '每日流失（删除员工）', en: 'Lost per day (deleted the staff member)' },
   'dashboard.funnel': { zh: '群发转化（近 14 天）', en: 'Broadcast funnel (last 14 days)' },
   'dashboard.funnelCampaigns': { zh: '{n} 个活动 · 下单转化 {rate}', en: '{n} campaign(s) · {rate} bought' },
+  'dashboard.revenue': { zh: '订单与退款（近 14 天）', en: 'Orders and refunds (last 14 days)' },
+  'dashboard.revenueLine': { zh: '{orders} 笔订单 {paid} · 退款 {refunds} 笔 {refunded}', en: '{orders} order(s) {paid} · {refunds} refund(s) {refunded}' },
   'dashboard.funnel.recipients': { zh: '目标客户', en: 'Recipients' },
   'dashboard.funnel.sent': { zh: '已发送', en: 'Sent' },
   'dashboard.funnel.delivered': { zh: '已送达', en: 'Delivered' },
