@@ -100,3 +100,29 @@ test('the dashboard revenue counts a resent order once, at its corrected amount'
   expect(res.status).toBe(200);
   expect(res.body.revenue).toEqual({ orders: before.orders + 1, paid: before.paid + 32_000, refunds: before.refunds + 1, refunded: before.refunded + 2_000 });
 });
+
+test('a refund resent under a new event id takes back points and growth once', async () => {
+  const s = app.rt.services;
+  const tenant = app.config.DEFAULT_TENANT;
+  const res = await post([paid('lp-1', '13710000009', 'ord-lp', 10_000)]);
+  const customerId = res.body.results[0].customerId;
+  const earned = (await s.loyalty.members.find(tenant, customerId))!.balance;
+  expect(earned).toBeGreaterThan(0);
+  await post([refunded('lp-2', '13710000009', 'ord-lp', 5_000, 'lp-r1')]);
+  await post([refunded('lp-3', '13710000009', 'ord-lp', 5_000, 'lp-r1')]);
+  expect((await s.loyalty.members.find(tenant, customerId))!.balance).toBe(earned - Math.floor(earned / 2));
+  expect(await s.loyalty.members.orderGrowth(tenant, 'ord-lp')).toEqual({ paid: 10_000, refunded: 5_000 });
+});
+
+test('a journey started by a paid order starts once for an order the shop sent twice', async () => {
+  const s = app.rt.services;
+  const tenant = app.config.DEFAULT_TENANT;
+  const { token } = await app.staff('admin');
+  const tag = (await s.tags.ensure(tenant, '生命周期', '已购-重发')).id;
+  const journey = await app.request('POST', '/api/v1/journeys', { token, body: { name: '标记已购-重发', trigger: { type: 'order.paid' }, steps: [{ type: 'tag', tagId: tag }] } });
+  expect(journey.status).toBe(201);
+  const res = await post([paid('jr-1', '13710000010', 'ord-jr', 5_000), paid('jr-2', '13710000010', 'ord-jr', 5_000)]);
+  await post([paid('jr-3', '13710000010', 'ord-jr', 5_000)]);
+  const runs = await s.journeys.runsForCustomer(tenant, res.body.results[0].customerId);
+  expect(runs.filter((r) => String(r.journeyId) === journey.body.id)).toHaveLength(1);
+});
