@@ -1,3 +1,4 @@
+import { Types } from 'mongoose';
 import { startTestApp, type TestApp } from '../support/harness.js';
 
 /**
@@ -125,4 +126,23 @@ test('a journey started by a paid order starts once for an order the shop sent t
   await post([paid('jr-3', '13710000010', 'ord-jr', 5_000)]);
   const runs = await s.journeys.runsForCustomer(tenant, res.body.results[0].customerId);
   expect(runs.filter((r) => String(r.journeyId) === journey.body.id)).toHaveLength(1);
+});
+
+test('recounting after an upgrade corrects a profile that counted a resent order twice, and the next resend counts nothing', async () => {
+  const s = app.rt.services;
+  const tenant = app.config.DEFAULT_TENANT;
+  const res = await post([paid('up-1', '13710000011', 'ord-up', 6_000)]);
+  const customerId = res.body.results[0].customerId;
+  // What an older version left: the order stored a second time under another eventId, counted twice, no counted rows.
+  const { EventModel } = await import('../../server/src/modules/events/event.model.js');
+  const { CountedOrderModel } = await import('../../server/src/modules/events/counted-order.model.js');
+  const first = await EventModel.findOne({ tenantId: tenant, eventId: 'up-1' }).lean();
+  await EventModel.collection.insertOne({ ...first!, _id: new Types.ObjectId(), eventId: 'up-2' });
+  await CountedOrderModel.deleteMany({ tenantId: tenant, customerId: new Types.ObjectId(customerId) });
+  await s.customers.setAggregates(tenant, customerId, { orderCount: 2, totalPaid: 12_000, refundCount: 0, refundedAmount: 0 });
+
+  expect(await s.events.recountOrders(tenant)).toBeGreaterThan(0);
+  expect(await figures('13710000011')).toMatchObject({ orderCount: 1, totalPaid: 6_000 });
+  await post([paid('up-3', '13710000011', 'ord-up', 6_000)]);
+  expect(await figures('13710000011')).toMatchObject({ orderCount: 1, totalPaid: 6_000 });
 });

@@ -237,6 +237,31 @@ export class EventService {
   }
 
   /**
+   * Counts a tenant's stored orders and refunds once each and recomputes the profiles that have any
+   * (`npm run events:recount`, once after upgrading from a version that counted every eventId): a
+   * profile that counted a resent order twice is corrected, and a later resend of an old order counts
+   * nothing. Safe to repeat and to run while ingest goes on (keyed writes, exact recomputation).
+   */
+  async recountOrders(tenantId: string, onProgress?: (done: number) => void): Promise<number> {
+    const ids = (await EventModel.distinct('customerId', { tenantId, type: { $in: ['order.paid', 'order.refunded'] } })) as Types.ObjectId[];
+    let next = 0;
+    let done = 0;
+    const lane = async () => {
+      for (let id = ids[next++]; id; id = ids[next++]) {
+        await this.recomputeAggregates(tenantId, String(id));
+        if (++done % 1000 === 0) onProgress?.(done);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(4, ids.length) }, lane));
+    return ids.length;
+  }
+
+  /** Tenants with stored events. */
+  async tenantsWithEvents(): Promise<string[]> {
+    return (await EventModel.distinct('tenantId')) as string[];
+  }
+
+  /**
    * Who did something in a window (for audience behaviour conditions): the distinct customers with
    * an event of this type since `since`, optionally for one product or category. `bought` looks
    * inside the order's items.
