@@ -92,3 +92,21 @@ test('an unknown placeholder, a placeholder on a group campaign and a coupon pla
   expect(noCoupon.body.error.details).toMatchObject({ field: 'content.text', reason: 'no_coupon' });
   expect((await api('GET', '/api/v1/broadcasts')).body.items?.map((c: any) => c.name) ?? []).not.toContain('错字');
 });
+
+test('a journey message fills the same placeholders for each customer, skips one it cannot fill, and refuses others when saved', async () => {
+  const a = await audience(2, 'pj');
+  await s().loyalty.adjust(tb.tenantId, a.ids[0], { points: 30, reason: 'test', idempotencyKey: 'pj-0', operator: 'test' });
+  const bad = await api('POST', '/api/v1/journeys', { name: '加购-错', trigger: { type: 'cart.added' }, steps: [{ type: 'send', channel: 'wecom_group_msg', text: '{name} 您的购物车，券码 {coupon}' }] });
+  expect(bad.status).toBe(400);
+  expect(JSON.stringify(bad.body.error)).toMatch(/placeholders \{name\}, \{points\} and \{tier\} only/);
+  const ok = await api('POST', '/api/v1/journeys', { name: '加购', trigger: { type: 'cart.added' }, steps: [{ type: 'send', channel: 'wecom_group_msg', text: '{name} 您的购物车还在，{points} 积分可抵现' }] });
+  expect(ok.status).toBe(201);
+  // pj0 is a member with points; pj1 is not a member.
+  for (const i of [0, 1]) await s().events.ingest(tb.tenantId, [{ eventId: `pj-cart-${i}`, type: 'cart.added', occurredAt: new Date(T).toISOString(), customer: { externalUserId: a.ext(i) }, data: { productId: 'sku-1' } }]);
+  await s().journeys.tick();
+  await s().journeys.tick();
+  expect([...sentTo(tb.fake, 'pj0 您的购物车还在，30 积分可抵现')]).toEqual([[a.ext(0), 1]]);
+  for (const t of tb.fake.corp.msgTemplates.values()) expect(t.input.text?.content ?? '').not.toContain('{');
+  const runs = (await api('GET', `/api/v1/journeys/customers/${a.ids[1]}/runs`)).body.items;
+  expect(JSON.stringify(runs)).toContain('skipped: placeholder_unfilled:{points}');
+});
