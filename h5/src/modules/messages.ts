@@ -313,6 +313,7 @@ export const messages = m({
   'broadcast.rooms': { zh: '微信群', en: 'Rooms' },
   'broadcast.noRooms': { zh: '个人号还没有加入任何微信群', en: 'The bot is not in any room yet' },
   'broadcast.text': { zh: '内容', en: 'Message' },
+  'broadcast.placeholders': { zh: '{name} 换成客户称呼，{points} 换成积分余额，{tier} 换成会员等级；无法填写的客户不发送', en: '{name} becomes the customer’s name, {points} their balance, {tier} their tier; customers it cannot be filled for are skipped' },
   'broadcast.schedule': { zh: '发送时间', en: 'When' },
   'broadcast.now': { zh: '立即发送', en: 'Now' },
   'broadcast.at': { zh: '定时发送', en: 'At a time' },
