@@ -1,6 +1,7 @@
 import { Types } from 'mongoose';
 import { startBroadcastTestbed, sentTo, type BroadcastTestbed } from './broadcast-testbed.js';
 import { CustomerModel } from '../../../server/src/modules/customers/customer.model.js';
+import { DeliveryModel } from '../../../server/src/modules/broadcasts/broadcast.model.js';
 
 /**
  * Placeholders in a WeCom customer campaign (add_msg_template, through the local WeCom): each customer
@@ -46,6 +47,12 @@ test('each WeCom customer is sent the text with their own name, points and tier;
   const p = (await api('GET', `/api/v1/broadcasts/${res.body.id}`)).body.progress;
   expect(p.counts).toMatchObject({ total: 4, sent: 2, skipped: 2 });
   expect(p.skipped).toEqual({ 'placeholder_unfilled:{name}': 1, 'placeholder_unfilled:{points}': 1 });
+
+  // The text sent to pa0 (with their name) is kept on their row, and goes when they are erased.
+  const row = async () => DeliveryModel.findOne({ campaignId: new Types.ObjectId(res.body.id), customerId: new Types.ObjectId(a.ids[0]) }).lean();
+  expect((await row())?.personal?.text).toBe(`pa0，会员日积分翻倍：您有 120 积分（${tier}）`);
+  await s().privacy.erasure.erase(tb.tenantId, a.ids[0], { id: 'admin', role: 'admin' });
+  expect((await row())?.personal?.text).toBeUndefined();
 });
 
 test('customers whose filled text reads the same share one WeCom task', async () => {
