@@ -9,10 +9,11 @@ import { DeliveryModel } from '../../../server/src/modules/broadcasts/broadcast.
  * reason on their row, and an unknown placeholder is refused when the campaign is created.
  */
 const T = Date.UTC(2026, 5, 10, 2, 0); // 10:00 in Shanghai, inside the send window
-const clock = T;
+let clock = T;
 let tb: BroadcastTestbed;
 const s = () => tb.app.rt.services;
-const api = (method: string, path: string, body?: unknown) => tb.app.request(method, path, { token: tb.manager, body });
+let manager = '';
+const api = (method: string, path: string, body?: unknown) => tb.app.request(method, path, { token: manager || tb.manager, body });
 beforeAll(async () => {
   tb = await startBroadcastTestbed({ now: () => new Date(clock) });
 }, 60_000);
@@ -116,4 +117,25 @@ test('a journey message fills the same placeholders for each customer, skips one
   for (const t of tb.fake.corp.msgTemplates.values()) expect(t.input.text?.content ?? '').not.toContain('{');
   const runs = (await api('GET', `/api/v1/journeys/customers/${a.ids[1]}/runs`)).body.items;
   expect(JSON.stringify(runs)).toContain('skipped: placeholder_unfilled:{points}');
+});
+
+test('a worker that died after WeCom took personal texts leaves nobody messaged twice: each row is found by the text it was sent', async () => {
+  // The local WeCom stamps tasks with the machine's time, and recovery asks it for a time window.
+  clock = Date.now();
+  manager = (await tb.app.staff('community_manager')).token;
+  const now = clock;
+  const a = await audience(3, 'pr');
+  const res = await api('POST', '/api/v1/broadcasts', { name: '重启', channel: 'wecom_group_msg', segmentId: a.segmentId, content: { text: '{name}，您的专属福利已到账' } });
+  expect(res.status).toBe(201);
+  await dispatch();
+  const texts = [0, 1, 2].map((i) => `pr${i}，您的专属福利已到账`);
+  for (const [i, text] of texts.entries()) expect([...sentTo(tb.fake, text)]).toEqual([[a.ext(i), 1]]);
+  // As if the worker died after WeCom accepted the tasks and before it wrote "sent": rows left sending, lease over.
+  const campaignId = new Types.ObjectId(res.body.id);
+  await DeliveryModel.updateMany({ campaignId }, { $set: { state: 'sending', claim: 'dead-worker', leaseUntil: new Date(now - 60_000), sendingSince: new Date(now - 120_000) }, $unset: { sentAt: 1, providerRef: 1 } });
+  await (await import('../../../server/src/modules/broadcasts/broadcast.model.js')).CampaignModel.updateOne({ _id: campaignId }, { $set: { status: 'sending', nextDispatchAt: new Date(now) } });
+  await dispatch();
+  const p = (await api('GET', `/api/v1/broadcasts/${res.body.id}`)).body.progress;
+  expect(p.counts).toMatchObject({ total: 3, sent: 3 });
+  for (const [i, text] of texts.entries()) expect([...sentTo(tb.fake, text)]).toEqual([[a.ext(i), 1]]);
 });
