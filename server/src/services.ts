@@ -39,8 +39,8 @@ export function createServices(deps: Deps) {
   const segments = new SegmentService(deps, events);
   const rfm = new RfmService(deps, hooks, { customers, events, followUps });
   const wecom = createWecom(deps, { hooks, staff, customers, followUps, tags });
-  const broadcasts = createBroadcasts(deps, { segments, customers, events, staff, wecomClient: wecom.client, coupons: () => loyalty.coupons, groups: () => wecom.groups, hooks, desk });
-  const journeys = createJourneys(deps, hooks, { customers, followUps, broadcasts, coupons: () => loyalty.coupons, tierOf: async (t: string, c: string) => (await loyalty.members.find(t, c))?.tier ?? undefined });
+  const broadcasts = createBroadcasts(deps, { segments, customers, events, staff, wecomClient: wecom.client, coupons: () => loyalty.coupons, loyalty: () => loyalty.members, groups: () => wecom.groups, hooks, desk });
+  const journeys = createJourneys(deps, hooks, { customers, followUps, broadcasts, coupons: () => loyalty.coupons, tierOf: async (t: string, c: string) => (await loyalty.members.find(t, c))?.tier ?? undefined, loyalty: () => loyalty.members });
   const miniapp = createMiniapp(deps, { customers, loyalty });
   const privacy = createPrivacy(deps, { customers, events, loyalty, desk, audit, marketing: broadcasts, wecom });
   return { deps, hooks, staff, audit, merges, customers, chatBindings, followUps, tags, events, loyalty, desk, segments, rfm, broadcasts, journeys, wecom, miniapp, privacy };

@@ -60,3 +60,37 @@ test('a community manager picks a bot room in the broadcast form and the room se
   expect(posted.filter((t) => t === '老客专享：今晚8点限时秒杀')).toHaveLength(1);
   await page.context().close();
 });
+
+test('a campaign written with {name} in the console reaches the bot contact with their name; a mistyped placeholder is refused in Chinese', async () => {
+  const tenant = app.config.DEFAULT_TENANT;
+  const shopper = mocker.createContact({ name: '李雷' });
+  const heard: string[] = [];
+  (shopper as any).on('message', (msg: any) => {
+    if (msg.payload.talkerId === account.id && msg.payload.text) heard.push(msg.payload.text);
+  });
+  shopper.say('你好').to(account);
+  const conv = await eventually(() => app.rt.services.desk.conversations.findByPeer(tenant, account.id, shopper.id), 8000, 'the private chat');
+  const name = (await app.rt.services.customers.get(tenant, String(conv.customerId))).name;
+  const tag = (await app.rt.services.tags.ensure(tenant, '活动', '会员日-占位')).id;
+  await app.rt.services.customers.tag(tenant, String(conv.customerId), [tag], []);
+  const manager = await app.staff('community_manager', '运营小王');
+  await app.request('POST', '/api/v1/segments', { token: manager.token, body: { name: '会员日人群', audience: { type: 'group', op: 'and', rules: [{ type: 'tags', match: 'any', tagIds: [tag] }] } } });
+
+  const page = await consolePage(browser);
+  await staffSignIn(page, `${app.url}/h5/console`, manager.username);
+  await page.locator('[data-test="nav-console-broadcasts"]').click();
+  await page.locator('[data-test=new-broadcast]').click();
+  await page.locator('[data-test=broadcast-name] input').fill('会员日');
+  await page.locator('[data-test=channel-bot_private]').click();
+  await page.locator('[data-test="segment-会员日人群"]').click();
+  expect(await page.locator('[data-test=broadcast-placeholders]').innerText()).toContain('{name} 换成客户称呼');
+  await page.locator('[data-test=broadcast-text] textarea').fill('{nmae}，会员日积分翻倍');
+  await page.locator('[data-test=create-broadcast]').click();
+  await page.getByText('content.text 中的 {nmae} 不是可用的占位符').waitFor();
+  await page.locator('[data-test=broadcast-text] textarea').fill('{name}，会员日积分翻倍');
+  await page.locator('[data-test=create-broadcast]').click();
+  await page.waitForURL(/\/h5\/console\/broadcasts\/[0-9a-f]{24}$/);
+  await eventually(() => heard.includes(`${name}，会员日积分翻倍`), 20_000, 'the filled message');
+  expect(heard.filter((t) => t.includes('会员日'))).toEqual([`${name}，会员日积分翻倍`]);
+  await page.context().close();
+});

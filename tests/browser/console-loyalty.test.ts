@@ -29,6 +29,12 @@ beforeAll(async () => {
     body: { events: [{ eventId: 'cl-1', type: 'order.paid', occurredAt: new Date().toISOString(), customer: { phone: '13700000031' }, data: { orderId: 'CL-1', amount: 600_000 } }] },
   });
   expect(order.body.accepted).toBe(1);
+  // Shops resend orders under new delivery ids: the dashboard counts CL-1 once.
+  const resent = await app.request('POST', '/api/v1/events', {
+    headers: { 'x-api-key': key },
+    body: { events: [{ eventId: 'cl-1-resent', type: 'order.paid', occurredAt: new Date().toISOString(), customer: { phone: '13700000031' }, data: { orderId: 'CL-1', amount: 600_000 } }] },
+  });
+  expect(resent.body.accepted).toBe(1);
   for (let i = 0; i < 3; i++) await s.customers.identify(tenant, { phone: `1370000010${i}` }, { name: `苏州会员${i}`, city: '苏州' });
   browser = await launchBrowser();
 }, 120_000);
@@ -138,7 +144,7 @@ test('a manager creates a percentage coupon with a cap and switches it off; an a
   await adminPage.context().close();
 });
 
-test('the dashboard shows customers by lifecycle stage, WeCom contacts added and lost today, and an empty broadcast funnel', async () => {
+test('the dashboard shows customers by lifecycle stage, WeCom contacts added and lost today, an empty broadcast funnel and each order once', async () => {
   const s = app.rt.services;
   const tenant = app.config.DEFAULT_TENANT;
   // 周晓雯 and the three 苏州 members joined today: all new. One of them adds a sales member on WeCom
@@ -160,6 +166,8 @@ test('the dashboard shows customers by lifecycle stage, WeCom contacts added and
   expect(added).toHaveLength(14);
   expect(added.at(-1)).toBe('1');
   expect(await page.locator('[data-test=funnel] .muted').innerText()).toBe('0 个活动 · 下单转化 —');
+  // The shop's order CL-1, resent under a new delivery id, is one order.
+  expect(await page.locator('[data-test=revenue-line]').innerText()).toBe('1 笔订单 ¥6,000.00 · 退款 0 笔 ¥0.00');
   await screenshot(page, 'console-dashboard-customers');
   await page.context().close();
 });

@@ -63,7 +63,7 @@ test('a batch cut short after the points were earned is finished by the repair j
   expect(profile.aggregates).toMatchObject({ orderCount: 2, totalPaid: 15_000 });
   expect(profile.rfm).toMatchObject({ f: expect.any(Number), class: expect.any(String) });
   const runs = await s().journeys.runsForCustomer(tenantId, buyer.id);
-  expect(runs.filter((r) => String(r.journeyId) === String(journey._id)).map((r) => r.occurrence).sort()).toEqual(['event:cut-1', 'event:cut-2']);
+  expect(runs.filter((r) => String(r.journeyId) === String(journey._id)).map((r) => r.occurrence).sort()).toEqual(['order:cut-order-1', 'order:cut-order-2']);
   clock.set('2026-11-20T04:00:00Z');
 });
 

@@ -64,6 +64,8 @@ const deliverySchema = new Schema({
   /** After sent: awaiting_confirmation | delivered | not_a_contact | recipient_limit (from the channel's results). */
   providerStatus: { type: String },
   sentAt: { type: Date },
+  /** The text this recipient was sent when the content had placeholders (placeholders.ts), written before the send. */
+  personal: { text: { type: String }, title: { type: String }, desc: { type: String } },
 });
 deliverySchema.index({ campaignId: 1, occurrence: 1, customerId: 1 }, { unique: true });
 deliverySchema.index({ campaignId: 1, state: 1, leaseUntil: 1 });

@@ -6,17 +6,36 @@ import type { SegmentService } from '../segments/segment.service.js';
 import type { EventService } from '../events/event.service.js';
 import { CampaignModel, DeliveryModel, GroupDeliveryModel, OptOutModel } from './broadcast.model.js';
 import type { CreateCampaignInput } from './broadcast.schemas.js';
-import { GROUP_CHANNELS, type ChannelName } from './channels/channel.provider.js';
+import { GROUP_CHANNELS, type BroadcastContent, type ChannelName } from './channels/channel.provider.js';
+import { COUPON_PLACEHOLDERS, PLACEHOLDERS, contentPlaceholders, isKnown } from './placeholders.js';
 
 export const BroadcastErrorCode = {
   BAD_STATE: 'BROADCAST_BAD_STATE',
   SCHEDULE_IN_PAST: 'BROADCAST_SCHEDULE_IN_PAST',
+  PLACEHOLDER: 'BROADCAST_PLACEHOLDER',
 } as const;
 
 const DAY_MS = 86_400_000;
 
 /** Group campaigns keep one row per customer group; every other campaign one per customer. */
 const rowsOf = (c: { channel?: string | null }): typeof DeliveryModel => (GROUP_CHANNELS.includes(c.channel as ChannelName) ? (GroupDeliveryModel as unknown as typeof DeliveryModel) : DeliveryModel);
+
+/**
+ * Refuses, before anything is stored, a placeholder no recipient could have filled: one the renderer
+ * does not know, any on a group campaign (a group has no name, points or coupon), and a coupon one on
+ * a campaign that issues no coupon.
+ */
+function checkPlaceholders(channel: ChannelName, content: BroadcastContent, at: string): void {
+  for (const { field, name } of contentPlaceholders(content)) {
+    const placeholder = `{${name}}`;
+    const refuse = (reason: string, message: string) => {
+      throw new AppError(BroadcastErrorCode.PLACEHOLDER, message, { status: 400, details: { field: `${at}.${field}`, placeholder, reason } });
+    };
+    if (!isKnown(name)) refuse('unknown', `${at}.${field}: unknown placeholder ${placeholder}; use ${PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}`);
+    if (GROUP_CHANNELS.includes(channel)) refuse('group_channel', `${at}.${field}: ${placeholder} is filled per customer, and a ${channel} campaign is sent to groups; remove it`);
+    if (COUPON_PLACEHOLDERS.includes(name as never) && !content.couponTemplateId) refuse('no_coupon', `${at}.${field}: ${placeholder} needs a coupon: choose couponTemplateId or remove it`);
+  }
+}
 
 /** Campaigns as the console sees them: create, control (pause / resume / cancel), progress, results. */
 export class BroadcastService {
@@ -28,6 +47,7 @@ export class BroadcastService {
     const startAt = input.schedule.kind === 'now' ? now : input.schedule.at;
     if (startAt.getTime() < now.getTime() - 60_000) throw new AppError(BroadcastErrorCode.SCHEDULE_IN_PAST, 'The scheduled time has passed; pick a time in the future or send now', { status: 400 });
     const variants = input.variants ?? [{ key: 'A', weight: 100, content: input.content! }];
+    variants.forEach((v, i) => checkPlaceholders(input.channel, v.content, input.variants ? `variants.${i}.content` : 'content'));
     const doc = await CampaignModel.create({
       tenantId,
       name: input.name,

@@ -17,13 +17,14 @@ import { BotPrivateProvider } from './channels/bot-private.provider.js';
 import { deskBotChats } from './channels/bot-chat.port.js';
 import { BotRoomDispatcher } from './bot-room-dispatch.service.js';
 import { BroadcastFunnel } from './broadcast-funnel.js';
+import type { LoyaltyFactsPort } from './recipient-content.js';
 
 /**
  * Builds the broadcasts module: the console-facing service plus the dispatcher the worker runs.
  * Channel providers are registered here. The bot channels (private chats, rooms) queue on the service
  * desk's durable outbound rows, which the bot delivers.
  */
-export function createBroadcasts(deps: Deps, m: { segments: SegmentService; customers: CustomerService; events: EventService; staff: StaffService; wecomClient: WecomClient; coupons?: () => CouponPort | undefined; groups?: () => CustomerGroupPort | undefined; hooks?: DomainHooks; desk?: DeskService }) {
+export function createBroadcasts(deps: Deps, m: { segments: SegmentService; customers: CustomerService; events: EventService; staff: StaffService; wecomClient: WecomClient; coupons?: () => CouponPort | undefined; loyalty?: () => LoyaltyFactsPort | undefined; groups?: () => CustomerGroupPort | undefined; hooks?: DomainHooks; desk?: DeskService }) {
   const botChats = m.desk ? deskBotChats(m.desk) : undefined;
   const providers = new Map<ChannelName, ChannelProvider>([
     ['wecom_group_msg', new WecomGroupMsgProvider(m.wecomClient, m.staff, deps.now, deps.config.BROADCAST_WECOM_TASK_SIZE)],
@@ -37,7 +38,7 @@ export function createBroadcasts(deps: Deps, m: { segments: SegmentService; cust
     ['wecom_group_chat', new GroupChatDispatcher(deps, m.wecomClient, m.groups)],
     ['bot_room', botRooms],
   ]);
-  const dispatcher = new BroadcastDispatcher(deps, { segments: m.segments, customers: m.customers, caps, providers, coupons: m.coupons, groupChannels });
+  const dispatcher = new BroadcastDispatcher(deps, { segments: m.segments, customers: m.customers, caps, providers, coupons: m.coupons, loyalty: m.loyalty, groupChannels });
   const provider = (name: ChannelName): ChannelProvider => {
     const p = providers.get(name);
     if (!p) throw new Error(`channel ${name} is not registered`);

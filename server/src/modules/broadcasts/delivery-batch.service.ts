@@ -6,14 +6,20 @@ import { DeliveryModel, OptOutModel } from './broadcast.model.js';
 import type { FrequencyCapService } from './frequency-cap.service.js';
 import type { StaffSendBudget } from './staff-send-budget.service.js';
 import { variantContent } from './ab-split.js';
-import type { Address, ChannelProvider, OutgoingRow } from './channels/channel.provider.js';
+import type { Address, BroadcastContent, ChannelProvider, OutgoingRow } from './channels/channel.provider.js';
 import { groupBy } from '../../shared/group-by.js';
 import { marketingBlock } from '../privacy/consent-policy.js';
+import { personalise, type LoyaltyFactsPort } from './recipient-content.js';
+import { render, type RecipientFacts } from './placeholders.js';
 
 /** Issues a coupon once per key (the loyalty module's coupon service satisfies this). */
 export interface CouponPort {
   issue(tenantId: string, input: { templateId: string; customerId: string; channel: 'campaign'; issueKey: string }): Promise<unknown>;
+  /** The template a coupon is issued from (its name fills `{couponName}`). */
+  template(tenantId: string, templateId: string): Promise<{ name: string }>;
 }
+
+type Ready = OutgoingRow & { row: any; facts?: RecipientFacts };
 
 const MAX_ATTEMPTS = 3;
 /** After the channel refused a send outright (its rows are pending again), the campaign pauses this long. */
@@ -28,7 +34,7 @@ const REFUSED_PAUSE_MS = 5_000;
 export class DeliveryBatchSender {
   constructor(
     private readonly deps: Deps,
-    private readonly m: { customers: CustomerService; caps: FrequencyCapService; coupons?: () => CouponPort | undefined; budget: StaffSendBudget },
+    private readonly m: { customers: CustomerService; caps: FrequencyCapService; coupons?: () => CouponPort | undefined; loyalty?: () => LoyaltyFactsPort | undefined; budget: StaffSendBudget },
   ) {}
 
   /** Claims up to n pending rows for this worker, with a lease; returns the rows it now holds. */
@@ -53,24 +59,32 @@ export class DeliveryBatchSender {
     const claim: string = rows[0].claim;
     const addresses = await this.addresses(tenantId, rows.map((r) => r.customerId), provider, !!c.personalised);
     const skipped = new Map<string, Types.ObjectId[]>();
-    const ready: Array<OutgoingRow & { row: any }> = [];
+    const ready: Ready[] = [];
     const campaignKey = `${c._id}:${c.occurrence}`;
+    // Placeholders are judged before the cap: a recipient who cannot be sent the text keeps their slot.
+    const personal = await personalise(tenantId, c, rows.filter((r) => addresses.get(String(r.customerId))!.ok), this.m);
+    const unfilled = (row: any) => {
+      const p = personal.get(String(row._id));
+      return p && 'reason' in p ? p.reason : undefined;
+    };
     // Frequency-cap slots for everyone reachable, together (in row order, as one by one would).
-    const reachable = rows.map((r) => String(r.customerId)).filter((cid) => addresses.get(cid)!.ok);
+    const reachable = rows.filter((r) => addresses.get(String(r.customerId))!.ok && !unfilled(r)).map((r) => String(r.customerId));
     const allowed = await this.m.caps.claimMany(tenantId, reachable, campaignKey);
     for (const row of rows) {
       const cid = String(row.customerId);
       const a = addresses.get(cid)!;
-      const reason = !a.ok ? a.reason : allowed.has(cid) ? undefined : 'frequency_cap';
+      const p = personal.get(String(row._id));
+      const reason = !a.ok ? a.reason : (unfilled(row) ?? (allowed.has(cid) ? undefined : 'frequency_cap'));
       if (reason) {
         const same = skipped.get(reason);
         if (same) same.push(row._id);
         else skipped.set(reason, [row._id]);
-      } else if (a.ok) ready.push({ row, deliveryId: String(row._id), customerId: cid, address: { sender: a.sender, to: a.to }, content: variantContent(c, row) });
+      } else if (a.ok) ready.push({ row, deliveryId: String(row._id), customerId: cid, address: { sender: a.sender, to: a.to }, content: variantContent(c, row), ...(p && 'facts' in p ? { facts: p.facts } : {}) });
     }
     for (const [reason, ids] of skipped) await DeliveryModel.updateMany({ _id: { $in: ids }, claim }, { $set: { state: 'skipped', reason, leaseUntil: null } });
 
-    const groups = groupBy(ready, (r) => `${r.address.sender}\u0000${r.row.variant ?? ''}`);
+    // One message per sender, variant and text: personal texts that read the same still go together.
+    const groups = groupBy(ready, (r) => `${r.address.sender}\u0000${r.row.variant ?? ''}\u0000${r.facts ? (personal.get(r.deliveryId) as { key: string }).key : ''}`);
     // A chunk never exceeds the per-staff minute budget; a sender whose budget runs out mid-chunk
     // sends what it was granted, and only that sender waits for the next minute.
     const perMinute = Math.min(provider.perMinute ?? Infinity, this.deps.config.BROADCAST_STAFF_PER_MINUTE);
@@ -121,12 +135,13 @@ export class DeliveryBatchSender {
   }
 
   /** Sends one chunk and records the outcome; false when the channel refused it outright (rows pending again). */
-  private async sendChunk(c: any, provider: ChannelProvider, chunk: Array<OutgoingRow & { row: any }>, claim: string): Promise<boolean> {
+  private async sendChunk(c: any, provider: ChannelProvider, chunk: Ready[], claim: string): Promise<boolean> {
     const tenantId: string = c.tenantId;
     const failed = new Map<string, Types.ObjectId[]>();
     const fail = (reason: string, id: Types.ObjectId) => failed.set(reason, [...(failed.get(reason) ?? []), id]);
     const templateId = chunk[0].content.couponTemplateId;
     let sendable = chunk;
+    const codes = new Map<string, string>();
     if (templateId) {
       const coupons = this.m.coupons?.();
       const bad = new Set<string>();
@@ -135,14 +150,18 @@ export class DeliveryBatchSender {
           fail('coupons_unavailable', r.row._id);
           bad.add(r.deliveryId);
         } else {
-          await coupons.issue(tenantId, { templateId, customerId: r.customerId, channel: 'campaign', issueKey: `broadcast:${r.deliveryId}` }).catch((err: Error) => {
-            fail(`coupon: ${err.message}`.slice(0, 200), r.row._id);
-            bad.add(r.deliveryId);
-          });
+          await coupons.issue(tenantId, { templateId, customerId: r.customerId, channel: 'campaign', issueKey: `broadcast:${r.deliveryId}` }).then(
+            (coupon) => void codes.set(r.deliveryId, (coupon as { code: string }).code),
+            (err: Error) => {
+              fail(`coupon: ${err.message}`.slice(0, 200), r.row._id);
+              bad.add(r.deliveryId);
+            },
+          );
         }
       }
       sendable = chunk.filter((r) => !bad.has(r.deliveryId));
     }
+    sendable = await this.fill(tenantId, sendable, codes, fail);
     let outcomes: Awaited<ReturnType<ChannelProvider['send']>> = [];
     try {
       if (sendable.length) outcomes = await provider.send(tenantId, sendable);
@@ -173,6 +192,33 @@ export class DeliveryBatchSender {
     return true;
   }
 
+  /**
+   * Each personal row's text, filled through the one renderer (placeholders.ts) with its issued coupon
+   * now known, and written on the row before the send: a worker recovering the row after a crash asks
+   * the channel for exactly what was sent.
+   */
+  private async fill(tenantId: string, rows: Ready[], codes: Map<string, string>, fail: (reason: string, id: Types.ObjectId) => void): Promise<Ready[]> {
+    if (!rows.some((r) => r.facts)) return rows;
+    const templateId = rows[0].content.couponTemplateId;
+    // A template gone since the coupon was issued leaves {couponName} unfilled: that row fails, the others go.
+    const couponName = templateId && codes.size ? (await this.m.coupons?.()?.template(tenantId, templateId).catch(() => undefined))?.name : undefined;
+    const out: Ready[] = [];
+    for (const r of rows) {
+      if (!r.facts) {
+        out.push(r);
+        continue;
+      }
+      const code = codes.get(r.deliveryId);
+      const filled = render(r.content, { ...r.facts, ...(code && couponName !== undefined ? { coupon: { code, name: couponName } } : {}) });
+      if (filled.ok) out.push({ ...r, content: filled.content });
+      else fail(filled.reason, r.row._id);
+    }
+    if (out.some((r) => r.facts)) {
+      await DeliveryModel.bulkWrite(out.filter((r) => r.facts).map((r) => ({ updateOne: { filter: { _id: r.row._id, claim: r.row.claim }, update: { $set: { personal: personalText(r.content) } } } })), { ordered: false });
+    }
+    return out;
+  }
+
   /** Rows a dead worker left "sending": those the channel has are marked sent, the rest retried. */
   async recoverStale(c: any, provider: ChannelProvider) {
     const now = this.deps.now();
@@ -182,7 +228,7 @@ export class DeliveryBatchSender {
     const asked: OutgoingRow[] = [];
     for (const r of stale) {
       const a = addresses.get(String(r.customerId));
-      if (a?.ok) asked.push({ deliveryId: String(r._id), customerId: String(r.customerId), address: { sender: a.sender, to: a.to }, content: variantContent(c, r) });
+      if (a?.ok) asked.push({ deliveryId: String(r._id), customerId: String(r.customerId), address: { sender: a.sender, to: a.to }, content: sentContent(variantContent(c, r), r.personal) });
     }
     const since = new Date(Math.min(...stale.map((r) => +(r.sendingSince ?? now))));
     const found = asked.length ? await provider.alreadySent(c.tenantId, asked, since) : new Map<string, string>();
@@ -195,4 +241,13 @@ export class DeliveryBatchSender {
     });
     await DeliveryModel.bulkWrite(writes as any[], { ordered: false });
   }
+}
+
+/** What a recipient read of a personal content (stored on the row). */
+const personalText = (content: BroadcastContent) => ({ text: content.text, ...(content.link ? { title: content.link.title, desc: content.link.desc } : {}) });
+
+/** The content a row was sent: its variant's, with the personal text written on the row if it had one. */
+function sentContent(content: BroadcastContent, personal?: { text?: string | null; title?: string | null; desc?: string | null } | null): BroadcastContent {
+  if (!personal?.text) return content;
+  return { ...content, text: personal.text, ...(content.link ? { link: { ...content.link, title: personal.title ?? content.link.title, ...(personal.desc ? { desc: personal.desc } : {}) } } : {}) };
 }

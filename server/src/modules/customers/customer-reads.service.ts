@@ -18,7 +18,7 @@ export type LifecycleStage = 'new' | 'active' | 'at_risk' | 'lost' | 'prospect';
 export class CustomerReadsService {
   /** Whether and how each recipient can be reached: status, owner, identities, WeCom relation, consents. */
   recipientFacts(tenantId: string, ids: Id[]) {
-    return CustomerModel.find({ tenantId, _id: { $in: ids } }).select({ status: 1, ownerStaffId: 1, identities: 1, wecom: 1, consents: 1 }).lean();
+    return CustomerModel.find({ tenantId, _id: { $in: ids } }).select({ status: 1, ownerStaffId: 1, identities: 1, wecom: 1, consents: 1, name: 1 }).lean();
   }
 
   /** One recipient's reach facts plus what journey conditions look at: name, aggregates, createdAt. */

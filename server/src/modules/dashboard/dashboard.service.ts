@@ -21,6 +21,8 @@ export interface Overview {
   lifecycle: Record<Stage, number>;
   contacts: { day: string; added: number; lost: number }[];
   funnel: { campaigns: number; recipients: number; sent: number; delivered: number; converted: number };
+  /** Orders paid and refunds made in the period, each once however often the shop sent it; fen. */
+  revenue: { orders: number; paid: number; refunds: number; refunded: number };
 }
 
 /**
@@ -38,8 +40,13 @@ export class DashboardService {
   async overview(tenantId: string, days: number): Promise<Overview> {
     const now = this.deps.now();
     const timezone = this.deps.config.BROADCAST_TIMEZONE;
-    const [lifecycle, contacts, funnel] = await Promise.all([this.lifecycle(tenantId, now), this.contacts(tenantId, now, days, timezone), this.funnel(tenantId, now, days)]);
-    return { days, timezone, lifecycle, contacts, funnel };
+    const [lifecycle, contacts, funnel, revenue] = await Promise.all([
+      this.lifecycle(tenantId, now),
+      this.contacts(tenantId, now, days, timezone),
+      this.funnel(tenantId, now, days),
+      this.events.revenue(tenantId, new Date(now.getTime() - days * DAY_MS), now),
+    ]);
+    return { days, timezone, lifecycle, contacts, funnel, revenue };
   }
 
   /** Every active profile in exactly one stage (the customers module's lifecycleStageCounts says which). */

@@ -15,7 +15,7 @@ const item = z.object({
 
 export const eventDataSchemas = {
   'order.paid': z.object({ orderId: id, amount: fen, items: z.array(item).max(200).optional(), couponCode: z.string().max(64).optional(), channel: z.string().max(64).optional() }),
-  'order.refunded': z.object({ orderId: id, amount: fen, reason: z.string().max(200).optional() }),
+  'order.refunded': z.object({ orderId: id, refundId: id.optional(), amount: fen, reason: z.string().max(200).optional() }),
   'cart.added': z.object({ productId: id, category: z.string().max(100).optional(), name: z.string().max(200).optional(), quantity: z.number().int().min(1).max(1000).optional() }),
   'product.viewed': z.object({ productId: id, category: z.string().max(100).optional(), name: z.string().max(200).optional() }),
   'review.posted': z.object({ orderId: id.optional(), productId: id.optional(), rating: z.number().int().min(1).max(5), text: z.string().max(2000).optional() }),

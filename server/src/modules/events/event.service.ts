@@ -6,6 +6,8 @@ import { EventModel } from './event.model.js';
 import { recentOrderDates, type OrderDatesWanted } from './recent-order-dates.js';
 import { eventItemSchema, type EventItem } from './event.schemas.js';
 import { groupBy } from '../../shared/group-by.js';
+import { CountedOrderModel } from './counted-order.model.js';
+import { countOrders, countedFigures, type OrderDelta } from './counted-orders.js';
 
 /** How many customers' hooks run at once during ingest (see emitAccepted). */
 const HOOK_LANES = 8;
@@ -35,46 +37,33 @@ interface EventRow {
   applied: boolean;
 }
 
-/** How one event moves a profile's RFM inputs, as a MongoDB update; combined per customer per batch. */
-function aggregateDelta(row: Pick<EventRow, 'type' | 'occurredAt' | 'data'>) {
-  const inc: Record<string, number> = {};
-  const min: Record<string, Date> = {};
-  const max: Record<string, Date> = { 'aggregates.lastActiveAt': row.occurredAt };
-  if (row.type === 'order.paid') {
-    inc['aggregates.orderCount'] = 1;
-    inc['aggregates.totalPaid'] = row.data.amount;
-    min['aggregates.firstOrderAt'] = row.occurredAt;
-    max['aggregates.lastOrderAt'] = row.occurredAt;
-  } else if (row.type === 'order.refunded') {
-    inc['aggregates.refundCount'] = 1;
-    inc['aggregates.refundedAmount'] = row.data.amount;
-  }
-  return { inc, min, max };
-}
-
-export function combine(rows: Array<Pick<EventRow, 'type' | 'occurredAt' | 'data'>>): Record<string, unknown> {
-  const $inc: Record<string, number> = {};
-  const $min: Record<string, Date> = {};
-  const $max: Record<string, Date> = {};
+/**
+ * The aggregates update of each profile a batch touched: its order figures as counted (each order and
+ * refund once, see counted-orders.ts) and its last activity from every event.
+ */
+export function aggregateUpdates(rows: Array<Pick<EventRow, 'customerId' | 'occurredAt'>>, deltas: Map<string, OrderDelta>): Array<{ customerId: string; update: Record<string, unknown> }> {
+  const lastActive = new Map<string, Date>();
   for (const row of rows) {
-    const d = aggregateDelta(row);
-    for (const [k, v] of Object.entries(d.inc)) $inc[k] = ($inc[k] ?? 0) + v;
-    for (const [k, v] of Object.entries(d.min)) if (!$min[k] || v < $min[k]) $min[k] = v;
-    for (const [k, v] of Object.entries(d.max)) if (!$max[k] || v > $max[k]) $max[k] = v;
+    const id = String(row.customerId);
+    const seen = lastActive.get(id);
+    if (!seen || row.occurredAt > seen) lastActive.set(id, row.occurredAt);
   }
-  const update: Record<string, unknown> = {};
-  if (Object.keys($inc).length) update.$inc = $inc;
-  if (Object.keys($min).length) update.$min = $min;
-  if (Object.keys($max).length) update.$max = $max;
-  return update;
-}
-
-/** A profile's aggregates computed from scratch from its events (repair, imports, demo data). */
-export function aggregatesFromEvents(rows: Array<Pick<EventRow, 'type' | 'occurredAt' | 'data'>>): Record<string, unknown> {
-  const agg: Record<string, unknown> = { orderCount: 0, totalPaid: 0, refundCount: 0, refundedAmount: 0 };
-  const upd = combine(rows) as { $inc?: Record<string, number>; $min?: Record<string, Date>; $max?: Record<string, Date> };
-  for (const part of [upd.$inc, upd.$min, upd.$max]) for (const [k, v] of Object.entries(part ?? {})) agg[k.replace('aggregates.', '')] = v;
-  return agg;
+  return [...new Set([...lastActive.keys(), ...deltas.keys()])].map((customerId) => {
+    const d = deltas.get(customerId);
+    const $inc: Record<string, number> = {};
+    const $max: Record<string, Date> = {};
+    const update: Record<string, unknown> = {};
+    if (lastActive.has(customerId)) $max['aggregates.lastActiveAt'] = lastActive.get(customerId)!;
+    if (d) {
+      const moves = { orderCount: d.orders, totalPaid: d.paid, refundCount: d.refunds, refundedAmount: d.refunded };
+      for (const [k, v] of Object.entries(moves)) if (v) $inc[`aggregates.${k}`] = v;
+      if (d.firstOrderAt) update.$min = { 'aggregates.firstOrderAt': d.firstOrderAt };
+      if (d.lastOrderAt) $max['aggregates.lastOrderAt'] = d.lastOrderAt;
+    }
+    if (Object.keys($inc).length) update.$inc = $inc;
+    if (Object.keys($max).length) update.$max = $max;
+    return { customerId, update };
+  });
 }
 
 /** Rows by customer id, each customer's in the order given. */
@@ -88,9 +77,11 @@ export class EventService {
     private readonly hooks: DomainHooks,
     private readonly customers: CustomerService,
   ) {
-    hooks.on('customer.merged', ({ tenantId, fromId, toId }) =>
-      EventModel.updateMany({ tenantId, customerId: fromId }, { $set: { customerId: new Types.ObjectId(toId) } }).then(() => undefined),
-    );
+    hooks.on('customer.merged', async ({ tenantId, fromId, toId }) => {
+      const to = { $set: { customerId: new Types.ObjectId(toId) } };
+      await EventModel.updateMany({ tenantId, customerId: fromId }, to);
+      await CountedOrderModel.updateMany({ tenantId, customerId: new Types.ObjectId(fromId) }, to);
+    });
   }
 
   /**
@@ -164,13 +155,13 @@ export class EventService {
     return { accepted: count('accepted'), duplicate: count('duplicate'), rejected: count('rejected'), results };
   }
 
-  /** Moves aggregates, runs hooks (idempotent by event id), then marks the rows applied. */
+  /**
+   * Counts the batch's orders and refunds (once per key, whatever their event ids), moves aggregates,
+   * runs hooks (idempotent by event id), then marks the rows applied.
+   */
   private async apply(tenantId: string, rows: EventRow[]): Promise<void> {
     if (!rows.length) return;
-    await this.customers.applyAggregates(
-      tenantId,
-      [...byCustomer(rows)].map(([customerId, list]) => ({ customerId, update: combine(list) })),
-    );
+    await this.customers.applyAggregates(tenantId, aggregateUpdates(rows, await countOrders(tenantId, rows)));
     await this.emitAccepted(tenantId, rows);
     await EventModel.updateMany({ _id: { $in: rows.map((r) => r._id) } }, { $set: { applied: true } });
   }
@@ -200,25 +191,74 @@ export class EventService {
   }
 
   /**
-   * Finishes events a crash left unapplied: the affected profiles' aggregates are recomputed from
-   * their events (exact, whatever was or was not applied), hooks re-run, rows marked applied. Rows go
+   * Finishes events a crash left unapplied: their orders are counted (a key already counted changes
+   * nothing), the affected profiles' aggregates are recomputed from what is counted (exact, whatever
+   * was or was not applied), hooks re-run, rows marked applied. Rows go
    * in the order received, each tenant's together, so the hooks take their batch path (a cut-short
    * batch of 1,000 orders is finished with a few dozen writes, not ~10 per order).
    */
   async repairUnapplied(olderThanMs = 60_000): Promise<number> {
     const cutoff = new Date(this.deps.now().getTime() - olderThanMs);
     const pending = await EventModel.find({ applied: false, receivedAt: { $lt: cutoff } }).sort({ receivedAt: 1, _id: 1 }).limit(1000).lean<EventRow[]>();
-    const customers = new Map<string, string>();
-    for (const row of pending) customers.set(String(row.customerId), row.tenantId);
-    for (const [customerId, tenantId] of customers) await this.recomputeAggregates(tenantId, customerId);
-    for (const [tenantId, rows] of groupBy(pending, (row) => row.tenantId)) await this.emitAccepted(tenantId, rows);
+    const byTenant = groupBy(pending, (row) => row.tenantId);
+    for (const [tenantId, rows] of byTenant) {
+      const moved = await countOrders(tenantId, rows);
+      for (const customerId of new Set([...rows.map((r) => String(r.customerId)), ...moved.keys()])) await this.recomputeAggregates(tenantId, customerId);
+    }
+    for (const [tenantId, rows] of byTenant) await this.emitAccepted(tenantId, rows);
     if (pending.length) await EventModel.updateMany({ _id: { $in: pending.map((r) => r._id) } }, { $set: { applied: true } });
     return pending.length;
   }
 
-  async recomputeAggregates(tenantId: string, customerId: string): Promise<void> {
-    const rows = await EventModel.find({ tenantId, customerId }).select({ type: 1, occurredAt: 1, data: 1 }).lean<EventRow[]>();
-    await this.customers.setAggregates(tenantId, customerId, aggregatesFromEvents(rows));
+  /**
+   * A profile's aggregates from scratch: order figures from its counted orders and refunds, last
+   * activity from its newest event. `recount` first counts the profile's order events (oldest received
+   * first; what is counted already stays as it is), so events stored before orders were counted apart
+   * are included.
+   */
+  async recomputeAggregates(tenantId: string, customerId: string, recount = true): Promise<void> {
+    if (recount) {
+      const orders = await EventModel.find({ tenantId, customerId, type: { $in: ['order.paid', 'order.refunded'] } })
+        .sort({ receivedAt: 1, _id: 1 })
+        .select({ customerId: 1, eventId: 1, type: 1, occurredAt: 1, receivedAt: 1, data: 1 })
+        .lean<EventRow[]>();
+      for (let i = 0; i < orders.length; i += 1000) await countOrders(tenantId, orders.slice(i, i + 1000));
+    }
+    const f = await countedFigures(tenantId, customerId);
+    const newest = await EventModel.findOne({ tenantId, customerId }).sort({ occurredAt: -1 }).select({ occurredAt: 1 }).lean();
+    await this.customers.setAggregates(tenantId, customerId, {
+      orderCount: f.orders,
+      totalPaid: f.paid,
+      refundCount: f.refunds,
+      refundedAmount: f.refunded,
+      ...(f.firstOrderAt ? { firstOrderAt: f.firstOrderAt, lastOrderAt: f.lastOrderAt } : {}),
+      ...(newest ? { lastActiveAt: newest.occurredAt } : {}),
+    });
+  }
+
+  /**
+   * Counts a tenant's stored orders and refunds once each and recomputes the profiles that have any
+   * (`npm run events:recount`, once after upgrading from a version that counted every eventId): a
+   * profile that counted a resent order twice is corrected, and a later resend of an old order counts
+   * nothing. Safe to repeat and to run while ingest goes on (keyed writes, exact recomputation).
+   */
+  async recountOrders(tenantId: string, onProgress?: (done: number) => void): Promise<number> {
+    const ids = (await EventModel.distinct('customerId', { tenantId, type: { $in: ['order.paid', 'order.refunded'] } })) as Types.ObjectId[];
+    let next = 0;
+    let done = 0;
+    const lane = async () => {
+      for (let id = ids[next++]; id; id = ids[next++]) {
+        await this.recomputeAggregates(tenantId, String(id));
+        if (++done % 1000 === 0) onProgress?.(done);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(4, ids.length) }, lane));
+    return ids.length;
+  }
+
+  /** Tenants with stored events. */
+  async tenantsWithEvents(): Promise<string[]> {
+    return (await EventModel.distinct('tenantId')) as string[];
   }
 
   /**
@@ -236,6 +276,19 @@ export class EventService {
 
   async recentForCustomer(tenantId: string, customerId: string, limit: number) {
     return EventModel.find({ tenantId, customerId }).sort({ occurredAt: -1 }).limit(limit).lean();
+  }
+
+  /**
+   * Orders paid and refunds made in [since, until), each counted once however often a shop sent it,
+   * at the amount last received (the dashboard's revenue).
+   */
+  async revenue(tenantId: string, since: Date, until: Date): Promise<{ orders: number; paid: number; refunds: number; refunded: number }> {
+    const rows = await CountedOrderModel.aggregate<{ _id: string; n: number; amount: number }>([
+      { $match: { tenantId, at: { $gte: since, $lt: until } } },
+      { $group: { _id: '$kind', n: { $sum: 1 }, amount: { $sum: '$amount' } } },
+    ]);
+    const of = (kind: string) => rows.find((r) => r._id === kind) ?? { n: 0, amount: 0 };
+    return { orders: of('paid').n, paid: of('paid').amount, refunds: of('refund').n, refunded: of('refund').amount };
   }
 
   /** Many customers' newest paid-order dates in one read, each as listForCustomer would give them. */

@@ -1,4 +1,5 @@
-import { EventModel } from './event.model.js';
+import { Types } from 'mongoose';
+import { CountedOrderModel } from './counted-order.model.js';
 
 /** Customers read on their own at the same time. */
 const LANES = 8;
@@ -17,12 +18,12 @@ export interface OrderDatesWanted {
   orderCount?: number;
 }
 
-const onlyDates = { _id: 0, customerId: 1, occurredAt: 1 } as const;
+const onlyDates = { _id: 0, customerId: 1, at: 1 } as const;
 
 /**
- * The newest `perCustomer` paid-order dates of each customer, newest first: for every customer
- * exactly what `listForCustomer(…, { type: 'order.paid' }, perCustomer)` gives, but for a whole
- * ingest batch (RFM's churn cadence) in one read per IN_SLICE customers instead of one per customer.
+ * The newest `perCustomer` paid-order dates of each customer, newest first, each order once however
+ * often the shop sent it (its counted row, counted-orders.ts): for a whole ingest batch (RFM's churn
+ * cadence) in one read per IN_SLICE customers instead of one per customer.
  *
  * A find cannot stop at `perCustomer` rows per customer, so a loyal customer with thousands of orders
  * would pull all of them into the shared read. Two bounds keep it at what the one-by-one reads could
@@ -34,7 +35,7 @@ const onlyDates = { _id: 0, customerId: 1, occurredAt: 1 } as const;
  * A time window would not do: churnDueAt wants the newest orders however far back they go, so no
  * window is right for a customer who orders rarely and for one who orders daily at once.
  *
- * Each shared read walks the { tenantId, customerId, occurredAt: -1 } index in its own order
+ * Each shared read walks the { tenantId, customerId, kind, at: -1 } index in its own order
  * (customer, then newest first): MongoDB sorts nothing, and the limit applies as it scans.
  */
 export async function recentOrderDates(tenantId: string, wanted: OrderDatesWanted[], perCustomer: number): Promise<Map<string, Date[]>> {
@@ -44,21 +45,21 @@ export async function recentOrderDates(tenantId: string, wanted: OrderDatesWante
   const slices = Array.from({ length: Math.ceil(shared.length / IN_SLICE) }, (_, i) => shared.slice(i * IN_SLICE, (i + 1) * IN_SLICE));
   await inLanes(slices, SLICES_AT_ONCE, async (slice) => {
     const limit = slice.length * perCustomer;
-    const rows = await EventModel.find({ tenantId, customerId: { $in: slice }, type: 'order.paid' })
-      .sort({ customerId: 1, occurredAt: -1 })
+    const rows = await CountedOrderModel.find({ tenantId, customerId: { $in: slice.map((id) => new Types.ObjectId(id)) }, kind: 'paid' })
+      .sort({ customerId: 1, at: -1 })
       .limit(limit)
       .select(onlyDates)
       .lean();
     for (const row of rows) {
       const list = dates.get(String(row.customerId))!;
-      if (list.length < perCustomer) list.push(row.occurredAt);
+      if (list.length < perCustomer) list.push(row.at);
     }
     // Each customer's rows are their newest first, so whoever has `perCustomer` of them is complete.
     if (rows.length === limit) for (const id of slice) if (dates.get(id)!.length < perCustomer) alone.add(id);
   });
   await inLanes([...alone], LANES, async (customerId) => {
-    const rows = await EventModel.find({ tenantId, customerId, type: 'order.paid' }).sort({ occurredAt: -1 }).limit(perCustomer).select(onlyDates).lean();
-    dates.set(customerId, rows.map((r) => r.occurredAt));
+    const rows = await CountedOrderModel.find({ tenantId, customerId: new Types.ObjectId(customerId), kind: 'paid' }).sort({ at: -1 }).limit(perCustomer).select(onlyDates).lean();
+    dates.set(customerId, rows.map((r) => r.at));
   });
   return dates;
 }

@@ -1,4 +1,6 @@
 import type { Deps } from '../../shared/deps.js';
+import { placeholdersIn, render } from '../broadcasts/placeholders.js';
+import type { LoyaltyFactsPort } from '../broadcasts/recipient-content.js';
 import type { CustomerService } from '../customers/customer.service.js';
 import type { FollowUpService } from '../customers/follow-up.service.js';
 import type { ChannelProvider } from '../broadcasts/channels/channel.provider.js';
@@ -31,8 +33,17 @@ export class StepRunner {
       optedOut: (tenantId: string, customerId: string) => Promise<boolean>;
       coupons?: () => CouponPort | undefined;
       tierOf?: (tenantId: string, customerId: string) => Promise<string | undefined>;
+      loyalty?: () => LoyaltyFactsPort | undefined;
     },
   ) {}
+
+  private async personal(tenantId: string, customerId: string, name: string | null | undefined, text: string): Promise<{ text: string } | { reason: string }> {
+    const used = placeholdersIn(text);
+    if (!used.length) return { text };
+    const member = used.includes('points') || used.includes('tier') ? (await this.m.loyalty?.()?.placeholderFacts(tenantId, [customerId]))?.get(customerId) : undefined;
+    const filled = render({ text }, { name, ...member });
+    return filled.ok ? { text: filled.content.text } : { reason: filled.reason };
+  }
 
   async run(run: any, step: Exclude<JourneyStep, { type: 'wait' }>, index: number, options: { personalised?: boolean } = {}): Promise<StepOutcome> {
     const tenantId: string = run.tenantId;
@@ -56,7 +67,10 @@ export class StepRunner {
         if (blocked) return { note: `skipped: ${blocked}` };
         const addr = (await this.m.provider.address(tenantId, [{ customerId, ownerStaffId: c.ownerStaffId, identities: c.identities as any, wecomRelation: c.wecom?.relation }])).get(customerId);
         if (!addr?.ok) return { note: `skipped: ${addr?.reason ?? 'no_address'}` };
-        const row = { deliveryId: key, customerId, address: { sender: addr.sender, to: addr.to }, content: { text: step.text } };
+        // The broadcasts' renderer: the same placeholders filled the same way; one that cannot be filled skips the step.
+        const text = await this.personal(tenantId, customerId, c.name, step.text);
+        if ('reason' in text) return { note: `skipped: ${text.reason}` };
+        const row = { deliveryId: key, customerId, address: { sender: addr.sender, to: addr.to }, content: { text: text.text } };
         if (run.sendingSince) {
           const found = await this.m.provider.alreadySent(tenantId, [row], new Date(run.sendingSince));
           if (found.has(key)) return { note: `sent (confirmed after restart) ${found.get(key)}` };

@@ -1,4 +1,9 @@
 import { z } from 'zod';
+import { placeholdersIn } from '../broadcasts/placeholders.js';
+
+/** What a journey's message may say per customer (its coupon step issues coupons apart). */
+const JOURNEY_PLACEHOLDERS = ['name', 'points', 'tier'];
+const onlyJourneyPlaceholders = (text: string) => placeholdersIn(text).every((p) => JOURNEY_PLACEHOLDERS.includes(p));
 
 /**
  * Journeys are data: a trigger and a list of steps. Each customer goes through a journey at most
@@ -29,7 +34,18 @@ export const stepSchema = z.discriminatedUnion('type', [
    * (or created) within the last 2 days, so connecting WeCom and syncing years of contacts greets nobody.
    */
   z.object({ type: z.literal('condition'), check: z.enum(['noOrderSinceStart', 'stillDormant', 'wecomActive', 'newContact']) }).strict(),
-  z.object({ type: z.literal('send'), channel: z.literal('wecom_group_msg'), text: z.string().trim().min(1).max(2000) }).strict(),
+  z
+    .object({
+      type: z.literal('send'),
+      channel: z.literal('wecom_group_msg'),
+      text: z
+        .string()
+        .trim()
+        .min(1)
+        .max(2000)
+        .refine(onlyJourneyPlaceholders, 'a journey message may use the placeholders {name}, {points} and {tier} only'),
+    })
+    .strict(),
   /** A coupon; `byTier` picks another template for members of a loyalty tier. */
   z.object({ type: z.literal('coupon'), templateId: objectId, byTier: z.record(z.string().max(32), objectId).optional() }).strict(),
   z.object({ type: z.literal('tag'), tagId: objectId }).strict(),

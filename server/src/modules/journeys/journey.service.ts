@@ -117,15 +117,20 @@ export class JourneyService {
     return JourneyRunModel.find({ tenantId, customerId }).sort({ startedAt: -1 }).limit(50).lean();
   }
 
-  /** Event triggers, once per ingested batch: the journeys are read once, each one's runs inserted together (one per event). */
-  private async enrollForEvents(tenantId: string, events: Array<{ customerId: string; event: { eventId: string; type: string } }>) {
+  /**
+   * Event triggers, once per ingested batch: the journeys are read once, each one's runs inserted
+   * together (one per event). A paid order's occurrence is its orderId, so an order a shop resends
+   * under a new eventId does not start the journey again.
+   */
+  private async enrollForEvents(tenantId: string, events: Array<{ customerId: string; event: { eventId: string; type: string; data?: Record<string, unknown> } }>) {
     const triggering = events.filter(({ event }) => event.type === 'cart.added' || event.type === 'order.paid');
     if (!triggering.length) return;
     const types = [...new Set(triggering.map(({ event }) => event.type))];
     const journeys = await JourneyModel.find({ tenantId, enabled: true, 'trigger.type': { $in: types } }).lean();
     for (const j of journeys) {
       const mine = triggering.filter(({ event }) => event.type === j.trigger?.type);
-      await this.enroll(tenantId, j._id, mine.map((e) => new Types.ObjectId(e.customerId)), (i) => `event:${mine[i].event.eventId}`);
+      const occurrence = ({ event }: (typeof mine)[number]) => (event.type === 'order.paid' && event.data?.orderId ? `order:${event.data.orderId}` : `event:${event.eventId}`);
+      await this.enroll(tenantId, j._id, mine.map((e) => new Types.ObjectId(e.customerId)), (i) => occurrence(mine[i]));
     }
   }
 

@@ -1,4 +1,5 @@
 import type { Deps } from '../../shared/deps.js';
+import type { LoyaltyFactsPort } from '../broadcasts/recipient-content.js';
 import type { DomainHooks } from '../../shared/hooks.js';
 import type { CustomerService } from '../customers/customer.service.js';
 import type { FollowUpService } from '../customers/follow-up.service.js';
@@ -11,7 +12,7 @@ import { StepRunner } from './journey-steps.js';
 export function createJourneys(
   deps: Deps,
   hooks: DomainHooks,
-  m: { customers: CustomerService; followUps: FollowUpService; broadcasts: Broadcasts; coupons?: () => CouponPort | undefined; tierOf?: (tenantId: string, customerId: string) => Promise<string | undefined> },
+  m: { customers: CustomerService; followUps: FollowUpService; broadcasts: Broadcasts; coupons?: () => CouponPort | undefined; tierOf?: (tenantId: string, customerId: string) => Promise<string | undefined>; loyalty?: () => LoyaltyFactsPort | undefined },
 ) {
   const steps = new StepRunner(deps, {
     customers: m.customers,
@@ -21,6 +22,7 @@ export function createJourneys(
     optedOut: (tenantId, customerId) => m.broadcasts.isOptedOut(tenantId, customerId),
     coupons: m.coupons,
     tierOf: m.tierOf,
+    loyalty: m.loyalty,
   });
   return new JourneyService(deps, hooks, { customers: m.customers, followUps: m.followUps, steps });
 }

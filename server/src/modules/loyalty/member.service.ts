@@ -45,6 +45,21 @@ export class MemberService {
     return MemberModel.findOne({ tenantId, customerId: new Types.ObjectId(customerId) }).lean();
   }
 
+  /**
+   * Balance and tier name of each customer who is a member (a broadcast's `{points}` and `{tier}`);
+   * customers who are not members are left out.
+   */
+  async placeholderFacts(tenantId: string, customerIds: string[]): Promise<Map<string, { points: number; tier: string }>> {
+    const ids = customerIds.filter((id) => Types.ObjectId.isValid(id)).map((id) => new Types.ObjectId(id));
+    if (!ids.length) return new Map();
+    const [settings, members] = await Promise.all([
+      this.settings.get(tenantId),
+      readInSlices(ids, (slice) => MemberModel.find({ tenantId, customerId: { $in: slice }, status: 'active' }, { customerId: 1, balance: 1, tier: 1 }).lean()),
+    ]);
+    const tierName = (code: string) => settings.tiers.find((t) => t.code === code)?.name ?? code;
+    return new Map(members.map((m) => [String(m.customerId), { points: m.balance ?? 0, tier: tierName(m.tier) }]));
+  }
+
   async require(tenantId: string, customerId: string) {
     const m = await this.find(tenantId, customerId);
     if (!m) throw new AppError(LoyaltyErrorCode.NOT_A_MEMBER, 'This customer is not a member yet: open the member card to join', { status: 404 });

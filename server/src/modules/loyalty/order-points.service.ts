@@ -13,7 +13,8 @@ type BatchEvent = { customerId: string; event: AcceptedEvent };
 /**
  * Loyalty's reaction to ingested orders, once per ingest batch (`event.batch_accepted`, emitted after
  * the batch is stored and before it is marked applied, so the events repair job re-runs it). Every
- * step is keyed by the event (`earn:order:<orderId>`, `reverse:order:<orderId>:<eventId>`, growth
+ * step is keyed by the order (`earn:order:<orderId>`, `reverse:order:<orderId>:<refund>` where a refund is
+ * its refundId, or its eventId when the shop sends none, growth
  * keys), so a re-run changes nothing twice.
  *
  * Each customer's events keep their order. A customer's leading run of paid orders earns in bulk with
@@ -74,9 +75,11 @@ export class OrderPointsService {
    * be taken back is recorded on the entry as shortfall.
    */
   async onOrderRefunded(tenantId: string, customerId: string, event: AcceptedEvent): Promise<void> {
-    const { orderId, amount } = event.data as { orderId: string; amount: number };
-    await this.members.recordGrowth(tenantId, customerId, `refund:${event.eventId}`, -amount, event.occurredAt, orderId);
-    const key = `reverse:order:${orderId}:${event.eventId}`;
+    const { orderId, amount, refundId } = event.data as { orderId: string; amount: number; refundId?: string };
+    // A refund is one per (orderId, refundId), whatever eventIds it is resent under; without a refundId, one per event.
+    const refund = refundId ? `${orderId}:refund:${refundId}` : event.eventId;
+    await this.members.recordGrowth(tenantId, customerId, `refund:${refund}`, -amount, event.occurredAt, orderId);
+    const key = `reverse:order:${orderId}:${refund}`;
     const existing = await this.ledger.getByKey(tenantId, key);
     const entries = await this.ledger.findForOrder(tenantId, orderId);
     const earn = entries.find((e) => e.key === `earn:order:${orderId}`);

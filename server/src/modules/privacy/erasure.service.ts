@@ -149,7 +149,7 @@ export class ErasureService {
 
     // Tasks and delivery addresses written about the person.
     note('follow_ups', (await this.col('follow_ups').deleteMany({ tenantId, customerId: { $in: ids } })).deletedCount);
-    note('broadcast_deliveries', (await this.col('broadcast_deliveries').updateMany({ tenantId, customerId: { $in: ids }, address: { $exists: true } }, { $unset: { address: '' } })).modifiedCount);
+    note('broadcast_deliveries', (await this.col('broadcast_deliveries').updateMany({ tenantId, customerId: { $in: ids }, $or: [{ address: { $exists: true } }, { personal: { $exists: true } }] }, { $unset: { address: '', personal: '' } })).modifiedCount);
 
     // Orders keep their amounts (the anonymised totals), lose everything else they carried.
     const events = await this.col('events').find({ tenantId, customerId: { $in: ids } }).project({ data: 1 }).toArray();

@@ -23,6 +23,7 @@ export const SAID: Record<string, string> = {
   'idempotencyKey: send a fresh random string (8–64 characters) per intended action': '请为每次操作提供一个新的随机编号（8–64 个字符）',
   'idempotencyKey: send a fresh random string (8–64 characters) per requestSubscribeMessage call': '每次订阅请求请提供一个新的随机编号（8–64 个字符）',
   'variant keys must be unique': 'A/B 版本的编号不能重复',
+  'a journey message may use the placeholders {name}, {points} and {tier} only': '旅程消息只能使用占位符 {name}、{points} 和 {tier}',
   'variant keys are short letters/digits': 'A/B 版本的编号只能是字母或数字',
   'validity.to must be after validity.from': '有效期的结束时间必须晚于开始时间',
   'use HH:MM, e.g. 09:00': '请使用 时:分 格式，例如 09:00',
