@@ -1,3 +1,4 @@
+import { grantMarketing } from '../support/consent.js';
 import { mock } from 'wechaty-puppet-mock';
 import type { Browser } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/harness.js';
@@ -73,6 +74,8 @@ test('a campaign written with {name} in the console reaches the bot contact with
   const name = (await app.rt.services.customers.get(tenant, String(conv.customerId))).name;
   const tag = (await app.rt.services.tags.ensure(tenant, '活动', '会员日-占位')).id;
   await app.rt.services.customers.tag(tenant, String(conv.customerId), [tag], []);
+  // Marketing is opt-in: this shopper agreed (as the member center would record it).
+  await grantMarketing(app.rt.services, tenant, [String(conv.customerId)]);
   const manager = await app.staff('community_manager', '运营小王');
   await app.request('POST', '/api/v1/segments', { token: manager.token, body: { name: '会员日人群', audience: { type: 'group', op: 'and', rules: [{ type: 'tags', match: 'any', tagIds: [tag] }] } } });
 

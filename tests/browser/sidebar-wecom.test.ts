@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/harness.js';
-import { ensureH5Built, launchBrowser, phonePage, screenshot, staffSignIn } from '../support/browser.js';
+import { consolePage, ensureH5Built, launchBrowser, phonePage, screenshot, staffSignIn } from '../support/browser.js';
 import { startFakeWecom, type FakeWecom } from '../../scripts/wecom-fake/fake-wecom.js';
 import { wecomPlugin } from '../../server/src/wecom/wecom.plugin.js';
 import { staticH5Plugin } from '../../server/src/h5/static-h5.plugin.js';
@@ -166,7 +166,7 @@ test('a WeCom user without a linked staff account sees why, and can still sign i
 
 test('a community manager creates a channel QR code served by a WeCom-linked sales member, and WeCom holds it', async () => {
   const manager = await app.staff('community_manager', '运营小郑');
-  const page = await phonePage(browser);
+  const page = await consolePage(browser);
   await staffSignIn(page, `${app.url}/h5/console/codes`, manager.username);
   await page.locator('[data-test=new-code]').click();
   await page.locator('[data-test=code-name] input').fill('门店海报码');

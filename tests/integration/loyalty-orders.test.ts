@@ -127,7 +127,7 @@ test('a shopper cannot read or spend another shopper’s points', async () => {
   expect((await app.request('GET', `/api/v1/loyalty/members/${b.id}/ledger`, { token: a.token })).status).toBe(403);
   expect((await app.request('POST', `/api/v1/loyalty/members/${b.id}/points`, { token: a.token, body: { points: -10, reason: 'steal', idempotencyKey: key() } })).status).toBe(403);
   // A token naming B but not signed by us is not a session at all.
-  const forged = await signToken('not-our-secret-not-our-secret-123456', { k: 'shopper', sub: b.id, t: app.config.DEFAULT_TENANT, exp: Math.floor(Date.now() / 1000) + 600 });
+  const forged = await signToken('not-our-secret-not-our-secret-123456', { k: 'shopper', sub: b.id, t: app.config.DEFAULT_TENANT, exp: Math.floor(app.rt.services.deps.now().getTime() / 1000) + 600 });
   expect((await app.request('GET', '/api/v1/me/points', { token: forged })).status).toBe(401);
   // Sales staff see only their own customers' cards.
   const sales = await staffNow('sales');

@@ -22,7 +22,7 @@ afterEach(async () => {
 
 const shopperOf = async (a: TestApp, secret: string) => {
   const id = await a.rt.services.customers.identify(a.config.DEFAULT_TENANT, { phone: '13600003333' }, { name: '轮换' }, 'test');
-  return signToken(secret, { k: 'shopper', sub: id, t: a.config.DEFAULT_TENANT, exp: Math.floor(Date.now() / 1000) + 600 });
+  return signToken(secret, { k: 'shopper', sub: id, t: a.config.DEFAULT_TENANT, exp: Math.floor(a.rt.services.deps.now().getTime() / 1000) + 600 });
 };
 
 test('rotation: tokens of a previous secret work while it is listed in APP_SECRET_PREVIOUS and not after it is removed', async () => {

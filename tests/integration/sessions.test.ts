@@ -25,7 +25,7 @@ const note = (token: string) => app.request('POST', `/api/v1/customers/${custome
 const patch = (id: string, body: Record<string, unknown>) => app.request('PATCH', `/api/v1/staff/${id}`, { token: admin.token, body });
 const login = (username: string, password = 'harbor-kettle-2026') => app.request('POST', '/api/v1/auth/login', { body: { username, password } });
 const staffToken = (claims: Record<string, unknown>, secret = app.config.APP_SECRET) =>
-  signToken(secret, { k: 'staff', sub: admin.id, t: app.config.DEFAULT_TENANT, role: 'admin', name: 'x', exp: Math.floor(Date.now() / 1000) + 600, ...claims });
+  signToken(secret, { k: 'staff', sub: admin.id, t: app.config.DEFAULT_TENANT, role: 'admin', name: 'x', exp: Math.floor(app.rt.services.deps.now().getTime() / 1000) + 600, ...claims });
 
 test('a deactivated staff member is refused (401) on the next request, write or read', async () => {
   const agent = await app.staff('agent');

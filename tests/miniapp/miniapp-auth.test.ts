@@ -103,7 +103,7 @@ test('a phone code that WeChat rejects gives 400 asking to tap again; an H5-only
 
   const h5 = await app.rt.services.customers.identify(tenant(), { phone: '13700000002' }, {}, 'h5');
   const { signToken } = await import('../../server/src/shared/tokens.js');
-  const token = await signToken(app.config.APP_SECRET, { k: 'shopper', sub: h5, t: tenant(), exp: Math.floor(Date.now() / 1000) + 600 });
+  const token = await signToken(app.config.APP_SECRET, { k: 'shopper', sub: h5, t: tenant(), exp: Math.floor(app.rt.services.deps.now().getTime() / 1000) + 600 });
   const refused = await app.request('POST', '/api/v1/miniapp/phone', { token, body: { code: fake.phoneCode(u.openid), consent: true } });
   expect(refused.status).toBe(409);
 });

@@ -106,7 +106,7 @@ test('when WeChat is unreachable the reminder waits and goes out on the next run
 test('an H5-only shopper (no mini-app sign-in) cannot record reminders: 409 says to sign in through the mini-app', async () => {
   const id = await app.rt.services.customers.identify(app.config.DEFAULT_TENANT, { phone: '13600000009' }, {}, 'h5');
   const { signToken } = await import('../../server/src/shared/tokens.js');
-  const token = await signToken(app.config.APP_SECRET, { k: 'shopper', sub: id, t: app.config.DEFAULT_TENANT, exp: Math.floor(Date.now() / 1000) + 600 });
+  const token = await signToken(app.config.APP_SECRET, { k: 'shopper', sub: id, t: app.config.DEFAULT_TENANT, exp: Math.floor(app.rt.services.deps.now().getTime() / 1000) + 600 });
   const res = await report(token, { [COUPON_T]: 'accept' });
   expect(res.status).toBe(409);
   expect(res.body.error.message).toMatch(/mini-app/);

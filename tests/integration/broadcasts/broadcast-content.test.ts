@@ -1,3 +1,4 @@
+import { grantMarketing } from '../../support/consent.js';
 import { startBroadcastTestbed, sentTo, type BroadcastTestbed } from './broadcast-testbed.js';
 
 /** A campaign carrying a coupon and a mini-program card, through a WeCom that fails once. */
@@ -64,6 +65,7 @@ test('a shopper who unsubscribed in the member center stays unsubscribed once li
     const id = await s().customers.identify(tb.tenantId, { externalUserId: ext }, { name, ownerStaffId: owner }, 'wecom');
     await s().customers.setWecomRelation(tb.tenantId, id, { relation: 'active', at: new Date(clock), staffId: owner });
     await s().customers.tag(tb.tenantId, id, [tag], []);
+    await grantMarketing(s(), tb.tenantId, [id]); // both agreed to marketing when added on WeCom
     return id;
   };
   const linked = await wecomProfile('wmmerge1', '合并客');
@@ -71,7 +73,7 @@ test('a shopper who unsubscribed in the member center stays unsubscribed once li
   clock += 60_000;
   // Later the same person signs in to the member center by phone (a new profile) and unsubscribes.
   const shopper = await s().customers.identify(tb.tenantId, { phone: '13812345678' }, {}, 'h5');
-  const token = await signToken(tb.app.config.APP_SECRET, { k: 'shopper', sub: shopper, t: tb.tenantId, exp: Math.floor(Date.now() / 1000) + 3600 });
+  const token = await signToken(tb.app.config.APP_SECRET, { k: 'shopper', sub: shopper, t: tb.tenantId, exp: Math.floor(tb.app.rt.services.deps.now().getTime() / 1000) + 3600 });
   expect((await tb.app.request('POST', '/api/v1/broadcasts/me/opt-out', { token, body: {} })).status).toBe(201);
   // Then the shop links the phone to the WeCom contact: one person, the WeCom profile survives.
   expect(await s().customers.identify(tb.tenantId, { externalUserId: 'wmmerge1', phone: '13812345678' }, {}, 'shop')).toBe(linked);

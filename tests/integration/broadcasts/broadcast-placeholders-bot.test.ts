@@ -1,3 +1,4 @@
+import { grantMarketing } from '../../support/consent.js';
 import { startMockChat, eventually, sleep, type MockChat, type ChatUser } from '../desk/mock-chat.js';
 
 /**
@@ -28,7 +29,9 @@ async function botContact(name: string): Promise<{ user: ChatUser; customerId: s
   return { user, customerId: String(conv.customerId) };
 }
 
+/** The campaign's audience: these contacts, who agreed to marketing (it is opt-in). */
 async function segmentOf(customerIds: string[], tagName: string): Promise<string> {
+  await grantMarketing(s(), tenant(), customerIds);
   const tag = (await s().tags.ensure(tenant(), '活动', tagName)).id;
   for (const id of customerIds) await s().customers.tag(tenant(), id, [tag], []);
   return (await api('POST', '/api/v1/segments', { name: `seg-${tagName}`, audience: { type: 'group', op: 'and', rules: [{ type: 'tags', match: 'any', tagIds: [tag] }] } })).body.id;

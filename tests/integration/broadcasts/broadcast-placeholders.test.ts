@@ -1,3 +1,4 @@
+import { grantMarketing } from '../../support/consent.js';
 import { Types } from 'mongoose';
 import { startBroadcastTestbed, sentTo, type BroadcastTestbed } from './broadcast-testbed.js';
 import { CustomerModel } from '../../../server/src/modules/customers/customer.model.js';
@@ -103,6 +104,8 @@ test('an unknown placeholder, a placeholder on a group campaign and a coupon pla
 
 test('a journey message fills the same placeholders for each customer, skips one it cannot fill, and refuses others when saved', async () => {
   const a = await audience(2, 'pj');
+  // A cart journey is personalised marketing: it reaches those who also agreed to profiling.
+  await grantMarketing(s(), tb.tenantId, a.ids, { profiling: true });
   await s().loyalty.adjust(tb.tenantId, a.ids[0], { points: 30, reason: 'test', idempotencyKey: 'pj-0', operator: 'test' });
   const bad = await api('POST', '/api/v1/journeys', { name: '加购-错', trigger: { type: 'cart.added' }, steps: [{ type: 'send', channel: 'wecom_group_msg', text: '{name} 您的购物车，券码 {coupon}' }] });
   expect(bad.status).toBe(400);

@@ -49,7 +49,7 @@ test('with Redis frozen, readiness, member-center reads and writes and sign-in a
     // The database's answer, not the cached one from before the freeze.
     expect(read.body.balance).toBe(points + 7 + (checkIn.body.points ?? 0));
     answers.coupons = (await app.request('GET', '/api/v1/me/coupons', { token: shopper.token })).status;
-    const login = await app.request('POST', '/api/v1/auth/login', { body: { username: admin.username, password: 'password-123' } });
+    const login = await app.request('POST', '/api/v1/auth/login', { body: { username: admin.username, password: 'harbor-kettle-2026' } });
     answers.signIn = login.status;
     expect(login.body.error?.message).toMatch(/try again shortly/);
     return frozen;
@@ -62,5 +62,5 @@ test('with Redis frozen, readiness, member-center reads and writes and sign-in a
   frozen = false;
   redis.process.kill('SIGCONT');
   expect(await until(async () => (await app.request('GET', '/readyz')).status === 200, 15_000)).toBe(true);
-  expect((await app.request('POST', '/api/v1/auth/login', { body: { username: admin.username, password: 'password-123' } })).status).toBe(200);
+  expect((await app.request('POST', '/api/v1/auth/login', { body: { username: admin.username, password: 'harbor-kettle-2026' } })).status).toBe(200);
 }, 60_000);
