@@ -191,6 +191,8 @@ export const messages = m({
   },
   'error.STAFF_USERNAME_TAKEN': { zh: '这个用户名或企业微信账号已被其他员工使用', en: 'The username or WeCom userid is used by another staff account' },
   'error.SEGMENT_NAME_TAKEN': { zh: '已有名为“{name}”的人群，请换一个名称', en: 'A segment named "{name}" exists already; pick another name' },
+  'error.SEGMENT_SNAPSHOT_FROZEN': { zh: '“{name}”是快照人群，成员已固定：请复制一份再修改条件', en: '"{name}" is a snapshot with frozen members: duplicate it to change the audience' },
+  'error.SEGMENT_IN_USE': { zh: '“{name}”正被未结束的群发使用（{campaigns}），请先结束或取消这些群发', en: '"{name}" is the audience of campaigns not yet over ({campaigns}); finish or cancel them first' },
   'error.SEGMENT_SNAPSHOT_INCOMPLETE': { zh: '这个快照人群还在生成中，请稍后再试', en: 'This snapshot segment is still being taken; try again in a moment' },
   'error.CUSTOMER_ALREADY_ONE': { zh: '这两个档案已经是同一位客户', en: 'These two profiles are already one customer' },
   'error.CUSTOMER_BIND_LINK_INVALID': { zh: '绑定链接已失效或已被使用，请在聊天中重新回复「绑定」获取新链接', en: 'This binding link is used or expired; send 绑定 in the chat for a new one' },

@@ -41,6 +41,12 @@ function checkPlaceholders(channel: ChannelName, content: BroadcastContent, at: 
 export class BroadcastService {
   constructor(private readonly deps: Deps, private readonly m: { segments: SegmentService; events: EventService }) {}
 
+  /** Campaigns not yet over (draft, scheduled, sending, paused) that send to a segment: it must stay. */
+  async openCampaignsUsing(tenantId: string, segmentId: string): Promise<Array<{ id: string; name: string; status: string }>> {
+    const open = await CampaignModel.find({ tenantId, segmentId: new Types.ObjectId(segmentId), status: { $in: ['draft', 'scheduled', 'snapshotting', 'sending', 'paused'] } }, { name: 1, status: 1 }).limit(20).lean();
+    return open.map((c) => ({ id: String(c._id), name: c.name, status: c.status }));
+  }
+
   async create(tenantId: string, input: CreateCampaignInput, createdBy?: string) {
     if (input.segmentId) await this.m.segments.get(tenantId, input.segmentId);
     const now = this.deps.now();

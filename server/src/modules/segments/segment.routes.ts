@@ -3,6 +3,8 @@ import { ApiRouter } from '../../shared/http/route.js';
 import type { Services } from '../../services.js';
 import { customerView } from '../customers/customer.view.js';
 import { audienceSchema } from './audience.schema.js';
+import { conflict } from '../../shared/app-error.js';
+import { SegmentErrorCode } from './segment.service.js';
 
 const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
 const idParams = z.object({ id: objectId });
@@ -67,6 +69,54 @@ export function segmentRoutes(s: Services) {
     const seg = await s.segments.get(tenantId, params.id);
     return view(seg, await s.segments.count(tenantId, params.id));
   });
+
+  api.route(
+    {
+      method: 'patch',
+      path: '/:id',
+      allow: MANAGERS,
+      summary: 'Rename a segment, change its description or (dynamic segments) its audience',
+      params: idParams,
+      body: z
+        .object({ name: z.string().trim().min(1, 'give the segment a name').max(64), description: z.string().trim().max(500), audience: audienceSchema })
+        .partial()
+        .strict()
+        .refine((b) => Object.keys(b).length > 0, { message: 'change at least one of name, description or audience' }),
+    },
+    async ({ params, body, tenantId }) => {
+      const seg = await s.segments.update(tenantId, params.id, body);
+      return view(seg, await s.segments.count(tenantId, params.id));
+    },
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/:id/duplicate',
+      allow: MANAGERS,
+      status: 201,
+      summary: 'Copy a segment under a new name, to edit without touching the original',
+      params: idParams,
+      body: z.object({ name: z.string().trim().min(1, 'give the segment a name').max(64) }).strict(),
+    },
+    async ({ params, body, tenantId, principal }) => view(await s.segments.duplicate(tenantId, params.id, body.name, principal.kind === 'staff' ? principal.id : undefined)),
+  );
+
+  api.route(
+    { method: 'delete', path: '/:id', allow: MANAGERS, summary: 'Delete a segment no open campaign sends to', params: idParams },
+    async ({ params, tenantId }) => {
+      const seg = await s.segments.get(tenantId, params.id);
+      const using = await s.broadcasts.openCampaignsUsing(tenantId, params.id);
+      if (using.length) {
+        throw conflict(SegmentErrorCode.IN_USE, `"${seg.name}" is the audience of ${using.length} campaign(s) not yet over (${using.map((c) => c.name).join(', ')}); finish or cancel them first`, {
+          name: seg.name,
+          campaigns: using.map((c) => c.name).join('、'),
+        });
+      }
+      await s.segments.remove(tenantId, params.id);
+      return { deleted: true };
+    },
+  );
 
   return api;
 }

@@ -12,6 +12,8 @@ import { SegmentMemberModel, SegmentModel } from './segment.model.js';
 export const SegmentErrorCode = {
   NAME_TAKEN: 'SEGMENT_NAME_TAKEN',
   SNAPSHOT_INCOMPLETE: 'SEGMENT_SNAPSHOT_INCOMPLETE',
+  SNAPSHOT_FROZEN: 'SEGMENT_SNAPSHOT_FROZEN',
+  IN_USE: 'SEGMENT_IN_USE',
 } as const;
 
 const EVENT_TYPE: Record<BehaviourCondition['action'], string> = { viewed: 'product.viewed', added: 'cart.added', bought: 'order.paid' };
@@ -85,6 +87,36 @@ export class SegmentService {
     }
     const memberCount = await SegmentMemberModel.countDocuments({ tenantId, segmentId: segOid });
     return SegmentModel.findOneAndUpdate({ tenantId, _id: segOid }, { $set: { memberCount, snapshotAt: this.deps.now() } }, { returnDocument: 'after' }).lean();
+  }
+
+  /**
+   * Renames, re-describes or changes the audience of a saved segment. A snapshot's members were frozen
+   * on purpose (a campaign's audience as it was): its audience cannot change; duplicate it instead.
+   */
+  async update(tenantId: string, id: string, patch: { name?: string; description?: string; audience?: Audience }) {
+    const seg = await this.get(tenantId, id);
+    if (patch.audience && seg.mode === 'snapshot') {
+      throw conflict(SegmentErrorCode.SNAPSHOT_FROZEN, `"${seg.name}" is a snapshot: its members are frozen. Duplicate it to change the audience`, { name: seg.name });
+    }
+    try {
+      return await SegmentModel.findOneAndUpdate({ tenantId, _id: seg._id }, { $set: patch }, { returnDocument: 'after' }).lean();
+    } catch (err) {
+      if (isDuplicateKeyError(err)) throw conflict(SegmentErrorCode.NAME_TAKEN, `A segment named "${patch.name}" already exists; pick another name`, { name: patch.name });
+      throw err;
+    }
+  }
+
+  /** A copy to edit: same audience and mode (a snapshot copy is frozen now, from today's customers). */
+  async duplicate(tenantId: string, id: string, name: string, createdBy?: string) {
+    const seg = await this.get(tenantId, id);
+    return this.create(tenantId, { name, description: seg.description ?? undefined, audience: seg.audience as Audience, mode: seg.mode as 'dynamic' | 'snapshot' }, createdBy);
+  }
+
+  /** Deletes a segment and its frozen members; the caller has checked that no open campaign uses it. */
+  async remove(tenantId: string, id: string): Promise<void> {
+    const seg = await this.get(tenantId, id);
+    await SegmentModel.deleteOne({ tenantId, _id: seg._id });
+    await SegmentMemberModel.deleteMany({ tenantId, segmentId: seg._id });
   }
 
   async list(tenantId: string) {
