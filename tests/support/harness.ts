@@ -28,12 +28,16 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     DEFAULT_TENANT: 'test-brand',
     JOBS_PROCESS_EVERY_MS: '100',
     JOBS_LOCK_LIFETIME_MS: '5000',
-    // Every test file signs in from 127.0.0.1 against the run's one Redis, so per-address limits would
-    // carry one file's failed sign-ins into the next; tests of those limits set their own values and
-    // addresses (TRUST_PROXY with X-Forwarded-For).
+    // Every test signs in from 127.0.0.1, so per-address limits would carry one test's failed sign-ins
+    // into the next; tests of those limits set their own values and addresses (TRUST_PROXY with
+    // X-Forwarded-For).
     LOGIN_IP_FAILS_PER_HOUR: '100000',
     LOGIN_IP_FAILS_PER_DAY: '100000',
     SHOPPER_SIGN_IN_PER_MINUTE: '100000',
+    // Redis commands fail after this (500 ms in production, so a frozen Redis fails fast). A test worker
+    // on a loaded 2-core machine can pause longer than that between a reply's arrival and its handling,
+    // failing a command Redis did answer; redis-frozen.test.ts runs with the product's bound.
+    REDIS_COMMAND_TIMEOUT_MS: '5000',
     ...overrides,
   });
 }
