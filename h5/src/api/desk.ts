@@ -16,7 +16,7 @@ export interface Conversation {
   unread: number;
   lastMessageAt?: string;
   lastMessagePreview?: string;
-  sla: { dueAt?: string; kind?: string };
+  sla: { dueAt?: string; overdueSince?: string; kind?: string };
 }
 
 export interface DeskCustomer {
@@ -56,6 +56,7 @@ export const deskApi = (api: ApiClient) => ({
   take: (id: string) => api.post<Conversation>(`/conversations/${id}/take`),
   resolve: (id: string) => api.post<Conversation>(`/conversations/${id}/resolve`),
   transfer: (id: string, toStaffId: string) => api.post<Conversation>(`/conversations/${id}/transfer`, { toStaffId }),
+  note: (id: string, text: string) => api.post<Message>(`/conversations/${id}/notes`, { text }),
   reply: (id: string, body: { text?: string; cannedReplyId?: string; key: string }) => api.post<Message>(`/conversations/${id}/messages`, body),
   canned: () => api.get<{ items: CannedReply[] }>('/desk/canned-replies'),
   presence: () => api.get<{ online: boolean; capacity: number; active: number }>('/desk/presence'),
