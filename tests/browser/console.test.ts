@@ -99,7 +99,15 @@ test('an agent sees the queue update live with its SLA clocks, takes a conversat
   await rows.filter({ hasText: '乔治' }).locator('[data-test=sla]', { hasText: /^已超时 5 分钟$/ }).waitFor({ timeout: 10_000 });
   const georgeNow = await app.rt.services.desk.conversations.findByPeer(app.config.DEFAULT_TENANT, account.id, george.mock.id);
   expect(georgeNow.sla?.breaches).toHaveLength(1);
+  // the lists on the left carry the server's counts, and 已超时 holds 乔治 alone
+  const views = await app.request('GET', '/api/v1/conversations/counts', { token: agent.token });
+  await page.locator('[data-test=view-breached]', { hasText: new RegExp(`^已超时\\s*${views.body.breached}$`) }).waitFor();
+  await page.locator('[data-test=view-queue]', { hasText: new RegExp(`^未分配\\s*${views.body.queue}$`) }).waitFor();
+  await page.locator('[data-test=view-breached]').click();
+  await rows.filter({ hasText: '乔治' }).locator('[data-test=sla]', { hasText: /^已超时 5 分钟$/ }).waitFor();
+  expect(await rows.filter({ hasText: '菲奥娜' }).count()).toBe(0);
   await screenshot(page, 'console-inbox');
+  await page.locator('[data-test=view-queue]').click();
 
   await rows.filter({ hasText: '菲奥娜' }).click();
   await page.locator('[data-test=message]', { hasText: '人工' }).first().waitFor();
@@ -155,6 +163,9 @@ test('an agent sees the queue update live with its SLA clocks, takes a conversat
   // resolving hands the chat back to the bot
   await page.locator('[data-test=resolve]').click();
   await page.locator('[data-test=conversation-state]', { hasText: '已结束' }).waitFor();
+  // the conversation stays open on the right; 已解决 on the left now lists it
+  await page.locator('[data-test=view-resolved]').click();
+  await rows.filter({ hasText: '菲奥娜' }).waitFor();
   await eventually(() => fiona.heard.find((t) => /人工服务已结束/.test(t)), 10_000, 'the end of human service in WeChat');
   await page.context().close();
 });

@@ -19,6 +19,9 @@ export interface Conversation {
   sla: { dueAt?: string; overdueSince?: string; kind?: string };
 }
 
+/** The inbox's lists: 未分配, 我的, 全部, 已解决, 已超时. */
+export type InboxView = 'queue' | 'mine' | 'all' | 'resolved' | 'breached';
+
 export interface DeskCustomer {
   id: string;
   name?: string;
@@ -50,7 +53,8 @@ export interface CannedReply {
 }
 
 export const deskApi = (api: ApiClient) => ({
-  list: (view: 'queue' | 'mine' | 'all') => api.get<{ items: Conversation[] }>('/conversations', { view }),
+  list: (view: InboxView) => api.get<{ items: Conversation[] }>('/conversations', { view }),
+  counts: () => api.get<Record<InboxView, number>>('/conversations/counts'),
   get: (id: string) => api.get<Conversation & { customer: DeskCustomer | null }>(`/conversations/${id}`),
   history: (id: string) => api.get<{ items: Message[] }>(`/conversations/${id}/messages`, { limit: 100 }),
   take: (id: string) => api.post<Conversation>(`/conversations/${id}/take`),
