@@ -106,6 +106,9 @@ test('an agent sees the queue update live with its SLA clocks, takes a conversat
   await page.locator('[data-test=view-breached]').click();
   await rows.filter({ hasText: '乔治' }).locator('[data-test=sla]', { hasText: /^已超时 5 分钟$/ }).waitFor();
   expect(await rows.filter({ hasText: '菲奥娜' }).count()).toBe(0);
+  // opened, the chat shows the same clock beside its state
+  await rows.filter({ hasText: '乔治' }).click();
+  await page.locator('[data-test=conversation-sla]', { hasText: /^已超时 5 分钟$/ }).waitFor();
   await screenshot(page, 'console-inbox');
   await page.locator('[data-test=view-queue]').click();
 
