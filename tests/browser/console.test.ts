@@ -6,6 +6,7 @@ import { eventually } from '../integration/desk/mock-chat.js';
 import { staticH5Plugin } from '../../server/src/h5/static-h5.plugin.js';
 import { botRuntimePlugin, type RunningBot } from '../../bot/src/main.js';
 import { deskRuntimePlugin } from '../../server/src/modules/conversations/desk.plugin.js';
+import { ConversationModel } from '../../server/src/modules/conversations/conversation.model.js';
 
 /**
  * The console in a real browser against the whole product: server, worker, the bot on the mock
@@ -68,7 +69,7 @@ const queued = (contactId: string) =>
     return c?.state === 'queued' ? c : null;
   }, 10_000, 'a queued conversation');
 
-test('an agent sees the queue update live, takes a queued conversation, replies (typed and canned) into WeChat and resolves it', async () => {
+test('an agent sees the queue update live with its SLA clocks, takes a conversation, replies (Enter, edited canned), notes and resolves', async () => {
   const agent = await app.staff('agent', '客服小王');
   const canned = await app.request('POST', '/api/v1/desk/canned-replies', { token: agent.token, body: { title: '发货时间', text: '亲，现货订单 48 小时内发货哦～' } });
   expect(canned.status).toBe(201);
@@ -91,27 +92,83 @@ test('an agent sees the queue update live, takes a queued conversation, replies 
   const due = (await app.request('GET', '/api/v1/conversations?view=queue', { token: agent.token })).body.items.find((c: any) => c.title.includes('菲奥娜')).sla.dueAt;
   const left = Math.round((Date.parse(due) - Date.now()) / 60_000);
   expect(await rows.filter({ hasText: '菲奥娜' }).locator('[data-test=sla]').innerText()).toMatch(new RegExp(`^(${left}|${left - 1}|${left + 1}) 分钟内需回复$`));
+  // 乔治 has waited past his due time (moved 5 minutes back): the SLA job records the breach and the
+  // row keeps its clock, now saying how late the answer is, until someone answers
+  const past = new Date(Date.now() - 5 * 60_000);
+  await ConversationModel.updateOne({ tenantId: app.config.DEFAULT_TENANT, peerId: george.mock.id }, { $set: { 'sla.dueAt': past, 'sla.warnAt': past } });
+  await rows.filter({ hasText: '乔治' }).locator('[data-test=sla]', { hasText: /^已超时 5 分钟$/ }).waitFor({ timeout: 10_000 });
+  const georgeNow = await app.rt.services.desk.conversations.findByPeer(app.config.DEFAULT_TENANT, account.id, george.mock.id);
+  expect(georgeNow?.sla?.breaches).toHaveLength(1);
+  // the lists on the left carry the server's counts, and 已超时 holds 乔治 alone
+  const views = await app.request('GET', '/api/v1/conversations/counts', { token: agent.token });
+  await page.locator('[data-test=view-breached]', { hasText: new RegExp(`^已超时\\s*${views.body.breached}$`) }).waitFor();
+  await page.locator('[data-test=view-queue]', { hasText: new RegExp(`^未分配\\s*${views.body.queue}$`) }).waitFor();
+  await page.locator('[data-test=view-breached]').click();
+  await rows.filter({ hasText: '乔治' }).locator('[data-test=sla]', { hasText: /^已超时 5 分钟$/ }).waitFor();
+  expect(await rows.filter({ hasText: '菲奥娜' }).count()).toBe(0);
+  // opened, the chat shows the same clock beside its state
+  await rows.filter({ hasText: '乔治' }).click();
+  await page.locator('[data-test=conversation-sla]', { hasText: /^已超时 5 分钟$/ }).waitFor();
   await screenshot(page, 'console-inbox');
+  await page.locator('[data-test=view-queue]').click();
 
   await rows.filter({ hasText: '菲奥娜' }).click();
   await page.locator('[data-test=message]', { hasText: '人工' }).first().waitFor();
   await page.locator('[data-test=take]').click();
-  await page.locator('[data-test=reply-input] textarea').fill('您好，我是客服小王，请问有什么可以帮您？');
-  await page.locator('[data-test=send-reply]').click();
+  // Enter sends, Shift+Enter starts a new line
+  const box = page.locator('[data-test=reply-input] textarea');
+  await box.fill('您好，我是客服小王，');
+  await box.press('Shift+Enter');
+  await box.pressSequentially('请问有什么可以帮您？');
+  expect(await box.inputValue()).toBe('您好，我是客服小王，\n请问有什么可以帮您？');
+  await box.press('Enter');
   await page.locator('[data-test=message]', { hasText: '我是客服小王' }).waitFor();
-  await eventually(() => fiona.heard.find((t) => t.includes('我是客服小王')), 10_000, 'the reply in WeChat');
+  expect(await box.inputValue()).toBe('');
+  expect(await eventually(() => fiona.heard.find((t) => t.includes('我是客服小王')), 10_000, 'the reply in WeChat')).toBe('您好，我是客服小王，\n请问有什么可以帮您？');
   expect(await page.locator('[data-test=conversation-state]').innerText()).toBe('服务中');
   await screenshot(page, 'console-conversation');
 
   const conv = await app.rt.services.desk.conversations.findByPeer(app.config.DEFAULT_TENANT, account.id, fiona.mock.id);
   expect(conv).toMatchObject({ state: 'assigned', assigneeId: agent.id });
 
-  // a canned reply is sent as written by the supervisor, then resolving hands the chat back to the bot
+  // a canned reply (from the button, or by typing / and part of its title) lands in the box for
+  // editing; nothing reaches the customer until the agent sends it
   await page.locator('[data-test=canned]').click();
-  await page.locator('.van-action-sheet__item:visible', { hasText: '发货时间' }).click();
-  await eventually(() => fiona.heard.find((t) => t.includes('48 小时内发货')), 10_000, 'the canned reply in WeChat');
+  await page.locator('[data-test=canned-item]', { hasText: '发货时间' }).click();
+  expect(await box.inputValue()).toBe('亲，现货订单 48 小时内发货哦～');
+  await box.fill('');
+  await box.pressSequentially('/发货');
+  await page.locator('[data-test=canned-item]', { hasText: '发货时间' }).waitFor();
+  await box.press('Enter');
+  expect(await box.inputValue()).toBe('亲，现货订单 48 小时内发货哦～');
+  await page.waitForTimeout(1000);
+  expect(fiona.heard.some((t) => t.includes('48 小时内发货'))).toBe(false);
+  await box.press('End');
+  await box.pressSequentially('单号稍后发您');
+  await box.press('Enter');
+  expect(await eventually(() => fiona.heard.find((t) => t.includes('48 小时内发货')), 10_000, 'the edited canned reply in WeChat')).toBe('亲，现货订单 48 小时内发货哦～单号稍后发您');
+
+  // an internal note: written in 备注 mode, shown marked 内部备注, never sent to the customer
+  await page.locator('[data-test=mode-note]').click();
+  await box.fill('客户要开发票，抬头见订单备注');
+  await box.press('Enter');
+  const note = page.locator('[data-test=message]', { hasText: '客户要开发票' });
+  await note.locator('[data-test=note-badge]', { hasText: '内部备注' }).waitFor();
+  const stored = (await app.request('GET', `/api/v1/conversations/${conv!._id}/messages`, { token: agent.token })).body.items;
+  expect(stored.find((m: any) => m.text.includes('客户要开发票'))).toMatchObject({ direction: 'internal', staffName: '客服小王' });
+  await page.waitForTimeout(1000);
+  expect(fiona.heard.some((t) => t.includes('发票'))).toBe(false);
+  // replies carry no badge
+  expect(await page.locator('[data-test=message]', { hasText: '单号稍后发您' }).locator('[data-test=note-badge]').count()).toBe(0);
+  await screenshot(page, 'console-conversation-note');
+  await page.locator('[data-test=mode-reply]').click();
+
+  // resolving hands the chat back to the bot
   await page.locator('[data-test=resolve]').click();
   await page.locator('[data-test=conversation-state]', { hasText: '已结束' }).waitFor();
+  // the conversation stays open on the right; 已解决 on the left now lists it
+  await page.locator('[data-test=view-resolved]').click();
+  await rows.filter({ hasText: '菲奥娜' }).waitFor();
   await eventually(() => fiona.heard.find((t) => /人工服务已结束/.test(t)), 10_000, 'the end of human service in WeChat');
   await page.context().close();
 });

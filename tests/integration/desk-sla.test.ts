@@ -41,6 +41,12 @@ async function breachStory(admin: { token: string }, cm: { token: string }, stre
 
   const view = await chat.app.request('GET', `/api/v1/conversations/${id}`, { token: admin.token });
   expect(view.body.sla.breaches).toEqual([expect.objectContaining({ kind: 'first', escalatedTo: 'community_manager' })]);
+  // The chat keeps its clock after the breach: the missed due time, so the page can show how late it is.
+  expect(view.body.sla.overdueSince).toBe(view.body.sla.breaches[0].dueAt);
+  expect(Date.parse(view.body.sla.overdueSince) - Date.parse(view.body.awaitingSince)).toBe(2000);
+  // The queue the agents see carries it too.
+  const queue = (await chat.app.request('GET', '/api/v1/conversations?view=queue', { token: admin.token })).body.items;
+  expect(queue.find((c: any) => c.id === id).sla.overdueSince).toBe(view.body.sla.overdueSince);
   // The supervisor's list of breached chats still in human hands holds it (also for one who missed the live event).
   const breachedList = async () => (await chat.app.request('GET', '/api/v1/conversations?view=breached', { token: cm.token })).body.items.map((c: any) => c.id);
   expect(await breachedList()).toContain(id);
@@ -54,6 +60,8 @@ async function breachStory(admin: { token: string }, cm: { token: string }, stre
   expect(after.sla.breaches).toHaveLength(1);
   expect(after.sla.firstResponseMs).toBeGreaterThanOrEqual(2000);
   expect(after.sla.dueAt).toBeUndefined();
+  // Answered: no longer late.
+  expect(after.sla.overdueSince).toBeUndefined();
 
   // The customer writes again and nobody answers: a next-response breach.
   quinn.say('还在吗？');
@@ -63,9 +71,13 @@ async function breachStory(admin: { token: string }, cm: { token: string }, stre
   const figures = await chat.app.request('GET', '/api/v1/desk/figures', { token: cm.token });
   expect(figures.body).toMatchObject({ breaches: 2, responses: 1 });
   // Resolved, it leaves the supervisor's list; the breaches stay on record.
+  expect((await chat.app.request('GET', `/api/v1/conversations/${id}`, { token: admin.token })).body.sla.overdueSince).toBe(breaches[1].dueAt);
   await chat.app.request('POST', `/api/v1/conversations/${id}/resolve`, { token: agent.token });
   expect(await breachedList()).not.toContain(id);
-  expect((await chat.app.request('GET', `/api/v1/conversations/${id}`, { token: admin.token })).body.sla.breaches).toHaveLength(2);
+  const resolved = (await chat.app.request('GET', `/api/v1/conversations/${id}`, { token: admin.token })).body;
+  expect(resolved.sla.breaches).toHaveLength(2);
+  // Resolved chats wait for nobody: no clock.
+  expect(resolved.sla.overdueSince).toBeUndefined();
 }
 
 test('an answer within the target records no breach', async () => {

@@ -16,8 +16,11 @@ export interface Conversation {
   unread: number;
   lastMessageAt?: string;
   lastMessagePreview?: string;
-  sla: { dueAt?: string; kind?: string };
+  sla: { dueAt?: string; overdueSince?: string; kind?: string };
 }
+
+/** The inbox's lists: 未分配, 我的, 全部, 已解决, 已超时. */
+export type InboxView = 'queue' | 'mine' | 'all' | 'resolved' | 'breached';
 
 export interface DeskCustomer {
   id: string;
@@ -50,12 +53,14 @@ export interface CannedReply {
 }
 
 export const deskApi = (api: ApiClient) => ({
-  list: (view: 'queue' | 'mine' | 'all') => api.get<{ items: Conversation[] }>('/conversations', { view }),
+  list: (view: InboxView) => api.get<{ items: Conversation[] }>('/conversations', { view }),
+  counts: () => api.get<Record<InboxView, number>>('/conversations/counts'),
   get: (id: string) => api.get<Conversation & { customer: DeskCustomer | null }>(`/conversations/${id}`),
   history: (id: string) => api.get<{ items: Message[] }>(`/conversations/${id}/messages`, { limit: 100 }),
   take: (id: string) => api.post<Conversation>(`/conversations/${id}/take`),
   resolve: (id: string) => api.post<Conversation>(`/conversations/${id}/resolve`),
   transfer: (id: string, toStaffId: string) => api.post<Conversation>(`/conversations/${id}/transfer`, { toStaffId }),
+  note: (id: string, text: string) => api.post<Message>(`/conversations/${id}/notes`, { text }),
   reply: (id: string, body: { text?: string; cannedReplyId?: string; key: string }) => api.post<Message>(`/conversations/${id}/messages`, body),
   canned: () => api.get<{ items: CannedReply[] }>('/desk/canned-replies'),
   presence: () => api.get<{ online: boolean; capacity: number; active: number }>('/desk/presence'),

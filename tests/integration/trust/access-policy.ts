@@ -98,6 +98,8 @@ export const ACCESS_POLICY: Record<string, Who[]> = {
 
   'get /api/v1/conversations/': DESK,
   'get /api/v1/conversations/stream': DESK,
+  // Tenant-wide counts: sales (who see only their own customers' chats) get none.
+  'get /api/v1/conversations/counts': ['admin', 'agent', 'community_manager'],
   'get /api/v1/conversations/:id': DESK,
   'get /api/v1/conversations/:id/messages': DESK,
   'get /api/v1/conversations/by-customer/:customerId': DESK,

@@ -58,7 +58,8 @@ export const consoleRoutes: RouteRecordRaw[] = [
     children: [
       { path: '', name: 'console-home', component: () => import('./ConsoleHome.vue') },
       { path: 'inbox', name: 'console-inbox', component: () => import('./InboxPage.vue') },
-      { path: 'inbox/:id([0-9a-f]{24})', name: 'console-conversation', component: () => import('./ConversationPage.vue') },
+      // The conversation opens beside the lists, in the inbox's right pane.
+      { path: 'inbox/:id([0-9a-f]{24})', name: 'console-conversation', component: () => import('./InboxPage.vue') },
       { path: 'audience', name: 'console-audience', component: () => import('./AudiencePage.vue') },
       { path: 'broadcasts', name: 'console-broadcasts', component: () => import('./BroadcastsPage.vue') },
       { path: 'broadcasts/:id([0-9a-f]{24})', name: 'console-broadcast', component: () => import('./BroadcastPage.vue') },

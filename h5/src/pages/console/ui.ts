@@ -30,6 +30,8 @@ import 'element-plus/es/components/message-box/style/css';
 import 'element-plus/es/components/loading/style/css';
 import 'element-plus/es/components/tooltip/style/css';
 import 'element-plus/es/components/checkbox/style/css';
+import 'element-plus/es/components/radio-group/style/css';
+import 'element-plus/es/components/radio-button/style/css';
 
 export {
   ElConfigProvider,
@@ -56,6 +58,8 @@ export {
   ElMessage,
   ElMessageBox,
   ElTooltip,
+  ElRadioGroup,
+  ElRadioButton,
   vLoading,
 } from 'element-plus';
 export { default as elZhCn } from 'element-plus/es/locale/lang/zh-cn';

@@ -46,6 +46,8 @@ const conversationSchema = new Schema(
       kind: { type: String, enum: ['first', 'next'] },
       warnAt: { type: Date },
       dueAt: { type: Date },
+      /** The due time that was breached while the customer still waits (unset once answered). */
+      overdueSince: { type: Date },
       firstResponseMs: { type: Number },
       responses: { type: Number, default: 0 },
       totalResponseMs: { type: Number, default: 0 },

@@ -68,6 +68,20 @@ const maskedMessage = (x: any, m: Mask | null) => {
 };
 const maskedSummary = <T extends { name?: string | null } | null>(summary: T, m: Mask | null): T => (summary && m && !m.whole ? { ...summary, name: m.name(summary.name) } : summary);
 
+/** The inbox's lists. */
+const VIEWS = ['queue', 'mine', 'all', 'resolved', 'breached'] as const;
+type View = (typeof VIEWS)[number];
+const viewFilter = (view: View, me: string, state?: string) =>
+  view === 'queue'
+    ? { state: ['queued'] }
+    : view === 'mine'
+      ? { state: state ? [state] : ['assigned'], assigneeId: me }
+      : view === 'resolved'
+        ? { state: ['resolved'] }
+        : view === 'breached'
+          ? { state: ['queued', 'assigned'], breached: true }
+          : { state: state ? [state] : undefined };
+
 export function conversationRoutes(s: Services) {
   const api = new ApiRouter('/api/v1/conversations', 'conversations');
 
@@ -76,24 +90,16 @@ export function conversationRoutes(s: Services) {
       method: 'get',
       path: '/',
       allow: READERS,
-      summary: "The queue (oldest first), my conversations, all, or breached (still in human hands, past a response target: the supervisors' list), with unread counts",
+      summary: "The queue (oldest first), my conversations, all, resolved, or breached (still in human hands, past a response target: the supervisors' list), with unread counts",
       query: z.object({
-        view: z.enum(['queue', 'mine', 'all', 'breached']).default('mine'),
+        view: z.enum(VIEWS).default('mine'),
         state: z.enum(['bot', 'queued', 'assigned', 'resolved']).optional(),
         limit: z.coerce.number().int().min(1).max(100).default(50),
         before: z.coerce.date().optional(),
       }),
     },
     async ({ query, principal, tenantId }) => {
-      const me = (principal as Staff).id;
-      const filter =
-        query.view === 'queue'
-          ? { state: ['queued'] }
-          : query.view === 'mine'
-            ? { state: query.state ? [query.state] : ['assigned'], assigneeId: me }
-            : query.view === 'breached'
-              ? { state: ['queued', 'assigned'], breached: true }
-              : { state: query.state ? [query.state] : undefined };
+      const filter = viewFilter(query.view, (principal as Staff).id, query.state);
       const cache = new Map<string, boolean>();
       const items: any[] = [];
       let before = query.before;
@@ -131,6 +137,21 @@ export function conversationRoutes(s: Services) {
         conversations: h.conversations.map((c: any) => maskedConversation(c, m)),
         items: h.items.map((x: any) => maskedMessage(x, m)),
       };
+    },
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/counts',
+      // Counted over the whole tenant: sales, who see only their own customers' chats, get the lists but not these.
+      allow: ['agent', 'community_manager'],
+      summary: 'How many conversations each inbox view holds: queue (未分配), mine, all, resolved, breached',
+    },
+    async ({ principal, tenantId }) => {
+      const me = (principal as Staff).id;
+      const counts = await Promise.all(VIEWS.map((v) => s.desk.conversations.count(tenantId, viewFilter(v, me))));
+      return Object.fromEntries(VIEWS.map((v, i) => [v, counts[i]])) as Record<View, number>;
     },
   );
 

@@ -45,6 +45,14 @@ export interface CaptureResult {
 const preview = (type: string, text?: string) => (type === 'text' ? (text ?? '').slice(0, 80) : `[${type}]`);
 
 /** Conversations and their messages: capture from the bot, history and notes for agents. */
+/** Which conversations a list shows: by state, assignee, customers, or having breached a response target. */
+export interface ListFilter {
+  state?: string[];
+  assigneeId?: string;
+  customerIds?: string[];
+  breached?: boolean;
+}
+
 export class ConversationService {
   private readonly profiles: ChatProfiles;
 
@@ -133,12 +141,22 @@ export class ConversationService {
     return ConversationModel.findOne({ tenantId, botAccountId, peerId }).lean();
   }
 
-  async list(tenantId: string, filter: { state?: string[]; assigneeId?: string; customerIds?: string[]; breached?: boolean; limit: number; before?: Date }) {
+  private listQuery(tenantId: string, filter: ListFilter) {
     const q: Record<string, unknown> = { tenantId };
     if (filter.breached) q['sla.breaches.0'] = { $exists: true };
     if (filter.state?.length) q.state = { $in: filter.state };
     if (filter.assigneeId) q.assigneeId = filter.assigneeId;
     if (filter.customerIds) q.customerId = { $in: filter.customerIds.map((id) => new Types.ObjectId(id)) };
+    return q;
+  }
+
+  /** How many conversations a list view holds (the inbox's counts). */
+  count(tenantId: string, filter: ListFilter) {
+    return ConversationModel.countDocuments(this.listQuery(tenantId, filter));
+  }
+
+  async list(tenantId: string, filter: ListFilter & { limit: number; before?: Date }) {
+    const q = this.listQuery(tenantId, filter);
     if (filter.before) q.lastMessageAt = { $lt: filter.before };
     const sort: Record<string, 1 | -1> = filter.state?.length === 1 && filter.state[0] === 'queued' ? { queuedAt: 1 } : { lastMessageAt: -1 };
     return ConversationModel.find(q).sort(sort).limit(filter.limit).lean();

@@ -37,6 +37,7 @@ export function conversationView(c: any) {
     awaitingSince: c.awaitingSince,
     sla: {
       dueAt: c.sla?.dueAt,
+      overdueSince: c.sla?.overdueSince,
       kind: c.sla?.kind,
       firstResponseMs: c.sla?.firstResponseMs,
       responses: c.sla?.responses ?? 0,

@@ -7,7 +7,8 @@ import type { DeskLive } from './desk-live.js';
  * Response targets per tenant. A customer message waiting for a human starts a clock (first response
  * from the handoff, next response for later messages); an agent reply stops it and adds to the
  * figures. The sweep warns the agent at 80% of the target and, at the target, records a breach once
- * and escalates it to the supervisor role.
+ * and escalates it to the supervisor role; the breached due time stays as `sla.overdueSince` until an
+ * agent answers or the chat leaves human hands, so the chat keeps its clock (已超时 N 分钟).
  */
 export class SlaService {
   constructor(
@@ -40,7 +41,7 @@ export class SlaService {
     const waited = Math.max(0, at.getTime() - new Date(c.awaitingSince).getTime());
     const res = await ConversationModel.updateOne(
       { tenantId, _id: conversationId, awaitingSince: c.awaitingSince },
-      { $unset: { awaitingSince: 1, 'sla.dueAt': 1, 'sla.warnAt': 1, 'sla.kind': 1 }, $inc: { 'sla.responses': 1, 'sla.totalResponseMs': waited } },
+      { $unset: { awaitingSince: 1, 'sla.dueAt': 1, 'sla.warnAt': 1, 'sla.kind': 1, 'sla.overdueSince': 1 }, $inc: { 'sla.responses': 1, 'sla.totalResponseMs': waited } },
     );
     if (res.modifiedCount && (c.sla?.firstResponseMs === undefined || c.sla?.firstResponseMs === null)) {
       await ConversationModel.updateOne({ tenantId, _id: conversationId }, { $set: { 'sla.firstResponseMs': waited } });
@@ -49,7 +50,7 @@ export class SlaService {
 
   /** The clocks stop when the chat leaves human hands. */
   stopFields(): Record<string, 1> {
-    return { awaitingSince: 1, 'sla.dueAt': 1, 'sla.warnAt': 1, 'sla.kind': 1 };
+    return { awaitingSince: 1, 'sla.dueAt': 1, 'sla.warnAt': 1, 'sla.kind': 1, 'sla.overdueSince': 1 };
   }
 
   /** The 'conversations.sla-sweep' job. Each warning and breach is claimed by one conditional update. */
@@ -68,7 +69,8 @@ export class SlaService {
       const breach = { kind: c.sla!.kind ?? 'first', dueAt: c.sla!.dueAt, at: now, assigneeId: c.assigneeId ?? undefined, escalatedTo: settings.supervisorRole };
       const res = await ConversationModel.updateOne(
         { tenantId: c.tenantId, _id: c._id, 'sla.dueAt': c.sla!.dueAt },
-        { $unset: { 'sla.dueAt': 1, 'sla.warnAt': 1 }, $push: { 'sla.breaches': breach } },
+        // The breached due time moves to `overdueSince`: the page keeps showing how late the answer is.
+        { $unset: { 'sla.dueAt': 1, 'sla.warnAt': 1 }, $set: { 'sla.overdueSince': c.sla!.dueAt }, $push: { 'sla.breaches': breach } },
       );
       if (!res.modifiedCount) continue;
       breached++;
