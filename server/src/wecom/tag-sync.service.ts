@@ -84,7 +84,13 @@ export class TagSyncService {
         continue;
       }
       const ids = await this.addCorpTag(t);
-      await this.tags.ensure(tenantId, t.groupName, t.name, ids);
+      // Linked by id (ensure would revive a tag deleted meanwhile); deleted meanwhile, its delete push
+      // may have found nothing to delete yet, so the corp tag just made goes too.
+      await this.tags.linkWecom(tenantId, t.id, ids);
+      if ((await this.tags.byIds(tenantId, [t.id]))[0]?.deleted) {
+        await this.delCorpTag(ids.wecomTagId);
+        continue;
+      }
       out.set(t.id, ids.wecomTagId);
     }
     return out;

@@ -90,6 +90,20 @@ test('deleting a tag takes it off every customer and deletes the corp tag in WeC
   expect(tagIn(await overview(), '活动', '双十一')).toBeUndefined();
   await eventually(async () => expect(await corpTagIds()).not.toContain(wecomTagId));
 
+  // Made again, it gets a fresh corp tag on its next use, not the deleted one's id.
+  const again = await createTag('活动', '双十一');
+  expect(again.id).toBe(tag.id);
+  await customersTagged(1, [again.id], '3001');
+  const relinked = await eventually(async () => {
+    const now = tagIn(await overview(), '活动', '双十一')!;
+    expect(now.wecom.wecomTagId).toBeTruthy();
+    expect(now.wecom.wecomTagId).not.toBe(wecomTagId);
+    return now.wecom.wecomTagId;
+  });
+  expect(await corpTagIds()).toContain(relinked);
+  expect((await tb.app.request('DELETE', `/api/v1/tags/${again.id}`, { token: manager.token })).body.customers).toBe(1);
+  await eventually(async () => expect(await corpTagIds()).not.toContain(relinked));
+
   // Its name is free again: another tag may take it.
   expect((await tb.app.request('PATCH', `/api/v1/tags/${keep.id}`, { token: manager.token, body: { name: '双十一' } })).status).toBe(200);
   expect(tagIn(await overview(), '活动', '双十一')).toMatchObject({ id: keep.id, customers: 3 });

@@ -41,6 +41,9 @@ export class TagService {
 
   /** Creates a tag, or returns the existing one with the same group and name (idempotent). */
   async ensure(tenantId: string, groupName: string, name: string, extra: { wecomTagId?: string; wecomGroupId?: string; order?: number } = {}): Promise<TagView> {
+    // A deleted tag made again here: its corp tag was deleted in WeCom, so it starts unlinked (the
+    // next tagging creates a fresh one) instead of marking customers with a dead WeCom id.
+    if (!extra.wecomTagId) await TagModel.updateOne({ tenantId, groupName, name, deleted: true }, { $unset: { wecomTagId: 1, wecomGroupId: 1 } });
     try {
       const doc = await TagModel.findOneAndUpdate(
         { tenantId, groupName, name },
