@@ -18,7 +18,7 @@ afterAll(async () => {
   await app?.stop();
 });
 
-test('a community manager sees how many customers carry each tag, renames one, and deletes one after being told how many customers lose it', async () => {
+test('a community manager sees how many customers carry each tag, renames one, deletes one after being told how many customers lose it, and moves one to a new group', async () => {
   const s = app.rt.services;
   const tenant = app.config.DEFAULT_TENANT;
   const hot = (await s.tags.ensure(tenant, '客户意向', '高意向')).id;
@@ -72,5 +72,17 @@ test('a community manager sees how many customers carry each tag, renames one, a
   await sales.waitFor({ state: 'detached' });
   expect((await s.customers.get(tenant, ids[0])).tags).toEqual([hot]);
   expect((await s.customers.get(tenant, ids[1])).tags).toEqual([hot]);
+
+  // Move into a new group: typed into the group picker; the dialog says the customers keep the tag.
+  await row(intent, '沉睡客户').locator('[data-test=tag-move]').click();
+  const picker = page.locator('[data-test=tag-dialog] .el-select');
+  await picker.click();
+  await page.keyboard.type('生命周期');
+  await page.keyboard.press('Enter');
+  await page.locator('[data-test=tag-effect]', { hasText: '「沉睡客户」将从「客户意向」移到「生命周期」，1 位客户保留这个标签' }).waitFor();
+  await page.locator('[data-test=tag-dialog-save]').click();
+  await row(page.locator('[data-test=tag-group][data-group=生命周期]'), '沉睡客户').waitFor();
+  expect((await s.tags.byIds(tenant, [cold]))[0].groupName).toBe('生命周期');
+  expect((await s.customers.get(tenant, ids[3])).tags).toEqual([cold]);
   await page.context().close();
 });
