@@ -31,7 +31,7 @@ export function createServices(deps: Deps) {
   const customers = new CustomerService(deps, hooks, merges);
   const chatBindings = new ChatBindingService(deps, customers, merges);
   const followUps = new FollowUpService(deps);
-  const tags = new TagService(deps, hooks);
+  const tags = new TagService(deps, hooks, customers);
   const events = new EventService(deps, hooks, customers);
   const loyalty = new LoyaltyService(deps, hooks);
   const desk = new DeskService(deps, hooks, customers, staff);

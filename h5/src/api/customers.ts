@@ -71,7 +71,31 @@ export interface StaffOption {
   active: boolean;
 }
 
+/** Where a tag stands with WeCom (GET /tags/overview). */
+export interface TagSync {
+  state: 'synced' | 'local' | 'pending' | 'failed';
+  wecomTagId?: string;
+  error?: string;
+  at?: string;
+  attempts?: number;
+}
+export interface TagRow extends Tag {
+  customers: number;
+  wecomTagId?: string;
+  wecom?: TagSync;
+}
+export interface TagGroupRow {
+  name: string;
+  customers: number;
+  tags: TagRow[];
+}
+
 export const customersApi = (api: ApiClient) => ({
+  tagOverview: () => api.get<{ wecomEnabled: boolean; lastPushAt?: string; groups: TagGroupRow[] }>('/tags/overview'),
+  createTag: (groupName: string, name: string) => api.post<Tag>('/tags', { groupName, name }),
+  updateTag: (id: string, patch: { name?: string; groupName?: string }) => api.patch<Tag>(`/tags/${id}`, patch),
+  deleteTag: (id: string) => api.del<Tag & { customers: number }>(`/tags/${id}`),
+  deleteTagGroup: (name: string) => api.del<{ groupName: string; tags: number; customers: number }>(`/tags/groups/${encodeURIComponent(name)}`),
   list: (query: CustomerListQuery) => api.get<{ items: CustomerSummary[]; total: number; page: number; pageSize: number }>('/customers', { ...query }),
   bulkTags: (ids: string[], add: string[], remove: string[]) => api.post<{ matched: number }>('/customers/bulk/tags', { ids, add, remove }),
   bulkOwner: (ids: string[], ownerStaffId: string) => api.post<{ matched: number; modified: number }>('/customers/bulk/owner', { ids, ownerStaffId }),

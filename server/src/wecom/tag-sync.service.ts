@@ -15,6 +15,14 @@ type TagOp = NonNullable<Awaited<ReturnType<typeof loadOp>>>;
 export const WECOM_ACTOR = 'wecom-sync';
 const MAX_ATTEMPTS = 10;
 
+export interface TagSyncState {
+  state: 'synced' | 'local' | 'pending' | 'failed';
+  wecomTagId?: string;
+  error?: string;
+  at?: Date;
+  attempts?: number;
+}
+
 export type Enqueue = (name: string, data: Record<string, unknown>) => Promise<void>;
 
 /**
@@ -65,16 +73,24 @@ export class TagSyncService {
     return { created, renamed, removed };
   }
 
-  /** Our tags that WeCom does not know yet become corp tags (add_corp_tag); returns ours → WeCom id. */
+  /** Our tags that WeCom does not know yet become corp tags (add_corp_tag); returns ours → WeCom id (deleted tags left out). */
   async ensureCorpTags(tenantId: string, tagIds: string[]): Promise<Map<string, string>> {
     const out = new Map<string, string>();
     for (const t of await this.tags.byIds(tenantId, tagIds)) {
+      // Deleted meanwhile (a tagging's push still queued): not to be re-created in WeCom, nor here.
+      if (t.deleted) continue;
       if (t.wecomTagId) {
         out.set(t.id, t.wecomTagId);
         continue;
       }
       const ids = await this.addCorpTag(t);
-      await this.tags.ensure(tenantId, t.groupName, t.name, ids);
+      // Linked by id (ensure would revive a tag deleted meanwhile); deleted meanwhile, its delete push
+      // may have found nothing to delete yet, so the corp tag just made goes too.
+      await this.tags.linkWecom(tenantId, t.id, ids);
+      if ((await this.tags.byIds(tenantId, [t.id]))[0]?.deleted) {
+        await this.delCorpTag(ids.wecomTagId);
+        continue;
+      }
       out.set(t.id, ids.wecomTagId);
     }
     return out;
@@ -112,6 +128,35 @@ export class TagSyncService {
     for (const t of await this.tags.byIds(tenantId, [...tagIds])) if (t.wecomTagId) wecomIds.set(t.wecomTagId, t.id);
     for (const o of ops) for (const id of [o.move?.from, o.move?.to]) if (id) wecomIds.set(id, o.tagId!);
     return { tagIds, wecomIds };
+  }
+
+  /**
+   * Where each tag stands with WeCom, for the 标签 page: 'failed' (a push gave up; its error), 'pending'
+   * (a push waits or is being retried; its error so far), 'synced' (a corp tag mirrors it) or 'local'
+   * (WeCom gets it on its first use). `at` is when the push last moved; `lastPushAt` the tenant's last
+   * finished push.
+   */
+  async tagStates(tenantId: string, tags: TagView[]): Promise<{ states: Map<string, TagSyncState>; lastPushAt?: Date }> {
+    const ids = tags.map((t) => t.id);
+    const open = ids.length
+      ? await WecomTagOpModel.find(
+          { tenantId, status: { $in: ['pending', 'failed'] }, $or: [{ tagId: { $in: ids } }, { addTagIds: { $in: ids } }, { removeTagIds: { $in: ids } }] },
+          { tagId: 1, addTagIds: 1, removeTagIds: 1, status: 1, error: 1, attempts: 1, updatedAt: 1 },
+        )
+          .sort({ updatedAt: 1 })
+          .lean()
+      : [];
+    const states = new Map<string, TagSyncState>();
+    for (const t of tags) states.set(t.id, { state: t.wecomTagId ? 'synced' : 'local', wecomTagId: t.wecomTagId });
+    for (const op of open) {
+      for (const id of new Set([op.tagId, ...op.addTagIds, ...op.removeTagIds])) {
+        const s = id && states.get(id);
+        if (!s || s.state === 'failed') continue;
+        Object.assign(s, { state: op.status as 'pending' | 'failed', error: op.error ?? undefined, at: op.updatedAt, attempts: op.attempts });
+      }
+    }
+    const last = await WecomTagOpModel.findOne({ status: 'done', tenantId }, { updatedAt: 1 }).sort({ updatedAt: -1 }).lean();
+    return { states, lastPushAt: last?.updatedAt ?? undefined };
   }
 
   /** Hook handler for 'customer.tagged': queue the mark_tag unless the change came from WeCom itself. */

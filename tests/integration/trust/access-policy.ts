@@ -51,7 +51,9 @@ export const ACCESS_POLICY: Record<string, Who[]> = {
   'get /api/v1/tags/': STAFF,
   'post /api/v1/tags/': MANAGERS,
   'patch /api/v1/tags/:id': MANAGERS,
+  'get /api/v1/tags/overview': MANAGERS,
   'delete /api/v1/tags/:id': MANAGERS,
+  'delete /api/v1/tags/groups/:name': MANAGERS,
   'post /api/v1/events': ['integration', 'admin'],
 
   'get /api/v1/loyalty/settings': STAFF,

@@ -10,6 +10,7 @@ export const consoleSections = [
   { name: 'console-broadcasts', roles: ['community_manager'], title: 'console.broadcasts', icon: 'volume-o' },
   { name: 'console-journeys', roles: ['community_manager'], title: 'console.journeys', icon: 'guide-o' },
   { name: 'console-customers', roles: ['community_manager', 'agent'], title: 'console.customers', icon: 'contact-o' },
+  { name: 'console-tags', roles: ['community_manager'], title: 'console.tags', icon: 'label-o' },
   { name: 'console-dashboard', roles: ['community_manager'], title: 'console.dashboard', icon: 'chart-trending-o' },
   { name: 'console-loyalty', roles: ['community_manager'], title: 'console.loyalty', icon: 'gift-card-o' },
   { name: 'console-codes', roles: ['community_manager'], title: 'console.codes', icon: 'qr' },
@@ -31,7 +32,7 @@ export const sectionOf: Record<string, string> = {
  * the sections the role may open, and a group left empty is not shown.
  */
 export const navGroups = [
-  { key: 'customers', title: 'nav.customers', sections: ['console-customers'] },
+  { key: 'customers', title: 'nav.customers', sections: ['console-customers', 'console-tags'] },
   { key: 'marketing', title: 'nav.marketing', sections: ['console-audience', 'console-broadcasts', 'console-journeys', 'console-codes'] },
   { key: 'service', title: 'nav.service', sections: ['console-inbox', 'console-replies'] },
   { key: 'loyalty', title: 'nav.loyalty', sections: ['console-loyalty'] },
@@ -68,6 +69,7 @@ export const consoleRoutes: RouteRecordRaw[] = [
       { path: 'customers', name: 'console-customers', component: () => import('./CustomersPage.vue') },
       // The list with one customer's 360 profile (the one the sidebar shows) open in a drawer.
       { path: 'customers/:id([0-9a-f]{24})', name: 'console-customer', component: () => import('./CustomersPage.vue') },
+      { path: 'tags', name: 'console-tags', component: () => import('./TagsPage.vue') },
       { path: 'dashboard', name: 'console-dashboard', component: () => import('./DashboardPage.vue') },
       { path: 'loyalty', name: 'console-loyalty', component: () => import('./LoyaltySettingsPage.vue') },
       { path: 'codes', name: 'console-codes', component: () => import('./ChannelCodesPage.vue') },

@@ -251,6 +251,21 @@ export class CustomerService {
     return { matched: res.matchedCount, modified: res.modifiedCount };
   }
 
+  /** How many active customers carry the tag: a count on the {tenantId, tags} index, no profiles loaded. */
+  countTagged(tenantId: string, tagId: string): Promise<number> {
+    return CustomerModel.countDocuments({ tenantId, tags: tagId, status: 'active' });
+  }
+
+  /**
+   * Takes deleted tags off every profile in one write. Not announced per customer: WeCom's
+   * del_corp_tag (queued by the tag's own 'tag.changed') takes the corp tag off every contact itself.
+   */
+  async untagAll(tenantId: string, tagIds: string[]): Promise<number> {
+    if (!tagIds.length) return 0;
+    const res = await CustomerModel.updateMany({ tenantId, tags: { $in: tagIds } }, { $pull: { tags: { $in: tagIds } } });
+    return res.modifiedCount;
+  }
+
   /** Adds and removes tag ids; announces the change so WeCom's corp tags follow. */
   async tag(tenantId: string, id: string, add: string[], remove: string[], actorId?: string): Promise<string[]> {
     if (add.length) await CustomerModel.updateOne({ tenantId, _id: id, status: 'active' }, { $addToSet: { tags: { $each: add } } });

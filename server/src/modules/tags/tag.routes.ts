@@ -15,11 +15,53 @@ export function tagRoutes(s: Services) {
     ({ tenantId, body }) => s.tags.ensure(tenantId, body.groupName, body.name, { order: body.order }),
   );
   api.route(
-    { method: 'patch', path: '/:id', allow: ['admin', 'community_manager'], summary: 'Rename or move a tag', params: idParams, body: z.object({ groupName: tagName, name: tagName, order: z.number().int().min(0).max(10_000) }).partial().strict() },
+    {
+      method: 'get',
+      path: '/overview',
+      allow: ['admin', 'community_manager'],
+      summary: "Tag groups with their tags, each with how many active customers carry it and where it stands with WeCom (synced, local, pending, failed and the push's error)",
+    },
+    async ({ tenantId }) => {
+      const groups = await s.tags.overview(tenantId);
+      const { states, lastPushAt } = await s.wecom.tagSync.tagStates(
+        tenantId,
+        groups.flatMap((g) => g.tags),
+      );
+      return {
+        wecomEnabled: s.wecom.enabled,
+        lastPushAt: lastPushAt?.toISOString(),
+        groups: groups.map((g) => ({ ...g, customers: g.tags.reduce((n, t) => n + t.customers, 0), tags: g.tags.map((t) => ({ ...t, wecom: states.get(t.id) })) })),
+      };
+    },
+  );
+  api.route(
+    {
+      method: 'patch',
+      path: '/:id',
+      allow: ['admin', 'community_manager'],
+      summary: 'Rename or move a tag (to another group: WeCom gets a new corp tag there, customers keep it)',
+      params: idParams,
+      body: z
+        .object({ groupName: tagName, name: tagName, order: z.number().int().min(0).max(10_000) })
+        .partial()
+        .strict()
+        .refine((b) => Object.keys(b).length > 0, 'change at least one of name, groupName or order'),
+    },
     ({ tenantId, params, body }) => s.tags.rename(tenantId, params.id, body),
   );
-  api.route({ method: 'delete', path: '/:id', allow: ['admin', 'community_manager'], summary: 'Delete a tag', params: idParams }, ({ tenantId, params }) =>
-    s.tags.remove(tenantId, params.id),
+  api.route(
+    { method: 'delete', path: '/:id', allow: ['admin', 'community_manager'], summary: 'Delete a tag: taken off every customer who has it, and deleted in WeCom', params: idParams },
+    ({ tenantId, params }) => s.tags.remove(tenantId, params.id),
+  );
+  api.route(
+    {
+      method: 'delete',
+      path: '/groups/:name',
+      allow: ['admin', 'community_manager'],
+      summary: 'Delete a tag group with every tag in it: taken off every customer, and deleted in WeCom',
+      params: z.object({ name: tagName }),
+    },
+    ({ tenantId, params }) => s.tags.removeGroup(tenantId, params.name),
   );
   return api;
 }

@@ -52,6 +52,7 @@ export const SAID: Record<string, string> = {
   'name at least one tag to add or remove': '请至少选择一个要添加或移除的标签',
   'select at least one customer': '请至少选择一位客户',
   'change at least one of name, description or audience': '请至少修改名称、说明或人群条件中的一项',
+  'change at least one of name, groupName or order': '请至少修改名称、分组或排序中的一项',
   'must be the code from the chat link': '应为聊天中链接里的绑定码',
   'a channel code takes at most 100 staff members (WeCom limit)': '一个渠道活码最多 100 位成员（企业微信限制）',
   'a channel code takes at most 100 backup staff members (WeCom limit)': '一个渠道活码最多 100 位备用成员（企业微信限制）',
