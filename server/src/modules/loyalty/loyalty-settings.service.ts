@@ -71,7 +71,7 @@ export class LoyaltySettingsService {
   constructor(private readonly shoppers?: ShopperCache) {}
 
   /**
-   * The tenant's settings, creating the defaults on first use (an upsert, so racing callers agree).
+   * The tenant's settings (the defaults until the brand saves its own).
    * `gen`: the tenant generation a shopper-cache reader saw; a copy kept under another one is reloaded,
    * so a body cached under the new generation never carries settings from before the change.
    */
@@ -84,16 +84,12 @@ export class LoyaltySettingsService {
     return value;
   }
 
+  /**
+   * The stored settings, or the defaults while the brand has saved none. Reading writes nothing (a
+   * shopper's refused request must leave the database as it was); the first save stores them.
+   */
   private async load(tenantId: string): Promise<LoyaltySettings> {
-    let doc = await LoyaltySettingsModel.findOne({ tenantId }).lean();
-    if (!doc) {
-      try {
-        await LoyaltySettingsModel.updateOne({ tenantId }, { $setOnInsert: { tenantId, ...DEFAULT_SETTINGS } }, { upsert: true });
-      } catch (err) {
-        if (!isDuplicateKeyError(err)) throw err;
-      }
-      doc = await LoyaltySettingsModel.findOne({ tenantId }).lean();
-    }
+    const doc = (await LoyaltySettingsModel.findOne({ tenantId }).lean()) ?? structuredClone(DEFAULT_SETTINGS);
     const { tiers, earn, expiry, growth, utcOffsetMinutes } = doc as any;
     return { tenantId, tiers, earn, expiry, growth, utcOffsetMinutes };
   }
@@ -105,7 +101,13 @@ export class LoyaltySettingsService {
     if (!merged.success) {
       throw new AppError(LoyaltyErrorCode.INVALID_CONFIG, merged.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '), { status: 400 });
     }
-    await LoyaltySettingsModel.updateOne({ tenantId }, { $set: merged.data });
+    try {
+      await LoyaltySettingsModel.updateOne({ tenantId }, { $set: merged.data }, { upsert: true });
+    } catch (err) {
+      // Two first saves raced: the other inserted the document; this one applies to it.
+      if (!isDuplicateKeyError(err)) throw err;
+      await LoyaltySettingsModel.updateOne({ tenantId }, { $set: merged.data });
+    }
     this.cache.delete(tenantId);
     await this.shoppers?.tenantChanged(tenantId);
     return this.get(tenantId);
