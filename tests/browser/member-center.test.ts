@@ -1,5 +1,5 @@
 import type { Browser, Page } from 'playwright-core';
-import { startTestApp, type TestApp } from '../support/harness.js';
+import { startTestApp, until, type TestApp } from '../support/harness.js';
 import { ensureH5Built, launchBrowser, phonePage, screenshot } from '../support/browser.js';
 import { staticH5Plugin } from '../../server/src/h5/static-h5.plugin.js';
 import { OptOutModel } from '../../server/src/modules/broadcasts/broadcast.model.js';
@@ -132,8 +132,9 @@ test('a second check-in on the same day is refused with a friendly message and n
   await page.locator('[data-test=check-in]').click();
   await page.locator('.van-toast', { hasText: '签到成功' }).waitFor();
   // The toast comes with the server's answer; the balance on the card follows when the page reloads it.
-  // (A string, evaluated in the page: the test files are type-checked without the DOM library.)
-  await page.waitForFunction("Number(document.querySelector('[data-test=points-balance]')?.textContent?.replace(/,/g, '')) > 77");
+  // Polled from the test (the page's Content-Security-Policy forbids the eval a waitForFunction string needs).
+  const balance = async () => Number((await page.locator('[data-test=points-balance]').innerText()).replace(/,/g, ''));
+  expect(await until(async () => (await balance()) > 77, 10_000, 100)).toBe(true);
   const after = Number((await page.locator('[data-test=points-balance]').innerText()).replace(/,/g, ''));
   await page.locator('[data-test=check-in]').click();
   await page.locator('.van-toast', { hasText: '今天已签到' }).waitFor();
