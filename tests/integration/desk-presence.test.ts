@@ -3,7 +3,9 @@ import { startMockChat, eventually, openStream, sleep, type MockChat } from './d
 let chat: MockChat;
 beforeAll(async () => {
   // Two seconds of silence from a console count as gone (120 s by default).
-  chat = await startMockChat({ DESK_PRESENCE_TIMEOUT_SECONDS: '2' });
+  // The first test's stream must outlast the reassignment and the wait after it (the kit's 10 s cap
+  // could end it first on a busy machine); each test closes its stream itself.
+  chat = await startMockChat({ DESK_PRESENCE_TIMEOUT_SECONDS: '2', DESK_SSE_MAX_SECONDS: '60' });
 });
 afterAll(() => chat.stop());
 
