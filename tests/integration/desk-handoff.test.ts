@@ -181,7 +181,8 @@ test('when the account owner answers from the phone, the bot keeps quiet in that
   expect(quiet.state).toBe('bot');
   expect(quiet.noMatchStreak).toBe(1);
 
-  await sleep(2000);
+  // The pause (3 s) passes.
+  chat.clock.advance(3000);
   ivan.say('还在吗');
   expect(await eventually(() => ivan.heard.filter((t) => /没有听懂|转接人工/.test(t)).length > 1, 8000, 'the bot answering again')).toBe(true);
 });

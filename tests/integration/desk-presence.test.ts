@@ -1,4 +1,5 @@
-import { startMockChat, eventually, openStream, sleep, type MockChat } from './desk/mock-chat.js';
+import { DeskAgentModel } from '../../server/src/modules/conversations/desk-config.model.js';
+import { startMockChat, eventually, openStream, type MockChat } from './desk/mock-chat.js';
 
 let chat: MockChat;
 beforeAll(async () => {
@@ -11,6 +12,21 @@ afterAll(() => chat.stop());
 
 const tenant = () => chat.app.config.DEFAULT_TENANT;
 const staff = () => chat.app.rt.services.staff;
+const agentRow = (staffId: string) => DeskAgentModel.findOne({ tenantId: tenant(), staffId }).lean();
+
+/**
+ * Moves the product's clock past the two-second timeout and runs the presence sweep. An agent with an
+ * open console stream (`present`) gets the stream's signs of life on the way, as a console left open
+ * over those seconds would: the clock moves in half-second steps, each waiting for the next one.
+ */
+async function passTimeout(present?: string): Promise<void> {
+  for (let step = 0; step < 5; step++) {
+    chat.clock.advance(500);
+    const at = chat.clock.now().getTime();
+    if (present) await eventually(async () => ((await agentRow(present))?.lastSeenAt?.getTime() ?? 0) >= at, 5000, "the open console's sign of life");
+  }
+  await chat.app.rt.services.desk.handoff.sweep();
+}
 
 test("an agent whose console went away is taken offline and the customer is handed to an agent who is there", async () => {
   const gone = await chat.app.staff('agent', '小林');
@@ -25,12 +41,13 @@ test("an agent whose console went away is taken offline and the customer is hand
   const stream = await openStream(chat.app.url, there.token);
   try {
     // 小林 sends no sign of life: after the timeout the sweep moves the chat.
+    await passTimeout(there.id);
     expect(await lea.hears(/我是 小周/, 10_000)).toBeTruthy();
     const conv = await chat.app.rt.services.desk.conversations.findByPeer(tenant(), chat.account.id, lea.mock.id);
     expect(conv).toMatchObject({ state: 'assigned', assigneeId: there.id });
     expect((await staff().get(tenant(), gone.id)).online).toBe(false);
     // The agent with the open console outlasts several timeouts and keeps the chat.
-    await sleep(4500);
+    for (let i = 0; i < 3; i++) await passTimeout(there.id);
     expect((await staff().get(tenant(), there.id)).online).toBe(true);
     expect((await chat.app.rt.services.desk.conversations.get(tenant(), String(conv!._id))).assigneeId).toBe(there.id);
     // The console sees the reassignment live.
@@ -43,7 +60,7 @@ test("an agent whose console went away is taken offline and the customer is hand
 test('an agent set online by an admin, without a console, is not timed out', async () => {
   const a = await chat.app.staff('agent', '小吴');
   await staff().update(tenant(), a.id, { online: true });
-  await sleep(3500);
+  await passTimeout();
   expect((await staff().get(tenant(), a.id)).online).toBe(true);
 });
 
@@ -57,8 +74,9 @@ test('an agent busy elsewhere in the console (reading profiles, no inbox open) s
   // Five seconds of other console pages (well past the two-second timeout), one request a second.
   for (let i = 0; i < 5; i++) {
     expect((await chat.app.request('GET', `/api/v1/customers/${conv!.customerId}`, { token: busy.token })).status).toBe(200);
-    await sleep(1000);
+    chat.clock.advance(1000);
   }
+  await chat.app.rt.services.desk.handoff.sweep();
   expect((await staff().get(tenant(), busy.id)).online).toBe(true);
   expect((await chat.app.rt.services.desk.conversations.get(tenant(), String(conv!._id))).assigneeId).toBe(busy.id);
 });

@@ -2,7 +2,8 @@ import { startMockChat, eventually, sleep, type MockChat } from './desk/mock-cha
 
 /**
  * A customer waiting for a human who writes again hears where they are now, not silence — and not an
- * answer to every message. The reminder pause is 2 s here (DESK_QUEUE_REMINDER_SECONDS, 120 s by default).
+ * answer to every message. The reminder pause is 2 s here (DESK_QUEUE_REMINDER_SECONDS, 120 s by default), waited out by
+ * moving the product's clock.
  */
 let chat: MockChat;
 beforeAll(async () => {
@@ -37,7 +38,7 @@ test('a waiting customer who writes again hears their current place, at most onc
   const c1 = await conversationOf(first.mock.id);
   await chat.app.request('POST', `/api/v1/conversations/${c1._id}/resolve`, { token: agent.token });
   await second.hears(/我是 阿青/);
-  await sleep(2100);
+  chat.clock.advance(2100);
   third.say('轮到我了吗');
   third.say('还有人吗');
   expect(await third.hears(/您仍在排队，您前面还有 0 位/)).toBeTruthy();
@@ -54,7 +55,7 @@ test('with nobody at the desk a waiting customer who writes again is told so, no
   const night = chat.contact('夜猫');
   night.say('人工');
   await night.hears(/客服都不在线/);
-  await sleep(2100);
+  chat.clock.advance(2100);
   night.say('有人吗');
   expect(await night.hears(/您仍在排队。现在客服都不在线/)).toBeTruthy();
   expect(night.heard.some((t) => /前面还有/.test(t))).toBe(false);

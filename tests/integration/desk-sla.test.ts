@@ -1,4 +1,4 @@
-import { startMockChat, eventually, openStream, sleep, type MockChat } from './desk/mock-chat.js';
+import { startMockChat, eventually, openStream, type MockChat } from './desk/mock-chat.js';
 
 let chat: MockChat;
 beforeAll(async () => {
@@ -31,6 +31,11 @@ async function breachStory(admin: { token: string }, cm: { token: string }, stre
   const conv = await eventually(() => desk().conversations.findByPeer(tenant(), chat.account.id, quinn.mock.id));
   const id = String(conv._id);
 
+  // Nobody answers: the clock passes the 80% mark and then the target.
+  chat.clock.advance(1700);
+  await desk().sla.sweep();
+  chat.clock.advance(800);
+  await desk().sla.sweep();
   const breached = await eventually(() => stream.events.find((e) => e.event === 'sla.breached' && e.data.conversationId === id), 10_000, 'the breach event');
   expect(breached.data).toMatchObject({ escalatedTo: 'community_manager', state: 'queued' });
   const warned = stream.events.findIndex((e) => e.event === 'sla.warning' && e.data.conversationId === id);
@@ -55,7 +60,7 @@ async function breachStory(admin: { token: string }, cm: { token: string }, stre
   const agent = await chat.app.staff('agent', '迟到的客服');
   expect((await chat.app.request('POST', `/api/v1/conversations/${id}/take`, { token: agent.token })).status).toBe(200);
   await chat.app.request('POST', `/api/v1/conversations/${id}/messages`, { token: agent.token, body: { text: '抱歉久等了' } });
-  await sleep(1500);
+  await desk().sla.sweep();
   const after = (await chat.app.request('GET', `/api/v1/conversations/${id}`, { token: admin.token })).body;
   expect(after.sla.breaches).toHaveLength(1);
   expect(after.sla.firstResponseMs).toBeGreaterThanOrEqual(2000);
@@ -65,6 +70,9 @@ async function breachStory(admin: { token: string }, cm: { token: string }, stre
 
   // The customer writes again and nobody answers: a next-response breach.
   quinn.say('还在吗？');
+  await eventually(async () => (await desk().conversations.get(tenant(), id)).sla?.dueAt, 8000, 'the next-response clock');
+  chat.clock.advance(2500);
+  await desk().sla.sweep();
   await eventually(async () => (await desk().conversations.get(tenant(), id)).sla?.breaches?.length === 2, 10_000, 'the next-response breach');
   const breaches = (await chat.app.request('GET', `/api/v1/conversations/${id}`, { token: admin.token })).body.sla.breaches;
   expect(breaches[1]).toMatchObject({ kind: 'next', assigneeId: agent.id });
@@ -89,7 +97,9 @@ test('an answer within the target records no breach', async () => {
   await rae.hears(/我是 快手/);
   const conv = await eventually(() => desk().conversations.findByPeer(tenant(), chat.account.id, rae.mock.id));
   await chat.app.request('POST', `/api/v1/conversations/${conv._id}/messages`, { token: agent.token, body: { text: '您好，请讲' } });
-  await sleep(4000);
+  // Well past the target, and the sweep has looked.
+  chat.clock.advance(4000);
+  await desk().sla.sweep();
   const { sla } = (await chat.app.request('GET', `/api/v1/conversations/${conv._id}`, { token: agent.token })).body;
   expect(sla.breaches).toHaveLength(0);
   expect(sla.firstResponseMs).toBeLessThan(3000);

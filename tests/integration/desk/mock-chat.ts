@@ -10,6 +10,11 @@ import { deskRuntimePlugin } from '../../../server/src/modules/conversations/des
  */
 export interface MockChat {
   app: TestApp;
+  /**
+   * The product's clock: it runs with the wall clock, and `advance` moves it ahead at once, so a test
+   * waits out an SLA target, a presence timeout or a reminder pause without sleeping.
+   */
+  clock: { now(): Date; advance(ms: number): void };
   mocker: mock.Mocker;
   account: mock.ContactMock;
   bot(): RunningBot;
@@ -45,7 +50,10 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function startMockChat(env: Record<string, string> = {}): Promise<MockChat> {
   const mocker = new mock.Mocker();
   let running: RunningBot | undefined;
+  let ahead = 0;
+  const clock = { now: () => new Date(Date.now() + ahead), advance: (ms: number) => void (ahead += ms) };
   const app = await startTestApp({
+    now: clock.now,
     env: {
       ROLES: 'server,worker',
       DESK_SWEEP_EVERY: '1 second',
@@ -78,6 +86,7 @@ export async function startMockChat(env: Record<string, string> = {}): Promise<M
 
   return {
     app,
+    clock,
     mocker,
     account,
     bot: () => running!,

@@ -15,7 +15,8 @@ function presenceMiddleware(s: Services): Middleware {
     await next();
     const p = ctx.state.principal as Principal | undefined;
     if (p?.kind !== 'staff' || ctx.status >= 400) return;
-    const now = performance.now();
+    // By the product's clock, which is what the presence timeout is measured in.
+    const now = s.deps.now().getTime();
     if (now - (last.get(p.id) ?? 0) < every) return;
     last.set(p.id, now);
     if (last.size > 10_000) last.clear();

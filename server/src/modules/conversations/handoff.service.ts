@@ -23,6 +23,13 @@ export interface Actor {
  * Assignment is round-robin over online agents by least recent assignment, the customer's owner
  * first; seats per agent are counted by conditional updates so capacity holds under races.
  */
+/** KEYS[1] holds the end of the running pause; ARGV: now, the new pause's end, its length (ms). */
+const QUIET_REMINDERS = `
+local ends = tonumber(redis.call('GET', KEYS[1]) or '0')
+if ends > tonumber(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1`;
+
 export class HandoffService {
   private readonly seats: DeskSeats;
 
@@ -71,10 +78,15 @@ export class HandoffService {
     await this.notify(tenantId, conversation, await this.placeInQueue(tenantId, conversation, '您仍在排队'), `queue-place:${conversation._id}:${now.getTime()}`);
   }
 
-  /** Starts the reminder pause for a conversation; false if one is running (or Redis is away). */
+  /**
+   * Starts the reminder pause for a conversation; false if one is running (or Redis is away). The
+   * pause ends by the product's clock (the key holds its end); the key's own expiry only tidies up.
+   */
   private async quietReminders(conversationId: string): Promise<boolean> {
     const ms = this.deps.config.DESK_QUEUE_REMINDER_SECONDS * 1000;
-    return (await this.deps.redis.set(`desk:queue-reminder:${conversationId}`, '1', 'PX', ms, 'NX').catch(() => null)) === 'OK';
+    const now = this.deps.now().getTime();
+    const started = await this.deps.redis.eval(QUIET_REMINDERS, 1, `desk:queue-reminder:${conversationId}`, now, now + ms, ms).catch(() => null);
+    return started === 1;
   }
 
   /** "…, 您前面还有 N 位" — or, with nobody at the desk (night, weekend), that rather than a promise of a short wait. */
