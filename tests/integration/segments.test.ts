@@ -29,6 +29,10 @@ beforeAll(async () => {
   await s.customers.tag(tenant(), ids['张伟'], [vip], []);
   await s.customers.tag(tenant(), ids['李娜'], [vip, newbie], []);
   await s.customers.tag(tenant(), ids['刘洋'], [newbie], []);
+  // Opt-in: 张伟 said yes to marketing, 李娜 said yes and then withdrew, nobody else was asked.
+  await s.privacy.consents.set(tenant(), ids['张伟'], 'marketing', true, 'h5', 'test');
+  await s.privacy.consents.set(tenant(), ids['李娜'], 'marketing', true, 'h5', 'test');
+  await s.privacy.consents.set(tenant(), ids['李娜'], 'marketing', false, 'h5', 'test');
   const order = (id: string, phone: string, amount: number, d: number, sku = 'sku-tea') => ({
     eventId: id, type: 'order.paid', occurredAt: daysAgo(d), customer: { phone }, data: { orderId: id, amount, items: [{ sku, category: 'tea', quantity: 1, price: amount }] },
   });
@@ -58,6 +62,8 @@ test.each([
   ['viewed the cup within a week', () => and({ type: 'behaviour', action: 'viewed', productId: 'sku-cup', withinDays: 7 }), ['刘洋']],
   ['bought tea within 60 days', () => and({ type: 'behaviour', action: 'bought', category: 'tea', withinDays: 60 }), ['张伟']],
   ['born in June', () => and({ type: 'birthdayMonth', in: [6] }), ['张伟']],
+  ['agreed to marketing messages', () => and({ type: 'consent', purpose: 'marketing', granted: true }), ['张伟']],
+  ['not agreed to marketing: withdrawn or never asked', () => and({ type: 'consent', purpose: 'marketing', granted: false }), ['刘洋', '李娜', '王芳', '陈静']],
   [
     'in Shanghai and (VIP or from Douyin) but not born in July',
     () =>
