@@ -3,6 +3,7 @@ import { ApiRouter } from '../../shared/http/route.js';
 import type { Services } from '../../services.js';
 import { customerView } from '../customers/customer.view.js';
 import { audienceSchema } from './audience.schema.js';
+import { audienceIssueWords } from './audience.wording.js';
 import { conflict } from '../../shared/app-error.js';
 import { SegmentErrorCode } from './segment.service.js';
 
@@ -35,6 +36,7 @@ export function segmentRoutes(s: Services) {
       audit: false,
       summary: 'Live count and a sample of the customers an audience matches (while editing)',
       body: z.object({ audience: audienceSchema, sampleSize: z.number().int().min(0).max(50).default(10) }).strict(),
+      words: audienceIssueWords,
     },
     async ({ body, tenantId, principal }) => {
       const { count, sample, tookMs } = await s.segments.preview(tenantId, body.audience, body.sampleSize);
@@ -57,6 +59,7 @@ export function segmentRoutes(s: Services) {
           mode: z.enum(['dynamic', 'snapshot']).default('dynamic'),
         })
         .strict(),
+      words: audienceIssueWords,
     },
     async ({ body, tenantId, principal }) => view(await s.segments.create(tenantId, body, principal.kind === 'staff' ? principal.id : undefined)),
   );
@@ -82,6 +85,7 @@ export function segmentRoutes(s: Services) {
         .partial()
         .strict()
         .refine((b) => Object.keys(b).length > 0, { message: 'change at least one of name, description or audience' }),
+      words: audienceIssueWords,
     },
     async ({ params, body, tenantId }) => {
       const seg = await s.segments.update(tenantId, params.id, body);
