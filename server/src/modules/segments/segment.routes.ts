@@ -64,9 +64,12 @@ export function segmentRoutes(s: Services) {
     async ({ body, tenantId, principal }) => view(await s.segments.create(tenantId, body, principal.kind === 'staff' ? principal.id : undefined)),
   );
 
-  api.route({ method: 'get', path: '/', allow: MANAGERS, summary: 'Saved segments, newest first' }, async ({ tenantId }) => ({
-    items: (await s.segments.list(tenantId)).map((seg) => view(seg)),
-  }));
+  api.route({ method: 'get', path: '/', allow: MANAGERS, summary: 'Saved segments, last changed first, with the campaigns that send to each' }, async ({ tenantId }) => {
+    const segments = await s.segments.list(tenantId);
+    // Journeys pick people by trigger, never by segment: campaigns are the only users to show.
+    const usage = await s.broadcasts.campaignsUsingSegments(tenantId, segments.map((seg) => String(seg._id)));
+    return { items: segments.map((seg) => ({ ...view(seg), usage: usage.get(String(seg._id)) ?? { campaigns: 0, open: [] } })) };
+  });
 
   api.route({ method: 'get', path: '/:id', allow: MANAGERS, summary: 'A saved segment with its current member count', params: idParams }, async ({ params, tenantId }) => {
     const seg = await s.segments.get(tenantId, params.id);
