@@ -66,12 +66,16 @@ test('a segment an open campaign sends to cannot be deleted (409 naming the camp
   const later = new Date(app.rt.services.deps.now().getTime() + 86_400_000).toISOString();
   const campaign = await api('POST', '/api/v1/broadcasts', { name: '双十二预热', channel: 'wecom_group_msg', segmentId: seg.id, content: { text: '预热' }, schedule: { kind: 'at', at: later } });
   expect(campaign.status).toBe(201);
+  // The list says which campaigns send to each segment before anyone tries to delete it.
+  const listed = (await api('GET', '/api/v1/segments')).body.items.find((x: any) => x.id === seg.id);
+  expect(listed.usage).toEqual({ campaigns: 1, open: [{ id: campaign.body.id, name: '双十二预热', status: 'scheduled' }] });
   const refused = await api('DELETE', `/api/v1/segments/${seg.id}`);
   expect(refused.status).toBe(409);
   expect(refused.body.error).toMatchObject({ code: 'SEGMENT_IN_USE', details: { name: '双十二', campaigns: '双十二预热' } });
   expect((await api('GET', `/api/v1/segments/${seg.id}`)).status).toBe(200);
 
   expect((await api('POST', `/api/v1/broadcasts/${campaign.body.id}/cancel`)).status).toBe(200);
+  expect((await api('GET', '/api/v1/segments')).body.items.find((x: any) => x.id === seg.id).usage).toEqual({ campaigns: 1, open: [] });
   const deleted = await api('DELETE', `/api/v1/segments/${seg.id}`);
   expect(deleted.status).toBe(200);
   expect((await api('GET', `/api/v1/segments/${seg.id}`)).status).toBe(404);

@@ -29,6 +29,10 @@ beforeAll(async () => {
   await s.customers.tag(tenant(), ids['张伟'], [vip], []);
   await s.customers.tag(tenant(), ids['李娜'], [vip, newbie], []);
   await s.customers.tag(tenant(), ids['刘洋'], [newbie], []);
+  // Opt-in: 张伟 said yes to marketing, 李娜 said yes and then withdrew, nobody else was asked.
+  await s.privacy.consents.set(tenant(), ids['张伟'], 'marketing', true, 'h5', 'test');
+  await s.privacy.consents.set(tenant(), ids['李娜'], 'marketing', true, 'h5', 'test');
+  await s.privacy.consents.set(tenant(), ids['李娜'], 'marketing', false, 'h5', 'test');
   const order = (id: string, phone: string, amount: number, d: number, sku = 'sku-tea') => ({
     eventId: id, type: 'order.paid', occurredAt: daysAgo(d), customer: { phone }, data: { orderId: id, amount, items: [{ sku, category: 'tea', quantity: 1, price: amount }] },
   });
@@ -58,6 +62,8 @@ test.each([
   ['viewed the cup within a week', () => and({ type: 'behaviour', action: 'viewed', productId: 'sku-cup', withinDays: 7 }), ['刘洋']],
   ['bought tea within 60 days', () => and({ type: 'behaviour', action: 'bought', category: 'tea', withinDays: 60 }), ['张伟']],
   ['born in June', () => and({ type: 'birthdayMonth', in: [6] }), ['张伟']],
+  ['agreed to marketing messages', () => and({ type: 'consent', purpose: 'marketing', granted: true }), ['张伟']],
+  ['not agreed to marketing: withdrawn or never asked', () => and({ type: 'consent', purpose: 'marketing', granted: false }), ['刘洋', '李娜', '王芳', '陈静']],
   [
     'in Shanghai and (VIP or from Douyin) but not born in July',
     () =>
@@ -84,10 +90,39 @@ test('a community manager sees masked phones in the sample; sales may not previe
   expect((await app.request('POST', '/api/v1/segments/preview', { body: { audience: and({ type: 'city', in: ['x'] }) } })).status).toBe(401);
 });
 
-test('an invalid audience is refused with 400 naming the bad node', async () => {
+test('an invalid audience is refused with 400 naming the bad node as the builder does', async () => {
   const res = await preview(and({ type: 'group', op: 'or', rules: [{ type: 'rfm', r: { min: 9 } }] }));
   expect(res.status).toBe(400);
-  expect(res.body.error.message).toMatch(/rules\.0\.rules\.0\.r\.min scores run from 1 to 5/);
+  expect(res.body.error.message).toBe('Invalid body: group 1, rule 1, R score min: scores run from 1 to 5');
+  expect(res.body.error.details).toEqual([{ path: 'body.audience.rules.0.rules.0.r.min', at: 'group 1, rule 1', message: 'group 1, rule 1, R score min: scores run from 1 to 5' }]);
+});
+
+test('a refused rule reads in words for a Chinese page: 第 2 组第 1 条：金额下限不能大于上限, with the path to mark the row', async () => {
+  const zh = { 'accept-language': 'zh-CN' };
+  const audience = and(
+    { type: 'city', in: ['上海'] },
+    { type: 'group', op: 'or', rules: [{ type: 'orders', metric: 'totalPaid', min: 50_000, max: 10_000 }, { type: 'tags', match: 'any', tagIds: [] }] },
+    { type: 'group', op: 'and', not: true, rules: [] },
+  );
+  const res = await app.request('POST', '/api/v1/segments', { token: manager, headers: zh, body: { name: '写错的人群', audience } });
+  expect(res.status).toBe(400);
+  expect(res.body.error.details).toEqual([
+    { path: 'body.audience.rules.1.rules.0', at: '第 2 组第 1 条', message: '第 2 组第 1 条：金额下限不能大于上限' },
+    { path: 'body.audience.rules.1.rules.1.tagIds', at: '第 2 组第 2 条', message: '第 2 组第 2 条，标签：请至少选择一个标签' },
+    { path: 'body.audience.rules.2.rules', at: '第 3 组', message: '第 3 组：条件组至少需要一条条件' },
+  ]);
+  expect(res.body.error.message).toBe('第 2 组第 1 条：金额下限不能大于上限；第 2 组第 2 条，标签：请至少选择一个标签；第 3 组：条件组至少需要一条条件');
+  expect((await app.request('GET', '/api/v1/segments', { token: manager })).body.items.map((s: any) => s.name)).not.toContain('写错的人群');
+
+  // The same words when editing a saved segment and in the live count; other fields keep theirs.
+  const saved = (await app.request('POST', '/api/v1/segments', { token: manager, body: { name: '改错的人群', audience: and({ type: 'city', in: ['上海'] }) } })).body;
+  const edit = await app.request('PATCH', `/api/v1/segments/${saved.id}`, { token: manager, headers: zh, body: { name: '', audience: and({ type: 'rfm', f: { min: 4, max: 2 } }, { type: 'mood' }) } });
+  expect(edit.status).toBe(400);
+  expect(edit.body.error.details.map((d: any) => d.message)).toEqual(['请填写人群名称', '第 1 条：F 分下限不能大于上限', '第 2 条：不支持这种条件']);
+  const live = await app.request('POST', '/api/v1/segments/preview', { token: manager, headers: zh, body: { audience: and({ type: 'loyalty', points: { min: 500, max: 100 } }) } });
+  expect(live.body.error.details[0].message).toBe('第 1 条：积分下限不能大于上限');
+  expect((await app.request('GET', `/api/v1/segments/${saved.id}`, { token: manager })).body.audience).toEqual(and({ type: 'city', in: ['上海'] }));
+  await app.request('DELETE', `/api/v1/segments/${saved.id}`, { token: manager });
 });
 
 test('a dynamic segment follows new profiles while a snapshot keeps its members; a taken name answers 409', async () => {

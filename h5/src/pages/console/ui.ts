@@ -32,6 +32,10 @@ import 'element-plus/es/components/tooltip/style/css';
 import 'element-plus/es/components/checkbox/style/css';
 import 'element-plus/es/components/radio-group/style/css';
 import 'element-plus/es/components/radio-button/style/css';
+import 'element-plus/es/components/input-number/style/css';
+import 'element-plus/es/components/dropdown/style/css';
+import 'element-plus/es/components/dropdown-menu/style/css';
+import 'element-plus/es/components/dropdown-item/style/css';
 
 export {
   ElConfigProvider,
@@ -60,6 +64,11 @@ export {
   ElTooltip,
   ElRadioGroup,
   ElRadioButton,
+  ElInputNumber,
+  ElCheckbox,
+  ElDropdown,
+  ElDropdownMenu,
+  ElDropdownItem,
   vLoading,
 } from 'element-plus';
 export { default as elZhCn } from 'element-plus/es/locale/lang/zh-cn';

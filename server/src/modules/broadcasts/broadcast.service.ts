@@ -16,6 +16,8 @@ export const BroadcastErrorCode = {
 } as const;
 
 const DAY_MS = 86_400_000;
+/** A campaign in one of these is not over: its segment must stay. */
+const OPEN_STATES = ['draft', 'scheduled', 'snapshotting', 'sending', 'paused'] as const;
 
 /** Group campaigns keep one row per customer group; every other campaign one per customer. */
 const rowsOf = (c: { channel?: string | null }): typeof DeliveryModel => (GROUP_CHANNELS.includes(c.channel as ChannelName) ? (GroupDeliveryModel as unknown as typeof DeliveryModel) : DeliveryModel);
@@ -43,8 +45,20 @@ export class BroadcastService {
 
   /** Campaigns not yet over (draft, scheduled, sending, paused) that send to a segment: it must stay. */
   async openCampaignsUsing(tenantId: string, segmentId: string): Promise<Array<{ id: string; name: string; status: string }>> {
-    const open = await CampaignModel.find({ tenantId, segmentId: new Types.ObjectId(segmentId), status: { $in: ['draft', 'scheduled', 'snapshotting', 'sending', 'paused'] } }, { name: 1, status: 1 }).limit(20).lean();
+    const open = await CampaignModel.find({ tenantId, segmentId: new Types.ObjectId(segmentId), status: { $in: [...OPEN_STATES] } }, { name: 1, status: 1 }).limit(20).lean();
     return open.map((c) => ({ id: String(c._id), name: c.name, status: c.status }));
+  }
+
+  /** For the segments list: per segment, how many campaigns send to it and which of them are not yet over. */
+  async campaignsUsingSegments(tenantId: string, segmentIds: string[]): Promise<Map<string, { campaigns: number; open: Array<{ id: string; name: string; status: string }> }>> {
+    const segmentId = { $in: segmentIds.map((id) => new Types.ObjectId(id)) };
+    const [counts, open] = await Promise.all([
+      CampaignModel.aggregate<{ _id: Types.ObjectId; n: number }>([{ $match: { tenantId, segmentId } }, { $group: { _id: '$segmentId', n: { $sum: 1 } } }]),
+      CampaignModel.find({ tenantId, segmentId, status: { $in: [...OPEN_STATES] } }, { name: 1, status: 1, segmentId: 1 }).sort({ createdAt: -1 }).limit(1000).lean(),
+    ]);
+    const out = new Map(counts.map((c) => [String(c._id), { campaigns: c.n, open: [] as Array<{ id: string; name: string; status: string }> }]));
+    for (const c of open) out.get(String(c.segmentId))?.open.push({ id: String(c._id), name: c.name, status: c.status });
+    return out;
   }
 
   async create(tenantId: string, input: CreateCampaignInput, createdBy?: string) {

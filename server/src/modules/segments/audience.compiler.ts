@@ -89,6 +89,8 @@ function condition(node: ConditionNode, ctx: CompileContext): Filter {
       return inWithDefault('wecom.relation', node.in, 'none');
     case 'churn':
       return { 'rfm.churn.state': { $in: node.in } };
+    case 'consent':
+      return { [`consents.${node.purpose}`]: node.granted ? true : { $ne: true } };
   }
 }
 

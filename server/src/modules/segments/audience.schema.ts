@@ -74,6 +74,11 @@ export const sourceChannelCondition = z.object({ type: z.literal('sourceChannel'
 export const ownerCondition = z.object({ type: z.literal('owner'), staffIds: list(objectId) }).strict();
 export const wecomRelationCondition = z.object({ type: z.literal('wecomRelation'), in: list(z.enum(['none', 'active', 'lost'])) }).strict();
 export const churnCondition = z.object({ type: z.literal('churn'), in: list(z.enum(CHURN_STATES)) }).strict();
+/**
+ * The person's own choice as the profile mirrors it (`consents.<purpose>`, written by the privacy
+ * module). Opt-in: only an explicit yes counts as granted; never asked and withdrawn are both "not".
+ */
+export const consentCondition = z.object({ type: z.literal('consent'), purpose: z.enum(['marketing', 'profiling']), granted: z.boolean() }).strict();
 
 export type GroupNode = { type: 'group'; op: 'and' | 'or'; not?: boolean; rules: AudienceNode[] };
 export type ConditionNode =
@@ -88,7 +93,8 @@ export type ConditionNode =
   | z.output<typeof sourceChannelCondition>
   | z.output<typeof ownerCondition>
   | z.output<typeof wecomRelationCondition>
-  | z.output<typeof churnCondition>;
+  | z.output<typeof churnCondition>
+  | z.output<typeof consentCondition>;
 export type AudienceNode = GroupNode | ConditionNode;
 export type BehaviourCondition = z.output<typeof behaviourCondition>;
 export type LoyaltyCondition = z.output<typeof loyaltyCondition>;
@@ -119,6 +125,7 @@ export const nodeSchema: z.ZodType<AudienceNode> = z.lazy(() =>
     ownerCondition,
     wecomRelationCondition,
     churnCondition,
+    consentCondition,
   ]),
 ) as z.ZodType<AudienceNode>;
 

@@ -3,6 +3,7 @@ import { ApiRouter } from '../../shared/http/route.js';
 import type { Services } from '../../services.js';
 import { customerView } from '../customers/customer.view.js';
 import { audienceSchema } from './audience.schema.js';
+import { audienceIssueWords } from './audience.wording.js';
 import { conflict } from '../../shared/app-error.js';
 import { SegmentErrorCode } from './segment.service.js';
 
@@ -35,6 +36,7 @@ export function segmentRoutes(s: Services) {
       audit: false,
       summary: 'Live count and a sample of the customers an audience matches (while editing)',
       body: z.object({ audience: audienceSchema, sampleSize: z.number().int().min(0).max(50).default(10) }).strict(),
+      words: audienceIssueWords,
     },
     async ({ body, tenantId, principal }) => {
       const { count, sample, tookMs } = await s.segments.preview(tenantId, body.audience, body.sampleSize);
@@ -57,13 +59,17 @@ export function segmentRoutes(s: Services) {
           mode: z.enum(['dynamic', 'snapshot']).default('dynamic'),
         })
         .strict(),
+      words: audienceIssueWords,
     },
     async ({ body, tenantId, principal }) => view(await s.segments.create(tenantId, body, principal.kind === 'staff' ? principal.id : undefined)),
   );
 
-  api.route({ method: 'get', path: '/', allow: MANAGERS, summary: 'Saved segments, newest first' }, async ({ tenantId }) => ({
-    items: (await s.segments.list(tenantId)).map((seg) => view(seg)),
-  }));
+  api.route({ method: 'get', path: '/', allow: MANAGERS, summary: 'Saved segments, last changed first, with the campaigns that send to each' }, async ({ tenantId }) => {
+    const segments = await s.segments.list(tenantId);
+    // Journeys pick people by trigger, never by segment: campaigns are the only users to show.
+    const usage = await s.broadcasts.campaignsUsingSegments(tenantId, segments.map((seg) => String(seg._id)));
+    return { items: segments.map((seg) => ({ ...view(seg), usage: usage.get(String(seg._id)) ?? { campaigns: 0, open: [] } })) };
+  });
 
   api.route({ method: 'get', path: '/:id', allow: MANAGERS, summary: 'A saved segment with its current member count', params: idParams }, async ({ params, tenantId }) => {
     const seg = await s.segments.get(tenantId, params.id);
@@ -82,6 +88,7 @@ export function segmentRoutes(s: Services) {
         .partial()
         .strict()
         .refine((b) => Object.keys(b).length > 0, { message: 'change at least one of name, description or audience' }),
+      words: audienceIssueWords,
     },
     async ({ params, body, tenantId }) => {
       const seg = await s.segments.update(tenantId, params.id, body);

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { forbidden, unauthenticated } from '../app-error.js';
 import { isAllowed, type Allow, type Principal } from './principal.js';
 import { JsonText } from '../json-text.js';
-import { wantsChinese, zhIssue, zhMessage } from './validation-zh.js';
+import { wantsChinese, zhIssue, zhMessage, type IssueWords } from './validation-zh.js';
 import { MAX_JSON_DEPTH, tooDeepAt } from './json-depth.js';
 
 /**
@@ -34,6 +34,8 @@ export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z
    * itself (see eventItemSchema) before anything recursive touches them.
    */
   batchField?: string;
+  /** Words a refused body's issues the way its form names them (e.g. an audience's 第 2 组第 1 条). */
+  words?: IssueWords;
 }
 
 export interface RouteInput<B, Q, P> {
@@ -101,7 +103,7 @@ export class ApiRouter {
       const rawBody = spec.body ? withinDepth((ctx.request as any).body ?? {}, spec.batchField, ctx) : undefined;
       const params = spec.params ? parse(spec.params, ctx.params, 'path', ctx) : ctx.params;
       const query = spec.query ? parse(spec.query, ctx.query, 'query', ctx) : ctx.query;
-      const body = spec.body ? parse(spec.body, rawBody, 'body', ctx) : undefined;
+      const body = spec.body ? parse(spec.body, rawBody, 'body', ctx, spec.words) : undefined;
       const result = await handler({
         body,
         query,
@@ -137,11 +139,11 @@ export class ApiRouter {
  * The language is asked only of a request that fails: a refused one is parsed again with zod's
  * refusals worded in Chinese if the caller wants Chinese (parsing is pure; refusals are rare).
  */
-function parse<T extends z.ZodType>(schema: T, value: unknown, where: string, ctx: Context): z.output<T> {
+function parse<T extends z.ZodType>(schema: T, value: unknown, where: string, ctx: Context, words?: IssueWords): z.output<T> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  if (!wantsChinese(ctx)) throw new ValidationError(where, result.error);
-  throw new ValidationError(where, schema.safeParse(value, { error: zhIssue }).error!, true);
+  if (!wantsChinese(ctx)) throw new ValidationError(where, result.error, false, words && { words, input: value });
+  throw new ValidationError(where, schema.safeParse(value, { error: zhIssue }).error!, true, words && { words, input: value });
 }
 
 /**
@@ -159,15 +161,19 @@ function withinDepth(body: unknown, batchField: string | undefined, ctx: Context
 /** A request that failed its schema; said in Chinese when the caller asked for it (validation-zh.ts). */
 export class ValidationError extends Error {
   /** Each issue as the response lists it: where (`body.name`) and what is wrong. */
-  readonly issues: Array<{ path: string; message: string }>;
+  readonly issues: Array<{ path: string; message: string; at?: string }>;
 
-  constructor(readonly where: string, zodError: z.ZodError, chinese = false) {
-    const issues = zodError.issues.map((i) => ({ field: i.path.join('.'), message: chinese ? zhMessage(i.message) : i.message }));
+  /** `worded`: the route's own wording of an issue (a whole sentence naming the place as its form does). */
+  constructor(readonly where: string, zodError: z.ZodError, chinese = false, worded?: { words: IssueWords; input: unknown }) {
+    const issues = zodError.issues.map((i) => {
+      const own = worded?.words(i, worded.input, chinese);
+      return { field: i.path.join('.'), message: own?.message ?? (chinese ? zhMessage(i.message) : i.message), at: own?.at };
+    });
     super(
       chinese
-        ? issues.map((i) => (i.field ? `${i.field}：${i.message}` : i.message)).join('；')
-        : `Invalid ${where}: ${issues.map((i) => `${i.field || where} ${i.message}`).join('; ')}`,
+        ? issues.map((i) => (i.field && !i.at ? `${i.field}：${i.message}` : i.message)).join('；')
+        : `Invalid ${where}: ${issues.map((i) => (i.at ? i.message : `${i.field || where} ${i.message}`)).join('; ')}`,
     );
-    this.issues = issues.map((i) => ({ path: [where, ...(i.field ? [i.field] : [])].join('.'), message: i.message }));
+    this.issues = issues.map((i) => ({ path: [where, ...(i.field ? [i.field] : [])].join('.'), message: i.message, ...(i.at ? { at: i.at } : {}) }));
   }
 }

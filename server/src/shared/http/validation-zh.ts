@@ -106,6 +106,13 @@ export const SAID: Record<string, string> = {
   'a group holds at most 50 rules': '一个条件组最多 50 条条件',
 };
 
+/**
+ * A route's own wording of a refused body's issue, for bodies a form builds (a nested audience): the
+ * whole sentence, starting with the place as the form names it (`at`, e.g. 第 2 组第 1 条), so nobody
+ * reads `audience.rules.1.rules.0`. Undefined leaves the issue to the general wording.
+ */
+export type IssueWords = (issue: z.core.$ZodIssue, input: unknown, chinese: boolean) => { at: string; message: string } | undefined;
+
 /** Whether the caller asked for Chinese first (Koa's negotiation; no header means English). */
 export const wantsChinese = (ctx: Pick<Context, 'acceptsLanguages'>): boolean => ctx.acceptsLanguages('en', 'zh') === 'zh';
 

@@ -31,6 +31,8 @@ const cases: Array<[string, Audience, Record<string, unknown>]> = [
   ['gender unknown includes profiles without one', and({ type: 'gender', in: ['unknown'] }), { $or: [{ gender: { $in: ['unknown'] } }, { gender: null }] }],
   ['born in May or June', and({ type: 'birthdayMonth', in: [5, 6] }), { 'birthday.month': { $in: [5, 6] } }],
   ['lost on WeCom', and({ type: 'wecomRelation', in: ['lost'] }), { 'wecom.relation': { $in: ['lost'] } }],
+  ['agreed to marketing: only an explicit yes', and({ type: 'consent', purpose: 'marketing', granted: true }), { 'consents.marketing': true }],
+  ['not agreed to profiling: withdrawn or never asked', and({ type: 'consent', purpose: 'profiling', granted: false }), { 'consents.profiling': { $ne: true } }],
   ['at risk of churn', and({ type: 'churn', in: ['at_risk'] }), { 'rfm.churn.state': { $in: ['at_risk'] } }],
   [
     'nested: Shanghai AND (VIP tag OR paid 500+) AND NOT (owner X)',
@@ -68,6 +70,7 @@ const invalid: Array<[string, unknown, RegExp]> = [
   ['six behaviour conditions', and(...Array.from({ length: 6 }, (_, i) => ({ ...viewed, withinDays: i + 1 }))), /at most 5 behaviour/],
   ['a loyalty condition with nothing to match', and({ type: 'loyalty' }), /needs member, tiers, points or coupon/],
   ['negative points', and({ type: 'loyalty', points: { min: -5 } }), /points are never negative/],
+  ['a consent condition for a purpose there is no consent for', and({ type: 'consent', purpose: 'newsletter', granted: true }), /Invalid option/],
   ['an unexpected key', and({ type: 'city', in: ['x'], extra: 1 }), /Unrecognized key/],
 ];
 
