@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ApiRouter } from '../../shared/http/route.js';
 import type { Services } from '../../services.js';
-import { loadVisibleCustomer } from '../customers/customer.routes.js';
+import { requireVisibleCustomer, visibleCustomer } from '../customers/customer-access.js';
 import { createCampaignSchema } from './broadcast.schemas.js';
 
 const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
@@ -80,9 +80,10 @@ export function broadcastRoutes(s: Services) {
       status: 201,
       summary: 'Record that a customer wants no marketing messages',
       body: z.object({ customerId: objectId, source: z.enum(['told_staff', 'replied_td', 'complaint']).default('told_staff') }).strict(),
+      use: [requireVisibleCustomer(s.customers, 'customerId', 'body')],
     },
-    async ({ body, principal, tenantId }) => {
-      const doc = await loadVisibleCustomer(s, principal, tenantId, body.customerId);
+    async ({ body, tenantId, ctx }) => {
+      const doc = visibleCustomer(ctx);
       return s.broadcasts.optOut(tenantId, String(doc._id), body.source);
     },
   );

@@ -3,7 +3,7 @@ import { ApiRouter } from '../../shared/http/route.js';
 import { notFound } from '../../shared/app-error.js';
 import type { Principal } from '../../shared/http/principal.js';
 import type { Services } from '../../services.js';
-import { canSeeCustomer } from '../customers/customer.routes.js';
+import { canSeeCustomer, requireVisibleCustomer, visibleCustomer } from '../customers/customer-access.js';
 import { conversationView, messageView } from './conversation.view.js';
 import { personMask, personalDataPolicy } from '../privacy/masking.js';
 import { openDeskStream } from './desk-stream.js';
@@ -125,11 +125,11 @@ export function conversationRoutes(s: Services) {
       summary: "A customer's chat history for the profile: their private chats and what they said in rooms, newest first",
       params: z.object({ customerId: objectId }),
       query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), before: z.coerce.date().optional() }),
-    },
-    async ({ params, query, principal, tenantId }) => {
       // Sales only for their own customers; a stranger's profile answers 404 like the profile itself.
-      const customer = await s.customers.get(tenantId, params.customerId).catch(() => null);
-      if (!customer || !canSeeCustomer(principal, customer)) throw notFound('Customer');
+      use: [requireVisibleCustomer(s.customers, 'customerId')],
+    },
+    async ({ query, principal, tenantId, ctx }) => {
+      const customer = visibleCustomer(ctx);
       const h = await s.desk.conversations.customerHistory(tenantId, String(customer._id), query);
       const m = (await masksFor(s, principal, tenantId, [customer._id]))(customer._id);
       return {

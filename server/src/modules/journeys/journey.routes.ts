@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ApiRouter } from '../../shared/http/route.js';
 import type { Services } from '../../services.js';
-import { loadVisibleCustomer } from '../customers/customer.routes.js';
+import { requireVisibleCustomer, visibleCustomer } from '../customers/customer-access.js';
 import { journeySchema } from './journey.schemas.js';
 import { AppError } from '../../shared/app-error.js';
 import { fillTemplate, journeyTemplates } from './journey.templates.js';
@@ -82,9 +82,9 @@ export function journeyRoutes(s: Services) {
   );
 
   api.route(
-    { method: 'get', path: '/customers/:id/runs', allow: ['admin', 'community_manager', 'sales', 'agent'], summary: "A customer's journeys (by name) and what each step did", params: idParams },
-    async ({ params, principal, tenantId }) => {
-      const doc = await loadVisibleCustomer(s, principal, tenantId, params.id);
+    { method: 'get', path: '/customers/:id/runs', allow: ['admin', 'community_manager', 'sales', 'agent'], summary: "A customer's journeys (by name) and what each step did", params: idParams, use: [requireVisibleCustomer(s.customers, 'id')] },
+    async ({ tenantId, ctx }) => {
+      const doc = visibleCustomer(ctx);
       const runs = await s.journeys.runsForCustomer(tenantId, String(doc._id));
       const names = await s.journeys.namesOf(tenantId, [...new Set(runs.map((r) => String(r.journeyId)))]);
       return { items: runs.map((r) => ({ ...runView(r), journeyName: names.get(String(r.journeyId)) ?? null })) };

@@ -3,7 +3,7 @@ import { ApiRouter } from '../../shared/http/route.js';
 import { conflict, notFound } from '../../shared/app-error.js';
 import type { Principal } from '../../shared/http/principal.js';
 import type { Services } from '../../services.js';
-import { loadVisibleCustomer } from '../customers/customer.routes.js';
+import { requireVisibleCustomer, visibleCustomer } from '../customers/customer-access.js';
 import { CONSENT_CHANNELS } from './privacy.model.js';
 import { CONSENT_TEXTS, CONSENT_TEXT_VERSION } from './consent-texts.js';
 import { PrivacyErrorCode } from './privacy.exception.js';
@@ -95,8 +95,8 @@ export function privacyAdminRoutes(s: Services) {
   const P = s.privacy;
   const params = z.object({ id: objectId });
 
-  api.route({ method: 'get', path: '/customers/:id/consents', allow: STAFF, summary: 'A customer’s consents per purpose', params }, async ({ principal, tenantId, params }) => {
-    const c = await loadVisibleCustomer(s, principal, tenantId, params.id);
+  api.route({ method: 'get', path: '/customers/:id/consents', allow: STAFF, summary: 'A customer’s consents per purpose', params, use: [requireVisibleCustomer(s.customers, 'id')] }, async ({ tenantId, ctx }) => {
+    const c = visibleCustomer(ctx);
     return { consents: await P.consents.get(tenantId, String(c._id)), history: await P.consents.history(tenantId, String(c._id)) };
   });
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ApiRouter } from '../../shared/http/route.js';
 import type { Services } from '../../services.js';
-import { loadVisibleCustomer } from '../customers/customer.routes.js';
+import { requireVisibleCustomer, visibleCustomer } from '../customers/customer-access.js';
 
 const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
 const fourAscending = (what: string) =>
@@ -31,9 +31,9 @@ export function rfmRoutes(s: Services) {
   );
 
   api.route(
-    { method: 'get', path: '/customers/:id/history', allow: ['admin', 'community_manager', 'sales', 'agent'], summary: "A customer's RFM score changes over time", params: z.object({ id: objectId }) },
-    async ({ params, principal, tenantId }) => {
-      const doc = await loadVisibleCustomer(s, principal, tenantId, params.id);
+    { method: 'get', path: '/customers/:id/history', allow: ['admin', 'community_manager', 'sales', 'agent'], summary: "A customer's RFM score changes over time", params: z.object({ id: objectId }), use: [requireVisibleCustomer(s.customers, 'id')] },
+    async ({ tenantId, ctx }) => {
+      const doc = visibleCustomer(ctx);
       return { current: doc.rfm ?? null, items: (await s.rfm.history(tenantId, String(doc._id))).map((h) => ({ day: h.day, r: h.r, f: h.f, m: h.m, class: h.class })) };
     },
   );
