@@ -73,6 +73,17 @@ describe('server import graph', () => {
     expect(found.filter((c) => c.includes('services.ts'))).toEqual([]);
   });
 
+  it('has no import cycle between folders (a module, an adapter, the jobs registry)', () => {
+    expect(found.filter((c) => new Set(c.map((f) => path.dirname(f))).size > 1)).toEqual([]);
+  });
+
+  it('gives modules and adapters the APIs they declare, never the whole Services bag', () => {
+    const graph = importGraph();
+    const container = path.join(root, 'services.ts');
+    const reaching = [...graph].filter(([f, deps]) => /^(modules|wecom|wechat)\//.test(path.relative(root, f)) && deps.includes(container)).map(([f]) => path.relative(root, f));
+    expect(reaching).toEqual([]);
+  });
+
   it('keeps the customer visibility policy out of every cycle, so any module or adapter can import it', () => {
     expect(found.filter((c) => c.some((f) => f.startsWith('modules/customers/customer-access')))).toEqual([]);
     const graph = importGraph();

@@ -1,5 +1,4 @@
 import type { Deps } from '../shared/deps.js';
-import type { DomainHooks } from '../shared/hooks.js';
 import type { StaffService } from '../modules/staff/staff.service.js';
 import type { CustomerService } from '../modules/customers/customer.service.js';
 import type { FollowUpService } from '../modules/customers/follow-up.service.js';
@@ -27,7 +26,7 @@ export interface JobQueue {
  * exists only after the services: the runtime plugin attaches it (`attachQueue`). Until then an
  * enqueue fails and the work waits in its pending row for the repair jobs.
  */
-export function createWecom(deps: Deps, m: { hooks: DomainHooks; staff: StaffService; customers: CustomerService; followUps: FollowUpService; tags: TagService }) {
+export function createWecom(deps: Deps, m: { staff: StaffService; customers: CustomerService; followUps: FollowUpService; tags: TagService }) {
   const { config } = deps;
   let queue: JobQueue | undefined;
   const enqueue = async (name: string, data: Record<string, unknown>) => {
@@ -48,10 +47,6 @@ export function createWecom(deps: Deps, m: { hooks: DomainHooks; staff: StaffSer
   const sidebar = new SidebarAuthService(deps, client, m.staff);
   const sidebarContext = new SidebarContextService(deps, client, { customers: m.customers, staff: m.staff, contacts, groups, tagSync });
   const enabled = Boolean(config.WECOM_CORP_ID && config.WECOM_SECRET);
-  if (enabled) m.hooks.on('customer.tagged', (p) => tagSync.onCustomerTagged(p));
-  if (enabled) m.hooks.on('tag.changed', (p) => tagSync.onTagChanged(p));
-  m.hooks.on('customer.merged', (p) => contacts.onMerged(p));
-  m.hooks.on('customer.merged', (p) => transferResults.onMerged(p));
   return {
     enabled,
     client,

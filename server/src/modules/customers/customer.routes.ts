@@ -3,12 +3,29 @@ import { ApiRouter } from '../../shared/http/route.js';
 import { AppError, notFound } from '../../shared/app-error.js';
 import { CustomerErrorCode } from './customer.errors.js';
 import type { Principal } from '../../shared/http/principal.js';
-import type { Services } from '../../services.js';
+import type { AuditService } from '../staff/audit.service.js';
+import type { CustomerService } from './customer.service.js';
+import type { EventService } from '../events/event.service.js';
+import type { FollowUpService } from './follow-up.service.js';
+import type { CustomerMergeService } from './customer-merge.service.js';
+import type { StaffService } from '../staff/staff.service.js';
+import type { TagService } from '../tags/tag.service.js';
 import { customerView } from './customer.view.js';
 import { loadVisibleCustomer, requireVisibleCustomer, visibleCustomer } from './customer-access.js';
 import { CUSTOMER_SORTS, type CustomerSort } from './customer.service.js';
 import { maskFreeText, personalDataPolicy } from '../privacy/masking.js';
 import { auditRead, auditWrite, changedFields } from '../privacy/personal-data-audit.js';
+
+/** The module APIs these routes use, and nothing else. */
+export interface CustomerRouteApis {
+  audit: AuditService;
+  customers: CustomerService;
+  events: EventService;
+  followUps: FollowUpService;
+  merges: CustomerMergeService;
+  staff: StaffService;
+  tags: TagService;
+}
 
 const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
 const idParams = z.object({ id: objectId });
@@ -27,7 +44,7 @@ export const attributesSchema = z
   .partial()
   .strict();
 
-export function customerRoutes(s: Services) {
+export function customerRoutes(s: CustomerRouteApis) {
   const api = new ApiRouter('/api/v1/customers', 'customers');
   const visible = requireVisibleCustomer(s.customers, 'id');
 
@@ -213,7 +230,7 @@ export function customerRoutes(s: Services) {
   return api;
 }
 
-export function followUpRoutes(s: Services) {
+export function followUpRoutes(s: CustomerRouteApis) {
   const api = new ApiRouter('/api/v1/follow-ups', 'customers');
   api.route(
     {

@@ -1,10 +1,17 @@
 import { z } from 'zod';
 import { ApiRouter } from '../../shared/http/route.js';
-import type { Services } from '../../services.js';
+import type { CustomerService } from '../customers/customer.service.js';
+import type { EventService } from './event.service.js';
 import { requireVisibleCustomer, visibleCustomer } from '../customers/customer-access.js';
 import { eventBatchSchema } from './event.schemas.js';
 
-export function eventRoutes(s: Services) {
+/** The module APIs these routes use, and nothing else. */
+export interface EventRouteApis {
+  customers: CustomerService;
+  events: EventService;
+}
+
+export function eventRoutes(s: EventRouteApis) {
   const api = new ApiRouter('/api/v1', 'events');
 
   api.route(

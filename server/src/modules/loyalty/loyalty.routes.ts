@@ -2,11 +2,20 @@ import { z } from 'zod';
 import { ApiRouter } from '../../shared/http/route.js';
 import { AppError, CommonErrorCode, notFound } from '../../shared/app-error.js';
 import type { Principal } from '../../shared/http/principal.js';
-import type { Services } from '../../services.js';
+import type { CustomerService } from '../customers/customer.service.js';
+import type { LoyaltyService } from './loyalty.service.js';
+import type { SegmentService } from '../segments/segment.service.js';
 import { canSeeCustomer, loadVisibleCustomer, requireVisibleCustomer, visibleCustomer } from '../customers/customer-access.js';
 import { settingsSchema } from './loyalty-settings.service.js';
 import { couponTemplateSchema, couponTemplatePatchSchema } from './coupon.schemas.js';
 import { MAX_BATCH_RECIPIENTS } from './coupon-batch.service.js';
+
+/** The module APIs these routes use, and nothing else. */
+export interface LoyaltyRouteApis {
+  customers: CustomerService;
+  loyalty: LoyaltyService;
+  segments: SegmentService;
+}
 
 const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
 const customerParams = z.object({ customerId: objectId });
@@ -16,7 +25,7 @@ const MANAGERS = ['admin', 'community_manager'] as const;
 const actor = (p: Principal) => (p.kind === 'staff' ? `staff:${p.id}` : p.kind === 'integration' ? `key:${p.id}` : 'shopper');
 
 /** Staff and integration side of loyalty: members, points adjustments, coupons, configuration. */
-export function loyaltyRoutes(s: Services) {
+export function loyaltyRoutes(s: LoyaltyRouteApis) {
   const api = new ApiRouter('/api/v1/loyalty', 'loyalty');
   const L = s.loyalty;
   const member = requireVisibleCustomer(s.customers, 'customerId');
