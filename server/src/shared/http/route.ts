@@ -35,7 +35,7 @@ export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z
    */
   batchField?: string;
   /**
-   * Named middleware (`requireVisibleCustomer('id')`) run after the caller is authorised and the input
+   * Named middleware (`requireVisibleCustomer(customers, 'id')`) run after the caller is authorised and the input
    * parsed, before the handler: each reads the parsed input from `ctx.state.input` and leaves what it
    * loads on `ctx.state` for the handler, or throws to refuse.
    */
