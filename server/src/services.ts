@@ -1,6 +1,6 @@
 import type { Deps } from './shared/deps.js';
 import { DomainHooks } from './shared/hooks.js';
-import { subscribeHooks, type HookOrder, type ModuleManifest } from './shared/module.js';
+import { subscribeHooks, type HookOrder, type JobQueue, type ModuleManifest } from './shared/module.js';
 import { createStaff, staffManifest } from './modules/staff/staff.module.js';
 import { createCustomers, customersManifest } from './modules/customers/customers.module.js';
 import { createTags, tagsManifest } from './modules/tags/tags.module.js';
@@ -40,8 +40,9 @@ export const HOOK_ORDER: HookOrder = {
  * The service container: each module built once by its `createX(deps, ports)`, in dependency order,
  * given the other modules' APIs it declares; then the modules' manifests (routes, jobs, hook
  * subscriptions) composed. Routes, jobs, the WeCom adapter and the bot reach the domain only through these.
+ * `ports.queue` is the worker, built first, for the modules that queue jobs.
  */
-export function createServices(deps: Deps) {
+export function createServices(deps: Deps, ports: { queue?: JobQueue } = {}) {
   const hooks = new DomainHooks();
   const { staff, audit } = createStaff(deps);
   const { customers, merges, chatBindings, followUps } = createCustomers(deps, { hooks });
@@ -50,7 +51,7 @@ export function createServices(deps: Deps) {
   const loyalty = createLoyalty(deps, { hooks });
   const desk = createDesk(deps, { customers, staff, loyalty: loyaltyPort(loyalty) });
   const { segments, rfm } = createSegments(deps, { hooks, customers, events, followUps });
-  const wecom = createWecom(deps, { staff, customers, followUps, tags });
+  const wecom = createWecom(deps, { staff, customers, followUps, tags, queue: ports.queue });
   const broadcasts = createBroadcasts(deps, { segments, customers, events, staff, wecomClient: wecom.client, coupons: loyalty.coupons, loyalty: loyalty.members, groups: wecom.groups, desk });
   const journeys = createJourneys(deps, { customers, followUps, broadcasts, coupons: loyalty.coupons, loyalty: loyalty.members });
   const miniapp = createMiniapp(deps, { customers, loyalty });

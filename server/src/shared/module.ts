@@ -18,6 +18,11 @@ export interface JobDefinition {
   run: (data: Record<string, any>) => Promise<unknown>;
 }
 
+/** Enqueues a job by name with ids only: the worker, handed to the modules that queue work as a port. */
+export interface JobQueue {
+  now(name: string, data: Record<string, unknown>): Promise<void>;
+}
+
 export type HookName = keyof HookPayloads;
 
 /** One reaction to a domain hook; `name` ('loyalty.earn') is how HOOK_ORDER places it. */
