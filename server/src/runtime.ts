@@ -8,6 +8,7 @@ import { createRedis } from './shared/redis.js';
 import { createServices, type Services } from './services.js';
 import { createApp, type AppOptions } from './app.js';
 import { Worker } from './jobs/worker.js';
+import { jobDefinitions } from './jobs/index.js';
 
 export interface Runtime {
   services: Services;
@@ -39,8 +40,11 @@ export async function startRuntime(config: Config, plugins: RuntimePlugin[] = []
   const redis = createRedis(config.REDIS_URL, log, { commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS });
   // The one place the machine clock is read: everything else takes it from deps.now.
   // eslint-disable-next-line no-restricted-syntax
-  const services = createServices({ config, log, redis, now: options.now ?? (() => new Date()) });
-  const worker = new Worker(services);
+  const deps = { config, log, redis, now: options.now ?? (() => new Date()) };
+  // The worker first: it is the modules' job queue; their jobs are declared once they are composed.
+  const worker = new Worker(deps);
+  const services = createServices(deps, { queue: worker });
+  worker.define(jobDefinitions(services));
   await worker.ready();
   const stops: Array<() => Promise<void>> = [];
 

@@ -1,49 +1,80 @@
 import type { Deps } from './shared/deps.js';
 import { DomainHooks } from './shared/hooks.js';
-import { StaffService } from './modules/staff/staff.service.js';
-import { AuditService } from './modules/staff/audit.service.js';
-import { CustomerService } from './modules/customers/customer.service.js';
-import { CustomerMergeService } from './modules/customers/customer-merge.service.js';
-import { ChatBindingService } from './modules/customers/chat-binding.service.js';
-import { FollowUpService } from './modules/customers/follow-up.service.js';
-import { TagService } from './modules/tags/tag.service.js';
-import { EventService } from './modules/events/event.service.js';
-import { LoyaltyService } from './modules/loyalty/loyalty.service.js';
-import { DeskService } from './modules/conversations/desk.service.js';
+import { subscribeHooks, type HookOrder, type JobQueue, type ModuleManifest } from './shared/module.js';
+import { createStaff, staffManifest } from './modules/staff/staff.module.js';
+import { createCustomers, customersManifest } from './modules/customers/customers.module.js';
+import { createTags, tagsManifest } from './modules/tags/tags.module.js';
+import { createEvents, eventsManifest } from './modules/events/events.module.js';
+import { createLoyalty, loyaltyManifest } from './modules/loyalty/loyalty.module.js';
+import { createDesk, deskManifest } from './modules/conversations/desk.module.js';
 import { loyaltyPort } from './modules/conversations/loyalty-port.js';
-import { SegmentService } from './modules/segments/segment.service.js';
-import { RfmService } from './modules/segments/rfm.service.js';
+import { createSegments, segmentsManifest } from './modules/segments/segments.module.js';
 import { createBroadcasts } from './modules/broadcasts/broadcasts.module.js';
+import { broadcastsManifest } from './modules/broadcasts/broadcasts.manifest.js';
 import { createJourneys } from './modules/journeys/journeys.module.js';
-import { createWecom } from './wecom/wecom.adapter.js';
+import { journeysManifest } from './modules/journeys/journeys.manifest.js';
 import { createPrivacy } from './modules/privacy/privacy.module.js';
+import { privacyManifest } from './modules/privacy/privacy.manifest.js';
+import { dashboardManifest } from './modules/dashboard/dashboard.manifest.js';
+import { createWecom } from './wecom/wecom.adapter.js';
+import { wecomManifest } from './wecom/wecom.manifest.js';
 import { createMiniapp } from './wechat/wechat.adapter.js';
+import { miniappManifest } from './wechat/wechat.manifest.js';
 
 /**
- * The service container: every module's service built once with its dependencies. Routes, jobs, the
- * WeCom adapter and the bot reach the domain only through these.
+ * Who reacts to each domain hook, in the order they run (README "How the code is organised"). A
+ * module's manifest declares its subscriptions by name; a name missing here stops the boot.
  */
-export function createServices(deps: Deps) {
+export const HOOK_ORDER: HookOrder = {
+  // Rows move before anything that reads them; WeCom's relations after the domain's own.
+  'customer.merged': ['events.move-customer', 'loyalty.move-member', 'conversations.move-customer', 'wecom.move-contacts', 'wecom.move-transfers', 'broadcasts.move-opt-out'],
+  // Points first (journeys may read the tier), then RFM (from the batch's aggregates), then journeys.
+  'event.batch_accepted': ['loyalty.earn', 'segments.rescore-rfm', 'journeys.enrol-on-events'],
+  'customer.created': ['journeys.enrol-new-customer'],
+  'customer.at_risk': ['journeys.enrol-at-risk'],
+  'customer.tagged': ['wecom.push-customer-tags'],
+  'tag.changed': ['wecom.push-tag-change'],
+};
+
+/**
+ * The service container: each module built once by its `createX(deps, ports)`, in dependency order,
+ * given the other modules' APIs it declares; then the modules' manifests (routes, jobs, hook
+ * subscriptions) composed. Routes, jobs, the WeCom adapter and the bot reach the domain only through these.
+ * `ports.queue` is the worker, built first, for the modules that queue jobs.
+ */
+export function createServices(deps: Deps, ports: { queue?: JobQueue } = {}) {
   const hooks = new DomainHooks();
-  const staff = new StaffService(deps);
-  const audit = new AuditService(deps);
-  const merges = new CustomerMergeService(deps, hooks);
-  const customers = new CustomerService(deps, hooks, merges);
-  const chatBindings = new ChatBindingService(deps, customers, merges);
-  const followUps = new FollowUpService(deps);
-  const tags = new TagService(deps, hooks, customers);
-  const events = new EventService(deps, hooks, customers);
-  const loyalty = new LoyaltyService(deps, hooks);
-  const desk = new DeskService(deps, hooks, customers, staff);
-  desk.useLoyalty(loyaltyPort(loyalty));
-  const segments = new SegmentService(deps, events);
-  const rfm = new RfmService(deps, hooks, { customers, events, followUps });
-  const wecom = createWecom(deps, { hooks, staff, customers, followUps, tags });
-  const broadcasts = createBroadcasts(deps, { segments, customers, events, staff, wecomClient: wecom.client, coupons: () => loyalty.coupons, loyalty: () => loyalty.members, groups: () => wecom.groups, hooks, desk });
-  const journeys = createJourneys(deps, hooks, { customers, followUps, broadcasts, coupons: () => loyalty.coupons, tierOf: async (t: string, c: string) => (await loyalty.members.find(t, c))?.tier ?? undefined, loyalty: () => loyalty.members });
+  const { staff, audit } = createStaff(deps);
+  const { customers, merges, chatBindings, followUps } = createCustomers(deps, { hooks });
+  const tags = createTags(deps, { hooks, customers });
+  const events = createEvents(deps, { hooks, customers });
+  const loyalty = createLoyalty(deps, { hooks });
+  const desk = createDesk(deps, { customers, staff, loyalty: loyaltyPort(loyalty) });
+  const { segments, rfm } = createSegments(deps, { hooks, customers, events, followUps });
+  const wecom = createWecom(deps, { staff, customers, followUps, tags, queue: ports.queue });
+  const broadcasts = createBroadcasts(deps, { segments, customers, events, staff, wecomClient: wecom.client, coupons: loyalty.coupons, loyalty: loyalty.members, groups: wecom.groups, desk });
+  const journeys = createJourneys(deps, { customers, followUps, broadcasts, coupons: loyalty.coupons, loyalty: loyalty.members });
   const miniapp = createMiniapp(deps, { customers, loyalty });
   const privacy = createPrivacy(deps, { customers, events, loyalty, desk, audit, marketing: broadcasts, wecom });
-  return { deps, hooks, staff, audit, merges, customers, chatBindings, followUps, tags, events, loyalty, desk, segments, rfm, broadcasts, journeys, wecom, miniapp, privacy };
+
+  // Manifest order is the route table's order (the API dispatch tries routers in it).
+  const modules: ModuleManifest[] = [
+    staffManifest({ staff, audit }),
+    customersManifest({ customers, merges, chatBindings, followUps }, { deps, audit, events, staff, tags }),
+    tagsManifest(tags, { wecom }),
+    eventsManifest(events, { customers }),
+    loyaltyManifest(loyalty, { deps, customers, segments }),
+    deskManifest(desk, { deps, customers }),
+    segmentsManifest({ segments, rfm }, { deps, customers, broadcasts }),
+    broadcastsManifest(broadcasts, { deps, customers }),
+    journeysManifest(journeys, { deps, customers, loyalty }),
+    wecomManifest(wecom, { deps, tags }),
+    miniappManifest(miniapp, { customers, loyalty }),
+    privacyManifest(privacy, { deps, audit, customers }),
+    dashboardManifest({ deps, customers, events, broadcasts }),
+  ];
+  subscribeHooks(hooks, modules, HOOK_ORDER);
+  return { deps, hooks, modules, staff, audit, merges, customers, chatBindings, followUps, tags, events, loyalty, desk, segments, rfm, broadcasts, journeys, wecom, miniapp, privacy };
 }
 
 export type Services = ReturnType<typeof createServices>;

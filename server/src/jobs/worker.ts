@@ -1,27 +1,34 @@
 import { Agenda } from 'agenda';
 import { MongoBackend } from '@agendajs/mongo-backend';
-import type { Services } from '../services.js';
-import { jobDefinitions, type JobDefinition } from './index.js';
+import type { Deps } from '../shared/deps.js';
+import type { JobDefinition } from './index.js';
 
 /**
- * The worker: Agenda on the same MongoDB, sharing locks with every other worker. `schedule()` is the
- * only way other code enqueues work, by job name and ids.
+ * The worker: Agenda on the same MongoDB, sharing locks with every other worker. `now()`/`at()` are
+ * the only way other code enqueues work, by job name and ids. It is built before the modules (they
+ * get it as their job queue port) and given their jobs (`define`) once they are composed.
  */
 export class Worker {
   readonly agenda: Agenda;
   private readonly backend: MongoBackend;
-  private readonly defs: JobDefinition[];
+  private defs: JobDefinition[] = [];
 
-  constructor(private readonly s: Services, options: { processEveryMs?: number; lockLifetimeMs?: number } = {}) {
-    const { config } = s.deps;
+  constructor(private readonly deps: Deps, options: { processEveryMs?: number; lockLifetimeMs?: number } = {}) {
+    const { config } = deps;
     this.backend = new MongoBackend({ address: config.MONGODB_URI, collection: 'agenda_jobs' });
     this.agenda = new Agenda({
       backend: this.backend,
       processEvery: options.processEveryMs ?? config.JOBS_PROCESS_EVERY_MS,
       defaultLockLifetime: options.lockLifetimeMs ?? config.JOBS_LOCK_LIFETIME_MS,
     });
-    this.defs = jobDefinitions(s);
-    for (const def of this.defs) {
+    this.agenda.on('fail', (err: Error, job: any) => deps.log.warn({ job: job?.attrs?.name, err: err.message }, 'job failed'));
+  }
+
+  /** Declares the jobs (the modules' manifests, `jobs/index.ts`); before `start()`. */
+  define(defs: JobDefinition[]): void {
+    const { config } = this.deps;
+    this.defs = defs;
+    for (const def of defs) {
       this.agenda.define(
         def.name,
         async (job: any) => {
@@ -30,7 +37,6 @@ export class Worker {
         { concurrency: def.concurrency ?? 1, lockLifetime: def.lockLifetimeMs ?? config.JOBS_LOCK_LIFETIME_MS },
       );
     }
-    this.agenda.on('fail', (err: Error, job: any) => s.deps.log.warn({ job: job?.attrs?.name, err: err.message }, 'job failed'));
   }
 
   /** Connects without processing: for servers that only enqueue. */

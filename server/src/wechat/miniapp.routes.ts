@@ -2,9 +2,18 @@ import { z } from 'zod';
 import QRCode from 'qrcode';
 import { ApiRouter, routeTable } from '../shared/http/route.js';
 import type { Principal } from '../shared/http/principal.js';
-import type { Services } from '../services.js';
+import type { CustomerService } from '../modules/customers/customer.service.js';
+import type { LoyaltyService } from '../modules/loyalty/loyalty.service.js';
+import type { Miniapp } from './wechat.adapter.js';
 import { maskPhone } from '../modules/privacy/masking.js';
 import { PHONE_POLICY_VERSION } from './miniapp-auth.service.js';
+
+/** The module APIs these routes use, and nothing else. */
+export interface MiniappRouteApis {
+  customers: CustomerService;
+  loyalty: LoyaltyService;
+  miniapp: Miniapp;
+}
 
 const SHOPPER = ['shopper'] as const;
 const code = z.string().trim().min(1, 'code: send the code WeChat gave the mini-app').max(256);
@@ -20,7 +29,7 @@ function findShopperRoute(method: string, pattern: RegExp): { method: string; pa
 }
 
 /** `POST /api/v1/auth/miniapp`: beside `/auth/shopper/demo-login`, the real sign-in for the mini-app. */
-export function miniappAuthRoutes(s: Services) {
+export function miniappAuthRoutes(s: MiniappRouteApis) {
   const api = new ApiRouter('/api/v1/auth', 'auth');
   api.route(
     { method: 'post', path: '/miniapp', allow: 'public', summary: 'Mini-app sign-in: a wx.login code → a shopper token for the same profile as the H5', body: z.object({ code }).strict() },
@@ -29,7 +38,7 @@ export function miniappAuthRoutes(s: Services) {
   return api;
 }
 
-export function miniappRoutes(s: Services) {
+export function miniappRoutes(s: MiniappRouteApis) {
   const api = new ApiRouter('/api/v1/miniapp', 'miniapp');
 
   api.route({ method: 'get', path: '/config', allow: 'public', summary: 'What the mini-app needs to know: subscribe template ids, which privacy actions exist' }, () => ({

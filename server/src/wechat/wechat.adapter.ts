@@ -11,3 +11,4 @@ export function createMiniapp(deps: Deps, m: { customers: CustomerService; loyal
   const client = new WechatClient({ apiBase: config.WECHAT_API_BASE, appId: config.WECHAT_MINIAPP_APPID, secret: config.WECHAT_MINIAPP_SECRET, redis: deps.redis, log: deps.log });
   return { client, auth: new MiniappAuthService(deps, client, m.customers), reminders: new MiniappReminderService(deps, client, m) };
 }
+export type Miniapp = ReturnType<typeof createMiniapp>;

@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { ApiRouter } from '../shared/http/route.js';
-import type { Services } from '../services.js';
+import type { Wecom } from './wecom.adapter.js';
+
+/** The module APIs these routes use, and nothing else. */
+export interface ContactWayRouteApis {
+  wecom: Wecom;
+}
 
 const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
 const idParams = z.object({ id: objectId });
@@ -25,7 +30,7 @@ const body = z.object({
 });
 
 /** Channel QR codes (活码): create, list with add statistics, change, delete. */
-export function contactWayRoutes(s: Services) {
+export function contactWayRoutes(s: ContactWayRouteApis) {
   const api = new ApiRouter('/api/v1/wecom/contact-ways', 'wecom');
   const ways = s.wecom.contactWays;
   api.route({ method: 'get', path: '/', allow: MANAGERS, summary: 'Channel QR codes with add statistics' }, async ({ tenantId }) => ({ items: await ways.list(tenantId) }));

@@ -3,7 +3,7 @@ import { AppError, notFound } from '../shared/app-error.js';
 import type { Principal } from '../shared/http/principal.js';
 import type { CustomerService } from '../modules/customers/customer.service.js';
 import type { StaffService } from '../modules/staff/staff.service.js';
-import { canSeeCustomer } from '../modules/customers/customer.routes.js';
+import { canSeeCustomer } from '../modules/customers/customer-access.js';
 import { maskCustomer } from '../modules/privacy/masking.js';
 import type { WecomClient } from './wecom.client.js';
 import type { ExternalContactService } from './external-contact.service.js';

@@ -1,8 +1,13 @@
 import { z } from 'zod';
 import { ApiRouter } from '../shared/http/route.js';
-import type { Services } from '../services.js';
+import type { Wecom } from './wecom.adapter.js';
 import { TRANSFER_STATES } from './transfer.model.js';
 import { maskName, personalDataPolicy } from '../modules/privacy/masking.js';
+
+/** The module APIs these routes use, and nothing else. */
+export interface TransferRouteApis {
+  wecom: Wecom;
+}
 
 const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
 const userid = z.string().trim().min(1).max(64);
@@ -18,7 +23,7 @@ const oneHandover = (b: { handoverStaffId?: string; handoverUserid?: string }) =
 const oneHandoverMessage = { message: 'give exactly one of handoverStaffId or handoverUserid', path: ['handoverStaffId'] };
 
 /** 在职继承 / 离职继承: hand a member's WeCom customers and groups to another member, and follow the result. */
-export function transferRoutes(s: Services) {
+export function transferRoutes(s: TransferRouteApis) {
   const api = new ApiRouter('/api/v1/wecom/transfers', 'wecom');
   const w = s.wecom;
   const by = (principal: { kind: string; id?: string }) => (principal.kind === 'staff' ? principal.id : undefined);

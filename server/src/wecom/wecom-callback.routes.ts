@@ -2,7 +2,8 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { XMLParser } from 'fast-xml-parser';
 import { AppError } from '../shared/app-error.js';
-import type { Services } from '../services.js';
+import type { Deps } from '../shared/deps.js';
+import type { Wecom } from './wecom.adapter.js';
 import { WecomCryptoError } from './wecom-crypto.js';
 import { WecomErrorCode } from './wecom.exception.js';
 import type { CallbackFields } from './wecom-callback.service.js';
@@ -46,7 +47,7 @@ async function rawBody(ctx: Context): Promise<string> {
  * timestamps and other corps' messages with 401, stores the event (duplicates ignored) and answers
  * `success` at once: the work happens in the worker, so WeCom never waits on our processing.
  */
-export function wecomCallbackRouter(s: Services, enqueue: (name: string, data: Record<string, unknown>) => Promise<void>) {
+export function wecomCallbackRouter(s: { deps: Deps; wecom: Wecom }, enqueue: (name: string, data: Record<string, unknown>) => Promise<void>) {
   const router = new Router();
   const tenantId = s.deps.config.DEFAULT_TENANT;
 

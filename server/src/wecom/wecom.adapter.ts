@@ -1,9 +1,9 @@
 import type { Deps } from '../shared/deps.js';
-import type { DomainHooks } from '../shared/hooks.js';
 import type { StaffService } from '../modules/staff/staff.service.js';
 import type { CustomerService } from '../modules/customers/customer.service.js';
 import type { FollowUpService } from '../modules/customers/follow-up.service.js';
 import type { TagService } from '../modules/tags/tag.service.js';
+import type { JobQueue } from '../shared/module.js';
 import { WecomClient } from './wecom.client.js';
 import { WecomCrypto } from './wecom-crypto.js';
 import { TagSyncService } from './tag-sync.service.js';
@@ -18,21 +18,16 @@ import { TransferService } from './transfer.service.js';
 import { GroupTransferService } from './group-transfer.service.js';
 import { TransferResultService } from './transfer-result.service.js';
 
-export interface JobQueue {
-  now(name: string, data: Record<string, unknown>): Promise<void>;
-}
-
 /**
- * The WeCom adapter, built once in the service container. Jobs are queued through the worker, which
- * exists only after the services: the runtime plugin attaches it (`attachQueue`). Until then an
- * enqueue fails and the work waits in its pending row for the repair jobs.
+ * The WeCom adapter, built once in the service container. Jobs are queued through the worker (the
+ * `queue` port); a process built without one (a script) cannot queue, and the work waits in its
+ * pending row for the repair jobs.
  */
-export function createWecom(deps: Deps, m: { hooks: DomainHooks; staff: StaffService; customers: CustomerService; followUps: FollowUpService; tags: TagService }) {
+export function createWecom(deps: Deps, m: { staff: StaffService; customers: CustomerService; followUps: FollowUpService; tags: TagService; queue?: JobQueue }) {
   const { config } = deps;
-  let queue: JobQueue | undefined;
   const enqueue = async (name: string, data: Record<string, unknown>) => {
-    if (!queue) throw new Error('the job queue is not attached yet');
-    await queue.now(name, data);
+    if (!m.queue) throw new Error('this process has no job queue');
+    await m.queue.now(name, data);
   };
   const client = new WecomClient({ apiBase: config.WECOM_API_BASE, corpId: config.WECOM_CORP_ID, secret: config.WECOM_SECRET, agentId: config.WECOM_AGENT_ID, redis: deps.redis, log: deps.log, timeoutMs: config.WECOM_TIMEOUT_MS });
   const crypto = config.WECOM_TOKEN && config.WECOM_ENCODING_AES_KEY ? new WecomCrypto(config.WECOM_TOKEN, config.WECOM_ENCODING_AES_KEY, config.WECOM_CORP_ID) : undefined;
@@ -48,10 +43,6 @@ export function createWecom(deps: Deps, m: { hooks: DomainHooks; staff: StaffSer
   const sidebar = new SidebarAuthService(deps, client, m.staff);
   const sidebarContext = new SidebarContextService(deps, client, { customers: m.customers, staff: m.staff, contacts, groups, tagSync });
   const enabled = Boolean(config.WECOM_CORP_ID && config.WECOM_SECRET);
-  if (enabled) m.hooks.on('customer.tagged', (p) => tagSync.onCustomerTagged(p));
-  if (enabled) m.hooks.on('tag.changed', (p) => tagSync.onTagChanged(p));
-  m.hooks.on('customer.merged', (p) => contacts.onMerged(p));
-  m.hooks.on('customer.merged', (p) => transferResults.onMerged(p));
   return {
     enabled,
     client,
@@ -68,9 +59,6 @@ export function createWecom(deps: Deps, m: { hooks: DomainHooks; staff: StaffSer
     groupTransfers,
     transferResults,
     enqueue,
-    attachQueue(q: JobQueue) {
-      queue = q;
-    },
   };
 }
 

@@ -1,9 +1,9 @@
-import type { Services } from '../services.js';
-import type { JobDefinition } from '../jobs/index.js';
+import type { Deps } from '../shared/deps.js';
+import type { JobDefinition } from '../shared/module.js';
+import type { Wecom } from './wecom.adapter.js';
 
 /** The WeCom adapter's jobs; each takes ids only and does nothing when the work is already done. */
-export function wecomJobs(s: Services): JobDefinition[] {
-  const w = s.wecom;
+export function wecomJobs(w: Wecom, deps: Deps): JobDefinition[] {
   if (!w.enabled) return [];
   return [
     { name: 'wecom.process-callback', concurrency: 5, run: (d) => w.callbacks.process(String(d.callbackId)) },
@@ -11,7 +11,7 @@ export function wecomJobs(s: Services): JobDefinition[] {
     { name: 'wecom.push-tags', concurrency: 2, run: (d) => w.tagSync.pushOp(String(d.opId)) },
     // A run can take long; its own 60 s lease guards it. Agenda keeps a lockLifetime/2 timer alive
     // after each job, so a fixed 30 minutes here kept stopped processes (and jest) waiting 15 minutes.
-    { name: 'wecom.full-sync', lockLifetimeMs: 3 * s.deps.config.JOBS_LOCK_LIFETIME_MS, run: (d) => w.fullSync.run(String(d.runId)) },
+    { name: 'wecom.full-sync', lockLifetimeMs: 3 * deps.config.JOBS_LOCK_LIFETIME_MS, run: (d) => w.fullSync.run(String(d.runId)) },
     { name: 'wecom.repair', every: '1 minute', run: async () => ({ callbacks: await w.callbacks.repair(), tags: await w.tagSync.retryPending(), syncs: await w.fullSync.resumeStalled() }) },
     // Transfers take 24 h in WeCom; callbacks usually settle them first, this catches the rest.
     { name: 'wecom.transfers.poll', every: '5 minutes', run: () => w.transferResults.poll() },

@@ -1,12 +1,19 @@
 import { z } from 'zod';
 import { ApiRouter } from '../shared/http/route.js';
-import type { Services } from '../services.js';
+import type { TagService } from '../modules/tags/tag.service.js';
+import type { Wecom } from './wecom.adapter.js';
 import { personMask } from '../modules/privacy/masking.js';
+
+/** The module APIs these routes use, and nothing else. */
+export interface WecomRouteApis {
+  tags: TagService;
+  wecom: Wecom;
+}
 
 const STAFF = ['admin', 'community_manager', 'sales', 'agent'] as const;
 
 /** Full sync, tag sync, customer groups and the sidebar's sign-in. */
-export function wecomRoutes(s: Services) {
+export function wecomRoutes(s: WecomRouteApis) {
   const api = new ApiRouter('/api/v1/wecom', 'wecom');
   const w = s.wecom;
 

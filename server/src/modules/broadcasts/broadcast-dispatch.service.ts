@@ -26,7 +26,7 @@ export class BroadcastDispatcher {
 
   constructor(
     private readonly deps: Deps,
-    private readonly m: { segments: SegmentService; customers: CustomerService; caps: FrequencyCapService; providers: Map<ChannelName, ChannelProvider>; coupons?: () => CouponPort | undefined; loyalty?: () => LoyaltyFactsPort | undefined; groupChannels?: Map<ChannelName, GroupChannel> },
+    private readonly m: { segments: SegmentService; customers: CustomerService; caps: FrequencyCapService; providers: Map<ChannelName, ChannelProvider>; coupons?: CouponPort; loyalty?: LoyaltyFactsPort; groupChannels?: Map<ChannelName, GroupChannel> },
   ) {
     this.batches = new DeliveryBatchSender(deps, { customers: m.customers, caps: m.caps, coupons: m.coupons, loyalty: m.loyalty, budget: new StaffSendBudget(deps) });
   }

@@ -1,8 +1,15 @@
 import { z } from 'zod';
 import { ApiRouter } from '../../shared/http/route.js';
-import type { Services } from '../../services.js';
-import { loadVisibleCustomer } from '../customers/customer.routes.js';
+import type { Broadcasts } from './broadcasts.module.js';
+import type { CustomerService } from '../customers/customer.service.js';
+import { requireVisibleCustomer, visibleCustomer } from '../customers/customer-access.js';
 import { createCampaignSchema } from './broadcast.schemas.js';
+
+/** The module APIs these routes use, and nothing else. */
+export interface BroadcastRouteApis {
+  broadcasts: Broadcasts;
+  customers: CustomerService;
+}
 
 const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
 const idParams = z.object({ id: objectId });
@@ -28,7 +35,7 @@ const view = (c: any) => ({
   createdAt: c.createdAt,
 });
 
-export function broadcastRoutes(s: Services) {
+export function broadcastRoutes(s: BroadcastRouteApis) {
   const api = new ApiRouter('/api/v1/broadcasts', 'broadcasts');
 
   api.route(
@@ -80,9 +87,10 @@ export function broadcastRoutes(s: Services) {
       status: 201,
       summary: 'Record that a customer wants no marketing messages',
       body: z.object({ customerId: objectId, source: z.enum(['told_staff', 'replied_td', 'complaint']).default('told_staff') }).strict(),
+      use: [requireVisibleCustomer(s.customers, 'customerId', 'body')],
     },
-    async ({ body, principal, tenantId }) => {
-      const doc = await loadVisibleCustomer(s, principal, tenantId, body.customerId);
+    async ({ body, tenantId, ctx }) => {
+      const doc = visibleCustomer(ctx);
       return s.broadcasts.optOut(tenantId, String(doc._id), body.source);
     },
   );

@@ -1,5 +1,4 @@
 import type { Deps } from '../../shared/deps.js';
-import type { DomainHooks } from '../../shared/hooks.js';
 import type { WecomClient } from '../../wecom/wecom.client.js';
 import type { CustomerService } from '../customers/customer.service.js';
 import type { EventService } from '../events/event.service.js';
@@ -24,7 +23,7 @@ import type { LoyaltyFactsPort } from './recipient-content.js';
  * Channel providers are registered here. The bot channels (private chats, rooms) queue on the service
  * desk's durable outbound rows, which the bot delivers.
  */
-export function createBroadcasts(deps: Deps, m: { segments: SegmentService; customers: CustomerService; events: EventService; staff: StaffService; wecomClient: WecomClient; coupons?: () => CouponPort | undefined; loyalty?: () => LoyaltyFactsPort | undefined; groups?: () => CustomerGroupPort | undefined; hooks?: DomainHooks; desk?: DeskService }) {
+export function createBroadcasts(deps: Deps, m: { segments: SegmentService; customers: CustomerService; events: EventService; staff: StaffService; wecomClient: WecomClient; coupons?: CouponPort; loyalty?: LoyaltyFactsPort; groups?: CustomerGroupPort; desk?: DeskService }) {
   const botChats = m.desk ? deskBotChats(m.desk) : undefined;
   const providers = new Map<ChannelName, ChannelProvider>([
     ['wecom_group_msg', new WecomGroupMsgProvider(m.wecomClient, m.staff, deps.now, deps.config.BROADCAST_WECOM_TASK_SIZE)],
@@ -32,7 +31,6 @@ export function createBroadcasts(deps: Deps, m: { segments: SegmentService; cust
   ]);
   const caps = new FrequencyCapService(deps);
   const service = new BroadcastService(deps, { segments: m.segments, events: m.events });
-  m.hooks?.on('customer.merged', ({ tenantId, fromId, toId }) => service.moveOptOut(tenantId, fromId, toId));
   const botRooms = new BotRoomDispatcher(deps, () => botChats);
   const groupChannels = new Map<ChannelName, GroupChannel>([
     ['wecom_group_chat', new GroupChatDispatcher(deps, m.wecomClient, m.groups)],

@@ -34,7 +34,7 @@ const REFUSED_PAUSE_MS = 5_000;
 export class DeliveryBatchSender {
   constructor(
     private readonly deps: Deps,
-    private readonly m: { customers: CustomerService; caps: FrequencyCapService; coupons?: () => CouponPort | undefined; loyalty?: () => LoyaltyFactsPort | undefined; budget: StaffSendBudget },
+    private readonly m: { customers: CustomerService; caps: FrequencyCapService; coupons?: CouponPort; loyalty?: LoyaltyFactsPort; budget: StaffSendBudget },
   ) {}
 
   /** Claims up to n pending rows for this worker, with a lease; returns the rows it now holds. */
@@ -143,7 +143,7 @@ export class DeliveryBatchSender {
     let sendable = chunk;
     const codes = new Map<string, string>();
     if (templateId) {
-      const coupons = this.m.coupons?.();
+      const coupons = this.m.coupons;
       const bad = new Set<string>();
       for (const r of chunk) {
         if (!coupons) {
@@ -201,7 +201,7 @@ export class DeliveryBatchSender {
     if (!rows.some((r) => r.facts)) return rows;
     const templateId = rows[0].content.couponTemplateId;
     // A template gone since the coupon was issued leaves {couponName} unfilled: that row fails, the others go.
-    const couponName = templateId && codes.size ? (await this.m.coupons?.()?.template(tenantId, templateId).catch(() => undefined))?.name : undefined;
+    const couponName = templateId && codes.size ? (await this.m.coupons?.template(tenantId, templateId).catch(() => undefined))?.name : undefined;
     const out: Ready[] = [];
     for (const r of rows) {
       if (!r.facts) {

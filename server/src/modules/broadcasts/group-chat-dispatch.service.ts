@@ -26,11 +26,11 @@ export class GroupChatDispatcher {
   constructor(
     private readonly deps: Deps,
     private readonly client: WecomClient,
-    private readonly groups?: () => CustomerGroupPort | undefined,
+    private readonly groups?: CustomerGroupPort,
   ) {}
 
   async snapshot(c: any): Promise<void> {
-    const port = this.groups?.();
+    const port = this.groups;
     const rows = [];
     for (const chatId of [...new Set<string>(c.chatIds ?? [])]) {
       const g = port ? await port.get(c.tenantId, chatId) : null;

@@ -22,7 +22,7 @@ export async function personalise(
   tenantId: string,
   c: any,
   rows: any[],
-  m: { customers: CustomerService; loyalty?: () => LoyaltyFactsPort | undefined },
+  m: { customers: CustomerService; loyalty?: LoyaltyFactsPort },
 ): Promise<Map<string, Personal>> {
   const out = new Map<string, Personal>();
   const wanted = rows.map((row) => ({ row, content: variantContent(c, row) })).map((w) => ({ ...w, names: contentPlaceholders(w.content).map((p) => p.name) })).filter((w) => w.names.length);
@@ -30,7 +30,7 @@ export async function personalise(
   const used = new Set(wanted.flatMap((w) => w.names));
   const ids = wanted.map((w) => String(w.row.customerId));
   const names = used.has('name') ? new Map((await m.customers.recipientFacts(tenantId, ids)).map((x) => [String(x._id), x.name as string | undefined])) : new Map<string, string | undefined>();
-  const members = used.has('points') || used.has('tier') ? ((await m.loyalty?.()?.placeholderFacts(tenantId, ids)) ?? new Map()) : new Map<string, { points: number; tier: string }>();
+  const members = used.has('points') || used.has('tier') ? ((await m.loyalty?.placeholderFacts(tenantId, ids)) ?? new Map()) : new Map<string, { points: number; tier: string }>();
   for (const w of wanted) {
     const cid = String(w.row.customerId);
     const facts: RecipientFacts = { name: names.get(cid), ...members.get(cid) };

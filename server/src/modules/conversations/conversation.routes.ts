@@ -2,12 +2,21 @@ import { z } from 'zod';
 import { ApiRouter } from '../../shared/http/route.js';
 import { notFound } from '../../shared/app-error.js';
 import type { Principal } from '../../shared/http/principal.js';
-import type { Services } from '../../services.js';
-import { canSeeCustomer } from '../customers/customer.routes.js';
+import type { CustomerService } from '../customers/customer.service.js';
+import type { Deps } from '../../shared/deps.js';
+import type { DeskService } from './desk.service.js';
+import { canSeeCustomer, requireVisibleCustomer, visibleCustomer } from '../customers/customer-access.js';
 import { conversationView, messageView } from './conversation.view.js';
 import { personMask, personalDataPolicy } from '../privacy/masking.js';
 import { openDeskStream } from './desk-stream.js';
 import type { Actor } from './handoff.service.js';
+
+/** The module APIs these routes use, and nothing else. */
+export interface ConversationRouteApis {
+  customers: CustomerService;
+  desk: DeskService;
+  deps: Deps;
+}
 
 const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
 const idParams = z.object({ id: objectId });
@@ -24,7 +33,7 @@ const actor = (p: Principal): Actor => {
 const isSales = (p: Principal) => p.kind === 'staff' && p.role === 'sales';
 
 /** Sales see a conversation only when they own or follow its customer; otherwise it answers 404. */
-async function visible(s: Services, p: Principal, tenantId: string, c: any, cache = new Map<string, boolean>()): Promise<boolean> {
+async function visible(s: ConversationRouteApis, p: Principal, tenantId: string, c: any, cache = new Map<string, boolean>()): Promise<boolean> {
   if (!isSales(p)) return true;
   if (!c.customerId) return false;
   const key = String(c.customerId);
@@ -35,7 +44,7 @@ async function visible(s: Services, p: Principal, tenantId: string, c: any, cach
   return cache.get(key)!;
 }
 
-async function load(s: Services, p: Principal, tenantId: string, id: string) {
+async function load(s: ConversationRouteApis, p: Principal, tenantId: string, id: string) {
   const c = await s.desk.conversations.get(tenantId, id);
   if (!(await visible(s, p, tenantId, c))) throw notFound('Conversation');
   return c;
@@ -48,7 +57,7 @@ type Mask = ReturnType<typeof personMask>;
  * title (the contact's name), the customer's messages and name, the preview and summary. Admins see
  * all; community managers supervising the desk see the name masked; phones only for the owner.
  */
-async function masksFor(s: Services, p: Principal, tenantId: string, customerIds: Array<unknown>): Promise<(customerId: unknown) => Mask | null> {
+async function masksFor(s: ConversationRouteApis, p: Principal, tenantId: string, customerIds: Array<unknown>): Promise<(customerId: unknown) => Mask | null> {
   const open = personalDataPolicy(p);
   if (open.name && open.phone) return () => null;
   const docs = await s.customers.getMany(tenantId, customerIds.filter(Boolean).map(String));
@@ -82,7 +91,7 @@ const viewFilter = (view: View, me: string, state?: string) =>
           ? { state: ['queued', 'assigned'], breached: true }
           : { state: state ? [state] : undefined };
 
-export function conversationRoutes(s: Services) {
+export function conversationRoutes(s: ConversationRouteApis) {
   const api = new ApiRouter('/api/v1/conversations', 'conversations');
 
   api.route(
@@ -125,11 +134,11 @@ export function conversationRoutes(s: Services) {
       summary: "A customer's chat history for the profile: their private chats and what they said in rooms, newest first",
       params: z.object({ customerId: objectId }),
       query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), before: z.coerce.date().optional() }),
-    },
-    async ({ params, query, principal, tenantId }) => {
       // Sales only for their own customers; a stranger's profile answers 404 like the profile itself.
-      const customer = await s.customers.get(tenantId, params.customerId).catch(() => null);
-      if (!customer || !canSeeCustomer(principal, customer)) throw notFound('Customer');
+      use: [requireVisibleCustomer(s.customers, 'customerId')],
+    },
+    async ({ query, principal, tenantId, ctx }) => {
+      const customer = visibleCustomer(ctx);
       const h = await s.desk.conversations.customerHistory(tenantId, String(customer._id), query);
       const m = (await masksFor(s, principal, tenantId, [customer._id]))(customer._id);
       return {

@@ -1,9 +1,16 @@
 import { PassThrough } from 'node:stream';
 import type { Context } from 'koa';
 import type { Principal } from '../../shared/http/principal.js';
-import type { Services } from '../../services.js';
+import type { Deps } from '../../shared/deps.js';
+import type { DeskService } from './desk.service.js';
 import { deskChannel, type DeskEvent } from './desk-live.js';
 import { personMask } from '../privacy/masking.js';
+
+/** The module APIs the console stream uses, and nothing else. */
+export interface DeskStreamApis {
+  deps: Deps;
+  desk: DeskService;
+}
 
 /**
  * The one masking policy on a live message: a role that may not see the customer's name gets it
@@ -32,7 +39,7 @@ export function mayReceive(p: Staff, e: DeskEvent): boolean {
  * stream what any other (or the bot) wrote. The stream ends after DESK_SSE_MAX_SECONDS or when the
  * server stops listening (the browser reconnects by itself); the subscription ends with it.
  */
-export async function openDeskStream(s: Services, ctx: Context, principal: Staff, tenantId: string): Promise<undefined> {
+export async function openDeskStream(s: DeskStreamApis, ctx: Context, principal: Staff, tenantId: string): Promise<undefined> {
   const stream = new PassThrough();
   ctx.req.socket.setTimeout(0);
   ctx.req.socket.setNoDelay(true);

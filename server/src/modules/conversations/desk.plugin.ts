@@ -1,6 +1,7 @@
 import type { Middleware } from 'koa';
 import type { RuntimePlugin } from '../../runtime.js';
-import type { Services } from '../../services.js';
+import type { Deps } from '../../shared/deps.js';
+import type { DeskService } from './desk.service.js';
 import type { Principal } from '../../shared/http/principal.js';
 
 /**
@@ -8,7 +9,7 @@ import type { Principal } from '../../shared/http/principal.js';
  * (besides the inbox's live stream), so an agent reading a profile is not taken for gone. Throttled
  * per staff member and process: one write per interval at most.
  */
-function presenceMiddleware(s: Services): Middleware {
+function presenceMiddleware(s: { deps: Deps; desk: DeskService }): Middleware {
   const every = Math.min(15_000, (s.deps.config.DESK_PRESENCE_TIMEOUT_SECONDS * 1000) / 3);
   const last = new Map<string, number>();
   return async (ctx, next) => {

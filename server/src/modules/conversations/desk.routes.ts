@@ -2,7 +2,14 @@ import { z } from 'zod';
 import { ApiRouter } from '../../shared/http/route.js';
 import type { Principal } from '../../shared/http/principal.js';
 import { STAFF_ROLES } from '../../shared/http/principal.js';
-import type { Services } from '../../services.js';
+import type { Deps } from '../../shared/deps.js';
+import type { DeskService } from './desk.service.js';
+
+/** The module APIs these routes use, and nothing else. */
+export interface DeskRouteApis {
+  deps: Deps;
+  desk: DeskService;
+}
 
 const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
 const SUPERVISORS = ['community_manager'] as const;
@@ -22,7 +29,7 @@ const ruleBody = z
   .refine((r) => r.action === 'handoff' || r.reply.length > 0, { message: 'a reply rule needs the reply text', path: ['reply'] });
 
 /** Desk administration: presence, reply rules and FAQ, canned replies, SLA targets and figures. */
-export function deskRoutes(s: Services) {
+export function deskRoutes(s: DeskRouteApis) {
   const api = new ApiRouter('/api/v1/desk', 'conversations');
 
   api.route({ method: 'get', path: '/presence', allow: ['agent', 'sales'], summary: 'Am I online for chats, my capacity and how many chats I hold now' }, ({ principal, tenantId }) =>

@@ -1,5 +1,4 @@
 import type { Deps } from '../../shared/deps.js';
-import type { DomainHooks } from '../../shared/hooks.js';
 import type { CustomerService } from '../customers/customer.service.js';
 import type { StaffService } from '../staff/staff.service.js';
 import { ConversationModel, MessageModel } from './conversation.model.js';
@@ -33,9 +32,13 @@ export class DeskService {
   readonly rules: ReplyRuleService;
   readonly sla: SlaService;
   readonly handoff: HandoffService;
-  private loyaltyPort?: LoyaltyPort;
-
-  constructor(private readonly deps: Deps, hooks: DomainHooks, private readonly customers: CustomerService, staff: StaffService) {
+  constructor(
+    private readonly deps: Deps,
+    private readonly customers: CustomerService,
+    staff: StaffService,
+    /** The bot's `积分`/`签到`/`优惠券` commands and the `{points}` variable; none without loyalty. */
+    readonly loyalty?: LoyaltyPort,
+  ) {
     this.live = new DeskLive(deps.redis, deps.log, deps.now);
     this.groups = new ChatGroupService((tenantId, contact) => this.conversations.identifyContact(tenantId, contact));
     this.conversations = new ConversationService(deps, customers, this.live, this.groups);
@@ -43,15 +46,6 @@ export class DeskService {
     this.rules = new ReplyRuleService(deps);
     this.sla = new SlaService(deps, this.rules, this.live);
     this.handoff = new HandoffService(deps, this.conversations, this.outbound, this.sla, staff, customers);
-    hooks.on('customer.merged', ({ tenantId, fromId, toId }) => this.conversations.moveCustomer(tenantId, fromId, toId));
-  }
-
-  useLoyalty(port: LoyaltyPort): void {
-    this.loyaltyPort = port;
-  }
-
-  get loyalty(): LoyaltyPort | undefined {
-    return this.loyaltyPort;
   }
 
   /** Stores an inbound (or the account's own) message and says whether the bot may answer it. */
@@ -111,7 +105,7 @@ export class DeskService {
     if (customerId) {
       const c = known?.id === customerId ? known : await this.customers.get(tenantId, customerId).catch(() => null);
       if (c?.name) name = c.name;
-      if (text.includes('{points}') && this.loyaltyPort) points = String((await this.loyaltyPort.balance(tenantId, customerId))?.points ?? 0);
+      if (text.includes('{points}') && this.loyalty) points = String((await this.loyalty.balance(tenantId, customerId))?.points ?? 0);
     }
     return text.replaceAll('{name}', name).replaceAll('{points}', points);
   }
@@ -121,7 +115,7 @@ export class DeskService {
     if (!customerId) return null;
     const c = await this.customers.get(tenantId, customerId).catch(() => null);
     if (!c) return null;
-    const balance = this.loyaltyPort ? await this.loyaltyPort.balance(tenantId, String(c._id)).catch(() => null) : null;
+    const balance = this.loyalty ? await this.loyalty.balance(tenantId, String(c._id)).catch(() => null) : null;
     return {
       id: String(c._id),
       name: c.name,

@@ -2,7 +2,12 @@ import { z } from 'zod';
 import { ApiRouter } from '../../shared/http/route.js';
 import { notFound } from '../../shared/app-error.js';
 import type { Principal } from '../../shared/http/principal.js';
-import type { Services } from '../../services.js';
+import type { ChatBindingService } from './chat-binding.service.js';
+
+/** The module APIs these routes use, and nothing else. */
+export interface ChatBindingRouteApis {
+  chatBindings: ChatBindingService;
+}
 
 // What the bot's link carries (chat-binding.service.ts makes 24 base64url characters).
 const token = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'must be the code from the chat link');
@@ -18,7 +23,7 @@ const shopperId = (principal: Principal) => {
  * gave them in the chat, sees whose chat it is, and confirms. The member is always the token's
  * customer, never anything in the request.
  */
-export function chatBindingRoutes(s: Services) {
+export function chatBindingRoutes(s: ChatBindingRouteApis) {
   const api = new ApiRouter('/api/v1/me/chat-binding', 'me');
 
   api.route(

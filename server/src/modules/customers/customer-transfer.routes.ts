@@ -2,12 +2,23 @@ import { z } from 'zod';
 import { Types } from 'mongoose';
 import { ApiRouter } from '../../shared/http/route.js';
 import { AppError } from '../../shared/app-error.js';
-import type { Services } from '../../services.js';
+import type { AuditService } from '../staff/audit.service.js';
+import type { CustomerService } from './customer.service.js';
+import type { Deps } from '../../shared/deps.js';
+import type { TagService } from '../tags/tag.service.js';
 import { identityInputSchema, identityKeys } from './identity.js';
 import { attributesSchema } from './customer.routes.js';
 import { CustomerModel } from './customer.model.js';
 import { csvRows } from '../../shared/csv.js';
 import { Readable } from 'node:stream';
+
+/** The module APIs these routes use, and nothing else. */
+export interface CustomerTransferRouteApis {
+  audit: AuditService;
+  customers: CustomerService;
+  deps: Deps;
+  tags: TagService;
+}
 
 /**
  * Bulk import and export of customers (the CSV tool in scripts/customers-csv.ts drives these in
@@ -25,7 +36,7 @@ const importRow = z
 
 const IMPORT_TAG_GROUP = '导入';
 
-export function customerTransferRoutes(s: Services) {
+export function customerTransferRoutes(s: CustomerTransferRouteApis) {
   const api = new ApiRouter('/api/v1/customers', 'customers');
 
   api.route(

@@ -3,11 +3,29 @@ import { ApiRouter } from '../../shared/http/route.js';
 import { AppError, notFound } from '../../shared/app-error.js';
 import { CustomerErrorCode } from './customer.errors.js';
 import type { Principal } from '../../shared/http/principal.js';
-import type { Services } from '../../services.js';
+import type { AuditService } from '../staff/audit.service.js';
+import type { CustomerService } from './customer.service.js';
+import type { EventService } from '../events/event.service.js';
+import type { FollowUpService } from './follow-up.service.js';
+import type { CustomerMergeService } from './customer-merge.service.js';
+import type { StaffService } from '../staff/staff.service.js';
+import type { TagService } from '../tags/tag.service.js';
 import { customerView } from './customer.view.js';
+import { loadVisibleCustomer, requireVisibleCustomer, visibleCustomer } from './customer-access.js';
 import { CUSTOMER_SORTS, type CustomerSort } from './customer.service.js';
 import { maskFreeText, personalDataPolicy } from '../privacy/masking.js';
 import { auditRead, auditWrite, changedFields } from '../privacy/personal-data-audit.js';
+
+/** The module APIs these routes use, and nothing else. */
+export interface CustomerRouteApis {
+  audit: AuditService;
+  customers: CustomerService;
+  events: EventService;
+  followUps: FollowUpService;
+  merges: CustomerMergeService;
+  staff: StaffService;
+  tags: TagService;
+}
 
 const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
 const idParams = z.object({ id: objectId });
@@ -26,25 +44,9 @@ export const attributesSchema = z
   .partial()
   .strict();
 
-/**
- * Sales work their own book: customers they own or follow. Other staff roles see every customer of
- * their tenant (masked by role). A customer outside what the caller may see answers 404, as if absent.
- */
-export function canSeeCustomer(principal: Principal, doc: { _id: unknown; ownerStaffId?: string | null; followerStaffIds?: string[] }): boolean {
-  if (principal.kind === 'shopper') return String(doc._id) === principal.customerId;
-  if (principal.kind !== 'staff') return false;
-  if (principal.role !== 'sales') return true;
-  return doc.ownerStaffId === principal.id || (doc.followerStaffIds ?? []).includes(principal.id);
-}
-
-export async function loadVisibleCustomer(s: Services, principal: Principal, tenantId: string, id: string) {
-  const doc = await s.customers.get(tenantId, id);
-  if (!canSeeCustomer(principal, doc)) throw notFound('Customer');
-  return doc;
-}
-
-export function customerRoutes(s: Services) {
+export function customerRoutes(s: CustomerRouteApis) {
   const api = new ApiRouter('/api/v1/customers', 'customers');
+  const visible = requireVisibleCustomer(s.customers, 'id');
 
   api.route(
     {
@@ -120,9 +122,9 @@ export function customerRoutes(s: Services) {
   );
 
   api.route(
-    { method: 'get', path: '/:id', allow: STAFF, summary: 'A customer 360 profile with recent timeline', params: idParams },
-    async ({ params, principal, tenantId }) => {
-      const doc = await loadVisibleCustomer(s, principal, tenantId, params.id);
+    { method: 'get', path: '/:id', allow: STAFF, summary: 'A customer 360 profile with recent timeline', params: idParams, use: [visible] },
+    async ({ principal, tenantId, ctx }) => {
+      const doc = visibleCustomer(ctx);
       const id = String(doc._id);
       const [events, followUps, merges] = await Promise.all([
         s.events.recentForCustomer(tenantId, id, 20),
@@ -146,9 +148,9 @@ export function customerRoutes(s: Services) {
   );
 
   api.route(
-    { method: 'patch', path: '/:id', allow: ['admin', 'sales', 'agent'], audit: false, summary: 'Change profile attributes (audited with each changed value before and after)', params: idParams, body: attributesSchema },
-    async ({ params, body, principal, tenantId }) => {
-      const before = await loadVisibleCustomer(s, principal, tenantId, params.id);
+    { method: 'patch', path: '/:id', allow: ['admin', 'sales', 'agent'], audit: false, summary: 'Change profile attributes (audited with each changed value before and after)', params: idParams, body: attributesSchema, use: [visible] },
+    async ({ params, body, principal, tenantId, ctx }) => {
+      const before = visibleCustomer(ctx);
       const after = await s.customers.update(tenantId, params.id, body);
       await auditWrite(s.audit, principal, tenantId, 'customers.update', String(after._id), changedFields(before, after, Object.keys(body)));
       return customerView(after, principal);
@@ -156,9 +158,8 @@ export function customerRoutes(s: Services) {
   );
 
   api.route(
-    { method: 'post', path: '/:id/notes', allow: ['admin', 'sales', 'agent'], status: 201, summary: 'Add a note to a customer', params: idParams, body: z.object({ text: z.string().trim().min(1, 'write something').max(2000) }) },
+    { method: 'post', path: '/:id/notes', allow: ['admin', 'sales', 'agent'], status: 201, summary: 'Add a note to a customer', params: idParams, body: z.object({ text: z.string().trim().min(1, 'write something').max(2000) }), use: [visible] },
     async ({ params, body, principal, tenantId }) => {
-      await loadVisibleCustomer(s, principal, tenantId, params.id);
       const staff = principal as Extract<Principal, { kind: 'staff' }>;
       return s.customers.addNote(tenantId, params.id, { staffId: staff.id, staffName: staff.name, text: body.text });
     },
@@ -175,9 +176,10 @@ export function customerRoutes(s: Services) {
       body: z
         .object({ add: z.array(objectId).max(50).default([]), remove: z.array(objectId).max(50).default([]) })
         .refine((b) => b.add.length + b.remove.length > 0, { message: 'name at least one tag to add or remove' }),
+      use: [visible],
     },
-    async ({ params, body, principal, tenantId }) => {
-      const before = await loadVisibleCustomer(s, principal, tenantId, params.id);
+    async ({ params, body, principal, tenantId, ctx }) => {
+      const before = visibleCustomer(ctx);
       await s.tags.assertExist(tenantId, body.add);
       const tags = await s.customers.tag(tenantId, params.id, body.add, body.remove, principal.kind === 'staff' ? principal.id : undefined);
       await auditWrite(s.audit, principal, tenantId, 'customers.tags', String(before._id), changedFields({ tags: [...(before.tags ?? [])].map(String).sort() }, { tags: [...tags].map(String).sort() }, ['tags']));
@@ -194,9 +196,10 @@ export function customerRoutes(s: Services) {
       summary: 'Merge another profile with this one (one person): same rules as automatic merges — the older profile stays, identities, orders, points, tags, notes and chats move to it; audited',
       params: idParams,
       body: z.object({ otherId: objectId, note: z.string().trim().max(200).optional() }).strict(),
+      use: [visible],
     },
-    async ({ params, body, principal, tenantId }) => {
-      const [a, b] = [await loadVisibleCustomer(s, principal, tenantId, params.id), await loadVisibleCustomer(s, principal, tenantId, body.otherId)];
+    async ({ body, principal, tenantId, ctx }) => {
+      const [a, b] = [visibleCustomer(ctx), await loadVisibleCustomer(s.customers, principal, tenantId, body.otherId)];
       if (String(a._id) === String(b._id)) throw new AppError(CustomerErrorCode.ALREADY_ONE, 'These two ids already name one profile', { status: 409 });
       const staff = principal as Extract<Principal, { kind: 'staff' }>;
       const id = await s.merges.merge(tenantId, String(a._id), String(b._id), `merged by ${staff.name} (${staff.role})${body.note ? `: ${body.note}` : ''}`);
@@ -215,9 +218,10 @@ export function customerRoutes(s: Services) {
       summary: 'Create a follow-up task about a customer',
       params: idParams,
       body: z.object({ title: z.string().trim().min(1).max(200), dueAt: z.coerce.date().optional(), assigneeId: objectId.optional() }),
+      use: [visible],
     },
-    async ({ params, body, principal, tenantId }) => {
-      const doc = await loadVisibleCustomer(s, principal, tenantId, params.id);
+    async ({ body, principal, tenantId, ctx }) => {
+      const doc = visibleCustomer(ctx);
       const me = principal.kind === 'staff' ? principal.id : undefined;
       return s.followUps.create(tenantId, { customerId: String(doc._id), title: body.title, dueAt: body.dueAt, assigneeId: body.assigneeId ?? me, createdBy: me });
     },
@@ -226,7 +230,7 @@ export function customerRoutes(s: Services) {
   return api;
 }
 
-export function followUpRoutes(s: Services) {
+export function followUpRoutes(s: CustomerRouteApis) {
   const api = new ApiRouter('/api/v1/follow-ups', 'customers');
   api.route(
     {

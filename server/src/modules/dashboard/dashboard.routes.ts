@@ -1,9 +1,20 @@
 import { z } from 'zod';
 import { ApiRouter } from '../../shared/http/route.js';
-import type { Services } from '../../services.js';
+import type { Broadcasts } from '../broadcasts/broadcasts.module.js';
+import type { CustomerService } from '../customers/customer.service.js';
+import type { Deps } from '../../shared/deps.js';
+import type { EventService } from '../events/event.service.js';
 import { DashboardService } from './dashboard.service.js';
 
-export function dashboardRoutes(s: Services) {
+/** The module APIs these routes use, and nothing else. */
+export interface DashboardRouteApis {
+  broadcasts: Broadcasts;
+  customers: CustomerService;
+  deps: Deps;
+  events: EventService;
+}
+
+export function dashboardRoutes(s: DashboardRouteApis) {
   const api = new ApiRouter('/api/v1/dashboard', 'dashboard');
   // Read-only over other modules' collections; it holds no state, so it is built here, not in the container.
   const dashboard = new DashboardService(s.deps, s.events, s.customers, s.broadcasts);

@@ -1,10 +1,17 @@
 import { z } from 'zod';
 import { ApiRouter } from '../../shared/http/route.js';
-import type { Services } from '../../services.js';
-import { loadVisibleCustomer } from '../customers/customer.routes.js';
+import type { CustomerService } from '../customers/customer.service.js';
+import type { EventService } from './event.service.js';
+import { requireVisibleCustomer, visibleCustomer } from '../customers/customer-access.js';
 import { eventBatchSchema } from './event.schemas.js';
 
-export function eventRoutes(s: Services) {
+/** The module APIs these routes use, and nothing else. */
+export interface EventRouteApis {
+  customers: CustomerService;
+  events: EventService;
+}
+
+export function eventRoutes(s: EventRouteApis) {
   const api = new ApiRouter('/api/v1', 'events');
 
   api.route(
@@ -32,9 +39,10 @@ export function eventRoutes(s: Services) {
       summary: 'A customer’s orders and behaviour, newest first',
       params: z.object({ id: z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id') }),
       query: z.object({ type: z.string().max(80).optional(), before: z.coerce.date().optional(), limit: z.coerce.number().int().min(1).max(100).default(20) }),
+      use: [requireVisibleCustomer(s.customers, 'id')],
     },
-    async ({ params, query, principal, tenantId }) => {
-      const doc = await loadVisibleCustomer(s, principal, tenantId, params.id);
+    async ({ query, tenantId, ctx }) => {
+      const doc = visibleCustomer(ctx);
       const items = await s.events.listForCustomer(tenantId, String(doc._id), { type: query.type, before: query.before }, query.limit);
       return { items: items.map((e) => ({ id: String(e._id), eventId: e.eventId, type: e.type, occurredAt: e.occurredAt, data: e.data })) };
     },

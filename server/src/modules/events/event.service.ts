@@ -1,6 +1,6 @@
 import { Types } from 'mongoose';
 import type { Deps } from '../../shared/deps.js';
-import type { DomainHooks } from '../../shared/hooks.js';
+import type { DomainHooks, HookPayloads } from '../../shared/hooks.js';
 import type { CustomerService } from '../customers/customer.service.js';
 import { EventModel } from './event.model.js';
 import { recentOrderDates, type OrderDatesWanted } from './recent-order-dates.js';
@@ -76,12 +76,13 @@ export class EventService {
     private readonly deps: Deps,
     private readonly hooks: DomainHooks,
     private readonly customers: CustomerService,
-  ) {
-    hooks.on('customer.merged', async ({ tenantId, fromId, toId }) => {
-      const to = { $set: { customerId: new Types.ObjectId(toId) } };
-      await EventModel.updateMany({ tenantId, customerId: fromId }, to);
-      await CountedOrderModel.updateMany({ tenantId, customerId: new Types.ObjectId(fromId) }, to);
-    });
+  ) {}
+
+  /** A merge (hook `customer.merged`): the merged profile's events and counted orders move to the one kept. */
+  async moveCustomer({ tenantId, fromId, toId }: HookPayloads['customer.merged']): Promise<void> {
+    const to = { $set: { customerId: new Types.ObjectId(toId) } };
+    await EventModel.updateMany({ tenantId, customerId: fromId }, to);
+    await CountedOrderModel.updateMany({ tenantId, customerId: new Types.ObjectId(fromId) }, to);
   }
 
   /**

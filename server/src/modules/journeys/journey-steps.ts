@@ -31,16 +31,16 @@ export class StepRunner {
       provider: ChannelProvider;
       caps: FrequencyCapService;
       optedOut: (tenantId: string, customerId: string) => Promise<boolean>;
-      coupons?: () => CouponPort | undefined;
+      coupons?: CouponPort;
       tierOf?: (tenantId: string, customerId: string) => Promise<string | undefined>;
-      loyalty?: () => LoyaltyFactsPort | undefined;
+      loyalty?: LoyaltyFactsPort;
     },
   ) {}
 
   private async personal(tenantId: string, customerId: string, name: string | null | undefined, text: string): Promise<{ text: string } | { reason: string }> {
     const used = placeholdersIn(text);
     if (!used.length) return { text };
-    const member = used.includes('points') || used.includes('tier') ? (await this.m.loyalty?.()?.placeholderFacts(tenantId, [customerId]))?.get(customerId) : undefined;
+    const member = used.includes('points') || used.includes('tier') ? (await this.m.loyalty?.placeholderFacts(tenantId, [customerId]))?.get(customerId) : undefined;
     const filled = render({ text }, { name, ...member });
     return filled.ok ? { text: filled.content.text } : { reason: filled.reason };
   }
@@ -81,7 +81,7 @@ export class StepRunner {
         return { note: outcome.ok ? `sent ${outcome.providerRef ?? ''}`.trim() : `failed: ${outcome.error}` };
       }
       case 'coupon': {
-        const coupons = this.m.coupons?.();
+        const coupons = this.m.coupons;
         if (!coupons) return { note: 'coupon skipped: loyalty unavailable' };
         const tier = step.byTier ? await this.m.tierOf?.(tenantId, customerId) : undefined;
         const templateId = (tier && step.byTier?.[tier]) || step.templateId;

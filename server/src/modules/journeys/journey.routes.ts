@@ -1,11 +1,20 @@
 import { z } from 'zod';
 import { ApiRouter } from '../../shared/http/route.js';
-import type { Services } from '../../services.js';
-import { loadVisibleCustomer } from '../customers/customer.routes.js';
+import type { CustomerService } from '../customers/customer.service.js';
+import type { Journeys } from './journeys.module.js';
+import type { LoyaltyService } from '../loyalty/loyalty.service.js';
+import { requireVisibleCustomer, visibleCustomer } from '../customers/customer-access.js';
 import { journeySchema } from './journey.schemas.js';
 import { AppError } from '../../shared/app-error.js';
 import { fillTemplate, journeyTemplates } from './journey.templates.js';
 import { maskName, personalDataPolicy } from '../privacy/masking.js';
+
+/** The module APIs these routes use, and nothing else. */
+export interface JourneyRouteApis {
+  customers: CustomerService;
+  journeys: Journeys;
+  loyalty: LoyaltyService;
+}
 
 const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
 const idParams = z.object({ id: objectId });
@@ -14,7 +23,7 @@ const MANAGERS = ['community_manager'] as const;
 const view = (j: any) => ({ id: String(j._id), name: j.name, trigger: j.trigger, steps: j.steps, enabled: j.enabled, createdAt: j.createdAt });
 const runView = (r: any) => ({ id: String(r._id), journeyId: String(r.journeyId), customerId: String(r.customerId), occurrence: r.occurrence, state: r.state, step: r.step, nextAt: r.nextAt, startedAt: r.startedAt, log: r.log });
 
-export function journeyRoutes(s: Services) {
+export function journeyRoutes(s: JourneyRouteApis) {
   const api = new ApiRouter('/api/v1/journeys', 'journeys');
 
   api.route({ method: 'get', path: '/templates', allow: MANAGERS, summary: 'Ready-made journeys to copy: welcome, birthday, win-back, abandoned cart, review request' }, () => ({ items: journeyTemplates }));
@@ -82,9 +91,9 @@ export function journeyRoutes(s: Services) {
   );
 
   api.route(
-    { method: 'get', path: '/customers/:id/runs', allow: ['admin', 'community_manager', 'sales', 'agent'], summary: "A customer's journeys (by name) and what each step did", params: idParams },
-    async ({ params, principal, tenantId }) => {
-      const doc = await loadVisibleCustomer(s, principal, tenantId, params.id);
+    { method: 'get', path: '/customers/:id/runs', allow: ['admin', 'community_manager', 'sales', 'agent'], summary: "A customer's journeys (by name) and what each step did", params: idParams, use: [requireVisibleCustomer(s.customers, 'id')] },
+    async ({ tenantId, ctx }) => {
+      const doc = visibleCustomer(ctx);
       const runs = await s.journeys.runsForCustomer(tenantId, String(doc._id));
       const names = await s.journeys.namesOf(tenantId, [...new Set(runs.map((r) => String(r.journeyId)))]);
       return { items: runs.map((r) => ({ ...runView(r), journeyName: names.get(String(r.journeyId)) ?? null })) };

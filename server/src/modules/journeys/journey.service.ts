@@ -1,6 +1,6 @@
 import { Types } from 'mongoose';
 import type { Deps } from '../../shared/deps.js';
-import type { DomainHooks } from '../../shared/hooks.js';
+import type { HookPayloads } from '../../shared/hooks.js';
 import { conflict, notFound } from '../../shared/app-error.js';
 import { isDuplicateKeyError } from '../../shared/db.js';
 import type { CustomerService, ProfilePage } from '../customers/customer.service.js';
@@ -22,14 +22,8 @@ const LEASE_MS = 60_000;
 export class JourneyService {
   constructor(
     private readonly deps: Deps,
-    hooks: DomainHooks,
     private readonly m: { customers: CustomerService; followUps: FollowUpService; steps: StepRunner },
-  ) {
-    // A minute's grace: the WeCom adapter records when the contact was added just after creating the profile.
-    hooks.on('customer.created', ({ tenantId, customerId }) => this.enrollByTrigger(tenantId, 'customer.created', customerId, 'once', 60_000));
-    hooks.on('event.batch_accepted', ({ tenantId, events }) => this.enrollForEvents(tenantId, events));
-    hooks.on('customer.at_risk', ({ tenantId, customerId, basedOn }) => this.enrollByTrigger(tenantId, 'churn.at_risk', customerId, `churn:${basedOn.getTime()}`));
-  }
+  ) {}
 
   async create(tenantId: string, input: JourneyInput, createdBy?: string) {
     try {
@@ -122,6 +116,21 @@ export class JourneyService {
    * together (one per event). A paid order's occurrence is its orderId, so an order a shop resends
    * under a new eventId does not start the journey again.
    */
+  /** A new profile: the welcome journeys (a minute's grace: the WeCom adapter records when the contact was added just after creating the profile). */
+  onCustomerCreated({ tenantId, customerId }: HookPayloads['customer.created']) {
+    return this.enrollByTrigger(tenantId, 'customer.created', customerId, 'once', 60_000);
+  }
+
+  /** An ingested batch: cart and order journeys. */
+  onEventBatch({ tenantId, events }: HookPayloads['event.batch_accepted']) {
+    return this.enrollForEvents(tenantId, events);
+  }
+
+  /** The churn sweep's warning: win-back journeys, once per dormancy. */
+  onCustomerAtRisk({ tenantId, customerId, basedOn }: HookPayloads['customer.at_risk']) {
+    return this.enrollByTrigger(tenantId, 'churn.at_risk', customerId, `churn:${basedOn.getTime()}`);
+  }
+
   private async enrollForEvents(tenantId: string, events: Array<{ customerId: string; event: { eventId: string; type: string; data?: Record<string, unknown> } }>) {
     const triggering = events.filter(({ event }) => event.type === 'cart.added' || event.type === 'order.paid');
     if (!triggering.length) return;

@@ -1,6 +1,5 @@
 import type { Deps } from '../../shared/deps.js';
 import type { LoyaltyFactsPort } from '../broadcasts/recipient-content.js';
-import type { DomainHooks } from '../../shared/hooks.js';
 import type { CustomerService } from '../customers/customer.service.js';
 import type { FollowUpService } from '../customers/follow-up.service.js';
 import type { Broadcasts } from '../broadcasts/broadcasts.module.js';
@@ -9,11 +8,8 @@ import { JourneyService } from './journey.service.js';
 import { StepRunner } from './journey-steps.js';
 
 /** Journeys send through the broadcasts module's WeCom provider and share its frequency cap and opt-outs. */
-export function createJourneys(
-  deps: Deps,
-  hooks: DomainHooks,
-  m: { customers: CustomerService; followUps: FollowUpService; broadcasts: Broadcasts; coupons?: () => CouponPort | undefined; tierOf?: (tenantId: string, customerId: string) => Promise<string | undefined>; loyalty?: () => LoyaltyFactsPort | undefined },
-) {
+export function createJourneys(deps: Deps, m: { customers: CustomerService; followUps: FollowUpService; broadcasts: Broadcasts; coupons?: CouponPort; loyalty?: LoyaltyFactsPort & { find(tenantId: string, customerId: string): Promise<{ tier?: string | null } | null> } }): JourneyService {
+  const loyalty = m.loyalty;
   const steps = new StepRunner(deps, {
     customers: m.customers,
     followUps: m.followUps,
@@ -21,8 +17,10 @@ export function createJourneys(
     caps: m.broadcasts.caps,
     optedOut: (tenantId, customerId) => m.broadcasts.isOptedOut(tenantId, customerId),
     coupons: m.coupons,
-    tierOf: m.tierOf,
-    loyalty: m.loyalty,
+    tierOf: async (tenantId, customerId) => (await loyalty?.find(tenantId, customerId))?.tier ?? undefined,
+    loyalty,
   });
-  return new JourneyService(deps, hooks, { customers: m.customers, followUps: m.followUps, steps });
+  return new JourneyService(deps, { customers: m.customers, followUps: m.followUps, steps });
 }
+
+export type Journeys = JourneyService;

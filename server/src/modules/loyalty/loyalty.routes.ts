@@ -2,11 +2,20 @@ import { z } from 'zod';
 import { ApiRouter } from '../../shared/http/route.js';
 import { AppError, CommonErrorCode, notFound } from '../../shared/app-error.js';
 import type { Principal } from '../../shared/http/principal.js';
-import type { Services } from '../../services.js';
-import { canSeeCustomer, loadVisibleCustomer } from '../customers/customer.routes.js';
+import type { CustomerService } from '../customers/customer.service.js';
+import type { LoyaltyService } from './loyalty.service.js';
+import type { SegmentService } from '../segments/segment.service.js';
+import { canSeeCustomer, loadVisibleCustomer, requireVisibleCustomer, visibleCustomer } from '../customers/customer-access.js';
 import { settingsSchema } from './loyalty-settings.service.js';
 import { couponTemplateSchema, couponTemplatePatchSchema } from './coupon.schemas.js';
 import { MAX_BATCH_RECIPIENTS } from './coupon-batch.service.js';
+
+/** The module APIs these routes use, and nothing else. */
+export interface LoyaltyRouteApis {
+  customers: CustomerService;
+  loyalty: LoyaltyService;
+  segments: SegmentService;
+}
 
 const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
 const customerParams = z.object({ customerId: objectId });
@@ -16,9 +25,10 @@ const MANAGERS = ['admin', 'community_manager'] as const;
 const actor = (p: Principal) => (p.kind === 'staff' ? `staff:${p.id}` : p.kind === 'integration' ? `key:${p.id}` : 'shopper');
 
 /** Staff and integration side of loyalty: members, points adjustments, coupons, configuration. */
-export function loyaltyRoutes(s: Services) {
+export function loyaltyRoutes(s: LoyaltyRouteApis) {
   const api = new ApiRouter('/api/v1/loyalty', 'loyalty');
   const L = s.loyalty;
+  const member = requireVisibleCustomer(s.customers, 'customerId');
 
   api.route({ method: 'get', path: '/settings', allow: STAFF, summary: 'The tenant’s tiers, earn rules, expiry and tier window' }, ({ tenantId }) => L.settings.get(tenantId));
   api.route(
@@ -27,9 +37,9 @@ export function loyaltyRoutes(s: Services) {
   );
 
   api.route(
-    { method: 'get', path: '/members/:customerId', allow: STAFF, summary: 'A member’s card: tier, progress, balance, expiring points, recent points', params: customerParams },
-    async ({ params, principal, tenantId }) => {
-      const id = String((await loadVisibleCustomer(s, principal, tenantId, params.customerId))._id);
+    { method: 'get', path: '/members/:customerId', allow: STAFF, summary: 'A member’s card: tier, progress, balance, expiring points, recent points', params: customerParams, use: [member] },
+    async ({ tenantId, ctx }) => {
+      const id = String(visibleCustomer(ctx)._id);
       const [summary, recent, coupons] = await Promise.all([L.summary(tenantId, id), L.ledger.list(tenantId, id, { limit: 10 }), L.coupons.listForCustomer(tenantId, id, 'available')]);
       return { ...summary, recentPoints: recent.items, availableCoupons: coupons };
     },
@@ -43,9 +53,10 @@ export function loyaltyRoutes(s: Services) {
       summary: 'A member’s points ledger, newest first, cursor paginated',
       params: customerParams,
       query: z.object({ cursor: z.string().max(200).optional(), limit: z.coerce.number().int().min(1).max(100).default(20), type: z.enum(['earn', 'spend', 'expire', 'reverse']).optional() }),
+      use: [member],
     },
-    async ({ params, query, principal, tenantId }) => {
-      const id = String((await loadVisibleCustomer(s, principal, tenantId, params.customerId))._id);
+    async ({ query, tenantId, ctx }) => {
+      const id = String(visibleCustomer(ctx)._id);
       return L.ledger.list(tenantId, id, query);
     },
   );
@@ -63,25 +74,26 @@ export function loyaltyRoutes(s: Services) {
         reason: z.string().trim().min(2, 'give a reason the member would understand').max(200),
         idempotencyKey,
       }),
+      use: [member],
     },
-    async ({ params, body, principal, tenantId }) => {
-      const id = String((await loadVisibleCustomer(s, principal, tenantId, params.customerId))._id);
+    async ({ body, principal, tenantId, ctx }) => {
+      const id = String(visibleCustomer(ctx)._id);
       return L.adjust(tenantId, id, { ...body, operator: actor(principal) });
     },
   );
 
   api.route(
-    { method: 'get', path: '/members/:customerId/coupons', allow: STAFF, summary: 'A member’s coupons', params: customerParams, query: z.object({ state: z.enum(['available', 'used', 'expired', 'revoked']).optional() }) },
-    async ({ params, query, principal, tenantId }) => {
-      const id = String((await loadVisibleCustomer(s, principal, tenantId, params.customerId))._id);
+    { method: 'get', path: '/members/:customerId/coupons', allow: STAFF, summary: 'A member’s coupons', params: customerParams, query: z.object({ state: z.enum(['available', 'used', 'expired', 'revoked']).optional() }), use: [member] },
+    async ({ query, tenantId, ctx }) => {
+      const id = String(visibleCustomer(ctx)._id);
       return { items: await L.coupons.listForCustomer(tenantId, id, query.state) };
     },
   );
 
   api.route(
-    { method: 'post', path: '/members/:customerId/coupons', allow: STAFF, status: 201, summary: 'Send one coupon to a customer (sidebar one-tap)', params: customerParams, body: z.object({ templateId: objectId, idempotencyKey }) },
-    async ({ params, body, principal, tenantId }) => {
-      const id = String((await loadVisibleCustomer(s, principal, tenantId, params.customerId))._id);
+    { method: 'post', path: '/members/:customerId/coupons', allow: STAFF, status: 201, summary: 'Send one coupon to a customer (sidebar one-tap)', params: customerParams, body: z.object({ templateId: objectId, idempotencyKey }), use: [member] },
+    async ({ body, principal, tenantId, ctx }) => {
+      const id = String(visibleCustomer(ctx)._id);
       await L.join(tenantId, id, 'staff');
       return L.coupons.issue(tenantId, { templateId: body.templateId, customerId: id, channel: 'staff', issueKey: `staff:${body.idempotencyKey}`, issuedBy: actor(principal) });
     },
@@ -91,7 +103,7 @@ export function loyaltyRoutes(s: Services) {
     { method: 'post', path: '/scan', allow: STAFF, summary: 'Find a member by the code on their card (valid 5 minutes)', body: z.object({ payload: z.string().min(10).max(2000) }) },
     async ({ body, principal, tenantId }) => {
       const member = await L.members.scan(tenantId, body.payload);
-      const id = String((await loadVisibleCustomer(s, principal, tenantId, String(member.customerId)))._id);
+      const id = String((await loadVisibleCustomer(s.customers, principal, tenantId, String(member.customerId)))._id);
       return L.summary(tenantId, id);
     },
   );
@@ -109,7 +121,7 @@ export function loyaltyRoutes(s: Services) {
     { method: 'get', path: '/coupons/:code', allow: STAFF, summary: 'Look up a coupon by its code', params: z.object({ code: z.string().trim().min(4).max(64) }) },
     async ({ params, principal, tenantId }) => {
       const c = await L.coupons.getByCode(tenantId, params.code);
-      await loadVisibleCustomer(s, principal, tenantId, String(c.customerId));
+      await loadVisibleCustomer(s.customers, principal, tenantId, String(c.customerId));
       return (await L.coupons.listForCustomer(tenantId, String(c.customerId))).find((x: { id: string }) => x.id === String(c._id));
     },
   );

@@ -42,8 +42,6 @@ export class LoyaltyService {
     this.report = new LoyaltyReportService(deps, this.settings);
     this.reminders = new ExpiryReminderService(deps, hooks, this.settings, this.ledger);
     this.orders = new OrderPointsService(deps, this.settings, this.members, this.ledger, this.coupons);
-    hooks.on('event.batch_accepted', ({ tenantId, events }) => this.orders.onBatch(tenantId, events));
-    hooks.on('customer.merged', ({ tenantId, fromId, toId }) => this.onMerged(tenantId, fromId, toId));
   }
 
   /** Joins (or returns) the member; a new member gets the welcome coupons. */
@@ -145,7 +143,7 @@ export class LoyaltyService {
    * Two profiles became one: the dropped member's remaining balance moves to the survivor as a
    * transfer pair (spend on one, earn on the other, keyed by the merge), so both ledgers still sum.
    */
-  private async onMerged(tenantId: string, fromId: string, toId: string): Promise<void> {
+  async onMerged(tenantId: string, fromId: string, toId: string): Promise<void> {
     await this.members.moveGrowth(tenantId, fromId, toId);
     await this.coupons.moveCustomer(tenantId, fromId, toId);
     const from = await this.members.find(tenantId, fromId);

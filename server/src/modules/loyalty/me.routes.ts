@@ -3,12 +3,21 @@ import { SourceThrottle } from '../../shared/sign-in-limits.js';
 import { ApiRouter } from '../../shared/http/route.js';
 import { notFound } from '../../shared/app-error.js';
 import type { Principal } from '../../shared/http/principal.js';
-import type { Services } from '../../services.js';
+import type { CustomerService } from '../customers/customer.service.js';
+import type { Deps } from '../../shared/deps.js';
+import type { LoyaltyService } from './loyalty.service.js';
 import type { JsonText } from '../../shared/json-text.js';
 import { maskPhone } from '../privacy/masking.js';
 import { authorizeUrl, exchangeCode, ShopperAuthErrorCode, wechatOAuthEnabled } from './shopper-wechat-auth.js';
 import { AppError } from '../../shared/app-error.js';
 import { demoSignIn } from '../../config/env.js';
+
+/** The module APIs these routes use, and nothing else. */
+export interface MeRouteApis {
+  customers: CustomerService;
+  deps: Deps;
+  loyalty: LoyaltyService;
+}
 
 const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
 const idempotencyKey = z.string().trim().min(8, 'idempotencyKey: send a fresh random string (8–64 characters) per intended action').max(64);
@@ -19,7 +28,7 @@ const SHOPPER = ['shopper'] as const;
  * request, so there is no way to name another shopper. A merged profile's token keeps working: it
  * resolves to the profile it was merged into.
  */
-async function me(s: Services, principal: Principal, tenantId: string): Promise<string> {
+async function me(s: MeRouteApis, principal: Principal, tenantId: string): Promise<string> {
   if (principal.kind !== 'shopper') throw notFound('Shopper');
   return String((await s.customers.get(tenantId, principal.customerId))._id);
 }
@@ -30,13 +39,13 @@ type CachedLoad<T> = (customerId: string, tenantGen?: string) => Promise<{ value
  * A read of the shopper's own data through the shopper cache (shared/cache/shopper-cache.ts), keyed by
  * the token's customer (never by anything in the request), as a value.
  */
-function cachedRead<T>(s: Services, principal: Principal, tenantId: string, part: string, load: CachedLoad<T>): Promise<T> {
+function cachedRead<T>(s: MeRouteApis, principal: Principal, tenantId: string, part: string, load: CachedLoad<T>): Promise<T> {
   if (principal.kind !== 'shopper') throw notFound('Shopper');
   return s.loyalty.shoppers.read(tenantId, principal.customerId, part, cachedLoader(s, principal, tenantId, load));
 }
 
 /** The same read as the response body: a cache hit is sent as the stored JSON. */
-function cachedBody<T>(s: Services, principal: Principal, tenantId: string, part: string, load: CachedLoad<T>): Promise<JsonText> {
+function cachedBody<T>(s: MeRouteApis, principal: Principal, tenantId: string, part: string, load: CachedLoad<T>): Promise<JsonText> {
   if (principal.kind !== 'shopper') throw notFound('Shopper');
   return s.loyalty.shoppers.readJson(tenantId, principal.customerId, part, cachedLoader(s, principal, tenantId, load));
 }
@@ -45,14 +54,14 @@ function cachedBody<T>(s: Services, principal: Principal, tenantId: string, part
  * A token whose profile was merged into another is answered but not cached: that answer belongs to the
  * survivor, whose changes the token's key would not see.
  */
-function cachedLoader<T>(s: Services, principal: Principal & { kind: 'shopper' }, tenantId: string, load: CachedLoad<T>) {
+function cachedLoader<T>(s: MeRouteApis, principal: Principal & { kind: 'shopper' }, tenantId: string, load: CachedLoad<T>) {
   return async (tenantGen?: string) => {
     const id = await me(s, principal, tenantId);
     return { ...(await load(id, tenantGen)), cacheable: id === principal.customerId };
   };
 }
 
-export function shopperAuthRoutes(s: Services) {
+export function shopperAuthRoutes(s: MeRouteApis) {
   const api = new ApiRouter('/api/v1/auth/shopper', 'auth');
   // Per address: a phone number is the demo sign-in's only secret, so it fails closed without Redis;
   // a WeChat code is checked by WeChat, so that sign-in goes ahead (README "Faults").
@@ -121,7 +130,7 @@ export function shopperAuthRoutes(s: Services) {
   return api;
 }
 
-export function meRoutes(s: Services) {
+export function meRoutes(s: MeRouteApis) {
   const api = new ApiRouter('/api/v1/me', 'me');
   const L = s.loyalty;
 

@@ -25,3 +25,4 @@ export function createPrivacy(
     retention: new RetentionService(deps),
   };
 }
+export type Privacy = ReturnType<typeof createPrivacy>;

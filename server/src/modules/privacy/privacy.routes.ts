@@ -2,12 +2,21 @@ import { z } from 'zod';
 import { ApiRouter } from '../../shared/http/route.js';
 import { conflict, notFound } from '../../shared/app-error.js';
 import type { Principal } from '../../shared/http/principal.js';
-import type { Services } from '../../services.js';
-import { loadVisibleCustomer } from '../customers/customer.routes.js';
+import type { AuditService } from '../staff/audit.service.js';
+import type { CustomerService } from '../customers/customer.service.js';
+import type { Privacy } from './privacy.module.js';
+import { requireVisibleCustomer, visibleCustomer } from '../customers/customer-access.js';
 import { CONSENT_CHANNELS } from './privacy.model.js';
 import { CONSENT_TEXTS, CONSENT_TEXT_VERSION } from './consent-texts.js';
 import { PrivacyErrorCode } from './privacy.exception.js';
 import { auditRead } from './personal-data-audit.js';
+
+/** The module APIs these routes use, and nothing else. */
+export interface PrivacyRouteApis {
+  audit: AuditService;
+  customers: CustomerService;
+  privacy: Privacy;
+}
 
 /** The words a shopper is asked to agree to, with their version (shown next to the switches). */
 const consentTexts = () => ({ version: CONSENT_TEXT_VERSION, purposes: CONSENT_TEXTS });
@@ -20,7 +29,7 @@ const shopperId = (p: Principal) => {
 };
 
 /** The shopper's own privacy controls: consent per purpose, export, erasure. The customer is always the token's. */
-export function myPrivacyRoutes(s: Services) {
+export function myPrivacyRoutes(s: PrivacyRouteApis) {
   const api = new ApiRouter('/api/v1/me', 'privacy');
   const P = s.privacy;
 
@@ -90,13 +99,13 @@ export function myPrivacyRoutes(s: Services) {
 }
 
 /** Staff side: consent lookup for anyone who may see the customer; export and erasure for admins, audited. */
-export function privacyAdminRoutes(s: Services) {
+export function privacyAdminRoutes(s: PrivacyRouteApis) {
   const api = new ApiRouter('/api/v1/privacy', 'privacy');
   const P = s.privacy;
   const params = z.object({ id: objectId });
 
-  api.route({ method: 'get', path: '/customers/:id/consents', allow: STAFF, summary: 'A customer’s consents per purpose', params }, async ({ principal, tenantId, params }) => {
-    const c = await loadVisibleCustomer(s, principal, tenantId, params.id);
+  api.route({ method: 'get', path: '/customers/:id/consents', allow: STAFF, summary: 'A customer’s consents per purpose', params, use: [requireVisibleCustomer(s.customers, 'id')] }, async ({ tenantId, ctx }) => {
+    const c = visibleCustomer(ctx);
     return { consents: await P.consents.get(tenantId, String(c._id)), history: await P.consents.history(tenantId, String(c._id)) };
   });
 

@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import { ApiRouter } from '../../shared/http/route.js';
-import type { Services } from '../../services.js';
-import { loadVisibleCustomer } from '../customers/customer.routes.js';
+import type { CustomerService } from '../customers/customer.service.js';
+import type { RfmService } from './rfm.service.js';
+import { requireVisibleCustomer, visibleCustomer } from '../customers/customer-access.js';
+
+/** The module APIs these routes use, and nothing else. */
+export interface RfmRouteApis {
+  customers: CustomerService;
+  rfm: RfmService;
+}
 
 const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
 const fourAscending = (what: string) =>
@@ -10,7 +17,7 @@ const fourAscending = (what: string) =>
     .length(4, `give four cut points for ${what} (they split customers into five score groups)`)
     .refine((a) => a.every((v, i) => i === 0 || v > a[i - 1]), { message: `${what} cut points must be strictly ascending` });
 
-export function rfmRoutes(s: Services) {
+export function rfmRoutes(s: RfmRouteApis) {
   const api = new ApiRouter('/api/v1/rfm', 'segments');
 
   api.route({ method: 'get', path: '/runs', allow: ['community_manager'], summary: 'Nightly RFM runs: cut points and class distribution per day (trend)' }, async ({ tenantId }) => ({
@@ -31,9 +38,9 @@ export function rfmRoutes(s: Services) {
   );
 
   api.route(
-    { method: 'get', path: '/customers/:id/history', allow: ['admin', 'community_manager', 'sales', 'agent'], summary: "A customer's RFM score changes over time", params: z.object({ id: objectId }) },
-    async ({ params, principal, tenantId }) => {
-      const doc = await loadVisibleCustomer(s, principal, tenantId, params.id);
+    { method: 'get', path: '/customers/:id/history', allow: ['admin', 'community_manager', 'sales', 'agent'], summary: "A customer's RFM score changes over time", params: z.object({ id: objectId }), use: [requireVisibleCustomer(s.customers, 'id')] },
+    async ({ tenantId, ctx }) => {
+      const doc = visibleCustomer(ctx);
       return { current: doc.rfm ?? null, items: (await s.rfm.history(tenantId, String(doc._id))).map((h) => ({ day: h.day, r: h.r, f: h.f, m: h.m, class: h.class })) };
     },
   );

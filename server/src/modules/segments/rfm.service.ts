@@ -1,6 +1,6 @@
 import { Types } from 'mongoose';
 import type { Deps } from '../../shared/deps.js';
-import type { DomainHooks } from '../../shared/hooks.js';
+import type { DomainHooks, HookPayloads } from '../../shared/hooks.js';
 import type { CustomerService } from '../customers/customer.service.js';
 import type { FollowUpService } from '../customers/follow-up.service.js';
 import type { EventService } from '../events/event.service.js';
@@ -31,13 +31,16 @@ export class RfmService {
     private readonly deps: Deps,
     private readonly hooks: DomainHooks,
     private readonly m: { customers: CustomerService; events: EventService; followUps: FollowUpService },
-  ) {
-    // Once per batch: a score depends only on the profile's aggregates (already moved for the whole
-    // batch) and its orders, so rescoring after each of a customer's events gave the same answer N times.
-    hooks.on('event.batch_accepted', async ({ tenantId, events }) => {
-      const ids = events.filter(({ event }) => event.type === 'order.paid' || event.type === 'order.refunded').map((e) => e.customerId);
-      await this.scoreMany(tenantId, [...new Set(ids)]);
-    });
+  ) {}
+
+  /**
+   * An ingested batch (hook `event.batch_accepted`), once per batch: a score depends only on the
+   * profile's aggregates (already moved for the whole batch) and its orders, so rescoring after each
+   * of a customer's events gave the same answer N times.
+   */
+  async onEventBatch({ tenantId, events }: HookPayloads['event.batch_accepted']): Promise<void> {
+    const ids = events.filter(({ event }) => event.type === 'order.paid' || event.type === 'order.refunded').map((e) => e.customerId);
+    await this.scoreMany(tenantId, [...new Set(ids)]);
   }
 
   private get churnOptions() {

@@ -1,11 +1,18 @@
 import { z } from 'zod';
 import { ApiRouter } from '../../shared/http/route.js';
-import type { Services } from '../../services.js';
+import type { Broadcasts } from '../broadcasts/broadcasts.module.js';
+import type { SegmentService } from './segment.service.js';
 import { customerView } from '../customers/customer.view.js';
 import { audienceSchema } from './audience.schema.js';
 import { audienceIssueWords } from './audience.wording.js';
 import { conflict } from '../../shared/app-error.js';
 import { SegmentErrorCode } from './segment.service.js';
+
+/** The module APIs these routes use, and nothing else. */
+export interface SegmentRouteApis {
+  broadcasts: Broadcasts;
+  segments: SegmentService;
+}
 
 const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
 const idParams = z.object({ id: objectId });
@@ -25,7 +32,7 @@ const view = (seg: any, count?: number) => ({
   updatedAt: seg.updatedAt,
 });
 
-export function segmentRoutes(s: Services) {
+export function segmentRoutes(s: SegmentRouteApis) {
   const api = new ApiRouter('/api/v1/segments', 'segments');
 
   api.route(

@@ -1,12 +1,19 @@
 import { z } from 'zod';
 import { ApiRouter } from '../../shared/http/route.js';
 import { STAFF_ROLES, type Principal } from '../../shared/http/principal.js';
-import type { Services } from '../../services.js';
+import type { AuditService } from './audit.service.js';
+import type { StaffService } from './staff.service.js';
+
+/** The module APIs these routes use, and nothing else. */
+export interface StaffRouteApis {
+  audit: AuditService;
+  staff: StaffService;
+}
 
 const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
 export const idParams = z.object({ id: objectId });
 
-export function staffRoutes(s: Services) {
+export function staffRoutes(s: StaffRouteApis) {
   const api = new ApiRouter('/api/v1', 'staff');
 
   api.route(

@@ -1,11 +1,18 @@
 import { z } from 'zod';
 import { ApiRouter } from '../../shared/http/route.js';
-import type { Services } from '../../services.js';
+import type { TagService } from './tag.service.js';
+import type { Wecom } from '../../wecom/wecom.adapter.js';
+
+/** The module APIs these routes use, and nothing else. */
+export interface TagRouteApis {
+  tags: TagService;
+  wecom: Wecom;
+}
 
 const idParams = z.object({ id: z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id') });
 const tagName = z.string().trim().min(1).max(30, 'WeCom allows tag names up to 30 characters');
 
-export function tagRoutes(s: Services) {
+export function tagRoutes(s: TagRouteApis) {
   const api = new ApiRouter('/api/v1/tags', 'tags');
   api.route({ method: 'get', path: '/', allow: ['admin', 'community_manager', 'sales', 'agent'], summary: 'All tags by group' }, async ({ tenantId }) => ({
     items: await s.tags.list(tenantId),

@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import type { Context } from 'koa';
+import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
 import { forbidden, unauthenticated } from '../app-error.js';
 import { isAllowed, type Allow, type Principal } from './principal.js';
@@ -36,6 +36,12 @@ export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z
   batchField?: string;
   /** Words a refused body's issues the way its form names them (e.g. an audience's 第 2 组第 1 条). */
   words?: IssueWords;
+  /**
+   * Named middleware (`requireVisibleCustomer(customers, 'id')`) run after the caller is authorised and the input
+   * parsed, before the handler: each reads the parsed input from `ctx.state.input` and leaves what it
+   * loads on `ctx.state` for the handler, or throws to refuse.
+   */
+  use?: Middleware[];
 }
 
 export interface RouteInput<B, Q, P> {
@@ -95,7 +101,7 @@ export class ApiRouter {
     if (existing >= 0) routeTable[existing] = entry;
     else routeTable.push(entry);
     this.paths.push(spec.path);
-    this.router[spec.method](spec.path, async (ctx) => {
+    const prepare: Middleware = async (ctx, next) => {
       const principal = ctx.state.principal as Principal | undefined;
       if (!isAllowed(spec.allow, principal)) {
         throw principal ? forbidden() : unauthenticated();
@@ -104,14 +110,19 @@ export class ApiRouter {
       const params = spec.params ? parse(spec.params, ctx.params, 'path', ctx) : ctx.params;
       const query = spec.query ? parse(spec.query, ctx.query, 'query', ctx) : ctx.query;
       const body = spec.body ? parse(spec.body, rawBody, 'body', ctx, spec.words) : undefined;
-      const result = await handler({
+      ctx.state.input = {
         body,
         query,
         params,
         principal: principal as Principal,
         tenantId: principal?.tenantId ?? (ctx.state.tenantId as string),
         ctx,
-      } as RouteInput<z.output<B>, z.output<Q>, z.output<P>>);
+      } as RouteInput<z.output<B>, z.output<Q>, z.output<P>>;
+      await next();
+    };
+    const respond: Middleware = async (ctx) => {
+      const principal = ctx.state.principal as Principal | undefined;
+      const result = await handler(ctx.state.input as RouteInput<z.output<B>, z.output<Q>, z.output<P>>);
       if (result !== undefined) {
         ctx.status = entry.status;
         if (result instanceof JsonText) {
@@ -122,7 +133,8 @@ export class ApiRouter {
       if (principal?.kind === 'staff' && spec.method !== 'get' && spec.audit !== false && auditHook && ctx.status < 400) {
         await auditHook(ctx, principal, entry);
       }
-    });
+    };
+    this.router[spec.method](spec.path, prepare, ...(spec.use ?? []), respond);
     return this;
   }
 

@@ -1,0 +1,30 @@
+import type { Deps } from '../../shared/deps.js';
+import type { ModuleManifest } from '../../shared/module.js';
+import type { CustomerService } from '../customers/customer.service.js';
+import type { StaffService } from '../staff/staff.service.js';
+import { DeskService } from './desk.service.js';
+import type { LoyaltyPort } from './loyalty-port.js';
+import { conversationRoutes, type ConversationRouteApis } from './conversation.routes.js';
+import { deskRoutes } from './desk.routes.js';
+
+/** Conversations from bot and WeCom, the handoff, SLA, outbound delivery: the service desk. */
+export type DeskApi = DeskService;
+
+export function createDesk(deps: Deps, ports: { customers: CustomerService; staff: StaffService; loyalty?: LoyaltyPort }): DeskApi {
+  return new DeskService(deps, ports.customers, ports.staff, ports.loyalty);
+}
+
+export function deskManifest(desk: DeskApi, uses: Omit<ConversationRouteApis, 'desk'>): ModuleManifest {
+  const apis = { ...uses, desk };
+  const every = uses.deps.config.DESK_SWEEP_EVERY;
+  return {
+    name: 'conversations',
+    routes: () => [conversationRoutes(apis), deskRoutes(apis)],
+    jobs: [
+      { name: 'conversations.deliver-outbound', every, run: () => desk.outbound.sweep() },
+      { name: 'conversations.sla-sweep', every, run: () => desk.sla.sweep() },
+      { name: 'conversations.assign-queued', every, run: () => desk.handoff.sweep() },
+    ],
+    hooks: [{ on: 'customer.merged', name: 'conversations.move-customer', run: ({ tenantId, fromId, toId }) => desk.conversations.moveCustomer(tenantId, fromId, toId) }],
+  };
+}

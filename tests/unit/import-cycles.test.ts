@@ -1,0 +1,93 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import ts from 'typescript';
+
+/**
+ * The import graph of server/src, type-only imports included: a cycle through the service container
+ * means a module reaches the whole container to get one function (the customer visibility policy once
+ * lived in customer.routes.ts, which the WeCom sidebar imported while the container built the WeCom
+ * adapter). Modules depend on what they declare, never back on the container that composes them.
+ */
+const root = path.resolve('server/src');
+
+function sourceFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) return e.name === '__tests__' ? [] : sourceFiles(p);
+    return p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+function importGraph(): Map<string, string[]> {
+  const graph = new Map<string, string[]>();
+  for (const file of sourceFiles(root)) {
+    const sf = ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.Latest);
+    const deps = sf.statements.flatMap((st) => {
+      if (!(ts.isImportDeclaration(st) || ts.isExportDeclaration(st)) || !st.moduleSpecifier || !ts.isStringLiteral(st.moduleSpecifier)) return [];
+      const spec = st.moduleSpecifier.text;
+      return spec.startsWith('.') ? [path.resolve(path.dirname(file), spec.replace(/\.js$/, '.ts'))] : [];
+    });
+    graph.set(file, deps);
+  }
+  return graph;
+}
+
+/** Strongly connected components of more than one file (Tarjan). */
+function cycles(graph: Map<string, string[]>): string[][] {
+  let next = 0;
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const found: string[][] = [];
+  const visit = (v: string) => {
+    index.set(v, next);
+    low.set(v, next++);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of graph.get(v) ?? []) {
+      if (!graph.has(w)) continue;
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    }
+    if (low.get(v) !== index.get(v)) return;
+    const component: string[] = [];
+    let w: string;
+    do {
+      w = stack.pop()!;
+      onStack.delete(w);
+      component.push(path.relative(root, w));
+    } while (w !== v);
+    if (component.length > 1) found.push(component.sort());
+  };
+  for (const v of graph.keys()) if (!index.has(v)) visit(v);
+  return found;
+}
+
+describe('server import graph', () => {
+  const found = cycles(importGraph());
+
+  it('has no import cycle through the service container', () => {
+    expect(found.filter((c) => c.includes('services.ts'))).toEqual([]);
+  });
+
+  it('has no import cycle between folders (a module, an adapter, the jobs registry)', () => {
+    expect(found.filter((c) => new Set(c.map((f) => path.dirname(f))).size > 1)).toEqual([]);
+  });
+
+  it('gives modules and adapters the APIs they declare, never the whole Services bag', () => {
+    const graph = importGraph();
+    const container = path.join(root, 'services.ts');
+    const reaching = [...graph].filter(([f, deps]) => /^(modules|wecom|wechat)\//.test(path.relative(root, f)) && deps.includes(container)).map(([f]) => path.relative(root, f));
+    expect(reaching).toEqual([]);
+  });
+
+  it('keeps the customer visibility policy out of every cycle, so any module or adapter can import it', () => {
+    expect(found.filter((c) => c.some((f) => f.startsWith('modules/customers/customer-access')))).toEqual([]);
+    const graph = importGraph();
+    const importers = [...graph].filter(([, deps]) => deps.some((d) => d.endsWith('customers/customer.routes.ts'))).map(([f]) => path.relative(root, f));
+    expect(importers.filter((f) => f !== 'routes.ts' && !f.startsWith('modules/customers/'))).toEqual([]);
+  });
+});
