@@ -1,12 +1,11 @@
 import { loadConfig } from '../server/src/config/env.js';
 import { startRuntime, type Runtime } from '../server/src/runtime.js';
 import { createLogger } from '../server/src/shared/logger.js';
-import { startEmbeddedMongo } from './embedded/embedded-mongo.js';
-import { startLocalRedis } from './embedded/redis-server.js';
+import { startEmbeddedMongo, wipeDataFolder } from '../packages/embedded-mongo/index.js';
+import { startLocalRedis } from './lib/redis-server.js';
 import { demoPlugins } from './demo-plugins.js';
 import { seedDemo, DEMO_LOGINS } from './seed/seed-demo.js';
 import { demoSecret, DEMO_DATA_DIR } from './lib/demo-secret.js';
-import { wipeDataFolder } from './embedded/data-folder.js';
 import path from 'node:path';
 
 /**

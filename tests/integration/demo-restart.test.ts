@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../../scripts/embedded/embedded-mongo.js';
+import { freePort } from '../../scripts/lib/free-port.js';
 import { until } from '../support/harness.js';
 
 /**

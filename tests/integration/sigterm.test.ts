@@ -5,7 +5,7 @@ import path from 'node:path';
 import { createConnection } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
-import { freePort } from '../../scripts/embedded/embedded-mongo.js';
+import { freePort } from '../../scripts/lib/free-port.js';
 import { testDatabaseUri, until } from '../support/harness.js';
 
 /**

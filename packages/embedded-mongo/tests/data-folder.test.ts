@@ -2,9 +2,8 @@ import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Binary, Decimal128, Long, MongoClient, ObjectId } from 'mongodb';
-import { startEmbeddedMongo, type EmbeddedMongo } from '../../scripts/embedded/embedded-mongo.js';
-import { snapshotFile } from '../../scripts/embedded/data-folder.js';
-import { until } from '../support/harness.js';
+import { startEmbeddedMongo, type EmbeddedMongo } from '../src/embedded-mongo.js';
+import { snapshotFile } from '../src/data-folder.js';
 
 /**
  * The embedded server keeps its data in a folder (the demo's `npm start`): what was written is there
@@ -18,6 +17,12 @@ afterAll(async () => {
   for (const s of servers) await s.stop().catch(() => undefined);
   rmSync(root, { recursive: true, force: true });
 });
+
+/** Polls `check` until it holds or `ms` have passed. */
+async function until(check: () => Promise<boolean>, ms: number, everyMs: number): Promise<boolean> {
+  for (const end = performance.now() + ms; performance.now() < end; await new Promise((r) => setTimeout(r, everyMs))) if (await check()) return true;
+  return false;
+}
 
 async function start(dir: string, snapshotEveryMs?: number) {
   const mongo = await startEmbeddedMongo({ dbName: 'kept', dataDir: dir, snapshotEveryMs });

@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 // The package exposes CongoDB only by deep path.
 import { CongoServer } from '@push.rocks/smartmongo/dist_ts/congodb/index.js';
 import { HelloHandler } from '@push.rocks/smartmongo/dist_ts/congodb/server/handlers/HelloHandler.js';
@@ -174,18 +173,6 @@ if (!helloProto.__noTopologyVersion) {
   helloProto.__noTopologyVersion = true;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 export interface EmbeddedMongo {
   uri: string;
   port: number;
@@ -201,6 +188,7 @@ export interface EmbeddedMongo {
 }
 
 export interface EmbeddedMongoOptions {
+  /** Default: a free port the system picks. */
   port?: number;
   dbName?: string;
   /** Keep the data in this folder (data-folder.ts); without it the data lives in memory only. */
@@ -209,11 +197,12 @@ export interface EmbeddedMongoOptions {
 }
 
 export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Promise<EmbeddedMongo> {
-  const port = options.port ?? (await freePort());
   // Before the server: its command router wraps its handlers when it is constructed.
   installDuplicateKeyReplies();
   installIndexCatalog();
-  const server = new CongoServer({ port, host: '127.0.0.1', storage: 'memory' });
+  // Port 0: the system picks a free one as the server listens (read back below), so two servers
+  // started at once cannot be handed the same port.
+  const server = new CongoServer({ port: options.port ?? 0, host: '127.0.0.1', storage: 'memory' });
   const storage = (server as any).storage;
   installStorageExtensions(storage);
   installCompiledMatching();
@@ -249,6 +238,8 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
     await persist();
   }
   await server.start();
+  const port: number = (server as any).server.address().port;
+  (server as any).options.port = port; // serverStatus and whatsmyuri show it
   return {
     port,
     uri: `mongodb://127.0.0.1:${port}/${options.dbName ?? 'scrm'}`,
