@@ -34,7 +34,7 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
-    files: ['server/src/main.ts', 'scripts/**', 'tests/**', 'bot/src/main.ts', '**/__tests__/**', 'jest.config.js'],
+    files: ['server/src/main.ts', 'scripts/**', 'tests/**', 'packages/*/tests/**', 'bot/src/main.ts', '**/__tests__/**', 'jest.config.js'],
     rules: { 'no-restricted-properties': 'off' },
   },
 );

@@ -2,7 +2,7 @@
 export default {
   extensionsToTreatAsEsm: ['.ts'],
   testEnvironment: 'node',
-  roots: ['<rootDir>/server', '<rootDir>/bot', '<rootDir>/tests', '<rootDir>/scripts'],
+  roots: ['<rootDir>/server', '<rootDir>/bot', '<rootDir>/tests', '<rootDir>/scripts', '<rootDir>/packages'],
   testMatch: ['**/__tests__/**/*.test.ts', '**/tests/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/h5/', '<rootDir>/miniapp/'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },

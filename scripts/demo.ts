@@ -1,20 +1,27 @@
 import { loadConfig } from '../server/src/config/env.js';
 import { startRuntime, type Runtime } from '../server/src/runtime.js';
 import { createLogger } from '../server/src/shared/logger.js';
-import { startEmbeddedMongo } from './embedded/embedded-mongo.js';
-import { startLocalRedis } from './embedded/redis-server.js';
+import { startEmbeddedMongo, wipeDataFolder } from '../packages/embedded-mongo/index.js';
+import { startLocalRedis } from './lib/redis-server.js';
 import { demoPlugins } from './demo-plugins.js';
 import { seedDemo, DEMO_LOGINS } from './seed/seed-demo.js';
-import { demoSecret } from './lib/demo-secret.js';
+import { demoSecret, DEMO_DATA_DIR } from './lib/demo-secret.js';
 import path from 'node:path';
 
 /**
  * `npm start`: the whole product in one process on embedded defaults. MongoDB is the embedded
  * wire-protocol server unless MONGODB_URI is set; Redis is Debian's redis-server started here unless
- * REDIS_URL is set. Demo data is seeded on first start.
+ * REDIS_URL is set. The embedded MongoDB keeps its data in DEMO_DATA_DIR/mongo (default
+ * `.data/demo/mongo/`), so a restart keeps what staff and shoppers did; demo data is seeded when that
+ * folder is empty. `npm start -- --fresh` empties it first, so the demo starts over from the seed.
  */
 const env: Record<string, string | undefined> = { ...process.env };
 const log = createLogger(env.LOG_LEVEL ?? 'info', 'demo');
+const dataDir = path.resolve(env.DEMO_DATA_DIR || DEMO_DATA_DIR);
+const mongoDir = path.join(dataDir, 'mongo');
+/** A path relative to the working folder when inside it, else whole. */
+const shown = (p: string) => (path.relative(process.cwd(), p).startsWith('..') ? p : path.relative(process.cwd(), p));
+const fresh = process.argv.slice(2).includes('--fresh');
 const cleanups: Array<() => Promise<void>> = [];
 /** The runtime once started (a stop before that only has the servers started here to stop). */
 const started: { rt?: Runtime } = {};
@@ -32,11 +39,22 @@ async function stop(): Promise<void> {
 }
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void stop());
 
+/** Once the demo data is complete: from then on the embedded MongoDB writes its data folder. */
+let keepData = async () => {};
 if (!env.MONGODB_URI) {
-  const mongo = await startEmbeddedMongo({ port: Number(env.EMBEDDED_MONGO_PORT ?? 0) || undefined, dbName: 'scrm_demo' });
+  if (fresh) {
+    await wipeDataFolder(mongoDir);
+    log.warn(`--fresh: emptied ${shown(mongoDir)}; the demo data is seeded again`);
+  }
+  const mongo = await startEmbeddedMongo({ port: Number(env.EMBEDDED_MONGO_PORT ?? 0) || undefined, dbName: 'scrm_demo', dataDir: mongoDir });
   env.MONGODB_URI = mongo.uri;
   cleanups.push(() => mongo.stop());
-  log.warn(`MONGODB_URI is not set: using the EMBEDDED MongoDB at ${mongo.uri}. DATA LIVES IN MEMORY and is lost when this process stops.`);
+  keepData = () => mongo.persist();
+  log.warn(
+    `MONGODB_URI is not set: using the EMBEDDED MongoDB at ${mongo.uri}, ${mongo.restored ? 'data restored from' : 'data kept in'} ${shown(mongoDir)} (\`npm start -- --fresh\` starts over).`,
+  );
+} else if (fresh) {
+  log.warn('--fresh applies to the embedded MongoDB only: MONGODB_URI is set, its data is left alone');
 }
 if (!env.REDIS_URL) {
   const redis = await startLocalRedis();
@@ -46,9 +64,9 @@ if (!env.REDIS_URL) {
 }
 if (!env.APP_SECRET) {
   // No published default: a secret of this machine's own, made on first start and kept with the demo's data.
-  const kept = demoSecret();
+  const kept = demoSecret(dataDir);
   env.APP_SECRET = kept.secret;
-  log.info(`APP_SECRET ${kept.created ? 'generated and saved to' : 'read from'} ${path.relative(process.cwd(), kept.file)} (mode 0600)`);
+  log.info(`APP_SECRET ${kept.created ? 'generated and saved to' : 'read from'} ${shown(kept.file)} (mode 0600)`);
 }
 env.DEMO_MODE ??= 'true';
 env.PORT ??= '3000';
@@ -60,8 +78,9 @@ const rt = await startRuntime(config, plugins.runtime);
 started.rt = rt;
 let seeded = false;
 try {
-  seeded = await seedDemo(rt.services, config, { log });
+  seeded = await seedDemo(rt.services, config, { log, customers: Number(env.DEMO_CUSTOMERS) || undefined });
   for (const after of plugins.afterSeed) await after(rt);
+  if (!stopping) await keepData();
 } catch (err) {
   // A stop during seeding closes the connections under it: not a failure, the stop finishes and exits.
   if (!stopping) throw err;

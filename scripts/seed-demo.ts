@@ -4,8 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../server/src/config/env.js';
 import { startRuntime } from '../server/src/runtime.js';
-import { startEmbeddedMongo } from './embedded/embedded-mongo.js';
-import { startLocalRedis } from './embedded/redis-server.js';
+import { startEmbeddedMongo } from '../packages/embedded-mongo/index.js';
+import { startLocalRedis } from './lib/redis-server.js';
 import { seedDemo } from './seed/seed-demo.js';
 
 // Seeding signs nothing: without APP_SECRET a throwaway one will do.

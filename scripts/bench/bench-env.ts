@@ -5,7 +5,7 @@ import mongoose from 'mongoose';
 import { loadConfig, type Config } from '../../server/src/config/env.js';
 import { startRuntime, type Runtime, type RuntimePlugin } from '../../server/src/runtime.js';
 import { createLogger } from '../../server/src/shared/logger.js';
-import { startLocalRedis } from '../embedded/redis-server.js';
+import { startLocalRedis } from '../lib/redis-server.js';
 
 /**
  * Where a benchmark runs: the embedded defaults (embedded MongoDB in a child process, Debian's

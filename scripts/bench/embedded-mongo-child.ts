@@ -1,4 +1,4 @@
-import { startEmbeddedMongo } from '../embedded/embedded-mongo.js';
+import { startEmbeddedMongo } from '../../packages/embedded-mongo/index.js';
 
 /**
  * The embedded MongoDB in a process of its own, so that during a benchmark the database and the app

@@ -66,6 +66,20 @@ test('a manager tags and untags the selected customers at once; the others are u
   expect((await list(`tag=${vip}`)).total).toBe(2);
 });
 
+test('bulk untagging takes several tags off every selected customer in one request and leaves their other tags', async () => {
+  const s = app.rt.services;
+  const [a, b, keep] = await Promise.all(['批量甲', '批量乙', '保留'].map(async (name) => (await s.tags.ensure(tenant(), '批量', name)).id));
+  await s.customers.tag(tenant(), ids['乙'], [a, b, keep], []);
+  await s.customers.tag(tenant(), ids['丙'], [b], []);
+  const res = await app.request('POST', '/api/v1/customers/bulk/tags', { token: manager.token, body: { ids: [ids['乙'], ids['丙']], remove: [a, b] } });
+  expect(res.status).toBe(200);
+  expect((await s.customers.get(tenant(), ids['乙'])).tags).not.toContain(a);
+  expect((await s.customers.get(tenant(), ids['乙'])).tags).toContain(keep);
+  expect((await s.customers.get(tenant(), ids['乙'])).tags).not.toContain(b);
+  expect((await s.customers.get(tenant(), ids['丙'])).tags).not.toContain(b);
+  await s.customers.tag(tenant(), ids['乙'], [], [keep]);
+});
+
 test('a manager gives the selected customers an owner; an unknown owner or an empty selection is refused and nothing changes', async () => {
   const rep = await app.staff('sales', '小周');
   const res = await app.request('POST', '/api/v1/customers/bulk/owner', { token: manager.token, body: { ids: [ids['乙'], ids['丙']], ownerStaffId: rep.id } });

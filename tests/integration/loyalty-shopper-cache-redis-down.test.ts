@@ -1,4 +1,4 @@
-import { startLocalRedis, type LocalRedis } from '../../scripts/embedded/redis-server.js';
+import { startLocalRedis, type LocalRedis } from '../../scripts/lib/redis-server.js';
 import { until, type TestApp } from '../support/harness.js';
 import { key, shopper, startLoyaltyTestApp } from '../../server/src/modules/loyalty/__tests__/loyalty-test-kit.js';
 

@@ -35,7 +35,7 @@ const buyers = {
   '13944440002': every('13944440002', 50, 4, 2),
   '13944440003': every('13944440003', 3, 7, 3),
   '13944440004': every('13944440004', 1, 1, 5),
-  // Enough others that the batch's buyers are read in more than one slice.
+  // Enough others that the batch's shared read covers many buyers at once.
   ...Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`1395555${String(i).padStart(4, '0')}`, every(`1395555${String(i).padStart(4, '0')}`, 1 + (i % 4), 3 + (i % 5), i % 7)])),
 };
 const ids: Record<string, string> = {};

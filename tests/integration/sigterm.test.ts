@@ -1,8 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { createConnection } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
-import { freePort } from '../../scripts/embedded/embedded-mongo.js';
+import { freePort } from '../../scripts/lib/free-port.js';
 import { testDatabaseUri, until } from '../support/harness.js';
 
 /**
@@ -84,7 +87,10 @@ test('npm start stopped while it is still seeding the demo exits 0 and leaves no
   // Ctrl-C (or a stop) during the first start, while ~2,000 demo customers are being written: the
   // redis-server the demo started for itself must go with it.
   const port = await freePort();
-  const env = { PATH: process.env.PATH ?? '', PORT: String(port), LOG_LEVEL: 'info' };
+  // A data folder of its own: the working copy's `.data/demo/mongo` may hold an earlier demo's data,
+  // which would be restored instead of seeded.
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'scrm-sigterm-demo-'));
+  const env = { PATH: process.env.PATH ?? '', PORT: String(port), LOG_LEVEL: 'info', DEMO_DATA_DIR: dataDir };
   const demo = spawnEntry('scripts/demo.ts', env);
   expect(await until(async () => /"msg":"worker started"/.test(demo.output()), 60_000, 100)).toBe(true);
   const redisPort = Number(demo.output().match(/redis-server at redis:\/\/127\.0\.0\.1:(\d+)/)![1]);
@@ -95,9 +101,12 @@ test('npm start stopped while it is still seeding the demo exits 0 and leaves no
   });
   expect(await redisUp()).toBe(true);
   // No published secret: one of this machine's own, kept with the demo's data; demo sign-in is on, and says why.
-  expect(demo.output()).toMatch(/APP_SECRET (generated and saved to|read from) \.data\/demo\/app-secret \(mode 0600\)/);
+  expect(demo.output()).toContain(`APP_SECRET generated and saved to ${path.join(dataDir, 'app-secret')} (mode 0600)`);
   expect(demo.output()).toMatch(/demo sign-in is ON: DEMO_MODE is on and the server listens on loopback \(127\.0\.0\.1\)/);
   expect(demo.output()).not.toMatch(/SCRM demo is running/); // still seeding
   expect(await demo.terminate()).toBe(0);
   expect(await redisUp()).toBe(false);
+  // Stopped before its seed was complete, the demo kept no data: the next start seeds from scratch.
+  expect(existsSync(path.join(dataDir, 'mongo'))).toBe(false);
+  rmSync(dataDir, { recursive: true, force: true });
 }, 90_000);

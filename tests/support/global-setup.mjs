@@ -11,19 +11,19 @@ import { tsImport } from 'tsx/esm/api';
 export default async function globalSetup(globalConfig) {
   const g = globalThis;
   if (!process.env.REDIS_URL) {
-    const { startLocalRedis } = await tsImport('../../scripts/embedded/redis-server.ts', import.meta.url);
+    const { startLocalRedis } = await tsImport('../../scripts/lib/redis-server.ts', import.meta.url);
     const workers = Math.max(1, Number(globalConfig?.maxWorkers) || 1);
     g.__redis = await Promise.all(Array.from({ length: workers }, () => startLocalRedis()));
     g.__redis.forEach((r, i) => (process.env[`SCRM_TEST_REDIS_${i + 1}`] = r.url));
     process.env.REDIS_URL = g.__redis[0].url;
   }
   if (!process.env.MONGODB_URI) {
-    const { startEmbeddedMongo } = await tsImport('../../scripts/embedded/embedded-mongo.ts', import.meta.url);
+    const { startEmbeddedMongo } = await tsImport('../../packages/embedded-mongo/index.ts', import.meta.url);
     g.__mongo = await startEmbeddedMongo({ dbName: 'scrm_test' });
     process.env.MONGODB_URI = g.__mongo.uri;
     process.env.SCRM_EMBEDDED_MONGO = '1';
   }
-  const mongo = process.env.SCRM_EMBEDDED_MONGO ? 'the embedded MongoDB server (scripts/embedded)' : `MongoDB at MONGODB_URI`;
+  const mongo = process.env.SCRM_EMBEDDED_MONGO ? 'the embedded MongoDB server (packages/embedded-mongo)' : `MongoDB at MONGODB_URI`;
   const redis = g.__redis ? `${g.__redis.length} local redis-server(s), one per worker` : 'Redis at REDIS_URL';
   process.stdout.write(`\nTest servers: ${mongo}; ${redis}\n`);
 }

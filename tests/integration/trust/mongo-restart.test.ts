@@ -1,4 +1,5 @@
-import { startEmbeddedMongo, freePort, type EmbeddedMongo } from '../../../scripts/embedded/embedded-mongo.js';
+import { startEmbeddedMongo, type EmbeddedMongo } from '../../../packages/embedded-mongo/index.js';
+import { freePort } from '../../../scripts/lib/free-port.js';
 import { startTestApp, until, type TestApp } from '../../support/harness.js';
 
 /**

@@ -1,4 +1,4 @@
-import { startLocalRedis, type LocalRedis } from '../../../scripts/embedded/redis-server.js';
+import { startLocalRedis, type LocalRedis } from '../../../scripts/lib/redis-server.js';
 import { hitRateLimit } from '../../../server/src/shared/rate-limit.js';
 import { StaffSendBudget } from '../../../server/src/modules/broadcasts/staff-send-budget.service.js';
 import { startTestApp, until, type TestApp } from '../../support/harness.js';

@@ -1,4 +1,4 @@
-import { startLocalRedis, type LocalRedis } from '../../../scripts/embedded/redis-server.js';
+import { startLocalRedis, type LocalRedis } from '../../../scripts/lib/redis-server.js';
 import { startTestApp, until, type TestApp } from '../../support/harness.js';
 import { newShopper, trustEnv } from './trust-support.js';
 

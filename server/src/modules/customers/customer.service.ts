@@ -240,7 +240,7 @@ export class CustomerService {
     const filter = { tenantId, _id: { $in: ids }, status: 'active' as const };
     const matched = await CustomerModel.find(filter, { _id: 1 }).lean();
     if (add.length) await CustomerModel.updateMany(filter, { $addToSet: { tags: { $each: add } } });
-    if (remove.length) await CustomerModel.updateMany(filter, { $pullAll: { tags: remove } });
+    if (remove.length) await CustomerModel.updateMany(filter, { $pull: { tags: { $in: remove } } });
     for (const c of matched) await this.hooks.emit('customer.tagged', { tenantId, customerId: String(c._id), added: add, removed: remove, actorId });
     return { matched: matched.length };
   }

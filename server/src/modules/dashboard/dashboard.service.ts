@@ -27,7 +27,7 @@ export interface Overview {
 
 /**
  * Read-only figures for the console dashboard, computed on request with aggregation pipelines (no
- * stored report; every query filters on the tenant and uses only operators the embedded MongoDB runs).
+ * stored report; every query filters on the tenant).
  */
 export class DashboardService {
   constructor(

@@ -7,7 +7,7 @@ import { GrowthModel, LoyaltyCounterModel, MemberModel } from './member.model.js
 import { LoyaltyErrorCode } from './loyalty.errors.js';
 import { tierFor, tierRank, type LoyaltySettings, type LoyaltySettingsService } from './loyalty-settings.service.js';
 import { shopperCache, type ShopperCache } from '../../shared/cache/shopper-cache.js';
-import { inLanes, readInSlices } from './batch-util.js';
+import { inLanes } from './batch-util.js';
 
 const DAY_MS = 86_400_000;
 /** A card code is shown on the phone and scanned at the till: short-lived so a screenshot goes stale. */
@@ -54,7 +54,7 @@ export class MemberService {
     if (!ids.length) return new Map();
     const [settings, members] = await Promise.all([
       this.settings.get(tenantId),
-      readInSlices(ids, (slice) => MemberModel.find({ tenantId, customerId: { $in: slice }, status: 'active' }, { customerId: 1, balance: 1, tier: 1 }).lean()),
+      MemberModel.find({ tenantId, customerId: { $in: ids }, status: 'active' }, { customerId: 1, balance: 1, tier: 1 }).lean(),
     ]);
     const tierName = (code: string) => settings.tiers.find((t) => t.code === code)?.name ?? code;
     return new Map(members.map((m) => [String(m.customerId), { points: m.balance ?? 0, tier: tierName(m.tier) }]));
@@ -112,7 +112,7 @@ export class MemberService {
    */
   async ensureMany(tenantId: string, customerIds: string[], source: string): Promise<Map<string, BatchMember>> {
     const ids = [...new Set(customerIds)];
-    const found = await readInSlices(ids, (slice) => MemberModel.find({ tenantId, customerId: { $in: slice.map((id) => new Types.ObjectId(id)) } }, BATCH_FIELDS).lean<BatchMember[]>());
+    const found = await MemberModel.find({ tenantId, customerId: { $in: ids.map((id) => new Types.ObjectId(id)) } }, BATCH_FIELDS).lean<BatchMember[]>();
     const out = new Map<string, BatchMember>(found.map((m) => [String(m.customerId), m]));
     const missing = ids.filter((id) => !out.has(id));
     if (!missing.length) return out;
@@ -185,7 +185,7 @@ export class MemberService {
   /** The rows of many customers' growth windows in one read (the batch's tier upgrades add them up). */
   async growthRows(tenantId: string, customerIds: string[], settings: LoyaltySettings): Promise<Array<{ customerId: string; key: string; amount: number }>> {
     const since = new Date(this.deps.now().getTime() - settings.growth.windowDays * DAY_MS);
-    const rows = await readInSlices(customerIds, (slice) => GrowthModel.find({ tenantId, customerId: { $in: slice.map((id) => new Types.ObjectId(id)) }, at: { $gte: since } }, { customerId: 1, key: 1, amount: 1 }).lean());
+    const rows = await GrowthModel.find({ tenantId, customerId: { $in: customerIds.map((id) => new Types.ObjectId(id)) }, at: { $gte: since } }, { customerId: 1, key: 1, amount: 1 }).lean();
     return rows.map((r) => ({ customerId: String(r.customerId), key: r.key, amount: r.amount }));
   }
 
@@ -257,7 +257,7 @@ export class MemberService {
     );
     if (res.matchedCount < moves.length) {
       // Some member's tier changed meanwhile: those whose tier is not where the batch put it check afresh.
-      const now = new Map((await readInSlices(moves.map((m) => new Types.ObjectId(String(m.member.customerId))), (slice) => MemberModel.find({ tenantId, customerId: { $in: slice } }, { customerId: 1, tier: 1 }).lean())).map((m) => [String(m.customerId), m.tier]));
+      const now = new Map((await MemberModel.find({ tenantId, customerId: { $in: moves.map((m) => new Types.ObjectId(String(m.member.customerId))) } }, { customerId: 1, tier: 1 }).lean()).map((m) => [String(m.customerId), m.tier]));
       const missed = moves.filter(({ member, upgrades }) => now.get(String(member.customerId)) !== (upgrades.length ? upgrades[upgrades.length - 1].to : member.tier));
       await inLanes(missed, async ({ member }) => void (await this.upgradeIfEarned(tenantId, String(member.customerId))));
     }

@@ -3,7 +3,7 @@ import { MemberModel, RECENT_KEEP } from './member.model.js';
 import { PointsEntryModel } from './points.model.js';
 import { LoyaltyErrorCode, loyaltyConflict } from './loyalty.errors.js';
 import { entryView, type EntryView } from './points-entry.view.js';
-import { inLanes, readInSlices } from './batch-util.js';
+import { inLanes } from './batch-util.js';
 import { duplicateIndexes } from '../../shared/db.js';
 import { groupBy } from '../../shared/group-by.js';
 import type { PostInput } from './points-ledger.service.js';
@@ -123,7 +123,7 @@ export async function postCreditBatch(steps: LedgerSteps, tenantId: string, inpu
  */
 async function sortOut(tenantId: string, quick: any[][], read: (c: any[]) => { balance: number; ver: number }, fresh: Set<unknown>, credited: (c: any[], balanceAfter: number | null) => void, fellBack: any[]) {
   const ids = quick.map((c) => c[0].customerId as Types.ObjectId);
-  const rows = await readInSlices(ids, (slice) => MemberModel.find({ tenantId, customerId: { $in: slice } }, { customerId: 1, recent: 1, ver: 1 }).lean());
+  const rows = await MemberModel.find({ tenantId, customerId: { $in: ids } }, { customerId: 1, recent: 1, ver: 1 }).lean();
   const now = new Map(rows.map((m) => [String(m.customerId), m]));
   const notLanded: any[][] = [];
   for (const c of quick) {

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { ObjectId } from 'mongodb';
-import { embeddedClient, embeddedTest } from '../support/embedded-server.js';
+import { embeddedClient, embeddedTest } from '../../../tests/support/embedded-server.js';
 import { Query } from 'mingo';
 
 /**
- * The embedded MongoDB answers equality filters from its own indexes (scripts/embedded/
+ * The embedded MongoDB answers equality filters from its own indexes (packages/embedded-mongo/src/
  * equality-index.ts). Whatever the documents hold — mixed types, arrays, nulls, missing fields —
  * and whatever writes happened since, a query must return exactly what a full scan would.
  */

@@ -1,10 +1,10 @@
-import { createServer } from 'node:net';
 // The package exposes CongoDB only by deep path.
 import { CongoServer } from '@push.rocks/smartmongo/dist_ts/congodb/index.js';
 import { HelloHandler } from '@push.rocks/smartmongo/dist_ts/congodb/server/handlers/HelloHandler.js';
 import { idKey } from './bson-keys.js';
 import { installCollectionSnapshots } from './collection-snapshots.js';
 import { installCompiledMatching } from './compiled-matching.js';
+import { countWrites, restoreSnapshot, writeSnapshot } from './data-folder.js';
 import { installDecoratedSort } from './decorated-sort.js';
 import { installDocumentIds } from './document-ids.js';
 import { DuplicateKeyError, indexKey, installDuplicateKeyReplies, type IndexSpec } from './duplicate-key.js';
@@ -173,40 +173,84 @@ if (!helloProto.__noTopologyVersion) {
   helloProto.__noTopologyVersion = true;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 export interface EmbeddedMongo {
   uri: string;
   port: number;
+  /** With a data folder: it held a snapshot, now loaded (and kept from here on). */
+  restored: boolean;
+  /**
+   * With a data folder: writes a snapshot now, then again every `snapshotEveryMs` when something was
+   * written, and on stop. Until then nothing is written to the folder (the demo calls it once its seed
+   * is complete, so a stop mid-seed leaves the folder empty and the next start seeds again).
+   */
+  persist(): Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function startEmbeddedMongo(options: { port?: number; dbName?: string } = {}): Promise<EmbeddedMongo> {
-  const port = options.port ?? (await freePort());
+export interface EmbeddedMongoOptions {
+  /** Default: a free port the system picks. */
+  port?: number;
+  dbName?: string;
+  /** Keep the data in this folder (data-folder.ts); without it the data lives in memory only. */
+  dataDir?: string;
+  snapshotEveryMs?: number;
+}
+
+export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Promise<EmbeddedMongo> {
   // Before the server: its command router wraps its handlers when it is constructed.
   installDuplicateKeyReplies();
   installIndexCatalog();
-  const server = new CongoServer({ port, host: '127.0.0.1', storage: 'memory' });
-  installStorageExtensions((server as any).storage);
+  // Port 0: the system picks a free one as the server listens (read back below), so two servers
+  // started at once cannot be handed the same port.
+  const server = new CongoServer({ port: options.port ?? 0, host: '127.0.0.1', storage: 'memory' });
+  const storage = (server as any).storage;
+  installStorageExtensions(storage);
   installCompiledMatching();
   installDecoratedSort();
   installUpdateStatement();
   installPullCondition();
-  installLimitedFind((server as any).storage);
+  installLimitedFind(storage);
+  const { dataDir } = options;
+  const restored = dataDir ? await restoreSnapshot(storage, dataDir) : false;
+  const writes = countWrites(storage);
+
+  let timer: NodeJS.Timeout | undefined;
+  let written = -1;
+  let last: Promise<void> = Promise.resolve();
+  /** One snapshot at a time, each after the previous one; skipped when nothing was written since. */
+  const snapshot = () => {
+    last = last.catch(() => undefined).then(async () => {
+      const count = writes();
+      if (count === written) return;
+      await writeSnapshot(storage, dataDir!);
+      written = count;
+    });
+    return last;
+  };
+  const persist = async () => {
+    if (!dataDir || timer) return;
+    timer = setInterval(() => void snapshot().catch((err) => console.error(`embedded MongoDB: snapshot into ${dataDir} failed`, err)), options.snapshotEveryMs ?? 10_000);
+    timer.unref();
+    await snapshot();
+  };
+  if (restored) {
+    written = writes();
+    await persist();
+  }
   await server.start();
+  const port: number = (server as any).server.address().port;
+  (server as any).options.port = port; // serverStatus and whatsmyuri show it
   return {
     port,
     uri: `mongodb://127.0.0.1:${port}/${options.dbName ?? 'scrm'}`,
-    stop: () => server.stop(),
+    restored,
+    persist,
+    stop: async () => {
+      const persisting = !!timer;
+      clearInterval(timer);
+      timer = undefined;
+      await server.stop();
+      if (persisting) await snapshot();
+    },
   };
 }

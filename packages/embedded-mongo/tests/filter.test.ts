@@ -5,11 +5,11 @@ import { ObjectId as DriverObjectId } from 'mongodb';
 import { Query } from 'mingo';
 // The package exposes CongoDB only by deep path.
 import { QueryEngine } from '@push.rocks/smartmongo/dist_ts/congodb/index.js';
-import { compileFilter } from '../../scripts/embedded/compiled-filter.js';
-import { sortDocuments } from '../../scripts/embedded/decorated-sort.js';
+import { compileFilter } from '../src/compiled-filter.js';
+import { sortDocuments } from '../src/decorated-sort.js';
 
 /**
- * The embedded MongoDB evaluates filters with compiled predicates (scripts/embedded/compiled-filter.ts)
+ * The embedded MongoDB evaluates filters with compiled predicates (packages/embedded-mongo/src/compiled-filter.ts)
  * instead of mingo, and sorts with decorated-sort.ts instead of CongoDB's QueryEngine.sort. They must
  * answer exactly as before — mingo is what every test has run on — including where mingo and a real
  * MongoDB disagree (spelled out in the hand-written cases). Through the server: embedded-matching.test.ts.

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { ObjectId } from 'mongodb';
-import { embeddedClient, embeddedTest } from '../support/embedded-server.js';
+import { embeddedClient, embeddedTest } from '../../../tests/support/embedded-server.js';
 import { Query } from 'mingo';
 
 /**
- * The embedded server stops a limited find at its last document (scripts/embedded/limited-find.ts)
+ * The embedded server stops a limited find at its last document (packages/embedded-mongo/src/limited-find.ts)
  * and narrows by multikey equality indexes through `$and` / `$or` (equality-index.ts). Whatever the
  * documents, the order they were inserted in and the writes since, a find with skip, limit, a sort
  * on `_id` or none, and an `_id` bound returns exactly the page a full scan, a stable sort and a

@@ -16,8 +16,36 @@ import { jsonEqual } from './json-equal.js';
  * `nModified`), `upserted`, and the write errors (`error.code || 1`, stop at the first when ordered).
  * One more change, in both the update command and findAndModify (otherwise CongoDB's, which writes
  * without comparing): `$setOnInsert` is applied as `$set` is, so dotted paths nest.
+ *
+ * And what CongoDB cannot run is refused instead of ignored: its UpdateEngine takes `arrayFilters`
+ * and paths through `$` (positional), `$[]` and `$[name]` and applies none of them, so the statement
+ * answered "matched 1" and changed nothing — a product bug a test would not see. Such a statement
+ * fails with NotImplemented (238), naming what the embedded server lacks (README.md, "What it does
+ * not do"); MongoDB runs them (manual: reference/operator/update/positional,
+ * positional-filtered, positional-all).
  */
 type Doc = Record<string, any>;
+
+/** Why the embedded server cannot run this update, or null when it can. */
+export function unsupportedUpdate(update: unknown, arrayFilters: unknown): string | null {
+  if (Array.isArray(arrayFilters) && arrayFilters.length) return 'arrayFilters';
+  if (!update || typeof update !== 'object' || Array.isArray(update)) return null;
+  for (const [op, fields] of Object.entries(update as Doc)) {
+    if (!op.startsWith('$') || !fields || typeof fields !== 'object') continue;
+    for (const path of Object.keys(fields)) {
+      const positional = path.split('.').find((part) => part === '$' || part.startsWith('$['));
+      if (positional) return `the positional operator ${positional} in ${op} '${path}'`;
+    }
+  }
+  return null;
+}
+
+const notImplemented = (what: string) =>
+  Object.assign(new Error(`the embedded MongoDB (packages/embedded-mongo) does not run ${what}; MongoDB does — run the tests on a real server, or write the update without it`), {
+    code: 238,
+    codeName: 'NotImplemented',
+  });
+
 type Handler = { applyFilterToDoc(doc: Doc, filter: Doc): void };
 
 const proto = UpdateHandler.prototype as any;
@@ -51,6 +79,8 @@ async function handleUpdate(this: Handler, context: { storage: any; database: st
     const upsert = updateSpec.upsert || false;
     const arrayFilters = updateSpec.arrayFilters;
     try {
+      const unsupported = unsupportedUpdate(update, arrayFilters);
+      if (unsupported) throw notImplemented(unsupported);
       const documents = await storage.findAll(database, collection);
       const matchingDocs = QueryEngine.filter(documents, filter) as Doc[];
       if (matchingDocs.length === 0 && upsert) {
@@ -110,6 +140,11 @@ function setOnInsert(doc: Doc, fields: Doc): void {
 async function handleFindAndModify(this: unknown, context: { storage: any; command: Doc }) {
   const { storage, command } = context;
   const update = command.update;
+  const unsupported = unsupportedUpdate(update, command.arrayFilters);
+  if (unsupported) {
+    const error = notImplemented(unsupported);
+    return { ok: 0, code: error.code, codeName: error.codeName, errmsg: error.message };
+  }
   if (!command.upsert || !update || typeof update !== 'object' || Array.isArray(update) || !update.$setOnInsert) {
     return proto.__originalFindAndModify.call(this, context);
   }

@@ -3,10 +3,10 @@ import { Binary, BSON, Decimal128, Long, ObjectId, Timestamp } from 'bson';
 import { ObjectId as DriverObjectId } from 'mongodb';
 // The package exposes CongoDB only by deep path.
 import { UpdateEngine } from '@push.rocks/smartmongo/dist_ts/congodb/index.js';
-import { jsonEqual } from '../../scripts/embedded/json-equal.js';
+import { jsonEqual } from '../src/json-equal.js';
 
 /**
- * The embedded server's update handler decides "modified" with jsonEqual (scripts/embedded/json-equal.ts)
+ * The embedded server's update handler decides "modified" with jsonEqual (packages/embedded-mongo/src/json-equal.ts)
  * instead of comparing JSON.stringify of the old and the new document. It must answer exactly as the
  * two strings compare, for every pair — including where JSON prints different values alike (a Date and
  * its ISO string, an ObjectId and its hex, NaN and null, undefined and a missing key, a Long and the

@@ -1,5 +1,5 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { freePort } from './embedded-mongo.js';
+import { freePort } from './free-port.js';
 
 /**
  * Starts Debian's real redis-server on a free loopback port, without persistence, for the demo and

@@ -1,21 +1,21 @@
 import fc from 'fast-check';
 import { EJSON, ObjectId } from 'bson';
 import { MongoClient, ObjectId as DriverObjectId } from 'mongodb';
-import { embeddedClient, embeddedTest } from '../support/embedded-server.js';
+import { embeddedClient, embeddedTest } from '../../../tests/support/embedded-server.js';
 // The package exposes CongoDB only by deep path.
 import { MemoryStorageAdapter } from '@push.rocks/smartmongo/dist_ts/congodb/index.js';
 import { DeleteHandler } from '@push.rocks/smartmongo/dist_ts/congodb/server/handlers/DeleteHandler.js';
 import { FindHandler } from '@push.rocks/smartmongo/dist_ts/congodb/server/handlers/FindHandler.js';
 import { InsertHandler } from '@push.rocks/smartmongo/dist_ts/congodb/server/handlers/InsertHandler.js';
 import { UpdateHandler } from '@push.rocks/smartmongo/dist_ts/congodb/server/handlers/UpdateHandler.js';
-import { installStorageExtensions } from '../../scripts/embedded/embedded-mongo.js';
-import { installCompiledMatching } from '../../scripts/embedded/compiled-matching.js';
-import { installDecoratedSort } from '../../scripts/embedded/decorated-sort.js';
-import { installDuplicateKeyReplies } from '../../scripts/embedded/duplicate-key.js';
-import { installUpdateStatement, originalHandleUpdate } from '../../scripts/embedded/update-statement.js';
+import { installStorageExtensions } from '../src/embedded-mongo.js';
+import { installCompiledMatching } from '../src/compiled-matching.js';
+import { installDecoratedSort } from '../src/decorated-sort.js';
+import { installDuplicateKeyReplies } from '../src/duplicate-key.js';
+import { installUpdateStatement, originalHandleUpdate } from '../src/update-statement.js';
 
 /**
- * The embedded server's write path (scripts/embedded/collection-snapshots.ts: one array per collection
+ * The embedded server's write path (packages/embedded-mongo/src/collection-snapshots.ts: one array per collection
  * kept up to date by each write; update-statement.ts: "modified" by jsonEqual) against CongoDB's own:
  * the same random sequences of insert, update (multi, upsert, no-op, replacement), delete and
  * findAndModify commands go to a plain MemoryStorageAdapter with CongoDB's update handler and to one

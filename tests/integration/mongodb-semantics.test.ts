@@ -5,7 +5,7 @@ import { ConversationModel } from '../../server/src/modules/conversations/conver
 
 /**
  * What the product relies on MongoDB to do, asked of the run's server: the embedded one
- * (scripts/embedded/) or a real MongoDB when MONGODB_URI is given. Each case is MongoDB's documented
+ * (packages/embedded-mongo/) or a real MongoDB when MONGODB_URI is given. Each case is MongoDB's documented
  * answer (the manual page or server source named beside it); the embedded server used to answer
  * several of them differently, which hid product bugs (issue 17, item 6).
  */

@@ -1,10 +1,10 @@
 import { MongoClient, ObjectId } from 'mongodb';
-import { embeddedClient, embeddedTest } from '../support/embedded-server.js';
+import { embeddedClient, embeddedTest } from '../../../tests/support/embedded-server.js';
 import { Query } from 'mingo';
 
 /**
  * Through the driver, against the run's embedded server (tests/support/global-setup.mjs): with
- * compiled filters (scripts/embedded/compiled-matching.ts) and reused collection arrays
+ * compiled filters (packages/embedded-mongo/src/compiled-matching.ts) and reused collection arrays
  * (collection-snapshots.ts), every kind of statement returns what mingo over every row returns.
  * The predicates themselves are checked against mingo in embedded-filter.test.ts.
  */

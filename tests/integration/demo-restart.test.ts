@@ -1,0 +1,105 @@
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../../scripts/lib/free-port.js';
+import { until } from '../support/harness.js';
+
+/**
+ * `npm start` keeps its data: what staff did in the demo is there after a graceful restart, and
+ * `npm start -- --fresh` starts over from the seed. Runs scripts/demo.ts as `npm start` does, on a data
+ * folder of its own (DEMO_DATA_DIR) and a small seed, so it changes nothing in the working copy.
+ */
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const dataDir = mkdtempSync(path.join(tmpdir(), 'scrm-demo-restart-'));
+const children: ChildProcess[] = [];
+afterAll(() => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const gitStatus = () => execFileSync('git', ['status', '--porcelain'], { cwd: ROOT, encoding: 'utf8' });
+
+/** Starts the demo; resolves once it prints its banner, with its base URL and a way to stop it. */
+async function startDemo(args: string[] = []) {
+  const port = await freePort();
+  const env = { PATH: process.env.PATH ?? '', PORT: String(port), LOG_LEVEL: 'warn', DEMO_DATA_DIR: dataDir, DEMO_CUSTOMERS: '30' };
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let output = '';
+  child.stdout!.on('data', (d) => (output += String(d)));
+  child.stderr!.on('data', (d) => (output += String(d)));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const running = await until(async () => /SCRM demo is running/.test(output) || child.exitCode !== null, 150_000, 200);
+  if (!running || child.exitCode !== null) throw new Error(`the demo did not start; output:\n${output}`);
+  /** SIGTERM, as Ctrl-C or a process manager stops it; the exit code. */
+  const stop = async () => {
+    child.kill('SIGTERM');
+    const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 30_000))]);
+    if (code !== 0) console.error(`exit ${code}; output:\n${output}`);
+    return code;
+  };
+  return { url: `http://127.0.0.1:${port}`, output: () => output, stop };
+}
+
+async function api<T = any>(url: string, token: string | null, method: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const res = await fetch(url, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json().catch(() => null)) as T };
+}
+
+const signIn = async (url: string) => {
+  const res = await api<{ token: string }>(`${url}/api/v1/auth/login`, null, 'post', { username: 'admin', password: 'scrm-demo-2026' });
+  expect(res.status).toBe(200);
+  return res.body.token;
+};
+const tagNames = async (url: string, token: string) =>
+  (await api<{ items: Array<{ name: string }> }>(`${url}/api/v1/tags`, token, 'get')).body.items.map((t) => t.name);
+/** The member's points balance; 0 before the customer has a member card. */
+const balance = async (url: string, token: string, customerId: string) => {
+  const res = await api<{ balance: number }>(`${url}/api/v1/loyalty/members/${customerId}`, token, 'get');
+  expect([200, 404]).toContain(res.status);
+  return res.status === 200 ? res.body.balance : 0;
+};
+
+test('a restart keeps what staff did, and --fresh starts over from the demo seed', async () => {
+  const before = gitStatus();
+
+  const first = await startDemo();
+  expect(first.output()).toMatch(/SCRM demo is running \(demo data seeded\)/);
+  let token = await signIn(first.url);
+  const customers = await api<{ items: Array<{ id?: string; _id?: string }>; total: number }>(`${first.url}/api/v1/customers?pageSize=1`, token, 'get');
+  expect(customers.status).toBe(200);
+  const customerId = String(customers.body.items[0].id ?? customers.body.items[0]._id);
+  const seededBalance = await balance(first.url, token, customerId);
+  expect((await api(`${first.url}/api/v1/tags`, token, 'post', { groupName: '重启验证', name: '重启前打的标签' })).status).toBe(201);
+  const adjusted = await api(`${first.url}/api/v1/loyalty/members/${customerId}/points`, token, 'post', { points: 123, reason: '重启前的积分调整', idempotencyKey: 'demo-restart-0001' });
+  expect(adjusted.status).toBe(201);
+  expect(await first.stop()).toBe(0);
+
+  const second = await startDemo();
+  expect(second.output()).toMatch(/SCRM demo is running \(existing data kept\)/);
+  // The staff member is still signed in (the session and the secret outlived the restart) and sees their work.
+  expect(await tagNames(second.url, token)).toContain('重启前打的标签');
+  expect(await balance(second.url, token, customerId)).toBe(seededBalance + 123);
+  const ledger = await api<{ items: Array<{ reason?: string; points: number }> }>(`${second.url}/api/v1/loyalty/members/${customerId}/ledger`, token, 'get');
+  expect(ledger.body.items.some((e) => e.points === 123 && e.reason === '重启前的积分调整')).toBe(true);
+  // No customer lost (the demo's simulated WeCom and bot may have added some since).
+  expect((await api<{ total: number }>(`${second.url}/api/v1/customers?pageSize=1`, token, 'get')).body.total).toBeGreaterThanOrEqual(customers.body.total);
+  expect(await second.stop()).toBe(0);
+
+  const fresh = await startDemo(['--fresh']);
+  expect(fresh.output()).toMatch(/SCRM demo is running \(demo data seeded\)/);
+  // The old session went with the old data.
+  expect((await api(`${fresh.url}/api/v1/tags`, token, 'get')).status).toBe(401);
+  token = await signIn(fresh.url);
+  expect(await tagNames(fresh.url, token)).not.toContain('重启前打的标签');
+  expect(await fresh.stop()).toBe(0);
+
+  // Everything went to the data folder given: the working copy is as it was.
+  expect(gitStatus()).toBe(before);
+}, 420_000);
