@@ -7,6 +7,7 @@ import { Query } from 'mingo';
 import { QueryEngine } from '@push.rocks/smartmongo/dist_ts/congodb/index.js';
 import { compileFilter } from '../src/compiled-filter.js';
 import { sortDocuments } from '../src/decorated-sort.js';
+import { runs } from './runs.js';
 
 /**
  * The embedded MongoDB evaluates filters with compiled predicates (packages/embedded-mongo/src/compiled-filter.ts)
@@ -77,7 +78,7 @@ describe('compiled filters answer as mingo does', () => {
   // Half the documents as the server stores them (decoded from BSON), half as built here.
   const docs = fc.sample(doc, { numRuns: 3000, seed: 20260101 }).map((d, i) => (i % 2 ? viaBson(d) : d)) as Record<string, unknown>[];
 
-  test('on 3,000 random documents × 400 random filters, the compiled predicate and mingo agree on every pair', () => {
+  test('on 3,000 random documents × 400 random filters (a third of them in `npm test`), the compiled predicate and mingo agree on every pair', () => {
     let matchedSome = 0;
     let matchedNone = 0;
     fc.assert(
@@ -95,11 +96,11 @@ describe('compiled filters answer as mingo does', () => {
         if (n > 0) matchedSome++;
         if (n < docs.length) matchedNone++;
       }),
-      { numRuns: 400, seed: 42 },
+      { numRuns: runs(400), seed: 42 },
     );
-    // The filters are not vacuous: most match some documents and leave others out.
-    expect(matchedSome).toBeGreaterThan(200);
-    expect(matchedNone).toBeGreaterThan(300);
+    // The filters are not vacuous: many match some documents, most leave others out.
+    expect(matchedSome).toBeGreaterThan(runs(400) * 0.4);
+    expect(matchedNone).toBeGreaterThan(runs(400) * 0.75);
   }, 120_000);
 
   const [o1, o2] = oids;
@@ -198,7 +199,7 @@ describe('the decorated sort orders as CongoDB\'s QueryEngine.sort does', () => 
         const got = sortDocuments(rows, sort as Record<string, unknown>);
         expect(got.map((d) => rows.indexOf(d))).toEqual(expected.map((d) => rows.indexOf(d as Record<string, unknown>)));
       }),
-      { numRuns: 300, seed: 7 },
+      { numRuns: runs(300), seed: 7 },
     );
   });
 });

@@ -4,6 +4,7 @@ import { ObjectId as DriverObjectId } from 'mongodb';
 // The package exposes CongoDB only by deep path.
 import { UpdateEngine } from '@push.rocks/smartmongo/dist_ts/congodb/index.js';
 import { jsonEqual } from '../src/json-equal.js';
+import { runs } from './runs.js';
 
 /**
  * The embedded server's update handler decides "modified" with jsonEqual (packages/embedded-mongo/src/json-equal.ts)
@@ -91,7 +92,7 @@ test('jsonEqual answers as JSON.stringify(a) === JSON.stringify(b) for random pa
         expect(jsonEqual(x, y)).toBe(expected);
       }
     }),
-    { numRuns: 20000 },
+    { numRuns: runs(20000) },
   );
   // The property is only worth something if equal prints were common.
   expect(equalPairs).toBeGreaterThan(pairs / 5);
