@@ -18,6 +18,7 @@ import { createJourneys } from './modules/journeys/journeys.module.js';
 import { createWecom } from './wecom/wecom.adapter.js';
 import { createPrivacy } from './modules/privacy/privacy.module.js';
 import { createMiniapp } from './wechat/wechat.adapter.js';
+import { createWechatKf } from './modules/wechat-kf/wechat-kf.module.js';
 
 /**
  * The service container: every module's service built once with its dependencies. Routes, jobs, the
@@ -42,8 +43,9 @@ export function createServices(deps: Deps) {
   const broadcasts = createBroadcasts(deps, { segments, customers, events, staff, wecomClient: wecom.client, coupons: () => loyalty.coupons, loyalty: () => loyalty.members, groups: () => wecom.groups, hooks, desk });
   const journeys = createJourneys(deps, hooks, { customers, followUps, broadcasts, coupons: () => loyalty.coupons, tierOf: async (t: string, c: string) => (await loyalty.members.find(t, c))?.tier ?? undefined, loyalty: () => loyalty.members });
   const miniapp = createMiniapp(deps, { customers, loyalty });
+  const wechatKf = createWechatKf(deps, { wecom, desk, staff });
   const privacy = createPrivacy(deps, { customers, events, loyalty, desk, audit, marketing: broadcasts, wecom });
-  return { deps, hooks, staff, audit, merges, customers, chatBindings, followUps, tags, events, loyalty, desk, segments, rfm, broadcasts, journeys, wecom, miniapp, privacy };
+  return { deps, hooks, staff, audit, merges, customers, chatBindings, followUps, tags, events, loyalty, desk, segments, rfm, broadcasts, journeys, wecom, miniapp, privacy, wechatKf };
 }
 
 export type Services = ReturnType<typeof createServices>;
