@@ -169,9 +169,10 @@ export class KfDelivery {
     try {
       conversation = await this.desk.conversations.get(tenantId, String(row.conversationId));
       const session = await KfSessionModel.findOne(keyOf(tenantId, conversation)).lean();
-      if (session?.serviceState === 3) {
+      // WeCom takes API messages only in states 0 and 1 (doc 94677): not from a servicer's chat (3), not after the end (4).
+      if (session?.serviceState === 3 || session?.serviceState === 4) {
         if (ending) await this.end(tenantId, conversation);
-        throw new Error('the chat is with a servicer in the WeCom app (人工接待); WeCom takes no API messages then');
+        throw new Error(`the WeCom session is ${session.serviceState === 3 ? 'with a servicer in the WeCom app (人工接待)' : 'ended'}; WeCom takes no API messages then`);
       }
       const release = row.author === 'agent' ? undefined : await this.window.reserve(keyOf(tenantId, conversation));
       try {

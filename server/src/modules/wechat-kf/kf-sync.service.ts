@@ -78,12 +78,15 @@ export class KfSync {
         at,
       };
       if (m.origin !== 3) {
-        await this.desk.conversations.capture(tenantId, input);
+        // The servicer answered in the WeCom app: that is the agent's reply, for the SLA clock too.
+        const r = await this.desk.conversations.capture(tenantId, input);
+        if (!r.duplicate) await this.desk.sla.agentReplied(tenantId, String(r.conversation._id), at);
         continue;
       }
+      // The window opens before the message shows in the inbox, so an agent answering at once is not refused.
+      await this.window.customerWrote({ tenantId, openKfId, externalUserId: m.external_userid }, at, m.msgid);
       const r = await this.desk.handleInbound(tenantId, input);
       if (r.duplicate) continue;
-      await this.window.customerWrote({ tenantId, openKfId, externalUserId: m.external_userid }, at);
       await this.delivery.customerWrote(tenantId, openKfId, m.external_userid);
       if (r.botMayReply && input.type === 'text' && input.text) await this.turn.answer(tenantId, r, input.text);
     }

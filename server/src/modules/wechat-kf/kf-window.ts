@@ -17,14 +17,20 @@ type Key = { tenantId: string; openKfId: string; externalUserId: string };
 export class KfWindow {
   constructor(private readonly deps: Deps) {}
 
-  /** The customer wrote at `at` (a message stored for the first time): a new window with all 5 sends; an older one arriving late changes nothing. */
-  async customerWrote(key: Key, at: Date): Promise<void> {
+  /**
+   * The customer wrote message `msgid` at `at`: a new window with all 5 sends. The same message again
+   * (a redelivery, a resync) or an older one arriving late changes nothing.
+   */
+  async customerWrote(key: Key, at: Date, msgid: string): Promise<void> {
     try {
       await KfSessionModel.updateOne(key, { $setOnInsert: { ...key, sentSinceCustomer: 0 } }, { upsert: true });
     } catch (err) {
       if (!isDuplicateKeyError(err)) throw err;
     }
-    await KfSessionModel.updateOne({ ...key, $or: [{ lastCustomerAt: { $exists: false } }, { lastCustomerAt: null }, { lastCustomerAt: { $lte: at } }] }, { $set: { lastCustomerAt: at, sentSinceCustomer: 0 } });
+    await KfSessionModel.updateOne(
+      { ...key, $or: [{ lastCustomerAt: { $exists: false } }, { lastCustomerAt: null }, { lastCustomerAt: { $lt: at } }, { lastCustomerAt: at, lastCustomerMsgId: { $ne: msgid } }] },
+      { $set: { lastCustomerAt: at, lastCustomerMsgId: msgid, sentSinceCustomer: 0 } },
+    );
   }
 
   /** Takes one send or throws the refusal; the returned function gives it back (nothing was sent). */

@@ -24,6 +24,7 @@ const kfSessionSchema = new Schema(
     openKfId: { type: String, required: true },
     externalUserId: { type: String, required: true },
     lastCustomerAt: { type: Date },
+    lastCustomerMsgId: { type: String },
     sentSinceCustomer: { type: Number, default: 0 },
     /** WeCom's service_state as we last set or learnt it (0 new … 4 ended). */
     serviceState: { type: Number },
