@@ -164,7 +164,9 @@ export function conversationRoutes(s: Services) {
     async ({ params, principal, tenantId }) => {
       const c = await load(s, principal, tenantId, params.id);
       const m = (await masksFor(s, principal, tenantId, [c.customerId]))(c.customerId);
-      return { ...maskedConversation(c, m), customer: maskedSummary(await s.desk.customerSummary(tenantId, c.customerId ? String(c.customerId) : undefined), m) };
+      // 微信客服 chats: what is left of WeCom's send window, so the reply box can say why it cannot send.
+      const replyWindow = await s.wechatKf.replyWindow(tenantId, c);
+      return { ...maskedConversation(c, m), customer: maskedSummary(await s.desk.customerSummary(tenantId, c.customerId ? String(c.customerId) : undefined), m), ...(replyWindow ? { replyWindow } : {}) };
     },
   );
 

@@ -49,12 +49,17 @@ export class KfWindow {
     };
   }
 
-  /** What is left, for the inbox: sends remaining and when the window closes. */
-  async state(key: Key): Promise<{ remaining: number; closesAt?: Date }> {
+  /**
+   * What is left, for the inbox: sends remaining, when the window closes, and why nothing is left
+   * (`closed`: 48 hours passed or the customer never wrote; `used`: the 5 sends are taken).
+   */
+  async state(key: Key): Promise<{ remaining: number; closesAt?: Date; reason?: 'closed' | 'used'; serviceState?: number }> {
     const row = await KfSessionModel.findOne(key).lean();
-    if (!row?.lastCustomerAt) return { remaining: 0 };
+    const serviceState = row?.serviceState ?? undefined;
+    if (!row?.lastCustomerAt) return { remaining: 0, reason: 'closed', serviceState };
     const closesAt = new Date(row.lastCustomerAt.getTime() + WINDOW_MS);
-    if (closesAt.getTime() <= this.deps.now().getTime()) return { remaining: 0, closesAt };
-    return { remaining: Math.max(0, KF_WINDOW_SENDS - (row.sentSinceCustomer ?? 0)), closesAt };
+    if (closesAt.getTime() <= this.deps.now().getTime()) return { remaining: 0, closesAt, reason: 'closed', serviceState };
+    const remaining = Math.max(0, KF_WINDOW_SENDS - (row.sentSinceCustomer ?? 0));
+    return { remaining, closesAt, ...(remaining ? {} : { reason: 'used' as const }), serviceState };
   }
 }

@@ -38,10 +38,15 @@ export function createWechatKf(deps: Deps, ports: { wecom: Wecom; desk: DeskServ
     sync,
     delivery,
     accountId: kfAccountId,
-    /** What is left of the window for this conversation (the inbox shows it beside the reply box). */
+    /**
+     * What is left of the window for this conversation (the inbox shows it beside the reply box);
+     * reason `wecom` when the chat is with its servicer in the WeCom app, where it must be answered.
+     */
     async replyWindow(tenantId: string, conversation: { channel?: string | null; botAccountId: string; peerId: string }) {
-      if (conversation.channel !== 'wechat_kf') return undefined;
-      return window.state({ tenantId, openKfId: conversation.botAccountId.replace(/^kf:/, ''), externalUserId: conversation.peerId });
+      if (!enabled || conversation.channel !== 'wechat_kf') return undefined;
+      const { serviceState, ...w } = await window.state({ tenantId, openKfId: conversation.botAccountId.replace(/^kf:/, ''), externalUserId: conversation.peerId });
+      if (config.WECOM_KF_AGENTS_ANSWER_IN === 'wecom' && serviceState === 3) return { ...w, reason: 'wecom' as const };
+      return w;
     },
   };
 }
