@@ -128,3 +128,18 @@ test('a 微信客服 customer whose unionid the member center knows lands on tha
   expect(await s().customers.findByIdentity(tenant(), { externalUserId })).toBe(memberId);
   expect(fake.callsTo('kf/customer/batchget').some((call) => call.body.external_userid_list.includes(externalUserId))).toBe(true);
 });
+
+test('agents replying at the same moment never pass WeCom\'s limit together: only the sends left go, the rest are refused', async () => {
+  const { externalUserId } = await fake.kf.customerSends(kfId, { nickname: '阿杜' }, '人工');
+  const c = await conversationOf(externalUserId);
+  // The online agent gets the chat (take answers it as theirs either way); their greeting is one of the 5.
+  expect((await as('POST', `/api/v1/conversations/${c._id}/take`)).status).toBe(200);
+  await eventually(() => expect(fake.kf.sentTo(externalUserId).map((m) => m.text)).toContain('您好，我是 阿杰，很高兴为您服务。'));
+  const left = 5 - fake.kf.sentTo(externalUserId).length;
+  expect(left).toBeGreaterThanOrEqual(3);
+  const replies = await Promise.all(['一', '二', '三', '四', '五', '六'].map((text) => as('POST', `/api/v1/conversations/${c._id}/messages`, { text })));
+  expect(replies.filter((r) => r.status === 201)).toHaveLength(left);
+  expect(replies.filter((r) => r.status === 409).map((r) => r.body.error.code)).toEqual(Array(6 - left).fill('WECHAT_KF_SEND_LIMIT'));
+  await eventually(() => expect(fake.kf.sentTo(externalUserId)).toHaveLength(5));
+  expect(fake.callsTo('kf/send_msg').length).toBe(fake.kf.state.sent.length);
+});

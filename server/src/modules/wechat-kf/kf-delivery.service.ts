@@ -65,9 +65,14 @@ export class KfDelivery {
     return this.window.reserve(key);
   }
 
-  /** The customer wrote: WeCom reopens an ended session as 0 (未处理). */
-  async customerWrote(tenantId: string, openKfId: string, externalUserId: string): Promise<void> {
+  /**
+   * The customer wrote: WeCom reopens an ended session as 0 (未处理). A chat an agent holds while
+   * agents answer in WeCom is (again) handed to them there: this repairs a takeover whose
+   * service_state change was lost (WeCom unreachable at the time).
+   */
+  async customerWrote(tenantId: string, openKfId: string, externalUserId: string, conversation?: { _id: unknown; state: string }): Promise<void> {
     await KfSessionModel.updateOne({ tenantId, openKfId, externalUserId, serviceState: 4 }, { $set: { serviceState: 0 }, $unset: { servicerUserid: 1 } });
+    if (this.answerInWecom && conversation?.state === 'assigned') await this.toServicer(tenantId, String(conversation._id));
   }
 
   /** A handoff change made in this process (ConversationService.onUpdated). */

@@ -87,7 +87,7 @@ export class KfSync {
       await this.window.customerWrote({ tenantId, openKfId, externalUserId: m.external_userid }, at, m.msgid);
       const r = await this.desk.handleInbound(tenantId, input);
       if (r.duplicate) continue;
-      await this.delivery.customerWrote(tenantId, openKfId, m.external_userid);
+      await this.delivery.customerWrote(tenantId, openKfId, m.external_userid, r.conversation);
       if (r.botMayReply && input.type === 'text' && input.text) await this.turn.answer(tenantId, r, input.text);
     }
   }
