@@ -11,14 +11,14 @@ beforeAll(async () => {
   fake = await startFakeWecom();
   fake.setCallbackUrl('http://127.0.0.1:9/unused'); // callbacks are not the subject here
   fake.corp.tokenTtlSeconds = 30 * 86_400; // the clock jumps 48 hours; the access token is not the subject either
-  token = (await (await fetch(`${fake.apiBase}gettoken?corpid=${fake.options.corpId}&corpsecret=${fake.options.secret}`)).json()).access_token;
+  token = ((await (await fetch(`${fake.apiBase}gettoken?corpid=${fake.options.corpId}&corpsecret=${fake.options.secret}`)).json()) as { access_token: string }).access_token;
 });
 afterAll(async () => {
   await fake.stop();
   setFakeClock(undefined);
 });
 
-const call = async (path: string, body: unknown) => (await fetch(`${fake.apiBase}${path}?access_token=${token}`, { method: 'POST', body: JSON.stringify(body) })).json();
+const call = async (path: string, body: unknown): Promise<any> => (await fetch(`${fake.apiBase}${path}?access_token=${token}`, { method: 'POST', body: JSON.stringify(body) })).json();
 const customerWrites = (kfId: string, externalUserId: string | undefined, text: string) => fake.kf.customerSends(kfId, { nickname: '顾客', external_userid: externalUserId }, text).catch(() => undefined);
 
 test('send_msg takes 5 messages after the customer writes (95001 for the 6th), none after 48 hours (95002), and none while a servicer has the chat (95018)', async () => {

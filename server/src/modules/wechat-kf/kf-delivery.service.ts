@@ -72,7 +72,10 @@ export class KfDelivery {
    */
   async customerWrote(tenantId: string, openKfId: string, externalUserId: string, conversation?: { _id: unknown; state: string }): Promise<void> {
     await KfSessionModel.updateOne({ tenantId, openKfId, externalUserId, serviceState: 4 }, { $set: { serviceState: 0 }, $unset: { servicerUserid: 1 } });
-    if (this.answerInWecom && conversation?.state === 'assigned') await this.toServicer(tenantId, String(conversation._id));
+    if (this.answerInWecom && conversation?.state === 'assigned') {
+      // Never at the cost of the sync: the message is stored, the next one tries again.
+      await this.toServicer(tenantId, String(conversation._id)).catch((err) => this.deps.log.warn({ err: (err as Error).message }, 'kf service state not changed; the next message retries'));
+    }
   }
 
   /** A handoff change made in this process (ConversationService.onUpdated). */
@@ -187,7 +190,8 @@ export class KfDelivery {
         throw err;
       }
       await this.desk.outbound.markSent(tenantId, id, this.owner);
-      if (ending) await this.end(tenantId, conversation);
+      // Said is said: a failure to end the session must not send the goodbye again.
+      if (ending) await this.end(tenantId, conversation).catch((err) => this.deps.log.warn({ err: (err as Error).message }, 'kf session not ended at WeCom'));
     } catch (err) {
       // A goodbye the window no longer allows: the session ends all the same.
       const refused = err instanceof AppError && Object.values(WechatKfErrorCode).includes(err.code as 'WECHAT_KF_SEND_LIMIT');
