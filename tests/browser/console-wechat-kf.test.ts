@@ -71,4 +71,4 @@ test('the reply box of a 微信客服 chat counts down WeCom\'s 5 messages and s
   await fake.kf.customerSends(kfId, { external_userid: externalUserId, nickname: '小雪' }, '好的');
   await hint.filter({ hasText: '还可回复 5 条' }).waitFor();
   expect(await page.locator('[data-test=send-reply]').isDisabled()).toBe(false);
-});
+}, 90_000);
