@@ -43,6 +43,7 @@ test('an agent taking a 微信客服 chat becomes its WeCom servicer; their WeCo
   expect(refused.status).toBe(409);
   expect(refused.body.error.code).toBe('WECHAT_KF_ANSWER_IN_WECOM');
   expect(refusalInChinese(refused.body.error)).toBe('这个微信客服会话已转给你在企业微信里人工接待，请在企业微信客户端回复客户');
+  expect((await as('GET', `/api/v1/conversations/${c._id}`)).body.replyWindow).toMatchObject({ reason: 'wecom' });
 
   await fake.kf.servicerSends(kfId, externalUserId, 'meimei', '您好，我是美美');
   await eventually(async () => {
