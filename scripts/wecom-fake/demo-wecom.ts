@@ -1,5 +1,6 @@
 import type { DemoParts } from '../demo-plugins.js';
 import { wecomPlugin } from '../../server/src/wecom/wecom.plugin.js';
+import { wechatKfPlugin } from '../../server/src/modules/wechat-kf/wechat-kf.plugin.js';
 import { startFakeWecom, type FakeWecom } from './fake-wecom.js';
 
 const CODE_NAME = '门店海报码 (demo)';
@@ -20,9 +21,12 @@ export async function addWecomDemo(env: Record<string, string | undefined>, clea
     // ...and the console learns who got it within a minute rather than at the production pace.
     env.BROADCAST_RESULTS_EVERY ??= '1 minute';
     for (const [k, v] of Object.entries(fake.env())) env[k] ??= v;
+    // 微信客服 too: a shopper's chat arrives in the inbox through the kf callback + sync_msg path.
+    env.WECOM_KF_ENABLED ??= 'true';
     parts.urls.push({ label: 'Local WeCom', url: `${fake.url}/__fake/state  (POST /__fake/simulate/scan {"configId","name"})` });
   }
   parts.runtime.push(wecomPlugin());
+  if (['true', '1'].includes(String(env.WECOM_KF_ENABLED))) parts.runtime.push(wechatKfPlugin());
   if (!fake) return;
   const local = fake;
   parts.afterSeed.push(async (rt) => {
@@ -31,6 +35,11 @@ export async function addWecomDemo(env: Record<string, string | undefined>, clea
     const tenantId = rt.services.deps.config.DEFAULT_TENANT;
     const staff = (await s.staff.list(tenantId)).filter((x) => x.wecomUserId);
     for (const st of staff) local.corp.addStaff(st.wecomUserId!, st.name);
+    if (s.wechatKf.enabled) {
+      const kfId = local.kf.addAccount('品牌微信客服');
+      await local.kf.customerSends(kfId, { nickname: '微信客服-小禾', unionid: 'demo-union-kf-1' }, '你好，请问什么时候发货？');
+      parts.urls.push({ label: '微信客服 (local)', url: `POST ${local.url}/__fake/simulate/kf-message {"openKfId":"${kfId}","nickname","text"}` });
+    }
     const sales = staff.filter((x) => x.role === 'sales').map((x) => x.id);
     if (!sales.length) return;
     const existing = (await s.wecom.contactWays.list(tenantId)).find((w) => w.name === CODE_NAME);

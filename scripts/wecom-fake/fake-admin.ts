@@ -69,6 +69,14 @@ export function adminRoutes(fake: FakeWecom) {
       const r = await fake.adminCreatesTag(str('groupName'), str('name'));
       return { tagId: r.tagId, groupId: r.groupId, ...sent(r.delivery) };
     }
+    // 微信客服: an account, a WeChat customer writing to it, a servicer answering from the WeCom app.
+    if (route === 'POST simulate/kf-account') return { openKfId: fake.kf.addAccount(str('name')) };
+    if (route === 'POST simulate/kf-message') {
+      const r = await fake.kf.customerSends(str('openKfId'), { nickname: String(body.nickname ?? '微信用户'), external_userid: body.externalUserId, unionid: body.unionid }, str('text'));
+      return { externalUserId: r.externalUserId, msgid: r.msgid, ...sent(r.delivery) };
+    }
+    if (route === 'POST simulate/kf-servicer-message') return sent((await fake.kf.servicerSends(str('openKfId'), str('externalUserId'), str('userid'), str('text'))).delivery);
+    if (route === 'GET sent/kf') return fake.kf.state.sent;
     if (route === 'GET transfers') return corp.transfers;
     if (route === 'POST staff/resign') {
       fake.resign(str('userid'));

@@ -1,6 +1,7 @@
 import { FakeCorp, id, nowSeconds } from './fake-corp.js';
 import { groupMsgHandlers } from './fake-groupmsg.js';
 import { transferHandlers } from './fake-transfer.js';
+import { kfHandlers } from './fake-kf.js';
 import { FakeError, badParam, fail, ok, page, type Handler } from './fake-reply.js';
 
 export { FakeError };
@@ -207,6 +208,7 @@ export const handlers: Record<string, Handler> = {
 
   ...groupMsgHandlers,
   ...transferHandlers,
+  ...kfHandlers,
   // https://developer.work.weixin.qq.com/document/path/92120 (获取客户群列表): owner_filter.userid_list
   // names at most 100 owners; without it, more than 1,000 members visible to the app is 81017.
   'POST externalcontact/groupchat/list': (corp, { body }) => {

@@ -5,6 +5,7 @@ import { FakeCorp, id, nowSeconds } from './fake-corp.js';
 import { checkToken, FakeError, handlers } from './fake-api.js';
 import { adminRoutes } from './fake-admin.js';
 import { completeTransfer, refuseTransfer } from './fake-transfer.js';
+import { kfDriver } from './fake-kf.js';
 import { readJsonRequest, sendJson } from '../lib/json-http.js';
 import QRCode from 'qrcode';
 
@@ -282,6 +283,11 @@ export class FakeWecom {
   /** The customer refuses the new member (or the taker is at their limit): transfer_fail. */
   refuseTransfer(externalUserId: string, reason?: 'customer_refused' | 'customer_limit_exceed') {
     return refuseTransfer(this, externalUserId, reason);
+  }
+
+  /** 微信客服: accounts, customers writing to them, servicers answering (fake-kf.ts). */
+  get kf() {
+    return kfDriver(this);
   }
 
   /** For the sidebar's OAuth: the code WeCom puts on the redirect for `userid`. */

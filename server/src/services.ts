@@ -20,6 +20,7 @@ import { createWecom } from './wecom/wecom.adapter.js';
 import { wecomManifest } from './wecom/wecom.manifest.js';
 import { createMiniapp } from './wechat/wechat.adapter.js';
 import { miniappManifest } from './wechat/wechat.manifest.js';
+import { createWechatKf } from './modules/wechat-kf/wechat-kf.module.js';
 
 /**
  * Who reacts to each domain hook, in the order they run (README "How the code is organised"). A
@@ -55,6 +56,7 @@ export function createServices(deps: Deps, ports: { queue?: JobQueue } = {}) {
   const broadcasts = createBroadcasts(deps, { segments, customers, events, staff, wecomClient: wecom.client, coupons: loyalty.coupons, loyalty: loyalty.members, groups: wecom.groups, desk });
   const journeys = createJourneys(deps, { customers, followUps, broadcasts, coupons: loyalty.coupons, loyalty: loyalty.members });
   const miniapp = createMiniapp(deps, { customers, loyalty });
+  const wechatKf = createWechatKf(deps, { wecom, desk, staff });
   const privacy = createPrivacy(deps, { customers, events, loyalty, desk, audit, marketing: broadcasts, wecom });
 
   // Manifest order is the route table's order (the API dispatch tries routers in it).
@@ -64,7 +66,7 @@ export function createServices(deps: Deps, ports: { queue?: JobQueue } = {}) {
     tagsManifest(tags, { wecom }),
     eventsManifest(events, { customers }),
     loyaltyManifest(loyalty, { deps, customers, segments }),
-    deskManifest(desk, { deps, customers }),
+    deskManifest(desk, { deps, customers, wechatKf }),
     segmentsManifest({ segments, rfm }, { deps, customers, broadcasts }),
     broadcastsManifest(broadcasts, { deps, customers }),
     journeysManifest(journeys, { deps, customers, loyalty }),
@@ -74,7 +76,7 @@ export function createServices(deps: Deps, ports: { queue?: JobQueue } = {}) {
     dashboardManifest({ deps, customers, events, broadcasts }),
   ];
   subscribeHooks(hooks, modules, HOOK_ORDER);
-  return { deps, hooks, modules, staff, audit, merges, customers, chatBindings, followUps, tags, events, loyalty, desk, segments, rfm, broadcasts, journeys, wecom, miniapp, privacy };
+  return { deps, hooks, modules, staff, audit, merges, customers, chatBindings, followUps, tags, events, loyalty, desk, segments, rfm, broadcasts, journeys, wecom, miniapp, privacy, wechatKf };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -5,6 +5,8 @@ export type ConversationState = 'bot' | 'queued' | 'assigned' | 'resolved';
 
 export interface Conversation {
   id: string;
+  /** `wechat_kf`: WeCom's 微信客服, which allows 5 messages within 48 h of the customer's last one. */
+  channel?: 'wechaty' | 'wechat_kf';
   kind: string;
   title: string;
   customerId?: string;
@@ -17,6 +19,8 @@ export interface Conversation {
   lastMessageAt?: string;
   lastMessagePreview?: string;
   sla: { dueAt?: string; overdueSince?: string; kind?: string };
+  /** 微信客服 only: sends left in WeCom's window and when it closes. */
+  replyWindow?: { remaining: number; closesAt?: string; reason?: 'closed' | 'used' | 'wecom' };
 }
 
 /** The inbox's lists: 未分配, 我的, 全部, 已解决, 已超时. */

@@ -83,6 +83,16 @@ export const envSchema = z
     WECOM_ENCODING_AES_KEY: z.string().default(''),
     /** How long one WeCom API call may take before it is given up (its outcome then unknown). */
     WECOM_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+    /** 微信客服 as a conversation channel (server/src/modules/wechat-kf/); its events come to the WeCom callback URL. */
+    WECOM_KF_ENABLED: bool,
+    /** The 微信客服 secret, when the kf API is not granted to the app of WECOM_SECRET ('' = use WECOM_SECRET). */
+    WECOM_KF_SECRET: z.string().default(''),
+    /**
+     * Where agents answer 微信客服 chats they take over: `inbox` (our inbox, through kf/send_msg; WeCom's
+     * session stays API-served) or `wecom` (the session goes to 人工接待 with the agent as servicer, who
+     * answers in the WeCom app: WeCom refuses API sends in that state).
+     */
+    WECOM_KF_AGENTS_ANSWER_IN: z.enum(['inbox', 'wecom']).default('inbox'),
 
     WECHAT_API_BASE: z.string().url().default('https://api.weixin.qq.com/'),
     WECHAT_MINIAPP_APPID: z.string().default(''),

@@ -37,10 +37,17 @@ export function callbackKey(fields: CallbackFields, nonce = ''): string {
  * idempotent: a failed attempt leaves the row pending and the repair job tries again.
  */
 export class WecomCallbackService {
+  private readonly handlers = new Map<string, (tenantId: string, fields: CallbackFields) => Promise<void>>();
+
   constructor(
     private readonly deps: Deps,
     private readonly s: { contacts: ExternalContactService; groups: CustomerGroupService; tagSync: TagSyncService; transferResults: TransferResultService },
   ) {}
+
+  /** A module's handler for an event this adapter does not know (微信客服's kf_msg_or_event). */
+  handle(event: string, handler: (tenantId: string, fields: CallbackFields) => Promise<void>): void {
+    this.handlers.set(event, handler);
+  }
 
   /** Returns the stored id, or null when this event was seen before (retry or replay). */
   async accept(tenantId: string, fields: CallbackFields, nonce = ''): Promise<string | null> {
@@ -76,6 +83,8 @@ export class WecomCallbackService {
 
   private async dispatch(tenantId: string, callbackId: string, f: CallbackFields, receivedAt: Date): Promise<void> {
     const createTime = f.CreateTime ? Number(f.CreateTime) : undefined;
+    const handler = f.Event ? this.handlers.get(f.Event) : undefined;
+    if (handler) return handler(tenantId, f);
     if (f.Event === 'change_external_contact') {
       const e = { callbackId, userid: f.UserID, externalUserId: f.ExternalUserID, state: f.State || undefined, welcomeCode: f.WelcomeCode || undefined, createTime, receivedAt };
       switch (f.ChangeType) {

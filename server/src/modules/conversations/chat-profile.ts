@@ -28,18 +28,14 @@ export class ChatProfiles {
   constructor(private readonly customers: CustomerService) {}
 
   async of(tenantId: string, contact: ChatContact): Promise<ChatProfile> {
-    const key = `${tenantId}\u0000${contact.id}`;
-    const hint = this.ids.get(key) ?? (await this.customers.findByIdentity(tenantId, { wechatyContactId: contact.id }));
+    const idType = contact.idType ?? 'wechatyContactId';
+    const key = `${tenantId}\u0000${idType}\u0000${contact.id}`;
+    const hint = this.ids.get(key) ?? (await this.customers.findByIdentity(tenantId, { [idType]: contact.id }));
     const found = hint ? await this.customers.get(tenantId, hint).catch(() => null) : null;
     let profile = found && found.status === 'active' && !lacks(found, contact) ? found : null;
     if (!profile) {
       // A unionid the puppet gives joins the chat to the member with it (identify merges the two).
-      const id = await this.customers.identify(
-        tenantId,
-        { wechatyContactId: contact.id, ...(contact.unionId ? { unionId: contact.unionId } : {}) },
-        { name: contact.name || undefined, avatar: contact.avatar || undefined },
-        'bot',
-      );
+      const id = await this.customers.identify(tenantId, contactIdentity(contact), { name: contact.name || undefined, avatar: contact.avatar || undefined }, contact.idType === 'externalUserId' ? 'wechat_kf' : 'bot');
       profile = await this.customers.get(tenantId, id).catch(() => null);
       if (!profile) {
         this.ids.delete(key);
@@ -59,6 +55,9 @@ export class ChatProfiles {
 }
 
 const MAX_REMEMBERED = 20_000;
+
+/** The identity a chat contact's id stands for. */
+export const contactIdentity = (c: ChatContact) => ({ [c.idType ?? 'wechatyContactId']: c.id, ...(c.unionId ? { unionId: c.unionId } : {}) });
 
 /** The staff who follow this customer's chats live (owner and followers). */
 export function profileStaff(p: ChatProfile): string[] {

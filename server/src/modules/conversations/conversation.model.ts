@@ -16,7 +16,8 @@ const breachSchema = new Schema(
 const conversationSchema = new Schema(
   {
     tenantId: { type: String, required: true },
-    channel: { type: String, enum: ['wechaty'], default: 'wechaty' },
+    /** `wechat_kf`: WeCom's 微信客服 (server/src/modules/wechat-kf/); botAccountId is then `kf:<open_kfid>`. */
+    channel: { type: String, enum: ['wechaty', 'wechat_kf'], default: 'wechaty' },
     /** The logged-in bot account (Wechaty self contact id) that owns this chat and delivers its replies. */
     botAccountId: { type: String, required: true },
     /** Contact id for private chats, room id for rooms. */

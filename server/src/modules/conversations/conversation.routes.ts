@@ -16,6 +16,8 @@ export interface ConversationRouteApis {
   customers: CustomerService;
   desk: DeskService;
   deps: Deps;
+  /** 微信客服: what is left of WeCom's send window for a conversation of that channel. */
+  wechatKf: { replyWindow(tenantId: string, conversation: { channel?: string | null; botAccountId: string; peerId: string }): Promise<object | undefined> };
 }
 
 const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
@@ -173,7 +175,9 @@ export function conversationRoutes(s: ConversationRouteApis) {
     async ({ params, principal, tenantId }) => {
       const c = await load(s, principal, tenantId, params.id);
       const m = (await masksFor(s, principal, tenantId, [c.customerId]))(c.customerId);
-      return { ...maskedConversation(c, m), customer: maskedSummary(await s.desk.customerSummary(tenantId, c.customerId ? String(c.customerId) : undefined), m) };
+      // 微信客服 chats: what is left of WeCom's send window, so the reply box can say why it cannot send.
+      const replyWindow = await s.wechatKf.replyWindow(tenantId, c);
+      return { ...maskedConversation(c, m), customer: maskedSummary(await s.desk.customerSummary(tenantId, c.customerId ? String(c.customerId) : undefined), m), ...(replyWindow ? { replyWindow } : {}) };
     },
   );
 

@@ -7,7 +7,7 @@ import { ConversationModel, MessageModel, type MessageType } from './conversatio
 import type { ChatGroupService } from './chat-group.service.js';
 import type { DeskLive } from './desk-live.js';
 import { messageView } from './conversation.view.js';
-import { ChatProfiles, profileStaff, type ChatProfile } from './chat-profile.js';
+import { ChatProfiles, contactIdentity, profileStaff, type ChatProfile } from './chat-profile.js';
 
 /** A chat contact as the bot adapter describes it; no Wechaty types cross into the module. */
 export interface ChatContact {
@@ -16,10 +16,14 @@ export interface ChatContact {
   avatar?: string;
   /** WeChat's unionid, where the puppet exposes one: it joins the chat to the member it names. */
   unionId?: string;
+  /** What kind of id `id` is: a puppet's contact id (default) or WeCom's external_userid (微信客服). */
+  idType?: 'wechatyContactId' | 'externalUserId';
 }
 
 export interface CaptureInput {
   botAccountId: string;
+  /** Set on the conversation when it is first opened; the bot's chats are `wechaty`. */
+  channel?: 'wechaty' | 'wechat_kf';
   /** The other side of a private chat (also for messages the account sent), or the room. */
   peer: { kind: 'private'; contact: ChatContact } | { kind: 'room'; roomId: string; topic?: string };
   /** Who spoke: a contact, or the bot account itself. */
@@ -55,6 +59,7 @@ export interface ListFilter {
 
 export class ConversationService {
   private readonly profiles: ChatProfiles;
+  private readonly updateObservers: Array<(tenantId: string, conversation: any) => void> = [];
 
   constructor(
     private readonly deps: Deps,
@@ -67,7 +72,7 @@ export class ConversationService {
 
   /** The profile behind a chat contact; created with source `bot` the first time it speaks. */
   identifyContact(tenantId: string, contact: ChatContact): Promise<string> {
-    return this.customers.identify(tenantId, { wechatyContactId: contact.id, ...(contact.unionId ? { unionId: contact.unionId } : {}) }, { name: contact.name || undefined, avatar: contact.avatar || undefined }, 'bot');
+    return this.customers.identify(tenantId, contactIdentity(contact), { name: contact.name || undefined, avatar: contact.avatar || undefined }, 'bot');
   }
 
   /**
@@ -80,7 +85,7 @@ export class ConversationService {
     const customerContact = peer.kind === 'private' ? peer.contact : inbound ? (input.talker as ChatContact) : undefined;
     const customer = customerContact ? await this.profiles.of(tenantId, customerContact) : undefined;
     const customerId = customer?.id;
-    const conversation = await this.openConversation(tenantId, input.botAccountId, peer, peer.kind === 'private' ? customerId : undefined);
+    const conversation = await this.openConversation(tenantId, input.botAccountId, peer, peer.kind === 'private' ? customerId : undefined, input.channel);
 
     let message;
     try {
@@ -113,13 +118,13 @@ export class ConversationService {
   }
 
   /** Finds or creates the conversation; the unique (account, peer) index settles concurrent first messages. */
-  async openConversation(tenantId: string, botAccountId: string, peer: CaptureInput['peer'], customerId?: string) {
+  async openConversation(tenantId: string, botAccountId: string, peer: CaptureInput['peer'], customerId?: string, channel?: CaptureInput['channel']) {
     const peerId = peer.kind === 'private' ? peer.contact.id : peer.roomId;
     const title = peer.kind === 'private' ? peer.contact.name : peer.topic;
     const groupId = peer.kind === 'room' ? await this.groups.ensure(tenantId, botAccountId, peer.roomId, peer.topic) : undefined;
     const filter = { tenantId, botAccountId, peerId };
     const update = {
-      $setOnInsert: { tenantId, botAccountId, peerId, kind: peer.kind, state: 'bot', ...(groupId ? { groupId } : {}) },
+      $setOnInsert: { tenantId, botAccountId, peerId, kind: peer.kind, state: 'bot', ...(groupId ? { groupId } : {}), ...(channel ? { channel } : {}) },
       $set: { ...(title ? { title } : {}), ...(customerId ? { customerId: new Types.ObjectId(customerId) } : {}) },
     };
     try {
@@ -305,8 +310,17 @@ export class ConversationService {
     // Room member rows keep the old id: a merged id still resolves to the surviving profile.
   }
 
+  /**
+   * In-process observers of a conversation's handoff changes, called by the process that made the
+   * change (a channel mirroring the state at its provider: 微信客服's service_state). Must not throw.
+   */
+  onUpdated(observer: (tenantId: string, conversation: any) => void): void {
+    this.updateObservers.push(observer);
+  }
+
   /** `customer`, when the caller read the profile this turn, spares reading it again (used only if it is the chat's). */
   async announce(tenantId: string, conversation: any, type: 'message.created' | 'message.delivery' | 'conversation.updated', message?: any, customer?: ChatProfile): Promise<void> {
+    if (type === 'conversation.updated') for (const observe of this.updateObservers) observe(tenantId, conversation);
     const chatCustomer = conversation.customerId ? String(conversation.customerId) : undefined;
     const staffIds = !chatCustomer ? [] : customer?.id === chatCustomer ? profileStaff(customer) : await this.customerStaff(tenantId, chatCustomer);
     await this.live.event({

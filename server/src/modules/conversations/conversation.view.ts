@@ -20,6 +20,7 @@ export function messageView(m: any) {
 export function conversationView(c: any) {
   return {
     id: String(c._id),
+    channel: c.channel ?? 'wechaty',
     kind: c.kind,
     title: c.title,
     customerId: c.customerId ? String(c.customerId) : undefined,

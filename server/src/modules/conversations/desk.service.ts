@@ -20,6 +20,15 @@ export interface InboundResult extends CaptureResult {
 }
 
 /**
+ * What a channel with sending limits (微信客服: 5 messages within 48 h of the customer's last one)
+ * checks before an agent's reply is queued: takes one send or throws the refusal the agent sees.
+ * The returned function gives the send back (a retried request that queued nothing new).
+ */
+export interface ChannelGate {
+  reserve(tenantId: string, conversation: any): Promise<() => Promise<void>>;
+}
+
+/**
  * The service desk: the conversations module's front door. The bot adapter reports what happened
  * (`handleInbound`, room joins) and asks what to do; agents act through the routes. The parts are
  * separate services; this wires them and holds the few flows that span them.
@@ -32,6 +41,8 @@ export class DeskService {
   readonly rules: ReplyRuleService;
   readonly sla: SlaService;
   readonly handoff: HandoffService;
+  private readonly gates = new Map<string, ChannelGate>();
+
   constructor(
     private readonly deps: Deps,
     private readonly customers: CustomerService,
@@ -46,6 +57,10 @@ export class DeskService {
     this.rules = new ReplyRuleService(deps);
     this.sla = new SlaService(deps, this.rules, this.live);
     this.handoff = new HandoffService(deps, this.conversations, this.outbound, this.sla, staff, customers);
+  }
+
+  useChannelGate(channel: string, gate: ChannelGate): void {
+    this.gates.set(channel, gate);
   }
 
   /** Stores an inbound (or the account's own) message and says whether the bot may answer it. */
@@ -92,7 +107,12 @@ export class DeskService {
     const text = input.cannedReplyId
       ? await this.render(tenantId, (await this.rules.getCanned(tenantId, input.cannedReplyId)).text, c.customerId ? String(c.customerId) : undefined)
       : input.text!;
-    const r = await this.outbound.enqueue(tenantId, c, { author: 'agent', text, staffId: actor.id, staffName: actor.name, key: input.key ? `reply:${actor.id}:${input.key}` : undefined });
+    const release = await this.gates.get(c.channel ?? 'wechaty')?.reserve(tenantId, c);
+    const r = await this.outbound.enqueue(tenantId, c, { author: 'agent', text, staffId: actor.id, staffName: actor.name, key: input.key ? `reply:${actor.id}:${input.key}` : undefined }).catch(async (err) => {
+      await release?.();
+      throw err;
+    });
+    if (r.duplicate) await release?.();
     if (!r.duplicate) await this.sla.agentReplied(tenantId, conversationId, this.deps.now());
     const message = await MessageModel.findOne({ tenantId, outboundId: r.id }).lean();
     return { duplicate: r.duplicate, message: message ? messageView(message) : undefined };

@@ -1,0 +1,109 @@
+import type { Deps } from '../../shared/deps.js';
+import type { DeskService } from '../conversations/desk.service.js';
+import type { CaptureInput } from '../conversations/conversation.service.js';
+import type { MessageType } from '../conversations/conversation.model.js';
+import type { KfClient, KfCustomer, KfMessage } from './kf.client.js';
+import { KfCursorModel } from './kf.model.js';
+import type { KfWindow } from './kf-window.js';
+import type { KfTurn } from './kf-turn.js';
+import type { KfDelivery } from './kf-delivery.service.js';
+
+export const kfAccountId = (openKfId: string) => `kf:${openKfId}`;
+
+const TYPES: Record<string, MessageType> = { text: 'text', image: 'image', voice: 'audio', video: 'video', file: 'file', location: 'location', link: 'url', miniprogram: 'mini-program', business_card: 'contact' };
+
+/**
+ * 微信客服's inbound path. WeCom's `kf_msg_or_event` callback only says "there is something new for
+ * account X" and carries a token; we read the messages with kf/sync_msg from our stored cursor. Each
+ * message is captured under its msgid (`kf:<msgid>`, the desk's unique externalId), so a callback
+ * delivered twice, two syncs racing or a cursor lost in a crash never store a message twice, and the
+ * bot answers only a message stored for the first time.
+ */
+export class KfSync {
+  constructor(
+    private readonly deps: Deps,
+    private readonly client: KfClient,
+    private readonly desk: DeskService,
+    private readonly window: KfWindow,
+    private readonly turn: KfTurn,
+    private readonly delivery: KfDelivery,
+  ) {}
+
+  /** The callback's fields (decrypted by the WeCom adapter): `OpenKfId` and `Token`. */
+  async onCallback(tenantId: string, fields: Record<string, string>): Promise<void> {
+    if (!fields.OpenKfId) {
+      this.deps.log.warn({ fields: Object.keys(fields) }, 'kf_msg_or_event without OpenKfId ignored');
+      return;
+    }
+    await this.sync(tenantId, fields.OpenKfId, fields.Token || undefined);
+  }
+
+  async sync(tenantId: string, openKfId: string, token?: string): Promise<number> {
+    const row = await KfCursorModel.findOneAndUpdate({ tenantId, openKfId }, { $setOnInsert: { tenantId, openKfId, cursor: '' } }, { upsert: true, returnDocument: 'after' }).lean();
+    await this.delivery.watch(openKfId);
+    let cursor = row?.cursor ?? '';
+    let seen = 0;
+    for (let page = 0; page < 100; page++) {
+      const r = await this.client.syncMsg({ open_kfid: openKfId, token, ...(cursor ? { cursor } : {}) });
+      const messages = r.msg_list ?? [];
+      seen += messages.length;
+      await this.apply(tenantId, openKfId, messages);
+      if (r.next_cursor) cursor = r.next_cursor;
+      await KfCursorModel.updateOne({ tenantId, openKfId }, { $set: { cursor, syncedAt: this.deps.now() } });
+      if (!r.has_more) break;
+    }
+    return seen;
+  }
+
+  private async apply(tenantId: string, openKfId: string, messages: KfMessage[]): Promise<void> {
+    const customers = await this.customers(messages.filter((m) => m.origin === 3 && m.external_userid).map((m) => m.external_userid!));
+    for (const m of messages) {
+      if (!m.external_userid || m.origin === 4) {
+        this.deps.log.debug({ msgid: m.msgid, event: m.event?.event_type }, 'kf event stored nowhere');
+        continue;
+      }
+      const at = new Date(m.send_time * 1000);
+      const c = customers.get(m.external_userid);
+      const contact = { id: m.external_userid, idType: 'externalUserId' as const, name: c?.nickname || undefined, avatar: c?.avatar || undefined, unionId: c?.unionid || undefined };
+      const input: CaptureInput = {
+        botAccountId: kfAccountId(m.open_kfid || openKfId),
+        channel: 'wechat_kf',
+        peer: { kind: 'private', contact },
+        talker: m.origin === 3 ? contact : 'self',
+        // A servicer's message from the WeCom app (origin 5) is the agent speaking.
+        author: m.origin === 5 ? 'agent' : undefined,
+        externalId: `kf:${m.msgid}`,
+        type: TYPES[m.msgtype] ?? 'other',
+        text: m.text?.content ?? (m.link?.title || m.miniprogram?.title || m.location?.name || ''),
+        at,
+      };
+      if (m.origin !== 3) {
+        // The servicer answered in the WeCom app: that is the agent's reply, for the SLA clock too.
+        const r = await this.desk.conversations.capture(tenantId, input);
+        if (!r.duplicate) await this.desk.sla.agentReplied(tenantId, String(r.conversation._id), at);
+        continue;
+      }
+      // The window opens before the message shows in the inbox, so an agent answering at once is not refused.
+      await this.window.customerWrote({ tenantId, openKfId, externalUserId: m.external_userid }, at, m.msgid);
+      const r = await this.desk.handleInbound(tenantId, input);
+      if (r.duplicate) continue;
+      await this.delivery.customerWrote(tenantId, openKfId, m.external_userid, r.conversation);
+      if (r.botMayReply && input.type === 'text' && input.text) await this.turn.answer(tenantId, r, input.text);
+    }
+  }
+
+  /** The customers' WeChat profiles (nickname, avatar, unionid), 100 a call as kf/customer/batchget allows. */
+  private async customers(ids: string[]): Promise<Map<string, KfCustomer>> {
+    const out = new Map<string, KfCustomer>();
+    const unique = [...new Set(ids)];
+    for (let i = 0; i < unique.length; i += 100) {
+      const r = await this.client.batchGetCustomers(unique.slice(i, i + 100)).catch((err) => {
+        // The chat matters more than the name: capture by external_userid alone.
+        this.deps.log.warn({ err: (err as Error).message }, 'kf/customer/batchget failed; customers stay unnamed this time');
+        return null;
+      });
+      for (const c of r?.customer_list ?? []) out.set(c.external_userid, c);
+    }
+    return out;
+  }
+}
