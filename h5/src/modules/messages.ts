@@ -209,6 +209,7 @@ export const messages = m({
   'error.CONVERSATION_WRONG_STATE': { zh: '这个会话的状态已经变了，请刷新后再试', en: 'This conversation has moved on; refresh and try again' },
   'error.CONVERSATION_NOT_YOURS': { zh: '这个会话已分配给其他客服：请对方转给你，或先接管', en: 'This conversation is assigned to another agent; ask them to transfer it or take it over first' },
   'error.CONVERSATION_AGENT_UNAVAILABLE': { zh: '{name} 不在线，请选择一位在线的客服', en: '{name} is offline; pick an online agent' },
+  'error.CONVERSATION_BAD_SNOOZE': { zh: '请选择现在之后、{max} 天以内的时间', en: 'Pick a time after now and at most {max} days ahead' },
   'error.CONVERSATION_CANNED_TITLE_TAKEN': { zh: '已有标题为“{title}”的快捷回复，请换一个标题', en: 'A canned reply titled "{title}" exists already; pick another title' },
   'error.CONVERSATION_BAD_PATTERN': { zh: '匹配规则（pattern）不是有效的正则表达式，请检查括号和转义', en: 'The pattern is not a usable regular expression' },
   'error.CONVERSATION_BAD_PATTERN.length': { zh: '匹配规则（pattern）请填写 1 到 200 个字符', en: 'Give a pattern of 1 to 200 characters' },

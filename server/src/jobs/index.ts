@@ -27,6 +27,7 @@ export function jobDefinitions(s: Services): JobDefinition[] {
     { name: 'conversations.deliver-outbound', every: s.deps.config.DESK_SWEEP_EVERY, run: () => s.desk.outbound.sweep() },
     { name: 'conversations.sla-sweep', every: s.deps.config.DESK_SWEEP_EVERY, run: () => s.desk.sla.sweep() },
     { name: 'conversations.assign-queued', every: s.deps.config.DESK_SWEEP_EVERY, run: () => s.desk.handoff.sweep() },
+    { name: 'conversations.wake-snoozed', every: s.deps.config.DESK_SWEEP_EVERY, run: () => s.desk.triage.wakeDue() },
     { name: 'segments.rfm-nightly', every: s.deps.config.RFM_NIGHTLY_CRON, lockLifetimeMs: 60 * 60 * 1000, run: () => s.rfm.nightly() },
     { name: 'broadcasts.tick', every: s.deps.config.BROADCAST_TICK_EVERY, run: () => s.broadcasts.dispatcher.tick() },
     { name: 'broadcasts.sync-results', every: s.deps.config.BROADCAST_RESULTS_EVERY, run: () => s.broadcasts.deliveryResults.syncRecent() },

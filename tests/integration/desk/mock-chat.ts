@@ -42,7 +42,7 @@ export async function eventually<T>(fn: () => Promise<T | undefined | null | fal
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function startMockChat(env: Record<string, string> = {}): Promise<MockChat> {
+export async function startMockChat(env: Record<string, string> = {}, options: { now?: () => Date } = {}): Promise<MockChat> {
   const mocker = new mock.Mocker();
   let running: RunningBot | undefined;
   const app = await startTestApp({
@@ -56,6 +56,7 @@ export async function startMockChat(env: Record<string, string> = {}): Promise<M
       ...env,
     },
     plugins: [deskRuntimePlugin(), botRuntimePlugin({ mocker, onBot: (b) => (running = b) })],
+    now: options.now,
   });
   const account = mocker.createContact({ name: '品牌小助手' });
   mocker.login(account);

@@ -51,6 +51,10 @@ export interface ListFilter {
   assigneeId?: string;
   customerIds?: string[];
   breached?: boolean;
+  /** One of the agents' labels. */
+  label?: string;
+  /** Snoozed chats (until a time still ahead): left out of the list, or the only ones in it. */
+  snoozed?: 'hide' | 'only';
 }
 
 export class ConversationService {
@@ -107,6 +111,8 @@ export class ConversationService {
     const $set: Record<string, unknown> = { lastMessageAt: input.at, lastMessagePreview: preview(input.type, input.text) };
     const update: Record<string, any> = { $set };
     if (inbound && ['queued', 'assigned'].includes(conversation.state)) update.$inc = { unread: 1 };
+    // A customer who writes wakes a snoozed chat: it is back in its agent's list.
+    if (inbound && conversation.snoozedUntil) update.$unset = { snoozedUntil: 1 };
     const after = await ConversationModel.findOneAndUpdate({ tenantId, _id: conversation._id }, update, { returnDocument: 'after' }).lean();
     await this.announce(tenantId, after ?? conversation, 'message.created', message.toObject(), customer);
     return { duplicate: false, conversation: after ?? conversation, messageId: String(message._id), customerId, customer };
@@ -147,6 +153,10 @@ export class ConversationService {
     if (filter.state?.length) q.state = { $in: filter.state };
     if (filter.assigneeId) q.assigneeId = filter.assigneeId;
     if (filter.customerIds) q.customerId = { $in: filter.customerIds.map((id) => new Types.ObjectId(id)) };
+    if (filter.label) q.labels = filter.label;
+    // Due snoozes count as awake at once, before the sweep clears them: the clock alone decides.
+    if (filter.snoozed === 'only') q.snoozedUntil = { $gt: this.deps.now() };
+    if (filter.snoozed === 'hide') q.$or = [{ snoozedUntil: { $exists: false } }, { snoozedUntil: { $lte: this.deps.now() } }];
     return q;
   }
 

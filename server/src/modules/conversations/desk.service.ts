@@ -8,6 +8,7 @@ import { OutboundService } from './outbound.service.js';
 import { ChatGroupService } from './chat-group.service.js';
 import { HandoffService, type Actor } from './handoff.service.js';
 import { SlaService } from './sla.service.js';
+import { TriageService } from './triage.service.js';
 import { ReplyRuleService } from './reply-rule.service.js';
 import { DeskLive } from './desk-live.js';
 import type { LoyaltyPort } from './loyalty-port.js';
@@ -33,6 +34,7 @@ export class DeskService {
   readonly rules: ReplyRuleService;
   readonly sla: SlaService;
   readonly handoff: HandoffService;
+  readonly triage: TriageService;
   private loyaltyPort?: LoyaltyPort;
 
   constructor(private readonly deps: Deps, hooks: DomainHooks, private readonly customers: CustomerService, staff: StaffService) {
@@ -43,6 +45,7 @@ export class DeskService {
     this.rules = new ReplyRuleService(deps);
     this.sla = new SlaService(deps, this.rules, this.live);
     this.handoff = new HandoffService(deps, this.conversations, this.outbound, this.sla, staff, customers);
+    this.triage = new TriageService(deps, this.conversations);
     hooks.on('customer.merged', ({ tenantId, fromId, toId }) => this.conversations.moveCustomer(tenantId, fromId, toId));
   }
 
