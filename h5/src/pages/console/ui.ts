@@ -32,6 +32,10 @@ import 'element-plus/es/components/tooltip/style/css';
 import 'element-plus/es/components/checkbox/style/css';
 import 'element-plus/es/components/radio-group/style/css';
 import 'element-plus/es/components/radio-button/style/css';
+import 'element-plus/es/components/dropdown/style/css';
+import 'element-plus/es/components/dropdown-menu/style/css';
+import 'element-plus/es/components/dropdown-item/style/css';
+import 'element-plus/es/components/divider/style/css';
 
 export {
   ElConfigProvider,
@@ -60,6 +64,10 @@ export {
   ElTooltip,
   ElRadioGroup,
   ElRadioButton,
+  ElDropdown,
+  ElDropdownMenu,
+  ElDropdownItem,
+  ElDivider,
   vLoading,
 } from 'element-plus';
 export { default as elZhCn } from 'element-plus/es/locale/lang/zh-cn';
