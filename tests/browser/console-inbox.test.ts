@@ -204,7 +204,7 @@ test('the keyboard: Alt+↓ and Alt+↑ move between chats, the 快捷键 toolti
   await page.context().close();
 }, 60_000);
 
-test('labels filter the list; a snoozed chat waits in 稍后 and returns when the clock passes; resolve asks why, reopen brings it back', async () => {
+test('labels filter the list; a snoozed chat waits in 稍后 and returns when the clock passes; resolve asks why, reopen brings it back, transfer hands it on', async () => {
   const me = await agent('客服小标');
   const a = contact('标签甲');
   const b = contact('标签乙');
@@ -270,5 +270,14 @@ test('labels filter the list; a snoozed chat waits in 稍后 and returns when th
   await page.locator('[data-test=conversation-state]', { hasText: '服务中' }).waitFor();
   await page.locator('[data-test=reply-input] textarea').waitFor();
   expect((await app.request('GET', `/api/v1/conversations/${ca._id}`, { token: me.token })).body).toMatchObject({ state: 'assigned', assigneeId: me.id });
+
+  // 转接: the list names who is online; the chat goes to the chosen colleague and the customer hears it
+  const colleague = await agent('客服小转');
+  expect((await app.request('POST', '/api/v1/desk/presence', { token: colleague.token, body: { online: true } })).status).toBe(200);
+  await page.locator('[data-test=transfer-button]').click();
+  await page.locator('.el-dropdown-menu__item:visible', { hasText: '客服小转 · 在线' }).click();
+  await page.getByText('由 客服小转 服务中').waitFor();
+  expect((await app.request('GET', `/api/v1/conversations/${ca._id}`, { token: me.token })).body).toMatchObject({ state: 'assigned', assigneeId: colleague.id });
+  await eventually(() => a.heard.find((t) => t.includes('已为您转接至 客服小转')), 10_000, 'the transfer told in WeChat');
   await page.context().close();
 }, 60_000);
