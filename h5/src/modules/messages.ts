@@ -567,6 +567,7 @@ export const messages = m({
   'journey.skip.no_profiling_consent': { zh: '未同意个性化推荐', en: 'no profiling consent' },
   'journey.skip.frequency_cap': { zh: '超出频次上限', en: 'frequency cap' },
   'journey.skip.no_address': { zh: '没有企业微信联系人', en: 'no WeCom contact' },
+  'journey.skip.in_service_chat': { zh: '正在与客服会话中', en: 'in a service chat' },
   'journey.tpl.welcome': { zh: '客户添加后当天欢迎，第 3 天送新人券', en: 'Day 0 welcome, day 3 coupon after a customer adds us' },
   'journey.tpl.birthday': { zh: '生日当天祝福并送券，高等级会员可送更好的券', en: 'Greeting and a coupon on the day, a better coupon for higher tiers' },
   'journey.tpl.win-back': { zh: '60 天未下单：送回归券，3 天后提醒，仍未回购则给负责人建回访任务', en: 'Dormant 60 days: coupon, reminder after 3 days, then a task for the owner' },

@@ -307,6 +307,16 @@ export class ConversationService {
     }
   }
 
+  /**
+   * Which of these customers are in a service chat now (queued for or with an agent): marketing must
+   * not land in the middle of it (the broadcasts skip them with `in_service_chat`).
+   */
+  async customersInService(tenantId: string, customerIds: string[]): Promise<Set<string>> {
+    if (!customerIds.length) return new Set();
+    const ids = await ConversationModel.distinct('customerId', { tenantId, customerId: { $in: customerIds.map((id) => new Types.ObjectId(id)) }, state: { $in: ['queued', 'assigned'] } });
+    return new Set(ids.map(String));
+  }
+
   /** Moves chats and messages when two profiles turn out to be one person (idempotent). */
   async moveCustomer(tenantId: string, fromId: string, toId: string): Promise<void> {
     const [from, to] = [new Types.ObjectId(fromId), new Types.ObjectId(toId)];
