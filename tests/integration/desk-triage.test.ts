@@ -84,6 +84,9 @@ test('resolving carries the reason, once however often it is asked; reopening ma
   expect(reopened.body).toMatchObject({ state: 'assigned', assigneeId: agent.id });
   expect(reopened.body.resolveReason).toBeUndefined();
   expect((await as('POST', `/api/v1/conversations/${id}/reopen`)).body).toMatchObject({ state: 'assigned', assigneeId: agent.id });
+  // the desk's writes are in the audit log with who did them
+  const audited = (await chat.app.rt.services.audit.list(tenant(), { targetId: id })).map((e: any) => `${e.actorId} ${e.action}`);
+  expect(audited).toEqual(expect.arrayContaining([`${agent.id} POST /api/v1/conversations/:id/resolve`, `${agent.id} POST /api/v1/conversations/:id/reopen`]));
   // only a resolved chat reopens: someone else's open chat is refused with a reason
   const other = await chat.app.staff('agent', '小旁');
   const refused = await chat.app.request('POST', `/api/v1/conversations/${id}/reopen`, { token: other.token });
@@ -125,4 +128,10 @@ test('a snoozed chat leaves 我的 for 稍后 and comes back when the clock pass
   await eventually(async () => !(await desk().conversations.get(tenant(), a.id)).snoozedUntil, 8000, 'the sweep waking 甲');
   expect((await mine()).sort()).toEqual([a.id, b.id].sort());
   expect(await snoozedList()).toEqual([]);
+
+  // 立即恢复: a snoozed chat brought back before its time
+  await as('POST', `/api/v1/conversations/${b.id}/snooze`, { until: new Date(now() + 3 * 60 * 60_000).toISOString() });
+  expect(await mine()).toEqual([a.id]);
+  expect((await as('POST', `/api/v1/conversations/${b.id}/wake`)).body.snoozedUntil).toBeUndefined();
+  expect((await mine()).sort()).toEqual([a.id, b.id].sort());
 });
