@@ -173,7 +173,7 @@ test('an agent sees the queue update live with its SLA clocks, takes a conversat
   await rows.filter({ hasText: '菲奥娜' }).waitFor();
   await eventually(() => fiona.heard.find((t) => /人工服务已结束/.test(t)), 10_000, 'the end of human service in WeChat');
   await page.context().close();
-});
+}, 60_000);
 
 test('a community manager builds a nested audience and sees the live count the server computes', async () => {
   const manager = await app.staff('community_manager', '运营小周');
