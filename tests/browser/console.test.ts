@@ -164,15 +164,16 @@ test('an agent sees the queue update live with its SLA clocks, takes a conversat
   await screenshot(page, 'console-conversation-note');
   await page.locator('[data-test=mode-reply]').click();
 
-  // resolving hands the chat back to the bot
-  await page.locator('[data-test=resolve]').click();
+  // resolving (with its reason) hands the chat back to the bot
+  await page.locator('[data-test=resolve-button]').click();
+  await page.locator('.el-dropdown-menu__item:visible', { hasText: '问题已解决' }).click();
   await page.locator('[data-test=conversation-state]', { hasText: '已结束' }).waitFor();
   // the conversation stays open on the right; 已解决 on the left now lists it
   await page.locator('[data-test=view-resolved]').click();
   await rows.filter({ hasText: '菲奥娜' }).waitFor();
   await eventually(() => fiona.heard.find((t) => /人工服务已结束/.test(t)), 10_000, 'the end of human service in WeChat');
   await page.context().close();
-});
+}, 60_000);
 
 test('a community manager starts a broadcast on a saved audience and watches its progress to the end', async () => {
   const manager = await app.staff('community_manager', '运营小林');

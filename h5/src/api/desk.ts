@@ -21,10 +21,17 @@ export interface Conversation {
   sla: { dueAt?: string; overdueSince?: string; kind?: string };
   /** 微信客服 only: sends left in WeCom's window and when it closes. */
   replyWindow?: { remaining: number; closesAt?: string; reason?: 'closed' | 'used' | 'wecom' };
+  labels: string[];
+  resolveReason?: ResolveReason;
+  snoozedUntil?: string;
 }
 
-/** The inbox's lists: 未分配, 我的, 全部, 已解决, 已超时. */
-export type InboxView = 'queue' | 'mine' | 'all' | 'resolved' | 'breached';
+/** Why an agent resolved a chat (the server's RESOLVE_REASONS). */
+export const RESOLVE_REASONS = ['solved', 'no_response', 'duplicate', 'spam', 'other'] as const;
+export type ResolveReason = (typeof RESOLVE_REASONS)[number];
+
+/** The inbox's lists: 未分配, 我的, 全部, 已解决, 已超时, 稍后 (my snoozed chats). */
+export type InboxView = 'queue' | 'mine' | 'all' | 'resolved' | 'breached' | 'snoozed';
 
 export interface DeskCustomer {
   id: string;
@@ -57,12 +64,18 @@ export interface CannedReply {
 }
 
 export const deskApi = (api: ApiClient) => ({
-  list: (view: InboxView) => api.get<{ items: Conversation[] }>('/conversations', { view }),
-  counts: () => api.get<Record<InboxView, number>>('/conversations/counts'),
+  list: (view: InboxView, label?: string) => api.get<{ items: Conversation[] }>('/conversations', { view, label }),
+  counts: (label?: string) => api.get<Record<InboxView, number>>('/conversations/counts', { label }),
+  labels: () => api.get<{ items: string[] }>('/conversations/labels'),
+  setLabels: (id: string, add: string[], remove: string[]) => api.post<Conversation>(`/conversations/${id}/labels`, { add, remove }),
+  reopen: (id: string) => api.post<Conversation>(`/conversations/${id}/reopen`),
+  snooze: (id: string, until: Date) => api.post<Conversation>(`/conversations/${id}/snooze`, { until: until.toISOString() }),
+  wake: (id: string) => api.post<Conversation>(`/conversations/${id}/wake`),
+  byCustomer: (customerId: string) => api.get<{ conversations: Conversation[] }>(`/conversations/by-customer/${customerId}`, { limit: 1 }),
   get: (id: string) => api.get<Conversation & { customer: DeskCustomer | null }>(`/conversations/${id}`),
   history: (id: string) => api.get<{ items: Message[] }>(`/conversations/${id}/messages`, { limit: 100 }),
   take: (id: string) => api.post<Conversation>(`/conversations/${id}/take`),
-  resolve: (id: string) => api.post<Conversation>(`/conversations/${id}/resolve`),
+  resolve: (id: string, reason: ResolveReason) => api.post<Conversation>(`/conversations/${id}/resolve`, { reason }),
   transfer: (id: string, toStaffId: string) => api.post<Conversation>(`/conversations/${id}/transfer`, { toStaffId }),
   note: (id: string, text: string) => api.post<Message>(`/conversations/${id}/notes`, { text }),
   reply: (id: string, body: { text?: string; cannedReplyId?: string; key: string }) => api.post<Message>(`/conversations/${id}/messages`, body),

@@ -37,7 +37,7 @@ export function stepWords(step: JourneyStep, names: { coupons?: Record<string, s
   }
 }
 
-const SKIP_REASONS = ['opted_out', 'no_marketing_consent', 'no_profiling_consent', 'frequency_cap', 'no_address'];
+const SKIP_REASONS = ['opted_out', 'no_marketing_consent', 'no_profiling_consent', 'frequency_cap', 'no_address', 'in_service_chat'];
 
 /** Why a message was not sent, as the run logged it ("opted_out") or in words where known. */
 export function skipReason(reason: string): string {

@@ -40,9 +40,14 @@ export const navGroups = [
   { key: 'settings', title: 'nav.settings', sections: ['console-staff', 'console-audit'] },
 ] as const;
 
-/** Which page instance a route shows: the customer drawer keeps the list under it instead of a new page. */
+/**
+ * Which page instance a route shows: the customer drawer keeps the list under it instead of a new
+ * page, and a conversation opens in the inbox's pane without a new inbox (its view, label filter and
+ * list stay as the agent left them while they move from chat to chat).
+ */
 export function pageKey(route: { name?: unknown; params: Record<string, unknown> }): string {
   if (route.name === 'console-customer') return 'console-customers';
+  if (route.name === 'console-conversation') return 'console-inbox';
   return String(route.params.id ?? route.name);
 }
 

@@ -36,6 +36,7 @@ import 'element-plus/es/components/input-number/style/css';
 import 'element-plus/es/components/dropdown/style/css';
 import 'element-plus/es/components/dropdown-menu/style/css';
 import 'element-plus/es/components/dropdown-item/style/css';
+import 'element-plus/es/components/divider/style/css';
 
 export {
   ElConfigProvider,
@@ -69,6 +70,7 @@ export {
   ElDropdown,
   ElDropdownMenu,
   ElDropdownItem,
+  ElDivider,
   vLoading,
 } from 'element-plus';
 export { default as elZhCn } from 'element-plus/es/locale/lang/zh-cn';

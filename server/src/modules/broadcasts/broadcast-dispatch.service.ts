@@ -9,7 +9,7 @@ import type { FrequencyCapService } from './frequency-cap.service.js';
 import { inWindow, nextWindowStart, type SendWindow } from './send-window.js';
 import { pickArm, variantContent } from './ab-split.js';
 import { GROUP_CHANNELS, type ChannelName, type ChannelProvider, type GroupChannel } from './channels/channel.provider.js';
-import { DeliveryBatchSender, type CouponPort } from './delivery-batch.service.js';
+import { DeliveryBatchSender, type CouponPort, type InServicePort } from './delivery-batch.service.js';
 import { StaffSendBudget } from './staff-send-budget.service.js';
 import type { LoyaltyFactsPort } from './recipient-content.js';
 
@@ -26,9 +26,9 @@ export class BroadcastDispatcher {
 
   constructor(
     private readonly deps: Deps,
-    private readonly m: { segments: SegmentService; customers: CustomerService; caps: FrequencyCapService; providers: Map<ChannelName, ChannelProvider>; coupons?: CouponPort; loyalty?: LoyaltyFactsPort; groupChannels?: Map<ChannelName, GroupChannel> },
+    private readonly m: { segments: SegmentService; customers: CustomerService; caps: FrequencyCapService; providers: Map<ChannelName, ChannelProvider>; coupons?: CouponPort; loyalty?: LoyaltyFactsPort; groupChannels?: Map<ChannelName, GroupChannel>; inService?: InServicePort },
   ) {
-    this.batches = new DeliveryBatchSender(deps, { customers: m.customers, caps: m.caps, coupons: m.coupons, loyalty: m.loyalty, budget: new StaffSendBudget(deps) });
+    this.batches = new DeliveryBatchSender(deps, { customers: m.customers, caps: m.caps, coupons: m.coupons, loyalty: m.loyalty, budget: new StaffSendBudget(deps), inService: m.inService });
   }
 
   /** Recurring tick: starts due campaigns, then advances sending ones, each within a time budget. */

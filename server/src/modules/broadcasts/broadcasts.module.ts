@@ -36,7 +36,8 @@ export function createBroadcasts(deps: Deps, m: { segments: SegmentService; cust
     ['wecom_group_chat', new GroupChatDispatcher(deps, m.wecomClient, m.groups)],
     ['bot_room', botRooms],
   ]);
-  const dispatcher = new BroadcastDispatcher(deps, { segments: m.segments, customers: m.customers, caps, providers, coupons: m.coupons, loyalty: m.loyalty, groupChannels });
+  const inService = m.desk ? (tenantId: string, ids: string[]) => m.desk!.conversations.customersInService(tenantId, ids) : undefined;
+  const dispatcher = new BroadcastDispatcher(deps, { segments: m.segments, customers: m.customers, caps, providers, coupons: m.coupons, loyalty: m.loyalty, groupChannels, inService });
   const provider = (name: ChannelName): ChannelProvider => {
     const p = providers.get(name);
     if (!p) throw new Error(`channel ${name} is not registered`);

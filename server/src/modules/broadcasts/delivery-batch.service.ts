@@ -21,6 +21,9 @@ export interface CouponPort {
 
 type Ready = OutgoingRow & { row: any; facts?: RecipientFacts };
 
+/** The customers among these who are in a service chat now (the service desk satisfies this). */
+export type InServicePort = (tenantId: string, customerIds: string[]) => Promise<Set<string>>;
+
 const MAX_ATTEMPTS = 3;
 /** After the channel refused a send outright (its rows are pending again), the campaign pauses this long. */
 const REFUSED_PAUSE_MS = 5_000;
@@ -34,7 +37,7 @@ const REFUSED_PAUSE_MS = 5_000;
 export class DeliveryBatchSender {
   constructor(
     private readonly deps: Deps,
-    private readonly m: { customers: CustomerService; caps: FrequencyCapService; coupons?: CouponPort; loyalty?: LoyaltyFactsPort; budget: StaffSendBudget },
+    private readonly m: { customers: CustomerService; caps: FrequencyCapService; coupons?: CouponPort; loyalty?: LoyaltyFactsPort; budget: StaffSendBudget; inService?: InServicePort },
   ) {}
 
   /** Claims up to n pending rows for this worker, with a lease; returns the rows it now holds. */
@@ -110,7 +113,9 @@ export class DeliveryBatchSender {
 
   /**
    * Where each customer is reached now, or why not (gone, opted out, no marketing consent, no WeCom
-   * contact...). Consent is judged at send time, so a choice made after the snapshot still counts.
+   * contact, in a service chat...). Consent is judged at send time, so a choice made after the snapshot
+   * still counts; so is the service chat: a customer talking to an agent is skipped (`in_service_chat`)
+   * rather than interrupted by marketing.
    */
   private async addresses(tenantId: string, ids: Types.ObjectId[], provider: ChannelProvider, personalised = false) {
     const [customers, optOuts] = await Promise.all([
@@ -124,6 +129,8 @@ export class DeliveryBatchSender {
       const blocked = marketingBlock(x.consents, opted.has(String(x._id)), personalised);
       if (blocked) out.set(String(x._id), { ok: false, reason: blocked });
     }
+    const busy = (await this.m.inService?.(tenantId, live.filter((x) => !out.has(String(x._id))).map((x) => String(x._id)))) ?? new Set<string>();
+    for (const id of busy) out.set(id, { ok: false, reason: 'in_service_chat' });
     const reachable = live.filter((x) => !out.has(String(x._id)));
     const addr = await provider.address(
       tenantId,

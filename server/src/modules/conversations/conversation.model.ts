@@ -8,6 +8,10 @@ import mongoose, { Schema } from 'mongoose';
 export const CONVERSATION_STATES = ['bot', 'queued', 'assigned', 'resolved'] as const;
 export type ConversationState = (typeof CONVERSATION_STATES)[number];
 
+/** Why a chat was resolved, chosen by the agent (shown in 已解决). */
+export const RESOLVE_REASONS = ['solved', 'no_response', 'duplicate', 'spam', 'other'] as const;
+export type ResolveReason = (typeof RESOLVE_REASONS)[number];
+
 const breachSchema = new Schema(
   { kind: { type: String, enum: ['first', 'next'] }, dueAt: Date, at: Date, assigneeId: String, escalatedTo: String },
   { _id: false },
@@ -33,6 +37,12 @@ const conversationSchema = new Schema(
     queuedAt: { type: Date },
     assignedAt: { type: Date },
     resolvedAt: { type: Date },
+    /** Why the agent ended the human part (RESOLVE_REASONS); cleared when the chat is worked again. */
+    resolveReason: { type: String, enum: RESOLVE_REASONS },
+    /** Agents' labels (售后, 发票…): a set, so adding one twice keeps one. */
+    labels: { type: [String], default: [] },
+    /** The assignee put the chat aside until then: it leaves 我的 and comes back when due (or when the customer writes). */
+    snoozedUntil: { type: Date },
     /** Customer messages the assignee has not opened yet. */
     unread: { type: Number, default: 0 },
     /** Consecutive customer questions nothing answered; two in a row hand the chat to a human. */
@@ -61,6 +71,8 @@ conversationSchema.index({ tenantId: 1, botAccountId: 1, peerId: 1 }, { unique: 
 conversationSchema.index({ tenantId: 1, state: 1, queuedAt: 1 });
 conversationSchema.index({ tenantId: 1, assigneeId: 1, state: 1 });
 conversationSchema.index({ tenantId: 1, customerId: 1 });
+conversationSchema.index({ tenantId: 1, labels: 1 });
+conversationSchema.index({ snoozedUntil: 1 }, { partialFilterExpression: { snoozedUntil: { $type: 'date' } } });
 conversationSchema.index({ 'sla.warnAt': 1 }, { partialFilterExpression: { 'sla.warnAt': { $type: 'date' } } });
 conversationSchema.index({ 'sla.dueAt': 1 }, { partialFilterExpression: { 'sla.dueAt': { $type: 'date' } } });
 export const ConversationModel = mongoose.model('Conversation', conversationSchema, 'conversations');

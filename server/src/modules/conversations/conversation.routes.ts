@@ -6,10 +6,12 @@ import type { CustomerService } from '../customers/customer.service.js';
 import type { Deps } from '../../shared/deps.js';
 import type { DeskService } from './desk.service.js';
 import { canSeeCustomer, requireVisibleCustomer, visibleCustomer } from '../customers/customer-access.js';
+import type { ListFilter } from './conversation.service.js';
 import { conversationView, messageView } from './conversation.view.js';
 import { personMask, personalDataPolicy } from '../privacy/masking.js';
 import { openDeskStream } from './desk-stream.js';
 import type { Actor } from './handoff.service.js';
+import { RESOLVE_REASONS } from './conversation.model.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface ConversationRouteApis {
@@ -79,14 +81,20 @@ const maskedMessage = (x: any, m: Mask | null) => {
 };
 const maskedSummary = <T extends { name?: string | null } | null>(summary: T, m: Mask | null): T => (summary && m && !m.whole ? { ...summary, name: m.name(summary.name) } : summary);
 
-/** The inbox's lists. */
-const VIEWS = ['queue', 'mine', 'all', 'resolved', 'breached'] as const;
+/** An agent's label on a chat: a short word, as 售后 or 开发票. */
+const label = z.string().trim().min(1).max(20);
+
+/** The inbox's lists; 稍后 (snoozed) holds my chats put aside, which 我的 leaves out until they are due. */
+const VIEWS = ['queue', 'mine', 'all', 'resolved', 'breached', 'snoozed'] as const;
 type View = (typeof VIEWS)[number];
-const viewFilter = (view: View, me: string, state?: string) =>
+const viewFilter = (view: View, me: string, state?: string, labelled?: string): ListFilter => ({ ...byView(view, me, state), ...(labelled ? { label: labelled } : {}) });
+const byView = (view: View, me: string, state?: string): ListFilter =>
   view === 'queue'
     ? { state: ['queued'] }
     : view === 'mine'
-      ? { state: state ? [state] : ['assigned'], assigneeId: me }
+      ? { state: state ? [state] : ['assigned'], assigneeId: me, snoozed: 'hide' }
+      : view === 'snoozed'
+        ? { state: ['assigned'], assigneeId: me, snoozed: 'only' }
       : view === 'resolved'
         ? { state: ['resolved'] }
         : view === 'breached'
@@ -105,12 +113,13 @@ export function conversationRoutes(s: ConversationRouteApis) {
       query: z.object({
         view: z.enum(VIEWS).default('mine'),
         state: z.enum(['bot', 'queued', 'assigned', 'resolved']).optional(),
+        label: label.optional(),
         limit: z.coerce.number().int().min(1).max(100).default(50),
         before: z.coerce.date().optional(),
       }),
     },
     async ({ query, principal, tenantId }) => {
-      const filter = viewFilter(query.view, (principal as Staff).id, query.state);
+      const filter = viewFilter(query.view, (principal as Staff).id, query.state, query.label);
       const cache = new Map<string, boolean>();
       const items: any[] = [];
       let before = query.before;
@@ -157,14 +166,19 @@ export function conversationRoutes(s: ConversationRouteApis) {
       path: '/counts',
       // Counted over the whole tenant: sales, who see only their own customers' chats, get the lists but not these.
       allow: ['agent', 'community_manager'],
-      summary: 'How many conversations each inbox view holds: queue (未分配), mine, all, resolved, breached',
+      summary: 'How many conversations each inbox view holds: queue (未分配), mine, all, resolved, breached, snoozed; with `label`, only chats carrying it',
+      query: z.object({ label: label.optional() }),
     },
-    async ({ principal, tenantId }) => {
+    async ({ principal, tenantId, query }) => {
       const me = (principal as Staff).id;
-      const counts = await Promise.all(VIEWS.map((v) => s.desk.conversations.count(tenantId, viewFilter(v, me))));
+      const counts = await Promise.all(VIEWS.map((v) => s.desk.conversations.count(tenantId, viewFilter(v, me, undefined, query.label))));
       return Object.fromEntries(VIEWS.map((v, i) => [v, counts[i]])) as Record<View, number>;
     },
   );
+
+  api.route({ method: 'get', path: '/labels', allow: ['agent', 'community_manager'], summary: 'The labels on conversations in use, for the inbox filter' }, async ({ tenantId }) => ({
+    items: await s.desk.triage.labelsInUse(tenantId),
+  }));
 
   api.route({ method: 'get', path: '/stream', allow: READERS, summary: 'Server-sent events: new messages, assignments, SLA warnings' }, ({ ctx, principal, tenantId }) =>
     openDeskStream(s, ctx, principal as Staff, tenantId),
@@ -240,8 +254,51 @@ export function conversationRoutes(s: ConversationRouteApis) {
     async ({ params, body, principal, tenantId }) => conversationView(await s.desk.handoff.transfer(tenantId, params.id, actor(principal), body.toStaffId)),
   );
 
-  api.route({ method: 'post', path: '/:id/resolve', allow: AGENTS, summary: 'End the human part; the bot answers again', params: idParams }, async ({ params, principal, tenantId }) =>
-    conversationView(await s.desk.handoff.resolve(tenantId, params.id, actor(principal))),
+  api.route(
+    {
+      method: 'post',
+      path: '/:id/resolve',
+      allow: AGENTS,
+      summary: 'End the human part with a reason (solved, no_response, duplicate, spam, other); the bot answers again. Resolving a resolved chat changes nothing',
+      params: idParams,
+      body: z.object({ reason: z.enum(RESOLVE_REASONS).default('solved') }),
+    },
+    async ({ params, body, principal, tenantId }) => conversationView(await s.desk.handoff.resolve(tenantId, params.id, actor(principal), body.reason)),
+  );
+
+  api.route({ method: 'post', path: '/:id/reopen', allow: AGENTS, summary: 'Open a resolved conversation again: it is yours, as if taken', params: idParams }, async ({ params, principal, tenantId }) =>
+    conversationView(await s.desk.handoff.reopen(tenantId, params.id, actor(principal))),
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/:id/labels',
+      allow: AGENTS,
+      summary: 'Add and remove labels on a conversation (a set: adding one twice keeps one)',
+      params: idParams,
+      body: z.object({ add: z.array(label).max(10).default([]), remove: z.array(label).max(10).default([]) }),
+    },
+    async ({ params, body, principal, tenantId }) => {
+      await load(s, principal, tenantId, params.id);
+      return conversationView(await s.desk.triage.setLabels(tenantId, params.id, body.add, body.remove));
+    },
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/:id/snooze',
+      allow: AGENTS,
+      summary: 'Put a conversation you hold aside until a time (at most 30 days ahead): it leaves 我的 and comes back when due or when the customer writes',
+      params: idParams,
+      body: z.object({ until: z.coerce.date() }),
+    },
+    async ({ params, body, principal, tenantId }) => conversationView(await s.desk.triage.snooze(tenantId, params.id, actor(principal), body.until)),
+  );
+
+  api.route({ method: 'post', path: '/:id/wake', allow: AGENTS, summary: 'Bring a snoozed conversation back now', params: idParams }, async ({ params, principal, tenantId }) =>
+    conversationView(await s.desk.triage.wake(tenantId, params.id, actor(principal))),
   );
 
   return api;

@@ -55,6 +55,10 @@ export interface ListFilter {
   assigneeId?: string;
   customerIds?: string[];
   breached?: boolean;
+  /** One of the agents' labels. */
+  label?: string;
+  /** Snoozed chats (until a time still ahead): left out of the list, or the only ones in it. */
+  snoozed?: 'hide' | 'only';
 }
 
 export class ConversationService {
@@ -112,6 +116,8 @@ export class ConversationService {
     const $set: Record<string, unknown> = { lastMessageAt: input.at, lastMessagePreview: preview(input.type, input.text) };
     const update: Record<string, any> = { $set };
     if (inbound && ['queued', 'assigned'].includes(conversation.state)) update.$inc = { unread: 1 };
+    // A customer who writes wakes a snoozed chat: it is back in its agent's list.
+    if (inbound && conversation.snoozedUntil) update.$unset = { snoozedUntil: 1 };
     const after = await ConversationModel.findOneAndUpdate({ tenantId, _id: conversation._id }, update, { returnDocument: 'after' }).lean();
     await this.announce(tenantId, after ?? conversation, 'message.created', message.toObject(), customer);
     return { duplicate: false, conversation: after ?? conversation, messageId: String(message._id), customerId, customer };
@@ -152,6 +158,10 @@ export class ConversationService {
     if (filter.state?.length) q.state = { $in: filter.state };
     if (filter.assigneeId) q.assigneeId = filter.assigneeId;
     if (filter.customerIds) q.customerId = { $in: filter.customerIds.map((id) => new Types.ObjectId(id)) };
+    if (filter.label) q.labels = filter.label;
+    // Due snoozes count as awake at once, before the sweep clears them: the clock alone decides.
+    if (filter.snoozed === 'only') q.snoozedUntil = { $gt: this.deps.now() };
+    if (filter.snoozed === 'hide') q.$or = [{ snoozedUntil: { $exists: false } }, { snoozedUntil: { $lte: this.deps.now() } }];
     return q;
   }
 
@@ -300,6 +310,16 @@ export class ConversationService {
       const conversation = await ConversationModel.findOne({ tenantId, _id: msg.conversationId }).lean();
       if (conversation) await this.announce(tenantId, conversation, 'message.delivery', msg);
     }
+  }
+
+  /**
+   * Which of these customers are in a service chat now (queued for or with an agent): marketing must
+   * not land in the middle of it (the broadcasts skip them with `in_service_chat`).
+   */
+  async customersInService(tenantId: string, customerIds: string[]): Promise<Set<string>> {
+    if (!customerIds.length) return new Set();
+    const ids = await ConversationModel.distinct('customerId', { tenantId, customerId: { $in: customerIds.map((id) => new Types.ObjectId(id)) }, state: { $in: ['queued', 'assigned'] } });
+    return new Set(ids.map(String));
   }
 
   /** Moves chats and messages when two profiles turn out to be one person (idempotent). */

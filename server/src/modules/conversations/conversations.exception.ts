@@ -6,6 +6,7 @@ export const ConversationErrorCode = {
   AGENT_UNAVAILABLE: 'CONVERSATION_AGENT_UNAVAILABLE',
   BAD_PATTERN: 'CONVERSATION_BAD_PATTERN',
   CANNED_TITLE_TAKEN: 'CONVERSATION_CANNED_TITLE_TAKEN',
+  BAD_SNOOZE: 'CONVERSATION_BAD_SNOOZE',
 } as const;
 
 export const wrongState = (state: string, wanted: string) =>

@@ -24,6 +24,7 @@ export function deskManifest(desk: DeskApi, uses: Omit<ConversationRouteApis, 'd
       { name: 'conversations.deliver-outbound', every, run: () => desk.outbound.sweep() },
       { name: 'conversations.sla-sweep', every, run: () => desk.sla.sweep() },
       { name: 'conversations.assign-queued', every, run: () => desk.handoff.sweep() },
+      { name: 'conversations.wake-snoozed', every, run: () => desk.triage.wakeDue() },
     ],
     hooks: [{ on: 'customer.merged', name: 'conversations.move-customer', run: ({ tenantId, fromId, toId }) => desk.conversations.moveCustomer(tenantId, fromId, toId) }],
   };

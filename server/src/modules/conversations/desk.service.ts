@@ -7,6 +7,7 @@ import { OutboundService } from './outbound.service.js';
 import { ChatGroupService } from './chat-group.service.js';
 import { HandoffService, type Actor } from './handoff.service.js';
 import { SlaService } from './sla.service.js';
+import { TriageService } from './triage.service.js';
 import { ReplyRuleService } from './reply-rule.service.js';
 import { DeskLive } from './desk-live.js';
 import type { LoyaltyPort } from './loyalty-port.js';
@@ -42,6 +43,7 @@ export class DeskService {
   readonly sla: SlaService;
   readonly handoff: HandoffService;
   private readonly gates = new Map<string, ChannelGate>();
+  readonly triage: TriageService;
 
   constructor(
     private readonly deps: Deps,
@@ -57,6 +59,7 @@ export class DeskService {
     this.rules = new ReplyRuleService(deps);
     this.sla = new SlaService(deps, this.rules, this.live);
     this.handoff = new HandoffService(deps, this.conversations, this.outbound, this.sla, staff, customers);
+    this.triage = new TriageService(deps, this.conversations);
   }
 
   useChannelGate(channel: string, gate: ChannelGate): void {

@@ -3,7 +3,7 @@ import { AppError, notFound } from '../../shared/app-error.js';
 import { isDuplicateKeyError } from '../../shared/db.js';
 import type { StaffService, StaffView } from '../staff/staff.service.js';
 import type { CustomerService } from '../customers/customer.service.js';
-import { ConversationModel, type ConversationState } from './conversation.model.js';
+import { ConversationModel, type ConversationState, type ResolveReason } from './conversation.model.js';
 import { DeskAgentModel } from './desk-config.model.js';
 import { DeskSeats } from './desk-seats.js';
 import type { ConversationService } from './conversation.service.js';
@@ -51,7 +51,7 @@ export class HandoffService {
       { tenantId, _id: conversationId, state: { $in: ['bot', 'resolved'] } },
       {
         $set: { state: 'queued', queuedAt: now, handoffReason: reason, noMatchStreak: 0, unread: 1, ...(await this.sla.clock(tenantId, 'first', now)) },
-        $unset: { assigneeId: 1, assigneeName: 1, assignedAt: 1, resolvedAt: 1 },
+        $unset: { assigneeId: 1, assigneeName: 1, assignedAt: 1, resolvedAt: 1, resolveReason: 1 },
       },
       { returnDocument: 'after' },
     ).lean();
@@ -141,7 +141,7 @@ export class HandoffService {
     await this.seats.take(tenantId, to.id, 0, true);
     const after = await ConversationModel.findOneAndUpdate(
       { tenantId, _id: conversationId, state: 'assigned', assigneeId: c.assigneeId },
-      { $set: { assigneeId: to.id, assigneeName: to.name, assignedAt: this.deps.now(), unread: 0 } },
+      { $set: { assigneeId: to.id, assigneeName: to.name, assignedAt: this.deps.now(), unread: 0 }, $unset: { snoozedUntil: 1 } },
       { returnDocument: 'after' },
     ).lean();
     if (!after) {
@@ -154,14 +154,19 @@ export class HandoffService {
     return after;
   }
 
-  /** Ends the human part; the next customer message goes to the bot again. */
-  async resolve(tenantId: string, conversationId: string, actor: Actor) {
+  /**
+   * Ends the human part with the agent's reason; the next customer message goes to the bot again.
+   * Resolving a chat that is resolved already (a double click, a retried request) answers it as it is
+   * and tells the customer nothing twice.
+   */
+  async resolve(tenantId: string, conversationId: string, actor: Actor, reason: ResolveReason = 'solved') {
     const c = await this.conversations.get(tenantId, conversationId);
+    if (c.state === 'resolved') return c;
     if (!['queued', 'assigned'].includes(c.state)) throw wrongState(c.state, 'only a queued or assigned conversation can be resolved');
     if (c.state === 'assigned' && c.assigneeId !== actor.id && actor.role !== 'admin') throw notYours();
     const after = await ConversationModel.findOneAndUpdate(
       { tenantId, _id: conversationId, state: c.state, ...(c.assigneeId ? { assigneeId: c.assigneeId } : {}) },
-      { $set: { state: 'resolved', resolvedAt: this.deps.now(), unread: 0 }, $unset: this.sla.stopFields() },
+      { $set: { state: 'resolved', resolvedAt: this.deps.now(), resolveReason: reason, unread: 0 }, $unset: { ...this.sla.stopFields(), snoozedUntil: 1 } },
       { returnDocument: 'after' },
     ).lean();
     if (!after) throw wrongState('changed meanwhile', 'reload it and try again');
@@ -170,6 +175,17 @@ export class HandoffService {
     await this.notify(tenantId, after, '本次人工服务已结束，感谢您的耐心。如需帮助，随时留言。', `resolved:${conversationId}:${after.resolvedAt!.getTime()}`);
     await this.drainQueue(tenantId);
     return after;
+  }
+
+  /**
+   * An agent opens a resolved chat again (the customer's matter was not done): it is theirs, as if
+   * taken, and the resolve reason goes. Reopening a chat the agent already holds changes nothing.
+   */
+  async reopen(tenantId: string, conversationId: string, actor: Actor) {
+    const c = await this.conversations.get(tenantId, conversationId);
+    if (c.state === 'assigned' && c.assigneeId === actor.id) return c;
+    if (c.state !== 'resolved') throw wrongState(c.state, 'only a resolved conversation can be reopened');
+    return this.takeOver(tenantId, conversationId, actor);
   }
 
   /** A customer wrote to a resolved chat: the bot has it again. */
@@ -229,7 +245,7 @@ export class HandoffService {
     for (const c of held) {
       const after = await ConversationModel.findOneAndUpdate(
         { tenantId, _id: c._id, state: 'assigned', assigneeId: staffId },
-        { $set: { state: 'queued', queuedAt: c.queuedAt ?? c.assignedAt ?? this.deps.now(), handoffReason: 'agent went offline' }, $unset: { assigneeId: 1, assigneeName: 1, assignedAt: 1 } },
+        { $set: { state: 'queued', queuedAt: c.queuedAt ?? c.assignedAt ?? this.deps.now(), handoffReason: 'agent went offline' }, $unset: { assigneeId: 1, assigneeName: 1, assignedAt: 1, snoozedUntil: 1 } },
         { returnDocument: 'after' },
       ).lean();
       if (!after) continue;
@@ -260,7 +276,7 @@ export class HandoffService {
   private async assign(tenantId: string, c: any, agent: { id: string; name: string }, from: ConversationState[]): Promise<boolean> {
     const after = await ConversationModel.findOneAndUpdate(
       { tenantId, _id: c._id, state: { $in: from } },
-      { $set: { state: 'assigned', assigneeId: agent.id, assigneeName: agent.name, assignedAt: this.deps.now() }, $unset: { resolvedAt: 1 } },
+      { $set: { state: 'assigned', assigneeId: agent.id, assigneeName: agent.name, assignedAt: this.deps.now() }, $unset: { resolvedAt: 1, resolveReason: 1 } },
       { returnDocument: 'after' },
     ).lean();
     if (!after) return false;

@@ -1,0 +1,1 @@
+test('probe', () => { expect(1).toBe(1); });
