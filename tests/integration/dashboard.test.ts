@@ -84,3 +84,19 @@ test('the period is 1 to 90 days, and only community managers and admins see the
   const sales = (await tb.app.staff('sales')).token;
   expect((await tb.app.request('GET', '/api/v1/dashboard/overview', { token: sales })).status).toBe(403);
 });
+
+test('the R×F grid puts each scored customer in one cell with what they paid, the most frequent recent buyer at R5·F5', async () => {
+  const times = Array.from({ length: 10 }, (_, i) => clock - (i * 3 + 1) * HOUR);
+  await ingest(times.map((at) => order({ phone: '13900000099' }, at, 50_000)));
+  await s().rfm.recomputeTenant(tb.tenantId);
+  const run = (await api('GET', '/api/v1/rfm/runs')).body.items[0];
+
+  const grid: Array<{ r: number; f: number; customers: number; paid: number }> = (await api('GET', '/api/v1/dashboard/overview?days=7')).body.rfmGrid;
+  // Every scored customer once, in cells with scores 1..5.
+  expect(grid.reduce((a, c) => a + c.customers, 0)).toBe(run.scored);
+  expect(grid.every((c) => c.r >= 1 && c.r <= 5 && c.f >= 1 && c.f <= 5 && c.customers > 0)).toBe(true);
+  expect(new Set(grid.map((c) => `${c.r}${c.f}`)).size).toBe(grid.length);
+  // Ten orders of ¥500 in the last day and a half: the top cell, with their ¥5,000.
+  const top = grid.find((c) => c.r === 5 && c.f === 5);
+  expect(top).toEqual({ r: 5, f: 5, customers: 1, paid: 500_000 });
+});

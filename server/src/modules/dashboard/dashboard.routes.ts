@@ -13,7 +13,7 @@ export function dashboardRoutes(s: Services) {
       method: 'get',
       path: '/overview',
       allow: ['admin', 'community_manager'],
-      summary: 'Customers by lifecycle stage, WeCom contacts added/lost per local day, the broadcast funnel and revenue (each order once) of the last N days',
+      summary: 'Customers by lifecycle stage, WeCom contacts added/lost per local day, the broadcast funnel and revenue (each order once) of the last N days, and the R×F grid of scored customers',
       query: z.object({ days: z.coerce.number().int('days must be a whole number').min(1, 'days must be 1 to 90').max(90, 'days must be 1 to 90').default(30) }).strict(),
     },
     async ({ tenantId, query }) => dashboard.overview(tenantId, query.days),

@@ -23,6 +23,8 @@ export interface Overview {
   funnel: { campaigns: number; recipients: number; sent: number; delivered: number; converted: number };
   /** Orders paid and refunds made in the period, each once however often the shop sent it; fen. */
   revenue: { orders: number; paid: number; refunds: number; refunded: number };
+  /** Scored customers and what they paid (fen) per R×F score pair, 1..5 each; empty cells are left out. */
+  rfmGrid: { r: number; f: number; customers: number; paid: number }[];
 }
 
 /**
@@ -40,13 +42,14 @@ export class DashboardService {
   async overview(tenantId: string, days: number): Promise<Overview> {
     const now = this.deps.now();
     const timezone = this.deps.config.BROADCAST_TIMEZONE;
-    const [lifecycle, contacts, funnel, revenue] = await Promise.all([
+    const [lifecycle, contacts, funnel, revenue, rfmGrid] = await Promise.all([
       this.lifecycle(tenantId, now),
       this.contacts(tenantId, now, days, timezone),
       this.funnel(tenantId, now, days),
       this.events.revenue(tenantId, new Date(now.getTime() - days * DAY_MS), now),
+      this.customers.rfmGrid(tenantId),
     ]);
-    return { days, timezone, lifecycle, contacts, funnel, revenue };
+    return { days, timezone, lifecycle, contacts, funnel, revenue, rfmGrid };
   }
 
   /** Every active profile in exactly one stage (the customers module's lifecycleStageCounts says which). */
