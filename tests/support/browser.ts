@@ -57,5 +57,7 @@ export async function staffSignIn(page: Page, url: string, username: string, pas
 export async function chartRows(page: Page, chart: string): Promise<string[][]> {
   const rows = page.locator(`[data-test=${chart}] [data-test=chart-row]`);
   await rows.first().waitFor({ state: 'attached' });
-  return rows.evaluateAll((trs) => trs.map((tr) => Array.from(tr.children, (td) => td.textContent ?? '')));
+  // Runs in the page; typed by hand because this project compiles without the DOM library.
+  type Cell = { textContent: string | null };
+  return rows.evaluateAll((trs) => (trs as { children: ArrayLike<Cell> }[]).map((tr) => Array.from(tr.children, (td) => td.textContent ?? '')));
 }
