@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ApiRouter } from '../../shared/http/route.js';
+import { periodEnd } from '../../shared/http/period.schema.js';
 import type { Services } from '../../services.js';
 import { DashboardService } from './dashboard.service.js';
 
@@ -13,10 +14,10 @@ export function dashboardRoutes(s: Services) {
       method: 'get',
       path: '/overview',
       allow: ['admin', 'community_manager'],
-      summary: 'Customers by lifecycle stage, WeCom contacts added/lost per local day, the broadcast funnel and revenue (each order once) of the last N days, and the R×F grid of scored customers',
-      query: z.object({ days: z.coerce.number().int('days must be a whole number').min(1, 'days must be 1 to 90').max(90, 'days must be 1 to 90').default(30) }).strict(),
+      summary: 'Customers by lifecycle stage, WeCom contacts added/lost per local day, the broadcast funnel and revenue (each order once) of the N local days ending today (or on `to`), and the R×F grid of scored customers',
+      query: z.object({ days: z.coerce.number().int('days must be a whole number').min(1, 'days must be 1 to 90').max(90, 'days must be 1 to 90').default(30), to: periodEnd }).strict(),
     },
-    async ({ tenantId, query }) => dashboard.overview(tenantId, query.days),
+    async ({ tenantId, query }) => dashboard.overview(tenantId, query.days, query.to),
   );
   return api;
 }
