@@ -181,19 +181,42 @@ test('the dashboard shows customers by lifecycle stage, WeCom contacts added and
   ]);
   // The shop's order CL-1, resent under a new delivery id, is one order.
   expect(await figure('orders').innerText()).toBe('1');
-  expect(await page.locator('[data-test=figure-orders] [data-test=figure-hint]').innerText()).toBe('成交 ¥6,000.00');
+  expect(await figure('paid').innerText()).toBe('¥6,000.00');
   expect(await figure('refunds').innerText()).toBe('0');
+  // Against the fourteen days before: nothing then.
+  const hint = (key: string) => page.locator(`[data-test=figure-${key}] [data-test=figure-hint]`);
+  expect(await hint('paid').innerText()).toBe('上期 ¥0.00');
   // Each chart is drawn on a canvas that uses the width of the 1440-pixel window.
   const width = await page.locator('[data-test=contacts-per-day] canvas').evaluate((c) => c.getBoundingClientRect().width);
   expect(width).toBeGreaterThan(1000);
 
-  // A longer period: the address keeps it, and every per-day chart has one row per day.
-  await page.locator('[data-test=period-30]').click();
-  await page.waitForURL(/days=30/);
+  await screenshot(page, 'console-dashboard-customers');
+
+  // A longer period from the date picker's shortcuts: the address keeps it, and every per-day chart
+  // has one row per day.
+  await page.locator('[data-test=period] input').first().click();
+  await page.locator('.el-picker-panel__shortcut', { hasText: '近 30 天' }).click();
+  await page.waitForURL(/from=\d{4}-\d{2}-\d{2}&to=\d{4}-\d{2}-\d{2}/);
   for (const chart of ['contacts-per-day', 'points-per-day', 'coupons-per-day']) {
     await page.locator(`[data-test=${chart}] [data-test=chart-row]`).nth(29).waitFor({ state: 'attached' });
     expect(await chartRows(page, chart)).toHaveLength(30);
   }
-  await screenshot(page, 'console-dashboard-customers');
+
+  // One day at a time, the brand's days (Shanghai): today has the order and its points, against none
+  // the day before; yesterday has neither.
+  const DAY = 86_400_000;
+  const shanghai = (ms: number) => new Date(ms + 8 * 3_600_000).toISOString().slice(0, 10);
+  const today = shanghai(Date.now());
+  const yesterday = shanghai(Date.now() - DAY);
+  await page.goto(`${app.url}/h5/console/dashboard?from=${today}&to=${today}`);
+  expect(await chartRows(page, 'contacts-per-day')).toEqual([[today, '1', '1']]);
+  await figure('pointsIssued').filter({ hasText: '6,000' }).waitFor();
+  await hint('pointsIssued').filter({ hasText: '上期 0' }).waitFor();
+  expect(await figure('orders').innerText()).toBe('1');
+  expect(await page.locator('[data-test=period-compare]').innerText()).toBe(`对比上期 ${yesterday} 至 ${yesterday}`);
+  await page.goto(`${app.url}/h5/console/dashboard?from=${yesterday}&to=${yesterday}`);
+  expect(await chartRows(page, 'contacts-per-day')).toEqual([[yesterday, '0', '0']]);
+  await figure('pointsIssued').filter({ hasText: /^0$/ }).waitFor();
+  expect(await figure('orders').innerText()).toBe('0');
   await page.context().close();
 });

@@ -32,6 +32,7 @@ import 'element-plus/es/components/tooltip/style/css';
 import 'element-plus/es/components/checkbox/style/css';
 import 'element-plus/es/components/radio-group/style/css';
 import 'element-plus/es/components/radio-button/style/css';
+import 'element-plus/es/components/date-picker/style/css';
 
 export {
   ElConfigProvider,
@@ -60,6 +61,7 @@ export {
   ElTooltip,
   ElRadioGroup,
   ElRadioButton,
+  ElDatePicker,
   vLoading,
 } from 'element-plus';
 export { default as elZhCn } from 'element-plus/es/locale/lang/zh-cn';
