@@ -113,6 +113,13 @@ test('a period that ended in the past (?to=) counts only its own local days: the
   expect(day.body.contacts.at(-1)).toEqual({ day: shanghaiDay(X), added: 1, lost: 0 });
   const one = (await api('GET', `/api/v1/dashboard/overview?days=1&to=${shanghaiDay(X)}`)).body;
   expect(one.revenue).toEqual({ orders: 2, paid: 16_800, refunds: 0, refunded: 0 });
+  // Asked for the period's own figures only (the previous period beside today's), it leaves out the
+  // lifecycle stages and the R×F grid, which describe today.
+  const own = (await api('GET', `/api/v1/dashboard/overview?days=1&to=${shanghaiDay(X)}&now=false`)).body;
+  expect(own.revenue).toEqual(one.revenue);
+  expect(own.contacts).toEqual(one.contacts);
+  expect(own).not.toHaveProperty('lifecycle');
+  expect(own).not.toHaveProperty('rfmGrid');
   // The day after, alone: its one order.
   expect((await api('GET', `/api/v1/dashboard/overview?days=1&to=${shanghaiDay(X + DAY)}`)).body.revenue).toMatchObject({ orders: 1, paid: 9_900 });
 

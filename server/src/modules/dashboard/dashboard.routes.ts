@@ -15,9 +15,17 @@ export function dashboardRoutes(s: Services) {
       path: '/overview',
       allow: ['admin', 'community_manager'],
       summary: 'Customers by lifecycle stage, WeCom contacts added/lost per local day, the broadcast funnel and revenue (each order once) of the N local days ending today (or on `to`), and the R×F grid of scored customers',
-      query: z.object({ days: z.coerce.number().int('days must be a whole number').min(1, 'days must be 1 to 90').max(90, 'days must be 1 to 90').default(30), to: periodEnd }).strict(),
+      query: z
+        .object({
+          days: z.coerce.number().int('days must be a whole number').min(1, 'days must be 1 to 90').max(90, 'days must be 1 to 90').default(30),
+          to: periodEnd,
+          // The previous period, to compare with, needs only the period's own figures: `now=false` skips
+          // the lifecycle stages and the R×F grid, which describe today and scan every profile.
+          now: z.enum(['true', 'false'], { error: 'now must be true or false' }).default('true'),
+        })
+        .strict(),
     },
-    async ({ tenantId, query }) => dashboard.overview(tenantId, query.days, query.to),
+    async ({ tenantId, query }) => dashboard.overview(tenantId, query.days, query.to, query.now === 'true'),
   );
   return api;
 }

@@ -18,13 +18,14 @@ export type Stage = (typeof STAGES)[number];
 export interface Overview {
   days: number;
   timezone: string;
-  lifecycle: Record<Stage, number>;
+  /** Left out (with rfmGrid) when asked for the period's figures only. */
+  lifecycle?: Record<Stage, number>;
   contacts: { day: string; added: number; lost: number }[];
   funnel: { campaigns: number; recipients: number; sent: number; delivered: number; converted: number };
   /** Orders paid and refunds made in the period, each once however often the shop sent it; fen. */
   revenue: { orders: number; paid: number; refunds: number; refunded: number };
   /** Scored customers and what they paid (fen) per R×F score pair, 1..5 each; empty cells are left out. */
-  rfmGrid: { r: number; f: number; customers: number; paid: number }[];
+  rfmGrid?: { r: number; f: number; customers: number; paid: number }[];
 }
 
 /**
@@ -42,20 +43,20 @@ export class DashboardService {
   /**
    * The figures of the `days` local days ending today, or ending on local day `to` (a past period, for a
    * date range or the comparison with the previous one). Lifecycle stages and the R×F grid describe
-   * the customers as they are now, whatever the period.
+   * the customers as they are now, whatever the period; `withNow` false leaves them out.
    */
-  async overview(tenantId: string, days: number, to?: string): Promise<Overview> {
+  async overview(tenantId: string, days: number, to?: string, withNow = true): Promise<Overview> {
     const now = this.deps.now();
     const timezone = this.deps.config.BROADCAST_TIMEZONE;
     const until = to ? new Date(Math.min(now.getTime(), endOfLocalDay(to, timezone).getTime())) : now;
     const [lifecycle, contacts, funnel, revenue, rfmGrid] = await Promise.all([
-      this.lifecycle(tenantId, now),
+      withNow ? this.lifecycle(tenantId, now) : undefined,
       this.contacts(tenantId, until, days, timezone),
       this.funnel(tenantId, until, days),
       this.events.revenue(tenantId, new Date(until.getTime() - days * DAY_MS), until),
-      this.customers.rfmGrid(tenantId),
+      withNow ? this.customers.rfmGrid(tenantId) : undefined,
     ]);
-    return { days, timezone, lifecycle, contacts, funnel, revenue, rfmGrid };
+    return withNow ? { days, timezone, lifecycle, contacts, funnel, revenue, rfmGrid } : { days, timezone, contacts, funnel, revenue };
   }
 
   /** Every active profile in exactly one stage (the customers module's lifecycleStageCounts says which). */
