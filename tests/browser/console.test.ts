@@ -273,6 +273,15 @@ test('a community manager sees the RFM grid of the latest run and the loyalty pr
   expect(cells.find((c) => c[3] === '¥100.00')![0]).toBe('R5');
   await page.locator('[data-test=rfm-heatmap]').scrollIntoViewIfNeeded();
   await screenshot(page, 'console-dashboard');
+  // A class's bar opens 客户 filtered to that class. The bars sit in eight bands of the chart's plot
+  // (DashboardPage: 280 px high, 8 px above and 24 px below the plot, 72 px of labels on the left).
+  const index = classes.findIndex((r) => r[1] !== '0');
+  const canvas = page.locator('[data-test=rfm-classes] canvas');
+  await canvas.scrollIntoViewIfNeeded();
+  await canvas.click({ position: { x: 72 + 4, y: 8 + ((280 - 8 - 24) / 8) * (index + 0.5) } });
+  await page.waitForURL((url) => url.pathname.endsWith('/h5/console/customers') && url.searchParams.get('rfm') === classes[index][0]);
+  await page.locator('.el-table__row').first().waitFor();
+  expect(await page.locator('.el-table__row').count()).toBe(Number(classes[index][1]));
 
   await page.goto(`${app.url}/h5/console/loyalty`);
   await page.locator('[data-test=tiers] .van-cell', { hasText: '银卡' }).waitFor();
