@@ -19,7 +19,14 @@ const { names, options } = BenchOptions.parse(process.argv.slice(2));
 if (options.bool('help') || names.includes('help')) {
   console.log('npm run bench -- [scenario...] [--flag=value...]\n');
   for (const s of SCENARIOS) console.log(`  ${s.name.padEnd(12)} ${s.title}\n${Object.entries(s.flags).map(([k, v]) => `      --${k}  ${v}`).join('\n')}`);
+  console.log(`  ${'pages'.padEnd(12)} First-load KB (raw, gzip, brotli) of each H5 page, from a Vite build; alone, no database`);
   console.log('\nMONGODB_URI / REDIS_URL: run against those servers instead of the embedded defaults.');
+  process.exit(0);
+}
+if (names.includes('pages')) {
+  // A build, not a load: it needs no database, so it runs on its own before any backend starts.
+  const { runPageWeight } = await import('./page-weight.js');
+  await runPageWeight(process.argv.slice(2));
   process.exit(0);
 }
 const unknown = names.filter((n) => !SCENARIOS.some((s) => s.name === n));

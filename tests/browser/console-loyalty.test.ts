@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import type { TestApp } from '../support/harness.js';
-import { consolePage, ensureH5Built, launchBrowser, screenshot, staffSignIn } from '../support/browser.js';
+import { chartRows, consolePage, ensureH5Built, launchBrowser, screenshot, staffSignIn } from '../support/browser.js';
 import { staticH5Plugin } from '../../server/src/h5/static-h5.plugin.js';
 import { jobDefinitions } from '../../server/src/jobs/index.js';
 import { startLoyaltyTestApp } from '../../server/src/modules/loyalty/__tests__/loyalty-test-kit.js';
@@ -156,18 +156,67 @@ test('the dashboard shows customers by lifecycle stage, WeCom contacts added and
 
   const page = await consolePage(browser);
   await signIn(page, '/h5/console/dashboard', manager.username);
-  const stage = (name: string) => page.locator('[data-test=lifecycle] [data-test=bar]', { hasText: name }).locator('[data-test=bar-value]');
-  await stage('新客').filter({ hasText: '3' }).waitFor();
-  expect(await stage('已流失').innerText()).toBe('1');
-  expect(await stage('活跃').innerText()).toBe('0');
-  expect(await page.locator('[data-test=contacts-totals]').innerText()).toBe('新增 1 · 流失 1');
-  // Fourteen days, today last.
-  const added = await page.locator('[data-test=contacts-added] [data-test=bar-value]').allInnerTexts();
-  expect(added).toHaveLength(14);
-  expect(added.at(-1)).toBe('1');
-  expect(await page.locator('[data-test=funnel] .muted').innerText()).toBe('0 个活动 · 下单转化 —');
+  const figure = (key: string) => page.locator(`[data-test=figure-${key}] [data-test=figure-value]`);
+  await figure('contactsAdded').filter({ hasText: '1' }).waitFor();
+  // Each stage as the bars draw it, one row per bar.
+  expect(await chartRows(page, 'lifecycle')).toEqual([
+    ['新客', '3'],
+    ['活跃', '0'],
+    ['流失风险', '0'],
+    ['已流失', '1'],
+    ['潜在客户', '0'],
+  ]);
+  expect(await figure('contactsLost').innerText()).toBe('1');
+  expect(await page.locator('[data-test=contacts-per-day] [data-test=chart-subtitle]').innerText()).toBe('新增 1 · 流失 1');
+  // Fourteen days by default, today last with its one added and one lost contact.
+  const perDay = await chartRows(page, 'contacts-per-day');
+  expect(perDay).toHaveLength(14);
+  expect(perDay.at(-1)!.slice(1)).toEqual(['1', '1']);
+  expect(await page.locator('[data-test=funnel] [data-test=chart-subtitle]').innerText()).toBe('0 个活动 · 下单转化 —');
+  expect(await chartRows(page, 'funnel')).toEqual([
+    ['目标客户', '0'],
+    ['已发送', '0'],
+    ['已送达', '0'],
+    ['已下单', '0'],
+  ]);
   // The shop's order CL-1, resent under a new delivery id, is one order.
-  expect(await page.locator('[data-test=revenue-line]').innerText()).toBe('1 笔订单 ¥6,000.00 · 退款 0 笔 ¥0.00');
+  expect(await figure('orders').innerText()).toBe('1');
+  expect(await figure('paid').innerText()).toBe('¥6,000.00');
+  expect(await figure('refunds').innerText()).toBe('0');
+  // Against the fourteen days before: nothing then.
+  const hint = (key: string) => page.locator(`[data-test=figure-${key}] [data-test=figure-hint]`);
+  expect(await hint('paid').innerText()).toBe('上期 ¥0.00');
+  // Each chart is drawn on a canvas that uses the width of the 1440-pixel window.
+  const width = await page.locator('[data-test=contacts-per-day] canvas').evaluate((c) => c.getBoundingClientRect().width);
+  expect(width).toBeGreaterThan(1000);
+
   await screenshot(page, 'console-dashboard-customers');
+
+  // A longer period from the date picker's shortcuts: the address keeps it, and every per-day chart
+  // has one row per day.
+  await page.locator('[data-test=period] input').first().click();
+  await page.locator('.el-picker-panel__shortcut', { hasText: '近 30 天' }).click();
+  await page.waitForURL(/from=\d{4}-\d{2}-\d{2}&to=\d{4}-\d{2}-\d{2}/);
+  for (const chart of ['contacts-per-day', 'points-per-day', 'coupons-per-day']) {
+    await page.locator(`[data-test=${chart}] [data-test=chart-row]`).nth(29).waitFor({ state: 'attached' });
+    expect(await chartRows(page, chart)).toHaveLength(30);
+  }
+
+  // One day at a time, the brand's days (Shanghai): today has the order and its points, against none
+  // the day before; yesterday has neither.
+  const DAY = 86_400_000;
+  const shanghai = (ms: number) => new Date(ms + 8 * 3_600_000).toISOString().slice(0, 10);
+  const today = shanghai(Date.now());
+  const yesterday = shanghai(Date.now() - DAY);
+  await page.goto(`${app.url}/h5/console/dashboard?from=${today}&to=${today}`);
+  expect(await chartRows(page, 'contacts-per-day')).toEqual([[today, '1', '1']]);
+  await figure('pointsIssued').filter({ hasText: '6,000' }).waitFor();
+  await hint('pointsIssued').filter({ hasText: '上期 0' }).waitFor();
+  expect(await figure('orders').innerText()).toBe('1');
+  expect(await page.locator('[data-test=period-compare]').innerText()).toBe(`对比上期 ${yesterday} 至 ${yesterday}`);
+  await page.goto(`${app.url}/h5/console/dashboard?from=${yesterday}&to=${yesterday}`);
+  expect(await chartRows(page, 'contacts-per-day')).toEqual([[yesterday, '0', '0']]);
+  await figure('pointsIssued').filter({ hasText: /^0$/ }).waitFor();
+  expect(await figure('orders').innerText()).toBe('0');
   await page.context().close();
 });

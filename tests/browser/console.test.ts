@@ -1,7 +1,7 @@
 import { mock } from 'wechaty-puppet-mock';
 import type { Browser, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/harness.js';
-import { consolePage, ensureH5Built, launchBrowser, screenshot, staffSignIn } from '../support/browser.js';
+import { chartRows, consolePage, ensureH5Built, launchBrowser, screenshot, staffSignIn } from '../support/browser.js';
 import { eventually } from '../integration/desk/mock-chat.js';
 import { staticH5Plugin } from '../../server/src/h5/static-h5.plugin.js';
 import { botRuntimePlugin, type RunningBot } from '../../bot/src/main.js';
@@ -225,11 +225,27 @@ test('a community manager sees the RFM grid of the latest run and the loyalty pr
   const page = await consolePage(browser);
   await signIn(page, manager.username);
   await page.goto(`${app.url}/h5/console/dashboard`);
-  await page.locator('[data-test=rfm-grid]').waitFor();
-  const values = await page.locator('[data-test=rfm-grid] [data-test=bar-value]').allInnerTexts();
-  expect(values).toHaveLength(8);
-  expect(values.map(Number).reduce((a, b) => a + b, 0)).toBe(3);
+  const classes = await chartRows(page, 'rfm-classes');
+  expect(classes).toHaveLength(8);
+  expect(classes.map((r) => Number(r[1])).reduce((a, b) => a + b, 0)).toBe(3);
+  // The R×F heatmap: 25 cells, the three buyers in them with the ¥100 + ¥200 + ¥300 they paid.
+  const cells = await chartRows(page, 'rfm-heatmap');
+  expect(cells).toHaveLength(25);
+  expect(cells.map((c) => Number(c[2])).reduce((a, b) => a + b, 0)).toBe(3);
+  expect(cells.filter((c) => c[2] !== '0').map((c) => c[3]).sort()).toEqual(['¥100.00', '¥200.00', '¥300.00']);
+  // The most recent buyer (yesterday, ¥100) scores R5.
+  expect(cells.find((c) => c[3] === '¥100.00')![0]).toBe('R5');
+  await page.locator('[data-test=rfm-heatmap]').scrollIntoViewIfNeeded();
   await screenshot(page, 'console-dashboard');
+  // A class's bar opens 客户 filtered to that class. The bars sit in eight bands of the chart's plot
+  // (DashboardPage: 280 px high, 8 px above and 24 px below the plot, 72 px of labels on the left).
+  const index = classes.findIndex((r) => r[1] !== '0');
+  const canvas = page.locator('[data-test=rfm-classes] canvas');
+  await canvas.scrollIntoViewIfNeeded();
+  await canvas.click({ position: { x: 72 + 4, y: 8 + ((280 - 8 - 24) / 8) * (index + 0.5) } });
+  await page.waitForURL((url) => url.pathname.endsWith('/h5/console/customers') && url.searchParams.get('rfm') === classes[index][0]);
+  await page.locator('.el-table__row').first().waitFor();
+  expect(await page.locator('.el-table__row').count()).toBe(Number(classes[index][1]));
 
   await page.goto(`${app.url}/h5/console/loyalty`);
   await page.locator('[data-test=tiers] .van-cell', { hasText: '银卡' }).waitFor();

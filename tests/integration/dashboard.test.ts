@@ -84,3 +84,47 @@ test('the period is 1 to 90 days, and only community managers and admins see the
   const sales = (await tb.app.staff('sales')).token;
   expect((await tb.app.request('GET', '/api/v1/dashboard/overview', { token: sales })).status).toBe(403);
 });
+
+test('the R×F grid puts each scored customer in one cell with what they paid, the most frequent recent buyer at R5·F5', async () => {
+  const times = Array.from({ length: 10 }, (_, i) => clock - (i * 3 + 1) * HOUR);
+  await ingest(times.map((at) => order({ phone: '13900000099' }, at, 50_000)));
+  await s().rfm.recomputeTenant(tb.tenantId);
+  const run = (await api('GET', '/api/v1/rfm/runs')).body.items[0];
+
+  const grid: Array<{ r: number; f: number; customers: number; paid: number }> = (await api('GET', '/api/v1/dashboard/overview?days=7')).body.rfmGrid;
+  // Every scored customer once, in cells with scores 1..5.
+  expect(grid.reduce((a, c) => a + c.customers, 0)).toBe(run.scored);
+  expect(grid.every((c) => c.r >= 1 && c.r <= 5 && c.f >= 1 && c.f <= 5 && c.customers > 0)).toBe(true);
+  expect(new Set(grid.map((c) => `${c.r}${c.f}`)).size).toBe(grid.length);
+  // Ten orders of ¥500 in the last day and a half: the top cell, with their ¥5,000.
+  const top = grid.find((c) => c.r === 5 && c.f === 5);
+  expect(top).toEqual({ r: 5, f: 5, customers: 1, paid: 500_000 });
+});
+
+test('a period that ended in the past (?to=) counts only its own local days: the date range and the previous period to compare with', async () => {
+  const X = T - 70 * DAY; // 10:00 in Shanghai, seventy days before the test's day
+  await ingest([order({ phone: '13900000071' }, X, 12_300), order({ phone: '13900000072' }, X + HOUR, 4_500), order({ phone: '13900000073' }, X + DAY, 9_900)]);
+  const [added] = await ingest([order({ phone: '13900000074' }, X - 3 * DAY)]);
+  await s().customers.setWecomRelation(tb.tenantId, added, { relation: 'active', at: new Date(X + 2 * HOUR), staffId: await tb.staff('wang') });
+
+  const day = await api('GET', `/api/v1/dashboard/overview?days=3&to=${shanghaiDay(X)}`);
+  expect(day.status).toBe(200);
+  expect(day.body.contacts.map((d: any) => d.day)).toEqual([shanghaiDay(X - 2 * DAY), shanghaiDay(X - DAY), shanghaiDay(X)]);
+  expect(day.body.contacts.at(-1)).toEqual({ day: shanghaiDay(X), added: 1, lost: 0 });
+  const one = (await api('GET', `/api/v1/dashboard/overview?days=1&to=${shanghaiDay(X)}`)).body;
+  expect(one.revenue).toEqual({ orders: 2, paid: 16_800, refunds: 0, refunded: 0 });
+  // Asked for the period's own figures only (the previous period beside today's), it leaves out the
+  // lifecycle stages and the R×F grid, which describe today.
+  const own = (await api('GET', `/api/v1/dashboard/overview?days=1&to=${shanghaiDay(X)}&now=false`)).body;
+  expect(own.revenue).toEqual(one.revenue);
+  expect(own.contacts).toEqual(one.contacts);
+  expect(own).not.toHaveProperty('lifecycle');
+  expect(own).not.toHaveProperty('rfmGrid');
+  // The day after, alone: its one order.
+  expect((await api('GET', `/api/v1/dashboard/overview?days=1&to=${shanghaiDay(X + DAY)}`)).body.revenue).toMatchObject({ orders: 1, paid: 9_900 });
+
+  // Not a calendar day: refused with the reason, in Chinese for the pages.
+  const bad = await tb.app.request('GET', '/api/v1/dashboard/overview?days=7&to=2026-02-30', { token: tb.manager, headers: { 'accept-language': 'zh-CN' } });
+  expect(bad.status).toBe(400);
+  expect(JSON.stringify(bad.body)).toMatch(/结束日期应为有效日期/);
+});

@@ -58,6 +58,12 @@ test('after a day of orders, refunds, exchanges, check-ins and expiry, the recon
   expect(today).toMatchObject({ pointsIssued: 300 + 123 + 200 + 5, pointsSpent: 100, couponsIssued: 1, couponsRedeemed: 1 });
   expect(today.pointsReversed).toBeGreaterThan(0);
   expect(report.body.totals.pointsIssued).toBe(today.pointsIssued);
+  // A period that ended yesterday (the date range, or the previous period to compare with) has none of it.
+  const before = await app.request('GET', '/api/v1/loyalty/report?days=7&to=2026-11-19', { token: admin.token });
+  expect(before.body.days.map((d: { day: string }) => d.day)).toEqual(['2026-11-13', '2026-11-14', '2026-11-15', '2026-11-16', '2026-11-17', '2026-11-18', '2026-11-19']);
+  expect(before.body.totals).toEqual({ pointsIssued: 0, pointsSpent: 0, pointsExpired: 0, pointsReversed: 0, couponsIssued: 0, couponsRedeemed: 0 });
+  const justToday = await app.request('GET', '/api/v1/loyalty/report?days=1&to=2026-11-20', { token: admin.token });
+  expect(justToday.body.totals).toEqual(report.body.totals);
 
   // A year on, the rest of those points expire.
   clock.set('2028-01-02T00:00:00Z');

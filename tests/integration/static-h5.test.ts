@@ -1,5 +1,7 @@
 // Lives here rather than in server/src/h5/__tests__: jest ignores every path containing /h5/ (the Vite app).
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startTestApp, type TestApp } from '../support/harness.js';
@@ -14,6 +16,7 @@ import { pino } from 'pino';
 let app: TestApp;
 let emptyServer: Server;
 let emptyUrl: string;
+let vendor: Buffer;
 beforeAll(async () => {
   const base = mkdtempSync(path.join(tmpdir(), 'h5-'));
   const dist = path.join(base, 'dist');
@@ -23,6 +26,7 @@ beforeAll(async () => {
   writeFileSync(path.join(dist, 'assets', 'index-abc123.js'), 'console.log(1)');
   writeFileSync(path.join(dist, 'favicon.ico'), 'icon');
   writeFileSync(path.join(dist, 'assets', 'vendor-def456.js'), 'export const words = ['.concat('"会员中心",'.repeat(4000), '];'));
+  vendor = readFileSync(path.join(dist, 'assets', 'vendor-def456.js'));
   app = await startTestApp({ plugins: [staticH5Plugin({ distDir: dist })] });
   // one runtime per test process (mongoose is global), so the no-build case runs the middleware alone
   const bare = new Koa();
@@ -51,6 +55,19 @@ const get = async (a: TestApp | string, p: string) => {
   const body = await res.arrayBuffer();
   return new Response(res.status === 204 || res.status === 304 ? null : body, { status: res.status, headers: res.headers });
 };
+
+/** GET with one Accept-Encoding and the body as sent on the wire (fetch would decode it). */
+function rawGet(url: string, encoding: string): Promise<{ headers: http.IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { headers: { 'accept-encoding': encoding } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+      })
+      .on('error', reject);
+  });
+}
 
 test('every page address of the three apps opens index.html, never cached', async () => {
   for (const p of ['/h5/', '/h5/member', '/h5/member/points', '/h5/sidebar/customers/0123456789abcdef01234567', '/h5/console/inbox']) {
@@ -144,6 +161,14 @@ test('the pages and their assets are compressed for a browser that accepts it, a
   const gz = await fetch(`${app.url}/h5/assets/vendor-def456.js`, { headers: { 'accept-encoding': 'gzip' } });
   expect(gz.headers.get('content-encoding')).toBe('gzip');
   await gz.arrayBuffer();
+  // Byte for byte: the brotli and gzip bodies decode to the file, and caches keep one copy per encoding.
+  for (const [encoding, decode] of [['br', brotliDecompressSync], ['gzip', gunzipSync]] as const) {
+    const raw = await rawGet(`${app.url}/h5/assets/vendor-def456.js`, encoding);
+    expect(raw.headers['content-encoding']).toBe(encoding);
+    expect(String(raw.headers.vary)).toMatch(/accept-encoding/i);
+    expect(raw.body.length).toBeLessThan(vendor.length / 10);
+    expect(decode(raw.body).equals(vendor)).toBe(true);
+  }
   const plain = await fetch(`${app.url}/h5/assets/vendor-def456.js`, { headers: { 'accept-encoding': 'identity' } });
   expect(plain.headers.get('content-encoding')).toBeNull();
   expect(Number(plain.headers.get('content-length'))).toBeGreaterThan(40_000);

@@ -49,3 +49,15 @@ export async function staffSignIn(page: Page, url: string, username: string, pas
   await page.locator('[data-test=login-submit]').click();
   await page.locator('[data-test=staff-login]').waitFor({ state: 'detached' });
 }
+
+/**
+ * The numbers a console chart draws, read from the table each chart carries beside its canvas
+ * (h5/src/pages/console/ChartCard.vue): one array of cell texts per row.
+ */
+export async function chartRows(page: Page, chart: string): Promise<string[][]> {
+  const rows = page.locator(`[data-test=${chart}] [data-test=chart-row]`);
+  await rows.first().waitFor({ state: 'attached' });
+  // Runs in the page; typed by hand because this project compiles without the DOM library.
+  type Cell = { textContent: string | null };
+  return rows.evaluateAll((trs) => (trs as { children: ArrayLike<Cell> }[]).map((tr) => Array.from(tr.children, (td) => td.textContent ?? '')));
+}

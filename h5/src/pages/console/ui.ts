@@ -37,6 +37,7 @@ import 'element-plus/es/components/dropdown/style/css';
 import 'element-plus/es/components/dropdown-menu/style/css';
 import 'element-plus/es/components/dropdown-item/style/css';
 import 'element-plus/es/components/divider/style/css';
+import 'element-plus/es/components/date-picker/style/css';
 
 export {
   ElConfigProvider,
@@ -71,6 +72,7 @@ export {
   ElDropdownMenu,
   ElDropdownItem,
   ElDivider,
+  ElDatePicker,
   vLoading,
 } from 'element-plus';
 export { default as elZhCn } from 'element-plus/es/locale/lang/zh-cn';

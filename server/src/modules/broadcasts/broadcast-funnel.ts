@@ -14,8 +14,9 @@ export interface FunnelCampaign {
  * window. Group and room campaigns have no per-customer rows and count nothing here.
  */
 export class BroadcastFunnel {
-  async recent(tenantId: string, since: Date, maxCampaigns: number) {
-    const campaigns = await CampaignModel.find({ tenantId, $or: [{ startedAt: { $gte: since } }, { startedAt: null, createdAt: { $gte: since } }] })
+  async recent(tenantId: string, since: Date, maxCampaigns: number, until?: Date) {
+    const inPeriod = until ? { $gte: since, $lt: until } : { $gte: since };
+    const campaigns = await CampaignModel.find({ tenantId, $or: [{ startedAt: inPeriod }, { startedAt: null, createdAt: inPeriod }] })
       .sort({ createdAt: -1 })
       .limit(maxCampaigns)
       .select({ startedAt: 1, startAt: 1, createdAt: 1, attributionDays: 1 })

@@ -120,6 +120,19 @@ export class CustomerReadsService {
     return new Map(rows.map((r) => [r._id, r.n]));
   }
 
+  /**
+   * Live scored profiles per (R, F) score pair of the latest RFM run, with the total they paid in fen:
+   * the cells of the dashboard's R×F heatmap (profiles never scored, or whose consent withdrew
+   * profiling and so lost their scores, are not counted).
+   */
+  async rfmGrid(tenantId: string): Promise<Array<{ r: number; f: number; customers: number; paid: number }>> {
+    const rows: { _id: { r: number; f: number }; customers: number; paid: number }[] = await CustomerModel.aggregate([
+      { $match: { tenantId, status: 'active', 'rfm.r': { $gte: 1 }, 'rfm.f': { $gte: 1 } } },
+      { $group: { _id: { r: '$rfm.r', f: '$rfm.f' }, customers: { $sum: 1 }, paid: { $sum: { $ifNull: ['$aggregates.totalPaid', 0] } } } },
+    ]);
+    return rows.map((x) => ({ r: x._id.r, f: x._id.f, customers: x.customers, paid: x.paid }));
+  }
+
   /** What an RFM rescoring reads of these profiles (aggregates and the previous scores), profiling consent permitting. */
   rfmInputs(tenantId: string, ids: Id[]) {
     return CustomerModel.find({ tenantId, _id: { $in: ids }, ...PROFILING_ALLOWED }).select({ aggregates: 1, rfm: 1 }).lean();

@@ -114,6 +114,10 @@ export class CustomerService {
     return this.reads.wecomContactsPerDay(...args);
   }
 
+  rfmGrid(...args: Parameters<CustomerReadsService['rfmGrid']>) {
+    return this.reads.rfmGrid(...args);
+  }
+
   rfmInputs(...args: Parameters<CustomerReadsService['rfmInputs']>) {
     return this.reads.rfmInputs(...args);
   }

@@ -4,6 +4,7 @@ import type { Broadcasts } from '../broadcasts/broadcasts.module.js';
 import type { CustomerService } from '../customers/customer.service.js';
 import type { Deps } from '../../shared/deps.js';
 import type { EventService } from '../events/event.service.js';
+import { periodEnd } from '../../shared/http/period.schema.js';
 import { DashboardService } from './dashboard.service.js';
 
 /** The module APIs these routes use, and nothing else. */
@@ -24,10 +25,18 @@ export function dashboardRoutes(s: DashboardRouteApis) {
       method: 'get',
       path: '/overview',
       allow: ['admin', 'community_manager'],
-      summary: 'Customers by lifecycle stage, WeCom contacts added/lost per local day, the broadcast funnel and revenue (each order once) of the last N days',
-      query: z.object({ days: z.coerce.number().int('days must be a whole number').min(1, 'days must be 1 to 90').max(90, 'days must be 1 to 90').default(30) }).strict(),
+      summary: 'Customers by lifecycle stage, WeCom contacts added/lost per local day, the broadcast funnel and revenue (each order once) of the N local days ending today (or on `to`), and the R×F grid of scored customers',
+      query: z
+        .object({
+          days: z.coerce.number().int('days must be a whole number').min(1, 'days must be 1 to 90').max(90, 'days must be 1 to 90').default(30),
+          to: periodEnd,
+          // The previous period, to compare with, needs only the period's own figures: `now=false` skips
+          // the lifecycle stages and the R×F grid, which describe today and scan every profile.
+          now: z.enum(['true', 'false'], { error: 'now must be true or false' }).default('true'),
+        })
+        .strict(),
     },
-    async ({ tenantId, query }) => dashboard.overview(tenantId, query.days),
+    async ({ tenantId, query }) => dashboard.overview(tenantId, query.days, query.to, query.now === 'true'),
   );
   return api;
 }

@@ -18,11 +18,14 @@ export type Stage = (typeof STAGES)[number];
 export interface Overview {
   days: number;
   timezone: string;
-  lifecycle: Record<Stage, number>;
+  /** Left out (with rfmGrid) when asked for the period's figures only. */
+  lifecycle?: Record<Stage, number>;
   contacts: { day: string; added: number; lost: number }[];
   funnel: { campaigns: number; recipients: number; sent: number; delivered: number; converted: number };
   /** Orders paid and refunds made in the period, each once however often the shop sent it; fen. */
   revenue: { orders: number; paid: number; refunds: number; refunded: number };
+  /** Scored customers and what they paid (fen) per R×F score pair, 1..5 each; empty cells are left out. */
+  rfmGrid?: { r: number; f: number; customers: number; paid: number }[];
 }
 
 /**
@@ -37,16 +40,23 @@ export class DashboardService {
     private readonly broadcasts: { funnel: BroadcastFunnel },
   ) {}
 
-  async overview(tenantId: string, days: number): Promise<Overview> {
+  /**
+   * The figures of the `days` local days ending today, or ending on local day `to` (a past period, for a
+   * date range or the comparison with the previous one). Lifecycle stages and the R×F grid describe
+   * the customers as they are now, whatever the period; `withNow` false leaves them out.
+   */
+  async overview(tenantId: string, days: number, to?: string, withNow = true): Promise<Overview> {
     const now = this.deps.now();
     const timezone = this.deps.config.BROADCAST_TIMEZONE;
-    const [lifecycle, contacts, funnel, revenue] = await Promise.all([
-      this.lifecycle(tenantId, now),
-      this.contacts(tenantId, now, days, timezone),
-      this.funnel(tenantId, now, days),
-      this.events.revenue(tenantId, new Date(now.getTime() - days * DAY_MS), now),
+    const until = to ? new Date(Math.min(now.getTime(), endOfLocalDay(to, timezone).getTime())) : now;
+    const [lifecycle, contacts, funnel, revenue, rfmGrid] = await Promise.all([
+      withNow ? this.lifecycle(tenantId, now) : undefined,
+      this.contacts(tenantId, until, days, timezone),
+      this.funnel(tenantId, until, days),
+      this.events.revenue(tenantId, new Date(until.getTime() - days * DAY_MS), until),
+      withNow ? this.customers.rfmGrid(tenantId) : undefined,
     ]);
-    return { days, timezone, lifecycle, contacts, funnel, revenue };
+    return withNow ? { days, timezone, lifecycle, contacts, funnel, revenue, rfmGrid } : { days, timezone, contacts, funnel, revenue };
   }
 
   /** Every active profile in exactly one stage (the customers module's lifecycleStageCounts says which). */
@@ -59,10 +69,11 @@ export class DashboardService {
     return out;
   }
 
-  /** WeCom contacts added and lost per local day, oldest first, one entry for each of the last `days` days. */
+  /** WeCom contacts added and lost per local day, oldest first, one entry for each of the `days` days up to `now`. */
   private async contacts(tenantId: string, now: Date, days: number, timezone: string) {
     const keys: string[] = [];
-    for (let i = days - 1; i >= 0; i--) keys.push(localPeriods(new Date(now.getTime() - i * DAY_MS), timezone).day);
+    // `now` is the period's exclusive end (the next local midnight for a past period): its last day is just before it.
+    for (let i = days - 1; i >= 0; i--) keys.push(localPeriods(new Date(now.getTime() - 1 - i * DAY_MS), timezone).day);
     // A day before the first key at most, then trimmed to the keys: no local-midnight arithmetic needed.
     const since = new Date(now.getTime() - days * DAY_MS);
     const [added, lost] = await Promise.all([
@@ -81,7 +92,7 @@ export class DashboardService {
    */
   private async funnel(tenantId: string, now: Date, days: number) {
     const since = new Date(now.getTime() - days * DAY_MS);
-    const { counts, campaigns } = await this.broadcasts.funnel.recent(tenantId, since, MAX_CAMPAIGNS);
+    const { counts, campaigns } = await this.broadcasts.funnel.recent(tenantId, since, MAX_CAMPAIGNS, now);
     let converted = 0;
     for (const c of campaigns) {
       if (!c.sentTo.length) continue;
@@ -91,4 +102,19 @@ export class DashboardService {
     }
     return { ...counts, converted };
   }
+}
+
+/**
+ * The first instant after local day `day` (YYYY-MM-DD) in `timezone`: that day's midnight UTC moved by
+ * the zone's offset there, read from how Intl writes that instant in the zone.
+ */
+export function endOfLocalDay(day: string, timezone: string): Date {
+  const midnightUtc = Date.parse(`${day}T00:00:00Z`);
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-CA', { timeZone: timezone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })
+      .formatToParts(new Date(midnightUtc))
+      .map((p) => [p.type, p.value]),
+  );
+  const wall = Date.parse(`${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}Z`);
+  return new Date(midnightUtc - (wall - midnightUtc) + DAY_MS);
 }

@@ -26,27 +26,31 @@ export class LoyaltyReportService {
     private readonly settings: LoyaltySettingsService,
   ) {}
 
-  async daily(tenantId: string, days: number): Promise<{ days: LoyaltyDay[]; totals: Omit<LoyaltyDay, 'day'> }> {
+  /** The `days` local days ending today, or ending on local day `to` (a past period; one after today means today). */
+  async daily(tenantId: string, days: number, to?: string): Promise<{ days: LoyaltyDay[]; totals: Omit<LoyaltyDay, 'day'> }> {
     const settings = await this.settings.get(tenantId);
     const offset = settings.utcOffsetMinutes * 60_000;
     const now = this.deps.now();
-    // From the start of the local day `days - 1` days ago.
     const today = localDay(settings, now);
-    const since = new Date(Date.parse(`${today}T00:00:00Z`) - offset - (days - 1) * DAY_MS);
+    const last = to && to < today ? to : today;
+    // From the start of the local day `days - 1` days before the last, to the end of the last.
+    const lastStart = Date.parse(`${last}T00:00:00Z`) - offset;
+    const since = new Date(lastStart - (days - 1) * DAY_MS);
+    const until = new Date(lastStart + DAY_MS);
     const dayOf = (field: string) => ({ $dateToString: { format: '%Y-%m-%d', date: { $add: [field, offset] } } });
 
     const [points, issued, redeemed] = await Promise.all([
       PointsEntryModel.aggregate([
-        { $match: { tenantId, state: 'applied', createdAt: { $gte: since } } },
+        { $match: { tenantId, state: 'applied', createdAt: { $gte: since, $lt: until } } },
         { $group: { _id: { day: dayOf('$createdAt'), type: '$type' }, points: { $sum: '$points' } } },
       ]),
-      CouponModel.aggregate([{ $match: { tenantId, issuedAt: { $gte: since }, state: { $ne: 'pending' } } }, { $group: { _id: dayOf('$issuedAt'), n: { $sum: 1 } } }]),
-      CouponModel.aggregate([{ $match: { tenantId, state: 'used', usedAt: { $gte: since } } }, { $group: { _id: dayOf('$usedAt'), n: { $sum: 1 } } }]),
+      CouponModel.aggregate([{ $match: { tenantId, issuedAt: { $gte: since, $lt: until }, state: { $ne: 'pending' } } }, { $group: { _id: dayOf('$issuedAt'), n: { $sum: 1 } } }]),
+      CouponModel.aggregate([{ $match: { tenantId, state: 'used', usedAt: { $gte: since, $lt: until } } }, { $group: { _id: dayOf('$usedAt'), n: { $sum: 1 } } }]),
     ]);
 
     const rows = new Map<string, LoyaltyDay>();
     for (let i = days - 1; i >= 0; i--) {
-      const day = localDay(settings, new Date(now.getTime() - i * DAY_MS));
+      const day = localDay(settings, new Date(lastStart + 12 * 3_600_000 - i * DAY_MS));
       rows.set(day, { day, pointsIssued: 0, pointsSpent: 0, pointsExpired: 0, pointsReversed: 0, couponsIssued: 0, couponsRedeemed: 0 });
     }
     const field = { earn: 'pointsIssued', spend: 'pointsSpent', expire: 'pointsExpired', reverse: 'pointsReversed' } as const;

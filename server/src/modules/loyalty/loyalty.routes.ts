@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ApiRouter } from '../../shared/http/route.js';
+import { periodEnd } from '../../shared/http/period.schema.js';
 import { AppError, CommonErrorCode, notFound } from '../../shared/app-error.js';
 import type { Principal } from '../../shared/http/principal.js';
 import type { CustomerService } from '../customers/customer.service.js';
@@ -181,8 +182,14 @@ export function loyaltyRoutes(s: LoyaltyRouteApis) {
   api.route({ method: 'get', path: '/batches/:id', allow: MANAGERS, summary: 'Progress of a bulk issue', params: z.object({ id: objectId }) }, ({ params, tenantId }) => L.batches.get(tenantId, params.id));
 
   api.route(
-    { method: 'get', path: '/report', allow: MANAGERS, summary: 'Points issued/spent/expired/reversed and coupons issued/redeemed per local day', query: z.object({ days: z.coerce.number().int().min(1).max(90).default(14) }) },
-    ({ tenantId, query }) => L.report.daily(tenantId, query.days),
+    {
+      method: 'get',
+      path: '/report',
+      allow: MANAGERS,
+      summary: 'Points issued/spent/expired/reversed and coupons issued/redeemed per local day, for the N days ending today (or on `to`)',
+      query: z.object({ days: z.coerce.number().int().min(1, 'days must be 1 to 90').max(90, 'days must be 1 to 90').default(14), to: periodEnd }),
+    },
+    ({ tenantId, query }) => L.report.daily(tenantId, query.days, query.to),
   );
   api.route({ method: 'get', path: '/reconcile', allow: ['admin'], summary: 'Recompute every balance from the ledger and report drift (must be zero)' }, ({ tenantId }) => L.ledger.reconcile(tenantId));
   api.route({ method: 'post', path: '/tiers/review', allow: ['admin'], summary: 'Run the tier review (downgrades after the grace period) now' }, ({ tenantId }) => L.members.reviewTiers(tenantId));

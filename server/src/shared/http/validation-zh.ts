@@ -20,6 +20,8 @@ export const SAID: Record<string, string> = {
   'min must not exceed max': '最小值不能大于最大值',
   'give min, max or both': '请填写最小值、最大值或两者',
   'days must be 1 to 90': '天数为 1 到 90',
+  'to must be a date like 2026-03-31': '结束日期应为有效日期，例如 2026-03-31',
+  'now must be true or false': 'now 应为 true 或 false',
   'idempotencyKey: send a fresh random string (8–64 characters) per intended action': '请为每次操作提供一个新的随机编号（8–64 个字符）',
   'idempotencyKey: send a fresh random string (8–64 characters) per requestSubscribeMessage call': '每次订阅请求请提供一个新的随机编号（8–64 个字符）',
   'variant keys must be unique': 'A/B 版本的编号不能重复',
