@@ -29,6 +29,7 @@ export const ACCESS_POLICY: Record<string, Who[]> = {
   'post /api/v1/api-keys/:id/revoke': ADMIN,
   'post /api/v1/api-keys/:id/rotate': ADMIN,
   'get /api/v1/audit': ADMIN,
+  'get /api/v1/audit/actions': ADMIN,
 
   'get /api/v1/customers/': STAFF,
   'post /api/v1/customers/import': ADMIN,

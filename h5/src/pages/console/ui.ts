@@ -32,6 +32,13 @@ import 'element-plus/es/components/tooltip/style/css';
 import 'element-plus/es/components/checkbox/style/css';
 import 'element-plus/es/components/radio-group/style/css';
 import 'element-plus/es/components/radio-button/style/css';
+import 'element-plus/es/components/date-picker/style/css';
+import 'element-plus/es/components/switch/style/css';
+import 'element-plus/es/components/input-number/style/css';
+import 'element-plus/es/components/checkbox-group/style/css';
+import 'element-plus/es/components/alert/style/css';
+import 'element-plus/es/components/descriptions/style/css';
+import 'element-plus/es/components/descriptions-item/style/css';
 
 export {
   ElConfigProvider,
@@ -60,6 +67,14 @@ export {
   ElTooltip,
   ElRadioGroup,
   ElRadioButton,
+  ElDatePicker,
+  ElSwitch,
+  ElInputNumber,
+  ElCheckbox,
+  ElCheckboxGroup,
+  ElAlert,
+  ElDescriptions,
+  ElDescriptionsItem,
   vLoading,
 } from 'element-plus';
 export { default as elZhCn } from 'element-plus/es/locale/lang/zh-cn';
