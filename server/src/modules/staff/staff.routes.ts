@@ -33,8 +33,14 @@ export function staffRoutes(s: Services) {
   );
 
   api.route(
-    { method: 'get', path: '/staff', allow: ['admin', 'community_manager', 'agent', 'sales'], summary: 'Staff list (for assignment and owner pickers)', query: z.object({ role: z.enum(STAFF_ROLES).optional() }) },
-    async ({ tenantId, query }) => ({ items: await s.staff.list(tenantId, { role: query.role }) }),
+    {
+      method: 'get',
+      path: '/staff',
+      allow: ['admin', 'community_manager', 'agent', 'sales'],
+      summary: 'Staff list (for assignment and owner pickers): active accounts, or by status the switched-off ones too',
+      query: z.object({ role: z.enum(STAFF_ROLES).optional(), status: z.enum(['active', 'inactive', 'all']).default('active') }),
+    },
+    async ({ tenantId, query }) => ({ items: await s.staff.list(tenantId, { role: query.role, status: query.status }) }),
   );
 
   api.route(
