@@ -170,6 +170,7 @@ export const ACCESS_POLICY: Record<string, Who[]> = {
   'get /api/v1/wecom/sync': MANAGERS,
   'post /api/v1/wecom/tags/sync': MANAGERS,
   'get /api/v1/wecom/groups': STAFF,
+  'get /api/v1/wecom/groups/:chatId': MANAGERS,
   'post /api/v1/wecom/transfers/': ADMIN,
   'post /api/v1/wecom/transfers/groups': ADMIN,
   'get /api/v1/wecom/transfers/': MANAGERS,
