@@ -164,6 +164,7 @@ export const ACCESS_POLICY: Record<string, Who[]> = {
   'get /api/v1/wecom/contact-ways/sources': STAFF,
   'post /api/v1/wecom/contact-ways/': MANAGERS,
   'get /api/v1/wecom/contact-ways/:id': MANAGERS,
+  'get /api/v1/wecom/contact-ways/:id/qr.png': MANAGERS,
   'patch /api/v1/wecom/contact-ways/:id': MANAGERS,
   'delete /api/v1/wecom/contact-ways/:id': MANAGERS,
   'post /api/v1/wecom/sync': ADMIN,
