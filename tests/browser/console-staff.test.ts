@@ -22,45 +22,100 @@ afterAll(async () => {
 
 const signIn = (page: Page, username: string, password?: string) => staffSignIn(page, `${app.url}/h5/console/staff`, username, password);
 
-test('an admin adds a sales account, makes it an agent, then switches it off so it can no longer sign in', async () => {
+test('an admin adds a sales account (the password policy said in Chinese under the field), makes it an agent for 5 chats, then switches it off so it can no longer sign in', async () => {
   const admin = await app.staff('admin');
   const page = await consolePage(browser);
   await signIn(page, admin.username);
   await page.locator('[data-test=add-staff]').click();
   const form = page.locator('[data-test=staff-form]');
-  await form.locator('[data-test=staff-username] input').fill('chen.xiao');
-  await form.locator('[data-test=staff-name] input').fill('店员小陈');
-  await form.locator('[data-test=staff-password] input').fill('short');
-  await form.locator('.van-dialog__confirm').click();
-  await page.locator('.van-toast', { hasText: '8' }).waitFor(); // the server says the password is too short
-  await form.locator('[data-test=staff-password] input').fill('chen-2026-pass');
-  await form.locator('.van-dialog__confirm').click();
-  const row = page.locator('[data-test=staff-row]', { hasText: '店员小陈' });
+  await form.locator('input[data-test=staff-username]').fill('chen.xiao');
+  await form.locator('input[data-test=staff-name]').fill('店员小陈');
+  await form.locator('input[data-test=staff-password]').fill('short');
+  await form.locator('[data-test=staff-form-save]').click();
+  // Too short: zod's refusal, in Chinese, under the password field.
+  await form.locator('.el-form-item', { hasText: '初始密码' }).locator('.el-form-item__error', { hasText: '8' }).waitFor();
+  await form.locator('input[data-test=staff-password]').fill('12345678');
+  await form.locator('[data-test=staff-form-save]').click();
+  await form.locator('.el-form-item', { hasText: '初始密码' }).locator('.el-form-item__error', { hasText: '密码太容易被猜到' }).waitFor();
+  expect((await app.request('POST', '/api/v1/auth/login', { body: { username: 'chen.xiao', password: '12345678' } })).status).toBe(401);
+  await form.locator('input[data-test=staff-password]').fill('chen-2026-pass');
+  await form.locator('[data-test=staff-form-save]').click();
+  const row = page.locator('[data-test=staff-table] .el-table__row', { hasText: '店员小陈' });
   await row.locator('[data-test=staff-role]', { hasText: '销售' }).waitFor();
   const login = await app.request('POST', '/api/v1/auth/login', { body: { username: 'chen.xiao', password: 'chen-2026-pass' } });
   expect(login.status).toBe(200);
 
-  await row.click();
-  await page.locator('.van-action-sheet__item', { hasText: '改为客服' }).click();
+  await row.locator('[data-test=staff-edit]').click();
+  const edit = page.locator('[data-test=staff-edit-form]');
+  await edit.locator('[data-test=staff-edit-role]').click();
+  await page.locator('.el-select-dropdown__item:visible', { hasText: '客服' }).click();
+  await edit.locator('.el-input-number input').fill('5');
+  await edit.locator('[data-test=staff-edit-save]').click();
   await row.locator('[data-test=staff-role]', { hasText: '客服' }).waitFor();
+  await row.locator('[data-test=staff-capacity]', { hasText: '5' }).waitFor();
+  expect(await app.rt.services.staff.get(app.config.DEFAULT_TENANT, login.body.staff.id)).toMatchObject({ role: 'agent', capacity: 5 });
   await screenshot(page, 'console-staff');
 
-  await row.click();
-  await page.locator('.van-action-sheet__item', { hasText: '停用账号' }).click();
+  await row.locator('[data-test=staff-deactivate]').click();
+  await page.locator('.el-message-box', { hasText: '店员小陈 将无法登录' }).locator('.el-button--danger').click();
   await row.waitFor({ state: 'detached' });
   const refused = await app.request('POST', '/api/v1/auth/login', { body: { username: 'chen.xiao', password: 'chen-2026-pass' } });
   expect(refused.status).toBe(401);
+  // Switched-off accounts are one click away, and can be switched on again.
+  await page.locator('[data-test=staff-status] label', { hasText: '已停用' }).click();
+  await row.locator('[data-test=staff-activate]').click();
+  await page.locator('.el-message', { hasText: '已启用 店员小陈' }).waitFor();
+  expect((await app.request('POST', '/api/v1/auth/login', { body: { username: 'chen.xiao', password: 'chen-2026-pass' } })).status).toBe(200);
   await page.context().close();
 });
 
-test('a community manager sees the staff list but cannot change it', async () => {
+test('an admin makes an integration key (shown once), rotates it, and revokes the new one; each stops the shop at once', async () => {
+  const admin = await app.staff('admin');
+  const page = await consolePage(browser);
+  await signIn(page, admin.username);
+  const ingest = (key: string, eventId: string) =>
+    app.request('POST', '/api/v1/events', { headers: { 'x-api-key': key }, body: { events: [{ eventId, type: 'product.viewed', occurredAt: '2026-11-01T08:00:00Z', customer: { phone: '13900003333' }, data: { sku: 'S1' } }] } });
+  const keys = page.locator('[data-test=api-keys]');
+  await keys.locator('[data-test=api-key-new]').click();
+  await page.locator('input[data-test=api-key-form-name]').fill('有赞店铺');
+  await page.locator('[data-test=api-key-form-save]').click();
+  const shown = page.locator('[data-test=api-key-shown]');
+  await shown.locator('.el-alert', { hasText: '密钥只显示这一次' }).waitFor();
+  const first = await shown.locator('input[data-test=api-key-value]').inputValue();
+  expect(first).toMatch(/^sk_/);
+  await shown.locator('[data-test=api-key-shown-done]').click();
+  const row = keys.locator('.el-table__row', { hasText: '有赞店铺' });
+  await row.locator('[data-test=api-key-prefix]', { hasText: first.slice(0, 7) }).waitFor();
+  expect(await page.content()).not.toContain(first); // never shown again
+  expect((await ingest(first, 'ui-k-1')).status).toBe(200);
+
+  await row.locator('[data-test=api-key-rotate]').click();
+  await page.locator('[data-test=api-key-grace]').click();
+  await page.locator('.el-select-dropdown__item:visible', { hasText: '立即停用' }).click();
+  await page.locator('[data-test=api-key-rotate-save]').click();
+  await shown.locator('.el-alert', { hasText: '密钥只显示这一次' }).waitFor();
+  const second = await shown.locator('input[data-test=api-key-value]').inputValue();
+  expect(second).not.toBe(first);
+  await shown.locator('[data-test=api-key-shown-done]').click();
+  expect((await ingest(first, 'ui-k-2')).status).toBe(401);
+  expect((await ingest(second, 'ui-k-3')).status).toBe(200);
+
+  const fresh = keys.locator('.el-table__row', { hasText: second.slice(0, 7) });
+  await fresh.locator('[data-test=api-key-revoke]').click();
+  await page.locator('.el-message-box', { hasText: '有赞店铺' }).locator('.el-button--danger').click();
+  await fresh.locator('[data-test=api-key-state]', { hasText: '已停用' }).waitFor();
+  expect((await ingest(second, 'ui-k-4')).status).toBe(401);
+  await page.context().close();
+});
+
+test('a community manager sees the staff table but cannot change it', async () => {
   const manager = await app.staff('community_manager');
   const page = await consolePage(browser);
   await signIn(page, manager.username);
   await page.locator('[data-test=staff-row]').first().waitFor();
   expect(await page.locator('[data-test=add-staff]').count()).toBe(0);
-  await page.locator('[data-test=staff-row]').first().click();
-  expect(await page.locator('.van-action-sheet__item').count()).toBe(0);
+  expect(await page.locator('[data-test=staff-edit]').count()).toBe(0);
+  expect(await page.locator('[data-test=api-keys]').count()).toBe(0);
   await page.context().close();
 });
 
@@ -71,7 +126,7 @@ test('the console is a desktop application: navigation grouped by job, the signe
   const nav = page.locator('[data-test=console-nav]');
   const groups = nav.locator('.el-menu-item-group__title');
   expect(await groups.allInnerTexts()).toEqual(['客户', '营销', '客服', '会员', '数据', '设置']);
-  expect(await nav.locator('.el-menu-item').allInnerTexts()).toEqual(['客户', '标签', '人群圈选', '群发', '旅程', '渠道活码', '客服工作台', '话术库', '会员设置', '数据', '员工与角色', '操作日志']);
+  expect(await nav.locator('.el-menu-item').allInnerTexts()).toEqual(['客户', '标签', '客户群', '人群圈选', '群发', '旅程', '渠道活码', '客服工作台', '话术库', '会员设置', '数据', '员工与角色', '操作日志']);
   // The staff page is open: its entry is the highlighted one, and the top bar says who is signed in.
   expect(await nav.locator('.el-menu-item.is-active').innerText()).toBe('员工与角色');
   expect(await page.locator('[data-test=console-account]').innerText()).toContain('管理员老王');

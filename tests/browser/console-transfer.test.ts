@@ -40,8 +40,7 @@ afterAll(async () => {
 const signIn = (page: Page) => staffSignIn(page, `${app.url}/h5/console/staff`, 'boss');
 
 async function openTransfer(page: Page) {
-  await page.locator('[data-test=staff-row]', { hasText: '小美' }).click();
-  await page.locator('.van-action-sheet__item', { hasText: '转移客户' }).click();
+  await page.locator('[data-test=staff-table] .el-table__row', { hasText: '小美' }).locator('[data-test=staff-transfer]').click();
   return page.locator('[data-test=transfer-panel]');
 }
 

@@ -169,13 +169,14 @@ test('a community manager creates a channel QR code served by a WeCom-linked sal
   const page = await consolePage(browser);
   await staffSignIn(page, `${app.url}/h5/console/codes`, manager.username);
   await page.locator('[data-test=new-code]').click();
-  await page.locator('[data-test=code-name] input').fill('门店海报码');
-  await page.locator('[data-test="code-staff-小美"]').click();
-  await page.locator('[data-test=code-welcome] textarea').fill('欢迎光临，回复“会员”领取新人券');
-  await page.locator('[data-test=create-code]').click();
-  const row = page.locator('[data-test=code-row]', { hasText: '门店海报码' });
+  await page.locator('input[data-test=code-name]').fill('门店海报码');
+  await page.locator('[data-test=code-staff]').click();
+  await page.locator('.el-select-dropdown__item:visible', { hasText: '小美' }).click();
+  await page.locator('textarea[data-test=code-welcome]').fill('欢迎光临，回复“会员”领取新人券');
+  await page.locator('[data-test=code-save]').click();
+  const row = page.locator('[data-test=codes-table] .el-table__row', { hasText: '门店海报码' });
   await row.waitFor();
-  expect(await row.innerText()).toContain('累计添加 0');
+  expect(await row.innerText()).toContain('累计 0');
   await screenshot(page, 'console-channel-codes');
 
   const listed = (await app.request('GET', '/api/v1/wecom/contact-ways', { token: manager.token })).body.items;

@@ -6,6 +6,8 @@ import type { Wecom } from './wecom.adapter.js';
 export interface ContactWayRouteApis {
   wecom: Wecom;
 }
+import { AppError, notFound } from '../shared/app-error.js';
+import { WecomErrorCode } from './wecom.exception.js';
 
 const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
 const idParams = z.object({ id: objectId });
@@ -45,6 +47,23 @@ export function contactWayRoutes(s: ContactWayRouteApis) {
   api.route(
     { method: 'patch', path: '/:id', allow: MANAGERS, summary: 'Change staff, tags, welcome message or cap of a channel QR code', params: idParams, body: body.partial().strict() },
     ({ tenantId, params, body }) => ways.update(tenantId, params.id, body),
+  );
+  api.route(
+    { method: 'get', path: '/:id/qr.png', allow: MANAGERS, summary: "The code's QR image as a file to download (fetched from where WeCom hosts it, doc 92228's qr_code)", params: idParams },
+    async ({ tenantId, params, ctx }) => {
+      const way = await ways.get(tenantId, params.id);
+      if (!way.qrCode) throw notFound('QR image');
+      let res: Response;
+      try {
+        res = await fetch(way.qrCode, { signal: AbortSignal.timeout(10_000) });
+      } catch {
+        res = new Response(null, { status: 599 });
+      }
+      if (!res.ok) throw new AppError(WecomErrorCode.UNREACHABLE, `WeCom did not serve the QR image (HTTP ${res.status})`, { status: 502 });
+      ctx.type = res.headers.get('content-type')?.startsWith('image/') ? res.headers.get('content-type')! : 'image/png';
+      ctx.attachment(`${way.name}.png`);
+      return Buffer.from(await res.arrayBuffer());
+    },
   );
   api.route({ method: 'delete', path: '/:id', allow: MANAGERS, summary: 'Delete a channel QR code (in WeCom too)', params: idParams }, ({ tenantId, params }) => ways.remove(tenantId, params.id));
   return api;

@@ -32,4 +32,8 @@ const groupSchema = new Schema(
 );
 groupSchema.index({ tenantId: 1, chatId: 1 }, { unique: true });
 groupSchema.index({ tenantId: 1, 'members.customerId': 1 });
+// The console's table: newest sync first, or by size, within a status or an owner.
+groupSchema.index({ tenantId: 1, status: 1, updatedAt: -1 });
+groupSchema.index({ tenantId: 1, status: 1, memberCount: -1 });
+groupSchema.index({ tenantId: 1, ownerStaffId: 1, updatedAt: -1 });
 export const CustomerGroupModel = mongoose.model('CustomerGroup', groupSchema, 'customer_groups');

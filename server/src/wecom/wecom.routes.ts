@@ -1,16 +1,20 @@
+import type { Deps } from '../shared/deps.js';
 import { z } from 'zod';
 import { ApiRouter } from '../shared/http/route.js';
 import type { TagService } from '../modules/tags/tag.service.js';
 import type { Wecom } from './wecom.adapter.js';
 import { personMask } from '../modules/privacy/masking.js';
+import { notFound } from '../shared/app-error.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface WecomRouteApis {
+  deps: Deps;
   tags: TagService;
   wecom: Wecom;
 }
 
 const STAFF = ['admin', 'community_manager', 'sales', 'agent'] as const;
+const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
 
 /** Full sync, tag sync, customer groups and the sidebar's sign-in. */
 export function wecomRoutes(s: WecomRouteApis) {
@@ -30,13 +34,53 @@ export function wecomRoutes(s: WecomRouteApis) {
   });
 
   api.route(
-    { method: 'get', path: '/groups', allow: STAFF, summary: 'Customer groups (客户群) mirrored from WeCom', query: z.object({ status: z.enum(['active', 'dismissed']).optional(), owner: z.literal('me').optional() }) },
+    {
+      method: 'get',
+      path: '/groups',
+      allow: STAFF,
+      summary:
+        'Customer groups (客户群) mirrored from WeCom; with page (and pageSize) a page of the console table — filtered by status, owner and name, sorted, with members, customers, joins and leaves in the last `days`, top tags and last sync — and its total',
+      query: z.object({
+        status: z.enum(['active', 'dismissed']).optional(),
+        owner: z.union([z.literal('me'), objectId]).optional(),
+        q: z.string().trim().max(64).optional(),
+        sort: z.enum(['updatedAt', 'memberCount', 'createdInWecomAt']).default('updatedAt'),
+        order: z.enum(['asc', 'desc']).default('desc'),
+        days: z.coerce.number().int().min(1).max(90).default(7),
+        page: z.coerce.number().int().min(1).max(10_000).optional(),
+        pageSize: z.coerce.number().int().min(1).max(100).default(20),
+      }),
+    },
     async ({ tenantId, query, principal }) => {
-      const mine = query.owner === 'me' || (principal.kind === 'staff' && principal.role === 'sales');
-      const items = await w.groups.list(tenantId, { status: query.status, ownerStaffId: mine && principal.kind === 'staff' ? principal.id : undefined });
+      const me = principal.kind === 'staff' ? principal.id : undefined;
+      // Sales see the groups they own, whatever they ask for.
+      const owner = principal.kind === 'staff' && principal.role === 'sales' ? me : query.owner === 'me' ? me : query.owner;
+      if (query.page) {
+        const since = new Date(s.deps.now().getTime() - query.days * 86_400_000);
+        return w.groups.page(tenantId, { status: query.status, ownerStaffId: owner, q: query.q || undefined, sort: query.sort, order: query.order, page: query.page, pageSize: query.pageSize, since });
+      }
+      const items = await w.groups.list(tenantId, { status: query.status, ownerStaffId: owner });
       // External members are customers: their names follow the one masking policy (staff members are colleagues).
       const m = personMask(principal);
       return { items: m.policy.name ? items : items.map((g) => ({ ...g, members: g.members.map((x) => (x.type === 2 ? { ...x, name: m.name(x.name) ?? undefined } : x)) })) };
+    },
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/groups/:chatId',
+      allow: ['admin', 'community_manager'],
+      summary: "A customer group's members (customers with their tags) and who left lately",
+      params: z.object({ chatId: z.string().trim().min(1).max(128) }),
+    },
+    async ({ tenantId, params, principal }) => {
+      const g = await w.groups.detail(tenantId, params.chatId);
+      if (!g) throw notFound('Customer group');
+      const m = personMask(principal);
+      if (m.policy.name) return g;
+      const mask = <T extends { type: number; name?: string | null }>(x: T) => (x.type === 2 ? { ...x, name: m.name(x.name) ?? undefined } : x);
+      return { ...g, members: g.members.map(mask), departures: g.departures.map(mask) };
     },
   );
 

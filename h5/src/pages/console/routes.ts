@@ -11,6 +11,7 @@ export const consoleSections = [
   { name: 'console-journeys', roles: ['community_manager'], title: 'console.journeys', icon: 'guide-o' },
   { name: 'console-customers', roles: ['community_manager', 'agent'], title: 'console.customers', icon: 'contact-o' },
   { name: 'console-tags', roles: ['community_manager'], title: 'console.tags', icon: 'label-o' },
+  { name: 'console-groups', roles: ['community_manager'], title: 'console.groups', icon: 'friends-o' },
   { name: 'console-dashboard', roles: ['community_manager'], title: 'console.dashboard', icon: 'chart-trending-o' },
   { name: 'console-loyalty', roles: ['community_manager'], title: 'console.loyalty', icon: 'gift-card-o' },
   { name: 'console-codes', roles: ['community_manager'], title: 'console.codes', icon: 'qr' },
@@ -32,7 +33,7 @@ export const sectionOf: Record<string, string> = {
  * the sections the role may open, and a group left empty is not shown.
  */
 export const navGroups = [
-  { key: 'customers', title: 'nav.customers', sections: ['console-customers', 'console-tags'] },
+  { key: 'customers', title: 'nav.customers', sections: ['console-customers', 'console-tags', 'console-groups'] },
   { key: 'marketing', title: 'nav.marketing', sections: ['console-audience', 'console-broadcasts', 'console-journeys', 'console-codes'] },
   { key: 'service', title: 'nav.service', sections: ['console-inbox', 'console-replies'] },
   { key: 'loyalty', title: 'nav.loyalty', sections: ['console-loyalty'] },
@@ -75,6 +76,7 @@ export const consoleRoutes: RouteRecordRaw[] = [
       // The list with one customer's 360 profile (the one the sidebar shows) open in a drawer.
       { path: 'customers/:id([0-9a-f]{24})', name: 'console-customer', component: () => import('./CustomersPage.vue') },
       { path: 'tags', name: 'console-tags', component: () => import('./TagsPage.vue') },
+      { path: 'groups', name: 'console-groups', component: () => import('./GroupsPage.vue') },
       { path: 'dashboard', name: 'console-dashboard', component: () => import('./DashboardPage.vue') },
       { path: 'loyalty', name: 'console-loyalty', component: () => import('./LoyaltySettingsPage.vue') },
       { path: 'codes', name: 'console-codes', component: () => import('./ChannelCodesPage.vue') },

@@ -38,6 +38,11 @@ import 'element-plus/es/components/dropdown-menu/style/css';
 import 'element-plus/es/components/dropdown-item/style/css';
 import 'element-plus/es/components/divider/style/css';
 import 'element-plus/es/components/date-picker/style/css';
+import 'element-plus/es/components/switch/style/css';
+import 'element-plus/es/components/checkbox-group/style/css';
+import 'element-plus/es/components/alert/style/css';
+import 'element-plus/es/components/descriptions/style/css';
+import 'element-plus/es/components/descriptions-item/style/css';
 
 export {
   ElConfigProvider,
@@ -73,6 +78,11 @@ export {
   ElDropdownItem,
   ElDivider,
   ElDatePicker,
+  ElSwitch,
+  ElCheckboxGroup,
+  ElAlert,
+  ElDescriptions,
+  ElDescriptionsItem,
   vLoading,
 } from 'element-plus';
 export { default as elZhCn } from 'element-plus/es/locale/lang/zh-cn';

@@ -13,5 +13,9 @@ const auditSchema = new Schema({
 });
 auditSchema.index({ tenantId: 1, at: -1 });
 auditSchema.index({ tenantId: 1, targetType: 1, targetId: 1, at: -1 });
+// The console's filters: by who, by what (exact or a prefix such as `api_key.`), by record alone.
+auditSchema.index({ tenantId: 1, actorId: 1, at: -1 });
+auditSchema.index({ tenantId: 1, action: 1, at: -1 });
+auditSchema.index({ tenantId: 1, targetId: 1, at: -1 });
 
 export const AuditModel = mongoose.model('AuditEntry', auditSchema, 'audit_log');

@@ -40,8 +40,14 @@ export function staffRoutes(s: StaffRouteApis) {
   );
 
   api.route(
-    { method: 'get', path: '/staff', allow: ['admin', 'community_manager', 'agent', 'sales'], summary: 'Staff list (for assignment and owner pickers)', query: z.object({ role: z.enum(STAFF_ROLES).optional() }) },
-    async ({ tenantId, query }) => ({ items: await s.staff.list(tenantId, { role: query.role }) }),
+    {
+      method: 'get',
+      path: '/staff',
+      allow: ['admin', 'community_manager', 'agent', 'sales'],
+      summary: 'Staff list (for assignment and owner pickers): active accounts, or by status the switched-off ones too',
+      query: z.object({ role: z.enum(STAFF_ROLES).optional(), status: z.enum(['active', 'inactive', 'all']).default('active') }),
+    },
+    async ({ tenantId, query }) => ({ items: await s.staff.list(tenantId, { role: query.role, status: query.status }) }),
   );
 
   api.route(
@@ -137,17 +143,33 @@ export function staffRoutes(s: StaffRouteApis) {
       method: 'get',
       path: '/audit',
       allow: ['admin'],
-      summary: 'Audit log, newest first',
-      query: z.object({
-        targetType: z.string().max(40).optional(),
-        targetId: z.string().max(64).optional(),
-        actorId: z.string().max(64).optional(),
-        limit: z.coerce.number().int().min(1).max(200).default(50),
-        before: z.coerce.date().optional(),
-      }),
+      summary:
+        'Audit log, newest first, filtered by actor, action (exact, or a prefix ending in a dot), target and time range [from, to); with page (and pageSize) a page of the table and its total, else the newest `limit` (before a time)',
+      query: z
+        .object({
+          targetType: z.string().max(40).optional(),
+          targetId: z.string().max(64).optional(),
+          actorId: z.string().max(64).optional(),
+          action: z.string().max(80).optional(),
+          from: z.coerce.date().optional(),
+          to: z.coerce.date().optional(),
+          limit: z.coerce.number().int().min(1).max(200).default(50),
+          before: z.coerce.date().optional(),
+          page: z.coerce.number().int().min(1).max(10_000).optional(),
+          pageSize: z.coerce.number().int().min(1).max(200).optional(),
+        })
+        .refine((q) => !q.from || !q.to || q.from < q.to, { message: 'from must be before to', path: ['to'] }),
     },
-    async ({ tenantId, query }) => ({ items: await s.audit.list(tenantId, query, query.limit, query.before) }),
+    async ({ tenantId, query }) => {
+      const { limit, before, page, pageSize, ...filter } = query;
+      if (page || pageSize) return s.audit.page(tenantId, filter, page ?? 1, pageSize ?? limit);
+      return { items: await s.audit.list(tenantId, filter, limit, before) };
+    },
   );
+
+  api.route({ method: 'get', path: '/audit/actions', allow: ['admin'], summary: "The actions in this brand's audit log (for the filter)" }, async ({ tenantId }) => ({
+    items: await s.audit.actions(tenantId),
+  }));
 
   return api;
 }

@@ -137,8 +137,10 @@ export class StaffService {
     return s ? view(s) : null;
   }
 
-  async list(tenantId: string, filter: { role?: StaffRole; online?: boolean } = {}): Promise<StaffView[]> {
-    const q: Record<string, unknown> = { tenantId, active: true };
+  /** Active accounts (the pickers), or with `status` the switched-off ones too (the 员工与角色 table). */
+  async list(tenantId: string, filter: { role?: StaffRole; online?: boolean; status?: 'active' | 'inactive' | 'all' } = {}): Promise<StaffView[]> {
+    const q: Record<string, unknown> = { tenantId };
+    if (filter.status !== 'all') q.active = filter.status !== 'inactive';
     if (filter.role) q.role = filter.role;
     if (filter.online !== undefined) q.online = filter.online;
     return (await StaffModel.find(q).sort({ username: 1 }).lean()).map(view);

@@ -40,6 +40,7 @@ export const SAID: Record<string, string> = {
   'state: 8-64 letters, digits, _ or -': '渠道参数应为 8–64 个字母、数字、_ 或 -',
   'start and end of the send window must differ': '发送时段的开始和结束时间不能相同',
   'send at most 1,000 rows per request': '每次最多提交 1,000 行',
+  'from must be before to': '开始时间必须早于结束时间',
   'send at least one row': '请至少提交一行',
   'send at least one event': '请至少提交一个事件',
   'say why (e.g. the ticket of the request)': '请说明原因（例如工单编号）',
