@@ -143,6 +143,8 @@ export const ACCESS_POLICY: Record<string, Who[]> = {
   'get /api/v1/broadcasts/:id/results': CM,
   'get /api/v1/broadcasts/:id/runs': CM,
   'get /api/v1/broadcasts/:id/reach': CM,
+  'get /api/v1/broadcasts/:id/senders': CM,
+  'post /api/v1/broadcasts/:id/remind': CM,
   'post /api/v1/broadcasts/reach': CM,
   'post /api/v1/broadcasts/preview': CM,
   'post /api/v1/broadcasts/:id/sync-results': CM,

@@ -4,6 +4,8 @@ import type { Services } from '../../services.js';
 import { loadVisibleCustomer } from '../customers/customer.routes.js';
 import { contentSchema, createCampaignSchema } from './broadcast.schemas.js';
 import { CHANNELS } from './channels/channel.provider.js';
+import { AppError } from '../../shared/app-error.js';
+import { BroadcastErrorCode } from './broadcast.service.js';
 
 const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
 const idParams = z.object({ id: objectId });
@@ -105,6 +107,30 @@ export function broadcastRoutes(s: Services) {
   api.route(
     { method: 'get', path: '/:id/reach', allow: MANAGERS, summary: 'A scheduled campaign not yet started: how many it will reach, and how many will be skipped and why', params: idParams },
     async ({ params, tenantId }) => s.broadcasts.reach.ofCampaign(tenantId, params.id),
+  );
+
+  /** Staff confirmations exist only for WeCom group messages: the bot sends without anyone confirming. */
+  const wecomCampaign = async (tenantId: string, id: string) => {
+    const c = await s.broadcasts.get(tenantId, id);
+    if (!c.channel.startsWith('wecom_')) throw new AppError(BroadcastErrorCode.NOT_WECOM, 'Only WeCom campaigns wait for staff members to confirm', { status: 400, details: { channel: c.channel } });
+    return c;
+  };
+
+  api.route(
+    { method: 'get', path: '/:id/senders', allow: MANAGERS, summary: "Each staff member's WeCom tasks of the current run: how many they confirmed (sent) and reminders used today", params: idParams },
+    async ({ params, tenantId }) => ({ items: await s.broadcasts.senders.list(tenantId, await wecomCampaign(tenantId, params.id)) }),
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/:id/remind',
+      allow: MANAGERS,
+      summary: "Remind the staff members (or the one named by WeCom userid) who have not sent yet, through WeCom's remind_groupmsg_send (three a day per message)",
+      params: idParams,
+      body: z.object({ userid: z.string().trim().min(1).max(64).optional() }).strict().optional(),
+    },
+    async ({ params, tenantId, body }) => s.broadcasts.senders.remind(await wecomCampaign(tenantId, params.id), body?.userid),
   );
 
   api.route({ method: 'get', path: '/:id/runs', allow: MANAGERS, summary: 'Each run of a recurring campaign with its own counts, newest first', params: idParams }, async ({ params, tenantId }) => ({

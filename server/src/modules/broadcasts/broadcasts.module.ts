@@ -19,6 +19,7 @@ import { BotRoomDispatcher } from './bot-room-dispatch.service.js';
 import { BroadcastFunnel } from './broadcast-funnel.js';
 import type { LoyaltyFactsPort } from './recipient-content.js';
 import { BroadcastReach } from './broadcast-reach.js';
+import { BroadcastSenders } from './broadcast-senders.service.js';
 
 /**
  * Builds the broadcasts module: the console-facing service plus the dispatcher the worker runs.
@@ -49,6 +50,6 @@ export function createBroadcasts(deps: Deps, m: { segments: SegmentService; cust
   /** Rooms the bot is in, for a bot_room campaign's form (none without the service desk). */
   const botRoomList = async (tenantId: string) => (botChats ? botChats.rooms(tenantId) : []);
   const reach = new BroadcastReach(deps, { segments: m.segments, customers: m.customers, dispatcher, caps, provider, groupChannels, coupons: m.coupons, loyalty: m.loyalty });
-  return Object.assign(service, { dispatcher, caps, provider, deliveryResults: results, botRoomList, funnel: new BroadcastFunnel(), reach });
+  return Object.assign(service, { dispatcher, caps, provider, deliveryResults: results, botRoomList, funnel: new BroadcastFunnel(), reach, senders: new BroadcastSenders(deps, m.wecomClient, m.staff) });
 }
 export type Broadcasts = ReturnType<typeof createBroadcasts>;
