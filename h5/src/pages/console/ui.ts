@@ -32,6 +32,12 @@ import 'element-plus/es/components/tooltip/style/css';
 import 'element-plus/es/components/checkbox/style/css';
 import 'element-plus/es/components/radio-group/style/css';
 import 'element-plus/es/components/radio-button/style/css';
+import 'element-plus/es/components/input-number/style/css';
+import 'element-plus/es/components/date-picker/style/css';
+import 'element-plus/es/components/time-select/style/css';
+import 'element-plus/es/components/switch/style/css';
+import 'element-plus/es/components/progress/style/css';
+import 'element-plus/es/components/alert/style/css';
 
 export {
   ElConfigProvider,
@@ -60,6 +66,13 @@ export {
   ElTooltip,
   ElRadioGroup,
   ElRadioButton,
+  ElCheckbox,
+  ElInputNumber,
+  ElDatePicker,
+  ElTimeSelect,
+  ElSwitch,
+  ElProgress,
+  ElAlert,
   vLoading,
 } from 'element-plus';
 export { default as elZhCn } from 'element-plus/es/locale/lang/zh-cn';
