@@ -67,6 +67,7 @@ export interface Segment {
   name: string;
   mode: string;
   count?: number;
+  memberCount?: number;
 }
 
 /** A WeChat room the bot is in (for a bot_room campaign). */
