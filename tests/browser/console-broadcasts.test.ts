@@ -132,7 +132,12 @@ test('a community manager composes a campaign, sees its reach with skip reasons 
   await page.locator('[data-test=broadcast-sync]').click();
   await page.locator('[data-test=figure-awaiting]', { hasText: /^0$/ }).waitFor();
   await senders.locator('[data-test=sender-state]', { hasText: '已发送' }).waitFor();
-  await page.locator('[data-test=broadcast-results]').waitFor();
+  // 林一 orders after the message: the results count the conversion and the revenue.
+  const lin = await CustomerModel.findOne({ tenantId: tenant, name: '林一' }).lean();
+  const ext = (lin!.identities as Array<{ type: string; value: string }>).find((i) => i.type === 'externalUserId')!.value;
+  await s.events.ingest(tenant, [{ eventId: 'bc-order-1', type: 'order.paid', occurredAt: now().toISOString(), customer: { externalUserId: ext }, data: { orderId: 'bc-o-1', amount: 12_900 } }]);
+  await page.reload();
+  await page.locator('[data-test=broadcast-results] [data-test=arm-revenue]', { hasText: '¥129.00' }).waitFor();
   await screenshot(page, 'console-broadcast-campaign');
 
   // The list: a server-side table with the run's sent / skipped / failed.

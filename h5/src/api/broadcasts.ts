@@ -42,7 +42,8 @@ export interface Progress {
 
 export interface Results {
   window: { since: string; until: string };
-  arms: Record<string, { recipients: number; converted: number; rate: number }>;
+  /** revenue: fen paid in the window by the arm's customers. */
+  arms: Record<string, { recipients: number; converted: number; rate: number; revenue: number }>;
   note?: string;
 }
 

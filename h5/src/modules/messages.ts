@@ -536,6 +536,7 @@ export const messages = m({
   'broadcast.col.recipients': { zh: '收到', en: 'Recipients' },
   'broadcast.col.converted': { zh: '下单', en: 'Ordered' },
   'broadcast.col.rate': { zh: '转化率', en: 'Rate' },
+  'broadcast.col.revenue': { zh: '成交金额', en: 'Revenue' },
   'broadcast.deferred.quiet_hours': { zh: '发送时段外，等待下一个时段', en: 'Outside the send window; waiting' },
   'broadcast.deferred.rate_limited': { zh: '员工每分钟发送上限已到，下一分钟继续', en: 'Staff per-minute limit reached; continuing next minute' },
   'broadcast.deferred.channel_busy': { zh: '渠道繁忙，稍后重试', en: 'Channel busy; retrying shortly' },

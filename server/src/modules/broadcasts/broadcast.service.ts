@@ -185,13 +185,16 @@ export class BroadcastService {
     const since = c.startedAt ?? c.startAt ?? c.createdAt;
     const until = new Date(since.getTime() + c.attributionDays * DAY_MS);
     const buyers = new Set((await this.m.events.customersWithEvent(tenantId, 'order.paid', { since, until })).map(String));
+    const paid = await this.m.events.paidByCustomer(tenantId, since, until);
     const rows = await DeliveryModel.find({ campaignId: c._id, occurrence: c.occurrence, state: { $in: ['sent', 'holdout'] } }).select({ customerId: 1, state: 1, variant: 1 }).lean();
-    const arms: Record<string, { recipients: number; converted: number; rate: number }> = {};
+    // revenue: fen paid within the window by the arm's customers (each order once).
+    const arms: Record<string, { recipients: number; converted: number; rate: number; revenue: number }> = {};
     for (const r of rows) {
       const arm = r.state === 'holdout' ? 'holdout' : (r.variant ?? 'A');
-      arms[arm] ??= { recipients: 0, converted: 0, rate: 0 };
+      arms[arm] ??= { recipients: 0, converted: 0, rate: 0, revenue: 0 };
       arms[arm].recipients++;
       if (buyers.has(String(r.customerId))) arms[arm].converted++;
+      arms[arm].revenue += paid.get(String(r.customerId)) ?? 0;
     }
     for (const a of Object.values(arms)) a.rate = a.recipients ? Math.round((a.converted / a.recipients) * 10_000) / 10_000 : 0;
     return { window: { since, until }, arms, note: until > this.deps.now() ? 'the attribution window is still open' : undefined };
