@@ -44,6 +44,8 @@ export interface FakeMsgTemplate {
   /** per sender: 0 not yet sent, 2 sent (the staff confirmed in their WeCom app) */
   tasks: Map<string, { status: 0 | 2; send_time?: number }>;
   results: GroupMsgSendResult[];
+  /** How many times remind_groupmsg_send was called for it. */
+  reminders?: number;
 }
 
 export interface WelcomeCode {

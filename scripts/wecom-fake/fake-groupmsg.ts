@@ -90,4 +90,13 @@ export const groupMsgHandlers: Record<string, Handler> = {
     return ok({ next_cursor: next, send_list: slice });
   },
 
+  // https://developer.work.weixin.qq.com/document/path/97610 (提醒成员群发): re-sends the members the
+  // message's notification, at most three times per message in 24 hours (the doc names no errcode for
+  // a fourth; the fake records every call so a test can see how many WeCom was asked for).
+  'POST externalcontact/remind_groupmsg_send': (corp, { body }) => {
+    const t = corp.msgTemplates.get(body.msgid) ?? fail(40058, 'invalid Request Parameter: msgid');
+    t.reminders = (t.reminders ?? 0) + 1;
+    return ok({});
+  },
+
 };

@@ -68,7 +68,7 @@ export function createServices(deps: Deps, ports: { queue?: JobQueue } = {}) {
     loyaltyManifest(loyalty, { deps, customers, segments }),
     deskManifest(desk, { deps, customers, wechatKf }),
     segmentsManifest({ segments, rfm }, { deps, customers, broadcasts }),
-    broadcastsManifest(broadcasts, { deps, customers }),
+    broadcastsManifest(broadcasts, { deps, customers, segments }),
     journeysManifest(journeys, { deps, customers, loyalty }),
     wecomManifest(wecom, { deps, tags }),
     miniappManifest(miniapp, { customers, loyalty }),

@@ -48,11 +48,15 @@ test('a community manager picks a bot room in the broadcast form and the room se
   await staffSignIn(page, `${app.url}/h5/console`, manager.username);
   await page.locator('[data-test="nav-console-broadcasts"]').click();
   await page.locator('[data-test=new-broadcast]').click();
-  await page.locator('[data-test=broadcast-name] input').fill('老客福利');
+  await page.locator('[data-test=broadcast-name]').fill('老客福利');
   await page.locator('[data-test=channel-bot_room]').click();
+  await page.locator('[data-test=broadcast-rooms]').click();
   await page.locator('[data-test="room-老客福利群"]').click();
-  await page.locator('[data-test=broadcast-text] textarea').fill('老客专享：今晚8点限时秒杀');
+  await page.locator('[data-test=broadcast-text]').fill('老客专享：今晚8点限时秒杀');
+  // The reach counts rooms: the one room the bot is in.
+  await page.locator('[data-test=reach-total]', { hasText: '共 1 个群：将送达 1，跳过 0' }).waitFor();
   await page.locator('[data-test=create-broadcast]').click();
+  await page.locator('.el-message-box__btns .el-button--primary').click();
   await page.waitForURL(/\/h5\/console\/broadcasts\/[0-9a-f]{24}$/);
 
   await page.locator('[data-test=broadcast-status]').filter({ hasText: /已完成/ }).waitFor({ timeout: 20_000 });
@@ -83,15 +87,18 @@ test('a campaign written with {name} in the console reaches the bot contact with
   await staffSignIn(page, `${app.url}/h5/console`, manager.username);
   await page.locator('[data-test="nav-console-broadcasts"]').click();
   await page.locator('[data-test=new-broadcast]').click();
-  await page.locator('[data-test=broadcast-name] input').fill('会员日');
+  await page.locator('[data-test=broadcast-name]').fill('会员日');
   await page.locator('[data-test=channel-bot_private]').click();
+  await page.locator('[data-test=broadcast-segment]').click();
   await page.locator('[data-test="segment-会员日人群"]').click();
-  expect(await page.locator('[data-test=broadcast-placeholders]').innerText()).toContain('{name} 换成客户称呼');
-  await page.locator('[data-test=broadcast-text] textarea').fill('{nmae}，会员日积分翻倍');
+  expect(await page.locator('[data-test=insert-name]').innerText()).toBe('{name} 称呼');
+  await page.locator('[data-test=broadcast-text]').fill('{nmae}，会员日积分翻倍');
+  // The reach is refused, in Chinese, before anything can be sent.
+  await page.locator('[data-test=reach-error]', { hasText: 'content.text 中的 {nmae} 不是可用的占位符' }).waitFor();
+  await page.locator('[data-test=broadcast-text]').fill('{name}，会员日积分翻倍');
+  await page.locator('[data-test=preview-text]', { hasText: `${name}，会员日积分翻倍` }).waitFor();
   await page.locator('[data-test=create-broadcast]').click();
-  await page.getByText('content.text 中的 {nmae} 不是可用的占位符').waitFor();
-  await page.locator('[data-test=broadcast-text] textarea').fill('{name}，会员日积分翻倍');
-  await page.locator('[data-test=create-broadcast]').click();
+  await page.locator('.el-message-box__btns .el-button--primary').click();
   await page.waitForURL(/\/h5\/console\/broadcasts\/[0-9a-f]{24}$/);
   await eventually(() => heard.includes(`${name}，会员日积分翻倍`), 20_000, 'the filled message');
   expect(heard.filter((t) => t.includes('会员日'))).toEqual([`${name}，会员日积分翻倍`]);

@@ -186,10 +186,14 @@ test('a community manager starts a broadcast on a saved audience and watches its
   await signIn(page, manager.username);
   await page.locator('[data-test="nav-console-broadcasts"]').click();
   await page.locator('[data-test=new-broadcast]').click();
-  await page.locator('[data-test=broadcast-name] input').fill('北京门店开业');
+  await page.locator('[data-test=broadcast-name]').fill('北京门店开业');
+  await page.locator('[data-test=broadcast-segment]').click();
   await page.locator('[data-test="segment-北京客户"]').click();
-  await page.locator('[data-test=broadcast-text] textarea').fill('北京新店开业，到店即送小样！');
+  await page.locator('[data-test=broadcast-text]').fill('北京新店开业，到店即送小样！');
+  // The reach before sending names the audience; 发送 confirms with it.
+  await page.locator('[data-test=reach-total]', { hasText: /^共 2 位客户：/ }).waitFor();
   await page.locator('[data-test=create-broadcast]').click();
+  await page.locator('.el-message-box__btns .el-button--primary').click();
   await page.waitForURL(/\/h5\/console\/broadcasts\/[0-9a-f]{24}$/);
   const id = page.url().split('/').pop()!;
   // the page polls while the campaign runs and stops at a final state

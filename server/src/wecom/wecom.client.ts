@@ -190,6 +190,11 @@ export class WecomClient {
     return this.post<T.WecomBase & { send_list: T.GroupMsgSendResult[]; next_cursor?: string }>('externalcontact/get_groupmsg_send_result', input);
   }
 
+  /** Asks the members who have not yet sent a group message to send it (at most three times a day per message, doc 97610). */
+  remindGroupmsgSend(input: { msgid: string }) {
+    return this.post<T.WecomBase>('externalcontact/remind_groupmsg_send', input);
+  }
+
   // ── customer groups ────────────────────────────────────────────────────────────────────────
   groupChatList(input: { status_filter?: number; owner_filter?: { userid_list: string[] }; cursor?: string; limit: number }) {
     return this.post<T.WecomBase & { group_chat_list: Array<{ chat_id: string; status: number }>; next_cursor?: string }>('externalcontact/groupchat/list', input);

@@ -43,6 +43,8 @@ import 'element-plus/es/components/checkbox-group/style/css';
 import 'element-plus/es/components/alert/style/css';
 import 'element-plus/es/components/descriptions/style/css';
 import 'element-plus/es/components/descriptions-item/style/css';
+import 'element-plus/es/components/time-select/style/css';
+import 'element-plus/es/components/progress/style/css';
 
 export {
   ElConfigProvider,
@@ -83,6 +85,8 @@ export {
   ElAlert,
   ElDescriptions,
   ElDescriptionsItem,
+  ElTimeSelect,
+  ElProgress,
   vLoading,
 } from 'element-plus';
 export { default as elZhCn } from 'element-plus/es/locale/lang/zh-cn';

@@ -20,12 +20,21 @@ export class BotRoomDispatcher implements GroupChannel {
     private readonly chats: () => BotChatPort | undefined,
   ) {}
 
-  async snapshot(c: any): Promise<void> {
+  /** A room is sent to by the bot account in it; a room the bot is not in is skipped. */
+  async judge(c: any): Promise<Map<string, { ok: true; sender: string } | { ok: false; reason: string }>> {
     const port = this.chats();
-    const rows = [];
+    const out = new Map<string, { ok: true; sender: string } | { ok: false; reason: string }>();
     for (const roomId of [...new Set<string>(c.roomIds ?? [])]) {
       const chat = port ? await port.room(c.tenantId, roomId) : null;
-      rows.push({ _id: new Types.ObjectId(), tenantId: c.tenantId, campaignId: c._id, occurrence: c.occurrence, chatId: roomId, sender: chat?.botAccountId, state: chat ? 'pending' : 'skipped', reason: chat ? undefined : 'room_unknown', attempts: 0 });
+      out.set(roomId, chat ? { ok: true, sender: chat.botAccountId } : { ok: false, reason: 'room_unknown' });
+    }
+    return out;
+  }
+
+  async snapshot(c: any): Promise<void> {
+    const rows = [];
+    for (const [roomId, v] of await this.judge(c)) {
+      rows.push({ _id: new Types.ObjectId(), tenantId: c.tenantId, campaignId: c._id, occurrence: c.occurrence, chatId: roomId, sender: v.ok ? v.sender : undefined, state: v.ok ? 'pending' : 'skipped', reason: v.ok ? undefined : v.reason, attempts: 0 });
     }
     try {
       if (rows.length) await GroupDeliveryModel.collection.insertMany(rows, { ordered: false });

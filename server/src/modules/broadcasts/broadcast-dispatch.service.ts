@@ -22,7 +22,8 @@ export type { CouponPort } from './delivery-batch.service.js';
  * "sending" are checked against the channel before anything is resent.
  */
 export class BroadcastDispatcher {
-  private readonly batches: DeliveryBatchSender;
+  /** Judges and sends one-to-one rows; the reach judges through it too (broadcast-reach.ts). */
+  readonly batches: DeliveryBatchSender;
 
   constructor(
     private readonly deps: Deps,
@@ -62,9 +63,7 @@ export class BroadcastDispatcher {
     const groupChannel = GROUP_CHANNELS.includes(c.channel as ChannelName);
     if (groupChannel) await this.m.groupChannels?.get(c.channel as ChannelName)?.snapshot(c);
     const pager = groupChannel ? async () => [] : await this.m.segments.pager(c.tenantId, String(c.segmentId));
-    // A campaign picked by behaviour (RFM, churn, orders, browsing) is personalised marketing: its
-    // recipients need profiling consent too (privacy/consent-policy.ts).
-    if (!groupChannel && !c.personalised && audienceUsesProfiling((await this.m.segments.get(c.tenantId, String(c.segmentId))).audience)) {
+    if (!groupChannel && !c.personalised && (await this.personalised(c))) {
       await CampaignModel.updateOne({ _id: c._id }, { $set: { personalised: true } });
     }
     let after = (c.snapshotAfter as Types.ObjectId | undefined) ?? null;
@@ -85,6 +84,14 @@ export class BroadcastDispatcher {
     }
     const now = this.deps.now();
     await CampaignModel.updateOne({ _id: c._id, status: 'snapshotting' }, { $set: { status: 'sending', startedAt: now, nextDispatchAt: now }, $unset: { snapshotAfter: 1, deferredReason: 1 } });
+  }
+
+  /**
+   * A campaign picked by behaviour (RFM, churn, orders, browsing) is personalised marketing: its
+   * recipients need profiling consent too (privacy/consent-policy.ts).
+   */
+  async personalised(c: { tenantId: string; segmentId?: unknown }): Promise<boolean> {
+    return audienceUsesProfiling((await this.m.segments.get(c.tenantId, String(c.segmentId))).audience);
   }
 
   /** Sends pending rows until done, paused, deferred to the next window, or out of time. */

@@ -1,14 +1,20 @@
+import type { SegmentService } from '../segments/segment.service.js';
 import { z } from 'zod';
 import { ApiRouter } from '../../shared/http/route.js';
 import type { Broadcasts } from './broadcasts.module.js';
 import type { CustomerService } from '../customers/customer.service.js';
 import { requireVisibleCustomer, visibleCustomer } from '../customers/customer-access.js';
-import { createCampaignSchema } from './broadcast.schemas.js';
+import { contentSchema, createCampaignSchema } from './broadcast.schemas.js';
+import { CHANNELS } from './channels/channel.provider.js';
+import { AppError } from '../../shared/app-error.js';
+import { BroadcastErrorCode } from './broadcast.service.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface BroadcastRouteApis {
   broadcasts: Broadcasts;
   customers: CustomerService;
+  /** The segment's name on each campaign of the list. */
+  segments: Pick<SegmentService, 'get'>;
 }
 
 const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
@@ -48,7 +54,58 @@ export function broadcastRoutes(s: BroadcastRouteApis) {
     items: await s.broadcasts.botRoomList(tenantId),
   }));
 
-  api.route({ method: 'get', path: '/', allow: MANAGERS, summary: 'Campaigns, newest first' }, async ({ tenantId }) => ({ items: (await s.broadcasts.list(tenantId)).map(view) }));
+  api.route(
+    {
+      method: 'post',
+      path: '/reach',
+      allow: MANAGERS,
+      audit: false,
+      summary: 'Before creating: how many a campaign with this body would reach, and how many would be skipped and why (judged as the send judges)',
+      body: createCampaignSchema,
+    },
+    async ({ body, tenantId }) => s.broadcasts.reach.ofInput(tenantId, body),
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/preview',
+      allow: MANAGERS,
+      audit: false,
+      summary: "A content as a sample recipient reads it (the given customer, or the segment's first), placeholders filled by the send's renderer",
+      body: z.object({ channel: z.enum(CHANNELS), content: contentSchema, segmentId: objectId.optional(), customerId: objectId.optional() }).strict(),
+    },
+    async ({ body, tenantId }) => s.broadcasts.reach.preview(tenantId, body),
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/',
+      allow: MANAGERS,
+      summary: 'Campaigns, newest first, a page at a time, with each current run’s sent / failed / skipped counts',
+      query: z.object({
+        page: z.coerce.number().int().min(1).default(1),
+        pageSize: z.coerce.number().int().min(1).max(100).default(20),
+        status: z.enum(['draft', 'scheduled', 'snapshotting', 'sending', 'paused', 'completed', 'cancelled']).optional(),
+        channel: z.enum(CHANNELS).optional(),
+      }),
+    },
+    async ({ query, tenantId }) => {
+      const { items, total } = await s.broadcasts.list(tenantId, query);
+      const counts = await s.broadcasts.listCounts(items as any[]);
+      const segmentNames = new Map<string, string | null>();
+      for (const id of new Set(items.map((c) => (c.segmentId ? String(c.segmentId) : '')).filter(Boolean))) {
+        segmentNames.set(id, (await s.segments.get(tenantId, id).catch(() => null))?.name ?? null);
+      }
+      return {
+        items: items.map((c) => ({ ...view(c), segmentName: c.segmentId ? segmentNames.get(String(c.segmentId)) : undefined, counts: counts.get(String(c._id)) ?? { total: 0, sent: 0, failed: 0, skipped: 0, holdout: 0 } })),
+        total,
+        page: query.page,
+        pageSize: query.pageSize,
+      };
+    },
+  );
 
   api.route({ method: 'get', path: '/:id', allow: MANAGERS, summary: 'A campaign with live progress (queued / sent / failed / skipped by reason)', params: idParams }, async ({ params, tenantId }) => {
     const c = await s.broadcasts.get(tenantId, params.id);
@@ -56,6 +113,35 @@ export function broadcastRoutes(s: BroadcastRouteApis) {
     if (c.channel.startsWith('bot_')) await s.broadcasts.deliveryResults.sync(tenantId, params.id);
     return { ...view(c), progress: await s.broadcasts.progress(tenantId, params.id) };
   });
+
+  api.route(
+    { method: 'get', path: '/:id/reach', allow: MANAGERS, summary: 'A scheduled campaign not yet started: how many it will reach, and how many will be skipped and why', params: idParams },
+    async ({ params, tenantId }) => s.broadcasts.reach.ofCampaign(tenantId, params.id),
+  );
+
+  /** Staff confirmations exist only for WeCom group messages: the bot sends without anyone confirming. */
+  const wecomCampaign = async (tenantId: string, id: string) => {
+    const c = await s.broadcasts.get(tenantId, id);
+    if (!c.channel.startsWith('wecom_')) throw new AppError(BroadcastErrorCode.NOT_WECOM, 'Only WeCom campaigns wait for staff members to confirm', { status: 400, details: { channel: c.channel } });
+    return c;
+  };
+
+  api.route(
+    { method: 'get', path: '/:id/senders', allow: MANAGERS, summary: "Each staff member's WeCom tasks of the current run: how many they confirmed (sent) and reminders used today", params: idParams },
+    async ({ params, tenantId }) => ({ items: await s.broadcasts.senders.list(tenantId, await wecomCampaign(tenantId, params.id)) }),
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/:id/remind',
+      allow: MANAGERS,
+      summary: "Remind the staff members (or the one named by WeCom userid) who have not sent yet, through WeCom's remind_groupmsg_send (three a day per message)",
+      params: idParams,
+      body: z.object({ userid: z.string().trim().min(1).max(64).optional() }).strict().optional(),
+    },
+    async ({ params, tenantId, body }) => s.broadcasts.senders.remind(await wecomCampaign(tenantId, params.id), body?.userid),
+  );
 
   api.route({ method: 'get', path: '/:id/runs', allow: MANAGERS, summary: 'Each run of a recurring campaign with its own counts, newest first', params: idParams }, async ({ params, tenantId }) => ({
     items: await s.broadcasts.runs(tenantId, params.id),

@@ -13,6 +13,9 @@ export const BroadcastErrorCode = {
   BAD_STATE: 'BROADCAST_BAD_STATE',
   SCHEDULE_IN_PAST: 'BROADCAST_SCHEDULE_IN_PAST',
   PLACEHOLDER: 'BROADCAST_PLACEHOLDER',
+  NOTHING_TO_REMIND: 'BROADCAST_NOTHING_TO_REMIND',
+  REMIND_LIMIT: 'BROADCAST_REMIND_LIMIT',
+  NOT_WECOM: 'BROADCAST_NOT_WECOM',
 } as const;
 
 const DAY_MS = 86_400_000;
@@ -27,7 +30,7 @@ const rowsOf = (c: { channel?: string | null }): typeof DeliveryModel => (GROUP_
  * does not know, any on a group campaign (a group has no name, points or coupon), and a coupon one on
  * a campaign that issues no coupon.
  */
-function checkPlaceholders(channel: ChannelName, content: BroadcastContent, at: string): void {
+export function checkPlaceholders(channel: ChannelName, content: BroadcastContent, at: string): void {
   for (const { field, name } of contentPlaceholders(content)) {
     const placeholder = `{${name}}`;
     const refuse = (reason: string, message: string) => {
@@ -87,8 +90,34 @@ export class BroadcastService {
     return doc.toObject();
   }
 
-  async list(tenantId: string) {
-    return CampaignModel.find({ tenantId }).sort({ createdAt: -1 }).limit(100).lean();
+  /** A page of campaigns, newest first, with the total for the pager. */
+  async list(tenantId: string, q: { page: number; pageSize: number; status?: string; channel?: string } = { page: 1, pageSize: 100 }) {
+    const filter: Record<string, unknown> = { tenantId, ...(q.status ? { status: q.status } : {}), ...(q.channel ? { channel: q.channel } : {}) };
+    const [items, total] = await Promise.all([
+      CampaignModel.find(filter as any).sort({ createdAt: -1, _id: -1 }).skip((q.page - 1) * q.pageSize).limit(q.pageSize).lean(),
+      CampaignModel.countDocuments(filter as any),
+    ]);
+    return { items, total };
+  }
+
+  /** Sent / failed / skipped / holdout of each campaign's current run, for a list page (one read per row kind). */
+  async listCounts(campaigns: Array<{ _id: unknown; occurrence: number; channel: string }>): Promise<Map<string, Record<string, number>>> {
+    const out = new Map<string, Record<string, number>>();
+    for (const group of [true, false]) {
+      const some = campaigns.filter((c) => GROUP_CHANNELS.includes(c.channel as ChannelName) === group);
+      if (!some.length) continue;
+      const rows = await (group ? GroupDeliveryModel : DeliveryModel).aggregate([
+        { $match: { $or: some.map((c) => ({ campaignId: c._id, occurrence: c.occurrence })) } },
+        { $group: { _id: { campaignId: '$campaignId', state: '$state' }, n: { $sum: 1 } } },
+      ]);
+      for (const r of rows) {
+        const counts = out.get(String(r._id.campaignId)) ?? { total: 0, sent: 0, failed: 0, skipped: 0, holdout: 0 };
+        counts.total += r.n;
+        if (r._id.state in counts) counts[r._id.state] += r.n;
+        out.set(String(r._id.campaignId), counts);
+      }
+    }
+    return out;
   }
 
   async get(tenantId: string, id: string) {
@@ -170,13 +199,16 @@ export class BroadcastService {
     const since = c.startedAt ?? c.startAt ?? c.createdAt;
     const until = new Date(since.getTime() + c.attributionDays * DAY_MS);
     const buyers = new Set((await this.m.events.customersWithEvent(tenantId, 'order.paid', { since, until })).map(String));
+    const paid = await this.m.events.paidByCustomer(tenantId, since, until);
     const rows = await DeliveryModel.find({ campaignId: c._id, occurrence: c.occurrence, state: { $in: ['sent', 'holdout'] } }).select({ customerId: 1, state: 1, variant: 1 }).lean();
-    const arms: Record<string, { recipients: number; converted: number; rate: number }> = {};
+    // revenue: fen paid within the window by the arm's customers (each order once).
+    const arms: Record<string, { recipients: number; converted: number; rate: number; revenue: number }> = {};
     for (const r of rows) {
       const arm = r.state === 'holdout' ? 'holdout' : (r.variant ?? 'A');
-      arms[arm] ??= { recipients: 0, converted: 0, rate: 0 };
+      arms[arm] ??= { recipients: 0, converted: 0, rate: 0, revenue: 0 };
       arms[arm].recipients++;
       if (buyers.has(String(r.customerId))) arms[arm].converted++;
+      arms[arm].revenue += paid.get(String(r.customerId)) ?? 0;
     }
     for (const a of Object.values(arms)) a.rate = a.recipients ? Math.round((a.converted / a.recipients) * 10_000) / 10_000 : 0;
     return { window: { since, until }, arms, note: until > this.deps.now() ? 'the attribution window is still open' : undefined };

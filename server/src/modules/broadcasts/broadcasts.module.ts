@@ -17,6 +17,8 @@ import { deskBotChats } from './channels/bot-chat.port.js';
 import { BotRoomDispatcher } from './bot-room-dispatch.service.js';
 import { BroadcastFunnel } from './broadcast-funnel.js';
 import type { LoyaltyFactsPort } from './recipient-content.js';
+import { BroadcastReach } from './broadcast-reach.js';
+import { BroadcastSenders } from './broadcast-senders.service.js';
 
 /**
  * Builds the broadcasts module: the console-facing service plus the dispatcher the worker runs.
@@ -46,6 +48,7 @@ export function createBroadcasts(deps: Deps, m: { segments: SegmentService; cust
   const results = new BroadcastResultsService(deps, providers, m.customers, (tenantId, refs) => botRooms.results(tenantId, refs));
   /** Rooms the bot is in, for a bot_room campaign's form (none without the service desk). */
   const botRoomList = async (tenantId: string) => (botChats ? botChats.rooms(tenantId) : []);
-  return Object.assign(service, { dispatcher, caps, provider, deliveryResults: results, botRoomList, funnel: new BroadcastFunnel() });
+  const reach = new BroadcastReach(deps, { segments: m.segments, customers: m.customers, dispatcher, caps, provider, groupChannels, coupons: m.coupons, loyalty: m.loyalty });
+  return Object.assign(service, { dispatcher, caps, provider, deliveryResults: results, botRoomList, funnel: new BroadcastFunnel(), reach, senders: new BroadcastSenders(deps, m.wecomClient, m.staff) });
 }
 export type Broadcasts = ReturnType<typeof createBroadcasts>;

@@ -20,6 +20,8 @@ export interface CouponPort {
 }
 
 type Ready = OutgoingRow & { row: any; facts?: RecipientFacts };
+/** A row that may be sent (where, and what fills its placeholders), or why it may not. */
+export type Verdict = { ok: true; address: { sender: string; to: string }; facts?: RecipientFacts; key?: string } | { ok: false; reason: string };
 
 /** The customers among these who are in a service chat now (the service desk satisfies this). */
 export type InServicePort = (tenantId: string, customerIds: string[]) => Promise<Set<string>>;
@@ -60,34 +62,27 @@ export class DeliveryBatchSender {
   async process(c: any, rows: any[], provider: ChannelProvider): Promise<{ until: Date; reason: string } | undefined> {
     const tenantId: string = c.tenantId;
     const claim: string = rows[0].claim;
-    const addresses = await this.addresses(tenantId, rows.map((r) => r.customerId), provider, !!c.personalised);
     const skipped = new Map<string, Types.ObjectId[]>();
     const ready: Ready[] = [];
     const campaignKey = `${c._id}:${c.occurrence}`;
-    // Placeholders are judged before the cap: a recipient who cannot be sent the text keeps their slot.
-    const personal = await personalise(tenantId, c, rows.filter((r) => addresses.get(String(r.customerId))!.ok), this.m);
-    const unfilled = (row: any) => {
-      const p = personal.get(String(row._id));
-      return p && 'reason' in p ? p.reason : undefined;
-    };
-    // Frequency-cap slots for everyone reachable, together (in row order, as one by one would).
-    const reachable = rows.filter((r) => addresses.get(String(r.customerId))!.ok && !unfilled(r)).map((r) => String(r.customerId));
-    const allowed = await this.m.caps.claimMany(tenantId, reachable, campaignKey);
+    const verdicts = await this.judge(c, rows, provider);
+    // Frequency-cap slots for everyone otherwise sendable, together (in row order, as one by one would).
+    const allowed = await this.m.caps.claimMany(tenantId, rows.filter((r) => verdicts.get(String(r._id))!.ok).map((r) => String(r.customerId)), campaignKey);
     for (const row of rows) {
       const cid = String(row.customerId);
-      const a = addresses.get(cid)!;
-      const p = personal.get(String(row._id));
-      const reason = !a.ok ? a.reason : (unfilled(row) ?? (allowed.has(cid) ? undefined : 'frequency_cap'));
+      const v = verdicts.get(String(row._id))!;
+      const reason = !v.ok ? v.reason : allowed.has(cid) ? undefined : 'frequency_cap';
       if (reason) {
         const same = skipped.get(reason);
         if (same) same.push(row._id);
         else skipped.set(reason, [row._id]);
-      } else if (a.ok) ready.push({ row, deliveryId: String(row._id), customerId: cid, address: { sender: a.sender, to: a.to }, content: variantContent(c, row), ...(p && 'facts' in p ? { facts: p.facts } : {}) });
+      } else if (v.ok) ready.push({ row, deliveryId: String(row._id), customerId: cid, address: v.address, content: variantContent(c, row), ...(v.facts ? { facts: v.facts } : {}) });
     }
+    const keyOf = (r: Ready) => (verdicts.get(r.deliveryId) as { key?: string }).key ?? '';
     for (const [reason, ids] of skipped) await DeliveryModel.updateMany({ _id: { $in: ids }, claim }, { $set: { state: 'skipped', reason, leaseUntil: null } });
 
     // One message per sender, variant and text: personal texts that read the same still go together.
-    const groups = groupBy(ready, (r) => `${r.address.sender}\u0000${r.row.variant ?? ''}\u0000${r.facts ? (personal.get(r.deliveryId) as { key: string }).key : ''}`);
+    const groups = groupBy(ready, (r) => `${r.address.sender}\u0000${r.row.variant ?? ''}\u0000${keyOf(r)}`);
     // A chunk never exceeds the per-staff minute budget; a sender whose budget runs out mid-chunk
     // sends what it was granted, and only that sender waits for the next minute.
     const perMinute = Math.min(provider.perMinute ?? Infinity, this.deps.config.BROADCAST_STAFF_PER_MINUTE);
@@ -109,6 +104,28 @@ export class DeliveryBatchSender {
     if (refused) return { until: new Date(this.deps.now().getTime() + REFUSED_PAUSE_MS), reason: 'channel_busy' };
     // Budgets are per clock minute: come back when the next one starts.
     return spent.size ? { until: new Date((Math.floor(this.deps.now().getTime() / 60_000) + 1) * 60_000), reason: 'rate_limited' } : undefined;
+  }
+
+  /**
+   * Each row's verdict short of the frequency cap: why it cannot be sent (profile gone, opted out, no
+   * consent, no address on the channel, a placeholder that cannot be filled for them), or where it
+   * goes and what fills its placeholders. The send and the reach shown before it (broadcast-reach.ts)
+   * both judge through here, so the reach counts exactly the skips the send records. Rows are keyed
+   * by `_id`; placeholders are judged before the cap, so a recipient who cannot be sent the text
+   * keeps their slot.
+   */
+  async judge(c: any, rows: any[], provider: ChannelProvider): Promise<Map<string, Verdict>> {
+    const addresses = await this.addresses(c.tenantId, rows.map((r) => r.customerId), provider, !!c.personalised);
+    const personal = await personalise(c.tenantId, c, rows.filter((r) => addresses.get(String(r.customerId))!.ok), this.m);
+    const out = new Map<string, Verdict>();
+    for (const row of rows) {
+      const a = addresses.get(String(row.customerId))!;
+      const p = personal.get(String(row._id));
+      if (!a.ok) out.set(String(row._id), { ok: false, reason: a.reason });
+      else if (p && 'reason' in p) out.set(String(row._id), { ok: false, reason: p.reason });
+      else out.set(String(row._id), { ok: true, address: { sender: a.sender, to: a.to }, ...(p ? { facts: p.facts, key: p.key } : {}) });
+    }
+    return out;
   }
 
   /**

@@ -39,6 +39,30 @@ export class FrequencyCapService {
     return new Set(holding);
   }
 
+  /**
+   * The customers whose slots are all taken at `at` by other campaigns, read without claiming
+   * anything: the reach shown before a send. It counts the same slot rows under the same caps and
+   * periods that `claimMany` inserts into, so what it refuses is what the send would refuse.
+   */
+  async refusedAt(tenantId: string, customerIds: string[], campaignKey: string, at: Date): Promise<Set<string>> {
+    const periods = this.periods(at);
+    const ids = [...new Set(customerIds)];
+    if (!ids.length) return new Set();
+    const held = await TouchModel.aggregate<{ _id: { customerId: Types.ObjectId; period: string }; taken: number; own: number }>([
+      { $match: { tenantId, customerId: { $in: ids.map((id) => new Types.ObjectId(id)) }, period: { $in: periods.map((p) => p.period) } } },
+      { $group: { _id: { customerId: '$customerId', period: '$period' }, taken: { $sum: 1 }, own: { $max: { $cond: [{ $eq: ['$campaignKey', campaignKey] }, 1, 0] } } } },
+    ]);
+    const count = new Map(held.map((h) => [`${h._id.customerId}\u0000${h._id.period}`, h]));
+    const refused = new Set<string>();
+    for (const id of ids) {
+      for (const p of periods) {
+        const h = count.get(`${id}\u0000${p.period}`);
+        if (!h?.own && (h?.taken ?? 0) >= p.cap) refused.add(id);
+      }
+    }
+    return refused;
+  }
+
   private periods(now: Date) {
     const { config } = this.deps;
     const { day, month } = localPeriods(now, config.BROADCAST_TIMEZONE);

@@ -29,13 +29,21 @@ export class GroupChatDispatcher {
     private readonly groups?: CustomerGroupPort,
   ) {}
 
-  async snapshot(c: any): Promise<void> {
+  /** A group is sent to by its owner; a dismissed group, or one without a known owner, is skipped. */
+  async judge(c: any): Promise<Map<string, { ok: true; sender: string } | { ok: false; reason: string }>> {
     const port = this.groups;
-    const rows = [];
+    const out = new Map<string, { ok: true; sender: string } | { ok: false; reason: string }>();
     for (const chatId of [...new Set<string>(c.chatIds ?? [])]) {
       const g = port ? await port.get(c.tenantId, chatId) : null;
-      const ok = g && g.status !== 'dismissed' && g.ownerUserid;
-      rows.push({ _id: new Types.ObjectId(), tenantId: c.tenantId, campaignId: c._id, occurrence: c.occurrence, chatId, sender: ok ? g.ownerUserid : undefined, state: ok ? 'pending' : 'skipped', reason: ok ? undefined : 'group_gone', attempts: 0 });
+      out.set(chatId, g && g.status !== 'dismissed' && g.ownerUserid ? { ok: true, sender: g.ownerUserid } : { ok: false, reason: 'group_gone' });
+    }
+    return out;
+  }
+
+  async snapshot(c: any): Promise<void> {
+    const rows = [];
+    for (const [chatId, v] of await this.judge(c)) {
+      rows.push({ _id: new Types.ObjectId(), tenantId: c.tenantId, campaignId: c._id, occurrence: c.occurrence, chatId, sender: v.ok ? v.sender : undefined, state: v.ok ? 'pending' : 'skipped', reason: v.ok ? undefined : v.reason, attempts: 0 });
     }
     try {
       if (rows.length) await GroupDeliveryModel.collection.insertMany(rows, { ordered: false });

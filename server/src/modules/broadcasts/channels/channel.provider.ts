@@ -16,6 +16,8 @@ export const GROUP_CHANNELS: readonly ChannelName[] = ['wecom_group_chat', 'bot_
 
 /** A group campaign's sender: freezes the named chats into rows, then sends the pending ones. */
 export interface GroupChannel {
+  /** Each named chat's sender, or why it cannot be sent to: what the snapshot freezes, and the reach counts. */
+  judge(c: any): Promise<Map<string, { ok: true; sender: string } | { ok: false; reason: string }>>;
   snapshot(c: any): Promise<void>;
   sendPending(c: any, content: BroadcastContent, batch: number): Promise<'done' | 'in_flight'>;
   nextLease(c: any): Promise<Date | undefined>;
