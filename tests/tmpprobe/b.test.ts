@@ -1,1 +1,0 @@
-test('probe', () => { expect(1).toBe(1); });
