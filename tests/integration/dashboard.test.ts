@@ -127,4 +127,10 @@ test('a period that ended in the past (?to=) counts only its own local days: the
   const bad = await tb.app.request('GET', '/api/v1/dashboard/overview?days=7&to=2026-02-30', { token: tb.manager, headers: { 'accept-language': 'zh-CN' } });
   expect(bad.status).toBe(400);
   expect(JSON.stringify(bad.body)).toMatch(/结束日期应为有效日期/);
+  // No date at all (month 13): the same refusal, not a server error.
+  for (const to of ['2026-13-01', '9999-99-99']) {
+    const none = await tb.app.request('GET', `/api/v1/dashboard/overview?days=7&to=${to}`, { token: tb.manager, headers: { 'accept-language': 'zh-CN' } });
+    expect(none.status).toBe(400);
+    expect(JSON.stringify(none.body)).toMatch(/结束日期应为有效日期/);
+  }
 });

@@ -3,6 +3,7 @@ import { startFakeWecom, type FakeWecom } from '../../../scripts/wecom-fake/fake
 import { wecomPlugin } from '../../../server/src/wecom/wecom.plugin.js';
 import { wechatKfPlugin } from '../../../server/src/modules/wechat-kf/wechat-kf.plugin.js';
 import { ConversationModel } from '../../../server/src/modules/conversations/conversation.model.js';
+import { OutboundModel } from '../../../server/src/modules/conversations/outbound.model.js';
 import { refusalInChinese } from '../../../h5/src/modules/refusals.js';
 import { eventually } from './wecom-harness.js';
 
@@ -54,6 +55,9 @@ test('an agent taking a 微信客服 chat becomes its WeCom servicer; their WeCo
 
   expect((await as('POST', `/api/v1/conversations/${c._id}/resolve`)).status).toBe(200);
   await eventually(() => expect(fake.kf.state.session(kfId, externalUserId).state).toBe(4));
+  // What WeCom would not take while the servicer had the chat is not kept to be said later (a 转接
+  // notice or a greeting after the end would be out of place): nothing waits to be sent.
+  await eventually(async () => expect((await OutboundModel.find({ tenantId: tenant(), conversationId: c._id, state: { $in: ['queued', 'sending'] } }).lean()).map((r) => r.text)).toEqual([]));
   const before = fake.kf.sentTo(externalUserId).length;
   await fake.kf.customerSends(kfId, { external_userid: externalUserId, nickname: '阿花' }, '再问一下');
   await eventually(() => expect(fake.kf.sentTo(externalUserId).slice(before).map((m) => m.text)).toEqual(['抱歉，我没有听懂。您可以换个说法，或回复「人工」转人工客服。']));

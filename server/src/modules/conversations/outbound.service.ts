@@ -100,12 +100,16 @@ export class OutboundService {
     return res.modifiedCount > 0;
   }
 
-  /** A failed send goes back to the queue with a growing delay, or fails for good after the last attempt. */
-  async markFailed(tenantId: string, id: string, owner: string, error: string): Promise<void> {
+  /**
+   * A failed send goes back to the queue with a growing delay, or fails for good after the last attempt
+   * — or at once when `final` (the channel will not take it later either, and said later it would be
+   * out of place: e.g. a 微信客服 notice while the chat is with a servicer in the WeCom app).
+   */
+  async markFailed(tenantId: string, id: string, owner: string, error: string, options: { final?: boolean } = {}): Promise<void> {
     const row = await OutboundModel.findOne({ tenantId, _id: id, state: 'sending', leaseOwner: owner }).lean();
     if (!row) return;
     const { DESK_OUTBOUND_MAX_ATTEMPTS: max } = this.deps.config;
-    if (row.attempts >= max) {
+    if (options.final || row.attempts >= max) {
       const res = await OutboundModel.updateOne({ tenantId, _id: id, state: 'sending', leaseOwner: owner }, { $set: { state: 'failed', lastError: error }, $unset: { leaseUntil: 1 } });
       if (res.modifiedCount) await this.conversations.markDelivery(tenantId, id, 'failed');
       return;

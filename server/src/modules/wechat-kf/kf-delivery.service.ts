@@ -178,9 +178,15 @@ export class KfDelivery {
       conversation = await this.desk.conversations.get(tenantId, String(row.conversationId));
       const session = await KfSessionModel.findOne(keyOf(tenantId, conversation)).lean();
       // WeCom takes API messages only in states 0 and 1 (doc 94677): not from a servicer's chat (3), not after the end (4).
+      // Such a message is not kept for later: said after the servicer's chat or the session's end, a
+      // 转接 notice or a greeting would be out of place. It fails for good, with the reason.
       if (session?.serviceState === 3 || session?.serviceState === 4) {
+        // (The goodbye still ends the session; if WeCom does not answer, the row is tried again for that.)
         if (ending) await this.end(tenantId, conversation);
-        throw new Error(`the WeCom session is ${session.serviceState === 3 ? 'with a servicer in the WeCom app (人工接待)' : 'ended'}; WeCom takes no API messages then`);
+        const why = `the WeCom session is ${session.serviceState === 3 ? 'with a servicer in the WeCom app (人工接待)' : 'ended'}; WeCom takes no API messages then`;
+        this.deps.log.info({ outboundId: id }, why);
+        await this.desk.outbound.markFailed(tenantId, id, this.owner, why, { final: true });
+        return true;
       }
       const release = row.author === 'agent' ? undefined : await this.window.reserve(keyOf(tenantId, conversation));
       try {

@@ -7,5 +7,11 @@ import { z } from 'zod';
 export const periodEnd = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'to must be a date like 2026-03-31')
-  .refine((s) => new Date(`${s}T00:00:00Z`).toISOString().slice(0, 10) === s, { message: 'to must be a date like 2026-03-31' })
+  .refine(isCalendarDay, { message: 'to must be a date like 2026-03-31' })
   .optional();
+
+/** 2026-02-30 and 2026-13-01 are not days (the first rolls over to March, the second is no date at all). */
+function isCalendarDay(s: string): boolean {
+  const d = new Date(`${s}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+}
