@@ -9,7 +9,7 @@ import { startLoyaltyTestApp } from '../../server/src/modules/loyalty/__tests__/
  * The loyalty programme in the console: the dashboard (loyalty figures, lifecycle stages, WeCom contacts
  * added/lost, broadcast funnel), a bulk coupon issue to a
  * segment with live progress, coupon templates created and switched off, earning rules and tiers
- * edited by an admin.
+ * edited by an admin. The 会员 page is a desktop page: tables, a drawer, dialogs (Element Plus).
  */
 let app: TestApp;
 let browser: Browser;
@@ -45,6 +45,8 @@ afterAll(async () => {
 });
 
 const signIn = (page: Page, path: string, username: string) => staffSignIn(page, app.url + path, username);
+/** A table row of the 会员 page, found by what it shows. */
+const rowOf = (page: Page, section: string, text: string) => page.locator(`[data-test=${section}] .el-table__body-wrapper .el-table__row`, { hasText: text });
 
 test('a manager sees the points issued, issues a campaign coupon to a segment and watches the batch finish, then sees the coupons counted', async () => {
   const seg = await app.request('POST', '/api/v1/segments', { token: manager.token, body: { name: '苏州会员', audience: { type: 'group', op: 'and', rules: [{ type: 'city', in: ['苏州'] }] } } });
@@ -61,16 +63,19 @@ test('a manager sees the points issued, issues a campaign coupon to a segment an
   expect(await page.locator('[data-test=figure-couponsIssued] [data-test=figure-value]').innerText()).toBe('0');
 
   await page.goto(`${app.url}/h5/console/loyalty`);
-  await page.locator('[data-test=template-row]', { hasText: '苏州新店' }).locator('[data-test=issue-to-segment]').click();
-  await page.locator('.van-action-sheet__item', { hasText: '苏州会员' }).click();
-  const batch = page.locator('[data-test=batch]').first();
+  await rowOf(page, 'templates', '苏州新店').locator('[data-test=issue-to-segment]').click();
+  const picker = page.locator('.el-dialog[data-test=segment-picker]');
+  await picker.locator('.el-dialog__title', { hasText: '苏州新店 满200减30' }).waitFor();
+  await picker.locator('.el-table__row', { hasText: '苏州会员' }).locator('[data-test=issue-pick]').click();
+  await picker.waitFor({ state: 'hidden' });
+  const batch = rowOf(page, 'batches', '苏州新店').first();
   await batch.locator('[data-test=batch-state]', { hasText: '排队中' }).waitFor();
   expect(await batch.locator('[data-test=batch-progress]').innerText()).toBe('已处理 0/3，成功 0，失败 0');
   // The worker's job runs; the page is polling and shows the result without a reload.
   await jobDefinitions(app.rt.services).find((j) => j.name === 'loyalty.issue-batches')!.run({});
   await batch.locator('[data-test=batch-state]', { hasText: '已完成' }).waitFor();
   expect(await batch.locator('[data-test=batch-progress]').innerText()).toBe('已处理 3/3，成功 3，失败 0');
-  await page.locator('[data-test=template-row]', { hasText: '苏州新店' }).filter({ hasText: '3/100' }).waitFor();
+  await rowOf(page, 'templates', '苏州新店').locator('[data-test=template-issued]', { hasText: '3/100' }).waitFor();
   await screenshot(page, 'console-bulk-issue');
 
   await page.goto(`${app.url}/h5/console/dashboard`);
@@ -83,19 +88,23 @@ test('a manager creates a percentage coupon with a cap and switches it off; an a
   const page = await consolePage(browser);
   await signIn(page, '/h5/console/loyalty', manager.username);
   await page.locator('[data-test=tiers]').waitFor();
-  expect(await page.locator('[data-test=edit-rules]').count()).toBe(0); // only admins change the rules
+  // Only admins change the rules and tiers: a manager reads them.
+  expect(await page.locator('[data-test=save-rules]').count()).toBe(0);
+  expect(await page.locator('[data-test=edit-tier]').count()).toBe(0);
+  expect(await page.locator('input[data-test=rules-daily-cap]').isDisabled()).toBe(true);
   await page.locator('[data-test=new-template]').click();
-  const form = page.locator('[data-test=template-form]');
-  await form.locator('[data-test=tpl-name] input').fill('会员8.5折');
+  const form = page.locator('.el-drawer[data-test=template-form]');
+  await form.locator('input[data-test=tpl-name]').fill('会员8.5折');
   await form.locator('[data-test=tpl-kind-percent]').click();
-  await form.locator('[data-test=tpl-discount] input').fill('8.5');
-  await form.locator('[data-test=tpl-max-off] input').fill('30');
+  await form.locator('input[data-test=tpl-discount]').fill('8.5');
+  await form.locator('input[data-test=tpl-max-off]').fill('30');
   await form.locator('[data-test=tpl-channel-exchange]').click();
-  await form.locator('[data-test=tpl-points] input').fill('500');
+  await form.locator('input[data-test=tpl-points]').fill('500');
   await form.locator('[data-test=tpl-create]').click();
-  const row = page.locator('[data-test=template-row]', { hasText: '会员8.5折' });
+  const row = rowOf(page, 'templates', '会员8.5折');
   await row.waitFor();
-  expect(await row.innerText()).toMatch(/8\.5折[\s\S]*最多减¥30\.00|最多减¥30\.00[\s\S]*8\.5折/);
+  expect(await row.locator('[data-test=template-value]').innerText()).toBe('8.5折');
+  expect(await row.locator('[data-test=template-condition]').innerText()).toBe('无门槛 · 最多减¥30.00');
   const saved = (await app.request('GET', '/api/v1/loyalty/templates', { token: manager.token })).body.items.find((x: any) => x.name === '会员8.5折');
   expect(saved).toMatchObject({ kind: 'percent', discountTenths: 85, maxOff: 3_000, pointsCost: 500, channels: ['staff', 'exchange'], active: true });
   await form.waitFor({ state: 'hidden' });
@@ -105,15 +114,32 @@ test('a manager creates a percentage coupon with a cap and switches it off; an a
   await row.locator('[data-test=template-off]').waitFor();
   const off = (await app.request('GET', '/api/v1/loyalty/templates', { token: manager.token })).body.items.find((x: any) => x.id === saved.id);
   expect(off.active).toBe(false);
+
+  // Amounts are typed in yuan and stored in fen, exactly: 12.5 元 is 1250 fen and reads back as ¥12.50.
+  // A third decimal is refused at the field, before anything is sent.
+  await page.locator('[data-test=new-template]').click();
+  await form.locator('input[data-test=tpl-name]').fill('满99减12.5');
+  await form.locator('input[data-test=tpl-amount]').fill('12.555');
+  await form.locator('.el-form-item__error', { hasText: '请输入以元为单位的金额，最多两位小数' }).waitFor();
+  expect(await form.locator('[data-test=tpl-create]').isDisabled()).toBe(true);
+  await form.locator('input[data-test=tpl-amount]').fill('12.5');
+  await form.locator('input[data-test=tpl-threshold]').fill('99');
+  await form.locator('[data-test=tpl-create]').click();
+  const yuanRow = rowOf(page, 'templates', '满99减12.5');
+  await yuanRow.locator('[data-test=template-value]', { hasText: '¥12.50' }).waitFor();
+  expect(await yuanRow.locator('[data-test=template-condition]').innerText()).toBe('满¥99.00可用');
+  const yuan = (await app.request('GET', '/api/v1/loyalty/templates', { token: manager.token })).body.items.find((x: any) => x.name === '满99减12.5');
+  expect(yuan).toMatchObject({ kind: 'amount', amountOff: 1250, threshold: 9900 });
   await page.context().close();
 
   const adminPage = await consolePage(browser);
   const adminUser = await app.staff('admin');
   await signIn(adminPage, '/h5/console/loyalty', adminUser.username);
-  await adminPage.locator('[data-test=edit-rules]').click();
-  await adminPage.locator('[data-test=rules-daily-cap] input').fill('500');
-  await adminPage.locator('[data-test=rules-form] .van-dialog__confirm').click();
-  await adminPage.locator('[data-test=rule-daily-cap]', { hasText: '500' }).waitFor();
+  await adminPage.locator('input[data-test=rules-daily-cap]').fill('500');
+  await adminPage.locator('[data-test=save-rules]').click();
+  await adminPage.locator('.el-message', { hasText: '已保存' }).waitFor();
+  await adminPage.reload();
+  expect(await adminPage.locator('input[data-test=rules-daily-cap]').inputValue()).toBe('500');
   expect((await app.request('GET', '/api/v1/loyalty/settings', { token: adminUser.token })).body.earn.dailyCap).toBe(500);
 
   // Tiers: a threshold that would not rise is refused with the server's reason; a valid edit is kept.
@@ -123,16 +149,21 @@ test('a manager creates a percentage coupon with a cap and switches it off; an a
   });
   expect(gift.status).toBe(201);
   await adminPage.reload();
-  await adminPage.locator('[data-test=tier-row]', { hasText: '银卡' }).click();
-  await adminPage.locator('[data-test=tier-threshold] input').fill('9000');
-  await adminPage.locator('[data-test=tier-form] .van-dialog__confirm').click();
-  await adminPage.locator('.van-toast', { hasText: '等级门槛必须从最低等级开始逐级升高' }).waitFor();
-  await adminPage.locator('[data-test=tier-form] .van-dialog__cancel').click();
-  await adminPage.locator('[data-test=tier-row]', { hasText: '金卡' }).click();
-  await adminPage.locator('[data-test=tier-multiplier] input').fill('1.8');
-  await adminPage.locator('[data-test="tier-birthday-金卡生日券"]').click();
-  await adminPage.locator('[data-test=tier-form] .van-dialog__confirm').click();
-  await adminPage.locator('[data-test=tier-row]', { hasText: '金卡' }).filter({ hasText: '×1.8' }).filter({ hasText: '生日专属券' }).waitFor();
+  const tierForm = adminPage.locator('.el-dialog[data-test=tier-form]');
+  await rowOf(adminPage, 'tiers', '银卡').locator('[data-test=edit-tier]').click();
+  await tierForm.locator('input[data-test=tier-threshold]').fill('9000');
+  await tierForm.locator('[data-test=tier-save]').click();
+  await tierForm.locator('[data-test=tier-error]', { hasText: '等级门槛必须从最低等级开始逐级升高' }).waitFor();
+  await tierForm.locator('[data-test=tier-cancel]').click();
+  await tierForm.waitFor({ state: 'hidden' });
+  await rowOf(adminPage, 'tiers', '金卡').locator('[data-test=edit-tier]').click();
+  await tierForm.locator('input[data-test=tier-multiplier]').fill('1.8');
+  await tierForm.locator('[data-test=tier-birthday-coupon]').click();
+  await adminPage.locator('.el-select-dropdown__item', { hasText: '金卡生日券' }).click();
+  await tierForm.locator('[data-test=tier-save]').click();
+  await tierForm.waitFor({ state: 'hidden' });
+  await rowOf(adminPage, 'tiers', '金卡').filter({ hasText: '×1.8' }).filter({ hasText: '金卡生日券' }).waitFor();
+  expect(await rowOf(adminPage, 'tiers', '金卡').locator('[data-test=tier-threshold-cell]').innerText()).toBe('¥5,000.00');
   const tiers = (await app.request('GET', '/api/v1/loyalty/settings', { token: adminUser.token })).body.tiers;
   expect(tiers.map((x: any) => [x.code, x.threshold, x.multiplierPermille, x.birthdayTemplateId ?? null])).toEqual([
     ['normal', 0, 1000, null],
