@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/harness.js';
-import { ensureH5Built, launchBrowser, phonePage, screenshot, staffSignIn } from '../support/browser.js';
+import { consolePage, ensureH5Built, launchBrowser, phonePage, screenshot, staffSignIn } from '../support/browser.js';
 import { staticH5Plugin } from '../../server/src/h5/static-h5.plugin.js';
 
 /** A sales member works one of their customers in the sidebar, outside WeCom (customer picker). */
@@ -125,18 +125,20 @@ test("a community manager writes a reply in the 话术库; the sales sidebar off
   expect(balance).toBeGreaterThanOrEqual(360);
   const filled = `林小雨您好，您有 ${balance} 积分可用，记得来兑换哦`;
 
-  const console = await phonePage(browser);
+  const console = await consolePage(browser);
   await staffSignIn(console, `${app.url}/h5/console/replies`, manager.username);
+  await console.locator('.el-tabs__item', { hasText: /^话术$/ }).click();
   await console.locator('[data-test=add-reply]').click();
   const form = console.locator('[data-test=reply-form]');
-  await form.locator('[data-test=reply-text] textarea').fill('{name}您好，您有 {points} 积分可用，记得来兑换哦');
-  await form.locator('.van-dialog__confirm').click();
+  await form.locator('textarea[data-test=reply-text]').fill('{name}您好，您有 {points} 积分可用，记得来兑换哦');
+  await form.locator('[data-test=reply-save]').click();
   // no title: the server's reason is shown and the form stays open with the text kept
-  await console.locator('.van-toast', { hasText: 'title' }).waitFor();
-  expect(await form.locator('[data-test=reply-text] textarea').inputValue()).toContain('{points}');
-  await form.locator('[data-test=reply-title] input').fill('积分提醒');
-  await form.locator('.van-dialog__confirm').click();
-  await console.locator('[data-test=reply-row]', { hasText: '积分提醒' }).waitFor();
+  await form.locator('[data-test=reply-error]', { hasText: /标题|title/ }).waitFor();
+  expect(await form.locator('textarea[data-test=reply-text]').inputValue()).toContain('{points}');
+  await form.locator('input[data-test=reply-title]').fill('积分提醒');
+  await form.locator('[data-test=reply-save]').click();
+  const replyRow = console.locator('[data-test=canned-table] .el-table__row', { hasText: '积分提醒' });
+  await replyRow.waitFor();
   await form.waitFor({ state: 'hidden' });
   await screenshot(console, 'console-replies');
 
@@ -152,9 +154,9 @@ test("a community manager writes a reply in the 话术库; the sales sidebar off
   await page.locator('.van-toast', { hasText: '已复制' }).waitFor();
   expect(await page.evaluate(() => (globalThis as any).navigator.clipboard.readText() as Promise<string>)).toBe(filled);
 
-  await console.locator('[data-test=reply-row]', { hasText: '积分提醒' }).locator('[data-test=delete-reply]').click();
-  await console.locator('.van-dialog__confirm').last().click();
-  await console.locator('[data-test=reply-row]').waitFor({ state: 'detached' });
+  await replyRow.locator('[data-test=delete-reply]').click();
+  await console.locator('.el-message-box__btns .el-button--danger').click();
+  await replyRow.waitFor({ state: 'detached' });
   await page.reload();
   await page.locator('[data-test=quick-replies] .van-tag', { hasText: '林小雨您好，感谢联系我们' }).waitFor();
   await console.context().close();

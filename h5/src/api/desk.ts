@@ -63,6 +63,28 @@ export interface CannedReply {
   text: string;
 }
 
+/** An auto-reply rule or FAQ entry (`/desk/rules`); the bot tries them by priority, highest first. */
+export interface ReplyRule {
+  _id: string;
+  kind: 'keyword' | 'regex' | 'faq';
+  keywords?: string[];
+  pattern?: string;
+  question?: string;
+  reply: string;
+  action: 'reply' | 'handoff';
+  priority: number;
+  active: boolean;
+}
+export type RuleInput = Partial<Omit<ReplyRule, '_id'>>;
+
+/** Which rule the bot would answer a message with (`POST /desk/rules/test`). */
+export interface RuleMatch {
+  ruleId: string;
+  kind: ReplyRule['kind'];
+  action: ReplyRule['action'];
+  reply: string;
+}
+
 export const deskApi = (api: ApiClient) => ({
   list: (view: InboxView, label?: string) => api.get<{ items: Conversation[] }>('/conversations', { view, label }),
   counts: (label?: string) => api.get<Record<InboxView, number>>('/conversations/counts', { label }),
@@ -80,6 +102,11 @@ export const deskApi = (api: ApiClient) => ({
   note: (id: string, text: string) => api.post<Message>(`/conversations/${id}/notes`, { text }),
   reply: (id: string, body: { text?: string; cannedReplyId?: string; key: string }) => api.post<Message>(`/conversations/${id}/messages`, body),
   canned: () => api.get<{ items: CannedReply[] }>('/desk/canned-replies'),
+  rules: () => api.get<{ items: ReplyRule[] }>('/desk/rules'),
+  createRule: (body: RuleInput) => api.post<ReplyRule>('/desk/rules', body),
+  updateRule: (id: string, body: RuleInput) => api.patch<ReplyRule>(`/desk/rules/${id}`, body),
+  deleteRule: (id: string) => api.del(`/desk/rules/${id}`),
+  testRules: (text: string) => api.post<{ match: RuleMatch | null }>('/desk/rules/test', { text }),
   presence: () => api.get<{ online: boolean; capacity: number; active: number }>('/desk/presence'),
   setPresence: (body: { online: boolean; capacity?: number }) => api.post('/desk/presence', body),
   agents: () => api.get<{ items: { id: string; name: string; role: string; online?: boolean; active?: boolean }[] }>('/staff', { role: 'agent' }),

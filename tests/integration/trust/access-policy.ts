@@ -120,6 +120,7 @@ export const ACCESS_POLICY: Record<string, Who[]> = {
   'get /api/v1/desk/presence': ['admin', 'agent', 'sales'],
   'get /api/v1/desk/rules': CM,
   'post /api/v1/desk/rules': CM,
+  'post /api/v1/desk/rules/test': CM,
   'patch /api/v1/desk/rules/:id': CM,
   'delete /api/v1/desk/rules/:id': CM,
   'get /api/v1/desk/canned-replies': ['admin', 'agent', 'community_manager', 'sales'],

@@ -45,6 +45,8 @@ import 'element-plus/es/components/descriptions/style/css';
 import 'element-plus/es/components/descriptions-item/style/css';
 import 'element-plus/es/components/time-select/style/css';
 import 'element-plus/es/components/progress/style/css';
+import 'element-plus/es/components/tabs/style/css';
+import 'element-plus/es/components/tab-pane/style/css';
 
 export {
   ElConfigProvider,
@@ -87,6 +89,8 @@ export {
   ElDescriptionsItem,
   ElTimeSelect,
   ElProgress,
+  ElTabs,
+  ElTabPane,
   vLoading,
 } from 'element-plus';
 export { default as elZhCn } from 'element-plus/es/locale/lang/zh-cn';

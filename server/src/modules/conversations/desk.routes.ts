@@ -50,6 +50,11 @@ export function deskRoutes(s: DeskRouteApis) {
     items: await s.desk.rules.listRules(tenantId, query.kind),
   }));
   api.route({ method: 'post', path: '/rules', allow: SUPERVISORS, status: 201, summary: 'Add an auto-reply rule or FAQ entry', body: ruleBody }, ({ body, tenantId }) => s.desk.rules.createRule(tenantId, body));
+  // The console's test box: the same matcher (and rule cache) the bot and the 微信客服 channel answer with.
+  api.route(
+    { method: 'post', path: '/rules/test', allow: SUPERVISORS, summary: 'Which rule would answer this sample message, and with what text (null when none)', body: z.object({ text: z.string().trim().min(1).max(2000) }) },
+    async ({ body, tenantId }) => ({ match: await s.desk.rules.match(tenantId, body.text) }),
+  );
   api.route(
     {
       method: 'patch',
