@@ -252,8 +252,9 @@ test('a community manager sees the RFM grid of the latest run and the loyalty pr
   expect(await page.locator('.el-table__row').count()).toBe(Number(classes[index][1]));
 
   await page.goto(`${app.url}/h5/console/loyalty`);
-  await page.locator('[data-test=tiers] .van-cell', { hasText: '银卡' }).waitFor();
-  expect(await page.locator('[data-test=tiers]').innerText()).toContain('消费满 ¥1,000.00');
+  const silver = page.locator('[data-test=tiers] .el-table__row', { hasText: '银卡' });
+  await silver.waitFor();
+  expect(await silver.locator('[data-test=tier-threshold-cell]').innerText()).toBe('¥1,000.00');
   await screenshot(page, 'console-loyalty');
   await page.context().close();
 });
