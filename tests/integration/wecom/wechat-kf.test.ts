@@ -40,6 +40,8 @@ afterAll(async () => {
 
 const as = (method: string, path: string, body?: unknown) => app.request(method, path, { token: agent.token, body });
 const conversationOf = (externalUserId: string) => eventually(async () => (await ConversationModel.findOne({ tenantId: tenant(), peerId: externalUserId }).lean()) ?? Promise.reject(new Error('no conversation yet')));
+/** The chat once the bot has handed it over ('人工'): waiting for an agent, or given to the one online. */
+const handedOver = (externalUserId: string) => eventually(async () => (await ConversationModel.findOne({ tenantId: tenant(), peerId: externalUserId, state: { $in: ['queued', 'assigned'] } }).lean()) ?? Promise.reject(new Error('not handed over yet')));
 
 test('a shopper writing to 微信客服 gets the matching rule answered through kf/send_msg, and the chat is in the inbox as wechat_kf', async () => {
   const { externalUserId, delivery } = await fake.kf.customerSends(kfId, { nickname: '小雨' }, '请问什么时候发货？');
@@ -105,7 +107,7 @@ test('agent replies go out through kf/send_msg until WeCom\'s 5 messages after t
 
 test('48 hours after the customer\'s last message the reply is refused (window closed); resolving ends WeCom\'s session after the goodbye', async () => {
   const { externalUserId } = await fake.kf.customerSends(kfId, { nickname: '老周' }, '人工');
-  const c = await conversationOf(externalUserId);
+  const c = await handedOver(externalUserId);
   expect((await as('POST', `/api/v1/conversations/${c._id}/take`)).status).toBe(200);
   clock += 48 * 3600_000 + 60_000;
   const refused = await as('POST', `/api/v1/conversations/${c._id}/messages`, { text: '还在吗' });
@@ -131,7 +133,7 @@ test('a 微信客服 customer whose unionid the member center knows lands on tha
 
 test('agents replying at the same moment never pass WeCom\'s limit together: only the sends left go, the rest are refused', async () => {
   const { externalUserId } = await fake.kf.customerSends(kfId, { nickname: '阿杜' }, '人工');
-  const c = await conversationOf(externalUserId);
+  const c = await handedOver(externalUserId);
   // The online agent gets the chat (take answers it as theirs either way); their greeting is one of the 5.
   expect((await as('POST', `/api/v1/conversations/${c._id}/take`)).status).toBe(200);
   await eventually(() => expect(fake.kf.sentTo(externalUserId).map((m) => m.text)).toContain('您好，我是 阿杰，很高兴为您服务。'));
@@ -141,5 +143,7 @@ test('agents replying at the same moment never pass WeCom\'s limit together: onl
   expect(replies.filter((r) => r.status === 201)).toHaveLength(left);
   expect(replies.filter((r) => r.status === 409).map((r) => r.body.error.code)).toEqual(Array(6 - left).fill('WECHAT_KF_SEND_LIMIT'));
   await eventually(() => expect(fake.kf.sentTo(externalUserId)).toHaveLength(5));
-  expect(fake.callsTo('kf/send_msg').length).toBe(fake.kf.state.sent.length);
+  // Every send to this customer that reached WeCom was taken: none was refused for the limit. (Counted
+  // for this customer only: the file's earlier chats may still be delivering their last rows.)
+  expect(fake.callsTo('kf/send_msg').filter((call) => call.body.touser === externalUserId)).toHaveLength(5);
 });
