@@ -125,7 +125,10 @@ export class HandoffService {
     const ok = await this.assign(tenantId, c, { id: actor.id, name: actor.name }, ['bot', 'queued', 'resolved']);
     if (!ok) {
       await this.seats.release(tenantId, actor.id);
-      throw wrongState((await this.conversations.get(tenantId, conversationId)).state, 'reload it and try again');
+      const now = await this.conversations.get(tenantId, conversationId);
+      // The queue gave it to them at the same moment: theirs all the same.
+      if (now.state === 'assigned' && now.assigneeId === actor.id) return now;
+      throw wrongState(now.state, 'reload it and try again');
     }
     return this.conversations.get(tenantId, conversationId);
   }
