@@ -2,6 +2,10 @@ import fc from 'fast-check';
 import { startWecomTestbed, type WecomTestbed } from '../wecom/wecom-harness.js';
 import { WecomCallbackModel } from '../../../server/src/wecom/wecom-callback.model.js';
 import { rawRequest } from './trust-support.js';
+import { depth } from '../../support/depth.js';
+
+/** 1,500 with FUZZ_DEEP=1, a third of that in `npm test` (tests/support/depth.ts). */
+const CASES = depth(1500);
 
 /**
  * WeCom's callback URL is public: anyone can post to it. Malformed, oversized, hostile XML (entity
@@ -40,9 +44,9 @@ const query = fc.oneof(
   fc.constant(() => ''),
 );
 
-test('1,500 hostile callback requests (entity bombs, deep nesting, junk) get a 4xx fast and store nothing', async () => {
+test(`${CASES.toLocaleString('en')} hostile callback requests (entity bombs, deep nesting, junk) get a 4xx fast and store nothing`, async () => {
   const before = await WecomCallbackModel.countDocuments({});
-  const cases = fc.sample(fc.tuple(fc.constantFrom('post', 'post', 'post', 'get'), query, body, fc.string({ maxLength: 40 })), { numRuns: 1500, seed: 1123 });
+  const cases = fc.sample(fc.tuple(fc.constantFrom('post', 'post', 'post', 'get'), query, body, fc.string({ maxLength: 40 })), { numRuns: CASES, seed: 1123 });
   const failures: string[] = [];
   const statuses: Record<number, number> = {};
   let slowest = 0;

@@ -5,18 +5,19 @@ import type { z } from 'zod';
 import { startTestApp, type TestApp } from '../../support/harness.js';
 import { routeTable, type RouteTableEntry } from '../../../server/src/shared/http/route.js';
 import { callersByRole, rawRequest, trustEnv, type Caller } from './trust-support.js';
+import { depth } from '../../support/depth.js';
 import type { Who } from './access-policy.js';
 
 /**
- * ≥ 10,000 malformed, oversized and wrong-typed requests across every route of the route table that
+ * ≥ 10,000 malformed (FUZZ_DEEP=1; a third of that in `npm test`, tests/support/depth.ts), oversized and wrong-typed requests across every route of the route table that
  * takes input, each sent as a caller the route admits (so it reaches validation, not the door).
  * Every request is checked to be invalid against the route's own schema before it is sent; the
  * server must answer each with a 4xx and a readable message, never a 5xx, and the database must be
  * byte-for-byte the same afterwards. Seeded, so a failure is reproducible.
  */
 const SEED = 20261123;
-const PER_ROUTE = 110;
-const MIN_TOTAL = 10_000;
+const PER_ROUTE = depth(110);
+const MIN_TOTAL = depth(10_000);
 
 let app: TestApp;
 let callers: Record<Who, Caller>;
@@ -146,7 +147,7 @@ async function databaseFingerprint(): Promise<Record<string, string>> {
   return out;
 }
 
-test('≥ 10,000 malformed requests across the API get a 4xx with a readable message, never a 5xx, and change nothing', async () => {
+test(`≥ ${MIN_TOTAL.toLocaleString('en')} malformed requests across the API get a 4xx with a readable message, never a 5xx, and change nothing`, async () => {
   const routes = routeTable.filter((r) => r.body || r.query || r.params);
   const cases = routes.flatMap((r, i) => casesFor(r, SEED + i));
   // Oversized bodies on every route that takes one: refused by the body limit (413), never parsed.

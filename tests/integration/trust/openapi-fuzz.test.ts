@@ -10,6 +10,7 @@ import { startFakeWecom, type FakeWecom } from '../../../scripts/wecom-fake/fake
 import { startFakeWechat, type FakeWechat } from '../../../scripts/wechat-fake/fake-wechat.js';
 import { callersByRole, newShopper, rawRequest, trustEnv, type Caller } from './trust-support.js';
 import type { Who } from './access-policy.js';
+import { depth } from '../../support/depth.js';
 
 /**
  * An attacker's fuzz run over every operation of the published OpenAPI document (read from
@@ -24,12 +25,12 @@ import type { Who } from './access-policy.js';
  * which all were refused, the document count of every collection is what it was before the round
  * (refused requests change nothing); nothing reached Object.prototype.
  *
- * Size: FUZZ_REQUESTS requests (default 1,200: about 40 s on a 2-core machine, a third of it counting documents), from a fixed seed
+ * Size: FUZZ_REQUESTS requests (default 1,200 with FUZZ_DEEP=1, a third of that in `npm test`; 1,200 take about 40 s on a 2-core machine), from a fixed seed
  * so a failure replays. `FUZZ_REQUESTS=10000 npm run test:jest -- tests/integration/trust/openapi-fuzz.test.ts`
  * runs the long version outside CI. The test logs its figures (requests, statuses, rounds checked).
  */
 const SEED = 18_2026;
-const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 1200);
+const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? depth(1200));
 const ROUND = 4;
 
 type JsonSchema = {
