@@ -2,13 +2,14 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, gzipSync, constants } from 'node:zlib';
-import { build } from 'vite';
-import type { OutputAsset, OutputChunk, RollupOutput } from 'rollup';
+import { BUNDLE_REPORT, type BundleReport } from '../../h5/build/bundle-report.js';
+import { ensureH5Built } from '../h5/ensure-h5-built.js';
 import { RESULTS_DIR } from './bench-report.js';
 
 /**
- * `npm run bench -- pages`: what each H5 page costs on its first load. Builds h5/ with Vite in memory
- * (h5/dist is left alone) and, for the member center, the sidebar and every console page, follows what
+ * `npm run bench -- pages`: what each H5 page costs on its first load. Reads the build the server
+ * serves (h5/dist, rebuilt first when a source changed) through the bundle report the build writes
+ * (h5/build/bundle-report.ts) and, for the member center, the sidebar and every console page, follows what
  * the browser fetches before the page shows: index.html, the entry chunk and its static imports, the
  * app's chunk (MemberApp, SidebarApp, ConsoleApp) and the page's chunk with theirs (Vite preloads a
  * lazy chunk's static imports with it), and every CSS file those chunks import. Each file is
@@ -58,38 +59,26 @@ export function readRoutes(): Route[] {
   return routes;
 }
 
-/** The npm package of a module id, or null for our own code. */
-export function packageOf(id: string): string | null {
-  const i = id.lastIndexOf('/node_modules/');
-  if (i < 0) return null;
-  const parts = id.slice(i + '/node_modules/'.length).split('/');
-  return parts[0].startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
+/** The build the server serves (h5/dist, rebuilt first if a source changed) and its bundle report. */
+export function readBuild(distDir = join(H5, 'dist')): { report: BundleReport; file: (name: string) => Buffer } {
+  ensureH5Built();
+  const report = JSON.parse(readFileSync(join(distDir, BUNDLE_REPORT), 'utf8')) as BundleReport;
+  return { report, file: (name) => readFileSync(join(distDir, name)) };
 }
 
-export async function buildInMemory(): Promise<RollupOutput> {
-  const out = await build({ configFile: join(H5, 'vite.config.ts'), logLevel: 'warn', build: { write: false } });
-  const first = Array.isArray(out) ? out[0] : out;
-  if (!('output' in first)) throw new Error('vite build did not return its output');
-  return first;
-}
-
-export function pageWeights(bundle: RollupOutput, routes: Route[]): PageWeight[] {
-  const chunks = new Map<string, OutputChunk>();
-  const assets = new Map<string, OutputAsset>();
-  for (const o of bundle.output) {
-    if (o.type === 'chunk') chunks.set(o.fileName, o);
-    else assets.set(o.fileName, o);
-  }
+/** What each page loads first. `sizes: false` lists files and packages only (no compression runs). */
+export function pageWeights(build: { report: BundleReport; file: (name: string) => Buffer }, routes: Route[], options: { sizes?: boolean } = {}): PageWeight[] {
+  type Chunk = BundleReport['chunks'][number];
+  const chunks = new Map<string, Chunk>(build.report.chunks.map((c) => [c.fileName, c]));
   // A component imported lazily by one app and statically by another may sit in a shared chunk, not
   // one of its own: look it up by the modules each chunk holds.
-  const byModule = new Map<string, OutputChunk>();
-  for (const c of chunks.values()) for (const id of c.moduleIds) if (id.startsWith(`${H5}/`)) byModule.set(id.slice(H5.length + 1), c);
+  const bySource = new Map<string, Chunk>();
+  for (const c of chunks.values()) for (const src of c.sources) bySource.set(src, c);
   const entry = [...chunks.values()].find((c) => c.isEntry);
-  const html = assets.get('index.html');
-  if (!entry || !html) throw new Error('the build has no entry chunk or index.html');
+  if (!entry) throw new Error('the build has no entry chunk');
 
   /** A chunk and its static imports, transitively: what the browser fetches (or preloads) with it. */
-  const closure = (start: OutputChunk, into: Set<string>) => {
+  const closure = (start: Chunk, into: Set<string>) => {
     const stack = [start.fileName];
     while (stack.length) {
       const f = stack.pop()!;
@@ -102,10 +91,9 @@ export function pageWeights(bundle: RollupOutput, routes: Route[]): PageWeight[]
   const sizeOf = (file: string) => {
     let s = sizes.get(file);
     if (!s) {
-      const o = chunks.get(file) ?? assets.get(file)!;
-      const body = Buffer.from(o.type === 'chunk' ? o.code : o.source);
+      const body = build.file(file);
       const br = (quality: number) => brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: quality, [constants.BROTLI_PARAM_SIZE_HINT]: body.length } }).length;
-      s = { raw: body.length, gzip: gzipSync(body).length, br: br(4), br11: br(11) };
+      s = options.sizes === false ? { raw: body.length, gzip: 0, br: 0, br11: 0 } : { raw: body.length, gzip: gzipSync(body).length, br: br(4), br11: br(11) };
       sizes.set(file, s);
     }
     return s;
@@ -114,7 +102,7 @@ export function pageWeights(bundle: RollupOutput, routes: Route[]): PageWeight[]
   return routes.map((r) => {
     const js = new Set<string>();
     for (const src of [r.appComponent, r.component]) {
-      const c = byModule.get(src);
+      const c = bySource.get(src);
       if (!c) throw new Error(`no chunk for ${src}`);
       closure(c, js);
     }
@@ -123,11 +111,8 @@ export function pageWeights(bundle: RollupOutput, routes: Route[]): PageWeight[]
     const packages = new Set<string>();
     for (const f of js) {
       const c = chunks.get(f)!;
-      for (const file of c.viteMetadata?.importedCss ?? []) css.add(file);
-      for (const id of c.moduleIds) {
-        const p = packageOf(id);
-        if (p) packages.add(p);
-      }
+      for (const file of c.css) css.add(file);
+      for (const p of c.packages) packages.add(p);
     }
     const files = ['index.html', ...js, ...css];
     const total = { raw: 0, gzip: 0, br: 0, br11: 0 };
@@ -154,8 +139,9 @@ export function markdownTable(weights: PageWeight[]): string {
 }
 
 export async function runPageWeight(args: string[]): Promise<void> {
-  const weights = pageWeights(await buildInMemory(), readRoutes());
-  if (args.includes('--json')) {
+  const json = args.includes('--json');
+  const weights = pageWeights(readBuild(), readRoutes());
+  if (json) {
     process.stdout.write(`${JSON.stringify(weights)}\n`);
     return;
   }

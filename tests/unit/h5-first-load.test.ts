@@ -1,16 +1,12 @@
-// What each H5 page loads first, from a real Vite build (scripts/bench/page-weight.ts, run in a child
-// process: Vite does not run inside Jest's module sandbox).
-import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import type { PageWeight } from '../../scripts/bench/page-weight.js';
+// What each H5 page loads first, read from the build the server serves (h5/dist, rebuilt first when a
+// source changed) through the bundle report the build writes (h5/build/bundle-report.ts).
+import { pageWeights, readBuild, readRoutes, type PageWeight } from '../../scripts/bench/page-weight.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DESKTOP = ['element-plus', 'echarts', 'zrender', 'vue-echarts'];
 let pages: PageWeight[];
 
 beforeAll(() => {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', 'scripts/bench/page-weight.ts', '--json'], { cwd: ROOT, encoding: 'utf8', maxBuffer: 16 << 20 });
-  pages = JSON.parse(out.trim().split('\n').at(-1)!);
+  pages = pageWeights(readBuild(), readRoutes(), { sizes: false });
 }, 300_000);
 
 test('no page a shopper or a sales member opens on a phone loads Element Plus or ECharts', () => {
