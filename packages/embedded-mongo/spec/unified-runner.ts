@@ -140,6 +140,7 @@ function lackedFeature(test: UnifiedTest, file: UnifiedFile): string | null {
     if (key === 'session') found.add('sessions and transactions');
     if ((key === 'update' || key === 'updateMods') && Array.isArray(v)) found.add('updates with an aggregation pipeline');
     if (key === '$merge') found.add('$merge');
+    if (key === 'validator' || key === 'capped') found.add('validators and capped collections');
     if (key === '$text' || key === '$near' || key === '$nearSphere' || key === '$geoNear') found.add('$text and geo queries');
     if (Array.isArray(v)) v.forEach((x) => walk(x, ''));
     else if (typeof v === 'object' && v !== null && !('_bsontype' in v)) for (const [k, x] of Object.entries(v)) walk(x, k);
@@ -151,6 +152,7 @@ function lackedFeature(test: UnifiedTest, file: UnifiedFile): string | null {
     if (op.name === 'explain') found.add('explain');
     walk(op.arguments, '');
   }
+  for (const data of file.initialData ?? []) walk(data.createOptions, '');
   for (const e of file.createEntities ?? []) {
     const kind = Object.keys(e)[0];
     if (kind === 'session') found.add('sessions and transactions');
