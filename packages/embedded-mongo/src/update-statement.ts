@@ -17,6 +17,8 @@ import { jsonEqual } from './json-equal.js';
  * One more change, in both the update command and findAndModify (otherwise CongoDB's, which writes
  * without comparing): `$setOnInsert` is applied as `$set` is, so dotted paths nest.
  *
+ * A statement with a `sort` is refused as MongoDB 7.0, the version the server reports, refuses it.
+ *
  * And what CongoDB cannot run is refused instead of ignored: its UpdateEngine takes `arrayFilters`
  * and paths through `$` (positional), `$[]` and `$[name]` and applies none of them, so the statement
  * answered "matched 1" and changed nothing — a product bug a test would not see. Such a statement
@@ -63,6 +65,12 @@ async function handleUpdate(this: Handler, context: { storage: any; database: st
   }
   if (!Array.isArray(updates) || updates.length === 0) {
     return { ok: 0, errmsg: 'update command requires updates array', code: 2, codeName: 'BadValue' };
+  }
+  // The embedded server says it is MongoDB 7.0 (buildInfo), whose update statement has no `sort` (added
+  // in 8.0, SERVER-78140): mongod 7 refuses the whole command as its IDL parser refuses any unknown
+  // field. CongoDB ignored it and updated whichever document came first — not the one asked for.
+  if (updates.some((u: Doc) => u && u.sort !== undefined)) {
+    return { ok: 0, errmsg: "BSON field 'update.updates.sort' is an unknown field.", code: 40415, codeName: 'Location40415' };
   }
   const ordered = command.ordered !== false;
   const writeErrors: Doc[] = [];
