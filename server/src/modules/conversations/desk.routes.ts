@@ -13,6 +13,8 @@ export interface DeskRouteApis {
 
 const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
 const SUPERVISORS = ['community_manager'] as const;
+/** An FAQ entry's other phrasings of its question (each answered like the question itself). */
+const similarQuestions = z.array(z.string().trim().min(2, 'a similar question needs at least 2 characters').max(200)).max(50);
 
 const ruleBody = z
   .object({
@@ -20,12 +22,15 @@ const ruleBody = z
     keywords: z.array(z.string().trim().min(1).max(40)).max(30).optional(),
     pattern: z.string().min(1).max(200).optional(),
     question: z.string().trim().max(200).optional(),
+    similar: similarQuestions.optional(),
     reply: z.string().trim().max(2000).default(''),
     action: z.enum(['reply', 'handoff']).default('reply'),
     priority: z.number().int().min(-1000).max(1000).default(0),
     active: z.boolean().default(true),
   })
-  .refine((r) => (r.kind === 'regex' ? !!r.pattern : !!r.keywords?.length), { message: 'a regex rule needs a pattern; keyword rules and FAQ entries need keywords' })
+  .refine((r) => (r.kind === 'regex' ? !!r.pattern : r.kind === 'faq' ? !!r.question || !!r.keywords?.length : !!r.keywords?.length), {
+    message: 'a regex rule needs a pattern, a keyword rule keywords, an FAQ entry its question or keywords',
+  })
   .refine((r) => r.action === 'handoff' || r.reply.length > 0, { message: 'a reply rule needs the reply text', path: ['reply'] });
 
 /** Desk administration: presence, reply rules and FAQ, canned replies, SLA targets and figures. */
@@ -67,6 +72,7 @@ export function deskRoutes(s: DeskRouteApis) {
           keywords: z.array(z.string().trim().min(1).max(40)).max(30),
           pattern: z.string().min(1).max(200),
           question: z.string().trim().max(200),
+          similar: similarQuestions,
           reply: z.string().trim().max(2000),
           action: z.enum(['reply', 'handoff']),
           priority: z.number().int().min(-1000).max(1000),
