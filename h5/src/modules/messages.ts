@@ -216,6 +216,8 @@ export const messages = m({
   'error.WECHAT_KF_ANSWER_IN_WECOM': { zh: '这个微信客服会话已转给你在企业微信里人工接待，请在企业微信客户端回复客户', en: 'This WeChat Customer Service chat is served in the WeCom app; answer the customer there' },
   'error.CONVERSATION_AGENT_UNAVAILABLE': { zh: '{name} 不在线，请选择一位在线的客服', en: '{name} is offline; pick an online agent' },
   'error.CONVERSATION_BAD_SNOOZE': { zh: '请选择现在之后、{max} 天以内的时间', en: 'Pick a time after now and at most {max} days ahead' },
+  'error.CONVERSATION_COMMAND_LOCKED': { zh: '这个指令不能关闭：客户必须随时能找到人工客服、退订营销消息', en: 'This command cannot be switched off: customers must always be able to reach a person and stop marketing' },
+  'error.CONVERSATION_COMMAND_WORD_TAKEN': { zh: '“{word}”已是另一个指令的触发词，请换一个词或先在那里删掉', en: '"{word}" already runs another command; pick another word or remove it there first' },
   'error.CONVERSATION_CANNED_TITLE_TAKEN': { zh: '已有标题为“{title}”的快捷回复，请换一个标题', en: 'A canned reply titled "{title}" exists already; pick another title' },
   'error.CONVERSATION_BAD_PATTERN': { zh: '匹配规则（pattern）不是有效的正则表达式，请检查括号和转义', en: 'The pattern is not a usable regular expression' },
   'error.CONVERSATION_BAD_PATTERN.length': { zh: '匹配规则（pattern）请填写 1 到 200 个字符', en: 'Give a pattern of 1 to 200 characters' },

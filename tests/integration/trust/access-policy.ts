@@ -123,6 +123,8 @@ export const ACCESS_POLICY: Record<string, Who[]> = {
   'post /api/v1/desk/rules/test': CM,
   'patch /api/v1/desk/rules/:id': CM,
   'delete /api/v1/desk/rules/:id': CM,
+  'get /api/v1/desk/commands': CM,
+  'patch /api/v1/desk/commands/:command': CM,
   'get /api/v1/desk/canned-replies': ['admin', 'agent', 'community_manager', 'sales'],
   'post /api/v1/desk/canned-replies': ['admin', 'agent', 'community_manager'],
   'patch /api/v1/desk/canned-replies/:id': ['admin', 'agent', 'community_manager'],

@@ -4,6 +4,7 @@ import type { Principal } from '../../shared/http/principal.js';
 import { STAFF_ROLES } from '../../shared/http/principal.js';
 import type { Deps } from '../../shared/deps.js';
 import type { DeskService } from './desk.service.js';
+import { BOT_COMMAND_IDS } from './bot-commands.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface DeskRouteApis {
@@ -87,6 +88,25 @@ export function deskRoutes(s: DeskRouteApis) {
     await s.desk.rules.deleteRule(tenantId, params.id);
     return { deleted: true };
   });
+
+  api.route({ method: 'get', path: '/commands', allow: SUPERVISORS, summary: "The bot's built-in commands (人工, 积分, 签到…): their trigger words and whether they are on" }, async ({ tenantId }) => ({
+    items: await s.desk.commands.list(tenantId),
+  }));
+  api.route(
+    {
+      method: 'patch',
+      path: '/commands/:command',
+      allow: SUPERVISORS,
+      summary: 'Switch a bot command on or off, or change its trigger words (null: the default words)',
+      params: z.object({ command: z.enum(BOT_COMMAND_IDS) }),
+      body: z
+        .object({ enabled: z.boolean(), words: z.array(z.string().trim().min(1).max(20)).min(1, 'give at least one trigger word').max(20).nullable() })
+        .partial()
+        .strict()
+        .refine((b) => b.enabled !== undefined || b.words !== undefined, { message: 'give enabled or words' }),
+    },
+    ({ params, body, tenantId }) => s.desk.commands.update(tenantId, params.command, body),
+  );
 
   // Sales read them too: the sidebar's quick replies are the same 话术库.
   api.route({ method: 'get', path: '/canned-replies', allow: ['agent', 'community_manager', 'sales'], summary: 'Canned replies ({name} and {points} are filled in when sent); the sidebar uses them as quick replies' }, async ({ tenantId }) => ({

@@ -94,6 +94,8 @@ export const SAID: Record<string, string> = {
   'a reply rule needs the reply text': '自动回复规则需要回复内容',
   'a regex rule needs a pattern, a keyword rule keywords, an FAQ entry its question or keywords': '正则规则需要匹配表达式，关键词规则需要关键词，常见问题需要问题或关键词',
   'a similar question needs at least 2 characters': '相似问法至少 2 个字',
+  'give at least one trigger word': '请至少填写一个触发词',
+  'give enabled or words': '请选择开关或填写触发词',
   'a percentage coupon needs discountTenths 1–99 (85 = 8.5折)': '折扣券的折扣应为 1–99（85 表示 8.5 折）',
   'a message to the customer is only sent for in-service transfers': '只有在职转接才会给客户发送消息',
   'a mainland mobile number, 11 digits': '请填写 11 位中国大陆手机号',
