@@ -145,6 +145,7 @@ export const ACCESS_POLICY: Record<string, Who[]> = {
   'put /api/v1/rfm/settings': ADMIN,
   'get /api/v1/rfm/customers/:id/history': STAFF,
   'get /api/v1/dashboard/overview': CM,
+  'get /api/v1/dashboard/desk': CM,
 
   'post /api/v1/broadcasts/': CM,
   'get /api/v1/broadcasts/': CM,
