@@ -58,6 +58,15 @@ test('a manager adds an FAQ with a similar question; the test box names it for t
   await sample.press('Enter');
   await result.getByText('没有规则匹配这条消息').waitFor();
 
+  // 转人工触发词: the built-in words are listed, and a word added here hands the chat over.
+  await page.locator('.el-tabs__item', { hasText: '转人工触发词' }).click();
+  const words = page.locator('[data-test=handoff-words]');
+  await words.getByText('转人工', { exact: true }).waitFor();
+  await words.locator('input[data-test=handoff-word-input]').fill('找客服');
+  await words.locator('[data-test=handoff-word-add]').click();
+  await words.locator('[data-test=handoff-word]', { hasText: '找客服' }).waitFor();
+  expect(await app.rt.services.desk.commands.which(app.config.DEFAULT_TENANT, '找客服', false)).toBe('human');
+
   // 指令: 积分 switched off on the page is off for the bot; 转人工 cannot be switched off.
   await page.locator('.el-tabs__item', { hasText: '指令' }).click();
   const points = page.locator('[data-test=command-table] .el-table__row', { hasText: '查积分' });
