@@ -73,7 +73,7 @@ export function createServices(deps: Deps, ports: { queue?: JobQueue } = {}) {
     wecomManifest(wecom, { deps, tags }),
     miniappManifest(miniapp, { customers, loyalty }),
     privacyManifest(privacy, { deps, audit, customers }),
-    dashboardManifest({ deps, customers, events, broadcasts }),
+    dashboardManifest({ deps, customers, events, broadcasts, desk }),
   ];
   subscribeHooks(hooks, modules, HOOK_ORDER);
   return { deps, hooks, modules, staff, audit, merges, customers, chatBindings, followUps, tags, events, loyalty, desk, segments, rfm, broadcasts, journeys, wecom, miniapp, privacy, wechatKf };

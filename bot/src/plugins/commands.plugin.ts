@@ -5,14 +5,6 @@ import { CustomerErrorCode } from '../../../server/src/modules/customers/custome
 import { BIND_LINK_MINUTES } from '../../../server/src/modules/customers/chat-binding.service.js';
 import { CONSENT_TEXTS } from '../../../server/src/modules/privacy/consent-texts.js';
 
-const POINTS = /^(积分|查积分|我的积分|points?)$/i;
-const CHECK_IN = /^(签到|check[- ]?in)$/i;
-const COUPONS = /^(优惠券|我的优惠券|coupons?)$/i;
-// The usual Chinese marketing-SMS convention: reply TD (退订) to stop, and a way back in.
-const STOP = /^(td|退订|取消订阅|unsubscribe|stop)$/i;
-const RESUME = /^(恢复订阅|订阅|subscribe)$/i;
-const BIND = /^(绑定|绑定会员|关联会员|bind)$/i;
-
 const day = (d?: Date) => (d ? new Date(d).toISOString().slice(0, 10) : '');
 
 /**
@@ -23,6 +15,9 @@ const day = (d?: Date) => (d ? new Date(d).toISOString().slice(0, 10) : '');
  * `TD`/`退订` withdraws marketing consent (and records an opt-out with source `bot`); `订阅`/`恢复订阅`
  * is a clear act of agreeing, so it grants marketing consent (channel `bot`, on the current consent
  * text, which the reply states in plain words). Saying nothing grants nothing: marketing is opt-in.
+ * The trigger words, and which commands are on, are the tenant's (console 机器人 → 指令;
+ * server/src/modules/conversations/bot-commands.ts lists the defaults); TD follows the usual Chinese
+ * marketing-SMS convention and cannot be switched off.
  */
 export function commandsPlugin(ctx: BotContext): WechatyPlugin {
   return () =>
@@ -30,11 +25,11 @@ export function commandsPlugin(ctx: BotContext): WechatyPlugin {
       name: 'commands',
       priority: 100,
       async handle(turn: Turn) {
-        const text = turn.text.trim();
-        if (!turn.inRoom && (STOP.test(text) || RESUME.test(text))) {
+        const command = await ctx.s.desk.commands.which(turn.tenantId, turn.text, turn.inRoom);
+        if (command === 'stop' || command === 'resume') {
           await turn.matched();
           const customerId = turn.customerId ?? (await ctx.s.desk.conversations.identifyContact(turn.tenantId, { id: turn.message.talker().id }));
-          if (STOP.test(text)) {
+          if (command === 'stop') {
             await ctx.s.privacy.consents.set(turn.tenantId, customerId, 'marketing', false, 'bot', `shopper:${customerId}`);
             await ctx.s.broadcasts.optOut(turn.tenantId, customerId, 'bot');
             await turn.reply('已为您退订营销消息，之后不会再收到活动推送。回复「订阅」可重新接收。');
@@ -44,12 +39,12 @@ export function commandsPlugin(ctx: BotContext): WechatyPlugin {
           }
           return true;
         }
-        if (!turn.inRoom && BIND.test(text)) {
+        if (command === 'bind') {
           await turn.matched();
           await bind(ctx, turn);
           return true;
         }
-        const which = POINTS.test(text) ? 'points' : CHECK_IN.test(text) ? 'check-in' : COUPONS.test(text) ? 'coupons' : null;
+        const which = command === 'points' || command === 'check-in' || command === 'coupons' ? command : null;
         if (!which) return false;
         await turn.matched();
         const loyalty = ctx.s.desk.loyalty;

@@ -4,8 +4,6 @@ import type { Wechaty, WechatyPlugin } from 'wechaty';
 import type { BotContext } from '../bot-context.js';
 import { outboundChannel } from '../../../server/src/modules/conversations/desk-live.js';
 
-const HUMAN = /^(人工|人工客服|转人工|human|agent)$/i;
-
 /**
  * Handoff relay: `人工`/"human" hands the chat to the desk, and replies written by agents (and desk
  * notices) reach the customer. Delivery reads the outbound rows: a Redis notice or the poll wakes the
@@ -25,7 +23,8 @@ export function handoffRelayPlugin(ctx: BotContext): WechatyPlugin {
       name: 'handoff',
       priority: 200,
       async handle(turn) {
-        if (turn.inRoom || !HUMAN.test(turn.text.trim())) return false;
+        // The tenant's words for the 'human' command (人工, 转人工… and any a manager added).
+        if (turn.inRoom || (await ctx.s.desk.commands.which(turn.tenantId, turn.text, false)) !== 'human') return false;
         await ctx.s.desk.handoff.requestHuman(turn.tenantId, turn.conversationId, 'customer asked for a human');
         return true;
       },

@@ -70,6 +70,8 @@ export interface ReplyRule {
   keywords?: string[];
   pattern?: string;
   question?: string;
+  /** FAQ entries: other ways customers ask the question. */
+  similar?: string[];
   reply: string;
   action: 'reply' | 'handoff';
   priority: number;
@@ -83,6 +85,20 @@ export interface RuleMatch {
   kind: ReplyRule['kind'];
   action: ReplyRule['action'];
   reply: string;
+  /** FAQ entries: the entry's question and the phrasing the message matched. */
+  question?: string;
+  phrase?: string;
+}
+
+/** One of the bot's built-in commands (`/desk/commands`). */
+export type BotCommandId = 'human' | 'points' | 'check-in' | 'coupons' | 'bind' | 'stop' | 'resume';
+export interface BotCommand {
+  id: BotCommandId;
+  enabled: boolean;
+  words: string[];
+  defaultWords: string[];
+  rooms: boolean;
+  locked: boolean;
 }
 
 export const deskApi = (api: ApiClient) => ({
@@ -106,6 +122,8 @@ export const deskApi = (api: ApiClient) => ({
   createRule: (body: RuleInput) => api.post<ReplyRule>('/desk/rules', body),
   updateRule: (id: string, body: RuleInput) => api.patch<ReplyRule>(`/desk/rules/${id}`, body),
   deleteRule: (id: string) => api.del(`/desk/rules/${id}`),
+  commands: () => api.get<{ items: BotCommand[] }>('/desk/commands'),
+  updateCommand: (id: BotCommandId, body: { enabled?: boolean; words?: string[] | null }) => api.patch<BotCommand>(`/desk/commands/${id}`, body),
   testRules: (text: string) => api.post<{ match: RuleMatch | null }>('/desk/rules/test', { text }),
   presence: () => api.get<{ online: boolean; capacity: number; active: number }>('/desk/presence'),
   setPresence: (body: { online: boolean; capacity?: number }) => api.post('/desk/presence', body),

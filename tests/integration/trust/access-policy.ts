@@ -123,6 +123,8 @@ export const ACCESS_POLICY: Record<string, Who[]> = {
   'post /api/v1/desk/rules/test': CM,
   'patch /api/v1/desk/rules/:id': CM,
   'delete /api/v1/desk/rules/:id': CM,
+  'get /api/v1/desk/commands': CM,
+  'patch /api/v1/desk/commands/:command': CM,
   'get /api/v1/desk/canned-replies': ['admin', 'agent', 'community_manager', 'sales'],
   'post /api/v1/desk/canned-replies': ['admin', 'agent', 'community_manager'],
   'patch /api/v1/desk/canned-replies/:id': ['admin', 'agent', 'community_manager'],
@@ -143,6 +145,7 @@ export const ACCESS_POLICY: Record<string, Who[]> = {
   'put /api/v1/rfm/settings': ADMIN,
   'get /api/v1/rfm/customers/:id/history': STAFF,
   'get /api/v1/dashboard/overview': CM,
+  'get /api/v1/dashboard/desk': CM,
 
   'post /api/v1/broadcasts/': CM,
   'get /api/v1/broadcasts/': CM,

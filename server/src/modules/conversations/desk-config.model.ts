@@ -13,6 +13,8 @@ const replyRuleSchema = new Schema(
     /** regex rules: matched case-insensitively against the whole message. */
     pattern: { type: String },
     question: { type: String },
+    /** FAQ entries: other ways customers ask the question; a message saying one of them gets this answer. */
+    similar: { type: [String], default: [] },
     reply: { type: String, default: '' },
     /** reply: answer with `reply`; handoff: hand the chat to a human. */
     action: { type: String, enum: ['reply', 'handoff'], default: 'reply' },

@@ -4,6 +4,7 @@ import type { Principal } from '../../shared/http/principal.js';
 import { STAFF_ROLES } from '../../shared/http/principal.js';
 import type { Deps } from '../../shared/deps.js';
 import type { DeskService } from './desk.service.js';
+import { BOT_COMMAND_IDS } from './bot-commands.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface DeskRouteApis {
@@ -13,6 +14,8 @@ export interface DeskRouteApis {
 
 const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
 const SUPERVISORS = ['community_manager'] as const;
+/** An FAQ entry's other phrasings of its question (each answered like the question itself). */
+const similarQuestions = z.array(z.string().trim().min(2, 'a similar question needs at least 2 characters').max(200)).max(50);
 
 const ruleBody = z
   .object({
@@ -20,12 +23,15 @@ const ruleBody = z
     keywords: z.array(z.string().trim().min(1).max(40)).max(30).optional(),
     pattern: z.string().min(1).max(200).optional(),
     question: z.string().trim().max(200).optional(),
+    similar: similarQuestions.optional(),
     reply: z.string().trim().max(2000).default(''),
     action: z.enum(['reply', 'handoff']).default('reply'),
     priority: z.number().int().min(-1000).max(1000).default(0),
     active: z.boolean().default(true),
   })
-  .refine((r) => (r.kind === 'regex' ? !!r.pattern : !!r.keywords?.length), { message: 'a regex rule needs a pattern; keyword rules and FAQ entries need keywords' })
+  .refine((r) => (r.kind === 'regex' ? !!r.pattern : r.kind === 'faq' ? !!r.question || !!r.keywords?.length : !!r.keywords?.length), {
+    message: 'a regex rule needs a pattern, a keyword rule keywords, an FAQ entry its question or keywords',
+  })
   .refine((r) => r.action === 'handoff' || r.reply.length > 0, { message: 'a reply rule needs the reply text', path: ['reply'] });
 
 /** Desk administration: presence, reply rules and FAQ, canned replies, SLA targets and figures. */
@@ -67,6 +73,7 @@ export function deskRoutes(s: DeskRouteApis) {
           keywords: z.array(z.string().trim().min(1).max(40)).max(30),
           pattern: z.string().min(1).max(200),
           question: z.string().trim().max(200),
+          similar: similarQuestions,
           reply: z.string().trim().max(2000),
           action: z.enum(['reply', 'handoff']),
           priority: z.number().int().min(-1000).max(1000),
@@ -81,6 +88,25 @@ export function deskRoutes(s: DeskRouteApis) {
     await s.desk.rules.deleteRule(tenantId, params.id);
     return { deleted: true };
   });
+
+  api.route({ method: 'get', path: '/commands', allow: SUPERVISORS, summary: "The bot's built-in commands (人工, 积分, 签到…): their trigger words and whether they are on" }, async ({ tenantId }) => ({
+    items: await s.desk.commands.list(tenantId),
+  }));
+  api.route(
+    {
+      method: 'patch',
+      path: '/commands/:command',
+      allow: SUPERVISORS,
+      summary: 'Switch a bot command on or off, or change its trigger words (null: the default words)',
+      params: z.object({ command: z.enum(BOT_COMMAND_IDS) }),
+      body: z
+        .object({ enabled: z.boolean(), words: z.array(z.string().trim().min(1).max(20)).min(1, 'give at least one trigger word').max(20).nullable() })
+        .partial()
+        .strict()
+        .refine((b) => b.enabled !== undefined || b.words !== undefined, { message: 'give enabled or words' }),
+    },
+    ({ params, body, tenantId }) => s.desk.commands.update(tenantId, params.command, body),
+  );
 
   // Sales read them too: the sidebar's quick replies are the same 话术库.
   api.route({ method: 'get', path: '/canned-replies', allow: ['agent', 'community_manager', 'sales'], summary: 'Canned replies ({name} and {points} are filled in when sent); the sidebar uses them as quick replies' }, async ({ tenantId }) => ({

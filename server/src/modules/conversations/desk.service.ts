@@ -9,6 +9,8 @@ import { HandoffService, type Actor } from './handoff.service.js';
 import { SlaService } from './sla.service.js';
 import { TriageService } from './triage.service.js';
 import { ReplyRuleService } from './reply-rule.service.js';
+import { BotCommandService } from './bot-command.service.js';
+import { DeskFiguresService } from './desk-figures.service.js';
 import { DeskLive } from './desk-live.js';
 import type { LoyaltyPort } from './loyalty-port.js';
 import type { ChatProfile } from './chat-profile.js';
@@ -40,6 +42,10 @@ export class DeskService {
   readonly groups: ChatGroupService;
   readonly outbound: OutboundService;
   readonly rules: ReplyRuleService;
+  /** The bot's built-in commands (人工, 积分, 签到…) as the tenant set them. */
+  readonly commands = new BotCommandService();
+  /** The 数据 page's desk figures for a period, per agent too. */
+  readonly figures = new DeskFiguresService();
   readonly sla: SlaService;
   readonly handoff: HandoffService;
   private readonly gates = new Map<string, ChannelGate>();

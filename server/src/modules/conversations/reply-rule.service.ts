@@ -11,6 +11,8 @@ export interface RuleInput {
   keywords?: string[];
   pattern?: string;
   question?: string;
+  /** FAQ entries: other phrasings of the question. */
+  similar?: string[];
   reply?: string;
   action?: 'reply' | 'handoff';
   priority?: number;
@@ -22,6 +24,9 @@ export interface RuleMatch {
   kind: 'keyword' | 'regex' | 'faq';
   action: 'reply' | 'handoff';
   reply: string;
+  /** FAQ entries: the question, and the phrasing (the question, a similar question or a keyword) the message matched. */
+  question?: string;
+  phrase?: string;
 }
 
 export interface DeskSettings {
@@ -40,7 +45,13 @@ const MAX_MATCH_LENGTH = 10_000;
 
 /** Auto-reply rules, FAQ entries, canned replies and the tenant's desk settings. */
 export class ReplyRuleService {
-  private readonly active = new ReplyRuleCache(REPLY_RULE_CACHE_MS, (tenantId) => ReplyRuleModel.find({ tenantId, active: true }).sort({ priority: -1, createdAt: 1 }).lean().exec());
+  private readonly active = new ReplyRuleCache(REPLY_RULE_CACHE_MS, async (tenantId) =>
+    (await ReplyRuleModel.find({ tenantId, active: true }).sort({ priority: -1, createdAt: 1 }).lean().exec()).map((r) => ({
+      ...r,
+      // Normalised once per load, not per message: the bot matches every message against them.
+      phrases: [r.question ?? '', ...(r.similar ?? [])].map((p) => ({ text: p, key: normalise(p) })).filter((p) => p.key.length >= 2),
+    })),
+  );
 
   constructor(private readonly deps: Deps) {}
 
@@ -72,8 +83,9 @@ export class ReplyRuleService {
   }
 
   /**
-   * Keyword and regex rules first, highest priority first; then the FAQ entry sharing the most
-   * keywords with the message. Null when nothing matches. Rules are read through a short cache
+   * Keyword and regex rules first, highest priority first; then the FAQ entry that fits best (see
+   * faqScore: its question or a similar question said as such, then contained, then shared keywords).
+   * Null when nothing matches. The console's test box calls this too, so it shows what the bot does. Rules are read through a short cache
    * (edits here apply at once, from another process within REPLY_RULE_CACHE_MS).
    */
   async match(tenantId: string, text: string): Promise<RuleMatch | null> {
@@ -87,13 +99,15 @@ export class ReplyRuleService {
           : body.length <= MAX_MATCH_LENGTH && linearTest(r.pattern ?? '', text.trim());
       if (hit) return { ruleId: String(r._id), kind: r.kind as RuleMatch['kind'], action: r.action as RuleMatch['action'], reply: r.reply };
     }
-    let best: { rule: (typeof rules)[number]; score: number } | undefined;
+    const said = normalise(body);
+    let best: { rule: (typeof rules)[number]; score: number; phrase: string } | undefined;
     for (const r of rules.filter((r) => r.kind === 'faq')) {
-      const score = r.keywords.filter((k) => k && body.includes(k)).length;
-      if (score > 0 && (!best || score > best.score)) best = { rule: r, score };
+      const hit = faqScore(r, body, said);
+      if (hit && (!best || hit.score > best.score)) best = { rule: r, ...hit };
     }
     if (!best) return null;
-    return { ruleId: String(best.rule._id), kind: 'faq', action: best.rule.action as RuleMatch['action'], reply: best.rule.reply };
+    const { rule } = best;
+    return { ruleId: String(rule._id), kind: 'faq', action: rule.action as RuleMatch['action'], reply: rule.reply, question: rule.question ?? '', phrase: best.phrase };
   }
 
   async createCanned(tenantId: string, title: string, text: string) {
@@ -151,6 +165,30 @@ export class ReplyRuleService {
     });
     return this.settings(tenantId);
   }
+}
+
+/**
+ * How a message and a phrasing are compared: case, full-width forms, spaces, punctuation and symbols
+ * aside (“怎么退货？” says the same as “怎么 退货”).
+ */
+export function normalise(text: string): string {
+  return text.normalize('NFKC').toLowerCase().replace(/[\s\p{P}\p{S}]+/gu, '');
+}
+
+/**
+ * How well an FAQ entry fits a message: the message is its question or a similar question (3000),
+ * contains one (2000 + its length: the most specific phrasing wins), or shares keywords (one point
+ * each). Undefined when none of these holds. Phrasings shorter than two characters are ignored.
+ */
+function faqScore(r: { keywords: string[]; phrases: { text: string; key: string }[] }, body: string, said: string): { score: number; phrase: string } | undefined {
+  let best: { score: number; phrase: string } | undefined;
+  for (const p of r.phrases) {
+    const score = said === p.key ? 3000 : said.includes(p.key) ? 2000 + p.key.length : 0;
+    if (score && (!best || score > best.score)) best = { score, phrase: p.text };
+  }
+  if (best) return best;
+  const words = r.keywords.filter((k) => k && body.includes(k));
+  return words.length ? { score: words.length, phrase: words.join('、') } : undefined;
 }
 
 /**

@@ -5,13 +5,15 @@ import type { CustomerService } from '../customers/customer.service.js';
 import type { Deps } from '../../shared/deps.js';
 import type { EventService } from '../events/event.service.js';
 import { periodEnd } from '../../shared/http/period.schema.js';
-import { DashboardService } from './dashboard.service.js';
+import { DashboardService, endOfLocalDay } from './dashboard.service.js';
+import type { DeskApi } from '../conversations/desk.module.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface DashboardRouteApis {
   broadcasts: Broadcasts;
   customers: CustomerService;
   deps: Deps;
+  desk: DeskApi;
   events: EventService;
 }
 
@@ -37,6 +39,25 @@ export function dashboardRoutes(s: DashboardRouteApis) {
         .strict(),
     },
     async ({ tenantId, query }) => dashboard.overview(tenantId, query.days, query.to, query.now === 'true'),
+  );
+  api.route(
+    {
+      method: 'get',
+      path: '/desk',
+      allow: ['admin', 'community_manager'],
+      summary: 'The service desk over the N local days ending today (or on `to`): chats the bot answered alone or handed over, first-response times (median, p90), SLA breaches, and the same per agent',
+      query: z
+        .object({
+          days: z.coerce.number().int('days must be a whole number').min(1, 'days must be 1 to 90').max(90, 'days must be 1 to 90').default(30),
+          to: periodEnd,
+        })
+        .strict(),
+    },
+    async ({ tenantId, query }) => {
+      const now = s.deps.now();
+      const until = query.to ? new Date(Math.min(now.getTime(), endOfLocalDay(query.to, s.deps.config.BROADCAST_TIMEZONE).getTime())) : now;
+      return { days: query.days, ...(await s.desk.figures.period(tenantId, new Date(until.getTime() - query.days * 86_400_000), until)) };
+    },
   );
   return api;
 }

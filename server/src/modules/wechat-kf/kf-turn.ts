@@ -1,7 +1,6 @@
 import type { Logger } from '../../shared/logger.js';
 import type { DeskService, InboundResult } from '../conversations/desk.service.js';
 
-const HUMAN = /^(人工|人工客服|转人工|human|agent)$/i;
 const FALLBACK = '抱歉，我没有听懂。您可以换个说法，或回复「人工」转人工客服。';
 
 /**
@@ -18,7 +17,8 @@ export class KfTurn {
 
   async answer(tenantId: string, r: InboundResult, text: string): Promise<void> {
     const conversationId = String(r.conversation._id);
-    if (HUMAN.test(text.trim())) {
+    // The tenant's words for the 'human' command, as on the Wechaty bot.
+    if ((await this.desk.commands.which(tenantId, text, false)) === 'human') {
       await this.desk.handoff.requestHuman(tenantId, conversationId, 'customer asked for a human');
       return;
     }
