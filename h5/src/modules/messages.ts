@@ -200,6 +200,8 @@ export const messages = m({
   'error.JOURNEY_NAME_TAKEN': { zh: '已有名为“{name}”的旅程，请换一个名称', en: 'A journey named "{name}" exists already; pick another name' },
   'error.JOURNEY_TEMPLATE_UNKNOWN': { zh: '没有这个旅程模板，请从列表中选择', en: 'No such journey template; choose one from the list' },
   'error.JOURNEY_TEMPLATE_NEEDS_COUPON': { zh: '这个模板会发券：请选择一张有效的优惠券', en: 'This template issues a coupon: choose a valid coupon' },
+  'error.JOURNEY_PREVIEW_STALE': { zh: '现在开启会有 {entrants} 位客户立即进入这个旅程，与确认时的人数不同：请重新查看后再开启', en: 'Switching on now enrols {entrants} customers, not the figure confirmed: look at the preview again' },
+  'error.JOURNEY_EDITED_ELSEWHERE': { zh: '这个旅程已被他人保存为第 {version} 版：请刷新后再编辑', en: 'Someone saved this journey meanwhile (now version {version}): reload and edit again' },
   'error.BROADCAST_SCHEDULE_IN_PAST': { zh: '定时发送的时间已过，请选择将来的时间或立即发送', en: 'The scheduled time has passed; pick a time in the future or send now' },
   'error.BROADCAST_BAD_STATE': { zh: '这个群发的状态已经变了，请刷新后再试', en: 'This campaign has moved on; refresh and try again' },
   'error.BROADCAST_PLACEHOLDER': { zh: '{field} 中的 {placeholder} 无法为收件人填写，请修改后再试', en: '{placeholder} in {field} cannot be filled for the recipients; change it and try again' },
