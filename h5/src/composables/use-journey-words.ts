@@ -22,7 +22,9 @@ export function stepWords(step: JourneyStep, names: { coupons?: Record<string, s
     case 'wait':
       return t('journey.step.wait', { d: duration(step.hours) });
     case 'condition':
-      return t('journey.step.condition', { c: t(`journey.check.${step.check}` as MessageKey) });
+      return step.no?.length
+        ? t('journey.step.conditionBranch', { c: t(`journey.check.${step.check}` as MessageKey), n: step.no.length })
+        : t('journey.step.condition', { c: t(`journey.check.${step.check}` as MessageKey) });
     case 'send':
       return t('journey.step.send', { text: step.text });
     case 'coupon': {
