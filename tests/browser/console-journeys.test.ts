@@ -118,7 +118,7 @@ test('a manager with no journeys creates the win-back journey from its template,
   await page.context().close();
 });
 
-test('in the step editor a cleared message is refused in Chinese naming the step and field; edited and saved, the page shows version 2 and both versions', async () => {
+test('in the step editor a cleared message is refused in Chinese naming the step and field; edited (a wait, a move, a "no" branch) and saved, the page shows version 2 and both versions', async () => {
   const page = await consolePage(browser);
   await signIn(page, '/h5/console/journeys', manager.username);
   await row(page, '沉睡唤醒').click();
@@ -136,6 +136,11 @@ test('in the step editor a cleared message is refused in Chinese naming the step
   // The wait becomes 5 days, and the task moves up before the reminder.
   await editor.locator('[data-test=editor-step]').nth(2).locator('[data-test=step-amount] input').fill('5');
   await editor.locator('[data-test=editor-step]').nth(5).locator('[data-test=step-up]').click();
+  // The condition gets a "no" branch: those who ordered meanwhile get a thank-you task instead of leaving.
+  const condition = editor.locator('[data-test=editor-step]').nth(3);
+  await condition.locator('[data-test=add-branch-step]').click();
+  await page.locator('[data-test=add-branch-task]:visible').click();
+  await condition.locator('[data-test=editor-branch-step] input[data-test=step-title]').fill('客户 {name} 已回购，请致谢');
   await screenshot(page, 'console-journey-editor');
   await editor.locator('[data-test=editor-save]').click();
   await page.locator('.el-message', { hasText: '已保存为第 2 版' }).waitFor();
@@ -144,10 +149,11 @@ test('in the step editor a cleared message is refused in Chinese naming the step
     '第 1 步 发放优惠券「新人券 满50减10」',
     '第 2 步 企业微信群发：「好久不见，{name}，回归券已放入您的会员中心」',
     '第 3 步 等待 5 天',
-    '第 4 步 条件：进入后未下单，否则退出',
+    '第 4 步 条件：进入后未下单，否则执行 1 个「否」分支步骤',
     '第 5 步 给负责人创建跟进任务「沉睡客户 {name} 仍未回购，请电话回访」（2 天 内完成）',
     '第 6 步 企业微信群发：「回归券即将过期，别错过哦」',
   ]);
+  expect(await page.locator('[data-test=journey-branch-step]').allInnerTexts()).toEqual(['「否」分支第 1 步 给负责人创建跟进任务「客户 {name} 已回购，请致谢」（1 天 内完成）']);
   expect(await page.locator('[data-test=journey-versions] [data-test=version-n]').allInnerTexts()).toEqual(['第 2 版', '第 1 版']);
   expect((await journeysOnServer())[0]).toMatchObject({ version: 2, enabled: false });
   await screenshot(page, 'console-journey-detail-v2');
