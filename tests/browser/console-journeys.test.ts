@@ -168,7 +168,7 @@ test('switching on shows how many would enter and what their first steps do; can
   await listed.locator('[data-test=journey-enabled]').click();
   const dialog = page.locator('[data-test=switch-dialog]');
   await dialog.locator('[data-test=preview-entrants]', { hasText: '开启后将有 2 位客户立即进入这个旅程' }).waitFor();
-  expect(await dialog.locator('[data-test=preview-effect]').allInnerTexts()).toEqual(['第 1 步 · 发券：最多 2 张', '第 2 步 · 发送消息：最多 2 条']);
+  expect(await dialog.locator('[data-test=preview-effect]').allInnerTexts()).toEqual(['第 1 步 · 发券：最多 2 张（「新人券 满50减10」库存剩余 100 张）', '第 2 步 · 发送消息：最多 2 条']);
   // Names are masked for a community manager, here as everywhere in the console.
   expect(await dialog.locator('[data-test=preview-sample]').innerText()).toMatch(/^例如：沉\*[甲乙]、沉\*[甲乙]$/);
   await screenshot(page, 'console-journey-switch-on');

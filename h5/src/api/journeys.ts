@@ -47,7 +47,8 @@ export interface EntryPreview {
   enrolsExisting: boolean;
   entrants: number;
   sample: string[];
-  firstSteps: Array<{ step: number; type: JourneyStep['type']; upTo: number }>;
+  /** A coupon step names its template and what is left of its stock (fewer than the entrants: some get none). */
+  firstSteps: Array<{ step: number; type: JourneyStep['type']; upTo: number; coupon?: { name: string; remaining: number } | null }>;
   coupons: number;
   messages: number;
   tasks: number;

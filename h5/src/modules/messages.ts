@@ -802,6 +802,7 @@ export const messages = m({
   'journey.switchOn.effect.send': { zh: '发送消息：最多 {n} 条', en: 'Messages: up to {n}' },
   'journey.switchOn.effect.tag': { zh: '打标签：最多 {n} 位客户', en: 'Tagged: up to {n}' },
   'journey.switchOn.effect.task': { zh: '跟进任务：最多 {n} 个', en: 'Tasks: up to {n}' },
+  'journey.switchOn.stock': { zh: '（「{name}」库存剩余 {n} 张）', en: ' (“{name}”: {n} left in stock)' },
   'journey.switchOn.confirm': { zh: '确认开启', en: 'Switch on' },
   'journey.switchOn.changed': { zh: '人数已变化：请按最新人数确认', en: 'The figure changed: confirm the new one' },
   'journey.step.conditionBranch': { zh: '条件：{c}，否则执行 {n} 个「否」分支步骤', en: 'Only if {c}, else {n} “no” branch step(s)' },

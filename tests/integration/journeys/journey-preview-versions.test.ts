@@ -55,7 +55,10 @@ test('the win-back preview counts the dormant customers and the coupons their fi
 
   const preview = await api('GET', `/api/v1/journeys/${id}/preview`);
   expect(preview.status).toBe(200);
-  expect(preview.body).toMatchObject({ enrolsExisting: true, entrants: 3, coupons: 3, messages: 3, tasks: 0, firstSteps: [{ step: 0, type: 'coupon', upTo: 3 }, { step: 1, type: 'send', upTo: 3 }] });
+  expect(preview.body).toMatchObject({
+    enrolsExisting: true, entrants: 3, coupons: 3, messages: 3, tasks: 0,
+    firstSteps: [{ step: 0, type: 'coupon', upTo: 3, coupon: { name: '回归券', remaining: 1000 } }, { step: 1, type: 'send', upTo: 3 }],
+  });
   // A community manager sees the sample masked, as names everywhere in the console.
   expect([...preview.body.sample].sort()).toEqual(['沉*丙', '沉*乙', '沉*甲']);
 

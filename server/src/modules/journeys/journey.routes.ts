@@ -98,7 +98,17 @@ export function journeyRoutes(s: JourneyRouteApis) {
       const { sampleIds, ...preview } = await s.journeys.preview(tenantId, params.id);
       const names = await s.customers.namesOf(tenantId, sampleIds);
       const seesNames = personalDataPolicy(principal).name;
-      return { ...preview, sample: sampleIds.map((id) => (seesNames ? names.get(id) : maskName(names.get(id))) || '—') };
+      // A coupon step says what is left of its template's stock: fewer than the entrants means some get none.
+      const { steps } = await s.journeys.get(tenantId, params.id);
+      const firstSteps = await Promise.all(
+        preview.firstSteps.map(async (f) => {
+          const step = steps[f.step] as { type: string; templateId?: string };
+          if (step?.type !== 'coupon' || !step.templateId) return f;
+          const t: any = await s.loyalty.coupons.template(tenantId, step.templateId).catch(() => null);
+          return { ...f, coupon: t ? { name: t.name as string, remaining: Math.max(0, t.stock - t.issued) } : null };
+        }),
+      );
+      return { ...preview, firstSteps, sample: sampleIds.map((id) => (seesNames ? names.get(id) : maskName(names.get(id))) || '—') };
     },
   );
 
