@@ -5,13 +5,15 @@ export type JourneyTrigger =
   | { type: 'customer.created' | 'birthday' | 'cart.added' | 'order.paid' | 'churn.at_risk' }
   | { type: 'dormant'; days: number };
 
-export type JourneyStep =
+/** What a condition's "no" branch may do (no condition inside a branch). */
+export type BranchStep =
   | { type: 'wait'; hours: number }
-  | { type: 'condition'; check: 'noOrderSinceStart' | 'stillDormant' | 'wecomActive' | 'newContact' }
   | { type: 'send'; channel: string; text: string }
   | { type: 'coupon'; templateId: string; byTier?: Record<string, string> }
   | { type: 'tag'; tagId: string }
   | { type: 'task'; title: string; dueInHours: number };
+export type ConditionCheck = 'noOrderSinceStart' | 'stillDormant' | 'wecomActive' | 'newContact';
+export type JourneyStep = BranchStep | { type: 'condition'; check: ConditionCheck; no?: BranchStep[] };
 
 export interface RunCounts {
   active: number;
@@ -25,7 +27,38 @@ export interface Journey {
   trigger: JourneyTrigger;
   steps: JourneyStep[];
   enabled: boolean;
+  /** Every save is a new version; runs keep the version they started on. */
+  version: number;
   createdAt: string;
+}
+
+export interface JourneyVersion {
+  version: number;
+  name: string;
+  trigger: JourneyTrigger;
+  steps: JourneyStep[];
+  savedAt: string;
+}
+
+/** What switching a journey on would do now (GET /journeys/:id/preview). */
+export interface EntryPreview {
+  version: number;
+  enabled: boolean;
+  enrolsExisting: boolean;
+  entrants: number;
+  sample: string[];
+  /** A coupon step names its template and what is left of its stock (fewer than the entrants: some get none). */
+  firstSteps: Array<{ step: number; type: JourneyStep['type']; upTo: number; coupon?: { name: string; remaining: number } | null }>;
+  coupons: number;
+  messages: number;
+  tasks: number;
+  tags: number;
+}
+
+export interface JourneyDraft {
+  name: string;
+  trigger: JourneyTrigger;
+  steps: JourneyStep[];
 }
 
 export interface RunLogLine {
@@ -38,6 +71,8 @@ export interface RunLogLine {
 export interface JourneyRun {
   id: string;
   journeyId: string;
+  /** The journey version the run started on and keeps to. */
+  version: number;
   customerId: string;
   occurrence: string;
   state: 'active' | 'done' | 'exited';
@@ -60,6 +95,8 @@ export interface JourneyStats {
   coupons: number;
   tasks: number;
   orderedAfterEntering: number;
+  /** Fen paid after entering, per run. */
+  revenueAfterEntering: number;
 }
 
 export interface JourneyTemplate {
@@ -69,10 +106,15 @@ export interface JourneyTemplate {
 }
 
 export const journeysApi = (api: ApiClient) => ({
-  list: () => api.get<{ items: (Journey & { runCounts: RunCounts })[] }>('/journeys'),
-  get: (id: string) => api.get<Journey & { stats: JourneyStats; runs: JourneyRun[] }>(`/journeys/${id}`),
-  setEnabled: (id: string, enabled: boolean) => api.patch<Journey>(`/journeys/${id}`, { enabled }),
+  list: () => api.get<{ items: (Journey & { runCounts: RunCounts; coupons: number; revenueAfterEntering: number })[] }>('/journeys'),
+  get: (id: string) => api.get<Journey & { stats: JourneyStats; runs: JourneyRun[]; versions: JourneyVersion[] }>(`/journeys/${id}`),
+  /** Switching on one that enrols customers at once needs the preview's figure (409 JOURNEY_PREVIEW_STALE otherwise). */
+  setEnabled: (id: string, enabled: boolean, expectedEntrants?: number) => api.patch<Journey>(`/journeys/${id}`, { enabled, ...(expectedEntrants !== undefined ? { expectedEntrants } : {}) }),
+  preview: (id: string) => api.get<EntryPreview>(`/journeys/${id}/preview`),
+  create: (draft: JourneyDraft) => api.post<Journey>('/journeys', { ...draft, enabled: false }),
+  update: (id: string, draft: JourneyDraft, baseVersion: number) => api.put<Journey>(`/journeys/${id}`, { ...draft, baseVersion }),
   templates: () => api.get<{ items: JourneyTemplate[] }>('/journeys/templates'),
-  fromTemplate: (body: { key: string; couponTemplateId?: string }) => api.post<Journey>('/journeys/from-template', body),
+  /** Created off: the console shows the preview before it is switched on. */
+  fromTemplate: (body: { key: string; couponTemplateId?: string }) => api.post<Journey>('/journeys/from-template', { ...body, enabled: false }),
   customerRuns: (customerId: string) => api.get<{ items: JourneyRun[] }>(`/journeys/customers/${customerId}/runs`),
 });

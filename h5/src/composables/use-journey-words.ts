@@ -22,7 +22,9 @@ export function stepWords(step: JourneyStep, names: { coupons?: Record<string, s
     case 'wait':
       return t('journey.step.wait', { d: duration(step.hours) });
     case 'condition':
-      return t('journey.step.condition', { c: t(`journey.check.${step.check}` as MessageKey) });
+      return step.no?.length
+        ? t('journey.step.conditionBranch', { c: t(`journey.check.${step.check}` as MessageKey), n: step.no.length })
+        : t('journey.step.condition', { c: t(`journey.check.${step.check}` as MessageKey) });
     case 'send':
       return t('journey.step.send', { text: step.text });
     case 'coupon': {
@@ -44,10 +46,26 @@ export function skipReason(reason: string): string {
   return SKIP_REASONS.includes(reason) ? t(`journey.skip.${reason}` as MessageKey) : reason;
 }
 
-/** One log line as a sentence: "第 2 步 · 已发送". */
-export function logWords(line: RunLogLine): string {
+/**
+ * Where a run's position sits in the journey's steps, in the editor's terms: "第 3 步", or for a step
+ * of a condition's "no" branch "第 2 步「否」分支第 1 步" (the runner lists the branches after the main
+ * steps, each followed by its end; journey-program.ts on the server).
+ */
+export function placeWords(steps: JourneyStep[] | undefined, index: number): string {
+  if (!steps || index < steps.length) return t('journey.stepN', { n: index + 1 });
+  let at = steps.length + 1;
+  for (const [i, s] of steps.entries()) {
+    if (s.type !== 'condition' || !s.no?.length) continue;
+    if (index < at + s.no.length) return t('journey.stepN', { n: i + 1 }) + t('journey.branchStepN', { n: index - at + 1 });
+    at += s.no.length + 1;
+  }
+  return t('journey.stepN', { n: steps.length });
+}
+
+/** One log line as a sentence: "第 2 步 · 已发送" (`steps`, the run's version's, names a branch step's place). */
+export function logWords(line: RunLogLine, steps?: JourneyStep[]): string {
   const o = line.outcome ?? '';
-  const step = t('journey.stepN', { n: line.step + 1 });
+  const step = placeWords(steps, line.step);
   const said = ((): string => {
     if (o === 'profile gone') return t('journey.log.profileGone');
     if (o === 'journey disabled') return t('journey.log.disabled');

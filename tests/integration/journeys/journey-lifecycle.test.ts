@@ -130,9 +130,9 @@ test('a buyer the churn sweep flags at risk gets the care coupon and message onc
   expect(sentTo(tb.fake, '专属券还在，需要帮您挑点什么吗？')).toEqual(new Map([[lapsing.ext, 1]]));
   expect((await runsOf(back.id)).find((r) => r.occurrence.startsWith('churn:'))).toMatchObject({ state: 'exited' });
   expect((await runsOf(lapsing.id)).filter((r) => r.occurrence.startsWith('churn:'))).toHaveLength(1);
-  // What the manager sees on the journey: two entered, one came back and ordered.
+  // What the manager sees on the journey: two entered, one came back and ordered for ¥80.
   expect((await api('GET', `/api/v1/journeys/${journeyId}`)).body.stats).toEqual({
-    runs: { active: 0, done: 1, exited: 1 }, sent: 3, skipped: {}, failed: 0, coupons: 2, tasks: 0, orderedAfterEntering: 1,
+    runs: { active: 0, done: 1, exited: 1 }, sent: 3, skipped: {}, failed: 0, coupons: 2, tasks: 0, orderedAfterEntering: 1, revenueAfterEntering: 8_000,
   });
 });
 

@@ -31,9 +31,13 @@ async function contact(name: string, attrs: Record<string, unknown> = {}) {
   await grantMarketing(s(), tb.tenantId, [id], { profiling: true });
   return { id, ext };
 }
-const journey = async (body: unknown) => {
-  const res = await tb.app.request('POST', '/api/v1/journeys', { token: tb.manager, body });
+/** Created off, previewed, then switched on with the preview's figure, as the console does. */
+const journey = async (body: Record<string, unknown>) => {
+  const res = await tb.app.request('POST', '/api/v1/journeys', { token: tb.manager, body: { ...body, enabled: false } });
   expect(res.status).toBe(201);
+  const preview = await tb.app.request('GET', `/api/v1/journeys/${res.body.id}/preview`, { token: tb.manager });
+  const on = await tb.app.request('PATCH', `/api/v1/journeys/${res.body.id}`, { token: tb.manager, body: { enabled: true, expectedEntrants: preview.body.entrants } });
+  expect(on.status).toBe(200);
   return res.body.id as string;
 };
 const coupons = (customerId: string) => s().loyalty.coupons.listForCustomer(tb.tenantId, customerId);

@@ -172,6 +172,8 @@ export const ACCESS_POLICY: Record<string, Who[]> = {
   'get /api/v1/journeys/': CM,
   'get /api/v1/journeys/:id': CM,
   'patch /api/v1/journeys/:id': CM,
+  'put /api/v1/journeys/:id': CM,
+  'get /api/v1/journeys/:id/preview': CM,
   'get /api/v1/journeys/customers/:id/runs': STAFF,
 
   'get /api/v1/wecom/contact-ways/': MANAGERS,

@@ -31,6 +31,7 @@ import 'element-plus/es/components/loading/style/css';
 import 'element-plus/es/components/tooltip/style/css';
 import 'element-plus/es/components/checkbox/style/css';
 import 'element-plus/es/components/radio-group/style/css';
+import 'element-plus/es/components/radio/style/css';
 import 'element-plus/es/components/radio-button/style/css';
 import 'element-plus/es/components/input-number/style/css';
 import 'element-plus/es/components/dropdown/style/css';
@@ -74,6 +75,7 @@ export {
   ElMessageBox,
   ElTooltip,
   ElRadioGroup,
+  ElRadio,
   ElRadioButton,
   ElInputNumber,
   ElCheckbox,

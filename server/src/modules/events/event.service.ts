@@ -304,6 +304,21 @@ export class EventService {
     return new Map(rows.map((r) => [String(r._id), r.amount]));
   }
 
+  /**
+   * Fen paid by each entry's customer after its own `since` (a journey run's start), each order once,
+   * summed over the entries: a journey's revenue after entering.
+   */
+  async paidAfter(tenantId: string, entries: Array<{ customerId: Types.ObjectId; since: Date }>): Promise<number> {
+    if (!entries.length) return 0;
+    const earliest = new Date(Math.min(...entries.map((e) => e.since.getTime())));
+    const rows = await CountedOrderModel.find({ tenantId, kind: 'paid', customerId: { $in: entries.map((e) => e.customerId) }, at: { $gt: earliest } }).select({ customerId: 1, at: 1, amount: 1 }).lean();
+    const byCustomer = new Map<string, typeof rows>();
+    for (const r of rows) byCustomer.set(String(r.customerId), [...(byCustomer.get(String(r.customerId)) ?? []), r]);
+    let total = 0;
+    for (const e of entries) for (const r of byCustomer.get(String(e.customerId)) ?? []) if (r.at > e.since) total += r.amount;
+    return total;
+  }
+
   /** Many customers' newest paid-order dates in one read, each as listForCustomer would give them. */
   async recentOrderDates(tenantId: string, customers: OrderDatesWanted[], perCustomer = 50): Promise<Map<string, Date[]>> {
     return recentOrderDates(tenantId, customers, perCustomer);

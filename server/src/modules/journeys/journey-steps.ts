@@ -8,6 +8,7 @@ import type { CouponPort } from '../broadcasts/broadcast-dispatch.service.js';
 import type { FrequencyCapService } from '../broadcasts/frequency-cap.service.js';
 import { JourneyRunModel } from './journey.model.js';
 import type { JourneyStep } from './journey.schemas.js';
+import type { ProgramStep } from './journey-program.js';
 import { marketingBlock } from '../privacy/consent-policy.js';
 
 const NEW_CONTACT_MS = 2 * 86_400_000;
@@ -15,6 +16,8 @@ const NEW_CONTACT_MS = 2 * 86_400_000;
 export interface StepOutcome {
   note: string;
   exit?: boolean;
+  /** A condition that did not hold (the run takes the condition's "no" branch where it has one). */
+  conditionFailed?: boolean;
 }
 
 /**
@@ -45,7 +48,7 @@ export class StepRunner {
     return filled.ok ? { text: filled.content.text } : { reason: filled.reason };
   }
 
-  async run(run: any, step: Exclude<JourneyStep, { type: 'wait' }>, index: number, options: { personalised?: boolean } = {}): Promise<StepOutcome> {
+  async run(run: any, step: Exclude<JourneyStep, { type: 'wait' }> | Exclude<ProgramStep, { type: 'wait' | 'end' }>, index: number, options: { personalised?: boolean } = {}): Promise<StepOutcome> {
     const tenantId: string = run.tenantId;
     const customerId = String(run.customerId);
     const key = `journey:${run._id}:${index}`;
@@ -56,11 +59,11 @@ export class StepRunner {
         if (step.check === 'newContact') {
           const since = c.wecom?.addedAt ?? (c as { createdAt?: Date }).createdAt;
           const fresh = since && since.getTime() >= this.deps.now().getTime() - NEW_CONTACT_MS;
-          return fresh ? { note: 'a new contact' } : { note: `not a new contact (added ${since?.toISOString() ?? 'unknown'})`, exit: true };
+          return fresh ? { note: 'a new contact' } : { note: `not a new contact (added ${since?.toISOString() ?? 'unknown'})`, exit: true, conditionFailed: true };
         }
-        if (step.check === 'wecomActive') return c.wecom?.relation === 'active' ? { note: 'wecom contact active' } : { note: 'not a WeCom contact', exit: true };
+        if (step.check === 'wecomActive') return c.wecom?.relation === 'active' ? { note: 'wecom contact active' } : { note: 'not a WeCom contact', exit: true, conditionFailed: true };
         const last = c.aggregates?.lastOrderAt;
-        return last && last > run.startedAt ? { note: 'ordered since the journey began', exit: true } : { note: 'no order since the journey began' };
+        return last && last > run.startedAt ? { note: 'ordered since the journey began', exit: true, conditionFailed: true } : { note: 'no order since the journey began' };
       }
       case 'send': {
         const blocked = marketingBlock(c.consents, await this.m.optedOut(tenantId, customerId), options.personalised);

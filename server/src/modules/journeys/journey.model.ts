@@ -8,6 +8,12 @@ const journeySchema = new Schema(
     steps: { type: [Schema.Types.Mixed], required: true },
     enabled: { type: Boolean, default: true },
     createdBy: { type: String },
+    /**
+     * Every save is a new version (1 on create); `versions` keeps each one's name, trigger and steps,
+     * so a run keeps executing the version it started on after the journey is edited.
+     */
+    version: { type: Number, default: 1 },
+    versions: { type: [{ _id: false, version: Number, name: String, trigger: Schema.Types.Mixed, steps: [Schema.Types.Mixed], savedAt: Date, savedBy: String }], default: [] },
     /** The local day the date triggers (birthday, dormant) were last scanned for this journey. */
     scannedDay: { type: String },
   },
@@ -29,6 +35,8 @@ const runSchema = new Schema({
   occurrence: { type: String, required: true },
   state: { type: String, enum: ['active', 'done', 'exited'], default: 'active' },
   step: { type: Number, default: 0 },
+  /** The journey version the run started on, and keeps to (absent on runs from before versions: 1). */
+  version: { type: Number },
   nextAt: { type: Date, required: true },
   startedAt: { type: Date, required: true },
   leaseUntil: { type: Date },

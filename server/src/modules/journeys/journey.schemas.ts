@@ -27,29 +27,46 @@ export const triggerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('churn.at_risk') }).strict(),
 ]);
 
+const waitStep = z.object({ type: z.literal('wait'), hours: z.number().min(0).max(24 * 365) }).strict();
+const sendStep = z
+  .object({
+    type: z.literal('send'),
+    channel: z.literal('wecom_group_msg'),
+    text: z
+      .string()
+      .trim()
+      .min(1)
+      .max(2000)
+      .refine(onlyJourneyPlaceholders, 'a journey message may use the placeholders {name}, {points} and {tier} only'),
+  })
+  .strict();
+/** A coupon; `byTier` picks another template for members of a loyalty tier. */
+const couponStep = z.object({ type: z.literal('coupon'), templateId: objectId, byTier: z.record(z.string().max(32), objectId).optional() }).strict();
+const tagStep = z.object({ type: z.literal('tag'), tagId: objectId }).strict();
+const taskStep = z.object({ type: z.literal('task'), title: z.string().trim().min(1).max(200), dueInHours: z.number().int().min(0).max(24 * 90).default(24) }).strict();
+
+/** What a condition's "no" branch may do (one level of branching: no condition inside a branch). */
+export const branchStepSchema = z.discriminatedUnion('type', [waitStep, sendStep, couponStep, tagStep, taskStep]);
+
 export const stepSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('wait'), hours: z.number().min(0).max(24 * 365) }).strict(),
+  waitStep,
   /**
-   * Continue only if the condition holds, else the run exits (recorded). `newContact`: added on WeCom
-   * (or created) within the last 2 days, so connecting WeCom and syncing years of contacts greets nobody.
+   * Continue only if the condition holds ("yes": the steps after it). Otherwise the run takes the
+   * condition's "no" branch, when it has one, and ends after it; without one it exits (recorded).
+   * `newContact`: added on WeCom (or created) within the last 2 days, so connecting WeCom and syncing
+   * years of contacts greets nobody.
    */
-  z.object({ type: z.literal('condition'), check: z.enum(['noOrderSinceStart', 'stillDormant', 'wecomActive', 'newContact']) }).strict(),
   z
     .object({
-      type: z.literal('send'),
-      channel: z.literal('wecom_group_msg'),
-      text: z
-        .string()
-        .trim()
-        .min(1)
-        .max(2000)
-        .refine(onlyJourneyPlaceholders, 'a journey message may use the placeholders {name}, {points} and {tier} only'),
+      type: z.literal('condition'),
+      check: z.enum(['noOrderSinceStart', 'stillDormant', 'wecomActive', 'newContact']),
+      no: z.array(branchStepSchema).max(10).optional(),
     })
     .strict(),
-  /** A coupon; `byTier` picks another template for members of a loyalty tier. */
-  z.object({ type: z.literal('coupon'), templateId: objectId, byTier: z.record(z.string().max(32), objectId).optional() }).strict(),
-  z.object({ type: z.literal('tag'), tagId: objectId }).strict(),
-  z.object({ type: z.literal('task'), title: z.string().trim().min(1).max(200), dueInHours: z.number().int().min(0).max(24 * 90).default(24) }).strict(),
+  sendStep,
+  couponStep,
+  tagStep,
+  taskStep,
 ]);
 export type JourneyStep = z.output<typeof stepSchema>;
 export type JourneyTrigger = z.output<typeof triggerSchema>;
@@ -63,3 +80,7 @@ export const journeySchema = z
   })
   .strict();
 export type JourneyInput = z.output<typeof journeySchema>;
+
+/** What an edit saves: the journey as on create, without switching it (that is PATCH's job). */
+export const journeyEditSchema = journeySchema.omit({ enabled: true });
+export type JourneyEdit = z.output<typeof journeyEditSchema>;
