@@ -217,6 +217,11 @@ export const messages = m({
   'error.CONVERSATION_AGENT_UNAVAILABLE': { zh: '{name} 不在线，请选择一位在线的客服', en: '{name} is offline; pick an online agent' },
   'error.CONVERSATION_BAD_SNOOZE': { zh: '请选择现在之后、{max} 天以内的时间', en: 'Pick a time after now and at most {max} days ahead' },
   'error.CONVERSATION_CANNED_TITLE_TAKEN': { zh: '已有标题为“{title}”的快捷回复，请换一个标题', en: 'A canned reply titled "{title}" exists already; pick another title' },
+  'error.DESK_TEAM_NAME_TAKEN': { zh: '已有名为“{name}”的客服组，请换一个名称', en: 'A team named "{name}" exists already; pick another name' },
+  'error.DESK_TEAM_MEMBER_UNKNOWN': { zh: '成员中有不存在或已停用的员工，请从员工列表重新选择', en: 'A member is not an active staff member; pick members from the staff list' },
+  'error.DESK_TEAM_IN_USE': { zh: '第 {rule} 条分配规则正在把会话分给“{name}”，请先修改或删除这条规则', en: 'Routing rule {rule} sends chats to {name}; change or remove that rule first' },
+  'error.DESK_ROUTING_TEAM_UNKNOWN': { zh: '第 {rule} 条分配规则的客服组已不存在，请重新选择客服组', en: 'Rule {rule}: the team no longer exists; pick another team' },
+  'error.DESK_BAD_HOURS': { zh: '时区无效，请使用如 Asia/Shanghai 的时区名称', en: 'Not a time zone; use an IANA name such as Asia/Shanghai' },
   'error.CONVERSATION_BAD_PATTERN': { zh: '匹配规则（pattern）不是有效的正则表达式，请检查括号和转义', en: 'The pattern is not a usable regular expression' },
   'error.CONVERSATION_BAD_PATTERN.length': { zh: '匹配规则（pattern）请填写 1 到 200 个字符', en: 'Give a pattern of 1 to 200 characters' },
   'error.CONVERSATION_BAD_PATTERN.unsupported': {
