@@ -114,3 +114,29 @@ test('a customer waiting for a team hears their place in that queue, not behind 
   expect(await r1.hears(/已为您转接人工客服/)).toBe('已为您转接人工客服，您前面还有 0 位，请稍候。');
   expect(await conversationOf(r1.mock.id)).toMatchObject({ state: 'queued', teamName: 'VIP' });
 });
+
+test("many handoffs to a team at once never give its member more chats than their capacity, nor anyone else the team's chats", async () => {
+  for (const s of await chat.app.rt.services.staff.list(tenant(), { online: true })) await desk().handoff.setPresence(tenant(), s.id, false);
+  const member = await chat.app.staff('agent', '阿竞');
+  const outsider = await chat.app.staff('agent', '阿般');
+  const team = await chat.app.request('POST', '/api/v1/desk/teams', { token: manager, body: { name: '抢单组', memberIds: [member.id] } });
+  await chat.app.request('PUT', '/api/v1/desk/routing', { token: manager, body: { rules: [{ when: 'keyword', values: ['人工'], teamId: team.body.id }] } });
+  await desk().handoff.setPresence(tenant(), outsider.id, true, 20);
+  await desk().handoff.setPresence(tenant(), member.id, true, 2);
+
+  const crowd = ['抢一', '抢二', '抢三', '抢四', '抢五', '抢六'].map((n) => chat.contact(n));
+  for (const c of crowd) c.say('人工');
+  const chats = await eventually(async () => {
+    const all = await Promise.all(crowd.map((c) => desk().conversations.findByPeer(tenant(), chat.account.id, c.mock.id)));
+    return all.every((c) => c?.teamId === team.body.id) ? all : null;
+  }, 15_000, 'six handoffs to 抢单组');
+  await Promise.all([1, 2, 3, 4, 5].map(() => desk().handoff.drainQueue(tenant())));
+
+  const now = await Promise.all(chats.map((c) => desk().conversations.get(tenant(), String(c!._id))));
+  expect(now.filter((c) => c.state === 'assigned').map((c) => c.assigneeId)).toEqual([member.id, member.id]);
+  expect(now.filter((c) => c.state === 'queued')).toHaveLength(4);
+  expect((await desk().handoff.presence(tenant(), member.id)).active).toBe(2);
+  // The outsider took the general queue's leftovers from the tests above, and nothing of the team's.
+  const theirs = (await chat.app.request('GET', '/api/v1/conversations?view=mine', { token: outsider.token })).body.items;
+  expect(theirs.filter((c: any) => c.teamId)).toEqual([]);
+});
