@@ -1,5 +1,5 @@
 import type { Browser, Page } from 'playwright-core';
-import { startTestApp, type TestApp } from '../support/harness.js';
+import { startTestApp, until, type TestApp } from '../support/harness.js';
 import { consolePage, ensureH5Built, launchBrowser, screenshot, staffSignIn } from '../support/browser.js';
 import { staticH5Plugin } from '../../server/src/h5/static-h5.plugin.js';
 
@@ -90,4 +90,18 @@ test('an admin makes a VIP team with a member, routes gold members to it and set
   expect(hours.hours!.weekly.map((w) => `${w.day} ${w.open}-${w.close}`)).toEqual(['1 09:00-18:00', '2 09:00-18:00', '3 09:00-18:00', '4 09:00-18:00', '5 09:00-18:00']);
   const [routing] = await app.rt.services.desk.teams.routing(tenant);
   expect(routing).toMatchObject({ when: 'tier', values: ['gold', 'black'] });
+
+  // A gold member asks for a human: the inbox's queue shows the chat with its team.
+  const s = app.rt.services;
+  const contact = { id: 'wx-gold', name: '金卡客' };
+  const at = new Date('2026-10-01T08:00:00Z');
+  await s.events.ingest(tenant, [{ eventId: 'ds-gold-1', type: 'order.paid', occurredAt: at.toISOString(), customer: { wechatyContactId: contact.id, name: '金卡客' }, data: { orderId: 'ds-gold-1', amount: 600_000 } }]);
+  const gold = async () => (await s.loyalty.members.find(tenant, String(await s.customers.findByIdentity(tenant, { wechatyContactId: contact.id }))))?.tier === 'gold';
+  expect(await until(gold, 8000)).toBe(true);
+  const captured = await s.desk.conversations.capture(tenant, { botAccountId: 'brand-bot', peer: { kind: 'private', contact }, talker: contact, externalId: 'ds-msg-1', type: 'text', text: '人工', at });
+  const { conversation } = await s.desk.handoff.requestHuman(tenant, String(captured.conversation._id), 'customer asked for a human');
+  expect(conversation.teamName).toBe('VIP');
+  await page.goto(`${app.url}/h5/console/inbox`);
+  const queued = page.locator('[data-test=conversation-row]', { hasText: '金卡客' });
+  expect(await queued.locator('[data-test=row-team]').innerText()).toBe('VIP');
 });
