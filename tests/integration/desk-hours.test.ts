@@ -30,6 +30,10 @@ test('hours that make no sense are refused naming the field, in Chinese for the 
   expect(zone.body.error).toMatchObject({ code: 'DESK_BAD_HOURS', details: { field: 'hours.timezone' } });
   // Nothing half-saved: still always open.
   expect((await chat.app.request('GET', '/api/v1/desk/hours', { token: manager })).body.weekly).toEqual([]);
+  // No weekday open is always open; the holidays entered are kept for when hours are set.
+  const open = await chat.app.request('PUT', '/api/v1/desk/hours', { token: manager, body: { weekly: [], holidays: ['2027-02-11'] } });
+  expect(open.body).toEqual({ timezone: 'Asia/Shanghai', weekly: [], holidays: ['2027-02-11'], workdays: [] });
+  expect((await chat.app.request('GET', '/api/v1/desk/hours', { token: manager })).body.holidays).toEqual(['2027-02-11']);
 });
 
 test('a chat handed over on Friday night before a Monday holiday is due 5 minutes after Tuesday opens, and the customer is told when', async () => {

@@ -94,7 +94,7 @@ export function deskTeamRoutes(s: DeskTeamRouteApis) {
     },
     async ({ body, tenantId }) => {
       const saved = await s.desk.rules.updateSettings(tenantId, { hours: { ...body, weekly: [...body.weekly].sort((a, b) => a.day - b.day) } });
-      return saved.hours ?? { ...body, weekly: [] };
+      return saved.hours;
     },
   );
 

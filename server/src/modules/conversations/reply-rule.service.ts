@@ -5,7 +5,7 @@ import { CannedReplyModel, DeskSettingsModel, ReplyRuleModel } from './desk-conf
 import { ConversationErrorCode } from './conversations.exception.js';
 import { checkLinearPattern, linearTest } from '../../shared/linear-regex.js';
 import { ReplyRuleCache, REPLY_RULE_CACHE_MS } from './reply-rule-cache.js';
-import { DEFAULT_TIMEZONE, isTimeZone, type BusinessHours } from './business-hours.js';
+import { isTimeZone, type BusinessHours } from './business-hours.js';
 
 export interface RuleInput {
   kind: 'keyword' | 'regex' | 'faq';
@@ -143,8 +143,9 @@ export class ReplyRuleService {
       supervisorRole: doc?.supervisorRole ?? 'community_manager',
       roomWelcome: doc?.roomWelcome ?? '欢迎 {name} 加入「{topic}」！回复「积分」查积分，回复「人工」找客服。',
       manualPauseSeconds: doc?.manualPauseSeconds ?? 600,
-      hours: doc?.hours?.weekly?.length
-        ? { timezone: doc.hours.timezone ?? DEFAULT_TIMEZONE, weekly: doc.hours.weekly as BusinessHours['weekly'], holidays: doc.hours.holidays ?? [], workdays: doc.hours.workdays ?? [] }
+      // Saved hours with no weekday open count as always open (business-hours.ts), holidays kept for later.
+      hours: doc?.hours?.timezone
+        ? { timezone: doc.hours.timezone, weekly: (doc.hours.weekly ?? []) as BusinessHours['weekly'], holidays: doc.hours.holidays ?? [], workdays: doc.hours.workdays ?? [] }
         : null,
     };
   }
