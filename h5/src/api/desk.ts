@@ -13,6 +13,8 @@ export interface Conversation {
   state: ConversationState;
   assigneeId?: string;
   assigneeName?: string;
+  /** The desk team the chat was routed to at handoff. */
+  teamName?: string;
   handoffReason?: string;
   queuedAt?: string;
   unread: number;

@@ -47,10 +47,11 @@ export async function eventually<T>(fn: () => Promise<T | undefined | null | fal
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function startMockChat(env: Record<string, string> = {}): Promise<MockChat> {
+/** `options.start`: the product's clock starts at this instant (a Friday night, a holiday) and runs on from there. */
+export async function startMockChat(env: Record<string, string> = {}, options: { start?: Date } = {}): Promise<MockChat> {
   const mocker = new mock.Mocker();
   let running: RunningBot | undefined;
-  let ahead = 0;
+  let ahead = options.start ? options.start.getTime() - Date.now() : 0;
   const clock = { now: () => new Date(Date.now() + ahead), advance: (ms: number) => void (ahead += ms) };
   const app = await startTestApp({
     now: clock.now,

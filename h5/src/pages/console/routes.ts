@@ -17,6 +17,7 @@ export const consoleSections = [
   { name: 'console-codes', roles: ['community_manager'], title: 'console.codes', icon: 'qr' },
   { name: 'console-replies', roles: ['agent', 'community_manager'], title: 'console.replies', icon: 'comment-o' },
   { name: 'console-bot', roles: ['community_manager'], title: 'console.bot', icon: 'service-o' },
+  { name: 'console-desk-settings', roles: ['community_manager'], title: 'console.deskSettings', icon: 'setting-o' },
   { name: 'console-staff', roles: ['community_manager', 'agent'], title: 'console.staff', icon: 'friends-o' },
   { name: 'console-audit', roles: [], title: 'console.audit', icon: 'records-o' },
 ] as const;
@@ -36,7 +37,7 @@ export const sectionOf: Record<string, string> = {
 export const navGroups = [
   { key: 'customers', title: 'nav.customers', sections: ['console-customers', 'console-tags', 'console-groups'] },
   { key: 'marketing', title: 'nav.marketing', sections: ['console-audience', 'console-broadcasts', 'console-journeys', 'console-codes'] },
-  { key: 'service', title: 'nav.service', sections: ['console-inbox', 'console-replies', 'console-bot'] },
+  { key: 'service', title: 'nav.service', sections: ['console-inbox', 'console-replies', 'console-bot', 'console-desk-settings'] },
   { key: 'loyalty', title: 'nav.loyalty', sections: ['console-loyalty'] },
   { key: 'data', title: 'nav.data', sections: ['console-dashboard'] },
   { key: 'settings', title: 'nav.settings', sections: ['console-staff', 'console-audit'] },
@@ -84,6 +85,7 @@ export const consoleRoutes: RouteRecordRaw[] = [
       { path: 'replies', name: 'console-replies', component: () => import('./RepliesPage.vue') },
       // 常见问题, 转人工触发词 and 指令: what the bot answers by itself (?tab= keeps the tab).
       { path: 'bot', name: 'console-bot', component: () => import('./BotPage.vue') },
+      { path: 'desk-settings', name: 'console-desk-settings', component: () => import('./DeskSettingsPage.vue') },
       { path: 'staff', name: 'console-staff', component: () => import('./StaffPage.vue') },
       { path: 'audit', name: 'console-audit', component: () => import('./AuditPage.vue') },
     ],

@@ -34,6 +34,9 @@ const conversationSchema = new Schema(
     assigneeId: { type: String },
     assigneeName: { type: String },
     handoffReason: { type: String },
+    /** The desk team whose queue (and members) the chat was routed to at handoff; unset: the general queue. */
+    teamId: { type: String },
+    teamName: { type: String },
     queuedAt: { type: Date },
     assignedAt: { type: Date },
     resolvedAt: { type: Date },
@@ -69,6 +72,7 @@ const conversationSchema = new Schema(
 );
 conversationSchema.index({ tenantId: 1, botAccountId: 1, peerId: 1 }, { unique: true });
 conversationSchema.index({ tenantId: 1, state: 1, queuedAt: 1 });
+conversationSchema.index({ tenantId: 1, state: 1, teamId: 1, queuedAt: 1 });
 conversationSchema.index({ tenantId: 1, assigneeId: 1, state: 1 });
 conversationSchema.index({ tenantId: 1, customerId: 1 });
 conversationSchema.index({ tenantId: 1, labels: 1 });

@@ -28,6 +28,8 @@ export function conversationView(c: any) {
     state: c.state,
     assigneeId: c.assigneeId,
     assigneeName: c.assigneeName,
+    teamId: c.teamId ?? undefined,
+    teamName: c.teamName ?? undefined,
     handoffReason: c.handoffReason,
     queuedAt: c.queuedAt,
     assignedAt: c.assignedAt,

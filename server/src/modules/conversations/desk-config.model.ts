@@ -43,6 +43,18 @@ const deskSettingsSchema = new Schema(
     roomWelcome: { type: String },
     /** After the account's owner writes from the phone, the bot keeps quiet in that chat this long. */
     manualPauseSeconds: { type: Number },
+    /** Handoff routing, first match wins: a keyword in the customer's last messages, a tag, a loyalty tier → a team. */
+    routing: {
+      type: [{ _id: false, when: { type: String, enum: ['keyword', 'tag', 'tier'] }, values: [String], teamId: String }],
+      default: undefined,
+    },
+    /** Business hours (business-hours.ts); unset: always open, SLA clocks run on calendar time. */
+    hours: {
+      timezone: String,
+      weekly: { type: [{ _id: false, day: Number, open: String, close: String }], default: undefined },
+      holidays: { type: [String], default: undefined },
+      workdays: { type: [String], default: undefined },
+    },
   },
   { timestamps: true },
 );

@@ -8,6 +8,7 @@ import { ChatGroupService } from './chat-group.service.js';
 import { HandoffService, type Actor } from './handoff.service.js';
 import { SlaService } from './sla.service.js';
 import { TriageService } from './triage.service.js';
+import { TeamService } from './desk-team.service.js';
 import { ReplyRuleService } from './reply-rule.service.js';
 import { BotCommandService } from './bot-command.service.js';
 import { DeskFiguresService } from './desk-figures.service.js';
@@ -50,6 +51,7 @@ export class DeskService {
   readonly handoff: HandoffService;
   private readonly gates = new Map<string, ChannelGate>();
   readonly triage: TriageService;
+  readonly teams: TeamService;
 
   constructor(
     private readonly deps: Deps,
@@ -63,8 +65,9 @@ export class DeskService {
     this.conversations = new ConversationService(deps, customers, this.live, this.groups);
     this.outbound = new OutboundService(deps, this.conversations, this.live);
     this.rules = new ReplyRuleService(deps);
-    this.sla = new SlaService(deps, this.rules, this.live);
-    this.handoff = new HandoffService(deps, this.conversations, this.outbound, this.sla, staff, customers);
+    this.teams = new TeamService(deps, staff, customers, loyalty);
+    this.sla = new SlaService(deps, this.rules, this.live, this.teams);
+    this.handoff = new HandoffService(deps, this.conversations, this.outbound, this.sla, staff, customers, this.teams);
     this.triage = new TriageService(deps, this.conversations);
   }
 

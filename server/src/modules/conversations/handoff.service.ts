@@ -9,6 +9,8 @@ import { DeskSeats } from './desk-seats.js';
 import type { ConversationService } from './conversation.service.js';
 import type { OutboundService } from './outbound.service.js';
 import type { SlaService } from './sla.service.js';
+import type { TeamService } from './desk-team.service.js';
+import { describeOpening, isOpen, addBusinessTime } from './business-hours.js';
 import { ConversationErrorCode, notYours, wrongState } from './conversations.exception.js';
 
 export interface Actor {
@@ -21,7 +23,8 @@ export interface Actor {
  * Who holds a conversation: bot → queued → assigned(agent) → resolved → bot. Every switch is one
  * conditional update on the current state, so two agents (or an agent and the queue) cannot both win.
  * Assignment is round-robin over online agents by least recent assignment, the customer's owner
- * first; seats per agent are counted by conditional updates so capacity holds under races.
+ * first; seats per agent are counted by conditional updates so capacity holds under races. A chat
+ * routed to a team waits in that team's queue and goes to the team's members only.
  */
 /** KEYS[1] holds the end of the running pause; ARGV: now, the new pause's end, its length (ms). */
 const QUIET_REMINDERS = `
@@ -40,6 +43,7 @@ export class HandoffService {
     private readonly sla: SlaService,
     private readonly staff: StaffService,
     private readonly customers: CustomerService,
+    private readonly teams: TeamService,
   ) {
     this.seats = new DeskSeats(deps);
   }
@@ -47,11 +51,16 @@ export class HandoffService {
   /** Hands a bot conversation to the humans; does nothing if a human already has it. */
   async requestHuman(tenantId: string, conversationId: string, reason: string) {
     const now = this.deps.now();
+    const before = await this.conversations.get(tenantId, conversationId);
+    if (!['bot', 'resolved'].includes(before.state)) return { queued: false, conversation: before };
+    // The routing rules pick the team (keyword, tag, tier); none matching keeps the general queue.
+    const team = await this.teams.route(tenantId, before);
+    const teamFields = team ? { teamId: team.id, teamName: team.name } : {};
     const after = await ConversationModel.findOneAndUpdate(
       { tenantId, _id: conversationId, state: { $in: ['bot', 'resolved'] } },
       {
-        $set: { state: 'queued', queuedAt: now, handoffReason: reason, noMatchStreak: 0, unread: 1, ...(await this.sla.clock(tenantId, 'first', now)) },
-        $unset: { assigneeId: 1, assigneeName: 1, assignedAt: 1, resolvedAt: 1, resolveReason: 1 },
+        $set: { state: 'queued', queuedAt: now, handoffReason: reason, noMatchStreak: 0, unread: 1, ...teamFields, ...(await this.sla.clock(tenantId, 'first', now, team?.id)) },
+        $unset: { assigneeId: 1, assigneeName: 1, assignedAt: 1, resolvedAt: 1, resolveReason: 1, ...(team ? {} : { teamId: 1, teamName: 1 }) },
       },
       { returnDocument: 'after' },
     ).lean();
@@ -72,7 +81,7 @@ export class HandoffService {
    * queue that moved is not a silent one and a flood of messages is not answered by a flood.
    * Without Redis there is no reminder: the customer already heard their place once.
    */
-  async remindPlace(tenantId: string, conversation: { _id: unknown; state: string; queuedAt?: Date | null; customerId?: unknown }): Promise<void> {
+  async remindPlace(tenantId: string, conversation: { _id: unknown; state: string; queuedAt?: Date | null; customerId?: unknown; teamId?: string | null }): Promise<void> {
     if (conversation.state !== 'queued' || !(await this.quietReminders(String(conversation._id)))) return;
     const now = this.deps.now();
     await this.notify(tenantId, conversation, await this.placeInQueue(tenantId, conversation, '您仍在排队'), `queue-place:${conversation._id}:${now.getTime()}`);
@@ -89,22 +98,43 @@ export class HandoffService {
     return started === 1;
   }
 
-  /** "…, 您前面还有 N 位" — or, with nobody at the desk (night, weekend), that rather than a promise of a short wait. */
-  private async placeInQueue(tenantId: string, c: { queuedAt?: Date | null; customerId?: unknown }, lead: string): Promise<string> {
-    if (!(await this.anyoneThere(tenantId, c.customerId ? String(c.customerId) : undefined))) {
+  /**
+   * "…, 您前面还有 N 位" (in the chat's own queue: its team's, or the general one) — or, outside business
+   * hours, when the desk opens; with nobody at the desk, that rather than a promise of a short wait.
+   */
+  private async placeInQueue(tenantId: string, c: { queuedAt?: Date | null; customerId?: unknown; teamId?: string | null }, lead: string): Promise<string> {
+    const { hours } = await this.sla.settings(tenantId);
+    const now = this.deps.now();
+    if (hours && !isOpen(now, hours)) {
+      return `${lead}。现在是非工作时间，客服将于 ${describeOpening(addBusinessTime(now, 0, hours), hours)} 上班后第一时间回复您。`;
+    }
+    const team = c.teamId ? await this.teams.find(tenantId, c.teamId) : null;
+    if (!(await this.anyoneThere(tenantId, c.customerId ? String(c.customerId) : undefined, team?.memberIds))) {
       return `${lead}。现在客服都不在线，您的留言已记录，客服上线后会第一时间回复您。`;
     }
-    const ahead = await ConversationModel.countDocuments({ tenantId, state: 'queued', queuedAt: { $lt: c.queuedAt } });
+    const ahead = await ConversationModel.countDocuments({ tenantId, state: 'queued', teamId: c.teamId ?? null, queuedAt: { $lt: c.queuedAt } });
     return `${lead}，您前面还有 ${ahead} 位，请稍候。`;
   }
 
-  /** Assigns queued conversations, oldest first, while an online agent has a free seat. */
+  /**
+   * Assigns queued conversations, oldest first, while an online agent has a free seat: the general
+   * queue to agents, each team's queue to its members (a full team does not hold up the others).
+   */
   async drainQueue(tenantId: string): Promise<number> {
+    const teamIds = (await ConversationModel.distinct('teamId', { tenantId, state: 'queued' })).filter((t): t is string => typeof t === 'string');
+    let assigned = await this.drainOne(tenantId, null);
+    for (const teamId of teamIds) assigned += await this.drainOne(tenantId, teamId);
+    return assigned;
+  }
+
+  private async drainOne(tenantId: string, teamId: string | null): Promise<number> {
+    // A team deleted meanwhile has had its chats moved to the general queue; one left over goes to agents.
+    const members = teamId ? (await this.teams.find(tenantId, teamId))?.memberIds : undefined;
     let assigned = 0;
     for (let guard = 0; guard < 500; guard++) {
-      const next = await ConversationModel.findOne({ tenantId, state: 'queued' }).sort({ queuedAt: 1 }).lean();
+      const next = await ConversationModel.findOne({ tenantId, state: 'queued', teamId: teamId ?? null }).sort({ queuedAt: 1 }).lean();
       if (!next) break;
-      const agent = await this.pickAgent(tenantId, next.customerId ? String(next.customerId) : undefined);
+      const agent = await this.pickAgent(tenantId, next.customerId ? String(next.customerId) : undefined, members);
       if (!agent) break;
       if (await this.assign(tenantId, next, agent, ['queued'])) assigned++;
       else await this.seats.release(tenantId, agent.id);
@@ -288,19 +318,20 @@ export class HandoffService {
     return true;
   }
 
-  /** Whether someone who could take the chat is online (an agent, or the customer's own rep). */
-  private async anyoneThere(tenantId: string, customerId?: string): Promise<boolean> {
+  /** Whether someone who could take the chat is online (an agent or team member, or the customer's own rep). */
+  private async anyoneThere(tenantId: string, customerId?: string, members?: string[]): Promise<boolean> {
     const online = await this.staff.list(tenantId, { online: true });
-    if (online.some((s) => s.role === 'agent')) return true;
+    if (online.some((s) => (members ? members.includes(s.id) : s.role === 'agent'))) return true;
     const ownerId = customerId ? (await this.customers.get(tenantId, customerId).catch(() => null))?.ownerStaffId : undefined;
-    return !!ownerId && online.some((s) => s.id === ownerId);
+    return !!ownerId && (!members || members.includes(ownerId)) && online.some((s) => s.id === ownerId);
   }
 
-  private async pickAgent(tenantId: string, customerId?: string): Promise<StaffView | null> {
+  /** `members`: the team's staff (the chat is in a team's queue); otherwise online agents. The owner goes first when they may take it. */
+  private async pickAgent(tenantId: string, customerId?: string, members?: string[]): Promise<StaffView | null> {
     const online = await this.staff.list(tenantId, { online: true });
     const ownerId = customerId ? (await this.customers.get(tenantId, customerId).catch(() => null))?.ownerStaffId : undefined;
-    const owner = online.find((s) => s.id === ownerId);
-    const agents = online.filter((s) => s.role === 'agent' && s.id !== ownerId);
+    const owner = online.find((s) => s.id === ownerId && (!members || members.includes(s.id)));
+    const agents = online.filter((s) => (members ? members.includes(s.id) : s.role === 'agent') && s.id !== ownerId);
     const last = await this.seats.lastAssigned(tenantId, agents.map((a) => a.id));
     agents.sort((a, b) => (last.get(a.id) ?? 0) - (last.get(b.id) ?? 0) || a.id.localeCompare(b.id));
     for (const candidate of owner ? [owner, ...agents] : agents) {

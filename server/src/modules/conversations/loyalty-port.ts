@@ -6,7 +6,7 @@ import { AppError } from '../../shared/app-error.js';
  */
 export interface LoyaltyPort {
   /** Null when the customer is not a member yet. */
-  balance(tenantId: string, customerId: string): Promise<{ points: number; tier: string } | null>;
+  balance(tenantId: string, customerId: string): Promise<{ points: number; tier: string; tierCode: string } | null>;
   /** Once per day; `already` when today's check-in was done before. */
   checkIn(tenantId: string, customerId: string): Promise<{ already: boolean; points: number; balance: number }>;
   availableCoupons(tenantId: string, customerId: string): Promise<Array<{ name: string; validTo?: Date; code?: string }>>;
@@ -14,7 +14,7 @@ export interface LoyaltyPort {
 
 /** The loyalty module's service shape this port relies on (structural, so either side can move). */
 export interface LoyaltyLike {
-  summary(tenantId: string, customerId: string): Promise<{ balance?: number | null; tier: { name: string } }>;
+  summary(tenantId: string, customerId: string): Promise<{ balance?: number | null; tier: { code: string; name: string } }>;
   checkIn(tenantId: string, customerId: string): Promise<{ points: number; balance?: number | null }>;
   coupons: { listForCustomer(tenantId: string, customerId: string, state: 'available'): Promise<Array<{ name?: string; validTo?: Date; code?: string }>> };
 }
@@ -24,7 +24,7 @@ export function loyaltyPort(loyalty: LoyaltyLike): LoyaltyPort {
     async balance(tenantId, customerId) {
       try {
         const s = await loyalty.summary(tenantId, customerId);
-        return { points: s.balance ?? 0, tier: s.tier.name };
+        return { points: s.balance ?? 0, tier: s.tier.name, tierCode: s.tier.code };
       } catch (err) {
         if (err instanceof AppError && err.status === 404) return null;
         throw err;

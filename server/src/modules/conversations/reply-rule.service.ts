@@ -5,6 +5,7 @@ import { CannedReplyModel, DeskSettingsModel, ReplyRuleModel } from './desk-conf
 import { ConversationErrorCode } from './conversations.exception.js';
 import { checkLinearPattern, linearTest } from '../../shared/linear-regex.js';
 import { ReplyRuleCache, REPLY_RULE_CACHE_MS } from './reply-rule-cache.js';
+import { isTimeZone, type BusinessHours } from './business-hours.js';
 
 export interface RuleInput {
   kind: 'keyword' | 'regex' | 'faq';
@@ -35,6 +36,8 @@ export interface DeskSettings {
   supervisorRole: string;
   roomWelcome: string;
   manualPauseSeconds: number;
+  /** Null: always open (SLA clocks on calendar time). */
+  hours: BusinessHours | null;
 }
 
 /**
@@ -154,10 +157,18 @@ export class ReplyRuleService {
       supervisorRole: doc?.supervisorRole ?? 'community_manager',
       roomWelcome: doc?.roomWelcome ?? '欢迎 {name} 加入「{topic}」！回复「积分」查积分，回复「人工」找客服。',
       manualPauseSeconds: doc?.manualPauseSeconds ?? 600,
+      // Saved hours with no weekday open count as always open (business-hours.ts), holidays kept for later.
+      hours: doc?.hours?.timezone
+        ? { timezone: doc.hours.timezone, weekly: (doc.hours.weekly ?? []) as BusinessHours['weekly'], holidays: doc.hours.holidays ?? [], workdays: doc.hours.workdays ?? [] }
+        : null,
     };
   }
 
   async updateSettings(tenantId: string, patch: Partial<DeskSettings>): Promise<DeskSettings> {
+    const hours = patch.hours;
+    if (hours && !isTimeZone(hours.timezone)) {
+      throw new AppError(ConversationErrorCode.BAD_HOURS, `hours.timezone: ${hours.timezone} is not a time zone; use an IANA name such as Asia/Shanghai`, { status: 400, details: { field: 'hours.timezone', reason: 'timezone' } });
+    }
     await DeskSettingsModel.updateOne({ tenantId }, { $set: patch, $setOnInsert: { tenantId } }, { upsert: true }).catch((err) => {
       // Two first saves raced on the unique tenant index; the second retries as a plain update.
       if (!isDuplicateKeyError(err)) throw err;

@@ -2,6 +2,8 @@ import type { Deps } from '../../shared/deps.js';
 import { ConversationModel } from './conversation.model.js';
 import type { ReplyRuleService } from './reply-rule.service.js';
 import type { DeskLive } from './desk-live.js';
+import type { TeamService } from './desk-team.service.js';
+import { addBusinessTime } from './business-hours.js';
 
 /**
  * Response targets per tenant. A customer message waiting for a human starts a clock (first response
@@ -15,13 +17,23 @@ export class SlaService {
     private readonly deps: Deps,
     private readonly rules: ReplyRuleService,
     private readonly live: DeskLive,
+    private readonly teams: TeamService,
   ) {}
 
-  /** The `$set` fields that start a clock of the given kind at `from`. */
-  async clock(tenantId: string, kind: 'first' | 'next', from: Date): Promise<Record<string, unknown>> {
-    const s = await this.rules.settings(tenantId);
-    const ms = (kind === 'first' ? s.firstResponseSeconds : s.nextResponseSeconds) * 1000;
-    return { awaitingSince: from, 'sla.kind': kind, 'sla.dueAt': new Date(from.getTime() + ms), 'sla.warnAt': new Date(from.getTime() + Math.floor(ms * 0.8)) };
+  /**
+   * The `$set` fields that start a clock of the given kind at `from`: the team's target (else the
+   * tenant's), counted in business hours when the tenant has them.
+   */
+  async clock(tenantId: string, kind: 'first' | 'next', from: Date, teamId?: string | null): Promise<Record<string, unknown>> {
+    const [s, team] = await Promise.all([this.rules.settings(tenantId), teamId ? this.teams.find(tenantId, teamId) : null]);
+    const seconds = kind === 'first' ? (team?.firstResponseSeconds ?? s.firstResponseSeconds) : (team?.nextResponseSeconds ?? s.nextResponseSeconds);
+    const ms = seconds * 1000;
+    return { awaitingSince: from, 'sla.kind': kind, 'sla.dueAt': addBusinessTime(from, ms, s.hours), 'sla.warnAt': addBusinessTime(from, Math.floor(ms * 0.8), s.hours) };
+  }
+
+  /** The tenant's desk settings (targets, business hours). */
+  settings(tenantId: string) {
+    return this.rules.settings(tenantId);
   }
 
   /** A customer wrote while a human holds the chat: start the clock unless one is running. */
@@ -30,7 +42,7 @@ export class SlaService {
     const kind = conversation.sla?.firstResponseMs === undefined || conversation.sla?.firstResponseMs === null ? 'first' : 'next';
     await ConversationModel.updateOne(
       { tenantId, _id: conversation._id, state: { $in: ['queued', 'assigned'] }, awaitingSince: { $exists: false } },
-      { $set: await this.clock(tenantId, kind, at) },
+      { $set: await this.clock(tenantId, kind, at, conversation.teamId) },
     );
   }
 

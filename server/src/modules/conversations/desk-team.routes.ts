@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import { ApiRouter } from '../../shared/http/route.js';
+import type { DeskService } from './desk.service.js';
+import { DEFAULT_TIMEZONE } from './business-hours.js';
+
+/** The module APIs these routes use, and nothing else. */
+export interface DeskTeamRouteApis {
+  desk: DeskService;
+}
+
+const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
+const SUPERVISORS = ['community_manager'] as const;
+const target = z.number().int().min(10).max(86_400);
+const hhmm = z.string().regex(/^(([01]\d|2[0-3]):[0-5]\d|24:00)$/, 'use HH:MM, e.g. 09:00');
+const day = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'use a date like 2027-01-01');
+
+const team = z.object({
+  name: z.string().trim().min(1).max(30),
+  memberIds: z.array(objectId).max(200),
+  firstResponseSeconds: target.nullable().optional(),
+  nextResponseSeconds: target.nullable().optional(),
+});
+
+const routingRule = z.object({
+  when: z.enum(['keyword', 'tag', 'tier']),
+  values: z.array(z.string().trim().min(1).max(40)).min(1).max(30),
+  teamId: objectId,
+});
+
+const hours = z
+  .object({
+    timezone: z.string().trim().min(1).max(64).default(DEFAULT_TIMEZONE),
+    weekly: z
+      .array(z.object({ day: z.number().int().min(1).max(7), open: hhmm, close: hhmm }).refine((w) => w.open < w.close, { message: 'close must be after open', path: ['close'] }))
+      .max(7)
+      .refine((w) => new Set(w.map((x) => x.day)).size === w.length, { message: 'one opening time per weekday' }),
+    holidays: z.array(day).max(400).default([]),
+    workdays: z.array(day).max(100).default([]),
+  })
+  .strict()
+  .refine((h) => !h.holidays.some((d) => h.workdays.includes(d)), { message: 'a day cannot be both a holiday and a make-up working day', path: ['workdays'] });
+
+/** Desk teams (members, their own response targets), handoff routing and business hours: managers' settings. */
+export function deskTeamRoutes(s: DeskTeamRouteApis) {
+  const api = new ApiRouter('/api/v1/desk', 'conversations');
+
+  api.route({ method: 'get', path: '/teams', allow: SUPERVISORS, summary: 'Desk teams with their members (online or not) and response targets' }, async ({ tenantId }) => ({
+    items: await s.desk.teams.list(tenantId),
+  }));
+  api.route({ method: 'post', path: '/teams', allow: SUPERVISORS, status: 201, summary: 'Add a team: name, members (staff ids), its own SLA targets (null: the tenant’s)', body: team }, ({ body, tenantId }) =>
+    s.desk.teams.create(tenantId, body),
+  );
+  api.route(
+    {
+      method: 'patch',
+      path: '/teams/:id',
+      allow: SUPERVISORS,
+      summary: 'Rename a team, change its members or targets',
+      params: z.object({ id: objectId }),
+      body: team.partial().strict(),
+    },
+    ({ params, body, tenantId }) => s.desk.teams.update(tenantId, params.id, body),
+  );
+  api.route(
+    { method: 'delete', path: '/teams/:id', allow: SUPERVISORS, summary: 'Delete a team no routing rule uses; its chats move to the general queue', params: z.object({ id: objectId }) },
+    async ({ params, tenantId }) => {
+      await s.desk.teams.remove(tenantId, params.id);
+      return { deleted: true };
+    },
+  );
+
+  api.route({ method: 'get', path: '/routing', allow: SUPERVISORS, summary: 'Handoff routing rules, in order (first match wins)' }, async ({ tenantId }) => ({ rules: await s.desk.teams.routing(tenantId) }));
+  api.route(
+    {
+      method: 'put',
+      path: '/routing',
+      allow: SUPERVISORS,
+      summary: 'Replace the ordered routing rules: keyword (in the customer’s last messages), customer tag id or loyalty tier code → team',
+      body: z.object({ rules: z.array(routingRule).max(50) }).strict(),
+    },
+    async ({ body, tenantId }) => ({ rules: await s.desk.teams.setRouting(tenantId, body.rules) }),
+  );
+
+  api.route({ method: 'get', path: '/hours', allow: SUPERVISORS, summary: 'Business hours and holidays (no weekly hours: always open)' }, async ({ tenantId }) => {
+    return (await s.desk.rules.settings(tenantId)).hours ?? { timezone: DEFAULT_TIMEZONE, weekly: [], holidays: [], workdays: [] };
+  });
+  api.route(
+    {
+      method: 'put',
+      path: '/hours',
+      allow: SUPERVISORS,
+      summary: 'Set business hours (weekday 1 = Monday … 7 = Sunday, tenant time zone), holidays and make-up working days; SLA clocks count open time only',
+      body: hours,
+    },
+    async ({ body, tenantId }) => {
+      const saved = await s.desk.rules.updateSettings(tenantId, { hours: { ...body, weekly: [...body.weekly].sort((a, b) => a.day - b.day) } });
+      return saved.hours;
+    },
+  );
+
+  return api;
+}
