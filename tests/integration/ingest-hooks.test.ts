@@ -2,8 +2,8 @@ import type { TestApp } from '../support/harness.js';
 import { paid, postEvents, settableClock, shopper, startLoyaltyTestApp } from '../../server/src/modules/loyalty/__tests__/loyalty-test-kit.js';
 
 /**
- * What the ingest hooks leave behind when orders arrive at once or a batch is cut short: loyalty earns
- * per event, RFM scoring and journey enrolment once per batch, and the repair job finishes the rest.
+ * What the ingest hooks leave behind when orders arrive at once or a batch is cut short: loyalty earns,
+ * RFM scoring and journey enrolment once per batch, and the repair job finishes the rest.
  */
 const clock = settableClock('2026-11-20T04:00:00Z');
 let app: TestApp;
@@ -70,10 +70,10 @@ test('a batch cut short after the points were earned is finished by the repair j
 test('a large batch cut short before any hook ran is finished in one batch pass: every order earns once, in the order received', async () => {
   const buyers = await Promise.all(Array.from({ length: 12 }, (_, i) => shopper(app, `136100000${String(i).padStart(2, '0')}`)));
   const batch = buyers.flatMap((b, i) => [1, 2, 3].map((k) => paid(`big-cut-${i}-${k}`, b.phone, `big-cut-order-${i}-${k}`, 1_000 * k, `2026-11-18T0${k}:00:00Z`)));
-  const crash = s().hooks.on('event.accepted', () => {
+  const crash = s().hooks.on('event.batch_accepted', () => {
     throw new Error('process killed');
   });
-  const order = (s().hooks as any).handlers['event.accepted'] as unknown[];
+  const order = (s().hooks as any).handlers['event.batch_accepted'] as unknown[];
   order.unshift(order.pop()); // dies before any other handler
   try {
     await expect(s().events.ingest(tenantId, batch, 'shop')).rejects.toThrow('process killed');

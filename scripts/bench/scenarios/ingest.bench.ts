@@ -92,9 +92,7 @@ export const ingestScenario: Scenario = {
 
       // Diagnostic: the same service path with the event hooks (loyalty; RFM and journeys per batch) detached.
       const hooks = (s.hooks as any).handlers as Record<string, unknown[] | undefined>;
-      const saved = hooks['event.accepted'];
       const savedBatch = hooks['event.batch_accepted'];
-      hooks['event.accepted'] = [];
       hooks['event.batch_accepted'] = [];
       let bare;
       try {
@@ -104,7 +102,6 @@ export const ingestScenario: Scenario = {
           return accepted;
         });
       } finally {
-        hooks['event.accepted'] = saved;
         hooks['event.batch_accepted'] = savedBatch;
       }
 

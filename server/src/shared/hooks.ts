@@ -1,5 +1,5 @@
 /**
- * In-process domain hooks: one module announces, others react (loyalty earns on `event.accepted`,
+ * In-process domain hooks: one module announces, others react (loyalty earns on `event.batch_accepted`,
  * events move rows on `customer.merged`). Handlers are awaited in order and must be idempotent:
  * the caller re-emits after a crash (see the events repair job), never the other way round.
  */
@@ -9,8 +9,7 @@ export interface HookPayloads {
   'customer.tagged': { tenantId: string; customerId: string; added: string[]; removed: string[]; actorId?: string };
   /** A tag renamed or deleted; `source` 'wecom' when the change came from WeCom's corp tags. */
   'tag.changed': { tenantId: string; tagId: string; change: 'updated' | 'removed'; source: string };
-  'event.accepted': { tenantId: string; customerId: string; event: AcceptedEvent };
-  /** Once per ingested batch, after every event's `event.accepted` handlers: work that needs only the batch's end state (RFM, journey enrolment). */
+  /** Once per ingested batch, after its orders are counted and aggregates moved: loyalty earns, RFM, journey enrolment. */
   'event.batch_accepted': { tenantId: string; events: Array<{ customerId: string; event: AcceptedEvent }> };
   /** The churn sweep found a buyer past their usual cadence; `basedOn` is the last order this dormancy follows. */
   'customer.at_risk': { tenantId: string; customerId: string; basedOn: Date };

@@ -9,8 +9,6 @@ import { groupBy } from '../../shared/group-by.js';
 import { CountedOrderModel } from './counted-order.model.js';
 import { countOrders, countedFigures, type OrderDelta } from './counted-orders.js';
 
-/** How many customers' hooks run at once during ingest (see emitAccepted). */
-const HOOK_LANES = 8;
 
 export type ItemResult =
   | { index: number; eventId?: string; status: 'accepted'; customerId: string }
@@ -65,9 +63,6 @@ export function aggregateUpdates(rows: Array<Pick<EventRow, 'customerId' | 'occu
     return { customerId, update };
   });
 }
-
-/** Rows by customer id, each customer's in the order given. */
-const byCustomer = (rows: EventRow[]) => groupBy(rows, (row) => String(row.customerId));
 
 const accepted = (row: EventRow) => ({ id: String(row._id), eventId: row.eventId, type: row.type, occurredAt: row.occurredAt, data: row.data });
 
@@ -168,26 +163,12 @@ export class EventService {
   }
 
   /**
-   * Per-event hooks (`event.accepted`) run for up to HOOK_LANES customers side by side, one customer's
-   * events in order: different customers' hooks touch different documents (shared ones only through
-   * atomic or keyed writes), and one at a time made ingest latency-bound. A failure stops only its
-   * lane; the others finish, then the error surfaces and the repair job re-emits the rest.
-   * Loyalty, RFM and journeys work per batch (`event.batch_accepted`): a batch's earns cost a few
-   * round trips per batch instead of ~9 per event (`npm run bench -- ingest`).
+   * The batch's hooks (`event.batch_accepted`): loyalty earns, RFM scoring and journey enrolment work
+   * per batch from where the batch left each profile (the aggregates moved above), a few round trips
+   * per batch instead of ~9 per event (`npm run bench -- ingest`). Still before the rows are marked
+   * applied, so the repair job re-runs them after a crash; every handler is idempotent by event id.
    */
   private async emitAccepted(tenantId: string, rows: EventRow[]): Promise<void> {
-    const queues = [...byCustomer(rows).values()];
-    const errors: unknown[] = [];
-    let next = 0;
-    const lane = async () => {
-      for (let queue = queues[next++]; queue; queue = queues[next++]) {
-        for (const row of queue) await this.hooks.emit('event.accepted', { tenantId, customerId: String(row.customerId), event: accepted(row) });
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(HOOK_LANES, queues.length) }, () => lane().catch((err) => errors.push(err))));
-    if (errors.length) throw errors[0];
-    // Work that depends only on where the batch left a profile (RFM reads the aggregates moved above)
-    // runs once per batch, not once per event; still before the rows are marked applied, so repair re-runs it.
     await this.hooks.emit('event.batch_accepted', { tenantId, events: rows.map((row) => ({ customerId: String(row.customerId), event: accepted(row) })) });
   }
 
