@@ -33,6 +33,7 @@ export const HOOK_ORDER: HookOrder = {
   'event.batch_accepted': ['loyalty.earn', 'segments.rescore-rfm', 'journeys.enrol-on-events'],
   'customer.created': ['journeys.enrol-new-customer'],
   'customer.at_risk': ['journeys.enrol-at-risk'],
+  'loyalty.points_expiring': ['journeys.enrol-points-expiring'],
   'customer.tagged': ['wecom.push-customer-tags'],
   'tag.changed': ['wecom.push-tag-change'],
 };

@@ -2,7 +2,7 @@ import type { ApiClient } from './http';
 
 /** Lifecycle journeys (/api/v1/journeys) as the console and the sidebar show them. */
 export type JourneyTrigger =
-  | { type: 'customer.created' | 'birthday' | 'cart.added' | 'order.paid' | 'churn.at_risk' }
+  | { type: 'customer.created' | 'birthday' | 'cart.added' | 'order.paid' | 'churn.at_risk' | 'points.expiring' }
   | { type: 'dormant'; days: number };
 
 /** What a condition's "no" branch may do (no condition inside a branch). */

@@ -799,6 +799,7 @@ export const messages = m({
   'journey.trigger.birthday': { zh: '生日当天', en: 'On their birthday' },
   'journey.trigger.dormant': { zh: '{n} 天未下单', en: 'No order for {n} days' },
   'journey.trigger.churn.at_risk': { zh: '流失预警', en: 'Churn warning' },
+  'journey.trigger.points.expiring': { zh: '积分即将过期', en: 'Points about to expire' },
   'journey.trigger.cart.added': { zh: '加购未付', en: 'Added to cart, not paid' },
   'journey.trigger.order.paid': { zh: '下单后', en: 'After an order' },
   'journey.days': { zh: '{n} 天', en: '{n} day(s)' },

@@ -25,6 +25,8 @@ export const triggerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('order.paid') }).strict(),
   /** Churn warning: the nightly sweep found a buyer past their own cadence; once per dormancy. */
   z.object({ type: z.literal('churn.at_risk') }).strict(),
+  /** Points about to expire: once per expiring lot, within the brand's expiry.remindDays (loyalty's expiry reminders). */
+  z.object({ type: z.literal('points.expiring') }).strict(),
 ]);
 
 const waitStep = z.object({ type: z.literal('wait'), hours: z.number().min(0).max(24 * 365) }).strict();

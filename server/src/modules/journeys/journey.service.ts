@@ -209,6 +209,11 @@ export class JourneyService {
     return this.enrollByTrigger(tenantId, 'churn.at_risk', customerId, `churn:${basedOn.getTime()}`);
   }
 
+  /** Loyalty's expiry reminder: 积分即将过期 journeys, once per expiring lot. */
+  onPointsExpiring({ tenantId, customerId, expiresAt }: HookPayloads['loyalty.points_expiring']) {
+    return this.enrollByTrigger(tenantId, 'points.expiring', customerId, `points:${expiresAt.getTime()}`);
+  }
+
   private async enrollForEvents(tenantId: string, events: Array<{ customerId: string; event: { eventId: string; type: string; data?: Record<string, unknown> } }>) {
     const triggering = events.filter(({ event }) => event.type === 'cart.added' || event.type === 'order.paid');
     if (!triggering.length) return;

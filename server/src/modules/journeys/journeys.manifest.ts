@@ -12,6 +12,7 @@ export function journeysManifest(journeys: Journeys, uses: { deps: Deps } & Omit
       { on: 'customer.created', name: 'journeys.enrol-new-customer', run: (p) => journeys.onCustomerCreated(p) },
       { on: 'event.batch_accepted', name: 'journeys.enrol-on-events', run: (p) => journeys.onEventBatch(p) },
       { on: 'customer.at_risk', name: 'journeys.enrol-at-risk', run: (p) => journeys.onCustomerAtRisk(p) },
+      { on: 'loyalty.points_expiring', name: 'journeys.enrol-points-expiring', run: (p) => journeys.onPointsExpiring(p) },
     ],
   };
 }

@@ -11,8 +11,10 @@ const DAY_MS = 86_400_000;
 
 /**
  * "N points expire on <date>": for every member with a lot expiring within the tenant's
- * `expiry.remindDays`, announces `loyalty.points_expiring` once per lot — for whichever module sends
- * messages (journeys, broadcasts) to tell the shopper; the member center shows the same lots itself.
+ * `expiry.remindDays`, announces `loyalty.points_expiring` once per lot. Journeys with the 积分即将过期
+ * trigger (`points.expiring`) tell the shopper in the channels they send on; the mini-app's subscribe
+ * messages have their own reminder (wechat/miniapp-reminder.service.ts) and the member center shows
+ * the same lots itself. A lot is marked sent once its hook handlers ran.
  */
 export class ExpiryReminderService {
   constructor(

@@ -12,7 +12,7 @@ export type StepKind = JourneyStep['type'];
 export const STEP_KINDS: StepKind[] = ['wait', 'condition', 'send', 'coupon', 'tag', 'task'];
 export const BRANCH_KINDS: StepKind[] = ['wait', 'send', 'coupon', 'tag', 'task'];
 export const CHECKS: ConditionCheck[] = ['noOrderSinceStart', 'wecomActive', 'newContact'];
-export const TRIGGERS: JourneyTrigger['type'][] = ['customer.created', 'birthday', 'dormant', 'cart.added', 'order.paid', 'churn.at_risk'];
+export const TRIGGERS: JourneyTrigger['type'][] = ['customer.created', 'birthday', 'dormant', 'cart.added', 'order.paid', 'churn.at_risk', 'points.expiring'];
 
 export interface StepRow {
   uid: number;

@@ -51,3 +51,28 @@ test('reminders can be switched off', async () => {
   await remind();
   expect(heard.filter((h) => h.customerId === c.id)).toEqual([]);
 });
+
+test('a 积分即将过期 journey starts once per expiring lot: the member is tagged, and not again at the next run', async () => {
+  const tag = await app.request('POST', '/api/v1/tags', { token: admin.token, body: { groupName: '积分', name: '积分将过期' } });
+  expect(tag.status).toBe(201);
+  const journey = await app.request('POST', '/api/v1/journeys', {
+    token: admin.token,
+    body: { name: '积分过期提醒', enabled: true, trigger: { type: 'points.expiring' }, steps: [{ type: 'tag', tagId: tag.body.id }] },
+  });
+  expect(journey.status).toBe(201);
+  // Points live 40 days again, members told 14 days before.
+  const put = await app.request('PUT', '/api/v1/loyalty/settings', { token: admin.token, body: { expiry: { kind: 'days', yearsAfter: 1, days: 40, remindDays: 14 } } });
+  expect(put.status).toBe(200);
+  clock.set('2026-05-01T02:00:00Z');
+  const d = await shopper(app, '13200000004');
+  expect((await adjust(d.id, 80)).status).toBe(201); // expires 2026-06-10
+  clock.set('2026-05-30T02:00:00Z');
+  await remind();
+  await remind();
+  const runs = await app.request('GET', `/api/v1/journeys/customers/${d.id}/runs`, { token: admin.token });
+  expect(runs.status).toBe(200);
+  expect(runs.body.items.filter((r: { journeyName?: string }) => r.journeyName === '积分过期提醒')).toHaveLength(1);
+  await app.rt.services.journeys.tick();
+  const profile = await app.request('GET', `/api/v1/customers/${d.id}`, { token: admin.token });
+  expect(profile.body.tags.map((t: { id?: string } | string) => (typeof t === 'string' ? t : t.id))).toContain(tag.body.id);
+});
