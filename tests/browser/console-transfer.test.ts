@@ -50,14 +50,14 @@ test('an admin hands 小美’s customers to 大伟 and sees each one waiting, t
   let panel = await openTransfer(page);
   await panel.locator('[data-test=transfer-counts]', { hasText: '企业微信客户 2 位' }).waitFor();
   await panel.locator('[data-test=transfer-start]').click();
-  await page.locator('.van-toast', { hasText: '请选择接替成员' }).waitFor(); // nothing is sent without a taker
+  await page.locator('.el-message', { hasText: '请选择接替成员' }).waitFor(); // nothing is sent without a taker
   expect(fake.callsTo('externalcontact/transfer_customer')).toHaveLength(0);
   await panel.locator('[data-test=transfer-to-大伟]').click();
   await panel.locator('[data-test=transfer-message] textarea').fill('您好，后续由同事大伟为您服务');
   await panel.locator('[data-test=transfer-start]').click();
-  await page.locator('.van-toast', { hasText: '已发起 2 位' }).waitFor();
-  await panel.locator('[data-test=transfer-record]', { hasText: '王女士' }).locator('[data-test=transfer-status]', { hasText: '等待接替' }).waitFor();
-  await panel.locator('[data-test=transfer-record]', { hasText: '李先生' }).locator('[data-test=transfer-status]', { hasText: '等待接替' }).waitFor();
+  await page.locator('.el-message', { hasText: '已发起 2 位' }).waitFor();
+  await panel.locator('[data-test=transfer-records] tr', { hasText: '王女士' }).locator('[data-test=transfer-status]', { hasText: '等待接替' }).waitFor();
+  await panel.locator('[data-test=transfer-records] tr', { hasText: '李先生' }).locator('[data-test=transfer-status]', { hasText: '等待接替' }).waitFor();
   expect(fake.callsTo('externalcontact/transfer_customer')[0].body).toMatchObject({ handover_userid: 'xiaomei', takeover_userid: 'dawei', transfer_success_msg: '您好，后续由同事大伟为您服务' });
 
   // A day later in WeCom: 王女士 is taken over, 李先生 declines.
@@ -67,11 +67,11 @@ test('an admin hands 小美’s customers to 大伟 and sees each one waiting, t
     const items = (await app.request('GET', '/api/v1/wecom/transfers', { token: (await app.rt.services.staff.login(app.config.DEFAULT_TENANT, 'boss', 'harbor-kettle-2026')).token })).body.items;
     expect(items.map((r: any) => r.status).sort()).toEqual(['refused', 'transferred']);
   });
-  await panel.locator('.van-popup__close-icon').click();
+  await page.locator('[data-test=transfer-panel] .el-drawer__close-btn').click();
   await panel.waitFor({ state: 'hidden' });
   panel = await openTransfer(page);
-  await panel.locator('[data-test=transfer-record]', { hasText: '王女士' }).locator('[data-test=transfer-status]', { hasText: '已接替' }).waitFor();
-  const refused = panel.locator('[data-test=transfer-record]', { hasText: '李先生' });
+  await panel.locator('[data-test=transfer-records] tr', { hasText: '王女士' }).locator('[data-test=transfer-status]', { hasText: '已接替' }).waitFor();
+  const refused = panel.locator('[data-test=transfer-records] tr', { hasText: '李先生' });
   await refused.locator('[data-test=transfer-status]', { hasText: '客户拒绝' }).waitFor();
   await panel.locator('[data-test=transfer-counts]', { hasText: '企业微信客户 1 位' }).waitFor();
   await refused.scrollIntoViewIfNeeded();
@@ -94,9 +94,9 @@ test('an admin finds a member who left on WeCom\'s unassigned list and hands the
   expect(await panel.locator('[data-test=transfer-message]').count()).toBe(0); // WeCom sends no message on a resigned transfer
   await panel.locator('[data-test=transfer-to-大伟]').click();
   await panel.locator('[data-test=transfer-start]').click();
-  await panel.locator('[data-test=transfer-record]', { hasText: '赵阿姨' }).locator('[data-test=transfer-status]', { hasText: '等待接替' }).waitFor();
+  await panel.locator('[data-test=transfer-records] tr', { hasText: '赵阿姨' }).locator('[data-test=transfer-status]', { hasText: '等待接替' }).waitFor();
   expect(fake.callsTo('externalcontact/resigned/transfer_customer')[0].body).toMatchObject({ handover_userid: 'laowang', takeover_userid: 'dawei' });
-  await panel.locator('.van-popup__close-icon').click();
+  await page.locator('[data-test=transfer-panel] .el-drawer__close-btn').click();
   await page.locator('[data-test=resigned-section]', { hasText: '没有待分配的离职成员客户' }).waitFor();
   await page.context().close();
 });
