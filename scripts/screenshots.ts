@@ -24,18 +24,22 @@ const PAGES: Array<{ file: string; path: string; ready: string; before?: (page: 
     await p.locator('[data-test=customer-row-name]').first().click();
     await p.locator('[data-test=customer-drawer] .el-drawer__body').waitFor();
   } },
-  { file: 'audience', path: '/console/audience', ready: '.el-table__row' },
-  { file: 'broadcasts', path: '/console/broadcasts', ready: '.el-table__row' },
-  { file: 'journeys', path: '/console/journeys', ready: '.el-table__row, .van-cell' },
+  { file: 'audience', path: '/console/audience', ready: '[data-test=new-segment]', before: async (p) => {
+    await p.locator('[data-test=new-segment]').click();
+    await p.locator('.el-drawer__body').waitFor();
+  } },
+  { file: 'broadcasts', path: '/console/broadcasts', ready: '.el-table' },
+  { file: 'journeys', path: '/console/journeys', ready: '.el-table__row' },
   { file: 'inbox', path: '/console/inbox', ready: '[data-test=inbox-views]' },
   { file: 'dashboard', path: '/console/dashboard', ready: 'canvas' },
   { file: 'loyalty', path: '/console/loyalty', ready: '.el-table__row' },
-  { file: 'bot', path: '/console/bot', ready: '.el-table__row, .el-tabs' },
+  { file: 'bot', path: '/console/bot', ready: '.el-tabs' },
 ];
 
 async function startDemo(dataDir: string): Promise<{ url: string; stop: () => Promise<void> }> {
   const port = await freePort();
-  const env = { PATH: process.env.PATH ?? '', PORT: String(port), LOG_LEVEL: 'warn', DEMO_DATA_DIR: dataDir };
+  // A generous Redis command timeout: pictures are taken on busy machines too.
+  const env = { PATH: process.env.PATH ?? '', PORT: String(port), LOG_LEVEL: 'warn', DEMO_DATA_DIR: dataDir, REDIS_COMMAND_TIMEOUT_MS: '5000' };
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts', '--fresh'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d) => (output += String(d)));
