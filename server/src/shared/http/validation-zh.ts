@@ -42,6 +42,8 @@ export const SAID: Record<string, string> = {
   'send at most 1,000 rows per request': '每次最多提交 1,000 行',
   'from must be before to': '开始时间必须早于结束时间',
   'send at least one row': '请至少提交一行',
+  'send the file as text/csv': '请以 CSV 文件（text/csv）提交',
+  'the file is empty': '文件是空的',
   'send at least one event': '请至少提交一个事件',
   'say why (e.g. the ticket of the request)': '请说明原因（例如工单编号）',
   'say marketing and/or profiling: true or false': '请选择是否接收营销消息和/或个性化推荐',
