@@ -29,7 +29,7 @@ test('a CSV file with a BOM and quoted commas is imported; a bad phone is reject
   ]);
   // The column check the page shows before starting: 积分 is not ours, the computed ones are left alone.
   expect(res.body.columns.find((c: any) => c.name === '积分')).toEqual({ name: '积分', use: 'unknown' });
-  expect(res.body.missing).toEqual(expect.arrayContaining(['sourceChannel', 'externalUserId']));
+  expect(res.body.missing).toEqual(expect.arrayContaining([{ field: 'sourceChannel', label: '来源渠道' }, { field: 'externalUserId', label: '企业微信外部联系人ID' }]));
 
   const lin = await CustomerModel.findOne({ tenantId: tenant(), phone: '13310000001' }).lean();
   expect(lin).toMatchObject({ name: '林小雨', gender: 'female', city: '厦门', birthday: { month: 3, day: 8 }, remark: '说"下周再来", 喜欢口红' });
@@ -54,8 +54,8 @@ test('a later chunk of a file reports rows by their number in the whole file, an
   const dry = await importCsv(chunk, '?firstRow=1002&dryRun=true');
   expect(dry.body).toMatchObject({ rows: 2, accepted: 1, created: 0, updated: 0, rejected: [{ row: 1003, reason: '“手机号”列的“12”不是手机号，请填 11 位手机号' }] });
   expect(dry.body.columns).toEqual([
-    { name: '手机号', field: 'phone', use: 'import' },
-    { name: '姓名', field: 'name', use: 'import' },
+    { name: '手机号', field: 'phone', label: '手机号', use: 'import' },
+    { name: '姓名', field: 'name', label: '姓名', use: 'import' },
   ]);
   expect(await CustomerModel.countDocuments({ tenantId: tenant(), phone: '13330000001' })).toBe(0);
   expect((await importCsv(chunk, '?firstRow=1002')).body).toMatchObject({ created: 1, rejected: [{ row: 1003 }] });

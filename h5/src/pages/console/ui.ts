@@ -47,6 +47,7 @@ import 'element-plus/es/components/time-select/style/css';
 import 'element-plus/es/components/progress/style/css';
 import 'element-plus/es/components/tabs/style/css';
 import 'element-plus/es/components/tab-pane/style/css';
+import 'element-plus/es/components/upload/style/css';
 
 export {
   ElConfigProvider,
@@ -91,6 +92,7 @@ export {
   ElProgress,
   ElTabs,
   ElTabPane,
+  ElUpload,
   vLoading,
 } from 'element-plus';
 export { default as elZhCn } from 'element-plus/es/locale/lang/zh-cn';

@@ -34,8 +34,9 @@ export const IDENTITY_COLUMNS = ['phone', 'externalUserId', 'unionId', 'shopMemb
 export interface ColumnReport {
   /** The header cell as the file writes it. */
   name: string;
-  /** The field it fills, when known. */
+  /** The field it fills, when known, and that field's Chinese name (the page shows it). */
   field?: CsvColumn;
+  label?: string;
   /** `import`: read; `computed`: an export column the import leaves alone; `unknown`: not ours. */
   use: 'import' | 'computed' | 'unknown';
 }
@@ -48,16 +49,16 @@ const byName = new Map<string, CsvColumn>(
 );
 
 /** What each header cell means; a column named twice is read from its first place. */
-export function readHeader(header: string[]): { columns: ColumnReport[]; missing: CsvColumn[]; at: Map<CsvColumn, number> } {
+export function readHeader(header: string[]): { columns: ColumnReport[]; missing: Array<{ field: CsvColumn; label: string }>; at: Map<CsvColumn, number> } {
   const at = new Map<CsvColumn, number>();
   const columns = header.map((raw, i): ColumnReport => {
     const name = raw.trim();
     const field = byName.get(name.toLowerCase());
     if (!field) return { name, use: 'unknown' };
     if (!at.has(field)) at.set(field, i);
-    return { name, field, use: (IMPORTED_COLUMNS as readonly string[]).includes(field) ? 'import' : 'computed' };
+    return { name, field, label: CSV_COLUMN_LABELS[field], use: (IMPORTED_COLUMNS as readonly string[]).includes(field) ? 'import' : 'computed' };
   });
-  return { columns, missing: IMPORTED_COLUMNS.filter((c) => !at.has(c)), at };
+  return { columns, missing: IMPORTED_COLUMNS.filter((c) => !at.has(c)).map((field) => ({ field, label: CSV_COLUMN_LABELS[field] })), at };
 }
 
 export interface CsvImportRow {
