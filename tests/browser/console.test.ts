@@ -251,6 +251,21 @@ test('a community manager sees the RFM grid of the latest run and the loyalty pr
   await page.locator('.el-table__row').first().waitFor();
   expect(await page.locator('.el-table__row').count()).toBe(Number(classes[index][1]));
 
+  // A cell of the R×F heatmap opens 客户 filtered to that cell: the customers it counts. The plot is
+  // 5×5 cells (CustomerFigures: 340 px high, 8 px above and 64 px below it, 48 px left and 24 right),
+  // R across, F up.
+  await page.goto(`${app.url}/h5/console/dashboard`);
+  const [r, f, n] = cells.find((c) => c[3] === '¥100.00')!;
+  const heat = page.locator('[data-test=rfm-heatmap] .chart');
+  await heat.scrollIntoViewIfNeeded();
+  const width = (await heat.boundingBox())!.width;
+  const [ri, fi] = [Number(r.slice(1)), Number(f.slice(1))];
+  await heat.click({ position: { x: 48 + ((width - 72) / 5) * (ri - 0.5), y: 8 + ((340 - 72) / 5) * (5 - fi + 0.5) } });
+  await page.waitForURL((url) => url.pathname.endsWith('/h5/console/customers') && url.searchParams.get('r') === String(ri) && url.searchParams.get('f') === String(fi));
+  await page.locator('[data-test=filter-rf]', { hasText: `R${ri} · F${fi} 的客户` }).waitFor();
+  await page.locator('[data-test=customers-total]', { hasText: `共 ${n} 位客户` }).waitFor();
+  expect(await page.locator('.el-table__row').count()).toBe(Number(n));
+
   await page.goto(`${app.url}/h5/console/loyalty`);
   const silver = page.locator('[data-test=tiers] .el-table__row', { hasText: '银卡' });
   await silver.waitFor();

@@ -44,6 +44,8 @@ export const SAID: Record<string, string> = {
   'send at least one row': '请至少提交一行',
   'send the file as text/csv': '请以 CSV 文件（text/csv）提交',
   'the file is empty': '文件是空的',
+  'R is a score from 1 to 5': 'R 分应为 1 到 5',
+  'F is a score from 1 to 5': 'F 分应为 1 到 5',
   'send at least one event': '请至少提交一个事件',
   'say why (e.g. the ticket of the request)': '请说明原因（例如工单编号）',
   'say marketing and/or profiling: true or false': '请选择是否接收营销消息和/或个性化推荐',
