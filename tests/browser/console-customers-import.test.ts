@@ -62,3 +62,35 @@ test('an admin uploads a CSV with one bad row, checks the columns, sees "导入 
   await page.locator('[data-test=customers-total]', { hasText: '共 3 位客户' }).waitFor();
   await page.locator('[data-test=customers-table] .el-table__row', { hasText: '林小雨' }).waitFor();
 });
+
+test('停止 lands between batches: the rows sent stay imported, the rest wait, and 继续导入 finishes the file', async () => {
+  const admin = await app.staff('admin');
+  const page = await consolePage(browser);
+  await staffSignIn(page, `${app.url}/h5/console/customers`, admin.username);
+  const tenant = app.config.DEFAULT_TENANT;
+  const before = await CustomerModel.countDocuments({ tenantId: tenant });
+
+  // 450 rows go in three batches (rows 2–201, 202–401, 402–451); the second is held on the wire
+  // until 停止 has been pressed.
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route(/\/api\/v1\/customers\/import\.csv\?firstRow=202$/, async (route) => {
+    await held;
+    await route.continue();
+  });
+  const rows = Array.from({ length: 450 }, (_, i) => `1352${String(i).padStart(7, '0')},批量${i}`);
+  await page.locator('[data-test=import-csv]').click();
+  const dialog = page.locator('[data-test=import-dialog]');
+  await dialog.locator('input[type=file]').setInputFiles({ name: 'many.csv', mimeType: 'text/csv', buffer: Buffer.from(`phone,name\n${rows.join('\n')}\n`, 'utf8') });
+  await dialog.locator('[data-test=import-start]').click();
+  await dialog.locator('[data-test=import-counts]', { hasText: '已处理 200 / 450 行' }).waitFor();
+  await dialog.locator('[data-test=import-stop]').click();
+  release();
+  await dialog.locator('[data-test=import-stopped]', { hasText: '后面的 50 行没有导入' }).waitFor();
+  await dialog.locator('[data-test=import-counts]', { hasText: '已处理 400 / 450 行：新建 400' }).waitFor();
+  expect(await CustomerModel.countDocuments({ tenantId: tenant })).toBe(before + 400);
+
+  await dialog.locator('[data-test=import-resume]').click();
+  await dialog.locator('[data-test=import-done]', { hasText: '导入 450，拒绝 0' }).waitFor();
+  expect(await CustomerModel.countDocuments({ tenantId: tenant })).toBe(before + 450);
+});
