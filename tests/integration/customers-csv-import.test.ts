@@ -61,7 +61,7 @@ test('a later chunk of a file reports rows by their number in the whole file, an
   expect((await importCsv(chunk, '?firstRow=1002')).body).toMatchObject({ created: 1, rejected: [{ row: 1003 }] });
 });
 
-test('a file without an identity column, an unreadable file or more than 1,000 rows is refused whole, with words to act on', async () => {
+test('a file without an identity column, an unreadable file, more than 1,000 rows or over 2 MB is refused whole, with words to act on', async () => {
   const noIdentity = await importCsv('name,city\n张三,上海\n');
   expect(noIdentity.status).toBe(400);
   expect(noIdentity.body.error).toMatchObject({ code: 'CUSTOMER_CSV_NO_IDENTITY_COLUMN', details: { columns: 'phone、externalUserId、unionId、shopMemberId' } });
@@ -73,6 +73,10 @@ test('a file without an identity column, an unreadable file or more than 1,000 r
   expect(many.body.error).toMatchObject({ code: 'CUSTOMER_CSV_TOO_MANY_ROWS', details: { rows: 1001, max: 1000 } });
   const empty = await importCsv('');
   expect(empty.status).toBe(400);
+  // A file past 2 MB is refused before it is read: the page sends 200 rows at a time.
+  const huge = await importCsv(`phone,remark\n13340000002,${'长'.repeat(800_000)}\n`);
+  expect(huge.status).toBe(413);
+  expect(huge.body.error.code).toBe('PAYLOAD_TOO_LARGE');
   expect(await CustomerModel.countDocuments({ tenantId: tenant(), phone: /^1334|^1335/ })).toBe(0);
 });
 
