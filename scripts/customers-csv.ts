@@ -8,11 +8,11 @@
 import { readFileSync, writeFileSync, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
-import { parseCsv, csvRows, restoreCell } from '../server/src/shared/csv.js';
+import { parseCsv, csvRows } from '../server/src/shared/csv.js';
 import { EXPORT_COLUMNS } from '../server/src/modules/customers/customer-transfer.routes.js';
 import { progressBar } from './lib/progress.js';
 
-/** Columns understood on import (any order, unknown ones ignored); export writes these and more. */
+/** Columns of an import: those of the export (server/src/modules/customers/customer-csv.ts has the rules). */
 const IDENTITY_COLUMNS = ['phone', 'externalUserId', 'unionId', 'shopMemberId'] as const;
 const BATCH = 500;
 
@@ -30,44 +30,22 @@ if (!['import', 'export'].includes(command) || !file) {
   process.exit(2);
 }
 
-async function call(path: string, init: { method?: string; token?: string; body?: unknown } = {}) {
+async function call(path: string, init: { method?: string; token?: string; body?: unknown; csv?: string } = {}) {
   const res = await fetch(`${values.url}${path}`, {
     method: init.method ?? 'GET',
-    headers: { 'content-type': 'application/json', ...(init.token ? { authorization: `Bearer ${init.token}` } : {}) },
-    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    headers: { 'content-type': init.csv === undefined ? 'application/json' : 'text/csv; charset=utf-8', ...(init.token ? { authorization: `Bearer ${init.token}` } : {}) },
+    body: init.csv ?? (init.body === undefined ? undefined : JSON.stringify(init.body)),
   });
   const json = (await res.json().catch(() => ({}))) as any;
   if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${path} → ${res.status}: ${json?.error?.message ?? res.statusText}`);
   return json;
 }
 
-function birthday(raw: string) {
-  const m = /^(?:(\d{4})-)?(\d{1,2})-(\d{1,2})$/.exec(raw.trim());
-  if (!m) return undefined;
-  return { month: Number(m[2]), day: Number(m[3]), ...(m[1] ? { year: Number(m[1]) } : {}) };
-}
-
-function gender(raw: string) {
-  const g = raw.trim().toLowerCase();
-  if (['男', 'male', 'm'].includes(g)) return 'male';
-  if (['女', 'female', 'f'].includes(g)) return 'female';
-  return g ? 'unknown' : undefined;
-}
-
-/** One CSV record as the import API takes it; empty cells are left out so they change nothing. */
-function toRow(header: string[], cells: string[]) {
-  // A cell our export neutralised against formula injection ('=…) reads back as it was stored.
-  const get = (name: string) => restoreCell((cells[header.indexOf(name)] ?? '').trim());
-  const identity = Object.fromEntries(IDENTITY_COLUMNS.map((c) => [c, get(c)]).filter(([, v]) => v));
-  const attrs = Object.fromEntries(
-    Object.entries({ name: get('name'), gender: gender(get('gender')), city: get('city'), birthday: birthday(get('birthday')), remark: get('remark'), sourceChannel: get('sourceChannel') }).filter(
-      ([, v]) => v !== undefined && v !== '',
-    ),
-  );
-  const tags = get('tags').split(/[|;；]/).map((t) => t.trim()).filter(Boolean);
-  return { identity, attrs, tags };
-}
-
+/**
+ * The file goes to POST /customers/import.csv in batches of rows, each with the header and the number
+ * of its first row, so the server reads the columns and words the refusals the same way for the
+ * console and for this tool.
+ */
 async function importFile(token: string) {
   const [header, ...records] = parseCsv(readFileSync(file, 'utf8'));
   if (!header || !IDENTITY_COLUMNS.some((c) => header.includes(c))) {
@@ -78,11 +56,11 @@ async function importFile(token: string) {
   const rejected: Array<{ line: number; reason: string; cells: string[] }> = [];
   for (let i = 0; i < records.length; i += BATCH) {
     const batch = records.slice(i, i + BATCH);
-    const result = await call('/api/v1/customers/import', { method: 'POST', token, body: { rows: batch.map((cells) => toRow(header, cells)) } });
+    // Row numbers as a spreadsheet shows them: the header is row 1.
+    const result = await call(`/api/v1/customers/import.csv?firstRow=${i + 2}`, { method: 'POST', token, csv: csvRows([header, ...batch]) });
     totals.created += result.created;
     totals.updated += result.updated;
-    // Line numbers as a spreadsheet shows them: the header is line 1.
-    for (const r of result.rejected) rejected.push({ line: i + r.index + 2, reason: r.reason, cells: batch[r.index] });
+    for (const r of result.rejected) rejected.push({ line: r.row, reason: r.reason, cells: records[r.row - 2] });
     bar.update(Math.min(records.length, i + BATCH), `created ${totals.created} updated ${totals.updated} rejected ${rejected.length}`);
   }
   bar.done();

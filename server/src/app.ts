@@ -75,7 +75,8 @@ export function createApp(s: Services, options: AppOptions = {}): Koa {
     app.use(r.allowedMethods());
   }
 
-  app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '2mb', encoding: 'utf-8' }));
+  // text/csv: the console's customer import sends the file as is, parsed by the route (customer-csv.ts).
+  app.use(bodyParser({ enableTypes: ['json', 'text'], extendTypes: { text: ['text/csv'] }, jsonLimit: '2mb', textLimit: '2mb', encoding: 'utf-8' }));
   app.use(
     authMiddleware(tokenKeys(config), config.DEFAULT_TENANT, (key) => s.staff.resolveApiKey(key), s.deps.now, {
       staff: (tenantId, id) => s.staff.session(tenantId, id),

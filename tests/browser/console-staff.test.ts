@@ -126,7 +126,7 @@ test('the console is a desktop application: navigation grouped by job, the signe
   const nav = page.locator('[data-test=console-nav]');
   const groups = nav.locator('.el-menu-item-group__title');
   expect(await groups.allInnerTexts()).toEqual(['客户', '营销', '客服', '会员', '数据', '设置']);
-  expect(await nav.locator('.el-menu-item').allInnerTexts()).toEqual(['客户', '标签', '客户群', '人群圈选', '群发', '旅程', '渠道活码', '客服工作台', '话术库', '机器人', '客服设置', '会员设置', '数据', '员工与角色', '操作日志']);
+  expect(await nav.locator('.el-menu-item').allInnerTexts()).toEqual(['客户', '我的任务', '标签', '客户群', '人群圈选', '群发', '旅程', '渠道活码', '客服工作台', '话术库', '机器人', '客服设置', '会员设置', '数据', '员工与角色', '操作日志']);
   // The staff page is open: its entry is the highlighted one, and the top bar says who is signed in.
   expect(await nav.locator('.el-menu-item.is-active').innerText()).toBe('员工与角色');
   expect(await page.locator('[data-test=console-account]').innerText()).toContain('管理员老王');
@@ -146,7 +146,7 @@ test('the console is a desktop application: navigation grouped by job, the signe
   await signIn(agentPage, agent.username);
   const agentNav = agentPage.locator('[data-test=console-nav]');
   expect(await agentNav.locator('.el-menu-item-group__title').allInnerTexts()).toEqual(['客户', '客服', '设置']);
-  expect(await agentNav.locator('.el-menu-item').allInnerTexts()).toEqual(['客户', '客服工作台', '话术库', '员工与角色']);
+  expect(await agentNav.locator('.el-menu-item').allInnerTexts()).toEqual(['客户', '我的任务', '客服工作台', '话术库', '员工与角色']);
   await agentPage.context().close();
 });
 

@@ -251,6 +251,21 @@ test('a community manager sees the RFM grid of the latest run and the loyalty pr
   await page.locator('.el-table__row').first().waitFor();
   expect(await page.locator('.el-table__row').count()).toBe(Number(classes[index][1]));
 
+  // A cell of the R×F heatmap opens 客户 filtered to that cell: the customers it counts. The plot is
+  // 5×5 cells (CustomerFigures: 340 px high, 8 px above and 64 px below it, 48 px left and 24 right),
+  // R across, F up.
+  await page.goto(`${app.url}/h5/console/dashboard`);
+  const [r, f, n] = cells.find((c) => c[3] === '¥100.00')!;
+  const heat = page.locator('[data-test=rfm-heatmap] .chart');
+  await heat.scrollIntoViewIfNeeded();
+  const width = (await heat.boundingBox())!.width;
+  const [ri, fi] = [Number(r.slice(1)), Number(f.slice(1))];
+  await heat.click({ position: { x: 48 + ((width - 72) / 5) * (ri - 0.5), y: 8 + ((340 - 72) / 5) * (5 - fi + 0.5) } });
+  await page.waitForURL((url) => url.pathname.endsWith('/h5/console/customers') && url.searchParams.get('r') === String(ri) && url.searchParams.get('f') === String(fi));
+  await page.locator('[data-test=filter-rf]', { hasText: `R${ri} · F${fi} 的客户` }).waitFor();
+  await page.locator('[data-test=customers-total]', { hasText: `共 ${n} 位客户` }).waitFor();
+  expect(await page.locator('.el-table__row').count()).toBe(Number(n));
+
   await page.goto(`${app.url}/h5/console/loyalty`);
   const silver = page.locator('[data-test=tiers] .el-table__row', { hasText: '银卡' });
   await silver.waitFor();
@@ -273,7 +288,7 @@ test('a mistyped password is refused in Chinese, and the right one signs in', as
   await page.context().close();
 });
 
-test('an agent cannot open the audience builder, and a sales member sees no console sections', async () => {
+test('an agent cannot open the audience builder; a sales member gets 我的客户 (only their own) and 我的任务 to finish', async () => {
   const agent = await app.staff('agent');
   const page = await consolePage(browser);
   await signIn(page, agent.username);
@@ -283,9 +298,37 @@ test('an agent cannot open the audience builder, and a sales member sees no cons
   await page.locator('[data-test=console-forbidden]').waitFor();
   await page.context().close();
 
+  // A sales member owns one customer; the five of the brand's others are not theirs. A follow-up about
+  // theirs is assigned to them.
   const sales = await app.staff('sales');
+  const tenant = app.config.DEFAULT_TENANT;
+  const mine = await app.rt.services.customers.identify(tenant, { phone: '13600000077' }, { name: '销售自己的客户', ownerStaffId: sales.id });
+  const task = await app.request('POST', `/api/v1/customers/${mine}/follow-ups`, { token: sales.token, body: { title: '回访试用感受' } });
+  expect(task.status).toBe(201);
+
   const page2 = await consolePage(browser);
   await signIn(page2, sales.username);
+  await page2.waitForURL('**/h5/console/customers');
+  await page2.locator('[data-test=console-page-title]', { hasText: '我的客户' }).waitFor();
+  await page2.locator('[data-test=customers-total]', { hasText: '共 1 位客户' }).waitFor();
+  expect(await page2.locator('[data-test=customers-table] .el-table__row').count()).toBe(1);
+  // Only what a sales member may use: 我的客户 and 我的任务, no bulk actions, import or export.
+  expect((await page2.locator('[data-test=console-nav] .el-menu-item').allInnerTexts()).map((s) => s.trim())).toEqual(['我的客户', '我的任务']);
+  expect(await page2.locator('[data-test=import-csv], [data-test=export-csv], [data-test=bulk-tag]').count()).toBe(0);
+
+  await page2.locator('[data-test=nav-console-tasks]').click();
+  const row = page2.locator('[data-test=tasks-table] .el-table__row', { hasText: '回访试用感受' });
+  await row.waitFor();
+  await screenshot(page2, 'console-sales-tasks');
+  await row.locator('[data-test=task-complete]').click();
+  await page2.locator('.el-message', { hasText: '已完成：回访试用感受' }).waitFor();
+  await row.waitFor({ state: 'detached' });
+  const done = await app.request('GET', '/api/v1/follow-ups?status=done', { token: sales.token });
+  expect(done.body.items.map((f: any) => f._id)).toEqual([task.body._id]);
+  await page2.locator('[data-test=tasks-done]').click();
+  await page2.locator('[data-test=tasks-table] .el-table__row', { hasText: '回访试用感受' }).locator('[data-test=task-reopen]').waitFor();
+
+  await page2.goto(`${app.url}/h5/console/audience`);
   await page2.locator('[data-test=console-forbidden]').waitFor();
   await page2.context().close();
 });

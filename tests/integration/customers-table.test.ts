@@ -16,9 +16,9 @@ beforeAll(async () => {
   manager = await app.staff('community_manager');
   const s = app.rt.services;
   const people: Array<[string, string, number, string, Record<string, unknown>]> = [
-    ['13600000001', '甲', 30_000, 'shop', { 'rfm.class': '重要价值', 'rfm.churn.state': 'ok', 'wecom.relation': 'active' }],
-    ['13600000002', '乙', 90_000, 'miniapp', { 'rfm.class': '重要挽留', 'rfm.churn.state': 'at_risk', 'wecom.relation': 'active' }],
-    ['13600000003', '丙', 5_000, 'shop', { 'rfm.class': '一般发展', 'rfm.churn.state': 'lost', 'wecom.relation': 'lost' }],
+    ['13600000001', '甲', 30_000, 'shop', { 'rfm.class': '重要价值', 'rfm.r': 5, 'rfm.f': 4, 'rfm.churn.state': 'ok', 'wecom.relation': 'active' }],
+    ['13600000002', '乙', 90_000, 'miniapp', { 'rfm.class': '重要挽留', 'rfm.r': 2, 'rfm.f': 4, 'rfm.churn.state': 'at_risk', 'wecom.relation': 'active' }],
+    ['13600000003', '丙', 5_000, 'shop', { 'rfm.class': '一般发展', 'rfm.r': 5, 'rfm.f': 1, 'rfm.churn.state': 'lost', 'wecom.relation': 'lost' }],
   ];
   for (const [phone, name, paid, source, extra] of people) {
     ids[name] = await s.customers.identify(tenant(), { phone }, { name, sourceChannel: source });
@@ -42,6 +42,19 @@ test('filters by RFM class, lifecycle, source channel and WeCom relation, and co
   expect((await list('churn=lost')).items.map((c) => c.id)).toEqual([ids['丙']]);
   expect((await list('channel=shop&sort=totalPaid&order=desc')).items.map((c) => c.id)).toEqual([ids['甲'], ids['丙']]);
   expect((await list('relation=active&channel=shop')).items.map((c) => c.id)).toEqual([ids['甲']]);
+});
+
+test('a cell of the R×F heatmap lists exactly the customers it counts', async () => {
+  const grid = await app.rt.services.customers.rfmGrid(tenant());
+  for (const cell of grid) {
+    const listed = await list(`r=${cell.r}&f=${cell.f}`);
+    expect(listed.total).toBe(cell.customers);
+  }
+  expect((await list('r=5&f=4')).items.map((c) => c.id)).toEqual([ids['甲']]);
+  expect((await list('f=4&sort=totalPaid&order=desc')).items.map((c) => c.id)).toEqual([ids['乙'], ids['甲']]);
+  const bad = await app.request('GET', '/api/v1/customers?r=6', { token: manager.token, headers: { 'accept-language': 'zh-CN' } });
+  expect(bad.status).toBe(400);
+  expect(bad.body.error.message).toContain('R 分应为 1 到 5');
 });
 
 test('refuses an unknown sort column or lifecycle with 400 naming the field', async () => {

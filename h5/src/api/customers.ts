@@ -55,6 +55,9 @@ export interface CustomerListQuery {
   tag?: string;
   owner?: string;
   rfm?: string;
+  /** R and F scores (1–5): a cell of the 数据 page's R×F heatmap. */
+  r?: number;
+  f?: number;
   churn?: string;
   channel?: string;
   relation?: string;

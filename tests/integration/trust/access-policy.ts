@@ -33,6 +33,7 @@ export const ACCESS_POLICY: Record<string, Who[]> = {
 
   'get /api/v1/customers/': STAFF,
   'post /api/v1/customers/import': ADMIN,
+  'post /api/v1/customers/import.csv': ADMIN,
   'get /api/v1/customers/export': ADMIN,
   'get /api/v1/customers/export.csv': ADMIN,
   'get /api/v1/customers/:id': STAFF,

@@ -9,7 +9,9 @@ export const consoleSections = [
   { name: 'console-audience', roles: ['community_manager'], title: 'console.audience', icon: 'cluster-o' },
   { name: 'console-broadcasts', roles: ['community_manager'], title: 'console.broadcasts', icon: 'volume-o' },
   { name: 'console-journeys', roles: ['community_manager'], title: 'console.journeys', icon: 'guide-o' },
-  { name: 'console-customers', roles: ['community_manager', 'agent'], title: 'console.customers', icon: 'contact-o' },
+  // Sales see their own customers only (the server's visibility policy, customer-access.ts): 我的客户.
+  { name: 'console-customers', roles: ['community_manager', 'agent', 'sales'], title: 'console.customers', icon: 'contact-o' },
+  { name: 'console-tasks', roles: ['sales', 'agent', 'community_manager'], title: 'console.tasks', icon: 'todo-list-o' },
   { name: 'console-tags', roles: ['community_manager'], title: 'console.tags', icon: 'label-o' },
   { name: 'console-groups', roles: ['community_manager'], title: 'console.groups', icon: 'friends-o' },
   { name: 'console-dashboard', roles: ['community_manager'], title: 'console.dashboard', icon: 'chart-trending-o' },
@@ -35,7 +37,7 @@ export const sectionOf: Record<string, string> = {
  * the sections the role may open, and a group left empty is not shown.
  */
 export const navGroups = [
-  { key: 'customers', title: 'nav.customers', sections: ['console-customers', 'console-tags', 'console-groups'] },
+  { key: 'customers', title: 'nav.customers', sections: ['console-customers', 'console-tasks', 'console-tags', 'console-groups'] },
   { key: 'marketing', title: 'nav.marketing', sections: ['console-audience', 'console-broadcasts', 'console-journeys', 'console-codes'] },
   { key: 'service', title: 'nav.service', sections: ['console-inbox', 'console-replies', 'console-bot', 'console-desk-settings'] },
   { key: 'loyalty', title: 'nav.loyalty', sections: ['console-loyalty'] },
@@ -52,6 +54,12 @@ export function pageKey(route: { name?: unknown; params: Record<string, unknown>
   if (route.name === 'console-customer') return 'console-customers';
   if (route.name === 'console-conversation') return 'console-inbox';
   return String(route.params.id ?? route.name);
+}
+
+/** A section's name in the navigation and the top bar: a sales member's 客户 are 我的客户. */
+export function sectionTitle(name: string, role: string | undefined): string {
+  if (role === 'sales' && name === 'console-customers') return 'console.myCustomers';
+  return consoleSections.find((s) => s.name === name)?.title ?? 'console.title';
 }
 
 export function mayOpen(role: string | undefined, name: unknown): boolean {
@@ -77,6 +85,7 @@ export const consoleRoutes: RouteRecordRaw[] = [
       { path: 'customers', name: 'console-customers', component: () => import('./CustomersPage.vue') },
       // The list with one customer's 360 profile (the one the sidebar shows) open in a drawer.
       { path: 'customers/:id([0-9a-f]{24})', name: 'console-customer', component: () => import('./CustomersPage.vue') },
+      { path: 'tasks', name: 'console-tasks', component: () => import('./TasksPage.vue') },
       { path: 'tags', name: 'console-tags', component: () => import('./TagsPage.vue') },
       { path: 'groups', name: 'console-groups', component: () => import('./GroupsPage.vue') },
       { path: 'dashboard', name: 'console-dashboard', component: () => import('./DashboardPage.vue') },

@@ -48,6 +48,7 @@ import 'element-plus/es/components/time-select/style/css';
 import 'element-plus/es/components/progress/style/css';
 import 'element-plus/es/components/tabs/style/css';
 import 'element-plus/es/components/tab-pane/style/css';
+import 'element-plus/es/components/upload/style/css';
 
 export {
   ElConfigProvider,
@@ -93,6 +94,7 @@ export {
   ElProgress,
   ElTabs,
   ElTabPane,
+  ElUpload,
   vLoading,
 } from 'element-plus';
 export { default as elZhCn } from 'element-plus/es/locale/lang/zh-cn';

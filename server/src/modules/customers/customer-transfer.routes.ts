@@ -9,7 +9,9 @@ import type { TagService } from '../tags/tag.service.js';
 import { identityInputSchema, identityKeys } from './identity.js';
 import { attributesSchema } from './customer.routes.js';
 import { CustomerModel } from './customer.model.js';
-import { csvRows } from '../../shared/csv.js';
+import { csvRows, parseCsv } from '../../shared/csv.js';
+import { csvRecordToRow, IDENTITY_COLUMNS, readHeader, type CsvImportRow } from './customer-csv.js';
+import { CustomerErrorCode } from './customer.errors.js';
 import { Readable } from 'node:stream';
 
 /** The module APIs these routes use, and nothing else. */
@@ -63,17 +65,53 @@ export function customerTransferRoutes(s: CustomerTransferRouteApis) {
           rejected.push({ index, reason: err instanceof AppError ? err.message : String(err) });
         }
       });
-      const names = [...new Set(good.flatMap((g) => g.row.tags))];
-      const existing = new Map((await s.tags.list(tenantId)).map((t) => [t.name, t.id]));
-      for (const name of names) if (!existing.has(name)) existing.set(name, (await s.tags.ensure(tenantId, IMPORT_TAG_GROUP, name)).id);
-      const result = good.length
-        ? await s.customers.importMany(
-            tenantId,
-            good.map(({ row }) => ({ identity: row.identity, attrs: row.attrs, tags: row.tags.map((n) => existing.get(n)!) })),
-            'import',
-          )
-        : { created: 0, updated: 0 };
+      const result = await importRows(s, tenantId, good.map((g) => g.row));
       return { created: result.created, updated: result.updated, rejected };
+    },
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/import.csv',
+      allow: ['admin'],
+      audit: false,
+      summary:
+        'Import a CSV (text/csv, the export\'s columns, header first, at most 1,000 rows): rejected rows by their row number in the file (`firstRow` is the number of the first one) with the reason in Chinese; `dryRun` only checks',
+      body: z.string({ error: 'send the file as text/csv' }).min(1, 'the file is empty'),
+      query: z.object({
+        firstRow: z.coerce.number().int().min(2).max(10_000_000).default(2),
+        dryRun: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+      }),
+    },
+    async ({ body, query, tenantId, principal }) => {
+      let records: string[][];
+      try {
+        records = parseCsv(body);
+      } catch (err) {
+        const line = (err as { lines?: number }).lines;
+        throw new AppError(CustomerErrorCode.CSV_UNREADABLE, `The file is not CSV${line ? ` (line ${line})` : ''}: ${(err as Error).message}`, { status: 400, details: { line: line ?? '' } });
+      }
+      const [header = [], ...rows] = records;
+      const { columns, missing, at } = readHeader(header);
+      if (!IDENTITY_COLUMNS.some((c) => at.has(c))) {
+        throw new AppError(CustomerErrorCode.CSV_NO_IDENTITY_COLUMN, `The first row must name the columns, with at least one of ${IDENTITY_COLUMNS.join(', ')}`, { status: 400, details: { columns: IDENTITY_COLUMNS.join('、') } });
+      }
+      if (rows.length > 1000) {
+        throw new AppError(CustomerErrorCode.CSV_TOO_MANY_ROWS, `Send at most 1,000 rows per request (this one has ${rows.length})`, { status: 400, details: { rows: rows.length, max: 1000 } });
+      }
+      const rejected: Array<{ row: number; reason: string }> = [];
+      const good: CsvImportRow[] = [];
+      rows.forEach((cells, i) => {
+        const read = csvRecordToRow(header, at, cells);
+        if ('reason' in read) rejected.push({ row: query.firstRow + i, reason: read.reason });
+        else good.push(read.row);
+      });
+      const result = query.dryRun ? { created: 0, updated: 0 } : await importRows(s, tenantId, good);
+      if (!query.dryRun && principal.kind === 'staff') {
+        await s.audit.record({ tenantId, actorId: principal.id, actorRole: principal.role, action: 'customers.import', targetType: 'customer', details: { format: 'csv', firstRow: query.firstRow, rows: rows.length, ...result, rejected: rejected.length } });
+      }
+      return { rows: rows.length, accepted: good.length, created: result.created, updated: result.updated, rejected, columns, missing };
     },
   );
 
@@ -137,6 +175,20 @@ export function customerTransferRoutes(s: CustomerTransferRouteApis) {
   );
 
   return api;
+}
+
+/** Rows already checked, imported in one batch; their tag names made tags of the 导入 group when new. */
+async function importRows(s: CustomerTransferRouteApis, tenantId: string, rows: Array<{ identity: z.output<typeof identityInputSchema>; attrs: CsvImportRow['attrs']; tags: string[] }>) {
+  if (!rows.length) return { created: 0, updated: 0 };
+  const names = [...new Set(rows.flatMap((r) => r.tags))];
+  const existing = new Map((await s.tags.list(tenantId)).map((t) => [t.name, t.id]));
+  for (const name of names) if (!existing.has(name)) existing.set(name, (await s.tags.ensure(tenantId, IMPORT_TAG_GROUP, name)).id);
+  const result = await s.customers.importMany(
+    tenantId,
+    rows.map((r) => ({ identity: r.identity, attrs: r.attrs, tags: r.tags.map((n) => existing.get(n)!) })),
+    'import',
+  );
+  return { created: result.created, updated: result.updated };
 }
 
 /** The columns of an export, in order; `scripts/customers-csv.ts import` reads the same ones back. */

@@ -65,6 +65,8 @@ customerSchema.index({ tenantId: 1, name: 1 });
 customerSchema.index({ tenantId: 1, 'aggregates.lastOrderAt': -1 });
 // Audience conditions (segments module) and the birthday/churn journeys select on these.
 customerSchema.index({ tenantId: 1, 'rfm.class': 1 });
+// The 客户 table opened from a cell of the R×F heatmap.
+customerSchema.index({ tenantId: 1, 'rfm.r': 1, 'rfm.f': 1 });
 customerSchema.index({ tenantId: 1, 'rfm.churn.state': 1, 'rfm.churn.dueAt': 1 });
 customerSchema.index({ tenantId: 1, 'birthday.month': 1, 'birthday.day': 1 });
 customerSchema.index({ tenantId: 1, 'wecom.relation': 1 });

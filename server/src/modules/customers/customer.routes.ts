@@ -59,6 +59,9 @@ export function customerRoutes(s: CustomerRouteApis) {
         tag: z.string().max(64).optional(),
         owner: z.union([objectId, z.literal('me')]).optional(),
         rfm: z.string().trim().max(16).optional(),
+        /** One cell of the 数据 page's R×F heatmap: the latest run's recency and frequency scores. */
+        r: z.coerce.number().int().min(1, 'R is a score from 1 to 5').max(5, 'R is a score from 1 to 5').optional(),
+        f: z.coerce.number().int().min(1, 'F is a score from 1 to 5').max(5, 'F is a score from 1 to 5').optional(),
         churn: z.enum(['ok', 'at_risk', 'lost']).optional(),
         channel: z.string().trim().max(64).optional(),
         relation: z.enum(['none', 'active', 'lost']).optional(),
@@ -74,6 +77,8 @@ export function customerRoutes(s: CustomerRouteApis) {
         q: query.q || undefined,
         tag: query.tag,
         rfmClass: query.rfm || undefined,
+        rfmR: query.r,
+        rfmF: query.f,
         churnState: query.churn,
         sourceChannel: query.channel || undefined,
         relation: query.relation,

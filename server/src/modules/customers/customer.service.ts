@@ -22,6 +22,9 @@ export interface SearchQuery {
   ownerStaffId?: string;
   /** Filters of the console's table: RFM class, churn state (lifecycle), source channel, WeCom relation. */
   rfmClass?: string;
+  /** R and F scores (1–5): a cell of the dashboard's R×F heatmap. */
+  rfmR?: number;
+  rfmF?: number;
   churnState?: string;
   sourceChannel?: string;
   relation?: string;
@@ -202,6 +205,8 @@ export class CustomerService {
     if (query.tag) filter.tags = query.tag;
     if (query.ownerStaffId) filter.ownerStaffId = query.ownerStaffId;
     if (query.rfmClass) filter['rfm.class'] = query.rfmClass;
+    if (query.rfmR) filter['rfm.r'] = query.rfmR;
+    if (query.rfmF) filter['rfm.f'] = query.rfmF;
     if (query.churnState) filter['rfm.churn.state'] = query.churnState;
     if (query.sourceChannel) filter.sourceChannel = query.sourceChannel;
     if (query.relation) filter['wecom.relation'] = query.relation;
