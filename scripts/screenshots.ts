@@ -28,9 +28,15 @@ const PAGES: Array<{ file: string; path: string; ready: string; before?: (page: 
     await p.locator('[data-test=new-segment]').click();
     await p.locator('.el-drawer__body').waitFor();
   } },
-  { file: 'broadcasts', path: '/console/broadcasts', ready: '.el-table' },
+  { file: 'broadcasts', path: '/console/broadcasts', ready: '[data-test=new-broadcast]', before: async (p) => {
+    await p.locator('[data-test=new-broadcast]').click();
+    await p.locator('.el-drawer__body').waitFor();
+  } },
   { file: 'journeys', path: '/console/journeys', ready: '.el-table__row' },
-  { file: 'inbox', path: '/console/inbox', ready: '[data-test=inbox-views]' },
+  { file: 'inbox', path: '/console/inbox', ready: '[data-test=inbox-views]', before: async (p) => {
+    await p.locator('[data-test=view-all]').click();
+    await p.locator('[data-test=conversation-row]').first().click();
+  } },
   { file: 'dashboard', path: '/console/dashboard', ready: 'canvas' },
   { file: 'loyalty', path: '/console/loyalty', ready: '.el-table__row' },
   { file: 'bot', path: '/console/bot', ready: '.el-tabs' },
@@ -66,7 +72,8 @@ async function main(): Promise<void> {
   const demo = await startDemo(dataDir);
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
   try {
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' });
+    // A brand's staff in China: their browser's clock is Beijing time, as the brand's is.
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
     const page = await context.newPage();
     page.setDefaultTimeout(20_000);
     await page.goto(`${demo.url}/h5/console`);
@@ -78,8 +85,9 @@ async function main(): Promise<void> {
       await page.goto(`${demo.url}/h5${shot.path}`);
       await page.locator(shot.ready).first().waitFor();
       if (shot.before) await shot.before(page);
-      await page.waitForLoadState('networkidle');
-      await page.waitForTimeout(1200); // charts and drawers finish their entry animations
+      // Not 'networkidle': the inbox keeps its live event stream open. Data, charts and drawers settle in this.
+      await page.locator('.el-loading-mask').first().waitFor({ state: 'hidden' }).catch(() => undefined);
+      await page.waitForTimeout(1500);
       const file = path.join(OUT, `${shot.file}.jpg`);
       await page.screenshot({ path: file, type: 'jpeg', quality: 72 });
       console.log(`saved ${path.relative(ROOT, file)}`);
