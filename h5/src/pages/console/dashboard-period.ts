@@ -1,3 +1,4 @@
+import { ref } from 'vue';
 import { t } from '../../composables/use-i18n';
 
 /**
@@ -16,9 +17,21 @@ const DAY = 86_400_000;
 export const MAX_DAYS = 90;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-/** The viewer's calendar day, `offset` days on. */
+/**
+ * The brand's time zone: the server counts days in it (GET /dashboard/overview reports which), so the
+ * page does too; a viewer whose own clock is in another zone (or just past midnight in Beijing while
+ * their browser says otherwise) sees the same days the figures are counted in.
+ */
+export const brandZone = ref('Asia/Shanghai');
+
+/** The brand's calendar day today, `offset` days on. */
 export function localDay(offset = 0, now = new Date()): string {
-  const d = new Date(now.getFullYear(), now.getMonth(), now.getDate() + offset);
+  const today = new Intl.DateTimeFormat('sv-SE', { timeZone: brandZone.value, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  return offset ? shift(today, offset) : today;
+}
+
+/** The calendar day a date picker means by `d` (its midnight in the viewer's own zone). */
+export function pickerDay(d: Date): string {
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 }
 
@@ -41,12 +54,9 @@ export function periodFromQuery(query: Record<string, unknown>): Period {
   return lastDays(14);
 }
 
-/**
- * What the endpoints are asked: `days` ending on `to`, except a period ending today leaves `to` out so
- * the server's own today is used (the brand's timezone may already be a day ahead of the viewer's).
- */
-export function periodQuery(p: Period): { days: number; to?: string } {
-  return p.to >= localDay() ? { days: p.days } : { days: p.days, to: p.to };
+/** What the endpoints are asked: `days` ending on `to`, both brand days (the server caps today at now). */
+export function periodQuery(p: Period): { days: number; to: string } {
+  return { days: p.days, to: p.to };
 }
 
 /** The same number of days just before. */
