@@ -25,3 +25,6 @@ export type ChartOption = ComposeOption<
 >;
 
 export { default as VChart } from 'vue-echarts';
+
+/** Whether the system asks for less motion (prefers-reduced-motion): charts then draw without animating. */
+export const reducedMotion = (): boolean => typeof matchMedia === 'function' && matchMedia('(prefers-reduced-motion: reduce)').matches;
