@@ -53,7 +53,15 @@ export interface Message {
   type: string;
   text?: string;
   delivery?: string;
+  /** Notes: the colleagues @mentioned (staff ids). */
+  mentions?: string[];
   at: string;
+}
+
+/** A note that @mentions me, in a chat I have not opened since (提及我). */
+export interface Mention extends Message {
+  conversationId: string;
+  conversationTitle?: string;
 }
 
 export interface CannedReply {
@@ -115,7 +123,9 @@ export const deskApi = (api: ApiClient) => ({
   take: (id: string) => api.post<Conversation>(`/conversations/${id}/take`),
   resolve: (id: string, reason: ResolveReason) => api.post<Conversation>(`/conversations/${id}/resolve`, { reason }),
   transfer: (id: string, toStaffId: string) => api.post<Conversation>(`/conversations/${id}/transfer`, { toStaffId }),
-  note: (id: string, text: string) => api.post<Message>(`/conversations/${id}/notes`, { text }),
+  note: (id: string, text: string, mentions: string[] = []) => api.post<Message>(`/conversations/${id}/notes`, { text, mentions }),
+  mentions: () => api.get<{ count: number; items: Mention[] }>('/desk/mentions'),
+  colleagues: () => api.get<{ items: { id: string; name: string; role: string }[] }>('/staff'),
   reply: (id: string, body: { text?: string; cannedReplyId?: string; key: string }) => api.post<Message>(`/conversations/${id}/messages`, body),
   canned: () => api.get<{ items: CannedReply[] }>('/desk/canned-replies'),
   rules: () => api.get<{ items: ReplyRule[] }>('/desk/rules'),

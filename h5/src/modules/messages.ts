@@ -218,6 +218,7 @@ export const messages = m({
   'error.CONVERSATION_BAD_SNOOZE': { zh: '请选择现在之后、{max} 天以内的时间', en: 'Pick a time after now and at most {max} days ahead' },
   'error.CONVERSATION_COMMAND_LOCKED': { zh: '这个指令不能关闭：客户必须随时能找到人工客服、退订营销消息', en: 'This command cannot be switched off: customers must always be able to reach a person and stop marketing' },
   'error.CONVERSATION_COMMAND_WORD_TAKEN': { zh: '“{word}”已是另一个指令的触发词，请换一个词或先在那里删掉', en: '"{word}" already runs another command; pick another word or remove it there first' },
+  'error.CONVERSATION_MENTION_NOT_COLLEAGUE': { zh: '只能提及本品牌在职的同事：请从 @ 列表中选择', en: 'Mention only active colleagues of this brand; pick them from the @ list' },
   'error.CONVERSATION_CANNED_TITLE_TAKEN': { zh: '已有标题为“{title}”的快捷回复，请换一个标题', en: 'A canned reply titled "{title}" exists already; pick another title' },
   'error.CONVERSATION_BAD_PATTERN': { zh: '匹配规则（pattern）不是有效的正则表达式，请检查括号和转义', en: 'The pattern is not a usable regular expression' },
   'error.CONVERSATION_BAD_PATTERN.length': { zh: '匹配规则（pattern）请填写 1 到 200 个字符', en: 'Give a pattern of 1 to 200 characters' },
@@ -513,6 +514,9 @@ export const messages = m({
   'inbox.snooze.tomorrow': { zh: '明天 9:00', en: 'Tomorrow 9:00' },
   'inbox.snoozedUntil': { zh: '稍后处理至 {time}', en: 'Snoozed until {time}' },
   'inbox.wake': { zh: '立即恢复', en: 'Unsnooze' },
+  'inbox.mentions': { zh: '提及我', en: 'Mentions' },
+  'inbox.noMentions': { zh: '没有未读的提及', en: 'No unread mentions' },
+  'inbox.mentionHint': { zh: '输入 @ 提及同事，同事会在“提及我”里看到这条备注', en: 'Type @ to mention a colleague; they will find this note under Mentions' },
   'inbox.shortcuts': { zh: '快捷键', en: 'Shortcuts' },
   'inbox.shortcutsHelp': {
     zh: 'Alt+↓ 下一个会话 · Alt+↑ 上一个会话 · Enter 发送 · Shift+Enter 换行 · 输入 / 打开快捷回复（↑↓ 选择，Enter 插入，Esc 关闭）',

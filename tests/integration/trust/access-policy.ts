@@ -132,6 +132,7 @@ export const ACCESS_POLICY: Record<string, Who[]> = {
   'get /api/v1/desk/settings': CM,
   'put /api/v1/desk/settings': ADMIN,
   'get /api/v1/desk/figures': CM,
+  'get /api/v1/desk/mentions': DESK,
 
   'post /api/v1/segments/preview': CM,
   'post /api/v1/segments/': CM,

@@ -102,12 +102,17 @@ const messageSchema = new Schema({
   externalId: { type: String },
   outboundId: { type: Schema.Types.ObjectId },
   delivery: { type: String, enum: ['queued', 'sent', 'failed'] },
+  /** Notes: the colleagues @mentioned, and those of them who have not opened the chat since (提及我). */
+  mentions: { type: [String], default: undefined },
+  mentionsUnread: { type: [String], default: undefined },
   at: { type: Date, required: true },
 });
 messageSchema.index({ tenantId: 1, externalId: 1 }, { unique: true, partialFilterExpression: { externalId: { $type: 'string' } } });
 messageSchema.index({ tenantId: 1, conversationId: 1, at: -1 });
 // The desk's figures for a period (desk-figures.service.ts): a brand's messages in or out between two times.
 messageSchema.index({ tenantId: 1, direction: 1, at: 1 });
+// 提及我: a colleague's unread mentions, newest first.
+messageSchema.index({ tenantId: 1, mentionsUnread: 1, at: -1 });
 // One message row per outbound row: completing a half-queued reply twice stores it once.
 messageSchema.index({ tenantId: 1, outboundId: 1 }, { unique: true, partialFilterExpression: { outboundId: { $type: 'objectId' } } });
 export const MessageModel = mongoose.model('ConversationMessage', messageSchema, 'conversation_messages');

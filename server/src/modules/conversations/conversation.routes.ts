@@ -241,8 +241,16 @@ export function conversationRoutes(s: ConversationRouteApis) {
   );
 
   api.route(
-    { method: 'post', path: '/:id/notes', allow: AGENTS, status: 201, summary: 'An internal note, never sent to the customer', params: idParams, body: z.object({ text: z.string().trim().min(1, 'write something').max(2000) }) },
-    async ({ params, body, principal, tenantId }) => messageView(await s.desk.conversations.addNote(tenantId, params.id, actor(principal), body.text)),
+    {
+      method: 'post',
+      path: '/:id/notes',
+      allow: AGENTS,
+      status: 201,
+      summary: 'An internal note, never sent to the customer; `mentions` (staff ids) puts it in those colleagues’ 提及我',
+      params: idParams,
+      body: z.object({ text: z.string().trim().min(1, 'write something').max(2000), mentions: z.array(objectId).max(10, 'mention at most 10 colleagues').default([]) }),
+    },
+    async ({ params, body, principal, tenantId }) => messageView(await s.desk.mentions.addNote(tenantId, params.id, actor(principal), body.text, body.mentions)),
   );
 
   api.route({ method: 'post', path: '/:id/take', allow: AGENTS, summary: 'Take the conversation from the bot or the queue', params: idParams }, async ({ params, principal, tenantId }) =>

@@ -182,7 +182,11 @@ export class ConversationService {
     const q: Record<string, unknown> = { tenantId, conversationId: new Types.ObjectId(conversationId) };
     if (opts.before) q.at = { $lt: opts.before };
     const items = await MessageModel.find(q).sort({ at: -1, _id: -1 }).limit(opts.limit).lean();
-    if (opts.readerId) await ConversationModel.updateOne({ tenantId, _id: conversationId, assigneeId: opts.readerId }, { $set: { unread: 0 } });
+    if (opts.readerId) {
+      await ConversationModel.updateOne({ tenantId, _id: conversationId, assigneeId: opts.readerId }, { $set: { unread: 0 } });
+      // Opening the chat reads the notes that mention the reader: they leave 提及我.
+      await MessageModel.updateMany({ tenantId, conversationId: new Types.ObjectId(conversationId), mentionsUnread: opts.readerId }, { $pull: { mentionsUnread: opts.readerId } });
+    }
     return items;
   }
 
@@ -201,7 +205,8 @@ export class ConversationService {
     return { items, conversations: [...own, ...rooms] };
   }
 
-  async addNote(tenantId: string, conversationId: string, staff: { id: string; name: string }, text: string) {
+  /** `mentions`: colleagues' staff ids, already checked to be this brand's (mention.service.ts). */
+  async addNote(tenantId: string, conversationId: string, staff: { id: string; name: string }, text: string, mentions: string[] = []) {
     const conversation = await this.get(tenantId, conversationId);
     const doc = await MessageModel.create({
       tenantId,
@@ -213,6 +218,7 @@ export class ConversationService {
       staffName: staff.name,
       type: 'text',
       text,
+      ...(mentions.length ? { mentions, mentionsUnread: mentions } : {}),
       at: this.deps.now(),
     });
     await this.announce(tenantId, conversation, 'message.created', doc.toObject());

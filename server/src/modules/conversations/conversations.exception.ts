@@ -9,6 +9,7 @@ export const ConversationErrorCode = {
   BAD_SNOOZE: 'CONVERSATION_BAD_SNOOZE',
   COMMAND_LOCKED: 'CONVERSATION_COMMAND_LOCKED',
   COMMAND_WORD_TAKEN: 'CONVERSATION_COMMAND_WORD_TAKEN',
+  MENTION_NOT_COLLEAGUE: 'CONVERSATION_MENTION_NOT_COLLEAGUE',
 } as const;
 
 export const wrongState = (state: string, wanted: string) =>

@@ -8,6 +8,7 @@ import { ChatGroupService } from './chat-group.service.js';
 import { HandoffService, type Actor } from './handoff.service.js';
 import { SlaService } from './sla.service.js';
 import { TriageService } from './triage.service.js';
+import { MentionService } from './mention.service.js';
 import { ReplyRuleService } from './reply-rule.service.js';
 import { BotCommandService } from './bot-command.service.js';
 import { DeskFiguresService } from './desk-figures.service.js';
@@ -50,6 +51,8 @@ export class DeskService {
   readonly handoff: HandoffService;
   private readonly gates = new Map<string, ChannelGate>();
   readonly triage: TriageService;
+  /** Notes that @mention colleagues, and each colleague's 提及我. */
+  readonly mentions: MentionService;
 
   constructor(
     private readonly deps: Deps,
@@ -66,6 +69,7 @@ export class DeskService {
     this.sla = new SlaService(deps, this.rules, this.live);
     this.handoff = new HandoffService(deps, this.conversations, this.outbound, this.sla, staff, customers);
     this.triage = new TriageService(deps, this.conversations);
+    this.mentions = new MentionService(this.conversations, staff, this.live);
   }
 
   useChannelGate(channel: string, gate: ChannelGate): void {

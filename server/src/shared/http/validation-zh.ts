@@ -12,6 +12,7 @@ import type { z } from 'zod';
 export const SAID: Record<string, string> = {
   'must be a 24-character hex id': '应为 24 位十六进制编号',
   'write something': '请填写内容',
+  'mention at most 10 colleagues': '一条备注最多提及 10 位同事',
   'write the message text': '请填写消息内容',
   'scores run from 1 to 5': '分值为 1 到 5',
   'months run from 1 to 12': '月份为 1 到 12',
