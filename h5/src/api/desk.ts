@@ -52,7 +52,9 @@ export interface Message {
   talkerName?: string;
   type: string;
   text?: string;
-  delivery?: string;
+  delivery?: 'queued' | 'sent' | 'failed';
+  /** Why the delivery failed, in the channel's words. */
+  deliveryError?: string;
   /** Notes: the colleagues @mentioned (staff ids). */
   mentions?: string[];
   at: string;
@@ -124,6 +126,7 @@ export const deskApi = (api: ApiClient) => ({
   resolve: (id: string, reason: ResolveReason) => api.post<Conversation>(`/conversations/${id}/resolve`, { reason }),
   transfer: (id: string, toStaffId: string) => api.post<Conversation>(`/conversations/${id}/transfer`, { toStaffId }),
   note: (id: string, text: string, mentions: string[] = []) => api.post<Message>(`/conversations/${id}/notes`, { text, mentions }),
+  retry: (messageId: string) => api.post<Message>(`/desk/messages/${messageId}/retry`),
   mentions: () => api.get<{ count: number; items: Mention[] }>('/desk/mentions'),
   colleagues: () => api.get<{ items: { id: string; name: string; role: string }[] }>('/staff'),
   reply: (id: string, body: { text?: string; cannedReplyId?: string; key: string }) => api.post<Message>(`/conversations/${id}/messages`, body),

@@ -133,6 +133,7 @@ export const ACCESS_POLICY: Record<string, Who[]> = {
   'put /api/v1/desk/settings': ADMIN,
   'get /api/v1/desk/figures': CM,
   'get /api/v1/desk/mentions': DESK,
+  'post /api/v1/desk/messages/:id/retry': AGENT,
 
   'post /api/v1/segments/preview': CM,
   'post /api/v1/segments/': CM,

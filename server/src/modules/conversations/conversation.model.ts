@@ -102,6 +102,8 @@ const messageSchema = new Schema({
   externalId: { type: String },
   outboundId: { type: Schema.Types.ObjectId },
   delivery: { type: String, enum: ['queued', 'sent', 'failed'] },
+  /** Why the last delivery failed, in the channel's words (shown with 重试). */
+  deliveryError: { type: String },
   /** Notes: the colleagues @mentioned, and those of them who have not opened the chat since (提及我). */
   mentions: { type: [String], default: undefined },
   mentionsUnread: { type: [String], default: undefined },

@@ -291,6 +291,12 @@ export class ConversationService {
     await MessageModel.updateOne({ tenantId, _id: messageId }, { $set: { delivery } });
   }
 
+  async message(tenantId: string, id: string) {
+    const doc = Types.ObjectId.isValid(id) ? await MessageModel.findOne({ tenantId, _id: id }).lean() : null;
+    if (!doc) throw notFound('Message');
+    return doc;
+  }
+
   /** The puppet echoed a message we sent: remember its id, so a redelivered echo is not stored again. */
   async attachEcho(tenantId: string, messageId: string, externalId: string): Promise<void> {
     try {
@@ -301,15 +307,16 @@ export class ConversationService {
   }
 
   /** The bot confirmed (or gave up on) a queued reply; the puppet's id is attached when known. */
-  async markDelivery(tenantId: string, outboundId: string, delivery: 'sent' | 'failed', externalId?: string): Promise<void> {
-    const $set: Record<string, unknown> = { delivery };
-    if (externalId) $set.externalId = externalId;
+  async markDelivery(tenantId: string, outboundId: string, delivery: 'queued' | 'sent' | 'failed', externalId?: string, error?: string): Promise<void> {
+    // The reason stays only while the message is failed: a retry that is queued or sent clears it.
+    const state = delivery === 'failed' && error ? { $set: { delivery, deliveryError: error.slice(0, 300) } } : { $set: { delivery }, $unset: { deliveryError: 1 } };
+    const filter = { tenantId, outboundId: new Types.ObjectId(outboundId) };
     try {
-      await MessageModel.updateOne({ tenantId, outboundId: new Types.ObjectId(outboundId) }, { $set });
+      await MessageModel.updateOne(filter, externalId ? { ...state, $set: { ...state.$set, externalId } } : state);
     } catch (err) {
       // The echo was stored on its own already; the delivery state still matters.
       if (!isDuplicateKeyError(err)) throw err;
-      await MessageModel.updateOne({ tenantId, outboundId: new Types.ObjectId(outboundId) }, { $set: { delivery } });
+      await MessageModel.updateOne(filter, state);
     }
     const msg = await MessageModel.findOne({ tenantId, outboundId: new Types.ObjectId(outboundId) }).lean();
     if (msg) {

@@ -13,6 +13,7 @@ export function messageView(m: any) {
     text: m.text,
     media: m.media && Object.values(m.media).some(Boolean) ? m.media : undefined,
     delivery: m.delivery,
+    deliveryError: m.delivery === 'failed' ? m.deliveryError : undefined,
     mentions: m.mentions?.length ? m.mentions : undefined,
     at: m.at,
   };

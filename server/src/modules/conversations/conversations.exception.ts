@@ -10,6 +10,7 @@ export const ConversationErrorCode = {
   COMMAND_LOCKED: 'CONVERSATION_COMMAND_LOCKED',
   COMMAND_WORD_TAKEN: 'CONVERSATION_COMMAND_WORD_TAKEN',
   MENTION_NOT_COLLEAGUE: 'CONVERSATION_MENTION_NOT_COLLEAGUE',
+  NOT_FAILED: 'CONVERSATION_MESSAGE_NOT_FAILED',
 } as const;
 
 export const wrongState = (state: string, wanted: string) =>
@@ -17,3 +18,6 @@ export const wrongState = (state: string, wanted: string) =>
 
 export const notYours = () =>
   new AppError(ConversationErrorCode.NOT_YOURS, 'This conversation is assigned to another agent; ask them to transfer it or take it over first', { status: 409 });
+
+export const notFailed = (delivery?: string | null) =>
+  new AppError(ConversationErrorCode.NOT_FAILED, 'Only a message whose delivery failed can be sent again; this one is not failed (refresh to see its state)', { status: 409, details: { delivery: delivery ?? null } });

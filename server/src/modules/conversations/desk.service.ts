@@ -15,7 +15,7 @@ import { DeskFiguresService } from './desk-figures.service.js';
 import { DeskLive } from './desk-live.js';
 import type { LoyaltyPort } from './loyalty-port.js';
 import type { ChatProfile } from './chat-profile.js';
-import { notYours, wrongState } from './conversations.exception.js';
+import { notFailed, notYours, wrongState } from './conversations.exception.js';
 import { messageView } from './conversation.view.js';
 
 export interface InboundResult extends CaptureResult {
@@ -129,6 +129,16 @@ export class DeskService {
     if (!r.duplicate) await this.sla.agentReplied(tenantId, conversationId, this.deps.now());
     const message = await MessageModel.findOne({ tenantId, outboundId: r.id }).lean();
     return { duplicate: r.duplicate, message: message ? messageView(message) : undefined };
+  }
+
+  /** 重试 on a failed reply or notice: queued again for its channel; the chat's assignee (or an admin) only. */
+  async retryDelivery(tenantId: string, messageId: string, actor: Actor) {
+    const m = await this.conversations.message(tenantId, messageId);
+    if (!m.outboundId || m.delivery !== 'failed') throw notFailed(m.delivery);
+    const c = await this.conversations.get(tenantId, String(m.conversationId));
+    if (c.assigneeId !== actor.id && actor.role !== 'admin') throw notYours();
+    if (!(await this.outbound.retry(tenantId, String(m.outboundId)))) throw notFailed('queued');
+    return messageView(await this.conversations.message(tenantId, messageId));
   }
 
   /** Fills `{name}` and `{points}` from the customer's profile (`known`: as read this turn) and loyalty balance. */
