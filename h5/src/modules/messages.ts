@@ -220,6 +220,8 @@ export const messages = m({
   'error.CONVERSATION_COMMAND_WORD_TAKEN': { zh: '“{word}”已是另一个指令的触发词，请换一个词或先在那里删掉', en: '"{word}" already runs another command; pick another word or remove it there first' },
   'error.CONVERSATION_MENTION_NOT_COLLEAGUE': { zh: '只能提及本品牌在职的同事：请从 @ 列表中选择', en: 'Mention only active colleagues of this brand; pick them from the @ list' },
   'error.CONVERSATION_MESSAGE_NOT_FAILED': { zh: '这条消息没有发送失败，无需重试：请刷新查看它的状态', en: 'Only a message whose delivery failed can be sent again; refresh to see its state' },
+  'error.CONVERSATION_ATTACHMENT_TYPE': { zh: '只能发送 JPG/PNG 图片，或 PDF、Word、Excel、PPT、文本、CSV、ZIP 文件；图片内容须与格式一致', en: 'Send a JPG or PNG image, or a PDF, Office, text, CSV or ZIP file' },
+  'error.CONVERSATION_ATTACHMENT_TOO_LARGE': { zh: '文件太大：最大 {maxMb} MB，请压缩后再发', en: 'Too large: at most {maxMb} MB' },
   'error.CONVERSATION_CANNED_TITLE_TAKEN': { zh: '已有标题为“{title}”的快捷回复，请换一个标题', en: 'A canned reply titled "{title}" exists already; pick another title' },
   'error.CONVERSATION_BAD_PATTERN': { zh: '匹配规则（pattern）不是有效的正则表达式，请检查括号和转义', en: 'The pattern is not a usable regular expression' },
   'error.CONVERSATION_BAD_PATTERN.length': { zh: '匹配规则（pattern）请填写 1 到 200 个字符', en: 'Give a pattern of 1 to 200 characters' },

@@ -98,7 +98,8 @@ const messageSchema = new Schema({
   talkerName: { type: String },
   type: { type: String, enum: MESSAGE_TYPES, default: 'text' },
   text: { type: String, default: '' },
-  media: { url: String, name: String, title: String, description: String, appId: String, pagePath: String },
+  /** `attachmentId`, `mime`, `size`: an image or file kept in the desk's attachment store (attachment-store.ts). */
+  media: { url: String, name: String, title: String, description: String, appId: String, pagePath: String, attachmentId: String, mime: String, size: Number },
   externalId: { type: String },
   outboundId: { type: Schema.Types.ObjectId },
   delivery: { type: String, enum: ['queued', 'sent', 'failed'] },

@@ -219,16 +219,18 @@ export function conversationRoutes(s: ConversationRouteApis) {
       path: '/:id/messages',
       allow: AGENTS,
       status: 201,
-      summary: 'Reply to the customer (typed or a canned reply); the bot delivers it',
+      summary: 'Reply to the customer (typed, a canned reply, or an uploaded image/file); the bot or 微信客服 delivers it',
       params: idParams,
       body: z
         .object({
           text: z.string().trim().min(1, 'write something').max(2000).optional(),
           cannedReplyId: objectId.optional(),
+          /** An image or file uploaded through POST /desk/attachments, sent on its own. */
+          attachmentId: objectId.optional(),
           /** Idempotency key: resending the same request queues the reply once. */
           key: z.string().min(1).max(100).optional(),
         })
-        .refine((b) => !!b.text !== !!b.cannedReplyId, { message: 'give either text or cannedReplyId' }),
+        .refine((b) => [b.text, b.cannedReplyId, b.attachmentId].filter(Boolean).length === 1, { message: 'give one of text, cannedReplyId or attachmentId' }),
     },
     async ({ params, body, principal, tenantId, ctx }) => {
       const r = await s.desk.reply(tenantId, params.id, actor(principal), body);

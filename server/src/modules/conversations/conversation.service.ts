@@ -7,6 +7,7 @@ import { ConversationModel, MessageModel, type MessageType } from './conversatio
 import type { ChatGroupService } from './chat-group.service.js';
 import type { DeskLive } from './desk-live.js';
 import { messageView } from './conversation.view.js';
+import type { AttachmentRef } from './attachment.service.js';
 import { ChatProfiles, contactIdentity, profileStaff, type ChatProfile } from './chat-profile.js';
 
 /** A chat contact as the bot adapter describes it; no Wechaty types cross into the module. */
@@ -31,7 +32,7 @@ export interface CaptureInput {
   externalId: string;
   type: MessageType;
   text?: string;
-  media?: { url?: string; name?: string; title?: string; description?: string; appId?: string; pagePath?: string };
+  media?: { url?: string; name?: string; title?: string; description?: string; appId?: string; pagePath?: string; attachmentId?: string; mime?: string; size?: number };
   at: Date;
   /** For the account's own messages: who wrote it (bot auto-reply, agent via outbound, or a person on the phone). */
   author?: 'bot' | 'agent' | 'account' | 'system';
@@ -229,7 +230,12 @@ export class ConversationService {
    * Agent replies and desk notices: stored now with delivery queued, delivered by the bot via the
    * outbound row. Upserted by outbound id, so completing a half-queued reply twice stores it once.
    */
-  async recordQueuedReply(tenantId: string, conversation: any, input: { messageId: Types.ObjectId; author: 'agent' | 'system'; text: string; staffId?: string; staffName?: string; outboundId: Types.ObjectId; at: Date }) {
+  async recordQueuedReply(
+    tenantId: string,
+    conversation: any,
+    input: { messageId: Types.ObjectId; author: 'agent' | 'system'; text: string; attachment?: AttachmentRef; staffId?: string; staffName?: string; outboundId: Types.ObjectId; at: Date },
+  ) {
+    const a = input.attachment;
     const filter = { tenantId, outboundId: input.outboundId };
     const fields = {
       _id: input.messageId,
@@ -241,8 +247,9 @@ export class ConversationService {
       staffId: input.staffId,
       staffName: input.staffName,
       talkerId: conversation.botAccountId,
-      type: 'text',
+      type: a ? a.kind : 'text',
       text: input.text,
+      ...(a ? { media: { attachmentId: a.attachmentId, name: a.name, mime: a.mime, size: a.size } } : {}),
       outboundId: input.outboundId,
       delivery: 'queued',
       at: input.at,
@@ -255,7 +262,7 @@ export class ConversationService {
       if (!isDuplicateKeyError(err)) throw err;
     }
     if (!created) return;
-    await ConversationModel.updateOne({ tenantId, _id: conversation._id }, { $set: { lastMessageAt: input.at, lastMessagePreview: preview('text', input.text) } });
+    await ConversationModel.updateOne({ tenantId, _id: conversation._id }, { $set: { lastMessageAt: input.at, lastMessagePreview: preview(a ? a.kind : 'text', input.text) } });
     const doc = await MessageModel.findOne(filter).lean();
     await this.announce(tenantId, conversation, 'message.created', doc);
   }

@@ -9,6 +9,8 @@ import { HandoffService, type Actor } from './handoff.service.js';
 import { SlaService } from './sla.service.js';
 import { TriageService } from './triage.service.js';
 import { MentionService } from './mention.service.js';
+import { AttachmentService } from './attachment.service.js';
+import { attachmentStore } from './attachment-store.js';
 import { ReplyRuleService } from './reply-rule.service.js';
 import { BotCommandService } from './bot-command.service.js';
 import { DeskFiguresService } from './desk-figures.service.js';
@@ -53,6 +55,8 @@ export class DeskService {
   readonly triage: TriageService;
   /** Notes that @mention colleagues, and each colleague's 提及我. */
   readonly mentions: MentionService;
+  /** Images and files both ways, kept in the store DESK_ATTACHMENT_STORE names. */
+  readonly attachments: AttachmentService;
 
   constructor(
     private readonly deps: Deps,
@@ -70,6 +74,7 @@ export class DeskService {
     this.handoff = new HandoffService(deps, this.conversations, this.outbound, this.sla, staff, customers);
     this.triage = new TriageService(deps, this.conversations);
     this.mentions = new MentionService(this.conversations, staff, this.live);
+    this.attachments = new AttachmentService(attachmentStore(deps.config));
   }
 
   useChannelGate(channel: string, gate: ChannelGate): void {
@@ -113,15 +118,16 @@ export class DeskService {
   }
 
   /** An agent's reply (typed or canned), queued for the bot; only the assignee (or an admin) may reply. */
-  async reply(tenantId: string, conversationId: string, actor: Actor, input: { text?: string; cannedReplyId?: string; key?: string }) {
+  async reply(tenantId: string, conversationId: string, actor: Actor, input: { text?: string; cannedReplyId?: string; attachmentId?: string; key?: string }) {
     const c = await this.conversations.get(tenantId, conversationId);
     if (c.state !== 'assigned') throw wrongState(c.state, 'take the conversation over before replying');
     if (c.assigneeId !== actor.id && actor.role !== 'admin') throw notYours();
+    const attachment = input.attachmentId ? await this.attachments.ref(tenantId, input.attachmentId) : undefined;
     const text = input.cannedReplyId
       ? await this.render(tenantId, (await this.rules.getCanned(tenantId, input.cannedReplyId)).text, c.customerId ? String(c.customerId) : undefined)
-      : input.text!;
+      : (input.text ?? '');
     const release = await this.gates.get(c.channel ?? 'wechaty')?.reserve(tenantId, c);
-    const r = await this.outbound.enqueue(tenantId, c, { author: 'agent', text, staffId: actor.id, staffName: actor.name, key: input.key ? `reply:${actor.id}:${input.key}` : undefined }).catch(async (err) => {
+    const r = await this.outbound.enqueue(tenantId, c, { author: 'agent', text, attachment, staffId: actor.id, staffName: actor.name, key: input.key ? `reply:${actor.id}:${input.key}` : undefined }).catch(async (err) => {
       await release?.();
       throw err;
     });

@@ -4,6 +4,7 @@ import { isDuplicateKeyError } from '../../shared/db.js';
 import { OutboundModel } from './outbound.model.js';
 import type { ConversationService } from './conversation.service.js';
 import { outboundChannel, type DeskLive } from './desk-live.js';
+import type { AttachmentRef } from './attachment.service.js';
 
 export interface EnqueueInput {
   author: 'agent' | 'system';
@@ -12,6 +13,8 @@ export interface EnqueueInput {
   staffName?: string;
   /** The caller's idempotency key; a retried request with the same key queues nothing new. */
   key?: string;
+  /** An image or file sent instead of text (the text is then empty). */
+  attachment?: AttachmentRef;
 }
 
 /**
@@ -43,6 +46,7 @@ export class OutboundService {
           messageId: new Types.ObjectId(),
           author: input.author,
           text: input.text,
+          ...(input.attachment ? { attachment: input.attachment } : {}),
           state: 'pending',
           nextAttemptAt: this.deps.now(),
           staffId: input.staffId,
@@ -64,6 +68,7 @@ export class OutboundService {
       messageId: row.messageId,
       author: row.author,
       text: row.text,
+      attachment: row.attachment ?? undefined,
       staffId: row.staffId,
       staffName: row.staffName,
       outboundId: row._id,
