@@ -55,6 +55,8 @@ export interface Message {
   delivery?: 'queued' | 'sent' | 'failed';
   /** Why the delivery failed, in the channel's words. */
   deliveryError?: string;
+  /** Link, mini-program or attachment details; `attachmentId` is an image or file kept by the desk. */
+  media?: { attachmentId?: string; name?: string; mime?: string; size?: number; url?: string; title?: string };
   /** Notes: the colleagues @mentioned (staff ids). */
   mentions?: string[];
   at: string;
@@ -129,7 +131,9 @@ export const deskApi = (api: ApiClient) => ({
   retry: (messageId: string) => api.post<Message>(`/desk/messages/${messageId}/retry`),
   mentions: () => api.get<{ count: number; items: Mention[] }>('/desk/mentions'),
   colleagues: () => api.get<{ items: { id: string; name: string; role: string }[] }>('/staff'),
-  reply: (id: string, body: { text?: string; cannedReplyId?: string; key: string }) => api.post<Message>(`/conversations/${id}/messages`, body),
+  upload: (file: File) => api.upload<{ attachmentId: string; kind: 'image' | 'file'; name: string; size: number }>(`/desk/attachments?name=${encodeURIComponent(file.name)}`, file, file.type || 'application/octet-stream'),
+  attachment: (attachmentId: string) => api.blob(`/desk/attachments/${attachmentId}`),
+  reply: (id: string, body: { text?: string; cannedReplyId?: string; attachmentId?: string; key: string }) => api.post<Message>(`/conversations/${id}/messages`, body),
   canned: () => api.get<{ items: CannedReply[] }>('/desk/canned-replies'),
   rules: () => api.get<{ items: ReplyRule[] }>('/desk/rules'),
   createRule: (body: RuleInput) => api.post<ReplyRule>('/desk/rules', body),
