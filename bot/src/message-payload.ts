@@ -44,11 +44,17 @@ export async function messageContent(msg: Message): Promise<Pick<CaptureInput, '
     } else if (['image', 'file', 'video', 'audio', 'emoticon'].includes(type)) {
       const box = await msg.toFileBox();
       media.name = box.name;
-      // Images and files are kept, so agents see what the customer sent (capture stores the bytes).
-      if (type === 'image' || type === 'file') file = { name: box.name, mime: mimeOf(box.name, box.mediaType || 'application/octet-stream'), bytes: await box.toBuffer() };
-      // Only URL-backed boxes carry a link; others would need an upload we do not do here.
-      const json = box.toJSON() as { url?: string };
-      if (typeof json.url === 'string') media.url = json.url;
+      // A URL-backed box is kept as its link; one that carries its bytes (an image or file the puppet
+      // downloaded) is kept whole, so agents see what the customer sent (capture stores the bytes).
+      const url = (() => {
+        try {
+          return (box.toJSON() as { url?: unknown }).url;
+        } catch {
+          return undefined;
+        }
+      })();
+      if (typeof url === 'string') media.url = url;
+      else if (type === 'image' || type === 'file') file = { name: box.name, mime: mimeOf(box.name, box.mediaType || 'application/octet-stream'), bytes: await box.toBuffer() };
     }
   } catch {
     // Metadata is a bonus: the message is stored with its type even when the puppet cannot describe it.
