@@ -2,7 +2,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FakeCorp, id, nowSeconds } from './fake-corp.js';
 import { badParam, fail, ok, FakeError, type Handler } from './fake-reply.js';
 import type { FakeWecom } from './fake-wecom.js';
-import { checkToken } from './fake-api.js';
 
 /**
  * 微信客服 (WeChat Customer Service) in the local WeCom: kf accounts, WeChat customers who write to
@@ -195,9 +194,9 @@ export const kfHandlers: Record<string, Handler> = {
  *   an unknown type, 40005 a file type the type does not take, 40006 a size out of bounds.
  * - https://developer.work.weixin.qq.com/document/path/90254 (获取临时素材): GET media/get?media_id=,
  *   answers the bytes with Content-Type and Content-disposition (filename), or 40007 as JSON.
- * Returns false for any other path.
+ * Returns false for any other path. `checkToken` is fake-api's (passed in: fake-api imports this file).
  */
-export async function serveMedia(corp: FakeCorp, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+export async function serveMedia(corp: FakeCorp, req: IncomingMessage, res: ServerResponse, checkToken: (corp: FakeCorp, token: string | undefined) => void): Promise<boolean> {
   const url = new URL(req.url ?? '/', 'http://fake');
   const path = url.pathname.replace(/^\/cgi-bin\//, '');
   if (path !== 'media/upload' && path !== 'media/get') return false;

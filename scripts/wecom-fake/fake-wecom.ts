@@ -67,7 +67,7 @@ export class FakeWecom {
     const admin = adminRoutes(this);
     this.server = createServer(async (req, res) => {
       // media/upload and media/get carry files, not JSON (fake-kf.ts).
-      if (await serveMedia(this.corp, req, res)) return;
+      if (await serveMedia(this.corp, req, res, checkToken)) return;
       const { url: u, body } = await readJsonRequest(req);
       const send = (status: number, json: unknown) => sendJson(res, status, json);
       // The image behind a contact way's qr_code, as WeCom hosts one: a QR of the code's join link.
