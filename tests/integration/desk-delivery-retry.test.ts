@@ -31,14 +31,15 @@ test('a reply the channel refused shows failed with the reason, live; 重试 sen
     await desk().outbound.markFailed(tenant(), String(row!._id), 'channel', 'the WeCom session is ended; WeCom takes no API messages then', { final: true });
 
     const failed = await eventually(() => stream.events.find((e) => e.event === 'message.delivery' && e.data.message?.id === reply.body.id), 5000, 'the failure on the stream');
-    expect(failed.data.message).toMatchObject({ delivery: 'failed', deliveryError: expect.stringMatching(/session is ended/) });
-    expect(await shown(id, reply.body.id)).toMatchObject({ delivery: 'failed', deliveryError: expect.stringMatching(/session is ended/) });
+    expect(failed.data.message).toMatchObject({ delivery: 'failed', deliveryError: expect.stringMatching(/session is ended/), retryable: true });
+    expect(await shown(id, reply.body.id)).toMatchObject({ delivery: 'failed', deliveryError: expect.stringMatching(/session is ended/), retryable: true });
 
     await chat.startBot();
     const retried = await api('POST', `/api/v1/desk/messages/${reply.body.id}/retry`);
     expect(retried.status).toBe(200);
     expect(retried.body).toMatchObject({ id: reply.body.id, delivery: 'queued' });
     expect(retried.body.deliveryError).toBeUndefined();
+    expect(retried.body.retryable).toBe(false);
     await user.hears(/发票已经开好了/);
     await eventually(async () => (await shown(id, reply.body.id))?.delivery === 'sent', 5000, 'the retried reply to show sent');
     await eventually(() => stream.events.some((e) => e.event === 'message.delivery' && e.data.message?.id === reply.body.id && e.data.message.delivery === 'sent'), 5000, 'sent on the stream');

@@ -80,7 +80,7 @@ async function handle(ctx: BotContext, msg: Message): Promise<void> {
         await ctx.say({ kind: conversation.kind, peerId: conversation.peerId }, text, messageId);
         await ctx.s.desk.conversations.setDelivery(ctx.tenantId, messageId, 'sent');
       } catch (err) {
-        await ctx.s.desk.conversations.setDelivery(ctx.tenantId, messageId, 'failed');
+        await ctx.s.desk.conversations.setDelivery(ctx.tenantId, messageId, 'failed', (err as Error).message);
         throw err;
       }
     },

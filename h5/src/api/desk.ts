@@ -55,6 +55,8 @@ export interface Message {
   delivery?: 'queued' | 'sent' | 'failed';
   /** Why the delivery failed, in the channel's words. */
   deliveryError?: string;
+  /** A failed agent reply or desk notice, which 重试 can queue again. */
+  retryable?: boolean;
   /** Link, mini-program or attachment details; `attachmentId` is an image or file kept by the desk. */
   media?: { attachmentId?: string; name?: string; mime?: string; size?: number; url?: string; title?: string };
   /** Notes: the colleagues @mentioned (staff ids). */

@@ -80,3 +80,13 @@ test('an agent sends an image and a file on 微信客服: media/upload, then sen
     return states.every((s) => s === 'sent') || Promise.reject(new Error(`not sent: ${states}`));
   });
 });
+
+test("a bot answer WeCom refuses shows failed with WeCom's reason, and offers no 重试", async () => {
+  await app.rt.services.desk.rules.createRule(tenant(), { kind: 'keyword', keywords: ['运费'], reply: '满99包邮。', action: 'reply', priority: 10, active: true });
+  fake.corp.faults.push({ path: 'kf/send_msg', times: 1, errcode: 95018, errmsg: 'send msg session status invalid' });
+  const { externalUserId } = await fake.kf.customerSends(kfId, { nickname: '阿诺' }, '运费多少');
+  const c = await conversationOf(externalUserId);
+  const failed = await eventually(async () => (await history(String(c._id))).find((m) => m.author === 'bot' && m.delivery === 'failed') ?? Promise.reject(new Error('no failure yet')));
+  expect(failed.deliveryError).toMatch(/95018/);
+  expect(failed.retryable).toBe(false);
+});

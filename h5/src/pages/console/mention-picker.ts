@@ -10,12 +10,13 @@ export interface Colleague {
  * `@name ` into the note and remembers whom it names. A name deleted from the text is no longer
  * mentioned, so what is sent is what the note says.
  */
-export function useMentionPicker(text: Ref<string>, enabled: () => boolean, load: () => Promise<Colleague[]>, selfId?: string) {
+export function useMentionPicker(text: Ref<string>, enabled: () => boolean, load: () => Promise<Array<Colleague & { role?: string }>>, selfId?: string) {
   const colleagues = ref<Colleague[] | null>(null);
   const picked = ref(new Map<string, string>());
   const query = computed(() => (enabled() ? (/(?:^|\s)@([^\s@]*)$/.exec(text.value) ?? [])[1] : undefined));
   watch(query, (q) => {
-    if (q !== undefined && !colleagues.value) void load().then((all) => (colleagues.value = all.filter((c) => c.id !== selfId)));
+    // Sales see only their own customers' chats, so a desk note mentioning them would lead nowhere.
+    if (q !== undefined && !colleagues.value) void load().then((all) => (colleagues.value = all.filter((c) => c.id !== selfId && c.role !== 'sales')));
   });
   const shown = computed(() => (query.value === undefined ? [] : (colleagues.value ?? []).filter((c) => c.name.includes(query.value!)).slice(0, 8)));
   const visible = computed(() => query.value !== undefined && shown.value.length > 0);

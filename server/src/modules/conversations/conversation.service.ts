@@ -294,8 +294,18 @@ export class ConversationService {
     return String(doc._id);
   }
 
-  async setDelivery(tenantId: string, messageId: string, delivery: 'sent' | 'failed'): Promise<void> {
-    await MessageModel.updateOne({ tenantId, _id: messageId }, { $set: { delivery } });
+  /**
+   * The bot's own answer was said (or not). A failure keeps the channel's reason and tells open
+   * inboxes; a success stays one write, as the bot's answer path is counted in database calls.
+   */
+  async setDelivery(tenantId: string, messageId: string, delivery: 'sent' | 'failed', error?: string): Promise<void> {
+    if (delivery === 'sent') {
+      await MessageModel.updateOne({ tenantId, _id: messageId }, { $set: { delivery } });
+      return;
+    }
+    const msg = await MessageModel.findOneAndUpdate({ tenantId, _id: messageId }, { $set: { delivery, ...(error ? { deliveryError: error.slice(0, 300) } : {}) } }, { returnDocument: 'after' }).lean();
+    const conversation = msg && (await ConversationModel.findOne({ tenantId, _id: msg.conversationId }).lean());
+    if (conversation) await this.announce(tenantId, conversation, 'message.delivery', msg);
   }
 
   async message(tenantId: string, id: string) {

@@ -54,7 +54,7 @@ export class KfDelivery {
     } catch (err) {
       if (release && !(err instanceof WecomApiError)) await release();
       this.deps.log.warn({ err: (err as Error).message, conversationId: String(conversation._id) }, 'kf bot answer not sent');
-      await this.desk.conversations.setDelivery(tenantId, messageId, 'failed');
+      await this.desk.conversations.setDelivery(tenantId, messageId, 'failed', (err as Error).message);
     }
   }
 
