@@ -126,21 +126,29 @@ export class WecomClient {
     await this.limiter.take(path).catch((err) => {
       throw err instanceof RateLimitedError ? new AppError(WecomErrorCode.RATE_LIMITED, err.message, { status: 429 }) : err;
     });
-    const url = new URL(path, this.base);
-    for (const [k, v] of Object.entries({ access_token: await this.token.get(), ...query })) url.searchParams.set(k, v);
-    let res: Response;
-    try {
-      res = await fetch(url, { ...init, signal: AbortSignal.timeout(this.o.timeoutMs ?? 30_000) });
-    } catch (err) {
-      throw wecomUnreachable(path, err);
-    }
-    if (!res.ok) throw wecomUnreachable(path, new Error(`HTTP ${res.status}`));
-    const type = res.headers.get('content-type') ?? '';
-    if (path !== 'media/get' || type.includes('json') || type.startsWith('text/plain')) {
+    // A rejected token is refreshed once, as `call` does (the form body can be sent again).
+    for (let refreshed = false; ; refreshed = true) {
+      const token = await this.token.get();
+      const url = new URL(path, this.base);
+      for (const [k, v] of Object.entries({ access_token: token, ...query })) url.searchParams.set(k, v);
+      let res: Response;
+      try {
+        res = await fetch(url, { ...init, signal: AbortSignal.timeout(this.o.timeoutMs ?? 30_000) });
+      } catch (err) {
+        throw wecomUnreachable(path, err);
+      }
+      if (!res.ok) throw wecomUnreachable(path, new Error(`HTTP ${res.status}`));
+      const type = res.headers.get('content-type') ?? '';
+      if (path === 'media/get' && !type.includes('json') && !type.startsWith('text/plain')) return res;
       const json = (await res.clone().json().catch(() => ({}))) as { errcode?: number; errmsg?: string };
-      if (Number(json.errcode ?? 0) !== 0) throw new WecomApiError(path, Number(json.errcode), String(json.errmsg ?? ''));
+      const errcode = Number(json.errcode ?? 0);
+      if (errcode === 0) return res;
+      if (!refreshed && (errcode === Errcode.INVALID_ACCESS_TOKEN || errcode === Errcode.ACCESS_TOKEN_EXPIRED)) {
+        await this.token.invalidate(token);
+        continue;
+      }
+      throw new WecomApiError(path, errcode, String(json.errmsg ?? ''));
     }
-    return res;
   }
 
   private post<R extends T.WecomBase>(path: string, body: unknown) {

@@ -90,3 +90,18 @@ test("a bot answer WeCom refuses shows failed with WeCom's reason, and offers no
   expect(failed.deliveryError).toMatch(/95018/);
   expect(failed.retryable).toBe(false);
 });
+
+test('an access token WeCom no longer takes is refreshed once for media/upload, and the picture still goes out', async () => {
+  const { externalUserId } = await fake.kf.customerSends(kfId, { nickname: '阿洛' }, '看看图');
+  const c = await conversationOf(externalUserId);
+  expect((await as('POST', `/api/v1/conversations/${c._id}/take`)).status).toBe(200);
+  const up = (await (await fetch(`${app.url}/api/v1/desk/attachments?name=${encodeURIComponent('图.png')}`, { method: 'POST', headers: { authorization: `Bearer ${agent.token}`, 'content-type': 'image/png' }, body: PNG })).json()) as any;
+  // The take's greeting is out first, so the upload is the first call on the forgotten token.
+  await eventually(() => (fake.kf.sentTo(externalUserId).some((m) => /阿杰/.test(m.text)) ? true : Promise.reject(new Error('no greeting yet'))));
+  const uploadsBefore = fake.callsTo('media/upload').length;
+  // WeCom forgets every token it issued (as after a secret reset): ours is rejected with 40014.
+  fake.corp.tokens.clear();
+  expect((await as('POST', `/api/v1/conversations/${c._id}/messages`, { attachmentId: up.attachmentId })).status).toBe(201);
+  await eventually(() => (fake.kf.sentTo(externalUserId).some((m) => m.msgtype === 'image') ? true : Promise.reject(new Error('not sent yet'))));
+  expect(fake.callsTo('media/upload').length - uploadsBefore).toBe(2);
+});
