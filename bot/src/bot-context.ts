@@ -1,4 +1,5 @@
 import type { Message, Wechaty } from 'wechaty';
+import type { FileBoxInterface as FileBox } from 'file-box';
 import type { Services } from '../../server/src/services.js';
 import type { Logger } from '../../server/src/shared/logger.js';
 import type { ChatProfile } from '../../server/src/modules/conversations/chat-profile.js';
@@ -62,15 +63,16 @@ export class BotContext {
   }
 
   /** Sends text to a contact or room and expects the echo; `messageId` is the stored row it belongs to. */
-  async say(peer: { kind: 'private' | 'room'; peerId: string }, text: string, messageId: string): Promise<void> {
+  async say(peer: { kind: 'private' | 'room'; peerId: string }, content: string | FileBox, messageId: string): Promise<void> {
     const target = peer.kind === 'room' ? await this.bot.Room.find({ id: peer.peerId }) : await this.bot.Contact.find({ id: peer.peerId });
     if (!target) throw new Error(`the ${peer.kind === 'room' ? 'room' : 'contact'} ${peer.peerId} is not known to this bot account`);
-    const key = echoKey(peer.peerId, text);
+    // A file's echo carries no text: it is known by its name (capture asks with `fileEcho`).
+    const key = echoKey(peer.peerId, typeof content === 'string' ? content : fileEcho(content.name));
     const list = this.echoes.get(key) ?? [];
     list.push({ messageId, expires: performance.now() + 120_000 });
     this.echoes.set(key, list);
     try {
-      await target.say(text);
+      await target.say(content);
     } catch (err) {
       list.splice(list.findIndex((e) => e.messageId === messageId), 1);
       throw err;
@@ -129,6 +131,8 @@ export class BotContext {
 
 // Whitespace is normalised: some puppets trim or fold it in the echo, and an echo taken for the
 // owner typing on the phone would make the bot step back from the chat (see manualPauseSeconds).
+/** How a sent file's echo is matched: by its name, as the puppet reports it back. */
+export const fileEcho = (name: string) => `\u0001file:${name}`;
 const echoKey = (peerId: string, text: string) => `${peerId}\u0000${text.trim().replace(/\s+/g, ' ')}`;
 const MAX_PARALLEL = 4;
 

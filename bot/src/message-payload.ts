@@ -1,6 +1,7 @@
 import { types, type Message, type Contact } from 'wechaty';
 import type { ChatContact, CaptureInput } from '../../server/src/modules/conversations/conversation.service.js';
 import type { MessageType } from '../../server/src/modules/conversations/conversation.model.js';
+import { mimeOf } from '../../server/src/modules/conversations/attachment.service.js';
 
 /** Translates Wechaty's messages and contacts into the conversations module's terms (no SDK types pass). */
 const TYPES: Partial<Record<number, MessageType>> = {
@@ -28,7 +29,8 @@ export function chatContact(c: Contact): ChatContact {
 }
 
 /** Type, text and media metadata; media details are best effort (puppets differ in what they give). */
-export async function messageContent(msg: Message): Promise<Pick<CaptureInput, 'type' | 'text' | 'media'>> {
+export async function messageContent(msg: Message): Promise<Pick<CaptureInput, 'type' | 'text' | 'media'> & { file?: { name: string; mime: string; bytes: Buffer } }> {
+  let file: { name: string; mime: string; bytes: Buffer } | undefined;
   const type = TYPES[msg.type()] ?? 'other';
   if (type === 'text') return { type, text: msg.text() };
   const media: NonNullable<CaptureInput['media']> = {};
@@ -42,12 +44,20 @@ export async function messageContent(msg: Message): Promise<Pick<CaptureInput, '
     } else if (['image', 'file', 'video', 'audio', 'emoticon'].includes(type)) {
       const box = await msg.toFileBox();
       media.name = box.name;
-      // Only URL-backed boxes carry a link; others would need an upload we do not do here.
-      const json = box.toJSON() as { url?: string };
-      if (typeof json.url === 'string') media.url = json.url;
+      // A URL-backed box is kept as its link; one that carries its bytes (an image or file the puppet
+      // downloaded) is kept whole, so agents see what the customer sent (capture stores the bytes).
+      const url = (() => {
+        try {
+          return (box.toJSON() as { url?: unknown }).url;
+        } catch {
+          return undefined;
+        }
+      })();
+      if (typeof url === 'string') media.url = url;
+      else if (type === 'image' || type === 'file') file = { name: box.name, mime: mimeOf(box.name, box.mediaType || 'application/octet-stream'), bytes: await box.toBuffer() };
     }
   } catch {
     // Metadata is a bonus: the message is stored with its type even when the puppet cannot describe it.
   }
-  return { type, text: msg.text() || undefined, media: Object.values(media).some(Boolean) ? media : undefined };
+  return { type, text: msg.text() || undefined, media: Object.values(media).some(Boolean) ? media : undefined, ...(file ? { file } : {}) };
 }

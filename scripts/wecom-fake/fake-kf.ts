@@ -1,5 +1,6 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FakeCorp, id, nowSeconds } from './fake-corp.js';
-import { badParam, fail, ok, type Handler } from './fake-reply.js';
+import { badParam, fail, ok, FakeError, type Handler } from './fake-reply.js';
 import type { FakeWecom } from './fake-wecom.js';
 
 /**
@@ -20,6 +21,17 @@ export interface FakeKfMessage {
   servicer_userid?: string;
   msgtype: string;
   text?: { content: string };
+  image?: { media_id: string };
+  file?: { media_id: string };
+}
+
+/** A 临时素材 (doc 90253): what media/upload stored, for send_msg and media/get. */
+export interface FakeMedia {
+  type: 'image' | 'voice' | 'video' | 'file';
+  name: string;
+  mime: string;
+  bytes: Buffer;
+  created_at: number;
 }
 
 export interface FakeKfSession {
@@ -45,7 +57,9 @@ export class FakeKf {
   readonly tokens = new Map<string, { open_kfid: string; expires: number }>();
   readonly sessions = new Map<string, FakeKfSession>();
   /** What the corp sent through kf/send_msg (accepted sends only). */
-  readonly sent: Array<{ msgid: string; open_kfid: string; touser: string; text: string; at: number }> = [];
+  readonly sent: Array<{ msgid: string; open_kfid: string; touser: string; text: string; at: number; msgtype?: string; media_id?: string }> = [];
+  /** 临时素材 by media_id (media/upload, and what customers send). */
+  readonly media = new Map<string, FakeMedia>();
   /** Every successful service_state/trans. */
   readonly transitions: Array<{ open_kfid: string; external_userid: string; from: number; to: number; servicer_userid?: string }> = [];
 
@@ -67,6 +81,10 @@ export function kfOf(corp: FakeCorp): FakeKf {
 const WINDOW_SECONDS = 48 * 3600;
 const WINDOW_SENDS = 5;
 const TOKEN_SECONDS = 600;
+/** A 临时素材's media_id lives 3 days (doc 90253). */
+const MEDIA_SECONDS = 3 * 86400;
+/** Upload limits (doc 90253): every file over 5 bytes; images JPG/PNG ≤ 10 MB, voice 2 MB, video 10 MB, files 20 MB. */
+const MEDIA_LIMITS: Record<FakeMedia['type'], number> = { image: 10 << 20, voice: 2 << 20, video: 10 << 20, file: 20 << 20 };
 /** Allowed service_state changes (doc 94669): 4 is final until the customer writes again. */
 const NEXT: Record<number, number[]> = { 0: [1, 2, 3, 4], 1: [1, 2, 3, 4], 2: [2, 3, 4], 3: [3, 4], 4: [] };
 
@@ -115,7 +133,11 @@ export const kfHandlers: Record<string, Handler> = {
     const kf = kfOf(corp);
     requireAccount(kf, body.open_kfid);
     if (!body.touser || !kf.customers.has(String(body.touser))) badParam('touser');
-    if (body.msgtype !== 'text' || typeof body.text?.content !== 'string' || !body.text.content) badParam('text.content');
+    // text, or image/file with the media_id of a 临时素材 (40007 when unknown or older than 3 days)
+    if (body.msgtype === 'image' || body.msgtype === 'file') {
+      const m = kf.media.get(String(body[body.msgtype]?.media_id ?? ''));
+      if (!m || nowSeconds() - m.created_at > MEDIA_SECONDS) fail(40007, 'invalid media_id');
+    } else if (body.msgtype !== 'text' || typeof body.text?.content !== 'string' || !body.text.content) badParam('text.content');
     if (body.msgid !== undefined && !/^[0-9a-zA-Z_-]{1,32}$/.test(String(body.msgid))) badParam('msgid');
     const s = kf.session(body.open_kfid, body.touser);
     const now = nowSeconds();
@@ -124,7 +146,8 @@ export const kfHandlers: Record<string, Handler> = {
     if (s.sentSinceCustomer >= WINDOW_SENDS) fail(95001, 'send msg count limit exceeded');
     s.sentSinceCustomer += 1;
     const msgid = body.msgid ? String(body.msgid) : id('', 16);
-    kf.sent.push({ msgid, open_kfid: body.open_kfid, touser: body.touser, text: body.text.content, at: now });
+    const media = body.msgtype === 'text' ? {} : { msgtype: body.msgtype, media_id: String(body[body.msgtype].media_id) };
+    kf.sent.push({ msgid, open_kfid: body.open_kfid, touser: body.touser, text: body.text?.content ?? '', at: now, ...media });
     return ok({ msgid });
   },
 
@@ -164,6 +187,59 @@ export const kfHandlers: Record<string, Handler> = {
   },
 };
 
+/**
+ * The media endpoints, which are not JSON both ways, served before the JSON handlers:
+ * - https://developer.work.weixin.qq.com/document/path/90253 (上传临时素材): POST media/upload?type=,
+ *   multipart/form-data with the file under `media`; answers { type, media_id, created_at }; 40004 for
+ *   an unknown type, 40005 a file type the type does not take, 40006 a size out of bounds.
+ * - https://developer.work.weixin.qq.com/document/path/90254 (获取临时素材): GET media/get?media_id=,
+ *   answers the bytes with Content-Type and Content-disposition (filename), or 40007 as JSON.
+ * Returns false for any other path. `checkToken` is fake-api's (passed in: fake-api imports this file).
+ */
+export async function serveMedia(corp: FakeCorp, req: IncomingMessage, res: ServerResponse, checkToken: (corp: FakeCorp, token: string | undefined) => void): Promise<boolean> {
+  const url = new URL(req.url ?? '/', 'http://fake');
+  const path = url.pathname.replace(/^\/cgi-bin\//, '');
+  if (path !== 'media/upload' && path !== 'media/get') return false;
+  const json = (body: unknown) => {
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+    res.end(JSON.stringify(body));
+  };
+  const kf = kfOf(corp);
+  const query = Object.fromEntries(url.searchParams);
+  corp.calls.push({ method: req.method ?? 'GET', path, query, body: {}, at: Date.now() });
+  try {
+    checkToken(corp, query.access_token);
+    if (path === 'media/get' && req.method === 'GET') {
+      const m = kf.media.get(query.media_id ?? '');
+      if (!m || nowSeconds() - m.created_at > MEDIA_SECONDS) fail(40007, 'invalid media_id');
+      res.writeHead(200, { 'content-type': m!.mime, 'content-disposition': `attachment; filename="${encodeURIComponent(m!.name)}"`, 'content-length': m!.bytes.length });
+      res.end(m!.bytes);
+      return true;
+    }
+    if (req.method !== 'POST') fail(60020, `api not found: ${req.method} ${path}`);
+    const type = query.type as FakeMedia['type'];
+    if (!(type in MEDIA_LIMITS)) fail(40004, 'invalid media type');
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    // The multipart body read as the platform's own fetch Request reads it.
+    const form = await new Request('http://fake/', { method: 'POST', headers: { 'content-type': String(req.headers['content-type'] ?? '') }, body: Buffer.concat(chunks) }).formData().catch(() => null);
+    const file = form?.get('media');
+    if (!file || typeof file === 'string') return (badParam('media'), true);
+    const bytes = Buffer.from(await file.arrayBuffer());
+    if (bytes.length <= 5 || bytes.length > MEDIA_LIMITS[type]) fail(40006, 'invalid file size');
+    const isJpeg = bytes[0] === 0xff && bytes[1] === 0xd8;
+    const isPng = bytes.subarray(0, 4).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47]));
+    if (type === 'image' && !isJpeg && !isPng) fail(40005, 'invalid file type');
+    const media_id = id('3', 24);
+    kf.media.set(media_id, { type, name: file.name, mime: file.type || 'application/octet-stream', bytes, created_at: nowSeconds() });
+    json(ok({ type, media_id, created_at: String(nowSeconds()) }));
+  } catch (err) {
+    if (err instanceof FakeError) json({ errcode: err.errcode, errmsg: err.errmsg });
+    else json({ errcode: -1, errmsg: `system error: ${(err as Error).message}` });
+  }
+  return true;
+}
+
 /** What happens on the WeChat side and in the WeCom app, for tests and the demo. */
 export function kfDriver(fake: FakeWecom) {
   const kf = kfOf(fake.corp);
@@ -193,6 +269,24 @@ export function kfDriver(fake: FakeWecom) {
       s.sentSinceCustomer = 0;
       const delivery = await announce(openKfId);
       return { externalUserId: external_userid, msgid: msg.msgid, delivery };
+    },
+    /** A WeChat user sends an image or file: stored as a 临时素材 and synced as msgtype image/file (doc 94670). */
+    async customerSendsMedia(openKfId: string, externalUserId: string, kind: 'image' | 'file', file: { name: string; mime: string; bytes: Buffer }) {
+      requireAccount(kf, openKfId);
+      if (!kf.customers.has(externalUserId)) throw new Error(`fake WeCom: no customer ${externalUserId}`);
+      const media_id = id('3', 24);
+      kf.media.set(media_id, { type: kind, ...file, created_at: nowSeconds() });
+      const msg: FakeKfMessage = { msgid: id('', 16), open_kfid: openKfId, external_userid: externalUserId, send_time: nowSeconds(), origin: 3, msgtype: kind, [kind]: { media_id } };
+      kf.stream.push(msg);
+      const s = kf.session(openKfId, externalUserId);
+      if (s.state === 4) s.state = 0;
+      s.lastCustomerAt = msg.send_time;
+      s.sentSinceCustomer = 0;
+      return { msgid: msg.msgid, mediaId: media_id, delivery: await announce(openKfId) };
+    },
+    /** The bytes behind a media_id the corp sent (what the customer's WeChat shows). */
+    mediaOf(mediaId: string) {
+      return kf.media.get(mediaId);
     },
     /** A servicer answers from the WeCom app (origin 5); only while the session is theirs (state 3). */
     async servicerSends(openKfId: string, externalUserId: string, userid: string, text: string) {

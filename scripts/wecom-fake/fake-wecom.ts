@@ -8,6 +8,7 @@ import { completeTransfer, refuseTransfer } from './fake-transfer.js';
 import { kfDriver } from './fake-kf.js';
 import { readJsonRequest, sendJson } from '../lib/json-http.js';
 import QRCode from 'qrcode';
+import { serveMedia } from './fake-kf.js';
 
 /**
  * The local WeCom: WeCom's server API on node:http for our client, and a WeCom that *sends* signed,
@@ -65,6 +66,8 @@ export class FakeWecom {
   async listen(port = this.options.port ?? 0, host = this.options.host ?? '127.0.0.1'): Promise<this> {
     const admin = adminRoutes(this);
     this.server = createServer(async (req, res) => {
+      // media/upload and media/get carry files, not JSON (fake-kf.ts).
+      if (await serveMedia(this.corp, req, res, checkToken)) return;
       const { url: u, body } = await readJsonRequest(req);
       const send = (status: number, json: unknown) => sendJson(res, status, json);
       // The image behind a contact way's qr_code, as WeCom hosts one: a QR of the code's join link.

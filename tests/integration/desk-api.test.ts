@@ -64,7 +64,7 @@ test('a reply needs text or a canned reply, and the conversation taken over firs
   const send = as(agent.token);
   const neither = await send('POST', `/api/v1/conversations/${id}/messages`, {});
   expect(neither.status).toBe(400);
-  expect(neither.body.error.message).toMatch(/either text or cannedReplyId/);
+  expect(neither.body.error.message).toMatch(/one of text, cannedReplyId or attachmentId/);
   const early = await send('POST', `/api/v1/conversations/${id}/messages`, { text: '在的' });
   expect(early.status).toBe(409);
   expect(early.body.error.message).toMatch(/take the conversation over before replying/);

@@ -1,5 +1,5 @@
 import type { Message, Wechaty, WechatyPlugin, Room, Contact } from 'wechaty';
-import { withRetry, type BotContext, type Turn } from '../bot-context.js';
+import { fileEcho, withRetry, type BotContext, type Turn } from '../bot-context.js';
 import { chatContact, messageContent } from '../message-payload.js';
 
 /**
@@ -41,10 +41,15 @@ async function handle(ctx: BotContext, msg: Message): Promise<void> {
   const other = self ? msg.listener() : msg.talker();
   if (!room && !other) return;
   const peerId = room ? room.id : other!.id;
-  const content = await messageContent(msg);
+  const { file, ...content } = await messageContent(msg);
   if (self) {
-    const stored = ctx.takeEcho(peerId, content.text ?? '');
+    const stored = ctx.takeEcho(peerId, file ? fileEcho(file.name) : (content.text ?? ''));
     if (stored) return ctx.s.desk.conversations.attachEcho(ctx.tenantId, stored, msg.id);
+  }
+  if (file && (content.type === 'image' || content.type === 'file')) {
+    // Kept before the message is stored, so the inbox can show it; a puppet redelivery keeps a second copy, never a second message.
+    const kept = await ctx.s.desk.attachments.keepIncoming(ctx.tenantId, content.type, file).catch((err) => ctx.log.warn({ err: (err as Error).message, messageId: msg.id }, 'attachment not kept'));
+    if (kept) content.media = { ...content.media, attachmentId: kept.attachmentId, name: kept.name, mime: kept.mime, size: kept.size };
   }
   const peer = room ? { kind: 'room' as const, roomId: room.id, topic: await room.topic() } : { kind: 'private' as const, contact: chatContact(other!) };
   const result = await withRetry(() => ctx.s.desk.handleInbound(ctx.tenantId, {
@@ -75,7 +80,7 @@ async function handle(ctx: BotContext, msg: Message): Promise<void> {
         await ctx.say({ kind: conversation.kind, peerId: conversation.peerId }, text, messageId);
         await ctx.s.desk.conversations.setDelivery(ctx.tenantId, messageId, 'sent');
       } catch (err) {
-        await ctx.s.desk.conversations.setDelivery(ctx.tenantId, messageId, 'failed');
+        await ctx.s.desk.conversations.setDelivery(ctx.tenantId, messageId, 'failed', (err as Error).message);
         throw err;
       }
     },

@@ -2,7 +2,15 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Wechaty, WechatyPlugin } from 'wechaty';
 import type { BotContext } from '../bot-context.js';
+import { FileBox, type FileBoxInterface } from 'file-box';
 import { outboundChannel } from '../../../server/src/modules/conversations/desk-live.js';
+
+/** An agent's image or file, read from the desk's attachment store, as Wechaty sends it. */
+async function attachmentBox(ctx: BotContext, a: { attachmentId?: string | null }): Promise<FileBoxInterface> {
+  const file = a.attachmentId ? await ctx.s.desk.attachments.get(ctx.tenantId, a.attachmentId) : null;
+  if (!file) throw new Error('the attachment is no longer stored; upload it again');
+  return FileBox.fromBase64(file.bytes.toString('base64'), file.name);
+}
 
 /**
  * Handoff relay: `人工`/"human" hands the chat to the desk, and replies written by agents (and desk
@@ -35,7 +43,7 @@ export function handoffRelayPlugin(ctx: BotContext): WechatyPlugin {
       if (!row) return false;
       try {
         const conversation = await ctx.s.desk.conversations.get(ctx.tenantId, String(row.conversationId));
-        await ctx.say({ kind: conversation.kind, peerId: row.peerId }, row.text, String(row.messageId));
+        await ctx.say({ kind: conversation.kind, peerId: row.peerId }, row.attachment ? await attachmentBox(ctx, row.attachment) : row.text, String(row.messageId));
         await ctx.s.desk.outbound.markSent(ctx.tenantId, String(row._id), owner);
       } catch (err) {
         ctx.log.warn({ err: (err as Error).message, outboundId: String(row._id) }, 'outbound send failed; will retry');

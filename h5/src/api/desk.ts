@@ -54,8 +54,22 @@ export interface Message {
   talkerName?: string;
   type: string;
   text?: string;
-  delivery?: string;
+  delivery?: 'queued' | 'sent' | 'failed';
+  /** Why the delivery failed, in the channel's words. */
+  deliveryError?: string;
+  /** A failed agent reply or desk notice, which 重试 can queue again. */
+  retryable?: boolean;
+  /** Link, mini-program or attachment details; `attachmentId` is an image or file kept by the desk. */
+  media?: { attachmentId?: string; name?: string; mime?: string; size?: number; url?: string; title?: string };
+  /** Notes: the colleagues @mentioned (staff ids). */
+  mentions?: string[];
   at: string;
+}
+
+/** A note that @mentions me, in a chat I have not opened since (提及我). */
+export interface Mention extends Message {
+  conversationId: string;
+  conversationTitle?: string;
 }
 
 export interface CannedReply {
@@ -117,8 +131,13 @@ export const deskApi = (api: ApiClient) => ({
   take: (id: string) => api.post<Conversation>(`/conversations/${id}/take`),
   resolve: (id: string, reason: ResolveReason) => api.post<Conversation>(`/conversations/${id}/resolve`, { reason }),
   transfer: (id: string, toStaffId: string) => api.post<Conversation>(`/conversations/${id}/transfer`, { toStaffId }),
-  note: (id: string, text: string) => api.post<Message>(`/conversations/${id}/notes`, { text }),
-  reply: (id: string, body: { text?: string; cannedReplyId?: string; key: string }) => api.post<Message>(`/conversations/${id}/messages`, body),
+  note: (id: string, text: string, mentions: string[] = []) => api.post<Message>(`/conversations/${id}/notes`, { text, mentions }),
+  retry: (messageId: string) => api.post<Message>(`/desk/messages/${messageId}/retry`),
+  mentions: () => api.get<{ count: number; items: Mention[] }>('/desk/mentions'),
+  colleagues: () => api.get<{ items: { id: string; name: string; role: string }[] }>('/staff'),
+  upload: (file: File) => api.upload<{ attachmentId: string; kind: 'image' | 'file'; name: string; size: number }>(`/desk/attachments?name=${encodeURIComponent(file.name)}`, file, file.type || 'application/octet-stream'),
+  attachment: (attachmentId: string) => api.blob(`/desk/attachments/${attachmentId}`),
+  reply: (id: string, body: { text?: string; cannedReplyId?: string; attachmentId?: string; key: string }) => api.post<Message>(`/conversations/${id}/messages`, body),
   canned: () => api.get<{ items: CannedReply[] }>('/desk/canned-replies'),
   rules: () => api.get<{ items: ReplyRule[] }>('/desk/rules'),
   createRule: (body: RuleInput) => api.post<ReplyRule>('/desk/rules', body),

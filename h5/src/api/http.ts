@@ -24,6 +24,10 @@ export interface ApiClient {
   patch<T>(path: string, body?: unknown): Promise<T>;
   put<T>(path: string, body?: unknown): Promise<T>;
   del<T>(path: string): Promise<T>;
+  /** A file as the raw body with its own Content-Type (uploads). */
+  upload<T>(path: string, file: Blob, type: string): Promise<T>;
+  /** Bytes the server serves behind the session (attachments), for an object URL. */
+  blob(path: string): Promise<Blob>;
 }
 
 /** Requests every later call waits for (a sign-out, so a sign-in right after it is not ended by it). */
@@ -34,19 +38,21 @@ export function beforeNextCall(work: Promise<unknown>): void {
 }
 
 export function createApi(token: TokenSource, onUnauthorized?: UnauthorizedHandler): ApiClient {
-  async function call<T>(method: string, path: string, body?: unknown, extra: Record<string, string> = {}): Promise<T> {
+  async function call<T>(method: string, path: string, body?: unknown, extra: Record<string, string> = {}, want: 'json' | 'blob' = 'json'): Promise<T> {
     if (pending.size) await Promise.all(pending);
     // The server words validation refusals in the language the page is showing (set by use-i18n).
     const headers: Record<string, string> = { accept: 'application/json', 'accept-language': document.documentElement.lang === 'en' ? 'en' : 'zh-CN', ...extra };
     const t = token();
     if (t) headers.authorization = `Bearer ${t}`;
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    const raw = body instanceof Blob;
+    if (body !== undefined && !raw) headers['content-type'] = 'application/json';
     let res: Response;
     try {
-      res = await fetch(`/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      res = await fetch(`/api/v1${path}`, { method, headers, body: body === undefined ? undefined : raw ? body : JSON.stringify(body) });
     } catch {
       throw new ApiError(0, 'NETWORK', 'network');
     }
+    if (res.ok && want === 'blob') return (await res.blob()) as T;
     const text = await res.text();
     let data: any;
     try {
@@ -69,5 +75,7 @@ export function createApi(token: TokenSource, onUnauthorized?: UnauthorizedHandl
     patch: (path, body) => call('PATCH', path, body ?? {}),
     put: (path, body) => call('PUT', path, body ?? {}),
     del: (path) => call('DELETE', path),
+    upload: (path, file, type) => call('POST', path, file, { 'content-type': type }),
+    blob: (path) => call<Blob>('GET', path, undefined, { accept: '*/*' }, 'blob'),
   };
 }

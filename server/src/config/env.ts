@@ -120,6 +120,9 @@ export const envSchema = z
     DESK_PRESENCE_TIMEOUT_SECONDS: z.coerce.number().int().positive().default(120),
     /** A customer who writes while waiting in the queue hears their place again, at most this often. */
     DESK_QUEUE_REMINDER_SECONDS: z.coerce.number().int().positive().default(120),
+    /** Where chat attachments (images, files both ways) are kept: MongoDB GridFS (shared by every process) or a local folder (one machine). */
+    DESK_ATTACHMENT_STORE: z.enum(['gridfs', 'disk']).default('gridfs'),
+    DESK_ATTACHMENT_DIR: z.string().default('data/desk-attachments'),
     BOT_OUTBOUND_POLL_MS: z.coerce.number().int().positive().default(2000),
     /** The member-center coupon page the bot links to (default: PUBLIC_URL + /h5/#/member/coupons). */
     BOT_COUPON_URL: z.string().url().optional(),

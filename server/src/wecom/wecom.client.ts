@@ -99,6 +99,58 @@ export class WecomClient {
     }
   }
 
+  /**
+   * 上传临时素材 (https://developer.work.weixin.qq.com/document/path/90253): multipart/form-data with the
+   * file under `media` (its filename is what the customer sees); the media_id lasts 3 days.
+   */
+  async uploadMedia(type: 'image' | 'file', file: { name: string; mime: string; bytes: Buffer }): Promise<string> {
+    const form = new FormData();
+    form.append('media', new Blob([new Uint8Array(file.bytes)], { type: file.mime }), file.name);
+    const json = await this.raw('media/upload', { type }, { method: 'POST', body: form });
+    return String(((await json.json()) as { media_id: string }).media_id);
+  }
+
+  /**
+   * 获取临时素材 (https://developer.work.weixin.qq.com/document/path/90254): the bytes, named by the
+   * Content-disposition header; an unknown or expired media_id answers errcode JSON instead.
+   */
+  async getMedia(mediaId: string): Promise<{ bytes: Buffer; mime: string; name?: string }> {
+    const res = await this.raw('media/get', { media_id: mediaId }, { method: 'GET' });
+    const name = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(res.headers.get('content-disposition') ?? '')?.[1];
+    return { bytes: Buffer.from(await res.arrayBuffer()), mime: (res.headers.get('content-type') ?? 'application/octet-stream').split(';')[0], name: name ? decodeURIComponent(name) : undefined };
+  }
+
+  /** A media call: not JSON both ways, so not through `call`; an errcode answer still throws WecomApiError. */
+  private async raw(path: string, query: Record<string, string>, init: RequestInit): Promise<Response> {
+    if (!this.o.corpId || !this.o.secret) throw wecomNotConfigured();
+    await this.limiter.take(path).catch((err) => {
+      throw err instanceof RateLimitedError ? new AppError(WecomErrorCode.RATE_LIMITED, err.message, { status: 429 }) : err;
+    });
+    // A rejected token is refreshed once, as `call` does (the form body can be sent again).
+    for (let refreshed = false; ; refreshed = true) {
+      const token = await this.token.get();
+      const url = new URL(path, this.base);
+      for (const [k, v] of Object.entries({ access_token: token, ...query })) url.searchParams.set(k, v);
+      let res: Response;
+      try {
+        res = await fetch(url, { ...init, signal: AbortSignal.timeout(this.o.timeoutMs ?? 30_000) });
+      } catch (err) {
+        throw wecomUnreachable(path, err);
+      }
+      if (!res.ok) throw wecomUnreachable(path, new Error(`HTTP ${res.status}`));
+      const type = res.headers.get('content-type') ?? '';
+      if (path === 'media/get' && !type.includes('json') && !type.startsWith('text/plain')) return res;
+      const json = (await res.clone().json().catch(() => ({}))) as { errcode?: number; errmsg?: string };
+      const errcode = Number(json.errcode ?? 0);
+      if (errcode === 0) return res;
+      if (!refreshed && (errcode === Errcode.INVALID_ACCESS_TOKEN || errcode === Errcode.ACCESS_TOKEN_EXPIRED)) {
+        await this.token.invalidate(token);
+        continue;
+      }
+      throw new WecomApiError(path, errcode, String(json.errmsg ?? ''));
+    }
+  }
+
   private post<R extends T.WecomBase>(path: string, body: unknown) {
     return this.call<R>('POST', path, { body });
   }

@@ -141,6 +141,10 @@ export const ACCESS_POLICY: Record<string, Who[]> = {
   'put /api/v1/desk/routing': CM,
   'get /api/v1/desk/hours': CM,
   'put /api/v1/desk/hours': CM,
+  'get /api/v1/desk/mentions': DESK,
+  'post /api/v1/desk/messages/:id/retry': AGENT,
+  'post /api/v1/desk/attachments': AGENT,
+  'get /api/v1/desk/attachments/:id': ['admin', 'agent', 'community_manager'],
 
   'post /api/v1/segments/preview': CM,
   'post /api/v1/segments/': CM,

@@ -102,16 +102,24 @@ const messageSchema = new Schema({
   talkerName: { type: String },
   type: { type: String, enum: MESSAGE_TYPES, default: 'text' },
   text: { type: String, default: '' },
-  media: { url: String, name: String, title: String, description: String, appId: String, pagePath: String },
+  /** `attachmentId`, `mime`, `size`: an image or file kept in the desk's attachment store (attachment-store.ts). */
+  media: { url: String, name: String, title: String, description: String, appId: String, pagePath: String, attachmentId: String, mime: String, size: Number },
   externalId: { type: String },
   outboundId: { type: Schema.Types.ObjectId },
   delivery: { type: String, enum: ['queued', 'sent', 'failed'] },
+  /** Why the last delivery failed, in the channel's words (shown with 重试). */
+  deliveryError: { type: String },
+  /** Notes: the colleagues @mentioned, and those of them who have not opened the chat since (提及我). */
+  mentions: { type: [String], default: undefined },
+  mentionsUnread: { type: [String], default: undefined },
   at: { type: Date, required: true },
 });
 messageSchema.index({ tenantId: 1, externalId: 1 }, { unique: true, partialFilterExpression: { externalId: { $type: 'string' } } });
 messageSchema.index({ tenantId: 1, conversationId: 1, at: -1 });
 // The desk's figures for a period (desk-figures.service.ts): a brand's messages in or out between two times.
 messageSchema.index({ tenantId: 1, direction: 1, at: 1 });
+// 提及我: a colleague's unread mentions, newest first.
+messageSchema.index({ tenantId: 1, mentionsUnread: 1, at: -1 });
 // One message row per outbound row: completing a half-queued reply twice stores it once.
 messageSchema.index({ tenantId: 1, outboundId: 1 }, { unique: true, partialFilterExpression: { outboundId: { $type: 'objectId' } } });
 export const MessageModel = mongoose.model('ConversationMessage', messageSchema, 'conversation_messages');

@@ -219,16 +219,18 @@ export function conversationRoutes(s: ConversationRouteApis) {
       path: '/:id/messages',
       allow: AGENTS,
       status: 201,
-      summary: 'Reply to the customer (typed or a canned reply); the bot delivers it',
+      summary: 'Reply to the customer (typed, a canned reply, or an uploaded image/file); the bot or 微信客服 delivers it',
       params: idParams,
       body: z
         .object({
           text: z.string().trim().min(1, 'write something').max(2000).optional(),
           cannedReplyId: objectId.optional(),
+          /** An image or file uploaded through POST /desk/attachments, sent on its own. */
+          attachmentId: objectId.optional(),
           /** Idempotency key: resending the same request queues the reply once. */
           key: z.string().min(1).max(100).optional(),
         })
-        .refine((b) => !!b.text !== !!b.cannedReplyId, { message: 'give either text or cannedReplyId' }),
+        .refine((b) => [b.text, b.cannedReplyId, b.attachmentId].filter(Boolean).length === 1, { message: 'give one of text, cannedReplyId or attachmentId' }),
     },
     async ({ params, body, principal, tenantId, ctx }) => {
       const r = await s.desk.reply(tenantId, params.id, actor(principal), body);
@@ -241,8 +243,16 @@ export function conversationRoutes(s: ConversationRouteApis) {
   );
 
   api.route(
-    { method: 'post', path: '/:id/notes', allow: AGENTS, status: 201, summary: 'An internal note, never sent to the customer', params: idParams, body: z.object({ text: z.string().trim().min(1, 'write something').max(2000) }) },
-    async ({ params, body, principal, tenantId }) => messageView(await s.desk.conversations.addNote(tenantId, params.id, actor(principal), body.text)),
+    {
+      method: 'post',
+      path: '/:id/notes',
+      allow: AGENTS,
+      status: 201,
+      summary: 'An internal note, never sent to the customer; `mentions` (staff ids) puts it in those colleagues’ 提及我',
+      params: idParams,
+      body: z.object({ text: z.string().trim().min(1, 'write something').max(2000), mentions: z.array(objectId).max(10, 'mention at most 10 colleagues').default([]) }),
+    },
+    async ({ params, body, principal, tenantId }) => messageView(await s.desk.mentions.addNote(tenantId, params.id, actor(principal), body.text, body.mentions)),
   );
 
   api.route({ method: 'post', path: '/:id/take', allow: AGENTS, summary: 'Take the conversation from the bot or the queue', params: idParams }, async ({ params, principal, tenantId }) =>

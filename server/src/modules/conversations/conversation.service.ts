@@ -7,6 +7,7 @@ import { ConversationModel, MessageModel, type MessageType } from './conversatio
 import type { ChatGroupService } from './chat-group.service.js';
 import type { DeskLive } from './desk-live.js';
 import { messageView } from './conversation.view.js';
+import type { AttachmentRef } from './attachment.service.js';
 import { ChatProfiles, contactIdentity, profileStaff, type ChatProfile } from './chat-profile.js';
 
 /** A chat contact as the bot adapter describes it; no Wechaty types cross into the module. */
@@ -31,7 +32,7 @@ export interface CaptureInput {
   externalId: string;
   type: MessageType;
   text?: string;
-  media?: { url?: string; name?: string; title?: string; description?: string; appId?: string; pagePath?: string };
+  media?: { url?: string; name?: string; title?: string; description?: string; appId?: string; pagePath?: string; attachmentId?: string; mime?: string; size?: number };
   at: Date;
   /** For the account's own messages: who wrote it (bot auto-reply, agent via outbound, or a person on the phone). */
   author?: 'bot' | 'agent' | 'account' | 'system';
@@ -182,7 +183,11 @@ export class ConversationService {
     const q: Record<string, unknown> = { tenantId, conversationId: new Types.ObjectId(conversationId) };
     if (opts.before) q.at = { $lt: opts.before };
     const items = await MessageModel.find(q).sort({ at: -1, _id: -1 }).limit(opts.limit).lean();
-    if (opts.readerId) await ConversationModel.updateOne({ tenantId, _id: conversationId, assigneeId: opts.readerId }, { $set: { unread: 0 } });
+    if (opts.readerId) {
+      await ConversationModel.updateOne({ tenantId, _id: conversationId, assigneeId: opts.readerId }, { $set: { unread: 0 } });
+      // Opening the chat reads the notes that mention the reader: they leave 提及我.
+      await MessageModel.updateMany({ tenantId, conversationId: new Types.ObjectId(conversationId), mentionsUnread: opts.readerId }, { $pull: { mentionsUnread: opts.readerId } });
+    }
     return items;
   }
 
@@ -201,7 +206,8 @@ export class ConversationService {
     return { items, conversations: [...own, ...rooms] };
   }
 
-  async addNote(tenantId: string, conversationId: string, staff: { id: string; name: string }, text: string) {
+  /** `mentions`: colleagues' staff ids, already checked to be this brand's (mention.service.ts). */
+  async addNote(tenantId: string, conversationId: string, staff: { id: string; name: string }, text: string, mentions: string[] = []) {
     const conversation = await this.get(tenantId, conversationId);
     const doc = await MessageModel.create({
       tenantId,
@@ -213,6 +219,7 @@ export class ConversationService {
       staffName: staff.name,
       type: 'text',
       text,
+      ...(mentions.length ? { mentions, mentionsUnread: mentions } : {}),
       at: this.deps.now(),
     });
     await this.announce(tenantId, conversation, 'message.created', doc.toObject());
@@ -223,7 +230,12 @@ export class ConversationService {
    * Agent replies and desk notices: stored now with delivery queued, delivered by the bot via the
    * outbound row. Upserted by outbound id, so completing a half-queued reply twice stores it once.
    */
-  async recordQueuedReply(tenantId: string, conversation: any, input: { messageId: Types.ObjectId; author: 'agent' | 'system'; text: string; staffId?: string; staffName?: string; outboundId: Types.ObjectId; at: Date }) {
+  async recordQueuedReply(
+    tenantId: string,
+    conversation: any,
+    input: { messageId: Types.ObjectId; author: 'agent' | 'system'; text: string; attachment?: AttachmentRef; staffId?: string; staffName?: string; outboundId: Types.ObjectId; at: Date },
+  ) {
+    const a = input.attachment;
     const filter = { tenantId, outboundId: input.outboundId };
     const fields = {
       _id: input.messageId,
@@ -235,8 +247,9 @@ export class ConversationService {
       staffId: input.staffId,
       staffName: input.staffName,
       talkerId: conversation.botAccountId,
-      type: 'text',
+      type: a ? a.kind : 'text',
       text: input.text,
+      ...(a ? { media: { attachmentId: a.attachmentId, name: a.name, mime: a.mime, size: a.size } } : {}),
       outboundId: input.outboundId,
       delivery: 'queued',
       at: input.at,
@@ -249,7 +262,7 @@ export class ConversationService {
       if (!isDuplicateKeyError(err)) throw err;
     }
     if (!created) return;
-    await ConversationModel.updateOne({ tenantId, _id: conversation._id }, { $set: { lastMessageAt: input.at, lastMessagePreview: preview('text', input.text) } });
+    await ConversationModel.updateOne({ tenantId, _id: conversation._id }, { $set: { lastMessageAt: input.at, lastMessagePreview: preview(a ? a.kind : 'text', input.text) } });
     const doc = await MessageModel.findOne(filter).lean();
     await this.announce(tenantId, conversation, 'message.created', doc);
   }
@@ -281,8 +294,24 @@ export class ConversationService {
     return String(doc._id);
   }
 
-  async setDelivery(tenantId: string, messageId: string, delivery: 'sent' | 'failed'): Promise<void> {
-    await MessageModel.updateOne({ tenantId, _id: messageId }, { $set: { delivery } });
+  /**
+   * The bot's own answer was said (or not). A failure keeps the channel's reason and tells open
+   * inboxes; a success stays one write, as the bot's answer path is counted in database calls.
+   */
+  async setDelivery(tenantId: string, messageId: string, delivery: 'sent' | 'failed', error?: string): Promise<void> {
+    if (delivery === 'sent') {
+      await MessageModel.updateOne({ tenantId, _id: messageId }, { $set: { delivery } });
+      return;
+    }
+    const msg = await MessageModel.findOneAndUpdate({ tenantId, _id: messageId }, { $set: { delivery, ...(error ? { deliveryError: error.slice(0, 300) } : {}) } }, { returnDocument: 'after' }).lean();
+    const conversation = msg && (await ConversationModel.findOne({ tenantId, _id: msg.conversationId }).lean());
+    if (conversation) await this.announce(tenantId, conversation, 'message.delivery', msg);
+  }
+
+  async message(tenantId: string, id: string) {
+    const doc = Types.ObjectId.isValid(id) ? await MessageModel.findOne({ tenantId, _id: id }).lean() : null;
+    if (!doc) throw notFound('Message');
+    return doc;
   }
 
   /** The puppet echoed a message we sent: remember its id, so a redelivered echo is not stored again. */
@@ -295,15 +324,16 @@ export class ConversationService {
   }
 
   /** The bot confirmed (or gave up on) a queued reply; the puppet's id is attached when known. */
-  async markDelivery(tenantId: string, outboundId: string, delivery: 'sent' | 'failed', externalId?: string): Promise<void> {
-    const $set: Record<string, unknown> = { delivery };
-    if (externalId) $set.externalId = externalId;
+  async markDelivery(tenantId: string, outboundId: string, delivery: 'queued' | 'sent' | 'failed', externalId?: string, error?: string): Promise<void> {
+    // The reason stays only while the message is failed: a retry that is queued or sent clears it.
+    const state = delivery === 'failed' && error ? { $set: { delivery, deliveryError: error.slice(0, 300) } } : { $set: { delivery }, $unset: { deliveryError: 1 } };
+    const filter = { tenantId, outboundId: new Types.ObjectId(outboundId) };
     try {
-      await MessageModel.updateOne({ tenantId, outboundId: new Types.ObjectId(outboundId) }, { $set });
+      await MessageModel.updateOne(filter, externalId ? { ...state, $set: { ...state.$set, externalId } } : state);
     } catch (err) {
       // The echo was stored on its own already; the delivery state still matters.
       if (!isDuplicateKeyError(err)) throw err;
-      await MessageModel.updateOne({ tenantId, outboundId: new Types.ObjectId(outboundId) }, { $set: { delivery } });
+      await MessageModel.updateOne(filter, state);
     }
     const msg = await MessageModel.findOne({ tenantId, outboundId: new Types.ObjectId(outboundId) }).lean();
     if (msg) {

@@ -13,6 +13,10 @@ export function messageView(m: any) {
     text: m.text,
     media: m.media && Object.values(m.media).some(Boolean) ? m.media : undefined,
     delivery: m.delivery,
+    deliveryError: m.delivery === 'failed' ? m.deliveryError : undefined,
+    /** 重试 is offered for agents' replies and desk notices (durable outbound rows), not the bot's own answers. */
+    retryable: m.delivery === 'failed' && !!m.outboundId,
+    mentions: m.mentions?.length ? m.mentions : undefined,
     at: m.at,
   };
 }

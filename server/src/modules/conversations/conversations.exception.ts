@@ -14,6 +14,10 @@ export const ConversationErrorCode = {
   TEAM_IN_USE: 'DESK_TEAM_IN_USE',
   ROUTING_TEAM_UNKNOWN: 'DESK_ROUTING_TEAM_UNKNOWN',
   BAD_HOURS: 'DESK_BAD_HOURS',
+  MENTION_NOT_COLLEAGUE: 'CONVERSATION_MENTION_NOT_COLLEAGUE',
+  NOT_FAILED: 'CONVERSATION_MESSAGE_NOT_FAILED',
+  ATTACHMENT_TYPE: 'CONVERSATION_ATTACHMENT_TYPE',
+  ATTACHMENT_TOO_LARGE: 'CONVERSATION_ATTACHMENT_TOO_LARGE',
 } as const;
 
 export const wrongState = (state: string, wanted: string) =>
@@ -21,3 +25,6 @@ export const wrongState = (state: string, wanted: string) =>
 
 export const notYours = () =>
   new AppError(ConversationErrorCode.NOT_YOURS, 'This conversation is assigned to another agent; ask them to transfer it or take it over first', { status: 409 });
+
+export const notFailed = (delivery?: string | null) =>
+  new AppError(ConversationErrorCode.NOT_FAILED, 'Only a message whose delivery failed can be sent again; this one is not failed (refresh to see its state)', { status: 409, details: { delivery: delivery ?? null } });

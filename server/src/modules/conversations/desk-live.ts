@@ -13,13 +13,16 @@ export interface DeskEvent {
     | 'message.delivery'
     | 'conversation.updated'
     | 'sla.warning'
-    | 'sla.breached';
+    | 'sla.breached'
+    | 'mention.created';
   tenantId: string;
   conversationId: string;
   state?: string;
   assigneeId?: string;
   /** Owner and followers of the customer, so sales only receive their own customers' events. */
   customerStaffIds?: string[];
+  /** For mentions: the colleagues named in the note (only they receive the event). */
+  mentionedStaffIds?: string[];
   /** For SLA breaches: the role told about it. */
   escalatedTo?: string;
   message?: Record<string, unknown>;

@@ -30,6 +30,8 @@ type Staff = Extract<Principal, { kind: 'staff' }>;
 
 /** Sales receive only their own customers' events; other desk roles see the whole desk. */
 export function mayReceive(p: Staff, e: DeskEvent): boolean {
+  // A mention is news for the colleagues it names and nobody else.
+  if (e.type === 'mention.created') return (e.mentionedStaffIds ?? []).includes(p.id);
   if (p.role !== 'sales') return true;
   return (e.customerStaffIds ?? []).includes(p.id);
 }

@@ -7,6 +7,7 @@ import type { LoyaltyPort } from './loyalty-port.js';
 import { conversationRoutes, type ConversationRouteApis } from './conversation.routes.js';
 import { deskRoutes } from './desk.routes.js';
 import { deskTeamRoutes } from './desk-team.routes.js';
+import { inboxRoutes } from './inbox.routes.js';
 
 /** Conversations from bot and WeCom, the handoff, SLA, outbound delivery: the service desk. */
 export type DeskApi = DeskService;
@@ -20,7 +21,7 @@ export function deskManifest(desk: DeskApi, uses: Omit<ConversationRouteApis, 'd
   const every = uses.deps.config.DESK_SWEEP_EVERY;
   return {
     name: 'conversations',
-    routes: () => [conversationRoutes(apis), deskRoutes(apis), deskTeamRoutes(apis)],
+    routes: () => [conversationRoutes(apis), deskRoutes(apis), deskTeamRoutes(apis), inboxRoutes(apis)],
     jobs: [
       { name: 'conversations.deliver-outbound', every, run: () => desk.outbound.sweep() },
       { name: 'conversations.sla-sweep', every, run: () => desk.sla.sweep() },

@@ -9,13 +9,16 @@ import { HandoffService, type Actor } from './handoff.service.js';
 import { SlaService } from './sla.service.js';
 import { TriageService } from './triage.service.js';
 import { TeamService } from './desk-team.service.js';
+import { MentionService } from './mention.service.js';
+import { AttachmentService } from './attachment.service.js';
+import { attachmentStore } from './attachment-store.js';
 import { ReplyRuleService } from './reply-rule.service.js';
 import { BotCommandService } from './bot-command.service.js';
 import { DeskFiguresService } from './desk-figures.service.js';
 import { DeskLive } from './desk-live.js';
 import type { LoyaltyPort } from './loyalty-port.js';
 import type { ChatProfile } from './chat-profile.js';
-import { notYours, wrongState } from './conversations.exception.js';
+import { notFailed, notYours, wrongState } from './conversations.exception.js';
 import { messageView } from './conversation.view.js';
 
 export interface InboundResult extends CaptureResult {
@@ -52,6 +55,10 @@ export class DeskService {
   private readonly gates = new Map<string, ChannelGate>();
   readonly triage: TriageService;
   readonly teams: TeamService;
+  /** Notes that @mention colleagues, and each colleague's 提及我. */
+  readonly mentions: MentionService;
+  /** Images and files both ways, kept in the store DESK_ATTACHMENT_STORE names. */
+  readonly attachments: AttachmentService;
 
   constructor(
     private readonly deps: Deps,
@@ -69,6 +76,8 @@ export class DeskService {
     this.sla = new SlaService(deps, this.rules, this.live, this.teams);
     this.handoff = new HandoffService(deps, this.conversations, this.outbound, this.sla, staff, customers, this.teams);
     this.triage = new TriageService(deps, this.conversations);
+    this.mentions = new MentionService(this.conversations, staff, this.live);
+    this.attachments = new AttachmentService(attachmentStore(deps.config));
   }
 
   useChannelGate(channel: string, gate: ChannelGate): void {
@@ -112,15 +121,16 @@ export class DeskService {
   }
 
   /** An agent's reply (typed or canned), queued for the bot; only the assignee (or an admin) may reply. */
-  async reply(tenantId: string, conversationId: string, actor: Actor, input: { text?: string; cannedReplyId?: string; key?: string }) {
+  async reply(tenantId: string, conversationId: string, actor: Actor, input: { text?: string; cannedReplyId?: string; attachmentId?: string; key?: string }) {
     const c = await this.conversations.get(tenantId, conversationId);
     if (c.state !== 'assigned') throw wrongState(c.state, 'take the conversation over before replying');
     if (c.assigneeId !== actor.id && actor.role !== 'admin') throw notYours();
+    const attachment = input.attachmentId ? await this.attachments.ref(tenantId, input.attachmentId) : undefined;
     const text = input.cannedReplyId
       ? await this.render(tenantId, (await this.rules.getCanned(tenantId, input.cannedReplyId)).text, c.customerId ? String(c.customerId) : undefined)
-      : input.text!;
+      : (input.text ?? '');
     const release = await this.gates.get(c.channel ?? 'wechaty')?.reserve(tenantId, c);
-    const r = await this.outbound.enqueue(tenantId, c, { author: 'agent', text, staffId: actor.id, staffName: actor.name, key: input.key ? `reply:${actor.id}:${input.key}` : undefined }).catch(async (err) => {
+    const r = await this.outbound.enqueue(tenantId, c, { author: 'agent', text, attachment, staffId: actor.id, staffName: actor.name, key: input.key ? `reply:${actor.id}:${input.key}` : undefined }).catch(async (err) => {
       await release?.();
       throw err;
     });
@@ -128,6 +138,16 @@ export class DeskService {
     if (!r.duplicate) await this.sla.agentReplied(tenantId, conversationId, this.deps.now());
     const message = await MessageModel.findOne({ tenantId, outboundId: r.id }).lean();
     return { duplicate: r.duplicate, message: message ? messageView(message) : undefined };
+  }
+
+  /** 重试 on a failed reply or notice: queued again for its channel; the chat's assignee (or an admin) only. */
+  async retryDelivery(tenantId: string, messageId: string, actor: Actor) {
+    const m = await this.conversations.message(tenantId, messageId);
+    if (!m.outboundId || m.delivery !== 'failed') throw notFailed(m.delivery);
+    const c = await this.conversations.get(tenantId, String(m.conversationId));
+    if (c.assigneeId !== actor.id && actor.role !== 'admin') throw notYours();
+    if (!(await this.outbound.retry(tenantId, String(m.outboundId)))) throw notFailed('queued');
+    return messageView(await this.conversations.message(tenantId, messageId));
   }
 
   /** Fills `{name}` and `{points}` from the customer's profile (`known`: as read this turn) and loyalty balance. */

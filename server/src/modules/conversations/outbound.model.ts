@@ -17,7 +17,9 @@ const outboundSchema = new Schema(
     peerId: { type: String, required: true },
     messageId: { type: Schema.Types.ObjectId, required: true },
     author: { type: String, enum: ['agent', 'system'], required: true },
-    text: { type: String, required: true },
+    /** Empty for an attachment, which is sent on its own. */
+    text: { type: String, default: '' },
+    attachment: { type: { _id: false, attachmentId: String, kind: { type: String, enum: ['image', 'file'] }, name: String, mime: String, size: Number }, default: undefined },
     staffId: { type: String },
     staffName: { type: String },
     state: { type: String, enum: OUTBOUND_STATES, default: 'pending' },

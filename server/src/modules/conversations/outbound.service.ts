@@ -4,6 +4,7 @@ import { isDuplicateKeyError } from '../../shared/db.js';
 import { OutboundModel } from './outbound.model.js';
 import type { ConversationService } from './conversation.service.js';
 import { outboundChannel, type DeskLive } from './desk-live.js';
+import type { AttachmentRef } from './attachment.service.js';
 
 export interface EnqueueInput {
   author: 'agent' | 'system';
@@ -12,6 +13,8 @@ export interface EnqueueInput {
   staffName?: string;
   /** The caller's idempotency key; a retried request with the same key queues nothing new. */
   key?: string;
+  /** An image or file sent instead of text (the text is then empty). */
+  attachment?: AttachmentRef;
 }
 
 /**
@@ -43,6 +46,7 @@ export class OutboundService {
           messageId: new Types.ObjectId(),
           author: input.author,
           text: input.text,
+          ...(input.attachment ? { attachment: input.attachment } : {}),
           state: 'pending',
           nextAttemptAt: this.deps.now(),
           staffId: input.staffId,
@@ -64,6 +68,7 @@ export class OutboundService {
       messageId: row.messageId,
       author: row.author,
       text: row.text,
+      attachment: row.attachment ?? undefined,
       staffId: row.staffId,
       staffName: row.staffName,
       outboundId: row._id,
@@ -111,7 +116,7 @@ export class OutboundService {
     const { DESK_OUTBOUND_MAX_ATTEMPTS: max } = this.deps.config;
     if (options.final || row.attempts >= max) {
       const res = await OutboundModel.updateOne({ tenantId, _id: id, state: 'sending', leaseOwner: owner }, { $set: { state: 'failed', lastError: error }, $unset: { leaseUntil: 1 } });
-      if (res.modifiedCount) await this.conversations.markDelivery(tenantId, id, 'failed');
+      if (res.modifiedCount) await this.conversations.markDelivery(tenantId, id, 'failed', undefined, error);
       return;
     }
     const delay = Math.min(60_000, 1000 * 2 ** (row.attempts - 1));
@@ -119,6 +124,22 @@ export class OutboundService {
       { tenantId, _id: id, state: 'sending', leaseOwner: owner },
       { $set: { state: 'queued', lastError: error, nextAttemptAt: new Date(this.deps.now().getTime() + delay) }, $unset: { leaseUntil: 1, leaseOwner: 1 } },
     );
+  }
+
+  /**
+   * 重试: a failed row goes back to the queue with fresh attempts, its message shows queued again, and
+   * the sender is woken. Only a failed row moves (a conditional update), so two clicks queue it once.
+   */
+  async retry(tenantId: string, id: string): Promise<boolean> {
+    const row = await OutboundModel.findOneAndUpdate(
+      { tenantId, _id: id, state: 'failed' },
+      { $set: { state: 'queued', attempts: 0, nextAttemptAt: this.deps.now() }, $unset: { lastError: 1, leaseOwner: 1, leaseUntil: 1 } },
+      { returnDocument: 'after' },
+    ).lean();
+    if (!row) return false;
+    await this.conversations.markDelivery(tenantId, id, 'queued');
+    await this.live.publish(outboundChannel(row.botAccountId), { tenantId, id });
+    return true;
   }
 
   get(tenantId: string, id: string) {
@@ -152,7 +173,7 @@ export class OutboundService {
       const res = await OutboundModel.updateOne({ tenantId: row.tenantId, _id: row._id, state: 'sending', leaseUntil: row.leaseUntil }, { $set: { state: 'failed', lastError: 'no bot confirmed delivery' } });
       if (res.modifiedCount) {
         failed++;
-        await this.conversations.markDelivery(row.tenantId, String(row._id), 'failed');
+        await this.conversations.markDelivery(row.tenantId, String(row._id), 'failed', undefined, 'no bot confirmed delivery');
       }
     }
     const due = await OutboundModel.find({

@@ -54,7 +54,7 @@ export class KfDelivery {
     } catch (err) {
       if (release && !(err instanceof WecomApiError)) await release();
       this.deps.log.warn({ err: (err as Error).message, conversationId: String(conversation._id) }, 'kf bot answer not sent');
-      await this.desk.conversations.setDelivery(tenantId, messageId, 'failed');
+      await this.desk.conversations.setDelivery(tenantId, messageId, 'failed', (err as Error).message);
     }
   }
 
@@ -115,6 +115,14 @@ export class KfDelivery {
       if (state !== 4) return;
     }
     await KfSessionModel.updateOne(key, { $set: { serviceState: state, ...(servicer ? { servicerUserid: servicer } : {}) }, ...(servicer ? {} : { $unset: { servicerUserid: 1 } }) }, { upsert: true });
+  }
+
+  /** An agent's image or file: uploaded as a 临时素材 (doc 90253), then sent as msgtype image/file (doc 94677). */
+  private async sendAttachment(tenantId: string, conversation: any, a: { attachmentId: string; kind: 'image' | 'file' }, msgid: string): Promise<void> {
+    const file = await this.desk.attachments.get(tenantId, a.attachmentId);
+    if (!file) throw new Error('the attachment is no longer stored; upload it again');
+    const mediaId = await this.client.uploadMedia(a.kind, file);
+    await this.client.sendMedia({ ...this.target(conversation), msgtype: a.kind, media_id: mediaId, msgid });
   }
 
   private target(conversation: any, to: 'touser' | 'external_userid' = 'touser') {
@@ -190,7 +198,8 @@ export class KfDelivery {
       }
       const release = row.author === 'agent' ? undefined : await this.window.reserve(keyOf(tenantId, conversation));
       try {
-        await this.client.sendText({ ...this.target(conversation), content: row.text, msgid: String(row.messageId) });
+        if (row.attachment?.attachmentId) await this.sendAttachment(tenantId, conversation, row.attachment as { attachmentId: string; kind: 'image' | 'file' }, String(row.messageId));
+        else await this.client.sendText({ ...this.target(conversation), content: row.text, msgid: String(row.messageId) });
       } catch (err) {
         if (release && !(err instanceof WecomApiError)) await release();
         throw err;

@@ -4,6 +4,7 @@ import type { CaptureInput } from '../conversations/conversation.service.js';
 import type { MessageType } from '../conversations/conversation.model.js';
 import type { KfClient, KfCustomer, KfMessage } from './kf.client.js';
 import { KfCursorModel } from './kf.model.js';
+import { mimeOf } from '../conversations/attachment.service.js';
 import type { KfWindow } from './kf-window.js';
 import type { KfTurn } from './kf-turn.js';
 import type { KfDelivery } from './kf-delivery.service.js';
@@ -77,6 +78,7 @@ export class KfSync {
         text: m.text?.content ?? (m.link?.title || m.miniprogram?.title || m.location?.name || ''),
         at,
       };
+      if (m.origin === 3 && (m.msgtype === 'image' || m.msgtype === 'file')) input.media = await this.keepMedia(tenantId, m);
       if (m.origin !== 3) {
         // The servicer answered in the WeCom app: that is the agent's reply, for the SLA clock too.
         const r = await this.desk.conversations.capture(tenantId, input);
@@ -89,6 +91,26 @@ export class KfSync {
       if (r.duplicate) continue;
       await this.delivery.customerWrote(tenantId, openKfId, m.external_userid, r.conversation);
       if (r.botMayReply && input.type === 'text' && input.text) await this.turn.answer(tenantId, r, input.text);
+    }
+  }
+
+  /**
+   * A customer's image or file, fetched with 获取临时素材 (doc 90254) while its media_id lives (3 days) and
+   * kept in the desk's store. A redelivered message keeps a second copy, never a second message; a
+   * fetch that fails leaves the message shown as [image]/[file] rather than holding up the sync.
+   */
+  private async keepMedia(tenantId: string, m: KfMessage): Promise<CaptureInput['media']> {
+    const kind = m.msgtype as 'image' | 'file';
+    const mediaId = m[kind]?.media_id;
+    if (!mediaId) return undefined;
+    try {
+      const got = await this.client.getMedia(mediaId);
+      const name = got.name ?? `${mediaId}${kind === 'image' ? '.jpg' : ''}`;
+      const kept = await this.desk.attachments.keepIncoming(tenantId, kind, { name, mime: got.mime === 'application/octet-stream' ? mimeOf(name) : got.mime, bytes: got.bytes });
+      return kept ? { attachmentId: kept.attachmentId, name: kept.name, mime: kept.mime, size: kept.size } : undefined;
+    } catch (err) {
+      this.deps.log.warn({ err: (err as Error).message, msgid: m.msgid }, 'kf media not fetched; the message is kept without it');
+      return undefined;
     }
   }
 

@@ -90,6 +90,23 @@ export class KfClient {
     });
   }
 
+  /** 发送消息 (doc 94677), msgtype image or file: the media_id of a 临时素材 uploaded first (doc 90253). */
+  sendMedia(input: { open_kfid: string; touser: string; msgtype: 'image' | 'file'; media_id: string; msgid?: string }) {
+    return this.wecom.call<WecomBase & { msgid: string }>('POST', 'kf/send_msg', {
+      body: { touser: input.touser, open_kfid: input.open_kfid, ...(input.msgid ? { msgid: input.msgid } : {}), msgtype: input.msgtype, [input.msgtype]: { media_id: input.media_id } },
+    });
+  }
+
+  /** 上传临时素材 (doc 90253), for sendMedia. */
+  uploadMedia(type: 'image' | 'file', file: { name: string; mime: string; bytes: Buffer }) {
+    return this.wecom.uploadMedia(type, file);
+  }
+
+  /** 获取临时素材 (doc 90254): what a customer's image or file message carries (its media_id, 3 days). */
+  getMedia(mediaId: string) {
+    return this.wecom.getMedia(mediaId);
+  }
+
   /** 获取会话状态 (doc 94669). */
   getServiceState(input: { open_kfid: string; external_userid: string }) {
     return this.wecom.call<WecomBase & { service_state: KfServiceState; servicer_userid?: string }>('POST', 'kf/service_state/get', { body: input });

@@ -12,6 +12,9 @@ import type { z } from 'zod';
 export const SAID: Record<string, string> = {
   'must be a 24-character hex id': '应为 24 位十六进制编号',
   'write something': '请填写内容',
+  'mention at most 10 colleagues': '一条备注最多提及 10 位同事',
+  'give the file name': '请提供文件名',
+  'send a JPG or PNG image, or a PDF, Word, Excel, PowerPoint, text, CSV or ZIP file': '只能发送 JPG/PNG 图片，或 PDF、Word、Excel、PPT、文本、CSV、ZIP 文件',
   'write the message text': '请填写消息内容',
   'scores run from 1 to 5': '分值为 1 到 5',
   'months run from 1 to 12': '月份为 1 到 12',
@@ -77,7 +80,7 @@ export const SAID: Record<string, string> = {
   'give the campaign a name': '请填写群发名称',
   'give mediaId or picUrl': '请提供 mediaId 或 picUrl',
   'give exactly one of handoverStaffId or handoverUserid': '原跟进成员请只选择一种方式指定（员工或企业微信 userid）',
-  'give either text or cannedReplyId': '请填写回复内容或选择一条快捷回复',
+  'give one of text, cannedReplyId or attachmentId': '请填写回复内容、选择一条快捷回复，或发送一张图片或一个文件（只选其一）',
   'give either content or variants (for an A/B test), not both': '请提供内容或 A/B 版本，二者选一',
   'give at least one identity: externalUserId, unionId, openId, phone or shopMemberId': '请至少提供一种身份：externalUserId、unionId、openId、手机号或店铺会员号',
   'give a reason the member would understand': '请填写会员能看懂的原因',
