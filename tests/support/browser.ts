@@ -20,7 +20,7 @@ export async function launchBrowser(): Promise<Browser> {
 
 /** A phone-sized page; WeChat's and WeCom's webviews are what these pages are made for. */
 export async function phonePage(browser: Browser, options: { userAgent?: string } = {}): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN', userAgent: options.userAgent });
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN', reducedMotion: 'reduce', userAgent: options.userAgent });
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
   return page;
@@ -28,7 +28,7 @@ export async function phonePage(browser: Browser, options: { userAgent?: string 
 
 /** The console's window: a desktop application, used on a 1440×900 screen. */
 export async function consolePage(browser: Browser): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' });
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN', reducedMotion: 'reduce' });
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
   return page;
