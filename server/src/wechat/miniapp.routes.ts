@@ -32,7 +32,7 @@ function findShopperRoute(method: string, pattern: RegExp): { method: string; pa
 export function miniappAuthRoutes(s: MiniappRouteApis) {
   const api = new ApiRouter('/api/v1/auth', 'auth');
   api.route(
-    { method: 'post', path: '/miniapp', allow: 'public', summary: 'Mini-app sign-in: a wx.login code → a shopper token for the same profile as the H5', body: z.object({ code }).strict() },
+    { method: 'post', path: '/miniapp', allow: 'public', summary: 'Mini-app sign-in: a wx.login code → a shopper token for the same profile as the H5', body: z.object({ code }).strict(), errors: [429] },
     async ({ body, ctx }) => s.miniapp.auth.login(ctx.state.tenantId as string, body.code, ctx.ip),
   );
   return api;
@@ -68,6 +68,7 @@ export function miniappRoutes(s: MiniappRouteApis) {
       allow: SHOPPER,
       summary: 'Bind the phone number the shopper shared through getPhoneNumber (consent required)',
       body: z.object({ code, consent: z.literal(true, 'consent must be true: the shopper has to agree to the phone number policy first') }).strict(),
+      errors: [409, 429],
     },
     async ({ principal, tenantId, body }) => {
       const r = await s.miniapp.auth.bindPhone(tenantId, shopperId(principal), body.code);

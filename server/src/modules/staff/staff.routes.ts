@@ -23,6 +23,8 @@ export function staffRoutes(s: StaffRouteApis) {
       allow: 'public',
       summary: 'Staff sign-in; returns a bearer token',
       body: z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(200), tenantId: z.string().max(64).optional() }),
+      // Wrong credentials answer 401; repeated failures per account or address 429 (shared/sign-in-limits.ts).
+      errors: [401, 429],
     },
     ({ body, tenantId, ctx }) => s.staff.login(body.tenantId ?? tenantId, body.username, body.password, ctx.ip),
   );
