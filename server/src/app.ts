@@ -11,6 +11,7 @@ import { securityMiddleware } from './shared/http/security.middleware.js';
 import { setAuditHook } from './shared/http/route.js';
 import { openApiDocument } from './shared/http/openapi.js';
 import { setResponseCheck } from './shared/http/response-check.js';
+import { apiDocsRouter } from './shared/http/api-docs.js';
 import { isDbReady } from './shared/db.js';
 import { apiDispatch } from './shared/http/api-dispatch.js';
 
@@ -72,6 +73,7 @@ export function createApp(s: Services, options: AppOptions = {}): Koa {
     ctx.body = document ??= openApiDocument({ serverUrl: config.PUBLIC_URL });
   });
   app.use(health.routes());
+  app.use(apiDocsRouter().routes());
 
   for (const mw of options.extraMiddleware ?? []) app.use(mw);
   for (const r of options.extraRouters ?? []) {

@@ -82,3 +82,23 @@ test('refusals are documented where the code can answer them: 404 for an id, 409
   expect(statuses('post', '/api/v1/auth/login')).toContain('429');
   expect(doc.components.responses.E429.headers['Retry-After']).toBeDefined();
 });
+
+test('the browsable reference at /api/docs is served from our own origin, with no inline script, under the pages’ policy', async () => {
+  const page = await fetch(`${app.url}/api/docs`);
+  expect(page.status).toBe(200);
+  expect(page.headers.get('content-type')).toMatch(/text\/html/);
+  expect(page.headers.get('content-security-policy')).toMatch(/script-src 'self'[^;]*;/);
+  expect(page.headers.get('content-security-policy')).not.toMatch(/unsafe-eval|script-src[^;]*unsafe-inline/);
+  const html = await page.text();
+  const scripts = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)];
+  expect(scripts.map(([, attrs]) => attrs!.match(/src="([^"]+)"/)?.[1])).toEqual(['/api/docs/swagger-ui-bundle.js', '/api/docs/init.js']);
+  expect(scripts.every(([, , body]) => body!.trim() === '')).toBe(true);
+  for (const asset of ['/api/docs/swagger-ui-bundle.js', '/api/docs/swagger-ui.css', '/api/docs/init.js']) {
+    const res = await fetch(app.url + asset);
+    expect([asset, res.status, (await res.arrayBuffer()).byteLength > 0]).toEqual([asset, 200, true]);
+  }
+  expect(await (await fetch(`${app.url}/api/docs/init.js`)).text()).toContain("url: '/api/openapi.json'");
+  const proto = await fetch(`${app.url}/api/docs/__proto__`);
+  await proto.arrayBuffer();
+  expect(proto.status).toBe(404);
+});
