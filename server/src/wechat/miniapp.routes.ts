@@ -32,7 +32,7 @@ function findShopperRoute(method: string, pattern: RegExp): { method: string; pa
 export function miniappAuthRoutes(s: MiniappRouteApis) {
   const api = new ApiRouter('/api/v1/auth', 'auth');
   api.route(
-    { method: 'post', path: '/miniapp', allow: 'public', summary: 'Mini-app sign-in: a wx.login code → a shopper token for the same profile as the H5', body: z.object({ code }).strict(), errors: [429] },
+    { method: 'post', path: '/miniapp', allow: 'public', summary: 'Mini-app sign-in: a wx.login code → a shopper token for the same profile as the H5', body: z.object({ code }).strict(), errors: [401, 429] },
     async ({ body, ctx }) => s.miniapp.auth.login(ctx.state.tenantId as string, body.code, ctx.ip),
   );
   return api;

@@ -85,7 +85,7 @@ export function wecomRoutes(s: WecomRouteApis) {
   );
 
   api.route(
-    { method: 'post', path: '/sidebar/session', allow: 'public', summary: 'Sign in a staff member in the WeCom sidebar with the OAuth code', body: z.object({ code: z.string().trim().min(1).max(512) }), audit: false, errors: [401, 429] },
+    { method: 'post', path: '/sidebar/session', allow: 'public', summary: 'Sign in a staff member in the WeCom sidebar with the OAuth code', body: z.object({ code: z.string().trim().min(1).max(512) }), audit: false, errors: [401, 403, 429] },
     ({ tenantId, body, ctx }) => w.sidebar.session(tenantId, body.code, ctx.ip),
   );
   api.route(

@@ -101,3 +101,9 @@ export const MemberSummary = component(
 );
 
 export const MyTier = z.object(tierFields);
+
+/** A redemption: the coupon as used, and what it takes off this order. */
+export const Redemption = Coupon.extend({ discount: fen.describe('what the coupon takes off the order, in fen'), freeShipping: z.boolean(), gift: z.string().nullable() });
+
+/** A member as staff see them: the card, the last points and the coupons to use. */
+export const MemberCard = MemberSummary.extend({ recentPoints: z.array(PointsEntry), availableCoupons: z.array(Coupon) });

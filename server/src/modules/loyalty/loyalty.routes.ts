@@ -10,6 +10,7 @@ import { canSeeCustomer, loadVisibleCustomer, requireVisibleCustomer, visibleCus
 import { settingsSchema } from './loyalty-settings.service.js';
 import { couponTemplateSchema, couponTemplatePatchSchema } from './coupon.schemas.js';
 import { MAX_BATCH_RECIPIENTS } from './coupon-batch.service.js';
+import { Coupon, CouponTemplate, MemberCard, MemberSummary, PointsEntry, pointsPage, Redemption } from './loyalty.responses.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface LoyaltyRouteApis {
@@ -38,7 +39,7 @@ export function loyaltyRoutes(s: LoyaltyRouteApis) {
   );
 
   api.route(
-    { method: 'get', path: '/members/:customerId', allow: STAFF, summary: 'A member’s card: tier, progress, balance, expiring points, recent points', params: customerParams, use: [member] },
+    { method: 'get', path: '/members/:customerId', allow: STAFF, summary: 'A member’s card: tier, progress, balance, expiring points, recent points', params: customerParams, use: [member], response: MemberCard },
     async ({ tenantId, ctx }) => {
       const id = String(visibleCustomer(ctx)._id);
       const [summary, recent, coupons] = await Promise.all([L.summary(tenantId, id), L.ledger.list(tenantId, id, { limit: 10 }), L.coupons.listForCustomer(tenantId, id, 'available')]);
@@ -55,6 +56,7 @@ export function loyaltyRoutes(s: LoyaltyRouteApis) {
       params: customerParams,
       query: z.object({ cursor: z.string().max(200).optional(), limit: z.coerce.number().int().min(1).max(100).default(20), type: z.enum(['earn', 'spend', 'expire', 'reverse']).optional() }),
       use: [member],
+      response: pointsPage(PointsEntry),
     },
     async ({ query, tenantId, ctx }) => {
       const id = String(visibleCustomer(ctx)._id);
@@ -76,6 +78,8 @@ export function loyaltyRoutes(s: LoyaltyRouteApis) {
         idempotencyKey,
       }),
       use: [member],
+      response: PointsEntry.extend({ duplicate: z.boolean().describe('true when this idempotencyKey was posted before: the entry is the first one') }),
+      errors: [409],
     },
     async ({ body, principal, tenantId, ctx }) => {
       const id = String(visibleCustomer(ctx)._id);
@@ -84,7 +88,7 @@ export function loyaltyRoutes(s: LoyaltyRouteApis) {
   );
 
   api.route(
-    { method: 'get', path: '/members/:customerId/coupons', allow: STAFF, summary: 'A member’s coupons', params: customerParams, query: z.object({ state: z.enum(['available', 'used', 'expired', 'revoked']).optional() }), use: [member] },
+    { method: 'get', path: '/members/:customerId/coupons', allow: STAFF, summary: 'A member’s coupons', params: customerParams, query: z.object({ state: z.enum(['available', 'used', 'expired', 'revoked']).optional() }), use: [member], response: z.object({ items: z.array(Coupon) }) },
     async ({ query, tenantId, ctx }) => {
       const id = String(visibleCustomer(ctx)._id);
       return { items: await L.coupons.listForCustomer(tenantId, id, query.state) };
@@ -92,7 +96,7 @@ export function loyaltyRoutes(s: LoyaltyRouteApis) {
   );
 
   api.route(
-    { method: 'post', path: '/members/:customerId/coupons', allow: STAFF, status: 201, summary: 'Send one coupon to a customer (sidebar one-tap)', params: customerParams, body: z.object({ templateId: objectId, idempotencyKey }), use: [member] },
+    { method: 'post', path: '/members/:customerId/coupons', allow: STAFF, status: 201, summary: 'Send one coupon to a customer (sidebar one-tap)', params: customerParams, body: z.object({ templateId: objectId, idempotencyKey }), use: [member], response: Coupon, errors: [409] },
     async ({ body, principal, tenantId, ctx }) => {
       const id = String(visibleCustomer(ctx)._id);
       await L.join(tenantId, id, 'staff');
@@ -101,7 +105,7 @@ export function loyaltyRoutes(s: LoyaltyRouteApis) {
   );
 
   api.route(
-    { method: 'post', path: '/scan', allow: STAFF, summary: 'Find a member by the code on their card (valid 5 minutes)', body: z.object({ payload: z.string().min(10).max(2000) }) },
+    { method: 'post', path: '/scan', allow: STAFF, summary: 'Find a member by the code on their card (valid 5 minutes)', body: z.object({ payload: z.string().min(10).max(2000) }), response: MemberSummary, errors: [404] },
     async ({ body, principal, tenantId }) => {
       const member = await L.members.scan(tenantId, body.payload);
       const id = String((await loadVisibleCustomer(s.customers, principal, tenantId, String(member.customerId)))._id);
@@ -109,17 +113,17 @@ export function loyaltyRoutes(s: LoyaltyRouteApis) {
     },
   );
 
-  api.route({ method: 'get', path: '/templates', allow: STAFF, summary: 'Coupon templates', query: z.object({ channel: z.enum(['exchange', 'campaign', 'staff', 'welcome']).optional() }) }, async ({ tenantId, query }) => ({
+  api.route({ method: 'get', path: '/templates', allow: STAFF, summary: 'Coupon templates', query: z.object({ channel: z.enum(['exchange', 'campaign', 'staff', 'welcome']).optional() }), response: z.object({ items: z.array(CouponTemplate) }) }, async ({ tenantId, query }) => ({
     items: await L.coupons.listTemplates(tenantId, { channel: query.channel }),
   }));
-  api.route({ method: 'post', path: '/templates', allow: MANAGERS, status: 201, summary: 'Create a coupon template', body: couponTemplateSchema }, ({ tenantId, body }) => L.coupons.createTemplate(tenantId, body));
+  api.route({ method: 'post', path: '/templates', allow: MANAGERS, status: 201, summary: 'Create a coupon template', body: couponTemplateSchema, response: CouponTemplate, errors: [409] }, ({ tenantId, body }) => L.coupons.createTemplate(tenantId, body));
   api.route(
-    { method: 'patch', path: '/templates/:id', allow: MANAGERS, summary: 'Change a coupon template (stock, validity, active…)', params: z.object({ id: objectId }), body: couponTemplatePatchSchema },
+    { method: 'patch', path: '/templates/:id', allow: MANAGERS, summary: 'Change a coupon template (stock, validity, active…)', params: z.object({ id: objectId }), body: couponTemplatePatchSchema, response: CouponTemplate, errors: [409] },
     ({ tenantId, params, body }) => L.coupons.updateTemplate(tenantId, params.id, body),
   );
 
   api.route(
-    { method: 'get', path: '/coupons/:code', allow: STAFF, summary: 'Look up a coupon by its code', params: z.object({ code: z.string().trim().min(4).max(64) }) },
+    { method: 'get', path: '/coupons/:code', allow: STAFF, summary: 'Look up a coupon by its code', params: z.object({ code: z.string().trim().min(4).max(64) }), response: Coupon },
     async ({ params, principal, tenantId }) => {
       const c = await L.coupons.getByCode(tenantId, params.code);
       await loadVisibleCustomer(s.customers, principal, tenantId, String(c.customerId));
@@ -134,6 +138,8 @@ export function loyaltyRoutes(s: LoyaltyRouteApis) {
       allow: ['admin', 'sales', 'agent', 'integration'],
       summary: 'Redeem (核销) a coupon by code or scan, once, answering what it takes off the order (discount in fen, free shipping, gift); repeating for the same order answers the same',
       body: z.object({ code: z.string().trim().min(4).max(64), orderId: z.string().trim().min(1).max(128).optional(), orderAmount: z.number().int('amounts are integer fen').min(0).optional(), shippingFee: z.number().int('amounts are integer fen').min(0).optional() }),
+      response: Redemption,
+      errors: [404, 409],
     },
     async ({ body, principal, tenantId }) => {
       const c = await L.coupons.getByCode(tenantId, body.code);
@@ -146,7 +152,7 @@ export function loyaltyRoutes(s: LoyaltyRouteApis) {
   );
 
   api.route(
-    { method: 'post', path: '/coupons/:code/revoke', allow: MANAGERS, summary: 'Revoke an available coupon', params: z.object({ code: z.string().trim().min(4).max(64) }) },
+    { method: 'post', path: '/coupons/:code/revoke', allow: MANAGERS, summary: 'Revoke an available coupon', params: z.object({ code: z.string().trim().min(4).max(64) }), response: Coupon, errors: [409] },
     ({ params, principal, tenantId }) => L.coupons.revoke(tenantId, params.code, actor(principal)),
   );
 

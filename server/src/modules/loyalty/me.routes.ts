@@ -114,7 +114,7 @@ export function shopperAuthRoutes(s: MeRouteApis) {
   );
 
   api.route(
-    { method: 'post', path: '/wechat', allow: 'public', summary: 'Exchange the WeChat OAuth code for a shopper session (the profile is found or created by openid/unionid)', body: z.object({ code: z.string().trim().min(1).max(512) }).strict(), response: ShopperSession, errors: [404, 429] },
+    { method: 'post', path: '/wechat', allow: 'public', summary: 'Exchange the WeChat OAuth code for a shopper session (the profile is found or created by openid/unionid)', body: z.object({ code: z.string().trim().min(1).max(512) }).strict(), response: ShopperSession, errors: [401, 404, 429] },
     async ({ body, ctx }) => {
       const { config } = s.deps;
       if (!wechatOAuthEnabled(config)) throw new AppError(ShopperAuthErrorCode.OAUTH_OFF, 'WeChat sign-in is not configured (WECHAT_MP_APPID, WECHAT_MP_SECRET)', { status: 404 });
