@@ -8,6 +8,7 @@ import { journeySchema } from './journey.schemas.js';
 import { AppError } from '../../shared/app-error.js';
 import { fillTemplate, journeyTemplates } from './journey.templates.js';
 import { maskName, personalDataPolicy } from '../privacy/masking.js';
+import { Journey, JourneyListItem } from './journey.responses.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface JourneyRouteApis {
@@ -43,6 +44,8 @@ export function journeyRoutes(s: JourneyRouteApis) {
           couponByTier: z.record(z.string().max(32), objectId).optional(),
         })
         .strict(),
+      response: Journey,
+      errors: [404, 409],
     },
     async ({ body, tenantId, principal }) => {
       const filled = fillTemplate(body.key, body);
@@ -60,11 +63,11 @@ export function journeyRoutes(s: JourneyRouteApis) {
     },
   );
 
-  api.route({ method: 'post', path: '/', allow: MANAGERS, status: 201, summary: 'Create a journey: a trigger and its steps', body: journeySchema }, async ({ body, tenantId, principal }) =>
+  api.route({ method: 'post', path: '/', allow: MANAGERS, status: 201, summary: 'Create a journey: a trigger and its steps', body: journeySchema, response: Journey, errors: [409] }, async ({ body, tenantId, principal }) =>
     view(await s.journeys.create(tenantId, body, principal.kind === 'staff' ? principal.id : undefined)),
   );
 
-  api.route({ method: 'get', path: '/', allow: MANAGERS, summary: 'Journeys, each with its runs by state (entered = active + done + exited)' }, async ({ tenantId }) => {
+  api.route({ method: 'get', path: '/', allow: MANAGERS, summary: 'Journeys, each with its runs by state (entered = active + done + exited)', response: z.object({ items: z.array(JourneyListItem) }) }, async ({ tenantId }) => {
     const journeys = await s.journeys.list(tenantId);
     const counts = await s.journeys.runCounts(tenantId, journeys.map((j) => String(j._id)));
     return { items: journeys.map((j) => ({ ...view(j), runCounts: counts.get(String(j._id)) })) };
@@ -86,7 +89,7 @@ export function journeyRoutes(s: JourneyRouteApis) {
     },
   );
 
-  api.route({ method: 'patch', path: '/:id', allow: MANAGERS, summary: 'Switch a journey on or off', params: idParams, body: z.object({ enabled: z.boolean() }).strict() }, async ({ params, body, tenantId }) =>
+  api.route({ method: 'patch', path: '/:id', allow: MANAGERS, summary: 'Switch a journey on or off', params: idParams, body: z.object({ enabled: z.boolean() }).strict(), response: Journey, errors: [409] }, async ({ params, body, tenantId }) =>
     view(await s.journeys.setEnabled(tenantId, params.id, body.enabled)),
   );
 

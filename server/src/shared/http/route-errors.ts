@@ -16,6 +16,7 @@ export const ERROR_MEANINGS: Record<number, string> = {
   403: 'These credentials may not call this operation',
   404: 'What the path names does not exist, or is not visible to the caller',
   409: 'Conflicts with the current state (already done, a duplicate, not in a state that allows it)',
+  410: 'What the request names is used up or expired (a one-time link); ask for a new one',
   413: 'The request body is too large',
   429: 'Too many requests: wait Retry-After seconds',
   503: 'A dependency (the database, Redis, WeCom, WeChat) is unavailable; retry shortly',
