@@ -38,3 +38,20 @@ export const ApiKey = component(
 
 /** A key as made: the only answer that carries the key itself. */
 export const NewApiKey = ApiKey.extend({ key: z.string().describe('send as X-Api-Key; shown only in this answer') });
+
+/** An audit log entry as stored (the log is append-only). */
+export const AuditEntry = component(
+  'AuditEntry',
+  z.object({
+    _id: objectIdString,
+    tenantId: z.string(),
+    at: dateTime,
+    actorId: z.string(),
+    actorRole: z.string(),
+    action: z.string().describe('e.g. customers.merge, api_key.create, or METHOD /path for a staff write'),
+    targetType: z.string().optional(),
+    targetId: z.string().optional(),
+    details: z.unknown().optional(),
+    __v: int.optional(),
+  }),
+);

@@ -3,7 +3,8 @@ import { ApiRouter } from '../../shared/http/route.js';
 import { STAFF_ROLES, type Principal } from '../../shared/http/principal.js';
 import type { AuditService } from './audit.service.js';
 import type { StaffService } from './staff.service.js';
-import { ApiKey, NewApiKey, Staff, StaffSession } from './staff.responses.js';
+import { ApiKey, AuditEntry, NewApiKey, Staff, StaffSession } from './staff.responses.js';
+import { int } from '../../shared/http/api-schemas.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface StaffRouteApis {
@@ -170,6 +171,7 @@ export function staffRoutes(s: StaffRouteApis) {
           pageSize: z.coerce.number().int().min(1).max(200).optional(),
         })
         .refine((q) => !q.from || !q.to || q.from < q.to, { message: 'from must be before to', path: ['to'] }),
+      response: z.object({ items: z.array(AuditEntry), total: int.optional(), page: int.optional(), pageSize: int.optional() }).describe('with page or pageSize: a page and its total; else the newest entries'),
     },
     async ({ tenantId, query }) => {
       const { limit, before, page, pageSize, ...filter } = query;
@@ -178,7 +180,7 @@ export function staffRoutes(s: StaffRouteApis) {
     },
   );
 
-  api.route({ method: 'get', path: '/audit/actions', allow: ['admin'], summary: "The actions in this brand's audit log (for the filter)" }, async ({ tenantId }) => ({
+  api.route({ method: 'get', path: '/audit/actions', allow: ['admin'], summary: "The actions in this brand's audit log (for the filter)", response: z.object({ items: z.array(z.string()) }) }, async ({ tenantId }) => ({
     items: await s.audit.actions(tenantId),
   }));
 
