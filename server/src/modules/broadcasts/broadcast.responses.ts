@@ -48,3 +48,26 @@ export const CampaignProgress = component(
 );
 
 export const OptOutState = z.object({ optedOut: z.boolean(), already: z.boolean().optional() });
+
+export const Reach = component(
+  'Reach',
+  z.object({
+    unit: z.enum(['customers', 'groups']).describe('customers for a one-to-one campaign, chats for a group campaign'),
+    total: int,
+    willReceive: int,
+    holdout: int,
+    skipped: z.record(z.string(), int).describe('who would be skipped, by reason'),
+    estimate: z.boolean().describe('true before the campaign exists: its A/B and holdout split is a fair draw, not the final one'),
+    at: dateTime,
+  }),
+);
+
+export const ContentPreview = z.object({
+  customer: z.object({ id: objectIdString, name: z.string().nullable() }).nullable(),
+  content: z.unknown().describe('the content with placeholders filled as the send fills them'),
+  unfilled: z.string().nullable().describe('why placeholders could not be filled for this customer, if so'),
+});
+
+export const CampaignRuns = z.object({
+  items: z.array(z.object({ occurrence: int, counts: z.object({ total: int, queued: int, sending: int, sent: int, failed: int, skipped: int, holdout: int, delivered: int }) })),
+});

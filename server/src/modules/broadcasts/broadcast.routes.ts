@@ -9,7 +9,7 @@ import { CHANNELS } from './channels/channel.provider.js';
 import { AppError } from '../../shared/app-error.js';
 import { BroadcastErrorCode } from './broadcast.service.js';
 import { int } from '../../shared/http/api-schemas.js';
-import { Campaign, CampaignListItem, CampaignProgress, OptOutState } from './broadcast.responses.js';
+import { Campaign, CampaignListItem, CampaignProgress, CampaignRuns, ContentPreview, OptOutState, Reach } from './broadcast.responses.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface BroadcastRouteApis {
@@ -64,6 +64,8 @@ export function broadcastRoutes(s: BroadcastRouteApis) {
       audit: false,
       summary: 'Before creating: how many a campaign with this body would reach, and how many would be skipped and why (judged as the send judges)',
       body: createCampaignSchema,
+      response: Reach,
+      errors: [404],
     },
     async ({ body, tenantId }) => s.broadcasts.reach.ofInput(tenantId, body),
   );
@@ -76,6 +78,8 @@ export function broadcastRoutes(s: BroadcastRouteApis) {
       audit: false,
       summary: "A content as a sample recipient reads it (the given customer, or the segment's first), placeholders filled by the send's renderer",
       body: z.object({ channel: z.enum(CHANNELS), content: contentSchema, segmentId: objectId.optional(), customerId: objectId.optional() }).strict(),
+      response: ContentPreview,
+      errors: [404],
     },
     async ({ body, tenantId }) => s.broadcasts.reach.preview(tenantId, body),
   );
@@ -118,7 +122,7 @@ export function broadcastRoutes(s: BroadcastRouteApis) {
   });
 
   api.route(
-    { method: 'get', path: '/:id/reach', allow: MANAGERS, summary: 'A scheduled campaign not yet started: how many it will reach, and how many will be skipped and why', params: idParams },
+    { method: 'get', path: '/:id/reach', allow: MANAGERS, summary: 'A scheduled campaign not yet started: how many it will reach, and how many will be skipped and why', params: idParams, response: Reach, errors: [409] },
     async ({ params, tenantId }) => s.broadcasts.reach.ofCampaign(tenantId, params.id),
   );
 
@@ -146,7 +150,7 @@ export function broadcastRoutes(s: BroadcastRouteApis) {
     async ({ params, tenantId, body }) => s.broadcasts.senders.remind(await wecomCampaign(tenantId, params.id), body?.userid),
   );
 
-  api.route({ method: 'get', path: '/:id/runs', allow: MANAGERS, summary: 'Each run of a recurring campaign with its own counts, newest first', params: idParams }, async ({ params, tenantId }) => ({
+  api.route({ method: 'get', path: '/:id/runs', allow: MANAGERS, summary: 'Each run of a recurring campaign with its own counts, newest first', params: idParams, response: CampaignRuns }, async ({ params, tenantId }) => ({
     items: await s.broadcasts.runs(tenantId, params.id),
   }));
 
