@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { component, dateTime, fen, int, objectIdString } from '../../shared/http/api-schemas.js';
 import { ENTRY_TYPES } from './points.model.js';
 import { COUPON_CHANNELS, COUPON_KINDS } from './coupon.model.js';
+import { settingsSchema } from './loyalty-settings.service.js';
 
 /** The loyalty module's answers as the OpenAPI document publishes them (points-entry.view.ts, coupon.view.ts, loyalty.service.ts). */
 
@@ -107,3 +108,6 @@ export const Redemption = Coupon.extend({ discount: fen.describe('what the coupo
 
 /** A member as staff see them: the card, the last points and the coupons to use. */
 export const MemberCard = MemberSummary.extend({ recentPoints: z.array(PointsEntry), availableCoupons: z.array(Coupon) });
+
+/** The programme's settings as stored (the defaults until the brand saves its own). */
+export const LoyaltySettings = component('LoyaltySettings', settingsSchema.extend({ tenantId: z.string() }));

@@ -10,7 +10,7 @@ import { canSeeCustomer, loadVisibleCustomer, requireVisibleCustomer, visibleCus
 import { settingsSchema } from './loyalty-settings.service.js';
 import { couponTemplateSchema, couponTemplatePatchSchema } from './coupon.schemas.js';
 import { MAX_BATCH_RECIPIENTS } from './coupon-batch.service.js';
-import { Coupon, CouponTemplate, MemberCard, MemberSummary, PointsEntry, pointsPage, Redemption } from './loyalty.responses.js';
+import { Coupon, CouponTemplate, LoyaltySettings, MemberCard, MemberSummary, PointsEntry, pointsPage, Redemption } from './loyalty.responses.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface LoyaltyRouteApis {
@@ -32,9 +32,9 @@ export function loyaltyRoutes(s: LoyaltyRouteApis) {
   const L = s.loyalty;
   const member = requireVisibleCustomer(s.customers, 'customerId');
 
-  api.route({ method: 'get', path: '/settings', allow: STAFF, summary: 'The tenant’s tiers, earn rules, expiry and tier window' }, ({ tenantId }) => L.settings.get(tenantId));
+  api.route({ method: 'get', path: '/settings', allow: STAFF, summary: 'The tenant’s tiers, earn rules, expiry and tier window', response: LoyaltySettings }, ({ tenantId }) => L.settings.get(tenantId));
   api.route(
-    { method: 'put', path: '/settings', allow: ['admin'], summary: 'Change tiers, earn rules, expiry or tier window (fields given replace the current ones)', body: settingsSchema.partial().strict() },
+    { method: 'put', path: '/settings', allow: ['admin'], summary: 'Change tiers, earn rules, expiry or tier window (fields given replace the current ones)', body: settingsSchema.partial().strict(), response: LoyaltySettings },
     ({ tenantId, body }) => L.settings.update(tenantId, body),
   );
 
