@@ -111,3 +111,20 @@ export const MemberCard = MemberSummary.extend({ recentPoints: z.array(PointsEnt
 
 /** The programme's settings as stored (the defaults until the brand saves its own). */
 export const LoyaltySettings = component('LoyaltySettings', settingsSchema.extend({ tenantId: z.string() }));
+
+/** A bulk issue and its progress (the loyalty.issue-batches job works through it). */
+export const CouponBatch = component(
+  'CouponBatch',
+  z.object({
+    id: objectIdString,
+    templateId: objectIdString,
+    segmentId: objectIdString.nullable(),
+    state: z.enum(['queued', 'running', 'done']),
+    total: int,
+    processed: int,
+    issued: int,
+    failed: int,
+    failures: z.array(z.object({ customerId: z.string(), reason: z.string() })).describe('the first 50'),
+    createdAt: dateTime,
+  }),
+);

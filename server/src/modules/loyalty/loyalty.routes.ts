@@ -10,7 +10,7 @@ import { canSeeCustomer, loadVisibleCustomer, requireVisibleCustomer, visibleCus
 import { settingsSchema } from './loyalty-settings.service.js';
 import { couponTemplateSchema, couponTemplatePatchSchema } from './coupon.schemas.js';
 import { MAX_BATCH_RECIPIENTS } from './coupon-batch.service.js';
-import { Coupon, CouponTemplate, LoyaltySettings, MemberCard, MemberSummary, PointsEntry, pointsPage, Redemption } from './loyalty.responses.js';
+import { Coupon, CouponBatch, CouponTemplate, LoyaltySettings, MemberCard, MemberSummary, PointsEntry, pointsPage, Redemption } from './loyalty.responses.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface LoyaltyRouteApis {
@@ -167,6 +167,8 @@ export function loyaltyRoutes(s: LoyaltyRouteApis) {
         z.object({ templateId: objectId, segmentId: objectId }).strict(),
         z.object({ templateId: objectId, customerIds: z.array(objectId).min(1).max(MAX_BATCH_RECIPIENTS, `at most ${MAX_BATCH_RECIPIENTS} customers per batch`) }).strict(),
       ]),
+      response: CouponBatch,
+      errors: [404, 409],
     },
     async ({ body, principal, tenantId }) => {
       if ('customerIds' in body) return L.batches.create(tenantId, body.templateId, body.customerIds, actor(principal));
@@ -184,8 +186,8 @@ export function loyaltyRoutes(s: LoyaltyRouteApis) {
       return L.batches.create(tenantId, body.templateId, ids, actor(principal), body.segmentId);
     },
   );
-  api.route({ method: 'get', path: '/batches', allow: MANAGERS, summary: 'Recent bulk issues with their progress, newest first' }, async ({ tenantId }) => ({ items: await L.batches.list(tenantId) }));
-  api.route({ method: 'get', path: '/batches/:id', allow: MANAGERS, summary: 'Progress of a bulk issue', params: z.object({ id: objectId }) }, ({ params, tenantId }) => L.batches.get(tenantId, params.id));
+  api.route({ method: 'get', path: '/batches', allow: MANAGERS, summary: 'Recent bulk issues with their progress, newest first', response: z.object({ items: z.array(CouponBatch) }) }, async ({ tenantId }) => ({ items: await L.batches.list(tenantId) }));
+  api.route({ method: 'get', path: '/batches/:id', allow: MANAGERS, summary: 'Progress of a bulk issue', params: z.object({ id: objectId }), response: CouponBatch }, ({ params, tenantId }) => L.batches.get(tenantId, params.id));
 
   api.route(
     {

@@ -26,3 +26,16 @@ export const SegmentWithUsage = Segment.extend({
 
 /** A sample profile carries the fields an audience editor shows (no timestamps). */
 export const AudiencePreview = z.object({ count: int, tookMs: z.number(), sample: z.array(Customer.partial({ createdAt: true, updatedAt: true })) });
+
+const cuts = z.object({ r: z.array(z.number()), f: z.array(z.number()), m: z.array(z.number()) }).describe('the four cut points of each score: recency days, order count, total paid (fen)');
+
+export const RfmSettings = z.object({ cuts, source: z.enum(['configured', 'quintile', 'starter']) });
+
+export const RfmRuns = z.object({
+  items: z.array(z.object({ day: z.string(), cuts, source: z.enum(['configured', 'quintile']), distribution: z.record(z.string(), int).describe('customers per RFM class'), scored: int })),
+});
+
+export const RfmHistory = z.object({
+  current: z.record(z.string(), z.unknown()).nullable().describe('the profile’s rfm as it stands (scores, class, churn)'),
+  items: z.array(z.object({ day: z.string(), r: int, f: int, m: int, class: z.string() })),
+});
