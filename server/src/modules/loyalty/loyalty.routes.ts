@@ -10,6 +10,7 @@ import { canSeeCustomer, loadVisibleCustomer, requireVisibleCustomer, visibleCus
 import { settingsSchema } from './loyalty-settings.service.js';
 import { couponTemplateSchema, couponTemplatePatchSchema } from './coupon.schemas.js';
 import { MAX_BATCH_RECIPIENTS } from './coupon-batch.service.js';
+import { int } from '../../shared/http/api-schemas.js';
 import { Coupon, CouponBatch, CouponTemplate, LoyaltySettings, MemberCard, MemberSummary, PointsEntry, pointsPage, Redemption } from './loyalty.responses.js';
 
 /** The module APIs these routes use, and nothing else. */
@@ -24,6 +25,7 @@ const customerParams = z.object({ customerId: objectId });
 const idempotencyKey = z.string().trim().min(8, 'idempotencyKey: send a fresh random string (8–64 characters) per intended action').max(64);
 const STAFF = ['admin', 'community_manager', 'sales', 'agent'] as const;
 const MANAGERS = ['admin', 'community_manager'] as const;
+const loyaltyDay = z.object({ pointsIssued: int, pointsSpent: int, pointsExpired: int, pointsReversed: int, couponsIssued: int, couponsRedeemed: int });
 const actor = (p: Principal) => (p.kind === 'staff' ? `staff:${p.id}` : p.kind === 'integration' ? `key:${p.id}` : 'shopper');
 
 /** Staff and integration side of loyalty: members, points adjustments, coupons, configuration. */
@@ -196,11 +198,21 @@ export function loyaltyRoutes(s: LoyaltyRouteApis) {
       allow: MANAGERS,
       summary: 'Points issued/spent/expired/reversed and coupons issued/redeemed per local day, for the N days ending today (or on `to`)',
       query: z.object({ days: z.coerce.number().int().min(1, 'days must be 1 to 90').max(90, 'days must be 1 to 90').default(14), to: periodEnd }),
+      response: z.object({ days: z.array(loyaltyDay.extend({ day: z.string().describe('local day, YYYY-MM-DD') })), totals: loyaltyDay }),
     },
     ({ tenantId, query }) => L.report.daily(tenantId, query.days, query.to),
   );
-  api.route({ method: 'get', path: '/reconcile', allow: ['admin'], summary: 'Recompute every balance from the ledger and report drift (must be zero)' }, ({ tenantId }) => L.ledger.reconcile(tenantId));
-  api.route({ method: 'post', path: '/tiers/review', allow: ['admin'], summary: 'Run the tier review (downgrades after the grace period) now' }, ({ tenantId }) => L.members.reviewTiers(tenantId));
+  api.route(
+    {
+      method: 'get',
+      path: '/reconcile',
+      allow: ['admin'],
+      summary: 'Recompute every balance from the ledger and report drift (must be zero)',
+      response: z.object({ members: int, entries: int, pending: int, drift: z.array(z.object({ customerId: z.string(), stored: int, ledger: int })), driftTotal: int.describe('must be 0') }),
+    },
+    ({ tenantId }) => L.ledger.reconcile(tenantId),
+  );
+  api.route({ method: 'post', path: '/tiers/review', allow: ['admin'], summary: 'Run the tier review (downgrades after the grace period) now', response: z.object({ reviewed: int, downgraded: int, warned: int }) }, ({ tenantId }) => L.members.reviewTiers(tenantId));
 
   return api;
 }
