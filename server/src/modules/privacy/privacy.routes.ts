@@ -11,6 +11,7 @@ import { CONSENT_TEXTS, CONSENT_TEXT_VERSION } from './consent-texts.js';
 import { PrivacyErrorCode } from './privacy.exception.js';
 import { auditRead } from './personal-data-audit.js';
 import { ConsentHistory, Consents, ConsentTexts, Erasure } from './privacy.responses.js';
+import { int } from '../../shared/http/api-schemas.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface PrivacyRouteApis {
@@ -147,10 +148,20 @@ export function privacyAdminRoutes(s: PrivacyRouteApis) {
       allow: ['admin'],
       summary: 'Erasures, newest first, with what could not be erased in WeCom yet (retried by the privacy.erasure-wecom job)',
       query: z.object({ pending: z.enum(['wecom']).optional(), limit: z.coerce.number().int().min(1).max(200).default(50) }).strict(),
+      response: z.object({ items: z.array(Erasure.omit({ already: true }).extend({ requestedBy: z.string().describe('who asked: the shopper, or the admin') })) }),
     },
     async ({ tenantId, query }) => ({ items: await P.erasure.list(tenantId, { wecomPending: query.pending === 'wecom', limit: query.limit }) }),
   );
 
-  api.route({ method: 'post', path: '/retention/run', allow: ['admin'], summary: 'Apply the retention periods now (also runs daily)' }, () => P.retention.run());
+  api.route(
+    {
+      method: 'post',
+      path: '/retention/run',
+      allow: ['admin'],
+      summary: 'Apply the retention periods now (also runs daily)',
+      response: z.object({ tenants: int, conversations: int, messages: int, outbound: int, events: int, callbacks: int }).describe('how many of each were deleted'),
+    },
+    () => P.retention.run(),
+  );
   return api;
 }
