@@ -11,6 +11,13 @@ import { dateTime, int, objectIdString } from '../shared/http/api-schemas.js';
 import { MemberSummary } from '../modules/loyalty/loyalty.responses.js';
 
 const session = z.object({ token: z.string().describe('send as Authorization: Bearer'), expiresAt: dateTime, customerId: objectIdString });
+const shopperAction = z.object({ method: z.string(), path: z.string().describe('under /api/v1') }).nullable().describe('null when the server has no such action');
+const miniappConfig = z.object({
+  appId: z.string().nullable(),
+  phonePolicyVersion: z.string(),
+  subscribeTemplates: z.object({ coupon_expiry: z.string().nullable(), points_expiry: z.string().nullable() }),
+  privacy: z.object({ consents: shopperAction, export: shopperAction, erasure: shopperAction }),
+});
 const reminders = z.object({ coupon_expiry: int, points_expiry: int }).describe('reminders allowed and not yet sent, by kind');
 
 /** The module APIs these routes use, and nothing else. */
@@ -54,7 +61,7 @@ export function miniappAuthRoutes(s: MiniappRouteApis) {
 export function miniappRoutes(s: MiniappRouteApis) {
   const api = new ApiRouter('/api/v1/miniapp', 'miniapp');
 
-  api.route({ method: 'get', path: '/config', allow: 'public', summary: 'What the mini-app needs to know: subscribe template ids, which privacy actions exist' }, () => ({
+  api.route({ method: 'get', path: '/config', allow: 'public', summary: 'What the mini-app needs to know: subscribe template ids, which privacy actions exist', response: miniappConfig }, () => ({
     appId: s.miniapp.client.appId || null,
     phonePolicyVersion: PHONE_POLICY_VERSION,
     subscribeTemplates: s.miniapp.reminders.templates(),

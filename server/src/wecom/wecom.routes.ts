@@ -5,6 +5,8 @@ import type { TagService } from '../modules/tags/tag.service.js';
 import type { Wecom } from './wecom.adapter.js';
 import { personMask } from '../modules/privacy/masking.js';
 import { notFound } from '../shared/app-error.js';
+import { int } from '../shared/http/api-schemas.js';
+import { StaffSession } from '../modules/staff/staff.responses.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface WecomRouteApis {
@@ -85,11 +87,35 @@ export function wecomRoutes(s: WecomRouteApis) {
   );
 
   api.route(
-    { method: 'post', path: '/sidebar/session', allow: 'public', summary: 'Sign in a staff member in the WeCom sidebar with the OAuth code', body: z.object({ code: z.string().trim().min(1).max(512) }), audit: false, errors: [401, 403, 429] },
+    {
+      method: 'post',
+      path: '/sidebar/session',
+      allow: 'public',
+      summary: 'Sign in a staff member in the WeCom sidebar with the OAuth code',
+      body: z.object({ code: z.string().trim().min(1).max(512) }),
+      audit: false,
+      response: StaffSession,
+      errors: [401, 403, 429],
+    },
     ({ tenantId, body, ctx }) => w.sidebar.session(tenantId, body.code, ctx.ip),
   );
   api.route(
-    { method: 'get', path: '/sidebar/signatures', allow: STAFF, summary: 'JS-SDK signatures for ww.register / agentConfig for a page URL', query: z.object({ url: z.string().url().max(2048) }) },
+    {
+      method: 'get',
+      path: '/sidebar/signatures',
+      allow: STAFF,
+      summary: 'JS-SDK signatures for ww.register / agentConfig for a page URL',
+      query: z.object({ url: z.string().url().max(2048) }),
+      response: z.object({
+        corpId: z.string(),
+        agentId: z.string().optional(),
+        timestamp: int,
+        nonceStr: z.string(),
+        signature: z.string().describe('for ww.register (the corp jsapi_ticket)'),
+        agentConfig: z.object({ timestamp: int, nonceStr: z.string(), signature: z.string().describe('for agentConfig (the agent ticket)') }),
+      }),
+      errors: [429],
+    },
     ({ query }) => w.sidebar.signatures(query.url),
   );
   api.route(
