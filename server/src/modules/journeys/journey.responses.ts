@@ -16,3 +16,24 @@ export const Journey = component(
 );
 
 export const JourneyListItem = Journey.extend({ runCounts: z.object({ active: int, done: int, exited: int }) });
+
+/** One customer's pass through a journey for one trigger occurrence, and what each step did. */
+export const JourneyRun = component(
+  'JourneyRun',
+  z.object({
+    id: objectIdString,
+    journeyId: objectIdString,
+    customerId: objectIdString,
+    occurrence: z.string().describe('the trigger occurrence (a run happens at most once per occurrence)'),
+    state: z.enum(['active', 'done', 'exited']),
+    step: int,
+    nextAt: dateTime,
+    startedAt: dateTime,
+    log: z.array(z.object({ step: int, type: z.string(), outcome: z.string(), at: dateTime })),
+  }),
+);
+
+export const JourneyDetail = Journey.extend({
+  stats: z.object({ runs: z.object({ active: int, done: int, exited: int }), sent: int, skipped: z.record(z.string(), int), failed: int, coupons: int, tasks: int, orderedAfterEntering: int }),
+  runs: z.array(JourneyRun.extend({ customerName: z.string().nullable().describe('masked for roles that do not see names') })),
+});

@@ -8,7 +8,7 @@ import { journeySchema } from './journey.schemas.js';
 import { AppError } from '../../shared/app-error.js';
 import { fillTemplate, journeyTemplates } from './journey.templates.js';
 import { maskName, personalDataPolicy } from '../privacy/masking.js';
-import { Journey, JourneyListItem } from './journey.responses.js';
+import { Journey, JourneyDetail, JourneyListItem, JourneyRun } from './journey.responses.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface JourneyRouteApis {
@@ -74,7 +74,7 @@ export function journeyRoutes(s: JourneyRouteApis) {
   });
 
   api.route(
-    { method: 'get', path: '/:id', allow: MANAGERS, summary: "A journey with what it did (runs, messages, coupons, tasks, orders after entering) and its latest runs, with each customer's name (masked for roles that do not see names)", params: idParams },
+    { method: 'get', path: '/:id', allow: MANAGERS, summary: "A journey with what it did (runs, messages, coupons, tasks, orders after entering) and its latest runs, with each customer's name (masked for roles that do not see names)", params: idParams, response: JourneyDetail },
     async ({ params, tenantId, principal }) => {
       const journey = await s.journeys.get(tenantId, params.id);
       const runs = await s.journeys.runs(tenantId, params.id);
@@ -94,7 +94,7 @@ export function journeyRoutes(s: JourneyRouteApis) {
   );
 
   api.route(
-    { method: 'get', path: '/customers/:id/runs', allow: ['admin', 'community_manager', 'sales', 'agent'], summary: "A customer's journeys (by name) and what each step did", params: idParams, use: [requireVisibleCustomer(s.customers, 'id')] },
+    { method: 'get', path: '/customers/:id/runs', allow: ['admin', 'community_manager', 'sales', 'agent'], summary: "A customer's journeys (by name) and what each step did", params: idParams, use: [requireVisibleCustomer(s.customers, 'id')], response: z.object({ items: z.array(JourneyRun.extend({ journeyName: z.string().nullable() })) }) },
     async ({ tenantId, ctx }) => {
       const doc = visibleCustomer(ctx);
       const runs = await s.journeys.runsForCustomer(tenantId, String(doc._id));
