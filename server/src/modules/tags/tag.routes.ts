@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ApiRouter } from '../../shared/http/route.js';
 import type { TagService } from './tag.service.js';
 import type { Wecom } from '../../wecom/wecom.adapter.js';
-import { Tag } from './tag.responses.js';
+import { Tag, TagOverview } from './tag.responses.js';
 import { int } from '../../shared/http/api-schemas.js';
 
 /** The module APIs these routes use, and nothing else. */
@@ -29,6 +29,7 @@ export function tagRoutes(s: TagRouteApis) {
       path: '/overview',
       allow: ['admin', 'community_manager'],
       summary: "Tag groups with their tags, each with how many active customers carry it and where it stands with WeCom (synced, local, pending, failed and the push's error)",
+      response: TagOverview,
     },
     async ({ tenantId }) => {
       const groups = await s.tags.overview(tenantId);
