@@ -71,3 +71,14 @@ export const ContentPreview = z.object({
 export const CampaignRuns = z.object({
   items: z.array(z.object({ occurrence: int, counts: z.object({ total: int, queued: int, sending: int, sent: int, failed: int, skipped: int, holdout: int, delivered: int }) })),
 });
+
+/** A staff member's WeCom tasks of a campaign's current run (group messages wait for each to confirm). */
+export const CampaignSender = z.object({
+  userid: z.string().describe('WeCom userid'),
+  staffId: objectIdString.nullable(),
+  name: z.string().nullable(),
+  tasks: int,
+  confirmed: int.describe('tasks confirmed (sent)'),
+  lastSentAt: dateTime.nullable(),
+  reminded: int.describe('reminders used in the last 24 hours (WeCom allows three a day per message)'),
+});

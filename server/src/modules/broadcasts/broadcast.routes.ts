@@ -9,7 +9,7 @@ import { CHANNELS } from './channels/channel.provider.js';
 import { AppError } from '../../shared/app-error.js';
 import { BroadcastErrorCode } from './broadcast.service.js';
 import { int } from '../../shared/http/api-schemas.js';
-import { Campaign, CampaignListItem, CampaignProgress, CampaignRuns, ContentPreview, OptOutState, Reach } from './broadcast.responses.js';
+import { Campaign, CampaignListItem, CampaignSender, CampaignProgress, CampaignRuns, ContentPreview, OptOutState, Reach } from './broadcast.responses.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface BroadcastRouteApis {
@@ -134,7 +134,7 @@ export function broadcastRoutes(s: BroadcastRouteApis) {
   };
 
   api.route(
-    { method: 'get', path: '/:id/senders', allow: MANAGERS, summary: "Each staff member's WeCom tasks of the current run: how many they confirmed (sent) and reminders used today", params: idParams },
+    { method: 'get', path: '/:id/senders', allow: MANAGERS, summary: "Each staff member's WeCom tasks of the current run: how many they confirmed (sent) and reminders used today", params: idParams, response: z.object({ items: z.array(CampaignSender) }), errors: [429] },
     async ({ params, tenantId }) => ({ items: await s.broadcasts.senders.list(tenantId, await wecomCampaign(tenantId, params.id)) }),
   );
 
@@ -146,6 +146,8 @@ export function broadcastRoutes(s: BroadcastRouteApis) {
       summary: "Remind the staff members (or the one named by WeCom userid) who have not sent yet, through WeCom's remind_groupmsg_send (three a day per message)",
       params: idParams,
       body: z.object({ userid: z.string().trim().min(1).max(64).optional() }).strict().optional(),
+      response: z.object({ reminded: int, limited: int.describe('messages whose three reminders today are used up') }),
+      errors: [409, 429],
     },
     async ({ params, tenantId, body }) => s.broadcasts.senders.remind(await wecomCampaign(tenantId, params.id), body?.userid),
   );
