@@ -10,6 +10,8 @@ import { tokenKeys } from './shared/tokens.js';
 import { securityMiddleware } from './shared/http/security.middleware.js';
 import { setAuditHook } from './shared/http/route.js';
 import { openApiDocument } from './shared/http/openapi.js';
+import { setResponseCheck } from './shared/http/response-check.js';
+import { apiDocsRouter } from './shared/http/api-docs.js';
 import { isDbReady } from './shared/db.js';
 import { apiDispatch } from './shared/http/api-dispatch.js';
 
@@ -48,6 +50,7 @@ export function createApp(s: Services, options: AppOptions = {}): Koa {
     });
   });
 
+  setResponseCheck(config.API_RESPONSE_CHECK);
   app.use(errorMiddleware(log));
   for (const mw of securityMiddleware(config.CORS_ORIGINS, [new URL(config.WECOM_API_BASE).origin])) app.use(mw);
 
@@ -64,10 +67,13 @@ export function createApp(s: Services, options: AppOptions = {}): Koa {
     ctx.status = mongo && redisOk ? 200 : 503;
     ctx.body = { status: mongo && redisOk ? 'ready' : 'not ready', mongo, redis: redisOk };
   });
+  // Generated on first request, once every router (the plugins' included) has joined the route table.
+  let document: Record<string, unknown> | undefined;
   health.get('/api/openapi.json', (ctx) => {
-    ctx.body = openApiDocument();
+    ctx.body = document ??= openApiDocument({ serverUrl: config.PUBLIC_URL });
   });
   app.use(health.routes());
+  app.use(apiDocsRouter().routes());
 
   for (const mw of options.extraMiddleware ?? []) app.use(mw);
   for (const r of options.extraRouters ?? []) {

@@ -45,6 +45,9 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     // on a loaded 2-core machine can pause longer than that between a reply's arrival and its handling,
     // failing a command Redis did answer; redis-frozen.test.ts runs with the product's bound.
     REDIS_COMMAND_TIMEOUT_MS: '5000',
+    // Every answer of a route with a documented response schema is checked against it (the OpenAPI
+    // document cannot drift from what the server sends): a difference answers 500 with the reason.
+    API_RESPONSE_CHECK: 'true',
     ...overrides,
   });
 }

@@ -25,6 +25,7 @@ const NOT_REQUEST_VALIDATION = new Set([
   'MONGODB_URI must be a mongodb:// or mongodb+srv:// URI',
   'REDIS_URL must be a redis:// URI',
   'DEMO_MODE must be off in production',
+  'API_RESPONSE_CHECK is for tests; turn it off in production',
   'not_a_contact_of_sender', 'no_bot_chat', 'interrupted while sending; not retried (may have been delivered)']);
 
 test('every sentence a request schema writes has a Chinese line', () => {

@@ -74,6 +74,11 @@ export const envSchema = z
      * staff logins) — only while the server listens on loopback (HOST). Never on in production.
      */
     DEMO_MODE: bool,
+    /**
+     * Tests only: every answer of a route with a documented response schema is checked against the
+     * OpenAPI document, and a difference fails the request with 500 (shared/http/response-check.ts).
+     */
+    API_RESPONSE_CHECK: bool,
 
     WECOM_API_BASE: z.string().url().default('https://qyapi.weixin.qq.com/cgi-bin/'),
     WECOM_CORP_ID: z.string().default(''),
@@ -180,6 +185,9 @@ export const envSchema = z
     });
     if (env.NODE_ENV === 'production' && env.DEMO_MODE) {
       ctx.addIssue({ code: 'custom', path: ['DEMO_MODE'], message: 'DEMO_MODE must be off in production' });
+    }
+    if (env.NODE_ENV === 'production' && env.API_RESPONSE_CHECK) {
+      ctx.addIssue({ code: 'custom', path: ['API_RESPONSE_CHECK'], message: 'API_RESPONSE_CHECK is for tests; turn it off in production' });
     }
   });
 

@@ -7,6 +7,18 @@ import type { LoyaltyService } from '../modules/loyalty/loyalty.service.js';
 import type { Miniapp } from './wechat.adapter.js';
 import { maskPhone } from '../modules/privacy/masking.js';
 import { PHONE_POLICY_VERSION } from './miniapp-auth.service.js';
+import { dateTime, int, objectIdString } from '../shared/http/api-schemas.js';
+import { MemberSummary } from '../modules/loyalty/loyalty.responses.js';
+
+const session = z.object({ token: z.string().describe('send as Authorization: Bearer'), expiresAt: dateTime, customerId: objectIdString });
+const shopperAction = z.object({ method: z.string(), path: z.string().describe('under /api/v1') }).nullable().describe('null when the server has no such action');
+const miniappConfig = z.object({
+  appId: z.string().nullable(),
+  phonePolicyVersion: z.string(),
+  subscribeTemplates: z.object({ coupon_expiry: z.string().nullable(), points_expiry: z.string().nullable() }),
+  privacy: z.object({ consents: shopperAction, export: shopperAction, erasure: shopperAction }),
+});
+const reminders = z.object({ coupon_expiry: int, points_expiry: int }).describe('reminders allowed and not yet sent, by kind');
 
 /** The module APIs these routes use, and nothing else. */
 export interface MiniappRouteApis {
@@ -32,7 +44,15 @@ function findShopperRoute(method: string, pattern: RegExp): { method: string; pa
 export function miniappAuthRoutes(s: MiniappRouteApis) {
   const api = new ApiRouter('/api/v1/auth', 'auth');
   api.route(
-    { method: 'post', path: '/miniapp', allow: 'public', summary: 'Mini-app sign-in: a wx.login code → a shopper token for the same profile as the H5', body: z.object({ code }).strict() },
+    {
+      method: 'post',
+      path: '/miniapp',
+      allow: 'public',
+      summary: 'Mini-app sign-in: a wx.login code → a shopper token for the same profile as the H5',
+      body: z.object({ code }).strict(),
+      response: session.extend({ phoneBound: z.boolean() }),
+      errors: [401, 429],
+    },
     async ({ body, ctx }) => s.miniapp.auth.login(ctx.state.tenantId as string, body.code, ctx.ip),
   );
   return api;
@@ -41,7 +61,7 @@ export function miniappAuthRoutes(s: MiniappRouteApis) {
 export function miniappRoutes(s: MiniappRouteApis) {
   const api = new ApiRouter('/api/v1/miniapp', 'miniapp');
 
-  api.route({ method: 'get', path: '/config', allow: 'public', summary: 'What the mini-app needs to know: subscribe template ids, which privacy actions exist' }, () => ({
+  api.route({ method: 'get', path: '/config', allow: 'public', summary: 'What the mini-app needs to know: subscribe template ids, which privacy actions exist', response: miniappConfig }, () => ({
     appId: s.miniapp.client.appId || null,
     phonePolicyVersion: PHONE_POLICY_VERSION,
     subscribeTemplates: s.miniapp.reminders.templates(),
@@ -53,13 +73,23 @@ export function miniappRoutes(s: MiniappRouteApis) {
   }));
 
   // /me/card plus the code drawn as a PNG: a mini-program has no QR drawing of its own.
-  api.route({ method: 'get', path: '/card', allow: SHOPPER, summary: 'My member card (as /me/card) with its 5-minute scan code as a QR image' }, async ({ principal, tenantId }) => {
-    const id = String((await s.customers.get(tenantId, shopperId(principal)))._id);
-    const member = await s.loyalty.join(tenantId, id, 'shopper');
-    const card = await s.loyalty.members.cardPayload(tenantId, member);
-    const qr = await QRCode.toDataURL(card.payload, { errorCorrectionLevel: 'M', margin: 1, width: 360 });
-    return { ...(await s.loyalty.summary(tenantId, id)), card: { ...card, qr } };
-  });
+  api.route(
+    {
+      method: 'get',
+      path: '/card',
+      allow: SHOPPER,
+      summary: 'My member card (as /me/card) with its 5-minute scan code as a QR image',
+      response: MemberSummary.extend({ card: z.object({ payload: z.string(), expiresAt: dateTime, qr: z.string().describe('the payload as a PNG data: URL') }) }),
+      errors: [404],
+    },
+    async ({ principal, tenantId }) => {
+      const id = String((await s.customers.get(tenantId, shopperId(principal)))._id);
+      const member = await s.loyalty.join(tenantId, id, 'shopper');
+      const card = await s.loyalty.members.cardPayload(tenantId, member);
+      const qr = await QRCode.toDataURL(card.payload, { errorCorrectionLevel: 'M', margin: 1, width: 360 });
+      return { ...(await s.loyalty.summary(tenantId, id)), card: { ...card, qr } };
+    },
+  );
 
   api.route(
     {
@@ -68,6 +98,8 @@ export function miniappRoutes(s: MiniappRouteApis) {
       allow: SHOPPER,
       summary: 'Bind the phone number the shopper shared through getPhoneNumber (consent required)',
       body: z.object({ code, consent: z.literal(true, 'consent must be true: the shopper has to agree to the phone number policy first') }).strict(),
+      response: session.extend({ phone: z.string().describe('masked: 138****0000') }),
+      errors: [404, 409, 429],
     },
     async ({ principal, tenantId, body }) => {
       const r = await s.miniapp.auth.bindPhone(tenantId, shopperId(principal), body.code);
@@ -88,11 +120,13 @@ export function miniappRoutes(s: MiniappRouteApis) {
           results: z.record(z.string().min(1).max(128), z.string().max(32)),
         })
         .strict(),
+      response: reminders,
+      errors: [404, 409],
     },
     async ({ principal, tenantId, body }) => s.miniapp.reminders.grant(tenantId, shopperId(principal), body.idempotencyKey, body.results),
   );
 
-  api.route({ method: 'get', path: '/subscriptions', allow: SHOPPER, summary: 'How many reminders of each kind I have allowed and not yet received' }, async ({ principal, tenantId }) =>
+  api.route({ method: 'get', path: '/subscriptions', allow: SHOPPER, summary: 'How many reminders of each kind I have allowed and not yet received', response: reminders, errors: [404] }, async ({ principal, tenantId }) =>
     s.miniapp.reminders.available(tenantId, shopperId(principal)),
   );
 

@@ -37,7 +37,13 @@ export function contactWayRoutes(s: ContactWayRouteApis) {
   const ways = s.wecom.contactWays;
   api.route({ method: 'get', path: '/', allow: MANAGERS, summary: 'Channel QR codes with add statistics' }, async ({ tenantId }) => ({ items: await ways.list(tenantId) }));
   api.route(
-    { method: 'get', path: '/sources', allow: ['admin', 'community_manager', 'sales', 'agent'], summary: "Channel codes' names by the source they stamp on customers (wecom:<state>), for showing where a customer came from" },
+    {
+      method: 'get',
+      path: '/sources',
+      allow: ['admin', 'community_manager', 'sales', 'agent'],
+      summary: "Channel codes' names by the source they stamp on customers (wecom:<state>), for showing where a customer came from",
+      response: z.object({ items: z.array(z.object({ source: z.string().describe('wecom:<state>, as on a customer'), name: z.string(), deleted: z.boolean() })) }),
+    },
     async ({ tenantId }) => ({ items: await ways.sourceNames(tenantId) }),
   );
   api.route({ method: 'post', path: '/', allow: MANAGERS, status: 201, summary: 'Create a channel QR code (WeCom contact way)', body }, ({ tenantId, body, principal }) =>
@@ -65,6 +71,6 @@ export function contactWayRoutes(s: ContactWayRouteApis) {
       return Buffer.from(await res.arrayBuffer());
     },
   );
-  api.route({ method: 'delete', path: '/:id', allow: MANAGERS, summary: 'Delete a channel QR code (in WeCom too)', params: idParams }, ({ tenantId, params }) => ways.remove(tenantId, params.id));
+  api.route({ method: 'delete', path: '/:id', allow: MANAGERS, summary: 'Delete a channel QR code (in WeCom too)', params: idParams, response: z.object({ id: z.string(), deleted: z.literal(true) }), errors: [429] }, ({ tenantId, params }) => ways.remove(tenantId, params.id));
   return api;
 }

@@ -8,6 +8,8 @@ import { contentSchema, createCampaignSchema } from './broadcast.schemas.js';
 import { CHANNELS } from './channels/channel.provider.js';
 import { AppError } from '../../shared/app-error.js';
 import { BroadcastErrorCode } from './broadcast.service.js';
+import { int } from '../../shared/http/api-schemas.js';
+import { Campaign, CampaignListItem, CampaignSender, CampaignProgress, CampaignRuns, ContentPreview, OptOutState, Reach } from './broadcast.responses.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface BroadcastRouteApis {
@@ -45,7 +47,7 @@ export function broadcastRoutes(s: BroadcastRouteApis) {
   const api = new ApiRouter('/api/v1/broadcasts', 'broadcasts');
 
   api.route(
-    { method: 'post', path: '/', allow: MANAGERS, status: 201, summary: 'Create a campaign: a segment (wecom_group_msg, bot_private), customer groups (wecom_group_chat: chatIds) or bot rooms (bot_room: roomIds), content (or A/B variants), schedule, send window', body: createCampaignSchema },
+    { method: 'post', path: '/', allow: MANAGERS, status: 201, summary: 'Create a campaign: a segment (wecom_group_msg, bot_private), customer groups (wecom_group_chat: chatIds) or bot rooms (bot_room: roomIds), content (or A/B variants), schedule, send window', body: createCampaignSchema, response: Campaign, errors: [404] },
     async ({ body, tenantId, principal }) => view(await s.broadcasts.create(tenantId, body, principal.kind === 'staff' ? principal.id : undefined)),
   );
 
@@ -62,6 +64,8 @@ export function broadcastRoutes(s: BroadcastRouteApis) {
       audit: false,
       summary: 'Before creating: how many a campaign with this body would reach, and how many would be skipped and why (judged as the send judges)',
       body: createCampaignSchema,
+      response: Reach,
+      errors: [404],
     },
     async ({ body, tenantId }) => s.broadcasts.reach.ofInput(tenantId, body),
   );
@@ -74,6 +78,8 @@ export function broadcastRoutes(s: BroadcastRouteApis) {
       audit: false,
       summary: "A content as a sample recipient reads it (the given customer, or the segment's first), placeholders filled by the send's renderer",
       body: z.object({ channel: z.enum(CHANNELS), content: contentSchema, segmentId: objectId.optional(), customerId: objectId.optional() }).strict(),
+      response: ContentPreview,
+      errors: [404],
     },
     async ({ body, tenantId }) => s.broadcasts.reach.preview(tenantId, body),
   );
@@ -90,6 +96,7 @@ export function broadcastRoutes(s: BroadcastRouteApis) {
         status: z.enum(['draft', 'scheduled', 'snapshotting', 'sending', 'paused', 'completed', 'cancelled']).optional(),
         channel: z.enum(CHANNELS).optional(),
       }),
+      response: z.object({ items: z.array(CampaignListItem), total: int, page: int, pageSize: int }),
     },
     async ({ query, tenantId }) => {
       const { items, total } = await s.broadcasts.list(tenantId, query);
@@ -107,7 +114,7 @@ export function broadcastRoutes(s: BroadcastRouteApis) {
     },
   );
 
-  api.route({ method: 'get', path: '/:id', allow: MANAGERS, summary: 'A campaign with live progress (queued / sent / failed / skipped by reason)', params: idParams }, async ({ params, tenantId }) => {
+  api.route({ method: 'get', path: '/:id', allow: MANAGERS, summary: 'A campaign with live progress (queued / sent / failed / skipped by reason)', params: idParams, response: Campaign.extend({ progress: CampaignProgress }) }, async ({ params, tenantId }) => {
     const c = await s.broadcasts.get(tenantId, params.id);
     // Bot messages' fate is in our own outbound rows, so it is cheap to read on every look.
     if (c.channel.startsWith('bot_')) await s.broadcasts.deliveryResults.sync(tenantId, params.id);
@@ -115,7 +122,7 @@ export function broadcastRoutes(s: BroadcastRouteApis) {
   });
 
   api.route(
-    { method: 'get', path: '/:id/reach', allow: MANAGERS, summary: 'A scheduled campaign not yet started: how many it will reach, and how many will be skipped and why', params: idParams },
+    { method: 'get', path: '/:id/reach', allow: MANAGERS, summary: 'A scheduled campaign not yet started: how many it will reach, and how many will be skipped and why', params: idParams, response: Reach, errors: [409] },
     async ({ params, tenantId }) => s.broadcasts.reach.ofCampaign(tenantId, params.id),
   );
 
@@ -127,7 +134,7 @@ export function broadcastRoutes(s: BroadcastRouteApis) {
   };
 
   api.route(
-    { method: 'get', path: '/:id/senders', allow: MANAGERS, summary: "Each staff member's WeCom tasks of the current run: how many they confirmed (sent) and reminders used today", params: idParams },
+    { method: 'get', path: '/:id/senders', allow: MANAGERS, summary: "Each staff member's WeCom tasks of the current run: how many they confirmed (sent) and reminders used today", params: idParams, response: z.object({ items: z.array(CampaignSender) }), errors: [429] },
     async ({ params, tenantId }) => ({ items: await s.broadcasts.senders.list(tenantId, await wecomCampaign(tenantId, params.id)) }),
   );
 
@@ -139,11 +146,13 @@ export function broadcastRoutes(s: BroadcastRouteApis) {
       summary: "Remind the staff members (or the one named by WeCom userid) who have not sent yet, through WeCom's remind_groupmsg_send (three a day per message)",
       params: idParams,
       body: z.object({ userid: z.string().trim().min(1).max(64).optional() }).strict().optional(),
+      response: z.object({ reminded: int, limited: int.describe('messages whose three reminders today are used up') }),
+      errors: [409, 429],
     },
     async ({ params, tenantId, body }) => s.broadcasts.senders.remind(await wecomCampaign(tenantId, params.id), body?.userid),
   );
 
-  api.route({ method: 'get', path: '/:id/runs', allow: MANAGERS, summary: 'Each run of a recurring campaign with its own counts, newest first', params: idParams }, async ({ params, tenantId }) => ({
+  api.route({ method: 'get', path: '/:id/runs', allow: MANAGERS, summary: 'Each run of a recurring campaign with its own counts, newest first', params: idParams, response: CampaignRuns }, async ({ params, tenantId }) => ({
     items: await s.broadcasts.runs(tenantId, params.id),
   }));
 
@@ -152,7 +161,7 @@ export function broadcastRoutes(s: BroadcastRouteApis) {
   );
 
   api.route(
-    { method: 'post', path: '/:id/sync-results', allow: MANAGERS, summary: "Pull WeCom's send results now (delivered / awaiting the staff member's confirmation / failed); returns the progress", params: idParams },
+    { method: 'post', path: '/:id/sync-results', allow: MANAGERS, summary: "Pull WeCom's send results now (delivered / awaiting the staff member's confirmation / failed); returns the progress", params: idParams, response: CampaignProgress, errors: [409, 429] },
     async ({ params, tenantId }) => {
       await s.broadcasts.deliveryResults.sync(tenantId, params.id);
       return s.broadcasts.progress(tenantId, params.id);
@@ -160,7 +169,7 @@ export function broadcastRoutes(s: BroadcastRouteApis) {
   );
 
   for (const action of ['pause', 'resume', 'cancel'] as const) {
-    api.route({ method: 'post', path: `/:id/${action}`, allow: MANAGERS, summary: `${action[0].toUpperCase()}${action.slice(1)} a campaign`, params: idParams }, async ({ params, tenantId }) =>
+    api.route({ method: 'post', path: `/:id/${action}`, allow: MANAGERS, summary: `${action[0].toUpperCase()}${action.slice(1)} a campaign`, params: idParams, response: Campaign, errors: [409] }, async ({ params, tenantId }) =>
       view(await s.broadcasts[action](tenantId, params.id)),
     );
   }
@@ -174,6 +183,8 @@ export function broadcastRoutes(s: BroadcastRouteApis) {
       summary: 'Record that a customer wants no marketing messages',
       body: z.object({ customerId: objectId, source: z.enum(['told_staff', 'replied_td', 'complaint']).default('told_staff') }).strict(),
       use: [requireVisibleCustomer(s.customers, 'customerId', 'body')],
+      response: OptOutState,
+      errors: [404],
     },
     async ({ body, tenantId, ctx }) => {
       const doc = visibleCustomer(ctx);
@@ -182,11 +193,11 @@ export function broadcastRoutes(s: BroadcastRouteApis) {
   );
 
   api.route(
-    { method: 'post', path: '/me/opt-out', allow: ['shopper'], status: 201, summary: 'A shopper unsubscribes from marketing messages', body: z.object({}).strict().optional() },
+    { method: 'post', path: '/me/opt-out', allow: ['shopper'], status: 201, summary: 'A shopper unsubscribes from marketing messages', body: z.object({}).strict().optional(), response: OptOutState },
     async ({ principal, tenantId }) => s.broadcasts.optOut(tenantId, principal.kind === 'shopper' ? principal.customerId : '', 'unsubscribed'),
   );
 
-  api.route({ method: 'delete', path: '/me/opt-out', allow: ['shopper'], summary: 'A shopper subscribes to marketing messages again' }, async ({ principal, tenantId }) =>
+  api.route({ method: 'delete', path: '/me/opt-out', allow: ['shopper'], summary: 'A shopper subscribes to marketing messages again', response: OptOutState }, async ({ principal, tenantId }) =>
     s.broadcasts.optIn(tenantId, principal.kind === 'shopper' ? principal.customerId : ''),
   );
 

@@ -5,6 +5,8 @@ import { STAFF_ROLES } from '../../shared/http/principal.js';
 import type { Deps } from '../../shared/deps.js';
 import type { DeskService } from './desk.service.js';
 import { BOT_COMMAND_IDS } from './bot-commands.js';
+import { CannedReply, Deleted, DeskSettings, Presence } from './desk.responses.js';
+import { Staff } from '../staff/staff.responses.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface DeskRouteApis {
@@ -38,7 +40,7 @@ const ruleBody = z
 export function deskRoutes(s: DeskRouteApis) {
   const api = new ApiRouter('/api/v1/desk', 'conversations');
 
-  api.route({ method: 'get', path: '/presence', allow: ['agent', 'sales'], summary: 'Am I online for chats, my capacity and how many chats I hold now' }, ({ principal, tenantId }) =>
+  api.route({ method: 'get', path: '/presence', allow: ['agent', 'sales'], summary: 'Am I online for chats, my capacity and how many chats I hold now', response: Presence }, ({ principal, tenantId }) =>
     s.desk.handoff.presence(tenantId, (principal as Extract<Principal, { kind: 'staff' }>).id),
   );
   api.route(
@@ -48,6 +50,7 @@ export function deskRoutes(s: DeskRouteApis) {
       allow: ['agent', 'sales'],
       summary: 'Go online or offline for chats (offline hands your chats back to the queue)',
       body: z.object({ online: z.boolean(), capacity: z.number().int().min(0).max(50).optional() }),
+      response: Staff,
     },
     ({ body, principal, tenantId }) => s.desk.handoff.setPresence(tenantId, (principal as Extract<Principal, { kind: 'staff' }>).id, body.online, body.capacity),
   );
@@ -84,7 +87,7 @@ export function deskRoutes(s: DeskRouteApis) {
     },
     ({ params, body, tenantId }) => s.desk.rules.updateRule(tenantId, params.id, body),
   );
-  api.route({ method: 'delete', path: '/rules/:id', allow: SUPERVISORS, summary: 'Delete a rule', params: z.object({ id: objectId }) }, async ({ params, tenantId }) => {
+  api.route({ method: 'delete', path: '/rules/:id', allow: SUPERVISORS, summary: 'Delete a rule', params: z.object({ id: objectId }), response: Deleted }, async ({ params, tenantId }) => {
     await s.desk.rules.deleteRule(tenantId, params.id);
     return { deleted: true };
   });
@@ -109,7 +112,7 @@ export function deskRoutes(s: DeskRouteApis) {
   );
 
   // Sales read them too: the sidebar's quick replies are the same 话术库.
-  api.route({ method: 'get', path: '/canned-replies', allow: ['agent', 'community_manager', 'sales'], summary: 'Canned replies ({name} and {points} are filled in when sent); the sidebar uses them as quick replies' }, async ({ tenantId }) => ({
+  api.route({ method: 'get', path: '/canned-replies', allow: ['agent', 'community_manager', 'sales'], summary: 'Canned replies ({name} and {points} are filled in when sent); the sidebar uses them as quick replies', response: z.object({ items: z.array(CannedReply) }) }, async ({ tenantId }) => ({
     items: await s.desk.rules.listCanned(tenantId),
   }));
   api.route(
@@ -120,6 +123,8 @@ export function deskRoutes(s: DeskRouteApis) {
       status: 201,
       summary: 'Add a canned reply',
       body: z.object({ title: z.string().trim().min(1).max(60), text: z.string().trim().min(1).max(2000) }),
+      response: CannedReply,
+      errors: [409],
     },
     ({ body, tenantId }) => s.desk.rules.createCanned(tenantId, body.title, body.text),
   );
@@ -131,15 +136,17 @@ export function deskRoutes(s: DeskRouteApis) {
       summary: 'Fix the title or text of a canned reply',
       params: z.object({ id: objectId }),
       body: z.object({ title: z.string().trim().min(1).max(60), text: z.string().trim().min(1).max(2000) }).partial().strict().refine((b) => b.title || b.text, { message: 'give a new title or text' }),
+      response: CannedReply,
+      errors: [409],
     },
     ({ params, body, tenantId }) => s.desk.rules.updateCanned(tenantId, params.id, body),
   );
-  api.route({ method: 'delete', path: '/canned-replies/:id', allow: ['agent', 'community_manager'], summary: 'Delete a canned reply', params: z.object({ id: objectId }) }, async ({ params, tenantId }) => {
+  api.route({ method: 'delete', path: '/canned-replies/:id', allow: ['agent', 'community_manager'], summary: 'Delete a canned reply', params: z.object({ id: objectId }), response: Deleted }, async ({ params, tenantId }) => {
     await s.desk.rules.deleteCanned(tenantId, params.id);
     return { deleted: true };
   });
 
-  api.route({ method: 'get', path: '/settings', allow: SUPERVISORS, summary: 'SLA targets, supervisor role, room welcome' }, ({ tenantId }) => s.desk.rules.settings(tenantId));
+  api.route({ method: 'get', path: '/settings', allow: SUPERVISORS, summary: 'SLA targets, supervisor role, room welcome', response: DeskSettings }, ({ tenantId }) => s.desk.rules.settings(tenantId));
   api.route(
     {
       method: 'put',
@@ -156,6 +163,7 @@ export function deskRoutes(s: DeskRouteApis) {
         })
         .partial()
         .strict(),
+      response: DeskSettings,
     },
     ({ body, tenantId }) => s.desk.rules.updateSettings(tenantId, body),
   );

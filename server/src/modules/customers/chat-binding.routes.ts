@@ -3,6 +3,7 @@ import { ApiRouter } from '../../shared/http/route.js';
 import { notFound } from '../../shared/app-error.js';
 import type { Principal } from '../../shared/http/principal.js';
 import type { ChatBindingService } from './chat-binding.service.js';
+import { dateTime, objectIdString } from '../../shared/http/api-schemas.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface ChatBindingRouteApis {
@@ -28,7 +29,15 @@ export function chatBindingRoutes(s: ChatBindingRouteApis) {
 
   api.route(
     // The code goes in the query: a shopper route's path never names anything (trust/authorization-matrix).
-    { method: 'get', path: '/', allow: SHOPPER, summary: 'The chat a binding link is for (name, until when; bound if it is mine already)', query: z.object({ token }) },
+    {
+      method: 'get',
+      path: '/',
+      allow: SHOPPER,
+      summary: 'The chat a binding link is for (name, until when; bound if it is mine already)',
+      query: z.object({ token }),
+      response: z.object({ contactName: z.string().nullable(), expiresAt: dateTime, bound: z.boolean() }),
+      errors: [404, 409, 410],
+    },
     ({ query, principal, tenantId }) => s.chatBindings.peek(tenantId, query.token, shopperId(principal)),
   );
 
@@ -39,6 +48,8 @@ export function chatBindingRoutes(s: ChatBindingRouteApis) {
       allow: SHOPPER,
       summary: 'Join the chat contact of a binding link to my member profile (its profile is merged into mine); confirming again answers the same',
       body: z.object({ token }).strict(),
+      response: z.object({ id: objectIdString.describe('my profile, the chat contact now part of it'), bound: z.literal(true) }),
+      errors: [404, 409, 410],
     },
     async ({ body, principal, tenantId }) => ({ ...(await s.chatBindings.confirm(tenantId, body.token, shopperId(principal))), bound: true }),
   );

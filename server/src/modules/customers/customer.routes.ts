@@ -15,6 +15,8 @@ import { loadVisibleCustomer, requireVisibleCustomer, visibleCustomer } from './
 import { CUSTOMER_SORTS, type CustomerSort } from './customer.service.js';
 import { maskFreeText, personalDataPolicy } from '../privacy/masking.js';
 import { auditRead, auditWrite, changedFields } from '../privacy/personal-data-audit.js';
+import { Customer, CustomerDetail, CustomerPage, FollowUp, Note } from './customer.responses.js';
+import { int, objectIdString } from '../../shared/http/api-schemas.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface CustomerRouteApis {
@@ -70,6 +72,7 @@ export function customerRoutes(s: CustomerRouteApis) {
         page: z.coerce.number().int().min(1).max(10_000).default(1),
         pageSize: z.coerce.number().int().min(1).max(100).default(20),
       }),
+      response: CustomerPage,
     },
     async ({ query, principal, tenantId }) => {
       const me = principal.kind === 'staff' ? principal.id : undefined;
@@ -104,6 +107,8 @@ export function customerRoutes(s: CustomerRouteApis) {
         .object({ ids: bulkIds, add: z.array(objectId).max(50).default([]), remove: z.array(objectId).max(50).default([]) })
         .strict()
         .refine((b) => b.add.length + b.remove.length > 0, { message: 'name at least one tag to add or remove' }),
+      response: z.object({ matched: int }),
+      errors: [404],
     },
     async ({ body, principal, tenantId }) => {
       await s.tags.assertExist(tenantId, body.add);
@@ -118,6 +123,8 @@ export function customerRoutes(s: CustomerRouteApis) {
       allow: ['admin', 'community_manager'],
       summary: 'Give many customers one owner (the console table’s bulk action)',
       body: z.object({ ids: bulkIds, ownerStaffId: objectId }).strict(),
+      response: z.object({ matched: int, modified: int }),
+      errors: [404],
     },
     async ({ body, tenantId }) => {
       const owner = await s.staff.get(tenantId, body.ownerStaffId);
@@ -127,7 +134,7 @@ export function customerRoutes(s: CustomerRouteApis) {
   );
 
   api.route(
-    { method: 'get', path: '/:id', allow: STAFF, summary: 'A customer 360 profile with recent timeline', params: idParams, use: [visible] },
+    { method: 'get', path: '/:id', allow: STAFF, summary: 'A customer 360 profile with recent timeline', params: idParams, use: [visible], response: CustomerDetail },
     async ({ principal, tenantId, ctx }) => {
       const doc = visibleCustomer(ctx);
       const id = String(doc._id);
@@ -153,7 +160,7 @@ export function customerRoutes(s: CustomerRouteApis) {
   );
 
   api.route(
-    { method: 'patch', path: '/:id', allow: ['admin', 'sales', 'agent'], audit: false, summary: 'Change profile attributes (audited with each changed value before and after)', params: idParams, body: attributesSchema, use: [visible] },
+    { method: 'patch', path: '/:id', allow: ['admin', 'sales', 'agent'], audit: false, summary: 'Change profile attributes (audited with each changed value before and after)', params: idParams, body: attributesSchema, use: [visible], response: Customer },
     async ({ params, body, principal, tenantId, ctx }) => {
       const before = visibleCustomer(ctx);
       const after = await s.customers.update(tenantId, params.id, body);
@@ -163,7 +170,7 @@ export function customerRoutes(s: CustomerRouteApis) {
   );
 
   api.route(
-    { method: 'post', path: '/:id/notes', allow: ['admin', 'sales', 'agent'], status: 201, summary: 'Add a note to a customer', params: idParams, body: z.object({ text: z.string().trim().min(1, 'write something').max(2000) }), use: [visible] },
+    { method: 'post', path: '/:id/notes', allow: ['admin', 'sales', 'agent'], status: 201, summary: 'Add a note to a customer', params: idParams, body: z.object({ text: z.string().trim().min(1, 'write something').max(2000) }), use: [visible], response: Note },
     async ({ params, body, principal, tenantId }) => {
       const staff = principal as Extract<Principal, { kind: 'staff' }>;
       return s.customers.addNote(tenantId, params.id, { staffId: staff.id, staffName: staff.name, text: body.text });
@@ -182,6 +189,7 @@ export function customerRoutes(s: CustomerRouteApis) {
         .object({ add: z.array(objectId).max(50).default([]), remove: z.array(objectId).max(50).default([]) })
         .refine((b) => b.add.length + b.remove.length > 0, { message: 'name at least one tag to add or remove' }),
       use: [visible],
+      response: z.object({ tags: z.array(objectIdString) }),
     },
     async ({ params, body, principal, tenantId, ctx }) => {
       const before = visibleCustomer(ctx);
@@ -202,6 +210,8 @@ export function customerRoutes(s: CustomerRouteApis) {
       params: idParams,
       body: z.object({ otherId: objectId, note: z.string().trim().max(200).optional() }).strict(),
       use: [visible],
+      response: z.object({ id: objectIdString, mergedId: objectIdString, profile: Customer }),
+      errors: [409],
     },
     async ({ body, principal, tenantId, ctx }) => {
       const [a, b] = [visibleCustomer(ctx), await loadVisibleCustomer(s.customers, principal, tenantId, body.otherId)];
@@ -224,6 +234,7 @@ export function customerRoutes(s: CustomerRouteApis) {
       params: idParams,
       body: z.object({ title: z.string().trim().min(1).max(200), dueAt: z.coerce.date().optional(), assigneeId: objectId.optional() }),
       use: [visible],
+      response: FollowUp,
     },
     async ({ body, principal, tenantId, ctx }) => {
       const doc = visibleCustomer(ctx);
@@ -244,6 +255,7 @@ export function followUpRoutes(s: CustomerRouteApis) {
       allow: STAFF,
       summary: 'Follow-up tasks, mine by default: the 50 due soonest and how many there are in all',
       query: z.object({ assignee: z.union([objectId, z.literal('me'), z.literal('all')]).default('me'), status: z.enum(['open', 'done']).optional() }),
+      response: z.object({ items: z.array(FollowUp), total: int }),
     },
     async ({ query, principal, tenantId }) => {
       const me = principal.kind === 'staff' ? principal.id : '';
@@ -259,7 +271,7 @@ export function followUpRoutes(s: CustomerRouteApis) {
     },
   );
   api.route(
-    { method: 'patch', path: '/:id', allow: STAFF, summary: 'Complete or reopen a follow-up', params: idParams, body: z.object({ status: z.enum(['open', 'done']) }) },
+    { method: 'patch', path: '/:id', allow: STAFF, summary: 'Complete or reopen a follow-up', params: idParams, body: z.object({ status: z.enum(['open', 'done']) }), response: FollowUp },
     async ({ params, body, principal, tenantId }) => {
       const task = await s.followUps.get(tenantId, params.id);
       if (principal.kind === 'staff' && principal.role === 'sales' && task.assigneeId !== principal.id) throw notFound('Follow-up');

@@ -4,6 +4,7 @@ import type { CustomerService } from '../customers/customer.service.js';
 import type { EventService } from './event.service.js';
 import { requireVisibleCustomer, visibleCustomer } from '../customers/customer-access.js';
 import { eventBatchSchema } from './event.schemas.js';
+import { EventBatchResult, EventView } from './event.responses.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface EventRouteApis {
@@ -21,6 +22,7 @@ export function eventRoutes(s: EventRouteApis) {
       allow: ['integration', 'admin'],
       summary: 'Ingest up to 1,000 orders and behaviour events; idempotent by eventId, judged per item',
       body: eventBatchSchema,
+      response: EventBatchResult,
       batchField: 'events',
       audit: false,
     },
@@ -40,6 +42,7 @@ export function eventRoutes(s: EventRouteApis) {
       params: z.object({ id: z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id') }),
       query: z.object({ type: z.string().max(80).optional(), before: z.coerce.date().optional(), limit: z.coerce.number().int().min(1).max(100).default(20) }),
       use: [requireVisibleCustomer(s.customers, 'id')],
+      response: z.object({ items: z.array(EventView) }),
     },
     async ({ query, tenantId, ctx }) => {
       const doc = visibleCustomer(ctx);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { identityInputSchema } from '../customers/identity.js';
 import { itemWithinDepth } from '../../shared/http/json-depth.js';
+import { documentedAs } from '../../shared/http/documented-as.js';
 
 const fen = z.number().int('amounts are integer fen').min(0).max(10_000_000_000);
 const id = z.string().trim().min(1).max(128);
@@ -24,15 +25,25 @@ export type KnownEventType = keyof typeof eventDataSchemas;
 
 const customData = z.record(z.string().max(64), z.unknown()).refine((d) => JSON.stringify(d).length <= 4096, { message: 'custom event data is limited to 4 KB' });
 
-const eventItemObject = z
-  .object({
-    eventId: id,
-    type: z.string().regex(/^(order\.paid|order\.refunded|cart\.added|product\.viewed|review\.posted|custom\.[a-z0-9_.-]{1,64})$/, 'type must be order.paid, order.refunded, cart.added, product.viewed, review.posted or custom.<name>'),
-    occurredAt: z.coerce.date().refine((d) => !Number.isNaN(+d), 'occurredAt must be an ISO date-time'),
-    customer: identityInputSchema.and(z.object({ name: z.string().max(64).optional() })),
-    source: z.string().max(64).optional(),
-    data: z.unknown().optional(),
-  })
+const eventItemFields = z.object({
+  eventId: id,
+  type: z.string().regex(/^(order\.paid|order\.refunded|cart\.added|product\.viewed|review\.posted|custom\.[a-z0-9_.-]{1,64})$/, 'type must be order.paid, order.refunded, cart.added, product.viewed, review.posted or custom.<name>'),
+  occurredAt: z.coerce.date().refine((d) => !Number.isNaN(+d), 'occurredAt must be an ISO date-time'),
+  customer: identityInputSchema.and(z.object({ name: z.string().max(64).optional() })),
+  source: z.string().max(64).optional(),
+  data: z.unknown().optional(),
+});
+
+/** One event as the OpenAPI document shows it: `data` is one of the known types' shapes, or up to 4 KB of custom keys. */
+const eventItemShown = eventItemFields.extend({
+  occurredAt: z.iso.datetime({ offset: true }).describe('when it happened, ISO 8601'),
+  data: z
+    .union([...Object.values(eventDataSchemas), customData])
+    .optional()
+    .describe('by type — order.paid: orderId, amount (fen), items, couponCode, channel; order.refunded: orderId, refundId, amount, reason; cart.added / product.viewed: productId, category, name (quantity); review.posted: rating 1–5, text, orderId, productId; custom.<name>: any keys, up to 4 KB'),
+});
+
+const eventItemObject = eventItemFields
   .transform((v, ctx) => {
     const schema = v.type in eventDataSchemas ? eventDataSchemas[v.type as KnownEventType] : customData;
     const data = schema.safeParse(v.data ?? {});
@@ -47,4 +58,4 @@ export const eventItemSchema = z.preprocess(itemWithinDepth, eventItemObject);
 export type EventItem = z.output<typeof eventItemSchema>;
 
 export const MAX_BATCH = 1000;
-export const eventBatchSchema = z.object({ events: z.array(z.unknown()).min(1, 'send at least one event').max(MAX_BATCH, `send at most ${MAX_BATCH} events per batch`) });
+export const eventBatchSchema = z.object({ events: z.array(documentedAs(z.unknown(), eventItemShown)).min(1, 'send at least one event').max(MAX_BATCH, `send at most ${MAX_BATCH} events per batch`) });

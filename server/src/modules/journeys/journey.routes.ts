@@ -9,6 +9,7 @@ import { journeyIssueWords } from './journey.wording.js';
 import { AppError } from '../../shared/app-error.js';
 import { fillTemplate, journeyTemplates } from './journey.templates.js';
 import { maskName, personalDataPolicy } from '../privacy/masking.js';
+import { Journey, JourneyRun } from './journey.responses.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface JourneyRouteApis {
@@ -49,6 +50,8 @@ export function journeyRoutes(s: JourneyRouteApis) {
           expectedEntrants,
         })
         .strict(),
+      response: Journey,
+      errors: [404, 409],
     },
     async ({ body, tenantId, principal }) => {
       const filled = fillTemplate(body.key, body);
@@ -156,7 +159,7 @@ export function journeyRoutes(s: JourneyRouteApis) {
   );
 
   api.route(
-    { method: 'get', path: '/customers/:id/runs', allow: ['admin', 'community_manager', 'sales', 'agent'], summary: "A customer's journeys (by name) and what each step did", params: idParams, use: [requireVisibleCustomer(s.customers, 'id')] },
+    { method: 'get', path: '/customers/:id/runs', allow: ['admin', 'community_manager', 'sales', 'agent'], summary: "A customer's journeys (by name) and what each step did", params: idParams, use: [requireVisibleCustomer(s.customers, 'id')], response: z.object({ items: z.array(JourneyRun.extend({ journeyName: z.string().nullable() })) }) },
     async ({ tenantId, ctx }) => {
       const doc = visibleCustomer(ctx);
       const runs = await s.journeys.runsForCustomer(tenantId, String(doc._id));

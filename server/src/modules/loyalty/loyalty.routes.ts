@@ -10,6 +10,8 @@ import { canSeeCustomer, loadVisibleCustomer, requireVisibleCustomer, visibleCus
 import { settingsSchema } from './loyalty-settings.service.js';
 import { couponTemplateSchema, couponTemplatePatchSchema } from './coupon.schemas.js';
 import { MAX_BATCH_RECIPIENTS } from './coupon-batch.service.js';
+import { int } from '../../shared/http/api-schemas.js';
+import { Coupon, CouponBatch, CouponTemplate, LoyaltySettings, MemberCard, MemberSummary, PointsEntry, pointsPage, Redemption } from './loyalty.responses.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface LoyaltyRouteApis {
@@ -23,6 +25,7 @@ const customerParams = z.object({ customerId: objectId });
 const idempotencyKey = z.string().trim().min(8, 'idempotencyKey: send a fresh random string (8–64 characters) per intended action').max(64);
 const STAFF = ['admin', 'community_manager', 'sales', 'agent'] as const;
 const MANAGERS = ['admin', 'community_manager'] as const;
+const loyaltyDay = z.object({ pointsIssued: int, pointsSpent: int, pointsExpired: int, pointsReversed: int, couponsIssued: int, couponsRedeemed: int });
 const actor = (p: Principal) => (p.kind === 'staff' ? `staff:${p.id}` : p.kind === 'integration' ? `key:${p.id}` : 'shopper');
 
 /** Staff and integration side of loyalty: members, points adjustments, coupons, configuration. */
@@ -31,14 +34,14 @@ export function loyaltyRoutes(s: LoyaltyRouteApis) {
   const L = s.loyalty;
   const member = requireVisibleCustomer(s.customers, 'customerId');
 
-  api.route({ method: 'get', path: '/settings', allow: STAFF, summary: 'The tenant’s tiers, earn rules, expiry and tier window' }, ({ tenantId }) => L.settings.get(tenantId));
+  api.route({ method: 'get', path: '/settings', allow: STAFF, summary: 'The tenant’s tiers, earn rules, expiry and tier window', response: LoyaltySettings }, ({ tenantId }) => L.settings.get(tenantId));
   api.route(
-    { method: 'put', path: '/settings', allow: ['admin'], summary: 'Change tiers, earn rules, expiry or tier window (fields given replace the current ones)', body: settingsSchema.partial().strict() },
+    { method: 'put', path: '/settings', allow: ['admin'], summary: 'Change tiers, earn rules, expiry or tier window (fields given replace the current ones)', body: settingsSchema.partial().strict(), response: LoyaltySettings },
     ({ tenantId, body }) => L.settings.update(tenantId, body),
   );
 
   api.route(
-    { method: 'get', path: '/members/:customerId', allow: STAFF, summary: 'A member’s card: tier, progress, balance, expiring points, recent points', params: customerParams, use: [member] },
+    { method: 'get', path: '/members/:customerId', allow: STAFF, summary: 'A member’s card: tier, progress, balance, expiring points, recent points', params: customerParams, use: [member], response: MemberCard },
     async ({ tenantId, ctx }) => {
       const id = String(visibleCustomer(ctx)._id);
       const [summary, recent, coupons] = await Promise.all([L.summary(tenantId, id), L.ledger.list(tenantId, id, { limit: 10 }), L.coupons.listForCustomer(tenantId, id, 'available')]);
@@ -55,6 +58,7 @@ export function loyaltyRoutes(s: LoyaltyRouteApis) {
       params: customerParams,
       query: z.object({ cursor: z.string().max(200).optional(), limit: z.coerce.number().int().min(1).max(100).default(20), type: z.enum(['earn', 'spend', 'expire', 'reverse']).optional() }),
       use: [member],
+      response: pointsPage(PointsEntry),
     },
     async ({ query, tenantId, ctx }) => {
       const id = String(visibleCustomer(ctx)._id);
@@ -76,6 +80,8 @@ export function loyaltyRoutes(s: LoyaltyRouteApis) {
         idempotencyKey,
       }),
       use: [member],
+      response: PointsEntry.extend({ duplicate: z.boolean().describe('true when this idempotencyKey was posted before: the entry is the first one') }),
+      errors: [409],
     },
     async ({ body, principal, tenantId, ctx }) => {
       const id = String(visibleCustomer(ctx)._id);
@@ -84,7 +90,7 @@ export function loyaltyRoutes(s: LoyaltyRouteApis) {
   );
 
   api.route(
-    { method: 'get', path: '/members/:customerId/coupons', allow: STAFF, summary: 'A member’s coupons', params: customerParams, query: z.object({ state: z.enum(['available', 'used', 'expired', 'revoked']).optional() }), use: [member] },
+    { method: 'get', path: '/members/:customerId/coupons', allow: STAFF, summary: 'A member’s coupons', params: customerParams, query: z.object({ state: z.enum(['available', 'used', 'expired', 'revoked']).optional() }), use: [member], response: z.object({ items: z.array(Coupon) }) },
     async ({ query, tenantId, ctx }) => {
       const id = String(visibleCustomer(ctx)._id);
       return { items: await L.coupons.listForCustomer(tenantId, id, query.state) };
@@ -92,7 +98,7 @@ export function loyaltyRoutes(s: LoyaltyRouteApis) {
   );
 
   api.route(
-    { method: 'post', path: '/members/:customerId/coupons', allow: STAFF, status: 201, summary: 'Send one coupon to a customer (sidebar one-tap)', params: customerParams, body: z.object({ templateId: objectId, idempotencyKey }), use: [member] },
+    { method: 'post', path: '/members/:customerId/coupons', allow: STAFF, status: 201, summary: 'Send one coupon to a customer (sidebar one-tap)', params: customerParams, body: z.object({ templateId: objectId, idempotencyKey }), use: [member], response: Coupon, errors: [409] },
     async ({ body, principal, tenantId, ctx }) => {
       const id = String(visibleCustomer(ctx)._id);
       await L.join(tenantId, id, 'staff');
@@ -101,7 +107,7 @@ export function loyaltyRoutes(s: LoyaltyRouteApis) {
   );
 
   api.route(
-    { method: 'post', path: '/scan', allow: STAFF, summary: 'Find a member by the code on their card (valid 5 minutes)', body: z.object({ payload: z.string().min(10).max(2000) }) },
+    { method: 'post', path: '/scan', allow: STAFF, summary: 'Find a member by the code on their card (valid 5 minutes)', body: z.object({ payload: z.string().min(10).max(2000) }), response: MemberSummary, errors: [404] },
     async ({ body, principal, tenantId }) => {
       const member = await L.members.scan(tenantId, body.payload);
       const id = String((await loadVisibleCustomer(s.customers, principal, tenantId, String(member.customerId)))._id);
@@ -109,17 +115,17 @@ export function loyaltyRoutes(s: LoyaltyRouteApis) {
     },
   );
 
-  api.route({ method: 'get', path: '/templates', allow: STAFF, summary: 'Coupon templates', query: z.object({ channel: z.enum(['exchange', 'campaign', 'staff', 'welcome']).optional() }) }, async ({ tenantId, query }) => ({
+  api.route({ method: 'get', path: '/templates', allow: STAFF, summary: 'Coupon templates', query: z.object({ channel: z.enum(['exchange', 'campaign', 'staff', 'welcome']).optional() }), response: z.object({ items: z.array(CouponTemplate) }) }, async ({ tenantId, query }) => ({
     items: await L.coupons.listTemplates(tenantId, { channel: query.channel }),
   }));
-  api.route({ method: 'post', path: '/templates', allow: MANAGERS, status: 201, summary: 'Create a coupon template', body: couponTemplateSchema }, ({ tenantId, body }) => L.coupons.createTemplate(tenantId, body));
+  api.route({ method: 'post', path: '/templates', allow: MANAGERS, status: 201, summary: 'Create a coupon template', body: couponTemplateSchema, response: CouponTemplate, errors: [409] }, ({ tenantId, body }) => L.coupons.createTemplate(tenantId, body));
   api.route(
-    { method: 'patch', path: '/templates/:id', allow: MANAGERS, summary: 'Change a coupon template (stock, validity, active…)', params: z.object({ id: objectId }), body: couponTemplatePatchSchema },
+    { method: 'patch', path: '/templates/:id', allow: MANAGERS, summary: 'Change a coupon template (stock, validity, active…)', params: z.object({ id: objectId }), body: couponTemplatePatchSchema, response: CouponTemplate, errors: [409] },
     ({ tenantId, params, body }) => L.coupons.updateTemplate(tenantId, params.id, body),
   );
 
   api.route(
-    { method: 'get', path: '/coupons/:code', allow: STAFF, summary: 'Look up a coupon by its code', params: z.object({ code: z.string().trim().min(4).max(64) }) },
+    { method: 'get', path: '/coupons/:code', allow: STAFF, summary: 'Look up a coupon by its code', params: z.object({ code: z.string().trim().min(4).max(64) }), response: Coupon },
     async ({ params, principal, tenantId }) => {
       const c = await L.coupons.getByCode(tenantId, params.code);
       await loadVisibleCustomer(s.customers, principal, tenantId, String(c.customerId));
@@ -134,6 +140,8 @@ export function loyaltyRoutes(s: LoyaltyRouteApis) {
       allow: ['admin', 'sales', 'agent', 'integration'],
       summary: 'Redeem (核销) a coupon by code or scan, once, answering what it takes off the order (discount in fen, free shipping, gift); repeating for the same order answers the same',
       body: z.object({ code: z.string().trim().min(4).max(64), orderId: z.string().trim().min(1).max(128).optional(), orderAmount: z.number().int('amounts are integer fen').min(0).optional(), shippingFee: z.number().int('amounts are integer fen').min(0).optional() }),
+      response: Redemption,
+      errors: [404, 409],
     },
     async ({ body, principal, tenantId }) => {
       const c = await L.coupons.getByCode(tenantId, body.code);
@@ -146,7 +154,7 @@ export function loyaltyRoutes(s: LoyaltyRouteApis) {
   );
 
   api.route(
-    { method: 'post', path: '/coupons/:code/revoke', allow: MANAGERS, summary: 'Revoke an available coupon', params: z.object({ code: z.string().trim().min(4).max(64) }) },
+    { method: 'post', path: '/coupons/:code/revoke', allow: MANAGERS, summary: 'Revoke an available coupon', params: z.object({ code: z.string().trim().min(4).max(64) }), response: Coupon, errors: [409] },
     ({ params, principal, tenantId }) => L.coupons.revoke(tenantId, params.code, actor(principal)),
   );
 
@@ -161,6 +169,8 @@ export function loyaltyRoutes(s: LoyaltyRouteApis) {
         z.object({ templateId: objectId, segmentId: objectId }).strict(),
         z.object({ templateId: objectId, customerIds: z.array(objectId).min(1).max(MAX_BATCH_RECIPIENTS, `at most ${MAX_BATCH_RECIPIENTS} customers per batch`) }).strict(),
       ]),
+      response: CouponBatch,
+      errors: [404, 409],
     },
     async ({ body, principal, tenantId }) => {
       if ('customerIds' in body) return L.batches.create(tenantId, body.templateId, body.customerIds, actor(principal));
@@ -178,8 +188,8 @@ export function loyaltyRoutes(s: LoyaltyRouteApis) {
       return L.batches.create(tenantId, body.templateId, ids, actor(principal), body.segmentId);
     },
   );
-  api.route({ method: 'get', path: '/batches', allow: MANAGERS, summary: 'Recent bulk issues with their progress, newest first' }, async ({ tenantId }) => ({ items: await L.batches.list(tenantId) }));
-  api.route({ method: 'get', path: '/batches/:id', allow: MANAGERS, summary: 'Progress of a bulk issue', params: z.object({ id: objectId }) }, ({ params, tenantId }) => L.batches.get(tenantId, params.id));
+  api.route({ method: 'get', path: '/batches', allow: MANAGERS, summary: 'Recent bulk issues with their progress, newest first', response: z.object({ items: z.array(CouponBatch) }) }, async ({ tenantId }) => ({ items: await L.batches.list(tenantId) }));
+  api.route({ method: 'get', path: '/batches/:id', allow: MANAGERS, summary: 'Progress of a bulk issue', params: z.object({ id: objectId }), response: CouponBatch }, ({ params, tenantId }) => L.batches.get(tenantId, params.id));
 
   api.route(
     {
@@ -188,11 +198,21 @@ export function loyaltyRoutes(s: LoyaltyRouteApis) {
       allow: MANAGERS,
       summary: 'Points issued/spent/expired/reversed and coupons issued/redeemed per local day, for the N days ending today (or on `to`)',
       query: z.object({ days: z.coerce.number().int().min(1, 'days must be 1 to 90').max(90, 'days must be 1 to 90').default(14), to: periodEnd }),
+      response: z.object({ days: z.array(loyaltyDay.extend({ day: z.string().describe('local day, YYYY-MM-DD') })), totals: loyaltyDay }),
     },
     ({ tenantId, query }) => L.report.daily(tenantId, query.days, query.to),
   );
-  api.route({ method: 'get', path: '/reconcile', allow: ['admin'], summary: 'Recompute every balance from the ledger and report drift (must be zero)' }, ({ tenantId }) => L.ledger.reconcile(tenantId));
-  api.route({ method: 'post', path: '/tiers/review', allow: ['admin'], summary: 'Run the tier review (downgrades after the grace period) now' }, ({ tenantId }) => L.members.reviewTiers(tenantId));
+  api.route(
+    {
+      method: 'get',
+      path: '/reconcile',
+      allow: ['admin'],
+      summary: 'Recompute every balance from the ledger and report drift (must be zero)',
+      response: z.object({ members: int, entries: int, pending: int, drift: z.array(z.object({ customerId: z.string(), stored: int, ledger: int })), driftTotal: int.describe('must be 0') }),
+    },
+    ({ tenantId }) => L.ledger.reconcile(tenantId),
+  );
+  api.route({ method: 'post', path: '/tiers/review', allow: ['admin'], summary: 'Run the tier review (downgrades after the grace period) now', response: z.object({ reviewed: int, downgraded: int, warned: int }) }, ({ tenantId }) => L.members.reviewTiers(tenantId));
 
   return api;
 }

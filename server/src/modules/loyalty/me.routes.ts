@@ -11,6 +11,8 @@ import { maskPhone } from '../privacy/masking.js';
 import { authorizeUrl, exchangeCode, ShopperAuthErrorCode, wechatOAuthEnabled } from './shopper-wechat-auth.js';
 import { AppError } from '../../shared/app-error.js';
 import { demoSignIn } from '../../config/env.js';
+import { dateTime, objectIdString } from '../../shared/http/api-schemas.js';
+import { CatalogueItem, Coupon, MemberSummary, MyPointsEntry, MyTier, PointsBalance, pointsPage } from './loyalty.responses.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface MeRouteApis {
@@ -22,6 +24,7 @@ export interface MeRouteApis {
 const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
 const idempotencyKey = z.string().trim().min(8, 'idempotencyKey: send a fresh random string (8–64 characters) per intended action').max(64);
 const SHOPPER = ['shopper'] as const;
+const ShopperSession = z.object({ token: z.string(), expiresAt: dateTime, customerId: objectIdString });
 
 /**
  * The shopper's own loyalty data. Every route here takes the customer from the token, never from the
@@ -75,6 +78,8 @@ export function shopperAuthRoutes(s: MeRouteApis) {
       allow: 'public',
       summary: 'DEMO ONLY (DEMO_MODE=true and HOST on loopback): sign in as a seeded shopper by customer id or phone; 404 otherwise',
       body: z.union([z.object({ customerId: objectId }).strict(), z.object({ phone: z.string().regex(/^1\d{10}$/, 'a mainland mobile number, 11 digits') }).strict()]),
+      response: ShopperSession,
+      errors: [404, 429],
     },
     async ({ body, ctx }) => {
       // Off unless the demo launcher turned it on and no one beyond this machine can reach the server.
@@ -95,6 +100,8 @@ export function shopperAuthRoutes(s: MeRouteApis) {
       allow: 'public',
       summary: 'Where to send the shopper for WeChat sign-in (snsapi_base); 404 when no Official Account is configured',
       query: z.object({ path: z.string().regex(/^\/h5\/[^\s#]*$/, 'path must be a page under /h5/'), state: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'state: 8-64 letters, digits, _ or -') }),
+      response: z.object({ url: z.string() }),
+      errors: [404],
     },
     ({ query, ctx }) => {
       const { config } = s.deps;
@@ -107,7 +114,7 @@ export function shopperAuthRoutes(s: MeRouteApis) {
   );
 
   api.route(
-    { method: 'post', path: '/wechat', allow: 'public', summary: 'Exchange the WeChat OAuth code for a shopper session (the profile is found or created by openid/unionid)', body: z.object({ code: z.string().trim().min(1).max(512) }).strict() },
+    { method: 'post', path: '/wechat', allow: 'public', summary: 'Exchange the WeChat OAuth code for a shopper session (the profile is found or created by openid/unionid)', body: z.object({ code: z.string().trim().min(1).max(512) }).strict(), response: ShopperSession, errors: [401, 404, 429] },
     async ({ body, ctx }) => {
       const { config } = s.deps;
       if (!wechatOAuthEnabled(config)) throw new AppError(ShopperAuthErrorCode.OAUTH_OFF, 'WeChat sign-in is not configured (WECHAT_MP_APPID, WECHAT_MP_SECRET)', { status: 404 });
@@ -120,7 +127,7 @@ export function shopperAuthRoutes(s: MeRouteApis) {
   );
 
   api.route(
-    { method: 'post', path: '/logout', allow: SHOPPER, summary: 'Sign out: every session of this shopper (all devices) is refused from the next request on' },
+    { method: 'post', path: '/logout', allow: SHOPPER, errors: [404], summary: 'Sign out: every session of this shopper (all devices) is refused from the next request on', response: z.object({ signedOut: z.literal(true) }) },
     async ({ principal, tenantId }) => {
       if (principal.kind !== 'shopper') throw notFound('Shopper');
       await s.customers.sessions.end(tenantId, [principal.customerId]);
@@ -134,7 +141,15 @@ export function meRoutes(s: MeRouteApis) {
   const api = new ApiRouter('/api/v1/me', 'me');
   const L = s.loyalty;
 
-  api.route({ method: 'get', path: '/', allow: SHOPPER, summary: 'My profile summary and membership, if any' }, async ({ principal, tenantId }) => {
+  const profile = z.object({
+    customerId: objectIdString,
+    name: z.string().nullable(),
+    avatar: z.string().nullable(),
+    phone: z.string().nullable().describe('masked: 138****0000'),
+    member: z.object({ memberNo: z.string(), tier: z.string(), balance: z.number().int(), joinedAt: dateTime }).nullable(),
+    birthday: z.object({ month: z.number().int(), day: z.number().int() }).nullable(),
+  });
+  api.route({ method: 'get', path: '/', allow: SHOPPER, errors: [404], summary: 'My profile summary and membership, if any', response: profile }, async ({ principal, tenantId }) => {
     const c = await s.customers.get(tenantId, (principal as Extract<Principal, { kind: 'shopper' }>).customerId);
     const member = await L.members.find(tenantId, String(c._id));
     return {
@@ -157,12 +172,14 @@ export function meRoutes(s: MeRouteApis) {
         .object({ month: z.number().int().min(1, 'month 1–12').max(12, 'month 1–12'), day: z.number().int().min(1).max(31) })
         .strict()
         .refine((b) => b.day <= [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][b.month - 1]!, { message: 'that month has no such day' }),
+      response: z.object({ birthday: z.object({ month: z.number().int(), day: z.number().int() }) }),
+      errors: [404, 409],
     },
     async ({ principal, tenantId, body }) => ({ birthday: await L.birthdays.setBirthday(s.customers, tenantId, await me(s, principal, tenantId), body.month, body.day) }),
   );
 
   api.route(
-    { method: 'post', path: '/membership', allow: SHOPPER, status: 201, summary: 'Join the loyalty programme, consenting to its terms', body: z.object({ consent: z.literal(true, 'consent must be true to join') }) },
+    { method: 'post', path: '/membership', allow: SHOPPER, errors: [404], status: 201, summary: 'Join the loyalty programme, consenting to its terms', body: z.object({ consent: z.literal(true, 'consent must be true to join') }), response: MemberSummary },
     async ({ principal, tenantId }) => {
       const id = await me(s, principal, tenantId);
       await L.join(tenantId, id, 'shopper', true);
@@ -170,18 +187,18 @@ export function meRoutes(s: MeRouteApis) {
     },
   );
 
-  api.route({ method: 'get', path: '/card', allow: SHOPPER, summary: 'My member card (joins on first view) with a 5-minute scan code' }, async ({ principal, tenantId }) => {
+  api.route({ method: 'get', path: '/card', allow: SHOPPER, errors: [404], summary: 'My member card (joins on first view) with a 5-minute scan code', response: MemberSummary.extend({ card: z.object({ payload: z.string(), expiresAt: dateTime }) }) }, async ({ principal, tenantId }) => {
     const id = await me(s, principal, tenantId);
     const member = await L.join(tenantId, id, 'shopper');
     return { ...(await L.summary(tenantId, id)), card: await L.members.cardPayload(tenantId, member) };
   });
 
-  api.route({ method: 'get', path: '/tier', allow: SHOPPER, summary: 'My tier, growth value and progress to the next tier' }, async ({ principal, tenantId }) => {
+  api.route({ method: 'get', path: '/tier', allow: SHOPPER, errors: [404], summary: 'My tier, growth value and progress to the next tier', response: MyTier }, async ({ principal, tenantId }) => {
     const sum = await L.summary(tenantId, await me(s, principal, tenantId));
     return { tier: sum.tier, growth: sum.growth, nextTier: sum.nextTier, downgrade: sum.downgrade, tierHistory: sum.tierHistory };
   });
 
-  api.route({ method: 'get', path: '/points', allow: SHOPPER, summary: 'My points balance and what expires when' }, ({ principal, tenantId }) =>
+  api.route({ method: 'get', path: '/points', allow: SHOPPER, errors: [404], summary: 'My points balance and what expires when', response: PointsBalance }, ({ principal, tenantId }) =>
     cachedBody(s, principal, tenantId, 'points', (id, gen) => L.pointsForCache(tenantId, id, gen)),
   );
 
@@ -190,8 +207,10 @@ export function meRoutes(s: MeRouteApis) {
       method: 'get',
       path: '/points/ledger',
       allow: SHOPPER,
+      errors: [404],
       summary: 'My points history, newest first (type, source, orderId, couponName: the pages word each entry; reason is for staff); pass nextCursor back as cursor for the next page',
       query: z.object({ cursor: z.string().max(200).optional(), limit: z.coerce.number().int().min(1).max(100).default(20), type: z.enum(['earn', 'spend', 'expire', 'reverse']).optional() }),
+      response: pointsPage(MyPointsEntry),
     },
     async ({ principal, tenantId, query }) => {
       const page = await L.ledger.list(tenantId, await me(s, principal, tenantId), query);
@@ -199,21 +218,21 @@ export function meRoutes(s: MeRouteApis) {
     },
   );
 
-  api.route({ method: 'get', path: '/points/expiring', allow: SHOPPER, summary: 'My points by expiry date (N points expire on date)' }, async ({ principal, tenantId }) => ({
+  api.route({ method: 'get', path: '/points/expiring', allow: SHOPPER, errors: [404], summary: 'My points by expiry date (N points expire on date)', response: z.object({ items: PointsBalance.shape.expiring }) }, async ({ principal, tenantId }) => ({
     items: (await cachedRead(s, principal, tenantId, 'points', (id, gen) => L.pointsForCache(tenantId, id, gen))).expiring,
   }));
 
   api.route(
-    { method: 'post', path: '/check-in', allow: SHOPPER, summary: 'Daily check-in for points (once per day; 409 when already done)' },
+    { method: 'post', path: '/check-in', allow: SHOPPER, summary: 'Daily check-in for points (once per day; 409 when already done)', response: z.object({ day: z.string(), points: z.number().int(), balance: z.number().int().nullable().optional() }), errors: [404, 409] },
     async ({ principal, tenantId }) => L.checkIn(tenantId, await me(s, principal, tenantId)),
   );
 
   api.route(
-    { method: 'get', path: '/coupons', allow: SHOPPER, summary: 'My coupons, optionally by state', query: z.object({ state: z.enum(['available', 'used', 'expired', 'revoked']).optional() }) },
+    { method: 'get', path: '/coupons', allow: SHOPPER, errors: [404], summary: 'My coupons, optionally by state', query: z.object({ state: z.enum(['available', 'used', 'expired', 'revoked']).optional() }), response: z.object({ items: z.array(Coupon) }) },
     ({ principal, tenantId, query }) => cachedBody(s, principal, tenantId, `coupons:${query.state ?? 'all'}`, (id) => L.coupons.listForCache(tenantId, id, query.state)),
   );
 
-  api.route({ method: 'get', path: '/exchange', allow: SHOPPER, summary: 'The points exchange catalogue, with what I can claim' }, async ({ principal, tenantId }) => ({
+  api.route({ method: 'get', path: '/exchange', allow: SHOPPER, errors: [404], summary: 'The points exchange catalogue, with what I can claim', response: z.object({ items: z.array(CatalogueItem) }) }, async ({ principal, tenantId }) => ({
     items: await L.coupons.catalogue(tenantId, await me(s, principal, tenantId)),
   }));
 
@@ -225,6 +244,8 @@ export function meRoutes(s: MeRouteApis) {
       status: 201,
       summary: 'Exchange points for a coupon; the same idempotencyKey always answers with the same coupon',
       body: z.object({ templateId: objectId, idempotencyKey }),
+      response: Coupon,
+      errors: [404, 409],
     },
     async ({ principal, tenantId, body }) => {
       const id = await me(s, principal, tenantId);

@@ -10,6 +10,8 @@ import { CONSENT_CHANNELS } from './privacy.model.js';
 import { CONSENT_TEXTS, CONSENT_TEXT_VERSION } from './consent-texts.js';
 import { PrivacyErrorCode } from './privacy.exception.js';
 import { auditRead } from './personal-data-audit.js';
+import { ConsentHistory, Consents, ConsentTexts, Erasure } from './privacy.responses.js';
+import { int } from '../../shared/http/api-schemas.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface PrivacyRouteApis {
@@ -34,7 +36,7 @@ export function myPrivacyRoutes(s: PrivacyRouteApis) {
   const P = s.privacy;
 
   api.route(
-    { method: 'get', path: '/privacy', allow: ['shopper'], summary: 'My consents (marketing, profiling: off until I agree) with when, where and on which text I gave them, and the texts' },
+    { method: 'get', path: '/privacy', allow: ['shopper'], summary: 'My consents (marketing, profiling: off until I agree) with when, where and on which text I gave them, and the texts', response: z.object({ consents: Consents, history: ConsentHistory, texts: ConsentTexts }), errors: [404] },
     async ({ principal, tenantId }) => {
       const c = await s.customers.get(tenantId, shopperId(principal));
       return { consents: await P.consents.get(tenantId, String(c._id)), history: await P.consents.history(tenantId, String(c._id)), texts: consentTexts() };
@@ -56,6 +58,8 @@ export function myPrivacyRoutes(s: PrivacyRouteApis) {
         })
         .strict()
         .refine((b) => b.marketing !== undefined || b.profiling !== undefined, { message: 'say marketing and/or profiling: true or false' }),
+      response: z.object({ consents: Consents, texts: ConsentTexts }),
+      errors: [404, 409],
     },
     async ({ principal, tenantId, body }) => {
       const id = String((await s.customers.get(tenantId, shopperId(principal)))._id);
@@ -88,6 +92,8 @@ export function myPrivacyRoutes(s: PrivacyRouteApis) {
         allow: ['shopper'],
         summary: 'Erase my personal data (irreversible; points totals stay, anonymised). Repeating it answers the same',
         body: z.object({ confirm: z.literal(true, 'send confirm: true to erase your data; this cannot be undone') }).strict(),
+        response: Erasure,
+        errors: [404, 409],
       },
       ({ principal, tenantId }) => {
         const id = shopperId(principal);
@@ -104,7 +110,7 @@ export function privacyAdminRoutes(s: PrivacyRouteApis) {
   const P = s.privacy;
   const params = z.object({ id: objectId });
 
-  api.route({ method: 'get', path: '/customers/:id/consents', allow: STAFF, summary: 'A customer’s consents per purpose', params, use: [requireVisibleCustomer(s.customers, 'id')] }, async ({ tenantId, ctx }) => {
+  api.route({ method: 'get', path: '/customers/:id/consents', allow: STAFF, summary: 'A customer’s consents per purpose', params, use: [requireVisibleCustomer(s.customers, 'id')], response: z.object({ consents: Consents, history: ConsentHistory }) }, async ({ tenantId, ctx }) => {
     const c = visibleCustomer(ctx);
     return { consents: await P.consents.get(tenantId, String(c._id)), history: await P.consents.history(tenantId, String(c._id)) };
   });
@@ -126,6 +132,8 @@ export function privacyAdminRoutes(s: PrivacyRouteApis) {
       summary: 'Erase a customer’s personal data on their request (irreversible, idempotent); recorded in the audit log',
       params,
       body: z.object({ reason: z.string().trim().min(2, 'say why (e.g. the ticket of the request)').max(200) }).strict(),
+      response: Erasure,
+      errors: [409],
     },
     ({ principal, tenantId, params }) => {
       const staff = principal as Extract<Principal, { kind: 'staff' }>;
@@ -140,10 +148,20 @@ export function privacyAdminRoutes(s: PrivacyRouteApis) {
       allow: ['admin'],
       summary: 'Erasures, newest first, with what could not be erased in WeCom yet (retried by the privacy.erasure-wecom job)',
       query: z.object({ pending: z.enum(['wecom']).optional(), limit: z.coerce.number().int().min(1).max(200).default(50) }).strict(),
+      response: z.object({ items: z.array(Erasure.omit({ already: true }).extend({ requestedBy: z.string().describe('who asked: the shopper, or the admin') })) }),
     },
     async ({ tenantId, query }) => ({ items: await P.erasure.list(tenantId, { wecomPending: query.pending === 'wecom', limit: query.limit }) }),
   );
 
-  api.route({ method: 'post', path: '/retention/run', allow: ['admin'], summary: 'Apply the retention periods now (also runs daily)' }, () => P.retention.run());
+  api.route(
+    {
+      method: 'post',
+      path: '/retention/run',
+      allow: ['admin'],
+      summary: 'Apply the retention periods now (also runs daily)',
+      response: z.object({ tenants: int, conversations: int, messages: int, outbound: int, events: int, callbacks: int }).describe('how many of each were deleted'),
+    },
+    () => P.retention.run(),
+  );
   return api;
 }

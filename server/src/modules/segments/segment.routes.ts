@@ -7,6 +7,7 @@ import { audienceSchema } from './audience.schema.js';
 import { audienceIssueWords } from './audience.wording.js';
 import { conflict } from '../../shared/app-error.js';
 import { SegmentErrorCode } from './segment.service.js';
+import { AudiencePreview, Segment, SegmentWithUsage } from './segment.responses.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface SegmentRouteApis {
@@ -43,6 +44,7 @@ export function segmentRoutes(s: SegmentRouteApis) {
       audit: false,
       summary: 'Live count and a sample of the customers an audience matches (while editing)',
       body: z.object({ audience: audienceSchema, sampleSize: z.number().int().min(0).max(50).default(10) }).strict(),
+      response: AudiencePreview,
       words: audienceIssueWords,
     },
     async ({ body, tenantId, principal }) => {
@@ -66,19 +68,21 @@ export function segmentRoutes(s: SegmentRouteApis) {
           mode: z.enum(['dynamic', 'snapshot']).default('dynamic'),
         })
         .strict(),
+      response: Segment,
+      errors: [409],
       words: audienceIssueWords,
     },
     async ({ body, tenantId, principal }) => view(await s.segments.create(tenantId, body, principal.kind === 'staff' ? principal.id : undefined)),
   );
 
-  api.route({ method: 'get', path: '/', allow: MANAGERS, summary: 'Saved segments, last changed first, with the campaigns that send to each' }, async ({ tenantId }) => {
+  api.route({ method: 'get', path: '/', allow: MANAGERS, summary: 'Saved segments, last changed first, with the campaigns that send to each', response: z.object({ items: z.array(SegmentWithUsage) }) }, async ({ tenantId }) => {
     const segments = await s.segments.list(tenantId);
     // Journeys pick people by trigger, never by segment: campaigns are the only users to show.
     const usage = await s.broadcasts.campaignsUsingSegments(tenantId, segments.map((seg) => String(seg._id)));
     return { items: segments.map((seg) => ({ ...view(seg), usage: usage.get(String(seg._id)) ?? { campaigns: 0, open: [] } })) };
   });
 
-  api.route({ method: 'get', path: '/:id', allow: MANAGERS, summary: 'A saved segment with its current member count', params: idParams }, async ({ params, tenantId }) => {
+  api.route({ method: 'get', path: '/:id', allow: MANAGERS, summary: 'A saved segment with its current member count', params: idParams, response: Segment, errors: [409] }, async ({ params, tenantId }) => {
     const seg = await s.segments.get(tenantId, params.id);
     return view(seg, await s.segments.count(tenantId, params.id));
   });
@@ -95,6 +99,8 @@ export function segmentRoutes(s: SegmentRouteApis) {
         .partial()
         .strict()
         .refine((b) => Object.keys(b).length > 0, { message: 'change at least one of name, description or audience' }),
+      response: Segment,
+      errors: [409],
       words: audienceIssueWords,
     },
     async ({ params, body, tenantId }) => {
@@ -112,12 +118,14 @@ export function segmentRoutes(s: SegmentRouteApis) {
       summary: 'Copy a segment under a new name, to edit without touching the original',
       params: idParams,
       body: z.object({ name: z.string().trim().min(1, 'give the segment a name').max(64) }).strict(),
+      response: Segment,
+      errors: [409],
     },
     async ({ params, body, tenantId, principal }) => view(await s.segments.duplicate(tenantId, params.id, body.name, principal.kind === 'staff' ? principal.id : undefined)),
   );
 
   api.route(
-    { method: 'delete', path: '/:id', allow: MANAGERS, summary: 'Delete a segment no open campaign sends to', params: idParams },
+    { method: 'delete', path: '/:id', allow: MANAGERS, summary: 'Delete a segment no open campaign sends to', params: idParams, response: z.object({ deleted: z.literal(true) }), errors: [409] },
     async ({ params, tenantId }) => {
       const seg = await s.segments.get(tenantId, params.id);
       const using = await s.broadcasts.openCampaignsUsing(tenantId, params.id);

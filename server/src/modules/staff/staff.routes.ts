@@ -3,6 +3,8 @@ import { ApiRouter } from '../../shared/http/route.js';
 import { STAFF_ROLES, type Principal } from '../../shared/http/principal.js';
 import type { AuditService } from './audit.service.js';
 import type { StaffService } from './staff.service.js';
+import { ApiKey, AuditEntry, NewApiKey, Staff, StaffSession } from './staff.responses.js';
+import { int } from '../../shared/http/api-schemas.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface StaffRouteApis {
@@ -23,19 +25,22 @@ export function staffRoutes(s: StaffRouteApis) {
       allow: 'public',
       summary: 'Staff sign-in; returns a bearer token',
       body: z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(200), tenantId: z.string().max(64).optional() }),
+      // Wrong credentials answer 401; repeated failures per account or address 429 (shared/sign-in-limits.ts).
+      response: StaffSession,
+      errors: [401, 429],
     },
     ({ body, tenantId, ctx }) => s.staff.login(body.tenantId ?? tenantId, body.username, body.password, ctx.ip),
   );
 
   api.route(
-    { method: 'post', path: '/auth/logout', allow: STAFF_ROLES, summary: 'Sign out: every session of this staff account (all devices) is refused from the next request on' },
+    { method: 'post', path: '/auth/logout', allow: STAFF_ROLES, summary: 'Sign out: every session of this staff account (all devices) is refused from the next request on', response: z.object({ signedOut: z.literal(true) }) },
     async ({ principal, tenantId }) => {
       if (principal.kind === 'staff') await s.staff.logout(tenantId, principal.id);
       return { signedOut: true };
     },
   );
 
-  api.route({ method: 'get', path: '/auth/me', allow: STAFF_ROLES, summary: 'The signed-in staff member' }, ({ principal, tenantId }) =>
+  api.route({ method: 'get', path: '/auth/me', allow: STAFF_ROLES, summary: 'The signed-in staff member', response: Staff, errors: [404] }, ({ principal, tenantId }) =>
     s.staff.get(tenantId, principal.kind === 'staff' ? principal.id : ''),
   );
 
@@ -46,6 +51,7 @@ export function staffRoutes(s: StaffRouteApis) {
       allow: ['admin', 'community_manager', 'agent', 'sales'],
       summary: 'Staff list (for assignment and owner pickers): active accounts, or by status the switched-off ones too',
       query: z.object({ role: z.enum(STAFF_ROLES).optional(), status: z.enum(['active', 'inactive', 'all']).default('active') }),
+      response: z.object({ items: z.array(Staff) }),
     },
     async ({ tenantId, query }) => ({ items: await s.staff.list(tenantId, { role: query.role, status: query.status }) }),
   );
@@ -64,6 +70,8 @@ export function staffRoutes(s: StaffRouteApis) {
         password: z.string().min(8, 'must be at least 8 characters').max(200),
         wecomUserId: z.string().min(1).max(64).optional(),
       }),
+      response: Staff,
+      errors: [409],
     },
     ({ tenantId, body }) => s.staff.create(tenantId, body),
   );
@@ -87,6 +95,8 @@ export function staffRoutes(s: StaffRouteApis) {
         })
         .partial()
         .strict(),
+      response: Staff,
+      errors: [409],
     },
     ({ tenantId, params, body }) => s.staff.update(tenantId, params.id, body),
   );
@@ -99,7 +109,7 @@ export function staffRoutes(s: StaffRouteApis) {
   const actorId = (principal: Principal) => (principal.kind === 'staff' ? principal.id : undefined);
 
   api.route(
-    { method: 'post', path: '/api-keys', allow: ['admin'], status: 201, audit: false, summary: 'Create an integration key for a shop platform (the key is in this answer only)', body: z.object({ name: z.string().min(1).max(64) }) },
+    { method: 'post', path: '/api-keys', allow: ['admin'], status: 201, audit: false, summary: 'Create an integration key for a shop platform (the key is in this answer only)', body: z.object({ name: z.string().min(1).max(64) }), response: NewApiKey },
     async ({ tenantId, body, principal }) => {
       const created = await s.staff.apiKeys.create(tenantId, body.name, { createdBy: actorId(principal) });
       await auditKey(principal, 'api_key.create', created);
@@ -107,12 +117,12 @@ export function staffRoutes(s: StaffRouteApis) {
     },
   );
 
-  api.route({ method: 'get', path: '/api-keys', allow: ['admin'], summary: 'Integration keys, newest first: name, prefix, last used (to the minute), revoked; never the key' }, async ({ tenantId }) => ({
+  api.route({ method: 'get', path: '/api-keys', allow: ['admin'], summary: 'Integration keys, newest first: name, prefix, last used (to the minute), revoked; never the key', response: z.object({ items: z.array(ApiKey) }) }, async ({ tenantId }) => ({
     items: await s.staff.apiKeys.list(tenantId),
   }));
 
   api.route(
-    { method: 'post', path: '/api-keys/:id/revoke', allow: ['admin'], audit: false, summary: 'Revoke an integration key: refused from its next request on', params: idParams },
+    { method: 'post', path: '/api-keys/:id/revoke', allow: ['admin'], audit: false, summary: 'Revoke an integration key: refused from its next request on', params: idParams, response: ApiKey, errors: [409] },
     async ({ tenantId, params, principal }) => {
       const revoked = await s.staff.apiKeys.revoke(tenantId, params.id, actorId(principal));
       await auditKey(principal, 'api_key.revoke', revoked);
@@ -130,6 +140,8 @@ export function staffRoutes(s: StaffRouteApis) {
       summary: 'Replace an integration key with a new one (in this answer only); the old one stops after graceMinutes (default 0: now)',
       params: idParams,
       body: z.object({ graceMinutes: z.number().int().min(0).max(7 * 24 * 60).default(0) }).strict().default({ graceMinutes: 0 }),
+      response: NewApiKey.extend({ oldKey: ApiKey }),
+      errors: [409],
     },
     async ({ tenantId, params, body, principal }) => {
       const { key, old } = await s.staff.apiKeys.rotate(tenantId, params.id, body.graceMinutes, actorId(principal));
@@ -159,6 +171,7 @@ export function staffRoutes(s: StaffRouteApis) {
           pageSize: z.coerce.number().int().min(1).max(200).optional(),
         })
         .refine((q) => !q.from || !q.to || q.from < q.to, { message: 'from must be before to', path: ['to'] }),
+      response: z.object({ items: z.array(AuditEntry), total: int.optional(), page: int.optional(), pageSize: int.optional() }).describe('with page or pageSize: a page and its total; else the newest entries'),
     },
     async ({ tenantId, query }) => {
       const { limit, before, page, pageSize, ...filter } = query;
@@ -167,7 +180,7 @@ export function staffRoutes(s: StaffRouteApis) {
     },
   );
 
-  api.route({ method: 'get', path: '/audit/actions', allow: ['admin'], summary: "The actions in this brand's audit log (for the filter)" }, async ({ tenantId }) => ({
+  api.route({ method: 'get', path: '/audit/actions', allow: ['admin'], summary: "The actions in this brand's audit log (for the filter)", response: z.object({ items: z.array(z.string()) }) }, async ({ tenantId }) => ({
     items: await s.audit.actions(tenantId),
   }));
 

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { ApiRouter } from '../../shared/http/route.js';
 import type { TagService } from './tag.service.js';
 import type { Wecom } from '../../wecom/wecom.adapter.js';
+import { Tag, TagOverview } from './tag.responses.js';
+import { int } from '../../shared/http/api-schemas.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface TagRouteApis {
@@ -14,11 +16,11 @@ const tagName = z.string().trim().min(1).max(30, 'WeCom allows tag names up to 3
 
 export function tagRoutes(s: TagRouteApis) {
   const api = new ApiRouter('/api/v1/tags', 'tags');
-  api.route({ method: 'get', path: '/', allow: ['admin', 'community_manager', 'sales', 'agent'], summary: 'All tags by group' }, async ({ tenantId }) => ({
+  api.route({ method: 'get', path: '/', allow: ['admin', 'community_manager', 'sales', 'agent'], summary: 'All tags by group', response: z.object({ items: z.array(Tag) }) }, async ({ tenantId }) => ({
     items: await s.tags.list(tenantId),
   }));
   api.route(
-    { method: 'post', path: '/', allow: ['admin', 'community_manager'], status: 201, summary: 'Create a tag (idempotent by group and name)', body: z.object({ groupName: tagName, name: tagName, order: z.number().int().min(0).max(10_000).optional() }) },
+    { method: 'post', path: '/', allow: ['admin', 'community_manager'], status: 201, summary: 'Create a tag (idempotent by group and name)', body: z.object({ groupName: tagName, name: tagName, order: z.number().int().min(0).max(10_000).optional() }), response: Tag },
     ({ tenantId, body }) => s.tags.ensure(tenantId, body.groupName, body.name, { order: body.order }),
   );
   api.route(
@@ -27,6 +29,7 @@ export function tagRoutes(s: TagRouteApis) {
       path: '/overview',
       allow: ['admin', 'community_manager'],
       summary: "Tag groups with their tags, each with how many active customers carry it and where it stands with WeCom (synced, local, pending, failed and the push's error)",
+      response: TagOverview,
     },
     async ({ tenantId }) => {
       const groups = await s.tags.overview(tenantId);
@@ -53,11 +56,13 @@ export function tagRoutes(s: TagRouteApis) {
         .partial()
         .strict()
         .refine((b) => Object.keys(b).length > 0, 'change at least one of name, groupName or order'),
+      response: Tag,
+      errors: [409],
     },
     ({ tenantId, params, body }) => s.tags.rename(tenantId, params.id, body),
   );
   api.route(
-    { method: 'delete', path: '/:id', allow: ['admin', 'community_manager'], summary: 'Delete a tag: taken off every customer who has it, and deleted in WeCom', params: idParams },
+    { method: 'delete', path: '/:id', allow: ['admin', 'community_manager'], summary: 'Delete a tag: taken off every customer who has it, and deleted in WeCom', params: idParams, response: Tag.extend({ customers: int.describe('how many customers it was taken off') }) },
     ({ tenantId, params }) => s.tags.remove(tenantId, params.id),
   );
   api.route(
@@ -67,6 +72,7 @@ export function tagRoutes(s: TagRouteApis) {
       allow: ['admin', 'community_manager'],
       summary: 'Delete a tag group with every tag in it: taken off every customer, and deleted in WeCom',
       params: z.object({ name: tagName }),
+      response: z.object({ groupName: z.string(), tags: int, customers: int }),
     },
     ({ tenantId, params }) => s.tags.removeGroup(tenantId, params.name),
   );

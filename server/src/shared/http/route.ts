@@ -6,6 +6,7 @@ import { isAllowed, type Allow, type Principal } from './principal.js';
 import { JsonText } from '../json-text.js';
 import { wantsChinese, zhIssue, zhMessage, type IssueWords } from './validation-zh.js';
 import { MAX_JSON_DEPTH, tooDeepAt } from './json-depth.js';
+import { responseCheck } from './response-check.js';
 
 /**
  * Every API route is declared through `api.route(spec, handler)`: the spec says who may call it and
@@ -25,6 +26,13 @@ export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z
   params?: P;
   /** Success status (default 200, or 201 for creating POSTs when set). */
   status?: number;
+  /**
+   * The success body's shape (api-schemas.ts): published in the OpenAPI document and, in tests,
+   * checked against every answer (response-check.ts).
+   */
+  response?: z.ZodType;
+  /** Refusals the handler can answer beyond the derived ones (route-errors.ts): 409, 429, a 404 without an id in the path. */
+  errors?: readonly number[];
   /** Staff writes are audited unless the route records a more specific audit entry itself. */
   audit?: boolean;
   tags?: string[];
@@ -63,6 +71,8 @@ export interface RouteTableEntry {
   query?: z.ZodType;
   params?: z.ZodType;
   status: number;
+  response?: z.ZodType;
+  errors?: readonly number[];
 }
 
 export const routeTable: RouteTableEntry[] = [];
@@ -96,6 +106,8 @@ export class ApiRouter {
       query: spec.query,
       params: spec.params,
       status: spec.status ?? 200,
+      response: spec.response,
+      errors: spec.errors,
     };
     const existing = routeTable.findIndex((r) => r.method === entry.method && r.path === entry.path);
     if (existing >= 0) routeTable[existing] = entry;
@@ -134,7 +146,7 @@ export class ApiRouter {
         await auditHook(ctx, principal, entry);
       }
     };
-    this.router[spec.method](spec.path, prepare, ...(spec.use ?? []), respond);
+    this.router[spec.method](spec.path, responseCheck(entry), prepare, ...(spec.use ?? []), respond);
     return this;
   }
 
@@ -172,6 +184,7 @@ function withinDepth(body: unknown, batchField: string | undefined, ctx: Context
 
 /** A request that failed its schema; said in Chinese when the caller asked for it (validation-zh.ts). */
 export class ValidationError extends Error {
+  readonly status = 400;
   /** Each issue as the response lists it: where (`body.name`) and what is wrong. */
   readonly issues: Array<{ path: string; message: string; at?: string }>;
 
