@@ -48,8 +48,14 @@ test('a staff bulk export of customers is recorded in the audit log with who and
 });
 
 test('staff passwords are stored as salted hashes, never as given', async () => {
-  const staff = await mongoose.connection.db!.collection('staff').find({}).toArray();
-  expect(staff.length).toBeGreaterThan(0);
+  // Three accounts created as an admin creates them, all with the same password.
+  const admin = await app.staff('admin');
+  for (const username of ['salt.one', 'salt.two', 'salt.three']) {
+    const created = await app.request('POST', '/api/v1/staff', { token: admin.token, body: { username, name: username, role: 'sales', password: 'harbor-kettle-2026' } });
+    expect(created.status).toBe(201);
+  }
+  const staff = await mongoose.connection.db!.collection('staff').find({ username: { $in: ['salt.one', 'salt.two', 'salt.three'] } }).toArray();
+  expect(staff).toHaveLength(3);
   for (const s of staff) {
     expect(JSON.stringify(s)).not.toContain('harbor-kettle-2026');
     expect(String(s.passwordHash).length).toBeGreaterThan(40);

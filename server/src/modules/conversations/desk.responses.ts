@@ -14,6 +14,15 @@ export const DeskSettings = component(
     supervisorRole: z.enum(STAFF_ROLES).describe('the role told about SLA breaches'),
     roomWelcome: z.string(),
     manualPauseSeconds: int.describe('how long the bot keeps quiet in a chat after a manual reply'),
+    hours: z
+      .object({
+        timezone: z.string(),
+        weekly: z.array(z.object({ day: int.describe('0 Sunday … 6 Saturday'), open: z.string(), close: z.string() })),
+        holidays: z.array(z.string()).describe('YYYY-MM-DD, closed'),
+        workdays: z.array(z.string()).describe('YYYY-MM-DD make-up working days'),
+      })
+      .nullable()
+      .describe('business hours (SLA clocks count open time only); null: always open'),
   }),
 );
 
