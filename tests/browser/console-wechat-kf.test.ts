@@ -53,7 +53,7 @@ test('the reply box of a 微信客服 chat counts down WeCom\'s 5 messages and s
     await box.fill(text);
     await box.press('Enter');
     await page.locator('[data-test=message]', { hasText: text }).waitFor();
-    await page.locator('[data-test=send-reply].van-button--loading').waitFor({ state: 'detached' });
+    await page.locator('[data-test=send-reply].is-loading').waitFor({ state: 'detached' });
   };
   await sendByEnter('您好');
   await sendByEnter('帮您查一下');

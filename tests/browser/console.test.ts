@@ -344,18 +344,18 @@ test('an agent goes online from the inbox, sets how many chats at once, and goes
   const mine = async () => (await app.request('GET', '/api/v1/desk/presence', { token: agent.token })).body;
 
   await page.locator('[data-test=presence-switch]').click();
-  await page.locator('.van-toast', { hasText: '已上线' }).waitFor();
+  await page.locator('.el-message', { hasText: '已上线' }).waitFor();
   await presence.getByText('在线', { exact: true }).waitFor();
   expect(await mine()).toMatchObject({ online: true, capacity: 5 });
 
   // The stepper is disabled while the switch's save finishes: press it once it takes presses again.
-  await page.locator('[data-test=presence-capacity] .van-stepper__minus:not(.van-stepper__minus--disabled)').click();
+  await page.locator('[data-test=presence-capacity] .el-input-number__decrease:not(.is-disabled)').click();
   await presence.getByText('接待中 0 / 上限 4 个会话').waitFor();
   expect(await mine()).toMatchObject({ online: true, capacity: 4 });
   await screenshot(page, 'console-inbox-presence');
 
   await page.locator('[data-test=presence-switch]').click();
-  await page.locator('.van-toast', { hasText: '已下线' }).waitFor();
+  await page.locator('.el-message', { hasText: '已下线' }).waitFor();
   expect(await mine()).toMatchObject({ online: false, capacity: 4 });
   await page.context().close();
 });
