@@ -24,9 +24,17 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
  */
 export const brandZone = ref('Asia/Shanghai');
 
+/** One day formatter per zone (a formatter costs far more to build than to use). */
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+function dayFormat(timeZone: string): Intl.DateTimeFormat {
+  let f = dayFormats.get(timeZone);
+  if (!f) dayFormats.set(timeZone, (f = new Intl.DateTimeFormat('sv-SE', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })));
+  return f;
+}
+
 /** The brand's calendar day today, `offset` days on. */
 export function localDay(offset = 0, now = new Date()): string {
-  const today = new Intl.DateTimeFormat('sv-SE', { timeZone: brandZone.value, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  const today = dayFormat(brandZone.value).format(now);
   return offset ? shift(today, offset) : today;
 }
 

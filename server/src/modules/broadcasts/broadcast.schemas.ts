@@ -1,16 +1,10 @@
 import { z } from 'zod';
 import { CHANNELS } from './channels/channel.provider.js';
+import { isTimeZone } from '../../shared/zoned-time.js';
 
 const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'use HH:MM, e.g. 09:00');
-const tz = z.string().refine((v) => {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: v });
-    return true;
-  } catch {
-    return false;
-  }
-}, 'must be an IANA time zone such as Asia/Shanghai');
+const tz = z.string().refine(isTimeZone, 'must be an IANA time zone such as Asia/Shanghai');
 
 export const contentSchema = z
   .object({

@@ -3,6 +3,8 @@
  * window opens. Local time comes from Intl, so any IANA zone works; the wait is computed from the
  * offset at `now`, exact for zones without daylight saving (China) and within an hour elsewhere.
  */
+import { wallClock, zonedDay } from '../../shared/zoned-time.js';
+
 export interface SendWindow {
   start: string;
   end: string;
@@ -15,9 +17,8 @@ const minutes = (hhmm: string) => {
 };
 
 export function localMinutes(now: Date, timezone: string): number {
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone: timezone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(now);
-  const get = (t: string) => Number(parts.find((p) => p.type === t)?.value ?? 0);
-  return get('hour') * 60 + get('minute');
+  const w = wallClock(now, timezone);
+  return w.h * 60 + w.mi;
 }
 
 export function inWindow(now: Date, w: SendWindow): boolean {
@@ -39,6 +40,6 @@ export function nextWindowStart(now: Date, w: SendWindow): Date {
 
 /** The customer's local day and month, for frequency-cap periods. */
 export function localPeriods(now: Date, timezone: string): { day: string; month: string } {
-  const day = new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  const day = zonedDay(now, timezone);
   return { day, month: day.slice(0, 7) };
 }

@@ -2,8 +2,10 @@
  * A tenant's business hours: weekly opening times in the tenant's time zone, holidays (closed) and
  * make-up working days (调休: open although a weekend). SLA clocks count only the time inside them,
  * so a chat handed over on Friday night with a 5-minute target is due 5 minutes after Monday opens.
- * Time-zone arithmetic is the platform's (Intl), which knows every zone's offsets and DST.
+ * Time-zone arithmetic is the platform's (Intl), through shared/zoned-time.ts.
  */
+import { dayKey, isTimeZone, wallClock as wall, zonedInstant as zoned } from '../../shared/zoned-time.js';
+
 export interface BusinessHours {
   timezone: string;
   /** ISO weekday (1 = Monday … 7 = Sunday) → opening and closing time ("HH:MM", close may be "24:00"); a day not listed is closed. */
@@ -15,48 +17,7 @@ export interface BusinessHours {
 }
 
 export const DEFAULT_TIMEZONE = 'Asia/Shanghai';
-
-const formats = new Map<string, Intl.DateTimeFormat>();
-function format(timeZone: string): Intl.DateTimeFormat {
-  let f = formats.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
-    formats.set(timeZone, f);
-  }
-  return f;
-}
-
-/** Whether the platform knows this IANA time zone. */
-export function isTimeZone(tz: string): boolean {
-  try {
-    format(tz);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The wall clock in `tz` at instant `t` (ms). */
-function wall(t: number, tz: string) {
-  const p = Object.fromEntries(format(tz).formatToParts(t).map((x) => [x.type, x.value]));
-  return { y: +p.year, m: +p.month, d: +p.day, h: +p.hour, mi: +p.minute, s: +p.second };
-}
-
-/** The instant (ms) at which the wall clock in `tz` shows this date and time. */
-function zoned(y: number, m: number, d: number, hhmm: string, tz: string): number {
-  const [h, mi] = hhmm.split(':').map(Number);
-  const asUtc = Date.UTC(y, m - 1, d, h, mi);
-  const offsetAt = (t: number) => {
-    const w = wall(t, tz);
-    return Date.UTC(w.y, w.m - 1, w.d, w.h, w.mi, w.s) - Math.floor(t / 1000) * 1000;
-  };
-  let t = asUtc - offsetAt(asUtc);
-  const again = asUtc - offsetAt(t);
-  if (again !== t) t = again;
-  return t;
-}
-
-const dayKey = (y: number, m: number, d: number) => `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+export { isTimeZone };
 
 function hoursOn(h: BusinessHours, key: string, weekday: number) {
   if (h.holidays.includes(key)) return null;

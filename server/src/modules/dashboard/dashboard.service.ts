@@ -3,6 +3,7 @@ import type { EventService } from '../events/event.service.js';
 import type { CustomerService } from '../customers/customer.service.js';
 import type { BroadcastFunnel } from '../broadcasts/broadcast-funnel.js';
 import { localPeriods } from '../broadcasts/send-window.js';
+import { wallClock } from '../../shared/zoned-time.js';
 
 const DAY_MS = 86_400_000;
 /** A buyer with no order for this long counts as lost even without a churn warning. */
@@ -110,11 +111,7 @@ export class DashboardService {
  */
 export function endOfLocalDay(day: string, timezone: string): Date {
   const midnightUtc = Date.parse(`${day}T00:00:00Z`);
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-CA', { timeZone: timezone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })
-      .formatToParts(new Date(midnightUtc))
-      .map((p) => [p.type, p.value]),
-  );
-  const wall = Date.parse(`${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}Z`);
+  const w = wallClock(midnightUtc, timezone);
+  const wall = Date.UTC(w.y, w.m - 1, w.d, w.h, w.mi, w.s);
   return new Date(midnightUtc - (wall - midnightUtc) + DAY_MS);
 }
