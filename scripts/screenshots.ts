@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Page } from 'playwright-core';
-import { freePort } from './lib/free-port.js';
+import type { Page } from 'playwright-core';
+import { launchChromium, staffSignIn } from './lib/chromium.js';
+import { startDemoProcess } from './lib/demo-process.js';
 import { DEMO_LOGINS } from './seed/seed-demo.js';
 import { ensureH5Built } from './h5/ensure-h5-built.js';
 
@@ -42,45 +42,19 @@ const PAGES: Array<{ file: string; path: string; ready: string; before?: (page: 
   { file: 'bot', path: '/console/bot', ready: '.el-tabs' },
 ];
 
-async function startDemo(dataDir: string): Promise<{ url: string; stop: () => Promise<void> }> {
-  const port = await freePort();
-  // A generous Redis command timeout: pictures are taken on busy machines too.
-  const env = { PATH: process.env.PATH ?? '', PORT: String(port), LOG_LEVEL: 'warn', DEMO_DATA_DIR: dataDir, REDIS_COMMAND_TIMEOUT_MS: '5000' };
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts', '--fresh'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (d) => (output += String(d)));
-  child.stderr!.on('data', (d) => (output += String(d)));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const started = performance.now();
-  while (!/SCRM demo is running/.test(output)) {
-    if (child.exitCode !== null || performance.now() - started > 180_000) throw new Error(`the demo did not start:\n${output}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return {
-    url: `http://127.0.0.1:${port}`,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
-
 async function main(): Promise<void> {
   ensureH5Built();
   mkdirSync(OUT, { recursive: true });
   const dataDir = mkdtempSync(path.join(tmpdir(), 'scrm-screenshots-'));
-  const demo = await startDemo(dataDir);
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+  // A generous Redis command timeout: pictures are taken on busy machines too.
+  const demo = await startDemoProcess({ dataDir, args: ['--fresh'], env: { REDIS_COMMAND_TIMEOUT_MS: '5000' } });
+  const browser = await launchChromium();
   try {
     // A brand's staff in China: their browser's clock is Beijing time, as the brand's is.
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
     const page = await context.newPage();
     page.setDefaultTimeout(20_000);
-    await page.goto(`${demo.url}/h5/console`);
-    await page.locator('[data-test=login-username] input').fill('admin');
-    await page.locator('[data-test=login-password] input').fill(DEMO_LOGINS.password);
-    await page.locator('[data-test=login-submit]').click();
-    await page.locator('[data-test=staff-login]').waitFor({ state: 'detached' });
+    await staffSignIn(page, `${demo.url}/h5/console`, 'admin', DEMO_LOGINS.password);
     for (const shot of PAGES) {
       await page.goto(`${demo.url}/h5${shot.path}`);
       await page.locator(shot.ready).first().waitFor();

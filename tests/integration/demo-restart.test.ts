@@ -1,10 +1,9 @@
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../../scripts/lib/free-port.js';
-import { until } from '../support/harness.js';
+import { startDemoProcess, type DemoProcess } from '../../scripts/lib/demo-process.js';
 
 /**
  * `npm start` keeps its data: what staff did in the demo is there after a graceful restart, and
@@ -13,9 +12,9 @@ import { until } from '../support/harness.js';
  */
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const dataDir = mkdtempSync(path.join(tmpdir(), 'scrm-demo-restart-'));
-const children: ChildProcess[] = [];
+const children: DemoProcess[] = [];
 afterAll(() => {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  for (const child of children) child.kill();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -23,24 +22,14 @@ const gitStatus = () => execFileSync('git', ['status', '--porcelain'], { cwd: RO
 
 /** Starts the demo; resolves once it prints its banner, with its base URL and a way to stop it. */
 async function startDemo(args: string[] = []) {
-  const port = await freePort();
-  const env = { PATH: process.env.PATH ?? '', PORT: String(port), LOG_LEVEL: 'warn', DEMO_DATA_DIR: dataDir, DEMO_CUSTOMERS: '30' };
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let output = '';
-  child.stdout!.on('data', (d) => (output += String(d)));
-  child.stderr!.on('data', (d) => (output += String(d)));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const running = await until(async () => /SCRM demo is running/.test(output) || child.exitCode !== null, 150_000, 200);
-  if (!running || child.exitCode !== null) throw new Error(`the demo did not start; output:\n${output}`);
-  /** SIGTERM, as Ctrl-C or a process manager stops it; the exit code. */
+  const demo = await startDemoProcess({ dataDir, args, env: { DEMO_CUSTOMERS: '30' }, startMs: 150_000 });
+  children.push(demo);
   const stop = async () => {
-    child.kill('SIGTERM');
-    const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 30_000))]);
-    if (code !== 0) console.error(`exit ${code}; output:\n${output}`);
+    const code = await demo.stop();
+    if (code !== 0) console.error(`exit ${code}; output:\n${demo.output()}`);
     return code;
   };
-  return { url: `http://127.0.0.1:${port}`, output: () => output, stop };
+  return { ...demo, stop };
 }
 
 async function api<T = any>(url: string, token: string | null, method: string, body?: unknown): Promise<{ status: number; body: T }> {

@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, staffSignIn as signIn } from '../../scripts/lib/chromium.js';
 
 /**
  * Browser runs drive Debian's chromium through playwright-core against the built H5 pages served by
@@ -11,11 +12,8 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const SCREENSHOTS = path.join(ROOT, 'artifacts', 'screenshots');
 export { ensureH5Built } from '../../scripts/h5/ensure-h5-built.js';
 
-export async function launchBrowser(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+export function launchBrowser(): Promise<Browser> {
+  return launchChromium();
 }
 
 /** A phone-sized page; WeChat's and WeCom's webviews are what these pages are made for. */
@@ -42,12 +40,8 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 }
 
 /** Opens `url` and signs in on its staff login form (every test account's password is `harbor-kettle-2026`). */
-export async function staffSignIn(page: Page, url: string, username: string, password = 'harbor-kettle-2026'): Promise<void> {
-  await page.goto(url);
-  await page.locator('[data-test=login-username] input').fill(username);
-  await page.locator('[data-test=login-password] input').fill(password);
-  await page.locator('[data-test=login-submit]').click();
-  await page.locator('[data-test=staff-login]').waitFor({ state: 'detached' });
+export function staffSignIn(page: Page, url: string, username: string, password = 'harbor-kettle-2026'): Promise<void> {
+  return signIn(page, url, username, password);
 }
 
 /**
