@@ -25,6 +25,7 @@ let manager: { id: string; token: string; username: string };
 let ownerId: string;
 let entered: string;
 let couponTemplateId: string;
+let goldTemplateId: string;
 const WELCOME = '欢迎加入！有任何问题随时找我～';
 const DAY = 86_400_000;
 
@@ -39,6 +40,9 @@ beforeAll(async () => {
   ownerId = (await s.staff.create(tenant, { username: 'linxiao', name: '林晓', role: 'sales', password: 'harbor-kettle-2026', wecomUserId: 'linxiao' })).id;
   couponTemplateId = (await s.loyalty.coupons.createTemplate(tenant, {
     name: '新人券 满50减10', kind: 'amount', amountOff: 1_000, threshold: 5_000, validity: { kind: 'relative', days: 30 }, stock: 100, perCustomerLimit: 1, channels: ['campaign'],
+  })).id;
+  goldTemplateId = (await s.loyalty.coupons.createTemplate(tenant, {
+    name: '金卡回归券 满100减30', kind: 'amount', amountOff: 3_000, threshold: 10_000, validity: { kind: 'relative', days: 30 }, stock: 100, perCustomerLimit: 1, channels: ['campaign'],
   })).id;
   // Two buyers whose last order was 90 days ago: the win-back journey would take them in at once.
   for (const [name, ext] of [['沉睡甲', 'wmjb-d1'], ['沉睡乙', 'wmjb-d2']]) await dormantBuyer(name, ext, 90);
@@ -118,7 +122,7 @@ test('a manager with no journeys creates the win-back journey from its template,
   await page.context().close();
 });
 
-test('in the step editor a cleared message is refused in Chinese naming the step and field; edited (a wait, a move, a "no" branch) and saved, the page shows version 2 and both versions', async () => {
+test('in the step editor a cleared message is refused in Chinese naming the step and field; edited (a wait, a move, a "no" branch, a coupon for gold members) and saved, the page shows version 2 and both versions', async () => {
   const page = await consolePage(browser);
   await signIn(page, '/h5/console/journeys', manager.username);
   await row(page, '沉睡唤醒').click();
@@ -141,12 +145,17 @@ test('in the step editor a cleared message is refused in Chinese naming the step
   await condition.locator('[data-test=add-branch-step]').click();
   await page.locator('[data-test=add-branch-task]:visible').click();
   await condition.locator('[data-test=editor-branch-step] input[data-test=step-title]').fill('客户 {name} 已回购，请致谢');
+  // Gold members get a bigger coupon; the other tiers keep the step's own.
+  const coupon = editor.locator('[data-test=editor-step]').nth(0);
+  expect(await coupon.locator('[data-test=step-by-tier] .tier-name').allInnerTexts()).toEqual(['普通', '银卡', '金卡', '黑金']);
+  await coupon.locator('[data-test=step-tier-coupon-gold]').click();
+  await pick(page, '金卡回归券 满100减30');
   await screenshot(page, 'console-journey-editor');
   await editor.locator('[data-test=editor-save]').click();
   await page.locator('.el-message', { hasText: '已保存为第 2 版' }).waitFor();
   await page.locator('[data-test=journey-version]', { hasText: '第 2 版' }).waitFor();
   expect(await page.locator('[data-test=journey-step]').allInnerTexts()).toEqual([
-    '第 1 步 发放优惠券「新人券 满50减10」',
+    '第 1 步 发放优惠券「新人券 满50减10」（金卡会员发「金卡回归券 满100减30」）',
     '第 2 步 企业微信群发：「好久不见，{name}，回归券已放入您的会员中心」',
     '第 3 步 等待 5 天',
     '第 4 步 条件：进入后未下单，否则执行 1 个「否」分支步骤',
@@ -156,6 +165,8 @@ test('in the step editor a cleared message is refused in Chinese naming the step
   expect(await page.locator('[data-test=journey-branch-step]').allInnerTexts()).toEqual(['「否」分支第 1 步 给负责人创建跟进任务「客户 {name} 已回购，请致谢」（1 天 内完成）']);
   expect(await page.locator('[data-test=journey-versions] [data-test=version-n]').allInnerTexts()).toEqual(['第 2 版', '第 1 版']);
   expect((await journeysOnServer())[0]).toMatchObject({ version: 2, enabled: false });
+  const saved = (await app.request('GET', `/api/v1/journeys/${(await journeysOnServer())[0].id}`, { token: manager.token })).body;
+  expect(saved.steps[0]).toEqual({ type: 'coupon', templateId: couponTemplateId, byTier: { gold: goldTemplateId } });
   await screenshot(page, 'console-journey-detail-v2');
   await page.context().close();
 });

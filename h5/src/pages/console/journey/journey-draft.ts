@@ -79,8 +79,11 @@ function stepOf(r: StepRow): JourneyStep {
       return { type: 'condition', check: r.check, ...(r.no.length ? { no: r.no.map((b) => stepOf(b) as BranchStep) } : {}) };
     case 'send':
       return { type: 'send', channel: 'wecom_group_msg', text: r.text.trim() };
-    case 'coupon':
-      return { type: 'coupon', templateId: r.templateId, ...(r.byTier && Object.keys(r.byTier).length ? { byTier: r.byTier } : {}) };
+    case 'coupon': {
+      // A tier left on "the coupon above" is no entry at all.
+      const byTier = Object.fromEntries(Object.entries(r.byTier ?? {}).filter(([, id]) => id));
+      return { type: 'coupon', templateId: r.templateId, ...(Object.keys(byTier).length ? { byTier } : {}) };
+    }
     case 'tag':
       return { type: 'tag', tagId: r.tagId };
     case 'task':
