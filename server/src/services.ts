@@ -21,6 +21,7 @@ import { wecomManifest } from './wecom/wecom.manifest.js';
 import { createMiniapp } from './wechat/wechat.adapter.js';
 import { miniappManifest } from './wechat/wechat.manifest.js';
 import { createWechatKf } from './modules/wechat-kf/wechat-kf.module.js';
+import { createContactWays, contactWaysManifest } from './modules/contact-ways/contact-ways.module.js';
 
 /**
  * Who reacts to each domain hook, in the order they run (README "How the code is organised"). A
@@ -54,6 +55,7 @@ export function createServices(deps: Deps, ports: { queue?: JobQueue } = {}) {
   const desk = createDesk(deps, { customers, staff, loyalty: loyaltyPort(loyalty) });
   const { segments, rfm } = createSegments(deps, { hooks, customers, events, followUps });
   const wecom = createWecom(deps, { staff, customers, followUps, tags, queue: ports.queue });
+  const contactWays = createContactWays(deps, { wecom, staff, tags });
   const broadcasts = createBroadcasts(deps, { segments, customers, events, staff, wecomClient: wecom.client, coupons: loyalty.coupons, loyalty: loyalty.members, groups: wecom.groups, desk });
   const journeys = createJourneys(deps, { customers, followUps, broadcasts, orders: events, coupons: loyalty.coupons, loyalty: loyalty.members });
   const miniapp = createMiniapp(deps, { customers, loyalty });
@@ -71,13 +73,14 @@ export function createServices(deps: Deps, ports: { queue?: JobQueue } = {}) {
     segmentsManifest({ segments, rfm }, { deps, customers, broadcasts }),
     broadcastsManifest(broadcasts, { deps, customers, segments }),
     journeysManifest(journeys, { deps, customers, loyalty }),
+    contactWaysManifest(contactWays, { wecom }),
     wecomManifest(wecom, { deps, tags }),
     miniappManifest(miniapp, { customers, loyalty }),
     privacyManifest(privacy, { deps, audit, customers }),
     dashboardManifest({ deps, customers, events, broadcasts, desk }),
   ];
   subscribeHooks(hooks, modules, HOOK_ORDER);
-  return { deps, hooks, modules, staff, audit, merges, customers, chatBindings, followUps, tags, events, loyalty, desk, segments, rfm, broadcasts, journeys, wecom, miniapp, privacy, wechatKf };
+  return { deps, hooks, modules, staff, audit, merges, customers, chatBindings, followUps, tags, events, loyalty, desk, segments, rfm, broadcasts, journeys, wecom, contactWays, miniapp, privacy, wechatKf };
 }
 
 export type Services = ReturnType<typeof createServices>;

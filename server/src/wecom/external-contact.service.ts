@@ -6,7 +6,6 @@ import type { StaffService } from '../modules/staff/staff.service.js';
 import type { WecomClient } from './wecom.client.js';
 import type { ExternalContact, FollowUserTag } from './wecom-api.types.js';
 import type { TagSyncService } from './tag-sync.service.js';
-import type { ContactWayService } from './contact-way.service.js';
 import { Errcode, isWecomErrcode } from './wecom.exception.js';
 import { normalisePhone } from '../modules/customers/identity.js';
 import { WecomFollowModel } from './external-contact.model.js';
@@ -33,6 +32,15 @@ function remarkPhone(mobiles?: string[]): string | undefined {
 
 type WelcomeSpec = { text?: string | null; link?: { title?: string | null; url?: string | null; desc?: string | null; picurl?: string | null } | null };
 
+/**
+ * What an add needs from the channel code (活码) behind its `state`: the welcome message, the tags to
+ * mark, and the daily cap's bookkeeping. The contact-ways module provides it (`useContactWays`).
+ */
+export interface ContactWaySource {
+  byState(tenantId: string, state: string | undefined): Promise<{ state: string; deleted?: boolean | null; tagIds?: string[] | null; welcome?: unknown } | null>;
+  afterAdd(tenantId: string, state: string): Promise<void>;
+}
+
 export interface ContactEvent {
   callbackId?: string;
   userid: string;
@@ -52,8 +60,15 @@ export class ExternalContactService {
   constructor(
     private readonly deps: Deps,
     private readonly client: WecomClient,
-    private readonly s: { customers: CustomerService; staff: StaffService; followUps: FollowUpService; tagSync: TagSyncService; contactWays: ContactWayService },
+    private readonly s: { customers: CustomerService; staff: StaffService; followUps: FollowUpService; tagSync: TagSyncService },
   ) {}
+
+  private contactWays?: ContactWaySource;
+
+  /** The channel codes module registers itself: it names the code behind an add's `state`. */
+  useContactWays(source: ContactWaySource): void {
+    this.contactWays = source;
+  }
 
   /** Creates or merges the profile and records the relation; returns the customer id. */
   async upsertContact(tenantId: string, contact: ExternalContact, follow: { userid: string; createtime?: number; state?: string; remark_mobiles?: string[] }): Promise<string> {
@@ -89,7 +104,7 @@ export class ExternalContactService {
 
   /** add_external_contact: welcome first (its code dies after 20 s), then profile, owner and tags. */
   async onAdd(tenantId: string, e: ContactEvent): Promise<string> {
-    const way = await this.s.contactWays.byState(tenantId, e.state);
+    const way = await this.contactWays?.byState(tenantId, e.state);
     if (e.welcomeCode) await this.sendWelcome(e, way?.welcome as WelcomeSpec | undefined);
     const r = await this.client.getExternalContact(e.externalUserId);
     const follow = r.follow_user.find((f) => f.userid === e.userid);
@@ -102,7 +117,7 @@ export class ExternalContactService {
         await this.s.customers.tag(tenantId, customerId, way.tagIds, [], 'wecom-sync');
         await this.client.markTag({ userid: e.userid, external_userid: e.externalUserId, add_tag: [...ids.values()] });
       }
-      await this.s.contactWays.afterAdd(tenantId, way.state);
+      await this.contactWays?.afterAdd(tenantId, way.state);
     }
     return customerId;
   }
@@ -117,7 +132,7 @@ export class ExternalContactService {
     const cb = await WecomCallbackModel.findOne({ _id: callbackId }).lean();
     const f = cb?.data as Record<string, string> | undefined;
     if (!cb || !f?.WelcomeCode || cb.welcome?.status) return;
-    const way = await this.s.contactWays.byState(cb.tenantId, f.State || undefined);
+    const way = await this.contactWays?.byState(cb.tenantId, f.State || undefined);
     await this.sendWelcome({ callbackId, userid: f.UserID, externalUserId: f.ExternalUserID, state: f.State || undefined, welcomeCode: f.WelcomeCode, receivedAt: cb.receivedAt }, way?.welcome as WelcomeSpec | undefined);
   }
 

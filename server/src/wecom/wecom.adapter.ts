@@ -7,7 +7,6 @@ import type { JobQueue } from '../shared/module.js';
 import { WecomClient } from './wecom.client.js';
 import { WecomCrypto } from './wecom-crypto.js';
 import { TagSyncService } from './tag-sync.service.js';
-import { ContactWayService } from './contact-way.service.js';
 import { ExternalContactService } from './external-contact.service.js';
 import { CustomerGroupService } from './customer-group.service.js';
 import { WecomCallbackService } from './wecom-callback.service.js';
@@ -32,8 +31,7 @@ export function createWecom(deps: Deps, m: { staff: StaffService; customers: Cus
   const client = new WecomClient({ apiBase: config.WECOM_API_BASE, corpId: config.WECOM_CORP_ID, secret: config.WECOM_SECRET, agentId: config.WECOM_AGENT_ID, redis: deps.redis, log: deps.log, timeoutMs: config.WECOM_TIMEOUT_MS });
   const crypto = config.WECOM_TOKEN && config.WECOM_ENCODING_AES_KEY ? new WecomCrypto(config.WECOM_TOKEN, config.WECOM_ENCODING_AES_KEY, config.WECOM_CORP_ID) : undefined;
   const tagSync = new TagSyncService(deps, client, m.tags, m.customers, enqueue);
-  const contactWays = new ContactWayService(deps, client, m.staff, m.tags);
-  const contacts = new ExternalContactService(deps, client, { customers: m.customers, staff: m.staff, followUps: m.followUps, tagSync, contactWays });
+  const contacts = new ExternalContactService(deps, client, { customers: m.customers, staff: m.staff, followUps: m.followUps, tagSync });
   const groups = new CustomerGroupService(deps, client, { customers: m.customers, staff: m.staff });
   const transfers = new TransferService(deps, client, { customers: m.customers, staff: m.staff });
   const groupTransfers = new GroupTransferService(deps, client, transfers);
@@ -48,7 +46,6 @@ export function createWecom(deps: Deps, m: { staff: StaffService; customers: Cus
     client,
     crypto,
     tagSync,
-    contactWays,
     contacts,
     groups,
     callbacks,

@@ -2,7 +2,6 @@ import type { Deps } from '../shared/deps.js';
 import type { HookSubscription, ModuleManifest } from '../shared/module.js';
 import type { Wecom } from './wecom.adapter.js';
 import { wecomJobs } from './wecom.jobs.js';
-import { contactWayRoutes } from './contact-way.routes.js';
 import { wecomRoutes, type WecomRouteApis } from './wecom.routes.js';
 import { transferRoutes } from './transfer.routes.js';
 
@@ -15,7 +14,7 @@ export function wecomManifest(wecom: Wecom, uses: { deps: Deps } & Omit<WecomRou
   ];
   return {
     name: 'wecom',
-    routes: () => [contactWayRoutes(apis), wecomRoutes(apis), transferRoutes(apis)],
+    routes: () => [wecomRoutes(apis), transferRoutes(apis)],
     jobs: wecomJobs(wecom, uses.deps),
     hooks: [
       ...(wecom.enabled ? tagSync : []),
