@@ -22,6 +22,7 @@ import { createMiniapp } from './wechat/wechat.adapter.js';
 import { miniappManifest } from './wechat/wechat.manifest.js';
 import { createWechatKf } from './modules/wechat-kf/wechat-kf.module.js';
 import { createContactWays, contactWaysManifest } from './modules/contact-ways/contact-ways.module.js';
+import { createCustomerGroups, customerGroupsManifest } from './modules/customer-groups/customer-groups.module.js';
 
 /**
  * Who reacts to each domain hook, in the order they run (README "How the code is organised"). A
@@ -29,7 +30,7 @@ import { createContactWays, contactWaysManifest } from './modules/contact-ways/c
  */
 export const HOOK_ORDER: HookOrder = {
   // Rows move before anything that reads them; WeCom's relations after the domain's own.
-  'customer.merged': ['events.move-customer', 'loyalty.move-member', 'conversations.move-customer', 'wecom.move-contacts', 'wecom.move-transfers', 'broadcasts.move-opt-out'],
+  'customer.merged': ['events.move-customer', 'loyalty.move-member', 'conversations.move-customer', 'wecom.move-contacts', 'customer-groups.move-members', 'wecom.move-transfers', 'broadcasts.move-opt-out'],
   // Points first (journeys may read the tier), then RFM (from the batch's aggregates), then journeys.
   'event.batch_accepted': ['loyalty.earn', 'segments.rescore-rfm', 'journeys.enrol-on-events'],
   'customer.created': ['journeys.enrol-new-customer'],
@@ -56,7 +57,8 @@ export function createServices(deps: Deps, ports: { queue?: JobQueue } = {}) {
   const { segments, rfm } = createSegments(deps, { hooks, customers, events, followUps });
   const wecom = createWecom(deps, { staff, customers, followUps, tags, queue: ports.queue });
   const contactWays = createContactWays(deps, { wecom, staff, tags });
-  const broadcasts = createBroadcasts(deps, { segments, customers, events, staff, wecomClient: wecom.client, coupons: loyalty.coupons, loyalty: loyalty.members, groups: wecom.groups, desk });
+  const customerGroups = createCustomerGroups(deps, { wecom, customers, staff });
+  const broadcasts = createBroadcasts(deps, { segments, customers, events, staff, wecomClient: wecom.client, coupons: loyalty.coupons, loyalty: loyalty.members, groups: customerGroups.groups, desk });
   const journeys = createJourneys(deps, { customers, followUps, broadcasts, orders: events, coupons: loyalty.coupons, loyalty: loyalty.members });
   const miniapp = createMiniapp(deps, { customers, loyalty });
   const wechatKf = createWechatKf(deps, { wecom, desk, staff });
@@ -75,12 +77,13 @@ export function createServices(deps: Deps, ports: { queue?: JobQueue } = {}) {
     journeysManifest(journeys, { deps, customers, loyalty }),
     contactWaysManifest(contactWays, { wecom }),
     wecomManifest(wecom, { deps, tags }),
+    customerGroupsManifest(customerGroups, { deps }),
     miniappManifest(miniapp, { customers, loyalty }),
     privacyManifest(privacy, { deps, audit, customers }),
     dashboardManifest({ deps, customers, events, broadcasts, desk }),
   ];
   subscribeHooks(hooks, modules, HOOK_ORDER);
-  return { deps, hooks, modules, staff, audit, merges, customers, chatBindings, followUps, tags, events, loyalty, desk, segments, rfm, broadcasts, journeys, wecom, contactWays, miniapp, privacy, wechatKf };
+  return { deps, hooks, modules, staff, audit, merges, customers, chatBindings, followUps, tags, events, loyalty, desk, segments, rfm, broadcasts, journeys, wecom, contactWays, customerGroups, miniapp, privacy, wechatKf };
 }
 
 export type Services = ReturnType<typeof createServices>;

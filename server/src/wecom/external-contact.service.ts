@@ -10,7 +10,6 @@ import { Errcode, isWecomErrcode } from './wecom.exception.js';
 import { normalisePhone } from '../modules/customers/identity.js';
 import { WecomFollowModel } from './external-contact.model.js';
 import { WecomCallbackModel } from './wecom-callback.model.js';
-import { CustomerGroupModel } from './customer-group.model.js';
 
 /** WeCom gives 20 s to use a welcome code; we stop trying a little earlier than that. */
 const WELCOME_WINDOW_MS = 19_000;
@@ -170,14 +169,9 @@ export class ExternalContactService {
     return customerId;
   }
 
-  /** Hook handler for 'customer.merged': relations and group memberships follow the surviving profile. */
+  /** Hook handler for 'customer.merged': relations follow the surviving profile (group memberships: customer-groups). */
   async onMerged(p: { tenantId: string; fromId: string; toId: string }): Promise<void> {
     await WecomFollowModel.updateMany({ tenantId: p.tenantId, customerId: p.fromId }, { $set: { customerId: new Types.ObjectId(p.toId) } });
-    // Group copies are replaced whole on every WeCom event, so rewriting the members array here is safe.
-    for (const g of await CustomerGroupModel.find({ tenantId: p.tenantId, 'members.customerId': p.fromId }, { members: 1 }).lean()) {
-      const members = g.members.map((m) => (m.customerId === p.fromId ? { ...m, customerId: p.toId } : m));
-      await CustomerGroupModel.updateOne({ _id: g._id }, { $set: { members } });
-    }
   }
 
   /** del_external_contact (staff removed the customer) or del_follow_user (customer removed the staff). */

@@ -7,7 +7,7 @@ import type { StaffService, StaffView } from '../modules/staff/staff.service.js'
 import type { WecomClient } from './wecom.client.js';
 import { WecomApiError, WecomErrorCode } from './wecom.exception.js';
 import { WecomFollowModel } from './external-contact.model.js';
-import { CustomerGroupModel } from './customer-group.model.js';
+import { CustomerGroupModel } from '../modules/customer-groups/customer-group.model.js';
 import { OPEN_STATES, TransferModel, openKeyOf, type TransferState } from './transfer.model.js';
 import { TRANSFER_BATCH, claimQueued, insertIgnoringOpen, release, settle, transferOutcome, view, type TransferMode } from './transfer-records.js';
 

@@ -3,7 +3,6 @@ import { Types } from 'mongoose';
 import type { Deps } from '../shared/deps.js';
 import { isDuplicateKeyError } from '../shared/db.js';
 import type { ExternalContactService } from './external-contact.service.js';
-import type { CustomerGroupService } from './customer-group.service.js';
 import type { TagSyncService } from './tag-sync.service.js';
 import type { TransferResultService } from './transfer-result.service.js';
 import { WecomCallbackModel } from './wecom-callback.model.js';
@@ -41,10 +40,10 @@ export class WecomCallbackService {
 
   constructor(
     private readonly deps: Deps,
-    private readonly s: { contacts: ExternalContactService; groups: CustomerGroupService; tagSync: TagSyncService; transferResults: TransferResultService },
+    private readonly s: { contacts: ExternalContactService; tagSync: TagSyncService; transferResults: TransferResultService },
   ) {}
 
-  /** A module's handler for an event this adapter does not know (微信客服's kf_msg_or_event). */
+  /** A module's handler for an event: 微信客服's kf_msg_or_event, customer groups' change_external_chat. */
   handle(event: string, handler: (tenantId: string, fields: CallbackFields) => Promise<void>): void {
     this.handlers.set(event, handler);
   }
@@ -108,10 +107,6 @@ export class WecomCallbackService {
           await this.s.contacts.onLost(tenantId, e, 'customer');
           return;
       }
-    } else if (f.Event === 'change_external_chat') {
-      if (f.ChangeType === 'dismiss') await this.s.groups.dismiss(tenantId, f.ChatId);
-      else await this.s.groups.refresh(tenantId, f.ChatId);
-      return;
     } else if (f.Event === 'change_external_tag') {
       await this.s.tagSync.pullCorpTags(tenantId);
       return;

@@ -8,7 +8,6 @@ import { WecomClient } from './wecom.client.js';
 import { WecomCrypto } from './wecom-crypto.js';
 import { TagSyncService } from './tag-sync.service.js';
 import { ExternalContactService } from './external-contact.service.js';
-import { CustomerGroupService } from './customer-group.service.js';
 import { WecomCallbackService } from './wecom-callback.service.js';
 import { FullSyncService } from './full-sync.service.js';
 import { SidebarAuthService } from './sidebar-auth.service.js';
@@ -32,14 +31,13 @@ export function createWecom(deps: Deps, m: { staff: StaffService; customers: Cus
   const crypto = config.WECOM_TOKEN && config.WECOM_ENCODING_AES_KEY ? new WecomCrypto(config.WECOM_TOKEN, config.WECOM_ENCODING_AES_KEY, config.WECOM_CORP_ID) : undefined;
   const tagSync = new TagSyncService(deps, client, m.tags, m.customers, enqueue);
   const contacts = new ExternalContactService(deps, client, { customers: m.customers, staff: m.staff, followUps: m.followUps, tagSync });
-  const groups = new CustomerGroupService(deps, client, { customers: m.customers, staff: m.staff });
   const transfers = new TransferService(deps, client, { customers: m.customers, staff: m.staff });
   const groupTransfers = new GroupTransferService(deps, client, transfers);
   const transferResults = new TransferResultService(deps, client, transfers, { customers: m.customers, followUps: m.followUps });
-  const callbacks = new WecomCallbackService(deps, { contacts, groups, tagSync, transferResults });
-  const fullSync = new FullSyncService(deps, client, { contacts, groups, tagSync }, enqueue);
+  const callbacks = new WecomCallbackService(deps, { contacts, tagSync, transferResults });
+  const fullSync = new FullSyncService(deps, client, { contacts, tagSync }, enqueue);
   const sidebar = new SidebarAuthService(deps, client, m.staff);
-  const sidebarContext = new SidebarContextService(deps, client, { customers: m.customers, staff: m.staff, contacts, groups, tagSync });
+  const sidebarContext = new SidebarContextService(deps, client, { customers: m.customers, staff: m.staff, contacts, tagSync });
   const enabled = Boolean(config.WECOM_CORP_ID && config.WECOM_SECRET);
   return {
     enabled,
@@ -47,7 +45,6 @@ export function createWecom(deps: Deps, m: { staff: StaffService; customers: Cus
     crypto,
     tagSync,
     contacts,
-    groups,
     callbacks,
     fullSync,
     sidebar,

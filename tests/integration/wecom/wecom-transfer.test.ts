@@ -172,7 +172,7 @@ test("a member's customer groups get the new owner; a group WeCom refuses is rep
 
   // 老王 left (previous test): his group needs the resigned transfer, and WeCom says so per group.
   const old = await tb.fake.createGroup('laowang', '老王的群', []);
-  await eventually(async () => expect((await tb.app.rt.services.wecom.groups.get(tb.tenantId, old.chatId))?.ownerUserid).toBe('laowang'));
+  await eventually(async () => expect((await tb.app.rt.services.customerGroups.groups.get(tb.tenantId, old.chatId))?.ownerUserid).toBe('laowang'));
   const wrong = await tb.app.request('POST', '/api/v1/wecom/transfers/groups', { token: admin.token, body: { mode: 'in_service', handoverUserid: 'laowang', takeoverStaffId: dawei.id } });
   expect(wrong.body.items).toEqual([expect.objectContaining({ status: 'failed', errcode: 90502 })]);
   expect(wrong.body.items[0].reason).toMatch(/resigned transfer/);
@@ -208,7 +208,7 @@ test('only admins start transfers (403 for others); managers read the records; m
 });
 
 test('handing over more than 300 of a member’s groups in a day (WeCom’s limit) is refused before WeCom, saying how many can go', async () => {
-  const { CustomerGroupModel } = await import('../../../server/src/wecom/customer-group.model.js');
+  const { CustomerGroupModel } = await import('../../../server/src/modules/customer-groups/customer-group.model.js');
   const many = await tb.staff('qunzhu', 'sales', '群主');
   await CustomerGroupModel.collection.insertMany(Array.from({ length: 301 }, (_, i) => ({ tenantId: tb.tenantId, chatId: `wr-many-${i}`, name: `群${i}`, ownerUserid: 'qunzhu', status: 'active', members: [], memberCount: 0 })));
   const before = tb.fake.callsTo('externalcontact/groupchat/onjob_transfer').length;
