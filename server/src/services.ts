@@ -23,6 +23,7 @@ import { miniappManifest } from './wechat/wechat.manifest.js';
 import { createWechatKf } from './modules/wechat-kf/wechat-kf.module.js';
 import { createContactWays, contactWaysManifest } from './modules/contact-ways/contact-ways.module.js';
 import { createCustomerGroups, customerGroupsManifest } from './modules/customer-groups/customer-groups.module.js';
+import { createWecomTransfers, wecomTransfersManifest } from './modules/wecom-transfers/wecom-transfers.module.js';
 
 /**
  * Who reacts to each domain hook, in the order they run (README "How the code is organised"). A
@@ -30,7 +31,7 @@ import { createCustomerGroups, customerGroupsManifest } from './modules/customer
  */
 export const HOOK_ORDER: HookOrder = {
   // Rows move before anything that reads them; WeCom's relations after the domain's own.
-  'customer.merged': ['events.move-customer', 'loyalty.move-member', 'conversations.move-customer', 'wecom.move-contacts', 'customer-groups.move-members', 'wecom.move-transfers', 'broadcasts.move-opt-out'],
+  'customer.merged': ['events.move-customer', 'loyalty.move-member', 'conversations.move-customer', 'wecom.move-contacts', 'customer-groups.move-members', 'wecom-transfers.move-transfers', 'broadcasts.move-opt-out'],
   // Points first (journeys may read the tier), then RFM (from the batch's aggregates), then journeys.
   'event.batch_accepted': ['loyalty.earn', 'segments.rescore-rfm', 'journeys.enrol-on-events'],
   'customer.created': ['journeys.enrol-new-customer'],
@@ -58,6 +59,7 @@ export function createServices(deps: Deps, ports: { queue?: JobQueue } = {}) {
   const wecom = createWecom(deps, { staff, customers, followUps, tags, queue: ports.queue });
   const contactWays = createContactWays(deps, { wecom, staff, tags });
   const customerGroups = createCustomerGroups(deps, { wecom, customers, staff });
+  const wecomTransfers = createWecomTransfers(deps, { wecom, customers, staff, followUps });
   const broadcasts = createBroadcasts(deps, { segments, customers, events, staff, wecomClient: wecom.client, coupons: loyalty.coupons, loyalty: loyalty.members, groups: customerGroups.groups, desk });
   const journeys = createJourneys(deps, { customers, followUps, broadcasts, orders: events, coupons: loyalty.coupons, loyalty: loyalty.members });
   const miniapp = createMiniapp(deps, { customers, loyalty });
@@ -78,12 +80,13 @@ export function createServices(deps: Deps, ports: { queue?: JobQueue } = {}) {
     contactWaysManifest(contactWays, { wecom }),
     wecomManifest(wecom, { deps, tags }),
     customerGroupsManifest(customerGroups, { deps }),
+    wecomTransfersManifest(wecomTransfers, { wecom }),
     miniappManifest(miniapp, { customers, loyalty }),
     privacyManifest(privacy, { deps, audit, customers }),
     dashboardManifest({ deps, customers, events, broadcasts, desk }),
   ];
   subscribeHooks(hooks, modules, HOOK_ORDER);
-  return { deps, hooks, modules, staff, audit, merges, customers, chatBindings, followUps, tags, events, loyalty, desk, segments, rfm, broadcasts, journeys, wecom, contactWays, customerGroups, miniapp, privacy, wechatKf };
+  return { deps, hooks, modules, staff, audit, merges, customers, chatBindings, followUps, tags, events, loyalty, desk, segments, rfm, broadcasts, journeys, wecom, contactWays, customerGroups, wecomTransfers, miniapp, privacy, wechatKf };
 }
 
 export type Services = ReturnType<typeof createServices>;

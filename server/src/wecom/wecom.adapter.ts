@@ -12,9 +12,6 @@ import { WecomCallbackService } from './wecom-callback.service.js';
 import { FullSyncService } from './full-sync.service.js';
 import { SidebarAuthService } from './sidebar-auth.service.js';
 import { SidebarContextService } from './sidebar-context.service.js';
-import { TransferService } from './transfer.service.js';
-import { GroupTransferService } from './group-transfer.service.js';
-import { TransferResultService } from './transfer-result.service.js';
 
 /**
  * The WeCom adapter, built once in the service container. Jobs are queued through the worker (the
@@ -31,10 +28,7 @@ export function createWecom(deps: Deps, m: { staff: StaffService; customers: Cus
   const crypto = config.WECOM_TOKEN && config.WECOM_ENCODING_AES_KEY ? new WecomCrypto(config.WECOM_TOKEN, config.WECOM_ENCODING_AES_KEY, config.WECOM_CORP_ID) : undefined;
   const tagSync = new TagSyncService(deps, client, m.tags, m.customers, enqueue);
   const contacts = new ExternalContactService(deps, client, { customers: m.customers, staff: m.staff, followUps: m.followUps, tagSync });
-  const transfers = new TransferService(deps, client, { customers: m.customers, staff: m.staff });
-  const groupTransfers = new GroupTransferService(deps, client, transfers);
-  const transferResults = new TransferResultService(deps, client, transfers, { customers: m.customers, followUps: m.followUps });
-  const callbacks = new WecomCallbackService(deps, { contacts, tagSync, transferResults });
+  const callbacks = new WecomCallbackService(deps, { contacts, tagSync });
   const fullSync = new FullSyncService(deps, client, { contacts, tagSync }, enqueue);
   const sidebar = new SidebarAuthService(deps, client, m.staff);
   const sidebarContext = new SidebarContextService(deps, client, { customers: m.customers, staff: m.staff, contacts, tagSync });
@@ -49,9 +43,6 @@ export function createWecom(deps: Deps, m: { staff: StaffService; customers: Cus
     fullSync,
     sidebar,
     sidebarContext,
-    transfers,
-    groupTransfers,
-    transferResults,
     enqueue,
   };
 }

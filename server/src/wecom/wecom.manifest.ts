@@ -3,7 +3,6 @@ import type { HookSubscription, ModuleManifest } from '../shared/module.js';
 import type { Wecom } from './wecom.adapter.js';
 import { wecomJobs } from './wecom.jobs.js';
 import { wecomRoutes, type WecomRouteApis } from './wecom.routes.js';
-import { transferRoutes } from './transfer.routes.js';
 
 /** The WeCom adapter's routes, jobs and reactions; tag sync only when WeCom is configured. */
 export function wecomManifest(wecom: Wecom, uses: { deps: Deps } & Omit<WecomRouteApis, 'wecom'>): ModuleManifest {
@@ -14,12 +13,11 @@ export function wecomManifest(wecom: Wecom, uses: { deps: Deps } & Omit<WecomRou
   ];
   return {
     name: 'wecom',
-    routes: () => [wecomRoutes(apis), transferRoutes(apis)],
+    routes: () => [wecomRoutes(apis)],
     jobs: wecomJobs(wecom, uses.deps),
     hooks: [
       ...(wecom.enabled ? tagSync : []),
       { on: 'customer.merged', name: 'wecom.move-contacts', run: (p) => wecom.contacts.onMerged(p) },
-      { on: 'customer.merged', name: 'wecom.move-transfers', run: (p) => wecom.transferResults.onMerged(p) },
     ],
   };
 }

@@ -88,7 +88,7 @@ test('in service: of 3 customers WeCom hands over 2 and one refuses; owners and 
   expect((await tb.app.request('GET', `/api/v1/customers/${a.id}`, { token: xiaomei.token })).status).toBe(404);
 
   // The poll job asks WeCom too, and finds nothing left to do.
-  const polled = await tb.app.rt.services.wecom.transferResults.poll();
+  const polled = await tb.app.rt.services.wecomTransfers.transferResults.poll();
   expect(polled.settled).toBe(0);
   expect((await profile(a.id)).ownerStaffId).toBe(dawei.id);
 });
@@ -152,7 +152,7 @@ test('resigned: the customers WeCom lists for a member who left go to the taker,
   await tb.fake.completeTransfer(q.externalUserId);
   await eventually(async () => expect((await recordOf(laowang.id, p.id))?.status).toBe('transferred'));
   expect((await recordOf(laowang.id, q.id)).status).toBe('pending');
-  const polled = await tb.app.rt.services.wecom.transferResults.poll();
+  const polled = await tb.app.rt.services.wecomTransfers.transferResults.poll();
   expect(polled.settled).toBe(1);
   expect((await recordOf(laowang.id, q.id)).status).toBe('transferred');
   for (const x of [p, q]) expect((await profile(x.id)).ownerStaffId).toBe(dawei.id);
