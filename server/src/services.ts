@@ -20,6 +20,7 @@ import { createWecom } from './wecom/wecom.adapter.js';
 import { wecomManifest } from './wecom/wecom.manifest.js';
 import { createMiniapp } from './wechat/wechat.adapter.js';
 import { miniappManifest } from './wechat/wechat.manifest.js';
+import { createShopperAuth, shopperAuthManifest } from './modules/shopper-auth/shopper-auth.module.js';
 import { createWechatKf } from './modules/wechat-kf/wechat-kf.module.js';
 import { createContactWays, contactWaysManifest } from './modules/contact-ways/contact-ways.module.js';
 import { createCustomerGroups, customerGroupsManifest } from './modules/customer-groups/customer-groups.module.js';
@@ -63,6 +64,7 @@ export function createServices(deps: Deps, ports: { queue?: JobQueue } = {}) {
   const broadcasts = createBroadcasts(deps, { segments, customers, events, staff, wecomClient: wecom.client, coupons: loyalty.coupons, loyalty: loyalty.members, groups: customerGroups.groups, desk });
   const journeys = createJourneys(deps, { customers, followUps, broadcasts, orders: events, coupons: loyalty.coupons, loyalty: loyalty.members });
   const miniapp = createMiniapp(deps, { customers, loyalty });
+  const shopperAuth = createShopperAuth(deps, { customers, miniapp });
   const wechatKf = createWechatKf(deps, { wecom, desk, staff });
   const privacy = createPrivacy(deps, { customers, events, loyalty, desk, audit, marketing: broadcasts, wecom });
 
@@ -73,6 +75,7 @@ export function createServices(deps: Deps, ports: { queue?: JobQueue } = {}) {
     tagsManifest(tags, { wecom }),
     eventsManifest(events, { customers }),
     loyaltyManifest(loyalty, { deps, customers, segments }),
+    shopperAuthManifest(shopperAuth, { deps, customers }),
     deskManifest(desk, { deps, customers, wechatKf }),
     segmentsManifest({ segments, rfm }, { deps, customers, broadcasts }),
     broadcastsManifest(broadcasts, { deps, customers, segments }),
@@ -81,12 +84,12 @@ export function createServices(deps: Deps, ports: { queue?: JobQueue } = {}) {
     wecomManifest(wecom, { deps, tags }),
     customerGroupsManifest(customerGroups, { deps }),
     wecomTransfersManifest(wecomTransfers, { wecom }),
-    miniappManifest(miniapp, { customers, loyalty }),
+    miniappManifest(miniapp, { customers, loyalty, shopperAuth }),
     privacyManifest(privacy, { deps, audit, customers }),
     dashboardManifest({ deps, customers, events, broadcasts, desk }),
   ];
   subscribeHooks(hooks, modules, HOOK_ORDER);
-  return { deps, hooks, modules, staff, audit, merges, customers, chatBindings, followUps, tags, events, loyalty, desk, segments, rfm, broadcasts, journeys, wecom, contactWays, customerGroups, wecomTransfers, miniapp, privacy, wechatKf };
+  return { deps, hooks, modules, staff, audit, merges, customers, chatBindings, followUps, tags, events, loyalty, desk, segments, rfm, broadcasts, journeys, wecom, contactWays, customerGroups, wecomTransfers, miniapp, shopperAuth, privacy, wechatKf };
 }
 
 export type Services = ReturnType<typeof createServices>;

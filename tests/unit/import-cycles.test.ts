@@ -97,6 +97,13 @@ describe('server import graph', () => {
     expect(models).toEqual(['wecom/external-contact.model.ts', 'wecom/wecom-callback.model.ts', 'wecom/wecom-sync.model.ts']);
   });
 
+  it('declares every shopper sign-in route in the shopper-auth module alone', () => {
+    const declaring = sourceFiles(root)
+      .filter((f) => /new ApiRouter\('\/api\/v1\/auth[/']/.test(fs.readFileSync(f, 'utf8')))
+      .map((f) => path.relative(root, f));
+    expect(declaring).toEqual(['modules/shopper-auth/shopper-auth.routes.ts']);
+  });
+
   it('keeps the customer visibility policy out of every cycle, so any module or adapter can import it', () => {
     expect(found.filter((c) => c.some((f) => f.startsWith('modules/customers/customer-access')))).toEqual([]);
     const graph = importGraph();
