@@ -1,4 +1,3 @@
-import type { Deps } from '../shared/deps.js';
 import { z } from 'zod';
 import { ApiRouter } from '../shared/http/route.js';
 import type { TagService } from '../modules/tags/tag.service.js';
@@ -8,7 +7,6 @@ import { StaffSession } from '../modules/staff/staff.responses.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface WecomRouteApis {
-  deps: Deps;
   tags: TagService;
   wecom: Wecom;
 }
