@@ -42,14 +42,14 @@ export async function addWecomDemo(env: Record<string, string | undefined>, clea
     }
     const sales = staff.filter((x) => x.role === 'sales').map((x) => x.id);
     if (!sales.length) return;
-    const existing = (await s.wecom.contactWays.list(tenantId)).find((w) => w.name === CODE_NAME);
+    const existing = (await s.contactWays.list(tenantId)).find((w) => w.name === CODE_NAME);
     if (existing?.configId) {
       // A persistent database outlives the in-memory fake: tell the fake about the code again.
       local.corp.contactWays.set(existing.configId, { config_id: existing.configId, type: 2, scene: 2, state: existing.state, user: staff.filter((x) => existing.staffIds.includes(x.id)).map((x) => x.wecomUserId!) });
       return;
     }
     const tag = await s.tags.ensure(tenantId, '渠道', '门店海报');
-    const way = await s.wecom.contactWays.create(tenantId, {
+    const way = await s.contactWays.create(tenantId, {
       name: CODE_NAME,
       staffIds: sales,
       tagIds: [tag.id],

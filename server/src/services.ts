@@ -20,7 +20,11 @@ import { createWecom } from './wecom/wecom.adapter.js';
 import { wecomManifest } from './wecom/wecom.manifest.js';
 import { createMiniapp } from './wechat/wechat.adapter.js';
 import { miniappManifest } from './wechat/wechat.manifest.js';
+import { createShopperAuth, shopperAuthManifest } from './modules/shopper-auth/shopper-auth.module.js';
 import { createWechatKf } from './modules/wechat-kf/wechat-kf.module.js';
+import { createContactWays, contactWaysManifest } from './modules/contact-ways/contact-ways.module.js';
+import { createCustomerGroups, customerGroupsManifest } from './modules/customer-groups/customer-groups.module.js';
+import { createWecomTransfers, wecomTransfersManifest } from './modules/wecom-transfers/wecom-transfers.module.js';
 
 /**
  * Who reacts to each domain hook, in the order they run (README "How the code is organised"). A
@@ -28,7 +32,7 @@ import { createWechatKf } from './modules/wechat-kf/wechat-kf.module.js';
  */
 export const HOOK_ORDER: HookOrder = {
   // Rows move before anything that reads them; WeCom's relations after the domain's own.
-  'customer.merged': ['events.move-customer', 'loyalty.move-member', 'conversations.move-customer', 'wecom.move-contacts', 'wecom.move-transfers', 'broadcasts.move-opt-out'],
+  'customer.merged': ['events.move-customer', 'loyalty.move-member', 'conversations.move-customer', 'wecom.move-contacts', 'customer-groups.move-members', 'wecom-transfers.move-transfers', 'broadcasts.move-opt-out'],
   // Points first (journeys may read the tier), then RFM (from the batch's aggregates), then journeys.
   'event.batch_accepted': ['loyalty.earn', 'segments.rescore-rfm', 'journeys.enrol-on-events'],
   'customer.created': ['journeys.enrol-new-customer'],
@@ -54,9 +58,13 @@ export function createServices(deps: Deps, ports: { queue?: JobQueue } = {}) {
   const desk = createDesk(deps, { customers, staff, loyalty: loyaltyPort(loyalty) });
   const { segments, rfm } = createSegments(deps, { hooks, customers, events, followUps });
   const wecom = createWecom(deps, { staff, customers, followUps, tags, queue: ports.queue });
-  const broadcasts = createBroadcasts(deps, { segments, customers, events, staff, wecomClient: wecom.client, coupons: loyalty.coupons, loyalty: loyalty.members, groups: wecom.groups, desk });
+  const contactWays = createContactWays(deps, { wecom, staff, tags });
+  const customerGroups = createCustomerGroups(deps, { wecom, customers, staff });
+  const wecomTransfers = createWecomTransfers(deps, { wecom, customers, staff, followUps });
+  const broadcasts = createBroadcasts(deps, { segments, customers, events, staff, wecomClient: wecom.client, coupons: loyalty.coupons, loyalty: loyalty.members, groups: customerGroups.groups, desk });
   const journeys = createJourneys(deps, { customers, followUps, broadcasts, orders: events, coupons: loyalty.coupons, loyalty: loyalty.members });
   const miniapp = createMiniapp(deps, { customers, loyalty });
+  const shopperAuth = createShopperAuth(deps, { customers, miniapp });
   const wechatKf = createWechatKf(deps, { wecom, desk, staff });
   const privacy = createPrivacy(deps, { customers, events, loyalty, desk, audit, marketing: broadcasts, wecom });
 
@@ -67,17 +75,21 @@ export function createServices(deps: Deps, ports: { queue?: JobQueue } = {}) {
     tagsManifest(tags, { wecom }),
     eventsManifest(events, { customers }),
     loyaltyManifest(loyalty, { deps, customers, segments }),
+    shopperAuthManifest(shopperAuth, { deps, customers }),
     deskManifest(desk, { deps, customers, wechatKf }),
     segmentsManifest({ segments, rfm }, { deps, customers, broadcasts }),
     broadcastsManifest(broadcasts, { deps, customers, segments }),
     journeysManifest(journeys, { deps, customers, loyalty }),
+    contactWaysManifest(contactWays, { wecom }),
     wecomManifest(wecom, { deps, tags }),
-    miniappManifest(miniapp, { customers, loyalty }),
+    customerGroupsManifest(customerGroups, { deps }),
+    wecomTransfersManifest(wecomTransfers, { wecom }),
+    miniappManifest(miniapp, { customers, loyalty, shopperAuth }),
     privacyManifest(privacy, { deps, audit, customers }),
     dashboardManifest({ deps, customers, events, broadcasts, desk }),
   ];
   subscribeHooks(hooks, modules, HOOK_ORDER);
-  return { deps, hooks, modules, staff, audit, merges, customers, chatBindings, followUps, tags, events, loyalty, desk, segments, rfm, broadcasts, journeys, wecom, miniapp, privacy, wechatKf };
+  return { deps, hooks, modules, staff, audit, merges, customers, chatBindings, followUps, tags, events, loyalty, desk, segments, rfm, broadcasts, journeys, wecom, contactWays, customerGroups, wecomTransfers, miniapp, shopperAuth, privacy, wechatKf };
 }
 
 export type Services = ReturnType<typeof createServices>;

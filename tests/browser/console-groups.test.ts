@@ -29,7 +29,7 @@ beforeAll(async () => {
   const b = await fake.addFriend('xiaomei', { name: '李先生' });
   chatId = (await fake.createGroup('xiaomei', '会员福利群', [a.externalUserId, b.externalUserId])).chatId;
   await fake.createGroup('dawei', '新品试用群', []);
-  const groups = async () => (await s.wecom.groups.list(tenant)).map((g) => `${g.name}:${g.memberCount}`).sort();
+  const groups = async () => (await s.customerGroups.groups.list(tenant)).map((g) => `${g.name}:${g.memberCount}`).sort();
   await eventually(async () => expect(await groups()).toEqual(['会员福利群:3', '新品试用群:1']));
   await fake.leaveGroup(chatId, b.externalUserId);
   await eventually(async () => expect(await groups()).toEqual(['会员福利群:2', '新品试用群:1']));

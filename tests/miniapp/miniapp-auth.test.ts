@@ -118,7 +118,7 @@ test('when WeChat is down, sign-in answers 503 with a try-again message rather t
 });
 
 test('sign-in attempts are limited per network address: past the limit the answer is 429 with when to retry', async () => {
-  const { LOGIN_PER_MINUTE } = await import('../../server/src/wechat/miniapp-auth.service.js');
+  const { LOGIN_PER_MINUTE } = await import('../../server/src/modules/shopper-auth/miniapp-auth.service.js');
   const headers = { 'x-forwarded-for': `203.0.113.${1 + Math.floor(Math.random() * 250)}` };
   const tries = await Promise.all(Array.from({ length: LOGIN_PER_MINUTE + 5 }, () => app.request('POST', '/api/v1/auth/miniapp', { body: { code: 'not-a-code' }, headers })));
   const limited = tries.filter((r) => r.status === 429);

@@ -84,6 +84,26 @@ describe('server import graph', () => {
     expect(reaching).toEqual([]);
   });
 
+  it('keeps WeCom business parts in modules that register with the adapter, never imported back by it', () => {
+    const graph = importGraph();
+    const rel = (f: string) => path.relative(root, f);
+    // Built on the adapter (its client a port) and registered with its callback router, contacts or full sync.
+    const onAdapter = new Set(['modules/contact-ways', 'modules/customer-groups', 'modules/wecom-transfers', 'modules/wechat-kf']);
+    for (const m of onAdapter) expect(fs.existsSync(path.join(root, m))).toBe(true);
+    const back = [...graph].filter(([f]) => rel(f).startsWith('wecom/')).flatMap(([f, deps]) => deps.filter((d) => onAdapter.has(path.dirname(rel(d)))).map((d) => `${rel(f)} -> ${rel(d)}`));
+    expect(back).toEqual([]);
+    // The adapter's own collections: callbacks, contact relations, sync runs and tag operations.
+    const models = sourceFiles(path.join(root, 'wecom')).filter((f) => /mongoose\.model\(/.test(fs.readFileSync(f, 'utf8'))).map(rel).sort();
+    expect(models).toEqual(['wecom/external-contact.model.ts', 'wecom/wecom-callback.model.ts', 'wecom/wecom-sync.model.ts']);
+  });
+
+  it('declares every shopper sign-in route in the shopper-auth module alone', () => {
+    const declaring = sourceFiles(root)
+      .filter((f) => /new ApiRouter\('\/api\/v1\/auth[/']/.test(fs.readFileSync(f, 'utf8')))
+      .map((f) => path.relative(root, f));
+    expect(declaring).toEqual(['modules/shopper-auth/shopper-auth.routes.ts']);
+  });
+
   it('keeps the customer visibility policy out of every cycle, so any module or adapter can import it', () => {
     expect(found.filter((c) => c.some((f) => f.startsWith('modules/customers/customer-access')))).toEqual([]);
     const graph = importGraph();

@@ -6,7 +6,8 @@ import type { CustomerService } from '../modules/customers/customer.service.js';
 import type { LoyaltyService } from '../modules/loyalty/loyalty.service.js';
 import type { Miniapp } from './wechat.adapter.js';
 import { maskPhone } from '../modules/privacy/masking.js';
-import { PHONE_POLICY_VERSION } from './miniapp-auth.service.js';
+import { PHONE_POLICY_VERSION } from '../modules/shopper-auth/miniapp-auth.service.js';
+import type { ShopperAuth } from '../modules/shopper-auth/shopper-auth.module.js';
 import { dateTime, int, objectIdString } from '../shared/http/api-schemas.js';
 import { MemberSummary } from '../modules/loyalty/loyalty.responses.js';
 
@@ -25,6 +26,7 @@ export interface MiniappRouteApis {
   customers: CustomerService;
   loyalty: LoyaltyService;
   miniapp: Miniapp;
+  shopperAuth: ShopperAuth;
 }
 
 const SHOPPER = ['shopper'] as const;
@@ -38,24 +40,6 @@ const shopperId = (p: Principal) => (p as Extract<Principal, { kind: 'shopper' }
 function findShopperRoute(method: string, pattern: RegExp): { method: string; path: string } | null {
   const hit = routeTable.find((r) => r.method === method && r.allow !== 'public' && r.allow.includes('shopper') && pattern.test(r.path));
   return hit ? { method: hit.method.toUpperCase(), path: hit.path.replace(/^\/api\/v1/, '') } : null;
-}
-
-/** `POST /api/v1/auth/miniapp`: beside `/auth/shopper/demo-login`, the real sign-in for the mini-app. */
-export function miniappAuthRoutes(s: MiniappRouteApis) {
-  const api = new ApiRouter('/api/v1/auth', 'auth');
-  api.route(
-    {
-      method: 'post',
-      path: '/miniapp',
-      allow: 'public',
-      summary: 'Mini-app sign-in: a wx.login code → a shopper token for the same profile as the H5',
-      body: z.object({ code }).strict(),
-      response: session.extend({ phoneBound: z.boolean() }),
-      errors: [401, 429],
-    },
-    async ({ body, ctx }) => s.miniapp.auth.login(ctx.state.tenantId as string, body.code, ctx.ip),
-  );
-  return api;
 }
 
 export function miniappRoutes(s: MiniappRouteApis) {
@@ -102,7 +86,7 @@ export function miniappRoutes(s: MiniappRouteApis) {
       errors: [404, 409, 429],
     },
     async ({ principal, tenantId, body }) => {
-      const r = await s.miniapp.auth.bindPhone(tenantId, shopperId(principal), body.code);
+      const r = await s.shopperAuth.miniapp.bindPhone(tenantId, shopperId(principal), body.code);
       return { token: r.token, expiresAt: r.expiresAt, customerId: r.customerId, phone: maskPhone(r.phone) };
     },
   );

@@ -2,13 +2,12 @@ import type { Deps } from '../shared/deps.js';
 import type { CustomerService } from '../modules/customers/customer.service.js';
 import type { LoyaltyService } from '../modules/loyalty/loyalty.service.js';
 import { WechatClient } from './wechat.client.js';
-import { MiniappAuthService } from './miniapp-auth.service.js';
 import { MiniappReminderService } from './miniapp-reminder.service.js';
 
-/** The WeChat mini-app adapter, built once in the service container: client, sign-in, reminders. */
+/** The WeChat mini-app adapter, built once in the service container: client, reminders (sign-in: modules/shopper-auth). */
 export function createMiniapp(deps: Deps, m: { customers: CustomerService; loyalty: LoyaltyService }) {
   const { config } = deps;
   const client = new WechatClient({ apiBase: config.WECHAT_API_BASE, appId: config.WECHAT_MINIAPP_APPID, secret: config.WECHAT_MINIAPP_SECRET, redis: deps.redis, log: deps.log });
-  return { client, auth: new MiniappAuthService(deps, client, m.customers), reminders: new MiniappReminderService(deps, client, m) };
+  return { client, reminders: new MiniappReminderService(deps, client, m) };
 }
 export type Miniapp = ReturnType<typeof createMiniapp>;

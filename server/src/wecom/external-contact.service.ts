@@ -6,12 +6,10 @@ import type { StaffService } from '../modules/staff/staff.service.js';
 import type { WecomClient } from './wecom.client.js';
 import type { ExternalContact, FollowUserTag } from './wecom-api.types.js';
 import type { TagSyncService } from './tag-sync.service.js';
-import type { ContactWayService } from './contact-way.service.js';
 import { Errcode, isWecomErrcode } from './wecom.exception.js';
 import { normalisePhone } from '../modules/customers/identity.js';
 import { WecomFollowModel } from './external-contact.model.js';
 import { WecomCallbackModel } from './wecom-callback.model.js';
-import { CustomerGroupModel } from './customer-group.model.js';
 
 /** WeCom gives 20 s to use a welcome code; we stop trying a little earlier than that. */
 const WELCOME_WINDOW_MS = 19_000;
@@ -33,6 +31,15 @@ function remarkPhone(mobiles?: string[]): string | undefined {
 
 type WelcomeSpec = { text?: string | null; link?: { title?: string | null; url?: string | null; desc?: string | null; picurl?: string | null } | null };
 
+/**
+ * What an add needs from the channel code (活码) behind its `state`: the welcome message, the tags to
+ * mark, and the daily cap's bookkeeping. The contact-ways module provides it (`useContactWays`).
+ */
+export interface ContactWaySource {
+  byState(tenantId: string, state: string | undefined): Promise<{ state: string; deleted?: boolean | null; tagIds?: string[] | null; welcome?: unknown } | null>;
+  afterAdd(tenantId: string, state: string): Promise<void>;
+}
+
 export interface ContactEvent {
   callbackId?: string;
   userid: string;
@@ -52,8 +59,15 @@ export class ExternalContactService {
   constructor(
     private readonly deps: Deps,
     private readonly client: WecomClient,
-    private readonly s: { customers: CustomerService; staff: StaffService; followUps: FollowUpService; tagSync: TagSyncService; contactWays: ContactWayService },
+    private readonly s: { customers: CustomerService; staff: StaffService; followUps: FollowUpService; tagSync: TagSyncService },
   ) {}
+
+  private contactWays?: ContactWaySource;
+
+  /** The channel codes module registers itself: it names the code behind an add's `state`. */
+  useContactWays(source: ContactWaySource): void {
+    this.contactWays = source;
+  }
 
   /** Creates or merges the profile and records the relation; returns the customer id. */
   async upsertContact(tenantId: string, contact: ExternalContact, follow: { userid: string; createtime?: number; state?: string; remark_mobiles?: string[] }): Promise<string> {
@@ -89,7 +103,7 @@ export class ExternalContactService {
 
   /** add_external_contact: welcome first (its code dies after 20 s), then profile, owner and tags. */
   async onAdd(tenantId: string, e: ContactEvent): Promise<string> {
-    const way = await this.s.contactWays.byState(tenantId, e.state);
+    const way = await this.contactWays?.byState(tenantId, e.state);
     if (e.welcomeCode) await this.sendWelcome(e, way?.welcome as WelcomeSpec | undefined);
     const r = await this.client.getExternalContact(e.externalUserId);
     const follow = r.follow_user.find((f) => f.userid === e.userid);
@@ -102,7 +116,7 @@ export class ExternalContactService {
         await this.s.customers.tag(tenantId, customerId, way.tagIds, [], 'wecom-sync');
         await this.client.markTag({ userid: e.userid, external_userid: e.externalUserId, add_tag: [...ids.values()] });
       }
-      await this.s.contactWays.afterAdd(tenantId, way.state);
+      await this.contactWays?.afterAdd(tenantId, way.state);
     }
     return customerId;
   }
@@ -117,7 +131,7 @@ export class ExternalContactService {
     const cb = await WecomCallbackModel.findOne({ _id: callbackId }).lean();
     const f = cb?.data as Record<string, string> | undefined;
     if (!cb || !f?.WelcomeCode || cb.welcome?.status) return;
-    const way = await this.s.contactWays.byState(cb.tenantId, f.State || undefined);
+    const way = await this.contactWays?.byState(cb.tenantId, f.State || undefined);
     await this.sendWelcome({ callbackId, userid: f.UserID, externalUserId: f.ExternalUserID, state: f.State || undefined, welcomeCode: f.WelcomeCode, receivedAt: cb.receivedAt }, way?.welcome as WelcomeSpec | undefined);
   }
 
@@ -155,14 +169,9 @@ export class ExternalContactService {
     return customerId;
   }
 
-  /** Hook handler for 'customer.merged': relations and group memberships follow the surviving profile. */
+  /** Hook handler for 'customer.merged': relations follow the surviving profile (group memberships: customer-groups). */
   async onMerged(p: { tenantId: string; fromId: string; toId: string }): Promise<void> {
     await WecomFollowModel.updateMany({ tenantId: p.tenantId, customerId: p.fromId }, { $set: { customerId: new Types.ObjectId(p.toId) } });
-    // Group copies are replaced whole on every WeCom event, so rewriting the members array here is safe.
-    for (const g of await CustomerGroupModel.find({ tenantId: p.tenantId, 'members.customerId': p.fromId }, { members: 1 }).lean()) {
-      const members = g.members.map((m) => (m.customerId === p.fromId ? { ...m, customerId: p.toId } : m));
-      await CustomerGroupModel.updateOne({ _id: g._id }, { $set: { members } });
-    }
   }
 
   /** del_external_contact (staff removed the customer) or del_follow_user (customer removed the staff). */

@@ -4,7 +4,6 @@ import type { Deps } from '../shared/deps.js';
 import { isDuplicateKeyError } from '../shared/db.js';
 import type { WecomClient } from './wecom.client.js';
 import type { ExternalContactService } from './external-contact.service.js';
-import type { CustomerGroupService } from './customer-group.service.js';
 import type { Enqueue, TagSyncService } from './tag-sync.service.js';
 import { WecomSyncRunModel } from './wecom-sync.model.js';
 
@@ -17,15 +16,32 @@ const USERS_PER_CALL = 100;
  * after a crash the next worker resumes from the saved cursor (re-doing at most one page, which is
  * idempotent) instead of starting over.
  */
+/** What the groups phase needs: re-read one group from WeCom and store our copy. */
+export interface GroupMirror {
+  refresh(tenantId: string, chatId: string): Promise<void>;
+}
+
 export class FullSyncService {
   pageSize = 100;
 
   constructor(
     private readonly deps: Deps,
     private readonly client: WecomClient,
-    private readonly s: { contacts: ExternalContactService; groups: CustomerGroupService; tagSync: TagSyncService },
+    private readonly s: { contacts: ExternalContactService; tagSync: TagSyncService },
     private readonly enqueue: Enqueue,
   ) {}
+
+  private groups?: GroupMirror;
+
+  /** The customer-groups module registers itself: the groups phase mirrors each group through it. */
+  useGroups(groups: GroupMirror): void {
+    this.groups = groups;
+  }
+
+  private mirror(): GroupMirror {
+    if (!this.groups) throw new Error('no customer groups module is registered to mirror WeCom groups');
+    return this.groups;
+  }
 
   /** Starts a run, or returns the one already running. */
   async start(tenantId: string, startedBy?: string) {
@@ -98,7 +114,7 @@ export class FullSyncService {
     const owners: string[] = run.userids.slice(chunk * USERS_PER_CALL, (chunk + 1) * USERS_PER_CALL);
     if (!owners.length) return void (await this.advance(run, { groupCursor: '', phase: 'finished' }));
     const page = await this.client.groupChatList({ owner_filter: { userid_list: owners }, cursor: run.groupCursor || undefined, limit: this.pageSize });
-    for (const g of page.group_chat_list ?? []) await this.s.groups.refresh(run.tenantId, g.chat_id);
+    for (const g of page.group_chat_list ?? []) await this.mirror().refresh(run.tenantId, g.chat_id);
     const n = page.group_chat_list?.length ?? 0;
     if (page.next_cursor) await this.advance(run, { groupCursor: page.next_cursor }, { pages: 1, groups: n });
     else await this.advance(run, { groupCursor: '', groupChunk: chunk + 1 }, { pages: 1, groups: n });

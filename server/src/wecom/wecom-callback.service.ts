@@ -3,12 +3,20 @@ import { Types } from 'mongoose';
 import type { Deps } from '../shared/deps.js';
 import { isDuplicateKeyError } from '../shared/db.js';
 import type { ExternalContactService } from './external-contact.service.js';
-import type { CustomerGroupService } from './customer-group.service.js';
 import type { TagSyncService } from './tag-sync.service.js';
-import type { TransferResultService } from './transfer-result.service.js';
 import { WecomCallbackModel } from './wecom-callback.model.js';
 
 export type CallbackFields = Record<string, string>;
+
+/**
+ * The change_external_contact events that settle a customer transfer (在职/离职继承): the taker's add,
+ * the giver's removal by transfer, a failure. The wecom-transfers module provides it (`useTransfers`).
+ */
+export interface TransferEvents {
+  onTakeoverAdded(tenantId: string, e: { userid: string; externalUserId: string }): Promise<void>;
+  onHandoverRemoved(tenantId: string, e: { userid: string; externalUserId: string; at: Date }): Promise<void>;
+  onTransferFail(tenantId: string, e: { userid: string; externalUserId: string; failReason?: string }): Promise<void>;
+}
 const MAX_ATTEMPTS = 8;
 
 /**
@@ -41,10 +49,17 @@ export class WecomCallbackService {
 
   constructor(
     private readonly deps: Deps,
-    private readonly s: { contacts: ExternalContactService; groups: CustomerGroupService; tagSync: TagSyncService; transferResults: TransferResultService },
+    private readonly s: { contacts: ExternalContactService; tagSync: TagSyncService },
   ) {}
 
-  /** A module's handler for an event this adapter does not know (微信客服's kf_msg_or_event). */
+  private transfers?: TransferEvents;
+
+  /** The transfers module registers itself: WeCom's contact events that settle a 在职/离职继承 go to it. */
+  useTransfers(transfers: TransferEvents): void {
+    this.transfers = transfers;
+  }
+
+  /** A module's handler for an event: 微信客服's kf_msg_or_event, customer groups' change_external_chat. */
   handle(event: string, handler: (tenantId: string, fields: CallbackFields) => Promise<void>): void {
     this.handlers.set(event, handler);
   }
@@ -92,26 +107,22 @@ export class WecomCallbackService {
         case 'add_half_external_contact':
           await this.s.contacts.onAdd(tenantId, e);
           // The taker of a transfer gets an add event when WeCom completes it.
-          await this.s.transferResults.onTakeoverAdded(tenantId, e);
+          await this.transfers?.onTakeoverAdded(tenantId, e);
           return;
         case 'edit_external_contact':
           await this.s.contacts.onEdit(tenantId, e);
           return;
         case 'del_external_contact':
-          if (f.Source === 'DELETE_BY_TRANSFER') await this.s.transferResults.onHandoverRemoved(tenantId, { ...e, at: createTime ? new Date(createTime * 1000) : receivedAt });
+          if (f.Source === 'DELETE_BY_TRANSFER') await this.transfers?.onHandoverRemoved(tenantId, { ...e, at: createTime ? new Date(createTime * 1000) : receivedAt });
           else await this.s.contacts.onLost(tenantId, e, 'staff');
           return;
         case 'transfer_fail':
-          await this.s.transferResults.onTransferFail(tenantId, { ...e, failReason: f.FailReason });
+          await this.transfers?.onTransferFail(tenantId, { ...e, failReason: f.FailReason });
           return;
         case 'del_follow_user':
           await this.s.contacts.onLost(tenantId, e, 'customer');
           return;
       }
-    } else if (f.Event === 'change_external_chat') {
-      if (f.ChangeType === 'dismiss') await this.s.groups.dismiss(tenantId, f.ChatId);
-      else await this.s.groups.refresh(tenantId, f.ChatId);
-      return;
     } else if (f.Event === 'change_external_tag') {
       await this.s.tagSync.pullCorpTags(tenantId);
       return;

@@ -7,16 +7,11 @@ import type { JobQueue } from '../shared/module.js';
 import { WecomClient } from './wecom.client.js';
 import { WecomCrypto } from './wecom-crypto.js';
 import { TagSyncService } from './tag-sync.service.js';
-import { ContactWayService } from './contact-way.service.js';
 import { ExternalContactService } from './external-contact.service.js';
-import { CustomerGroupService } from './customer-group.service.js';
 import { WecomCallbackService } from './wecom-callback.service.js';
 import { FullSyncService } from './full-sync.service.js';
 import { SidebarAuthService } from './sidebar-auth.service.js';
 import { SidebarContextService } from './sidebar-context.service.js';
-import { TransferService } from './transfer.service.js';
-import { GroupTransferService } from './group-transfer.service.js';
-import { TransferResultService } from './transfer-result.service.js';
 
 /**
  * The WeCom adapter, built once in the service container. Jobs are queued through the worker (the
@@ -32,32 +27,22 @@ export function createWecom(deps: Deps, m: { staff: StaffService; customers: Cus
   const client = new WecomClient({ apiBase: config.WECOM_API_BASE, corpId: config.WECOM_CORP_ID, secret: config.WECOM_SECRET, agentId: config.WECOM_AGENT_ID, redis: deps.redis, log: deps.log, timeoutMs: config.WECOM_TIMEOUT_MS });
   const crypto = config.WECOM_TOKEN && config.WECOM_ENCODING_AES_KEY ? new WecomCrypto(config.WECOM_TOKEN, config.WECOM_ENCODING_AES_KEY, config.WECOM_CORP_ID) : undefined;
   const tagSync = new TagSyncService(deps, client, m.tags, m.customers, enqueue);
-  const contactWays = new ContactWayService(deps, client, m.staff, m.tags);
-  const contacts = new ExternalContactService(deps, client, { customers: m.customers, staff: m.staff, followUps: m.followUps, tagSync, contactWays });
-  const groups = new CustomerGroupService(deps, client, { customers: m.customers, staff: m.staff });
-  const transfers = new TransferService(deps, client, { customers: m.customers, staff: m.staff });
-  const groupTransfers = new GroupTransferService(deps, client, transfers);
-  const transferResults = new TransferResultService(deps, client, transfers, { customers: m.customers, followUps: m.followUps });
-  const callbacks = new WecomCallbackService(deps, { contacts, groups, tagSync, transferResults });
-  const fullSync = new FullSyncService(deps, client, { contacts, groups, tagSync }, enqueue);
+  const contacts = new ExternalContactService(deps, client, { customers: m.customers, staff: m.staff, followUps: m.followUps, tagSync });
+  const callbacks = new WecomCallbackService(deps, { contacts, tagSync });
+  const fullSync = new FullSyncService(deps, client, { contacts, tagSync }, enqueue);
   const sidebar = new SidebarAuthService(deps, client, m.staff);
-  const sidebarContext = new SidebarContextService(deps, client, { customers: m.customers, staff: m.staff, contacts, groups, tagSync });
+  const sidebarContext = new SidebarContextService(deps, client, { customers: m.customers, staff: m.staff, contacts, tagSync });
   const enabled = Boolean(config.WECOM_CORP_ID && config.WECOM_SECRET);
   return {
     enabled,
     client,
     crypto,
     tagSync,
-    contactWays,
     contacts,
-    groups,
     callbacks,
     fullSync,
     sidebar,
     sidebarContext,
-    transfers,
-    groupTransfers,
-    transferResults,
     enqueue,
   };
 }

@@ -13,8 +13,5 @@ export function wecomJobs(w: Wecom, deps: Deps): JobDefinition[] {
     // after each job, so a fixed 30 minutes here kept stopped processes (and jest) waiting 15 minutes.
     { name: 'wecom.full-sync', lockLifetimeMs: 3 * deps.config.JOBS_LOCK_LIFETIME_MS, run: (d) => w.fullSync.run(String(d.runId)) },
     { name: 'wecom.repair', every: '1 minute', run: async () => ({ callbacks: await w.callbacks.repair(), tags: await w.tagSync.retryPending(), syncs: await w.fullSync.resumeStalled() }) },
-    // Transfers take 24 h in WeCom; callbacks usually settle them first, this catches the rest.
-    { name: 'wecom.transfers.poll', every: '5 minutes', run: () => w.transferResults.poll() },
-    { name: 'wecom.contact-ways.restore', every: '1 hour', run: () => w.contactWays.restorePrimaries() },
   ];
 }

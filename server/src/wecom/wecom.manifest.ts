@@ -2,9 +2,7 @@ import type { Deps } from '../shared/deps.js';
 import type { HookSubscription, ModuleManifest } from '../shared/module.js';
 import type { Wecom } from './wecom.adapter.js';
 import { wecomJobs } from './wecom.jobs.js';
-import { contactWayRoutes } from './contact-way.routes.js';
 import { wecomRoutes, type WecomRouteApis } from './wecom.routes.js';
-import { transferRoutes } from './transfer.routes.js';
 
 /** The WeCom adapter's routes, jobs and reactions; tag sync only when WeCom is configured. */
 export function wecomManifest(wecom: Wecom, uses: { deps: Deps } & Omit<WecomRouteApis, 'wecom'>): ModuleManifest {
@@ -15,12 +13,11 @@ export function wecomManifest(wecom: Wecom, uses: { deps: Deps } & Omit<WecomRou
   ];
   return {
     name: 'wecom',
-    routes: () => [contactWayRoutes(apis), wecomRoutes(apis), transferRoutes(apis)],
+    routes: () => [wecomRoutes(apis)],
     jobs: wecomJobs(wecom, uses.deps),
     hooks: [
       ...(wecom.enabled ? tagSync : []),
       { on: 'customer.merged', name: 'wecom.move-contacts', run: (p) => wecom.contacts.onMerged(p) },
-      { on: 'customer.merged', name: 'wecom.move-transfers', run: (p) => wecom.transferResults.onMerged(p) },
     ],
   };
 }

@@ -25,7 +25,7 @@ let n = 0;
 async function group(owner: string, name: string) {
   const chat_id = `wrgrp${++n}`;
   tb.fake.corp.groups.set(chat_id, { chat_id, name, owner, create_time: 1, status: 0, member_list: [{ userid: owner, type: 1, join_time: 1, join_scene: 1 }] });
-  await s().wecom.groups.refresh(tb.tenantId, chat_id);
+  await s().customerGroups.groups.refresh(tb.tenantId, chat_id);
   return chat_id;
 }
 /** Chat id -> how many times WeCom was asked to post `text` there. */
@@ -47,7 +47,7 @@ test('a group campaign posts once in each named group, by the group owner, and s
   const g2 = await group('chen', '陈的二群');
   const g3 = await group('lin', '林的群');
   const gone = await group('lin', '已解散');
-  await s().wecom.groups.dismiss(tb.tenantId, gone);
+  await s().customerGroups.groups.dismiss(tb.tenantId, gone);
   const text = '群福利：今晚8点直播抽奖';
   const res = await api('POST', '/api/v1/broadcasts', { name: '直播预告', channel: 'wecom_group_chat', chatIds: [g1, g2, g3, gone, 'wr-no-such-group'], content: { text, link: { title: '直播间', url: 'https://shop.example.com/live' } } });
   expect(res.status).toBe(201);

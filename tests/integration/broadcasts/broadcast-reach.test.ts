@@ -98,7 +98,7 @@ test('a created campaign with a holdout and two variants gets an exact reach, ma
 
 test('a group campaign’s reach counts the groups WeCom will post in and the ones it skips', async () => {
   tb.fake.corp.groups.set('wrreach1', { chat_id: 'wrreach1', name: '老客群', owner: 'wangwu', create_time: 1, status: 0, member_list: [{ userid: 'wangwu', type: 1, join_time: 1, join_scene: 1 }] });
-  await s().wecom.groups.refresh(tb.tenantId, 'wrreach1');
+  await s().customerGroups.groups.refresh(tb.tenantId, 'wrreach1');
   const res = await api('POST', '/api/v1/broadcasts/reach', { name: '群发', channel: 'wecom_group_chat', chatIds: ['wrreach1', 'wr-no-such'], content: { text: '群福利' } });
   expect(res.body).toMatchObject({ unit: 'groups', total: 2, willReceive: 1, skipped: { group_gone: 1 } });
 });

@@ -1,7 +1,7 @@
 import mongoose from 'mongoose';
 import { startTestApp, type TestApp } from '../../support/harness.js';
 import { trustEnv } from './trust-support.js';
-import { CustomerGroupModel } from '../../../server/src/wecom/customer-group.model.js';
+import { CustomerGroupModel } from '../../../server/src/modules/customer-groups/customer-group.model.js';
 
 /**
  * Erasure removes the person from every room, customer group, tag and conversation they were in,

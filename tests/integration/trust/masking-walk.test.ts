@@ -1,6 +1,6 @@
 import { startTestApp, type TestApp } from '../../support/harness.js';
 import { routeTable } from '../../../server/src/shared/http/route.js';
-import { CustomerGroupModel } from '../../../server/src/wecom/customer-group.model.js';
+import { CustomerGroupModel } from '../../../server/src/modules/customer-groups/customer-group.model.js';
 import { maskName, maskPhone } from '../../../server/src/modules/privacy/masking.js';
 import { concretePath, trustEnv } from './trust-support.js';
 

@@ -2,7 +2,7 @@ import mongoose from 'mongoose';
 import { startTestApp, type TestApp } from '../../support/harness.js';
 import { newShopper, shopperToken, trustEnv } from './trust-support.js';
 import { MiniappSubscriptionModel } from '../../../server/src/wechat/miniapp.model.js';
-import { TransferModel } from '../../../server/src/wecom/transfer.model.js';
+import { TransferModel } from '../../../server/src/modules/wecom-transfers/transfer.model.js';
 
 /**
  * PIPL: consent per purpose, "export my data", erasure that leaves nothing findable, retention.

@@ -150,14 +150,14 @@ test('after two profiles merge, tagging the surviving profile still reaches the 
   const c = await added('xiaomei', '新档案');
   expect(c.customerId).not.toBe(older);
   const { chatId } = await tb.fake.createGroup('xiaomei', '合并测试群', [c.externalUserId]);
-  await eventually(async () => expect((await tb.app.rt.services.wecom.groups.get(tb.tenantId, chatId))?.memberCount).toBe(2));
+  await eventually(async () => expect((await tb.app.rt.services.customerGroups.groups.get(tb.tenantId, chatId))?.memberCount).toBe(2));
   // An order arrives naming both identities: the two profiles are one person, the older one survives.
   const survivor = await tb.app.rt.services.customers.identify(tb.tenantId, { externalUserId: c.externalUserId, phone: '13900000077' });
   expect(survivor).toBe(older);
   const tag = (await tb.app.request('POST', '/api/v1/tags', { token: admin.token, body: { groupName: '兴趣', name: '香水' } })).body;
   expect((await tb.app.request('POST', `/api/v1/customers/${older}/tags`, { token: admin.token, body: { add: [tag.id] } })).status).toBe(200);
   await eventually(() => expect(wecomTagNames(c.externalUserId, 'xiaomei')).toEqual(['香水']));
-  const group = await tb.app.rt.services.wecom.groups.get(tb.tenantId, chatId);
+  const group = await tb.app.rt.services.customerGroups.groups.get(tb.tenantId, chatId);
   expect(group?.members.find((m) => m.userid === c.externalUserId)?.customerId).toBe(older);
 });
 

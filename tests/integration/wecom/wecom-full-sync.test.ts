@@ -1,6 +1,6 @@
 import { startWecomTestbed, eventually, type WecomTestbed } from './wecom-harness.js';
 import { IdentityModel } from '../../../server/src/modules/customers/customer.model.js';
-import { CustomerGroupModel } from '../../../server/src/wecom/customer-group.model.js';
+import { CustomerGroupModel } from '../../../server/src/modules/customer-groups/customer-group.model.js';
 import { WecomSyncRunModel } from '../../../server/src/wecom/wecom-sync.model.js';
 
 let tb: WecomTestbed;

@@ -86,7 +86,7 @@ test('a group chat shows its members as customers — buyers first, who joined t
 });
 
 test('asking for chats WeCom does not know answers 404 and leaves no customer group behind', async () => {
-  const groups = () => bed.app.rt.services.wecom.groups.list(bed.tenantId);
+  const groups = () => bed.app.rt.services.customerGroups.groups.list(bed.tenantId);
   const before = (await groups()).length;
   for (const chatId of ['wrNEVERWAS01', 'wrNEVERWAS02', 'x'.repeat(128)]) expect((await get(`/group/${chatId}`, mei.token)).status).toBe(404);
   expect((await groups()).length).toBe(before);

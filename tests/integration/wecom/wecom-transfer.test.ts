@@ -88,7 +88,7 @@ test('in service: of 3 customers WeCom hands over 2 and one refuses; owners and 
   expect((await tb.app.request('GET', `/api/v1/customers/${a.id}`, { token: xiaomei.token })).status).toBe(404);
 
   // The poll job asks WeCom too, and finds nothing left to do.
-  const polled = await tb.app.rt.services.wecom.transferResults.poll();
+  const polled = await tb.app.rt.services.wecomTransfers.transferResults.poll();
   expect(polled.settled).toBe(0);
   expect((await profile(a.id)).ownerStaffId).toBe(dawei.id);
 });
@@ -152,7 +152,7 @@ test('resigned: the customers WeCom lists for a member who left go to the taker,
   await tb.fake.completeTransfer(q.externalUserId);
   await eventually(async () => expect((await recordOf(laowang.id, p.id))?.status).toBe('transferred'));
   expect((await recordOf(laowang.id, q.id)).status).toBe('pending');
-  const polled = await tb.app.rt.services.wecom.transferResults.poll();
+  const polled = await tb.app.rt.services.wecomTransfers.transferResults.poll();
   expect(polled.settled).toBe(1);
   expect((await recordOf(laowang.id, q.id)).status).toBe('transferred');
   for (const x of [p, q]) expect((await profile(x.id)).ownerStaffId).toBe(dawei.id);
@@ -172,7 +172,7 @@ test("a member's customer groups get the new owner; a group WeCom refuses is rep
 
   // 老王 left (previous test): his group needs the resigned transfer, and WeCom says so per group.
   const old = await tb.fake.createGroup('laowang', '老王的群', []);
-  await eventually(async () => expect((await tb.app.rt.services.wecom.groups.get(tb.tenantId, old.chatId))?.ownerUserid).toBe('laowang'));
+  await eventually(async () => expect((await tb.app.rt.services.customerGroups.groups.get(tb.tenantId, old.chatId))?.ownerUserid).toBe('laowang'));
   const wrong = await tb.app.request('POST', '/api/v1/wecom/transfers/groups', { token: admin.token, body: { mode: 'in_service', handoverUserid: 'laowang', takeoverStaffId: dawei.id } });
   expect(wrong.body.items).toEqual([expect.objectContaining({ status: 'failed', errcode: 90502 })]);
   expect(wrong.body.items[0].reason).toMatch(/resigned transfer/);
@@ -208,7 +208,7 @@ test('only admins start transfers (403 for others); managers read the records; m
 });
 
 test('handing over more than 300 of a member’s groups in a day (WeCom’s limit) is refused before WeCom, saying how many can go', async () => {
-  const { CustomerGroupModel } = await import('../../../server/src/wecom/customer-group.model.js');
+  const { CustomerGroupModel } = await import('../../../server/src/modules/customer-groups/customer-group.model.js');
   const many = await tb.staff('qunzhu', 'sales', '群主');
   await CustomerGroupModel.collection.insertMany(Array.from({ length: 301 }, (_, i) => ({ tenantId: tb.tenantId, chatId: `wr-many-${i}`, name: `群${i}`, ownerUserid: 'qunzhu', status: 'active', members: [], memberCount: 0 })));
   const before = tb.fake.callsTo('externalcontact/groupchat/onjob_transfer').length;

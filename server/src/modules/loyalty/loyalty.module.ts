@@ -4,7 +4,7 @@ import type { ModuleManifest } from '../../shared/module.js';
 import type { CustomerService } from '../customers/customer.service.js';
 import { LoyaltyService } from './loyalty.service.js';
 import { loyaltyRoutes, type LoyaltyRouteApis } from './loyalty.routes.js';
-import { meRoutes, shopperAuthRoutes, type MeRouteApis } from './me.routes.js';
+import { meRoutes, type MeRouteApis } from './me.routes.js';
 
 /** Member card, tiers, points ledger, earn rules, coupons. */
 export type LoyaltyApi = LoyaltyService;
@@ -18,7 +18,7 @@ export function loyaltyManifest(loyalty: LoyaltyApi, uses: Omit<LoyaltyRouteApis
   const apis = { ...uses, loyalty };
   return {
     name: 'loyalty',
-    routes: () => [loyaltyRoutes(apis), meRoutes(apis), shopperAuthRoutes(apis)],
+    routes: () => [loyaltyRoutes(apis), meRoutes(apis)],
     jobs: [
       { name: 'loyalty.repair-pending', every: '1 minute', run: async () => ({ points: await loyalty.ledger.repairPending(), coupons: await loyalty.coupons.repairPending() }) },
       { name: 'loyalty.expire-points', every: '1 hour', run: () => loyalty.expireDue() },

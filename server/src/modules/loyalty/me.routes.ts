@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { SourceThrottle } from '../../shared/sign-in-limits.js';
 import { ApiRouter } from '../../shared/http/route.js';
 import { notFound } from '../../shared/app-error.js';
 import type { Principal } from '../../shared/http/principal.js';
@@ -8,9 +7,6 @@ import type { Deps } from '../../shared/deps.js';
 import type { LoyaltyService } from './loyalty.service.js';
 import type { JsonText } from '../../shared/json-text.js';
 import { maskPhone } from '../privacy/masking.js';
-import { authorizeUrl, exchangeCode, ShopperAuthErrorCode, wechatOAuthEnabled } from './shopper-wechat-auth.js';
-import { AppError } from '../../shared/app-error.js';
-import { demoSignIn } from '../../config/env.js';
 import { dateTime, objectIdString } from '../../shared/http/api-schemas.js';
 import { CatalogueItem, Coupon, MemberSummary, MyPointsEntry, MyTier, PointsBalance, pointsPage } from './loyalty.responses.js';
 
@@ -24,7 +20,6 @@ export interface MeRouteApis {
 const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
 const idempotencyKey = z.string().trim().min(8, 'idempotencyKey: send a fresh random string (8–64 characters) per intended action').max(64);
 const SHOPPER = ['shopper'] as const;
-const ShopperSession = z.object({ token: z.string(), expiresAt: dateTime, customerId: objectIdString });
 
 /**
  * The shopper's own loyalty data. Every route here takes the customer from the token, never from the
@@ -62,79 +57,6 @@ function cachedLoader<T>(s: MeRouteApis, principal: Principal & { kind: 'shopper
     const id = await me(s, principal, tenantId);
     return { ...(await load(id, tenantGen)), cacheable: id === principal.customerId };
   };
-}
-
-export function shopperAuthRoutes(s: MeRouteApis) {
-  const api = new ApiRouter('/api/v1/auth/shopper', 'auth');
-  // Per address: a phone number is the demo sign-in's only secret, so it fails closed without Redis;
-  // a WeChat code is checked by WeChat, so that sign-in goes ahead (README "Faults").
-  const perMinute = s.deps.config.SHOPPER_SIGN_IN_PER_MINUTE;
-  const demoThrottle = new SourceThrottle(s.deps.redis, 'shopper_demo', perMinute, 60, false);
-  const wechatThrottle = new SourceThrottle(s.deps.redis, 'shopper_wechat', perMinute, 60, true);
-  api.route(
-    {
-      method: 'post',
-      path: '/demo-login',
-      allow: 'public',
-      summary: 'DEMO ONLY (DEMO_MODE=true and HOST on loopback): sign in as a seeded shopper by customer id or phone; 404 otherwise',
-      body: z.union([z.object({ customerId: objectId }).strict(), z.object({ phone: z.string().regex(/^1\d{10}$/, 'a mainland mobile number, 11 digits') }).strict()]),
-      response: ShopperSession,
-      errors: [404, 429],
-    },
-    async ({ body, ctx }) => {
-      // Off unless the demo launcher turned it on and no one beyond this machine can reach the server.
-      if (!demoSignIn(s.deps.config).on) throw notFound('Route');
-      const tenantId = ctx.state.tenantId as string;
-      await demoThrottle.take(tenantId, ctx.ip);
-      const id = 'customerId' in body ? body.customerId : await s.customers.findByIdentity(tenantId, { phone: body.phone });
-      if (!id) throw notFound('Customer');
-      const customer = await s.customers.get(tenantId, id);
-      return s.customers.sessions.issue(tenantId, String(customer._id));
-    },
-  );
-
-  api.route(
-    {
-      method: 'get',
-      path: '/wechat/authorize',
-      allow: 'public',
-      summary: 'Where to send the shopper for WeChat sign-in (snsapi_base); 404 when no Official Account is configured',
-      query: z.object({ path: z.string().regex(/^\/h5\/[^\s#]*$/, 'path must be a page under /h5/'), state: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'state: 8-64 letters, digits, _ or -') }),
-      response: z.object({ url: z.string() }),
-      errors: [404],
-    },
-    ({ query, ctx }) => {
-      const { config } = s.deps;
-      if (!wechatOAuthEnabled(config)) throw new AppError(ShopperAuthErrorCode.OAUTH_OFF, 'WeChat sign-in is not configured (WECHAT_MP_APPID, WECHAT_MP_SECRET)', { status: 404 });
-      // Back to our own origin only, so the sign-in cannot be turned into an open redirect (set PUBLIC_URL in
-      // production; WeChat itself also refuses a redirect outside the Official Account's authorised domain).
-      const origin = config.PUBLIC_URL ? new URL(config.PUBLIC_URL).origin : `${ctx.protocol}://${ctx.host}`;
-      return { url: authorizeUrl(config, origin + query.path, query.state) };
-    },
-  );
-
-  api.route(
-    { method: 'post', path: '/wechat', allow: 'public', summary: 'Exchange the WeChat OAuth code for a shopper session (the profile is found or created by openid/unionid)', body: z.object({ code: z.string().trim().min(1).max(512) }).strict(), response: ShopperSession, errors: [401, 404, 429] },
-    async ({ body, ctx }) => {
-      const { config } = s.deps;
-      if (!wechatOAuthEnabled(config)) throw new AppError(ShopperAuthErrorCode.OAUTH_OFF, 'WeChat sign-in is not configured (WECHAT_MP_APPID, WECHAT_MP_SECRET)', { status: 404 });
-      const tenantId = ctx.state.tenantId as string;
-      await wechatThrottle.take(tenantId, ctx.ip);
-      const who = await exchangeCode(config, body.code);
-      const id = await s.customers.identify(tenantId, { openId: who.openid, appId: config.WECHAT_MP_APPID, ...(who.unionid ? { unionId: who.unionid } : {}) }, {}, 'wechat-h5');
-      return s.customers.sessions.issue(tenantId, id);
-    },
-  );
-
-  api.route(
-    { method: 'post', path: '/logout', allow: SHOPPER, errors: [404], summary: 'Sign out: every session of this shopper (all devices) is refused from the next request on', response: z.object({ signedOut: z.literal(true) }) },
-    async ({ principal, tenantId }) => {
-      if (principal.kind !== 'shopper') throw notFound('Shopper');
-      await s.customers.sessions.end(tenantId, [principal.customerId]);
-      return { signedOut: true };
-    },
-  );
-  return api;
 }
 
 export function meRoutes(s: MeRouteApis) {

@@ -1,10 +1,10 @@
 import { Types } from 'mongoose';
-import type { Deps } from '../shared/deps.js';
-import type { CustomerService } from '../modules/customers/customer.service.js';
-import type { FollowUpService } from '../modules/customers/follow-up.service.js';
-import type { WecomClient } from './wecom.client.js';
-import type { TransferResultResponse } from './wecom-api.types.js';
-import { WecomFollowModel } from './external-contact.model.js';
+import type { Deps } from '../../shared/deps.js';
+import type { CustomerService } from '../customers/customer.service.js';
+import type { FollowUpService } from '../customers/follow-up.service.js';
+import type { WecomClient } from '../../wecom/wecom.client.js';
+import type { TransferResultResponse } from '../../wecom/wecom-api.types.js';
+import { WecomFollowModel } from '../../wecom/external-contact.model.js';
 import { OPEN_STATES, TransferModel } from './transfer.model.js';
 import { LIMIT_REASON, REFUSED_REASON, settle, type TransferMode } from './transfer-records.js';
 import type { TransferService } from './transfer.service.js';

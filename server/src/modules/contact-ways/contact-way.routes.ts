@@ -1,13 +1,13 @@
 import { z } from 'zod';
-import { ApiRouter } from '../shared/http/route.js';
-import type { Wecom } from './wecom.adapter.js';
+import { ApiRouter } from '../../shared/http/route.js';
+import type { ContactWayService } from './contact-way.service.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface ContactWayRouteApis {
-  wecom: Wecom;
+  contactWays: ContactWayService;
 }
-import { AppError, notFound } from '../shared/app-error.js';
-import { WecomErrorCode } from './wecom.exception.js';
+import { AppError, notFound } from '../../shared/app-error.js';
+import { WecomErrorCode } from '../../wecom/wecom.exception.js';
 
 const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
 const idParams = z.object({ id: objectId });
@@ -34,7 +34,7 @@ const body = z.object({
 /** Channel QR codes (活码): create, list with add statistics, change, delete. */
 export function contactWayRoutes(s: ContactWayRouteApis) {
   const api = new ApiRouter('/api/v1/wecom/contact-ways', 'wecom');
-  const ways = s.wecom.contactWays;
+  const ways = s.contactWays;
   api.route({ method: 'get', path: '/', allow: MANAGERS, summary: 'Channel QR codes with add statistics' }, async ({ tenantId }) => ({ items: await ways.list(tenantId) }));
   api.route(
     {

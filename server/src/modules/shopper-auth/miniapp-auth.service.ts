@@ -1,12 +1,12 @@
 import { Types } from 'mongoose';
-import type { Deps } from '../shared/deps.js';
-import { AppError } from '../shared/app-error.js';
-import { isDuplicateKeyError } from '../shared/db.js';
-import { hitRateLimit } from '../shared/rate-limit.js';
-import type { CustomerService } from '../modules/customers/customer.service.js';
-import { MiniappConsentModel } from './miniapp.model.js';
-import type { WechatClient } from './wechat.client.js';
-import { WechatErrcode, WechatErrorCode, isWechatErrcode } from './wechat.exception.js';
+import type { Deps } from '../../shared/deps.js';
+import { AppError } from '../../shared/app-error.js';
+import { isDuplicateKeyError } from '../../shared/db.js';
+import { hitRateLimit } from '../../shared/rate-limit.js';
+import type { CustomerService } from '../customers/customer.service.js';
+import { MiniappConsentModel } from '../../wechat/miniapp.model.js';
+import type { WechatClient } from '../../wechat/wechat.client.js';
+import { WechatErrcode, WechatErrorCode, isWechatErrcode } from '../../wechat/wechat.exception.js';
 
 /** Bumped when the phone-binding consent text shown in the mini-app changes. */
 export const PHONE_POLICY_VERSION = 'phone-2026-11';

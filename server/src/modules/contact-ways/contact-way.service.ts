@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { Types } from 'mongoose';
-import type { Deps } from '../shared/deps.js';
-import { AppError, CommonErrorCode, notFound } from '../shared/app-error.js';
-import type { StaffService } from '../modules/staff/staff.service.js';
-import type { TagService } from '../modules/tags/tag.service.js';
-import type { WecomClient } from './wecom.client.js';
+import type { Deps } from '../../shared/deps.js';
+import { AppError, CommonErrorCode, notFound } from '../../shared/app-error.js';
+import type { StaffService } from '../staff/staff.service.js';
+import type { TagService } from '../tags/tag.service.js';
+import type { WecomClient } from '../../wecom/wecom.client.js';
 import { ContactWayModel } from './contact-way.model.js';
-import { WecomFollowModel } from './external-contact.model.js';
+import { WecomFollowModel } from '../../wecom/external-contact.model.js';
 
 export interface ContactWayInput {
   name: string;

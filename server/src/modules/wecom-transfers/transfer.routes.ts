@@ -1,12 +1,14 @@
 import { z } from 'zod';
-import { ApiRouter } from '../shared/http/route.js';
-import type { Wecom } from './wecom.adapter.js';
+import { ApiRouter } from '../../shared/http/route.js';
+import type { TransferService } from './transfer.service.js';
+import type { GroupTransferService } from './group-transfer.service.js';
 import { TRANSFER_STATES } from './transfer.model.js';
-import { maskName, personalDataPolicy } from '../modules/privacy/masking.js';
+import { maskName, personalDataPolicy } from '../privacy/masking.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface TransferRouteApis {
-  wecom: Wecom;
+  transfers: TransferService;
+  groupTransfers: GroupTransferService;
 }
 
 const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
@@ -25,7 +27,7 @@ const oneHandoverMessage = { message: 'give exactly one of handoverStaffId or ha
 /** 在职继承 / 离职继承: hand a member's WeCom customers and groups to another member, and follow the result. */
 export function transferRoutes(s: TransferRouteApis) {
   const api = new ApiRouter('/api/v1/wecom/transfers', 'wecom');
-  const w = s.wecom;
+  const w = s;
   const by = (principal: { kind: string; id?: string }) => (principal.kind === 'staff' ? principal.id : undefined);
 
   api.route(

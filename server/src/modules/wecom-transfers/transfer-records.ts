@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Errcode } from './wecom.exception.js';
+import { Errcode } from '../../wecom/wecom.exception.js';
 import { OPEN_STATES, TransferModel, type TransferState } from './transfer.model.js';
 
 /** Helpers shared by the customer and group transfer services: outcomes, idempotent inserts, claims, views. */

@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { Types } from 'mongoose';
-import type { Deps } from '../shared/deps.js';
-import { AppError, conflict } from '../shared/app-error.js';
-import type { CustomerService } from '../modules/customers/customer.service.js';
-import type { StaffService, StaffView } from '../modules/staff/staff.service.js';
-import type { WecomClient } from './wecom.client.js';
-import { WecomApiError, WecomErrorCode } from './wecom.exception.js';
-import { WecomFollowModel } from './external-contact.model.js';
-import { CustomerGroupModel } from './customer-group.model.js';
+import type { Deps } from '../../shared/deps.js';
+import { AppError, conflict } from '../../shared/app-error.js';
+import type { CustomerService } from '../customers/customer.service.js';
+import type { StaffService, StaffView } from '../staff/staff.service.js';
+import type { WecomClient } from '../../wecom/wecom.client.js';
+import { WecomApiError, WecomErrorCode } from '../../wecom/wecom.exception.js';
+import { WecomFollowModel } from '../../wecom/external-contact.model.js';
+import { CustomerGroupModel } from '../customer-groups/customer-group.model.js';
 import { OPEN_STATES, TransferModel, openKeyOf, type TransferState } from './transfer.model.js';
 import { TRANSFER_BATCH, claimQueued, insertIgnoringOpen, release, settle, transferOutcome, view, type TransferMode } from './transfer-records.js';
 

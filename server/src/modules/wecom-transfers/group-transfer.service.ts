@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import type { Deps } from '../shared/deps.js';
-import { conflict } from '../shared/app-error.js';
-import type { WecomClient } from './wecom.client.js';
-import { WecomApiError, WecomErrorCode } from './wecom.exception.js';
-import { CustomerGroupModel } from './customer-group.model.js';
+import type { Deps } from '../../shared/deps.js';
+import { conflict } from '../../shared/app-error.js';
+import type { WecomClient } from '../../wecom/wecom.client.js';
+import { WecomApiError, WecomErrorCode } from '../../wecom/wecom.exception.js';
+import { CustomerGroupModel } from '../customer-groups/customer-group.model.js';
 import { TransferModel, openKeyOf } from './transfer.model.js';
 import { TRANSFER_BATCH, claimQueued, insertIgnoringOpen, release, settle, view, type TransferMode } from './transfer-records.js';
 import type { TransferService } from './transfer.service.js';

@@ -1,11 +1,11 @@
-import type { Deps } from '../shared/deps.js';
-import type { CustomerService } from '../modules/customers/customer.service.js';
-import type { StaffService } from '../modules/staff/staff.service.js';
-import type { WecomClient } from './wecom.client.js';
-import { isWecomErrcode } from './wecom.exception.js';
+import type { Deps } from '../../shared/deps.js';
+import type { CustomerService } from '../customers/customer.service.js';
+import type { StaffService } from '../staff/staff.service.js';
+import type { WecomClient } from '../../wecom/wecom.client.js';
+import { isWecomErrcode } from '../../wecom/wecom.exception.js';
 import { CustomerGroupModel } from './customer-group.model.js';
 import { CustomerGroupDepartureModel } from './customer-group-departure.model.js';
-import { isDuplicateKeyError } from '../shared/db.js';
+import { isDuplicateKeyError } from '../../shared/db.js';
 
 /** The console's table of groups: filters, sort and page. */
 export interface GroupPageQuery {
@@ -175,5 +175,14 @@ export class CustomerGroupService {
 
   async get(tenantId: string, chatId: string) {
     return CustomerGroupModel.findOne({ tenantId, chatId }).lean();
+  }
+
+  /** Hook handler for 'customer.merged': group memberships follow the surviving profile. */
+  async onMerged(p: { tenantId: string; fromId: string; toId: string }): Promise<void> {
+    // Group copies are replaced whole on every WeCom event, so rewriting the members array here is safe.
+    for (const g of await CustomerGroupModel.find({ tenantId: p.tenantId, 'members.customerId': p.fromId }, { members: 1 }).lean()) {
+      const members = g.members.map((m) => (m.customerId === p.fromId ? { ...m, customerId: p.toId } : m));
+      await CustomerGroupModel.updateOne({ _id: g._id }, { $set: { members } });
+    }
   }
 }

@@ -1,0 +1,36 @@
+import type { Deps } from '../../shared/deps.js';
+import type { ModuleManifest } from '../../shared/module.js';
+import type { CustomerService } from '../customers/customer.service.js';
+import type { FollowUpService } from '../customers/follow-up.service.js';
+import type { StaffService } from '../staff/staff.service.js';
+import type { Wecom } from '../../wecom/wecom.adapter.js';
+import { TransferService } from './transfer.service.js';
+import { GroupTransferService } from './group-transfer.service.js';
+import { TransferResultService } from './transfer-result.service.js';
+import { transferRoutes } from './transfer.routes.js';
+
+/**
+ * 在职继承 / 离职继承: a member's WeCom customers and groups handed to another member, and the result
+ * followed. `wecom` is the adapter: its client asks WeCom for the transfer, and its callback router
+ * hands this module the contact events that settle one (registered with `useTransfers`).
+ */
+export function createWecomTransfers(deps: Deps, ports: { wecom: Wecom; customers: CustomerService; staff: StaffService; followUps: FollowUpService }) {
+  const { client } = ports.wecom;
+  const transfers = new TransferService(deps, client, { customers: ports.customers, staff: ports.staff });
+  const groupTransfers = new GroupTransferService(deps, client, transfers);
+  const transferResults = new TransferResultService(deps, client, transfers, { customers: ports.customers, followUps: ports.followUps });
+  ports.wecom.callbacks.useTransfers(transferResults);
+  return { transfers, groupTransfers, transferResults };
+}
+
+export type WecomTransfers = ReturnType<typeof createWecomTransfers>;
+
+export function wecomTransfersManifest(api: WecomTransfers, uses: { wecom: { enabled: boolean } }): ModuleManifest {
+  return {
+    name: 'wecom-transfers',
+    routes: () => [transferRoutes(api)],
+    // Transfers take 24 h in WeCom; callbacks usually settle them first, this catches the rest.
+    jobs: uses.wecom.enabled ? [{ name: 'wecom.transfers.poll', every: '5 minutes', run: () => api.transferResults.poll() }] : [],
+    hooks: [{ on: 'customer.merged', name: 'wecom-transfers.move-transfers', run: (p) => api.transferResults.onMerged(p) }],
+  };
+}
