@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { messages } from '../../h5/src/modules/messages.js';
+import messages from '../../h5/src/locales/zh-CN.json' with { type: 'json' };
 import { refusalInChinese } from '../../h5/src/modules/refusals.js';
 import { ROOT, sourceFiles } from '../support/source-files.js';
 

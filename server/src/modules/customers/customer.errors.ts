@@ -1,4 +1,4 @@
-/** Refusals of the customers module the pages word in Chinese (h5/src/modules/messages.ts). */
+/** Refusals of the customers module the pages word in Chinese (h5/src/locales/zh-CN.json). */
 export const CustomerErrorCode = {
   /** A manual merge of two ids that already name one profile. */
   ALREADY_ONE: 'CUSTOMER_ALREADY_ONE',
