@@ -2,11 +2,8 @@
 // for integrators too). The pages say each refusal again by its code (h5/src/composables/use-async.ts),
 // so a code the server can send with no Chinese wording shows an English sentence in a Chinese page.
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import messages from '../../h5/src/locales/zh-CN.json' with { type: 'json' };
-import { refusalInChinese } from '../../h5/src/modules/refusals.js';
-import { ROOT, sourceFiles } from '../support/source-files.js';
+import { sourceFiles } from '../support/source-files.js';
 
 
 /** Every error code the server can answer with: the values of its `…ErrorCode` tables and the codes thrown inline. */
@@ -40,18 +37,4 @@ test('every error code the server can send has Chinese wording on the pages (or 
     .map((key) => key.split('.')[1])
     .filter((code) => !codes.has(code));
   expect(stale).toEqual([]);
-});
-
-test('the mini-app says the shopper’s refusals in the same words as the H5 pages', () => {
-  const http = createRequire(import.meta.url)(join(ROOT, 'miniapp/utils/http.js')) as {
-    ApiError: new (status: number, code: string, message: string, details?: Record<string, unknown>) => Error;
-    errorMessage: (err: unknown) => string;
-  };
-  const said = readFileSync(join(ROOT, 'miniapp/utils/http.js'), 'utf8').match(/const SAID = \{([\s\S]*?)\n\};/)![1];
-  const codes = [...said.matchAll(/^\s*([A-Z][A-Z0-9_]+):/gm)].map((m) => m[1]);
-  expect(codes).toEqual(expect.arrayContaining(['LOYALTY_INSUFFICIENT_POINTS', 'WECHAT_CODE_REJECTED']));
-  for (const code of codes) {
-    const h5 = refusalInChinese({ code, message: 'English words', details: { needed: 300 } });
-    expect([code, h5]).toEqual([code, http.errorMessage(new http.ApiError(409, code, 'English words', { needed: 300 }))]);
-  }
 });
