@@ -1,4 +1,11 @@
-import { hasMessage, translate } from './i18n.js';
+import { hasMessage, translate, type MessageKey } from './i18n.js';
+import type { ERROR_CODES, ErrorCode } from '../../../server/src/shared/errors/codes.js';
+
+/** Codes the server's registry says a page never words (it says why). */
+type UnsaidCode = { [C in ErrorCode]: (typeof ERROR_CODES)[C] extends { unsaid: string } ? C : never }[ErrorCode];
+/** Codes the server can send that the locale file has no words for: the type check fails unless none. */
+type Unworded = Exclude<`error.${Exclude<ErrorCode, UnsaidCode>}`, MessageKey>;
+export const everyRefusalWorded: [Unworded] extends [never] ? true : { missing: Unworded } = true;
 
 /**
  * A server refusal (`{ code, message, details }`) in the pages' Chinese, by its code — or by
