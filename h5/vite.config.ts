@@ -14,6 +14,15 @@ export default defineConfig({
   root,
   base: '/h5/',
   plugins: [vue(), bundleReport(root)],
+  // vue-i18n's bundler build: Composition API only, no global <i18n-t> components, no devtools. Its
+  // message compiler stays (the locale files are JSON strings) and compiles just in time to an AST,
+  // with no eval or new Function, so the production CSP holds.
+  define: {
+    __VUE_I18N_FULL_INSTALL__: 'false',
+    __VUE_I18N_LEGACY_API__: 'false',
+    __INTLIFY_PROD_DEVTOOLS__: 'false',
+    __INTLIFY_DROP_MESSAGE_COMPILER__: 'false',
+  },
   build: {
     outDir: 'dist',
     emptyOutDir: true,

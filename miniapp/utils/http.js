@@ -18,27 +18,10 @@ class ApiError extends Error {
 
 /**
  * The everyday refusals in the shopper's language, by the server's error code (its own message is
- * English, for integrators); anything else keeps the server's words. Same wording as the H5 pages.
- * @type {Record<string, string>}
+ * English, for integrators); anything else keeps the server's words. The words are the H5 pages' own,
+ * generated from their locale file (./words.js, scripts/miniapp/gen-locale.ts).
  */
-const SAID = {
-  LOYALTY_INSUFFICIENT_POINTS: '积分不足：需要 {needed} 积分',
-  LOYALTY_NOT_A_MEMBER: '还不是会员：请先加入会员',
-  LOYALTY_COUPON_OUT_OF_STOCK: '这张券已经领完了',
-  LOYALTY_COUPON_LIMIT_REACHED: '已达到这张券的领取上限',
-  LOYALTY_COUPON_UNAVAILABLE: '这张券当前不可用（已使用、已过期或已作废）',
-  LOYALTY_TEMPLATE_INACTIVE: '这张券已停止发放',
-  LOYALTY_TIER_REQUIRED: '这张券仅限更高等级的会员',
-  LOYALTY_ALREADY_CHECKED_IN: '今天已经签到过了',
-  LOYALTY_BIRTHDAY_ALREADY_SET: '生日已登记，如需修改请联系客服',
-  RATE_LIMITED: '操作太频繁，请稍后再试',
-  SERVICE_UNAVAILABLE: '服务暂时不可用，请稍后再试',
-  INTERNAL_ERROR: '出了点问题，请稍后再试',
-  WECHAT_CODE_REJECTED: '微信登录凭证已失效，请重试',
-  WECHAT_UNREACHABLE: '暂时无法连接微信，请稍后再试',
-  WECHAT_NOT_CONFIGURED: '小程序尚未配置，请联系管理员',
-  MINIAPP_SIGN_IN_REQUIRED: '请先在小程序中登录',
-};
+const WORDS = require('./words.js');
 
 /**
  * @param {'GET'|'POST'|'PUT'|'DELETE'} method
@@ -78,9 +61,11 @@ function request(method, path, opts = {}) {
 
 /** @param {unknown} err */
 function errorMessage(err) {
-  if (err instanceof ApiError && SAID[err.code]) {
+  if (err instanceof ApiError) {
     const details = /** @type {Record<string, unknown>} */ (err.details);
-    return SAID[err.code].replace(/\{(\w+)\}/g, (_, k) => String(details[k] ?? ''));
+    // A code with several causes names one in details.reason, worded on its own where it has words.
+    const words = WORDS[`error.${err.code}.${String(details.reason)}`] || WORDS[`error.${err.code}`];
+    if (words) return words.replace(/\{(\w+)\}/g, (_, k) => String(k === 'message' ? err.message : (details[k] ?? '')));
   }
   return err instanceof Error ? err.message : String(err);
 }

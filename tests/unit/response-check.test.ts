@@ -22,10 +22,10 @@ beforeAll(async () => {
   const api = new ApiRouter('/api/v1/check', 'check')
     .route({ method: 'get', path: '/thing', allow: 'public', summary: 'documented', response: shape }, () => body)
     .route({ method: 'post', path: '/conflict', allow: 'public', summary: 'undocumented 409', response: shape }, () => {
-      throw conflict('ALREADY_DONE', 'done before');
+      throw conflict('TAG_EXISTS', 'done before');
     })
     .route({ method: 'post', path: '/declared', allow: 'public', summary: 'documented 409', response: shape, errors: [409] }, () => {
-      throw conflict('ALREADY_DONE', 'done before');
+      throw conflict('TAG_EXISTS', 'done before');
     });
   const app = new Koa();
   app.use(errorMiddleware(createLogger('silent')));
@@ -68,8 +68,8 @@ test('a field the document does not list is drift too', async () => {
 test('a refusal the route does not document fails; one it documents goes out', async () => {
   const undocumented = await get('/conflict', 'POST');
   expect(undocumented.status).toBe(500);
-  expect(undocumented.body.error.message).toContain('answered 409 ALREADY_DONE, which its OpenAPI entry does not document');
-  expect(await get('/declared', 'POST')).toEqual({ status: 409, body: { error: { code: 'ALREADY_DONE', message: 'done before' } } });
+  expect(undocumented.body.error.message).toContain('answered 409 TAG_EXISTS, which its OpenAPI entry does not document');
+  expect(await get('/declared', 'POST')).toEqual({ status: 409, body: { error: { code: 'TAG_EXISTS', message: 'done before' } } });
 });
 
 test('with the check off (production) nothing is checked', async () => {

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { SAID, zhIssue, zhMessage } from '../../server/src/shared/http/validation-zh.js';
+import { zodIssueWords } from '../../server/src/i18n/validation.zh-CN.js';
 import { sourceFiles } from '../support/source-files.js';
 
 
@@ -67,4 +68,15 @@ test('zod’s own refusals read in Chinese, with the bound that was missed', () 
     count: '不能大于 1000',
   });
   expect(said({})).toMatchObject({ name: '必填', password: '必填' });
+});
+
+test('zod’s refusals are said from the catalog by issue code, its {values} filled from the issue', () => {
+  const said = (schema: z.ZodType, value: unknown) => schema.safeParse(value, { error: zhIssue }).error!.issues[0].message;
+  expect(said(z.array(z.string()).max(2), ['a', 'b', 'c'])).toBe(zodIssueWords['too_big.array'].replace('{maximum}', '2'));
+  expect(said(z.number().gt(0), 0)).toBe('必须大于 0');
+  expect(said(z.number().multipleOf(5), 7)).toBe('应为 5 的倍数');
+  expect(said(z.string().email(), 'nope')).toBe(zodIssueWords['invalid_format.email']);
+  expect(said(z.string().uuid(), 'nope')).toBe(zodIssueWords['invalid_format.other']);
+  // A line naming a value the issues do not carry would read with a blank in it.
+  expect(Object.values(zodIssueWords).filter((line) => /\{(?!minimum|maximum|expected|values|keys|divisor)\w+\}/.test(line))).toEqual([]);
 });

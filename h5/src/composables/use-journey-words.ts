@@ -1,6 +1,6 @@
 import { t } from './use-i18n';
 import { formatDate } from './use-format';
-import type { MessageKey } from '../modules/messages';
+import type { MessageKey } from '../modules/i18n';
 import type { JourneyStep, JourneyTrigger, RunLogLine } from '../api/journeys';
 
 /**

@@ -1,7 +1,11 @@
-import { messages } from './messages.js';
+import { hasMessage, translate, type MessageKey } from './i18n.js';
+import type { ERROR_CODES, ErrorCode } from '../../../server/src/shared/errors/codes.js';
 
-/** `{name}` placeholders filled from vars (a missing one reads as nothing). */
-export const fill = (text: string, vars: Record<string, unknown>): string => text.replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k] ?? ''));
+/** Codes the server's registry says a page never words (it says why). */
+type UnsaidCode = { [C in ErrorCode]: (typeof ERROR_CODES)[C] extends { unsaid: string } ? C : never }[ErrorCode];
+/** Codes the server can send that the locale file has no words for: the type check fails unless none. */
+type Unworded = Exclude<`error.${Exclude<ErrorCode, UnsaidCode>}`, MessageKey>;
+export const everyRefusalWorded: [Unworded] extends [never] ? true : { missing: Unworded } = true;
 
 /**
  * A server refusal (`{ code, message, details }`) in the pages' Chinese, by its code — or by
@@ -10,9 +14,9 @@ export const fill = (text: string, vars: Record<string, unknown>): string => tex
  */
 export function refusalInChinese(err: { code: string; message: string; details?: unknown }): string | null {
   const details = (err.details ?? {}) as Record<string, unknown>;
-  const key = [`error.${err.code}.${String(details.reason)}`, `error.${err.code}`].find((k) => k in messages) as keyof typeof messages | undefined;
+  const key = [`error.${err.code}.${String(details.reason)}`, `error.${err.code}`].find(hasMessage);
   if (!key) return null;
   const vars: Record<string, unknown> = { message: err.message };
   for (const [k, v] of Object.entries(details)) if (typeof v === 'string' || typeof v === 'number') vars[k] = v;
-  return fill(messages[key].zh, vars);
+  return translate(key, vars, 'zh-CN');
 }

@@ -1,3 +1,5 @@
+import type { ErrorCode } from './errors/codes.js';
+
 /**
  * The one error type the API speaks. A service throws `new AppError(code, message, { status })`; the
  * error middleware turns it into `{ error: { code, message, details } }`. Messages are written for the
@@ -12,12 +14,12 @@ export interface AppErrorOptions {
 }
 
 export class AppError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly status: number;
   readonly expose: boolean;
   readonly details?: unknown;
 
-  constructor(code: string, message: string, options: AppErrorOptions = {}) {
+  constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
     super(message, { cause: options.cause });
     this.name = 'AppError';
     this.code = code;
@@ -36,7 +38,7 @@ export const CommonErrorCode = {
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   INTERNAL: 'INTERNAL_ERROR',
-} as const;
+} as const satisfies Record<string, ErrorCode>;
 
 export const notFound = (what: string) =>
   new AppError(CommonErrorCode.NOT_FOUND, `${what} was not found`, { status: 404 });
@@ -47,5 +49,5 @@ export const forbidden = (message = 'Your role does not allow this action') =>
 export const unauthenticated = (message = 'Sign in first: send a valid bearer token') =>
   new AppError(CommonErrorCode.UNAUTHENTICATED, message, { status: 401 });
 
-export const conflict = (code: string, message: string, details?: unknown) =>
+export const conflict = (code: ErrorCode, message: string, details?: unknown) =>
   new AppError(code, message, { status: 409, details });

@@ -1,5 +1,5 @@
 import { t } from '../../composables/use-i18n';
-import { messages, type MessageKey } from '../../modules/messages';
+import { hasMessage } from '../../modules/i18n';
 
 /**
  * Why a recipient was (or would be) skipped, or a send failed, in the reader's words. The server names
@@ -10,13 +10,13 @@ export function reasonWords(reason: string): string {
   const unfilled = /^placeholder_unfilled:(\{\w+\})$/.exec(reason);
   if (unfilled) return t('broadcast.reason.placeholder_unfilled', { p: unfilled[1] });
   const key = `broadcast.reason.${reason}`;
-  return key in messages ? t(key as MessageKey) : reason;
+  return hasMessage(key) ? t(key) : reason;
 }
 
 /** Why a campaign is waiting (its progress's deferredReason), in words where known. */
 export function deferredWords(reason: string): string {
   const key = `broadcast.deferred.${reason}`;
-  return key in messages ? t(key as MessageKey) : reason;
+  return hasMessage(key) ? t(key) : reason;
 }
 
 /** Channels whose audience is chats (customer groups, bot rooms), not customers. */

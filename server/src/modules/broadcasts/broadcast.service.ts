@@ -8,6 +8,7 @@ import { CampaignModel, DeliveryModel, GroupDeliveryModel, OptOutModel } from '.
 import type { CreateCampaignInput } from './broadcast.schemas.js';
 import { GROUP_CHANNELS, type BroadcastContent, type ChannelName } from './channels/channel.provider.js';
 import { COUPON_PLACEHOLDERS, PLACEHOLDERS, contentPlaceholders, isKnown } from './placeholders.js';
+import type { ErrorCode } from '../../shared/errors/codes.js';
 
 export const BroadcastErrorCode = {
   BAD_STATE: 'BROADCAST_BAD_STATE',
@@ -16,7 +17,7 @@ export const BroadcastErrorCode = {
   NOTHING_TO_REMIND: 'BROADCAST_NOTHING_TO_REMIND',
   REMIND_LIMIT: 'BROADCAST_REMIND_LIMIT',
   NOT_WECOM: 'BROADCAST_NOT_WECOM',
-} as const;
+} as const satisfies Record<string, ErrorCode>;
 
 const DAY_MS = 86_400_000;
 /** A campaign in one of these is not over: its segment must stay. */

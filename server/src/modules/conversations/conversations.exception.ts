@@ -1,4 +1,5 @@
 import { AppError } from '../../shared/app-error.js';
+import type { ErrorCode } from '../../shared/errors/codes.js';
 
 export const ConversationErrorCode = {
   NOT_YOURS: 'CONVERSATION_NOT_YOURS',
@@ -18,7 +19,7 @@ export const ConversationErrorCode = {
   NOT_FAILED: 'CONVERSATION_MESSAGE_NOT_FAILED',
   ATTACHMENT_TYPE: 'CONVERSATION_ATTACHMENT_TYPE',
   ATTACHMENT_TOO_LARGE: 'CONVERSATION_ATTACHMENT_TOO_LARGE',
-} as const;
+} as const satisfies Record<string, ErrorCode>;
 
 export const wrongState = (state: string, wanted: string) =>
   new AppError(ConversationErrorCode.WRONG_STATE, `The conversation is ${state}; ${wanted}`, { status: 409, details: { state } });

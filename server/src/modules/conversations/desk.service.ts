@@ -20,6 +20,7 @@ import type { LoyaltyPort } from './loyalty-port.js';
 import type { ChatProfile } from './chat-profile.js';
 import { notFailed, notYours, wrongState } from './conversations.exception.js';
 import { messageView } from './conversation.view.js';
+import { say } from '../../i18n/zh-CN.js';
 
 export interface InboundResult extends CaptureResult {
   /** True when the bot holds the chat and may answer; false while a human (or the queue) has it. */
@@ -152,7 +153,7 @@ export class DeskService {
 
   /** Fills `{name}` and `{points}` from the customer's profile (`known`: as read this turn) and loyalty balance. */
   async render(tenantId: string, text: string, customerId?: string, known?: ChatProfile): Promise<string> {
-    let name = '亲';
+    let name = say('bot.unknownName');
     let points = '0';
     if (customerId) {
       const c = known?.id === customerId ? known : await this.customers.get(tenantId, customerId).catch(() => null);

@@ -11,6 +11,7 @@ import type { OutboundService } from './outbound.service.js';
 import type { SlaService } from './sla.service.js';
 import type { TeamService } from './desk-team.service.js';
 import { describeOpening, isOpen, addBusinessTime } from './business-hours.js';
+import { say } from '../../i18n/zh-CN.js';
 import { ConversationErrorCode, notYours, wrongState } from './conversations.exception.js';
 
 export interface Actor {
@@ -70,7 +71,7 @@ export class HandoffService {
     const current = await this.conversations.get(tenantId, conversationId);
     if (current.state === 'queued') {
       await this.quietReminders(String(current._id));
-      await this.notify(tenantId, current, await this.placeInQueue(tenantId, current, '已为您转接人工客服'), `queued:${current._id}:${now.getTime()}`);
+      await this.notify(tenantId, current, await this.placeInQueue(tenantId, current, say('handoff.queued')), `queued:${current._id}:${now.getTime()}`);
     }
     return { queued: true, conversation: current };
   }
@@ -84,7 +85,7 @@ export class HandoffService {
   async remindPlace(tenantId: string, conversation: { _id: unknown; state: string; queuedAt?: Date | null; customerId?: unknown; teamId?: string | null }): Promise<void> {
     if (conversation.state !== 'queued' || !(await this.quietReminders(String(conversation._id)))) return;
     const now = this.deps.now();
-    await this.notify(tenantId, conversation, await this.placeInQueue(tenantId, conversation, '您仍在排队'), `queue-place:${conversation._id}:${now.getTime()}`);
+    await this.notify(tenantId, conversation, await this.placeInQueue(tenantId, conversation, say('handoff.stillQueued')), `queue-place:${conversation._id}:${now.getTime()}`);
   }
 
   /**
@@ -106,14 +107,14 @@ export class HandoffService {
     const { hours } = await this.sla.settings(tenantId);
     const now = this.deps.now();
     if (hours && !isOpen(now, hours)) {
-      return `${lead}。现在是非工作时间，客服将于 ${describeOpening(addBusinessTime(now, 0, hours), hours)} 上班后第一时间回复您。`;
+      return say('handoff.afterHours', { lead, opening: describeOpening(addBusinessTime(now, 0, hours), hours) });
     }
     const team = c.teamId ? await this.teams.find(tenantId, c.teamId) : null;
     if (!(await this.anyoneThere(tenantId, c.customerId ? String(c.customerId) : undefined, team?.memberIds))) {
-      return `${lead}。现在客服都不在线，您的留言已记录，客服上线后会第一时间回复您。`;
+      return say('handoff.nobodyOnline', { lead });
     }
     const ahead = await ConversationModel.countDocuments({ tenantId, state: 'queued', teamId: c.teamId ?? null, queuedAt: { $lt: c.queuedAt } });
-    return `${lead}，您前面还有 ${ahead} 位，请稍候。`;
+    return say('handoff.ahead', { lead, ahead });
   }
 
   /**
@@ -183,7 +184,7 @@ export class HandoffService {
     }
     await this.seats.release(tenantId, c.assigneeId!);
     await this.conversations.announce(tenantId, after, 'conversation.updated');
-    await this.notify(tenantId, after, `已为您转接至 ${to.name}。`, `transfer:${conversationId}:${after.assignedAt!.getTime()}`);
+    await this.notify(tenantId, after, say('handoff.transferred', { name: to.name }), `transfer:${conversationId}:${after.assignedAt!.getTime()}`);
     return after;
   }
 
@@ -205,7 +206,7 @@ export class HandoffService {
     if (!after) throw wrongState('changed meanwhile', 'reload it and try again');
     if (c.assigneeId) await this.seats.release(tenantId, c.assigneeId);
     await this.conversations.announce(tenantId, after, 'conversation.updated');
-    await this.notify(tenantId, after, '本次人工服务已结束，感谢您的耐心。如需帮助，随时留言。', `resolved:${conversationId}:${after.resolvedAt!.getTime()}`);
+    await this.notify(tenantId, after, say('handoff.resolved'), `resolved:${conversationId}:${after.resolvedAt!.getTime()}`);
     await this.drainQueue(tenantId);
     return after;
   }
@@ -314,7 +315,7 @@ export class HandoffService {
     ).lean();
     if (!after) return false;
     await this.conversations.announce(tenantId, after, 'conversation.updated');
-    await this.notify(tenantId, after, `您好，我是 ${agent.name}，很高兴为您服务。`, `assigned:${c._id}:${after.assignedAt!.getTime()}`);
+    await this.notify(tenantId, after, say('handoff.assigned', { name: agent.name }), `assigned:${c._id}:${after.assignedAt!.getTime()}`);
     return true;
   }
 

@@ -6,6 +6,7 @@ import { ConversationErrorCode } from './conversations.exception.js';
 import { checkLinearPattern, linearTest } from '../../shared/linear-regex.js';
 import { ReplyRuleCache, REPLY_RULE_CACHE_MS } from './reply-rule-cache.js';
 import { isTimeZone, type BusinessHours } from './business-hours.js';
+import { zhCN } from '../../i18n/zh-CN.js';
 
 export interface RuleInput {
   kind: 'keyword' | 'regex' | 'faq';
@@ -155,7 +156,7 @@ export class ReplyRuleService {
       firstResponseSeconds: doc?.firstResponseSeconds ?? c.DESK_FIRST_RESPONSE_SECONDS,
       nextResponseSeconds: doc?.nextResponseSeconds ?? c.DESK_NEXT_RESPONSE_SECONDS,
       supervisorRole: doc?.supervisorRole ?? 'community_manager',
-      roomWelcome: doc?.roomWelcome ?? '欢迎 {name} 加入「{topic}」！回复「积分」查积分，回复「人工」找客服。',
+      roomWelcome: doc?.roomWelcome ?? zhCN['bot.roomWelcome'],
       manualPauseSeconds: doc?.manualPauseSeconds ?? 600,
       // Saved hours with no weekday open count as always open (business-hours.ts), holidays kept for later.
       hours: doc?.hours?.timezone

@@ -1,4 +1,5 @@
-/** Refusals of the customers module the pages word in Chinese (h5/src/modules/messages.ts). */
+import type { ErrorCode } from '../../shared/errors/codes.js';
+/** Refusals of the customers module the pages word in Chinese (h5/src/locales/zh-CN.json). */
 export const CustomerErrorCode = {
   /** A manual merge of two ids that already name one profile. */
   ALREADY_ONE: 'CUSTOMER_ALREADY_ONE',
@@ -12,4 +13,4 @@ export const CustomerErrorCode = {
   CSV_NO_IDENTITY_COLUMN: 'CUSTOMER_CSV_NO_IDENTITY_COLUMN',
   /** More rows in one import request than one batch takes. */
   CSV_TOO_MANY_ROWS: 'CUSTOMER_CSV_TOO_MANY_ROWS',
-} as const;
+} as const satisfies Record<string, ErrorCode>;

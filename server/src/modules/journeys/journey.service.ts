@@ -12,8 +12,9 @@ import type { StepRunner } from './journey-steps.js';
 import { PERSONALISED_TRIGGERS } from '../privacy/consent-policy.js';
 import { entrantPages, previewEntry, SCANNED_TRIGGERS } from './journey-entrants.js';
 import { toProgram } from './journey-program.js';
+import type { ErrorCode } from '../../shared/errors/codes.js';
 
-export const JourneyErrorCode = { NAME_TAKEN: 'JOURNEY_NAME_TAKEN', PREVIEW_STALE: 'JOURNEY_PREVIEW_STALE', EDITED_ELSEWHERE: 'JOURNEY_EDITED_ELSEWHERE' } as const;
+export const JourneyErrorCode = { NAME_TAKEN: 'JOURNEY_NAME_TAKEN', PREVIEW_STALE: 'JOURNEY_PREVIEW_STALE', EDITED_ELSEWHERE: 'JOURNEY_EDITED_ELSEWHERE' } as const satisfies Record<string, ErrorCode>;
 const LEASE_MS = 60_000;
 /** Orders paid after entering a journey, per run (the events module's counted orders). */
 export interface OrdersPort {

@@ -1,4 +1,5 @@
 import type { JourneyInput } from './journey.schemas.js';
+import type { ErrorCode } from '../../shared/errors/codes.js';
 
 /**
  * Starting points a community manager copies and fills in (coupon templates and tags are the
@@ -67,7 +68,7 @@ export const journeyTemplates: Array<{ key: string; description: string; journey
   },
 ];
 
-export const JourneyTemplateError = { NEEDS_COUPON: 'JOURNEY_TEMPLATE_NEEDS_COUPON', UNKNOWN: 'JOURNEY_TEMPLATE_UNKNOWN' } as const;
+export const JourneyTemplateError = { NEEDS_COUPON: 'JOURNEY_TEMPLATE_NEEDS_COUPON', UNKNOWN: 'JOURNEY_TEMPLATE_UNKNOWN' } as const satisfies Record<string, ErrorCode>;
 
 /**
  * A template filled in with the tenant's own coupon template (and, for birthdays, one per tier);

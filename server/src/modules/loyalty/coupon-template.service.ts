@@ -34,7 +34,7 @@ export class CouponTemplateService {
     if (typeof patch.stock === 'number') {
       // Lowering stock below what is already issued would make the count lie; refuse it atomically.
       const res = await CouponTemplateModel.updateOne({ tenantId, _id: id, issued: { $lte: patch.stock } }, { $set: patch });
-      if (!res.matchedCount) throw loyaltyConflict(LoyaltyErrorCode.INVALID_CONFIG as string, 'Stock cannot be set below the number already issued');
+      if (!res.matchedCount) throw loyaltyConflict(LoyaltyErrorCode.INVALID_CONFIG, 'Stock cannot be set below the number already issued');
     } else await CouponTemplateModel.updateOne({ tenantId, _id: id }, { $set: patch });
     // Names and amounts show on every holder's coupons.
     await this.cache.tenantChanged(tenantId);

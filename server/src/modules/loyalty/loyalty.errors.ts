@@ -1,4 +1,5 @@
 import { AppError } from '../../shared/app-error.js';
+import type { ErrorCode } from '../../shared/errors/codes.js';
 
 /** Error codes the loyalty API answers with; messages tell the caller what to do next. */
 export const LoyaltyErrorCode = {
@@ -15,6 +16,6 @@ export const LoyaltyErrorCode = {
   BAD_CARD: 'LOYALTY_BAD_CARD',
   INVALID_CONFIG: 'LOYALTY_INVALID_CONFIG',
   BIRTHDAY_SET: 'LOYALTY_BIRTHDAY_ALREADY_SET',
-} as const;
+} as const satisfies Record<string, ErrorCode>;
 
-export const loyaltyConflict = (code: string, message: string, details?: unknown) => new AppError(code, message, { status: 409, details });
+export const loyaltyConflict = (code: ErrorCode, message: string, details?: unknown) => new AppError(code, message, { status: 409, details });

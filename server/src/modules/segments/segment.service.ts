@@ -8,13 +8,14 @@ import { behaviourConditions, behaviourKey, loyaltyConditions, type Audience, ty
 import { resolveLoyalty } from './loyalty-audience.js';
 import { compileNode, type Filter } from './audience.compiler.js';
 import { SegmentMemberModel, SegmentModel } from './segment.model.js';
+import type { ErrorCode } from '../../shared/errors/codes.js';
 
 export const SegmentErrorCode = {
   NAME_TAKEN: 'SEGMENT_NAME_TAKEN',
   SNAPSHOT_INCOMPLETE: 'SEGMENT_SNAPSHOT_INCOMPLETE',
   SNAPSHOT_FROZEN: 'SEGMENT_SNAPSHOT_FROZEN',
   IN_USE: 'SEGMENT_IN_USE',
-} as const;
+} as const satisfies Record<string, ErrorCode>;
 
 const EVENT_TYPE: Record<BehaviourCondition['action'], string> = { viewed: 'product.viewed', added: 'cart.added', bought: 'order.paid' };
 const DAY_MS = 86_400_000;

@@ -12,11 +12,12 @@ import { isDuplicateKeyError } from '../../shared/db.js';
 import type { Principal, StaffRole } from '../../shared/http/principal.js';
 import { StaffModel } from './staff.model.js';
 import { ApiKeyService } from './api-key.service.js';
+import type { ErrorCode } from '../../shared/errors/codes.js';
 
 export const StaffErrorCode = {
   BAD_CREDENTIALS: 'STAFF_BAD_CREDENTIALS',
   USERNAME_TAKEN: 'STAFF_USERNAME_TAKEN',
-} as const;
+} as const satisfies Record<string, ErrorCode>;
 
 export interface StaffView {
   id: string;

@@ -1,4 +1,5 @@
 import { AppError } from '../../shared/app-error.js';
+import type { ErrorCode } from '../../shared/errors/codes.js';
 
 export const WechatKfErrorCode = {
   /** The 5 messages WeCom allows after the customer's last message are used up. */
@@ -7,7 +8,7 @@ export const WechatKfErrorCode = {
   WINDOW_CLOSED: 'WECHAT_KF_WINDOW_CLOSED',
   /** Agents answer taken-over chats in the WeCom app (WECOM_KF_AGENTS_ANSWER_IN=wecom). */
   ANSWER_IN_WECOM: 'WECHAT_KF_ANSWER_IN_WECOM',
-} as const;
+} as const satisfies Record<string, ErrorCode>;
 
 export const sendLimitReached = (lastCustomerAt: Date, limit: number) =>
   new AppError(WechatKfErrorCode.SEND_LIMIT, `WeChat Customer Service allows ${limit} messages after the customer's last message and they are used up; wait until the customer writes again`, {

@@ -1,11 +1,12 @@
 import type { Context } from 'koa';
 import type { z } from 'zod';
+import { zodIssueWords, zodTypeWords, type ZodIssueKey } from '../../i18n/validation.zh-CN.js';
 
 /**
  * Request validation in Chinese, for a caller who asks for it (`Accept-Language: zh…`; the H5 pages
  * send the language they are showing, the mini-app zh-CN). The API's words stay English for everyone
- * else. zod's own refusals are written here by issue code (a per-parse error map: a schema's own
- * message takes precedence, as zod defines); the schemas' own English sentences are looked up in SAID
+ * else. zod's own refusals are said by issue code and params from a catalog (a per-parse error map:
+ * a schema's own message takes precedence, as zod defines); the schemas' own English sentences are looked up in SAID
  * (`tests/unit/validation-zh.test.ts` fails when a schema gains one without a Chinese line).
  */
 
@@ -133,43 +134,51 @@ export type IssueWords = (issue: z.core.$ZodIssue, input: unknown, chinese: bool
 /** Whether the caller asked for Chinese first (Koa's negotiation; no header means English). */
 export const wantsChinese = (ctx: Pick<Context, 'acceptsLanguages'>): boolean => ctx.acceptsLanguages('en', 'zh') === 'zh';
 
-const TYPES: Record<string, string> = { string: '文字', number: '数字', int: '整数', boolean: '是或否', date: '日期', array: '列表', object: '对象' };
+/** `{name}` in a catalog line filled from params. */
+const fill = (text: string, params: Record<string, string | number>): string => text.replace(/\{(\w+)\}/g, (_, k: string) => String(params[k] ?? ''));
 
-/** zod's own refusals in Chinese, by issue code (undefined: zod's English, for codes not listed). */
-export const zhIssue: z.core.$ZodErrorMap = (issue) => {
+/** Which catalog line says an issue, and the params it names (undefined: zod's English, for codes not listed). */
+function issueKey(issue: z.core.$ZodRawIssue): { key: ZodIssueKey; params: Record<string, string | number> } | undefined {
+  type Said = { key: ZodIssueKey; params: Record<string, string | number> };
+  const bySize = (bound: unknown, exclusive: boolean, code: 'too_small' | 'too_big', name: 'minimum' | 'maximum'): Said => {
+    const origin = String(issue.origin);
+    const n = Number(bound);
+    if (origin === 'string') return { key: code === 'too_small' && n <= 1 ? 'too_small.string.one' : `${code}.string`, params: { [name]: n } };
+    if (origin === 'array' || origin === 'set') return { key: `${code}.array`, params: { [name]: n } };
+    if (origin === 'date') return { key: `${code}.date`, params: { [name]: new Date(n).toISOString() } };
+    return { key: exclusive ? `${code}.other.exclusive` : `${code}.other`, params: { [name]: n } };
+  };
   switch (issue.code) {
     case 'invalid_type':
-      return issue.input === undefined ? '必填' : `应为${TYPES[issue.expected] ?? issue.expected}`;
-    case 'too_small': {
-      const n = Number(issue.minimum);
-      if (issue.origin === 'string') return n <= 1 ? '不能为空' : `至少需要 ${n} 个字符`;
-      if (issue.origin === 'array' || issue.origin === 'set') return `至少需要 ${n} 项`;
-      if (issue.origin === 'date') return `不能早于 ${new Date(n).toISOString()}`;
-      return issue.inclusive === false ? `必须大于 ${n}` : `不能小于 ${n}`;
+      return issue.input === undefined ? { key: 'invalid_type.missing', params: {} } : { key: 'invalid_type', params: { expected: zodTypeWords[issue.expected] ?? issue.expected } };
+    case 'too_small':
+      return bySize(issue.minimum, issue.inclusive === false, 'too_small', 'minimum');
+    case 'too_big':
+      return bySize(issue.maximum, issue.inclusive === false, 'too_big', 'maximum');
+    case 'invalid_format': {
+      const key = `invalid_format.${issue.format}`;
+      return { key: key in zodIssueWords ? (key as ZodIssueKey) : 'invalid_format.other', params: {} };
     }
-    case 'too_big': {
-      const n = Number(issue.maximum);
-      if (issue.origin === 'string') return `最多 ${n} 个字符`;
-      if (issue.origin === 'array' || issue.origin === 'set') return `最多 ${n} 项`;
-      if (issue.origin === 'date') return `不能晚于 ${new Date(n).toISOString()}`;
-      return issue.inclusive === false ? `必须小于 ${n}` : `不能大于 ${n}`;
-    }
-    case 'invalid_format':
-      return issue.format === 'email' ? '邮箱格式不正确' : issue.format === 'url' ? '链接格式不正确' : issue.format === 'datetime' ? '应为 ISO 日期时间' : '格式不正确';
     case 'invalid_value':
-      return `应为以下之一：${issue.values.map(String).join('、')}`;
+      return { key: 'invalid_value', params: { values: issue.values.map(String).join('、') } };
     case 'unrecognized_keys':
-      return `不支持的字段：${issue.keys.join('、')}`;
+      return { key: 'unrecognized_keys', params: { keys: issue.keys.join('、') } };
     case 'not_multiple_of':
-      return `应为 ${String(issue.divisor)} 的倍数`;
+      return { key: 'not_multiple_of', params: { divisor: String(issue.divisor) } };
     case 'invalid_union':
     case 'invalid_key':
     case 'invalid_element':
     case 'custom':
-      return '格式不正确';
+      return { key: issue.code, params: {} };
     default:
       return undefined;
   }
+}
+
+/** zod's own refusals in Chinese, by issue code and params from the catalog (server/src/i18n/validation.zh-CN.ts). */
+export const zhIssue: z.core.$ZodErrorMap = (issue) => {
+  const said = issueKey(issue);
+  return said && fill(zodIssueWords[said.key], said.params);
 };
 
 /** One issue for a Chinese reader: zod's already in Chinese, a schema's own sentence looked up. */

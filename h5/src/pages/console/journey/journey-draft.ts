@@ -1,5 +1,5 @@
 import { t } from '../../../composables/use-i18n';
-import type { MessageKey } from '../../../modules/messages';
+import type { MessageKey } from '../../../modules/i18n';
 import type { BranchStep, ConditionCheck, JourneyDraft, JourneyStep, JourneyTrigger } from '../../../api/journeys';
 
 /**
