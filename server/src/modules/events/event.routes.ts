@@ -20,7 +20,7 @@ export function eventRoutes(s: EventRouteApis) {
       method: 'post',
       path: '/events',
       allow: ['integration', 'admin'],
-      summary: 'Ingest up to 1,000 orders and behaviour events; idempotent by eventId, judged per item',
+      summary: 'Ingest up to 1,000 orders and behaviour events; idempotent by eventId, judged per item; points and aggregates follow in the worker',
       body: eventBatchSchema,
       response: EventBatchResult,
       batchField: 'events',
@@ -28,7 +28,7 @@ export function eventRoutes(s: EventRouteApis) {
     },
     async ({ body, tenantId, principal }) => {
       const result = await s.events.ingest(tenantId, body.events, principal.kind === 'integration' ? `key:${principal.id}` : undefined);
-      // The batch is answered per item; the summary says whether everything landed.
+      // The batch is answered per item once stored; the worker applies points, aggregates, RFM and journeys.
       return result;
     },
   );
