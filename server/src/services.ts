@@ -65,7 +65,7 @@ export function createServices(deps: Deps, ports: { queue?: JobQueue } = {}) {
     staffManifest({ staff, audit }),
     customersManifest({ customers, merges, chatBindings, followUps }, { deps, audit, events, staff, tags }),
     tagsManifest(tags, { wecom }),
-    eventsManifest(events, { customers }),
+    eventsManifest(events, { customers, loyalty }),
     loyaltyManifest(loyalty, { deps, customers, segments }),
     deskManifest(desk, { deps, customers, wechatKf }),
     segmentsManifest({ segments, rfm }, { deps, customers, broadcasts }),

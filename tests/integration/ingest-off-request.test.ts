@@ -48,6 +48,11 @@ test('the shop gets its answer while points are still being applied, and the poi
     expect(reached).toBe(false);
     expect(await EventModel.findOne({ tenantId, eventId: 'off-1' }).lean()).toMatchObject({ applied: false });
     expect(await balance(buyer.id)).toBe(0);
+    // The shop's separate read says so.
+    const early = await app.request('GET', '/api/v1/events/off-1', { headers: { 'x-api-key': apiKey } });
+    expect(early.status).toBe(200);
+    expect(early.body).toMatchObject({ eventId: 'off-1', customerId: buyer.id, applied: false });
+    expect(early.body.pointsEarned).toBeUndefined();
 
     const settling = app.settle();
     expect(await until(async () => reached, 10_000, 20)).toBe(true);
@@ -60,10 +65,10 @@ test('the shop gets its answer while points are still being applied, and the poi
   }
   expect(await balance(buyer.id)).toBe(123);
   expect((await s().customers.get(tenantId, buyer.id)).aggregates).toMatchObject({ orderCount: 1, totalPaid: 12_300 });
-  // The separate read a shop uses for the points.
-  const admin = await app.staff('admin');
-  const card = await app.request('GET', `/api/v1/loyalty/members/${buyer.id}`, { token: admin.token });
-  expect(card.body.balance).toBe(123);
+  // The separate read a shop uses for the points, once applied.
+  const read = await app.request('GET', '/api/v1/events/off-1', { headers: { 'x-api-key': apiKey } });
+  expect(read.body).toMatchObject({ eventId: 'off-1', type: 'order.paid', applied: true, pointsEarned: 123, balance: 123 });
+  expect((await app.request('GET', '/api/v1/events/never-sent', { headers: { 'x-api-key': apiKey } })).status).toBe(404);
 });
 
 test('a customer’s events are applied in the order received, across batches', async () => {

@@ -264,6 +264,11 @@ export class EventService {
     return (await EventModel.distinct('customerId', q)) as Types.ObjectId[];
   }
 
+  /** One stored event by the shop's id, with whether it is applied yet. */
+  async findByEventId(tenantId: string, eventId: string) {
+    return EventModel.findOne({ tenantId, eventId }).select({ eventId: 1, type: 1, customerId: 1, receivedAt: 1, applied: 1, appliedAt: 1, 'data.orderId': 1 }).lean();
+  }
+
   async recentForCustomer(tenantId: string, customerId: string, limit: number) {
     return EventModel.find({ tenantId, customerId }).sort({ occurredAt: -1 }).limit(limit).lean();
   }
