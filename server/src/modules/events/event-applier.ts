@@ -33,9 +33,9 @@ const RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('
  * unapplied rows, never in `POST /api/v1/events`.
  *
  * One applier at a time per tenant, whatever the number of worker processes: a Redis lease
- * (`SET NX PX`, renewed per batch, released by its holder only). Under it the tenant's rows go in the
- * order received (receivedAt, _id), a batch at a time, so each customer's events apply in order and the
- * hooks keep their batch path. A tenant lease rather than one per customer because the hooks work per
+ * (`SET NX PX`, renewed every 10 s while held, released by its holder only). Under it the tenant's
+ * rows go in the order received (receivedAt, _id), a batch at a time, so each customer's events apply
+ * in order and the hooks keep their batch path. A tenant lease rather than one per customer because the hooks work per
  * batch across customers (the daily cap, RFM of the batch's buyers); tenants drain side by side.
  *
  * A batch under way carries a "dirty" mark in Redis, cleared once its rows are marked applied. A
@@ -87,6 +87,8 @@ export class EventApplier {
     for (;;) {
       const token = randomUUID();
       if ((await redis.set(this.leaseKey(tenantId), token, 'PX', LEASE_MS, 'NX')) !== 'OK') return total;
+      // Kept alive while held, however long a batch takes on a loaded machine: only a dead holder's lease lapses.
+      const keepAlive = setInterval(() => void redis.eval(RENEW, 1, this.leaseKey(tenantId), token, LEASE_MS).catch(() => undefined), LEASE_MS / 3);
       try {
         for (;;) {
           const rows = await EventModel.find({ tenantId, applied: false }).sort({ receivedAt: 1, _id: 1 }).limit(BATCH).lean<UnappliedRow[]>();
@@ -96,9 +98,9 @@ export class EventApplier {
           await EventModel.updateMany({ _id: { $in: rows.map((r) => r._id) } }, { $set: { applied: true, appliedAt: this.deps.now() } });
           await redis.del(this.dirtyKey(tenantId));
           total += rows.length;
-          await redis.eval(RENEW, 1, this.leaseKey(tenantId), token, LEASE_MS);
         }
       } finally {
+        clearInterval(keepAlive);
         await redis.eval(RELEASE, 1, this.leaseKey(tenantId), token).catch(() => undefined);
       }
       if (!(await EventModel.exists({ tenantId, applied: false }))) return total;
