@@ -133,6 +133,8 @@ export async function seedDemo(s: Services, config: Config, options: { log: Logg
   });
   events.sort((a: any, b: any) => a.occurredAt.localeCompare(b.occurredAt));
   for (let i = 0; i < events.length; i += 1000) await s.events.ingest(tenantId, events.slice(i, i + 1000), 'demo');
+  // Points, aggregates and RFM follow ingest in the worker; the steps below (and the first look) read them.
+  await s.events.settle();
 
   for (const step of seedSteps) {
     await step.run(s, tenantId, { customerIds: ids, staffIds, log: options.log });

@@ -9,6 +9,7 @@ import { createServices, type Services } from './services.js';
 import { createApp, type AppOptions } from './app.js';
 import { Worker } from './jobs/worker.js';
 import { jobDefinitions } from './jobs/index.js';
+import { moduleListeners } from './shared/module.js';
 
 export interface Runtime {
   services: Services;
@@ -70,6 +71,7 @@ export async function startRuntime(config: Config, plugins: RuntimePlugin[] = []
   }
   if (config.ROLES.includes('worker')) {
     await worker.start();
+    for (const l of moduleListeners(services.modules)) stops.push(await l.start());
     log.info('worker started');
   }
   for (const p of plugins) {

@@ -73,7 +73,7 @@ export function createServices(deps: Deps, ports: { queue?: JobQueue } = {}) {
     staffManifest({ staff, audit }),
     customersManifest({ customers, merges, chatBindings, followUps }, { deps, audit, events, staff, tags }),
     tagsManifest(tags, { wecom }),
-    eventsManifest(events, { customers }),
+    eventsManifest(events, { customers, loyalty }),
     loyaltyManifest(loyalty, { deps, customers, segments }),
     shopperAuthManifest(shopperAuth, { deps, customers }),
     deskManifest(desk, { deps, customers, wechatKf }),

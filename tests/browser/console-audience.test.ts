@@ -37,6 +37,7 @@ beforeAll(async () => {
       .filter((p) => p.paid)
       .map((p) => ({ eventId: `o-${p.phone}`, type: 'order.paid', occurredAt: at, customer: { phone: p.phone }, data: { orderId: `o-${p.phone}`, amount: p.paid, items: [{ sku: 'tea', quantity: 1, price: p.paid }] } })),
   );
+  await s.events.settle();
   browser = await launchBrowser();
 }, 120_000);
 

@@ -136,6 +136,7 @@ test('a community manager composes a campaign, sees its reach with skip reasons 
   const lin = await CustomerModel.findOne({ tenantId: tenant, name: '林一' }).lean();
   const ext = (lin!.identities as Array<{ type: string; value: string }>).find((i) => i.type === 'externalUserId')!.value;
   await s.events.ingest(tenant, [{ eventId: 'bc-order-1', type: 'order.paid', occurredAt: now().toISOString(), customer: { externalUserId: ext }, data: { orderId: 'bc-o-1', amount: 12_900 } }]);
+  await s.events.settle();
   await page.reload();
   await page.locator('[data-test=broadcast-results] [data-test=arm-revenue]', { hasText: '¥129.00' }).waitFor();
   await screenshot(page, 'console-broadcast-campaign');

@@ -96,6 +96,7 @@ test('an admin makes a VIP team with a member, routes gold members to it and set
   const contact = { id: 'wx-gold', name: '金卡客' };
   const at = new Date('2026-10-01T08:00:00Z');
   await s.events.ingest(tenant, [{ eventId: 'ds-gold-1', type: 'order.paid', occurredAt: at.toISOString(), customer: { wechatyContactId: contact.id, name: '金卡客' }, data: { orderId: 'ds-gold-1', amount: 600_000 } }]);
+  await s.events.settle();
   const gold = async () => (await s.loyalty.members.find(tenant, String(await s.customers.findByIdentity(tenant, { wechatyContactId: contact.id }))))?.tier === 'gold';
   expect(await until(gold, 8000)).toBe(true);
   const captured = await s.desk.conversations.capture(tenant, { botAccountId: 'brand-bot', peer: { kind: 'private', contact }, talker: contact, externalId: 'ds-msg-1', type: 'text', text: '人工', at });

@@ -83,6 +83,7 @@ test('beside the chat the agent sees the customer: masked profile, tags, orders,
     body: { events: [{ eventId: 'inbox-1', type: 'order.paid', occurredAt: '2026-11-01T08:00:00Z', customer: { phone: '13900000009' }, data: { orderId: 'SO-881', amount: 12_900 } }] },
   });
   expect(paid.body.accepted).toBe(1);
+  await app.settle();
   expect((await app.request('POST', `/api/v1/loyalty/members/${customerId}/points`, { token: admin.token, body: { points: 360, reason: '老客回馈', idempotencyKey: 'inbox-points' } })).status).toBe(201);
   const tpl = await app.request('POST', '/api/v1/loyalty/templates', {
     token: admin.token,

@@ -77,6 +77,7 @@ async function dormantBuyer(name: string, ext: string, days: number) {
   const id = await newContact(name, ext);
   const at = new Date(s.deps.now().getTime() - days * DAY).toISOString();
   await s.events.ingest(app.config.DEFAULT_TENANT, [{ eventId: `o-${ext}`, type: 'order.paid', occurredAt: at, customer: { externalUserId: ext }, data: { orderId: `o-${ext}`, amount: 19_900 } }]);
+  await s.events.settle();
   return id;
 }
 

@@ -35,6 +35,7 @@ beforeAll(async () => {
     body: { events: [{ eventId: 'cl-1-resent', type: 'order.paid', occurredAt: new Date().toISOString(), customer: { phone: '13700000031' }, data: { orderId: 'CL-1', amount: 600_000 } }] },
   });
   expect(resent.body.accepted).toBe(1);
+  await app.settle();
   for (let i = 0; i < 3; i++) await s.customers.identify(tenant, { phone: `1370000010${i}` }, { name: `苏州会员${i}`, city: '苏州' });
   browser = await launchBrowser();
 }, 120_000);

@@ -221,6 +221,7 @@ test('a community manager sees the RFM grid of the latest run and the loyalty pr
     data: { orderId: `D-${i}`, amount: 10_000 * (i + 1) },
   }));
   expect((await app.request('POST', '/api/v1/events', { headers: { 'x-api-key': key }, body: { events } })).body.accepted).toBe(3);
+  await app.settle();
   await s.rfm.recomputeTenant(tenant);
   const manager = await app.staff('community_manager');
   const run = (await app.request('GET', '/api/v1/rfm/runs', { token: manager.token })).body.items[0];

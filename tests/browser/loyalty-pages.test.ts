@@ -36,6 +36,7 @@ beforeAll(async () => {
     body: { events: [{ eventId: 'lp-1', type: 'order.paid', occurredAt: new Date().toISOString(), customer: { phone: ALICE_PHONE }, data: { orderId: 'LP-1', amount: 600_000 } }] },
   });
   expect(order.body.accepted).toBe(1);
+  await app.settle();
 
   quiet = await s.customers.identify(tenant, { phone: '13700000202' }, { name: '李静', ownerStaffId: sales.id });
   // The customer writes to the brand account on WeChat (as the bot captures it); the profile is this sales member's.

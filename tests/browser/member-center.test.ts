@@ -144,6 +144,7 @@ test('a second check-in on the same day is refused with a friendly message and n
   const tenant = app.config.DEFAULT_TENANT;
   const occurredAt = app.rt.services.deps.now().toISOString();
   await app.rt.services.events.ingest(tenant, [{ eventId: 'mc-order-1', type: 'order.paid', occurredAt, customer: { phone: BOB_PHONE }, data: { orderId: 'demo-order-1999-1', amount: 19_900 } }], 'shop');
+  await app.settle();
   await page.goto(`${app.url}/h5/member/points`);
   await page.locator('[data-test=ledger-row]', { hasText: '订单支付奖励' }).waitFor();
   await page.locator('[data-test=ledger-row]', { hasText: '每日签到' }).waitFor();

@@ -125,6 +125,7 @@ test('opened from a customer group chat, the sidebar shows the group: members, b
     body: { events: [{ eventId: 'group-order-1', type: 'order.paid', customer: { externalUserId: EXTERNAL_ID }, occurredAt: new Date().toISOString(), data: { orderId: 'G-1', amount: 19_900 } }] },
   });
   expect(paid.status).toBe(200);
+  await app.settle();
   const { chatId } = await fake.createGroup('xiaomei', '阿兰的护肤群', [other.externalUserId, EXTERNAL_ID]);
 
   const page = await wecomPage(chatId);

@@ -34,6 +34,7 @@ beforeAll(async () => {
     body: { events: [{ eventId: 'sb-1', type: 'order.paid', occurredAt: '2026-11-01T08:00:00Z', customer: { phone: '13900000001' }, data: { orderId: 'SO-1', amount: 12_900 } }] },
   });
   expect(paid.body.accepted).toBe(1);
+  await app.settle();
   browser = await launchBrowser();
 }, 120_000);
 

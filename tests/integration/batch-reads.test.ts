@@ -46,6 +46,7 @@ test(`the order dates, members and growth rows of ${BUYERS} buyers are each one 
     data: { orderId: `one-in-o-${i}`, amount: 2_000 + i },
   }));
   const res = await s().events.ingest(tenant(), events, 'shop');
+  await s().events.settle();
   expect(res.accepted).toBe(BUYERS);
   const ids = res.results.map((r) => (r as { customerId: string }).customerId);
 

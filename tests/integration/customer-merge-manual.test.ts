@@ -26,6 +26,7 @@ test('an agent merges a chat contact into the member behind it: identities, orde
   // The member: phone, an order (points), a tag and a note, owned by the rep.
   const member = await s().customers.identify(tenant(), { phone: '13788880001' }, { name: '郑琳', ownerStaffId: rep.id });
   await s().events.ingest(tenant(), [{ eventId: 'mm-1', type: 'order.paid', occurredAt: new Date(clock - 86_400_000).toISOString(), customer: { phone: '13788880001' }, data: { orderId: 'mm-o-1', amount: 20_000 } }], 'shop');
+  await s().events.settle();
   await s().customers.tag(tenant(), member, [vip.id], []);
   await s().customers.addNote(tenant(), member, { staffId: rep.id, staffName: '周销售', text: '喜欢浅色' });
   // A minute later the same person chats with the bot: a second profile, with its own points, tag, note and event.
@@ -35,6 +36,7 @@ test('an agent merges a chat contact into the member behind it: identities, orde
   await s().customers.tag(tenant(), chat, [chatTag.id], []);
   await s().customers.addNote(tenant(), chat, { staffId: agent.id, staffName: '客服小林', text: '问过 M 码' });
   await s().events.ingest(tenant(), [{ eventId: 'mm-2', type: 'product.viewed', occurredAt: new Date(clock).toISOString(), customer: { wechatyContactId: 'wxid_mm_0001' }, data: { productId: 'sku-9' } }], 'shop');
+  await s().events.settle();
   const before = await s().loyalty.summary(tenant(), member);
 
   // A shopper cannot merge, not even their own profile; a sales rep cannot reach a profile off their book.

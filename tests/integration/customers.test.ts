@@ -26,7 +26,12 @@ const order = (eventId: string, customer: Record<string, string>, amount: number
   customer,
   data: { orderId: `o-${eventId}`, amount },
 });
-const ingest = (events: unknown[]) => app.request('POST', '/api/v1/events', { headers: { 'x-api-key': key }, body: { events } });
+/** Posts a batch and waits for the worker's applier (points, aggregates, RFM), as a later read would. */
+const ingest = async (events: unknown[]) => {
+  const res = await app.request('POST', '/api/v1/events', { headers: { 'x-api-key': key }, body: { events } });
+  await app.settle();
+  return res;
+};
 
 test('a shop order naming both the phone and the WeCom contact merges the two profiles, keeping both histories', async () => {
   const shop = await ingest([order('m1', { phone: '13900000011', name: '陈静' }, 10_000)]);

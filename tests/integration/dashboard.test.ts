@@ -29,6 +29,7 @@ const order = (customer: Record<string, string>, at: number, amount = 10_000) =>
 async function ingest(events: unknown[]): Promise<string[]> {
   const res = await tb.app.request('POST', '/api/v1/events', { headers: { 'x-api-key': key }, body: { events } });
   expect(res.body.rejected).toBe(0);
+  await tb.app.settle();
   return (res.body.results as Array<{ customerId: string }>).map((r) => r.customerId);
 }
 

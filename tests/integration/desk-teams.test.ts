@@ -59,6 +59,7 @@ test("a VIP customer's handoff waits in the VIP team's queue, with its own targe
   const vip = chat.contact('金卡客');
   const now = chat.clock.now().toISOString();
   await chat.app.rt.services.events.ingest(tenant(), [{ eventId: 'teams-vip-1', type: 'order.paid', occurredAt: now, customer: { wechatyContactId: vip.mock.id, name: '金卡客' }, data: { orderId: 'teams-vip-1', amount: 600_000 } }]);
+  await chat.app.rt.services.events.settle();
   const customerId = await chat.app.rt.services.customers.findByIdentity(tenant(), { wechatyContactId: vip.mock.id });
   await eventually(async () => (await chat.app.rt.services.loyalty.members.find(tenant(), String(customerId)))?.tier === 'gold', 8000, 'the gold tier');
 

@@ -8,7 +8,12 @@ beforeAll(async () => {
 });
 afterAll(() => app.stop());
 
-const post = (events: unknown[]) => app.request('POST', '/api/v1/events', { headers: { 'x-api-key': key }, body: { events } });
+/** Posts a batch and waits for the worker's applier (points, aggregates, RFM), as a later read would. */
+const post = async (events: unknown[]) => {
+  const res = await app.request('POST', '/api/v1/events', { headers: { 'x-api-key': key }, body: { events } });
+  await app.settle();
+  return res;
+};
 
 const order = (eventId: string, phone: string, amount: number, at: string) => ({
   eventId,

@@ -47,7 +47,8 @@ test('a batch cut short after the points were earned is finished by the repair j
   const order = (s().hooks as any).handlers['event.batch_accepted'] as unknown[];
   order.splice(1, 0, order.pop());
   try {
-    await expect(s().events.ingest(tenantId, batch, 'shop')).rejects.toThrow('process killed');
+    await s().events.ingest(tenantId, batch, 'shop');
+    await expect(s().events.settle()).rejects.toThrow('process killed');
   } finally {
     crash();
   }
@@ -76,7 +77,8 @@ test('a large batch cut short before any hook ran is finished in one batch pass:
   const order = (s().hooks as any).handlers['event.batch_accepted'] as unknown[];
   order.unshift(order.pop()); // dies before any other handler
   try {
-    await expect(s().events.ingest(tenantId, batch, 'shop')).rejects.toThrow('process killed');
+    await s().events.ingest(tenantId, batch, 'shop');
+    await expect(s().events.settle()).rejects.toThrow('process killed');
   } finally {
     crash();
   }

@@ -22,6 +22,7 @@ test('an exchange answers with the coupon name, and the history names the coupon
   const [paid] = (await s.events.ingest(tenant(), [
     { eventId: 'words-1', type: 'order.paid', occurredAt: new Date(NOW - 3_600_000).toISOString(), customer: { phone: '13790000001' }, data: { orderId: 'demo-order-1999-1', amount: 19_900 } },
   ], 'shop')).results as Array<{ customerId: string }>;
+  await s.events.settle();
   const token = await tokenOf(paid.customerId);
   const tpl = await app.request('POST', '/api/v1/loyalty/templates', {
     token: admin.token,

@@ -58,6 +58,7 @@ test('a batch with 64 buyers, one with 150 orders, gives each the churn due date
   const lists = Object.values(buyers);
   const events = Array.from({ length: Math.max(...lists.map((l) => l.length)) }, (_, i) => lists.map((l) => l[i]).filter(Boolean)).flat();
   const res = await s().events.ingest(tenant(), events, 'shop');
+  await s().events.settle();
   expect(res.accepted).toBe(events.length);
   for (const [i, r] of res.results.entries()) if (r.status === 'accepted') ids[(events[i] as any).customer.phone] = r.customerId;
 

@@ -29,6 +29,7 @@ async function buyer(phone: string, name: string, ownerStaffId: string, orders: 
   const id = await s().customers.identify(tenant(), { phone }, { name, ownerStaffId });
   const res = await app.request('POST', '/api/v1/events', { headers: { 'x-api-key': key }, body: { events: orders.map(([a, d]) => order(phone, a, d)) } });
   expect(res.body.rejected).toBe(0);
+  await app.settle();
   return id;
 }
 const churnOf = async (id: string) => ((await s().customers.get(tenant(), id)) as any).rfm.churn;
@@ -66,6 +67,7 @@ test('the first sweep over old history warns only customers inside their window;
 
   // A customer lost to dormancy who orders again is back to ok, with a fresh window.
   await app.request('POST', '/api/v1/events', { headers: { 'x-api-key': key }, body: { events: [order('13710000001', 6_600, 0)] } });
+  await app.settle();
   expect((await churnOf(lostOneOrder)).state).toBe('ok');
 });
 

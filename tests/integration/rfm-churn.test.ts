@@ -24,6 +24,7 @@ const order = (phone: string, amount: number, day: number) => ({
 const ingest = async (events: unknown[]) => {
   const res = await app.request('POST', '/api/v1/events', { headers: { 'x-api-key': key }, body: { events } });
   expect(res.body.rejected).toBe(0);
+  await app.settle();
   return res.body.results as Array<{ customerId: string }>;
 };
 const profile = (id: string) => app.rt.services.customers.get(tenant(), id) as Promise<any>;

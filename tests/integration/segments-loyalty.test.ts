@@ -16,6 +16,7 @@ beforeAll(async () => {
   const order = (id: string, phone: string, amount: number) => ({ eventId: id, type: 'order.paid', occurredAt: NOW.toISOString(), customer: { phone }, data: { orderId: id, amount } });
   // ¥6,000 makes 金卡 (gold from 500,000 fen) with 6,000 points; ¥1,500 makes 银卡 with 1,500.
   await s.events.ingest(tenant(), [order('lo-1', '13700000001', 600_000), order('lo-2', '13700000002', 150_000)]);
+  await s.events.settle();
   await s.loyalty.join(tenant(), ids['新会员'], 'shopper');
   await s.loyalty.join(tenant(), ids['有券客'], 'shopper');
   const t: any = await s.loyalty.coupons.createTemplate(tenant(), {

@@ -44,6 +44,7 @@ beforeAll(async () => {
     { eventId: 'v1', type: 'product.viewed', occurredAt: daysAgo(2), customer: { phone: '13900000004' }, data: { productId: 'sku-cup', category: 'ware' } },
     { eventId: 'v2', type: 'product.viewed', occurredAt: daysAgo(20), customer: { phone: '13900000005' }, data: { productId: 'sku-cup', category: 'ware' } },
   ]);
+  await s.events.settle();
 });
 afterAll(() => app?.stop());
 

@@ -58,6 +58,11 @@ export interface TestApp {
   config: Config;
   request(method: string, path: string, options?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
   staff(role: StaffRole, name?: string): Promise<{ id: string; token: string; username: string }>;
+  /**
+   * Applies every accepted event (points, aggregates, RFM, journeys), as the worker would, and returns
+   * once none is left unapplied: `POST /api/v1/events` only stores and answers.
+   */
+  settle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -103,6 +108,9 @@ export async function startTestApp(options: { env?: Record<string, string>; plug
       const doc = await StaffModel.create({ tenantId: config.DEFAULT_TENANT, username, name: name ?? `${role} ${n}`, role, passwordHash: await testPasswordHash });
       const { token } = await rt.services.staff.issueToken(doc.toObject());
       return { id: String(doc._id), token, username };
+    },
+    settle: async () => {
+      await rt.services.events.settle();
     },
     stop: () => rt.stop(),
   };

@@ -1,17 +1,22 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import mongoose, { Types } from 'mongoose';
 import type { Scenario } from '../bench-options.js';
-import { BENCH_TENANT, http, startBenchApp } from '../bench-env.js';
+import { BENCH_TENANT, http, startBenchApp, type BenchApp } from '../bench-env.js';
 import { benchPhone, importCustomers } from '../bench-fixtures.js';
 import { orderEventBatches } from '../bench-data.generator.js';
-import { figure, nowMs, round, withCpuShare, withMemoryPeak, type Figure } from '../bench-report.js';
+import { figure, nowMs, percentile, round, withCpuShare, withMemoryPeak, type Figure } from '../bench-report.js';
 import { EventModel } from '../../../server/src/modules/events/event.model.js';
 import { eventItemSchema } from '../../../server/src/modules/events/event.schemas.js';
 
 /**
- * Scenario 1: `order.paid` events in batches through the events service (in process) and through
- * POST /api/v1/events with the integration API key. Baseline: the raw driver's insertMany of the same
- * rows into a collection with the same indexes, on the same server. A diagnostic run with the
- * `event.accepted` hooks detached shows what loyalty/RFM/journeys cost per event.
+ * Scenario 1: `order.paid` events in batches through the events service's accept path (in process) and
+ * through POST /api/v1/events with the integration API key. Baseline: the raw driver's insertMany of
+ * the same rows into a collection with the same indexes, on the same server. Then the applier (points,
+ * aggregates, RFM, journeys) drains what was accepted, in process; and a sustained run offers `rate`
+ * events/s over HTTP for `seconds` with the applier in a worker process of its own (ROLES=worker, as
+ * production runs it), measuring accepted → applied (`receivedAt` → `appliedAt`) per event.
  */
 export const ingestScenario: Scenario = {
   name: 'ingest',
@@ -21,12 +26,18 @@ export const ingestScenario: Scenario = {
     customers: 'distinct customers the events belong to (default events/5)',
     batch: 'events per batch (default 1000, the API maximum)',
     concurrency: 'HTTP batches in flight (default 2)',
+    rate: 'sustained run: events/s offered over HTTP (default 5000)',
+    seconds: 'sustained run: how long (default 10)',
+    'rate-batch': 'sustained run: events per POST (default 250)',
   },
   async run(b, o) {
     const events = o.num('events', 3000);
     const customers = o.num('customers', Math.max(1, Math.round(events / 5)));
     const batch = o.num('batch', 1000);
     const concurrency = o.num('concurrency', 2);
+    const rate = o.num('rate', 5000);
+    const seconds = o.num('seconds', 10);
+    const rateBatch = o.num('rate-batch', 250);
     const app = await startBenchApp(b, 'bench_ingest');
     const s = app.rt.services;
     const tenantId = BENCH_TENANT;
@@ -90,40 +101,107 @@ export const ingestScenario: Scenario = {
         return accepted;
       });
 
-      // Diagnostic: the same service path with the event hooks (loyalty; RFM and journeys per batch) detached.
-      const hooks = (s.hooks as any).handlers as Record<string, unknown[] | undefined>;
-      const savedBatch = hooks['event.batch_accepted'];
-      hooks['event.batch_accepted'] = [];
-      let bare;
-      try {
-        bare = await timed(b.mongoChild?.pid, async () => {
-          let accepted = 0;
-          for (const items of orderEventBatches(events, batch, { prefix: 'nohooks', customers })) accepted += (await s.events.ingest(tenantId, items, 'bench')).accepted;
-          return accepted;
-        });
-      } finally {
-        hooks['event.batch_accepted'] = savedBatch;
-      }
+      // The applier, in process: drains the rows both accept runs stored (loyalty, aggregates, RFM, journeys).
+      const pending = await app.raw.collection('events').countDocuments({ applied: false });
+      const drain = await timed(b.mongoChild?.pid, () => s.events.settle());
 
-      const rate = (ms: number) => round((events * 1000) / ms, 0);
-      facts.accepted = { service: service.result, http: httpRun.result, hooksOff: bare.result, expectedEach: events };
-      facts.cpu = { baseline: base.cpu, service: service.cpu, http: httpRun.cpu, hooksOff: bare.cpu };
+      // Sustained: `rate` events/s offered over HTTP, the applier in a worker process of its own.
+      const sustained = await sustainedRun(app, key, { rate, seconds, batch: rateBatch, customers });
+      facts.sustained = sustained.facts;
+
+      const perSecond = (ms: number) => round((events * 1000) / ms, 0);
+      facts.accepted = { service: service.result, http: httpRun.result, expectedEach: events };
+      facts.applied = { inProcess: drain.result, pendingBefore: pending };
+      facts.cpu = { baseline: base.cpu, service: service.cpu, http: httpRun.cpu, applier: drain.cpu };
       facts.peakRssMb = { baseline: base.rssMb, service: service.rssMb, http: httpRun.rssMb };
       facts.ledgerEntries = await app.raw.collection('loyalty_points_entries').estimatedDocumentCount().catch(() => undefined);
       facts.eventsStored = await app.raw.collection('events').countDocuments({});
       const figures: Figure[] = [
-        figure({ figure: 'raw insertMany (baseline)', value: rate(base.ms), unit: 'events/s', note: `${round(base.ms / 1000, 1)} s; ${cpuNote(base.cpu)}` }),
-        figure({ figure: 'service ingest, in process', value: rate(service.ms), unit: 'events/s', baseline: rate(base.ms), target: '≥ 0.5×', note: `${round(service.ms / 1000, 1)} s; ${callsPerEvent} DB calls/event writing ${writesPerEvent} documents/event (baseline 1); ${cpuNote(service.cpu)}` }),
-        figure({ figure: `HTTP POST /api/v1/events (${concurrency} in flight)`, value: rate(httpRun.ms), unit: 'events/s', baseline: rate(base.ms), target: '≥ 20,000 events/s', note: `${round(httpRun.ms / 1000, 1)} s; ${cpuNote(httpRun.cpu)}` }),
-        figure({ figure: 'diagnostic: service with hooks off', value: rate(bare.ms), unit: 'events/s', baseline: rate(base.ms), note: `loyalty earn + RFM + journeys cost ${round(service.ms / events - bare.ms / events, 2)} ms/event` }),
+        figure({ figure: 'raw insertMany (baseline)', value: perSecond(base.ms), unit: 'events/s', note: `${round(base.ms / 1000, 1)} s; ${cpuNote(base.cpu)}` }),
+        figure({ figure: 'accept path (service ingest), in process', value: perSecond(service.ms), unit: 'events/s', baseline: perSecond(base.ms), target: '≥ 0.5×', note: `${round(service.ms / 1000, 1)} s; ${callsPerEvent} DB calls/event writing ${writesPerEvent} documents/event (baseline 1); ${cpuNote(service.cpu)}` }),
+        figure({ figure: `accept path, HTTP POST /api/v1/events (${concurrency} in flight)`, value: perSecond(httpRun.ms), unit: 'events/s', baseline: perSecond(base.ms), target: '≥ 20,000 events/s', note: `${round(httpRun.ms / 1000, 1)} s; ${cpuNote(httpRun.cpu)}` }),
+        figure({ figure: 'applier in process (points, aggregates, RFM, journeys)', value: round((drain.result * 1000) / drain.ms, 0), unit: 'events/s', baseline: perSecond(base.ms), note: `${drain.result} rows in ${round(drain.ms / 1000, 1)} s; ${cpuNote(drain.cpu)}` }),
+        ...sustained.figures,
       ];
-      if (service.result !== events || httpRun.result !== events || bare.result !== events) throw new Error(`not every event was accepted: ${JSON.stringify(facts.accepted)}`);
+      if (service.result !== events || httpRun.result !== events) throw new Error(`not every event was accepted: ${JSON.stringify(facts.accepted)}`);
       return { scenario: 'ingest', title: this.title, sizes: { events, customers, batch, concurrency }, figures, facts };
     } finally {
       await app.stop();
     }
   },
 };
+
+/**
+ * Offers `rate` events/s over HTTP for `seconds` (open loop: a batch every batch/rate seconds, whether
+ * or not the last was answered) with the applier in a worker process of its own, then waits for every
+ * accepted row to be applied and reads each one's accepted → applied latency from the rows.
+ */
+async function sustainedRun(app: BenchApp, key: string, o: { rate: number; seconds: number; batch: number; customers: number }): Promise<{ figures: Figure[]; facts: Record<string, unknown> }> {
+  const worker = await startWorkerProcess(app);
+  try {
+    const total = Math.round(o.rate * o.seconds);
+    const every = (o.batch * 1000) / o.rate;
+    const batches = [...orderEventBatches(total, o.batch, { prefix: 'sus', customers: o.customers })];
+    const t0 = nowMs();
+    let accepted = 0;
+    let lateMs = 0;
+    await Promise.all(
+      batches.map(async (events, k) => {
+        const wait = t0 + k * every - nowMs();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        else lateMs = Math.max(lateMs, -wait);
+        const answer = await http('POST', `${app.url}/api/v1/events`, { headers: { 'x-api-key': key }, body: { events }, expect: [200] });
+        accepted += answer.body.accepted as number;
+      }),
+    );
+    const offeredMs = nowMs() - t0;
+    const rows = app.raw.collection('events');
+    const mine = { tenantId: BENCH_TENANT, eventId: { $regex: '^sus-' } };
+    const deadline = nowMs() + 300_000;
+    while ((await rows.countDocuments({ ...mine, applied: false })) > 0 && nowMs() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const drainedMs = nowMs() - t0;
+    const done = await rows.find({ ...mine, applied: true }, { projection: { receivedAt: 1, appliedAt: 1 } }).toArray();
+    const lat = done.map((r) => r.appliedAt.getTime() - r.receivedAt.getTime()).sort((a, b) => a - b);
+    const achieved = round((accepted * 1000) / offeredMs, 0);
+    const note = `${accepted} accepted at ${achieved} events/s offered over ${round(offeredMs / 1000, 1)} s (schedule slipped ≤ ${round(lateMs, 0)} ms); all applied ${round(drainedMs / 1000, 1)} s after the first; applier pid ${worker.pid}`;
+    return {
+      figures: [
+        figure({ figure: `accepted → applied p50 at ${o.rate} events/s offered, worker process`, value: percentile(lat, 50), unit: 'ms', lowerIsBetter: true, note }),
+        figure({ figure: `accepted → applied p99 at ${o.rate} events/s offered, worker process`, value: percentile(lat, 99), unit: 'ms', lowerIsBetter: true, target: '< 2,000 ms' }),
+        figure({ figure: 'accepted → applied max', value: lat[lat.length - 1] ?? 0, unit: 'ms', lowerIsBetter: true }),
+      ],
+      facts: { offered: total, accepted, applied: done.length, achievedRate: achieved, offeredMs: round(offeredMs, 0), drainedMs: round(drainedMs, 0), scheduleSlipMs: round(lateMs, 0) },
+    };
+  } finally {
+    await worker.stop();
+  }
+}
+
+/** The worker role in a process of its own, on the scenario's database and Redis. */
+async function startWorkerProcess(app: BenchApp): Promise<{ pid: number; stop: () => Promise<void> }> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../applier-worker-child.ts', import.meta.url))], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, MONGODB_URI: app.config.MONGODB_URI, REDIS_URL: app.config.REDIS_URL, APP_SECRET: app.config.APP_SECRET, DEFAULT_TENANT: app.config.DEFAULT_TENANT, NODE_ENV: 'development', LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent' },
+  });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the worker process did not start within 60 s')), 60_000);
+    createInterface({ input: child.stdout! }).once('line', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`the worker process exited with code ${code}`)));
+  });
+  child.stdout!.resume();
+  return {
+    pid: child.pid!,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
 
 interface Timed<T> {
   result: T;

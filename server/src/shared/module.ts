@@ -37,6 +37,8 @@ export interface ModuleManifest {
   routes?: () => ApiRouter[];
   jobs?: JobDefinition[];
   hooks?: HookSubscription[];
+  /** Long-running parts the worker role starts (a pub/sub listener); each returns how to stop it. */
+  listeners?: Array<{ name: string; start: () => Promise<() => Promise<void>> }>;
 }
 
 /**
@@ -71,4 +73,9 @@ export function moduleRouters(manifests: readonly ModuleManifest[]): ApiRouter[]
 /** Every manifest's jobs. */
 export function moduleJobs(manifests: readonly ModuleManifest[]): JobDefinition[] {
   return manifests.flatMap((m) => m.jobs ?? []);
+}
+
+/** Every manifest's listeners (started by the worker role). */
+export function moduleListeners(manifests: readonly ModuleManifest[]): NonNullable<ModuleManifest['listeners']> {
+  return manifests.flatMap((m) => m.listeners ?? []);
 }

@@ -114,6 +114,7 @@ test('a journey message fills the same placeholders for each customer, skips one
   expect(ok.status).toBe(201);
   // pj0 is a member with points; pj1 is not a member.
   for (const i of [0, 1]) await s().events.ingest(tb.tenantId, [{ eventId: `pj-cart-${i}`, type: 'cart.added', occurredAt: new Date(T).toISOString(), customer: { externalUserId: a.ext(i) }, data: { productId: 'sku-1' } }]);
+  await s().events.settle();
   await s().journeys.tick();
   await s().journeys.tick();
   expect([...sentTo(tb.fake, 'pj0 您的购物车还在，30 积分可抵现')]).toEqual([[a.ext(0), 1]]);

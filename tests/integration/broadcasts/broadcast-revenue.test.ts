@@ -30,6 +30,7 @@ test('the results show each arm’s revenue in the window, an order the shop sen
     // After the 7-day window: not the campaign's.
     order('wmrv000002', 'rv-3', 'o-3', 8_000, clock + 8 * day),
   ]);
+  await s().events.settle();
   const r = (await api('GET', `/api/v1/broadcasts/${id}/results`)).body;
   expect(r.arms.A).toMatchObject({ recipients: 3, converted: 2, revenue: 17_900 });
 });

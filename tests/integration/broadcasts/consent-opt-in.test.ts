@@ -93,6 +93,7 @@ test('a journey message goes only to those who agreed to marketing; the run says
   expect(journey.status).toBe(201);
   const order = (ext: string, id: string) => ({ eventId: id, type: 'order.paid', occurredAt: new Date(clock).toISOString(), customer: { externalUserId: ext }, data: { orderId: id, amount: 9_900 } });
   await s().events.ingest(tb.tenantId, [order('wmja000000', 'ja-1'), order('wmjs000000', 'js-1')]);
+  await s().events.settle();
   for (let i = 0; i < 3; i++) await s().journeys.tick();
   const sendOutcome = async (id: string) => ((await s().journeys.runsForCustomer(tb.tenantId, id))[0] as any).log.find((l: any) => l.type === 'send')?.outcome;
   expect(await sendOutcome(agreed)).toMatch(/^sent/);

@@ -42,7 +42,7 @@ const fromTemplate = async (body: Record<string, unknown>) => {
   return res.body.id as string;
 };
 const ingest = (ext: string, type: string, id: string, data: Record<string, unknown>, at = clock) =>
-  s().events.ingest(tb.tenantId, [{ eventId: id, type, occurredAt: new Date(at).toISOString(), customer: { externalUserId: ext }, data }]);
+  s().events.ingest(tb.tenantId, [{ eventId: id, type, occurredAt: new Date(at).toISOString(), customer: { externalUserId: ext }, data }]).then(async (r) => { await s().events.settle(); return r; });
 const coupons = (customerId: string) => s().loyalty.coupons.listForCustomer(tb.tenantId, customerId);
 const runsOf = async (customerId: string) => (await api('GET', `/api/v1/journeys/customers/${customerId}/runs`)).body.items as any[];
 const tick = async () => {

@@ -37,7 +37,7 @@ async function contact(name: string) {
   await grantMarketing(s(), tb.tenantId, [id], { profiling: true });
   return { id, ext };
 }
-const order = (ext: string, at: number, id: string) => s().events.ingest(tb.tenantId, [{ eventId: id, type: 'order.paid', occurredAt: new Date(at).toISOString(), customer: { externalUserId: ext }, data: { orderId: id, amount: 9_900 } }]);
+const order = (ext: string, at: number, id: string) => s().events.ingest(tb.tenantId, [{ eventId: id, type: 'order.paid', occurredAt: new Date(at).toISOString(), customer: { externalUserId: ext }, data: { orderId: id, amount: 9_900 } }]).then(async (r) => { await s().events.settle(); return r; });
 const coupons = (customerId: string) => s().loyalty.coupons.listForCustomer(tb.tenantId, customerId);
 const runs = async (journeyId: string) => (await api('GET', `/api/v1/journeys/${journeyId}`)).body.runs as any[];
 
@@ -159,6 +159,7 @@ test('a condition with a "no" branch: a customer who ordered meanwhile goes down
   const waiting = await contact('犹豫客');
   const bought = await contact('下单客');
   for (const c of [waiting, bought]) await s().events.ingest(tb.tenantId, [{ eventId: `cart-${c.ext}`, type: 'cart.added', occurredAt: new Date(clock).toISOString(), customer: { externalUserId: c.ext }, data: { productId: 'sku-9' } }]);
+  await s().events.settle();
   await s().journeys.tick();
   clock += HOUR;
   await order(bought.ext, clock, 'br-1');

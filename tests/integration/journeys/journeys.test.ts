@@ -41,7 +41,7 @@ const journey = async (body: Record<string, unknown>) => {
   return res.body.id as string;
 };
 const coupons = (customerId: string) => s().loyalty.coupons.listForCustomer(tb.tenantId, customerId);
-const order = (ext: string, at: number, id: string) => s().events.ingest(tb.tenantId, [{ eventId: id, type: 'order.paid', occurredAt: new Date(at).toISOString(), customer: { externalUserId: ext }, data: { orderId: id, amount: 9_900 } }]);
+const order = (ext: string, at: number, id: string) => s().events.ingest(tb.tenantId, [{ eventId: id, type: 'order.paid', occurredAt: new Date(at).toISOString(), customer: { externalUserId: ext }, data: { orderId: id, amount: 9_900 } }]).then(async (r) => { await s().events.settle(); return r; });
 
 test('on their birthday a customer gets a coupon and a greeting once, and again the next year', async () => {
   const today = shanghaiDate(clock);

@@ -57,6 +57,7 @@ export const ACCESS_POLICY: Record<string, Who[]> = {
   'delete /api/v1/tags/:id': MANAGERS,
   'delete /api/v1/tags/groups/:name': MANAGERS,
   'post /api/v1/events': ['integration', 'admin'],
+  'get /api/v1/events/:eventId': ['integration', 'admin'],
 
   'get /api/v1/loyalty/settings': STAFF,
   'put /api/v1/loyalty/settings': ADMIN,

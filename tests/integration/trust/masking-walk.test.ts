@@ -65,6 +65,7 @@ beforeAll(async () => {
   const journey = await app.request('POST', '/api/v1/journeys', { token: manager.token, body: { name: '回访', trigger: { type: 'order.paid' }, steps: [{ type: 'wait', hours: 1 }] } });
   expect(journey.status).toBe(201);
   await s.events.ingest(T(), [{ eventId: 'mask-order-1', type: 'order.paid', occurredAt: new Date().toISOString(), customer: { phone: PHONE }, data: { orderId: 'mask-order-1', amount: 9_900 } }]);
+  await s.events.settle();
   const segment = await app.request('POST', '/api/v1/segments', { token: manager.token, body: { name: '杭州', audience: { type: 'group', op: 'and', rules: [{ type: 'city', in: ['杭州'] }] } } });
   const conversation = (await s.desk.conversations.list(T(), { customerIds: [customer], limit: 1 }))[0];
   ids = { customer, conversation: String(conversation._id), journey: journey.body.id, segment: segment.body.id };

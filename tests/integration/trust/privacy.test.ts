@@ -35,6 +35,7 @@ async function richShopper(tag: string) {
     body: { events: [{ eventId: `ord-${tag}`, type: 'order.paid', occurredAt: new Date().toISOString(), customer: { phone, name }, data: { orderId: `o-${tag}`, amount: 25_900 } }] },
   });
   expect(order.status).toBe(200);
+  await app.settle();
 
   // The same person chats with the bot under a chat contact id: a second profile, merged into the first.
   await s.desk.handleInbound(T(), {
@@ -104,6 +105,7 @@ test('withdrawing profiling consent drops the RFM scores and churn prediction, a
   const s = app.rt.services;
   const order = (eventId: string, phone: string) => ({ eventId, type: 'order.paid', occurredAt: new Date().toISOString(), customer: { phone }, data: { orderId: eventId, amount: 9_900 } });
   const res = await app.request('POST', '/api/v1/events', { headers: { 'x-api-key': apiKey }, body: { events: [order('prof-1', '13955550001'), order('prof-2', '13955550002')] } });
+  await app.settle();
   const [optedOut, other] = res.body.results.map((r: any) => r.customerId as string);
   await s.rfm.recomputeTenant(T());
   const rfmOf = async (id: string) => (await mongoose.connection.db!.collection('customers').findOne({ _id: new mongoose.Types.ObjectId(id) }))?.rfm;
@@ -115,6 +117,7 @@ test('withdrawing profiling consent drops the RFM scores and churn prediction, a
   await s.rfm.recomputeTenant(T());
   await s.rfm.sweepChurn(T());
   await app.request('POST', '/api/v1/events', { headers: { 'x-api-key': apiKey }, body: { events: [order('prof-3', '13955550001')] } });
+  await app.settle();
   expect(await rfmOf(optedOut)).toBeUndefined();
   expect((await rfmOf(other))?.class).toEqual(expect.any(String));
 });
@@ -216,6 +219,7 @@ test('retention deletes closed chats, processed WeCom callbacks and events older
     body: { events: [{ eventId: 'ret-old', type: 'product.viewed', occurredAt: oldEventAt, customer: { phone: '13911112222' }, data: { productId: 'sku-1' } }, { eventId: 'ret-new', type: 'product.viewed', occurredAt: new Date().toISOString(), customer: { phone: '13911112222' }, data: { productId: 'sku-2' } }] },
   });
   expect(ev.body.accepted).toBe(2);
+  await app.settle();
 
   const callbacks = mongoose.connection.db!.collection('wecom_callbacks');
   await callbacks.insertMany([

@@ -56,6 +56,7 @@ test('a group chat shows its members as customers — buyers first, who joined t
     body: { events: [{ eventId: `o-${buyerId}`, type: 'order.paid', customer: { externalUserId: buyer.externalUserId }, occurredAt: new Date().toISOString(), data: { orderId: `O-${buyerId}`, amount: 25_800 } }] },
   });
   expect(paid.status).toBe(200);
+  await bed.app.settle();
   const stranger = bed.fake.corp.upsertContact({ name: '群里的新朋友' });
   const at = nowSeconds();
   // The group exists in WeCom only (its create callback not delivered): the sidebar asks groupchat/get.

@@ -2,8 +2,8 @@ import mongoose, { Schema } from 'mongoose';
 
 /**
  * Orders and behaviour from shop platforms. `eventId` is the platform's id and the idempotency key:
- * the unique index makes a resent batch change nothing. `applied` turns true once the profile
- * aggregates and hooks have seen the event; the repair job finishes any left half-done by a crash.
+ * the unique index makes a resent batch change nothing. Rows are stored unapplied; `applied` turns true
+ * once the worker's applier has moved the profile aggregates and run the hooks (event-applier.ts).
  */
 const eventSchema = new Schema({
   tenantId: { type: String, required: true },
@@ -15,9 +15,13 @@ const eventSchema = new Schema({
   source: { type: String },
   data: { type: Schema.Types.Mixed, default: {} },
   applied: { type: Boolean, default: false },
+  /** When the applier finished it: `appliedAt - receivedAt` is how far the worker lags the shop. */
+  appliedAt: { type: Date },
 });
 eventSchema.index({ tenantId: 1, eventId: 1 }, { unique: true });
 eventSchema.index({ tenantId: 1, customerId: 1, occurredAt: -1 });
 eventSchema.index({ tenantId: 1, type: 1, occurredAt: -1 });
 eventSchema.index({ applied: 1, receivedAt: 1 }, { partialFilterExpression: { applied: false } });
+// The applier's queue: a tenant's unapplied rows in the order received.
+eventSchema.index({ tenantId: 1, receivedAt: 1, _id: 1 }, { partialFilterExpression: { applied: false } });
 export const EventModel = mongoose.model('Event', eventSchema, 'events');

@@ -23,5 +23,22 @@ const itemResult = z.object({
 
 export const EventBatchResult = component(
   'EventBatchResult',
-  z.object({ accepted: int, duplicate: int, rejected: int, results: z.array(itemResult).describe('one per item, in the batch’s order') }),
+  z
+    .object({ accepted: int, duplicate: int, rejected: int, results: z.array(itemResult).describe('one per item, in the batch’s order') })
+    .describe('What was stored. Points, aggregates, RFM and journeys are applied afterwards by the worker, in the order received; read the points from GET /api/v1/loyalty/members/{customerId} or GET /api/v1/me/points'),
+);
+
+/** An ingested event's progress: the separate read for points, since the ingest answer comes before them. */
+export const EventProgress = component(
+  'EventProgress',
+  z.object({
+    eventId: z.string(),
+    type: z.string(),
+    customerId: objectIdString,
+    receivedAt: dateTime,
+    applied: z.boolean().describe('true once the worker has applied points, aggregates, RFM and journeys'),
+    appliedAt: dateTime.optional(),
+    pointsEarned: int.optional().describe('order.paid, once applied: the points this order earned (0 when capped)'),
+    balance: int.optional().describe('once applied: the member’s points balance now'),
+  }),
 );

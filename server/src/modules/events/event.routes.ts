@@ -4,12 +4,20 @@ import type { CustomerService } from '../customers/customer.service.js';
 import type { EventService } from './event.service.js';
 import { requireVisibleCustomer, visibleCustomer } from '../customers/customer-access.js';
 import { eventBatchSchema } from './event.schemas.js';
-import { EventBatchResult, EventView } from './event.responses.js';
+import { EventBatchResult, EventProgress, EventView } from './event.responses.js';
+import { notFound } from '../../shared/app-error.js';
+
+/** What the event read needs of loyalty: an order's earn entry and the member's balance. */
+export interface EventPointsReader {
+  ledger: { getByKey(tenantId: string, key: string): Promise<{ points: number; state: string } | null> };
+  members: { find(tenantId: string, customerId: string): Promise<{ balance?: number } | null> };
+}
 
 /** The module APIs these routes use, and nothing else. */
 export interface EventRouteApis {
   customers: CustomerService;
   events: EventService;
+  loyalty: EventPointsReader;
 }
 
 export function eventRoutes(s: EventRouteApis) {
@@ -20,7 +28,7 @@ export function eventRoutes(s: EventRouteApis) {
       method: 'post',
       path: '/events',
       allow: ['integration', 'admin'],
-      summary: 'Ingest up to 1,000 orders and behaviour events; idempotent by eventId, judged per item',
+      summary: 'Ingest up to 1,000 orders and behaviour events; idempotent by eventId, judged per item; points and aggregates follow in the worker',
       body: eventBatchSchema,
       response: EventBatchResult,
       batchField: 'events',
@@ -28,8 +36,38 @@ export function eventRoutes(s: EventRouteApis) {
     },
     async ({ body, tenantId, principal }) => {
       const result = await s.events.ingest(tenantId, body.events, principal.kind === 'integration' ? `key:${principal.id}` : undefined);
-      // The batch is answered per item; the summary says whether everything landed.
+      // The batch is answered per item once stored; the worker applies points, aggregates, RFM and journeys.
       return result;
+    },
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/events/:eventId',
+      allow: ['integration', 'admin'],
+      summary: 'One ingested event: whether the worker has applied it, and the points its order earned (the read after POST /events)',
+      params: z.object({ eventId: z.string().trim().min(1).max(128) }),
+      response: EventProgress,
+      errors: [404],
+    },
+    async ({ params, tenantId }) => {
+      const e = await s.events.findByEventId(tenantId, params.eventId);
+      if (!e) throw notFound('Event');
+      const customerId = String(e.customerId);
+      const orderId = e.type === 'order.paid' && typeof e.data?.orderId === 'string' ? e.data.orderId : undefined;
+      const earn = e.applied && orderId ? await s.loyalty.ledger.getByKey(tenantId, `earn:order:${orderId}`) : null;
+      const member = e.applied ? await s.loyalty.members.find(tenantId, customerId) : null;
+      return {
+        eventId: e.eventId,
+        type: e.type,
+        customerId,
+        receivedAt: e.receivedAt,
+        applied: e.applied,
+        ...(e.appliedAt ? { appliedAt: e.appliedAt } : {}),
+        ...(earn ? { pointsEarned: earn.points } : {}),
+        ...(typeof member?.balance === 'number' ? { balance: member.balance } : {}),
+      };
     },
   );
 

@@ -5,9 +5,9 @@ import type { CustomerService } from '../customers/customer.service.js';
 import { EventModel } from './event.model.js';
 import { recentOrderDates, type OrderDatesWanted } from './recent-order-dates.js';
 import { eventItemSchema, type EventItem } from './event.schemas.js';
-import { groupBy } from '../../shared/group-by.js';
 import { CountedOrderModel } from './counted-order.model.js';
 import { countOrders, countedFigures, type OrderDelta } from './counted-orders.js';
+import { EventApplier, type UnappliedRow } from './event-applier.js';
 
 
 export type ItemResult =
@@ -22,18 +22,7 @@ export interface BatchResult {
   results: ItemResult[];
 }
 
-interface EventRow {
-  _id: Types.ObjectId;
-  tenantId: string;
-  eventId: string;
-  type: string;
-  customerId: Types.ObjectId;
-  occurredAt: Date;
-  receivedAt: Date;
-  source?: string;
-  data: Record<string, any>;
-  applied: boolean;
-}
+type EventRow = UnappliedRow;
 
 /**
  * The aggregates update of each profile a batch touched: its order figures as counted (each order and
@@ -67,11 +56,16 @@ export function aggregateUpdates(rows: Array<Pick<EventRow, 'customerId' | 'occu
 const accepted = (row: EventRow) => ({ id: String(row._id), eventId: row.eventId, type: row.type, occurredAt: row.occurredAt, data: row.data });
 
 export class EventService {
+  /** Applies stored rows off the request path (event-applier.ts): the worker role listens, the repair job sweeps. */
+  readonly applier: EventApplier;
+
   constructor(
     private readonly deps: Deps,
     private readonly hooks: DomainHooks,
     private readonly customers: CustomerService,
-  ) {}
+  ) {
+    this.applier = new EventApplier(deps, (tenantId, rows, exact) => (exact ? this.applyExact(tenantId, rows) : this.apply(tenantId, rows)));
+  }
 
   /** A merge (hook `customer.merged`): the merged profile's events and counted orders move to the one kept. */
   async moveCustomer({ tenantId, fromId, toId }: HookPayloads['customer.merged']): Promise<void> {
@@ -82,7 +76,8 @@ export class EventService {
 
   /**
    * Ingests a batch. Each item is judged on its own: bad items are rejected with a reason, repeats of
-   * an eventId (in this batch or ever) are duplicates, and the rest land with their aggregates.
+   * an eventId (in this batch or ever) are duplicates, and the rest are stored unapplied. Aggregates,
+   * points, RFM and journeys follow in the worker (`applier`), woken here; `settle()` waits for them.
    */
   async ingest(tenantId: string, items: unknown[], source?: string): Promise<BatchResult> {
     const results: ItemResult[] = new Array(items.length);
@@ -146,20 +141,30 @@ export class EventService {
       }
     });
 
-    await this.apply(tenantId, inserted);
+    if (inserted.length) await this.applier.wake(tenantId);
     const count = (s: ItemResult['status']) => results.filter((r) => r.status === s).length;
     return { accepted: count('accepted'), duplicate: count('duplicate'), rejected: count('rejected'), results };
   }
 
   /**
    * Counts the batch's orders and refunds (once per key, whatever their event ids), moves aggregates,
-   * runs hooks (idempotent by event id), then marks the rows applied.
+   * runs hooks (idempotent by event id); the applier then marks the rows applied.
    */
   private async apply(tenantId: string, rows: EventRow[]): Promise<void> {
-    if (!rows.length) return;
     await this.customers.applyAggregates(tenantId, aggregateUpdates(rows, await countOrders(tenantId, rows)));
     await this.emitAccepted(tenantId, rows);
-    await EventModel.updateMany({ _id: { $in: rows.map((r) => r._id) } }, { $set: { applied: true } });
+  }
+
+  /**
+   * A batch a crash may have cut short: its orders are counted (a key already counted changes nothing),
+   * the affected profiles' aggregates recomputed from what is counted (exact, whatever was or was not
+   * applied), hooks re-run (the batch path: a cut-short batch of 1,000 orders is finished with a few
+   * dozen writes, not ~10 per order).
+   */
+  private async applyExact(tenantId: string, rows: EventRow[]): Promise<void> {
+    const moved = await countOrders(tenantId, rows);
+    for (const customerId of new Set([...rows.map((r) => String(r.customerId)), ...moved.keys()])) await this.recomputeAggregates(tenantId, customerId);
+    await this.emitAccepted(tenantId, rows);
   }
 
   /**
@@ -173,23 +178,26 @@ export class EventService {
   }
 
   /**
-   * Finishes events a crash left unapplied: their orders are counted (a key already counted changes
-   * nothing), the affected profiles' aggregates are recomputed from what is counted (exact, whatever
-   * was or was not applied), hooks re-run, rows marked applied. Rows go
-   * in the order received, each tenant's together, so the hooks take their batch path (a cut-short
-   * batch of 1,000 orders is finished with a few dozen writes, not ~10 per order).
+   * The repair job: every tenant's unapplied rows applied, for wake-ups lost (no worker listening,
+   * Redis away) and batches a crash cut short (those take the exact path). Returns rows applied.
    */
-  async repairUnapplied(olderThanMs = 60_000): Promise<number> {
-    const cutoff = new Date(this.deps.now().getTime() - olderThanMs);
-    const pending = await EventModel.find({ applied: false, receivedAt: { $lt: cutoff } }).sort({ receivedAt: 1, _id: 1 }).limit(1000).lean<EventRow[]>();
-    const byTenant = groupBy(pending, (row) => row.tenantId);
-    for (const [tenantId, rows] of byTenant) {
-      const moved = await countOrders(tenantId, rows);
-      for (const customerId of new Set([...rows.map((r) => String(r.customerId)), ...moved.keys()])) await this.recomputeAggregates(tenantId, customerId);
+  async repairUnapplied(): Promise<number> {
+    return this.applier.drainAll();
+  }
+
+  /**
+   * Waits until no row is left unapplied, draining here what no other applier holds: for callers that
+   * read the results right after ingesting (the demo seed, the bench, tests). Returns rows applied here.
+   */
+  async settle(): Promise<number> {
+    let total = 0;
+    while (await EventModel.exists({ applied: false })) {
+      const n = await this.applier.drainAll();
+      total += n;
+      // Another process holds a tenant: poll until it is done.
+      if (!n) await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    for (const [tenantId, rows] of byTenant) await this.emitAccepted(tenantId, rows);
-    if (pending.length) await EventModel.updateMany({ _id: { $in: pending.map((r) => r._id) } }, { $set: { applied: true } });
-    return pending.length;
+    return total;
   }
 
   /**
@@ -254,6 +262,11 @@ export class EventService {
     if (options.productId) q[inItems ? 'data.items.sku' : 'data.productId'] = options.productId;
     if (options.category) q[inItems ? 'data.items.category' : 'data.category'] = options.category;
     return (await EventModel.distinct('customerId', q)) as Types.ObjectId[];
+  }
+
+  /** One stored event by the shop's id, with whether it is applied yet. */
+  async findByEventId(tenantId: string, eventId: string) {
+    return EventModel.findOne({ tenantId, eventId }).select({ eventId: 1, type: 1, customerId: 1, receivedAt: 1, applied: 1, appliedAt: 1, 'data.orderId': 1 }).lean();
   }
 
   async recentForCustomer(tenantId: string, customerId: string, limit: number) {

@@ -18,6 +18,8 @@ export function eventsManifest(events: EventsApi, uses: Omit<EventRouteApis, 'ev
     name: 'events',
     routes: () => [eventRoutes({ ...uses, events })],
     jobs: [{ name: 'events.repair-unapplied', every: '1 minute', run: () => events.repairUnapplied() }],
+    // The applier, woken by each accepted batch: loyalty, aggregates, RFM and journeys off the request path.
+    listeners: [{ name: 'events.apply', start: () => events.applier.listen() }],
     hooks: [{ on: 'customer.merged', name: 'events.move-customer', run: (p) => events.moveCustomer(p) }],
   };
 }

@@ -20,6 +20,8 @@ export async function shopper(app: TestApp, phone: string, name = '会员') {
 export async function postEvents(app: TestApp, apiKey: string, events: unknown[]) {
   const res = await app.request('POST', '/api/v1/events', { headers: { 'x-api-key': apiKey }, body: { events } });
   if (res.status !== 200) throw new Error(`ingest failed: ${res.status} ${JSON.stringify(res.body)}`);
+  // The points, aggregates and RFM are applied off the request path: wait for them, as a shop's later read would.
+  await app.settle();
   return res.body;
 }
 
