@@ -260,8 +260,25 @@ export function conversationRoutes(s: ConversationRouteApis) {
   );
 
   api.route(
-    { method: 'post', path: '/:id/transfer', allow: AGENTS, summary: 'Hand the conversation to another online agent', params: idParams, body: z.object({ toStaffId: objectId }) },
-    async ({ params, body, principal, tenantId }) => conversationView(await s.desk.handoff.transfer(tenantId, params.id, actor(principal), body.toStaffId)),
+    {
+      method: 'post',
+      path: '/:id/transfer',
+      allow: AGENTS,
+      summary: "Hand the conversation to another online agent (toStaffId) or to a team's queue (toTeamId), with an optional reason kept in its history",
+      params: idParams,
+      body: z
+        .object({ toStaffId: objectId.optional(), toTeamId: objectId.optional(), reason: z.string().trim().max(200, 'keep the reason under 200 characters').optional() })
+        .refine((b) => !!b.toStaffId !== !!b.toTeamId, { message: 'give either toStaffId (an agent) or toTeamId (a team)' }),
+    },
+    async ({ params, body, principal, tenantId, ctx }) => {
+      // The audit entry says where the chat went and why, not only that it moved.
+      ctx.state.auditDetails = { toStaffId: body.toStaffId, toTeamId: body.toTeamId, reason: body.reason || undefined };
+      const who = actor(principal);
+      const reason = body.reason || undefined;
+      return conversationView(
+        body.toTeamId ? await s.desk.handoff.transferToTeam(tenantId, params.id, who, body.toTeamId, reason) : await s.desk.handoff.transfer(tenantId, params.id, who, body.toStaffId!, reason),
+      );
+    },
   );
 
   api.route(

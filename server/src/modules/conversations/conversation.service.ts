@@ -226,6 +226,23 @@ export class ConversationService {
     return doc.toObject();
   }
 
+  /** A desk event in the history (a transfer and its reason): an internal row by the desk, never delivered. */
+  async addEvent(tenantId: string, conversation: any, actor: { id: string; name: string }, text: string) {
+    const doc = await MessageModel.create({
+      tenantId,
+      conversationId: conversation._id,
+      customerId: conversation.customerId,
+      direction: 'internal',
+      author: 'system',
+      staffId: actor.id,
+      type: 'text',
+      text,
+      at: this.deps.now(),
+    });
+    await this.announce(tenantId, conversation, 'message.created', doc.toObject());
+    return doc.toObject();
+  }
+
   /**
    * Agent replies and desk notices: stored now with delivery queued, delivered by the bot via the
    * outbound row. Upserted by outbound id, so completing a half-queued reply twice stores it once.
