@@ -15,6 +15,9 @@ export interface Conversation {
   assigneeName?: string;
   /** The desk team the chat was routed to at handoff. */
   teamName?: string;
+  /** The team manager a missed response target was escalated to (已升级给). */
+  escalatedToId?: string;
+  escalatedToName?: string;
   handoffReason?: string;
   queuedAt?: string;
   unread: number;
@@ -33,7 +36,7 @@ export const RESOLVE_REASONS = ['solved', 'no_response', 'duplicate', 'spam', 'o
 export type ResolveReason = (typeof RESOLVE_REASONS)[number];
 
 /** The inbox's lists: 未分配, 我的, 全部, 已解决, 已超时, 稍后 (my snoozed chats). */
-export type InboxView = 'queue' | 'mine' | 'all' | 'resolved' | 'breached' | 'snoozed';
+export type InboxView = 'queue' | 'mine' | 'all' | 'resolved' | 'breached' | 'snoozed' | 'escalated';
 
 export interface DeskCustomer {
   id: string;

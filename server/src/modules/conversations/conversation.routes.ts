@@ -85,7 +85,7 @@ const maskedSummary = <T extends { name?: string | null } | null>(summary: T, m:
 const label = z.string().trim().min(1).max(20);
 
 /** The inbox's lists; 稍后 (snoozed) holds my chats put aside, which 我的 leaves out until they are due. */
-const VIEWS = ['queue', 'mine', 'all', 'resolved', 'breached', 'snoozed'] as const;
+const VIEWS = ['queue', 'mine', 'all', 'resolved', 'breached', 'snoozed', 'escalated'] as const;
 type View = (typeof VIEWS)[number];
 const viewFilter = (view: View, me: string, state?: string, labelled?: string): ListFilter => ({ ...byView(view, me, state), ...(labelled ? { label: labelled } : {}) });
 const byView = (view: View, me: string, state?: string): ListFilter =>
@@ -99,6 +99,8 @@ const byView = (view: View, me: string, state?: string): ListFilter =>
         ? { state: ['resolved'] }
         : view === 'breached'
           ? { state: ['queued', 'assigned'], breached: true }
+          : view === 'escalated'
+            ? { state: ['queued', 'assigned'], escalatedToId: me }
           : { state: state ? [state] : undefined };
 
 export function conversationRoutes(s: ConversationRouteApis) {

@@ -19,6 +19,7 @@ const team = z.object({
   memberIds: z.array(objectId).max(200),
   firstResponseSeconds: target.nullable().optional(),
   nextResponseSeconds: target.nullable().optional(),
+  managerId: objectId.nullable().optional(),
 });
 
 const routingRule = z.object({

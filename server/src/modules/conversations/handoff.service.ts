@@ -60,7 +60,7 @@ export class HandoffService {
       { tenantId, _id: conversationId, state: { $in: ['bot', 'resolved'] } },
       {
         $set: { state: 'queued', queuedAt: now, handoffReason: reason, noMatchStreak: 0, unread: 1, ...teamFields, ...(await this.sla.clock(tenantId, 'first', now, team?.id)) },
-        $unset: { assigneeId: 1, assigneeName: 1, assignedAt: 1, resolvedAt: 1, resolveReason: 1, ...(team ? {} : { teamId: 1, teamName: 1 }) },
+        $unset: { assigneeId: 1, assigneeName: 1, assignedAt: 1, resolvedAt: 1, resolveReason: 1, escalatedToId: 1, escalatedToName: 1, ...(team ? {} : { teamId: 1, teamName: 1 }) },
       },
       { returnDocument: 'after' },
     ).lean();
