@@ -67,6 +67,13 @@ export class AttachmentService {
     return this.store.get(tenantId, id);
   }
 
+  /** Deletes stored attachments (a person's data erased); returns how many were there. */
+  async remove(tenantId: string, ids: string[]): Promise<number> {
+    let n = 0;
+    for (const id of new Set(ids)) if (await this.store.remove(tenantId, id)) n++;
+    return n;
+  }
+
   /** An uploaded attachment as a reply carries it, or a 404 the agent can act on (upload again). */
   async ref(tenantId: string, id: string): Promise<AttachmentRef> {
     const info = await this.store.stat(tenantId, id);
