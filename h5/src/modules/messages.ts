@@ -648,6 +648,7 @@ export const messages = m({
   'inbox.attachment.file': { zh: '文件', en: 'File' },
   'inbox.attachment.gone': { zh: '文件已不可用', en: 'No longer available' },
   'inbox.attachment.download': { zh: '下载', en: 'Download' },
+  'inbox.attachment.cannotPlay': { zh: '浏览器无法直接播放这种格式，请下载后收听或观看', en: 'The browser cannot play this format; download it to listen or watch' },
   'inbox.mentions': { zh: '提及我', en: 'Mentions' },
   'inbox.noMentions': { zh: '没有未读的提及', en: 'No unread mentions' },
   'inbox.mentionHint': { zh: '输入 @ 提及同事，同事会在“提及我”里看到这条备注', en: 'Type @ to mention a colleague; they will find this note under Mentions' },
