@@ -106,7 +106,7 @@ test("a customer's video plays in the chat where the browser plays MP4; WeChat v
   await voice.locator('[data-test=attachment-unplayable]', { hasText: '浏览器无法直接播放' }).waitFor();
   await voice.locator('[data-test=attachment-download]').waitFor();
   // Open-source Chromium builds may lack H.264: the page asks the browser, as the test does.
-  const playsMp4 = await page.evaluate(() => document.createElement('video').canPlayType('video/mp4') !== '');
+  const playsMp4 = await page.evaluate<boolean>("document.createElement('video').canPlayType('video/mp4') !== ''");
   if (playsMp4) {
     const video = page.locator('[data-test=attachment-video]');
     await video.waitFor();

@@ -161,12 +161,14 @@ test("an agent hands a chat to a team: it waits in that team's queue, goes to a 
   expect(await desk().conversations.get(tenant(), String(c._id))).toMatchObject({ state: 'assigned', assigneeId: first.id });
 
   // Nobody of the team is at the desk: the chat waits in the team's queue, not with 阿前 nor in the general queue.
+  // (阿前 may also hold chats left in the general queue by the tests above: count the seat this one frees.)
+  const held = (await desk().handoff.presence(tenant(), first.id)).active;
   const moved = await transfer({ toTeamId: team.body.id, reason: '退货需要售后处理' });
   expect(moved.status).toBe(200);
   expect(moved.body).toMatchObject({ state: 'queued', teamId: team.body.id, teamName: '售后组' });
   expect(moved.body.assigneeId).toBeUndefined();
   expect(await buyer.hears(/已为您转接至售后组/)).toBeTruthy();
-  expect((await desk().handoff.presence(tenant(), first.id)).active).toBe(0);
+  expect((await desk().handoff.presence(tenant(), first.id)).active).toBe(held - 1);
   await desk().handoff.drainQueue(tenant());
   expect((await desk().conversations.get(tenant(), String(c._id))).state).toBe('queued');
 
