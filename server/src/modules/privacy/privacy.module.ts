@@ -22,7 +22,7 @@ export function createPrivacy(
     exports: new DataExportService(deps, { ...parts, consents }),
     erasure: new ErasureService(deps, parts.customers, parts.audit, wecomErasure, parts.desk.attachments),
     wecomErasure,
-    retention: new RetentionService(deps),
+    retention: new RetentionService(deps, parts.desk.attachments),
   };
 }
 export type Privacy = ReturnType<typeof createPrivacy>;
