@@ -44,8 +44,8 @@ export async function messageContent(msg: Message): Promise<Pick<CaptureInput, '
     } else if (['image', 'file', 'video', 'audio', 'emoticon'].includes(type)) {
       const box = await msg.toFileBox();
       media.name = box.name;
-      // A URL-backed box is kept as its link; one that carries its bytes (an image or file the puppet
-      // downloaded) is kept whole, so agents see what the customer sent (capture stores the bytes).
+      // A URL-backed box is kept as its link; one that carries its bytes (an image, file, voice message
+      // or video the puppet downloaded) is kept whole, so agents see what the customer sent (capture stores the bytes).
       const url = (() => {
         try {
           return (box.toJSON() as { url?: unknown }).url;
@@ -54,7 +54,7 @@ export async function messageContent(msg: Message): Promise<Pick<CaptureInput, '
         }
       })();
       if (typeof url === 'string') media.url = url;
-      else if (type === 'image' || type === 'file') file = { name: box.name, mime: mimeOf(box.name, box.mediaType || 'application/octet-stream'), bytes: await box.toBuffer() };
+      else if (type === 'image' || type === 'file' || type === 'audio' || type === 'video') file = { name: box.name, mime: mimeOf(box.name, box.mediaType || 'application/octet-stream'), bytes: await box.toBuffer() };
     }
   } catch {
     // Metadata is a bonus: the message is stored with its type even when the puppet cannot describe it.

@@ -23,6 +23,9 @@ export interface FakeKfMessage {
   text?: { content: string };
   image?: { media_id: string };
   file?: { media_id: string };
+  /** doc 94670: voice in AMR (voice_format 0, the default); video as sent. */
+  voice?: { media_id: string };
+  video?: { media_id: string };
 }
 
 /** A 临时素材 (doc 90253): what media/upload stored, for send_msg and media/get. */
@@ -270,8 +273,12 @@ export function kfDriver(fake: FakeWecom) {
       const delivery = await announce(openKfId);
       return { externalUserId: external_userid, msgid: msg.msgid, delivery };
     },
-    /** A WeChat user sends an image or file: stored as a 临时素材 and synced as msgtype image/file (doc 94670). */
-    async customerSendsMedia(openKfId: string, externalUserId: string, kind: 'image' | 'file', file: { name: string; mime: string; bytes: Buffer }) {
+    /**
+     * A WeChat user sends an image, file, voice message or video: stored as a 临时素材 and synced as
+     * msgtype image/file/voice/video with its media_id (https://developer.work.weixin.qq.com/document/path/94670),
+     * fetched through media/get (doc 90254).
+     */
+    async customerSendsMedia(openKfId: string, externalUserId: string, kind: 'image' | 'file' | 'voice' | 'video', file: { name: string; mime: string; bytes: Buffer }) {
       requireAccount(kf, openKfId);
       if (!kf.customers.has(externalUserId)) throw new Error(`fake WeCom: no customer ${externalUserId}`);
       const media_id = id('3', 24);

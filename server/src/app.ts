@@ -46,7 +46,7 @@ export function createApp(s: Services, options: AppOptions = {}): Koa {
       action: `${entry.method.toUpperCase()} ${entry.path}`,
       targetType: entry.tags[0],
       targetId: (ctx.params as Record<string, string> | undefined)?.id,
-      details: { status: ctx.status },
+      details: { status: ctx.status, ...(ctx.state.auditDetails as object | undefined) },
     });
   });
 

@@ -23,6 +23,7 @@ const pick = (page: Page, words: string) => page.locator('.el-select-dropdown__i
 test('an admin makes a VIP team with a member, routes gold members to it and sets weekday hours with a holiday; all of it is there after a reload', async () => {
   const admin = await app.staff('admin');
   await app.staff('agent', '阿维');
+  const lin = await app.staff('community_manager', '主管小林');
   const page = await consolePage(browser);
   await staffSignIn(page, `${app.url}/h5/console/desk-settings`, admin.username);
   expect(await page.locator('[data-test=console-nav] .el-menu-item.is-active').innerText()).toBe('客服设置');
@@ -37,11 +38,16 @@ test('an admin makes a VIP team with a member, routes gold members to it and set
   await dialog.locator('[data-test=team-members]').click();
   await pick(page, '阿维');
   await dialog.locator('[data-test=team-first] input').fill('60');
+  // The team's manager: its missed response targets are escalated to them.
+  await dialog.locator('[data-test=team-manager-select]').click();
+  await pick(page, '主管小林');
   await dialog.locator('[data-test=team-save]').click();
   await dialog.waitFor({ state: 'hidden' });
   const row = page.locator('[data-test=team-table] .el-table__row', { hasText: 'VIP' });
   await row.waitFor();
   expect(await row.locator('[data-test=team-member]').innerText()).toBe('阿维');
+  expect(await row.locator('[data-test=team-manager]').innerText()).toBe('主管小林');
+  expect((await app.rt.services.desk.teams.list(app.config.DEFAULT_TENANT))[0].managerId).toBe(lin.id);
   expect((await page.locator('[data-test=team-table]').boundingBox())!.width).toBeGreaterThan(1000);
 
   // A routing rule: gold and black-gold members → VIP.

@@ -97,3 +97,25 @@ test('uploads are refused at the edge: a type no channel sends, a renamed non-im
   const missing = await chat.app.request('POST', `/api/v1/conversations/${id}/messages`, { token: agent.token, body: { attachmentId: '0123456789abcdef01234567' } });
   expect(missing.status).toBe(404);
 });
+
+test('a voice message and a video the customer sends on the bot channel are kept and can be played from the inbox', async () => {
+  const { user, id } = await assignedChat('维多');
+  const silk = Buffer.from('#!SILK_V3\x02\x01\x00');
+  const mp4 = Buffer.from([0, 0, 0, 0x18, 0x66, 0x74, 0x79, 0x70, 0x6d, 0x70, 0x34, 0x32]);
+  for (const [bytes, name] of [[silk, '语音.silk'], [mp4, '视频.mp4']] as const) {
+    const box = FileBox.fromBase64(bytes.toString('base64'), name);
+    // The mock puppet types a Wechaty Audio / Video message by the extension when the box has no specific media type.
+    (box as any)._mediaType = 'application/octet-stream';
+    user.mock.say(box).to(chat.account);
+  }
+  const kept = await eventually(async () => {
+    const h = (await history(id)).filter((m) => m.media?.attachmentId);
+    return h.length === 2 ? h : null;
+  }, 8000, 'the voice message and the video in the chat');
+  expect(kept.find((m) => m.type === 'audio')).toMatchObject({ direction: 'in', media: { name: '语音.silk', mime: 'audio/silk', size: silk.length } });
+  expect(kept.find((m) => m.type === 'video')).toMatchObject({ direction: 'in', media: { name: '视频.mp4', mime: 'video/mp4', size: mp4.length } });
+  const video = kept.find((m) => m.type === 'video');
+  const res = await fetch(`${chat.app.url}/api/v1/desk/attachments/${video.media.attachmentId}`, { headers: { authorization: `Bearer ${agent.token}` } });
+  expect(res.headers.get('content-type')).toBe('video/mp4');
+  expect(Buffer.from(await res.arrayBuffer()).equals(mp4)).toBe(true);
+});

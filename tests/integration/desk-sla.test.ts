@@ -104,3 +104,41 @@ test('an answer within the target records no breach', async () => {
   expect(sla.breaches).toHaveLength(0);
   expect(sla.firstResponseMs).toBeLessThan(3000);
 });
+
+test("a missed target in a team's chat is escalated to that team's manager, who finds it in 升级给我; another team's manager does not", async () => {
+  const aftersales = await chat.app.staff('community_manager', '售后主管');
+  const presales = await chat.app.staff('community_manager', '售前主管');
+  const refunds = await desk().teams.create(tenant(), { name: '售后', memberIds: [], firstResponseSeconds: 2, managerId: aftersales.id });
+  await desk().teams.create(tenant(), { name: '售前', memberIds: [], firstResponseSeconds: 2, managerId: presales.id });
+  await desk().teams.setRouting(tenant(), [{ when: 'keyword', values: ['退款'], teamId: refunds.id }]);
+  const stream = await openStream(chat.app.url, aftersales.token);
+  try {
+    const uma = chat.contact('乌玛');
+    uma.say('我要退款');
+    uma.say('人工');
+    await uma.hears(/已为您转接人工客服/);
+    const id = String((await eventually(() => desk().conversations.findByPeer(tenant(), chat.account.id, uma.mock.id)))._id);
+    expect((await desk().conversations.get(tenant(), id)).teamName).toBe('售后');
+    chat.clock.advance(2500);
+    await desk().sla.sweep();
+
+    const breached = await eventually(() => stream.events.find((e) => e.event === 'sla.breached' && e.data.conversationId === id), 10_000, 'the breach event');
+    expect(breached.data).toMatchObject({ escalatedToId: aftersales.id, escalatedToName: '售后主管' });
+    const view = (await chat.app.request('GET', `/api/v1/conversations/${id}`, { token: aftersales.token })).body;
+    expect(view).toMatchObject({ escalatedToId: aftersales.id, escalatedToName: '售后主管' });
+    expect(view.sla.breaches).toEqual([expect.objectContaining({ kind: 'first', escalatedToName: '售后主管' })]);
+    const escalated = async (token: string) => (await chat.app.request('GET', '/api/v1/conversations?view=escalated', { token })).body.items.map((c: any) => c.id);
+    expect(await escalated(aftersales.token)).toEqual([id]);
+    expect(await escalated(presales.token)).toEqual([]);
+    expect((await chat.app.request('GET', '/api/v1/conversations/counts', { token: aftersales.token })).body.escalated).toBe(1);
+
+    // Resolved, it leaves the manager's list.
+    const agent = await chat.app.staff('agent', '售后客服');
+    await chat.app.request('POST', `/api/v1/conversations/${id}/take`, { token: agent.token });
+    await chat.app.request('POST', `/api/v1/conversations/${id}/resolve`, { token: agent.token });
+    expect(await escalated(aftersales.token)).toEqual([]);
+  } finally {
+    stream.close();
+    await desk().teams.setRouting(tenant(), []);
+  }
+});

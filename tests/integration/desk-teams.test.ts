@@ -141,3 +141,45 @@ test("many handoffs to a team at once never give its member more chats than thei
   const theirs = (await chat.app.request('GET', '/api/v1/conversations?view=mine', { token: outsider.token })).body.items;
   expect(theirs.filter((c: any) => c.teamId)).toEqual([]);
 });
+
+test("an agent hands a chat to a team: it waits in that team's queue, goes to a free member, and the history and audit say why", async () => {
+  for (const s of await chat.app.rt.services.staff.list(tenant(), { online: true })) await desk().handoff.setPresence(tenant(), s.id, false);
+  await chat.app.request('PUT', '/api/v1/desk/routing', { token: manager, body: { rules: [] } });
+  const first = await chat.app.staff('agent', '阿前');
+  const member = await chat.app.staff('agent', '阿后');
+  const team = await chat.app.request('POST', '/api/v1/desk/teams', { token: manager, body: { name: '售后组', memberIds: [member.id] } });
+  await online(first.token, 3);
+  const buyer = chat.contact('退货客');
+  buyer.say('人工');
+  await buyer.hears(/我是 阿前/);
+  const c = await conversationOf(buyer.mock.id);
+  const transfer = (body: object, token = first.token) => chat.app.request('POST', `/api/v1/conversations/${c._id}/transfer`, { token, body });
+
+  // Neither or both targets, or a team that does not exist, is refused and changes nothing.
+  expect((await transfer({})).status).toBe(400);
+  expect((await transfer({ toStaffId: member.id, toTeamId: team.body.id })).status).toBe(400);
+  expect((await transfer({ toTeamId: '0123456789abcdef01234567' })).status).toBe(404);
+  expect(await desk().conversations.get(tenant(), String(c._id))).toMatchObject({ state: 'assigned', assigneeId: first.id });
+
+  // Nobody of the team is at the desk: the chat waits in the team's queue, not with 阿前 nor in the general queue.
+  // (阿前 may also hold chats left in the general queue by the tests above: count the seat this one frees.)
+  const held = (await desk().handoff.presence(tenant(), first.id)).active;
+  const moved = await transfer({ toTeamId: team.body.id, reason: '退货需要售后处理' });
+  expect(moved.status).toBe(200);
+  expect(moved.body).toMatchObject({ state: 'queued', teamId: team.body.id, teamName: '售后组' });
+  expect(moved.body.assigneeId).toBeUndefined();
+  expect(await buyer.hears(/已为您转接至售后组/)).toBeTruthy();
+  expect((await desk().handoff.presence(tenant(), first.id)).active).toBe(held - 1);
+  await desk().handoff.drainQueue(tenant());
+  expect((await desk().conversations.get(tenant(), String(c._id))).state).toBe('queued');
+
+  // The member comes online: fair routing gives it to them.
+  await online(member.token, 2);
+  await buyer.hears(/我是 阿后/);
+  expect(await desk().conversations.get(tenant(), String(c._id))).toMatchObject({ state: 'assigned', assigneeId: member.id, teamName: '售后组' });
+
+  const history = (await chat.app.request('GET', `/api/v1/conversations/${c._id}/messages`, { token: member.token })).body.items;
+  expect(history.find((m: any) => m.author === 'system' && m.direction === 'internal')).toMatchObject({ text: '阿前 转给团队「售后组」：退货需要售后处理' });
+  const audit = await chat.app.rt.services.audit.list(tenant(), { targetId: String(c._id), action: 'POST /api/v1/conversations/:id/transfer' });
+  expect(audit[0]).toMatchObject({ actorId: first.id, details: { toTeamId: team.body.id, reason: '退货需要售后处理' } });
+});

@@ -30,14 +30,14 @@ test('each inbox view lists its chats and the counts follow taking, resolving an
 
   const counts = async () => (await as('GET', '/api/v1/conversations/counts')).body;
   const list = async (view: string) => (await as('GET', `/api/v1/conversations?view=${view}`)).body.items.map((c: any) => c.id);
-  expect(await counts()).toEqual({ queue: 3, mine: 0, all: 4, resolved: 0, breached: 0, snoozed: 0 });
+  expect(await counts()).toEqual({ queue: 3, mine: 0, all: 4, resolved: 0, breached: 0, snoozed: 0, escalated: 0 });
 
   expect((await as('POST', `/api/v1/conversations/${ids['甲']}/take`)).status).toBe(200);
   expect((await as('POST', `/api/v1/conversations/${ids['乙']}/take`)).status).toBe(200);
   expect((await as('POST', `/api/v1/conversations/${ids['乙']}/resolve`)).status).toBe(200);
   // taking put the agent online, so resolving 乙 freed a seat and the queue handed them 丙
   await eventually(async () => (await counts()).queue === 0 || null, 10_000, 'the queue handing 丙 over');
-  expect(await counts()).toEqual({ queue: 0, mine: 2, all: 4, resolved: 1, breached: 0, snoozed: 0 });
+  expect(await counts()).toEqual({ queue: 0, mine: 2, all: 4, resolved: 1, breached: 0, snoozed: 0, escalated: 0 });
   expect(await list('resolved')).toEqual([ids['乙']]);
   expect((await list('mine')).sort()).toEqual([ids['甲'], ids['丙']].sort());
   expect(await list('queue')).toEqual([]);
@@ -46,7 +46,7 @@ test('each inbox view lists its chats and the counts follow taking, resolving an
   await ConversationModel.updateOne({ tenantId: tenant(), _id: ids['丙'] }, { $set: { 'sla.dueAt': new Date(Date.now() - 60_000) } });
   await eventually(async () => (await counts()).breached === 1 || null, 10_000, 'the breach in the counts');
   expect(await list('breached')).toEqual([ids['丙']]);
-  expect(await counts()).toEqual({ queue: 0, mine: 2, all: 4, resolved: 1, breached: 1, snoozed: 0 });
+  expect(await counts()).toEqual({ queue: 0, mine: 2, all: 4, resolved: 1, breached: 1, snoozed: 0, escalated: 0 });
 });
 
 test('the counts are tenant-wide, so sales (who see only their own customers) are refused them', async () => {

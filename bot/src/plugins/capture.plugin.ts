@@ -46,7 +46,7 @@ async function handle(ctx: BotContext, msg: Message): Promise<void> {
     const stored = ctx.takeEcho(peerId, file ? fileEcho(file.name) : (content.text ?? ''));
     if (stored) return ctx.s.desk.conversations.attachEcho(ctx.tenantId, stored, msg.id);
   }
-  if (file && (content.type === 'image' || content.type === 'file')) {
+  if (file && (content.type === 'image' || content.type === 'file' || content.type === 'audio' || content.type === 'video')) {
     // Kept before the message is stored, so the inbox can show it; a puppet redelivery keeps a second copy, never a second message.
     const kept = await ctx.s.desk.attachments.keepIncoming(ctx.tenantId, content.type, file).catch((err) => ctx.log.warn({ err: (err as Error).message, messageId: msg.id }, 'attachment not kept'));
     if (kept) content.media = { ...content.media, attachmentId: kept.attachmentId, name: kept.name, mime: kept.mime, size: kept.size };

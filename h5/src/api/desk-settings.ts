@@ -8,6 +8,8 @@ export interface DeskTeam {
   members: { id: string; name: string; online: boolean; active: boolean }[];
   firstResponseSeconds?: number;
   nextResponseSeconds?: number;
+  managerId?: string;
+  managerName?: string;
 }
 export interface TeamInput {
   name: string;
@@ -15,6 +17,8 @@ export interface TeamInput {
   /** null: the tenant's target. */
   firstResponseSeconds: number | null;
   nextResponseSeconds: number | null;
+  /** Who hears of this team's missed targets; null: the supervisor role. */
+  managerId: string | null;
 }
 
 export type RoutingWhen = 'keyword' | 'tag' | 'tier';

@@ -15,6 +15,9 @@ export interface Conversation {
   assigneeName?: string;
   /** The desk team the chat was routed to at handoff. */
   teamName?: string;
+  /** The team manager a missed response target was escalated to (已升级给). */
+  escalatedToId?: string;
+  escalatedToName?: string;
   handoffReason?: string;
   queuedAt?: string;
   unread: number;
@@ -33,7 +36,7 @@ export const RESOLVE_REASONS = ['solved', 'no_response', 'duplicate', 'spam', 'o
 export type ResolveReason = (typeof RESOLVE_REASONS)[number];
 
 /** The inbox's lists: 未分配, 我的, 全部, 已解决, 已超时, 稍后 (my snoozed chats). */
-export type InboxView = 'queue' | 'mine' | 'all' | 'resolved' | 'breached' | 'snoozed';
+export type InboxView = 'queue' | 'mine' | 'all' | 'resolved' | 'breached' | 'snoozed' | 'escalated';
 
 export interface DeskCustomer {
   id: string;
@@ -130,7 +133,8 @@ export const deskApi = (api: ApiClient) => ({
   history: (id: string) => api.get<{ items: Message[] }>(`/conversations/${id}/messages`, { limit: 100 }),
   take: (id: string) => api.post<Conversation>(`/conversations/${id}/take`),
   resolve: (id: string, reason: ResolveReason) => api.post<Conversation>(`/conversations/${id}/resolve`, { reason }),
-  transfer: (id: string, toStaffId: string) => api.post<Conversation>(`/conversations/${id}/transfer`, { toStaffId }),
+  transfer: (id: string, to: { toStaffId: string } | { toTeamId: string }, reason?: string) => api.post<Conversation>(`/conversations/${id}/transfer`, { ...to, ...(reason ? { reason } : {}) }),
+  teams: () => api.get<{ items: { id: string; name: string; members: { id: string; name: string; online: boolean }[] }[] }>('/desk/teams'),
   note: (id: string, text: string, mentions: string[] = []) => api.post<Message>(`/conversations/${id}/notes`, { text, mentions }),
   retry: (messageId: string) => api.post<Message>(`/desk/messages/${messageId}/retry`),
   mentions: () => api.get<{ count: number; items: Mention[] }>('/desk/mentions'),

@@ -134,7 +134,7 @@ export const ACCESS_POLICY: Record<string, Who[]> = {
   'get /api/v1/desk/settings': CM,
   'put /api/v1/desk/settings': ADMIN,
   'get /api/v1/desk/figures': CM,
-  'get /api/v1/desk/teams': CM,
+  'get /api/v1/desk/teams': ['admin', 'community_manager', 'agent'],
   'post /api/v1/desk/teams': CM,
   'patch /api/v1/desk/teams/:id': CM,
   'delete /api/v1/desk/teams/:id': CM,

@@ -212,6 +212,9 @@ test('retention deletes closed chats, processed WeCom callbacks and events older
   const capture = (peer: string, at: Date, n: number) =>
     s.desk.handleInbound(T(), { botAccountId: 'bot-r', peer: { kind: 'private', contact: { id: peer } }, talker: { id: peer }, externalId: `ret-${peer}-${n}`, type: 'text', text: `hello ${n}`, at });
   const stale = await capture('wxid_old_chat', old, 1);
+  // A file the customer sent in the old chat: its bytes must not outlive the chat.
+  const kept = (await s.desk.attachments.keepIncoming(T(), 'file', { name: '旧合同.pdf', mime: 'application/pdf', bytes: Buffer.from('%PDF-1.4 old') }))!;
+  await s.desk.handleInbound(T(), { botAccountId: 'bot-r', peer: { kind: 'private', contact: { id: 'wxid_old_chat' } }, talker: { id: 'wxid_old_chat' }, externalId: 'ret-wxid_old_chat-2', type: 'file', text: '', media: { attachmentId: kept.attachmentId, name: kept.name, mime: kept.mime, size: kept.size }, at: old });
   const fresh = await capture('wxid_new_chat', new Date(), 1);
   const oldEventAt = new Date(Date.now() - (app.config.PRIVACY_RETENTION_EVENT_DAYS + 5) * DAY).toISOString();
   const ev = await app.request('POST', '/api/v1/events', {
@@ -229,6 +232,8 @@ test('retention deletes closed chats, processed WeCom callbacks and events older
   const run = await app.request('POST', '/api/v1/privacy/retention/run', { token: admin.token });
   expect(run.status).toBe(200);
   expect(run.body.conversations).toBeGreaterThanOrEqual(1);
+  expect(run.body.attachments).toBeGreaterThanOrEqual(1);
+  expect(await s.desk.attachments.get(T(), kept.attachmentId)).toBeNull();
   const db = mongoose.connection.db!;
   expect(await db.collection('conversations').countDocuments({ _id: stale.conversation._id })).toBe(0);
   expect(await db.collection('conversation_messages').countDocuments({ conversationId: stale.conversation._id })).toBe(0);

@@ -49,6 +49,25 @@ test('a picture the customer sends on 微信客服 is fetched with media/get and
   expect(fake.callsTo('media/get')).toHaveLength(1);
 });
 
+test('a voice message and a video the customer sends on 微信客服 are kept as attachments (voice as AMR, video as MP4)', async () => {
+  const { externalUserId } = await fake.kf.customerSends(kfId, { nickname: '小声' }, '听我说');
+  const c = await conversationOf(externalUserId);
+  const amr = Buffer.from('#!AMR\n\x3c\x48\x77\x54');
+  const mp4 = Buffer.from([0, 0, 0, 0x18, 0x66, 0x74, 0x79, 0x70, 0x6d, 0x70, 0x34, 0x32]);
+  await fake.kf.customerSendsMedia(kfId, externalUserId, 'voice', { name: '语音.amr', mime: 'audio/amr', bytes: amr });
+  await fake.kf.customerSendsMedia(kfId, externalUserId, 'video', { name: '开箱.mp4', mime: 'video/mp4', bytes: mp4 });
+  const both = await eventually(async () => {
+    const h = (await history(String(c._id))).filter((m) => m.media?.attachmentId);
+    return h.length === 2 ? h : Promise.reject(new Error('not both yet'));
+  });
+  expect(both.find((m) => m.type === 'audio')).toMatchObject({ direction: 'in', media: { name: '语音.amr', mime: 'audio/amr', size: amr.length } });
+  expect(both.find((m) => m.type === 'video')).toMatchObject({ direction: 'in', media: { name: '开箱.mp4', mime: 'video/mp4', size: mp4.length } });
+  for (const [m, bytes] of [[both.find((x) => x.type === 'audio'), amr], [both.find((x) => x.type === 'video'), mp4]] as const) {
+    const res = await fetch(`${app.url}/api/v1/desk/attachments/${m.media.attachmentId}`, { headers: { authorization: `Bearer ${agent.token}` } });
+    expect(Buffer.from(await res.arrayBuffer()).equals(bytes)).toBe(true);
+  }
+});
+
 test('an agent sends an image and a file on 微信客服: media/upload, then send_msg image/file; both show sent', async () => {
   const { externalUserId } = await fake.kf.customerSends(kfId, { nickname: '阿宽' }, '发票呢');
   const c = await conversationOf(externalUserId);

@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import mongoose, { Types } from 'mongoose';
 import type { Config } from '../../config/env.js';
@@ -20,6 +20,8 @@ export interface AttachmentStore {
   get(tenantId: string, id: string): Promise<StoredFile | null>;
   /** What is stored under the id, without the bytes. */
   stat(tenantId: string, id: string): Promise<{ name: string; mime: string; size: number } | null>;
+  /** Deletes the bytes and what is known of them; an id already gone (or another brand's) is no error. */
+  remove(tenantId: string, id: string): Promise<boolean>;
 }
 
 class GridFsStore implements AttachmentStore {
@@ -44,6 +46,18 @@ class GridFsStore implements AttachmentStore {
     return doc ? { name: doc.filename, mime: String(doc.metadata?.mime ?? 'application/octet-stream'), size: doc.length } : null;
   }
 
+  async remove(tenantId: string, id: string) {
+    if (!Types.ObjectId.isValid(id)) return false;
+    const bucket = this.bucket();
+    const [doc] = await bucket.find({ _id: new Types.ObjectId(id), 'metadata.tenantId': tenantId }).limit(1).toArray();
+    if (!doc) return false;
+    // Deletes the file document and its chunks; a concurrent delete having won is the same outcome.
+    await bucket.delete(doc._id).catch((err: Error) => {
+      if (!/FileNotFound|File not found/i.test(err.message)) throw err;
+    });
+    return true;
+  }
+
   async get(tenantId: string, id: string) {
     if (!Types.ObjectId.isValid(id)) return null;
     const bucket = this.bucket();
@@ -65,6 +79,15 @@ class DiskStore implements AttachmentStore {
     await writeFile(join(folder, id), file.bytes);
     await writeFile(join(folder, `${id}.json`), JSON.stringify({ name: file.name, mime: file.mime }));
     return { id, size: file.bytes.length };
+  }
+
+  async remove(tenantId: string, id: string) {
+    if (!Types.ObjectId.isValid(id)) return false;
+    const folder = join(this.dir, encodeURIComponent(tenantId));
+    const had = await readFile(join(folder, `${id}.json`)).then(() => true, () => false);
+    await rm(join(folder, id), { force: true });
+    await rm(join(folder, `${id}.json`), { force: true });
+    return had;
   }
 
   async stat(tenantId: string, id: string) {

@@ -24,6 +24,8 @@ export const FILE_TYPES = [
 ] as const;
 export const ATTACHMENT_TYPES = [...IMAGE_TYPES, ...FILE_TYPES] as const;
 export type AttachmentKind = 'image' | 'file';
+/** What customers send may also be a voice message or a video (kept and played in the inbox; agents send images and files). */
+export type IncomingKind = AttachmentKind | 'audio' | 'video';
 
 const SIGNATURES: Record<(typeof IMAGE_TYPES)[number], number[]> = { 'image/png': [0x89, 0x50, 0x4e, 0x47], 'image/jpeg': [0xff, 0xd8, 0xff] };
 
@@ -57,7 +59,7 @@ export class AttachmentService {
   }
 
   /** What a customer sent through a channel: kept as it came (within the largest size a channel sends). */
-  async keepIncoming(tenantId: string, kind: AttachmentKind, file: StoredFile): Promise<AttachmentRef | undefined> {
+  async keepIncoming(tenantId: string, kind: IncomingKind, file: StoredFile): Promise<(Omit<AttachmentRef, 'kind'> & { kind: IncomingKind }) | undefined> {
     if (!file.bytes.length || file.bytes.length > ATTACHMENT_LIMITS.file) return undefined;
     const { id, size } = await this.store.put(tenantId, file);
     return { attachmentId: id, kind, name: file.name, mime: file.mime, size };
@@ -65,6 +67,13 @@ export class AttachmentService {
 
   get(tenantId: string, id: string) {
     return this.store.get(tenantId, id);
+  }
+
+  /** Deletes stored attachments (a person's data erased); returns how many were there. */
+  async remove(tenantId: string, ids: string[]): Promise<number> {
+    let n = 0;
+    for (const id of new Set(ids)) if (await this.store.remove(tenantId, id)) n++;
+    return n;
   }
 
   /** An uploaded attachment as a reply carries it, or a 404 the agent can act on (upload again). */
@@ -85,6 +94,8 @@ export const tooLarge = (kind: AttachmentKind) =>
 export function mimeOf(name: string, fallback = 'application/octet-stream'): string {
   const ext = /\.([a-z0-9]+)$/i.exec(name)?.[1]?.toLowerCase();
   const byExt: Record<string, string> = {
+    // Voice: WeCom's kf gives AMR (or SILK with voice_format 1), Wechaty puppets SILK; neither plays in a browser.
+    amr: 'audio/amr', silk: 'audio/silk', sil: 'audio/silk', mp3: 'audio/mpeg', m4a: 'audio/mp4', wav: 'audio/wav', mp4: 'video/mp4', mov: 'video/quicktime',
     png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', pdf: 'application/pdf', txt: 'text/plain', csv: 'text/csv', zip: 'application/zip',
     doc: 'application/msword', docx: FILE_TYPES[2], xls: 'application/vnd.ms-excel', xlsx: FILE_TYPES[4], ppt: 'application/vnd.ms-powerpoint', pptx: FILE_TYPES[6],
   };

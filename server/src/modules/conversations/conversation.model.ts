@@ -13,7 +13,7 @@ export const RESOLVE_REASONS = ['solved', 'no_response', 'duplicate', 'spam', 'o
 export type ResolveReason = (typeof RESOLVE_REASONS)[number];
 
 const breachSchema = new Schema(
-  { kind: { type: String, enum: ['first', 'next'] }, dueAt: Date, at: Date, assigneeId: String, escalatedTo: String },
+  { kind: { type: String, enum: ['first', 'next'] }, dueAt: Date, at: Date, assigneeId: String, escalatedTo: String, escalatedToId: String, escalatedToName: String },
   { _id: false },
 );
 
@@ -37,6 +37,9 @@ const conversationSchema = new Schema(
     /** The desk team whose queue (and members) the chat was routed to at handoff; unset: the general queue. */
     teamId: { type: String },
     teamName: { type: String },
+    /** The team's manager a missed target was escalated to (已升级给), until the chat is handed over afresh. */
+    escalatedToId: { type: String },
+    escalatedToName: { type: String },
     queuedAt: { type: Date },
     assignedAt: { type: Date },
     resolvedAt: { type: Date },
@@ -76,6 +79,7 @@ conversationSchema.index({ tenantId: 1, state: 1, teamId: 1, queuedAt: 1 });
 conversationSchema.index({ tenantId: 1, assigneeId: 1, state: 1 });
 conversationSchema.index({ tenantId: 1, customerId: 1 });
 conversationSchema.index({ tenantId: 1, labels: 1 });
+conversationSchema.index({ tenantId: 1, escalatedToId: 1, state: 1 }, { partialFilterExpression: { escalatedToId: { $type: 'string' } } });
 conversationSchema.index({ snoozedUntil: 1 }, { partialFilterExpression: { snoozedUntil: { $type: 'date' } } });
 conversationSchema.index({ 'sla.warnAt': 1 }, { partialFilterExpression: { 'sla.warnAt': { $type: 'date' } } });
 conversationSchema.index({ 'sla.dueAt': 1 }, { partialFilterExpression: { 'sla.dueAt': { $type: 'date' } } });

@@ -85,7 +85,7 @@ const maskedSummary = <T extends { name?: string | null } | null>(summary: T, m:
 const label = z.string().trim().min(1).max(20);
 
 /** The inbox's lists; 稍后 (snoozed) holds my chats put aside, which 我的 leaves out until they are due. */
-const VIEWS = ['queue', 'mine', 'all', 'resolved', 'breached', 'snoozed'] as const;
+const VIEWS = ['queue', 'mine', 'all', 'resolved', 'breached', 'snoozed', 'escalated'] as const;
 type View = (typeof VIEWS)[number];
 const viewFilter = (view: View, me: string, state?: string, labelled?: string): ListFilter => ({ ...byView(view, me, state), ...(labelled ? { label: labelled } : {}) });
 const byView = (view: View, me: string, state?: string): ListFilter =>
@@ -99,6 +99,8 @@ const byView = (view: View, me: string, state?: string): ListFilter =>
         ? { state: ['resolved'] }
         : view === 'breached'
           ? { state: ['queued', 'assigned'], breached: true }
+          : view === 'escalated'
+            ? { state: ['queued', 'assigned'], escalatedToId: me }
           : { state: state ? [state] : undefined };
 
 export function conversationRoutes(s: ConversationRouteApis) {
@@ -260,8 +262,25 @@ export function conversationRoutes(s: ConversationRouteApis) {
   );
 
   api.route(
-    { method: 'post', path: '/:id/transfer', allow: AGENTS, summary: 'Hand the conversation to another online agent', params: idParams, body: z.object({ toStaffId: objectId }) },
-    async ({ params, body, principal, tenantId }) => conversationView(await s.desk.handoff.transfer(tenantId, params.id, actor(principal), body.toStaffId)),
+    {
+      method: 'post',
+      path: '/:id/transfer',
+      allow: AGENTS,
+      summary: "Hand the conversation to another online agent (toStaffId) or to a team's queue (toTeamId), with an optional reason kept in its history",
+      params: idParams,
+      body: z
+        .object({ toStaffId: objectId.optional(), toTeamId: objectId.optional(), reason: z.string().trim().max(200, 'keep the reason under 200 characters').optional() })
+        .refine((b) => !!b.toStaffId !== !!b.toTeamId, { message: 'give either toStaffId (an agent) or toTeamId (a team)' }),
+    },
+    async ({ params, body, principal, tenantId, ctx }) => {
+      // The audit entry says where the chat went and why, not only that it moved.
+      ctx.state.auditDetails = { toStaffId: body.toStaffId, toTeamId: body.toTeamId, reason: body.reason || undefined };
+      const who = actor(principal);
+      const reason = body.reason || undefined;
+      return conversationView(
+        body.toTeamId ? await s.desk.handoff.transferToTeam(tenantId, params.id, who, body.toTeamId, reason) : await s.desk.handoff.transfer(tenantId, params.id, who, body.toStaffId!, reason),
+      );
+    },
   );
 
   api.route(

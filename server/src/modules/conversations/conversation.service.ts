@@ -56,6 +56,8 @@ export interface ListFilter {
   assigneeId?: string;
   customerIds?: string[];
   breached?: boolean;
+  /** A team manager's 升级给我: the chats whose missed target was escalated to them. */
+  escalatedToId?: string;
   /** One of the agents' labels. */
   label?: string;
   /** Snoozed chats (until a time still ahead): left out of the list, or the only ones in it. */
@@ -158,6 +160,7 @@ export class ConversationService {
     if (filter.breached) q['sla.breaches.0'] = { $exists: true };
     if (filter.state?.length) q.state = { $in: filter.state };
     if (filter.assigneeId) q.assigneeId = filter.assigneeId;
+    if (filter.escalatedToId) q.escalatedToId = filter.escalatedToId;
     if (filter.customerIds) q.customerId = { $in: filter.customerIds.map((id) => new Types.ObjectId(id)) };
     if (filter.label) q.labels = filter.label;
     // Due snoozes count as awake at once, before the sweep clears them: the clock alone decides.
@@ -220,6 +223,23 @@ export class ConversationService {
       type: 'text',
       text,
       ...(mentions.length ? { mentions, mentionsUnread: mentions } : {}),
+      at: this.deps.now(),
+    });
+    await this.announce(tenantId, conversation, 'message.created', doc.toObject());
+    return doc.toObject();
+  }
+
+  /** A desk event in the history (a transfer and its reason): an internal row by the desk, never delivered. */
+  async addEvent(tenantId: string, conversation: any, actor: { id: string; name: string }, text: string) {
+    const doc = await MessageModel.create({
+      tenantId,
+      conversationId: conversation._id,
+      customerId: conversation.customerId,
+      direction: 'internal',
+      author: 'system',
+      staffId: actor.id,
+      type: 'text',
+      text,
       at: this.deps.now(),
     });
     await this.announce(tenantId, conversation, 'message.created', doc.toObject());

@@ -34,6 +34,8 @@ export function conversationView(c: any) {
     assigneeName: c.assigneeName,
     teamId: c.teamId ?? undefined,
     teamName: c.teamName ?? undefined,
+    escalatedToId: c.escalatedToId ?? undefined,
+    escalatedToName: c.escalatedToName ?? undefined,
     handoffReason: c.handoffReason,
     queuedAt: c.queuedAt,
     assignedAt: c.assignedAt,
@@ -52,7 +54,7 @@ export function conversationView(c: any) {
       firstResponseMs: c.sla?.firstResponseMs,
       responses: c.sla?.responses ?? 0,
       averageResponseMs: c.sla?.responses ? Math.round(c.sla.totalResponseMs / c.sla.responses) : undefined,
-      breaches: (c.sla?.breaches ?? []).map((b: any) => ({ kind: b.kind, dueAt: b.dueAt, at: b.at, assigneeId: b.assigneeId, escalatedTo: b.escalatedTo })),
+      breaches: (c.sla?.breaches ?? []).map((b: any) => ({ kind: b.kind, dueAt: b.dueAt, at: b.at, assigneeId: b.assigneeId, escalatedTo: b.escalatedTo, escalatedToName: b.escalatedToName })),
     },
   };
 }

@@ -25,6 +25,9 @@ export interface DeskEvent {
   mentionedStaffIds?: string[];
   /** For SLA breaches: the role told about it. */
   escalatedTo?: string;
+  /** For SLA breaches in a team with a manager: that manager. */
+  escalatedToId?: string;
+  escalatedToName?: string;
   message?: Record<string, unknown>;
   at: string;
 }

@@ -11,6 +11,8 @@ const deskTeamSchema = new Schema(
     memberIds: { type: [String], default: [] },
     firstResponseSeconds: { type: Number },
     nextResponseSeconds: { type: Number },
+    /** Who hears of this team's missed response targets (已升级给); unset: the tenant's supervisor role. */
+    managerId: { type: String },
   },
   { timestamps: true },
 );

@@ -19,6 +19,7 @@ const team = z.object({
   memberIds: z.array(objectId).max(200),
   firstResponseSeconds: target.nullable().optional(),
   nextResponseSeconds: target.nullable().optional(),
+  managerId: objectId.nullable().optional(),
 });
 
 const routingRule = z.object({
@@ -44,7 +45,8 @@ const hours = z
 export function deskTeamRoutes(s: DeskTeamRouteApis) {
   const api = new ApiRouter('/api/v1/desk', 'conversations');
 
-  api.route({ method: 'get', path: '/teams', allow: SUPERVISORS, summary: 'Desk teams with their members (online or not) and response targets' }, async ({ tenantId }) => ({
+  // Agents read them too: they hand chats to a team (转给团队).
+  api.route({ method: 'get', path: '/teams', allow: ['agent', ...SUPERVISORS], summary: 'Desk teams with their members (online or not), response targets and manager' }, async ({ tenantId }) => ({
     items: await s.desk.teams.list(tenantId),
   }));
   api.route({ method: 'post', path: '/teams', allow: SUPERVISORS, status: 201, summary: 'Add a team: name, members (staff ids), its own SLA targets (null: the tenant’s)', body: team }, ({ body, tenantId }) =>

@@ -15,6 +15,8 @@ export interface TeamInput {
   /** null: the tenant's target. */
   firstResponseSeconds?: number | null;
   nextResponseSeconds?: number | null;
+  /** The staff member a breach in this team's chats escalates to; null: the tenant's supervisor role. */
+  managerId?: string | null;
 }
 
 /** If the customer's last messages hold one of the keywords / the profile has one of the tags / the member's tier is one of these → the team. */
@@ -30,6 +32,7 @@ export interface TeamRef {
   memberIds: string[];
   firstResponseSeconds?: number;
   nextResponseSeconds?: number;
+  managerId?: string;
 }
 
 const ref = (t: any): TeamRef => ({
@@ -38,6 +41,7 @@ const ref = (t: any): TeamRef => ({
   memberIds: t.memberIds ?? [],
   firstResponseSeconds: t.firstResponseSeconds ?? undefined,
   nextResponseSeconds: t.nextResponseSeconds ?? undefined,
+  managerId: t.managerId ?? undefined,
 });
 
 /** How many of the customer's latest messages a keyword rule reads (the one that asked for a human and a little before). */
@@ -60,6 +64,7 @@ export class TeamService {
     const byId = new Map(staff.map((s) => [s.id, s]));
     return teams.map((t) => ({
       ...ref(t),
+      managerName: t.managerId ? (byId.get(t.managerId)?.name ?? t.managerId) : undefined,
       members: (t.memberIds ?? []).map((id) => ({ id, name: byId.get(id)?.name ?? id, online: byId.get(id)?.online ?? false, active: byId.get(id)?.active ?? false })),
     }));
   }
@@ -70,8 +75,17 @@ export class TeamService {
     return t ? ref(t) : null;
   }
 
+  /** The team's manager (name for the page), or null: no team, no manager, or one no longer active. */
+  async manager(tenantId: string, teamId: string): Promise<{ id: string; name: string } | null> {
+    const team = await this.find(tenantId, teamId);
+    if (!team?.managerId) return null;
+    const s = await this.staff.get(tenantId, team.managerId).catch(() => null);
+    return s?.active ? { id: s.id, name: s.name } : null;
+  }
+
   async create(tenantId: string, input: TeamInput) {
     await this.checkMembers(tenantId, input.memberIds);
+    if (input.managerId) await this.checkMembers(tenantId, [input.managerId], 'managerId');
     try {
       const doc = await DeskTeamModel.create({ tenantId, ...withoutNulls(input), memberIds: [...new Set(input.memberIds)] });
       return ref(doc.toObject());
@@ -82,6 +96,7 @@ export class TeamService {
 
   async update(tenantId: string, id: string, patch: Partial<TeamInput>) {
     if (patch.memberIds) await this.checkMembers(tenantId, patch.memberIds);
+    if (patch.managerId) await this.checkMembers(tenantId, [patch.managerId], 'managerId');
     const $set: Record<string, unknown> = {};
     const $unset: Record<string, 1> = {};
     for (const [k, v] of Object.entries(patch)) {
@@ -167,13 +182,14 @@ export class TeamService {
     return null;
   }
 
-  private async checkMembers(tenantId: string, ids: string[]): Promise<void> {
+  private async checkMembers(tenantId: string, ids: string[], as?: 'managerId'): Promise<void> {
     for (const [i, id] of ids.entries()) {
       const s = await this.staff.get(tenantId, id).catch(() => null);
       if (!s || !s.active) {
-        throw new AppError(ConversationErrorCode.TEAM_MEMBER_UNKNOWN, `memberIds.${i}: no active staff member has this id; pick members from the staff list`, {
+        const field = as ?? `memberIds.${i}`;
+        throw new AppError(ConversationErrorCode.TEAM_MEMBER_UNKNOWN, `${field}: no active staff member has this id; pick ${as ? 'the manager' : 'members'} from the staff list`, {
           status: 400,
-          details: { field: `memberIds.${i}`, id },
+          details: { field, id },
         });
       }
     }

@@ -61,7 +61,7 @@ export class HandoffService {
       { tenantId, _id: conversationId, state: { $in: ['bot', 'resolved'] } },
       {
         $set: { state: 'queued', queuedAt: now, handoffReason: reason, noMatchStreak: 0, unread: 1, ...teamFields, ...(await this.sla.clock(tenantId, 'first', now, team?.id)) },
-        $unset: { assigneeId: 1, assigneeName: 1, assignedAt: 1, resolvedAt: 1, resolveReason: 1, ...(team ? {} : { teamId: 1, teamName: 1 }) },
+        $unset: { assigneeId: 1, assigneeName: 1, assignedAt: 1, resolvedAt: 1, resolveReason: 1, escalatedToId: 1, escalatedToName: 1, ...(team ? {} : { teamId: 1, teamName: 1 }) },
       },
       { returnDocument: 'after' },
     ).lean();
@@ -164,7 +164,36 @@ export class HandoffService {
     return this.conversations.get(tenantId, conversationId);
   }
 
-  async transfer(tenantId: string, conversationId: string, actor: Actor, toStaffId: string) {
+  /**
+   * Hands an assigned chat to a team rather than a person: it joins that team's queue (its original
+   * queue time kept, so it does not go behind later arrivals) and the same fair routing gives it to
+   * a team member with a free seat, or it waits there. The running response clock keeps going: the
+   * customer is still waiting. The history keeps who handed it over, to which team and why.
+   */
+  async transferToTeam(tenantId: string, conversationId: string, actor: Actor, teamId: string, reason?: string) {
+    const c = await this.conversations.get(tenantId, conversationId);
+    if (c.state !== 'assigned') throw wrongState(c.state, 'only an assigned conversation can be transferred');
+    if (c.assigneeId !== actor.id && actor.role !== 'admin') throw notYours();
+    const team = await this.teams.find(tenantId, teamId);
+    if (!team) throw notFound('Team');
+    const after = await ConversationModel.findOneAndUpdate(
+      { tenantId, _id: conversationId, state: 'assigned', assigneeId: c.assigneeId },
+      {
+        $set: { state: 'queued', queuedAt: c.queuedAt ?? this.deps.now(), teamId: team.id, teamName: team.name, handoffReason: reason ? `转给团队：${reason}` : '转给团队' },
+        $unset: { assigneeId: 1, assigneeName: 1, assignedAt: 1, snoozedUntil: 1 },
+      },
+      { returnDocument: 'after' },
+    ).lean();
+    if (!after) throw wrongState('changed meanwhile', 'reload it and try again');
+    await this.seats.release(tenantId, c.assigneeId!);
+    await this.conversations.addEvent(tenantId, after, actor, `${actor.name} 转给团队「${team.name}」${reason ? `：${reason}` : ''}`);
+    await this.conversations.announce(tenantId, after, 'conversation.updated');
+    await this.notify(tenantId, after, `已为您转接至${team.name}，请稍候。`, `transfer-team:${conversationId}:${this.deps.now().getTime()}`);
+    await this.drainQueue(tenantId);
+    return this.conversations.get(tenantId, conversationId);
+  }
+
+  async transfer(tenantId: string, conversationId: string, actor: Actor, toStaffId: string, reason?: string) {
     const c = await this.conversations.get(tenantId, conversationId);
     if (c.state !== 'assigned') throw wrongState(c.state, 'only an assigned conversation can be transferred');
     if (c.assigneeId !== actor.id && actor.role !== 'admin') throw notYours();
@@ -183,6 +212,7 @@ export class HandoffService {
       throw wrongState('changed meanwhile', 'reload it and try again');
     }
     await this.seats.release(tenantId, c.assigneeId!);
+    await this.conversations.addEvent(tenantId, after, actor, `${actor.name} 转给 ${to.name}${reason ? `：${reason}` : ''}`);
     await this.conversations.announce(tenantId, after, 'conversation.updated');
     await this.notify(tenantId, after, say('handoff.transferred', { name: to.name }), `transfer:${conversationId}:${after.assignedAt!.getTime()}`);
     return after;

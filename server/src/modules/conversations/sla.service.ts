@@ -9,7 +9,7 @@ import { addBusinessTime } from './business-hours.js';
  * Response targets per tenant. A customer message waiting for a human starts a clock (first response
  * from the handoff, next response for later messages); an agent reply stops it and adds to the
  * figures. The sweep warns the agent at 80% of the target and, at the target, records a breach once
- * and escalates it to the supervisor role; the breached due time stays as `sla.overdueSince` until an
+ * and escalates it to the chat's team manager (已升级给, their 升级给我 list), else the supervisor role; the breached due time stays as `sla.overdueSince` until an
  * agent answers or the chat leaves human hands, so the chat keeps its clock (已超时 N 分钟).
  */
 export class SlaService {
@@ -78,11 +78,14 @@ export class SlaService {
     let breached = 0;
     for (const c of await ConversationModel.find({ 'sla.dueAt': { $lte: now } }).limit(200).lean()) {
       const settings = await this.rules.settings(c.tenantId);
-      const breach = { kind: c.sla!.kind ?? 'first', dueAt: c.sla!.dueAt, at: now, assigneeId: c.assigneeId ?? undefined, escalatedTo: settings.supervisorRole };
+      // A team's chat goes to that team's manager; without one (or no team), to the supervisor role as before.
+      const manager = c.teamId ? await this.teams.manager(c.tenantId, c.teamId) : null;
+      const to = manager ? { escalatedToId: manager.id, escalatedToName: manager.name } : {};
+      const breach = { kind: c.sla!.kind ?? 'first', dueAt: c.sla!.dueAt, at: now, assigneeId: c.assigneeId ?? undefined, escalatedTo: manager ? 'manager' : settings.supervisorRole, ...to };
       const res = await ConversationModel.updateOne(
         { tenantId: c.tenantId, _id: c._id, 'sla.dueAt': c.sla!.dueAt },
         // The breached due time moves to `overdueSince`: the page keeps showing how late the answer is.
-        { $unset: { 'sla.dueAt': 1, 'sla.warnAt': 1 }, $set: { 'sla.overdueSince': c.sla!.dueAt }, $push: { 'sla.breaches': breach } },
+        { $unset: { 'sla.dueAt': 1, 'sla.warnAt': 1 }, $set: { 'sla.overdueSince': c.sla!.dueAt, ...to }, $push: { 'sla.breaches': breach } },
       );
       if (!res.modifiedCount) continue;
       breached++;
@@ -93,7 +96,8 @@ export class SlaService {
         conversationId: String(c._id),
         state: c.state,
         assigneeId: c.assigneeId ?? undefined,
-        escalatedTo: settings.supervisorRole,
+        escalatedTo: breach.escalatedTo,
+        ...to,
       });
     }
     return { warned, breached };

@@ -46,7 +46,15 @@ export class DataExportService {
         messages: messages
           .filter((m) => audience === 'staff' || m.direction !== 'internal')
           .reverse()
-          .map((m) => ({ at: m.at, direction: m.direction, author: m.author, type: m.type, text: m.text })),
+          .map((m) => ({
+            at: m.at,
+            direction: m.direction,
+            author: m.author,
+            type: m.type,
+            text: m.text,
+            // The files themselves stay in the desk's store; the export lists what was sent and when.
+            ...(m.media?.attachmentId ? { attachment: { name: m.media.name ?? null, type: m.media.mime ?? null, size: m.media.size ?? null, at: m.at } } : {}),
+          })),
       });
     }
 

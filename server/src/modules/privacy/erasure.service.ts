@@ -30,6 +30,8 @@ export class ErasureService {
     private readonly customers: CustomerService,
     private readonly audit: AuditService,
     private readonly wecom?: WecomErasure,
+    /** The desk's attachment store (GridFS or disk): the files a person's chats carried go with them. */
+    private readonly attachments?: { remove(tenantId: string, ids: string[]): Promise<number> },
   ) {}
 
   private col(name: string): Col {
@@ -125,6 +127,11 @@ export class ErasureService {
     // Chats: private conversations go entirely; in rooms, the person's own messages and membership.
     const convs = await this.col('conversations').find({ tenantId, customerId: { $in: ids } }).project({ _id: 1 }).toArray();
     const convIds = convs.map((c) => c._id);
+    // The files those messages carried (pictures, documents, voice, video) first, while the rows still name them.
+    const carrying = { tenantId, 'media.attachmentId': { $type: 'string' }, $or: [{ conversationId: { $in: convIds } }, { customerId: { $in: ids } }, ...(handles.length ? [{ talkerId: { $in: handles } }] : [])] };
+    const files = (await this.col('conversation_messages').find(carrying).project({ 'media.attachmentId': 1 }).toArray()).map((m) => String(m.media.attachmentId));
+    const outFiles = (await this.col('outbound_messages').find({ tenantId, conversationId: { $in: convIds }, 'attachment.attachmentId': { $type: 'string' } }).project({ 'attachment.attachmentId': 1 }).toArray()).map((m) => String(m.attachment.attachmentId));
+    if (this.attachments) note('desk_attachments', await this.attachments.remove(tenantId, [...files, ...outFiles]));
     note('conversation_messages', (await this.col('conversation_messages').deleteMany({ tenantId, conversationId: { $in: convIds } })).deletedCount);
     note('conversation_messages', (await this.col('conversation_messages').deleteMany({ tenantId, customerId: { $in: ids } })).deletedCount);
     if (handles.length) note('conversation_messages', (await this.col('conversation_messages').deleteMany({ tenantId, talkerId: { $in: handles } })).deletedCount);

@@ -20,9 +20,9 @@ export function createPrivacy(
   return {
     consents,
     exports: new DataExportService(deps, { ...parts, consents }),
-    erasure: new ErasureService(deps, parts.customers, parts.audit, wecomErasure),
+    erasure: new ErasureService(deps, parts.customers, parts.audit, wecomErasure, parts.desk.attachments),
     wecomErasure,
-    retention: new RetentionService(deps),
+    retention: new RetentionService(deps, parts.desk.attachments),
   };
 }
 export type Privacy = ReturnType<typeof createPrivacy>;

@@ -159,7 +159,7 @@ export function privacyAdminRoutes(s: PrivacyRouteApis) {
       path: '/retention/run',
       allow: ['admin'],
       summary: 'Apply the retention periods now (also runs daily)',
-      response: z.object({ tenants: int, conversations: int, messages: int, outbound: int, events: int, callbacks: int }).describe('how many of each were deleted'),
+      response: z.object({ tenants: int, conversations: int, messages: int, outbound: int, events: int, callbacks: int, attachments: int }).describe('how many of each were deleted (attachments: files in the desk store)'),
     },
     () => P.retention.run(),
   );

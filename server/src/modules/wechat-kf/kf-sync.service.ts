@@ -11,6 +11,8 @@ import type { KfDelivery } from './kf-delivery.service.js';
 
 export const kfAccountId = (openKfId: string) => `kf:${openKfId}`;
 
+/** The kf msgtypes whose media (doc 94670: image, voice, video, file) the desk keeps. */
+const KEPT_MEDIA = ['image', 'file', 'voice', 'video'] as const;
 const TYPES: Record<string, MessageType> = { text: 'text', image: 'image', voice: 'audio', video: 'video', file: 'file', location: 'location', link: 'url', miniprogram: 'mini-program', business_card: 'contact' };
 
 /**
@@ -78,7 +80,7 @@ export class KfSync {
         text: m.text?.content ?? (m.link?.title || m.miniprogram?.title || m.location?.name || ''),
         at,
       };
-      if (m.origin === 3 && (m.msgtype === 'image' || m.msgtype === 'file')) input.media = await this.keepMedia(tenantId, m);
+      if (m.origin === 3 && (KEPT_MEDIA as readonly string[]).includes(m.msgtype)) input.media = await this.keepMedia(tenantId, m);
       if (m.origin !== 3) {
         // The servicer answered in the WeCom app: that is the agent's reply, for the SLA clock too.
         const r = await this.desk.conversations.capture(tenantId, input);
@@ -95,17 +97,20 @@ export class KfSync {
   }
 
   /**
-   * A customer's image or file, fetched with 获取临时素材 (doc 90254) while its media_id lives (3 days) and
-   * kept in the desk's store. A redelivered message keeps a second copy, never a second message; a
-   * fetch that fails leaves the message shown as [image]/[file] rather than holding up the sync.
+   * A customer's image, file, voice message or video, fetched with 获取临时素材 (doc 90254) while its
+   * media_id lives (3 days) and kept in the desk's store. Voice comes as AMR (sync_msg's default
+   * voice_format 0, doc 94670), which browsers do not play: the inbox offers it as a download. A
+   * redelivered message keeps a second copy, never a second message; a fetch that fails leaves the
+   * message shown as [image]/[file]/[audio]/[video] rather than holding up the sync.
    */
   private async keepMedia(tenantId: string, m: KfMessage): Promise<CaptureInput['media']> {
-    const kind = m.msgtype as 'image' | 'file';
-    const mediaId = m[kind]?.media_id;
+    const msgtype = m.msgtype as (typeof KEPT_MEDIA)[number];
+    const mediaId = m[msgtype]?.media_id;
     if (!mediaId) return undefined;
+    const kind = msgtype === 'voice' ? 'audio' : msgtype;
     try {
       const got = await this.client.getMedia(mediaId);
-      const name = got.name ?? `${mediaId}${kind === 'image' ? '.jpg' : ''}`;
+      const name = got.name ?? `${mediaId}${{ image: '.jpg', file: '', voice: '.amr', video: '.mp4' }[msgtype]}`;
       const kept = await this.desk.attachments.keepIncoming(tenantId, kind, { name, mime: got.mime === 'application/octet-stream' ? mimeOf(name) : got.mime, bytes: got.bytes });
       return kept ? { attachmentId: kept.attachmentId, name: kept.name, mime: kept.mime, size: kept.size } : undefined;
     } catch (err) {

@@ -108,6 +108,8 @@ export const SAID: Record<string, string> = {
   'a similar question needs at least 2 characters': '相似问法至少 2 个字',
   'give at least one trigger word': '请至少填写一个触发词',
   'give enabled or words': '请选择开关或填写触发词',
+  'give either toStaffId (an agent) or toTeamId (a team)': '请选择一位客服或一个团队',
+  'keep the reason under 200 characters': '原因请控制在 200 字以内',
   'a percentage coupon needs discountTenths 1–99 (85 = 8.5折)': '折扣券的折扣应为 1–99（85 表示 8.5 折）',
   'a message to the customer is only sent for in-service transfers': '只有在职转接才会给客户发送消息',
   'a mainland mobile number, 11 digits': '请填写 11 位中国大陆手机号',
