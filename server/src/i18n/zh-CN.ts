@@ -13,6 +13,15 @@ export const zhCN = {
   'handoff.nobodyOnline': '{lead}。现在客服都不在线，您的留言已记录，客服上线后会第一时间回复您。',
   'handoff.ahead': '{lead}，您前面还有 {ahead} 位，请稍候。',
   'handoff.transferred': '已为您转接至 {name}。',
+  /** An agent handed the chat to a team: the customer hears this; the history and the queue keep the reason. */
+  'handoff.toTeam': '已为您转接至{team}，请稍候。',
+  'handoff.teamReason': '转给团队',
+  'handoff.teamReasonWith': '转给团队：{reason}',
+  /** History lines (staff only) of a transfer, with the reason given. */
+  'history.toTeam': '{actor} 转给团队「{team}」',
+  'history.toTeamWith': '{actor} 转给团队「{team}」：{reason}',
+  'history.toStaff': '{actor} 转给 {to}',
+  'history.toStaffWith': '{actor} 转给 {to}：{reason}',
   'handoff.resolved': '本次人工服务已结束，感谢您的耐心。如需帮助，随时留言。',
   'handoff.assigned': '您好，我是 {name}，很高兴为您服务。',
   /** `{name}` in a reply for a customer whose name is unknown. */

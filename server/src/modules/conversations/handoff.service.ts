@@ -179,16 +179,16 @@ export class HandoffService {
     const after = await ConversationModel.findOneAndUpdate(
       { tenantId, _id: conversationId, state: 'assigned', assigneeId: c.assigneeId },
       {
-        $set: { state: 'queued', queuedAt: c.queuedAt ?? this.deps.now(), teamId: team.id, teamName: team.name, handoffReason: reason ? `转给团队：${reason}` : '转给团队' },
+        $set: { state: 'queued', queuedAt: c.queuedAt ?? this.deps.now(), teamId: team.id, teamName: team.name, handoffReason: reason ? say('handoff.teamReasonWith', { reason }) : say('handoff.teamReason') },
         $unset: { assigneeId: 1, assigneeName: 1, assignedAt: 1, snoozedUntil: 1 },
       },
       { returnDocument: 'after' },
     ).lean();
     if (!after) throw wrongState('changed meanwhile', 'reload it and try again');
     await this.seats.release(tenantId, c.assigneeId!);
-    await this.conversations.addEvent(tenantId, after, actor, `${actor.name} 转给团队「${team.name}」${reason ? `：${reason}` : ''}`);
+    await this.conversations.addEvent(tenantId, after, actor, reason ? say('history.toTeamWith', { actor: actor.name, team: team.name, reason }) : say('history.toTeam', { actor: actor.name, team: team.name }));
     await this.conversations.announce(tenantId, after, 'conversation.updated');
-    await this.notify(tenantId, after, `已为您转接至${team.name}，请稍候。`, `transfer-team:${conversationId}:${this.deps.now().getTime()}`);
+    await this.notify(tenantId, after, say('handoff.toTeam', { team: team.name }), `transfer-team:${conversationId}:${this.deps.now().getTime()}`);
     await this.drainQueue(tenantId);
     return this.conversations.get(tenantId, conversationId);
   }
@@ -212,7 +212,7 @@ export class HandoffService {
       throw wrongState('changed meanwhile', 'reload it and try again');
     }
     await this.seats.release(tenantId, c.assigneeId!);
-    await this.conversations.addEvent(tenantId, after, actor, `${actor.name} 转给 ${to.name}${reason ? `：${reason}` : ''}`);
+    await this.conversations.addEvent(tenantId, after, actor, reason ? say('history.toStaffWith', { actor: actor.name, to: to.name, reason }) : say('history.toStaff', { actor: actor.name, to: to.name }));
     await this.conversations.announce(tenantId, after, 'conversation.updated');
     await this.notify(tenantId, after, say('handoff.transferred', { name: to.name }), `transfer:${conversationId}:${after.assignedAt!.getTime()}`);
     return after;
