@@ -41,7 +41,12 @@ afterAll(async () => {
 });
 
 const tenant = () => app.config.DEFAULT_TENANT;
-const conversationOf = (contactId: string) => eventually(() => app.rt.services.desk.conversations.findByPeer(tenant(), account.id, contactId), 10_000, 'the conversation');
+/** The customer's conversation once their 人工 has put it in the queue (capture stores it a moment before). */
+const conversationOf = (contactId: string) =>
+  eventually(async () => {
+    const c = await app.rt.services.desk.conversations.findByPeer(tenant(), account.id, contactId);
+    return c?.state === 'queued' ? c : undefined;
+  }, 10_000, 'the queued conversation');
 const signIn = (page: Page, username: string) => staffSignIn(page, `${app.url}/h5/console`, username);
 
 test('an agent hands a chat to 售后组 with a reason; its missed target shows 已升级给 the team manager, in their 升级给我', async () => {
@@ -83,6 +88,8 @@ test('an agent hands a chat to 售后组 with a reason; its missed target shows 
   await boss.locator('[data-test=conversation-escalated]', { hasText: '已升级给 售后主管' }).waitFor();
   await screenshot(boss, 'console-inbox-escalated');
   await boss.context().close();
+  // Signed in, 客服阿前 stays online and would be given the next test's chat: they go offline.
+  expect((await app.request('POST', '/api/v1/desk/presence', { token: me.token, body: { online: false } })).status).toBe(200);
 }, 90_000);
 
 test("a customer's video plays in the chat where the browser plays MP4; WeChat voice (SILK) is a card to download", async () => {
