@@ -78,7 +78,7 @@ async function handle(ctx: BotContext, msg: Message): Promise<void> {
       if (!messageId) return; // an agent took the chat meanwhile: the bot stays silent
       try {
         await ctx.say({ kind: conversation.kind, peerId: conversation.peerId }, text, messageId);
-        await ctx.s.desk.conversations.setDelivery(ctx.tenantId, messageId, 'sent');
+        await ctx.s.desk.conversations.setDelivery(ctx.tenantId, messageId, 'sent', undefined, { echoExpected: true });
       } catch (err) {
         await ctx.s.desk.conversations.setDelivery(ctx.tenantId, messageId, 'failed', (err as Error).message);
         throw err;
