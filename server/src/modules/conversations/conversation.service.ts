@@ -333,8 +333,9 @@ export class ConversationService {
    */
   async setDelivery(tenantId: string, messageId: string, delivery: 'sent' | 'failed', error?: string, opts: { echoExpected?: boolean } = {}): Promise<void> {
     if (delivery === 'sent') {
-      if (!(await this.writer.patch(messageId, { delivery }))) await MessageModel.updateOne({ tenantId, _id: messageId }, { $set: { delivery } });
-      else if (!opts.echoExpected) this.writer.release(messageId);
+      // Where the channel echoes, the row waits for the echo's id too (whichever comes second releases it).
+      const complete = (doc: Record<string, unknown>) => !opts.echoExpected || !!doc.externalId;
+      if (!(await this.writer.patch(messageId, { delivery }, complete))) await MessageModel.updateOne({ tenantId, _id: messageId }, { $set: { delivery } });
       return;
     }
     // A failure is rare and shown at once: the row is written first, then marked.
@@ -353,7 +354,7 @@ export class ConversationService {
 
   /** The puppet echoed a message we sent: remember its id, so a redelivered echo is not stored again. */
   async attachEcho(tenantId: string, messageId: string, externalId: string): Promise<void> {
-    if (await this.writer.patch(messageId, { externalId })) return this.writer.release(messageId);
+    if (await this.writer.patch(messageId, { externalId }, (doc) => doc.delivery !== 'queued')) return;
     try {
       await MessageModel.updateOne({ tenantId, _id: messageId, externalId: { $exists: false } }, { $set: { externalId } });
     } catch (err) {

@@ -71,13 +71,15 @@ export class MessageWriter {
 
   /**
    * Sets fields on a row still queued (true), or waits for a row being written and answers false:
-   * the caller then updates it in the database as before.
+   * the caller then updates it in the database as before. `complete`: whether the row, with these
+   * fields, is all it will be; a held row is then released.
    */
-  async patch(id: string, fields: Record<string, unknown>): Promise<boolean> {
+  async patch(id: string, fields: Record<string, unknown>, complete?: (doc: Record<string, unknown>) => boolean): Promise<boolean> {
     const entry = this.queued.get(id);
     if (entry) {
       Object.assign(entry.doc, fields);
       if ('externalId' in fields) entry.lateExternalId = true;
+      if (complete?.(entry.doc)) this.release(id);
       return true;
     }
     await this.inFlight.get(id)?.settled.catch(() => undefined);
