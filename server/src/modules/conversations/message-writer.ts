@@ -37,15 +37,12 @@ export class MessageWriter {
   ) {}
 
   /**
-   * Queues one message row (cast and validated by the model); resolves once its batch is written.
+   * Queues one message row (cast by the model, with its defaults); resolves once its batch is written.
    * `holdMs`: the row waits (at most that long) for `release()`, so what the caller learns next
    * (the answer was said, the puppet's echo id) is written with it rather than after it.
    */
   insert(fields: Record<string, unknown>, opts: { holdMs?: number } = {}): { id: Types.ObjectId; stored: Promise<'inserted' | 'duplicate'> } {
-    const model = new MessageModel(fields);
-    const invalid = model.validateSync();
-    if (invalid) throw invalid;
-    const doc = model.toObject({ depopulate: true }) as Doc;
+    const doc = new MessageModel(fields).toObject({ depopulate: true }) as Doc;
     let resolve!: Entry['resolve'];
     let reject!: Entry['reject'];
     const settled = new Promise<'inserted' | 'duplicate'>((res, rej) => ((resolve = res), (reject = rej)));
