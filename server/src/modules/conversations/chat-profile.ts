@@ -88,7 +88,8 @@ export class ChatProfiles {
 const MAX_REMEMBERED = 20_000;
 /**
  * How long a profile read serves the chat turns after it (name for `{name}`, owner and followers for
- * live events): an edit of those shows within this. Merges and erasures are told at once.
+ * live events). Edits through the customer service, merges and erasures drop it at once in every
+ * process; a write elsewhere (an import) shows within this.
  */
 export const PROFILE_CACHE_MS = 2000;
 

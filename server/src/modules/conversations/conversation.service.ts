@@ -80,6 +80,8 @@ export class ConversationService {
   ) {
     this.profiles = new ChatProfiles(customers);
     this.writer = new MessageWriter(deps.log);
+    // A name, owner or follower edit: chats answer with it and route live events by it from the next message.
+    customers.onProfileChanged?.((tenantId, id) => void this.forgetProfile(tenantId, id).catch(() => undefined));
   }
 
   private profileNotices?: Promise<unknown>;
