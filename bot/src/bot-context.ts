@@ -134,7 +134,7 @@ export class BotContext {
 /** How a sent file's echo is matched: by its name, as the puppet reports it back. */
 export const fileEcho = (name: string) => `\u0001file:${name}`;
 const echoKey = (peerId: string, text: string) => `${peerId}\u0000${text.trim().replace(/\s+/g, ' ')}`;
-const MAX_PARALLEL = 4;
+const MAX_PARALLEL = 32;
 
 /**
  * The bot's one retry policy for writes that are safe to repeat (capture is idempotent on the

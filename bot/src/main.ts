@@ -73,6 +73,8 @@ export async function startBot(s: Services, options: BotOptions = {}): Promise<R
       stopped = true;
       uninstall();
       await ctx.idle();
+      // The answers said last are still queued for their batch: written before the bot is gone.
+      await s.desk.conversations.writer.flush().catch((err) => ctx.log.error({ err: (err as Error).message }, 'queued chat messages not written'));
       await bot.stop().catch((err) => ctx.log.warn({ err: err.message }, 'bot stop failed'));
     },
   };

@@ -7,13 +7,15 @@ import { pointsScenario } from './scenarios/points.bench.js';
 import { segmentScenario } from './scenarios/segment.bench.js';
 import { broadcastScenario } from './scenarios/broadcast.bench.js';
 import { botScenario } from './scenarios/bot.bench.js';
+import { kfScenario } from './scenarios/kf.bench.js';
+import { inboxScenario } from './scenarios/inbox.bench.js';
 
 /**
  * `npm run bench [-- <scenario>...] [--flag=value...]`: runs the named scenarios (all, in this
  * order, when none is named), prints a table for each and writes scripts/bench/results/<name>.json.
  * Not part of `npm test`: timings belong here, never in assertions.
  */
-const SCENARIOS: Scenario[] = [shopperApiScenario, ingestScenario, pointsScenario, segmentScenario, broadcastScenario, botScenario];
+const SCENARIOS: Scenario[] = [shopperApiScenario, ingestScenario, pointsScenario, segmentScenario, broadcastScenario, botScenario, kfScenario, inboxScenario];
 
 const { names, options } = BenchOptions.parse(process.argv.slice(2));
 if (options.bool('help') || names.includes('help')) {

@@ -32,7 +32,7 @@ import { createWecomTransfers, wecomTransfersManifest } from './modules/wecom-tr
  */
 export const HOOK_ORDER: HookOrder = {
   // Rows move before anything that reads them; WeCom's relations after the domain's own.
-  'customer.merged': ['events.move-customer', 'loyalty.move-member', 'conversations.move-customer', 'wecom.move-contacts', 'customer-groups.move-members', 'wecom-transfers.move-transfers', 'broadcasts.move-opt-out'],
+  'customer.merged': ['events.move-customer', 'loyalty.move-member', 'conversations.move-customer', 'conversations.forget-profiles', 'wecom.move-contacts', 'customer-groups.move-members', 'wecom-transfers.move-transfers', 'broadcasts.move-opt-out'],
   // Points first (journeys may read the tier), then RFM (from the batch's aggregates), then journeys.
   'event.batch_accepted': ['loyalty.earn', 'segments.rescore-rfm', 'journeys.enrol-on-events'],
   'customer.created': ['journeys.enrol-new-customer'],

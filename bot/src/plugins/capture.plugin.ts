@@ -11,6 +11,12 @@ import { chatContact, messageContent } from '../message-payload.js';
 export function capturePlugin(ctx: BotContext): WechatyPlugin {
   return (bot: Wechaty) => {
     const onMessage = (msg: Message) => {
+      // The echo of a text we said is only its id to note: done at once, not queued behind other chats'
+      // work, so the answer's row (held for it) is written with it instead of being updated after.
+      if (msg.self() && msg.type() === bot.Message.Type.Text) {
+        const stored = ctx.takeEcho(msg.room()?.id ?? msg.listener()?.id ?? '', msg.text());
+        if (stored) return void ctx.track(ctx.s.desk.conversations.attachEcho(ctx.tenantId, stored, msg.id)).catch((err) => ctx.log.error({ err, messageId: msg.id }, 'bot echo not noted'));
+      }
       const chat = msg.room()?.id ?? (msg.self() ? msg.listener()?.id : msg.talker().id) ?? msg.id;
       void ctx.serial(chat, () => handle(ctx, msg)).catch((err) => ctx.log.error({ err, messageId: msg.id }, 'bot message handling failed'));
     };
@@ -78,7 +84,7 @@ async function handle(ctx: BotContext, msg: Message): Promise<void> {
       if (!messageId) return; // an agent took the chat meanwhile: the bot stays silent
       try {
         await ctx.say({ kind: conversation.kind, peerId: conversation.peerId }, text, messageId);
-        await ctx.s.desk.conversations.setDelivery(ctx.tenantId, messageId, 'sent');
+        await ctx.s.desk.conversations.setDelivery(ctx.tenantId, messageId, 'sent', undefined, { echoExpected: true });
       } catch (err) {
         await ctx.s.desk.conversations.setDelivery(ctx.tenantId, messageId, 'failed', (err as Error).message);
         throw err;

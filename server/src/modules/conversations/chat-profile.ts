@@ -5,8 +5,8 @@ import type { ChatContact } from './conversation.service.js';
  * What one chat turn needs to know about the customer behind it: who they are (for the stored
  * message), their name (for `{name}` in answers) and their staff (for the desk's live events).
  * Read once when the message is captured and handed along, so a turn reads the profile once rather
- * than once per step. It lives for one turn only: the next message reads it again, so a merge or an
- * erasure in between is seen at once.
+ * than once per step. The turn's copy is never kept; ChatProfiles keeps the profile read for a short
+ * while, and a merge or an erasure in between drops it at once.
  */
 export interface ChatProfile {
   id: string;
@@ -21,22 +21,53 @@ export interface ChatProfile {
  * only a hint: every turn reads the profile itself, get() follows a merged id to the survivor and an
  * erased (or otherwise not active) one sends the contact back through identify(), as does a chat
  * showing a name, avatar or unionid the profile still lacks; so the result is what identify() would give.
+ * The profile itself is kept for `PROFILE_CACHE_MS` (a busy chat costs no read per message); a merge
+ * or an erasure drops it in every process at once (`forget`), so neither is ever written to.
  */
 export class ChatProfiles {
   private readonly ids = new Map<string, string>();
+  /** Profiles read lately, by the id asked for, and when (monotonic clock). */
+  private readonly docs = new Map<string, { doc: ProfileDoc; at: number }>();
 
-  constructor(private readonly customers: CustomerService) {}
+  constructor(
+    private readonly customers: CustomerService,
+    private readonly ttlMs = PROFILE_CACHE_MS,
+  ) {}
+
+  /**
+   * A profile changed in a way a chat must see at once (merged, erased): the next turn reads it again.
+   * Called in every process (the change is published to all of them, see ConversationService).
+   */
+  forget(tenantId: string, customerId: string): void {
+    this.docs.delete(`${tenantId}\u0000${customerId}`);
+    for (const [key, entry] of this.docs) if (String(entry.doc._id) === customerId && key.startsWith(`${tenantId}\u0000`)) this.docs.delete(key);
+  }
+
+  private async read(tenantId: string, id: string): Promise<ProfileDoc | null> {
+    const key = `${tenantId}\u0000${id}`;
+    const hit = this.docs.get(key);
+    const now = performance.now();
+    if (hit && now - hit.at < this.ttlMs) return hit.doc;
+    const doc = await this.customers.get(tenantId, id).catch(() => null);
+    if (doc) {
+      this.docs.delete(key);
+      this.docs.set(key, { doc, at: now });
+      if (this.docs.size > MAX_REMEMBERED) this.docs.delete(this.docs.keys().next().value!);
+    } else this.docs.delete(key);
+    return doc;
+  }
 
   async of(tenantId: string, contact: ChatContact): Promise<ChatProfile> {
     const idType = contact.idType ?? 'wechatyContactId';
     const key = `${tenantId}\u0000${idType}\u0000${contact.id}`;
     const hint = this.ids.get(key) ?? (await this.customers.findByIdentity(tenantId, { [idType]: contact.id }));
-    const found = hint ? await this.customers.get(tenantId, hint).catch(() => null) : null;
+    const found = hint ? await this.read(tenantId, hint) : null;
     let profile = found && found.status === 'active' && !lacks(found, contact) ? found : null;
     if (!profile) {
       // A unionid the puppet gives joins the chat to the member with it (identify merges the two).
       const id = await this.customers.identify(tenantId, contactIdentity(contact), { name: contact.name || undefined, avatar: contact.avatar || undefined }, contact.idType === 'externalUserId' ? 'wechat_kf' : 'bot');
-      profile = await this.customers.get(tenantId, id).catch(() => null);
+      this.forget(tenantId, id);
+      profile = await this.read(tenantId, id);
       if (!profile) {
         this.ids.delete(key);
         return { id, followerStaffIds: [] };
@@ -55,6 +86,12 @@ export class ChatProfiles {
 }
 
 const MAX_REMEMBERED = 20_000;
+/**
+ * How long a profile read serves the chat turns after it (name for `{name}`, owner and followers for
+ * live events). Edits through the customer service, merges and erasures drop it at once in every
+ * process; a write elsewhere (an import) shows within this.
+ */
+export const PROFILE_CACHE_MS = 2000;
 
 /** The identity a chat contact's id stands for. */
 export const contactIdentity = (c: ChatContact) => ({ [c.idType ?? 'wechatyContactId']: c.id, ...(c.unionId ? { unionId: c.unionId } : {}) });

@@ -9,6 +9,7 @@ import type { DeskLive } from './desk-live.js';
 import { messageView } from './conversation.view.js';
 import type { AttachmentRef } from './attachment.service.js';
 import { ChatProfiles, contactIdentity, profileStaff, type ChatProfile } from './chat-profile.js';
+import { MessageWriter } from './message-writer.js';
 
 /** A chat contact as the bot adapter describes it; no Wechaty types cross into the module. */
 export interface ChatContact {
@@ -47,6 +48,9 @@ export interface CaptureResult {
   customer?: ChatProfile;
 }
 
+const PROFILE_CHANNEL = 'desk:profiles';
+/** The longest a bot answer's row waits for the puppet's echo before it is written without its id. */
+const REPLY_HOLD_MS = 200;
 const preview = (type: string, text?: string) => (type === 'text' ? (text ?? '').slice(0, 80) : `[${type}]`);
 
 /** Conversations and their messages: capture from the bot, history and notes for agents. */
@@ -66,6 +70,8 @@ export interface ListFilter {
 
 export class ConversationService {
   private readonly profiles: ChatProfiles;
+  /** Chat messages from the bot and 微信客服 are written in batches (message-writer.ts). */
+  readonly writer: MessageWriter;
   private readonly updateObservers: Array<(tenantId: string, conversation: any) => void> = [];
 
   constructor(
@@ -75,6 +81,33 @@ export class ConversationService {
     private readonly groups: ChatGroupService,
   ) {
     this.profiles = new ChatProfiles(customers);
+    this.writer = new MessageWriter(deps.log);
+    // A name, owner or follower edit: chats answer with it and route live events by it from the next message.
+    customers.onProfileChanged?.((tenantId, id) => void this.forgetProfile(tenantId, id).catch(() => undefined));
+  }
+
+  private profileNotices?: Promise<unknown>;
+
+  /**
+   * A profile was merged or erased: chats must not go on with the copy read before. Dropped here at
+   * once, and in every other process (a bot on its own) through the desk's Redis channel.
+   */
+  async forgetProfile(tenantId: string, customerId: string): Promise<void> {
+    this.profiles.forget(tenantId, customerId);
+    await this.live.publish(PROFILE_CHANNEL, { tenantId, customerId });
+  }
+
+  private listenForProfileChanges(): Promise<unknown> {
+    this.profileNotices ??= this.live
+      .subscribe(PROFILE_CHANNEL, (p: { tenantId?: string; customerId?: string }) => {
+        if (p?.tenantId && p.customerId) this.profiles.forget(p.tenantId, p.customerId);
+      })
+      .catch((err) => {
+        // Without the channel a cached profile serves for PROFILE_CACHE_MS at most; tried again next message.
+        this.profileNotices = undefined;
+        this.deps.log.warn({ err: (err as Error).message }, 'profile change notices not subscribed');
+      });
+    return this.profileNotices;
   }
 
   /** The profile behind a chat contact; created with source `bot` the first time it speaks. */
@@ -90,51 +123,50 @@ export class ConversationService {
     const { peer } = input;
     const inbound = input.talker !== 'self';
     const customerContact = peer.kind === 'private' ? peer.contact : inbound ? (input.talker as ChatContact) : undefined;
+    if (!this.profileNotices) await this.listenForProfileChanges();
     const customer = customerContact ? await this.profiles.of(tenantId, customerContact) : undefined;
     const customerId = customer?.id;
-    const conversation = await this.openConversation(tenantId, input.botAccountId, peer, peer.kind === 'private' ? customerId : undefined, input.channel);
+    // One write opens the chat and moves its last message; the state it returns decides the rest.
+    const last = { lastMessageAt: input.at, lastMessagePreview: preview(input.type, input.text) };
+    let conversation = await this.openConversation(tenantId, input.botAccountId, peer, peer.kind === 'private' ? customerId : undefined, input.channel, last);
 
-    let message;
-    try {
-      message = await MessageModel.create({
-        tenantId,
-        conversationId: conversation._id,
-        customerId: customerId ? new Types.ObjectId(customerId) : undefined,
-        direction: inbound ? 'in' : 'out',
-        author: inbound ? 'customer' : (input.author ?? 'account'),
-        talkerId: inbound ? (input.talker as ChatContact).id : input.botAccountId,
-        talkerName: inbound ? (input.talker as ChatContact).name : undefined,
-        type: input.type,
-        text: input.text ?? '',
-        media: input.media,
-        externalId: input.externalId,
-        delivery: inbound ? undefined : 'sent',
-        at: input.at,
-      });
-    } catch (err) {
-      if (isDuplicateKeyError(err)) return { duplicate: true, conversation, customerId, customer };
-      throw err;
-    }
+    const fields = {
+      tenantId,
+      conversationId: conversation._id,
+      customerId: customerId ? new Types.ObjectId(customerId) : undefined,
+      direction: inbound ? 'in' : 'out',
+      author: inbound ? 'customer' : (input.author ?? 'account'),
+      talkerId: inbound ? (input.talker as ChatContact).id : input.botAccountId,
+      talkerName: inbound ? (input.talker as ChatContact).name : undefined,
+      type: input.type,
+      text: input.text ?? '',
+      media: input.media,
+      externalId: input.externalId,
+      delivery: inbound ? undefined : 'sent',
+      at: input.at,
+    };
+    // Acknowledged only once stored (its batch is written); the unique externalId tells a redelivery.
+    const { id, stored } = this.writer.insert(fields);
+    if ((await stored) === 'duplicate') return { duplicate: true, conversation, customerId, customer };
 
-    const $set: Record<string, unknown> = { lastMessageAt: input.at, lastMessagePreview: preview(input.type, input.text) };
-    const update: Record<string, any> = { $set };
+    const update: Record<string, any> = {};
     if (inbound && ['queued', 'assigned'].includes(conversation.state)) update.$inc = { unread: 1 };
     // A customer who writes wakes a snoozed chat: it is back in its agent's list.
     if (inbound && conversation.snoozedUntil) update.$unset = { snoozedUntil: 1 };
-    const after = await ConversationModel.findOneAndUpdate({ tenantId, _id: conversation._id }, update, { returnDocument: 'after' }).lean();
-    await this.announce(tenantId, after ?? conversation, 'message.created', message.toObject(), customer);
-    return { duplicate: false, conversation: after ?? conversation, messageId: String(message._id), customerId, customer };
+    if (Object.keys(update).length) conversation = (await ConversationModel.findOneAndUpdate({ tenantId, _id: conversation._id }, update, { returnDocument: 'after' }).lean()) ?? conversation;
+    await this.announce(tenantId, conversation, 'message.created', { ...fields, _id: id }, customer);
+    return { duplicate: false, conversation, messageId: String(id), customerId, customer };
   }
 
   /** Finds or creates the conversation; the unique (account, peer) index settles concurrent first messages. */
-  async openConversation(tenantId: string, botAccountId: string, peer: CaptureInput['peer'], customerId?: string, channel?: CaptureInput['channel']) {
+  async openConversation(tenantId: string, botAccountId: string, peer: CaptureInput['peer'], customerId?: string, channel?: CaptureInput['channel'], last?: { lastMessageAt: Date; lastMessagePreview: string }) {
     const peerId = peer.kind === 'private' ? peer.contact.id : peer.roomId;
     const title = peer.kind === 'private' ? peer.contact.name : peer.topic;
     const groupId = peer.kind === 'room' ? await this.groups.ensure(tenantId, botAccountId, peer.roomId, peer.topic) : undefined;
     const filter = { tenantId, botAccountId, peerId };
     const update = {
       $setOnInsert: { tenantId, botAccountId, peerId, kind: peer.kind, state: 'bot', ...(groupId ? { groupId } : {}), ...(channel ? { channel } : {}) },
-      $set: { ...(title ? { title } : {}), ...(customerId ? { customerId: new Types.ObjectId(customerId) } : {}) },
+      $set: { ...(title ? { title } : {}), ...(customerId ? { customerId: new Types.ObjectId(customerId) } : {}), ...last },
     };
     try {
       return (await ConversationModel.findOneAndUpdate(filter, update, { upsert: true, returnDocument: 'after' }).lean())!;
@@ -298,7 +330,8 @@ export class ConversationService {
     const at = this.deps.now();
     const still = await ConversationModel.updateOne({ tenantId, _id: conversation._id, state: 'bot' }, { $set: { lastMessageAt: at, lastMessagePreview: preview('text', text) } });
     if (!still.matchedCount) return null;
-    const doc = await MessageModel.create({
+    // Queued, not awaited: the answer is said at once; its delivery mark and echo id join the queued row.
+    const fields = {
       tenantId,
       conversationId: conversation._id,
       customerId: conversation.customerId,
@@ -309,20 +342,27 @@ export class ConversationService {
       text,
       delivery: 'queued',
       at,
-    });
-    await this.announce(tenantId, conversation, 'message.created', doc.toObject(), customer);
-    return String(doc._id);
+    };
+    // Held until said (setDelivery) and, where the channel echoes, until the echo's id is known.
+    const { id } = this.writer.insert(fields, { holdMs: REPLY_HOLD_MS });
+    await this.announce(tenantId, conversation, 'message.created', { ...fields, _id: id }, customer);
+    return String(id);
   }
 
   /**
    * The bot's own answer was said (or not). A failure keeps the channel's reason and tells open
    * inboxes; a success stays one write, as the bot's answer path is counted in database calls.
    */
-  async setDelivery(tenantId: string, messageId: string, delivery: 'sent' | 'failed', error?: string): Promise<void> {
+  async setDelivery(tenantId: string, messageId: string, delivery: 'sent' | 'failed', error?: string, opts: { echoExpected?: boolean } = {}): Promise<void> {
     if (delivery === 'sent') {
-      await MessageModel.updateOne({ tenantId, _id: messageId }, { $set: { delivery } });
+      // Where the channel echoes, the row waits for the echo's id too (whichever comes second releases it).
+      const complete = (doc: Record<string, unknown>) => !opts.echoExpected || !!doc.externalId;
+      if (!(await this.writer.patch(messageId, { delivery }, complete))) await MessageModel.updateOne({ tenantId, _id: messageId }, { $set: { delivery } });
       return;
     }
+    // A failure is rare and shown at once: the row is written first, then marked.
+    this.writer.release(messageId);
+    await this.writer.flush();
     const msg = await MessageModel.findOneAndUpdate({ tenantId, _id: messageId }, { $set: { delivery, ...(error ? { deliveryError: error.slice(0, 300) } : {}) } }, { returnDocument: 'after' }).lean();
     const conversation = msg && (await ConversationModel.findOne({ tenantId, _id: msg.conversationId }).lean());
     if (conversation) await this.announce(tenantId, conversation, 'message.delivery', msg);
@@ -336,6 +376,7 @@ export class ConversationService {
 
   /** The puppet echoed a message we sent: remember its id, so a redelivered echo is not stored again. */
   async attachEcho(tenantId: string, messageId: string, externalId: string): Promise<void> {
+    if (await this.writer.patch(messageId, { externalId }, (doc) => doc.delivery !== 'queued')) return;
     try {
       await MessageModel.updateOne({ tenantId, _id: messageId, externalId: { $exists: false } }, { $set: { externalId } });
     } catch (err) {

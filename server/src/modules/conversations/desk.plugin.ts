@@ -35,7 +35,11 @@ export function deskRuntimePlugin(): RuntimePlugin {
     name: 'desk',
     app: (s) => ({ extraMiddleware: [presenceMiddleware(s)] }),
     async start(s) {
-      return async () => s.desk.live.close();
+      return async () => {
+        // Chat messages still queued for their batch are written before the process goes.
+        await s.desk.conversations.writer.close().catch((err) => s.deps.log.error({ err: (err as Error).message }, 'queued chat messages not written'));
+        s.desk.live.close();
+      };
     },
   };
 }

@@ -224,9 +224,24 @@ export class CustomerService {
     return { items, total, page: query.page, pageSize: query.pageSize };
   }
 
+  private readonly profileObservers: Array<(tenantId: string, customerId: string) => void> = [];
+
+  /**
+   * In-process observers of a change to a profile's name, owner or followers (what chats show and
+   * whom the desk's live events go to): the desk drops its kept copy. Called after the write; must not throw.
+   */
+  onProfileChanged(observer: (tenantId: string, customerId: string) => void): void {
+    this.profileObservers.push(observer);
+  }
+
+  private profileChanged(tenantId: string, ids: string[]): void {
+    for (const id of ids) for (const observe of this.profileObservers) observe(tenantId, String(id));
+  }
+
   async update(tenantId: string, id: string, attrs: CustomerAttributes) {
     const doc = await CustomerModel.findOneAndUpdate({ tenantId, _id: id, status: 'active' }, { $set: attrs }, { returnDocument: 'after' }).lean();
     if (!doc) throw notFound('Customer');
+    this.profileChanged(tenantId, [id]);
     return doc;
   }
 
@@ -257,6 +272,7 @@ export class CustomerService {
   /** Gives many customers one owner (the console's bulk action); the staff member is checked by the caller. */
   async assignOwner(tenantId: string, ids: string[], ownerStaffId: string): Promise<{ matched: number; modified: number }> {
     const res = await CustomerModel.updateMany({ tenantId, _id: { $in: ids }, status: 'active' }, { $set: { ownerStaffId } });
+    this.profileChanged(tenantId, ids);
     return { matched: res.matchedCount, modified: res.modifiedCount };
   }
 
@@ -300,6 +316,7 @@ export class CustomerService {
       { tenantId, _id: id },
       { $set: { 'wecom.relation': 'active' }, $min: { 'wecom.addedAt': change.at }, ...(change.staffId ? { $addToSet: { followerStaffIds: change.staffId } } : {}) },
     );
+    if (change.staffId) this.profileChanged(tenantId, [id]);
   }
 
   /**
@@ -311,6 +328,7 @@ export class CustomerService {
     await CustomerModel.updateOne({ tenantId, _id: id }, { $addToSet: { followerStaffIds: toStaffId } });
     if (fromStaffId && fromStaffId !== toStaffId) await CustomerModel.updateOne({ tenantId, _id: id }, { $pull: { followerStaffIds: fromStaffId } });
     await CustomerModel.updateOne({ tenantId, _id: id, ownerStaffId: { $in: [null, '', ...(fromStaffId ? [fromStaffId] : [])] } }, { $set: { ownerStaffId: toStaffId } });
+    this.profileChanged(tenantId, [id]);
   }
 
   /**

@@ -32,6 +32,8 @@ export class ErasureService {
     private readonly wecom?: WecomErasure,
     /** The desk's attachment store (GridFS or disk): the files a person's chats carried go with them. */
     private readonly attachments?: { remove(tenantId: string, ids: string[]): Promise<number> },
+    /** The desk's kept chat profiles (the bot's): an erased one must not take the next message. */
+    private readonly forgetChatProfile?: (tenantId: string, customerId: string) => Promise<void>,
   ) {}
 
   private col(name: string): Col {
@@ -85,6 +87,7 @@ export class ErasureService {
     // Their tokens now answer 404: nothing cached for them may still be served.
     const cache = shopperCache(this.deps);
     for (const id of ids) await cache.changed(tenantId, String(id));
+    for (const id of ids) await this.forgetChatProfile?.(tenantId, String(id));
     // And their sessions end: every token of these profiles is refused (401) from the next request on.
     await this.customers.sessions.end(tenantId, ids.map(String));
     const row = await ErasureModel.findOneAndUpdate(key, { $set: { status: 'done', doneAt: this.deps.now(), profiles: ids.length, profileIds: ids, counts, wecom, wecomPending: wecom.pending.length } }, { returnDocument: 'after' }).lean();

@@ -20,7 +20,7 @@ export function createPrivacy(
   return {
     consents,
     exports: new DataExportService(deps, { ...parts, consents }),
-    erasure: new ErasureService(deps, parts.customers, parts.audit, wecomErasure, parts.desk.attachments),
+    erasure: new ErasureService(deps, parts.customers, parts.audit, wecomErasure, parts.desk.attachments, (tenantId, id) => parts.desk.conversations.forgetProfile(tenantId, id)),
     wecomErasure,
     retention: new RetentionService(deps, parts.desk.attachments),
   };

@@ -41,7 +41,40 @@ export class KfSync {
     await this.sync(tenantId, fields.OpenKfId, fields.Token || undefined);
   }
 
-  async sync(tenantId: string, openKfId: string, token?: string): Promise<number> {
+  private readonly running = new Map<string, { again: boolean; token?: string; done: Promise<number> }>();
+
+  /**
+   * One sync at a time per account in this process: a callback arriving while one runs asks it to go
+   * round once more (with the newer token) instead of starting a second sync over the same messages.
+   * At 500 messages a second every callback started its own, and each message was applied several
+   * times over (each a duplicate the unique index refused, after the profile and session work).
+   */
+  sync(tenantId: string, openKfId: string, token?: string): Promise<number> {
+    const key = `${tenantId}\u0000${openKfId}`;
+    const busy = this.running.get(key);
+    if (busy) {
+      busy.again = true;
+      busy.token = token ?? busy.token;
+      return busy.done;
+    }
+    const state: { again: boolean; token?: string; done: Promise<number> } = { again: false, token, done: Promise.resolve(0) };
+    this.running.set(key, state);
+    state.done = (async () => {
+      let seen = 0;
+      try {
+        do {
+          state.again = false;
+          seen += await this.syncOnce(tenantId, openKfId, state.token);
+        } while (state.again);
+      } finally {
+        this.running.delete(key);
+      }
+      return seen;
+    })();
+    return state.done;
+  }
+
+  private async syncOnce(tenantId: string, openKfId: string, token?: string): Promise<number> {
     const row = await KfCursorModel.findOneAndUpdate({ tenantId, openKfId }, { $setOnInsert: { tenantId, openKfId, cursor: '' } }, { upsert: true, returnDocument: 'after' }).lean();
     await this.delivery.watch(openKfId);
     let cursor = row?.cursor ?? '';
@@ -60,11 +93,24 @@ export class KfSync {
 
   private async apply(tenantId: string, openKfId: string, messages: KfMessage[]): Promise<void> {
     const customers = await this.customers(messages.filter((m) => m.origin === 3 && m.external_userid).map((m) => m.external_userid!));
+    // One customer's messages in their order, different customers side by side: a page of many chats
+    // does not wait message by message for each store (chat messages are written in batches).
+    const chats = new Map<string, KfMessage[]>();
     for (const m of messages) {
       if (!m.external_userid || m.origin === 4) {
         this.deps.log.debug({ msgid: m.msgid, event: m.event?.event_type }, 'kf event stored nowhere');
         continue;
       }
+      chats.set(m.external_userid, [...(chats.get(m.external_userid) ?? []), m]);
+    }
+    const results = await Promise.allSettled([...chats.values()].map((list) => this.applyChat(tenantId, openKfId, list, customers)));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  private async applyChat(tenantId: string, openKfId: string, messages: KfMessage[], customers: Map<string, KfCustomer>): Promise<void> {
+    for (const m of messages) {
+      if (!m.external_userid) continue;
       const at = new Date(m.send_time * 1000);
       const c = customers.get(m.external_userid);
       const contact = { id: m.external_userid, idType: 'externalUserId' as const, name: c?.nickname || undefined, avatar: c?.avatar || undefined, unionId: c?.unionid || undefined };

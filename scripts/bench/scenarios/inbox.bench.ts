@@ -1,0 +1,133 @@
+import { mock } from 'wechaty-puppet-mock';
+import type { Scenario } from '../bench-options.js';
+import { BENCH_TENANT, startBenchApp } from '../bench-env.js';
+import { figure, nowMs, percentile, round, type Figure } from '../bench-report.js';
+import { botRuntimePlugin, type RunningBot } from '../../../bot/src/main.js';
+import { deskRuntimePlugin } from '../../../server/src/modules/conversations/desk.plugin.js';
+
+/**
+ * Scenario 8: inbox latency. `agents` agents keep the inbox open (its live stream, server-sent
+ * events at /api/v1/conversations/stream); one of them has taken a customer's chat and replies
+ * `replies` times, one reply every `gapMs`. Measured from the reply's POST until the customer hears
+ * it on the mock puppet (through the outbound row and the bot) and until every open inbox has the
+ * message. No baseline: the figure is compared with the issue's target (p99 < 100 ms).
+ */
+export const inboxScenario: Scenario = {
+  name: 'inbox',
+  title: 'Inbox: an agent reply reaching the customer and every open inbox (SSE), agents connected',
+  flags: { agents: 'inboxes open (default 50)', replies: 'replies measured (default 100)', gapMs: 'time between replies (default 100)' },
+  async run(b, o) {
+    const agents = Math.max(1, o.num('agents', 50));
+    const replies = o.num('replies', 100);
+    const gapMs = o.num('gapMs', 100);
+    const mocker = new mock.Mocker();
+    let running: RunningBot | undefined;
+    const app = await startBenchApp(b, 'bench_inbox', { env: { ROLES: 'server,worker', BOT_OUTBOUND_POLL_MS: '300', DESK_SSE_MAX_SECONDS: '600' }, plugins: [deskRuntimePlugin(), botRuntimePlugin({ mocker, onBot: (x) => (running = x) })] });
+    const streams: Array<{ close(): void; seen: Map<string, number> }> = [];
+    try {
+      const s = app.rt.services;
+      const tokens: string[] = [];
+      for (let i = 0; i < agents; i++) {
+        const username = `bench_agent_${i}`;
+        await s.staff.create(BENCH_TENANT, { username, name: `坐席${i}`, role: 'agent', password: 'harbor-kettle-2026' });
+        tokens.push((await s.staff.login(BENCH_TENANT, username, 'harbor-kettle-2026')).token);
+      }
+      const account = mocker.createContact({ name: '品牌小助手' });
+      mocker.login(account);
+      await running!.loggedIn;
+      const customer = mocker.createContact({ name: '收件顾客' });
+      const heardAt = new Map<string, number>();
+      (customer as any).on('message', (msg: any) => {
+        if (msg.payload.talkerId === account.id && msg.payload.text) heardAt.set(String(msg.payload.text), nowMs());
+      });
+      customer.say('你好').to(account);
+      const until = nowMs() + 30_000;
+      let conversation: any;
+      while (!(conversation = await s.desk.conversations.findByPeer(BENCH_TENANT, account.id, customer.id)) && nowMs() < until) await new Promise((r) => setTimeout(r, 20));
+      for (const token of tokens) streams.push(await openStream(app.url, token));
+      const call = (method: string, path: string, body?: unknown) =>
+        fetch(`${app.url}${path}`, { method, headers: { authorization: `Bearer ${tokens[0]}`, 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
+      const taken = await call('POST', `/api/v1/conversations/${conversation._id}/take`);
+      if (!taken.ok) throw new Error(`take failed: ${taken.status}`);
+
+      const sentAt = new Map<string, number>();
+      for (let k = 0; k < replies; k++) {
+        const text = `第${k}条人工回复`;
+        sentAt.set(text, nowMs());
+        const r = await call('POST', `/api/v1/conversations/${conversation._id}/messages`, { text, key: `bench-${k}` });
+        if (!r.ok) throw new Error(`reply failed: ${r.status} ${await r.text()}`);
+        await new Promise((res) => setTimeout(res, gapMs));
+      }
+      const deadline = nowMs() + 30_000;
+      const complete = () => [...sentAt.keys()].every((t) => heardAt.has(t) && streams.every((st) => st.seen.has(t)));
+      while (!complete() && nowMs() < deadline) await new Promise((r) => setTimeout(r, 20));
+
+      const toCustomer: number[] = [];
+      const toEveryInbox: number[] = [];
+      const toOneInbox: number[] = [];
+      let missing = 0;
+      for (const [text, t0] of sentAt) {
+        const heard = heardAt.get(text);
+        if (heard === undefined) missing++;
+        else toCustomer.push(heard - t0);
+        const inboxTimes = streams.map((st) => st.seen.get(text));
+        if (inboxTimes.some((t) => t === undefined)) missing++;
+        else {
+          toEveryInbox.push(Math.max(...(inboxTimes as number[])) - t0);
+          for (const t of inboxTimes as number[]) toOneInbox.push(t - t0);
+        }
+      }
+      const sort = (a: number[]) => [...a].sort((x, y) => x - y);
+      const [c, e, one] = [sort(toCustomer), sort(toEveryInbox), sort(toOneInbox)];
+      const figures: Figure[] = [
+        figure({ figure: 'reply → customer hears it, p50', value: round(percentile(c, 50), 1), unit: 'ms', lowerIsBetter: true, note: `${agents} inboxes open; ${replies} replies, one per ${gapMs} ms; ${missing} missing` }),
+        figure({ figure: 'reply → customer hears it, p99', value: round(percentile(c, 99), 1), unit: 'ms', lowerIsBetter: true, target: '< 100 ms' }),
+        figure({ figure: 'reply → shown in every open inbox, p50', value: round(percentile(e, 50), 1), unit: 'ms', lowerIsBetter: true }),
+        figure({ figure: 'reply → shown in every open inbox, p99', value: round(percentile(e, 99), 1), unit: 'ms', lowerIsBetter: true, target: '< 100 ms' }),
+      ];
+      return {
+        scenario: 'inbox',
+        title: this.title,
+        sizes: { agents, replies, gapMs },
+        figures,
+        facts: { missing, customerMs: { p50: percentile(c, 50), p99: percentile(c, 99), max: c.at(-1) }, everyInboxMs: { p50: percentile(e, 50), p99: percentile(e, 99), max: e.at(-1) }, oneInboxMs: { p50: percentile(one, 50), p99: percentile(one, 99) } },
+      };
+    } finally {
+      for (const st of streams) st.close();
+      await running?.stop();
+      await app.stop();
+    }
+  },
+};
+
+/** One console's live stream, read with fetch: when each message text first arrived in a `message.created` event. */
+async function openStream(url: string, token: string) {
+  const controller = new AbortController();
+  const res = await fetch(`${url}/api/v1/conversations/stream`, { headers: { authorization: `Bearer ${token}` }, signal: controller.signal });
+  if (!res.ok || !res.body) throw new Error(`stream refused: ${res.status}`);
+  const seen = new Map<string, number>();
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  void (async () => {
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        buffer += decoder.decode(value, { stream: true });
+        let i: number;
+        while ((i = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, i);
+          buffer = buffer.slice(i + 2);
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (!data || !/^event: message\.created$/m.test(block)) continue;
+          const text = JSON.parse(data)?.message?.text;
+          if (text && !seen.has(text)) seen.set(text, nowMs());
+        }
+      }
+    } catch {
+      /* closed */
+    }
+  })();
+  return { seen, close: () => controller.abort() };
+}
