@@ -1,12 +1,10 @@
 import { grantMarketing } from '../support/consent.js';
 import { mock } from 'wechaty-puppet-mock';
 import type { Browser } from 'playwright-core';
-import { startTestApp, type TestApp } from '../support/harness.js';
-import { consolePage, ensureH5Built, launchBrowser, staffSignIn } from '../support/browser.js';
+import type { TestApp } from '../support/harness.js';
+import { startDeskRig } from '../support/desk-rig.js';
+import { consolePage, staffSignIn } from '../support/browser.js';
 import { eventually } from '../integration/desk/mock-chat.js';
-import { staticH5Plugin } from '../../server/src/h5/static-h5.plugin.js';
-import { botRuntimePlugin, type RunningBot } from '../../bot/src/main.js';
-import { deskRuntimePlugin } from '../../server/src/modules/conversations/desk.plugin.js';
 
 /** The console's broadcast form with the bot channels: a room the bot is in, picked in a real browser. */
 let app: TestApp;
@@ -15,17 +13,7 @@ let mocker: mock.Mocker;
 let account: mock.ContactMock;
 
 beforeAll(async () => {
-  ensureH5Built();
-  mocker = new mock.Mocker();
-  let running: RunningBot | undefined;
-  app = await startTestApp({
-    env: { ROLES: 'server,worker', DESK_SWEEP_EVERY: '1 second', BOT_OUTBOUND_POLL_MS: '300', DESK_SSE_MAX_SECONDS: '10', BROADCAST_TICK_EVERY: '1 second' },
-    plugins: [deskRuntimePlugin(), botRuntimePlugin({ mocker, onBot: (b) => (running = b) }), staticH5Plugin()],
-  });
-  account = mocker.createContact({ name: '品牌小助手' });
-  mocker.login(account);
-  await running!.loggedIn;
-  browser = await launchBrowser();
+  ({ app, browser, mocker, account } = await startDeskRig({ env: { DESK_SSE_MAX_SECONDS: '10', BROADCAST_TICK_EVERY: '1 second' } }));
 }, 120_000);
 
 afterAll(async () => {

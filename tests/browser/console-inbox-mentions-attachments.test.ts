@@ -1,11 +1,9 @@
 import { mock } from 'wechaty-puppet-mock';
 import type { Browser } from 'playwright-core';
-import { startTestApp, type TestApp } from '../support/harness.js';
-import { consolePage, ensureH5Built, launchBrowser, screenshot, staffSignIn } from '../support/browser.js';
+import type { TestApp } from '../support/harness.js';
+import { startDeskRig } from '../support/desk-rig.js';
+import { consolePage, screenshot, staffSignIn } from '../support/browser.js';
 import { eventually } from '../integration/desk/mock-chat.js';
-import { staticH5Plugin } from '../../server/src/h5/static-h5.plugin.js';
-import { botRuntimePlugin, type RunningBot } from '../../bot/src/main.js';
-import { deskRuntimePlugin } from '../../server/src/modules/conversations/desk.plugin.js';
 
 /**
  * The inbox at 1440×900 in real Chromium against the whole product (bot on the mock puppet): a note
@@ -19,17 +17,7 @@ let account: mock.ContactMock;
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
 
 beforeAll(async () => {
-  ensureH5Built();
-  mocker = new mock.Mocker();
-  let running: RunningBot | undefined;
-  app = await startTestApp({
-    env: { ROLES: 'server,worker', DESK_SWEEP_EVERY: '1 second', BOT_OUTBOUND_POLL_MS: '300', DESK_SSE_MAX_SECONDS: '20' },
-    plugins: [deskRuntimePlugin(), botRuntimePlugin({ mocker, onBot: (b) => (running = b) }), staticH5Plugin()],
-  });
-  account = mocker.createContact({ name: '品牌小助手' });
-  mocker.login(account);
-  await running!.loggedIn;
-  browser = await launchBrowser();
+  ({ app, browser, mocker, account } = await startDeskRig());
 }, 120_000);
 
 afterAll(async () => {

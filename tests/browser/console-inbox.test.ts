@@ -1,11 +1,9 @@
 import { mock } from 'wechaty-puppet-mock';
 import type { Browser, Page } from 'playwright-core';
-import { startTestApp, type TestApp } from '../support/harness.js';
-import { consolePage, ensureH5Built, launchBrowser, screenshot, staffSignIn } from '../support/browser.js';
+import type { TestApp } from '../support/harness.js';
+import { startDeskRig } from '../support/desk-rig.js';
+import { consolePage, screenshot, staffSignIn } from '../support/browser.js';
 import { eventually } from '../integration/desk/mock-chat.js';
-import { staticH5Plugin } from '../../server/src/h5/static-h5.plugin.js';
-import { botRuntimePlugin, type RunningBot } from '../../bot/src/main.js';
-import { deskRuntimePlugin } from '../../server/src/modules/conversations/desk.plugin.js';
 import { ConversationModel } from '../../server/src/modules/conversations/conversation.model.js';
 
 /**
@@ -20,19 +18,8 @@ let account: mock.ContactMock;
 let offsetMs = 0;
 
 beforeAll(async () => {
-  ensureH5Built();
-  mocker = new mock.Mocker();
-  let running: RunningBot | undefined;
-  app = await startTestApp({
-    // The snooze test moves the clock an hour on: agents' consoles must not count as silent for that.
-    env: { ROLES: 'server,worker', DESK_SWEEP_EVERY: '1 second', BOT_OUTBOUND_POLL_MS: '300', DESK_SSE_MAX_SECONDS: '20', DESK_PRESENCE_TIMEOUT_SECONDS: String(7 * 86_400) },
-    plugins: [deskRuntimePlugin(), botRuntimePlugin({ mocker, onBot: (b) => (running = b) }), staticH5Plugin()],
-    now: () => new Date(Date.now() + offsetMs),
-  });
-  account = mocker.createContact({ name: '品牌小助手' });
-  mocker.login(account);
-  await running!.loggedIn;
-  browser = await launchBrowser();
+  // The snooze test moves the clock an hour on: agents' consoles must not count as silent for that.
+  ({ app, browser, mocker, account } = await startDeskRig({ env: { DESK_PRESENCE_TIMEOUT_SECONDS: String(7 * 86_400) }, now: () => new Date(Date.now() + offsetMs) }));
 }, 120_000);
 
 afterAll(async () => {
