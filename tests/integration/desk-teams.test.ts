@@ -131,9 +131,16 @@ test("many handoffs to a team at once never give its member more chats than thei
     const all = await Promise.all(crowd.map((c) => desk().conversations.findByPeer(tenant(), chat.account.id, c.mock.id)));
     return all.every((c) => c?.teamId === team.body.id) ? all : null;
   }, 15_000, 'six handoffs to 抢单组');
-  await Promise.all([1, 2, 3, 4, 5].map(() => desk().handoff.drainQueue(tenant())));
+  // Handoffs still being routed race these drains; whatever the order, the member ends with exactly
+  // their two seats filled, and more drains give nobody more.
+  const read = () => Promise.all(chats.map((c) => desk().conversations.get(tenant(), String(c!._id))));
+  await eventually(async () => {
+    await Promise.all([1, 2, 3, 4, 5].map(() => desk().handoff.drainQueue(tenant())));
+    return (await read()).filter((c) => c.state === 'assigned').length >= 2;
+  }, 15_000, 'the member’s two seats filled');
+  await Promise.all([1, 2, 3].map(() => desk().handoff.drainQueue(tenant())));
 
-  const now = await Promise.all(chats.map((c) => desk().conversations.get(tenant(), String(c!._id))));
+  const now = await read();
   expect(now.filter((c) => c.state === 'assigned').map((c) => c.assigneeId)).toEqual([member.id, member.id]);
   expect(now.filter((c) => c.state === 'queued')).toHaveLength(4);
   expect((await desk().handoff.presence(tenant(), member.id)).active).toBe(2);
