@@ -57,7 +57,14 @@ const customerSchema = new Schema(
   },
   { timestamps: true, minimize: false },
 );
-customerSchema.index({ tenantId: 1, status: 1, updatedAt: -1 });
+// The 客户 table's sorts (customer.service.ts CUSTOMER_SORTS, ties broken by _id so pages never
+// overlap): each an index that hands the first page in order, so MongoDB never sorts a million
+// profiles in memory to show twenty. Read backwards, each serves the ascending sort too.
+customerSchema.index({ tenantId: 1, status: 1, updatedAt: -1, _id: -1 });
+customerSchema.index({ tenantId: 1, status: 1, createdAt: -1, _id: -1 });
+customerSchema.index({ tenantId: 1, status: 1, 'aggregates.lastOrderAt': -1, _id: -1 });
+customerSchema.index({ tenantId: 1, status: 1, 'aggregates.totalPaid': -1, _id: -1 });
+customerSchema.index({ tenantId: 1, status: 1, 'aggregates.orderCount': -1, _id: -1 });
 customerSchema.index({ tenantId: 1, tags: 1 });
 customerSchema.index({ tenantId: 1, ownerStaffId: 1 });
 customerSchema.index({ tenantId: 1, phone: 1 });
