@@ -12,9 +12,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const SCREENSHOTS = path.join(ROOT, 'artifacts', 'screenshots');
 export { ensureH5Built } from '../../scripts/h5/ensure-h5-built.js';
 
-export function launchBrowser(): Promise<Browser> {
-  return launchChromium();
-}
+export { launchChromium as launchBrowser };
 
 /** A phone-sized page; WeChat's and WeCom's webviews are what these pages are made for. */
 export async function phonePage(browser: Browser, options: { userAgent?: string } = {}): Promise<Page> {
