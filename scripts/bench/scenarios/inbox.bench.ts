@@ -4,6 +4,7 @@ import { BENCH_TENANT, startBenchApp } from '../bench-env.js';
 import { figure, nowMs, percentile, round, type Figure } from '../bench-report.js';
 import { botRuntimePlugin, type RunningBot } from '../../../bot/src/main.js';
 import { deskRuntimePlugin } from '../../../server/src/modules/conversations/desk.plugin.js';
+import { openEventStream } from '../../lib/event-stream.js';
 
 /**
  * Scenario 8: inbox latency. `agents` agents keep the inbox open (its live stream, server-sent
@@ -100,34 +101,13 @@ export const inboxScenario: Scenario = {
   },
 };
 
-/** One console's live stream, read with fetch: when each message text first arrived in a `message.created` event. */
+/** One console's live stream: when each message text first arrived in a `message.created` event. */
 async function openStream(url: string, token: string) {
-  const controller = new AbortController();
-  const res = await fetch(`${url}/api/v1/conversations/stream`, { headers: { authorization: `Bearer ${token}` }, signal: controller.signal });
-  if (!res.ok || !res.body) throw new Error(`stream refused: ${res.status}`);
   const seen = new Map<string, number>();
-  const reader = res.body.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  void (async () => {
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        buffer += decoder.decode(value, { stream: true });
-        let i: number;
-        while ((i = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, i);
-          buffer = buffer.slice(i + 2);
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (!data || !/^event: message\.created$/m.test(block)) continue;
-          const text = JSON.parse(data)?.message?.text;
-          if (text && !seen.has(text)) seen.set(text, nowMs());
-        }
-      }
-    } catch {
-      /* closed */
-    }
-  })();
-  return { seen, close: () => controller.abort() };
+  const stream = await openEventStream(url, token, (event, data) => {
+    const text = event === 'message.created' ? data?.message?.text : undefined;
+    if (text && !seen.has(text)) seen.set(text, nowMs());
+  });
+  if (stream.status !== 200) throw new Error(`stream refused: ${stream.status}`);
+  return { seen, close: stream.close };
 }

@@ -2,6 +2,7 @@ import { mock } from 'wechaty-puppet-mock';
 import { startTestApp, type TestApp } from '../../support/harness.js';
 import { botRuntimePlugin, type RunningBot } from '../../../bot/src/main.js';
 import { deskRuntimePlugin } from '../../../server/src/modules/conversations/desk.plugin.js';
+import { openEventStream } from '../../../scripts/lib/event-stream.js';
 
 /**
  * A running product with the bot on the mock puppet: the mocker plays WeChat users who talk to the
@@ -111,34 +112,9 @@ export async function startMockChat(env: Record<string, string> = {}, options: {
   };
 }
 
-/** A console's live stream: server-sent events read with fetch, parsed as they arrive. */
+/** A console's live stream: server-sent events read with fetch, kept as they arrive. */
 export async function openStream(url: string, token: string): Promise<{ status: number; events: Array<{ event: string; data: any }>; close(): void }> {
-  const controller = new AbortController();
-  const res = await fetch(`${url}/api/v1/conversations/stream`, { headers: { authorization: `Bearer ${token}` }, signal: controller.signal });
   const events: Array<{ event: string; data: any }> = [];
-  if (res.ok && res.body) {
-    const reader = res.body.getReader();
-    const decoder = new TextDecoder();
-    let buffer = '';
-    void (async () => {
-      try {
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          buffer += decoder.decode(value, { stream: true });
-          let i: number;
-          while ((i = buffer.indexOf('\n\n')) >= 0) {
-            const block = buffer.slice(0, i);
-            buffer = buffer.slice(i + 2);
-            const event = /^event: (.*)$/m.exec(block)?.[1];
-            const data = /^data: (.*)$/m.exec(block)?.[1];
-            if (event && data) events.push({ event, data: JSON.parse(data) });
-          }
-        }
-      } catch {
-        /* aborted */
-      }
-    })();
-  }
-  return { status: res.status, events, close: () => controller.abort() };
+  const stream = await openEventStream(url, token, (event, data) => events.push({ event, data }));
+  return { ...stream, events };
 }
