@@ -137,6 +137,12 @@ test('a bot account queues at most BROADCAST_BOT_PER_MINUTE campaign messages a 
   await eventually(() => users.filter((u) => heardCount(u.user, /限速测试/) === 1).length === 3, 8000, 'three users reached');
   await sleep(800);
   expect(users.reduce((n, u) => n + heardCount(u.user, /限速测试/), 0)).toBe(3);
+
+  // The next minute's budget sends the one who waited, and the campaign completes with nobody twice.
+  chat.clock.advance(60_000);
+  await ticks(2);
+  await eventually(() => users.every((u) => heardCount(u.user, /限速测试/) === 1), 8000, 'the fourth user reached');
+  expect(await progress(res.body.id)).toMatchObject({ status: 'completed', counts: { total: 4, sent: 4, queued: 0 } });
 });
 
 test('a message the bot could not deliver shows as undelivered in the campaign, and is not retried by the campaign', async () => {
