@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import type { Redis } from '../shared/redis.js';
+import { deleteIfEquals, takeLease } from '../shared/redis-lease.js';
 
 /**
  * A secret WeCom hands out with an expiry (access_token, jsapi tickets), cached in Redis until shortly
@@ -18,8 +18,6 @@ export interface TokenCacheOptions {
   lockMs?: number;
   pollMs?: number;
 }
-
-const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 
 export class RedisTokenCache {
   private inflight?: Promise<string>;
@@ -49,15 +47,14 @@ export class RedisTokenCache {
 
   /** Drops the cached value only if it is still the one that failed, so N failures cause one refresh. */
   async invalidate(stale: string): Promise<void> {
-    await this.redis.eval(RELEASE, 1, this.key, stale);
+    await deleteIfEquals(this.redis, this.key, stale);
   }
 
   private async refresh(): Promise<string> {
-    const lockKey = `${this.key}:lock`;
-    const me = randomBytes(8).toString('hex');
     const deadline = performance.now() + this.lockMs * 2;
     for (;;) {
-      if (await this.redis.set(lockKey, me, 'PX', this.lockMs, 'NX')) {
+      const lock = await takeLease(this.redis, `${this.key}:lock`, this.lockMs);
+      if (lock) {
         try {
           const again = await this.redis.get(this.key);
           if (again) return again;
@@ -66,7 +63,7 @@ export class RedisTokenCache {
           await this.redis.set(this.key, value, 'EX', ttl);
           return value;
         } finally {
-          await this.redis.eval(RELEASE, 1, lockKey, me).catch(() => undefined);
+          await lock.release();
         }
       }
       await new Promise((r) => setTimeout(r, this.pollMs));

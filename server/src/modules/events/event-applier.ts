@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { Types } from 'mongoose';
 import type { Deps } from '../../shared/deps.js';
 import { EventModel } from './event.model.js';
+import { takeLease } from '../../shared/redis-lease.js';
 
 /** A stored event as the applier reads it. */
 export interface UnappliedRow {
@@ -24,9 +24,6 @@ export type ApplyBatch = (tenantId: string, rows: UnappliedRow[], exact: boolean
 const BATCH = 1000;
 /** A lease outlives one batch by far; a holder that dies frees the tenant after this. */
 const LEASE_MS = 30_000;
-
-const RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
-const RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
 
 /**
  * Applies accepted events off the request path: loyalty, aggregates, RFM and journeys run here, from the
@@ -85,23 +82,21 @@ export class EventApplier {
     const { redis } = this.deps;
     let total = 0;
     for (;;) {
-      const token = randomUUID();
-      if ((await redis.set(this.leaseKey(tenantId), token, 'PX', LEASE_MS, 'NX')) !== 'OK') return total;
       // Kept alive while held, however long a batch takes on a loaded machine: only a dead holder's lease lapses.
-      const keepAlive = setInterval(() => void redis.eval(RENEW, 1, this.leaseKey(tenantId), token, LEASE_MS).catch(() => undefined), LEASE_MS / 3);
+      const lease = await takeLease(redis, this.leaseKey(tenantId), LEASE_MS, { keepAlive: true });
+      if (!lease) return total;
       try {
         for (;;) {
           const rows = await EventModel.find({ tenantId, applied: false }).sort({ receivedAt: 1, _id: 1 }).limit(BATCH).lean<UnappliedRow[]>();
           if (!rows.length) break;
-          const exact = (await redis.set(this.dirtyKey(tenantId), token, 'NX')) !== 'OK';
+          const exact = (await redis.set(this.dirtyKey(tenantId), lease.token, 'NX')) !== 'OK';
           await this.applyBatch(tenantId, rows, exact);
           await EventModel.updateMany({ _id: { $in: rows.map((r) => r._id) } }, { $set: { applied: true, appliedAt: this.deps.now() } });
           await redis.del(this.dirtyKey(tenantId));
           total += rows.length;
         }
       } finally {
-        clearInterval(keepAlive);
-        await redis.eval(RELEASE, 1, this.leaseKey(tenantId), token).catch(() => undefined);
+        await lease.release();
       }
       if (!(await EventModel.exists({ tenantId, applied: false }))) return total;
     }
