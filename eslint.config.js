@@ -22,7 +22,10 @@ export default tseslint.config(
     rules: {
       'no-restricted-syntax': [
         'error',
-        { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'Read the time from deps.now (durations: performance.now()).' },
+        {
+          selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']",
+          message: 'Read the time from deps.now (durations: performance.now()).',
+        },
         { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'Read the time from deps.now; new Date() reads the machine clock.' },
       ],
     },
@@ -30,7 +33,10 @@ export default tseslint.config(
   {
     // The mini-program: CommonJS run by WeChat, with its globals (wx, App, Component...).
     files: ['miniapp/**/*.js'],
-    languageOptions: { sourceType: 'commonjs', globals: { ...globals.commonjs, wx: 'readonly', App: 'readonly', Page: 'readonly', Component: 'readonly', Behavior: 'readonly', getApp: 'readonly' } },
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { ...globals.commonjs, wx: 'readonly', App: 'readonly', Page: 'readonly', Component: 'readonly', Behavior: 'readonly', getApp: 'readonly' },
+    },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {

@@ -33,7 +33,10 @@ if (!['import', 'export'].includes(command) || !file) {
 async function call(path: string, init: { method?: string; token?: string; body?: unknown; csv?: string } = {}) {
   const res = await fetch(`${values.url}${path}`, {
     method: init.method ?? 'GET',
-    headers: { 'content-type': init.csv === undefined ? 'application/json' : 'text/csv; charset=utf-8', ...(init.token ? { authorization: `Bearer ${init.token}` } : {}) },
+    headers: {
+      'content-type': init.csv === undefined ? 'application/json' : 'text/csv; charset=utf-8',
+      ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+    },
     body: init.csv ?? (init.body === undefined ? undefined : JSON.stringify(init.body)),
   });
   const json = (await res.json().catch(() => ({}))) as any;
@@ -80,7 +83,9 @@ async function exportFile(token: string) {
   let bar: ReturnType<typeof progressBar> | undefined;
   let done = 0;
   do {
-    const page: { items: any[]; total?: number; next: string | null } = await call(`/api/v1/customers/export?limit=${BATCH}${after ? `&after=${after}` : ''}`, { token });
+    const page: { items: any[]; total?: number; next: string | null } = await call(`/api/v1/customers/export?limit=${BATCH}${after ? `&after=${after}` : ''}`, {
+      token,
+    });
     bar ??= progressBar('export', page.total ?? 0);
     // The JSON pages carry dates as ISO strings and numbers as numbers: the same cells as export.csv.
     if (page.items.length && !out.write(csvRows(page.items.map((item) => EXPORT_COLUMNS.map((c) => item[c]))))) await once(out, 'drain');

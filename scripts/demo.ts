@@ -87,7 +87,8 @@ try {
 }
 
 const url = rt.url!;
-if (!stopping) console.log(`
+if (!stopping)
+  console.log(`
 ────────────────────────────────────────────────────────────
  SCRM demo is running ${seeded ? '(demo data seeded)' : '(existing data kept)'}
    API            ${url}/api/v1   (OpenAPI: ${url}/api/openapi.json)
@@ -99,4 +100,3 @@ ${DEMO_LOGINS.staff.map((s) => `   ${s.role.padEnd(18)}${s.username}`).join('\n'
    curl -H 'X-Api-Key: ${DEMO_LOGINS.integrationKey}' -H 'content-type: application/json' \\
         -d @scripts/seed/sample-orders.json ${url}/api/v1/events
 ────────────────────────────────────────────────────────────`);
-

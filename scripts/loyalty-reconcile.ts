@@ -19,7 +19,9 @@ try {
   let drift = 0;
   for (const r of tenants) {
     drift += r.drift.length;
-    console.log(`tenant ${r.tenantId}: ${r.members} members, ${r.entries} ledger entries, ${r.pending} pending, drift ${r.drift.length} member(s) / ${r.driftTotal} points`);
+    console.log(
+      `tenant ${r.tenantId}: ${r.members} members, ${r.entries} ledger entries, ${r.pending} pending, drift ${r.drift.length} member(s) / ${r.driftTotal} points`,
+    );
     for (const d of r.drift.slice(0, 50)) console.log(`  DRIFT customer ${d.customerId}: stored balance ${d.stored}, ledger says ${d.ledger}`);
   }
   if (!tenants.length) console.log('no loyalty members yet');

@@ -20,23 +20,43 @@ const OUT = path.join(ROOT, 'docs', 'screenshots');
 /** The pages shown, in the README's order: file name, path under /h5, what to wait for. */
 const PAGES: Array<{ file: string; path: string; ready: string; before?: (page: Page) => Promise<void> }> = [
   { file: 'customers', path: '/console/customers', ready: '.el-table__row' },
-  { file: 'customer-profile', path: '/console/customers', ready: '.el-table__row', before: async (p) => {
-    await p.locator('[data-test=customer-row-name]').first().click();
-    await p.locator('[data-test=customer-drawer] .el-drawer__body').waitFor();
-  } },
-  { file: 'audience', path: '/console/audience', ready: '[data-test=new-segment]', before: async (p) => {
-    await p.locator('[data-test=new-segment]').click();
-    await p.locator('.el-drawer__body').waitFor();
-  } },
-  { file: 'broadcasts', path: '/console/broadcasts', ready: '[data-test=new-broadcast]', before: async (p) => {
-    await p.locator('[data-test=new-broadcast]').click();
-    await p.locator('.el-drawer__body').waitFor();
-  } },
+  {
+    file: 'customer-profile',
+    path: '/console/customers',
+    ready: '.el-table__row',
+    before: async (p) => {
+      await p.locator('[data-test=customer-row-name]').first().click();
+      await p.locator('[data-test=customer-drawer] .el-drawer__body').waitFor();
+    },
+  },
+  {
+    file: 'audience',
+    path: '/console/audience',
+    ready: '[data-test=new-segment]',
+    before: async (p) => {
+      await p.locator('[data-test=new-segment]').click();
+      await p.locator('.el-drawer__body').waitFor();
+    },
+  },
+  {
+    file: 'broadcasts',
+    path: '/console/broadcasts',
+    ready: '[data-test=new-broadcast]',
+    before: async (p) => {
+      await p.locator('[data-test=new-broadcast]').click();
+      await p.locator('.el-drawer__body').waitFor();
+    },
+  },
   { file: 'journeys', path: '/console/journeys', ready: '.el-table__row' },
-  { file: 'inbox', path: '/console/inbox', ready: '[data-test=inbox-views]', before: async (p) => {
-    await p.locator('[data-test=view-all]').click();
-    await p.locator('[data-test=conversation-row]').first().click();
-  } },
+  {
+    file: 'inbox',
+    path: '/console/inbox',
+    ready: '[data-test=inbox-views]',
+    before: async (p) => {
+      await p.locator('[data-test=view-all]').click();
+      await p.locator('[data-test=conversation-row]').first().click();
+    },
+  },
   { file: 'dashboard', path: '/console/dashboard', ready: 'canvas' },
   { file: 'loyalty', path: '/console/loyalty', ready: '.el-table__row' },
   { file: 'bot', path: '/console/bot', ready: '.el-tabs' },
@@ -60,7 +80,11 @@ async function main(): Promise<void> {
       await page.locator(shot.ready).first().waitFor();
       if (shot.before) await shot.before(page);
       // Not 'networkidle': the inbox keeps its live event stream open. Data, charts and drawers settle in this.
-      await page.locator('.el-loading-mask').first().waitFor({ state: 'hidden' }).catch(() => undefined);
+      await page
+        .locator('.el-loading-mask')
+        .first()
+        .waitFor({ state: 'hidden' })
+        .catch(() => undefined);
       await page.waitForTimeout(1500);
       const file = path.join(OUT, `${shot.file}.jpg`);
       await page.screenshot({ path: file, type: 'jpeg', quality: 72 });

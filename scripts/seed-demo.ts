@@ -9,7 +9,13 @@ import { startLocalRedis } from './lib/redis-server.js';
 import { seedDemo } from './seed/seed-demo.js';
 
 // Seeding signs nothing: without APP_SECRET a throwaway one will do.
-const env: Record<string, string | undefined> = { APP_SECRET: randomBytes(48).toString('base64url'), ...process.env, ROLES: 'server', PORT: '0', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };
+const env: Record<string, string | undefined> = {
+  APP_SECRET: randomBytes(48).toString('base64url'),
+  ...process.env,
+  ROLES: 'server',
+  PORT: '0',
+  LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+};
 const stops: Array<() => Promise<void>> = [];
 if (!env.MONGODB_URI) {
   const mongo = await startEmbeddedMongo();

@@ -20,7 +20,7 @@ if [ "${SCRM_CHECKS:-1}" != 0 ]; then
   # One after another (they would only compete with each other), together beside jest.
   (
     status=0
-    for check in "lint:npx eslint ." "typecheck:npx tsc -p tsconfig.json --noEmit" "typecheck h5:npm run --silent typecheck:h5"; do
+    for check in "lint:npx eslint . && npx prettier --check --log-level warn ." "typecheck:npx tsc -p tsconfig.json --noEmit" "typecheck h5:npm run --silent typecheck:h5"; do
       name=${check%%:*}
       if bash -c "${check#*:}" > "$logs/$name.log" 2>&1; then echo ok > "$logs/$name.status"; else echo failed > "$logs/$name.status"; status=1; fi
     done

@@ -74,7 +74,10 @@ export class BotContext {
     try {
       await target.say(content);
     } catch (err) {
-      list.splice(list.findIndex((e) => e.messageId === messageId), 1);
+      list.splice(
+        list.findIndex((e) => e.messageId === messageId),
+        1,
+      );
       throw err;
     }
   }

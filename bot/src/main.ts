@@ -57,7 +57,9 @@ export async function startBot(s: Services, options: BotOptions = {}): Promise<R
   // "dirty" as if it were a contact when a member joins, and Wechaty's reload of that "contact" fails
   // (the join itself is delivered): known noise from the stand-in only, kept at debug.
   const mockRoomNoise = (message: string) => config.WECHATY_PUPPET === 'wechaty-puppet-mock' && /^no payload found for id \S+@chatroom$/.test(message);
-  bot.on('error', (err) => (mockRoomNoise(err.message) ? ctx.log.debug({ err: err.message }, 'mock puppet room reload') : ctx.log.warn({ err: err.message }, 'bot error')));
+  bot.on('error', (err) =>
+    mockRoomNoise(err.message) ? ctx.log.debug({ err: err.message }, 'mock puppet room reload') : ctx.log.warn({ err: err.message }, 'bot error'),
+  );
 
   const uninstall = bot.use(capturePlugin(ctx), handoffRelayPlugin(ctx), commandsPlugin(ctx), autoReplyPlugin(ctx), roomWelcomePlugin(ctx));
   // start() resolves once the puppet runs; ready() would wait for a login, which the mock never signals.

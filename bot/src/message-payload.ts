@@ -29,7 +29,9 @@ export function chatContact(c: Contact): ChatContact {
 }
 
 /** Type, text and media metadata; media details are best effort (puppets differ in what they give). */
-export async function messageContent(msg: Message): Promise<Pick<CaptureInput, 'type' | 'text' | 'media'> & { file?: { name: string; mime: string; bytes: Buffer } }> {
+export async function messageContent(
+  msg: Message,
+): Promise<Pick<CaptureInput, 'type' | 'text' | 'media'> & { file?: { name: string; mime: string; bytes: Buffer } }> {
   let file: { name: string; mime: string; bytes: Buffer } | undefined;
   const type = TYPES[msg.type()] ?? 'other';
   if (type === 'text') return { type, text: msg.text() };
@@ -40,7 +42,12 @@ export async function messageContent(msg: Message): Promise<Pick<CaptureInput, '
       Object.assign(media, { url: link.url(), title: link.title(), description: link.description() ?? undefined });
     } else if (type === 'mini-program') {
       const mp = await msg.toMiniProgram();
-      Object.assign(media, { appId: mp.appid() ?? undefined, title: mp.title() ?? undefined, pagePath: mp.pagePath() ?? undefined, description: mp.description() ?? undefined });
+      Object.assign(media, {
+        appId: mp.appid() ?? undefined,
+        title: mp.title() ?? undefined,
+        pagePath: mp.pagePath() ?? undefined,
+        description: mp.description() ?? undefined,
+      });
     } else if (['image', 'file', 'video', 'audio', 'emoticon'].includes(type)) {
       const box = await msg.toFileBox();
       media.name = box.name;
@@ -54,7 +61,8 @@ export async function messageContent(msg: Message): Promise<Pick<CaptureInput, '
         }
       })();
       if (typeof url === 'string') media.url = url;
-      else if (type === 'image' || type === 'file' || type === 'audio' || type === 'video') file = { name: box.name, mime: mimeOf(box.name, box.mediaType || 'application/octet-stream'), bytes: await box.toBuffer() };
+      else if (type === 'image' || type === 'file' || type === 'audio' || type === 'video')
+        file = { name: box.name, mime: mimeOf(box.name, box.mediaType || 'application/octet-stream'), bytes: await box.toBuffer() };
     }
   } catch {
     // Metadata is a bonus: the message is stored with its type even when the puppet cannot describe it.

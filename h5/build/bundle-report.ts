@@ -45,7 +45,14 @@ export function bundleReport(h5Root: string): Plugin {
           if (pkg) packages.add(pkg);
           else if (id.startsWith(`${h5Root}/`)) sources.push(id.slice(h5Root.length + 1));
         }
-        chunks.push({ fileName: out.fileName, isEntry: out.isEntry, imports: out.imports, css: [...(out.viteMetadata?.importedCss ?? [])], sources, packages: [...packages].sort() });
+        chunks.push({
+          fileName: out.fileName,
+          isEntry: out.isEntry,
+          imports: out.imports,
+          css: [...(out.viteMetadata?.importedCss ?? [])],
+          sources,
+          packages: [...packages].sort(),
+        });
       }
       const report: BundleReport = { chunks };
       this.emitFile({ type: 'asset', fileName: BUNDLE_REPORT, source: `${JSON.stringify(report)}\n` });

@@ -94,9 +94,17 @@ export function* profileBatches(total: number, size: number, o: ProfileOptions):
         tags: [...tags],
         identities: [{ type: 'phone', value: benchPhone(i, 9) }],
         notes: [],
-        aggregates: { orderCount, totalPaid, refundCount: 0, refundedAmount: 0, ...(buyer ? { firstOrderAt: lastOrderAt, lastOrderAt, lastActiveAt: lastOrderAt } : {}) },
+        aggregates: {
+          orderCount,
+          totalPaid,
+          refundCount: 0,
+          refundedAmount: 0,
+          ...(buyer ? { firstOrderAt: lastOrderAt, lastOrderAt, lastActiveAt: lastOrderAt } : {}),
+        },
         wecom: { relation: r() < 0.33 ? 'active' : 'none' },
-        rfm: buyer ? { r: score(), f: score(), m: score(), class: CLASSES[zipf(r, CLASSES.length, 0.6)], churn: { state: r() < 0.8 ? 'ok' : 'at_risk' } } : undefined,
+        rfm: buyer
+          ? { r: score(), f: score(), m: score(), class: CLASSES[zipf(r, CLASSES.length, 0.6)], churn: { state: r() < 0.8 ? 'ok' : 'at_risk' } }
+          : undefined,
         consents: {},
         createdAt,
         updatedAt: createdAt,

@@ -125,7 +125,11 @@ export async function startBenchApp(b: Backends, dbName: string, options: { env?
 }
 
 /** JSON over fetch with a keep-alive agent (Node's default), failing loudly on an unexpected status. */
-export async function http(method: string, url: string, options: { headers?: Record<string, string>; body?: unknown; expect?: number[] } = {}): Promise<{ status: number; body: any }> {
+export async function http(
+  method: string,
+  url: string,
+  options: { headers?: Record<string, string>; body?: unknown; expect?: number[] } = {},
+): Promise<{ status: number; body: any }> {
   const headers: Record<string, string> = { ...(options.headers ?? {}) };
   let body: string | undefined;
   if (options.body !== undefined) {

@@ -51,7 +51,10 @@ export function percentile(sorted: number[], p: number): number {
 }
 
 export function median(values: number[]): number {
-  return percentile([...values].sort((a, b) => a - b), 50);
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
 }
 
 export function nowMs(): number {
@@ -98,11 +101,20 @@ function fmt(n: number | undefined, unit = ''): string {
 
 export function formatTable(result: ScenarioResult): string {
   const header = ['figure', 'value', 'baseline', 'ratio', 'target', 'note'];
-  const rows = result.figures.map((f) => [f.figure, fmt(f.value, f.unit), fmt(f.baseline, f.unit), f.ratio === undefined ? '' : `${f.ratio.toFixed(2)}×`, f.target ?? '', f.note ?? '']);
+  const rows = result.figures.map((f) => [
+    f.figure,
+    fmt(f.value, f.unit),
+    fmt(f.baseline, f.unit),
+    f.ratio === undefined ? '' : `${f.ratio.toFixed(2)}×`,
+    f.target ?? '',
+    f.note ?? '',
+  ]);
   const widths = header.map((h, i) => Math.min(60, Math.max(h.length, ...rows.map((r) => r[i].length))));
   const line = (cells: string[]) => '| ' + cells.map((c, i) => c.padEnd(widths[i])).join(' | ') + ' |';
   return [
-    `\n## ${result.scenario}: ${result.title}  (${Object.entries(result.sizes).map(([k, v]) => `${k}=${v}`).join(', ')})`,
+    `\n## ${result.scenario}: ${result.title}  (${Object.entries(result.sizes)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ')})`,
     line(header),
     '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|',
     ...rows.map(line),
@@ -143,7 +155,10 @@ function systemTicks(): { busy: number; total: number } | undefined {
  * each, and the whole machine (all cores, every user's processes) as a share of its capacity. A side
  * near 100% is what limits the figure; both below it with the machine near 100% means CPU contention.
  */
-export async function withCpuShare<T>(fn: () => Promise<T>, dbPid?: number): Promise<{ result: T; appCpu: number; dbCpu?: number; machineBusy?: number; seconds: number }> {
+export async function withCpuShare<T>(
+  fn: () => Promise<T>,
+  dbPid?: number,
+): Promise<{ result: T; appCpu: number; dbCpu?: number; machineBusy?: number; seconds: number }> {
   const sys0 = systemTicks();
   const app0 = process.cpuUsage();
   const db0 = dbPid ? procCpuSeconds(dbPid) : undefined;

@@ -92,7 +92,8 @@ export function pageWeights(build: { report: BundleReport; file: (name: string) 
     let s = sizes.get(file);
     if (!s) {
       const body = build.file(file);
-      const br = (quality: number) => brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: quality, [constants.BROTLI_PARAM_SIZE_HINT]: body.length } }).length;
+      const br = (quality: number) =>
+        brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: quality, [constants.BROTLI_PARAM_SIZE_HINT]: body.length } }).length;
       s = options.sizes === false ? { raw: body.length, gzip: 0, br: 0, br11: 0 } : { raw: body.length, gzip: gzipSync(body).length, br: br(4), br11: br(11) };
       sizes.set(file, s);
     }
@@ -130,7 +131,10 @@ export function pageWeights(build: { report: BundleReport; file: (name: string) 
 const kb = (n: number) => (n / 1024).toFixed(1);
 
 export function markdownTable(weights: PageWeight[]): string {
-  const lines = ['| page | files | raw KB | gzip KB | brotli KB (q4, served) | brotli KB (q11) | Element Plus | ECharts |', '|---|---:|---:|---:|---:|---:|:-:|:-:|'];
+  const lines = [
+    '| page | files | raw KB | gzip KB | brotli KB (q4, served) | brotli KB (q11) | Element Plus | ECharts |',
+    '|---|---:|---:|---:|---:|---:|:-:|:-:|',
+  ];
   for (const w of weights) {
     const has = (p: string) => (w.packages.includes(p) ? 'yes' : '—');
     lines.push(`| ${w.page} | ${w.files} | ${kb(w.raw)} | ${kb(w.gzip)} | ${kb(w.br)} | ${kb(w.br11)} | ${has('element-plus')} | ${has('echarts')} |`);

@@ -20,7 +20,12 @@ const SCENARIOS: Scenario[] = [shopperApiScenario, ingestScenario, pointsScenari
 const { names, options } = BenchOptions.parse(process.argv.slice(2));
 if (options.bool('help') || names.includes('help')) {
   console.log('npm run bench -- [scenario...] [--flag=value...]\n');
-  for (const s of SCENARIOS) console.log(`  ${s.name.padEnd(12)} ${s.title}\n${Object.entries(s.flags).map(([k, v]) => `      --${k}  ${v}`).join('\n')}`);
+  for (const s of SCENARIOS)
+    console.log(
+      `  ${s.name.padEnd(12)} ${s.title}\n${Object.entries(s.flags)
+        .map(([k, v]) => `      --${k}  ${v}`)
+        .join('\n')}`,
+    );
   console.log(`  ${'pages'.padEnd(12)} First-load KB (raw, gzip, brotli) of each H5 page, from a Vite build; alone, no database`);
   console.log('\nMONGODB_URI / REDIS_URL: run against those servers instead of the embedded defaults.');
   process.exit(0);
@@ -45,7 +50,11 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     void backends.stop().finally(() => process.exit(130));
   });
 }
-const env = { backend: backends.backend, mongo: backends.backend === 'embedded' ? 'embedded (CongoDB, child process)' : 'MONGODB_URI', redis: process.env.REDIS_URL ? 'REDIS_URL' : 'local redis-server' };
+const env = {
+  backend: backends.backend,
+  mongo: backends.backend === 'embedded' ? 'embedded (CongoDB, child process)' : 'MONGODB_URI',
+  redis: process.env.REDIS_URL ? 'REDIS_URL' : 'local redis-server',
+};
 console.log(`bench on ${env.mongo} + ${env.redis}; machine ${JSON.stringify(machine())}`);
 let failed = false;
 try {

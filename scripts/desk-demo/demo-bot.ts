@@ -23,8 +23,18 @@ export async function addBotDemo(env: Record<string, string | undefined>, _clean
     const s = rt.services;
     const tenantId = s.deps.config.DEFAULT_TENANT;
     if (!(await s.desk.rules.listRules(tenantId)).length) {
-      await s.desk.rules.createRule(tenantId, { kind: 'faq', question: '运费', keywords: ['运费', '包邮', '邮费'], reply: '{name}您好，全场满99元包邮，不满收取8元运费。' });
-      await s.desk.rules.createRule(tenantId, { kind: 'faq', question: '发货时间', keywords: ['发货', '几天到'], reply: '下午4点前付款当天发货，一般2-3天送达。' });
+      await s.desk.rules.createRule(tenantId, {
+        kind: 'faq',
+        question: '运费',
+        keywords: ['运费', '包邮', '邮费'],
+        reply: '{name}您好，全场满99元包邮，不满收取8元运费。',
+      });
+      await s.desk.rules.createRule(tenantId, {
+        kind: 'faq',
+        question: '发货时间',
+        keywords: ['发货', '几天到'],
+        reply: '下午4点前付款当天发货，一般2-3天送达。',
+      });
       await s.desk.rules.createRule(tenantId, { kind: 'regex', pattern: '退(款|货)|投诉', action: 'handoff', priority: 10 });
       await s.desk.rules.createCanned(tenantId, '积分提醒', '{name}您好，您当前有 {points} 积分，可在会员中心兑换优惠券。');
       await s.desk.rules.createCanned(tenantId, '欢迎语', '{name}您好，我是您的专属顾问，有任何护肤问题随时找我～');

@@ -27,9 +27,13 @@ export function ensureH5Built(): boolean {
   }
   const sources = Math.max(newestMtime(path.join(H5, 'src')), newestMtime(path.join(H5, 'index.html')), newestMtime(path.join(H5, 'vite.config.ts')));
   if (built >= sources) return false;
-  execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', path.join(H5, 'vite.config.ts'), '--logLevel', 'warn'], {
-    cwd: ROOT,
-    stdio: 'inherit',
-  });
+  execFileSync(
+    process.execPath,
+    [path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', path.join(H5, 'vite.config.ts'), '--logLevel', 'warn'],
+    {
+      cwd: ROOT,
+      stdio: 'inherit',
+    },
+  );
   return true;
 }

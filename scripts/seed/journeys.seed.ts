@@ -9,11 +9,26 @@ import { fillTemplate } from '../../server/src/modules/journeys/journey.template
 export async function seedJourneys(s: Services, tenantId: string): Promise<number> {
   if ((await s.journeys.list(tenantId)).length) return 0;
   const coupon = await s.loyalty.coupons.createTemplate(tenantId, {
-    name: '新客券 满50减10', description: '', kind: 'amount', amountOff: 1_000, threshold: 5_000, discountTenths: 0, maxOff: 0,
-    validity: { kind: 'relative', days: 14 }, stock: 10_000, perCustomerLimit: 1, pointsCost: 0, allowUnredeem: true, active: true, channels: ['campaign'],
+    name: '新客券 满50减10',
+    description: '',
+    kind: 'amount',
+    amountOff: 1_000,
+    threshold: 5_000,
+    discountTenths: 0,
+    maxOff: 0,
+    validity: { kind: 'relative', days: 14 },
+    stock: 10_000,
+    perCustomerLimit: 1,
+    pointsCost: 0,
+    allowUnredeem: true,
+    active: true,
+    channels: ['campaign'],
   });
   let made = 0;
-  for (const [key, enabled] of [['welcome', true], ['win-back', false]] as const) {
+  for (const [key, enabled] of [
+    ['welcome', true],
+    ['win-back', false],
+  ] as const) {
     const filled = fillTemplate(key, { couponTemplateId: coupon.id });
     if ('error' in filled) throw new Error(`demo journey ${key}: ${filled.error}`);
     await s.journeys.create(tenantId, { ...filled, enabled });

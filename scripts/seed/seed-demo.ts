@@ -48,7 +48,9 @@ seedSteps.push({
     const rand = prng(20261207);
     const choices = ctx.customerIds.flatMap((customerId) => {
       const marketing = rand() < 0.7;
-      const out: Array<{ customerId: string; purpose: 'marketing' | 'profiling'; granted: boolean }> = [{ customerId, purpose: 'marketing', granted: marketing }];
+      const out: Array<{ customerId: string; purpose: 'marketing' | 'profiling'; granted: boolean }> = [
+        { customerId, purpose: 'marketing', granted: marketing },
+      ];
       // Profiling asked only of a part of them; a few said no.
       const asked = rand();
       if (asked < 0.45) out.push({ customerId, purpose: 'profiling', granted: asked < 0.4 });
@@ -121,14 +123,36 @@ export async function seedDemo(s: Services, config: Config, options: { log: Logg
       const quantity = 1 + Math.floor(rand() * 2);
       const at = new Date(now - Math.floor(rand() * 365 * day));
       const eventId = `demo-order-${i}-${o}`;
-      events.push({ eventId, type: 'order.paid', occurredAt: at.toISOString(), customer: { phone: p.phone }, data: { orderId: eventId, amount: product.price * quantity, items: [{ sku: product.sku, name: product.name, category: product.category, quantity, price: product.price }] } });
+      events.push({
+        eventId,
+        type: 'order.paid',
+        occurredAt: at.toISOString(),
+        customer: { phone: p.phone },
+        data: {
+          orderId: eventId,
+          amount: product.price * quantity,
+          items: [{ sku: product.sku, name: product.name, category: product.category, quantity, price: product.price }],
+        },
+      });
       if (rand() < 0.04) {
-        events.push({ eventId: `${eventId}-refund`, type: 'order.refunded', occurredAt: new Date(at.getTime() + 3 * day).toISOString(), customer: { phone: p.phone }, data: { orderId: eventId, amount: product.price * quantity } });
+        events.push({
+          eventId: `${eventId}-refund`,
+          type: 'order.refunded',
+          occurredAt: new Date(at.getTime() + 3 * day).toISOString(),
+          customer: { phone: p.phone },
+          data: { orderId: eventId, amount: product.price * quantity },
+        });
       }
     }
     if (rand() < 0.3) {
       const product = PRODUCTS[Math.floor(rand() * PRODUCTS.length)];
-      events.push({ eventId: `demo-view-${i}`, type: 'product.viewed', occurredAt: new Date(now - Math.floor(rand() * 30 * day)).toISOString(), customer: { phone: p.phone }, data: { productId: product.sku, category: product.category, name: product.name } });
+      events.push({
+        eventId: `demo-view-${i}`,
+        type: 'product.viewed',
+        occurredAt: new Date(now - Math.floor(rand() * 30 * day)).toISOString(),
+        customer: { phone: p.phone },
+        data: { productId: product.sku, category: product.category, name: product.name },
+      });
     }
   });
   events.sort((a: any, b: any) => a.occurredAt.localeCompare(b.occurredAt));

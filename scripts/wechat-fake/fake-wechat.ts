@@ -42,7 +42,10 @@ export class FakeWechat {
   private server?: Server;
   private msgid = 2_000_000;
 
-  constructor(readonly appId = 'wxdemominiapp0001', readonly secret = 'demo-miniapp-secret') {}
+  constructor(
+    readonly appId = 'wxdemominiapp0001',
+    readonly secret = 'demo-miniapp-secret',
+  ) {}
 
   /** What our server's WECHAT_* settings should be. */
   env(): Record<string, string> {
@@ -118,7 +121,12 @@ export class FakeWechat {
       return {
         errcode: 0,
         errmsg: 'ok',
-        phone_info: { phoneNumber: cc === '86' ? u.phone : `+${cc}${u.phone}`, purePhoneNumber: u.phone, countryCode: cc, watermark: { timestamp: Math.floor(Date.now() / 1000), appid: this.appId } },
+        phone_info: {
+          phoneNumber: cc === '86' ? u.phone : `+${cc}${u.phone}`,
+          purePhoneNumber: u.phone,
+          countryCode: cc,
+          watermark: { timestamp: Math.floor(Date.now() / 1000), appid: this.appId },
+        },
       };
     }
     if (method === 'POST' && path === 'cgi-bin/message/subscribe/send') {
@@ -130,7 +138,14 @@ export class FakeWechat {
       if (left <= 0) return err(43101, 'user refuse to accept the msg');
       this.quota.set(k, left - 1);
       const msgid = ++this.msgid;
-      this.sent.push({ touser: body.touser, template_id: body.template_id, page: body.page, data: body.data, miniprogram_state: body.miniprogram_state, msgid });
+      this.sent.push({
+        touser: body.touser,
+        template_id: body.template_id,
+        page: body.page,
+        data: body.data,
+        miniprogram_state: body.miniprogram_state,
+        msgid,
+      });
       return { errcode: 0, errmsg: 'ok', msgid };
     }
     return err(-1, `fake WeChat: no such API ${method} ${path}`);

@@ -45,7 +45,13 @@ export async function addWecomDemo(env: Record<string, string | undefined>, clea
     const existing = (await s.contactWays.list(tenantId)).find((w) => w.name === CODE_NAME);
     if (existing?.configId) {
       // A persistent database outlives the in-memory fake: tell the fake about the code again.
-      local.corp.contactWays.set(existing.configId, { config_id: existing.configId, type: 2, scene: 2, state: existing.state, user: staff.filter((x) => existing.staffIds.includes(x.id)).map((x) => x.wecomUserId!) });
+      local.corp.contactWays.set(existing.configId, {
+        config_id: existing.configId,
+        type: 2,
+        scene: 2,
+        state: existing.state,
+        user: staff.filter((x) => existing.staffIds.includes(x.id)).map((x) => x.wecomUserId!),
+      });
       return;
     }
     const tag = await s.tags.ensure(tenantId, '渠道', '门店海报');
@@ -56,7 +62,11 @@ export async function addWecomDemo(env: Record<string, string | undefined>, clea
       welcome: { text: '欢迎来到我们的会员俱乐部！回复“福利”领取新人券。', link: { title: '新人礼包', url: 'https://example.com/gift' } },
       dailyCap: 200,
     });
-    for (const [name, unionid] of [['扫码客-林晓', 'demo-union-1'], ['扫码客-陈默', 'demo-union-2'], ['扫码客-周宁', 'demo-union-3']]) {
+    for (const [name, unionid] of [
+      ['扫码客-林晓', 'demo-union-1'],
+      ['扫码客-陈默', 'demo-union-2'],
+      ['扫码客-周宁', 'demo-union-3'],
+    ]) {
       await local.scan(way.configId!, { name, unionid });
     }
     rt.log.info({ configId: way.configId, state: way.state }, 'demo: three customers scanned the channel QR code through the local WeCom');

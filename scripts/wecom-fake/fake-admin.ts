@@ -8,7 +8,15 @@ import type { FakeWecom } from './fake-wecom.js';
 export function adminRoutes(fake: FakeWecom) {
   const corp = fake.corp;
   const templates = () =>
-    [...corp.msgTemplates.values()].map((t) => ({ msgid: t.msgid, input: t.input, creator: t.creator, create_type: t.create_type, create_time: t.create_time, tasks: Object.fromEntries(t.tasks), results: t.results }));
+    [...corp.msgTemplates.values()].map((t) => ({
+      msgid: t.msgid,
+      input: t.input,
+      creator: t.creator,
+      create_type: t.create_type,
+      create_time: t.create_time,
+      tasks: Object.fromEntries(t.tasks),
+      results: t.results,
+    }));
 
   return async (method: string, path: string, body: any, _query: Record<string, string>): Promise<unknown> => {
     const route = `${method} ${path}`;
@@ -72,10 +80,15 @@ export function adminRoutes(fake: FakeWecom) {
     // 微信客服: an account, a WeChat customer writing to it, a servicer answering from the WeCom app.
     if (route === 'POST simulate/kf-account') return { openKfId: fake.kf.addAccount(str('name')) };
     if (route === 'POST simulate/kf-message') {
-      const r = await fake.kf.customerSends(str('openKfId'), { nickname: String(body.nickname ?? '微信用户'), external_userid: body.externalUserId, unionid: body.unionid }, str('text'));
+      const r = await fake.kf.customerSends(
+        str('openKfId'),
+        { nickname: String(body.nickname ?? '微信用户'), external_userid: body.externalUserId, unionid: body.unionid },
+        str('text'),
+      );
       return { externalUserId: r.externalUserId, msgid: r.msgid, ...sent(r.delivery) };
     }
-    if (route === 'POST simulate/kf-servicer-message') return sent((await fake.kf.servicerSends(str('openKfId'), str('externalUserId'), str('userid'), str('text'))).delivery);
+    if (route === 'POST simulate/kf-servicer-message')
+      return sent((await fake.kf.servicerSends(str('openKfId'), str('externalUserId'), str('userid'), str('text'))).delivery);
     if (route === 'GET sent/kf') return fake.kf.state.sent;
     if (route === 'GET transfers') return corp.transfers;
     if (route === 'POST staff/resign') {
@@ -88,7 +101,15 @@ export function adminRoutes(fake: FakeWecom) {
       return sent(await fake.refuseTransfer(str('externalUserId'), reason));
     }
     if (route === 'POST faults') {
-      corp.faults.push({ path: String(body.path), times: Number(body.times ?? 1), errcode: body.errcode, errmsg: body.errmsg, httpStatus: body.httpStatus, skip: body.skip, delayMs: body.delayMs });
+      corp.faults.push({
+        path: String(body.path),
+        times: Number(body.times ?? 1),
+        errcode: body.errcode,
+        errmsg: body.errmsg,
+        httpStatus: body.httpStatus,
+        skip: body.skip,
+        delayMs: body.delayMs,
+      });
       return { ok: true };
     }
     if (route === 'POST expire-tokens') {

@@ -61,10 +61,12 @@ export const handlers: Record<string, Handler> = {
     const limit = Number(body.limit ?? 50);
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) badParam('limit must be 1..100');
     const rows = [...corp.contacts.values()].flatMap((c) =>
-      users.filter((u) => c.follows.has(u)).map((u) => {
-        const { tagIds, ...f } = c.follows.get(u)!;
-        return { external_contact: c.contact, follow_info: { ...f, tag_id: tagIds } };
-      }),
+      users
+        .filter((u) => c.follows.has(u))
+        .map((u) => {
+          const { tagIds, ...f } = c.follows.get(u)!;
+          return { external_contact: c.contact, follow_info: { ...f, tag_id: tagIds } };
+        }),
     );
     const { slice, next } = page(rows, body.cursor, limit);
     return ok({ external_contact_list: slice, next_cursor: next });
@@ -77,7 +79,8 @@ export const handlers: Record<string, Handler> = {
   'POST externalcontact/remark': (corp, { body }) => {
     const f = followOf(corp, body.userid, body.external_userid);
     const given = (v: unknown) => (Array.isArray(v) ? v.length > 0 : v !== undefined && v !== null && v !== '');
-    if (!['remark', 'description', 'remark_company', 'remark_mobiles', 'remark_pic_mediaid'].some((k) => given(body[k]))) badParam('remark, description, remark_company, remark_mobiles or remark_pic_mediaid');
+    if (!['remark', 'description', 'remark_company', 'remark_mobiles', 'remark_pic_mediaid'].some((k) => given(body[k])))
+      badParam('remark, description, remark_company, remark_mobiles or remark_pic_mediaid');
     if (typeof body.remark === 'string' && [...body.remark].length > 20) fail(40058, 'invalid Request Parameter: remark longer than 20');
     if (typeof body.description === 'string' && [...body.description].length > 150) fail(40058, 'invalid Request Parameter: description longer than 150');
     if (body.remark !== undefined) f.remark = body.remark;
@@ -167,7 +170,18 @@ export const handlers: Record<string, Handler> = {
     for (const u of users) if (!corp.staff.has(u)) fail(60111, 'invalid userid');
     const config_id = id('', 16);
     const qr_code = body.scene === 2 ? `${base}__fake/qr/${config_id}.png` : undefined;
-    corp.contactWays.set(config_id, { config_id, qr_code, type: body.type, scene: body.scene, style: body.style, remark: body.remark, skip_verify: body.skip_verify ?? true, state: body.state, user: users, party: body.party ?? [] });
+    corp.contactWays.set(config_id, {
+      config_id,
+      qr_code,
+      type: body.type,
+      scene: body.scene,
+      style: body.style,
+      remark: body.remark,
+      skip_verify: body.skip_verify ?? true,
+      state: body.state,
+      user: users,
+      party: body.party ?? [],
+    });
     return ok({ config_id, qr_code });
   },
 
@@ -202,7 +216,14 @@ export const handlers: Record<string, Handler> = {
     if (nowSeconds() - code!.issuedAt > corp.welcomeWindowSeconds) fail(41050, 'invalid welcome_code');
     if (!body.text?.content && !(body.attachments ?? []).length) badParam('text or attachments');
     code!.used = true;
-    corp.welcomesSent.push({ welcome_code: body.welcome_code, userid: code!.userid, external_userid: code!.external_userid, text: body.text, attachments: body.attachments, at: nowSeconds() });
+    corp.welcomesSent.push({
+      welcome_code: body.welcome_code,
+      userid: code!.userid,
+      external_userid: code!.external_userid,
+      text: body.text,
+      attachments: body.attachments,
+      at: nowSeconds(),
+    });
     return ok();
   },
 

@@ -131,7 +131,10 @@ export class FakeCorp {
   /** How long a welcome code stays valid (WeCom: 20 seconds). */
   welcomeWindowSeconds = 20;
 
-  constructor(readonly corpId: string, readonly secret: string) {}
+  constructor(
+    readonly corpId: string,
+    readonly secret: string,
+  ) {}
 
   addStaff(userid: string, name = userid): void {
     this.staff.set(userid, { userid, name });
@@ -214,7 +217,8 @@ export class FakeCorp {
   receivedOn(to: string, at: number): number {
     const day = (s: number) => Math.floor((s + 8 * 3600) / 86_400);
     let n = 0;
-    for (const t of this.msgTemplates.values()) for (const r of t.results) if (r.status === 1 && (r.external_userid ?? r.chat_id) === to && day(r.send_time ?? 0) === day(at)) n++;
+    for (const t of this.msgTemplates.values())
+      for (const r of t.results) if (r.status === 1 && (r.external_userid ?? r.chat_id) === to && day(r.send_time ?? 0) === day(at)) n++;
     return n;
   }
 

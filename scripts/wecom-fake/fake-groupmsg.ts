@@ -64,7 +64,14 @@ export const groupMsgHandlers: Record<string, Handler> = {
       .filter((t) => (t.input.chat_type ?? 'single') === chatType && t.create_time >= start && t.create_time <= end)
       .filter((t) => filterType === 2 || t.create_type === filterType)
       .filter((t) => !body.creator || t.creator === body.creator)
-      .map((t) => ({ msgid: t.msgid, ...(t.creator ? { creator: t.creator } : {}), create_time: String(t.create_time), create_type: t.create_type, text: t.input.text, attachments: t.input.attachments ?? [] }));
+      .map((t) => ({
+        msgid: t.msgid,
+        ...(t.creator ? { creator: t.creator } : {}),
+        create_time: String(t.create_time),
+        create_type: t.create_type,
+        text: t.input.text,
+        attachments: t.input.attachments ?? [],
+      }));
     const { slice, next } = page(rows, body.cursor, Math.min(Number(body.limit ?? 50), 100));
     return ok({ next_cursor: next, group_msg_list: slice });
   },
@@ -98,5 +105,4 @@ export const groupMsgHandlers: Record<string, Handler> = {
     t.reminders = (t.reminders ?? 0) + 1;
     return ok({});
   },
-
 };

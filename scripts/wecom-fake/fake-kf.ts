@@ -174,7 +174,13 @@ export const kfHandlers: Record<string, Handler> = {
     const s = kf.session(body.open_kfid, body.external_userid);
     if (!NEXT[s.state].includes(to)) fail(95016, 'invalid service state change');
     if (to === 3 && (!body.servicer_userid || !corp.staff.has(String(body.servicer_userid)))) fail(95014, 'user is not servicer');
-    kf.transitions.push({ open_kfid: body.open_kfid, external_userid: body.external_userid, from: s.state, to, servicer_userid: to === 3 ? body.servicer_userid : undefined });
+    kf.transitions.push({
+      open_kfid: body.open_kfid,
+      external_userid: body.external_userid,
+      from: s.state,
+      to,
+      servicer_userid: to === 3 ? body.servicer_userid : undefined,
+    });
     s.state = to as FakeKfSession['state'];
     s.servicer_userid = to === 3 ? String(body.servicer_userid) : undefined;
     return ok({ msg_code: id('MSGCODE', 8) });
@@ -186,7 +192,10 @@ export const kfHandlers: Record<string, Handler> = {
     const kf = kfOf(corp);
     const ids: string[] = Array.isArray(body.external_userid_list) ? body.external_userid_list.map(String) : [];
     if (!ids.length || ids.length > 100) badParam('external_userid_list must list 1 to 100 customers');
-    return ok({ customer_list: ids.filter((x) => kf.customers.has(x)).map((x) => kf.customers.get(x)), invalid_external_userid: ids.filter((x) => !kf.customers.has(x)) });
+    return ok({
+      customer_list: ids.filter((x) => kf.customers.has(x)).map((x) => kf.customers.get(x)),
+      invalid_external_userid: ids.filter((x) => !kf.customers.has(x)),
+    });
   },
 };
 
@@ -199,7 +208,12 @@ export const kfHandlers: Record<string, Handler> = {
  *   answers the bytes with Content-Type and Content-disposition (filename), or 40007 as JSON.
  * Returns false for any other path. `checkToken` is fake-api's (passed in: fake-api imports this file).
  */
-export async function serveMedia(corp: FakeCorp, req: IncomingMessage, res: ServerResponse, checkToken: (corp: FakeCorp, token: string | undefined) => void): Promise<boolean> {
+export async function serveMedia(
+  corp: FakeCorp,
+  req: IncomingMessage,
+  res: ServerResponse,
+  checkToken: (corp: FakeCorp, token: string | undefined) => void,
+): Promise<boolean> {
   const url = new URL(req.url ?? '/', 'http://fake');
   const path = url.pathname.replace(/^\/cgi-bin\//, '');
   if (path !== 'media/upload' && path !== 'media/get') return false;
@@ -215,7 +229,11 @@ export async function serveMedia(corp: FakeCorp, req: IncomingMessage, res: Serv
     if (path === 'media/get' && req.method === 'GET') {
       const m = kf.media.get(query.media_id ?? '');
       if (!m || nowSeconds() - m.created_at > MEDIA_SECONDS) fail(40007, 'invalid media_id');
-      res.writeHead(200, { 'content-type': m!.mime, 'content-disposition': `attachment; filename="${encodeURIComponent(m!.name)}"`, 'content-length': m!.bytes.length });
+      res.writeHead(200, {
+        'content-type': m!.mime,
+        'content-disposition': `attachment; filename="${encodeURIComponent(m!.name)}"`,
+        'content-length': m!.bytes.length,
+      });
       res.end(m!.bytes);
       return true;
     }
@@ -225,7 +243,13 @@ export async function serveMedia(corp: FakeCorp, req: IncomingMessage, res: Serv
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     // The multipart body read as the platform's own fetch Request reads it.
-    const form = await new Request('http://fake/', { method: 'POST', headers: { 'content-type': String(req.headers['content-type'] ?? '') }, body: Buffer.concat(chunks) }).formData().catch(() => null);
+    const form = await new Request('http://fake/', {
+      method: 'POST',
+      headers: { 'content-type': String(req.headers['content-type'] ?? '') },
+      body: Buffer.concat(chunks),
+    })
+      .formData()
+      .catch(() => null);
     const file = form?.get('media');
     if (!file || typeof file === 'string') return (badParam('media'), true);
     const bytes = Buffer.from(await file.arrayBuffer());
@@ -264,7 +288,15 @@ export function kfDriver(fake: FakeWecom) {
       requireAccount(kf, openKfId);
       const external_userid = customer.external_userid ?? id('wm', 14);
       kf.customers.set(external_userid, { gender: 0, ...kf.customers.get(external_userid), ...customer, external_userid });
-      const msg: FakeKfMessage = { msgid: id('', 16), open_kfid: openKfId, external_userid, send_time: nowSeconds(), origin: 3, msgtype: 'text', text: { content: text } };
+      const msg: FakeKfMessage = {
+        msgid: id('', 16),
+        open_kfid: openKfId,
+        external_userid,
+        send_time: nowSeconds(),
+        origin: 3,
+        msgtype: 'text',
+        text: { content: text },
+      };
       kf.stream.push(msg);
       const s = kf.session(openKfId, external_userid);
       if (s.state === 4) s.state = 0;
@@ -278,12 +310,25 @@ export function kfDriver(fake: FakeWecom) {
      * msgtype image/file/voice/video with its media_id (https://developer.work.weixin.qq.com/document/path/94670),
      * fetched through media/get (doc 90254).
      */
-    async customerSendsMedia(openKfId: string, externalUserId: string, kind: 'image' | 'file' | 'voice' | 'video', file: { name: string; mime: string; bytes: Buffer }) {
+    async customerSendsMedia(
+      openKfId: string,
+      externalUserId: string,
+      kind: 'image' | 'file' | 'voice' | 'video',
+      file: { name: string; mime: string; bytes: Buffer },
+    ) {
       requireAccount(kf, openKfId);
       if (!kf.customers.has(externalUserId)) throw new Error(`fake WeCom: no customer ${externalUserId}`);
       const media_id = id('3', 24);
       kf.media.set(media_id, { type: kind, ...file, created_at: nowSeconds() });
-      const msg: FakeKfMessage = { msgid: id('', 16), open_kfid: openKfId, external_userid: externalUserId, send_time: nowSeconds(), origin: 3, msgtype: kind, [kind]: { media_id } };
+      const msg: FakeKfMessage = {
+        msgid: id('', 16),
+        open_kfid: openKfId,
+        external_userid: externalUserId,
+        send_time: nowSeconds(),
+        origin: 3,
+        msgtype: kind,
+        [kind]: { media_id },
+      };
       kf.stream.push(msg);
       const s = kf.session(openKfId, externalUserId);
       if (s.state === 4) s.state = 0;
@@ -299,7 +344,16 @@ export function kfDriver(fake: FakeWecom) {
     async servicerSends(openKfId: string, externalUserId: string, userid: string, text: string) {
       const s = kf.session(openKfId, externalUserId);
       if (s.state !== 3 || s.servicer_userid !== userid) throw new Error(`fake WeCom: ${userid} does not serve ${externalUserId}`);
-      const msg: FakeKfMessage = { msgid: id('', 16), open_kfid: openKfId, external_userid: externalUserId, send_time: nowSeconds(), origin: 5, servicer_userid: userid, msgtype: 'text', text: { content: text } };
+      const msg: FakeKfMessage = {
+        msgid: id('', 16),
+        open_kfid: openKfId,
+        external_userid: externalUserId,
+        send_time: nowSeconds(),
+        origin: 5,
+        servicer_userid: userid,
+        msgtype: 'text',
+        text: { content: text },
+      };
       kf.stream.push(msg);
       return { msgid: msg.msgid, delivery: await announce(openKfId) };
     },

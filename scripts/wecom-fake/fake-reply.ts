@@ -5,7 +5,10 @@ export type Json = Record<string, any>;
 export type Handler = (corp: FakeCorp, req: { query: Record<string, string>; body: Json; base: string }) => Json;
 
 export class FakeError extends Error {
-  constructor(readonly errcode: number, readonly errmsg: string) {
+  constructor(
+    readonly errcode: number,
+    readonly errmsg: string,
+  ) {
     super(errmsg);
   }
 }
@@ -28,4 +31,3 @@ export function page<T>(items: T[], cursor: unknown, limit: number) {
   const next = start + limit < items.length ? encodeCursor(start + limit) : '';
   return { slice, next };
 }
-

@@ -26,7 +26,16 @@ function errcodeFor(corp: FakeCorp, mode: Mode, handover: string, takeover: stri
     if (recent.length >= 2) return 40128;
     corp.transferLog.set(ext, [...recent, now]);
   }
-  corp.transfers.push({ mode, handover_userid: handover, takeover_userid: takeover, external_userid: ext, status: 2, takeover_time: now + DAY, create_time: now, transfer_success_msg: msg });
+  corp.transfers.push({
+    mode,
+    handover_userid: handover,
+    takeover_userid: takeover,
+    external_userid: ext,
+    status: 2,
+    takeover_time: now + DAY,
+    create_time: now,
+    transfer_success_msg: msg,
+  });
   return 0;
 }
 
@@ -95,7 +104,9 @@ export const transferHandlers: Record<string, Handler> = {
   'POST externalcontact/get_unassigned_list': (corp, { body }) => {
     const size = Number(body.page_size ?? 1000);
     if (!Number.isInteger(size) || size < 1 || size > 1000) badParam('page_size must be 1..1000');
-    const assigned = new Set(corp.transfers.filter((t) => t.mode === 'resigned' && (t.status === 1 || t.status === 2)).map((t) => `${t.handover_userid}\n${t.external_userid}`));
+    const assigned = new Set(
+      corp.transfers.filter((t) => t.mode === 'resigned' && (t.status === 1 || t.status === 2)).map((t) => `${t.handover_userid}\n${t.external_userid}`),
+    );
     const rows = [...corp.resigned].flatMap(([userid, at]) =>
       [...corp.contacts.values()]
         .filter((c) => c.follows.has(userid) && !assigned.has(`${userid}\n${c.contact.external_userid}`))
@@ -127,10 +138,36 @@ export async function completeTransfer(fake: Sender, externalUserId: string) {
   t.status = 1;
   t.takeover_time = nowSeconds();
   c.follows.delete(t.handover_userid);
-  fake.corp.follow(t.takeover_userid, externalUserId, had ? {} : { createtime: t.takeover_time, remark: old?.remark, description: old?.description, remark_mobiles: old?.remark_mobiles, tagIds: old?.tagIds ?? [], state: undefined, oper_userid: t.takeover_userid });
+  fake.corp.follow(
+    t.takeover_userid,
+    externalUserId,
+    had
+      ? {}
+      : {
+          createtime: t.takeover_time,
+          remark: old?.remark,
+          description: old?.description,
+          remark_mobiles: old?.remark_mobiles,
+          tagIds: old?.tagIds ?? [],
+          state: undefined,
+          oper_userid: t.takeover_userid,
+        },
+  );
   const deliveries = [];
-  if (!had) deliveries.push(await fake.sendEvent({ Event: 'change_external_contact', ChangeType: 'add_external_contact', UserID: t.takeover_userid, ExternalUserID: externalUserId }));
-  if (t.mode === 'in_service') deliveries.push(await fake.sendEvent({ Event: 'change_external_contact', ChangeType: 'del_external_contact', UserID: t.handover_userid, ExternalUserID: externalUserId, Source: 'DELETE_BY_TRANSFER' }));
+  if (!had)
+    deliveries.push(
+      await fake.sendEvent({ Event: 'change_external_contact', ChangeType: 'add_external_contact', UserID: t.takeover_userid, ExternalUserID: externalUserId }),
+    );
+  if (t.mode === 'in_service')
+    deliveries.push(
+      await fake.sendEvent({
+        Event: 'change_external_contact',
+        ChangeType: 'del_external_contact',
+        UserID: t.handover_userid,
+        ExternalUserID: externalUserId,
+        Source: 'DELETE_BY_TRANSFER',
+      }),
+    );
   return deliveries;
 }
 
@@ -139,5 +176,11 @@ export async function refuseTransfer(fake: Sender, externalUserId: string, reaso
   const t = waiting(fake.corp, externalUserId);
   t.status = reason === 'customer_refused' ? 3 : 4;
   t.takeover_time = 0;
-  return fake.sendEvent({ Event: 'change_external_contact', ChangeType: 'transfer_fail', FailReason: reason, UserID: t.takeover_userid, ExternalUserID: externalUserId });
+  return fake.sendEvent({
+    Event: 'change_external_contact',
+    ChangeType: 'transfer_fail',
+    FailReason: reason,
+    UserID: t.takeover_userid,
+    ExternalUserID: externalUserId,
+  });
 }

@@ -60,7 +60,14 @@ export class FakeWecom {
   /** The WECOM_* settings our server needs to talk to this corp. */
   env(): Record<string, string> {
     const o = this.options;
-    return { WECOM_API_BASE: this.apiBase, WECOM_CORP_ID: o.corpId, WECOM_SECRET: o.secret, WECOM_TOKEN: o.token, WECOM_ENCODING_AES_KEY: o.encodingAesKey, WECOM_AGENT_ID: o.agentId };
+    return {
+      WECOM_API_BASE: this.apiBase,
+      WECOM_CORP_ID: o.corpId,
+      WECOM_SECRET: o.secret,
+      WECOM_TOKEN: o.token,
+      WECOM_ENCODING_AES_KEY: o.encodingAesKey,
+      WECOM_AGENT_ID: o.agentId,
+    };
   }
 
   async listen(port = this.options.port ?? 0, host = this.options.host ?? '127.0.0.1'): Promise<this> {
@@ -128,8 +135,14 @@ export class FakeWecom {
   /** Signs, encrypts and POSTs an event to our server, as WeCom does. `timestamp` lets tests go stale. */
   async sendEvent(fields: EventFields, opts: { timestamp?: number; receiveId?: string; token?: string } = {}): Promise<Delivery> {
     const xml = eventXml({ ToUserName: this.options.corpId, FromUserName: 'sys', CreateTime: nowSeconds(), MsgType: 'event', ...fields });
-    const crypto = opts.receiveId || opts.token ? new WecomCrypto(opts.token ?? this.options.token, this.options.encodingAesKey, opts.receiveId ?? this.options.corpId) : this.crypto;
-    const sealed = crypto.seal(xml, String(opts.timestamp ?? nowSeconds()), randomBytes(5).toString('hex'), { toUserName: this.options.corpId, agentId: this.options.agentId });
+    const crypto =
+      opts.receiveId || opts.token
+        ? new WecomCrypto(opts.token ?? this.options.token, this.options.encodingAesKey, opts.receiveId ?? this.options.corpId)
+        : this.crypto;
+    const sealed = crypto.seal(xml, String(opts.timestamp ?? nowSeconds()), randomBytes(5).toString('hex'), {
+      toUserName: this.options.corpId,
+      agentId: this.options.agentId,
+    });
     return this.deliver(`?${new URLSearchParams(sealed.query)}`, sealed.xml);
   }
 
@@ -176,7 +189,14 @@ export class FakeWecom {
     const contact = this.corp.upsertContact({ ...customer, avatar: customer.avatar ?? `${this.url}/__fake/avatar/${encodeURIComponent(customer.name)}.png` });
     this.corp.follow(userid, contact.external_userid, { state, add_way: state ? 1 : 3, oper_userid: contact.external_userid });
     const welcomeCode = this.corp.issueWelcomeCode(userid, contact.external_userid);
-    const delivery = await this.sendEvent({ Event: 'change_external_contact', ChangeType: 'add_external_contact', UserID: userid, ExternalUserID: contact.external_userid, State: state, WelcomeCode: welcomeCode });
+    const delivery = await this.sendEvent({
+      Event: 'change_external_contact',
+      ChangeType: 'add_external_contact',
+      UserID: userid,
+      ExternalUserID: contact.external_userid,
+      State: state,
+      WelcomeCode: welcomeCode,
+    });
     return { externalUserId: contact.external_userid, userid, welcomeCode, delivery };
   }
 
@@ -211,10 +231,22 @@ export class FakeWecom {
     const chat_id = id('wr', 12);
     const at = nowSeconds();
     this.corp.groups.set(chat_id, {
-      chat_id, name, owner, create_time: at, status: 0, admin_list: [],
+      chat_id,
+      name,
+      owner,
+      create_time: at,
+      status: 0,
+      admin_list: [],
       member_list: [
         { userid: owner, type: 1, join_time: at, join_scene: 1, name: this.corp.staff.get(owner)?.name },
-        ...externalMembers.map((m) => ({ userid: m, type: 2 as const, join_time: at, join_scene: 3, invitor: { userid: owner }, name: this.corp.contacts.get(m)?.contact.name })),
+        ...externalMembers.map((m) => ({
+          userid: m,
+          type: 2 as const,
+          join_time: at,
+          join_scene: 3,
+          invitor: { userid: owner },
+          name: this.corp.contacts.get(m)?.contact.name,
+        })),
       ],
     });
     const delivery = await this.sendEvent({ Event: 'change_external_chat', ChangeType: 'create', ChatId: chat_id });
@@ -224,7 +256,14 @@ export class FakeWecom {
   async joinGroup(chatId: string, externalUserId: string) {
     const g = this.corp.groups.get(chatId);
     if (!g) throw new Error(`fake WeCom: no group ${chatId}`);
-    g.member_list.push({ userid: externalUserId, type: 2, join_time: nowSeconds(), join_scene: 3, invitor: { userid: g.owner }, name: this.corp.contacts.get(externalUserId)?.contact.name });
+    g.member_list.push({
+      userid: externalUserId,
+      type: 2,
+      join_time: nowSeconds(),
+      join_scene: 3,
+      invitor: { userid: g.owner },
+      name: this.corp.contacts.get(externalUserId)?.contact.name,
+    });
     return this.sendEvent({ Event: 'change_external_chat', ChangeType: 'update', ChatId: chatId, UpdateDetail: 'add_member', JoinScene: 3, MemChangeCnt: 1 });
   }
 
@@ -266,7 +305,15 @@ export class FakeWecom {
    * is delivered at once: it counts against each customer's daily receiving limit like ours do.
    */
   memberSendsGroupMsg(userid: string, externalUserIds: string[], text: string): string {
-    const t = { msgid: id('msg', 10), input: { chat_type: 'single' as const, sender: userid, external_userid: externalUserIds, text: { content: text } }, creator: userid, create_type: 1 as const, create_time: nowSeconds(), tasks: new Map([[userid, { status: 0 as const }]]), results: externalUserIds.map((e) => ({ external_userid: e, userid, status: 0 as const })) };
+    const t = {
+      msgid: id('msg', 10),
+      input: { chat_type: 'single' as const, sender: userid, external_userid: externalUserIds, text: { content: text } },
+      creator: userid,
+      create_type: 1 as const,
+      create_time: nowSeconds(),
+      tasks: new Map([[userid, { status: 0 as const }]]),
+      results: externalUserIds.map((e) => ({ external_userid: e, userid, status: 0 as const })),
+    };
     this.corp.msgTemplates.set(t.msgid, t);
     this.corp.confirmGroupMsg(t.msgid);
     return t.msgid;

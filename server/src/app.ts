@@ -61,7 +61,14 @@ export function createApp(s: Services, options: AppOptions = {}): Koa {
   health.get('/readyz', async (ctx) => {
     // Each check answers within READY_CHECK_MS: a frozen dependency is "not ready", not a hung probe.
     const [mongo, redisOk] = await Promise.all([
-      isDbReady() ? withinReadyBound(mongoose.connection.db!.admin().ping().then(() => true)) : false,
+      isDbReady()
+        ? withinReadyBound(
+            mongoose.connection
+              .db!.admin()
+              .ping()
+              .then(() => true),
+          )
+        : false,
       withinReadyBound(redis.ping().then((r) => r === 'PONG')),
     ]);
     ctx.status = mongo && redisOk ? 200 : 503;

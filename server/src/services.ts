@@ -32,7 +32,16 @@ import { createWecomTransfers, wecomTransfersManifest } from './modules/wecom-tr
  */
 export const HOOK_ORDER: HookOrder = {
   // Rows move before anything that reads them; WeCom's relations after the domain's own.
-  'customer.merged': ['events.move-customer', 'loyalty.move-member', 'conversations.move-customer', 'conversations.forget-profiles', 'wecom.move-contacts', 'customer-groups.move-members', 'wecom-transfers.move-transfers', 'broadcasts.move-opt-out'],
+  'customer.merged': [
+    'events.move-customer',
+    'loyalty.move-member',
+    'conversations.move-customer',
+    'conversations.forget-profiles',
+    'wecom.move-contacts',
+    'customer-groups.move-members',
+    'wecom-transfers.move-transfers',
+    'broadcasts.move-opt-out',
+  ],
   // Points first (journeys may read the tier), then RFM (from the batch's aggregates), then journeys.
   'event.batch_accepted': ['loyalty.earn', 'segments.rescore-rfm', 'journeys.enrol-on-events'],
   'customer.created': ['journeys.enrol-new-customer'],
@@ -61,7 +70,17 @@ export function createServices(deps: Deps, ports: { queue?: JobQueue } = {}) {
   const contactWays = createContactWays(deps, { wecom, staff, tags });
   const customerGroups = createCustomerGroups(deps, { wecom, customers, staff });
   const wecomTransfers = createWecomTransfers(deps, { wecom, customers, staff, followUps });
-  const broadcasts = createBroadcasts(deps, { segments, customers, events, staff, wecomClient: wecom.client, coupons: loyalty.coupons, loyalty: loyalty.members, groups: customerGroups.groups, desk });
+  const broadcasts = createBroadcasts(deps, {
+    segments,
+    customers,
+    events,
+    staff,
+    wecomClient: wecom.client,
+    coupons: loyalty.coupons,
+    loyalty: loyalty.members,
+    groups: customerGroups.groups,
+    desk,
+  });
   const journeys = createJourneys(deps, { customers, followUps, broadcasts, orders: events, coupons: loyalty.coupons, loyalty: loyalty.members });
   const miniapp = createMiniapp(deps, { customers, loyalty });
   const shopperAuth = createShopperAuth(deps, { customers, miniapp });
@@ -89,7 +108,33 @@ export function createServices(deps: Deps, ports: { queue?: JobQueue } = {}) {
     dashboardManifest({ deps, customers, events, broadcasts, desk }),
   ];
   subscribeHooks(hooks, modules, HOOK_ORDER);
-  return { deps, hooks, modules, staff, audit, merges, customers, chatBindings, followUps, tags, events, loyalty, desk, segments, rfm, broadcasts, journeys, wecom, contactWays, customerGroups, wecomTransfers, miniapp, shopperAuth, privacy, wechatKf };
+  return {
+    deps,
+    hooks,
+    modules,
+    staff,
+    audit,
+    merges,
+    customers,
+    chatBindings,
+    followUps,
+    tags,
+    events,
+    loyalty,
+    desk,
+    segments,
+    rfm,
+    broadcasts,
+    journeys,
+    wecom,
+    contactWays,
+    customerGroups,
+    wecomTransfers,
+    miniapp,
+    shopperAuth,
+    privacy,
+    wechatKf,
+  };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -47,7 +47,10 @@ test('a community manager picks a bot room in the broadcast form and the room se
   await page.locator('.el-message-box__btns .el-button--primary').click();
   await page.waitForURL(/\/h5\/console\/broadcasts\/[0-9a-f]{24}$/);
 
-  await page.locator('[data-test=broadcast-status]').filter({ hasText: /已完成/ }).waitFor({ timeout: 20_000 });
+  await page
+    .locator('[data-test=broadcast-status]')
+    .filter({ hasText: /已完成/ })
+    .waitFor({ timeout: 20_000 });
   expect(await page.locator('[data-test=broadcast-counts]').innerText()).toBe('已处理 1/1：成功 1，失败 0，跳过 0');
   await eventually(() => posted.includes('老客专享：今晚8点限时秒杀'), 8000, 'the room post');
   expect(posted.filter((t) => t === '老客专享：今晚8点限时秒杀')).toHaveLength(1);
@@ -69,7 +72,10 @@ test('a campaign written with {name} in the console reaches the bot contact with
   // Marketing is opt-in: this shopper agreed (as the member center would record it).
   await grantMarketing(app.rt.services, tenant, [String(conv.customerId)]);
   const manager = await app.staff('community_manager', '运营小王');
-  await app.request('POST', '/api/v1/segments', { token: manager.token, body: { name: '会员日人群', audience: { type: 'group', op: 'and', rules: [{ type: 'tags', match: 'any', tagIds: [tag] }] } } });
+  await app.request('POST', '/api/v1/segments', {
+    token: manager.token,
+    body: { name: '会员日人群', audience: { type: 'group', op: 'and', rules: [{ type: 'tags', match: 'any', tagIds: [tag] }] } },
+  });
 
   const page = await consolePage(browser);
   await staffSignIn(page, `${app.url}/h5/console`, manager.username);

@@ -35,7 +35,13 @@ beforeAll(async () => {
     tenant,
     people
       .filter((p) => p.paid)
-      .map((p) => ({ eventId: `o-${p.phone}`, type: 'order.paid', occurredAt: at, customer: { phone: p.phone }, data: { orderId: `o-${p.phone}`, amount: p.paid, items: [{ sku: 'tea', quantity: 1, price: p.paid }] } })),
+      .map((p) => ({
+        eventId: `o-${p.phone}`,
+        type: 'order.paid',
+        occurredAt: at,
+        customer: { phone: p.phone },
+        data: { orderId: `o-${p.phone}`, amount: p.paid, items: [{ sku: 'tea', quantity: 1, price: p.paid }] },
+      })),
   );
   await s.events.settle();
   browser = await launchBrowser();
@@ -47,7 +53,8 @@ afterAll(async () => {
 });
 
 /** Picks an entry of the open Element Plus popper (select option or dropdown item) by its exact words. */
-const pick = (page: Page, words: string) => page.locator('.el-select-dropdown__item:visible, .el-dropdown-menu__item:visible', { hasText: new RegExp(`^${words}$`) }).click();
+const pick = (page: Page, words: string) =>
+  page.locator('.el-select-dropdown__item:visible, .el-dropdown-menu__item:visible', { hasText: new RegExp(`^${words}$`) }).click();
 const count = (editor: Locator, n: number) => editor.locator('[data-test=audience-count]:not(.stale)', { hasText: new RegExp(`^${n}$`) }).waitFor();
 
 test('a community manager builds a nested audience with a live count, saves, edits, duplicates and deletes it; a refused rule says why next to its row', async () => {
@@ -112,7 +119,14 @@ test('a community manager builds a nested audience with a live count, saves, edi
     op: 'and',
     rules: [
       { type: 'tags', match: 'any', tagIds: [vip] },
-      { type: 'group', op: 'or', rules: [{ type: 'city', in: ['杭州', '上海'] }, { type: 'orders', metric: 'totalPaid', min: 80_000 }] },
+      {
+        type: 'group',
+        op: 'or',
+        rules: [
+          { type: 'city', in: ['杭州', '上海'] },
+          { type: 'orders', metric: 'totalPaid', min: 80_000 },
+        ],
+      },
     ],
   });
 
@@ -143,7 +157,17 @@ test('a community manager builds a nested audience with a live count, saves, edi
 
   // An unfinished campaign sends to it: the table says so after the next load, and delete is refused.
   const later = new Date(NOW.getTime() + 86_400_000).toISOString();
-  expect((await api('POST', '/api/v1/broadcasts', { name: '双十二预热', channel: 'wecom_group_msg', segmentId: saved.id, content: { text: '预热' }, schedule: { kind: 'at', at: later } })).status).toBe(201);
+  expect(
+    (
+      await api('POST', '/api/v1/broadcasts', {
+        name: '双十二预热',
+        channel: 'wecom_group_msg',
+        segmentId: saved.id,
+        content: { text: '预热' },
+        schedule: { kind: 'at', at: later },
+      })
+    ).status,
+  ).toBe(201);
 
   // Duplicate under a new name.
   await row('江浙沪高意向').locator('[data-test=segment-duplicate]').click();

@@ -26,9 +26,24 @@ test('an admin filters the log by actor and action, pages it, narrows it to a ti
   // 45 key changes by 老王 an hour apart, and 5 customer exports by 小李.
   for (let i = 0; i < 45; i++) {
     t = Date.parse('2026-10-01T00:00:00Z') + i * 3_600_000;
-    await app.rt.services.audit.record({ tenantId: tenant, actorId: admin.id, actorRole: 'admin', action: i % 2 ? 'api_key.revoke' : 'api_key.create', targetType: 'api_key', targetId: `key-${i}`, details: { name: `店铺密钥${i}` } });
+    await app.rt.services.audit.record({
+      tenantId: tenant,
+      actorId: admin.id,
+      actorRole: 'admin',
+      action: i % 2 ? 'api_key.revoke' : 'api_key.create',
+      targetType: 'api_key',
+      targetId: `key-${i}`,
+      details: { name: `店铺密钥${i}` },
+    });
   }
-  for (let i = 0; i < 5; i++) await app.rt.services.audit.record({ tenantId: tenant, actorId: other.id, actorRole: 'community_manager', action: 'customers.export', details: { rows: 100 + i } });
+  for (let i = 0; i < 5; i++)
+    await app.rt.services.audit.record({
+      tenantId: tenant,
+      actorId: other.id,
+      actorRole: 'community_manager',
+      action: 'customers.export',
+      details: { rows: 100 + i },
+    });
   t = Date.parse('2026-10-03T00:00:00Z');
 
   const page = await consolePage(browser);

@@ -82,13 +82,30 @@ test('a manager adds an FAQ with a similar question; the test box names it for t
 test('数据 shows the desk figures of the period and one row per agent', async () => {
   const tenantId = app.config.DEFAULT_TENANT;
   let peer = 0;
-  const chat = async (fields: Record<string, unknown>) => (await ConversationModel.create({ tenantId, botAccountId: 'ui-bot', peerId: `ui-peer-${++peer}`, kind: 'private', ...fields }))._id as Types.ObjectId;
+  const chat = async (fields: Record<string, unknown>) =>
+    (await ConversationModel.create({ tenantId, botAccountId: 'ui-bot', peerId: `ui-peer-${++peer}`, kind: 'private', ...fields }))._id as Types.ObjectId;
   const say = (conversationId: Types.ObjectId, at: string, author: 'customer' | 'agent') =>
-    MessageModel.create({ tenantId, conversationId, direction: author === 'customer' ? 'in' : 'out', author, text: '…', at: new Date(at), ...(author === 'agent' ? { staffId: 'zhou', staffName: '周晴' } : {}) });
+    MessageModel.create({
+      tenantId,
+      conversationId,
+      direction: author === 'customer' ? 'in' : 'out',
+      author,
+      text: '…',
+      at: new Date(at),
+      ...(author === 'agent' ? { staffId: 'zhou', staffName: '周晴' } : {}),
+    });
   await say(await chat({}), '2026-10-14T00:00:00Z', 'customer');
   const handed = await chat({
-    state: 'assigned', queuedAt: new Date('2026-10-14T01:00:00Z'), assigneeId: 'zhou', assigneeName: '周晴', assignedAt: new Date('2026-10-14T01:01:00Z'),
-    sla: { breaches: [{ kind: 'first', dueAt: new Date('2026-10-14T01:02:00Z'), at: new Date('2026-10-14T01:02:00Z'), assigneeId: 'zhou', escalatedTo: 'community_manager' }] },
+    state: 'assigned',
+    queuedAt: new Date('2026-10-14T01:00:00Z'),
+    assigneeId: 'zhou',
+    assigneeName: '周晴',
+    assignedAt: new Date('2026-10-14T01:01:00Z'),
+    sla: {
+      breaches: [
+        { kind: 'first', dueAt: new Date('2026-10-14T01:02:00Z'), at: new Date('2026-10-14T01:02:00Z'), assigneeId: 'zhou', escalatedTo: 'community_manager' },
+      ],
+    },
   });
   await say(handed, '2026-10-14T00:59:00Z', 'customer');
   await say(handed, '2026-10-14T01:03:00Z', 'agent');

@@ -64,20 +64,31 @@ async function customers(names: string[], owner: { staffId: string; userid: stri
   });
   await CustomerModel.collection.insertMany(docs);
   await IdentityModel.collection.insertMany(docs.map((d) => ({ tenantId, type: d.identities[0].type, key: d.identities[0].value, customerId: d._id })));
-  if (options.consent !== false) await grantMarketing(app.rt.services, tenantId, docs.map((d) => String(d._id)));
+  if (options.consent !== false)
+    await grantMarketing(
+      app.rt.services,
+      tenantId,
+      docs.map((d) => String(d._id)),
+    );
 }
 
 test('a community manager composes a campaign, sees its reach with skip reasons in Chinese before 发送, sends it and follows progress, confirmations and results', async () => {
   const s = app.rt.services;
   const tenant = app.config.DEFAULT_TENANT;
   fake.corp.addStaff('wangwu', 'wangwu');
-  const owner = { staffId: (await s.staff.create(tenant, { username: 'wangwu', name: '王五', role: 'sales', password: 'harbor-kettle-2026', wecomUserId: 'wangwu' })).id, userid: 'wangwu' };
+  const owner = {
+    staffId: (await s.staff.create(tenant, { username: 'wangwu', name: '王五', role: 'sales', password: 'harbor-kettle-2026', wecomUserId: 'wangwu' })).id,
+    userid: 'wangwu',
+  };
   const tag = (await s.tags.ensure(tenant, '活动', '春季上新')).id;
   await customers(['林一', '林二', '林三', '林四'], owner, tag);
   await customers(['门店甲', '门店乙'], owner, tag, { ext: false });
   await customers(['没同意'], owner, tag, { consent: false });
   const manager = await app.staff('community_manager', '运营小周');
-  await app.request('POST', '/api/v1/segments', { token: manager.token, body: { name: '春季人群', audience: { type: 'group', op: 'and', rules: [{ type: 'tags', match: 'any', tagIds: [tag] }] } } });
+  await app.request('POST', '/api/v1/segments', {
+    token: manager.token,
+    body: { name: '春季人群', audience: { type: 'group', op: 'and', rules: [{ type: 'tags', match: 'any', tagIds: [tag] }] } },
+  });
 
   const page = await consolePage(browser);
   await staffSignIn(page, `${app.url}/h5/console`, manager.username);
@@ -119,7 +130,9 @@ test('a community manager composes a campaign, sees its reach with skip reasons 
   expect(await page.locator('[data-test=broadcast-counts]').innerText()).toBe('已处理 7/7：成功 4，失败 0，跳过 3');
   expect(await page.locator('[data-test=broadcast-reasons] [data-test=reason]').allInnerTexts()).toEqual(['不是企业微信联系人', '未同意接收营销消息']);
   const sent = [...fake.corp.msgTemplates.values()].filter((t) => t.input.text?.content?.endsWith('，春季新品到店'));
-  expect(sent.map((t) => t.input.text!.content).sort()).toEqual(['林一，春季新品到店', '林二，春季新品到店', '林三，春季新品到店', '林四，春季新品到店'].sort());
+  expect(sent.map((t) => t.input.text!.content).sort()).toEqual(
+    ['林一，春季新品到店', '林二，春季新品到店', '林三，春季新品到店', '林四，春季新品到店'].sort(),
+  );
 
   // Each {name} text is its own WeCom task for 王五 to confirm; 提醒 asks WeCom to remind him.
   const senders = page.locator('[data-test=broadcast-senders]');
@@ -135,7 +148,15 @@ test('a community manager composes a campaign, sees its reach with skip reasons 
   // 林一 orders after the message: the results count the conversion and the revenue.
   const lin = await CustomerModel.findOne({ tenantId: tenant, name: '林一' }).lean();
   const ext = (lin!.identities as Array<{ type: string; value: string }>).find((i) => i.type === 'externalUserId')!.value;
-  await s.events.ingest(tenant, [{ eventId: 'bc-order-1', type: 'order.paid', occurredAt: now().toISOString(), customer: { externalUserId: ext }, data: { orderId: 'bc-o-1', amount: 12_900 } }]);
+  await s.events.ingest(tenant, [
+    {
+      eventId: 'bc-order-1',
+      type: 'order.paid',
+      occurredAt: now().toISOString(),
+      customer: { externalUserId: ext },
+      data: { orderId: 'bc-o-1', amount: 12_900 },
+    },
+  ]);
   await s.events.settle();
   await page.reload();
   await page.locator('[data-test=broadcast-results] [data-test=arm-revenue]', { hasText: '¥129.00' }).waitFor();

@@ -18,7 +18,10 @@ beforeAll(async () => {
   app = await startTestApp({ env: { ...fake.env(), ROLES: 'server,worker' }, plugins: [wecomPlugin(), staticH5Plugin()] });
   fake.setCallbackUrl(`${app.url}/wecom/callback`);
   const tenant = app.config.DEFAULT_TENANT;
-  for (const [userid, name] of [['xiaomei', '小美'], ['dawei', '大伟']]) {
+  for (const [userid, name] of [
+    ['xiaomei', '小美'],
+    ['dawei', '大伟'],
+  ]) {
     fake.corp.addStaff(userid, name);
     await app.rt.services.staff.create(tenant, { username: userid, name, role: 'sales', password: 'harbor-kettle-2026', wecomUserId: userid });
   }
@@ -71,7 +74,11 @@ test('a community manager makes a code (staff, tags, welcome text and link), dow
   await row.locator('[data-test=code-image]').click();
   const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-test=code-qr-download]').click()]);
   expect(download.suggestedFilename()).toBe('门店海报码.png');
-  expect(readFileSync((await download.path())!).subarray(1, 4).toString()).toBe('PNG');
+  expect(
+    readFileSync((await download.path())!)
+      .subarray(1, 4)
+      .toString(),
+  ).toBe('PNG');
   await page.locator('[data-test=code-qr-dialog] .el-dialog__headerbtn').click();
 
   // A customer scans it: the row counts the add.

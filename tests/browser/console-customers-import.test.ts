@@ -81,7 +81,9 @@ test('停止 lands between batches: the rows sent stay imported, the rest wait, 
   const rows = Array.from({ length: 450 }, (_, i) => `1352${String(i).padStart(7, '0')},批量${i}`);
   await page.locator('[data-test=import-csv]').click();
   const dialog = page.locator('[data-test=import-dialog]');
-  await dialog.locator('input[type=file]').setInputFiles({ name: 'many.csv', mimeType: 'text/csv', buffer: Buffer.from(`phone,name\n${rows.join('\n')}\n`, 'utf8') });
+  await dialog
+    .locator('input[type=file]')
+    .setInputFiles({ name: 'many.csv', mimeType: 'text/csv', buffer: Buffer.from(`phone,name\n${rows.join('\n')}\n`, 'utf8') });
   await dialog.locator('[data-test=import-start]').click();
   await dialog.locator('[data-test=import-counts]', { hasText: '已处理 200 / 450 行' }).waitFor();
   await dialog.locator('[data-test=import-stop]').click();

@@ -93,7 +93,13 @@ test('an admin makes a VIP team with a member, routes gold members to it and set
   const tenant = app.config.DEFAULT_TENANT;
   const hours = await app.rt.services.desk.rules.settings(tenant);
   expect(hours.hours).toMatchObject({ timezone: 'Asia/Shanghai', holidays: ['2027-01-01'] });
-  expect(hours.hours!.weekly.map((w) => `${w.day} ${w.open}-${w.close}`)).toEqual(['1 09:00-18:00', '2 09:00-18:00', '3 09:00-18:00', '4 09:00-18:00', '5 09:00-18:00']);
+  expect(hours.hours!.weekly.map((w) => `${w.day} ${w.open}-${w.close}`)).toEqual([
+    '1 09:00-18:00',
+    '2 09:00-18:00',
+    '3 09:00-18:00',
+    '4 09:00-18:00',
+    '5 09:00-18:00',
+  ]);
   const [routing] = await app.rt.services.desk.teams.routing(tenant);
   expect(routing).toMatchObject({ when: 'tier', values: ['gold', 'black'] });
 
@@ -101,11 +107,28 @@ test('an admin makes a VIP team with a member, routes gold members to it and set
   const s = app.rt.services;
   const contact = { id: 'wx-gold', name: '金卡客' };
   const at = new Date('2026-10-01T08:00:00Z');
-  await s.events.ingest(tenant, [{ eventId: 'ds-gold-1', type: 'order.paid', occurredAt: at.toISOString(), customer: { wechatyContactId: contact.id, name: '金卡客' }, data: { orderId: 'ds-gold-1', amount: 600_000 } }]);
+  await s.events.ingest(tenant, [
+    {
+      eventId: 'ds-gold-1',
+      type: 'order.paid',
+      occurredAt: at.toISOString(),
+      customer: { wechatyContactId: contact.id, name: '金卡客' },
+      data: { orderId: 'ds-gold-1', amount: 600_000 },
+    },
+  ]);
   await s.events.settle();
-  const gold = async () => (await s.loyalty.members.find(tenant, String(await s.customers.findByIdentity(tenant, { wechatyContactId: contact.id }))))?.tier === 'gold';
+  const gold = async () =>
+    (await s.loyalty.members.find(tenant, String(await s.customers.findByIdentity(tenant, { wechatyContactId: contact.id }))))?.tier === 'gold';
   expect(await until(gold, 8000)).toBe(true);
-  const captured = await s.desk.conversations.capture(tenant, { botAccountId: 'brand-bot', peer: { kind: 'private', contact }, talker: contact, externalId: 'ds-msg-1', type: 'text', text: '人工', at });
+  const captured = await s.desk.conversations.capture(tenant, {
+    botAccountId: 'brand-bot',
+    peer: { kind: 'private', contact },
+    talker: contact,
+    externalId: 'ds-msg-1',
+    type: 'text',
+    text: '人工',
+    at,
+  });
   const { conversation } = await s.desk.handoff.requestHuman(tenant, String(captured.conversation._id), 'customer asked for a human');
   expect(conversation.teamName).toBe('VIP');
   await page.goto(`${app.url}/h5/console/inbox`);

@@ -20,7 +20,10 @@ beforeAll(async () => {
   fake.setCallbackUrl(`${app.url}/wecom/callback`);
   const s = app.rt.services;
   const tenant = app.config.DEFAULT_TENANT;
-  for (const [userid, name] of [['xiaomei', '小美'], ['dawei', '大伟']]) {
+  for (const [userid, name] of [
+    ['xiaomei', '小美'],
+    ['dawei', '大伟'],
+  ]) {
     fake.corp.addStaff(userid, name);
     await s.staff.create(tenant, { username: userid, name, role: 'sales', password: 'harbor-kettle-2026', wecomUserId: userid });
   }

@@ -35,10 +35,14 @@ test('a note @mentioning a colleague shows in their 提及我 live; an image sen
     if (msg.payload.talkerId === account.id && json) pictures.push(Buffer.from(json.base64, 'base64'));
   });
   customer.say('人工').to(account);
-  const conv = await eventually(async () => {
-    const c = await app.rt.services.desk.conversations.findByPeer(app.config.DEFAULT_TENANT, account.id, customer.id);
-    return c?.state === 'queued' ? c : null;
-  }, 10_000, 'the queued chat');
+  const conv = await eventually(
+    async () => {
+      const c = await app.rt.services.desk.conversations.findByPeer(app.config.DEFAULT_TENANT, account.id, customer.id);
+      return c?.state === 'queued' ? c : null;
+    },
+    10_000,
+    'the queued chat',
+  );
 
   // The colleague has the inbox open: 提及我 is empty.
   const theirs = await consolePage(browser);
@@ -79,7 +83,11 @@ test('a note @mentioning a colleague shows in their 提及我 live; an image sen
   await eventually(() => pictures.length === 1, 5000, 'the picture at the customer');
   expect(pictures[0].equals(PNG)).toBe(true);
   // The customer never saw the note.
-  expect((await app.request('GET', `/api/v1/conversations/${conv._id}/messages`, { token: me.token })).body.items.filter((m: any) => m.direction === 'out' && /专票/.test(m.text))).toHaveLength(0);
+  expect(
+    (await app.request('GET', `/api/v1/conversations/${conv._id}/messages`, { token: me.token })).body.items.filter(
+      (m: any) => m.direction === 'out' && /专票/.test(m.text),
+    ),
+  ).toHaveLength(0);
   await screenshot(page, 'inbox-mention-and-image');
   await page.context().close();
   await theirs.context().close();

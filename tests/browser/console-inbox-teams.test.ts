@@ -19,7 +19,10 @@ let account: mock.ContactMock;
 let offsetMs = 0;
 
 beforeAll(async () => {
-  ({ app, browser, mocker, account } = await startDeskRig({ env: { DESK_PRESENCE_TIMEOUT_SECONDS: String(7 * 86_400) }, now: () => new Date(Date.now() + offsetMs) }));
+  ({ app, browser, mocker, account } = await startDeskRig({
+    env: { DESK_PRESENCE_TIMEOUT_SECONDS: String(7 * 86_400) },
+    now: () => new Date(Date.now() + offsetMs),
+  }));
 }, 120_000);
 
 afterAll(async () => {
@@ -30,10 +33,14 @@ afterAll(async () => {
 const tenant = () => app.config.DEFAULT_TENANT;
 /** The customer's conversation once their 人工 has put it in the queue (capture stores it a moment before). */
 const conversationOf = (contactId: string) =>
-  eventually(async () => {
-    const c = await app.rt.services.desk.conversations.findByPeer(tenant(), account.id, contactId);
-    return c?.state === 'queued' ? c : undefined;
-  }, 10_000, 'the queued conversation');
+  eventually(
+    async () => {
+      const c = await app.rt.services.desk.conversations.findByPeer(tenant(), account.id, contactId);
+      return c?.state === 'queued' ? c : undefined;
+    },
+    10_000,
+    'the queued conversation',
+  );
 const signIn = (page: Page, username: string) => staffSignIn(page, `${app.url}/h5/console`, username);
 
 test('an agent hands a chat to 售后组 with a reason; its missed target shows 已升级给 the team manager, in their 升级给我', async () => {
@@ -85,12 +92,21 @@ test("a customer's video plays in the chat where the browser plays MP4; WeChat v
   viewer.say('人工').to(account);
   const c = await conversationOf(viewer.id);
   expect((await app.request('POST', `/api/v1/conversations/${c._id}/take`, { token: me.token })).status).toBe(200);
-  for (const [bytes, name] of [[Buffer.from('#!SILK_V3\x02\x01\x00'), '语音.silk'], [Buffer.from([0, 0, 0, 0x18, 0x66, 0x74, 0x79, 0x70, 0x6d, 0x70, 0x34, 0x32]), '开箱.mp4']] as const) {
+  for (const [bytes, name] of [
+    [Buffer.from('#!SILK_V3\x02\x01\x00'), '语音.silk'],
+    [Buffer.from([0, 0, 0, 0x18, 0x66, 0x74, 0x79, 0x70, 0x6d, 0x70, 0x34, 0x32]), '开箱.mp4'],
+  ] as const) {
     const box = FileBox.fromBase64(bytes.toString('base64'), name);
     (box as any)._mediaType = 'application/octet-stream';
     viewer.say(box).to(account);
   }
-  await eventually(async () => (await app.request('GET', `/api/v1/conversations/${c._id}/messages`, { token: me.token })).body.items.filter((m: any) => m.media?.attachmentId).length === 2, 10_000, 'both kept');
+  await eventually(
+    async () =>
+      (await app.request('GET', `/api/v1/conversations/${c._id}/messages`, { token: me.token })).body.items.filter((m: any) => m.media?.attachmentId).length ===
+      2,
+    10_000,
+    'both kept',
+  );
 
   const page = await consolePage(browser);
   await signIn(page, me.username);

@@ -19,7 +19,10 @@ let offsetMs = 0;
 
 beforeAll(async () => {
   // The snooze test moves the clock an hour on: agents' consoles must not count as silent for that.
-  ({ app, browser, mocker, account } = await startDeskRig({ env: { DESK_PRESENCE_TIMEOUT_SECONDS: String(7 * 86_400) }, now: () => new Date(Date.now() + offsetMs) }));
+  ({ app, browser, mocker, account } = await startDeskRig({
+    env: { DESK_PRESENCE_TIMEOUT_SECONDS: String(7 * 86_400) },
+    now: () => new Date(Date.now() + offsetMs),
+  }));
 }, 120_000);
 
 afterAll(async () => {
@@ -32,9 +35,14 @@ afterAll(async () => {
 const onDesk: string[] = [];
 const pages: Page[] = [];
 afterEach(async () => {
-  for (const page of pages.splice(0)) await page.context().close().catch(() => undefined);
+  for (const page of pages.splice(0))
+    await page
+      .context()
+      .close()
+      .catch(() => undefined);
   for (const token of onDesk.splice(0)) {
-    for (const c of (await app.request('GET', '/api/v1/conversations?view=mine', { token })).body.items) await app.request('POST', `/api/v1/conversations/${c.id}/resolve`, { token });
+    for (const c of (await app.request('GET', '/api/v1/conversations?view=mine', { token })).body.items)
+      await app.request('POST', `/api/v1/conversations/${c.id}/resolve`, { token });
     await app.request('POST', '/api/v1/desk/presence', { token, body: { online: false } });
   }
 });
@@ -53,7 +61,8 @@ function contact(name: string) {
   });
   return { mock: m, heard, say: (text: string) => m.say(text).to(account) };
 }
-const conversationOf = (contactId: string) => eventually(() => app.rt.services.desk.conversations.findByPeer(tenant(), account.id, contactId), 10_000, 'the conversation');
+const conversationOf = (contactId: string) =>
+  eventually(() => app.rt.services.desk.conversations.findByPeer(tenant(), account.id, contactId), 10_000, 'the conversation');
 const signIn = (page: Page, username: string) => staffSignIn(page, `${app.url}/h5/console`, username);
 
 test('beside the chat the agent sees the customer: masked profile, tags, orders, points, coupons, earlier chats (which open) and notes', async () => {
@@ -67,17 +76,43 @@ test('beside the chat the agent sees the customer: masked profile, tags, orders,
   const key = (await s.staff.createApiKey(tenant(), 'shop')).key;
   const paid = await app.request('POST', '/api/v1/events', {
     headers: { 'x-api-key': key },
-    body: { events: [{ eventId: 'inbox-1', type: 'order.paid', occurredAt: '2026-11-01T08:00:00Z', customer: { phone: '13900000009' }, data: { orderId: 'SO-881', amount: 12_900 } }] },
+    body: {
+      events: [
+        {
+          eventId: 'inbox-1',
+          type: 'order.paid',
+          occurredAt: '2026-11-01T08:00:00Z',
+          customer: { phone: '13900000009' },
+          data: { orderId: 'SO-881', amount: 12_900 },
+        },
+      ],
+    },
   });
   expect(paid.body.accepted).toBe(1);
   await app.settle();
-  expect((await app.request('POST', `/api/v1/loyalty/members/${customerId}/points`, { token: admin.token, body: { points: 360, reason: '老客回馈', idempotencyKey: 'inbox-points' } })).status).toBe(201);
+  expect(
+    (
+      await app.request('POST', `/api/v1/loyalty/members/${customerId}/points`, {
+        token: admin.token,
+        body: { points: 360, reason: '老客回馈', idempotencyKey: 'inbox-points' },
+      })
+    ).status,
+  ).toBe(201);
   const tpl = await app.request('POST', '/api/v1/loyalty/templates', {
     token: admin.token,
     body: { name: '客服安抚券', kind: 'amount', amountOff: 1_000, threshold: 5_000, channels: ['staff'], validity: { kind: 'relative', days: 14 }, stock: 10 },
   });
-  expect((await app.request('POST', `/api/v1/loyalty/members/${customerId}/coupons`, { token: admin.token, body: { templateId: tpl.body.id, idempotencyKey: 'inbox-coupon' } })).status).toBe(201);
-  expect((await app.request('POST', `/api/v1/customers/${customerId}/notes`, { token: admin.token, body: { text: '回电 13900000009 确认尺码' } })).status).toBe(201);
+  expect(
+    (
+      await app.request('POST', `/api/v1/loyalty/members/${customerId}/coupons`, {
+        token: admin.token,
+        body: { templateId: tpl.body.id, idempotencyKey: 'inbox-coupon' },
+      })
+    ).status,
+  ).toBe(201);
+  expect((await app.request('POST', `/api/v1/customers/${customerId}/notes`, { token: admin.token, body: { text: '回电 13900000009 确认尺码' } })).status).toBe(
+    201,
+  );
   // an earlier chat with the brand's second account, resolved last month
   const earlier = await ConversationModel.create({
     tenantId: tenant(),
@@ -131,13 +166,19 @@ test('beside the chat the agent sees the customer: masked profile, tags, orders,
 
 test('the keyboard: Alt+↓ and Alt+↑ move between chats, the 快捷键 tooltip says so, / picks a canned reply to edit', async () => {
   const me = await agent('客服小键');
-  expect((await app.request('POST', '/api/v1/desk/canned-replies', { token: me.token, body: { title: '发货时间', text: '亲，现货 48 小时内发货～' } })).status).toBe(201);
-  expect((await app.request('POST', '/api/v1/desk/canned-replies', { token: me.token, body: { title: '发票说明', text: '电子发票会在签收后开具～' } })).status).toBe(201);
+  expect(
+    (await app.request('POST', '/api/v1/desk/canned-replies', { token: me.token, body: { title: '发货时间', text: '亲，现货 48 小时内发货～' } })).status,
+  ).toBe(201);
+  expect(
+    (await app.request('POST', '/api/v1/desk/canned-replies', { token: me.token, body: { title: '发票说明', text: '电子发票会在签收后开具～' } })).status,
+  ).toBe(201);
   const ids: string[] = [];
   for (const name of ['键盘甲', '键盘乙', '键盘丙']) {
     const c = contact(name);
     c.say('人工');
-    ids.push(String((await eventually(async () => ((await conversationOf(c.mock.id)).state === 'queued' ? conversationOf(c.mock.id) : null), 10_000, 'queued'))._id));
+    ids.push(
+      String((await eventually(async () => ((await conversationOf(c.mock.id)).state === 'queued' ? conversationOf(c.mock.id) : null), 10_000, 'queued'))._id),
+    );
   }
   const page = await consolePage(browser);
   pages.push(page);
@@ -253,7 +294,10 @@ test('labels filter the list; a snoozed chat waits in 稍后 and returns when th
   await page.locator('.el-dropdown-menu__item:visible', { hasText: '客户未回复' }).click();
   await page.locator('[data-test=conversation-state]', { hasText: '已结束' }).waitFor();
   await page.locator('[data-test=resolve-reason]', { hasText: '结束原因：客户未回复' }).waitFor();
-  expect((await app.request('GET', `/api/v1/conversations/${ca._id}`, { token: me.token })).body).toMatchObject({ state: 'resolved', resolveReason: 'no_response' });
+  expect((await app.request('GET', `/api/v1/conversations/${ca._id}`, { token: me.token })).body).toMatchObject({
+    state: 'resolved',
+    resolveReason: 'no_response',
+  });
   await page.locator('[data-test=reopen]').click();
   await page.locator('[data-test=conversation-state]', { hasText: '服务中' }).waitFor();
   await page.locator('[data-test=reply-input] textarea').waitFor();
@@ -265,7 +309,10 @@ test('labels filter the list; a snoozed chat waits in 稍后 and returns when th
   await page.locator('[data-test=transfer-button]').click();
   await page.locator('.el-dropdown-menu__item:visible', { hasText: '客服小转 · 在线' }).click();
   await page.getByText('由 客服小转 服务中').waitFor();
-  expect((await app.request('GET', `/api/v1/conversations/${ca._id}`, { token: me.token })).body).toMatchObject({ state: 'assigned', assigneeId: colleague.id });
+  expect((await app.request('GET', `/api/v1/conversations/${ca._id}`, { token: me.token })).body).toMatchObject({
+    state: 'assigned',
+    assigneeId: colleague.id,
+  });
   await eventually(() => a.heard.find((t) => t.includes('已为您转接至 客服小转')), 10_000, 'the transfer told in WeChat');
   await page.context().close();
 }, 60_000);

@@ -32,20 +32,46 @@ const DAY = 86_400_000;
 beforeAll(async () => {
   ensureH5Built();
   fake = await startFakeWecom();
-  app = await startTestApp({ env: { ...fake.env(), ROLES: 'server', JOURNEY_SEND_WINDOW: 'always' }, plugins: [staticH5Plugin()], now: () => new Date(Date.now() + offset) });
+  app = await startTestApp({
+    env: { ...fake.env(), ROLES: 'server', JOURNEY_SEND_WINDOW: 'always' },
+    plugins: [staticH5Plugin()],
+    now: () => new Date(Date.now() + offset),
+  });
   const s = app.rt.services;
   const tenant = app.config.DEFAULT_TENANT;
   manager = await app.staff('community_manager', '运营小林');
   fake.corp.addStaff('linxiao', 'linxiao');
   ownerId = (await s.staff.create(tenant, { username: 'linxiao', name: '林晓', role: 'sales', password: 'harbor-kettle-2026', wecomUserId: 'linxiao' })).id;
-  couponTemplateId = (await s.loyalty.coupons.createTemplate(tenant, {
-    name: '新人券 满50减10', kind: 'amount', amountOff: 1_000, threshold: 5_000, validity: { kind: 'relative', days: 30 }, stock: 100, perCustomerLimit: 1, channels: ['campaign'],
-  })).id;
-  goldTemplateId = (await s.loyalty.coupons.createTemplate(tenant, {
-    name: '金卡回归券 满100减30', kind: 'amount', amountOff: 3_000, threshold: 10_000, validity: { kind: 'relative', days: 30 }, stock: 100, perCustomerLimit: 1, channels: ['campaign'],
-  })).id;
+  couponTemplateId = (
+    await s.loyalty.coupons.createTemplate(tenant, {
+      name: '新人券 满50减10',
+      kind: 'amount',
+      amountOff: 1_000,
+      threshold: 5_000,
+      validity: { kind: 'relative', days: 30 },
+      stock: 100,
+      perCustomerLimit: 1,
+      channels: ['campaign'],
+    })
+  ).id;
+  goldTemplateId = (
+    await s.loyalty.coupons.createTemplate(tenant, {
+      name: '金卡回归券 满100减30',
+      kind: 'amount',
+      amountOff: 3_000,
+      threshold: 10_000,
+      validity: { kind: 'relative', days: 30 },
+      stock: 100,
+      perCustomerLimit: 1,
+      channels: ['campaign'],
+    })
+  ).id;
   // Two buyers whose last order was 90 days ago: the win-back journey would take them in at once.
-  for (const [name, ext] of [['沉睡甲', 'wmjb-d1'], ['沉睡乙', 'wmjb-d2']]) await dormantBuyer(name, ext, 90);
+  for (const [name, ext] of [
+    ['沉睡甲', 'wmjb-d1'],
+    ['沉睡乙', 'wmjb-d2'],
+  ])
+    await dormantBuyer(name, ext, 90);
   browser = await launchBrowser();
 }, 120_000);
 
@@ -58,7 +84,8 @@ afterAll(async () => {
 const signIn = (page: Page, path: string, username: string) => staffSignIn(page, app.url + path, username);
 
 const row = (page: Page, name: string) => page.locator('[data-test=journeys-table] .el-table__row', { hasText: name });
-const journeysOnServer = async () => (await app.request('GET', '/api/v1/journeys', { token: manager.token })).body.items as Array<{ id: string; name: string; enabled: boolean; version: number }>;
+const journeysOnServer = async () =>
+  (await app.request('GET', '/api/v1/journeys', { token: manager.token })).body.items as Array<{ id: string; name: string; enabled: boolean; version: number }>;
 const pick = (page: Page, text: string) => page.locator('.el-select-dropdown__item:visible', { hasText: text }).click();
 
 /** A customer who adds their owner on WeCom now (the profile's creation is the welcome trigger). */
@@ -76,7 +103,9 @@ async function dormantBuyer(name: string, ext: string, days: number) {
   const s = app.rt.services;
   const id = await newContact(name, ext);
   const at = new Date(s.deps.now().getTime() - days * DAY).toISOString();
-  await s.events.ingest(app.config.DEFAULT_TENANT, [{ eventId: `o-${ext}`, type: 'order.paid', occurredAt: at, customer: { externalUserId: ext }, data: { orderId: `o-${ext}`, amount: 19_900 } }]);
+  await s.events.ingest(app.config.DEFAULT_TENANT, [
+    { eventId: `o-${ext}`, type: 'order.paid', occurredAt: at, customer: { externalUserId: ext }, data: { orderId: `o-${ext}`, amount: 19_900 } },
+  ]);
   await s.events.settle();
   return id;
 }
@@ -163,7 +192,9 @@ test('in the step editor a cleared message is refused in Chinese naming the step
     '第 5 步 给负责人创建跟进任务「沉睡客户 {name} 仍未回购，请电话回访」（2 天 内完成）',
     '第 6 步 企业微信群发：「回归券即将过期，别错过哦」',
   ]);
-  expect(await page.locator('[data-test=journey-branch-step]').allInnerTexts()).toEqual(['「否」分支第 1 步 给负责人创建跟进任务「客户 {name} 已回购，请致谢」（1 天 内完成）']);
+  expect(await page.locator('[data-test=journey-branch-step]').allInnerTexts()).toEqual([
+    '「否」分支第 1 步 给负责人创建跟进任务「客户 {name} 已回购，请致谢」（1 天 内完成）',
+  ]);
   expect(await page.locator('[data-test=journey-versions] [data-test=version-n]').allInnerTexts()).toEqual(['第 2 版', '第 1 版']);
   expect((await journeysOnServer())[0]).toMatchObject({ version: 2, enabled: false });
   const saved = (await app.request('GET', `/api/v1/journeys/${(await journeysOnServer())[0].id}`, { token: manager.token })).body;
@@ -180,7 +211,10 @@ test('switching on shows how many would enter and what their first steps do; can
   await listed.locator('[data-test=journey-enabled]').click();
   const dialog = page.locator('[data-test=switch-dialog]');
   await dialog.locator('[data-test=preview-entrants]', { hasText: '开启后将有 2 位客户立即进入这个旅程' }).waitFor();
-  expect(await dialog.locator('[data-test=preview-effect]').allInnerTexts()).toEqual(['第 1 步 · 发券：最多 2 张（「新人券 满50减10」库存剩余 100 张）', '第 2 步 · 发送消息：最多 2 条']);
+  expect(await dialog.locator('[data-test=preview-effect]').allInnerTexts()).toEqual([
+    '第 1 步 · 发券：最多 2 张（「新人券 满50减10」库存剩余 100 张）',
+    '第 2 步 · 发送消息：最多 2 条',
+  ]);
   // Names are masked for a community manager, here as everywhere in the console.
   expect(await dialog.locator('[data-test=preview-sample]').innerText()).toMatch(/^例如：沉\*[甲乙]、沉\*[甲乙]$/);
   await screenshot(page, 'console-journey-switch-on');
@@ -288,7 +322,11 @@ test("in the sales sidebar, the customer's owner sees the journey the customer i
   const journey = page.locator('[data-test=customer-journey]', { hasText: '新客欢迎' });
   await journey.waitFor();
   expect(await journey.locator('[data-test=customer-journey-state]').innerText()).toBe('进行中');
-  expect(await journey.locator('[data-test=customer-journey-log]').allInnerTexts()).toEqual(['第 1 步 · 条件满足，继续', '第 2 步 · 消息已发送', '第 3 步 · 等待 3 天']);
+  expect(await journey.locator('[data-test=customer-journey-log]').allInnerTexts()).toEqual([
+    '第 1 步 · 条件满足，继续',
+    '第 2 步 · 消息已发送',
+    '第 3 步 · 等待 3 天',
+  ]);
   await screenshot(page, 'sidebar-customer-journeys');
   await page.context().close();
 });

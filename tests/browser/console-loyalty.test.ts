@@ -26,13 +26,33 @@ beforeAll(async () => {
   const key = (await s.staff.createApiKey(tenant, 'shop')).key;
   const order = await app.request('POST', '/api/v1/events', {
     headers: { 'x-api-key': key },
-    body: { events: [{ eventId: 'cl-1', type: 'order.paid', occurredAt: new Date().toISOString(), customer: { phone: '13700000031' }, data: { orderId: 'CL-1', amount: 600_000 } }] },
+    body: {
+      events: [
+        {
+          eventId: 'cl-1',
+          type: 'order.paid',
+          occurredAt: new Date().toISOString(),
+          customer: { phone: '13700000031' },
+          data: { orderId: 'CL-1', amount: 600_000 },
+        },
+      ],
+    },
   });
   expect(order.body.accepted).toBe(1);
   // Shops resend orders under new delivery ids: the dashboard counts CL-1 once.
   const resent = await app.request('POST', '/api/v1/events', {
     headers: { 'x-api-key': key },
-    body: { events: [{ eventId: 'cl-1-resent', type: 'order.paid', occurredAt: new Date().toISOString(), customer: { phone: '13700000031' }, data: { orderId: 'CL-1', amount: 600_000 } }] },
+    body: {
+      events: [
+        {
+          eventId: 'cl-1-resent',
+          type: 'order.paid',
+          occurredAt: new Date().toISOString(),
+          customer: { phone: '13700000031' },
+          data: { orderId: 'CL-1', amount: 600_000 },
+        },
+      ],
+    },
   });
   expect(resent.body.accepted).toBe(1);
   await app.settle();
@@ -50,11 +70,22 @@ const signIn = (page: Page, path: string, username: string) => staffSignIn(page,
 const rowOf = (page: Page, section: string, text: string) => page.locator(`[data-test=${section}] .el-table__body-wrapper .el-table__row`, { hasText: text });
 
 test('a manager sees the points issued, issues a campaign coupon to a segment and watches the batch finish, then sees the coupons counted', async () => {
-  const seg = await app.request('POST', '/api/v1/segments', { token: manager.token, body: { name: '苏州会员', audience: { type: 'group', op: 'and', rules: [{ type: 'city', in: ['苏州'] }] } } });
+  const seg = await app.request('POST', '/api/v1/segments', {
+    token: manager.token,
+    body: { name: '苏州会员', audience: { type: 'group', op: 'and', rules: [{ type: 'city', in: ['苏州'] }] } },
+  });
   expect(seg.status).toBe(201);
   const tpl = await app.request('POST', '/api/v1/loyalty/templates', {
     token: manager.token,
-    body: { name: '苏州新店 满200减30', kind: 'amount', amountOff: 3_000, threshold: 20_000, channels: ['campaign'], validity: { kind: 'relative', days: 14 }, stock: 100 },
+    body: {
+      name: '苏州新店 满200减30',
+      kind: 'amount',
+      amountOff: 3_000,
+      threshold: 20_000,
+      channels: ['campaign'],
+      validity: { kind: 'relative', days: 14 },
+      stock: 100,
+    },
   });
   expect(tpl.status).toBe(201);
 
@@ -73,7 +104,9 @@ test('a manager sees the points issued, issues a campaign coupon to a segment an
   await batch.locator('[data-test=batch-state]', { hasText: '排队中' }).waitFor();
   expect(await batch.locator('[data-test=batch-progress]').innerText()).toBe('已处理 0/3，成功 0，失败 0');
   // The worker's job runs; the page is polling and shows the result without a reload.
-  await jobDefinitions(app.rt.services).find((j) => j.name === 'loyalty.issue-batches')!.run({});
+  await jobDefinitions(app.rt.services)
+    .find((j) => j.name === 'loyalty.issue-batches')!
+    .run({});
   await batch.locator('[data-test=batch-state]', { hasText: '已完成' }).waitFor();
   expect(await batch.locator('[data-test=batch-progress]').innerText()).toBe('已处理 3/3，成功 3，失败 0');
   await rowOf(page, 'templates', '苏州新店').locator('[data-test=template-issued]', { hasText: '3/100' }).waitFor();
@@ -146,7 +179,15 @@ test('a manager creates a percentage coupon with a cap and switches it off; an a
   // Tiers: a threshold that would not rise is refused with the server's reason; a valid edit is kept.
   const gift = await app.request('POST', '/api/v1/loyalty/templates', {
     token: adminUser.token,
-    body: { name: '金卡生日券', kind: 'amount', amountOff: 5_000, threshold: 0, channels: ['campaign'], validity: { kind: 'relative', days: 30 }, stock: 1_000 },
+    body: {
+      name: '金卡生日券',
+      kind: 'amount',
+      amountOff: 5_000,
+      threshold: 0,
+      channels: ['campaign'],
+      validity: { kind: 'relative', days: 30 },
+      stock: 1_000,
+    },
   });
   expect(gift.status).toBe(201);
   await adminPage.reload();

@@ -74,7 +74,10 @@ test('an admin makes an integration key (shown once), rotates it, and revokes th
   const page = await consolePage(browser);
   await signIn(page, admin.username);
   const ingest = (key: string, eventId: string) =>
-    app.request('POST', '/api/v1/events', { headers: { 'x-api-key': key }, body: { events: [{ eventId, type: 'product.viewed', occurredAt: '2026-11-01T08:00:00Z', customer: { phone: '13900003333' }, data: { sku: 'S1' } }] } });
+    app.request('POST', '/api/v1/events', {
+      headers: { 'x-api-key': key },
+      body: { events: [{ eventId, type: 'product.viewed', occurredAt: '2026-11-01T08:00:00Z', customer: { phone: '13900003333' }, data: { sku: 'S1' } }] },
+    });
   const keys = page.locator('[data-test=api-keys]');
   await keys.locator('[data-test=api-key-new]').click();
   await page.locator('input[data-test=api-key-form-name]').fill('有赞店铺');
@@ -126,7 +129,24 @@ test('the console is a desktop application: navigation grouped by job, the signe
   const nav = page.locator('[data-test=console-nav]');
   const groups = nav.locator('.el-menu-item-group__title');
   expect(await groups.allInnerTexts()).toEqual(['客户', '营销', '客服', '会员', '数据', '设置']);
-  expect(await nav.locator('.el-menu-item').allInnerTexts()).toEqual(['客户', '我的任务', '标签', '客户群', '人群圈选', '群发', '旅程', '渠道活码', '客服工作台', '话术库', '机器人', '客服设置', '会员设置', '数据', '员工与角色', '操作日志']);
+  expect(await nav.locator('.el-menu-item').allInnerTexts()).toEqual([
+    '客户',
+    '我的任务',
+    '标签',
+    '客户群',
+    '人群圈选',
+    '群发',
+    '旅程',
+    '渠道活码',
+    '客服工作台',
+    '话术库',
+    '机器人',
+    '客服设置',
+    '会员设置',
+    '数据',
+    '员工与角色',
+    '操作日志',
+  ]);
   // The staff page is open: its entry is the highlighted one, and the top bar says who is signed in.
   expect(await nav.locator('.el-menu-item.is-active').innerText()).toBe('员工与角色');
   expect(await page.locator('[data-test=console-account]').innerText()).toContain('管理员老王');
@@ -156,10 +176,15 @@ test('a community manager works the 客户 table: masked rows, a tag filter kept
   const vip = (await s.tags.ensure(tenant, '客户意向', '高意向')).id;
   const gift = (await s.tags.ensure(tenant, '活动', '双十二')).id;
   const ids: Record<string, string> = {};
-  for (const [phone, name, tagged, paid] of [['13811110001', '欧阳娜娜', true, 52_000], ['13811110002', '司马光', true, 8_800], ['13811110003', '诸葛亮', false, 0]] as const) {
+  for (const [phone, name, tagged, paid] of [
+    ['13811110001', '欧阳娜娜', true, 52_000],
+    ['13811110002', '司马光', true, 8_800],
+    ['13811110003', '诸葛亮', false, 0],
+  ] as const) {
     ids[name] = await s.customers.identify(tenant, { phone }, { name });
     if (tagged) await s.customers.tag(tenant, ids[name], [vip], []);
-    if (paid) await s.customers.applyAggregates(tenant, [{ customerId: ids[name], update: { $set: { 'aggregates.totalPaid': paid, 'aggregates.orderCount': 1 } } }]);
+    if (paid)
+      await s.customers.applyAggregates(tenant, [{ customerId: ids[name], update: { $set: { 'aggregates.totalPaid': paid, 'aggregates.orderCount': 1 } } }]);
   }
   const owner = await app.staff('sales', '销售小周');
   const manager = await app.staff('community_manager');
@@ -234,7 +259,9 @@ test('an admin downloads every customer as a CSV file from 客户; a community m
   expect(download.suggestedFilename()).toMatch(/^customers-\d{4}-\d{2}-\d{2}\.csv$/);
   const file = await download.path();
   const text = readFileSync(file!, 'utf8');
-  expect(text.split(/\r?\n/)[0]).toBe('\ufeffid,name,phone,gender,city,birthday,sourceChannel,remark,externalUserId,unionId,shopMemberId,tags,orderCount,totalPaid,lastOrderAt');
+  expect(text.split(/\r?\n/)[0]).toBe(
+    '\ufeffid,name,phone,gender,city,birthday,sourceChannel,remark,externalUserId,unionId,shopMemberId,tags,orderCount,totalPaid,lastOrderAt',
+  );
   expect(text).toContain(',导出测试客户,13811110009,unknown,宁波,');
   await page.locator('.el-message', { hasText: '已导出' }).waitFor();
   await page.context().close();

@@ -38,7 +38,8 @@ test('a community manager sees how many customers carry each tag, renames one, d
   expect(await nav.locator('.el-menu-item.is-active').innerText()).toBe('标签');
 
   const intent = page.locator('[data-test=tag-group][data-group=客户意向]');
-  const row = (group: typeof intent, name: string) => group.locator('.el-table__row', { has: page.locator('[data-test=tag-name]', { hasText: new RegExp(`^${name}$`) }) });
+  const row = (group: typeof intent, name: string) =>
+    group.locator('.el-table__row', { has: page.locator('[data-test=tag-name]', { hasText: new RegExp(`^${name}$`) }) });
   await row(intent, '高意向').waitFor();
   expect(await row(intent, '高意向').locator('[data-test=tag-customers]').innerText()).toBe('3');
   expect(await row(intent, '低意向').locator('[data-test=tag-customers]').innerText()).toBe('1');

@@ -20,7 +20,11 @@ beforeAll(async () => {
   fake.setCallbackUrl(`${app.url}/wecom/callback`);
   const s = app.rt.services;
   const tenant = app.config.DEFAULT_TENANT;
-  for (const [userid, name] of [['xiaomei', '小美'], ['dawei', '大伟'], ['laowang', '老王']]) {
+  for (const [userid, name] of [
+    ['xiaomei', '小美'],
+    ['dawei', '大伟'],
+    ['laowang', '老王'],
+  ]) {
     fake.corp.addStaff(userid, name);
     await s.staff.create(tenant, { username: userid, name, role: 'sales', password: 'harbor-kettle-2026', wecomUserId: userid });
   }
@@ -58,13 +62,21 @@ test('an admin hands 小美’s customers to 大伟 and sees each one waiting, t
   await page.locator('.el-message', { hasText: '已发起 2 位' }).waitFor();
   await panel.locator('[data-test=transfer-records] tr', { hasText: '王女士' }).locator('[data-test=transfer-status]', { hasText: '等待接替' }).waitFor();
   await panel.locator('[data-test=transfer-records] tr', { hasText: '李先生' }).locator('[data-test=transfer-status]', { hasText: '等待接替' }).waitFor();
-  expect(fake.callsTo('externalcontact/transfer_customer')[0].body).toMatchObject({ handover_userid: 'xiaomei', takeover_userid: 'dawei', transfer_success_msg: '您好，后续由同事大伟为您服务' });
+  expect(fake.callsTo('externalcontact/transfer_customer')[0].body).toMatchObject({
+    handover_userid: 'xiaomei',
+    takeover_userid: 'dawei',
+    transfer_success_msg: '您好，后续由同事大伟为您服务',
+  });
 
   // A day later in WeCom: 王女士 is taken over, 李先生 declines.
   await fake.completeTransfer(customers[0]);
   await fake.refuseTransfer(customers[1]);
   await eventually(async () => {
-    const items = (await app.request('GET', '/api/v1/wecom/transfers', { token: (await app.rt.services.staff.login(app.config.DEFAULT_TENANT, 'boss', 'harbor-kettle-2026')).token })).body.items;
+    const items = (
+      await app.request('GET', '/api/v1/wecom/transfers', {
+        token: (await app.rt.services.staff.login(app.config.DEFAULT_TENANT, 'boss', 'harbor-kettle-2026')).token,
+      })
+    ).body.items;
     expect(items.map((r: any) => r.status).sort()).toEqual(['refused', 'transferred']);
   });
   await page.locator('[data-test=transfer-panel] .el-drawer__close-btn').click();
@@ -79,7 +91,7 @@ test('an admin hands 小美’s customers to 大伟 and sees each one waiting, t
   await page.context().close();
 });
 
-test('an admin finds a member who left on WeCom\'s unassigned list and hands their customer over (离职继承)', async () => {
+test("an admin finds a member who left on WeCom's unassigned list and hands their customer over (离职继承)", async () => {
   fake.resign('laowang');
   const laowang = (await app.rt.services.staff.findByWecomUserId(app.config.DEFAULT_TENANT, 'laowang'))!;
   await app.rt.services.staff.update(app.config.DEFAULT_TENANT, laowang.id, { active: false });

@@ -31,11 +31,13 @@ afterAll(async () => {
   await fake?.stop();
 });
 
-test('the reply box of a 微信客服 chat counts down WeCom\'s 5 messages and says why it cannot send once they are used', async () => {
+test("the reply box of a 微信客服 chat counts down WeCom's 5 messages and says why it cannot send once they are used", async () => {
   const kfId = fake.kf.addAccount('品牌客服');
   const agent = await app.staff('agent', '客服小林');
   const { externalUserId } = await fake.kf.customerSends(kfId, { nickname: '小雪' }, '人工');
-  const c = await eventually(async () => (await ConversationModel.findOne({ peerId: externalUserId, state: 'queued' }).lean()) ?? Promise.reject(new Error('not queued yet')));
+  const c = await eventually(
+    async () => (await ConversationModel.findOne({ peerId: externalUserId, state: 'queued' }).lean()) ?? Promise.reject(new Error('not queued yet')),
+  );
   // The queue notice is the first of the 5.
   await eventually(() => expect(fake.kf.sentTo(externalUserId)).toHaveLength(1));
   expect((await app.request('POST', `/api/v1/conversations/${c._id}/take`, { token: agent.token })).status).toBe(200);
@@ -63,7 +65,14 @@ test('the reply box of a 微信客服 chat counts down WeCom\'s 5 messages and s
   await box.fill('第六条');
   expect(await page.locator('[data-test=send-reply]').isDisabled()).toBe(true);
   await box.press('Enter');
-  await eventually(() => expect(fake.kf.sentTo(externalUserId).map((m) => m.text).slice(2)).toEqual(['您好', '帮您查一下', '已经发出了']));
+  await eventually(() =>
+    expect(
+      fake.kf
+        .sentTo(externalUserId)
+        .map((m) => m.text)
+        .slice(2),
+    ).toEqual(['您好', '帮您查一下', '已经发出了']),
+  );
   expect(await page.locator('[data-test=message]', { hasText: '第六条' }).count()).toBe(0);
   await screenshot(page, 'console-wechat-kf-window');
 

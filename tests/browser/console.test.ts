@@ -64,14 +64,21 @@ function contact(name: string) {
 const signIn = (page: Page, username: string) => staffSignIn(page, `${app.url}/h5/console`, username);
 
 const queued = (contactId: string) =>
-  eventually(async () => {
-    const c = await app.rt.services.desk.conversations.findByPeer(app.config.DEFAULT_TENANT, account.id, contactId);
-    return c?.state === 'queued' ? c : null;
-  }, 10_000, 'a queued conversation');
+  eventually(
+    async () => {
+      const c = await app.rt.services.desk.conversations.findByPeer(app.config.DEFAULT_TENANT, account.id, contactId);
+      return c?.state === 'queued' ? c : null;
+    },
+    10_000,
+    'a queued conversation',
+  );
 
 test('an agent sees the queue update live with its SLA clocks, takes a conversation, replies (Enter, edited canned), notes and resolves', async () => {
   const agent = await app.staff('agent', '客服小王');
-  const canned = await app.request('POST', '/api/v1/desk/canned-replies', { token: agent.token, body: { title: '发货时间', text: '亲，现货订单 48 小时内发货哦～' } });
+  const canned = await app.request('POST', '/api/v1/desk/canned-replies', {
+    token: agent.token,
+    body: { title: '发货时间', text: '亲，现货订单 48 小时内发货哦～' },
+  });
   expect(canned.status).toBe(201);
   const fiona = contact('菲奥娜');
   fiona.say('人工');
@@ -89,14 +96,20 @@ test('an agent sees the queue update live with its SLA clocks, takes a conversat
   await queued(george.mock.id);
   await rows.filter({ hasText: '乔治' }).waitFor({ timeout: 10_000 });
   // each waiting chat shows its response clock, from the SLA the server set when it was queued
-  const due = (await app.request('GET', '/api/v1/conversations?view=queue', { token: agent.token })).body.items.find((c: any) => c.title.includes('菲奥娜')).sla.dueAt;
+  const due = (await app.request('GET', '/api/v1/conversations?view=queue', { token: agent.token })).body.items.find((c: any) => c.title.includes('菲奥娜')).sla
+    .dueAt;
   const left = Math.round((Date.parse(due) - Date.now()) / 60_000);
-  expect(await rows.filter({ hasText: '菲奥娜' }).locator('[data-test=sla]').innerText()).toMatch(new RegExp(`^(${left}|${left - 1}|${left + 1}) 分钟内需回复$`));
+  expect(await rows.filter({ hasText: '菲奥娜' }).locator('[data-test=sla]').innerText()).toMatch(
+    new RegExp(`^(${left}|${left - 1}|${left + 1}) 分钟内需回复$`),
+  );
   // 乔治 has waited past his due time (moved 5 minutes back): the SLA job records the breach and the
   // row keeps its clock, now saying how late the answer is, until someone answers
   const past = new Date(Date.now() - 5 * 60_000);
   await ConversationModel.updateOne({ tenantId: app.config.DEFAULT_TENANT, peerId: george.mock.id }, { $set: { 'sla.dueAt': past, 'sla.warnAt': past } });
-  await rows.filter({ hasText: '乔治' }).locator('[data-test=sla]', { hasText: /^已超时 5 分钟$/ }).waitFor({ timeout: 10_000 });
+  await rows
+    .filter({ hasText: '乔治' })
+    .locator('[data-test=sla]', { hasText: /^已超时 5 分钟$/ })
+    .waitFor({ timeout: 10_000 });
   const georgeNow = await app.rt.services.desk.conversations.findByPeer(app.config.DEFAULT_TENANT, account.id, george.mock.id);
   expect(georgeNow?.sla?.breaches).toHaveLength(1);
   // the lists on the left carry the server's counts, and 已超时 holds 乔治 alone
@@ -104,7 +117,10 @@ test('an agent sees the queue update live with its SLA clocks, takes a conversat
   await page.locator('[data-test=view-breached]', { hasText: new RegExp(`^已超时\\s*${views.body.breached}$`) }).waitFor();
   await page.locator('[data-test=view-queue]', { hasText: new RegExp(`^未分配\\s*${views.body.queue}$`) }).waitFor();
   await page.locator('[data-test=view-breached]').click();
-  await rows.filter({ hasText: '乔治' }).locator('[data-test=sla]', { hasText: /^已超时 5 分钟$/ }).waitFor();
+  await rows
+    .filter({ hasText: '乔治' })
+    .locator('[data-test=sla]', { hasText: /^已超时 5 分钟$/ })
+    .waitFor();
   // The view's list replaces the previous one: 菲奥娜 (not overdue) leaves it.
   await rows.filter({ hasText: '菲奥娜' }).waitFor({ state: 'detached' });
   // opened, the chat shows the same clock beside its state
@@ -125,7 +141,9 @@ test('an agent sees the queue update live with its SLA clocks, takes a conversat
   await box.press('Enter');
   await page.locator('[data-test=message]', { hasText: '我是客服小王' }).waitFor();
   expect(await box.inputValue()).toBe('');
-  expect(await eventually(() => fiona.heard.find((t) => t.includes('我是客服小王')), 10_000, 'the reply in WeChat')).toBe('您好，我是客服小王，\n请问有什么可以帮您？');
+  expect(await eventually(() => fiona.heard.find((t) => t.includes('我是客服小王')), 10_000, 'the reply in WeChat')).toBe(
+    '您好，我是客服小王，\n请问有什么可以帮您？',
+  );
   expect(await page.locator('[data-test=conversation-state]').innerText()).toBe('服务中');
   await screenshot(page, 'console-conversation');
 
@@ -147,7 +165,9 @@ test('an agent sees the queue update live with its SLA clocks, takes a conversat
   await box.press('End');
   await box.pressSequentially('单号稍后发您');
   await box.press('Enter');
-  expect(await eventually(() => fiona.heard.find((t) => t.includes('48 小时内发货')), 10_000, 'the edited canned reply in WeChat')).toBe('亲，现货订单 48 小时内发货哦～单号稍后发您');
+  expect(await eventually(() => fiona.heard.find((t) => t.includes('48 小时内发货')), 10_000, 'the edited canned reply in WeChat')).toBe(
+    '亲，现货订单 48 小时内发货哦～单号稍后发您',
+  );
 
   // an internal note: written in 备注 mode, shown marked 内部备注, never sent to the customer
   await page.locator('[data-test=mode-note]').click();
@@ -237,7 +257,12 @@ test('a community manager sees the RFM grid of the latest run and the loyalty pr
   const cells = await chartRows(page, 'rfm-heatmap');
   expect(cells).toHaveLength(25);
   expect(cells.map((c) => Number(c[2])).reduce((a, b) => a + b, 0)).toBe(3);
-  expect(cells.filter((c) => c[2] !== '0').map((c) => c[3]).sort()).toEqual(['¥100.00', '¥200.00', '¥300.00']);
+  expect(
+    cells
+      .filter((c) => c[2] !== '0')
+      .map((c) => c[3])
+      .sort(),
+  ).toEqual(['¥100.00', '¥200.00', '¥300.00']);
   // The most recent buyer (yesterday, ¥100) scores R5.
   expect(cells.find((c) => c[3] === '¥100.00')![0]).toBe('R5');
   await page.locator('[data-test=rfm-heatmap]').scrollIntoViewIfNeeded();
@@ -262,7 +287,9 @@ test('a community manager sees the RFM grid of the latest run and the loyalty pr
   const width = (await heat.boundingBox())!.width;
   const [ri, fi] = [Number(r.slice(1)), Number(f.slice(1))];
   await heat.click({ position: { x: 48 + ((width - 72) / 5) * (ri - 0.5), y: 8 + ((340 - 72) / 5) * (5 - fi + 0.5) } });
-  await page.waitForURL((url) => url.pathname.endsWith('/h5/console/customers') && url.searchParams.get('r') === String(ri) && url.searchParams.get('f') === String(fi));
+  await page.waitForURL(
+    (url) => url.pathname.endsWith('/h5/console/customers') && url.searchParams.get('r') === String(ri) && url.searchParams.get('f') === String(fi),
+  );
   await page.locator('[data-test=filter-rf]', { hasText: `R${ri} · F${fi} 的客户` }).waitFor();
   await page.locator('[data-test=customers-total]', { hasText: `共 ${n} 位客户` }).waitFor();
   expect(await page.locator('.el-table__row').count()).toBe(Number(n));

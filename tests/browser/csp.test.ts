@@ -27,7 +27,9 @@ afterAll(async () => {
 async function watchedPage(): Promise<{ page: Page; violations: () => Promise<string[]> }> {
   const page = await phonePage(browser);
   // (Strings, evaluated in the page: the test files are type-checked without the DOM library.)
-  await page.addInitScript(`window.__csp = []; document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));`);
+  await page.addInitScript(
+    `window.__csp = []; document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));`,
+  );
   const console: string[] = [];
   page.on('console', (m) => {
     if (/Content Security Policy/i.test(m.text())) console.push(m.text());
@@ -41,7 +43,8 @@ async function watchedPage(): Promise<{ page: Page; violations: () => Promise<st
  * copy, which also keeps shoppers' addresses from a third party.
  */
 const VANT_CDN_FONT = /^font-src http:\/\/at\.alicdn\.com\/|'http:\/\/at\.alicdn\.com\/[^']*' violates [^"]*"font-src/;
-const iconFont = (page: Page) => page.evaluate(`Promise.all([...document.fonts].filter((f) => f.family === 'vant-icon').map((f) => f.load().then(() => f.status, () => 'error')))`);
+const iconFont = (page: Page) =>
+  page.evaluate(`Promise.all([...document.fonts].filter((f) => f.family === 'vant-icon').map((f) => f.load().then(() => f.status, () => 'error')))`);
 
 test('the build has no inline script, and every page is served with a policy that forbids it', async () => {
   const html = readFileSync(fileURLToPath(new URL('../../h5/dist/index.html', import.meta.url)), 'utf8');

@@ -33,7 +33,17 @@ beforeAll(async () => {
   const key = (await s.staff.createApiKey(tenant, 'shop')).key;
   const order = await app.request('POST', '/api/v1/events', {
     headers: { 'x-api-key': key },
-    body: { events: [{ eventId: 'lp-1', type: 'order.paid', occurredAt: new Date().toISOString(), customer: { phone: ALICE_PHONE }, data: { orderId: 'LP-1', amount: 600_000 } }] },
+    body: {
+      events: [
+        {
+          eventId: 'lp-1',
+          type: 'order.paid',
+          occurredAt: new Date().toISOString(),
+          customer: { phone: ALICE_PHONE },
+          data: { orderId: 'LP-1', amount: 600_000 },
+        },
+      ],
+    },
   });
   expect(order.body.accepted).toBe(1);
   await app.settle();
@@ -44,10 +54,27 @@ beforeAll(async () => {
   const said = ['你好，请问有没有敏感肌能用的面霜？', '上次买的精华用完了', '周末能到店试用吗'];
   let wx: string | undefined;
   for (const [i, text] of said.entries()) {
-    const r = await s.desk.conversations.capture(tenant, { botAccountId: 'brand-bot', peer: { kind: 'private', contact }, talker: contact, externalId: `lp-msg-${i}`, type: 'text', text, at: new Date(Date.now() - (3 - i) * 60_000) });
+    const r = await s.desk.conversations.capture(tenant, {
+      botAccountId: 'brand-bot',
+      peer: { kind: 'private', contact },
+      talker: contact,
+      externalId: `lp-msg-${i}`,
+      type: 'text',
+      text,
+      at: new Date(Date.now() - (3 - i) * 60_000),
+    });
     wx = r.customerId;
   }
-  await s.desk.conversations.capture(tenant, { botAccountId: 'brand-bot', peer: { kind: 'private', contact }, talker: 'self', author: 'bot', externalId: 'lp-msg-bot', type: 'text', text: '您好，这里是品牌小助手', at: new Date() });
+  await s.desk.conversations.capture(tenant, {
+    botAccountId: 'brand-bot',
+    peer: { kind: 'private', contact },
+    talker: 'self',
+    author: 'bot',
+    externalId: 'lp-msg-bot',
+    type: 'text',
+    text: '您好，这里是品牌小助手',
+    at: new Date(),
+  });
   chatty = wx!;
   await s.customers.update(tenant, chatty, { ownerStaffId: sales.id });
   browser = await launchBrowser();
@@ -145,9 +172,20 @@ test('a new shopper sees friendly empty pages, and a failed load offers a retry 
 test('a sales member redeems a customer’s coupon at the counter from the sidebar, once', async () => {
   const tpl = await app.request('POST', '/api/v1/loyalty/templates', {
     token: admin.token,
-    body: { name: '到店礼 满100减15', kind: 'amount', amountOff: 1_500, threshold: 10_000, channels: ['staff'], validity: { kind: 'relative', days: 14 }, stock: 10 },
+    body: {
+      name: '到店礼 满100减15',
+      kind: 'amount',
+      amountOff: 1_500,
+      threshold: 10_000,
+      channels: ['staff'],
+      validity: { kind: 'relative', days: 14 },
+      stock: 10,
+    },
   });
-  const sent = await app.request('POST', `/api/v1/loyalty/members/${quiet}/coupons`, { token: sales.token, body: { templateId: tpl.body.id, idempotencyKey: 'redeem-test-1' } });
+  const sent = await app.request('POST', `/api/v1/loyalty/members/${quiet}/coupons`, {
+    token: sales.token,
+    body: { templateId: tpl.body.id, idempotencyKey: 'redeem-test-1' },
+  });
   expect(sent.status).toBe(201);
   const page = await phonePage(browser);
   await signIn(page, `/h5/sidebar/customers/${quiet}`, sales.username);

@@ -22,18 +22,30 @@ beforeAll(async () => {
   bob = await s.customers.identify(tenant, { phone: BOB_PHONE }, { name: '何志强' });
   const admin = await app.staff('admin');
   const template = async (body: Record<string, unknown>) => {
-    const res = await app.request('POST', '/api/v1/loyalty/templates', { token: admin.token, body: { validity: { kind: 'relative', days: 30 }, stock: 100, ...body } });
+    const res = await app.request('POST', '/api/v1/loyalty/templates', {
+      token: admin.token,
+      body: { validity: { kind: 'relative', days: 30 }, stock: 100, ...body },
+    });
     expect(res.status).toBe(201);
     return res.body.id as string;
   };
   const tenOff = await template({ name: '满99减10', kind: 'amount', amountOff: 1_000, threshold: 9_900, channels: ['staff'] });
   await template({ name: '20元无门槛券', kind: 'amount', amountOff: 2_000, channels: ['exchange'], pointsCost: 300 });
   await template({ name: '旗舰店88折', kind: 'percent', discountTenths: 88, channels: ['exchange'], pointsCost: 5_000 });
-  for (const [who, points] of [[alice, 1_200], [bob, 77]] as const) {
-    const res = await app.request('POST', `/api/v1/loyalty/members/${who}/points`, { token: admin.token, body: { points, reason: '开卡礼', idempotencyKey: `seed-${who}` } });
+  for (const [who, points] of [
+    [alice, 1_200],
+    [bob, 77],
+  ] as const) {
+    const res = await app.request('POST', `/api/v1/loyalty/members/${who}/points`, {
+      token: admin.token,
+      body: { points, reason: '开卡礼', idempotencyKey: `seed-${who}` },
+    });
     expect(res.status).toBe(201);
   }
-  const sent = await app.request('POST', `/api/v1/loyalty/members/${alice}/coupons`, { token: admin.token, body: { templateId: tenOff, idempotencyKey: `seed-coupon-${alice}` } });
+  const sent = await app.request('POST', `/api/v1/loyalty/members/${alice}/coupons`, {
+    token: admin.token,
+    body: { templateId: tenOff, idempotencyKey: `seed-coupon-${alice}` },
+  });
   expect(sent.status).toBe(201);
   browser = await launchBrowser();
 }, 120_000);
@@ -143,7 +155,11 @@ test('a second check-in on the same day is refused with a friendly message and n
   // An order's points and the check-in read as 订单支付奖励 and 每日签到, without the order id or English.
   const tenant = app.config.DEFAULT_TENANT;
   const occurredAt = app.rt.services.deps.now().toISOString();
-  await app.rt.services.events.ingest(tenant, [{ eventId: 'mc-order-1', type: 'order.paid', occurredAt, customer: { phone: BOB_PHONE }, data: { orderId: 'demo-order-1999-1', amount: 19_900 } }], 'shop');
+  await app.rt.services.events.ingest(
+    tenant,
+    [{ eventId: 'mc-order-1', type: 'order.paid', occurredAt, customer: { phone: BOB_PHONE }, data: { orderId: 'demo-order-1999-1', amount: 19_900 } }],
+    'shop',
+  );
   await app.settle();
   await page.goto(`${app.url}/h5/member/points`);
   await page.locator('[data-test=ledger-row]', { hasText: '订单支付奖励' }).waitFor();
@@ -182,7 +198,16 @@ test('a refusal the shopper can understand: a coupon that runs out while they de
   const admin = await app.staff('admin');
   const created = await app.request('POST', '/api/v1/loyalty/templates', {
     token: admin.token,
-    body: { name: '限量1张 满50减5', kind: 'amount', amountOff: 500, threshold: 5_000, validity: { kind: 'relative', days: 30 }, stock: 1, channels: ['exchange'], pointsCost: 10 },
+    body: {
+      name: '限量1张 满50减5',
+      kind: 'amount',
+      amountOff: 500,
+      threshold: 5_000,
+      validity: { kind: 'relative', days: 30 },
+      stock: 1,
+      channels: ['exchange'],
+      pointsCost: 10,
+    },
   });
   expect(created.status).toBe(201);
   const page = await phonePage(browser);

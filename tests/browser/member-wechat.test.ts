@@ -30,7 +30,8 @@ beforeAll(async () => {
     calls.push(url.pathname);
     const json = (body: unknown) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     if (url.pathname === '/connect/oauth2/authorize') {
-      if (q.appid !== APPID || q.scope !== 'snsapi_base' || q.response_type !== 'code' || !URL.canParse(q.redirect_uri ?? '')) return res.writeHead(400).end('bad request');
+      if (q.appid !== APPID || q.scope !== 'snsapi_base' || q.response_type !== 'code' || !URL.canParse(q.redirect_uri ?? ''))
+        return res.writeHead(400).end('bad request');
       const code = `code-${++n}`;
       codes.set(code, { ...current, used: false });
       const back = new URL(q.redirect_uri!);
@@ -44,7 +45,14 @@ beforeAll(async () => {
       if (!c) return json({ errcode: 40029, errmsg: 'invalid code' });
       if (c.used) return json({ errcode: 40163, errmsg: 'code been used' });
       c.used = true;
-      return json({ access_token: 'at', expires_in: 7200, refresh_token: 'rt', openid: c.openid, scope: 'snsapi_base', ...(c.unionid ? { unionid: c.unionid } : {}) });
+      return json({
+        access_token: 'at',
+        expires_in: 7200,
+        refresh_token: 'rt',
+        openid: c.openid,
+        scope: 'snsapi_base',
+        ...(c.unionid ? { unionid: c.unionid } : {}),
+      });
     }
     res.writeHead(404).end();
   });
@@ -69,7 +77,14 @@ test('a shopper opening the member center in WeChat is signed in without typing 
   // Known from the mini-app (same Open Platform unionid), with points already.
   const alice = await s.customers.identify(tenant, { unionId: 'u-alice' }, { name: '孙悦' });
   const admin = await app.staff('admin');
-  expect((await app.request('POST', `/api/v1/loyalty/members/${alice}/points`, { token: admin.token, body: { points: 321, reason: '小程序签到', idempotencyKey: 'wechat-seed-1' } })).status).toBe(201);
+  expect(
+    (
+      await app.request('POST', `/api/v1/loyalty/members/${alice}/points`, {
+        token: admin.token,
+        body: { points: 321, reason: '小程序签到', idempotencyKey: 'wechat-seed-1' },
+      })
+    ).status,
+  ).toBe(201);
 
   const page = await phonePage(browser);
   await page.goto(`${app.url}/h5/member/points`);

@@ -13,7 +13,8 @@ import { eventually } from '../integration/desk/mock-chat.js';
  * The server talks to the local WeCom stand-in (tickets, OAuth); the page's JS-SDK files are replaced
  * by a stand-in bridge that records what the page asked WeCom to do, as the WeCom client would see it.
  */
-const WXWORK_UA = 'Mozilla/5.0 (Linux; Android 13) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120 Mobile Safari/537.36 wxwork/4.1.22 MicroMessenger/7.0.1 Language/zh';
+const WXWORK_UA =
+  'Mozilla/5.0 (Linux; Android 13) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120 Mobile Safari/537.36 wxwork/4.1.22 MicroMessenger/7.0.1 Language/zh';
 const EXTERNAL_ID = 'wmFAKEexternal0001';
 
 const BRIDGE = `
@@ -44,12 +45,22 @@ beforeAll(async () => {
   const s = app.rt.services;
   const tenant = app.config.DEFAULT_TENANT;
   fake.corp.addStaff('xiaomei', '小美');
-  const staff = await s.staff.create(tenant, { username: 'xiaomei_sales', name: '小美', role: 'sales', password: 'harbor-kettle-2026', wecomUserId: 'xiaomei' });
+  const staff = await s.staff.create(tenant, {
+    username: 'xiaomei_sales',
+    name: '小美',
+    role: 'sales',
+    password: 'harbor-kettle-2026',
+    wecomUserId: 'xiaomei',
+  });
   await s.customers.identify(tenant, { externalUserId: EXTERNAL_ID }, { name: '企微客户阿兰', ownerStaffId: staff.id }, 'wecom');
   await s.tags.ensure(tenant, '兴趣', '护肤');
   // the customer adds 小美 in WeCom: the callback links the relation, so tag changes can reach WeCom
   await fake.addFriend('xiaomei', { name: '企微客户阿兰', external_userid: EXTERNAL_ID });
-  await eventually(() => WecomFollowModel.findOne({ tenantId: tenant, externalUserId: EXTERNAL_ID, userid: 'xiaomei', customerId: { $ne: null } }).lean(), 10_000, 'the WeCom relation');
+  await eventually(
+    () => WecomFollowModel.findOne({ tenantId: tenant, externalUserId: EXTERNAL_ID, userid: 'xiaomei', customerId: { $ne: null } }).lean(),
+    10_000,
+    'the WeCom relation',
+  );
   browser = await launchBrowser();
 }, 120_000);
 
@@ -69,9 +80,10 @@ async function wecomPage(group?: string): Promise<Page> {
 }
 
 const calls = (page: Page) => page.evaluate(() => (globalThis as any).__wx?.calls ?? []) as Promise<Array<{ api: string; args: any; url?: string }>>;
-const sha1 = (ticket: string, nonce: string, ts: number, url: string) => createHash('sha1').update(`jsapi_ticket=${ticket}&noncestr=${nonce}&timestamp=${ts}&url=${url}`).digest('hex');
+const sha1 = (ticket: string, nonce: string, ts: number, url: string) =>
+  createHash('sha1').update(`jsapi_ticket=${ticket}&noncestr=${nonce}&timestamp=${ts}&url=${url}`).digest('hex');
 
-test('opened from a WeCom chat, the sidebar signs the sales member in by OAuth, registers the JS-SDK with valid signatures, opens the chat\'s customer, puts a quick reply into the chat and tags the contact in WeCom', async () => {
+test("opened from a WeCom chat, the sidebar signs the sales member in by OAuth, registers the JS-SDK with valid signatures, opens the chat's customer, puts a quick reply into the chat and tags the contact in WeCom", async () => {
   const page = await wecomPage();
   await page.goto(`${app.url}/h5/sidebar?code=${fake.oauthCode('xiaomei')}&state=sidebar`);
   // straight to the customer WeCom says this chat is with
@@ -85,7 +97,11 @@ test('opened from a WeCom chat, the sidebar signs the sales member in by OAuth, 
   const config = recorded.find((c) => c.api === 'config')!;
   const agent = recorded.find((c) => c.api === 'agentConfig')!;
   const client = app.rt.services.wecom.client;
-  expect(config.args).toMatchObject({ beta: true, appId: fake.options.corpId, jsApiList: ['getContext', 'getCurExternalContact', 'getCurExternalChat', 'sendChatMessage'] });
+  expect(config.args).toMatchObject({
+    beta: true,
+    appId: fake.options.corpId,
+    jsApiList: ['getContext', 'getCurExternalContact', 'getCurExternalChat', 'sendChatMessage'],
+  });
   expect(config.args.signature).toBe(sha1(await client.jsapiTicketValue(), config.args.nonceStr, config.args.timestamp, config.url!));
   expect(agent.args).toMatchObject({ corpid: fake.options.corpId, agentid: fake.options.agentId });
   expect(agent.args.signature).toBe(sha1(await client.agentTicketValue(), agent.args.nonceStr, agent.args.timestamp, agent.url!));
@@ -102,10 +118,14 @@ test('opened from a WeCom chat, the sidebar signs the sales member in by OAuth, 
   await page.locator('[data-test="tag-option-护肤"]').click();
   await page.locator('[data-test=save-tags]').click();
   await page.locator('[data-test=customer-tag]', { hasText: '护肤' }).waitFor();
-  await eventually(() => {
-    const ids = fake.corp.contacts.get(EXTERNAL_ID)?.follows.get('xiaomei')?.tagIds ?? [];
-    return ids.map((id) => fake.corp.tagById(id)?.tag.name).includes('护肤');
-  }, 15_000, 'the tag in WeCom');
+  await eventually(
+    () => {
+      const ids = fake.corp.contacts.get(EXTERNAL_ID)?.follows.get('xiaomei')?.tagIds ?? [];
+      return ids.map((id) => fake.corp.tagById(id)?.tag.name).includes('护肤');
+    },
+    15_000,
+    'the tag in WeCom',
+  );
 
   // back to the picker stays there (no bounce), with a way back to this chat's customer
   await page.locator('.van-nav-bar__left').click();
@@ -118,11 +138,25 @@ test('opened from a WeCom chat, the sidebar signs the sales member in by OAuth, 
 
 test('opened from a customer group chat, the sidebar shows the group: members, buyers first, and opens the customers the sales member may see', async () => {
   const other = await fake.addFriend('xiaomei', { name: '群友小周' });
-  await eventually(() => WecomFollowModel.findOne({ tenantId: app.config.DEFAULT_TENANT, externalUserId: other.externalUserId, customerId: { $ne: null } }).lean(), 10_000, 'the second contact');
+  await eventually(
+    () => WecomFollowModel.findOne({ tenantId: app.config.DEFAULT_TENANT, externalUserId: other.externalUserId, customerId: { $ne: null } }).lean(),
+    10_000,
+    'the second contact',
+  );
   const { key } = await app.rt.services.staff.createApiKey(app.config.DEFAULT_TENANT, 'shop');
   const paid = await app.request('POST', '/api/v1/events', {
     headers: { 'x-api-key': key },
-    body: { events: [{ eventId: 'group-order-1', type: 'order.paid', customer: { externalUserId: EXTERNAL_ID }, occurredAt: new Date().toISOString(), data: { orderId: 'G-1', amount: 19_900 } }] },
+    body: {
+      events: [
+        {
+          eventId: 'group-order-1',
+          type: 'order.paid',
+          customer: { externalUserId: EXTERNAL_ID },
+          occurredAt: new Date().toISOString(),
+          data: { orderId: 'G-1', amount: 19_900 },
+        },
+      ],
+    },
   });
   expect(paid.status).toBe(200);
   await app.settle();
@@ -145,7 +179,10 @@ test('opened from a customer group chat, the sidebar shows the group: members, b
   // a quick reply goes into the group chat
   await page.locator('[data-test=quick-replies] .van-tag').nth(1).click();
   await page.locator('.van-toast', { hasText: '已插入聊天输入框' }).waitFor();
-  expect((await calls(page)).filter((c) => c.api === 'sendChatMessage').at(-1)?.args).toEqual({ msgtype: 'text', text: { content: '您的订单已发货，可在小程序中查看物流。' } });
+  expect((await calls(page)).filter((c) => c.api === 'sendChatMessage').at(-1)?.args).toEqual({
+    msgtype: 'text',
+    text: { content: '您的订单已发货，可在小程序中查看物流。' },
+  });
 
   await rows.nth(0).click();
   await page.waitForURL(/\/h5\/sidebar\/customers\/[0-9a-f]{24}$/);
@@ -191,7 +228,11 @@ test('a community manager creates a channel QR code served by a WeCom-linked sal
 
   // a customer who scans it is shown in 小美's sidebar as coming from that code, by its name
   const scanned = await fake.scan(way.configId, { name: '扫码客小林' });
-  const follow = await eventually(() => WecomFollowModel.findOne({ tenantId: app.config.DEFAULT_TENANT, externalUserId: scanned.externalUserId, customerId: { $ne: null } }).lean(), 10_000, 'the scan');
+  const follow = await eventually(
+    () => WecomFollowModel.findOne({ tenantId: app.config.DEFAULT_TENANT, externalUserId: scanned.externalUserId, customerId: { $ne: null } }).lean(),
+    10_000,
+    'the scan',
+  );
   const sales = await phonePage(browser);
   await staffSignIn(sales, `${app.url}/h5/sidebar/customers/${follow!.customerId}`, 'xiaomei_sales');
   await sales.locator('[data-test=profile-source]', { hasText: '渠道活码 · 门店海报码' }).waitFor();

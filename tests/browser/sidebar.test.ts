@@ -31,7 +31,17 @@ beforeAll(async () => {
   const key = (await s.staff.createApiKey(tenant, 'shop')).key;
   const paid = await app.request('POST', '/api/v1/events', {
     headers: { 'x-api-key': key },
-    body: { events: [{ eventId: 'sb-1', type: 'order.paid', occurredAt: '2026-11-01T08:00:00Z', customer: { phone: '13900000001' }, data: { orderId: 'SO-1', amount: 12_900 } }] },
+    body: {
+      events: [
+        {
+          eventId: 'sb-1',
+          type: 'order.paid',
+          occurredAt: '2026-11-01T08:00:00Z',
+          customer: { phone: '13900000001' },
+          data: { orderId: 'SO-1', amount: 12_900 },
+        },
+      ],
+    },
   });
   expect(paid.body.accepted).toBe(1);
   await app.settle();
@@ -120,7 +130,10 @@ test('the sidebar speaks Chinese by default and English with ?lang=en', async ()
 test("a community manager writes a reply in the 话术库; the sales sidebar offers it with the customer's name and balance filled in", async () => {
   const manager = await app.staff('community_manager', '运营小郑');
   const admin = await app.staff('admin');
-  const gift = await app.request('POST', `/api/v1/loyalty/members/${mine}/points`, { token: admin.token, body: { points: 360, reason: '老客回馈', idempotencyKey: 'sidebar-replies-gift' } });
+  const gift = await app.request('POST', `/api/v1/loyalty/members/${mine}/points`, {
+    token: admin.token,
+    body: { points: 360, reason: '老客回馈', idempotencyKey: 'sidebar-replies-gift' },
+  });
   expect(gift.status).toBe(201);
   const { balance } = (await app.request('GET', `/api/v1/loyalty/members/${mine}`, { token: admin.token })).body;
   expect(balance).toBeGreaterThanOrEqual(360);
@@ -166,7 +179,10 @@ test("a community manager writes a reply in the 话术库; the sales sidebar off
 
 test("the sidebar's first screen lists the sales member's open follow-ups; a task opens its customer", async () => {
   const admin = await app.staff('admin');
-  const task = await app.request('POST', `/api/v1/customers/${mine}/follow-ups`, { token: admin.token, body: { title: '回访林小雨的面霜试用感受', assigneeId: sales.id, dueAt: '2026-11-20T02:00:00Z' } });
+  const task = await app.request('POST', `/api/v1/customers/${mine}/follow-ups`, {
+    token: admin.token,
+    body: { title: '回访林小雨的面霜试用感受', assigneeId: sales.id, dueAt: '2026-11-20T02:00:00Z' },
+  });
   expect(task.status).toBe(201);
   const open = (await app.request('GET', '/api/v1/follow-ups?status=open', { token: sales.token })).body;
 

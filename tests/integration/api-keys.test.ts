@@ -16,7 +16,10 @@ afterAll(() => app.stop());
 
 const as = (token: string) => (method: string, path: string, body?: unknown) => app.request(method, path, { token, body });
 const ingest = (key: string, eventId: string) =>
-  app.request('POST', '/api/v1/events', { headers: { 'x-api-key': key }, body: { events: [{ eventId, type: 'product.viewed', occurredAt: '2026-11-01T08:00:00Z', customer: { phone: '13900002222' }, data: { sku: 'S1' } }] } });
+  app.request('POST', '/api/v1/events', {
+    headers: { 'x-api-key': key },
+    body: { events: [{ eventId, type: 'product.viewed', occurredAt: '2026-11-01T08:00:00Z', customer: { phone: '13900002222' }, data: { sku: 'S1' } }] },
+  });
 const listed = async (id: string) => (await as(admin.token)('GET', '/api/v1/api-keys')).body.items.find((k: any) => k.id === id);
 
 test('an admin lists keys with their last use (to the minute) and never sees a key again after making it', async () => {
@@ -26,7 +29,15 @@ test('an admin lists keys with their last use (to the minute) and never sees a k
   const list = await as(admin.token)('GET', '/api/v1/api-keys');
   expect(JSON.stringify(list.body)).not.toContain(made.body.key);
   expect(JSON.stringify(list.body)).not.toContain('keyHash');
-  expect(await listed(made.body.id)).toMatchObject({ name: '有赞店铺', prefix: made.body.key.slice(0, 7), createdAt: '2026-11-02T03:00:00.000Z', createdBy: admin.id, lastUsedAt: null, revokedAt: null, active: true });
+  expect(await listed(made.body.id)).toMatchObject({
+    name: '有赞店铺',
+    prefix: made.body.key.slice(0, 7),
+    createdAt: '2026-11-02T03:00:00.000Z',
+    createdBy: admin.id,
+    lastUsedAt: null,
+    revokedAt: null,
+    active: true,
+  });
 
   expect((await ingest(made.body.key, 'k-1')).status).toBe(200);
   expect(await until(async () => (await listed(made.body.id)).lastUsedAt === '2026-11-02T03:00:00.000Z', 5000, 50)).toBe(true);
@@ -68,7 +79,12 @@ test('rotating gives a new key at once and stops the old one when the grace peri
   const { body: old } = await as(admin.token)('POST', '/api/v1/api-keys', { name: '微信小店' });
   const rotated = await as(admin.token)('POST', `/api/v1/api-keys/${old.id}/rotate`, { graceMinutes: 10 });
   expect(rotated.status).toBe(201);
-  expect(rotated.body).toMatchObject({ name: '微信小店', replaces: old.id, active: true, oldKey: { id: old.id, active: true, revokedAt: new Date(t + 10 * 60_000).toISOString() } });
+  expect(rotated.body).toMatchObject({
+    name: '微信小店',
+    replaces: old.id,
+    active: true,
+    oldKey: { id: old.id, active: true, revokedAt: new Date(t + 10 * 60_000).toISOString() },
+  });
   expect(rotated.body.key).not.toBe(old.key);
   expect((await ingest(rotated.body.key, 'o-1')).status).toBe(200);
   expect((await ingest(old.key, 'o-2')).status).toBe(200); // still inside the grace period

@@ -59,7 +59,10 @@ test('filters by a time range [from, to) together with the target', async () => 
 });
 
 test('refuses a range that ends before it starts with 400, in Chinese for the pages', async () => {
-  const res = await app.request('GET', '/api/v1/audit?from=2026-10-02T00:00:00Z&to=2026-10-01T00:00:00Z&page=1', { token: admin.token, headers: { 'accept-language': 'zh-CN' } });
+  const res = await app.request('GET', '/api/v1/audit?from=2026-10-02T00:00:00Z&to=2026-10-01T00:00:00Z&page=1', {
+    token: admin.token,
+    headers: { 'accept-language': 'zh-CN' },
+  });
   expect(res.status).toBe(400);
   expect(JSON.stringify(res.body.error)).toContain('开始时间必须早于结束时间');
   expect((await get('page=0')).status).toBe(400);

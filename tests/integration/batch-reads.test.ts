@@ -51,7 +51,11 @@ test(`the order dates, members and growth rows of ${BUYERS} buyers are each one 
   const ids = res.results.map((r) => (r as { customerId: string }).customerId);
 
   const finds = countFinds(ids);
-  const dates = await recentOrderDates(tenant(), ids.map((customerId) => ({ customerId, orderCount: 1 })), 50);
+  const dates = await recentOrderDates(
+    tenant(),
+    ids.map((customerId) => ({ customerId, orderCount: 1 })),
+    50,
+  );
   expect(finds('counted_orders')).toBe(1);
   expect(ids.map((id) => dates.get(id)?.map((d) => d.toISOString()))).toEqual(ids.map((_, i) => [paidAt(i).toISOString()]));
 

@@ -16,8 +16,10 @@ beforeAll(async () => {
 });
 afterAll(() => app?.stop());
 
-const shopperToken = (customerId: string) => signToken(app.config.APP_SECRET, { k: 'shopper', sub: customerId, t: tenant(), exp: Math.floor(clock / 1000) + 3600 });
-const merge = (token: string, id: string, otherId: string, note?: string) => app.request('POST', `/api/v1/customers/${id}/merge`, { token, body: { otherId, ...(note ? { note } : {}) } });
+const shopperToken = (customerId: string) =>
+  signToken(app.config.APP_SECRET, { k: 'shopper', sub: customerId, t: tenant(), exp: Math.floor(clock / 1000) + 3600 });
+const merge = (token: string, id: string, otherId: string, note?: string) =>
+  app.request('POST', `/api/v1/customers/${id}/merge`, { token, body: { otherId, ...(note ? { note } : {}) } });
 
 test('an agent merges a chat contact into the member behind it: identities, orders, points, tags and notes move to the older profile, and the merge is audited', async () => {
   const rep = await app.staff('sales', '周销售');
@@ -25,7 +27,19 @@ test('an agent merges a chat contact into the member behind it: identities, orde
   const [vip, chatTag] = [await s().tags.ensure(tenant(), '会员', 'VIP'), await s().tags.ensure(tenant(), '聊天', '问过尺码')];
   // The member: phone, an order (points), a tag and a note, owned by the rep.
   const member = await s().customers.identify(tenant(), { phone: '13788880001' }, { name: '郑琳', ownerStaffId: rep.id });
-  await s().events.ingest(tenant(), [{ eventId: 'mm-1', type: 'order.paid', occurredAt: new Date(clock - 86_400_000).toISOString(), customer: { phone: '13788880001' }, data: { orderId: 'mm-o-1', amount: 20_000 } }], 'shop');
+  await s().events.ingest(
+    tenant(),
+    [
+      {
+        eventId: 'mm-1',
+        type: 'order.paid',
+        occurredAt: new Date(clock - 86_400_000).toISOString(),
+        customer: { phone: '13788880001' },
+        data: { orderId: 'mm-o-1', amount: 20_000 },
+      },
+    ],
+    'shop',
+  );
   await s().events.settle();
   await s().customers.tag(tenant(), member, [vip.id], []);
   await s().customers.addNote(tenant(), member, { staffId: rep.id, staffName: '周销售', text: '喜欢浅色' });
@@ -35,7 +49,19 @@ test('an agent merges a chat contact into the member behind it: identities, orde
   await s().loyalty.adjust(tenant(), chat, { points: 40, reason: '聊天送积分', idempotencyKey: 'mm-chat-points', operator: 'test' });
   await s().customers.tag(tenant(), chat, [chatTag.id], []);
   await s().customers.addNote(tenant(), chat, { staffId: agent.id, staffName: '客服小林', text: '问过 M 码' });
-  await s().events.ingest(tenant(), [{ eventId: 'mm-2', type: 'product.viewed', occurredAt: new Date(clock).toISOString(), customer: { wechatyContactId: 'wxid_mm_0001' }, data: { productId: 'sku-9' } }], 'shop');
+  await s().events.ingest(
+    tenant(),
+    [
+      {
+        eventId: 'mm-2',
+        type: 'product.viewed',
+        occurredAt: new Date(clock).toISOString(),
+        customer: { wechatyContactId: 'wxid_mm_0001' },
+        data: { productId: 'sku-9' },
+      },
+    ],
+    'shop',
+  );
   await s().events.settle();
   const before = await s().loyalty.summary(tenant(), member);
 
@@ -65,7 +91,11 @@ test('an agent merges a chat contact into the member behind it: identities, orde
   const profile = await app.request('GET', `/api/v1/customers/${member}`, { token: agent.token });
   expect(profile.body.timeline.find((t: any) => t.kind === 'merge').data).toMatchObject({ fromId: chat, reason: expect.stringContaining('客服小林') });
   const audit = await s().audit.list(tenant(), { targetType: 'customer', targetId: member });
-  expect(audit.find((a: any) => a.action === 'customers.merge')).toMatchObject({ actorId: agent.id, actorRole: 'agent', details: { mergedId: chat, note: '同一人：聊天里报了手机号' } });
+  expect(audit.find((a: any) => a.action === 'customers.merge')).toMatchObject({
+    actorId: agent.id,
+    actorRole: 'agent',
+    details: { mergedId: chat, note: '同一人：聊天里报了手机号' },
+  });
   // Merging again: the two ids are one profile now.
   expect((await merge(agent.token, member, chat)).status).toBe(409);
 });

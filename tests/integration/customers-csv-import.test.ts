@@ -11,7 +11,11 @@ afterAll(() => app.stop());
 
 const tenant = () => app.config.DEFAULT_TENANT;
 const importCsv = (text: string, query = '', token = admin.token) =>
-  app.request('POST', `/api/v1/customers/import.csv${query}`, { token, body: text, headers: { 'content-type': 'text/csv; charset=utf-8', 'accept-language': 'zh-CN' } });
+  app.request('POST', `/api/v1/customers/import.csv${query}`, {
+    token,
+    body: text,
+    headers: { 'content-type': 'text/csv; charset=utf-8', 'accept-language': 'zh-CN' },
+  });
 
 test('a CSV file with a BOM and quoted commas is imported; a bad phone is rejected by its row number in the file, naming the column', async () => {
   const file =
@@ -29,7 +33,12 @@ test('a CSV file with a BOM and quoted commas is imported; a bad phone is reject
   ]);
   // The column check the page shows before starting: 积分 is not ours, the computed ones are left alone.
   expect(res.body.columns.find((c: any) => c.name === '积分')).toEqual({ name: '积分', use: 'unknown' });
-  expect(res.body.missing).toEqual(expect.arrayContaining([{ field: 'sourceChannel', label: '来源渠道' }, { field: 'externalUserId', label: '企业微信外部联系人ID' }]));
+  expect(res.body.missing).toEqual(
+    expect.arrayContaining([
+      { field: 'sourceChannel', label: '来源渠道' },
+      { field: 'externalUserId', label: '企业微信外部联系人ID' },
+    ]),
+  );
 
   const lin = await CustomerModel.findOne({ tenantId: tenant(), phone: '13310000001' }).lean();
   expect(lin).toMatchObject({ name: '林小雨', gender: 'female', city: '厦门', birthday: { month: 3, day: 8 }, remark: '说"下周再来", 喜欢口红' });
@@ -52,7 +61,13 @@ test('sending the same rows again (a retried batch) updates the people instead o
 test('a later chunk of a file reports rows by their number in the whole file, and a dry run writes nothing', async () => {
   const chunk = '手机号,姓名\n13330000001,孙一\n12,孙二\n';
   const dry = await importCsv(chunk, '?firstRow=1002&dryRun=true');
-  expect(dry.body).toMatchObject({ rows: 2, accepted: 1, created: 0, updated: 0, rejected: [{ row: 1003, reason: '“手机号”列的“12”不是手机号，请填 11 位手机号' }] });
+  expect(dry.body).toMatchObject({
+    rows: 2,
+    accepted: 1,
+    created: 0,
+    updated: 0,
+    rejected: [{ row: 1003, reason: '“手机号”列的“12”不是手机号，请填 11 位手机号' }],
+  });
   expect(dry.body.columns).toEqual([
     { name: '手机号', field: 'phone', label: '手机号', use: 'import' },
     { name: '姓名', field: 'name', label: '姓名', use: 'import' },
@@ -64,7 +79,10 @@ test('a later chunk of a file reports rows by their number in the whole file, an
 test('a file without an identity column, an unreadable file, more than 1,000 rows or over 2 MB is refused whole, with words to act on', async () => {
   const noIdentity = await importCsv('name,city\n张三,上海\n');
   expect(noIdentity.status).toBe(400);
-  expect(noIdentity.body.error).toMatchObject({ code: 'CUSTOMER_CSV_NO_IDENTITY_COLUMN', details: { columns: 'phone、externalUserId、unionId、shopMemberId' } });
+  expect(noIdentity.body.error).toMatchObject({
+    code: 'CUSTOMER_CSV_NO_IDENTITY_COLUMN',
+    details: { columns: 'phone、externalUserId、unionId、shopMemberId' },
+  });
   const broken = await importCsv('phone,name\n13340000001,"没有闭合\n');
   expect(broken.status).toBe(400);
   expect(broken.body.error.code).toBe('CUSTOMER_CSV_UNREADABLE');

@@ -22,7 +22,9 @@ beforeAll(async () => {
   ];
   for (const [phone, name, paid, source, extra] of people) {
     ids[name] = await s.customers.identify(tenant(), { phone }, { name, sourceChannel: source });
-    await s.customers.applyAggregates(tenant(), [{ customerId: ids[name], update: { $set: { 'aggregates.totalPaid': paid, 'aggregates.orderCount': 1, ...extra } } }]);
+    await s.customers.applyAggregates(tenant(), [
+      { customerId: ids[name], update: { $set: { 'aggregates.totalPaid': paid, 'aggregates.orderCount': 1, ...extra } } },
+    ]);
   }
 });
 afterAll(() => app.stop());
@@ -70,7 +72,10 @@ test('a manager tags and untags the selected customers at once; the others are u
   const vip = (await s.tags.ensure(tenant(), '等级', 'VIP')).id;
   const old = (await s.tags.ensure(tenant(), '等级', '旧标签')).id;
   await s.customers.tag(tenant(), ids['甲'], [old], []);
-  const res = await app.request('POST', '/api/v1/customers/bulk/tags', { token: manager.token, body: { ids: [ids['甲'], ids['乙']], add: [vip], remove: [old] } });
+  const res = await app.request('POST', '/api/v1/customers/bulk/tags', {
+    token: manager.token,
+    body: { ids: [ids['甲'], ids['乙']], add: [vip], remove: [old] },
+  });
   expect(res.status).toBe(200);
   expect(res.body).toEqual({ matched: 2 });
   expect((await s.customers.get(tenant(), ids['甲'])).tags).toEqual([vip]);
@@ -103,7 +108,11 @@ test('a manager gives the selected customers an owner; an unknown owner or an em
 
   const unknown = await app.request('POST', '/api/v1/customers/bulk/owner', { token: manager.token, body: { ids: [ids['甲']], ownerStaffId: 'a'.repeat(24) } });
   expect(unknown.status).toBe(404);
-  const empty = await app.request('POST', '/api/v1/customers/bulk/owner', { token: manager.token, body: { ids: [], ownerStaffId: rep.id }, headers: { 'accept-language': 'zh-CN' } });
+  const empty = await app.request('POST', '/api/v1/customers/bulk/owner', {
+    token: manager.token,
+    body: { ids: [], ownerStaffId: rep.id },
+    headers: { 'accept-language': 'zh-CN' },
+  });
   expect(empty.status).toBe(400);
   expect(JSON.stringify(empty.body.error)).toContain('请至少选择一位客户');
   expect((await app.rt.services.customers.get(tenant(), ids['甲'])).ownerStaffId).toBeFalsy();

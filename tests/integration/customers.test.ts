@@ -56,7 +56,15 @@ test('a shop order naming both the phone and the WeCom contact merges the two pr
 test('search finds people by name, phone fragment or remark, filters by tag, and pages', async () => {
   const tag = await app.rt.services.tags.ensure(tenant(), '兴趣偏好', '露营');
   const ids: string[] = [];
-  for (let i = 0; i < 5; i++) ids.push(await app.rt.services.customers.identify(tenant(), { phone: `1370000100${i}` }, { name: `搜索测试${i}`, remark: i === 3 ? '喜欢帐篷' : undefined }, 'import'));
+  for (let i = 0; i < 5; i++)
+    ids.push(
+      await app.rt.services.customers.identify(
+        tenant(),
+        { phone: `1370000100${i}` },
+        { name: `搜索测试${i}`, remark: i === 3 ? '喜欢帐篷' : undefined },
+        'import',
+      ),
+    );
   await app.rt.services.customers.tag(tenant(), ids[1], [tag.id], []);
 
   const byName = await app.request('GET', `/api/v1/customers?q=${encodeURIComponent('搜索测试')}&pageSize=2`, { token: admin.token });
@@ -65,7 +73,9 @@ test('search finds people by name, phone fragment or remark, filters by tag, and
   const page3 = await app.request('GET', `/api/v1/customers?q=${encodeURIComponent('搜索测试')}&pageSize=2&page=3`, { token: admin.token });
   expect(page3.body.items).toHaveLength(1);
   expect((await app.request('GET', '/api/v1/customers?q=00001002', { token: admin.token })).body.items.map((c: any) => c.id)).toEqual([ids[2]]);
-  expect((await app.request('GET', `/api/v1/customers?q=${encodeURIComponent('帐篷')}`, { token: admin.token })).body.items.map((c: any) => c.id)).toEqual([ids[3]]);
+  expect((await app.request('GET', `/api/v1/customers?q=${encodeURIComponent('帐篷')}`, { token: admin.token })).body.items.map((c: any) => c.id)).toEqual([
+    ids[3],
+  ]);
   expect((await app.request('GET', `/api/v1/customers?tag=${tag.id}`, { token: admin.token })).body.items.map((c: any) => c.id)).toEqual([ids[1]]);
   // A search term full of regex syntax is taken literally, not as a pattern.
   expect((await app.request('GET', `/api/v1/customers?q=${encodeURIComponent('.*(')}`, { token: admin.token })).body.total).toBe(0);
@@ -98,7 +108,10 @@ test('what staff wrote about a customer is masked like the profile: a note, the 
   const text = '钱多多 说换号了，新号 139 1234 5678，旧号 13700000066 停用';
   expect((await app.request('POST', `/api/v1/customers/${id}/notes`, { token: owner.token, body: { text } })).status).toBe(201);
   expect((await app.request('PATCH', `/api/v1/customers/${id}`, { token: owner.token, body: { remark: '钱多多 13912345678' } })).status).toBe(200);
-  const task = await app.request('POST', `/api/v1/customers/${id}/follow-ups`, { token: owner.token, body: { title: '给钱多多回电 13912345678', assigneeId: manager.id } });
+  const task = await app.request('POST', `/api/v1/customers/${id}/follow-ups`, {
+    token: owner.token,
+    body: { title: '给钱多多回电 13912345678', assigneeId: manager.id },
+  });
   expect(task.status).toBe(201);
 
   const asOwner = (await app.request('GET', `/api/v1/customers/${id}`, { token: owner.token })).body;
@@ -145,7 +158,11 @@ test('a bad change is refused with a message that says what is wrong, and change
 
   expect((await app.request('GET', '/api/v1/customers/not-an-id', { token: admin.token })).status).toBe(400);
   expect((await app.request('GET', '/api/v1/customers/0123456789abcdef01234567', { token: admin.token })).status).toBe(404);
-  const broken = await app.request('PATCH', `/api/v1/customers/${id}`, { token: admin.token, body: '{"city": ', headers: { 'content-type': 'application/json' } });
+  const broken = await app.request('PATCH', `/api/v1/customers/${id}`, {
+    token: admin.token,
+    body: '{"city": ',
+    headers: { 'content-type': 'application/json' },
+  });
   expect(broken.status).toBe(400);
 });
 
@@ -168,7 +185,11 @@ test('staff sign in with a password, anonymous and wrong roles are refused, and 
 const execFileP = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const csvTool = (...args: string[]) =>
-  execFileP(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/customers-csv.ts'), ...args, '--url', app.url, '--user', admin.username, '--password', 'harbor-kettle-2026'], { cwd: ROOT });
+  execFileP(
+    process.execPath,
+    ['--import', 'tsx', path.join(ROOT, 'scripts/customers-csv.ts'), ...args, '--url', app.url, '--user', admin.username, '--password', 'harbor-kettle-2026'],
+    { cwd: ROOT },
+  );
 
 test('a CSV import creates and updates customers by any identity, reports bad lines, and an export gives them back', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'scrm-csv-'));
@@ -200,7 +221,12 @@ test('a CSV import creates and updates customers by any identity, reports bad li
   expect(col(lin, 'remark')).toBe('说"下周再来", 喜欢口红');
   expect(col(lin, 'birthday')).toBe('03-08');
   expect(col(lin, 'tags').split('|').sort()).toEqual(['美妆', '高意向']);
-  expect(col(rows.find((r) => col(r, 'phone') === '13300000002')!, 'city')).toBe('泉州');
+  expect(
+    col(
+      rows.find((r) => col(r, 'phone') === '13300000002')!,
+      'city',
+    ),
+  ).toBe('泉州');
   expect(rows.length).toBe(await CustomerModel.countDocuments({ tenantId: tenant(), status: 'active' }));
 
   const audit = await app.request('GET', `/api/v1/audit?actorId=${admin.id}`, { token: admin.token });

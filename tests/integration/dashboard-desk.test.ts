@@ -21,29 +21,50 @@ async function chat(kind: 'private' | 'room', fields: Record<string, unknown> = 
   const c = await ConversationModel.create({ tenantId, botAccountId: 'figures-bot', peerId: `figures-peer-${++peer}`, kind, ...fields });
   return c._id as Types.ObjectId;
 }
-const customerSays = (conversationId: Types.ObjectId, at: string) => MessageModel.create({ tenantId, conversationId, direction: 'in', author: 'customer', text: '在吗', at: new Date(at) });
+const customerSays = (conversationId: Types.ObjectId, at: string) =>
+  MessageModel.create({ tenantId, conversationId, direction: 'in', author: 'customer', text: '在吗', at: new Date(at) });
 const agentSays = (conversationId: Types.ObjectId, at: string, staffId: string, staffName: string) =>
   MessageModel.create({ tenantId, conversationId, direction: 'out', author: 'agent', staffId, staffName, text: '您好', at: new Date(at), delivery: 'sent' });
-const breach = (kind: 'first' | 'next', at: string, assigneeId?: string) => ({ kind, at: new Date(at), dueAt: new Date(new Date(at).getTime() - MIN), assigneeId, escalatedTo: 'community_manager' });
+const breach = (kind: 'first' | 'next', at: string, assigneeId?: string) => ({
+  kind,
+  at: new Date(at),
+  dueAt: new Date(new Date(at).getTime() - MIN),
+  assigneeId,
+  escalatedTo: 'community_manager',
+});
 
 test('the period shows chats the bot answered alone vs handed over, first-response median and p90, breaches, and each agent', async () => {
   // Answered by the bot alone.
   const a = await chat('private');
   await customerSays(a, '2026-10-14T00:00:00Z');
   // Handed over; 王 answers after 2 minutes.
-  const b = await chat('private', { state: 'assigned', queuedAt: new Date('2026-10-14T01:00:00Z'), assigneeId: 'wang', assigneeName: '王芳', assignedAt: new Date('2026-10-14T01:01:00Z') });
+  const b = await chat('private', {
+    state: 'assigned',
+    queuedAt: new Date('2026-10-14T01:00:00Z'),
+    assigneeId: 'wang',
+    assigneeName: '王芳',
+    assignedAt: new Date('2026-10-14T01:01:00Z'),
+  });
   await customerSays(b, '2026-10-14T00:59:00Z');
   await agentSays(b, '2026-10-14T01:02:00Z', 'wang', '王芳');
   // Handed over; 李 answers after 10 minutes, having missed the first-response target.
   const c = await chat('private', {
-    state: 'assigned', queuedAt: new Date('2026-10-14T02:00:00Z'), assigneeId: 'li', assigneeName: '李雷', assignedAt: new Date('2026-10-14T02:01:00Z'),
+    state: 'assigned',
+    queuedAt: new Date('2026-10-14T02:00:00Z'),
+    assigneeId: 'li',
+    assigneeName: '李雷',
+    assignedAt: new Date('2026-10-14T02:01:00Z'),
     sla: { breaches: [breach('first', '2026-10-14T02:05:00Z', 'li')] },
   });
   await customerSays(c, '2026-10-14T01:59:00Z');
   await agentSays(c, '2026-10-14T02:10:00Z', 'li', '李雷');
   // Handed over, waited 30 minutes in the queue (a breach nobody held), then 王 missed a next response.
   const d = await chat('private', {
-    state: 'resolved', queuedAt: new Date('2026-10-13T00:00:00Z'), assigneeId: 'wang', assigneeName: '王芳', assignedAt: new Date('2026-10-13T00:29:00Z'),
+    state: 'resolved',
+    queuedAt: new Date('2026-10-13T00:00:00Z'),
+    assigneeId: 'wang',
+    assigneeName: '王芳',
+    assignedAt: new Date('2026-10-13T00:29:00Z'),
     sla: { breaches: [breach('first', '2026-10-13T00:05:00Z'), breach('next', '2026-10-13T03:00:00Z', 'wang')] },
   });
   await customerSays(d, '2026-10-12T23:59:00Z');
@@ -53,7 +74,11 @@ test('the period shows chats the bot answered alone vs handed over, first-respon
   const g = await chat('private', { state: 'queued', queuedAt: new Date('2026-10-15T03:00:00Z') });
   await customerSays(g, '2026-10-15T02:59:00Z');
   // Before the period: handed over, breached, answered by 李 — counted only in its own period.
-  const e = await chat('private', { state: 'resolved', queuedAt: new Date('2026-10-05T00:00:00Z'), sla: { breaches: [breach('first', '2026-10-05T00:05:00Z', 'li')] } });
+  const e = await chat('private', {
+    state: 'resolved',
+    queuedAt: new Date('2026-10-05T00:00:00Z'),
+    sla: { breaches: [breach('first', '2026-10-05T00:05:00Z', 'li')] },
+  });
   await customerSays(e, '2026-10-04T23:59:00Z');
   await agentSays(e, '2026-10-05T00:20:00Z', 'li', '李雷');
   // A room: the bot chats there, but nothing in a room is handed over.
@@ -86,7 +111,15 @@ test('the period shows chats the bot answered alone vs handed over, first-respon
 
   // The week before (ending on local day 2026-10-07) holds only the old chat.
   const before = await app.request('GET', '/api/v1/dashboard/desk?days=7&to=2026-10-07', { token: cm.token });
-  expect(before.body).toMatchObject({ chats: 1, botOnly: 0, handedOver: 1, answered: 1, waiting: 0, firstResponse: { medianMs: 20 * MIN, p90Ms: 20 * MIN }, breaches: { total: 1 } });
+  expect(before.body).toMatchObject({
+    chats: 1,
+    botOnly: 0,
+    handedOver: 1,
+    answered: 1,
+    waiting: 0,
+    firstResponse: { medianMs: 20 * MIN, p90Ms: 20 * MIN },
+    breaches: { total: 1 },
+  });
   expect(before.body.agents).toEqual([{ staffId: 'li', name: '李雷', chats: 1, firstResponses: 1, medianFirstResponseMs: 20 * MIN, breaches: 1 }]);
 });
 

@@ -24,7 +24,11 @@ afterAll(() => tb?.stop());
 
 let n = 0;
 const order = (customer: Record<string, string>, at: number, amount = 10_000) => ({
-  eventId: `dash-${++n}`, type: 'order.paid', occurredAt: new Date(at).toISOString(), customer, data: { orderId: `dash-o-${n}`, amount },
+  eventId: `dash-${++n}`,
+  type: 'order.paid',
+  occurredAt: new Date(at).toISOString(),
+  customer,
+  data: { orderId: `dash-o-${n}`, amount },
 });
 async function ingest(events: unknown[]): Promise<string[]> {
   const res = await tb.app.request('POST', '/api/v1/events', { headers: { 'x-api-key': key }, body: { events } });
@@ -33,7 +37,7 @@ async function ingest(events: unknown[]): Promise<string[]> {
   return (res.body.results as Array<{ customerId: string }>).map((r) => r.customerId);
 }
 
-test('the dashboard counts each customer in one lifecycle stage, WeCom contacts added and lost per day, and the funnel of last month\'s campaigns', async () => {
+test("the dashboard counts each customer in one lifecycle stage, WeCom contacts added and lost per day, and the funnel of last month's campaigns", async () => {
   const chen = { staffId: await tb.staff('chen'), wecomUserId: 'chen' };
   const tag = (await s().tags.ensure(tb.tenantId, '活动', '看板')).id;
   // Four WeCom contacts of 陈 who never ordered.
@@ -49,7 +53,9 @@ test('the dashboard counts each customer in one lifecycle stage, WeCom contacts 
   await s().rfm.sweepChurn(tb.tenantId);
 
   // A campaign to the four contacts: sent, 陈 confirms in WeCom, one of them buys within the week.
-  const segmentId = (await api('POST', '/api/v1/segments', { name: '看板', audience: { type: 'group', op: 'and', rules: [{ type: 'tags', match: 'any', tagIds: [tag] }] } })).body.id;
+  const segmentId = (
+    await api('POST', '/api/v1/segments', { name: '看板', audience: { type: 'group', op: 'and', rules: [{ type: 'tags', match: 'any', tagIds: [tag] }] } })
+  ).body.id;
   const text = '看板活动：满 199 减 30';
   const campaign = await api('POST', '/api/v1/broadcasts', { channel: 'wecom_group_msg', name: '看板活动', segmentId, content: { text } });
   expect(campaign.status).toBe(201);

@@ -66,7 +66,11 @@ test('a restart keeps what staff did, and --fresh starts over from the demo seed
   const customerId = String(customers.body.items[0].id ?? customers.body.items[0]._id);
   const seededBalance = await balance(first.url, token, customerId);
   expect((await api(`${first.url}/api/v1/tags`, token, 'post', { groupName: '重启验证', name: '重启前打的标签' })).status).toBe(201);
-  const adjusted = await api(`${first.url}/api/v1/loyalty/members/${customerId}/points`, token, 'post', { points: 123, reason: '重启前的积分调整', idempotencyKey: 'demo-restart-0001' });
+  const adjusted = await api(`${first.url}/api/v1/loyalty/members/${customerId}/points`, token, 'post', {
+    points: 123,
+    reason: '重启前的积分调整',
+    idempotencyKey: 'demo-restart-0001',
+  });
   expect(adjusted.status).toBe(201);
   expect(await first.stop()).toBe(0);
 

@@ -22,7 +22,12 @@ test('the demo seed gives every console section something to show, and a second 
   const customers = await app.request('GET', '/api/v1/customers?pageSize=1', { token });
   expect(customers.body.total).toBe(80);
   const journeys = (await app.request('GET', '/api/v1/journeys', { token })).body.items;
-  expect(journeys.map((j: any) => [j.name, j.enabled])).toEqual(expect.arrayContaining([['新客欢迎', true], ['沉睡唤醒', false]]));
+  expect(journeys.map((j: any) => [j.name, j.enabled])).toEqual(
+    expect.arrayContaining([
+      ['新客欢迎', true],
+      ['沉睡唤醒', false],
+    ]),
+  );
   const templates = (await app.request('GET', '/api/v1/loyalty/templates', { token })).body.items.map((t: any) => t.name);
   expect(templates).toEqual(expect.arrayContaining(['新客券 满50减10', '满199减20']));
   const { lifecycle } = (await app.request('GET', '/api/v1/dashboard/overview?days=14', { token })).body;
@@ -32,7 +37,9 @@ test('the demo seed gives every console section something to show, and a second 
   expect(runs.length).toBeGreaterThan(0);
   // Opt-in consent: a mix agreed, so campaigns reach some people and skip the rest with a reason.
   const ids = (await app.request('GET', '/api/v1/customers?pageSize=80', { token })).body.items.map((c: any) => c.id);
-  const granted = await Promise.all(ids.map(async (id: string) => (await app.rt.services.privacy.consents.get(app.config.DEFAULT_TENANT, id)).marketing.granted));
+  const granted = await Promise.all(
+    ids.map(async (id: string) => (await app.rt.services.privacy.consents.get(app.config.DEFAULT_TENANT, id)).marketing.granted),
+  );
   const yes = granted.filter(Boolean).length;
   expect(yes).toBeGreaterThan(30);
   expect(yes).toBeLessThan(80);

@@ -26,7 +26,12 @@ async function chatWith(name: string, first = '你好') {
 test('the desk refuses callers without a token (401), shoppers (403) and sales writing replies (403)', async () => {
   const { id, conv } = await chatWith('尤金');
   expect((await chat.app.request('GET', '/api/v1/conversations')).status).toBe(401);
-  const shopper = await signToken(chat.app.config.APP_SECRET, { k: 'shopper', sub: String(conv.customerId), t: tenant(), exp: Math.floor(chat.app.rt.services.deps.now().getTime() / 1000) + 600 });
+  const shopper = await signToken(chat.app.config.APP_SECRET, {
+    k: 'shopper',
+    sub: String(conv.customerId),
+    t: tenant(),
+    exp: Math.floor(chat.app.rt.services.deps.now().getTime() / 1000) + 600,
+  });
   expect((await as(shopper)('GET', `/api/v1/conversations/${id}`)).status).toBe(403);
   const sales = await chat.app.staff('sales');
   expect((await as(sales.token)('POST', `/api/v1/conversations/${id}/messages`, { text: 'hi' })).status).toBe(403);

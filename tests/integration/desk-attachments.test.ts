@@ -17,7 +17,11 @@ const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR
 
 /** Raw-body upload, as the page sends it. */
 async function upload(token: string, bytes: Buffer, type: string, name: string, headers: Record<string, string> = {}) {
-  const res = await fetch(`${chat.app.url}/api/v1/desk/attachments?name=${encodeURIComponent(name)}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': type, ...headers }, body: bytes });
+  const res = await fetch(`${chat.app.url}/api/v1/desk/attachments?name=${encodeURIComponent(name)}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': type, ...headers },
+    body: bytes,
+  });
   return { status: res.status, body: (await res.json()) as any };
 }
 
@@ -43,7 +47,10 @@ test('an agent sends an image: the customer receives the picture once and the ch
   expect(up.status).toBe(201);
   expect(up.body).toMatchObject({ kind: 'image', name: '尺码表.png', mime: 'image/png', size: PNG.length });
 
-  const sent = await chat.app.request('POST', `/api/v1/conversations/${id}/messages`, { token: agent.token, body: { attachmentId: up.body.attachmentId, key: 'img-1' } });
+  const sent = await chat.app.request('POST', `/api/v1/conversations/${id}/messages`, {
+    token: agent.token,
+    body: { attachmentId: up.body.attachmentId, key: 'img-1' },
+  });
   expect(sent.status).toBe(201);
   expect(sent.body).toMatchObject({ type: 'image', delivery: 'queued', media: { attachmentId: up.body.attachmentId, name: '尺码表.png' } });
 
@@ -73,9 +80,16 @@ test('a file the customer sends is kept and shown in the chat, and the inbox can
   expect(Buffer.from(await res.arrayBuffer()).equals(pdf)).toBe(true);
 
   // Another brand's staff cannot read it.
-  const stranger = await chat.app.rt.services.staff.create('another-brand', { username: `o_${Date.now().toString(36)}`, name: '外人', role: 'agent', password: 'harbor-kettle-2026' });
+  const stranger = await chat.app.rt.services.staff.create('another-brand', {
+    username: `o_${Date.now().toString(36)}`,
+    name: '外人',
+    role: 'agent',
+    password: 'harbor-kettle-2026',
+  });
   const { token } = await chat.app.rt.services.staff.login('another-brand', stranger.username, 'harbor-kettle-2026');
-  expect((await fetch(`${chat.app.url}/api/v1/desk/attachments/${msg.media.attachmentId}`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(404);
+  expect((await fetch(`${chat.app.url}/api/v1/desk/attachments/${msg.media.attachmentId}`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(
+    404,
+  );
 });
 
 test('uploads are refused at the edge: a type no channel sends, a renamed non-image, a picture over 10 MB', async () => {
@@ -94,7 +108,10 @@ test('uploads are refused at the edge: a type no channel sends, a renamed non-im
   expect(large.body.error).toMatchObject({ code: 'CONVERSATION_ATTACHMENT_TOO_LARGE', details: { maxMb: 10 } });
 
   const { id } = await assignedChat('菲奥娜');
-  const missing = await chat.app.request('POST', `/api/v1/conversations/${id}/messages`, { token: agent.token, body: { attachmentId: '0123456789abcdef01234567' } });
+  const missing = await chat.app.request('POST', `/api/v1/conversations/${id}/messages`, {
+    token: agent.token,
+    body: { attachmentId: '0123456789abcdef01234567' },
+  });
   expect(missing.status).toBe(404);
 });
 
@@ -102,16 +119,23 @@ test('a voice message and a video the customer sends on the bot channel are kept
   const { user, id } = await assignedChat('维多');
   const silk = Buffer.from('#!SILK_V3\x02\x01\x00');
   const mp4 = Buffer.from([0, 0, 0, 0x18, 0x66, 0x74, 0x79, 0x70, 0x6d, 0x70, 0x34, 0x32]);
-  for (const [bytes, name] of [[silk, '语音.silk'], [mp4, '视频.mp4']] as const) {
+  for (const [bytes, name] of [
+    [silk, '语音.silk'],
+    [mp4, '视频.mp4'],
+  ] as const) {
     const box = FileBox.fromBase64(bytes.toString('base64'), name);
     // The mock puppet types a Wechaty Audio / Video message by the extension when the box has no specific media type.
     (box as any)._mediaType = 'application/octet-stream';
     user.mock.say(box).to(chat.account);
   }
-  const kept = await eventually(async () => {
-    const h = (await history(id)).filter((m) => m.media?.attachmentId);
-    return h.length === 2 ? h : null;
-  }, 8000, 'the voice message and the video in the chat');
+  const kept = await eventually(
+    async () => {
+      const h = (await history(id)).filter((m) => m.media?.attachmentId);
+      return h.length === 2 ? h : null;
+    },
+    8000,
+    'the voice message and the video in the chat',
+  );
   expect(kept.find((m) => m.type === 'audio')).toMatchObject({ direction: 'in', media: { name: '语音.silk', mime: 'audio/silk', size: silk.length } });
   expect(kept.find((m) => m.type === 'video')).toMatchObject({ direction: 'in', media: { name: '视频.mp4', mime: 'video/mp4', size: mp4.length } });
   const video = kept.find((m) => m.type === 'video');

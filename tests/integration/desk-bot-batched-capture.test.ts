@@ -12,7 +12,10 @@ let admin: { id: string; token: string };
 beforeAll(async () => {
   chat = await startMockChat();
   admin = await chat.app.staff('admin');
-  const rule = await chat.app.request('POST', '/api/v1/desk/rules', { token: admin.token, body: { kind: 'faq', question: '发货', keywords: ['发货'], reply: '下单后48小时内发货。' } });
+  const rule = await chat.app.request('POST', '/api/v1/desk/rules', {
+    token: admin.token,
+    body: { kind: 'faq', question: '发货', keywords: ['发货'], reply: '下单后48小时内发货。' },
+  });
   expect(rule.status).toBe(201);
 });
 afterAll(() => chat.stop());
@@ -33,10 +36,14 @@ test('a burst from many contacts is stored once each, in each chat’s order, wi
   }
   for (const u of users) {
     const conv = (await desk().conversations.findByPeer(tenant(), chat.account.id, u.mock.id))!;
-    const rows = await eventually(async () => {
-      const r = await MessageModel.find({ tenantId: tenant(), conversationId: conv._id }).sort({ at: 1, _id: 1 }).lean();
-      return r.length === 16 && r.every((m) => m.direction === 'in' || m.externalId) && r;
-    }, 5000, 'answers stored with their echo ids');
+    const rows = await eventually(
+      async () => {
+        const r = await MessageModel.find({ tenantId: tenant(), conversationId: conv._id }).sort({ at: 1, _id: 1 }).lean();
+        return r.length === 16 && r.every((m) => m.direction === 'in' || m.externalId) && r;
+      },
+      5000,
+      'answers stored with their echo ids',
+    );
     const questions = rows.filter((m) => m.direction === 'in').map((m) => m.text);
     expect(questions).toEqual(Array.from({ length: 8 }, (_, n) => `第${n}次问：什么时候发货？`));
     const answers = rows.filter((m) => m.direction === 'out');
@@ -55,7 +62,20 @@ test('answers still queued when the bot stops are written before the stop return
   for (const u of users) await u.hears(/48小时/);
   // And one answer whose echo never comes (a puppet that does not echo): it is held, up to its limit.
   const quiet = (await desk().conversations.findByPeer(tenant(), chat.account.id, users[0].mock.id))!;
-  const held = desk().conversations.writer.insert({ tenantId: tenant(), conversationId: quiet._id, direction: 'out', author: 'bot', talkerId: chat.account.id, type: 'text', text: '还在路上的回答', delivery: 'sent', at: chat.clock.now() }, { holdMs: 60_000 });
+  const held = desk().conversations.writer.insert(
+    {
+      tenantId: tenant(),
+      conversationId: quiet._id,
+      direction: 'out',
+      author: 'bot',
+      talkerId: chat.account.id,
+      type: 'text',
+      text: '还在路上的回答',
+      delivery: 'sent',
+      at: chat.clock.now(),
+    },
+    { holdMs: 60_000 },
+  );
   await chat.stopBot();
   expect(await MessageModel.exists({ _id: held.id })).toBeTruthy();
   try {

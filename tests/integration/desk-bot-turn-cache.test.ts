@@ -19,7 +19,8 @@ const tenant = () => chat.app.config.DEFAULT_TENANT;
 const desk = () => chat.app.rt.services.desk;
 const api = (method: string, path: string, body?: unknown) => chat.app.request(method, path, { token: admin.token, body });
 const conversationOf = (contactId: string) => eventually(() => desk().conversations.findByPeer(tenant(), chat.account.id, contactId), 8000, 'the conversation');
-const inbound = (conversationId: Types.ObjectId, text: string) => eventually(() => MessageModel.findOne({ tenantId: tenant(), conversationId, direction: 'in', text }).lean(), 8000, `"${text}" stored`);
+const inbound = (conversationId: Types.ObjectId, text: string) =>
+  eventually(() => MessageModel.findOne({ tenantId: tenant(), conversationId, direction: 'in', text }).lean(), 8000, `"${text}" stored`);
 
 test('an FAQ answer edited in the console is what the bot says to the very next question', async () => {
   const created = await api('POST', '/api/v1/desk/rules', { kind: 'faq', question: '营业时间', keywords: ['营业'], reply: '每天9点到18点营业。' });
@@ -59,7 +60,14 @@ test('an answer worked out while an agent takes the chat is dropped, not sent ov
   const hal = chat.contact('哈尔');
   hal.say('你好');
   const conv = await conversationOf(hal.mock.id);
-  await eventually(() => desk().conversations.get(tenant(), String(conv._id)).then((c: any) => c.state === 'bot'), 8000, 'the bot holds the chat');
+  await eventually(
+    () =>
+      desk()
+        .conversations.get(tenant(), String(conv._id))
+        .then((c: any) => c.state === 'bot'),
+    8000,
+    'the bot holds the chat',
+  );
   // The bot read the chat as its own (`conv`) when the message came in; the agent takes it before the answer is recorded.
   expect((await api('POST', `/api/v1/conversations/${conv._id}/take`)).status).toBe(200);
   const late = await desk().conversations.recordBotReply(tenant(), conv, '这是机器人迟到的回答');

@@ -67,24 +67,36 @@ test('room messages land in the room conversation linked to its group; joins and
   expect(history[0]).toBeDefined();
 
   room.add(dan.mock).by(cara.mock);
-  const joined = await eventually(async () => {
-    const g = await chat.app.rt.services.desk.groups.group(tenant(), room.id);
-    return g?.members.some((m: any) => m.contactId === dan.mock.id) ? g : undefined;
-  }, 8000, 'dan in the group');
+  const joined = await eventually(
+    async () => {
+      const g = await chat.app.rt.services.desk.groups.group(tenant(), room.id);
+      return g?.members.some((m: any) => m.contactId === dan.mock.id) ? g : undefined;
+    },
+    8000,
+    'dan in the group',
+  );
   const danId = await chat.app.rt.services.customers.findByIdentity(tenant(), { wechatyContactId: dan.mock.id });
   expect(String(joined.members.find((m: any) => m.contactId === dan.mock.id)!.customerId)).toBe(danId);
   // The bot welcomes the newcomer in the room, and the welcome is kept with the room's history.
-  await eventually(async () => {
-    const items = (await api('GET', `/api/v1/conversations/${conv._id}/messages`)).body.items;
-    return items.find((m: any) => m.author === 'bot' && /欢迎 丹/.test(m.text));
-  }, 8000, 'the welcome');
+  await eventually(
+    async () => {
+      const items = (await api('GET', `/api/v1/conversations/${conv._id}/messages`)).body.items;
+      return items.find((m: any) => m.author === 'bot' && /欢迎 丹/.test(m.text));
+    },
+    8000,
+    'the welcome',
+  );
   expect(caraId).toBeTruthy();
 
   room.remove(dan.mock).by(cara.mock);
-  await eventually(async () => {
-    const g = await chat.app.rt.services.desk.groups.group(tenant(), room.id);
-    return g && !g.members.some((m: any) => m.contactId === dan.mock.id);
-  }, 8000, 'dan gone from the group');
+  await eventually(
+    async () => {
+      const g = await chat.app.rt.services.desk.groups.group(tenant(), room.id);
+      return g && !g.members.some((m: any) => m.contactId === dan.mock.id);
+    },
+    8000,
+    'dan gone from the group',
+  );
 });
 
 test('a burst of messages from many contacts is stored completely, each answered in order', async () => {
@@ -92,10 +104,14 @@ test('a burst of messages from many contacts is stored completely, each answered
   for (let round = 0; round < 5; round++) for (const u of users) u.mock.say(`第${round}条`).to(chat.account);
   for (const u of users) {
     const conv = await eventually(() => chat.app.rt.services.desk.conversations.findByPeer(tenant(), chat.account.id, u.mock.id), 20_000, 'the conversation');
-    const texts = await eventually(async () => {
-      const items = (await api('GET', `/api/v1/conversations/${conv._id}/messages?limit=100`)).body.items.filter((m: any) => m.direction === 'in');
-      return items.length === 5 ? items.map((m: any) => m.text).reverse() : undefined;
-    }, 20_000, `all of ${u.mock.payload.name}'s messages`);
+    const texts = await eventually(
+      async () => {
+        const items = (await api('GET', `/api/v1/conversations/${conv._id}/messages?limit=100`)).body.items.filter((m: any) => m.direction === 'in');
+        return items.length === 5 ? items.map((m: any) => m.text).reverse() : undefined;
+      },
+      20_000,
+      `all of ${u.mock.payload.name}'s messages`,
+    );
     expect(texts).toEqual(['第0条', '第1条', '第2条', '第3条', '第4条']);
   }
   // Two unanswered questions in a row hand over: each customer got exactly one fallback, then the queue notice.
@@ -148,10 +164,14 @@ test('a shared link, a mini-program card, a PDF and a voice note are kept with t
   send('card-mp-1', types.Message.MiniProgram);
 
   const conv = await eventually(() => chat.app.rt.services.desk.conversations.findByPeer(tenant(), chat.account.id, quinn.mock.id), 8000, 'the conversation');
-  const items = await eventually(async () => {
-    const list = (await api('GET', `/api/v1/conversations/${conv._id}/messages`)).body.items;
-    return list.length >= 4 ? list : undefined;
-  }, 8000, 'four messages');
+  const items = await eventually(
+    async () => {
+      const list = (await api('GET', `/api/v1/conversations/${conv._id}/messages`)).body.items;
+      return list.length >= 4 ? list : undefined;
+    },
+    8000,
+    'four messages',
+  );
   const byType = Object.fromEntries(items.map((m: any) => [m.type, m]));
   expect(byType.file).toMatchObject({ direction: 'in', media: { name: 'invoice-0815.pdf', url: 'https://cdn.example.com/docs/invoice-0815.pdf' } });
   expect(byType.audio).toMatchObject({ direction: 'in', media: { name: 'v1.silk', url: 'https://cdn.example.com/voice/v1.silk' } });

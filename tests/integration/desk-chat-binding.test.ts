@@ -15,7 +15,13 @@ afterAll(() => chat.stop());
 
 const tenant = () => chat.app.config.DEFAULT_TENANT;
 const s = () => chat.app.rt.services;
-const shopperToken = (customerId: string) => signToken(chat.app.config.APP_SECRET, { k: 'shopper', sub: customerId, t: tenant(), exp: Math.floor(chat.app.rt.services.deps.now().getTime() / 1000) + 3600 });
+const shopperToken = (customerId: string) =>
+  signToken(chat.app.config.APP_SECRET, {
+    k: 'shopper',
+    sub: customerId,
+    t: tenant(),
+    exp: Math.floor(chat.app.rt.services.deps.now().getTime() / 1000) + 3600,
+  });
 const profileOf = (contactId: string) => eventually(() => s().customers.findByIdentity(tenant(), { wechatyContactId: contactId }), 8000, 'the profile');
 async function memberWith(identity: Record<string, string>, points: number, name: string) {
   const id = await s().customers.identify(tenant(), identity as any, { name });

@@ -15,7 +15,8 @@ afterAll(() => chat.stop());
 
 const tenant = () => chat.app.config.DEFAULT_TENANT;
 const as = (method: string, path: string, body?: unknown) => chat.app.request(method, path, { token: cm.token, body });
-const conversationOf = (contactId: string) => eventually(() => chat.app.rt.services.desk.conversations.findByPeer(tenant(), chat.account.id, contactId), 8000, 'the conversation');
+const conversationOf = (contactId: string) =>
+  eventually(() => chat.app.rt.services.desk.conversations.findByPeer(tenant(), chat.account.id, contactId), 8000, 'the conversation');
 
 test('the commands list shows every built-in command with its trigger words, human and TD always on', async () => {
   const list = await as('GET', '/api/v1/desk/commands');

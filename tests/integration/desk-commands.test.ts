@@ -7,7 +7,8 @@ beforeAll(async () => {
 afterAll(() => chat.stop());
 
 const tenant = () => chat.app.config.DEFAULT_TENANT;
-const profileOf = (contactId: string) => eventually(() => chat.app.rt.services.customers.findByIdentity(tenant(), { wechatyContactId: contactId }), 8000, 'the profile');
+const profileOf = (contactId: string) =>
+  eventually(() => chat.app.rt.services.customers.findByIdentity(tenant(), { wechatyContactId: contactId }), 8000, 'the profile');
 
 test('积分 is answered with the real balance and tier from the loyalty ledger', async () => {
   const kim = chat.contact('金');
@@ -40,7 +41,15 @@ test('优惠券 lists the available coupons with the member-center link', async 
   const customerId = await profileOf(mia.mock.id);
   const loyalty = chat.app.rt.services.loyalty;
   const template = await loyalty.coupons.createTemplate(tenant(), {
-    name: '满100减20', kind: 'amount', amountOff: 2000, threshold: 10000, validity: { kind: 'relative', days: 30 }, stock: 10, perCustomerLimit: 1, channels: ['staff'], active: true,
+    name: '满100减20',
+    kind: 'amount',
+    amountOff: 2000,
+    threshold: 10000,
+    validity: { kind: 'relative', days: 30 },
+    stock: 10,
+    perCustomerLimit: 1,
+    channels: ['staff'],
+    active: true,
   });
   await loyalty.coupons.issue(tenant(), { templateId: template.id, customerId, channel: 'staff', issueKey: `mia-${customerId}` });
   mia.say('优惠券');

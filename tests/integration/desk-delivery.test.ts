@@ -78,13 +78,20 @@ test('resending the same reply with the same key queues and delivers it once', a
 
 test('a reply the bot cannot deliver is retried, then marked failed for the agent to see', async () => {
   // A chat whose contact this WeChat account no longer has: every send fails.
-  const ghost = await desk().conversations.openConversation(tenant(), chat.account.id, { kind: 'private', contact: { id: 'gone-contact', name: '已删除好友' } });
+  const ghost = await desk().conversations.openConversation(tenant(), chat.account.id, {
+    kind: 'private',
+    contact: { id: 'gone-contact', name: '已删除好友' },
+  });
   const id = String(ghost._id);
   expect((await api('POST', `/api/v1/conversations/${id}/take`)).status).toBe(200);
   const stream = await openStream(chat.app.url, agent.token);
   try {
     const reply = await api('POST', `/api/v1/conversations/${id}/messages`, { text: '还需要帮助吗？' });
-    const failed = await eventually(() => stream.events.find((e) => e.event === 'message.delivery' && e.data.message?.id === reply.body.id), 10_000, 'the failure notice');
+    const failed = await eventually(
+      () => stream.events.find((e) => e.event === 'message.delivery' && e.data.message?.id === reply.body.id),
+      10_000,
+      'the failure notice',
+    );
     expect(failed.data.message.delivery).toBe('failed');
     const row = await outboundOf(reply.body.id);
     expect(row).toMatchObject({ state: 'failed', attempts: 2 });

@@ -16,7 +16,12 @@ const as = (method: string, path: string, body?: unknown) => chat.app.request(me
 const test$ = async (text: string) => (await as('POST', '/api/v1/desk/rules/test', { text })).body.match;
 
 test('the test box names the FAQ entry a similar phrasing answers, punctuation and case aside', async () => {
-  const returns = await as('POST', '/api/v1/desk/rules', { kind: 'faq', question: '怎么退货', similar: ['东西不想要了怎么办', '可以退吗'], reply: '收货7天内可在订单页申请退货。' });
+  const returns = await as('POST', '/api/v1/desk/rules', {
+    kind: 'faq',
+    question: '怎么退货',
+    similar: ['东西不想要了怎么办', '可以退吗'],
+    reply: '收货7天内可在订单页申请退货。',
+  });
   expect(returns.status).toBe(201);
   expect(returns.body.similar).toEqual(['东西不想要了怎么办', '可以退吗']);
   await as('POST', '/api/v1/desk/rules', { kind: 'faq', question: '运费谁出', keywords: ['运费'], reply: '满99元包邮。' });

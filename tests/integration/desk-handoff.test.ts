@@ -13,7 +13,8 @@ const as = (token: string) => (method: string, path: string, body?: unknown) => 
 /** Each test starts with nobody online and nobody waiting, so assignments depend only on what it brings. */
 beforeEach(async () => {
   const boss = { id: 'test-admin', name: 'admin', role: 'admin' };
-  for (const c of await desk().conversations.list(tenant(), { state: ['queued', 'assigned'], limit: 100 })) await desk().handoff.resolve(tenant(), String(c._id), boss);
+  for (const c of await desk().conversations.list(tenant(), { state: ['queued', 'assigned'], limit: 100 }))
+    await desk().handoff.resolve(tenant(), String(c._id), boss);
   for (const s of await chat.app.rt.services.staff.list(tenant(), { online: true })) await desk().handoff.setPresence(tenant(), s.id, false);
 });
 
@@ -51,10 +52,14 @@ test('人工 queues the chat, an agent is assigned, the agent reply reaches the 
   // Queued for the bot, or already sent: the bot may take the row before the answer is written.
   expect(reply.body).toMatchObject({ author: 'agent', staffName: '小王', delivery: expect.stringMatching(/^(queued|sent)$/) });
   expect(await eve.hears(/明天发货/)).toBeTruthy();
-  await eventually(async () => {
-    const items = (await agent.api('GET', `/api/v1/conversations/${conv._id}/messages`)).body.items;
-    return items.find((m: any) => m.id === reply.body.id && m.delivery === 'sent');
-  }, 8000, 'the reply marked sent');
+  await eventually(
+    async () => {
+      const items = (await agent.api('GET', `/api/v1/conversations/${conv._id}/messages`)).body.items;
+      return items.find((m: any) => m.id === reply.body.id && m.delivery === 'sent');
+    },
+    8000,
+    'the reply marked sent',
+  );
 
   const resolved = await agent.api('POST', `/api/v1/conversations/${conv._id}/resolve`);
   expect(resolved.body.state).toBe('resolved');
@@ -121,7 +126,12 @@ test('an agent going offline hands their chats to another online agent', async (
 
 test('two unanswered questions in a row hand the chat to a human; a FAQ entry answers instead', async () => {
   const cm = await chat.app.staff('community_manager');
-  const faq = await as(cm.token)('POST', '/api/v1/desk/rules', { kind: 'faq', question: '运费', keywords: ['运费', '包邮'], reply: '{name}您好，满99元包邮。' });
+  const faq = await as(cm.token)('POST', '/api/v1/desk/rules', {
+    kind: 'faq',
+    question: '运费',
+    keywords: ['运费', '包邮'],
+    reply: '{name}您好，满99元包邮。',
+  });
   expect(faq.status).toBe(201);
   const hal = chat.contact('哈尔');
   hal.say('包邮吗');
@@ -168,10 +178,14 @@ test('when the account owner answers from the phone, the bot keeps quiet in that
   // The owner types on the phone: the puppet reports it as the account's own message, not an echo.
   chat.account.say('在的，我是店长，您说').to(ivan.mock);
   const conv = await conversationOf(ivan.mock.id);
-  await eventually(async () => {
-    const items = (await as(admin.token)('GET', `/api/v1/conversations/${conv._id}/messages`)).body.items;
-    return items.find((m: any) => m.author === 'account' && m.text === '在的，我是店长，您说');
-  }, 8000, "the owner's message stored");
+  await eventually(
+    async () => {
+      const items = (await as(admin.token)('GET', `/api/v1/conversations/${conv._id}/messages`)).body.items;
+      return items.find((m: any) => m.author === 'account' && m.text === '在的，我是店长，您说');
+    },
+    8000,
+    "the owner's message stored",
+  );
   const heard = ivan.heard.length;
   ivan.say('我想换个尺码');
   await sleep(1500);

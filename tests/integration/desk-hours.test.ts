@@ -20,10 +20,22 @@ const desk = () => chat.app.rt.services.desk;
 const office = { weekly: [1, 2, 3, 4, 5].map((day) => ({ day, open: '09:00', close: '18:00' })), holidays: ['2027-01-11'] };
 
 test('hours that make no sense are refused naming the field, in Chinese for the pages', async () => {
-  const backwards = await chat.app.request('PUT', '/api/v1/desk/hours', { token: manager, headers: { 'accept-language': 'zh-CN' }, body: { weekly: [{ day: 1, open: '18:00', close: '09:00' }] } });
+  const backwards = await chat.app.request('PUT', '/api/v1/desk/hours', {
+    token: manager,
+    headers: { 'accept-language': 'zh-CN' },
+    body: { weekly: [{ day: 1, open: '18:00', close: '09:00' }] },
+  });
   expect(backwards.status).toBe(400);
   expect(backwards.body.error.message).toMatch(/weekly\.0\.close.*下班时间必须晚于上班时间/);
-  const twice = await chat.app.request('PUT', '/api/v1/desk/hours', { token: manager, body: { weekly: [{ day: 1, open: '09:00', close: '12:00' }, { day: 1, open: '13:00', close: '18:00' }] } });
+  const twice = await chat.app.request('PUT', '/api/v1/desk/hours', {
+    token: manager,
+    body: {
+      weekly: [
+        { day: 1, open: '09:00', close: '12:00' },
+        { day: 1, open: '13:00', close: '18:00' },
+      ],
+    },
+  });
   expect(twice.status).toBe(400);
   const zone = await chat.app.request('PUT', '/api/v1/desk/hours', { token: manager, body: { timezone: 'Mars/Olympus', weekly: office.weekly } });
   expect(zone.status).toBe(400);

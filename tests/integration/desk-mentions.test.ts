@@ -28,7 +28,10 @@ test('a mentioned colleague finds the note in 提及我, live, until they open t
   const stream = await openStream(chat.app.url, colleague.token);
   const bystanderStream = await openStream(chat.app.url, (await chat.app.staff('agent', '旁观者')).token);
   try {
-    const note = await as(agent.token)('POST', `/api/v1/conversations/${id}/notes`, { text: '@主管老林 这位客户要求退差价，麻烦看一下', mentions: [colleague.id] });
+    const note = await as(agent.token)('POST', `/api/v1/conversations/${id}/notes`, {
+      text: '@主管老林 这位客户要求退差价，麻烦看一下',
+      mentions: [colleague.id],
+    });
     expect(note.status).toBe(201);
     expect(note.body).toMatchObject({ direction: 'internal', mentions: [colleague.id] });
 
@@ -57,10 +60,19 @@ test('a mentioned colleague finds the note in 提及我, live, until they open t
 });
 
 test("a mention of another brand's staff member is refused and writes no note", async () => {
-  const stranger = await chat.app.rt.services.staff.create('another-brand', { username: `other_${Date.now().toString(36)}`, name: '外人', role: 'agent', password: 'harbor-kettle-2026' });
+  const stranger = await chat.app.rt.services.staff.create('another-brand', {
+    username: `other_${Date.now().toString(36)}`,
+    name: '外人',
+    role: 'agent',
+    password: 'harbor-kettle-2026',
+  });
   const { id } = await assignedChat('尼克');
   const before = (await as(agent.token)('GET', `/api/v1/conversations/${id}/messages`)).body.items.length;
-  const res = await chat.app.request('POST', `/api/v1/conversations/${id}/notes`, { token: agent.token, body: { text: '看看这个', mentions: [stranger.id] }, headers: { 'accept-language': 'zh-CN' } });
+  const res = await chat.app.request('POST', `/api/v1/conversations/${id}/notes`, {
+    token: agent.token,
+    body: { text: '看看这个', mentions: [stranger.id] },
+    headers: { 'accept-language': 'zh-CN' },
+  });
   expect(res.status).toBe(422);
   expect(res.body.error).toMatchObject({ code: 'CONVERSATION_MENTION_NOT_COLLEAGUE', details: { staffIds: [stranger.id] } });
   expect((await as(agent.token)('GET', `/api/v1/conversations/${id}/messages`)).body.items).toHaveLength(before);

@@ -28,7 +28,7 @@ async function passTimeout(present?: string): Promise<void> {
   await chat.app.rt.services.desk.handoff.sweep();
 }
 
-test("an agent whose console went away is taken offline and the customer is handed to an agent who is there", async () => {
+test('an agent whose console went away is taken offline and the customer is handed to an agent who is there', async () => {
   const gone = await chat.app.staff('agent', '小林');
   expect((await chat.app.request('POST', '/api/v1/desk/presence', { token: gone.token, body: { online: true } })).status).toBe(200);
   const lea = chat.contact('莉亚');

@@ -20,10 +20,14 @@ test("a customer's profile shows their private chat and what they said in groups
   jack.mock.say('我是杰克').to(room);
   const ivyId = await eventually(() => chat.app.rt.services.customers.findByIdentity(tenant(), { wechatyContactId: ivy.mock.id }), 8000, "Ivy's profile");
 
-  const history = await eventually(async () => {
-    const r = await as(agent.token)('GET', `/api/v1/conversations/by-customer/${ivyId}`);
-    return r.body.items?.some((m: any) => m.text === '群里问一下尺码') ? r : undefined;
-  }, 8000, 'the room message in the history');
+  const history = await eventually(
+    async () => {
+      const r = await as(agent.token)('GET', `/api/v1/conversations/by-customer/${ivyId}`);
+      return r.body.items?.some((m: any) => m.text === '群里问一下尺码') ? r : undefined;
+    },
+    8000,
+    'the room message in the history',
+  );
   expect(history.status).toBe(200);
   expect(history.body.customer).toMatchObject({ id: ivyId, name: '艾薇' });
   // Newest first: her room question, then the bot's answer in private, then her hello.
@@ -47,10 +51,14 @@ test("sales see the chat history of their own customers only; another's answers 
   kim.say('有优惠吗');
   const kimId = await eventually(() => chat.app.rt.services.customers.findByIdentity(tenant(), { wechatyContactId: kim.mock.id }), 8000, "Kim's profile");
   await chat.app.rt.services.customers.update(tenant(), kimId, { ownerStaffId: owner.id });
-  const mine = await eventually(async () => {
-    const r = await as(owner.token)('GET', `/api/v1/conversations/by-customer/${kimId}`);
-    return r.body.items?.length ? r : undefined;
-  }, 8000, 'the history');
+  const mine = await eventually(
+    async () => {
+      const r = await as(owner.token)('GET', `/api/v1/conversations/by-customer/${kimId}`);
+      return r.body.items?.length ? r : undefined;
+    },
+    8000,
+    'the history',
+  );
   expect(mine.status).toBe(200);
   expect(mine.body.items.map((m: any) => m.text)).toContain('有优惠吗');
   expect((await as(other.token)('GET', `/api/v1/conversations/by-customer/${kimId}`)).status).toBe(404);

@@ -47,7 +47,9 @@ test('a waiting customer who writes again hears their current place, at most onc
   // Every message was captured for the agent, reminders or not.
   const c3 = await conversationOf(third.mock.id);
   const history = await chat.app.request('GET', `/api/v1/conversations/${c3._id}/messages`, { token: agent.token });
-  expect(history.body.items.filter((m: any) => m.author === 'customer').map((m: any) => m.text)).toEqual(expect.arrayContaining(['还要等多久？', '在吗', '？？', '轮到我了吗', '还有人吗']));
+  expect(history.body.items.filter((m: any) => m.author === 'customer').map((m: any) => m.text)).toEqual(
+    expect.arrayContaining(['还要等多久？', '在吗', '？？', '轮到我了吗', '还有人吗']),
+  );
 });
 
 test('with nobody at the desk a waiting customer who writes again is told so, not given a place', async () => {

@@ -127,7 +127,8 @@ test("a missed target in a team's chat is escalated to that team's manager, who 
     const view = (await chat.app.request('GET', `/api/v1/conversations/${id}`, { token: aftersales.token })).body;
     expect(view).toMatchObject({ escalatedToId: aftersales.id, escalatedToName: '售后主管' });
     expect(view.sla.breaches).toEqual([expect.objectContaining({ kind: 'first', escalatedToName: '售后主管' })]);
-    const escalated = async (token: string) => (await chat.app.request('GET', '/api/v1/conversations?view=escalated', { token })).body.items.map((c: any) => c.id);
+    const escalated = async (token: string) =>
+      (await chat.app.request('GET', '/api/v1/conversations?view=escalated', { token })).body.items.map((c: any) => c.id);
     expect(await escalated(aftersales.token)).toEqual([id]);
     expect(await escalated(presales.token)).toEqual([]);
     expect((await chat.app.request('GET', '/api/v1/conversations/counts', { token: aftersales.token })).body.escalated).toBe(1);

@@ -20,7 +20,10 @@ const online = (token: string, capacity: number) => chat.app.request('POST', '/a
 
 test('a manager keeps teams: unique names, real staff as members, no deleting a team a rule uses', async () => {
   const member = await chat.app.staff('agent', '组员');
-  const made = await chat.app.request('POST', '/api/v1/desk/teams', { token: manager, body: { name: '售前', memberIds: [member.id], firstResponseSeconds: 60 } });
+  const made = await chat.app.request('POST', '/api/v1/desk/teams', {
+    token: manager,
+    body: { name: '售前', memberIds: [member.id], firstResponseSeconds: 60 },
+  });
   expect(made.status).toBe(201);
   expect(made.body).toMatchObject({ name: '售前', memberIds: [member.id], firstResponseSeconds: 60 });
 
@@ -34,12 +37,18 @@ test('a manager keeps teams: unique names, real staff as members, no deleting a 
   const list = await chat.app.request('GET', '/api/v1/desk/teams', { token: manager });
   expect(list.body.items.find((t: any) => t.name === '售前').members).toEqual([expect.objectContaining({ id: member.id, name: '组员' })]);
 
-  const rules = await chat.app.request('PUT', '/api/v1/desk/routing', { token: manager, body: { rules: [{ when: 'keyword', values: ['发票'], teamId: made.body.id }] } });
+  const rules = await chat.app.request('PUT', '/api/v1/desk/routing', {
+    token: manager,
+    body: { rules: [{ when: 'keyword', values: ['发票'], teamId: made.body.id }] },
+  });
   expect(rules.status).toBe(200);
   const refused = await chat.app.request('DELETE', `/api/v1/desk/teams/${made.body.id}`, { token: manager });
   expect(refused.status).toBe(409);
   expect(refused.body.error).toMatchObject({ code: 'DESK_TEAM_IN_USE', details: { rule: 1 } });
-  const unknown = await chat.app.request('PUT', '/api/v1/desk/routing', { token: manager, body: { rules: [{ when: 'tier', values: ['gold'], teamId: '0123456789abcdef01234567' }] } });
+  const unknown = await chat.app.request('PUT', '/api/v1/desk/routing', {
+    token: manager,
+    body: { rules: [{ when: 'tier', values: ['gold'], teamId: '0123456789abcdef01234567' }] },
+  });
   expect(unknown.status).toBe(400);
   expect(unknown.body.error.code).toBe('DESK_ROUTING_TEAM_UNKNOWN');
 
@@ -50,15 +59,29 @@ test('a manager keeps teams: unique names, real staff as members, no deleting a 
 test("a VIP customer's handoff waits in the VIP team's queue, with its own target, and goes to a VIP member only", async () => {
   const general = await chat.app.staff('agent', '阿普');
   const vipAgent = await chat.app.staff('agent', '阿维');
-  const team = await chat.app.request('POST', '/api/v1/desk/teams', { token: manager, body: { name: 'VIP', memberIds: [vipAgent.id], firstResponseSeconds: 30 } });
+  const team = await chat.app.request('POST', '/api/v1/desk/teams', {
+    token: manager,
+    body: { name: 'VIP', memberIds: [vipAgent.id], firstResponseSeconds: 30 },
+  });
   expect(team.status).toBe(201);
-  const routing = await chat.app.request('PUT', '/api/v1/desk/routing', { token: manager, body: { rules: [{ when: 'tier', values: ['gold', 'black'], teamId: team.body.id }] } });
+  const routing = await chat.app.request('PUT', '/api/v1/desk/routing', {
+    token: manager,
+    body: { rules: [{ when: 'tier', values: ['gold', 'black'], teamId: team.body.id }] },
+  });
   expect(routing.body.rules).toEqual([{ when: 'tier', values: ['gold', 'black'], teamId: team.body.id }]);
 
   // A gold member by a real order (¥6,000 makes 金卡), known by the chat contact they write from.
   const vip = chat.contact('金卡客');
   const now = chat.clock.now().toISOString();
-  await chat.app.rt.services.events.ingest(tenant(), [{ eventId: 'teams-vip-1', type: 'order.paid', occurredAt: now, customer: { wechatyContactId: vip.mock.id, name: '金卡客' }, data: { orderId: 'teams-vip-1', amount: 600_000 } }]);
+  await chat.app.rt.services.events.ingest(tenant(), [
+    {
+      eventId: 'teams-vip-1',
+      type: 'order.paid',
+      occurredAt: now,
+      customer: { wechatyContactId: vip.mock.id, name: '金卡客' },
+      data: { orderId: 'teams-vip-1', amount: 600_000 },
+    },
+  ]);
   await chat.app.rt.services.events.settle();
   const customerId = await chat.app.rt.services.customers.findByIdentity(tenant(), { wechatyContactId: vip.mock.id });
   await eventually(async () => (await chat.app.rt.services.loyalty.members.find(tenant(), String(customerId)))?.tier === 'gold', 8000, 'the gold tier');
@@ -86,7 +109,10 @@ test("a VIP customer's handoff waits in the VIP team's queue, with its own targe
   const inbox = await chat.app.request('GET', '/api/v1/conversations?view=mine', { token: vipAgent.token });
   expect(inbox.body.items.find((c: any) => c.id === String(waiting._id))).toMatchObject({ teamName: 'VIP', assigneeName: '阿维' });
 
-  for (const [c, who] of [[waiting, vipAgent], [await conversationOf(plain.mock.id), general]] as const) {
+  for (const [c, who] of [
+    [waiting, vipAgent],
+    [await conversationOf(plain.mock.id), general],
+  ] as const) {
     expect((await chat.app.request('POST', `/api/v1/conversations/${c._id}/resolve`, { token: who.token })).status).toBe(200);
   }
 });
@@ -127,17 +153,25 @@ test("many handoffs to a team at once never give its member more chats than thei
 
   const crowd = ['抢一', '抢二', '抢三', '抢四', '抢五', '抢六'].map((n) => chat.contact(n));
   for (const c of crowd) c.say('人工');
-  const chats = await eventually(async () => {
-    const all = await Promise.all(crowd.map((c) => desk().conversations.findByPeer(tenant(), chat.account.id, c.mock.id)));
-    return all.every((c) => c?.teamId === team.body.id) ? all : null;
-  }, 15_000, 'six handoffs to 抢单组');
+  const chats = await eventually(
+    async () => {
+      const all = await Promise.all(crowd.map((c) => desk().conversations.findByPeer(tenant(), chat.account.id, c.mock.id)));
+      return all.every((c) => c?.teamId === team.body.id) ? all : null;
+    },
+    15_000,
+    'six handoffs to 抢单组',
+  );
   // Handoffs still being routed race these drains; whatever the order, the member ends with exactly
   // their two seats filled, and more drains give nobody more.
   const read = () => Promise.all(chats.map((c) => desk().conversations.get(tenant(), String(c!._id))));
-  await eventually(async () => {
-    await Promise.all([1, 2, 3, 4, 5].map(() => desk().handoff.drainQueue(tenant())));
-    return (await read()).filter((c) => c.state === 'assigned').length >= 2;
-  }, 15_000, 'the member’s two seats filled');
+  await eventually(
+    async () => {
+      await Promise.all([1, 2, 3, 4, 5].map(() => desk().handoff.drainQueue(tenant())));
+      return (await read()).filter((c) => c.state === 'assigned').length >= 2;
+    },
+    15_000,
+    'the member’s two seats filled',
+  );
   await Promise.all([1, 2, 3].map(() => desk().handoff.drainQueue(tenant())));
 
   const now = await read();

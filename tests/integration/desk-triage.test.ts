@@ -16,7 +16,8 @@ afterAll(() => chat.stop());
 const onDesk: string[] = [];
 afterEach(async () => {
   for (const token of onDesk.splice(0)) {
-    for (const c of (await chat.app.request('GET', '/api/v1/conversations?view=mine', { token })).body.items) await chat.app.request('POST', `/api/v1/conversations/${c.id}/resolve`, { token });
+    for (const c of (await chat.app.request('GET', '/api/v1/conversations?view=mine', { token })).body.items)
+      await chat.app.request('POST', `/api/v1/conversations/${c.id}/resolve`, { token });
     await chat.app.request('POST', '/api/v1/desk/presence', { token, body: { online: false } });
   }
 });
@@ -116,7 +117,9 @@ test('a snoozed chat leaves 我的 for 稍后 and comes back when the clock pass
   expect((await as('GET', '/api/v1/conversations/counts')).body).toMatchObject({ mine: 0, snoozed: 2 });
   // somebody else cannot snooze a chat they do not hold
   const other = await chat.app.staff('agent', '小别');
-  expect((await chat.app.request('POST', `/api/v1/conversations/${a.id}/snooze`, { token: other.token, body: { until: until.toISOString() } })).status).toBe(409);
+  expect((await chat.app.request('POST', `/api/v1/conversations/${a.id}/snooze`, { token: other.token, body: { until: until.toISOString() } })).status).toBe(
+    409,
+  );
 
   // 乙 writes: the chat is back at once
   b.user.say('还在吗？');

@@ -50,10 +50,21 @@ test('a name already taken names it: segments, journeys, canned replies, tags', 
 });
 
 test('a campaign scheduled in the past says to pick a future time', async () => {
-  const seg = (await app.request('POST', '/api/v1/segments', { token: manager, body: { name: '北京客户', audience: { type: 'group', op: 'and', rules: [{ type: 'city', in: ['北京'] }] } } })).body;
+  const seg = (
+    await app.request('POST', '/api/v1/segments', {
+      token: manager,
+      body: { name: '北京客户', audience: { type: 'group', op: 'and', rules: [{ type: 'city', in: ['北京'] }] } },
+    })
+  ).body;
   const res = await app.request('POST', '/api/v1/broadcasts', {
     token: manager,
-    body: { name: '过期的群发', segmentId: seg.id, channel: 'wecom_group_msg', content: { text: '你好' }, schedule: { kind: 'at', at: new Date(Date.now() - 3_600_000).toISOString() } },
+    body: {
+      name: '过期的群发',
+      segmentId: seg.id,
+      channel: 'wecom_group_msg',
+      content: { text: '你好' },
+      schedule: { kind: 'at', at: new Date(Date.now() - 3_600_000).toISOString() },
+    },
   });
   expect([res.status, chinese(res.body)]).toEqual([400, '定时发送的时间已过，请选择将来的时间或立即发送']);
 });

@@ -23,10 +23,18 @@ const post = async (events: unknown[]) => {
   return res;
 };
 const paid = (eventId: string, phone: string, orderId: string, amount: number, at = T - DAY) => ({
-  eventId, type: 'order.paid', occurredAt: new Date(at).toISOString(), customer: { phone }, data: { orderId, amount },
+  eventId,
+  type: 'order.paid',
+  occurredAt: new Date(at).toISOString(),
+  customer: { phone },
+  data: { orderId, amount },
 });
 const refunded = (eventId: string, phone: string, orderId: string, amount: number, refundId?: string) => ({
-  eventId, type: 'order.refunded', occurredAt: new Date(T - DAY / 2).toISOString(), customer: { phone }, data: { orderId, amount, ...(refundId ? { refundId } : {}) },
+  eventId,
+  type: 'order.refunded',
+  occurredAt: new Date(T - DAY / 2).toISOString(),
+  customer: { phone },
+  data: { orderId, amount, ...(refundId ? { refundId } : {}) },
 });
 async function figures(phone: string) {
   const [customerId] = await app.rt.services.customers.identifyMany(app.config.DEFAULT_TENANT, [{ phone }], 'shop');
@@ -91,7 +99,11 @@ test('RFM reads each order once: a resent order adds no order date to the churn 
 
 test('recomputing a profile from scratch counts each order once', async () => {
   const res = await post([paid('rc-1', '13710000007', 'ord-rc', 7_000), paid('rc-2', '13710000007', 'ord-rc', 7_500)]);
-  await post([paid('rc-3', '13710000007', 'ord-rc', 7_500), refunded('rc-4', '13710000007', 'ord-rc', 1_000, 'r1'), refunded('rc-5', '13710000007', 'ord-rc', 1_000, 'r1')]);
+  await post([
+    paid('rc-3', '13710000007', 'ord-rc', 7_500),
+    refunded('rc-4', '13710000007', 'ord-rc', 1_000, 'r1'),
+    refunded('rc-5', '13710000007', 'ord-rc', 1_000, 'r1'),
+  ]);
   await app.rt.services.events.recomputeAggregates(app.config.DEFAULT_TENANT, res.body.results[0].customerId);
   expect(await figures('13710000007')).toEqual({ orderCount: 1, totalPaid: 7_500, refundCount: 1, refundedAmount: 1_000 });
 });
@@ -125,7 +137,10 @@ test('a journey started by a paid order starts once for an order the shop sent t
   const tenant = app.config.DEFAULT_TENANT;
   const { token } = await app.staff('admin');
   const tag = (await s.tags.ensure(tenant, '生命周期', '已购-重发')).id;
-  const journey = await app.request('POST', '/api/v1/journeys', { token, body: { name: '标记已购-重发', trigger: { type: 'order.paid' }, steps: [{ type: 'tag', tagId: tag }] } });
+  const journey = await app.request('POST', '/api/v1/journeys', {
+    token,
+    body: { name: '标记已购-重发', trigger: { type: 'order.paid' }, steps: [{ type: 'tag', tagId: tag }] },
+  });
   expect(journey.status).toBe(201);
   const res = await post([paid('jr-1', '13710000010', 'ord-jr', 5_000), paid('jr-2', '13710000010', 'ord-jr', 5_000)]);
   await post([paid('jr-3', '13710000010', 'ord-jr', 5_000)]);

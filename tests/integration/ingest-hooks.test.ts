@@ -37,9 +37,17 @@ test('six orders of one day sent at once in separate requests earn exactly the d
 });
 
 test('a batch cut short after the points were earned is finished by the repair job: points once, RFM scored, journey entered once', async () => {
-  const journey = await s().journeys.create(tenantId, { name: 'thank-you', trigger: { type: 'order.paid' }, steps: [{ type: 'wait', hours: 1 }], enabled: true });
+  const journey = await s().journeys.create(tenantId, {
+    name: 'thank-you',
+    trigger: { type: 'order.paid' },
+    steps: [{ type: 'wait', hours: 1 }],
+    enabled: true,
+  });
   const buyer = await shopper(app, '13600000002');
-  const batch = [paid('cut-1', buyer.phone, 'cut-order-1', 10_000, '2026-11-19T02:00:00Z'), paid('cut-2', buyer.phone, 'cut-order-2', 5_000, '2026-11-19T03:00:00Z')];
+  const batch = [
+    paid('cut-1', buyer.phone, 'cut-order-1', 10_000, '2026-11-19T02:00:00Z'),
+    paid('cut-2', buyer.phone, 'cut-order-2', 5_000, '2026-11-19T03:00:00Z'),
+  ];
   // The process "dies" after loyalty's batch handler (registered first) and before RFM's and journeys'.
   const crash = s().hooks.on('event.batch_accepted', () => {
     throw new Error('process killed');
@@ -64,13 +72,20 @@ test('a batch cut short after the points were earned is finished by the repair j
   expect(profile.aggregates).toMatchObject({ orderCount: 2, totalPaid: 15_000 });
   expect(profile.rfm).toMatchObject({ f: expect.any(Number), class: expect.any(String) });
   const runs = await s().journeys.runsForCustomer(tenantId, buyer.id);
-  expect(runs.filter((r) => String(r.journeyId) === String(journey._id)).map((r) => r.occurrence).sort()).toEqual(['order:cut-order-1', 'order:cut-order-2']);
+  expect(
+    runs
+      .filter((r) => String(r.journeyId) === String(journey._id))
+      .map((r) => r.occurrence)
+      .sort(),
+  ).toEqual(['order:cut-order-1', 'order:cut-order-2']);
   clock.set('2026-11-20T04:00:00Z');
 });
 
 test('a large batch cut short before any hook ran is finished in one batch pass: every order earns once, in the order received', async () => {
   const buyers = await Promise.all(Array.from({ length: 12 }, (_, i) => shopper(app, `136100000${String(i).padStart(2, '0')}`)));
-  const batch = buyers.flatMap((b, i) => [1, 2, 3].map((k) => paid(`big-cut-${i}-${k}`, b.phone, `big-cut-order-${i}-${k}`, 1_000 * k, `2026-11-18T0${k}:00:00Z`)));
+  const batch = buyers.flatMap((b, i) =>
+    [1, 2, 3].map((k) => paid(`big-cut-${i}-${k}`, b.phone, `big-cut-order-${i}-${k}`, 1_000 * k, `2026-11-18T0${k}:00:00Z`)),
+  );
   const crash = s().hooks.on('event.batch_accepted', () => {
     throw new Error('process killed');
   });

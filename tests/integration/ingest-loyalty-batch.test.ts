@@ -54,13 +54,24 @@ test('several orders of one customer and one day in one batch earn exactly the d
       paid('cap-b-a5', a.phone, 'cap-b-a-order-5', 10_000, '2026-11-20T17:00:00Z'),
     ];
     expect((await postEvents(app, apiKey, batch)).accepted).toBe(7);
-    expect(await earnedByOrder(a.id)).toEqual({ 'cap-b-a-order-0': 100, 'cap-b-a-order-1': 100, 'cap-b-a-order-2': 50, 'cap-b-a-order-3': 0, 'cap-b-a-order-4': 0, 'cap-b-a-order-5': 100 });
+    expect(await earnedByOrder(a.id)).toEqual({
+      'cap-b-a-order-0': 100,
+      'cap-b-a-order-1': 100,
+      'cap-b-a-order-2': 50,
+      'cap-b-a-order-3': 0,
+      'cap-b-a-order-4': 0,
+      'cap-b-a-order-5': 100,
+    });
     expect(await balance(a.id)).toBe(350);
     expect(await balance(b.id)).toBe(200);
     const capped = (await s().loyalty.ledger.getByKey(tenantId, 'earn:order:cap-b-a-order-2'))!;
     expect(capped).toMatchObject({ reason: 'order cap-b-a-order-2 paid (daily cap reached: 50 not earned)', balanceAfter: 250 });
     // The same orders again under new event ids (a shop resending): nothing moves.
-    await postEvents(app, apiKey, batch.map((e) => ({ ...e, eventId: `${e.eventId}-again` })));
+    await postEvents(
+      app,
+      apiKey,
+      batch.map((e) => ({ ...e, eventId: `${e.eventId}-again` })),
+    );
     expect(await balance(a.id)).toBe(350);
     await ledgerIsExact();
   });
@@ -85,14 +96,22 @@ test('a batch earns the same points and tiers as the same orders sent one by one
   expect(await balance(all.id)).toBe(await balance(one.id));
   const tiers = async (id: string) => (await s().loyalty.members.find(tenantId, id))!.tierHistory.map((h: any) => [h.from ?? null, h.to, h.growth]);
   expect(await tiers(all.id)).toEqual(await tiers(one.id));
-  expect(await tiers(all.id)).toEqual([[null, 'normal', 0], ['normal', 'silver', 120_000], ['silver', 'gold', 525_000]]);
+  expect(await tiers(all.id)).toEqual([
+    [null, 'normal', 0],
+    ['normal', 'silver', 120_000],
+    ['silver', 'gold', 525_000],
+  ]);
   await ledgerIsExact();
 });
 
 test('a batch re-sent after a crash between the balance update and the mark ends with its points once and zero drift', async () => {
   const buyer = await shopper(app, '13700000021');
   const other = await shopper(app, '13700000022');
-  const batch = [paid('crash-m-1', buyer.phone, 'crash-m-o1', 10_000, '2026-11-20T01:00:00Z'), paid('crash-m-2', buyer.phone, 'crash-m-o2', 5_000, '2026-11-20T02:00:00Z'), paid('crash-m-3', other.phone, 'crash-m-o3', 7_000, '2026-11-20T02:00:00Z')];
+  const batch = [
+    paid('crash-m-1', buyer.phone, 'crash-m-o1', 10_000, '2026-11-20T01:00:00Z'),
+    paid('crash-m-2', buyer.phone, 'crash-m-o2', 5_000, '2026-11-20T02:00:00Z'),
+    paid('crash-m-3', other.phone, 'crash-m-o3', 7_000, '2026-11-20T02:00:00Z'),
+  ];
   const revive = killAtMark();
   try {
     await s().events.ingest(tenantId, batch, 'shop');
@@ -106,7 +125,11 @@ test('a batch re-sent after a crash between the balance update and the mark ends
 
   // The shop re-sends the orders under new event ids. The applier takes the cut-short batch first (its
   // rows were never marked applied), then the resend: the pending entries are found and finished, not re-applied.
-  await s().events.ingest(tenantId, batch.map((e) => ({ ...e, eventId: `${e.eventId}-resent` })), 'shop');
+  await s().events.ingest(
+    tenantId,
+    batch.map((e) => ({ ...e, eventId: `${e.eventId}-resent` })),
+    'shop',
+  );
   expect(await s().events.settle()).toBe(6);
   expect(await balance(buyer.id)).toBe(150);
   expect(await balance(other.id)).toBe(70);
@@ -115,7 +138,7 @@ test('a batch re-sent after a crash between the balance update and the mark ends
   // Nothing is left for the repair job.
   expect(await s().events.repairUnapplied()).toBe(0);
   expect(await balance(buyer.id)).toBe(150);
-  expect((await s().loyalty.ledger.getByKey(tenantId, 'earn:order:crash-m-o2'))).toMatchObject({ state: 'applied', points: 50 });
+  expect(await s().loyalty.ledger.getByKey(tenantId, 'earn:order:crash-m-o2')).toMatchObject({ state: 'applied', points: 50 });
   await ledgerIsExact();
 });
 

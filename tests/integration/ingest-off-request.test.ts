@@ -133,7 +133,10 @@ test('a worker that died holding a batch: once its lease lapses the batch is fin
 
 test('a resent batch stays a duplicate after it was applied: no rows to apply, points and totals unchanged', async () => {
   const buyer = await shopper(app, '13620000031');
-  const batch = [paid('again-1', buyer.phone, 'again-o1', 9_900, '2026-11-20T01:00:00Z'), paid('again-2', buyer.phone, 'again-o2', 100, '2026-11-20T02:00:00Z')];
+  const batch = [
+    paid('again-1', buyer.phone, 'again-o1', 9_900, '2026-11-20T01:00:00Z'),
+    paid('again-2', buyer.phone, 'again-o2', 100, '2026-11-20T02:00:00Z'),
+  ];
   expect((await post(batch)).body.accepted).toBe(2);
   await app.settle();
   const resent = await post(batch);

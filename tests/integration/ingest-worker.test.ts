@@ -19,7 +19,10 @@ afterAll(() => app.stop());
 test('an order posted to a running system earns its points within moments, without anyone asking', async () => {
   const buyer = await shopper(app, '13630000001');
   const at = app.rt.services.deps.now().toISOString();
-  const res = await app.request('POST', '/api/v1/events', { headers: { 'x-api-key': apiKey }, body: { events: [paid('w-1', buyer.phone, 'w-order-1', 25_000, at)] } });
+  const res = await app.request('POST', '/api/v1/events', {
+    headers: { 'x-api-key': apiKey },
+    body: { events: [paid('w-1', buyer.phone, 'w-order-1', 25_000, at)] },
+  });
   expect(res.body.accepted).toBe(1);
   const applied = async () => (await EventModel.countDocuments({ tenantId, applied: false })) === 0;
   expect(await until(applied, 10_000, 25)).toBe(true);

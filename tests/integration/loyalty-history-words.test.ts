@@ -19,14 +19,35 @@ const tokenOf = (customerId: string) => signToken(app.config.APP_SECRET, { k: 's
 test('an exchange answers with the coupon name, and the history names the coupon, the check-in and the order by structured fields', async () => {
   const s = app.rt.services;
   const admin = await app.staff('admin');
-  const [paid] = (await s.events.ingest(tenant(), [
-    { eventId: 'words-1', type: 'order.paid', occurredAt: new Date(NOW - 3_600_000).toISOString(), customer: { phone: '13790000001' }, data: { orderId: 'demo-order-1999-1', amount: 19_900 } },
-  ], 'shop')).results as Array<{ customerId: string }>;
+  const [paid] = (
+    await s.events.ingest(
+      tenant(),
+      [
+        {
+          eventId: 'words-1',
+          type: 'order.paid',
+          occurredAt: new Date(NOW - 3_600_000).toISOString(),
+          customer: { phone: '13790000001' },
+          data: { orderId: 'demo-order-1999-1', amount: 19_900 },
+        },
+      ],
+      'shop',
+    )
+  ).results as Array<{ customerId: string }>;
   await s.events.settle();
   const token = await tokenOf(paid.customerId);
   const tpl = await app.request('POST', '/api/v1/loyalty/templates', {
     token: admin.token,
-    body: { name: '满100减10', kind: 'amount', amountOff: 1_000, threshold: 10_000, validity: { kind: 'relative', days: 30 }, stock: 10, channels: ['exchange'], pointsCost: 50 },
+    body: {
+      name: '满100减10',
+      kind: 'amount',
+      amountOff: 1_000,
+      threshold: 10_000,
+      validity: { kind: 'relative', days: 30 },
+      stock: 10,
+      channels: ['exchange'],
+      pointsCost: 50,
+    },
   });
   expect(tpl.status).toBe(201);
   expect((await app.request('POST', '/api/v1/me/check-in', { token })).status).toBe(200);

@@ -17,10 +17,16 @@ afterAll(() => app.stop());
 
 /** Staff sign in on the test's clock, as everything else does. */
 const staffNow = (role: 'admin' | 'sales') => app.staff(role);
-const job = (name: string) => jobDefinitions(app.rt.services).find((j) => j.name === name)!.run({});
+const job = (name: string) =>
+  jobDefinitions(app.rt.services)
+    .find((j) => j.name === name)!
+    .run({});
 const points = async (token: string) => (await app.request('GET', '/api/v1/me/points', { token })).body;
 const spend = (customerId: string, n: number) =>
-  app.request('POST', `/api/v1/loyalty/members/${customerId}/points`, { token: admin.token, body: { points: -n, reason: 'redeemed at the till', idempotencyKey: key() } });
+  app.request('POST', `/api/v1/loyalty/members/${customerId}/points`, {
+    token: admin.token,
+    body: { points: -n, reason: 'redeemed at the till', idempotencyKey: key() },
+  });
 
 test('the same paid order posted 5 times (5 event ids, at once) earns points once', async () => {
   const s = await shopper(app, '13500000001');
@@ -54,10 +60,16 @@ test('partial refunds reverse in proportion and add up to exactly what was earne
 });
 
 test('orders beyond the daily cap earn only up to the cap', async () => {
-  const put = await app.request('PUT', '/api/v1/loyalty/settings', { token: admin.token, body: { earn: { pointsPerYuan: 1, dailyCap: 150, checkInPoints: 5 } } });
+  const put = await app.request('PUT', '/api/v1/loyalty/settings', {
+    token: admin.token,
+    body: { earn: { pointsPerYuan: 1, dailyCap: 150, checkInPoints: 5 } },
+  });
   expect(put.status).toBe(200);
   const s = await shopper(app, '13500000004');
-  await postEvents(app, apiKey, [paid('cap-1', s.phone, 'order-cap-1', 10_000, '2026-11-20T01:00:00Z'), paid('cap-2', s.phone, 'order-cap-2', 10_000, '2026-11-20T02:00:00Z')]);
+  await postEvents(app, apiKey, [
+    paid('cap-1', s.phone, 'order-cap-1', 10_000, '2026-11-20T01:00:00Z'),
+    paid('cap-2', s.phone, 'order-cap-2', 10_000, '2026-11-20T02:00:00Z'),
+  ]);
   expect((await points(s.token)).balance).toBe(150);
   await app.request('PUT', '/api/v1/loyalty/settings', { token: admin.token, body: { earn: { pointsPerYuan: 1, dailyCap: 20_000, checkInPoints: 5 } } });
 });
@@ -112,7 +124,11 @@ test('a big order upgrades the tier at once; the tier review downgrades only aft
   await job('loyalty.review-tiers');
   tier = (await app.request('GET', '/api/v1/me/tier', { token: s.token })).body;
   expect(tier.tier.code).toBe('normal');
-  expect(tier.tierHistory.map((h: any) => [h.from, h.to])).toEqual([[null, 'normal'], ['normal', 'silver'], ['silver', 'normal']]);
+  expect(tier.tierHistory.map((h: any) => [h.from, h.to])).toEqual([
+    [null, 'normal'],
+    ['normal', 'silver'],
+    ['silver', 'normal'],
+  ]);
   clock.set('2026-11-20T04:00:00Z');
 });
 
@@ -125,9 +141,17 @@ test('a shopper cannot read or spend another shopper’s points', async () => {
   expect((await app.request('GET', '/api/v1/me/card', { token: a.token })).body.balance).toBe(0);
   expect((await app.request('GET', `/api/v1/loyalty/members/${b.id}`, { token: a.token })).status).toBe(403);
   expect((await app.request('GET', `/api/v1/loyalty/members/${b.id}/ledger`, { token: a.token })).status).toBe(403);
-  expect((await app.request('POST', `/api/v1/loyalty/members/${b.id}/points`, { token: a.token, body: { points: -10, reason: 'steal', idempotencyKey: key() } })).status).toBe(403);
+  expect(
+    (await app.request('POST', `/api/v1/loyalty/members/${b.id}/points`, { token: a.token, body: { points: -10, reason: 'steal', idempotencyKey: key() } }))
+      .status,
+  ).toBe(403);
   // A token naming B but not signed by us is not a session at all.
-  const forged = await signToken('not-our-secret-not-our-secret-123456', { k: 'shopper', sub: b.id, t: app.config.DEFAULT_TENANT, exp: Math.floor(app.rt.services.deps.now().getTime() / 1000) + 600 });
+  const forged = await signToken('not-our-secret-not-our-secret-123456', {
+    k: 'shopper',
+    sub: b.id,
+    t: app.config.DEFAULT_TENANT,
+    exp: Math.floor(app.rt.services.deps.now().getTime() / 1000) + 600,
+  });
   expect((await app.request('GET', '/api/v1/me/points', { token: forged })).status).toBe(401);
   // Sales staff see only their own customers' cards.
   const sales = await staffNow('sales');

@@ -22,7 +22,10 @@ const staffNow = (role: 'admin' | 'sales') => app.staff(role);
 /** `npm run loyalty:reconcile` against this test's database, as an operator would run it. */
 function reconcileCommand(): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('npm', ['run', '--silent', 'loyalty:reconcile'], { env: { ...process.env, MONGODB_URI: app.config.MONGODB_URI, NODE_OPTIONS: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('npm', ['run', '--silent', 'loyalty:reconcile'], {
+      env: { ...process.env, MONGODB_URI: app.config.MONGODB_URI, NODE_OPTIONS: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
@@ -38,10 +41,22 @@ function reconcileCommand(): Promise<{ code: number | null; out: string }> {
 test('after a day of orders, refunds, exchanges, check-ins and expiry, the reconciliation command reports zero drift; a tampered balance is named with exit code 1', async () => {
   const a = await shopper(app, '13300000001');
   const b = await shopper(app, '13300000002');
-  await postEvents(app, apiKey, [paid(`e-${key()}`, a.phone, 'R-1', 30_000, '2026-11-20T03:00:00Z'), paid(`e-${key()}`, b.phone, 'R-2', 12_345, '2026-11-20T03:10:00Z')]);
+  await postEvents(app, apiKey, [
+    paid(`e-${key()}`, a.phone, 'R-1', 30_000, '2026-11-20T03:00:00Z'),
+    paid(`e-${key()}`, b.phone, 'R-2', 12_345, '2026-11-20T03:10:00Z'),
+  ]);
   const t = await app.request('POST', '/api/v1/loyalty/templates', {
     token: admin.token,
-    body: { name: '满100减10', kind: 'amount', amountOff: 1000, threshold: 10_000, validity: { kind: 'relative', days: 30 }, stock: 10, channels: ['exchange'], pointsCost: 100 },
+    body: {
+      name: '满100减10',
+      kind: 'amount',
+      amountOff: 1000,
+      threshold: 10_000,
+      validity: { kind: 'relative', days: 30 },
+      stock: 10,
+      channels: ['exchange'],
+      pointsCost: 100,
+    },
   });
   const ex = await app.request('POST', '/api/v1/me/exchange', { token: a.token, body: { templateId: t.body.id, idempotencyKey: key() } });
   expect(ex.status).toBe(201);
@@ -60,7 +75,15 @@ test('after a day of orders, refunds, exchanges, check-ins and expiry, the recon
   expect(report.body.totals.pointsIssued).toBe(today.pointsIssued);
   // A period that ended yesterday (the date range, or the previous period to compare with) has none of it.
   const before = await app.request('GET', '/api/v1/loyalty/report?days=7&to=2026-11-19', { token: admin.token });
-  expect(before.body.days.map((d: { day: string }) => d.day)).toEqual(['2026-11-13', '2026-11-14', '2026-11-15', '2026-11-16', '2026-11-17', '2026-11-18', '2026-11-19']);
+  expect(before.body.days.map((d: { day: string }) => d.day)).toEqual([
+    '2026-11-13',
+    '2026-11-14',
+    '2026-11-15',
+    '2026-11-16',
+    '2026-11-17',
+    '2026-11-18',
+    '2026-11-19',
+  ]);
   expect(before.body.totals).toEqual({ pointsIssued: 0, pointsSpent: 0, pointsExpired: 0, pointsReversed: 0, couponsIssued: 0, couponsRedeemed: 0 });
   const justToday = await app.request('GET', '/api/v1/loyalty/report?days=1&to=2026-11-20', { token: admin.token });
   expect(justToday.body.totals).toEqual(report.body.totals);
@@ -68,7 +91,9 @@ test('after a day of orders, refunds, exchanges, check-ins and expiry, the recon
   // A year on, the rest of those points expire.
   clock.set('2028-01-02T00:00:00Z');
   try {
-    await jobDefinitions(app.rt.services).find((j) => j.name === 'loyalty.expire-points')!.run({});
+    await jobDefinitions(app.rt.services)
+      .find((j) => j.name === 'loyalty.expire-points')!
+      .run({});
   } finally {
     clock.set('2026-11-20T05:00:00Z');
   }

@@ -29,16 +29,39 @@ const balance = async (token: string) => {
 };
 const couponCount = async (token: string) => (await app.request('GET', '/api/v1/me/coupons', { token })).body.items.length as number;
 const adjust = async (customerId: string, points: number) =>
-  expect((await app.request('POST', `/api/v1/loyalty/members/${customerId}/points`, { token: admin.token, body: { points, reason: 'at the till', idempotencyKey: key() } })).status).toBe(201);
+  expect(
+    (
+      await app.request('POST', `/api/v1/loyalty/members/${customerId}/points`, {
+        token: admin.token,
+        body: { points, reason: 'at the till', idempotencyKey: key() },
+      })
+    ).status,
+  ).toBe(201);
 
 test('with Redis down, points and coupons come from the database and stay right after every change; the cache resumes when Redis returns', async () => {
   const tpl = await app.request('POST', '/api/v1/loyalty/templates', {
     token: admin.token,
-    body: { name: '满100减10', kind: 'amount', amountOff: 1000, threshold: 10_000, validity: { kind: 'relative', days: 30 }, stock: 100, perCustomerLimit: 5, channels: ['staff'] },
+    body: {
+      name: '满100减10',
+      kind: 'amount',
+      amountOff: 1000,
+      threshold: 10_000,
+      validity: { kind: 'relative', days: 30 },
+      stock: 100,
+      perCustomerLimit: 5,
+      channels: ['staff'],
+    },
   });
   expect(tpl.status).toBe(201);
   const give = async (customerId: string) =>
-    expect((await app.request('POST', `/api/v1/loyalty/members/${customerId}/coupons`, { token: admin.token, body: { templateId: tpl.body.id, idempotencyKey: key() } })).status).toBe(201);
+    expect(
+      (
+        await app.request('POST', `/api/v1/loyalty/members/${customerId}/coupons`, {
+          token: admin.token,
+          body: { templateId: tpl.body.id, idempotencyKey: key() },
+        })
+      ).status,
+    ).toBe(201);
   const s = await shopper(app, '13800009999');
   await app.request('GET', '/api/v1/me/card', { token: s.token });
   await adjust(s.id, 50);

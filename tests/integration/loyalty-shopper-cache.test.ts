@@ -19,14 +19,18 @@ beforeAll(async () => {
 afterAll(() => app.stop());
 
 const tenantId = () => app.config.DEFAULT_TENANT;
-const job = (name: string) => jobDefinitions(app.rt.services).find((j) => j.name === name)!.run({});
+const job = (name: string) =>
+  jobDefinitions(app.rt.services)
+    .find((j) => j.name === name)!
+    .run({});
 const get = async (token: string, path: string) => {
   const res = await app.request('GET', `/api/v1/me/${path}`, { token });
   expect(res.status).toBe(200);
   return res.body;
 };
 const balance = async (token: string) => (await get(token, 'points')).balance as number;
-const coupons = async (token: string, state?: string) => (await get(token, `coupons${state ? `?state=${state}` : ''}`)).items as Array<{ code: string; state: string; name: string }>;
+const coupons = async (token: string, state?: string) =>
+  (await get(token, `coupons${state ? `?state=${state}` : ''}`)).items as Array<{ code: string; state: string; name: string }>;
 /** The answer just read really sits in Redis, so the read after a change would have been served stale. */
 const cached = async (customerId: string, part: string) => (await app.rt.services.deps.redis.exists(`shop:body:${tenantId()}:${customerId}:${part}`)) === 1;
 const adjust = (customerId: string, points: number) =>
@@ -42,7 +46,19 @@ const newMember = async (points = 0) => {
 async function template(over: Record<string, unknown> = {}) {
   const res = await app.request('POST', '/api/v1/loyalty/templates', {
     token: admin.token,
-    body: { name: '满100减10', kind: 'amount', amountOff: 1000, threshold: 10_000, validity: { kind: 'relative', days: 30 }, stock: 1000, perCustomerLimit: 5, channels: ['exchange', 'staff'], pointsCost: 10, allowUnredeem: true, ...over },
+    body: {
+      name: '满100减10',
+      kind: 'amount',
+      amountOff: 1000,
+      threshold: 10_000,
+      validity: { kind: 'relative', days: 30 },
+      stock: 1000,
+      perCustomerLimit: 5,
+      channels: ['exchange', 'staff'],
+      pointsCost: 10,
+      allowUnredeem: true,
+      ...over,
+    },
   });
   expect(res.status).toBe(201);
   return res.body as { id: string };
@@ -126,7 +142,10 @@ test('coupons: issue, exchange for points, redeem (核销) at the till and revok
   expect((await coupons(s.token, 'available')).map((c) => c.code).sort()).toEqual([given.code, bought.body.code].sort());
   expect(await balance(s.token)).toBe(40);
 
-  const redeemed = await app.request('POST', '/api/v1/loyalty/coupons/redeem', { token: admin.token, body: { code: given.code, orderId: `till-${key()}`, orderAmount: 20_000 } });
+  const redeemed = await app.request('POST', '/api/v1/loyalty/coupons/redeem', {
+    token: admin.token,
+    body: { code: given.code, orderId: `till-${key()}`, orderAmount: 20_000 },
+  });
   expect(redeemed.status).toBe(200);
   expect((await coupons(s.token)).find((c) => c.code === given.code)?.state).toBe('used');
 
@@ -152,7 +171,9 @@ test('a loyalty settings change (the tenant’s time zone) shows on the next rea
   try {
     // Lots expire at local midnight and show as the local day before; an hour further east, the same
     // instant falls on the next local day.
-    expect((await app.request('PUT', '/api/v1/loyalty/settings', { token: admin.token, body: { utcOffsetMinutes: current.utcOffsetMinutes + 60 } })).status).toBe(200);
+    expect(
+      (await app.request('PUT', '/api/v1/loyalty/settings', { token: admin.token, body: { utcOffsetMinutes: current.utcOffsetMinutes + 60 } })).status,
+    ).toBe(200);
     const after = (await get(s.token, 'points/expiring')).items;
     expect(after[0].expiresAt).toBe(before[0].expiresAt);
     expect(after[0].date > before[0].date).toBe(true);
@@ -168,7 +189,18 @@ test('a spend finished by the repair job (the request crashed half-way) shows on
   // A crash after step 1: the entry is pending, the balance untouched; the repair job applies it later.
   const { PointsEntryModel } = await import('../../server/src/modules/loyalty/points.model.js');
   const { Types } = await import('mongoose');
-  await PointsEntryModel.create({ tenantId: tenantId(), customerId: new Types.ObjectId(s.id), key: `crashed:${key()}`, type: 'spend', points: -40, requested: 40, state: 'pending', reason: 'crashed', source: 'manual', createdAt: new Date(clock.now().getTime() - 120_000) });
+  await PointsEntryModel.create({
+    tenantId: tenantId(),
+    customerId: new Types.ObjectId(s.id),
+    key: `crashed:${key()}`,
+    type: 'spend',
+    points: -40,
+    requested: 40,
+    state: 'pending',
+    reason: 'crashed',
+    source: 'manual',
+    createdAt: new Date(clock.now().getTime() - 120_000),
+  });
   expect(await balance(s.token)).toBe(100);
   expect(await L.ledger.repairPending()).toBeGreaterThan(0);
   expect(await balance(s.token)).toBe(60);
@@ -176,7 +208,11 @@ test('a spend finished by the repair job (the request crashed half-way) shows on
 
 test('time alone: a coupon ending within the cache lifetime reads as expired the moment it ends', async () => {
   const now = clock.now().getTime();
-  const t = await template({ pointsCost: 0, channels: ['staff'], validity: { kind: 'fixed', from: new Date(now - 86_400_000).toISOString(), to: new Date(now + 30_000).toISOString() } });
+  const t = await template({
+    pointsCost: 0,
+    channels: ['staff'],
+    validity: { kind: 'fixed', from: new Date(now - 86_400_000).toISOString(), to: new Date(now + 30_000).toISOString() },
+  });
   const s = await newMember();
   const c = await sendCoupon(s.id, t.id);
   expect(await coupons(s.token)).toEqual([expect.objectContaining({ code: c.code, state: 'available' })]);

@@ -31,7 +31,14 @@ describe('$pull removes the array elements its condition matches', () => {
     const a = new ObjectId();
     const b = new ObjectId();
     const c = new ObjectId();
-    await col.insertOne({ k: 1, members: [{ customerId: a, name: 'A' }, { customerId: b, name: 'B' }, { customerId: c, name: 'C' }] });
+    await col.insertOne({
+      k: 1,
+      members: [
+        { customerId: a, name: 'A' },
+        { customerId: b, name: 'B' },
+        { customerId: c, name: 'C' },
+      ],
+    });
     const res = await col.updateOne({ k: 1 }, { $pull: { members: { customerId: { $in: [a, c] } } } } as never);
     expect(res.modifiedCount).toBe(1);
     expect((await col.findOne({ k: 1 }))!.members).toEqual([{ customerId: b, name: 'B' }]);
@@ -60,7 +67,12 @@ describe('$pull removes the array elements its condition matches', () => {
     ]);
     const res = await col.updateMany({}, { $pull: { followers: 's1' } } as never);
     expect(res).toMatchObject({ matchedCount: 3, modifiedCount: 2 });
-    expect(await col.find({}, { projection: { _id: 0 } }).sort({ k: 1 }).toArray()).toEqual([
+    expect(
+      await col
+        .find({}, { projection: { _id: 0 } })
+        .sort({ k: 1 })
+        .toArray(),
+    ).toEqual([
       { k: 1, followers: ['s2'] },
       { k: 2, followers: ['s3'] },
       { k: 3, followers: [] },
@@ -72,9 +84,23 @@ describe('$pull removes the array elements its condition matches', () => {
 describe('an upsert that inserts sets dotted paths as nested fields', () => {
   test('$setOnInsert, $set, $inc and $push with dotted paths, through update and findAndModify', async () => {
     const col = fresh('upsert');
-    await col.updateOne({ k: 1 }, { $setOnInsert: { 'sla.responses': 0, 'sla.breaches': [] }, $set: { 'a.b': 1 }, $inc: { 'c.d': 2 }, $push: { 'e.f': 3 } } as never, { upsert: true });
-    expect(await col.findOne({ k: 1 }, { projection: { _id: 0 } })).toEqual({ k: 1, sla: { responses: 0, breaches: [] }, a: { b: 1 }, c: { d: 2 }, e: { f: [3] } });
-    const after = await col.findOneAndUpdate({ k: 2 }, { $setOnInsert: { 'sla.responses': 0 }, $set: { 'sla.kind': 'first' } }, { upsert: true, returnDocument: 'after', projection: { _id: 0 } });
+    await col.updateOne(
+      { k: 1 },
+      { $setOnInsert: { 'sla.responses': 0, 'sla.breaches': [] }, $set: { 'a.b': 1 }, $inc: { 'c.d': 2 }, $push: { 'e.f': 3 } } as never,
+      { upsert: true },
+    );
+    expect(await col.findOne({ k: 1 }, { projection: { _id: 0 } })).toEqual({
+      k: 1,
+      sla: { responses: 0, breaches: [] },
+      a: { b: 1 },
+      c: { d: 2 },
+      e: { f: [3] },
+    });
+    const after = await col.findOneAndUpdate(
+      { k: 2 },
+      { $setOnInsert: { 'sla.responses': 0 }, $set: { 'sla.kind': 'first' } },
+      { upsert: true, returnDocument: 'after', projection: { _id: 0 } },
+    );
     expect(after).toEqual({ k: 2, sla: { responses: 0, kind: 'first' } });
     expect(await col.findOne({ k: 2 }, { projection: { _id: 0 } })).toEqual({ k: 2, sla: { responses: 0, kind: 'first' } });
     // Found, not inserted: $setOnInsert does nothing.
@@ -150,14 +176,32 @@ describe('a duplicate key names its index, pattern and values', () => {
     const col = fresh('dup');
     const ns = `${dbName}.${col.collectionName}`;
     await col.createIndex({ tenantId: 1, code: 1 }, { unique: true });
-    await col.insertMany([{ tenantId: 't', code: 'A' }, { tenantId: 't', code: 'B' }]);
-    const expected = { code: 11000, keyPattern: { tenantId: 1, code: 1 }, keyValue: { tenantId: 't', code: 'A' }, errmsg: dupKey(ns, 'tenantId_1_code_1', '{ tenantId: "t", code: "A" }') };
+    await col.insertMany([
+      { tenantId: 't', code: 'A' },
+      { tenantId: 't', code: 'B' },
+    ]);
+    const expected = {
+      code: 11000,
+      keyPattern: { tenantId: 1, code: 1 },
+      keyValue: { tenantId: 't', code: 'A' },
+      errmsg: dupKey(ns, 'tenantId_1_code_1', '{ tenantId: "t", code: "A" }'),
+    };
     await expect(col.insertOne({ tenantId: 't', code: 'A' })).rejects.toMatchObject(expected);
     await expect(col.updateOne({ code: 'B' }, { $set: { code: 'A' } })).rejects.toMatchObject(expected);
     await expect(col.updateOne({ tenantId: 't', code: 'C' }, { $set: { code: 'A' } }, { upsert: true })).rejects.toMatchObject(expected);
     await expect(col.findOneAndUpdate({ code: 'B' }, { $set: { code: 'A' } })).rejects.toMatchObject(expected);
-    const many = await col.insertMany([{ tenantId: 't', code: 'D' }, { tenantId: 't', code: 'B' }], { ordered: false }).catch((e) => e);
-    expect(many.writeErrors.map((w: any) => ({ index: w.index, code: w.code, errmsg: w.errmsg }))).toEqual([{ index: 1, code: 11000, errmsg: dupKey(ns, 'tenantId_1_code_1', '{ tenantId: "t", code: "B" }') }]);
+    const many = await col
+      .insertMany(
+        [
+          { tenantId: 't', code: 'D' },
+          { tenantId: 't', code: 'B' },
+        ],
+        { ordered: false },
+      )
+      .catch((e) => e);
+    expect(many.writeErrors.map((w: any) => ({ index: w.index, code: w.code, errmsg: w.errmsg }))).toEqual([
+      { index: 1, code: 11000, errmsg: dupKey(ns, 'tenantId_1_code_1', '{ tenantId: "t", code: "B" }') },
+    ]);
   });
 
   // specifications: source/crud/tests/unified/findOneAndUpdate-errorResponse.yml

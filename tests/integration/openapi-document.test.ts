@@ -16,7 +16,8 @@ beforeAll(async () => {
 afterAll(() => app.stop());
 
 type Op = { method: string; path: string; op: any };
-const operations = (): Op[] => Object.entries(doc.paths).flatMap(([path, item]: [string, any]) => Object.entries(item).map(([method, op]) => ({ method, path, op })));
+const operations = (): Op[] =>
+  Object.entries(doc.paths).flatMap(([path, item]: [string, any]) => Object.entries(item).map(([method, op]) => ({ method, path, op })));
 const success = (op: any) => Object.entries(op.responses).find(([status]) => /^2/.test(status))![1] as any;
 
 /**
@@ -29,7 +30,9 @@ const UNDOCUMENTED_AT_MOST = 67;
 
 test('a ratchet: the number of operations without a documented success body can only fall', () => {
   const missing = operations().filter(({ op }) => !success(op).content);
-  console.info(`OpenAPI: ${operations().length} operations, ${missing.length} without a response schema:\n${missing.map((o) => `  ${o.method.toUpperCase()} ${o.path}`).join('\n')}`);
+  console.info(
+    `OpenAPI: ${operations().length} operations, ${missing.length} without a response schema:\n${missing.map((o) => `  ${o.method.toUpperCase()} ${o.path}`).join('\n')}`,
+  );
   expect(missing.length).toBeLessThanOrEqual(UNDOCUMENTED_AT_MOST);
 });
 
@@ -52,7 +55,10 @@ test('shared shapes are named components, each referred to by $ref, and every $r
   const text = JSON.stringify(doc);
   const refs = [...new Set([...text.matchAll(/"\$ref":"([^"]+)"/g)].map((m) => m[1]!))];
   const unresolved = refs.filter((ref) => {
-    const target = ref.replace(/^#\//, '').split('/').reduce<any>((node, key) => node?.[key], doc);
+    const target = ref
+      .replace(/^#\//, '')
+      .split('/')
+      .reduce<any>((node, key) => node?.[key], doc);
     return !ref.startsWith('#/') || target === undefined;
   });
   expect(unresolved).toEqual([]);

@@ -19,10 +19,18 @@ afterAll(() => app?.stop());
 
 let n = 0;
 const order = (phone: string, ago: number) => ({
-  eventId: `batch-ev-${++n}`, type: 'order.paid', occurredAt: daysAgo(ago), customer: { phone }, data: { orderId: `batch-o-${n}`, amount: 3_000 },
+  eventId: `batch-ev-${++n}`,
+  type: 'order.paid',
+  occurredAt: daysAgo(ago),
+  customer: { phone },
+  data: { orderId: `batch-o-${n}`, amount: 3_000 },
 });
 const viewed = (phone: string, ago: number) => ({
-  eventId: `batch-ev-${++n}`, type: 'product.viewed', occurredAt: daysAgo(ago), customer: { phone }, data: { productId: 'sku-1' },
+  eventId: `batch-ev-${++n}`,
+  type: 'product.viewed',
+  occurredAt: daysAgo(ago),
+  customer: { phone },
+  data: { productId: 'sku-1' },
 });
 
 /** Orders `gap` days apart, the newest `from` days ago. */
@@ -36,7 +44,12 @@ const buyers = {
   '13944440003': every('13944440003', 3, 7, 3),
   '13944440004': every('13944440004', 1, 1, 5),
   // Enough others that the batch's shared read covers many buyers at once.
-  ...Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`1395555${String(i).padStart(4, '0')}`, every(`1395555${String(i).padStart(4, '0')}`, 1 + (i % 4), 3 + (i % 5), i % 7)])),
+  ...Object.fromEntries(
+    Array.from({ length: 60 }, (_, i) => [
+      `1395555${String(i).padStart(4, '0')}`,
+      every(`1395555${String(i).padStart(4, '0')}`, 1 + (i % 4), 3 + (i % 5), i % 7),
+    ]),
+  ),
 };
 const ids: Record<string, string> = {};
 
@@ -45,8 +58,17 @@ async function churnAlone(customerId: string) {
   const p = (await s().customers.get(tenant(), customerId)) as any;
   const orders = await s().events.listForCustomer(tenant(), customerId, { type: 'order.paid' }, 50);
   const c = app.config;
-  const o = { multiplier: c.RFM_CHURN_MULTIPLIER, minDays: c.RFM_CHURN_MIN_DAYS, defaultGapDays: c.RFM_CHURN_DEFAULT_GAP_DAYS, lostMultiplier: c.RFM_CHURN_LOST_MULTIPLIER };
-  return churnDueAt(p.aggregates.lastOrderAt, orders.map((e: any) => e.occurredAt), o);
+  const o = {
+    multiplier: c.RFM_CHURN_MULTIPLIER,
+    minDays: c.RFM_CHURN_MIN_DAYS,
+    defaultGapDays: c.RFM_CHURN_DEFAULT_GAP_DAYS,
+    lostMultiplier: c.RFM_CHURN_LOST_MULTIPLIER,
+  };
+  return churnDueAt(
+    p.aggregates.lastOrderAt,
+    orders.map((e: any) => e.occurredAt),
+    o,
+  );
 }
 const churnStored = async (customerId: string) => {
   const churn = ((await s().customers.get(tenant(), customerId)) as any).rfm.churn;

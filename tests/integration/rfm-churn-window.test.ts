@@ -23,7 +23,11 @@ afterAll(() => app?.stop());
 
 let n = 0;
 const order = (phone: string, amount: number, daysAgo: number) => ({
-  eventId: `win-ev-${++n}`, type: 'order.paid', occurredAt: ago(daysAgo), customer: { phone }, data: { orderId: `win-o-${n}`, amount },
+  eventId: `win-ev-${++n}`,
+  type: 'order.paid',
+  occurredAt: ago(daysAgo),
+  customer: { phone },
+  data: { orderId: `win-o-${n}`, amount },
 });
 async function buyer(phone: string, name: string, ownerStaffId: string, orders: Array<[amount: number, daysAgo: number]>) {
   const id = await s().customers.identify(tenant(), { phone }, { name, ownerStaffId });
@@ -44,8 +48,16 @@ test('the first sweep over old history warns only customers inside their window;
   const rep = await app.staff('sales', '王销售');
   const lostOneOrder = await buyer('13710000001', '久未来', rep.id, [[9_900, 300]]);
   const oneOrder = await buyer('13710000002', '买过一次', rep.id, [[12_800, 100]]);
-  const regular = await buyer('13710000003', '常客', rep.id, [[5_000, 45], [5_000, 35], [5_000, 25]]);
-  const lostRegular = await buyer('13710000004', '老常客', rep.id, [[5_000, 310], [5_000, 300], [5_000, 290]]);
+  const regular = await buyer('13710000003', '常客', rep.id, [
+    [5_000, 45],
+    [5_000, 35],
+    [5_000, 25],
+  ]);
+  const lostRegular = await buyer('13710000004', '老常客', rep.id, [
+    [5_000, 310],
+    [5_000, 300],
+    [5_000, 290],
+  ]);
 
   const result = await s().rfm.sweepChurn(tenant());
   expect(result).toMatchObject({ atRisk: 2, lost: 2, tasks: 2 });
@@ -101,18 +113,31 @@ test('each rep gets at most 3 churn tasks a day, most valuable and recoverable f
   expect(await churnOf(y)).toMatchObject({ state: 'lost', lostBecause: 'dormant' });
   const tasks = await tasksOf(rep);
   expect(tasks.find((t) => String(t.customerId) === y)).toMatchObject({ status: 'done', closedReason: 'customer_lost' });
-  expect(tasks.filter((t) => t.status === 'open').map((t) => String(t.customerId)).sort()).toEqual([z, x, w].sort());
+  expect(
+    tasks
+      .filter((t) => t.status === 'open')
+      .map((t) => String(t.customerId))
+      .sort(),
+  ).toEqual([z, x, w].sort());
 });
 
 test('after the upgrade, the first sweep turns customers an old sweep flagged long ago into lost and closes their old tasks', async () => {
   const rep = await app.staff('sales', '孙销售');
   const id = await buyer('13730000001', '旧预警', rep.id, [[8_800, 300]]);
   // As the old sweep left them: at risk, a clock without an end, and an open task with the invented cadence.
-  await mongoose.connection.db!.collection('customers').updateOne(
-    { _id: new mongoose.Types.ObjectId(id) },
-    { $set: { 'rfm.churn.state': 'at_risk' }, $unset: { 'rfm.churn.lostAt': '', 'rfm.churn.cadenceKnown': '' } },
-  );
-  await s().followUps.create(tenant(), { customerId: id, assigneeId: rep.id, title: '流失预警：旧预警 已 300 天未下单（平时约 45 天一单），请跟进', source: 'churn_warning', dedupeKey: `churn:${id}:old` });
+  await mongoose.connection
+    .db!.collection('customers')
+    .updateOne(
+      { _id: new mongoose.Types.ObjectId(id) },
+      { $set: { 'rfm.churn.state': 'at_risk' }, $unset: { 'rfm.churn.lostAt': '', 'rfm.churn.cadenceKnown': '' } },
+    );
+  await s().followUps.create(tenant(), {
+    customerId: id,
+    assigneeId: rep.id,
+    title: '流失预警：旧预警 已 300 天未下单（平时约 45 天一单），请跟进',
+    source: 'churn_warning',
+    dedupeKey: `churn:${id}:old`,
+  });
   await s().rfm.sweepChurn(tenant());
   expect(await churnOf(id)).toMatchObject({ state: 'lost', lostBecause: 'dormant' });
   expect(await tasksOf(rep)).toEqual([expect.objectContaining({ status: 'done', closedReason: 'customer_lost' })]);

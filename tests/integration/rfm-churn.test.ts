@@ -19,7 +19,11 @@ afterAll(() => app?.stop());
 
 let n = 0;
 const order = (phone: string, amount: number, day: number) => ({
-  eventId: `ev-${++n}`, type: 'order.paid', occurredAt: at(day), customer: { phone }, data: { orderId: `o-${n}`, amount },
+  eventId: `ev-${++n}`,
+  type: 'order.paid',
+  occurredAt: at(day),
+  customer: { phone },
+  data: { orderId: `o-${n}`, amount },
 });
 const ingest = async (events: unknown[]) => {
   const res = await app.request('POST', '/api/v1/events', { headers: { 'x-api-key': key }, body: { events } });
@@ -51,7 +55,10 @@ test('the nightly run puts frequent big spenders in 重要价值 and one-off sma
   expect(Object.values(dist).reduce((a: number, b: any) => a + b, 0)).toBe(10);
   expect(dist['重要价值']).toBeGreaterThanOrEqual(1);
 
-  const seg = await app.request('POST', '/api/v1/segments/preview', { token: manager, body: { audience: { type: 'group', op: 'and', rules: [{ type: 'rfm', classes: ['重要价值'] }] } } });
+  const seg = await app.request('POST', '/api/v1/segments/preview', {
+    token: manager,
+    body: { audience: { type: 'group', op: 'and', rules: [{ type: 'rfm', classes: ['重要价值'] }] } },
+  });
   expect(seg.body.count).toBe(dist['重要价值']);
   const hist = await app.request('GET', `/api/v1/rfm/customers/${first}/history`, { token: manager });
   expect(hist.body.items[0]).toMatchObject({ class: '重要价值' });
@@ -81,7 +88,10 @@ test('a customer who orders every 10 days is at risk after 20 quiet days; the ow
   expect(churnTasks[0].title).toMatch(/平时约 10 天一单，已 21 天未下单/);
 
   const manager = (await app.staff('community_manager')).token;
-  const atRisk = await app.request('POST', '/api/v1/segments/preview', { token: manager, body: { sampleSize: 50, audience: { type: 'group', op: 'and', rules: [{ type: 'churn', in: ['at_risk'] }] } } });
+  const atRisk = await app.request('POST', '/api/v1/segments/preview', {
+    token: manager,
+    body: { sampleSize: 50, audience: { type: 'group', op: 'and', rules: [{ type: 'churn', in: ['at_risk'] }] } },
+  });
   expect(atRisk.body.sample.map((c: any) => c.id)).toContain(id);
 
   await ingest([order('13611110000', 8_000, 21)]);

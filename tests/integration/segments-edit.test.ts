@@ -15,7 +15,11 @@ beforeAll(async () => {
   const s = app.rt.services;
   vip = (await s.tags.ensure(tenant(), '等级', 'VIP')).id;
   newbie = (await s.tags.ensure(tenant(), '等级', '新客')).id;
-  for (const [phone, tags] of [['13500000101', [vip]], ['13500000102', [vip]], ['13500000103', [newbie]]] as const) {
+  for (const [phone, tags] of [
+    ['13500000101', [vip]],
+    ['13500000102', [vip]],
+    ['13500000103', [newbie]],
+  ] as const) {
     const id = await s.customers.identify(tenant(), { phone }, { name: phone });
     await s.customers.tag(tenant(), id, [...tags], []);
   }
@@ -64,7 +68,13 @@ test('duplicating copies the audience under a new name; the copy is edited witho
 test('a segment an open campaign sends to cannot be deleted (409 naming the campaign); once it is cancelled, it can', async () => {
   const seg = (await api('POST', '/api/v1/segments', { name: '双十二', audience: byTag(vip) })).body;
   const later = new Date(app.rt.services.deps.now().getTime() + 86_400_000).toISOString();
-  const campaign = await api('POST', '/api/v1/broadcasts', { name: '双十二预热', channel: 'wecom_group_msg', segmentId: seg.id, content: { text: '预热' }, schedule: { kind: 'at', at: later } });
+  const campaign = await api('POST', '/api/v1/broadcasts', {
+    name: '双十二预热',
+    channel: 'wecom_group_msg',
+    segmentId: seg.id,
+    content: { text: '预热' },
+    schedule: { kind: 'at', at: later },
+  });
   expect(campaign.status).toBe(201);
   // The list says which campaigns send to each segment before anyone tries to delete it.
   const listed = (await api('GET', '/api/v1/segments')).body.items.find((x: any) => x.id === seg.id);

@@ -11,16 +11,35 @@ beforeAll(async () => {
   app = await startTestApp({ now: () => NOW });
   manager = (await app.staff('community_manager')).token;
   const s = app.rt.services;
-  const people: Array<[string, string]> = [['金卡客', '13700000001'], ['银卡客', '13700000002'], ['新会员', '13700000003'], ['有券客', '13700000004'], ['路人', '13700000005']];
+  const people: Array<[string, string]> = [
+    ['金卡客', '13700000001'],
+    ['银卡客', '13700000002'],
+    ['新会员', '13700000003'],
+    ['有券客', '13700000004'],
+    ['路人', '13700000005'],
+  ];
   for (const [name, phone] of people) ids[name] = await s.customers.identify(tenant(), { phone }, { name }, 'wecom');
-  const order = (id: string, phone: string, amount: number) => ({ eventId: id, type: 'order.paid', occurredAt: NOW.toISOString(), customer: { phone }, data: { orderId: id, amount } });
+  const order = (id: string, phone: string, amount: number) => ({
+    eventId: id,
+    type: 'order.paid',
+    occurredAt: NOW.toISOString(),
+    customer: { phone },
+    data: { orderId: id, amount },
+  });
   // ¥6,000 makes 金卡 (gold from 500,000 fen) with 6,000 points; ¥1,500 makes 银卡 with 1,500.
   await s.events.ingest(tenant(), [order('lo-1', '13700000001', 600_000), order('lo-2', '13700000002', 150_000)]);
   await s.events.settle();
   await s.loyalty.join(tenant(), ids['新会员'], 'shopper');
   await s.loyalty.join(tenant(), ids['有券客'], 'shopper');
   const t: any = await s.loyalty.coupons.createTemplate(tenant(), {
-    name: '满减券', kind: 'amount', amountOff: 1_000, threshold: 5_000, validity: { kind: 'relative', days: 30 }, stock: 100, perCustomerLimit: 5, channels: ['campaign'],
+    name: '满减券',
+    kind: 'amount',
+    amountOff: 1_000,
+    threshold: 5_000,
+    validity: { kind: 'relative', days: 30 },
+    stock: 100,
+    perCustomerLimit: 5,
+    channels: ['campaign'],
   });
   await s.loyalty.coupons.issue(tenant(), { templateId: String(t.id ?? t._id), customerId: ids['有券客'], channel: 'campaign', issueKey: 'seg-loyalty-1' });
 }, 60_000);
@@ -45,7 +64,11 @@ test.each([
   ['customers holding an unused coupon', and({ type: 'loyalty', coupon: 'available' }), ['有券客']],
   ['members without an unused coupon', and({ type: 'loyalty', member: true, coupon: 'none' }), ['新会员', '金卡客', '银卡客']],
   ['gold members or coupon holders', or({ type: 'loyalty', tiers: ['gold'] }, { type: 'loyalty', coupon: 'available' }), ['有券客', '金卡客']],
-  ['not gold, but a member', and({ type: 'loyalty', member: true }, { type: 'group', op: 'and', not: true, rules: [{ type: 'loyalty', tiers: ['gold'] }] }), ['新会员', '有券客', '银卡客']],
+  [
+    'not gold, but a member',
+    and({ type: 'loyalty', member: true }, { type: 'group', op: 'and', not: true, rules: [{ type: 'loyalty', tiers: ['gold'] }] }),
+    ['新会员', '有券客', '银卡客'],
+  ],
 ])('the audience "%s" counts exactly those customers', async (_label, audience, expected) => {
   const res = await preview(audience);
   expect(res.status).toBe(200);
@@ -63,7 +86,10 @@ test('a loyalty condition with nothing to match, or tiers for non-members, is re
 });
 
 test('a saved segment of gold members shows how many there are', async () => {
-  const res = await app.request('POST', '/api/v1/segments', { token: manager, body: { name: '金卡会员', audience: and({ type: 'loyalty', tiers: ['gold'] }) } });
+  const res = await app.request('POST', '/api/v1/segments', {
+    token: manager,
+    body: { name: '金卡会员', audience: and({ type: 'loyalty', tiers: ['gold'] }) },
+  });
   expect(res.status).toBe(201);
   expect((await app.request('GET', `/api/v1/segments/${res.body.id}`, { token: manager })).body.memberCount).toBe(1);
 });

@@ -34,7 +34,11 @@ beforeAll(async () => {
   await s.privacy.consents.set(tenant(), ids['李娜'], 'marketing', true, 'h5', 'test');
   await s.privacy.consents.set(tenant(), ids['李娜'], 'marketing', false, 'h5', 'test');
   const order = (id: string, phone: string, amount: number, d: number, sku = 'sku-tea') => ({
-    eventId: id, type: 'order.paid', occurredAt: daysAgo(d), customer: { phone }, data: { orderId: id, amount, items: [{ sku, category: 'tea', quantity: 1, price: amount }] },
+    eventId: id,
+    type: 'order.paid',
+    occurredAt: daysAgo(d),
+    customer: { phone },
+    data: { orderId: id, amount, items: [{ sku, category: 'tea', quantity: 1, price: amount }] },
   });
   await s.events.ingest(tenant(), [
     order('o1', '13900000001', 60_000, 5),
@@ -50,7 +54,11 @@ afterAll(() => app?.stop());
 
 const preview = (audience: unknown, token = manager) => app.request('POST', '/api/v1/segments/preview', { token, body: { audience, sampleSize: 50 } });
 const and = (...rules: unknown[]) => ({ type: 'group', op: 'and', rules });
-const names = (body: any) => body.sample.map((c: any) => c.id).map((id: string) => Object.keys(ids).find((n) => ids[n] === id)).sort();
+const names = (body: any) =>
+  body.sample
+    .map((c: any) => c.id)
+    .map((id: string) => Object.keys(ids).find((n) => ids[n] === id))
+    .sort();
 
 test.each([
   ['VIP tag', () => and({ type: 'tags', match: 'any', tagIds: [vip] }), ['张伟', '李娜']],
@@ -70,12 +78,30 @@ test.each([
     () =>
       and(
         { type: 'city', in: ['上海'] },
-        { type: 'group', op: 'or', rules: [{ type: 'tags', match: 'any', tagIds: [vip] }, { type: 'sourceChannel', in: ['douyin'] }] },
+        {
+          type: 'group',
+          op: 'or',
+          rules: [
+            { type: 'tags', match: 'any', tagIds: [vip] },
+            { type: 'sourceChannel', in: ['douyin'] },
+          ],
+        },
         { type: 'group', op: 'and', not: true, rules: [{ type: 'birthdayMonth', in: [7] }] },
       ),
     ['张伟', '陈静'],
   ],
-  ['women or anyone who viewed anything in 30 days', () => ({ type: 'group', op: 'or', rules: [{ type: 'gender', in: ['female'] }, { type: 'behaviour', action: 'viewed', withinDays: 30 }] }), ['刘洋', '李娜', '王芳', '陈静']],
+  [
+    'women or anyone who viewed anything in 30 days',
+    () => ({
+      type: 'group',
+      op: 'or',
+      rules: [
+        { type: 'gender', in: ['female'] },
+        { type: 'behaviour', action: 'viewed', withinDays: 30 },
+      ],
+    }),
+    ['刘洋', '李娜', '王芳', '陈静'],
+  ],
 ])('preview counts %s on real profiles', async (_name, audience, expected) => {
   const res = await preview(audience());
   expect(res.status).toBe(200);
@@ -95,14 +121,23 @@ test('an invalid audience is refused with 400 naming the bad node as the builder
   const res = await preview(and({ type: 'group', op: 'or', rules: [{ type: 'rfm', r: { min: 9 } }] }));
   expect(res.status).toBe(400);
   expect(res.body.error.message).toBe('Invalid body: group 1, rule 1, R score min: scores run from 1 to 5');
-  expect(res.body.error.details).toEqual([{ path: 'body.audience.rules.0.rules.0.r.min', at: 'group 1, rule 1', message: 'group 1, rule 1, R score min: scores run from 1 to 5' }]);
+  expect(res.body.error.details).toEqual([
+    { path: 'body.audience.rules.0.rules.0.r.min', at: 'group 1, rule 1', message: 'group 1, rule 1, R score min: scores run from 1 to 5' },
+  ]);
 });
 
 test('a refused rule reads in words for a Chinese page: 第 2 组第 1 条：金额下限不能大于上限, with the path to mark the row', async () => {
   const zh = { 'accept-language': 'zh-CN' };
   const audience = and(
     { type: 'city', in: ['上海'] },
-    { type: 'group', op: 'or', rules: [{ type: 'orders', metric: 'totalPaid', min: 50_000, max: 10_000 }, { type: 'tags', match: 'any', tagIds: [] }] },
+    {
+      type: 'group',
+      op: 'or',
+      rules: [
+        { type: 'orders', metric: 'totalPaid', min: 50_000, max: 10_000 },
+        { type: 'tags', match: 'any', tagIds: [] },
+      ],
+    },
     { type: 'group', op: 'and', not: true, rules: [] },
   );
   const res = await app.request('POST', '/api/v1/segments', { token: manager, headers: zh, body: { name: '写错的人群', audience } });
@@ -116,11 +151,20 @@ test('a refused rule reads in words for a Chinese page: 第 2 组第 1 条：金
   expect((await app.request('GET', '/api/v1/segments', { token: manager })).body.items.map((s: any) => s.name)).not.toContain('写错的人群');
 
   // The same words when editing a saved segment and in the live count; other fields keep theirs.
-  const saved = (await app.request('POST', '/api/v1/segments', { token: manager, body: { name: '改错的人群', audience: and({ type: 'city', in: ['上海'] }) } })).body;
-  const edit = await app.request('PATCH', `/api/v1/segments/${saved.id}`, { token: manager, headers: zh, body: { name: '', audience: and({ type: 'rfm', f: { min: 4, max: 2 } }, { type: 'mood' }) } });
+  const saved = (await app.request('POST', '/api/v1/segments', { token: manager, body: { name: '改错的人群', audience: and({ type: 'city', in: ['上海'] }) } }))
+    .body;
+  const edit = await app.request('PATCH', `/api/v1/segments/${saved.id}`, {
+    token: manager,
+    headers: zh,
+    body: { name: '', audience: and({ type: 'rfm', f: { min: 4, max: 2 } }, { type: 'mood' }) },
+  });
   expect(edit.status).toBe(400);
   expect(edit.body.error.details.map((d: any) => d.message)).toEqual(['请填写人群名称', '第 1 条：F 分下限不能大于上限', '第 2 条：不支持这种条件']);
-  const live = await app.request('POST', '/api/v1/segments/preview', { token: manager, headers: zh, body: { audience: and({ type: 'loyalty', points: { min: 500, max: 100 } }) } });
+  const live = await app.request('POST', '/api/v1/segments/preview', {
+    token: manager,
+    headers: zh,
+    body: { audience: and({ type: 'loyalty', points: { min: 500, max: 100 } }) },
+  });
   expect(live.body.error.details[0].message).toBe('第 1 条：积分下限不能大于上限');
   expect((await app.request('GET', `/api/v1/segments/${saved.id}`, { token: manager })).body.audience).toEqual(and({ type: 'city', in: ['上海'] }));
   await app.request('DELETE', `/api/v1/segments/${saved.id}`, { token: manager });

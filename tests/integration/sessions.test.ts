@@ -25,7 +25,15 @@ const note = (token: string) => app.request('POST', `/api/v1/customers/${custome
 const patch = (id: string, body: Record<string, unknown>) => app.request('PATCH', `/api/v1/staff/${id}`, { token: admin.token, body });
 const login = (username: string, password = 'harbor-kettle-2026') => app.request('POST', '/api/v1/auth/login', { body: { username, password } });
 const staffToken = (claims: Record<string, unknown>, secret = app.config.APP_SECRET) =>
-  signToken(secret, { k: 'staff', sub: admin.id, t: app.config.DEFAULT_TENANT, role: 'admin', name: 'x', exp: Math.floor(app.rt.services.deps.now().getTime() / 1000) + 600, ...claims });
+  signToken(secret, {
+    k: 'staff',
+    sub: admin.id,
+    t: app.config.DEFAULT_TENANT,
+    role: 'admin',
+    name: 'x',
+    exp: Math.floor(app.rt.services.deps.now().getTime() / 1000) + 600,
+    ...claims,
+  });
 
 test('a deactivated staff member is refused (401) on the next request, write or read', async () => {
   const agent = await app.staff('agent');
@@ -73,7 +81,7 @@ test('staff sign-out refuses that token and the account’s other sessions from 
 });
 
 test('a well-signed token naming no staff member, another tenant’s, or signed with the old published secret is refused', async () => {
-  expect((await me(await staffToken({})))).toMatchObject({ status: 200 });
+  expect(await me(await staffToken({}))).toMatchObject({ status: 200 });
   expect((await me(await staffToken({ sub: new Types.ObjectId().toHexString() }))).status).toBe(401);
   expect((await me(await staffToken({ sub: 'not-an-id' }))).status).toBe(401);
   expect((await me(await staffToken({ t: 'another-brand' }))).status).toBe(401);

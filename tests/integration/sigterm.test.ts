@@ -36,7 +36,17 @@ async function startProduction() {
     JOBS_PROCESS_EVERY_MS: '200',
   };
   const { terminate } = spawnEntry('server/src/main.ts', env);
-  expect(await until(() => fetch(`${url}/readyz`).then((r) => r.status === 200, () => false), 40_000, 100)).toBe(true);
+  expect(
+    await until(
+      () =>
+        fetch(`${url}/readyz`).then(
+          (r) => r.status === 200,
+          () => false,
+        ),
+      40_000,
+      100,
+    ),
+  ).toBe(true);
   return { url, mongoUri, terminate };
 }
 
@@ -64,7 +74,17 @@ test('on SIGTERM the server stops, leaves no Agenda job locked, and exits 0', as
   const db = new MongoClient(mongoUri);
   await db.connect();
   const jobs = db.db().collection('agenda_jobs');
-  expect(await until(() => jobs.countDocuments({}).then((n) => n > 5, () => false), 20_000, 100)).toBe(true);
+  expect(
+    await until(
+      () =>
+        jobs.countDocuments({}).then(
+          (n) => n > 5,
+          () => false,
+        ),
+      20_000,
+      100,
+    ),
+  ).toBe(true);
   expect(await terminate()).toBe(0);
   // Nothing listens any more.
   await expect(fetch(`${url}/healthz`)).rejects.toThrow();
@@ -79,7 +99,12 @@ test('a SIGTERM that arrives while the worker is still starting waits for the st
   expect(await terminate()).toBe(0);
   const db = new MongoClient(mongoUri);
   await db.connect();
-  expect(await db.db().collection('agenda_jobs').countDocuments({ lockedAt: { $ne: null } })).toBe(0);
+  expect(
+    await db
+      .db()
+      .collection('agenda_jobs')
+      .countDocuments({ lockedAt: { $ne: null } }),
+  ).toBe(0);
   await db.close();
 }, 90_000);
 
@@ -94,11 +119,12 @@ test('npm start stopped while it is still seeding the demo exits 0 and leaves no
   const demo = spawnEntry('scripts/demo.ts', env);
   expect(await until(async () => /"msg":"worker started"/.test(demo.output()), 60_000, 100)).toBe(true);
   const redisPort = Number(demo.output().match(/redis-server at redis:\/\/127\.0\.0\.1:(\d+)/)![1]);
-  const redisUp = () => new Promise<boolean>((resolve) => {
-    const socket = createConnection(redisPort, '127.0.0.1');
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
-    socket.once('error', () => resolve(false));
-  });
+  const redisUp = () =>
+    new Promise<boolean>((resolve) => {
+      const socket = createConnection(redisPort, '127.0.0.1');
+      socket.once('connect', () => (socket.destroy(), resolve(true)));
+      socket.once('error', () => resolve(false));
+    });
   expect(await redisUp()).toBe(true);
   // No published secret: one of this machine's own, kept with the demo's data; demo sign-in is on, and says why.
   expect(demo.output()).toContain(`APP_SECRET generated and saved to ${path.join(dataDir, 'app-secret')} (mode 0600)`);

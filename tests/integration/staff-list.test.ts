@@ -11,7 +11,8 @@ test('a switched-off account leaves the pickers but is found under status=inacti
   const admin = await app.staff('admin');
   const gone = await app.staff('sales', '离开的小陈');
   await app.request('PATCH', `/api/v1/staff/${gone.id}`, { token: admin.token, body: { active: false } });
-  const names = async (qs: string) => ((await app.request('GET', `/api/v1/staff${qs}`, { token: admin.token })).body.items as { name: string }[]).map((s) => s.name);
+  const names = async (qs: string) =>
+    ((await app.request('GET', `/api/v1/staff${qs}`, { token: admin.token })).body.items as { name: string }[]).map((s) => s.name);
   expect(await names('')).not.toContain('离开的小陈');
   expect(await names('?status=inactive')).toEqual(['离开的小陈']);
   expect(await names('?status=all')).toEqual(expect.arrayContaining(['离开的小陈', expect.any(String)]));

@@ -142,7 +142,12 @@ test('pages carry a Content-Security-Policy that allows no inline script', async
   const res = await get(app, '/h5/member/points');
   await res.arrayBuffer();
   const csp = res.headers.get('content-security-policy') ?? '';
-  const directives = Object.fromEntries(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name, values]));
+  const directives = Object.fromEntries(
+    csp
+      .split(';')
+      .map((d) => d.trim().split(/\s+/))
+      .map(([name, ...values]) => [name, values]),
+  );
   expect(directives['default-src']).toEqual(["'self'"]);
   expect(directives['script-src']).toEqual(["'self'", 'https://res.wx.qq.com', 'https://open.work.weixin.qq.com']);
   expect(directives['script-src-attr']).toEqual(["'none'"]);
@@ -162,7 +167,10 @@ test('the pages and their assets are compressed for a browser that accepts it, a
   expect(gz.headers.get('content-encoding')).toBe('gzip');
   await gz.arrayBuffer();
   // Byte for byte: the brotli and gzip bodies decode to the file, and caches keep one copy per encoding.
-  for (const [encoding, decode] of [['br', brotliDecompressSync], ['gzip', gunzipSync]] as const) {
+  for (const [encoding, decode] of [
+    ['br', brotliDecompressSync],
+    ['gzip', gunzipSync],
+  ] as const) {
     const raw = await rawGet(`${app.url}/h5/assets/vendor-def456.js`, encoding);
     expect(raw.headers['content-encoding']).toBe(encoding);
     expect(String(raw.headers.vary)).toMatch(/accept-encoding/i);

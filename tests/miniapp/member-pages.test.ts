@@ -31,13 +31,27 @@ async function shopperOnPhone(u: Partial<FakeWechatUser> = {}): Promise<{ user: 
   return { user, wx, customerId: res.body.customerId, token: res.body.token };
 }
 const give = async (customerId: string, points: number, reason = '新人礼') => {
-  const res = await app.request('POST', `/api/v1/loyalty/members/${customerId}/points`, { token: admin.token, body: { points, reason, idempotencyKey: key() } });
+  const res = await app.request('POST', `/api/v1/loyalty/members/${customerId}/points`, {
+    token: admin.token,
+    body: { points, reason, idempotencyKey: key() },
+  });
   expect(res.status).toBe(201);
 };
 const template = async (over: Record<string, unknown>) => {
   const res = await app.request('POST', '/api/v1/loyalty/templates', {
     token: admin.token,
-    body: { name: '满100减10', kind: 'amount', amountOff: 1000, threshold: 10_000, validity: { kind: 'relative', days: 30 }, stock: 100, perCustomerLimit: 5, channels: ['exchange', 'staff'], pointsCost: 100, ...over },
+    body: {
+      name: '满100减10',
+      kind: 'amount',
+      amountOff: 1000,
+      threshold: 10_000,
+      validity: { kind: 'relative', days: 30 },
+      stock: 100,
+      perCustomerLimit: 5,
+      channels: ['exchange', 'staff'],
+      pointsCost: 100,
+      ...over,
+    },
   });
   expect(res.status).toBe(201);
   return res.body.id as string;
@@ -60,7 +74,10 @@ test('the home page signs in with wx.login and shows the member card, balance an
   // and the code on the card is one staff can scan.
   expect(page.querySelector('#card-qr')).toBeTruthy();
   expect(page.instance.data.cardQr).toMatch(/^data:image\/png;base64,[A-Za-z0-9+/]{200,}/);
-  const scanned = await app.request('POST', '/api/v1/loyalty/scan', { token: admin.token, body: { payload: page.querySelector('#card-code').dom.textContent } });
+  const scanned = await app.request('POST', '/api/v1/loyalty/scan', {
+    token: admin.token,
+    body: { payload: page.querySelector('#card-code').dom.textContent },
+  });
   expect(scanned.status).toBe(200);
   expect(JSON.stringify(scanned.body)).toContain(customerId);
   expect(page.querySelector('#next-tier').dom.textContent).toMatch(/再消费 ¥[\d.]+ 升级为/);

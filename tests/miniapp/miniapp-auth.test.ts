@@ -103,7 +103,12 @@ test('a phone code that WeChat rejects gives 400 asking to tap again; an H5-only
 
   const h5 = await app.rt.services.customers.identify(tenant(), { phone: '13700000002' }, {}, 'h5');
   const { signToken } = await import('../../server/src/shared/tokens.js');
-  const token = await signToken(app.config.APP_SECRET, { k: 'shopper', sub: h5, t: tenant(), exp: Math.floor(app.rt.services.deps.now().getTime() / 1000) + 600 });
+  const token = await signToken(app.config.APP_SECRET, {
+    k: 'shopper',
+    sub: h5,
+    t: tenant(),
+    exp: Math.floor(app.rt.services.deps.now().getTime() / 1000) + 600,
+  });
   const refused = await app.request('POST', '/api/v1/miniapp/phone', { token, body: { code: fake.phoneCode(u.openid), consent: true } });
   expect(refused.status).toBe(409);
 });
@@ -120,7 +125,9 @@ test('when WeChat is down, sign-in answers 503 with a try-again message rather t
 test('sign-in attempts are limited per network address: past the limit the answer is 429 with when to retry', async () => {
   const { LOGIN_PER_MINUTE } = await import('../../server/src/modules/shopper-auth/miniapp-auth.service.js');
   const headers = { 'x-forwarded-for': `203.0.113.${1 + Math.floor(Math.random() * 250)}` };
-  const tries = await Promise.all(Array.from({ length: LOGIN_PER_MINUTE + 5 }, () => app.request('POST', '/api/v1/auth/miniapp', { body: { code: 'not-a-code' }, headers })));
+  const tries = await Promise.all(
+    Array.from({ length: LOGIN_PER_MINUTE + 5 }, () => app.request('POST', '/api/v1/auth/miniapp', { body: { code: 'not-a-code' }, headers })),
+  );
   const limited = tries.filter((r) => r.status === 429);
   expect(limited.length).toBeGreaterThanOrEqual(1);
   expect(limited[0].body.error.message).toMatch(/wait a minute/);

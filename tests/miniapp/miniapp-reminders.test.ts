@@ -16,7 +16,9 @@ const key = () => randomBytes(8).toString('hex');
 
 beforeAll(async () => {
   fake = await startFakeWechat();
-  app = await startTestApp({ env: { ...fake.env(), WECHAT_SUBSCRIBE_COUPON_TEMPLATE: COUPON_T, WECHAT_SUBSCRIBE_POINTS_TEMPLATE: POINTS_T, WECHAT_MINIAPP_STATE: 'trial' } });
+  app = await startTestApp({
+    env: { ...fake.env(), WECHAT_SUBSCRIBE_COUPON_TEMPLATE: COUPON_T, WECHAT_SUBSCRIBE_POINTS_TEMPLATE: POINTS_T, WECHAT_MINIAPP_STATE: 'trial' },
+  });
   admin = await app.staff('admin');
   // Points earned now expire in 5 days, inside the 7-day reminder window.
   const res = await app.request('PUT', '/api/v1/loyalty/settings', { token: admin.token, body: { expiry: { kind: 'days', days: 5, yearsAfter: 0 } } });
@@ -33,7 +35,8 @@ async function signedIn(): Promise<{ user: FakeWechatUser; token: string; custom
   expect(res.status).toBe(200);
   return { user, token: res.body.token, customerId: res.body.customerId };
 }
-const report = (token: string, results: Record<string, string>, idempotencyKey = key()) => app.request('POST', '/api/v1/miniapp/subscriptions', { token, body: { idempotencyKey, results } });
+const report = (token: string, results: Record<string, string>, idempotencyKey = key()) =>
+  app.request('POST', '/api/v1/miniapp/subscriptions', { token, body: { idempotencyKey, results } });
 const give = (customerId: string, points: number) =>
   app.request('POST', `/api/v1/loyalty/members/${customerId}/points`, { token: admin.token, body: { points, reason: 'gift', idempotencyKey: key() } });
 const sentTo = (openid: string) => fake.sent.filter((m) => m.touser === openid);
@@ -76,7 +79,7 @@ test('points about to expire are announced with amount and date, once per expiry
   expect((await app.request('GET', '/api/v1/miniapp/subscriptions', { token: s.token })).body.points_expiry).toBe(1);
 });
 
-test("when WeChat answers 43101 (no quota: the shopper refused), that allowance is spent and nothing is sent or retried", async () => {
+test('when WeChat answers 43101 (no quota: the shopper refused), that allowance is spent and nothing is sent or retried', async () => {
   const s = await signedIn();
   await give(s.customerId, 30);
   await report(s.token, { [POINTS_T]: 'accept' }); // reported, but WeChat never granted the quota
@@ -106,7 +109,12 @@ test('when WeChat is unreachable the reminder waits and goes out on the next run
 test('an H5-only shopper (no mini-app sign-in) cannot record reminders: 409 says to sign in through the mini-app', async () => {
   const id = await app.rt.services.customers.identify(app.config.DEFAULT_TENANT, { phone: '13600000009' }, {}, 'h5');
   const { signToken } = await import('../../server/src/shared/tokens.js');
-  const token = await signToken(app.config.APP_SECRET, { k: 'shopper', sub: id, t: app.config.DEFAULT_TENANT, exp: Math.floor(app.rt.services.deps.now().getTime() / 1000) + 600 });
+  const token = await signToken(app.config.APP_SECRET, {
+    k: 'shopper',
+    sub: id,
+    t: app.config.DEFAULT_TENANT,
+    exp: Math.floor(app.rt.services.deps.now().getTime() / 1000) + 600,
+  });
   const res = await report(token, { [COUPON_T]: 'accept' });
   expect(res.status).toBe(409);
   expect(res.body.error.message).toMatch(/mini-app/);
@@ -131,7 +139,11 @@ test('two workers running the reminder job at once send one message, not two', a
   await report(s.token, { [POINTS_T]: 'accept' });
   fake.acceptSubscription(s.user.openid, POINTS_T);
   fake.acceptSubscription(s.user.openid, POINTS_T); // WeChat would even allow a second one
-  const runs = await Promise.all([app.rt.services.miniapp.reminders.sendDue(), app.rt.services.miniapp.reminders.sendDue(), app.rt.services.miniapp.reminders.sendDue()]);
+  const runs = await Promise.all([
+    app.rt.services.miniapp.reminders.sendDue(),
+    app.rt.services.miniapp.reminders.sendDue(),
+    app.rt.services.miniapp.reminders.sendDue(),
+  ]);
   expect(runs.reduce((n, r) => n + r.sent, 0)).toBe(1);
   expect(sentTo(s.user.openid)).toHaveLength(1);
 });
@@ -142,15 +154,21 @@ test('a reminder left mid-send by a crashed worker is marked failed, never sent 
   await report(s.token, { [POINTS_T]: 'accept' });
   fake.acceptSubscription(s.user.openid, POINTS_T);
   // The crash: the row was claimed for this expiry date, the process died before recording the answer.
-  await MiniappSubscriptionModel.updateOne({ openId: s.user.openid }, { $set: { state: 'sending', remindKey: 'points:crashed', leaseUntil: new Date(Date.now() - 1000) } });
+  await MiniappSubscriptionModel.updateOne(
+    { openId: s.user.openid },
+    { $set: { state: 'sending', remindKey: 'points:crashed', leaseUntil: new Date(Date.now() - 1000) } },
+  );
   await app.rt.services.miniapp.reminders.sendDue();
   const row = await MiniappSubscriptionModel.findOne({ openId: s.user.openid }).lean();
   expect(row?.state).toBe('failed');
   expect(sentTo(s.user.openid)).toHaveLength(0);
 });
 
-test("a brand that turns points reminders off (expiry.remindDays 0) sends no points reminder in WeChat either", async () => {
-  const res = await app.request('PUT', '/api/v1/loyalty/settings', { token: admin.token, body: { expiry: { kind: 'days', days: 5, yearsAfter: 0, remindDays: 0 } } });
+test('a brand that turns points reminders off (expiry.remindDays 0) sends no points reminder in WeChat either', async () => {
+  const res = await app.request('PUT', '/api/v1/loyalty/settings', {
+    token: admin.token,
+    body: { expiry: { kind: 'days', days: 5, yearsAfter: 0, remindDays: 0 } },
+  });
   expect(res.status).toBe(200);
   const s = await signedIn();
   await give(s.customerId, 15);

@@ -16,7 +16,8 @@ const app = JSON.parse(read('app.json')) as { pages: string[]; usingComponents: 
 test('app.json lists pages, and each has its .js, .json (valid) and .wxml', () => {
   expect(app.pages.length).toBeGreaterThanOrEqual(5);
   for (const page of app.pages) {
-    for (const ext of ['js', 'json', 'wxml']) expect(existsSync(path.join(MINIAPP, `${page}.${ext}`)) ? `${page}.${ext}` : `missing ${page}.${ext}`).toBe(`${page}.${ext}`);
+    for (const ext of ['js', 'json', 'wxml'])
+      expect(existsSync(path.join(MINIAPP, `${page}.${ext}`)) ? `${page}.${ext}` : `missing ${page}.${ext}`).toBe(`${page}.${ext}`);
     expect(() => JSON.parse(read(`${page}.json`))).not.toThrow();
     expect(read(`${page}.js`)).toMatch(/\b(Component|Page)\(\{/);
   }

@@ -16,7 +16,15 @@ export { launchChromium as launchBrowser };
 
 /** A phone-sized page; WeChat's and WeCom's webviews are what these pages are made for. */
 export async function phonePage(browser: Browser, options: { userAgent?: string } = {}): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN', reducedMotion: 'reduce', userAgent: options.userAgent });
+  const context = await browser.newContext({
+    viewport: { width: 390, height: 844 },
+    deviceScaleFactor: 2,
+    isMobile: true,
+    hasTouch: true,
+    locale: 'zh-CN',
+    reducedMotion: 'reduce',
+    userAgent: options.userAgent,
+  });
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
   return page;

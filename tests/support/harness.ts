@@ -56,7 +56,11 @@ export interface TestApp {
   rt: Runtime;
   url: string;
   config: Config;
-  request(method: string, path: string, options?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
+  request(
+    method: string,
+    path: string,
+    options?: { token?: string; body?: unknown; headers?: Record<string, string> },
+  ): Promise<{ status: number; body: any; headers: Headers }>;
   staff(role: StaffRole, name?: string): Promise<{ id: string; token: string; username: string }>;
   /**
    * Applies every accepted event (points, aggregates, RFM, journeys), as the worker would, and returns
@@ -69,7 +73,9 @@ export interface TestApp {
 export async function startTestApp(options: { env?: Record<string, string>; plugins?: RuntimePlugin[]; now?: () => Date } = {}): Promise<TestApp> {
   // A test that drives its own clock moves it across days and months: its sessions last as long as it
   // needs (a test of expiry sets the TTLs itself), since tokens expire on the app's clock too.
-  const longSessions: Record<string, string> = options.now ? { STAFF_TOKEN_TTL_SECONDS: String(3 * 365 * 86_400), SHOPPER_TOKEN_TTL_SECONDS: String(3 * 365 * 86_400) } : {};
+  const longSessions: Record<string, string> = options.now
+    ? { STAFF_TOKEN_TTL_SECONDS: String(3 * 365 * 86_400), SHOPPER_TOKEN_TTL_SECONDS: String(3 * 365 * 86_400) }
+    : {};
   const config = testConfig({ ...longSessions, ...options.env });
   const rt = await startRuntime(config, options.plugins ?? [], { now: options.now, log: createLogger(config.LOG_LEVEL) });
   const url = rt.url!;
@@ -105,7 +111,13 @@ export async function startTestApp(options: { env?: Record<string, string>; plug
     async staff(role, name) {
       const username = `${role}_${++n}_${randomBytes(3).toString('hex')}`;
       testPasswordHash ??= hashPassword(TEST_PASSWORD);
-      const doc = await StaffModel.create({ tenantId: config.DEFAULT_TENANT, username, name: name ?? `${role} ${n}`, role, passwordHash: await testPasswordHash });
+      const doc = await StaffModel.create({
+        tenantId: config.DEFAULT_TENANT,
+        username,
+        name: name ?? `${role} ${n}`,
+        role,
+        passwordHash: await testPasswordHash,
+      });
       const { token } = await rt.services.staff.issueToken(doc.toObject());
       return { id: String(doc._id), token, username };
     },

@@ -19,8 +19,13 @@ beforeAll(async () => {
     .route({ method: 'get', path: '/points', allow: 'public', summary: 'points' }, () => ({ from: 'points' }))
     .route({ method: 'get', path: '/points/ledger', allow: 'public', summary: 'ledger' }, () => ({ from: 'ledger' }))
     .route({ method: 'get', path: '/', allow: 'public', summary: 'me' }, () => ({ from: 'me-root' }));
-  const privacy = new ApiRouter('/api/v1/me', 'privacy').route({ method: 'post', path: '/erase', allow: 'public', summary: 'erase' }, () => ({ from: 'erase' }));
-  const byId = new ApiRouter('/api/v1/things', 'things').route({ method: 'get', path: '/:id', allow: 'public', summary: 'one' }, ({ params }) => ({ from: 'thing', id: (params as { id: string }).id }));
+  const privacy = new ApiRouter('/api/v1/me', 'privacy').route({ method: 'post', path: '/erase', allow: 'public', summary: 'erase' }, () => ({
+    from: 'erase',
+  }));
+  const byId = new ApiRouter('/api/v1/things', 'things').route({ method: 'get', path: '/:id', allow: 'public', summary: 'one' }, ({ params }) => ({
+    from: 'thing',
+    id: (params as { id: string }).id,
+  }));
   const app = new Koa();
   app.use(apiDispatch([staff, events, me, privacy, byId]));
   app.use((ctx) => {
@@ -36,7 +41,12 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 const call = async (method: string, path: string) => {
   const res = await fetch(url + path, { method });
   const text = await res.text();
-  return { status: res.status, body: text && res.status === 200 ? JSON.parse(text) : undefined, allow: res.headers.get('allow'), reachedEnd: res.headers.has('x-reached') };
+  return {
+    status: res.status,
+    body: text && res.status === 200 ? JSON.parse(text) : undefined,
+    allow: res.headers.get('allow'),
+    reachedEnd: res.headers.has('x-reached'),
+  };
 };
 
 test.each([

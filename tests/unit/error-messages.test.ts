@@ -16,8 +16,19 @@ const worded = (messages: Record<string, string>) =>
   );
 
 test('every error code the server can send has Chinese and English words on the pages (or a stated reason it needs none)', () => {
-  for (const known of ['STAFF_BAD_CREDENTIALS', 'LOYALTY_INSUFFICIENT_POINTS', 'JOURNEY_TEMPLATE_UNKNOWN', 'TAG_EXISTS', 'WECOM_TRANSFER_INVALID', 'VALIDATION_FAILED']) expect(registry).toHaveProperty(known);
-  for (const [language, messages] of [['zh-CN', zhCN], ['en', en]] as const) {
+  for (const known of [
+    'STAFF_BAD_CREDENTIALS',
+    'LOYALTY_INSUFFICIENT_POINTS',
+    'JOURNEY_TEMPLATE_UNKNOWN',
+    'TAG_EXISTS',
+    'WECOM_TRANSFER_INVALID',
+    'VALIDATION_FAILED',
+  ])
+    expect(registry).toHaveProperty(known);
+  for (const [language, messages] of [
+    ['zh-CN', zhCN],
+    ['en', en],
+  ] as const) {
     const unsaid = Object.keys(registry).filter((code) => !(`error.${code}` in messages) && !registry[code].unsaid);
     expect([language, unsaid]).toEqual([language, []]);
   }

@@ -14,7 +14,15 @@ test('nested groups keep their operator and negation, and finished conditions pa
     op: 'and',
     rules: [
       { type: 'tags', match: 'none', tagIds: ['0123456789abcdef01234567'] },
-      { type: 'group', op: 'or', not: true, rules: [{ type: 'city', in: ['杭州'] }, { type: 'orders', metric: 'totalPaid', max: 50_000 }] },
+      {
+        type: 'group',
+        op: 'or',
+        not: true,
+        rules: [
+          { type: 'city', in: ['杭州'] },
+          { type: 'orders', metric: 'totalPaid', max: 50_000 },
+        ],
+      },
     ],
   };
   expect(compile(root)).toEqual(root);
@@ -38,12 +46,26 @@ test('the live count leaves unfinished rows out, yet a refusal still lands on th
 test('saving sends every row as shown, so the server names the unfinished ones in place', () => {
   const root: Group = { type: 'group', op: 'and', rules: [blank('tags'), blank('points'), { type: 'group', op: 'or', rules: [] }] };
   const all = compileAll(root);
-  expect(all.audience).toEqual({ type: 'group', op: 'and', rules: [{ type: 'tags', match: 'any', tagIds: [] }, { type: 'loyalty', points: {} }, { type: 'group', op: 'or', rules: [] }] });
+  expect(all.audience).toEqual({
+    type: 'group',
+    op: 'and',
+    rules: [
+      { type: 'tags', match: 'any', tagIds: [] },
+      { type: 'loyalty', points: {} },
+      { type: 'group', op: 'or', rules: [] },
+    ],
+  });
   expect(all.origin([2])).toBe(root.rules[2]);
 });
 
 test('points, tier, coupon and membership are loyalty conditions the server reads, each its own row', () => {
-  expect(compile({ type: 'group', op: 'and', rules: [{ type: 'loyalty', points: { min: 500 } }, { type: 'loyalty', tiers: ['gold'] }, blank('coupon'), blank('member')] })).toEqual({
+  expect(
+    compile({
+      type: 'group',
+      op: 'and',
+      rules: [{ type: 'loyalty', points: { min: 500 } }, { type: 'loyalty', tiers: ['gold'] }, blank('coupon'), blank('member')],
+    }),
+  ).toEqual({
     type: 'group',
     op: 'and',
     rules: [

@@ -18,7 +18,7 @@ test('Chinese and English have the same keys, each naming the same values', () =
   expect(differ).toEqual([]);
 });
 
-test('every message is valid vue-i18n syntax (a literal @, |, { or } is written {\'@\'})', () => {
+test("every message is valid vue-i18n syntax (a literal @, |, { or } is written {'@'})", () => {
   const broken: string[] = [];
   for (const [locale, messages] of Object.entries(locales))
     for (const [key, text] of Object.entries(messages)) {

@@ -80,7 +80,9 @@ describe('server import graph', () => {
   it('gives modules and adapters the APIs they declare, never the whole Services bag', () => {
     const graph = importGraph();
     const container = path.join(root, 'services.ts');
-    const reaching = [...graph].filter(([f, deps]) => /^(modules|wecom|wechat)\//.test(path.relative(root, f)) && deps.includes(container)).map(([f]) => path.relative(root, f));
+    const reaching = [...graph]
+      .filter(([f, deps]) => /^(modules|wecom|wechat)\//.test(path.relative(root, f)) && deps.includes(container))
+      .map(([f]) => path.relative(root, f));
     expect(reaching).toEqual([]);
   });
 
@@ -90,10 +92,15 @@ describe('server import graph', () => {
     // Built on the adapter (its client a port) and registered with its callback router, contacts or full sync.
     const onAdapter = new Set(['modules/contact-ways', 'modules/customer-groups', 'modules/wecom-transfers', 'modules/wechat-kf']);
     for (const m of onAdapter) expect(fs.existsSync(path.join(root, m))).toBe(true);
-    const back = [...graph].filter(([f]) => rel(f).startsWith('wecom/')).flatMap(([f, deps]) => deps.filter((d) => onAdapter.has(path.dirname(rel(d)))).map((d) => `${rel(f)} -> ${rel(d)}`));
+    const back = [...graph]
+      .filter(([f]) => rel(f).startsWith('wecom/'))
+      .flatMap(([f, deps]) => deps.filter((d) => onAdapter.has(path.dirname(rel(d)))).map((d) => `${rel(f)} -> ${rel(d)}`));
     expect(back).toEqual([]);
     // The adapter's own collections: callbacks, contact relations, sync runs and tag operations.
-    const models = sourceFiles(path.join(root, 'wecom')).filter((f) => /mongoose\.model\(/.test(fs.readFileSync(f, 'utf8'))).map(rel).sort();
+    const models = sourceFiles(path.join(root, 'wecom'))
+      .filter((f) => /mongoose\.model\(/.test(fs.readFileSync(f, 'utf8')))
+      .map(rel)
+      .sort();
     expect(models).toEqual(['wecom/external-contact.model.ts', 'wecom/wecom-callback.model.ts', 'wecom/wecom-sync.model.ts']);
   });
 

@@ -80,7 +80,12 @@ test('with the check off (production) nothing is checked', async () => {
 });
 
 test('the check cannot be turned on in production', () => {
-  const env = { NODE_ENV: 'production', MONGODB_URI: 'mongodb://db.internal/scrm', REDIS_URL: 'redis://cache.internal', APP_SECRET: 'Qm7v2Lx9Rk4pWz8Tn3Hc6Yb1Fd5Gs0Je-aUoNiVeKrBtPq' };
+  const env = {
+    NODE_ENV: 'production',
+    MONGODB_URI: 'mongodb://db.internal/scrm',
+    REDIS_URL: 'redis://cache.internal',
+    APP_SECRET: 'Qm7v2Lx9Rk4pWz8Tn3Hc6Yb1Fd5Gs0Je-aUoNiVeKrBtPq',
+  };
   expect(() => loadConfig(env)).not.toThrow();
   expect(() => loadConfig({ ...env, API_RESPONSE_CHECK: 'true' })).toThrow(/API_RESPONSE_CHECK is for tests/);
 });

@@ -22,7 +22,10 @@ test('no service writes a Chinese sentence of its own (comments aside)', () => {
       const code = readFileSync(`${ROOT}/${file}`, 'utf8')
         .replace(/\/\*[\s\S]*?\*\//g, '')
         .replace(/^\s*\/\/.*$/gm, '');
-      return code.split('\n').filter((line) => cjk.test(line)).map((line) => `${file}: ${line.trim()}`);
+      return code
+        .split('\n')
+        .filter((line) => cjk.test(line))
+        .map((line) => `${file}: ${line.trim()}`);
     });
   expect(found).toEqual([]);
 });

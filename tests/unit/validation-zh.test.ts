@@ -6,7 +6,6 @@ import { SAID, zhIssue, zhMessage } from '../../server/src/shared/http/validatio
 import { zodIssueWords } from '../../server/src/i18n/validation.zh-CN.js';
 import { sourceFiles } from '../support/source-files.js';
 
-
 /** Sentences the schemas write themselves: zod checks given a message, and `message:` / `error:` options. */
 function schemaSentences(): Set<string> {
   const found = new Set<string>();
@@ -27,11 +26,15 @@ const NOT_REQUEST_VALIDATION = new Set([
   'REDIS_URL must be a redis:// URI',
   'DEMO_MODE must be off in production',
   'API_RESPONSE_CHECK is for tests; turn it off in production',
-  'not_a_contact_of_sender', 'no_bot_chat', 'interrupted while sending; not retried (may have been delivered)']);
+  'not_a_contact_of_sender',
+  'no_bot_chat',
+  'interrupted while sending; not retried (may have been delivered)',
+]);
 
 test('every sentence a request schema writes has a Chinese line', () => {
   const sentences = schemaSentences();
-  for (const known of ['must be a 24-character hex id', 'a mainland mobile number, 11 digits', 'tier thresholds must rise strictly, lowest tier first']) expect(sentences).toContain(known);
+  for (const known of ['must be a 24-character hex id', 'a mainland mobile number, 11 digits', 'tier thresholds must rise strictly, lowest tier first'])
+    expect(sentences).toContain(known);
   expect([...sentences].filter((s) => !(s in SAID) && !NOT_REQUEST_VALIDATION.has(s))).toEqual([]);
   // Nor does SAID keep lines for sentences no schema writes any more.
   expect(Object.keys(SAID).filter((s) => !sentences.has(s))).toEqual([]);

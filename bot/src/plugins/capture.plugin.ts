@@ -15,18 +15,31 @@ export function capturePlugin(ctx: BotContext): WechatyPlugin {
       // work, so the answer's row (held for it) is written with it instead of being updated after.
       if (msg.self() && msg.type() === bot.Message.Type.Text) {
         const stored = ctx.takeEcho(msg.room()?.id ?? msg.listener()?.id ?? '', msg.text());
-        if (stored) return void ctx.track(ctx.s.desk.conversations.attachEcho(ctx.tenantId, stored, msg.id)).catch((err) => ctx.log.error({ err, messageId: msg.id }, 'bot echo not noted'));
+        if (stored)
+          return void ctx
+            .track(ctx.s.desk.conversations.attachEcho(ctx.tenantId, stored, msg.id))
+            .catch((err) => ctx.log.error({ err, messageId: msg.id }, 'bot echo not noted'));
       }
       const chat = msg.room()?.id ?? (msg.self() ? msg.listener()?.id : msg.talker().id) ?? msg.id;
       void ctx.serial(chat, () => handle(ctx, msg)).catch((err) => ctx.log.error({ err, messageId: msg.id }, 'bot message handling failed'));
     };
     const onJoin = (room: Room, invitees: Contact[]) =>
       void ctx
-        .track(room.topic().then((topic) => ctx.s.desk.groups.roomJoined(ctx.tenantId, ctx.selfId!, { id: room.id, topic }, invitees.map(chatContact), ctx.s.deps.now())))
+        .track(
+          room
+            .topic()
+            .then((topic) => ctx.s.desk.groups.roomJoined(ctx.tenantId, ctx.selfId!, { id: room.id, topic }, invitees.map(chatContact), ctx.s.deps.now())),
+        )
         .catch((err) => ctx.log.warn({ err, roomId: room.id }, 'room join not recorded'));
     const onLeave = (room: Room, leavers: Contact[]) =>
       void ctx
-        .track(ctx.s.desk.groups.roomLeft(ctx.tenantId, room.id, leavers.map((c) => c.id)))
+        .track(
+          ctx.s.desk.groups.roomLeft(
+            ctx.tenantId,
+            room.id,
+            leavers.map((c) => c.id),
+          ),
+        )
         .catch((err) => ctx.log.warn({ err, roomId: room.id }, 'room leave not recorded'));
     bot.on('message', onMessage);
     bot.on('room-join', onJoin);
@@ -54,19 +67,23 @@ async function handle(ctx: BotContext, msg: Message): Promise<void> {
   }
   if (file && (content.type === 'image' || content.type === 'file' || content.type === 'audio' || content.type === 'video')) {
     // Kept before the message is stored, so the inbox can show it; a puppet redelivery keeps a second copy, never a second message.
-    const kept = await ctx.s.desk.attachments.keepIncoming(ctx.tenantId, content.type, file).catch((err) => ctx.log.warn({ err: (err as Error).message, messageId: msg.id }, 'attachment not kept'));
+    const kept = await ctx.s.desk.attachments
+      .keepIncoming(ctx.tenantId, content.type, file)
+      .catch((err) => ctx.log.warn({ err: (err as Error).message, messageId: msg.id }, 'attachment not kept'));
     if (kept) content.media = { ...content.media, attachmentId: kept.attachmentId, name: kept.name, mime: kept.mime, size: kept.size };
   }
   const peer = room ? { kind: 'room' as const, roomId: room.id, topic: await room.topic() } : { kind: 'private' as const, contact: chatContact(other!) };
-  const result = await withRetry(() => ctx.s.desk.handleInbound(ctx.tenantId, {
-    botAccountId,
-    peer,
-    talker: self ? 'self' : chatContact(msg.talker()),
-    externalId: msg.id,
-    ...content,
-    at: msg.date(),
-    author: 'account',
-  }));
+  const result = await withRetry(() =>
+    ctx.s.desk.handleInbound(ctx.tenantId, {
+      botAccountId,
+      peer,
+      talker: self ? 'self' : chatContact(msg.talker()),
+      externalId: msg.id,
+      ...content,
+      at: msg.date(),
+      author: 'account',
+    }),
+  );
   if (!result.botMayReply || content.type !== 'text' || !content.text?.trim()) return;
   // In rooms the bot answers only when spoken to.
   if (room && !(await msg.mentionSelf())) return;

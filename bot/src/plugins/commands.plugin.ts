@@ -48,14 +48,17 @@ export function commandsPlugin(ctx: BotContext): WechatyPlugin {
         if (!which) return false;
         await turn.matched();
         const loyalty = ctx.s.desk.loyalty;
-        const customerId = turn.customerId ?? (turn.inRoom ? (await ctx.s.desk.conversations.identifyContact(turn.tenantId, { id: turn.message.talker().id })) : undefined);
+        const customerId =
+          turn.customerId ?? (turn.inRoom ? await ctx.s.desk.conversations.identifyContact(turn.tenantId, { id: turn.message.talker().id }) : undefined);
         if (!loyalty || !customerId) {
           await turn.reply('会员服务暂未开通，请稍后再试。');
           return true;
         }
         if (which === 'points') {
           const b = await loyalty.balance(turn.tenantId, customerId);
-          await turn.reply(b ? `您当前积分 ${b.points}，会员等级：${b.tier}。` : '您还不是会员，回复「签到」即可入会并领取积分。已是会员？回复「绑定」关联您的会员账号。');
+          await turn.reply(
+            b ? `您当前积分 ${b.points}，会员等级：${b.tier}。` : '您还不是会员，回复「签到」即可入会并领取积分。已是会员？回复「绑定」关联您的会员账号。',
+          );
         } else if (which === 'check-in') {
           const r = await loyalty.checkIn(turn.tenantId, customerId);
           await turn.reply(r.already ? `今天已经签到过了，当前积分 ${r.balance}，明天再来哦！` : `签到成功，获得 ${r.points} 积分，当前积分 ${r.balance}。`);
@@ -65,7 +68,11 @@ export function commandsPlugin(ctx: BotContext): WechatyPlugin {
           const link = BOT_COUPON_URL ?? `${PUBLIC_URL ?? ''}/h5/#/member/coupons`;
           await turn.reply(
             list.length
-              ? [`您有 ${list.length} 张可用优惠券：`, ...list.slice(0, 5).map((c) => `· ${c.name}${c.validTo ? `（${day(c.validTo)} 到期）` : ''}`), `查看和使用：${link}`].join('\n')
+              ? [
+                  `您有 ${list.length} 张可用优惠券：`,
+                  ...list.slice(0, 5).map((c) => `· ${c.name}${c.validTo ? `（${day(c.validTo)} 到期）` : ''}`),
+                  `查看和使用：${link}`,
+                ].join('\n')
               : `您暂时没有可用的优惠券。会员中心：${link}`,
           );
         }
@@ -81,7 +88,9 @@ async function bind(ctx: BotContext, turn: Turn): Promise<void> {
     const { token } = await ctx.s.chatBindings.offer(turn.tenantId, customerId, turn.message.talker().name() || undefined);
     const link = `${ctx.s.deps.config.PUBLIC_URL ?? ''}/h5/member/bind/${token}`;
     await turn.reply(
-      [`请在 ${BIND_LINK_MINUTES} 分钟内用本人手机打开会员中心确认绑定：`, link, '确认后在这里回复「积分」即可查询会员积分。链接仅限本人使用，请勿转发。'].join('\n'),
+      [`请在 ${BIND_LINK_MINUTES} 分钟内用本人手机打开会员中心确认绑定：`, link, '确认后在这里回复「积分」即可查询会员积分。链接仅限本人使用，请勿转发。'].join(
+        '\n',
+      ),
     );
   } catch (err) {
     if (!(err instanceof AppError) || err.code !== CustomerErrorCode.CHAT_ALREADY_BOUND) throw err;

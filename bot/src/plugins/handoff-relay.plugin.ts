@@ -43,7 +43,11 @@ export function handoffRelayPlugin(ctx: BotContext): WechatyPlugin {
       if (!row) return false;
       try {
         const conversation = await ctx.s.desk.conversations.get(ctx.tenantId, String(row.conversationId));
-        await ctx.say({ kind: conversation.kind, peerId: row.peerId }, row.attachment ? await attachmentBox(ctx, row.attachment) : row.text, String(row.messageId));
+        await ctx.say(
+          { kind: conversation.kind, peerId: row.peerId },
+          row.attachment ? await attachmentBox(ctx, row.attachment) : row.text,
+          String(row.messageId),
+        );
         await ctx.s.desk.outbound.markSent(ctx.tenantId, String(row._id), owner);
       } catch (err) {
         ctx.log.warn({ err: (err as Error).message, outboundId: String(row._id) }, 'outbound send failed; will retry');

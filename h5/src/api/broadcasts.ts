@@ -37,7 +37,15 @@ export interface Progress {
   counts: { total: number; queued: number; sending: number; sent: number; failed: number; skipped: number; holdout: number };
   skipped: Record<string, number>;
   failed: Record<string, number>;
-  delivery?: { delivered: number; awaitingConfirmation: number; notAContact: number; recipientLimit: number; undelivered: number; unknown: number; checkedAt: string | null };
+  delivery?: {
+    delivered: number;
+    awaitingConfirmation: number;
+    notAContact: number;
+    recipientLimit: number;
+    undelivered: number;
+    unknown: number;
+    checkedAt: string | null;
+  };
 }
 
 export interface Results {
@@ -116,7 +124,8 @@ export interface SenderState {
 }
 
 export const broadcastsApi = (api: ApiClient) => ({
-  list: (query: { page?: number; pageSize?: number; status?: string; channel?: string } = {}) => api.get<{ items: CampaignRow[]; total: number }>('/broadcasts', query),
+  list: (query: { page?: number; pageSize?: number; status?: string; channel?: string } = {}) =>
+    api.get<{ items: CampaignRow[]; total: number }>('/broadcasts', query),
   get: (id: string) => api.get<Campaign & { progress: Progress }>(`/broadcasts/${id}`),
   results: (id: string) => api.get<Results>(`/broadcasts/${id}/results`),
   create: (body: CampaignInput) => api.post<Campaign>('/broadcasts', body),

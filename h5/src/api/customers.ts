@@ -103,11 +103,13 @@ export const customersApi = (api: ApiClient) => ({
   bulkTags: (ids: string[], add: string[], remove: string[]) => api.post<{ matched: number }>('/customers/bulk/tags', { ids, add, remove }),
   bulkOwner: (ids: string[], ownerStaffId: string) => api.post<{ matched: number; modified: number }>('/customers/bulk/owner', { ids, ownerStaffId }),
   staff: () => api.get<{ items: StaffOption[] }>('/staff'),
-  search: (q: string, page = 1, tag?: string) => api.get<{ items: CustomerSummary[]; total: number; page: number; pageSize: number }>('/customers', { q, page, tag }),
+  search: (q: string, page = 1, tag?: string) =>
+    api.get<{ items: CustomerSummary[]; total: number; page: number; pageSize: number }>('/customers', { q, page, tag }),
   get: (id: string) => api.get<CustomerDetail>(`/customers/${id}`),
   tags: () => api.get<{ items: Tag[] }>('/tags'),
   setTags: (id: string, add: string[], remove: string[]) => api.post<{ tags: string[] }>(`/customers/${id}/tags`, { add, remove }),
-  merge: (id: string, otherId: string, note?: string) => api.post<{ id: string; mergedId: string }>(`/customers/${id}/merge`, { otherId, ...(note ? { note } : {}) }),
+  merge: (id: string, otherId: string, note?: string) =>
+    api.post<{ id: string; mergedId: string }>(`/customers/${id}/merge`, { otherId, ...(note ? { note } : {}) }),
   addNote: (id: string, text: string) => api.post<Note>(`/customers/${id}/notes`, { text }),
   addFollowUp: (id: string, title: string, dueAt?: string) => api.post<FollowUp>(`/customers/${id}/follow-ups`, { title, dueAt }),
   setFollowUp: (taskId: string, status: 'open' | 'done') => api.patch<FollowUp>(`/follow-ups/${taskId}`, { status }),

@@ -133,15 +133,22 @@ export const deskApi = (api: ApiClient) => ({
   history: (id: string) => api.get<{ items: Message[] }>(`/conversations/${id}/messages`, { limit: 100 }),
   take: (id: string) => api.post<Conversation>(`/conversations/${id}/take`),
   resolve: (id: string, reason: ResolveReason) => api.post<Conversation>(`/conversations/${id}/resolve`, { reason }),
-  transfer: (id: string, to: { toStaffId: string } | { toTeamId: string }, reason?: string) => api.post<Conversation>(`/conversations/${id}/transfer`, { ...to, ...(reason ? { reason } : {}) }),
+  transfer: (id: string, to: { toStaffId: string } | { toTeamId: string }, reason?: string) =>
+    api.post<Conversation>(`/conversations/${id}/transfer`, { ...to, ...(reason ? { reason } : {}) }),
   teams: () => api.get<{ items: { id: string; name: string; members: { id: string; name: string; online: boolean }[] }[] }>('/desk/teams'),
   note: (id: string, text: string, mentions: string[] = []) => api.post<Message>(`/conversations/${id}/notes`, { text, mentions }),
   retry: (messageId: string) => api.post<Message>(`/desk/messages/${messageId}/retry`),
   mentions: () => api.get<{ count: number; items: Mention[] }>('/desk/mentions'),
   colleagues: () => api.get<{ items: { id: string; name: string; role: string }[] }>('/staff'),
-  upload: (file: File) => api.upload<{ attachmentId: string; kind: 'image' | 'file'; name: string; size: number }>(`/desk/attachments?name=${encodeURIComponent(file.name)}`, file, file.type || 'application/octet-stream'),
+  upload: (file: File) =>
+    api.upload<{ attachmentId: string; kind: 'image' | 'file'; name: string; size: number }>(
+      `/desk/attachments?name=${encodeURIComponent(file.name)}`,
+      file,
+      file.type || 'application/octet-stream',
+    ),
   attachment: (attachmentId: string) => api.blob(`/desk/attachments/${attachmentId}`),
-  reply: (id: string, body: { text?: string; cannedReplyId?: string; attachmentId?: string; key: string }) => api.post<Message>(`/conversations/${id}/messages`, body),
+  reply: (id: string, body: { text?: string; cannedReplyId?: string; attachmentId?: string; key: string }) =>
+    api.post<Message>(`/conversations/${id}/messages`, body),
   canned: () => api.get<{ items: CannedReply[] }>('/desk/canned-replies'),
   rules: () => api.get<{ items: ReplyRule[] }>('/desk/rules'),
   createRule: (body: RuleInput) => api.post<ReplyRule>('/desk/rules', body),

@@ -41,7 +41,11 @@ export function createApi(token: TokenSource, onUnauthorized?: UnauthorizedHandl
   async function call<T>(method: string, path: string, body?: unknown, extra: Record<string, string> = {}, want: 'json' | 'blob' = 'json'): Promise<T> {
     if (pending.size) await Promise.all(pending);
     // The server words validation refusals in the language the page is showing (set by use-i18n).
-    const headers: Record<string, string> = { accept: 'application/json', 'accept-language': document.documentElement.lang === 'en' ? 'en' : 'zh-CN', ...extra };
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      'accept-language': document.documentElement.lang === 'en' ? 'en' : 'zh-CN',
+      ...extra,
+    };
     const t = token();
     if (t) headers.authorization = `Bearer ${t}`;
     const raw = body instanceof Blob;

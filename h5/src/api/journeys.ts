@@ -2,8 +2,7 @@ import type { ApiClient } from './http';
 
 /** Lifecycle journeys (/api/v1/journeys) as the console and the sidebar show them. */
 export type JourneyTrigger =
-  | { type: 'customer.created' | 'birthday' | 'cart.added' | 'order.paid' | 'churn.at_risk' | 'points.expiring' }
-  | { type: 'dormant'; days: number };
+  { type: 'customer.created' | 'birthday' | 'cart.added' | 'order.paid' | 'churn.at_risk' | 'points.expiring' } | { type: 'dormant'; days: number };
 
 /** What a condition's "no" branch may do (no condition inside a branch). */
 export type BranchStep =
@@ -109,7 +108,8 @@ export const journeysApi = (api: ApiClient) => ({
   list: () => api.get<{ items: (Journey & { runCounts: RunCounts; coupons: number; revenueAfterEntering: number })[] }>('/journeys'),
   get: (id: string) => api.get<Journey & { stats: JourneyStats; runs: JourneyRun[]; versions: JourneyVersion[] }>(`/journeys/${id}`),
   /** Switching on one that enrols customers at once needs the preview's figure (409 JOURNEY_PREVIEW_STALE otherwise). */
-  setEnabled: (id: string, enabled: boolean, expectedEntrants?: number) => api.patch<Journey>(`/journeys/${id}`, { enabled, ...(expectedEntrants !== undefined ? { expectedEntrants } : {}) }),
+  setEnabled: (id: string, enabled: boolean, expectedEntrants?: number) =>
+    api.patch<Journey>(`/journeys/${id}`, { enabled, ...(expectedEntrants !== undefined ? { expectedEntrants } : {}) }),
   preview: (id: string) => api.get<EntryPreview>(`/journeys/${id}/preview`),
   create: (draft: JourneyDraft) => api.post<Journey>('/journeys', { ...draft, enabled: false }),
   update: (id: string, draft: JourneyDraft, baseVersion: number) => api.put<Journey>(`/journeys/${id}`, { ...draft, baseVersion }),

@@ -27,7 +27,8 @@ export interface SampleCustomer {
 export const segmentsApi = (api: ApiClient) => ({
   list: () => api.get<{ items: SegmentRow[] }>('/segments'),
   get: (id: string) => api.get<SegmentRow>(`/segments/${id}`),
-  preview: (audience: Group, sampleSize = 10) => api.post<{ count: number; tookMs: number; sample: SampleCustomer[] }>('/segments/preview', { audience, sampleSize }),
+  preview: (audience: Group, sampleSize = 10) =>
+    api.post<{ count: number; tookMs: number; sample: SampleCustomer[] }>('/segments/preview', { audience, sampleSize }),
   create: (body: { name: string; description?: string; audience: Group; mode: 'dynamic' | 'snapshot' }) => api.post<SegmentRow>('/segments', body),
   update: (id: string, body: { name?: string; description?: string; audience?: Group }) => api.patch<SegmentRow>(`/segments/${id}`, body),
   duplicate: (id: string, name: string) => api.post<SegmentRow>(`/segments/${id}/duplicate`, { name }),

@@ -21,7 +21,10 @@ export function useDeskStream(onEvent: (e: DeskEvent) => void): void {
   async function connect(): Promise<void> {
     while (!controller.signal.aborted) {
       try {
-        const res = await fetch('/api/v1/conversations/stream', { headers: { authorization: `Bearer ${session.token.value ?? ''}` }, signal: controller.signal });
+        const res = await fetch('/api/v1/conversations/stream', {
+          headers: { authorization: `Bearer ${session.token.value ?? ''}` },
+          signal: controller.signal,
+        });
         if (res.status === 401) return session.signOut();
         if (!res.ok || !res.body) throw new Error(`stream ${res.status}`);
         const reader = res.body.getReader();

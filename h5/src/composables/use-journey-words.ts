@@ -17,7 +17,10 @@ export function duration(hours: number): string {
   return hours > 0 && hours % 24 === 0 ? t('journey.days', { n: hours / 24 }) : t('journey.hours', { n: hours });
 }
 
-export function stepWords(step: JourneyStep, names: { coupons?: Record<string, string>; tags?: Record<string, string>; tiers?: Record<string, string> } = {}): string {
+export function stepWords(
+  step: JourneyStep,
+  names: { coupons?: Record<string, string>; tags?: Record<string, string>; tiers?: Record<string, string> } = {},
+): string {
   switch (step.type) {
     case 'wait':
       return t('journey.step.wait', { d: duration(step.hours) });
@@ -29,7 +32,9 @@ export function stepWords(step: JourneyStep, names: { coupons?: Record<string, s
       return t('journey.step.send', { text: step.text });
     case 'coupon': {
       const name = names.coupons?.[step.templateId] ?? step.templateId;
-      const tiers = Object.entries(step.byTier ?? {}).map(([tier, id]) => t('journey.step.couponTier', { tier: names.tiers?.[tier] ?? tier, name: names.coupons?.[id] ?? id }));
+      const tiers = Object.entries(step.byTier ?? {}).map(([tier, id]) =>
+        t('journey.step.couponTier', { tier: names.tiers?.[tier] ?? tier, name: names.coupons?.[id] ?? id }),
+      );
       return t('journey.step.coupon', { name }) + (tiers.length ? t('journey.step.couponTiers', { list: tiers.join(t('journey.step.listSep')) }) : '');
     }
     case 'tag':

@@ -21,7 +21,11 @@ export function queryPage(q: LocationQuery): { page: number; pageSize: number } 
  * and reloaded. `parse` reads it; `setQuery` changes part of it (back to page 1 unless `resetPage` is
  * false), drops empty values and defaults, and keeps the parameters named in `keep` (e.g. an open drawer).
  */
-export function useUrlQuery<Q extends object>(routeName: string, parse: (q: LocationQuery) => Q, keep: string[] = []): { query: ComputedRef<Q>; setQuery(change: Partial<Q>, resetPage?: boolean): void } {
+export function useUrlQuery<Q extends object>(
+  routeName: string,
+  parse: (q: LocationQuery) => Q,
+  keep: string[] = [],
+): { query: ComputedRef<Q>; setQuery(change: Partial<Q>, resetPage?: boolean): void } {
   const route = useRoute();
   const router = useRouter();
   const query = computed(() => parse(route.query));

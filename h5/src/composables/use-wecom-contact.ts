@@ -80,7 +80,15 @@ function register(api: ApiClient): Promise<WxBridge> {
     if (!wx) throw new Error('WeCom JS-SDK did not load');
     const sig = await api.get<Signatures>('/wecom/sidebar/signatures', { url: location.href.split('#')[0] });
     await new Promise<void>((resolve, reject) => {
-      wx.config({ beta: true, debug: false, appId: sig.corpId, timestamp: sig.timestamp, nonceStr: sig.nonceStr, signature: sig.signature, jsApiList: JS_APIS });
+      wx.config({
+        beta: true,
+        debug: false,
+        appId: sig.corpId,
+        timestamp: sig.timestamp,
+        nonceStr: sig.nonceStr,
+        signature: sig.signature,
+        jsApiList: JS_APIS,
+      });
       wx.error((res) => reject(new Error(res.errMsg ?? 'wx.config failed')));
       wx.ready(() => resolve());
     });
@@ -112,7 +120,10 @@ export function useWecomContact(api: ApiClient, options: { readContact?: boolean
       try {
         const wx = await register(api);
         // getContext says which toolbar opened the page; a client too old for it is taken as a single chat.
-        const entry = await invoke(wx, 'getContext').then((r) => r.entry, () => undefined);
+        const entry = await invoke(wx, 'getContext').then(
+          (r) => r.entry,
+          () => undefined,
+        );
         if (entry === 'group_chat_tools') chatId.value = (await invoke(wx, 'getCurExternalChat')).chatId ?? null;
         else externalUserId.value = (await invoke(wx, 'getCurExternalContact')).userId ?? null;
       } catch (err) {

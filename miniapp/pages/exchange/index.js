@@ -15,7 +15,14 @@ function blockedReason(item) {
  * shopper confirms one item, so a double tap or a retried request yields the same one coupon.
  */
 Component({
-  data: { loading: true, error: '', balanceText: '0', items: [], busyId: '', result: /** @type {null | { ok: boolean, name?: string, code?: string, error?: string }} */ (null) },
+  data: {
+    loading: true,
+    error: '',
+    balanceText: '0',
+    items: [],
+    busyId: '',
+    result: /** @type {null | { ok: boolean, name?: string, code?: string, error?: string }} */ (null),
+  },
   methods: {
     onLoad() {
       return this.load();
@@ -26,7 +33,15 @@ Component({
         const items = catalogue.items.map((/** @type {any} */ i) => {
           const face = fmt.couponFace(i);
           const blocked = blockedReason(i);
-          return { id: i.id, name: i.name, pointsCost: i.pointsCost, value: face.value, rule: face.rule, blocked, note: blocked || `${fmt.number(i.pointsCost)} 积分` };
+          return {
+            id: i.id,
+            name: i.name,
+            pointsCost: i.pointsCost,
+            value: face.value,
+            rule: face.rule,
+            blocked,
+            note: blocked || `${fmt.number(i.pointsCost)} 积分`,
+          };
         });
         this.setData({ items, balanceText: fmt.number(points.balance), loading: false, error: '' });
       } catch (err) {
@@ -38,7 +53,12 @@ Component({
       const item = /** @type {any} */ (this.data.items).find((/** @type {any} */ i) => i.id === e.currentTarget.dataset.id);
       if (!item || item.blocked || this.data.busyId) return;
       const confirmed = await new Promise((resolve) =>
-        wx.showModal({ title: '确认兑换', content: `使用 ${fmt.number(item.pointsCost)} 积分兑换「${item.name}」？`, success: (r) => resolve(!!r.confirm), fail: () => resolve(false) }),
+        wx.showModal({
+          title: '确认兑换',
+          content: `使用 ${fmt.number(item.pointsCost)} 积分兑换「${item.name}」？`,
+          success: (r) => resolve(!!r.confirm),
+          fail: () => resolve(false),
+        }),
       );
       if (!confirmed) return;
       const idempotencyKey = fmt.newKey();

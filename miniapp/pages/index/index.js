@@ -113,7 +113,9 @@ Component({
       const tmplIds = this.data.templateIds;
       try {
         /** @type {Record<string, string>} */
-        const res = await new Promise((resolve, reject) => wx.requestSubscribeMessage({ tmplIds, success: (r) => resolve(/** @type {any} */ (r)), fail: reject }));
+        const res = await new Promise((resolve, reject) =>
+          wx.requestSubscribeMessage({ tmplIds, success: (r) => resolve(/** @type {any} */ (r)), fail: reject }),
+        );
         /** @type {Record<string, string>} */
         const results = {};
         for (const id of tmplIds) if (typeof res[id] === 'string') results[id] = res[id];

@@ -30,7 +30,13 @@ Component({
     async onLoad() {
       try {
         const [points, page] = await Promise.all([session.api('GET', '/me/points'), session.api('GET', '/me/points/ledger', { query: { limit: 20 } })]);
-        this.setData({ balanceText: fmt.number(points.balance), expiring: points.expiring, entries: page.items.map(row), nextCursor: page.nextCursor, loading: false });
+        this.setData({
+          balanceText: fmt.number(points.balance),
+          expiring: points.expiring,
+          entries: page.items.map(row),
+          nextCursor: page.nextCursor,
+          loading: false,
+        });
       } catch (err) {
         this.setData({ loading: false, error: errorMessage(err) });
       }

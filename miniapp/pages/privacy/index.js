@@ -50,7 +50,9 @@ Component({
           this.setData({
             marketing: !!mine.consents.marketing.granted,
             profiling: !!mine.consents.profiling.granted,
-            ...(texts ? { marketingLabel: texts.purposes.marketing.purpose, profilingLabel: texts.purposes.profiling.purpose, textVersion: texts.version } : {}),
+            ...(texts
+              ? { marketingLabel: texts.purposes.marketing.purpose, profilingLabel: texts.purposes.profiling.purpose, textVersion: texts.version }
+              : {}),
           });
         }
       } catch (err) {
@@ -102,7 +104,13 @@ Component({
     },
     async erase() {
       const ok = await new Promise((resolve) =>
-        wx.showModal({ title: '删除我的数据', content: '删除后无法恢复，会员资格与优惠券将失效。确定删除？', confirmColor: '#ee0a24', success: (r) => resolve(!!r.confirm), fail: () => resolve(false) }),
+        wx.showModal({
+          title: '删除我的数据',
+          content: '删除后无法恢复，会员资格与优惠券将失效。确定删除？',
+          confirmColor: '#ee0a24',
+          success: (r) => resolve(!!r.confirm),
+          fail: () => resolve(false),
+        }),
       );
       const route = this.data.routes.erasure;
       if (!ok || !route) return;

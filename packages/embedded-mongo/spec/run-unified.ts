@@ -72,8 +72,11 @@ async function main() {
   const verdicts: Verdict[] = [];
   try {
     const server = await serverFacts(uri);
-    console.log(`Server: ${args.uri ? uri : 'embedded'} ${server.version.join('.')} (${server.topology}); specifications commit: ${specCommit(args.dir)}; ${files.length} files\n`);
-    for (const f of files) verdicts.push(...(await runUnifiedFile(uri, basename(f, '.json'), parseUnifiedFile(readFileSync(join(args.dir, f), 'utf8')), server)));
+    console.log(
+      `Server: ${args.uri ? uri : 'embedded'} ${server.version.join('.')} (${server.topology}); specifications commit: ${specCommit(args.dir)}; ${files.length} files\n`,
+    );
+    for (const f of files)
+      verdicts.push(...(await runUnifiedFile(uri, basename(f, '.json'), parseUnifiedFile(readFileSync(join(args.dir, f), 'utf8')), server)));
   } finally {
     await embedded?.stop();
   }

@@ -16,7 +16,8 @@ const { EJSON } = BSON;
 
 type Doc = Record<string, unknown>;
 
-const isPlainDoc = (v: unknown): v is Doc => typeof v === 'object' && v !== null && !Array.isArray(v) && !('_bsontype' in v) && !(v instanceof Date) && !(v instanceof RegExp);
+const isPlainDoc = (v: unknown): v is Doc =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && !('_bsontype' in v) && !(v instanceof Date) && !(v instanceof RegExp);
 
 /** A JS number, or a BSON Int32/Long/Double: the numbers the format compares by value. */
 function numeric(v: unknown): number | null {
@@ -43,7 +44,20 @@ export function bsonTypeOf(v: unknown): string {
   if (Array.isArray(v)) return 'array';
   if (typeof v === 'object' && '_bsontype' in v) {
     const t = (v as { _bsontype: string; sub_type?: number })._bsontype;
-    const names: Record<string, string> = { ObjectId: 'objectId', Long: 'long', Int32: 'int', Double: 'double', Decimal128: 'decimal', Binary: 'binData', Timestamp: 'timestamp', BSONRegExp: 'regex', MinKey: 'minKey', MaxKey: 'maxKey', Code: 'javascript', BSONSymbol: 'symbol' };
+    const names: Record<string, string> = {
+      ObjectId: 'objectId',
+      Long: 'long',
+      Int32: 'int',
+      Double: 'double',
+      Decimal128: 'decimal',
+      Binary: 'binData',
+      Timestamp: 'timestamp',
+      BSONRegExp: 'regex',
+      MinKey: 'minKey',
+      MaxKey: 'maxKey',
+      Code: 'javascript',
+      BSONSymbol: 'symbol',
+    };
     return names[t] ?? t;
   }
   return 'object';

@@ -180,7 +180,12 @@ async function createEntities(uri: string, specs: Document[]): Promise<Entities>
       const { id, client, databaseName, databaseOptions } = spec.database as { id: string; client: string; databaseName: string; databaseOptions?: Document };
       entities.databases.set(id, entities.clients.get(client)!.db(databaseName, databaseOptions));
     } else if (spec.collection) {
-      const { id, database, collectionName, collectionOptions } = spec.collection as { id: string; database: string; collectionName: string; collectionOptions?: Document };
+      const { id, database, collectionName, collectionOptions } = spec.collection as {
+        id: string;
+        database: string;
+        collectionName: string;
+        collectionOptions?: Document;
+      };
       entities.collections.set(id, entities.databases.get(database)!.collection(collectionName, collectionOptions));
     }
   }
@@ -190,7 +195,10 @@ async function createEntities(uri: string, specs: Document[]): Promise<Entities>
 async function setUp(internal: MongoClient, data: CollectionData[]): Promise<void> {
   for (const { databaseName, collectionName, createOptions, documents } of data) {
     const db = internal.db(databaseName);
-    await db.collection(collectionName).drop({ writeConcern: { w: 'majority' } }).catch(() => undefined);
+    await db
+      .collection(collectionName)
+      .drop({ writeConcern: { w: 'majority' } })
+      .catch(() => undefined);
     if (createOptions || documents.length === 0) await db.createCollection(collectionName, { ...createOptions, writeConcern: { w: 'majority' } });
     if (documents.length) await db.collection(collectionName).insertMany(documents, { writeConcern: { w: 'majority' } });
   }
@@ -295,7 +303,8 @@ function checkError(expected: ExpectedError, err: unknown): Mismatch {
   if (expected.errorContains && !String(e?.message).toLowerCase().includes(expected.errorContains.toLowerCase()))
     return `expected an error containing "${expected.errorContains}", got "${e?.message}"`;
   if (expected.errorCode !== undefined && e?.code !== expected.errorCode) return `expected error code ${expected.errorCode}, got ${e?.code} (${e?.message})`;
-  if (expected.errorCodeName !== undefined && e?.codeName !== expected.errorCodeName) return `expected error ${expected.errorCodeName}, got ${e?.codeName ?? e?.code} (${e?.message})`;
+  if (expected.errorCodeName !== undefined && e?.codeName !== expected.errorCodeName)
+    return `expected error ${expected.errorCodeName}, got ${e?.codeName ?? e?.code} (${e?.message})`;
   for (const label of expected.errorLabelsContain ?? []) if (!e?.hasErrorLabel?.(label)) return `expected the error label ${label}`;
   for (const label of expected.errorLabelsOmit ?? []) if (e?.hasErrorLabel?.(label)) return `expected no error label ${label}`;
   if (expected.errorResponse) {
@@ -335,7 +344,7 @@ async function runOperations(test: UnifiedTest, entities: Entities): Promise<Mis
       // A cursor's documents are root-level documents, each allowed extra fields.
       const miss =
         cursor && Array.isArray(op.expectResult) && Array.isArray(value) && value.length === op.expectResult.length
-          ? op.expectResult.map((e, k) => matches(e, value[k], true, `result[${k}]`)).find((m) => m) ?? null
+          ? (op.expectResult.map((e, k) => matches(e, value[k], true, `result[${k}]`)).find((m) => m) ?? null)
           : matches(op.expectResult, value, true, 'result');
       if (miss) return `${where}: ${miss}`;
     }
@@ -345,7 +354,11 @@ async function runOperations(test: UnifiedTest, entities: Entities): Promise<Mis
 
 async function checkOutcome(internal: MongoClient, outcome: CollectionData[]): Promise<Mismatch> {
   for (const { databaseName, collectionName, documents } of outcome) {
-    const actual = await internal.db(databaseName).collection(collectionName).find({}, { sort: { _id: 1 } }).toArray();
+    const actual = await internal
+      .db(databaseName)
+      .collection(collectionName)
+      .find({}, { sort: { _id: 1 } })
+      .toArray();
     const miss = exactlyEqual(documents, actual, `${databaseName}.${collectionName}`);
     if (miss) return `outcome: ${miss}`;
   }
@@ -366,7 +379,8 @@ export async function runUnifiedFile(uri: string, name: string, file: UnifiedFil
   try {
     for (const test of file.tests) {
       const operation = [...test.operations].reverse().find((op) => op.object !== 'testRunner')?.name ?? test.operations[0]?.name ?? '?';
-      const verdict = (status: Status, reason?: string) => verdicts.push({ file: name, test: test.description, operation, status, ...(reason ? { reason } : {}) });
+      const verdict = (status: Status, reason?: string) =>
+        verdicts.push({ file: name, test: test.description, operation, status, ...(reason ? { reason } : {}) });
       const unmet = fileUnmet ?? unmetRequirements(test.runOnRequirements, server);
       if (unmet) {
         verdict('skipped', unmet);

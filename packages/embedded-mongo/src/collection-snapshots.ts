@@ -100,22 +100,37 @@ export function installCollectionSnapshots(storage: any): void {
 
   const insertOne = storage.insertOne.bind(storage);
   storage.insertOne = (db: string, coll: string, doc: Doc) =>
-    write(db, coll, () => insertOne(db, coll, doc) as Promise<Doc>, (s, stored) => {
-      s.docs.push(stored);
-      s.pos?.set(idKey(stored._id), s.docs.length - 1);
-    });
+    write(
+      db,
+      coll,
+      () => insertOne(db, coll, doc) as Promise<Doc>,
+      (s, stored) => {
+        s.docs.push(stored);
+        s.pos?.set(idKey(stored._id), s.docs.length - 1);
+      },
+    );
 
   const updateById = storage.updateById.bind(storage);
   storage.updateById = (db: string, coll: string, id: Doc['_id'], doc: Doc) =>
-    write(db, coll, () => updateById(db, coll, id, doc) as Promise<boolean>, (s, ok) => {
-      if (!ok) return;
-      if (!s.pos) s.pos = new Map(s.docs.map((d, i) => [idKey(d._id), i]));
-      s.docs[s.pos.get(idKey(id))!] = doc;
-    });
+    write(
+      db,
+      coll,
+      () => updateById(db, coll, id, doc) as Promise<boolean>,
+      (s, ok) => {
+        if (!ok) return;
+        if (!s.pos) s.pos = new Map(s.docs.map((d, i) => [idKey(d._id), i]));
+        s.docs[s.pos.get(idKey(id))!] = doc;
+      },
+    );
 
   const deleteById = storage.deleteById.bind(storage);
   storage.deleteById = (db: string, coll: string, id: Doc['_id']) =>
-    write(db, coll, () => deleteById(db, coll, id) as Promise<boolean>, (s, ok) => {
-      if (ok) s.stale = true;
-    });
+    write(
+      db,
+      coll,
+      () => deleteById(db, coll, id) as Promise<boolean>,
+      (s, ok) => {
+        if (ok) s.stale = true;
+      },
+    );
 }

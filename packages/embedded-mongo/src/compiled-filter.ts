@@ -1,6 +1,19 @@
 import { Query } from 'mingo';
 import { isOperator, typeOf } from 'mingo/util';
-import { accessor, allTest, eqTest, fieldPath, inTest, isPlainValue, isRecord, rangeTest, ValueSet, type FieldPath, type PlainValue, type RangeOp } from './filter-values.js';
+import {
+  accessor,
+  allTest,
+  eqTest,
+  fieldPath,
+  inTest,
+  isPlainValue,
+  isRecord,
+  rangeTest,
+  ValueSet,
+  type FieldPath,
+  type PlainValue,
+  type RangeOp,
+} from './filter-values.js';
 
 /**
  * Compiles a MongoDB query filter into a plain JavaScript predicate that answers exactly as

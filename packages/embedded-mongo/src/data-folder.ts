@@ -82,7 +82,8 @@ export async function restoreSnapshot(storage: Storage, dir: string): Promise<bo
     return doc;
   };
   const header = next();
-  if (header.format !== FORMAT || header.version !== VERSION) throw new Error(`${snapshotFile(dir)} is not a snapshot this version reads (${JSON.stringify(header)})`);
+  if (header.format !== FORMAT || header.version !== VERSION)
+    throw new Error(`${snapshotFile(dir)} is not a snapshot this version reads (${JSON.stringify(header)})`);
   while (offset < data.length) {
     const { db, coll, indexes, count } = next() as { db: string; coll: string; indexes: Array<Doc & { name: string }>; count: number };
     await storage.createCollection(db, coll);
@@ -103,7 +104,17 @@ export async function wipeDataFolder(dir: string): Promise<void> {
  */
 export function countWrites(storage: Record<string, unknown>): () => number {
   let writes = 0;
-  for (const method of ['insertOne', 'updateById', 'deleteById', 'saveIndex', 'dropIndex', 'createCollection', 'dropCollection', 'renameCollection', 'dropDatabase']) {
+  for (const method of [
+    'insertOne',
+    'updateById',
+    'deleteById',
+    'saveIndex',
+    'dropIndex',
+    'createCollection',
+    'dropCollection',
+    'renameCollection',
+    'dropDatabase',
+  ]) {
     const original = (storage[method] as (...args: unknown[]) => Promise<unknown>).bind(storage);
     storage[method] = (...args: unknown[]) => {
       writes++;

@@ -39,7 +39,10 @@ export function sortDocuments<T extends Doc>(documents: T[], sort: SortSpec | un
   if (!sort) return documents;
   // The engine moves undefined elements to the end without comparing them; leave that case to the original.
   for (let i = 0; i < documents.length; i++) if (documents[i] === undefined) return originalSort(documents, sort);
-  const fields: Array<[string, number]> = (Array.isArray(sort) ? sort : Object.entries(sort)).map(([field, direction]) => [field, engine.normalizeDirection(direction)]);
+  const fields: Array<[string, number]> = (Array.isArray(sort) ? sort : Object.entries(sort)).map(([field, direction]) => [
+    field,
+    engine.normalizeDirection(direction),
+  ]);
   // getNestedValue(doc, field) for a field without dots is doc[field] on any document but null or an array.
   const read = (d: T, field: string) => (field.includes('.') || d === null || Array.isArray(d) ? engine.getNestedValue(d, field) : d[field]);
   const values = fields.map(([field]) => documents.map((d) => read(d, field)));

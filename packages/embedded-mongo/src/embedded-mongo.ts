@@ -219,17 +219,22 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
   let last: Promise<void> = Promise.resolve();
   /** One snapshot at a time, each after the previous one; skipped when nothing was written since. */
   const snapshot = () => {
-    last = last.catch(() => undefined).then(async () => {
-      const count = writes();
-      if (count === written) return;
-      await writeSnapshot(storage, dataDir!);
-      written = count;
-    });
+    last = last
+      .catch(() => undefined)
+      .then(async () => {
+        const count = writes();
+        if (count === written) return;
+        await writeSnapshot(storage, dataDir!);
+        written = count;
+      });
     return last;
   };
   const persist = async () => {
     if (!dataDir || timer) return;
-    timer = setInterval(() => void snapshot().catch((err) => console.error(`embedded MongoDB: snapshot into ${dataDir} failed`, err)), options.snapshotEveryMs ?? 10_000);
+    timer = setInterval(
+      () => void snapshot().catch((err) => console.error(`embedded MongoDB: snapshot into ${dataDir} failed`, err)),
+      options.snapshotEveryMs ?? 10_000,
+    );
     timer.unref();
     await snapshot();
   };

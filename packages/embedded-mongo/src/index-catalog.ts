@@ -76,10 +76,18 @@ async function handleCreateIndexes(this: unknown, { storage, database, command }
     if (byName) {
       const c = compare(candidate, byName);
       if (c === 'different') {
-        return failure(86, 'IndexKeySpecsConflict', `An existing index has the same name as the requested index. When index names are not specified, they are auto generated and can cause conflicts. Please refer to our documentation. Requested index: ${show(candidate)}, existing index: ${show(byName)}`);
+        return failure(
+          86,
+          'IndexKeySpecsConflict',
+          `An existing index has the same name as the requested index. When index names are not specified, they are auto generated and can cause conflicts. Please refer to our documentation. Requested index: ${show(candidate)}, existing index: ${show(byName)}`,
+        );
       }
       if (c === 'equivalent') {
-        return failure(85, 'IndexOptionsConflict', `An equivalent index already exists with the same name but different options. Requested index: ${show(candidate)}, existing index: ${show(byName)}`);
+        return failure(
+          85,
+          'IndexOptionsConflict',
+          `An equivalent index already exists with the same name but different options. Requested index: ${show(candidate)}, existing index: ${show(byName)}`,
+        );
       }
       continue;
     }
@@ -87,7 +95,11 @@ async function handleCreateIndexes(this: unknown, { storage, database, command }
     if (byKey) {
       return compare(candidate, byKey) === 'identical'
         ? failure(85, 'IndexOptionsConflict', `Index already exists with a different name: ${byKey.name}`)
-        : failure(85, 'IndexOptionsConflict', `An equivalent index already exists with a different name and options. Requested index: ${show(candidate)}, existing index: ${show(byKey)}`);
+        : failure(
+            85,
+            'IndexOptionsConflict',
+            `An equivalent index already exists with a different name and options. Requested index: ${show(candidate)}, existing index: ${show(byKey)}`,
+          );
     }
     toBuild.push(candidate);
   }
@@ -133,7 +145,8 @@ async function handleDropIndexes(this: unknown, { storage, database, command }: 
   else if (which && typeof which === 'object') {
     const matches = indexes.filter((i) => same(i.key, which));
     if (matches.length === 0) return failure(27, 'IndexNotFound', `can't find index with key: ${JSON.stringify(which)}`);
-    if (matches.length > 1) return failure(72, 'InvalidOptions', `${matches.length} indexes found for key: ${JSON.stringify(which)}, identify by name instead.`);
+    if (matches.length > 1)
+      return failure(72, 'InvalidOptions', `${matches.length} indexes found for key: ${JSON.stringify(which)}, identify by name instead.`);
     names = [matches[0].name];
   } else return failure(2, 'BadValue', 'invalid index name spec');
   for (const name of names) {

@@ -34,9 +34,12 @@ class Json {
 
 const ObjectIdClass = bson.ObjectId;
 const dateToJSON = Date.prototype.toJSON;
-const isDate = (v: object): v is Date => Object.getPrototypeOf(v) === Date.prototype && (v as Date).toJSON === dateToJSON && !Object.prototype.hasOwnProperty.call(v, 'toISOString');
+const isDate = (v: object): v is Date =>
+  Object.getPrototypeOf(v) === Date.prototype && (v as Date).toJSON === dateToJSON && !Object.prototype.hasOwnProperty.call(v, 'toISOString');
 const isObjectId = (v: object): v is InstanceType<typeof ObjectIdClass> =>
-  Object.getPrototypeOf(v) === ObjectIdClass.prototype && !Object.prototype.hasOwnProperty.call(v, 'toJSON') && !Object.prototype.hasOwnProperty.call(v, 'toHexString');
+  Object.getPrototypeOf(v) === ObjectIdClass.prototype &&
+  !Object.prototype.hasOwnProperty.call(v, 'toJSON') &&
+  !Object.prototype.hasOwnProperty.call(v, 'toHexString');
 const isPlain = (v: object) => {
   const proto = Object.getPrototypeOf(v);
   return proto === Object.prototype || proto === null;

@@ -119,7 +119,14 @@ function idLowerBound(filter: Record<string, unknown>): { hex: string; inclusive
 }
 
 /** `found` (in `direction`'s order) with the misplaced documents that match merged in, the first `want`. */
-function mergeMisplaced(found: Doc[], misplaced: Set<string>, collection: Map<string, Doc>, test: (doc: Doc) => boolean, direction: 1 | -1, want: number): Doc[] {
+function mergeMisplaced(
+  found: Doc[],
+  misplaced: Set<string>,
+  collection: Map<string, Doc>,
+  test: (doc: Doc) => boolean,
+  direction: 1 | -1,
+  want: number,
+): Doc[] {
   const extra: Array<{ hex: string; doc: Doc }> = [];
   for (const hex of misplaced) {
     const doc = collection.get(hex);
@@ -180,7 +187,11 @@ export function installLimitedFind(storage: any): void {
     const bound = direction === 1 && !misplaced ? idLowerBound(filter) : null;
     const step = direction === -1 ? -1 : 1;
     let found: Doc[] = [];
-    for (let i = step < 0 ? candidates.length - 1 : bound ? firstPast(candidates, bound) : 0; i >= 0 && i < candidates.length && found.length < want; i += step) {
+    for (
+      let i = step < 0 ? candidates.length - 1 : bound ? firstPast(candidates, bound) : 0;
+      i >= 0 && i < candidates.length && found.length < want;
+      i += step
+    ) {
       const doc = candidates[i];
       if ((!misplaced || !misplaced.has(doc._id.toHexString())) && test(doc)) found.push(doc);
     }

@@ -43,10 +43,15 @@ export function unsupportedUpdate(update: unknown, arrayFilters: unknown): strin
 }
 
 const notImplemented = (what: string) =>
-  Object.assign(new Error(`the embedded MongoDB (packages/embedded-mongo) does not run ${what}; MongoDB does — run the tests on a real server, or write the update without it`), {
-    code: 238,
-    codeName: 'NotImplemented',
-  });
+  Object.assign(
+    new Error(
+      `the embedded MongoDB (packages/embedded-mongo) does not run ${what}; MongoDB does — run the tests on a real server, or write the update without it`,
+    ),
+    {
+      code: 238,
+      codeName: 'NotImplemented',
+    },
+  );
 
 type Handler = { applyFilterToDoc(doc: Doc, filter: Doc): void };
 

@@ -35,7 +35,16 @@ async function start(dir: string, snapshotEveryMs?: number) {
 const at = new Date('2026-03-01T08:00:00Z');
 const oid = new ObjectId();
 const docs = [
-  { _id: oid, key: 'a', at, n: 1, big: Long.fromString('9007199254740993'), price: Decimal128.fromString('12.30'), bytes: new Binary(Buffer.from([1, 2, 3])), nested: { list: [1, 'x', null], when: at } },
+  {
+    _id: oid,
+    key: 'a',
+    at,
+    n: 1,
+    big: Long.fromString('9007199254740993'),
+    price: Decimal128.fromString('12.30'),
+    bytes: new Binary(Buffer.from([1, 2, 3])),
+    nested: { list: [1, 'x', null], when: at },
+  },
   { _id: 'order-17', key: 'b', phone: '13800000000' },
   { _id: 42, key: 'c', phone: '13800000000', deleted: true },
 ];
@@ -86,15 +95,19 @@ test('writes reach the folder on schedule, without a stop (a crash loses only th
   await running.col.insertOne({ key: 'written-while-running' });
   // A copy of the folder, taken while the server runs, is what a crash would leave behind.
   const copy = path.join(root, 'crash-copy');
-  const seen = await until(async () => {
-    if (!existsSync(snapshotFile(dir))) return false;
-    rmSync(copy, { recursive: true, force: true });
-    cpSync(dir, copy, { recursive: true });
-    const after = await start(copy);
-    const n = await after.col.countDocuments({ key: 'written-while-running' });
-    await after.mongo.stop();
-    return n === 1;
-  }, 10_000, 100);
+  const seen = await until(
+    async () => {
+      if (!existsSync(snapshotFile(dir))) return false;
+      rmSync(copy, { recursive: true, force: true });
+      cpSync(dir, copy, { recursive: true });
+      const after = await start(copy);
+      const n = await after.col.countDocuments({ key: 'written-while-running' });
+      await after.mongo.stop();
+      return n === 1;
+    },
+    10_000,
+    100,
+  );
   expect(seen).toBe(true);
   await running.mongo.stop();
 }, 30_000);

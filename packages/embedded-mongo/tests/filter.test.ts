@@ -44,12 +44,39 @@ const doc = fc.record(
     n: fc.oneof(scalar, fc.constantFrom(3, 5, 50_000)),
     t: fc.oneof({ arbitrary: fc.array(scalar, { maxLength: 4 }), weight: 4 }, { arbitrary: scalar, weight: 1 }),
     s: fc.record({ b: value, c: fc.record({ d: scalar }, { requiredKeys: [], noNullPrototype: true }) }, { requiredKeys: [], noNullPrototype: true }),
-    arr: fc.array(fc.oneof(fc.record({ b: value, c: fc.record({ d: scalar }, { requiredKeys: [], noNullPrototype: true }) }, { requiredKeys: [], noNullPrototype: true }), value), { maxLength: 3 }),
+    arr: fc.array(
+      fc.oneof(
+        fc.record({ b: value, c: fc.record({ d: scalar }, { requiredKeys: [], noNullPrototype: true }) }, { requiredKeys: [], noNullPrototype: true }),
+        value,
+      ),
+      { maxLength: 3 },
+    ),
   },
   { requiredKeys: [], noNullPrototype: true },
 );
 
-const paths = ['a', 'b', 'n', 't', 's', 's.b', 's.c.d', 's.b.c', 'arr', 'arr.b', 'arr.c.d', 'arr.0.b', 'arr.b.b', 't.0', 'a.b', 'a.c', 'a.b.c', 'b.0', 'x', 'x.y'];
+const paths = [
+  'a',
+  'b',
+  'n',
+  't',
+  's',
+  's.b',
+  's.c.d',
+  's.b.c',
+  'arr',
+  'arr.b',
+  'arr.c.d',
+  'arr.0.b',
+  'arr.b.b',
+  't.0',
+  'a.b',
+  'a.c',
+  'a.b.c',
+  'b.0',
+  'x',
+  'x.y',
+];
 const condition = fc.oneof(
   scalar,
   scalar.map((v) => ({ $eq: v })),
@@ -67,7 +94,12 @@ const filter: fc.Arbitrary<Record<string, unknown>> = fc.letrec((tie) => ({
     { maxDepth: 2, depthIdentifier: 'filter' },
     { arbitrary: fc.array(leaf, { minLength: 1, maxLength: 3 }).map((ls) => Object.assign({}, ...ls)), weight: 3 },
     { arbitrary: fc.tuple(fc.constantFrom('$and', '$or', '$nor'), fc.array(tie('f'), { maxLength: 3 })).map(([op, fs]) => ({ [op]: fs })), weight: 1 },
-    { arbitrary: fc.tuple(leaf, fc.constantFrom('$and', '$or', '$nor'), fc.array(tie('f'), { minLength: 1, maxLength: 3 })).map(([l, op, fs]) => ({ ...l, [op]: fs })), weight: 1 },
+    {
+      arbitrary: fc
+        .tuple(leaf, fc.constantFrom('$and', '$or', '$nor'), fc.array(tie('f'), { minLength: 1, maxLength: 3 }))
+        .map(([l, op, fs]) => ({ ...l, [op]: fs })),
+      weight: 1,
+    },
   ),
 })).f as fc.Arbitrary<Record<string, unknown>>;
 
@@ -188,8 +220,11 @@ describe('compiled filters answer as mingo does', () => {
   });
 });
 
-describe('the decorated sort orders as CongoDB\'s QueryEngine.sort does', () => {
-  const sortSpec = fc.array(fc.tuple(fc.constantFrom('_id', 'a', 'b', 'n', 't', 's.b', 'arr.b', 'x'), fc.constantFrom(1, -1, 'asc', 'desc')), { minLength: 1, maxLength: 3 });
+describe("the decorated sort orders as CongoDB's QueryEngine.sort does", () => {
+  const sortSpec = fc.array(fc.tuple(fc.constantFrom('_id', 'a', 'b', 'n', 't', 's.b', 'arr.b', 'x'), fc.constantFrom(1, -1, 'asc', 'desc')), {
+    minLength: 1,
+    maxLength: 3,
+  });
   test('the same documents in the same order, ties included, for random documents and sort specifications', () => {
     fc.assert(
       fc.property(fc.array(doc, { minLength: 0, maxLength: 120 }), sortSpec, fc.boolean(), (raw, spec, asArray) => {

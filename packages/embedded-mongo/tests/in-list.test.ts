@@ -26,7 +26,9 @@ test('a 5,000-customer $in with a sort and a limit returns every customer’s ne
   await col.createIndex({ tenantId: 1, customerId: 1, kind: 1, at: -1 });
   const customers = Array.from({ length: 5_000 }, () => new ObjectId());
   const day = (n: number) => new Date(Date.UTC(2026, 0, 1 + n));
-  const docs = customers.flatMap((customerId, i) => [0, 1, 2, 3].map((k) => ({ tenantId: 't', customerId, kind: k === 3 ? 'refund' : 'paid', at: day((i + k * 7) % 300) })));
+  const docs = customers.flatMap((customerId, i) =>
+    [0, 1, 2, 3].map((k) => ({ tenantId: 't', customerId, kind: k === 3 ? 'refund' : 'paid', at: day((i + k * 7) % 300) })),
+  );
   for (let i = 0; i < docs.length; i += 5_000) await col.insertMany(docs.slice(i, i + 5_000));
 
   const hashed = jest.spyOn(ValueSet, 'of');
@@ -44,7 +46,11 @@ test('a 5,000-customer $in with a sort and a limit returns every customer’s ne
 
   const got = new Map<string, number[]>();
   for (const r of rows) got.set(String(r.customerId), [...(got.get(String(r.customerId)) ?? []), (r.at as Date).getTime()]);
-  const newest = (i: number) => [0, 1, 2].map((k) => day((i + k * 7) % 300).getTime()).sort((a, b) => b - a).slice(0, perCustomer);
+  const newest = (i: number) =>
+    [0, 1, 2]
+      .map((k) => day((i + k * 7) % 300).getTime())
+      .sort((a, b) => b - a)
+      .slice(0, perCustomer);
   expect(got.size).toBe(customers.length);
   for (const [i, id] of customers.entries()) expect(got.get(String(id))).toEqual(newest(i));
 }, 60_000);

@@ -24,26 +24,28 @@ const scalar = fc.oneof(
   fc.constantFrom(0, -0, 1, 1.5, -2, 1e21, 2 ** 53 + 2, NaN, Infinity, -Infinity),
   fc.boolean(),
   fc.constantFrom(null, undefined),
-  fc.constantFrom(
-    () => new Date(when.getTime()),
-    () => new Date(when.getTime() + 1),
-    () => new Date(NaN),
-    () => new ObjectId(hex),
-    () => new ObjectId('64b7f0c2a1b2c3d4e5f60719'),
-    () => new DriverObjectId(hex),
-    () => Long.fromNumber(2 ** 60),
-    () => ({ low: 0, high: 268435456, unsigned: false }),
-    () => new Binary(Buffer.from('ab')),
-    () => Decimal128.fromString('1.5'),
-    () => new Timestamp({ t: 1, i: 2 }),
-    () => (() => 1) as unknown,
-    () => Symbol('s') as unknown,
-    () => ({ toJSON: () => undefined }),
-    () => ({ toJSON: 'text' }),
-    () => Object.assign(Object.create(null), { a: 1 }),
-    () => new Number(1) as unknown,
-    () => new String('a') as unknown,
-  ).map((make) => make()),
+  fc
+    .constantFrom(
+      () => new Date(when.getTime()),
+      () => new Date(when.getTime() + 1),
+      () => new Date(NaN),
+      () => new ObjectId(hex),
+      () => new ObjectId('64b7f0c2a1b2c3d4e5f60719'),
+      () => new DriverObjectId(hex),
+      () => Long.fromNumber(2 ** 60),
+      () => ({ low: 0, high: 268435456, unsigned: false }),
+      () => new Binary(Buffer.from('ab')),
+      () => Decimal128.fromString('1.5'),
+      () => new Timestamp({ t: 1, i: 2 }),
+      () => (() => 1) as unknown,
+      () => Symbol('s') as unknown,
+      () => ({ toJSON: () => undefined }),
+      () => ({ toJSON: 'text' }),
+      () => Object.assign(Object.create(null), { a: 1 }),
+      () => new Number(1) as unknown,
+      () => new String('a') as unknown,
+    )
+    .map((make) => make()),
 );
 const value: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
   v: fc.oneof({ depthSize: 'small', withCrossShrink: true }, scalar, tie('arr'), tie('obj')),
@@ -85,7 +87,14 @@ test('jsonEqual answers as JSON.stringify(a) === JSON.stringify(b) for random pa
       const r = () => ((s = (s * 1103515245 + 12345) >>> 0) % 1000) / 1000;
       const near = variant(a, r);
       const decoded = a && typeof a === 'object' && !Array.isArray(a) && Object.getPrototypeOf(a) === Object.prototype ? safeRoundTrip(a) : a;
-      for (const [x, y] of [[a, b], [a, near], [near, a], [a, a], [a, decoded], [decoded, near]]) {
+      for (const [x, y] of [
+        [a, b],
+        [a, near],
+        [near, a],
+        [a, a],
+        [a, decoded],
+        [decoded, near],
+      ]) {
         pairs++;
         const expected = stringifyEqual(x, y);
         if (expected) equalPairs++;
@@ -108,7 +117,10 @@ function safeRoundTrip(doc: object): unknown {
 
 test('hand-written cases', () => {
   const cases: Array<[unknown, unknown]> = [
-    [{ a: 1, b: 2 }, { b: 2, a: 1 }],
+    [
+      { a: 1, b: 2 },
+      { b: 2, a: 1 },
+    ],
     [{ a: 1, b: undefined }, { a: 1 }],
     [{ a: [undefined] }, { a: [null] }],
     [{ a: NaN }, { a: null }],
@@ -120,7 +132,10 @@ test('hand-written cases', () => {
     [{ a: -0 }, { a: 0 }],
     [{ a: '1' }, { a: 1 }],
     [[1, 2], { 0: 1, 1: 2 }],
-    [{ 1: 'x', a: 'y' }, { a: 'y', 1: 'x' }],
+    [
+      { 1: 'x', a: 'y' },
+      { a: 'y', 1: 'x' },
+    ],
     [{ toJSON: () => 'same' }, 'same'],
     [{ a: { toJSON: () => undefined } }, {}],
     [undefined, undefined],

@@ -34,7 +34,10 @@ const leaf = fc.oneof(
   fc.constantFrom('a', 'b').map((c) => ({ cls: c })),
   fc.integer({ min: 0, max: 100 }).map((n) => ({ paid: { $gte: n } })),
 );
-const branch = fc.oneof(leaf, fc.array(leaf, { minLength: 1, maxLength: 3 }).map((xs) => ({ $or: xs })));
+const branch = fc.oneof(
+  leaf,
+  fc.array(leaf, { minLength: 1, maxLength: 3 }).map((xs) => ({ $or: xs })),
+);
 const filter = fc.oneof(
   fc.constant({}),
   leaf,
@@ -50,39 +53,49 @@ const page = fc.record({
 
 const hex = (d: { _id: unknown }) => String(d._id);
 
-maybe('a limited find returns the page a full scan, sort and slice return, in any insertion order and after writes', async () => {
-  let run = 0;
-  await fc.assert(
-    fc.asyncProperty(fc.array(doc, { minLength: 40, maxLength: 90 }), fc.boolean(), fc.array(fc.tuple(filter, page), { minLength: 3, maxLength: 6 }), fc.array(doc, { minLength: 1, maxLength: 5 }), async (docs, shuffled, queries, late) => {
-      const col = client().db(`limited_${process.pid}`).collection(`c${run++}`);
-      // Ids from spread-out times; inserted in _id order, or not (the fast path must notice).
-      const ids = docs.map((_, i) => ObjectId.createFromTime(1_700_000_000 + i * 97));
-      const rows = docs.map((d, i) => ({ _id: ids[i], ...d }));
-      if (shuffled) rows.reverse();
-      await col.insertMany(rows.map((r) => ({ ...r })));
-      // Ask once before writing, so indexes and the order tracking exist and must follow the writes.
-      for (const [f, p] of queries) await col.find(f, { sort: p.sort, skip: p.skip, limit: p.limit }).toArray();
-      await col.updateMany({ r: 2 }, { $set: { tags: ['t3'] } });
-      await col.deleteMany({ cls: 'c', r: { $lte: 2 } });
-      // Late inserts: a new _id goes last in both orders; an old time goes last in natural order only.
-      await col.insertMany(late.map((d, i) => ({ _id: i % 2 ? new ObjectId() : ObjectId.createFromTime(1_600_000_000 + i), ...d })));
+maybe(
+  'a limited find returns the page a full scan, sort and slice return, in any insertion order and after writes',
+  async () => {
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(doc, { minLength: 40, maxLength: 90 }),
+        fc.boolean(),
+        fc.array(fc.tuple(filter, page), { minLength: 3, maxLength: 6 }),
+        fc.array(doc, { minLength: 1, maxLength: 5 }),
+        async (docs, shuffled, queries, late) => {
+          const col = client().db(`limited_${process.pid}`).collection(`c${run++}`);
+          // Ids from spread-out times; inserted in _id order, or not (the fast path must notice).
+          const ids = docs.map((_, i) => ObjectId.createFromTime(1_700_000_000 + i * 97));
+          const rows = docs.map((d, i) => ({ _id: ids[i], ...d }));
+          if (shuffled) rows.reverse();
+          await col.insertMany(rows.map((r) => ({ ...r })));
+          // Ask once before writing, so indexes and the order tracking exist and must follow the writes.
+          for (const [f, p] of queries) await col.find(f, { sort: p.sort, skip: p.skip, limit: p.limit }).toArray();
+          await col.updateMany({ r: 2 }, { $set: { tags: ['t3'] } });
+          await col.deleteMany({ cls: 'c', r: { $lte: 2 } });
+          // Late inserts: a new _id goes last in both orders; an old time goes last in natural order only.
+          await col.insertMany(late.map((d, i) => ({ _id: i % 2 ? new ObjectId() : ObjectId.createFromTime(1_600_000_000 + i), ...d })));
 
-      const all = await col.find({}).toArray();
-      for (const [f, p] of queries) {
-        const bound = p.after === undefined ? undefined : ObjectId.createFromTime(1_700_000_000 + p.after * 97);
-        const q = bound ? { ...f, _id: { $gt: bound } } : f;
-        let expected = all.filter((d) => new Query(q).test(d));
-        if (p.sort) expected = [...expected].sort((a, b) => (hex(a) < hex(b) ? -1 : hex(a) > hex(b) ? 1 : 0) * p.sort!._id);
-        const want = expected.slice(p.skip, p.skip + p.limit).map(hex);
-        const got = (await col.find(q, { sort: p.sort, skip: p.skip, limit: p.limit }).toArray()).map(hex);
-        expect({ q, p, got }).toEqual({ q, p, got: want });
-        expect(await col.countDocuments(q)).toBe(expected.length);
-      }
-      await col.drop();
-    }),
-    { numRuns: 60 },
-  );
-}, 90_000);
+          const all = await col.find({}).toArray();
+          for (const [f, p] of queries) {
+            const bound = p.after === undefined ? undefined : ObjectId.createFromTime(1_700_000_000 + p.after * 97);
+            const q = bound ? { ...f, _id: { $gt: bound } } : f;
+            let expected = all.filter((d) => new Query(q).test(d));
+            if (p.sort) expected = [...expected].sort((a, b) => (hex(a) < hex(b) ? -1 : hex(a) > hex(b) ? 1 : 0) * p.sort!._id);
+            const want = expected.slice(p.skip, p.skip + p.limit).map(hex);
+            const got = (await col.find(q, { sort: p.sort, skip: p.skip, limit: p.limit }).toArray()).map(hex);
+            expect({ q, p, got }).toEqual({ q, p, got: want });
+            expect(await col.countDocuments(q)).toBe(expected.length);
+          }
+          await col.drop();
+        },
+      ),
+      { numRuns: 60 },
+    );
+  },
+  90_000,
+);
 
 maybe('paging an audience by _id > last visits every match once, in order, also over a cursor of several batches', async () => {
   const col = client().db(`limited_${process.pid}`).collection('paging');
@@ -100,11 +113,17 @@ maybe('paging an audience by _id > last visits every match once, in order, also 
   expect(seen).toEqual(rows.filter((r) => r.tags[0] === 'vip').map((r) => r.n));
   // A limit above the first batch size continues through getMore with the same documents.
   const many = await col.find({ tags: 'new' }, { batchSize: 10 }).sort({ _id: -1 }).limit(120).toArray();
-  expect(many.map((d) => d.n)).toEqual(rows.filter((r) => r.tags[0] === 'new').reverse().slice(0, 120).map((r) => r.n));
+  expect(many.map((d) => d.n)).toEqual(
+    rows
+      .filter((r) => r.tags[0] === 'new')
+      .reverse()
+      .slice(0, 120)
+      .map((r) => r.n),
+  );
   await col.drop();
 });
 
-test('ObjectId hex strings sort the same through a collator (CongoDB\'s sort) as by code units (the walk and $gt)', () => {
+test("ObjectId hex strings sort the same through a collator (CongoDB's sort) as by code units (the walk and $gt)", () => {
   const collator = new Intl.Collator();
   fc.assert(
     fc.property(fc.stringMatching(/^[0-9a-f]{24}$/), fc.stringMatching(/^[0-9a-f]{24}$/), (a, b) => {

@@ -56,7 +56,9 @@ describe('the embedded server with compiled filters', () => {
     expect(res.matchedCount).toBe(expectedUpdated.length);
     expect((await col.find({ touched: true }).toArray()).map((d) => String(d._id))).toEqual(expectedUpdated);
 
-    const grouped = await col.aggregate([{ $match: { owner: ids[1], score: { $type: 'number' } } }, { $group: { _id: '$tag', n: { $sum: 1 } } }, { $sort: { _id: 1 } }]).toArray();
+    const grouped = await col
+      .aggregate([{ $match: { owner: ids[1], score: { $type: 'number' } } }, { $group: { _id: '$tag', n: { $sum: 1 } } }, { $sort: { _id: 1 } }])
+      .toArray();
     const byTag = new Map<string, number>();
     for (const d of await col.find({ owner: ids[1] }).toArray()) if (typeof d.score === 'number') byTag.set(d.tag, (byTag.get(d.tag) ?? 0) + 1);
     expect(grouped).toEqual([...byTag].sort(([a], [b]) => a.localeCompare(b)).map(([tag, n]) => ({ _id: tag, n })));

@@ -14,7 +14,9 @@ test('reaches the verdict each test of our own unified file announces, with the 
   const uri = process.env.MONGODB_URI!;
   const verdicts = await runUnifiedFile(uri, 'selftest', parseUnifiedFile(readFileSync(fixture, 'utf8')), await serverFacts(uri));
 
-  expect(verdicts.map((v) => [v.test.split(':')[0], v.status])).toEqual(verdicts.map((v) => [v.test.split(':')[0], { passes: 'passed', fails: 'failed', skipped: 'skipped' }[v.test.split(':')[0]]]));
+  expect(verdicts.map((v) => [v.test.split(':')[0], v.status])).toEqual(
+    verdicts.map((v) => [v.test.split(':')[0], { passes: 'passed', fails: 'failed', skipped: 'skipped' }[v.test.split(':')[0]]]),
+  );
   expect(verdicts).toHaveLength(9);
   const reason = (prefix: string) => verdicts.find((v) => v.test.startsWith(prefix))!.reason;
   expect(reason('fails: a wrong count')).toBe('operation 1 (countDocuments): result: expected 3, got 2');
@@ -23,7 +25,17 @@ test('reaches the verdict each test of our own unified file announces, with the 
   expect(reason('fails: an extra field')).toBe('operation 1 (aggregate): result[0].a: unexpected field(s) y in {"x":11,"y":11}');
   expect(reason('skipped: needs')).toBe('needs server ≥ 99.0');
   expect(reason('skipped: collation')).toBe('lacks collation');
-  expect(verdicts.map((v) => v.operation)).toEqual(['find', 'insertOne', 'find', 'countDocuments', 'deleteOne', 'insertOne', 'aggregate', 'countDocuments', 'find']);
+  expect(verdicts.map((v) => v.operation)).toEqual([
+    'find',
+    'insertOne',
+    'find',
+    'countDocuments',
+    'deleteOne',
+    'insertOne',
+    'aggregate',
+    'countDocuments',
+    'find',
+  ]);
 });
 
 test('matches as the unified format says: numbers by value, extra fields only at the root, exact outcomes', () => {

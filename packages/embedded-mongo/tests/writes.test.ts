@@ -37,7 +37,10 @@ const k = fc.integer({ min: 0, max: 5 });
 const tag = fc.constantFrom('x', 'y', 'z');
 const n = fc.oneof(fc.integer({ min: 0, max: 3 }), fc.constant(1.5), fc.constant(null));
 const d = fc.constantFrom(when, new Date(when.getTime() + 1), when.toISOString(), null);
-const doc = fc.record({ _id: id, k, tag, n, d, arr: fc.array(tag, { maxLength: 2 }), sub: fc.record({ x: k }, { requiredKeys: [] }) }, { requiredKeys: ['_id', 'k'] });
+const doc = fc.record(
+  { _id: id, k, tag, n, d, arr: fc.array(tag, { maxLength: 2 }), sub: fc.record({ x: k }, { requiredKeys: [] }) },
+  { requiredKeys: ['_id', 'k'] },
+);
 const filter = fc.oneof(
   fc.constant({}),
   k.map((v) => ({ k: v })),
@@ -123,28 +126,33 @@ test('writes and the reads after them answer as CongoDB does, command by command
   let commands = 0;
   let modifiedNothing = 0;
   await fc.assert(
-    fc.asyncProperty(fc.uniqueArray(doc, { selector: (x) => x._id.toHexString(), minLength: 20, maxLength: 50 }), fc.array(command, { minLength: 5, maxLength: 25 }), filter, async (seed, cmds, probe) => {
-      const ref = new MemoryStorageAdapter();
-      const ours = new MemoryStorageAdapter();
-      installStorageExtensions(ours);
-      await run(ref, { insert: 'c', documents: seed }, true);
-      await run(ours, { insert: 'c', documents: seed }, false);
-      // Our storage builds its array on the first read: read before writing, as the server does.
-      await find(ours, {});
-      for (const cmd of cmds) {
-        commands++;
-        const expected = asMongoDb(await run(ref, cmd, true));
-        const actual = await run(ours, cmd, false);
-        expect(text(actual)).toBe(text(expected));
-        if (typeof (cmd as Record<string, unknown>).update === 'string' && (expected as any).nModified === 0 && (expected as any).n > 0) modifiedNothing++;
-        const map = [...(ours as any).ensureCollection('db', 'c').values()];
-        const array = await ours.findAll('db', 'c');
-        expect(array.length).toBe(map.length);
-        array.forEach((docInArray: unknown, i: number) => expect(docInArray).toBe(map[i]));
-        expect(text(await find(ours, {}))).toBe(text(await find(ref, {})));
-        expect(text(await find(ours, probe, { k: 1, n: -1 }))).toBe(text(await find(ref, probe, { k: 1, n: -1 })));
-      }
-    }),
+    fc.asyncProperty(
+      fc.uniqueArray(doc, { selector: (x) => x._id.toHexString(), minLength: 20, maxLength: 50 }),
+      fc.array(command, { minLength: 5, maxLength: 25 }),
+      filter,
+      async (seed, cmds, probe) => {
+        const ref = new MemoryStorageAdapter();
+        const ours = new MemoryStorageAdapter();
+        installStorageExtensions(ours);
+        await run(ref, { insert: 'c', documents: seed }, true);
+        await run(ours, { insert: 'c', documents: seed }, false);
+        // Our storage builds its array on the first read: read before writing, as the server does.
+        await find(ours, {});
+        for (const cmd of cmds) {
+          commands++;
+          const expected = asMongoDb(await run(ref, cmd, true));
+          const actual = await run(ours, cmd, false);
+          expect(text(actual)).toBe(text(expected));
+          if (typeof (cmd as Record<string, unknown>).update === 'string' && (expected as any).nModified === 0 && (expected as any).n > 0) modifiedNothing++;
+          const map = [...(ours as any).ensureCollection('db', 'c').values()];
+          const array = await ours.findAll('db', 'c');
+          expect(array.length).toBe(map.length);
+          array.forEach((docInArray: unknown, i: number) => expect(docInArray).toBe(map[i]));
+          expect(text(await find(ours, {}))).toBe(text(await find(ref, {})));
+          expect(text(await find(ours, probe, { k: 1, n: -1 }))).toBe(text(await find(ref, probe, { k: 1, n: -1 })));
+        }
+      },
+    ),
     { numRuns: runs(300), endOnFailure: true },
   );
   // Updates that matched and changed nothing (the JSON comparison said "same") must have occurred.
@@ -221,8 +229,18 @@ describe('the embedded server after writes, through the driver', () => {
       const before = await col.countDocuments({});
       const [many] = await Promise.all([
         col.updateMany({}, { $inc: { n: 10 } }),
-        ...Array.from({ length: 20 }, (_, j) => others[0].db(`writes_${process.pid}`).collection('order').insertOne({ i: 2000 + j, g: 5, n: 0 })),
-        ...Array.from({ length: 20 }, (_, j) => others[1].db(`writes_${process.pid}`).collection('order').updateOne({ i: 100 + j }, { $set: { touched: true } })),
+        ...Array.from({ length: 20 }, (_, j) =>
+          others[0]
+            .db(`writes_${process.pid}`)
+            .collection('order')
+            .insertOne({ i: 2000 + j, g: 5, n: 0 }),
+        ),
+        ...Array.from({ length: 20 }, (_, j) =>
+          others[1]
+            .db(`writes_${process.pid}`)
+            .collection('order')
+            .updateOne({ i: 100 + j }, { $set: { touched: true } }),
+        ),
       ]);
       const after = await col.find({}).toArray();
       const incremented = after.filter((d) => d.n >= 10).length;

@@ -19,7 +19,11 @@ const ANSWER = '全场满99元包邮，不满收取8元运费。';
 export const botScenario: Scenario = {
   name: 'bot',
   title: 'Bot: inbound messages (capture + FAQ auto-reply) via the mock puppet',
-  flags: { messages: 'inbound messages (default 1000)', rate: 'offered messages per second (default 500)', contacts: 'distinct chatting shoppers (default 100)' },
+  flags: {
+    messages: 'inbound messages (default 1000)',
+    rate: 'offered messages per second (default 500)',
+    contacts: 'distinct chatting shoppers (default 100)',
+  },
   async run(b, o) {
     const messages = o.num('messages', 1000);
     const rate = o.num('rate', 500);
@@ -35,7 +39,10 @@ export const botScenario: Scenario = {
 
     const mocker = new mock.Mocker();
     let running: RunningBot | undefined;
-    const app = await startBenchApp(b, 'bench_bot', { env: { ROLES: 'server,worker', BOT_OUTBOUND_POLL_MS: '300' }, plugins: [deskRuntimePlugin(), botRuntimePlugin({ mocker, onBot: (x) => (running = x) })] });
+    const app = await startBenchApp(b, 'bench_bot', {
+      env: { ROLES: 'server,worker', BOT_OUTBOUND_POLL_MS: '300' },
+      plugins: [deskRuntimePlugin(), botRuntimePlugin({ mocker, onBot: (x) => (running = x) })],
+    });
     try {
       await app.rt.services.desk.rules.createRule(BENCH_TENANT, { kind: 'faq', question: '运费', keywords: ['包邮', '运费'], reply: ANSWER } as any);
       const account = mocker.createContact({ name: '品牌小助手' });
@@ -51,10 +58,19 @@ export const botScenario: Scenario = {
         mongoose.set('debug', false);
       }
       const dbCallsPerMessage = round([...calls.values()].reduce((a, n) => a + n, 0) / messages, 1);
-      const captured = await app.raw.collection('conversation_messages').countDocuments({ direction: 'in' }).catch(() => -1);
+      const captured = await app.raw
+        .collection('conversation_messages')
+        .countDocuments({ direction: 'in' })
+        .catch(() => -1);
       const capturedAll = await app.raw.collection('conversation_messages').countDocuments({});
       const figures: Figure[] = [
-        figure({ figure: 'throughput (answers heard)', value: round(real.answeredPerS, 1), unit: 'msg/s', baseline: round(baseline.answeredPerS, 1), note: `offered ${rate}/s; ${real.answered}/${messages} answered; ${dbCallsPerMessage} DB calls/message (incl. worker jobs)` }),
+        figure({
+          figure: 'throughput (answers heard)',
+          value: round(real.answeredPerS, 1),
+          unit: 'msg/s',
+          baseline: round(baseline.answeredPerS, 1),
+          note: `offered ${rate}/s; ${real.answered}/${messages} answered; ${dbCallsPerMessage} DB calls/message (incl. worker jobs)`,
+        }),
         figure({ figure: 'latency p50', value: round(real.p50, 1), unit: 'ms', baseline: round(baseline.p50, 1), lowerIsBetter: true }),
         figure({ figure: 'latency p99', value: round(real.p99, 1), unit: 'ms', baseline: round(baseline.p99, 1), lowerIsBetter: true }),
       ];
@@ -63,7 +79,14 @@ export const botScenario: Scenario = {
         title: this.title,
         sizes: { messages, rate, contacts },
         figures,
-        facts: { product: real, bareBot: baseline, inboundCaptured: captured, messagesStored: capturedAll, dbCallsPerMessage, dbCallsByCollection: Object.fromEntries([...calls].sort((a, b) => b[1] - a[1]).map(([k, n]) => [k, round(n / messages, 2)])) },
+        facts: {
+          product: real,
+          bareBot: baseline,
+          inboundCaptured: captured,
+          messagesStored: capturedAll,
+          dbCallsPerMessage,
+          dbCallsByCollection: Object.fromEntries([...calls].sort((a, b) => b[1] - a[1]).map(([k, n]) => [k, round(n / messages, 2)])),
+        },
       };
     } finally {
       await running?.stop();
@@ -101,7 +124,14 @@ async function drive(mocker: mock.Mocker, account: mock.ContactMock, messages: n
   while (latencies.length < messages && nowMs() < until) await new Promise((r) => setTimeout(r, 50));
   const elapsed = (nowMs() - t0) / 1000;
   const sorted = [...latencies].sort((a, b) => a - b);
-  return { answered: latencies.length, otherReplies: others, answeredPerS: latencies.length / elapsed, p50: percentile(sorted, 50), p99: percentile(sorted, 99), seconds: round(elapsed, 1) };
+  return {
+    answered: latencies.length,
+    otherReplies: others,
+    answeredPerS: latencies.length / elapsed,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    seconds: round(elapsed, 1),
+  };
 }
 
 /** The baseline: Wechaty on the mock puppet with one listener answering from memory. */

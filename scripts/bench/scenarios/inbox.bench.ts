@@ -23,7 +23,10 @@ export const inboxScenario: Scenario = {
     const gapMs = o.num('gapMs', 100);
     const mocker = new mock.Mocker();
     let running: RunningBot | undefined;
-    const app = await startBenchApp(b, 'bench_inbox', { env: { ROLES: 'server,worker', BOT_OUTBOUND_POLL_MS: '300', DESK_SSE_MAX_SECONDS: '600' }, plugins: [deskRuntimePlugin(), botRuntimePlugin({ mocker, onBot: (x) => (running = x) })] });
+    const app = await startBenchApp(b, 'bench_inbox', {
+      env: { ROLES: 'server,worker', BOT_OUTBOUND_POLL_MS: '300', DESK_SSE_MAX_SECONDS: '600' },
+      plugins: [deskRuntimePlugin(), botRuntimePlugin({ mocker, onBot: (x) => (running = x) })],
+    });
     const streams: Array<{ close(): void; seen: Map<string, number> }> = [];
     try {
       const s = app.rt.services;
@@ -44,10 +47,15 @@ export const inboxScenario: Scenario = {
       customer.say('你好').to(account);
       const until = nowMs() + 30_000;
       let conversation: any;
-      while (!(conversation = await s.desk.conversations.findByPeer(BENCH_TENANT, account.id, customer.id)) && nowMs() < until) await new Promise((r) => setTimeout(r, 20));
+      while (!(conversation = await s.desk.conversations.findByPeer(BENCH_TENANT, account.id, customer.id)) && nowMs() < until)
+        await new Promise((r) => setTimeout(r, 20));
       for (const token of tokens) streams.push(await openStream(app.url, token));
       const call = (method: string, path: string, body?: unknown) =>
-        fetch(`${app.url}${path}`, { method, headers: { authorization: `Bearer ${tokens[0]}`, 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
+        fetch(`${app.url}${path}`, {
+          method,
+          headers: { authorization: `Bearer ${tokens[0]}`, 'content-type': 'application/json' },
+          body: body ? JSON.stringify(body) : undefined,
+        });
       const taken = await call('POST', `/api/v1/conversations/${conversation._id}/take`);
       if (!taken.ok) throw new Error(`take failed: ${taken.status}`);
 
@@ -81,7 +89,13 @@ export const inboxScenario: Scenario = {
       const sort = (a: number[]) => [...a].sort((x, y) => x - y);
       const [c, e, one] = [sort(toCustomer), sort(toEveryInbox), sort(toOneInbox)];
       const figures: Figure[] = [
-        figure({ figure: 'reply → customer hears it, p50', value: round(percentile(c, 50), 1), unit: 'ms', lowerIsBetter: true, note: `${agents} inboxes open; ${replies} replies, one per ${gapMs} ms; ${missing} missing` }),
+        figure({
+          figure: 'reply → customer hears it, p50',
+          value: round(percentile(c, 50), 1),
+          unit: 'ms',
+          lowerIsBetter: true,
+          note: `${agents} inboxes open; ${replies} replies, one per ${gapMs} ms; ${missing} missing`,
+        }),
         figure({ figure: 'reply → customer hears it, p99', value: round(percentile(c, 99), 1), unit: 'ms', lowerIsBetter: true, target: '< 100 ms' }),
         figure({ figure: 'reply → shown in every open inbox, p50', value: round(percentile(e, 50), 1), unit: 'ms', lowerIsBetter: true }),
         figure({ figure: 'reply → shown in every open inbox, p99', value: round(percentile(e, 99), 1), unit: 'ms', lowerIsBetter: true, target: '< 100 ms' }),
@@ -91,7 +105,12 @@ export const inboxScenario: Scenario = {
         title: this.title,
         sizes: { agents, replies, gapMs },
         figures,
-        facts: { missing, customerMs: { p50: percentile(c, 50), p99: percentile(c, 99), max: c.at(-1) }, everyInboxMs: { p50: percentile(e, 50), p99: percentile(e, 99), max: e.at(-1) }, oneInboxMs: { p50: percentile(one, 50), p99: percentile(one, 99) } },
+        facts: {
+          missing,
+          customerMs: { p50: percentile(c, 50), p99: percentile(c, 99), max: c.at(-1) },
+          everyInboxMs: { p50: percentile(e, 50), p99: percentile(e, 99), max: e.at(-1) },
+          oneInboxMs: { p50: percentile(one, 50), p99: percentile(one, 99) },
+        },
       };
     } finally {
       for (const st of streams) st.close();

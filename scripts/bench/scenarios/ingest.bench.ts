@@ -56,7 +56,18 @@ export const ingestScenario: Scenario = {
           const receivedAt = new Date();
           const rows = items.map((item) => {
             const e = eventItemSchema.parse(item);
-            return { _id: new Types.ObjectId(), tenantId, eventId: e.eventId, type: e.type, customerId: idByPhone.get((item.customer as { phone: string }).phone)!, occurredAt: e.occurredAt, receivedAt, source: 'bench', data: e.data, applied: false };
+            return {
+              _id: new Types.ObjectId(),
+              tenantId,
+              eventId: e.eventId,
+              type: e.type,
+              customerId: idByPhone.get((item.customer as { phone: string }).phone)!,
+              occurredAt: e.occurredAt,
+              receivedAt,
+              source: 'bench',
+              data: e.data,
+              applied: false,
+            };
           });
           await raw.insertMany(rows, { ordered: false });
         }
@@ -75,7 +86,8 @@ export const ingestScenario: Scenario = {
       try {
         service = await timed(b.mongoChild?.pid, async () => {
           let accepted = 0;
-          for (const items of orderEventBatches(events, batch, { prefix: 'svc', customers })) accepted += (await s.events.ingest(tenantId, items, 'bench')).accepted;
+          for (const items of orderEventBatches(events, batch, { prefix: 'svc', customers }))
+            accepted += (await s.events.ingest(tenantId, items, 'bench')).accepted;
           return accepted;
         });
       } finally {
@@ -85,7 +97,10 @@ export const ingestScenario: Scenario = {
       const callsPerEvent = round([...calls.values()].reduce((a, n) => a + n, 0) / events, 1);
       facts.dbCallsPerEvent = { total: callsPerEvent, byCollection: perEvent };
       const writesPerEvent = round([...writes.values()].reduce((a, n) => a + n, 0) / events, 1);
-      facts.documentsWrittenPerEvent = { total: writesPerEvent, byCollection: Object.fromEntries([...writes].sort((a, b) => b[1] - a[1]).map(([k, n]) => [k, round(n / events, 2)])) };
+      facts.documentsWrittenPerEvent = {
+        total: writesPerEvent,
+        byCollection: Object.fromEntries([...writes].sort((a, b) => b[1] - a[1]).map(([k, n]) => [k, round(n / events, 2)])),
+      };
 
       const httpRun = await timed(b.mongoChild?.pid, async () => {
         // Lanes pull batches from one generator, so at most `concurrency` batches exist at a time.
@@ -114,13 +129,41 @@ export const ingestScenario: Scenario = {
       facts.applied = { inProcess: drain.result, pendingBefore: pending };
       facts.cpu = { baseline: base.cpu, service: service.cpu, http: httpRun.cpu, applier: drain.cpu };
       facts.peakRssMb = { baseline: base.rssMb, service: service.rssMb, http: httpRun.rssMb };
-      facts.ledgerEntries = await app.raw.collection('loyalty_points_entries').estimatedDocumentCount().catch(() => undefined);
+      facts.ledgerEntries = await app.raw
+        .collection('loyalty_points_entries')
+        .estimatedDocumentCount()
+        .catch(() => undefined);
       facts.eventsStored = await app.raw.collection('events').countDocuments({});
       const figures: Figure[] = [
-        figure({ figure: 'raw insertMany (baseline)', value: perSecond(base.ms), unit: 'events/s', note: `${round(base.ms / 1000, 1)} s; ${cpuNote(base.cpu)}` }),
-        figure({ figure: 'accept path (service ingest), in process', value: perSecond(service.ms), unit: 'events/s', baseline: perSecond(base.ms), target: '≥ 0.5×', note: `${round(service.ms / 1000, 1)} s; ${callsPerEvent} DB calls/event writing ${writesPerEvent} documents/event (baseline 1); ${cpuNote(service.cpu)}` }),
-        figure({ figure: `accept path, HTTP POST /api/v1/events (${concurrency} in flight)`, value: perSecond(httpRun.ms), unit: 'events/s', baseline: perSecond(base.ms), target: '≥ 20,000 events/s', note: `${round(httpRun.ms / 1000, 1)} s; ${cpuNote(httpRun.cpu)}` }),
-        figure({ figure: 'applier in process (points, aggregates, RFM, journeys)', value: round((drain.result * 1000) / drain.ms, 0), unit: 'events/s', baseline: perSecond(base.ms), note: `${drain.result} rows in ${round(drain.ms / 1000, 1)} s; ${cpuNote(drain.cpu)}` }),
+        figure({
+          figure: 'raw insertMany (baseline)',
+          value: perSecond(base.ms),
+          unit: 'events/s',
+          note: `${round(base.ms / 1000, 1)} s; ${cpuNote(base.cpu)}`,
+        }),
+        figure({
+          figure: 'accept path (service ingest), in process',
+          value: perSecond(service.ms),
+          unit: 'events/s',
+          baseline: perSecond(base.ms),
+          target: '≥ 0.5×',
+          note: `${round(service.ms / 1000, 1)} s; ${callsPerEvent} DB calls/event writing ${writesPerEvent} documents/event (baseline 1); ${cpuNote(service.cpu)}`,
+        }),
+        figure({
+          figure: `accept path, HTTP POST /api/v1/events (${concurrency} in flight)`,
+          value: perSecond(httpRun.ms),
+          unit: 'events/s',
+          baseline: perSecond(base.ms),
+          target: '≥ 20,000 events/s',
+          note: `${round(httpRun.ms / 1000, 1)} s; ${cpuNote(httpRun.cpu)}`,
+        }),
+        figure({
+          figure: 'applier in process (points, aggregates, RFM, journeys)',
+          value: round((drain.result * 1000) / drain.ms, 0),
+          unit: 'events/s',
+          baseline: perSecond(base.ms),
+          note: `${drain.result} rows in ${round(drain.ms / 1000, 1)} s; ${cpuNote(drain.cpu)}`,
+        }),
         ...sustained.figures,
       ];
       if (service.result !== events || httpRun.result !== events) throw new Error(`not every event was accepted: ${JSON.stringify(facts.accepted)}`);
@@ -136,7 +179,11 @@ export const ingestScenario: Scenario = {
  * or not the last was answered) with the applier in a worker process of its own, then waits for every
  * accepted row to be applied and reads each one's accepted → applied latency from the rows.
  */
-async function sustainedRun(app: BenchApp, key: string, o: { rate: number; seconds: number; batch: number; customers: number }): Promise<{ figures: Figure[]; facts: Record<string, unknown> }> {
+async function sustainedRun(
+  app: BenchApp,
+  key: string,
+  o: { rate: number; seconds: number; batch: number; customers: number },
+): Promise<{ figures: Figure[]; facts: Record<string, unknown> }> {
   const worker = await startWorkerProcess(app);
   try {
     const total = Math.round(o.rate * o.seconds);
@@ -166,11 +213,31 @@ async function sustainedRun(app: BenchApp, key: string, o: { rate: number; secon
     const note = `${accepted} accepted at ${achieved} events/s offered over ${round(offeredMs / 1000, 1)} s (schedule slipped ≤ ${round(lateMs, 0)} ms); all applied ${round(drainedMs / 1000, 1)} s after the first; applier pid ${worker.pid}`;
     return {
       figures: [
-        figure({ figure: `accepted → applied p50 at ${o.rate} events/s offered, worker process`, value: percentile(lat, 50), unit: 'ms', lowerIsBetter: true, note }),
-        figure({ figure: `accepted → applied p99 at ${o.rate} events/s offered, worker process`, value: percentile(lat, 99), unit: 'ms', lowerIsBetter: true, target: '< 2,000 ms' }),
+        figure({
+          figure: `accepted → applied p50 at ${o.rate} events/s offered, worker process`,
+          value: percentile(lat, 50),
+          unit: 'ms',
+          lowerIsBetter: true,
+          note,
+        }),
+        figure({
+          figure: `accepted → applied p99 at ${o.rate} events/s offered, worker process`,
+          value: percentile(lat, 99),
+          unit: 'ms',
+          lowerIsBetter: true,
+          target: '< 2,000 ms',
+        }),
         figure({ figure: 'accepted → applied max', value: lat[lat.length - 1] ?? 0, unit: 'ms', lowerIsBetter: true }),
       ],
-      facts: { offered: total, accepted, applied: done.length, achievedRate: achieved, offeredMs: round(offeredMs, 0), drainedMs: round(drainedMs, 0), scheduleSlipMs: round(lateMs, 0) },
+      facts: {
+        offered: total,
+        accepted,
+        applied: done.length,
+        achievedRate: achieved,
+        offeredMs: round(offeredMs, 0),
+        drainedMs: round(drainedMs, 0),
+        scheduleSlipMs: round(lateMs, 0),
+      },
     };
   } finally {
     await worker.stop();
@@ -181,7 +248,15 @@ async function sustainedRun(app: BenchApp, key: string, o: { rate: number; secon
 async function startWorkerProcess(app: BenchApp): Promise<{ pid: number; stop: () => Promise<void> }> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../applier-worker-child.ts', import.meta.url))], {
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, MONGODB_URI: app.config.MONGODB_URI, REDIS_URL: app.config.REDIS_URL, APP_SECRET: app.config.APP_SECRET, DEFAULT_TENANT: app.config.DEFAULT_TENANT, NODE_ENV: 'development', LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent' },
+    env: {
+      ...process.env,
+      MONGODB_URI: app.config.MONGODB_URI,
+      REDIS_URL: app.config.REDIS_URL,
+      APP_SECRET: app.config.APP_SECRET,
+      DEFAULT_TENANT: app.config.DEFAULT_TENANT,
+      NODE_ENV: 'development',
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
+    },
   });
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the worker process did not start within 60 s')), 60_000);

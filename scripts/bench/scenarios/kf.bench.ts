@@ -22,7 +22,11 @@ const ANSWER = '下单后48小时内发货。';
 export const kfScenario: Scenario = {
   name: 'kf',
   title: '微信客服: callback + kf/sync_msg + capture + rule answer via kf/send_msg, against the local WeCom',
-  flags: { messages: 'customer messages (default 1000)', rate: 'offered messages per second (default 500)', contacts: 'distinct customers (default 500: WeCom allows 5 answers after a customer message, so each writes twice)' },
+  flags: {
+    messages: 'customer messages (default 1000)',
+    rate: 'offered messages per second (default 500)',
+    contacts: 'distinct customers (default 500: WeCom allows 5 answers after a customer message, so each writes twice)',
+  },
   async run(b, o) {
     const messages = o.num('messages', 1000);
     const rate = o.num('rate', 500);
@@ -33,7 +37,14 @@ export const kfScenario: Scenario = {
       plugins: [deskRuntimePlugin(), wecomPlugin(), wechatKfPlugin()],
     });
     try {
-      await app.rt.services.desk.rules.createRule(BENCH_TENANT, { kind: 'keyword', keywords: ['发货'], reply: ANSWER, action: 'reply', priority: 10, active: true } as any);
+      await app.rt.services.desk.rules.createRule(BENCH_TENANT, {
+        kind: 'keyword',
+        keywords: ['发货'],
+        reply: ANSWER,
+        action: 'reply',
+        priority: 10,
+        active: true,
+      } as any);
       const client = app.rt.services.wechatKf.client;
 
       // Baseline first: the callback goes to a bare listener that syncs and answers from memory.
@@ -60,7 +71,13 @@ export const kfScenario: Scenario = {
       const captured = await app.raw.collection('conversation_messages').countDocuments({ direction: 'in' });
       const answersStored = await app.raw.collection('conversation_messages').countDocuments({ direction: 'out', author: 'bot' });
       const figures: Figure[] = [
-        figure({ figure: 'throughput (answers sent)', value: round(real.answeredPerS, 1), unit: 'msg/s', baseline: round(baseline.answeredPerS, 1), note: `offered ${rate}/s; ${real.answered}/${messages} answered, ${captured} captured; ${dbCallsPerMessage} DB calls/message (incl. worker jobs)` }),
+        figure({
+          figure: 'throughput (answers sent)',
+          value: round(real.answeredPerS, 1),
+          unit: 'msg/s',
+          baseline: round(baseline.answeredPerS, 1),
+          note: `offered ${rate}/s; ${real.answered}/${messages} answered, ${captured} captured; ${dbCallsPerMessage} DB calls/message (incl. worker jobs)`,
+        }),
         figure({ figure: 'latency p50', value: round(real.p50, 1), unit: 'ms', baseline: round(baseline.p50, 1), lowerIsBetter: true }),
         figure({ figure: 'latency p99', value: round(real.p99, 1), unit: 'ms', baseline: round(baseline.p99, 1), lowerIsBetter: true, target: '< 50 ms' }),
       ];
@@ -69,7 +86,14 @@ export const kfScenario: Scenario = {
         title: this.title,
         sizes: { messages, rate, contacts },
         figures,
-        facts: { product: real, bareLoop: baseline, inboundCaptured: captured, answersStored, dbCallsPerMessage, dbCallsByCollection: Object.fromEntries([...calls].sort((a, b) => b[1] - a[1]).map(([k, n]) => [k, round(n / messages, 2)])) },
+        facts: {
+          product: real,
+          bareLoop: baseline,
+          inboundCaptured: captured,
+          answersStored,
+          dbCallsPerMessage,
+          dbCallsByCollection: Object.fromEntries([...calls].sort((a, b) => b[1] - a[1]).map(([k, n]) => [k, round(n / messages, 2)])),
+        },
       };
     } finally {
       await app.stop();
@@ -94,7 +118,10 @@ async function drive(fake: FakeWecom, openKfId: string, messages: number, rate: 
     }
     return push(...rows);
   };
-  const users = Array.from({ length: contacts }, (_, i) => ({ external_userid: `wm${prefix}bench${String(i).padStart(6, '0')}`, nickname: `${prefix}顾客${i}` }));
+  const users = Array.from({ length: contacts }, (_, i) => ({
+    external_userid: `wm${prefix}bench${String(i).padStart(6, '0')}`,
+    nickname: `${prefix}顾客${i}`,
+  }));
   for (const u of users) sentAt.set(u.external_userid, []);
   const t0 = nowMs();
   const inFlight: Array<Promise<unknown>> = [];
@@ -115,7 +142,14 @@ async function drive(fake: FakeWecom, openKfId: string, messages: number, rate: 
   }
   const elapsed = (nowMs() - t0) / 1000;
   const sorted = [...latencies].sort((a, b) => a - b);
-  return { answered: latencies.length, failedCallbacks, answeredPerS: latencies.length / elapsed, p50: percentile(sorted, 50), p99: percentile(sorted, 99), seconds: round(elapsed, 1) };
+  return {
+    answered: latencies.length,
+    failedCallbacks,
+    answeredPerS: latencies.length / elapsed,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    seconds: round(elapsed, 1),
+  };
 }
 
 /** The baseline's server: answers every callback at once, then syncs from its cursor and sends the answer (one sync at a time). */
@@ -128,7 +162,11 @@ async function bareLoop(fake: FakeWecom, client: KfClient, openKfId: string) {
       again = false;
       const r = await client.syncMsg({ open_kfid: openKfId, ...(cursor ? { cursor } : {}) });
       cursor = r.next_cursor || cursor;
-      await Promise.all((r.msg_list ?? []).filter((m) => m.origin === 3).map((m) => client.sendText({ open_kfid: openKfId, touser: m.external_userid!, content: ANSWER }).catch(() => void failures++)));
+      await Promise.all(
+        (r.msg_list ?? [])
+          .filter((m) => m.origin === 3)
+          .map((m) => client.sendText({ open_kfid: openKfId, touser: m.external_userid!, content: ANSWER }).catch(() => void failures++)),
+      );
     } while (again);
   };
   let failures = 0;
@@ -137,7 +175,10 @@ async function bareLoop(fake: FakeWecom, client: KfClient, openKfId: string) {
     req.on('end', () => {
       res.end('success');
       if (running) again = true;
-      else running = sync().catch(() => void failures++).finally(() => (running = undefined));
+      else
+        running = sync()
+          .catch(() => void failures++)
+          .finally(() => (running = undefined));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));

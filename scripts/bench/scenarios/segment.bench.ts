@@ -15,7 +15,11 @@ import type { Audience } from '../../../server/src/modules/segments/audience.sch
 export const segmentScenario: Scenario = {
   name: 'segment',
   title: 'Segment count + first page (nested audience) vs hand-written count',
-  flags: { profiles: 'generated profiles (default 20000; the issue’s scale is 1000000 against a real MONGODB_URI)', repeats: 'timed repetitions, median reported (default 5)', page: 'first page size (default 20)' },
+  flags: {
+    profiles: 'generated profiles (default 20000; the issue’s scale is 1000000 against a real MONGODB_URI)',
+    repeats: 'timed repetitions, median reported (default 5)',
+    page: 'first page size (default 20)',
+  },
   async run(b, o) {
     const profiles = o.num('profiles', 20_000);
     const repeats = Math.max(1, o.num('repeats', 5));
@@ -36,9 +40,23 @@ export const segmentScenario: Scenario = {
         type: 'group',
         op: 'and',
         rules: [
-          { type: 'group', op: 'or', rules: [{ type: 'tags', match: 'any', tagIds: tagIds.slice(0, 3) }, { type: 'tags', match: 'all', tagIds: tagIds.slice(3, 5) }] },
+          {
+            type: 'group',
+            op: 'or',
+            rules: [
+              { type: 'tags', match: 'any', tagIds: tagIds.slice(0, 3) },
+              { type: 'tags', match: 'all', tagIds: tagIds.slice(3, 5) },
+            ],
+          },
           { type: 'rfm', r: { min: 3, max: 5 } },
-          { type: 'group', op: 'or', rules: [{ type: 'rfm', classes: ['重要价值', '重要发展'] }, { type: 'orders', metric: 'totalPaid', min: 50_000 }] },
+          {
+            type: 'group',
+            op: 'or',
+            rules: [
+              { type: 'rfm', classes: ['重要价值', '重要发展'] },
+              { type: 'orders', metric: 'totalPaid', min: 50_000 },
+            ],
+          },
         ],
       };
       const hand = {
@@ -67,7 +85,11 @@ export const segmentScenario: Scenario = {
         if (i) times.service.push(nowMs() - t);
         counts.service = p.count;
         t = nowMs();
-        const h = await http('POST', `${app.url}/api/v1/segments/preview`, { headers: { authorization: `Bearer ${token}` }, body: { audience, sampleSize: page }, expect: [200] });
+        const h = await http('POST', `${app.url}/api/v1/segments/preview`, {
+          headers: { authorization: `Bearer ${token}` },
+          body: { audience, sampleSize: page },
+          expect: [200],
+        });
         if (i) times.http.push(nowMs() - t);
         counts.http = h.body.count;
       }
@@ -90,25 +112,64 @@ export const segmentScenario: Scenario = {
         const t: { base: number[]; http: number[]; total: number } = { base: [], http: [], total: 0 };
         for (let i = 0; i < repeats + 1; i++) {
           let t0 = nowMs();
-          const [n] = await Promise.all([customers.countDocuments(filter), customers.find(filter).sort(v.sort).skip(v.skip).limit(page).project({ notes: 0 }).toArray()]);
+          const [n] = await Promise.all([
+            customers.countDocuments(filter),
+            customers.find(filter).sort(v.sort).skip(v.skip).limit(page).project({ notes: 0 }).toArray(),
+          ]);
           if (i) t.base.push(nowMs() - t0);
           t0 = nowMs();
-          const h = await http('GET', `${app.url}/api/v1/customers?pageSize=${page}${v.query ? `&${v.query}` : ''}`, { headers: { authorization: `Bearer ${token}` }, expect: [200] });
+          const h = await http('GET', `${app.url}/api/v1/customers?pageSize=${page}${v.query ? `&${v.query}` : ''}`, {
+            headers: { authorization: `Bearer ${token}` },
+            expect: [200],
+          });
           if (i) t.http.push(nowMs() - t0);
           if (h.body.total !== n) throw new Error(`customers list "${v.name}": ${h.body.total} ≠ ${n}`);
           t.total = n;
         }
         listFacts[v.name] = t;
-        listFigures.push(figure({ figure: `GET /api/v1/customers — ${v.name}`, value: round(median(t.http), 1), unit: 'ms', baseline: round(median(t.base), 1), lowerIsBetter: true, note: `${t.total} of ${profiles}`, target: '< 500 ms' }));
+        listFigures.push(
+          figure({
+            figure: `GET /api/v1/customers — ${v.name}`,
+            value: round(median(t.http), 1),
+            unit: 'ms',
+            baseline: round(median(t.base), 1),
+            lowerIsBetter: true,
+            note: `${t.total} of ${profiles}`,
+            target: '< 500 ms',
+          }),
+        );
       }
       const figures: Figure[] = [
         figure({ figure: 'hand-written count + first page (baseline)', value: round(mb, 1), unit: 'ms', note: `${counts.base} of ${profiles} match` }),
-        figure({ figure: 'segments.preview(), in process', value: round(ms, 1), unit: 'ms', baseline: round(mb, 1), lowerIsBetter: true, target: '< 500 ms, ≥ 0.5×' }),
+        figure({
+          figure: 'segments.preview(), in process',
+          value: round(ms, 1),
+          unit: 'ms',
+          baseline: round(mb, 1),
+          lowerIsBetter: true,
+          target: '< 500 ms, ≥ 0.5×',
+        }),
         figure({ figure: 'POST /api/v1/segments/preview', value: round(mh, 1), unit: 'ms', baseline: round(mb, 1), lowerIsBetter: true, target: '< 500 ms' }),
         ...listFigures,
-        figure({ figure: 'profile generation (streamed insertMany)', value: round((profiles * 1000) / gen.result, 0), unit: 'profiles/s', note: `RSS ${gen.rssStartMb}→${gen.rssMb} MB, heap ${gen.heapStartMb}→${gen.heapMb} MB while generating` }),
+        figure({
+          figure: 'profile generation (streamed insertMany)',
+          value: round((profiles * 1000) / gen.result, 0),
+          unit: 'profiles/s',
+          note: `RSS ${gen.rssStartMb}→${gen.rssMb} MB, heap ${gen.heapStartMb}→${gen.heapMb} MB while generating`,
+        }),
       ];
-      return { scenario: 'segment', title: this.title, sizes: { profiles, repeats, page }, figures, facts: { counts, timesMs: times, customersList: listFacts, generationMemoryMb: { rssStart: gen.rssStartMb, rssPeak: gen.rssMb, heapStart: gen.heapStartMb, heapPeak: gen.heapMb } } };
+      return {
+        scenario: 'segment',
+        title: this.title,
+        sizes: { profiles, repeats, page },
+        figures,
+        facts: {
+          counts,
+          timesMs: times,
+          customersList: listFacts,
+          generationMemoryMb: { rssStart: gen.rssStartMb, rssPeak: gen.rssMb, heapStart: gen.heapStartMb, heapPeak: gen.heapMb },
+        },
+      };
     } finally {
       await app.stop();
     }

@@ -14,7 +14,11 @@ import { expiryFor } from '../../../server/src/modules/loyalty/loyalty-settings.
 export const shopperApiScenario: Scenario = {
   name: 'shopper',
   title: 'Shopper API /me/points and /me/coupons vs bare Koa',
-  flags: { members: 'members with points and coupons (default 300)', duration: 'seconds per autocannon run (default 10)', connections: 'comma list (default 100,1000)' },
+  flags: {
+    members: 'members with points and coupons (default 300)',
+    duration: 'seconds per autocannon run (default 10)',
+    connections: 'comma list (default 100,1000)',
+  },
   async run(b, o) {
     const members = o.num('members', 300);
     const duration = o.num('duration', 10);
@@ -25,7 +29,22 @@ export const shopperApiScenario: Scenario = {
     const tenantId = BENCH_TENANT;
     try {
       const settings = await L.settings.get(tenantId);
-      const tpl = await L.coupons.createTemplate(tenantId, { name: '满199减20', kind: 'amount', amountOff: 2_000, threshold: 19_900, validity: { kind: 'relative', days: 30 }, stock: 1_000_000, perCustomerLimit: 3, channels: ['staff'], description: '', discountTenths: 0, maxOff: 0, pointsCost: 0, allowUnredeem: true, active: true });
+      const tpl = await L.coupons.createTemplate(tenantId, {
+        name: '满199减20',
+        kind: 'amount',
+        amountOff: 2_000,
+        threshold: 19_900,
+        validity: { kind: 'relative', days: 30 },
+        stock: 1_000_000,
+        perCustomerLimit: 3,
+        channels: ['staff'],
+        description: '',
+        discountTenths: 0,
+        maxOff: 0,
+        pointsCost: 0,
+        allowUnredeem: true,
+        active: true,
+      });
       const ids = await importCustomers(s, tenantId, members);
       const now = new Date();
       // Each member: joined, three earns with different expiries, one spend, two coupons.
@@ -33,7 +52,16 @@ export const shopperApiScenario: Scenario = {
         await L.join(tenantId, customerId, 'bench');
         for (let k = 0; k < 3; k++) {
           const at = new Date(now.getTime() - k * 200 * 86_400_000);
-          await L.ledger.post({ tenantId, customerId, key: `bench:earn:${i}:${k}`, type: 'earn', points: 100 + k * 50, source: 'manual', reason: 'bench', expiresAt: expiryFor(settings, at) });
+          await L.ledger.post({
+            tenantId,
+            customerId,
+            key: `bench:earn:${i}:${k}`,
+            type: 'earn',
+            points: 100 + k * 50,
+            source: 'manual',
+            reason: 'bench',
+            expiresAt: expiryFor(settings, at),
+          });
         }
         await L.ledger.post({ tenantId, customerId, key: `bench:spend:${i}`, type: 'spend', points: 80, source: 'manual', reason: 'bench' });
         for (let k = 0; k < 2; k++) await L.coupons.issue(tenantId, { templateId: tpl.id, customerId, channel: 'staff', issueKey: `bench:${i}:${k}` });
@@ -70,12 +98,24 @@ export const shopperApiScenario: Scenario = {
       for (let round = 0; round < 4; round++) {
         for (const which of ['summary', 'points'] as const) {
           const t0 = nowMs();
-          await pool(Array.from({ length: calls }, (_, i) => ids[i % ids.length]), 100, (id) => (which === 'summary' ? L.summary(tenantId, id) : L.points(tenantId, id)));
+          await pool(
+            Array.from({ length: calls }, (_, i) => ids[i % ids.length]),
+            100,
+            (id) => (which === 'summary' ? L.summary(tenantId, id) : L.points(tenantId, id)),
+          );
           ab[which] += nowMs() - t0;
         }
       }
       const perS = (ms: number) => round((4 * calls * 1000) / ms, 0);
-      figures.push(figure({ figure: 'diagnostic: loyalty.points() (new /me/points path), 100 at once', value: perS(ab.points), unit: 'calls/s', baseline: perS(ab.summary), note: 'baseline = summary(), the path /me/points used before; interleaved rounds' }));
+      figures.push(
+        figure({
+          figure: 'diagnostic: loyalty.points() (new /me/points path), 100 at once',
+          value: perS(ab.points),
+          unit: 'calls/s',
+          baseline: perS(ab.summary),
+          note: 'baseline = summary(), the path /me/points used before; interleaved rounds',
+        }),
+      );
       facts.pointsVsSummaryMs = ab;
 
       // The shopper cache (shared/cache/shopper-cache.ts), in process and interleaved: the same read with
@@ -93,8 +133,24 @@ export const shopperApiScenario: Scenario = {
         }
       }
       const perS2 = (ms: number) => round((4 * ids.length * 1000) / ms, 0);
-      figures.push(figure({ figure: 'diagnostic: /me/points data, every read a cache miss, 100 at once', value: perS2(cache.miss), unit: 'calls/s', baseline: perS2(cache.none), note: 'baseline = the same read without the cache; interleaved rounds' }));
-      figures.push(figure({ figure: 'diagnostic: /me/points data, every read a cache hit, 100 at once', value: perS2(cache.hit), unit: 'calls/s', baseline: perS2(cache.none), note: 'baseline = the same read without the cache' }));
+      figures.push(
+        figure({
+          figure: 'diagnostic: /me/points data, every read a cache miss, 100 at once',
+          value: perS2(cache.miss),
+          unit: 'calls/s',
+          baseline: perS2(cache.none),
+          note: 'baseline = the same read without the cache; interleaved rounds',
+        }),
+      );
+      figures.push(
+        figure({
+          figure: 'diagnostic: /me/points data, every read a cache hit, 100 at once',
+          value: perS2(cache.hit),
+          unit: 'calls/s',
+          baseline: perS2(cache.none),
+          note: 'baseline = the same read without the cache',
+        }),
+      );
       facts.cacheNoneMissHitMs = cache;
 
       // Correctness: after each spend, the very next read over HTTP shows its balance (the cache is warm).
@@ -102,7 +158,15 @@ export const shopperApiScenario: Scenario = {
       for (let i = 0; i < 20; i++) {
         const id = ids[i % ids.length];
         await http('GET', app.url + '/api/v1/me/points', { headers: { authorization: `Bearer ${tokens[i % ids.length]}` }, expect: [200] });
-        const spent = await L.ledger.post({ tenantId, customerId: id, key: `bench:fresh:${i}:${Date.now()}`, type: 'spend', points: 1, source: 'manual', reason: 'bench' });
+        const spent = await L.ledger.post({
+          tenantId,
+          customerId: id,
+          key: `bench:fresh:${i}:${Date.now()}`,
+          type: 'spend',
+          points: 1,
+          source: 'manual',
+          reason: 'bench',
+        });
         const seen = await http('GET', app.url + '/api/v1/me/points', { headers: { authorization: `Bearer ${tokens[i % ids.length]}` }, expect: [200] });
         if (seen.body.balance !== spent.balanceAfter) stale++;
       }
@@ -114,13 +178,33 @@ export const shopperApiScenario: Scenario = {
   },
 };
 
-function row(path: string, c: number, real: LoadResult, base: LoadResult, cpu: { appCpuPercent: number; dbCpuPercent?: number; machineBusyPercent?: number }): Figure[] {
+function row(
+  path: string,
+  c: number,
+  real: LoadResult,
+  base: LoadResult,
+  cpu: { appCpuPercent: number; dbCpuPercent?: number; machineBusyPercent?: number },
+): Figure[] {
   const bad = real.non2xx + real.errors + real.timeouts;
   const busy = `CPU app ${cpu.appCpuPercent}%${cpu.dbCpuPercent === undefined ? '' : ` db ${cpu.dbCpuPercent}%`}, machine ${cpu.machineBusyPercent ?? '?'}% busy`;
   return [
-    figure({ figure: `GET ${path} @${c} conn throughput`, value: round(real.rps), unit: 'req/s', baseline: round(base.rps), target: '≥ 0.5×', note: `${bad ? `${bad} non-2xx/errors of ${real.requests}` : `${real.requests} requests, all 2xx`}; ${busy}` }),
+    figure({
+      figure: `GET ${path} @${c} conn throughput`,
+      value: round(real.rps),
+      unit: 'req/s',
+      baseline: round(base.rps),
+      target: '≥ 0.5×',
+      note: `${bad ? `${bad} non-2xx/errors of ${real.requests}` : `${real.requests} requests, all 2xx`}; ${busy}`,
+    }),
     figure({ figure: `GET ${path} @${c} conn p50`, value: real.p50, unit: 'ms', baseline: base.p50, lowerIsBetter: true }),
-    figure({ figure: `GET ${path} @${c} conn p99`, value: real.p99, unit: 'ms', baseline: base.p99, lowerIsBetter: true, target: c <= 100 ? '< 25 ms' : undefined }),
+    figure({
+      figure: `GET ${path} @${c} conn p99`,
+      value: real.p99,
+      unit: 'ms',
+      baseline: base.p99,
+      lowerIsBetter: true,
+      target: c <= 100 ? '< 25 ms' : undefined,
+    }),
   ];
 }
 

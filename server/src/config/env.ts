@@ -12,7 +12,14 @@ const bool = z
 const csv = z
   .string()
   .optional()
-  .transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : []));
+  .transform((v) =>
+    v
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : [],
+  );
 
 /**
  * Secrets that were published (the old built-in development default) or are placeholders: a token
@@ -24,8 +31,10 @@ const MIN_DISTINCT_CHARS = 12;
 /** Why a signing secret is too weak to use, or null. Length alone lets `x`×40 through. */
 export function weakSecretReason(secret: string): string | null {
   if (secret.length < 32) return 'must be at least 32 characters';
-  if (PUBLISHED_SECRETS.includes(secret) || /change-?me|example|placeholder/i.test(secret)) return 'is a published or placeholder value; generate one with `openssl rand -base64 48`';
-  if (new Set(secret).size < MIN_DISTINCT_CHARS) return `has fewer than ${MIN_DISTINCT_CHARS} distinct characters; generate one with \`openssl rand -base64 48\``;
+  if (PUBLISHED_SECRETS.includes(secret) || /change-?me|example|placeholder/i.test(secret))
+    return 'is a published or placeholder value; generate one with `openssl rand -base64 48`';
+  if (new Set(secret).size < MIN_DISTINCT_CHARS)
+    return `has fewer than ${MIN_DISTINCT_CHARS} distinct characters; generate one with \`openssl rand -base64 48\``;
   return null;
 }
 
@@ -54,8 +63,16 @@ export const envSchema = z
     APP_SECRET: z.string({ error: 'set APP_SECRET (e.g. `openssl rand -base64 48`); `npm start` generates one for the demo' }),
     /** Secrets rotated out, comma separated: tokens they signed (by kid) are still accepted until they expire; new ones are signed with APP_SECRET. */
     APP_SECRET_PREVIOUS: csv,
-    STAFF_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(12 * 3600),
-    SHOPPER_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(7 * 24 * 3600),
+    STAFF_TOKEN_TTL_SECONDS: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(12 * 3600),
+    SHOPPER_TOKEN_TTL_SECONDS: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(7 * 24 * 3600),
     /** Staff sign-in brute-force limits (shared/sign-in-limits.ts): wrong passwords in a row per account and address, the first block (doubling), failures per address. */
     LOGIN_MAX_CONSECUTIVE_FAILS: z.coerce.number().int().min(1).default(10),
     LOGIN_BLOCK_SECONDS: z.coerce.number().int().min(1).default(300),
@@ -134,7 +151,11 @@ export const envSchema = z
 
     /** Agenda polling; a number of milliseconds (Agenda reads strings like '200 milliseconds' wrongly). */
     JOBS_PROCESS_EVERY_MS: z.coerce.number().int().positive().default(2000),
-    JOBS_LOCK_LIFETIME_MS: z.coerce.number().int().positive().default(10 * 60 * 1000),
+    JOBS_LOCK_LIFETIME_MS: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(10 * 60 * 1000),
     /** Audiences and lifecycle (segments, broadcasts, journeys): churn cadence, send caps, quiet hours. */
     RFM_NIGHTLY_CRON: z.string().default('0 19 * * *'),
     RFM_CHURN_MULTIPLIER: z.coerce.number().positive().default(2),
@@ -174,7 +195,11 @@ export const envSchema = z
     /** How often the worker enrols birthday/dormant customers and advances due journey runs. */
     JOURNEY_TICK_EVERY: z.string().default('1 minute'),
     /** Local hours (BROADCAST_TIMEZONE) in which journeys may message customers, e.g. 09:00-21:00; 'always' to send at any hour. */
-    JOURNEY_SEND_WINDOW: z.string().regex(/^(always|([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d)$/, 'use HH:MM-HH:MM, e.g. 09:00-21:00, or always').refine((v) => v === 'always' || v.slice(0, 5) !== v.slice(6), 'the send window must not start and end at the same time').default('09:00-21:00'),
+    JOURNEY_SEND_WINDOW: z
+      .string()
+      .regex(/^(always|([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d)$/, 'use HH:MM-HH:MM, e.g. 09:00-21:00, or always')
+      .refine((v) => v === 'always' || v.slice(0, 5) !== v.slice(6), 'the send window must not start and end at the same time')
+      .default('09:00-21:00'),
   })
   .superRefine((env, ctx) => {
     const weak = weakSecretReason(env.APP_SECRET);

@@ -29,7 +29,12 @@ export function staticH5Middleware(distDir: string = DEFAULT_H5_DIST) {
     const file = rel ? path.resolve(root, rel) : root;
     // path.resolve normalises "..": anything resolving outside dist is treated as a page route.
     const inside = file.startsWith(root + path.sep);
-    const isFile = inside && (await stat(file).then((s) => s.isFile(), () => false));
+    const isFile =
+      inside &&
+      (await stat(file).then(
+        (s) => s.isFile(),
+        () => false,
+      ));
     if (isFile) {
       const hashed = rel.startsWith('assets/');
       await send(ctx, rel, { root, immutable: hashed, maxage: hashed ? 365 * 24 * 3600 * 1000 : 0 });
@@ -39,7 +44,10 @@ export function staticH5Middleware(distDir: string = DEFAULT_H5_DIST) {
     if (rel.startsWith('assets/') || path.extname(rel)) {
       throw new AppError(CommonErrorCode.NOT_FOUND, `No such file: ${ctx.path}`, { status: 404 });
     }
-    const built = await stat(path.join(root, 'index.html')).then(() => true, () => false);
+    const built = await stat(path.join(root, 'index.html')).then(
+      () => true,
+      () => false,
+    );
     if (!built) {
       throw new AppError(CommonErrorCode.UNAVAILABLE, 'The H5 pages are not built; run `npm run build:h5`', { status: 503, expose: true });
     }

@@ -32,6 +32,14 @@ export const zodIssueWords = {
 } as const;
 
 /** The value kinds zod names in invalid_type (`expected`), as a person would. */
-export const zodTypeWords: Record<string, string> = { string: '文字', number: '数字', int: '整数', boolean: '是或否', date: '日期', array: '列表', object: '对象' };
+export const zodTypeWords: Record<string, string> = {
+  string: '文字',
+  number: '数字',
+  int: '整数',
+  boolean: '是或否',
+  date: '日期',
+  array: '列表',
+  object: '对象',
+};
 
 export type ZodIssueKey = keyof typeof zodIssueWords;

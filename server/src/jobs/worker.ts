@@ -13,7 +13,10 @@ export class Worker {
   private readonly backend: MongoBackend;
   private defs: JobDefinition[] = [];
 
-  constructor(private readonly deps: Deps, options: { processEveryMs?: number; lockLifetimeMs?: number } = {}) {
+  constructor(
+    private readonly deps: Deps,
+    options: { processEveryMs?: number; lockLifetimeMs?: number } = {},
+  ) {
     const { config } = deps;
     this.backend = new MongoBackend({ address: config.MONGODB_URI, collection: 'agenda_jobs' });
     this.agenda = new Agenda({

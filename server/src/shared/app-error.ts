@@ -40,14 +40,11 @@ export const CommonErrorCode = {
   INTERNAL: 'INTERNAL_ERROR',
 } as const satisfies Record<string, ErrorCode>;
 
-export const notFound = (what: string) =>
-  new AppError(CommonErrorCode.NOT_FOUND, `${what} was not found`, { status: 404 });
+export const notFound = (what: string) => new AppError(CommonErrorCode.NOT_FOUND, `${what} was not found`, { status: 404 });
 
-export const forbidden = (message = 'Your role does not allow this action') =>
-  new AppError(CommonErrorCode.FORBIDDEN, message, { status: 403 });
+export const forbidden = (message = 'Your role does not allow this action') => new AppError(CommonErrorCode.FORBIDDEN, message, { status: 403 });
 
 export const unauthenticated = (message = 'Sign in first: send a valid bearer token') =>
   new AppError(CommonErrorCode.UNAUTHENTICATED, message, { status: 401 });
 
-export const conflict = (code: ErrorCode, message: string, details?: unknown) =>
-  new AppError(code, message, { status: 409, details });
+export const conflict = (code: ErrorCode, message: string, details?: unknown) => new AppError(code, message, { status: 409, details });

@@ -23,7 +23,10 @@ class SessionNotices {
   private subscriber?: Redis;
   readonly caches = new Map<string, SessionCache<unknown>>();
 
-  constructor(private readonly redis: Redis, private readonly log: Logger) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly log: Logger,
+  ) {}
 
   listen(): void {
     if (this.subscriber) return;
@@ -67,7 +70,12 @@ export class SessionCache<T> {
   private generation = 0;
   private readonly notices: SessionNotices;
 
-  constructor(deps: { redis: Redis; log: Logger }, private readonly name: string, private readonly ttlMs = SESSION_CACHE_TTL_MS, private readonly max = 50_000) {
+  constructor(
+    deps: { redis: Redis; log: Logger },
+    private readonly name: string,
+    private readonly ttlMs = SESSION_CACHE_TTL_MS,
+    private readonly max = 50_000,
+  ) {
     let n = notices.get(deps.redis);
     if (!n) notices.set(deps.redis, (n = new SessionNotices(deps.redis, deps.log)));
     this.notices = n;

@@ -72,8 +72,10 @@ export class StaffSignInGuard {
   private async fail(pairKey: string, ip: string): Promise<void> {
     const [pair, hour, day] = await Promise.allSettled([this.pair.consume(pairKey), this.ipHour.consume(ip), this.ipDay.consume(ip)]);
     for (const r of [pair, hour, day]) if (r.status === 'rejected' && !(r.reason instanceof RateLimiterRes)) throw unavailable();
-    if (day.status === 'rejected') throw tooMany('Too many failed sign-ins from this network today; try again tomorrow or ask an admin', (day.reason as RateLimiterRes).msBeforeNext);
-    if (hour.status === 'rejected') throw tooMany('Too many failed sign-ins from this network; wait an hour and try again', (hour.reason as RateLimiterRes).msBeforeNext);
+    if (day.status === 'rejected')
+      throw tooMany('Too many failed sign-ins from this network today; try again tomorrow or ask an admin', (day.reason as RateLimiterRes).msBeforeNext);
+    if (hour.status === 'rejected')
+      throw tooMany('Too many failed sign-ins from this network; wait an hour and try again', (hour.reason as RateLimiterRes).msBeforeNext);
     if (pair.status === 'rejected') {
       // Exponential block: blockSeconds, then twice as long for each further block within a day.
       const blocks = await unavailableIfDown(this.pairBlocks.consume(pairKey));

@@ -28,7 +28,10 @@ export interface TokenKeys {
 }
 
 /** The secrets of a config (APP_SECRET, APP_SECRET_PREVIOUS). */
-export const tokenKeys = (config: { APP_SECRET: string; APP_SECRET_PREVIOUS?: readonly string[] }): TokenKeys => ({ current: config.APP_SECRET, previous: config.APP_SECRET_PREVIOUS });
+export const tokenKeys = (config: { APP_SECRET: string; APP_SECRET_PREVIOUS?: readonly string[] }): TokenKeys => ({
+  current: config.APP_SECRET,
+  previous: config.APP_SECRET_PREVIOUS,
+});
 
 /** A key id derived from the secret (never revealing it), so no one has to name the keys by hand. */
 export const keyId = (secret: string) => createHash('sha256').update(`scrm-token-kid:${secret}`).digest('base64url').slice(0, 16);
@@ -37,7 +40,8 @@ export const keyId = (secret: string) => createHash('sha256').update(`scrm-token
 const keys = new Map<string, Promise<webcrypto.CryptoKey>>();
 const keyOf = (secret: string) => {
   let key = keys.get(secret);
-  if (!key) keys.set(secret, (key = webcrypto.subtle.importKey('raw', Buffer.from(secret, 'utf8'), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify'])));
+  if (!key)
+    keys.set(secret, (key = webcrypto.subtle.importKey('raw', Buffer.from(secret, 'utf8'), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify'])));
   return key;
 };
 
@@ -54,11 +58,15 @@ export async function verifyToken(secrets: string | TokenKeys, token: string, no
   const { current, previous = [] } = asKeys(secrets);
   const byKid = new Map([current, ...previous].map((s) => [keyId(s), s]));
   try {
-    const { payload } = await jwtVerify(token, (header) => {
-      const secret = header.kid ? byKid.get(header.kid) : undefined;
-      if (!secret) throw new Error('unknown kid');
-      return keyOf(secret);
-    }, { algorithms: ['HS256'], currentDate: new Date(now), requiredClaims: ['exp', 'sub'] });
+    const { payload } = await jwtVerify(
+      token,
+      (header) => {
+        const secret = header.kid ? byKid.get(header.kid) : undefined;
+        if (!secret) throw new Error('unknown kid');
+        return keyOf(secret);
+      },
+      { algorithms: ['HS256'], currentDate: new Date(now), requiredClaims: ['exp', 'sub'] },
+    );
     if (typeof payload.k !== 'string' || typeof payload.t !== 'string') return null;
     return payload as TokenPayload;
   } catch {

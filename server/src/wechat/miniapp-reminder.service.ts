@@ -40,14 +40,24 @@ export class MiniappReminderService {
   async grant(tenantId: string, customerId: string, requestKey: string, results: Record<string, string>) {
     const customer = await this.m.customers.get(tenantId, customerId);
     const own = customer.identities?.find((i: any) => i.type === 'openId' && i.appId === this.client.appId);
-    if (!own?.value) throw new AppError('MINIAPP_SIGN_IN_REQUIRED', 'Sign in through the mini-app first: reminders are delivered to your mini-app account', { status: 409 });
-    const kindOf = new Map(Object.entries(this.templates()).filter(([, id]) => id).map(([kind, id]) => [id as string, kind as ReminderKind]));
+    if (!own?.value)
+      throw new AppError('MINIAPP_SIGN_IN_REQUIRED', 'Sign in through the mini-app first: reminders are delivered to your mini-app account', { status: 409 });
+    const kindOf = new Map(
+      Object.entries(this.templates())
+        .filter(([, id]) => id)
+        .map(([kind, id]) => [id as string, kind as ReminderKind]),
+    );
     const accepted = Object.entries(results).filter(([id, r]) => r === 'accept' && kindOf.has(id));
     for (const [templateId] of accepted) {
       try {
         await MiniappSubscriptionModel.create({
-          tenantId, customerId: customer._id, openId: own.value, kind: kindOf.get(templateId), templateId,
-          grantKey: `${customer._id}:${requestKey}:${templateId}`, grantedAt: this.deps.now(),
+          tenantId,
+          customerId: customer._id,
+          openId: own.value,
+          kind: kindOf.get(templateId),
+          templateId,
+          grantKey: `${customer._id}:${requestKey}:${templateId}`,
+          grantedAt: this.deps.now(),
         });
       } catch (err) {
         if (!isDuplicateKeyError(err)) throw err; // the same report sent again: already counted
@@ -66,7 +76,10 @@ export class MiniappReminderService {
   async sendDue(opts: { couponDays?: number; pointsDays?: number } = {}): Promise<{ sent: number; refused: number; failed: number }> {
     const now = this.deps.now();
     const out = { sent: 0, refused: 0, failed: 0 };
-    await MiniappSubscriptionModel.updateMany({ state: 'sending', leaseUntil: { $lt: now } }, { $set: { state: 'failed', error: 'interrupted while sending; not retried (may have been delivered)' } });
+    await MiniappSubscriptionModel.updateMany(
+      { state: 'sending', leaseUntil: { $lt: now } },
+      { $set: { state: 'failed', error: 'interrupted while sending; not retried (may have been delivered)' } },
+    );
     // Finished rows only matter while their coupon or expiry date can come round again; then the openid goes.
     await MiniappSubscriptionModel.deleteMany({ state: { $in: ['sent', 'refused', 'failed'] }, grantedAt: { $lt: new Date(now.getTime() - 90 * DAY) } });
     if (!this.client.configured) return out;
@@ -94,24 +107,44 @@ export class MiniappReminderService {
       return null;
     }
     const live = String(customer._id);
-    const candidates = row.kind === 'coupon_expiry' ? await this.couponsDue(row.tenantId, live, now, opts.couponDays ?? 3) : await this.pointsDue(row.tenantId, live, now, opts.pointsDays);
+    const candidates =
+      row.kind === 'coupon_expiry'
+        ? await this.couponsDue(row.tenantId, live, now, opts.couponDays ?? 3)
+        : await this.pointsDue(row.tenantId, live, now, opts.pointsDays);
     for (const due of candidates) {
       let claimed;
       try {
-        claimed = await MiniappSubscriptionModel.updateOne({ _id: row._id, state: 'available' }, { $set: { state: 'sending', remindKey: due.remindKey, leaseUntil: new Date(now.getTime() + 60_000) } });
+        claimed = await MiniappSubscriptionModel.updateOne(
+          { _id: row._id, state: 'available' },
+          { $set: { state: 'sending', remindKey: due.remindKey, leaseUntil: new Date(now.getTime() + 60_000) } },
+        );
       } catch (err) {
         if (isDuplicateKeyError(err)) continue; // this coupon / date was already announced to this shopper
         throw err;
       }
       if (!claimed.modifiedCount) return null; // another worker took this row
       try {
-        const r = await this.client.sendSubscribeMessage({ touser: row.openId, template_id: row.templateId, page: due.page, data: due.data, miniprogram_state: this.deps.config.WECHAT_MINIAPP_STATE });
-        await MiniappSubscriptionModel.updateOne({ _id: row._id }, { $set: { state: 'sent', sentAt: this.deps.now(), msgid: r.msgid === undefined ? undefined : String(r.msgid) }, $unset: { leaseUntil: 1 } });
+        const r = await this.client.sendSubscribeMessage({
+          touser: row.openId,
+          template_id: row.templateId,
+          page: due.page,
+          data: due.data,
+          miniprogram_state: this.deps.config.WECHAT_MINIAPP_STATE,
+        });
+        await MiniappSubscriptionModel.updateOne(
+          { _id: row._id },
+          { $set: { state: 'sent', sentAt: this.deps.now(), msgid: r.msgid === undefined ? undefined : String(r.msgid) }, $unset: { leaseUntil: 1 } },
+        );
         return 'sent';
       } catch (err) {
         // Refused (no quota) spends the row; anything else frees it and its reminder for the next run.
         const refused = isWechatErrcode(err, WechatErrcode.USER_REFUSED);
-        await MiniappSubscriptionModel.updateOne({ _id: row._id }, refused ? { $set: { state: 'refused', error: (err as Error).message }, $unset: { remindKey: 1, leaseUntil: 1 } } : { $set: { state: 'available', error: (err as Error).message }, $unset: { remindKey: 1, leaseUntil: 1 } });
+        await MiniappSubscriptionModel.updateOne(
+          { _id: row._id },
+          refused
+            ? { $set: { state: 'refused', error: (err as Error).message }, $unset: { remindKey: 1, leaseUntil: 1 } }
+            : { $set: { state: 'available', error: (err as Error).message }, $unset: { remindKey: 1, leaseUntil: 1 } },
+        );
         if (refused) return 'refused';
         throw err;
       }
@@ -124,7 +157,11 @@ export class MiniappReminderService {
     return coupons
       .filter((c) => c.state === 'available' && new Date(c.validTo).getTime() - now.getTime() <= days * DAY)
       .sort((a, b) => new Date(a.validTo).getTime() - new Date(b.validTo).getTime())
-      .map((c) => ({ remindKey: `coupon:${c.id}`, page: 'pages/coupons/index', data: { thing1: thing(c.name ?? '优惠券'), time2: { value: shanghai(c.validTo) }, thing3: thing('优惠券即将到期，请尽快使用') } }));
+      .map((c) => ({
+        remindKey: `coupon:${c.id}`,
+        page: 'pages/coupons/index',
+        data: { thing1: thing(c.name ?? '优惠券'), time2: { value: shanghai(c.validTo) }, thing3: thing('优惠券即将到期，请尽快使用') },
+      }));
   }
 
   /** The window is the brand's own points reminder setting (expiry.remindDays, 0 = off) unless given. */
@@ -135,6 +172,10 @@ export class MiniappReminderService {
     const { expiring } = await this.m.loyalty.summary(tenantId, customerId);
     return expiring
       .filter((e) => e.points > 0 && new Date(e.expiresAt).getTime() - now.getTime() <= days * DAY)
-      .map((e) => ({ remindKey: `points:${e.date}`, page: 'pages/exchange/index', data: { number1: { value: String(e.points) }, date2: { value: e.date }, thing3: thing('积分即将过期，快去兑换好礼') } }));
+      .map((e) => ({
+        remindKey: `points:${e.date}`,
+        page: 'pages/exchange/index',
+        data: { number1: { value: String(e.points) }, date2: { value: e.date }, thing3: thing('积分即将过期，快去兑换好礼') },
+      }));
   }
 }

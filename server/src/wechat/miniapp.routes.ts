@@ -12,7 +12,10 @@ import { dateTime, int, objectIdString } from '../shared/http/api-schemas.js';
 import { MemberSummary } from '../modules/loyalty/loyalty.responses.js';
 
 const session = z.object({ token: z.string().describe('send as Authorization: Bearer'), expiresAt: dateTime, customerId: objectIdString });
-const shopperAction = z.object({ method: z.string(), path: z.string().describe('under /api/v1') }).nullable().describe('null when the server has no such action');
+const shopperAction = z
+  .object({ method: z.string(), path: z.string().describe('under /api/v1') })
+  .nullable()
+  .describe('null when the server has no such action');
 const miniappConfig = z.object({
   appId: z.string().nullable(),
   phonePolicyVersion: z.string(),
@@ -45,16 +48,25 @@ function findShopperRoute(method: string, pattern: RegExp): { method: string; pa
 export function miniappRoutes(s: MiniappRouteApis) {
   const api = new ApiRouter('/api/v1/miniapp', 'miniapp');
 
-  api.route({ method: 'get', path: '/config', allow: 'public', summary: 'What the mini-app needs to know: subscribe template ids, which privacy actions exist', response: miniappConfig }, () => ({
-    appId: s.miniapp.client.appId || null,
-    phonePolicyVersion: PHONE_POLICY_VERSION,
-    subscribeTemplates: s.miniapp.reminders.templates(),
-    privacy: {
-      consents: findShopperRoute('put', /^\/api\/v1\/me\/privacy\/consents$/),
-      export: findShopperRoute('get', /^\/api\/v1\/me\/privacy\/export$/),
-      erasure: findShopperRoute('post', /^\/api\/v1\/me\/privacy\/erasure$/),
+  api.route(
+    {
+      method: 'get',
+      path: '/config',
+      allow: 'public',
+      summary: 'What the mini-app needs to know: subscribe template ids, which privacy actions exist',
+      response: miniappConfig,
     },
-  }));
+    () => ({
+      appId: s.miniapp.client.appId || null,
+      phonePolicyVersion: PHONE_POLICY_VERSION,
+      subscribeTemplates: s.miniapp.reminders.templates(),
+      privacy: {
+        consents: findShopperRoute('put', /^\/api\/v1\/me\/privacy\/consents$/),
+        export: findShopperRoute('get', /^\/api\/v1\/me\/privacy\/export$/),
+        erasure: findShopperRoute('post', /^\/api\/v1\/me\/privacy\/erasure$/),
+      },
+    }),
+  );
 
   // /me/card plus the code drawn as a PNG: a mini-program has no QR drawing of its own.
   api.route(
@@ -63,7 +75,9 @@ export function miniappRoutes(s: MiniappRouteApis) {
       path: '/card',
       allow: SHOPPER,
       summary: 'My member card (as /me/card) with its 5-minute scan code as a QR image',
-      response: MemberSummary.extend({ card: z.object({ payload: z.string(), expiresAt: dateTime, qr: z.string().describe('the payload as a PNG data: URL') }) }),
+      response: MemberSummary.extend({
+        card: z.object({ payload: z.string(), expiresAt: dateTime, qr: z.string().describe('the payload as a PNG data: URL') }),
+      }),
       errors: [404],
     },
     async ({ principal, tenantId }) => {
@@ -110,8 +124,16 @@ export function miniappRoutes(s: MiniappRouteApis) {
     async ({ principal, tenantId, body }) => s.miniapp.reminders.grant(tenantId, shopperId(principal), body.idempotencyKey, body.results),
   );
 
-  api.route({ method: 'get', path: '/subscriptions', allow: SHOPPER, summary: 'How many reminders of each kind I have allowed and not yet received', response: reminders, errors: [404] }, async ({ principal, tenantId }) =>
-    s.miniapp.reminders.available(tenantId, shopperId(principal)),
+  api.route(
+    {
+      method: 'get',
+      path: '/subscriptions',
+      allow: SHOPPER,
+      summary: 'How many reminders of each kind I have allowed and not yet received',
+      response: reminders,
+      errors: [404],
+    },
+    async ({ principal, tenantId }) => s.miniapp.reminders.available(tenantId, shopperId(principal)),
   );
 
   return api;

@@ -7,7 +7,13 @@ import { MiniappReminderService } from './miniapp-reminder.service.js';
 /** The WeChat mini-app adapter, built once in the service container: client, reminders (sign-in: modules/shopper-auth). */
 export function createMiniapp(deps: Deps, m: { customers: CustomerService; loyalty: LoyaltyService }) {
   const { config } = deps;
-  const client = new WechatClient({ apiBase: config.WECHAT_API_BASE, appId: config.WECHAT_MINIAPP_APPID, secret: config.WECHAT_MINIAPP_SECRET, redis: deps.redis, log: deps.log });
+  const client = new WechatClient({
+    apiBase: config.WECHAT_API_BASE,
+    appId: config.WECHAT_MINIAPP_APPID,
+    secret: config.WECHAT_MINIAPP_SECRET,
+    redis: deps.redis,
+    log: deps.log,
+  });
   return { client, reminders: new MiniappReminderService(deps, client, m) };
 }
 export type Miniapp = ReturnType<typeof createMiniapp>;

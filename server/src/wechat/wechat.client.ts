@@ -96,7 +96,9 @@ export class WechatClient {
     const auth = opts.auth ?? true;
     for (let attempt = 0; ; attempt++) {
       const token = auth ? await this.token.get() : undefined;
-      const json = await fetchTencentJson<R>(this.base, method, path, { query: opts.query, body: opts.body, token, timeoutMs: this.o.timeoutMs }, (err) => wechatUnreachable(path, err));
+      const json = await fetchTencentJson<R>(this.base, method, path, { query: opts.query, body: opts.body, token, timeoutMs: this.o.timeoutMs }, (err) =>
+        wechatUnreachable(path, err),
+      );
       const errcode = Number(json.errcode ?? 0);
       if (errcode === 0) return json;
       const stale = [WechatErrcode.INVALID_CREDENTIAL, WechatErrcode.INVALID_ACCESS_TOKEN, WechatErrcode.ACCESS_TOKEN_EXPIRED] as number[];

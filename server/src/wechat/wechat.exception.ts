@@ -22,7 +22,11 @@ export const WechatErrcode = {
 
 /** A non-zero errcode from WeChat, kept as numbers so callers can branch on them. */
 export class WechatApiError extends AppError {
-  constructor(readonly path: string, readonly errcode: number, readonly errmsg: string) {
+  constructor(
+    readonly path: string,
+    readonly errcode: number,
+    readonly errmsg: string,
+  ) {
     super(WechatErrorCode.API, `WeChat ${path} failed with errcode ${errcode}: ${errmsg}`, { status: 502, expose: true, details: { errcode, errmsg, path } });
     this.name = 'WechatApiError';
   }

@@ -36,7 +36,10 @@ type WelcomeSpec = { text?: string | null; link?: { title?: string | null; url?:
  * mark, and the daily cap's bookkeeping. The contact-ways module provides it (`useContactWays`).
  */
 export interface ContactWaySource {
-  byState(tenantId: string, state: string | undefined): Promise<{ state: string; deleted?: boolean | null; tagIds?: string[] | null; welcome?: unknown } | null>;
+  byState(
+    tenantId: string,
+    state: string | undefined,
+  ): Promise<{ state: string; deleted?: boolean | null; tagIds?: string[] | null; welcome?: unknown } | null>;
   afterAdd(tenantId: string, state: string): Promise<void>;
 }
 
@@ -70,7 +73,11 @@ export class ExternalContactService {
   }
 
   /** Creates or merges the profile and records the relation; returns the customer id. */
-  async upsertContact(tenantId: string, contact: ExternalContact, follow: { userid: string; createtime?: number; state?: string; remark_mobiles?: string[] }): Promise<string> {
+  async upsertContact(
+    tenantId: string,
+    contact: ExternalContact,
+    follow: { userid: string; createtime?: number; state?: string; remark_mobiles?: string[] },
+  ): Promise<string> {
     const staff = await this.s.staff.findByWecomUserId(tenantId, follow.userid);
     const at = follow.createtime ? new Date(follow.createtime * 1000) : this.deps.now();
     const customerId = await this.s.customers.identify(
@@ -95,7 +102,10 @@ export class ExternalContactService {
     ).catch(async (err) => {
       // Two writers upserted the same relation at once; the row exists now, so set it again.
       if ((err as { code?: number }).code !== 11000) throw err;
-      await WecomFollowModel.updateOne({ tenantId, externalUserId: contact.external_userid, userid: follow.userid }, { $set: { customerId: new Types.ObjectId(customerId), status: 'active' } });
+      await WecomFollowModel.updateOne(
+        { tenantId, externalUserId: contact.external_userid, userid: follow.userid },
+        { $set: { customerId: new Types.ObjectId(customerId), status: 'active' } },
+      );
     });
     await this.s.customers.setWecomRelation(tenantId, customerId, { relation: 'active', at, staffId: staff?.id });
     return customerId;
@@ -107,8 +117,17 @@ export class ExternalContactService {
     if (e.welcomeCode) await this.sendWelcome(e, way?.welcome as WelcomeSpec | undefined);
     const r = await this.client.getExternalContact(e.externalUserId);
     const follow = r.follow_user.find((f) => f.userid === e.userid);
-    const customerId = await this.upsertContact(tenantId, r.external_contact, { userid: e.userid, createtime: follow?.createtime, state: e.state ?? follow?.state, remark_mobiles: follow?.remark_mobiles });
-    await this.s.tagSync.applyContactTags(tenantId, customerId, r.follow_user.flatMap((f) => f.tags ?? []));
+    const customerId = await this.upsertContact(tenantId, r.external_contact, {
+      userid: e.userid,
+      createtime: follow?.createtime,
+      state: e.state ?? follow?.state,
+      remark_mobiles: follow?.remark_mobiles,
+    });
+    await this.s.tagSync.applyContactTags(
+      tenantId,
+      customerId,
+      r.follow_user.flatMap((f) => f.tags ?? []),
+    );
     if (way && !way.deleted) {
       if (way.tagIds?.length) {
         // Our state first (no callback comes for our own mark_tag), then WeCom.
@@ -132,7 +151,10 @@ export class ExternalContactService {
     const f = cb?.data as Record<string, string> | undefined;
     if (!cb || !f?.WelcomeCode || cb.welcome?.status) return;
     const way = await this.contactWays?.byState(cb.tenantId, f.State || undefined);
-    await this.sendWelcome({ callbackId, userid: f.UserID, externalUserId: f.ExternalUserID, state: f.State || undefined, welcomeCode: f.WelcomeCode, receivedAt: cb.receivedAt }, way?.welcome as WelcomeSpec | undefined);
+    await this.sendWelcome(
+      { callbackId, userid: f.UserID, externalUserId: f.ExternalUserID, state: f.State || undefined, welcomeCode: f.WelcomeCode, receivedAt: cb.receivedAt },
+      way?.welcome as WelcomeSpec | undefined,
+    );
   }
 
   private async sendWelcome(e: ContactEvent, welcome: WelcomeSpec | undefined) {
@@ -140,7 +162,10 @@ export class ExternalContactService {
       e.callbackId ? WecomCallbackModel.updateOne({ _id: e.callbackId }, { $set: { welcome: { status, at: this.deps.now(), detail } } }) : Promise.resolve();
     if (e.callbackId) {
       // Claimed by one conditional update: the welcome job and the processing job may both get here.
-      const claim = await WecomCallbackModel.updateOne({ _id: e.callbackId, 'welcome.status': { $exists: false } }, { $set: { welcome: { status: 'sending', at: this.deps.now() } } });
+      const claim = await WecomCallbackModel.updateOne(
+        { _id: e.callbackId, 'welcome.status': { $exists: false } },
+        { $set: { welcome: { status: 'sending', at: this.deps.now() } } },
+      );
       if (!claim.modifiedCount) return;
     }
     if (!welcome?.text && !welcome?.link?.url) return void (await mark('skipped', 'no welcome message for this contact way'));
@@ -149,12 +174,27 @@ export class ExternalContactService {
       await this.client.sendWelcomeMsg({
         welcome_code: e.welcomeCode!,
         ...(welcome.text ? { text: { content: welcome.text } } : {}),
-        ...(welcome.link?.url ? { attachments: [{ msgtype: 'link' as const, link: { title: welcome.link.title ?? welcome.link.url, url: welcome.link.url, desc: welcome.link.desc ?? undefined, picurl: welcome.link.picurl ?? undefined } }] } : {}),
+        ...(welcome.link?.url
+          ? {
+              attachments: [
+                {
+                  msgtype: 'link' as const,
+                  link: {
+                    title: welcome.link.title ?? welcome.link.url,
+                    url: welcome.link.url,
+                    desc: welcome.link.desc ?? undefined,
+                    picurl: welcome.link.picurl ?? undefined,
+                  },
+                },
+              ],
+            }
+          : {}),
       });
       await mark('sent');
     } catch (err) {
       if (isWecomErrcode(err, Errcode.WELCOME_ALREADY_SENT)) return void (await mark('already_sent'));
-      if (isWecomErrcode(err, Errcode.INVALID_WELCOME_CODE)) return void (await mark('late', 'WeCom no longer accepts this welcome code (41050: expired or invalid)'));
+      if (isWecomErrcode(err, Errcode.INVALID_WELCOME_CODE))
+        return void (await mark('late', 'WeCom no longer accepts this welcome code (41050: expired or invalid)'));
       await mark('failed', (err as Error).message);
       this.deps.log.warn({ err: (err as Error).message, externalUserId: e.externalUserId }, 'welcome message failed');
     }
@@ -164,8 +204,16 @@ export class ExternalContactService {
   async onEdit(tenantId: string, e: ContactEvent): Promise<string> {
     const r = await this.client.getExternalContact(e.externalUserId);
     const follow = r.follow_user.find((f) => f.userid === e.userid);
-    const customerId = await this.upsertContact(tenantId, r.external_contact, { userid: e.userid, createtime: follow?.createtime, remark_mobiles: follow?.remark_mobiles });
-    await this.s.tagSync.applyContactTags(tenantId, customerId, r.follow_user.flatMap((f): FollowUserTag[] => f.tags ?? []));
+    const customerId = await this.upsertContact(tenantId, r.external_contact, {
+      userid: e.userid,
+      createtime: follow?.createtime,
+      remark_mobiles: follow?.remark_mobiles,
+    });
+    await this.s.tagSync.applyContactTags(
+      tenantId,
+      customerId,
+      r.follow_user.flatMap((f): FollowUserTag[] => f.tags ?? []),
+    );
     return customerId;
   }
 
@@ -192,7 +240,10 @@ export class ExternalContactService {
     await this.s.followUps.create(tenantId, {
       customerId: String(customer._id),
       assigneeId: customer.ownerStaffId ?? staff?.id,
-      title: by === 'customer' ? `${name} removed ${staff?.name ?? e.userid} on WeCom: reach out another way` : `${staff?.name ?? e.userid} removed ${name} on WeCom: check whether this was intended`,
+      title:
+        by === 'customer'
+          ? `${name} removed ${staff?.name ?? e.userid} on WeCom: reach out another way`
+          : `${staff?.name ?? e.userid} removed ${name} on WeCom: check whether this was intended`,
       source: 'wecom',
       dueAt: new Date(at.getTime() + 24 * 3600_000),
       dedupeKey: `wecom-lost:${e.externalUserId}:${e.userid}:${e.createTime ?? at.getTime()}`,

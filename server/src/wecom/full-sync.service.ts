@@ -97,7 +97,12 @@ export class FullSyncService {
     const page = await this.client.batchGetByUser(users, run.contactCursor, this.pageSize);
     for (const row of page.external_contact_list ?? []) {
       const f = row.follow_info;
-      const customerId = await this.s.contacts.upsertContact(run.tenantId, row.external_contact, { userid: f.userid, createtime: f.createtime, state: f.state, remark_mobiles: f.remark_mobiles });
+      const customerId = await this.s.contacts.upsertContact(run.tenantId, row.external_contact, {
+        userid: f.userid,
+        createtime: f.createtime,
+        state: f.state,
+        remark_mobiles: f.remark_mobiles,
+      });
       if (f.tag_id?.length) await this.s.tagSync.applyContactTags(run.tenantId, customerId, await this.s.tagSync.tagsFromIds(run.tenantId, f.tag_id));
     }
     const n = page.external_contact_list?.length ?? 0;
@@ -123,14 +128,18 @@ export class FullSyncService {
   private async advance(run: any, set: Record<string, unknown>, inc: Record<string, number> = {}) {
     await WecomSyncRunModel.updateOne(
       { _id: run._id, leaseOwner: run.leaseOwner },
-      { $set: { ...set, heartbeatAt: this.deps.now(), leaseUntil: new Date(this.deps.now().getTime() + LEASE_MS) }, ...(Object.keys(inc).length ? { $inc: inc } : {}) }
+      {
+        $set: { ...set, heartbeatAt: this.deps.now(), leaseUntil: new Date(this.deps.now().getTime() + LEASE_MS) },
+        ...(Object.keys(inc).length ? { $inc: inc } : {}),
+      },
     );
   }
 
   /** The resume job: runs whose worker stopped (lease expired) continue from their saved cursor. */
   async resumeStalled(): Promise<number> {
     const rows = await WecomSyncRunModel.find({ status: 'running', $or: [{ leaseUntil: { $lt: this.deps.now() } }, { leaseUntil: null }] }, null).lean();
-    for (const r of rows) await this.run(String(r._id)).catch((err) => this.deps.log.warn({ err: (err as Error).message }, 'WeCom full sync stopped; will resume'));
+    for (const r of rows)
+      await this.run(String(r._id)).catch((err) => this.deps.log.warn({ err: (err as Error).message }, 'WeCom full sync stopped; will resume'));
     return rows.length;
   }
 }

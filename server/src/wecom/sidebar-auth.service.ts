@@ -43,13 +43,18 @@ export class SidebarAuthService {
     try {
       userid = (await this.client.getUserInfoByCode(code)).userid;
     } catch (err) {
-      if (isWecomErrcode(err, Errcode.INVALID_CODE)) throw new AppError('WECOM_BAD_OAUTH_CODE', 'The WeCom sign-in code is invalid or already used; reopen the sidebar', { status: 401 });
+      if (isWecomErrcode(err, Errcode.INVALID_CODE))
+        throw new AppError('WECOM_BAD_OAUTH_CODE', 'The WeCom sign-in code is invalid or already used; reopen the sidebar', { status: 401 });
       throw err;
     }
     if (!userid) throw forbidden('Only members of this WeCom corp can use the sidebar');
     const staff = await this.staff.findByWecomUserId(tenantId, userid);
     if (!staff || !staff.active) {
-      throw new AppError(WecomErrorCode.NO_STAFF_FOR_USER, `No active staff account is linked to WeCom user ${userid}; ask an admin to set wecomUserId on your account`, { status: 403, details: { userid } });
+      throw new AppError(
+        WecomErrorCode.NO_STAFF_FOR_USER,
+        `No active staff account is linked to WeCom user ${userid}; ask an admin to set wecomUserId on your account`,
+        { status: 403, details: { userid } },
+      );
     }
     return this.staff.issueToken({ ...staff, _id: staff.id, tenantId });
   }

@@ -37,13 +37,21 @@ export class SidebarContextService {
       const follow = r.follow_user.find((f) => f.userid === me?.wecomUserId) ?? r.follow_user[0];
       if (!follow) throw notFound('WeCom contact');
       customerId = await this.s.contacts.upsertContact(tenantId, r.external_contact, follow);
-      await this.s.tagSync.applyContactTags(tenantId, customerId, r.follow_user.flatMap((f) => f.tags ?? []));
+      await this.s.tagSync.applyContactTags(
+        tenantId,
+        customerId,
+        r.follow_user.flatMap((f) => f.tags ?? []),
+      );
     }
     const doc = await this.s.customers.get(tenantId, customerId);
     // A sales member sees only their own book; a chat with someone else's customer stays closed to them.
     // They are chatting with this person in WeCom already, so saying why reveals nothing new.
     if (!canSeeCustomer(principal, doc)) {
-      throw new AppError(WecomErrorCode.CUSTOMER_NOT_YOURS, 'This customer is in another staff member’s book: ask their owner or an admin to hand them over or add you as a follower', { status: 404 });
+      throw new AppError(
+        WecomErrorCode.CUSTOMER_NOT_YOURS,
+        'This customer is in another staff member’s book: ask their owner or an admin to hand them over or add you as a follower',
+        { status: 404 },
+      );
     }
     return { customerId: String(doc._id) };
   }

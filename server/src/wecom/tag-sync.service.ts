@@ -213,7 +213,7 @@ export class TagSyncService {
     }
     // Linked before marking, so a customer tagged meanwhile is marked with the new id by their own push.
     await this.tags.linkWecom(op.tenantId, t.id, { wecomTagId: to, wecomGroupId: toGroupId ?? undefined });
-    for (let after = op.move?.after ?? null; ; ) {
+    for (let after = op.move?.after ?? null; ;) {
       const page = await this.customers.taggedPage(op.tenantId, t.id, after);
       if (!page.length) break;
       const follows = await WecomFollowModel.find({ tenantId: op.tenantId, customerId: { $in: page.map((c) => c._id) }, status: 'active' }).lean();
@@ -256,7 +256,10 @@ export class TagSyncService {
       await WecomTagOpModel.updateOne({ _id: opId }, { $set: { status: 'done' }, $inc: { attempts: 1 }, $unset: { error: 1 } });
     } catch (err) {
       const attempts = op.attempts + 1;
-      await WecomTagOpModel.updateOne({ _id: opId }, { $set: { status: attempts >= MAX_ATTEMPTS ? 'failed' : 'pending', error: (err as Error).message }, $inc: { attempts: 1 } });
+      await WecomTagOpModel.updateOne(
+        { _id: opId },
+        { $set: { status: attempts >= MAX_ATTEMPTS ? 'failed' : 'pending', error: (err as Error).message }, $inc: { attempts: 1 } },
+      );
       throw err;
     }
   }
@@ -264,7 +267,10 @@ export class TagSyncService {
   /** Retries pushes left pending (WeCom was down, or the queue was). */
   async retryPending(olderThanMs = 30_000): Promise<number> {
     const before = new Date(this.deps.now().getTime() - olderThanMs);
-    const ops = await WecomTagOpModel.find({ status: 'pending', updatedAt: { $lt: before } }).sort({ updatedAt: 1 }).limit(100).lean();
+    const ops = await WecomTagOpModel.find({ status: 'pending', updatedAt: { $lt: before } })
+      .sort({ updatedAt: 1 })
+      .limit(100)
+      .lean();
     let done = 0;
     for (const op of ops) {
       try {
@@ -281,7 +287,11 @@ export class TagSyncService {
    * Makes the profile's WeCom-mirrored tags equal the corp tags WeCom shows on the contact (any staff
    * member's). Tags of ours without a WeCom id are left alone; during a move either corp tag is ours.
    */
-  async applyContactTags(tenantId: string, customerId: string, wecomTags: Array<Pick<FollowUserTag, 'group_name' | 'tag_name' | 'tag_id' | 'type'>>): Promise<void> {
+  async applyContactTags(
+    tenantId: string,
+    customerId: string,
+    wecomTags: Array<Pick<FollowUserTag, 'group_name' | 'tag_name' | 'tag_id' | 'type'>>,
+  ): Promise<void> {
     const { wecomIds } = await this.pendingTags(tenantId);
     const desired = new Set<string>();
     for (const t of wecomTags) {

@@ -53,7 +53,8 @@ export function wecomCallbackRouter(s: { deps: Deps; wecom: Wecom }, enqueue: (n
 
   const checkQuery = (ctx: Context) => {
     const crypto = s.wecom.crypto;
-    if (!crypto) throw new AppError(WecomErrorCode.NOT_CONFIGURED, 'WeCom callbacks are not configured: set WECOM_TOKEN and WECOM_ENCODING_AES_KEY', { status: 503 });
+    if (!crypto)
+      throw new AppError(WecomErrorCode.NOT_CONFIGURED, 'WeCom callbacks are not configured: set WECOM_TOKEN and WECOM_ENCODING_AES_KEY', { status: 503 });
     const q = ctx.query as Record<string, string | undefined>;
     const signature = String(q.msg_signature ?? '');
     const timestamp = String(q.timestamp ?? '');
@@ -90,7 +91,9 @@ export function wecomCallbackRouter(s: { deps: Deps; wecom: Wecom }, enqueue: (n
     if (id) {
       // The welcome code dies 20 s after this event: its message goes on a lane of its own.
       if (fields.Event === 'change_external_contact' && fields.WelcomeCode) {
-        await enqueue('wecom.welcome', { callbackId: id }).catch((err) => s.deps.log.warn({ err: (err as Error).message, id }, 'could not queue a welcome message; the callback job sends it'));
+        await enqueue('wecom.welcome', { callbackId: id }).catch((err) =>
+          s.deps.log.warn({ err: (err as Error).message, id }, 'could not queue a welcome message; the callback job sends it'),
+        );
       }
       await enqueue('wecom.process-callback', { callbackId: id }).catch((err) =>
         s.deps.log.warn({ err: (err as Error).message, id }, 'could not queue a WeCom callback; the repair job will process it'),

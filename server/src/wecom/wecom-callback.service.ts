@@ -24,7 +24,15 @@ const MAX_ATTEMPTS = 8;
  * (two edits of a contact) produce identical XML, so for these the delivery's nonce is part of the
  * identity: an exact replay is still ignored, a second change is not swallowed.
  */
-const REFETCH = new Set(['change_external_contact:edit_external_contact', 'change_external_chat:update', 'change_external_chat:create', 'change_external_tag:create', 'change_external_tag:update', 'change_external_tag:delete', 'change_external_tag:shuffle']);
+const REFETCH = new Set([
+  'change_external_contact:edit_external_contact',
+  'change_external_chat:update',
+  'change_external_chat:create',
+  'change_external_tag:create',
+  'change_external_tag:update',
+  'change_external_tag:delete',
+  'change_external_tag:shuffle',
+]);
 
 /**
  * An event's identity: every field of the decrypted message, so WeCom's retry of an add or a delete is
@@ -37,7 +45,9 @@ export function callbackKey(fields: CallbackFields, nonce = ''): string {
     .map((k) => `${k}=${fields[k]}`)
     .join('\n');
   const salt = REFETCH.has(`${fields.Event}:${fields.ChangeType}`) ? `\nnonce=${nonce}` : '';
-  return `evt:${createHash('sha256').update(canonical + salt).digest('hex')}`;
+  return `evt:${createHash('sha256')
+    .update(canonical + salt)
+    .digest('hex')}`;
 }
 
 /**
@@ -91,7 +101,10 @@ export class WecomCallbackService {
       await WecomCallbackModel.updateOne({ _id: cb._id }, { $set: { status: 'done', doneAt: this.deps.now() }, $inc: { attempts: 1 }, $unset: { error: 1 } });
     } catch (err) {
       const attempts = cb.attempts + 1;
-      await WecomCallbackModel.updateOne({ _id: cb._id }, { $set: { status: attempts >= MAX_ATTEMPTS ? 'failed' : 'pending', error: (err as Error).message }, $inc: { attempts: 1 } });
+      await WecomCallbackModel.updateOne(
+        { _id: cb._id },
+        { $set: { status: attempts >= MAX_ATTEMPTS ? 'failed' : 'pending', error: (err as Error).message }, $inc: { attempts: 1 } },
+      );
       throw err;
     }
   }
@@ -101,7 +114,15 @@ export class WecomCallbackService {
     const handler = f.Event ? this.handlers.get(f.Event) : undefined;
     if (handler) return handler(tenantId, f);
     if (f.Event === 'change_external_contact') {
-      const e = { callbackId, userid: f.UserID, externalUserId: f.ExternalUserID, state: f.State || undefined, welcomeCode: f.WelcomeCode || undefined, createTime, receivedAt };
+      const e = {
+        callbackId,
+        userid: f.UserID,
+        externalUserId: f.ExternalUserID,
+        state: f.State || undefined,
+        welcomeCode: f.WelcomeCode || undefined,
+        createTime,
+        receivedAt,
+      };
       switch (f.ChangeType) {
         case 'add_external_contact':
         case 'add_half_external_contact':
@@ -113,7 +134,8 @@ export class WecomCallbackService {
           await this.s.contacts.onEdit(tenantId, e);
           return;
         case 'del_external_contact':
-          if (f.Source === 'DELETE_BY_TRANSFER') await this.transfers?.onHandoverRemoved(tenantId, { ...e, at: createTime ? new Date(createTime * 1000) : receivedAt });
+          if (f.Source === 'DELETE_BY_TRANSFER')
+            await this.transfers?.onHandoverRemoved(tenantId, { ...e, at: createTime ? new Date(createTime * 1000) : receivedAt });
           else await this.s.contacts.onLost(tenantId, e, 'staff');
           return;
         case 'transfer_fail':
@@ -133,7 +155,10 @@ export class WecomCallbackService {
   /** The repair job: callbacks whose processing job never ran or failed are tried again. */
   async repair(olderThanMs = 30_000): Promise<number> {
     const before = new Date(this.deps.now().getTime() - olderThanMs);
-    const rows = await WecomCallbackModel.find({ status: 'pending', updatedAt: { $lt: before } }).sort({ receivedAt: 1 }).limit(100).lean();
+    const rows = await WecomCallbackModel.find({ status: 'pending', updatedAt: { $lt: before } })
+      .sort({ receivedAt: 1 })
+      .limit(100)
+      .lean();
     for (const r of rows) await this.process(String(r._id)).catch(() => undefined);
     return rows.length;
   }

@@ -9,7 +9,10 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEq
  * The same class serves our callback endpoint (verify, decrypt) and the local WeCom (encrypt, sign).
  */
 export class WecomCryptoError extends Error {
-  constructor(readonly reason: 'signature' | 'receive_id' | 'decrypt' | 'aes_key', message: string) {
+  constructor(
+    readonly reason: 'signature' | 'receive_id' | 'decrypt' | 'aes_key',
+    message: string,
+  ) {
     super(message);
     this.name = 'WecomCryptoError';
   }
@@ -25,7 +28,11 @@ export class WecomCrypto {
   private readonly key: Buffer;
   private readonly iv: Buffer;
 
-  constructor(private readonly token: string, encodingAesKey: string, private readonly receiveId: string) {
+  constructor(
+    private readonly token: string,
+    encodingAesKey: string,
+    private readonly receiveId: string,
+  ) {
     if (!/^[A-Za-z0-9]{43}$/.test(encodingAesKey)) {
       throw new WecomCryptoError('aes_key', 'WECOM_ENCODING_AES_KEY must be the 43 letters and digits WeCom shows');
     }

@@ -29,7 +29,11 @@ export interface BucketOptions {
 export class RateLimitedError extends Error {}
 
 export class WecomRateLimiter {
-  constructor(private readonly redis: Redis, private readonly prefix: string, private readonly options: BucketOptions) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly options: BucketOptions,
+  ) {}
 
   /** Resolves when a call may go out. Fails open while Redis is down: WeCom's own 45009 still guards. */
   async take(path: string): Promise<void> {

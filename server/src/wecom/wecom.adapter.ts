@@ -18,14 +18,26 @@ import { SidebarContextService } from './sidebar-context.service.js';
  * `queue` port); a process built without one (a script) cannot queue, and the work waits in its
  * pending row for the repair jobs.
  */
-export function createWecom(deps: Deps, m: { staff: StaffService; customers: CustomerService; followUps: FollowUpService; tags: TagService; queue?: JobQueue }) {
+export function createWecom(
+  deps: Deps,
+  m: { staff: StaffService; customers: CustomerService; followUps: FollowUpService; tags: TagService; queue?: JobQueue },
+) {
   const { config } = deps;
   const enqueue = async (name: string, data: Record<string, unknown>) => {
     if (!m.queue) throw new Error('this process has no job queue');
     await m.queue.now(name, data);
   };
-  const client = new WecomClient({ apiBase: config.WECOM_API_BASE, corpId: config.WECOM_CORP_ID, secret: config.WECOM_SECRET, agentId: config.WECOM_AGENT_ID, redis: deps.redis, log: deps.log, timeoutMs: config.WECOM_TIMEOUT_MS });
-  const crypto = config.WECOM_TOKEN && config.WECOM_ENCODING_AES_KEY ? new WecomCrypto(config.WECOM_TOKEN, config.WECOM_ENCODING_AES_KEY, config.WECOM_CORP_ID) : undefined;
+  const client = new WecomClient({
+    apiBase: config.WECOM_API_BASE,
+    corpId: config.WECOM_CORP_ID,
+    secret: config.WECOM_SECRET,
+    agentId: config.WECOM_AGENT_ID,
+    redis: deps.redis,
+    log: deps.log,
+    timeoutMs: config.WECOM_TIMEOUT_MS,
+  });
+  const crypto =
+    config.WECOM_TOKEN && config.WECOM_ENCODING_AES_KEY ? new WecomCrypto(config.WECOM_TOKEN, config.WECOM_ENCODING_AES_KEY, config.WECOM_CORP_ID) : undefined;
   const tagSync = new TagSyncService(deps, client, m.tags, m.customers, enqueue);
   const contacts = new ExternalContactService(deps, client, { customers: m.customers, staff: m.staff, followUps: m.followUps, tagSync });
   const callbacks = new WecomCallbackService(deps, { contacts, tagSync });

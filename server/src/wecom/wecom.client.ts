@@ -78,7 +78,9 @@ export class WecomClient {
         if (err instanceof RateLimitedError) throw new AppError(WecomErrorCode.RATE_LIMITED, err.message, { status: 429 });
         throw err;
       }
-      const json = await fetchTencentJson<R>(this.base, method, path, { query: opts.query, body: opts.body, token, timeoutMs: this.o.timeoutMs }, (err) => wecomUnreachable(path, err));
+      const json = await fetchTencentJson<R>(this.base, method, path, { query: opts.query, body: opts.body, token, timeoutMs: this.o.timeoutMs }, (err) =>
+        wecomUnreachable(path, err),
+      );
       const errcode = Number(json.errcode ?? 0);
       if (errcode === 0) return json;
       if (token && !refreshed && (errcode === Errcode.INVALID_ACCESS_TOKEN || errcode === Errcode.ACCESS_TOKEN_EXPIRED)) {
@@ -117,7 +119,11 @@ export class WecomClient {
   async getMedia(mediaId: string): Promise<{ bytes: Buffer; mime: string; name?: string }> {
     const res = await this.raw('media/get', { media_id: mediaId }, { method: 'GET' });
     const name = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(res.headers.get('content-disposition') ?? '')?.[1];
-    return { bytes: Buffer.from(await res.arrayBuffer()), mime: (res.headers.get('content-type') ?? 'application/octet-stream').split(';')[0], name: name ? decodeURIComponent(name) : undefined };
+    return {
+      bytes: Buffer.from(await res.arrayBuffer()),
+      mime: (res.headers.get('content-type') ?? 'application/octet-stream').split(';')[0],
+      name: name ? decodeURIComponent(name) : undefined,
+    };
   }
 
   /** A media call: not JSON both ways, so not through `call`; an errcode answer still throws WecomApiError. */
@@ -140,7 +146,10 @@ export class WecomClient {
       if (!res.ok) throw wecomUnreachable(path, new Error(`HTTP ${res.status}`));
       const type = res.headers.get('content-type') ?? '';
       if (path === 'media/get' && !type.includes('json') && !type.startsWith('text/plain')) return res;
-      const json = (await res.clone().json().catch(() => ({}))) as { errcode?: number; errmsg?: string };
+      const json = (await res
+        .clone()
+        .json()
+        .catch(() => ({}))) as { errcode?: number; errmsg?: string };
       const errcode = Number(json.errcode ?? 0);
       if (errcode === 0) return res;
       if (!refreshed && (errcode === Errcode.INVALID_ACCESS_TOKEN || errcode === Errcode.ACCESS_TOKEN_EXPIRED)) {
@@ -204,7 +213,8 @@ export class WecomClient {
 
   // ── contact ways (活码) ────────────────────────────────────────────────────────────────────
   addContactWay(input: T.ContactWayInput) {
-    if (input.state && input.state.length > 30) throw new AppError('VALIDATION_FAILED', 'WeCom allows a contact way state of at most 30 characters', { status: 400 });
+    if (input.state && input.state.length > 30)
+      throw new AppError('VALIDATION_FAILED', 'WeCom allows a contact way state of at most 30 characters', { status: 400 });
     return this.post<T.WecomBase & { config_id: string; qr_code: string }>('externalcontact/add_contact_way', input);
   }
 
@@ -230,7 +240,15 @@ export class WecomClient {
     return this.post<T.AddMsgTemplateResponse>('externalcontact/add_msg_template', input);
   }
 
-  getGroupmsgListV2(input: { chat_type: 'single' | 'group'; start_time: number; end_time: number; creator?: string; filter_type?: number; limit?: number; cursor?: string }) {
+  getGroupmsgListV2(input: {
+    chat_type: 'single' | 'group';
+    start_time: number;
+    end_time: number;
+    creator?: string;
+    filter_type?: number;
+    limit?: number;
+    cursor?: string;
+  }) {
     return this.post<T.WecomBase & { group_msg_list: T.GroupMsg[]; next_cursor?: string }>('externalcontact/get_groupmsg_list_v2', input);
   }
 
@@ -249,7 +267,10 @@ export class WecomClient {
 
   // ── customer groups ────────────────────────────────────────────────────────────────────────
   groupChatList(input: { status_filter?: number; owner_filter?: { userid_list: string[] }; cursor?: string; limit: number }) {
-    return this.post<T.WecomBase & { group_chat_list: Array<{ chat_id: string; status: number }>; next_cursor?: string }>('externalcontact/groupchat/list', input);
+    return this.post<T.WecomBase & { group_chat_list: Array<{ chat_id: string; status: number }>; next_cursor?: string }>(
+      'externalcontact/groupchat/list',
+      input,
+    );
   }
 
   async groupChatGet(chatId: string): Promise<T.GroupChat> {

@@ -41,7 +41,11 @@ export const Errcode = {
 
 /** A non-zero errcode from WeCom, kept as numbers so callers can branch on them. */
 export class WecomApiError extends AppError {
-  constructor(readonly path: string, readonly errcode: number, readonly errmsg: string) {
+  constructor(
+    readonly path: string,
+    readonly errcode: number,
+    readonly errmsg: string,
+  ) {
     super(WecomErrorCode.API, `WeCom ${path} failed with errcode ${errcode}: ${errmsg}`, {
       status: 502,
       expose: true,
@@ -57,5 +61,4 @@ export const wecomUnreachable = (path: string, cause: unknown) =>
 export const wecomNotConfigured = () =>
   new AppError(WecomErrorCode.NOT_CONFIGURED, 'WeCom is not configured: set WECOM_CORP_ID and WECOM_SECRET', { status: 503 });
 
-export const isWecomErrcode = (err: unknown, ...codes: number[]): err is WecomApiError =>
-  err instanceof WecomApiError && codes.includes(err.errcode);
+export const isWecomErrcode = (err: unknown, ...codes: number[]): err is WecomApiError => err instanceof WecomApiError && codes.includes(err.errcode);

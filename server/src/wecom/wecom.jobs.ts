@@ -12,6 +12,10 @@ export function wecomJobs(w: Wecom, deps: Deps): JobDefinition[] {
     // A run can take long; its own 60 s lease guards it. Agenda keeps a lockLifetime/2 timer alive
     // after each job, so a fixed 30 minutes here kept stopped processes (and jest) waiting 15 minutes.
     { name: 'wecom.full-sync', lockLifetimeMs: 3 * deps.config.JOBS_LOCK_LIFETIME_MS, run: (d) => w.fullSync.run(String(d.runId)) },
-    { name: 'wecom.repair', every: '1 minute', run: async () => ({ callbacks: await w.callbacks.repair(), tags: await w.tagSync.retryPending(), syncs: await w.fullSync.resumeStalled() }) },
+    {
+      name: 'wecom.repair',
+      every: '1 minute',
+      run: async () => ({ callbacks: await w.callbacks.repair(), tags: await w.tagSync.retryPending(), syncs: await w.fullSync.resumeStalled() }),
+    },
   ];
 }

@@ -15,9 +15,6 @@ export function wecomManifest(wecom: Wecom, uses: { deps: Deps } & Omit<WecomRou
     name: 'wecom',
     routes: () => [wecomRoutes(apis)],
     jobs: wecomJobs(wecom, uses.deps),
-    hooks: [
-      ...(wecom.enabled ? tagSync : []),
-      { on: 'customer.merged', name: 'wecom.move-contacts', run: (p) => wecom.contacts.onMerged(p) },
-    ],
+    hooks: [...(wecom.enabled ? tagSync : []), { on: 'customer.merged', name: 'wecom.move-contacts', run: (p) => wecom.contacts.onMerged(p) }],
   };
 }

@@ -9,7 +9,9 @@ export function wecomPlugin(): RuntimePlugin {
     app: (s, worker) => {
       const router = wecomCallbackRouter(s, (name, data) => worker.now(name, data));
       // @koa/router's composed middleware type is narrower than Koa's; at runtime it is plain middleware.
-      return { extraRouters: [{ routes: () => router.routes() as unknown as Middleware, allowedMethods: () => router.allowedMethods() as unknown as Middleware }] };
+      return {
+        extraRouters: [{ routes: () => router.routes() as unknown as Middleware, allowedMethods: () => router.allowedMethods() as unknown as Middleware }],
+      };
     },
   };
 }

@@ -32,10 +32,27 @@ export function wecomRoutes(s: WecomRouteApis) {
   const api = new ApiRouter('/api/v1/wecom', 'wecom');
   const w = s.wecom;
 
-  api.route({ method: 'post', path: '/sync', allow: ['admin'], status: 202, summary: 'Start a full sync of WeCom contacts and groups (returns the running one if any)', response: syncRun.extend({ alreadyRunning: z.boolean() }) }, ({ tenantId, principal }) =>
-    w.fullSync.start(tenantId, principal.kind === 'staff' ? principal.id : undefined),
+  api.route(
+    {
+      method: 'post',
+      path: '/sync',
+      allow: ['admin'],
+      status: 202,
+      summary: 'Start a full sync of WeCom contacts and groups (returns the running one if any)',
+      response: syncRun.extend({ alreadyRunning: z.boolean() }),
+    },
+    ({ tenantId, principal }) => w.fullSync.start(tenantId, principal.kind === 'staff' ? principal.id : undefined),
   );
-  api.route({ method: 'get', path: '/sync', allow: ['admin', 'community_manager'], summary: 'Progress of the latest full sync', response: z.object({ run: syncRun.nullable() }) }, async ({ tenantId }) => ({ run: await w.fullSync.progress(tenantId) }));
+  api.route(
+    {
+      method: 'get',
+      path: '/sync',
+      allow: ['admin', 'community_manager'],
+      summary: 'Progress of the latest full sync',
+      response: z.object({ run: syncRun.nullable() }),
+    },
+    async ({ tenantId }) => ({ run: await w.fullSync.progress(tenantId) }),
+  );
 
   api.route(
     {

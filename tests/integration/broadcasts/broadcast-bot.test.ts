@@ -10,7 +10,13 @@ let chat: MockChat;
 let manager: string;
 beforeAll(async () => {
   // The test drives the dispatcher itself (as the worker's tick would), with short leases.
-  chat = await startMockChat({ BROADCAST_TICK_EVERY: '1 hour', BROADCAST_RESULTS_EVERY: '1 hour', BROADCAST_LEASE_MS: '800', BROADCAST_BOT_PER_MINUTE: '3', DESK_OUTBOUND_MAX_ATTEMPTS: '1' });
+  chat = await startMockChat({
+    BROADCAST_TICK_EVERY: '1 hour',
+    BROADCAST_RESULTS_EVERY: '1 hour',
+    BROADCAST_LEASE_MS: '800',
+    BROADCAST_BOT_PER_MINUTE: '3',
+    DESK_OUTBOUND_MAX_ATTEMPTS: '1',
+  });
   manager = (await chat.app.staff('community_manager')).token;
 }, 30_000);
 // Each test starts with the bot account's per-minute budget unused.
@@ -41,7 +47,10 @@ async function botContact(name: string): Promise<{ user: ChatUser; customerId: s
 async function segmentOf(customerIds: string[], tagName: string): Promise<string> {
   const tag = (await s().tags.ensure(tenant(), '活动', tagName)).id;
   for (const id of customerIds) await s().customers.tag(tenant(), id, [tag], []);
-  const res = await api('POST', '/api/v1/segments', { name: `seg-${tagName}`, audience: { type: 'group', op: 'and', rules: [{ type: 'tags', match: 'any', tagIds: [tag] }] } });
+  const res = await api('POST', '/api/v1/segments', {
+    name: `seg-${tagName}`,
+    audience: { type: 'group', op: 'and', rules: [{ type: 'tags', match: 'any', tagIds: [tag] }] },
+  });
   expect(res.status).toBe(201);
   return res.body.id;
 }
@@ -57,13 +66,22 @@ test('a bot_private campaign reaches each bot contact once in their private chat
   const segmentId = await segmentOf([ann.customerId, ben.customerId, quitter.customerId, phoneOnly], 'bot-vip');
 
   const text = '会员日：全场满199减30';
-  const res = await api('POST', '/api/v1/broadcasts', { name: '会员日', channel: 'bot_private', segmentId, content: { text, link: { title: '活动页', url: 'https://shop.example.com/vip' } } });
+  const res = await api('POST', '/api/v1/broadcasts', {
+    name: '会员日',
+    channel: 'bot_private',
+    segmentId,
+    content: { text, link: { title: '活动页', url: 'https://shop.example.com/vip' } },
+  });
   expect(res.status).toBe(201);
   await ticks();
 
   expect(await ann.user.hears(/会员日/)).toBe(`${text}\n活动页 https://shop.example.com/vip`);
   await ben.user.hears(/会员日/);
-  expect(await progress(res.body.id)).toMatchObject({ status: 'completed', counts: { total: 4, sent: 2, skipped: 2, failed: 0 }, skipped: { no_bot_contact: 1, opted_out: 1 } });
+  expect(await progress(res.body.id)).toMatchObject({
+    status: 'completed',
+    counts: { total: 4, sent: 2, skipped: 2, failed: 0 },
+    skipped: { no_bot_contact: 1, opted_out: 1 },
+  });
 
   // More ticks (the worker's schedule keeps running) queue nothing new.
   await ticks(3);
@@ -71,10 +89,14 @@ test('a bot_private campaign reaches each bot contact once in their private chat
   expect([heardCount(ann.user, /会员日/), heardCount(ben.user, /会员日/), heardCount(quitter.user, /会员日/)]).toEqual([1, 1, 0]);
 
   // The console's delivery counts follow what the bot actually said.
-  const synced = await eventually(async () => {
-    const p = await progress(res.body.id);
-    return p.delivery.delivered === 2 && p;
-  }, 8000, 'both deliveries confirmed');
+  const synced = await eventually(
+    async () => {
+      const p = await progress(res.body.id);
+      return p.delivery.delivered === 2 && p;
+    },
+    8000,
+    'both deliveries confirmed',
+  );
   expect(synced.delivery).toMatchObject({ delivered: 2, awaitingConfirmation: 0, undelivered: 0 });
   // The message is in each customer's chat history, as the desk shows it.
   const conv = await s().desk.conversations.findByPeer(tenant(), chat.account.id, ann.user.mock.id);
@@ -85,7 +107,11 @@ test('a bot_private campaign reaches each bot contact once in their private chat
   // The same day's second campaign meets the per-customer cap (one marketing message a day), as on WeCom.
   const again = await api('POST', '/api/v1/broadcasts', { name: '会员日提醒', channel: 'bot_private', segmentId, content: { text: '会员日提醒：还剩3小时' } });
   await ticks();
-  expect(await progress(again.body.id)).toMatchObject({ status: 'completed', counts: { total: 4, sent: 0 }, skipped: { frequency_cap: 2, no_bot_contact: 1, opted_out: 1 } });
+  expect(await progress(again.body.id)).toMatchObject({
+    status: 'completed',
+    counts: { total: 4, sent: 0 },
+    skipped: { frequency_cap: 2, no_bot_contact: 1, opted_out: 1 },
+  });
   await sleep(500);
   expect(heardCount(ann.user, /还剩3小时/) + heardCount(ben.user, /还剩3小时/)).toBe(0);
 });
@@ -103,12 +129,19 @@ test('a worker that died mid-batch and a bot that was down send nobody twice: qu
   // A worker claimed both rows, queued Cat's message, and died before recording anything.
   const rows = await DeliveryModel.find({ campaignId: res.body.id }).lean();
   const now = new Date();
-  await DeliveryModel.updateMany({ campaignId: res.body.id }, { $set: { state: 'sending', claim: 'dead-worker', leaseUntil: new Date(now.getTime() + 800), sendingSince: now, attempts: 1 } });
+  await DeliveryModel.updateMany(
+    { campaignId: res.body.id },
+    { $set: { state: 'sending', claim: 'dead-worker', leaseUntil: new Date(now.getTime() + 800), sendingSince: now, attempts: 1 } },
+  );
   const catRow = rows.find((r) => String(r.customerId) === cat.customerId)!;
   const provider = s().broadcasts.provider('bot_private');
-  const catAddr = (await provider.address(tenant(), [{ customerId: cat.customerId, identities: [{ type: 'wechatyContactId', value: cat.user.mock.id }] }])).get(cat.customerId)!;
+  const catAddr = (await provider.address(tenant(), [{ customerId: cat.customerId, identities: [{ type: 'wechatyContactId', value: cat.user.mock.id }] }])).get(
+    cat.customerId,
+  )!;
   if (!catAddr.ok) throw new Error('cat should be reachable');
-  await provider.send(tenant(), [{ deliveryId: String(catRow._id), customerId: cat.customerId, address: { sender: catAddr.sender, to: catAddr.to }, content: { text } }]);
+  await provider.send(tenant(), [
+    { deliveryId: String(catRow._id), customerId: cat.customerId, address: { sender: catAddr.sender, to: catAddr.to }, content: { text } },
+  ]);
 
   await sleep(900);
   // The next worker (and a repeated tick) settles the leased rows before sending anything again.
@@ -130,7 +163,10 @@ test('a worker that died mid-batch and a bot that was down send nobody twice: qu
 test('a bot account queues at most BROADCAST_BOT_PER_MINUTE campaign messages a minute; the rest wait, shown as rate limited', async () => {
   const users: Array<{ user: ChatUser; customerId: string }> = [];
   for (const name of ['葛一', '葛二', '葛三', '葛四']) users.push(await botContact(name));
-  const segmentId = await segmentOf(users.map((u) => u.customerId), 'bot-rate');
+  const segmentId = await segmentOf(
+    users.map((u) => u.customerId),
+    'bot-rate',
+  );
   const res = await api('POST', '/api/v1/broadcasts', { name: '限速', channel: 'bot_private', segmentId, content: { text: '限速测试：周末特卖' } });
   await ticks(2);
   expect(await progress(res.body.id)).toMatchObject({ status: 'sending', deferredReason: 'rate_limited', counts: { total: 4, sent: 3, queued: 1 } });
@@ -190,10 +226,14 @@ test('a bot_room campaign posts once in each named room and skips a room the bot
   await sleep(800);
   expect(inRoom.filter((t) => t === text)).toHaveLength(1);
   expect(await progress(res.body.id)).toMatchObject({ status: 'completed', counts: { total: 2, sent: 1, skipped: 1 }, skipped: { room_unknown: 1 } });
-  const synced = await eventually(async () => {
-    const p = (await api('POST', `/api/v1/broadcasts/${res.body.id}/sync-results`)).body;
-    return p.delivery.delivered === 1 && p;
-  }, 8000, 'the room delivery confirmed');
+  const synced = await eventually(
+    async () => {
+      const p = (await api('POST', `/api/v1/broadcasts/${res.body.id}/sync-results`)).body;
+      return p.delivery.delivered === 1 && p;
+    },
+    8000,
+    'the room delivery confirmed',
+  );
   expect(synced.counts.sent).toBe(1);
 });
 
@@ -201,7 +241,12 @@ test('refuses a bot_room campaign without room ids, and bot content the bot cann
   const noRooms = await api('POST', '/api/v1/broadcasts', { name: 'x', channel: 'bot_room', content: { text: 'x' } });
   expect(noRooms.status).toBe(400);
   expect(JSON.stringify(noRooms.body.error)).toMatch(/bot_room campaign goes to bot rooms: give roomIds/);
-  const image = await api('POST', '/api/v1/broadcasts', { name: 'x', channel: 'bot_room', roomIds: ['r1'], content: { text: 'x', image: { picUrl: 'https://shop.example.com/a.png' } } });
+  const image = await api('POST', '/api/v1/broadcasts', {
+    name: 'x',
+    channel: 'bot_room',
+    roomIds: ['r1'],
+    content: { text: 'x', image: { picUrl: 'https://shop.example.com/a.png' } },
+  });
   expect(image.status).toBe(400);
   expect(JSON.stringify(image.body.error)).toMatch(/the bot sends text and links only/);
 });

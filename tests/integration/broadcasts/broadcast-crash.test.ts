@@ -101,7 +101,8 @@ function startWorker(): Promise<ChildProcess> {
   });
 }
 
-const count = (campaignId: string, filter: Record<string, unknown>) => DeliveryModel.countDocuments({ campaignId: new Types.ObjectId(campaignId), ...filter } as any);
+const count = (campaignId: string, filter: Record<string, unknown>) =>
+  DeliveryModel.countDocuments({ campaignId: new Types.ObjectId(campaignId), ...filter } as any);
 async function until(fn: () => Promise<boolean>, timeoutMs: number, what: string) {
   const deadline = Date.now() + timeoutMs;
   while (!(await fn())) {
@@ -109,7 +110,8 @@ async function until(fn: () => Promise<boolean>, timeoutMs: number, what: string
     await new Promise((r) => setTimeout(r, 200));
   }
 }
-const timeout = (ms: number, what: string) => new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms).unref());
+const timeout = (ms: number, what: string) =>
+  new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms).unref());
 
 test('a worker killed while WeCom accepts its message is replaced, and every eligible contact of a 1,000-recipient campaign is messaged exactly once', async () => {
   const s = tb.app.rt.services;
@@ -133,13 +135,22 @@ test('a worker killed while WeCom accepts its message is replaced, and every eli
   const mark = (what: string) => marks.push(`${what} ${((Date.now() - started) / 1000).toFixed(1)} s`);
   mark('first worker ready');
   // Earlier today: the early-bird campaign reached 100 of them.
-  const first = (await api('POST', '/api/v1/broadcasts', { name: '早鸟', segmentId: await segment('早鸟', early), channel: 'wecom_group_msg', content: { text: '早鸟提醒' } })).body.id;
+  const first = (
+    await api('POST', '/api/v1/broadcasts', {
+      name: '早鸟',
+      segmentId: await segment('早鸟', early),
+      channel: 'wecom_group_msg',
+      content: { text: '早鸟提醒' },
+    })
+  ).body.id;
   await until(async () => (await api('GET', `/api/v1/broadcasts/${first}`)).body.status === 'completed', 20_000, 'the early-bird campaign');
   mark('early bird sent');
 
-  const id = (await api('POST', '/api/v1/broadcasts', { name: '年终盛典', segmentId: await segment('年终', all), channel: 'wecom_group_msg', content: { text: TEXT } })).body.id;
+  const id = (
+    await api('POST', '/api/v1/broadcasts', { name: '年终盛典', segmentId: await segment('年终', all), channel: 'wecom_group_msg', content: { text: TEXT } })
+  ).body.id;
   await Promise.race([killed, timeout(20_000, `the first worker's call #${KILL_AT_CALL} to WeCom`)]);
-  await new Promise((r) => victim!.exitCode !== null || victim!.signalCode !== null ? r(undefined) : victim!.once('exit', r));
+  await new Promise((r) => (victim!.exitCode !== null || victim!.signalCode !== null ? r(undefined) : victim!.once('exit', r)));
   mark('killed');
   const sentAtKill = await count(id, { state: 'sent' });
   const sendingAtKill = await count(id, { state: 'sending' });
@@ -165,5 +176,7 @@ test('a worker killed while WeCom accepts its message is replaced, and every eli
   const ext = (i: number) => `wmk${Math.floor(i / PER_OWNER)}${String(i % PER_OWNER).padStart(6, '0')}`;
   for (const i of [0, 10, 5, 15]) expect(got.has(ext(i))).toBe(false); // early bird (capped) and opted out
   for (const i of [1, 2, 999]) expect(got.get(ext(i))).toBe(1);
-  process.stdout.write(`crash test: killed during WeCom call #${KILL_AT_CALL} (${inFlightAtKill} recipients in flight) at ${sentAtKill} sent / ${sendingAtKill} unrecorded; ${TOTAL} recipients settled in ${seconds.toFixed(1)} s (${marks.join(', ')})\n`);
+  process.stdout.write(
+    `crash test: killed during WeCom call #${KILL_AT_CALL} (${inFlightAtKill} recipients in flight) at ${sentAtKill} sent / ${sendingAtKill} unrecorded; ${TOTAL} recipients settled in ${seconds.toFixed(1)} s (${marks.join(', ')})\n`,
+  );
 }, 55_000);

@@ -49,19 +49,34 @@ test('a group campaign posts once in each named group, by the group owner, and s
   const gone = await group('lin', '已解散');
   await s().customerGroups.groups.dismiss(tb.tenantId, gone);
   const text = '群福利：今晚8点直播抽奖';
-  const res = await api('POST', '/api/v1/broadcasts', { name: '直播预告', channel: 'wecom_group_chat', chatIds: [g1, g2, g3, gone, 'wr-no-such-group'], content: { text, link: { title: '直播间', url: 'https://shop.example.com/live' } } });
+  const res = await api('POST', '/api/v1/broadcasts', {
+    name: '直播预告',
+    channel: 'wecom_group_chat',
+    chatIds: [g1, g2, g3, gone, 'wr-no-such-group'],
+    content: { text, link: { title: '直播间', url: 'https://shop.example.com/live' } },
+  });
   expect(res.status).toBe(201);
   await ticks();
 
   expect(await progress(res.body.id)).toMatchObject({ status: 'completed', counts: { total: 5, sent: 3, skipped: 2, failed: 0 }, skipped: { group_gone: 2 } });
-  expect(postedTo(text)).toEqual(new Map([[g1, 1], [g2, 1], [g3, 1]]));
+  expect(postedTo(text)).toEqual(
+    new Map([
+      [g1, 1],
+      [g2, 1],
+      [g3, 1],
+    ]),
+  );
   // One task per owner, as WeCom shows it in each owner's app.
-  const creators = [...tb.fake.corp.msgTemplates.values()].filter((t) => t.input.text?.content === text).map((t) => t.input.sender).sort();
+  const creators = [...tb.fake.corp.msgTemplates.values()]
+    .filter((t) => t.input.text?.content === text)
+    .map((t) => t.input.sender)
+    .sort();
   expect(creators).toEqual(['chen', 'lin']);
 
   // Until each owner confirms in their WeCom app nothing is posted; the pull shows where it stands.
   expect((await api('POST', `/api/v1/broadcasts/${res.body.id}/sync-results`)).body.delivery).toMatchObject({ awaitingConfirmation: 3, delivered: 0 });
-  for (const t of tb.fake.corp.msgTemplates.values()) if (t.input.text?.content === text && t.input.sender === 'chen') tb.fake.corp.confirmGroupMsg(t.msgid, 'chen');
+  for (const t of tb.fake.corp.msgTemplates.values())
+    if (t.input.text?.content === text && t.input.sender === 'chen') tb.fake.corp.confirmGroupMsg(t.msgid, 'chen');
   expect((await api('POST', `/api/v1/broadcasts/${res.body.id}/sync-results`)).body.delivery).toMatchObject({ awaitingConfirmation: 1, delivered: 2 });
 });
 
@@ -88,14 +103,24 @@ test('when WeCom takes a group message but the answer is lost, WeCom is asked se
   clock += 11_000; // past the settle window (10 s), well before the 60 s lease
   await ticks();
   expect(await progress(id)).toMatchObject({ status: 'completed', counts: { sent: 2, sending: 0, failed: 0 } });
-  expect(postedTo(text)).toEqual(new Map([[g1, 1], [g2, 1]]));
+  expect(postedTo(text)).toEqual(
+    new Map([
+      [g1, 1],
+      [g2, 1],
+    ]),
+  );
 });
 
 test('a group campaign needs chat ids and takes no segment, A/B split or coupon: refused with 400 saying so', async () => {
   const noChats = await api('POST', '/api/v1/broadcasts', { name: 'x', channel: 'wecom_group_chat', content: { text: 'x' } });
   expect(noChats.status).toBe(400);
   expect(noChats.body.error.message).toMatch(/give chatIds/);
-  const coupon = await api('POST', '/api/v1/broadcasts', { name: 'x', channel: 'wecom_group_chat', chatIds: ['wrgrp1'], content: { text: 'x', couponTemplateId: 'a'.repeat(24) } });
+  const coupon = await api('POST', '/api/v1/broadcasts', {
+    name: 'x',
+    channel: 'wecom_group_chat',
+    chatIds: ['wrgrp1'],
+    content: { text: 'x', couponTemplateId: 'a'.repeat(24) },
+  });
   expect(coupon.status).toBe(400);
   expect(coupon.body.error.message).toMatch(/need individual customers/);
   const noSegment = await api('POST', '/api/v1/broadcasts', { name: 'x', channel: 'wecom_group_msg', content: { text: 'x' } });

@@ -34,7 +34,12 @@ async function segmentOf(customerIds: string[], tagName: string): Promise<string
   await grantMarketing(s(), tenant(), customerIds);
   const tag = (await s().tags.ensure(tenant(), '活动', tagName)).id;
   for (const id of customerIds) await s().customers.tag(tenant(), id, [tag], []);
-  return (await api('POST', '/api/v1/segments', { name: `seg-${tagName}`, audience: { type: 'group', op: 'and', rules: [{ type: 'tags', match: 'any', tagIds: [tag] }] } })).body.id;
+  return (
+    await api('POST', '/api/v1/segments', {
+      name: `seg-${tagName}`,
+      audience: { type: 'group', op: 'and', rules: [{ type: 'tags', match: 'any', tagIds: [tag] }] },
+    })
+  ).body.id;
 }
 
 test('a bot_private campaign fills {name} and {points} for each member; a contact who is not a member is skipped, never sent the raw text', async () => {
@@ -45,11 +50,20 @@ test('a bot_private campaign fills {name} and {points} for each member; a contac
   expect(name).toBeTruthy();
   const segmentId = await segmentOf([ann.customerId, ben.customerId], 'ph-bot');
 
-  const res = await api('POST', '/api/v1/broadcasts', { name: '会员日', channel: 'bot_private', segmentId, content: { text: '{name}，会员日积分翻倍：您有 {points} 积分' } });
+  const res = await api('POST', '/api/v1/broadcasts', {
+    name: '会员日',
+    channel: 'bot_private',
+    segmentId,
+    content: { text: '{name}，会员日积分翻倍：您有 {points} 积分' },
+  });
   expect(res.status).toBe(201);
   await ticks();
   expect(await ann.user.hears(/会员日积分翻倍/)).toBe(`${name}，会员日积分翻倍：您有 260 积分`);
-  expect(await progress(res.body.id)).toMatchObject({ status: 'completed', counts: { total: 2, sent: 1, skipped: 1 }, skipped: { 'placeholder_unfilled:{points}': 1 } });
+  expect(await progress(res.body.id)).toMatchObject({
+    status: 'completed',
+    counts: { total: 2, sent: 1, skipped: 1 },
+    skipped: { 'placeholder_unfilled:{points}': 1 },
+  });
   await sleep(500);
   expect(ben.user.heard.filter((t) => /会员日/.test(t))).toEqual([]);
   expect(ann.user.heard.some((t) => t.includes('{'))).toBe(false);
@@ -59,9 +73,21 @@ test('a bot_private coupon campaign tells the contact the code and name of the c
   const cara = await botContact('卡拉');
   const segmentId = await segmentOf([cara.customerId], 'ph-coupon');
   const t: any = await s().loyalty.coupons.createTemplate(tenant(), {
-    name: '机器人专享券', kind: 'amount', amountOff: 1_000, threshold: 5_000, validity: { kind: 'relative', days: 7 }, stock: 5, perCustomerLimit: 1, channels: ['campaign'],
+    name: '机器人专享券',
+    kind: 'amount',
+    amountOff: 1_000,
+    threshold: 5_000,
+    validity: { kind: 'relative', days: 7 },
+    stock: 5,
+    perCustomerLimit: 1,
+    channels: ['campaign'],
   });
-  const res = await api('POST', '/api/v1/broadcasts', { name: '送券', channel: 'bot_private', segmentId, content: { text: '送您「{couponName}」，券码 {coupon}', couponTemplateId: String(t.id ?? t._id) } });
+  const res = await api('POST', '/api/v1/broadcasts', {
+    name: '送券',
+    channel: 'bot_private',
+    segmentId,
+    content: { text: '送您「{couponName}」，券码 {coupon}', couponTemplateId: String(t.id ?? t._id) },
+  });
   expect(res.status).toBe(201);
   await ticks();
   const [coupon] = await s().loyalty.coupons.listForCustomer(tenant(), cara.customerId);

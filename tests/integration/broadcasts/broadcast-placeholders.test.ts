@@ -24,7 +24,12 @@ async function audience(n: number, prefix: string) {
   const owner = { staffId: await tb.staff(`rep${prefix}`), wecomUserId: `rep${prefix}` };
   const tag = (await s().tags.ensure(tb.tenantId, '活动', `占位-${prefix}`)).id;
   const ids = await tb.contacts(n, owner, tag, prefix);
-  const segmentId = (await api('POST', '/api/v1/segments', { name: `占位-${prefix}`, audience: { type: 'group', op: 'and', rules: [{ type: 'tags', match: 'any', tagIds: [tag] }] } })).body.id;
+  const segmentId = (
+    await api('POST', '/api/v1/segments', {
+      name: `占位-${prefix}`,
+      audience: { type: 'group', op: 'and', rules: [{ type: 'tags', match: 'any', tagIds: [tag] }] },
+    })
+  ).body.id;
   return { ids, segmentId, ext: (i: number) => `wm${prefix}${String(i).padStart(6, '0')}` };
 }
 const dispatch = async () => {
@@ -34,10 +39,20 @@ const dispatch = async () => {
 test('each WeCom customer is sent the text with their own name, points and tier; one without a name and one who is not a member are skipped with the reason', async () => {
   const a = await audience(4, 'pa');
   // pa0 and pa1 are members with points; pa2 is a member without a name on the profile; pa3 is not a member.
-  for (const [i, points] of [[0, 120], [1, 80], [2, 10]] as const) await s().loyalty.adjust(tb.tenantId, a.ids[i], { points, reason: 'test', idempotencyKey: `pa-${i}`, operator: 'test' });
+  for (const [i, points] of [
+    [0, 120],
+    [1, 80],
+    [2, 10],
+  ] as const)
+    await s().loyalty.adjust(tb.tenantId, a.ids[i], { points, reason: 'test', idempotencyKey: `pa-${i}`, operator: 'test' });
   await CustomerModel.updateOne({ _id: new Types.ObjectId(a.ids[2]) }, { $unset: { name: 1 } });
 
-  const res = await api('POST', '/api/v1/broadcasts', { name: '会员日', channel: 'wecom_group_msg', segmentId: a.segmentId, content: { text: '{name}，会员日积分翻倍：您有 {points} 积分（{tier}）' } });
+  const res = await api('POST', '/api/v1/broadcasts', {
+    name: '会员日',
+    channel: 'wecom_group_msg',
+    segmentId: a.segmentId,
+    content: { text: '{name}，会员日积分翻倍：您有 {points} 积分（{tier}）' },
+  });
   expect(res.status).toBe(201);
   await dispatch();
 
@@ -60,7 +75,12 @@ test('each WeCom customer is sent the text with their own name, points and tier;
 test('customers whose filled text reads the same share one WeCom task', async () => {
   const a = await audience(3, 'pb');
   await CustomerModel.updateMany({ _id: { $in: a.ids.map((id) => new Types.ObjectId(id)) } }, { $set: { name: '王女士' } });
-  const res = await api('POST', '/api/v1/broadcasts', { name: '问候', channel: 'wecom_group_msg', segmentId: a.segmentId, content: { text: '{name}您好，新品到店' } });
+  const res = await api('POST', '/api/v1/broadcasts', {
+    name: '问候',
+    channel: 'wecom_group_msg',
+    segmentId: a.segmentId,
+    content: { text: '{name}您好，新品到店' },
+  });
   expect(res.status).toBe(201);
   await dispatch();
   const tasks = [...tb.fake.corp.msgTemplates.values()].filter((t) => t.input.text?.content === '王女士您好，新品到店');
@@ -71,9 +91,21 @@ test('customers whose filled text reads the same share one WeCom task', async ()
 test('a coupon campaign tells each customer the code and name of the coupon they were issued', async () => {
   const a = await audience(2, 'pc');
   const t: any = await s().loyalty.coupons.createTemplate(tb.tenantId, {
-    name: '会员日券', kind: 'amount', amountOff: 2_000, threshold: 10_000, validity: { kind: 'relative', days: 7 }, stock: 10, perCustomerLimit: 1, channels: ['campaign'],
+    name: '会员日券',
+    kind: 'amount',
+    amountOff: 2_000,
+    threshold: 10_000,
+    validity: { kind: 'relative', days: 7 },
+    stock: 10,
+    perCustomerLimit: 1,
+    channels: ['campaign'],
   });
-  const res = await api('POST', '/api/v1/broadcasts', { name: '送券', channel: 'wecom_group_msg', segmentId: a.segmentId, content: { text: '{name}：您的「{couponName}」券码 {coupon}', couponTemplateId: String(t.id ?? t._id) } });
+  const res = await api('POST', '/api/v1/broadcasts', {
+    name: '送券',
+    channel: 'wecom_group_msg',
+    segmentId: a.segmentId,
+    content: { text: '{name}：您的「{couponName}」券码 {coupon}', couponTemplateId: String(t.id ?? t._id) },
+  });
   expect(res.status).toBe(201);
   await dispatch();
   for (const [i, id] of a.ids.entries()) {
@@ -84,19 +116,34 @@ test('a coupon campaign tells each customer the code and name of the coupon they
 
 test('an unknown placeholder, a placeholder on a group campaign and a coupon placeholder without a coupon are refused with 400 naming the field', async () => {
   const a = await audience(1, 'pd');
-  const unknown = await api('POST', '/api/v1/broadcasts', { name: '错字', channel: 'wecom_group_msg', segmentId: a.segmentId, content: { text: '{nmae}，会员日积分翻倍' } });
+  const unknown = await api('POST', '/api/v1/broadcasts', {
+    name: '错字',
+    channel: 'wecom_group_msg',
+    segmentId: a.segmentId,
+    content: { text: '{nmae}，会员日积分翻倍' },
+  });
   expect(unknown.status).toBe(400);
   expect(unknown.body.error).toMatchObject({ code: 'BROADCAST_PLACEHOLDER', details: { field: 'content.text', placeholder: '{nmae}', reason: 'unknown' } });
   const inVariant = await api('POST', '/api/v1/broadcasts', {
-    name: 'AB', channel: 'wecom_group_msg', segmentId: a.segmentId,
-    variants: [{ key: 'A', weight: 50, content: { text: '{name} 您好' } }, { key: 'B', weight: 50, content: { text: '您好', link: { title: '{姓名} {vip}', url: 'https://shop.example.com' } } }],
+    name: 'AB',
+    channel: 'wecom_group_msg',
+    segmentId: a.segmentId,
+    variants: [
+      { key: 'A', weight: 50, content: { text: '{name} 您好' } },
+      { key: 'B', weight: 50, content: { text: '您好', link: { title: '{姓名} {vip}', url: 'https://shop.example.com' } } },
+    ],
   });
   expect(inVariant.status).toBe(400);
   expect(inVariant.body.error.details).toMatchObject({ field: 'variants.1.content.link.title', placeholder: '{vip}' });
   const group = await api('POST', '/api/v1/broadcasts', { name: '群', channel: 'wecom_group_chat', chatIds: ['wrchat1'], content: { text: '{name} 您好' } });
   expect(group.status).toBe(400);
   expect(group.body.error.details).toMatchObject({ field: 'content.text', reason: 'group_channel' });
-  const noCoupon = await api('POST', '/api/v1/broadcasts', { name: '无券', channel: 'wecom_group_msg', segmentId: a.segmentId, content: { text: '券码 {coupon}' } });
+  const noCoupon = await api('POST', '/api/v1/broadcasts', {
+    name: '无券',
+    channel: 'wecom_group_msg',
+    segmentId: a.segmentId,
+    content: { text: '券码 {coupon}' },
+  });
   expect(noCoupon.status).toBe(400);
   expect(noCoupon.body.error.details).toMatchObject({ field: 'content.text', reason: 'no_coupon' });
   expect((await api('GET', '/api/v1/broadcasts')).body.items?.map((c: any) => c.name) ?? []).not.toContain('错字');
@@ -107,13 +154,30 @@ test('a journey message fills the same placeholders for each customer, skips one
   // A cart journey is personalised marketing: it reaches those who also agreed to profiling.
   await grantMarketing(s(), tb.tenantId, a.ids, { profiling: true });
   await s().loyalty.adjust(tb.tenantId, a.ids[0], { points: 30, reason: 'test', idempotencyKey: 'pj-0', operator: 'test' });
-  const bad = await api('POST', '/api/v1/journeys', { name: '加购-错', trigger: { type: 'cart.added' }, steps: [{ type: 'send', channel: 'wecom_group_msg', text: '{name} 您的购物车，券码 {coupon}' }] });
+  const bad = await api('POST', '/api/v1/journeys', {
+    name: '加购-错',
+    trigger: { type: 'cart.added' },
+    steps: [{ type: 'send', channel: 'wecom_group_msg', text: '{name} 您的购物车，券码 {coupon}' }],
+  });
   expect(bad.status).toBe(400);
   expect(JSON.stringify(bad.body.error)).toMatch(/placeholders \{name\}, \{points\} and \{tier\} only/);
-  const ok = await api('POST', '/api/v1/journeys', { name: '加购', trigger: { type: 'cart.added' }, steps: [{ type: 'send', channel: 'wecom_group_msg', text: '{name} 您的购物车还在，{points} 积分可抵现' }] });
+  const ok = await api('POST', '/api/v1/journeys', {
+    name: '加购',
+    trigger: { type: 'cart.added' },
+    steps: [{ type: 'send', channel: 'wecom_group_msg', text: '{name} 您的购物车还在，{points} 积分可抵现' }],
+  });
   expect(ok.status).toBe(201);
   // pj0 is a member with points; pj1 is not a member.
-  for (const i of [0, 1]) await s().events.ingest(tb.tenantId, [{ eventId: `pj-cart-${i}`, type: 'cart.added', occurredAt: new Date(T).toISOString(), customer: { externalUserId: a.ext(i) }, data: { productId: 'sku-1' } }]);
+  for (const i of [0, 1])
+    await s().events.ingest(tb.tenantId, [
+      {
+        eventId: `pj-cart-${i}`,
+        type: 'cart.added',
+        occurredAt: new Date(T).toISOString(),
+        customer: { externalUserId: a.ext(i) },
+        data: { productId: 'sku-1' },
+      },
+    ]);
   await s().events.settle();
   await s().journeys.tick();
   await s().journeys.tick();
@@ -129,15 +193,28 @@ test('a worker that died after WeCom took personal texts leaves nobody messaged 
   manager = (await tb.app.staff('community_manager')).token;
   const now = clock;
   const a = await audience(3, 'pr');
-  const res = await api('POST', '/api/v1/broadcasts', { name: '重启', channel: 'wecom_group_msg', segmentId: a.segmentId, content: { text: '{name}，您的专属福利已到账' } });
+  const res = await api('POST', '/api/v1/broadcasts', {
+    name: '重启',
+    channel: 'wecom_group_msg',
+    segmentId: a.segmentId,
+    content: { text: '{name}，您的专属福利已到账' },
+  });
   expect(res.status).toBe(201);
   await dispatch();
   const texts = [0, 1, 2].map((i) => `pr${i}，您的专属福利已到账`);
   for (const [i, text] of texts.entries()) expect([...sentTo(tb.fake, text)]).toEqual([[a.ext(i), 1]]);
   // As if the worker died after WeCom accepted the tasks and before it wrote "sent": rows left sending, lease over.
   const campaignId = new Types.ObjectId(res.body.id);
-  await DeliveryModel.updateMany({ campaignId }, { $set: { state: 'sending', claim: 'dead-worker', leaseUntil: new Date(now - 60_000), sendingSince: new Date(now - 120_000) }, $unset: { sentAt: 1, providerRef: 1 } });
-  await (await import('../../../server/src/modules/broadcasts/broadcast.model.js')).CampaignModel.updateOne({ _id: campaignId }, { $set: { status: 'sending', nextDispatchAt: new Date(now) } });
+  await DeliveryModel.updateMany(
+    { campaignId },
+    {
+      $set: { state: 'sending', claim: 'dead-worker', leaseUntil: new Date(now - 60_000), sendingSince: new Date(now - 120_000) },
+      $unset: { sentAt: 1, providerRef: 1 },
+    },
+  );
+  await (
+    await import('../../../server/src/modules/broadcasts/broadcast.model.js')
+  ).CampaignModel.updateOne({ _id: campaignId }, { $set: { status: 'sending', nextDispatchAt: new Date(now) } });
   await dispatch();
   const p = (await api('GET', `/api/v1/broadcasts/${res.body.id}`)).body.progress;
   expect(p.counts).toMatchObject({ total: 3, sent: 3 });

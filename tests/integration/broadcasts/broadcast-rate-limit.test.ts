@@ -17,12 +17,18 @@ test('with a per-staff limit of 3 a minute, 5 customers get 3 messages now and 2
   const owner = { staffId: await tb.staff('ratelimited'), wecomUserId: 'ratelimited' };
   const tag = (await s.tags.ensure(tb.tenantId, '活动', '限速')).id;
   await tb.contacts(5, owner, tag, 'rl');
-  const segmentId = (await api('POST', '/api/v1/segments', { name: '限速', audience: { type: 'group', op: 'and', rules: [{ type: 'tags', match: 'any', tagIds: [tag] }] } })).body.id;
+  const segmentId = (
+    await api('POST', '/api/v1/segments', { name: '限速', audience: { type: 'group', op: 'and', rules: [{ type: 'tags', match: 'any', tagIds: [tag] }] } })
+  ).body.id;
   const text = '限速测试';
   const id = (await api('POST', '/api/v1/broadcasts', { name: '限速', segmentId, channel: 'wecom_group_msg', content: { text } })).body.id;
 
   await s.broadcasts.dispatcher.tick(5_000);
-  expect((await api('GET', `/api/v1/broadcasts/${id}`)).body.progress).toMatchObject({ status: 'sending', deferredReason: 'rate_limited', counts: { sent: 3, queued: 2 } });
+  expect((await api('GET', `/api/v1/broadcasts/${id}`)).body.progress).toMatchObject({
+    status: 'sending',
+    deferredReason: 'rate_limited',
+    counts: { sent: 3, queued: 2 },
+  });
   expect(sentTo(tb.fake, text).size).toBe(3);
 
   clock += 61_000;
@@ -42,7 +48,9 @@ test("a sender's partly spent budget is used to the last message, and a sender w
   await tb.contacts(4, busy, late, 'bl');
   await tb.contacts(2, idle, late, 'il');
   const campaign = async (tag: string, text: string) => {
-    const segmentId = (await api('POST', '/api/v1/segments', { name: text, audience: { type: 'group', op: 'and', rules: [{ type: 'tags', match: 'any', tagIds: [tag] }] } })).body.id;
+    const segmentId = (
+      await api('POST', '/api/v1/segments', { name: text, audience: { type: 'group', op: 'and', rules: [{ type: 'tags', match: 'any', tagIds: [tag] }] } })
+    ).body.id;
     return (await api('POST', '/api/v1/broadcasts', { name: text, segmentId, channel: 'wecom_group_msg', content: { text } })).body.id as string;
   };
   const progress = async (id: string) => (await api('GET', `/api/v1/broadcasts/${id}`)).body.progress;

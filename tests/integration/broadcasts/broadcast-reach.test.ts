@@ -20,7 +20,12 @@ const api = (method: string, path: string, body?: unknown) => tb.app.request(met
 const s = () => tb.app.rt.services;
 const tag = async (name: string) => (await s().tags.ensure(tb.tenantId, '活动', name)).id;
 const segmentFor = async (tagId: string) =>
-  (await api('POST', '/api/v1/segments', { name: `seg-${tagId}`, audience: { type: 'group', op: 'and', rules: [{ type: 'tags', match: 'any', tagIds: [tagId] }] } })).body.id as string;
+  (
+    await api('POST', '/api/v1/segments', {
+      name: `seg-${tagId}`,
+      audience: { type: 'group', op: 'and', rules: [{ type: 'tags', match: 'any', tagIds: [tagId] }] },
+    })
+  ).body.id as string;
 async function settle(id: string) {
   for (let i = 0; i < 30; i++) {
     await s().broadcasts.dispatcher.tick(10_000);
@@ -38,7 +43,12 @@ test('the reach before sending names every skip reason, and the send then record
   // Two were messaged today already (the cap is one a day), one opted out, two are not WeCom contacts,
   // and one has no name for {name}.
   for (const id of ids.slice(0, 2)) await s().customers.tag(tb.tenantId, id, [earlier], []);
-  const first = await api('POST', '/api/v1/broadcasts', { name: '早些时候', channel: 'wecom_group_msg', segmentId: await segmentFor(earlier), content: { text: '早些时候的消息' } });
+  const first = await api('POST', '/api/v1/broadcasts', {
+    name: '早些时候',
+    channel: 'wecom_group_msg',
+    segmentId: await segmentFor(earlier),
+    content: { text: '早些时候的消息' },
+  });
   expect(await settle(first.body.id)).toMatchObject({ counts: { sent: 2 } });
   expect((await api('POST', '/api/v1/broadcasts/opt-outs', { customerId: ids[2] })).status).toBe(201);
   await CustomerModel.updateMany({ _id: { $in: ids.slice(3, 5) } }, { $set: { identities: [] } });
@@ -97,9 +107,21 @@ test('a created campaign with a holdout and two variants gets an exact reach, ma
 });
 
 test('a group campaign’s reach counts the groups WeCom will post in and the ones it skips', async () => {
-  tb.fake.corp.groups.set('wrreach1', { chat_id: 'wrreach1', name: '老客群', owner: 'wangwu', create_time: 1, status: 0, member_list: [{ userid: 'wangwu', type: 1, join_time: 1, join_scene: 1 }] });
+  tb.fake.corp.groups.set('wrreach1', {
+    chat_id: 'wrreach1',
+    name: '老客群',
+    owner: 'wangwu',
+    create_time: 1,
+    status: 0,
+    member_list: [{ userid: 'wangwu', type: 1, join_time: 1, join_scene: 1 }],
+  });
   await s().customerGroups.groups.refresh(tb.tenantId, 'wrreach1');
-  const res = await api('POST', '/api/v1/broadcasts/reach', { name: '群发', channel: 'wecom_group_chat', chatIds: ['wrreach1', 'wr-no-such'], content: { text: '群福利' } });
+  const res = await api('POST', '/api/v1/broadcasts/reach', {
+    name: '群发',
+    channel: 'wecom_group_chat',
+    chatIds: ['wrreach1', 'wr-no-such'],
+    content: { text: '群福利' },
+  });
   expect(res.body).toMatchObject({ unit: 'groups', total: 2, willReceive: 1, skipped: { group_gone: 1 } });
 });
 
@@ -107,7 +129,11 @@ test('the preview shows the text as the segment’s first customer reads it, fil
   const t = await tag('preview');
   const [first] = await tb.contacts(2, owner, t, 'pv');
   const segmentId = await segmentFor(t);
-  const res = await api('POST', '/api/v1/broadcasts/preview', { channel: 'wecom_group_msg', segmentId, content: { text: '{name}，您好', link: { title: '{name}的专属页', url: 'https://shop.example.com/p' } } });
+  const res = await api('POST', '/api/v1/broadcasts/preview', {
+    channel: 'wecom_group_msg',
+    segmentId,
+    content: { text: '{name}，您好', link: { title: '{name}的专属页', url: 'https://shop.example.com/p' } },
+  });
   expect(res.status).toBe(200);
   expect(res.body).toMatchObject({ customer: { id: first, name: 'pv0' }, content: { text: 'pv0，您好', link: { title: 'pv0的专属页' } }, unfilled: null });
   await CustomerModel.updateOne({ _id: first }, { $set: { name: '' } });

@@ -18,7 +18,12 @@ beforeAll(async () => {
 afterAll(() => tb?.stop());
 
 const segmentFor = async (tagId: string) =>
-  (await api('POST', '/api/v1/segments', { name: `seg-${tagId}`, audience: { type: 'group', op: 'and', rules: [{ type: 'tags', match: 'any', tagIds: [tagId] }] } })).body.id as string;
+  (
+    await api('POST', '/api/v1/segments', {
+      name: `seg-${tagId}`,
+      audience: { type: 'group', op: 'and', rules: [{ type: 'tags', match: 'any', tagIds: [tagId] }] },
+    })
+  ).body.id as string;
 const campaign = async (body: Record<string, unknown>) => {
   const res = await api('POST', '/api/v1/broadcasts', { channel: 'wecom_group_msg', ...body });
   expect(res.status).toBe(201);
@@ -28,7 +33,8 @@ const get = async (id: string) => (await api('GET', `/api/v1/broadcasts/${id}`))
 async function ticks(n = 5) {
   for (let i = 0; i < n; i++) await s().broadcasts.dispatcher.tick(10_000);
 }
-const msgIdsFor = (text: string, sender: string) => [...tb.fake.corp.msgTemplates.values()].filter((t) => t.input.text?.content === text && t.input.sender === sender).map((t) => t.msgid);
+const msgIdsFor = (text: string, sender: string) =>
+  [...tb.fake.corp.msgTemplates.values()].filter((t) => t.input.text?.content === text && t.input.sender === sender).map((t) => t.msgid);
 
 test('sent messages show as awaiting the staff member until they confirm in WeCom; then delivered, and a contact who deleted them as not a contact', async () => {
   const a = { staffId: await tb.staff('chen'), wecomUserId: 'chen' };
@@ -62,7 +68,12 @@ test('a weekly campaign runs again with its audience as it is then, each run cou
   const tag = (await s().tags.ensure(tb.tenantId, '活动', '周报')).id;
   const [first] = await tb.contacts(3, owner, tag, 'wk');
   const text = '本周上新';
-  const id = await campaign({ name: '每周上新', segmentId: await segmentFor(tag), content: { text }, schedule: { kind: 'recurring', at: new Date(clock + 60_000).toISOString(), everyDays: 7 } });
+  const id = await campaign({
+    name: '每周上新',
+    segmentId: await segmentFor(tag),
+    content: { text },
+    schedule: { kind: 'recurring', at: new Date(clock + 60_000).toISOString(), everyDays: 7 },
+  });
   await ticks(2);
   expect(sentTo(tb.fake, text).size).toBe(0); // not yet time
 
@@ -73,7 +84,9 @@ test('a weekly campaign runs again with its audience as it is then, each run cou
   // 吴 confirms the first run after it rolled over; the pull still records it on that run.
   for (const msgid of msgIdsFor(text, 'wu')) tb.fake.corp.confirmGroupMsg(msgid, 'wu');
   await api('POST', `/api/v1/broadcasts/${id}/sync-results`);
-  expect((await api('GET', `/api/v1/broadcasts/${id}/runs`)).body.items).toEqual([{ occurrence: 1, counts: expect.objectContaining({ sent: 3, delivered: 3 }) }]);
+  expect((await api('GET', `/api/v1/broadcasts/${id}/runs`)).body.items).toEqual([
+    { occurrence: 1, counts: expect.objectContaining({ sent: 3, delivered: 3 }) },
+  ]);
 
   // A new member of the audience, and one who left it.
   await tb.contacts(1, owner, tag, 'wn');
@@ -86,7 +99,14 @@ test('a weekly campaign runs again with its audience as it is then, each run cou
     { occurrence: 1, counts: expect.objectContaining({ total: 3, sent: 3, delivered: 3 }) },
   ]);
   const got = sentTo(tb.fake, text);
-  expect(got).toEqual(new Map([['wmwk000000', 1], ['wmwk000001', 2], ['wmwk000002', 2], ['wmwn000000', 1]]));
+  expect(got).toEqual(
+    new Map([
+      ['wmwk000000', 1],
+      ['wmwk000001', 2],
+      ['wmwk000002', 2],
+      ['wmwn000000', 1],
+    ]),
+  );
 
   // The worker was down for three weeks: one catch-up run now, the next one in the future.
   clock += 22 * DAY;

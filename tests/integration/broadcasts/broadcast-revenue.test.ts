@@ -10,14 +10,23 @@ afterAll(() => tb?.stop());
 
 const api = (method: string, path: string, body?: unknown) => tb.app.request(method, path, { token: tb.manager, body });
 const s = () => tb.app.rt.services;
-const order = (ext: string, eventId: string, orderId: string, amount: number, at: number) => ({ eventId, type: 'order.paid', occurredAt: new Date(at).toISOString(), customer: { externalUserId: ext }, data: { orderId, amount } });
+const order = (ext: string, eventId: string, orderId: string, amount: number, at: number) => ({
+  eventId,
+  type: 'order.paid',
+  occurredAt: new Date(at).toISOString(),
+  customer: { externalUserId: ext },
+  data: { orderId, amount },
+});
 
 test('the results show each arm’s revenue in the window, an order the shop sent twice counted once', async () => {
   const owner = { staffId: await tb.staff('qianqi'), wecomUserId: 'qianqi' };
   const tag = (await s().tags.ensure(tb.tenantId, '活动', '收入')).id;
   await tb.contacts(3, owner, tag, 'rv');
-  const segmentId = (await api('POST', '/api/v1/segments', { name: '收入人群', audience: { type: 'group', op: 'and', rules: [{ type: 'tags', match: 'any', tagIds: [tag] }] } })).body.id;
-  const id = (await api('POST', '/api/v1/broadcasts', { name: '收入', channel: 'wecom_group_msg', segmentId, content: { text: '会员日' }, attributionDays: 7 })).body.id;
+  const segmentId = (
+    await api('POST', '/api/v1/segments', { name: '收入人群', audience: { type: 'group', op: 'and', rules: [{ type: 'tags', match: 'any', tagIds: [tag] }] } })
+  ).body.id;
+  const id = (await api('POST', '/api/v1/broadcasts', { name: '收入', channel: 'wecom_group_msg', segmentId, content: { text: '会员日' }, attributionDays: 7 }))
+    .body.id;
   for (let i = 0; i < 5; i++) await s().broadcasts.dispatcher.tick(5_000);
   expect((await api('GET', `/api/v1/broadcasts/${id}`)).body.progress.counts.sent).toBe(3);
 

@@ -20,7 +20,9 @@ test('the page lists each staff member’s confirmation, and 提醒 reminds only
   const tag = (await s().tags.ensure(tb.tenantId, '活动', '提醒')).id;
   await tb.contacts(3, wang, tag, 'sw');
   await tb.contacts(2, zhao, tag, 'sz');
-  const segmentId = (await api('POST', '/api/v1/segments', { name: '提醒人群', audience: { type: 'group', op: 'and', rules: [{ type: 'tags', match: 'any', tagIds: [tag] }] } })).body.id;
+  const segmentId = (
+    await api('POST', '/api/v1/segments', { name: '提醒人群', audience: { type: 'group', op: 'and', rules: [{ type: 'tags', match: 'any', tagIds: [tag] }] } })
+  ).body.id;
   const id = (await api('POST', '/api/v1/broadcasts', { name: '提醒测试', channel: 'wecom_group_msg', segmentId, content: { text: '周末特卖' } })).body.id;
   for (let i = 0; i < 5; i++) await s().broadcasts.dispatcher.tick(5_000);
   expect((await api('GET', `/api/v1/broadcasts/${id}`)).body.progress.counts.sent).toBe(5);

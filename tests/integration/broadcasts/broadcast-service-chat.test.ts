@@ -34,7 +34,10 @@ async function botContact(name: string, first: string): Promise<{ user: ChatUser
 async function campaign(name: string, text: string, customerIds: string[]) {
   const tag = (await s().tags.ensure(tenant(), '活动', name)).id;
   for (const id of customerIds) await s().customers.tag(tenant(), id, [tag], []);
-  const seg = await api('POST', '/api/v1/segments', { name: `seg-${name}`, audience: { type: 'group', op: 'and', rules: [{ type: 'tags', match: 'any', tagIds: [tag] }] } });
+  const seg = await api('POST', '/api/v1/segments', {
+    name: `seg-${name}`,
+    audience: { type: 'group', op: 'and', rules: [{ type: 'tags', match: 'any', tagIds: [tag] }] },
+  });
   expect(seg.status).toBe(201);
   const res = await api('POST', '/api/v1/broadcasts', { name, channel: 'bot_private', segmentId: seg.body.id, content: { text } });
   expect(res.status).toBe(201);
@@ -56,7 +59,9 @@ test('a customer talking to an agent is skipped with in_service_chat and hears n
   expect(carla.user.heard.some((t) => /周末上新/.test(t))).toBe(false);
 
   // the chat ends: she is an ordinary recipient again
-  expect((await chat.app.request('POST', `/api/v1/conversations/${carla.conversationId}/resolve`, { token: agent.token, body: { reason: 'solved' } })).status).toBe(200);
+  expect(
+    (await chat.app.request('POST', `/api/v1/conversations/${carla.conversationId}/resolve`, { token: agent.token, body: { reason: 'solved' } })).status,
+  ).toBe(200);
   const second = await campaign('会员日', '会员日：满199减30', [carla.customerId]);
   await carla.user.hears(/会员日/);
   expect(await progress(second)).toMatchObject({ counts: { total: 1, sent: 1, skipped: 0 } });

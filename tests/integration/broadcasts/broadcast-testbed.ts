@@ -38,7 +38,13 @@ export async function startBroadcastTestbed(options: { env?: Record<string, stri
     manager,
     async staff(wecomUserId) {
       fake.corp.addStaff(wecomUserId, wecomUserId);
-      const created = await app.rt.services.staff.create(tenantId, { username: `${wecomUserId}_${++n}`, name: wecomUserId, role: 'sales', password: 'harbor-kettle-2026', wecomUserId });
+      const created = await app.rt.services.staff.create(tenantId, {
+        username: `${wecomUserId}_${++n}`,
+        name: wecomUserId,
+        role: 'sales',
+        password: 'harbor-kettle-2026',
+        wecomUserId,
+      });
       return created.id;
     },
     async contacts(count, owner, tagId, prefix, options = {}) {

@@ -21,7 +21,10 @@ const api = (method: string, path: string, body?: unknown) => tb.app.request(met
 const addMsgTemplate = handlers['POST externalcontact/add_msg_template'];
 
 beforeAll(async () => {
-  tb = await startBroadcastTestbed({ now: () => new Date(clock), env: { BROADCAST_WECOM_TASK_SIZE: '20', BROADCAST_BATCH_SIZE: '40', BROADCAST_STAFF_PER_MINUTE: '100000', WECOM_TIMEOUT_MS: '500' } });
+  tb = await startBroadcastTestbed({
+    now: () => new Date(clock),
+    env: { BROADCAST_WECOM_TASK_SIZE: '20', BROADCAST_BATCH_SIZE: '40', BROADCAST_STAFF_PER_MINUTE: '100000', WECOM_TIMEOUT_MS: '500' },
+  });
 }, 60_000);
 afterAll(async () => {
   handlers['POST externalcontact/add_msg_template'] = addMsgTemplate;
@@ -29,7 +32,8 @@ afterAll(async () => {
 });
 
 const segment = async (name: string, tagId: string) =>
-  (await api('POST', '/api/v1/segments', { name, audience: { type: 'group', op: 'and', rules: [{ type: 'tags', match: 'any', tagIds: [tagId] }] } })).body.id as string;
+  (await api('POST', '/api/v1/segments', { name, audience: { type: 'group', op: 'and', rules: [{ type: 'tags', match: 'any', tagIds: [tagId] }] } })).body
+    .id as string;
 
 test('through timeouts, 5xx, 42001, 45009 and a failed recovery read, 160 customers are each messaged once, settled within seconds of app time', async () => {
   const OWNERS = ['f1', 'f2', 'f3', 'f4'];
@@ -59,7 +63,9 @@ test('through timeouts, 5xx, 42001, 45009 and a failed recovery read, 160 custom
   // The first recovery read of the message list fails too.
   tb.fake.corp.faults.push({ path: 'externalcontact/get_groupmsg_list_v2', times: 1, errcode: -1, errmsg: 'system busy' });
 
-  const id = (await api('POST', '/api/v1/broadcasts', { name: '故障演练', segmentId: await segment('故障', tag), channel: 'wecom_group_msg', content: { text } })).body.id;
+  const id = (
+    await api('POST', '/api/v1/broadcasts', { name: '故障演练', segmentId: await segment('故障', tag), channel: 'wecom_group_msg', content: { text } })
+  ).body.id;
   const started = clock;
   let status = '';
   for (let i = 0; i < 60 && status !== 'completed'; i++) {
@@ -91,7 +97,8 @@ test("a customer over WeCom's daily receiving limit is reported as such, not as 
   // Earlier today the rep sent wmlm000000 a group message from their own app (not through us).
   tb.fake.memberSendsGroupMsg('lim', ['wmlm000000'], '个人群发：早安');
   const text = '今日上新';
-  const id = (await api('POST', '/api/v1/broadcasts', { name: '上新', segmentId: await segment('上限', tag), channel: 'wecom_group_msg', content: { text } })).body.id;
+  const id = (await api('POST', '/api/v1/broadcasts', { name: '上新', segmentId: await segment('上限', tag), channel: 'wecom_group_msg', content: { text } }))
+    .body.id;
   for (let i = 0; i < 3; i++) await s().broadcasts.dispatcher.tick(5_000);
   expect((await api('GET', `/api/v1/broadcasts/${id}`)).body.progress).toMatchObject({ status: 'completed', counts: { sent: 2 } });
 

@@ -14,7 +14,12 @@ const api = (method: string, path: string, body?: unknown) => tb.app.request(met
 const s = () => tb.app.rt.services;
 const tag = async (name: string) => (await s().tags.ensure(tb.tenantId, '活动', name)).id;
 const segmentFor = async (tagId: string) =>
-  (await api('POST', '/api/v1/segments', { name: `seg-${tagId}`, audience: { type: 'group', op: 'and', rules: [{ type: 'tags', match: 'any', tagIds: [tagId] }] } })).body.id as string;
+  (
+    await api('POST', '/api/v1/segments', {
+      name: `seg-${tagId}`,
+      audience: { type: 'group', op: 'and', rules: [{ type: 'tags', match: 'any', tagIds: [tagId] }] },
+    })
+  ).body.id as string;
 const campaign = async (body: Record<string, unknown>) => {
   const res = await api('POST', '/api/v1/broadcasts', { channel: 'wecom_group_msg', ...body });
   expect(res.status).toBe(201);
@@ -40,9 +45,17 @@ test('a campaign reaches each eligible WeCom contact exactly once, skipping opte
   const first = await campaign({ name: '早鸟预告', segmentId: await segmentFor(early), content: { text: '早鸟预告：明早十点开抢' } });
   expect(await runUntilSettled(first)).toMatchObject({ status: 'completed', counts: { sent: 4 } });
 
-  const second = await campaign({ name: '双十二', segmentId: await segmentFor(all), content: { text: '双十二全场八折', link: { title: '活动页', url: 'https://shop.example.com/1212' } } });
+  const second = await campaign({
+    name: '双十二',
+    segmentId: await segmentFor(all),
+    content: { text: '双十二全场八折', link: { title: '活动页', url: 'https://shop.example.com/1212' } },
+  });
   const p = await runUntilSettled(second);
-  expect(p).toMatchObject({ status: 'completed', counts: { total: 30, sent: 23, skipped: 7, failed: 0, queued: 0 }, skipped: { opted_out: 3, frequency_cap: 4 } });
+  expect(p).toMatchObject({
+    status: 'completed',
+    counts: { total: 30, sent: 23, skipped: 7, failed: 0, queued: 0 },
+    skipped: { opted_out: 3, frequency_cap: 4 },
+  });
   const got = sentTo(tb.fake, '双十二全场八折');
   expect(got.size).toBe(23);
   expect([...got.values()].every((n) => n === 1)).toBe(true);
@@ -85,7 +98,12 @@ test('a paused campaign sends nothing until resumed; finished or cancelled campa
   expect(again.status).toBe(409);
   expect(again.body.error.message).toMatch(/completed campaign cannot be cancelled/);
 
-  const later = await campaign({ name: '取消', segmentId, content: { text: '不会发出' }, schedule: { kind: 'at', at: new Date(clock + 3_600_000).toISOString() } });
+  const later = await campaign({
+    name: '取消',
+    segmentId,
+    content: { text: '不会发出' },
+    schedule: { kind: 'at', at: new Date(clock + 3_600_000).toISOString() },
+  });
   expect((await api('POST', `/api/v1/broadcasts/${later}/cancel`)).body.status).toBe('cancelled');
   clock += 2 * 3_600_000;
   await s().broadcasts.dispatcher.tick(5_000);
@@ -118,7 +136,16 @@ test('an A/B campaign with a holdout sends each arm its own text and reports con
   const { EventModel } = await import('../../../server/src/modules/events/event.model.js');
   const { Types } = await import('mongoose');
   await EventModel.collection.insertMany(
-    ids.map((cid, i) => ({ tenantId: tb.tenantId, eventId: `ab-${i}`, type: 'order.paid', customerId: new Types.ObjectId(cid), occurredAt: new Date(clock + 3_600_000), receivedAt: new Date(clock), data: { orderId: `ab-${i}`, amount: 100 }, applied: true })),
+    ids.map((cid, i) => ({
+      tenantId: tb.tenantId,
+      eventId: `ab-${i}`,
+      type: 'order.paid',
+      customerId: new Types.ObjectId(cid),
+      occurredAt: new Date(clock + 3_600_000),
+      receivedAt: new Date(clock),
+      data: { orderId: `ab-${i}`, amount: 100 },
+      applied: true,
+    })),
   );
   const r = (await api('GET', `/api/v1/broadcasts/${id}/results`)).body;
   expect(r.arms.A).toMatchObject({ recipients: a, converted: a, rate: 1 });
@@ -129,12 +156,27 @@ test('an A/B campaign with a holdout sends each arm its own text and reports con
 test('a campaign with a bad window, both content and variants, or from a sales account is refused', async () => {
   const t = await tag('bad');
   const segmentId = await segmentFor(t);
-  const bad = await api('POST', '/api/v1/broadcasts', { name: 'x', segmentId, channel: 'wecom_group_msg', content: { text: 'x' }, window: { start: '9:00', end: '21:00' } });
+  const bad = await api('POST', '/api/v1/broadcasts', {
+    name: 'x',
+    segmentId,
+    channel: 'wecom_group_msg',
+    content: { text: 'x' },
+    window: { start: '9:00', end: '21:00' },
+  });
   expect(bad.status).toBe(400);
   expect(bad.body.error.message).toMatch(/use HH:MM/);
-  const both = await api('POST', '/api/v1/broadcasts', { name: 'x', segmentId, channel: 'wecom_group_msg', content: { text: 'x' }, variants: [{ key: 'A', weight: 1, content: { text: 'y' } }] });
+  const both = await api('POST', '/api/v1/broadcasts', {
+    name: 'x',
+    segmentId,
+    channel: 'wecom_group_msg',
+    content: { text: 'x' },
+    variants: [{ key: 'A', weight: 1, content: { text: 'y' } }],
+  });
   expect(both.status).toBe(400);
   expect(both.body.error.message).toMatch(/either content or variants/);
   const sales = (await tb.app.staff('sales')).token;
-  expect((await tb.app.request('POST', '/api/v1/broadcasts', { token: sales, body: { name: 'x', segmentId, channel: 'wecom_group_msg', content: { text: 'x' } } })).status).toBe(403);
+  expect(
+    (await tb.app.request('POST', '/api/v1/broadcasts', { token: sales, body: { name: 'x', segmentId, channel: 'wecom_group_msg', content: { text: 'x' } } }))
+      .status,
+  ).toBe(403);
 });

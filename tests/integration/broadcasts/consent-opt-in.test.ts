@@ -19,7 +19,8 @@ afterAll(() => tb?.stop());
 
 const api = (method: string, path: string, body?: unknown) => tb.app.request(method, path, { token: tb.manager, body });
 const s = () => tb.app.rt.services;
-const segment = async (name: string, rules: unknown[]) => (await api('POST', '/api/v1/segments', { name, audience: { type: 'group', op: 'and', rules } })).body.id as string;
+const segment = async (name: string, rules: unknown[]) =>
+  (await api('POST', '/api/v1/segments', { name, audience: { type: 'group', op: 'and', rules } })).body.id as string;
 const runCampaign = async (name: string, segmentId: string, text: string) => {
   const res = await api('POST', '/api/v1/broadcasts', { name, segmentId, channel: 'wecom_group_msg', content: { text } });
   expect(res.status).toBe(201);
@@ -42,12 +43,24 @@ test('a shopper who never chose has agreed to nothing, and is shown the purpose 
   expect(mine.body.texts.purposes.profiling.purpose).toMatch(/购买和浏览记录/);
 
   // Agreeing records the time (the server's clock) and the version of the words shown.
-  const yes = await tb.app.request('PUT', '/api/v1/me/privacy/consents', { token: await shopperToken(tb.app, id), body: { marketing: true, version: mine.body.texts.version } });
+  const yes = await tb.app.request('PUT', '/api/v1/me/privacy/consents', {
+    token: await shopperToken(tb.app, id),
+    body: { marketing: true, version: mine.body.texts.version },
+  });
   expect(yes.status).toBe(200);
-  expect(yes.body.consents.marketing).toMatchObject({ granted: true, source: 'recorded', channel: 'h5', version: mine.body.texts.version, at: new Date(clock).toISOString() });
+  expect(yes.body.consents.marketing).toMatchObject({
+    granted: true,
+    source: 'recorded',
+    channel: 'h5',
+    version: mine.body.texts.version,
+    at: new Date(clock).toISOString(),
+  });
 
   // A page still showing older words cannot record a choice on them.
-  const stale = await tb.app.request('PUT', '/api/v1/me/privacy/consents', { token: await shopperToken(tb.app, id), body: { profiling: true, version: '2020-01-01' } });
+  const stale = await tb.app.request('PUT', '/api/v1/me/privacy/consents', {
+    token: await shopperToken(tb.app, id),
+    body: { profiling: true, version: '2020-01-01' },
+  });
   expect(stale.status).toBe(409);
   expect(stale.body.error.code).toBe('PRIVACY_CONSENT_TEXT_CHANGED');
   expect(refusalInChinese(stale.body.error)).toBe('授权说明已更新，请刷新页面，阅读新的说明后再选择');
@@ -59,7 +72,9 @@ test('a campaign reaches only those who agreed to marketing; the others show as 
   const [agreed] = await tb.contacts(1, owner, tag, 'ya');
   const [silent] = await tb.contacts(1, owner, tag, 'si', { consent: false });
   const [withdrew] = await tb.contacts(1, owner, tag, 'wd');
-  expect((await tb.app.request('PUT', '/api/v1/me/privacy/consents', { token: await shopperToken(tb.app, withdrew), body: { marketing: false } })).status).toBe(200);
+  expect((await tb.app.request('PUT', '/api/v1/me/privacy/consents', { token: await shopperToken(tb.app, withdrew), body: { marketing: false } })).status).toBe(
+    200,
+  );
 
   const text = '同意才发：会员日满199减30';
   const p = await runCampaign('同意测试', await segment('同意测试', [{ type: 'tags', match: 'any', tagIds: [tag] }]), text);
@@ -89,9 +104,19 @@ test('a journey message goes only to those who agreed to marketing; the run says
   const [agreed] = await tb.contacts(1, owner, tag, 'ja');
   const [silent] = await tb.contacts(1, owner, tag, 'js', { consent: false });
   const text = '感谢购买，期待您的评价';
-  const journey = await api('POST', '/api/v1/journeys', { name: '购后关怀', trigger: { type: 'order.paid' }, steps: [{ type: 'send', channel: 'wecom_group_msg', text }] });
+  const journey = await api('POST', '/api/v1/journeys', {
+    name: '购后关怀',
+    trigger: { type: 'order.paid' },
+    steps: [{ type: 'send', channel: 'wecom_group_msg', text }],
+  });
   expect(journey.status).toBe(201);
-  const order = (ext: string, id: string) => ({ eventId: id, type: 'order.paid', occurredAt: new Date(clock).toISOString(), customer: { externalUserId: ext }, data: { orderId: id, amount: 9_900 } });
+  const order = (ext: string, id: string) => ({
+    eventId: id,
+    type: 'order.paid',
+    occurredAt: new Date(clock).toISOString(),
+    customer: { externalUserId: ext },
+    data: { orderId: id, amount: 9_900 },
+  });
   await s().events.ingest(tb.tenantId, [order('wmja000000', 'ja-1'), order('wmjs000000', 'js-1')]);
   await s().events.settle();
   for (let i = 0; i < 3; i++) await s().journeys.tick();

@@ -59,7 +59,11 @@ test("a retry recognises its own slot from the duplicate-key error (the campaign
   await take(customer, `m:${month}`, 0, 'run-own');
   // What the claim reads: the second slot is free, this run's own row is what refuses it.
   const refused = await take(customer, `m:${month}`, 1, 'run-own').catch((e) => e);
-  expect(refused).toMatchObject({ code: 11000, keyPattern: { tenantId: 1, customerId: 1, period: 1, campaignKey: 1 }, keyValue: { period: `m:${month}`, campaignKey: 'run-own' } });
+  expect(refused).toMatchObject({
+    code: 11000,
+    keyPattern: { tenantId: 1, customerId: 1, period: 1, campaignKey: 1 },
+    keyValue: { period: `m:${month}`, campaignKey: 'run-own' },
+  });
 
   const creates = jest.spyOn(TouchModel, 'create');
   const lookups = jest.spyOn(TouchModel, 'exists');

@@ -42,14 +42,22 @@ export function attachmentErasureSuite(store: 'gridfs' | 'disk'): void {
     const box = FileBox.fromBase64(pdf.toString('base64'), '合同.pdf');
     (box as any)._mediaType = 'application/octet-stream';
     user.mock.say(box).to(chat.account);
-    const up = await fetch(`${chat.app.url}/api/v1/desk/attachments?name=${encodeURIComponent('尺码.png')}`, { method: 'POST', headers: { authorization: `Bearer ${agent.token}`, 'content-type': 'image/png' }, body: PNG });
+    const up = await fetch(`${chat.app.url}/api/v1/desk/attachments?name=${encodeURIComponent('尺码.png')}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${agent.token}`, 'content-type': 'image/png' },
+      body: PNG,
+    });
     const attachmentId = ((await up.json()) as any).attachmentId;
     await chat.app.request('POST', `/api/v1/conversations/${id}/messages`, { token: agent.token, body: { attachmentId, key: `erase-${store}` } });
     const history = async () => (await chat.app.request('GET', `/api/v1/conversations/${id}/messages`, { token: agent.token })).body.items as any[];
-    const ids = await eventually(async () => {
-      const withFiles = (await history()).filter((m) => m.media?.attachmentId);
-      return withFiles.length === 2 ? withFiles.map((m) => m.media.attachmentId as string) : null;
-    }, 8000, 'both files in the chat');
+    const ids = await eventually(
+      async () => {
+        const withFiles = (await history()).filter((m) => m.media?.attachmentId);
+        return withFiles.length === 2 ? withFiles.map((m) => m.media.attachmentId as string) : null;
+      },
+      8000,
+      'both files in the chat',
+    );
     const before = await storedBytes();
     const read = (fileId: string) => fetch(`${chat.app.url}/api/v1/desk/attachments/${fileId}`, { headers: { authorization: `Bearer ${agent.token}` } });
     for (const f of ids) expect((await read(f)).status).toBe(200);
@@ -57,7 +65,10 @@ export function attachmentErasureSuite(store: 'gridfs' | 'disk'): void {
     const customerId = String(conv.customerId);
     const exported = await chat.app.request('GET', `/api/v1/privacy/customers/${customerId}/export`, { token: admin.token });
     expect(exported.status).toBe(200);
-    const listed = exported.body.conversations.flatMap((c: any) => c.messages).filter((m: any) => m.attachment).map((m: any) => m.attachment);
+    const listed = exported.body.conversations
+      .flatMap((c: any) => c.messages)
+      .filter((m: any) => m.attachment)
+      .map((m: any) => m.attachment);
     expect(listed).toEqual(
       expect.arrayContaining([
         { name: '合同.pdf', type: 'application/pdf', size: pdf.length, at: expect.any(String) },
@@ -65,14 +76,22 @@ export function attachmentErasureSuite(store: 'gridfs' | 'disk'): void {
       ]),
     );
 
-    const erased = await chat.app.request('POST', `/api/v1/privacy/customers/${customerId}/erasure`, { token: admin.token, body: { reason: '客户申请删除 #1' } });
+    const erased = await chat.app.request('POST', `/api/v1/privacy/customers/${customerId}/erasure`, {
+      token: admin.token,
+      body: { reason: '客户申请删除 #1' },
+    });
     expect(erased.status).toBe(200);
     expect(erased.body.counts.desk_attachments).toBe(2);
     // The bytes are gone from the store itself, not only unreachable through the API.
     for (const f of ids) expect((await read(f)).status).toBe(404);
     expect(await storedBytes()).toBe(before - 2);
-    if (store === 'gridfs') expect(await mongoose.connection.collection('desk_attachments.files').countDocuments({ _id: { $in: ids.map((f) => new mongoose.Types.ObjectId(f)) } })).toBe(0);
+    if (store === 'gridfs')
+      expect(
+        await mongoose.connection.collection('desk_attachments.files').countDocuments({ _id: { $in: ids.map((f) => new mongoose.Types.ObjectId(f)) } }),
+      ).toBe(0);
     // Erasing again finds nothing more to delete and fails nothing.
-    expect((await chat.app.request('POST', `/api/v1/privacy/customers/${customerId}/erasure`, { token: admin.token, body: { reason: '客户申请删除 #1' } })).status).toBe(200);
+    expect(
+      (await chat.app.request('POST', `/api/v1/privacy/customers/${customerId}/erasure`, { token: admin.token, body: { reason: '客户申请删除 #1' } })).status,
+    ).toBe(200);
   });
 }

@@ -19,7 +19,14 @@ beforeAll(async () => {
   tb = await startBroadcastTestbed({ now: () => new Date(clock) });
   owner = await tb.staff('zhouyi');
   const t: any = await s().loyalty.coupons.createTemplate(tb.tenantId, {
-    name: '关怀券', kind: 'amount', amountOff: 1_000, threshold: 5_000, validity: { kind: 'relative', days: 30 }, stock: 1000, perCustomerLimit: 5, channels: ['campaign'],
+    name: '关怀券',
+    kind: 'amount',
+    amountOff: 1_000,
+    threshold: 5_000,
+    validity: { kind: 'relative', days: 30 },
+    stock: 1000,
+    perCustomerLimit: 5,
+    channels: ['campaign'],
   });
   couponTemplateId = String(t.id ?? t._id);
 }, 60_000);
@@ -42,7 +49,12 @@ const fromTemplate = async (body: Record<string, unknown>) => {
   return res.body.id as string;
 };
 const ingest = (ext: string, type: string, id: string, data: Record<string, unknown>, at = clock) =>
-  s().events.ingest(tb.tenantId, [{ eventId: id, type, occurredAt: new Date(at).toISOString(), customer: { externalUserId: ext }, data }]).then(async (r) => { await s().events.settle(); return r; });
+  s()
+    .events.ingest(tb.tenantId, [{ eventId: id, type, occurredAt: new Date(at).toISOString(), customer: { externalUserId: ext }, data }])
+    .then(async (r) => {
+      await s().events.settle();
+      return r;
+    });
 const coupons = (customerId: string) => s().loyalty.coupons.listForCustomer(tb.tenantId, customerId);
 const runsOf = async (customerId: string) => (await api('GET', `/api/v1/journeys/customers/${customerId}/runs`)).body.items as any[];
 const tick = async () => {
@@ -79,7 +91,10 @@ test('with the welcome journey on, a new WeCom contact is greeted within a minut
   clock += 61_000;
   await tick();
   expect(sentTo(tb.fake, '欢迎加入！有任何问题随时找我～')).toEqual(new Map([[fresh.ext, 1]]));
-  expect((await runsOf(old))[0]).toMatchObject({ state: 'exited', log: [expect.objectContaining({ type: 'condition', outcome: expect.stringMatching(/^not a new contact/) })] });
+  expect((await runsOf(old))[0]).toMatchObject({
+    state: 'exited',
+    log: [expect.objectContaining({ type: 'condition', outcome: expect.stringMatching(/^not a new contact/) })],
+  });
   expect(await coupons(fresh.id)).toHaveLength(0);
 
   clock += 2 * DAY;
@@ -109,14 +124,20 @@ test('a buyer the churn sweep flags at risk gets the care coupon and message onc
   const journeyId = await fromTemplate({ key: 'churn-warning', couponTemplateId });
   const lapsing = await contact('常客甲');
   const back = await contact('常客乙');
-  for (const c of [lapsing, back]) for (const d of [20, 10, 0]) await ingest(c.ext, 'order.paid', `${c.ext}-o${d}`, { orderId: `${c.ext}-o${d}`, amount: 5_000 }, clock - d * DAY);
+  for (const c of [lapsing, back])
+    for (const d of [20, 10, 0]) await ingest(c.ext, 'order.paid', `${c.ext}-o${d}`, { orderId: `${c.ext}-o${d}`, amount: 5_000 }, clock - d * DAY);
 
   clock += 21 * DAY; // both ordered every 10 days; 21 quiet days is past twice their cadence
   await s().rfm.sweepChurn(tb.tenantId);
   await s().rfm.sweepChurn(tb.tenantId);
   await tick();
   const care = sentTo(tb.fake, '好久没见您啦，给您留了一张专属券');
-  expect(care).toEqual(new Map([[lapsing.ext, 1], [back.ext, 1]]));
+  expect(care).toEqual(
+    new Map([
+      [lapsing.ext, 1],
+      [back.ext, 1],
+    ]),
+  );
   expect(await coupons(lapsing.id)).toHaveLength(1);
   // The owner's follow-up from the sweep is still there, once.
   const tasks = await s().followUps.list(tb.tenantId, { assigneeId: owner });
@@ -132,7 +153,14 @@ test('a buyer the churn sweep flags at risk gets the care coupon and message onc
   expect((await runsOf(lapsing.id)).filter((r) => r.occurrence.startsWith('churn:'))).toHaveLength(1);
   // What the manager sees on the journey: two entered, one came back and ordered for ¥80.
   expect((await api('GET', `/api/v1/journeys/${journeyId}`)).body.stats).toEqual({
-    runs: { active: 0, done: 1, exited: 1 }, sent: 3, skipped: {}, failed: 0, coupons: 2, tasks: 0, orderedAfterEntering: 1, revenueAfterEntering: 8_000,
+    runs: { active: 0, done: 1, exited: 1 },
+    sent: 3,
+    skipped: {},
+    failed: 0,
+    coupons: 2,
+    tasks: 0,
+    orderedAfterEntering: 1,
+    revenueAfterEntering: 8_000,
   });
 });
 
@@ -159,7 +187,14 @@ test('a cart left 4 hours without an order gets one nudge; a cart followed by an
 
 test('a birthday found just after midnight gets its coupon at once (a gold member the gold coupon) but the greeting waits for 09:00 Shanghai time', async () => {
   const gold: any = await s().loyalty.coupons.createTemplate(tb.tenantId, {
-    name: '金卡生日券', kind: 'amount', amountOff: 10_000, threshold: 20_000, validity: { kind: 'relative', days: 30 }, stock: 100, perCustomerLimit: 5, channels: ['campaign'],
+    name: '金卡生日券',
+    kind: 'amount',
+    amountOff: 10_000,
+    threshold: 20_000,
+    validity: { kind: 'relative', days: 30 },
+    stock: 100,
+    perCustomerLimit: 5,
+    channels: ['campaign'],
   });
   const goldTemplateId = String(gold.id ?? gold._id);
   await fromTemplate({ key: 'birthday', couponTemplateId, couponByTier: { gold: goldTemplateId } });
@@ -170,13 +205,23 @@ test('a birthday found just after midnight gets its coupon at once (a gold membe
   const ext = `wml${++n}`;
   tb.fake.corp.upsertContact({ name: '午夜寿星', external_userid: ext });
   tb.fake.corp.follow('zhouyi', ext);
-  const id = await s().customers.identify(tb.tenantId, { externalUserId: ext }, { name: '午夜寿星', ownerStaffId: owner, birthday: { month: local.getUTCMonth() + 1, day: local.getUTCDate() } }, 'wecom');
+  const id = await s().customers.identify(
+    tb.tenantId,
+    { externalUserId: ext },
+    { name: '午夜寿星', ownerStaffId: owner, birthday: { month: local.getUTCMonth() + 1, day: local.getUTCDate() } },
+    'wecom',
+  );
   await s().customers.setWecomRelation(tb.tenantId, id, { relation: 'active', at: new Date(clock), staffId: owner });
   // Another birthday today, a gold member (¥6,000 paid makes gold).
   const vipExt = `wml${++n}`;
   tb.fake.corp.upsertContact({ name: '金卡寿星', external_userid: vipExt });
   tb.fake.corp.follow('zhouyi', vipExt);
-  const vip = await s().customers.identify(tb.tenantId, { externalUserId: vipExt }, { name: '金卡寿星', ownerStaffId: owner, birthday: { month: local.getUTCMonth() + 1, day: local.getUTCDate() } }, 'wecom');
+  const vip = await s().customers.identify(
+    tb.tenantId,
+    { externalUserId: vipExt },
+    { name: '金卡寿星', ownerStaffId: owner, birthday: { month: local.getUTCMonth() + 1, day: local.getUTCDate() } },
+    'wecom',
+  );
   await grantMarketing(s(), tb.tenantId, [id, vip]);
   await ingest(vipExt, 'order.paid', 'vip-order', { orderId: 'vip-order', amount: 600_000 }, clock - 10 * DAY);
   expect((await s().loyalty.members.find(tb.tenantId, vip))?.tier).toBe('gold');
@@ -194,19 +239,26 @@ test('a birthday found just after midnight gets its coupon at once (a gold membe
   expect(sentTo(tb.fake, greeting).size).toBe(0);
   clock += 2 * 60_000;
   await tick();
-  expect(sentTo(tb.fake, greeting)).toEqual(new Map([[ext, 1], [vipExt, 1]]));
+  expect(sentTo(tb.fake, greeting)).toEqual(
+    new Map([
+      [ext, 1],
+      [vipExt, 1],
+    ]),
+  );
   expect(await coupons(id)).toHaveLength(1);
 });
 
 test('five days after each paid order the buyer is asked for a review, once per order; a tag step marks buyers at once', async () => {
   await fromTemplate({ key: 'review-request' });
   const buyerTag = (await s().tags.ensure(tb.tenantId, '生命周期', '已购')).id;
-  expect((await api('POST', '/api/v1/journeys', { name: '标记已购', trigger: { type: 'order.paid' }, steps: [{ type: 'tag', tagId: buyerTag }] })).status).toBe(201);
+  expect((await api('POST', '/api/v1/journeys', { name: '标记已购', trigger: { type: 'order.paid' }, steps: [{ type: 'tag', tagId: buyerTag }] })).status).toBe(
+    201,
+  );
   const buyer = await contact('评价客');
   await ingest(buyer.ext, 'order.paid', 'rv-1', { orderId: 'rv-1', amount: 19_900 });
   await ingest(buyer.ext, 'order.paid', 'rv-1', { orderId: 'rv-1', amount: 19_900 }); // the shop delivers it twice
   await tick();
-  expect((await s().customers.get(tb.tenantId, buyer.id) as any).tags).toContain(buyerTag);
+  expect(((await s().customers.get(tb.tenantId, buyer.id)) as any).tags).toContain(buyerTag);
   const ask = '用得还满意吗？欢迎给我们留个评价';
   clock += 4 * DAY;
   await tick();

@@ -40,7 +40,10 @@ const runOf = async (customerId: string) => (await s().journeys.runsForCustomer(
 
 test('a welcome WeCom took but whose answer was lost is found there after the lease and not sent again; one WeCom never took is sent once', async () => {
   const text = '欢迎！我是您的专属顾问小高';
-  const res = await tb.app.request('POST', '/api/v1/journeys', { token: tb.manager, body: { name: '欢迎', trigger: { type: 'customer.created' }, steps: [{ type: 'send', channel: 'wecom_group_msg', text }] } });
+  const res = await tb.app.request('POST', '/api/v1/journeys', {
+    token: tb.manager,
+    body: { name: '欢迎', trigger: { type: 'customer.created' }, steps: [{ type: 'send', channel: 'wecom_group_msg', text }] },
+  });
   expect(res.status).toBe(201);
 
   // WeCom carries out the first send but our server only sees "system busy".

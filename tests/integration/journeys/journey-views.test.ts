@@ -22,9 +22,17 @@ afterAll(() => app?.stop());
 const api = (token: string, method: string, path: string, body?: unknown) => app.request(method, path, { token, body });
 
 test('the list gives each journey its runs by state, the detail names each run’s customer (masked for a community manager, whole for an admin), and a customer’s runs name the journey for their owner', async () => {
-  const welcome = await api(manager.token, 'POST', '/api/v1/journeys', { name: '新客回访', trigger: { type: 'customer.created' }, steps: [{ type: 'task', title: '回访 {name}', dueInHours: 24 }] });
+  const welcome = await api(manager.token, 'POST', '/api/v1/journeys', {
+    name: '新客回访',
+    trigger: { type: 'customer.created' },
+    steps: [{ type: 'task', title: '回访 {name}', dueInHours: 24 }],
+  });
   expect(welcome.status).toBe(201);
-  const quiet = await api(manager.token, 'POST', '/api/v1/journeys', { name: '售后评价', trigger: { type: 'order.paid' }, steps: [{ type: 'wait', hours: 120 }] });
+  const quiet = await api(manager.token, 'POST', '/api/v1/journeys', {
+    name: '售后评价',
+    trigger: { type: 'order.paid' },
+    steps: [{ type: 'wait', hours: 120 }],
+  });
   expect(quiet.status).toBe(201);
   const s = app.rt.services;
   const tenant = app.config.DEFAULT_TENANT;
@@ -38,7 +46,10 @@ test('the list gives each journey its runs by state, the detail names each run�
 
   const list = await api(manager.token, 'GET', '/api/v1/journeys');
   expect(list.status).toBe(200);
-  expect(Object.fromEntries(list.body.items.map((j: any) => [j.name, j.runCounts]))).toEqual({ 新客回访: { active: 0, done: 2, exited: 0 }, 售后评价: { active: 0, done: 0, exited: 0 } });
+  expect(Object.fromEntries(list.body.items.map((j: any) => [j.name, j.runCounts]))).toEqual({
+    新客回访: { active: 0, done: 2, exited: 0 },
+    售后评价: { active: 0, done: 0, exited: 0 },
+  });
 
   const asManager = await api(manager.token, 'GET', `/api/v1/journeys/${welcome.body.id}`);
   expect(asManager.body.stats).toMatchObject({ runs: { active: 0, done: 2, exited: 0 }, tasks: 2 });
@@ -48,5 +59,11 @@ test('the list gives each journey its runs by state, the detail names each run�
 
   const mine = await api(owner.token, 'GET', `/api/v1/journeys/customers/${zhang}/runs`);
   expect(mine.status).toBe(200);
-  expect(mine.body.items).toEqual([expect.objectContaining({ journeyName: '新客回访', state: 'done', log: [expect.objectContaining({ type: 'task', outcome: expect.stringMatching(/^task /) })] })]);
+  expect(mine.body.items).toEqual([
+    expect.objectContaining({
+      journeyName: '新客回访',
+      state: 'done',
+      log: [expect.objectContaining({ type: 'task', outcome: expect.stringMatching(/^task /) })],
+    }),
+  ]);
 });

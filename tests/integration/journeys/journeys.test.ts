@@ -15,7 +15,14 @@ beforeAll(async () => {
   tb = await startBroadcastTestbed({ now: () => new Date(clock) });
   owner = await tb.staff('qianba');
   const t: any = await s().loyalty.coupons.createTemplate(tb.tenantId, {
-    name: '关怀券', kind: 'amount', amountOff: 2_000, threshold: 10_000, validity: { kind: 'relative', days: 30 }, stock: 1000, perCustomerLimit: 5, channels: ['campaign'],
+    name: '关怀券',
+    kind: 'amount',
+    amountOff: 2_000,
+    threshold: 10_000,
+    validity: { kind: 'relative', days: 30 },
+    stock: 1000,
+    perCustomerLimit: 5,
+    channels: ['campaign'],
   });
   templateId = String(t.id ?? t._id);
 }, 60_000);
@@ -36,18 +43,36 @@ const journey = async (body: Record<string, unknown>) => {
   const res = await tb.app.request('POST', '/api/v1/journeys', { token: tb.manager, body: { ...body, enabled: false } });
   expect(res.status).toBe(201);
   const preview = await tb.app.request('GET', `/api/v1/journeys/${res.body.id}/preview`, { token: tb.manager });
-  const on = await tb.app.request('PATCH', `/api/v1/journeys/${res.body.id}`, { token: tb.manager, body: { enabled: true, expectedEntrants: preview.body.entrants } });
+  const on = await tb.app.request('PATCH', `/api/v1/journeys/${res.body.id}`, {
+    token: tb.manager,
+    body: { enabled: true, expectedEntrants: preview.body.entrants },
+  });
   expect(on.status).toBe(200);
   return res.body.id as string;
 };
 const coupons = (customerId: string) => s().loyalty.coupons.listForCustomer(tb.tenantId, customerId);
-const order = (ext: string, at: number, id: string) => s().events.ingest(tb.tenantId, [{ eventId: id, type: 'order.paid', occurredAt: new Date(at).toISOString(), customer: { externalUserId: ext }, data: { orderId: id, amount: 9_900 } }]).then(async (r) => { await s().events.settle(); return r; });
+const order = (ext: string, at: number, id: string) =>
+  s()
+    .events.ingest(tb.tenantId, [
+      { eventId: id, type: 'order.paid', occurredAt: new Date(at).toISOString(), customer: { externalUserId: ext }, data: { orderId: id, amount: 9_900 } },
+    ])
+    .then(async (r) => {
+      await s().events.settle();
+      return r;
+    });
 
 test('on their birthday a customer gets a coupon and a greeting once, and again the next year', async () => {
   const today = shanghaiDate(clock);
   const birthday = await contact('生日客', { birthday: { month: today.getUTCMonth() + 1, day: today.getUTCDate() } });
   const other = await contact('别的日子', { birthday: { month: ((today.getUTCMonth() + 1) % 12) + 1, day: 1 } });
-  await journey({ name: '生日关怀', trigger: { type: 'birthday' }, steps: [{ type: 'coupon', templateId }, { type: 'send', channel: 'wecom_group_msg', text: '生日快乐！礼券已到账' }] });
+  await journey({
+    name: '生日关怀',
+    trigger: { type: 'birthday' },
+    steps: [
+      { type: 'coupon', templateId },
+      { type: 'send', channel: 'wecom_group_msg', text: '生日快乐！礼券已到账' },
+    ],
+  });
 
   await s().journeys.tick();
   await s().journeys.tick();
@@ -88,7 +113,12 @@ test('a customer dormant 60 days gets a coupon, a reminder 3 days later and a ta
     ],
   });
   await s().journeys.tick();
-  expect(sentTo(tb.fake, '好久不见，送您回归券')).toEqual(new Map([[dormant.ext, 1], [returning.ext, 1]]));
+  expect(sentTo(tb.fake, '好久不见，送您回归券')).toEqual(
+    new Map([
+      [dormant.ext, 1],
+      [returning.ext, 1],
+    ]),
+  );
   expect(await coupons(active.id)).toHaveLength(0);
 
   clock += DAY;
@@ -114,10 +144,20 @@ test('a customer dormant 60 days gets a coupon, a reminder 3 days later and a ta
 });
 
 test('a journey with an unknown step or no steps is refused with 400; sales may not create journeys', async () => {
-  const bad = await tb.app.request('POST', '/api/v1/journeys', { token: tb.manager, body: { name: 'x', trigger: { type: 'birthday' }, steps: [{ type: 'teleport' }] } });
+  const bad = await tb.app.request('POST', '/api/v1/journeys', {
+    token: tb.manager,
+    body: { name: 'x', trigger: { type: 'birthday' }, steps: [{ type: 'teleport' }] },
+  });
   expect(bad.status).toBe(400);
   const empty = await tb.app.request('POST', '/api/v1/journeys', { token: tb.manager, body: { name: 'x', trigger: { type: 'birthday' }, steps: [] } });
   expect(empty.body.error.message).toMatch(/at least one step/);
   const sales = (await tb.app.staff('sales')).token;
-  expect((await tb.app.request('POST', '/api/v1/journeys', { token: sales, body: { name: 'x', trigger: { type: 'birthday' }, steps: [{ type: 'wait', hours: 1 }] } })).status).toBe(403);
+  expect(
+    (
+      await tb.app.request('POST', '/api/v1/journeys', {
+        token: sales,
+        body: { name: 'x', trigger: { type: 'birthday' }, steps: [{ type: 'wait', hours: 1 }] },
+      })
+    ).status,
+  ).toBe(403);
 });

@@ -35,7 +35,10 @@ test('every rule in the access policy names a route that exists (no stale rules)
 });
 
 test('only sign-in routes and the mini-app client config are public', () => {
-  const publicInTable = routeTable.filter((r) => r.allow === 'public').map(keyOf).sort();
+  const publicInTable = routeTable
+    .filter((r) => r.allow === 'public')
+    .map(keyOf)
+    .sort();
   expect(publicInTable).toEqual([...PUBLIC_ROUTES].sort());
   expect(publicInTable.every((k) => /\/auth\/|\/auth\/miniapp$|\/sidebar\/session$|^get \/api\/v1\/miniapp\/config$/.test(k))).toBe(true);
 });
@@ -63,7 +66,8 @@ test('each route admits exactly the roles of its policy: the rest get 401 unsign
         const res = await rawRequest(app.url, r.method, path, { headers: who[role].headers, body });
         const admitted = expected.includes(role);
         // 503 is an honest "not configured / unavailable" (WeCom sync without WeCom credentials), not a crash.
-        if (admitted && (res.status === 401 || res.status === 403 || (res.status >= 500 && res.status !== 503))) wrong.push(`${role} ${keyOf(r)} → ${res.status} (should be let through)`);
+        if (admitted && (res.status === 401 || res.status === 403 || (res.status >= 500 && res.status !== 503)))
+          wrong.push(`${role} ${keyOf(r)} → ${res.status} (should be let through)`);
         if (!admitted) {
           const want = role === 'anonymous' ? 401 : 403;
           if (res.status !== want) wrong.push(`${role} ${keyOf(r)} → ${res.status} (want ${want})`);

@@ -39,7 +39,11 @@ const body = fc.oneof(
 );
 const query = fc.oneof(
   fc.constant(() => `msg_signature=${'a'.repeat(40)}&timestamp=${Math.floor(Date.now() / 1000)}&nonce=n1`),
-  fc.tuple(fc.string({ maxLength: 50 }), fc.string({ maxLength: 15 }), fc.string({ maxLength: 20 })).map(([s, t, n]) => () => new URLSearchParams({ msg_signature: s, timestamp: t, nonce: n }).toString()),
+  fc.tuple(fc.string({ maxLength: 50 }), fc.string({ maxLength: 15 }), fc.string({ maxLength: 20 })).map(
+    ([s, t, n]) =>
+      () =>
+        new URLSearchParams({ msg_signature: s, timestamp: t, nonce: n }).toString(),
+  ),
   fc.constant(() => `msg_signature=x&timestamp=${Math.floor(Date.now() / 1000) - 3600}&nonce=n`),
   fc.constant(() => ''),
 );
@@ -55,11 +59,16 @@ test(`${CASES.toLocaleString('en')} hostile callback requests (entity bombs, dee
       cases.slice(i, i + 16).map(async ([method, q, b, echostr]) => {
         const qs = q() + (method === 'get' ? `&echostr=${encodeURIComponent(echostr)}` : '');
         const started = Date.now();
-        const res = await rawRequest(tb.app.url, method, `/wecom/callback?${qs}`, { body: method === 'post' ? b : undefined, contentType: 'text/xml', timeoutMs: 10_000 });
+        const res = await rawRequest(tb.app.url, method, `/wecom/callback?${qs}`, {
+          body: method === 'post' ? b : undefined,
+          contentType: 'text/xml',
+          timeoutMs: 10_000,
+        });
         slowest = Math.max(slowest, Date.now() - started);
         statuses[res.status] = (statuses[res.status] ?? 0) + 1;
         const message = res.body?.error?.message;
-        if (res.status < 400 || res.status >= 500 || typeof message !== 'string' || !message) failures.push(`${method} ?${qs.slice(0, 80)} ${b.slice(0, 80)} → ${res.status} ${res.text.slice(0, 120)}`);
+        if (res.status < 400 || res.status >= 500 || typeof message !== 'string' || !message)
+          failures.push(`${method} ?${qs.slice(0, 80)} ${b.slice(0, 80)} → ${res.status} ${res.text.slice(0, 120)}`);
       }),
     );
   }

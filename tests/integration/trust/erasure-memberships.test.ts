@@ -47,13 +47,30 @@ test('an erased person is gone from every bot room, WeCom customer group, tag an
   const other = await person('1002');
 
   // Two bot rooms: the person is in both, the other shopper in the first.
-  await s.desk.groups.roomJoined(T(), 'bot-1', { id: 'room-a', topic: '会员群' }, [{ id: p.contactId, name: p.name }, { id: other.contactId, name: other.name }], at);
+  await s.desk.groups.roomJoined(
+    T(),
+    'bot-1',
+    { id: 'room-a', topic: '会员群' },
+    [
+      { id: p.contactId, name: p.name },
+      { id: other.contactId, name: other.name },
+    ],
+    at,
+  );
   await s.desk.groups.roomJoined(T(), 'bot-1', { id: 'room-b', topic: '新品群' }, [{ id: p.contactId, name: p.name }], at);
   expect((await s.desk.groups.group(T(), 'room-a'))!.members.map((m) => String(m.customerId))).toEqual([p.id, other.id]);
   await say('room-a', p, `我是${p.name}`, '1');
   await say('room-a', other, '大家好', '2');
   // A private chat with the bot.
-  await s.desk.handleInbound(T(), { botAccountId: 'bot-1', peer: { kind: 'private', contact: { id: p.contactId, name: p.name } }, talker: { id: p.contactId, name: p.name }, externalId: 'private-msg-1', type: 'text', text: '在吗', at });
+  await s.desk.handleInbound(T(), {
+    botAccountId: 'bot-1',
+    peer: { kind: 'private', contact: { id: p.contactId, name: p.name } },
+    talker: { id: p.contactId, name: p.name },
+    externalId: 'private-msg-1',
+    type: 'text',
+    text: '在吗',
+    at,
+  });
 
   // WeCom customer groups: one names the person by profile and external_userid, one by external_userid only.
   await CustomerGroupModel.create([
@@ -68,7 +85,16 @@ test('an erased person is gone from every bot room, WeCom customer group, tag an
       ],
       memberCount: 3,
     },
-    { tenantId: T(), chatId: 'wr-group-2', name: '售后群', members: [{ userid: p.externalUserId, type: 2, name: p.name }, { userid: 'xiaomei', type: 1 }], memberCount: 2 },
+    {
+      tenantId: T(),
+      chatId: 'wr-group-2',
+      name: '售后群',
+      members: [
+        { userid: p.externalUserId, type: 2, name: p.name },
+        { userid: 'xiaomei', type: 1 },
+      ],
+      memberCount: 2,
+    },
   ]);
 
   const vip = await s.tags.ensure(T(), '会员', 'VIP');

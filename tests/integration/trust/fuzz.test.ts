@@ -48,11 +48,36 @@ const queryValue: fc.Arbitrary<string | string[]> = fc.oneof(
 );
 const paramValue: fc.Arbitrary<string> = fc.oneof(
   fc.string({ minLength: 1, maxLength: 40 }),
-  fc.constantFrom('0', '-1', 'null', 'undefined', '{"$gt":""}', 'aaaaaaaaaaaaaaaaaaaaaaa', 'ZZZZZZZZZZZZZZZZZZZZZZZZ', 'aaaaaaaaaaaaaaaaaaaaaaaaa', '..', '%', 'x'.repeat(3000), '退货'),
+  fc.constantFrom(
+    '0',
+    '-1',
+    'null',
+    'undefined',
+    '{"$gt":""}',
+    'aaaaaaaaaaaaaaaaaaaaaaa',
+    'ZZZZZZZZZZZZZZZZZZZZZZZZ',
+    'aaaaaaaaaaaaaaaaaaaaaaaaa',
+    '..',
+    '%',
+    'x'.repeat(3000),
+    '退货',
+  ),
 );
 const rawText: fc.Arbitrary<string> = fc.oneof(
   fc.string({ maxLength: 200 }),
-  fc.constantFrom('{', '{"a":', '[1,2', 'null', 'true', '"text"', '123', '{"__proto__":{"isAdmin":true}}', '{"constructor":{"prototype":{"x":1}}}', '['.repeat(5000) + ']'.repeat(5000), '{"a":'.repeat(3000) + '1' + '}'.repeat(3000)),
+  fc.constantFrom(
+    '{',
+    '{"a":',
+    '[1,2',
+    'null',
+    'true',
+    '"text"',
+    '123',
+    '{"__proto__":{"isAdmin":true}}',
+    '{"constructor":{"prototype":{"x":1}}}',
+    '['.repeat(5000) + ']'.repeat(5000),
+    '{"a":'.repeat(3000) + '1' + '}'.repeat(3000),
+  ),
 );
 
 function shapeKeys(schema: z.ZodType | undefined): string[] {
@@ -84,11 +109,16 @@ function casesFor(r: RouteTableEntry, seed: number): Case[] {
     const extra = fc.dictionary(fc.string({ maxLength: 12 }), scalar, { maxKeys: 3 });
     arbs.push(fc.tuple(known, extra).map(([a, b]) => ({ part: 'body' as const, value: { ...b, ...a } })));
     arbs.push(scalar.map((v) => ({ part: 'body' as const, value: v })));
-    arbs.push(fc.tuple(rawText, fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=latin1')).map(([t, ct]) => ({ part: 'raw' as const, value: t, contentType: ct })));
+    arbs.push(
+      fc
+        .tuple(rawText, fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=latin1'))
+        .map(([t, ct]) => ({ part: 'raw' as const, value: t, contentType: ct })),
+    );
   }
   if (r.query) {
     const keys = shapeKeys(r.query);
-    if (keys.length) arbs.push(fc.record(Object.fromEntries(keys.map((k) => [k, queryValue])), { requiredKeys: [] }).map((q) => ({ part: 'query' as const, value: q })));
+    if (keys.length)
+      arbs.push(fc.record(Object.fromEntries(keys.map((k) => [k, queryValue])), { requiredKeys: [] }).map((q) => ({ part: 'query' as const, value: q })));
   }
   if (r.params && paramNames.length) {
     arbs.push(fc.record(Object.fromEntries(paramNames.map((k) => [k, paramValue]))).map((p) => ({ part: 'params' as const, value: p })));
@@ -186,7 +216,10 @@ test('page sizes, string lengths and batch sizes beyond the limits are refused w
   const page = await rawRequest(app.url, 'get', '/api/v1/customers/?pageSize=100000', { headers: admin });
   expect(page.status).toBe(400);
   expect(page.body.error.message).toMatch(/pageSize/);
-  const note = await rawRequest(app.url, 'post', '/api/v1/customers/aaaaaaaaaaaaaaaaaaaaaaaa/notes', { headers: admin, body: JSON.stringify({ text: 'x'.repeat(2001) }) });
+  const note = await rawRequest(app.url, 'post', '/api/v1/customers/aaaaaaaaaaaaaaaaaaaaaaaa/notes', {
+    headers: admin,
+    body: JSON.stringify({ text: 'x'.repeat(2001) }),
+  });
   expect(note.status).toBe(400);
   expect(note.body.error.message).toMatch(/text/);
   const rows = Array.from({ length: 1001 }, () => ({ phone: '13800000000' }));
@@ -197,14 +230,26 @@ test('page sizes, string lengths and batch sizes beyond the limits are refused w
 
 test('a regex rule only a backtracking engine could run is refused with 400 naming the pattern; catastrophic ones run in linear time', async () => {
   const cm = callers.community_manager.headers;
-  const res = await rawRequest(app.url, 'post', '/api/v1/desk/rules', { headers: cm, body: JSON.stringify({ kind: 'regex', pattern: '(a)\\1+$', action: 'handoff', priority: 1 }) });
+  const res = await rawRequest(app.url, 'post', '/api/v1/desk/rules', {
+    headers: cm,
+    body: JSON.stringify({ kind: 'regex', pattern: '(a)\\1+$', action: 'handoff', priority: 1 }),
+  });
   expect(res.status).toBe(400);
   expect(res.body.error).toMatchObject({ code: 'CONVERSATION_BAD_PATTERN', details: { field: 'pattern', reason: 'unsupported' } });
   // (a+)+$ backtracks exponentially in V8; on RE2 it is an ordinary rule that answers at once.
-  const nested = await rawRequest(app.url, 'post', '/api/v1/desk/rules', { headers: cm, body: JSON.stringify({ kind: 'regex', pattern: '(a+)+$', action: 'handoff', priority: 1 }) });
+  const nested = await rawRequest(app.url, 'post', '/api/v1/desk/rules', {
+    headers: cm,
+    body: JSON.stringify({ kind: 'regex', pattern: '(a+)+$', action: 'handoff', priority: 1 }),
+  });
   expect(nested.status).toBe(201);
-  expect(await app.rt.services.desk.rules.match(app.config.DEFAULT_TENANT, 'a'.repeat(5_000))).toMatchObject({ ruleId: String(nested.body._id), action: 'handoff' });
+  expect(await app.rt.services.desk.rules.match(app.config.DEFAULT_TENANT, 'a'.repeat(5_000))).toMatchObject({
+    ruleId: String(nested.body._id),
+    action: 'handoff',
+  });
   expect((await app.rt.services.desk.rules.match(app.config.DEFAULT_TENANT, `${'a'.repeat(5_000)}!`))?.ruleId).not.toBe(String(nested.body._id));
-  const ok = await rawRequest(app.url, 'post', '/api/v1/desk/rules', { headers: cm, body: JSON.stringify({ kind: 'regex', pattern: '退(款|货)', action: 'handoff', priority: 1 }) });
+  const ok = await rawRequest(app.url, 'post', '/api/v1/desk/rules', {
+    headers: cm,
+    body: JSON.stringify({ kind: 'regex', pattern: '退(款|货)', action: 'handoff', priority: 1 }),
+  });
   expect([ok.status, ok.body?.error?.message]).toEqual([201, undefined]);
 });

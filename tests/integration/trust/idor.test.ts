@@ -39,16 +39,28 @@ beforeAll(async () => {
   expect(note.status).toBe(201);
   const task = await app.request('POST', `/api/v1/customers/${id}/follow-ups`, { token: owner.token, body: { title: 'call back', assigneeId: owner.id } });
   expect(task.status).toBe(201);
-  const pts = await app.request('POST', `/api/v1/loyalty/members/${id}/points`, { token: owner.token, body: { points: 500, reason: 'welcome gift', idempotencyKey: 'idor-points-1' } });
+  const pts = await app.request('POST', `/api/v1/loyalty/members/${id}/points`, {
+    token: owner.token,
+    body: { points: 500, reason: 'welcome gift', idempotencyKey: 'idor-points-1' },
+  });
   expect(pts.status).toBe(201);
   const tpl = await app.request('POST', '/api/v1/loyalty/templates', {
     token: admin.token,
     body: { name: '¥20 off', kind: 'amount', amountOff: 2000, threshold: 10000, validity: { kind: 'relative', days: 30 }, stock: 100, channels: ['staff'] },
   });
   expect(tpl.status).toBe(201);
-  const coupon = await app.request('POST', `/api/v1/loyalty/members/${id}/coupons`, { token: owner.token, body: { templateId: tpl.body.id, idempotencyKey: 'idor-coupon-1' } });
+  const coupon = await app.request('POST', `/api/v1/loyalty/members/${id}/coupons`, {
+    token: owner.token,
+    body: { templateId: tpl.body.id, idempotencyKey: 'idor-coupon-1' },
+  });
   expect(coupon.status).toBe(201);
-  victim = { id, conversationId: String(captured.conversation._id), followUpId: String(task.body.id ?? task.body._id), couponCode: coupon.body.code, token: await shopperToken(app, id) };
+  victim = {
+    id,
+    conversationId: String(captured.conversation._id),
+    followUpId: String(task.body.id ?? task.body._id),
+    couponCode: coupon.body.code,
+    token: await shopperToken(app, id),
+  };
 
   const otherShopper = await newShopper(app);
   const otherSales = await app.staff('sales');
@@ -130,7 +142,8 @@ test('nobody but the owner and managers of the brand reads or changes the custom
     for (const [method, path, body] of attempts()) {
       const res = await app.request(method, path, { token, body });
       if (![401, 403, 404].includes(res.status)) leaks.push(`${who}: ${method} ${path} → ${res.status} ${JSON.stringify(res.body).slice(0, 120)}`);
-      else if (JSON.stringify(res.body ?? '').includes('受害人') || JSON.stringify(res.body ?? '').includes('13700001111')) leaks.push(`${who}: ${method} ${path} refusal names the customer`);
+      else if (JSON.stringify(res.body ?? '').includes('受害人') || JSON.stringify(res.body ?? '').includes('13700001111'))
+        leaks.push(`${who}: ${method} ${path} refusal names the customer`);
     }
   }
   expect(leaks).toEqual([]);

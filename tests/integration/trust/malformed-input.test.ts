@@ -54,7 +54,8 @@ test(`every route that takes a body refuses JSON nested deeper than ${MAX_JSON_D
 
 test('a batch of events with one item nested too deep stores the others and says which item was refused and why', async () => {
   const customer = { phone: '13700000001' };
-  const item = (eventId: string, data: string) => `{"eventId":"${eventId}","type":"custom.quiz","occurredAt":"2026-11-01T00:00:00Z","customer":${JSON.stringify(customer)},"data":${data}}`;
+  const item = (eventId: string, data: string) =>
+    `{"eventId":"${eventId}","type":"custom.quiz","occurredAt":"2026-11-01T00:00:00Z","customer":${JSON.stringify(customer)},"data":${data}}`;
   const batch = (...items: string[]) => `{"events":[${items.join(',')}]}`;
   for (const levels of [40, 5000]) {
     const res = await rawRequest(app.url, 'post', '/api/v1/events', {
@@ -65,7 +66,10 @@ test('a batch of events with one item nested too deep stores the others and says
     expect(res.body).toMatchObject({ accepted: 2, rejected: 1 });
     expect(res.body.results[1]).toMatchObject({ index: 1, eventId: `deep-${levels}`, status: 'rejected' });
     expect(res.body.results[1].reason).toMatch(/^data\.answers\.a\.a.*nested deeper than 32 levels/);
-    const stored = await mongoose.connection.db!.collection('events').find({ eventId: { $in: [`ok-a-${levels}`, `deep-${levels}`, `ok-b-${levels}`] } }).toArray();
+    const stored = await mongoose.connection
+      .db!.collection('events')
+      .find({ eventId: { $in: [`ok-a-${levels}`, `deep-${levels}`, `ok-b-${levels}`] } })
+      .toArray();
     expect(stored.map((e) => e.eventId).sort()).toEqual([`ok-a-${levels}`, `ok-b-${levels}`]);
   }
 });

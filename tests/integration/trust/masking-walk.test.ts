@@ -45,12 +45,22 @@ beforeAll(async () => {
     text: '你好，我想问问订单',
     at: new Date(),
   });
-  const customer = await s.customers.identify(T(), { wechatyContactId: 'wxid_ouyang', phone: PHONE, externalUserId: 'wmOuyang' }, { name: NAME, city: '杭州' }, 'test');
+  const customer = await s.customers.identify(
+    T(),
+    { wechatyContactId: 'wxid_ouyang', phone: PHONE, externalUserId: 'wmOuyang' },
+    { name: NAME, city: '杭州' },
+    'test',
+  );
   await s.customers.update(T(), customer, { ownerStaffId: owner.id, remark: `${NAME} 老客 ${PHONE}` });
   // otherSales follows the customer too, so they are let in where a follower may look.
   await s.customers.update(T(), customer, { followerStaffIds: [otherSales.id] } as never).catch(() => undefined);
-  expect((await app.request('POST', `/api/v1/customers/${customer}/notes`, { token: owner.token, body: { text: `回电 ${PHONE}，${NAME}喜欢晚上联系` } })).status).toBe(201);
-  expect((await app.request('POST', `/api/v1/customers/${customer}/follow-ups`, { token: owner.token, body: { title: `回访 ${NAME}`, assigneeId: owner.id } })).status).toBe(201);
+  expect(
+    (await app.request('POST', `/api/v1/customers/${customer}/notes`, { token: owner.token, body: { text: `回电 ${PHONE}，${NAME}喜欢晚上联系` } })).status,
+  ).toBe(201);
+  expect(
+    (await app.request('POST', `/api/v1/customers/${customer}/follow-ups`, { token: owner.token, body: { title: `回访 ${NAME}`, assigneeId: owner.id } }))
+      .status,
+  ).toBe(201);
   // A WeCom customer group (客户群) the person is in, as the WeCom sync mirrors it.
   await CustomerGroupModel.create({
     tenantId: T(),
@@ -62,11 +72,25 @@ beforeAll(async () => {
     members: [{ userid: 'wmOuyang', type: 2, name: NAME, customerId: customer, joinedAt: new Date() }],
     memberCount: 1,
   });
-  const journey = await app.request('POST', '/api/v1/journeys', { token: manager.token, body: { name: '回访', trigger: { type: 'order.paid' }, steps: [{ type: 'wait', hours: 1 }] } });
+  const journey = await app.request('POST', '/api/v1/journeys', {
+    token: manager.token,
+    body: { name: '回访', trigger: { type: 'order.paid' }, steps: [{ type: 'wait', hours: 1 }] },
+  });
   expect(journey.status).toBe(201);
-  await s.events.ingest(T(), [{ eventId: 'mask-order-1', type: 'order.paid', occurredAt: new Date().toISOString(), customer: { phone: PHONE }, data: { orderId: 'mask-order-1', amount: 9_900 } }]);
+  await s.events.ingest(T(), [
+    {
+      eventId: 'mask-order-1',
+      type: 'order.paid',
+      occurredAt: new Date().toISOString(),
+      customer: { phone: PHONE },
+      data: { orderId: 'mask-order-1', amount: 9_900 },
+    },
+  ]);
   await s.events.settle();
-  const segment = await app.request('POST', '/api/v1/segments', { token: manager.token, body: { name: '杭州', audience: { type: 'group', op: 'and', rules: [{ type: 'city', in: ['杭州'] }] } } });
+  const segment = await app.request('POST', '/api/v1/segments', {
+    token: manager.token,
+    body: { name: '杭州', audience: { type: 'group', op: 'and', rules: [{ type: 'city', in: ['杭州'] }] } },
+  });
   const conversation = (await s.desk.conversations.list(T(), { customerIds: [customer], limit: 1 }))[0];
   ids = { customer, conversation: String(conversation._id), journey: journey.body.id, segment: segment.body.id };
 }, 60_000);
@@ -90,7 +114,9 @@ function pathFor(pattern: string): string {
 const QUERIES: Record<string, string> = { '/api/v1/conversations/': '?view=all' };
 
 test('every staff route that returns a person masks name and phone by the one policy, for every role', async () => {
-  const routes = routeTable.filter((r) => r.method === 'get' && r.allow !== 'public' && !r.allow.includes('shopper') && !/\/stream$|export\.csv$|\/export$/.test(r.path));
+  const routes = routeTable.filter(
+    (r) => r.method === 'get' && r.allow !== 'public' && !r.allow.includes('shopper') && !/\/stream$|export\.csv$|\/export$/.test(r.path),
+  );
   const leaks: string[] = [];
   const seenFull = new Set<string>();
   let answered = 0;
@@ -116,11 +142,20 @@ test('every staff route that returns a person masks name and phone by the one po
   expect(leaks).toEqual([]);
   // The walk did reach the person: the routes that show the name to an admin include the group list.
   expect(answered).toBeGreaterThan(60);
-  expect([...seenFull]).toEqual(expect.arrayContaining(['/api/v1/customers/:id', '/api/v1/wecom/groups', '/api/v1/conversations/', '/api/v1/conversations/:id', '/api/v1/conversations/:id/messages']));
+  expect([...seenFull]).toEqual(
+    expect.arrayContaining([
+      '/api/v1/customers/:id',
+      '/api/v1/wecom/groups',
+      '/api/v1/conversations/',
+      '/api/v1/conversations/:id',
+      '/api/v1/conversations/:id/messages',
+    ]),
+  );
 }, 120_000);
 
 test('the WeCom customer-group list shows a community manager the masked name, the owner the full one', async () => {
-  const member = async (role: Role) => (await app.request('GET', '/api/v1/wecom/groups', { token: tokens[role] })).body.items.find((g: any) => g.chatId === 'wrMaskGroup')?.members[0];
+  const member = async (role: Role) =>
+    (await app.request('GET', '/api/v1/wecom/groups', { token: tokens[role] })).body.items.find((g: any) => g.chatId === 'wrMaskGroup')?.members[0];
   expect((await member('manager')).name).toBe(maskName(NAME));
   expect((await member('owner')).name).toBe(NAME);
   expect((await member('admin')).name).toBe(NAME);

@@ -70,7 +70,10 @@ beforeAll(async () => {
   writeFileSync(path.join(dist, 'assets', 'index-abc123.js'), 'console.log(1)');
   // WeCom and WeChat configured (local stand-ins), as `npm start` runs: an unconfigured one answers 503 by design.
   [wecom, wechat] = await Promise.all([startFakeWecom(), startFakeWechat()]);
-  app = await startTestApp({ env: trustEnv({ ...wecom.env(), ...wechat.env(), DESK_SSE_MAX_SECONDS: '1' }), plugins: [wecomPlugin(), staticH5Plugin({ distDir: dist })] });
+  app = await startTestApp({
+    env: trustEnv({ ...wecom.env(), ...wechat.env(), DESK_SSE_MAX_SECONDS: '1' }),
+    plugins: [wecomPlugin(), staticH5Plugin({ distDir: dist })],
+  });
   callers = await callersByRole(app);
   const other = await newShopper(app);
   const tag = await app.request('POST', '/api/v1/tags/', { headers: callers.admin.headers, body: { name: 'fuzz-vip' } });
@@ -98,12 +101,62 @@ const toJsonText = (value: unknown): string => {
 };
 
 /** encodeURIComponent, with lone surrogates (which it cannot encode) sent as their raw UTF-8 bytes would be: a bad sequence. */
-const enc = (s: string): string => encodeURIComponent(s.replace(/[\ud800-\udfff]/g, '\u0001')).split('%01').join('%ED%A0%80');
+const enc = (s: string): string =>
+  encodeURIComponent(s.replace(/[\ud800-\udfff]/g, '\u0001'))
+    .split('%01')
+    .join('%ED%A0%80');
 const huge = fc.constantFrom('x'.repeat(100_000), '字'.repeat(40_000), '😀'.repeat(20_000), 'a'.repeat(5000));
-const oddUnicode = fc.constantFrom('\u0000', '\ud800', '\udfff', 'a\ud83d', '\u202eevil', '\u200b', '\ufeff', 'e\u0301\u0301\u0301', '\uffff', '𝕏𝔂', 'Ω≈ç√', '\u0085\u2028\u2029', '🏳️‍🌈'.repeat(50));
-const ids = fc.constantFrom('aaaaaaaaaaaaaaaaaaaaaaaa', 'zzzzzzzzzzzzzzzzzzzzzzzz', 'AAAAAAAAAAAAAAAAAAAAAAAA', '0', '-1', 'null', 'undefined', 'aaaaaaaaaaaaaaaaaaaaaaa', 'aaaaaaaaaaaaaaaaaaaaaaaaa', '000000000000000000000000');
+const oddUnicode = fc.constantFrom(
+  '\u0000',
+  '\ud800',
+  '\udfff',
+  'a\ud83d',
+  '\u202eevil',
+  '\u200b',
+  '\ufeff',
+  'e\u0301\u0301\u0301',
+  '\uffff',
+  '𝕏𝔂',
+  'Ω≈ç√',
+  '\u0085\u2028\u2029',
+  '🏳️‍🌈'.repeat(50),
+);
+const ids = fc.constantFrom(
+  'aaaaaaaaaaaaaaaaaaaaaaaa',
+  'zzzzzzzzzzzzzzzzzzzzzzzz',
+  'AAAAAAAAAAAAAAAAAAAAAAAA',
+  '0',
+  '-1',
+  'null',
+  'undefined',
+  'aaaaaaaaaaaaaaaaaaaaaaa',
+  'aaaaaaaaaaaaaaaaaaaaaaaaa',
+  '000000000000000000000000',
+);
 const badValue: fc.Arbitrary<unknown> = fc.oneof(
-  fc.constantFrom(null, true, false, 0, -1, 1.5, -0, 1e308, -1e308, Number.MAX_SAFE_INTEGER + 2, '', ' ', [], {}, [[]], [null], '1e309', 'NaN', '2026-13-45T99:99:99Z', '__proto__', 'constructor'),
+  fc.constantFrom(
+    null,
+    true,
+    false,
+    0,
+    -1,
+    1.5,
+    -0,
+    1e308,
+    -1e308,
+    Number.MAX_SAFE_INTEGER + 2,
+    '',
+    ' ',
+    [],
+    {},
+    [[]],
+    [null],
+    '1e309',
+    'NaN',
+    '2026-13-45T99:99:99Z',
+    '__proto__',
+    'constructor',
+  ),
   fc.constantFrom({ $gt: '' }, { $ne: null }, { $where: 'sleep(100)' }, { $regex: '.*' }),
   fc.constantFrom('\u0001deep40', '\u0001deep5000'),
   fc.constant({ '\u0001__proto__': '\u0001proto', '\u0001constructor': { prototype: '\u0001proto' } }),
@@ -117,7 +170,22 @@ const badValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.array(fc.oneof(fc.string({ maxLength: 8 }), fc.integer(), fc.constant(null)), { maxLength: 4 }),
 );
 const badQuery: fc.Arbitrary<string> = fc.oneof(
-  fc.constantFrom('', '-1', '0', '1e309', 'NaN', 'Infinity', '99999999999999999999', '2026-13-45', '[object Object]', '__proto__', 'constructor', '{"$gt":""}', 'true', 'x'.repeat(5000)),
+  fc.constantFrom(
+    '',
+    '-1',
+    '0',
+    '1e309',
+    'NaN',
+    'Infinity',
+    '99999999999999999999',
+    '2026-13-45',
+    '[object Object]',
+    '__proto__',
+    'constructor',
+    '{"$gt":""}',
+    'true',
+    'x'.repeat(5000),
+  ),
   // Raw, not re-encoded: bad percent-encoding as the attacker sent it.
   fc.constantFrom('%', '%E0%A4%A', '%C0%AE', '%00', '%ZZ', '%uD800', '%%', '%e4%b8'),
   oddUnicode.map(enc),
@@ -170,11 +238,12 @@ function placesIn(value: unknown): Array<Array<string | number>> {
   const stack: Array<{ v: unknown; p: Array<string | number> }> = [{ v: value, p: [] }];
   while (stack.length) {
     const { v, p } = stack.pop()!;
-    if (v && typeof v === 'object') for (const [k, child] of Object.entries(v)) {
-      const at = [...p, Array.isArray(v) ? Number(k) : k];
-      out.push(at);
-      stack.push({ v: child, p: at });
-    }
+    if (v && typeof v === 'object')
+      for (const [k, child] of Object.entries(v)) {
+        const at = [...p, Array.isArray(v) ? Number(k) : k];
+        out.push(at);
+        stack.push({ v: child, p: at });
+      }
   }
   return out;
 }
@@ -190,13 +259,28 @@ function replaced(value: unknown, at: Array<string | number>, bad: unknown, drop
 }
 
 const rawBodies: fc.Arbitrary<{ body: string | Uint8Array; contentType: string }> = fc.oneof(
-  fc.constantFrom('{', '{"a":', '[1,2', 'null', 'true', '"text"', '123', '', '{"a":1}{"b":2}', '{"a":NaN}', "{'a':1}").map((body) => ({ body, contentType: 'application/json' })),
-  fc.constantFrom(new Uint8Array([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xc0, 0xae, 0x22, 0x7d]), new Uint8Array([0xff, 0xfe, 0x7b, 0x7d]), new Uint8Array([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xed, 0xa0, 0x80, 0x22, 0x7d])).map((body) => ({ body, contentType: 'application/json' })),
-  fc.tuple(fc.constantFrom('{"a":1}', 'a=1&b=2', '<xml/>'), fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'application/xml', 'application/json; charset=latin1', 'multipart/form-data')).map(([body, contentType]) => ({ body, contentType })),
+  fc
+    .constantFrom('{', '{"a":', '[1,2', 'null', 'true', '"text"', '123', '', '{"a":1}{"b":2}', '{"a":NaN}', "{'a':1}")
+    .map((body) => ({ body, contentType: 'application/json' })),
+  fc
+    .constantFrom(
+      new Uint8Array([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xc0, 0xae, 0x22, 0x7d]),
+      new Uint8Array([0xff, 0xfe, 0x7b, 0x7d]),
+      new Uint8Array([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xed, 0xa0, 0x80, 0x22, 0x7d]),
+    )
+    .map((body) => ({ body, contentType: 'application/json' })),
+  fc
+    .tuple(
+      fc.constantFrom('{"a":1}', 'a=1&b=2', '<xml/>'),
+      fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'application/xml', 'application/json; charset=latin1', 'multipart/form-data'),
+    )
+    .map(([body, contentType]) => ({ body, contentType })),
   fc.constant({ body: `{"rows":[${'"x",'.repeat(600_000)}"x"]}`, contentType: 'application/json' }),
 );
 
-function operationsOf(doc: { paths: Record<string, Record<string, { parameters?: Operation['params']; requestBody?: { content: { 'application/json': { schema: JsonSchema } } } }>> }): Operation[] {
+function operationsOf(doc: {
+  paths: Record<string, Record<string, { parameters?: Operation['params']; requestBody?: { content: { 'application/json': { schema: JsonSchema } } } }>>;
+}): Operation[] {
   return Object.entries(doc.paths).flatMap(([p, ops]) =>
     Object.entries(ops).map(([method, op]) => ({ method, path: p, params: op.parameters ?? [], body: op.requestBody?.content['application/json'].schema })),
   );
@@ -210,8 +294,13 @@ function casesFor(op: Operation, count: number, seed: number): Case[] {
   const arbitrary = fc.record({
     caller,
     // Most requests keep valid-looking ids (real or unknown) so they reach validation of the rest.
-    params: fc.array(fc.oneof({ weight: 2, arbitrary: fc.constantFrom(...realIds, 'aaaaaaaaaaaaaaaaaaaaaaaa') }, { weight: 1, arbitrary: badParam }), { minLength: pathParams.length, maxLength: pathParams.length }),
-    query: fc.array(fc.tuple(fc.constantFrom(...queryParams.map((q) => q.name), '__proto__', 'constructor', 'limit', 'x'), badQuery), { maxLength: queryParams.length ? 3 : 1 }),
+    params: fc.array(fc.oneof({ weight: 2, arbitrary: fc.constantFrom(...realIds, 'aaaaaaaaaaaaaaaaaaaaaaaa') }, { weight: 1, arbitrary: badParam }), {
+      minLength: pathParams.length,
+      maxLength: pathParams.length,
+    }),
+    query: fc.array(fc.tuple(fc.constantFrom(...queryParams.map((q) => q.name), '__proto__', 'constructor', 'limit', 'x'), badQuery), {
+      maxLength: queryParams.length ? 3 : 1,
+    }),
     body: fc.oneof(
       { weight: 6, arbitrary: fc.tuple(fc.nat(), badValue, fc.boolean()).map(([pick, bad, drop]) => ({ kind: 'broken' as const, pick, bad, drop })) },
       { weight: 1, arbitrary: fc.constant({ kind: 'proto' as const }) },
@@ -240,7 +329,9 @@ function casesFor(op: Operation, count: number, seed: number): Case[] {
 function pathCases(count: number): Case[] {
   const prefix = fc.constantFrom('/h5/', '/h5/assets/', '/h5/member/', '/api/v1/', '/api/v1/customers/', '/');
   const tail = fc.oneof(badParam, fc.constantFrom('..%2f..%2fetc%2fpasswd', '%2e%2e/%2e%2e/secret', 'index.html%00.js', 'a'.repeat(5000)));
-  return fc.sample(fc.tuple(prefix, tail, caller), { numRuns: count, seed: SEED - 1 }).map(([pre, t, who]) => ({ method: 'get', url: pre + t, caller: who, what: `GET ${pre}…` }));
+  return fc
+    .sample(fc.tuple(prefix, tail, caller), { numRuns: count, seed: SEED - 1 })
+    .map(([pre, t, who]) => ({ method: 'get', url: pre + t, caller: who, what: `GET ${pre}…` }));
 }
 
 // ---- state -----------------------------------------------------------------------------------
@@ -280,10 +371,16 @@ test(`${REQUESTS} fuzzed requests over every OpenAPI operation: no 5xx, refused 
     const round = cases.slice(i, i + ROUND);
     const results = await Promise.all(
       round.map(async (c) => {
-        const res = await rawRequest(app.url, c.method, c.url, { headers: headersOf(c.caller), body: c.body, contentType: c.contentType, timeoutMs: 20_000 }).catch((err: Error) => ({ status: 599, text: String(err), body: undefined }));
+        const res = await rawRequest(app.url, c.method, c.url, {
+          headers: headersOf(c.caller),
+          body: c.body,
+          contentType: c.contentType,
+          timeoutMs: 20_000,
+        }).catch((err: Error) => ({ status: 599, text: String(err), body: undefined }));
         statuses[res.status] = (statuses[res.status] ?? 0) + 1;
         const shown = typeof c.body === 'string' ? c.body.slice(0, 100) : c.body ? `<${c.body.length} bytes>` : '';
-        if (res.status >= 500) failures.push(`${c.what} as ${c.caller}: ${c.method.toUpperCase()} ${c.url.slice(0, 100)} ${shown} → ${res.status} ${res.text.slice(0, 160)}`);
+        if (res.status >= 500)
+          failures.push(`${c.what} as ${c.caller}: ${c.method.toUpperCase()} ${c.url.slice(0, 100)} ${shown} → ${res.status} ${res.text.slice(0, 160)}`);
         return res.status;
       }),
     );
@@ -292,13 +389,20 @@ test(`${REQUESTS} fuzzed requests over every OpenAPI operation: no 5xx, refused 
       checkedRounds++;
       checkedRequests += round.length;
       const diff = Object.keys({ ...counts, ...after }).filter((n) => counts[n] !== after[n]);
-      if (diff.length) changed.push(`${round.map((c) => `${c.what} as ${c.caller}`).join(' | ')} changed ${diff.map((n) => `${n} ${counts[n] ?? 0}→${after[n] ?? 0}`).join(', ')}`);
+      if (diff.length)
+        changed.push(
+          `${round.map((c) => `${c.what} as ${c.caller}`).join(' | ')} changed ${diff.map((n) => `${n} ${counts[n] ?? 0}→${after[n] ?? 0}`).join(', ')}`,
+        );
     }
     counts = after;
   }
   const ms = Math.round(performance.now() - started);
-  const fivexx = Object.entries(statuses).filter(([s]) => Number(s) >= 500).reduce((n, [, v]) => n + v, 0);
-  console.info(`openapi fuzz: ${cases.length} requests over ${ops.length} operations + ${pages} page paths in ${ms} ms; ${fivexx} answered 5xx; statuses ${JSON.stringify(statuses)}; ${checkedRounds} all-refused rounds (${checkedRequests} requests) checked for state changes`);
+  const fivexx = Object.entries(statuses)
+    .filter(([s]) => Number(s) >= 500)
+    .reduce((n, [, v]) => n + v, 0);
+  console.info(
+    `openapi fuzz: ${cases.length} requests over ${ops.length} operations + ${pages} page paths in ${ms} ms; ${fivexx} answered 5xx; statuses ${JSON.stringify(statuses)}; ${checkedRounds} all-refused rounds (${checkedRequests} requests) checked for state changes`,
+  );
   changed = changed.slice(0, 10);
   expect(failures.slice(0, 20)).toEqual([]);
   expect(changed).toEqual([]);

@@ -32,7 +32,17 @@ async function richShopper(tag: string) {
 
   const order = await app.request('POST', '/api/v1/events', {
     headers: { 'x-api-key': apiKey },
-    body: { events: [{ eventId: `ord-${tag}`, type: 'order.paid', occurredAt: new Date().toISOString(), customer: { phone, name }, data: { orderId: `o-${tag}`, amount: 25_900 } }] },
+    body: {
+      events: [
+        {
+          eventId: `ord-${tag}`,
+          type: 'order.paid',
+          occurredAt: new Date().toISOString(),
+          customer: { phone, name },
+          data: { orderId: `o-${tag}`, amount: 25_900 },
+        },
+      ],
+    },
   });
   expect(order.status).toBe(200);
   await app.settle();
@@ -49,9 +59,14 @@ async function richShopper(tag: string) {
   });
   await s.customers.identify(T(), { phone, wechatyContactId: contactId }, {}, 'test');
 
-  expect((await app.request('POST', `/api/v1/customers/${id}/notes`, { token: admin.token, body: { text: `${name} 想要退货，电话 ${phone}` } })).status).toBe(201);
+  expect((await app.request('POST', `/api/v1/customers/${id}/notes`, { token: admin.token, body: { text: `${name} 想要退货，电话 ${phone}` } })).status).toBe(
+    201,
+  );
   expect((await app.request('POST', `/api/v1/customers/${id}/follow-ups`, { token: admin.token, body: { title: `回访 ${name}` } })).status).toBe(201);
-  const points = await app.request('POST', `/api/v1/loyalty/members/${id}/points`, { token: admin.token, body: { points: 120, reason: 'goodwill for a late parcel', idempotencyKey: `pts-${tag}-0001` } });
+  const points = await app.request('POST', `/api/v1/loyalty/members/${id}/points`, {
+    token: admin.token,
+    body: { points: 120, reason: 'goodwill for a late parcel', idempotencyKey: `pts-${tag}-0001` },
+  });
   expect(points.status).toBe(201);
   const token = await shopperToken(app, id);
   expect((await app.request('PUT', '/api/v1/me/birthday', { token, body: { month: 2, day: 29 } })).status).toBe(200);
@@ -74,7 +89,10 @@ test('withdrawing marketing consent is recorded with time and channel and stops 
   expect(before.status).toBe(200);
   expect(before.body.consents.marketing).toMatchObject({ granted: false, source: 'default', at: null }); // opt-in
 
-  const off = await app.request('PUT', '/api/v1/me/privacy/consents', { token: shopper.token, body: { marketing: false, profiling: false, channel: 'miniapp' } });
+  const off = await app.request('PUT', '/api/v1/me/privacy/consents', {
+    token: shopper.token,
+    body: { marketing: false, profiling: false, channel: 'miniapp' },
+  });
   expect(off.status).toBe(200);
   expect(off.body.consents.marketing).toMatchObject({ granted: false, source: 'recorded', channel: 'miniapp' });
   expect(off.body.consents.profiling).toMatchObject({ granted: false, channel: 'miniapp' });
@@ -103,8 +121,17 @@ test('withdrawing marketing consent is recorded with time and channel and stops 
 
 test('withdrawing profiling consent drops the RFM scores and churn prediction, and later runs and orders do not profile again', async () => {
   const s = app.rt.services;
-  const order = (eventId: string, phone: string) => ({ eventId, type: 'order.paid', occurredAt: new Date().toISOString(), customer: { phone }, data: { orderId: eventId, amount: 9_900 } });
-  const res = await app.request('POST', '/api/v1/events', { headers: { 'x-api-key': apiKey }, body: { events: [order('prof-1', '13955550001'), order('prof-2', '13955550002')] } });
+  const order = (eventId: string, phone: string) => ({
+    eventId,
+    type: 'order.paid',
+    occurredAt: new Date().toISOString(),
+    customer: { phone },
+    data: { orderId: eventId, amount: 9_900 },
+  });
+  const res = await app.request('POST', '/api/v1/events', {
+    headers: { 'x-api-key': apiKey },
+    body: { events: [order('prof-1', '13955550001'), order('prof-2', '13955550002')] },
+  });
   await app.settle();
   const [optedOut, other] = res.body.results.map((r: any) => r.customerId as string);
   await s.rfm.recomputeTenant(T());
@@ -155,18 +182,40 @@ test('after erasure no collection holds the phone, name, openid or chat id; ledg
   const card = await app.request('GET', `/api/v1/loyalty/members/${p.id}`, { token: admin.token });
   expect(card.body.balance).toBeGreaterThanOrEqual(120 + 259); // goodwill + earned on the ¥259 order
   // A reminder the shopper accepted in the mini-app holds their openid.
-  await MiniappSubscriptionModel.create({ tenantId: app.config.DEFAULT_TENANT, customerId: p.id, openId: p.openId, kind: 'points_expiry', templateId: 'tpl-points', grantKey: `grant-${p.id}`, grantedAt: new Date() });
+  await MiniappSubscriptionModel.create({
+    tenantId: app.config.DEFAULT_TENANT,
+    customerId: p.id,
+    openId: p.openId,
+    kind: 'points_expiry',
+    templateId: 'tpl-points',
+    grantKey: `grant-${p.id}`,
+    grantedAt: new Date(),
+  });
   // A WeCom transfer record (在职继承) names the customer.
-  await TransferModel.create({ tenantId: app.config.DEFAULT_TENANT, mode: 'in_service', target: `wm-${p.id}`, customerId: p.id, name: p.name, handoverUserid: 'xiaomei', takeoverUserid: 'dawei', status: 'transferred', requestId: `req-${p.id}` });
+  await TransferModel.create({
+    tenantId: app.config.DEFAULT_TENANT,
+    mode: 'in_service',
+    target: `wm-${p.id}`,
+    customerId: p.id,
+    name: p.name,
+    handoverUserid: 'xiaomei',
+    takeoverUserid: 'dawei',
+    status: 'transferred',
+    requestId: `req-${p.id}`,
+  });
   const erased = await app.request('POST', '/api/v1/me/erasure', { token: p.token, body: { confirm: true } });
   expect(erased.status).toBe(200);
   expect(erased.body).toMatchObject({ status: 'done', already: false, profiles: 2 });
 
   const texts = await everyCollectionText();
-  const leaks = texts.filter((t) => [p.phone, p.name, p.openId, p.contactId].some((v) => t.text.includes(v))).map((t) => `${t.collection}: ${t.text.slice(0, 160)}`);
+  const leaks = texts
+    .filter((t) => [p.phone, p.name, p.openId, p.contactId].some((v) => t.text.includes(v)))
+    .map((t) => `${t.collection}: ${t.text.slice(0, 160)}`);
   expect(leaks).toEqual([]);
   // The search does find personal data where it still should be: the bystander is untouched.
-  expect(texts.filter((t) => t.text.includes(bystander.phone)).map((t) => t.collection)).toEqual(expect.arrayContaining(['customers', 'customer_identities', 'conversation_messages']));
+  expect(texts.filter((t) => t.text.includes(bystander.phone)).map((t) => t.collection)).toEqual(
+    expect.arrayContaining(['customers', 'customer_identities', 'conversation_messages']),
+  );
 
   const db = mongoose.connection.db!;
   const shell = await db.collection('customers').findOne({ _id: new mongoose.Types.ObjectId(p.id) });
@@ -174,7 +223,10 @@ test('after erasure no collection holds the phone, name, openid or chat id; ledg
   expect(await db.collection('loyalty_birthday_claims').countDocuments({ customerId: new mongoose.Types.ObjectId(p.id) })).toBe(0);
   expect(await db.collection('loyalty_birthday_claims').countDocuments({ customerId: new mongoose.Types.ObjectId(bystander.id) })).toBe(1);
   expect(shell).toMatchObject({ status: 'erased', aggregates: expect.objectContaining({ orderCount: 1, totalPaid: 25_900 }) });
-  const ledger = await db.collection('loyalty_points_entries').find({ customerId: new mongoose.Types.ObjectId(p.id) }).toArray();
+  const ledger = await db
+    .collection('loyalty_points_entries')
+    .find({ customerId: new mongoose.Types.ObjectId(p.id) })
+    .toArray();
   expect(ledger.reduce((sum, e) => sum + (e.state === 'applied' ? e.points : 0), 0)).toBe(card.body.balance);
   expect((await db.collection('loyalty_members').findOne({ customerId: new mongoose.Types.ObjectId(p.id) }))?.balance).toBe(card.body.balance);
   const audit = await app.request('GET', `/api/v1/audit?targetId=${p.id}`, { token: admin.token });
@@ -199,7 +251,10 @@ test('an admin erases a customer on request, with a reason; without confirm or r
   const noReason = await app.request('POST', `/api/v1/privacy/customers/${shopper.customerId}/erasure`, { token: admin.token, body: {} });
   expect(noReason.status).toBe(400);
   expect(noReason.body.error.message).toMatch(/reason/);
-  const res = await app.request('POST', `/api/v1/privacy/customers/${shopper.customerId}/erasure`, { token: admin.token, body: { reason: 'email from the customer' } });
+  const res = await app.request('POST', `/api/v1/privacy/customers/${shopper.customerId}/erasure`, {
+    token: admin.token,
+    body: { reason: 'email from the customer' },
+  });
   expect(res.body).toMatchObject({ status: 'done', already: false });
   expect((await app.request('GET', `/api/v1/customers/${shopper.customerId}`, { token: admin.token })).status).toBe(404);
   const search = await app.request('GET', `/api/v1/customers/?q=${encodeURIComponent('司马测试')}`, { token: admin.token });
@@ -210,16 +265,38 @@ test('retention deletes closed chats, processed WeCom callbacks and events older
   const s = app.rt.services;
   const old = new Date(Date.now() - (app.config.PRIVACY_RETENTION_CONVERSATION_DAYS + 5) * DAY);
   const capture = (peer: string, at: Date, n: number) =>
-    s.desk.handleInbound(T(), { botAccountId: 'bot-r', peer: { kind: 'private', contact: { id: peer } }, talker: { id: peer }, externalId: `ret-${peer}-${n}`, type: 'text', text: `hello ${n}`, at });
+    s.desk.handleInbound(T(), {
+      botAccountId: 'bot-r',
+      peer: { kind: 'private', contact: { id: peer } },
+      talker: { id: peer },
+      externalId: `ret-${peer}-${n}`,
+      type: 'text',
+      text: `hello ${n}`,
+      at,
+    });
   const stale = await capture('wxid_old_chat', old, 1);
   // A file the customer sent in the old chat: its bytes must not outlive the chat.
   const kept = (await s.desk.attachments.keepIncoming(T(), 'file', { name: '旧合同.pdf', mime: 'application/pdf', bytes: Buffer.from('%PDF-1.4 old') }))!;
-  await s.desk.handleInbound(T(), { botAccountId: 'bot-r', peer: { kind: 'private', contact: { id: 'wxid_old_chat' } }, talker: { id: 'wxid_old_chat' }, externalId: 'ret-wxid_old_chat-2', type: 'file', text: '', media: { attachmentId: kept.attachmentId, name: kept.name, mime: kept.mime, size: kept.size }, at: old });
+  await s.desk.handleInbound(T(), {
+    botAccountId: 'bot-r',
+    peer: { kind: 'private', contact: { id: 'wxid_old_chat' } },
+    talker: { id: 'wxid_old_chat' },
+    externalId: 'ret-wxid_old_chat-2',
+    type: 'file',
+    text: '',
+    media: { attachmentId: kept.attachmentId, name: kept.name, mime: kept.mime, size: kept.size },
+    at: old,
+  });
   const fresh = await capture('wxid_new_chat', new Date(), 1);
   const oldEventAt = new Date(Date.now() - (app.config.PRIVACY_RETENTION_EVENT_DAYS + 5) * DAY).toISOString();
   const ev = await app.request('POST', '/api/v1/events', {
     headers: { 'x-api-key': apiKey },
-    body: { events: [{ eventId: 'ret-old', type: 'product.viewed', occurredAt: oldEventAt, customer: { phone: '13911112222' }, data: { productId: 'sku-1' } }, { eventId: 'ret-new', type: 'product.viewed', occurredAt: new Date().toISOString(), customer: { phone: '13911112222' }, data: { productId: 'sku-2' } }] },
+    body: {
+      events: [
+        { eventId: 'ret-old', type: 'product.viewed', occurredAt: oldEventAt, customer: { phone: '13911112222' }, data: { productId: 'sku-1' } },
+        { eventId: 'ret-new', type: 'product.viewed', occurredAt: new Date().toISOString(), customer: { phone: '13911112222' }, data: { productId: 'sku-2' } },
+      ],
+    },
   });
   expect(ev.body.accepted).toBe(2);
   await app.settle();

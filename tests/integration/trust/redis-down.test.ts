@@ -41,7 +41,9 @@ test('with Redis down, reads and ordinary writes keep working; sign-in and campa
   expect((await app.request('GET', '/api/v1/me/export', { token: shopper.token })).status).toBe(200);
   expect(Date.now() - started).toBeLessThan(5000);
   // Ordinary writes that cost nothing.
-  expect((await app.request('POST', `/api/v1/customers/${shopper.customerId}/notes`, { token: admin.token, body: { text: 'written while Redis is down' } })).status).toBe(201);
+  expect(
+    (await app.request('POST', `/api/v1/customers/${shopper.customerId}/notes`, { token: admin.token, body: { text: 'written while Redis is down' } })).status,
+  ).toBe(201);
 
   // Fail closed: sign-in (its brute-force limit lives in Redis) answers 503 with a message, not 500.
   const login = await app.request('POST', '/api/v1/auth/login', { body: { username: admin.username, password: 'harbor-kettle-2026' } });
@@ -61,7 +63,8 @@ test('with Redis down, reads and ordinary writes keep working; sign-in and campa
   expect(await budget.take(app.config.DEFAULT_TENANT, 'staff-x', 1, 10)).toBe(1);
   // And the limits are enforced again: the 11th wrong password in a row from one address is refused with 429.
   const statuses: number[] = [];
-  for (let i = 0; i < 11; i++) statuses.push((await app.request('POST', '/api/v1/auth/login', { body: { username: 'nobody-here', password: 'wrong-password' } })).status);
+  for (let i = 0; i < 11; i++)
+    statuses.push((await app.request('POST', '/api/v1/auth/login', { body: { username: 'nobody-here', password: 'wrong-password' } })).status);
   expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true);
   expect(statuses[10]).toBe(429);
 }, 60_000);

@@ -41,7 +41,10 @@ test('with Redis frozen, readiness, member-center reads and writes and sign-in a
     const ready = await app.request('GET', '/readyz');
     answers.readyz = ready.status;
     expect(ready.body).toMatchObject({ mongo: true, redis: false });
-    const adjusted = await app.request('POST', `/api/v1/loyalty/members/${shopper.customerId}/points`, { token: admin.token, body: { points: 7, reason: 'at the till', idempotencyKey: 'frozen-redis-1' } });
+    const adjusted = await app.request('POST', `/api/v1/loyalty/members/${shopper.customerId}/points`, {
+      token: admin.token,
+      body: { points: 7, reason: 'at the till', idempotencyKey: 'frozen-redis-1' },
+    });
     answers.pointsWrite = adjusted.status;
     const checkIn = await app.request('POST', '/api/v1/me/check-in', { token: shopper.token });
     answers.checkIn = checkIn.status;

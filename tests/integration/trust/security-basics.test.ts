@@ -51,10 +51,16 @@ test('staff passwords are stored as salted hashes, never as given', async () => 
   // Three accounts created as an admin creates them, all with the same password.
   const admin = await app.staff('admin');
   for (const username of ['salt.one', 'salt.two', 'salt.three']) {
-    const created = await app.request('POST', '/api/v1/staff', { token: admin.token, body: { username, name: username, role: 'sales', password: 'harbor-kettle-2026' } });
+    const created = await app.request('POST', '/api/v1/staff', {
+      token: admin.token,
+      body: { username, name: username, role: 'sales', password: 'harbor-kettle-2026' },
+    });
     expect(created.status).toBe(201);
   }
-  const staff = await mongoose.connection.db!.collection('staff').find({ username: { $in: ['salt.one', 'salt.two', 'salt.three'] } }).toArray();
+  const staff = await mongoose.connection
+    .db!.collection('staff')
+    .find({ username: { $in: ['salt.one', 'salt.two', 'salt.three'] } })
+    .toArray();
   expect(staff).toHaveLength(3);
   for (const s of staff) {
     expect(JSON.stringify(s)).not.toContain('harbor-kettle-2026');
@@ -81,7 +87,10 @@ test('responses carry security headers; CORS is granted only to configured origi
   expect(res.headers.get('content-security-policy')).toMatch(/script-src 'self'/);
   expect(res.headers.get('x-powered-by')).toBeNull();
   expect(res.headers.get('access-control-allow-origin')).toBeNull();
-  const pre = await fetch(`${app.url}/api/v1/customers/`, { method: 'OPTIONS', headers: { origin: 'https://shop.example.com', 'access-control-request-method': 'GET' } });
+  const pre = await fetch(`${app.url}/api/v1/customers/`, {
+    method: 'OPTIONS',
+    headers: { origin: 'https://shop.example.com', 'access-control-request-method': 'GET' },
+  });
   expect(pre.status).toBe(204);
   expect(pre.headers.get('access-control-allow-origin')).toBe('https://shop.example.com');
   expect(pre.headers.get('access-control-allow-methods')).toBe('GET, POST, PUT, PATCH, DELETE');
@@ -97,7 +106,11 @@ test('responses carry security headers; CORS is granted only to configured origi
 test('sign-in, the shopper’s /me answers, customer profiles and exports are never stored by a cache', async () => {
   const admin = await app.staff('admin');
   const shopper = await newShopper(app);
-  const login = await fetch(`${app.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: admin.username, password: 'harbor-kettle-2026' }) });
+  const login = await fetch(`${app.url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: admin.username, password: 'harbor-kettle-2026' }),
+  });
   expect(login.status).toBe(200);
   const answers = [
     ['POST /auth/login', login],
@@ -105,7 +118,10 @@ test('sign-in, the shopper’s /me answers, customer profiles and exports are ne
     ['GET /me/export', await fetch(`${app.url}/api/v1/me/export`, { headers: { authorization: `Bearer ${shopper.token}` } })],
     ['GET /customers/:id', await fetch(`${app.url}/api/v1/customers/${customerId}`, { headers: { authorization: `Bearer ${admin.token}` } })],
     ['GET /customers/export', await fetch(`${app.url}/api/v1/customers/export?limit=5`, { headers: { authorization: `Bearer ${admin.token}` } })],
-    ['GET /privacy/customers/:id/export', await fetch(`${app.url}/api/v1/privacy/customers/${customerId}/export`, { headers: { authorization: `Bearer ${admin.token}` } })],
+    [
+      'GET /privacy/customers/:id/export',
+      await fetch(`${app.url}/api/v1/privacy/customers/${customerId}/export`, { headers: { authorization: `Bearer ${admin.token}` } }),
+    ],
     ['a refusal', await fetch(`${app.url}/api/v1/me/points`)],
   ] as const;
   expect(answers.map(([what, res]) => [what, res.status < 500, res.headers.get('cache-control')])).toEqual(answers.map(([what]) => [what, true, 'no-store']));

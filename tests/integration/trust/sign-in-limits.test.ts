@@ -16,7 +16,9 @@ let wechat: Server;
 beforeAll(async () => {
   // WeChat's web OAuth code exchange (sns/oauth2/access_token, 网页授权 "通过code换取网页授权access_token"):
   // every code here is unknown, errcode 40029 "invalid code".
-  wechat = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ errcode: 40029, errmsg: 'invalid code' })));
+  wechat = createServer((_req, res) =>
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ errcode: 40029, errmsg: 'invalid code' })),
+  );
   await new Promise<void>((r) => wechat.listen(0, '127.0.0.1', r));
   app = await startTestApp({
     env: {
@@ -38,7 +40,8 @@ afterAll(async () => {
 });
 
 const address = () => `2001:db8::${randomBytes(2).toString('hex')}:${randomBytes(2).toString('hex')}`;
-const signIn = (from: string, username: string, password: string) => app.request('POST', '/api/v1/auth/login', { headers: { 'x-forwarded-for': from }, body: { username, password } });
+const signIn = (from: string, username: string, password: string) =>
+  app.request('POST', '/api/v1/auth/login', { headers: { 'x-forwarded-for': from }, body: { username, password } });
 const PASSWORD = 'harbor-kettle-2026';
 
 test('successful sign-ins never count: the real user signs in 15 times in a row', async () => {
@@ -108,7 +111,11 @@ test('a wrong password for an unknown username takes as long as for a known one 
 test('a guessable staff password is refused on create and on change, in Chinese naming 密码; a strong one works', async () => {
   const admin = await app.staff('admin');
   const create = (password: string) =>
-    app.request('POST', '/api/v1/staff', { token: admin.token, headers: { 'accept-language': 'zh-CN' }, body: { username: 'wang.lei', name: '王磊', role: 'sales', password } });
+    app.request('POST', '/api/v1/staff', {
+      token: admin.token,
+      headers: { 'accept-language': 'zh-CN' },
+      body: { username: 'wang.lei', name: '王磊', role: 'sales', password },
+    });
   for (const weak of ['12345678', 'password-123', 'wang.lei2026', 'qwertyuiop']) {
     const refused = await create(weak);
     expect([weak, refused.status, refused.body.error.code]).toEqual([weak, 400, 'STAFF_WEAK_PASSWORD']);
@@ -129,7 +136,8 @@ test('a guessable staff password is refused on create and on change, in Chinese 
 test('shopper sign-ins (demo phone, WeChat H5) are throttled per address', async () => {
   const phone = '13900001234';
   await app.rt.services.customers.identify(app.config.DEFAULT_TENANT, { phone }, { name: '测试' }, 'test');
-  const demo = (from: string, p: string) => app.request('POST', '/api/v1/auth/shopper/demo-login', { headers: { 'x-forwarded-for': from }, body: { phone: p } });
+  const demo = (from: string, p: string) =>
+    app.request('POST', '/api/v1/auth/shopper/demo-login', { headers: { 'x-forwarded-for': from }, body: { phone: p } });
   const prober = address();
   const statuses = [];
   for (let i = 0; i < 7; i++) statuses.push((await demo(prober, `1390000${String(i).padStart(4, '0')}`)).status);
@@ -137,7 +145,8 @@ test('shopper sign-ins (demo phone, WeChat H5) are throttled per address', async
   expect((await demo(prober, phone)).status).toBe(429);
   expect((await demo(address(), phone)).status).toBe(200);
 
-  const oauth = (from: string) => app.request('POST', '/api/v1/auth/shopper/wechat', { headers: { 'x-forwarded-for': from }, body: { code: randomBytes(8).toString('hex') } });
+  const oauth = (from: string) =>
+    app.request('POST', '/api/v1/auth/shopper/wechat', { headers: { 'x-forwarded-for': from }, body: { code: randomBytes(8).toString('hex') } });
   const from = address();
   const answers = [];
   for (let i = 0; i < 6; i++) answers.push((await oauth(from)).status);

@@ -20,7 +20,11 @@ const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR
 beforeAll(async () => {
   setFakeClock(now);
   fake = await startFakeWecom();
-  app = await startTestApp({ env: { ...fake.env(), ROLES: 'server,worker', WECOM_KF_ENABLED: 'true', BOT_OUTBOUND_POLL_MS: '200' }, plugins: [wecomPlugin(), wechatKfPlugin()], now });
+  app = await startTestApp({
+    env: { ...fake.env(), ROLES: 'server,worker', WECOM_KF_ENABLED: 'true', BOT_OUTBOUND_POLL_MS: '200' },
+    plugins: [wecomPlugin(), wechatKfPlugin()],
+    now,
+  });
   fake.setCallbackUrl(`${app.url}/wecom/callback`);
   kfId = fake.kf.addAccount('品牌客服');
   const s = app.rt.services;
@@ -34,7 +38,10 @@ afterAll(async () => {
 });
 
 const as = (method: string, path: string, body?: unknown) => app.request(method, path, { token: agent.token, body });
-const conversationOf = (externalUserId: string) => eventually(async () => (await ConversationModel.findOne({ tenantId: tenant(), peerId: externalUserId }).lean()) ?? Promise.reject(new Error('no conversation yet')));
+const conversationOf = (externalUserId: string) =>
+  eventually(
+    async () => (await ConversationModel.findOne({ tenantId: tenant(), peerId: externalUserId }).lean()) ?? Promise.reject(new Error('no conversation yet')),
+  );
 const history = async (id: string) => (await as('GET', `/api/v1/conversations/${id}/messages`)).body.items as any[];
 
 test('a picture the customer sends on 微信客服 is fetched with media/get and shown in the chat', async () => {
@@ -62,7 +69,10 @@ test('a voice message and a video the customer sends on 微信客服 are kept as
   });
   expect(both.find((m) => m.type === 'audio')).toMatchObject({ direction: 'in', media: { name: '语音.amr', mime: 'audio/amr', size: amr.length } });
   expect(both.find((m) => m.type === 'video')).toMatchObject({ direction: 'in', media: { name: '开箱.mp4', mime: 'video/mp4', size: mp4.length } });
-  for (const [m, bytes] of [[both.find((x) => x.type === 'audio'), amr], [both.find((x) => x.type === 'video'), mp4]] as const) {
+  for (const [m, bytes] of [
+    [both.find((x) => x.type === 'audio'), amr],
+    [both.find((x) => x.type === 'video'), mp4],
+  ] as const) {
     const res = await fetch(`${app.url}/api/v1/desk/attachments/${m.media.attachmentId}`, { headers: { authorization: `Bearer ${agent.token}` } });
     expect(Buffer.from(await res.arrayBuffer()).equals(bytes)).toBe(true);
   }
@@ -74,7 +84,13 @@ test('an agent sends an image and a file on 微信客服: media/upload, then sen
   const id = String(c._id);
   expect((await as('POST', `/api/v1/conversations/${id}/take`)).status).toBe(200);
   const upload = async (bytes: Buffer, type: string, name: string) =>
-    (await (await fetch(`${app.url}/api/v1/desk/attachments?name=${encodeURIComponent(name)}`, { method: 'POST', headers: { authorization: `Bearer ${agent.token}`, 'content-type': type }, body: bytes })).json()) as any;
+    (await (
+      await fetch(`${app.url}/api/v1/desk/attachments?name=${encodeURIComponent(name)}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${agent.token}`, 'content-type': type },
+        body: bytes,
+      })
+    ).json()) as any;
   const image = await upload(PNG, 'image/png', '发货单.png');
   const pdf = Buffer.from('%PDF-1.4\n发票内容\n');
   const file = await upload(pdf, 'application/pdf', '电子发票.pdf');
@@ -101,11 +117,20 @@ test('an agent sends an image and a file on 微信客服: media/upload, then sen
 });
 
 test("a bot answer WeCom refuses shows failed with WeCom's reason, and offers no 重试", async () => {
-  await app.rt.services.desk.rules.createRule(tenant(), { kind: 'keyword', keywords: ['运费'], reply: '满99包邮。', action: 'reply', priority: 10, active: true });
+  await app.rt.services.desk.rules.createRule(tenant(), {
+    kind: 'keyword',
+    keywords: ['运费'],
+    reply: '满99包邮。',
+    action: 'reply',
+    priority: 10,
+    active: true,
+  });
   fake.corp.faults.push({ path: 'kf/send_msg', times: 1, errcode: 95018, errmsg: 'send msg session status invalid' });
   const { externalUserId } = await fake.kf.customerSends(kfId, { nickname: '阿诺' }, '运费多少');
   const c = await conversationOf(externalUserId);
-  const failed = await eventually(async () => (await history(String(c._id))).find((m) => m.author === 'bot' && m.delivery === 'failed') ?? Promise.reject(new Error('no failure yet')));
+  const failed = await eventually(
+    async () => (await history(String(c._id))).find((m) => m.author === 'bot' && m.delivery === 'failed') ?? Promise.reject(new Error('no failure yet')),
+  );
   expect(failed.deliveryError).toMatch(/95018/);
   expect(failed.retryable).toBe(false);
 });
@@ -114,7 +139,13 @@ test('an access token WeCom no longer takes is refreshed once for media/upload, 
   const { externalUserId } = await fake.kf.customerSends(kfId, { nickname: '阿洛' }, '看看图');
   const c = await conversationOf(externalUserId);
   expect((await as('POST', `/api/v1/conversations/${c._id}/take`)).status).toBe(200);
-  const up = (await (await fetch(`${app.url}/api/v1/desk/attachments?name=${encodeURIComponent('图.png')}`, { method: 'POST', headers: { authorization: `Bearer ${agent.token}`, 'content-type': 'image/png' }, body: PNG })).json()) as any;
+  const up = (await (
+    await fetch(`${app.url}/api/v1/desk/attachments?name=${encodeURIComponent('图.png')}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${agent.token}`, 'content-type': 'image/png' },
+      body: PNG,
+    })
+  ).json()) as any;
   // The take's greeting is out first, so the upload is the first call on the forgotten token.
   await eventually(() => (fake.kf.sentTo(externalUserId).some((m) => /阿杰/.test(m.text)) ? true : Promise.reject(new Error('no greeting yet'))));
   const uploadsBefore = fake.callsTo('media/upload').length;

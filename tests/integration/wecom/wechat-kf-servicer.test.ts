@@ -17,7 +17,10 @@ const tenant = () => app.config.DEFAULT_TENANT;
 
 beforeAll(async () => {
   fake = await startFakeWecom();
-  app = await startTestApp({ env: { ...fake.env(), ROLES: 'server,worker', WECOM_KF_ENABLED: 'true', WECOM_KF_AGENTS_ANSWER_IN: 'wecom', BOT_OUTBOUND_POLL_MS: '200' }, plugins: [wecomPlugin(), wechatKfPlugin()] });
+  app = await startTestApp({
+    env: { ...fake.env(), ROLES: 'server,worker', WECOM_KF_ENABLED: 'true', WECOM_KF_AGENTS_ANSWER_IN: 'wecom', BOT_OUTBOUND_POLL_MS: '200' },
+    plugins: [wecomPlugin(), wechatKfPlugin()],
+  });
   fake.setCallbackUrl(`${app.url}/wecom/callback`);
   kfId = fake.kf.addAccount('品牌客服');
   fake.corp.addStaff('meimei', '美美');
@@ -34,9 +37,19 @@ const as = (method: string, path: string, body?: unknown) => app.request(method,
 
 test('an agent taking a 微信客服 chat becomes its WeCom servicer; their WeCom-app answers show in the inbox; resolving ends the session and the bot answers again', async () => {
   const { externalUserId } = await fake.kf.customerSends(kfId, { nickname: '阿花' }, '人工');
-  const c = await eventually(async () => (await ConversationModel.findOne({ tenantId: tenant(), peerId: externalUserId, state: 'queued' }).lean()) ?? Promise.reject(new Error('not queued yet')));
+  const c = await eventually(
+    async () =>
+      (await ConversationModel.findOne({ tenantId: tenant(), peerId: externalUserId, state: 'queued' }).lean()) ?? Promise.reject(new Error('not queued yet')),
+  );
   expect((await as('POST', `/api/v1/conversations/${c._id}/take`)).status).toBe(200);
-  await eventually(() => expect(fake.callsTo('kf/service_state/trans').map((call) => call.body)).toContainEqual({ open_kfid: kfId, external_userid: externalUserId, service_state: 3, servicer_userid: 'meimei' }));
+  await eventually(() =>
+    expect(fake.callsTo('kf/service_state/trans').map((call) => call.body)).toContainEqual({
+      open_kfid: kfId,
+      external_userid: externalUserId,
+      service_state: 3,
+      servicer_userid: 'meimei',
+    }),
+  );
   expect(fake.kf.state.session(kfId, externalUserId)).toMatchObject({ state: 3, servicer_userid: 'meimei' });
 
   // WeCom refuses API messages in 人工接待, so the inbox says where to answer instead of failing later.
@@ -57,8 +70,19 @@ test('an agent taking a 微信客服 chat becomes its WeCom servicer; their WeCo
   await eventually(() => expect(fake.kf.state.session(kfId, externalUserId).state).toBe(4));
   // What WeCom would not take while the servicer had the chat is not kept to be said later (a 转接
   // notice or a greeting after the end would be out of place): nothing waits to be sent.
-  await eventually(async () => expect((await OutboundModel.find({ tenantId: tenant(), conversationId: c._id, state: { $in: ['queued', 'sending'] } }).lean()).map((r) => r.text)).toEqual([]));
+  await eventually(async () =>
+    expect((await OutboundModel.find({ tenantId: tenant(), conversationId: c._id, state: { $in: ['queued', 'sending'] } }).lean()).map((r) => r.text)).toEqual(
+      [],
+    ),
+  );
   const before = fake.kf.sentTo(externalUserId).length;
   await fake.kf.customerSends(kfId, { external_userid: externalUserId, nickname: '阿花' }, '再问一下');
-  await eventually(() => expect(fake.kf.sentTo(externalUserId).slice(before).map((m) => m.text)).toEqual(['抱歉，我没有听懂。您可以换个说法，或回复「人工」转人工客服。']));
+  await eventually(() =>
+    expect(
+      fake.kf
+        .sentTo(externalUserId)
+        .slice(before)
+        .map((m) => m.text),
+    ).toEqual(['抱歉，我没有听懂。您可以换个说法，或回复「人工」转人工客服。']),
+  );
 });

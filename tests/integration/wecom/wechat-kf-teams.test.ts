@@ -19,7 +19,11 @@ const s = () => app.rt.services;
 beforeAll(async () => {
   setFakeClock(now);
   fake = await startFakeWecom();
-  app = await startTestApp({ env: { ...fake.env(), ROLES: 'server,worker', WECOM_KF_ENABLED: 'true', BOT_OUTBOUND_POLL_MS: '200' }, plugins: [wecomPlugin(), wechatKfPlugin()], now });
+  app = await startTestApp({
+    env: { ...fake.env(), ROLES: 'server,worker', WECOM_KF_ENABLED: 'true', BOT_OUTBOUND_POLL_MS: '200' },
+    plugins: [wecomPlugin(), wechatKfPlugin()],
+    now,
+  });
   fake.setCallbackUrl(`${app.url}/wecom/callback`);
   kfId = fake.kf.addAccount('品牌客服');
 });
@@ -40,7 +44,10 @@ test('a 微信客服 customer who writes about a refund and asks for a human wai
   const { externalUserId } = await fake.kf.customerSends(kfId, { nickname: '小退' }, '我要退款');
   await eventually(() => expect(fake.kf.sentTo(externalUserId)).toHaveLength(1));
   await fake.kf.customerSends(kfId, { external_userid: externalUserId, nickname: '小退' }, '人工');
-  const queued = await eventually(async () => (await ConversationModel.findOne({ tenantId: tenant(), peerId: externalUserId, state: 'queued' }).lean()) ?? Promise.reject(new Error('not queued yet')));
+  const queued = await eventually(
+    async () =>
+      (await ConversationModel.findOne({ tenantId: tenant(), peerId: externalUserId, state: 'queued' }).lean()) ?? Promise.reject(new Error('not queued yet')),
+  );
   expect(queued).toMatchObject({ channel: 'wechat_kf', teamId: team.body.id, teamName: '售后' });
   // 阿普 is online with free seats, but not in 售后: the customer hears nobody of the team is there.
   await eventually(() => expect(fake.kf.sentTo(externalUserId).at(-1)?.text).toMatch(/已为您转接人工客服。现在客服都不在线/));

@@ -23,14 +23,25 @@ const s = () => app.rt.services;
 beforeAll(async () => {
   setFakeClock(now);
   fake = await startFakeWecom();
-  app = await startTestApp({ env: { ...fake.env(), ROLES: 'server,worker', WECOM_KF_ENABLED: 'true', BOT_OUTBOUND_POLL_MS: '200' }, plugins: [wecomPlugin(), wechatKfPlugin()], now });
+  app = await startTestApp({
+    env: { ...fake.env(), ROLES: 'server,worker', WECOM_KF_ENABLED: 'true', BOT_OUTBOUND_POLL_MS: '200' },
+    plugins: [wecomPlugin(), wechatKfPlugin()],
+    now,
+  });
   fake.setCallbackUrl(`${app.url}/wecom/callback`);
   kfId = fake.kf.addAccount('品牌客服');
   fake.corp.addStaff('ajie', '阿杰');
   await s().staff.create(tenant(), { username: 'kf_agent', name: '阿杰', role: 'agent', password: 'harbor-kettle-2026', wecomUserId: 'ajie' });
   const login = await s().staff.login(tenant(), 'kf_agent', 'harbor-kettle-2026');
   agent = { id: (await s().staff.findByWecomUserId(tenant(), 'ajie'))!.id, token: login.token };
-  await s().desk.rules.createRule(tenant(), { kind: 'keyword', keywords: ['发货'], reply: '{name}您好，下单后48小时内发货。', action: 'reply', priority: 10, active: true });
+  await s().desk.rules.createRule(tenant(), {
+    kind: 'keyword',
+    keywords: ['发货'],
+    reply: '{name}您好，下单后48小时内发货。',
+    action: 'reply',
+    priority: 10,
+    active: true,
+  });
 });
 afterAll(async () => {
   await app.stop();
@@ -39,9 +50,17 @@ afterAll(async () => {
 });
 
 const as = (method: string, path: string, body?: unknown) => app.request(method, path, { token: agent.token, body });
-const conversationOf = (externalUserId: string) => eventually(async () => (await ConversationModel.findOne({ tenantId: tenant(), peerId: externalUserId }).lean()) ?? Promise.reject(new Error('no conversation yet')));
+const conversationOf = (externalUserId: string) =>
+  eventually(
+    async () => (await ConversationModel.findOne({ tenantId: tenant(), peerId: externalUserId }).lean()) ?? Promise.reject(new Error('no conversation yet')),
+  );
 /** The chat once the bot has handed it over ('人工'): waiting for an agent, or given to the one online. */
-const handedOver = (externalUserId: string) => eventually(async () => (await ConversationModel.findOne({ tenantId: tenant(), peerId: externalUserId, state: { $in: ['queued', 'assigned'] } }).lean()) ?? Promise.reject(new Error('not handed over yet')));
+const handedOver = (externalUserId: string) =>
+  eventually(
+    async () =>
+      (await ConversationModel.findOne({ tenantId: tenant(), peerId: externalUserId, state: { $in: ['queued', 'assigned'] } }).lean()) ??
+      Promise.reject(new Error('not handed over yet')),
+  );
 
 test('a shopper writing to 微信客服 gets the matching rule answered through kf/send_msg, and the chat is in the inbox as wechat_kf', async () => {
   const { externalUserId, delivery } = await fake.kf.customerSends(kfId, { nickname: '小雨' }, '请问什么时候发货？');
@@ -78,10 +97,13 @@ test('a callback delivered twice, or a resync from an old cursor, stores each me
   expect(await s().wechatKf.sync.sync(tenant(), kfId)).toBeGreaterThanOrEqual(3);
   expect(await MessageModel.countDocuments({ conversationId: c._id, direction: 'in' })).toBe(2);
   // The rule's answer once, the fallback for the second message once: nothing said twice.
-  expect(fake.kf.sentTo(externalUserId).map((m) => m.text)).toEqual(['阿明您好，下单后48小时内发货。', '抱歉，我没有听懂。您可以换个说法，或回复「人工」转人工客服。']);
+  expect(fake.kf.sentTo(externalUserId).map((m) => m.text)).toEqual([
+    '阿明您好，下单后48小时内发货。',
+    '抱歉，我没有听懂。您可以换个说法，或回复「人工」转人工客服。',
+  ]);
 });
 
-test('agent replies go out through kf/send_msg until WeCom\'s 5 messages after the customer\'s last one are used; the 6th is refused with the reason', async () => {
+test("agent replies go out through kf/send_msg until WeCom's 5 messages after the customer's last one are used; the 6th is refused with the reason", async () => {
   const { externalUserId } = await fake.kf.customerSends(kfId, { nickname: '露露' }, '发货了吗');
   await eventually(() => expect(fake.kf.sentTo(externalUserId)).toHaveLength(1)); // the bot's answer
   const c = await conversationOf(externalUserId);
@@ -105,7 +127,7 @@ test('agent replies go out through kf/send_msg until WeCom\'s 5 messages after t
   expect(fake.kf.state.transitions.filter((t) => t.external_userid === externalUserId)).toEqual([]);
 });
 
-test('48 hours after the customer\'s last message the reply is refused (window closed); resolving ends WeCom\'s session after the goodbye', async () => {
+test("48 hours after the customer's last message the reply is refused (window closed); resolving ends WeCom's session after the goodbye", async () => {
   const { externalUserId } = await fake.kf.customerSends(kfId, { nickname: '老周' }, '人工');
   const c = await handedOver(externalUserId);
   expect((await as('POST', `/api/v1/conversations/${c._id}/take`)).status).toBe(200);
@@ -117,11 +139,15 @@ test('48 hours after the customer\'s last message the reply is refused (window c
   await fake.kf.customerSends(kfId, { external_userid: externalUserId, nickname: '老周' }, '在的');
   await eventually(async () => expect(await MessageModel.countDocuments({ conversationId: c._id, text: '在的' })).toBe(1));
   expect((await as('POST', `/api/v1/conversations/${c._id}/resolve`)).status).toBe(200);
-  await eventually(() => expect(fake.kf.state.transitions.filter((t) => t.external_userid === externalUserId)).toEqual([{ open_kfid: kfId, external_userid: externalUserId, from: 0, to: 4 }]));
+  await eventually(() =>
+    expect(fake.kf.state.transitions.filter((t) => t.external_userid === externalUserId)).toEqual([
+      { open_kfid: kfId, external_userid: externalUserId, from: 0, to: 4 },
+    ]),
+  );
   expect(fake.kf.sentTo(externalUserId).at(-1)?.text).toBe('本次人工服务已结束，感谢您的耐心。如需帮助，随时留言。');
 });
 
-test('a 微信客服 customer whose unionid the member center knows lands on that member\'s profile', async () => {
+test("a 微信客服 customer whose unionid the member center knows lands on that member's profile", async () => {
   const memberId = await s().customers.identify(tenant(), { unionId: 'union-kf-lin', openId: 'o-mp-lin', appId: 'wx-mp-demo' }, { name: '林会员' }, 'member');
   const { externalUserId } = await fake.kf.customerSends(kfId, { nickname: '林林', unionid: 'union-kf-lin' }, '你好');
   const c = await conversationOf(externalUserId);
@@ -131,7 +157,7 @@ test('a 微信客服 customer whose unionid the member center knows lands on tha
   expect(fake.callsTo('kf/customer/batchget').some((call) => call.body.external_userid_list.includes(externalUserId))).toBe(true);
 });
 
-test('agents replying at the same moment never pass WeCom\'s limit together: only the sends left go, the rest are refused', async () => {
+test("agents replying at the same moment never pass WeCom's limit together: only the sends left go, the rest are refused", async () => {
   const { externalUserId } = await fake.kf.customerSends(kfId, { nickname: '阿杜' }, '人工');
   const c = await handedOver(externalUserId);
   // The online agent gets the chat (take answers it as theirs either way); their greeting is one of the 5.

@@ -22,7 +22,10 @@ test('a URL check with a forged signature is refused with 401', async () => {
 
 test('a forged signature is refused with 401 and nothing is stored', async () => {
   const before = await callbackCount();
-  const d = await tb.fake.sendEvent({ Event: 'change_external_contact', ChangeType: 'add_external_contact', UserID: 'x', ExternalUserID: 'wm1' }, { token: 'not-our-token' });
+  const d = await tb.fake.sendEvent(
+    { Event: 'change_external_contact', ChangeType: 'add_external_contact', UserID: 'x', ExternalUserID: 'wm1' },
+    { token: 'not-our-token' },
+  );
   expect(d.status).toBe(401);
   expect(JSON.parse(d.response).error.message).toMatch(/msg_signature/);
   expect(await callbackCount()).toBe(before);
@@ -30,7 +33,10 @@ test('a forged signature is refused with 401 and nothing is stored', async () =>
 
 test('a message encrypted for another corp (wrong receiveid) is refused with 401 and nothing is stored', async () => {
   const before = await callbackCount();
-  const d = await tb.fake.sendEvent({ Event: 'change_external_contact', ChangeType: 'add_external_contact', UserID: 'x', ExternalUserID: 'wm2' }, { receiveId: 'ww-some-other-corp' });
+  const d = await tb.fake.sendEvent(
+    { Event: 'change_external_contact', ChangeType: 'add_external_contact', UserID: 'x', ExternalUserID: 'wm2' },
+    { receiveId: 'ww-some-other-corp' },
+  );
   expect(d.status).toBe(401);
   expect(JSON.parse(d.response).error.message).toMatch(/another corp/);
   expect(await callbackCount()).toBe(before);
@@ -38,7 +44,10 @@ test('a message encrypted for another corp (wrong receiveid) is refused with 401
 
 test('a callback whose timestamp is more than 5 minutes old is refused with 401', async () => {
   const before = await callbackCount();
-  const d = await tb.fake.sendEvent({ Event: 'change_external_tag', ChangeType: 'create', Id: 'et1', TagType: 'tag' }, { timestamp: Math.floor(Date.now() / 1000) - 301 });
+  const d = await tb.fake.sendEvent(
+    { Event: 'change_external_tag', ChangeType: 'create', Id: 'et1', TagType: 'tag' },
+    { timestamp: Math.floor(Date.now() / 1000) - 301 },
+  );
   expect(d.status).toBe(401);
   expect(JSON.parse(d.response).error.message).toMatch(/5 minutes/);
   expect(await callbackCount()).toBe(before);

@@ -61,7 +61,9 @@ test('other errcodes become a typed error carrying errcode and errmsg, without r
   expect(err).toBeInstanceOf(WecomApiError);
   expect(err).toMatchObject({ errcode: 84061, errmsg: 'not external contact', status: 502 });
   expect(fake.callsTo('externalcontact/get').filter((x) => x.query.external_userid === 'wm-nobody')).toHaveLength(1);
-  const bad = await client({ secret: 'wrong-secret' }).getFollowUserList().catch((e) => e);
+  const bad = await client({ secret: 'wrong-secret' })
+    .getFollowUserList()
+    .catch((e) => e);
   expect(bad).toMatchObject({ errcode: 40001 });
 });
 

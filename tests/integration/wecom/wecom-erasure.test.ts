@@ -39,7 +39,8 @@ async function taggedContact(name: string, phone: string) {
   tb.fake.corp.follow('dawei', externalUserId, { add_way: 3 });
   await tb.fake.sendEvent({ Event: 'change_external_contact', ChangeType: 'add_external_contact', UserID: 'dawei', ExternalUserID: externalUserId });
   await callbacksDone(externalUserId);
-  for (const userid of ['xiaomei', 'dawei']) await tb.fake.editContact(userid, externalUserId, { tagIds: [vip], remark: `${name}-老客`, description: `住杭州，电话 ${phone}`, remark_mobiles: [phone] });
+  for (const userid of ['xiaomei', 'dawei'])
+    await tb.fake.editContact(userid, externalUserId, { tagIds: [vip], remark: `${name}-老客`, description: `住杭州，电话 ${phone}`, remark_mobiles: [phone] });
   await callbacksDone(externalUserId);
   await eventually(async () => expect((await tb.app.rt.services.customers.get(tb.tenantId, id)).tags?.length).toBeGreaterThan(0));
   return { id, externalUserId, vip };

@@ -29,7 +29,12 @@ test('scanning a channel QR code applies its tags (here and in WeCom) and sends 
   const tag = await tb.app.request('POST', '/api/v1/tags', { token: admin.token, body: { groupName: '渠道', name: '双11海报' } });
   const way = await tb.app.request('POST', '/api/v1/wecom/contact-ways', {
     token: admin.token,
-    body: { name: '双11海报码', staffIds: [sales.id], tagIds: [tag.body.id], welcome: { text: '你好，欢迎关注！', link: { title: '新人礼', url: 'https://shop.example.com/gift' } } },
+    body: {
+      name: '双11海报码',
+      staffIds: [sales.id],
+      tagIds: [tag.body.id],
+      welcome: { text: '你好，欢迎关注！', link: { title: '新人礼', url: 'https://shop.example.com/gift' } },
+    },
   });
   expect(way.status).toBe(201);
   expect(way.body.state.length).toBeLessThanOrEqual(30);
@@ -66,7 +71,10 @@ test('scanning a channel QR code applies its tags (here and in WeCom) and sends 
 });
 
 test('a welcome code older than 20 seconds is not used', async () => {
-  const way = await tb.app.request('POST', '/api/v1/wecom/contact-ways', { token: admin.token, body: { name: '迟到码', staffIds: [sales.id], welcome: { text: 'hi' } } });
+  const way = await tb.app.request('POST', '/api/v1/wecom/contact-ways', {
+    token: admin.token,
+    body: { name: '迟到码', staffIds: [sales.id], welcome: { text: 'hi' } },
+  });
   tb.fake.corp.addStaff('xiaomei');
   const contact = tb.fake.corp.upsertContact({ name: '迟到的人' });
   tb.fake.corp.follow('xiaomei', contact.external_userid, { state: way.body.state });
@@ -83,7 +91,10 @@ test('a welcome code older than 20 seconds is not used', async () => {
 });
 
 test('a welcome code WeCom no longer accepts (41050) marks the welcome late, with the reason', async () => {
-  const way = await tb.app.request('POST', '/api/v1/wecom/contact-ways', { token: admin.token, body: { name: '失效码', staffIds: [sales.id], welcome: { text: 'hi' } } });
+  const way = await tb.app.request('POST', '/api/v1/wecom/contact-ways', {
+    token: admin.token,
+    body: { name: '失效码', staffIds: [sales.id], welcome: { text: 'hi' } },
+  });
   tb.fake.corp.welcomeWindowSeconds = -1; // every code has expired by the time we use it
   try {
     const { externalUserId } = await tb.fake.addFriend('xiaomei', { name: '码失效的人' }, way.body.state);

@@ -11,15 +11,18 @@ beforeAll(async () => {
   fake = await startFakeWecom();
   fake.setCallbackUrl('http://127.0.0.1:9/unused'); // callbacks are not the subject here
   fake.corp.tokenTtlSeconds = 30 * 86_400; // the clock jumps 48 hours; the access token is not the subject either
-  token = ((await (await fetch(`${fake.apiBase}gettoken?corpid=${fake.options.corpId}&corpsecret=${fake.options.secret}`)).json()) as { access_token: string }).access_token;
+  token = ((await (await fetch(`${fake.apiBase}gettoken?corpid=${fake.options.corpId}&corpsecret=${fake.options.secret}`)).json()) as { access_token: string })
+    .access_token;
 });
 afterAll(async () => {
   await fake.stop();
   setFakeClock(undefined);
 });
 
-const call = async (path: string, body: unknown): Promise<any> => (await fetch(`${fake.apiBase}${path}?access_token=${token}`, { method: 'POST', body: JSON.stringify(body) })).json();
-const customerWrites = (kfId: string, externalUserId: string | undefined, text: string) => fake.kf.customerSends(kfId, { nickname: '顾客', external_userid: externalUserId }, text).catch(() => undefined);
+const call = async (path: string, body: unknown): Promise<any> =>
+  (await fetch(`${fake.apiBase}${path}?access_token=${token}`, { method: 'POST', body: JSON.stringify(body) })).json();
+const customerWrites = (kfId: string, externalUserId: string | undefined, text: string) =>
+  fake.kf.customerSends(kfId, { nickname: '顾客', external_userid: externalUserId }, text).catch(() => undefined);
 
 test('send_msg takes 5 messages after the customer writes (95001 for the 6th), none after 48 hours (95002), and none while a servicer has the chat (95018)', async () => {
   const kfId = fake.kf.addAccount('客服');
@@ -56,5 +59,8 @@ test('sync_msg pages from a cursor, refuses an unknown token (95007), and an unk
   expect((await call('kf/send_msg', { open_kfid: 'wk-nope', touser: 'wm-b', msgtype: 'text', text: { content: 'x' } })).errcode).toBe(95000);
   const accounts = await call('kf/account/list', { offset: 0, limit: 100 });
   expect(accounts.account_list.map((a: any) => a.open_kfid)).toEqual(expect.arrayContaining([kfId]));
-  expect(await call('kf/customer/batchget', { external_userid_list: ['wm-b', 'wm-unknown'] })).toMatchObject({ customer_list: [{ external_userid: 'wm-b', nickname: '顾客' }], invalid_external_userid: ['wm-unknown'] });
+  expect(await call('kf/customer/batchget', { external_userid_list: ['wm-b', 'wm-unknown'] })).toMatchObject({
+    customer_list: [{ external_userid: 'wm-b', nickname: '顾客' }],
+    invalid_external_userid: ['wm-unknown'],
+  });
 });

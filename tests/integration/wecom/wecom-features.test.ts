@@ -27,7 +27,10 @@ const added = async (userid: string, name: string) => {
   return { ...r, customerId: await customerOf(r.externalUserId) };
 };
 const wecomTagNames = (externalUserId: string, userid: string) =>
-  tb.fake.corp.contacts.get(externalUserId)!.follows.get(userid)!.tagIds.map((t) => tb.fake.corp.tagById(t)?.tag.name);
+  tb.fake.corp.contacts
+    .get(externalUserId)!
+    .follows.get(userid)!
+    .tagIds.map((t) => tb.fake.corp.tagById(t)?.tag.name);
 
 test('tagging a customer in the SCRM tags them in WeCom too (mark_tag), and untagging removes it', async () => {
   const c = await added('xiaomei', '标签客户');
@@ -85,7 +88,12 @@ test('a code for staff without a WeCom userid is refused with 400 and nothing is
 });
 
 test('past its daily cap a code hands new customers to the backup staff', async () => {
-  const way = (await tb.app.request('POST', '/api/v1/wecom/contact-ways', { token: admin.token, body: { name: '限量码', staffIds: [sales.id], backupStaffIds: [backup.id], dailyCap: 2 } })).body;
+  const way = (
+    await tb.app.request('POST', '/api/v1/wecom/contact-ways', {
+      token: admin.token,
+      body: { name: '限量码', staffIds: [sales.id], backupStaffIds: [backup.id], dailyCap: 2 },
+    })
+  ).body;
   expect(tb.fake.corp.contactWays.get(way.configId)?.user).toEqual(['xiaomei']);
   for (const name of ['甲', '乙']) {
     const s = await tb.fake.scan(way.configId, { name });
@@ -117,7 +125,10 @@ test('the sidebar signs a staff member in through WeCom OAuth and gives valid JS
   const sig = await tb.app.request('GET', `/api/v1/wecom/sidebar/signatures?url=${encodeURIComponent(url)}`, { token: session.body.token });
   expect(sig.status).toBe(200);
   const w = tb.app.rt.services.wecom.client;
-  const sha1 = (t: string) => createHash('sha1').update(`jsapi_ticket=${t}&noncestr=${sig.body.nonceStr}&timestamp=${sig.body.timestamp}&url=https://scrm.example.com/sidebar?x=1`).digest('hex');
+  const sha1 = (t: string) =>
+    createHash('sha1')
+      .update(`jsapi_ticket=${t}&noncestr=${sig.body.nonceStr}&timestamp=${sig.body.timestamp}&url=https://scrm.example.com/sidebar?x=1`)
+      .digest('hex');
   expect(sig.body.signature).toBe(sha1(await w.jsapiTicketValue()));
   expect(sig.body.agentConfig.signature).toBe(sha1(await w.agentTicketValue()));
   expect(sig.body).toMatchObject({ corpId: tb.fake.options.corpId, agentId: tb.fake.options.agentId });
@@ -127,12 +138,19 @@ test('the sidebar signs a staff member in through WeCom OAuth and gives valid JS
 test('group messages: the client creates a template, the fake records it, and send results follow the staff confirming', async () => {
   const a = await added('xiaomei', '群发甲');
   const client = tb.app.rt.services.wecom.client;
-  const r = await client.addMsgTemplate({ chat_type: 'single', sender: 'xiaomei', external_userid: [a.externalUserId, 'wm-not-a-friend'], text: { content: '双11上新' } });
+  const r = await client.addMsgTemplate({
+    chat_type: 'single',
+    sender: 'xiaomei',
+    external_userid: [a.externalUserId, 'wm-not-a-friend'],
+    text: { content: '双11上新' },
+  });
   expect(r.msgid).toBeTruthy();
   expect(r.fail_list).toEqual(['wm-not-a-friend']);
   const sent = tb.fake.corp.msgTemplates.get(r.msgid)!;
   expect(sent.input.text?.content).toBe('双11上新');
-  expect((await client.getGroupmsgSendResult({ msgid: r.msgid, userid: 'xiaomei' })).send_list).toEqual([{ external_userid: a.externalUserId, userid: 'xiaomei', status: 0 }]);
+  expect((await client.getGroupmsgSendResult({ msgid: r.msgid, userid: 'xiaomei' })).send_list).toEqual([
+    { external_userid: a.externalUserId, userid: 'xiaomei', status: 0 },
+  ]);
   tb.fake.corp.confirmGroupMsg(r.msgid);
   const after = await client.getGroupmsgSendResult({ msgid: r.msgid, userid: 'xiaomei' });
   expect(after.send_list[0]).toMatchObject({ status: 1 });
@@ -178,9 +196,17 @@ test('tags made, renamed and deleted in the SCRM become, rename and delete WeCom
   await eventually(() => expect(tb.fake.corp.tagById(wecomId)).toBeUndefined());
 });
 
-test('changing a code\'s staff and welcome message takes effect on the next scan', async () => {
-  const way = (await tb.app.request('POST', '/api/v1/wecom/contact-ways', { token: admin.token, body: { name: '可改码', staffIds: [sales.id], welcome: { text: '旧欢迎语' } } })).body;
-  const patched = await tb.app.request('PATCH', `/api/v1/wecom/contact-ways/${way.id}`, { token: admin.token, body: { staffIds: [backup.id], welcome: { text: '新欢迎语' } } });
+test("changing a code's staff and welcome message takes effect on the next scan", async () => {
+  const way = (
+    await tb.app.request('POST', '/api/v1/wecom/contact-ways', {
+      token: admin.token,
+      body: { name: '可改码', staffIds: [sales.id], welcome: { text: '旧欢迎语' } },
+    })
+  ).body;
+  const patched = await tb.app.request('PATCH', `/api/v1/wecom/contact-ways/${way.id}`, {
+    token: admin.token,
+    body: { staffIds: [backup.id], welcome: { text: '新欢迎语' } },
+  });
   expect(patched.status).toBe(200);
   expect(tb.fake.corp.contactWays.get(way.configId)?.user).toEqual(['dawei']);
   const s = await tb.fake.scan(way.configId, { name: '改后客户' });

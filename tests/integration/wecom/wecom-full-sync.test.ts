@@ -27,7 +27,14 @@ test('a full sync that crashes midway resumes from its saved cursor and imports 
   corp.follow('dawei', ids[1]); // one customer followed by two staff: one profile
   for (let i = 0; i < 3; i++) {
     const chat_id = `wr-old-${i}`;
-    corp.groups.set(chat_id, { chat_id, name: `老群${i}`, owner: 'xiaomei', create_time: 1, status: 0, member_list: [{ userid: ids[i], type: 2, join_time: 1, join_scene: 1 }] });
+    corp.groups.set(chat_id, {
+      chat_id,
+      name: `老群${i}`,
+      owner: 'xiaomei',
+      create_time: 1,
+      status: 0,
+      member_list: [{ userid: ids[i], type: 2, join_time: 1, join_scene: 1 }],
+    });
   }
   tb.app.rt.services.wecom.fullSync.pageSize = 25; // 61 relations → 3 pages
   // The second page fails as if WeCom or our worker fell over mid-run.
@@ -62,7 +69,10 @@ test('a full sync that crashes midway resumes from its saved cursor and imports 
   expect(cursors[1]).toBe(cursors[2]);
 
   expect(await IdentityModel.countDocuments({ tenantId: tb.tenantId, type: 'externalUserId' })).toBe(60);
-  const first = await tb.app.rt.services.customers.get(tb.tenantId, (await tb.app.rt.services.customers.findByIdentity(tb.tenantId, { externalUserId: ids[0] }))!);
+  const first = await tb.app.rt.services.customers.get(
+    tb.tenantId,
+    (await tb.app.rt.services.customers.findByIdentity(tb.tenantId, { externalUserId: ids[0] }))!,
+  );
   const oldTag = (await tb.app.rt.services.tags.byWecomIds(tb.tenantId, ['et-old']))[0];
   expect(first.tags).toContain(oldTag.id);
   expect(first.wecom?.relation).toBe('active');
@@ -75,9 +85,16 @@ test('with more than 1,000 members visible, the sync asks for customer groups by
   const corp = tb.fake.corp;
   for (let i = 0; i < 1050; i++) corp.addStaff(`rep${String(i).padStart(4, '0')}`);
   // WeCom refuses the unfiltered list for a corp this size (81017).
-  const unfiltered = await fetch(`${tb.fake.apiBase}externalcontact/groupchat/list?access_token=${await tb.app.rt.services.wecom.client.accessToken()}`, { method: 'POST', body: JSON.stringify({ limit: 100 }) });
+  const unfiltered = await fetch(`${tb.fake.apiBase}externalcontact/groupchat/list?access_token=${await tb.app.rt.services.wecom.client.accessToken()}`, {
+    method: 'POST',
+    body: JSON.stringify({ limit: 100 }),
+  });
   expect(((await unfiltered.json()) as { errcode: number }).errcode).toBe(81017);
-  for (const [chat_id, owner] of [['wr-big-1', 'rep0005'], ['wr-big-2', 'rep1040']] as const) corp.groups.set(chat_id, { chat_id, name: chat_id, owner, create_time: 1, status: 0, member_list: [] });
+  for (const [chat_id, owner] of [
+    ['wr-big-1', 'rep0005'],
+    ['wr-big-2', 'rep1040'],
+  ] as const)
+    corp.groups.set(chat_id, { chat_id, name: chat_id, owner, create_time: 1, status: 0, member_list: [] });
   const before = tb.fake.callsTo('externalcontact/groupchat/list').length;
   tb.app.rt.services.wecom.fullSync.pageSize = 100;
 

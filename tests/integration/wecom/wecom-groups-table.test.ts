@@ -41,7 +41,16 @@ test('a group shows its members, customers, joins and leaves (each leave once), 
   const d = tb.fake.corp.upsertContact({ name: '群友丁' });
   await tb.fake.joinGroup(chatId, d.external_userid);
   await eventually(async () => expect((await row())?.memberCount).toBe(4));
-  expect(await row()).toMatchObject({ name: '会员福利群', ownerStaffId: sales.id, status: 'active', memberCount: 4, customerCount: 3, joined: 4, left: 1, topTags: [{ tagId: vip, customers: 2 }] });
+  expect(await row()).toMatchObject({
+    name: '会员福利群',
+    ownerStaffId: sales.id,
+    status: 'active',
+    memberCount: 4,
+    customerCount: 3,
+    joined: 4,
+    left: 1,
+    topTags: [{ tagId: vip, customers: 2 }],
+  });
   expect(Date.parse((await row()).syncedAt)).toBeGreaterThan(0);
 
   // A second, smaller group of another owner: owner filter, name filter and sort by size.
@@ -58,7 +67,12 @@ test('a group shows its members, customers, joins and leaves (each leave once), 
   // A group's drawer: members with their customers' tags, and who left.
   const detail = await tb.app.request('GET', `/api/v1/wecom/groups/${chatId}`, { token: admin.token });
   expect(detail.status).toBe(200);
-  expect(detail.body.members.find((m: { userid: string }) => m.userid === b.external_userid)).toMatchObject({ type: 2, name: '群友乙', customerId: bId, tags: [vip] });
+  expect(detail.body.members.find((m: { userid: string }) => m.userid === b.external_userid)).toMatchObject({
+    type: 2,
+    name: '群友乙',
+    customerId: bId,
+    tags: [vip],
+  });
   expect(detail.body.departures).toEqual([expect.objectContaining({ userid: a.externalUserId, name: '群友甲', type: 2 })]);
   expect((await tb.app.request('GET', `/api/v1/wecom/groups/${chatId}`, { token: sales.token })).status).toBe(403);
   expect((await tb.app.request('GET', '/api/v1/wecom/groups/wrNoSuchGroup', { token: admin.token })).status).toBe(404);

@@ -19,7 +19,7 @@ afterAll(() => bed?.stop());
 const get = (path: string, token: string) => bed.app.request('GET', `/api/v1/wecom/sidebar${path}`, { token });
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
-test("a chat with a contact we have not synced yet opens their profile: WeCom is asked only the first time, and only the staff member they follow may open it", async () => {
+test('a chat with a contact we have not synced yet opens their profile: WeCom is asked only the first time, and only the staff member they follow may open it', async () => {
   const c = bed.fake.corp.upsertContact({ name: '未同步的阿杰', gender: 1 });
   bed.fake.corp.follow('xiaomei', c.external_userid, { remark_mobiles: ['13812340000'] });
   const before = bed.fake.callsTo('externalcontact/get').length;
@@ -53,7 +53,17 @@ test('a group chat shows its members as customers — buyers first, who joined t
   const { key } = await bed.app.rt.services.staff.createApiKey(bed.tenantId, 'shop');
   const paid = await bed.app.request('POST', '/api/v1/events', {
     headers: { 'x-api-key': key },
-    body: { events: [{ eventId: `o-${buyerId}`, type: 'order.paid', customer: { externalUserId: buyer.externalUserId }, occurredAt: new Date().toISOString(), data: { orderId: `O-${buyerId}`, amount: 25_800 } }] },
+    body: {
+      events: [
+        {
+          eventId: `o-${buyerId}`,
+          type: 'order.paid',
+          customer: { externalUserId: buyer.externalUserId },
+          occurredAt: new Date().toISOString(),
+          data: { orderId: `O-${buyerId}`, amount: 25_800 },
+        },
+      ],
+    },
   });
   expect(paid.status).toBe(200);
   await bed.app.settle();
@@ -61,7 +71,13 @@ test('a group chat shows its members as customers — buyers first, who joined t
   const at = nowSeconds();
   // The group exists in WeCom only (its create callback not delivered): the sidebar asks groupchat/get.
   bed.fake.corp.groups.set('wrSIDEBARGROUP01', {
-    chat_id: 'wrSIDEBARGROUP01', name: '护肤交流群', owner: 'xiaomei', create_time: at - 30 * 86_400, status: 0, admin_list: [], notice: '每周三上新',
+    chat_id: 'wrSIDEBARGROUP01',
+    name: '护肤交流群',
+    owner: 'xiaomei',
+    create_time: at - 30 * 86_400,
+    status: 0,
+    admin_list: [],
+    notice: '每周三上新',
     member_list: [
       { userid: 'xiaomei', type: 1, join_time: at - 30 * 86_400, join_scene: 1, name: '小美' },
       { userid: buyer.externalUserId, type: 2, join_time: at - 20 * 86_400, join_scene: 1, invitor: { userid: 'xiaomei' }, name: '老顾客王姐' },
@@ -71,7 +87,16 @@ test('a group chat shows its members as customers — buyers first, who joined t
 
   const res = await get('/group/wrSIDEBARGROUP01', mei.token);
   expect(res.status).toBe(200);
-  expect(res.body).toMatchObject({ name: '护肤交流群', notice: '每周三上新', owner: { name: '小美' }, memberCount: 3, staffCount: 1, customerCount: 2, buyers: 1, joinedThisWeek: 1 });
+  expect(res.body).toMatchObject({
+    name: '护肤交流群',
+    notice: '每周三上新',
+    owner: { name: '小美' },
+    memberCount: 3,
+    staffCount: 1,
+    customerCount: 2,
+    buyers: 1,
+    joinedThisWeek: 1,
+  });
   expect(res.body.customers.map((c: any) => [c.name, c.totalPaid, c.open])).toEqual([
     ['老顾客王姐', 25_800, true],
     ['群里的新朋友', 0, false],

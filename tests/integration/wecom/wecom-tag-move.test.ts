@@ -19,7 +19,8 @@ const callbackDone = (filter: Record<string, unknown>) =>
 async function customerOfBoth(name: string) {
   const { externalUserId } = await tb.fake.addFriend('xiaomei', { name });
   await tb.fake.addFriend('dawei', { name, external_userid: externalUserId });
-  for (const userid of ['xiaomei', 'dawei']) await callbackDone({ 'data.ExternalUserID': externalUserId, 'data.UserID': userid, changeType: 'add_external_contact' });
+  for (const userid of ['xiaomei', 'dawei'])
+    await callbackDone({ 'data.ExternalUserID': externalUserId, 'data.UserID': userid, changeType: 'add_external_contact' });
   const customerId = (await tb.app.rt.services.customers.findByIdentity(tb.tenantId, { externalUserId }))!;
   return { externalUserId, customerId };
 }
@@ -27,13 +28,29 @@ async function customerOfBoth(name: string) {
 // What WeCom shows, read through its own API.
 const client = () => tb.app.rt.services.wecom.client;
 const corpTagsNamed = async (name: string) =>
-  (await client().getCorpTagList()).flatMap((g) => g.tag.filter((t) => t.name === name && !t.deleted).map((t) => ({ group: g.group_name, groupId: g.group_id, id: t.id })));
+  (await client().getCorpTagList()).flatMap((g) =>
+    g.tag.filter((t) => t.name === name && !t.deleted).map((t) => ({ group: g.group_name, groupId: g.group_id, id: t.id })),
+  );
 const contactTags = async (externalUserId: string) =>
-  Object.fromEntries((await client().getExternalContact(externalUserId)).follow_user.map((f) => [f.userid, (f.tags ?? []).map((t) => `${t.group_name}/${t.tag_name}/${t.tag_id}`)]));
-const addCorpTagCalls = (name: string) => tb.fake.callsTo('externalcontact/add_corp_tag').filter((c) => c.body.tag?.some((t: { name: string }) => t.name === name)).length;
+  Object.fromEntries(
+    (await client().getExternalContact(externalUserId)).follow_user.map((f) => [
+      f.userid,
+      (f.tags ?? []).map((t) => `${t.group_name}/${t.tag_name}/${t.tag_id}`),
+    ]),
+  );
+const addCorpTagCalls = (name: string) =>
+  tb.fake.callsTo('externalcontact/add_corp_tag').filter((c) => c.body.tag?.some((t: { name: string }) => t.name === name)).length;
 
-const ourTags = async () => (await tb.app.request('GET', '/api/v1/tags', { token: admin.token })).body.items as Array<{ id: string; groupName: string; name: string; wecomTagId?: string; wecomGroupId?: string }>;
-const profileTags = async (customerId: string) => (await tb.app.request('GET', `/api/v1/customers/${customerId}`, { token: admin.token })).body.tags as string[];
+const ourTags = async () =>
+  (await tb.app.request('GET', '/api/v1/tags', { token: admin.token })).body.items as Array<{
+    id: string;
+    groupName: string;
+    name: string;
+    wecomTagId?: string;
+    wecomGroupId?: string;
+  }>;
+const profileTags = async (customerId: string) =>
+  (await tb.app.request('GET', `/api/v1/customers/${customerId}`, { token: admin.token })).body.tags as string[];
 
 /** A tag of ours on the customer, mirrored to WeCom and marked on both staff members' contact. */
 async function taggedInWecom(customerId: string, externalUserId: string, groupName: string, name: string) {
@@ -50,7 +67,7 @@ async function taggedInWecom(customerId: string, externalUserId: string, groupNa
 
 const moveOp = (tagId: string) => WecomTagOpModel.findOne({ kind: 'tag', tagId }).sort({ _id: -1 }).lean();
 
-test('a tag moved to another group shows in that group in WeCom, on both staff members\' contact, and the old corp tag is gone', async () => {
+test("a tag moved to another group shows in that group in WeCom, on both staff members' contact, and the old corp tag is gone", async () => {
   const c = await customerOfBoth('露营客户');
   const { tag, old } = await taggedInWecom(c.customerId, c.externalUserId, '兴趣爱好', '露营');
 

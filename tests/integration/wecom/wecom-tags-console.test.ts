@@ -22,7 +22,8 @@ const overview = async (): Promise<Overview> => {
   return res.body;
 };
 const tagIn = (o: Overview, group: string, name: string) => o.groups.find((g) => g.name === group)?.tags.find((t) => t.name === name);
-const createTag = async (groupName: string, name: string) => (await tb.app.request('POST', '/api/v1/tags', { token: manager.token, body: { groupName, name } })).body as { id: string };
+const createTag = async (groupName: string, name: string) =>
+  (await tb.app.request('POST', '/api/v1/tags', { token: manager.token, body: { groupName, name } })).body as { id: string };
 const customersTagged = async (n: number, tagIds: string[], prefix: string) => {
   const ids: string[] = [];
   for (let i = 0; i < n; i++) {

@@ -33,7 +33,8 @@ async function customerOf(userid: string, name: string) {
 }
 const profile = async (id: string) => (await tb.app.request('GET', `/api/v1/customers/${id}`, { token: admin.token })).body;
 const transfer = (body: Record<string, unknown>, token = admin.token) => tb.app.request('POST', '/api/v1/wecom/transfers', { token, body });
-const records = async (staffId: string) => (await tb.app.request('GET', `/api/v1/wecom/transfers?staffId=${staffId}`, { token: admin.token })).body.items as any[];
+const records = async (staffId: string) =>
+  (await tb.app.request('GET', `/api/v1/wecom/transfers?staffId=${staffId}`, { token: admin.token })).body.items as any[];
 const recordOf = async (staffId: string, customerId: string) => (await records(staffId)).find((r) => r.customerId === customerId);
 const tasksOf = (customerId: string) => tb.app.rt.services.followUps.list(tb.tenantId, { customerId, status: 'open' });
 
@@ -43,11 +44,21 @@ test('in service: of 3 customers WeCom hands over 2 and one refuses; owners and 
   const summary = (await tb.app.request('GET', `/api/v1/wecom/transfers/members/${xiaomei.id}`, { token: admin.token })).body;
   expect(summary).toMatchObject({ name: '小美', wecomUserId: 'xiaomei', customers: 3 });
 
-  const body = { mode: 'in_service', handoverStaffId: xiaomei.id, takeoverStaffId: dawei.id, customerIds: [a.id, b.id, c.id], message: '您好，后续由大伟为您服务' };
+  const body = {
+    mode: 'in_service',
+    handoverStaffId: xiaomei.id,
+    takeoverStaffId: dawei.id,
+    customerIds: [a.id, b.id, c.id],
+    message: '您好，后续由大伟为您服务',
+  };
   const first = await transfer(body);
   expect(first.status).toBe(202);
   expect(first.body).toMatchObject({ started: 3, alreadyInProgress: 0 });
-  expect(first.body.items.map((r: any) => [r.name, r.status])).toEqual([['甲客户', 'pending'], ['乙客户', 'pending'], ['丙客户', 'pending']]);
+  expect(first.body.items.map((r: any) => [r.name, r.status])).toEqual([
+    ['甲客户', 'pending'],
+    ['乙客户', 'pending'],
+    ['丙客户', 'pending'],
+  ]);
   const sent = tb.fake.callsTo('externalcontact/transfer_customer');
   expect(sent).toHaveLength(1);
   expect(sent[0].body).toMatchObject({ handover_userid: 'xiaomei', takeover_userid: 'dawei', transfer_success_msg: '您好，后续由大伟为您服务' });
@@ -93,7 +104,7 @@ test('in service: of 3 customers WeCom hands over 2 and one refuses; owners and 
   expect((await profile(a.id)).ownerStaffId).toBe(dawei.id);
 });
 
-test("a customer WeCom refuses (transferred twice in 90 days already) is reported on its own; the others in the call go ahead", async () => {
+test('a customer WeCom refuses (transferred twice in 90 days already) is reported on its own; the others in the call go ahead', async () => {
   const often = await customerOf('xiaomei', '常转客户');
   const fresh = await customerOf('xiaomei', '新客户');
   const day = 86_400;
@@ -164,7 +175,10 @@ test("a member's customer groups get the new owner; a group WeCom refuses is rep
   const group = async () => (await tb.app.request('GET', '/api/v1/wecom/groups', { token: admin.token })).body.items.find((g: any) => g.chatId === chatId);
   await eventually(async () => expect((await group())?.ownerStaffId).toBe(xiaomei.id));
 
-  const res = await tb.app.request('POST', '/api/v1/wecom/transfers/groups', { token: admin.token, body: { mode: 'in_service', handoverStaffId: xiaomei.id, takeoverStaffId: dawei.id } });
+  const res = await tb.app.request('POST', '/api/v1/wecom/transfers/groups', {
+    token: admin.token,
+    body: { mode: 'in_service', handoverStaffId: xiaomei.id, takeoverStaffId: dawei.id },
+  });
   expect(res.status).toBe(202);
   expect(res.body.items).toEqual([expect.objectContaining({ subject: 'group', target: chatId, name: '小美的会员群', status: 'transferred' })]);
   expect(tb.fake.corp.groups.get(chatId)?.owner).toBe('dawei');
@@ -173,10 +187,16 @@ test("a member's customer groups get the new owner; a group WeCom refuses is rep
   // 老王 left (previous test): his group needs the resigned transfer, and WeCom says so per group.
   const old = await tb.fake.createGroup('laowang', '老王的群', []);
   await eventually(async () => expect((await tb.app.rt.services.customerGroups.groups.get(tb.tenantId, old.chatId))?.ownerUserid).toBe('laowang'));
-  const wrong = await tb.app.request('POST', '/api/v1/wecom/transfers/groups', { token: admin.token, body: { mode: 'in_service', handoverUserid: 'laowang', takeoverStaffId: dawei.id } });
+  const wrong = await tb.app.request('POST', '/api/v1/wecom/transfers/groups', {
+    token: admin.token,
+    body: { mode: 'in_service', handoverUserid: 'laowang', takeoverStaffId: dawei.id },
+  });
   expect(wrong.body.items).toEqual([expect.objectContaining({ status: 'failed', errcode: 90502 })]);
   expect(wrong.body.items[0].reason).toMatch(/resigned transfer/);
-  const right = await tb.app.request('POST', '/api/v1/wecom/transfers/groups', { token: admin.token, body: { mode: 'resigned', handoverUserid: 'laowang', takeoverStaffId: dawei.id } });
+  const right = await tb.app.request('POST', '/api/v1/wecom/transfers/groups', {
+    token: admin.token,
+    body: { mode: 'resigned', handoverUserid: 'laowang', takeoverStaffId: dawei.id },
+  });
   expect(right.body.items).toEqual([expect.objectContaining({ status: 'transferred' })]);
 });
 
@@ -210,9 +230,22 @@ test('only admins start transfers (403 for others); managers read the records; m
 test('handing over more than 300 of a member’s groups in a day (WeCom’s limit) is refused before WeCom, saying how many can go', async () => {
   const { CustomerGroupModel } = await import('../../../server/src/modules/customer-groups/customer-group.model.js');
   const many = await tb.staff('qunzhu', 'sales', '群主');
-  await CustomerGroupModel.collection.insertMany(Array.from({ length: 301 }, (_, i) => ({ tenantId: tb.tenantId, chatId: `wr-many-${i}`, name: `群${i}`, ownerUserid: 'qunzhu', status: 'active', members: [], memberCount: 0 })));
+  await CustomerGroupModel.collection.insertMany(
+    Array.from({ length: 301 }, (_, i) => ({
+      tenantId: tb.tenantId,
+      chatId: `wr-many-${i}`,
+      name: `群${i}`,
+      ownerUserid: 'qunzhu',
+      status: 'active',
+      members: [],
+      memberCount: 0,
+    })),
+  );
   const before = tb.fake.callsTo('externalcontact/groupchat/onjob_transfer').length;
-  const res = await tb.app.request('POST', '/api/v1/wecom/transfers/groups', { token: admin.token, body: { mode: 'in_service', handoverStaffId: many.id, takeoverStaffId: dawei.id } });
+  const res = await tb.app.request('POST', '/api/v1/wecom/transfers/groups', {
+    token: admin.token,
+    body: { mode: 'in_service', handoverStaffId: many.id, takeoverStaffId: dawei.id },
+  });
   expect(res.status).toBe(409);
   expect(res.body.error).toMatchObject({ code: 'WECOM_TRANSFER_INVALID', details: { reason: 'daily_group_limit', n: 301, left: 300 } });
   expect(tb.fake.callsTo('externalcontact/groupchat/onjob_transfer')).toHaveLength(before);

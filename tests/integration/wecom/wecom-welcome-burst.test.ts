@@ -10,7 +10,10 @@ afterAll(() => tb.stop());
 test('a burst of scans is greeted at once, each customer once, while the slower profile work queues behind', async () => {
   const admin = await tb.staff('boss', 'admin');
   const sales = await tb.staff('xiaomei', 'sales', '小美');
-  const way = await tb.app.request('POST', '/api/v1/wecom/contact-ways', { token: admin.token, body: { name: '门店活动码', staffIds: [sales.id], welcome: { text: '欢迎来到门店活动！' } } });
+  const way = await tb.app.request('POST', '/api/v1/wecom/contact-ways', {
+    token: admin.token,
+    body: { name: '门店活动码', staffIds: [sales.id], welcome: { text: '欢迎来到门店活动！' } },
+  });
   expect(way.status).toBe(201);
   // WeCom is slow to describe contacts (6 s per externalcontact/get): the profile work of 12 scans at
   // five at a time takes three rounds. Scaled down from the real case (20 s window, hundreds of scans).

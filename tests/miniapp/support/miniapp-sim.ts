@@ -41,7 +41,17 @@ export interface WxStub {
  * are sent to `serverUrl` instead; `loginCode` plays wx.login (the local WeChat's code for this user).
  */
 export function installWx(opts: { serverUrl: string; loginCode: () => string }): WxStub {
-  const stub: WxStub = { storage: new Map(), toasts: [], navigations: [], clipboard: [], modals: [], modalAnswer: true, subscribeAnswer: {}, subscribeAsked: [], requests: [] };
+  const stub: WxStub = {
+    storage: new Map(),
+    toasts: [],
+    navigations: [],
+    clipboard: [],
+    modals: [],
+    modalAnswer: true,
+    subscribeAnswer: {},
+    subscribeAsked: [],
+    requests: [],
+  };
   const devBase = loadConfig().apiBase;
   g.wx = {
     request(o: any) {
@@ -117,7 +127,12 @@ export async function openPage(page: string, query: Record<string, string> = {})
   const comp = simulate.render(loadPage(page));
   comp.attach(g.document.createElement('div'));
   await comp.instance.onLoad?.(query);
-  return { instance: comp.instance, dom: comp.dom, querySelector: (s) => comp.querySelector(s), querySelectorAll: (s) => comp.querySelectorAll(s), text: () => (comp.dom.textContent ?? '').replace(/\s+/g, ' '),
+  return {
+    instance: comp.instance,
+    dom: comp.dom,
+    querySelector: (s) => comp.querySelector(s),
+    querySelectorAll: (s) => comp.querySelectorAll(s),
+    text: () => (comp.dom.textContent ?? '').replace(/\s+/g, ' '),
     tap(selector) {
       const inner = comp.querySelector(`${selector} >>> .van-button`);
       if (!inner) throw new Error(`no button ${selector} on the page`);

@@ -6,7 +6,10 @@
  * pages use it: the same property names, rendering the texts a shopper reads (title, label, value,
  * slot), and the same events (`click`, `change`), refusing clicks while disabled or loading as Vant does.
  */
-export const vantStandIns: Record<string, { template: string; properties?: Record<string, unknown>; methods?: Record<string, (this: any, ...a: any[]) => void>; options?: Record<string, unknown> }> = {
+export const vantStandIns: Record<
+  string,
+  { template: string; properties?: Record<string, unknown>; methods?: Record<string, (this: any, ...a: any[]) => void>; options?: Record<string, unknown> }
+> = {
   'van-button': {
     template: '<view class="van-button {{disabled ? \'van-button--disabled\' : \'\'}}" bindtap="onTap"><slot /></view>',
     properties: { disabled: Boolean, loading: Boolean, type: String, size: String, plain: Boolean, block: Boolean, round: Boolean, openType: String },
@@ -17,7 +20,8 @@ export const vantStandIns: Record<string, { template: string; properties?: Recor
     },
   },
   'van-cell': {
-    template: '<view class="van-cell" bindtap="onTap"><view class="van-cell__title">{{title}}</view><view class="van-cell__label">{{label}}</view><view class="van-cell__value">{{value}}</view><slot /></view>',
+    template:
+      '<view class="van-cell" bindtap="onTap"><view class="van-cell__title">{{title}}</view><view class="van-cell__label">{{label}}</view><view class="van-cell__value">{{value}}</view><slot /></view>',
     properties: { title: String, label: String, value: String, isLink: Boolean },
     methods: {
       onTap() {
@@ -25,7 +29,10 @@ export const vantStandIns: Record<string, { template: string; properties?: Recor
       },
     },
   },
-  'van-cell-group': { template: '<view class="van-cell-group"><view class="van-cell-group__title">{{title}}</view><slot /></view>', properties: { title: String, inset: Boolean } },
+  'van-cell-group': {
+    template: '<view class="van-cell-group"><view class="van-cell-group__title">{{title}}</view><slot /></view>',
+    properties: { title: String, inset: Boolean },
+  },
   'van-progress': { template: '<view class="van-progress">{{percentage}}%</view>', properties: { percentage: Number, showPivot: Boolean } },
   'van-tabs': { template: '<view class="van-tabs"><slot /></view>', properties: { active: String } },
   'van-tab': { template: '<view class="van-tab">{{title}}</view>', properties: { title: String, name: String } },

@@ -6,7 +6,16 @@
  */
 import { use, type ComposeOption } from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
-import { BarChart, LineChart, FunnelChart, HeatmapChart, type BarSeriesOption, type LineSeriesOption, type FunnelSeriesOption, type HeatmapSeriesOption } from 'echarts/charts';
+import {
+  BarChart,
+  LineChart,
+  FunnelChart,
+  HeatmapChart,
+  type BarSeriesOption,
+  type LineSeriesOption,
+  type FunnelSeriesOption,
+  type HeatmapSeriesOption,
+} from 'echarts/charts';
 import {
   GridComponent,
   TooltipComponent,
@@ -21,7 +30,14 @@ import {
 use([CanvasRenderer, BarChart, LineChart, FunnelChart, HeatmapChart, GridComponent, TooltipComponent, LegendComponent, VisualMapComponent]);
 
 export type ChartOption = ComposeOption<
-  BarSeriesOption | LineSeriesOption | FunnelSeriesOption | HeatmapSeriesOption | GridComponentOption | TooltipComponentOption | LegendComponentOption | VisualMapComponentOption
+  | BarSeriesOption
+  | LineSeriesOption
+  | FunnelSeriesOption
+  | HeatmapSeriesOption
+  | GridComponentOption
+  | TooltipComponentOption
+  | LegendComponentOption
+  | VisualMapComponentOption
 >;
 
 export { default as VChart } from 'vue-echarts';

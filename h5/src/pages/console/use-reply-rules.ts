@@ -19,7 +19,12 @@ export const patternOf = (r: ReplyRule) => (r.kind === 'regex' ? (r.pattern ?? '
 /** Asks before deleting; true when the manager confirms. */
 export async function confirmDelete(message: string): Promise<boolean> {
   try {
-    await ElMessageBox.confirm(message, t('replies.delete'), { type: 'warning', confirmButtonText: t('replies.delete'), cancelButtonText: t('common.cancel'), confirmButtonClass: 'el-button--danger' });
+    await ElMessageBox.confirm(message, t('replies.delete'), {
+      type: 'warning',
+      confirmButtonText: t('replies.delete'),
+      cancelButtonText: t('common.cancel'),
+      confirmButtonClass: 'el-button--danger',
+    });
     return true;
   } catch {
     return false;

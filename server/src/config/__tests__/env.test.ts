@@ -27,7 +27,9 @@ test('there is no default secret: without APP_SECRET the server does not boot, w
 });
 
 test('a published, placeholder or low-entropy secret is refused, also among the previous secrets', () => {
-  expect(() => loadConfig({ ...base, DEMO_MODE: 'true', APP_SECRET: 'dev-only-secret-change-me-0123456789abcdef' })).toThrow(/APP_SECRET is a published or placeholder value/);
+  expect(() => loadConfig({ ...base, DEMO_MODE: 'true', APP_SECRET: 'dev-only-secret-change-me-0123456789abcdef' })).toThrow(
+    /APP_SECRET is a published or placeholder value/,
+  );
   expect(() => loadConfig({ ...base, APP_SECRET: 'x'.repeat(40) })).toThrow(/APP_SECRET has fewer than 12 distinct characters/);
   expect(() => loadConfig({ ...base, APP_SECRET: 'abababababababababababababababab12' })).toThrow(/distinct characters/);
   expect(() => loadConfig({ ...base, APP_SECRET: strong, APP_SECRET_PREVIOUS: 'y'.repeat(40) })).toThrow(/APP_SECRET_PREVIOUS has fewer than 12 distinct/);
@@ -44,7 +46,13 @@ test('demo sign-in is on only when DEMO_MODE is on and the server listens on loo
 });
 
 test('logged configuration hides secrets and the credentials inside URIs', () => {
-  const config = loadConfig({ ...base, MONGODB_URI: 'mongodb://scrm:hunter2@db/scrm', WECOM_SECRET: 'corp-secret-value', APP_SECRET: strong, APP_SECRET_PREVIOUS: 'Mw7Rk2Ps9Vb4Xn1Lq8Tz3Hc6Jf0Gd5Ya' });
+  const config = loadConfig({
+    ...base,
+    MONGODB_URI: 'mongodb://scrm:hunter2@db/scrm',
+    WECOM_SECRET: 'corp-secret-value',
+    APP_SECRET: strong,
+    APP_SECRET_PREVIOUS: 'Mw7Rk2Ps9Vb4Xn1Lq8Tz3Hc6Jf0Gd5Ya',
+  });
   const logged = JSON.stringify(redactConfig(config));
   expect(logged).not.toMatch(/hunter2|corp-secret-value|Zq3vN8|Mw7Rk2/);
   expect(logged).toContain('mongodb://***@db/scrm');

@@ -2,7 +2,10 @@ import { createHash } from 'node:crypto';
 import type { BroadcastContent } from './channels/channel.provider.js';
 
 /** Deterministic A/B/holdout assignment: the same customer lands in the same arm on every retry. */
-export function pickArm(campaign: { _id: unknown; occurrence: number; holdoutPercent: number; variants: Array<{ key: string; weight: number }> }, customerId: string): string {
+export function pickArm(
+  campaign: { _id: unknown; occurrence: number; holdoutPercent: number; variants: Array<{ key: string; weight: number }> },
+  customerId: string,
+): string {
   const h = createHash('sha1').update(`${campaign._id}:${campaign.occurrence}:${customerId}`).digest().readUInt32BE(0) / 0x1_0000_0000;
   const holdout = campaign.holdoutPercent / 100;
   if (h < holdout) return 'holdout';

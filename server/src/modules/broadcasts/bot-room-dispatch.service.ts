@@ -34,7 +34,17 @@ export class BotRoomDispatcher implements GroupChannel {
   async snapshot(c: any): Promise<void> {
     const rows = [];
     for (const [roomId, v] of await this.judge(c)) {
-      rows.push({ _id: new Types.ObjectId(), tenantId: c.tenantId, campaignId: c._id, occurrence: c.occurrence, chatId: roomId, sender: v.ok ? v.sender : undefined, state: v.ok ? 'pending' : 'skipped', reason: v.ok ? undefined : v.reason, attempts: 0 });
+      rows.push({
+        _id: new Types.ObjectId(),
+        tenantId: c.tenantId,
+        campaignId: c._id,
+        occurrence: c.occurrence,
+        chatId: roomId,
+        sender: v.ok ? v.sender : undefined,
+        state: v.ok ? 'pending' : 'skipped',
+        reason: v.ok ? undefined : v.reason,
+        attempts: 0,
+      });
     }
     try {
       if (rows.length) await GroupDeliveryModel.collection.insertMany(rows, { ordered: false });
@@ -51,7 +61,9 @@ export class BotRoomDispatcher implements GroupChannel {
     for (;;) {
       const now = this.deps.now();
       const token = randomUUID();
-      const ids = (await GroupDeliveryModel.find({ campaignId: c._id, occurrence: c.occurrence, state: 'pending' }).sort({ _id: 1 }).limit(batch).select({ _id: 1 }).lean()).map((r) => r._id);
+      const ids = (
+        await GroupDeliveryModel.find({ campaignId: c._id, occurrence: c.occurrence, state: 'pending' }).sort({ _id: 1 }).limit(batch).select({ _id: 1 }).lean()
+      ).map((r) => r._id);
       if (!ids.length) break;
       if ('reason' in body) {
         await GroupDeliveryModel.updateMany({ _id: { $in: ids }, state: 'pending' }, { $set: { state: 'failed', reason: body.reason } });
@@ -59,7 +71,10 @@ export class BotRoomDispatcher implements GroupChannel {
       }
       await GroupDeliveryModel.updateMany(
         { _id: { $in: ids }, state: 'pending' },
-        { $set: { state: 'sending', claim: token, leaseUntil: new Date(now.getTime() + this.deps.config.BROADCAST_LEASE_MS), sendingSince: now }, $inc: { attempts: 1 } },
+        {
+          $set: { state: 'sending', claim: token, leaseUntil: new Date(now.getTime() + this.deps.config.BROADCAST_LEASE_MS), sendingSince: now },
+          $inc: { attempts: 1 },
+        },
       );
       for (const r of await GroupDeliveryModel.find({ campaignId: c._id, claim: token, state: 'sending' }).lean()) {
         const chat = await port.chat(c.tenantId, r.sender!, r.chatId);
@@ -68,7 +83,10 @@ export class BotRoomDispatcher implements GroupChannel {
           continue;
         }
         const ref = await port.queue(c.tenantId, chat, body.text, outboundKey(String(r._id)));
-        await GroupDeliveryModel.updateOne({ _id: r._id, claim: token }, { $set: { state: 'sent', sentAt: this.deps.now(), providerRef: ref, providerStatus: 'awaiting_confirmation', leaseUntil: null } });
+        await GroupDeliveryModel.updateOne(
+          { _id: r._id, claim: token },
+          { $set: { state: 'sent', sentAt: this.deps.now(), providerRef: ref, providerStatus: 'awaiting_confirmation', leaseUntil: null } },
+        );
       }
     }
     return (await GroupDeliveryModel.exists({ campaignId: c._id, occurrence: c.occurrence, state: 'sending' })) ? 'in_flight' : 'done';
@@ -94,8 +112,15 @@ export class BotRoomDispatcher implements GroupChannel {
       stale.map((r) => {
         const ref = found.get(outboundKey(String(r._id)));
         const filter = { _id: r._id, state: 'sending', claim: r.claim };
-        if (ref) return { updateOne: { filter, update: { $set: { state: 'sent', sentAt: r.sendingSince ?? now, providerRef: ref, reason: 'confirmed_after_restart', leaseUntil: null } } } };
-        if ((r.attempts ?? 0) >= MAX_ATTEMPTS) return { updateOne: { filter, update: { $set: { state: 'failed', reason: 'gave_up_after_retries', leaseUntil: null } } } };
+        if (ref)
+          return {
+            updateOne: {
+              filter,
+              update: { $set: { state: 'sent', sentAt: r.sendingSince ?? now, providerRef: ref, reason: 'confirmed_after_restart', leaseUntil: null } },
+            },
+          };
+        if ((r.attempts ?? 0) >= MAX_ATTEMPTS)
+          return { updateOne: { filter, update: { $set: { state: 'failed', reason: 'gave_up_after_retries', leaseUntil: null } } } };
         return { updateOne: { filter, update: { $set: { state: 'pending', claim: null, leaseUntil: null } } } };
       }) as any[],
       { ordered: false },

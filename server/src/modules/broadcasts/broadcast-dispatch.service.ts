@@ -27,17 +27,39 @@ export class BroadcastDispatcher {
 
   constructor(
     private readonly deps: Deps,
-    private readonly m: { segments: SegmentService; customers: CustomerService; caps: FrequencyCapService; providers: Map<ChannelName, ChannelProvider>; coupons?: CouponPort; loyalty?: LoyaltyFactsPort; groupChannels?: Map<ChannelName, GroupChannel>; inService?: InServicePort },
+    private readonly m: {
+      segments: SegmentService;
+      customers: CustomerService;
+      caps: FrequencyCapService;
+      providers: Map<ChannelName, ChannelProvider>;
+      coupons?: CouponPort;
+      loyalty?: LoyaltyFactsPort;
+      groupChannels?: Map<ChannelName, GroupChannel>;
+      inService?: InServicePort;
+    },
   ) {
-    this.batches = new DeliveryBatchSender(deps, { customers: m.customers, caps: m.caps, coupons: m.coupons, loyalty: m.loyalty, budget: new StaffSendBudget(deps), inService: m.inService });
+    this.batches = new DeliveryBatchSender(deps, {
+      customers: m.customers,
+      caps: m.caps,
+      coupons: m.coupons,
+      loyalty: m.loyalty,
+      budget: new StaffSendBudget(deps),
+      inService: m.inService,
+    });
   }
 
   /** Recurring tick: starts due campaigns, then advances sending ones, each within a time budget. */
   async tick(budgetMs = 20_000): Promise<void> {
     const now = this.deps.now();
-    const due = await CampaignModel.find({ status: { $in: ['scheduled', 'snapshotting'] }, startAt: { $lte: now } }).select({ _id: 1 }).limit(20).lean();
+    const due = await CampaignModel.find({ status: { $in: ['scheduled', 'snapshotting'] }, startAt: { $lte: now } })
+      .select({ _id: 1 })
+      .limit(20)
+      .lean();
     for (const c of due) await this.guard(String(c._id), 'startAt', () => this.snapshot(String(c._id)));
-    const sending = await CampaignModel.find({ status: 'sending', nextDispatchAt: { $lte: now } }).select({ _id: 1 }).limit(20).lean();
+    const sending = await CampaignModel.find({ status: 'sending', nextDispatchAt: { $lte: now } })
+      .select({ _id: 1 })
+      .limit(20)
+      .lean();
     const deadline = performance.now() + budgetMs;
     for (const c of sending) if (performance.now() < deadline) await this.guard(String(c._id), 'nextDispatchAt', () => this.dispatch(String(c._id), deadline));
   }
@@ -52,13 +74,20 @@ export class BroadcastDispatcher {
     } catch (err) {
       const message = (err as Error).message;
       this.deps.log.warn({ campaignId, err: message }, 'broadcast step failed; retrying in a minute');
-      await CampaignModel.updateOne({ _id: campaignId }, { $set: { [field]: new Date(this.deps.now().getTime() + 60_000), deferredReason: `error: ${message}`.slice(0, 300) } });
+      await CampaignModel.updateOne(
+        { _id: campaignId },
+        { $set: { [field]: new Date(this.deps.now().getTime() + 60_000), deferredReason: `error: ${message}`.slice(0, 300) } },
+      );
     }
   }
 
   /** Freezes the audience into delivery rows; resumable from the last page written. */
   async snapshot(campaignId: string): Promise<void> {
-    const c = await CampaignModel.findOneAndUpdate({ _id: campaignId, status: { $in: ['scheduled', 'snapshotting'] } }, { $set: { status: 'snapshotting' } }, { returnDocument: 'after' }).lean();
+    const c = await CampaignModel.findOneAndUpdate(
+      { _id: campaignId, status: { $in: ['scheduled', 'snapshotting'] } },
+      { $set: { status: 'snapshotting' } },
+      { returnDocument: 'after' },
+    ).lean();
     if (!c) return;
     const groupChannel = GROUP_CHANNELS.includes(c.channel as ChannelName);
     if (groupChannel) await this.m.groupChannels?.get(c.channel as ChannelName)?.snapshot(c);
@@ -72,7 +101,16 @@ export class BroadcastDispatcher {
       if (!ids.length) break;
       const rows = ids.map((customerId) => {
         const arm = pickArm(c as any, String(customerId));
-        return { _id: new Types.ObjectId(), tenantId: c.tenantId, campaignId: c._id, occurrence: c.occurrence, customerId, variant: arm === 'holdout' ? undefined : arm, state: arm === 'holdout' ? 'holdout' : 'pending', attempts: 0 };
+        return {
+          _id: new Types.ObjectId(),
+          tenantId: c.tenantId,
+          campaignId: c._id,
+          occurrence: c.occurrence,
+          customerId,
+          variant: arm === 'holdout' ? undefined : arm,
+          state: arm === 'holdout' ? 'holdout' : 'pending',
+          attempts: 0,
+        };
       });
       try {
         await DeliveryModel.collection.insertMany(rows, { ordered: false });
@@ -83,7 +121,10 @@ export class BroadcastDispatcher {
       await CampaignModel.updateOne({ _id: c._id }, { $set: { snapshotAfter: after } });
     }
     const now = this.deps.now();
-    await CampaignModel.updateOne({ _id: c._id, status: 'snapshotting' }, { $set: { status: 'sending', startedAt: now, nextDispatchAt: now }, $unset: { snapshotAfter: 1, deferredReason: 1 } });
+    await CampaignModel.updateOne(
+      { _id: c._id, status: 'snapshotting' },
+      { $set: { status: 'sending', startedAt: now, nextDispatchAt: now }, $unset: { snapshotAfter: 1, deferredReason: 1 } },
+    );
   }
 
   /**
@@ -102,7 +143,10 @@ export class BroadcastDispatcher {
     if (groups) return this.dispatchGroups(c, groups);
     const provider = this.m.providers.get(c.channel as ChannelName);
     if (!provider) {
-      await CampaignModel.updateOne({ _id: c._id, status: 'sending' }, { $set: { nextDispatchAt: new Date(this.deps.now().getTime() + 60_000), deferredReason: `channel ${c.channel} is not available on this server` } });
+      await CampaignModel.updateOne(
+        { _id: c._id, status: 'sending' },
+        { $set: { nextDispatchAt: new Date(this.deps.now().getTime() + 60_000), deferredReason: `channel ${c.channel} is not available on this server` } },
+      );
       return 'deferred';
     }
     // A failed recovery read holds back only the rows it is about: the rest still send, and the read
@@ -125,7 +169,10 @@ export class BroadcastDispatcher {
       const now = this.deps.now();
       const window = c.window as SendWindow | undefined;
       if (window?.start && !inWindow(now, window)) {
-        await CampaignModel.updateOne({ _id: c._id, status: 'sending' }, { $set: { nextDispatchAt: nextWindowStart(now, window), deferredReason: 'quiet_hours' } });
+        await CampaignModel.updateOne(
+          { _id: c._id, status: 'sending' },
+          { $set: { nextDispatchAt: nextWindowStart(now, window), deferredReason: 'quiet_hours' } },
+        );
         return 'deferred';
       }
       const rows = await this.batches.claim(c, batch, now);
@@ -155,7 +202,10 @@ export class BroadcastDispatcher {
     const now = this.deps.now();
     const window = c.window as SendWindow | undefined;
     if (window?.start && !inWindow(now, window)) {
-      await CampaignModel.updateOne({ _id: c._id, status: 'sending' }, { $set: { nextDispatchAt: nextWindowStart(now, window), deferredReason: 'quiet_hours' } });
+      await CampaignModel.updateOne(
+        { _id: c._id, status: 'sending' },
+        { $set: { nextDispatchAt: nextWindowStart(now, window), deferredReason: 'quiet_hours' } },
+      );
       return 'deferred';
     }
     if ((await groups.sendPending(c, variantContent(c, {}), this.deps.config.BROADCAST_BATCH_SIZE)) === 'in_flight') {
@@ -173,7 +223,10 @@ export class BroadcastDispatcher {
       const period = c.schedule.everyDays * 86_400_000;
       const first = (c.startAt ?? now).getTime() + period;
       const next = new Date(first + Math.max(0, Math.ceil((now.getTime() - first + 1) / period)) * period);
-      await CampaignModel.updateOne({ _id: c._id, status: 'sending' }, { $set: { status: 'scheduled', startAt: next, completedAt: now }, $inc: { occurrence: 1 }, $unset: { deferredReason: 1 } });
+      await CampaignModel.updateOne(
+        { _id: c._id, status: 'sending' },
+        { $set: { status: 'scheduled', startAt: next, completedAt: now }, $inc: { occurrence: 1 }, $unset: { deferredReason: 1 } },
+      );
     } else {
       await CampaignModel.updateOne({ _id: c._id, status: 'sending' }, { $set: { status: 'completed', completedAt: now }, $unset: { deferredReason: 1 } });
     }

@@ -56,7 +56,17 @@ export class BroadcastReach {
     if (input.segmentId) await this.m.segments.get(tenantId, input.segmentId);
     const variants = input.variants ?? [{ key: 'A', weight: 100, content: input.content! }];
     variants.forEach((v, i) => checkPlaceholders(input.channel, v.content, input.variants ? `variants.${i}.content` : 'content'));
-    const c = { _id: new Types.ObjectId(), tenantId, occurrence: 1, channel: input.channel, segmentId: input.segmentId, chatIds: input.chatIds, roomIds: input.roomIds, variants, holdoutPercent: input.holdoutPercent };
+    const c = {
+      _id: new Types.ObjectId(),
+      tenantId,
+      occurrence: 1,
+      channel: input.channel,
+      segmentId: input.segmentId,
+      chatIds: input.chatIds,
+      roomIds: input.roomIds,
+      variants,
+      holdoutPercent: input.holdoutPercent,
+    };
     const at = input.schedule.kind === 'now' ? this.deps.now() : input.schedule.at;
     return this.count(c, at, variants.length > 1 || input.holdoutPercent > 0);
   }
@@ -65,7 +75,10 @@ export class BroadcastReach {
   async ofCampaign(tenantId: string, id: string): Promise<Reach> {
     const c = await CampaignModel.findOne({ tenantId, _id: id }).lean();
     if (!c) throw notFound('Campaign');
-    if (!['draft', 'scheduled'].includes(c.status)) throw conflict(BroadcastErrorCode.BAD_STATE, `A ${c.status} campaign has started: its progress shows who got it and who was skipped`, { status: c.status });
+    if (!['draft', 'scheduled'].includes(c.status))
+      throw conflict(BroadcastErrorCode.BAD_STATE, `A ${c.status} campaign has started: its progress shows who got it and who was skipped`, {
+        status: c.status,
+      });
     return this.count(c, c.startAt ?? this.deps.now(), false);
   }
 
@@ -86,7 +99,7 @@ export class BroadcastReach {
     let total = 0;
     let holdout = 0;
     let willReceive = 0;
-    for (let after: Types.ObjectId | null = null; ; ) {
+    for (let after: Types.ObjectId | null = null; ;) {
       const ids = await pager(after, PAGE);
       if (!ids.length) break;
       after = ids[ids.length - 1];
@@ -119,7 +132,8 @@ export class BroadcastReach {
   async preview(tenantId: string, input: { channel: ChannelName; content: BroadcastContent; segmentId?: string; customerId?: string }) {
     checkPlaceholders(input.channel, input.content, 'content');
     let customerId = input.customerId;
-    if (!customerId && input.segmentId && !GROUP_CHANNELS.includes(input.channel)) customerId = (await (await this.m.segments.pager(tenantId, input.segmentId))(null, 1)).map(String)[0];
+    if (!customerId && input.segmentId && !GROUP_CHANNELS.includes(input.channel))
+      customerId = (await (await this.m.segments.pager(tenantId, input.segmentId))(null, 1)).map(String)[0];
     if (!customerId || !contentPlaceholders(input.content).length) {
       return { customer: customerId ? await this.sample(tenantId, customerId) : null, content: input.content, unfilled: null };
     }

@@ -38,7 +38,10 @@ export class BroadcastResultsService {
     const refs = [...new Set(rows.map((r) => r.providerRef).filter((x): x is string => Boolean(x)))];
     if (!refs.length) return 0;
     const results = await provider.results(tenantId, refs);
-    const ext = await this.customers.externalUserIds(tenantId, rows.map((r) => r.customerId as Types.ObjectId));
+    const ext = await this.customers.externalUserIds(
+      tenantId,
+      rows.map((r) => r.customerId as Types.ObjectId),
+    );
     const changed = new Map<DeliveryStatus, Types.ObjectId[]>();
     for (const r of rows) {
       // '*': a channel whose every reference is one recipient (bot messages) names no address.
@@ -47,7 +50,8 @@ export class BroadcastResultsService {
       if (status && status !== r.providerStatus) changed.set(status, [...(changed.get(status) ?? []), r._id as Types.ObjectId]);
     }
     let n = 0;
-    for (const [status, ids] of changed) n += (await DeliveryModel.updateMany({ _id: { $in: ids }, state: 'sent' }, { $set: { providerStatus: status } })).modifiedCount;
+    for (const [status, ids] of changed)
+      n += (await DeliveryModel.updateMany({ _id: { $in: ids }, state: 'sent' }, { $set: { providerStatus: status } })).modifiedCount;
     await CampaignModel.updateOne({ _id: c._id }, { $set: { resultsSyncedAt: this.deps.now() } });
     return n;
   }
@@ -56,7 +60,9 @@ export class BroadcastResultsService {
   private async syncGroups(c: any): Promise<number> {
     const results = this.providers.get('wecom_group_msg')?.results;
     if (!results) return 0;
-    const rows = await GroupDeliveryModel.find({ campaignId: c._id, occurrence: { $gte: c.occurrence - 1 }, state: 'sent', providerStatus: { $nin: FINAL } }).select({ chatId: 1, providerRef: 1, providerStatus: 1 }).lean();
+    const rows = await GroupDeliveryModel.find({ campaignId: c._id, occurrence: { $gte: c.occurrence - 1 }, state: 'sent', providerStatus: { $nin: FINAL } })
+      .select({ chatId: 1, providerRef: 1, providerStatus: 1 })
+      .lean();
     const refs = [...new Set(rows.map((r) => r.providerRef).filter((x): x is string => Boolean(x)))];
     if (!refs.length) return 0;
     const found = await results.call(this.providers.get('wecom_group_msg'), c.tenantId, refs);
@@ -69,21 +75,25 @@ export class BroadcastResultsService {
       if (status && status !== r.providerStatus) changed.set(status, [...(changed.get(status) ?? []), r._id as Types.ObjectId]);
     }
     let n = 0;
-    for (const [status, ids] of changed) n += (await GroupDeliveryModel.updateMany({ _id: { $in: ids }, state: 'sent' }, { $set: { providerStatus: status } })).modifiedCount;
+    for (const [status, ids] of changed)
+      n += (await GroupDeliveryModel.updateMany({ _id: { $in: ids }, state: 'sent' }, { $set: { providerStatus: status } })).modifiedCount;
     await CampaignModel.updateOne({ _id: c._id }, { $set: { resultsSyncedAt: this.deps.now() } });
     return n;
   }
 
   private async syncRooms(c: any): Promise<number> {
     if (!this.roomResults) return 0;
-    const rows = await GroupDeliveryModel.find({ campaignId: c._id, occurrence: { $gte: c.occurrence - 1 }, state: 'sent', providerStatus: { $nin: FINAL } }).select({ providerRef: 1, providerStatus: 1 }).lean();
+    const rows = await GroupDeliveryModel.find({ campaignId: c._id, occurrence: { $gte: c.occurrence - 1 }, state: 'sent', providerStatus: { $nin: FINAL } })
+      .select({ providerRef: 1, providerStatus: 1 })
+      .lean();
     const refs = rows.map((r) => r.providerRef).filter((x): x is string => Boolean(x));
     if (!refs.length) return 0;
     const found = await this.roomResults(c.tenantId, refs);
     let n = 0;
     for (const r of rows) {
       const status = found.get(r.providerRef!);
-      if (status && status !== r.providerStatus) n += (await GroupDeliveryModel.updateOne({ _id: r._id, state: 'sent' }, { $set: { providerStatus: status } })).modifiedCount;
+      if (status && status !== r.providerStatus)
+        n += (await GroupDeliveryModel.updateOne({ _id: r._id, state: 'sent' }, { $set: { providerStatus: status } })).modifiedCount;
     }
     await CampaignModel.updateOne({ _id: c._id }, { $set: { resultsSyncedAt: this.deps.now() } });
     return n;

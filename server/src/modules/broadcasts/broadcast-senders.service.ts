@@ -89,7 +89,10 @@ export class BroadcastSenders {
       }
     }
     if (!reminded && !limited) throw conflict(BroadcastErrorCode.NOTHING_TO_REMIND, 'Every staff member has already sent this campaign; nobody to remind', {});
-    if (!reminded) throw conflict(BroadcastErrorCode.REMIND_LIMIT, 'WeCom allows three reminders per message a day, and they are used; try again tomorrow', { limit: REMINDS_PER_DAY });
+    if (!reminded)
+      throw conflict(BroadcastErrorCode.REMIND_LIMIT, 'WeCom allows three reminders per message a day, and they are used; try again tomorrow', {
+        limit: REMINDS_PER_DAY,
+      });
     return { reminded, limited };
   }
 
@@ -100,7 +103,9 @@ export class BroadcastSenders {
   /** The run's WeCom messages (the providerRef of its sent rows), each with its members' tasks. */
   private async tasks(c: any): Promise<Map<string, Array<{ userid: string; status: number; send_time?: number }>>> {
     const rows = c.channel === 'wecom_group_chat' ? GroupDeliveryModel : DeliveryModel;
-    const refs: string[] = (await (rows as typeof DeliveryModel).distinct('providerRef', { campaignId: c._id, occurrence: c.occurrence, state: 'sent' })).filter(Boolean) as string[];
+    const refs: string[] = (
+      await (rows as typeof DeliveryModel).distinct('providerRef', { campaignId: c._id, occurrence: c.occurrence, state: 'sent' })
+    ).filter(Boolean) as string[];
     const out = new Map<string, Array<{ userid: string; status: number; send_time?: number }>>();
     for (const msgid of refs) {
       const list: Array<{ userid: string; status: number; send_time?: number }> = [];

@@ -43,7 +43,15 @@ export const CampaignProgress = component(
     counts: counts.extend({ queued: int, sending: int }),
     skipped: z.record(z.string(), int).describe('skipped recipients by reason'),
     failed: z.record(z.string(), int).describe('failed recipients by reason'),
-    delivery: z.object({ delivered: int, awaitingConfirmation: int, notAContact: int, recipientLimit: int, undelivered: int, unknown: int, checkedAt: dateTime.nullable() }),
+    delivery: z.object({
+      delivered: int,
+      awaitingConfirmation: int,
+      notAContact: int,
+      recipientLimit: int,
+      undelivered: int,
+      unknown: int,
+      checkedAt: dateTime.nullable(),
+    }),
   }),
 );
 
@@ -69,7 +77,12 @@ export const ContentPreview = z.object({
 });
 
 export const CampaignRuns = z.object({
-  items: z.array(z.object({ occurrence: int, counts: z.object({ total: int, queued: int, sending: int, sent: int, failed: int, skipped: int, holdout: int, delivered: int }) })),
+  items: z.array(
+    z.object({
+      occurrence: int,
+      counts: z.object({ total: int, queued: int, sending: int, sent: int, failed: int, skipped: int, holdout: int, delivered: int }),
+    }),
+  ),
 });
 
 /** A staff member's WeCom tasks of a campaign's current run (group messages wait for each to confirm). */

@@ -47,14 +47,27 @@ export function broadcastRoutes(s: BroadcastRouteApis) {
   const api = new ApiRouter('/api/v1/broadcasts', 'broadcasts');
 
   api.route(
-    { method: 'post', path: '/', allow: MANAGERS, status: 201, summary: 'Create a campaign: a segment (wecom_group_msg, bot_private), customer groups (wecom_group_chat: chatIds) or bot rooms (bot_room: roomIds), content (or A/B variants), schedule, send window', body: createCampaignSchema, response: Campaign, errors: [404] },
+    {
+      method: 'post',
+      path: '/',
+      allow: MANAGERS,
+      status: 201,
+      summary:
+        'Create a campaign: a segment (wecom_group_msg, bot_private), customer groups (wecom_group_chat: chatIds) or bot rooms (bot_room: roomIds), content (or A/B variants), schedule, send window',
+      body: createCampaignSchema,
+      response: Campaign,
+      errors: [404],
+    },
     async ({ body, tenantId, principal }) => view(await s.broadcasts.create(tenantId, body, principal.kind === 'staff' ? principal.id : undefined)),
   );
 
   // Before '/:id', which would otherwise take 'bot-rooms' as an id.
-  api.route({ method: 'get', path: '/bot-rooms', allow: MANAGERS, summary: 'Rooms the WeChat bot is in, to name in a bot_room campaign' }, async ({ tenantId }) => ({
-    items: await s.broadcasts.botRoomList(tenantId),
-  }));
+  api.route(
+    { method: 'get', path: '/bot-rooms', allow: MANAGERS, summary: 'Rooms the WeChat bot is in, to name in a bot_room campaign' },
+    async ({ tenantId }) => ({
+      items: await s.broadcasts.botRoomList(tenantId),
+    }),
+  );
 
   api.route(
     {
@@ -106,7 +119,11 @@ export function broadcastRoutes(s: BroadcastRouteApis) {
         segmentNames.set(id, (await s.segments.get(tenantId, id).catch(() => null))?.name ?? null);
       }
       return {
-        items: items.map((c) => ({ ...view(c), segmentName: c.segmentId ? segmentNames.get(String(c.segmentId)) : undefined, counts: counts.get(String(c._id)) ?? { total: 0, sent: 0, failed: 0, skipped: 0, holdout: 0 } })),
+        items: items.map((c) => ({
+          ...view(c),
+          segmentName: c.segmentId ? segmentNames.get(String(c.segmentId)) : undefined,
+          counts: counts.get(String(c._id)) ?? { total: 0, sent: 0, failed: 0, skipped: 0, holdout: 0 },
+        })),
         total,
         page: query.page,
         pageSize: query.pageSize,
@@ -114,27 +131,57 @@ export function broadcastRoutes(s: BroadcastRouteApis) {
     },
   );
 
-  api.route({ method: 'get', path: '/:id', allow: MANAGERS, summary: 'A campaign with live progress (queued / sent / failed / skipped by reason)', params: idParams, response: Campaign.extend({ progress: CampaignProgress }) }, async ({ params, tenantId }) => {
-    const c = await s.broadcasts.get(tenantId, params.id);
-    // Bot messages' fate is in our own outbound rows, so it is cheap to read on every look.
-    if (c.channel.startsWith('bot_')) await s.broadcasts.deliveryResults.sync(tenantId, params.id);
-    return { ...view(c), progress: await s.broadcasts.progress(tenantId, params.id) };
-  });
+  api.route(
+    {
+      method: 'get',
+      path: '/:id',
+      allow: MANAGERS,
+      summary: 'A campaign with live progress (queued / sent / failed / skipped by reason)',
+      params: idParams,
+      response: Campaign.extend({ progress: CampaignProgress }),
+    },
+    async ({ params, tenantId }) => {
+      const c = await s.broadcasts.get(tenantId, params.id);
+      // Bot messages' fate is in our own outbound rows, so it is cheap to read on every look.
+      if (c.channel.startsWith('bot_')) await s.broadcasts.deliveryResults.sync(tenantId, params.id);
+      return { ...view(c), progress: await s.broadcasts.progress(tenantId, params.id) };
+    },
+  );
 
   api.route(
-    { method: 'get', path: '/:id/reach', allow: MANAGERS, summary: 'A scheduled campaign not yet started: how many it will reach, and how many will be skipped and why', params: idParams, response: Reach, errors: [409] },
+    {
+      method: 'get',
+      path: '/:id/reach',
+      allow: MANAGERS,
+      summary: 'A scheduled campaign not yet started: how many it will reach, and how many will be skipped and why',
+      params: idParams,
+      response: Reach,
+      errors: [409],
+    },
     async ({ params, tenantId }) => s.broadcasts.reach.ofCampaign(tenantId, params.id),
   );
 
   /** Staff confirmations exist only for WeCom group messages: the bot sends without anyone confirming. */
   const wecomCampaign = async (tenantId: string, id: string) => {
     const c = await s.broadcasts.get(tenantId, id);
-    if (!c.channel.startsWith('wecom_')) throw new AppError(BroadcastErrorCode.NOT_WECOM, 'Only WeCom campaigns wait for staff members to confirm', { status: 400, details: { channel: c.channel } });
+    if (!c.channel.startsWith('wecom_'))
+      throw new AppError(BroadcastErrorCode.NOT_WECOM, 'Only WeCom campaigns wait for staff members to confirm', {
+        status: 400,
+        details: { channel: c.channel },
+      });
     return c;
   };
 
   api.route(
-    { method: 'get', path: '/:id/senders', allow: MANAGERS, summary: "Each staff member's WeCom tasks of the current run: how many they confirmed (sent) and reminders used today", params: idParams, response: z.object({ items: z.array(CampaignSender) }), errors: [429] },
+    {
+      method: 'get',
+      path: '/:id/senders',
+      allow: MANAGERS,
+      summary: "Each staff member's WeCom tasks of the current run: how many they confirmed (sent) and reminders used today",
+      params: idParams,
+      response: z.object({ items: z.array(CampaignSender) }),
+      errors: [429],
+    },
     async ({ params, tenantId }) => ({ items: await s.broadcasts.senders.list(tenantId, await wecomCampaign(tenantId, params.id)) }),
   );
 
@@ -143,25 +190,54 @@ export function broadcastRoutes(s: BroadcastRouteApis) {
       method: 'post',
       path: '/:id/remind',
       allow: MANAGERS,
-      summary: "Remind the staff members (or the one named by WeCom userid) who have not sent yet, through WeCom's remind_groupmsg_send (three a day per message)",
+      summary:
+        "Remind the staff members (or the one named by WeCom userid) who have not sent yet, through WeCom's remind_groupmsg_send (three a day per message)",
       params: idParams,
-      body: z.object({ userid: z.string().trim().min(1).max(64).optional() }).strict().optional(),
+      body: z
+        .object({ userid: z.string().trim().min(1).max(64).optional() })
+        .strict()
+        .optional(),
       response: z.object({ reminded: int, limited: int.describe('messages whose three reminders today are used up') }),
       errors: [409, 429],
     },
     async ({ params, tenantId, body }) => s.broadcasts.senders.remind(await wecomCampaign(tenantId, params.id), body?.userid),
   );
 
-  api.route({ method: 'get', path: '/:id/runs', allow: MANAGERS, summary: 'Each run of a recurring campaign with its own counts, newest first', params: idParams, response: CampaignRuns }, async ({ params, tenantId }) => ({
-    items: await s.broadcasts.runs(tenantId, params.id),
-  }));
-
-  api.route({ method: 'get', path: '/:id/results', allow: MANAGERS, summary: 'Conversions per variant against the holdout within the attribution window', params: idParams }, async ({ params, tenantId }) =>
-    s.broadcasts.results(tenantId, params.id),
+  api.route(
+    {
+      method: 'get',
+      path: '/:id/runs',
+      allow: MANAGERS,
+      summary: 'Each run of a recurring campaign with its own counts, newest first',
+      params: idParams,
+      response: CampaignRuns,
+    },
+    async ({ params, tenantId }) => ({
+      items: await s.broadcasts.runs(tenantId, params.id),
+    }),
   );
 
   api.route(
-    { method: 'post', path: '/:id/sync-results', allow: MANAGERS, summary: "Pull WeCom's send results now (delivered / awaiting the staff member's confirmation / failed); returns the progress", params: idParams, response: CampaignProgress, errors: [409, 429] },
+    {
+      method: 'get',
+      path: '/:id/results',
+      allow: MANAGERS,
+      summary: 'Conversions per variant against the holdout within the attribution window',
+      params: idParams,
+    },
+    async ({ params, tenantId }) => s.broadcasts.results(tenantId, params.id),
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/:id/sync-results',
+      allow: MANAGERS,
+      summary: "Pull WeCom's send results now (delivered / awaiting the staff member's confirmation / failed); returns the progress",
+      params: idParams,
+      response: CampaignProgress,
+      errors: [409, 429],
+    },
     async ({ params, tenantId }) => {
       await s.broadcasts.deliveryResults.sync(tenantId, params.id);
       return s.broadcasts.progress(tenantId, params.id);
@@ -169,8 +245,17 @@ export function broadcastRoutes(s: BroadcastRouteApis) {
   );
 
   for (const action of ['pause', 'resume', 'cancel'] as const) {
-    api.route({ method: 'post', path: `/:id/${action}`, allow: MANAGERS, summary: `${action[0].toUpperCase()}${action.slice(1)} a campaign`, params: idParams, response: Campaign, errors: [409] }, async ({ params, tenantId }) =>
-      view(await s.broadcasts[action](tenantId, params.id)),
+    api.route(
+      {
+        method: 'post',
+        path: `/:id/${action}`,
+        allow: MANAGERS,
+        summary: `${action[0].toUpperCase()}${action.slice(1)} a campaign`,
+        params: idParams,
+        response: Campaign,
+        errors: [409],
+      },
+      async ({ params, tenantId }) => view(await s.broadcasts[action](tenantId, params.id)),
     );
   }
 
@@ -193,12 +278,21 @@ export function broadcastRoutes(s: BroadcastRouteApis) {
   );
 
   api.route(
-    { method: 'post', path: '/me/opt-out', allow: ['shopper'], status: 201, summary: 'A shopper unsubscribes from marketing messages', body: z.object({}).strict().optional(), response: OptOutState },
+    {
+      method: 'post',
+      path: '/me/opt-out',
+      allow: ['shopper'],
+      status: 201,
+      summary: 'A shopper unsubscribes from marketing messages',
+      body: z.object({}).strict().optional(),
+      response: OptOutState,
+    },
     async ({ principal, tenantId }) => s.broadcasts.optOut(tenantId, principal.kind === 'shopper' ? principal.customerId : '', 'unsubscribed'),
   );
 
-  api.route({ method: 'delete', path: '/me/opt-out', allow: ['shopper'], summary: 'A shopper subscribes to marketing messages again', response: OptOutState }, async ({ principal, tenantId }) =>
-    s.broadcasts.optIn(tenantId, principal.kind === 'shopper' ? principal.customerId : ''),
+  api.route(
+    { method: 'delete', path: '/me/opt-out', allow: ['shopper'], summary: 'A shopper subscribes to marketing messages again', response: OptOutState },
+    async ({ principal, tenantId }) => s.broadcasts.optIn(tenantId, principal.kind === 'shopper' ? principal.customerId : ''),
   );
 
   return api;

@@ -24,7 +24,8 @@ const DAY_MS = 86_400_000;
 const OPEN_STATES = ['draft', 'scheduled', 'snapshotting', 'sending', 'paused'] as const;
 
 /** Group campaigns keep one row per customer group; every other campaign one per customer. */
-const rowsOf = (c: { channel?: string | null }): typeof DeliveryModel => (GROUP_CHANNELS.includes(c.channel as ChannelName) ? (GroupDeliveryModel as unknown as typeof DeliveryModel) : DeliveryModel);
+const rowsOf = (c: { channel?: string | null }): typeof DeliveryModel =>
+  GROUP_CHANNELS.includes(c.channel as ChannelName) ? (GroupDeliveryModel as unknown as typeof DeliveryModel) : DeliveryModel;
 
 /**
  * Refuses, before anything is stored, a placeholder no recipient could have filled: one the renderer
@@ -38,27 +39,40 @@ export function checkPlaceholders(channel: ChannelName, content: BroadcastConten
       throw new AppError(BroadcastErrorCode.PLACEHOLDER, message, { status: 400, details: { field: `${at}.${field}`, placeholder, reason } });
     };
     if (!isKnown(name)) refuse('unknown', `${at}.${field}: unknown placeholder ${placeholder}; use ${PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}`);
-    if (GROUP_CHANNELS.includes(channel)) refuse('group_channel', `${at}.${field}: ${placeholder} is filled per customer, and a ${channel} campaign is sent to groups; remove it`);
-    if (COUPON_PLACEHOLDERS.includes(name as never) && !content.couponTemplateId) refuse('no_coupon', `${at}.${field}: ${placeholder} needs a coupon: choose couponTemplateId or remove it`);
+    if (GROUP_CHANNELS.includes(channel))
+      refuse('group_channel', `${at}.${field}: ${placeholder} is filled per customer, and a ${channel} campaign is sent to groups; remove it`);
+    if (COUPON_PLACEHOLDERS.includes(name as never) && !content.couponTemplateId)
+      refuse('no_coupon', `${at}.${field}: ${placeholder} needs a coupon: choose couponTemplateId or remove it`);
   }
 }
 
 /** Campaigns as the console sees them: create, control (pause / resume / cancel), progress, results. */
 export class BroadcastService {
-  constructor(private readonly deps: Deps, private readonly m: { segments: SegmentService; events: EventService }) {}
+  constructor(
+    private readonly deps: Deps,
+    private readonly m: { segments: SegmentService; events: EventService },
+  ) {}
 
   /** Campaigns not yet over (draft, scheduled, sending, paused) that send to a segment: it must stay. */
   async openCampaignsUsing(tenantId: string, segmentId: string): Promise<Array<{ id: string; name: string; status: string }>> {
-    const open = await CampaignModel.find({ tenantId, segmentId: new Types.ObjectId(segmentId), status: { $in: [...OPEN_STATES] } }, { name: 1, status: 1 }).limit(20).lean();
+    const open = await CampaignModel.find({ tenantId, segmentId: new Types.ObjectId(segmentId), status: { $in: [...OPEN_STATES] } }, { name: 1, status: 1 })
+      .limit(20)
+      .lean();
     return open.map((c) => ({ id: String(c._id), name: c.name, status: c.status }));
   }
 
   /** For the segments list: per segment, how many campaigns send to it and which of them are not yet over. */
-  async campaignsUsingSegments(tenantId: string, segmentIds: string[]): Promise<Map<string, { campaigns: number; open: Array<{ id: string; name: string; status: string }> }>> {
+  async campaignsUsingSegments(
+    tenantId: string,
+    segmentIds: string[],
+  ): Promise<Map<string, { campaigns: number; open: Array<{ id: string; name: string; status: string }> }>> {
     const segmentId = { $in: segmentIds.map((id) => new Types.ObjectId(id)) };
     const [counts, open] = await Promise.all([
       CampaignModel.aggregate<{ _id: Types.ObjectId; n: number }>([{ $match: { tenantId, segmentId } }, { $group: { _id: '$segmentId', n: { $sum: 1 } } }]),
-      CampaignModel.find({ tenantId, segmentId, status: { $in: [...OPEN_STATES] } }, { name: 1, status: 1, segmentId: 1 }).sort({ createdAt: -1 }).limit(1000).lean(),
+      CampaignModel.find({ tenantId, segmentId, status: { $in: [...OPEN_STATES] } }, { name: 1, status: 1, segmentId: 1 })
+        .sort({ createdAt: -1 })
+        .limit(1000)
+        .lean(),
     ]);
     const out = new Map(counts.map((c) => [String(c._id), { campaigns: c.n, open: [] as Array<{ id: string; name: string; status: string }> }]));
     for (const c of open) out.get(String(c.segmentId))?.open.push({ id: String(c._id), name: c.name, status: c.status });
@@ -69,7 +83,8 @@ export class BroadcastService {
     if (input.segmentId) await this.m.segments.get(tenantId, input.segmentId);
     const now = this.deps.now();
     const startAt = input.schedule.kind === 'now' ? now : input.schedule.at;
-    if (startAt.getTime() < now.getTime() - 60_000) throw new AppError(BroadcastErrorCode.SCHEDULE_IN_PAST, 'The scheduled time has passed; pick a time in the future or send now', { status: 400 });
+    if (startAt.getTime() < now.getTime() - 60_000)
+      throw new AppError(BroadcastErrorCode.SCHEDULE_IN_PAST, 'The scheduled time has passed; pick a time in the future or send now', { status: 400 });
     const variants = input.variants ?? [{ key: 'A', weight: 100, content: input.content! }];
     variants.forEach((v, i) => checkPlaceholders(input.channel, v.content, input.variants ? `variants.${i}.content` : 'content'));
     const doc = await CampaignModel.create({
@@ -95,7 +110,11 @@ export class BroadcastService {
   async list(tenantId: string, q: { page: number; pageSize: number; status?: string; channel?: string } = { page: 1, pageSize: 100 }) {
     const filter: Record<string, unknown> = { tenantId, ...(q.status ? { status: q.status } : {}), ...(q.channel ? { channel: q.channel } : {}) };
     const [items, total] = await Promise.all([
-      CampaignModel.find(filter as any).sort({ createdAt: -1, _id: -1 }).skip((q.page - 1) * q.pageSize).limit(q.pageSize).lean(),
+      CampaignModel.find(filter as any)
+        .sort({ createdAt: -1, _id: -1 })
+        .skip((q.page - 1) * q.pageSize)
+        .limit(q.pageSize)
+        .lean(),
       CampaignModel.countDocuments(filter as any),
     ]);
     return { items, total };
@@ -146,7 +165,13 @@ export class BroadcastService {
   }
 
   async cancel(tenantId: string, id: string) {
-    const doc = await this.transition(tenantId, id, ['scheduled', 'snapshotting', 'sending', 'paused'], { status: 'cancelled', completedAt: this.deps.now() }, 'cancelled');
+    const doc = await this.transition(
+      tenantId,
+      id,
+      ['scheduled', 'snapshotting', 'sending', 'paused'],
+      { status: 'cancelled', completedAt: this.deps.now() },
+      'cancelled',
+    );
     await rowsOf(doc).updateMany({ campaignId: doc._id, state: 'pending' }, { $set: { state: 'skipped', reason: 'cancelled' } });
     return doc;
   }
@@ -160,7 +185,13 @@ export class BroadcastService {
     ]);
     // What became of the sent ones, as far as WeCom has told us (see BroadcastResultsService).
     const delivery = { delivered: 0, awaitingConfirmation: 0, notAContact: 0, recipientLimit: 0, undelivered: 0, unknown: 0 };
-    const deliveryKey: Record<string, keyof typeof delivery> = { delivered: 'delivered', awaiting_confirmation: 'awaitingConfirmation', not_a_contact: 'notAContact', recipient_limit: 'recipientLimit', undelivered: 'undelivered' };
+    const deliveryKey: Record<string, keyof typeof delivery> = {
+      delivered: 'delivered',
+      awaiting_confirmation: 'awaitingConfirmation',
+      not_a_contact: 'notAContact',
+      recipient_limit: 'recipientLimit',
+      undelivered: 'undelivered',
+    };
     const counts = { total: 0, queued: 0, sending: 0, sent: 0, failed: 0, skipped: 0, holdout: 0 };
     const skipped: Record<string, number> = {};
     const failed: Record<string, number> = {};
@@ -173,13 +204,25 @@ export class BroadcastService {
       if (state === 'skipped') skipped[r._id.reason ?? 'unknown'] = (skipped[r._id.reason ?? 'unknown'] ?? 0) + r.n;
       if (state === 'failed') failed[r._id.reason ?? 'unknown'] = (failed[r._id.reason ?? 'unknown'] ?? 0) + r.n;
     }
-    return { status: c.status, occurrence: c.occurrence, deferredReason: c.deferredReason, nextDispatchAt: c.nextDispatchAt, counts, skipped, failed, delivery: { ...delivery, checkedAt: c.resultsSyncedAt ?? null } };
+    return {
+      status: c.status,
+      occurrence: c.occurrence,
+      deferredReason: c.deferredReason,
+      nextDispatchAt: c.nextDispatchAt,
+      counts,
+      skipped,
+      failed,
+      delivery: { ...delivery, checkedAt: c.resultsSyncedAt ?? null },
+    };
   }
 
   /** Every run of a (recurring) campaign with its own counts, newest first. */
   async runs(tenantId: string, id: string) {
     const c = await this.get(tenantId, id);
-    const rows = await rowsOf(c).aggregate([{ $match: { campaignId: c._id } }, { $group: { _id: { occurrence: '$occurrence', state: '$state', providerStatus: '$providerStatus' }, n: { $sum: 1 } } }]);
+    const rows = await rowsOf(c).aggregate([
+      { $match: { campaignId: c._id } },
+      { $group: { _id: { occurrence: '$occurrence', state: '$state', providerStatus: '$providerStatus' }, n: { $sum: 1 } } },
+    ]);
     const byRun = new Map<number, Record<string, number>>();
     for (const r of rows) {
       const run = byRun.get(r._id.occurrence) ?? { total: 0, queued: 0, sending: 0, sent: 0, failed: 0, skipped: 0, holdout: 0, delivered: 0 };
@@ -201,7 +244,9 @@ export class BroadcastService {
     const until = new Date(since.getTime() + c.attributionDays * DAY_MS);
     const buyers = new Set((await this.m.events.customersWithEvent(tenantId, 'order.paid', { since, until })).map(String));
     const paid = await this.m.events.paidByCustomer(tenantId, since, until);
-    const rows = await DeliveryModel.find({ campaignId: c._id, occurrence: c.occurrence, state: { $in: ['sent', 'holdout'] } }).select({ customerId: 1, state: 1, variant: 1 }).lean();
+    const rows = await DeliveryModel.find({ campaignId: c._id, occurrence: c.occurrence, state: { $in: ['sent', 'holdout'] } })
+      .select({ customerId: 1, state: 1, variant: 1 })
+      .lean();
     // revenue: fen paid within the window by the arm's customers (each order once).
     const arms: Record<string, { recipients: number; converted: number; rate: number; revenue: number }> = {};
     for (const r of rows) {

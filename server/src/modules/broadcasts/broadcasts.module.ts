@@ -25,7 +25,20 @@ import { BroadcastSenders } from './broadcast-senders.service.js';
  * Channel providers are registered here. The bot channels (private chats, rooms) queue on the service
  * desk's durable outbound rows, which the bot delivers.
  */
-export function createBroadcasts(deps: Deps, m: { segments: SegmentService; customers: CustomerService; events: EventService; staff: StaffService; wecomClient: WecomClient; coupons?: CouponPort; loyalty?: LoyaltyFactsPort; groups?: CustomerGroupPort; desk?: DeskService }) {
+export function createBroadcasts(
+  deps: Deps,
+  m: {
+    segments: SegmentService;
+    customers: CustomerService;
+    events: EventService;
+    staff: StaffService;
+    wecomClient: WecomClient;
+    coupons?: CouponPort;
+    loyalty?: LoyaltyFactsPort;
+    groups?: CustomerGroupPort;
+    desk?: DeskService;
+  },
+) {
   const botChats = m.desk ? deskBotChats(m.desk) : undefined;
   const providers = new Map<ChannelName, ChannelProvider>([
     ['wecom_group_msg', new WecomGroupMsgProvider(m.wecomClient, m.staff, deps.now, deps.config.BROADCAST_WECOM_TASK_SIZE)],
@@ -39,7 +52,16 @@ export function createBroadcasts(deps: Deps, m: { segments: SegmentService; cust
     ['bot_room', botRooms],
   ]);
   const inService = m.desk ? (tenantId: string, ids: string[]) => m.desk!.conversations.customersInService(tenantId, ids) : undefined;
-  const dispatcher = new BroadcastDispatcher(deps, { segments: m.segments, customers: m.customers, caps, providers, coupons: m.coupons, loyalty: m.loyalty, groupChannels, inService });
+  const dispatcher = new BroadcastDispatcher(deps, {
+    segments: m.segments,
+    customers: m.customers,
+    caps,
+    providers,
+    coupons: m.coupons,
+    loyalty: m.loyalty,
+    groupChannels,
+    inService,
+  });
   const provider = (name: ChannelName): ChannelProvider => {
     const p = providers.get(name);
     if (!p) throw new Error(`channel ${name} is not registered`);
@@ -48,7 +70,25 @@ export function createBroadcasts(deps: Deps, m: { segments: SegmentService; cust
   const results = new BroadcastResultsService(deps, providers, m.customers, (tenantId, refs) => botRooms.results(tenantId, refs));
   /** Rooms the bot is in, for a bot_room campaign's form (none without the service desk). */
   const botRoomList = async (tenantId: string) => (botChats ? botChats.rooms(tenantId) : []);
-  const reach = new BroadcastReach(deps, { segments: m.segments, customers: m.customers, dispatcher, caps, provider, groupChannels, coupons: m.coupons, loyalty: m.loyalty });
-  return Object.assign(service, { dispatcher, caps, provider, deliveryResults: results, botRoomList, funnel: new BroadcastFunnel(), reach, senders: new BroadcastSenders(deps, m.wecomClient, m.staff) });
+  const reach = new BroadcastReach(deps, {
+    segments: m.segments,
+    customers: m.customers,
+    dispatcher,
+    caps,
+    provider,
+    groupChannels,
+    coupons: m.coupons,
+    loyalty: m.loyalty,
+  });
+  return Object.assign(service, {
+    dispatcher,
+    caps,
+    provider,
+    deliveryResults: results,
+    botRoomList,
+    funnel: new BroadcastFunnel(),
+    reach,
+    senders: new BroadcastSenders(deps, m.wecomClient, m.staff),
+  });
 }
 export type Broadcasts = ReturnType<typeof createBroadcasts>;

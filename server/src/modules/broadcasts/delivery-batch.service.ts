@@ -39,17 +39,29 @@ const REFUSED_PAUSE_MS = 5_000;
 export class DeliveryBatchSender {
   constructor(
     private readonly deps: Deps,
-    private readonly m: { customers: CustomerService; caps: FrequencyCapService; coupons?: CouponPort; loyalty?: LoyaltyFactsPort; budget: StaffSendBudget; inService?: InServicePort },
+    private readonly m: {
+      customers: CustomerService;
+      caps: FrequencyCapService;
+      coupons?: CouponPort;
+      loyalty?: LoyaltyFactsPort;
+      budget: StaffSendBudget;
+      inService?: InServicePort;
+    },
   ) {}
 
   /** Claims up to n pending rows for this worker, with a lease; returns the rows it now holds. */
   async claim(c: any, n: number, now: Date) {
     const token = randomUUID();
-    const ids = (await DeliveryModel.find({ campaignId: c._id, occurrence: c.occurrence, state: 'pending' }).sort({ _id: 1 }).limit(n).select({ _id: 1 }).lean()).map((r) => r._id);
+    const ids = (
+      await DeliveryModel.find({ campaignId: c._id, occurrence: c.occurrence, state: 'pending' }).sort({ _id: 1 }).limit(n).select({ _id: 1 }).lean()
+    ).map((r) => r._id);
     if (!ids.length) return [];
     await DeliveryModel.updateMany(
       { _id: { $in: ids }, state: 'pending' },
-      { $set: { state: 'sending', claim: token, leaseUntil: new Date(now.getTime() + this.deps.config.BROADCAST_LEASE_MS), sendingSince: now }, $inc: { attempts: 1 } },
+      {
+        $set: { state: 'sending', claim: token, leaseUntil: new Date(now.getTime() + this.deps.config.BROADCAST_LEASE_MS), sendingSince: now },
+        $inc: { attempts: 1 },
+      },
     );
     return DeliveryModel.find({ campaignId: c._id, claim: token, state: 'sending' }).lean();
   }
@@ -67,7 +79,11 @@ export class DeliveryBatchSender {
     const campaignKey = `${c._id}:${c.occurrence}`;
     const verdicts = await this.judge(c, rows, provider);
     // Frequency-cap slots for everyone otherwise sendable, together (in row order, as one by one would).
-    const allowed = await this.m.caps.claimMany(tenantId, rows.filter((r) => verdicts.get(String(r._id))!.ok).map((r) => String(r.customerId)), campaignKey);
+    const allowed = await this.m.caps.claimMany(
+      tenantId,
+      rows.filter((r) => verdicts.get(String(r._id))!.ok).map((r) => String(r.customerId)),
+      campaignKey,
+    );
     for (const row of rows) {
       const cid = String(row.customerId);
       const v = verdicts.get(String(row._id))!;
@@ -76,7 +92,15 @@ export class DeliveryBatchSender {
         const same = skipped.get(reason);
         if (same) same.push(row._id);
         else skipped.set(reason, [row._id]);
-      } else if (v.ok) ready.push({ row, deliveryId: String(row._id), customerId: cid, address: v.address, content: variantContent(c, row), ...(v.facts ? { facts: v.facts } : {}) });
+      } else if (v.ok)
+        ready.push({
+          row,
+          deliveryId: String(row._id),
+          customerId: cid,
+          address: v.address,
+          content: variantContent(c, row),
+          ...(v.facts ? { facts: v.facts } : {}),
+        });
     }
     const keyOf = (r: Ready) => (verdicts.get(r.deliveryId) as { key?: string }).key ?? '';
     for (const [reason, ids] of skipped) await DeliveryModel.updateMany({ _id: { $in: ids }, claim }, { $set: { state: 'skipped', reason, leaseUntil: null } });
@@ -98,7 +122,11 @@ export class DeliveryBatchSender {
         if (granted < chunk.length && !refused) spent.add(sender);
         if (granted && !(await this.sendChunk(c, provider, chunk.slice(0, granted), claim))) refused = true;
         const rest = chunk.slice(granted);
-        if (rest.length) await DeliveryModel.updateMany({ _id: { $in: rest.map((r) => r.row._id) }, claim }, { $set: { state: 'pending', claim: null, leaseUntil: null }, $inc: { attempts: -1 } });
+        if (rest.length)
+          await DeliveryModel.updateMany(
+            { _id: { $in: rest.map((r) => r.row._id) }, claim },
+            { $set: { state: 'pending', claim: null, leaseUntil: null }, $inc: { attempts: -1 } },
+          );
       }
     }
     if (refused) return { until: new Date(this.deps.now().getTime() + REFUSED_PAUSE_MS), reason: 'channel_busy' };
@@ -115,8 +143,18 @@ export class DeliveryBatchSender {
    * keeps their slot.
    */
   async judge(c: any, rows: any[], provider: ChannelProvider): Promise<Map<string, Verdict>> {
-    const addresses = await this.addresses(c.tenantId, rows.map((r) => r.customerId), provider, !!c.personalised);
-    const personal = await personalise(c.tenantId, c, rows.filter((r) => addresses.get(String(r.customerId))!.ok), this.m);
+    const addresses = await this.addresses(
+      c.tenantId,
+      rows.map((r) => r.customerId),
+      provider,
+      !!c.personalised,
+    );
+    const personal = await personalise(
+      c.tenantId,
+      c,
+      rows.filter((r) => addresses.get(String(r.customerId))!.ok),
+      this.m,
+    );
     const out = new Map<string, Verdict>();
     for (const row of rows) {
       const a = addresses.get(String(row.customerId))!;
@@ -137,7 +175,9 @@ export class DeliveryBatchSender {
   private async addresses(tenantId: string, ids: Types.ObjectId[], provider: ChannelProvider, personalised = false) {
     const [customers, optOuts] = await Promise.all([
       this.m.customers.recipientFacts(tenantId, ids),
-      OptOutModel.find({ tenantId, customerId: { $in: ids } }).select({ customerId: 1 }).lean(),
+      OptOutModel.find({ tenantId, customerId: { $in: ids } })
+        .select({ customerId: 1 })
+        .lean(),
     ]);
     const opted = new Set(optOuts.map((o) => String(o.customerId)));
     const out = new Map<string, Address>();
@@ -146,7 +186,11 @@ export class DeliveryBatchSender {
       const blocked = marketingBlock(x.consents, opted.has(String(x._id)), personalised);
       if (blocked) out.set(String(x._id), { ok: false, reason: blocked });
     }
-    const busy = (await this.m.inService?.(tenantId, live.filter((x) => !out.has(String(x._id))).map((x) => String(x._id)))) ?? new Set<string>();
+    const busy =
+      (await this.m.inService?.(
+        tenantId,
+        live.filter((x) => !out.has(String(x._id))).map((x) => String(x._id)),
+      )) ?? new Set<string>();
     for (const id of busy) out.set(id, { ok: false, reason: 'in_service_chat' });
     const reachable = live.filter((x) => !out.has(String(x._id)));
     const addr = await provider.address(
@@ -211,7 +255,8 @@ export class DeliveryBatchSender {
       if (o.ok) sent.set(o.providerRef ?? '', [...(sent.get(o.providerRef ?? '') ?? []), byId.get(o.deliveryId)!]);
       else fail(o.error ?? 'failed', byId.get(o.deliveryId)!);
     }
-    for (const [ref, ids] of sent) await DeliveryModel.updateMany({ _id: { $in: ids }, claim }, { $set: { state: 'sent', sentAt: now, providerRef: ref || undefined, leaseUntil: null } });
+    for (const [ref, ids] of sent)
+      await DeliveryModel.updateMany({ _id: { $in: ids }, claim }, { $set: { state: 'sent', sentAt: now, providerRef: ref || undefined, leaseUntil: null } });
     for (const [reason, ids] of failed) await DeliveryModel.updateMany({ _id: { $in: ids }, claim }, { $set: { state: 'failed', reason, leaseUntil: null } });
     return true;
   }
@@ -238,7 +283,12 @@ export class DeliveryBatchSender {
       else fail(filled.reason, r.row._id);
     }
     if (out.some((r) => r.facts)) {
-      await DeliveryModel.bulkWrite(out.filter((r) => r.facts).map((r) => ({ updateOne: { filter: { _id: r.row._id, claim: r.row.claim }, update: { $set: { personal: personalText(r.content) } } } })), { ordered: false });
+      await DeliveryModel.bulkWrite(
+        out
+          .filter((r) => r.facts)
+          .map((r) => ({ updateOne: { filter: { _id: r.row._id, claim: r.row.claim }, update: { $set: { personal: personalText(r.content) } } } })),
+        { ordered: false },
+      );
     }
     return out;
   }
@@ -246,21 +296,41 @@ export class DeliveryBatchSender {
   /** Rows a dead worker left "sending": those the channel has are marked sent, the rest retried. */
   async recoverStale(c: any, provider: ChannelProvider) {
     const now = this.deps.now();
-    const stale = await DeliveryModel.find({ campaignId: c._id, occurrence: c.occurrence, state: 'sending', leaseUntil: { $lt: now } }).limit(5000).lean();
+    const stale = await DeliveryModel.find({ campaignId: c._id, occurrence: c.occurrence, state: 'sending', leaseUntil: { $lt: now } })
+      .limit(5000)
+      .lean();
     if (!stale.length) return;
-    const addresses = await this.addresses(c.tenantId, stale.map((r) => r.customerId), provider, !!c.personalised);
+    const addresses = await this.addresses(
+      c.tenantId,
+      stale.map((r) => r.customerId),
+      provider,
+      !!c.personalised,
+    );
     const asked: OutgoingRow[] = [];
     for (const r of stale) {
       const a = addresses.get(String(r.customerId));
-      if (a?.ok) asked.push({ deliveryId: String(r._id), customerId: String(r.customerId), address: { sender: a.sender, to: a.to }, content: sentContent(variantContent(c, r), r.personal) });
+      if (a?.ok)
+        asked.push({
+          deliveryId: String(r._id),
+          customerId: String(r.customerId),
+          address: { sender: a.sender, to: a.to },
+          content: sentContent(variantContent(c, r), r.personal),
+        });
     }
     const since = new Date(Math.min(...stale.map((r) => +(r.sendingSince ?? now))));
     const found = asked.length ? await provider.alreadySent(c.tenantId, asked, since) : new Map<string, string>();
     const writes = stale.map((r) => {
       const ref = found.get(String(r._id));
       const filter = { _id: r._id, state: 'sending', claim: r.claim };
-      if (ref) return { updateOne: { filter, update: { $set: { state: 'sent', sentAt: r.sendingSince ?? now, providerRef: ref, reason: 'confirmed_after_restart', leaseUntil: null } } } };
-      if ((r.attempts ?? 0) >= MAX_ATTEMPTS) return { updateOne: { filter, update: { $set: { state: 'failed', reason: 'gave_up_after_retries', leaseUntil: null } } } };
+      if (ref)
+        return {
+          updateOne: {
+            filter,
+            update: { $set: { state: 'sent', sentAt: r.sendingSince ?? now, providerRef: ref, reason: 'confirmed_after_restart', leaseUntil: null } },
+          },
+        };
+      if ((r.attempts ?? 0) >= MAX_ATTEMPTS)
+        return { updateOne: { filter, update: { $set: { state: 'failed', reason: 'gave_up_after_retries', leaseUntil: null } } } };
       return { updateOne: { filter, update: { $set: { state: 'pending', claim: null, leaseUntil: null } } } };
     });
     await DeliveryModel.bulkWrite(writes as any[], { ordered: false });
@@ -273,5 +343,9 @@ const personalText = (content: BroadcastContent) => ({ text: content.text, ...(c
 /** The content a row was sent: its variant's, with the personal text written on the row if it had one. */
 function sentContent(content: BroadcastContent, personal?: { text?: string | null; title?: string | null; desc?: string | null } | null): BroadcastContent {
   if (!personal?.text) return content;
-  return { ...content, text: personal.text, ...(content.link ? { link: { ...content.link, title: personal.title ?? content.link.title, ...(personal.desc ? { desc: personal.desc } : {}) } } : {}) };
+  return {
+    ...content,
+    text: personal.text,
+    ...(content.link ? { link: { ...content.link, title: personal.title ?? content.link.title, ...(personal.desc ? { desc: personal.desc } : {}) } } : {}),
+  };
 }

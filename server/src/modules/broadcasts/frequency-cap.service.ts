@@ -32,7 +32,13 @@ export class FrequencyCapService {
     for (const p of periods) {
       const got = await this.claimPeriodMany(tenantId, holding, campaignKey, p.period, p.cap, now);
       const refused = holding.filter((id) => !got.has(id) && held.has(id));
-      if (refused.length) await TouchModel.deleteMany({ tenantId, customerId: { $in: refused.map((id) => new Types.ObjectId(id)) }, period: { $in: [...new Set(refused.flatMap((id) => held.get(id)!))] }, campaignKey });
+      if (refused.length)
+        await TouchModel.deleteMany({
+          tenantId,
+          customerId: { $in: refused.map((id) => new Types.ObjectId(id)) },
+          period: { $in: [...new Set(refused.flatMap((id) => held.get(id)!))] },
+          campaignKey,
+        });
       holding = holding.filter((id) => got.has(id));
       for (const id of holding) held.set(id, [...(held.get(id) ?? []), p.period]);
     }
@@ -50,7 +56,13 @@ export class FrequencyCapService {
     if (!ids.length) return new Set();
     const held = await TouchModel.aggregate<{ _id: { customerId: Types.ObjectId; period: string }; taken: number; own: number }>([
       { $match: { tenantId, customerId: { $in: ids.map((id) => new Types.ObjectId(id)) }, period: { $in: periods.map((p) => p.period) } } },
-      { $group: { _id: { customerId: '$customerId', period: '$period' }, taken: { $sum: 1 }, own: { $max: { $cond: [{ $eq: ['$campaignKey', campaignKey] }, 1, 0] } } } },
+      {
+        $group: {
+          _id: { customerId: '$customerId', period: '$period' },
+          taken: { $sum: 1 },
+          own: { $max: { $cond: [{ $eq: ['$campaignKey', campaignKey] }, 1, 0] } },
+        },
+      },
     ]);
     const count = new Map(held.map((h) => [`${h._id.customerId}\u0000${h._id.period}`, h]));
     const refused = new Set<string>();

@@ -43,7 +43,17 @@ export class GroupChatDispatcher {
   async snapshot(c: any): Promise<void> {
     const rows = [];
     for (const [chatId, v] of await this.judge(c)) {
-      rows.push({ _id: new Types.ObjectId(), tenantId: c.tenantId, campaignId: c._id, occurrence: c.occurrence, chatId, sender: v.ok ? v.sender : undefined, state: v.ok ? 'pending' : 'skipped', reason: v.ok ? undefined : v.reason, attempts: 0 });
+      rows.push({
+        _id: new Types.ObjectId(),
+        tenantId: c.tenantId,
+        campaignId: c._id,
+        occurrence: c.occurrence,
+        chatId,
+        sender: v.ok ? v.sender : undefined,
+        state: v.ok ? 'pending' : 'skipped',
+        reason: v.ok ? undefined : v.reason,
+        attempts: 0,
+      });
     }
     try {
       if (rows.length) await GroupDeliveryModel.collection.insertMany(rows, { ordered: false });
@@ -58,11 +68,16 @@ export class GroupChatDispatcher {
     for (;;) {
       const now = this.deps.now();
       const token = randomUUID();
-      const ids = (await GroupDeliveryModel.find({ campaignId: c._id, occurrence: c.occurrence, state: 'pending' }).sort({ _id: 1 }).limit(batch).select({ _id: 1 }).lean()).map((r) => r._id);
+      const ids = (
+        await GroupDeliveryModel.find({ campaignId: c._id, occurrence: c.occurrence, state: 'pending' }).sort({ _id: 1 }).limit(batch).select({ _id: 1 }).lean()
+      ).map((r) => r._id);
       if (!ids.length) break;
       await GroupDeliveryModel.updateMany(
         { _id: { $in: ids }, state: 'pending' },
-        { $set: { state: 'sending', claim: token, leaseUntil: new Date(now.getTime() + this.deps.config.BROADCAST_LEASE_MS), sendingSince: now }, $inc: { attempts: 1 } },
+        {
+          $set: { state: 'sending', claim: token, leaseUntil: new Date(now.getTime() + this.deps.config.BROADCAST_LEASE_MS), sendingSince: now },
+          $inc: { attempts: 1 },
+        },
       );
       const rows = await GroupDeliveryModel.find({ campaignId: c._id, claim: token, state: 'sending' }).lean();
       const bySender = new Map<string, typeof rows>();
@@ -70,17 +85,25 @@ export class GroupChatDispatcher {
       let refused = false;
       for (const [sender, list] of bySender) {
         if (refused) {
-          await GroupDeliveryModel.updateMany({ _id: { $in: list.map((r) => r._id) }, claim: token }, { $set: { state: 'pending', claim: null, leaseUntil: null }, $inc: { attempts: -1 } });
+          await GroupDeliveryModel.updateMany(
+            { _id: { $in: list.map((r) => r._id) }, claim: token },
+            { $set: { state: 'pending', claim: null, leaseUntil: null }, $inc: { attempts: -1 } },
+          );
           continue;
         }
         let msgid: string;
         try {
-          msgid = (await this.client.addMsgTemplate({ chat_type: 'group', sender, chat_id_list: list.map((r) => r.chatId), ...groupMsgPayload(content) } as any)).msgid;
+          msgid = (
+            await this.client.addMsgTemplate({ chat_type: 'group', sender, chat_id_list: list.map((r) => r.chatId), ...groupMsgPayload(content) } as any)
+          ).msgid;
         } catch (err) {
           const ids = list.map((r) => r._id);
           if (isWecomErrcode(err, Errcode.FREQ_OUT_OF_LIMIT, Errcode.INVALID_ACCESS_TOKEN, Errcode.ACCESS_TOKEN_EXPIRED)) {
             // WeCom did nothing: these groups and the rest of the batch go on the campaign's next look.
-            await GroupDeliveryModel.updateMany({ _id: { $in: ids }, claim: token }, { $set: { state: 'pending', claim: null, leaseUntil: null }, $inc: { attempts: -1 } });
+            await GroupDeliveryModel.updateMany(
+              { _id: { $in: ids }, claim: token },
+              { $set: { state: 'pending', claim: null, leaseUntil: null }, $inc: { attempts: -1 } },
+            );
             refused = true;
             continue;
           }
@@ -91,7 +114,10 @@ export class GroupChatDispatcher {
           await GroupDeliveryModel.updateMany({ _id: { $in: ids }, claim: token, state: 'sending' }, { $set: { leaseUntil: settleAt } });
           continue;
         }
-        await GroupDeliveryModel.updateMany({ _id: { $in: list.map((r) => r._id) }, claim: token }, { $set: { state: 'sent', sentAt: this.deps.now(), providerRef: msgid, leaseUntil: null } });
+        await GroupDeliveryModel.updateMany(
+          { _id: { $in: list.map((r) => r._id) }, claim: token },
+          { $set: { state: 'sent', sentAt: this.deps.now(), providerRef: msgid, leaseUntil: null } },
+        );
       }
       if (refused) return 'in_flight';
     }
@@ -139,8 +165,15 @@ export class GroupChatDispatcher {
       stale.map((r) => {
         const ref = found.get(String(r._id));
         const filter = { _id: r._id, state: 'sending', claim: r.claim };
-        if (ref) return { updateOne: { filter, update: { $set: { state: 'sent', sentAt: r.sendingSince ?? now, providerRef: ref, reason: 'confirmed_after_restart', leaseUntil: null } } } };
-        if ((r.attempts ?? 0) >= MAX_ATTEMPTS) return { updateOne: { filter, update: { $set: { state: 'failed', reason: 'gave_up_after_retries', leaseUntil: null } } } };
+        if (ref)
+          return {
+            updateOne: {
+              filter,
+              update: { $set: { state: 'sent', sentAt: r.sendingSince ?? now, providerRef: ref, reason: 'confirmed_after_restart', leaseUntil: null } },
+            },
+          };
+        if ((r.attempts ?? 0) >= MAX_ATTEMPTS)
+          return { updateOne: { filter, update: { $set: { state: 'failed', reason: 'gave_up_after_retries', leaseUntil: null } } } };
         return { updateOne: { filter, update: { $set: { state: 'pending', claim: null, leaseUntil: null } } } };
       }) as any[],
       { ordered: false },

@@ -64,10 +64,16 @@ function value(name: string, f: RecipientFacts): string | undefined {
  * The content as this recipient reads it, or the first placeholder that cannot be filled for them.
  * Placeholders in `later` are neither checked nor filled (the coupon ones, before the coupon is issued).
  */
-export function render(content: BroadcastContent, facts: RecipientFacts, later: readonly string[] = []): { ok: true; content: BroadcastContent } | { ok: false; reason: string } {
-  for (const { name } of contentPlaceholders(content)) if (!later.includes(name) && value(name, facts) === undefined) return { ok: false, reason: `placeholder_unfilled:{${name}}` };
+export function render(
+  content: BroadcastContent,
+  facts: RecipientFacts,
+  later: readonly string[] = [],
+): { ok: true; content: BroadcastContent } | { ok: false; reason: string } {
+  for (const { name } of contentPlaceholders(content))
+    if (!later.includes(name) && value(name, facts) === undefined) return { ok: false, reason: `placeholder_unfilled:{${name}}` };
   const fill = (text: string) => text.replace(TOKEN, (token, name: string) => (later.includes(name) ? token : value(name, facts)!));
   const out: BroadcastContent = { ...content, text: fill(content.text) };
-  if (content.link) out.link = { ...content.link, title: fill(content.link.title), ...(content.link.desc !== undefined ? { desc: fill(content.link.desc) } : {}) };
+  if (content.link)
+    out.link = { ...content.link, title: fill(content.link.title), ...(content.link.desc !== undefined ? { desc: fill(content.link.desc) } : {}) };
   return { ok: true, content: out };
 }

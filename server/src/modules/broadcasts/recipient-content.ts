@@ -25,18 +25,27 @@ export async function personalise(
   m: { customers: CustomerService; loyalty?: LoyaltyFactsPort },
 ): Promise<Map<string, Personal>> {
   const out = new Map<string, Personal>();
-  const wanted = rows.map((row) => ({ row, content: variantContent(c, row) })).map((w) => ({ ...w, names: contentPlaceholders(w.content).map((p) => p.name) })).filter((w) => w.names.length);
+  const wanted = rows
+    .map((row) => ({ row, content: variantContent(c, row) }))
+    .map((w) => ({ ...w, names: contentPlaceholders(w.content).map((p) => p.name) }))
+    .filter((w) => w.names.length);
   if (!wanted.length) return out;
   const used = new Set(wanted.flatMap((w) => w.names));
   const ids = wanted.map((w) => String(w.row.customerId));
-  const names = used.has('name') ? new Map((await m.customers.recipientFacts(tenantId, ids)).map((x) => [String(x._id), x.name as string | undefined])) : new Map<string, string | undefined>();
-  const members = used.has('points') || used.has('tier') ? ((await m.loyalty?.placeholderFacts(tenantId, ids)) ?? new Map()) : new Map<string, { points: number; tier: string }>();
+  const names = used.has('name')
+    ? new Map((await m.customers.recipientFacts(tenantId, ids)).map((x) => [String(x._id), x.name as string | undefined]))
+    : new Map<string, string | undefined>();
+  const members =
+    used.has('points') || used.has('tier')
+      ? ((await m.loyalty?.placeholderFacts(tenantId, ids)) ?? new Map())
+      : new Map<string, { points: number; tier: string }>();
   for (const w of wanted) {
     const cid = String(w.row.customerId);
     const facts: RecipientFacts = { name: names.get(cid), ...members.get(cid) };
     const first = render(w.content, facts, COUPON_PLACEHOLDERS);
     if (!first.ok) out.set(String(w.row._id), { reason: first.reason });
-    else out.set(String(w.row._id), { facts, key: w.names.some((n) => COUPON_PLACEHOLDERS.includes(n as never)) ? `row:${w.row._id}` : textKey(first.content) });
+    else
+      out.set(String(w.row._id), { facts, key: w.names.some((n) => COUPON_PLACEHOLDERS.includes(n as never)) ? `row:${w.row._id}` : textKey(first.content) });
   }
   return out;
 }

@@ -16,7 +16,9 @@ const MANAGERS = ['admin', 'community_manager'] as const;
 const welcome = z
   .object({
     text: z.string().trim().min(1).max(4000, 'WeCom allows welcome text up to 4000 bytes').optional(),
-    link: z.object({ title: z.string().trim().min(1).max(128), url: z.string().url(), desc: z.string().max(512).optional(), picurl: z.string().url().optional() }).optional(),
+    link: z
+      .object({ title: z.string().trim().min(1).max(128), url: z.string().url(), desc: z.string().max(512).optional(), picurl: z.string().url().optional() })
+      .optional(),
   })
   .refine((w) => w.text || w.link, { message: 'give the welcome message a text or a link' });
 
@@ -35,27 +37,47 @@ const body = z.object({
 export function contactWayRoutes(s: ContactWayRouteApis) {
   const api = new ApiRouter('/api/v1/wecom/contact-ways', 'wecom');
   const ways = s.contactWays;
-  api.route({ method: 'get', path: '/', allow: MANAGERS, summary: 'Channel QR codes with add statistics' }, async ({ tenantId }) => ({ items: await ways.list(tenantId) }));
+  api.route({ method: 'get', path: '/', allow: MANAGERS, summary: 'Channel QR codes with add statistics' }, async ({ tenantId }) => ({
+    items: await ways.list(tenantId),
+  }));
   api.route(
     {
       method: 'get',
       path: '/sources',
       allow: ['admin', 'community_manager', 'sales', 'agent'],
       summary: "Channel codes' names by the source they stamp on customers (wecom:<state>), for showing where a customer came from",
-      response: z.object({ items: z.array(z.object({ source: z.string().describe('wecom:<state>, as on a customer'), name: z.string(), deleted: z.boolean() })) }),
+      response: z.object({
+        items: z.array(z.object({ source: z.string().describe('wecom:<state>, as on a customer'), name: z.string(), deleted: z.boolean() })),
+      }),
     },
     async ({ tenantId }) => ({ items: await ways.sourceNames(tenantId) }),
   );
-  api.route({ method: 'post', path: '/', allow: MANAGERS, status: 201, summary: 'Create a channel QR code (WeCom contact way)', body }, ({ tenantId, body, principal }) =>
-    ways.create(tenantId, body, principal.kind === 'staff' ? principal.id : undefined),
-  );
-  api.route({ method: 'get', path: '/:id', allow: MANAGERS, summary: 'A channel QR code with adds per day', params: idParams }, ({ tenantId, params }) => ways.get(tenantId, params.id));
   api.route(
-    { method: 'patch', path: '/:id', allow: MANAGERS, summary: 'Change staff, tags, welcome message or cap of a channel QR code', params: idParams, body: body.partial().strict() },
+    { method: 'post', path: '/', allow: MANAGERS, status: 201, summary: 'Create a channel QR code (WeCom contact way)', body },
+    ({ tenantId, body, principal }) => ways.create(tenantId, body, principal.kind === 'staff' ? principal.id : undefined),
+  );
+  api.route({ method: 'get', path: '/:id', allow: MANAGERS, summary: 'A channel QR code with adds per day', params: idParams }, ({ tenantId, params }) =>
+    ways.get(tenantId, params.id),
+  );
+  api.route(
+    {
+      method: 'patch',
+      path: '/:id',
+      allow: MANAGERS,
+      summary: 'Change staff, tags, welcome message or cap of a channel QR code',
+      params: idParams,
+      body: body.partial().strict(),
+    },
     ({ tenantId, params, body }) => ways.update(tenantId, params.id, body),
   );
   api.route(
-    { method: 'get', path: '/:id/qr.png', allow: MANAGERS, summary: "The code's QR image as a file to download (fetched from where WeCom hosts it, doc 92228's qr_code)", params: idParams },
+    {
+      method: 'get',
+      path: '/:id/qr.png',
+      allow: MANAGERS,
+      summary: "The code's QR image as a file to download (fetched from where WeCom hosts it, doc 92228's qr_code)",
+      params: idParams,
+    },
     async ({ tenantId, params, ctx }) => {
       const way = await ways.get(tenantId, params.id);
       if (!way.qrCode) throw notFound('QR image');
@@ -71,6 +93,17 @@ export function contactWayRoutes(s: ContactWayRouteApis) {
       return Buffer.from(await res.arrayBuffer());
     },
   );
-  api.route({ method: 'delete', path: '/:id', allow: MANAGERS, summary: 'Delete a channel QR code (in WeCom too)', params: idParams, response: z.object({ id: z.string(), deleted: z.literal(true) }), errors: [429] }, ({ tenantId, params }) => ways.remove(tenantId, params.id));
+  api.route(
+    {
+      method: 'delete',
+      path: '/:id',
+      allow: MANAGERS,
+      summary: 'Delete a channel QR code (in WeCom too)',
+      params: idParams,
+      response: z.object({ id: z.string(), deleted: z.literal(true) }),
+      errors: [429],
+    },
+    ({ tenantId, params }) => ways.remove(tenantId, params.id),
+  );
   return api;
 }

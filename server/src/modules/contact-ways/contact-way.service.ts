@@ -42,7 +42,8 @@ export class ContactWayService {
     const out: string[] = [];
     for (const id of staffIds) {
       const s = Types.ObjectId.isValid(id) ? await this.staff.get(tenantId, id).catch(() => null) : null;
-      if (!s?.wecomUserId) throw new AppError(CommonErrorCode.VALIDATION, `Staff ${id} has no WeCom userid; set wecomUserId on the staff account first`, { status: 400 });
+      if (!s?.wecomUserId)
+        throw new AppError(CommonErrorCode.VALIDATION, `Staff ${id} has no WeCom userid; set wecomUserId on the staff account first`, { status: 400 });
       out.push(s.wecomUserId);
     }
     return out;
@@ -55,7 +56,14 @@ export class ContactWayService {
     const state = `cw${randomBytes(9).toString('base64url')}`;
     const doc = await ContactWayModel.create({ tenantId, ...input, state, createdBy: actorId });
     try {
-      const r = await this.client.addContactWay({ type: users.length > 1 ? 2 : 1, scene: 2, state, user: users, skip_verify: input.skipVerify ?? true, remark: input.name.slice(0, 30) });
+      const r = await this.client.addContactWay({
+        type: users.length > 1 ? 2 : 1,
+        scene: 2,
+        state,
+        user: users,
+        skip_verify: input.skipVerify ?? true,
+        remark: input.name.slice(0, 30),
+      });
       await ContactWayModel.updateOne({ _id: doc._id }, { $set: { configId: r.config_id, qrCode: r.qr_code } });
     } catch (err) {
       // No half-made code: without WeCom's config_id the row would never be scanned.

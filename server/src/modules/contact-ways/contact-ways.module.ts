@@ -19,7 +19,10 @@ export function createContactWays(deps: Deps, ports: { wecom: Wecom; staff: Staf
   return contactWays;
 }
 
-export function contactWaysManifest(contactWays: ContactWaysApi, uses: Omit<ContactWayRouteApis, 'contactWays'> & { wecom: { enabled: boolean } }): ModuleManifest {
+export function contactWaysManifest(
+  contactWays: ContactWaysApi,
+  uses: Omit<ContactWayRouteApis, 'contactWays'> & { wecom: { enabled: boolean } },
+): ModuleManifest {
   return {
     name: 'contact-ways',
     routes: () => [contactWayRoutes({ contactWays })],

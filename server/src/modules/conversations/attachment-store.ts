@@ -42,14 +42,20 @@ class GridFsStore implements AttachmentStore {
 
   async stat(tenantId: string, id: string) {
     if (!Types.ObjectId.isValid(id)) return null;
-    const [doc] = await this.bucket().find({ _id: new Types.ObjectId(id), 'metadata.tenantId': tenantId }).limit(1).toArray();
+    const [doc] = await this.bucket()
+      .find({ _id: new Types.ObjectId(id), 'metadata.tenantId': tenantId })
+      .limit(1)
+      .toArray();
     return doc ? { name: doc.filename, mime: String(doc.metadata?.mime ?? 'application/octet-stream'), size: doc.length } : null;
   }
 
   async remove(tenantId: string, id: string) {
     if (!Types.ObjectId.isValid(id)) return false;
     const bucket = this.bucket();
-    const [doc] = await bucket.find({ _id: new Types.ObjectId(id), 'metadata.tenantId': tenantId }).limit(1).toArray();
+    const [doc] = await bucket
+      .find({ _id: new Types.ObjectId(id), 'metadata.tenantId': tenantId })
+      .limit(1)
+      .toArray();
     if (!doc) return false;
     // Deletes the file document and its chunks; a concurrent delete having won is the same outcome.
     await bucket.delete(doc._id).catch((err: Error) => {
@@ -61,7 +67,10 @@ class GridFsStore implements AttachmentStore {
   async get(tenantId: string, id: string) {
     if (!Types.ObjectId.isValid(id)) return null;
     const bucket = this.bucket();
-    const [doc] = await bucket.find({ _id: new Types.ObjectId(id), 'metadata.tenantId': tenantId }).limit(1).toArray();
+    const [doc] = await bucket
+      .find({ _id: new Types.ObjectId(id), 'metadata.tenantId': tenantId })
+      .limit(1)
+      .toArray();
     if (!doc) return null;
     const chunks: Buffer[] = [];
     for await (const chunk of bucket.openDownloadStream(doc._id)) chunks.push(chunk as Buffer);
@@ -84,7 +93,10 @@ class DiskStore implements AttachmentStore {
   async remove(tenantId: string, id: string) {
     if (!Types.ObjectId.isValid(id)) return false;
     const folder = join(this.dir, encodeURIComponent(tenantId));
-    const had = await readFile(join(folder, `${id}.json`)).then(() => true, () => false);
+    const had = await readFile(join(folder, `${id}.json`)).then(
+      () => true,
+      () => false,
+    );
     await rm(join(folder, id), { force: true });
     await rm(join(folder, `${id}.json`), { force: true });
     return had;

@@ -50,9 +50,14 @@ export class AttachmentService {
   async upload(tenantId: string, file: StoredFile): Promise<AttachmentRef> {
     const kind = kindOf(file.mime);
     if (file.bytes.length > ATTACHMENT_LIMITS[kind]) throw tooLarge(kind);
-    if (!file.bytes.length) throw new AppError(ConversationErrorCode.ATTACHMENT_TYPE, 'The file is empty; choose the file again', { status: 400, details: { kind } });
+    if (!file.bytes.length)
+      throw new AppError(ConversationErrorCode.ATTACHMENT_TYPE, 'The file is empty; choose the file again', { status: 400, details: { kind } });
     if (kind === 'image' && !SIGNATURES[file.mime as keyof typeof SIGNATURES].every((b, i) => file.bytes[i] === b)) {
-      throw new AppError(ConversationErrorCode.ATTACHMENT_TYPE, `This is not a ${file.mime === 'image/png' ? 'PNG' : 'JPEG'} image; send it as a file or choose a JPG/PNG picture`, { status: 415, details: { mime: file.mime } });
+      throw new AppError(
+        ConversationErrorCode.ATTACHMENT_TYPE,
+        `This is not a ${file.mime === 'image/png' ? 'PNG' : 'JPEG'} image; send it as a file or choose a JPG/PNG picture`,
+        { status: 415, details: { mime: file.mime } },
+      );
     }
     const { id, size } = await this.store.put(tenantId, file);
     return { attachmentId: id, kind, name: file.name, mime: file.mime, size };
@@ -85,19 +90,41 @@ export class AttachmentService {
 }
 
 export const tooLarge = (kind: AttachmentKind) =>
-  new AppError(ConversationErrorCode.ATTACHMENT_TOO_LARGE, `${kind === 'image' ? 'Images' : 'Files'} can be at most ${ATTACHMENT_LIMITS[kind] / 1024 / 1024} MB`, {
-    status: 413,
-    details: { kind, maxMb: ATTACHMENT_LIMITS[kind] / 1024 / 1024 },
-  });
+  new AppError(
+    ConversationErrorCode.ATTACHMENT_TOO_LARGE,
+    `${kind === 'image' ? 'Images' : 'Files'} can be at most ${ATTACHMENT_LIMITS[kind] / 1024 / 1024} MB`,
+    {
+      status: 413,
+      details: { kind, maxMb: ATTACHMENT_LIMITS[kind] / 1024 / 1024 },
+    },
+  );
 
 /** The mime type a file name suggests, for channels that give only a name (a Wechaty FileBox, WeCom's media/get). */
 export function mimeOf(name: string, fallback = 'application/octet-stream'): string {
   const ext = /\.([a-z0-9]+)$/i.exec(name)?.[1]?.toLowerCase();
   const byExt: Record<string, string> = {
     // Voice: WeCom's kf gives AMR (or SILK with voice_format 1), Wechaty puppets SILK; neither plays in a browser.
-    amr: 'audio/amr', silk: 'audio/silk', sil: 'audio/silk', mp3: 'audio/mpeg', m4a: 'audio/mp4', wav: 'audio/wav', mp4: 'video/mp4', mov: 'video/quicktime',
-    png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', pdf: 'application/pdf', txt: 'text/plain', csv: 'text/csv', zip: 'application/zip',
-    doc: 'application/msword', docx: FILE_TYPES[2], xls: 'application/vnd.ms-excel', xlsx: FILE_TYPES[4], ppt: 'application/vnd.ms-powerpoint', pptx: FILE_TYPES[6],
+    amr: 'audio/amr',
+    silk: 'audio/silk',
+    sil: 'audio/silk',
+    mp3: 'audio/mpeg',
+    m4a: 'audio/mp4',
+    wav: 'audio/wav',
+    mp4: 'video/mp4',
+    mov: 'video/quicktime',
+    png: 'image/png',
+    jpg: 'image/jpeg',
+    jpeg: 'image/jpeg',
+    pdf: 'application/pdf',
+    txt: 'text/plain',
+    csv: 'text/csv',
+    zip: 'application/zip',
+    doc: 'application/msword',
+    docx: FILE_TYPES[2],
+    xls: 'application/vnd.ms-excel',
+    xlsx: FILE_TYPES[4],
+    ppt: 'application/vnd.ms-powerpoint',
+    pptx: FILE_TYPES[6],
   };
   return (ext && byExt[ext]) || fallback;
 }

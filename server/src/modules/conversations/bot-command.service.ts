@@ -39,10 +39,14 @@ export class BotCommandService {
   async update(tenantId: string, id: BotCommandId, patch: { enabled?: boolean; words?: string[] | null }): Promise<BotCommandView> {
     const spec = BOT_COMMANDS.find((c) => c.id === id)!;
     if (spec.locked && patch.enabled === false) {
-      throw new AppError(ConversationErrorCode.COMMAND_LOCKED, `The ${id} command cannot be switched off: customers must always be able to ${id === 'human' ? 'reach a person' : 'stop marketing messages'}`, {
-        status: 409,
-        details: { command: id },
-      });
+      throw new AppError(
+        ConversationErrorCode.COMMAND_LOCKED,
+        `The ${id} command cannot be switched off: customers must always be able to ${id === 'human' ? 'reach a person' : 'stop marketing messages'}`,
+        {
+          status: 409,
+          details: { command: id },
+        },
+      );
     }
     const set: Record<string, unknown> = {};
     const unset: Record<string, 1> = {};
@@ -54,10 +58,14 @@ export class BotCommandService {
       for (const w of words) {
         const taken = others.find((c) => c.words.some((o) => normalise(o) === normalise(w)));
         if (taken) {
-          throw new AppError(ConversationErrorCode.COMMAND_WORD_TAKEN, `"${w}" already runs the ${taken.id} command; pick another word or remove it there first`, {
-            status: 409,
-            details: { word: w, command: taken.id },
-          });
+          throw new AppError(
+            ConversationErrorCode.COMMAND_WORD_TAKEN,
+            `"${w}" already runs the ${taken.id} command; pick another word or remove it there first`,
+            {
+              status: 409,
+              details: { word: w, command: taken.id },
+            },
+          );
         }
       }
       set.words = words;

@@ -65,7 +65,12 @@ export class ChatProfiles {
     let profile = found && found.status === 'active' && !lacks(found, contact) ? found : null;
     if (!profile) {
       // A unionid the puppet gives joins the chat to the member with it (identify merges the two).
-      const id = await this.customers.identify(tenantId, contactIdentity(contact), { name: contact.name || undefined, avatar: contact.avatar || undefined }, contact.idType === 'externalUserId' ? 'wechat_kf' : 'bot');
+      const id = await this.customers.identify(
+        tenantId,
+        contactIdentity(contact),
+        { name: contact.name || undefined, avatar: contact.avatar || undefined },
+        contact.idType === 'externalUserId' ? 'wechat_kf' : 'bot',
+      );
       this.forget(tenantId, id);
       profile = await this.read(tenantId, id);
       if (!profile) {
@@ -110,4 +115,6 @@ function chatProfile(doc: ProfileDoc): ChatProfile {
 // Mirrors identify()'s fill rule: a value the profile has no (or an 'unknown') value for is filled in.
 const missing = (v: unknown) => !v || v === 'unknown';
 const lacks = (doc: ProfileDoc, c: ChatContact) =>
-  (!!c.name && missing(doc.name)) || (!!c.avatar && missing(doc.avatar)) || (!!c.unionId && !(doc.identities ?? []).some((i: { type?: string | null; value?: string | null }) => i.type === 'unionId' && i.value === c.unionId));
+  (!!c.name && missing(doc.name)) ||
+  (!!c.avatar && missing(doc.avatar)) ||
+  (!!c.unionId && !(doc.identities ?? []).some((i: { type?: string | null; value?: string | null }) => i.type === 'unionId' && i.value === c.unionId));

@@ -13,7 +13,15 @@ export const RESOLVE_REASONS = ['solved', 'no_response', 'duplicate', 'spam', 'o
 export type ResolveReason = (typeof RESOLVE_REASONS)[number];
 
 const breachSchema = new Schema(
-  { kind: { type: String, enum: ['first', 'next'] }, dueAt: Date, at: Date, assigneeId: String, escalatedTo: String, escalatedToId: String, escalatedToName: String },
+  {
+    kind: { type: String, enum: ['first', 'next'] },
+    dueAt: Date,
+    at: Date,
+    assigneeId: String,
+    escalatedTo: String,
+    escalatedToId: String,
+    escalatedToName: String,
+  },
   { _id: false },
 );
 

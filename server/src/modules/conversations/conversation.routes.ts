@@ -79,7 +79,8 @@ const maskedMessage = (x: any, m: Mask | null) => {
   if (!m || m.whole) return v;
   return { ...v, talkerName: x.author === 'customer' || x.direction === 'in' ? m.name(v.talkerName) : v.talkerName, text: m.text(v.text) };
 };
-const maskedSummary = <T extends { name?: string | null } | null>(summary: T, m: Mask | null): T => (summary && m && !m.whole ? { ...summary, name: m.name(summary.name) } : summary);
+const maskedSummary = <T extends { name?: string | null } | null>(summary: T, m: Mask | null): T =>
+  summary && m && !m.whole ? { ...summary, name: m.name(summary.name) } : summary;
 
 /** An agent's label on a chat: a short word, as 售后 or 开发票. */
 const label = z.string().trim().min(1).max(20);
@@ -87,7 +88,10 @@ const label = z.string().trim().min(1).max(20);
 /** The inbox's lists; 稍后 (snoozed) holds my chats put aside, which 我的 leaves out until they are due. */
 const VIEWS = ['queue', 'mine', 'all', 'resolved', 'breached', 'snoozed', 'escalated'] as const;
 type View = (typeof VIEWS)[number];
-const viewFilter = (view: View, me: string, state?: string, labelled?: string): ListFilter => ({ ...byView(view, me, state), ...(labelled ? { label: labelled } : {}) });
+const viewFilter = (view: View, me: string, state?: string, labelled?: string): ListFilter => ({
+  ...byView(view, me, state),
+  ...(labelled ? { label: labelled } : {}),
+});
 const byView = (view: View, me: string, state?: string): ListFilter =>
   view === 'queue'
     ? { state: ['queued'] }
@@ -95,13 +99,13 @@ const byView = (view: View, me: string, state?: string): ListFilter =>
       ? { state: state ? [state] : ['assigned'], assigneeId: me, snoozed: 'hide' }
       : view === 'snoozed'
         ? { state: ['assigned'], assigneeId: me, snoozed: 'only' }
-      : view === 'resolved'
-        ? { state: ['resolved'] }
-        : view === 'breached'
-          ? { state: ['queued', 'assigned'], breached: true }
-          : view === 'escalated'
-            ? { state: ['queued', 'assigned'], escalatedToId: me }
-          : { state: state ? [state] : undefined };
+        : view === 'resolved'
+          ? { state: ['resolved'] }
+          : view === 'breached'
+            ? { state: ['queued', 'assigned'], breached: true }
+            : view === 'escalated'
+              ? { state: ['queued', 'assigned'], escalatedToId: me }
+              : { state: state ? [state] : undefined };
 
 export function conversationRoutes(s: ConversationRouteApis) {
   const api = new ApiRouter('/api/v1/conversations', 'conversations');
@@ -111,7 +115,8 @@ export function conversationRoutes(s: ConversationRouteApis) {
       method: 'get',
       path: '/',
       allow: READERS,
-      summary: "The queue (oldest first), my conversations, all, resolved, or breached (still in human hands, past a response target: the supervisors' list), with unread counts",
+      summary:
+        "The queue (oldest first), my conversations, all, resolved, or breached (still in human hands, past a response target: the supervisors' list), with unread counts",
       query: z.object({
         view: z.enum(VIEWS).default('mine'),
         state: z.enum(['bot', 'queued', 'assigned', 'resolved']).optional(),
@@ -126,7 +131,7 @@ export function conversationRoutes(s: ConversationRouteApis) {
       const items: any[] = [];
       let before = query.before;
       // Sales filter after reading, page by page, until the page is full or the scan limit is reached.
-      for (let scanned = 0; items.length < query.limit && scanned < 1000; ) {
+      for (let scanned = 0; items.length < query.limit && scanned < 1000;) {
         const page = await s.desk.conversations.list(tenantId, { ...filter, limit: query.limit, before });
         for (const c of page) if (items.length < query.limit && (await visible(s, principal, tenantId, c, cache))) items.push(c);
         scanned += page.length;
@@ -134,7 +139,12 @@ export function conversationRoutes(s: ConversationRouteApis) {
         before = page[page.length - 1].lastMessageAt ?? undefined;
         if (!before) break;
       }
-      const mask = await masksFor(s, principal, tenantId, items.map((c) => c.customerId));
+      const mask = await masksFor(
+        s,
+        principal,
+        tenantId,
+        items.map((c) => c.customerId),
+      );
       return { items: items.map((c) => maskedConversation(c, mask(c.customerId))) };
     },
   );
@@ -178,12 +188,16 @@ export function conversationRoutes(s: ConversationRouteApis) {
     },
   );
 
-  api.route({ method: 'get', path: '/labels', allow: ['agent', 'community_manager'], summary: 'The labels on conversations in use, for the inbox filter' }, async ({ tenantId }) => ({
-    items: await s.desk.triage.labelsInUse(tenantId),
-  }));
+  api.route(
+    { method: 'get', path: '/labels', allow: ['agent', 'community_manager'], summary: 'The labels on conversations in use, for the inbox filter' },
+    async ({ tenantId }) => ({
+      items: await s.desk.triage.labelsInUse(tenantId),
+    }),
+  );
 
-  api.route({ method: 'get', path: '/stream', allow: READERS, summary: 'Server-sent events: new messages, assignments, SLA warnings' }, ({ ctx, principal, tenantId }) =>
-    openDeskStream(s, ctx, principal as Staff, tenantId),
+  api.route(
+    { method: 'get', path: '/stream', allow: READERS, summary: 'Server-sent events: new messages, assignments, SLA warnings' },
+    ({ ctx, principal, tenantId }) => openDeskStream(s, ctx, principal as Staff, tenantId),
   );
 
   api.route(
@@ -193,7 +207,11 @@ export function conversationRoutes(s: ConversationRouteApis) {
       const m = (await masksFor(s, principal, tenantId, [c.customerId]))(c.customerId);
       // 微信客服 chats: what is left of WeCom's send window, so the reply box can say why it cannot send.
       const replyWindow = await s.wechatKf.replyWindow(tenantId, c);
-      return { ...maskedConversation(c, m), customer: maskedSummary(await s.desk.customerSummary(tenantId, c.customerId ? String(c.customerId) : undefined), m), ...(replyWindow ? { replyWindow } : {}) };
+      return {
+        ...maskedConversation(c, m),
+        customer: maskedSummary(await s.desk.customerSummary(tenantId, c.customerId ? String(c.customerId) : undefined), m),
+        ...(replyWindow ? { replyWindow } : {}),
+      };
     },
   );
 
@@ -252,13 +270,18 @@ export function conversationRoutes(s: ConversationRouteApis) {
       status: 201,
       summary: 'An internal note, never sent to the customer; `mentions` (staff ids) puts it in those colleagues’ 提及我',
       params: idParams,
-      body: z.object({ text: z.string().trim().min(1, 'write something').max(2000), mentions: z.array(objectId).max(10, 'mention at most 10 colleagues').default([]) }),
+      body: z.object({
+        text: z.string().trim().min(1, 'write something').max(2000),
+        mentions: z.array(objectId).max(10, 'mention at most 10 colleagues').default([]),
+      }),
     },
-    async ({ params, body, principal, tenantId }) => messageView(await s.desk.mentions.addNote(tenantId, params.id, actor(principal), body.text, body.mentions)),
+    async ({ params, body, principal, tenantId }) =>
+      messageView(await s.desk.mentions.addNote(tenantId, params.id, actor(principal), body.text, body.mentions)),
   );
 
-  api.route({ method: 'post', path: '/:id/take', allow: AGENTS, summary: 'Take the conversation from the bot or the queue', params: idParams }, async ({ params, principal, tenantId }) =>
-    conversationView(await s.desk.handoff.takeOver(tenantId, params.id, actor(principal))),
+  api.route(
+    { method: 'post', path: '/:id/take', allow: AGENTS, summary: 'Take the conversation from the bot or the queue', params: idParams },
+    async ({ params, principal, tenantId }) => conversationView(await s.desk.handoff.takeOver(tenantId, params.id, actor(principal))),
   );
 
   api.route(
@@ -269,7 +292,11 @@ export function conversationRoutes(s: ConversationRouteApis) {
       summary: "Hand the conversation to another online agent (toStaffId) or to a team's queue (toTeamId), with an optional reason kept in its history",
       params: idParams,
       body: z
-        .object({ toStaffId: objectId.optional(), toTeamId: objectId.optional(), reason: z.string().trim().max(200, 'keep the reason under 200 characters').optional() })
+        .object({
+          toStaffId: objectId.optional(),
+          toTeamId: objectId.optional(),
+          reason: z.string().trim().max(200, 'keep the reason under 200 characters').optional(),
+        })
         .refine((b) => !!b.toStaffId !== !!b.toTeamId, { message: 'give either toStaffId (an agent) or toTeamId (a team)' }),
     },
     async ({ params, body, principal, tenantId, ctx }) => {
@@ -278,7 +305,9 @@ export function conversationRoutes(s: ConversationRouteApis) {
       const who = actor(principal);
       const reason = body.reason || undefined;
       return conversationView(
-        body.toTeamId ? await s.desk.handoff.transferToTeam(tenantId, params.id, who, body.toTeamId, reason) : await s.desk.handoff.transfer(tenantId, params.id, who, body.toStaffId!, reason),
+        body.toTeamId
+          ? await s.desk.handoff.transferToTeam(tenantId, params.id, who, body.toTeamId, reason)
+          : await s.desk.handoff.transfer(tenantId, params.id, who, body.toStaffId!, reason),
       );
     },
   );
@@ -288,15 +317,17 @@ export function conversationRoutes(s: ConversationRouteApis) {
       method: 'post',
       path: '/:id/resolve',
       allow: AGENTS,
-      summary: 'End the human part with a reason (solved, no_response, duplicate, spam, other); the bot answers again. Resolving a resolved chat changes nothing',
+      summary:
+        'End the human part with a reason (solved, no_response, duplicate, spam, other); the bot answers again. Resolving a resolved chat changes nothing',
       params: idParams,
       body: z.object({ reason: z.enum(RESOLVE_REASONS).default('solved') }),
     },
     async ({ params, body, principal, tenantId }) => conversationView(await s.desk.handoff.resolve(tenantId, params.id, actor(principal), body.reason)),
   );
 
-  api.route({ method: 'post', path: '/:id/reopen', allow: AGENTS, summary: 'Open a resolved conversation again: it is yours, as if taken', params: idParams }, async ({ params, principal, tenantId }) =>
-    conversationView(await s.desk.handoff.reopen(tenantId, params.id, actor(principal))),
+  api.route(
+    { method: 'post', path: '/:id/reopen', allow: AGENTS, summary: 'Open a resolved conversation again: it is yours, as if taken', params: idParams },
+    async ({ params, principal, tenantId }) => conversationView(await s.desk.handoff.reopen(tenantId, params.id, actor(principal))),
   );
 
   api.route(
@@ -326,8 +357,9 @@ export function conversationRoutes(s: ConversationRouteApis) {
     async ({ params, body, principal, tenantId }) => conversationView(await s.desk.triage.snooze(tenantId, params.id, actor(principal), body.until)),
   );
 
-  api.route({ method: 'post', path: '/:id/wake', allow: AGENTS, summary: 'Bring a snoozed conversation back now', params: idParams }, async ({ params, principal, tenantId }) =>
-    conversationView(await s.desk.triage.wake(tenantId, params.id, actor(principal))),
+  api.route(
+    { method: 'post', path: '/:id/wake', allow: AGENTS, summary: 'Bring a snoozed conversation back now', params: idParams },
+    async ({ params, principal, tenantId }) => conversationView(await s.desk.triage.wake(tenantId, params.id, actor(principal))),
   );
 
   return api;

@@ -33,7 +33,17 @@ export interface CaptureInput {
   externalId: string;
   type: MessageType;
   text?: string;
-  media?: { url?: string; name?: string; title?: string; description?: string; appId?: string; pagePath?: string; attachmentId?: string; mime?: string; size?: number };
+  media?: {
+    url?: string;
+    name?: string;
+    title?: string;
+    description?: string;
+    appId?: string;
+    pagePath?: string;
+    attachmentId?: string;
+    mime?: string;
+    size?: number;
+  };
   at: Date;
   /** For the account's own messages: who wrote it (bot auto-reply, agent via outbound, or a person on the phone). */
   author?: 'bot' | 'agent' | 'account' | 'system';
@@ -153,13 +163,22 @@ export class ConversationService {
     if (inbound && ['queued', 'assigned'].includes(conversation.state)) update.$inc = { unread: 1 };
     // A customer who writes wakes a snoozed chat: it is back in its agent's list.
     if (inbound && conversation.snoozedUntil) update.$unset = { snoozedUntil: 1 };
-    if (Object.keys(update).length) conversation = (await ConversationModel.findOneAndUpdate({ tenantId, _id: conversation._id }, update, { returnDocument: 'after' }).lean()) ?? conversation;
+    if (Object.keys(update).length)
+      conversation =
+        (await ConversationModel.findOneAndUpdate({ tenantId, _id: conversation._id }, update, { returnDocument: 'after' }).lean()) ?? conversation;
     await this.announce(tenantId, conversation, 'message.created', { ...fields, _id: id }, customer);
     return { duplicate: false, conversation, messageId: String(id), customerId, customer };
   }
 
   /** Finds or creates the conversation; the unique (account, peer) index settles concurrent first messages. */
-  async openConversation(tenantId: string, botAccountId: string, peer: CaptureInput['peer'], customerId?: string, channel?: CaptureInput['channel'], last?: { lastMessageAt: Date; lastMessagePreview: string }) {
+  async openConversation(
+    tenantId: string,
+    botAccountId: string,
+    peer: CaptureInput['peer'],
+    customerId?: string,
+    channel?: CaptureInput['channel'],
+    last?: { lastMessageAt: Date; lastMessagePreview: string },
+  ) {
     const peerId = peer.kind === 'private' ? peer.contact.id : peer.roomId;
     const title = peer.kind === 'private' ? peer.contact.name : peer.topic;
     const groupId = peer.kind === 'room' ? await this.groups.ensure(tenantId, botAccountId, peer.roomId, peer.topic) : undefined;
@@ -221,7 +240,10 @@ export class ConversationService {
     if (opts.readerId) {
       await ConversationModel.updateOne({ tenantId, _id: conversationId, assigneeId: opts.readerId }, { $set: { unread: 0 } });
       // Opening the chat reads the notes that mention the reader: they leave 提及我.
-      await MessageModel.updateMany({ tenantId, conversationId: new Types.ObjectId(conversationId), mentionsUnread: opts.readerId }, { $pull: { mentionsUnread: opts.readerId } });
+      await MessageModel.updateMany(
+        { tenantId, conversationId: new Types.ObjectId(conversationId), mentionsUnread: opts.readerId },
+        { $pull: { mentionsUnread: opts.readerId } },
+      );
     }
     return items;
   }
@@ -235,7 +257,10 @@ export class ConversationService {
     if (opts.before) q.at = { $lt: opts.before };
     const items = await MessageModel.find(q).sort({ at: -1, _id: -1 }).limit(opts.limit).lean();
     const ids = [...new Set(items.map((m) => String(m.conversationId)))];
-    const own = await ConversationModel.find({ tenantId, customerId: new Types.ObjectId(customerId) }).sort({ lastMessageAt: -1 }).limit(50).lean();
+    const own = await ConversationModel.find({ tenantId, customerId: new Types.ObjectId(customerId) })
+      .sort({ lastMessageAt: -1 })
+      .limit(50)
+      .lean();
     const missing = ids.filter((id) => !own.some((c) => String(c._id) === id));
     const rooms = missing.length ? await ConversationModel.find({ tenantId, _id: { $in: missing.map((id) => new Types.ObjectId(id)) } }).lean() : [];
     return { items, conversations: [...own, ...rooms] };
@@ -285,7 +310,16 @@ export class ConversationService {
   async recordQueuedReply(
     tenantId: string,
     conversation: any,
-    input: { messageId: Types.ObjectId; author: 'agent' | 'system'; text: string; attachment?: AttachmentRef; staffId?: string; staffName?: string; outboundId: Types.ObjectId; at: Date },
+    input: {
+      messageId: Types.ObjectId;
+      author: 'agent' | 'system';
+      text: string;
+      attachment?: AttachmentRef;
+      staffId?: string;
+      staffName?: string;
+      outboundId: Types.ObjectId;
+      at: Date;
+    },
   ) {
     const a = input.attachment;
     const filter = { tenantId, outboundId: input.outboundId };
@@ -314,7 +348,10 @@ export class ConversationService {
       if (!isDuplicateKeyError(err)) throw err;
     }
     if (!created) return;
-    await ConversationModel.updateOne({ tenantId, _id: conversation._id }, { $set: { lastMessageAt: input.at, lastMessagePreview: preview(a ? a.kind : 'text', input.text) } });
+    await ConversationModel.updateOne(
+      { tenantId, _id: conversation._id },
+      { $set: { lastMessageAt: input.at, lastMessagePreview: preview(a ? a.kind : 'text', input.text) } },
+    );
     const doc = await MessageModel.findOne(filter).lean();
     await this.announce(tenantId, conversation, 'message.created', doc);
   }
@@ -328,7 +365,10 @@ export class ConversationService {
    */
   async recordBotReply(tenantId: string, conversation: any, text: string, customer?: ChatProfile): Promise<string | null> {
     const at = this.deps.now();
-    const still = await ConversationModel.updateOne({ tenantId, _id: conversation._id, state: 'bot' }, { $set: { lastMessageAt: at, lastMessagePreview: preview('text', text) } });
+    const still = await ConversationModel.updateOne(
+      { tenantId, _id: conversation._id, state: 'bot' },
+      { $set: { lastMessageAt: at, lastMessagePreview: preview('text', text) } },
+    );
     if (!still.matchedCount) return null;
     // Queued, not awaited: the answer is said at once; its delivery mark and echo id join the queued row.
     const fields = {
@@ -363,7 +403,11 @@ export class ConversationService {
     // A failure is rare and shown at once: the row is written first, then marked.
     this.writer.release(messageId);
     await this.writer.flush();
-    const msg = await MessageModel.findOneAndUpdate({ tenantId, _id: messageId }, { $set: { delivery, ...(error ? { deliveryError: error.slice(0, 300) } : {}) } }, { returnDocument: 'after' }).lean();
+    const msg = await MessageModel.findOneAndUpdate(
+      { tenantId, _id: messageId },
+      { $set: { delivery, ...(error ? { deliveryError: error.slice(0, 300) } : {}) } },
+      { returnDocument: 'after' },
+    ).lean();
     const conversation = msg && (await ConversationModel.findOne({ tenantId, _id: msg.conversationId }).lean());
     if (conversation) await this.announce(tenantId, conversation, 'message.delivery', msg);
   }
@@ -387,7 +431,8 @@ export class ConversationService {
   /** The bot confirmed (or gave up on) a queued reply; the puppet's id is attached when known. */
   async markDelivery(tenantId: string, outboundId: string, delivery: 'queued' | 'sent' | 'failed', externalId?: string, error?: string): Promise<void> {
     // The reason stays only while the message is failed: a retry that is queued or sent clears it.
-    const state = delivery === 'failed' && error ? { $set: { delivery, deliveryError: error.slice(0, 300) } } : { $set: { delivery }, $unset: { deliveryError: 1 } };
+    const state =
+      delivery === 'failed' && error ? { $set: { delivery, deliveryError: error.slice(0, 300) } } : { $set: { delivery }, $unset: { deliveryError: 1 } };
     const filter = { tenantId, outboundId: new Types.ObjectId(outboundId) };
     try {
       await MessageModel.updateOne(filter, externalId ? { ...state, $set: { ...state.$set, externalId } } : state);
@@ -409,7 +454,11 @@ export class ConversationService {
    */
   async customersInService(tenantId: string, customerIds: string[]): Promise<Set<string>> {
     if (!customerIds.length) return new Set();
-    const ids = await ConversationModel.distinct('customerId', { tenantId, customerId: { $in: customerIds.map((id) => new Types.ObjectId(id)) }, state: { $in: ['queued', 'assigned'] } });
+    const ids = await ConversationModel.distinct('customerId', {
+      tenantId,
+      customerId: { $in: customerIds.map((id) => new Types.ObjectId(id)) },
+      state: { $in: ['queued', 'assigned'] },
+    });
     return new Set(ids.map(String));
   }
 
@@ -430,7 +479,13 @@ export class ConversationService {
   }
 
   /** `customer`, when the caller read the profile this turn, spares reading it again (used only if it is the chat's). */
-  async announce(tenantId: string, conversation: any, type: 'message.created' | 'message.delivery' | 'conversation.updated', message?: any, customer?: ChatProfile): Promise<void> {
+  async announce(
+    tenantId: string,
+    conversation: any,
+    type: 'message.created' | 'message.delivery' | 'conversation.updated',
+    message?: any,
+    customer?: ChatProfile,
+  ): Promise<void> {
     if (type === 'conversation.updated') for (const observe of this.updateObservers) observe(tenantId, conversation);
     const chatCustomer = conversation.customerId ? String(conversation.customerId) : undefined;
     const staffIds = !chatCustomer ? [] : customer?.id === chatCustomer ? profileStaff(customer) : await this.customerStaff(tenantId, chatCustomer);

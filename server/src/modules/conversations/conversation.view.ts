@@ -54,7 +54,14 @@ export function conversationView(c: any) {
       firstResponseMs: c.sla?.firstResponseMs,
       responses: c.sla?.responses ?? 0,
       averageResponseMs: c.sla?.responses ? Math.round(c.sla.totalResponseMs / c.sla.responses) : undefined,
-      breaches: (c.sla?.breaches ?? []).map((b: any) => ({ kind: b.kind, dueAt: b.dueAt, at: b.at, assigneeId: b.assigneeId, escalatedTo: b.escalatedTo, escalatedToName: b.escalatedToName })),
+      breaches: (c.sla?.breaches ?? []).map((b: any) => ({
+        kind: b.kind,
+        dueAt: b.dueAt,
+        at: b.at,
+        assigneeId: b.assigneeId,
+        escalatedTo: b.escalatedTo,
+        escalatedToName: b.escalatedToName,
+      })),
     },
   };
 }

@@ -25,7 +25,12 @@ export const wrongState = (state: string, wanted: string) =>
   new AppError(ConversationErrorCode.WRONG_STATE, `The conversation is ${state}; ${wanted}`, { status: 409, details: { state } });
 
 export const notYours = () =>
-  new AppError(ConversationErrorCode.NOT_YOURS, 'This conversation is assigned to another agent; ask them to transfer it or take it over first', { status: 409 });
+  new AppError(ConversationErrorCode.NOT_YOURS, 'This conversation is assigned to another agent; ask them to transfer it or take it over first', {
+    status: 409,
+  });
 
 export const notFailed = (delivery?: string | null) =>
-  new AppError(ConversationErrorCode.NOT_FAILED, 'Only a message whose delivery failed can be sent again; this one is not failed (refresh to see its state)', { status: 409, details: { delivery: delivery ?? null } });
+  new AppError(ConversationErrorCode.NOT_FAILED, 'Only a message whose delivery failed can be sent again; this one is not failed (refresh to see its state)', {
+    status: 409,
+    details: { delivery: delivery ?? null },
+  });

@@ -48,10 +48,15 @@ export class DeskFiguresService {
     const [wrote, queued, agentMessages, breached] = await Promise.all([
       MessageModel.distinct('conversationId', { tenantId, direction: 'in', author: 'customer', at: inPeriod }),
       ConversationModel.find({ tenantId, kind: 'private', queuedAt: inPeriod }).select({ queuedAt: 1, assigneeId: 1, assigneeName: 1, assignedAt: 1 }).lean(),
-      MessageModel.find({ tenantId, direction: 'out', author: 'agent', at: inPeriod }).select({ conversationId: 1, staffId: 1, staffName: 1, at: 1 }).sort({ at: 1 }).lean(),
+      MessageModel.find({ tenantId, direction: 'out', author: 'agent', at: inPeriod })
+        .select({ conversationId: 1, staffId: 1, staffName: 1, at: 1 })
+        .sort({ at: 1 })
+        .lean(),
       ConversationModel.find({ tenantId, kind: 'private', 'sla.breaches.at': inPeriod }).select({ 'sla.breaches': 1, assigneeId: 1, assigneeName: 1 }).lean(),
     ]);
-    const privateWrote = await ConversationModel.find({ tenantId, kind: 'private', _id: { $in: wrote } }).select({ _id: 1 }).lean();
+    const privateWrote = await ConversationModel.find({ tenantId, kind: 'private', _id: { $in: wrote } })
+      .select({ _id: 1 })
+      .lean();
     const chats = new Set(privateWrote.map((c) => String(c._id)));
     for (const c of queued) chats.add(String(c._id));
     const human = new Set(queued.map((c) => String(c._id)));
@@ -65,7 +70,8 @@ export class DeskFiguresService {
       return a;
     };
     for (const m of agentMessages) if (m.staffId && chats.has(String(m.conversationId))) agent(m.staffId, m.staffName).chats.add(String(m.conversationId));
-    for (const c of queued) if (c.assigneeId && c.assignedAt && c.assignedAt >= since && c.assignedAt < until) agent(c.assigneeId, c.assigneeName).chats.add(String(c._id));
+    for (const c of queued)
+      if (c.assigneeId && c.assignedAt && c.assignedAt >= since && c.assignedAt < until) agent(c.assigneeId, c.assigneeName).chats.add(String(c._id));
 
     // The first agent reply after each handoff of the period, up to the period's end.
     const repliesOf = new Map<string, typeof agentMessages>();
@@ -107,7 +113,10 @@ export class DeskFiguresService {
           name: a.name,
           chats: a.chats.size,
           firstResponses: a.waits.length,
-          medianFirstResponseMs: rank([...a.waits].sort((x, y) => x - y), 0.5),
+          medianFirstResponseMs: rank(
+            [...a.waits].sort((x, y) => x - y),
+            0.5,
+          ),
           breaches: a.breaches,
         }))
         .sort((x, y) => y.chats - x.chats || x.name.localeCompare(y.name)),

@@ -8,13 +8,7 @@ import type { Logger } from '../../shared/logger.js';
  * process fans out to local listeners; channels are subscribed while someone listens.
  */
 export interface DeskEvent {
-  type:
-    | 'message.created'
-    | 'message.delivery'
-    | 'conversation.updated'
-    | 'sla.warning'
-    | 'sla.breached'
-    | 'mention.created';
+  type: 'message.created' | 'message.delivery' | 'conversation.updated' | 'sla.warning' | 'sla.breached' | 'mention.created';
   tenantId: string;
   conversationId: string;
   state?: string;
@@ -40,7 +34,11 @@ export class DeskLive {
   private readonly local = new EventEmitter();
   private readonly counts = new Map<string, number>();
 
-  constructor(private readonly redis: Redis, private readonly log: Logger, private readonly now: () => Date) {
+  constructor(
+    private readonly redis: Redis,
+    private readonly log: Logger,
+    private readonly now: () => Date,
+  ) {
     this.local.setMaxListeners(0);
   }
 

@@ -50,7 +50,8 @@ export class DeskSeats {
    */
   async reconcile(tenantId: string): Promise<number> {
     const held = new Map<string, number>();
-    for (const c of await ConversationModel.find({ tenantId, state: 'assigned' }).select({ assigneeId: 1 }).lean()) held.set(c.assigneeId!, (held.get(c.assigneeId!) ?? 0) + 1);
+    for (const c of await ConversationModel.find({ tenantId, state: 'assigned' }).select({ assigneeId: 1 }).lean())
+      held.set(c.assigneeId!, (held.get(c.assigneeId!) ?? 0) + 1);
     let fixed = 0;
     for (const row of await DeskAgentModel.find({ tenantId }).lean()) {
       const assigned = held.get(row.staffId) ?? 0;

@@ -23,7 +23,14 @@ export function maskEvent(p: Staff, e: DeskEvent): DeskEvent {
   if (!msg) return e;
   const m = personMask(p, { name: msg.author === 'customer' ? msg.talkerName : undefined });
   if (m.whole) return e;
-  return { ...e, message: { ...msg, talkerName: msg.author === 'customer' ? m.name(msg.talkerName) : msg.talkerName, text: m.text(msg.text) ?? undefined } as DeskEvent['message'] };
+  return {
+    ...e,
+    message: {
+      ...msg,
+      talkerName: msg.author === 'customer' ? m.name(msg.talkerName) : msg.talkerName,
+      text: m.text(msg.text) ?? undefined,
+    } as DeskEvent['message'],
+  };
 }
 
 type Staff = Extract<Principal, { kind: 'staff' }>;
@@ -45,7 +52,12 @@ export async function openDeskStream(s: DeskStreamApis, ctx: Context, principal:
   const stream = new PassThrough();
   ctx.req.socket.setTimeout(0);
   ctx.req.socket.setNoDelay(true);
-  ctx.set({ 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+  ctx.set({
+    'Content-Type': 'text/event-stream; charset=utf-8',
+    'Cache-Control': 'no-cache, no-transform',
+    Connection: 'keep-alive',
+    'X-Accel-Buffering': 'no',
+  });
   ctx.status = 200;
   ctx.body = stream;
 
@@ -59,7 +71,8 @@ export async function openDeskStream(s: DeskStreamApis, ctx: Context, principal:
   });
   const heartbeat = setInterval(() => write(': keep-alive\n\n'), 15_000);
   // An open console is the agent's presence: while it streams, the agent counts as there.
-  const markSeen = () => void s.desk.handoff.seen(tenantId, principal.id).catch((err) => s.deps.log.warn({ err: (err as Error).message }, 'desk presence not recorded'));
+  const markSeen = () =>
+    void s.desk.handoff.seen(tenantId, principal.id).catch((err) => s.deps.log.warn({ err: (err as Error).message }, 'desk presence not recorded'));
   markSeen();
   const presence = setInterval(markSeen, Math.min(15_000, (s.deps.config.DESK_PRESENCE_TIMEOUT_SECONDS * 1000) / 3));
   // server.close() waits for open connections and says nothing to them; it does stop listening at

@@ -32,7 +32,11 @@ const hours = z
   .object({
     timezone: z.string().trim().min(1).max(64).default(DEFAULT_TIMEZONE),
     weekly: z
-      .array(z.object({ day: z.number().int().min(1).max(7), open: hhmm, close: hhmm }).refine((w) => w.open < w.close, { message: 'close must be after open', path: ['close'] }))
+      .array(
+        z
+          .object({ day: z.number().int().min(1).max(7), open: hhmm, close: hhmm })
+          .refine((w) => w.open < w.close, { message: 'close must be after open', path: ['close'] }),
+      )
       .max(7)
       .refine((w) => new Set(w.map((x) => x.day)).size === w.length, { message: 'one opening time per weekday' }),
     holidays: z.array(day).max(400).default([]),
@@ -46,11 +50,22 @@ export function deskTeamRoutes(s: DeskTeamRouteApis) {
   const api = new ApiRouter('/api/v1/desk', 'conversations');
 
   // Agents read them too: they hand chats to a team (转给团队).
-  api.route({ method: 'get', path: '/teams', allow: ['agent', ...SUPERVISORS], summary: 'Desk teams with their members (online or not), response targets and manager' }, async ({ tenantId }) => ({
-    items: await s.desk.teams.list(tenantId),
-  }));
-  api.route({ method: 'post', path: '/teams', allow: SUPERVISORS, status: 201, summary: 'Add a team: name, members (staff ids), its own SLA targets (null: the tenant’s)', body: team }, ({ body, tenantId }) =>
-    s.desk.teams.create(tenantId, body),
+  api.route(
+    { method: 'get', path: '/teams', allow: ['agent', ...SUPERVISORS], summary: 'Desk teams with their members (online or not), response targets and manager' },
+    async ({ tenantId }) => ({
+      items: await s.desk.teams.list(tenantId),
+    }),
+  );
+  api.route(
+    {
+      method: 'post',
+      path: '/teams',
+      allow: SUPERVISORS,
+      status: 201,
+      summary: 'Add a team: name, members (staff ids), its own SLA targets (null: the tenant’s)',
+      body: team,
+    },
+    ({ body, tenantId }) => s.desk.teams.create(tenantId, body),
   );
   api.route(
     {
@@ -64,14 +79,22 @@ export function deskTeamRoutes(s: DeskTeamRouteApis) {
     ({ params, body, tenantId }) => s.desk.teams.update(tenantId, params.id, body),
   );
   api.route(
-    { method: 'delete', path: '/teams/:id', allow: SUPERVISORS, summary: 'Delete a team no routing rule uses; its chats move to the general queue', params: z.object({ id: objectId }) },
+    {
+      method: 'delete',
+      path: '/teams/:id',
+      allow: SUPERVISORS,
+      summary: 'Delete a team no routing rule uses; its chats move to the general queue',
+      params: z.object({ id: objectId }),
+    },
     async ({ params, tenantId }) => {
       await s.desk.teams.remove(tenantId, params.id);
       return { deleted: true };
     },
   );
 
-  api.route({ method: 'get', path: '/routing', allow: SUPERVISORS, summary: 'Handoff routing rules, in order (first match wins)' }, async ({ tenantId }) => ({ rules: await s.desk.teams.routing(tenantId) }));
+  api.route({ method: 'get', path: '/routing', allow: SUPERVISORS, summary: 'Handoff routing rules, in order (first match wins)' }, async ({ tenantId }) => ({
+    rules: await s.desk.teams.routing(tenantId),
+  }));
   api.route(
     {
       method: 'put',
@@ -83,9 +106,12 @@ export function deskTeamRoutes(s: DeskTeamRouteApis) {
     async ({ body, tenantId }) => ({ rules: await s.desk.teams.setRouting(tenantId, body.rules) }),
   );
 
-  api.route({ method: 'get', path: '/hours', allow: SUPERVISORS, summary: 'Business hours and holidays (no weekly hours: always open)' }, async ({ tenantId }) => {
-    return (await s.desk.rules.settings(tenantId)).hours ?? { timezone: DEFAULT_TIMEZONE, weekly: [], holidays: [], workdays: [] };
-  });
+  api.route(
+    { method: 'get', path: '/hours', allow: SUPERVISORS, summary: 'Business hours and holidays (no weekly hours: always open)' },
+    async ({ tenantId }) => {
+      return (await s.desk.rules.settings(tenantId)).hours ?? { timezone: DEFAULT_TIMEZONE, weekly: [], holidays: [], workdays: [] };
+    },
+  );
   api.route(
     {
       method: 'put',

@@ -65,7 +65,12 @@ export class TeamService {
     return teams.map((t) => ({
       ...ref(t),
       managerName: t.managerId ? (byId.get(t.managerId)?.name ?? t.managerId) : undefined,
-      members: (t.memberIds ?? []).map((id) => ({ id, name: byId.get(id)?.name ?? id, online: byId.get(id)?.online ?? false, active: byId.get(id)?.active ?? false })),
+      members: (t.memberIds ?? []).map((id) => ({
+        id,
+        name: byId.get(id)?.name ?? id,
+        online: byId.get(id)?.online ?? false,
+        active: byId.get(id)?.active ?? false,
+      })),
     }));
   }
 
@@ -103,7 +108,11 @@ export class TeamService {
       if (v === null) $unset[k] = 1;
       else if (v !== undefined) $set[k] = k === 'memberIds' ? [...new Set(v as string[])] : v;
     }
-    const doc = await DeskTeamModel.findOneAndUpdate({ tenantId, _id: id }, { ...(Object.keys($set).length ? { $set } : {}), ...(Object.keys($unset).length ? { $unset } : {}) }, { returnDocument: 'after' })
+    const doc = await DeskTeamModel.findOneAndUpdate(
+      { tenantId, _id: id },
+      { ...(Object.keys($set).length ? { $set } : {}), ...(Object.keys($unset).length ? { $unset } : {}) },
+      { returnDocument: 'after' },
+    )
       .lean()
       .catch((err) => {
         throw isDuplicateKeyError(err) ? nameTaken(patch.name ?? '') : err;
@@ -138,7 +147,10 @@ export class TeamService {
     const teams = new Set((await DeskTeamModel.find({ tenantId }).select({ _id: 1 }).lean()).map((t) => String(t._id)));
     const bad = rules.findIndex((r) => !teams.has(r.teamId));
     if (bad >= 0) {
-      throw new AppError(ConversationErrorCode.ROUTING_TEAM_UNKNOWN, `Rule ${bad + 1}: the team no longer exists; pick another team`, { status: 400, details: { field: `rules.${bad}.teamId`, rule: bad + 1 } });
+      throw new AppError(ConversationErrorCode.ROUTING_TEAM_UNKNOWN, `Rule ${bad + 1}: the team no longer exists; pick another team`, {
+        status: 400,
+        details: { field: `rules.${bad}.teamId`, rule: bad + 1 },
+      });
     }
     const routing = rules.map((r) => ({ when: r.when, values: r.when === 'keyword' ? r.values.map((v) => v.toLowerCase()) : r.values, teamId: r.teamId }));
     const filter = { tenantId };
@@ -163,7 +175,12 @@ export class TeamService {
     for (const rule of rules) {
       let hit = false;
       if (rule.when === 'keyword') {
-        text ??= (await MessageModel.find({ tenantId, conversationId: String(conversation._id), direction: 'in' }).sort({ at: -1 }).limit(ROUTING_MESSAGES).lean())
+        text ??= (
+          await MessageModel.find({ tenantId, conversationId: String(conversation._id), direction: 'in' })
+            .sort({ at: -1 })
+            .limit(ROUTING_MESSAGES)
+            .lean()
+        )
           .map((m) => m.text ?? '')
           .join('\n')
           .toLowerCase();
@@ -187,15 +204,23 @@ export class TeamService {
       const s = await this.staff.get(tenantId, id).catch(() => null);
       if (!s || !s.active) {
         const field = as ?? `memberIds.${i}`;
-        throw new AppError(ConversationErrorCode.TEAM_MEMBER_UNKNOWN, `${field}: no active staff member has this id; pick ${as ? 'the manager' : 'members'} from the staff list`, {
-          status: 400,
-          details: { field, id },
-        });
+        throw new AppError(
+          ConversationErrorCode.TEAM_MEMBER_UNKNOWN,
+          `${field}: no active staff member has this id; pick ${as ? 'the manager' : 'members'} from the staff list`,
+          {
+            status: 400,
+            details: { field, id },
+          },
+        );
       }
     }
   }
 }
 
-const nameTaken = (name: string) => new AppError(ConversationErrorCode.TEAM_NAME_TAKEN, `A team named "${name}" exists already; pick another name`, { status: 409, details: { field: 'name', name } });
+const nameTaken = (name: string) =>
+  new AppError(ConversationErrorCode.TEAM_NAME_TAKEN, `A team named "${name}" exists already; pick another name`, {
+    status: 409,
+    details: { field: 'name', name },
+  });
 
 const withoutNulls = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined));

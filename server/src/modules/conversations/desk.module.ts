@@ -29,9 +29,18 @@ export function deskManifest(desk: DeskApi, uses: Omit<ConversationRouteApis, 'd
       { name: 'conversations.wake-snoozed', every, run: () => desk.triage.wakeDue() },
     ],
     hooks: [
-      { on: 'customer.merged', name: 'conversations.move-customer', run: ({ tenantId, fromId, toId }) => desk.conversations.moveCustomer(tenantId, fromId, toId) },
+      {
+        on: 'customer.merged',
+        name: 'conversations.move-customer',
+        run: ({ tenantId, fromId, toId }) => desk.conversations.moveCustomer(tenantId, fromId, toId),
+      },
       // The bot's kept profiles: the merged one must not be written to, the survivor changed too.
-      { on: 'customer.merged', name: 'conversations.forget-profiles', run: async ({ tenantId, fromId, toId }) => void (await Promise.all([desk.conversations.forgetProfile(tenantId, fromId), desk.conversations.forgetProfile(tenantId, toId)])) },
+      {
+        on: 'customer.merged',
+        name: 'conversations.forget-profiles',
+        run: async ({ tenantId, fromId, toId }) =>
+          void (await Promise.all([desk.conversations.forgetProfile(tenantId, fromId), desk.conversations.forgetProfile(tenantId, toId)])),
+      },
     ],
   };
 }

@@ -40,8 +40,15 @@ const ruleBody = z
 export function deskRoutes(s: DeskRouteApis) {
   const api = new ApiRouter('/api/v1/desk', 'conversations');
 
-  api.route({ method: 'get', path: '/presence', allow: ['agent', 'sales'], summary: 'Am I online for chats, my capacity and how many chats I hold now', response: Presence }, ({ principal, tenantId }) =>
-    s.desk.handoff.presence(tenantId, (principal as Extract<Principal, { kind: 'staff' }>).id),
+  api.route(
+    {
+      method: 'get',
+      path: '/presence',
+      allow: ['agent', 'sales'],
+      summary: 'Am I online for chats, my capacity and how many chats I hold now',
+      response: Presence,
+    },
+    ({ principal, tenantId }) => s.desk.handoff.presence(tenantId, (principal as Extract<Principal, { kind: 'staff' }>).id),
   );
   api.route(
     {
@@ -52,16 +59,35 @@ export function deskRoutes(s: DeskRouteApis) {
       body: z.object({ online: z.boolean(), capacity: z.number().int().min(0).max(50).optional() }),
       response: Staff,
     },
-    ({ body, principal, tenantId }) => s.desk.handoff.setPresence(tenantId, (principal as Extract<Principal, { kind: 'staff' }>).id, body.online, body.capacity),
+    ({ body, principal, tenantId }) =>
+      s.desk.handoff.setPresence(tenantId, (principal as Extract<Principal, { kind: 'staff' }>).id, body.online, body.capacity),
   );
 
-  api.route({ method: 'get', path: '/rules', allow: SUPERVISORS, summary: 'Auto-reply rules and FAQ entries', query: z.object({ kind: z.enum(['keyword', 'regex', 'faq']).optional() }) }, async ({ query, tenantId }) => ({
-    items: await s.desk.rules.listRules(tenantId, query.kind),
-  }));
-  api.route({ method: 'post', path: '/rules', allow: SUPERVISORS, status: 201, summary: 'Add an auto-reply rule or FAQ entry', body: ruleBody }, ({ body, tenantId }) => s.desk.rules.createRule(tenantId, body));
+  api.route(
+    {
+      method: 'get',
+      path: '/rules',
+      allow: SUPERVISORS,
+      summary: 'Auto-reply rules and FAQ entries',
+      query: z.object({ kind: z.enum(['keyword', 'regex', 'faq']).optional() }),
+    },
+    async ({ query, tenantId }) => ({
+      items: await s.desk.rules.listRules(tenantId, query.kind),
+    }),
+  );
+  api.route(
+    { method: 'post', path: '/rules', allow: SUPERVISORS, status: 201, summary: 'Add an auto-reply rule or FAQ entry', body: ruleBody },
+    ({ body, tenantId }) => s.desk.rules.createRule(tenantId, body),
+  );
   // The console's test box: the same matcher (and rule cache) the bot and the 微信客服 channel answer with.
   api.route(
-    { method: 'post', path: '/rules/test', allow: SUPERVISORS, summary: 'Which rule would answer this sample message, and with what text (null when none)', body: z.object({ text: z.string().trim().min(1).max(2000) }) },
+    {
+      method: 'post',
+      path: '/rules/test',
+      allow: SUPERVISORS,
+      summary: 'Which rule would answer this sample message, and with what text (null when none)',
+      body: z.object({ text: z.string().trim().min(1).max(2000) }),
+    },
     async ({ body, tenantId }) => ({ match: await s.desk.rules.match(tenantId, body.text) }),
   );
   api.route(
@@ -87,14 +113,25 @@ export function deskRoutes(s: DeskRouteApis) {
     },
     ({ params, body, tenantId }) => s.desk.rules.updateRule(tenantId, params.id, body),
   );
-  api.route({ method: 'delete', path: '/rules/:id', allow: SUPERVISORS, summary: 'Delete a rule', params: z.object({ id: objectId }), response: Deleted }, async ({ params, tenantId }) => {
-    await s.desk.rules.deleteRule(tenantId, params.id);
-    return { deleted: true };
-  });
+  api.route(
+    { method: 'delete', path: '/rules/:id', allow: SUPERVISORS, summary: 'Delete a rule', params: z.object({ id: objectId }), response: Deleted },
+    async ({ params, tenantId }) => {
+      await s.desk.rules.deleteRule(tenantId, params.id);
+      return { deleted: true };
+    },
+  );
 
-  api.route({ method: 'get', path: '/commands', allow: SUPERVISORS, summary: "The bot's built-in commands (人工, 积分, 签到…): their trigger words and whether they are on" }, async ({ tenantId }) => ({
-    items: await s.desk.commands.list(tenantId),
-  }));
+  api.route(
+    {
+      method: 'get',
+      path: '/commands',
+      allow: SUPERVISORS,
+      summary: "The bot's built-in commands (人工, 积分, 签到…): their trigger words and whether they are on",
+    },
+    async ({ tenantId }) => ({
+      items: await s.desk.commands.list(tenantId),
+    }),
+  );
   api.route(
     {
       method: 'patch',
@@ -112,9 +149,18 @@ export function deskRoutes(s: DeskRouteApis) {
   );
 
   // Sales read them too: the sidebar's quick replies are the same 话术库.
-  api.route({ method: 'get', path: '/canned-replies', allow: ['agent', 'community_manager', 'sales'], summary: 'Canned replies ({name} and {points} are filled in when sent); the sidebar uses them as quick replies', response: z.object({ items: z.array(CannedReply) }) }, async ({ tenantId }) => ({
-    items: await s.desk.rules.listCanned(tenantId),
-  }));
+  api.route(
+    {
+      method: 'get',
+      path: '/canned-replies',
+      allow: ['agent', 'community_manager', 'sales'],
+      summary: 'Canned replies ({name} and {points} are filled in when sent); the sidebar uses them as quick replies',
+      response: z.object({ items: z.array(CannedReply) }),
+    },
+    async ({ tenantId }) => ({
+      items: await s.desk.rules.listCanned(tenantId),
+    }),
+  );
   api.route(
     {
       method: 'post',
@@ -135,18 +181,35 @@ export function deskRoutes(s: DeskRouteApis) {
       allow: ['agent', 'community_manager'],
       summary: 'Fix the title or text of a canned reply',
       params: z.object({ id: objectId }),
-      body: z.object({ title: z.string().trim().min(1).max(60), text: z.string().trim().min(1).max(2000) }).partial().strict().refine((b) => b.title || b.text, { message: 'give a new title or text' }),
+      body: z
+        .object({ title: z.string().trim().min(1).max(60), text: z.string().trim().min(1).max(2000) })
+        .partial()
+        .strict()
+        .refine((b) => b.title || b.text, { message: 'give a new title or text' }),
       response: CannedReply,
       errors: [409],
     },
     ({ params, body, tenantId }) => s.desk.rules.updateCanned(tenantId, params.id, body),
   );
-  api.route({ method: 'delete', path: '/canned-replies/:id', allow: ['agent', 'community_manager'], summary: 'Delete a canned reply', params: z.object({ id: objectId }), response: Deleted }, async ({ params, tenantId }) => {
-    await s.desk.rules.deleteCanned(tenantId, params.id);
-    return { deleted: true };
-  });
+  api.route(
+    {
+      method: 'delete',
+      path: '/canned-replies/:id',
+      allow: ['agent', 'community_manager'],
+      summary: 'Delete a canned reply',
+      params: z.object({ id: objectId }),
+      response: Deleted,
+    },
+    async ({ params, tenantId }) => {
+      await s.desk.rules.deleteCanned(tenantId, params.id);
+      return { deleted: true };
+    },
+  );
 
-  api.route({ method: 'get', path: '/settings', allow: SUPERVISORS, summary: 'SLA targets, supervisor role, room welcome', response: DeskSettings }, ({ tenantId }) => s.desk.rules.settings(tenantId));
+  api.route(
+    { method: 'get', path: '/settings', allow: SUPERVISORS, summary: 'SLA targets, supervisor role, room welcome', response: DeskSettings },
+    ({ tenantId }) => s.desk.rules.settings(tenantId),
+  );
   api.route(
     {
       method: 'put',
@@ -169,7 +232,13 @@ export function deskRoutes(s: DeskRouteApis) {
   );
 
   api.route(
-    { method: 'get', path: '/figures', allow: SUPERVISORS, summary: 'Response times and SLA breaches over the last days', query: z.object({ days: z.coerce.number().int().min(1).max(90).default(7) }) },
+    {
+      method: 'get',
+      path: '/figures',
+      allow: SUPERVISORS,
+      summary: 'Response times and SLA breaches over the last days',
+      query: z.object({ days: z.coerce.number().int().min(1).max(90).default(7) }),
+    },
     ({ query, tenantId }) => s.desk.sla.figures(tenantId, new Date(s.deps.now().getTime() - query.days * 86_400_000)),
   );
 

@@ -92,7 +92,10 @@ export class DeskService {
       // A person answered from the phone (not an echo of the bot or an agent reply): the bot steps
       // back in this chat for a while instead of talking over them.
       const { manualPauseSeconds } = await this.rules.settings(tenantId);
-      await ConversationModel.updateOne({ tenantId, _id: r.conversation._id }, { $set: { botQuietUntil: new Date(this.deps.now().getTime() + manualPauseSeconds * 1000) } });
+      await ConversationModel.updateOne(
+        { tenantId, _id: r.conversation._id },
+        { $set: { botQuietUntil: new Date(this.deps.now().getTime() + manualPauseSeconds * 1000) } },
+      );
     }
     if (r.duplicate || input.talker === 'self') return { ...r, botMayReply: false };
     let c = r.conversation;
@@ -131,10 +134,19 @@ export class DeskService {
       ? await this.render(tenantId, (await this.rules.getCanned(tenantId, input.cannedReplyId)).text, c.customerId ? String(c.customerId) : undefined)
       : (input.text ?? '');
     const release = await this.gates.get(c.channel ?? 'wechaty')?.reserve(tenantId, c);
-    const r = await this.outbound.enqueue(tenantId, c, { author: 'agent', text, attachment, staffId: actor.id, staffName: actor.name, key: input.key ? `reply:${actor.id}:${input.key}` : undefined }).catch(async (err) => {
-      await release?.();
-      throw err;
-    });
+    const r = await this.outbound
+      .enqueue(tenantId, c, {
+        author: 'agent',
+        text,
+        attachment,
+        staffId: actor.id,
+        staffName: actor.name,
+        key: input.key ? `reply:${actor.id}:${input.key}` : undefined,
+      })
+      .catch(async (err) => {
+        await release?.();
+        throw err;
+      });
     if (r.duplicate) await release?.();
     if (!r.duplicate) await this.sla.agentReplied(tenantId, conversationId, this.deps.now());
     const message = await MessageModel.findOne({ tenantId, outboundId: r.id }).lean();

@@ -60,8 +60,25 @@ export class HandoffService {
     const after = await ConversationModel.findOneAndUpdate(
       { tenantId, _id: conversationId, state: { $in: ['bot', 'resolved'] } },
       {
-        $set: { state: 'queued', queuedAt: now, handoffReason: reason, noMatchStreak: 0, unread: 1, ...teamFields, ...(await this.sla.clock(tenantId, 'first', now, team?.id)) },
-        $unset: { assigneeId: 1, assigneeName: 1, assignedAt: 1, resolvedAt: 1, resolveReason: 1, escalatedToId: 1, escalatedToName: 1, ...(team ? {} : { teamId: 1, teamName: 1 }) },
+        $set: {
+          state: 'queued',
+          queuedAt: now,
+          handoffReason: reason,
+          noMatchStreak: 0,
+          unread: 1,
+          ...teamFields,
+          ...(await this.sla.clock(tenantId, 'first', now, team?.id)),
+        },
+        $unset: {
+          assigneeId: 1,
+          assigneeName: 1,
+          assignedAt: 1,
+          resolvedAt: 1,
+          resolveReason: 1,
+          escalatedToId: 1,
+          escalatedToName: 1,
+          ...(team ? {} : { teamId: 1, teamName: 1 }),
+        },
       },
       { returnDocument: 'after' },
     ).lean();
@@ -82,10 +99,18 @@ export class HandoffService {
    * queue that moved is not a silent one and a flood of messages is not answered by a flood.
    * Without Redis there is no reminder: the customer already heard their place once.
    */
-  async remindPlace(tenantId: string, conversation: { _id: unknown; state: string; queuedAt?: Date | null; customerId?: unknown; teamId?: string | null }): Promise<void> {
+  async remindPlace(
+    tenantId: string,
+    conversation: { _id: unknown; state: string; queuedAt?: Date | null; customerId?: unknown; teamId?: string | null },
+  ): Promise<void> {
     if (conversation.state !== 'queued' || !(await this.quietReminders(String(conversation._id)))) return;
     const now = this.deps.now();
-    await this.notify(tenantId, conversation, await this.placeInQueue(tenantId, conversation, say('handoff.stillQueued')), `queue-place:${conversation._id}:${now.getTime()}`);
+    await this.notify(
+      tenantId,
+      conversation,
+      await this.placeInQueue(tenantId, conversation, say('handoff.stillQueued')),
+      `queue-place:${conversation._id}:${now.getTime()}`,
+    );
   }
 
   /**
@@ -133,7 +158,9 @@ export class HandoffService {
     const members = teamId ? (await this.teams.find(tenantId, teamId))?.memberIds : undefined;
     let assigned = 0;
     for (let guard = 0; guard < 500; guard++) {
-      const next = await ConversationModel.findOne({ tenantId, state: 'queued', teamId: teamId ?? null }).sort({ queuedAt: 1 }).lean();
+      const next = await ConversationModel.findOne({ tenantId, state: 'queued', teamId: teamId ?? null })
+        .sort({ queuedAt: 1 })
+        .lean();
       if (!next) break;
       const agent = await this.pickAgent(tenantId, next.customerId ? String(next.customerId) : undefined, members);
       if (!agent) break;
@@ -179,14 +206,25 @@ export class HandoffService {
     const after = await ConversationModel.findOneAndUpdate(
       { tenantId, _id: conversationId, state: 'assigned', assigneeId: c.assigneeId },
       {
-        $set: { state: 'queued', queuedAt: c.queuedAt ?? this.deps.now(), teamId: team.id, teamName: team.name, handoffReason: reason ? say('handoff.teamReasonWith', { reason }) : say('handoff.teamReason') },
+        $set: {
+          state: 'queued',
+          queuedAt: c.queuedAt ?? this.deps.now(),
+          teamId: team.id,
+          teamName: team.name,
+          handoffReason: reason ? say('handoff.teamReasonWith', { reason }) : say('handoff.teamReason'),
+        },
         $unset: { assigneeId: 1, assigneeName: 1, assignedAt: 1, snoozedUntil: 1 },
       },
       { returnDocument: 'after' },
     ).lean();
     if (!after) throw wrongState('changed meanwhile', 'reload it and try again');
     await this.seats.release(tenantId, c.assigneeId!);
-    await this.conversations.addEvent(tenantId, after, actor, reason ? say('history.toTeamWith', { actor: actor.name, team: team.name, reason }) : say('history.toTeam', { actor: actor.name, team: team.name }));
+    await this.conversations.addEvent(
+      tenantId,
+      after,
+      actor,
+      reason ? say('history.toTeamWith', { actor: actor.name, team: team.name, reason }) : say('history.toTeam', { actor: actor.name, team: team.name }),
+    );
     await this.conversations.announce(tenantId, after, 'conversation.updated');
     await this.notify(tenantId, after, say('handoff.toTeam', { team: team.name }), `transfer-team:${conversationId}:${this.deps.now().getTime()}`);
     await this.drainQueue(tenantId);
@@ -199,7 +237,8 @@ export class HandoffService {
     if (c.assigneeId !== actor.id && actor.role !== 'admin') throw notYours();
     const to = await this.staff.get(tenantId, toStaffId).catch(() => null);
     if (!to || !to.active || !['agent', 'admin'].includes(to.role)) throw notFound('Agent');
-    if (!to.online) throw new AppError(ConversationErrorCode.AGENT_UNAVAILABLE, `${to.name} is offline; pick an online agent`, { status: 409, details: { name: to.name } });
+    if (!to.online)
+      throw new AppError(ConversationErrorCode.AGENT_UNAVAILABLE, `${to.name} is offline; pick an online agent`, { status: 409, details: { name: to.name } });
     if (to.id === c.assigneeId) return c;
     await this.seats.take(tenantId, to.id, 0, true);
     const after = await ConversationModel.findOneAndUpdate(
@@ -212,7 +251,12 @@ export class HandoffService {
       throw wrongState('changed meanwhile', 'reload it and try again');
     }
     await this.seats.release(tenantId, c.assigneeId!);
-    await this.conversations.addEvent(tenantId, after, actor, reason ? say('history.toStaffWith', { actor: actor.name, to: to.name, reason }) : say('history.toStaff', { actor: actor.name, to: to.name }));
+    await this.conversations.addEvent(
+      tenantId,
+      after,
+      actor,
+      reason ? say('history.toStaffWith', { actor: actor.name, to: to.name, reason }) : say('history.toStaff', { actor: actor.name, to: to.name }),
+    );
     await this.conversations.announce(tenantId, after, 'conversation.updated');
     await this.notify(tenantId, after, say('handoff.transferred', { name: to.name }), `transfer:${conversationId}:${after.assignedAt!.getTime()}`);
     return after;
@@ -290,7 +334,9 @@ export class HandoffService {
   async expireAbsent(): Promise<number> {
     const cutoff = new Date(this.deps.now().getTime() - this.deps.config.DESK_PRESENCE_TIMEOUT_SECONDS * 1000);
     let n = 0;
-    for (const row of await DeskAgentModel.find({ lastSeenAt: { $lt: cutoff } }).limit(200).lean()) {
+    for (const row of await DeskAgentModel.find({ lastSeenAt: { $lt: cutoff } })
+      .limit(200)
+      .lean()) {
       const claimed = await DeskAgentModel.updateOne({ _id: row._id, lastSeenAt: row.lastSeenAt }, { $unset: { lastSeenAt: 1 } });
       if (!claimed.modifiedCount) continue;
       const staff = await this.staff.get(row.tenantId, row.staffId).catch(() => null);
@@ -309,7 +355,10 @@ export class HandoffService {
     for (const c of held) {
       const after = await ConversationModel.findOneAndUpdate(
         { tenantId, _id: c._id, state: 'assigned', assigneeId: staffId },
-        { $set: { state: 'queued', queuedAt: c.queuedAt ?? c.assignedAt ?? this.deps.now(), handoffReason: 'agent went offline' }, $unset: { assigneeId: 1, assigneeName: 1, assignedAt: 1, snoozedUntil: 1 } },
+        {
+          $set: { state: 'queued', queuedAt: c.queuedAt ?? c.assignedAt ?? this.deps.now(), handoffReason: 'agent went offline' },
+          $unset: { assigneeId: 1, assigneeName: 1, assignedAt: 1, snoozedUntil: 1 },
+        },
         { returnDocument: 'after' },
       ).lean();
       if (!after) continue;
@@ -323,7 +372,12 @@ export class HandoffService {
   /** The 'conversations.assign-queued' job: requeues chats of agents who went offline by other means, then assigns. */
   async sweep(): Promise<number> {
     await this.expireAbsent();
-    const tenants = (await ConversationModel.find({ state: { $in: ['queued', 'assigned'] } }).select({ tenantId: 1 }).limit(5000).lean()).map((c) => c.tenantId);
+    const tenants = (
+      await ConversationModel.find({ state: { $in: ['queued', 'assigned'] } })
+        .select({ tenantId: 1 })
+        .limit(5000)
+        .lean()
+    ).map((c) => c.tenantId);
     let assigned = 0;
     for (const tenantId of new Set(tenants)) {
       const holders = new Set((await ConversationModel.find({ tenantId, state: 'assigned' }).select({ assigneeId: 1 }).lean()).map((c) => c.assigneeId!));
@@ -363,7 +417,10 @@ export class HandoffService {
     const ownerId = customerId ? (await this.customers.get(tenantId, customerId).catch(() => null))?.ownerStaffId : undefined;
     const owner = online.find((s) => s.id === ownerId && (!members || members.includes(s.id)));
     const agents = online.filter((s) => (members ? members.includes(s.id) : s.role === 'agent') && s.id !== ownerId);
-    const last = await this.seats.lastAssigned(tenantId, agents.map((a) => a.id));
+    const last = await this.seats.lastAssigned(
+      tenantId,
+      agents.map((a) => a.id),
+    );
     agents.sort((a, b) => (last.get(a.id) ?? 0) - (last.get(b.id) ?? 0) || a.id.localeCompare(b.id));
     for (const candidate of owner ? [owner, ...agents] : agents) {
       if (await this.seats.take(tenantId, candidate.id, candidate.capacity)) return candidate;

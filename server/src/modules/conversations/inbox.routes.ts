@@ -22,7 +22,9 @@ const actor = (p: Principal): Actor => {
 };
 
 /** The upload's declared type: one a channel can send (the body is read only after this passes). */
-const uploadHeaders = z.object({ 'content-type': z.enum(ATTACHMENT_TYPES, { error: 'send a JPG or PNG image, or a PDF, Word, Excel, PowerPoint, text, CSV or ZIP file' }) });
+const uploadHeaders = z.object({
+  'content-type': z.enum(ATTACHMENT_TYPES, { error: 'send a JPG or PNG image, or a PDF, Word, Excel, PowerPoint, text, CSV or ZIP file' }),
+});
 
 /** Reads the raw body, refusing once it passes `limit` (the declared length is checked first). */
 async function readBody(req: IncomingMessage, limit: number, onTooLarge: () => Error): Promise<Buffer> {
@@ -69,7 +71,8 @@ export function inboxRoutes(s: InboxRouteApis) {
       path: '/attachments',
       allow: ['agent'],
       status: 201,
-      summary: 'Upload an image (JPG/PNG, ≤ 10 MB) or file (PDF, Office, text, CSV, ZIP; ≤ 20 MB) as the raw body with its Content-Type; then send it with POST conversations/:id/messages { attachmentId }',
+      summary:
+        'Upload an image (JPG/PNG, ≤ 10 MB) or file (PDF, Office, text, CSV, ZIP; ≤ 20 MB) as the raw body with its Content-Type; then send it with POST conversations/:id/messages { attachmentId }',
       query: z.object({ name: z.string().trim().min(1, 'give the file name').max(200) }),
     },
     async ({ query, tenantId, ctx }) => {
@@ -83,7 +86,13 @@ export function inboxRoutes(s: InboxRouteApis) {
   );
 
   api.route(
-    { method: 'get', path: '/attachments/:id', allow: ['agent', 'community_manager'], summary: 'An image or file of a chat (either way), for the inbox to show', params: z.object({ id: objectId }) },
+    {
+      method: 'get',
+      path: '/attachments/:id',
+      allow: ['agent', 'community_manager'],
+      summary: 'An image or file of a chat (either way), for the inbox to show',
+      params: z.object({ id: objectId }),
+    },
     async ({ params, tenantId, ctx }) => {
       const file = await s.desk.attachments.get(tenantId, params.id);
       if (!file) throw notFound('Attachment');

@@ -25,7 +25,10 @@ export class MentionService {
       const colleagues = new Set((await this.staff.list(tenantId, { status: 'active' })).map((s) => s.id));
       const unknown = wanted.filter((id) => !colleagues.has(id));
       if (unknown.length) {
-        throw new AppError(ConversationErrorCode.MENTION_NOT_COLLEAGUE, 'Mention only active colleagues of this brand; pick them from the @ list', { status: 422, details: { staffIds: unknown } });
+        throw new AppError(ConversationErrorCode.MENTION_NOT_COLLEAGUE, 'Mention only active colleagues of this brand; pick them from the @ list', {
+          status: 422,
+          details: { staffIds: unknown },
+        });
       }
     }
     // Mentioning yourself tells nobody anything.
@@ -42,7 +45,13 @@ export class MentionService {
       MessageModel.countDocuments({ tenantId, mentionsUnread: staffId }),
     ]);
     const ids = [...new Set(notes.map((n) => String(n.conversationId)))].map((id) => new Types.ObjectId(id));
-    const chats = new Map((await ConversationModel.find({ tenantId, _id: { $in: ids } }).select({ title: 1 }).lean()).map((c) => [String(c._id), c.title]));
+    const chats = new Map(
+      (
+        await ConversationModel.find({ tenantId, _id: { $in: ids } })
+          .select({ title: 1 })
+          .lean()
+      ).map((c) => [String(c._id), c.title]),
+    );
     return { count, items: notes.map((n) => ({ ...messageView(n), conversationTitle: chats.get(String(n.conversationId)) })) };
   }
 }

@@ -132,7 +132,10 @@ export class MessageWriter {
     let failed: unknown;
     for (let attempt = 0; ; attempt++) {
       try {
-        await MessageModel.collection.insertMany(batch.map((e) => e.doc), { ordered: false });
+        await MessageModel.collection.insertMany(
+          batch.map((e) => e.doc),
+          { ordered: false },
+        );
         break;
       } catch (err) {
         const writeErrors = [(err as { writeErrors?: unknown }).writeErrors ?? []].flat() as Array<{ index: number; code?: number; err?: { code?: number } }>;

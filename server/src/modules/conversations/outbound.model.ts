@@ -19,7 +19,10 @@ const outboundSchema = new Schema(
     author: { type: String, enum: ['agent', 'system'], required: true },
     /** Empty for an attachment, which is sent on its own. */
     text: { type: String, default: '' },
-    attachment: { type: { _id: false, attachmentId: String, kind: { type: String, enum: ['image', 'file'] }, name: String, mime: String, size: Number }, default: undefined },
+    attachment: {
+      type: { _id: false, attachmentId: String, kind: { type: String, enum: ['image', 'file'] }, name: String, mime: String, size: Number },
+      default: undefined,
+    },
     staffId: { type: String },
     staffName: { type: String },
     state: { type: String, enum: OUTBOUND_STATES, default: 'pending' },

@@ -115,7 +115,10 @@ export class OutboundService {
     if (!row) return;
     const { DESK_OUTBOUND_MAX_ATTEMPTS: max } = this.deps.config;
     if (options.final || row.attempts >= max) {
-      const res = await OutboundModel.updateOne({ tenantId, _id: id, state: 'sending', leaseOwner: owner }, { $set: { state: 'failed', lastError: error }, $unset: { leaseUntil: 1 } });
+      const res = await OutboundModel.updateOne(
+        { tenantId, _id: id, state: 'sending', leaseOwner: owner },
+        { $set: { state: 'failed', lastError: error }, $unset: { leaseUntil: 1 } },
+      );
       if (res.modifiedCount) await this.conversations.markDelivery(tenantId, id, 'failed', undefined, error);
       return;
     }
@@ -148,7 +151,9 @@ export class OutboundService {
 
   /** Rows queued by other modules under their own keys (broadcasts ask what became of theirs). */
   findMany(tenantId: string, by: { keys?: string[]; ids?: string[] }) {
-    const q = by.keys ? { tenantId, key: { $in: by.keys } } : { tenantId, _id: { $in: (by.ids ?? []).filter((id) => Types.ObjectId.isValid(id)).map((id) => new Types.ObjectId(id)) } };
+    const q = by.keys
+      ? { tenantId, key: { $in: by.keys } }
+      : { tenantId, _id: { $in: (by.ids ?? []).filter((id) => Types.ObjectId.isValid(id)).map((id) => new Types.ObjectId(id)) } };
     return OutboundModel.find(q).select({ key: 1, state: 1 }).lean();
   }
 
@@ -160,17 +165,24 @@ export class OutboundService {
     const now = this.deps.now();
     const { DESK_OUTBOUND_MAX_ATTEMPTS: max } = this.deps.config;
     let completed = 0;
-    const stale = await OutboundModel.find({ state: 'pending', createdAt: { $lte: new Date(now.getTime() - 30_000) } }).limit(100).lean();
+    const stale = await OutboundModel.find({ state: 'pending', createdAt: { $lte: new Date(now.getTime() - 30_000) } })
+      .limit(100)
+      .lean();
     for (const row of stale) {
       const conversation = await this.conversations.get(row.tenantId, String(row.conversationId)).catch(() => null);
       if (!conversation) continue;
       await this.complete(row.tenantId, row, conversation);
       completed++;
     }
-    const dead = await OutboundModel.find({ state: 'sending', leaseUntil: { $lte: now }, attempts: { $gte: max } }).limit(100).lean();
+    const dead = await OutboundModel.find({ state: 'sending', leaseUntil: { $lte: now }, attempts: { $gte: max } })
+      .limit(100)
+      .lean();
     let failed = 0;
     for (const row of dead) {
-      const res = await OutboundModel.updateOne({ tenantId: row.tenantId, _id: row._id, state: 'sending', leaseUntil: row.leaseUntil }, { $set: { state: 'failed', lastError: 'no bot confirmed delivery' } });
+      const res = await OutboundModel.updateOne(
+        { tenantId: row.tenantId, _id: row._id, state: 'sending', leaseUntil: row.leaseUntil },
+        { $set: { state: 'failed', lastError: 'no bot confirmed delivery' } },
+      );
       if (res.modifiedCount) {
         failed++;
         await this.conversations.markDelivery(row.tenantId, String(row._id), 'failed', undefined, 'no bot confirmed delivery');

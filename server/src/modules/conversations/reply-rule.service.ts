@@ -83,7 +83,9 @@ export class ReplyRuleService {
   }
 
   listRules(tenantId: string, kind?: 'keyword' | 'regex' | 'faq') {
-    return ReplyRuleModel.find({ tenantId, ...(kind ? { kind } : {}) }).sort({ priority: -1, createdAt: 1 }).lean();
+    return ReplyRuleModel.find({ tenantId, ...(kind ? { kind } : {}) })
+      .sort({ priority: -1, createdAt: 1 })
+      .lean();
   }
 
   /**
@@ -98,9 +100,7 @@ export class ReplyRuleService {
     const rules = await this.active.get(tenantId);
     for (const r of rules.filter((r) => r.kind !== 'faq')) {
       const hit =
-        r.kind === 'keyword'
-          ? r.keywords.some((k) => k && body.includes(k))
-          : body.length <= MAX_MATCH_LENGTH && linearTest(r.pattern ?? '', text.trim());
+        r.kind === 'keyword' ? r.keywords.some((k) => k && body.includes(k)) : body.length <= MAX_MATCH_LENGTH && linearTest(r.pattern ?? '', text.trim());
       if (hit) return { ruleId: String(r._id), kind: r.kind as RuleMatch['kind'], action: r.action as RuleMatch['action'], reply: r.reply };
     }
     const said = normalise(body);
@@ -111,14 +111,22 @@ export class ReplyRuleService {
     }
     if (!best) return null;
     const { rule } = best;
-    return { ruleId: String(rule._id), kind: 'faq', action: rule.action as RuleMatch['action'], reply: rule.reply, question: rule.question ?? '', phrase: best.phrase };
+    return {
+      ruleId: String(rule._id),
+      kind: 'faq',
+      action: rule.action as RuleMatch['action'],
+      reply: rule.reply,
+      question: rule.question ?? '',
+      phrase: best.phrase,
+    };
   }
 
   async createCanned(tenantId: string, title: string, text: string) {
     try {
       return (await CannedReplyModel.create({ tenantId, title, text })).toObject();
     } catch (err) {
-      if (isDuplicateKeyError(err)) throw conflict(ConversationErrorCode.CANNED_TITLE_TAKEN, `A canned reply titled "${title}" exists already; pick another title`, { title });
+      if (isDuplicateKeyError(err))
+        throw conflict(ConversationErrorCode.CANNED_TITLE_TAKEN, `A canned reply titled "${title}" exists already; pick another title`, { title });
       throw err;
     }
   }
@@ -129,7 +137,10 @@ export class ReplyRuleService {
       if (!doc) throw notFound('Canned reply');
       return doc;
     } catch (err) {
-      if (isDuplicateKeyError(err)) throw conflict(ConversationErrorCode.CANNED_TITLE_TAKEN, `A canned reply titled "${patch.title}" exists already; pick another title`, { title: patch.title });
+      if (isDuplicateKeyError(err))
+        throw conflict(ConversationErrorCode.CANNED_TITLE_TAKEN, `A canned reply titled "${patch.title}" exists already; pick another title`, {
+          title: patch.title,
+        });
       throw err;
     }
   }
@@ -160,7 +171,12 @@ export class ReplyRuleService {
       manualPauseSeconds: doc?.manualPauseSeconds ?? 600,
       // Saved hours with no weekday open count as always open (business-hours.ts), holidays kept for later.
       hours: doc?.hours?.timezone
-        ? { timezone: doc.hours.timezone, weekly: (doc.hours.weekly ?? []) as BusinessHours['weekly'], holidays: doc.hours.holidays ?? [], workdays: doc.hours.workdays ?? [] }
+        ? {
+            timezone: doc.hours.timezone,
+            weekly: (doc.hours.weekly ?? []) as BusinessHours['weekly'],
+            holidays: doc.hours.holidays ?? [],
+            workdays: doc.hours.workdays ?? [],
+          }
         : null,
     };
   }
@@ -168,7 +184,10 @@ export class ReplyRuleService {
   async updateSettings(tenantId: string, patch: Partial<DeskSettings>): Promise<DeskSettings> {
     const hours = patch.hours;
     if (hours && !isTimeZone(hours.timezone)) {
-      throw new AppError(ConversationErrorCode.BAD_HOURS, `hours.timezone: ${hours.timezone} is not a time zone; use an IANA name such as Asia/Shanghai`, { status: 400, details: { field: 'hours.timezone', reason: 'timezone' } });
+      throw new AppError(ConversationErrorCode.BAD_HOURS, `hours.timezone: ${hours.timezone} is not a time zone; use an IANA name such as Asia/Shanghai`, {
+        status: 400,
+        details: { field: 'hours.timezone', reason: 'timezone' },
+      });
     }
     await DeskSettingsModel.updateOne({ tenantId }, { $set: patch, $setOnInsert: { tenantId } }, { upsert: true }).catch((err) => {
       // Two first saves raced on the unique tenant index; the second retries as a plain update.
@@ -184,7 +203,10 @@ export class ReplyRuleService {
  * aside (“怎么退货？” says the same as “怎么 退货”).
  */
 export function normalise(text: string): string {
-  return text.normalize('NFKC').toLowerCase().replace(/[\s\p{P}\p{S}]+/gu, '');
+  return text
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[\s\p{P}\p{S}]+/gu, '');
 }
 
 /**
@@ -192,7 +214,11 @@ export function normalise(text: string): string {
  * contains one (2000 + its length: the most specific phrasing wins), or shares keywords (one point
  * each). Undefined when none of these holds. Phrasings shorter than two characters are ignored.
  */
-function faqScore(r: { keywords: string[]; phrases: { text: string; key: string }[] }, body: string, said: string): { score: number; phrase: string } | undefined {
+function faqScore(
+  r: { keywords: string[]; phrases: { text: string; key: string }[] },
+  body: string,
+  said: string,
+): { score: number; phrase: string } | undefined {
   let best: { score: number; phrase: string } | undefined;
   for (const p of r.phrases) {
     const score = said === p.key ? 3000 : said.includes(p.key) ? 2000 + p.key.length : 0;
@@ -208,11 +234,15 @@ function faqScore(r: { keywords: string[]; phrases: { text: string; key: string 
  * too long, not a regular expression, or uses what RE2 lacks (backreferences, lookaround).
  */
 function checkPattern(pattern: string): void {
-  const refuse = (reason: string, message: string) => new AppError(ConversationErrorCode.BAD_PATTERN, message, { status: 400, details: { field: 'pattern', reason } });
+  const refuse = (reason: string, message: string) =>
+    new AppError(ConversationErrorCode.BAD_PATTERN, message, { status: 400, details: { field: 'pattern', reason } });
   if (!pattern || pattern.length > 200) throw refuse('length', 'pattern: give a regular expression of 1 to 200 characters');
   const problem = checkLinearPattern(pattern);
   if (problem?.problem === 'unsupported') {
-    throw refuse('unsupported', `pattern: backreferences (\\1) and lookaround ((?=…), (?<!…)) are not supported, so that every rule runs in linear time; rewrite it without them (${problem.message})`);
+    throw refuse(
+      'unsupported',
+      `pattern: backreferences (\\1) and lookaround ((?=…), (?<!…)) are not supported, so that every rule runs in linear time; rewrite it without them (${problem.message})`,
+    );
   }
   if (problem) throw refuse('invalid', `pattern: not a usable regular expression (${problem.message})`);
 }

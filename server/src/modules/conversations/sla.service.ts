@@ -28,7 +28,12 @@ export class SlaService {
     const [s, team] = await Promise.all([this.rules.settings(tenantId), teamId ? this.teams.find(tenantId, teamId) : null]);
     const seconds = kind === 'first' ? (team?.firstResponseSeconds ?? s.firstResponseSeconds) : (team?.nextResponseSeconds ?? s.nextResponseSeconds);
     const ms = seconds * 1000;
-    return { awaitingSince: from, 'sla.kind': kind, 'sla.dueAt': addBusinessTime(from, ms, s.hours), 'sla.warnAt': addBusinessTime(from, Math.floor(ms * 0.8), s.hours) };
+    return {
+      awaitingSince: from,
+      'sla.kind': kind,
+      'sla.dueAt': addBusinessTime(from, ms, s.hours),
+      'sla.warnAt': addBusinessTime(from, Math.floor(ms * 0.8), s.hours),
+    };
   }
 
   /** The tenant's desk settings (targets, business hours). */
@@ -53,7 +58,10 @@ export class SlaService {
     const waited = Math.max(0, at.getTime() - new Date(c.awaitingSince).getTime());
     const res = await ConversationModel.updateOne(
       { tenantId, _id: conversationId, awaitingSince: c.awaitingSince },
-      { $unset: { awaitingSince: 1, 'sla.dueAt': 1, 'sla.warnAt': 1, 'sla.kind': 1, 'sla.overdueSince': 1 }, $inc: { 'sla.responses': 1, 'sla.totalResponseMs': waited } },
+      {
+        $unset: { awaitingSince: 1, 'sla.dueAt': 1, 'sla.warnAt': 1, 'sla.kind': 1, 'sla.overdueSince': 1 },
+        $inc: { 'sla.responses': 1, 'sla.totalResponseMs': waited },
+      },
     );
     if (res.modifiedCount && (c.sla?.firstResponseMs === undefined || c.sla?.firstResponseMs === null)) {
       await ConversationModel.updateOne({ tenantId, _id: conversationId }, { $set: { 'sla.firstResponseMs': waited } });
@@ -69,19 +77,36 @@ export class SlaService {
   async sweep(): Promise<{ warned: number; breached: number }> {
     const now = this.deps.now();
     let warned = 0;
-    for (const c of await ConversationModel.find({ 'sla.warnAt': { $lte: now } }).limit(200).lean()) {
+    for (const c of await ConversationModel.find({ 'sla.warnAt': { $lte: now } })
+      .limit(200)
+      .lean()) {
       const res = await ConversationModel.updateOne({ tenantId: c.tenantId, _id: c._id, 'sla.warnAt': c.sla!.warnAt }, { $unset: { 'sla.warnAt': 1 } });
       if (!res.modifiedCount) continue;
       warned++;
-      await this.live.event({ type: 'sla.warning', tenantId: c.tenantId, conversationId: String(c._id), state: c.state, assigneeId: c.assigneeId ?? undefined });
+      await this.live.event({
+        type: 'sla.warning',
+        tenantId: c.tenantId,
+        conversationId: String(c._id),
+        state: c.state,
+        assigneeId: c.assigneeId ?? undefined,
+      });
     }
     let breached = 0;
-    for (const c of await ConversationModel.find({ 'sla.dueAt': { $lte: now } }).limit(200).lean()) {
+    for (const c of await ConversationModel.find({ 'sla.dueAt': { $lte: now } })
+      .limit(200)
+      .lean()) {
       const settings = await this.rules.settings(c.tenantId);
       // A team's chat goes to that team's manager; without one (or no team), to the supervisor role as before.
       const manager = c.teamId ? await this.teams.manager(c.tenantId, c.teamId) : null;
       const to = manager ? { escalatedToId: manager.id, escalatedToName: manager.name } : {};
-      const breach = { kind: c.sla!.kind ?? 'first', dueAt: c.sla!.dueAt, at: now, assigneeId: c.assigneeId ?? undefined, escalatedTo: manager ? 'manager' : settings.supervisorRole, ...to };
+      const breach = {
+        kind: c.sla!.kind ?? 'first',
+        dueAt: c.sla!.dueAt,
+        at: now,
+        assigneeId: c.assigneeId ?? undefined,
+        escalatedTo: manager ? 'manager' : settings.supervisorRole,
+        ...to,
+      };
       const res = await ConversationModel.updateOne(
         { tenantId: c.tenantId, _id: c._id, 'sla.dueAt': c.sla!.dueAt },
         // The breached due time moves to `overdueSince`: the page keeps showing how late the answer is.
@@ -105,7 +130,9 @@ export class SlaService {
 
   /** Per-tenant figures for the dashboard: responses, average and first-response times, breaches. */
   async figures(tenantId: string, since: Date) {
-    const rows = await ConversationModel.find({ tenantId, updatedAt: { $gte: since } }).select({ sla: 1 }).lean();
+    const rows = await ConversationModel.find({ tenantId, updatedAt: { $gte: since } })
+      .select({ sla: 1 })
+      .lean();
     let responses = 0;
     let total = 0;
     let firsts = 0;

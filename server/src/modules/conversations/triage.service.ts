@@ -42,7 +42,10 @@ export class TriageService {
     const now = this.deps.now();
     const ms = until.getTime() - now.getTime();
     if (ms <= 0 || ms > MAX_SNOOZE_DAYS * 86_400_000) {
-      throw new AppError(ConversationErrorCode.BAD_SNOOZE, `Pick a time after now and at most ${MAX_SNOOZE_DAYS} days ahead`, { status: 400, details: { max: MAX_SNOOZE_DAYS } });
+      throw new AppError(ConversationErrorCode.BAD_SNOOZE, `Pick a time after now and at most ${MAX_SNOOZE_DAYS} days ahead`, {
+        status: 400,
+        details: { max: MAX_SNOOZE_DAYS },
+      });
     }
     if (c.state !== 'assigned') throw wrongState(c.state, 'only a conversation you hold can be snoozed');
     if (c.assigneeId !== actor.id) throw notYours();
@@ -60,7 +63,11 @@ export class TriageService {
   async wake(tenantId: string, conversationId: string, actor: Actor) {
     const c = await this.conversations.get(tenantId, conversationId);
     if (c.state === 'assigned' && c.assigneeId !== actor.id && actor.role !== 'admin') throw notYours();
-    const after = await ConversationModel.findOneAndUpdate({ tenantId, _id: c._id, snoozedUntil: { $exists: true } }, { $unset: { snoozedUntil: 1 } }, { returnDocument: 'after' }).lean();
+    const after = await ConversationModel.findOneAndUpdate(
+      { tenantId, _id: c._id, snoozedUntil: { $exists: true } },
+      { $unset: { snoozedUntil: 1 } },
+      { returnDocument: 'after' },
+    ).lean();
     if (after) await this.conversations.announce(tenantId, after, 'conversation.updated');
     return after ?? c;
   }
@@ -72,8 +79,14 @@ export class TriageService {
   async wakeDue(): Promise<number> {
     const now = this.deps.now();
     let n = 0;
-    for (const c of await ConversationModel.find({ snoozedUntil: { $lte: now } }).limit(500).lean()) {
-      const after = await ConversationModel.findOneAndUpdate({ _id: c._id, snoozedUntil: c.snoozedUntil }, { $unset: { snoozedUntil: 1 } }, { returnDocument: 'after' }).lean();
+    for (const c of await ConversationModel.find({ snoozedUntil: { $lte: now } })
+      .limit(500)
+      .lean()) {
+      const after = await ConversationModel.findOneAndUpdate(
+        { _id: c._id, snoozedUntil: c.snoozedUntil },
+        { $unset: { snoozedUntil: 1 } },
+        { returnDocument: 'after' },
+      ).lean();
       if (!after) continue;
       n++;
       await this.conversations.announce(after.tenantId, after, 'conversation.updated');

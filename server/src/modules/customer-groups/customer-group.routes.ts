@@ -44,12 +44,25 @@ export function customerGroupRoutes(s: CustomerGroupRouteApis) {
       const owner = principal.kind === 'staff' && principal.role === 'sales' ? me : query.owner === 'me' ? me : query.owner;
       if (query.page) {
         const since = new Date(s.deps.now().getTime() - query.days * 86_400_000);
-        return s.groups.page(tenantId, { status: query.status, ownerStaffId: owner, q: query.q || undefined, sort: query.sort, order: query.order, page: query.page, pageSize: query.pageSize, since });
+        return s.groups.page(tenantId, {
+          status: query.status,
+          ownerStaffId: owner,
+          q: query.q || undefined,
+          sort: query.sort,
+          order: query.order,
+          page: query.page,
+          pageSize: query.pageSize,
+          since,
+        });
       }
       const items = await s.groups.list(tenantId, { status: query.status, ownerStaffId: owner });
       // External members are customers: their names follow the one masking policy (staff members are colleagues).
       const m = personMask(principal);
-      return { items: m.policy.name ? items : items.map((g) => ({ ...g, members: g.members.map((x) => (x.type === 2 ? { ...x, name: m.name(x.name) ?? undefined } : x)) })) };
+      return {
+        items: m.policy.name
+          ? items
+          : items.map((g) => ({ ...g, members: g.members.map((x) => (x.type === 2 ? { ...x, name: m.name(x.name) ?? undefined } : x)) })),
+      };
     },
   );
 

@@ -50,9 +50,21 @@ export class CustomerGroupService {
     for (const m of g.member_list) {
       const customerId =
         m.type === 2
-          ? await this.s.customers.identify(tenantId, { externalUserId: m.userid, unionId: m.unionid || undefined }, { name: m.name || m.group_nickname || undefined }, 'wecom-group')
+          ? await this.s.customers.identify(
+              tenantId,
+              { externalUserId: m.userid, unionId: m.unionid || undefined },
+              { name: m.name || m.group_nickname || undefined },
+              'wecom-group',
+            )
           : undefined;
-      members.push({ userid: m.userid, type: m.type, joinedAt: new Date(m.join_time * 1000), joinScene: m.join_scene, name: m.name || m.group_nickname, customerId });
+      members.push({
+        userid: m.userid,
+        type: m.type,
+        joinedAt: new Date(m.join_time * 1000),
+        joinScene: m.join_scene,
+        name: m.name || m.group_nickname,
+        customerId,
+      });
     }
     const owner = await this.s.staff.findByWecomUserId(tenantId, g.owner);
     const before = await CustomerGroupModel.findOne({ tenantId, chatId }, { members: 1 }).lean();
@@ -60,7 +72,16 @@ export class CustomerGroupService {
     await CustomerGroupModel.updateOne(
       { tenantId, chatId },
       {
-        $set: { name: g.name, ownerUserid: g.owner, ownerStaffId: owner?.id, notice: g.notice, status: 'active', members, memberCount: members.length, createdInWecomAt: new Date(g.create_time * 1000) },
+        $set: {
+          name: g.name,
+          ownerUserid: g.owner,
+          ownerStaffId: owner?.id,
+          notice: g.notice,
+          status: 'active',
+          members,
+          memberCount: members.length,
+          createdInWecomAt: new Date(g.create_time * 1000),
+        },
         $unset: { dismissedAt: 1 },
       },
       { upsert: true },
@@ -68,7 +89,11 @@ export class CustomerGroupService {
   }
 
   async dismiss(tenantId: string, chatId: string, options: { onlyKnown?: boolean } = {}): Promise<void> {
-    await CustomerGroupModel.updateOne({ tenantId, chatId }, { $set: { status: 'dismissed', dismissedAt: this.deps.now() }, $setOnInsert: { name: '' } }, { upsert: !options.onlyKnown });
+    await CustomerGroupModel.updateOne(
+      { tenantId, chatId },
+      { $set: { status: 'dismissed', dismissedAt: this.deps.now() }, $setOnInsert: { name: '' } },
+      { upsert: !options.onlyKnown },
+    );
   }
 
   async list(tenantId: string, filter: { status?: 'active' | 'dismissed'; ownerStaffId?: string } = {}) {
@@ -90,11 +115,25 @@ export class CustomerGroupService {
   }
 
   /** Members in `before` and not in `after` left; each stay is recorded once (unique index). */
-  private async recordDepartures(tenantId: string, chatId: string, before: Array<{ userid: string; type: number; name?: string | null; customerId?: string | null; joinedAt?: Date | null }>, after: Array<{ userid: string }>) {
+  private async recordDepartures(
+    tenantId: string,
+    chatId: string,
+    before: Array<{ userid: string; type: number; name?: string | null; customerId?: string | null; joinedAt?: Date | null }>,
+    after: Array<{ userid: string }>,
+  ) {
     const still = new Set(after.map((m) => m.userid));
     for (const m of before.filter((x) => !still.has(x.userid))) {
       try {
-        await CustomerGroupDepartureModel.create({ tenantId, chatId, userid: m.userid, type: m.type, name: m.name ?? undefined, customerId: m.customerId ?? undefined, joinedAt: m.joinedAt ?? null, leftAt: this.deps.now() });
+        await CustomerGroupDepartureModel.create({
+          tenantId,
+          chatId,
+          userid: m.userid,
+          type: m.type,
+          name: m.name ?? undefined,
+          customerId: m.customerId ?? undefined,
+          joinedAt: m.joinedAt ?? null,
+          leftAt: this.deps.now(),
+        });
       } catch (err) {
         if (!isDuplicateKeyError(err)) throw err;
       }
@@ -119,7 +158,9 @@ export class CustomerGroupService {
         .lean(),
       CustomerGroupModel.countDocuments(q),
     ]);
-    const leaves = await Promise.all(docs.map((d) => CustomerGroupDepartureModel.countDocuments({ tenantId, chatId: d.chatId, leftAt: { $gte: query.since } })));
+    const leaves = await Promise.all(
+      docs.map((d) => CustomerGroupDepartureModel.countDocuments({ tenantId, chatId: d.chatId, leftAt: { $gte: query.since } })),
+    );
     const profiles = await this.s.customers.getMany(tenantId, docs.flatMap((d) => d.members.map((m) => m.customerId ?? '')).filter(Boolean));
     const tagsOf = new Map(profiles.map((p) => [p.linkedId, (p.doc.tags ?? []) as string[]]));
     const items = docs.map((d, i) => {
@@ -167,7 +208,16 @@ export class CustomerGroupService {
       syncedAt: (g as { updatedAt?: Date }).updatedAt,
       members: g.members.map((m) => {
         const p = m.customerId ? byId.get(m.customerId) : undefined;
-        return { userid: m.userid, type: m.type, name: m.name, joinedAt: m.joinedAt, joinScene: m.joinScene, customerId: p ? String(p._id) : undefined, ownerStaffId: p?.ownerStaffId, tags: (p?.tags ?? []) as string[] };
+        return {
+          userid: m.userid,
+          type: m.type,
+          name: m.name,
+          joinedAt: m.joinedAt,
+          joinScene: m.joinScene,
+          customerId: p ? String(p._id) : undefined,
+          ownerStaffId: p?.ownerStaffId,
+          tags: (p?.tags ?? []) as string[],
+        };
       }),
       departures: departures.map((d) => ({ userid: d.userid, type: d.type, name: d.name, customerId: d.customerId, joinedAt: d.joinedAt, leftAt: d.leftAt })),
     };

@@ -15,7 +15,9 @@ import { customerGroupRoutes, type CustomerGroupRouteApis } from './customer-gro
 export function createCustomerGroups(deps: Deps, ports: { wecom: Wecom; customers: CustomerService; staff: StaffService }) {
   const groups = new CustomerGroupService(deps, ports.wecom.client, { customers: ports.customers, staff: ports.staff });
   const sidebarGroup = new SidebarGroupService(deps, groups, { customers: ports.customers, staff: ports.staff });
-  ports.wecom.callbacks.handle('change_external_chat', (tenantId, f) => (f.ChangeType === 'dismiss' ? groups.dismiss(tenantId, f.ChatId) : groups.refresh(tenantId, f.ChatId)));
+  ports.wecom.callbacks.handle('change_external_chat', (tenantId, f) =>
+    f.ChangeType === 'dismiss' ? groups.dismiss(tenantId, f.ChatId) : groups.refresh(tenantId, f.ChatId),
+  );
   ports.wecom.fullSync.useGroups(groups);
   return { groups, sidebarGroup };
 }

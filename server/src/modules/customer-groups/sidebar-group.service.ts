@@ -37,7 +37,14 @@ export class SidebarGroupService {
       if (!me.wecomUserId || !g.members.some((m) => m.type === 1 && m.userid === me.wecomUserId)) throw notFound('Customer group');
     }
     const externals = g.members.filter((m) => m.type === 2);
-    const profiles = new Map((await this.s.customers.getMany(tenantId, externals.flatMap((m) => (m.customerId ? [m.customerId] : [])))).map((p) => [p.linkedId, p.doc]));
+    const profiles = new Map(
+      (
+        await this.s.customers.getMany(
+          tenantId,
+          externals.flatMap((m) => (m.customerId ? [m.customerId] : [])),
+        )
+      ).map((p) => [p.linkedId, p.doc]),
+    );
     const owner = g.ownerStaffId ? await this.s.staff.get(tenantId, g.ownerStaffId).catch(() => null) : null;
     const weekAgo = this.deps.now().getTime() - 7 * DAY_MS;
     const customers = externals

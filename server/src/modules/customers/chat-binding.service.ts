@@ -13,9 +13,15 @@ export const BIND_LINK_MINUTES = 30;
 const hash = (token: string) => createHash('sha256').update(token).digest('base64url');
 
 const invalidLink = () =>
-  new AppError(CustomerErrorCode.BIND_LINK_INVALID, 'This binding link is unknown, used or expired; send 绑定 to the chat again for a new one', { status: 410 });
+  new AppError(CustomerErrorCode.BIND_LINK_INVALID, 'This binding link is unknown, used or expired; send 绑定 to the chat again for a new one', {
+    status: 410,
+  });
 const alreadyBound = () =>
-  new AppError(CustomerErrorCode.CHAT_ALREADY_BOUND, 'This chat contact is already joined to a member profile; staff can merge profiles if it is the wrong one', { status: 409 });
+  new AppError(
+    CustomerErrorCode.CHAT_ALREADY_BOUND,
+    'This chat contact is already joined to a member profile; staff can merge profiles if it is the wrong one',
+    { status: 409 },
+  );
 
 /** Only a chat contact's own profile (known by nothing but its chat ids) may be bound by a link. */
 const chatOnly = (doc: { identities?: Array<{ type?: string | null }> }) => (doc.identities ?? []).every((i) => i.type === 'wechatyContactId');
@@ -40,7 +46,14 @@ export class ChatBindingService {
     const token = randomBytes(18).toString('base64url');
     const now = this.deps.now();
     const expiresAt = new Date(now.getTime() + BIND_LINK_MINUTES * 60_000);
-    await ChatBindingModel.create({ tenantId, tokenHash: hash(token), chatCustomerId: chat._id, contactName: contactName || chat.name || undefined, createdAt: now, expiresAt });
+    await ChatBindingModel.create({
+      tenantId,
+      tokenHash: hash(token),
+      chatCustomerId: chat._id,
+      contactName: contactName || chat.name || undefined,
+      createdAt: now,
+      expiresAt,
+    });
     return { token, expiresAt };
   }
 

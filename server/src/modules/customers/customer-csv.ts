@@ -28,7 +28,19 @@ export const CSV_COLUMN_LABELS = {
 export type CsvColumn = keyof typeof CSV_COLUMN_LABELS;
 
 /** Columns an import reads; the others of the export (id, order figures) come from the shop's events. */
-export const IMPORTED_COLUMNS = ['name', 'phone', 'gender', 'city', 'birthday', 'sourceChannel', 'remark', 'externalUserId', 'unionId', 'shopMemberId', 'tags'] as const;
+export const IMPORTED_COLUMNS = [
+  'name',
+  'phone',
+  'gender',
+  'city',
+  'birthday',
+  'sourceChannel',
+  'remark',
+  'externalUserId',
+  'unionId',
+  'shopMemberId',
+  'tags',
+] as const;
 export const IDENTITY_COLUMNS = ['phone', 'externalUserId', 'unionId', 'shopMemberId'] as const;
 
 export interface ColumnReport {
@@ -82,7 +94,12 @@ export function csvRecordToRow(header: string[], at: Map<CsvColumn, number>, cel
     if ([...get(c)].length > max) problems.push(`${col(c)}最多 ${max} 个字`);
   }
   const identity = Object.fromEntries(IDENTITY_COLUMNS.map((c) => [c, get(c)]).filter(([, v]) => v)) as IdentityInput;
-  if (!Object.keys(identity).length) problems.push(`没有身份信息：${IDENTITY_COLUMNS.filter((c) => at.has(c)).map((c) => `“${header[at.get(c)!].trim()}”`).join('、')}至少填一个`);
+  if (!Object.keys(identity).length)
+    problems.push(
+      `没有身份信息：${IDENTITY_COLUMNS.filter((c) => at.has(c))
+        .map((c) => `“${header[at.get(c)!].trim()}”`)
+        .join('、')}至少填一个`,
+    );
   else if (identity.phone) {
     try {
       identityKeys({ phone: identity.phone });
@@ -103,7 +120,9 @@ export function csvRecordToRow(header: string[], at: Map<CsvColumn, number>, cel
   if (tags.length > 20) problems.push(`${col('tags')}最多 20 个标签`);
   if (problems.length) return { reason: problems.join('；') };
   const attrs = Object.fromEntries(
-    Object.entries({ name: get('name'), gender: g, city: get('city'), birthday: b, remark: get('remark'), sourceChannel: get('sourceChannel') }).filter(([, v]) => v !== undefined && v !== ''),
+    Object.entries({ name: get('name'), gender: g, city: get('city'), birthday: b, remark: get('remark'), sourceChannel: get('sourceChannel') }).filter(
+      ([, v]) => v !== undefined && v !== '',
+    ),
   ) as CustomerAttributes;
   return { row: { identity, attrs, tags: [...new Set(tags)] } };
 }

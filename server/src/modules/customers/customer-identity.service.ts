@@ -32,7 +32,8 @@ export class CustomerIdentityService {
       customerId = await this.create(tenantId, keys, attrs, source);
     } else {
       customerId = owners[0];
-      for (const other of owners.slice(1)) customerId = await this.merges.merge(tenantId, customerId, other, `identities ${keys.map((k) => k.type).join('+')} link both`);
+      for (const other of owners.slice(1))
+        customerId = await this.merges.merge(tenantId, customerId, other, `identities ${keys.map((k) => k.type).join('+')} link both`);
     }
     const known = new Set(found.map((f) => keyId(f)));
     for (const k of keys.filter((k) => !known.has(keyId(k)))) customerId = await this.claim(tenantId, k, customerId);

@@ -11,7 +11,10 @@ import { shopperCache } from '../../shared/cache/shopper-cache.js';
  * snapshot. Other modules move their rows on the `customer.merged` hook.
  */
 export class CustomerMergeService {
-  constructor(private readonly deps: Deps, private readonly hooks: DomainHooks) {}
+  constructor(
+    private readonly deps: Deps,
+    private readonly hooks: DomainHooks,
+  ) {}
 
   /** Returns the id that survives. Safe to call twice and under races: one caller wins the claim. */
   async merge(tenantId: string, a: string, b: string, reason: string): Promise<string> {

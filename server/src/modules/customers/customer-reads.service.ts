@@ -18,17 +18,23 @@ export type LifecycleStage = 'new' | 'active' | 'at_risk' | 'lost' | 'prospect';
 export class CustomerReadsService {
   /** Whether and how each recipient can be reached: status, owner, identities, WeCom relation, consents. */
   recipientFacts(tenantId: string, ids: Id[]) {
-    return CustomerModel.find({ tenantId, _id: { $in: ids } }).select({ status: 1, ownerStaffId: 1, identities: 1, wecom: 1, consents: 1, name: 1 }).lean();
+    return CustomerModel.find({ tenantId, _id: { $in: ids } })
+      .select({ status: 1, ownerStaffId: 1, identities: 1, wecom: 1, consents: 1, name: 1 })
+      .lean();
   }
 
   /** One recipient's reach facts plus what journey conditions look at: name, aggregates, createdAt. */
   recipientProfile(tenantId: string, id: Id) {
-    return CustomerModel.findOne({ tenantId, _id: id }).select({ status: 1, ownerStaffId: 1, identities: 1, wecom: 1, consents: 1, aggregates: 1, name: 1, createdAt: 1 }).lean();
+    return CustomerModel.findOne({ tenantId, _id: id })
+      .select({ status: 1, ownerStaffId: 1, identities: 1, wecom: 1, consents: 1, aggregates: 1, name: 1, createdAt: 1 })
+      .lean();
   }
 
   /** WeCom external_userid by profile id; profiles without one are left out. */
   async externalUserIds(tenantId: string, ids: Id[]): Promise<Map<string, string>> {
-    const docs = await CustomerModel.find({ tenantId, _id: { $in: ids } }).select({ identities: 1 }).lean();
+    const docs = await CustomerModel.find({ tenantId, _id: { $in: ids } })
+      .select({ identities: 1 })
+      .lean();
     const out = new Map<string, string>();
     for (const d of docs) {
       const v = (d.identities as Array<{ type: string; value: string }> | undefined)?.find((i) => i.type === 'externalUserId')?.value;
@@ -39,7 +45,9 @@ export class CustomerReadsService {
 
   /** The last order date by profile id, for those of the ids who ever ordered. */
   async lastOrderDates(tenantId: string, ids: Id[]) {
-    const buyers = await CustomerModel.find({ tenantId, _id: { $in: ids }, 'aggregates.lastOrderAt': { $ne: null } }).select({ 'aggregates.lastOrderAt': 1 }).lean();
+    const buyers = await CustomerModel.find({ tenantId, _id: { $in: ids }, 'aggregates.lastOrderAt': { $ne: null } })
+      .select({ 'aggregates.lastOrderAt': 1 })
+      .lean();
     return new Map(buyers.map((c) => [String(c._id), c.aggregates?.lastOrderAt]));
   }
 
@@ -59,12 +67,19 @@ export class CustomerReadsService {
   }
 
   private async page(filter: Record<string, unknown>, after: Types.ObjectId | null, limit: number): Promise<ProfilePage> {
-    return CustomerModel.find(after ? { ...filter, _id: { $gt: after } } : filter).select({ _id: 1, 'aggregates.lastOrderAt': 1 }).sort({ _id: 1 }).limit(limit).lean();
+    return CustomerModel.find(after ? { ...filter, _id: { $gt: after } } : filter)
+      .select({ _id: 1, 'aggregates.lastOrderAt': 1 })
+      .sort({ _id: 1 })
+      .limit(limit)
+      .lean();
   }
 
   /** Streams the ids of live profiles born on `month` and any of `days` (birthday gifts), off the birthday index. */
   bornOnCursor(tenantId: string, month: number, days: number[]) {
-    return CustomerModel.find({ tenantId, status: 'active', 'birthday.month': month, 'birthday.day': { $in: days } }).select({ _id: 1 }).lean().cursor();
+    return CustomerModel.find({ tenantId, status: 'active', 'birthday.month': month, 'birthday.day': { $in: days } })
+      .select({ _id: 1 })
+      .lean()
+      .cursor();
   }
 
   /**
@@ -77,7 +92,10 @@ export class CustomerReadsService {
    * - 潜在 prospect: never ordered (and not new);
    * - 活跃 active: everyone else — ordered since `dormantSince` and not at risk.
    */
-  async lifecycleStageCounts(tenantId: string, { dormantSince, newSince }: { dormantSince: Date; newSince: Date }): Promise<Array<{ _id: LifecycleStage; n: number }>> {
+  async lifecycleStageCounts(
+    tenantId: string,
+    { dormantSince, newSince }: { dormantSince: Date; newSince: Date },
+  ): Promise<Array<{ _id: LifecycleStage; n: number }>> {
     const orders = { $ifNull: ['$aggregates.orderCount', 0] };
     const churn = { $ifNull: ['$rfm.churn.state', 'none'] };
     return CustomerModel.aggregate([
@@ -98,7 +116,10 @@ export class CustomerReadsService {
                   then: 'lost',
                 },
                 { case: { $eq: [churn, 'at_risk'] }, then: 'at_risk' },
-                { case: { $and: [{ $lte: [orders, 1] }, { $gte: [{ $min: ['$createdAt', '$aggregates.firstOrderAt', '$wecom.addedAt'] }, newSince] }] }, then: 'new' },
+                {
+                  case: { $and: [{ $lte: [orders, 1] }, { $gte: [{ $min: ['$createdAt', '$aggregates.firstOrderAt', '$wecom.addedAt'] }, newSince] }] },
+                  then: 'new',
+                },
                 { case: { $eq: [orders, 0] }, then: 'prospect' },
               ],
               default: 'active',
@@ -135,7 +156,9 @@ export class CustomerReadsService {
 
   /** What an RFM rescoring reads of these profiles (aggregates and the previous scores), profiling consent permitting. */
   rfmInputs(tenantId: string, ids: Id[]) {
-    return CustomerModel.find({ tenantId, _id: { $in: ids }, ...PROFILING_ALLOWED }).select({ aggregates: 1, rfm: 1 }).lean();
+    return CustomerModel.find({ tenantId, _id: { $in: ids }, ...PROFILING_ALLOWED })
+      .select({ aggregates: 1, rfm: 1 })
+      .lean();
   }
 
   /** Every live buyer of a tenant the nightly RFM run scores, with its order figures and previous scores. */
@@ -191,7 +214,10 @@ export class CustomerReadsService {
 
   /** Customers who removed us on WeCom and are not yet marked lost, up to `limit` ids. */
   lostContactsUnmarked(tenantId: string, limit = 5000) {
-    return CustomerModel.find({ tenantId, status: 'active', ...PROFILING_ALLOWED, 'wecom.relation': 'lost', 'rfm.churn.state': { $ne: 'lost' } }).select({ _id: 1 }).limit(limit).lean();
+    return CustomerModel.find({ tenantId, status: 'active', ...PROFILING_ALLOWED, 'wecom.relation': 'lost', 'rfm.churn.state': { $ne: 'lost' } })
+      .select({ _id: 1 })
+      .limit(limit)
+      .lean();
   }
 
   /** Every tenant that has profiles (nightly jobs). */

@@ -65,7 +65,11 @@ export function customerTransferRoutes(s: CustomerTransferRouteApis) {
           rejected.push({ index, reason: err instanceof AppError ? err.message : String(err) });
         }
       });
-      const result = await importRows(s, tenantId, good.map((g) => g.row));
+      const result = await importRows(
+        s,
+        tenantId,
+        good.map((g) => g.row),
+      );
       return { created: result.created, updated: result.updated, rejected };
     },
   );
@@ -77,11 +81,14 @@ export function customerTransferRoutes(s: CustomerTransferRouteApis) {
       allow: ['admin'],
       audit: false,
       summary:
-        'Import a CSV (text/csv, the export\'s columns, header first, at most 1,000 rows): rejected rows by their row number in the file (`firstRow` is the number of the first one) with the reason in Chinese; `dryRun` only checks',
+        "Import a CSV (text/csv, the export's columns, header first, at most 1,000 rows): rejected rows by their row number in the file (`firstRow` is the number of the first one) with the reason in Chinese; `dryRun` only checks",
       body: z.string({ error: 'send the file as text/csv' }).min(1, 'the file is empty'),
       query: z.object({
         firstRow: z.coerce.number().int().min(2).max(10_000_000).default(2),
-        dryRun: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+        dryRun: z
+          .enum(['true', 'false'])
+          .default('false')
+          .transform((v) => v === 'true'),
       }),
     },
     async ({ body, query, tenantId, principal }) => {
@@ -90,15 +97,25 @@ export function customerTransferRoutes(s: CustomerTransferRouteApis) {
         records = parseCsv(body);
       } catch (err) {
         const line = (err as { lines?: number }).lines;
-        throw new AppError(CustomerErrorCode.CSV_UNREADABLE, `The file is not CSV${line ? ` (line ${line})` : ''}: ${(err as Error).message}`, { status: 400, details: { line: line ?? '' } });
+        throw new AppError(CustomerErrorCode.CSV_UNREADABLE, `The file is not CSV${line ? ` (line ${line})` : ''}: ${(err as Error).message}`, {
+          status: 400,
+          details: { line: line ?? '' },
+        });
       }
       const [header = [], ...rows] = records;
       const { columns, missing, at } = readHeader(header);
       if (!IDENTITY_COLUMNS.some((c) => at.has(c))) {
-        throw new AppError(CustomerErrorCode.CSV_NO_IDENTITY_COLUMN, `The first row must name the columns, with at least one of ${IDENTITY_COLUMNS.join(', ')}`, { status: 400, details: { columns: IDENTITY_COLUMNS.join('、') } });
+        throw new AppError(
+          CustomerErrorCode.CSV_NO_IDENTITY_COLUMN,
+          `The first row must name the columns, with at least one of ${IDENTITY_COLUMNS.join(', ')}`,
+          { status: 400, details: { columns: IDENTITY_COLUMNS.join('、') } },
+        );
       }
       if (rows.length > 1000) {
-        throw new AppError(CustomerErrorCode.CSV_TOO_MANY_ROWS, `Send at most 1,000 rows per request (this one has ${rows.length})`, { status: 400, details: { rows: rows.length, max: 1000 } });
+        throw new AppError(CustomerErrorCode.CSV_TOO_MANY_ROWS, `Send at most 1,000 rows per request (this one has ${rows.length})`, {
+          status: 400,
+          details: { rows: rows.length, max: 1000 },
+        });
       }
       const rejected: Array<{ row: number; reason: string }> = [];
       const good: CsvImportRow[] = [];
@@ -109,7 +126,14 @@ export function customerTransferRoutes(s: CustomerTransferRouteApis) {
       });
       const result = query.dryRun ? { created: 0, updated: 0 } : await importRows(s, tenantId, good);
       if (!query.dryRun && principal.kind === 'staff') {
-        await s.audit.record({ tenantId, actorId: principal.id, actorRole: principal.role, action: 'customers.import', targetType: 'customer', details: { format: 'csv', firstRow: query.firstRow, rows: rows.length, ...result, rejected: rejected.length } });
+        await s.audit.record({
+          tenantId,
+          actorId: principal.id,
+          actorRole: principal.role,
+          action: 'customers.import',
+          targetType: 'customer',
+          details: { format: 'csv', firstRow: query.firstRow, rows: rows.length, ...result, rejected: rejected.length },
+        });
       }
       return { rows: rows.length, accepted: good.length, created: result.created, updated: result.updated, rejected, columns, missing };
     },
@@ -122,7 +146,10 @@ export function customerTransferRoutes(s: CustomerTransferRouteApis) {
       allow: ['admin'],
       summary: 'Export customers page by page (unmasked, audited): pass `next` back as `after` until it is null',
       query: z.object({
-        after: z.string().regex(/^[0-9a-f]{24}$/, 'must be the `next` value of the previous page').optional(),
+        after: z
+          .string()
+          .regex(/^[0-9a-f]{24}$/, 'must be the `next` value of the previous page')
+          .optional(),
         limit: z.coerce.number().int().min(1).max(1000).default(500),
       }),
     },
@@ -136,7 +163,14 @@ export function customerTransferRoutes(s: CustomerTransferRouteApis) {
       const tagNames = new Map((await s.tags.list(tenantId)).map((t) => [t.id, t.name]));
       const items = docs.map((d) => exportRow(d, tagNames));
       if (principal.kind === 'staff') {
-        await s.audit.record({ tenantId, actorId: principal.id, actorRole: principal.role, action: 'customers.export', targetType: 'customer', details: { rows: items.length, after: query.after ?? null } });
+        await s.audit.record({
+          tenantId,
+          actorId: principal.id,
+          actorRole: principal.role,
+          action: 'customers.export',
+          targetType: 'customer',
+          details: { rows: items.length, after: query.after ?? null },
+        });
       }
       return { items, total, next: docs.length === query.limit ? String(docs[docs.length - 1]._id) : null };
     },
@@ -153,7 +187,14 @@ export function customerTransferRoutes(s: CustomerTransferRouteApis) {
       const tagNames = new Map((await s.tags.list(tenantId)).map((t) => [t.id, t.name]));
       const total = await CustomerModel.countDocuments({ tenantId, status: 'active' });
       if (principal.kind === 'staff') {
-        await s.audit.record({ tenantId, actorId: principal.id, actorRole: principal.role, action: 'customers.export', targetType: 'customer', details: { rows: total, format: 'csv' } });
+        await s.audit.record({
+          tenantId,
+          actorId: principal.id,
+          actorRole: principal.role,
+          action: 'customers.export',
+          targetType: 'customer',
+          details: { rows: total, format: 'csv' },
+        });
       }
       ctx.type = 'text/csv; charset=utf-8';
       ctx.attachment(`customers-${s.deps.now().toISOString().slice(0, 10)}.csv`);
@@ -178,7 +219,11 @@ export function customerTransferRoutes(s: CustomerTransferRouteApis) {
 }
 
 /** Rows already checked, imported in one batch; their tag names made tags of the 导入 group when new. */
-async function importRows(s: CustomerTransferRouteApis, tenantId: string, rows: Array<{ identity: z.output<typeof identityInputSchema>; attrs: CsvImportRow['attrs']; tags: string[] }>) {
+async function importRows(
+  s: CustomerTransferRouteApis,
+  tenantId: string,
+  rows: Array<{ identity: z.output<typeof identityInputSchema>; attrs: CsvImportRow['attrs']; tags: string[] }>,
+) {
   if (!rows.length) return { created: 0, updated: 0 };
   const names = [...new Set(rows.flatMap((r) => r.tags))];
   const existing = new Map((await s.tags.list(tenantId)).map((t) => [t.name, t.id]));
@@ -192,7 +237,23 @@ async function importRows(s: CustomerTransferRouteApis, tenantId: string, rows: 
 }
 
 /** The columns of an export, in order; `scripts/customers-csv.ts import` reads the same ones back. */
-export const EXPORT_COLUMNS = ['id', 'name', 'phone', 'gender', 'city', 'birthday', 'sourceChannel', 'remark', 'externalUserId', 'unionId', 'shopMemberId', 'tags', 'orderCount', 'totalPaid', 'lastOrderAt'] as const;
+export const EXPORT_COLUMNS = [
+  'id',
+  'name',
+  'phone',
+  'gender',
+  'city',
+  'birthday',
+  'sourceChannel',
+  'remark',
+  'externalUserId',
+  'unionId',
+  'shopMemberId',
+  'tags',
+  'orderCount',
+  'totalPaid',
+  'lastOrderAt',
+] as const;
 
 function exportRow(d: any, tagNames: Map<string, string>): Record<(typeof EXPORT_COLUMNS)[number], unknown> {
   const identity = (type: string) => (d.identities ?? []).find((i: any) => i.type === type)?.value ?? '';

@@ -38,7 +38,10 @@ export const Customer = component(
 
 export const CustomerPage = pageOf(Customer);
 
-export const Note = component('Note', z.object({ _id: objectIdString, staffId: z.string().optional(), staffName: z.string().optional(), text: z.string(), at: dateTime }));
+export const Note = component(
+  'Note',
+  z.object({ _id: objectIdString, staffId: z.string().optional(), staffName: z.string().optional(), text: z.string(), at: dateTime }),
+);
 
 export const FollowUp = component(
   'FollowUp',

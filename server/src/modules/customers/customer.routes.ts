@@ -134,7 +134,15 @@ export function customerRoutes(s: CustomerRouteApis) {
   );
 
   api.route(
-    { method: 'get', path: '/:id', allow: STAFF, summary: 'A customer 360 profile with recent timeline', params: idParams, use: [visible], response: CustomerDetail },
+    {
+      method: 'get',
+      path: '/:id',
+      allow: STAFF,
+      summary: 'A customer 360 profile with recent timeline',
+      params: idParams,
+      use: [visible],
+      response: CustomerDetail,
+    },
     async ({ principal, tenantId, ctx }) => {
       const doc = visibleCustomer(ctx);
       const id = String(doc._id);
@@ -154,13 +162,24 @@ export function customerRoutes(s: CustomerRouteApis) {
         .slice(0, 30);
       const tasks = followUps.map((f: any) => ({ ...f, title: maskFreeText(f.title, policy, doc) }));
       // A full, unmasked profile is a read of personal data: the audit log says who read whose.
-      if (policy.name && policy.phone) await auditRead(s.audit, principal, tenantId, 'customers.read', id, { fields: ['name', 'phone', 'remark', 'notes', 'identities'] });
+      if (policy.name && policy.phone)
+        await auditRead(s.audit, principal, tenantId, 'customers.read', id, { fields: ['name', 'phone', 'remark', 'notes', 'identities'] });
       return { ...customerView(doc, principal), notes, followUps: tasks, timeline };
     },
   );
 
   api.route(
-    { method: 'patch', path: '/:id', allow: ['admin', 'sales', 'agent'], audit: false, summary: 'Change profile attributes (audited with each changed value before and after)', params: idParams, body: attributesSchema, use: [visible], response: Customer },
+    {
+      method: 'patch',
+      path: '/:id',
+      allow: ['admin', 'sales', 'agent'],
+      audit: false,
+      summary: 'Change profile attributes (audited with each changed value before and after)',
+      params: idParams,
+      body: attributesSchema,
+      use: [visible],
+      response: Customer,
+    },
     async ({ params, body, principal, tenantId, ctx }) => {
       const before = visibleCustomer(ctx);
       const after = await s.customers.update(tenantId, params.id, body);
@@ -170,7 +189,17 @@ export function customerRoutes(s: CustomerRouteApis) {
   );
 
   api.route(
-    { method: 'post', path: '/:id/notes', allow: ['admin', 'sales', 'agent'], status: 201, summary: 'Add a note to a customer', params: idParams, body: z.object({ text: z.string().trim().min(1, 'write something').max(2000) }), use: [visible], response: Note },
+    {
+      method: 'post',
+      path: '/:id/notes',
+      allow: ['admin', 'sales', 'agent'],
+      status: 201,
+      summary: 'Add a note to a customer',
+      params: idParams,
+      body: z.object({ text: z.string().trim().min(1, 'write something').max(2000) }),
+      use: [visible],
+      response: Note,
+    },
     async ({ params, body, principal, tenantId }) => {
       const staff = principal as Extract<Principal, { kind: 'staff' }>;
       return s.customers.addNote(tenantId, params.id, { staffId: staff.id, staffName: staff.name, text: body.text });
@@ -195,7 +224,14 @@ export function customerRoutes(s: CustomerRouteApis) {
       const before = visibleCustomer(ctx);
       await s.tags.assertExist(tenantId, body.add);
       const tags = await s.customers.tag(tenantId, params.id, body.add, body.remove, principal.kind === 'staff' ? principal.id : undefined);
-      await auditWrite(s.audit, principal, tenantId, 'customers.tags', String(before._id), changedFields({ tags: [...(before.tags ?? [])].map(String).sort() }, { tags: [...tags].map(String).sort() }, ['tags']));
+      await auditWrite(
+        s.audit,
+        principal,
+        tenantId,
+        'customers.tags',
+        String(before._id),
+        changedFields({ tags: [...(before.tags ?? [])].map(String).sort() }, { tags: [...tags].map(String).sort() }, ['tags']),
+      );
       return { tags };
     },
   );
@@ -206,7 +242,8 @@ export function customerRoutes(s: CustomerRouteApis) {
       path: '/:id/merge',
       // Who works with identities: admins, desk agents (chat contacts) and sales on their own book.
       allow: ['admin', 'agent', 'sales'],
-      summary: 'Merge another profile with this one (one person): same rules as automatic merges — the older profile stays, identities, orders, points, tags, notes and chats move to it; audited',
+      summary:
+        'Merge another profile with this one (one person): same rules as automatic merges — the older profile stays, identities, orders, points, tags, notes and chats move to it; audited',
       params: idParams,
       body: z.object({ otherId: objectId, note: z.string().trim().max(200).optional() }).strict(),
       use: [visible],
@@ -219,7 +256,15 @@ export function customerRoutes(s: CustomerRouteApis) {
       const staff = principal as Extract<Principal, { kind: 'staff' }>;
       const id = await s.merges.merge(tenantId, String(a._id), String(b._id), `merged by ${staff.name} (${staff.role})${body.note ? `: ${body.note}` : ''}`);
       const mergedId = id === String(a._id) ? String(b._id) : String(a._id);
-      await s.audit.record({ tenantId, actorId: staff.id, actorRole: staff.role, action: 'customers.merge', targetType: 'customer', targetId: id, details: { mergedId, note: body.note ?? null } });
+      await s.audit.record({
+        tenantId,
+        actorId: staff.id,
+        actorRole: staff.role,
+        action: 'customers.merge',
+        targetType: 'customer',
+        targetId: id,
+        details: { mergedId, note: body.note ?? null },
+      });
       return { id, mergedId, profile: customerView(await s.customers.get(tenantId, id), principal) };
     },
   );
@@ -239,7 +284,13 @@ export function customerRoutes(s: CustomerRouteApis) {
     async ({ body, principal, tenantId, ctx }) => {
       const doc = visibleCustomer(ctx);
       const me = principal.kind === 'staff' ? principal.id : undefined;
-      return s.followUps.create(tenantId, { customerId: String(doc._id), title: body.title, dueAt: body.dueAt, assigneeId: body.assigneeId ?? me, createdBy: me });
+      return s.followUps.create(tenantId, {
+        customerId: String(doc._id),
+        title: body.title,
+        dueAt: body.dueAt,
+        assigneeId: body.assigneeId ?? me,
+        createdBy: me,
+      });
     },
   );
 
@@ -259,19 +310,33 @@ export function followUpRoutes(s: CustomerRouteApis) {
     },
     async ({ query, principal, tenantId }) => {
       const me = principal.kind === 'staff' ? principal.id : '';
-      const assigneeId = query.assignee === 'me' || (principal.kind === 'staff' && principal.role === 'sales') ? me : query.assignee === 'all' ? undefined : query.assignee;
+      const assigneeId =
+        query.assignee === 'me' || (principal.kind === 'staff' && principal.role === 'sales') ? me : query.assignee === 'all' ? undefined : query.assignee;
       const filter = { assigneeId, status: query.status };
       const [items, total] = await Promise.all([s.followUps.list(tenantId, filter), s.followUps.count(tenantId, filter)]);
       // Titles name the customer (the churn warning does); mask as the caller's role sees profiles.
       // Without each owner at hand a sales member's titles get phones masked too — they rarely hold one.
       const policy = personalDataPolicy(principal);
       if (policy.name && policy.phone) return { items, total };
-      const names = policy.name ? new Map<string, string>() : await s.customers.namesOf(tenantId, items.map((t) => String(t.customerId)));
+      const names = policy.name
+        ? new Map<string, string>()
+        : await s.customers.namesOf(
+            tenantId,
+            items.map((t) => String(t.customerId)),
+          );
       return { total, items: items.map((t) => ({ ...t, title: maskFreeText(t.title, policy, { name: names.get(String(t.customerId)) }) })) };
     },
   );
   api.route(
-    { method: 'patch', path: '/:id', allow: STAFF, summary: 'Complete or reopen a follow-up', params: idParams, body: z.object({ status: z.enum(['open', 'done']) }), response: FollowUp },
+    {
+      method: 'patch',
+      path: '/:id',
+      allow: STAFF,
+      summary: 'Complete or reopen a follow-up',
+      params: idParams,
+      body: z.object({ status: z.enum(['open', 'done']) }),
+      response: FollowUp,
+    },
     async ({ params, body, principal, tenantId }) => {
       const task = await s.followUps.get(tenantId, params.id);
       if (principal.kind === 'staff' && principal.role === 'sales' && task.assigneeId !== principal.id) throw notFound('Follow-up');

@@ -13,7 +13,13 @@ export type { CustomerAttributes } from './customer.model.js';
 export type { LifecycleStage, ProfilePage } from './customer-reads.service.js';
 
 /** Columns the console's customer table sorts by, each backed by an index with tenantId. */
-export const CUSTOMER_SORTS = { updatedAt: 'updatedAt', createdAt: 'createdAt', lastOrderAt: 'aggregates.lastOrderAt', totalPaid: 'aggregates.totalPaid', orderCount: 'aggregates.orderCount' } as const;
+export const CUSTOMER_SORTS = {
+  updatedAt: 'updatedAt',
+  createdAt: 'createdAt',
+  lastOrderAt: 'aggregates.lastOrderAt',
+  totalPaid: 'aggregates.totalPaid',
+  orderCount: 'aggregates.orderCount',
+} as const;
 export type CustomerSort = keyof typeof CUSTOMER_SORTS;
 
 export interface SearchQuery {
@@ -314,7 +320,11 @@ export class CustomerService {
     if (change.staffId) await CustomerModel.updateOne({ tenantId, _id: id, ownerStaffId: { $in: [null, ''] } }, { $set: { ownerStaffId: change.staffId } });
     await CustomerModel.updateOne(
       { tenantId, _id: id },
-      { $set: { 'wecom.relation': 'active' }, $min: { 'wecom.addedAt': change.at }, ...(change.staffId ? { $addToSet: { followerStaffIds: change.staffId } } : {}) },
+      {
+        $set: { 'wecom.relation': 'active' },
+        $min: { 'wecom.addedAt': change.at },
+        ...(change.staffId ? { $addToSet: { followerStaffIds: change.staffId } } : {}),
+      },
     );
     if (change.staffId) this.profileChanged(tenantId, [id]);
   }
@@ -327,7 +337,10 @@ export class CustomerService {
   async handOver(tenantId: string, id: string, fromStaffId: string | undefined, toStaffId: string): Promise<void> {
     await CustomerModel.updateOne({ tenantId, _id: id }, { $addToSet: { followerStaffIds: toStaffId } });
     if (fromStaffId && fromStaffId !== toStaffId) await CustomerModel.updateOne({ tenantId, _id: id }, { $pull: { followerStaffIds: fromStaffId } });
-    await CustomerModel.updateOne({ tenantId, _id: id, ownerStaffId: { $in: [null, '', ...(fromStaffId ? [fromStaffId] : [])] } }, { $set: { ownerStaffId: toStaffId } });
+    await CustomerModel.updateOne(
+      { tenantId, _id: id, ownerStaffId: { $in: [null, '', ...(fromStaffId ? [fromStaffId] : [])] } },
+      { $set: { ownerStaffId: toStaffId } },
+    );
     this.profileChanged(tenantId, [id]);
   }
 

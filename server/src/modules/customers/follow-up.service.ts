@@ -67,7 +67,10 @@ export class FollowUpService {
   async closeOpen(tenantId: string, customerIds: string[], source: string, closedReason: string): Promise<number> {
     const ids = customerIds.filter((c) => Types.ObjectId.isValid(c)).map((c) => new Types.ObjectId(c));
     if (!ids.length) return 0;
-    const r = await FollowUpModel.updateMany({ tenantId, customerId: { $in: ids }, source, status: 'open' }, { $set: { status: 'done', doneAt: this.deps.now(), closedReason } });
+    const r = await FollowUpModel.updateMany(
+      { tenantId, customerId: { $in: ids }, source, status: 'open' },
+      { $set: { status: 'done', doneAt: this.deps.now(), closedReason } },
+    );
     return r.modifiedCount;
   }
 

@@ -52,7 +52,10 @@ export class ShopperSessionService {
   private state(tenantId: string, customerId: string): Promise<ShopperSessionState | null> {
     if (!Types.ObjectId.isValid(customerId)) return Promise.resolve(null);
     return this.cache.get(`${tenantId}:${customerId}`, async () => {
-      const doc = await CustomerModel.findOne({ tenantId, _id: customerId }, { status: 1, sessionVersion: 1 }).lean<{ status?: string; sessionVersion?: number }>();
+      const doc = await CustomerModel.findOne({ tenantId, _id: customerId }, { status: 1, sessionVersion: 1 }).lean<{
+        status?: string;
+        sessionVersion?: number;
+      }>();
       return doc ? { sessionVersion: doc.sessionVersion ?? 0, erased: doc.status === 'erased' } : null;
     });
   }

@@ -27,7 +27,8 @@ export function dashboardRoutes(s: DashboardRouteApis) {
       method: 'get',
       path: '/overview',
       allow: ['admin', 'community_manager'],
-      summary: 'Customers by lifecycle stage, WeCom contacts added/lost per local day, the broadcast funnel and revenue (each order once) of the N local days ending today (or on `to`), and the R×F grid of scored customers',
+      summary:
+        'Customers by lifecycle stage, WeCom contacts added/lost per local day, the broadcast funnel and revenue (each order once) of the N local days ending today (or on `to`), and the R×F grid of scored customers',
       query: z
         .object({
           days: z.coerce.number().int('days must be a whole number').min(1, 'days must be 1 to 90').max(90, 'days must be 1 to 90').default(30),
@@ -45,7 +46,8 @@ export function dashboardRoutes(s: DashboardRouteApis) {
       method: 'get',
       path: '/desk',
       allow: ['admin', 'community_manager'],
-      summary: 'The service desk over the N local days ending today (or on `to`): chats the bot answered alone or handed over, first-response times (median, p90), SLA breaches, and the same per agent',
+      summary:
+        'The service desk over the N local days ending today (or on `to`): chats the bot answered alone or handed over, first-response times (median, p90), SLA breaches, and the same per agent',
       query: z
         .object({
           days: z.coerce.number().int('days must be a whole number').min(1, 'days must be 1 to 90').max(90, 'days must be 1 to 90').default(30),

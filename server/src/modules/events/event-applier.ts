@@ -71,7 +71,9 @@ export class EventApplier {
 
   /** Tells the appliers a tenant has new rows. Never fails the accept: the repair job is the safety net. */
   async wake(tenantId: string): Promise<void> {
-    await this.deps.redis.publish(this.channel(), tenantId).catch((err: Error) => this.deps.log.warn({ err: err.message, tenantId }, 'events: wake-up not published; the repair job applies the rows'));
+    await this.deps.redis
+      .publish(this.channel(), tenantId)
+      .catch((err: Error) => this.deps.log.warn({ err: err.message, tenantId }, 'events: wake-up not published; the repair job applies the rows'));
   }
 
   /**

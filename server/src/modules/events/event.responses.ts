@@ -25,7 +25,9 @@ export const EventBatchResult = component(
   'EventBatchResult',
   z
     .object({ accepted: int, duplicate: int, rejected: int, results: z.array(itemResult).describe('one per item, in the batch’s order') })
-    .describe('What was stored. Points, aggregates, RFM and journeys are applied afterwards by the worker, in the order received; read the points from GET /api/v1/loyalty/members/{customerId} or GET /api/v1/me/points'),
+    .describe(
+      'What was stored. Points, aggregates, RFM and journeys are applied afterwards by the worker, in the order received; read the points from GET /api/v1/loyalty/members/{customerId} or GET /api/v1/me/points',
+    ),
 );
 
 /** An ingested event's progress: the separate read for points, since the ingest answer comes before them. */

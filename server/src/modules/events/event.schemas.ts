@@ -15,19 +15,42 @@ const item = z.object({
 });
 
 export const eventDataSchemas = {
-  'order.paid': z.object({ orderId: id, amount: fen, items: z.array(item).max(200).optional(), couponCode: z.string().max(64).optional(), channel: z.string().max(64).optional() }),
+  'order.paid': z.object({
+    orderId: id,
+    amount: fen,
+    items: z.array(item).max(200).optional(),
+    couponCode: z.string().max(64).optional(),
+    channel: z.string().max(64).optional(),
+  }),
   'order.refunded': z.object({ orderId: id, refundId: id.optional(), amount: fen, reason: z.string().max(200).optional() }),
-  'cart.added': z.object({ productId: id, category: z.string().max(100).optional(), name: z.string().max(200).optional(), quantity: z.number().int().min(1).max(1000).optional() }),
+  'cart.added': z.object({
+    productId: id,
+    category: z.string().max(100).optional(),
+    name: z.string().max(200).optional(),
+    quantity: z.number().int().min(1).max(1000).optional(),
+  }),
   'product.viewed': z.object({ productId: id, category: z.string().max(100).optional(), name: z.string().max(200).optional() }),
-  'review.posted': z.object({ orderId: id.optional(), productId: id.optional(), rating: z.number().int().min(1).max(5), text: z.string().max(2000).optional() }),
+  'review.posted': z.object({
+    orderId: id.optional(),
+    productId: id.optional(),
+    rating: z.number().int().min(1).max(5),
+    text: z.string().max(2000).optional(),
+  }),
 } as const;
 export type KnownEventType = keyof typeof eventDataSchemas;
 
-const customData = z.record(z.string().max(64), z.unknown()).refine((d) => JSON.stringify(d).length <= 4096, { message: 'custom event data is limited to 4 KB' });
+const customData = z
+  .record(z.string().max(64), z.unknown())
+  .refine((d) => JSON.stringify(d).length <= 4096, { message: 'custom event data is limited to 4 KB' });
 
 const eventItemFields = z.object({
   eventId: id,
-  type: z.string().regex(/^(order\.paid|order\.refunded|cart\.added|product\.viewed|review\.posted|custom\.[a-z0-9_.-]{1,64})$/, 'type must be order.paid, order.refunded, cart.added, product.viewed, review.posted or custom.<name>'),
+  type: z
+    .string()
+    .regex(
+      /^(order\.paid|order\.refunded|cart\.added|product\.viewed|review\.posted|custom\.[a-z0-9_.-]{1,64})$/,
+      'type must be order.paid, order.refunded, cart.added, product.viewed, review.posted or custom.<name>',
+    ),
   occurredAt: z.coerce.date().refine((d) => !Number.isNaN(+d), 'occurredAt must be an ISO date-time'),
   customer: identityInputSchema.and(z.object({ name: z.string().max(64).optional() })),
   source: z.string().max(64).optional(),
@@ -40,22 +63,25 @@ const eventItemShown = eventItemFields.extend({
   data: z
     .union([...Object.values(eventDataSchemas), customData])
     .optional()
-    .describe('by type — order.paid: orderId, amount (fen), items, couponCode, channel; order.refunded: orderId, refundId, amount, reason; cart.added / product.viewed: productId, category, name (quantity); review.posted: rating 1–5, text, orderId, productId; custom.<name>: any keys, up to 4 KB'),
+    .describe(
+      'by type — order.paid: orderId, amount (fen), items, couponCode, channel; order.refunded: orderId, refundId, amount, reason; cart.added / product.viewed: productId, category, name (quantity); review.posted: rating 1–5, text, orderId, productId; custom.<name>: any keys, up to 4 KB',
+    ),
 });
 
-const eventItemObject = eventItemFields
-  .transform((v, ctx) => {
-    const schema = v.type in eventDataSchemas ? eventDataSchemas[v.type as KnownEventType] : customData;
-    const data = schema.safeParse(v.data ?? {});
-    if (!data.success) {
-      for (const issue of data.error.issues) ctx.addIssue({ code: 'custom', path: ['data', ...issue.path], message: issue.message });
-      return z.NEVER;
-    }
-    return { ...v, data: data.data as Record<string, any> };
-  });
+const eventItemObject = eventItemFields.transform((v, ctx) => {
+  const schema = v.type in eventDataSchemas ? eventDataSchemas[v.type as KnownEventType] : customData;
+  const data = schema.safeParse(v.data ?? {});
+  if (!data.success) {
+    for (const issue of data.error.issues) ctx.addIssue({ code: 'custom', path: ['data', ...issue.path], message: issue.message });
+    return z.NEVER;
+  }
+  return { ...v, data: data.data as Record<string, any> };
+});
 /** Measured first (the edge leaves a batch's items to us): one nested too deep for MongoDB, or for JSON.stringify above, is refused alone. */
 export const eventItemSchema = z.preprocess(itemWithinDepth, eventItemObject);
 export type EventItem = z.output<typeof eventItemSchema>;
 
 export const MAX_BATCH = 1000;
-export const eventBatchSchema = z.object({ events: z.array(documentedAs(z.unknown(), eventItemShown)).min(1, 'send at least one event').max(MAX_BATCH, `send at most ${MAX_BATCH} events per batch`) });
+export const eventBatchSchema = z.object({
+  events: z.array(documentedAs(z.unknown(), eventItemShown)).min(1, 'send at least one event').max(MAX_BATCH, `send at most ${MAX_BATCH} events per batch`),
+});

@@ -9,7 +9,6 @@ import { CountedOrderModel } from './counted-order.model.js';
 import { countOrders, countedFigures, type OrderDelta } from './counted-orders.js';
 import { EventApplier, type UnappliedRow } from './event-applier.js';
 
-
 export type ItemResult =
   | { index: number; eventId?: string; status: 'accepted'; customerId: string }
   | { index: number; eventId?: string; status: 'duplicate' }
@@ -28,7 +27,10 @@ type EventRow = UnappliedRow;
  * The aggregates update of each profile a batch touched: its order figures as counted (each order and
  * refund once, see counted-orders.ts) and its last activity from every event.
  */
-export function aggregateUpdates(rows: Array<Pick<EventRow, 'customerId' | 'occurredAt'>>, deltas: Map<string, OrderDelta>): Array<{ customerId: string; update: Record<string, unknown> }> {
+export function aggregateUpdates(
+  rows: Array<Pick<EventRow, 'customerId' | 'occurredAt'>>,
+  deltas: Map<string, OrderDelta>,
+): Array<{ customerId: string; update: Record<string, unknown> }> {
   const lastActive = new Map<string, Date>();
   for (const row of rows) {
     const id = String(row.customerId);
@@ -256,7 +258,11 @@ export class EventService {
    * an event of this type since `since`, optionally for one product or category. `bought` looks
    * inside the order's items.
    */
-  async customersWithEvent(tenantId: string, type: string, options: { since: Date; until?: Date; productId?: string; category?: string }): Promise<Types.ObjectId[]> {
+  async customersWithEvent(
+    tenantId: string,
+    type: string,
+    options: { since: Date; until?: Date; productId?: string; category?: string },
+  ): Promise<Types.ObjectId[]> {
     const q: Record<string, unknown> = { tenantId, type, occurredAt: { $gte: options.since, ...(options.until ? { $lt: options.until } : {}) } };
     const inItems = type === 'order.paid';
     if (options.productId) q[inItems ? 'data.items.sku' : 'data.productId'] = options.productId;
@@ -266,7 +272,9 @@ export class EventService {
 
   /** One stored event by the shop's id, with whether it is applied yet. */
   async findByEventId(tenantId: string, eventId: string) {
-    return EventModel.findOne({ tenantId, eventId }).select({ eventId: 1, type: 1, customerId: 1, receivedAt: 1, applied: 1, appliedAt: 1, 'data.orderId': 1 }).lean();
+    return EventModel.findOne({ tenantId, eventId })
+      .select({ eventId: 1, type: 1, customerId: 1, receivedAt: 1, applied: 1, appliedAt: 1, 'data.orderId': 1 })
+      .lean();
   }
 
   async recentForCustomer(tenantId: string, customerId: string, limit: number) {
@@ -305,7 +313,9 @@ export class EventService {
   async paidAfter(tenantId: string, entries: Array<{ customerId: Types.ObjectId; since: Date }>): Promise<number> {
     if (!entries.length) return 0;
     const earliest = new Date(Math.min(...entries.map((e) => e.since.getTime())));
-    const rows = await CountedOrderModel.find({ tenantId, kind: 'paid', customerId: { $in: entries.map((e) => e.customerId) }, at: { $gt: earliest } }).select({ customerId: 1, at: 1, amount: 1 }).lean();
+    const rows = await CountedOrderModel.find({ tenantId, kind: 'paid', customerId: { $in: entries.map((e) => e.customerId) }, at: { $gt: earliest } })
+      .select({ customerId: 1, at: 1, amount: 1 })
+      .lean();
     const byCustomer = new Map<string, typeof rows>();
     for (const r of rows) byCustomer.set(String(r.customerId), [...(byCustomer.get(String(r.customerId)) ?? []), r]);
     let total = 0;

@@ -49,8 +49,15 @@ export async function recentOrderDates(tenantId: string, wanted: OrderDatesWante
     if (rows.length === limit) for (const id of shared) if (dates.get(id)!.length < perCustomer) alone.add(id);
   }
   await inLanes([...alone], LANES, async (customerId) => {
-    const rows = await CountedOrderModel.find({ tenantId, customerId: new Types.ObjectId(customerId), kind: 'paid' }).sort({ at: -1 }).limit(perCustomer).select(onlyDates).lean();
-    dates.set(customerId, rows.map((r) => r.at));
+    const rows = await CountedOrderModel.find({ tenantId, customerId: new Types.ObjectId(customerId), kind: 'paid' })
+      .sort({ at: -1 })
+      .limit(perCustomer)
+      .select(onlyDates)
+      .lean();
+    dates.set(
+      customerId,
+      rows.map((r) => r.at),
+    );
   });
   return dates;
 }

@@ -33,7 +33,13 @@ export interface EntryPreview {
  * preview that counts, so the figure a manager confirms is the one enrolment then uses. Pages in
  * profile order; each customer with the occurrence the run is keyed by (a birthday year, a dormancy).
  */
-export async function* entrantPages(customers: CustomerService, tenantId: string, trigger: JourneyTrigger, now: Date, timezone: string): AsyncGenerator<EntrantPage> {
+export async function* entrantPages(
+  customers: CustomerService,
+  tenantId: string,
+  trigger: JourneyTrigger,
+  now: Date,
+  timezone: string,
+): AsyncGenerator<EntrantPage> {
   if (!SCANNED_TRIGGERS.has(trigger.type)) return;
   const { day } = localPeriods(now, timezone);
   const [year, month, date] = day.split('-').map(Number);
@@ -45,7 +51,10 @@ export async function* entrantPages(customers: CustomerService, tenantId: string
         : await customers.dormantBuyersPage(tenantId, new Date(now.getTime() - (trigger as { days: number }).days * DAY_MS), after);
     if (!page.length) return;
     // Birthdays once a year; dormancy once per silence (a new order and a new silence make a new occurrence).
-    yield { customerIds: page.map((c) => c._id), occurrence: trigger.type === 'birthday' ? () => `birthday:${year}` : (i) => `dormant:${page[i].aggregates!.lastOrderAt!.getTime()}` };
+    yield {
+      customerIds: page.map((c) => c._id),
+      occurrence: trigger.type === 'birthday' ? () => `birthday:${year}` : (i) => `dormant:${page[i].aggregates!.lastOrderAt!.getTime()}`,
+    };
     after = page[page.length - 1]._id;
   }
 }
@@ -64,7 +73,9 @@ export async function previewEntry(
   const sampleIds: string[] = [];
   for await (const page of entrantPages(customers, journey.tenantId, journey.trigger, now, timezone)) {
     const existing = journey._id
-      ? await JourneyRunModel.find({ tenantId: journey.tenantId, journeyId: journey._id, customerId: { $in: page.customerIds } }).select({ customerId: 1, occurrence: 1 }).lean()
+      ? await JourneyRunModel.find({ tenantId: journey.tenantId, journeyId: journey._id, customerId: { $in: page.customerIds } })
+          .select({ customerId: 1, occurrence: 1 })
+          .lean()
       : [];
     const taken = new Set(existing.map((r) => `${r.customerId}|${r.occurrence}`));
     page.customerIds.forEach((id, i) => {
@@ -79,5 +90,14 @@ export async function previewEntry(
     firstSteps.push({ step: i, type: step.type, upTo: entrants });
   }
   const count = (type: string) => firstSteps.filter((s) => s.type === type).length * entrants;
-  return { enrolsExisting: SCANNED_TRIGGERS.has(journey.trigger.type), entrants, sampleIds, firstSteps, coupons: count('coupon'), messages: count('send'), tasks: count('task'), tags: count('tag') };
+  return {
+    enrolsExisting: SCANNED_TRIGGERS.has(journey.trigger.type),
+    entrants,
+    sampleIds,
+    firstSteps,
+    coupons: count('coupon'),
+    messages: count('send'),
+    tasks: count('task'),
+    tags: count('tag'),
+  };
 }

@@ -43,12 +43,18 @@ export class StepRunner {
   private async personal(tenantId: string, customerId: string, name: string | null | undefined, text: string): Promise<{ text: string } | { reason: string }> {
     const used = placeholdersIn(text);
     if (!used.length) return { text };
-    const member = used.includes('points') || used.includes('tier') ? (await this.m.loyalty?.placeholderFacts(tenantId, [customerId]))?.get(customerId) : undefined;
+    const member =
+      used.includes('points') || used.includes('tier') ? (await this.m.loyalty?.placeholderFacts(tenantId, [customerId]))?.get(customerId) : undefined;
     const filled = render({ text }, { name, ...member });
     return filled.ok ? { text: filled.content.text } : { reason: filled.reason };
   }
 
-  async run(run: any, step: Exclude<JourneyStep, { type: 'wait' }> | Exclude<ProgramStep, { type: 'wait' | 'end' }>, index: number, options: { personalised?: boolean } = {}): Promise<StepOutcome> {
+  async run(
+    run: any,
+    step: Exclude<JourneyStep, { type: 'wait' }> | Exclude<ProgramStep, { type: 'wait' | 'end' }>,
+    index: number,
+    options: { personalised?: boolean } = {},
+  ): Promise<StepOutcome> {
     const tenantId: string = run.tenantId;
     const customerId = String(run.customerId);
     const key = `journey:${run._id}:${index}`;
@@ -59,16 +65,25 @@ export class StepRunner {
         if (step.check === 'newContact') {
           const since = c.wecom?.addedAt ?? (c as { createdAt?: Date }).createdAt;
           const fresh = since && since.getTime() >= this.deps.now().getTime() - NEW_CONTACT_MS;
-          return fresh ? { note: 'a new contact' } : { note: `not a new contact (added ${since?.toISOString() ?? 'unknown'})`, exit: true, conditionFailed: true };
+          return fresh
+            ? { note: 'a new contact' }
+            : { note: `not a new contact (added ${since?.toISOString() ?? 'unknown'})`, exit: true, conditionFailed: true };
         }
-        if (step.check === 'wecomActive') return c.wecom?.relation === 'active' ? { note: 'wecom contact active' } : { note: 'not a WeCom contact', exit: true, conditionFailed: true };
+        if (step.check === 'wecomActive')
+          return c.wecom?.relation === 'active' ? { note: 'wecom contact active' } : { note: 'not a WeCom contact', exit: true, conditionFailed: true };
         const last = c.aggregates?.lastOrderAt;
-        return last && last > run.startedAt ? { note: 'ordered since the journey began', exit: true, conditionFailed: true } : { note: 'no order since the journey began' };
+        return last && last > run.startedAt
+          ? { note: 'ordered since the journey began', exit: true, conditionFailed: true }
+          : { note: 'no order since the journey began' };
       }
       case 'send': {
         const blocked = marketingBlock(c.consents, await this.m.optedOut(tenantId, customerId), options.personalised);
         if (blocked) return { note: `skipped: ${blocked}` };
-        const addr = (await this.m.provider.address(tenantId, [{ customerId, ownerStaffId: c.ownerStaffId, identities: c.identities as any, wecomRelation: c.wecom?.relation }])).get(customerId);
+        const addr = (
+          await this.m.provider.address(tenantId, [
+            { customerId, ownerStaffId: c.ownerStaffId, identities: c.identities as any, wecomRelation: c.wecom?.relation },
+          ])
+        ).get(customerId);
         if (!addr?.ok) return { note: `skipped: ${addr?.reason ?? 'no_address'}` };
         // The broadcasts' renderer: the same placeholders filled the same way; one that cannot be filled skips the step.
         const text = await this.personal(tenantId, customerId, c.name, step.text);

@@ -13,7 +13,10 @@ const journeySchema = new Schema(
      * so a run keeps executing the version it started on after the journey is edited.
      */
     version: { type: Number, default: 1 },
-    versions: { type: [{ _id: false, version: Number, name: String, trigger: Schema.Types.Mixed, steps: [Schema.Types.Mixed], savedAt: Date, savedBy: String }], default: [] },
+    versions: {
+      type: [{ _id: false, version: Number, name: String, trigger: Schema.Types.Mixed, steps: [Schema.Types.Mixed], savedAt: Date, savedBy: String }],
+      default: [],
+    },
     /** The local day the date triggers (birthday, dormant) were last scanned for this journey. */
     scannedDay: { type: String },
   },

@@ -37,6 +37,14 @@ export const JourneyRun = component(
 );
 
 export const JourneyDetail = Journey.extend({
-  stats: z.object({ runs: z.object({ active: int, done: int, exited: int }), sent: int, skipped: z.record(z.string(), int), failed: int, coupons: int, tasks: int, orderedAfterEntering: int }),
+  stats: z.object({
+    runs: z.object({ active: int, done: int, exited: int }),
+    sent: int,
+    skipped: z.record(z.string(), int),
+    failed: int,
+    coupons: int,
+    tasks: int,
+    orderedAfterEntering: int,
+  }),
   runs: z.array(JourneyRun.extend({ customerName: z.string().nullable().describe('masked for roles that do not see names') })),
 });

@@ -22,15 +22,38 @@ const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex 
 const idParams = z.object({ id: objectId });
 const MANAGERS = ['community_manager'] as const;
 
-const view = (j: any) => ({ id: String(j._id), name: j.name, trigger: j.trigger, steps: j.steps, enabled: j.enabled, version: j.version ?? 1, createdAt: j.createdAt, updatedAt: j.updatedAt });
+const view = (j: any) => ({
+  id: String(j._id),
+  name: j.name,
+  trigger: j.trigger,
+  steps: j.steps,
+  enabled: j.enabled,
+  version: j.version ?? 1,
+  createdAt: j.createdAt,
+  updatedAt: j.updatedAt,
+});
 /** The figure read from the preview, confirming a switch-on that enrols customers now. */
 const expectedEntrants = z.number().int().min(0).optional();
-const runView = (r: any) => ({ id: String(r._id), journeyId: String(r.journeyId), version: r.version ?? 1, customerId: String(r.customerId), occurrence: r.occurrence, state: r.state, step: r.step, nextAt: r.nextAt, startedAt: r.startedAt, log: r.log });
+const runView = (r: any) => ({
+  id: String(r._id),
+  journeyId: String(r.journeyId),
+  version: r.version ?? 1,
+  customerId: String(r.customerId),
+  occurrence: r.occurrence,
+  state: r.state,
+  step: r.step,
+  nextAt: r.nextAt,
+  startedAt: r.startedAt,
+  log: r.log,
+});
 
 export function journeyRoutes(s: JourneyRouteApis) {
   const api = new ApiRouter('/api/v1/journeys', 'journeys');
 
-  api.route({ method: 'get', path: '/templates', allow: MANAGERS, summary: 'Ready-made journeys to copy: welcome, birthday, win-back, abandoned cart, review request' }, () => ({ items: journeyTemplates }));
+  api.route(
+    { method: 'get', path: '/templates', allow: MANAGERS, summary: 'Ready-made journeys to copy: welcome, birthday, win-back, abandoned cart, review request' },
+    () => ({ items: journeyTemplates }),
+  );
 
   api.route(
     {
@@ -56,7 +79,10 @@ export function journeyRoutes(s: JourneyRouteApis) {
     async ({ body, tenantId, principal }) => {
       const filled = fillTemplate(body.key, body);
       if ('error' in filled) {
-        if (filled.error === 'UNKNOWN') throw new AppError('JOURNEY_TEMPLATE_UNKNOWN', `No template "${body.key}"; choose one of ${journeyTemplates.map((t) => t.key).join(', ')}`, { status: 400 });
+        if (filled.error === 'UNKNOWN')
+          throw new AppError('JOURNEY_TEMPLATE_UNKNOWN', `No template "${body.key}"; choose one of ${journeyTemplates.map((t) => t.key).join(', ')}`, {
+            status: 400,
+          });
         throw new AppError('JOURNEY_TEMPLATE_NEEDS_COUPON', `The "${body.key}" template issues a coupon: give couponTemplateId`, { status: 400 });
       }
       // A journey that would fail at its coupon step every time is refused now, while someone is looking.
@@ -65,7 +91,14 @@ export function journeyRoutes(s: JourneyRouteApis) {
           throw new AppError('JOURNEY_TEMPLATE_NEEDS_COUPON', `Coupon template ${id} does not exist`, { status: 400 });
         });
       }
-      return view(await s.journeys.create(tenantId, { ...filled, enabled: body.enabled ?? filled.enabled }, principal.kind === 'staff' ? principal.id : undefined, body.expectedEntrants));
+      return view(
+        await s.journeys.create(
+          tenantId,
+          { ...filled, enabled: body.enabled ?? filled.enabled },
+          principal.kind === 'staff' ? principal.id : undefined,
+          body.expectedEntrants,
+        ),
+      );
     },
   );
 
@@ -75,26 +108,47 @@ export function journeyRoutes(s: JourneyRouteApis) {
       path: '/',
       allow: MANAGERS,
       status: 201,
-      summary: 'Create a journey: a trigger and its steps (created on, a journey that enrols customers at once needs expectedEntrants from a preview; else 409)',
+      summary:
+        'Create a journey: a trigger and its steps (created on, a journey that enrols customers at once needs expectedEntrants from a preview; else 409)',
       body: journeySchema.extend({ expectedEntrants }),
       words: journeyIssueWords,
     },
-    async ({ body: { expectedEntrants: expected, ...body }, tenantId, principal }) => view(await s.journeys.create(tenantId, body, principal.kind === 'staff' ? principal.id : undefined, expected)),
+    async ({ body: { expectedEntrants: expected, ...body }, tenantId, principal }) =>
+      view(await s.journeys.create(tenantId, body, principal.kind === 'staff' ? principal.id : undefined, expected)),
   );
 
-  api.route({ method: 'get', path: '/', allow: MANAGERS, summary: 'Journeys, each with its runs by state (entered = active + done + exited) and what it did (coupons, revenue after entering)' }, async ({ tenantId }) => {
-    const journeys = await s.journeys.list(tenantId);
-    const counts = await s.journeys.runCounts(tenantId, journeys.map((j) => String(j._id)));
-    const stats = await Promise.all(journeys.map((j) => s.journeys.stats(tenantId, String(j._id))));
-    return { items: journeys.map((j, i) => ({ ...view(j), runCounts: counts.get(String(j._id)), coupons: stats[i].coupons, revenueAfterEntering: stats[i].revenueAfterEntering })) };
-  });
+  api.route(
+    {
+      method: 'get',
+      path: '/',
+      allow: MANAGERS,
+      summary: 'Journeys, each with its runs by state (entered = active + done + exited) and what it did (coupons, revenue after entering)',
+    },
+    async ({ tenantId }) => {
+      const journeys = await s.journeys.list(tenantId);
+      const counts = await s.journeys.runCounts(
+        tenantId,
+        journeys.map((j) => String(j._id)),
+      );
+      const stats = await Promise.all(journeys.map((j) => s.journeys.stats(tenantId, String(j._id))));
+      return {
+        items: journeys.map((j, i) => ({
+          ...view(j),
+          runCounts: counts.get(String(j._id)),
+          coupons: stats[i].coupons,
+          revenueAfterEntering: stats[i].revenueAfterEntering,
+        })),
+      };
+    },
+  );
 
   api.route(
     {
       method: 'get',
       path: '/:id/preview',
       allow: MANAGERS,
-      summary: 'What switching the journey on would do now: how many customers enter at once (birthday and dormancy triggers; the others enrol as events arrive), a masked sample, and what their first steps do',
+      summary:
+        'What switching the journey on would do now: how many customers enter at once (birthday and dormancy triggers; the others enrol as events arrive), a masked sample, and what their first steps do',
       params: idParams,
     },
     async ({ params, tenantId, principal }) => {
@@ -120,17 +174,31 @@ export function journeyRoutes(s: JourneyRouteApis) {
       method: 'put',
       path: '/:id',
       allow: MANAGERS,
-      summary: 'Edit a journey: saves a new version; runs in progress keep the version they started on (baseVersion: the version edited, 409 when someone saved since)',
+      summary:
+        'Edit a journey: saves a new version; runs in progress keep the version they started on (baseVersion: the version edited, 409 when someone saved since)',
       params: idParams,
       body: journeyEditSchema.extend({ baseVersion: z.number().int().min(1).optional(), expectedEntrants }),
       words: journeyIssueWords,
     },
     async ({ params, body: { baseVersion, expectedEntrants: expected, ...body }, tenantId, principal }) =>
-      view(await s.journeys.update(tenantId, params.id, body, { baseVersion, expectedEntrants: expected, savedBy: principal.kind === 'staff' ? principal.id : undefined })),
+      view(
+        await s.journeys.update(tenantId, params.id, body, {
+          baseVersion,
+          expectedEntrants: expected,
+          savedBy: principal.kind === 'staff' ? principal.id : undefined,
+        }),
+      ),
   );
 
   api.route(
-    { method: 'get', path: '/:id', allow: MANAGERS, summary: "A journey with what it did (runs, messages, coupons, tasks, orders after entering) and its latest runs, with each customer's name (masked for roles that do not see names)", params: idParams },
+    {
+      method: 'get',
+      path: '/:id',
+      allow: MANAGERS,
+      summary:
+        "A journey with what it did (runs, messages, coupons, tasks, orders after entering) and its latest runs, with each customer's name (masked for roles that do not see names)",
+      params: idParams,
+    },
     async ({ params, tenantId, principal }) => {
       const journey = await s.journeys.get(tenantId, params.id);
       const runs = await s.journeys.runs(tenantId, params.id);
@@ -139,7 +207,9 @@ export function journeyRoutes(s: JourneyRouteApis) {
       const nameOf = (id: string) => (seesNames ? names.get(id) : maskName(names.get(id))) || null;
       return {
         ...view(journey),
-        versions: (journey.versions ?? []).map((v: any) => ({ version: v.version, name: v.name, trigger: v.trigger, steps: v.steps, savedAt: v.savedAt })).reverse(),
+        versions: (journey.versions ?? [])
+          .map((v: any) => ({ version: v.version, name: v.name, trigger: v.trigger, steps: v.steps, savedAt: v.savedAt }))
+          .reverse(),
         stats: await s.journeys.stats(tenantId, params.id),
         runs: runs.map((r) => ({ ...runView(r), customerName: nameOf(String(r.customerId)) })),
       };
@@ -151,7 +221,8 @@ export function journeyRoutes(s: JourneyRouteApis) {
       method: 'patch',
       path: '/:id',
       allow: MANAGERS,
-      summary: 'Switch a journey on or off; switching on one that enrols customers at once needs expectedEntrants, the preview figure (409 with the current one when it no longer matches)',
+      summary:
+        'Switch a journey on or off; switching on one that enrols customers at once needs expectedEntrants, the preview figure (409 with the current one when it no longer matches)',
       params: idParams,
       body: z.object({ enabled: z.boolean(), expectedEntrants }).strict(),
     },
@@ -159,7 +230,15 @@ export function journeyRoutes(s: JourneyRouteApis) {
   );
 
   api.route(
-    { method: 'get', path: '/customers/:id/runs', allow: ['admin', 'community_manager', 'sales', 'agent'], summary: "A customer's journeys (by name) and what each step did", params: idParams, use: [requireVisibleCustomer(s.customers, 'id')], response: z.object({ items: z.array(JourneyRun.extend({ journeyName: z.string().nullable() })) }) },
+    {
+      method: 'get',
+      path: '/customers/:id/runs',
+      allow: ['admin', 'community_manager', 'sales', 'agent'],
+      summary: "A customer's journeys (by name) and what each step did",
+      params: idParams,
+      use: [requireVisibleCustomer(s.customers, 'id')],
+      response: z.object({ items: z.array(JourneyRun.extend({ journeyName: z.string().nullable() })) }),
+    },
     async ({ tenantId, ctx }) => {
       const doc = visibleCustomer(ctx);
       const runs = await s.journeys.runsForCustomer(tenantId, String(doc._id));

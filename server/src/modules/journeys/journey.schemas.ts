@@ -29,23 +29,37 @@ export const triggerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('points.expiring') }).strict(),
 ]);
 
-const waitStep = z.object({ type: z.literal('wait'), hours: z.number().min(0).max(24 * 365) }).strict();
+const waitStep = z
+  .object({
+    type: z.literal('wait'),
+    hours: z
+      .number()
+      .min(0)
+      .max(24 * 365),
+  })
+  .strict();
 const sendStep = z
   .object({
     type: z.literal('send'),
     channel: z.literal('wecom_group_msg'),
-    text: z
-      .string()
-      .trim()
-      .min(1)
-      .max(2000)
-      .refine(onlyJourneyPlaceholders, 'a journey message may use the placeholders {name}, {points} and {tier} only'),
+    text: z.string().trim().min(1).max(2000).refine(onlyJourneyPlaceholders, 'a journey message may use the placeholders {name}, {points} and {tier} only'),
   })
   .strict();
 /** A coupon; `byTier` picks another template for members of a loyalty tier. */
 const couponStep = z.object({ type: z.literal('coupon'), templateId: objectId, byTier: z.record(z.string().max(32), objectId).optional() }).strict();
 const tagStep = z.object({ type: z.literal('tag'), tagId: objectId }).strict();
-const taskStep = z.object({ type: z.literal('task'), title: z.string().trim().min(1).max(200), dueInHours: z.number().int().min(0).max(24 * 90).default(24) }).strict();
+const taskStep = z
+  .object({
+    type: z.literal('task'),
+    title: z.string().trim().min(1).max(200),
+    dueInHours: z
+      .number()
+      .int()
+      .min(0)
+      .max(24 * 90)
+      .default(24),
+  })
+  .strict();
 
 /** What a condition's "no" branch may do (one level of branching: no condition inside a branch). */
 export const branchStepSchema = z.discriminatedUnion('type', [waitStep, sendStep, couponStep, tagStep, taskStep]);

@@ -14,7 +14,11 @@ import { entrantPages, previewEntry, SCANNED_TRIGGERS } from './journey-entrants
 import { toProgram } from './journey-program.js';
 import type { ErrorCode } from '../../shared/errors/codes.js';
 
-export const JourneyErrorCode = { NAME_TAKEN: 'JOURNEY_NAME_TAKEN', PREVIEW_STALE: 'JOURNEY_PREVIEW_STALE', EDITED_ELSEWHERE: 'JOURNEY_EDITED_ELSEWHERE' } as const satisfies Record<string, ErrorCode>;
+export const JourneyErrorCode = {
+  NAME_TAKEN: 'JOURNEY_NAME_TAKEN',
+  PREVIEW_STALE: 'JOURNEY_PREVIEW_STALE',
+  EDITED_ELSEWHERE: 'JOURNEY_EDITED_ELSEWHERE',
+} as const satisfies Record<string, ErrorCode>;
 const LEASE_MS = 60_000;
 /** Orders paid after entering a journey, per run (the events module's counted orders). */
 export interface OrdersPort {
@@ -39,7 +43,15 @@ export class JourneyService {
     if (input.enabled) await this.confirmEntrants({ tenantId, trigger: input.trigger, steps: input.steps }, expectedEntrants);
     const now = this.deps.now();
     try {
-      return (await JourneyModel.create({ tenantId, ...input, createdBy, version: 1, versions: [{ version: 1, name: input.name, trigger: input.trigger, steps: input.steps, savedAt: now, savedBy: createdBy }] })).toObject();
+      return (
+        await JourneyModel.create({
+          tenantId,
+          ...input,
+          createdBy,
+          version: 1,
+          versions: [{ version: 1, name: input.name, trigger: input.trigger, steps: input.steps, savedAt: now, savedBy: createdBy }],
+        })
+      ).toObject();
     } catch (err) {
       if (isDuplicateKeyError(err)) throw conflict(JourneyErrorCode.NAME_TAKEN, `A journey named "${input.name}" already exists`, { name: input.name });
       throw err;
@@ -57,15 +69,25 @@ export class JourneyService {
     const version = cur.version ?? 1;
     if (opts.baseVersion !== undefined && opts.baseVersion !== version) throw this.editedElsewhere(version);
     const triggerChanged = JSON.stringify(cur.trigger) !== JSON.stringify(input.trigger);
-    if (cur.enabled && triggerChanged) await this.confirmEntrants({ _id: cur._id, tenantId, trigger: input.trigger, steps: input.steps }, opts.expectedEntrants);
+    if (cur.enabled && triggerChanged)
+      await this.confirmEntrants({ _id: cur._id, tenantId, trigger: input.trigger, steps: input.steps }, opts.expectedEntrants);
     const now = this.deps.now();
     const saved = { version: version + 1, name: input.name, trigger: input.trigger, steps: input.steps, savedAt: now, savedBy: opts.savedBy };
     // A journey from before versions gets its first version recorded with its second.
-    const history = cur.versions?.length ? [saved] : [{ version, name: cur.name, trigger: cur.trigger, steps: cur.steps, savedAt: (cur as { createdAt?: Date }).createdAt ?? now, savedBy: cur.createdBy }, saved];
+    const history = cur.versions?.length
+      ? [saved]
+      : [
+          { version, name: cur.name, trigger: cur.trigger, steps: cur.steps, savedAt: (cur as { createdAt?: Date }).createdAt ?? now, savedBy: cur.createdBy },
+          saved,
+        ];
     try {
       const doc = await JourneyModel.findOneAndUpdate(
         { tenantId, _id: cur._id, ...(cur.version === undefined ? { version: { $exists: false } } : { version }) },
-        { $set: { name: input.name, trigger: input.trigger, steps: input.steps, version: version + 1 }, ...(triggerChanged ? { $unset: { scannedDay: 1 } } : {}), $push: { versions: { $each: history } } },
+        {
+          $set: { name: input.name, trigger: input.trigger, steps: input.steps, version: version + 1 },
+          ...(triggerChanged ? { $unset: { scannedDay: 1 } } : {}),
+          $push: { versions: { $each: history } },
+        },
         { returnDocument: 'after' },
       ).lean();
       if (!doc) throw this.editedElsewhere(version + 1);
@@ -77,13 +99,19 @@ export class JourneyService {
   }
 
   private editedElsewhere(current: number) {
-    return conflict(JourneyErrorCode.EDITED_ELSEWHERE, `The journey was saved by someone else meanwhile (now version ${current}); reload it and edit again`, { version: current });
+    return conflict(JourneyErrorCode.EDITED_ELSEWHERE, `The journey was saved by someone else meanwhile (now version ${current}); reload it and edit again`, {
+      version: current,
+    });
   }
 
   /** What switching the journey on would do now (see journey-entrants.ts). */
   async preview(tenantId: string, id: string) {
     const j = await this.get(tenantId, id);
-    return { version: j.version ?? 1, enabled: j.enabled, ...(await this.previewOf({ _id: j._id, tenantId, trigger: j.trigger as JourneyTrigger, steps: j.steps as JourneyStep[] })) };
+    return {
+      version: j.version ?? 1,
+      enabled: j.enabled,
+      ...(await this.previewOf({ _id: j._id, tenantId, trigger: j.trigger as JourneyTrigger, steps: j.steps as JourneyStep[] })),
+    };
   }
 
   private previewOf(j: Parameters<typeof previewEntry>[1]) {
@@ -120,9 +148,14 @@ export class JourneyService {
    */
   async setEnabled(tenantId: string, id: string, enabled: boolean, expectedEntrants?: number) {
     const cur = await this.get(tenantId, id);
-    if (enabled && !cur.enabled) await this.confirmEntrants({ _id: cur._id, tenantId, trigger: cur.trigger as JourneyTrigger, steps: cur.steps as JourneyStep[] }, expectedEntrants);
+    if (enabled && !cur.enabled)
+      await this.confirmEntrants({ _id: cur._id, tenantId, trigger: cur.trigger as JourneyTrigger, steps: cur.steps as JourneyStep[] }, expectedEntrants);
     const switchingOn = enabled && !cur.enabled;
-    const doc = await JourneyModel.findOneAndUpdate({ tenantId, _id: id }, { $set: { enabled }, ...(switchingOn ? { $unset: { scannedDay: 1 } } : {}) }, { returnDocument: 'after' }).lean();
+    const doc = await JourneyModel.findOneAndUpdate(
+      { tenantId, _id: id },
+      { $set: { enabled }, ...(switchingOn ? { $unset: { scannedDay: 1 } } : {}) },
+      { returnDocument: 'after' },
+    ).lean();
     if (!doc) throw notFound('Journey');
     return doc;
   }
@@ -136,10 +169,23 @@ export class JourneyService {
    * failed, coupons issued, tasks created, and customers who ordered after they entered it.
    */
   async stats(tenantId: string, journeyId: string) {
-    const out = { runs: { active: 0, done: 0, exited: 0 }, sent: 0, skipped: {} as Record<string, number>, failed: 0, coupons: 0, tasks: 0, orderedAfterEntering: 0, revenueAfterEntering: 0 };
+    const out = {
+      runs: { active: 0, done: 0, exited: 0 },
+      sent: 0,
+      skipped: {} as Record<string, number>,
+      failed: 0,
+      coupons: 0,
+      tasks: 0,
+      orderedAfterEntering: 0,
+      revenueAfterEntering: 0,
+    };
     let after: Types.ObjectId | null = null;
     for (;;) {
-      const page: any[] = await JourneyRunModel.find({ tenantId, journeyId, ...(after ? { _id: { $gt: after } } : {}) }).select({ state: 1, log: 1, customerId: 1, startedAt: 1 }).sort({ _id: 1 }).limit(1000).lean();
+      const page: any[] = await JourneyRunModel.find({ tenantId, journeyId, ...(after ? { _id: { $gt: after } } : {}) })
+        .select({ state: 1, log: 1, customerId: 1, startedAt: 1 })
+        .sort({ _id: 1 })
+        .limit(1000)
+        .lean();
       if (!page.length) break;
       after = page[page.length - 1]._id;
       for (const r of page) {
@@ -154,13 +200,20 @@ export class JourneyService {
           else if (l.type === 'task' && o.startsWith('task ')) out.tasks++;
         }
       }
-      const lastOrder = await this.m.customers.lastOrderDates(tenantId, page.map((r) => r.customerId));
+      const lastOrder = await this.m.customers.lastOrderDates(
+        tenantId,
+        page.map((r) => r.customerId),
+      );
       for (const r of page) {
         const last = lastOrder.get(String(r.customerId));
         if (last && last > r.startedAt) out.orderedAfterEntering++;
       }
       // Fen paid by the run's customer after entering (each order once, per run).
-      if (this.m.orders) out.revenueAfterEntering += await this.m.orders.paidAfter(tenantId, page.map((r) => ({ customerId: r.customerId, since: r.startedAt })));
+      if (this.m.orders)
+        out.revenueAfterEntering += await this.m.orders.paidAfter(
+          tenantId,
+          page.map((r) => ({ customerId: r.customerId, since: r.startedAt })),
+        );
     }
     return out;
   }
@@ -215,15 +268,24 @@ export class JourneyService {
     return this.enrollByTrigger(tenantId, 'points.expiring', customerId, `points:${expiresAt.getTime()}`);
   }
 
-  private async enrollForEvents(tenantId: string, events: Array<{ customerId: string; event: { eventId: string; type: string; data?: Record<string, unknown> } }>) {
+  private async enrollForEvents(
+    tenantId: string,
+    events: Array<{ customerId: string; event: { eventId: string; type: string; data?: Record<string, unknown> } }>,
+  ) {
     const triggering = events.filter(({ event }) => event.type === 'cart.added' || event.type === 'order.paid');
     if (!triggering.length) return;
     const types = [...new Set(triggering.map(({ event }) => event.type))];
     const journeys = await JourneyModel.find({ tenantId, enabled: true, 'trigger.type': { $in: types } }).lean();
     for (const j of journeys) {
       const mine = triggering.filter(({ event }) => event.type === j.trigger?.type);
-      const occurrence = ({ event }: (typeof mine)[number]) => (event.type === 'order.paid' && event.data?.orderId ? `order:${event.data.orderId}` : `event:${event.eventId}`);
-      await this.enroll(tenantId, j, mine.map((e) => new Types.ObjectId(e.customerId)), (i) => occurrence(mine[i]));
+      const occurrence = ({ event }: (typeof mine)[number]) =>
+        event.type === 'order.paid' && event.data?.orderId ? `order:${event.data.orderId}` : `event:${event.eventId}`;
+      await this.enroll(
+        tenantId,
+        j,
+        mine.map((e) => new Types.ObjectId(e.customerId)),
+        (i) => occurrence(mine[i]),
+      );
     }
   }
 
@@ -233,12 +295,27 @@ export class JourneyService {
   }
 
   /** Starts runs; the unique (journey, customer, occurrence) key turns a repeat into a no-op. */
-  private async enroll(tenantId: string, journey: { _id: Types.ObjectId; version?: number | null }, customerIds: Types.ObjectId[], occurrence: string | ((i: number) => string), delayMs = 0): Promise<void> {
+  private async enroll(
+    tenantId: string,
+    journey: { _id: Types.ObjectId; version?: number | null },
+    customerIds: Types.ObjectId[],
+    occurrence: string | ((i: number) => string),
+    delayMs = 0,
+  ): Promise<void> {
     if (!customerIds.length) return;
     const now = this.deps.now();
     // The run keeps the version it starts on, whatever edits come after.
     const rows = customerIds.map((customerId, i) => ({
-      tenantId, journeyId: journey._id, version: journey.version ?? 1, customerId, occurrence: typeof occurrence === 'string' ? occurrence : occurrence(i), state: 'active', step: 0, nextAt: new Date(now.getTime() + delayMs), startedAt: now, log: [],
+      tenantId,
+      journeyId: journey._id,
+      version: journey.version ?? 1,
+      customerId,
+      occurrence: typeof occurrence === 'string' ? occurrence : occurrence(i),
+      state: 'active',
+      step: 0,
+      nextAt: new Date(now.getTime() + delayMs),
+      startedAt: now,
+      log: [],
     }));
     try {
       await JourneyRunModel.collection.insertMany(rows, { ordered: false });
@@ -255,7 +332,9 @@ export class JourneyService {
   async scanTriggers(): Promise<void> {
     const now = this.deps.now();
     const { day } = localPeriods(now, this.deps.config.BROADCAST_TIMEZONE);
-    const journeys = await JourneyModel.find({ enabled: true, 'trigger.type': { $in: [...SCANNED_TRIGGERS] }, scannedDay: { $ne: day } }).select({ versions: 0 }).lean();
+    const journeys = await JourneyModel.find({ enabled: true, 'trigger.type': { $in: [...SCANNED_TRIGGERS] }, scannedDay: { $ne: day } })
+      .select({ versions: 0 })
+      .lean();
     for (const j of journeys) {
       // The selection the preview counts (journey-entrants.ts).
       for await (const page of entrantPages(this.m.customers, j.tenantId, j.trigger as JourneyTrigger, now, this.deps.config.BROADCAST_TIMEZONE)) {
@@ -304,7 +383,9 @@ export class JourneyService {
     const [doc] = await JourneyModel.find({ _id: run.journeyId }, { versions: { $elemMatch: { version: run.version ?? 1 } } }).lean();
     const old = doc?.versions?.[0];
     // A run from before versions on a journey since edited started on the first recorded version.
-    return old ? { enabled: journey.enabled, trigger: old.trigger as JourneyTrigger, steps: old.steps as JourneyStep[] } : { enabled: journey.enabled, trigger: journey.trigger as JourneyTrigger, steps: journey.steps as JourneyStep[] };
+    return old
+      ? { enabled: journey.enabled, trigger: old.trigger as JourneyTrigger, steps: old.steps as JourneyStep[] }
+      : { enabled: journey.enabled, trigger: journey.trigger as JourneyTrigger, steps: journey.steps as JourneyStep[] };
   }
 
   /**
@@ -314,33 +395,54 @@ export class JourneyService {
   private async advance(run: any): Promise<void> {
     const journey = await this.versionFor(run);
     if (!journey?.enabled) {
-      await JourneyRunModel.updateOne({ _id: run._id }, { $set: { state: 'exited', leaseUntil: null }, $push: { log: { step: run.step, type: 'journey', outcome: 'journey disabled', at: this.deps.now() } } });
+      await JourneyRunModel.updateOne(
+        { _id: run._id },
+        { $set: { state: 'exited', leaseUntil: null }, $push: { log: { step: run.step, type: 'journey', outcome: 'journey disabled', at: this.deps.now() } } },
+      );
       return;
     }
     const program = toProgram(journey.steps);
-    for (let i = run.step; i < program.length; ) {
+    for (let i = run.step; i < program.length;) {
       const step = program[i];
       const now = this.deps.now();
       if (step.type === 'end') break;
       if (step.type === 'wait') {
-        await JourneyRunModel.updateOne({ _id: run._id, step: i }, { $set: { step: i + 1, nextAt: new Date(now.getTime() + step.hours * 3_600_000), leaseUntil: null }, $push: { log: { step: i, type: 'wait', outcome: `until +${step.hours}h`, at: now } } });
+        await JourneyRunModel.updateOne(
+          { _id: run._id, step: i },
+          {
+            $set: { step: i + 1, nextAt: new Date(now.getTime() + step.hours * 3_600_000), leaseUntil: null },
+            $push: { log: { step: i, type: 'wait', outcome: `until +${step.hours}h`, at: now } },
+          },
+        );
         return;
       }
       const window = this.sendWindow();
       if (step.type === 'send' && window && !inWindow(now, window)) {
         // Quiet hours: the message waits for the window to open (a birthday found at 00:01 is greeted at 09:00).
         const at = nextWindowStart(now, window);
-        await JourneyRunModel.updateOne({ _id: run._id, step: i }, { $set: { nextAt: at, leaseUntil: null }, $push: { log: { step: i, type: 'send', outcome: `deferred to ${at.toISOString()} (quiet hours)`, at: now } } });
+        await JourneyRunModel.updateOne(
+          { _id: run._id, step: i },
+          {
+            $set: { nextAt: at, leaseUntil: null },
+            $push: { log: { step: i, type: 'send', outcome: `deferred to ${at.toISOString()} (quiet hours)`, at: now } },
+          },
+        );
         return;
       }
       const outcome = await this.m.steps.run(run, step, i, { personalised: PERSONALISED_TRIGGERS.has(journey.trigger?.type ?? '') });
       const noAt = step.type === 'condition' && outcome.conditionFailed ? step.noAt : undefined;
       if (outcome.exit && noAt === undefined) {
-        await JourneyRunModel.updateOne({ _id: run._id, step: i }, { $set: { state: 'exited', leaseUntil: null }, $push: { log: { step: i, type: step.type, outcome: outcome.note, at: now } } });
+        await JourneyRunModel.updateOne(
+          { _id: run._id, step: i },
+          { $set: { state: 'exited', leaseUntil: null }, $push: { log: { step: i, type: step.type, outcome: outcome.note, at: now } } },
+        );
         return;
       }
       const next = noAt ?? i + 1;
-      const moved = await JourneyRunModel.updateOne({ _id: run._id, step: i }, { $set: { step: next }, $unset: { sendingSince: 1 }, $push: { log: { step: i, type: step.type, outcome: outcome.note, at: now } } });
+      const moved = await JourneyRunModel.updateOne(
+        { _id: run._id, step: i },
+        { $set: { step: next }, $unset: { sendingSince: 1 }, $push: { log: { step: i, type: step.type, outcome: outcome.note, at: now } } },
+      );
       if (!moved.modifiedCount) return; // another worker took the run over after our lease ran out
       i = next;
     }

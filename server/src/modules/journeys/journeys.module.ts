@@ -8,7 +8,17 @@ import { JourneyService, type OrdersPort } from './journey.service.js';
 import { StepRunner } from './journey-steps.js';
 
 /** Journeys send through the broadcasts module's WeCom provider and share its frequency cap and opt-outs. */
-export function createJourneys(deps: Deps, m: { customers: CustomerService; followUps: FollowUpService; broadcasts: Broadcasts; orders?: OrdersPort; coupons?: CouponPort; loyalty?: LoyaltyFactsPort & { find(tenantId: string, customerId: string): Promise<{ tier?: string | null } | null> } }): JourneyService {
+export function createJourneys(
+  deps: Deps,
+  m: {
+    customers: CustomerService;
+    followUps: FollowUpService;
+    broadcasts: Broadcasts;
+    orders?: OrdersPort;
+    coupons?: CouponPort;
+    loyalty?: LoyaltyFactsPort & { find(tenantId: string, customerId: string): Promise<{ tier?: string | null } | null> };
+  },
+): JourneyService {
   const loyalty = m.loyalty;
   const steps = new StepRunner(deps, {
     customers: m.customers,

@@ -55,14 +55,25 @@ export class BirthdayGiftService {
     const tier = settings.tiers.find((t) => t.code === member.tier) ?? settings.tiers[0];
     const entry = tier.birthdayPoints
       ? await this.ledger.post({
-          tenantId, customerId, key: `birthday:${customerId}:${year}`, type: 'earn', points: tier.birthdayPoints,
-          source: 'birthday', reason: `${tier.name} birthday gift ${year}`, expiresAt: expiryFor(settings, this.deps.now()),
+          tenantId,
+          customerId,
+          key: `birthday:${customerId}:${year}`,
+          type: 'earn',
+          points: tier.birthdayPoints,
+          source: 'birthday',
+          reason: `${tier.name} birthday gift ${year}`,
+          expiresAt: expiryFor(settings, this.deps.now()),
         })
       : null;
     let coupon: { code: string } | null = null;
     if (tier.birthdayTemplateId) {
       coupon = await this.coupons
-        .issue(tenantId, { templateId: tier.birthdayTemplateId, customerId, channel: 'campaign', issueKey: `birthday:${customerId}:${year}:${tier.birthdayTemplateId}` })
+        .issue(tenantId, {
+          templateId: tier.birthdayTemplateId,
+          customerId,
+          channel: 'campaign',
+          issueKey: `birthday:${customerId}:${year}:${tier.birthdayTemplateId}`,
+        })
         .catch((err: AppError) => {
           // Out of stock or switched off: the points still count; staff see why in the log.
           this.deps.log.warn({ tenantId, customerId, code: err.code, message: err.message }, 'birthday coupon not issued');

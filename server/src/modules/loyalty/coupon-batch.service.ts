@@ -29,7 +29,14 @@ export class CouponBatchService {
   async create(tenantId: string, templateId: string, customerIds: string[], createdBy?: string, segmentId?: string) {
     await this.coupons.template(tenantId, templateId);
     const unique = [...new Set(customerIds)];
-    const doc = await CouponBatchModel.create({ tenantId, templateId: new Types.ObjectId(templateId), customerIds: unique, total: unique.length, createdBy, segmentId: segmentId ? new Types.ObjectId(segmentId) : undefined });
+    const doc = await CouponBatchModel.create({
+      tenantId,
+      templateId: new Types.ObjectId(templateId),
+      customerIds: unique,
+      total: unique.length,
+      createdBy,
+      segmentId: segmentId ? new Types.ObjectId(segmentId) : undefined,
+    });
     return batchView(doc.toObject());
   }
 
@@ -49,14 +56,24 @@ export class CouponBatchService {
   /** The job: works through queued and running batches, `budget` recipients per run. */
   async runPending(budget = 2000): Promise<number> {
     let done = 0;
-    const batches = await CouponBatchModel.find({ state: { $in: ['queued', 'running'] } }).sort({ createdAt: 1 }).limit(10).lean();
+    const batches = await CouponBatchModel.find({ state: { $in: ['queued', 'running'] } })
+      .sort({ createdAt: 1 })
+      .limit(10)
+      .lean();
     for (const b of batches) {
       await CouponBatchModel.updateOne({ _id: b._id, state: 'queued' }, { $set: { state: 'running' } });
       for (let i = b.cursor; i < b.customerIds.length && done < budget; i++, done++) {
         const customerId = b.customerIds[i];
         let failure: string | undefined;
         try {
-          await this.coupons.issue(b.tenantId, { templateId: String(b.templateId), customerId, channel: 'campaign', issueKey: `batch:${b._id}:${customerId}`, batchId: String(b._id), issuedBy: b.createdBy ?? undefined });
+          await this.coupons.issue(b.tenantId, {
+            templateId: String(b.templateId),
+            customerId,
+            channel: 'campaign',
+            issueKey: `batch:${b._id}:${customerId}`,
+            batchId: String(b._id),
+            issuedBy: b.createdBy ?? undefined,
+          });
         } catch (err) {
           failure = (err as Error).message;
         }

@@ -55,7 +55,7 @@ export class CouponIssueService {
     const now = this.deps.now();
     if (!t.active) throw loyaltyConflict(LoyaltyErrorCode.TEMPLATE_INACTIVE, `“${t.name}” is switched off and cannot be issued`);
     if (!t.channels.includes(input.channel)) throw loyaltyConflict(LoyaltyErrorCode.CHANNEL_NOT_ALLOWED, `“${t.name}” is not issued through ${input.channel}`);
-    const validFrom = t.validity!.kind === 'fixed' ? t.validity!.from ?? now : now;
+    const validFrom = t.validity!.kind === 'fixed' ? (t.validity!.from ?? now) : now;
     const validTo = t.validity!.kind === 'fixed' ? t.validity!.to! : new Date(now.getTime() + (t.validity!.days ?? 30) * DAY_MS);
     if (validTo <= now) throw loyaltyConflict(LoyaltyErrorCode.TEMPLATE_INACTIVE, `“${t.name}” has ended and cannot be issued`);
     if (t.minTier) {
@@ -73,7 +73,7 @@ export class CouponIssueService {
 
     const paid = input.channel === 'exchange' && t.pointsCost > 0;
     let coupon: any;
-    for (let seq = held + 1, codeTries = 0; !coupon; ) {
+    for (let seq = held + 1, codeTries = 0; !coupon;) {
       if (seq > t.perCustomerLimit) {
         await this.releaseStock(tenantId, t._id);
         throw this.limitReached(t);
@@ -81,9 +81,20 @@ export class CouponIssueService {
       try {
         coupon = (
           await CouponModel.create({
-            tenantId, templateId: t._id, customerId, seq, code: newCode(), issueKey: input.issueKey, channel: input.channel,
-            state: paid ? 'pending' : 'available', validFrom, validTo, issuedAt: now, issuedBy: input.issuedBy,
-            batchId: input.batchId ? new Types.ObjectId(input.batchId) : undefined, pointsCost: paid ? t.pointsCost : 0,
+            tenantId,
+            templateId: t._id,
+            customerId,
+            seq,
+            code: newCode(),
+            issueKey: input.issueKey,
+            channel: input.channel,
+            state: paid ? 'pending' : 'available',
+            validFrom,
+            validTo,
+            issuedAt: now,
+            issuedBy: input.issuedBy,
+            batchId: input.batchId ? new Types.ObjectId(input.batchId) : undefined,
+            pointsCost: paid ? t.pointsCost : 0,
           })
         ).toObject();
       } catch (err) {
@@ -123,7 +134,9 @@ export class CouponIssueService {
   /** The coupon already issued under the key, if it was for this customer, template and channel (as the points ledger checks its keys). */
   private sameTarget<C extends { customerId: unknown; templateId: unknown; channel: string }>(coupon: C, input: IssueInput): C {
     if (String(coupon.customerId) !== input.customerId || String(coupon.templateId) !== input.templateId || coupon.channel !== input.channel) {
-      throw loyaltyConflict(LoyaltyErrorCode.KEY_REUSED, 'This idempotency key was already used to issue a different coupon; send a new key for a new coupon', { reason: 'coupon' });
+      throw loyaltyConflict(LoyaltyErrorCode.KEY_REUSED, 'This idempotency key was already used to issue a different coupon; send a new key for a new coupon', {
+        reason: 'coupon',
+      });
     }
     return coupon;
   }
@@ -137,7 +150,10 @@ export class CouponIssueService {
     for (let attempt = 0; attempt < 5; attempt++) {
       const t = await CouponTemplateModel.findOne({ tenantId, _id: templateId }, { stock: 1, issued: 1, active: 1 }).lean();
       if (!t || !t.active || t.issued >= t.stock) return false;
-      const res = await CouponTemplateModel.updateOne({ tenantId, _id: templateId, active: true, stock: t.stock, issued: { $lt: t.stock } }, { $inc: { issued: 1 } });
+      const res = await CouponTemplateModel.updateOne(
+        { tenantId, _id: templateId, active: true, stock: t.stock, issued: { $lt: t.stock } },
+        { $inc: { issued: 1 } },
+      );
       if (res.modifiedCount) return true;
     }
     return false;
@@ -159,14 +175,25 @@ export class CouponIssueService {
   private async pay(coupon: any, t: any) {
     try {
       await this.ledger.post({
-        tenantId: coupon.tenantId, customerId: String(coupon.customerId), key: `coupon:${coupon._id}`, type: 'spend',
-        points: coupon.pointsCost, reason: 'exchanged for a coupon', source: 'exchange', operator: coupon.issuedBy, couponName: t?.name,
+        tenantId: coupon.tenantId,
+        customerId: String(coupon.customerId),
+        key: `coupon:${coupon._id}`,
+        type: 'spend',
+        points: coupon.pointsCost,
+        reason: 'exchanged for a coupon',
+        source: 'exchange',
+        operator: coupon.issuedBy,
+        couponName: t?.name,
       });
     } catch (err) {
       if ((err as AppError).code === LoyaltyErrorCode.INSUFFICIENT_POINTS) await this.cancelPending(coupon);
       throw err;
     }
-    const done = await CouponModel.findOneAndUpdate({ _id: coupon._id, state: 'pending' }, { $set: { state: 'available' } }, { returnDocument: 'after' }).lean();
+    const done = await CouponModel.findOneAndUpdate(
+      { _id: coupon._id, state: 'pending' },
+      { $set: { state: 'available' } },
+      { returnDocument: 'after' },
+    ).lean();
     await this.cache.changed(coupon.tenantId, String(coupon.customerId));
     return couponView(done ?? (await CouponModel.findById(coupon._id).lean()), t ?? undefined);
   }
@@ -186,7 +213,9 @@ export class CouponIssueService {
   /** Finishes exchanges a crash left pending: paid → available, spend voided → cancelled. */
   async repairPending(olderThanMs = 60_000): Promise<number> {
     const cutoff = new Date(this.deps.now().getTime() - olderThanMs);
-    const rows = await CouponModel.find({ state: 'pending', issuedAt: { $lt: cutoff } }).limit(500).lean();
+    const rows = await CouponModel.find({ state: 'pending', issuedAt: { $lt: cutoff } })
+      .limit(500)
+      .lean();
     for (const c of rows) {
       const entry = await this.ledger.getByKey(c.tenantId, `coupon:${c._id}`);
       if (entry?.state === 'applied') {

@@ -35,7 +35,8 @@ export class CouponRedeemService {
     const t = await CouponTemplateModel.findOne({ tenantId, _id: c.templateId }).lean();
     const now = this.deps.now();
     if (c.state === 'used' && by.orderId && c.orderId === by.orderId) return couponView(c, t ?? undefined, now);
-    if (by.customerId && String(c.customerId) !== by.customerId) throw loyaltyConflict(LoyaltyErrorCode.COUPON_UNAVAILABLE, 'This coupon belongs to another customer');
+    if (by.customerId && String(c.customerId) !== by.customerId)
+      throw loyaltyConflict(LoyaltyErrorCode.COUPON_UNAVAILABLE, 'This coupon belongs to another customer');
     if (t && by.orderAmount !== undefined && t.threshold > by.orderAmount) {
       throw loyaltyConflict(LoyaltyErrorCode.COUPON_UNAVAILABLE, `This coupon needs an order of at least ${t.threshold} fen`);
     }
@@ -50,7 +51,14 @@ export class CouponRedeemService {
     }
     const fresh = (await CouponModel.findById(c._id).lean())!;
     if (fresh.state === 'used' && by.orderId && fresh.orderId === by.orderId) return couponView(fresh, t ?? undefined, now);
-    const why = fresh.state === 'available' ? (fresh.validFrom > now ? 'is not valid yet' : 'has expired') : fresh.state === 'used' ? 'was already used' : `is ${fresh.state}`;
+    const why =
+      fresh.state === 'available'
+        ? fresh.validFrom > now
+          ? 'is not valid yet'
+          : 'has expired'
+        : fresh.state === 'used'
+          ? 'was already used'
+          : `is ${fresh.state}`;
     throw loyaltyConflict(LoyaltyErrorCode.COUPON_UNAVAILABLE, `This coupon ${why}`, { state: fresh.state });
   }
 
@@ -61,7 +69,10 @@ export class CouponRedeemService {
     for (const c of used) {
       const t = await CouponTemplateModel.findOne({ tenantId, _id: c.templateId }).lean();
       if (!t?.allowUnredeem) continue;
-      const res = await CouponModel.updateOne({ _id: c._id, state: 'used', orderId }, { $set: { state: 'available' }, $unset: { usedAt: 1, orderId: 1, redeemedBy: 1 } });
+      const res = await CouponModel.updateOne(
+        { _id: c._id, state: 'used', orderId },
+        { $set: { state: 'available' }, $unset: { usedAt: 1, orderId: 1, redeemedBy: 1 } },
+      );
       if (res.modifiedCount) await this.cache.changed(tenantId, String(c.customerId));
       n += res.modifiedCount;
     }
@@ -70,7 +81,11 @@ export class CouponRedeemService {
 
   async revoke(tenantId: string, code: string, by: string) {
     const c = await this.getByCode(tenantId, code);
-    const res = await CouponModel.findOneAndUpdate({ _id: c._id, state: 'available' }, { $set: { state: 'revoked', revokedAt: this.deps.now(), redeemedBy: by } }, { returnDocument: 'after' }).lean();
+    const res = await CouponModel.findOneAndUpdate(
+      { _id: c._id, state: 'available' },
+      { $set: { state: 'revoked', revokedAt: this.deps.now(), redeemedBy: by } },
+      { returnDocument: 'after' },
+    ).lean();
     if (!res) throw loyaltyConflict(LoyaltyErrorCode.COUPON_UNAVAILABLE, `Only an available coupon can be revoked; this one is ${c.state}`);
     await this.cache.changed(tenantId, String(res.customerId));
     return couponView(res);

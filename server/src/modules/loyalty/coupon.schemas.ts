@@ -4,7 +4,9 @@ import { COUPON_CHANNELS, COUPON_KINDS } from './coupon.model.js';
 const fen = z.number().int('amounts are integer fen').min(0).max(100_000_000);
 
 const validity = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('fixed'), from: z.coerce.date(), to: z.coerce.date() }).refine((v) => v.to > v.from, { message: 'validity.to must be after validity.from' }),
+  z
+    .object({ kind: z.literal('fixed'), from: z.coerce.date(), to: z.coerce.date() })
+    .refine((v) => v.to > v.from, { message: 'validity.to must be after validity.from' }),
   z.object({ kind: z.literal('relative'), days: z.number().int().min(1).max(3650) }),
 ]);
 
@@ -30,10 +32,13 @@ const base = z.object({
 /** A template must say what it gives: an amount, a discount, free shipping or a named gift. */
 export const couponTemplateSchema = base.superRefine((t, ctx) => {
   if (t.kind === 'amount' && t.amountOff <= 0) ctx.addIssue({ code: 'custom', path: ['amountOff'], message: 'an amount coupon needs amountOff > 0 (fen)' });
-  if (t.kind === 'amount' && t.threshold > 0 && t.amountOff > t.threshold) ctx.addIssue({ code: 'custom', path: ['amountOff'], message: 'amountOff cannot exceed the threshold' });
-  if (t.kind === 'percent' && (t.discountTenths < 1 || t.discountTenths > 99)) ctx.addIssue({ code: 'custom', path: ['discountTenths'], message: 'a percentage coupon needs discountTenths 1–99 (85 = 8.5折)' });
+  if (t.kind === 'amount' && t.threshold > 0 && t.amountOff > t.threshold)
+    ctx.addIssue({ code: 'custom', path: ['amountOff'], message: 'amountOff cannot exceed the threshold' });
+  if (t.kind === 'percent' && (t.discountTenths < 1 || t.discountTenths > 99))
+    ctx.addIssue({ code: 'custom', path: ['discountTenths'], message: 'a percentage coupon needs discountTenths 1–99 (85 = 8.5折)' });
   if (t.kind === 'gift' && !t.giftName) ctx.addIssue({ code: 'custom', path: ['giftName'], message: 'a gift coupon needs giftName' });
-  if (t.channels.includes('exchange') && t.pointsCost <= 0) ctx.addIssue({ code: 'custom', path: ['pointsCost'], message: 'an exchange coupon needs pointsCost > 0' });
+  if (t.channels.includes('exchange') && t.pointsCost <= 0)
+    ctx.addIssue({ code: 'custom', path: ['pointsCost'], message: 'an exchange coupon needs pointsCost > 0' });
 });
 
 export const couponTemplatePatchSchema = z

@@ -92,7 +92,9 @@ export class CouponService {
     else if (state === 'expired') q.$or = [{ state: 'expired' }, { state: 'available', validTo: { $lte: now } }];
     else if (state) q.state = state;
     const rows = await CouponModel.find(q).sort({ issuedAt: -1 }).limit(200).lean();
-    const templates = new Map((await CouponTemplateModel.find({ tenantId, _id: { $in: [...new Set(rows.map((r) => String(r.templateId)))] } }).lean()).map((t) => [String(t._id), t]));
+    const templates = new Map(
+      (await CouponTemplateModel.find({ tenantId, _id: { $in: [...new Set(rows.map((r) => String(r.templateId)))] } }).lean()).map((t) => [String(t._id), t]),
+    );
     return rows.map((r) => couponView(r, templates.get(String(r.templateId)), now));
   }
 
@@ -104,9 +106,18 @@ export class CouponService {
     const now = this.deps.now();
     const items = await this.listForCustomer(tenantId, customerId, state);
     let changesAt: Date | null = null;
-    if (!state || state === 'available') changesAt = earliestAfter(now, items.filter((c) => c.state === 'available').map((c) => c.validTo));
+    if (!state || state === 'available')
+      changesAt = earliestAfter(
+        now,
+        items.filter((c) => c.state === 'available').map((c) => c.validTo),
+      );
     else if (state === 'expired') {
-      const next = await CouponModel.findOne({ tenantId, customerId: new Types.ObjectId(customerId), state: 'available', validTo: { $gt: now } }, { validTo: 1 }).sort({ validTo: 1 }).lean();
+      const next = await CouponModel.findOne(
+        { tenantId, customerId: new Types.ObjectId(customerId), state: 'available', validTo: { $gt: now } },
+        { validTo: 1 },
+      )
+        .sort({ validTo: 1 })
+        .lean();
       changesAt = next?.validTo ?? null;
     }
     return { value: { items }, changesAt };
@@ -119,7 +130,9 @@ export class CouponService {
   async expireDue(): Promise<number> {
     let n = 0;
     for (;;) {
-      const due = await CouponModel.find({ state: 'available', validTo: { $lte: this.deps.now() } }, { tenantId: 1, customerId: 1 }).limit(1000).lean();
+      const due = await CouponModel.find({ state: 'available', validTo: { $lte: this.deps.now() } }, { tenantId: 1, customerId: 1 })
+        .limit(1000)
+        .lean();
       if (!due.length) return n;
       n += (await CouponModel.updateMany({ _id: { $in: due.map((c) => c._id) }, state: 'available' }, { $set: { state: 'expired' } })).modifiedCount;
       const holders = new Map(due.map((c) => [`${c.tenantId}:${c.customerId}`, c]));

@@ -35,5 +35,15 @@ export const couponView = (c: any, t?: any, now?: Date) => ({
   usedAt: c.usedAt ?? undefined,
   orderId: c.orderId ?? undefined,
   pointsCost: c.pointsCost ?? 0,
-  ...(t ? { name: t.name, kind: t.kind, amountOff: t.amountOff ?? 0, threshold: t.threshold ?? 0, discountTenths: t.discountTenths ?? 0, maxOff: t.maxOff ?? 0, giftName: t.giftName ?? undefined } : {}),
+  ...(t
+    ? {
+        name: t.name,
+        kind: t.kind,
+        amountOff: t.amountOff ?? 0,
+        threshold: t.threshold ?? 0,
+        discountTenths: t.discountTenths ?? 0,
+        maxOff: t.maxOff ?? 0,
+        giftName: t.giftName ?? undefined,
+      }
+    : {}),
 });

@@ -28,7 +28,12 @@ export class ExpiryReminderService {
     const now = this.deps.now();
     let reminded = 0;
     // Members whose earliest lot falls within the longest window any tenant may use (365 days).
-    const members = MemberModel.find({ status: 'active', nextExpiryAt: { $gt: now, $lte: new Date(now.getTime() + 365 * DAY_MS) } }, { tenantId: 1, customerId: 1 }).lean().cursor();
+    const members = MemberModel.find(
+      { status: 'active', nextExpiryAt: { $gt: now, $lte: new Date(now.getTime() + 365 * DAY_MS) } },
+      { tenantId: 1, customerId: 1 },
+    )
+      .lean()
+      .cursor();
     const settingsOf = new Map<string, Awaited<ReturnType<LoyaltySettingsService['get']>>>();
     for await (const m of members) {
       const settings = settingsOf.get(m.tenantId) ?? (await this.settings.get(m.tenantId));
@@ -45,7 +50,9 @@ export class ExpiryReminderService {
       }
     }
     // Rows saved but not announced (a crash in between) are announced now.
-    for (const r of await ExpiryReminderModel.find({ state: 'pending', createdAt: { $lt: new Date(now.getTime() - 60_000) } }).limit(500).lean()) {
+    for (const r of await ExpiryReminderModel.find({ state: 'pending', createdAt: { $lt: new Date(now.getTime() - 60_000) } })
+      .limit(500)
+      .lean()) {
       reminded += await this.announce(r);
     }
     return { reminded };
@@ -53,7 +60,14 @@ export class ExpiryReminderService {
 
   private async remindOnce(tenantId: string, customerId: string, expiresAt: Date, date: string, points: number): Promise<number> {
     try {
-      const row = await ExpiryReminderModel.create({ tenantId, customerId: new Types.ObjectId(customerId), expiresAt, date, points, createdAt: this.deps.now() });
+      const row = await ExpiryReminderModel.create({
+        tenantId,
+        customerId: new Types.ObjectId(customerId),
+        expiresAt,
+        date,
+        points,
+        createdAt: this.deps.now(),
+      });
       return this.announce(row.toObject());
     } catch (err) {
       if (isDuplicateKeyError(err)) return 0; // this lot was announced already
@@ -61,8 +75,21 @@ export class ExpiryReminderService {
     }
   }
 
-  private async announce(r: { _id: Types.ObjectId; tenantId: string; customerId: Types.ObjectId; expiresAt: Date; date: string; points: number }): Promise<number> {
-    await this.hooks.emit('loyalty.points_expiring', { tenantId: r.tenantId, customerId: String(r.customerId), points: r.points, expiresAt: r.expiresAt, date: r.date });
+  private async announce(r: {
+    _id: Types.ObjectId;
+    tenantId: string;
+    customerId: Types.ObjectId;
+    expiresAt: Date;
+    date: string;
+    points: number;
+  }): Promise<number> {
+    await this.hooks.emit('loyalty.points_expiring', {
+      tenantId: r.tenantId,
+      customerId: String(r.customerId),
+      points: r.points,
+      expiresAt: r.expiresAt,
+      date: r.date,
+    });
     const res = await ExpiryReminderModel.updateOne({ _id: r._id, state: 'pending' }, { $set: { state: 'sent' } });
     return res.modifiedCount;
   }

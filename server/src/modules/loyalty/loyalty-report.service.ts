@@ -44,8 +44,14 @@ export class LoyaltyReportService {
         { $match: { tenantId, state: 'applied', createdAt: { $gte: since, $lt: until } } },
         { $group: { _id: { day: dayOf('$createdAt'), type: '$type' }, points: { $sum: '$points' } } },
       ]),
-      CouponModel.aggregate([{ $match: { tenantId, issuedAt: { $gte: since, $lt: until }, state: { $ne: 'pending' } } }, { $group: { _id: dayOf('$issuedAt'), n: { $sum: 1 } } }]),
-      CouponModel.aggregate([{ $match: { tenantId, state: 'used', usedAt: { $gte: since, $lt: until } } }, { $group: { _id: dayOf('$usedAt'), n: { $sum: 1 } } }]),
+      CouponModel.aggregate([
+        { $match: { tenantId, issuedAt: { $gte: since, $lt: until }, state: { $ne: 'pending' } } },
+        { $group: { _id: dayOf('$issuedAt'), n: { $sum: 1 } } },
+      ]),
+      CouponModel.aggregate([
+        { $match: { tenantId, state: 'used', usedAt: { $gte: since, $lt: until } } },
+        { $group: { _id: dayOf('$usedAt'), n: { $sum: 1 } } },
+      ]),
     ]);
 
     const rows = new Map<string, LoyaltyDay>();
@@ -65,7 +71,14 @@ export class LoyaltyReportService {
     const sum = (k: keyof Omit<LoyaltyDay, 'day'>) => list.reduce((s, r) => s + r[k], 0);
     return {
       days: list,
-      totals: { pointsIssued: sum('pointsIssued'), pointsSpent: sum('pointsSpent'), pointsExpired: sum('pointsExpired'), pointsReversed: sum('pointsReversed'), couponsIssued: sum('couponsIssued'), couponsRedeemed: sum('couponsRedeemed') },
+      totals: {
+        pointsIssued: sum('pointsIssued'),
+        pointsSpent: sum('pointsSpent'),
+        pointsExpired: sum('pointsExpired'),
+        pointsReversed: sum('pointsReversed'),
+        couponsIssued: sum('couponsIssued'),
+        couponsRedeemed: sum('couponsRedeemed'),
+      },
     };
   }
 }

@@ -8,13 +8,19 @@ import type { ShopperCache } from '../../shared/cache/shopper-cache.js';
 const points = z.number().int().min(0).max(1_000_000);
 
 export const tierSchema = z.object({
-  code: z.string().trim().regex(/^[a-z0-9_-]{1,32}$/, 'tier code: lowercase letters, digits, _ or -'),
+  code: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9_-]{1,32}$/, 'tier code: lowercase letters, digits, _ or -'),
   name: z.string().trim().min(1).max(32),
   threshold: z.number().int('growth thresholds are integer fen').min(0).max(10_000_000_000),
   multiplierPermille: z.number().int().min(0).max(10_000),
   birthdayPoints: points.default(0),
   /** A coupon template (with the 'campaign' channel) given on the member's birthday, besides the points. */
-  birthdayTemplateId: z.string().regex(/^[0-9a-f]{24}$/, 'birthdayTemplateId must be a coupon template id').optional(),
+  birthdayTemplateId: z
+    .string()
+    .regex(/^[0-9a-f]{24}$/, 'birthdayTemplateId must be a coupon template id')
+    .optional(),
   perks: z.array(z.string().trim().min(1).max(100)).max(20).default([]),
 });
 

@@ -20,7 +20,11 @@ export function loyaltyManifest(loyalty: LoyaltyApi, uses: Omit<LoyaltyRouteApis
     name: 'loyalty',
     routes: () => [loyaltyRoutes(apis), meRoutes(apis)],
     jobs: [
-      { name: 'loyalty.repair-pending', every: '1 minute', run: async () => ({ points: await loyalty.ledger.repairPending(), coupons: await loyalty.coupons.repairPending() }) },
+      {
+        name: 'loyalty.repair-pending',
+        every: '1 minute',
+        run: async () => ({ points: await loyalty.ledger.repairPending(), coupons: await loyalty.coupons.repairPending() }),
+      },
       { name: 'loyalty.expire-points', every: '1 hour', run: () => loyalty.expireDue() },
       { name: 'loyalty.expire-coupons', every: '1 hour', run: () => loyalty.coupons.expireDue() },
       { name: 'loyalty.review-tiers', every: '1 day', run: () => loyalty.reviewAllTiers() },

@@ -28,9 +28,25 @@ export const PointsEntry = component(
 );
 
 /** The shopper's own history: the entry without its key, state and operator. */
-export const MyPointsEntry = component('MyPointsEntry', PointsEntry.pick({ id: true, type: true, points: true, reason: true, source: true, orderId: true, couponName: true, shortfall: true, balanceAfter: true, expiresAt: true, createdAt: true }));
+export const MyPointsEntry = component(
+  'MyPointsEntry',
+  PointsEntry.pick({
+    id: true,
+    type: true,
+    points: true,
+    reason: true,
+    source: true,
+    orderId: true,
+    couponName: true,
+    shortfall: true,
+    balanceAfter: true,
+    expiresAt: true,
+    createdAt: true,
+  }),
+);
 
-export const pointsPage = <T extends z.ZodType>(entry: T) => z.object({ items: z.array(entry), nextCursor: z.string().nullable().describe('pass back as cursor for the next page; null on the last') });
+export const pointsPage = <T extends z.ZodType>(entry: T) =>
+  z.object({ items: z.array(entry), nextCursor: z.string().nullable().describe('pass back as cursor for the next page; null on the last') });
 
 const couponKind = z.enum(COUPON_KINDS);
 const templateTerms = {
@@ -87,9 +103,19 @@ const expiring = z.array(z.object({ date: z.string().describe('the last local da
 
 export const PointsBalance = component('PointsBalance', z.object({ balance: int, expiring }));
 
-const tierHistory = z.array(z.object({ from: z.string().nullable(), to: z.string(), fromName: z.string().nullable(), toName: z.string(), at: dateTime, reason: z.string().optional() }));
+const tierHistory = z.array(
+  z.object({ from: z.string().nullable(), to: z.string(), fromName: z.string().nullable(), toName: z.string(), at: dateTime, reason: z.string().optional() }),
+);
 const tierFields = {
-  tier: z.object({ code: z.string(), name: z.string(), multiplierPermille: int, birthdayPoints: int, birthdayCoupon: z.boolean(), perks: z.array(z.string()), since: dateTime.optional() }),
+  tier: z.object({
+    code: z.string(),
+    name: z.string(),
+    multiplierPermille: int,
+    birthdayPoints: int,
+    birthdayCoupon: z.boolean(),
+    perks: z.array(z.string()),
+    since: dateTime.optional(),
+  }),
   growth: z.object({ value: int, windowDays: int }),
   nextTier: z.object({ code: z.string(), name: z.string(), threshold: int, needed: int }).nullable(),
   downgrade: z.object({ to: z.string(), after: dateTime }).nullable(),
@@ -104,7 +130,11 @@ export const MemberSummary = component(
 export const MyTier = z.object(tierFields);
 
 /** A redemption: the coupon as used, and what it takes off this order. */
-export const Redemption = Coupon.extend({ discount: fen.describe('what the coupon takes off the order, in fen'), freeShipping: z.boolean(), gift: z.string().nullable() });
+export const Redemption = Coupon.extend({
+  discount: fen.describe('what the coupon takes off the order, in fen'),
+  freeShipping: z.boolean(),
+  gift: z.string().nullable(),
+});
 
 /** A member as staff see them: the card, the last points and the coupons to use. */
 export const MemberCard = MemberSummary.extend({ recentPoints: z.array(PointsEntry), availableCoupons: z.array(Coupon) });

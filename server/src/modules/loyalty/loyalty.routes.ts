@@ -34,17 +34,39 @@ export function loyaltyRoutes(s: LoyaltyRouteApis) {
   const L = s.loyalty;
   const member = requireVisibleCustomer(s.customers, 'customerId');
 
-  api.route({ method: 'get', path: '/settings', allow: STAFF, summary: 'The tenant’s tiers, earn rules, expiry and tier window', response: LoyaltySettings }, ({ tenantId }) => L.settings.get(tenantId));
   api.route(
-    { method: 'put', path: '/settings', allow: ['admin'], summary: 'Change tiers, earn rules, expiry or tier window (fields given replace the current ones)', body: settingsSchema.partial().strict(), response: LoyaltySettings },
+    { method: 'get', path: '/settings', allow: STAFF, summary: 'The tenant’s tiers, earn rules, expiry and tier window', response: LoyaltySettings },
+    ({ tenantId }) => L.settings.get(tenantId),
+  );
+  api.route(
+    {
+      method: 'put',
+      path: '/settings',
+      allow: ['admin'],
+      summary: 'Change tiers, earn rules, expiry or tier window (fields given replace the current ones)',
+      body: settingsSchema.partial().strict(),
+      response: LoyaltySettings,
+    },
     ({ tenantId, body }) => L.settings.update(tenantId, body),
   );
 
   api.route(
-    { method: 'get', path: '/members/:customerId', allow: STAFF, summary: 'A member’s card: tier, progress, balance, expiring points, recent points', params: customerParams, use: [member], response: MemberCard },
+    {
+      method: 'get',
+      path: '/members/:customerId',
+      allow: STAFF,
+      summary: 'A member’s card: tier, progress, balance, expiring points, recent points',
+      params: customerParams,
+      use: [member],
+      response: MemberCard,
+    },
     async ({ tenantId, ctx }) => {
       const id = String(visibleCustomer(ctx)._id);
-      const [summary, recent, coupons] = await Promise.all([L.summary(tenantId, id), L.ledger.list(tenantId, id, { limit: 10 }), L.coupons.listForCustomer(tenantId, id, 'available')]);
+      const [summary, recent, coupons] = await Promise.all([
+        L.summary(tenantId, id),
+        L.ledger.list(tenantId, id, { limit: 10 }),
+        L.coupons.listForCustomer(tenantId, id, 'available'),
+      ]);
       return { ...summary, recentPoints: recent.items, availableCoupons: coupons };
     },
   );
@@ -56,7 +78,11 @@ export function loyaltyRoutes(s: LoyaltyRouteApis) {
       allow: STAFF,
       summary: 'A member’s points ledger, newest first, cursor paginated',
       params: customerParams,
-      query: z.object({ cursor: z.string().max(200).optional(), limit: z.coerce.number().int().min(1).max(100).default(20), type: z.enum(['earn', 'spend', 'expire', 'reverse']).optional() }),
+      query: z.object({
+        cursor: z.string().max(200).optional(),
+        limit: z.coerce.number().int().min(1).max(100).default(20),
+        type: z.enum(['earn', 'spend', 'expire', 'reverse']).optional(),
+      }),
       use: [member],
       response: pointsPage(PointsEntry),
     },
@@ -75,7 +101,12 @@ export function loyaltyRoutes(s: LoyaltyRouteApis) {
       summary: 'Adjust a member’s points with a reason (positive adds, negative deducts; refused with 409 if short)',
       params: customerParams,
       body: z.object({
-        points: z.number().int('points are whole numbers').min(-1_000_000).max(1_000_000).refine((n) => n !== 0, 'points must not be 0'),
+        points: z
+          .number()
+          .int('points are whole numbers')
+          .min(-1_000_000)
+          .max(1_000_000)
+          .refine((n) => n !== 0, 'points must not be 0'),
         reason: z.string().trim().min(2, 'give a reason the member would understand').max(200),
         idempotencyKey,
       }),
@@ -90,7 +121,16 @@ export function loyaltyRoutes(s: LoyaltyRouteApis) {
   );
 
   api.route(
-    { method: 'get', path: '/members/:customerId/coupons', allow: STAFF, summary: 'A member’s coupons', params: customerParams, query: z.object({ state: z.enum(['available', 'used', 'expired', 'revoked']).optional() }), use: [member], response: z.object({ items: z.array(Coupon) }) },
+    {
+      method: 'get',
+      path: '/members/:customerId/coupons',
+      allow: STAFF,
+      summary: 'A member’s coupons',
+      params: customerParams,
+      query: z.object({ state: z.enum(['available', 'used', 'expired', 'revoked']).optional() }),
+      use: [member],
+      response: z.object({ items: z.array(Coupon) }),
+    },
     async ({ query, tenantId, ctx }) => {
       const id = String(visibleCustomer(ctx)._id);
       return { items: await L.coupons.listForCustomer(tenantId, id, query.state) };
@@ -98,16 +138,41 @@ export function loyaltyRoutes(s: LoyaltyRouteApis) {
   );
 
   api.route(
-    { method: 'post', path: '/members/:customerId/coupons', allow: STAFF, status: 201, summary: 'Send one coupon to a customer (sidebar one-tap)', params: customerParams, body: z.object({ templateId: objectId, idempotencyKey }), use: [member], response: Coupon, errors: [409] },
+    {
+      method: 'post',
+      path: '/members/:customerId/coupons',
+      allow: STAFF,
+      status: 201,
+      summary: 'Send one coupon to a customer (sidebar one-tap)',
+      params: customerParams,
+      body: z.object({ templateId: objectId, idempotencyKey }),
+      use: [member],
+      response: Coupon,
+      errors: [409],
+    },
     async ({ body, principal, tenantId, ctx }) => {
       const id = String(visibleCustomer(ctx)._id);
       await L.join(tenantId, id, 'staff');
-      return L.coupons.issue(tenantId, { templateId: body.templateId, customerId: id, channel: 'staff', issueKey: `staff:${body.idempotencyKey}`, issuedBy: actor(principal) });
+      return L.coupons.issue(tenantId, {
+        templateId: body.templateId,
+        customerId: id,
+        channel: 'staff',
+        issueKey: `staff:${body.idempotencyKey}`,
+        issuedBy: actor(principal),
+      });
     },
   );
 
   api.route(
-    { method: 'post', path: '/scan', allow: STAFF, summary: 'Find a member by the code on their card (valid 5 minutes)', body: z.object({ payload: z.string().min(10).max(2000) }), response: MemberSummary, errors: [404] },
+    {
+      method: 'post',
+      path: '/scan',
+      allow: STAFF,
+      summary: 'Find a member by the code on their card (valid 5 minutes)',
+      body: z.object({ payload: z.string().min(10).max(2000) }),
+      response: MemberSummary,
+      errors: [404],
+    },
     async ({ body, principal, tenantId }) => {
       const member = await L.members.scan(tenantId, body.payload);
       const id = String((await loadVisibleCustomer(s.customers, principal, tenantId, String(member.customerId)))._id);
@@ -115,17 +180,55 @@ export function loyaltyRoutes(s: LoyaltyRouteApis) {
     },
   );
 
-  api.route({ method: 'get', path: '/templates', allow: STAFF, summary: 'Coupon templates', query: z.object({ channel: z.enum(['exchange', 'campaign', 'staff', 'welcome']).optional() }), response: z.object({ items: z.array(CouponTemplate) }) }, async ({ tenantId, query }) => ({
-    items: await L.coupons.listTemplates(tenantId, { channel: query.channel }),
-  }));
-  api.route({ method: 'post', path: '/templates', allow: MANAGERS, status: 201, summary: 'Create a coupon template', body: couponTemplateSchema, response: CouponTemplate, errors: [409] }, ({ tenantId, body }) => L.coupons.createTemplate(tenantId, body));
   api.route(
-    { method: 'patch', path: '/templates/:id', allow: MANAGERS, summary: 'Change a coupon template (stock, validity, active…)', params: z.object({ id: objectId }), body: couponTemplatePatchSchema, response: CouponTemplate, errors: [409] },
+    {
+      method: 'get',
+      path: '/templates',
+      allow: STAFF,
+      summary: 'Coupon templates',
+      query: z.object({ channel: z.enum(['exchange', 'campaign', 'staff', 'welcome']).optional() }),
+      response: z.object({ items: z.array(CouponTemplate) }),
+    },
+    async ({ tenantId, query }) => ({
+      items: await L.coupons.listTemplates(tenantId, { channel: query.channel }),
+    }),
+  );
+  api.route(
+    {
+      method: 'post',
+      path: '/templates',
+      allow: MANAGERS,
+      status: 201,
+      summary: 'Create a coupon template',
+      body: couponTemplateSchema,
+      response: CouponTemplate,
+      errors: [409],
+    },
+    ({ tenantId, body }) => L.coupons.createTemplate(tenantId, body),
+  );
+  api.route(
+    {
+      method: 'patch',
+      path: '/templates/:id',
+      allow: MANAGERS,
+      summary: 'Change a coupon template (stock, validity, active…)',
+      params: z.object({ id: objectId }),
+      body: couponTemplatePatchSchema,
+      response: CouponTemplate,
+      errors: [409],
+    },
     ({ tenantId, params, body }) => L.coupons.updateTemplate(tenantId, params.id, body),
   );
 
   api.route(
-    { method: 'get', path: '/coupons/:code', allow: STAFF, summary: 'Look up a coupon by its code', params: z.object({ code: z.string().trim().min(4).max(64) }), response: Coupon },
+    {
+      method: 'get',
+      path: '/coupons/:code',
+      allow: STAFF,
+      summary: 'Look up a coupon by its code',
+      params: z.object({ code: z.string().trim().min(4).max(64) }),
+      response: Coupon,
+    },
     async ({ params, principal, tenantId }) => {
       const c = await L.coupons.getByCode(tenantId, params.code);
       await loadVisibleCustomer(s.customers, principal, tenantId, String(c.customerId));
@@ -138,8 +241,14 @@ export function loyaltyRoutes(s: LoyaltyRouteApis) {
       method: 'post',
       path: '/coupons/redeem',
       allow: ['admin', 'sales', 'agent', 'integration'],
-      summary: 'Redeem (核销) a coupon by code or scan, once, answering what it takes off the order (discount in fen, free shipping, gift); repeating for the same order answers the same',
-      body: z.object({ code: z.string().trim().min(4).max(64), orderId: z.string().trim().min(1).max(128).optional(), orderAmount: z.number().int('amounts are integer fen').min(0).optional(), shippingFee: z.number().int('amounts are integer fen').min(0).optional() }),
+      summary:
+        'Redeem (核销) a coupon by code or scan, once, answering what it takes off the order (discount in fen, free shipping, gift); repeating for the same order answers the same',
+      body: z.object({
+        code: z.string().trim().min(4).max(64),
+        orderId: z.string().trim().min(1).max(128).optional(),
+        orderAmount: z.number().int('amounts are integer fen').min(0).optional(),
+        shippingFee: z.number().int('amounts are integer fen').min(0).optional(),
+      }),
       response: Redemption,
       errors: [404, 409],
     },
@@ -149,12 +258,25 @@ export function loyaltyRoutes(s: LoyaltyRouteApis) {
         const owner = await s.customers.get(tenantId, String(c.customerId)).catch(() => null);
         if (!owner || !canSeeCustomer(principal, owner)) throw notFound('Coupon');
       }
-      return L.coupons.redeem(tenantId, body.code, { orderId: body.orderId, orderAmount: body.orderAmount, shippingFee: body.shippingFee, redeemedBy: actor(principal) });
+      return L.coupons.redeem(tenantId, body.code, {
+        orderId: body.orderId,
+        orderAmount: body.orderAmount,
+        shippingFee: body.shippingFee,
+        redeemedBy: actor(principal),
+      });
     },
   );
 
   api.route(
-    { method: 'post', path: '/coupons/:code/revoke', allow: MANAGERS, summary: 'Revoke an available coupon', params: z.object({ code: z.string().trim().min(4).max(64) }), response: Coupon, errors: [409] },
+    {
+      method: 'post',
+      path: '/coupons/:code/revoke',
+      allow: MANAGERS,
+      summary: 'Revoke an available coupon',
+      params: z.object({ code: z.string().trim().min(4).max(64) }),
+      response: Coupon,
+      errors: [409],
+    },
     ({ params, principal, tenantId }) => L.coupons.revoke(tenantId, params.code, actor(principal)),
   );
 
@@ -167,7 +289,12 @@ export function loyaltyRoutes(s: LoyaltyRouteApis) {
       summary: 'Issue a coupon to a saved segment (or a list of customers) as a background job; poll the batch for progress',
       body: z.union([
         z.object({ templateId: objectId, segmentId: objectId }).strict(),
-        z.object({ templateId: objectId, customerIds: z.array(objectId).min(1).max(MAX_BATCH_RECIPIENTS, `at most ${MAX_BATCH_RECIPIENTS} customers per batch`) }).strict(),
+        z
+          .object({
+            templateId: objectId,
+            customerIds: z.array(objectId).min(1).max(MAX_BATCH_RECIPIENTS, `at most ${MAX_BATCH_RECIPIENTS} customers per batch`),
+          })
+          .strict(),
       ]),
       response: CouponBatch,
       errors: [404, 409],
@@ -177,19 +304,36 @@ export function loyaltyRoutes(s: LoyaltyRouteApis) {
       // The segment's members as of now (a dynamic segment is evaluated once, here).
       const page = await s.segments.pager(tenantId, body.segmentId);
       const ids: string[] = [];
-      for (let after = null as Parameters<typeof page>[0]; ids.length <= MAX_BATCH_RECIPIENTS; ) {
+      for (let after = null as Parameters<typeof page>[0]; ids.length <= MAX_BATCH_RECIPIENTS;) {
         const rows = await page(after, 1000);
         ids.push(...rows.map(String));
         if (rows.length < 1000) break;
         after = rows[rows.length - 1];
       }
-      if (ids.length > MAX_BATCH_RECIPIENTS) throw new AppError(CommonErrorCode.VALIDATION, `This segment has more than ${MAX_BATCH_RECIPIENTS} customers; narrow it or split it into smaller segments`, { status: 400 });
+      if (ids.length > MAX_BATCH_RECIPIENTS)
+        throw new AppError(
+          CommonErrorCode.VALIDATION,
+          `This segment has more than ${MAX_BATCH_RECIPIENTS} customers; narrow it or split it into smaller segments`,
+          { status: 400 },
+        );
       if (!ids.length) throw new AppError(CommonErrorCode.VALIDATION, 'This segment has no customers right now; nothing to issue', { status: 400 });
       return L.batches.create(tenantId, body.templateId, ids, actor(principal), body.segmentId);
     },
   );
-  api.route({ method: 'get', path: '/batches', allow: MANAGERS, summary: 'Recent bulk issues with their progress, newest first', response: z.object({ items: z.array(CouponBatch) }) }, async ({ tenantId }) => ({ items: await L.batches.list(tenantId) }));
-  api.route({ method: 'get', path: '/batches/:id', allow: MANAGERS, summary: 'Progress of a bulk issue', params: z.object({ id: objectId }), response: CouponBatch }, ({ params, tenantId }) => L.batches.get(tenantId, params.id));
+  api.route(
+    {
+      method: 'get',
+      path: '/batches',
+      allow: MANAGERS,
+      summary: 'Recent bulk issues with their progress, newest first',
+      response: z.object({ items: z.array(CouponBatch) }),
+    },
+    async ({ tenantId }) => ({ items: await L.batches.list(tenantId) }),
+  );
+  api.route(
+    { method: 'get', path: '/batches/:id', allow: MANAGERS, summary: 'Progress of a bulk issue', params: z.object({ id: objectId }), response: CouponBatch },
+    ({ params, tenantId }) => L.batches.get(tenantId, params.id),
+  );
 
   api.route(
     {
@@ -208,11 +352,26 @@ export function loyaltyRoutes(s: LoyaltyRouteApis) {
       path: '/reconcile',
       allow: ['admin'],
       summary: 'Recompute every balance from the ledger and report drift (must be zero)',
-      response: z.object({ members: int, entries: int, pending: int, drift: z.array(z.object({ customerId: z.string(), stored: int, ledger: int })), driftTotal: int.describe('must be 0') }),
+      response: z.object({
+        members: int,
+        entries: int,
+        pending: int,
+        drift: z.array(z.object({ customerId: z.string(), stored: int, ledger: int })),
+        driftTotal: int.describe('must be 0'),
+      }),
     },
     ({ tenantId }) => L.ledger.reconcile(tenantId),
   );
-  api.route({ method: 'post', path: '/tiers/review', allow: ['admin'], summary: 'Run the tier review (downgrades after the grace period) now', response: z.object({ reviewed: int, downgraded: int, warned: int }) }, ({ tenantId }) => L.members.reviewTiers(tenantId));
+  api.route(
+    {
+      method: 'post',
+      path: '/tiers/review',
+      allow: ['admin'],
+      summary: 'Run the tier review (downgrades after the grace period) now',
+      response: z.object({ reviewed: int, downgraded: int, warned: int }),
+    },
+    ({ tenantId }) => L.members.reviewTiers(tenantId),
+  );
 
   return api;
 }

@@ -31,7 +31,10 @@ export class LoyaltyService {
   /** Earn, growth, tiers and reversals from ingested orders. */
   readonly orders: OrderPointsService;
 
-  constructor(private readonly deps: Deps, hooks: DomainHooks) {
+  constructor(
+    private readonly deps: Deps,
+    hooks: DomainHooks,
+  ) {
     this.shoppers = shopperCache(deps);
     this.settings = new LoyaltySettingsService(this.shoppers);
     this.members = new MemberService(deps, this.settings);
@@ -72,8 +75,14 @@ export class LoyaltyService {
     const now = this.deps.now();
     const day = localDay(settings, now);
     const entry = await this.ledger.post({
-      tenantId, customerId, key: `checkin:${customerId}:${day}`, type: 'earn', points: settings.earn.checkInPoints,
-      source: 'check-in', reason: `check-in ${day}`, expiresAt: expiryFor(settings, now),
+      tenantId,
+      customerId,
+      key: `checkin:${customerId}:${day}`,
+      type: 'earn',
+      points: settings.earn.checkInPoints,
+      source: 'check-in',
+      reason: `check-in ${day}`,
+      expiresAt: expiryFor(settings, now),
     });
     if (entry.duplicate) throw loyaltyConflict(LoyaltyErrorCode.ALREADY_CHECKED_IN, 'You have already checked in today; come back tomorrow', { day });
     return { day, points: entry.points, balance: entry.balanceAfter };
@@ -85,8 +94,15 @@ export class LoyaltyService {
     await this.members.ensure(tenantId, customerId, 'staff');
     const now = this.deps.now();
     return this.ledger.post({
-      tenantId, customerId, key: `manual:${input.idempotencyKey}`, type: input.points > 0 ? 'earn' : 'spend', points: Math.abs(input.points),
-      reason: input.reason, source: 'manual', operator: input.operator, expiresAt: input.points > 0 ? expiryFor(settings, now) : undefined,
+      tenantId,
+      customerId,
+      key: `manual:${input.idempotencyKey}`,
+      type: input.points > 0 ? 'earn' : 'spend',
+      points: Math.abs(input.points),
+      reason: input.reason,
+      source: 'manual',
+      operator: input.operator,
+      expiresAt: input.points > 0 ? expiryFor(settings, now) : undefined,
     });
   }
 
@@ -101,14 +117,24 @@ export class LoyaltyService {
    * `settingsGen`: the shopper cache's tenant generation when the answer is to be cached.
    */
   async points(tenantId: string, customerId: string, settingsGen?: string) {
-    const [settings, member, lots] = await Promise.all([this.settings.get(tenantId, settingsGen), this.members.require(tenantId, customerId), this.ledger.lots(tenantId, customerId)]);
+    const [settings, member, lots] = await Promise.all([
+      this.settings.get(tenantId, settingsGen),
+      this.members.require(tenantId, customerId),
+      this.ledger.lots(tenantId, customerId),
+    ]);
     return { balance: member.balance as number, expiring: expiringView(settings, lots) };
   }
 
   /** points() as the shopper cache stores it: the answer, and when the next lot's expiry changes it. */
   async pointsForCache(tenantId: string, customerId: string, settingsGen?: string) {
     const value = await this.points(tenantId, customerId, settingsGen);
-    return { value, changesAt: earliestAfter(this.deps.now(), value.expiring.map((e) => e.expiresAt)) };
+    return {
+      value,
+      changesAt: earliestAfter(
+        this.deps.now(),
+        value.expiring.map((e) => e.expiresAt),
+      ),
+    };
   }
 
   /** The card as the shopper (or staff) sees it: tier, progress to the next tier, balance, what expires. */
@@ -128,14 +154,30 @@ export class LoyaltyService {
       joinedAt: member.joinedAt,
       consented: !!member.consentAt,
       balance: member.balance,
-      tier: { code: tier.code, name: tier.name, multiplierPermille: tier.multiplierPermille, birthdayPoints: tier.birthdayPoints, birthdayCoupon: !!tier.birthdayTemplateId, perks: tier.perks, since: member.tierSince },
+      tier: {
+        code: tier.code,
+        name: tier.name,
+        multiplierPermille: tier.multiplierPermille,
+        birthdayPoints: tier.birthdayPoints,
+        birthdayCoupon: !!tier.birthdayTemplateId,
+        perks: tier.perks,
+        since: member.tierSince,
+      },
       growth: { value: growth, windowDays: settings.growth.windowDays },
       nextTier: next ? { code: next.code, name: next.name, threshold: next.threshold, needed: Math.max(0, next.threshold - growth) } : null,
-      downgrade: member.belowSince && tierRank(settings, qualified.code) < rank
-        ? { to: qualified.code, after: new Date(new Date(member.belowSince).getTime() + settings.growth.downgradeGraceDays * 86_400_000) }
-        : null,
+      downgrade:
+        member.belowSince && tierRank(settings, qualified.code) < rank
+          ? { to: qualified.code, after: new Date(new Date(member.belowSince).getTime() + settings.growth.downgradeGraceDays * 86_400_000) }
+          : null,
       expiring: expiringView(settings, lots),
-      tierHistory: (member.tierHistory ?? []).map((h: any) => ({ from: h.from ?? null, to: h.to, fromName: h.from ? nameOf(h.from) : null, toName: nameOf(h.to), at: h.at, reason: h.reason })),
+      tierHistory: (member.tierHistory ?? []).map((h: any) => ({
+        from: h.from ?? null,
+        to: h.to,
+        fromName: h.from ? nameOf(h.from) : null,
+        toName: nameOf(h.to),
+        at: h.at,
+        reason: h.reason,
+      })),
     };
   }
 
@@ -152,11 +194,29 @@ export class LoyaltyService {
     const outKey = `merge:out:${fromId}`;
     const before = await this.ledger.getByKey(tenantId, outKey);
     const lots = before ? [] : await this.ledger.lots(tenantId, fromId);
-    const out = await this.ledger.post({ tenantId, customerId: fromId, key: outKey, type: 'spend', points: before?.requested ?? from.balance, mode: 'floor', source: 'merge', reason: `merged into ${toId}` });
+    const out = await this.ledger.post({
+      tenantId,
+      customerId: fromId,
+      key: outKey,
+      type: 'spend',
+      points: before?.requested ?? from.balance,
+      mode: 'floor',
+      source: 'merge',
+      reason: `merged into ${toId}`,
+    });
     await this.members.ensure(tenantId, toId, 'merge');
     // The moved points keep the earliest expiry among the moved lots (a re-run after a crash falls back to a fresh expiry).
     const expiresAt = lots[0]?.expiresAt ?? expiryFor(settings, this.deps.now());
-    await this.ledger.post({ tenantId, customerId: toId, key: `merge:in:${fromId}`, type: 'earn', points: 0 - out.points, source: 'merge', reason: `merged from ${fromId}`, expiresAt });
+    await this.ledger.post({
+      tenantId,
+      customerId: toId,
+      key: `merge:in:${fromId}`,
+      type: 'earn',
+      points: 0 - out.points,
+      source: 'merge',
+      reason: `merged from ${fromId}`,
+      expiresAt,
+    });
     await this.members.markMerged(tenantId, fromId);
   }
 }

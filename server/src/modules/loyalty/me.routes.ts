@@ -71,18 +71,21 @@ export function meRoutes(s: MeRouteApis) {
     member: z.object({ memberNo: z.string(), tier: z.string(), balance: z.number().int(), joinedAt: dateTime }).nullable(),
     birthday: z.object({ month: z.number().int(), day: z.number().int() }).nullable(),
   });
-  api.route({ method: 'get', path: '/', allow: SHOPPER, errors: [404], summary: 'My profile summary and membership, if any', response: profile }, async ({ principal, tenantId }) => {
-    const c = await s.customers.get(tenantId, (principal as Extract<Principal, { kind: 'shopper' }>).customerId);
-    const member = await L.members.find(tenantId, String(c._id));
-    return {
-      customerId: String(c._id),
-      name: c.name ?? null,
-      avatar: c.avatar ?? null,
-      phone: maskPhone(c.phone) ?? null,
-      member: member ? { memberNo: member.memberNo, tier: member.tier, balance: member.balance, joinedAt: member.joinedAt } : null,
-      birthday: c.birthday?.month ? { month: c.birthday.month, day: c.birthday.day } : null,
-    };
-  });
+  api.route(
+    { method: 'get', path: '/', allow: SHOPPER, errors: [404], summary: 'My profile summary and membership, if any', response: profile },
+    async ({ principal, tenantId }) => {
+      const c = await s.customers.get(tenantId, (principal as Extract<Principal, { kind: 'shopper' }>).customerId);
+      const member = await L.members.find(tenantId, String(c._id));
+      return {
+        customerId: String(c._id),
+        name: c.name ?? null,
+        avatar: c.avatar ?? null,
+        phone: maskPhone(c.phone) ?? null,
+        member: member ? { memberNo: member.memberNo, tier: member.tier, balance: member.balance, joinedAt: member.joinedAt } : null,
+        birthday: c.birthday?.month ? { month: c.birthday.month, day: c.birthday.day } : null,
+      };
+    },
+  );
 
   api.route(
     {
@@ -97,11 +100,22 @@ export function meRoutes(s: MeRouteApis) {
       response: z.object({ birthday: z.object({ month: z.number().int(), day: z.number().int() }) }),
       errors: [404, 409],
     },
-    async ({ principal, tenantId, body }) => ({ birthday: await L.birthdays.setBirthday(s.customers, tenantId, await me(s, principal, tenantId), body.month, body.day) }),
+    async ({ principal, tenantId, body }) => ({
+      birthday: await L.birthdays.setBirthday(s.customers, tenantId, await me(s, principal, tenantId), body.month, body.day),
+    }),
   );
 
   api.route(
-    { method: 'post', path: '/membership', allow: SHOPPER, errors: [404], status: 201, summary: 'Join the loyalty programme, consenting to its terms', body: z.object({ consent: z.literal(true, 'consent must be true to join') }), response: MemberSummary },
+    {
+      method: 'post',
+      path: '/membership',
+      allow: SHOPPER,
+      errors: [404],
+      status: 201,
+      summary: 'Join the loyalty programme, consenting to its terms',
+      body: z.object({ consent: z.literal(true, 'consent must be true to join') }),
+      response: MemberSummary,
+    },
     async ({ principal, tenantId }) => {
       const id = await me(s, principal, tenantId);
       await L.join(tenantId, id, 'shopper', true);
@@ -109,19 +123,33 @@ export function meRoutes(s: MeRouteApis) {
     },
   );
 
-  api.route({ method: 'get', path: '/card', allow: SHOPPER, errors: [404], summary: 'My member card (joins on first view) with a 5-minute scan code', response: MemberSummary.extend({ card: z.object({ payload: z.string(), expiresAt: dateTime }) }) }, async ({ principal, tenantId }) => {
-    const id = await me(s, principal, tenantId);
-    const member = await L.join(tenantId, id, 'shopper');
-    return { ...(await L.summary(tenantId, id)), card: await L.members.cardPayload(tenantId, member) };
-  });
+  api.route(
+    {
+      method: 'get',
+      path: '/card',
+      allow: SHOPPER,
+      errors: [404],
+      summary: 'My member card (joins on first view) with a 5-minute scan code',
+      response: MemberSummary.extend({ card: z.object({ payload: z.string(), expiresAt: dateTime }) }),
+    },
+    async ({ principal, tenantId }) => {
+      const id = await me(s, principal, tenantId);
+      const member = await L.join(tenantId, id, 'shopper');
+      return { ...(await L.summary(tenantId, id)), card: await L.members.cardPayload(tenantId, member) };
+    },
+  );
 
-  api.route({ method: 'get', path: '/tier', allow: SHOPPER, errors: [404], summary: 'My tier, growth value and progress to the next tier', response: MyTier }, async ({ principal, tenantId }) => {
-    const sum = await L.summary(tenantId, await me(s, principal, tenantId));
-    return { tier: sum.tier, growth: sum.growth, nextTier: sum.nextTier, downgrade: sum.downgrade, tierHistory: sum.tierHistory };
-  });
+  api.route(
+    { method: 'get', path: '/tier', allow: SHOPPER, errors: [404], summary: 'My tier, growth value and progress to the next tier', response: MyTier },
+    async ({ principal, tenantId }) => {
+      const sum = await L.summary(tenantId, await me(s, principal, tenantId));
+      return { tier: sum.tier, growth: sum.growth, nextTier: sum.nextTier, downgrade: sum.downgrade, tierHistory: sum.tierHistory };
+    },
+  );
 
-  api.route({ method: 'get', path: '/points', allow: SHOPPER, errors: [404], summary: 'My points balance and what expires when', response: PointsBalance }, ({ principal, tenantId }) =>
-    cachedBody(s, principal, tenantId, 'points', (id, gen) => L.pointsForCache(tenantId, id, gen)),
+  api.route(
+    { method: 'get', path: '/points', allow: SHOPPER, errors: [404], summary: 'My points balance and what expires when', response: PointsBalance },
+    ({ principal, tenantId }) => cachedBody(s, principal, tenantId, 'points', (id, gen) => L.pointsForCache(tenantId, id, gen)),
   );
 
   api.route(
@@ -130,33 +158,89 @@ export function meRoutes(s: MeRouteApis) {
       path: '/points/ledger',
       allow: SHOPPER,
       errors: [404],
-      summary: 'My points history, newest first (type, source, orderId, couponName: the pages word each entry; reason is for staff); pass nextCursor back as cursor for the next page',
-      query: z.object({ cursor: z.string().max(200).optional(), limit: z.coerce.number().int().min(1).max(100).default(20), type: z.enum(['earn', 'spend', 'expire', 'reverse']).optional() }),
+      summary:
+        'My points history, newest first (type, source, orderId, couponName: the pages word each entry; reason is for staff); pass nextCursor back as cursor for the next page',
+      query: z.object({
+        cursor: z.string().max(200).optional(),
+        limit: z.coerce.number().int().min(1).max(100).default(20),
+        type: z.enum(['earn', 'spend', 'expire', 'reverse']).optional(),
+      }),
       response: pointsPage(MyPointsEntry),
     },
     async ({ principal, tenantId, query }) => {
       const page = await L.ledger.list(tenantId, await me(s, principal, tenantId), query);
-      return { items: page.items.map((e) => ({ id: e.id, type: e.type, points: e.points, reason: e.reason, source: e.source, orderId: e.orderId, couponName: e.couponName, shortfall: e.shortfall, balanceAfter: e.balanceAfter, expiresAt: e.expiresAt, createdAt: e.createdAt })), nextCursor: page.nextCursor };
+      return {
+        items: page.items.map((e) => ({
+          id: e.id,
+          type: e.type,
+          points: e.points,
+          reason: e.reason,
+          source: e.source,
+          orderId: e.orderId,
+          couponName: e.couponName,
+          shortfall: e.shortfall,
+          balanceAfter: e.balanceAfter,
+          expiresAt: e.expiresAt,
+          createdAt: e.createdAt,
+        })),
+        nextCursor: page.nextCursor,
+      };
     },
   );
 
-  api.route({ method: 'get', path: '/points/expiring', allow: SHOPPER, errors: [404], summary: 'My points by expiry date (N points expire on date)', response: z.object({ items: PointsBalance.shape.expiring }) }, async ({ principal, tenantId }) => ({
-    items: (await cachedRead(s, principal, tenantId, 'points', (id, gen) => L.pointsForCache(tenantId, id, gen))).expiring,
-  }));
+  api.route(
+    {
+      method: 'get',
+      path: '/points/expiring',
+      allow: SHOPPER,
+      errors: [404],
+      summary: 'My points by expiry date (N points expire on date)',
+      response: z.object({ items: PointsBalance.shape.expiring }),
+    },
+    async ({ principal, tenantId }) => ({
+      items: (await cachedRead(s, principal, tenantId, 'points', (id, gen) => L.pointsForCache(tenantId, id, gen))).expiring,
+    }),
+  );
 
   api.route(
-    { method: 'post', path: '/check-in', allow: SHOPPER, summary: 'Daily check-in for points (once per day; 409 when already done)', response: z.object({ day: z.string(), points: z.number().int(), balance: z.number().int().nullable().optional() }), errors: [404, 409] },
+    {
+      method: 'post',
+      path: '/check-in',
+      allow: SHOPPER,
+      summary: 'Daily check-in for points (once per day; 409 when already done)',
+      response: z.object({ day: z.string(), points: z.number().int(), balance: z.number().int().nullable().optional() }),
+      errors: [404, 409],
+    },
     async ({ principal, tenantId }) => L.checkIn(tenantId, await me(s, principal, tenantId)),
   );
 
   api.route(
-    { method: 'get', path: '/coupons', allow: SHOPPER, errors: [404], summary: 'My coupons, optionally by state', query: z.object({ state: z.enum(['available', 'used', 'expired', 'revoked']).optional() }), response: z.object({ items: z.array(Coupon) }) },
-    ({ principal, tenantId, query }) => cachedBody(s, principal, tenantId, `coupons:${query.state ?? 'all'}`, (id) => L.coupons.listForCache(tenantId, id, query.state)),
+    {
+      method: 'get',
+      path: '/coupons',
+      allow: SHOPPER,
+      errors: [404],
+      summary: 'My coupons, optionally by state',
+      query: z.object({ state: z.enum(['available', 'used', 'expired', 'revoked']).optional() }),
+      response: z.object({ items: z.array(Coupon) }),
+    },
+    ({ principal, tenantId, query }) =>
+      cachedBody(s, principal, tenantId, `coupons:${query.state ?? 'all'}`, (id) => L.coupons.listForCache(tenantId, id, query.state)),
   );
 
-  api.route({ method: 'get', path: '/exchange', allow: SHOPPER, errors: [404], summary: 'The points exchange catalogue, with what I can claim', response: z.object({ items: z.array(CatalogueItem) }) }, async ({ principal, tenantId }) => ({
-    items: await L.coupons.catalogue(tenantId, await me(s, principal, tenantId)),
-  }));
+  api.route(
+    {
+      method: 'get',
+      path: '/exchange',
+      allow: SHOPPER,
+      errors: [404],
+      summary: 'The points exchange catalogue, with what I can claim',
+      response: z.object({ items: z.array(CatalogueItem) }),
+    },
+    async ({ principal, tenantId }) => ({
+      items: await L.coupons.catalogue(tenantId, await me(s, principal, tenantId)),
+    }),
+  );
 
   api.route(
     {

@@ -79,7 +79,11 @@ export class MemberService {
       return { member: (await this.find(tenantId, customerId))!, created: false };
     }
     const settings = await this.settings.get(tenantId);
-    const counter = await LoyaltyCounterModel.findOneAndUpdate({ tenantId, name: 'memberNo' }, { $inc: { seq: 1 } }, { upsert: true, returnDocument: 'after' }).lean();
+    const counter = await LoyaltyCounterModel.findOneAndUpdate(
+      { tenantId, name: 'memberNo' },
+      { $inc: { seq: 1 } },
+      { upsert: true, returnDocument: 'after' },
+    ).lean();
     const now = this.deps.now();
     const first = settings.tiers[0];
     let created = true;
@@ -117,14 +121,26 @@ export class MemberService {
     const missing = ids.filter((id) => !out.has(id));
     if (!missing.length) return out;
     const settings = await this.settings.get(tenantId);
-    const counter = await LoyaltyCounterModel.findOneAndUpdate({ tenantId, name: 'memberNo' }, { $inc: { seq: missing.length } }, { upsert: true, returnDocument: 'after' }).lean();
+    const counter = await LoyaltyCounterModel.findOneAndUpdate(
+      { tenantId, name: 'memberNo' },
+      { $inc: { seq: missing.length } },
+      { upsert: true, returnDocument: 'after' },
+    ).lean();
     const now = this.deps.now();
     const first = settings.tiers[0];
     // Mongoose builds one newcomer (schema defaults, field order); the others are copies of it with
     // their own id, customer and number — a mongoose document per newcomer cost ~80 µs each.
     const template = new MemberModel({
-      tenantId, customerId: new Types.ObjectId(missing[0]), memberNo: '', joinedAt: now, joinSource: source,
-      tier: first.code, tierSince: now, tierHistory: [{ to: first.code, at: now, reason: 'joined', growth: 0 }], createdAt: now, updatedAt: now,
+      tenantId,
+      customerId: new Types.ObjectId(missing[0]),
+      memberNo: '',
+      joinedAt: now,
+      joinSource: source,
+      tier: first.code,
+      tierSince: now,
+      tierHistory: [{ to: first.code, at: now, reason: 'joined', growth: 0 }],
+      createdAt: now,
+      updatedAt: now,
     }).toObject();
     const docs = missing.map((customerId, n) => ({
       ...template,
@@ -141,7 +157,11 @@ export class MemberService {
       collided = duplicateIndexes(err);
     }
     docs.forEach((d, n) => !collided.has(n) && out.set(String(d.customerId), d as BatchMember));
-    if (collided.size) for (const m of await MemberModel.find({ tenantId, customerId: { $in: [...collided].map((n) => docs[n].customerId) } }, BATCH_FIELDS).lean<BatchMember[]>()) out.set(String(m.customerId), m);
+    if (collided.size)
+      for (const m of await MemberModel.find({ tenantId, customerId: { $in: [...collided].map((n) => docs[n].customerId) } }, BATCH_FIELDS).lean<
+        BatchMember[]
+      >())
+        out.set(String(m.customerId), m);
     await Promise.all(docs.filter((_, n) => !collided.has(n)).map((d) => this.cache.changed(tenantId, String(d.customerId))));
     return out;
   }
@@ -149,13 +169,18 @@ export class MemberService {
   /** A signed, short-lived payload for the card's QR/barcode; staff scan it to find the member. */
   async cardPayload(tenantId: string, member: { customerId: unknown; memberNo: string }) {
     const exp = Math.floor(this.deps.now().getTime() / 1000) + CARD_TTL_SECONDS;
-    return { payload: await signToken(tokenKeys(this.deps.config), { k: 'card', sub: String(member.customerId), t: tenantId, exp, n: member.memberNo }), expiresAt: new Date(exp * 1000) };
+    return {
+      payload: await signToken(tokenKeys(this.deps.config), { k: 'card', sub: String(member.customerId), t: tenantId, exp, n: member.memberNo }),
+      expiresAt: new Date(exp * 1000),
+    };
   }
 
   async scan(tenantId: string, payload: string) {
     const p = await verifyToken(tokenKeys(this.deps.config), payload, this.deps.now().getTime());
     if (!p || p.k !== 'card' || p.t !== tenantId) {
-      throw new AppError(LoyaltyErrorCode.BAD_CARD, 'This card code is not valid or has expired: ask the shopper to refresh their member card', { status: 400 });
+      throw new AppError(LoyaltyErrorCode.BAD_CARD, 'This card code is not valid or has expired: ask the shopper to refresh their member card', {
+        status: 400,
+      });
     }
     const m = await this.find(tenantId, p.sub);
     if (!m) throw notFound('Member');
@@ -174,7 +199,15 @@ export class MemberService {
   /** Growth movements of a batch, once per key (an unordered insert; a key already there is done). */
   async recordGrowthMany(tenantId: string, rows: Array<{ customerId: string; key: string; amount: number; at: Date; orderId?: string }>): Promise<void> {
     if (!rows.length) return;
-    const docs = rows.map((r) => ({ _id: new Types.ObjectId(), tenantId, customerId: new Types.ObjectId(r.customerId), key: r.key, amount: r.amount, at: r.at, ...(r.orderId ? { orderId: r.orderId } : {}) }));
+    const docs = rows.map((r) => ({
+      _id: new Types.ObjectId(),
+      tenantId,
+      customerId: new Types.ObjectId(r.customerId),
+      key: r.key,
+      amount: r.amount,
+      at: r.at,
+      ...(r.orderId ? { orderId: r.orderId } : {}),
+    }));
     try {
       await GrowthModel.collection.insertMany(docs, { ordered: false });
     } catch (err) {
@@ -185,20 +218,29 @@ export class MemberService {
   /** The rows of many customers' growth windows in one read (the batch's tier upgrades add them up). */
   async growthRows(tenantId: string, customerIds: string[], settings: LoyaltySettings): Promise<Array<{ customerId: string; key: string; amount: number }>> {
     const since = new Date(this.deps.now().getTime() - settings.growth.windowDays * DAY_MS);
-    const rows = await GrowthModel.find({ tenantId, customerId: { $in: customerIds.map((id) => new Types.ObjectId(id)) }, at: { $gte: since } }, { customerId: 1, key: 1, amount: 1 }).lean();
+    const rows = await GrowthModel.find(
+      { tenantId, customerId: { $in: customerIds.map((id) => new Types.ObjectId(id)) }, at: { $gte: since } },
+      { customerId: 1, key: 1, amount: 1 },
+    ).lean();
     return rows.map((r) => ({ customerId: String(r.customerId), key: r.key, amount: r.amount }));
   }
 
   async orderGrowth(tenantId: string, orderId: string) {
     const rows = await GrowthModel.find({ tenantId, orderId }).lean();
-    return { paid: rows.filter((r) => r.amount > 0).reduce((s, r) => s + r.amount, 0), refunded: rows.filter((r) => r.amount < 0).reduce((s, r) => s - r.amount, 0) };
+    return {
+      paid: rows.filter((r) => r.amount > 0).reduce((s, r) => s + r.amount, 0),
+      refunded: rows.filter((r) => r.amount < 0).reduce((s, r) => s - r.amount, 0),
+    };
   }
 
   /** Growth value: fen paid minus refunded over the rolling window ending now. */
   async growth(tenantId: string, customerId: string, settings: LoyaltySettings): Promise<number> {
     const since = new Date(this.deps.now().getTime() - settings.growth.windowDays * DAY_MS);
     const rows = await GrowthModel.find({ tenantId, customerId: new Types.ObjectId(customerId), at: { $gte: since } }, { amount: 1 }).lean();
-    return Math.max(0, rows.reduce((s, r) => s + r.amount, 0));
+    return Math.max(
+      0,
+      rows.reduce((s, r) => s + r.amount, 0),
+    );
   }
 
   /**
@@ -222,7 +264,11 @@ export class MemberService {
     }
     const res = await MemberModel.updateOne(
       { _id: m._id, tier: m.tier },
-      { $set: { tier: target.code, tierSince: this.deps.now() }, $unset: { belowSince: 1 }, $push: { tierHistory: { from: m.tier, to: target.code, at: this.deps.now(), reason: 'upgrade: growth reached threshold', growth } } },
+      {
+        $set: { tier: target.code, tierSince: this.deps.now() },
+        $unset: { belowSince: 1 },
+        $push: { tierHistory: { from: m.tier, to: target.code, at: this.deps.now(), reason: 'upgrade: growth reached threshold', growth } },
+      },
     );
     if (res.modifiedCount) await this.cache.changed(tenantId, customerId);
     return res.modifiedCount ? target.code : null;
@@ -234,7 +280,10 @@ export class MemberService {
    * started from. Where one did not match (a tier changed meanwhile) the usual check decides afresh —
    * it reads the member, and never moves a tier down.
    */
-  async applyTierMoves(tenantId: string, moves: Array<{ member: { _id: Types.ObjectId; customerId: unknown; tier: string }; upgrades: Array<{ from: string; to: string; growth: number }> }>): Promise<void> {
+  async applyTierMoves(
+    tenantId: string,
+    moves: Array<{ member: { _id: Types.ObjectId; customerId: unknown; tier: string }; upgrades: Array<{ from: string; to: string; growth: number }> }>,
+  ): Promise<void> {
     if (!moves.length) return;
     const now = this.deps.now();
     // Raw driver (mongoose cast every op again), so `_id` must be an ObjectId; it adds what mongoose
@@ -248,7 +297,11 @@ export class MemberService {
             ? {
                 $set: { tier: upgrades[upgrades.length - 1].to, tierSince: now, updatedAt },
                 $unset: { belowSince: 1 },
-                $push: { tierHistory: { $each: upgrades.map((u) => ({ from: u.from, to: u.to, at: now, reason: 'upgrade: growth reached threshold', growth: u.growth })) } },
+                $push: {
+                  tierHistory: {
+                    $each: upgrades.map((u) => ({ from: u.from, to: u.to, at: now, reason: 'upgrade: growth reached threshold', growth: u.growth })),
+                  },
+                },
               }
             : { $set: { updatedAt }, $unset: { belowSince: 1 } },
         },
@@ -257,8 +310,17 @@ export class MemberService {
     );
     if (res.matchedCount < moves.length) {
       // Some member's tier changed meanwhile: those whose tier is not where the batch put it check afresh.
-      const now = new Map((await MemberModel.find({ tenantId, customerId: { $in: moves.map((m) => new Types.ObjectId(String(m.member.customerId))) } }, { customerId: 1, tier: 1 }).lean()).map((m) => [String(m.customerId), m.tier]));
-      const missed = moves.filter(({ member, upgrades }) => now.get(String(member.customerId)) !== (upgrades.length ? upgrades[upgrades.length - 1].to : member.tier));
+      const now = new Map(
+        (
+          await MemberModel.find(
+            { tenantId, customerId: { $in: moves.map((m) => new Types.ObjectId(String(m.member.customerId))) } },
+            { customerId: 1, tier: 1 },
+          ).lean()
+        ).map((m) => [String(m.customerId), m.tier]),
+      );
+      const missed = moves.filter(
+        ({ member, upgrades }) => now.get(String(member.customerId)) !== (upgrades.length ? upgrades[upgrades.length - 1].to : member.tier),
+      );
       await inLanes(missed, async ({ member }) => void (await this.upgradeIfEarned(tenantId, String(member.customerId))));
     }
     await Promise.all(moves.map(({ member }) => this.cache.changed(tenantId, String(member.customerId))));
@@ -277,7 +339,9 @@ export class MemberService {
     let downgraded = 0;
     let warned = 0;
     const lowest = settings.tiers[0].code;
-    for await (const m of MemberModel.find({ tenantId, status: 'active', tier: { $ne: lowest } }).lean().cursor()) {
+    for await (const m of MemberModel.find({ tenantId, status: 'active', tier: { $ne: lowest } })
+      .lean()
+      .cursor()) {
       reviewed++;
       const changed = () => this.cache.changed(tenantId, String(m.customerId));
       const growth = await this.growth(tenantId, String(m.customerId), settings);
@@ -297,7 +361,19 @@ export class MemberService {
       } else if (now.getTime() - new Date(m.belowSince).getTime() < graceMs) continue;
       const res = await MemberModel.updateOne(
         { _id: m._id, tier: m.tier },
-        { $set: { tier: target.code, tierSince: now }, $unset: { belowSince: 1 }, $push: { tierHistory: { from: m.tier, to: target.code, at: now, reason: `downgrade: growth below threshold for ${settings.growth.downgradeGraceDays} days`, growth } } },
+        {
+          $set: { tier: target.code, tierSince: now },
+          $unset: { belowSince: 1 },
+          $push: {
+            tierHistory: {
+              from: m.tier,
+              to: target.code,
+              at: now,
+              reason: `downgrade: growth below threshold for ${settings.growth.downgradeGraceDays} days`,
+              growth,
+            },
+          },
+        },
       );
       downgraded += res.modifiedCount;
       if (res.modifiedCount) await changed();

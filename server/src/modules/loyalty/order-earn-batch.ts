@@ -41,7 +41,16 @@ export async function earnForPaidOrders(ctx: Ctx, tenantId: string, paid: PaidOr
   const members = await ctx.members.ensureMany(tenantId, customerIds, 'order');
   const existing = await ctx.ledger.entriesByKey(tenantId, [...first.keys()].map(earnKey));
 
-  await ctx.members.recordGrowthMany(tenantId, [...first.values()].map((p) => ({ customerId: p.customerId, key: growthKey(orderIdOf(p)), amount: p.event.data.amount, at: p.event.occurredAt, orderId: orderIdOf(p) })));
+  await ctx.members.recordGrowthMany(
+    tenantId,
+    [...first.values()].map((p) => ({
+      customerId: p.customerId,
+      key: growthKey(orderIdOf(p)),
+      amount: p.event.data.amount,
+      at: p.event.occurredAt,
+      orderId: orderIdOf(p),
+    })),
+  );
   const window = await ctx.members.growthRows(tenantId, customerIds, settings);
 
   // Walk each member's orders in batch order: the tier each earns at, and the upgrades on the way.
@@ -79,8 +88,15 @@ export async function earnForPaidOrders(ctx: Ctx, tenantId: string, paid: PaidOr
     const base = wants.get(orderId);
     const points = prior ? prior.requested : granted.get(earnKey(orderId))!;
     credits.push({
-      customerId: prior ? String(prior.customerId) : p.customerId, key: earnKey(orderId), points, orderId, source: 'order',
-      reason: base !== undefined && points < base ? `order ${orderId} paid (daily cap reached: ${base - points} not earned)` : prior?.reason ?? `order ${orderId} paid`,
+      customerId: prior ? String(prior.customerId) : p.customerId,
+      key: earnKey(orderId),
+      points,
+      orderId,
+      source: 'order',
+      reason:
+        base !== undefined && points < base
+          ? `order ${orderId} paid (daily cap reached: ${base - points} not earned)`
+          : (prior?.reason ?? `order ${orderId} paid`),
       expiresAt: prior ? prior.expiresAt : expiryFor(settings, p.event.occurredAt),
     });
   }
@@ -93,7 +109,12 @@ export async function earnForPaidOrders(ctx: Ctx, tenantId: string, paid: PaidOr
  * Growth before the batch is the window without the batch's own rows; each order then adds its row
  * (if it is in this member's window: the row is stored once, and may belong to whoever sent it first).
  */
-export function walkTiers(settings: LoyaltySettings, member: { tier: string; belowSince?: Date | null }, orders: PaidOrder[], window: Array<{ key: string; amount: number }>) {
+export function walkTiers(
+  settings: LoyaltySettings,
+  member: { tier: string; belowSince?: Date | null },
+  orders: PaidOrder[],
+  window: Array<{ key: string; amount: number }>,
+) {
   const rowOf = new Map(window.map((r) => [r.key, r.amount]));
   const mine = new Set(orders.map((p) => growthKey(orderIdOf(p))));
   let growth = window.filter((r) => !mine.has(r.key)).reduce((s, r) => s + r.amount, 0);

@@ -46,7 +46,10 @@ export class OrderPointsService {
       else rest.set(e.customerId, [e]);
     }
     await earnForPaidOrders(this.services, tenantId, lead);
-    await inLanes(lead.filter((p) => p.event.data.couponCode), (p) => this.redeemCoupon(tenantId, p));
+    await inLanes(
+      lead.filter((p) => p.event.data.couponCode),
+      (p) => this.redeemCoupon(tenantId, p),
+    );
     await inLanes([...rest.values()], async (list) => {
       for (const e of list) {
         if (e.event.type === 'order.paid') await this.onOrderPaid(tenantId, e);
@@ -88,7 +91,17 @@ export class OrderPointsService {
       const target = Math.floor((earn.points * Math.min(refunded, paid)) / paid);
       const done = entries.filter((e) => e.type === 'reverse' && e.key !== key).reduce((s, e) => s + e.requested, 0);
       const want = existing?.requested ?? Math.max(0, target - done);
-      await this.ledger.post({ tenantId, customerId: String(earn.customerId), key, type: 'reverse', points: want, orderId, source: 'refund', reason: `order ${orderId} refunded`, mode: 'floor' });
+      await this.ledger.post({
+        tenantId,
+        customerId: String(earn.customerId),
+        key,
+        type: 'reverse',
+        points: want,
+        orderId,
+        source: 'refund',
+        reason: `order ${orderId} refunded`,
+        mode: 'floor',
+      });
     }
     if (paid > 0 && refunded >= paid) await this.coupons.unredeemForOrder(tenantId, orderId);
   }

@@ -47,6 +47,7 @@ export function decodeCursor(cursor?: string): { at: Date; id: Types.ObjectId } 
   if (!cursor) return null;
   const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   const date = new Date(at);
-  if (!id || !Types.ObjectId.isValid(id) || Number.isNaN(+date)) throw new AppError(CommonErrorCode.VALIDATION, 'The cursor is not one this API gave out; start again without it', { status: 400 });
+  if (!id || !Types.ObjectId.isValid(id) || Number.isNaN(+date))
+    throw new AppError(CommonErrorCode.VALIDATION, 'The cursor is not one this API gave out; start again without it', { status: 400 });
   return { at: date, id: new Types.ObjectId(id) };
 }

@@ -39,7 +39,12 @@ export interface LedgerSteps {
 }
 
 /** `known`: members as the caller read them (balance, ver), for the one-bulkWrite step 2. */
-export async function postCreditBatch(steps: LedgerSteps, tenantId: string, inputs: CreditInput[], known?: Map<string, { balance: number; ver: number }>): Promise<Map<string, EntryView>> {
+export async function postCreditBatch(
+  steps: LedgerSteps,
+  tenantId: string,
+  inputs: CreditInput[],
+  known?: Map<string, { balance: number; ver: number }>,
+): Promise<Map<string, EntryView>> {
   const out = new Map<string, EntryView>();
   const unique = [...new Map(inputs.map((i) => [i.key, i])).values()];
   for (const i of unique) if (!Number.isSafeInteger(i.points) || i.points < 0) throw new RangeError('points must be a non-negative integer');
@@ -47,10 +52,25 @@ export async function postCreditBatch(steps: LedgerSteps, tenantId: string, inpu
 
   // Step 1.
   const createdAt = steps.now();
-  const docs = unique.map((i) => withoutUndefined({
-    _id: new Types.ObjectId(), tenantId, customerId: new Types.ObjectId(i.customerId), key: i.key, type: 'earn', points: i.points, requested: i.points,
-    shortfall: 0, state: 'pending', reason: i.reason, source: i.source, operator: i.operator, orderId: i.orderId, expiresAt: i.expiresAt, createdAt,
-  }));
+  const docs = unique.map((i) =>
+    withoutUndefined({
+      _id: new Types.ObjectId(),
+      tenantId,
+      customerId: new Types.ObjectId(i.customerId),
+      key: i.key,
+      type: 'earn',
+      points: i.points,
+      requested: i.points,
+      shortfall: 0,
+      state: 'pending',
+      reason: i.reason,
+      source: i.source,
+      operator: i.operator,
+      orderId: i.orderId,
+      expiresAt: i.expiresAt,
+      createdAt,
+    }),
+  );
   const taken = await insertNew(docs);
   const pending: any[] = docs.filter((_, n) => !taken.has(n));
   const fresh = new Set(pending);
@@ -61,7 +81,9 @@ export async function postCreditBatch(steps: LedgerSteps, tenantId: string, inpu
     for (const prior of await PointsEntryModel.find({ tenantId, key: { $in: [...asked.keys()] } }).lean()) {
       const mine = asked.get(prior.key)!;
       if (String(prior.customerId) !== String(mine.customerId) || prior.type !== 'earn' || prior.requested !== mine.requested) {
-        conflicts.push(loyaltyConflict(LoyaltyErrorCode.KEY_REUSED, `The idempotency key "${prior.key}" was already used for a different points change; use a new key`));
+        conflicts.push(
+          loyaltyConflict(LoyaltyErrorCode.KEY_REUSED, `The idempotency key "${prior.key}" was already used for a different points change; use a new key`),
+        );
         continue;
       }
       if (prior.state === 'pending') pending.push(prior);
@@ -72,7 +94,8 @@ export async function postCreditBatch(steps: LedgerSteps, tenantId: string, inpu
   // Step 2, then 3.
   const chunks: any[][] = [];
   const byMember = groupBy(pending, (e) => String(e.customerId));
-  for (const entries of byMember.values()) for (let from = 0; from < entries.length; from += IDS_PER_UPDATE) chunks.push(entries.slice(from, from + IDS_PER_UPDATE));
+  for (const entries of byMember.values())
+    for (let from = 0; from < entries.length; from += IDS_PER_UPDATE) chunks.push(entries.slice(from, from + IDS_PER_UPDATE));
   const marks: Array<{ entry: any; balanceAfter: number | null }> = [];
   const fellBack: any[] = [];
   const credited = (chunk: any[], balanceAfter: number | null) => {
@@ -101,7 +124,12 @@ export async function postCreditBatch(steps: LedgerSteps, tenantId: string, inpu
   if (marks.length) {
     // Raw driver: every value is already typed, and the entries have no timestamps for mongoose to add.
     await PointsEntryModel.collection.bulkWrite(
-      marks.map(({ entry, balanceAfter }) => ({ updateOne: { filter: { _id: entry._id, state: 'pending' }, update: { $set: { state: 'applied', points: entry.requested, balanceAfter, shortfall: 0 } } } })),
+      marks.map(({ entry, balanceAfter }) => ({
+        updateOne: {
+          filter: { _id: entry._id, state: 'pending' },
+          update: { $set: { state: 'applied', points: entry.requested, balanceAfter, shortfall: 0 } },
+        },
+      })),
       { ordered: false },
     );
     for (const { entry, balanceAfter } of marks) out.set(entry.key, entryView({ ...entry, state: 'applied', points: entry.requested, balanceAfter }));
@@ -121,7 +149,14 @@ export async function postCreditBatch(steps: LedgerSteps, tenantId: string, inpu
  * known; otherwise it is left unknown (null), as when a single post finds its entry already applied.
  * Partly applied: entry by entry.
  */
-async function sortOut(tenantId: string, quick: any[][], read: (c: any[]) => { balance: number; ver: number }, fresh: Set<unknown>, credited: (c: any[], balanceAfter: number | null) => void, fellBack: any[]) {
+async function sortOut(
+  tenantId: string,
+  quick: any[][],
+  read: (c: any[]) => { balance: number; ver: number },
+  fresh: Set<unknown>,
+  credited: (c: any[], balanceAfter: number | null) => void,
+  fellBack: any[],
+) {
   const ids = quick.map((c) => c[0].customerId as Types.ObjectId);
   const rows = await MemberModel.find({ tenantId, customerId: { $in: ids } }, { customerId: 1, recent: 1, ver: 1 }).lean();
   const now = new Map(rows.map((m) => [String(m.customerId), m]));
@@ -156,7 +191,10 @@ function guard(tenantId: string, entries: any[]) {
 
 function memberUpdate(entries: any[]) {
   const sum = sumOf(entries);
-  const update: Record<string, any> = { $inc: { balance: sum, earnedTotal: sum, ver: entries.length }, $push: { recent: { $each: entries.map((e) => e._id), $slice: -RECENT_KEEP } } };
+  const update: Record<string, any> = {
+    $inc: { balance: sum, earnedTotal: sum, ver: entries.length },
+    $push: { recent: { $each: entries.map((e) => e._id), $slice: -RECENT_KEEP } },
+  };
   const expiries = entries.map((e) => e.expiresAt).filter(Boolean) as Date[];
   if (expiries.length) update.$min = { nextExpiryAt: new Date(Math.min(...expiries.map(Number))) };
   return update;

@@ -108,7 +108,12 @@ export class PointsLedgerService {
    * balance and version as just read, which lets one bulkWrite update them all.
    */
   postCredits(tenantId: string, inputs: CreditInput[], known?: Map<string, { balance: number; ver: number }>): Promise<Map<string, EntryView>> {
-    return postCreditBatch({ now: this.deps.now, finish: (entry) => this.finish(entry, 'floor'), changed: (c) => this.cache.changed(tenantId, c) }, tenantId, inputs, known);
+    return postCreditBatch(
+      { now: this.deps.now, finish: (entry) => this.finish(entry, 'floor'), changed: (c) => this.cache.changed(tenantId, c) },
+      tenantId,
+      inputs,
+      known,
+    );
   }
 
   /** Steps 2 and 3 for a pending entry; safe to run any number of times, concurrently too. */
@@ -129,7 +134,11 @@ export class PointsLedgerService {
     }
 
     // Debits: first try the whole amount, conditionally.
-    const after = await MemberModel.findOneAndUpdate({ ...base, balance: { $gte: want } }, { $inc: { balance: 0 - want, ver: 1 }, $push: push }, { returnDocument: 'after' }).lean();
+    const after = await MemberModel.findOneAndUpdate(
+      { ...base, balance: { $gte: want } },
+      { $inc: { balance: 0 - want, ver: 1 }, $push: push },
+      { returnDocument: 'after' },
+    ).lean();
     if (after) return this.mark(entry, 'applied', 0 - want, after.balance);
     if (mode === 'exact' || expectVer !== undefined) return this.settleUnmatched(entry);
 
@@ -141,7 +150,11 @@ export class PointsLedgerService {
       if ((m.recent ?? []).some((r: Types.ObjectId) => r.equals(id))) return this.settleUnmatched(entry);
       const take = Math.min(m.balance, want);
       await PointsEntryModel.updateOne({ _id: id, state: 'pending' }, { $set: { points: 0 - take, shortfall: want - take } });
-      const done = await MemberModel.findOneAndUpdate({ ...base, balance: m.balance }, { $inc: { balance: 0 - take, ver: 1 }, $push: push }, { returnDocument: 'after' }).lean();
+      const done = await MemberModel.findOneAndUpdate(
+        { ...base, balance: m.balance },
+        { $inc: { balance: 0 - take, ver: 1 }, $push: push },
+        { returnDocument: 'after' },
+      ).lean();
       if (done) return this.mark({ ...entry, shortfall: want - take }, 'applied', 0 - take, done.balance);
     }
     throw new Error(`points entry ${entry.key} could not settle under contention; the repair job will finish it`);
@@ -169,7 +182,9 @@ export class PointsLedgerService {
   /** Finishes entries a crash left pending (older than `olderThanMs`): applied, or voided if a spend is no longer covered. */
   async repairPending(olderThanMs = 60_000): Promise<number> {
     const cutoff = new Date(this.deps.now().getTime() - olderThanMs);
-    const pending = await PointsEntryModel.find({ state: 'pending', createdAt: { $lt: cutoff } }).limit(1000).lean();
+    const pending = await PointsEntryModel.find({ state: 'pending', createdAt: { $lt: cutoff } })
+      .limit(1000)
+      .lean();
     for (const entry of pending) {
       const mode = entry.type === 'spend' ? 'exact' : 'floor';
       // An expiry computed against an older member version must not be applied later: void it.
@@ -200,7 +215,10 @@ export class PointsLedgerService {
     if (opts.type) filter.type = opts.type;
     const c = decodeCursor(opts.cursor);
     if (c) filter.$or = [{ createdAt: { $lt: c.at } }, { createdAt: c.at, _id: { $lt: c.id } }];
-    const rows = await PointsEntryModel.find(filter).sort({ createdAt: -1, _id: -1 }).limit(opts.limit + 1).lean();
+    const rows = await PointsEntryModel.find(filter)
+      .sort({ createdAt: -1, _id: -1 })
+      .limit(opts.limit + 1)
+      .lean();
     const items = rows.slice(0, opts.limit).map(entryView);
     const last = rows.length > opts.limit ? rows[opts.limit - 1] : undefined;
     return { items, nextCursor: last ? encodeCursor(last.createdAt, last._id) : null };
@@ -233,16 +251,30 @@ export class PointsLedgerService {
       const m = await MemberModel.findOne({ tenantId, customerId }).lean();
       if (!m) return 0;
       const now = this.deps.now();
-      const credits = await PointsEntryModel.find({ tenantId, customerId: m.customerId, points: { $gt: 0 }, state: { $ne: 'void' } }, { points: 1, expiresAt: 1 }).lean();
+      const credits = await PointsEntryModel.find(
+        { tenantId, customerId: m.customerId, points: { $gt: 0 }, state: { $ne: 'void' } },
+        { points: 1, expiresAt: 1 },
+      ).lean();
       const due = credits.filter((c) => c.expiresAt && c.expiresAt <= now).reduce((s, c) => s + c.points, 0);
       const debits = m.earnedTotal - m.balance;
       const amount = Math.max(0, Math.min(due - debits, m.balance));
-      const next = credits.filter((c) => c.expiresAt && c.expiresAt > now).reduce<Date | null>((min, c) => (!min || c.expiresAt! < min ? c.expiresAt! : min), null);
+      const next = credits
+        .filter((c) => c.expiresAt && c.expiresAt > now)
+        .reduce<Date | null>((min, c) => (!min || c.expiresAt! < min ? c.expiresAt! : min), null);
       if (amount === 0) {
         await MemberModel.updateOne({ _id: m._id, ver: m.ver }, next ? { $set: { nextExpiryAt: next } } : { $unset: { nextExpiryAt: 1 } });
         return 0;
       }
-      const entry = await this.post({ tenantId, customerId, key: `expire:${customerId}:v${m.ver}`, type: 'expire', points: amount, reason: 'points expired', source: 'expiry', expectVer: m.ver });
+      const entry = await this.post({
+        tenantId,
+        customerId,
+        key: `expire:${customerId}:v${m.ver}`,
+        type: 'expire',
+        points: amount,
+        reason: 'points expired',
+        source: 'expiry',
+        expectVer: m.ver,
+      });
       if (entry.state === 'applied') {
         await MemberModel.updateOne({ _id: m._id, ver: m.ver + 1 }, next ? { $set: { nextExpiryAt: next } } : { $unset: { nextExpiryAt: 1 } });
         return amount;
@@ -253,13 +285,18 @@ export class PointsLedgerService {
 
   /** Members whose earliest lot is due; the expiry job walks these. */
   async dueMembers(limit = 500): Promise<Array<{ tenantId: string; customerId: string }>> {
-    const rows = await MemberModel.find({ nextExpiryAt: { $lte: this.deps.now() } }, { tenantId: 1, customerId: 1 }).limit(limit).lean();
+    const rows = await MemberModel.find({ nextExpiryAt: { $lte: this.deps.now() } }, { tenantId: 1, customerId: 1 })
+      .limit(limit)
+      .lean();
     return rows.map((r) => ({ tenantId: r.tenantId, customerId: String(r.customerId) }));
   }
 
   /** Reconciles every tenant that has members or ledger entries (the `npm run loyalty:reconcile` command). */
   async reconcileAll() {
-    const tenants = new Set<string>([...((await MemberModel.distinct('tenantId')) as string[]), ...((await PointsEntryModel.distinct('tenantId')) as string[])]);
+    const tenants = new Set<string>([
+      ...((await MemberModel.distinct('tenantId')) as string[]),
+      ...((await PointsEntryModel.distinct('tenantId')) as string[]),
+    ]);
     const out: Array<{ tenantId: string } & Awaited<ReturnType<PointsLedgerService['reconcile']>>> = [];
     for (const tenantId of [...tenants].sort()) out.push({ tenantId, ...(await this.reconcile(tenantId)) });
     return out;
@@ -269,7 +306,14 @@ export class PointsLedgerService {
   async reconcile(tenantId: string) {
     const sums = await PointsEntryModel.aggregate([
       { $match: { tenantId, state: 'applied' } },
-      { $group: { _id: '$customerId', balance: { $sum: '$points' }, earned: { $sum: { $cond: [{ $gt: ['$points', 0] }, '$points', 0] } }, entries: { $sum: 1 } } },
+      {
+        $group: {
+          _id: '$customerId',
+          balance: { $sum: '$points' },
+          earned: { $sum: { $cond: [{ $gt: ['$points', 0] }, '$points', 0] } },
+          entries: { $sum: 1 },
+        },
+      },
     ]);
     const pending = await PointsEntryModel.countDocuments({ tenantId, state: 'pending' });
     const byId = new Map(sums.map((s: any) => [String(s._id), s]));
@@ -282,7 +326,8 @@ export class PointsLedgerService {
       const ledger = s?.balance ?? 0;
       if (ledger !== m.balance || (s?.earned ?? 0) !== m.earnedTotal) drift.push({ customerId: String(m.customerId), stored: m.balance, ledger });
     }
-    for (const id of byId.keys()) if (!members.some((m) => String(m.customerId) === id)) drift.push({ customerId: id, stored: 0, ledger: byId.get(id).balance });
+    for (const id of byId.keys())
+      if (!members.some((m) => String(m.customerId) === id)) drift.push({ customerId: id, stored: 0, ledger: byId.get(id).balance });
     return { members: members.length, entries, pending, drift, driftTotal: drift.reduce((s, d) => s + Math.abs(d.stored - d.ledger), 0) };
   }
 }

@@ -16,7 +16,15 @@ export interface ConsentState {
 
 /** Who made a choice on a person's behalf, and where (an audit port: the staff module's audit log satisfies it). */
 export interface ConsentAuditPort {
-  record(entry: { tenantId: string; actorId: string; actorRole: string; action: string; targetType: string; targetId: string; details?: Record<string, unknown> }): Promise<unknown>;
+  record(entry: {
+    tenantId: string;
+    actorId: string;
+    actorRole: string;
+    action: string;
+    targetType: string;
+    targetId: string;
+    details?: Record<string, unknown>;
+  }): Promise<unknown>;
 }
 
 /** Marketing is also an opt-out in the broadcasts module, which every send and journey checks. */
@@ -46,7 +54,13 @@ export class ConsentService {
     for (const purpose of CONSENT_PURPOSES) {
       const row = rows.find((r) => r.purpose === purpose);
       out[purpose] = row
-        ? { granted: row.granted && !(purpose === 'marketing' && optedOut), source: 'recorded', at: row.at, channel: row.channel as ConsentChannel, version: row.version ?? null }
+        ? {
+            granted: row.granted && !(purpose === 'marketing' && optedOut),
+            source: 'recorded',
+            at: row.at,
+            channel: row.channel as ConsentChannel,
+            version: row.version ?? null,
+          }
         : // Opt-in (PIPL art. 14): nobody is taken to agree to marketing or profiling by saying nothing.
           { granted: false, source: 'default', at: null, channel: null, version: null };
     }
@@ -65,7 +79,15 @@ export class ConsentService {
    * journey send at once; granting it again lifts that opt-out. The change is in the audit log with
    * the value before and after.
    */
-  async set(tenantId: string, customerId: string, purpose: ConsentPurpose, granted: boolean, channel: ConsentChannel, actor: string, version = CONSENT_TEXT_VERSION) {
+  async set(
+    tenantId: string,
+    customerId: string,
+    purpose: ConsentPurpose,
+    granted: boolean,
+    channel: ConsentChannel,
+    actor: string,
+    version = CONSENT_TEXT_VERSION,
+  ) {
     const at = this.deps.now();
     const filter = { tenantId, customerId: new Types.ObjectId(customerId), purpose };
     const before = await ConsentModel.findOne(filter).select({ granted: 1 }).lean();
@@ -103,14 +125,22 @@ export class ConsentService {
    * call. An existing opt-out (TD in chat) is left standing: a person's own later "stop" beats an
    * imported "yes", and the senders check both.
    */
-  async importMany(tenantId: string, choices: Array<{ customerId: string; purpose: ConsentPurpose; granted: boolean }>, actor: string, version = CONSENT_TEXT_VERSION) {
+  async importMany(
+    tenantId: string,
+    choices: Array<{ customerId: string; purpose: ConsentPurpose; granted: boolean }>,
+    actor: string,
+    version = CONSENT_TEXT_VERSION,
+  ) {
     if (!choices.length) return { recorded: 0 };
     const at = this.deps.now();
     await ConsentModel.bulkWrite(
       choices.map((c) => ({
         updateOne: {
           filter: { tenantId, customerId: new Types.ObjectId(c.customerId), purpose: c.purpose },
-          update: { $set: { granted: c.granted, at, channel: 'import', actor, version }, $push: { history: { granted: c.granted, at, channel: 'import', actor, version } } },
+          update: {
+            $set: { granted: c.granted, at, channel: 'import', actor, version },
+            $push: { history: { granted: c.granted, at, channel: 'import', actor, version } },
+          },
           upsert: true,
         },
       })),
@@ -118,7 +148,10 @@ export class ConsentService {
     );
     const byCustomer = new Map<string, Record<string, boolean>>();
     for (const c of choices) byCustomer.set(c.customerId, { ...byCustomer.get(c.customerId), [`consents.${c.purpose}`]: c.granted });
-    await this.profiles.applyAggregates(tenantId, [...byCustomer].map(([customerId, set]) => ({ customerId, update: { $set: set } })));
+    await this.profiles.applyAggregates(
+      tenantId,
+      [...byCustomer].map(([customerId, set]) => ({ customerId, update: { $set: set } })),
+    );
     return { recorded: choices.length };
   }
 }

@@ -47,9 +47,17 @@ export class WecomErasure {
   async plan(tenantId: string, ids: Types.ObjectId[]): Promise<WecomErasureTask[]> {
     if (!this.connected) return [];
     const db = mongoose.connection;
-    const follows = await db.collection('wecom_follows').find({ tenantId, customerId: { $in: ids }, status: 'active' }).project({ userid: 1, externalUserId: 1 }).toArray();
+    const follows = await db
+      .collection('wecom_follows')
+      .find({ tenantId, customerId: { $in: ids }, status: 'active' })
+      .project({ userid: 1, externalUserId: 1 })
+      .toArray();
     if (!follows.length) return [];
-    const profiles = await db.collection('customers').find({ tenantId, _id: { $in: ids } }).project({ tags: 1 }).toArray();
+    const profiles = await db
+      .collection('customers')
+      .find({ tenantId, _id: { $in: ids } })
+      .project({ tags: 1 })
+      .toArray();
     const tagIds = [...new Set(profiles.flatMap((p) => (p.tags ?? []) as unknown[]).map(String))].filter((t) => mongoose.isValidObjectId(t));
     const corpTags = tagIds.length
       ? await db
@@ -69,9 +77,15 @@ export class WecomErasure {
     let done = 0;
     for (const t of tasks) {
       try {
-        await this.call(() => (t.removeTags.length ? this.wecom!.client.markTag({ userid: t.userid, external_userid: t.externalUserId, remove_tag: t.removeTags }) : Promise.resolve()));
+        await this.call(() =>
+          t.removeTags.length
+            ? this.wecom!.client.markTag({ userid: t.userid, external_userid: t.externalUserId, remove_tag: t.removeTags })
+            : Promise.resolve(),
+        );
         // remark_mobiles [""] clears the numbers (WeCom's own rule); emptying remark and description clears the rest.
-        await this.call(() => this.wecom!.client.remark({ userid: t.userid, external_userid: t.externalUserId, remark: '', description: '', remark_mobiles: [''] }));
+        await this.call(() =>
+          this.wecom!.client.remark({ userid: t.userid, external_userid: t.externalUserId, remark: '', description: '', remark_mobiles: [''] }),
+        );
         done++;
       } catch (err) {
         left.push({ ...t, attempts: t.attempts + 1, error: (err as Error).message.slice(0, 200) });
@@ -91,7 +105,9 @@ export class WecomErasure {
 
   /** The job: erasures whose WeCom part is unfinished are tried again, a few at a time. */
   async retryPending(): Promise<{ erasures: number; done: number; left: number }> {
-    const rows = await ErasureModel.find({ wecomPending: { $gt: 0 } }).limit(50).lean();
+    const rows = await ErasureModel.find({ wecomPending: { $gt: 0 } })
+      .limit(50)
+      .lean();
     const out = { erasures: rows.length, done: 0, left: 0 };
     for (const row of rows) {
       const pending = ((row.wecom as { pending?: WecomErasureTask[] } | undefined)?.pending ?? []).filter((t) => t.attempts < MAX_ATTEMPTS);
@@ -100,7 +116,10 @@ export class WecomErasure {
       out.done += r.done;
       out.left += r.left.length;
       const w = (row.wecom ?? {}) as { done?: number };
-      await ErasureModel.updateOne({ _id: row._id }, { $set: { wecom: { ...w, done: (w.done ?? 0) + r.done, pending: r.left, lastTriedAt: this.deps.now() }, wecomPending: r.left.length } });
+      await ErasureModel.updateOne(
+        { _id: row._id },
+        { $set: { wecom: { ...w, done: (w.done ?? 0) + r.done, pending: r.left, lastTriedAt: this.deps.now() }, wecomPending: r.left.length } },
+      );
     }
     return out;
   }
@@ -110,5 +129,11 @@ export class WecomErasure {
 export function wecomErasureView(w: unknown) {
   const x = (w ?? {}) as { done?: number; pending?: WecomErasureTask[]; lastTriedAt?: Date; connected?: boolean };
   const pending = x.pending ?? [];
-  return { connected: x.connected ?? false, done: x.done ?? 0, pending: pending.length, errors: [...new Set(pending.map((t) => t.error).filter(Boolean))], lastTriedAt: x.lastTriedAt ?? null };
+  return {
+    connected: x.connected ?? false,
+    done: x.done ?? 0,
+    pending: pending.length,
+    errors: [...new Set(pending.map((t) => t.error).filter(Boolean))],
+    lastTriedAt: x.lastTriedAt ?? null,
+  };
 }

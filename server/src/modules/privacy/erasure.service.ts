@@ -90,7 +90,11 @@ export class ErasureService {
     for (const id of ids) await this.forgetChatProfile?.(tenantId, String(id));
     // And their sessions end: every token of these profiles is refused (401) from the next request on.
     await this.customers.sessions.end(tenantId, ids.map(String));
-    const row = await ErasureModel.findOneAndUpdate(key, { $set: { status: 'done', doneAt: this.deps.now(), profiles: ids.length, profileIds: ids, counts, wecom, wecomPending: wecom.pending.length } }, { returnDocument: 'after' }).lean();
+    const row = await ErasureModel.findOneAndUpdate(
+      key,
+      { $set: { status: 'done', doneAt: this.deps.now(), profiles: ids.length, profileIds: ids, counts, wecom, wecomPending: wecom.pending.length } },
+      { returnDocument: 'after' },
+    ).lean();
     await this.audit.record({
       tenantId,
       actorId: requestedBy.id,
@@ -108,7 +112,10 @@ export class ErasureService {
     const seen = new Map<string, Types.ObjectId>([[String(rootId), rootId]]);
     let frontier = [rootId];
     while (frontier.length) {
-      const merged = await this.col('customer_merges').find({ tenantId, toId: { $in: frontier } }).project({ fromId: 1 }).toArray();
+      const merged = await this.col('customer_merges')
+        .find({ tenantId, toId: { $in: frontier } })
+        .project({ fromId: 1 })
+        .toArray();
       frontier = merged.map((m) => m.fromId as Types.ObjectId).filter((id) => !seen.has(String(id)));
       for (const id of frontier) seen.set(String(id), id);
     }
@@ -123,34 +130,90 @@ export class ErasureService {
     };
 
     // The identity values (external_userid, openid, unionid, phone, chat contact id) other collections key on.
-    const identityRows = await this.col('customer_identities').find({ tenantId, customerId: { $in: ids } }).project({ type: 1, key: 1 }).toArray();
-    const profiles = await this.col('customers').find({ tenantId, _id: { $in: ids } }).project({ identities: 1 }).toArray();
-    const handles = [...new Set([...identityRows.map((r) => String(r.key)), ...profiles.flatMap((p) => (p.identities ?? []).map((i: { value?: string }) => i.value)).filter(Boolean)])] as string[];
+    const identityRows = await this.col('customer_identities')
+      .find({ tenantId, customerId: { $in: ids } })
+      .project({ type: 1, key: 1 })
+      .toArray();
+    const profiles = await this.col('customers')
+      .find({ tenantId, _id: { $in: ids } })
+      .project({ identities: 1 })
+      .toArray();
+    const handles = [
+      ...new Set([
+        ...identityRows.map((r) => String(r.key)),
+        ...profiles.flatMap((p) => (p.identities ?? []).map((i: { value?: string }) => i.value)).filter(Boolean),
+      ]),
+    ] as string[];
 
     // Chats: private conversations go entirely; in rooms, the person's own messages and membership.
-    const convs = await this.col('conversations').find({ tenantId, customerId: { $in: ids } }).project({ _id: 1 }).toArray();
+    const convs = await this.col('conversations')
+      .find({ tenantId, customerId: { $in: ids } })
+      .project({ _id: 1 })
+      .toArray();
     const convIds = convs.map((c) => c._id);
     // The files those messages carried (pictures, documents, voice, video) first, while the rows still name them.
-    const carrying = { tenantId, 'media.attachmentId': { $type: 'string' }, $or: [{ conversationId: { $in: convIds } }, { customerId: { $in: ids } }, ...(handles.length ? [{ talkerId: { $in: handles } }] : [])] };
-    const files = (await this.col('conversation_messages').find(carrying).project({ 'media.attachmentId': 1 }).toArray()).map((m) => String(m.media.attachmentId));
-    const outFiles = (await this.col('outbound_messages').find({ tenantId, conversationId: { $in: convIds }, 'attachment.attachmentId': { $type: 'string' } }).project({ 'attachment.attachmentId': 1 }).toArray()).map((m) => String(m.attachment.attachmentId));
+    const carrying = {
+      tenantId,
+      'media.attachmentId': { $type: 'string' },
+      $or: [{ conversationId: { $in: convIds } }, { customerId: { $in: ids } }, ...(handles.length ? [{ talkerId: { $in: handles } }] : [])],
+    };
+    const files = (await this.col('conversation_messages').find(carrying).project({ 'media.attachmentId': 1 }).toArray()).map((m) =>
+      String(m.media.attachmentId),
+    );
+    const outFiles = (
+      await this.col('outbound_messages')
+        .find({ tenantId, conversationId: { $in: convIds }, 'attachment.attachmentId': { $type: 'string' } })
+        .project({ 'attachment.attachmentId': 1 })
+        .toArray()
+    ).map((m) => String(m.attachment.attachmentId));
     if (this.attachments) note('desk_attachments', await this.attachments.remove(tenantId, [...files, ...outFiles]));
     note('conversation_messages', (await this.col('conversation_messages').deleteMany({ tenantId, conversationId: { $in: convIds } })).deletedCount);
     note('conversation_messages', (await this.col('conversation_messages').deleteMany({ tenantId, customerId: { $in: ids } })).deletedCount);
-    if (handles.length) note('conversation_messages', (await this.col('conversation_messages').deleteMany({ tenantId, talkerId: { $in: handles } })).deletedCount);
+    if (handles.length)
+      note('conversation_messages', (await this.col('conversation_messages').deleteMany({ tenantId, talkerId: { $in: handles } })).deletedCount);
     note('outbound_messages', (await this.col('outbound_messages').deleteMany({ tenantId, conversationId: { $in: convIds } })).deletedCount);
     note('conversations', (await this.col('conversations').deleteMany({ tenantId, _id: { $in: convIds } })).deletedCount);
-    note('chat_groups', (await this.col('chat_groups').updateMany({ tenantId, 'members.customerId': { $in: ids } }, { $pull: { members: { customerId: { $in: ids } } } } as never)).modifiedCount);
+    note(
+      'chat_groups',
+      (
+        await this.col('chat_groups').updateMany({ tenantId, 'members.customerId': { $in: ids } }, {
+          $pull: { members: { customerId: { $in: ids } } },
+        } as never)
+      ).modifiedCount,
+    );
 
     // WeCom: the contact relations, raw callbacks naming the contact, and external-group membership.
     note('wecom_follows', (await this.col('wecom_follows').deleteMany({ tenantId, customerId: { $in: ids } })).deletedCount);
     if (handles.length) {
       note('wecom_callbacks', (await this.col('wecom_callbacks').deleteMany({ tenantId, 'data.ExternalUserID': { $in: handles } })).deletedCount);
-      note('customer_groups', (await this.col('customer_groups').updateMany({ tenantId, 'members.userid': { $in: handles } }, { $pull: { members: { userid: { $in: handles } } } } as never)).modifiedCount);
+      note(
+        'customer_groups',
+        (
+          await this.col('customer_groups').updateMany({ tenantId, 'members.userid': { $in: handles } }, {
+            $pull: { members: { userid: { $in: handles } } },
+          } as never)
+        ).modifiedCount,
+      );
     }
-    note('customer_groups', (await this.col('customer_groups').updateMany({ tenantId, 'members.customerId': { $in: idStrings } }, { $pull: { members: { customerId: { $in: idStrings } } } } as never)).modifiedCount);
+    note(
+      'customer_groups',
+      (
+        await this.col('customer_groups').updateMany({ tenantId, 'members.customerId': { $in: idStrings } }, {
+          $pull: { members: { customerId: { $in: idStrings } } },
+        } as never)
+      ).modifiedCount,
+    );
     // Transfer records name the customer and their external_userid (在职/离职继承 history).
-    note('wecom_transfers', (await this.col('wecom_transfers').deleteMany({ tenantId, subject: 'customer', $or: [{ customerId: { $in: idStrings } }, ...(handles.length ? [{ target: { $in: handles } }] : [])] })).deletedCount);
+    note(
+      'wecom_transfers',
+      (
+        await this.col('wecom_transfers').deleteMany({
+          tenantId,
+          subject: 'customer',
+          $or: [{ customerId: { $in: idStrings } }, ...(handles.length ? [{ target: { $in: handles } }] : [])],
+        })
+      ).deletedCount,
+    );
 
     // The birthday given for the birthday gift (the erased shell cannot sign in to claim it again).
     note('loyalty_birthday_claims', (await this.col('loyalty_birthday_claims').deleteMany({ tenantId, customerId: { $in: ids } })).deletedCount);
@@ -159,10 +222,21 @@ export class ErasureService {
 
     // Tasks and delivery addresses written about the person.
     note('follow_ups', (await this.col('follow_ups').deleteMany({ tenantId, customerId: { $in: ids } })).deletedCount);
-    note('broadcast_deliveries', (await this.col('broadcast_deliveries').updateMany({ tenantId, customerId: { $in: ids }, $or: [{ address: { $exists: true } }, { personal: { $exists: true } }] }, { $unset: { address: '', personal: '' } })).modifiedCount);
+    note(
+      'broadcast_deliveries',
+      (
+        await this.col('broadcast_deliveries').updateMany(
+          { tenantId, customerId: { $in: ids }, $or: [{ address: { $exists: true } }, { personal: { $exists: true } }] },
+          { $unset: { address: '', personal: '' } },
+        )
+      ).modifiedCount,
+    );
 
     // Orders keep their amounts (the anonymised totals), lose everything else they carried.
-    const events = await this.col('events').find({ tenantId, customerId: { $in: ids } }).project({ data: 1 }).toArray();
+    const events = await this.col('events')
+      .find({ tenantId, customerId: { $in: ids } })
+      .project({ data: 1 })
+      .toArray();
     for (const e of events) {
       const data = Object.fromEntries(Object.entries((e.data ?? {}) as Record<string, unknown>).filter(([k]) => KEPT_EVENT_FIELDS.includes(k)));
       await this.col('events').updateOne({ _id: e._id }, { $set: { data } });
@@ -170,7 +244,11 @@ export class ErasureService {
     note('events', events.length);
 
     // Merge records keep the fact of the merge, not the snapshot of the profile.
-    note('customer_merges', (await this.col('customer_merges').updateMany({ tenantId, $or: [{ fromId: { $in: ids } }, { toId: { $in: ids } }] }, { $unset: { snapshot: '' } })).modifiedCount);
+    note(
+      'customer_merges',
+      (await this.col('customer_merges').updateMany({ tenantId, $or: [{ fromId: { $in: ids } }, { toId: { $in: ids } }] }, { $unset: { snapshot: '' } }))
+        .modifiedCount,
+    );
 
     // Last, the profile itself: an anonymised shell keeping its order aggregates, and no identities.
     note('customer_identities', (await this.col('customer_identities').deleteMany({ tenantId, customerId: { $in: ids } })).deletedCount);
@@ -190,6 +268,18 @@ export class ErasureService {
   }
 }
 
-function view(row: { customerId: unknown; status: string; requestedAt: Date; doneAt?: Date | null; profiles?: number | null; counts?: unknown; wecom?: unknown }, already: boolean) {
-  return { customerId: String(row.customerId), status: row.status, requestedAt: row.requestedAt, erasedAt: row.doneAt ?? null, profiles: row.profiles ?? 0, counts: row.counts ?? {}, wecom: wecomErasureView(row.wecom), already };
+function view(
+  row: { customerId: unknown; status: string; requestedAt: Date; doneAt?: Date | null; profiles?: number | null; counts?: unknown; wecom?: unknown },
+  already: boolean,
+) {
+  return {
+    customerId: String(row.customerId),
+    status: row.status,
+    requestedAt: row.requestedAt,
+    erasedAt: row.doneAt ?? null,
+    profiles: row.profiles ?? 0,
+    counts: row.counts ?? {},
+    wecom: wecomErasureView(row.wecom),
+    already,
+  };
 }

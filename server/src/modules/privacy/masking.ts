@@ -57,7 +57,13 @@ export function maskFreeText(text: string, policy: { phone: boolean; name: boole
 }
 
 export function maskCustomer<
-  T extends { name?: string | null; phone?: string | null; remark?: string | null; ownerStaffId?: string | null; identities?: Array<{ type: string; value?: string | null }> },
+  T extends {
+    name?: string | null;
+    phone?: string | null;
+    remark?: string | null;
+    ownerStaffId?: string | null;
+    identities?: Array<{ type: string; value?: string | null }>;
+  },
 >(customer: T, principal: Principal): T {
   const policy = personalDataPolicy(principal, customer.ownerStaffId);
   return {

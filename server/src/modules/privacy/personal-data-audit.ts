@@ -12,15 +12,30 @@ export interface AuditPort {
 }
 
 const actorOf = (p: Principal) =>
-  p.kind === 'staff' ? { actorId: p.id, actorRole: p.role } : p.kind === 'shopper' ? { actorId: p.customerId, actorRole: 'shopper' } : { actorId: p.id, actorRole: p.kind };
+  p.kind === 'staff'
+    ? { actorId: p.id, actorRole: p.role }
+    : p.kind === 'shopper'
+      ? { actorId: p.customerId, actorRole: 'shopper' }
+      : { actorId: p.id, actorRole: p.kind };
 
 /** A read of personal data: a full profile (`customers.read`) or an export (`privacy.export`). */
-export function auditRead(audit: AuditPort, p: Principal, tenantId: string, action: 'customers.read' | 'privacy.export', customerId: string, details: Record<string, unknown> = {}) {
+export function auditRead(
+  audit: AuditPort,
+  p: Principal,
+  tenantId: string,
+  action: 'customers.read' | 'privacy.export',
+  customerId: string,
+  details: Record<string, unknown> = {},
+) {
   return audit.record({ tenantId, ...actorOf(p), action, targetType: 'customers', targetId: customerId, details });
 }
 
 /** The fields whose value differs, each with its value before and after (absent = null). */
-export function changedFields(before: Record<string, unknown>, after: Record<string, unknown>, fields: string[]): Record<string, { before: unknown; after: unknown }> {
+export function changedFields(
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+  fields: string[],
+): Record<string, { before: unknown; after: unknown }> {
   const out: Record<string, { before: unknown; after: unknown }> = {};
   for (const f of fields) {
     const b = before[f] ?? null;
@@ -31,7 +46,14 @@ export function changedFields(before: Record<string, unknown>, after: Record<str
 }
 
 /** A write to a person: `changes` holds each changed field's before and after. Nothing changed → nothing recorded. */
-export async function auditWrite(audit: AuditPort, p: Principal, tenantId: string, action: string, customerId: string, changes: Record<string, { before: unknown; after: unknown }>) {
+export async function auditWrite(
+  audit: AuditPort,
+  p: Principal,
+  tenantId: string,
+  action: string,
+  customerId: string,
+  changes: Record<string, { before: unknown; after: unknown }>,
+) {
   if (!Object.keys(changes).length) return;
   await audit.record({ tenantId, ...actorOf(p), action, targetType: 'customers', targetId: customerId, details: { changes } });
 }

@@ -13,14 +13,24 @@ import { WecomErasure, type WecomErasurePort } from './erasure-wecom.service.js'
 /** The privacy module: consent, export, erasure and retention, wired once in the service container. */
 export function createPrivacy(
   deps: Deps,
-  parts: { customers: CustomerService; events: EventService; loyalty: LoyaltyService; desk: DeskService; audit: AuditService; marketing: MarketingOptOutPort; wecom?: WecomErasurePort },
+  parts: {
+    customers: CustomerService;
+    events: EventService;
+    loyalty: LoyaltyService;
+    desk: DeskService;
+    audit: AuditService;
+    marketing: MarketingOptOutPort;
+    wecom?: WecomErasurePort;
+  },
 ) {
   const consents = new ConsentService(deps, parts.marketing, parts.customers, parts.audit);
   const wecomErasure = new WecomErasure(deps, parts.wecom);
   return {
     consents,
     exports: new DataExportService(deps, { ...parts, consents }),
-    erasure: new ErasureService(deps, parts.customers, parts.audit, wecomErasure, parts.desk.attachments, (tenantId, id) => parts.desk.conversations.forgetProfile(tenantId, id)),
+    erasure: new ErasureService(deps, parts.customers, parts.audit, wecomErasure, parts.desk.attachments, (tenantId, id) =>
+      parts.desk.conversations.forgetProfile(tenantId, id),
+    ),
     wecomErasure,
     retention: new RetentionService(deps, parts.desk.attachments),
   };

@@ -19,7 +19,9 @@ export const ConsentState = component(
 
 export const Consents = z.object({ marketing: ConsentState, profiling: ConsentState });
 
-export const ConsentHistory = z.array(z.object({ purpose: z.enum(['marketing', 'profiling']), granted: z.boolean(), at: dateTime, channel, version: z.string().nullable() }));
+export const ConsentHistory = z.array(
+  z.object({ purpose: z.enum(['marketing', 'profiling']), granted: z.boolean(), at: dateTime, channel, version: z.string().nullable() }),
+);
 
 const purposeText = z.object({ title: z.string(), purpose: z.string(), withdraw: z.string() });
 export const ConsentTexts = z.object({ version: z.string(), purposes: z.object({ marketing: purposeText, profiling: purposeText }) });

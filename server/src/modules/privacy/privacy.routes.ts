@@ -36,7 +36,14 @@ export function myPrivacyRoutes(s: PrivacyRouteApis) {
   const P = s.privacy;
 
   api.route(
-    { method: 'get', path: '/privacy', allow: ['shopper'], summary: 'My consents (marketing, profiling: off until I agree) with when, where and on which text I gave them, and the texts', response: z.object({ consents: Consents, history: ConsentHistory, texts: ConsentTexts }), errors: [404] },
+    {
+      method: 'get',
+      path: '/privacy',
+      allow: ['shopper'],
+      summary: 'My consents (marketing, profiling: off until I agree) with when, where and on which text I gave them, and the texts',
+      response: z.object({ consents: Consents, history: ConsentHistory, texts: ConsentTexts }),
+      errors: [404],
+    },
     async ({ principal, tenantId }) => {
       const c = await s.customers.get(tenantId, shopperId(principal));
       return { consents: await P.consents.get(tenantId, String(c._id)), history: await P.consents.history(tenantId, String(c._id)), texts: consentTexts() };
@@ -48,7 +55,8 @@ export function myPrivacyRoutes(s: PrivacyRouteApis) {
       method: 'put',
       path: '/privacy/consents',
       allow: ['shopper'],
-      summary: 'Give or withdraw consent per purpose; withdrawing marketing stops every campaign message at once. `version`: the consent text shown (409 when it is no longer the one in force)',
+      summary:
+        'Give or withdraw consent per purpose; withdrawing marketing stops every campaign message at once. `version`: the consent text shown (409 when it is no longer the one in force)',
       body: z
         .object({
           marketing: z.boolean().optional(),
@@ -65,7 +73,11 @@ export function myPrivacyRoutes(s: PrivacyRouteApis) {
       const id = String((await s.customers.get(tenantId, shopperId(principal)))._id);
       // Consent is to the words shown: a page holding an older text must show the new one first.
       if (body.version && body.version !== CONSENT_TEXT_VERSION) {
-        throw conflict(PrivacyErrorCode.CONSENT_TEXT_CHANGED, 'The consent text has changed since this page loaded: reload it, read the new text and choose again', { shown: body.version, current: CONSENT_TEXT_VERSION });
+        throw conflict(
+          PrivacyErrorCode.CONSENT_TEXT_CHANGED,
+          'The consent text has changed since this page loaded: reload it, read the new text and choose again',
+          { shown: body.version, current: CONSENT_TEXT_VERSION },
+        );
       }
       if (body.marketing !== undefined) await P.consents.set(tenantId, id, 'marketing', body.marketing, body.channel, `shopper:${id}`);
       if (body.profiling !== undefined) await P.consents.set(tenantId, id, 'profiling', body.profiling, body.channel, `shopper:${id}`);
@@ -75,13 +87,16 @@ export function myPrivacyRoutes(s: PrivacyRouteApis) {
 
   // Also under /privacy/, where the mini-app looks for the privacy actions it can offer.
   for (const path of ['/export', '/privacy/export']) {
-    api.route({ method: 'get', path, allow: ['shopper'], summary: 'Download my data: profile, identities, points ledger, coupons, orders, conversations (JSON)' }, async ({ principal, tenantId, ctx }) => {
-      const doc = await P.exports.build(tenantId, shopperId(principal), 'shopper');
-      await auditRead(s.audit, principal, tenantId, 'privacy.export', doc.profile.id, { by: 'self' });
-      ctx.set('Content-Disposition', `attachment; filename="my-data-${doc.profile.id}.json"`);
-      ctx.set('Cache-Control', 'no-store');
-      return doc;
-    });
+    api.route(
+      { method: 'get', path, allow: ['shopper'], summary: 'Download my data: profile, identities, points ledger, coupons, orders, conversations (JSON)' },
+      async ({ principal, tenantId, ctx }) => {
+        const doc = await P.exports.build(tenantId, shopperId(principal), 'shopper');
+        await auditRead(s.audit, principal, tenantId, 'privacy.export', doc.profile.id, { by: 'self' });
+        ctx.set('Content-Disposition', `attachment; filename="my-data-${doc.profile.id}.json"`);
+        ctx.set('Cache-Control', 'no-store');
+        return doc;
+      },
+    );
   }
 
   for (const path of ['/erasure', '/privacy/erasure']) {
@@ -110,18 +125,46 @@ export function privacyAdminRoutes(s: PrivacyRouteApis) {
   const P = s.privacy;
   const params = z.object({ id: objectId });
 
-  api.route({ method: 'get', path: '/customers/:id/consents', allow: STAFF, summary: 'A customer’s consents per purpose', params, use: [requireVisibleCustomer(s.customers, 'id')], response: z.object({ consents: Consents, history: ConsentHistory }) }, async ({ tenantId, ctx }) => {
-    const c = visibleCustomer(ctx);
-    return { consents: await P.consents.get(tenantId, String(c._id)), history: await P.consents.history(tenantId, String(c._id)) };
-  });
+  api.route(
+    {
+      method: 'get',
+      path: '/customers/:id/consents',
+      allow: STAFF,
+      summary: 'A customer’s consents per purpose',
+      params,
+      use: [requireVisibleCustomer(s.customers, 'id')],
+      response: z.object({ consents: Consents, history: ConsentHistory }),
+    },
+    async ({ tenantId, ctx }) => {
+      const c = visibleCustomer(ctx);
+      return { consents: await P.consents.get(tenantId, String(c._id)), history: await P.consents.history(tenantId, String(c._id)) };
+    },
+  );
 
-  api.route({ method: 'get', path: '/customers/:id/export', allow: ['admin'], summary: 'Export a customer’s personal data (a data-subject request); recorded in the audit log', params }, async ({ principal, tenantId, params, ctx }) => {
-    const doc = await P.exports.build(tenantId, params.id, 'staff');
-    const staff = principal as Extract<Principal, { kind: 'staff' }>;
-    await s.audit.record({ tenantId, actorId: staff.id, actorRole: staff.role, action: 'privacy.export', targetType: 'customers', targetId: doc.profile.id, details: { ip: ctx.ip } });
-    ctx.set('Cache-Control', 'no-store');
-    return doc;
-  });
+  api.route(
+    {
+      method: 'get',
+      path: '/customers/:id/export',
+      allow: ['admin'],
+      summary: 'Export a customer’s personal data (a data-subject request); recorded in the audit log',
+      params,
+    },
+    async ({ principal, tenantId, params, ctx }) => {
+      const doc = await P.exports.build(tenantId, params.id, 'staff');
+      const staff = principal as Extract<Principal, { kind: 'staff' }>;
+      await s.audit.record({
+        tenantId,
+        actorId: staff.id,
+        actorRole: staff.role,
+        action: 'privacy.export',
+        targetType: 'customers',
+        targetId: doc.profile.id,
+        details: { ip: ctx.ip },
+      });
+      ctx.set('Cache-Control', 'no-store');
+      return doc;
+    },
+  );
 
   api.route(
     {
@@ -148,7 +191,9 @@ export function privacyAdminRoutes(s: PrivacyRouteApis) {
       allow: ['admin'],
       summary: 'Erasures, newest first, with what could not be erased in WeCom yet (retried by the privacy.erasure-wecom job)',
       query: z.object({ pending: z.enum(['wecom']).optional(), limit: z.coerce.number().int().min(1).max(200).default(50) }).strict(),
-      response: z.object({ items: z.array(Erasure.omit({ already: true }).extend({ requestedBy: z.string().describe('who asked: the shopper, or the admin') })) }),
+      response: z.object({
+        items: z.array(Erasure.omit({ already: true }).extend({ requestedBy: z.string().describe('who asked: the shopper, or the admin') })),
+      }),
     },
     async ({ tenantId, query }) => ({ items: await P.erasure.list(tenantId, { wecomPending: query.pending === 'wecom', limit: query.limit }) }),
   );
@@ -159,7 +204,9 @@ export function privacyAdminRoutes(s: PrivacyRouteApis) {
       path: '/retention/run',
       allow: ['admin'],
       summary: 'Apply the retention periods now (also runs daily)',
-      response: z.object({ tenants: int, conversations: int, messages: int, outbound: int, events: int, callbacks: int, attachments: int }).describe('how many of each were deleted (attachments: files in the desk store)'),
+      response: z
+        .object({ tenants: int, conversations: int, messages: int, outbound: int, events: int, callbacks: int, attachments: int })
+        .describe('how many of each were deleted (attachments: files in the desk store)'),
     },
     () => P.retention.run(),
   );

@@ -40,7 +40,9 @@ export class RetentionService {
       const ids = stale.map((c) => c._id);
       // The pictures, files, voice and video those messages carried, before the rows naming them go.
       const carrying = { tenantId, 'media.attachmentId': { $type: 'string' }, $or: [{ conversationId: { $in: ids } }, { at: { $lt: chatCutoff } }] };
-      const files = (await this.col('conversation_messages').find(carrying).project({ 'media.attachmentId': 1 }).toArray()).map((m) => String(m.media.attachmentId));
+      const files = (await this.col('conversation_messages').find(carrying).project({ 'media.attachmentId': 1 }).toArray()).map((m) =>
+        String(m.media.attachmentId),
+      );
       if (files.length && this.attachments) out.attachments += await this.attachments.remove(tenantId, files);
       if (ids.length) {
         out.messages += (await this.col('conversation_messages').deleteMany({ tenantId, conversationId: { $in: ids } })).deletedCount ?? 0;
@@ -49,7 +51,8 @@ export class RetentionService {
       }
       // Old messages of chats still in use go too; a long-lived chat keeps only its recent part.
       out.messages += (await this.col('conversation_messages').deleteMany({ tenantId, at: { $lt: chatCutoff } })).deletedCount ?? 0;
-      out.outbound += (await this.col('outbound_messages').deleteMany({ tenantId, state: { $in: ['sent', 'failed'] }, updatedAt: { $lt: chatCutoff } })).deletedCount ?? 0;
+      out.outbound +=
+        (await this.col('outbound_messages').deleteMany({ tenantId, state: { $in: ['sent', 'failed'] }, updatedAt: { $lt: chatCutoff } })).deletedCount ?? 0;
       out.events += (await this.col('events').deleteMany({ tenantId, occurredAt: { $lt: eventCutoff }, applied: true })).deletedCount ?? 0;
       // Raw WeCom callbacks name the contact; once processed they are only a debugging aid.
       out.callbacks += (await this.col('wecom_callbacks').deleteMany({ tenantId, status: 'done', receivedAt: { $lt: chatCutoff } })).deletedCount ?? 0;

@@ -28,7 +28,9 @@ function numericRange(field: string, min: number | undefined, max: number | unde
 
 /** `$in` over an enum whose default value is also what a missing field means. */
 function inWithDefault(field: string, values: readonly unknown[], defaultValue?: unknown): Filter {
-  return defaultValue !== undefined && values.includes(defaultValue) ? { $or: [{ [field]: { $in: values } }, { [field]: null }] } : { [field]: { $in: values } };
+  return defaultValue !== undefined && values.includes(defaultValue)
+    ? { $or: [{ [field]: { $in: values } }, { [field]: null }] }
+    : { [field]: { $in: values } };
 }
 
 function condition(node: ConditionNode, ctx: CompileContext): Filter {

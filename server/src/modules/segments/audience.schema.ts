@@ -24,7 +24,13 @@ export const tagsCondition = z
   .strict();
 
 export const rfmCondition = z
-  .object({ type: z.literal('rfm'), classes: list(z.enum(RFM_CLASSES)).optional(), r: range(score).optional(), f: range(score).optional(), m: range(score).optional() })
+  .object({
+    type: z.literal('rfm'),
+    classes: list(z.enum(RFM_CLASSES)).optional(),
+    r: range(score).optional(),
+    f: range(score).optional(),
+    m: range(score).optional(),
+  })
   .strict()
   .refine((c) => c.classes || c.r || c.f || c.m, { message: 'an rfm condition needs classes, r, f or m' });
 
@@ -69,7 +75,9 @@ export const loyaltyCondition = z
 
 export const cityCondition = z.object({ type: z.literal('city'), in: list(z.string().trim().min(1).max(64)) }).strict();
 export const genderCondition = z.object({ type: z.literal('gender'), in: list(z.enum(['male', 'female', 'unknown'])) }).strict();
-export const birthdayMonthCondition = z.object({ type: z.literal('birthdayMonth'), in: list(z.number().int().min(1, 'months run from 1 to 12').max(12, 'months run from 1 to 12')) }).strict();
+export const birthdayMonthCondition = z
+  .object({ type: z.literal('birthdayMonth'), in: list(z.number().int().min(1, 'months run from 1 to 12').max(12, 'months run from 1 to 12')) })
+  .strict();
 export const sourceChannelCondition = z.object({ type: z.literal('sourceChannel'), in: list(z.string().trim().min(1).max(64)) }).strict();
 export const ownerCondition = z.object({ type: z.literal('owner'), staffIds: list(objectId) }).strict();
 export const wecomRelationCondition = z.object({ type: z.literal('wecomRelation'), in: list(z.enum(['none', 'active', 'lost'])) }).strict();
@@ -190,7 +198,11 @@ export function loyaltyConditions(root: AudienceNode): LoyaltyCondition[] {
 
 /** A stable key for a loyalty condition's resolved id sets (one per part). */
 export function loyaltyKey(c: LoyaltyCondition, part: 'member' | 'tiers' | 'points' | 'coupon'): string {
-  return JSON.stringify(['loyalty', part, part === 'tiers' ? [...(c.tiers ?? [])].sort() : part === 'points' ? [c.points?.min ?? null, c.points?.max ?? null] : null]);
+  return JSON.stringify([
+    'loyalty',
+    part,
+    part === 'tiers' ? [...(c.tiers ?? [])].sort() : part === 'points' ? [c.points?.min ?? null, c.points?.max ?? null] : null,
+  ]);
 }
 
 /** A stable key for a behaviour condition (the resolved id sets are looked up by it). */

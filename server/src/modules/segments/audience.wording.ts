@@ -31,7 +31,11 @@ const FIELDS: Record<string, Record<string, Words>> = {
 };
 const TYPE: Words = ['条件类型', 'condition type'];
 /** What an orders condition's min and max bound, by its metric (amounts are shown in 元, stored in fen). */
-const ORDERS: Record<string, Words> = { totalPaid: ['金额', 'amount paid'], orderCount: ['订单数', 'order count'], lastOrderDays: ['距上次下单天数', 'days since the last order'] };
+const ORDERS: Record<string, Words> = {
+  totalPaid: ['金额', 'amount paid'],
+  orderCount: ['订单数', 'order count'],
+  lastOrderDays: ['距上次下单天数', 'days since the last order'],
+};
 const BOUND: Record<string, Words> = { min: ['下限', ' min'], max: ['上限', ' max'] };
 
 type Node = { type?: unknown; metric?: unknown; rules?: unknown };

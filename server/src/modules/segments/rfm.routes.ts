@@ -21,11 +21,23 @@ const fourAscending = (what: string) =>
 export function rfmRoutes(s: RfmRouteApis) {
   const api = new ApiRouter('/api/v1/rfm', 'segments');
 
-  api.route({ method: 'get', path: '/runs', allow: ['community_manager'], summary: 'Nightly RFM runs: cut points and class distribution per day (trend)', response: RfmRuns }, async ({ tenantId }) => ({
-    items: (await s.rfm.runs(tenantId)).map((r) => ({ day: r.day, cuts: r.cuts, source: r.source, distribution: r.distribution, scored: r.scored })),
-  }));
+  api.route(
+    {
+      method: 'get',
+      path: '/runs',
+      allow: ['community_manager'],
+      summary: 'Nightly RFM runs: cut points and class distribution per day (trend)',
+      response: RfmRuns,
+    },
+    async ({ tenantId }) => ({
+      items: (await s.rfm.runs(tenantId)).map((r) => ({ day: r.day, cuts: r.cuts, source: r.source, distribution: r.distribution, scored: r.scored })),
+    }),
+  );
 
-  api.route({ method: 'get', path: '/settings', allow: ['community_manager'], summary: 'The RFM cut points in use and where they come from', response: RfmSettings }, async ({ tenantId }) => s.rfm.settings(tenantId));
+  api.route(
+    { method: 'get', path: '/settings', allow: ['community_manager'], summary: 'The RFM cut points in use and where they come from', response: RfmSettings },
+    async ({ tenantId }) => s.rfm.settings(tenantId),
+  );
 
   api.route(
     {
@@ -33,17 +45,35 @@ export function rfmRoutes(s: RfmRouteApis) {
       path: '/settings',
       allow: ['admin'],
       summary: 'Configure fixed RFM cut points (recency days, order count, total paid in fen), or null for quintiles',
-      body: z.object({ cuts: z.object({ r: fourAscending('recency days'), f: fourAscending('order count'), m: fourAscending('total paid (fen)') }).strict().nullable() }).strict(),
+      body: z
+        .object({
+          cuts: z
+            .object({ r: fourAscending('recency days'), f: fourAscending('order count'), m: fourAscending('total paid (fen)') })
+            .strict()
+            .nullable(),
+        })
+        .strict(),
       response: RfmSettings,
     },
     async ({ tenantId, body }) => s.rfm.configure(tenantId, body.cuts),
   );
 
   api.route(
-    { method: 'get', path: '/customers/:id/history', allow: ['admin', 'community_manager', 'sales', 'agent'], summary: "A customer's RFM score changes over time", params: z.object({ id: objectId }), use: [requireVisibleCustomer(s.customers, 'id')], response: RfmHistory },
+    {
+      method: 'get',
+      path: '/customers/:id/history',
+      allow: ['admin', 'community_manager', 'sales', 'agent'],
+      summary: "A customer's RFM score changes over time",
+      params: z.object({ id: objectId }),
+      use: [requireVisibleCustomer(s.customers, 'id')],
+      response: RfmHistory,
+    },
     async ({ tenantId, ctx }) => {
       const doc = visibleCustomer(ctx);
-      return { current: doc.rfm ?? null, items: (await s.rfm.history(tenantId, String(doc._id))).map((h) => ({ day: h.day, r: h.r, f: h.f, m: h.m, class: h.class })) };
+      return {
+        current: doc.rfm ?? null,
+        items: (await s.rfm.history(tenantId, String(doc._id))).map((h) => ({ day: h.day, r: h.r, f: h.f, m: h.m, class: h.class })),
+      };
     },
   );
   return api;

@@ -63,7 +63,10 @@ export function scoreCustomer(input: { recencyDays: number; orderCount: number; 
 export function medianGapDays(orderTimes: Date[]): number | undefined {
   if (orderTimes.length < 2) return undefined;
   const t = orderTimes.map((d) => d.getTime()).sort((a, b) => a - b);
-  const gaps = t.slice(1).map((v, i) => (v - t[i]) / 86_400_000).sort((a, b) => a - b);
+  const gaps = t
+    .slice(1)
+    .map((v, i) => (v - t[i]) / 86_400_000)
+    .sort((a, b) => a - b);
   const mid = Math.floor(gaps.length / 2);
   return gaps.length % 2 ? gaps[mid] : (gaps[mid - 1] + gaps[mid]) / 2;
 }

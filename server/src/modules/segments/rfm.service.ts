@@ -45,7 +45,12 @@ export class RfmService {
 
   private get churnOptions() {
     const c = this.deps.config;
-    return { multiplier: c.RFM_CHURN_MULTIPLIER, minDays: c.RFM_CHURN_MIN_DAYS, defaultGapDays: c.RFM_CHURN_DEFAULT_GAP_DAYS, lostMultiplier: c.RFM_CHURN_LOST_MULTIPLIER };
+    return {
+      multiplier: c.RFM_CHURN_MULTIPLIER,
+      minDays: c.RFM_CHURN_MIN_DAYS,
+      defaultGapDays: c.RFM_CHURN_DEFAULT_GAP_DAYS,
+      lostMultiplier: c.RFM_CHURN_LOST_MULTIPLIER,
+    };
   }
 
   async settings(tenantId: string): Promise<{ cuts: RfmCuts; source: 'configured' | 'quintile' | 'starter' }> {
@@ -137,7 +142,11 @@ export class RfmService {
     const configured = await RfmSettingsModel.findOne({ tenantId }).lean();
     const cuts: RfmCuts = configured?.cuts?.r?.length
       ? (configured.cuts as RfmCuts)
-      : { r: quintileCuts(inputs.map((i) => i.recencyDays)), f: quintileCuts(inputs.map((i) => i.orderCount)), m: quintileCuts(inputs.map((i) => i.totalPaid)) };
+      : {
+          r: quintileCuts(inputs.map((i) => i.recencyDays)),
+          f: quintileCuts(inputs.map((i) => i.orderCount)),
+          m: quintileCuts(inputs.map((i) => i.totalPaid)),
+        };
     const distribution: Record<string, number> = {};
     const changed: Array<{ customerId: string; r: number; f: number; m: number; class: string }> = [];
     for (let i = 0; i < inputs.length; i += CHUNK) {
@@ -147,7 +156,10 @@ export class RfmService {
         distribution[s.class] = (distribution[s.class] ?? 0) + 1;
         const prev = (c.rfm ?? {}) as Record<string, any>;
         if (prev.class !== s.class || prev.r !== s.r || prev.f !== s.f || prev.m !== s.m) changed.push({ customerId: String(c._id), ...s });
-        return { customerId: String(c._id), update: { $set: { 'rfm.r': s.r, 'rfm.f': s.f, 'rfm.m': s.m, 'rfm.class': s.class, 'rfm.recencyDays': input.recencyDays, 'rfm.scoredAt': now } } };
+        return {
+          customerId: String(c._id),
+          update: { $set: { 'rfm.r': s.r, 'rfm.f': s.f, 'rfm.m': s.m, 'rfm.class': s.class, 'rfm.recencyDays': input.recencyDays, 'rfm.scoredAt': now } },
+        };
       });
       await this.m.customers.applyAggregates(tenantId, updates);
     }
@@ -193,7 +205,10 @@ export class RfmService {
     for (let i = 0; i < 100; i++) {
       const unclocked = await this.m.customers.unclockedBuyers(tenantId, 1000);
       if (!unclocked.length) break;
-      await this.scoreMany(tenantId, unclocked.map((c) => String(c._id)));
+      await this.scoreMany(
+        tenantId,
+        unclocked.map((c) => String(c._id)),
+      );
     }
     let gone = 0;
     for (let i = 0; i < 100; i++) {
@@ -208,7 +223,12 @@ export class RfmService {
         })),
       );
       // Their churn tasks leave the reps' lists: the window for a call has closed.
-      await this.m.followUps.closeOpen(tenantId, page.map((c) => String(c._id)), 'churn_warning', 'customer_lost');
+      await this.m.followUps.closeOpen(
+        tenantId,
+        page.map((c) => String(c._id)),
+        'churn_warning',
+        'customer_lost',
+      );
     }
 
     const due = await this.m.customers.churnDue(tenantId, now);
@@ -220,25 +240,30 @@ export class RfmService {
     }
     await this.m.customers.applyAggregates(
       tenantId,
-      fresh.map((c) => ({ customerId: String(c._id), update: { $set: { 'rfm.churn.state': 'at_risk', 'rfm.churn.since': now, 'rfm.churn.awaitingTask': true } } })),
+      fresh.map((c) => ({
+        customerId: String(c._id),
+        update: { $set: { 'rfm.churn.state': 'at_risk', 'rfm.churn.since': now, 'rfm.churn.awaitingTask': true } },
+      })),
     );
 
     // A clock without an end (scored before windows existed, beyond this sweep's rescoring) waits a sweep.
-    const candidates: ChurnCandidate[] = due.filter((c) => (c.rfm as any).churn.lostAt).map((c) => {
-      const churn = (c.rfm as any).churn;
-      return {
-        customerId: String(c._id),
-        name: c.name ?? undefined,
-        ownerStaffId: c.ownerStaffId ?? undefined,
-        orderCount: c.aggregates?.orderCount ?? 0,
-        totalPaid: c.aggregates?.totalPaid ?? 0,
-        lastOrderAt: new Date(churn.basedOn),
-        dueAt: new Date(churn.dueAt),
-        lostAt: new Date(churn.lostAt),
-        gapDays: churn.gapDays,
-        cadenceKnown: churn.cadenceKnown ?? (c.aggregates?.orderCount ?? 0) > 1,
-      };
-    });
+    const candidates: ChurnCandidate[] = due
+      .filter((c) => (c.rfm as any).churn.lostAt)
+      .map((c) => {
+        const churn = (c.rfm as any).churn;
+        return {
+          customerId: String(c._id),
+          name: c.name ?? undefined,
+          ownerStaffId: c.ownerStaffId ?? undefined,
+          orderCount: c.aggregates?.orderCount ?? 0,
+          totalPaid: c.aggregates?.totalPaid ?? 0,
+          lastOrderAt: new Date(churn.basedOn),
+          dueAt: new Date(churn.dueAt),
+          lostAt: new Date(churn.lostAt),
+          gapDays: churn.gapDays,
+          cadenceKnown: churn.cadenceKnown ?? (c.aggregates?.orderCount ?? 0) > 1,
+        };
+      });
     const day = localPeriods(now, this.deps.config.BROADCAST_TIMEZONE).day;
     const cap = this.deps.config.RFM_CHURN_TASKS_PER_DAY;
     const given = await this.m.followUps.countBySource(tenantId, 'churn_warning', { 'why.day': day });
@@ -260,7 +285,10 @@ export class RfmService {
     const lost = await this.m.customers.lostContactsUnmarked(tenantId);
     await this.m.customers.applyAggregates(
       tenantId,
-      lost.map((c) => ({ customerId: String(c._id), update: { $set: { 'rfm.churn.state': 'lost', 'rfm.churn.lostBecause': 'wecom', 'rfm.churn.since': now } } })),
+      lost.map((c) => ({
+        customerId: String(c._id),
+        update: { $set: { 'rfm.churn.state': 'lost', 'rfm.churn.lostBecause': 'wecom', 'rfm.churn.since': now } },
+      })),
     );
     return { atRisk: fresh.length, lost: gone + lost.length, tasks: picked.length };
   }

@@ -21,18 +21,31 @@ export const Segment = component(
 );
 
 export const SegmentWithUsage = Segment.extend({
-  usage: z.object({ campaigns: int, open: z.array(z.object({ id: objectIdString, name: z.string(), status: z.string() })).describe('campaigns not yet over that send to it') }),
+  usage: z.object({
+    campaigns: int,
+    open: z.array(z.object({ id: objectIdString, name: z.string(), status: z.string() })).describe('campaigns not yet over that send to it'),
+  }),
 });
 
 /** A sample profile carries the fields an audience editor shows (no timestamps). */
 export const AudiencePreview = z.object({ count: int, tookMs: z.number(), sample: z.array(Customer.partial({ createdAt: true, updatedAt: true })) });
 
-const cuts = z.object({ r: z.array(z.number()), f: z.array(z.number()), m: z.array(z.number()) }).describe('the four cut points of each score: recency days, order count, total paid (fen)');
+const cuts = z
+  .object({ r: z.array(z.number()), f: z.array(z.number()), m: z.array(z.number()) })
+  .describe('the four cut points of each score: recency days, order count, total paid (fen)');
 
 export const RfmSettings = z.object({ cuts, source: z.enum(['configured', 'quintile', 'starter']) });
 
 export const RfmRuns = z.object({
-  items: z.array(z.object({ day: z.string(), cuts, source: z.enum(['configured', 'quintile']), distribution: z.record(z.string(), int).describe('customers per RFM class'), scored: int })),
+  items: z.array(
+    z.object({
+      day: z.string(),
+      cuts,
+      source: z.enum(['configured', 'quintile']),
+      distribution: z.record(z.string(), int).describe('customers per RFM class'),
+      scored: int,
+    }),
+  ),
 });
 
 export const RfmHistory = z.object({

@@ -75,17 +75,40 @@ export function segmentRoutes(s: SegmentRouteApis) {
     async ({ body, tenantId, principal }) => view(await s.segments.create(tenantId, body, principal.kind === 'staff' ? principal.id : undefined)),
   );
 
-  api.route({ method: 'get', path: '/', allow: MANAGERS, summary: 'Saved segments, last changed first, with the campaigns that send to each', response: z.object({ items: z.array(SegmentWithUsage) }) }, async ({ tenantId }) => {
-    const segments = await s.segments.list(tenantId);
-    // Journeys pick people by trigger, never by segment: campaigns are the only users to show.
-    const usage = await s.broadcasts.campaignsUsingSegments(tenantId, segments.map((seg) => String(seg._id)));
-    return { items: segments.map((seg) => ({ ...view(seg), usage: usage.get(String(seg._id)) ?? { campaigns: 0, open: [] } })) };
-  });
+  api.route(
+    {
+      method: 'get',
+      path: '/',
+      allow: MANAGERS,
+      summary: 'Saved segments, last changed first, with the campaigns that send to each',
+      response: z.object({ items: z.array(SegmentWithUsage) }),
+    },
+    async ({ tenantId }) => {
+      const segments = await s.segments.list(tenantId);
+      // Journeys pick people by trigger, never by segment: campaigns are the only users to show.
+      const usage = await s.broadcasts.campaignsUsingSegments(
+        tenantId,
+        segments.map((seg) => String(seg._id)),
+      );
+      return { items: segments.map((seg) => ({ ...view(seg), usage: usage.get(String(seg._id)) ?? { campaigns: 0, open: [] } })) };
+    },
+  );
 
-  api.route({ method: 'get', path: '/:id', allow: MANAGERS, summary: 'A saved segment with its current member count', params: idParams, response: Segment, errors: [409] }, async ({ params, tenantId }) => {
-    const seg = await s.segments.get(tenantId, params.id);
-    return view(seg, await s.segments.count(tenantId, params.id));
-  });
+  api.route(
+    {
+      method: 'get',
+      path: '/:id',
+      allow: MANAGERS,
+      summary: 'A saved segment with its current member count',
+      params: idParams,
+      response: Segment,
+      errors: [409],
+    },
+    async ({ params, tenantId }) => {
+      const seg = await s.segments.get(tenantId, params.id);
+      return view(seg, await s.segments.count(tenantId, params.id));
+    },
+  );
 
   api.route(
     {
@@ -121,19 +144,32 @@ export function segmentRoutes(s: SegmentRouteApis) {
       response: Segment,
       errors: [409],
     },
-    async ({ params, body, tenantId, principal }) => view(await s.segments.duplicate(tenantId, params.id, body.name, principal.kind === 'staff' ? principal.id : undefined)),
+    async ({ params, body, tenantId, principal }) =>
+      view(await s.segments.duplicate(tenantId, params.id, body.name, principal.kind === 'staff' ? principal.id : undefined)),
   );
 
   api.route(
-    { method: 'delete', path: '/:id', allow: MANAGERS, summary: 'Delete a segment no open campaign sends to', params: idParams, response: z.object({ deleted: z.literal(true) }), errors: [409] },
+    {
+      method: 'delete',
+      path: '/:id',
+      allow: MANAGERS,
+      summary: 'Delete a segment no open campaign sends to',
+      params: idParams,
+      response: z.object({ deleted: z.literal(true) }),
+      errors: [409],
+    },
     async ({ params, tenantId }) => {
       const seg = await s.segments.get(tenantId, params.id);
       const using = await s.broadcasts.openCampaignsUsing(tenantId, params.id);
       if (using.length) {
-        throw conflict(SegmentErrorCode.IN_USE, `"${seg.name}" is the audience of ${using.length} campaign(s) not yet over (${using.map((c) => c.name).join(', ')}); finish or cancel them first`, {
-          name: seg.name,
-          campaigns: using.map((c) => c.name).join('、'),
-        });
+        throw conflict(
+          SegmentErrorCode.IN_USE,
+          `"${seg.name}" is the audience of ${using.length} campaign(s) not yet over (${using.map((c) => c.name).join(', ')}); finish or cancel them first`,
+          {
+            name: seg.name,
+            campaigns: using.map((c) => c.name).join('、'),
+          },
+        );
       }
       await s.segments.remove(tenantId, params.id);
       return { deleted: true };

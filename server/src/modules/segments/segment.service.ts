@@ -19,7 +19,20 @@ export const SegmentErrorCode = {
 
 const EVENT_TYPE: Record<BehaviourCondition['action'], string> = { viewed: 'product.viewed', added: 'cart.added', bought: 'order.paid' };
 const DAY_MS = 86_400_000;
-const SAMPLE_FIELDS = { name: 1, phone: 1, gender: 1, city: 1, tags: 1, ownerStaffId: 1, followerStaffIds: 1, aggregates: 1, rfm: 1, wecom: 1, sourceChannel: 1, birthday: 1 };
+const SAMPLE_FIELDS = {
+  name: 1,
+  phone: 1,
+  gender: 1,
+  city: 1,
+  tags: 1,
+  ownerStaffId: 1,
+  followerStaffIds: 1,
+  aggregates: 1,
+  rfm: 1,
+  wecom: 1,
+  sourceChannel: 1,
+  birthday: 1,
+};
 
 /** Pages through an audience by ascending customer id, so a consumer can resume after any page. */
 export type MemberPager = (afterId: Types.ObjectId | null, limit: number) => Promise<Types.ObjectId[]>;
@@ -29,7 +42,10 @@ export type MemberPager = (afterId: Types.ObjectId | null, limit: number) => Pro
  * the customers module), live counts and samples, saved dynamic and snapshot segments.
  */
 export class SegmentService {
-  constructor(private readonly deps: Deps, private readonly events: EventService) {}
+  constructor(
+    private readonly deps: Deps,
+    private readonly events: EventService,
+  ) {}
 
   /** One MongoDB filter for the audience, behaviour (events module) and loyalty conditions resolved to id sets. */
   async compile(tenantId: string, audience: Audience): Promise<Filter> {
@@ -60,7 +76,8 @@ export class SegmentService {
     try {
       doc = await SegmentModel.create({ tenantId, ...input, createdBy });
     } catch (err) {
-      if (isDuplicateKeyError(err)) throw conflict(SegmentErrorCode.NAME_TAKEN, `A segment named "${input.name}" already exists; pick another name`, { name: input.name });
+      if (isDuplicateKeyError(err))
+        throw conflict(SegmentErrorCode.NAME_TAKEN, `A segment named "${input.name}" already exists; pick another name`, { name: input.name });
       throw err;
     }
     if (input.mode === 'snapshot') return this.takeSnapshot(tenantId, String(doc._id));
@@ -80,7 +97,10 @@ export class SegmentService {
       const page = await this.pageByFilter(filter, after, 1000);
       if (!page.length) break;
       try {
-        await SegmentMemberModel.collection.insertMany(page.map((customerId) => ({ tenantId, segmentId: segOid, customerId })), { ordered: false });
+        await SegmentMemberModel.collection.insertMany(
+          page.map((customerId) => ({ tenantId, segmentId: segOid, customerId })),
+          { ordered: false },
+        );
       } catch (err) {
         if (!isDuplicateKeyError(err) && !(err as any)?.writeErrors) throw err;
       }
@@ -97,12 +117,15 @@ export class SegmentService {
   async update(tenantId: string, id: string, patch: { name?: string; description?: string; audience?: Audience }) {
     const seg = await this.get(tenantId, id);
     if (patch.audience && seg.mode === 'snapshot') {
-      throw conflict(SegmentErrorCode.SNAPSHOT_FROZEN, `"${seg.name}" is a snapshot: its members are frozen. Duplicate it to change the audience`, { name: seg.name });
+      throw conflict(SegmentErrorCode.SNAPSHOT_FROZEN, `"${seg.name}" is a snapshot: its members are frozen. Duplicate it to change the audience`, {
+        name: seg.name,
+      });
     }
     try {
       return await SegmentModel.findOneAndUpdate({ tenantId, _id: seg._id }, { $set: patch }, { returnDocument: 'after' }).lean();
     } catch (err) {
-      if (isDuplicateKeyError(err)) throw conflict(SegmentErrorCode.NAME_TAKEN, `A segment named "${patch.name}" already exists; pick another name`, { name: patch.name });
+      if (isDuplicateKeyError(err))
+        throw conflict(SegmentErrorCode.NAME_TAKEN, `A segment named "${patch.name}" already exists; pick another name`, { name: patch.name });
       throw err;
     }
   }
@@ -110,7 +133,11 @@ export class SegmentService {
   /** A copy to edit: same audience and mode (a snapshot copy is frozen now, from today's customers). */
   async duplicate(tenantId: string, id: string, name: string, createdBy?: string) {
     const seg = await this.get(tenantId, id);
-    return this.create(tenantId, { name, description: seg.description ?? undefined, audience: seg.audience as Audience, mode: seg.mode as 'dynamic' | 'snapshot' }, createdBy);
+    return this.create(
+      tenantId,
+      { name, description: seg.description ?? undefined, audience: seg.audience as Audience, mode: seg.mode as 'dynamic' | 'snapshot' },
+      createdBy,
+    );
   }
 
   /** Deletes a segment and its frozen members; the caller has checked that no open campaign uses it. */
@@ -141,7 +168,8 @@ export class SegmentService {
   async pager(tenantId: string, id: string): Promise<MemberPager> {
     const seg = await this.get(tenantId, id);
     if (seg.mode === 'snapshot') {
-      if (!seg.snapshotAt) throw new AppError(SegmentErrorCode.SNAPSHOT_INCOMPLETE, 'This snapshot segment is still being taken; try again in a moment', { status: 409 });
+      if (!seg.snapshotAt)
+        throw new AppError(SegmentErrorCode.SNAPSHOT_INCOMPLETE, 'This snapshot segment is still being taken; try again in a moment', { status: 409 });
       return async (after, limit) => {
         const rows = await SegmentMemberModel.find({ tenantId, segmentId: seg._id, ...(after ? { customerId: { $gt: after } } : {}) })
           .sort({ customerId: 1 })

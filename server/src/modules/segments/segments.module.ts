@@ -16,7 +16,10 @@ export interface SegmentsApi {
 }
 
 /** `hooks` to announce `customer.at_risk`. */
-export function createSegments(deps: Deps, ports: { hooks: DomainHooks; customers: CustomerService; events: EventService; followUps: FollowUpService }): SegmentsApi {
+export function createSegments(
+  deps: Deps,
+  ports: { hooks: DomainHooks; customers: CustomerService; events: EventService; followUps: FollowUpService },
+): SegmentsApi {
   return { segments: new SegmentService(deps, ports.events), rfm: new RfmService(deps, ports.hooks, ports) };
 }
 

@@ -34,17 +34,29 @@ export class MiniappAuthService {
   async login(tenantId: string, code: string, ip: string): Promise<ShopperSession & { phoneBound: boolean }> {
     // Every attempt costs a jscode2session call against the app's quota; phones share carrier NAT
     // addresses, so the limit per address is generous. A shopper signing in is cheap: fail open.
-    await hitRateLimit(this.deps.redis, `miniapp-login:${tenantId}:${ip}`, LOGIN_PER_MINUTE, 60, { failOpen: true, message: 'Too many sign-ins from this network; wait a minute and try again' });
+    await hitRateLimit(this.deps.redis, `miniapp-login:${tenantId}:${ip}`, LOGIN_PER_MINUTE, 60, {
+      failOpen: true,
+      message: 'Too many sign-ins from this network; wait a minute and try again',
+    });
     let session;
     try {
       session = await this.client.code2Session(code);
     } catch (err) {
       if (isWechatErrcode(err, WechatErrcode.INVALID_CODE, WechatErrcode.CODE_BEEN_USED)) {
-        throw new AppError(WechatErrorCode.CODE_REJECTED, 'WeChat rejected the login code (expired or already used): call wx.login again and send the new code', { status: 401 });
+        throw new AppError(
+          WechatErrorCode.CODE_REJECTED,
+          'WeChat rejected the login code (expired or already used): call wx.login again and send the new code',
+          { status: 401 },
+        );
       }
       throw err;
     }
-    const customerId = await this.customers.identify(tenantId, { openId: session.openid, appId: this.client.appId, unionId: session.unionid }, { sourceChannel: 'miniapp' }, 'miniapp');
+    const customerId = await this.customers.identify(
+      tenantId,
+      { openId: session.openid, appId: this.client.appId, unionId: session.unionid },
+      { sourceChannel: 'miniapp' },
+      'miniapp',
+    );
     const customer = await this.customers.get(tenantId, customerId);
     return { ...(await this.customers.sessions.issue(tenantId, String(customer._id))), phoneBound: !!customer.phone };
   }
@@ -55,16 +67,24 @@ export class MiniappAuthService {
    * profile (a shop member, an H5 sign-up) proves they are one person, so identify merges them.
    */
   async bindPhone(tenantId: string, customerId: string, code: string): Promise<ShopperSession & { phone: string }> {
-    await hitRateLimit(this.deps.redis, `miniapp-phone:${tenantId}:${customerId}`, 10, 600, { failOpen: true, message: 'Too many phone binding attempts; wait ten minutes and try again' });
+    await hitRateLimit(this.deps.redis, `miniapp-phone:${tenantId}:${customerId}`, 10, 600, {
+      failOpen: true,
+      message: 'Too many phone binding attempts; wait ten minutes and try again',
+    });
     const customer = await this.customers.get(tenantId, customerId);
     const own = customer.identities?.find((i: any) => i.type === 'openId' && i.appId === this.client.appId);
-    if (!own?.value) throw new AppError('MINIAPP_SIGN_IN_REQUIRED', 'Sign in through the mini-app first: a phone number from WeChat can only be bound to a mini-app sign-in', { status: 409 });
+    if (!own?.value)
+      throw new AppError('MINIAPP_SIGN_IN_REQUIRED', 'Sign in through the mini-app first: a phone number from WeChat can only be bound to a mini-app sign-in', {
+        status: 409,
+      });
     let info;
     try {
       info = await this.client.getUserPhoneNumber(code);
     } catch (err) {
       if (isWechatErrcode(err, WechatErrcode.INVALID_CODE, WechatErrcode.CODE_BEEN_USED)) {
-        throw new AppError(WechatErrorCode.CODE_REJECTED, 'WeChat rejected the phone number code (expired or already used): tap the button again', { status: 400 });
+        throw new AppError(WechatErrorCode.CODE_REJECTED, 'WeChat rejected the phone number code (expired or already used): tap the button again', {
+          status: 400,
+        });
       }
       throw err;
     }

@@ -36,7 +36,10 @@ export function shopperAuthRoutes(s: ShopperAuthRouteApis) {
       path: '/demo-login',
       allow: 'public',
       summary: 'DEMO ONLY (DEMO_MODE=true and HOST on loopback): sign in as a seeded shopper by customer id or phone; 404 otherwise',
-      body: z.union([z.object({ customerId: objectId }).strict(), z.object({ phone: z.string().regex(/^1\d{10}$/, 'a mainland mobile number, 11 digits') }).strict()]),
+      body: z.union([
+        z.object({ customerId: objectId }).strict(),
+        z.object({ phone: z.string().regex(/^1\d{10}$/, 'a mainland mobile number, 11 digits') }).strict(),
+      ]),
       response: ShopperSession,
       errors: [404, 429],
     },
@@ -58,35 +61,60 @@ export function shopperAuthRoutes(s: ShopperAuthRouteApis) {
       path: '/wechat/authorize',
       allow: 'public',
       summary: 'Where to send the shopper for WeChat sign-in (snsapi_base); 404 when no Official Account is configured',
-      query: z.object({ path: z.string().regex(/^\/h5\/[^\s#]*$/, 'path must be a page under /h5/'), state: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'state: 8-64 letters, digits, _ or -') }),
+      query: z.object({
+        path: z.string().regex(/^\/h5\/[^\s#]*$/, 'path must be a page under /h5/'),
+        state: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'state: 8-64 letters, digits, _ or -'),
+      }),
       response: z.object({ url: z.string() }),
       errors: [404],
     },
     ({ query, ctx }) => {
       const { config } = s.deps;
-      if (!s.shopperAuth.wechat.enabled()) throw new AppError(ShopperAuthErrorCode.OAUTH_OFF, 'WeChat sign-in is not configured (WECHAT_MP_APPID, WECHAT_MP_SECRET)', { status: 404 });
+      if (!s.shopperAuth.wechat.enabled())
+        throw new AppError(ShopperAuthErrorCode.OAUTH_OFF, 'WeChat sign-in is not configured (WECHAT_MP_APPID, WECHAT_MP_SECRET)', { status: 404 });
       // Back to our own origin only, so the sign-in cannot be turned into an open redirect (set PUBLIC_URL in
       // production; WeChat itself also refuses a redirect outside the Official Account's authorised domain).
       const origin = config.PUBLIC_URL ? new URL(config.PUBLIC_URL).origin : `${ctx.protocol}://${ctx.host}`;
-      return { url: s.shopperAuth.wechat.authorizeUrl( origin + query.path, query.state) };
+      return { url: s.shopperAuth.wechat.authorizeUrl(origin + query.path, query.state) };
     },
   );
 
   api.route(
-    { method: 'post', path: '/wechat', allow: 'public', summary: 'Exchange the WeChat OAuth code for a shopper session (the profile is found or created by openid/unionid)', body: z.object({ code: z.string().trim().min(1).max(512) }).strict(), response: ShopperSession, errors: [401, 404, 429] },
+    {
+      method: 'post',
+      path: '/wechat',
+      allow: 'public',
+      summary: 'Exchange the WeChat OAuth code for a shopper session (the profile is found or created by openid/unionid)',
+      body: z.object({ code: z.string().trim().min(1).max(512) }).strict(),
+      response: ShopperSession,
+      errors: [401, 404, 429],
+    },
     async ({ body, ctx }) => {
       const { config } = s.deps;
-      if (!s.shopperAuth.wechat.enabled()) throw new AppError(ShopperAuthErrorCode.OAUTH_OFF, 'WeChat sign-in is not configured (WECHAT_MP_APPID, WECHAT_MP_SECRET)', { status: 404 });
+      if (!s.shopperAuth.wechat.enabled())
+        throw new AppError(ShopperAuthErrorCode.OAUTH_OFF, 'WeChat sign-in is not configured (WECHAT_MP_APPID, WECHAT_MP_SECRET)', { status: 404 });
       const tenantId = ctx.state.tenantId as string;
       await wechatThrottle.take(tenantId, ctx.ip);
       const who = await s.shopperAuth.wechat.exchangeCode(body.code);
-      const id = await s.customers.identify(tenantId, { openId: who.openid, appId: config.WECHAT_MP_APPID, ...(who.unionid ? { unionId: who.unionid } : {}) }, {}, 'wechat-h5');
+      const id = await s.customers.identify(
+        tenantId,
+        { openId: who.openid, appId: config.WECHAT_MP_APPID, ...(who.unionid ? { unionId: who.unionid } : {}) },
+        {},
+        'wechat-h5',
+      );
       return s.customers.sessions.issue(tenantId, id);
     },
   );
 
   api.route(
-    { method: 'post', path: '/logout', allow: SHOPPER, errors: [404], summary: 'Sign out: every session of this shopper (all devices) is refused from the next request on', response: z.object({ signedOut: z.literal(true) }) },
+    {
+      method: 'post',
+      path: '/logout',
+      allow: SHOPPER,
+      errors: [404],
+      summary: 'Sign out: every session of this shopper (all devices) is refused from the next request on',
+      response: z.object({ signedOut: z.literal(true) }),
+    },
     async ({ principal, tenantId }) => {
       if (principal.kind !== 'shopper') throw notFound('Shopper');
       await s.customers.sessions.end(tenantId, [principal.customerId]);
@@ -113,4 +141,3 @@ export function miniappAuthRoutes(s: ShopperAuthRouteApis) {
   );
   return api;
 }
-

@@ -36,7 +36,10 @@ export async function exchangeCode(config: Config, code: string): Promise<{ open
   }
   if (body?.errcode || typeof body?.openid !== 'string') {
     // 40029 invalid code, 40163 code already used: the shopper should simply open the page again.
-    throw new AppError(ShopperAuthErrorCode.BAD_CODE, 'This WeChat sign-in has expired or was already used; open the member center again from WeChat', { status: 401, details: { errcode: body?.errcode } });
+    throw new AppError(ShopperAuthErrorCode.BAD_CODE, 'This WeChat sign-in has expired or was already used; open the member center again from WeChat', {
+      status: 401,
+      details: { errcode: body?.errcode },
+    });
   }
   return { openid: body.openid, unionid: typeof body.unionid === 'string' ? body.unionid : undefined };
 }

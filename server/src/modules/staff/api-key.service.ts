@@ -31,9 +31,21 @@ export interface ApiKeyView {
 export class ApiKeyService {
   constructor(private readonly deps: Deps) {}
 
-  async create(tenantId: string, name: string, opts: { presetKey?: string; createdBy?: string; replaces?: string } = {}): Promise<ApiKeyView & { key: string }> {
+  async create(
+    tenantId: string,
+    name: string,
+    opts: { presetKey?: string; createdBy?: string; replaces?: string } = {},
+  ): Promise<ApiKeyView & { key: string }> {
     const key = opts.presetKey ?? `sk_${randomBytes(24).toString('base64url')}`;
-    const doc = await ApiKeyModel.create({ tenantId, name, keyHash: sha256(key), prefix: key.slice(0, 7), createdBy: opts.createdBy, replaces: opts.replaces, createdAt: this.deps.now() });
+    const doc = await ApiKeyModel.create({
+      tenantId,
+      name,
+      keyHash: sha256(key),
+      prefix: key.slice(0, 7),
+      createdBy: opts.createdBy,
+      replaces: opts.replaces,
+      createdAt: this.deps.now(),
+    });
     return { ...this.view(doc.toObject()), key };
   }
 
@@ -44,7 +56,10 @@ export class ApiKeyService {
   /** Stops the key at once (a key already stopped keeps the earlier time). */
   async revoke(tenantId: string, id: string, by?: string): Promise<ApiKeyView> {
     const now = this.deps.now();
-    await ApiKeyModel.updateOne({ tenantId, _id: id, $or: [{ revokedAt: { $exists: false } }, { revokedAt: { $gt: now } }] }, { $set: { revokedAt: now, revokedBy: by } });
+    await ApiKeyModel.updateOne(
+      { tenantId, _id: id, $or: [{ revokedAt: { $exists: false } }, { revokedAt: { $gt: now } }] },
+      { $set: { revokedAt: now, revokedBy: by } },
+    );
     const doc = await ApiKeyModel.findOne({ tenantId, _id: id }).lean();
     if (!doc) throw notFound('Integration key');
     return this.view(doc);
@@ -60,7 +75,10 @@ export class ApiKeyService {
     if (!old || (old.revokedAt && old.revokedAt <= now)) throw notFound('Active integration key');
     const until = new Date(now.getTime() + graceMinutes * 60_000);
     const key = await this.create(tenantId, old.name, { createdBy: by, replaces: String(old._id) });
-    await ApiKeyModel.updateOne({ _id: old._id, $or: [{ revokedAt: { $exists: false } }, { revokedAt: { $gt: until } }] }, { $set: { revokedAt: until, revokedBy: by } });
+    await ApiKeyModel.updateOne(
+      { _id: old._id, $or: [{ revokedAt: { $exists: false } }, { revokedAt: { $gt: until } }] },
+      { $set: { revokedAt: until, revokedBy: by } },
+    );
     return { key, old: this.view((await ApiKeyModel.findById(old._id).lean())!) };
   }
 
@@ -72,14 +90,23 @@ export class ApiKeyService {
     if (!doc.lastUsedAt || now.getTime() - doc.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
       const stale = new Date(now.getTime() - LAST_USED_RESOLUTION_MS);
       // Conditional, so many servers seeing the same key in the same minute write it once; not awaited.
-      ApiKeyModel.updateOne({ _id: doc._id, $or: [{ lastUsedAt: { $exists: false } }, { lastUsedAt: { $lte: stale } }] }, { $set: { lastUsedAt: now } }).catch((err: Error) =>
-        this.deps.log.warn({ err: err.message }, 'could not note an integration key’s last use'),
+      ApiKeyModel.updateOne({ _id: doc._id, $or: [{ lastUsedAt: { $exists: false } }, { lastUsedAt: { $lte: stale } }] }, { $set: { lastUsedAt: now } }).catch(
+        (err: Error) => this.deps.log.warn({ err: err.message }, 'could not note an integration key’s last use'),
       );
     }
     return { kind: 'integration', id: String(doc._id), tenantId: doc.tenantId };
   }
 
-  private view(d: { _id: unknown; name: string; prefix?: string | null; createdAt?: Date; createdBy?: string | null; lastUsedAt?: Date | null; revokedAt?: Date | null; replaces?: string | null }): ApiKeyView {
+  private view(d: {
+    _id: unknown;
+    name: string;
+    prefix?: string | null;
+    createdAt?: Date;
+    createdBy?: string | null;
+    lastUsedAt?: Date | null;
+    revokedAt?: Date | null;
+    replaces?: string | null;
+  }): ApiKeyView {
     const iso = (x?: Date | null) => (x ? x.toISOString() : null);
     return {
       id: String(d._id),

@@ -47,7 +47,10 @@ export class AuditService {
   }
 
   async list(tenantId: string, filter: AuditFilter, limit = 50, before?: Date) {
-    return AuditModel.find(auditQuery(tenantId, filter, before)).sort({ at: -1, _id: -1 }).limit(limit).lean();
+    return AuditModel.find(auditQuery(tenantId, filter, before))
+      .sort({ at: -1, _id: -1 })
+      .limit(limit)
+      .lean();
   }
 
   /** One page of the log, newest first, with how many entries match (the console's table). */

@@ -15,11 +15,18 @@ let factory: ZxcvbnFactory | undefined; // built on first use: loading the word 
 
 export function checkStaffPassword(password: string, personal: Array<string | undefined>): void {
   factory ??= new ZxcvbnFactory({ dictionary: { ...common.dictionary }, graphs: common.adjacencyGraphs });
-  const result = factory.check(password.slice(0, 100), personal.filter((s): s is string => !!s));
+  const result = factory.check(
+    password.slice(0, 100),
+    personal.filter((s): s is string => !!s),
+  );
   if (result.score < MIN_PASSWORD_SCORE) {
-    throw new AppError('STAFF_WEAK_PASSWORD', 'password: too easy to guess; use a longer one, e.g. three or four unrelated words with a number, not containing the username or name', {
-      status: 400,
-      details: { field: 'password', score: result.score, minScore: MIN_PASSWORD_SCORE },
-    });
+    throw new AppError(
+      'STAFF_WEAK_PASSWORD',
+      'password: too easy to guess; use a longer one, e.g. three or four unrelated words with a number, not containing the username or name',
+      {
+        status: 400,
+        details: { field: 'password', score: result.score, minScore: MIN_PASSWORD_SCORE },
+      },
+    );
   }
 }

@@ -19,7 +19,10 @@ export const Staff = component(
   }),
 );
 
-export const StaffSession = component('StaffSession', z.object({ token: z.string().describe('send as Authorization: Bearer'), expiresAt: dateTime, staff: Staff }));
+export const StaffSession = component(
+  'StaffSession',
+  z.object({ token: z.string().describe('send as Authorization: Bearer'), expiresAt: dateTime, staff: Staff }),
+);
 
 export const ApiKey = component(
   'ApiKey',

@@ -33,15 +33,22 @@ export function staffRoutes(s: StaffRouteApis) {
   );
 
   api.route(
-    { method: 'post', path: '/auth/logout', allow: STAFF_ROLES, summary: 'Sign out: every session of this staff account (all devices) is refused from the next request on', response: z.object({ signedOut: z.literal(true) }) },
+    {
+      method: 'post',
+      path: '/auth/logout',
+      allow: STAFF_ROLES,
+      summary: 'Sign out: every session of this staff account (all devices) is refused from the next request on',
+      response: z.object({ signedOut: z.literal(true) }),
+    },
     async ({ principal, tenantId }) => {
       if (principal.kind === 'staff') await s.staff.logout(tenantId, principal.id);
       return { signedOut: true };
     },
   );
 
-  api.route({ method: 'get', path: '/auth/me', allow: STAFF_ROLES, summary: 'The signed-in staff member', response: Staff, errors: [404] }, ({ principal, tenantId }) =>
-    s.staff.get(tenantId, principal.kind === 'staff' ? principal.id : ''),
+  api.route(
+    { method: 'get', path: '/auth/me', allow: STAFF_ROLES, summary: 'The signed-in staff member', response: Staff, errors: [404] },
+    ({ principal, tenantId }) => s.staff.get(tenantId, principal.kind === 'staff' ? principal.id : ''),
   );
 
   api.route(
@@ -104,12 +111,29 @@ export function staffRoutes(s: StaffRouteApis) {
   // Integration keys: each change recorded in the audit log by the route itself (with the key's name).
   const auditKey = (principal: Principal, action: string, key: { id: string; name: string }, details: Record<string, unknown> = {}) =>
     principal.kind === 'staff'
-      ? s.audit.record({ tenantId: principal.tenantId, actorId: principal.id, actorRole: principal.role, action, targetType: 'api_key', targetId: key.id, details: { name: key.name, ...details } })
+      ? s.audit.record({
+          tenantId: principal.tenantId,
+          actorId: principal.id,
+          actorRole: principal.role,
+          action,
+          targetType: 'api_key',
+          targetId: key.id,
+          details: { name: key.name, ...details },
+        })
       : Promise.resolve();
   const actorId = (principal: Principal) => (principal.kind === 'staff' ? principal.id : undefined);
 
   api.route(
-    { method: 'post', path: '/api-keys', allow: ['admin'], status: 201, audit: false, summary: 'Create an integration key for a shop platform (the key is in this answer only)', body: z.object({ name: z.string().min(1).max(64) }), response: NewApiKey },
+    {
+      method: 'post',
+      path: '/api-keys',
+      allow: ['admin'],
+      status: 201,
+      audit: false,
+      summary: 'Create an integration key for a shop platform (the key is in this answer only)',
+      body: z.object({ name: z.string().min(1).max(64) }),
+      response: NewApiKey,
+    },
     async ({ tenantId, body, principal }) => {
       const created = await s.staff.apiKeys.create(tenantId, body.name, { createdBy: actorId(principal) });
       await auditKey(principal, 'api_key.create', created);
@@ -117,12 +141,30 @@ export function staffRoutes(s: StaffRouteApis) {
     },
   );
 
-  api.route({ method: 'get', path: '/api-keys', allow: ['admin'], summary: 'Integration keys, newest first: name, prefix, last used (to the minute), revoked; never the key', response: z.object({ items: z.array(ApiKey) }) }, async ({ tenantId }) => ({
-    items: await s.staff.apiKeys.list(tenantId),
-  }));
+  api.route(
+    {
+      method: 'get',
+      path: '/api-keys',
+      allow: ['admin'],
+      summary: 'Integration keys, newest first: name, prefix, last used (to the minute), revoked; never the key',
+      response: z.object({ items: z.array(ApiKey) }),
+    },
+    async ({ tenantId }) => ({
+      items: await s.staff.apiKeys.list(tenantId),
+    }),
+  );
 
   api.route(
-    { method: 'post', path: '/api-keys/:id/revoke', allow: ['admin'], audit: false, summary: 'Revoke an integration key: refused from its next request on', params: idParams, response: ApiKey, errors: [409] },
+    {
+      method: 'post',
+      path: '/api-keys/:id/revoke',
+      allow: ['admin'],
+      audit: false,
+      summary: 'Revoke an integration key: refused from its next request on',
+      params: idParams,
+      response: ApiKey,
+      errors: [409],
+    },
     async ({ tenantId, params, principal }) => {
       const revoked = await s.staff.apiKeys.revoke(tenantId, params.id, actorId(principal));
       await auditKey(principal, 'api_key.revoke', revoked);
@@ -139,7 +181,17 @@ export function staffRoutes(s: StaffRouteApis) {
       audit: false,
       summary: 'Replace an integration key with a new one (in this answer only); the old one stops after graceMinutes (default 0: now)',
       params: idParams,
-      body: z.object({ graceMinutes: z.number().int().min(0).max(7 * 24 * 60).default(0) }).strict().default({ graceMinutes: 0 }),
+      body: z
+        .object({
+          graceMinutes: z
+            .number()
+            .int()
+            .min(0)
+            .max(7 * 24 * 60)
+            .default(0),
+        })
+        .strict()
+        .default({ graceMinutes: 0 }),
       response: NewApiKey.extend({ oldKey: ApiKey }),
       errors: [409],
     },
@@ -171,7 +223,9 @@ export function staffRoutes(s: StaffRouteApis) {
           pageSize: z.coerce.number().int().min(1).max(200).optional(),
         })
         .refine((q) => !q.from || !q.to || q.from < q.to, { message: 'from must be before to', path: ['to'] }),
-      response: z.object({ items: z.array(AuditEntry), total: int.optional(), page: int.optional(), pageSize: int.optional() }).describe('with page or pageSize: a page and its total; else the newest entries'),
+      response: z
+        .object({ items: z.array(AuditEntry), total: int.optional(), page: int.optional(), pageSize: int.optional() })
+        .describe('with page or pageSize: a page and its total; else the newest entries'),
     },
     async ({ tenantId, query }) => {
       const { limit, before, page, pageSize, ...filter } = query;
@@ -180,9 +234,18 @@ export function staffRoutes(s: StaffRouteApis) {
     },
   );
 
-  api.route({ method: 'get', path: '/audit/actions', allow: ['admin'], summary: "The actions in this brand's audit log (for the filter)", response: z.object({ items: z.array(z.string()) }) }, async ({ tenantId }) => ({
-    items: await s.audit.actions(tenantId),
-  }));
+  api.route(
+    {
+      method: 'get',
+      path: '/audit/actions',
+      allow: ['admin'],
+      summary: "The actions in this brand's audit log (for the filter)",
+      response: z.object({ items: z.array(z.string()) }),
+    },
+    async ({ tenantId }) => ({
+      items: await s.audit.actions(tenantId),
+    }),
+  );
 
   return api;
 }

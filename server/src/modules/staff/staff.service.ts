@@ -67,10 +67,18 @@ export class StaffService {
     this.sessions = new SessionCache(deps, 'staff');
     this.apiKeys = new ApiKeyService(deps);
     const c = deps.config;
-    this.signIns = new StaffSignInGuard(deps.redis, { maxConsecutiveFails: c.LOGIN_MAX_CONSECUTIVE_FAILS, blockSeconds: c.LOGIN_BLOCK_SECONDS, ipFailsPerHour: c.LOGIN_IP_FAILS_PER_HOUR, ipFailsPerDay: c.LOGIN_IP_FAILS_PER_DAY });
+    this.signIns = new StaffSignInGuard(deps.redis, {
+      maxConsecutiveFails: c.LOGIN_MAX_CONSECUTIVE_FAILS,
+      blockSeconds: c.LOGIN_BLOCK_SECONDS,
+      ipFailsPerHour: c.LOGIN_IP_FAILS_PER_HOUR,
+      ipFailsPerDay: c.LOGIN_IP_FAILS_PER_DAY,
+    });
   }
 
-  async create(tenantId: string, input: { username: string; name: string; role: StaffRole; password: string; wecomUserId?: string; demo?: boolean }): Promise<StaffView> {
+  async create(
+    tenantId: string,
+    input: { username: string; name: string; role: StaffRole; password: string; wecomUserId?: string; demo?: boolean },
+  ): Promise<StaffView> {
     checkStaffPassword(input.password, [input.username, input.name, input.wecomUserId]);
     try {
       const doc = await StaffModel.create({ tenantId, ...input, passwordHash: await hashPassword(input.password) });
@@ -83,14 +91,18 @@ export class StaffService {
 
   /** Logs in with username and password, guarded against brute force (shared/sign-in-limits.ts) from the caller's address `ip`. */
   async login(tenantId: string, username: string, password: string, ip = 'local'): Promise<{ token: string; expiresAt: string; staff: StaffView }> {
-    return this.signIns.attempt({ tenantId, username, ip }, async () => {
-      const staff = await StaffModel.findOne({ tenantId, username, active: true }).lean();
-      const matches = await verifyPassword(password, staff?.passwordHash ?? (await NO_SUCH_STAFF_HASH));
-      if (!staff || !matches) {
-        throw new AppError(StaffErrorCode.BAD_CREDENTIALS, 'Wrong username or password', { status: 401 });
-      }
-      return this.issueToken(staff);
-    }, (err) => (err as AppError).code === StaffErrorCode.BAD_CREDENTIALS);
+    return this.signIns.attempt(
+      { tenantId, username, ip },
+      async () => {
+        const staff = await StaffModel.findOne({ tenantId, username, active: true }).lean();
+        const matches = await verifyPassword(password, staff?.passwordHash ?? (await NO_SUCH_STAFF_HASH));
+        if (!staff || !matches) {
+          throw new AppError(StaffErrorCode.BAD_CREDENTIALS, 'Wrong username or password', { status: 401 });
+        }
+        return this.issueToken(staff);
+      },
+      (err) => (err as AppError).code === StaffErrorCode.BAD_CREDENTIALS,
+    );
   }
 
   /**
@@ -147,7 +159,11 @@ export class StaffService {
     return (await StaffModel.find(q).sort({ username: 1 }).lean()).map(view);
   }
 
-  async update(tenantId: string, id: string, patch: Partial<{ name: string; role: StaffRole; active: boolean; online: boolean; capacity: number; wecomUserId: string; password: string }>): Promise<StaffView> {
+  async update(
+    tenantId: string,
+    id: string,
+    patch: Partial<{ name: string; role: StaffRole; active: boolean; online: boolean; capacity: number; wecomUserId: string; password: string }>,
+  ): Promise<StaffView> {
     const { password, ...rest } = patch;
     const set: Record<string, unknown> = { ...rest };
     if (password) {
@@ -160,7 +176,11 @@ export class StaffService {
     // (or whoever took it) must sign in again, and gets the new role only then.
     const before = password || rest.active === false || rest.role ? await StaffModel.findOne({ tenantId, _id: id }, { active: 1, role: 1 }).lean() : null;
     const endSessions = !!password || (rest.active === false && !!before?.active) || (!!rest.role && !!before && rest.role !== before.role);
-    const s = await StaffModel.findOneAndUpdate({ tenantId, _id: id }, { $set: set, ...(endSessions ? { $inc: { sessionVersion: 1 } } : {}) }, { returnDocument: 'after' }).lean();
+    const s = await StaffModel.findOneAndUpdate(
+      { tenantId, _id: id },
+      { $set: set, ...(endSessions ? { $inc: { sessionVersion: 1 } } : {}) },
+      { returnDocument: 'after' },
+    ).lean();
     if (!s) throw notFound('Staff member');
     if (endSessions || rest.active !== undefined) await this.sessions.changed(`${tenantId}:${id}`);
     return view(s);

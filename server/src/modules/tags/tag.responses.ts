@@ -28,5 +28,11 @@ const wecomState = z.object({
 export const TagOverview = z.object({
   wecomEnabled: z.boolean(),
   lastPushAt: dateTime.optional(),
-  groups: z.array(z.object({ name: z.string(), customers: int.describe('the sum over its tags'), tags: z.array(Tag.extend({ customers: int, wecom: wecomState.optional() })) })),
+  groups: z.array(
+    z.object({
+      name: z.string(),
+      customers: int.describe('the sum over its tags'),
+      tags: z.array(Tag.extend({ customers: int, wecom: wecomState.optional() })),
+    }),
+  ),
 });

@@ -16,11 +16,28 @@ const tagName = z.string().trim().min(1).max(30, 'WeCom allows tag names up to 3
 
 export function tagRoutes(s: TagRouteApis) {
   const api = new ApiRouter('/api/v1/tags', 'tags');
-  api.route({ method: 'get', path: '/', allow: ['admin', 'community_manager', 'sales', 'agent'], summary: 'All tags by group', response: z.object({ items: z.array(Tag) }) }, async ({ tenantId }) => ({
-    items: await s.tags.list(tenantId),
-  }));
   api.route(
-    { method: 'post', path: '/', allow: ['admin', 'community_manager'], status: 201, summary: 'Create a tag (idempotent by group and name)', body: z.object({ groupName: tagName, name: tagName, order: z.number().int().min(0).max(10_000).optional() }), response: Tag },
+    {
+      method: 'get',
+      path: '/',
+      allow: ['admin', 'community_manager', 'sales', 'agent'],
+      summary: 'All tags by group',
+      response: z.object({ items: z.array(Tag) }),
+    },
+    async ({ tenantId }) => ({
+      items: await s.tags.list(tenantId),
+    }),
+  );
+  api.route(
+    {
+      method: 'post',
+      path: '/',
+      allow: ['admin', 'community_manager'],
+      status: 201,
+      summary: 'Create a tag (idempotent by group and name)',
+      body: z.object({ groupName: tagName, name: tagName, order: z.number().int().min(0).max(10_000).optional() }),
+      response: Tag,
+    },
     ({ tenantId, body }) => s.tags.ensure(tenantId, body.groupName, body.name, { order: body.order }),
   );
   api.route(
@@ -28,7 +45,8 @@ export function tagRoutes(s: TagRouteApis) {
       method: 'get',
       path: '/overview',
       allow: ['admin', 'community_manager'],
-      summary: "Tag groups with their tags, each with how many active customers carry it and where it stands with WeCom (synced, local, pending, failed and the push's error)",
+      summary:
+        "Tag groups with their tags, each with how many active customers carry it and where it stands with WeCom (synced, local, pending, failed and the push's error)",
       response: TagOverview,
     },
     async ({ tenantId }) => {
@@ -40,7 +58,11 @@ export function tagRoutes(s: TagRouteApis) {
       return {
         wecomEnabled: s.wecom.enabled,
         lastPushAt: lastPushAt?.toISOString(),
-        groups: groups.map((g) => ({ ...g, customers: g.tags.reduce((n, t) => n + t.customers, 0), tags: g.tags.map((t) => ({ ...t, wecom: states.get(t.id) })) })),
+        groups: groups.map((g) => ({
+          ...g,
+          customers: g.tags.reduce((n, t) => n + t.customers, 0),
+          tags: g.tags.map((t) => ({ ...t, wecom: states.get(t.id) })),
+        })),
       };
     },
   );
@@ -62,7 +84,14 @@ export function tagRoutes(s: TagRouteApis) {
     ({ tenantId, params, body }) => s.tags.rename(tenantId, params.id, body),
   );
   api.route(
-    { method: 'delete', path: '/:id', allow: ['admin', 'community_manager'], summary: 'Delete a tag: taken off every customer who has it, and deleted in WeCom', params: idParams, response: Tag.extend({ customers: int.describe('how many customers it was taken off') }) },
+    {
+      method: 'delete',
+      path: '/:id',
+      allow: ['admin', 'community_manager'],
+      summary: 'Delete a tag: taken off every customer who has it, and deleted in WeCom',
+      params: idParams,
+      response: Tag.extend({ customers: int.describe('how many customers it was taken off') }),
+    },
     ({ tenantId, params }) => s.tags.remove(tenantId, params.id),
   );
   api.route(

@@ -26,7 +26,15 @@ export interface TagGroupView {
   tags: Array<TagView & { customers: number }>;
 }
 
-const view = (t: any): TagView => ({ id: String(t._id), groupName: t.groupName, name: t.name, order: t.order, wecomTagId: t.wecomTagId ?? undefined, wecomGroupId: t.wecomGroupId ?? undefined, ...(t.deleted ? { deleted: true } : {}) });
+const view = (t: any): TagView => ({
+  id: String(t._id),
+  groupName: t.groupName,
+  name: t.name,
+  order: t.order,
+  wecomTagId: t.wecomTagId ?? undefined,
+  wecomGroupId: t.wecomGroupId ?? undefined,
+  ...(t.deleted ? { deleted: true } : {}),
+});
 
 export class TagService {
   constructor(
@@ -40,14 +48,22 @@ export class TagService {
   }
 
   /** Creates a tag, or returns the existing one with the same group and name (idempotent). */
-  async ensure(tenantId: string, groupName: string, name: string, extra: { wecomTagId?: string; wecomGroupId?: string; order?: number } = {}): Promise<TagView> {
+  async ensure(
+    tenantId: string,
+    groupName: string,
+    name: string,
+    extra: { wecomTagId?: string; wecomGroupId?: string; order?: number } = {},
+  ): Promise<TagView> {
     // A deleted tag made again here: its corp tag was deleted in WeCom, so it starts unlinked (the
     // next tagging creates a fresh one) instead of marking customers with a dead WeCom id.
     if (!extra.wecomTagId) await TagModel.updateOne({ tenantId, groupName, name, deleted: true }, { $unset: { wecomTagId: 1, wecomGroupId: 1 } });
     try {
       const doc = await TagModel.findOneAndUpdate(
         { tenantId, groupName, name },
-        { $setOnInsert: { tenantId, groupName, name, order: extra.order ?? 0 }, $set: { deleted: false, ...(extra.wecomTagId ? { wecomTagId: extra.wecomTagId, wecomGroupId: extra.wecomGroupId } : {}) } },
+        {
+          $setOnInsert: { tenantId, groupName, name, order: extra.order ?? 0 },
+          $set: { deleted: false, ...(extra.wecomTagId ? { wecomTagId: extra.wecomTagId, wecomGroupId: extra.wecomGroupId } : {}) },
+        },
         { upsert: true, returnDocument: 'after' },
       ).lean();
       return view(doc);
@@ -131,6 +147,7 @@ export class TagService {
   async assertExist(tenantId: string, ids: string[]): Promise<void> {
     if (!ids.length) return;
     const found = await TagModel.countDocuments({ tenantId, _id: { $in: ids }, deleted: false });
-    if (found !== new Set(ids).size) throw new AppError(CommonErrorCode.VALIDATION, 'One or more tags do not exist; pick tags from GET /api/v1/tags', { status: 400 });
+    if (found !== new Set(ids).size)
+      throw new AppError(CommonErrorCode.VALIDATION, 'One or more tags do not exist; pick tags from GET /api/v1/tags', { status: 400 });
   }
 }

@@ -12,7 +12,11 @@ import { answerInWecom, WechatKfErrorCode } from './wechat-kf.exception.js';
 import { AppError } from '../../shared/app-error.js';
 
 const ACCOUNT = /^kf:(.+)$/;
-const keyOf = (tenantId: string, conversation: { botAccountId: string; peerId: string }) => ({ tenantId, openKfId: ACCOUNT.exec(conversation.botAccountId)![1], externalUserId: conversation.peerId });
+const keyOf = (tenantId: string, conversation: { botAccountId: string; peerId: string }) => ({
+  tenantId,
+  openKfId: ACCOUNT.exec(conversation.botAccountId)![1],
+  externalUserId: conversation.peerId,
+});
 
 /**
  * 微信客服's outbound path and WeCom's session state.
@@ -74,14 +78,18 @@ export class KfDelivery {
     await KfSessionModel.updateOne({ tenantId, openKfId, externalUserId, serviceState: 4 }, { $set: { serviceState: 0 }, $unset: { servicerUserid: 1 } });
     if (this.answerInWecom && conversation?.state === 'assigned') {
       // Never at the cost of the sync: the message is stored, the next one tries again.
-      await this.toServicer(tenantId, String(conversation._id)).catch((err) => this.deps.log.warn({ err: (err as Error).message }, 'kf service state not changed; the next message retries'));
+      await this.toServicer(tenantId, String(conversation._id)).catch((err) =>
+        this.deps.log.warn({ err: (err as Error).message }, 'kf service state not changed; the next message retries'),
+      );
     }
   }
 
   /** A handoff change made in this process (ConversationService.onUpdated). */
   onConversationUpdated(tenantId: string, conversation: any): void {
     if (conversation.channel !== 'wechat_kf' || conversation.state !== 'assigned' || !this.answerInWecom) return;
-    void this.toServicer(tenantId, String(conversation._id)).catch((err) => this.deps.log.warn({ err: (err as Error).message }, 'kf service state not changed; the next change retries'));
+    void this.toServicer(tenantId, String(conversation._id)).catch((err) =>
+      this.deps.log.warn({ err: (err as Error).message }, 'kf service state not changed; the next change retries'),
+    );
   }
 
   /** The assignee becomes WeCom's servicer (state 3); WeCom then routes the chat to their WeCom app. */
@@ -107,14 +115,22 @@ export class KfDelivery {
     if (session?.serviceState === state && (session.servicerUserid ?? undefined) === servicer) return;
     if (session?.serviceState === 4 && state === 4) return;
     try {
-      await this.client.transServiceState({ ...this.target(conversation, 'external_userid'), service_state: state, ...(servicer ? { servicer_userid: servicer } : {}) });
+      await this.client.transServiceState({
+        ...this.target(conversation, 'external_userid'),
+        service_state: state,
+        ...(servicer ? { servicer_userid: servicer } : {}),
+      });
     } catch (err) {
       // Already ended at WeCom (by the customer or a timeout): nothing left to change.
       if (!(err instanceof WecomApiError && [KfErrcode.SESSION_ENDED, KfErrcode.BAD_STATE_CHANGE].includes(err.errcode as 95013))) throw err;
       this.deps.log.info({ errcode: err.errcode, state }, 'kf session state not changed by WeCom');
       if (state !== 4) return;
     }
-    await KfSessionModel.updateOne(key, { $set: { serviceState: state, ...(servicer ? { servicerUserid: servicer } : {}) }, ...(servicer ? {} : { $unset: { servicerUserid: 1 } }) }, { upsert: true });
+    await KfSessionModel.updateOne(
+      key,
+      { $set: { serviceState: state, ...(servicer ? { servicerUserid: servicer } : {}) }, ...(servicer ? {} : { $unset: { servicerUserid: 1 } }) },
+      { upsert: true },
+    );
   }
 
   /** An agent's image or file: uploaded as a 临时素材 (doc 90253), then sent as msgtype image/file (doc 94677). */
@@ -198,7 +214,8 @@ export class KfDelivery {
       }
       const release = row.author === 'agent' ? undefined : await this.window.reserve(keyOf(tenantId, conversation));
       try {
-        if (row.attachment?.attachmentId) await this.sendAttachment(tenantId, conversation, row.attachment as { attachmentId: string; kind: 'image' | 'file' }, String(row.messageId));
+        if (row.attachment?.attachmentId)
+          await this.sendAttachment(tenantId, conversation, row.attachment as { attachmentId: string; kind: 'image' | 'file' }, String(row.messageId));
         else await this.client.sendText({ ...this.target(conversation), content: row.text, msgid: String(row.messageId) });
       } catch (err) {
         if (release && !(err instanceof WecomApiError)) await release();

@@ -13,7 +13,17 @@ export const kfAccountId = (openKfId: string) => `kf:${openKfId}`;
 
 /** The kf msgtypes whose media (doc 94670: image, voice, video, file) the desk keeps. */
 const KEPT_MEDIA = ['image', 'file', 'voice', 'video'] as const;
-const TYPES: Record<string, MessageType> = { text: 'text', image: 'image', voice: 'audio', video: 'video', file: 'file', location: 'location', link: 'url', miniprogram: 'mini-program', business_card: 'contact' };
+const TYPES: Record<string, MessageType> = {
+  text: 'text',
+  image: 'image',
+  voice: 'audio',
+  video: 'video',
+  file: 'file',
+  location: 'location',
+  link: 'url',
+  miniprogram: 'mini-program',
+  business_card: 'contact',
+};
 
 /**
  * 微信客服's inbound path. WeCom's `kf_msg_or_event` callback only says "there is something new for
@@ -75,7 +85,11 @@ export class KfSync {
   }
 
   private async syncOnce(tenantId: string, openKfId: string, token?: string): Promise<number> {
-    const row = await KfCursorModel.findOneAndUpdate({ tenantId, openKfId }, { $setOnInsert: { tenantId, openKfId, cursor: '' } }, { upsert: true, returnDocument: 'after' }).lean();
+    const row = await KfCursorModel.findOneAndUpdate(
+      { tenantId, openKfId },
+      { $setOnInsert: { tenantId, openKfId, cursor: '' } },
+      { upsert: true, returnDocument: 'after' },
+    ).lean();
     await this.delivery.watch(openKfId);
     let cursor = row?.cursor ?? '';
     let seen = 0;
@@ -113,7 +127,13 @@ export class KfSync {
       if (!m.external_userid) continue;
       const at = new Date(m.send_time * 1000);
       const c = customers.get(m.external_userid);
-      const contact = { id: m.external_userid, idType: 'externalUserId' as const, name: c?.nickname || undefined, avatar: c?.avatar || undefined, unionId: c?.unionid || undefined };
+      const contact = {
+        id: m.external_userid,
+        idType: 'externalUserId' as const,
+        name: c?.nickname || undefined,
+        avatar: c?.avatar || undefined,
+        unionId: c?.unionid || undefined,
+      };
       const input: CaptureInput = {
         botAccountId: kfAccountId(m.open_kfid || openKfId),
         channel: 'wechat_kf',
@@ -157,7 +177,11 @@ export class KfSync {
     try {
       const got = await this.client.getMedia(mediaId);
       const name = got.name ?? `${mediaId}${{ image: '.jpg', file: '', voice: '.amr', video: '.mp4' }[msgtype]}`;
-      const kept = await this.desk.attachments.keepIncoming(tenantId, kind, { name, mime: got.mime === 'application/octet-stream' ? mimeOf(name) : got.mime, bytes: got.bytes });
+      const kept = await this.desk.attachments.keepIncoming(tenantId, kind, {
+        name,
+        mime: got.mime === 'application/octet-stream' ? mimeOf(name) : got.mime,
+        bytes: got.bytes,
+      });
       return kept ? { attachmentId: kept.attachmentId, name: kept.name, mime: kept.mime, size: kept.size } : undefined;
     } catch (err) {
       this.deps.log.warn({ err: (err as Error).message, msgid: m.msgid }, 'kf media not fetched; the message is kept without it');

@@ -28,7 +28,15 @@ export class KfWindow {
       if (!isDuplicateKeyError(err)) throw err;
     }
     await KfSessionModel.updateOne(
-      { ...key, $or: [{ lastCustomerAt: { $exists: false } }, { lastCustomerAt: null }, { lastCustomerAt: { $lt: at } }, { lastCustomerAt: at, lastCustomerMsgId: { $ne: msgid } }] },
+      {
+        ...key,
+        $or: [
+          { lastCustomerAt: { $exists: false } },
+          { lastCustomerAt: null },
+          { lastCustomerAt: { $lt: at } },
+          { lastCustomerAt: at, lastCustomerMsgId: { $ne: msgid } },
+        ],
+      },
       { $set: { lastCustomerAt: at, lastCustomerMsgId: msgid, sentSinceCustomer: 0 } },
     );
   }
@@ -36,10 +44,15 @@ export class KfWindow {
   /** Takes one send or throws the refusal; the returned function gives it back (nothing was sent). */
   async reserve(key: Key): Promise<() => Promise<void>> {
     const since = new Date(this.deps.now().getTime() - WINDOW_MS);
-    const row = await KfSessionModel.findOneAndUpdate({ ...key, lastCustomerAt: { $gt: since }, sentSinceCustomer: { $lt: KF_WINDOW_SENDS } }, { $inc: { sentSinceCustomer: 1 } }, { returnDocument: 'after' }).lean();
+    const row = await KfSessionModel.findOneAndUpdate(
+      { ...key, lastCustomerAt: { $gt: since }, sentSinceCustomer: { $lt: KF_WINDOW_SENDS } },
+      { $inc: { sentSinceCustomer: 1 } },
+      { returnDocument: 'after' },
+    ).lean();
     if (!row) {
       const current = await KfSessionModel.findOne(key).lean();
-      if (!current?.lastCustomerAt || current.lastCustomerAt.getTime() <= since.getTime()) throw windowClosed(current?.lastCustomerAt ?? undefined, KF_WINDOW_HOURS);
+      if (!current?.lastCustomerAt || current.lastCustomerAt.getTime() <= since.getTime())
+        throw windowClosed(current?.lastCustomerAt ?? undefined, KF_WINDOW_HOURS);
       throw sendLimitReached(current.lastCustomerAt, KF_WINDOW_SENDS);
     }
     const window = row.lastCustomerAt;

@@ -32,7 +32,16 @@ export interface KfMessage {
   location?: { latitude: number; longitude: number; name?: string; address?: string };
   link?: { title?: string; desc?: string; url?: string; pic_url?: string };
   miniprogram?: { title?: string; appid?: string; pagepath?: string; thumb_media_id?: string };
-  event?: { event_type: string; open_kfid?: string; external_userid?: string; scene?: string; scene_param?: string; welcome_code?: string; fail_msgid?: string; fail_type?: number };
+  event?: {
+    event_type: string;
+    open_kfid?: string;
+    external_userid?: string;
+    scene?: string;
+    scene_param?: string;
+    welcome_code?: string;
+    fail_msgid?: string;
+    fail_type?: number;
+  };
 }
 
 export interface KfCustomer {
@@ -80,20 +89,34 @@ export class KfClient {
    * without it WeCom throttles hard). Pass next_cursor back while has_more is 1.
    */
   syncMsg(input: { open_kfid: string; token?: string; cursor?: string; limit?: number }) {
-    return this.wecom.call<WecomBase & { next_cursor: string; has_more: 0 | 1; msg_list: KfMessage[] }>('POST', 'kf/sync_msg', { body: { limit: 1000, ...input } });
+    return this.wecom.call<WecomBase & { next_cursor: string; has_more: 0 | 1; msg_list: KfMessage[] }>('POST', 'kf/sync_msg', {
+      body: { limit: 1000, ...input },
+    });
   }
 
   /** 发送消息 (doc 94677): at most 5 messages within 48 h of the customer's last message (95001/95002). */
   sendText(input: { open_kfid: string; touser: string; content: string; msgid?: string }) {
     return this.wecom.call<WecomBase & { msgid: string }>('POST', 'kf/send_msg', {
-      body: { touser: input.touser, open_kfid: input.open_kfid, ...(input.msgid ? { msgid: input.msgid } : {}), msgtype: 'text', text: { content: input.content } },
+      body: {
+        touser: input.touser,
+        open_kfid: input.open_kfid,
+        ...(input.msgid ? { msgid: input.msgid } : {}),
+        msgtype: 'text',
+        text: { content: input.content },
+      },
     });
   }
 
   /** 发送消息 (doc 94677), msgtype image or file: the media_id of a 临时素材 uploaded first (doc 90253). */
   sendMedia(input: { open_kfid: string; touser: string; msgtype: 'image' | 'file'; media_id: string; msgid?: string }) {
     return this.wecom.call<WecomBase & { msgid: string }>('POST', 'kf/send_msg', {
-      body: { touser: input.touser, open_kfid: input.open_kfid, ...(input.msgid ? { msgid: input.msgid } : {}), msgtype: input.msgtype, [input.msgtype]: { media_id: input.media_id } },
+      body: {
+        touser: input.touser,
+        open_kfid: input.open_kfid,
+        ...(input.msgid ? { msgid: input.msgid } : {}),
+        msgtype: input.msgtype,
+        [input.msgtype]: { media_id: input.media_id },
+      },
     });
   }
 

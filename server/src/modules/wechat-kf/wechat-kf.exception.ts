@@ -11,16 +11,26 @@ export const WechatKfErrorCode = {
 } as const satisfies Record<string, ErrorCode>;
 
 export const sendLimitReached = (lastCustomerAt: Date, limit: number) =>
-  new AppError(WechatKfErrorCode.SEND_LIMIT, `WeChat Customer Service allows ${limit} messages after the customer's last message and they are used up; wait until the customer writes again`, {
-    status: 409,
-    details: { lastCustomerAt, limit },
-  });
+  new AppError(
+    WechatKfErrorCode.SEND_LIMIT,
+    `WeChat Customer Service allows ${limit} messages after the customer's last message and they are used up; wait until the customer writes again`,
+    {
+      status: 409,
+      details: { lastCustomerAt, limit },
+    },
+  );
 
 export const windowClosed = (lastCustomerAt: Date | undefined, hours: number) =>
-  new AppError(WechatKfErrorCode.WINDOW_CLOSED, `WeChat Customer Service allows messages only within ${hours} hours of the customer's last message; wait until the customer writes again`, {
-    status: 409,
-    details: { lastCustomerAt, hours },
-  });
+  new AppError(
+    WechatKfErrorCode.WINDOW_CLOSED,
+    `WeChat Customer Service allows messages only within ${hours} hours of the customer's last message; wait until the customer writes again`,
+    {
+      status: 409,
+      details: { lastCustomerAt, hours },
+    },
+  );
 
 export const answerInWecom = () =>
-  new AppError(WechatKfErrorCode.ANSWER_IN_WECOM, 'This WeChat Customer Service chat is served in the WeCom app (人工接待); answer the customer there', { status: 409 });
+  new AppError(WechatKfErrorCode.ANSWER_IN_WECOM, 'This WeChat Customer Service chat is served in the WeCom app (人工接待); answer the customer there', {
+    status: 409,
+  });

@@ -19,7 +19,14 @@ export function createWechatKf(deps: Deps, ports: { wecom: Wecom; desk: DeskServ
   const { config } = deps;
   const enabled = config.WECOM_KF_ENABLED && ports.wecom.enabled;
   const wecomClient = config.WECOM_KF_SECRET
-    ? new WecomClient({ apiBase: config.WECOM_API_BASE, corpId: config.WECOM_CORP_ID, secret: config.WECOM_KF_SECRET, redis: deps.redis, log: deps.log, timeoutMs: config.WECOM_TIMEOUT_MS })
+    ? new WecomClient({
+        apiBase: config.WECOM_API_BASE,
+        corpId: config.WECOM_CORP_ID,
+        secret: config.WECOM_KF_SECRET,
+        redis: deps.redis,
+        log: deps.log,
+        timeoutMs: config.WECOM_TIMEOUT_MS,
+      })
     : ports.wecom.client;
   const client = new KfClient(wecomClient);
   const window = new KfWindow(deps);
@@ -44,7 +51,11 @@ export function createWechatKf(deps: Deps, ports: { wecom: Wecom; desk: DeskServ
      */
     async replyWindow(tenantId: string, conversation: { channel?: string | null; botAccountId: string; peerId: string }) {
       if (!enabled || conversation.channel !== 'wechat_kf') return undefined;
-      const { serviceState, ...w } = await window.state({ tenantId, openKfId: conversation.botAccountId.replace(/^kf:/, ''), externalUserId: conversation.peerId });
+      const { serviceState, ...w } = await window.state({
+        tenantId,
+        openKfId: conversation.botAccountId.replace(/^kf:/, ''),
+        externalUserId: conversation.peerId,
+      });
       if (config.WECOM_KF_AGENTS_ANSWER_IN === 'wecom' && serviceState === 3) return { ...w, reason: 'wecom' as const };
       return w;
     },

@@ -49,26 +49,54 @@ export class GroupTransferService {
   private async withinDailyLimit(tenantId: string, handover: { userid: string; staff?: { name?: string } | null }, want: number) {
     const now = this.deps.now().getTime();
     const dayStart = new Date(Math.floor((now + BEIJING_MS) / DAY_MS) * DAY_MS - BEIJING_MS);
-    const done = await TransferModel.countDocuments({ tenantId, subject: 'group', mode: 'in_service', handoverUserid: handover.userid, status: 'transferred', appliedAt: { $gte: dayStart } });
+    const done = await TransferModel.countDocuments({
+      tenantId,
+      subject: 'group',
+      mode: 'in_service',
+      handoverUserid: handover.userid,
+      status: 'transferred',
+      appliedAt: { $gte: dayStart },
+    });
     const left = Math.max(0, GROUPS_PER_DAY - done);
     if (want > left) {
       const who = handover.staff?.name ?? handover.userid;
-      throw conflict(WecomErrorCode.TRANSFER_INVALID, `WeCom hands over at most ${GROUPS_PER_DAY} of a member's groups a day: ${who} has ${want}, ${left} can go today`, { reason: 'daily_group_limit', who, n: want, left });
+      throw conflict(
+        WecomErrorCode.TRANSFER_INVALID,
+        `WeCom hands over at most ${GROUPS_PER_DAY} of a member's groups a day: ${who} has ${want}, ${left} can go today`,
+        { reason: 'daily_group_limit', who, n: want, left },
+      );
     }
   }
 
-  async start(tenantId: string, input: { mode: TransferMode; handoverStaffId?: string; handoverUserid?: string; takeoverStaffId: string; requestedBy?: string }) {
+  async start(
+    tenantId: string,
+    input: { mode: TransferMode; handoverStaffId?: string; handoverUserid?: string; takeoverStaffId: string; requestedBy?: string },
+  ) {
     const handover = await this.transfers.member(tenantId, { staffId: input.handoverStaffId, userid: input.handoverUserid });
     const takeover = await this.transfers.taker(tenantId, input.takeoverStaffId, handover);
     const groups = await CustomerGroupModel.find({ tenantId, ownerUserid: handover.userid, status: 'active' }, { chatId: 1, name: 1 }).lean();
-    if (!groups.length) throw conflict(WecomErrorCode.NOTHING_TO_TRANSFER, `${handover.staff?.name ?? handover.userid} owns no customer groups`, { who: handover.staff?.name ?? handover.userid });
+    if (!groups.length)
+      throw conflict(WecomErrorCode.NOTHING_TO_TRANSFER, `${handover.staff?.name ?? handover.userid} owns no customer groups`, {
+        who: handover.staff?.name ?? handover.userid,
+      });
     if (input.mode === 'in_service') await this.withinDailyLimit(tenantId, handover, groups.length);
     const requestId = randomBytes(8).toString('hex');
     const keys = groups.map((g) => openKeyOf('group', g.chatId, handover.userid));
     await insertIgnoringOpen(
       groups.map((g) => ({
-        tenantId, mode: input.mode, subject: 'group', target: g.chatId, name: g.name, handoverUserid: handover.userid, handoverStaffId: handover.staff?.id,
-        takeoverUserid: takeover.userid, takeoverStaffId: takeover.staff?.id, status: 'queued', openKey: openKeyOf('group', g.chatId, handover.userid), requestId, requestedBy: input.requestedBy,
+        tenantId,
+        mode: input.mode,
+        subject: 'group',
+        target: g.chatId,
+        name: g.name,
+        handoverUserid: handover.userid,
+        handoverStaffId: handover.staff?.id,
+        takeoverUserid: takeover.userid,
+        takeoverStaffId: takeover.staff?.id,
+        status: 'queued',
+        openKey: openKeyOf('group', g.chatId, handover.userid),
+        requestId,
+        requestedBy: input.requestedBy,
       })),
     );
     const queued = await claimQueued({ tenantId, openKey: { $in: keys }, takeoverUserid: takeover.userid }, this.deps.now());
@@ -92,10 +120,18 @@ export class GroupTransferService {
         if (f) await settle([r._id], 'failed', now, { errcode: f.errcode, reason: groupReason(f.errcode, f.errmsg) });
         else await settle([r._id], 'transferred', now, { appliedAt: now });
         // WeCom's change_owner callback refreshes the group too; this shows the new owner at once.
-        if (!f) await CustomerGroupModel.updateOne({ tenantId, chatId: r.target }, { $set: { ownerUserid: takeover.userid, ownerStaffId: takeover.staff?.id } });
+        if (!f)
+          await CustomerGroupModel.updateOne({ tenantId, chatId: r.target }, { $set: { ownerUserid: takeover.userid, ownerStaffId: takeover.staff?.id } });
       }
     }
-    const rows = await TransferModel.find({ tenantId, $or: [{ requestId }, { openKey: { $in: keys } }] }).sort({ _id: 1 }).lean();
-    return { requestId, started: rows.filter((r) => r.requestId === requestId).length, alreadyInProgress: rows.filter((r) => r.requestId !== requestId).length, items: rows.map(view) };
+    const rows = await TransferModel.find({ tenantId, $or: [{ requestId }, { openKey: { $in: keys } }] })
+      .sort({ _id: 1 })
+      .lean();
+    return {
+      requestId,
+      started: rows.filter((r) => r.requestId === requestId).length,
+      alreadyInProgress: rows.filter((r) => r.requestId !== requestId).length,
+      items: rows.map(view),
+    };
   }
 }

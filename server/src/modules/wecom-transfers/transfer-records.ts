@@ -72,7 +72,10 @@ export async function release(ids: unknown[]): Promise<void> {
 /** Closes open rows in a final state (never reopens a finished one). */
 export async function settle(ids: unknown[], status: TransferState, at: Date, extra: { errcode?: number; reason?: string; appliedAt?: Date } = {}) {
   if (!ids.length) return;
-  await TransferModel.updateMany({ _id: { $in: ids }, status: { $in: OPEN_STATES } }, { $set: { status, doneAt: at, ...extra }, $unset: { openKey: 1, claim: 1, leaseUntil: 1 } });
+  await TransferModel.updateMany(
+    { _id: { $in: ids }, status: { $in: OPEN_STATES } },
+    { $set: { status, doneAt: at, ...extra }, $unset: { openKey: 1, claim: 1, leaseUntil: 1 } },
+  );
 }
 
 export function view(r: any) {

@@ -12,7 +12,16 @@ import type { TransferService } from './transfer.service.js';
 /** Queued rows older than this were left by a crash or an outage; the job sends them again. */
 const STALE_QUEUED_MS = 2 * 60_000;
 
-type Applicable = { _id: unknown; tenantId: string; target: string; customerId?: string | null; handoverUserid: string; handoverStaffId?: string | null; takeoverUserid: string; takeoverStaffId?: string | null };
+type Applicable = {
+  _id: unknown;
+  tenantId: string;
+  target: string;
+  customerId?: string | null;
+  handoverUserid: string;
+  handoverStaffId?: string | null;
+  takeoverUserid: string;
+  takeoverStaffId?: string | null;
+};
 
 /**
  * How transfers end: WeCom's callbacks (the taker's add_external_contact, the giver's
@@ -44,8 +53,14 @@ export class TransferResultService {
         let cursor = '';
         for (let pages = 0; pages < 100; pages++) {
           const input = { handover_userid: p.h, takeover_userid: p.t, cursor };
-          const res: TransferResultResponse = p.mode === 'in_service' ? await this.client.transferResult(input) : await this.client.resignedTransferResult(input);
-          for (const c of res.customer ?? []) settled += await this.onResult({ tenantId: p.tenantId, mode: p.mode, handoverUserid: p.h, takeoverUserid: p.t, target: c.external_userid }, c.status, c.takeover_time);
+          const res: TransferResultResponse =
+            p.mode === 'in_service' ? await this.client.transferResult(input) : await this.client.resignedTransferResult(input);
+          for (const c of res.customer ?? [])
+            settled += await this.onResult(
+              { tenantId: p.tenantId, mode: p.mode, handoverUserid: p.h, takeoverUserid: p.t, target: c.external_userid },
+              c.status,
+              c.takeover_time,
+            );
           cursor = res.next_cursor ?? '';
           if (!cursor) break;
         }
@@ -54,14 +69,27 @@ export class TransferResultService {
       }
     }
     const now = this.deps.now().getTime();
-    await this.transfers.send({ subject: 'customer', updatedAt: { $lt: new Date(now - STALE_QUEUED_MS) } }).catch((err) => this.deps.log.warn({ err: (err as Error).message }, 'resending queued transfers failed'));
-    const unapplied = await TransferModel.find({ subject: 'customer', status: 'transferred', appliedAt: { $exists: false }, doneAt: { $lt: new Date(now - 60_000) } }).limit(1000).lean();
+    await this.transfers
+      .send({ subject: 'customer', updatedAt: { $lt: new Date(now - STALE_QUEUED_MS) } })
+      .catch((err) => this.deps.log.warn({ err: (err as Error).message }, 'resending queued transfers failed'));
+    const unapplied = await TransferModel.find({
+      subject: 'customer',
+      status: 'transferred',
+      appliedAt: { $exists: false },
+      doneAt: { $lt: new Date(now - 60_000) },
+    })
+      .limit(1000)
+      .lean();
     for (const r of unapplied) await this.apply(r);
     return { pairs: pairs.length, settled, applied: unapplied.length };
   }
 
   /** One customer in transfer_result: 1 taken over, 2 waiting, 3 refused, 4 taker at limit, 5 no such transfer. */
-  private async onResult(key: { tenantId: string; mode: string; handoverUserid: string; takeoverUserid: string; target: string }, status: number, takeoverTime: number): Promise<number> {
+  private async onResult(
+    key: { tenantId: string; mode: string; handoverUserid: string; takeoverUserid: string; target: string },
+    status: number,
+    takeoverTime: number,
+  ): Promise<number> {
     const open: Record<string, unknown> = { ...key, subject: 'customer', status: { $in: OPEN_STATES } };
     if (status === 1) return (await this.complete(open)) ? 1 : 0;
     if (status === 2) {
@@ -77,7 +105,11 @@ export class TransferResultService {
 
   /** Marks the open row transferred (once: a conditional update) and moves the profile. */
   private async complete(filter: Record<string, unknown>) {
-    const row = await TransferModel.findOneAndUpdate(filter, { $set: { status: 'transferred', doneAt: this.deps.now() }, $unset: { openKey: 1 } }, { returnDocument: 'after' }).lean();
+    const row = await TransferModel.findOneAndUpdate(
+      filter,
+      { $set: { status: 'transferred', doneAt: this.deps.now() }, $unset: { openKey: 1 } },
+      { returnDocument: 'after' },
+    ).lean();
     if (row) await this.apply(row);
     return row;
   }
@@ -86,11 +118,18 @@ export class TransferResultService {
   private async apply(row: Applicable) {
     const { tenantId, target } = row;
     const at = this.deps.now();
-    await WecomFollowModel.updateOne({ tenantId, externalUserId: target, userid: row.handoverUserid, status: 'active' }, { $set: { status: 'lost', lostAt: at, lostBy: 'transfer' } });
+    await WecomFollowModel.updateOne(
+      { tenantId, externalUserId: target, userid: row.handoverUserid, status: 'active' },
+      { $set: { status: 'lost', lostAt: at, lostBy: 'transfer' } },
+    );
     if (row.customerId) {
       await WecomFollowModel.updateOne(
         { tenantId, externalUserId: target, userid: row.takeoverUserid },
-        { $set: { customerId: new Types.ObjectId(row.customerId), staffId: row.takeoverStaffId ?? undefined, status: 'active' }, $setOnInsert: { addedAt: at }, $unset: { lostAt: 1, lostBy: 1 } },
+        {
+          $set: { customerId: new Types.ObjectId(row.customerId), staffId: row.takeoverStaffId ?? undefined, status: 'active' },
+          $setOnInsert: { addedAt: at },
+          $unset: { lostAt: 1, lostBy: 1 },
+        },
         { upsert: true },
       ).catch((err) => {
         if ((err as { code?: number }).code !== 11000) throw err; // the add callback wrote the row at the same moment
@@ -112,7 +151,12 @@ export class TransferResultService {
   // ── callbacks (change_external_contact) ───────────────────────────────────────────────────
   /** transfer_fail: the customer refused, or the taker (UserID) has too many customers. */
   async onTransferFail(tenantId: string, e: { userid: string; externalUserId: string; failReason?: string }): Promise<void> {
-    const ids = (await TransferModel.find({ tenantId, subject: 'customer', target: e.externalUserId, takeoverUserid: e.userid, status: { $in: OPEN_STATES } }, { _id: 1 }).lean()).map((r) => r._id);
+    const ids = (
+      await TransferModel.find(
+        { tenantId, subject: 'customer', target: e.externalUserId, takeoverUserid: e.userid, status: { $in: OPEN_STATES } },
+        { _id: 1 },
+      ).lean()
+    ).map((r) => r._id);
     if (e.failReason === 'customer_limit_exceed') await settle(ids, 'limit', this.deps.now(), { reason: LIMIT_REASON });
     else await settle(ids, 'refused', this.deps.now(), { reason: REFUSED_REASON });
   }
@@ -127,7 +171,17 @@ export class TransferResultService {
    * takeover completed. Not a lost customer: no follow-up is raised and the relation stays active.
    */
   async onHandoverRemoved(tenantId: string, e: { userid: string; externalUserId: string; at: Date }): Promise<void> {
-    await WecomFollowModel.updateOne({ tenantId, externalUserId: e.externalUserId, userid: e.userid }, { $set: { status: 'lost', lostAt: e.at, lostBy: 'transfer' } });
-    await this.complete({ tenantId, subject: 'customer', mode: 'in_service', target: e.externalUserId, handoverUserid: e.userid, status: { $in: OPEN_STATES } });
+    await WecomFollowModel.updateOne(
+      { tenantId, externalUserId: e.externalUserId, userid: e.userid },
+      { $set: { status: 'lost', lostAt: e.at, lostBy: 'transfer' } },
+    );
+    await this.complete({
+      tenantId,
+      subject: 'customer',
+      mode: 'in_service',
+      target: e.externalUserId,
+      handoverUserid: e.userid,
+      status: { $in: OPEN_STATES },
+    });
   }
 }

@@ -45,7 +45,10 @@ export function transferRoutes(s: TransferRouteApis) {
         })
         .strict()
         .refine(oneHandover, oneHandoverMessage)
-        .refine((b) => b.mode === 'in_service' || !b.message, { message: 'a message to the customer is only sent for in-service transfers', path: ['message'] }),
+        .refine((b) => b.mode === 'in_service' || !b.message, {
+          message: 'a message to the customer is only sent for in-service transfers',
+          path: ['message'],
+        }),
     },
     ({ tenantId, body, principal }) => w.transfers.start(tenantId, { ...body, requestedBy: by(principal) }),
   );
@@ -68,7 +71,12 @@ export function transferRoutes(s: TransferRouteApis) {
       path: '/',
       allow: ['admin', 'community_manager'],
       summary: 'Transfer records, newest first (of one member, given or taken: staffId, or the WeCom userid of a member who left)',
-      query: z.object({ staffId: objectId.optional(), userid: userid.optional(), status: z.enum(TRANSFER_STATES).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }),
+      query: z.object({
+        staffId: objectId.optional(),
+        userid: userid.optional(),
+        status: z.enum(TRANSFER_STATES).optional(),
+        limit: z.coerce.number().int().min(1).max(500).default(100),
+      }),
     },
     async ({ tenantId, query, principal }) => {
       const items = await w.transfers.list(tenantId, query);
@@ -79,13 +87,22 @@ export function transferRoutes(s: TransferRouteApis) {
   );
 
   api.route(
-    { method: 'get', path: '/members/:id', allow: ['admin', 'community_manager'], summary: "A member's WeCom customers and groups, before handing them over", params: z.object({ id: objectId }) },
+    {
+      method: 'get',
+      path: '/members/:id',
+      allow: ['admin', 'community_manager'],
+      summary: "A member's WeCom customers and groups, before handing them over",
+      params: z.object({ id: objectId }),
+    },
     ({ tenantId, params }) => w.transfers.memberSummary(tenantId, params.id),
   );
 
-  api.route({ method: 'get', path: '/unassigned', allow: ['admin'], summary: "WeCom's customers of members who left the company, by member (离职待分配)" }, async ({ tenantId }) => ({
-    items: await w.transfers.unassigned(tenantId),
-  }));
+  api.route(
+    { method: 'get', path: '/unassigned', allow: ['admin'], summary: "WeCom's customers of members who left the company, by member (离职待分配)" },
+    async ({ tenantId }) => ({
+      items: await w.transfers.unassigned(tenantId),
+    }),
+  );
 
   return api;
 }

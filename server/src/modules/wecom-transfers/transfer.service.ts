@@ -49,50 +49,91 @@ export class TransferService {
   /** The taker: an active account with a WeCom userid, not the giver. */
   async taker(tenantId: string, staffId: string, handover: Member): Promise<Member> {
     const m = await this.member(tenantId, { staffId });
-    if (!m.staff?.active) throw conflict(WecomErrorCode.TRANSFER_INVALID, `${m.staff?.name ?? 'The takeover member'}'s account is switched off; choose an active member`, { reason: 'inactive', name: m.staff?.name ?? '' });
+    if (!m.staff?.active)
+      throw conflict(WecomErrorCode.TRANSFER_INVALID, `${m.staff?.name ?? 'The takeover member'}'s account is switched off; choose an active member`, {
+        reason: 'inactive',
+        name: m.staff?.name ?? '',
+      });
     if (m.userid === handover.userid) throw invalid('the takeover member must be someone other than the handover member', { reason: 'same_member' });
     return m;
   }
 
   async start(
     tenantId: string,
-    input: { mode: TransferMode; handoverStaffId?: string; handoverUserid?: string; takeoverStaffId: string; customerIds?: string[]; message?: string; requestedBy?: string },
+    input: {
+      mode: TransferMode;
+      handoverStaffId?: string;
+      handoverUserid?: string;
+      takeoverStaffId: string;
+      customerIds?: string[];
+      message?: string;
+      requestedBy?: string;
+    },
   ) {
     const handover = await this.member(tenantId, { staffId: input.handoverStaffId, userid: input.handoverUserid });
     const takeover = await this.taker(tenantId, input.takeoverStaffId, handover);
     const who = handover.staff?.name ?? handover.userid;
-    const targets = input.mode === 'in_service' ? await this.followedBy(tenantId, handover.userid, input.customerIds) : await this.unassignedOf(tenantId, handover.userid, input.customerIds);
+    const targets =
+      input.mode === 'in_service'
+        ? await this.followedBy(tenantId, handover.userid, input.customerIds)
+        : await this.unassignedOf(tenantId, handover.userid, input.customerIds);
     if (input.customerIds) {
       const found = new Set(targets.map((t) => t.customerId));
       const missing = input.customerIds.filter((id) => !found.has(id));
       if (missing.length)
         throw invalid(
-          input.mode === 'in_service' ? `${missing.length} of the chosen customers are not WeCom contacts of ${who}` : `${missing.length} of the chosen customers are not on WeCom's unassigned list for ${who}`,
+          input.mode === 'in_service'
+            ? `${missing.length} of the chosen customers are not WeCom contacts of ${who}`
+            : `${missing.length} of the chosen customers are not on WeCom's unassigned list for ${who}`,
           { reason: input.mode === 'in_service' ? 'not_contacts' : 'not_unassigned', n: missing.length, who, customerIds: missing },
         );
     }
     if (!targets.length)
       throw conflict(
         WecomErrorCode.NOTHING_TO_TRANSFER,
-        input.mode === 'in_service' ? `${who} has no WeCom customers to hand over` : `WeCom lists no unassigned customers for ${who}; has the member left the company in WeCom?`,
+        input.mode === 'in_service'
+          ? `${who} has no WeCom customers to hand over`
+          : `WeCom lists no unassigned customers for ${who}; has the member left the company in WeCom?`,
         { who },
       );
 
     const requestId = randomBytes(8).toString('hex');
-    const names = await this.s.customers.namesOf(tenantId, targets.map((t) => t.customerId).filter((x): x is string => Boolean(x)));
+    const names = await this.s.customers.namesOf(
+      tenantId,
+      targets.map((t) => t.customerId).filter((x): x is string => Boolean(x)),
+    );
     const message = input.mode === 'in_service' ? input.message : undefined;
     await insertIgnoringOpen(
       targets.map((t) => ({
-        tenantId, mode: input.mode, subject: 'customer', target: t.externalUserId, customerId: t.customerId, name: t.customerId ? names.get(t.customerId) : undefined,
-        handoverUserid: handover.userid, handoverStaffId: handover.staff?.id, takeoverUserid: takeover.userid, takeoverStaffId: takeover.staff?.id,
-        status: 'queued', openKey: openKeyOf('customer', t.externalUserId, handover.userid), requestId, requestedBy: input.requestedBy, message,
+        tenantId,
+        mode: input.mode,
+        subject: 'customer',
+        target: t.externalUserId,
+        customerId: t.customerId,
+        name: t.customerId ? names.get(t.customerId) : undefined,
+        handoverUserid: handover.userid,
+        handoverStaffId: handover.staff?.id,
+        takeoverUserid: takeover.userid,
+        takeoverStaffId: takeover.staff?.id,
+        status: 'queued',
+        openKey: openKeyOf('customer', t.externalUserId, handover.userid),
+        requestId,
+        requestedBy: input.requestedBy,
+        message,
       })),
     );
     // This request's rows, and any of these customers' rows an earlier attempt left queued (an outage).
     const keys = targets.map((t) => openKeyOf('customer', t.externalUserId, handover.userid));
     await this.send({ tenantId, openKey: { $in: keys }, takeoverUserid: takeover.userid });
-    const rows = await TransferModel.find({ tenantId, $or: [{ requestId }, { openKey: { $in: keys } }] }).sort({ _id: 1 }).lean();
-    return { requestId, started: rows.filter((r) => r.requestId === requestId).length, alreadyInProgress: rows.filter((r) => r.requestId !== requestId).length, items: rows.map(view) };
+    const rows = await TransferModel.find({ tenantId, $or: [{ requestId }, { openKey: { $in: keys } }] })
+      .sort({ _id: 1 })
+      .lean();
+    return {
+      requestId,
+      started: rows.filter((r) => r.requestId === requestId).length,
+      alreadyInProgress: rows.filter((r) => r.requestId !== requestId).length,
+      items: rows.map(view),
+    };
   }
 
   private async followedBy(tenantId: string, userid: string, customerIds?: string[]) {
@@ -105,7 +146,11 @@ export class TransferService {
   private async unassignedOf(tenantId: string, userid: string, customerIds?: string[]) {
     const rows = (await this.unassignedRows()).filter((r) => r.handover_userid === userid);
     const out = [];
-    for (const r of rows) out.push({ externalUserId: r.external_userid, customerId: (await this.s.customers.findByIdentity(tenantId, { externalUserId: r.external_userid })) ?? undefined });
+    for (const r of rows)
+      out.push({
+        externalUserId: r.external_userid,
+        customerId: (await this.s.customers.findByIdentity(tenantId, { externalUserId: r.external_userid })) ?? undefined,
+      });
     return customerIds ? out.filter((r) => r.customerId && customerIds.includes(r.customerId)) : out;
   }
 
@@ -152,7 +197,10 @@ export class TransferService {
         const input = { handover_userid: handoverUserid, takeover_userid: takeoverUserid, external_userid: chunk.map((r) => r.target) };
         let answer: Map<string, number>;
         try {
-          const res = mode === 'in_service' ? await this.client.transferCustomer({ ...input, ...(message ? { transfer_success_msg: message } : {}) }) : await this.client.resignedTransferCustomer(input);
+          const res =
+            mode === 'in_service'
+              ? await this.client.transferCustomer({ ...input, ...(message ? { transfer_success_msg: message } : {}) })
+              : await this.client.resignedTransferCustomer(input);
           answer = new Map((res.customer ?? []).map((c) => [c.external_userid, Number(c.errcode)]));
         } catch (err) {
           // WeCom refused the whole call (takeover not verified, not in the app's range...): every row says why.
@@ -162,7 +210,12 @@ export class TransferService {
             throw err;
           }
           const o = transferOutcome(err.errcode);
-          await settle(chunk.map((r) => r._id), o.status === 'pending' ? 'failed' : o.status, this.deps.now(), { errcode: err.errcode, reason: o.reason ?? err.message });
+          await settle(
+            chunk.map((r) => r._id),
+            o.status === 'pending' ? 'failed' : o.status,
+            this.deps.now(),
+            { errcode: err.errcode, reason: o.reason ?? err.message },
+          );
           continue;
         }
         for (const r of chunk) {
@@ -172,7 +225,11 @@ export class TransferService {
             continue;
           }
           const o = transferOutcome(code);
-          if (o.status === 'pending') await TransferModel.updateOne({ _id: r._id, status: 'queued' }, { $set: { status: 'pending', requestedAt: this.deps.now(), errcode: code }, $unset: { claim: 1, leaseUntil: 1 } });
+          if (o.status === 'pending')
+            await TransferModel.updateOne(
+              { _id: r._id, status: 'queued' },
+              { $set: { status: 'pending', requestedAt: this.deps.now(), errcode: code }, $unset: { claim: 1, leaseUntil: 1 } },
+            );
           else await settle([r._id], o.status, this.deps.now(), { errcode: code, reason: o.reason });
         }
       }

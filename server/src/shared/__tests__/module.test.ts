@@ -27,7 +27,9 @@ describe('module manifests', () => {
   });
 
   it('refuses to boot with a reaction the order does not place', () => {
-    expect(() => subscribeHooks(new DomainHooks(), manifests([]), { 'customer.merged': ['events.move-customer', 'loyalty.move-member'] })).toThrow(/broadcasts\.move-opt-out on customer\.merged has no place/);
+    expect(() => subscribeHooks(new DomainHooks(), manifests([]), { 'customer.merged': ['events.move-customer', 'loyalty.move-member'] })).toThrow(
+      /broadcasts\.move-opt-out on customer\.merged has no place/,
+    );
   });
 
   it("collects every module's jobs for the worker", () => {

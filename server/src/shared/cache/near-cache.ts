@@ -149,7 +149,18 @@ export class NearCache {
           this.subId = id;
         }
         await tracker.client('TRACKING', 'OFF').catch(() => undefined);
-        await tracker.call('CLIENT', 'TRACKING', 'ON', 'REDIRECT', String(this.subId), 'BCAST', 'PREFIX', this.prefixes.tenant, 'PREFIX', this.prefixes.customer);
+        await tracker.call(
+          'CLIENT',
+          'TRACKING',
+          'ON',
+          'REDIRECT',
+          String(this.subId),
+          'BCAST',
+          'PREFIX',
+          this.prefixes.tenant,
+          'PREFIX',
+          this.prefixes.customer,
+        );
         if (epoch === this.epoch && sub.status === 'ready' && tracker.status === 'ready') {
           this.flush();
           this.live = true;

@@ -83,7 +83,12 @@ export class ShopperCache {
   }
 
   /** A hit as the stored JSON text, or what `load` gave (and its JSON, when it was stored). */
-  private async lookup<T>(tenantId: string, customerId: string, part: string, load: (tenantGen?: string) => Promise<Loaded<T>>): Promise<{ json: string } | { value: T; text?: string }> {
+  private async lookup<T>(
+    tenantId: string,
+    customerId: string,
+    part: string,
+    load: (tenantGen?: string) => Promise<Loaded<T>>,
+  ): Promise<{ json: string } | { value: T; text?: string }> {
     if (!this.ready) return { value: (await load()).value };
     const tenantKey = tenantGenKey(tenantId);
     const customerKey = customerGenKey(tenantId, customerId);

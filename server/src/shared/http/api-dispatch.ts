@@ -13,7 +13,12 @@ import type { ApiRouter } from './route.js';
  * Matching is case-insensitive, as @koa/router's is by default.
  */
 export function apiDispatch(routers: ApiRouter[]): Middleware {
-  const mounted = routers.map((r, i) => ({ i, prefix: r.prefix.toLowerCase(), heads: routeHeads(r.paths), stack: [r.routes(), r.allowedMethods()] as Middleware[] }));
+  const mounted = routers.map((r, i) => ({
+    i,
+    prefix: r.prefix.toLowerCase(),
+    heads: routeHeads(r.paths),
+    stack: [r.routes(), r.allowedMethods()] as Middleware[],
+  }));
   const chains = new Map<string, Middleware[]>();
   return (ctx, next) => {
     const path = ctx.path.toLowerCase();

@@ -40,7 +40,8 @@ export function authMiddleware(keys: TokenKeys, defaultTenant: string, resolveAp
         }
       } else if (payload?.k === 'shopper') {
         const live = sessions.shopperIsLive(payload.t, payload.sub, payload.sv);
-        if (live === true || (live !== false && (await live))) ctx.state.principal = { kind: 'shopper', customerId: payload.sub, tenantId: payload.t } satisfies Principal;
+        if (live === true || (live !== false && (await live)))
+          ctx.state.principal = { kind: 'shopper', customerId: payload.sub, tenantId: payload.t } satisfies Principal;
       }
     } else {
       const key = ctx.get('x-api-key');

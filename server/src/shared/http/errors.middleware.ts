@@ -42,7 +42,9 @@ export function toResponse(err: unknown): { status: number; body: { error: { cod
   if (err instanceof AppError) {
     return {
       status: err.status,
-      body: { error: { code: err.code, message: err.expose ? err.message : 'Something went wrong on our side', details: err.expose ? err.details : undefined } },
+      body: {
+        error: { code: err.code, message: err.expose ? err.message : 'Something went wrong on our side', details: err.expose ? err.details : undefined },
+      },
     };
   }
   const e = err as { status?: number; statusCode?: number; expose?: boolean; message?: string; name?: string; type?: string };

@@ -25,9 +25,15 @@ export function openApiDocument(options: OpenApiOptions = {}): Json {
   for (const r of routeTable) {
     const path = r.path.replace(/:(\w+)/g, '{$1}');
     const parameters: unknown[] = [];
-    for (const [where, schema] of [['path', r.params], ['query', r.query]] as const) {
+    for (const [where, schema] of [
+      ['path', r.params],
+      ['query', r.query],
+    ] as const) {
       if (!schema) continue;
-      const json = inputs.convert(schema, `${operationId(r)}${where === 'path' ? 'Params' : 'Query'}`) as { properties?: Record<string, unknown>; required?: string[] };
+      const json = inputs.convert(schema, `${operationId(r)}${where === 'path' ? 'Params' : 'Query'}`) as {
+        properties?: Record<string, unknown>;
+        required?: string[];
+      };
       for (const [name, s] of Object.entries(json.properties ?? {})) {
         parameters.push({ name, in: where, required: where === 'path' || !!json.required?.includes(name), schema: s });
       }
@@ -43,7 +49,9 @@ export function openApiDocument(options: OpenApiOptions = {}): Json {
       parameters,
       ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: inputs.convert(r.body, `${operationId(r)}Body`) } } } } : {}),
       responses: {
-        [r.status]: success ? { description: 'Success', content: { 'application/json': { schema: success } } } : { description: 'Success (shape not yet documented)' },
+        [r.status]: success
+          ? { description: 'Success', content: { 'application/json': { schema: success } } }
+          : { description: 'Success (shape not yet documented)' },
         ...Object.fromEntries(documentedErrors(r).map((status) => [status, { $ref: `#/components/responses/E${status}` }])),
       },
     };
@@ -62,7 +70,11 @@ export function openApiDocument(options: OpenApiOptions = {}): Json {
       schemas: outputs.components,
       securitySchemes: {
         staffBearer: { type: 'http', scheme: 'bearer', description: 'A staff session token from POST /api/v1/auth/login' },
-        shopperBearer: { type: 'http', scheme: 'bearer', description: 'A shopper session token from the shopper sign-in (/api/v1/auth/shopper/*, the mini-app sign-in)' },
+        shopperBearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'A shopper session token from the shopper sign-in (/api/v1/auth/shopper/*, the mini-app sign-in)',
+        },
         apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key', description: 'An integration key (admins create them at POST /api/v1/api-keys)' },
       },
       responses: Object.fromEntries(
@@ -156,7 +168,9 @@ class InputSchemas {
     const text = JSON.stringify({ root, defs: $defs ?? {} });
     if (!text.includes('"$ref":"#')) return root;
     const rename = (key: string) => `${name}_${key.replace(/^_+/, '')}`;
-    const fixed = JSON.parse(text.replace(/"\$ref":"#(?:\/\$defs\/([^"]+))?"/g, (_m, key: string | undefined) => `"$ref":"${SCHEMAS}${key ? rename(key) : name}"`)) as { root: Json; defs: Record<string, Json> };
+    const fixed = JSON.parse(
+      text.replace(/"\$ref":"#(?:\/\$defs\/([^"]+))?"/g, (_m, key: string | undefined) => `"$ref":"${SCHEMAS}${key ? rename(key) : name}"`),
+    ) as { root: Json; defs: Record<string, Json> };
     for (const [key, def] of Object.entries(fixed.defs)) this.components[rename(key)] = def;
     if (!text.includes('"$ref":"#"')) return fixed.root;
     this.components[name] = fixed.root;

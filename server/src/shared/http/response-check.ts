@@ -30,7 +30,10 @@ export function responseCheck(route: DocumentedRoute & { response?: z.ZodType })
       const status = statusOf(err);
       if (status >= 400 && status < 500 && !documentedErrors(route).includes(status)) {
         const code = (err as { code?: unknown }).code;
-        throw drift(`${name} answered ${status}${typeof code === 'string' ? ` ${code}` : ''}, which its OpenAPI entry does not document: add ${status} to the route's errors`, err);
+        throw drift(
+          `${name} answered ${status}${typeof code === 'string' ? ` ${code}` : ''}, which its OpenAPI entry does not document: add ${status} to the route's errors`,
+          err,
+        );
       }
       throw err;
     }
@@ -65,5 +68,7 @@ function statusOf(err: unknown): number {
 function strayPaths(sent: unknown, kept: unknown, at = ''): string[] {
   if (Array.isArray(sent) && Array.isArray(kept)) return sent.flatMap((v, i) => strayPaths(v, kept[i], `${at}${i}.`));
   if (!sent || typeof sent !== 'object' || !kept || typeof kept !== 'object') return isDeepStrictEqual(sent, kept) ? [] : [at.slice(0, -1) || '(body)'];
-  return Object.keys(sent).flatMap((k) => (k in kept ? strayPaths((sent as Record<string, unknown>)[k], (kept as Record<string, unknown>)[k], `${at}${k}.`) : [`${at}${k}`]));
+  return Object.keys(sent).flatMap((k) =>
+    k in kept ? strayPaths((sent as Record<string, unknown>)[k], (kept as Record<string, unknown>)[k], `${at}${k}.`) : [`${at}${k}`],
+  );
 }

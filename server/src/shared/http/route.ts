@@ -88,7 +88,10 @@ export class ApiRouter {
   /** The declared paths, relative to the prefix (for the API dispatch). */
   readonly paths: string[] = [];
 
-  constructor(readonly prefix: string, readonly tag: string) {
+  constructor(
+    readonly prefix: string,
+    readonly tag: string,
+  ) {
     this.router = new Router({ prefix });
   }
 
@@ -189,7 +192,12 @@ export class ValidationError extends Error {
   readonly issues: Array<{ path: string; message: string; at?: string }>;
 
   /** `worded`: the route's own wording of an issue (a whole sentence naming the place as its form does). */
-  constructor(readonly where: string, zodError: z.ZodError, chinese = false, worded?: { words: IssueWords; input: unknown }) {
+  constructor(
+    readonly where: string,
+    zodError: z.ZodError,
+    chinese = false,
+    worded?: { words: IssueWords; input: unknown },
+  ) {
     const issues = zodError.issues.map((i) => {
       const own = worded?.words(i, worded.input, chinese);
       return { field: i.path.join('.'), message: own?.message ?? (chinese ? zhMessage(i.message) : i.message), at: own?.at };

@@ -35,7 +35,11 @@ export const h5CspDirectives = (imageOrigins: readonly string[] = []) => ({
 export function securityMiddleware(corsOrigins: readonly string[], imageOrigins: readonly string[] = []): Middleware[] {
   return [
     compress(),
-    helmet({ contentSecurityPolicy: { useDefaults: false, directives: h5CspDirectives(imageOrigins) }, referrerPolicy: { policy: 'no-referrer' }, xFrameOptions: { action: 'sameorigin' } }),
+    helmet({
+      contentSecurityPolicy: { useDefaults: false, directives: h5CspDirectives(imageOrigins) },
+      referrerPolicy: { policy: 'no-referrer' },
+      xFrameOptions: { action: 'sameorigin' },
+    }),
     cors(corsOrigins),
     noStoreForApi,
   ];

@@ -38,13 +38,15 @@ export const SAID: Record<string, string> = {
   'one opening time per weekday': '每个星期几只能设置一段营业时间',
   'a day cannot be both a holiday and a make-up working day': '同一天不能既是节假日又是调休工作日',
   'use 2-64 letters, digits, dot, dash or underscore': '请使用 2–64 个字母、数字、点、短横线或下划线',
-  'type must be order.paid, order.refunded, cart.added, product.viewed, review.posted or custom.<name>': '事件类型应为 order.paid、order.refunded、cart.added、product.viewed、review.posted 或 custom.<名称>',
+  'type must be order.paid, order.refunded, cart.added, product.viewed, review.posted or custom.<name>':
+    '事件类型应为 order.paid、order.refunded、cart.added、product.viewed、review.posted 或 custom.<名称>',
   'tiers and points apply to members; drop them or member: false': '等级和积分条件只适用于会员：请去掉它们，或设置 member: false',
   'tier thresholds must rise strictly, lowest tier first': '等级门槛必须从最低等级开始逐级升高',
   'tier codes must be unique': '等级代码不能重复',
   'tier code: lowercase letters, digits, _ or -': '等级代码只能使用小写字母、数字、_ 或 -',
   'the first tier must start at growth 0, so every member has a tier': '第一个等级的门槛必须为 0，这样每位会员都有等级',
-  'the bot sends text and links only: remove the image or mini-program card, or use a WeCom channel': '机器人只能发送文字和链接：请去掉图片或小程序卡片，或改用企业微信渠道',
+  'the bot sends text and links only: remove the image or mini-program card, or use a WeCom channel':
+    '机器人只能发送文字和链接：请去掉图片或小程序卡片，或改用企业微信渠道',
   'state: 8-64 letters, digits, _ or -': '渠道参数应为 8–64 个字母、数字、_ 或 -',
   'start and end of the send window must differ': '发送时段的开始和结束时间不能相同',
   'send at most 1,000 rows per request': '每次最多提交 1,000 行',
@@ -83,7 +85,8 @@ export const SAID: Record<string, string> = {
   'give exactly one of handoverStaffId or handoverUserid': '原跟进成员请只选择一种方式指定（员工或企业微信 userid）',
   'give one of text, cannedReplyId or attachmentId': '请填写回复内容、选择一条快捷回复，或发送一张图片或一个文件（只选其一）',
   'give either content or variants (for an A/B test), not both': '请提供内容或 A/B 版本，二者选一',
-  'give at least one identity: externalUserId, unionId, openId, phone or shopMemberId': '请至少提供一种身份：externalUserId、unionId、openId、手机号或店铺会员号',
+  'give at least one identity: externalUserId, unionId, openId, phone or shopMemberId':
+    '请至少提供一种身份：externalUserId、unionId、openId、手机号或店铺会员号',
   'give a reason the member would understand': '请填写会员能看懂的原因',
   'give a new title or text': '请填写新的标题或内容',
   'discountTenths is the price paid in tenths of 折: 85 = 8.5折': '折扣以十分之一折计：85 表示 8.5 折',
@@ -101,10 +104,13 @@ export const SAID: Record<string, string> = {
   'an exchange coupon needs pointsCost > 0': '积分兑换券的所需积分必须大于 0',
   'an amount coupon needs amountOff > 0 (fen)': '满减券的减免金额必须大于 0（分）',
   'amountOff cannot exceed the threshold': '减免金额不能超过使用门槛',
-  'a wecom_group_msg or bot_private campaign goes to a segment: give segmentId (not chatIds or roomIds)': '这类群发发给人群：请选择人群（不要选客户群或机器人群聊）',
-  'a wecom_group_chat campaign goes to customer groups: give chatIds (not segmentId or roomIds)': '客户群群发发给客户群：请选择客户群（不要选人群或机器人群聊）',
+  'a wecom_group_msg or bot_private campaign goes to a segment: give segmentId (not chatIds or roomIds)':
+    '这类群发发给人群：请选择人群（不要选客户群或机器人群聊）',
+  'a wecom_group_chat campaign goes to customer groups: give chatIds (not segmentId or roomIds)':
+    '客户群群发发给客户群：请选择客户群（不要选人群或机器人群聊）',
   'a reply rule needs the reply text': '自动回复规则需要回复内容',
-  'a regex rule needs a pattern, a keyword rule keywords, an FAQ entry its question or keywords': '正则规则需要匹配表达式，关键词规则需要关键词，常见问题需要问题或关键词',
+  'a regex rule needs a pattern, a keyword rule keywords, an FAQ entry its question or keywords':
+    '正则规则需要匹配表达式，关键词规则需要关键词，常见问题需要问题或关键词',
   'a similar question needs at least 2 characters': '相似问法至少 2 个字',
   'give at least one trigger word': '请至少填写一个触发词',
   'give enabled or words': '请选择开关或填写触发词',
@@ -120,7 +126,8 @@ export const SAID: Record<string, string> = {
   'WeCom allows at most 200 characters': '企业微信最多允许 200 个字符',
   'must be an IANA time zone such as Asia/Shanghai': '应为 IANA 时区，例如 Asia/Shanghai',
   'a bot_room campaign goes to bot rooms: give roomIds (not segmentId or chatIds)': '机器人群聊群发发给机器人群聊：请选择群聊（不要选人群或客户群）',
-  'A/B variants, a holdout and coupons need individual customers; a group campaign sends one content to each group': 'A/B 版本、对照组和优惠券需要发给单个客户；群聊群发给每个群发送同一内容',
+  'A/B variants, a holdout and coupons need individual customers; a group campaign sends one content to each group':
+    'A/B 版本、对照组和优惠券需要发给单个客户；群聊群发给每个群发送同一内容',
   'a gift coupon needs giftName': '礼品券需要填写礼品名称',
   'a group needs at least one rule': '条件组至少需要一条条件',
   'a group holds at most 50 rules': '一个条件组最多 50 条条件',
@@ -152,7 +159,9 @@ function issueKey(issue: z.core.$ZodRawIssue): { key: ZodIssueKey; params: Recor
   };
   switch (issue.code) {
     case 'invalid_type':
-      return issue.input === undefined ? { key: 'invalid_type.missing', params: {} } : { key: 'invalid_type', params: { expected: zodTypeWords[issue.expected] ?? issue.expected } };
+      return issue.input === undefined
+        ? { key: 'invalid_type.missing', params: {} }
+        : { key: 'invalid_type', params: { expected: zodTypeWords[issue.expected] ?? issue.expected } };
     case 'too_small':
       return bySize(issue.minimum, issue.inclusive === false, 'too_small', 'minimum');
     case 'too_big':

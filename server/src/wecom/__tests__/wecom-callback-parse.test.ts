@@ -11,7 +11,14 @@ test('a body that is not WeCom XML is a 400, not a crash', () => {
 });
 
 test('a retried add is the same event, but two edits in the same second are two events', () => {
-  const add = { Event: 'change_external_contact', ChangeType: 'add_external_contact', UserID: 'u', ExternalUserID: 'wm', CreateTime: '1700000000', WelcomeCode: 'W' };
+  const add = {
+    Event: 'change_external_contact',
+    ChangeType: 'add_external_contact',
+    UserID: 'u',
+    ExternalUserID: 'wm',
+    CreateTime: '1700000000',
+    WelcomeCode: 'W',
+  };
   expect(callbackKey(add, 'nonce-1')).toBe(callbackKey(add, 'nonce-2'));
   const edit = { ...add, ChangeType: 'edit_external_contact', WelcomeCode: '' };
   expect(callbackKey(edit, 'nonce-1')).not.toBe(callbackKey(edit, 'nonce-2'));

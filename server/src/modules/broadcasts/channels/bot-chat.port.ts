@@ -43,7 +43,8 @@ export function deskBotChats(desk: DeskService): BotChatPort {
     // Desk notices and campaigns are both the brand speaking, not a named agent: author 'system'.
     queue: async (tenantId, chat, text, key) => (await desk.outbound.enqueue(tenantId, chat, { author: 'system', text, key })).id,
     rows: async (tenantId, by) => (await desk.outbound.findMany(tenantId, by)).map((r) => ({ id: String(r._id), key: r.key, state: r.state })),
-    rooms: async (tenantId) => (await desk.groups.list(tenantId, 500)).map((g) => ({ roomId: g.roomId, topic: g.topic ?? undefined, members: g.members?.length ?? 0 })),
+    rooms: async (tenantId) =>
+      (await desk.groups.list(tenantId, 500)).map((g) => ({ roomId: g.roomId, topic: g.topic ?? undefined, members: g.members?.length ?? 0 })),
   };
 }
 

@@ -25,7 +25,12 @@ export class BotPrivateProvider implements ChannelProvider {
   async address(tenantId: string, recipients: RecipientProfile[]): Promise<Map<string, Address>> {
     const out = new Map<string, Address>();
     const withContact = recipients.filter((r) => r.identities.some((i) => i.type === 'wechatyContactId'));
-    const chats = withContact.length ? await this.port().privateChats(tenantId, withContact.map((r) => r.customerId)) : [];
+    const chats = withContact.length
+      ? await this.port().privateChats(
+          tenantId,
+          withContact.map((r) => r.customerId),
+        )
+      : [];
     for (const r of recipients) {
       const contacts = r.identities.filter((i) => i.type === 'wechatyContactId').map((i) => i.value);
       if (!contacts.length) {

@@ -19,7 +19,12 @@ export class WecomGroupMsgProvider implements ChannelProvider {
   readonly batchSize: number;
   readonly claimSize: number;
 
-  constructor(private readonly client: WecomClient, private readonly staff: StaffService, private readonly now: () => Date, taskSize = 10_000) {
+  constructor(
+    private readonly client: WecomClient,
+    private readonly staff: StaffService,
+    private readonly now: () => Date,
+    taskSize = 10_000,
+  ) {
     this.batchSize = this.claimSize = taskSize;
   }
 
@@ -43,10 +48,17 @@ export class WecomGroupMsgProvider implements ChannelProvider {
   async send(_tenantId: string, rows: OutgoingRow[]): Promise<SendOutcome[]> {
     if (!rows.length) return [];
     const { sender } = rows[0].address;
-    const res = await this.client.addMsgTemplate({ chat_type: 'single', sender, external_userid: rows.map((r) => r.address.to), ...groupMsgPayload(rows[0].content) } as any);
+    const res = await this.client.addMsgTemplate({
+      chat_type: 'single',
+      sender,
+      external_userid: rows.map((r) => r.address.to),
+      ...groupMsgPayload(rows[0].content),
+    } as any);
     const failed = new Set<string>((res as any).fail_list ?? []);
     return rows.map((r) =>
-      failed.has(r.address.to) ? { deliveryId: r.deliveryId, ok: false, error: 'not_a_contact_of_sender' } : { deliveryId: r.deliveryId, ok: true, providerRef: (res as any).msgid },
+      failed.has(r.address.to)
+        ? { deliveryId: r.deliveryId, ok: false, error: 'not_a_contact_of_sender' }
+        : { deliveryId: r.deliveryId, ok: true, providerRef: (res as any).msgid },
     );
   }
 
@@ -118,6 +130,10 @@ export function groupMsgPayload(c: BroadcastContent) {
   const attachments: unknown[] = [];
   if (c.image) attachments.push({ msgtype: 'image', image: { media_id: c.image.mediaId, pic_url: c.image.picUrl } });
   if (c.link) attachments.push({ msgtype: 'link', link: { title: c.link.title, url: c.link.url, desc: c.link.desc, picurl: c.link.picUrl } });
-  if (c.miniprogram) attachments.push({ msgtype: 'miniprogram', miniprogram: { title: c.miniprogram.title, appid: c.miniprogram.appId, page: c.miniprogram.page, pic_media_id: c.miniprogram.picMediaId } });
+  if (c.miniprogram)
+    attachments.push({
+      msgtype: 'miniprogram',
+      miniprogram: { title: c.miniprogram.title, appid: c.miniprogram.appId, page: c.miniprogram.page, pic_media_id: c.miniprogram.picMediaId },
+    });
   return { text: { content: c.text }, ...(attachments.length ? { attachments } : {}) };
 }

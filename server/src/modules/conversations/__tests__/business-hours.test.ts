@@ -21,8 +21,12 @@ test('the clock stops at closing time and runs on at the next opening', () => {
 });
 
 test('a holiday is skipped and a make-up working day counts, with the weekday hours', () => {
-  expect(addBusinessTime(at('2027-01-08T21:00:00+08:00'), FIVE_MINUTES, office({ holidays: ['2027-01-11'] })).toISOString()).toBe(at('2027-01-12T09:05:00+08:00').toISOString());
-  expect(addBusinessTime(at('2027-01-08T21:00:00+08:00'), FIVE_MINUTES, office({ workdays: ['2027-01-09'] })).toISOString()).toBe(at('2027-01-09T09:05:00+08:00').toISOString());
+  expect(addBusinessTime(at('2027-01-08T21:00:00+08:00'), FIVE_MINUTES, office({ holidays: ['2027-01-11'] })).toISOString()).toBe(
+    at('2027-01-12T09:05:00+08:00').toISOString(),
+  );
+  expect(addBusinessTime(at('2027-01-08T21:00:00+08:00'), FIVE_MINUTES, office({ workdays: ['2027-01-09'] })).toISOString()).toBe(
+    at('2027-01-09T09:05:00+08:00').toISOString(),
+  );
 });
 
 test('without hours the clock is calendar time', () => {

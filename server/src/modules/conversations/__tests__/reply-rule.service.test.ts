@@ -75,9 +75,15 @@ test('patterns that backtrack for seconds in V8 answer correctly on long message
 test('a pattern only a backtracking engine can run (backreference, lookaround) is refused when saved', async () => {
   const t = `${T}-re2`;
   for (const pattern of ['(退)\\1', '退(?=款)', '(?<!不)退货']) {
-    await expect(rules().createRule(t, { kind: 'regex', pattern, reply: 'x' })).rejects.toMatchObject({ status: 400, code: 'CONVERSATION_BAD_PATTERN', details: { field: 'pattern', reason: 'unsupported' } });
+    await expect(rules().createRule(t, { kind: 'regex', pattern, reply: 'x' })).rejects.toMatchObject({
+      status: 400,
+      code: 'CONVERSATION_BAD_PATTERN',
+      details: { field: 'pattern', reason: 'unsupported' },
+    });
   }
-  await expect(rules().createRule(t, { kind: 'regex', pattern: '(退款', reply: 'x' })).rejects.toMatchObject({ details: { field: 'pattern', reason: 'invalid' } });
+  await expect(rules().createRule(t, { kind: 'regex', pattern: '(退款', reply: 'x' })).rejects.toMatchObject({
+    details: { field: 'pattern', reason: 'invalid' },
+  });
   expect(await rules().listRules(t)).toEqual([]);
   const ok = await rules().createRule(t, { kind: 'regex', pattern: '订单\\s*\\d{6,20}|退(款|货)', reply: '好的' });
   await expect(rules().updateRule(t, String(ok._id), { pattern: '(a)\\1' })).rejects.toMatchObject({ details: { reason: 'unsupported' } });

@@ -17,19 +17,36 @@ beforeAll(async () => {
 afterAll(() => app.stop());
 
 const tenantId = () => app.config.DEFAULT_TENANT;
-const birthdayJob = () => jobDefinitions(app.rt.services).find((j) => j.name === 'loyalty.birthday-gifts')!.run({});
+const birthdayJob = () =>
+  jobDefinitions(app.rt.services)
+    .find((j) => j.name === 'loyalty.birthday-gifts')!
+    .run({});
 async function person(phone: string, birthday?: { month: number; day: number }, member = true) {
   const id = await app.rt.services.customers.identify(tenantId(), { phone }, { name: phone, ...(birthday ? { birthday } : {}) }, 'test');
   if (member) await app.rt.services.loyalty.join(tenantId(), id, 'test');
-  const token = await signToken(app.config.APP_SECRET, { k: 'shopper', sub: id, t: tenantId(), exp: Math.floor(app.rt.services.deps.now().getTime() / 1000) + 3 * 365 * 86_400 }); // the test moves its clock a year on
+  const token = await signToken(app.config.APP_SECRET, {
+    k: 'shopper',
+    sub: id,
+    t: tenantId(),
+    exp: Math.floor(app.rt.services.deps.now().getTime() / 1000) + 3 * 365 * 86_400,
+  }); // the test moves its clock a year on
   return { id, token };
 }
-const ledger = async (token: string) => (await app.request('GET', '/api/v1/me/points/ledger', { token })).body.items as Array<{ source: string; points: number; reason: string }>;
+const ledger = async (token: string) =>
+  (await app.request('GET', '/api/v1/me/points/ledger', { token })).body.items as Array<{ source: string; points: number; reason: string }>;
 
 test('members born today (local day) get their tier’s birthday points and coupon once, whatever how often the job runs', async () => {
   const coupon = await app.request('POST', '/api/v1/loyalty/templates', {
     token: admin.token,
-    body: { name: '生日券 满100减30', kind: 'amount', amountOff: 3000, threshold: 10_000, validity: { kind: 'relative', days: 30 }, stock: 100, channels: ['campaign'] },
+    body: {
+      name: '生日券 满100减30',
+      kind: 'amount',
+      amountOff: 3000,
+      threshold: 10_000,
+      validity: { kind: 'relative', days: 30 },
+      stock: 100,
+      channels: ['campaign'],
+    },
   });
   expect(coupon.status).toBe(201);
   const settings = (await app.request('GET', '/api/v1/loyalty/settings', { token: admin.token })).body;
@@ -62,7 +79,10 @@ test('members born today (local day) get their tier’s birthday points and coup
   try {
     await birthdayJob();
     await birthdayJob();
-    expect((await ledger(today.token)).filter((e) => e.source === 'birthday').map((e) => e.reason)).toEqual([expect.stringMatching(/2027/), expect.stringMatching(/2026/)]);
+    expect((await ledger(today.token)).filter((e) => e.source === 'birthday').map((e) => e.reason)).toEqual([
+      expect.stringMatching(/2027/),
+      expect.stringMatching(/2026/),
+    ]);
   } finally {
     clock.set('2026-06-14T16:30:00Z');
   }

@@ -47,7 +47,10 @@ test('a free-shipping coupon takes the shipping fee off, and a gift coupon names
   const b = await redeem((await send(s.id, gift.id)).code, 'o-gift', 5_000);
   expect(b.body).toMatchObject({ discount: 0, freeShipping: false, gift: '护肤小样礼盒（5件）' });
   // A gift template without a gift is refused at creation, with the field named.
-  const bad = await app.request('POST', '/api/v1/loyalty/templates', { token: admin.token, body: { name: 'x', kind: 'gift', validity: { kind: 'relative', days: 3 }, stock: 1, channels: ['staff'] } });
+  const bad = await app.request('POST', '/api/v1/loyalty/templates', {
+    token: admin.token,
+    body: { name: 'x', kind: 'gift', validity: { kind: 'relative', days: 3 }, stock: 1, channels: ['staff'] },
+  });
   expect(bad.status).toBe(400);
   expect(JSON.stringify(bad.body)).toMatch(/giftName/);
 });
@@ -69,7 +72,10 @@ test('validity "N days after issue" starts at the issue; fixed dates refuse use 
   expect(new Date(rel.validFrom).toISOString()).toBe('2026-03-10T04:00:00.000Z');
   expect(new Date(rel.validTo).toISOString()).toBe('2026-03-17T04:00:00.000Z');
 
-  const fixed = await send(s.id, (await template({ name: '五一券', validity: { kind: 'fixed', from: '2026-05-01T00:00:00Z', to: '2026-05-06T00:00:00Z' } })).id);
+  const fixed = await send(
+    s.id,
+    (await template({ name: '五一券', validity: { kind: 'fixed', from: '2026-05-01T00:00:00Z', to: '2026-05-06T00:00:00Z' } })).id,
+  );
   expect(new Date(fixed.validFrom).toISOString()).toBe('2026-05-01T00:00:00.000Z');
   const early = await redeem(fixed.code, 'o-early', 20_000);
   expect(early.status).toBe(409);

@@ -15,14 +15,26 @@ afterAll(() => app.stop());
 const template = async (over: Record<string, unknown> = {}) => {
   const res = await app.request('POST', '/api/v1/loyalty/templates', {
     token: admin.token,
-    body: { name: '满100减10', kind: 'amount', amountOff: 1000, threshold: 10_000, validity: { kind: 'relative', days: 30 }, stock: 100, perCustomerLimit: 1, channels: ['exchange', 'staff'], pointsCost: 10, ...over },
+    body: {
+      name: '满100减10',
+      kind: 'amount',
+      amountOff: 1000,
+      threshold: 10_000,
+      validity: { kind: 'relative', days: 30 },
+      stock: 100,
+      perCustomerLimit: 1,
+      channels: ['exchange', 'staff'],
+      pointsCost: 10,
+      ...over,
+    },
   });
   expect(res.status).toBe(201);
   return res.body as { id: string };
 };
 const give = (customerId: string, points: number) =>
   app.request('POST', `/api/v1/loyalty/members/${customerId}/points`, { token: admin.token, body: { points, reason: 'welcome gift', idempotencyKey: key() } });
-const exchange = (token: string, templateId: string, idempotencyKey = key()) => app.request('POST', '/api/v1/me/exchange', { token, body: { templateId, idempotencyKey } });
+const exchange = (token: string, templateId: string, idempotencyKey = key()) =>
+  app.request('POST', '/api/v1/me/exchange', { token, body: { templateId, idempotencyKey } });
 
 test('a coupon with stock 10 and 200 concurrent claims by different shoppers issues exactly 10', async () => {
   const t = await template({ stock: 10, pointsCost: 5 });
@@ -132,7 +144,9 @@ test("a salesperson reusing a colleague's idempotency key for another customer i
 test('staff redeem a coupon at the till by code, once', async () => {
   const t = await template({ channels: ['staff'], pointsCost: 0 });
   const s = await shopper(app, '13600000005');
-  const { code } = (await app.request('POST', `/api/v1/loyalty/members/${s.id}/coupons`, { token: admin.token, body: { templateId: t.id, idempotencyKey: key() } })).body;
+  const { code } = (
+    await app.request('POST', `/api/v1/loyalty/members/${s.id}/coupons`, { token: admin.token, body: { templateId: t.id, idempotencyKey: key() } })
+  ).body;
   const first = await app.request('POST', '/api/v1/loyalty/coupons/redeem', { token: admin.token, body: { code: code.toLowerCase() } });
   expect(first.status).toBe(200);
   expect(first.body.state).toBe('used');
@@ -155,7 +169,10 @@ test('a tier-exclusive coupon is refused to members below the tier with 403', as
 test('a bulk issue to a list of customers runs as a job, reports progress and never issues twice', async () => {
   const t = await template({ channels: ['campaign'], pointsCost: 0, stock: 3 });
   const people = [await shopper(app, '13600000007'), await shopper(app, '13600000008'), await shopper(app, '13600000009'), await shopper(app, '13600000010')];
-  const created = await app.request('POST', '/api/v1/loyalty/batches', { token: admin.token, body: { templateId: t.id, customerIds: people.map((p) => p.id) } });
+  const created = await app.request('POST', '/api/v1/loyalty/batches', {
+    token: admin.token,
+    body: { templateId: t.id, customerIds: people.map((p) => p.id) },
+  });
   expect(created.status).toBe(202);
   expect(created.body).toMatchObject({ state: 'queued', total: 4, processed: 0 });
   const job = (await import('../../../jobs/index.js')).jobDefinitions(app.rt.services).find((j) => j.name === 'loyalty.issue-batches')!;

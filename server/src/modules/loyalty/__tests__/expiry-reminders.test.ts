@@ -11,12 +11,18 @@ beforeAll(async () => {
   admin = await app.staff('admin');
   app.rt.services.hooks.on('loyalty.points_expiring', (p) => void heard.push({ customerId: p.customerId, points: p.points, date: p.date }));
   // Points live 40 days; members are told 14 days before.
-  const put = await app.request('PUT', '/api/v1/loyalty/settings', { token: admin.token, body: { expiry: { kind: 'days', yearsAfter: 1, days: 40, remindDays: 14 } } });
+  const put = await app.request('PUT', '/api/v1/loyalty/settings', {
+    token: admin.token,
+    body: { expiry: { kind: 'days', yearsAfter: 1, days: 40, remindDays: 14 } },
+  });
   expect(put.status).toBe(200);
 });
 afterAll(() => app.stop());
 
-const remind = () => jobDefinitions(app.rt.services).find((j) => j.name === 'loyalty.expiry-reminders')!.run({});
+const remind = () =>
+  jobDefinitions(app.rt.services)
+    .find((j) => j.name === 'loyalty.expiry-reminders')!
+    .run({});
 const adjust = (customerId: string, points: number) =>
   app.request('POST', `/api/v1/loyalty/members/${customerId}/points`, { token: admin.token, body: { points, reason: 'test', idempotencyKey: key() } });
 
@@ -43,7 +49,10 @@ test('a member is told once, 14 days ahead, how many points expire on which date
 
 test('reminders can be switched off', async () => {
   heard.length = 0;
-  const put = await app.request('PUT', '/api/v1/loyalty/settings', { token: admin.token, body: { expiry: { kind: 'days', yearsAfter: 1, days: 10, remindDays: 0 } } });
+  const put = await app.request('PUT', '/api/v1/loyalty/settings', {
+    token: admin.token,
+    body: { expiry: { kind: 'days', yearsAfter: 1, days: 10, remindDays: 0 } },
+  });
   expect(put.status).toBe(200);
   const c = await shopper(app, '13200000003');
   expect((await adjust(c.id, 30)).status).toBe(201);
@@ -61,7 +70,10 @@ test('a 积分即将过期 journey starts once per expiring lot: the member is t
   });
   expect(journey.status).toBe(201);
   // Points live 40 days again, members told 14 days before.
-  const put = await app.request('PUT', '/api/v1/loyalty/settings', { token: admin.token, body: { expiry: { kind: 'days', yearsAfter: 1, days: 40, remindDays: 14 } } });
+  const put = await app.request('PUT', '/api/v1/loyalty/settings', {
+    token: admin.token,
+    body: { expiry: { kind: 'days', yearsAfter: 1, days: 40, remindDays: 14 } },
+  });
   expect(put.status).toBe(200);
   clock.set('2026-05-01T02:00:00Z');
   const d = await shopper(app, '13200000004');

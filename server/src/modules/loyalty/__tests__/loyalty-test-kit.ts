@@ -13,7 +13,12 @@ export const key = () => randomBytes(8).toString('hex');
 export async function shopper(app: TestApp, phone: string, name = '会员') {
   const tenantId = app.config.DEFAULT_TENANT;
   const id = await app.rt.services.customers.identify(tenantId, { phone }, { name }, 'test');
-  const token = await signToken(app.config.APP_SECRET, { k: 'shopper', sub: id, t: tenantId, exp: Math.floor(app.rt.services.deps.now().getTime() / 1000) + 3600 * 24 * 3650 });
+  const token = await signToken(app.config.APP_SECRET, {
+    k: 'shopper',
+    sub: id,
+    t: tenantId,
+    exp: Math.floor(app.rt.services.deps.now().getTime() / 1000) + 3600 * 24 * 3650,
+  });
   return { id, token, phone };
 }
 
@@ -26,11 +31,19 @@ export async function postEvents(app: TestApp, apiKey: string, events: unknown[]
 }
 
 export const paid = (eventId: string, phone: string, orderId: string, amount: number, at: string, couponCode?: string) => ({
-  eventId, type: 'order.paid', occurredAt: at, customer: { phone }, data: { orderId, amount, ...(couponCode ? { couponCode } : {}) },
+  eventId,
+  type: 'order.paid',
+  occurredAt: at,
+  customer: { phone },
+  data: { orderId, amount, ...(couponCode ? { couponCode } : {}) },
 });
 
 export const refunded = (eventId: string, phone: string, orderId: string, amount: number, at: string) => ({
-  eventId, type: 'order.refunded', occurredAt: at, customer: { phone }, data: { orderId, amount },
+  eventId,
+  type: 'order.refunded',
+  occurredAt: at,
+  customer: { phone },
+  data: { orderId, amount },
 });
 
 /**

@@ -65,9 +65,31 @@ test('a points change left half-done by a crash is finished by the repair job, o
   const ledger = app.rt.services.loyalty.ledger;
   const old = new Date(Date.now() - 5 * 60_000);
   // Crash after step 1: the entry exists, the balance never moved.
-  const notApplied = await PointsEntryModel.create({ tenantId, customerId: s.id, key: `crash-a-${key()}`, type: 'earn', points: 7, requested: 7, state: 'pending', reason: 'crash a', source: 'test', createdAt: old });
+  const notApplied = await PointsEntryModel.create({
+    tenantId,
+    customerId: s.id,
+    key: `crash-a-${key()}`,
+    type: 'earn',
+    points: 7,
+    requested: 7,
+    state: 'pending',
+    reason: 'crash a',
+    source: 'test',
+    createdAt: old,
+  });
   // Crash after step 2: the balance moved (and lists the entry), the entry was never marked applied.
-  const applied = await PointsEntryModel.create({ tenantId, customerId: s.id, key: `crash-b-${key()}`, type: 'spend', points: -5, requested: 5, state: 'pending', reason: 'crash b', source: 'test', createdAt: old });
+  const applied = await PointsEntryModel.create({
+    tenantId,
+    customerId: s.id,
+    key: `crash-b-${key()}`,
+    type: 'spend',
+    points: -5,
+    requested: 5,
+    state: 'pending',
+    reason: 'crash b',
+    source: 'test',
+    createdAt: old,
+  });
   await MemberModel.updateOne({ tenantId, customerId: s.id }, { $inc: { balance: -5, ver: 1 }, $push: { recent: applied._id } });
 
   const before = await app.request('GET', '/api/v1/loyalty/reconcile', { token: admin.token });

@@ -22,9 +22,21 @@ const cases: Array<[string, Audience, Record<string, unknown>]> = [
   ['any of two tags', and({ type: 'tags', match: 'any', tagIds: [T1, T2] }), { tags: { $in: [T1, T2] } }],
   ['all of two tags', and({ type: 'tags', match: 'all', tagIds: [T1, T2] }), { tags: { $all: [T1, T2] } }],
   ['none of a tag', and({ type: 'tags', match: 'none', tagIds: [T1] }), { tags: { $nin: [T1] } }],
-  ['an RFM class and a minimum R score', and({ type: 'rfm', classes: ['重要价值'], r: { min: 4 } }), { $and: [{ 'rfm.class': { $in: ['重要价值'] } }, { 'rfm.r': { $gte: 4 } }] }],
-  ['last order 30 to 90 days ago', and({ type: 'orders', metric: 'lastOrderDays', min: 30, max: 90 }), { 'aggregates.lastOrderAt': { $lte: daysAgo(30), $gte: daysAgo(90) } }],
-  ['at most one order also matches profiles without the counter', and({ type: 'orders', metric: 'orderCount', max: 1 }), { $or: [{ 'aggregates.orderCount': { $lte: 1 } }, { 'aggregates.orderCount': null }] }],
+  [
+    'an RFM class and a minimum R score',
+    and({ type: 'rfm', classes: ['重要价值'], r: { min: 4 } }),
+    { $and: [{ 'rfm.class': { $in: ['重要价值'] } }, { 'rfm.r': { $gte: 4 } }] },
+  ],
+  [
+    'last order 30 to 90 days ago',
+    and({ type: 'orders', metric: 'lastOrderDays', min: 30, max: 90 }),
+    { 'aggregates.lastOrderAt': { $lte: daysAgo(30), $gte: daysAgo(90) } },
+  ],
+  [
+    'at most one order also matches profiles without the counter',
+    and({ type: 'orders', metric: 'orderCount', max: 1 }),
+    { $or: [{ 'aggregates.orderCount': { $lte: 1 } }, { 'aggregates.orderCount': null }] },
+  ],
   ['paid at least 100 yuan', and({ type: 'orders', metric: 'totalPaid', min: 10_000 }), { 'aggregates.totalPaid': { $gte: 10_000 } }],
   ['viewed a product this week', and(viewed), { _id: { $in: viewedIds } }],
   ['gold members without an unused coupon', and(goldNoCoupon), { $and: [{ _id: { $in: goldIds } }, { _id: { $nin: holderIds } }] }],
@@ -32,13 +44,24 @@ const cases: Array<[string, Audience, Record<string, unknown>]> = [
   ['born in May or June', and({ type: 'birthdayMonth', in: [5, 6] }), { 'birthday.month': { $in: [5, 6] } }],
   ['lost on WeCom', and({ type: 'wecomRelation', in: ['lost'] }), { 'wecom.relation': { $in: ['lost'] } }],
   ['agreed to marketing: only an explicit yes', and({ type: 'consent', purpose: 'marketing', granted: true }), { 'consents.marketing': true }],
-  ['not agreed to profiling: withdrawn or never asked', and({ type: 'consent', purpose: 'profiling', granted: false }), { 'consents.profiling': { $ne: true } }],
+  [
+    'not agreed to profiling: withdrawn or never asked',
+    and({ type: 'consent', purpose: 'profiling', granted: false }),
+    { 'consents.profiling': { $ne: true } },
+  ],
   ['at risk of churn', and({ type: 'churn', in: ['at_risk'] }), { 'rfm.churn.state': { $in: ['at_risk'] } }],
   [
     'nested: Shanghai AND (VIP tag OR paid 500+) AND NOT (owner X)',
     and(
       { type: 'city', in: ['上海'] },
-      { type: 'group', op: 'or', rules: [{ type: 'tags', match: 'any', tagIds: [T1] }, { type: 'orders', metric: 'totalPaid', min: 50_000 }] },
+      {
+        type: 'group',
+        op: 'or',
+        rules: [
+          { type: 'tags', match: 'any', tagIds: [T1] },
+          { type: 'orders', metric: 'totalPaid', min: 50_000 },
+        ],
+      },
       { type: 'group', op: 'and', not: true, rules: [{ type: 'owner', staffIds: [T2] }] },
     ),
     {
@@ -49,7 +72,11 @@ const cases: Array<[string, Audience, Record<string, unknown>]> = [
       ],
     },
   ],
-  ['a negated OR becomes $nor of the $or', { type: 'group', op: 'or', not: true, rules: [{ type: 'sourceChannel', in: ['douyin'] }, viewed] }, { $nor: [{ $or: [{ sourceChannel: { $in: ['douyin'] } }, { _id: { $in: viewedIds } }] }] }],
+  [
+    'a negated OR becomes $nor of the $or',
+    { type: 'group', op: 'or', not: true, rules: [{ type: 'sourceChannel', in: ['douyin'] }, viewed] },
+    { $nor: [{ $or: [{ sourceChannel: { $in: ['douyin'] } }, { _id: { $in: viewedIds } }] }] },
+  ],
 ];
 
 test.each(cases)('compiles %s', (_name, audience, expected) => {

@@ -11,7 +11,10 @@ function said(audience: unknown, chinese: boolean): string[] {
 }
 
 test('a range names what it bounds, in the builder’s words, in Chinese and English', () => {
-  const audience = and({ type: 'group', op: 'or', rules: [{ type: 'orders', metric: 'orderCount', min: 5, max: 2 }] }, { type: 'orders', metric: 'lastOrderDays' });
+  const audience = and(
+    { type: 'group', op: 'or', rules: [{ type: 'orders', metric: 'orderCount', min: 5, max: 2 }] },
+    { type: 'orders', metric: 'lastOrderDays' },
+  );
   expect(said(audience, true)).toEqual(['第 1 组第 1 条：订单数下限不能大于上限', '第 2 条：请填写距上次下单天数的下限、上限或两者']);
   expect(said(audience, false)).toEqual(['group 1, rule 1: order count: min must not exceed max', 'rule 2: days since the last order: give min, max or both']);
 });
@@ -24,5 +27,11 @@ test('a field inside a condition is named by its label; the tree’s own limits 
 });
 
 test('issues outside the audience keep the general wording', () => {
-  expect(audienceIssueWords({ code: 'too_small', origin: 'string', minimum: 1, inclusive: true, path: ['name'], message: 'give the segment a name', input: '' }, {}, true)).toBeUndefined();
+  expect(
+    audienceIssueWords(
+      { code: 'too_small', origin: 'string', minimum: 1, inclusive: true, path: ['name'], message: 'give the segment a name', input: '' },
+      {},
+      true,
+    ),
+  ).toBeUndefined();
 });
