@@ -10,7 +10,8 @@ import { addBotDemo } from './desk-demo/demo-bot.js';
  */
 export interface DemoParts {
   runtime: RuntimePlugin[];
-  afterSeed: Array<(rt: Runtime) => Promise<void>>;
+  /** Run after the demo data is in place; `seeded` says whether it was seeded on this start. */
+  afterSeed: Array<(rt: Runtime, seeded: boolean) => Promise<void>>;
   urls: Array<{ label: string; url: string }>;
 }
 

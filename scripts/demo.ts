@@ -79,7 +79,7 @@ started.rt = rt;
 let seeded = false;
 try {
   seeded = await seedDemo(rt.services, config, { log, customers: Number(env.DEMO_CUSTOMERS) || undefined });
-  for (const after of plugins.afterSeed) await after(rt);
+  for (const after of plugins.afterSeed) await after(rt, seeded);
   if (!stopping) await keepData();
 } catch (err) {
   // A stop during seeding closes the connections under it: not a failure, the stop finishes and exits.

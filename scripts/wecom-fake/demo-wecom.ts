@@ -2,13 +2,20 @@ import type { DemoParts } from '../demo-plugins.js';
 import { wecomPlugin } from '../../server/src/wecom/wecom.plugin.js';
 import { wechatKfPlugin } from '../../server/src/modules/wechat-kf/wechat-kf.plugin.js';
 import { startFakeWecom, type FakeWecom } from './fake-wecom.js';
+import { seedDemoCampaigns, seedWecomContacts } from './demo-contacts.js';
+import { loadFakeState, saveFakeState } from './fake-state-file.js';
+import { DEMO_DATA_DIR } from '../lib/demo-secret.js';
+import path from 'node:path';
 
 const CODE_NAME = '门店海报码 (demo)';
 
 /**
  * The demo's WeCom: unless real WECOM_* settings are given, the local WeCom starts and our server is
- * pointed at it; after seeding, a channel QR code is created through the real API client and a few
- * customers "scan" it, so their profiles arrive through the real signed, encrypted callback path.
+ * pointed at it. After seeding, the sales reps' existing WeCom contacts and customer groups come in
+ * through the product's full sync, a channel QR code is created through the real API client and a few
+ * customers "scan" it (their profiles arrive through the real signed, encrypted callback path), and a
+ * manager's campaigns go out. The local WeCom's state is kept in the demo's data folder, so a restart
+ * finds the same contacts, groups and group messages.
  */
 export async function addWecomDemo(env: Record<string, string | undefined>, cleanups: Array<() => Promise<void>>, parts: DemoParts): Promise<void> {
   let fake: FakeWecom | undefined;
@@ -29,8 +36,32 @@ export async function addWecomDemo(env: Record<string, string | undefined>, clea
   if (['true', '1'].includes(String(env.WECOM_KF_ENABLED))) parts.runtime.push(wechatKfPlugin());
   if (!fake) return;
   const local = fake;
-  parts.afterSeed.push(async (rt) => {
+  const stateFile = path.join(path.resolve(env.DEMO_DATA_DIR || DEMO_DATA_DIR), 'local-wecom.json');
+  parts.afterSeed.push(async (rt, seeded) => {
     local.setCallbackUrl(`${rt.url}/wecom/callback`);
+    const keep = () => {
+      // From now on the local WeCom's state is kept beside the demo's database, and on stop.
+      const timer = setInterval(() => saveFakeState(local, stateFile), 10_000);
+      timer.unref();
+      cleanups.push(async () => {
+        clearInterval(timer);
+        saveFakeState(local, stateFile);
+      });
+    };
+    const kfUrl = (kfId: string) =>
+      parts.urls.push({ label: '微信客服 (local)', url: `POST ${local.url}/__fake/simulate/kf-message {"openKfId":"${kfId}","nickname","text"}` });
+    // A restart on kept data: the local WeCom remembers its contacts, groups, codes and messages.
+    if (!seeded && loadFakeState(local, stateFile)) {
+      // Group messages the staff had not confirmed before the stop are confirmed as new ones are.
+      for (const t of local.corp.msgTemplates.values()) {
+        if ([...t.tasks.values()].some((task) => task.status === 0))
+          setTimeout(() => local.corp.confirmGroupMsg(t.msgid), local.corp.autoConfirmGroupMsgMs).unref();
+      }
+      const kfId = [...local.kf.state.accounts.keys()][0];
+      if (kfId && rt.services.wechatKf.enabled) kfUrl(kfId);
+      keep();
+      return;
+    }
     const s = rt.services;
     const tenantId = rt.services.deps.config.DEFAULT_TENANT;
     const staff = (await s.staff.list(tenantId)).filter((x) => x.wecomUserId);
@@ -38,22 +69,13 @@ export async function addWecomDemo(env: Record<string, string | undefined>, clea
     if (s.wechatKf.enabled) {
       const kfId = local.kf.addAccount('品牌微信客服');
       await local.kf.customerSends(kfId, { nickname: '微信客服-小禾', unionid: 'demo-union-kf-1' }, '你好，请问什么时候发货？');
-      parts.urls.push({ label: '微信客服 (local)', url: `POST ${local.url}/__fake/simulate/kf-message {"openKfId":"${kfId}","nickname","text"}` });
+      kfUrl(kfId);
     }
+    keep();
     const sales = staff.filter((x) => x.role === 'sales').map((x) => x.id);
-    if (!sales.length) return;
-    const existing = (await s.contactWays.list(tenantId)).find((w) => w.name === CODE_NAME);
-    if (existing?.configId) {
-      // A persistent database outlives the in-memory fake: tell the fake about the code again.
-      local.corp.contactWays.set(existing.configId, {
-        config_id: existing.configId,
-        type: 2,
-        scene: 2,
-        state: existing.state,
-        user: staff.filter((x) => existing.staffIds.includes(x.id)).map((x) => x.wecomUserId!),
-      });
-      return;
-    }
+    if (!sales.length || !seeded) return;
+    const synced = await seedWecomContacts(local, rt);
+    rt.log.info(synced, "demo: the first full sync brought in the sales reps' WeCom contacts and customer groups");
     const tag = await s.tags.ensure(tenantId, '渠道', '门店海报');
     const way = await s.contactWays.create(tenantId, {
       name: CODE_NAME,
@@ -70,5 +92,7 @@ export async function addWecomDemo(env: Record<string, string | undefined>, clea
       await local.scan(way.configId!, { name, unionid });
     }
     rt.log.info({ configId: way.configId, state: way.state }, 'demo: three customers scanned the channel QR code through the local WeCom');
+    const campaigns = await seedDemoCampaigns(rt);
+    rt.log.info({ campaigns: campaigns.length }, "demo: a member-day campaign and a group post are going out, next week's is scheduled");
   });
 }

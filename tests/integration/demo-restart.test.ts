@@ -72,6 +72,12 @@ test('a restart keeps what staff did, and --fresh starts over from the demo seed
     idempotencyKey: 'demo-restart-0001',
   });
   expect(adjusted.status).toBe(201);
+  // The brand's WeCom came in with the demo: the sales reps' contacts (first full sync) and a manager's
+  // campaigns, one of them posted to the customer groups.
+  expect((await api<{ total: number }>(`${first.url}/api/v1/customers?relation=active&pageSize=1`, token, 'get')).body.total).toBeGreaterThan(3);
+  const campaigns = (await api<{ items: Array<{ id: string; name: string; status: string }> }>(`${first.url}/api/v1/broadcasts`, token, 'get')).body.items;
+  expect(campaigns.map((c) => c.name).sort()).toEqual(['12·12 会员日预告', '年终回馈 · 老客专享', '群福利 · 周末抽奖']);
+  const groupPost = campaigns.find((c) => c.name === '群福利 · 周末抽奖')!;
   expect(await first.stop()).toBe(0);
 
   const second = await startDemo();
@@ -83,6 +89,17 @@ test('a restart keeps what staff did, and --fresh starts over from the demo seed
   expect(ledger.body.items.some((e) => e.points === 123 && e.reason === '重启前的积分调整')).toBe(true);
   // No customer lost (the demo's simulated WeCom and bot may have added some since).
   expect((await api<{ total: number }>(`${second.url}/api/v1/customers?pageSize=1`, token, 'get')).body.total).toBeGreaterThanOrEqual(customers.body.total);
+  // The local WeCom kept its state too: the group post's results come from the group messages it
+  // created before the restart (an in-memory WeCom would answer 40058 for an unknown msgid).
+  const deadline = Date.now() + 60_000;
+  let delivered = 0;
+  while (!delivered && Date.now() < deadline) {
+    const synced = await api<{ delivery: { delivered: number } }>(`${second.url}/api/v1/broadcasts/${groupPost.id}/sync-results`, token, 'post');
+    expect(synced.status).toBe(200);
+    delivered = synced.body.delivery.delivered;
+    if (!delivered) await new Promise((r) => setTimeout(r, 1000));
+  }
+  expect(delivered).toBeGreaterThan(0);
   expect(await second.stop()).toBe(0);
 
   const fresh = await startDemo(['--fresh']);
