@@ -47,6 +47,21 @@ const PAGES: Array<{ file: string; path: string; ready: string; before?: (page: 
       await p.locator('.el-drawer__body').waitFor();
     },
   },
+  {
+    file: 'broadcast-results',
+    path: '/console/broadcasts',
+    ready: '[data-test=broadcast-row]',
+    before: async (p) => {
+      await p.locator('[data-test=broadcast-row]', { hasText: '12·12 会员日预告' }).click();
+      await p.locator('[data-test=broadcast-progress]').waitFor();
+      // The demo's worker sends it within seconds of the start; show it sent, with who was skipped.
+      for (let i = 0; i < 60 && !(await p.locator('[data-test=figure-sent]').innerText()).match(/[1-9]/); i++) {
+        await p.waitForTimeout(1000);
+        await p.reload();
+        await p.locator('[data-test=broadcast-progress]').waitFor();
+      }
+    },
+  },
   { file: 'journeys', path: '/console/journeys', ready: '.el-table__row' },
   {
     file: 'inbox',
