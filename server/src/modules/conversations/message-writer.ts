@@ -37,12 +37,14 @@ export class MessageWriter {
   ) {}
 
   /**
-   * Queues one message row (cast by the model, with its defaults); resolves once its batch is written.
+   * Queues one message row (cast by the schema, with its defaults); resolves once its batch is written.
    * `holdMs`: the row waits (at most that long) for `release()`, so what the caller learns next
    * (the answer was said, the puppet's echo id) is written with it rather than after it.
    */
   insert(fields: Record<string, unknown>, opts: { holdMs?: number } = {}): { id: Types.ObjectId; stored: Promise<'inserted' | 'duplicate'> } {
-    const doc = new MessageModel(fields).toObject({ depopulate: true }) as Doc;
+    // Cast by the schema without building a mongoose document (a tenth of the bot's CPU at 500
+    // messages/s went to constructing and flattening one per row); the schema's defaults are these.
+    const doc: Doc = { _id: new Types.ObjectId(), ...MessageModel.castObject({ type: 'text', text: '', ...fields }) };
     let resolve!: Entry['resolve'];
     let reject!: Entry['reject'];
     const settled = new Promise<'inserted' | 'duplicate'>((res, rej) => ((resolve = res), (reject = rej)));
