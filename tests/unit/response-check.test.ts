@@ -17,6 +17,7 @@ import { loadConfig } from '../../server/src/config/env.js';
 let server: Server;
 let url: string;
 let body: unknown;
+let fileType = 'text/csv';
 beforeAll(async () => {
   const shape = z.object({ id: z.string(), points: z.int(), tags: z.array(z.string()) });
   const api = new ApiRouter('/api/v1/check', 'check')
@@ -26,7 +27,14 @@ beforeAll(async () => {
     })
     .route({ method: 'post', path: '/declared', allow: 'public', summary: 'documented 409', response: shape, errors: [409] }, () => {
       throw conflict('TAG_EXISTS', 'done before');
-    });
+    })
+    .route(
+      { method: 'get', path: '/file', allow: 'public', summary: 'a CSV', produces: { types: ['text/csv', 'image/*'], description: 'a file' } },
+      ({ ctx }) => {
+        ctx.type = fileType;
+        return 'id,name\n1,a\n';
+      },
+    );
   const app = new Koa();
   app.use(errorMiddleware(createLogger('silent')));
   app.use(api.routes());
@@ -88,4 +96,16 @@ test('the check cannot be turned on in production', () => {
   };
   expect(() => loadConfig(env)).not.toThrow();
   expect(() => loadConfig({ ...env, API_RESPONSE_CHECK: 'true' })).toThrow(/API_RESPONSE_CHECK is for tests/);
+});
+
+test('a non-JSON answer goes out when its media type is one the route lists (image/* for any image), and is drift otherwise', async () => {
+  for (const type of ['text/csv', 'image/png']) {
+    fileType = type;
+    const ok = await fetch(`${url}/file`);
+    expect([ok.status, ok.headers.get('content-type')?.split(';')[0], await ok.text()]).toEqual([200, type, 'id,name\n1,a\n']);
+  }
+  fileType = 'application/json';
+  const res = await get('/file');
+  expect(res.status).toBe(500);
+  expect(res.body.error.message).toBe('API drift: GET /api/v1/check/file answered application/json, which its OpenAPI entry does not list: text/csv, image/*');
 });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ApiRouter } from '../shared/http/route.js';
 import type { TagService } from '../modules/tags/tag.service.js';
 import type { Wecom } from './wecom.adapter.js';
-import { dateTime, int } from '../shared/http/api-schemas.js';
+import { dateTime, int, objectIdString } from '../shared/http/api-schemas.js';
 import { StaffSession } from '../modules/staff/staff.responses.js';
 
 /** The module APIs these routes use, and nothing else. */
@@ -110,6 +110,7 @@ export function wecomRoutes(s: WecomRouteApis) {
       allow: STAFF,
       summary: "The profile id of the chat's external contact (getCurExternalContact); fetched from WeCom when not synced yet",
       params: z.object({ externalUserId: z.string().trim().min(1).max(128) }),
+      response: z.object({ customerId: objectIdString }),
     },
     ({ tenantId, principal, params }) => w.sidebarContext.contact(tenantId, principal, params.externalUserId),
   );

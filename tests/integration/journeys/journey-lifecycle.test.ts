@@ -63,6 +63,11 @@ const tick = async () => {
 };
 
 test('the welcome template needs a real coupon template: refused with 400 without one or with one that does not exist', async () => {
+  // The templates the console offers (checked against their documented shape by the drift check): welcome issues a coupon.
+  const templates = await api('GET', '/api/v1/journeys/templates');
+  expect(templates.status).toBe(200);
+  const welcome = templates.body.items.find((t: any) => t.key === 'welcome');
+  expect(welcome.journey.steps.map((step: any) => step.type)).toContain('coupon');
   const missing = await api('POST', '/api/v1/journeys/from-template', { key: 'welcome' });
   expect(missing.status).toBe(400);
   expect(missing.body.error.message).toMatch(/couponTemplateId/);

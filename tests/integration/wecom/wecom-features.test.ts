@@ -215,3 +215,15 @@ test("changing a code's staff and welcome message takes effect on the next scan"
   const bad = await tb.app.request('PATCH', `/api/v1/wecom/contact-ways/${way.id}`, { token: admin.token, body: { state: 'x' } });
   expect(bad.status).toBe(400);
 });
+
+test("a code's QR image downloads as an image file, fetched from where WeCom hosts it, as its OpenAPI entry says", async () => {
+  const way = (await tb.app.request('POST', '/api/v1/wecom/contact-ways', { token: admin.token, body: { name: '门店码', staffIds: [sales.id] } })).body;
+  const res = await fetch(`${tb.app.url}/api/v1/wecom/contact-ways/${way.id}/qr.png`, { headers: { authorization: `Bearer ${admin.token}` } });
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toMatch(/^image\//);
+  expect(res.headers.get('content-disposition')).toMatch(/^attachment/);
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  expect([...bytes.slice(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
+  const doc = (await tb.app.request('GET', '/api/openapi.json')).body;
+  expect(Object.keys(doc.paths['/api/v1/wecom/contact-ways/{id}/qr.png'].get.responses['200'].content)).toEqual(['image/*']);
+});

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { component, dateTime, int, objectIdString } from '../../shared/http/api-schemas.js';
+import { component, dateTime, fen, int, objectIdString } from '../../shared/http/api-schemas.js';
 import { CHANNELS } from './channels/channel.provider.js';
 
 /** The broadcasts module's answers as the OpenAPI document publishes them (broadcast.routes.ts view, progress). */
@@ -94,4 +94,22 @@ export const CampaignSender = z.object({
   confirmed: int.describe('tasks confirmed (sent)'),
   lastSentAt: dateTime.nullable(),
   reminded: int.describe('reminders used in the last 24 hours (WeCom allows three a day per message)'),
+});
+
+/** GET /broadcasts/bot-rooms: rooms the bot is in, to name in a bot_room campaign. */
+export const BotRooms = z.object({ items: z.array(z.object({ roomId: z.string(), topic: z.string().optional(), members: int })) });
+
+/** GET /broadcasts/{id}/results: conversions per arm (variant keys, and `holdout`) of the current run. */
+export const CampaignResults = z.object({
+  window: z.object({ since: dateTime, until: dateTime }).describe('the attribution window'),
+  arms: z.record(
+    z.string(),
+    z.object({
+      recipients: int,
+      converted: int.describe('recipients who paid an order within the window'),
+      rate: z.number().min(0).max(1),
+      revenue: fen.describe('paid within the window by the arm’s recipients'),
+    }),
+  ),
+  note: z.string().optional(),
 });

@@ -9,7 +9,18 @@ import { CHANNELS } from './channels/channel.provider.js';
 import { AppError } from '../../shared/app-error.js';
 import { BroadcastErrorCode } from './broadcast.service.js';
 import { int } from '../../shared/http/api-schemas.js';
-import { Campaign, CampaignListItem, CampaignSender, CampaignProgress, CampaignRuns, ContentPreview, OptOutState, Reach } from './broadcast.responses.js';
+import {
+  BotRooms,
+  Campaign,
+  CampaignListItem,
+  CampaignResults,
+  CampaignSender,
+  CampaignProgress,
+  CampaignRuns,
+  ContentPreview,
+  OptOutState,
+  Reach,
+} from './broadcast.responses.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface BroadcastRouteApis {
@@ -63,7 +74,7 @@ export function broadcastRoutes(s: BroadcastRouteApis) {
 
   // Before '/:id', which would otherwise take 'bot-rooms' as an id.
   api.route(
-    { method: 'get', path: '/bot-rooms', allow: MANAGERS, summary: 'Rooms the WeChat bot is in, to name in a bot_room campaign' },
+    { method: 'get', path: '/bot-rooms', allow: MANAGERS, summary: 'Rooms the WeChat bot is in, to name in a bot_room campaign', response: BotRooms },
     async ({ tenantId }) => ({
       items: await s.broadcasts.botRoomList(tenantId),
     }),
@@ -224,6 +235,7 @@ export function broadcastRoutes(s: BroadcastRouteApis) {
       allow: MANAGERS,
       summary: 'Conversions per variant against the holdout within the attribution window',
       params: idParams,
+      response: CampaignResults,
     },
     async ({ params, tenantId }) => s.broadcasts.results(tenantId, params.id),
   );

@@ -8,6 +8,7 @@ export interface ContactWayRouteApis {
 }
 import { AppError, notFound } from '../../shared/app-error.js';
 import { WecomErrorCode } from '../../wecom/wecom.exception.js';
+import { ContactWayDetail, ContactWayList } from './contact-way.responses.js';
 
 const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
 const idParams = z.object({ id: objectId });
@@ -37,7 +38,7 @@ const body = z.object({
 export function contactWayRoutes(s: ContactWayRouteApis) {
   const api = new ApiRouter('/api/v1/wecom/contact-ways', 'wecom');
   const ways = s.contactWays;
-  api.route({ method: 'get', path: '/', allow: MANAGERS, summary: 'Channel QR codes with add statistics' }, async ({ tenantId }) => ({
+  api.route({ method: 'get', path: '/', allow: MANAGERS, summary: 'Channel QR codes with add statistics', response: ContactWayList }, async ({ tenantId }) => ({
     items: await ways.list(tenantId),
   }));
   api.route(
@@ -53,11 +54,21 @@ export function contactWayRoutes(s: ContactWayRouteApis) {
     async ({ tenantId }) => ({ items: await ways.sourceNames(tenantId) }),
   );
   api.route(
-    { method: 'post', path: '/', allow: MANAGERS, status: 201, summary: 'Create a channel QR code (WeCom contact way)', body },
+    {
+      method: 'post',
+      path: '/',
+      allow: MANAGERS,
+      status: 201,
+      summary: 'Create a channel QR code (WeCom contact way)',
+      body,
+      response: ContactWayDetail,
+      errors: [404, 502],
+    },
     ({ tenantId, body, principal }) => ways.create(tenantId, body, principal.kind === 'staff' ? principal.id : undefined),
   );
-  api.route({ method: 'get', path: '/:id', allow: MANAGERS, summary: 'A channel QR code with adds per day', params: idParams }, ({ tenantId, params }) =>
-    ways.get(tenantId, params.id),
+  api.route(
+    { method: 'get', path: '/:id', allow: MANAGERS, summary: 'A channel QR code with adds per day', params: idParams, response: ContactWayDetail },
+    ({ tenantId, params }) => ways.get(tenantId, params.id),
   );
   api.route(
     {
@@ -67,6 +78,8 @@ export function contactWayRoutes(s: ContactWayRouteApis) {
       summary: 'Change staff, tags, welcome message or cap of a channel QR code',
       params: idParams,
       body: body.partial().strict(),
+      response: ContactWayDetail,
+      errors: [502],
     },
     ({ tenantId, params, body }) => ways.update(tenantId, params.id, body),
   );
@@ -77,6 +90,8 @@ export function contactWayRoutes(s: ContactWayRouteApis) {
       allow: MANAGERS,
       summary: "The code's QR image as a file to download (fetched from where WeCom hosts it, doc 92228's qr_code)",
       params: idParams,
+      produces: { types: ['image/*'], description: 'The QR image (PNG unless WeCom serves another image type), as an attachment' },
+      errors: [502],
     },
     async ({ tenantId, params, ctx }) => {
       const way = await ways.get(tenantId, params.id);

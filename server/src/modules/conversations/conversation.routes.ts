@@ -12,6 +12,17 @@ import { personMask, personalDataPolicy } from '../privacy/masking.js';
 import { openDeskStream } from './desk-stream.js';
 import type { Actor } from './handoff.service.js';
 import { RESOLVE_REASONS } from './conversation.model.js';
+import {
+  Conversation,
+  ConversationDetail,
+  ConversationList,
+  CustomerChatHistory,
+  DESK_STREAM,
+  InboxCounts,
+  Labels,
+  Message,
+  MessageList,
+} from './conversation.responses.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface ConversationRouteApis {
@@ -124,6 +135,7 @@ export function conversationRoutes(s: ConversationRouteApis) {
         limit: z.coerce.number().int().min(1).max(100).default(50),
         before: z.coerce.date().optional(),
       }),
+      response: ConversationList,
     },
     async ({ query, principal, tenantId }) => {
       const filter = viewFilter(query.view, (principal as Staff).id, query.state, query.label);
@@ -159,6 +171,7 @@ export function conversationRoutes(s: ConversationRouteApis) {
       query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), before: z.coerce.date().optional() }),
       // Sales only for their own customers; a stranger's profile answers 404 like the profile itself.
       use: [requireVisibleCustomer(s.customers, 'customerId')],
+      response: CustomerChatHistory,
     },
     async ({ query, principal, tenantId, ctx }) => {
       const customer = visibleCustomer(ctx);
@@ -180,6 +193,7 @@ export function conversationRoutes(s: ConversationRouteApis) {
       allow: ['agent', 'community_manager'],
       summary: 'How many conversations each inbox view holds: queue (未分配), mine, all, resolved, breached, snoozed; with `label`, only chats carrying it',
       query: z.object({ label: label.optional() }),
+      response: InboxCounts,
     },
     async ({ principal, tenantId, query }) => {
       const me = (principal as Staff).id;
@@ -189,19 +203,25 @@ export function conversationRoutes(s: ConversationRouteApis) {
   );
 
   api.route(
-    { method: 'get', path: '/labels', allow: ['agent', 'community_manager'], summary: 'The labels on conversations in use, for the inbox filter' },
+    {
+      method: 'get',
+      path: '/labels',
+      allow: ['agent', 'community_manager'],
+      summary: 'The labels on conversations in use, for the inbox filter',
+      response: Labels,
+    },
     async ({ tenantId }) => ({
       items: await s.desk.triage.labelsInUse(tenantId),
     }),
   );
 
   api.route(
-    { method: 'get', path: '/stream', allow: READERS, summary: 'Server-sent events: new messages, assignments, SLA warnings' },
+    { method: 'get', path: '/stream', allow: READERS, summary: 'Server-sent events: new messages, assignments, SLA warnings', produces: DESK_STREAM },
     ({ ctx, principal, tenantId }) => openDeskStream(s, ctx, principal as Staff, tenantId),
   );
 
   api.route(
-    { method: 'get', path: '/:id', allow: READERS, summary: 'A conversation with its customer summary', params: idParams },
+    { method: 'get', path: '/:id', allow: READERS, summary: 'A conversation with its customer summary', params: idParams, response: ConversationDetail },
     async ({ params, principal, tenantId }) => {
       const c = await load(s, principal, tenantId, params.id);
       const m = (await masksFor(s, principal, tenantId, [c.customerId]))(c.customerId);
@@ -223,6 +243,7 @@ export function conversationRoutes(s: ConversationRouteApis) {
       summary: 'History, newest first; opening it as the assignee clears the unread count',
       params: idParams,
       query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), before: z.coerce.date().optional() }),
+      response: MessageList,
     },
     async ({ params, query, principal, tenantId }) => {
       const c = await load(s, principal, tenantId, params.id);
@@ -251,6 +272,8 @@ export function conversationRoutes(s: ConversationRouteApis) {
           key: z.string().min(1).max(100).optional(),
         })
         .refine((b) => [b.text, b.cannedReplyId, b.attachmentId].filter(Boolean).length === 1, { message: 'give one of text, cannedReplyId or attachmentId' }),
+      response: Message,
+      errors: [409],
     },
     async ({ params, body, principal, tenantId, ctx }) => {
       const r = await s.desk.reply(tenantId, params.id, actor(principal), body);
@@ -274,13 +297,23 @@ export function conversationRoutes(s: ConversationRouteApis) {
         text: z.string().trim().min(1, 'write something').max(2000),
         mentions: z.array(objectId).max(10, 'mention at most 10 colleagues').default([]),
       }),
+      response: Message,
+      errors: [422],
     },
     async ({ params, body, principal, tenantId }) =>
       messageView(await s.desk.mentions.addNote(tenantId, params.id, actor(principal), body.text, body.mentions)),
   );
 
   api.route(
-    { method: 'post', path: '/:id/take', allow: AGENTS, summary: 'Take the conversation from the bot or the queue', params: idParams },
+    {
+      method: 'post',
+      path: '/:id/take',
+      allow: AGENTS,
+      summary: 'Take the conversation from the bot or the queue',
+      params: idParams,
+      response: Conversation,
+      errors: [409],
+    },
     async ({ params, principal, tenantId }) => conversationView(await s.desk.handoff.takeOver(tenantId, params.id, actor(principal))),
   );
 
@@ -298,6 +331,8 @@ export function conversationRoutes(s: ConversationRouteApis) {
           reason: z.string().trim().max(200, 'keep the reason under 200 characters').optional(),
         })
         .refine((b) => !!b.toStaffId !== !!b.toTeamId, { message: 'give either toStaffId (an agent) or toTeamId (a team)' }),
+      response: Conversation,
+      errors: [409],
     },
     async ({ params, body, principal, tenantId, ctx }) => {
       // The audit entry says where the chat went and why, not only that it moved.
@@ -321,12 +356,22 @@ export function conversationRoutes(s: ConversationRouteApis) {
         'End the human part with a reason (solved, no_response, duplicate, spam, other); the bot answers again. Resolving a resolved chat changes nothing',
       params: idParams,
       body: z.object({ reason: z.enum(RESOLVE_REASONS).default('solved') }),
+      response: Conversation,
+      errors: [409],
     },
     async ({ params, body, principal, tenantId }) => conversationView(await s.desk.handoff.resolve(tenantId, params.id, actor(principal), body.reason)),
   );
 
   api.route(
-    { method: 'post', path: '/:id/reopen', allow: AGENTS, summary: 'Open a resolved conversation again: it is yours, as if taken', params: idParams },
+    {
+      method: 'post',
+      path: '/:id/reopen',
+      allow: AGENTS,
+      summary: 'Open a resolved conversation again: it is yours, as if taken',
+      params: idParams,
+      response: Conversation,
+      errors: [409],
+    },
     async ({ params, principal, tenantId }) => conversationView(await s.desk.handoff.reopen(tenantId, params.id, actor(principal))),
   );
 
@@ -338,6 +383,7 @@ export function conversationRoutes(s: ConversationRouteApis) {
       summary: 'Add and remove labels on a conversation (a set: adding one twice keeps one)',
       params: idParams,
       body: z.object({ add: z.array(label).max(10).default([]), remove: z.array(label).max(10).default([]) }),
+      response: Conversation,
     },
     async ({ params, body, principal, tenantId }) => {
       await load(s, principal, tenantId, params.id);
@@ -353,12 +399,22 @@ export function conversationRoutes(s: ConversationRouteApis) {
       summary: 'Put a conversation you hold aside until a time (at most 30 days ahead): it leaves 我的 and comes back when due or when the customer writes',
       params: idParams,
       body: z.object({ until: z.coerce.date() }),
+      response: Conversation,
+      errors: [409],
     },
     async ({ params, body, principal, tenantId }) => conversationView(await s.desk.triage.snooze(tenantId, params.id, actor(principal), body.until)),
   );
 
   api.route(
-    { method: 'post', path: '/:id/wake', allow: AGENTS, summary: 'Bring a snoozed conversation back now', params: idParams },
+    {
+      method: 'post',
+      path: '/:id/wake',
+      allow: AGENTS,
+      summary: 'Bring a snoozed conversation back now',
+      params: idParams,
+      response: Conversation,
+      errors: [409],
+    },
     async ({ params, principal, tenantId }) => conversationView(await s.desk.triage.wake(tenantId, params.id, actor(principal))),
   );
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ApiRouter } from '../../shared/http/route.js';
 import type { DeskService } from './desk.service.js';
 import { DEFAULT_TIMEZONE } from './business-hours.js';
+import { BusinessHours, Deleted, DeskTeam, DeskTeamList, Routing } from './desk.responses.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface DeskTeamRouteApis {
@@ -51,7 +52,13 @@ export function deskTeamRoutes(s: DeskTeamRouteApis) {
 
   // Agents read them too: they hand chats to a team (转给团队).
   api.route(
-    { method: 'get', path: '/teams', allow: ['agent', ...SUPERVISORS], summary: 'Desk teams with their members (online or not), response targets and manager' },
+    {
+      method: 'get',
+      path: '/teams',
+      allow: ['agent', ...SUPERVISORS],
+      summary: 'Desk teams with their members (online or not), response targets and manager',
+      response: DeskTeamList,
+    },
     async ({ tenantId }) => ({
       items: await s.desk.teams.list(tenantId),
     }),
@@ -64,6 +71,8 @@ export function deskTeamRoutes(s: DeskTeamRouteApis) {
       status: 201,
       summary: 'Add a team: name, members (staff ids), its own SLA targets (null: the tenant’s)',
       body: team,
+      response: DeskTeam,
+      errors: [409],
     },
     ({ body, tenantId }) => s.desk.teams.create(tenantId, body),
   );
@@ -75,6 +84,8 @@ export function deskTeamRoutes(s: DeskTeamRouteApis) {
       summary: 'Rename a team, change its members or targets',
       params: z.object({ id: objectId }),
       body: team.partial().strict(),
+      response: DeskTeam,
+      errors: [409],
     },
     ({ params, body, tenantId }) => s.desk.teams.update(tenantId, params.id, body),
   );
@@ -85,6 +96,8 @@ export function deskTeamRoutes(s: DeskTeamRouteApis) {
       allow: SUPERVISORS,
       summary: 'Delete a team no routing rule uses; its chats move to the general queue',
       params: z.object({ id: objectId }),
+      response: Deleted,
+      errors: [409],
     },
     async ({ params, tenantId }) => {
       await s.desk.teams.remove(tenantId, params.id);
@@ -92,9 +105,12 @@ export function deskTeamRoutes(s: DeskTeamRouteApis) {
     },
   );
 
-  api.route({ method: 'get', path: '/routing', allow: SUPERVISORS, summary: 'Handoff routing rules, in order (first match wins)' }, async ({ tenantId }) => ({
-    rules: await s.desk.teams.routing(tenantId),
-  }));
+  api.route(
+    { method: 'get', path: '/routing', allow: SUPERVISORS, summary: 'Handoff routing rules, in order (first match wins)', response: Routing },
+    async ({ tenantId }) => ({
+      rules: await s.desk.teams.routing(tenantId),
+    }),
+  );
   api.route(
     {
       method: 'put',
@@ -102,12 +118,13 @@ export function deskTeamRoutes(s: DeskTeamRouteApis) {
       allow: SUPERVISORS,
       summary: 'Replace the ordered routing rules: keyword (in the customer’s last messages), customer tag id or loyalty tier code → team',
       body: z.object({ rules: z.array(routingRule).max(50) }).strict(),
+      response: Routing,
     },
     async ({ body, tenantId }) => ({ rules: await s.desk.teams.setRouting(tenantId, body.rules) }),
   );
 
   api.route(
-    { method: 'get', path: '/hours', allow: SUPERVISORS, summary: 'Business hours and holidays (no weekly hours: always open)' },
+    { method: 'get', path: '/hours', allow: SUPERVISORS, summary: 'Business hours and holidays (no weekly hours: always open)', response: BusinessHours },
     async ({ tenantId }) => {
       return (await s.desk.rules.settings(tenantId)).hours ?? { timezone: DEFAULT_TIMEZONE, weekly: [], holidays: [], workdays: [] };
     },
@@ -119,6 +136,7 @@ export function deskTeamRoutes(s: DeskTeamRouteApis) {
       allow: SUPERVISORS,
       summary: 'Set business hours (weekday 1 = Monday … 7 = Sunday, tenant time zone), holidays and make-up working days; SLA clocks count open time only',
       body: hours,
+      response: BusinessHours,
     },
     async ({ body, tenantId }) => {
       const saved = await s.desk.rules.updateSettings(tenantId, { hours: { ...body, weekly: [...body.weekly].sort((a, b) => a.day - b.day) } });

@@ -5,7 +5,7 @@ import { STAFF_ROLES } from '../../shared/http/principal.js';
 import type { Deps } from '../../shared/deps.js';
 import type { DeskService } from './desk.service.js';
 import { BOT_COMMAND_IDS } from './bot-commands.js';
-import { CannedReply, Deleted, DeskSettings, Presence } from './desk.responses.js';
+import { BotCommand, CannedReply, Deleted, DeskFigures, DeskSettings, Presence, ReplyRule, RuleTest } from './desk.responses.js';
 import { Staff } from '../staff/staff.responses.js';
 
 /** The module APIs these routes use, and nothing else. */
@@ -70,13 +70,14 @@ export function deskRoutes(s: DeskRouteApis) {
       allow: SUPERVISORS,
       summary: 'Auto-reply rules and FAQ entries',
       query: z.object({ kind: z.enum(['keyword', 'regex', 'faq']).optional() }),
+      response: z.object({ items: z.array(ReplyRule) }),
     },
     async ({ query, tenantId }) => ({
       items: await s.desk.rules.listRules(tenantId, query.kind),
     }),
   );
   api.route(
-    { method: 'post', path: '/rules', allow: SUPERVISORS, status: 201, summary: 'Add an auto-reply rule or FAQ entry', body: ruleBody },
+    { method: 'post', path: '/rules', allow: SUPERVISORS, status: 201, summary: 'Add an auto-reply rule or FAQ entry', body: ruleBody, response: ReplyRule },
     ({ body, tenantId }) => s.desk.rules.createRule(tenantId, body),
   );
   // The console's test box: the same matcher (and rule cache) the bot and the 微信客服 channel answer with.
@@ -87,6 +88,7 @@ export function deskRoutes(s: DeskRouteApis) {
       allow: SUPERVISORS,
       summary: 'Which rule would answer this sample message, and with what text (null when none)',
       body: z.object({ text: z.string().trim().min(1).max(2000) }),
+      response: RuleTest,
     },
     async ({ body, tenantId }) => ({ match: await s.desk.rules.match(tenantId, body.text) }),
   );
@@ -110,6 +112,7 @@ export function deskRoutes(s: DeskRouteApis) {
         })
         .partial()
         .strict(),
+      response: ReplyRule,
     },
     ({ params, body, tenantId }) => s.desk.rules.updateRule(tenantId, params.id, body),
   );
@@ -127,6 +130,7 @@ export function deskRoutes(s: DeskRouteApis) {
       path: '/commands',
       allow: SUPERVISORS,
       summary: "The bot's built-in commands (人工, 积分, 签到…): their trigger words and whether they are on",
+      response: z.object({ items: z.array(BotCommand) }),
     },
     async ({ tenantId }) => ({
       items: await s.desk.commands.list(tenantId),
@@ -144,6 +148,8 @@ export function deskRoutes(s: DeskRouteApis) {
         .partial()
         .strict()
         .refine((b) => b.enabled !== undefined || b.words !== undefined, { message: 'give enabled or words' }),
+      response: BotCommand,
+      errors: [409],
     },
     ({ params, body, tenantId }) => s.desk.commands.update(tenantId, params.command, body),
   );
@@ -238,6 +244,7 @@ export function deskRoutes(s: DeskRouteApis) {
       allow: SUPERVISORS,
       summary: 'Response times and SLA breaches over the last days',
       query: z.object({ days: z.coerce.number().int().min(1).max(90).default(7) }),
+      response: DeskFigures,
     },
     ({ query, tenantId }) => s.desk.sla.figures(tenantId, new Date(s.deps.now().getTime() - query.days * 86_400_000)),
   );

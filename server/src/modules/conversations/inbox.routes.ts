@@ -8,6 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import { ValidationError } from '../../shared/http/route.js';
 import { wantsChinese } from '../../shared/http/validation-zh.js';
 import { ATTACHMENT_TYPES, tooLarge, kindOf } from './attachment.service.js';
+import { ATTACHMENT_FILE, Mentions, Message, UploadedAttachment } from './conversation.responses.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface InboxRouteApis {
@@ -50,6 +51,7 @@ export function inboxRoutes(s: InboxRouteApis) {
       allow: ['agent', 'community_manager', 'sales'],
       summary: '提及我: notes that @mention me in chats I have not opened since, newest first, with their count',
       query: z.object({ limit: z.coerce.number().int().min(1).max(100).default(30) }),
+      response: Mentions,
     },
     ({ query, principal, tenantId }) => s.desk.mentions.unread(tenantId, (principal as Staff).id, query.limit),
   );
@@ -61,6 +63,8 @@ export function inboxRoutes(s: InboxRouteApis) {
       allow: ['agent'],
       summary: '重试: send a reply or notice whose delivery failed again (the chat’s assignee); it shows queued, then sent or failed with the reason',
       params: z.object({ id: objectId }),
+      response: Message,
+      errors: [409],
     },
     ({ params, principal, tenantId }) => s.desk.retryDelivery(tenantId, params.id, actor(principal)),
   );
@@ -74,6 +78,8 @@ export function inboxRoutes(s: InboxRouteApis) {
       summary:
         'Upload an image (JPG/PNG, ≤ 10 MB) or file (PDF, Office, text, CSV, ZIP; ≤ 20 MB) as the raw body with its Content-Type; then send it with POST conversations/:id/messages { attachmentId }',
       query: z.object({ name: z.string().trim().min(1, 'give the file name').max(200) }),
+      response: UploadedAttachment,
+      errors: [413, 415],
     },
     async ({ query, tenantId, ctx }) => {
       const type = String(ctx.get('content-type')).split(';')[0].trim().toLowerCase();
@@ -92,6 +98,7 @@ export function inboxRoutes(s: InboxRouteApis) {
       allow: ['agent', 'community_manager'],
       summary: 'An image or file of a chat (either way), for the inbox to show',
       params: z.object({ id: objectId }),
+      produces: ATTACHMENT_FILE,
     },
     async ({ params, tenantId, ctx }) => {
       const file = await s.desk.attachments.get(tenantId, params.id);

@@ -5,6 +5,7 @@ import { notFound } from '../../shared/app-error.js';
 import { personMask } from '../privacy/masking.js';
 import type { CustomerGroupService } from './customer-group.service.js';
 import type { SidebarGroupService } from './sidebar-group.service.js';
+import { GroupDetail, GroupList, SidebarGroup } from './customer-group.responses.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface CustomerGroupRouteApis {
@@ -37,6 +38,7 @@ export function customerGroupRoutes(s: CustomerGroupRouteApis) {
         page: z.coerce.number().int().min(1).max(10_000).optional(),
         pageSize: z.coerce.number().int().min(1).max(100).default(20),
       }),
+      response: GroupList,
     },
     async ({ tenantId, query, principal }) => {
       const me = principal.kind === 'staff' ? principal.id : undefined;
@@ -73,6 +75,7 @@ export function customerGroupRoutes(s: CustomerGroupRouteApis) {
       allow: ['admin', 'community_manager'],
       summary: "A customer group's members (customers with their tags) and who left lately",
       params: z.object({ chatId: z.string().trim().min(1).max(128) }),
+      response: GroupDetail,
     },
     async ({ tenantId, params, principal }) => {
       const g = await s.groups.detail(tenantId, params.chatId);
@@ -91,6 +94,7 @@ export function customerGroupRoutes(s: CustomerGroupRouteApis) {
       allow: STAFF,
       summary: "The chat's customer group (getCurExternalChat): members, who buys, who joined lately; sales only for groups they own or are in",
       params: z.object({ chatId: z.string().trim().min(1).max(128) }),
+      response: SidebarGroup,
     },
     ({ tenantId, principal, params }) => s.sidebarGroup.group(tenantId, principal, params.chatId),
   );

@@ -13,6 +13,7 @@ import { csvRows, parseCsv } from '../../shared/csv.js';
 import { csvRecordToRow, IDENTITY_COLUMNS, readHeader, type CsvImportRow } from './customer-csv.js';
 import { CustomerErrorCode } from './customer.errors.js';
 import { Readable } from 'node:stream';
+import { CsvImportResult, ExportPage, ImportResult } from './customer.responses.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface CustomerTransferRouteApis {
@@ -48,6 +49,7 @@ export function customerTransferRoutes(s: CustomerTransferRouteApis) {
       allow: ['admin'],
       summary: 'Import up to 1,000 customers: new people are created, known ones (by any identity) updated; bad rows reported by index',
       body: z.object({ rows: z.array(z.unknown()).min(1, 'send at least one row').max(1000, 'send at most 1,000 rows per request') }),
+      response: ImportResult,
     },
     async ({ body, tenantId }) => {
       const rejected: Array<{ index: number; reason: string }> = [];
@@ -90,6 +92,7 @@ export function customerTransferRoutes(s: CustomerTransferRouteApis) {
           .default('false')
           .transform((v) => v === 'true'),
       }),
+      response: CsvImportResult,
     },
     async ({ body, query, tenantId, principal }) => {
       let records: string[][];
@@ -152,6 +155,7 @@ export function customerTransferRoutes(s: CustomerTransferRouteApis) {
           .optional(),
         limit: z.coerce.number().int().min(1).max(1000).default(500),
       }),
+      response: ExportPage,
     },
     async ({ query, tenantId, principal }) => {
       const filter: Record<string, unknown> = { tenantId, status: 'active' };
@@ -182,6 +186,7 @@ export function customerTransferRoutes(s: CustomerTransferRouteApis) {
       path: '/export.csv',
       allow: ['admin'],
       summary: 'Every customer as one CSV file (UTF-8 with BOM, opens in Excel; the columns the import takes back), unmasked and audited',
+      produces: { types: ['text/csv'], description: 'The CSV file (a header row, then one row per customer), as an attachment' },
     },
     async ({ tenantId, principal, ctx }) => {
       const tagNames = new Map((await s.tags.list(tenantId)).map((t) => [t.id, t.name]));

@@ -7,6 +7,7 @@ import type { EventService } from '../events/event.service.js';
 import { periodEnd } from '../../shared/http/period.schema.js';
 import { DashboardService, endOfLocalDay } from './dashboard.service.js';
 import type { DeskApi } from '../conversations/desk.module.js';
+import { DeskDashboard, Overview } from './dashboard.responses.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface DashboardRouteApis {
@@ -38,6 +39,7 @@ export function dashboardRoutes(s: DashboardRouteApis) {
           now: z.enum(['true', 'false'], { error: 'now must be true or false' }).default('true'),
         })
         .strict(),
+      response: Overview,
     },
     async ({ tenantId, query }) => dashboard.overview(tenantId, query.days, query.to, query.now === 'true'),
   );
@@ -54,6 +56,7 @@ export function dashboardRoutes(s: DashboardRouteApis) {
           to: periodEnd,
         })
         .strict(),
+      response: DeskDashboard,
     },
     async ({ tenantId, query }) => {
       const now = s.deps.now();

@@ -9,7 +9,7 @@ import { journeyIssueWords } from './journey.wording.js';
 import { AppError } from '../../shared/app-error.js';
 import { fillTemplate, journeyTemplates } from './journey.templates.js';
 import { maskName, personalDataPolicy } from '../privacy/masking.js';
-import { Journey, JourneyRun } from './journey.responses.js';
+import { Journey, JourneyDetail, JourneyList, JourneyPreview, JourneyRun, JourneyTemplates } from './journey.responses.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface JourneyRouteApis {
@@ -51,7 +51,13 @@ export function journeyRoutes(s: JourneyRouteApis) {
   const api = new ApiRouter('/api/v1/journeys', 'journeys');
 
   api.route(
-    { method: 'get', path: '/templates', allow: MANAGERS, summary: 'Ready-made journeys to copy: welcome, birthday, win-back, abandoned cart, review request' },
+    {
+      method: 'get',
+      path: '/templates',
+      allow: MANAGERS,
+      summary: 'Ready-made journeys to copy: welcome, birthday, win-back, abandoned cart, review request',
+      response: JourneyTemplates,
+    },
     () => ({ items: journeyTemplates }),
   );
 
@@ -112,6 +118,8 @@ export function journeyRoutes(s: JourneyRouteApis) {
         'Create a journey: a trigger and its steps (created on, a journey that enrols customers at once needs expectedEntrants from a preview; else 409)',
       body: journeySchema.extend({ expectedEntrants }),
       words: journeyIssueWords,
+      response: Journey,
+      errors: [409],
     },
     async ({ body: { expectedEntrants: expected, ...body }, tenantId, principal }) =>
       view(await s.journeys.create(tenantId, body, principal.kind === 'staff' ? principal.id : undefined, expected)),
@@ -123,6 +131,7 @@ export function journeyRoutes(s: JourneyRouteApis) {
       path: '/',
       allow: MANAGERS,
       summary: 'Journeys, each with its runs by state (entered = active + done + exited) and what it did (coupons, revenue after entering)',
+      response: JourneyList,
     },
     async ({ tenantId }) => {
       const journeys = await s.journeys.list(tenantId);
@@ -150,6 +159,7 @@ export function journeyRoutes(s: JourneyRouteApis) {
       summary:
         'What switching the journey on would do now: how many customers enter at once (birthday and dormancy triggers; the others enrol as events arrive), a masked sample, and what their first steps do',
       params: idParams,
+      response: JourneyPreview,
     },
     async ({ params, tenantId, principal }) => {
       const { sampleIds, ...preview } = await s.journeys.preview(tenantId, params.id);
@@ -179,6 +189,8 @@ export function journeyRoutes(s: JourneyRouteApis) {
       params: idParams,
       body: journeyEditSchema.extend({ baseVersion: z.number().int().min(1).optional(), expectedEntrants }),
       words: journeyIssueWords,
+      response: Journey,
+      errors: [409],
     },
     async ({ params, body: { baseVersion, expectedEntrants: expected, ...body }, tenantId, principal }) =>
       view(
@@ -198,6 +210,7 @@ export function journeyRoutes(s: JourneyRouteApis) {
       summary:
         "A journey with what it did (runs, messages, coupons, tasks, orders after entering) and its latest runs, with each customer's name (masked for roles that do not see names)",
       params: idParams,
+      response: JourneyDetail,
     },
     async ({ params, tenantId, principal }) => {
       const journey = await s.journeys.get(tenantId, params.id);
@@ -225,6 +238,8 @@ export function journeyRoutes(s: JourneyRouteApis) {
         'Switch a journey on or off; switching on one that enrols customers at once needs expectedEntrants, the preview figure (409 with the current one when it no longer matches)',
       params: idParams,
       body: z.object({ enabled: z.boolean(), expectedEntrants }).strict(),
+      response: Journey,
+      errors: [409],
     },
     async ({ params, body, tenantId }) => view(await s.journeys.setEnabled(tenantId, params.id, body.enabled, body.expectedEntrants)),
   );

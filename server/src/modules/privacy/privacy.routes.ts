@@ -10,7 +10,7 @@ import { CONSENT_CHANNELS } from './privacy.model.js';
 import { CONSENT_TEXTS, CONSENT_TEXT_VERSION } from './consent-texts.js';
 import { PrivacyErrorCode } from './privacy.exception.js';
 import { auditRead } from './personal-data-audit.js';
-import { ConsentHistory, Consents, ConsentTexts, Erasure } from './privacy.responses.js';
+import { ConsentHistory, Consents, ConsentTexts, Erasure, PersonalDataExport } from './privacy.responses.js';
 import { int } from '../../shared/http/api-schemas.js';
 
 /** The module APIs these routes use, and nothing else. */
@@ -88,7 +88,14 @@ export function myPrivacyRoutes(s: PrivacyRouteApis) {
   // Also under /privacy/, where the mini-app looks for the privacy actions it can offer.
   for (const path of ['/export', '/privacy/export']) {
     api.route(
-      { method: 'get', path, allow: ['shopper'], summary: 'Download my data: profile, identities, points ledger, coupons, orders, conversations (JSON)' },
+      {
+        method: 'get',
+        path,
+        allow: ['shopper'],
+        summary: 'Download my data: profile, identities, points ledger, coupons, orders, conversations (JSON)',
+        response: PersonalDataExport,
+        errors: [404],
+      },
       async ({ principal, tenantId, ctx }) => {
         const doc = await P.exports.build(tenantId, shopperId(principal), 'shopper');
         await auditRead(s.audit, principal, tenantId, 'privacy.export', doc.profile.id, { by: 'self' });
@@ -148,6 +155,7 @@ export function privacyAdminRoutes(s: PrivacyRouteApis) {
       allow: ['admin'],
       summary: 'Export a customer’s personal data (a data-subject request); recorded in the audit log',
       params,
+      response: PersonalDataExport,
     },
     async ({ principal, tenantId, params, ctx }) => {
       const doc = await P.exports.build(tenantId, params.id, 'staff');

@@ -4,6 +4,7 @@ import type { TransferService } from './transfer.service.js';
 import type { GroupTransferService } from './group-transfer.service.js';
 import { TRANSFER_STATES } from './transfer.model.js';
 import { maskName, personalDataPolicy } from '../privacy/masking.js';
+import { MemberSummary, TransferList, TransferStarted, Unassigned } from './transfer.responses.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface TransferRouteApis {
@@ -49,6 +50,8 @@ export function transferRoutes(s: TransferRouteApis) {
           message: 'a message to the customer is only sent for in-service transfers',
           path: ['message'],
         }),
+      response: TransferStarted,
+      errors: [404, 409],
     },
     ({ tenantId, body, principal }) => w.transfers.start(tenantId, { ...body, requestedBy: by(principal) }),
   );
@@ -61,6 +64,8 @@ export function transferRoutes(s: TransferRouteApis) {
       status: 202,
       summary: "Hand a member's customer groups (客户群) to another member as owner",
       body: z.object(handover).strict().refine(oneHandover, oneHandoverMessage),
+      response: TransferStarted,
+      errors: [404, 409],
     },
     ({ tenantId, body, principal }) => w.groupTransfers.start(tenantId, { ...body, requestedBy: by(principal) }),
   );
@@ -77,6 +82,7 @@ export function transferRoutes(s: TransferRouteApis) {
         status: z.enum(TRANSFER_STATES).optional(),
         limit: z.coerce.number().int().min(1).max(500).default(100),
       }),
+      response: TransferList,
     },
     async ({ tenantId, query, principal }) => {
       const items = await w.transfers.list(tenantId, query);
@@ -93,12 +99,19 @@ export function transferRoutes(s: TransferRouteApis) {
       allow: ['admin', 'community_manager'],
       summary: "A member's WeCom customers and groups, before handing them over",
       params: z.object({ id: objectId }),
+      response: MemberSummary,
     },
     ({ tenantId, params }) => w.transfers.memberSummary(tenantId, params.id),
   );
 
   api.route(
-    { method: 'get', path: '/unassigned', allow: ['admin'], summary: "WeCom's customers of members who left the company, by member (离职待分配)" },
+    {
+      method: 'get',
+      path: '/unassigned',
+      allow: ['admin'],
+      summary: "WeCom's customers of members who left the company, by member (离职待分配)",
+      response: Unassigned,
+    },
     async ({ tenantId }) => ({
       items: await w.transfers.unassigned(tenantId),
     }),

@@ -51,7 +51,9 @@ export function openApiDocument(options: OpenApiOptions = {}): Json {
       responses: {
         [r.status]: success
           ? { description: 'Success', content: { 'application/json': { schema: success } } }
-          : { description: 'Success (shape not yet documented)' },
+          : r.produces
+            ? { description: r.produces.description, content: Object.fromEntries(r.produces.types.map((type) => [type, mediaSchema(type)])) }
+            : { description: 'Success (shape not yet documented)' },
         ...Object.fromEntries(documentedErrors(r).map((status) => [status, { $ref: `#/components/responses/E${status}` }])),
       },
     };
@@ -89,6 +91,11 @@ export function openApiDocument(options: OpenApiOptions = {}): Json {
       ),
     },
   };
+}
+
+/** A non-JSON body: text (CSV, an event stream) is a string; anything else is bytes, which OpenAPI 3.1 writes as no schema. */
+function mediaSchema(type: string): Json {
+  return type.startsWith('text/') ? { schema: { type: 'string' } } : {};
 }
 
 /** Who may call it, as OpenAPI security requirements: the credentials the auth middleware accepts for `allow`. */

@@ -3,6 +3,7 @@ import type { Context, Middleware } from 'koa';
 import type { z } from 'zod';
 import { AppError, CommonErrorCode } from '../app-error.js';
 import { documentedErrors, type DocumentedRoute } from './route-errors.js';
+import type { Produces } from './route.js';
 
 /**
  * The drift check (API_RESPONSE_CHECK, on in tests, refused in production): every answer of a route
@@ -11,7 +12,7 @@ import { documentedErrors, type DocumentedRoute } from './route-errors.js';
  * integration test that calls the route proves its documented shape.
  *
  * Checked: a success body parses with the schema and parsing drops nothing (an undocumented field is
- * drift too); a refusal (4xx) has a status the route documents.
+ * drift too), or, for a non-JSON body (`produces`), has a listed media type; a refusal (4xx) has a status the route documents.
  */
 let enabled = false;
 export function setResponseCheck(on: boolean): void {
@@ -20,10 +21,10 @@ export function setResponseCheck(on: boolean): void {
 
 const UNAVAILABLE = /MongoNetworkError|MongoServerSelectionError|MongoNotConnectedError|MongoPoolClearedError|MongoTopologyClosedError/;
 
-export function responseCheck(route: DocumentedRoute & { response?: z.ZodType }): Middleware {
+export function responseCheck(route: DocumentedRoute & { response?: z.ZodType; produces?: Produces }): Middleware {
   const name = `${route.method.toUpperCase()} ${route.path}`;
   return async (ctx: Context, next) => {
-    if (!enabled || !route.response) return next();
+    if (!enabled || (!route.response && !route.produces)) return next();
     try {
       await next();
     } catch (err) {
@@ -38,6 +39,13 @@ export function responseCheck(route: DocumentedRoute & { response?: z.ZodType })
       throw err;
     }
     if (ctx.status >= 300 || ctx.body === undefined || ctx.body === null) return;
+    if (route.produces) {
+      const type = ctx.response.type;
+      const listed = route.produces.types.some((t) => t === type || (t.endsWith('/*') && type.startsWith(t.slice(0, -1))));
+      if (!listed) throw drift(`${name} answered ${type || 'no Content-Type'}, which its OpenAPI entry does not list: ${route.produces.types.join(', ')}`);
+      return;
+    }
+    if (!route.response) return;
     const json: unknown = typeof ctx.body === 'string' ? JSON.parse(ctx.body) : JSON.parse(JSON.stringify(ctx.body));
     const parsed = route.response.safeParse(json);
     if (!parsed.success) {

@@ -18,7 +18,10 @@ export const ERROR_MEANINGS: Record<number, string> = {
   409: 'Conflicts with the current state (already done, a duplicate, not in a state that allows it)',
   410: 'What the request names is used up or expired (a one-time link); ask for a new one',
   413: 'The request body is too large',
+  415: 'The body is not of a media type this operation takes',
+  422: 'Well-formed, but names something the operation cannot use (an unknown colleague, a pattern that cannot match)',
   429: 'Too many requests: wait Retry-After seconds',
+  502: 'WeCom or WeChat answered with an error, or could not be reached; the message says which',
   503: 'A dependency (the database, Redis, WeCom, WeChat) is unavailable; retry shortly',
 };
 

@@ -31,6 +31,11 @@ export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z
    * checked against every answer (response-check.ts).
    */
   response?: z.ZodType;
+  /**
+   * A success body that is not JSON (a CSV file, an image, a server-sent event stream): its media types
+   * and what it holds, published instead of `response`; in tests every answer's Content-Type is checked against them.
+   */
+  produces?: Produces;
   /** Refusals the handler can answer beyond the derived ones (route-errors.ts): 409, 429, a 404 without an id in the path. */
   errors?: readonly number[];
   /** Staff writes are audited unless the route records a more specific audit entry itself. */
@@ -72,7 +77,14 @@ export interface RouteTableEntry {
   params?: z.ZodType;
   status: number;
   response?: z.ZodType;
+  produces?: Produces;
   errors?: readonly number[];
+}
+
+/** A non-JSON success body: `types` its media types (`image/*` allowed), `description` what it holds. */
+export interface Produces {
+  types: readonly string[];
+  description: string;
 }
 
 export const routeTable: RouteTableEntry[] = [];
@@ -110,6 +122,7 @@ export class ApiRouter {
       params: spec.params,
       status: spec.status ?? 200,
       response: spec.response,
+      produces: spec.produces,
       errors: spec.errors,
     };
     const existing = routeTable.findIndex((r) => r.method === entry.method && r.path === entry.path);
