@@ -3,6 +3,7 @@ import type { Context, Middleware } from 'koa';
 import type { z } from 'zod';
 import { AppError, CommonErrorCode } from '../app-error.js';
 import { documentedErrors, type DocumentedRoute } from './route-errors.js';
+import { sayIssue } from './validation-message.js';
 
 /**
  * The drift check (API_RESPONSE_CHECK, on in tests, refused in production): every answer of a route
@@ -41,7 +42,7 @@ export function responseCheck(route: DocumentedRoute & { response?: z.ZodType })
     const json: unknown = typeof ctx.body === 'string' ? JSON.parse(ctx.body) : JSON.parse(JSON.stringify(ctx.body));
     const parsed = route.response.safeParse(json);
     if (!parsed.success) {
-      const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`);
+      const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(body)'}: ${sayIssue(i)}`);
       throw drift(`${name} answered a body its documented response schema refuses: ${issues.join('; ')}`);
     }
     if (!isDeepStrictEqual(parsed.data, json)) {
