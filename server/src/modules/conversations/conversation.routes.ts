@@ -12,6 +12,7 @@ import { personMask, personalDataPolicy } from '../privacy/masking.js';
 import { openDeskStream } from './desk-stream.js';
 import type { Actor } from './handoff.service.js';
 import { RESOLVE_REASONS } from './conversation.model.js';
+import { msg } from '../../shared/http/validation-message.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface ConversationRouteApis {
@@ -22,7 +23,7 @@ export interface ConversationRouteApis {
   wechatKf: { replyWindow(tenantId: string, conversation: { channel?: string | null; botAccountId: string; peerId: string }): Promise<object | undefined> };
 }
 
-const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
+const objectId = z.string().regex(/^[0-9a-f]{24}$/, msg('OBJECT_ID'));
 const idParams = z.object({ id: objectId });
 /** Who reads the desk: agents, supervisors, and sales for their own customers (admins always). */
 const READERS = ['agent', 'community_manager', 'sales'] as const;
@@ -243,14 +244,14 @@ export function conversationRoutes(s: ConversationRouteApis) {
       params: idParams,
       body: z
         .object({
-          text: z.string().trim().min(1, 'write something').max(2000).optional(),
+          text: z.string().trim().min(1, msg('TEXT_REQUIRED')).max(2000).optional(),
           cannedReplyId: objectId.optional(),
           /** An image or file uploaded through POST /desk/attachments, sent on its own. */
           attachmentId: objectId.optional(),
           /** Idempotency key: resending the same request queues the reply once. */
           key: z.string().min(1).max(100).optional(),
         })
-        .refine((b) => [b.text, b.cannedReplyId, b.attachmentId].filter(Boolean).length === 1, { message: 'give one of text, cannedReplyId or attachmentId' }),
+        .refine((b) => [b.text, b.cannedReplyId, b.attachmentId].filter(Boolean).length === 1, { message: msg('REPLY_ONE_OF') }),
     },
     async ({ params, body, principal, tenantId, ctx }) => {
       const r = await s.desk.reply(tenantId, params.id, actor(principal), body);
@@ -271,8 +272,8 @@ export function conversationRoutes(s: ConversationRouteApis) {
       summary: 'An internal note, never sent to the customer; `mentions` (staff ids) puts it in those colleagues’ 提及我',
       params: idParams,
       body: z.object({
-        text: z.string().trim().min(1, 'write something').max(2000),
-        mentions: z.array(objectId).max(10, 'mention at most 10 colleagues').default([]),
+        text: z.string().trim().min(1, msg('TEXT_REQUIRED')).max(2000),
+        mentions: z.array(objectId).max(10, msg('MENTIONS_AT_MOST_10')).default([]),
       }),
     },
     async ({ params, body, principal, tenantId }) =>
@@ -295,9 +296,9 @@ export function conversationRoutes(s: ConversationRouteApis) {
         .object({
           toStaffId: objectId.optional(),
           toTeamId: objectId.optional(),
-          reason: z.string().trim().max(200, 'keep the reason under 200 characters').optional(),
+          reason: z.string().trim().max(200, msg('REASON_AT_MOST_200')).optional(),
         })
-        .refine((b) => !!b.toStaffId !== !!b.toTeamId, { message: 'give either toStaffId (an agent) or toTeamId (a team)' }),
+        .refine((b) => !!b.toStaffId !== !!b.toTeamId, { message: msg('TRANSFER_TARGET_ONE_OF') }),
     },
     async ({ params, body, principal, tenantId, ctx }) => {
       // The audit entry says where the chat went and why, not only that it moved.
