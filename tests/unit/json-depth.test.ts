@@ -1,7 +1,7 @@
 // The edge's nesting limit (server/src/shared/http/json-depth.ts): exact at the boundary, and able to
 // measure values far deeper than any recursive walk could.
 import { MAX_JSON_DEPTH, tooDeepAt } from '../../server/src/shared/http/json-depth.js';
-import { SAID } from '../../server/src/shared/http/validation-zh.js';
+import { msg, sayIssue } from '../../server/src/shared/http/validation-message.js';
 
 /** `levels` nested containers, alternating objects and arrays, built without recursion. */
 function nested(levels: number): unknown {
@@ -36,7 +36,8 @@ test('subtrees judged elsewhere (a batch’s items) are skipped, the envelope st
 });
 
 test('the refusal names the limit that is enforced, in English and Chinese', () => {
-  const [english, chinese] = Object.entries(SAID).find(([en]) => en.startsWith('nested deeper than'))!;
+  const issue = { message: msg('JSON_TOO_DEEP'), params: { depth: MAX_JSON_DEPTH } };
+  const [english, chinese] = [sayIssue(issue, 'en'), sayIssue(issue, 'zh')];
   expect(english).toContain(` ${MAX_JSON_DEPTH} levels`);
   expect(chinese).toContain(` ${MAX_JSON_DEPTH} 层`);
 });

@@ -9,6 +9,7 @@ import { orderEventBatches } from '../bench-data.generator.js';
 import { figure, nowMs, percentile, round, withCpuShare, withMemoryPeak, type Figure } from '../bench-report.js';
 import { EventModel } from '../../../server/src/modules/events/event.model.js';
 import { eventItemSchema } from '../../../server/src/modules/events/event.schemas.js';
+import { sayIssue } from '../../../server/src/shared/http/validation-message.js';
 
 /**
  * Scenario 1: `order.paid` events in batches through the events service's accept path (in process) and
@@ -55,7 +56,9 @@ export const ingestScenario: Scenario = {
         for (const items of orderEventBatches(events, batch, { prefix: 'raw', customers })) {
           const receivedAt = new Date();
           const rows = items.map((item) => {
-            const e = eventItemSchema.parse(item);
+            const parsed = eventItemSchema.safeParse(item);
+            if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `${i.path.join('.')}: ${sayIssue(i)}`).join('; '));
+            const e = parsed.data;
             return {
               _id: new Types.ObjectId(),
               tenantId,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { sayIssue } from '../shared/http/validation-message.js';
 
 /**
  * The one place configuration is read. `loadConfig(process.env)` runs once at boot (main.ts, demo, test
@@ -236,7 +237,7 @@ export class ConfigError extends Error {}
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${sayIssue(i)}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   return Object.freeze(parsed.data) as Config;

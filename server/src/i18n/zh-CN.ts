@@ -2,7 +2,7 @@
  * What the server itself says to people in Chinese — the bot's and the desk's replies in a customer's
  * chat — as data, out of the services. `{name}` is filled by say(); the default room welcome keeps its
  * `{name}`/`{topic}` for the bot to fill per room (it is a tenant-editable template, returned as is).
- * The pages' words are the H5 locale files (h5/src/locales), request validation's validation.zh-CN.ts.
+ * The pages' words are the H5 locale files (h5/src/locales), request validation's validation.zh-CN.ts (zod's words) and validation-messages.ts (the schemas').
  */
 export const zhCN = {
   /** The customer asked for a person and joined the queue; followed by their place (handoff.*). */

@@ -10,6 +10,7 @@ import { PHONE_POLICY_VERSION } from '../modules/shopper-auth/miniapp-auth.servi
 import type { ShopperAuth } from '../modules/shopper-auth/shopper-auth.module.js';
 import { dateTime, int, objectIdString } from '../shared/http/api-schemas.js';
 import { MemberSummary } from '../modules/loyalty/loyalty.responses.js';
+import { msg } from '../shared/http/validation-message.js';
 
 const session = z.object({ token: z.string().describe('send as Authorization: Bearer'), expiresAt: dateTime, customerId: objectIdString });
 const shopperAction = z
@@ -33,7 +34,7 @@ export interface MiniappRouteApis {
 }
 
 const SHOPPER = ['shopper'] as const;
-const code = z.string().trim().min(1, 'code: send the code WeChat gave the mini-app').max(256);
+const code = z.string().trim().min(1, msg('MINIAPP_LOGIN_CODE')).max(256);
 const shopperId = (p: Principal) => (p as Extract<Principal, { kind: 'shopper' }>).customerId;
 
 /**
@@ -95,7 +96,7 @@ export function miniappRoutes(s: MiniappRouteApis) {
       path: '/phone',
       allow: SHOPPER,
       summary: 'Bind the phone number the shopper shared through getPhoneNumber (consent required)',
-      body: z.object({ code, consent: z.literal(true, 'consent must be true: the shopper has to agree to the phone number policy first') }).strict(),
+      body: z.object({ code, consent: z.literal(true, msg('PHONE_CONSENT')) }).strict(),
       response: session.extend({ phone: z.string().describe('masked: 138****0000') }),
       errors: [404, 409, 429],
     },
@@ -114,7 +115,7 @@ export function miniappRoutes(s: MiniappRouteApis) {
       summary: 'Record the result of wx.requestSubscribeMessage (each accept allows one reminder)',
       body: z
         .object({
-          idempotencyKey: z.string().trim().min(8, 'idempotencyKey: send a fresh random string (8–64 characters) per requestSubscribeMessage call').max(64),
+          idempotencyKey: z.string().trim().min(8, msg('IDEMPOTENCY_KEY_SUBSCRIBE')).max(64),
           results: z.record(z.string().min(1).max(128), z.string().max(32)),
         })
         .strict(),

@@ -7,6 +7,7 @@ import { routeTable, type RouteTableEntry } from '../../../server/src/shared/htt
 import { callersByRole, rawRequest, trustEnv, type Caller } from './trust-support.js';
 import { depth } from '../../support/depth.js';
 import type { Who } from './access-policy.js';
+import { validationMessages } from '../../../server/src/i18n/validation-messages.js';
 
 /**
  * ≥ 10,000 malformed (FUZZ_DEEP=1; a third of that in `npm test`, tests/support/depth.ts), oversized and wrong-typed requests across every route of the route table that
@@ -26,6 +27,10 @@ beforeAll(async () => {
   callers = await callersByRole(app);
 }, 30_000);
 afterAll(() => app.stop());
+
+/** A schema's refusal code that reached the caller unsaid (validation-message.ts says each at the edge). */
+const CODES = new Set(Object.keys(validationMessages));
+const leakedCodes = (error: unknown): string[] => (JSON.stringify(error ?? {}).match(/\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b/g) ?? []).filter((t) => CODES.has(t));
 
 type Case = { method: string; path: string; query?: string; body?: string; contentType?: string; headers: Record<string, string> };
 
@@ -197,7 +202,8 @@ test(`≥ ${MIN_TOTAL.toLocaleString('en')} malformed requests across the API ge
         const res = await rawRequest(app.url, c.method, c.path, { headers: c.headers, body: c.body, contentType: c.contentType, timeoutMs: 15_000 });
         statuses[res.status] = (statuses[res.status] ?? 0) + 1;
         const message = res.body?.error?.message;
-        const readable = typeof message === 'string' && message.length > 0 && message.length <= 4000 && !/\n\s+at /.test(message);
+        const readable =
+          typeof message === 'string' && message.length > 0 && message.length <= 4000 && !/\n\s+at /.test(message) && !leakedCodes(res.body?.error).length;
         if (res.status < 400 || res.status >= 500 || !readable) {
           failures.push(`${c.method.toUpperCase()} ${c.path.slice(0, 120)} body=${(c.body ?? '').slice(0, 120)} → ${res.status} ${res.text.slice(0, 160)}`);
         }

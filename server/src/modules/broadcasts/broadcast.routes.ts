@@ -21,6 +21,7 @@ import {
   OptOutState,
   Reach,
 } from './broadcast.responses.js';
+import { msg } from '../../shared/http/validation-message.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface BroadcastRouteApis {
@@ -30,7 +31,7 @@ export interface BroadcastRouteApis {
   segments: Pick<SegmentService, 'get'>;
 }
 
-const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
+const objectId = z.string().regex(/^[0-9a-f]{24}$/, msg('OBJECT_ID'));
 const idParams = z.object({ id: objectId });
 const MANAGERS = ['community_manager'] as const;
 

@@ -9,25 +9,26 @@ export interface ContactWayRouteApis {
 import { AppError, notFound } from '../../shared/app-error.js';
 import { WecomErrorCode } from '../../wecom/wecom.exception.js';
 import { ContactWayDetail, ContactWayList } from './contact-way.responses.js';
+import { msg } from '../../shared/http/validation-message.js';
 
-const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
+const objectId = z.string().regex(/^[0-9a-f]{24}$/, msg('OBJECT_ID'));
 const idParams = z.object({ id: objectId });
 const MANAGERS = ['admin', 'community_manager'] as const;
 
 const welcome = z
   .object({
-    text: z.string().trim().min(1).max(4000, 'WeCom allows welcome text up to 4000 bytes').optional(),
+    text: z.string().trim().min(1).max(4000, msg('WELCOME_TEXT_AT_MOST_4000_BYTES')).optional(),
     link: z
       .object({ title: z.string().trim().min(1).max(128), url: z.string().url(), desc: z.string().max(512).optional(), picurl: z.string().url().optional() })
       .optional(),
   })
-  .refine((w) => w.text || w.link, { message: 'give the welcome message a text or a link' });
+  .refine((w) => w.text || w.link, { message: msg('WELCOME_CONTENT_REQUIRED') });
 
 const body = z.object({
   name: z.string().trim().min(1).max(64),
   // WeCom takes at most 100 members on one contact way (doc 92228); backups replace them when at cap.
-  staffIds: z.array(objectId).min(1, 'choose at least one staff member').max(100, 'a channel code takes at most 100 staff members (WeCom limit)'),
-  backupStaffIds: z.array(objectId).max(100, 'a channel code takes at most 100 backup staff members (WeCom limit)').default([]),
+  staffIds: z.array(objectId).min(1, msg('STAFF_REQUIRED')).max(100, msg('CONTACT_WAY_STAFF_AT_MOST_100')),
+  backupStaffIds: z.array(objectId).max(100, msg('CONTACT_WAY_BACKUP_AT_MOST_100')).default([]),
   tagIds: z.array(objectId).max(50).default([]),
   welcome: welcome.optional(),
   dailyCap: z.number().int().min(1).max(100_000).optional(),

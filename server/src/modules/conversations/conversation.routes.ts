@@ -23,6 +23,7 @@ import {
   Message,
   MessageList,
 } from './conversation.responses.js';
+import { msg } from '../../shared/http/validation-message.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface ConversationRouteApis {
@@ -33,7 +34,7 @@ export interface ConversationRouteApis {
   wechatKf: { replyWindow(tenantId: string, conversation: { channel?: string | null; botAccountId: string; peerId: string }): Promise<object | undefined> };
 }
 
-const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
+const objectId = z.string().regex(/^[0-9a-f]{24}$/, msg('OBJECT_ID'));
 const idParams = z.object({ id: objectId });
 /** Who reads the desk: agents, supervisors, and sales for their own customers (admins always). */
 const READERS = ['agent', 'community_manager', 'sales'] as const;
@@ -264,14 +265,14 @@ export function conversationRoutes(s: ConversationRouteApis) {
       params: idParams,
       body: z
         .object({
-          text: z.string().trim().min(1, 'write something').max(2000).optional(),
+          text: z.string().trim().min(1, msg('TEXT_REQUIRED')).max(2000).optional(),
           cannedReplyId: objectId.optional(),
           /** An image or file uploaded through POST /desk/attachments, sent on its own. */
           attachmentId: objectId.optional(),
           /** Idempotency key: resending the same request queues the reply once. */
           key: z.string().min(1).max(100).optional(),
         })
-        .refine((b) => [b.text, b.cannedReplyId, b.attachmentId].filter(Boolean).length === 1, { message: 'give one of text, cannedReplyId or attachmentId' }),
+        .refine((b) => [b.text, b.cannedReplyId, b.attachmentId].filter(Boolean).length === 1, { message: msg('REPLY_ONE_OF') }),
       response: Message,
       errors: [409],
     },
@@ -294,8 +295,8 @@ export function conversationRoutes(s: ConversationRouteApis) {
       summary: 'An internal note, never sent to the customer; `mentions` (staff ids) puts it in those colleagues’ 提及我',
       params: idParams,
       body: z.object({
-        text: z.string().trim().min(1, 'write something').max(2000),
-        mentions: z.array(objectId).max(10, 'mention at most 10 colleagues').default([]),
+        text: z.string().trim().min(1, msg('TEXT_REQUIRED')).max(2000),
+        mentions: z.array(objectId).max(10, msg('MENTIONS_AT_MOST_10')).default([]),
       }),
       response: Message,
       errors: [422],
@@ -328,9 +329,9 @@ export function conversationRoutes(s: ConversationRouteApis) {
         .object({
           toStaffId: objectId.optional(),
           toTeamId: objectId.optional(),
-          reason: z.string().trim().max(200, 'keep the reason under 200 characters').optional(),
+          reason: z.string().trim().max(200, msg('REASON_AT_MOST_200')).optional(),
         })
-        .refine((b) => !!b.toStaffId !== !!b.toTeamId, { message: 'give either toStaffId (an agent) or toTeamId (a team)' }),
+        .refine((b) => !!b.toStaffId !== !!b.toTeamId, { message: msg('TRANSFER_TARGET_ONE_OF') }),
       response: Conversation,
       errors: [409],
     },

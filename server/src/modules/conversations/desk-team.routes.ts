@@ -3,17 +3,18 @@ import { ApiRouter } from '../../shared/http/route.js';
 import type { DeskService } from './desk.service.js';
 import { DEFAULT_TIMEZONE } from './business-hours.js';
 import { BusinessHours, Deleted, DeskTeam, DeskTeamList, Routing } from './desk.responses.js';
+import { msg } from '../../shared/http/validation-message.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface DeskTeamRouteApis {
   desk: DeskService;
 }
 
-const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
+const objectId = z.string().regex(/^[0-9a-f]{24}$/, msg('OBJECT_ID'));
 const SUPERVISORS = ['community_manager'] as const;
 const target = z.number().int().min(10).max(86_400);
-const hhmm = z.string().regex(/^(([01]\d|2[0-3]):[0-5]\d|24:00)$/, 'use HH:MM, e.g. 09:00');
-const day = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'use a date like 2027-01-01');
+const hhmm = z.string().regex(/^(([01]\d|2[0-3]):[0-5]\d|24:00)$/, msg('TIME_OF_DAY_FORMAT'));
+const day = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, msg('DATE_FORMAT'));
 
 const team = z.object({
   name: z.string().trim().min(1).max(30),
@@ -36,15 +37,15 @@ const hours = z
       .array(
         z
           .object({ day: z.number().int().min(1).max(7), open: hhmm, close: hhmm })
-          .refine((w) => w.open < w.close, { message: 'close must be after open', path: ['close'] }),
+          .refine((w) => w.open < w.close, { message: msg('CLOSE_AFTER_OPEN'), path: ['close'] }),
       )
       .max(7)
-      .refine((w) => new Set(w.map((x) => x.day)).size === w.length, { message: 'one opening time per weekday' }),
+      .refine((w) => new Set(w.map((x) => x.day)).size === w.length, { message: msg('ONE_OPENING_PER_WEEKDAY') }),
     holidays: z.array(day).max(400).default([]),
     workdays: z.array(day).max(100).default([]),
   })
   .strict()
-  .refine((h) => !h.holidays.some((d) => h.workdays.includes(d)), { message: 'a day cannot be both a holiday and a make-up working day', path: ['workdays'] });
+  .refine((h) => !h.holidays.some((d) => h.workdays.includes(d)), { message: msg('HOLIDAY_AND_WORKDAY'), path: ['workdays'] });
 
 /** Desk teams (members, their own response targets), handoff routing and business hours: managers' settings. */
 export function deskTeamRoutes(s: DeskTeamRouteApis) {

@@ -7,6 +7,7 @@ import type { DeskService } from './desk.service.js';
 import { BOT_COMMAND_IDS } from './bot-commands.js';
 import { BotCommand, CannedReply, Deleted, DeskFigures, DeskSettings, Presence, ReplyRule, RuleTest } from './desk.responses.js';
 import { Staff } from '../staff/staff.responses.js';
+import { msg } from '../../shared/http/validation-message.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface DeskRouteApis {
@@ -14,10 +15,10 @@ export interface DeskRouteApis {
   desk: DeskService;
 }
 
-const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
+const objectId = z.string().regex(/^[0-9a-f]{24}$/, msg('OBJECT_ID'));
 const SUPERVISORS = ['community_manager'] as const;
 /** An FAQ entry's other phrasings of its question (each answered like the question itself). */
-const similarQuestions = z.array(z.string().trim().min(2, 'a similar question needs at least 2 characters').max(200)).max(50);
+const similarQuestions = z.array(z.string().trim().min(2, msg('SIMILAR_QUESTION_MIN_2')).max(200)).max(50);
 
 const ruleBody = z
   .object({
@@ -32,9 +33,9 @@ const ruleBody = z
     active: z.boolean().default(true),
   })
   .refine((r) => (r.kind === 'regex' ? !!r.pattern : r.kind === 'faq' ? !!r.question || !!r.keywords?.length : !!r.keywords?.length), {
-    message: 'a regex rule needs a pattern, a keyword rule keywords, an FAQ entry its question or keywords',
+    message: msg('REPLY_RULE_MATCH_REQUIRED'),
   })
-  .refine((r) => r.action === 'handoff' || r.reply.length > 0, { message: 'a reply rule needs the reply text', path: ['reply'] });
+  .refine((r) => r.action === 'handoff' || r.reply.length > 0, { message: msg('REPLY_RULE_TEXT_REQUIRED'), path: ['reply'] });
 
 /** Desk administration: presence, reply rules and FAQ, canned replies, SLA targets and figures. */
 export function deskRoutes(s: DeskRouteApis) {
@@ -144,10 +145,10 @@ export function deskRoutes(s: DeskRouteApis) {
       summary: 'Switch a bot command on or off, or change its trigger words (null: the default words)',
       params: z.object({ command: z.enum(BOT_COMMAND_IDS) }),
       body: z
-        .object({ enabled: z.boolean(), words: z.array(z.string().trim().min(1).max(20)).min(1, 'give at least one trigger word').max(20).nullable() })
+        .object({ enabled: z.boolean(), words: z.array(z.string().trim().min(1).max(20)).min(1, msg('TRIGGER_WORDS_REQUIRED')).max(20).nullable() })
         .partial()
         .strict()
-        .refine((b) => b.enabled !== undefined || b.words !== undefined, { message: 'give enabled or words' }),
+        .refine((b) => b.enabled !== undefined || b.words !== undefined, { message: msg('HANDOFF_CHANGE_REQUIRED') }),
       response: BotCommand,
       errors: [409],
     },
@@ -191,7 +192,7 @@ export function deskRoutes(s: DeskRouteApis) {
         .object({ title: z.string().trim().min(1).max(60), text: z.string().trim().min(1).max(2000) })
         .partial()
         .strict()
-        .refine((b) => b.title || b.text, { message: 'give a new title or text' }),
+        .refine((b) => b.title || b.text, { message: msg('CANNED_REPLY_CHANGE_REQUIRED') }),
       response: CannedReply,
       errors: [409],
     },

@@ -9,6 +9,7 @@ import { ValidationError } from '../../shared/http/route.js';
 import { wantsChinese } from '../../shared/http/validation-zh.js';
 import { ATTACHMENT_TYPES, tooLarge, kindOf } from './attachment.service.js';
 import { ATTACHMENT_FILE, Mentions, Message, UploadedAttachment } from './conversation.responses.js';
+import { msg } from '../../shared/http/validation-message.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface InboxRouteApis {
@@ -16,7 +17,7 @@ export interface InboxRouteApis {
 }
 
 type Staff = Extract<Principal, { kind: 'staff' }>;
-const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
+const objectId = z.string().regex(/^[0-9a-f]{24}$/, msg('OBJECT_ID'));
 const actor = (p: Principal): Actor => {
   const s = p as Staff;
   return { id: s.id, name: s.name, role: s.role };
@@ -24,7 +25,7 @@ const actor = (p: Principal): Actor => {
 
 /** The upload's declared type: one a channel can send (the body is read only after this passes). */
 const uploadHeaders = z.object({
-  'content-type': z.enum(ATTACHMENT_TYPES, { error: 'send a JPG or PNG image, or a PDF, Word, Excel, PowerPoint, text, CSV or ZIP file' }),
+  'content-type': z.enum(ATTACHMENT_TYPES, { error: msg('ATTACHMENT_TYPE') }),
 });
 
 /** Reads the raw body, refusing once it passes `limit` (the declared length is checked first). */
@@ -77,8 +78,8 @@ export function inboxRoutes(s: InboxRouteApis) {
       status: 201,
       summary:
         'Upload an image (JPG/PNG, ≤ 10 MB) or file (PDF, Office, text, CSV, ZIP; ≤ 20 MB) as the raw body with its Content-Type; then send it with POST conversations/:id/messages { attachmentId }',
-      query: z.object({ name: z.string().trim().min(1, 'give the file name').max(200) }),
       response: UploadedAttachment,
+      query: z.object({ name: z.string().trim().min(1, msg('FILE_NAME_REQUIRED')).max(200) }),
       errors: [413, 415],
     },
     async ({ query, tenantId, ctx }) => {

@@ -6,6 +6,7 @@ import { personMask } from '../privacy/masking.js';
 import type { CustomerGroupService } from './customer-group.service.js';
 import type { SidebarGroupService } from './sidebar-group.service.js';
 import { GroupDetail, GroupList, SidebarGroup } from './customer-group.responses.js';
+import { msg } from '../../shared/http/validation-message.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface CustomerGroupRouteApis {
@@ -15,7 +16,7 @@ export interface CustomerGroupRouteApis {
 }
 
 const STAFF = ['admin', 'community_manager', 'sales', 'agent'] as const;
-const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
+const objectId = z.string().regex(/^[0-9a-f]{24}$/, msg('OBJECT_ID'));
 
 /** Customer groups (客户群): the console's table and detail, and the sidebar's group view. */
 export function customerGroupRoutes(s: CustomerGroupRouteApis) {

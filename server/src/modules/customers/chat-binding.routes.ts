@@ -4,6 +4,7 @@ import { notFound } from '../../shared/app-error.js';
 import type { Principal } from '../../shared/http/principal.js';
 import type { ChatBindingService } from './chat-binding.service.js';
 import { dateTime, objectIdString } from '../../shared/http/api-schemas.js';
+import { msg } from '../../shared/http/validation-message.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface ChatBindingRouteApis {
@@ -11,7 +12,7 @@ export interface ChatBindingRouteApis {
 }
 
 // What the bot's link carries (chat-binding.service.ts makes 24 base64url characters).
-const token = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'must be the code from the chat link');
+const token = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, msg('CHAT_BINDING_CODE'));
 const SHOPPER = ['shopper'] as const;
 
 const shopperId = (principal: Principal) => {

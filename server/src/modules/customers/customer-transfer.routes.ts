@@ -14,6 +14,7 @@ import { csvRecordToRow, IDENTITY_COLUMNS, readHeader, type CsvImportRow } from 
 import { CustomerErrorCode } from './customer.errors.js';
 import { Readable } from 'node:stream';
 import { CsvImportResult, ExportPage, ImportResult } from './customer.responses.js';
+import { msg, sayIssue } from '../../shared/http/validation-message.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface CustomerTransferRouteApis {
@@ -48,7 +49,7 @@ export function customerTransferRoutes(s: CustomerTransferRouteApis) {
       path: '/import',
       allow: ['admin'],
       summary: 'Import up to 1,000 customers: new people are created, known ones (by any identity) updated; bad rows reported by index',
-      body: z.object({ rows: z.array(z.unknown()).min(1, 'send at least one row').max(1000, 'send at most 1,000 rows per request') }),
+      body: z.object({ rows: z.array(z.unknown()).min(1, msg('IMPORT_ROWS_REQUIRED')).max(1000, msg('IMPORT_ROWS_AT_MOST_1000')) }),
       response: ImportResult,
     },
     async ({ body, tenantId }) => {
@@ -57,7 +58,7 @@ export function customerTransferRoutes(s: CustomerTransferRouteApis) {
       body.rows.forEach((raw, index) => {
         const parsed = importRow.safeParse(raw);
         if (!parsed.success) {
-          rejected.push({ index, reason: parsed.error.issues.map((i) => `${i.path.join('.') || 'row'}: ${i.message}`).join('; ') });
+          rejected.push({ index, reason: parsed.error.issues.map((i) => `${i.path.join('.') || 'row'}: ${sayIssue(i)}`).join('; ') });
           return;
         }
         try {
@@ -84,7 +85,7 @@ export function customerTransferRoutes(s: CustomerTransferRouteApis) {
       audit: false,
       summary:
         "Import a CSV (text/csv, the export's columns, header first, at most 1,000 rows): rejected rows by their row number in the file (`firstRow` is the number of the first one) with the reason in Chinese; `dryRun` only checks",
-      body: z.string({ error: 'send the file as text/csv' }).min(1, 'the file is empty'),
+      body: z.string({ error: msg('CSV_CONTENT_TYPE') }).min(1, msg('FILE_EMPTY')),
       query: z.object({
         firstRow: z.coerce.number().int().min(2).max(10_000_000).default(2),
         dryRun: z
@@ -151,7 +152,7 @@ export function customerTransferRoutes(s: CustomerTransferRouteApis) {
       query: z.object({
         after: z
           .string()
-          .regex(/^[0-9a-f]{24}$/, 'must be the `next` value of the previous page')
+          .regex(/^[0-9a-f]{24}$/, msg('PAGE_CURSOR'))
           .optional(),
         limit: z.coerce.number().int().min(1).max(1000).default(500),
       }),

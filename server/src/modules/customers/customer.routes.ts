@@ -17,6 +17,7 @@ import { maskFreeText, personalDataPolicy } from '../privacy/masking.js';
 import { auditRead, auditWrite, changedFields } from '../privacy/personal-data-audit.js';
 import { Customer, CustomerDetail, CustomerPage, FollowUp, Note } from './customer.responses.js';
 import { int, objectIdString } from '../../shared/http/api-schemas.js';
+import { msg } from '../../shared/http/validation-message.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface CustomerRouteApis {
@@ -29,7 +30,7 @@ export interface CustomerRouteApis {
   tags: TagService;
 }
 
-const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
+const objectId = z.string().regex(/^[0-9a-f]{24}$/, msg('OBJECT_ID'));
 const idParams = z.object({ id: objectId });
 const STAFF = ['admin', 'community_manager', 'sales', 'agent'] as const;
 
@@ -62,8 +63,8 @@ export function customerRoutes(s: CustomerRouteApis) {
         owner: z.union([objectId, z.literal('me')]).optional(),
         rfm: z.string().trim().max(16).optional(),
         /** One cell of the 数据 page's R×F heatmap: the latest run's recency and frequency scores. */
-        r: z.coerce.number().int().min(1, 'R is a score from 1 to 5').max(5, 'R is a score from 1 to 5').optional(),
-        f: z.coerce.number().int().min(1, 'F is a score from 1 to 5').max(5, 'F is a score from 1 to 5').optional(),
+        r: z.coerce.number().int().min(1, msg('R_SCORE_1_TO_5')).max(5, msg('R_SCORE_1_TO_5')).optional(),
+        f: z.coerce.number().int().min(1, msg('F_SCORE_1_TO_5')).max(5, msg('F_SCORE_1_TO_5')).optional(),
         churn: z.enum(['ok', 'at_risk', 'lost']).optional(),
         channel: z.string().trim().max(64).optional(),
         relation: z.enum(['none', 'active', 'lost']).optional(),
@@ -96,7 +97,7 @@ export function customerRoutes(s: CustomerRouteApis) {
     },
   );
 
-  const bulkIds = z.array(objectId).min(1, 'select at least one customer').max(500, 'select at most 500 customers at once');
+  const bulkIds = z.array(objectId).min(1, msg('CUSTOMERS_REQUIRED')).max(500, msg('CUSTOMERS_AT_MOST_500'));
   api.route(
     {
       method: 'post',
@@ -106,7 +107,7 @@ export function customerRoutes(s: CustomerRouteApis) {
       body: z
         .object({ ids: bulkIds, add: z.array(objectId).max(50).default([]), remove: z.array(objectId).max(50).default([]) })
         .strict()
-        .refine((b) => b.add.length + b.remove.length > 0, { message: 'name at least one tag to add or remove' }),
+        .refine((b) => b.add.length + b.remove.length > 0, { message: msg('TAG_CHANGE_REQUIRED') }),
       response: z.object({ matched: int }),
       errors: [404],
     },
@@ -196,7 +197,7 @@ export function customerRoutes(s: CustomerRouteApis) {
       status: 201,
       summary: 'Add a note to a customer',
       params: idParams,
-      body: z.object({ text: z.string().trim().min(1, 'write something').max(2000) }),
+      body: z.object({ text: z.string().trim().min(1, msg('TEXT_REQUIRED')).max(2000) }),
       use: [visible],
       response: Note,
     },
@@ -216,7 +217,7 @@ export function customerRoutes(s: CustomerRouteApis) {
       params: idParams,
       body: z
         .object({ add: z.array(objectId).max(50).default([]), remove: z.array(objectId).max(50).default([]) })
-        .refine((b) => b.add.length + b.remove.length > 0, { message: 'name at least one tag to add or remove' }),
+        .refine((b) => b.add.length + b.remove.length > 0, { message: msg('TAG_CHANGE_REQUIRED') }),
       use: [visible],
       response: z.object({ tags: z.array(objectIdString) }),
     },

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AppError, CommonErrorCode } from '../../shared/app-error.js';
 import type { IdentityType } from './customer.model.js';
+import { msg } from '../../shared/http/validation-message.js';
 
 /** How callers name a person: any of these; more than one lets us link profiles. */
 export const identityInputSchema = z
@@ -15,9 +16,9 @@ export const identityInputSchema = z
     wechatyContactId: z.string().min(1).max(128).optional(),
   })
   .refine((v) => v.externalUserId || v.unionId || v.openId || v.phone || v.shopMemberId || v.wechatyContactId, {
-    message: 'give at least one identity: externalUserId, unionId, openId, phone or shopMemberId',
+    message: msg('IDENTITY_REQUIRED'),
   })
-  .refine((v) => !v.openId || v.appId, { message: 'openId needs the appId it belongs to', path: ['appId'] });
+  .refine((v) => !v.openId || v.appId, { message: msg('OPENID_NEEDS_APPID'), path: ['appId'] });
 export type IdentityInput = z.infer<typeof identityInputSchema>;
 
 export interface IdentityKey {

@@ -8,6 +8,7 @@ import { periodEnd } from '../../shared/http/period.schema.js';
 import { DashboardService, endOfLocalDay } from './dashboard.service.js';
 import type { DeskApi } from '../conversations/desk.module.js';
 import { DeskDashboard, Overview } from './dashboard.responses.js';
+import { msg } from '../../shared/http/validation-message.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface DashboardRouteApis {
@@ -32,11 +33,11 @@ export function dashboardRoutes(s: DashboardRouteApis) {
         'Customers by lifecycle stage, WeCom contacts added/lost per local day, the broadcast funnel and revenue (each order once) of the N local days ending today (or on `to`), and the R×F grid of scored customers',
       query: z
         .object({
-          days: z.coerce.number().int('days must be a whole number').min(1, 'days must be 1 to 90').max(90, 'days must be 1 to 90').default(30),
+          days: z.coerce.number().int(msg('DAYS_WHOLE')).min(1, msg('DAYS_1_TO_90')).max(90, msg('DAYS_1_TO_90')).default(30),
           to: periodEnd,
           // The previous period, to compare with, needs only the period's own figures: `now=false` skips
           // the lifecycle stages and the R×F grid, which describe today and scan every profile.
-          now: z.enum(['true', 'false'], { error: 'now must be true or false' }).default('true'),
+          now: z.enum(['true', 'false'], { error: msg('NOW_BOOLEAN') }).default('true'),
         })
         .strict(),
       response: Overview,
@@ -52,7 +53,7 @@ export function dashboardRoutes(s: DashboardRouteApis) {
         'The service desk over the N local days ending today (or on `to`): chats the bot answered alone or handed over, first-response times (median, p90), SLA breaches, and the same per agent',
       query: z
         .object({
-          days: z.coerce.number().int('days must be a whole number').min(1, 'days must be 1 to 90').max(90, 'days must be 1 to 90').default(30),
+          days: z.coerce.number().int(msg('DAYS_WHOLE')).min(1, msg('DAYS_1_TO_90')).max(90, msg('DAYS_1_TO_90')).default(30),
           to: periodEnd,
         })
         .strict(),

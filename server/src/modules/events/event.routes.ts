@@ -6,6 +6,7 @@ import { requireVisibleCustomer, visibleCustomer } from '../customers/customer-a
 import { eventBatchSchema } from './event.schemas.js';
 import { EventBatchResult, EventProgress, EventView } from './event.responses.js';
 import { notFound } from '../../shared/app-error.js';
+import { msg } from '../../shared/http/validation-message.js';
 
 /** What the event read needs of loyalty: an order's earn entry and the member's balance. */
 export interface EventPointsReader {
@@ -77,7 +78,7 @@ export function eventRoutes(s: EventRouteApis) {
       path: '/customers/:id/events',
       allow: ['admin', 'community_manager', 'sales', 'agent'],
       summary: 'A customer’s orders and behaviour, newest first',
-      params: z.object({ id: z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id') }),
+      params: z.object({ id: z.string().regex(/^[0-9a-f]{24}$/, msg('OBJECT_ID')) }),
       query: z.object({ type: z.string().max(80).optional(), before: z.coerce.date().optional(), limit: z.coerce.number().int().min(1).max(100).default(20) }),
       use: [requireVisibleCustomer(s.customers, 'id')],
       response: z.object({ items: z.array(EventView) }),

@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { identityInputSchema } from '../customers/identity.js';
 import { itemWithinDepth } from '../../shared/http/json-depth.js';
 import { documentedAs } from '../../shared/http/documented-as.js';
+import { issueValues, msg } from '../../shared/http/validation-message.js';
 
-const fen = z.number().int('amounts are integer fen').min(0).max(10_000_000_000);
+const fen = z.number().int(msg('AMOUNT_INTEGER_FEN')).min(0).max(10_000_000_000);
 const id = z.string().trim().min(1).max(128);
 
 const item = z.object({
@@ -39,19 +40,12 @@ export const eventDataSchemas = {
 } as const;
 export type KnownEventType = keyof typeof eventDataSchemas;
 
-const customData = z
-  .record(z.string().max(64), z.unknown())
-  .refine((d) => JSON.stringify(d).length <= 4096, { message: 'custom event data is limited to 4 KB' });
+const customData = z.record(z.string().max(64), z.unknown()).refine((d) => JSON.stringify(d).length <= 4096, { message: msg('EVENT_DATA_AT_MOST_4KB') });
 
 const eventItemFields = z.object({
   eventId: id,
-  type: z
-    .string()
-    .regex(
-      /^(order\.paid|order\.refunded|cart\.added|product\.viewed|review\.posted|custom\.[a-z0-9_.-]{1,64})$/,
-      'type must be order.paid, order.refunded, cart.added, product.viewed, review.posted or custom.<name>',
-    ),
-  occurredAt: z.coerce.date().refine((d) => !Number.isNaN(+d), 'occurredAt must be an ISO date-time'),
+  type: z.string().regex(/^(order\.paid|order\.refunded|cart\.added|product\.viewed|review\.posted|custom\.[a-z0-9_.-]{1,64})$/, msg('EVENT_TYPE')),
+  occurredAt: z.coerce.date().refine((d) => !Number.isNaN(+d), msg('OCCURRED_AT_DATETIME')),
   customer: identityInputSchema.and(z.object({ name: z.string().max(64).optional() })),
   source: z.string().max(64).optional(),
   data: z.unknown().optional(),
@@ -72,7 +66,7 @@ const eventItemObject = eventItemFields.transform((v, ctx) => {
   const schema = v.type in eventDataSchemas ? eventDataSchemas[v.type as KnownEventType] : customData;
   const data = schema.safeParse(v.data ?? {});
   if (!data.success) {
-    for (const issue of data.error.issues) ctx.addIssue({ code: 'custom', path: ['data', ...issue.path], message: issue.message });
+    for (const issue of data.error.issues) ctx.addIssue({ code: 'custom', path: ['data', ...issue.path], message: issue.message, params: issueValues(issue) });
     return z.NEVER;
   }
   return { ...v, data: data.data as Record<string, any> };
@@ -83,5 +77,5 @@ export type EventItem = z.output<typeof eventItemSchema>;
 
 export const MAX_BATCH = 1000;
 export const eventBatchSchema = z.object({
-  events: z.array(documentedAs(z.unknown(), eventItemShown)).min(1, 'send at least one event').max(MAX_BATCH, `send at most ${MAX_BATCH} events per batch`),
+  events: z.array(documentedAs(z.unknown(), eventItemShown)).min(1, msg('EVENTS_REQUIRED')).max(MAX_BATCH, msg('EVENTS_AT_MOST')),
 });

@@ -8,6 +8,7 @@ import { eventItemSchema, type EventItem } from './event.schemas.js';
 import { CountedOrderModel } from './counted-order.model.js';
 import { countOrders, countedFigures, type OrderDelta } from './counted-orders.js';
 import { EventApplier, type UnappliedRow } from './event-applier.js';
+import { sayIssue } from '../../shared/http/validation-message.js';
 
 export type ItemResult =
   | { index: number; eventId?: string; status: 'accepted'; customerId: string }
@@ -89,7 +90,7 @@ export class EventService {
       const parsed = eventItemSchema.safeParse(raw);
       const eventId = typeof (raw as any)?.eventId === 'string' ? (raw as any).eventId : undefined;
       if (!parsed.success) {
-        const reason = parsed.error.issues.map((i) => `${i.path.join('.') || 'event'}: ${i.message}`).join('; ');
+        const reason = parsed.error.issues.map((i) => `${i.path.join('.') || 'event'}: ${sayIssue(i)}`).join('; ');
         results[index] = { index, eventId, status: 'rejected', reason };
       } else if (seen.has(parsed.data.eventId)) {
         results[index] = { index, eventId, status: 'duplicate' };

@@ -10,6 +10,7 @@ import { AppError } from '../../shared/app-error.js';
 import { fillTemplate, journeyTemplates } from './journey.templates.js';
 import { maskName, personalDataPolicy } from '../privacy/masking.js';
 import { Journey, JourneyDetail, JourneyList, JourneyPreview, JourneyRun, JourneyTemplates } from './journey.responses.js';
+import { msg } from '../../shared/http/validation-message.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface JourneyRouteApis {
@@ -18,7 +19,7 @@ export interface JourneyRouteApis {
   loyalty: LoyaltyService;
 }
 
-const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
+const objectId = z.string().regex(/^[0-9a-f]{24}$/, msg('OBJECT_ID'));
 const idParams = z.object({ id: objectId });
 const MANAGERS = ['community_manager'] as const;
 

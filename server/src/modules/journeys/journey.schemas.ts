@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { placeholdersIn } from '../broadcasts/placeholders.js';
+import { msg } from '../../shared/http/validation-message.js';
 
 /** What a journey's message may say per customer (its coupon step issues coupons apart). */
 const JOURNEY_PLACEHOLDERS = ['name', 'points', 'tier'];
@@ -10,7 +11,7 @@ const onlyJourneyPlaceholders = (text: string) => placeholdersIn(text).every((p)
  * once per trigger occurrence (a birthday year, a dormancy, an order, a cart event); every step is
  * idempotent, keyed by the run and the step's index.
  */
-const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
+const objectId = z.string().regex(/^[0-9a-f]{24}$/, msg('OBJECT_ID'));
 
 export const triggerSchema = z.discriminatedUnion('type', [
   /** Welcome series: a new profile (e.g. a WeCom add). */
@@ -42,7 +43,7 @@ const sendStep = z
   .object({
     type: z.literal('send'),
     channel: z.literal('wecom_group_msg'),
-    text: z.string().trim().min(1).max(2000).refine(onlyJourneyPlaceholders, 'a journey message may use the placeholders {name}, {points} and {tier} only'),
+    text: z.string().trim().min(1).max(2000).refine(onlyJourneyPlaceholders, msg('JOURNEY_PLACEHOLDERS')),
   })
   .strict();
 /** A coupon; `byTier` picks another template for members of a loyalty tier. */
@@ -91,7 +92,7 @@ export const journeySchema = z
   .object({
     name: z.string().trim().min(1).max(100),
     trigger: triggerSchema,
-    steps: z.array(stepSchema).min(1, 'a journey needs at least one step').max(20),
+    steps: z.array(stepSchema).min(1, msg('JOURNEY_STEPS_REQUIRED')).max(20),
     enabled: z.boolean().default(true),
   })
   .strict();

@@ -1,4 +1,5 @@
-import { zhMessage, type IssueWords } from '../../shared/http/validation-zh.js';
+import { sayIssue } from '../../shared/http/validation-message.js';
+import type { IssueWords } from '../../shared/http/validation-zh.js';
 
 /**
  * A refused journey said the way the step editor shows it: "第 2 步（发送消息），消息内容：请填写内容"
@@ -36,7 +37,7 @@ const asStep = (v: unknown): StepLike => (v && typeof v === 'object' ? (v as Ste
 export const journeyIssueWords: IssueWords = (issue, input, chinese) => {
   const i = chinese ? 0 : 1;
   const path = issue.path;
-  const said = chinese ? zhMessage(issue.message) : issue.message;
+  const said = sayIssue(issue, chinese ? 'zh' : 'en');
   const sep = chinese ? '，' : ', ';
   const colon = chinese ? '：' : ': ';
   if (path[0] === 'trigger') {

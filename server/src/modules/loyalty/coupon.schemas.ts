@@ -1,12 +1,11 @@
 import { z } from 'zod';
 import { COUPON_CHANNELS, COUPON_KINDS } from './coupon.model.js';
+import { msg } from '../../shared/http/validation-message.js';
 
-const fen = z.number().int('amounts are integer fen').min(0).max(100_000_000);
+const fen = z.number().int(msg('AMOUNT_INTEGER_FEN')).min(0).max(100_000_000);
 
 const validity = z.discriminatedUnion('kind', [
-  z
-    .object({ kind: z.literal('fixed'), from: z.coerce.date(), to: z.coerce.date() })
-    .refine((v) => v.to > v.from, { message: 'validity.to must be after validity.from' }),
+  z.object({ kind: z.literal('fixed'), from: z.coerce.date(), to: z.coerce.date() }).refine((v) => v.to > v.from, { message: msg('VALIDITY_TO_AFTER_FROM') }),
   z.object({ kind: z.literal('relative'), days: z.number().int().min(1).max(3650) }),
 ]);
 
@@ -16,13 +15,13 @@ const base = z.object({
   kind: z.enum(COUPON_KINDS),
   amountOff: fen.default(0),
   threshold: fen.default(0),
-  discountTenths: z.number().int().min(0).max(99, 'discountTenths is the price paid in tenths of 折: 85 = 8.5折').default(0),
+  discountTenths: z.number().int().min(0).max(99, msg('DISCOUNT_TENTHS')).default(0),
   maxOff: fen.default(0),
   giftName: z.string().trim().max(60).optional(),
   validity,
   stock: z.number().int().min(0).max(10_000_000),
   perCustomerLimit: z.number().int().min(1).max(100).default(1),
-  channels: z.array(z.enum(COUPON_CHANNELS)).min(1, 'choose at least one channel').max(4),
+  channels: z.array(z.enum(COUPON_CHANNELS)).min(1, msg('CHANNELS_REQUIRED')).max(4),
   pointsCost: z.number().int().min(0).max(10_000_000).default(0),
   minTier: z.string().trim().max(32).optional(),
   allowUnredeem: z.boolean().default(true),
@@ -31,14 +30,13 @@ const base = z.object({
 
 /** A template must say what it gives: an amount, a discount, free shipping or a named gift. */
 export const couponTemplateSchema = base.superRefine((t, ctx) => {
-  if (t.kind === 'amount' && t.amountOff <= 0) ctx.addIssue({ code: 'custom', path: ['amountOff'], message: 'an amount coupon needs amountOff > 0 (fen)' });
+  if (t.kind === 'amount' && t.amountOff <= 0) ctx.addIssue({ code: 'custom', path: ['amountOff'], message: msg('AMOUNT_COUPON_AMOUNT') });
   if (t.kind === 'amount' && t.threshold > 0 && t.amountOff > t.threshold)
-    ctx.addIssue({ code: 'custom', path: ['amountOff'], message: 'amountOff cannot exceed the threshold' });
+    ctx.addIssue({ code: 'custom', path: ['amountOff'], message: msg('AMOUNT_OFF_OVER_THRESHOLD') });
   if (t.kind === 'percent' && (t.discountTenths < 1 || t.discountTenths > 99))
-    ctx.addIssue({ code: 'custom', path: ['discountTenths'], message: 'a percentage coupon needs discountTenths 1–99 (85 = 8.5折)' });
-  if (t.kind === 'gift' && !t.giftName) ctx.addIssue({ code: 'custom', path: ['giftName'], message: 'a gift coupon needs giftName' });
-  if (t.channels.includes('exchange') && t.pointsCost <= 0)
-    ctx.addIssue({ code: 'custom', path: ['pointsCost'], message: 'an exchange coupon needs pointsCost > 0' });
+    ctx.addIssue({ code: 'custom', path: ['discountTenths'], message: msg('PERCENT_COUPON_DISCOUNT') });
+  if (t.kind === 'gift' && !t.giftName) ctx.addIssue({ code: 'custom', path: ['giftName'], message: msg('GIFT_COUPON_NAME') });
+  if (t.channels.includes('exchange') && t.pointsCost <= 0) ctx.addIssue({ code: 'custom', path: ['pointsCost'], message: msg('EXCHANGE_COUPON_POINTS') });
 });
 
 export const couponTemplatePatchSchema = z
@@ -56,4 +54,4 @@ export const couponTemplatePatchSchema = z
   })
   .partial()
   .strict()
-  .refine((p) => Object.keys(p).length > 0, { message: 'change at least one field' });
+  .refine((p) => Object.keys(p).length > 0, { message: msg('CHANGE_REQUIRED') });

@@ -4,6 +4,7 @@ import { AppError } from '../../shared/app-error.js';
 import { LoyaltySettingsModel } from './loyalty-settings.model.js';
 import { LoyaltyErrorCode } from './loyalty.errors.js';
 import type { ShopperCache } from '../../shared/cache/shopper-cache.js';
+import { msg, sayIssue } from '../../shared/http/validation-message.js';
 
 const points = z.number().int().min(0).max(1_000_000);
 
@@ -11,15 +12,15 @@ export const tierSchema = z.object({
   code: z
     .string()
     .trim()
-    .regex(/^[a-z0-9_-]{1,32}$/, 'tier code: lowercase letters, digits, _ or -'),
+    .regex(/^[a-z0-9_-]{1,32}$/, msg('TIER_CODE_FORMAT')),
   name: z.string().trim().min(1).max(32),
-  threshold: z.number().int('growth thresholds are integer fen').min(0).max(10_000_000_000),
+  threshold: z.number().int(msg('GROWTH_INTEGER_FEN')).min(0).max(10_000_000_000),
   multiplierPermille: z.number().int().min(0).max(10_000),
   birthdayPoints: points.default(0),
   /** A coupon template (with the 'campaign' channel) given on the member's birthday, besides the points. */
   birthdayTemplateId: z
     .string()
-    .regex(/^[0-9a-f]{24}$/, 'birthdayTemplateId must be a coupon template id')
+    .regex(/^[0-9a-f]{24}$/, msg('BIRTHDAY_TEMPLATE_ID'))
     .optional(),
   perks: z.array(z.string().trim().min(1).max(100)).max(20).default([]),
 });
@@ -28,11 +29,11 @@ export const settingsSchema = z.object({
   tiers: z
     .array(tierSchema)
     // abort: the refinements below read t[0]; without it an empty list reached them (a TypeError, 500)
-    .min(1, { message: 'configure at least one tier', abort: true })
+    .min(1, { message: msg('TIERS_REQUIRED'), abort: true })
     .max(10)
-    .refine((t) => t.length === 0 || t[0].threshold === 0, { message: 'the first tier must start at growth 0, so every member has a tier' })
-    .refine((t) => t.every((x, i) => i === 0 || x.threshold > t[i - 1].threshold), { message: 'tier thresholds must rise strictly, lowest tier first' })
-    .refine((t) => new Set(t.map((x) => x.code)).size === t.length, { message: 'tier codes must be unique' }),
+    .refine((t) => t.length === 0 || t[0].threshold === 0, { message: msg('FIRST_TIER_AT_ZERO') })
+    .refine((t) => t.every((x, i) => i === 0 || x.threshold > t[i - 1].threshold), { message: msg('TIER_THRESHOLDS_RISE') })
+    .refine((t) => new Set(t.map((x) => x.code)).size === t.length, { message: msg('TIER_CODES_UNIQUE') }),
   earn: z.object({ pointsPerYuan: z.number().int().min(0).max(1000), dailyCap: points, checkInPoints: points }),
   expiry: z.object({
     kind: z.enum(['year-end', 'days']),
@@ -105,7 +106,7 @@ export class LoyaltySettingsService {
     const { tenantId: _t, ...rest } = current;
     const merged = settingsSchema.safeParse({ ...rest, ...patch });
     if (!merged.success) {
-      throw new AppError(LoyaltyErrorCode.INVALID_CONFIG, merged.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '), { status: 400 });
+      throw new AppError(LoyaltyErrorCode.INVALID_CONFIG, merged.error.issues.map((i) => `${i.path.join('.')}: ${sayIssue(i)}`).join('; '), { status: 400 });
     }
     try {
       await LoyaltySettingsModel.updateOne({ tenantId }, { $set: merged.data }, { upsert: true });

@@ -12,6 +12,7 @@ import { couponTemplateSchema, couponTemplatePatchSchema } from './coupon.schema
 import { MAX_BATCH_RECIPIENTS } from './coupon-batch.service.js';
 import { int } from '../../shared/http/api-schemas.js';
 import { Coupon, CouponBatch, CouponTemplate, LoyaltySettings, MemberCard, MemberSummary, PointsEntry, pointsPage, Redemption } from './loyalty.responses.js';
+import { msg } from '../../shared/http/validation-message.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface LoyaltyRouteApis {
@@ -20,9 +21,9 @@ export interface LoyaltyRouteApis {
   segments: SegmentService;
 }
 
-const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
+const objectId = z.string().regex(/^[0-9a-f]{24}$/, msg('OBJECT_ID'));
 const customerParams = z.object({ customerId: objectId });
-const idempotencyKey = z.string().trim().min(8, 'idempotencyKey: send a fresh random string (8–64 characters) per intended action').max(64);
+const idempotencyKey = z.string().trim().min(8, msg('IDEMPOTENCY_KEY')).max(64);
 const STAFF = ['admin', 'community_manager', 'sales', 'agent'] as const;
 const MANAGERS = ['admin', 'community_manager'] as const;
 const loyaltyDay = z.object({ pointsIssued: int, pointsSpent: int, pointsExpired: int, pointsReversed: int, couponsIssued: int, couponsRedeemed: int });
@@ -103,11 +104,11 @@ export function loyaltyRoutes(s: LoyaltyRouteApis) {
       body: z.object({
         points: z
           .number()
-          .int('points are whole numbers')
+          .int(msg('POINTS_WHOLE'))
           .min(-1_000_000)
           .max(1_000_000)
-          .refine((n) => n !== 0, 'points must not be 0'),
-        reason: z.string().trim().min(2, 'give a reason the member would understand').max(200),
+          .refine((n) => n !== 0, msg('POINTS_NOT_ZERO')),
+        reason: z.string().trim().min(2, msg('POINTS_REASON_REQUIRED')).max(200),
         idempotencyKey,
       }),
       use: [member],
@@ -246,8 +247,8 @@ export function loyaltyRoutes(s: LoyaltyRouteApis) {
       body: z.object({
         code: z.string().trim().min(4).max(64),
         orderId: z.string().trim().min(1).max(128).optional(),
-        orderAmount: z.number().int('amounts are integer fen').min(0).optional(),
-        shippingFee: z.number().int('amounts are integer fen').min(0).optional(),
+        orderAmount: z.number().int(msg('AMOUNT_INTEGER_FEN')).min(0).optional(),
+        shippingFee: z.number().int(msg('AMOUNT_INTEGER_FEN')).min(0).optional(),
       }),
       response: Redemption,
       errors: [404, 409],
@@ -292,7 +293,7 @@ export function loyaltyRoutes(s: LoyaltyRouteApis) {
         z
           .object({
             templateId: objectId,
-            customerIds: z.array(objectId).min(1).max(MAX_BATCH_RECIPIENTS, `at most ${MAX_BATCH_RECIPIENTS} customers per batch`),
+            customerIds: z.array(objectId).min(1).max(MAX_BATCH_RECIPIENTS, msg('COUPON_BATCH_AT_MOST')),
           })
           .strict(),
       ]),
@@ -341,7 +342,7 @@ export function loyaltyRoutes(s: LoyaltyRouteApis) {
       path: '/report',
       allow: MANAGERS,
       summary: 'Points issued/spent/expired/reversed and coupons issued/redeemed per local day, for the N days ending today (or on `to`)',
-      query: z.object({ days: z.coerce.number().int().min(1, 'days must be 1 to 90').max(90, 'days must be 1 to 90').default(14), to: periodEnd }),
+      query: z.object({ days: z.coerce.number().int().min(1, msg('DAYS_1_TO_90')).max(90, msg('DAYS_1_TO_90')).default(14), to: periodEnd }),
       response: z.object({ days: z.array(loyaltyDay.extend({ day: z.string().describe('local day, YYYY-MM-DD') })), totals: loyaltyDay }),
     },
     ({ tenantId, query }) => L.report.daily(tenantId, query.days, query.to),

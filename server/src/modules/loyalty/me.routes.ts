@@ -9,6 +9,7 @@ import type { JsonText } from '../../shared/json-text.js';
 import { maskPhone } from '../privacy/masking.js';
 import { dateTime, objectIdString } from '../../shared/http/api-schemas.js';
 import { CatalogueItem, Coupon, MemberSummary, MyPointsEntry, MyTier, PointsBalance, pointsPage } from './loyalty.responses.js';
+import { msg } from '../../shared/http/validation-message.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface MeRouteApis {
@@ -17,8 +18,8 @@ export interface MeRouteApis {
   loyalty: LoyaltyService;
 }
 
-const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
-const idempotencyKey = z.string().trim().min(8, 'idempotencyKey: send a fresh random string (8–64 characters) per intended action').max(64);
+const objectId = z.string().regex(/^[0-9a-f]{24}$/, msg('OBJECT_ID'));
+const idempotencyKey = z.string().trim().min(8, msg('IDEMPOTENCY_KEY')).max(64);
 const SHOPPER = ['shopper'] as const;
 
 /**
@@ -94,9 +95,9 @@ export function meRoutes(s: MeRouteApis) {
       allow: SHOPPER,
       summary: 'Tell us my birthday (month and day) for the birthday gift; once — 409 when one is already on file',
       body: z
-        .object({ month: z.number().int().min(1, 'month 1–12').max(12, 'month 1–12'), day: z.number().int().min(1).max(31) })
+        .object({ month: z.number().int().min(1, msg('MONTH_1_TO_12')).max(12, msg('MONTH_1_TO_12')), day: z.number().int().min(1).max(31) })
         .strict()
-        .refine((b) => b.day <= [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][b.month - 1]!, { message: 'that month has no such day' }),
+        .refine((b) => b.day <= [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][b.month - 1]!, { message: msg('NO_SUCH_DAY_IN_MONTH') }),
       response: z.object({ birthday: z.object({ month: z.number().int(), day: z.number().int() }) }),
       errors: [404, 409],
     },
@@ -113,7 +114,7 @@ export function meRoutes(s: MeRouteApis) {
       errors: [404],
       status: 201,
       summary: 'Join the loyalty programme, consenting to its terms',
-      body: z.object({ consent: z.literal(true, 'consent must be true to join') }),
+      body: z.object({ consent: z.literal(true, msg('JOIN_CONSENT')) }),
       response: MemberSummary,
     },
     async ({ principal, tenantId }) => {

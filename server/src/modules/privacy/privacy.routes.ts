@@ -12,6 +12,7 @@ import { PrivacyErrorCode } from './privacy.exception.js';
 import { auditRead } from './personal-data-audit.js';
 import { ConsentHistory, Consents, ConsentTexts, Erasure, PersonalDataExport } from './privacy.responses.js';
 import { int } from '../../shared/http/api-schemas.js';
+import { msg } from '../../shared/http/validation-message.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface PrivacyRouteApis {
@@ -23,7 +24,7 @@ export interface PrivacyRouteApis {
 /** The words a shopper is asked to agree to, with their version (shown next to the switches). */
 const consentTexts = () => ({ version: CONSENT_TEXT_VERSION, purposes: CONSENT_TEXTS });
 
-const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
+const objectId = z.string().regex(/^[0-9a-f]{24}$/, msg('OBJECT_ID'));
 const STAFF = ['admin', 'community_manager', 'sales', 'agent'] as const;
 const shopperId = (p: Principal) => {
   if (p.kind !== 'shopper') throw notFound('Shopper');
@@ -65,7 +66,7 @@ export function myPrivacyRoutes(s: PrivacyRouteApis) {
           version: z.string().trim().min(1).max(32).optional(),
         })
         .strict()
-        .refine((b) => b.marketing !== undefined || b.profiling !== undefined, { message: 'say marketing and/or profiling: true or false' }),
+        .refine((b) => b.marketing !== undefined || b.profiling !== undefined, { message: msg('CONSENT_CHOICE_REQUIRED') }),
       response: z.object({ consents: Consents, texts: ConsentTexts }),
       errors: [404, 409],
     },
@@ -113,7 +114,7 @@ export function myPrivacyRoutes(s: PrivacyRouteApis) {
         path,
         allow: ['shopper'],
         summary: 'Erase my personal data (irreversible; points totals stay, anonymised). Repeating it answers the same',
-        body: z.object({ confirm: z.literal(true, 'send confirm: true to erase your data; this cannot be undone') }).strict(),
+        body: z.object({ confirm: z.literal(true, msg('ERASE_CONFIRM')) }).strict(),
         response: Erasure,
         errors: [404, 409],
       },
@@ -182,7 +183,7 @@ export function privacyAdminRoutes(s: PrivacyRouteApis) {
       audit: false,
       summary: 'Erase a customer’s personal data on their request (irreversible, idempotent); recorded in the audit log',
       params,
-      body: z.object({ reason: z.string().trim().min(2, 'say why (e.g. the ticket of the request)').max(200) }).strict(),
+      body: z.object({ reason: z.string().trim().min(2, msg('PRIVACY_REASON_REQUIRED')).max(200) }).strict(),
       response: Erasure,
       errors: [409],
     },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { msg } from '../../shared/http/validation-message.js';
 
 /**
  * The audience language: a tree of groups (AND / OR, optionally negated) whose leaves are conditions
@@ -9,18 +10,18 @@ export const RFM_CLASSES = ['重要价值', '重要发展', '重要保持', '重
 export type RfmClass = (typeof RFM_CLASSES)[number];
 export const CHURN_STATES = ['ok', 'at_risk', 'lost'] as const;
 
-const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
-const score = z.number().int().min(1, 'scores run from 1 to 5').max(5, 'scores run from 1 to 5');
+const objectId = z.string().regex(/^[0-9a-f]{24}$/, msg('OBJECT_ID'));
+const score = z.number().int().min(1, msg('SCORE_1_TO_5')).max(5, msg('SCORE_1_TO_5'));
 const range = <T extends z.ZodNumber>(n: T) =>
   z
     .object({ min: n.optional(), max: n.optional() })
     .strict()
-    .refine((r) => r.min !== undefined || r.max !== undefined, { message: 'give min, max or both' })
-    .refine((r) => r.min === undefined || r.max === undefined || r.min <= r.max, { message: 'min must not exceed max' });
-const list = <T extends z.ZodType>(item: T) => z.array(item).min(1, 'name at least one value').max(200, 'at most 200 values');
+    .refine((r) => r.min !== undefined || r.max !== undefined, { message: msg('RANGE_BOUND_REQUIRED') })
+    .refine((r) => r.min === undefined || r.max === undefined || r.min <= r.max, { message: msg('RANGE_MIN_OVER_MAX') });
+const list = <T extends z.ZodType>(item: T) => z.array(item).min(1, msg('VALUES_REQUIRED')).max(200, msg('VALUES_AT_MOST_200'));
 
 export const tagsCondition = z
-  .object({ type: z.literal('tags'), match: z.enum(['any', 'all', 'none']), tagIds: z.array(objectId).min(1, 'name at least one tag').max(50) })
+  .object({ type: z.literal('tags'), match: z.enum(['any', 'all', 'none']), tagIds: z.array(objectId).min(1, msg('TAGS_REQUIRED')).max(50) })
   .strict();
 
 export const rfmCondition = z
@@ -32,7 +33,7 @@ export const rfmCondition = z
     m: range(score).optional(),
   })
   .strict()
-  .refine((c) => c.classes || c.r || c.f || c.m, { message: 'an rfm condition needs classes, r, f or m' });
+  .refine((c) => c.classes || c.r || c.f || c.m, { message: msg('RFM_CONDITION_REQUIRED') });
 
 /** Raw purchase figures: days since the last order, order count, total paid in fen. */
 export const ordersCondition = z
@@ -43,8 +44,8 @@ export const ordersCondition = z
     max: z.number().int().min(0).optional(),
   })
   .strict()
-  .refine((c) => c.min !== undefined || c.max !== undefined, { message: 'give min, max or both' })
-  .refine((c) => c.min === undefined || c.max === undefined || c.min <= c.max, { message: 'min must not exceed max' });
+  .refine((c) => c.min !== undefined || c.max !== undefined, { message: msg('RANGE_BOUND_REQUIRED') })
+  .refine((c) => c.min === undefined || c.max === undefined || c.min <= c.max, { message: msg('RANGE_MIN_OVER_MAX') });
 
 /** Behaviour from the events collection, resolved to a set of customer ids before compiling. */
 export const behaviourCondition = z
@@ -66,17 +67,17 @@ export const loyaltyCondition = z
     type: z.literal('loyalty'),
     member: z.boolean().optional(),
     tiers: list(z.string().trim().min(1).max(32)).optional(),
-    points: range(z.number().int().min(0, 'points are never negative')).optional(),
+    points: range(z.number().int().min(0, msg('POINTS_NOT_NEGATIVE'))).optional(),
     coupon: z.enum(['available', 'none']).optional(),
   })
   .strict()
-  .refine((c) => c.member !== undefined || c.tiers || c.points || c.coupon, { message: 'a loyalty condition needs member, tiers, points or coupon' })
-  .refine((c) => c.member !== false || (!c.tiers && !c.points), { message: 'tiers and points apply to members; drop them or member: false' });
+  .refine((c) => c.member !== undefined || c.tiers || c.points || c.coupon, { message: msg('LOYALTY_CONDITION_REQUIRED') })
+  .refine((c) => c.member !== false || (!c.tiers && !c.points), { message: msg('LOYALTY_TIERS_NEED_MEMBER') });
 
 export const cityCondition = z.object({ type: z.literal('city'), in: list(z.string().trim().min(1).max(64)) }).strict();
 export const genderCondition = z.object({ type: z.literal('gender'), in: list(z.enum(['male', 'female', 'unknown'])) }).strict();
 export const birthdayMonthCondition = z
-  .object({ type: z.literal('birthdayMonth'), in: list(z.number().int().min(1, 'months run from 1 to 12').max(12, 'months run from 1 to 12')) })
+  .object({ type: z.literal('birthdayMonth'), in: list(z.number().int().min(1, msg('MONTHS_1_TO_12')).max(12, msg('MONTHS_1_TO_12'))) })
   .strict();
 export const sourceChannelCondition = z.object({ type: z.literal('sourceChannel'), in: list(z.string().trim().min(1).max(64)) }).strict();
 export const ownerCondition = z.object({ type: z.literal('owner'), staffIds: list(objectId) }).strict();
@@ -113,7 +114,7 @@ export const groupSchema: z.ZodType<GroupNode> = z.lazy(() =>
       type: z.literal('group'),
       op: z.enum(['and', 'or']),
       not: z.boolean().optional(),
-      rules: z.array(nodeSchema).min(1, 'a group needs at least one rule').max(50, 'a group holds at most 50 rules'),
+      rules: z.array(nodeSchema).min(1, msg('GROUP_RULES_REQUIRED')).max(50, msg('GROUP_RULES_AT_MOST_50')),
     })
     .strict(),
 );
@@ -153,7 +154,7 @@ const groupsWithinDepth = (value: unknown, ctx: z.RefinementCtx) => {
     const rules = (node as { rules?: unknown } | null)?.rules;
     if (!Array.isArray(rules)) continue;
     if (level > MAX_DEPTH) {
-      ctx.addIssue({ code: 'custom', message: `groups nest at most ${MAX_DEPTH} levels deep; flatten the audience` });
+      ctx.addIssue({ code: 'custom', message: msg('GROUPS_TOO_DEEP'), params: { maxDepth: MAX_DEPTH } });
       return value;
     }
     for (const rule of rules) stack.push({ node: rule, level: level + 1 });
@@ -175,9 +176,9 @@ const boundedAudience = groupSchema.superRefine((root, ctx) => {
     }
   };
   walk(root, 1);
-  if (depth > MAX_DEPTH) ctx.addIssue({ code: 'custom', message: `groups nest at most ${MAX_DEPTH} levels deep; flatten the audience` });
-  if (conditions > MAX_CONDITIONS) ctx.addIssue({ code: 'custom', message: `an audience holds at most ${MAX_CONDITIONS} conditions` });
-  if (behaviour > MAX_BEHAVIOUR) ctx.addIssue({ code: 'custom', message: `an audience holds at most ${MAX_BEHAVIOUR} behaviour and loyalty conditions` });
+  if (depth > MAX_DEPTH) ctx.addIssue({ code: 'custom', message: msg('GROUPS_TOO_DEEP'), params: { maxDepth: MAX_DEPTH } });
+  if (conditions > MAX_CONDITIONS) ctx.addIssue({ code: 'custom', message: msg('AUDIENCE_CONDITIONS_AT_MOST'), params: { maxConditions: MAX_CONDITIONS } });
+  if (behaviour > MAX_BEHAVIOUR) ctx.addIssue({ code: 'custom', message: msg('AUDIENCE_BEHAVIOUR_AT_MOST'), params: { maxBehaviour: MAX_BEHAVIOUR } });
 });
 export const audienceSchema = z.preprocess(groupsWithinDepth, boundedAudience);
 export type Audience = GroupNode;

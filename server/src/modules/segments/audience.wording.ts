@@ -1,6 +1,6 @@
 import type { z } from 'zod';
-import { zhMessage, type IssueWords } from '../../shared/http/validation-zh.js';
-import { MAX_BEHAVIOUR, MAX_CONDITIONS, MAX_DEPTH } from './audience.schema.js';
+import type { IssueWords } from '../../shared/http/validation-zh.js';
+import { msg, sayIssue } from '../../shared/http/validation-message.js';
 
 /**
  * A refused audience said the way the builder shows it: "第 2 组第 1 条：金额下限不能大于上限" rather
@@ -71,12 +71,9 @@ function fieldLabel(node: Node, rest: PropertyKey[], zh: boolean): string {
 /** The sentences a range and the tree's bounds write, said about the thing they are in. */
 function sentence(issue: z.core.$ZodIssue, node: Node, rest: PropertyKey[], zh: boolean): string | undefined {
   const subject = rangeSubject(node, rest[0], zh);
-  if (issue.message === 'min must not exceed max' && subject) return zh ? `${subject}下限不能大于上限` : `${subject}: min must not exceed max`;
-  if (issue.message === 'give min, max or both' && subject) return zh ? `请填写${subject}的下限、上限或两者` : `${subject}: give min, max or both`;
+  if (issue.message === msg('RANGE_MIN_OVER_MAX') && subject) return zh ? `${subject}下限不能大于上限` : `${subject}: min must not exceed max`;
+  if (issue.message === msg('RANGE_BOUND_REQUIRED') && subject) return zh ? `请填写${subject}的下限、上限或两者` : `${subject}: give min, max or both`;
   if (!zh) return undefined;
-  if (issue.message.startsWith('groups nest at most')) return `条件组最多嵌套 ${MAX_DEPTH} 层，请减少嵌套`;
-  if (issue.message.startsWith('an audience holds at most') && issue.message.includes('behaviour')) return `一个人群最多 ${MAX_BEHAVIOUR} 条行为或会员条件`;
-  if (issue.message.startsWith('an audience holds at most')) return `一个人群最多 ${MAX_CONDITIONS} 条条件`;
   if (issue.code === 'invalid_union' && rest[0] === 'type') return '不支持这种条件';
   return undefined;
 }
@@ -100,7 +97,7 @@ export const audienceIssueWords: IssueWords = (issue, input, chinese) => {
   const at = place(steps, chinese);
   const own = sentence(issue, node, rest, chinese);
   const label = own ? '' : fieldLabel(node, rest, chinese);
-  const said = own ?? (chinese ? zhMessage(issue.message) : issue.message);
+  const said = own ?? sayIssue(issue, chinese ? 'zh' : 'en');
   const message = chinese ? `${at}${label ? `，${label}` : ''}：${said}` : `${at}${label ? `, ${label}` : ''}: ${said}`;
   return { at, message };
 };

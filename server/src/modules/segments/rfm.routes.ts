@@ -4,6 +4,7 @@ import type { CustomerService } from '../customers/customer.service.js';
 import type { RfmService } from './rfm.service.js';
 import { requireVisibleCustomer, visibleCustomer } from '../customers/customer-access.js';
 import { RfmHistory, RfmRuns, RfmSettings } from './segment.responses.js';
+import { msg } from '../../shared/http/validation-message.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface RfmRouteApis {
@@ -11,12 +12,12 @@ export interface RfmRouteApis {
   rfm: RfmService;
 }
 
-const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
-const fourAscending = (what: string) =>
+const objectId = z.string().regex(/^[0-9a-f]{24}$/, msg('OBJECT_ID'));
+const fourAscending = (what: 'R' | 'F' | 'M') =>
   z
     .array(z.number().int().min(0))
-    .length(4, `give four cut points for ${what} (they split customers into five score groups)`)
-    .refine((a) => a.every((v, i) => i === 0 || v > a[i - 1]), { message: `${what} cut points must be strictly ascending` });
+    .length(4, msg(`RFM_${what}_CUTS`))
+    .refine((a) => a.every((v, i) => i === 0 || v > a[i - 1]), { message: msg(`RFM_${what}_ASCENDING`) });
 
 export function rfmRoutes(s: RfmRouteApis) {
   const api = new ApiRouter('/api/v1/rfm', 'segments');
@@ -48,7 +49,7 @@ export function rfmRoutes(s: RfmRouteApis) {
       body: z
         .object({
           cuts: z
-            .object({ r: fourAscending('recency days'), f: fourAscending('order count'), m: fourAscending('total paid (fen)') })
+            .object({ r: fourAscending('R'), f: fourAscending('F'), m: fourAscending('M') })
             .strict()
             .nullable(),
         })

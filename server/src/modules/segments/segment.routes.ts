@@ -8,6 +8,7 @@ import { audienceIssueWords } from './audience.wording.js';
 import { conflict } from '../../shared/app-error.js';
 import { SegmentErrorCode } from './segment.service.js';
 import { AudiencePreview, Segment, SegmentWithUsage } from './segment.responses.js';
+import { msg } from '../../shared/http/validation-message.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface SegmentRouteApis {
@@ -15,7 +16,7 @@ export interface SegmentRouteApis {
   segments: SegmentService;
 }
 
-const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
+const objectId = z.string().regex(/^[0-9a-f]{24}$/, msg('OBJECT_ID'));
 const idParams = z.object({ id: objectId });
 /** Audiences are the community managers' tool; admins may do everything staff may. */
 const MANAGERS = ['community_manager'] as const;
@@ -62,7 +63,7 @@ export function segmentRoutes(s: SegmentRouteApis) {
       summary: 'Save a segment: dynamic (evaluated at use) or snapshot (members frozen now)',
       body: z
         .object({
-          name: z.string().trim().min(1, 'give the segment a name').max(64),
+          name: z.string().trim().min(1, msg('SEGMENT_NAME_REQUIRED')).max(64),
           description: z.string().trim().max(500).optional(),
           audience: audienceSchema,
           mode: z.enum(['dynamic', 'snapshot']).default('dynamic'),
@@ -118,10 +119,10 @@ export function segmentRoutes(s: SegmentRouteApis) {
       summary: 'Rename a segment, change its description or (dynamic segments) its audience',
       params: idParams,
       body: z
-        .object({ name: z.string().trim().min(1, 'give the segment a name').max(64), description: z.string().trim().max(500), audience: audienceSchema })
+        .object({ name: z.string().trim().min(1, msg('SEGMENT_NAME_REQUIRED')).max(64), description: z.string().trim().max(500), audience: audienceSchema })
         .partial()
         .strict()
-        .refine((b) => Object.keys(b).length > 0, { message: 'change at least one of name, description or audience' }),
+        .refine((b) => Object.keys(b).length > 0, { message: msg('SEGMENT_CHANGE_REQUIRED') }),
       response: Segment,
       errors: [409],
       words: audienceIssueWords,
@@ -140,7 +141,7 @@ export function segmentRoutes(s: SegmentRouteApis) {
       status: 201,
       summary: 'Copy a segment under a new name, to edit without touching the original',
       params: idParams,
-      body: z.object({ name: z.string().trim().min(1, 'give the segment a name').max(64) }).strict(),
+      body: z.object({ name: z.string().trim().min(1, msg('SEGMENT_NAME_REQUIRED')).max(64) }).strict(),
       response: Segment,
       errors: [409],
     },

@@ -8,6 +8,7 @@ import { dateTime, objectIdString } from '../../shared/http/api-schemas.js';
 import type { CustomerService } from '../customers/customer.service.js';
 import { ShopperAuthErrorCode } from './shopper-wechat-auth.js';
 import type { ShopperAuth } from './shopper-auth.module.js';
+import { msg } from '../../shared/http/validation-message.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface ShopperAuthRouteApis {
@@ -16,11 +17,11 @@ export interface ShopperAuthRouteApis {
   shopperAuth: ShopperAuth;
 }
 
-const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
+const objectId = z.string().regex(/^[0-9a-f]{24}$/, msg('OBJECT_ID'));
 const SHOPPER = ['shopper'] as const;
 const ShopperSession = z.object({ token: z.string(), expiresAt: dateTime, customerId: objectIdString });
 const session = z.object({ token: z.string().describe('send as Authorization: Bearer'), expiresAt: dateTime, customerId: objectIdString });
-const code = z.string().trim().min(1, 'code: send the code WeChat gave the mini-app').max(256);
+const code = z.string().trim().min(1, msg('MINIAPP_LOGIN_CODE')).max(256);
 
 /** `/api/v1/auth/shopper/*`: the H5's WeChat OAuth (snsapi_base), the demo sign-in and sign-out. */
 export function shopperAuthRoutes(s: ShopperAuthRouteApis) {
@@ -36,10 +37,7 @@ export function shopperAuthRoutes(s: ShopperAuthRouteApis) {
       path: '/demo-login',
       allow: 'public',
       summary: 'DEMO ONLY (DEMO_MODE=true and HOST on loopback): sign in as a seeded shopper by customer id or phone; 404 otherwise',
-      body: z.union([
-        z.object({ customerId: objectId }).strict(),
-        z.object({ phone: z.string().regex(/^1\d{10}$/, 'a mainland mobile number, 11 digits') }).strict(),
-      ]),
+      body: z.union([z.object({ customerId: objectId }).strict(), z.object({ phone: z.string().regex(/^1\d{10}$/, msg('MAINLAND_MOBILE')) }).strict()]),
       response: ShopperSession,
       errors: [404, 429],
     },
@@ -62,8 +60,8 @@ export function shopperAuthRoutes(s: ShopperAuthRouteApis) {
       allow: 'public',
       summary: 'Where to send the shopper for WeChat sign-in (snsapi_base); 404 when no Official Account is configured',
       query: z.object({
-        path: z.string().regex(/^\/h5\/[^\s#]*$/, 'path must be a page under /h5/'),
-        state: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'state: 8-64 letters, digits, _ or -'),
+        path: z.string().regex(/^\/h5\/[^\s#]*$/, msg('H5_PATH')),
+        state: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, msg('OAUTH_STATE_FORMAT')),
       }),
       response: z.object({ url: z.string() }),
       errors: [404],

@@ -5,6 +5,7 @@ import type { AuditService } from './audit.service.js';
 import type { StaffService } from './staff.service.js';
 import { ApiKey, AuditEntry, NewApiKey, Staff, StaffSession } from './staff.responses.js';
 import { int } from '../../shared/http/api-schemas.js';
+import { msg } from '../../shared/http/validation-message.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface StaffRouteApis {
@@ -12,7 +13,7 @@ export interface StaffRouteApis {
   staff: StaffService;
 }
 
-const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
+const objectId = z.string().regex(/^[0-9a-f]{24}$/, msg('OBJECT_ID'));
 export const idParams = z.object({ id: objectId });
 
 export function staffRoutes(s: StaffRouteApis) {
@@ -71,10 +72,10 @@ export function staffRoutes(s: StaffRouteApis) {
       status: 201,
       summary: 'Create a staff account',
       body: z.object({
-        username: z.string().regex(/^[a-zA-Z0-9_.-]{2,64}$/, 'use 2-64 letters, digits, dot, dash or underscore'),
+        username: z.string().regex(/^[a-zA-Z0-9_.-]{2,64}$/, msg('USERNAME_FORMAT')),
         name: z.string().min(1).max(64),
         role: z.enum(STAFF_ROLES),
-        password: z.string().min(8, 'must be at least 8 characters').max(200),
+        password: z.string().min(8, msg('PASSWORD_MIN_8')).max(200),
         wecomUserId: z.string().min(1).max(64).optional(),
       }),
       response: Staff,
@@ -222,7 +223,7 @@ export function staffRoutes(s: StaffRouteApis) {
           page: z.coerce.number().int().min(1).max(10_000).optional(),
           pageSize: z.coerce.number().int().min(1).max(200).optional(),
         })
-        .refine((q) => !q.from || !q.to || q.from < q.to, { message: 'from must be before to', path: ['to'] }),
+        .refine((q) => !q.from || !q.to || q.from < q.to, { message: msg('FROM_BEFORE_TO'), path: ['to'] }),
       response: z
         .object({ items: z.array(AuditEntry), total: int.optional(), page: int.optional(), pageSize: int.optional() })
         .describe('with page or pageSize: a page and its total; else the newest entries'),

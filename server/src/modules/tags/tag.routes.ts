@@ -4,6 +4,7 @@ import type { TagService } from './tag.service.js';
 import type { Wecom } from '../../wecom/wecom.adapter.js';
 import { Tag, TagOverview } from './tag.responses.js';
 import { int } from '../../shared/http/api-schemas.js';
+import { msg } from '../../shared/http/validation-message.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface TagRouteApis {
@@ -11,8 +12,8 @@ export interface TagRouteApis {
   wecom: Wecom;
 }
 
-const idParams = z.object({ id: z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id') });
-const tagName = z.string().trim().min(1).max(30, 'WeCom allows tag names up to 30 characters');
+const idParams = z.object({ id: z.string().regex(/^[0-9a-f]{24}$/, msg('OBJECT_ID')) });
+const tagName = z.string().trim().min(1).max(30, msg('TAG_NAME_AT_MOST_30'));
 
 export function tagRoutes(s: TagRouteApis) {
   const api = new ApiRouter('/api/v1/tags', 'tags');
@@ -77,7 +78,7 @@ export function tagRoutes(s: TagRouteApis) {
         .object({ groupName: tagName, name: tagName, order: z.number().int().min(0).max(10_000) })
         .partial()
         .strict()
-        .refine((b) => Object.keys(b).length > 0, 'change at least one of name, groupName or order'),
+        .refine((b) => Object.keys(b).length > 0, msg('TAG_EDIT_REQUIRED')),
       response: Tag,
       errors: [409],
     },

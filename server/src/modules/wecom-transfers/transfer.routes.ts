@@ -5,6 +5,7 @@ import type { GroupTransferService } from './group-transfer.service.js';
 import { TRANSFER_STATES } from './transfer.model.js';
 import { maskName, personalDataPolicy } from '../privacy/masking.js';
 import { MemberSummary, TransferList, TransferStarted, Unassigned } from './transfer.responses.js';
+import { msg } from '../../shared/http/validation-message.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface TransferRouteApis {
@@ -12,7 +13,7 @@ export interface TransferRouteApis {
   groupTransfers: GroupTransferService;
 }
 
-const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id');
+const objectId = z.string().regex(/^[0-9a-f]{24}$/, msg('OBJECT_ID'));
 const userid = z.string().trim().min(1).max(64);
 
 /** Who hands over: a staff account, or (a member who left without an account here) a WeCom userid. */
@@ -23,7 +24,7 @@ const handover = {
   takeoverStaffId: objectId,
 };
 const oneHandover = (b: { handoverStaffId?: string; handoverUserid?: string }) => Boolean(b.handoverStaffId) !== Boolean(b.handoverUserid);
-const oneHandoverMessage = { message: 'give exactly one of handoverStaffId or handoverUserid', path: ['handoverStaffId'] };
+const oneHandoverMessage = { message: msg('HANDOVER_ONE_OF'), path: ['handoverStaffId'] };
 
 /** 在职继承 / 离职继承: hand a member's WeCom customers and groups to another member, and follow the result. */
 export function transferRoutes(s: TransferRouteApis) {
@@ -41,13 +42,13 @@ export function transferRoutes(s: TransferRouteApis) {
       body: z
         .object({
           ...handover,
-          customerIds: z.array(objectId).min(1, 'choose at least one customer, or leave customerIds out for all').max(5000).optional(),
-          message: z.string().trim().min(1).max(200, 'WeCom allows at most 200 characters').optional(),
+          customerIds: z.array(objectId).min(1, msg('TRANSFER_CUSTOMERS_REQUIRED')).max(5000).optional(),
+          message: z.string().trim().min(1).max(200, msg('WECOM_TEXT_AT_MOST_200')).optional(),
         })
         .strict()
         .refine(oneHandover, oneHandoverMessage)
         .refine((b) => b.mode === 'in_service' || !b.message, {
-          message: 'a message to the customer is only sent for in-service transfers',
+          message: msg('TRANSFER_MESSAGE_IN_SERVICE_ONLY'),
           path: ['message'],
         }),
       response: TransferStarted,

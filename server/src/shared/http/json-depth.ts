@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { msg } from './validation-message.js';
 
 /**
  * How deep a request's JSON may nest. The body parser accepts any nesting that fits in 2 MB (a million
@@ -35,6 +36,6 @@ export function tooDeepAt(value: unknown, limit: number, skip?: (path: readonly 
  */
 export function itemWithinDepth(item: unknown, ctx: z.RefinementCtx): unknown {
   const at = tooDeepAt(item, MAX_JSON_DEPTH);
-  if (at) ctx.addIssue({ code: 'custom', path: at, message: `nested deeper than ${MAX_JSON_DEPTH} levels; send flatter JSON` });
+  if (at) ctx.addIssue({ code: 'custom', path: at, message: msg('JSON_TOO_DEEP'), params: { depth: MAX_JSON_DEPTH } });
   return item;
 }

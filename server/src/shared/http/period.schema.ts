@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { msg } from './validation-message.js';
 
 /**
  * The last local day of a report's period (`?to=2026-03-31`), for a period that does not end today: a
@@ -6,8 +7,8 @@ import { z } from 'zod';
  */
 export const periodEnd = z
   .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'to must be a date like 2026-03-31')
-  .refine(isCalendarDay, { message: 'to must be a date like 2026-03-31' })
+  .regex(/^\d{4}-\d{2}-\d{2}$/, msg('PERIOD_TO_DATE'))
+  .refine(isCalendarDay, { message: msg('PERIOD_TO_DATE') })
   .optional();
 
 /** 2026-02-30 and 2026-13-01 are not days (the first rolls over to March, the second is no date at all). */

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { AppError, CommonErrorCode } from '../app-error.js';
 import { documentedErrors, type DocumentedRoute } from './route-errors.js';
 import type { Produces } from './route.js';
+import { sayIssue } from './validation-message.js';
 
 /**
  * The drift check (API_RESPONSE_CHECK, on in tests, refused in production): every answer of a route
@@ -49,7 +50,7 @@ export function responseCheck(route: DocumentedRoute & { response?: z.ZodType; p
     const json: unknown = typeof ctx.body === 'string' ? JSON.parse(ctx.body) : JSON.parse(JSON.stringify(ctx.body));
     const parsed = route.response.safeParse(json);
     if (!parsed.success) {
-      const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`);
+      const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(body)'}: ${sayIssue(i)}`);
       throw drift(`${name} answered a body its documented response schema refuses: ${issues.join('; ')}`);
     }
     if (!isDeepStrictEqual(parsed.data, json)) {

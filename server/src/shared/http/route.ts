@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { forbidden, unauthenticated } from '../app-error.js';
 import { isAllowed, type Allow, type Principal } from './principal.js';
 import { JsonText } from '../json-text.js';
-import { wantsChinese, zhIssue, zhMessage, type IssueWords } from './validation-zh.js';
+import { msg, sayIssue } from './validation-message.js';
+import { wantsChinese, zhIssue, type IssueWords } from './validation-zh.js';
 import { MAX_JSON_DEPTH, tooDeepAt } from './json-depth.js';
 import { responseCheck } from './response-check.js';
 
@@ -194,7 +195,7 @@ function withinDepth(body: unknown, batchField: string | undefined, ctx: Context
   const skip = batchField ? (path: readonly PropertyKey[]) => path.length === 2 && path[0] === batchField : undefined;
   const at = tooDeepAt(body, MAX_JSON_DEPTH, skip);
   if (!at) return body;
-  const error = new z.ZodError([{ code: 'custom', path: at, message: 'nested deeper than 32 levels; send flatter JSON', input: undefined }]);
+  const error = new z.ZodError([{ code: 'custom', path: at, message: msg('JSON_TOO_DEEP'), params: { depth: MAX_JSON_DEPTH }, input: undefined }]);
   throw new ValidationError('body', error, wantsChinese(ctx));
 }
 
@@ -213,7 +214,7 @@ export class ValidationError extends Error {
   ) {
     const issues = zodError.issues.map((i) => {
       const own = worded?.words(i, worded.input, chinese);
-      return { field: i.path.join('.'), message: own?.message ?? (chinese ? zhMessage(i.message) : i.message), at: own?.at };
+      return { field: i.path.join('.'), message: own?.message ?? sayIssue(i, chinese ? 'zh' : 'en'), at: own?.at };
     });
     super(
       chinese

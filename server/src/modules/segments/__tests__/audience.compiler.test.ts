@@ -1,6 +1,7 @@
 import { Types } from 'mongoose';
 import { audienceSchema, behaviourKey, loyaltyKey, type Audience } from '../audience.schema.js';
 import { compileNode } from '../audience.compiler.js';
+import { sayIssue } from '../../../shared/http/validation-message.js';
 
 const now = new Date('2026-06-01T00:00:00Z');
 const daysAgo = (d: number) => new Date(now.getTime() - d * 86_400_000);
@@ -104,5 +105,5 @@ const invalid: Array<[string, unknown, RegExp]> = [
 test.each(invalid)('refuses %s with a message saying what to fix', (_name, audience, message) => {
   const result = audienceSchema.safeParse(audience);
   expect(result.success).toBe(false);
-  expect(result.error!.issues.map((i) => i.message).join('; ')).toMatch(message);
+  expect(result.error!.issues.map((i) => sayIssue(i)).join('; ')).toMatch(message);
 });
