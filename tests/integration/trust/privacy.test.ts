@@ -170,6 +170,8 @@ test('an admin export of a customer is recorded in the audit log; other staff ca
   const res = await app.request('GET', `/api/v1/privacy/customers/${shopper.customerId}/export`, { token: admin.token });
   expect(res.status).toBe(200);
   expect(res.body.profile.phone).toBe(shopper.phone);
+  // A birthday never given is none, not an empty record.
+  expect(res.body.profile.birthday).toBeNull();
   const audit = await app.request('GET', `/api/v1/audit?targetId=${shopper.customerId}`, { token: admin.token });
   expect(audit.body.items.map((a: any) => [a.action, a.actorId])).toContainEqual(['privacy.export', admin.id]);
   const cm = await app.staff('community_manager');

@@ -66,7 +66,8 @@ export class DataExportService {
         name: c.name ?? null,
         phone: c.phone ?? null,
         gender: c.gender ?? null,
-        birthday: c.birthday ?? null,
+        // The schema keeps an empty object for a birthday never given: the export says none.
+        birthday: c.birthday?.month ? c.birthday : null,
         city: c.city ?? null,
         sourceChannel: c.sourceChannel ?? null,
         createdAt: (c as { createdAt?: Date }).createdAt ?? null,

@@ -57,7 +57,7 @@ export const PersonalDataExport = component(
       name: z.string().nullable(),
       phone: z.string().nullable(),
       gender: z.enum(['male', 'female', 'unknown']).nullable(),
-      birthday: z.object({ month: int, day: int, year: int }).partial().nullable().describe('as kept on the profile: {} (or null) when not known'),
+      birthday: z.object({ month: int, day: int, year: int }).partial().nullable().describe('as the shopper gave it; null when never given'),
       city: z.string().nullable(),
       sourceChannel: z.string().nullable(),
       createdAt: dateTime.nullable(),
