@@ -43,6 +43,14 @@ export function duplicateIndexes(err: unknown): Set<number> {
   return new Set(writeErrors.map((we) => we.index));
 }
 
+/** The plain object a model's `.lean()` queries return (the schema's fields, `_id` and `__v`). */
+export type LeanDoc<M> = M extends mongoose.Model<infer _Raw, infer _Q, infer _I, infer _V, infer _H, infer _S, infer Lean> ? Lean : never;
+
+/** True when an unordered insertMany/bulkWrite failed on some rows (the driver's MongoBulkWriteError). */
+export function hasWriteErrors(err: unknown): boolean {
+  return !!(err as { writeErrors?: unknown } | null)?.writeErrors;
+}
+
 export function isDbReady(): boolean {
   return mongoose.connection.readyState === 1;
 }

@@ -2,7 +2,7 @@ import { Types } from 'mongoose';
 import type { Deps } from '../../shared/deps.js';
 import type { HookPayloads } from '../../shared/hooks.js';
 import { conflict, notFound } from '../../shared/app-error.js';
-import { isDuplicateKeyError } from '../../shared/db.js';
+import { hasWriteErrors, isDuplicateKeyError } from '../../shared/db.js';
 import type { CustomerService } from '../customers/customer.service.js';
 import type { FollowUpService } from '../customers/follow-up.service.js';
 import { inWindow, localPeriods, nextWindowStart, type SendWindow } from '../broadcasts/send-window.js';
@@ -320,7 +320,7 @@ export class JourneyService {
     try {
       await JourneyRunModel.collection.insertMany(rows, { ordered: false });
     } catch (err) {
-      if (!isDuplicateKeyError(err) && !(err as any)?.writeErrors) throw err;
+      if (!isDuplicateKeyError(err) && !hasWriteErrors(err)) throw err;
     }
   }
 

@@ -1,7 +1,7 @@
 import { Types } from 'mongoose';
 import type { Deps } from '../../shared/deps.js';
 import { AppError, conflict, notFound } from '../../shared/app-error.js';
-import { isDuplicateKeyError } from '../../shared/db.js';
+import { hasWriteErrors, isDuplicateKeyError } from '../../shared/db.js';
 import { CustomerModel } from '../customers/customer.model.js';
 import type { EventService } from '../events/event.service.js';
 import { behaviourConditions, behaviourKey, loyaltyConditions, type Audience, type BehaviourCondition } from './audience.schema.js';
@@ -102,7 +102,7 @@ export class SegmentService {
           { ordered: false },
         );
       } catch (err) {
-        if (!isDuplicateKeyError(err) && !(err as any)?.writeErrors) throw err;
+        if (!isDuplicateKeyError(err) && !hasWriteErrors(err)) throw err;
       }
       after = page[page.length - 1];
     }
