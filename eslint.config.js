@@ -48,7 +48,13 @@ export default tseslint.config(
   {
     // Not yet typed (issue 21 §4 works through these directory by directory).
     files: ['server/**', 'bot/**', 'h5/**', 'scripts/**', 'packages/embedded-mongo/src/**'],
-    ignores: ['server/src/modules/broadcasts/**', 'server/src/modules/conversations/**', 'server/src/modules/wechat-kf/**', 'server/src/shared/db.ts'],
+    ignores: [
+      'server/src/modules/broadcasts/**',
+      'server/src/modules/conversations/**',
+      'server/src/modules/wechat-kf/**',
+      'server/src/modules/loyalty/**',
+      'server/src/shared/db.ts',
+    ],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {

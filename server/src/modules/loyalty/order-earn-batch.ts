@@ -97,7 +97,7 @@ export async function earnForPaidOrders(ctx: Ctx, tenantId: string, paid: PaidOr
         base !== undefined && points < base
           ? `order ${orderId} paid (daily cap reached: ${base - points} not earned)`
           : (prior?.reason ?? `order ${orderId} paid`),
-      expiresAt: prior ? prior.expiresAt : expiryFor(settings, p.event.occurredAt),
+      expiresAt: prior ? (prior.expiresAt ?? undefined) : expiryFor(settings, p.event.occurredAt),
     });
   }
   await ctx.ledger.postCredits(tenantId, credits, members);
