@@ -50,6 +50,13 @@ export function duplicateIndexes(err: unknown): Set<number> {
 export type LeanDoc<M> =
   M extends mongoose.Model<infer _Raw, infer _Q, infer _I, infer _V, infer _H, infer _S, infer Lean> ? Omit<Lean, '__v'> & { __v?: number } : never;
 
+/** One failed row of an unordered insertMany/bulkWrite, as the driver reports it. */
+export interface WriteError {
+  index: number;
+  code?: number;
+  errmsg?: string;
+}
+
 /** True when an unordered insertMany/bulkWrite failed on some rows (the driver's MongoBulkWriteError). */
 export function hasWriteErrors(err: unknown): boolean {
   return !!(err as { writeErrors?: unknown } | null)?.writeErrors;
