@@ -8,6 +8,8 @@ import { audienceIssueWords } from './audience.wording.js';
 import { conflict } from '../../shared/app-error.js';
 import { SegmentErrorCode } from './segment.service.js';
 import { AudiencePreview, Segment, SegmentWithUsage } from './segment.responses.js';
+import type { SegmentModel } from './segment.model.js';
+import type { LeanDoc } from '../../shared/db.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface SegmentRouteApis {
@@ -20,7 +22,7 @@ const idParams = z.object({ id: objectId });
 /** Audiences are the community managers' tool; admins may do everything staff may. */
 const MANAGERS = ['community_manager'] as const;
 
-const view = (seg: any, count?: number) => ({
+const view = (seg: LeanDoc<typeof SegmentModel>, count?: number) => ({
   id: String(seg._id),
   name: seg.name,
   description: seg.description,

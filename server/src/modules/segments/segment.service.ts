@@ -107,7 +107,12 @@ export class SegmentService {
       after = page[page.length - 1];
     }
     const memberCount = await SegmentMemberModel.countDocuments({ tenantId, segmentId: segOid });
-    return SegmentModel.findOneAndUpdate({ tenantId, _id: segOid }, { $set: { memberCount, snapshotAt: this.deps.now() } }, { returnDocument: 'after' }).lean();
+    // Just read; a segment deleted in between fails the caller as before.
+    return (await SegmentModel.findOneAndUpdate(
+      { tenantId, _id: segOid },
+      { $set: { memberCount, snapshotAt: this.deps.now() } },
+      { returnDocument: 'after' },
+    ).lean())!;
   }
 
   /**
@@ -122,7 +127,8 @@ export class SegmentService {
       });
     }
     try {
-      return await SegmentModel.findOneAndUpdate({ tenantId, _id: seg._id }, { $set: patch }, { returnDocument: 'after' }).lean();
+      // Just read; a segment deleted in between fails the caller as before.
+      return (await SegmentModel.findOneAndUpdate({ tenantId, _id: seg._id }, { $set: patch }, { returnDocument: 'after' }).lean())!;
     } catch (err) {
       if (isDuplicateKeyError(err))
         throw conflict(SegmentErrorCode.NAME_TAKEN, `A segment named "${patch.name}" already exists; pick another name`, { name: patch.name });
