@@ -14,7 +14,7 @@ import { render, type RecipientFacts } from './placeholders.js';
 
 /** Issues a coupon once per key (the loyalty module's coupon service satisfies this). */
 export interface CouponPort {
-  issue(tenantId: string, input: { templateId: string; customerId: string; channel: 'campaign'; issueKey: string }): Promise<unknown>;
+  issue(tenantId: string, input: { templateId: string; customerId: string; channel: 'campaign'; issueKey: string }): Promise<{ code: string }>;
   /** The template a coupon is issued from (its name fills `{couponName}`). */
   template(tenantId: string, templateId: string): Promise<{ name: string }>;
 }
