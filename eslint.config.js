@@ -46,8 +46,10 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
-    // Not yet typed (issue 21 §4 works through these directory by directory).
-    files: ['bot/**', 'h5/**', 'scripts/**', 'packages/embedded-mongo/src/**'],
+    // Not typed yet. The WeCom stand-in reads every request body as `Json` (Record<string, any>):
+    // its ~35 handlers each need their endpoint's body type. The embedded MongoDB package is outside
+    // issue 21 §4 (server, bot, h5, scripts).
+    files: ['scripts/wecom-fake/**', 'packages/embedded-mongo/src/**'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
