@@ -9,7 +9,7 @@ export default tseslint.config(
   {
     languageOptions: { globals: { ...globals.node } },
     rules: {
-      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration through server/src/config/env.ts.' }],
     },
@@ -38,6 +38,18 @@ export default tseslint.config(
       globals: { ...globals.commonjs, wx: 'readonly', App: 'readonly', Page: 'readonly', Component: 'readonly', Behavior: 'readonly', getApp: 'readonly' },
     },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    // Test doubles (fake ports, half-built documents, reaching into a response) may keep `any`:
+    // typing every stub would add noise to tests without making production code safer.
+    files: ['tests/**', 'packages/*/tests/**', '**/__tests__/**'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
+  {
+    // The embedded MongoDB package (a wire-protocol server over arbitrary documents) is outside
+    // issue 21 §4 (server, bot, h5, scripts) and not typed yet.
+    files: ['packages/embedded-mongo/src/**'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
     files: ['server/src/main.ts', 'scripts/**', 'tests/**', 'packages/*/tests/**', 'bot/src/main.ts', '**/__tests__/**', 'jest.config.js'],

@@ -30,7 +30,11 @@ if (!['import', 'export'].includes(command) || !file) {
   process.exit(2);
 }
 
-async function call(path: string, init: { method?: string; token?: string; body?: unknown; csv?: string } = {}) {
+/** The API's refusal: `{ error: { code, message } }`. */
+type ErrorBody = { error?: { message?: string } };
+
+/** One API call; T is what the route answers (the server checks it against its response schema). */
+async function call<T = unknown>(path: string, init: { method?: string; token?: string; body?: unknown; csv?: string } = {}): Promise<T> {
   const res = await fetch(`${values.url}${path}`, {
     method: init.method ?? 'GET',
     headers: {
@@ -39,9 +43,9 @@ async function call(path: string, init: { method?: string; token?: string; body?
     },
     body: init.csv ?? (init.body === undefined ? undefined : JSON.stringify(init.body)),
   });
-  const json = (await res.json().catch(() => ({}))) as any;
-  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${path} → ${res.status}: ${json?.error?.message ?? res.statusText}`);
-  return json;
+  const json: unknown = await res.json().catch(() => ({}));
+  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${path} → ${res.status}: ${(json as ErrorBody | null)?.error?.message ?? res.statusText}`);
+  return json as T;
 }
 
 /**
@@ -60,7 +64,10 @@ async function importFile(token: string) {
   for (let i = 0; i < records.length; i += BATCH) {
     const batch = records.slice(i, i + BATCH);
     // Row numbers as a spreadsheet shows them: the header is row 1.
-    const result = await call(`/api/v1/customers/import.csv?firstRow=${i + 2}`, { method: 'POST', token, csv: csvRows([header, ...batch]) });
+    const result = await call<{ created: number; updated: number; rejected: Array<{ row: number; reason: string }> }>(
+      `/api/v1/customers/import.csv?firstRow=${i + 2}`,
+      { method: 'POST', token, csv: csvRows([header, ...batch]) },
+    );
     totals.created += result.created;
     totals.updated += result.updated;
     for (const r of result.rejected) rejected.push({ line: r.row, reason: r.reason, cells: records[r.row - 2] });
@@ -83,7 +90,11 @@ async function exportFile(token: string) {
   let bar: ReturnType<typeof progressBar> | undefined;
   let done = 0;
   do {
-    const page: { items: any[]; total?: number; next: string | null } = await call(`/api/v1/customers/export?limit=${BATCH}${after ? `&after=${after}` : ''}`, {
+    const page: { items: Array<Record<string, unknown>>; total?: number; next: string | null } = await call<{
+      items: Array<Record<string, unknown>>;
+      total?: number;
+      next: string | null;
+    }>(`/api/v1/customers/export?limit=${BATCH}${after ? `&after=${after}` : ''}`, {
       token,
     });
     bar ??= progressBar('export', page.total ?? 0);
@@ -100,7 +111,7 @@ async function exportFile(token: string) {
 }
 
 try {
-  const { token } = await call('/api/v1/auth/login', { method: 'POST', body: { username: values.user, password: values.password } });
+  const { token } = await call<{ token: string }>('/api/v1/auth/login', { method: 'POST', body: { username: values.user, password: values.password } });
   await (command === 'import' ? importFile(token) : exportFile(token));
 } catch (err) {
   console.error(err instanceof Error ? err.message : err);

@@ -1,4 +1,4 @@
-import { WechatyBuilder, type Wechaty } from 'wechaty';
+import { WechatyBuilder, type OfficialPuppetNpmName, type Wechaty } from 'wechaty';
 import { PuppetMock, type mock } from 'wechaty-puppet-mock';
 import type { Services } from '../../server/src/services.js';
 import type { RuntimePlugin } from '../../server/src/runtime.js';
@@ -38,7 +38,8 @@ export async function startBot(s: Services, options: BotOptions = {}): Promise<R
       ? WechatyBuilder.build({ name: config.WECHATY_NAME, puppet: new PuppetMock({ mocker: options.mocker }) })
       : WechatyBuilder.build({
           name: config.WECHATY_NAME,
-          puppet: config.WECHATY_PUPPET as any,
+          // wechaty types `puppet` as its official puppets' names; any installed puppet package loads by name.
+          puppet: config.WECHATY_PUPPET as OfficialPuppetNpmName,
           puppetOptions: config.WECHATY_PUPPET_SERVICE_TOKEN ? { token: config.WECHATY_PUPPET_SERVICE_TOKEN } : undefined,
         });
   const ctx = new BotContext(s, options.tenantId ?? config.DEFAULT_TENANT, log.child({ part: 'bot' }), bot);

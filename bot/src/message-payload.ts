@@ -23,7 +23,7 @@ const TYPES: Partial<Record<number, MessageType>> = {
  * `unionid`, and then it joins the chat to the member profile with that unionid.
  */
 export function chatContact(c: Contact): ChatContact {
-  const payload = (c as any).payload as { avatar?: string; unionId?: unknown; unionid?: unknown } | undefined;
+  const payload = c.payload as { avatar?: string; unionId?: unknown; unionid?: unknown } | undefined;
   const unionId = [payload?.unionId, payload?.unionid].find((u): u is string => typeof u === 'string' && /^[\w-]{8,128}$/.test(u));
   return { id: c.id, name: c.name() || undefined, avatar: payload?.avatar || undefined, ...(unionId ? { unionId } : {}) };
 }

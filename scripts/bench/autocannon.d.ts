@@ -1,5 +1,5 @@
 // autocannon ships no types; the load client uses only this much of it.
 declare module 'autocannon' {
-  const autocannon: (options: Record<string, unknown>) => Promise<any>;
+  const autocannon: (options: Record<string, unknown>) => Promise<unknown>;
   export default autocannon;
 }

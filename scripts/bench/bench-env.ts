@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import mongoose from 'mongoose';
+import type { mock } from 'wechaty-puppet-mock';
 import { loadConfig, type Config } from '../../server/src/config/env.js';
 import { startRuntime, type Runtime, type RuntimePlugin } from '../../server/src/runtime.js';
 import { createLogger } from '../../server/src/shared/logger.js';
@@ -125,11 +126,11 @@ export async function startBenchApp(b: Backends, dbName: string, options: { env?
 }
 
 /** JSON over fetch with a keep-alive agent (Node's default), failing loudly on an unexpected status. */
-export async function http(
+export async function http<T = unknown>(
   method: string,
   url: string,
   options: { headers?: Record<string, string>; body?: unknown; expect?: number[] } = {},
-): Promise<{ status: number; body: any }> {
+): Promise<{ status: number; body: T }> {
   const headers: Record<string, string> = { ...(options.headers ?? {}) };
   let body: string | undefined;
   if (options.body !== undefined) {
@@ -138,7 +139,13 @@ export async function http(
   }
   const res = await fetch(url, { method, headers, body });
   const text = await res.text();
-  const parsed = text ? JSON.parse(text) : undefined;
+  const parsed: T = text ? JSON.parse(text) : undefined;
   if (options.expect && !options.expect.includes(res.status)) throw new Error(`${method} ${url} answered ${res.status}: ${text.slice(0, 300)}`);
   return { status: res.status, body: parsed };
 }
+
+/**
+ * A mock contact hearing what is said to it. wechaty-puppet-mock declares its `message` event through
+ * typed-emitter, whose default export does not resolve under NodeNext, so `on` is missing from its type.
+ */
+export type HearingContact = mock.ContactMock & { on(event: 'message', listener: (message: mock.MessageMock) => void): unknown };

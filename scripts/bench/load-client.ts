@@ -20,7 +20,7 @@ const result = await autocannon({
   duration: job.duration,
   pipelining: 1,
   timeout: 30,
-  setupClient: (client: any) => {
+  setupClient: (client: { setHeaders(headers: Record<string, string>): void }) => {
     if (job.tokens?.length) client.setHeaders({ authorization: `Bearer ${job.tokens[next++ % job.tokens.length]}` });
   },
 });

@@ -54,7 +54,7 @@ export async function addBotDemo(env: Record<string, string | undefined>, _clean
       () => chen.say('我要退货，鞋码不对').to(account),
       () => zhao.say('签到').to(account),
       () => {
-        const room = mocker.createRoom({ topic: '品牌VIP会员群', memberIdList: [account.id, lin.id, chen.id] } as any);
+        const room = mocker.createRoom({ topic: '品牌VIP会员群', memberIdList: [account.id, lin.id, chen.id] });
         lin.say('大家好，新品什么时候上？').to(room);
         room.add(zhao).by(lin);
       },

@@ -11,7 +11,7 @@ export async function addH5Demo(_env: Record<string, string | undefined>, _clean
   parts.runtime.push(staticH5Plugin());
   parts.afterSeed.push(async (rt) => {
     const tenant = rt.services.deps.config.DEFAULT_TENANT;
-    const shopper = (await rt.services.customers.search(tenant, { page: 1, pageSize: 1 })).items.find((c: any) => c.phone);
+    const shopper = (await rt.services.customers.search(tenant, { page: 1, pageSize: 1 })).items.find((c) => c.phone);
     parts.urls.push(
       { label: 'Member center', url: `{base}/h5/member${shopper?.phone ? `?demoPhone=${shopper.phone}` : ''}` },
       { label: 'Sales sidebar', url: '{base}/h5/sidebar' },

@@ -3,7 +3,7 @@
  * each `event:`/`data:` block is handed to `onEvent` as it arrives, its data parsed as JSON. Used by
  * the desk's tests and the inbox benchmark. Resolves once the stream answered; `close()` ends it.
  */
-export async function openEventStream(url: string, token: string, onEvent: (event: string, data: any) => void): Promise<{ status: number; close(): void }> {
+export async function openEventStream(url: string, token: string, onEvent: (event: string, data: unknown) => void): Promise<{ status: number; close(): void }> {
   const controller = new AbortController();
   const res = await fetch(`${url}/api/v1/conversations/stream`, { headers: { authorization: `Bearer ${token}` }, signal: controller.signal });
   if (res.ok && res.body) {

@@ -5,11 +5,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
  * query parameters and a JSON body and always answer JSON, so the fakes do the same (a body that is
  * not JSON reads as `{}`, as the real servers then answer with their own errcode).
  */
-export async function readJsonRequest(req: IncomingMessage): Promise<{ url: URL; query: Record<string, string>; body: any }> {
+export async function readJsonRequest(req: IncomingMessage): Promise<{ url: URL; query: Record<string, string>; body: Record<string, unknown> }> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
   const raw = Buffer.concat(chunks).toString('utf8');
-  let body: any = {};
+  let body: Record<string, unknown> = {};
   try {
     body = raw ? JSON.parse(raw) : {};
   } catch {

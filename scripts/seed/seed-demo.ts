@@ -114,7 +114,7 @@ export async function seedDemo(s: Services, config: Config, options: { log: Logg
   // A year of orders: most customers buy 0-6 times, a loyal few much more; some refunds and browsing.
   const now = s.deps.now().getTime();
   const day = 86_400_000;
-  const events: unknown[] = [];
+  const events: Array<{ occurredAt: string } & Record<string, unknown>> = [];
   people.forEach((p, i) => {
     const loyal = rand() < 0.08;
     const orders = loyal ? 6 + Math.floor(rand() * 10) : Math.floor(rand() * rand() * 7);
@@ -155,7 +155,7 @@ export async function seedDemo(s: Services, config: Config, options: { log: Logg
       });
     }
   });
-  events.sort((a: any, b: any) => a.occurredAt.localeCompare(b.occurredAt));
+  events.sort((a, b) => a.occurredAt.localeCompare(b.occurredAt));
   for (let i = 0; i < events.length; i += 1000) await s.events.ingest(tenantId, events.slice(i, i + 1000), 'demo');
   // Points, aggregates and RFM follow ingest in the worker; the steps below (and the first look) read them.
   await s.events.settle();

@@ -25,7 +25,7 @@ export interface SentMessage {
   msgid: number;
 }
 
-type Json = Record<string, any>;
+type Json = Record<string, unknown>;
 const rid = () => `rid: ${randomBytes(6).toString('hex')}`;
 const err = (errcode: number, errmsg: string) => ({ errcode, errmsg: `${errmsg} ${rid()}` });
 
@@ -38,7 +38,7 @@ export class FakeWechat {
   private readonly phoneCodes = new Map<string, { openid: string; used: boolean }>();
   private readonly quota = new Map<string, number>();
   private readonly tokens = new Set<string>();
-  private readonly faults = new Map<string, Json>();
+  private readonly faults = new Map<string, { errcode?: number; errmsg?: string; httpStatus?: number }>();
   private server?: Server;
   private msgid = 2_000_000;
 
@@ -138,12 +138,14 @@ export class FakeWechat {
       if (left <= 0) return err(43101, 'user refuse to accept the msg');
       this.quota.set(k, left - 1);
       const msgid = ++this.msgid;
+      // The fields as the doc describes them (subscribeMessage.send); the checks above refused what WeChat refuses.
+      const message = body as Omit<SentMessage, 'msgid'>;
       this.sent.push({
-        touser: body.touser,
-        template_id: body.template_id,
-        page: body.page,
-        data: body.data,
-        miniprogram_state: body.miniprogram_state,
+        touser: message.touser,
+        template_id: message.template_id,
+        page: message.page,
+        data: message.data,
+        miniprogram_state: message.miniprogram_state,
         msgid,
       });
       return { errcode: 0, errmsg: 'ok', msgid };

@@ -87,18 +87,18 @@ export async function seedWecomContacts(local: FakeWecom, rt: Runtime): Promise<
 export async function seedDemoCampaigns(rt: Runtime): Promise<string[]> {
   const s = rt.services;
   const tenantId = s.deps.config.DEFAULT_TENANT;
-  const call = async (token: string | undefined, method: string, path: string, body?: unknown) => {
+  const call = async <T = { id: string }>(token: string | undefined, method: string, path: string, body?: unknown): Promise<T> => {
     const res = await fetch(`${rt.url}/api/v1${path}`, {
       method,
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    const json = (await res.json()) as any;
+    const json = (await res.json()) as T & { error?: unknown };
     if (!res.ok) throw new Error(`demo campaigns: ${method} ${path} answered ${res.status}: ${JSON.stringify(json.error ?? json)}`);
     return json;
   };
   const manager = DEMO_LOGINS.staff.find((x) => x.role === 'community_manager')!;
-  const { token } = await call(undefined, 'POST', '/auth/login', { username: manager.username, password: DEMO_LOGINS.password });
+  const { token } = await call<{ token: string }>(undefined, 'POST', '/auth/login', { username: manager.username, password: DEMO_LOGINS.password });
   const keen = await s.tags.ensure(tenantId, '客户意向', '高意向');
   const segment = await call(token, 'POST', '/segments', {
     name: '高意向 · 企微好友',

@@ -1,5 +1,24 @@
 import type { FakeWecom } from './fake-wecom.js';
 
+/** What the admin routes read (the demo's and the tests' own API, not WeCom's); `str(k)` checks the rest. */
+interface AdminBody {
+  [field: string]: unknown;
+  userid?: string;
+  name?: string;
+  unionid?: string;
+  state?: string;
+  remark?: string;
+  description?: string;
+  tagIds?: string[];
+  remarkMobiles?: string[];
+  externalUserId?: string;
+  errcode?: number;
+  errmsg?: string;
+  httpStatus?: number;
+  skip?: number;
+  delayMs?: number;
+}
+
 /**
  * The fake's own inspection and control routes under `/__fake/` (not WeCom's API): what our server
  * sent (welcome messages, group messages), and buttons for the demo ("a customer scans code X").
@@ -18,7 +37,8 @@ export function adminRoutes(fake: FakeWecom) {
       results: t.results,
     }));
 
-  return async (method: string, path: string, body: any, _query: Record<string, string>): Promise<unknown> => {
+  return async (method: string, path: string, raw: Record<string, unknown>, _query: Record<string, string>): Promise<unknown> => {
+    const body = raw as AdminBody;
     const route = `${method} ${path}`;
     if (route === 'GET state')
       return {

@@ -3,6 +3,18 @@ import { groupMsgHandlers } from './fake-groupmsg.js';
 import { transferHandlers } from './fake-transfer.js';
 import { kfHandlers } from './fake-kf.js';
 import { FakeError, badParam, fail, ok, page, type Handler } from './fake-reply.js';
+import type {
+  AddCorpTagBody,
+  BatchGetByUserBody,
+  ContactWayBody,
+  CorpTagIdsBody,
+  EditCorpTagBody,
+  GroupChatGetBody,
+  GroupChatListBody,
+  MarkTagBody,
+  RemarkBody,
+  WelcomeBody,
+} from './fake-requests.js';
 
 export { FakeError };
 
@@ -55,7 +67,8 @@ export const handlers: Record<string, Handler> = {
   },
 
   // https://developer.work.weixin.qq.com/document/path/92994 (批量获取客户详情): 1–100 userids, limit ≤ 100
-  'POST externalcontact/batch/get_by_user': (corp, { body }) => {
+  'POST externalcontact/batch/get_by_user': (corp, { body: raw }) => {
+    const body = raw as BatchGetByUserBody;
     const users: string[] = Array.isArray(body.userid_list) ? body.userid_list : [];
     if (!users.length || users.length > 100) badParam('userid_list must name 1 to 100 users');
     const limit = Number(body.limit ?? 50);
@@ -76,10 +89,11 @@ export const handlers: Record<string, Handler> = {
   // third-party ones) — remark (≤ 20 chars), description (≤ 150), remark_mobiles replaces the old numbers
   // and [""] clears them; remark, description, remark_company, remark_mobiles and remark_pic_mediaid may
   // not all be empty.
-  'POST externalcontact/remark': (corp, { body }) => {
+  'POST externalcontact/remark': (corp, { body: raw }) => {
+    const body = raw as RemarkBody;
     const f = followOf(corp, body.userid, body.external_userid);
     const given = (v: unknown) => (Array.isArray(v) ? v.length > 0 : v !== undefined && v !== null && v !== '');
-    if (!['remark', 'description', 'remark_company', 'remark_mobiles', 'remark_pic_mediaid'].some((k) => given(body[k])))
+    if (!(['remark', 'description', 'remark_company', 'remark_mobiles', 'remark_pic_mediaid'] as const).some((k) => given(body[k])))
       badParam('remark, description, remark_company, remark_mobiles or remark_pic_mediaid');
     if (typeof body.remark === 'string' && [...body.remark].length > 20) fail(40058, 'invalid Request Parameter: remark longer than 20');
     if (typeof body.description === 'string' && [...body.description].length > 150) fail(40058, 'invalid Request Parameter: description longer than 150');
@@ -90,7 +104,8 @@ export const handlers: Record<string, Handler> = {
   },
 
   // https://developer.work.weixin.qq.com/document/path/92117 (管理企业标签: get_corp_tag_list, add/edit/del_corp_tag); names ≤ 30 chars, 40071 duplicate
-  'POST externalcontact/get_corp_tag_list': (corp, { body }) => {
+  'POST externalcontact/get_corp_tag_list': (corp, { body: raw }) => {
+    const body = raw as CorpTagIdsBody;
     const tagIds: string[] = body.tag_id ?? [];
     const groupIds: string[] = body.group_id ?? [];
     let groups = corp.tagGroups.map((g) => ({ ...g, tag: [...g.tag] }));
@@ -100,7 +115,8 @@ export const handlers: Record<string, Handler> = {
   },
 
   // https://developer.work.weixin.qq.com/document/path/92117
-  'POST externalcontact/add_corp_tag': (corp, { body }) => {
+  'POST externalcontact/add_corp_tag': (corp, { body: raw }) => {
+    const body = raw as AddCorpTagBody;
     const tags: Array<{ name: string; order?: number }> = body.tag ?? [];
     if (!tags.length) badParam('tag');
     let group = body.group_id ? corp.tagGroups.find((g) => g.group_id === body.group_id) : corp.tagGroups.find((g) => g.group_name === body.group_name);
@@ -122,9 +138,10 @@ export const handlers: Record<string, Handler> = {
   },
 
   // https://developer.work.weixin.qq.com/document/path/92117
-  'POST externalcontact/edit_corp_tag': (corp, { body }) => {
+  'POST externalcontact/edit_corp_tag': (corp, { body: raw }) => {
+    const body = raw as EditCorpTagBody;
     const group = corp.tagGroups.find((g) => g.group_id === body.id);
-    const hit = group ? undefined : corp.tagById(body.id);
+    const hit = group ? undefined : corp.tagById(body.id ?? '');
     if (!group && !hit) fail(40068, 'invalid tagid');
     const target = group ?? hit!.tag;
     if (body.name !== undefined) {
@@ -136,7 +153,8 @@ export const handlers: Record<string, Handler> = {
   },
 
   // https://developer.work.weixin.qq.com/document/path/92117
-  'POST externalcontact/del_corp_tag': (corp, { body }) => {
+  'POST externalcontact/del_corp_tag': (corp, { body: raw }) => {
+    const body = raw as CorpTagIdsBody;
     const tagIds: string[] = body.tag_id ?? [];
     const groupIds: string[] = body.group_id ?? [];
     if (!tagIds.length && !groupIds.length) badParam('tag_id or group_id');
@@ -149,7 +167,8 @@ export const handlers: Record<string, Handler> = {
   // 编辑客户企业标签: https://developer.work.weixin.qq.com/document/path/92118 (self-built apps; 92697 for
   // third-party ones) — add_tag and remove_tag may not both be empty; a tag id the corp does not have is
   // refused (40068).
-  'POST externalcontact/mark_tag': (corp, { body }) => {
+  'POST externalcontact/mark_tag': (corp, { body: raw }) => {
+    const body = raw as MarkTagBody;
     const f = followOf(corp, body.userid, body.external_userid);
     const add: string[] = body.add_tag ?? [];
     const remove: string[] = body.remove_tag ?? [];
@@ -161,8 +180,9 @@ export const handlers: Record<string, Handler> = {
 
   // https://developer.work.weixin.qq.com/document/path/92228 (客户联系「联系我」管理): type 1 one member,
   // type 2 at most 100; state at most 30 characters.
-  'POST externalcontact/add_contact_way': (corp, { body, base }) => {
-    if (![1, 2].includes(body.type) || ![1, 2].includes(body.scene)) badParam('type/scene');
+  'POST externalcontact/add_contact_way': (corp, { body: raw, base }) => {
+    const body = raw as ContactWayBody;
+    if (![1, 2].includes(body.type ?? 0) || ![1, 2].includes(body.scene ?? 0)) badParam('type/scene');
     if (body.state && String(body.state).length > 30) fail(40058, 'invalid Request Parameter: state longer than 30');
     const users: string[] = body.user ?? [];
     if (!users.length || (body.type === 1 && users.length > 1)) badParam('user');
@@ -173,8 +193,8 @@ export const handlers: Record<string, Handler> = {
     corp.contactWays.set(config_id, {
       config_id,
       qr_code,
-      type: body.type,
-      scene: body.scene,
+      type: body.type!,
+      scene: body.scene!,
       style: body.style,
       remark: body.remark,
       skip_verify: body.skip_verify ?? true,
@@ -186,38 +206,42 @@ export const handlers: Record<string, Handler> = {
   },
 
   // https://developer.work.weixin.qq.com/document/path/92228 (客户联系「联系我」管理)
-  'POST externalcontact/get_contact_way': (corp, { body }) => {
-    const way = corp.contactWays.get(body.config_id) ?? fail(40058, 'invalid Request Parameter: config_id');
+  'POST externalcontact/get_contact_way': (corp, { body: raw }) => {
+    const body = raw as ContactWayBody;
+    const way = corp.contactWays.get(body.config_id ?? '') ?? fail(40058, 'invalid Request Parameter: config_id');
     return ok({ contact_way: way });
   },
 
   // https://developer.work.weixin.qq.com/document/path/92228
-  'POST externalcontact/update_contact_way': (corp, { body }) => {
-    const way = corp.contactWays.get(body.config_id) ?? fail(40058, 'invalid Request Parameter: config_id');
+  'POST externalcontact/update_contact_way': (corp, { body: raw }) => {
+    const body = raw as ContactWayBody;
+    const way = corp.contactWays.get(body.config_id ?? '') ?? fail(40058, 'invalid Request Parameter: config_id');
     if (body.state && String(body.state).length > 30) fail(40058, 'invalid Request Parameter: state longer than 30');
     if ((body.user ?? []).length > 100) badParam('user: at most 100 members');
     for (const u of body.user ?? []) if (!corp.staff.has(u)) fail(60111, 'invalid userid');
-    for (const k of ['remark', 'skip_verify', 'style', 'state', 'user', 'party'] as const) if (body[k] !== undefined) (way as any)[k] = body[k];
+    for (const k of ['remark', 'skip_verify', 'style', 'state', 'user', 'party'] as const) if (body[k] !== undefined) Object.assign(way, { [k]: body[k] });
     return ok();
   },
 
   // https://developer.work.weixin.qq.com/document/path/92228
-  'POST externalcontact/del_contact_way': (corp, { body }) => {
-    if (!corp.contactWays.delete(body.config_id)) fail(40058, 'invalid Request Parameter: config_id');
+  'POST externalcontact/del_contact_way': (corp, { body: raw }) => {
+    const body = raw as ContactWayBody;
+    if (!corp.contactWays.delete(body.config_id ?? '')) fail(40058, 'invalid Request Parameter: config_id');
     return ok();
   },
 
   // https://developer.work.weixin.qq.com/document/path/92137 (发送新客户欢迎语): a code is valid for 20 s
   // and once; an unknown or expired code is 41050, a used one 41051.
-  'POST externalcontact/send_welcome_msg': (corp, { body }) => {
-    const code = corp.welcomeCodes.get(body.welcome_code);
+  'POST externalcontact/send_welcome_msg': (corp, { body: raw }) => {
+    const body = raw as WelcomeBody;
+    const code = corp.welcomeCodes.get(body.welcome_code ?? '');
     if (!code) fail(41050, 'invalid welcome_code');
     if (code!.used) fail(41051, 'welcome_code has been used');
     if (nowSeconds() - code!.issuedAt > corp.welcomeWindowSeconds) fail(41050, 'invalid welcome_code');
     if (!body.text?.content && !(body.attachments ?? []).length) badParam('text or attachments');
     code!.used = true;
     corp.welcomesSent.push({
-      welcome_code: body.welcome_code,
+      welcome_code: body.welcome_code!,
       userid: code!.userid,
       external_userid: code!.external_userid,
       text: body.text,
@@ -232,7 +256,8 @@ export const handlers: Record<string, Handler> = {
   ...kfHandlers,
   // https://developer.work.weixin.qq.com/document/path/92120 (获取客户群列表): owner_filter.userid_list
   // names at most 100 owners; without it, more than 1,000 members visible to the app is 81017.
-  'POST externalcontact/groupchat/list': (corp, { body }) => {
+  'POST externalcontact/groupchat/list': (corp, { body: raw }) => {
+    const body = raw as GroupChatListBody;
     const limit = Number(body.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) badParam('limit must be 1..1000');
     const owners: string[] | undefined = body.owner_filter?.userid_list?.length ? body.owner_filter.userid_list : undefined;
@@ -244,8 +269,9 @@ export const handlers: Record<string, Handler> = {
   },
 
   // https://developer.work.weixin.qq.com/document/path/92122 (获取客户群详情)
-  'POST externalcontact/groupchat/get': (corp, { body }) => {
-    const g = corp.groups.get(body.chat_id) ?? fail(40050, 'chatid not found');
+  'POST externalcontact/groupchat/get': (corp, { body: raw }) => {
+    const body = raw as GroupChatGetBody;
+    const g = corp.groups.get(body.chat_id ?? '') ?? fail(40050, 'chatid not found');
     const { status: _s, ...group_chat } = g;
     return ok({ group_chat });
   },

@@ -105,7 +105,7 @@ export class FakeCorp {
   readonly tokens = new Map<string, number>();
   readonly tickets = { jsapi: 0, agent: 0 };
   readonly oauthCodes = new Map<string, string>();
-  readonly calls: Array<{ method: string; path: string; query: Record<string, string>; body: any; at: number }> = [];
+  readonly calls: Array<{ method: string; path: string; query: Record<string, string>; body: Record<string, unknown>; at: number }> = [];
   readonly faults: Fault[] = [];
   readonly transfers: FakeTransfer[] = [];
   /** Members who left the company (userid → dimission time): their customers are on the unassigned list. */

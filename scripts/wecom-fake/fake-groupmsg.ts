@@ -1,6 +1,7 @@
 import { id, nowSeconds, type FakeMsgTemplate } from './fake-corp.js';
 import type { GroupMsgSendResult } from '../../server/src/wecom/wecom-api.types.js';
 import { badParam, fail, ok, page, type Handler } from './fake-reply.js';
+import type { AddMsgTemplateBody, GroupMsgQueryBody } from './fake-requests.js';
 
 /**
  * Group messaging (客户群发) as WeCom does it: add_msg_template creates a task per sending staff member
@@ -11,7 +12,8 @@ export const groupMsgHandlers: Record<string, Handler> = {
   // https://developer.work.weixin.qq.com/document/path/92135 (创建企业群发): up to 10,000 customers or
   // 2,000 groups a task; nothing is sent until the member confirms; a customer over the corp's
   // receiving limit gets status 3 then.
-  'POST externalcontact/add_msg_template': (corp, { body }) => {
+  'POST externalcontact/add_msg_template': (corp, { body: raw }) => {
+    const body = raw as AddMsgTemplateBody;
     const chatType = body.chat_type ?? 'single';
     if ((body.external_userid ?? []).length > 10_000) badParam('external_userid: at most 10000');
     if ((body.chat_id_list ?? []).length > 2000) badParam('chat_id_list: at most 2000');
@@ -53,7 +55,8 @@ export const groupMsgHandlers: Record<string, Handler> = {
   // https://developer.work.weixin.qq.com/document/path/93338 (获取群发记录列表): messages created through
   // the API have no `creator` and create_type 0, so a `creator` filter never returns them;
   // filter_type 0 企业发表, 1 个人发表, 2 (default) both; a window of at most one month; limit ≤ 100.
-  'POST externalcontact/get_groupmsg_list_v2': (corp, { body }) => {
+  'POST externalcontact/get_groupmsg_list_v2': (corp, { body: raw }) => {
+    const body = raw as GroupMsgQueryBody;
     const start = Number(body.start_time);
     const end = Number(body.end_time);
     if (!start || !end || end < start || end - start > 31 * 86400) badParam('start_time/end_time');
@@ -77,8 +80,9 @@ export const groupMsgHandlers: Record<string, Handler> = {
   },
 
   // doc 93338 (获取群发成员发送任务列表): status 0 not sent, 2 sent; limit ≤ 1000.
-  'POST externalcontact/get_groupmsg_task': (corp, { body }) => {
-    const t = corp.msgTemplates.get(body.msgid) ?? fail(40058, 'invalid Request Parameter: msgid');
+  'POST externalcontact/get_groupmsg_task': (corp, { body: raw }) => {
+    const body = raw as GroupMsgQueryBody;
+    const t = corp.msgTemplates.get(body.msgid ?? '') ?? fail(40058, 'invalid Request Parameter: msgid');
     if (nowSeconds() - t.create_time < corp.dispatchingSeconds) fail(41063, '群发消息正在被派发中，请稍后再试');
     const rows = [...t.tasks].map(([userid, s]) => ({ userid, status: s.status, ...(s.send_time ? { send_time: s.send_time } : {}) }));
     const { slice, next } = page(rows, body.cursor, Math.min(Number(body.limit ?? 500), 1000));
@@ -87,8 +91,9 @@ export const groupMsgHandlers: Record<string, Handler> = {
 
   // doc 93338 (获取企业群发成员执行结果): status 0 not sent, 1 sent, 2 not a contact, 3 over the
   // customer's receiving limit; limit ≤ 1000.
-  'POST externalcontact/get_groupmsg_send_result': (corp, { body }) => {
-    const t = corp.msgTemplates.get(body.msgid) ?? fail(40058, 'invalid Request Parameter: msgid');
+  'POST externalcontact/get_groupmsg_send_result': (corp, { body: raw }) => {
+    const body = raw as GroupMsgQueryBody;
+    const t = corp.msgTemplates.get(body.msgid ?? '') ?? fail(40058, 'invalid Request Parameter: msgid');
     if (nowSeconds() - t.create_time < corp.dispatchingSeconds) fail(41063, '群发消息正在被派发中，请稍后再试');
     if (!body.userid) badParam('userid');
     // A customer group appears only once its owner sent to it; customers are listed from the start.
@@ -100,8 +105,9 @@ export const groupMsgHandlers: Record<string, Handler> = {
   // https://developer.work.weixin.qq.com/document/path/97610 (提醒成员群发): re-sends the members the
   // message's notification, at most three times per message in 24 hours (the doc names no errcode for
   // a fourth; the fake records every call so a test can see how many WeCom was asked for).
-  'POST externalcontact/remind_groupmsg_send': (corp, { body }) => {
-    const t = corp.msgTemplates.get(body.msgid) ?? fail(40058, 'invalid Request Parameter: msgid');
+  'POST externalcontact/remind_groupmsg_send': (corp, { body: raw }) => {
+    const body = raw as GroupMsgQueryBody;
+    const t = corp.msgTemplates.get(body.msgid ?? '') ?? fail(40058, 'invalid Request Parameter: msgid');
     t.reminders = (t.reminders ?? 0) + 1;
     return ok({});
   },

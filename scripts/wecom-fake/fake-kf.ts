@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FakeCorp, id, nowSeconds } from './fake-corp.js';
 import { badParam, fail, ok, FakeError, type Handler } from './fake-reply.js';
 import type { FakeWecom } from './fake-wecom.js';
+import type { KfSendBody, KfServiceStateBody, KfSyncBody } from './fake-requests.js';
 
 /**
  * 微信客服 (WeChat Customer Service) in the local WeCom: kf accounts, WeChat customers who write to
@@ -115,7 +116,8 @@ export const kfHandlers: Record<string, Handler> = {
 
   // https://developer.work.weixin.qq.com/document/path/94670 (读取消息): token from the callback (10 min,
   // 95007 when unknown or expired), cursor paging (next_cursor also when has_more is 0), limit 1..1000
-  'POST kf/sync_msg': (corp, { body }) => {
+  'POST kf/sync_msg': (corp, { body: raw }) => {
+    const body = raw as KfSyncBody;
     const kf = kfOf(corp);
     const limit = Number(body.limit ?? 1000);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) badParam('limit');
@@ -132,7 +134,8 @@ export const kfHandlers: Record<string, Handler> = {
 
   // https://developer.work.weixin.qq.com/document/path/94677 (发送消息): only in states 0/1 (95018 otherwise),
   // within 48 h of the customer's last message (95002) and at most 5 messages after it (95001)
-  'POST kf/send_msg': (corp, { body }) => {
+  'POST kf/send_msg': (corp, { body: raw }) => {
+    const body = raw as KfSendBody;
     const kf = kfOf(corp);
     requireAccount(kf, body.open_kfid);
     if (!body.touser || !kf.customers.has(String(body.touser))) badParam('touser');
@@ -142,41 +145,43 @@ export const kfHandlers: Record<string, Handler> = {
       if (!m || nowSeconds() - m.created_at > MEDIA_SECONDS) fail(40007, 'invalid media_id');
     } else if (body.msgtype !== 'text' || typeof body.text?.content !== 'string' || !body.text.content) badParam('text.content');
     if (body.msgid !== undefined && !/^[0-9a-zA-Z_-]{1,32}$/.test(String(body.msgid))) badParam('msgid');
-    const s = kf.session(body.open_kfid, body.touser);
+    const s = kf.session(body.open_kfid!, body.touser);
     const now = nowSeconds();
     if (s.lastCustomerAt === undefined || now - s.lastCustomerAt > WINDOW_SECONDS) fail(95002, 'send msg time limit exceeded');
     if (s.state !== 0 && s.state !== 1) fail(95018, 'send msg session status invalid');
     if (s.sentSinceCustomer >= WINDOW_SENDS) fail(95001, 'send msg count limit exceeded');
     s.sentSinceCustomer += 1;
     const msgid = body.msgid ? String(body.msgid) : id('', 16);
-    const media = body.msgtype === 'text' ? {} : { msgtype: body.msgtype, media_id: String(body[body.msgtype].media_id) };
-    kf.sent.push({ msgid, open_kfid: body.open_kfid, touser: body.touser, text: body.text?.content ?? '', at: now, ...media });
+    const media = body.msgtype === 'text' ? {} : { msgtype: body.msgtype, media_id: String(body[body.msgtype]!.media_id) };
+    kf.sent.push({ msgid, open_kfid: body.open_kfid!, touser: body.touser, text: body.text?.content ?? '', at: now, ...media });
     return ok({ msgid });
   },
 
   // https://developer.work.weixin.qq.com/document/path/94669 (获取会话状态)
-  'POST kf/service_state/get': (corp, { body }) => {
+  'POST kf/service_state/get': (corp, { body: raw }) => {
+    const body = raw as KfServiceStateBody;
     const kf = kfOf(corp);
     requireAccount(kf, body.open_kfid);
     if (!kf.customers.has(String(body.external_userid ?? ''))) badParam('external_userid');
-    const s = kf.session(body.open_kfid, body.external_userid);
+    const s = kf.session(body.open_kfid!, body.external_userid!);
     return ok({ service_state: s.state, ...(s.state === 3 ? { servicer_userid: s.servicer_userid } : {}) });
   },
 
   // https://developer.work.weixin.qq.com/document/path/94669 (变更会话状态): 3 needs a servicer (95014 when
   // the userid is not one), 95016 for a change the state table does not allow
-  'POST kf/service_state/trans': (corp, { body }) => {
+  'POST kf/service_state/trans': (corp, { body: raw }) => {
+    const body = raw as KfServiceStateBody;
     const kf = kfOf(corp);
     requireAccount(kf, body.open_kfid);
     if (!kf.customers.has(String(body.external_userid ?? ''))) badParam('external_userid');
     const to = Number(body.service_state);
     if (![0, 1, 2, 3, 4].includes(to)) badParam('service_state');
-    const s = kf.session(body.open_kfid, body.external_userid);
+    const s = kf.session(body.open_kfid!, body.external_userid!);
     if (!NEXT[s.state].includes(to)) fail(95016, 'invalid service state change');
     if (to === 3 && (!body.servicer_userid || !corp.staff.has(String(body.servicer_userid)))) fail(95014, 'user is not servicer');
     kf.transitions.push({
-      open_kfid: body.open_kfid,
-      external_userid: body.external_userid,
+      open_kfid: body.open_kfid!,
+      external_userid: body.external_userid!,
       from: s.state,
       to,
       servicer_userid: to === 3 ? body.servicer_userid : undefined,

@@ -1,7 +1,7 @@
 import type { FakeCorp } from './fake-corp.js';
 
 /** How the local WeCom answers: errcode/errmsg JSON, and WeCom-style opaque cursors for paging. */
-export type Json = Record<string, any>;
+export type Json = Record<string, unknown>;
 export type Handler = (corp: FakeCorp, req: { query: Record<string, string>; body: Json; base: string }) => Json;
 
 export class FakeError extends Error {
@@ -14,10 +14,12 @@ export class FakeError extends Error {
 }
 
 export const ok = (extra: Json = {}) => ({ errcode: 0, errmsg: 'ok', ...extra });
-export const fail = (errcode: number, errmsg: string): never => {
+export function fail(errcode: number, errmsg: string): never {
   throw new FakeError(errcode, errmsg);
-};
-export const badParam = (what: string) => fail(40058, `invalid Request Parameter: ${what}`);
+}
+export function badParam(what: string): never {
+  return fail(40058, `invalid Request Parameter: ${what}`);
+}
 
 const encodeCursor = (n: number) => Buffer.from(`o:${n}`).toString('base64url');
 function decodeCursor(cursor: unknown): number {

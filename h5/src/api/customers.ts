@@ -34,7 +34,7 @@ export interface TimelineItem {
   kind: 'event' | 'note' | 'merge';
   type: string;
   at: string;
-  data: Record<string, any>;
+  data: Record<string, unknown>;
 }
 
 export interface CustomerDetail extends CustomerSummary {

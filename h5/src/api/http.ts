@@ -58,7 +58,7 @@ export function createApi(token: TokenSource, onUnauthorized?: UnauthorizedHandl
     }
     if (res.ok && want === 'blob') return (await res.blob()) as T;
     const text = await res.text();
-    let data: any;
+    let data: unknown;
     try {
       data = text ? JSON.parse(text) : undefined;
     } catch {
@@ -66,7 +66,8 @@ export function createApi(token: TokenSource, onUnauthorized?: UnauthorizedHandl
     }
     if (!res.ok) {
       if (res.status === 401) onUnauthorized?.();
-      throw new ApiError(res.status, data?.error?.code ?? 'HTTP', data?.error?.message ?? `HTTP ${res.status}`, data?.error?.details);
+      const refusal = (data as { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | undefined)?.error;
+      throw new ApiError(res.status, refusal?.code ?? 'HTTP', refusal?.message ?? `HTTP ${res.status}`, refusal?.details);
     }
     return data as T;
   }

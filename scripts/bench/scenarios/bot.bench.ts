@@ -2,7 +2,7 @@ import mongoose from 'mongoose';
 import { WechatyBuilder } from 'wechaty';
 import { PuppetMock, mock } from 'wechaty-puppet-mock';
 import type { Scenario } from '../bench-options.js';
-import { BENCH_TENANT, startBenchApp } from '../bench-env.js';
+import { BENCH_TENANT, startBenchApp, type HearingContact } from '../bench-env.js';
 import { figure, nowMs, percentile, round, type Figure } from '../bench-report.js';
 import { botRuntimePlugin, type RunningBot } from '../../../bot/src/main.js';
 import { deskRuntimePlugin } from '../../../server/src/modules/conversations/desk.plugin.js';
@@ -44,7 +44,7 @@ export const botScenario: Scenario = {
       plugins: [deskRuntimePlugin(), botRuntimePlugin({ mocker, onBot: (x) => (running = x) })],
     });
     try {
-      await app.rt.services.desk.rules.createRule(BENCH_TENANT, { kind: 'faq', question: '运费', keywords: ['包邮', '运费'], reply: ANSWER } as any);
+      await app.rt.services.desk.rules.createRule(BENCH_TENANT, { kind: 'faq', question: '运费', keywords: ['包邮', '运费'], reply: ANSWER });
       const account = mocker.createContact({ name: '品牌小助手' });
       mocker.login(account);
       await running!.loggedIn;
@@ -104,7 +104,7 @@ async function drive(mocker: mock.Mocker, account: mock.ContactMock, messages: n
   const users = Array.from({ length: contacts }, (_, i) => {
     const m = mocker.createContact({ name: `${prefix}顾客${i}` });
     sentAt.set(m.id, []);
-    (m as any).on('message', (msg: any) => {
+    (m as HearingContact).on('message', (msg) => {
       if (msg.payload.talkerId !== account.id || !msg.payload.text) return;
       if (!String(msg.payload.text).includes(ANSWER)) return void others++;
       const t = sentAt.get(m.id)!.shift();

@@ -51,7 +51,7 @@ export const broadcastScenario: Scenario = {
                 sender,
                 external_userid: exts.slice(i, i + 200),
                 text: { content: 'baseline' },
-              } as any);
+              });
           }
         });
         const run = await campaign(app, world.segmentId, 'bench unthrottled');
@@ -221,7 +221,7 @@ async function setup(app: BenchApp, fake: FakeWecom, staffCount: number, n: numb
     audience: { type: 'group', op: 'and', rules: [{ type: 'tags', match: 'any', tagIds: [tag] }] },
     mode: 'dynamic',
   });
-  world.segmentId = String((seg as any)._id);
+  world.segmentId = String(seg._id);
   return world;
 }
 
@@ -236,7 +236,7 @@ async function campaign(app: BenchApp, segmentId: string, text: string) {
     holdoutPercent: 0,
     attributionDays: 7,
     schedule: { kind: 'now' },
-  } as any);
+  });
   const id = String(c._id);
   const d = s.broadcasts.dispatcher;
   const t0 = nowMs();

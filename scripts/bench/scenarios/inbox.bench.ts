@@ -1,6 +1,6 @@
 import { mock } from 'wechaty-puppet-mock';
 import type { Scenario } from '../bench-options.js';
-import { BENCH_TENANT, startBenchApp } from '../bench-env.js';
+import { BENCH_TENANT, startBenchApp, type HearingContact } from '../bench-env.js';
 import { figure, nowMs, percentile, round, type Figure } from '../bench-report.js';
 import { botRuntimePlugin, type RunningBot } from '../../../bot/src/main.js';
 import { deskRuntimePlugin } from '../../../server/src/modules/conversations/desk.plugin.js';
@@ -41,14 +41,16 @@ export const inboxScenario: Scenario = {
       await running!.loggedIn;
       const customer = mocker.createContact({ name: '收件顾客' });
       const heardAt = new Map<string, number>();
-      (customer as any).on('message', (msg: any) => {
+      (customer as HearingContact).on('message', (msg) => {
         if (msg.payload.talkerId === account.id && msg.payload.text) heardAt.set(String(msg.payload.text), nowMs());
       });
       customer.say('你好').to(account);
       const until = nowMs() + 30_000;
-      let conversation: any;
-      while (!(conversation = await s.desk.conversations.findByPeer(BENCH_TENANT, account.id, customer.id)) && nowMs() < until)
+      let found: Awaited<ReturnType<typeof s.desk.conversations.findByPeer>> = null;
+      while (!(found = await s.desk.conversations.findByPeer(BENCH_TENANT, account.id, customer.id)) && nowMs() < until)
         await new Promise((r) => setTimeout(r, 20));
+      if (!found) throw new Error('the customer’s chat never appeared');
+      const conversation = found;
       for (const token of tokens) streams.push(await openStream(app.url, token));
       const call = (method: string, path: string, body?: unknown) =>
         fetch(`${app.url}${path}`, {
@@ -124,7 +126,7 @@ export const inboxScenario: Scenario = {
 async function openStream(url: string, token: string) {
   const seen = new Map<string, number>();
   const stream = await openEventStream(url, token, (event, data) => {
-    const text = event === 'message.created' ? data?.message?.text : undefined;
+    const text = event === 'message.created' ? (data as { message?: { text?: string } } | null)?.message?.text : undefined;
     if (text && !seen.has(text)) seen.set(text, nowMs());
   });
   if (stream.status !== 200) throw new Error(`stream refused: ${stream.status}`);

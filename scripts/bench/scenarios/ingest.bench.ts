@@ -111,7 +111,11 @@ export const ingestScenario: Scenario = {
         let accepted = 0;
         const lane = async () => {
           for (let next = batches.next(); !next.done; next = batches.next()) {
-            const answer = await http('POST', `${app.url}/api/v1/events`, { headers: { 'x-api-key': key }, body: { events: next.value }, expect: [200] });
+            const answer = await http<{ accepted: number }>('POST', `${app.url}/api/v1/events`, {
+              headers: { 'x-api-key': key },
+              body: { events: next.value },
+              expect: [200],
+            });
             accepted += answer.body.accepted;
           }
         };
@@ -200,7 +204,7 @@ async function sustainedRun(
         const wait = t0 + k * every - nowMs();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
         else lateMs = Math.max(lateMs, -wait);
-        const answer = await http('POST', `${app.url}/api/v1/events`, { headers: { 'x-api-key': key }, body: { events }, expect: [200] });
+        const answer = await http<{ accepted: number }>('POST', `${app.url}/api/v1/events`, { headers: { 'x-api-key': key }, body: { events }, expect: [200] });
         accepted += answer.body.accepted as number;
       }),
     );

@@ -44,7 +44,7 @@ export const kfScenario: Scenario = {
         action: 'reply',
         priority: 10,
         active: true,
-      } as any);
+      });
       const client = app.rt.services.wechatKf.client;
 
       // Baseline first: the callback goes to a bare listener that syncs and answers from memory.

@@ -91,8 +91,8 @@ export const pointsScenario: Scenario = {
             try {
               await L.adjust(tenantId, p.member, { points: p.points, reason: 'bench change', idempotencyKey: `svc-${p.i}-bench`, operator: 'bench' });
               return p.points;
-            } catch (err: any) {
-              if (err?.status === 409) return 0;
+            } catch (err) {
+              if ((err as { status?: number } | null)?.status === 409) return 0;
               throw err;
             }
           }),

@@ -85,7 +85,7 @@ export const segmentScenario: Scenario = {
         if (i) times.service.push(nowMs() - t);
         counts.service = p.count;
         t = nowMs();
-        const h = await http('POST', `${app.url}/api/v1/segments/preview`, {
+        const h = await http<{ count: number }>('POST', `${app.url}/api/v1/segments/preview`, {
           headers: { authorization: `Bearer ${token}` },
           body: { audience, sampleSize: page },
           expect: [200],
@@ -118,7 +118,7 @@ export const segmentScenario: Scenario = {
           ]);
           if (i) t.base.push(nowMs() - t0);
           t0 = nowMs();
-          const h = await http('GET', `${app.url}/api/v1/customers?pageSize=${page}${v.query ? `&${v.query}` : ''}`, {
+          const h = await http<{ total: number }>('GET', `${app.url}/api/v1/customers?pageSize=${page}${v.query ? `&${v.query}` : ''}`, {
             headers: { authorization: `Bearer ${token}` },
             expect: [200],
           });

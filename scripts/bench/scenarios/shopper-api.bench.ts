@@ -167,7 +167,10 @@ export const shopperApiScenario: Scenario = {
           source: 'manual',
           reason: 'bench',
         });
-        const seen = await http('GET', app.url + '/api/v1/me/points', { headers: { authorization: `Bearer ${tokens[i % ids.length]}` }, expect: [200] });
+        const seen = await http<{ balance: number }>('GET', app.url + '/api/v1/me/points', {
+          headers: { authorization: `Bearer ${tokens[i % ids.length]}` },
+          expect: [200],
+        });
         if (seen.body.balance !== spent.balanceAfter) stale++;
       }
       figures.push(figure({ figure: 'stale /me/points reads right after a spend (of 20)', value: stale, unit: 'reads', target: '0' }));

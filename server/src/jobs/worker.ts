@@ -1,4 +1,4 @@
-import { Agenda } from 'agenda';
+import { Agenda, type Job } from 'agenda';
 import { MongoBackend } from '@agendajs/mongo-backend';
 import type { Deps } from '../shared/deps.js';
 import type { JobDefinition } from './index.js';
@@ -24,7 +24,7 @@ export class Worker {
       processEvery: options.processEveryMs ?? config.JOBS_PROCESS_EVERY_MS,
       defaultLockLifetime: options.lockLifetimeMs ?? config.JOBS_LOCK_LIFETIME_MS,
     });
-    this.agenda.on('fail', (err: Error, job: any) => deps.log.warn({ job: job?.attrs?.name, err: err.message }, 'job failed'));
+    this.agenda.on('fail', (err: Error, job: Job | undefined) => deps.log.warn({ job: job?.attrs?.name, err: err.message }, 'job failed'));
   }
 
   /** Declares the jobs (the modules' manifests, `jobs/index.ts`); before `start()`. */
@@ -34,7 +34,7 @@ export class Worker {
     for (const def of defs) {
       this.agenda.define(
         def.name,
-        async (job: any) => {
+        async (job: Job<Record<string, unknown>>) => {
           await def.run(job.attrs.data ?? {});
         },
         { concurrency: def.concurrency ?? 1, lockLifetime: def.lockLifetimeMs ?? config.JOBS_LOCK_LIFETIME_MS },
@@ -55,11 +55,11 @@ export class Worker {
     }
   }
 
-  async now(name: string, data: Record<string, any> = {}): Promise<void> {
+  async now(name: string, data: Record<string, unknown> = {}): Promise<void> {
     await this.agenda.now(name, data);
   }
 
-  async at(when: Date, name: string, data: Record<string, any> = {}): Promise<void> {
+  async at(when: Date, name: string, data: Record<string, unknown> = {}): Promise<void> {
     await this.agenda.schedule(when, name, data);
   }
 

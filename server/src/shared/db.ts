@@ -43,6 +43,25 @@ export function duplicateIndexes(err: unknown): Set<number> {
   return new Set(writeErrors.map((we) => we.index));
 }
 
+/**
+ * The plain object a model's `.lean()` queries return: the schema's fields and `_id`; `__v` only on
+ * documents mongoose created (rows written through the raw driver have none).
+ */
+export type LeanDoc<M> =
+  M extends mongoose.Model<infer _Raw, infer _Q, infer _I, infer _V, infer _H, infer _S, infer Lean> ? Omit<Lean, '__v'> & { __v?: number } : never;
+
+/** One failed row of an unordered insertMany/bulkWrite, as the driver reports it. */
+export interface WriteError {
+  index: number;
+  code?: number;
+  errmsg?: string;
+}
+
+/** True when an unordered insertMany/bulkWrite failed on some rows (the driver's MongoBulkWriteError). */
+export function hasWriteErrors(err: unknown): boolean {
+  return !!(err as { writeErrors?: unknown } | null)?.writeErrors;
+}
+
 export function isDbReady(): boolean {
   return mongoose.connection.readyState === 1;
 }

@@ -22,7 +22,7 @@ export interface AcceptedEvent {
   eventId: string;
   type: string;
   occurredAt: Date;
-  data: Record<string, any>;
+  data: Record<string, unknown>;
 }
 
 type Handler<K extends keyof HookPayloads> = (payload: HookPayloads[K]) => Promise<void> | void;

@@ -15,7 +15,7 @@ export interface JobDefinition {
   every?: string;
   concurrency?: number;
   lockLifetimeMs?: number;
-  run: (data: Record<string, any>) => Promise<unknown>;
+  run: (data: Record<string, unknown>) => Promise<unknown>;
 }
 
 /** Enqueues a job by name with ids only: the worker, handed to the modules that queue work as a port. */

@@ -1,7 +1,7 @@
 import { Types } from 'mongoose';
 import type { Deps } from '../shared/deps.js';
 import { AppError } from '../shared/app-error.js';
-import { isDuplicateKeyError } from '../shared/db.js';
+import { isDuplicateKeyError, type LeanDoc } from '../shared/db.js';
 import type { CustomerService } from '../modules/customers/customer.service.js';
 import type { LoyaltyService } from '../modules/loyalty/loyalty.service.js';
 import { MiniappConsentModel, MiniappSubscriptionModel, REMINDER_KINDS, type ReminderKind } from './miniapp.model.js';
@@ -39,7 +39,7 @@ export class MiniappReminderService {
 
   async grant(tenantId: string, customerId: string, requestKey: string, results: Record<string, string>) {
     const customer = await this.m.customers.get(tenantId, customerId);
-    const own = customer.identities?.find((i: any) => i.type === 'openId' && i.appId === this.client.appId);
+    const own = customer.identities?.find((i) => i.type === 'openId' && i.appId === this.client.appId);
     if (!own?.value)
       throw new AppError('MINIAPP_SIGN_IN_REQUIRED', 'Sign in through the mini-app first: reminders are delivered to your mini-app account', { status: 409 });
     const kindOf = new Map(
@@ -95,7 +95,11 @@ export class MiniappReminderService {
     return out;
   }
 
-  private async sendOne(row: any, now: Date, opts: { couponDays?: number; pointsDays?: number }): Promise<'sent' | 'refused' | 'failed' | null> {
+  private async sendOne(
+    row: LeanDoc<typeof MiniappSubscriptionModel>,
+    now: Date,
+    opts: { couponDays?: number; pointsDays?: number },
+  ): Promise<'sent' | 'refused' | 'failed' | null> {
     const customer = await this.m.customers.get(row.tenantId, String(row.customerId)).catch((err) => {
       if (err instanceof AppError && err.status === 404) return null;
       throw err;

@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { Types } from 'mongoose';
 import type { Deps } from '../shared/deps.js';
-import { isDuplicateKeyError } from '../shared/db.js';
+import { isDuplicateKeyError, type LeanDoc } from '../shared/db.js';
 import type { WecomClient } from './wecom.client.js';
 import type { ExternalContactService } from './external-contact.service.js';
 import type { Enqueue, TagSyncService } from './tag-sync.service.js';
 import { WecomSyncRunModel } from './wecom-sync.model.js';
+
+type SyncRun = LeanDoc<typeof WecomSyncRunModel>;
 
 const LEASE_MS = 60_000;
 const USERS_PER_CALL = 100;
@@ -76,7 +78,7 @@ export class FullSyncService {
     try {
       if (claim.pages === 0 && !claim.contactCursor) await this.s.tagSync.pullCorpTags(tenantId);
       for (;;) {
-        const run = (await WecomSyncRunModel.findOne({ _id: runId, leaseOwner: me }, null).lean()) as any;
+        const run = await WecomSyncRunModel.findOne({ _id: runId, leaseOwner: me }, null).lean();
         if (!run || run.status !== 'running') return;
         if (run.phase === 'contacts') await this.contactsPage(run);
         else if (run.phase === 'groups') await this.groupsPage(run);
@@ -90,7 +92,7 @@ export class FullSyncService {
     }
   }
 
-  private async contactsPage(run: any): Promise<void> {
+  private async contactsPage(run: SyncRun): Promise<void> {
     const chunk = run.chunk ?? 0;
     const users: string[] = run.userids.slice(chunk * USERS_PER_CALL, (chunk + 1) * USERS_PER_CALL);
     if (!users.length) return void (await this.advance(run, { phase: 'groups' }));
@@ -114,7 +116,7 @@ export class FullSyncService {
    * Customer groups, by owner: groupchat/list without owner_filter answers 81017 once more than 1,000
    * members are visible to the app (doc 92120), so the follow users are asked 100 at a time.
    */
-  private async groupsPage(run: any): Promise<void> {
+  private async groupsPage(run: SyncRun): Promise<void> {
     const chunk = run.groupChunk ?? 0;
     const owners: string[] = run.userids.slice(chunk * USERS_PER_CALL, (chunk + 1) * USERS_PER_CALL);
     if (!owners.length) return void (await this.advance(run, { groupCursor: '', phase: 'finished' }));
@@ -125,7 +127,7 @@ export class FullSyncService {
     else await this.advance(run, { groupCursor: '', groupChunk: chunk + 1 }, { pages: 1, groups: n });
   }
 
-  private async advance(run: any, set: Record<string, unknown>, inc: Record<string, number> = {}) {
+  private async advance(run: SyncRun, set: Record<string, unknown>, inc: Record<string, number> = {}) {
     await WecomSyncRunModel.updateOne(
       { _id: run._id, leaseOwner: run.leaseOwner },
       {
@@ -144,7 +146,7 @@ export class FullSyncService {
   }
 }
 
-function view(r: any) {
+function view(r: SyncRun) {
   return {
     id: String(r._id),
     status: r.status,

@@ -18,7 +18,7 @@ const parser = new XMLParser({ parseTagValue: false, ignoreAttributes: true, tri
 const refuse = (message: string) => new AppError(WecomErrorCode.CALLBACK_REFUSED, message, { status: 401 });
 
 export function parseXmlFields(xml: string): CallbackFields {
-  let doc: any;
+  let doc: { xml?: unknown } | null;
   try {
     doc = parser.parse(xml);
   } catch {

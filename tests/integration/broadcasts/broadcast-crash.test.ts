@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Types } from 'mongoose';
 import { startBroadcastTestbed, sentTo, type BroadcastTestbed } from './broadcast-testbed.js';
 import { handlers } from '../../../scripts/wecom-fake/fake-api.js';
+import type { AddMsgTemplateBody } from '../../../scripts/wecom-fake/fake-requests.js';
 import { CustomerModel } from '../../../server/src/modules/customers/customer.model.js';
 import { DeliveryModel } from '../../../server/src/modules/broadcasts/broadcast.model.js';
 
@@ -42,9 +43,9 @@ beforeAll(async () => {
   tb = await startBroadcastTestbed();
   // The local WeCom kills the worker that is calling it, then accepts the call it was making.
   handlers['POST externalcontact/add_msg_template'] = (corp, req) => {
-    if (req.body?.text?.content === TEXT && ++campaignCalls === KILL_AT_CALL && victim) {
+    if ((req.body as AddMsgTemplateBody)?.text?.content === TEXT && ++campaignCalls === KILL_AT_CALL && victim) {
       victim.kill('SIGKILL');
-      inFlightAtKill = (req.body.external_userid ?? []).length;
+      inFlightAtKill = ((req.body as AddMsgTemplateBody).external_userid ?? []).length;
       onKilled();
     }
     return addMsgTemplate(corp, req);

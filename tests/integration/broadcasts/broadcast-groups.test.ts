@@ -1,5 +1,6 @@
 import { startBroadcastTestbed, type BroadcastTestbed } from './broadcast-testbed.js';
 import { handlers } from '../../../scripts/wecom-fake/fake-api.js';
+import type { AddMsgTemplateBody } from '../../../scripts/wecom-fake/fake-requests.js';
 import { fail } from '../../../scripts/wecom-fake/fake-reply.js';
 
 /** Campaigns to WeCom customer groups (客户群群发) by chat id, through the local WeCom. */
@@ -88,7 +89,7 @@ test('when WeCom takes a group message but the answer is lost, WeCom is asked se
   let first = true;
   handlers['POST externalcontact/add_msg_template'] = (corp, req) => {
     const out = addMsgTemplate(corp, req);
-    if (first && req.body?.text?.content === text) {
+    if (first && (req.body as AddMsgTemplateBody)?.text?.content === text) {
       first = false;
       fail(-1, 'system busy');
     }

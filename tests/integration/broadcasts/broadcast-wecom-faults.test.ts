@@ -1,6 +1,7 @@
 import { Types } from 'mongoose';
 import { startBroadcastTestbed, sentTo, type BroadcastTestbed } from './broadcast-testbed.js';
 import { handlers } from '../../../scripts/wecom-fake/fake-api.js';
+import type { AddMsgTemplateBody } from '../../../scripts/wecom-fake/fake-requests.js';
 import { fail } from '../../../scripts/wecom-fake/fake-reply.js';
 import { DeliveryModel } from '../../../server/src/modules/broadcasts/broadcast.model.js';
 
@@ -46,7 +47,7 @@ test('through timeouts, 5xx, 42001, 45009 and a failed recovery read, 160 custom
   // gives up: nothing done).
   let call = 0;
   handlers['POST externalcontact/add_msg_template'] = (corp, req) => {
-    if (req.body?.text?.content !== text) return addMsgTemplate(corp, req);
+    if ((req.body as AddMsgTemplateBody)?.text?.content !== text) return addMsgTemplate(corp, req);
     call += 1;
     if (call === 1) {
       addMsgTemplate(corp, req);

@@ -1,5 +1,6 @@
 import { startBroadcastTestbed, sentTo, type BroadcastTestbed } from '../broadcasts/broadcast-testbed.js';
 import { handlers } from '../../../scripts/wecom-fake/fake-api.js';
+import type { AddMsgTemplateBody } from '../../../scripts/wecom-fake/fake-requests.js';
 import { fail } from '../../../scripts/wecom-fake/fake-reply.js';
 import { grantMarketing } from '../../support/consent.js';
 
@@ -50,7 +51,7 @@ test('a welcome WeCom took but whose answer was lost is found there after the le
   let lose = true;
   handlers['POST externalcontact/add_msg_template'] = (corp, req) => {
     const out = addMsgTemplate(corp, req);
-    if (lose && req.body?.text?.content === text) {
+    if (lose && (req.body as AddMsgTemplateBody)?.text?.content === text) {
       lose = false;
       fail(-1, 'system busy');
     }

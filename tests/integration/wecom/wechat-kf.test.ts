@@ -154,7 +154,7 @@ test("a 微信客服 customer whose unionid the member center knows lands on tha
   expect(String(c.customerId)).toBe(memberId);
   expect(c.channel).toBe('wechat_kf');
   expect(await s().customers.findByIdentity(tenant(), { externalUserId })).toBe(memberId);
-  expect(fake.callsTo('kf/customer/batchget').some((call) => call.body.external_userid_list.includes(externalUserId))).toBe(true);
+  expect(fake.callsTo('kf/customer/batchget').some((call) => (call.body.external_userid_list as string[]).includes(externalUserId))).toBe(true);
 });
 
 test("agents replying at the same moment never pass WeCom's limit together: only the sends left go, the rest are refused", async () => {

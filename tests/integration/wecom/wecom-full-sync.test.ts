@@ -2,6 +2,7 @@ import { startWecomTestbed, eventually, type WecomTestbed } from './wecom-harnes
 import { IdentityModel } from '../../../server/src/modules/customers/customer.model.js';
 import { CustomerGroupModel } from '../../../server/src/modules/customer-groups/customer-group.model.js';
 import { WecomSyncRunModel } from '../../../server/src/wecom/wecom-sync.model.js';
+import type { GroupChatListBody } from '../../../scripts/wecom-fake/fake-requests.js';
 
 let tb: WecomTestbed;
 let admin: { token: string };
@@ -107,6 +108,7 @@ test('with more than 1,000 members visible, the sync asks for customer groups by
   expect(done.error).toBeUndefined();
   expect(await CustomerGroupModel.countDocuments({ tenantId: tb.tenantId, chatId: { $in: ['wr-big-1', 'wr-big-2'] } })).toBe(2);
   const calls = tb.fake.callsTo('externalcontact/groupchat/list').slice(before);
-  expect(calls.every((c) => c.body.owner_filter?.userid_list?.length > 0 && c.body.owner_filter.userid_list.length <= 100)).toBe(true);
-  expect(new Set(calls.flatMap((c) => c.body.owner_filter.userid_list)).size).toBe(corp.staff.size);
+  const owners = calls.map((c) => (c.body as GroupChatListBody).owner_filter?.userid_list ?? []);
+  expect(owners.every((list) => list.length > 0 && list.length <= 100)).toBe(true);
+  expect(new Set(owners.flat()).size).toBe(corp.staff.size);
 }, 60_000);

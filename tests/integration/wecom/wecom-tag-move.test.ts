@@ -1,6 +1,7 @@
 import { startWecomTestbed, eventually, type WecomTestbed } from './wecom-harness.js';
 import { WecomTagOpModel } from '../../../server/src/wecom/wecom-sync.model.js';
 import { WecomCallbackModel } from '../../../server/src/wecom/wecom-callback.model.js';
+import type { AddCorpTagBody } from '../../../scripts/wecom-fake/fake-requests.js';
 
 let tb: WecomTestbed;
 let admin: { id: string; token: string };
@@ -39,7 +40,7 @@ const contactTags = async (externalUserId: string) =>
     ]),
   );
 const addCorpTagCalls = (name: string) =>
-  tb.fake.callsTo('externalcontact/add_corp_tag').filter((c) => c.body.tag?.some((t: { name: string }) => t.name === name)).length;
+  tb.fake.callsTo('externalcontact/add_corp_tag').filter((c) => (c.body as AddCorpTagBody).tag?.some((t) => t.name === name)).length;
 
 const ourTags = async () =>
   (await tb.app.request('GET', '/api/v1/tags', { token: admin.token })).body.items as Array<{

@@ -62,7 +62,7 @@ test('in service: of 3 customers WeCom hands over 2 and one refuses; owners and 
   const sent = tb.fake.callsTo('externalcontact/transfer_customer');
   expect(sent).toHaveLength(1);
   expect(sent[0].body).toMatchObject({ handover_userid: 'xiaomei', takeover_userid: 'dawei', transfer_success_msg: '您好，后续由大伟为您服务' });
-  expect(sent[0].body.external_userid.sort()).toEqual([a, b, c].map((x) => x.externalUserId).sort());
+  expect((sent[0].body.external_userid as string[]).sort()).toEqual([a, b, c].map((x) => x.externalUserId).sort());
 
   // The admin's browser retries (a timeout, a double tap): nothing goes to WeCom again.
   const retried = await transfer(body);

@@ -16,6 +16,6 @@ export function pickArm(
 }
 
 /** The content of the variant a row landed in; rows without one (group rows) get the first. */
-export function variantContent(c: any, row: any): BroadcastContent {
-  return (c.variants.find((v: any) => v.key === row.variant) ?? c.variants[0]).content as BroadcastContent;
+export function variantContent(c: { variants: Array<{ key?: string | null; content?: unknown }> }, row: { variant?: string | null }): BroadcastContent {
+  return (c.variants.find((v) => v.key === row.variant) ?? c.variants[0]).content as BroadcastContent;
 }

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Types } from 'mongoose';
 import type { Deps } from '../../shared/deps.js';
-import { isDuplicateKeyError } from '../../shared/db.js';
-import { GroupDeliveryModel } from './broadcast.model.js';
+import { hasWriteErrors, isDuplicateKeyError } from '../../shared/db.js';
+import { GroupDeliveryModel, type CampaignDoc } from './broadcast.model.js';
 import type { BroadcastContent, DeliveryStatus, GroupChannel } from './channels/channel.provider.js';
 import { botText, outboundKey, outboundStatus, type BotChatPort } from './channels/bot-chat.port.js';
 
@@ -21,7 +21,7 @@ export class BotRoomDispatcher implements GroupChannel {
   ) {}
 
   /** A room is sent to by the bot account in it; a room the bot is not in is skipped. */
-  async judge(c: any): Promise<Map<string, { ok: true; sender: string } | { ok: false; reason: string }>> {
+  async judge(c: Pick<CampaignDoc, 'tenantId' | 'chatIds' | 'roomIds'>): Promise<Map<string, { ok: true; sender: string } | { ok: false; reason: string }>> {
     const port = this.chats();
     const out = new Map<string, { ok: true; sender: string } | { ok: false; reason: string }>();
     for (const roomId of [...new Set<string>(c.roomIds ?? [])]) {
@@ -31,7 +31,7 @@ export class BotRoomDispatcher implements GroupChannel {
     return out;
   }
 
-  async snapshot(c: any): Promise<void> {
+  async snapshot(c: CampaignDoc): Promise<void> {
     const rows = [];
     for (const [roomId, v] of await this.judge(c)) {
       rows.push({
@@ -49,11 +49,11 @@ export class BotRoomDispatcher implements GroupChannel {
     try {
       if (rows.length) await GroupDeliveryModel.collection.insertMany(rows, { ordered: false });
     } catch (err) {
-      if (!isDuplicateKeyError(err) && !(err as any)?.writeErrors) throw err;
+      if (!isDuplicateKeyError(err) && !hasWriteErrors(err)) throw err;
     }
   }
 
-  async sendPending(c: any, content: BroadcastContent, batch: number): Promise<'done' | 'in_flight'> {
+  async sendPending(c: CampaignDoc, content: BroadcastContent, batch: number): Promise<'done' | 'in_flight'> {
     const port = this.chats();
     if (!port) throw new Error('the service desk (bot chats) is not available');
     await this.recoverStale(c, port);
@@ -92,7 +92,7 @@ export class BotRoomDispatcher implements GroupChannel {
     return (await GroupDeliveryModel.exists({ campaignId: c._id, occurrence: c.occurrence, state: 'sending' })) ? 'in_flight' : 'done';
   }
 
-  async nextLease(c: any): Promise<Date | undefined> {
+  async nextLease(c: CampaignDoc): Promise<Date | undefined> {
     const r = await GroupDeliveryModel.findOne({ campaignId: c._id, occurrence: c.occurrence, state: 'sending' }).sort({ leaseUntil: 1 }).lean();
     return r?.leaseUntil ?? undefined;
   }
@@ -103,7 +103,7 @@ export class BotRoomDispatcher implements GroupChannel {
     return new Map(rows.map((r) => [r.id, outboundStatus(r.state)]));
   }
 
-  private async recoverStale(c: any, port: BotChatPort): Promise<void> {
+  private async recoverStale(c: CampaignDoc, port: BotChatPort): Promise<void> {
     const now = this.deps.now();
     const stale = await GroupDeliveryModel.find({ campaignId: c._id, occurrence: c.occurrence, state: 'sending', leaseUntil: { $lt: now } }).lean();
     if (!stale.length) return;
@@ -111,18 +111,20 @@ export class BotRoomDispatcher implements GroupChannel {
     await GroupDeliveryModel.bulkWrite(
       stale.map((r) => {
         const ref = found.get(outboundKey(String(r._id)));
-        const filter = { _id: r._id, state: 'sending', claim: r.claim };
+        const filter = { _id: r._id, state: 'sending' as const, claim: r.claim };
         if (ref)
           return {
             updateOne: {
               filter,
-              update: { $set: { state: 'sent', sentAt: r.sendingSince ?? now, providerRef: ref, reason: 'confirmed_after_restart', leaseUntil: null } },
+              update: {
+                $set: { state: 'sent' as const, sentAt: r.sendingSince ?? now, providerRef: ref, reason: 'confirmed_after_restart', leaseUntil: null },
+              },
             },
           };
         if ((r.attempts ?? 0) >= MAX_ATTEMPTS)
-          return { updateOne: { filter, update: { $set: { state: 'failed', reason: 'gave_up_after_retries', leaseUntil: null } } } };
-        return { updateOne: { filter, update: { $set: { state: 'pending', claim: null, leaseUntil: null } } } };
-      }) as any[],
+          return { updateOne: { filter, update: { $set: { state: 'failed' as const, reason: 'gave_up_after_retries', leaseUntil: null } } } };
+        return { updateOne: { filter, update: { $set: { state: 'pending' as const, claim: null, leaseUntil: null } } } };
+      }),
       { ordered: false },
     );
   }

@@ -1,10 +1,10 @@
 import { Types } from 'mongoose';
 import type { Deps } from '../../shared/deps.js';
-import { isDuplicateKeyError } from '../../shared/db.js';
+import { hasWriteErrors, isDuplicateKeyError } from '../../shared/db.js';
 import type { CustomerService } from '../customers/customer.service.js';
 import type { SegmentService } from '../segments/segment.service.js';
 import { audienceUsesProfiling } from '../privacy/consent-policy.js';
-import { CampaignModel, DeliveryModel } from './broadcast.model.js';
+import { CampaignModel, DeliveryModel, type CampaignDoc } from './broadcast.model.js';
 import type { FrequencyCapService } from './frequency-cap.service.js';
 import { inWindow, nextWindowStart, type SendWindow } from './send-window.js';
 import { pickArm, variantContent } from './ab-split.js';
@@ -87,7 +87,7 @@ export class BroadcastDispatcher {
       { _id: campaignId, status: { $in: ['scheduled', 'snapshotting'] } },
       { $set: { status: 'snapshotting' } },
       { returnDocument: 'after' },
-    ).lean();
+    ).lean<CampaignDoc>();
     if (!c) return;
     const groupChannel = GROUP_CHANNELS.includes(c.channel as ChannelName);
     if (groupChannel) await this.m.groupChannels?.get(c.channel as ChannelName)?.snapshot(c);
@@ -100,7 +100,7 @@ export class BroadcastDispatcher {
       const ids = await pager(after, 1000);
       if (!ids.length) break;
       const rows = ids.map((customerId) => {
-        const arm = pickArm(c as any, String(customerId));
+        const arm = pickArm(c, String(customerId));
         return {
           _id: new Types.ObjectId(),
           tenantId: c.tenantId,
@@ -115,7 +115,7 @@ export class BroadcastDispatcher {
       try {
         await DeliveryModel.collection.insertMany(rows, { ordered: false });
       } catch (err) {
-        if (!isDuplicateKeyError(err) && !(err as any)?.writeErrors) throw err;
+        if (!isDuplicateKeyError(err) && !hasWriteErrors(err)) throw err;
       }
       after = ids[ids.length - 1];
       await CampaignModel.updateOne({ _id: c._id }, { $set: { snapshotAfter: after } });
@@ -137,7 +137,7 @@ export class BroadcastDispatcher {
 
   /** Sends pending rows until done, paused, deferred to the next window, or out of time. */
   async dispatch(campaignId: string, deadline = performance.now() + 20_000): Promise<'completed' | 'deferred' | 'stopped' | 'budget'> {
-    const c = await CampaignModel.findOne({ _id: campaignId }).lean();
+    const c = await CampaignModel.findOne({ _id: campaignId }).lean<CampaignDoc>();
     if (!c || c.status !== 'sending') return 'stopped';
     const groups = this.m.groupChannels?.get(c.channel as ChannelName);
     if (groups) return this.dispatchGroups(c, groups);
@@ -198,7 +198,7 @@ export class BroadcastDispatcher {
   }
 
   /** A group campaign: the same window and completion rules, sent by the channel's group sender. */
-  private async dispatchGroups(c: any, groups: GroupChannel): Promise<'completed' | 'deferred' | 'budget'> {
+  private async dispatchGroups(c: CampaignDoc, groups: GroupChannel): Promise<'completed' | 'deferred' | 'budget'> {
     const now = this.deps.now();
     const window = c.window as SendWindow | undefined;
     if (window?.start && !inWindow(now, window)) {
@@ -216,11 +216,11 @@ export class BroadcastDispatcher {
     return 'completed';
   }
 
-  private async complete(c: any, now: Date) {
+  private async complete(c: CampaignDoc, now: Date) {
     const recurring = c.schedule?.kind === 'recurring' && c.schedule.everyDays;
     if (recurring) {
       // The next slot after now: a worker that was down for weeks runs once, not once per missed period.
-      const period = c.schedule.everyDays * 86_400_000;
+      const period = recurring * 86_400_000;
       const first = (c.startAt ?? now).getTime() + period;
       const next = new Date(first + Math.max(0, Math.ceil((now.getTime() - first + 1) / period)) * period);
       await CampaignModel.updateOne(

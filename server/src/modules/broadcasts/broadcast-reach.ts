@@ -5,7 +5,7 @@ import type { CustomerService } from '../customers/customer.service.js';
 import type { SegmentService } from '../segments/segment.service.js';
 import type { CreateCampaignInput } from './broadcast.schemas.js';
 import { BroadcastErrorCode, checkPlaceholders } from './broadcast.service.js';
-import { CampaignModel } from './broadcast.model.js';
+import { CampaignModel, type CampaignDoc } from './broadcast.model.js';
 import type { BroadcastDispatcher, CouponPort } from './broadcast-dispatch.service.js';
 import type { FrequencyCapService } from './frequency-cap.service.js';
 import { pickArm } from './ab-split.js';
@@ -73,7 +73,7 @@ export class BroadcastReach {
 
   /** The reach of a created campaign whose audience is not yet frozen: exact, arms included. */
   async ofCampaign(tenantId: string, id: string): Promise<Reach> {
-    const c = await CampaignModel.findOne({ tenantId, _id: id }).lean();
+    const c = await CampaignModel.findOne({ tenantId, _id: id }).lean<CampaignDoc>();
     if (!c) throw notFound('Campaign');
     if (!['draft', 'scheduled'].includes(c.status))
       throw conflict(BroadcastErrorCode.BAD_STATE, `A ${c.status} campaign has started: its progress shows who got it and who was skipped`, {
@@ -82,7 +82,11 @@ export class BroadcastReach {
     return this.count(c, c.startAt ?? this.deps.now(), false);
   }
 
-  private async count(c: any, at: Date, estimate: boolean): Promise<Reach> {
+  private async count(
+    c: Pick<CampaignDoc, '_id' | 'tenantId' | 'occurrence' | 'channel' | 'variants' | 'holdoutPercent' | 'chatIds' | 'roomIds'> & { segmentId?: unknown },
+    at: Date,
+    estimate: boolean,
+  ): Promise<Reach> {
     const skipped: Record<string, number> = {};
     const skip = (reason: string, n = 1) => void (skipped[reason] = (skipped[reason] ?? 0) + n);
     const channel = c.channel as ChannelName;

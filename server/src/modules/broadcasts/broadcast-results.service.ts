@@ -1,7 +1,7 @@
 import { Types } from 'mongoose';
 import type { Deps } from '../../shared/deps.js';
 import type { CustomerService } from '../customers/customer.service.js';
-import { CampaignModel, DeliveryModel, GroupDeliveryModel } from './broadcast.model.js';
+import { CampaignModel, DeliveryModel, GroupDeliveryModel, type CampaignDoc } from './broadcast.model.js';
 import type { ChannelName, ChannelProvider, DeliveryStatus } from './channels/channel.provider.js';
 
 const DAY_MS = 86_400_000;
@@ -27,7 +27,7 @@ export class BroadcastResultsService {
    * while confirmations for the last are still coming in); returns how many rows changed status.
    */
   async sync(tenantId: string, campaignId: string): Promise<number> {
-    const c = await CampaignModel.findOne({ tenantId, _id: campaignId }).lean();
+    const c = await CampaignModel.findOne({ tenantId, _id: campaignId }).lean<CampaignDoc>();
     if (c?.channel === 'wecom_group_chat') return this.syncGroups(c);
     if (c?.channel === 'bot_room') return this.syncRooms(c);
     const provider = c && this.providers.get(c.channel as ChannelName);
@@ -57,7 +57,7 @@ export class BroadcastResultsService {
   }
 
   /** Customer-group rows: WeCom reports them through the same group-message results, by chat id. */
-  private async syncGroups(c: any): Promise<number> {
+  private async syncGroups(c: CampaignDoc): Promise<number> {
     const results = this.providers.get('wecom_group_msg')?.results;
     if (!results) return 0;
     const rows = await GroupDeliveryModel.find({ campaignId: c._id, occurrence: { $gte: c.occurrence - 1 }, state: 'sent', providerStatus: { $nin: FINAL } })
@@ -81,7 +81,7 @@ export class BroadcastResultsService {
     return n;
   }
 
-  private async syncRooms(c: any): Promise<number> {
+  private async syncRooms(c: CampaignDoc): Promise<number> {
     if (!this.roomResults) return 0;
     const rows = await GroupDeliveryModel.find({ campaignId: c._id, occurrence: { $gte: c.occurrence - 1 }, state: 'sent', providerStatus: { $nin: FINAL } })
       .select({ providerRef: 1, providerStatus: 1 })

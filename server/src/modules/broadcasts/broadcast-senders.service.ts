@@ -3,7 +3,7 @@ import { conflict } from '../../shared/app-error.js';
 import type { WecomClient } from '../../wecom/wecom.client.js';
 import { Errcode, isWecomErrcode } from '../../wecom/wecom.exception.js';
 import type { StaffService } from '../staff/staff.service.js';
-import { DeliveryModel, GroupDeliveryModel } from './broadcast.model.js';
+import { DeliveryModel, GroupDeliveryModel, type CampaignDoc } from './broadcast.model.js';
 import { BroadcastErrorCode } from './broadcast.service.js';
 
 /** WeCom re-notifies a message's members at most three times in 24 hours (doc 97610). */
@@ -42,7 +42,7 @@ export class BroadcastSenders {
     private readonly staff: StaffService,
   ) {}
 
-  async list(tenantId: string, c: any): Promise<SenderState[]> {
+  async list(tenantId: string, c: CampaignDoc): Promise<SenderState[]> {
     const byUser = new Map<string, SenderState>();
     for (const [msgid, tasks] of await this.tasks(c)) {
       const reminded = await this.reminded(msgid);
@@ -69,7 +69,7 @@ export class BroadcastSenders {
    * Reminds the members (or the one named) who have not confirmed. Refused with 409 when nobody is
    * waiting, or when every pending message already had its three reminders today.
    */
-  async remind(c: any, userid?: string): Promise<{ reminded: number; limited: number }> {
+  async remind(c: CampaignDoc, userid?: string): Promise<{ reminded: number; limited: number }> {
     let reminded = 0;
     let limited = 0;
     for (const [msgid, tasks] of await this.tasks(c)) {
@@ -101,7 +101,7 @@ export class BroadcastSenders {
   }
 
   /** The run's WeCom messages (the providerRef of its sent rows), each with its members' tasks. */
-  private async tasks(c: any): Promise<Map<string, Array<{ userid: string; status: number; send_time?: number }>>> {
+  private async tasks(c: CampaignDoc): Promise<Map<string, Array<{ userid: string; status: number; send_time?: number }>>> {
     const rows = c.channel === 'wecom_group_chat' ? GroupDeliveryModel : DeliveryModel;
     const refs: string[] = (
       await (rows as typeof DeliveryModel).distinct('providerRef', { campaignId: c._id, occurrence: c.occurrence, state: 'sent' })

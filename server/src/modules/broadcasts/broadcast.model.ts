@@ -1,4 +1,5 @@
-import mongoose, { Schema } from 'mongoose';
+import mongoose, { Schema, type Types } from 'mongoose';
+import type { LeanDoc } from '../../shared/db.js';
 
 /**
  * A campaign: who (a segment), how (channel), what (content variants), when (schedule, send window).
@@ -41,6 +42,41 @@ campaignSchema.index({ tenantId: 1, createdAt: -1 });
 campaignSchema.index({ status: 1, startAt: 1 });
 campaignSchema.index({ status: 1, nextDispatchAt: 1 });
 export const CampaignModel = mongoose.model('BroadcastCampaign', campaignSchema, 'broadcast_campaigns');
+/**
+ * A campaign as `.lean<CampaignDoc>()` reads it. Written out rather than inferred: mongoose types the
+ * lean `variants` as a DocumentArray, which two queries of the same model do not even agree on.
+ */
+/** A row the send judges: a delivery row, or the one the reach count would write. */
+export type JudgedRow = { _id: unknown; customerId: Types.ObjectId; variant?: string | null };
+export interface CampaignDoc {
+  _id: Types.ObjectId;
+  tenantId: string;
+  name: string;
+  segmentId?: Types.ObjectId | null;
+  chatIds?: string[] | null;
+  roomIds?: string[] | null;
+  channel: string;
+  /** Validated whole by createCampaignSchema before it is stored. */
+  variants: Array<{ key: string; weight: number; content: unknown }>;
+  holdoutPercent: number;
+  attributionDays: number;
+  schedule?: { kind?: 'now' | 'at' | 'recurring' | null; at?: Date | null; everyDays?: number | null } | null;
+  window?: { start?: string | null; end?: string | null; timezone?: string | null } | null;
+  status: 'draft' | 'scheduled' | 'snapshotting' | 'sending' | 'paused' | 'completed' | 'cancelled';
+  occurrence: number;
+  startAt?: Date | null;
+  nextDispatchAt?: Date | null;
+  snapshotAfter?: Types.ObjectId | null;
+  startedAt?: Date | null;
+  completedAt?: Date | null;
+  deferredReason?: string | null;
+  personalised?: boolean | null;
+  recoveryFailures?: number | null;
+  resultsSyncedAt?: Date | null;
+  createdBy?: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
 
 /**
  * One row per recipient per run: the unique (campaign, occurrence, customer) key is what makes a
@@ -71,6 +107,7 @@ deliverySchema.index({ campaignId: 1, occurrence: 1, customerId: 1 }, { unique: 
 deliverySchema.index({ campaignId: 1, state: 1, leaseUntil: 1 });
 deliverySchema.index({ tenantId: 1, customerId: 1, sentAt: -1 });
 export const DeliveryModel = mongoose.model('BroadcastDelivery', deliverySchema, 'broadcast_deliveries');
+export type DeliveryDoc = LeanDoc<typeof DeliveryModel>;
 
 /**
  * Frequency-cap slots: a customer has `cap` slots per day and per month. A send claims one slot of
@@ -114,6 +151,7 @@ const groupDeliverySchema = new Schema({
 groupDeliverySchema.index({ campaignId: 1, occurrence: 1, chatId: 1 }, { unique: true });
 groupDeliverySchema.index({ campaignId: 1, state: 1, leaseUntil: 1 });
 export const GroupDeliveryModel = mongoose.model('BroadcastGroupDelivery', groupDeliverySchema, 'broadcast_group_deliveries');
+export type GroupDeliveryDoc = LeanDoc<typeof GroupDeliveryModel>;
 
 /** Customers who asked for no marketing (replied TD, unsubscribed, told staff). */
 const optOutSchema = new Schema({

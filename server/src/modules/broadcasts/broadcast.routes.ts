@@ -22,6 +22,7 @@ import {
   Reach,
 } from './broadcast.responses.js';
 import { msg } from '../../shared/http/validation-message.js';
+import type { CampaignDoc } from './broadcast.model.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface BroadcastRouteApis {
@@ -35,7 +36,7 @@ const objectId = z.string().regex(/^[0-9a-f]{24}$/, msg('OBJECT_ID'));
 const idParams = z.object({ id: objectId });
 const MANAGERS = ['community_manager'] as const;
 
-const view = (c: any) => ({
+const view = (c: CampaignDoc) => ({
   id: String(c._id),
   name: c.name,
   segmentId: c.segmentId ? String(c.segmentId) : undefined,
@@ -125,7 +126,7 @@ export function broadcastRoutes(s: BroadcastRouteApis) {
     },
     async ({ query, tenantId }) => {
       const { items, total } = await s.broadcasts.list(tenantId, query);
-      const counts = await s.broadcasts.listCounts(items as any[]);
+      const counts = await s.broadcasts.listCounts(items);
       const segmentNames = new Map<string, string | null>();
       for (const id of new Set(items.map((c) => (c.segmentId ? String(c.segmentId) : '')).filter(Boolean))) {
         segmentNames.set(id, (await s.segments.get(tenantId, id).catch(() => null))?.name ?? null);

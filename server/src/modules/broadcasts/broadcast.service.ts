@@ -4,7 +4,7 @@ import { AppError, conflict, notFound } from '../../shared/app-error.js';
 import { isDuplicateKeyError } from '../../shared/db.js';
 import type { SegmentService } from '../segments/segment.service.js';
 import type { EventService } from '../events/event.service.js';
-import { CampaignModel, DeliveryModel, GroupDeliveryModel, OptOutModel } from './broadcast.model.js';
+import { CampaignModel, DeliveryModel, GroupDeliveryModel, OptOutModel, type CampaignDoc } from './broadcast.model.js';
 import type { CreateCampaignInput } from './broadcast.schemas.js';
 import { GROUP_CHANNELS, type BroadcastContent, type ChannelName } from './channels/channel.provider.js';
 import { COUPON_PLACEHOLDERS, PLACEHOLDERS, contentPlaceholders, isKnown } from './placeholders.js';
@@ -103,19 +103,19 @@ export class BroadcastService {
       startAt,
       createdBy,
     });
-    return doc.toObject();
+    return doc.toObject<CampaignDoc>();
   }
 
   /** A page of campaigns, newest first, with the total for the pager. */
-  async list(tenantId: string, q: { page: number; pageSize: number; status?: string; channel?: string } = { page: 1, pageSize: 100 }) {
-    const filter: Record<string, unknown> = { tenantId, ...(q.status ? { status: q.status } : {}), ...(q.channel ? { channel: q.channel } : {}) };
+  async list(tenantId: string, q: { page: number; pageSize: number; status?: CampaignDoc['status']; channel?: string } = { page: 1, pageSize: 100 }) {
+    const filter = { tenantId, ...(q.status ? { status: q.status } : {}), ...(q.channel ? { channel: q.channel } : {}) };
     const [items, total] = await Promise.all([
-      CampaignModel.find(filter as any)
+      CampaignModel.find(filter)
         .sort({ createdAt: -1, _id: -1 })
         .skip((q.page - 1) * q.pageSize)
         .limit(q.pageSize)
-        .lean(),
-      CampaignModel.countDocuments(filter as any),
+        .lean<CampaignDoc[]>(),
+      CampaignModel.countDocuments(filter),
     ]);
     return { items, total };
   }
@@ -141,13 +141,13 @@ export class BroadcastService {
   }
 
   async get(tenantId: string, id: string) {
-    const doc = Types.ObjectId.isValid(id) ? await CampaignModel.findOne({ tenantId, _id: id }).lean() : null;
+    const doc = Types.ObjectId.isValid(id) ? await CampaignModel.findOne({ tenantId, _id: id }).lean<CampaignDoc>() : null;
     if (!doc) throw notFound('Campaign');
     return doc;
   }
 
-  private async transition(tenantId: string, id: string, from: string[], $set: Record<string, unknown>, verb: string) {
-    const doc: any = await CampaignModel.findOneAndUpdate({ tenantId, _id: id, status: { $in: from } } as any, { $set }, { returnDocument: 'after' }).lean();
+  private async transition(tenantId: string, id: string, from: Array<CampaignDoc['status']>, $set: Record<string, unknown>, verb: string) {
+    const doc = await CampaignModel.findOneAndUpdate({ tenantId, _id: id, status: { $in: from } }, { $set }, { returnDocument: 'after' }).lean<CampaignDoc>();
     if (doc) return doc;
     const current = await this.get(tenantId, id);
     throw conflict(BroadcastErrorCode.BAD_STATE, `A ${current.status} campaign cannot be ${verb}`, { status: current.status });
@@ -199,7 +199,7 @@ export class BroadcastService {
       const state = r._id.state as string;
       counts.total += r.n;
       if (state === 'pending') counts.queued += r.n;
-      else (counts as any)[state] += r.n;
+      else counts[state as keyof typeof counts] += r.n;
       if (state === 'sent') delivery[deliveryKey[r._id.providerStatus ?? ''] ?? 'unknown'] += r.n;
       if (state === 'skipped') skipped[r._id.reason ?? 'unknown'] = (skipped[r._id.reason ?? 'unknown'] ?? 0) + r.n;
       if (state === 'failed') failed[r._id.reason ?? 'unknown'] = (failed[r._id.reason ?? 'unknown'] ?? 0) + r.n;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Types } from 'mongoose';
 import type { Deps } from '../../shared/deps.js';
 import type { CustomerService } from '../customers/customer.service.js';
-import { DeliveryModel, OptOutModel } from './broadcast.model.js';
+import { DeliveryModel, OptOutModel, type CampaignDoc, type DeliveryDoc, type JudgedRow } from './broadcast.model.js';
 import type { FrequencyCapService } from './frequency-cap.service.js';
 import type { StaffSendBudget } from './staff-send-budget.service.js';
 import { variantContent } from './ab-split.js';
@@ -14,12 +14,12 @@ import { render, type RecipientFacts } from './placeholders.js';
 
 /** Issues a coupon once per key (the loyalty module's coupon service satisfies this). */
 export interface CouponPort {
-  issue(tenantId: string, input: { templateId: string; customerId: string; channel: 'campaign'; issueKey: string }): Promise<unknown>;
+  issue(tenantId: string, input: { templateId: string; customerId: string; channel: 'campaign'; issueKey: string }): Promise<{ code: string }>;
   /** The template a coupon is issued from (its name fills `{couponName}`). */
   template(tenantId: string, templateId: string): Promise<{ name: string }>;
 }
 
-type Ready = OutgoingRow & { row: any; facts?: RecipientFacts };
+type Ready = OutgoingRow & { row: DeliveryDoc; facts?: RecipientFacts };
 /** A row that may be sent (where, and what fills its placeholders), or why it may not. */
 export type Verdict = { ok: true; address: { sender: string; to: string }; facts?: RecipientFacts; key?: string } | { ok: false; reason: string };
 
@@ -50,7 +50,7 @@ export class DeliveryBatchSender {
   ) {}
 
   /** Claims up to n pending rows for this worker, with a lease; returns the rows it now holds. */
-  async claim(c: any, n: number, now: Date) {
+  async claim(c: CampaignDoc, n: number, now: Date) {
     const token = randomUUID();
     const ids = (
       await DeliveryModel.find({ campaignId: c._id, occurrence: c.occurrence, state: 'pending' }).sort({ _id: 1 }).limit(n).select({ _id: 1 }).lean()
@@ -71,9 +71,9 @@ export class DeliveryBatchSender {
    * the channel refused a send outright (the rows not sent go back to pending), else undefined. Rows with the same outcome are written
    * with one update, so a batch costs a handful of writes whatever its size.
    */
-  async process(c: any, rows: any[], provider: ChannelProvider): Promise<{ until: Date; reason: string } | undefined> {
+  async process(c: CampaignDoc, rows: DeliveryDoc[], provider: ChannelProvider): Promise<{ until: Date; reason: string } | undefined> {
     const tenantId: string = c.tenantId;
-    const claim: string = rows[0].claim;
+    const claim: string = rows[0].claim!;
     const skipped = new Map<string, Types.ObjectId[]>();
     const ready: Ready[] = [];
     const campaignKey = `${c._id}:${c.occurrence}`;
@@ -142,7 +142,7 @@ export class DeliveryBatchSender {
    * by `_id`; placeholders are judged before the cap, so a recipient who cannot be sent the text
    * keeps their slot.
    */
-  async judge(c: any, rows: any[], provider: ChannelProvider): Promise<Map<string, Verdict>> {
+  async judge(c: Pick<CampaignDoc, 'tenantId' | 'personalised' | 'variants'>, rows: JudgedRow[], provider: ChannelProvider): Promise<Map<string, Verdict>> {
     const addresses = await this.addresses(
       c.tenantId,
       rows.map((r) => r.customerId),
@@ -195,7 +195,7 @@ export class DeliveryBatchSender {
     const reachable = live.filter((x) => !out.has(String(x._id)));
     const addr = await provider.address(
       tenantId,
-      reachable.map((x) => ({ customerId: String(x._id), ownerStaffId: x.ownerStaffId, identities: x.identities as any, wecomRelation: x.wecom?.relation })),
+      reachable.map((x) => ({ customerId: String(x._id), ownerStaffId: x.ownerStaffId, identities: x.identities, wecomRelation: x.wecom?.relation })),
     );
     for (const [k, v] of addr) out.set(k, v);
     for (const id of ids) if (!out.has(String(id))) out.set(String(id), { ok: false, reason: 'profile_gone' });
@@ -203,7 +203,7 @@ export class DeliveryBatchSender {
   }
 
   /** Sends one chunk and records the outcome; false when the channel refused it outright (rows pending again). */
-  private async sendChunk(c: any, provider: ChannelProvider, chunk: Ready[], claim: string): Promise<boolean> {
+  private async sendChunk(c: CampaignDoc, provider: ChannelProvider, chunk: Ready[], claim: string): Promise<boolean> {
     const tenantId: string = c.tenantId;
     const failed = new Map<string, Types.ObjectId[]>();
     const fail = (reason: string, id: Types.ObjectId) => failed.set(reason, [...(failed.get(reason) ?? []), id]);
@@ -294,7 +294,7 @@ export class DeliveryBatchSender {
   }
 
   /** Rows a dead worker left "sending": those the channel has are marked sent, the rest retried. */
-  async recoverStale(c: any, provider: ChannelProvider) {
+  async recoverStale(c: CampaignDoc, provider: ChannelProvider) {
     const now = this.deps.now();
     const stale = await DeliveryModel.find({ campaignId: c._id, occurrence: c.occurrence, state: 'sending', leaseUntil: { $lt: now } })
       .limit(5000)
@@ -321,19 +321,19 @@ export class DeliveryBatchSender {
     const found = asked.length ? await provider.alreadySent(c.tenantId, asked, since) : new Map<string, string>();
     const writes = stale.map((r) => {
       const ref = found.get(String(r._id));
-      const filter = { _id: r._id, state: 'sending', claim: r.claim };
+      const filter = { _id: r._id, state: 'sending' as const, claim: r.claim };
       if (ref)
         return {
           updateOne: {
             filter,
-            update: { $set: { state: 'sent', sentAt: r.sendingSince ?? now, providerRef: ref, reason: 'confirmed_after_restart', leaseUntil: null } },
+            update: { $set: { state: 'sent' as const, sentAt: r.sendingSince ?? now, providerRef: ref, reason: 'confirmed_after_restart', leaseUntil: null } },
           },
         };
       if ((r.attempts ?? 0) >= MAX_ATTEMPTS)
-        return { updateOne: { filter, update: { $set: { state: 'failed', reason: 'gave_up_after_retries', leaseUntil: null } } } };
-      return { updateOne: { filter, update: { $set: { state: 'pending', claim: null, leaseUntil: null } } } };
+        return { updateOne: { filter, update: { $set: { state: 'failed' as const, reason: 'gave_up_after_retries', leaseUntil: null } } } };
+      return { updateOne: { filter, update: { $set: { state: 'pending' as const, claim: null, leaseUntil: null } } } };
     });
-    await DeliveryModel.bulkWrite(writes as any[], { ordered: false });
+    await DeliveryModel.bulkWrite(writes, { ordered: false });
   }
 }
 

@@ -110,7 +110,7 @@ export class FrequencyCapService {
         return true;
       } catch (err) {
         if (!isDuplicateKeyError(err)) throw err;
-        if (Object.keys((err as any).keyPattern ?? {}).includes('campaignKey')) return true;
+        if (Object.keys((err as { keyPattern?: object }).keyPattern ?? {}).includes('campaignKey')) return true;
       }
     }
     // Every slot is taken; one may be this run's own from an earlier attempt (reported on the slot index).

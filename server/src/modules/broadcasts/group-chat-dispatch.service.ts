@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Types } from 'mongoose';
 import type { Deps } from '../../shared/deps.js';
-import { isDuplicateKeyError } from '../../shared/db.js';
+import { hasWriteErrors, isDuplicateKeyError } from '../../shared/db.js';
 import type { WecomClient } from '../../wecom/wecom.client.js';
 import { Errcode, isWecomErrcode } from '../../wecom/wecom.exception.js';
-import { GroupDeliveryModel } from './broadcast.model.js';
+import { GroupDeliveryModel, type CampaignDoc } from './broadcast.model.js';
 import type { BroadcastContent } from './channels/channel.provider.js';
 import { groupMsgPayload } from './channels/wecom-group-msg.provider.js';
 import { apiMessagesWithText, messageSenders } from './channels/wecom-group-msg.recovery.js';
@@ -30,7 +30,7 @@ export class GroupChatDispatcher {
   ) {}
 
   /** A group is sent to by its owner; a dismissed group, or one without a known owner, is skipped. */
-  async judge(c: any): Promise<Map<string, { ok: true; sender: string } | { ok: false; reason: string }>> {
+  async judge(c: Pick<CampaignDoc, 'tenantId' | 'chatIds' | 'roomIds'>): Promise<Map<string, { ok: true; sender: string } | { ok: false; reason: string }>> {
     const port = this.groups;
     const out = new Map<string, { ok: true; sender: string } | { ok: false; reason: string }>();
     for (const chatId of [...new Set<string>(c.chatIds ?? [])]) {
@@ -40,7 +40,7 @@ export class GroupChatDispatcher {
     return out;
   }
 
-  async snapshot(c: any): Promise<void> {
+  async snapshot(c: CampaignDoc): Promise<void> {
     const rows = [];
     for (const [chatId, v] of await this.judge(c)) {
       rows.push({
@@ -58,12 +58,12 @@ export class GroupChatDispatcher {
     try {
       if (rows.length) await GroupDeliveryModel.collection.insertMany(rows, { ordered: false });
     } catch (err) {
-      if (!isDuplicateKeyError(err) && !(err as any)?.writeErrors) throw err;
+      if (!isDuplicateKeyError(err) && !hasWriteErrors(err)) throw err;
     }
   }
 
   /** Sends every pending group of the run; returns false while rows are still in flight. */
-  async sendPending(c: any, content: BroadcastContent, batch: number): Promise<'done' | 'in_flight'> {
+  async sendPending(c: CampaignDoc, content: BroadcastContent, batch: number): Promise<'done' | 'in_flight'> {
     await this.recoverStale(c, content);
     for (;;) {
       const now = this.deps.now();
@@ -93,9 +93,8 @@ export class GroupChatDispatcher {
         }
         let msgid: string;
         try {
-          msgid = (
-            await this.client.addMsgTemplate({ chat_type: 'group', sender, chat_id_list: list.map((r) => r.chatId), ...groupMsgPayload(content) } as any)
-          ).msgid;
+          msgid = (await this.client.addMsgTemplate({ chat_type: 'group', sender, chat_id_list: list.map((r) => r.chatId), ...groupMsgPayload(content) }))
+            .msgid;
         } catch (err) {
           const ids = list.map((r) => r._id);
           if (isWecomErrcode(err, Errcode.FREQ_OUT_OF_LIMIT, Errcode.INVALID_ACCESS_TOKEN, Errcode.ACCESS_TOKEN_EXPIRED)) {
@@ -125,7 +124,7 @@ export class GroupChatDispatcher {
   }
 
   /** The earliest lease among rows in flight, for the campaign's next look. */
-  async nextLease(c: any): Promise<Date | undefined> {
+  async nextLease(c: CampaignDoc): Promise<Date | undefined> {
     const r = await GroupDeliveryModel.findOne({ campaignId: c._id, occurrence: c.occurrence, state: 'sending' }).sort({ leaseUntil: 1 }).lean();
     return r?.leaseUntil ?? undefined;
   }
@@ -136,7 +135,7 @@ export class GroupChatDispatcher {
    * sent to it (doc 93338): so each claim's batch (one add_msg_template per owner) is matched to a
    * message with our text, created in the batch's window, whose tasks include that owner.
    */
-  private async recoverStale(c: any, content: BroadcastContent): Promise<void> {
+  private async recoverStale(c: CampaignDoc, content: BroadcastContent): Promise<void> {
     const now = this.deps.now();
     const stale = await GroupDeliveryModel.find({ campaignId: c._id, occurrence: c.occurrence, state: 'sending', leaseUntil: { $lt: now } }).lean();
     if (!stale.length) return;
@@ -164,18 +163,20 @@ export class GroupChatDispatcher {
     await GroupDeliveryModel.bulkWrite(
       stale.map((r) => {
         const ref = found.get(String(r._id));
-        const filter = { _id: r._id, state: 'sending', claim: r.claim };
+        const filter = { _id: r._id, state: 'sending' as const, claim: r.claim };
         if (ref)
           return {
             updateOne: {
               filter,
-              update: { $set: { state: 'sent', sentAt: r.sendingSince ?? now, providerRef: ref, reason: 'confirmed_after_restart', leaseUntil: null } },
+              update: {
+                $set: { state: 'sent' as const, sentAt: r.sendingSince ?? now, providerRef: ref, reason: 'confirmed_after_restart', leaseUntil: null },
+              },
             },
           };
         if ((r.attempts ?? 0) >= MAX_ATTEMPTS)
-          return { updateOne: { filter, update: { $set: { state: 'failed', reason: 'gave_up_after_retries', leaseUntil: null } } } };
-        return { updateOne: { filter, update: { $set: { state: 'pending', claim: null, leaseUntil: null } } } };
-      }) as any[],
+          return { updateOne: { filter, update: { $set: { state: 'failed' as const, reason: 'gave_up_after_retries', leaseUntil: null } } } };
+        return { updateOne: { filter, update: { $set: { state: 'pending' as const, claim: null, leaseUntil: null } } } };
+      }),
       { ordered: false },
     );
   }

@@ -2,6 +2,7 @@ import type { CustomerService } from '../customers/customer.service.js';
 import { variantContent } from './ab-split.js';
 import type { BroadcastContent } from './channels/channel.provider.js';
 import { COUPON_PLACEHOLDERS, contentPlaceholders, render, type RecipientFacts } from './placeholders.js';
+import type { CampaignDoc } from './broadcast.model.js';
 
 /** Members' balances and tier names (the loyalty module's member service satisfies this). */
 export interface LoyaltyFactsPort {
@@ -20,8 +21,8 @@ export type Personal = { facts: RecipientFacts; key: string } | { reason: string
  */
 export async function personalise(
   tenantId: string,
-  c: any,
-  rows: any[],
+  c: Pick<CampaignDoc, 'variants'>,
+  rows: Array<{ _id: unknown; customerId: unknown; variant?: string | null }>,
   m: { customers: CustomerService; loyalty?: LoyaltyFactsPort },
 ): Promise<Map<string, Personal>> {
   const out = new Map<string, Personal>();

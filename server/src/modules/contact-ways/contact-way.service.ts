@@ -6,6 +6,7 @@ import type { StaffService } from '../staff/staff.service.js';
 import type { TagService } from '../tags/tag.service.js';
 import type { WecomClient } from '../../wecom/wecom.client.js';
 import { ContactWayModel } from './contact-way.model.js';
+import type { LeanDoc } from '../../shared/db.js';
 import { WecomFollowModel } from '../../wecom/external-contact.model.js';
 
 export interface ContactWayInput {
@@ -168,7 +169,7 @@ export class ContactWayService {
   }
 }
 
-function view(d: any) {
+function view(d: LeanDoc<typeof ContactWayModel>) {
   return {
     id: String(d._id),
     name: d.name,

@@ -1,4 +1,5 @@
 import mongoose, { Schema } from 'mongoose';
+import type { LeanDoc } from '../../shared/db.js';
 
 /**
  * A chat between one bot account and one peer (a contact or a room), and who holds it: the bot, the
@@ -92,6 +93,17 @@ conversationSchema.index({ snoozedUntil: 1 }, { partialFilterExpression: { snooz
 conversationSchema.index({ 'sla.warnAt': 1 }, { partialFilterExpression: { 'sla.warnAt': { $type: 'date' } } });
 conversationSchema.index({ 'sla.dueAt': 1 }, { partialFilterExpression: { 'sla.dueAt': { $type: 'date' } } });
 export const ConversationModel = mongoose.model('Conversation', conversationSchema, 'conversations');
+export type ConversationDoc = LeanDoc<typeof ConversationModel>;
+/** What the outbound queue, the live notices and the channels read of a chat (a stored one, or the bot port's view of it). */
+export type ChatRef = {
+  _id: mongoose.Types.ObjectId;
+  botAccountId: string;
+  peerId: string;
+  customerId?: mongoose.Types.ObjectId | null;
+  channel?: string | null;
+  state?: string | null;
+  assigneeId?: string | null;
+};
 
 export const MESSAGE_TYPES = ['text', 'image', 'file', 'url', 'mini-program', 'video', 'audio', 'emoticon', 'contact', 'location', 'other'] as const;
 export type MessageType = (typeof MESSAGE_TYPES)[number];
@@ -135,6 +147,7 @@ messageSchema.index({ tenantId: 1, mentionsUnread: 1, at: -1 });
 // One message row per outbound row: completing a half-queued reply twice stores it once.
 messageSchema.index({ tenantId: 1, outboundId: 1 }, { unique: true, partialFilterExpression: { outboundId: { $type: 'objectId' } } });
 export const MessageModel = mongoose.model('ConversationMessage', messageSchema, 'conversation_messages');
+export type MessageDoc = LeanDoc<typeof MessageModel>;
 
 /** A room the bot is in, and who is in it now; joins and leaves are applied idempotently. */
 const chatGroupSchema = new Schema(

@@ -11,7 +11,7 @@ import { conversationView, messageView } from './conversation.view.js';
 import { personMask, personalDataPolicy } from '../privacy/masking.js';
 import { openDeskStream } from './desk-stream.js';
 import type { Actor } from './handoff.service.js';
-import { RESOLVE_REASONS } from './conversation.model.js';
+import { RESOLVE_REASONS, type ConversationDoc, type MessageDoc } from './conversation.model.js';
 import {
   Conversation,
   ConversationDetail,
@@ -49,7 +49,13 @@ const actor = (p: Principal): Actor => {
 const isSales = (p: Principal) => p.kind === 'staff' && p.role === 'sales';
 
 /** Sales see a conversation only when they own or follow its customer; otherwise it answers 404. */
-async function visible(s: ConversationRouteApis, p: Principal, tenantId: string, c: any, cache = new Map<string, boolean>()): Promise<boolean> {
+async function visible(
+  s: ConversationRouteApis,
+  p: Principal,
+  tenantId: string,
+  c: { customerId?: unknown },
+  cache = new Map<string, boolean>(),
+): Promise<boolean> {
   if (!isSales(p)) return true;
   if (!c.customerId) return false;
   const key = String(c.customerId);
@@ -81,12 +87,12 @@ async function masksFor(s: ConversationRouteApis, p: Principal, tenantId: string
   const stranger = personMask(p);
   return (customerId) => (customerId ? (byId.get(String(customerId)) ?? stranger) : stranger);
 }
-const maskedConversation = (c: any, m: Mask | null) => {
+const maskedConversation = (c: ConversationDoc, m: Mask | null) => {
   const v = conversationView(c);
   if (!m || m.whole) return v;
   return { ...v, title: c.kind === 'room' ? m.text(v.title) : m.name(v.title), lastMessagePreview: m.text(v.lastMessagePreview) };
 };
-const maskedMessage = (x: any, m: Mask | null) => {
+const maskedMessage = (x: MessageDoc, m: Mask | null) => {
   const v = messageView(x);
   if (!m || m.whole) return v;
   return { ...v, talkerName: x.author === 'customer' || x.direction === 'in' ? m.name(v.talkerName) : v.talkerName, text: m.text(v.text) };
@@ -141,7 +147,7 @@ export function conversationRoutes(s: ConversationRouteApis) {
     async ({ query, principal, tenantId }) => {
       const filter = viewFilter(query.view, (principal as Staff).id, query.state, query.label);
       const cache = new Map<string, boolean>();
-      const items: any[] = [];
+      const items: ConversationDoc[] = [];
       let before = query.before;
       // Sales filter after reading, page by page, until the page is full or the scan limit is reached.
       for (let scanned = 0; items.length < query.limit && scanned < 1000;) {
@@ -180,8 +186,8 @@ export function conversationRoutes(s: ConversationRouteApis) {
       const m = (await masksFor(s, principal, tenantId, [customer._id]))(customer._id);
       return {
         customer: maskedSummary(await s.desk.customerSummary(tenantId, String(customer._id)), m),
-        conversations: h.conversations.map((c: any) => maskedConversation(c, m)),
-        items: h.items.map((x: any) => maskedMessage(x, m)),
+        conversations: h.conversations.map((c) => maskedConversation(c, m)),
+        items: h.items.map((x) => maskedMessage(x, m)),
       };
     },
   );
@@ -250,8 +256,8 @@ export function conversationRoutes(s: ConversationRouteApis) {
       const c = await load(s, principal, tenantId, params.id);
       const items = await s.desk.conversations.history(tenantId, params.id, { limit: query.limit, before: query.before, readerId: (principal as Staff).id });
       // In a room each talker is their own person; in a private chat every inbound message is the customer's.
-      const mask = await masksFor(s, principal, tenantId, [c.customerId, ...items.map((x: any) => x.customerId)]);
-      return { items: items.map((x: any) => maskedMessage(x, mask(x.customerId ?? c.customerId))) };
+      const mask = await masksFor(s, principal, tenantId, [c.customerId, ...items.map((x) => x.customerId)]);
+      return { items: items.map((x) => maskedMessage(x, mask(x.customerId ?? c.customerId))) };
     },
   );
 

@@ -3,10 +3,10 @@ import type { Deps } from '../../shared/deps.js';
 import { notFound } from '../../shared/app-error.js';
 import { isDuplicateKeyError } from '../../shared/db.js';
 import type { CustomerService } from '../customers/customer.service.js';
-import { ConversationModel, MessageModel, type MessageType } from './conversation.model.js';
+import { ConversationModel, MessageModel, type ChatRef, type ConversationDoc, type MessageType } from './conversation.model.js';
 import type { ChatGroupService } from './chat-group.service.js';
 import type { DeskLive } from './desk-live.js';
-import { messageView } from './conversation.view.js';
+import { messageView, type MessageFields } from './conversation.view.js';
 import type { AttachmentRef } from './attachment.service.js';
 import { ChatProfiles, contactIdentity, profileStaff, type ChatProfile } from './chat-profile.js';
 import { MessageWriter } from './message-writer.js';
@@ -51,7 +51,7 @@ export interface CaptureInput {
 
 export interface CaptureResult {
   duplicate: boolean;
-  conversation: any;
+  conversation: ConversationDoc;
   messageId?: string;
   customerId?: string;
   /** The talker's profile as read for this message; valid for this turn only. */
@@ -82,7 +82,7 @@ export class ConversationService {
   private readonly profiles: ChatProfiles;
   /** Chat messages from the bot and 微信客服 are written in batches (message-writer.ts). */
   readonly writer: MessageWriter;
-  private readonly updateObservers: Array<(tenantId: string, conversation: any) => void> = [];
+  private readonly updateObservers: Array<(tenantId: string, conversation: ChatRef) => void> = [];
 
   constructor(
     private readonly deps: Deps,
@@ -159,7 +159,7 @@ export class ConversationService {
     const { id, stored } = this.writer.insert(fields);
     if ((await stored) === 'duplicate') return { duplicate: true, conversation, customerId, customer };
 
-    const update: Record<string, any> = {};
+    const update: { $inc?: { unread: number }; $unset?: { snoozedUntil: 1 } } = {};
     if (inbound && ['queued', 'assigned'].includes(conversation.state)) update.$inc = { unread: 1 };
     // A customer who writes wakes a snoozed chat: it is back in its agent's list.
     if (inbound && conversation.snoozedUntil) update.$unset = { snoozedUntil: 1 };
@@ -287,7 +287,7 @@ export class ConversationService {
   }
 
   /** A desk event in the history (a transfer and its reason): an internal row by the desk, never delivered. */
-  async addEvent(tenantId: string, conversation: any, actor: { id: string; name: string }, text: string) {
+  async addEvent(tenantId: string, conversation: ChatRef, actor: { id: string; name: string }, text: string) {
     const doc = await MessageModel.create({
       tenantId,
       conversationId: conversation._id,
@@ -309,14 +309,14 @@ export class ConversationService {
    */
   async recordQueuedReply(
     tenantId: string,
-    conversation: any,
+    conversation: ChatRef,
     input: {
       messageId: Types.ObjectId;
       author: 'agent' | 'system';
       text: string;
       attachment?: AttachmentRef;
-      staffId?: string;
-      staffName?: string;
+      staffId?: string | null;
+      staffName?: string | null;
       outboundId: Types.ObjectId;
       at: Date;
     },
@@ -353,7 +353,7 @@ export class ConversationService {
       { $set: { lastMessageAt: input.at, lastMessagePreview: preview(a ? a.kind : 'text', input.text) } },
     );
     const doc = await MessageModel.findOne(filter).lean();
-    await this.announce(tenantId, conversation, 'message.created', doc);
+    await this.announce(tenantId, conversation, 'message.created', doc ?? undefined);
   }
 
   /** The bot's own answer, stored before it is said so the puppet's echo can be matched to it. */
@@ -363,7 +363,7 @@ export class ConversationService {
    * in), and a bot talking over the agent is what customers hold against other bots. The guard is the
    * conversation update this needed anyway, made conditional on the state.
    */
-  async recordBotReply(tenantId: string, conversation: any, text: string, customer?: ChatProfile): Promise<string | null> {
+  async recordBotReply(tenantId: string, conversation: ChatRef, text: string, customer?: ChatProfile): Promise<string | null> {
     const at = this.deps.now();
     const still = await ConversationModel.updateOne(
       { tenantId, _id: conversation._id, state: 'bot' },
@@ -474,16 +474,16 @@ export class ConversationService {
    * In-process observers of a conversation's handoff changes, called by the process that made the
    * change (a channel mirroring the state at its provider: 微信客服's service_state). Must not throw.
    */
-  onUpdated(observer: (tenantId: string, conversation: any) => void): void {
+  onUpdated(observer: (tenantId: string, conversation: ChatRef) => void): void {
     this.updateObservers.push(observer);
   }
 
   /** `customer`, when the caller read the profile this turn, spares reading it again (used only if it is the chat's). */
   async announce(
     tenantId: string,
-    conversation: any,
+    conversation: ChatRef,
     type: 'message.created' | 'message.delivery' | 'conversation.updated',
-    message?: any,
+    message?: MessageFields,
     customer?: ChatProfile,
   ): Promise<void> {
     if (type === 'conversation.updated') for (const observe of this.updateObservers) observe(tenantId, conversation);

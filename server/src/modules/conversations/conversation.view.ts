@@ -1,5 +1,17 @@
+import type { ConversationDoc, MessageDoc } from './conversation.model.js';
+
 /** Conversations and messages as the API shows them: ids as strings, internal fields left out. */
-export function messageView(m: any) {
+/** A stored message, or one as it is being written (before the model casts its strings to enums). */
+export type MessageFields = Partial<Omit<MessageDoc, '_id' | 'conversationId' | 'direction' | 'author' | 'type' | 'delivery'>> & {
+  _id: unknown;
+  conversationId: unknown;
+  direction: string;
+  author: string;
+  type: string;
+  delivery?: string | null;
+};
+
+export function messageView(m: MessageFields) {
   return {
     id: String(m._id),
     conversationId: String(m.conversationId),
@@ -21,7 +33,7 @@ export function messageView(m: any) {
   };
 }
 
-export function conversationView(c: any) {
+export function conversationView(c: ConversationDoc) {
   return {
     id: String(c._id),
     channel: c.channel ?? 'wechaty',
@@ -54,7 +66,7 @@ export function conversationView(c: any) {
       firstResponseMs: c.sla?.firstResponseMs,
       responses: c.sla?.responses ?? 0,
       averageResponseMs: c.sla?.responses ? Math.round(c.sla.totalResponseMs / c.sla.responses) : undefined,
-      breaches: (c.sla?.breaches ?? []).map((b: any) => ({
+      breaches: (c.sla?.breaches ?? []).map((b) => ({
         kind: b.kind,
         dueAt: b.dueAt,
         at: b.at,

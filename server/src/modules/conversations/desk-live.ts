@@ -11,8 +11,8 @@ export interface DeskEvent {
   type: 'message.created' | 'message.delivery' | 'conversation.updated' | 'sla.warning' | 'sla.breached' | 'mention.created';
   tenantId: string;
   conversationId: string;
-  state?: string;
-  assigneeId?: string;
+  state?: string | null;
+  assigneeId?: string | null;
   /** Owner and followers of the customer, so sales only receive their own customers' events. */
   customerStaffIds?: string[];
   /** For mentions: the colleagues named in the note (only they receive the event). */
@@ -51,8 +51,8 @@ export class DeskLive {
     return this.publish(deskChannel(e.tenantId), { ...e, at: e.at ?? this.now().toISOString() });
   }
 
-  /** Listens on a channel until the returned function is called. */
-  async subscribe(channel: string, listener: (payload: any) => void): Promise<() => Promise<void>> {
+  /** Listens on a channel until the returned function is called; T is what this channel's publishers (this code) send. */
+  async subscribe<T = unknown>(channel: string, listener: (payload: T) => void): Promise<() => Promise<void>> {
     if (!this.subscriber) {
       this.subscriber = this.redis.duplicate();
       this.subscriber.on('error', (err) => this.log.warn({ err: err.message }, 'desk subscriber error'));

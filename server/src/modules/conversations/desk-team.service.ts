@@ -1,6 +1,6 @@
 import type { Deps } from '../../shared/deps.js';
 import { AppError, notFound } from '../../shared/app-error.js';
-import { isDuplicateKeyError } from '../../shared/db.js';
+import { isDuplicateKeyError, type LeanDoc } from '../../shared/db.js';
 import type { StaffService } from '../staff/staff.service.js';
 import type { CustomerService } from '../customers/customer.service.js';
 import { ConversationModel, MessageModel } from './conversation.model.js';
@@ -35,7 +35,7 @@ export interface TeamRef {
   managerId?: string;
 }
 
-const ref = (t: any): TeamRef => ({
+const ref = (t: LeanDoc<typeof DeskTeamModel>): TeamRef => ({
   id: String(t._id),
   name: t.name,
   memberIds: t.memberIds ?? [],
@@ -138,8 +138,8 @@ export class TeamService {
   }
 
   async routing(tenantId: string): Promise<RoutingRule[]> {
-    const doc = await DeskSettingsModel.findOne({ tenantId }).select({ routing: 1 }).lean();
-    return (doc?.routing ?? []).map((r: any) => ({ when: r.when, values: r.values ?? [], teamId: r.teamId }));
+    const doc = await DeskSettingsModel.findOne({ tenantId }).select({ routing: 1 }).lean<{ routing?: RoutingRule[] }>();
+    return (doc?.routing ?? []).map((r) => ({ when: r.when, values: r.values ?? [], teamId: r.teamId }));
   }
 
   /** Replaces the ordered rule list; every rule must name an existing team. */

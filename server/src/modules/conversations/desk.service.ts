@@ -1,7 +1,7 @@
 import type { Deps } from '../../shared/deps.js';
 import type { CustomerService } from '../customers/customer.service.js';
 import type { StaffService } from '../staff/staff.service.js';
-import { ConversationModel, MessageModel } from './conversation.model.js';
+import { ConversationModel, MessageModel, type ConversationDoc } from './conversation.model.js';
 import { ConversationService, type CaptureInput, type CaptureResult } from './conversation.service.js';
 import { OutboundService } from './outbound.service.js';
 import { ChatGroupService } from './chat-group.service.js';
@@ -33,7 +33,7 @@ export interface InboundResult extends CaptureResult {
  * The returned function gives the send back (a retried request that queued nothing new).
  */
 export interface ChannelGate {
-  reserve(tenantId: string, conversation: any): Promise<() => Promise<void>>;
+  reserve(tenantId: string, conversation: ConversationDoc): Promise<() => Promise<void>>;
 }
 
 /**

@@ -3,7 +3,7 @@ import { AppError, notFound } from '../../shared/app-error.js';
 import { isDuplicateKeyError } from '../../shared/db.js';
 import type { StaffService, StaffView } from '../staff/staff.service.js';
 import type { CustomerService } from '../customers/customer.service.js';
-import { ConversationModel, type ConversationState, type ResolveReason } from './conversation.model.js';
+import { ConversationModel, type ChatRef, type ConversationDoc, type ConversationState, type ResolveReason } from './conversation.model.js';
 import { DeskAgentModel } from './desk-config.model.js';
 import { DeskSeats } from './desk-seats.js';
 import type { ConversationService } from './conversation.service.js';
@@ -99,10 +99,7 @@ export class HandoffService {
    * queue that moved is not a silent one and a flood of messages is not answered by a flood.
    * Without Redis there is no reminder: the customer already heard their place once.
    */
-  async remindPlace(
-    tenantId: string,
-    conversation: { _id: unknown; state: string; queuedAt?: Date | null; customerId?: unknown; teamId?: string | null },
-  ): Promise<void> {
+  async remindPlace(tenantId: string, conversation: ChatRef & { state: string; queuedAt?: Date | null; teamId?: string | null }): Promise<void> {
     if (conversation.state !== 'queued' || !(await this.quietReminders(String(conversation._id)))) return;
     const now = this.deps.now();
     await this.notify(
@@ -391,7 +388,7 @@ export class HandoffService {
     return assigned;
   }
 
-  private async assign(tenantId: string, c: any, agent: { id: string; name: string }, from: ConversationState[]): Promise<boolean> {
+  private async assign(tenantId: string, c: ConversationDoc, agent: { id: string; name: string }, from: ConversationState[]): Promise<boolean> {
     const after = await ConversationModel.findOneAndUpdate(
       { tenantId, _id: c._id, state: { $in: from } },
       { $set: { state: 'assigned', assigneeId: agent.id, assigneeName: agent.name, assignedAt: this.deps.now() }, $unset: { resolvedAt: 1, resolveReason: 1 } },
@@ -429,7 +426,7 @@ export class HandoffService {
   }
 
   /** Desk notices to the customer go through the same durable outbound rows as agent replies. */
-  private async notify(tenantId: string, conversation: any, text: string, key: string): Promise<void> {
+  private async notify(tenantId: string, conversation: ChatRef, text: string, key: string): Promise<void> {
     await this.outbound.enqueue(tenantId, conversation, { author: 'system', text, key });
   }
 }

@@ -2,7 +2,7 @@ import { Types } from 'mongoose';
 import type { Logger } from '../../shared/logger.js';
 import { MessageModel } from './conversation.model.js';
 
-type Doc = Record<string, any> & { _id: Types.ObjectId };
+type Doc = Record<string, unknown> & { _id: Types.ObjectId };
 
 interface Entry {
   doc: Doc;

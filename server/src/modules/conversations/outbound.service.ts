@@ -1,10 +1,11 @@
 import { Types } from 'mongoose';
 import type { Deps } from '../../shared/deps.js';
-import { isDuplicateKeyError } from '../../shared/db.js';
+import { isDuplicateKeyError, type LeanDoc } from '../../shared/db.js';
 import { OutboundModel } from './outbound.model.js';
 import type { ConversationService } from './conversation.service.js';
 import { outboundChannel, type DeskLive } from './desk-live.js';
 import type { AttachmentRef } from './attachment.service.js';
+import type { ChatRef } from './conversation.model.js';
 
 export interface EnqueueInput {
   author: 'agent' | 'system';
@@ -29,10 +30,10 @@ export class OutboundService {
     private readonly live: DeskLive,
   ) {}
 
-  async enqueue(tenantId: string, conversation: any, input: EnqueueInput): Promise<{ id: string; duplicate: boolean }> {
+  async enqueue(tenantId: string, conversation: ChatRef, input: EnqueueInput): Promise<{ id: string; duplicate: boolean }> {
     const _id = new Types.ObjectId();
     const key = input.key ?? `auto:${_id}`;
-    let row: any;
+    let row: LeanDoc<typeof OutboundModel>;
     let duplicate = false;
     try {
       row = (
@@ -52,10 +53,11 @@ export class OutboundService {
           staffId: input.staffId,
           staffName: input.staffName,
         })
-      ).toObject();
+      ).toObject<LeanDoc<typeof OutboundModel>>();
     } catch (err) {
       if (!isDuplicateKeyError(err)) throw err;
-      row = await OutboundModel.findOne({ tenantId, key }).lean();
+      // The unique key was taken: the row is there.
+      row = (await OutboundModel.findOne({ tenantId, key }).lean())!;
       duplicate = true;
     }
     if (row.state === 'pending') await this.complete(tenantId, row, conversation);
@@ -63,12 +65,13 @@ export class OutboundService {
   }
 
   /** Writes the reply's message row, then makes the outbound row claimable and wakes the bot. */
-  private async complete(tenantId: string, row: any, conversation: any): Promise<void> {
+  private async complete(tenantId: string, row: LeanDoc<typeof OutboundModel>, conversation: ChatRef): Promise<void> {
     await this.conversations.recordQueuedReply(tenantId, conversation, {
       messageId: row.messageId,
       author: row.author,
       text: row.text,
-      attachment: row.attachment ?? undefined,
+      // Written from an AttachmentRef by enqueue; mongoose infers the subdocument's fields as optional.
+      attachment: (row.attachment as AttachmentRef | null | undefined) ?? undefined,
       staffId: row.staffId,
       staffName: row.staffName,
       outboundId: row._id,

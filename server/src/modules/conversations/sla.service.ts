@@ -1,5 +1,5 @@
 import type { Deps } from '../../shared/deps.js';
-import { ConversationModel } from './conversation.model.js';
+import { ConversationModel, type ConversationDoc } from './conversation.model.js';
 import type { ReplyRuleService } from './reply-rule.service.js';
 import type { DeskLive } from './desk-live.js';
 import type { TeamService } from './desk-team.service.js';
@@ -42,7 +42,7 @@ export class SlaService {
   }
 
   /** A customer wrote while a human holds the chat: start the clock unless one is running. */
-  async customerWrote(tenantId: string, conversation: any, at: Date): Promise<void> {
+  async customerWrote(tenantId: string, conversation: ConversationDoc, at: Date): Promise<void> {
     if (!['queued', 'assigned'].includes(conversation.state) || conversation.awaitingSince) return;
     const kind = conversation.sla?.firstResponseMs === undefined || conversation.sla?.firstResponseMs === null ? 'first' : 'next';
     await ConversationModel.updateOne(

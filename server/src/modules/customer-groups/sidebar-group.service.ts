@@ -6,6 +6,7 @@ import type { StaffService } from '../staff/staff.service.js';
 import { canSeeCustomer } from '../customers/customer-access.js';
 import { maskCustomer } from '../privacy/masking.js';
 import type { CustomerGroupService } from './customer-group.service.js';
+import type { CustomerDoc } from '../customers/customer.model.js';
 
 const DAY_MS = 86_400_000;
 
@@ -50,7 +51,7 @@ export class SidebarGroupService {
     const customers = externals
       .map((m) => {
         const doc = m.customerId ? profiles.get(m.customerId) : undefined;
-        const agg = doc?.aggregates ?? {};
+        const agg: Partial<NonNullable<CustomerDoc['aggregates']>> = doc?.aggregates ?? {};
         // A member without a profile yet is a person all the same: the same policy masks their group nickname.
         const shown = maskCustomer({ name: doc?.name ?? m.name, phone: doc?.phone, ownerStaffId: doc?.ownerStaffId }, principal);
         return {

@@ -116,7 +116,8 @@ export class CustomerIdentityService {
     if (!entries.length) return;
     const current = await CustomerModel.findOne({ tenantId, _id: customerId }).lean();
     if (!current) return;
-    const $set = Object.fromEntries(entries.filter(([k]) => !(current as any)[k] || (current as any)[k] === 'unknown'));
+    const stored: Record<string, unknown> = current;
+    const $set = Object.fromEntries(entries.filter(([k]) => !stored[k] || stored[k] === 'unknown'));
     if (Object.keys($set).length) await CustomerModel.updateOne({ tenantId, _id: customerId }, { $set });
   }
 }

@@ -1,5 +1,5 @@
 import { Types } from 'mongoose';
-import { isDuplicateKeyError } from '../../shared/db.js';
+import { hasWriteErrors, isDuplicateKeyError, type WriteError } from '../../shared/db.js';
 import { CustomerModel, IdentityModel, type CustomerAttributes } from './customer.model.js';
 import { identityKeys, keyId, type IdentityInput } from './identity.js';
 import type { CustomerMergeService } from './customer-merge.service.js';
@@ -52,9 +52,9 @@ export class CustomerImportService {
       const collided = new Set<number>();
       try {
         await IdentityModel.insertMany(identityRows, { ordered: false, lean: true });
-      } catch (err: any) {
-        if (!isDuplicateKeyError(err) && !err?.writeErrors) throw err;
-        for (const we of [err.writeErrors ?? []].flat()) collided.add(we.index);
+      } catch (err) {
+        if (!isDuplicateKeyError(err) && !hasWriteErrors(err)) throw err;
+        for (const we of [(err as { writeErrors?: WriteError | WriteError[] }).writeErrors ?? []].flat()) collided.add(we.index);
       }
       let n = 0;
       for (const { i, _id } of fresh) {

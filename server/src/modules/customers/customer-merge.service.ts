@@ -37,14 +37,14 @@ export class CustomerMergeService {
     // The dropped profile's shopper token now reads the survivor's data: its cached reads are void.
     await shopperCache(this.deps).changed(tenantId, fromId);
 
-    const agg = claimed.aggregates ?? ({} as any);
+    const agg: Partial<NonNullable<typeof claimed.aggregates>> = claimed.aggregates ?? {};
     const fill: Record<string, unknown> = {};
     for (const field of ['name', 'gender', 'birthday', 'city', 'phone', 'remark', 'avatar', 'ownerStaffId'] as const) {
-      const mine = (keep as any)[field];
-      const theirs = (claimed as any)[field];
+      const mine = keep[field];
+      const theirs = claimed[field];
       if ((mine === undefined || mine === null || mine === '' || mine === 'unknown') && theirs) fill[field] = theirs;
     }
-    const update: Record<string, any> = {
+    const update: Record<string, unknown> = {
       $addToSet: {
         tags: { $each: claimed.tags ?? [] },
         followerStaffIds: { $each: claimed.followerStaffIds ?? [] },

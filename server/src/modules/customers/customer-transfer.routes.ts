@@ -8,7 +8,7 @@ import type { Deps } from '../../shared/deps.js';
 import type { TagService } from '../tags/tag.service.js';
 import { identityInputSchema, identityKeys } from './identity.js';
 import { attributesSchema } from './customer.routes.js';
-import { CustomerModel } from './customer.model.js';
+import { CustomerModel, type CustomerDoc } from './customer.model.js';
 import { csvRows, parseCsv } from '../../shared/csv.js';
 import { csvRecordToRow, IDENTITY_COLUMNS, readHeader, type CsvImportRow } from './customer-csv.js';
 import { CustomerErrorCode } from './customer.errors.js';
@@ -261,8 +261,8 @@ export const EXPORT_COLUMNS = [
   'lastOrderAt',
 ] as const;
 
-function exportRow(d: any, tagNames: Map<string, string>): Record<(typeof EXPORT_COLUMNS)[number], unknown> {
-  const identity = (type: string) => (d.identities ?? []).find((i: any) => i.type === type)?.value ?? '';
+function exportRow(d: CustomerDoc, tagNames: Map<string, string>): Record<(typeof EXPORT_COLUMNS)[number], unknown> {
+  const identity = (type: string) => (d.identities ?? []).find((i) => i.type === type)?.value ?? '';
   return {
     id: String(d._id),
     name: d.name ?? '',

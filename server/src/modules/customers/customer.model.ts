@@ -1,4 +1,5 @@
 import mongoose, { Schema } from 'mongoose';
+import type { LeanDoc } from '../../shared/db.js';
 
 export const IDENTITY_TYPES = ['externalUserId', 'unionId', 'openId', 'phone', 'shopMemberId', 'wechatyContactId'] as const;
 export type IdentityType = (typeof IDENTITY_TYPES)[number];
@@ -80,6 +81,7 @@ customerSchema.index({ tenantId: 1, 'wecom.relation': 1 });
 customerSchema.index({ tenantId: 1, 'aggregates.totalPaid': -1 });
 
 export const CustomerModel = mongoose.model('Customer', customerSchema, 'customers');
+export type CustomerDoc = LeanDoc<typeof CustomerModel>;
 
 /** One row per identity; the unique index is what makes "one person, one profile" hold under races. */
 const identitySchema = new Schema(

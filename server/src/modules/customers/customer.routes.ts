@@ -153,15 +153,15 @@ export function customerRoutes(s: CustomerRouteApis) {
         s.merges.history(tenantId, id),
       ]);
       const policy = personalDataPolicy(principal, doc.ownerStaffId);
-      const notes = (doc.notes ?? []).map((n: any) => ({ ...n, text: maskFreeText(n.text, policy, doc) }));
+      const notes = (doc.notes ?? []).map((n) => ({ ...n, text: maskFreeText(n.text, policy, doc) }));
       const timeline = [
         ...events.map((e) => ({ kind: 'event', type: e.type, at: e.occurredAt, data: e.data })),
-        ...notes.map((n: any) => ({ kind: 'note', type: 'note', at: n.at, data: { text: n.text, staffName: n.staffName } })),
+        ...notes.map((n) => ({ kind: 'note', type: 'note', at: n.at, data: { text: n.text, staffName: n.staffName } })),
         ...merges.map((m) => ({ kind: 'merge', type: 'merge', at: m.at, data: { reason: m.reason, fromId: String(m.fromId) } })),
       ]
         .sort((a, b) => +new Date(b.at) - +new Date(a.at))
         .slice(0, 30);
-      const tasks = followUps.map((f: any) => ({ ...f, title: maskFreeText(f.title, policy, doc) }));
+      const tasks = followUps.map((f) => ({ ...f, title: maskFreeText(f.title, policy, doc) }));
       // A full, unmasked profile is a read of personal data: the audit log says who read whose.
       if (policy.name && policy.phone)
         await auditRead(s.audit, principal, tenantId, 'customers.read', id, { fields: ['name', 'phone', 'remark', 'notes', 'identities'] });

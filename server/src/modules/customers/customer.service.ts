@@ -2,7 +2,7 @@ import { Types } from 'mongoose';
 import type { Deps } from '../../shared/deps.js';
 import type { DomainHooks } from '../../shared/hooks.js';
 import { notFound } from '../../shared/app-error.js';
-import { CustomerModel, type CustomerAttributes } from './customer.model.js';
+import { CustomerModel, type CustomerAttributes, type CustomerDoc } from './customer.model.js';
 import type { CustomerMergeService } from './customer-merge.service.js';
 import { CustomerIdentityService } from './customer-identity.service.js';
 import { CustomerImportService } from './customer-import.service.js';
@@ -173,7 +173,7 @@ export class CustomerService {
    * Live profiles for many ids at once (a group's members), each with the id it was asked for: a merged
    * id answers with the profile it was merged into, an erased or unknown one is left out.
    */
-  async getMany(tenantId: string, ids: string[]): Promise<Array<{ linkedId: string; doc: any }>> {
+  async getMany(tenantId: string, ids: string[]): Promise<Array<{ linkedId: string; doc: CustomerDoc }>> {
     const valid = [...new Set(ids)].filter((i) => Types.ObjectId.isValid(i));
     if (!valid.length) return [];
     const docs = await CustomerModel.find({ tenantId, _id: { $in: valid }, status: { $in: ['active', 'merged'] } }).lean();

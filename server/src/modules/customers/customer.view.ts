@@ -1,9 +1,10 @@
 import type { Principal } from '../../shared/http/principal.js';
+import type { CustomerDoc } from './customer.model.js';
 import { maskCustomer } from '../privacy/masking.js';
 
 /** The profile as the API shows it: ids as strings, derived figures computed, personal data masked by role. */
-export function customerView(doc: any, principal: Principal) {
-  const agg = doc.aggregates ?? {};
+export function customerView(doc: CustomerDoc, principal: Principal) {
+  const agg: Partial<NonNullable<CustomerDoc['aggregates']>> = doc.aggregates ?? {};
   const view = {
     id: String(doc._id),
     name: doc.name,
@@ -17,7 +18,7 @@ export function customerView(doc: any, principal: Principal) {
     ownerStaffId: doc.ownerStaffId,
     followerStaffIds: doc.followerStaffIds ?? [],
     tags: doc.tags ?? [],
-    identities: (doc.identities ?? []).map((i: any) => ({ type: i.type, value: i.value, ...(i.appId ? { appId: i.appId } : {}) })),
+    identities: (doc.identities ?? []).map((i) => ({ type: i.type, value: i.value, ...(i.appId ? { appId: i.appId } : {}) })),
     aggregates: {
       orderCount: agg.orderCount ?? 0,
       totalPaid: agg.totalPaid ?? 0,

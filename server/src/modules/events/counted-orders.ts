@@ -1,6 +1,7 @@
 import { Types } from 'mongoose';
 import { duplicateIndexes } from '../../shared/db.js';
 import { CountedOrderModel, type CountedKind } from './counted-order.model.js';
+import type { EventData } from './event.schemas.js';
 
 /** An ingested event as far as counting orders goes. */
 export interface MoneyEvent {
@@ -9,7 +10,7 @@ export interface MoneyEvent {
   type: string;
   occurredAt: Date;
   receivedAt: Date;
-  data: Record<string, any>;
+  data: Record<string, unknown>;
 }
 
 /** How a customer's order figures move: what `aggregates` gets, per customer. */
@@ -30,10 +31,14 @@ const LANES = 8;
  * (orderId, refundId); a shop that sends no refundId gets one refund per event id.
  */
 export function countingKey(e: Pick<MoneyEvent, 'type' | 'eventId' | 'data'>): { key: string; kind: CountedKind; orderId: string; refundId?: string } | null {
-  if (e.type === 'order.paid') return { key: `paid:${e.data.orderId}`, kind: 'paid', orderId: e.data.orderId };
+  if (e.type === 'order.paid') {
+    const { orderId } = e.data as EventData<'order.paid'>;
+    return { key: `paid:${orderId}`, kind: 'paid', orderId };
+  }
   if (e.type !== 'order.refunded') return null;
-  const refundId = String(e.data.refundId ?? `event:${e.eventId}`);
-  return { key: `refund:${e.data.orderId}:${refundId}`, kind: 'refund', orderId: e.data.orderId, refundId };
+  const data = e.data as EventData<'order.refunded'>;
+  const refundId = String(data.refundId ?? `event:${e.eventId}`);
+  return { key: `refund:${data.orderId}:${refundId}`, kind: 'refund', orderId: data.orderId, refundId };
 }
 
 const emptyDelta = (): OrderDelta => ({ orders: 0, paid: 0, refunds: 0, refunded: 0 });

@@ -13,7 +13,7 @@ export interface UnappliedRow {
   occurredAt: Date;
   receivedAt: Date;
   source?: string;
-  data: Record<string, any>;
+  data: Record<string, unknown>;
   applied: boolean;
 }
 

@@ -39,6 +39,8 @@ export const eventDataSchemas = {
   }),
 } as const;
 export type KnownEventType = keyof typeof eventDataSchemas;
+/** An event's `data` as its type's schema let it in. */
+export type EventData<K extends KnownEventType> = z.output<(typeof eventDataSchemas)[K]>;
 
 const customData = z.record(z.string().max(64), z.unknown()).refine((d) => JSON.stringify(d).length <= 4096, { message: msg('EVENT_DATA_AT_MOST_4KB') });
 
@@ -69,7 +71,7 @@ const eventItemObject = eventItemFields.transform((v, ctx) => {
     for (const issue of data.error.issues) ctx.addIssue({ code: 'custom', path: ['data', ...issue.path], message: issue.message, params: issueValues(issue) });
     return z.NEVER;
   }
-  return { ...v, data: data.data as Record<string, any> };
+  return { ...v, data: data.data as Record<string, unknown> };
 });
 /** Measured first (the edge leaves a batch's items to us): one nested too deep for MongoDB, or for JSON.stringify above, is refused alone. */
 export const eventItemSchema = z.preprocess(itemWithinDepth, eventItemObject);

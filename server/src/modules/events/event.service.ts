@@ -3,6 +3,7 @@ import type { Deps } from '../../shared/deps.js';
 import type { DomainHooks, HookPayloads } from '../../shared/hooks.js';
 import type { CustomerService } from '../customers/customer.service.js';
 import { EventModel } from './event.model.js';
+import { hasWriteErrors, type WriteError } from '../../shared/db.js';
 import { recentOrderDates, type OrderDatesWanted } from './recent-order-dates.js';
 import { eventItemSchema, type EventItem } from './event.schemas.js';
 import { CountedOrderModel } from './counted-order.model.js';
@@ -88,7 +89,8 @@ export class EventService {
     const seen = new Set<string>();
     items.forEach((raw, index) => {
       const parsed = eventItemSchema.safeParse(raw);
-      const eventId = typeof (raw as any)?.eventId === 'string' ? (raw as any).eventId : undefined;
+      const claimed = (raw as { eventId?: unknown } | null | undefined)?.eventId;
+      const eventId = typeof claimed === 'string' ? claimed : undefined;
       if (!parsed.success) {
         const reason = parsed.error.issues.map((i) => `${i.path.join('.') || 'event'}: ${sayIssue(i)}`).join('; ');
         results[index] = { index, eventId, status: 'rejected', reason };
@@ -123,9 +125,10 @@ export class EventService {
     if (rows.length) {
       try {
         await EventModel.collection.insertMany(rows, { ordered: false });
-      } catch (err: any) {
-        if (!Array.isArray(err?.writeErrors) && !err?.writeErrors) throw err;
-        const writeErrors = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
+      } catch (err) {
+        if (!hasWriteErrors(err)) throw err;
+        const raw = (err as { writeErrors: WriteError | WriteError[] }).writeErrors;
+        const writeErrors = Array.isArray(raw) ? raw : [raw];
         for (const we of writeErrors) failed.set(we.index, { code: we.code, errmsg: we.errmsg });
       }
     }

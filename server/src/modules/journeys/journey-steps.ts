@@ -6,7 +6,7 @@ import type { FollowUpService } from '../customers/follow-up.service.js';
 import type { ChannelProvider } from '../broadcasts/channels/channel.provider.js';
 import type { CouponPort } from '../broadcasts/broadcast-dispatch.service.js';
 import type { FrequencyCapService } from '../broadcasts/frequency-cap.service.js';
-import { JourneyRunModel } from './journey.model.js';
+import { JourneyRunModel, type JourneyRunDoc } from './journey.model.js';
 import type { JourneyStep } from './journey.schemas.js';
 import type { ProgramStep } from './journey-program.js';
 import { marketingBlock } from '../privacy/consent-policy.js';
@@ -50,7 +50,7 @@ export class StepRunner {
   }
 
   async run(
-    run: any,
+    run: JourneyRunDoc,
     step: Exclude<JourneyStep, { type: 'wait' }> | Exclude<ProgramStep, { type: 'wait' | 'end' }>,
     index: number,
     options: { personalised?: boolean } = {},
@@ -80,9 +80,7 @@ export class StepRunner {
         const blocked = marketingBlock(c.consents, await this.m.optedOut(tenantId, customerId), options.personalised);
         if (blocked) return { note: `skipped: ${blocked}` };
         const addr = (
-          await this.m.provider.address(tenantId, [
-            { customerId, ownerStaffId: c.ownerStaffId, identities: c.identities as any, wecomRelation: c.wecom?.relation },
-          ])
+          await this.m.provider.address(tenantId, [{ customerId, ownerStaffId: c.ownerStaffId, identities: c.identities, wecomRelation: c.wecom?.relation }])
         ).get(customerId);
         if (!addr?.ok) return { note: `skipped: ${addr?.reason ?? 'no_address'}` };
         // The broadcasts' renderer: the same placeholders filled the same way; one that cannot be filled skips the step.
@@ -104,7 +102,7 @@ export class StepRunner {
         const tier = step.byTier ? await this.m.tierOf?.(tenantId, customerId) : undefined;
         const templateId = (tier && step.byTier?.[tier]) || step.templateId;
         try {
-          const coupon: any = await coupons.issue(tenantId, { templateId, customerId, channel: 'campaign', issueKey: key });
+          const coupon = await coupons.issue(tenantId, { templateId, customerId, channel: 'campaign', issueKey: key });
           return { note: `coupon ${coupon?.code ?? ''} from ${templateId}${tier ? ` (tier ${tier})` : ''}`.trim() };
         } catch (err) {
           return { note: `coupon failed: ${(err as Error).message}` };

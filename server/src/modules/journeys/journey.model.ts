@@ -1,4 +1,5 @@
 import mongoose, { Schema } from 'mongoose';
+import type { LeanDoc } from '../../shared/db.js';
 
 const journeySchema = new Schema(
   {
@@ -25,6 +26,7 @@ const journeySchema = new Schema(
 journeySchema.index({ tenantId: 1, name: 1 }, { unique: true });
 journeySchema.index({ enabled: 1, 'trigger.type': 1 });
 export const JourneyModel = mongoose.model('Journey', journeySchema, 'journeys');
+export type JourneyDoc = LeanDoc<typeof JourneyModel>;
 
 /**
  * One customer's pass through a journey for one trigger occurrence. The unique key is the "at most
@@ -50,3 +52,4 @@ runSchema.index({ journeyId: 1, customerId: 1, occurrence: 1 }, { unique: true }
 runSchema.index({ state: 1, nextAt: 1 });
 runSchema.index({ tenantId: 1, customerId: 1 });
 export const JourneyRunModel = mongoose.model('JourneyRun', runSchema, 'journey_runs');
+export type JourneyRunDoc = LeanDoc<typeof JourneyRunModel>;

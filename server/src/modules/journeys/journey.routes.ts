@@ -11,6 +11,7 @@ import { fillTemplate, journeyTemplates } from './journey.templates.js';
 import { maskName, personalDataPolicy } from '../privacy/masking.js';
 import { Journey, JourneyDetail, JourneyList, JourneyPreview, JourneyRun, JourneyTemplates } from './journey.responses.js';
 import { msg } from '../../shared/http/validation-message.js';
+import type { JourneyDoc, JourneyRunDoc } from './journey.model.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface JourneyRouteApis {
@@ -23,7 +24,7 @@ const objectId = z.string().regex(/^[0-9a-f]{24}$/, msg('OBJECT_ID'));
 const idParams = z.object({ id: objectId });
 const MANAGERS = ['community_manager'] as const;
 
-const view = (j: any) => ({
+const view = (j: Pick<JourneyDoc, '_id' | 'name' | 'trigger' | 'steps' | 'enabled' | 'version' | 'createdAt' | 'updatedAt'>) => ({
   id: String(j._id),
   name: j.name,
   trigger: j.trigger,
@@ -35,7 +36,7 @@ const view = (j: any) => ({
 });
 /** The figure read from the preview, confirming a switch-on that enrols customers now. */
 const expectedEntrants = z.number().int().min(0).optional();
-const runView = (r: any) => ({
+const runView = (r: JourneyRunDoc) => ({
   id: String(r._id),
   journeyId: String(r.journeyId),
   version: r.version ?? 1,
@@ -172,8 +173,8 @@ export function journeyRoutes(s: JourneyRouteApis) {
         preview.firstSteps.map(async (f) => {
           const step = steps[f.step] as { type: string; templateId?: string };
           if (step?.type !== 'coupon' || !step.templateId) return f;
-          const t: any = await s.loyalty.coupons.template(tenantId, step.templateId).catch(() => null);
-          return { ...f, coupon: t ? { name: t.name as string, remaining: Math.max(0, t.stock - t.issued) } : null };
+          const t = await s.loyalty.coupons.template(tenantId, step.templateId).catch(() => null);
+          return { ...f, coupon: t ? { name: t.name, remaining: Math.max(0, t.stock - t.issued) } : null };
         }),
       );
       return { ...preview, firstSteps, sample: sampleIds.map((id) => (seesNames ? names.get(id) : maskName(names.get(id))) || '—') };
@@ -221,9 +222,7 @@ export function journeyRoutes(s: JourneyRouteApis) {
       const nameOf = (id: string) => (seesNames ? names.get(id) : maskName(names.get(id))) || null;
       return {
         ...view(journey),
-        versions: (journey.versions ?? [])
-          .map((v: any) => ({ version: v.version, name: v.name, trigger: v.trigger, steps: v.steps, savedAt: v.savedAt }))
-          .reverse(),
+        versions: (journey.versions ?? []).map((v) => ({ version: v.version, name: v.name, trigger: v.trigger, steps: v.steps, savedAt: v.savedAt })).reverse(),
         stats: await s.journeys.stats(tenantId, params.id),
         runs: runs.map((r) => ({ ...runView(r), customerName: nameOf(String(r.customerId)) })),
       };

@@ -2,11 +2,11 @@ import { Types } from 'mongoose';
 import type { Deps } from '../../shared/deps.js';
 import type { HookPayloads } from '../../shared/hooks.js';
 import { conflict, notFound } from '../../shared/app-error.js';
-import { isDuplicateKeyError } from '../../shared/db.js';
+import { hasWriteErrors, isDuplicateKeyError } from '../../shared/db.js';
 import type { CustomerService } from '../customers/customer.service.js';
 import type { FollowUpService } from '../customers/follow-up.service.js';
 import { inWindow, localPeriods, nextWindowStart, type SendWindow } from '../broadcasts/send-window.js';
-import { JourneyModel, JourneyRunModel } from './journey.model.js';
+import { JourneyModel, JourneyRunModel, type JourneyRunDoc } from './journey.model.js';
 import type { JourneyEdit, JourneyInput, JourneyStep, JourneyTrigger } from './journey.schemas.js';
 import type { StepRunner } from './journey-steps.js';
 import { PERSONALISED_TRIGGERS } from '../privacy/consent-policy.js';
@@ -181,7 +181,7 @@ export class JourneyService {
     };
     let after: Types.ObjectId | null = null;
     for (;;) {
-      const page: any[] = await JourneyRunModel.find({ tenantId, journeyId, ...(after ? { _id: { $gt: after } } : {}) })
+      const page: JourneyRunDoc[] = await JourneyRunModel.find({ tenantId, journeyId, ...(after ? { _id: { $gt: after } } : {}) })
         .select({ state: 1, log: 1, customerId: 1, startedAt: 1 })
         .sort({ _id: 1 })
         .limit(1000)
@@ -320,7 +320,7 @@ export class JourneyService {
     try {
       await JourneyRunModel.collection.insertMany(rows, { ordered: false });
     } catch (err) {
-      if (!isDuplicateKeyError(err) && !(err as any)?.writeErrors) throw err;
+      if (!isDuplicateKeyError(err) && !hasWriteErrors(err)) throw err;
     }
   }
 
@@ -375,7 +375,7 @@ export class JourneyService {
   }
 
   /** The trigger and steps a run executes: those of the version it started on. */
-  private async versionFor(run: any): Promise<{ enabled: boolean; trigger: JourneyTrigger; steps: JourneyStep[] } | null> {
+  private async versionFor(run: JourneyRunDoc): Promise<{ enabled: boolean; trigger: JourneyTrigger; steps: JourneyStep[] } | null> {
     const journey = await JourneyModel.findOne({ _id: run.journeyId, tenantId: run.tenantId }).select({ enabled: 1, version: 1, trigger: 1, steps: 1 }).lean();
     if (!journey) return null;
     const current = journey.version ?? 1;
@@ -392,7 +392,7 @@ export class JourneyService {
    * Runs steps until a wait, the end, or an exit; each step is recorded before the next begins. A
    * condition that does not hold moves the run to its "no" branch where it has one (journey-program.ts).
    */
-  private async advance(run: any): Promise<void> {
+  private async advance(run: JourneyRunDoc): Promise<void> {
     const journey = await this.versionFor(run);
     if (!journey?.enabled) {
       await JourneyRunModel.updateOne(

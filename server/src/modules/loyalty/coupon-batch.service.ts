@@ -1,11 +1,11 @@
 import { Types } from 'mongoose';
 import { notFound } from '../../shared/app-error.js';
-import { CouponBatchModel } from './coupon.model.js';
+import { CouponBatchModel, type CouponBatchDoc } from './coupon.model.js';
 import type { CouponService } from './coupon.service.js';
 
 export const MAX_BATCH_RECIPIENTS = 10_000;
 
-const batchView = (b: any) => ({
+const batchView = (b: Omit<CouponBatchDoc, 'failures'> & { failures?: Array<{ customerId?: string | null; reason?: string | null }> | null }) => ({
   id: String(b._id),
   templateId: String(b.templateId),
   segmentId: b.segmentId ? String(b.segmentId) : null,

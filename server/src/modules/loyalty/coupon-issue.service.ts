@@ -4,7 +4,7 @@ import type { Deps } from '../../shared/deps.js';
 import { isDuplicateKeyError } from '../../shared/db.js';
 import { AppError } from '../../shared/app-error.js';
 import type { ShopperCache } from '../../shared/cache/shopper-cache.js';
-import { CouponModel, CouponTemplateModel, COUPON_CHANNELS } from './coupon.model.js';
+import { CouponModel, CouponTemplateModel, COUPON_CHANNELS, type CouponDoc, type CouponTemplateDoc } from './coupon.model.js';
 import { LoyaltyErrorCode, loyaltyConflict } from './loyalty.errors.js';
 import type { PointsLedgerService } from './points-ledger.service.js';
 import type { MemberService } from './member.service.js';
@@ -72,7 +72,7 @@ export class CouponIssueService {
     if (!(await this.reserveStock(tenantId, t._id))) throw loyaltyConflict(LoyaltyErrorCode.OUT_OF_STOCK, `“${t.name}” is out of stock`);
 
     const paid = input.channel === 'exchange' && t.pointsCost > 0;
-    let coupon: any;
+    let coupon: CouponDoc | undefined;
     for (let seq = held + 1, codeTries = 0; !coupon;) {
       if (seq > t.perCustomerLimit) {
         await this.releaseStock(tenantId, t._id);
@@ -102,7 +102,7 @@ export class CouponIssueService {
           await this.releaseStock(tenantId, t._id);
           throw err;
         }
-        const pattern = Object.keys((err as any).keyPattern ?? {}).join(',') || String((err as Error).message);
+        const pattern = Object.keys((err as { keyPattern?: object }).keyPattern ?? {}).join(',') || String((err as Error).message);
         if (pattern.includes('issueKey')) {
           // The same request raced itself: the other attempt owns the answer and the stock unit.
           await this.releaseStock(tenantId, t._id);
@@ -164,7 +164,7 @@ export class CouponIssueService {
   }
 
   /** The template a coupon was issued from: its name and face go with every answer about the coupon. */
-  private templateOf(coupon: any) {
+  private templateOf(coupon: CouponDoc) {
     return CouponTemplateModel.findOne({ tenantId: coupon.tenantId, _id: coupon.templateId }).lean();
   }
 
@@ -172,7 +172,7 @@ export class CouponIssueService {
    * Pays for an exchanged coupon with points; a spend the balance does not cover cancels the coupon.
    * The entry keeps the coupon's name, so the shopper's history can say what the points bought.
    */
-  private async pay(coupon: any, t: any) {
+  private async pay(coupon: CouponDoc, t: CouponTemplateDoc | null | undefined) {
     try {
       await this.ledger.post({
         tenantId: coupon.tenantId,
@@ -182,7 +182,7 @@ export class CouponIssueService {
         points: coupon.pointsCost,
         reason: 'exchanged for a coupon',
         source: 'exchange',
-        operator: coupon.issuedBy,
+        operator: coupon.issuedBy ?? undefined,
         couponName: t?.name,
       });
     } catch (err) {
@@ -195,17 +195,18 @@ export class CouponIssueService {
       { returnDocument: 'after' },
     ).lean();
     await this.cache.changed(coupon.tenantId, String(coupon.customerId));
-    return couponView(done ?? (await CouponModel.findById(coupon._id).lean()), t ?? undefined);
+    // The coupon is there (the spend was taken for it); only its state may have moved on.
+    return couponView((done ?? (await CouponModel.findById(coupon._id).lean()))!, t ?? undefined);
   }
 
-  private async cancelPending(coupon: any) {
+  private async cancelPending(coupon: CouponDoc) {
     const gone = await CouponModel.deleteOne({ _id: coupon._id, state: 'pending' });
     if (gone.deletedCount) await this.releaseStock(coupon.tenantId, coupon.templateId);
     await this.cache.changed(coupon.tenantId, String(coupon.customerId));
   }
 
   /** A repeated issue: a finished coupon is the answer; a pending exchange is finished first. */
-  private async resume(coupon: any, t: any) {
+  private async resume(coupon: CouponDoc, t: CouponTemplateDoc | null | undefined) {
     if (coupon.state !== 'pending') return couponView(coupon, t ?? undefined);
     return this.pay(coupon, t);
   }

@@ -1,4 +1,5 @@
 import mongoose, { Schema } from 'mongoose';
+import type { LeanDoc } from '../../shared/db.js';
 
 export const COUPON_KINDS = ['amount', 'percent', 'shipping', 'gift'] as const;
 export const COUPON_CHANNELS = ['exchange', 'campaign', 'staff', 'welcome'] as const;
@@ -42,6 +43,7 @@ const templateSchema = new Schema(
 );
 templateSchema.index({ tenantId: 1, active: 1, channels: 1 });
 export const CouponTemplateModel = mongoose.model('CouponTemplate', templateSchema, 'loyalty_coupon_templates');
+export type CouponTemplateDoc = LeanDoc<typeof CouponTemplateModel>;
 
 /**
  * An issued coupon. `issueKey` makes issuing idempotent; `(templateId, customerId, seq)` unique with
@@ -78,6 +80,7 @@ couponSchema.index({ tenantId: 1, orderId: 1 });
 couponSchema.index({ tenantId: 1, batchId: 1 });
 couponSchema.index({ state: 1, validTo: 1 });
 export const CouponModel = mongoose.model('Coupon', couponSchema, 'loyalty_coupons');
+export type CouponDoc = LeanDoc<typeof CouponModel>;
 
 /** A bulk issue to many customers, run by a job; `cursor` is how far it got, so a restart resumes. */
 const batchSchema = new Schema(
@@ -99,3 +102,4 @@ const batchSchema = new Schema(
 );
 batchSchema.index({ tenantId: 1, createdAt: -1 });
 export const CouponBatchModel = mongoose.model('CouponBatch', batchSchema, 'loyalty_coupon_batches');
+export type CouponBatchDoc = LeanDoc<typeof CouponBatchModel>;

@@ -1,5 +1,7 @@
+import type { CouponDoc, CouponTemplateDoc } from './coupon.model.js';
+
 /** The JSON shapes of templates and coupons. Money in fen, discounts in tenths of 折; pages format them. */
-export const templateView = (t: any) => ({
+export const templateView = (t: CouponTemplateDoc) => ({
   id: String(t._id),
   name: t.name,
   description: t.description ?? '',
@@ -21,7 +23,7 @@ export const templateView = (t: any) => ({
   active: !!t.active,
 });
 
-export const couponView = (c: any, t?: any, now?: Date) => ({
+export const couponView = (c: CouponDoc, t?: CouponTemplateDoc, now?: Date) => ({
   id: String(c._id),
   code: c.code,
   templateId: String(c.templateId),

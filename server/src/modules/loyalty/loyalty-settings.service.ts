@@ -96,8 +96,9 @@ export class LoyaltySettingsService {
    * shopper's refused request must leave the database as it was); the first save stores them.
    */
   private async load(tenantId: string): Promise<LoyaltySettings> {
-    const doc = (await LoyaltySettingsModel.findOne({ tenantId }).lean()) ?? structuredClone(DEFAULT_SETTINGS);
-    const { tiers, earn, expiry, growth, utcOffsetMinutes } = doc as any;
+    // Stored only through `update`, which validates the whole with settingsSchema.
+    const doc = (await LoyaltySettingsModel.findOne({ tenantId }).lean<z.infer<typeof settingsSchema>>()) ?? structuredClone(DEFAULT_SETTINGS);
+    const { tiers, earn, expiry, growth, utcOffsetMinutes } = doc;
     return { tenantId, tiers, earn, expiry, growth, utcOffsetMinutes };
   }
 

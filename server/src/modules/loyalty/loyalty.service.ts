@@ -170,7 +170,7 @@ export class LoyaltyService {
           ? { to: qualified.code, after: new Date(new Date(member.belowSince).getTime() + settings.growth.downgradeGraceDays * 86_400_000) }
           : null,
       expiring: expiringView(settings, lots),
-      tierHistory: (member.tierHistory ?? []).map((h: any) => ({
+      tierHistory: (member.tierHistory ?? []).map((h) => ({
         from: h.from ?? null,
         to: h.to,
         fromName: h.from ? nameOf(h.from) : null,

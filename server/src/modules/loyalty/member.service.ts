@@ -1,4 +1,4 @@
-import { Types } from 'mongoose';
+import { Types, type mongo } from 'mongoose';
 import type { Deps } from '../../shared/deps.js';
 import { duplicateIndexes, isDuplicateKeyError } from '../../shared/db.js';
 import { AppError, notFound } from '../../shared/app-error.js';
@@ -12,8 +12,6 @@ import { inLanes } from './batch-util.js';
 const DAY_MS = 86_400_000;
 /** A card code is shown on the phone and scanned at the till: short-lived so a screenshot goes stale. */
 export const CARD_TTL_SECONDS = 300;
-
-export type MemberDoc = NonNullable<Awaited<ReturnType<typeof MemberModel.findOne>>> & Record<string, any>;
 
 /** A member as an earn batch needs it: tier state for the upgrades, balance and version for the ledger. */
 export interface BatchMember {
@@ -289,6 +287,7 @@ export class MemberService {
     // Raw driver (mongoose cast every op again), so `_id` must be an ObjectId; it adds what mongoose
     // would: `updatedAt` (from the one clock), and history entries in the sub-schema's field order.
     const updatedAt = now;
+    // The mongodb driver types $push on an untyped collection as never: name the updates' type.
     const res = await MemberModel.collection.bulkWrite(
       moves.map(({ member, upgrades }) => ({
         updateOne: {
@@ -305,7 +304,7 @@ export class MemberService {
               }
             : { $set: { updatedAt }, $unset: { belowSince: 1 } },
         },
-      })) as any,
+      })) as Array<{ updateOne: mongo.UpdateOneModel }>,
       { ordered: false },
     );
     if (res.matchedCount < moves.length) {

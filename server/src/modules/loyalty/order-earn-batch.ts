@@ -46,7 +46,7 @@ export async function earnForPaidOrders(ctx: Ctx, tenantId: string, paid: PaidOr
     [...first.values()].map((p) => ({
       customerId: p.customerId,
       key: growthKey(orderIdOf(p)),
-      amount: p.event.data.amount,
+      amount: amountOf(p),
       at: p.event.occurredAt,
       orderId: orderIdOf(p),
     })),
@@ -72,7 +72,7 @@ export async function earnForPaidOrders(ctx: Ctx, tenantId: string, paid: PaidOr
     const prior = existing.get(earnKey(orderId));
     if (prior) continue;
     const tier = settings.tiers.find((t) => t.code === tierOf.get(orderId)) ?? settings.tiers[0];
-    const want = pointsForAmount(p.event.data.amount, settings.earn.pointsPerYuan, tier.multiplierPermille);
+    const want = pointsForAmount(amountOf(p), settings.earn.pointsPerYuan, tier.multiplierPermille);
     wants.set(orderId, want);
     const day = localDay(settings, p.event.occurredAt);
     const id = `${p.customerId}|${day}`;
@@ -97,7 +97,7 @@ export async function earnForPaidOrders(ctx: Ctx, tenantId: string, paid: PaidOr
         base !== undefined && points < base
           ? `order ${orderId} paid (daily cap reached: ${base - points} not earned)`
           : (prior?.reason ?? `order ${orderId} paid`),
-      expiresAt: prior ? prior.expiresAt : expiryFor(settings, p.event.occurredAt),
+      expiresAt: prior ? (prior.expiresAt ?? undefined) : expiryFor(settings, p.event.occurredAt),
     });
   }
   await ctx.ledger.postCredits(tenantId, credits, members);
@@ -147,5 +147,7 @@ export function walkTiers(
 }
 
 const orderIdOf = (p: PaidOrder) => String(p.event.data.orderId);
+/** The order's amount in fen: the order.paid schema let the event in only with one. */
+const amountOf = (p: PaidOrder) => p.event.data.amount as number;
 export const earnKey = (orderId: string) => `earn:order:${orderId}`;
 export const growthKey = (orderId: string) => `paid:${orderId}`;

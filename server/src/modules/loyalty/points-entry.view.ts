@@ -1,6 +1,6 @@
 import { Types } from 'mongoose';
 import { AppError, CommonErrorCode } from '../../shared/app-error.js';
-import type { EntryType } from './points.model.js';
+import type { EntryType, PointsEntryDoc } from './points.model.js';
 
 /** A ledger entry as the API shows it, and the cursor its lists page by. */
 export interface EntryView {
@@ -21,7 +21,7 @@ export interface EntryView {
   createdAt: Date;
 }
 
-export const entryView = (e: any): EntryView => ({
+export const entryView = (e: PointsEntryDoc): EntryView => ({
   id: String(e._id),
   key: e.key,
   type: e.type,

@@ -1,6 +1,6 @@
 import { Types } from 'mongoose';
 import { MemberModel, RECENT_KEEP } from './member.model.js';
-import { PointsEntryModel } from './points.model.js';
+import { PointsEntryModel, type PointsEntryDoc } from './points.model.js';
 import { LoyaltyErrorCode, loyaltyConflict } from './loyalty.errors.js';
 import { entryView, type EntryView } from './points-entry.view.js';
 import { inLanes } from './batch-util.js';
@@ -34,7 +34,7 @@ export type CreditInput = Pick<PostInput, 'customerId' | 'key' | 'points' | 'rea
 export interface LedgerSteps {
   now: () => Date;
   /** The per-entry steps 2 and 3 (`PointsLedgerService.finish`). */
-  finish: (entry: any) => Promise<any>;
+  finish: (entry: PointsEntryDoc) => Promise<PointsEntryDoc>;
   changed: (customerId: string) => Promise<void>;
 }
 
@@ -52,7 +52,7 @@ export async function postCreditBatch(
 
   // Step 1.
   const createdAt = steps.now();
-  const docs = unique.map((i) =>
+  const docs: PointsEntryDoc[] = unique.map((i) =>
     withoutUndefined({
       _id: new Types.ObjectId(),
       tenantId,
@@ -72,7 +72,7 @@ export async function postCreditBatch(
     }),
   );
   const taken = await insertNew(docs);
-  const pending: any[] = docs.filter((_, n) => !taken.has(n));
+  const pending: PointsEntryDoc[] = docs.filter((_, n) => !taken.has(n));
   const fresh = new Set(pending);
   // A key taken by a different change fails its own entry, after the others are posted (as one post would).
   const conflicts: Error[] = [];
@@ -92,13 +92,13 @@ export async function postCreditBatch(
   }
 
   // Step 2, then 3.
-  const chunks: any[][] = [];
+  const chunks: PointsEntryDoc[][] = [];
   const byMember = groupBy(pending, (e) => String(e.customerId));
   for (const entries of byMember.values())
     for (let from = 0; from < entries.length; from += IDS_PER_UPDATE) chunks.push(entries.slice(from, from + IDS_PER_UPDATE));
-  const marks: Array<{ entry: any; balanceAfter: number | null }> = [];
-  const fellBack: any[] = [];
-  const credited = (chunk: any[], balanceAfter: number | null) => {
+  const marks: Array<{ entry: PointsEntryDoc; balanceAfter: number | null }> = [];
+  const fellBack: PointsEntryDoc[] = [];
+  const credited = (chunk: PointsEntryDoc[], balanceAfter: number | null) => {
     let balance = balanceAfter === null ? null : balanceAfter - sumOf(chunk);
     for (const entry of chunk) marks.push({ entry, balanceAfter: balance === null ? null : (balance += entry.requested) });
   };
@@ -108,7 +108,7 @@ export async function postCreditBatch(
   const quick = known ? chunks.filter((c) => firsts.has(c[0]) && known.has(String(c[0].customerId))) : [];
   const slow = chunks.filter((c) => !quick.includes(c));
   if (quick.length) {
-    const read = (c: any[]) => known!.get(String(c[0].customerId))!;
+    const read = (c: PointsEntryDoc[]) => known!.get(String(c[0].customerId))!;
     const res = await MemberModel.collection.bulkWrite(
       quick.map((c) => ({ updateOne: { filter: { ...guard(tenantId, c), ver: read(c).ver }, update: memberUpdate(c) } })),
       { ordered: false },
@@ -151,16 +151,16 @@ export async function postCreditBatch(
  */
 async function sortOut(
   tenantId: string,
-  quick: any[][],
-  read: (c: any[]) => { balance: number; ver: number },
+  quick: PointsEntryDoc[][],
+  read: (c: PointsEntryDoc[]) => { balance: number; ver: number },
   fresh: Set<unknown>,
-  credited: (c: any[], balanceAfter: number | null) => void,
-  fellBack: any[],
+  credited: (c: PointsEntryDoc[], balanceAfter: number | null) => void,
+  fellBack: PointsEntryDoc[],
 ) {
   const ids = quick.map((c) => c[0].customerId as Types.ObjectId);
   const rows = await MemberModel.find({ tenantId, customerId: { $in: ids } }, { customerId: 1, recent: 1, ver: 1 }).lean();
   const now = new Map(rows.map((m) => [String(m.customerId), m]));
-  const notLanded: any[][] = [];
+  const notLanded: PointsEntryDoc[][] = [];
   for (const c of quick) {
     const m = now.get(String(c[0].customerId));
     const recent = new Set((m?.recent ?? []).map(String));
@@ -174,7 +174,7 @@ async function sortOut(
 }
 
 /** Inserts the pending entries; answers the indexes whose key was already taken. */
-async function insertNew(docs: Array<Record<string, any>>): Promise<Set<number>> {
+async function insertNew(docs: PointsEntryDoc[]): Promise<Set<number>> {
   try {
     // Raw driver: the documents are complete, and mongoose would validate and cast each one again.
     await PointsEntryModel.collection.insertMany(docs, { ordered: false });
@@ -185,13 +185,13 @@ async function insertNew(docs: Array<Record<string, any>>): Promise<Set<number>>
 }
 
 /** Step 2 for one member's entries: all or nothing, and at most once. */
-function guard(tenantId: string, entries: any[]) {
+function guard(tenantId: string, entries: PointsEntryDoc[]) {
   return { tenantId, customerId: entries[0].customerId, recent: { $nin: entries.map((e) => e._id as Types.ObjectId) } };
 }
 
-function memberUpdate(entries: any[]) {
+function memberUpdate(entries: PointsEntryDoc[]) {
   const sum = sumOf(entries);
-  const update: Record<string, any> = {
+  const update: { $inc: Record<string, number>; $push: object; $min?: { nextExpiryAt: Date } } = {
     $inc: { balance: sum, earnedTotal: sum, ver: entries.length },
     $push: { recent: { $each: entries.map((e) => e._id), $slice: -RECENT_KEEP } },
   };
@@ -200,5 +200,5 @@ function memberUpdate(entries: any[]) {
   return update;
 }
 
-const sumOf = (entries: any[]) => entries.reduce((s, e) => s + e.requested, 0);
+const sumOf = (entries: PointsEntryDoc[]) => entries.reduce((s, e) => s + e.requested, 0);
 const withoutUndefined = <T extends Record<string, unknown>>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;

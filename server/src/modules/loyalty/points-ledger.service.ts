@@ -2,7 +2,7 @@ import { Types } from 'mongoose';
 import type { Deps } from '../../shared/deps.js';
 import { isDuplicateKeyError } from '../../shared/db.js';
 import { MemberModel, RECENT_KEEP } from './member.model.js';
-import { PointsEntryModel, type EntryType } from './points.model.js';
+import { PointsEntryModel, type EntryType, type PointsEntryDoc } from './points.model.js';
 import { LoyaltyErrorCode, loyaltyConflict } from './loyalty.errors.js';
 import { shopperCache, type ShopperCache } from '../../shared/cache/shopper-cache.js';
 import { decodeCursor, encodeCursor, entryView, type EntryView } from './points-entry.view.js';
@@ -64,7 +64,7 @@ export class PointsLedgerService {
     if (!Number.isSafeInteger(input.points) || input.points < 0) throw new RangeError('points must be a non-negative integer');
     const credit = isCredit(input.type);
     const mode = input.mode ?? (input.type === 'spend' ? 'exact' : 'floor');
-    let entry: any;
+    let entry: PointsEntryDoc | null;
     let duplicate = false;
     try {
       entry = (
@@ -117,7 +117,7 @@ export class PointsLedgerService {
   }
 
   /** Steps 2 and 3 for a pending entry; safe to run any number of times, concurrently too. */
-  private async finish(entry: any, mode: 'exact' | 'floor', expectVer?: number): Promise<any> {
+  private async finish(entry: PointsEntryDoc, mode: 'exact' | 'floor', expectVer?: number): Promise<PointsEntryDoc> {
     const id: Types.ObjectId = entry._id;
     const base = { tenantId: entry.tenantId, customerId: entry.customerId, recent: { $ne: id } } as Record<string, unknown>;
     if (expectVer !== undefined) base.ver = expectVer;
@@ -161,7 +161,7 @@ export class PointsLedgerService {
   }
 
   /** The conditional update matched nothing: already applied (id in `recent`), or not possible. */
-  private async settleUnmatched(entry: any): Promise<any> {
+  private async settleUnmatched(entry: PointsEntryDoc): Promise<PointsEntryDoc> {
     const m = await MemberModel.findOne({ tenantId: entry.tenantId, customerId: entry.customerId }).lean();
     const applied = !!m && (m.recent ?? []).some((r: Types.ObjectId) => r.equals(entry._id));
     const fresh = await PointsEntryModel.findById(entry._id).lean();
@@ -170,13 +170,14 @@ export class PointsLedgerService {
     return this.mark(fresh ?? entry, 'void', 0, m?.balance ?? 0);
   }
 
-  private async mark(entry: any, state: 'applied' | 'void', points: number, balanceAfter: number | null): Promise<any> {
+  private async mark(entry: PointsEntryDoc, state: 'applied' | 'void', points: number, balanceAfter: number | null): Promise<PointsEntryDoc> {
     const shortfall = state === 'void' ? 0 : (entry.shortfall ?? 0);
     const $set = { state, points, balanceAfter, shortfall };
     const res = await PointsEntryModel.findOneAndUpdate({ _id: entry._id, state: 'pending' }, { $set }, { returnDocument: 'after' }).lean();
     // Every entry ends here (post, repair, expiry, reversal): the balance and lots the shopper sees moved.
     await this.cache.changed(entry.tenantId, String(entry.customerId));
-    return res ?? (await PointsEntryModel.findById(entry._id).lean());
+    // The entry is there (it was just read); only its state may have moved on.
+    return (res ?? (await PointsEntryModel.findById(entry._id).lean()))!;
   }
 
   /** Finishes entries a crash left pending (older than `olderThanMs`): applied, or voided if a spend is no longer covered. */
@@ -200,7 +201,7 @@ export class PointsLedgerService {
   }
 
   /** The stored entries (any state) for these keys, by key: one read for a batch. */
-  async entriesByKey(tenantId: string, keys: string[]): Promise<Map<string, any>> {
+  async entriesByKey(tenantId: string, keys: string[]): Promise<Map<string, PointsEntryDoc>> {
     if (!keys.length) return new Map();
     return new Map((await PointsEntryModel.find({ tenantId, key: { $in: keys } }).lean()).map((e) => [e.key, e]));
   }
@@ -304,7 +305,7 @@ export class PointsLedgerService {
 
   /** Recomputes every balance of a tenant from its applied entries and reports members whose stored balance differs. */
   async reconcile(tenantId: string) {
-    const sums = await PointsEntryModel.aggregate([
+    const sums = await PointsEntryModel.aggregate<{ _id: Types.ObjectId; balance: number; earned: number; entries: number }>([
       { $match: { tenantId, state: 'applied' } },
       {
         $group: {
@@ -316,18 +317,18 @@ export class PointsLedgerService {
       },
     ]);
     const pending = await PointsEntryModel.countDocuments({ tenantId, state: 'pending' });
-    const byId = new Map(sums.map((s: any) => [String(s._id), s]));
+    const byId = new Map(sums.map((s) => [String(s._id), s]));
     const members = await MemberModel.find({ tenantId }, { customerId: 1, balance: 1, earnedTotal: 1 }).lean();
     const drift: Array<{ customerId: string; stored: number; ledger: number }> = [];
     let entries = 0;
     for (const m of members) {
-      const s: any = byId.get(String(m.customerId));
+      const s = byId.get(String(m.customerId));
       entries += s?.entries ?? 0;
       const ledger = s?.balance ?? 0;
       if (ledger !== m.balance || (s?.earned ?? 0) !== m.earnedTotal) drift.push({ customerId: String(m.customerId), stored: m.balance, ledger });
     }
     for (const id of byId.keys())
-      if (!members.some((m) => String(m.customerId) === id)) drift.push({ customerId: id, stored: 0, ledger: byId.get(id).balance });
+      if (!members.some((m) => String(m.customerId) === id)) drift.push({ customerId: id, stored: 0, ledger: byId.get(id)!.balance });
     return { members: members.length, entries, pending, drift, driftTotal: drift.reduce((s, d) => s + Math.abs(d.stored - d.ledger), 0) };
   }
 }

@@ -1,4 +1,5 @@
 import mongoose, { Schema } from 'mongoose';
+import type { LeanDoc } from '../../shared/db.js';
 
 export const ENTRY_TYPES = ['earn', 'spend', 'expire', 'reverse'] as const;
 export type EntryType = (typeof ENTRY_TYPES)[number];
@@ -34,3 +35,4 @@ entrySchema.index({ tenantId: 1, customerId: 1, type: 1, expiresAt: 1 });
 entrySchema.index({ tenantId: 1, orderId: 1 });
 entrySchema.index({ state: 1, createdAt: 1 }, { partialFilterExpression: { state: 'pending' } });
 export const PointsEntryModel = mongoose.model('PointsEntry', entrySchema, 'loyalty_points_entries');
+export type PointsEntryDoc = LeanDoc<typeof PointsEntryModel>;

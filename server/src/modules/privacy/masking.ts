@@ -62,7 +62,7 @@ export function maskCustomer<
     phone?: string | null;
     remark?: string | null;
     ownerStaffId?: string | null;
-    identities?: Array<{ type: string; value?: string | null }>;
+    identities?: Array<{ type?: string | null; value?: string | null }>;
   },
 >(customer: T, principal: Principal): T {
   const policy = personalDataPolicy(principal, customer.ownerStaffId);

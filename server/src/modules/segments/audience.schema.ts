@@ -108,20 +108,22 @@ export type AudienceNode = GroupNode | ConditionNode;
 export type BehaviourCondition = z.output<typeof behaviourCondition>;
 export type LoyaltyCondition = z.output<typeof loyaltyCondition>;
 
-export const groupSchema: z.ZodType<GroupNode> = z.lazy(() =>
-  z
-    .object({
-      type: z.literal('group'),
-      op: z.enum(['and', 'or']),
-      not: z.boolean().optional(),
-      rules: z.array(nodeSchema).min(1, msg('GROUP_RULES_REQUIRED')).max(50, msg('GROUP_RULES_AT_MOST_50')),
-    })
-    .strict(),
-);
+/** A group as an object schema (its discriminator known to the union below); `rules` is a getter, for the recursion. */
+const groupObject = z
+  .object({
+    type: z.literal('group'),
+    op: z.enum(['and', 'or']),
+    not: z.boolean().optional(),
+    get rules(): z.ZodArray<z.ZodType<AudienceNode>> {
+      return z.array(nodeSchema).min(1, msg('GROUP_RULES_REQUIRED')).max(50, msg('GROUP_RULES_AT_MOST_50'));
+    },
+  })
+  .strict();
+export const groupSchema: z.ZodType<GroupNode> = groupObject;
 
 export const nodeSchema: z.ZodType<AudienceNode> = z.lazy(() =>
   z.discriminatedUnion('type', [
-    groupSchema as any,
+    groupObject,
     tagsCondition,
     rfmCondition,
     ordersCondition,

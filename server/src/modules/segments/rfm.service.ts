@@ -101,7 +101,7 @@ export class RfmService {
       const recencyDays = Math.max(0, Math.floor((now.getTime() - lastOrderAt.getTime()) / DAY_MS));
       const score = scoreCustomer({ recencyDays, orderCount: agg.orderCount!, totalPaid: agg.totalPaid ?? 0 }, cuts);
       const churn = churnDueAt(lastOrderAt, orderDates.get(customerId) ?? [], this.churnOptions);
-      const prev = (c.rfm ?? {}) as Record<string, any>;
+      const prev: Partial<NonNullable<typeof c.rfm>> = c.rfm ?? {};
       const sameDormancy = prev.churn?.basedOn && +new Date(prev.churn.basedOn) === +lastOrderAt;
       const $set: Record<string, unknown> = {
         'rfm.r': score.r,
@@ -154,7 +154,7 @@ export class RfmService {
       const updates = chunk.map(({ c, ...input }) => {
         const s = scoreCustomer(input, cuts);
         distribution[s.class] = (distribution[s.class] ?? 0) + 1;
-        const prev = (c.rfm ?? {}) as Record<string, any>;
+        const prev: Partial<NonNullable<typeof c.rfm>> = c.rfm ?? {};
         if (prev.class !== s.class || prev.r !== s.r || prev.f !== s.f || prev.m !== s.m) changed.push({ customerId: String(c._id), ...s });
         return {
           customerId: String(c._id),
@@ -232,11 +232,11 @@ export class RfmService {
     }
 
     const due = await this.m.customers.churnDue(tenantId, now);
-    const fresh = due.filter((c) => (c.rfm as any).churn.state === 'ok');
+    const fresh = due.filter((c) => c.rfm!.churn!.state === 'ok');
     for (const c of fresh) {
       // Announced before the state is written, so a crash in between re-announces on the next sweep;
       // listeners (churn-warning journeys) key on `basedOn`, which makes the repeat a no-op.
-      await this.hooks.emit('customer.at_risk', { tenantId, customerId: String(c._id), basedOn: new Date((c.rfm as any).churn.basedOn) });
+      await this.hooks.emit('customer.at_risk', { tenantId, customerId: String(c._id), basedOn: new Date(c.rfm!.churn!.basedOn!) });
     }
     await this.m.customers.applyAggregates(
       tenantId,
@@ -248,9 +248,9 @@ export class RfmService {
 
     // A clock without an end (scored before windows existed, beyond this sweep's rescoring) waits a sweep.
     const candidates: ChurnCandidate[] = due
-      .filter((c) => (c.rfm as any).churn.lostAt)
+      .filter((c) => c.rfm!.churn!.lostAt)
       .map((c) => {
-        const churn = (c.rfm as any).churn;
+        const churn = c.rfm!.churn!;
         return {
           customerId: String(c._id),
           name: c.name ?? undefined,

@@ -9,6 +9,8 @@ import { conflict } from '../../shared/app-error.js';
 import { SegmentErrorCode } from './segment.service.js';
 import { AudiencePreview, Segment, SegmentWithUsage } from './segment.responses.js';
 import { msg } from '../../shared/http/validation-message.js';
+import type { SegmentModel } from './segment.model.js';
+import type { LeanDoc } from '../../shared/db.js';
 
 /** The module APIs these routes use, and nothing else. */
 export interface SegmentRouteApis {
@@ -21,7 +23,7 @@ const idParams = z.object({ id: objectId });
 /** Audiences are the community managers' tool; admins may do everything staff may. */
 const MANAGERS = ['community_manager'] as const;
 
-const view = (seg: any, count?: number) => ({
+const view = (seg: LeanDoc<typeof SegmentModel>, count?: number) => ({
   id: String(seg._id),
   name: seg.name,
   description: seg.description,

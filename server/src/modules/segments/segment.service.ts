@@ -1,7 +1,7 @@
 import { Types } from 'mongoose';
 import type { Deps } from '../../shared/deps.js';
 import { AppError, conflict, notFound } from '../../shared/app-error.js';
-import { isDuplicateKeyError } from '../../shared/db.js';
+import { hasWriteErrors, isDuplicateKeyError } from '../../shared/db.js';
 import { CustomerModel } from '../customers/customer.model.js';
 import type { EventService } from '../events/event.service.js';
 import { behaviourConditions, behaviourKey, loyaltyConditions, type Audience, type BehaviourCondition } from './audience.schema.js';
@@ -102,12 +102,17 @@ export class SegmentService {
           { ordered: false },
         );
       } catch (err) {
-        if (!isDuplicateKeyError(err) && !(err as any)?.writeErrors) throw err;
+        if (!isDuplicateKeyError(err) && !hasWriteErrors(err)) throw err;
       }
       after = page[page.length - 1];
     }
     const memberCount = await SegmentMemberModel.countDocuments({ tenantId, segmentId: segOid });
-    return SegmentModel.findOneAndUpdate({ tenantId, _id: segOid }, { $set: { memberCount, snapshotAt: this.deps.now() } }, { returnDocument: 'after' }).lean();
+    // Just read; a segment deleted in between fails the caller as before.
+    return (await SegmentModel.findOneAndUpdate(
+      { tenantId, _id: segOid },
+      { $set: { memberCount, snapshotAt: this.deps.now() } },
+      { returnDocument: 'after' },
+    ).lean())!;
   }
 
   /**
@@ -122,7 +127,8 @@ export class SegmentService {
       });
     }
     try {
-      return await SegmentModel.findOneAndUpdate({ tenantId, _id: seg._id }, { $set: patch }, { returnDocument: 'after' }).lean();
+      // Just read; a segment deleted in between fails the caller as before.
+      return (await SegmentModel.findOneAndUpdate({ tenantId, _id: seg._id }, { $set: patch }, { returnDocument: 'after' }).lean())!;
     } catch (err) {
       if (isDuplicateKeyError(err))
         throw conflict(SegmentErrorCode.NAME_TAKEN, `A segment named "${patch.name}" already exists; pick another name`, { name: patch.name });

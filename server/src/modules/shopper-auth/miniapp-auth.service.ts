@@ -72,7 +72,7 @@ export class MiniappAuthService {
       message: 'Too many phone binding attempts; wait ten minutes and try again',
     });
     const customer = await this.customers.get(tenantId, customerId);
-    const own = customer.identities?.find((i: any) => i.type === 'openId' && i.appId === this.client.appId);
+    const own = customer.identities?.find((i) => i.type === 'openId' && i.appId === this.client.appId);
     if (!own?.value)
       throw new AppError('MINIAPP_SIGN_IN_REQUIRED', 'Sign in through the mini-app first: a phone number from WeChat can only be bound to a mini-app sign-in', {
         status: 409,

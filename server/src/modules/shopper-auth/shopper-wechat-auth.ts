@@ -27,10 +27,11 @@ export function authorizeUrl(config: Config, redirectUri: string, state: string)
 export async function exchangeCode(config: Config, code: string): Promise<{ openid: string; unionid?: string }> {
   const url = new URL('sns/oauth2/access_token', config.WECHAT_API_BASE);
   url.search = new URLSearchParams({ appid: config.WECHAT_MP_APPID, secret: config.WECHAT_MP_SECRET, code, grant_type: 'authorization_code' }).toString();
-  let body: any;
+  // sns/oauth2/access_token answers { openid, unionid?, ... } or { errcode, errmsg }.
+  let body: { errcode?: unknown; openid?: unknown; unionid?: unknown } | null;
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(8000) });
-    body = await res.json();
+    body = (await res.json()) as typeof body;
   } catch {
     throw new AppError(ShopperAuthErrorCode.WECHAT_DOWN, 'WeChat did not answer the sign-in; please try again in a moment', { status: 503 });
   }

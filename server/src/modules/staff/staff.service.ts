@@ -32,7 +32,10 @@ export interface StaffView {
   capacity: number;
 }
 
-const view = (s: any): StaffView => ({
+/** A stored staff member, or a view of one with its `_id` (the sidebar's sign-in). */
+type StaffFields = Omit<StaffView, 'id' | 'wecomUserId'> & { _id: unknown; wecomUserId?: string | null };
+
+const view = (s: StaffFields): StaffView => ({
   id: String(s._id),
   tenantId: s.tenantId,
   username: s.username,
@@ -110,7 +113,7 @@ export class StaffService {
    * session version, read fresh here, so a sign-out or revocation since then is not undone. A seeded demo
    * login is refused like a wrong password unless demo sign-in is on.
    */
-  async issueToken(staff: any): Promise<{ token: string; expiresAt: string; staff: StaffView }> {
+  async issueToken(staff: StaffFields): Promise<{ token: string; expiresAt: string; staff: StaffView }> {
     const current = await StaffModel.findOne({ tenantId: staff.tenantId, _id: staff._id }, { active: 1, sessionVersion: 1, demo: 1 }).lean();
     if (!current?.active || (current.demo && !demoSignIn(this.deps.config).on)) {
       throw new AppError(StaffErrorCode.BAD_CREDENTIALS, 'Wrong username or password', { status: 401 });

@@ -2,7 +2,7 @@ import { Types } from 'mongoose';
 import type { Deps } from '../../shared/deps.js';
 import type { DomainHooks } from '../../shared/hooks.js';
 import { AppError, CommonErrorCode, conflict, notFound } from '../../shared/app-error.js';
-import { isDuplicateKeyError } from '../../shared/db.js';
+import { isDuplicateKeyError, type LeanDoc } from '../../shared/db.js';
 import { TagModel } from './tag.model.js';
 
 export interface TagView {
@@ -26,7 +26,7 @@ export interface TagGroupView {
   tags: Array<TagView & { customers: number }>;
 }
 
-const view = (t: any): TagView => ({
+const view = (t: LeanDoc<typeof TagModel>): TagView => ({
   id: String(t._id),
   groupName: t.groupName,
   name: t.name,
@@ -69,7 +69,8 @@ export class TagService {
       return view(doc);
     } catch (err) {
       if (!isDuplicateKeyError(err)) throw err;
-      return view(await TagModel.findOne({ tenantId, groupName, name }).lean());
+      // The unique key was taken: the tag is there.
+      return view((await TagModel.findOne({ tenantId, groupName, name }).lean())!);
     }
   }
 

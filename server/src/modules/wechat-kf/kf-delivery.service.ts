@@ -10,6 +10,7 @@ import { KfCursorModel, KfSessionModel } from './kf.model.js';
 import type { KfWindow } from './kf-window.js';
 import { answerInWecom, WechatKfErrorCode } from './wechat-kf.exception.js';
 import { AppError } from '../../shared/app-error.js';
+import type { ChatRef } from '../conversations/conversation.model.js';
 
 const ACCOUNT = /^kf:(.+)$/;
 const keyOf = (tenantId: string, conversation: { botAccountId: string; peerId: string }) => ({
@@ -47,7 +48,7 @@ export class KfDelivery {
   }
 
   /** The bot's answer: stored, then sent; refused by the window, it stays in the chat marked failed. */
-  async say(tenantId: string, conversation: any, text: string, r: InboundResult): Promise<void> {
+  async say(tenantId: string, conversation: ChatRef, text: string, r: InboundResult): Promise<void> {
     const messageId = await this.desk.conversations.recordBotReply(tenantId, conversation, text, r.customer);
     if (!messageId) return;
     let release: (() => Promise<void>) | undefined;
@@ -63,7 +64,7 @@ export class KfDelivery {
   }
 
   /** The desk's gate for agent replies: the window's send, or why there is none. */
-  async reserveForAgent(tenantId: string, conversation: any): Promise<() => Promise<void>> {
+  async reserveForAgent(tenantId: string, conversation: ChatRef): Promise<() => Promise<void>> {
     const key = keyOf(tenantId, conversation);
     if (this.answerInWecom && (await KfSessionModel.findOne(key).lean())?.serviceState === 3) throw answerInWecom();
     return this.window.reserve(key);
@@ -85,7 +86,7 @@ export class KfDelivery {
   }
 
   /** A handoff change made in this process (ConversationService.onUpdated). */
-  onConversationUpdated(tenantId: string, conversation: any): void {
+  onConversationUpdated(tenantId: string, conversation: ChatRef): void {
     if (conversation.channel !== 'wechat_kf' || conversation.state !== 'assigned' || !this.answerInWecom) return;
     void this.toServicer(tenantId, String(conversation._id)).catch((err) =>
       this.deps.log.warn({ err: (err as Error).message }, 'kf service state not changed; the next change retries'),
@@ -105,11 +106,11 @@ export class KfDelivery {
   }
 
   /** Ends WeCom's session (4); the customer's next message starts a new one, answered by the bot. */
-  async end(tenantId: string, conversation: any): Promise<void> {
+  async end(tenantId: string, conversation: ChatRef): Promise<void> {
     await this.trans(tenantId, conversation, 4);
   }
 
-  private async trans(tenantId: string, conversation: any, state: KfServiceState, servicer?: string): Promise<void> {
+  private async trans(tenantId: string, conversation: ChatRef, state: KfServiceState, servicer?: string): Promise<void> {
     const key = keyOf(tenantId, conversation);
     const session = await KfSessionModel.findOne(key).lean();
     if (session?.serviceState === state && (session.servicerUserid ?? undefined) === servicer) return;
@@ -134,14 +135,14 @@ export class KfDelivery {
   }
 
   /** An agent's image or file: uploaded as a 临时素材 (doc 90253), then sent as msgtype image/file (doc 94677). */
-  private async sendAttachment(tenantId: string, conversation: any, a: { attachmentId: string; kind: 'image' | 'file' }, msgid: string): Promise<void> {
+  private async sendAttachment(tenantId: string, conversation: ChatRef, a: { attachmentId: string; kind: 'image' | 'file' }, msgid: string): Promise<void> {
     const file = await this.desk.attachments.get(tenantId, a.attachmentId);
     if (!file) throw new Error('the attachment is no longer stored; upload it again');
     const mediaId = await this.client.uploadMedia(a.kind, file);
     await this.client.sendMedia({ ...this.target(conversation), msgtype: a.kind, media_id: mediaId, msgid });
   }
 
-  private target(conversation: any, to: 'touser' | 'external_userid' = 'touser') {
+  private target(conversation: ChatRef, to: 'touser' | 'external_userid' = 'touser') {
     const { openKfId, externalUserId } = keyOf('', conversation);
     return { open_kfid: openKfId, [to]: externalUserId } as { open_kfid: string; touser: string; external_userid: string };
   }
@@ -197,7 +198,7 @@ export class KfDelivery {
     const id = String(row._id);
     // The desk's resolve notice (HandoffService.resolve's key): WeCom's session ends after it is said.
     const ending = row.key.startsWith('resolved:');
-    let conversation: any;
+    let conversation: ChatRef | undefined;
     try {
       conversation = await this.desk.conversations.get(tenantId, String(row.conversationId));
       const session = await KfSessionModel.findOne(keyOf(tenantId, conversation)).lean();
@@ -227,7 +228,7 @@ export class KfDelivery {
     } catch (err) {
       // A goodbye the window no longer allows: the session ends all the same.
       const refused = err instanceof AppError && Object.values(WechatKfErrorCode).includes(err.code as 'WECHAT_KF_SEND_LIMIT');
-      if (ending && refused) await this.end(tenantId, conversation).catch(() => undefined);
+      if (ending && refused && conversation) await this.end(tenantId, conversation).catch(() => undefined);
       this.deps.log.warn({ err: (err as Error).message, outboundId: id }, 'kf outbound send failed; will retry');
       await this.desk.outbound.markFailed(tenantId, id, this.owner, (err as Error).message);
     }

@@ -1,5 +1,6 @@
 import type { Logger } from '../../shared/logger.js';
 import type { DeskService, InboundResult } from '../conversations/desk.service.js';
+import type { ChatRef } from '../conversations/conversation.model.js';
 
 const FALLBACK = '抱歉，我没有听懂。您可以换个说法，或回复「人工」转人工客服。';
 
@@ -11,7 +12,7 @@ const FALLBACK = '抱歉，我没有听懂。您可以换个说法，或回复�
 export class KfTurn {
   constructor(
     private readonly desk: DeskService,
-    private readonly say: (tenantId: string, conversation: any, text: string, r: InboundResult) => Promise<void>,
+    private readonly say: (tenantId: string, conversation: ChatRef, text: string, r: InboundResult) => Promise<void>,
     private readonly log: Logger,
   ) {}
 

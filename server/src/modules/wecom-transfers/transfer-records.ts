@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Errcode } from '../../wecom/wecom.exception.js';
 import { OPEN_STATES, TransferModel, type TransferState } from './transfer.model.js';
+import type { LeanDoc } from '../../shared/db.js';
 
 /** Helpers shared by the customer and group transfer services: outcomes, idempotent inserts, claims, views. */
 export type TransferMode = 'in_service' | 'resigned';
@@ -78,7 +79,7 @@ export async function settle(ids: unknown[], status: TransferState, at: Date, ex
   );
 }
 
-export function view(r: any) {
+export function view(r: LeanDoc<typeof TransferModel>) {
   return {
     id: String(r._id),
     mode: r.mode as TransferMode,

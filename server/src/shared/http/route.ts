@@ -135,7 +135,7 @@ export class ApiRouter {
       if (!isAllowed(spec.allow, principal)) {
         throw principal ? forbidden() : unauthenticated();
       }
-      const rawBody = spec.body ? withinDepth((ctx.request as any).body ?? {}, spec.batchField, ctx) : undefined;
+      const rawBody = spec.body ? withinDepth(ctx.request.body ?? {}, spec.batchField, ctx) : undefined;
       const params = spec.params ? parse(spec.params, ctx.params, 'path', ctx) : ctx.params;
       const query = spec.query ? parse(spec.query, ctx.query, 'query', ctx) : ctx.query;
       const body = spec.body ? parse(spec.body, rawBody, 'body', ctx, spec.words) : undefined;

@@ -1,13 +1,14 @@
 import type { DeskService } from '../../conversations/desk.service.js';
 import type { BroadcastContent, DeliveryStatus } from './channel.provider.js';
+import type { Types } from 'mongoose';
 
 /** A bot chat a campaign message can be queued in (a private chat or a room). */
 export interface BotChat {
-  _id: unknown;
+  _id: Types.ObjectId;
   botAccountId: string;
   peerId: string;
   kind: 'private' | 'room';
-  customerId?: unknown;
+  customerId?: Types.ObjectId | null;
 }
 
 /**

@@ -1,3 +1,5 @@
+import type { CampaignDoc } from '../broadcast.model.js';
+
 /**
  * Channels are providers behind one contract (as Chatwoot's channels are): the dispatcher claims
  * delivery rows and hands them over in batches; the provider says where each recipient is reached,
@@ -17,10 +19,10 @@ export const GROUP_CHANNELS: readonly ChannelName[] = ['wecom_group_chat', 'bot_
 /** A group campaign's sender: freezes the named chats into rows, then sends the pending ones. */
 export interface GroupChannel {
   /** Each named chat's sender, or why it cannot be sent to: what the snapshot freezes, and the reach counts. */
-  judge(c: any): Promise<Map<string, { ok: true; sender: string } | { ok: false; reason: string }>>;
-  snapshot(c: any): Promise<void>;
-  sendPending(c: any, content: BroadcastContent, batch: number): Promise<'done' | 'in_flight'>;
-  nextLease(c: any): Promise<Date | undefined>;
+  judge(c: Pick<CampaignDoc, 'tenantId' | 'chatIds' | 'roomIds'>): Promise<Map<string, { ok: true; sender: string } | { ok: false; reason: string }>>;
+  snapshot(c: CampaignDoc): Promise<void>;
+  sendPending(c: CampaignDoc, content: BroadcastContent, batch: number): Promise<'done' | 'in_flight'>;
+  nextLease(c: CampaignDoc): Promise<Date | undefined>;
 }
 
 export interface BroadcastContent {
@@ -35,7 +37,7 @@ export interface BroadcastContent {
 export interface RecipientProfile {
   customerId: string;
   ownerStaffId?: string | null;
-  identities: Array<{ type: string; value: string }>;
+  identities: Array<{ type?: string | null; value?: string | null }>;
   wecomRelation?: string;
 }
 

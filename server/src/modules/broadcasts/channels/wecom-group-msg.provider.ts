@@ -1,4 +1,5 @@
 import type { WecomClient } from '../../../wecom/wecom.client.js';
+import type { Attachment } from '../../../wecom/wecom-api.types.js';
 import { Errcode, isWecomErrcode } from '../../../wecom/wecom.exception.js';
 import type { StaffService } from '../../staff/staff.service.js';
 import { apiMessagesWithText, messageSenders, sendResults } from './wecom-group-msg.recovery.js';
@@ -53,12 +54,12 @@ export class WecomGroupMsgProvider implements ChannelProvider {
       sender,
       external_userid: rows.map((r) => r.address.to),
       ...groupMsgPayload(rows[0].content),
-    } as any);
-    const failed = new Set<string>((res as any).fail_list ?? []);
+    });
+    const failed = new Set<string>(res.fail_list ?? []);
     return rows.map((r) =>
       failed.has(r.address.to)
         ? { deliveryId: r.deliveryId, ok: false, error: 'not_a_contact_of_sender' }
-        : { deliveryId: r.deliveryId, ok: true, providerRef: (res as any).msgid },
+        : { deliveryId: r.deliveryId, ok: true, providerRef: res.msgid },
     );
   }
 
@@ -127,7 +128,7 @@ async function oneMessageResults(client: WecomClient, msgid: string): Promise<Ma
 
 /** The add_msg_template body for a content: text plus image / link / mini-program attachments. */
 export function groupMsgPayload(c: BroadcastContent) {
-  const attachments: unknown[] = [];
+  const attachments: Attachment[] = [];
   if (c.image) attachments.push({ msgtype: 'image', image: { media_id: c.image.mediaId, pic_url: c.image.picUrl } });
   if (c.link) attachments.push({ msgtype: 'link', link: { title: c.link.title, url: c.link.url, desc: c.link.desc, picurl: c.link.picUrl } });
   if (c.miniprogram)
