@@ -1,7 +1,8 @@
 import { loadConfig } from '../server/src/config/env.js';
 import { startRuntime, type Runtime } from '../server/src/runtime.js';
 import { createLogger } from '../server/src/shared/logger.js';
-import { startEmbeddedMongo, wipeDataFolder } from '../packages/embedded-mongo/index.js';
+import { wipeDataFolder } from '../packages/embedded-mongo/index.js';
+import { localMongodBinary, startLocalMongo } from './lib/mongo-server.js';
 import { startLocalRedis } from './lib/redis-server.js';
 import { demoPlugins } from './demo-plugins.js';
 import { seedDemo, DEMO_LOGINS } from './seed/seed-demo.js';
@@ -9,8 +10,8 @@ import { demoSecret, DEMO_DATA_DIR } from './lib/demo-secret.js';
 import path from 'node:path';
 
 /**
- * `npm start`: the whole product in one process on embedded defaults. MongoDB is the embedded
- * wire-protocol server unless MONGODB_URI is set; Redis is Debian's redis-server started here unless
+ * `npm start`: the whole product in one process on embedded defaults. MongoDB is a local mongod when
+ * the machine has one, else the embedded wire-protocol server, unless MONGODB_URI is set; Redis is Debian's redis-server started here unless
  * REDIS_URL is set. The embedded MongoDB keeps its data in DEMO_DATA_DIR/mongo (default
  * `.data/demo/mongo/`), so a restart keeps what staff and shoppers did; demo data is seeded when that
  * folder is empty. `npm start -- --fresh` empties it first, so the demo starts over from the seed.
@@ -42,16 +43,22 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => vo
 /** Once the demo data is complete: from then on the embedded MongoDB writes its data folder. */
 let keepData = async () => {};
 if (!env.MONGODB_URI) {
+  // A local mongod when this machine has one (scripts/lib/mongo-server.ts), keeping its files in
+  // DEMO_DATA_DIR/mongod; else the embedded server, snapshotting into DEMO_DATA_DIR/mongo.
+  const mongodDir = path.join(dataDir, 'mongod');
   if (fresh) {
     await wipeDataFolder(mongoDir);
-    log.warn(`--fresh: emptied ${shown(mongoDir)}; the demo data is seeded again`);
+    await wipeDataFolder(mongodDir);
+    log.warn(`--fresh: emptied ${shown(dataDir)}'s database; the demo data is seeded again`);
   }
-  const mongo = await startEmbeddedMongo({ port: Number(env.EMBEDDED_MONGO_PORT ?? 0) || undefined, dbName: 'scrm_demo', dataDir: mongoDir });
+  const real = await localMongodBinary();
+  const folder = real ? mongodDir : mongoDir;
+  const mongo = await startLocalMongo({ port: Number(env.EMBEDDED_MONGO_PORT ?? 0) || undefined, dbName: 'scrm_demo', dataDir: folder });
   env.MONGODB_URI = mongo.uri;
   cleanups.push(() => mongo.stop());
   keepData = () => mongo.persist();
   log.warn(
-    `MONGODB_URI is not set: using the EMBEDDED MongoDB at ${mongo.uri}, ${mongo.restored ? 'data restored from' : 'data kept in'} ${shown(mongoDir)} (\`npm start -- --fresh\` starts over).`,
+    `MONGODB_URI is not set: using ${mongo.kind === 'mongod' ? 'a local mongod' : 'the EMBEDDED MongoDB'} at ${mongo.uri}, ${mongo.restored ? 'data restored from' : 'data kept in'} ${shown(folder)} (\`npm start -- --fresh\` starts over).`,
   );
 } else if (fresh) {
   log.warn('--fresh applies to the embedded MongoDB only: MONGODB_URI is set, its data is left alone');
