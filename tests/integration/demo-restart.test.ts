@@ -22,7 +22,7 @@ const gitStatus = () => execFileSync('git', ['status', '--porcelain'], { cwd: RO
 
 /** Starts the demo; resolves once it prints its banner, with its base URL and a way to stop it. */
 async function startDemo(args: string[] = []) {
-  const demo = await startDemoProcess({ dataDir, args, env: { DEMO_CUSTOMERS: '30' }, startMs: 150_000 });
+  const demo = await startDemoProcess({ dataDir, args, env: { DEMO_CUSTOMERS: '30' }, startMs: 240_000 });
   children.push(demo);
   const stop = async () => {
     const code = await demo.stop();
