@@ -86,10 +86,10 @@ describe('server import graph', () => {
     expect(reaching).toEqual([]);
   });
 
-  it('keeps WeCom business parts in modules that register with the adapter, never imported back by it', () => {
+  it('keeps WeCom business parts in modules that provide to the adapter, never imported back by it', () => {
     const graph = importGraph();
     const rel = (f: string) => path.relative(root, f);
-    // Built on the adapter (its client a port) and registered with its callback router, contacts or full sync.
+    // Built on the adapter (its client a port); they provide its extension points and callback handlers.
     const onAdapter = new Set(['modules/contact-ways', 'modules/customer-groups', 'modules/wecom-transfers', 'modules/wechat-kf']);
     for (const m of onAdapter) expect(fs.existsSync(path.join(root, m))).toBe(true);
     const back = [...graph]
@@ -102,6 +102,19 @@ describe('server import graph', () => {
       .map(rel)
       .sort();
     expect(models).toEqual(['wecom/external-contact.model.ts', 'wecom/wecom-callback.model.ts', 'wecom/wecom-sync.model.ts']);
+  });
+
+  it('lets no module register itself into another after construction (extension points, not useX setters)', () => {
+    // A setter called from another module's createX made the wiring depend on construction order and
+    // hid it from the manifests; what a core calls an optional module for is an extension point the
+    // module's manifest `provides` (shared/extensions.ts), composed by services.ts.
+    const setters = sourceFiles(root).flatMap((f) =>
+      fs
+        .readFileSync(f, 'utf8')
+        .split('\n')
+        .flatMap((line, i) => (/^\s+(async\s+)?use[A-Z]\w*\s*\(|\.use[A-Z]\w*\s*\(/.test(line) ? [`${path.relative(root, f)}:${i + 1}`] : [])),
+    );
+    expect(setters).toEqual([]);
   });
 
   it('declares every shopper sign-in route in the shopper-auth module alone', () => {

@@ -1,4 +1,5 @@
 import type { Deps } from '../../shared/deps.js';
+import type { Extensions } from '../../shared/extensions.js';
 import type { CustomerService } from '../customers/customer.service.js';
 import type { StaffService } from '../staff/staff.service.js';
 import { ConversationModel, MessageModel } from './conversation.model.js';
@@ -33,7 +34,16 @@ export interface InboundResult extends CaptureResult {
  * The returned function gives the send back (a retried request that queued nothing new).
  */
 export interface ChannelGate {
+  /** The conversation channel it gates (`wechat_kf`). */
+  channel: string;
   reserve(tenantId: string, conversation: any): Promise<() => Promise<void>>;
+}
+
+/** A channel module (微信客服) contributes its gate through its manifest; a channel without one is not gated. */
+declare module '../../shared/extensions.js' {
+  interface ExtensionPoints {
+    'desk.channel-gate': ChannelGate;
+  }
 }
 
 /**
@@ -53,7 +63,6 @@ export class DeskService {
   readonly figures = new DeskFiguresService();
   readonly sla: SlaService;
   readonly handoff: HandoffService;
-  private readonly gates = new Map<string, ChannelGate>();
   readonly triage: TriageService;
   readonly teams: TeamService;
   /** Notes that @mention colleagues, and each colleague's 提及我. */
@@ -67,6 +76,7 @@ export class DeskService {
     staff: StaffService,
     /** The bot's `积分`/`签到`/`优惠券` commands and the `{points}` variable; none without loyalty. */
     readonly loyalty?: LoyaltyPort,
+    private readonly extensions?: Extensions,
   ) {
     this.live = new DeskLive(deps.redis, deps.log, deps.now);
     this.groups = new ChatGroupService((tenantId, contact) => this.conversations.identifyContact(tenantId, contact));
@@ -79,10 +89,6 @@ export class DeskService {
     this.triage = new TriageService(deps, this.conversations);
     this.mentions = new MentionService(this.conversations, staff, this.live);
     this.attachments = new AttachmentService(attachmentStore(deps.config));
-  }
-
-  useChannelGate(channel: string, gate: ChannelGate): void {
-    this.gates.set(channel, gate);
   }
 
   /** Stores an inbound (or the account's own) message and says whether the bot may answer it. */
@@ -133,7 +139,11 @@ export class DeskService {
     const text = input.cannedReplyId
       ? await this.render(tenantId, (await this.rules.getCanned(tenantId, input.cannedReplyId)).text, c.customerId ? String(c.customerId) : undefined)
       : (input.text ?? '');
-    const release = await this.gates.get(c.channel ?? 'wechaty')?.reserve(tenantId, c);
+    const channel = c.channel ?? 'wechaty';
+    const release = await this.extensions
+      ?.all('desk.channel-gate')
+      .find((g) => g.channel === channel)
+      ?.reserve(tenantId, c);
     const r = await this.outbound
       .enqueue(tenantId, c, {
         author: 'agent',

@@ -10,7 +10,7 @@ import { customerGroupRoutes, type CustomerGroupRouteApis } from './customer-gro
 /**
  * Customer groups (客户群) mirrored from WeCom. `wecom` is the adapter: its client reads the groups;
  * its callback router hands this module change_external_chat, and its full sync mirrors each group
- * through it.
+ * through it (the manifest provides the extension point `wecom.group-mirror`).
  */
 export function createCustomerGroups(deps: Deps, ports: { wecom: Wecom; customers: CustomerService; staff: StaffService }) {
   const groups = new CustomerGroupService(deps, ports.wecom.client, { customers: ports.customers, staff: ports.staff });
@@ -18,7 +18,6 @@ export function createCustomerGroups(deps: Deps, ports: { wecom: Wecom; customer
   ports.wecom.callbacks.handle('change_external_chat', (tenantId, f) =>
     f.ChangeType === 'dismiss' ? groups.dismiss(tenantId, f.ChatId) : groups.refresh(tenantId, f.ChatId),
   );
-  ports.wecom.fullSync.useGroups(groups);
   return { groups, sidebarGroup };
 }
 
@@ -28,6 +27,7 @@ export function customerGroupsManifest(api: CustomerGroups, uses: Omit<CustomerG
   return {
     name: 'customer-groups',
     routes: () => [customerGroupRoutes({ ...uses, ...api })],
+    provides: [{ point: 'wecom.group-mirror', name: 'customer-groups', impl: api.groups }],
     hooks: [{ on: 'customer.merged', name: 'customer-groups.move-members', run: (p) => api.groups.onMerged(p) }],
   };
 }

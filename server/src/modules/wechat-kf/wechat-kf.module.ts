@@ -1,4 +1,5 @@
 import type { Deps } from '../../shared/deps.js';
+import type { ModuleManifest } from '../../shared/module.js';
 import type { DeskService } from '../conversations/desk.service.js';
 import type { StaffService } from '../staff/staff.service.js';
 import type { Wecom } from '../../wecom/wecom.adapter.js';
@@ -35,7 +36,6 @@ export function createWechatKf(deps: Deps, ports: { wecom: Wecom; desk: DeskServ
   const sync = new KfSync(deps, client, ports.desk, window, turn, delivery);
   if (enabled) {
     ports.wecom.callbacks.handle('kf_msg_or_event', (tenantId, fields) => sync.onCallback(tenantId, fields));
-    ports.desk.useChannelGate('wechat_kf', { reserve: (tenantId, conversation) => delivery.reserveForAgent(tenantId, conversation) });
     ports.desk.conversations.onUpdated((tenantId, conversation) => delivery.onConversationUpdated(tenantId, conversation));
   }
   return {
@@ -63,3 +63,19 @@ export function createWechatKf(deps: Deps, ports: { wecom: Wecom; desk: DeskServ
 }
 
 export type WechatKf = ReturnType<typeof createWechatKf>;
+
+/** When on, 微信客服 gates agents' replies in its chats (the 48 h / 5 messages window) through the desk's extension point. */
+export function wechatKfManifest(kf: WechatKf): ModuleManifest {
+  return {
+    name: 'wechat-kf',
+    provides: kf.enabled
+      ? [
+          {
+            point: 'desk.channel-gate',
+            name: 'wechat-kf',
+            impl: { channel: 'wechat_kf', reserve: (tenantId, conversation) => kf.delivery.reserveForAgent(tenantId, conversation) },
+          },
+        ]
+      : [],
+  };
+}
