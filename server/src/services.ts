@@ -73,11 +73,11 @@ export function createServices(deps: Deps, ports: { queue?: JobQueue } = {}) {
   const events = createEvents(deps, { hooks, customers });
   const loyalty = createLoyalty(deps, { hooks });
   const desk = createDesk(deps, { customers, staff, loyalty: loyaltyPort(loyalty), extensions });
-  const { segments, rfm } = createSegments(deps, { hooks, customers, events, followUps });
+  const { segments, rfm } = createSegments(deps, { hooks, customers, events, followUps, loyalty });
   const wecom = createWecom(deps, { staff, customers, followUps, tags, extensions, queue: ports.queue });
   const contactWays = createContactWays(deps, { wecom, staff, tags });
   const customerGroups = createCustomerGroups(deps, { wecom, customers, staff });
-  const wecomTransfers = createWecomTransfers(deps, { wecom, customers, staff, followUps });
+  const wecomTransfers = createWecomTransfers(deps, { wecom, customers, staff, followUps, groups: customerGroups.groups });
   const broadcasts = createBroadcasts(deps, {
     segments,
     customers,

@@ -117,6 +117,23 @@ describe('server import graph', () => {
     expect(setters).toEqual([]);
   });
 
+  it("lets no module read another module's collections: it asks the owner's API, by purpose", () => {
+    // A module (or adapter) that imports another's mongoose model couples to its schema and indexes and
+    // bypasses its rules; the owner answers instead (customers.audience for segments, wecom.follows
+    // for channel codes and transfers, groups.ownedBy for group transfers, miniapp.consents…).
+    const owner = (rel: string) => rel.match(/^(modules\/[^/]+|wecom|wechat)\//)?.[1];
+    const allowed: Array<{ from: string; model: string; reason: string }> = [];
+    const crossing = [...importGraph()].flatMap(([f, deps]) => {
+      const from = path.relative(root, f);
+      return deps
+        .map((d) => path.relative(root, d))
+        .filter((d) => d.endsWith('.model.ts') && owner(from) && owner(d) && owner(d) !== owner(from))
+        .filter((d) => !allowed.some((a) => a.from === from && a.model === d))
+        .map((d) => `${from} -> ${d}`);
+    });
+    expect(crossing).toEqual([]);
+  });
+
   it('declares every shopper sign-in route in the shopper-auth module alone', () => {
     const declaring = sourceFiles(root)
       .filter((f) => /new ApiRouter\('\/api\/v1\/auth[/']/.test(fs.readFileSync(f, 'utf8')))

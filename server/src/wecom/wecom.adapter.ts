@@ -13,6 +13,7 @@ import { WecomCallbackService } from './wecom-callback.service.js';
 import { FullSyncService } from './full-sync.service.js';
 import { SidebarAuthService } from './sidebar-auth.service.js';
 import { SidebarContextService } from './sidebar-context.service.js';
+import { WecomFollowsService } from './follows.service.js';
 
 /**
  * The WeCom adapter, built once in the service container. Jobs are queued through the worker (the
@@ -53,6 +54,8 @@ export function createWecom(
     crypto,
     tagSync,
     contacts,
+    /** The contact relations, by purpose, for the modules built on the adapter (their collection stays the adapter's). */
+    follows: new WecomFollowsService(),
     callbacks,
     fullSync,
     sidebar,

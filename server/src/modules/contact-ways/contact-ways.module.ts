@@ -14,7 +14,7 @@ export type ContactWaysApi = ContactWayService;
  * add came through (the manifest provides the extension point `wecom.contact-way-lookup`).
  */
 export function createContactWays(deps: Deps, ports: { wecom: Wecom; staff: StaffService; tags: TagService }): ContactWaysApi {
-  return new ContactWayService(deps, ports.wecom.client, ports.staff, ports.tags);
+  return new ContactWayService(deps, ports.wecom.client, ports.staff, ports.tags, ports.wecom.follows);
 }
 
 export function contactWaysManifest(

@@ -18,6 +18,9 @@ import { BotCommandService } from './bot-command.service.js';
 import { DeskFiguresService } from './desk-figures.service.js';
 import { DeskLive } from './desk-live.js';
 import type { LoyaltyPort } from './loyalty-port.js';
+
+/** A message's kind (text, image, file…), for channels that translate their provider's. */
+export type { MessageType } from './conversation.model.js';
 import type { ChatProfile } from './chat-profile.js';
 import { notFailed, notYours, wrongState } from './conversations.exception.js';
 import { messageView } from './conversation.view.js';

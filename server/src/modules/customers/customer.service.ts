@@ -6,6 +6,7 @@ import { CustomerModel, type CustomerAttributes } from './customer.model.js';
 import type { CustomerMergeService } from './customer-merge.service.js';
 import { CustomerIdentityService } from './customer-identity.service.js';
 import { CustomerImportService } from './customer-import.service.js';
+import { CustomerAudienceQueries } from './customer-audience.queries.js';
 import { CustomerReadsService } from './customer-reads.service.js';
 import { ShopperSessionService } from './shopper-sessions.service.js';
 
@@ -53,6 +54,8 @@ export class CustomerService {
   private readonly identities: CustomerIdentityService;
   private readonly imports: CustomerImportService;
   private readonly reads = new CustomerReadsService();
+  /** The customers a segment's audience filter selects (segments' counts, previews and pagers). */
+  readonly audience = new CustomerAudienceQueries();
   /** Shoppers' sign-in sessions: their version, sign-out, revocation. */
   readonly sessions: ShopperSessionService;
 
