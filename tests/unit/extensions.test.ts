@@ -38,6 +38,29 @@ describe('extension points', () => {
     expect(() => composeExtensions(new Extensions(), twice, SINGLE_PROVIDER_POINTS)).toThrow(/provided twice/);
   });
 
+  it('routes a WeCom callback event to the module that provides its handler, and none when it is not composed', async () => {
+    const seen: string[] = [];
+    const ext = new Extensions();
+    composeExtensions(
+      ext,
+      [
+        {
+          name: 'customer-groups',
+          provides: [
+            { point: 'wecom.callback-handler', name: 'customer-groups', impl: { event: 'change_external_chat', handle: async (t) => void seen.push(t) } },
+          ],
+        },
+      ],
+      SINGLE_PROVIDER_POINTS,
+    );
+    await ext
+      .all('wecom.callback-handler')
+      .find((h) => h.event === 'change_external_chat')
+      ?.handle('t1', {});
+    expect(seen).toEqual(['t1']);
+    expect(ext.all('wecom.callback-handler').find((h) => h.event === 'kf_msg_or_event')).toBeUndefined();
+  });
+
   it('keeps one gate per channel for the desk', () => {
     const ext = new Extensions();
     const gate = (channel: string) => ({ channel, reserve: async () => async () => undefined });

@@ -115,6 +115,16 @@ describe('server import graph', () => {
         .flatMap((line, i) => (/^\s+(async\s+)?use[A-Z]\w*\s*\(|\.use[A-Z]\w*\s*\(/.test(line) ? [`${path.relative(root, f)}:${i + 1}`] : [])),
     );
     expect(setters).toEqual([]);
+    // Nor does a createX hand another module a callback at construction (callbacks.handle, onUpdated…).
+    const portCalls = sourceFiles(root)
+      .filter((f) => f.endsWith('.module.ts'))
+      .flatMap((f) =>
+        fs
+          .readFileSync(f, 'utf8')
+          .split('\n')
+          .flatMap((line, i) => (/\bports\.[\w.]+\(/.test(line) ? [`${path.relative(root, f)}:${i + 1}`] : [])),
+      );
+    expect(portCalls).toEqual([]);
   });
 
   it("lets no module read another module's collections: it asks the owner's API, by purpose", () => {

@@ -20,9 +20,16 @@ export interface TransferEvents {
   onTransferFail(tenantId: string, e: { userid: string; externalUserId: string; failReason?: string }): Promise<void>;
 }
 
+/** A module's handler for one callback event: 微信客服's kf_msg_or_event, customer groups' change_external_chat. */
+export interface CallbackHandler {
+  event: string;
+  handle(tenantId: string, fields: CallbackFields): Promise<void>;
+}
+
 declare module '../shared/extensions.js' {
   interface ExtensionPoints {
     'wecom.transfer-events': TransferEvents;
+    'wecom.callback-handler': CallbackHandler;
   }
 }
 
@@ -64,8 +71,6 @@ export function callbackKey(fields: CallbackFields, nonce = ''): string {
  * idempotent: a failed attempt leaves the row pending and the repair job tries again.
  */
 export class WecomCallbackService {
-  private readonly handlers = new Map<string, (tenantId: string, fields: CallbackFields) => Promise<void>>();
-
   constructor(
     private readonly deps: Deps,
     private readonly s: { contacts: ExternalContactService; tagSync: TagSyncService },
@@ -75,11 +80,6 @@ export class WecomCallbackService {
   /** The transfers module, when composed: WeCom's contact events that settle a 在职/离职继承 go to it. */
   private get transfers(): TransferEvents | undefined {
     return this.extensions.one('wecom.transfer-events');
-  }
-
-  /** A module's handler for an event: 微信客服's kf_msg_or_event, customer groups' change_external_chat. */
-  handle(event: string, handler: (tenantId: string, fields: CallbackFields) => Promise<void>): void {
-    this.handlers.set(event, handler);
   }
 
   /** Returns the stored id, or null when this event was seen before (retry or replay). */
@@ -119,8 +119,8 @@ export class WecomCallbackService {
 
   private async dispatch(tenantId: string, callbackId: string, f: CallbackFields, receivedAt: Date): Promise<void> {
     const createTime = f.CreateTime ? Number(f.CreateTime) : undefined;
-    const handler = f.Event ? this.handlers.get(f.Event) : undefined;
-    if (handler) return handler(tenantId, f);
+    const handler = f.Event ? this.extensions.all('wecom.callback-handler').find((h) => h.event === f.Event) : undefined;
+    if (handler) return handler.handle(tenantId, f);
     if (f.Event === 'change_external_contact') {
       const e = {
         callbackId,

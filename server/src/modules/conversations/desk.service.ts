@@ -43,9 +43,18 @@ export interface ChannelGate {
 }
 
 /** A channel module (微信客服) contributes its gate through its manifest; a channel without one is not gated. */
+/**
+ * In-process observer of a conversation's handoff changes, called by the process that made the change
+ * (a channel mirroring the state at its provider: 微信客服's service_state). Must not throw.
+ */
+export interface ConversationObserver {
+  onUpdated(tenantId: string, conversation: any): void;
+}
+
 declare module '../../shared/extensions.js' {
   interface ExtensionPoints {
     'desk.channel-gate': ChannelGate;
+    'desk.conversation-observer': ConversationObserver;
   }
 }
 
@@ -83,7 +92,7 @@ export class DeskService {
   ) {
     this.live = new DeskLive(deps.redis, deps.log, deps.now);
     this.groups = new ChatGroupService((tenantId, contact) => this.conversations.identifyContact(tenantId, contact));
-    this.conversations = new ConversationService(deps, customers, this.live, this.groups);
+    this.conversations = new ConversationService(deps, customers, this.live, this.groups, extensions);
     this.outbound = new OutboundService(deps, this.conversations, this.live);
     this.rules = new ReplyRuleService(deps);
     this.teams = new TeamService(deps, staff, customers, loyalty);
