@@ -1,6 +1,7 @@
 import type { Deps } from './shared/deps.js';
 import { DomainHooks } from './shared/hooks.js';
-import { subscribeHooks, type HookOrder, type JobQueue, type ModuleManifest } from './shared/module.js';
+import { Extensions, type ExtensionPoint } from './shared/extensions.js';
+import { composeExtensions, subscribeHooks, type HookOrder, type JobQueue, type ModuleManifest } from './shared/module.js';
 import { createStaff, staffManifest } from './modules/staff/staff.module.js';
 import { createCustomers, customersManifest } from './modules/customers/customers.module.js';
 import { createTags, tagsManifest } from './modules/tags/tags.module.js';
@@ -21,7 +22,7 @@ import { wecomManifest } from './wecom/wecom.manifest.js';
 import { createMiniapp } from './wechat/wechat.adapter.js';
 import { miniappManifest } from './wechat/wechat.manifest.js';
 import { createShopperAuth, shopperAuthManifest } from './modules/shopper-auth/shopper-auth.module.js';
-import { createWechatKf } from './modules/wechat-kf/wechat-kf.module.js';
+import { createWechatKf, wechatKfManifest } from './modules/wechat-kf/wechat-kf.module.js';
 import { createContactWays, contactWaysManifest } from './modules/contact-ways/contact-ways.module.js';
 import { createCustomerGroups, customerGroupsManifest } from './modules/customer-groups/customer-groups.module.js';
 import { createWecomTransfers, wecomTransfersManifest } from './modules/wecom-transfers/wecom-transfers.module.js';
@@ -52,6 +53,12 @@ export const HOOK_ORDER: HookOrder = {
 };
 
 /**
+ * The extension points that take one provider (README "How the code is organised"); a second provider
+ * stops the boot. Others (the desk's channel gates) take one per contribution.
+ */
+export const SINGLE_PROVIDER_POINTS: readonly ExtensionPoint[] = ['wecom.contact-way-lookup', 'wecom.group-mirror', 'wecom.transfer-events'];
+
+/**
  * The service container: each module built once by its `createX(deps, ports)`, in dependency order,
  * given the other modules' APIs it declares; then the modules' manifests (routes, jobs, hook
  * subscriptions) composed. Routes, jobs, the WeCom adapter and the bot reach the domain only through these.
@@ -59,17 +66,18 @@ export const HOOK_ORDER: HookOrder = {
  */
 export function createServices(deps: Deps, ports: { queue?: JobQueue } = {}) {
   const hooks = new DomainHooks();
+  const extensions = new Extensions();
   const { staff, audit } = createStaff(deps);
   const { customers, merges, chatBindings, followUps } = createCustomers(deps, { hooks });
   const tags = createTags(deps, { hooks, customers });
   const events = createEvents(deps, { hooks, customers });
   const loyalty = createLoyalty(deps, { hooks });
-  const desk = createDesk(deps, { customers, staff, loyalty: loyaltyPort(loyalty) });
-  const { segments, rfm } = createSegments(deps, { hooks, customers, events, followUps });
-  const wecom = createWecom(deps, { staff, customers, followUps, tags, queue: ports.queue });
+  const desk = createDesk(deps, { customers, staff, loyalty: loyaltyPort(loyalty), extensions });
+  const { segments, rfm } = createSegments(deps, { hooks, customers, events, followUps, loyalty });
+  const wecom = createWecom(deps, { staff, customers, followUps, tags, extensions, queue: ports.queue });
   const contactWays = createContactWays(deps, { wecom, staff, tags });
   const customerGroups = createCustomerGroups(deps, { wecom, customers, staff });
-  const wecomTransfers = createWecomTransfers(deps, { wecom, customers, staff, followUps });
+  const wecomTransfers = createWecomTransfers(deps, { wecom, customers, staff, followUps, groups: customerGroups.groups });
   const broadcasts = createBroadcasts(deps, {
     segments,
     customers,
@@ -106,8 +114,10 @@ export function createServices(deps: Deps, ports: { queue?: JobQueue } = {}) {
     miniappManifest(miniapp, { customers, loyalty, shopperAuth }),
     privacyManifest(privacy, { deps, audit, customers }),
     dashboardManifest({ deps, customers, events, broadcasts, desk }),
+    wechatKfManifest(wechatKf),
   ];
   subscribeHooks(hooks, modules, HOOK_ORDER);
+  composeExtensions(extensions, modules, SINGLE_PROVIDER_POINTS);
   return {
     deps,
     hooks,

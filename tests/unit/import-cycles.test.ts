@@ -86,10 +86,10 @@ describe('server import graph', () => {
     expect(reaching).toEqual([]);
   });
 
-  it('keeps WeCom business parts in modules that register with the adapter, never imported back by it', () => {
+  it('keeps WeCom business parts in modules that provide to the adapter, never imported back by it', () => {
     const graph = importGraph();
     const rel = (f: string) => path.relative(root, f);
-    // Built on the adapter (its client a port) and registered with its callback router, contacts or full sync.
+    // Built on the adapter (its client a port); they provide its extension points and callback handlers.
     const onAdapter = new Set(['modules/contact-ways', 'modules/customer-groups', 'modules/wecom-transfers', 'modules/wechat-kf']);
     for (const m of onAdapter) expect(fs.existsSync(path.join(root, m))).toBe(true);
     const back = [...graph]
@@ -102,6 +102,46 @@ describe('server import graph', () => {
       .map(rel)
       .sort();
     expect(models).toEqual(['wecom/external-contact.model.ts', 'wecom/wecom-callback.model.ts', 'wecom/wecom-sync.model.ts']);
+  });
+
+  it('lets no module register itself into another after construction (extension points, not useX setters)', () => {
+    // A setter called from another module's createX made the wiring depend on construction order and
+    // hid it from the manifests; what a core calls an optional module for is an extension point the
+    // module's manifest `provides` (shared/extensions.ts), composed by services.ts.
+    const setters = sourceFiles(root).flatMap((f) =>
+      fs
+        .readFileSync(f, 'utf8')
+        .split('\n')
+        .flatMap((line, i) => (/^\s+(async\s+)?use[A-Z]\w*\s*\(|\.use[A-Z]\w*\s*\(/.test(line) ? [`${path.relative(root, f)}:${i + 1}`] : [])),
+    );
+    expect(setters).toEqual([]);
+    // Nor does a createX hand another module a callback at construction (callbacks.handle, onUpdated…).
+    const portCalls = sourceFiles(root)
+      .filter((f) => f.endsWith('.module.ts'))
+      .flatMap((f) =>
+        fs
+          .readFileSync(f, 'utf8')
+          .split('\n')
+          .flatMap((line, i) => (/\bports\.[\w.]+\(/.test(line) ? [`${path.relative(root, f)}:${i + 1}`] : [])),
+      );
+    expect(portCalls).toEqual([]);
+  });
+
+  it("lets no module read another module's collections: it asks the owner's API, by purpose", () => {
+    // A module (or adapter) that imports another's mongoose model couples to its schema and indexes and
+    // bypasses its rules; the owner answers instead (customers.audience for segments, wecom.follows
+    // for channel codes and transfers, groups.ownedBy for group transfers, miniapp.consents…).
+    const owner = (rel: string) => rel.match(/^(modules\/[^/]+|wecom|wechat)\//)?.[1];
+    const allowed: Array<{ from: string; model: string; reason: string }> = [];
+    const crossing = [...importGraph()].flatMap(([f, deps]) => {
+      const from = path.relative(root, f);
+      return deps
+        .map((d) => path.relative(root, d))
+        .filter((d) => d.endsWith('.model.ts') && owner(from) && owner(d) && owner(d) !== owner(from))
+        .filter((d) => !allowed.some((a) => a.from === from && a.model === d))
+        .map((d) => `${from} -> ${d}`);
+    });
+    expect(crossing).toEqual([]);
   });
 
   it('declares every shopper sign-in route in the shopper-auth module alone', () => {

@@ -1,11 +1,13 @@
 import type { ApiRouter } from './http/route.js';
 import type { DomainHooks, HookPayloads } from './hooks.js';
+import type { ExtensionContribution, ExtensionPoint, Extensions } from './extensions.js';
 
 /**
  * How a module plugs into the process. Each module exports `createX(deps, ports): XApi` (its services,
  * given the other modules' APIs it needs as ports) and `xManifest(api, uses): ModuleManifest` (what it
  * contributes, as data). `services.ts` builds the APIs in dependency order and composes the manifests:
- * routers into the route table, jobs into the worker, hook subscriptions in the order HOOK_ORDER says.
+ * routers into the route table, jobs into the worker, hook subscriptions in the order HOOK_ORDER says,
+ * contributions to the cores' extension points (`shared/extensions.ts`) into the registry the cores call.
  */
 
 /** An Agenda job or schedule. Jobs take ids only and do nothing when the state says the work is done. */
@@ -37,6 +39,8 @@ export interface ModuleManifest {
   routes?: () => ApiRouter[];
   jobs?: JobDefinition[];
   hooks?: HookSubscription[];
+  /** What the module contributes to other modules' extension points (called directly by the core). */
+  provides?: ExtensionContribution[];
   /** Long-running parts the worker role starts (a pub/sub listener); each returns how to stop it. */
   listeners?: Array<{ name: string; start: () => Promise<() => Promise<void>> }>;
 }
@@ -78,4 +82,12 @@ export function moduleJobs(manifests: readonly ModuleManifest[]): JobDefinition[
 /** Every manifest's listeners (started by the worker role). */
 export function moduleListeners(manifests: readonly ModuleManifest[]): NonNullable<ModuleManifest['listeners']> {
   return manifests.flatMap((m) => m.listeners ?? []);
+}
+
+/** Every manifest's contributions into the extension registry the cores were given; `single` lists the one-provider points. */
+export function composeExtensions(extensions: Extensions, manifests: readonly ModuleManifest[], single: readonly ExtensionPoint[]): void {
+  extensions.compose(
+    manifests.flatMap((m) => m.provides ?? []),
+    single,
+  );
 }

@@ -2,6 +2,7 @@ import type { Deps } from '../shared/deps.js';
 import type { CustomerService } from '../modules/customers/customer.service.js';
 import type { LoyaltyService } from '../modules/loyalty/loyalty.service.js';
 import { WechatClient } from './wechat.client.js';
+import { MiniappConsentService } from './miniapp-consent.service.js';
 import { MiniappReminderService } from './miniapp-reminder.service.js';
 
 /** The WeChat mini-app adapter, built once in the service container: client, reminders (sign-in: modules/shopper-auth). */
@@ -14,6 +15,6 @@ export function createMiniapp(deps: Deps, m: { customers: CustomerService; loyal
     redis: deps.redis,
     log: deps.log,
   });
-  return { client, reminders: new MiniappReminderService(deps, client, m) };
+  return { client, reminders: new MiniappReminderService(deps, client, m), consents: new MiniappConsentService() };
 }
 export type Miniapp = ReturnType<typeof createMiniapp>;

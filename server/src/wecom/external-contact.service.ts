@@ -1,5 +1,6 @@
 import { Types } from 'mongoose';
 import type { Deps } from '../shared/deps.js';
+import type { Extensions } from '../shared/extensions.js';
 import type { CustomerService } from '../modules/customers/customer.service.js';
 import type { FollowUpService } from '../modules/customers/follow-up.service.js';
 import type { StaffService } from '../modules/staff/staff.service.js';
@@ -33,7 +34,8 @@ type WelcomeSpec = { text?: string | null; link?: { title?: string | null; url?:
 
 /**
  * What an add needs from the channel code (活码) behind its `state`: the welcome message, the tags to
- * mark, and the daily cap's bookkeeping. The contact-ways module provides it (`useContactWays`).
+ * mark, and the daily cap's bookkeeping. The contact-ways module provides it (extension point
+ * `wecom.contact-way-lookup`); without it an add gets no welcome or tags from a code.
  */
 export interface ContactWaySource {
   byState(
@@ -41,6 +43,12 @@ export interface ContactWaySource {
     state: string | undefined,
   ): Promise<{ state: string; deleted?: boolean | null; tagIds?: string[] | null; welcome?: unknown } | null>;
   afterAdd(tenantId: string, state: string): Promise<void>;
+}
+
+declare module '../shared/extensions.js' {
+  interface ExtensionPoints {
+    'wecom.contact-way-lookup': ContactWaySource;
+  }
 }
 
 export interface ContactEvent {
@@ -63,13 +71,12 @@ export class ExternalContactService {
     private readonly deps: Deps,
     private readonly client: WecomClient,
     private readonly s: { customers: CustomerService; staff: StaffService; followUps: FollowUpService; tagSync: TagSyncService },
+    private readonly extensions: Extensions,
   ) {}
 
-  private contactWays?: ContactWaySource;
-
-  /** The channel codes module registers itself: it names the code behind an add's `state`. */
-  useContactWays(source: ContactWaySource): void {
-    this.contactWays = source;
+  /** The channel codes module, when composed: it names the code behind an add's `state`. */
+  private get contactWays(): ContactWaySource | undefined {
+    return this.extensions.one('wecom.contact-way-lookup');
   }
 
   /** Creates or merges the profile and records the relation; returns the customer id. */

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Types } from 'mongoose';
 import type { Deps } from '../shared/deps.js';
+import type { Extensions } from '../shared/extensions.js';
 import { isDuplicateKeyError, type LeanDoc } from '../shared/db.js';
 import type { WecomClient } from './wecom.client.js';
 import type { ExternalContactService } from './external-contact.service.js';
@@ -23,6 +24,12 @@ export interface GroupMirror {
   refresh(tenantId: string, chatId: string): Promise<void>;
 }
 
+declare module '../shared/extensions.js' {
+  interface ExtensionPoints {
+    'wecom.group-mirror': GroupMirror;
+  }
+}
+
 export class FullSyncService {
   pageSize = 100;
 
@@ -31,18 +38,14 @@ export class FullSyncService {
     private readonly client: WecomClient,
     private readonly s: { contacts: ExternalContactService; tagSync: TagSyncService },
     private readonly enqueue: Enqueue,
+    private readonly extensions: Extensions,
   ) {}
 
-  private groups?: GroupMirror;
-
-  /** The customer-groups module registers itself: the groups phase mirrors each group through it. */
-  useGroups(groups: GroupMirror): void {
-    this.groups = groups;
-  }
-
+  /** The customer-groups module (extension point `wecom.group-mirror`): the groups phase mirrors each group through it. */
   private mirror(): GroupMirror {
-    if (!this.groups) throw new Error('no customer groups module is registered to mirror WeCom groups');
-    return this.groups;
+    const groups = this.extensions.one('wecom.group-mirror');
+    if (!groups) throw new Error('no customer groups module is registered to mirror WeCom groups');
+    return groups;
   }
 
   /** Starts a run, or returns the one already running. */

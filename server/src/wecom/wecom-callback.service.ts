@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Types } from 'mongoose';
 import type { Deps } from '../shared/deps.js';
+import type { Extensions } from '../shared/extensions.js';
 import { isDuplicateKeyError } from '../shared/db.js';
 import type { ExternalContactService } from './external-contact.service.js';
 import type { TagSyncService } from './tag-sync.service.js';
@@ -10,13 +11,28 @@ export type CallbackFields = Record<string, string>;
 
 /**
  * The change_external_contact events that settle a customer transfer (在职/离职继承): the taker's add,
- * the giver's removal by transfer, a failure. The wecom-transfers module provides it (`useTransfers`).
+ * the giver's removal by transfer, a failure. The wecom-transfers module provides it (extension
+ * point `wecom.transfer-events`); without it these events only update the contacts.
  */
 export interface TransferEvents {
   onTakeoverAdded(tenantId: string, e: { userid: string; externalUserId: string }): Promise<void>;
   onHandoverRemoved(tenantId: string, e: { userid: string; externalUserId: string; at: Date }): Promise<void>;
   onTransferFail(tenantId: string, e: { userid: string; externalUserId: string; failReason?: string }): Promise<void>;
 }
+
+/** A module's handler for one callback event: 微信客服's kf_msg_or_event, customer groups' change_external_chat. */
+export interface CallbackHandler {
+  event: string;
+  handle(tenantId: string, fields: CallbackFields): Promise<void>;
+}
+
+declare module '../shared/extensions.js' {
+  interface ExtensionPoints {
+    'wecom.transfer-events': TransferEvents;
+    'wecom.callback-handler': CallbackHandler;
+  }
+}
+
 const MAX_ATTEMPTS = 8;
 
 /**
@@ -55,23 +71,15 @@ export function callbackKey(fields: CallbackFields, nonce = ''): string {
  * idempotent: a failed attempt leaves the row pending and the repair job tries again.
  */
 export class WecomCallbackService {
-  private readonly handlers = new Map<string, (tenantId: string, fields: CallbackFields) => Promise<void>>();
-
   constructor(
     private readonly deps: Deps,
     private readonly s: { contacts: ExternalContactService; tagSync: TagSyncService },
+    private readonly extensions: Extensions,
   ) {}
 
-  private transfers?: TransferEvents;
-
-  /** The transfers module registers itself: WeCom's contact events that settle a 在职/离职继承 go to it. */
-  useTransfers(transfers: TransferEvents): void {
-    this.transfers = transfers;
-  }
-
-  /** A module's handler for an event: 微信客服's kf_msg_or_event, customer groups' change_external_chat. */
-  handle(event: string, handler: (tenantId: string, fields: CallbackFields) => Promise<void>): void {
-    this.handlers.set(event, handler);
+  /** The transfers module, when composed: WeCom's contact events that settle a 在职/离职继承 go to it. */
+  private get transfers(): TransferEvents | undefined {
+    return this.extensions.one('wecom.transfer-events');
   }
 
   /** Returns the stored id, or null when this event was seen before (retry or replay). */
@@ -111,8 +119,8 @@ export class WecomCallbackService {
 
   private async dispatch(tenantId: string, callbackId: string, f: CallbackFields, receivedAt: Date): Promise<void> {
     const createTime = f.CreateTime ? Number(f.CreateTime) : undefined;
-    const handler = f.Event ? this.handlers.get(f.Event) : undefined;
-    if (handler) return handler(tenantId, f);
+    const handler = f.Event ? this.extensions.all('wecom.callback-handler').find((h) => h.event === f.Event) : undefined;
+    if (handler) return handler.handle(tenantId, f);
     if (f.Event === 'change_external_contact') {
       const e = {
         callbackId,

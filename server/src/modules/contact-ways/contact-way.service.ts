@@ -7,7 +7,7 @@ import type { TagService } from '../tags/tag.service.js';
 import type { WecomClient } from '../../wecom/wecom.client.js';
 import { ContactWayModel } from './contact-way.model.js';
 import type { LeanDoc } from '../../shared/db.js';
-import { WecomFollowModel } from '../../wecom/external-contact.model.js';
+import type { WecomFollowsService } from '../../wecom/follows.service.js';
 
 export interface ContactWayInput {
   name: string;
@@ -37,6 +37,7 @@ export class ContactWayService {
     private readonly client: WecomClient,
     private readonly staff: StaffService,
     private readonly tags: TagService,
+    private readonly follows: WecomFollowsService,
   ) {}
 
   private async userids(tenantId: string, staffIds: string[]): Promise<string[]> {
@@ -120,9 +121,9 @@ export class ContactWayService {
       docs.map(async (d) => ({
         ...view(d),
         stats: {
-          adds: await WecomFollowModel.countDocuments({ tenantId, state: d.state }),
-          addsToday: await WecomFollowModel.countDocuments({ tenantId, state: d.state, addedAt: { $gte: today } }),
-          lost: await WecomFollowModel.countDocuments({ tenantId, state: d.state, status: 'lost' }),
+          adds: await this.follows.countThroughCode(tenantId, d.state),
+          addsToday: await this.follows.countThroughCode(tenantId, d.state, { addedSince: today }),
+          lost: await this.follows.countThroughCode(tenantId, d.state, { lost: true }),
         },
       })),
     );
@@ -132,15 +133,15 @@ export class ContactWayService {
   async get(tenantId: string, id: string) {
     const d = await this.load(tenantId, id);
     const since = new Date(this.deps.now().getTime() - 30 * 86400_000);
-    const follows = await WecomFollowModel.find({ tenantId, state: d.state, addedAt: { $gte: since } }, { addedAt: 1, status: 1 }).lean();
+    const follows = await this.follows.addsThroughCodeSince(tenantId, d.state, since);
     const daily: Record<string, { adds: number; lost: number }> = {};
     for (const f of follows) {
       const day = (daily[cstDay(f.addedAt)] ??= { adds: 0, lost: 0 });
       day.adds++;
       if (f.status === 'lost') day.lost++;
     }
-    const total = await WecomFollowModel.countDocuments({ tenantId, state: d.state });
-    const lost = await WecomFollowModel.countDocuments({ tenantId, state: d.state, status: 'lost' });
+    const total = await this.follows.countThroughCode(tenantId, d.state);
+    const lost = await this.follows.countThroughCode(tenantId, d.state, { lost: true });
     return { ...view(d), stats: { adds: total, lost, daily } };
   }
 
@@ -149,7 +150,7 @@ export class ContactWayService {
     const way = await this.byState(tenantId, state);
     if (!way?.dailyCap || !way.backupStaffIds?.length || !way.configId || way.serving === 'backup') return;
     const day = cstDay(this.deps.now());
-    const addsToday = await WecomFollowModel.countDocuments({ tenantId, state, addedAt: { $gte: cstDayStart(day) } });
+    const addsToday = await this.follows.countThroughCode(tenantId, state, { addedSince: cstDayStart(day) });
     if (addsToday < way.dailyCap) return;
     const claimed = await ContactWayModel.findOneAndUpdate({ _id: way._id, serving: 'primary' }, { $set: { serving: 'backup', servingDay: day } }).lean();
     if (!claimed) return;

@@ -10,13 +10,11 @@ import { contactWayRoutes, type ContactWayRouteApis } from './contact-way.routes
 export type ContactWaysApi = ContactWayService;
 
 /**
- * `wecom` is the adapter: its client creates the codes, and its contacts ask this module (registered
- * with `useContactWays`) which code an add came through.
+ * `wecom` is the adapter: its client creates the codes, and its contacts ask this module which code an
+ * add came through (the manifest provides the extension point `wecom.contact-way-lookup`).
  */
 export function createContactWays(deps: Deps, ports: { wecom: Wecom; staff: StaffService; tags: TagService }): ContactWaysApi {
-  const contactWays = new ContactWayService(deps, ports.wecom.client, ports.staff, ports.tags);
-  ports.wecom.contacts.useContactWays(contactWays);
-  return contactWays;
+  return new ContactWayService(deps, ports.wecom.client, ports.staff, ports.tags, ports.wecom.follows);
 }
 
 export function contactWaysManifest(
@@ -26,6 +24,7 @@ export function contactWaysManifest(
   return {
     name: 'contact-ways',
     routes: () => [contactWayRoutes({ contactWays })],
+    provides: [{ point: 'wecom.contact-way-lookup', name: 'contact-ways', impl: contactWays }],
     jobs: uses.wecom.enabled ? [{ name: 'wecom.contact-ways.restore', every: '1 hour', run: () => contactWays.restorePrimaries() }] : [],
   };
 }

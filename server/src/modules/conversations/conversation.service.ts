@@ -1,5 +1,6 @@
 import { Types } from 'mongoose';
 import type { Deps } from '../../shared/deps.js';
+import type { Extensions } from '../../shared/extensions.js';
 import { notFound } from '../../shared/app-error.js';
 import { isDuplicateKeyError } from '../../shared/db.js';
 import type { CustomerService } from '../customers/customer.service.js';
@@ -82,13 +83,13 @@ export class ConversationService {
   private readonly profiles: ChatProfiles;
   /** Chat messages from the bot and 微信客服 are written in batches (message-writer.ts). */
   readonly writer: MessageWriter;
-  private readonly updateObservers: Array<(tenantId: string, conversation: ChatRef) => void> = [];
 
   constructor(
     private readonly deps: Deps,
     private readonly customers: CustomerService,
     private readonly live: DeskLive,
     private readonly groups: ChatGroupService,
+    private readonly extensions?: Extensions,
   ) {
     this.profiles = new ChatProfiles(customers);
     this.writer = new MessageWriter(deps.log);
@@ -470,14 +471,6 @@ export class ConversationService {
     // Room member rows keep the old id: a merged id still resolves to the surviving profile.
   }
 
-  /**
-   * In-process observers of a conversation's handoff changes, called by the process that made the
-   * change (a channel mirroring the state at its provider: 微信客服's service_state). Must not throw.
-   */
-  onUpdated(observer: (tenantId: string, conversation: ChatRef) => void): void {
-    this.updateObservers.push(observer);
-  }
-
   /** `customer`, when the caller read the profile this turn, spares reading it again (used only if it is the chat's). */
   async announce(
     tenantId: string,
@@ -486,7 +479,7 @@ export class ConversationService {
     message?: MessageFields,
     customer?: ChatProfile,
   ): Promise<void> {
-    if (type === 'conversation.updated') for (const observe of this.updateObservers) observe(tenantId, conversation);
+    if (type === 'conversation.updated') for (const o of this.extensions?.all('desk.conversation-observer') ?? []) o.onUpdated(tenantId, conversation);
     const chatCustomer = conversation.customerId ? String(conversation.customerId) : undefined;
     const staffIds = !chatCustomer ? [] : customer?.id === chatCustomer ? profileStaff(customer) : await this.customerStaff(tenantId, chatCustomer);
     await this.live.event({

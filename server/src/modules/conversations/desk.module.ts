@@ -1,4 +1,5 @@
 import type { Deps } from '../../shared/deps.js';
+import type { Extensions } from '../../shared/extensions.js';
 import type { ModuleManifest } from '../../shared/module.js';
 import type { CustomerService } from '../customers/customer.service.js';
 import type { StaffService } from '../staff/staff.service.js';
@@ -12,8 +13,8 @@ import { inboxRoutes } from './inbox.routes.js';
 /** Conversations from bot and WeCom, the handoff, SLA, outbound delivery: the service desk. */
 export type DeskApi = DeskService;
 
-export function createDesk(deps: Deps, ports: { customers: CustomerService; staff: StaffService; loyalty?: LoyaltyPort }): DeskApi {
-  return new DeskService(deps, ports.customers, ports.staff, ports.loyalty);
+export function createDesk(deps: Deps, ports: { customers: CustomerService; staff: StaffService; loyalty?: LoyaltyPort; extensions?: Extensions }): DeskApi {
+  return new DeskService(deps, ports.customers, ports.staff, ports.loyalty, ports.extensions);
 }
 
 export function deskManifest(desk: DeskApi, uses: Omit<ConversationRouteApis, 'desk'>): ModuleManifest {

@@ -1,7 +1,8 @@
 import type { Deps } from '../../shared/deps.js';
+import type { Extensions } from '../../shared/extensions.js';
 import type { CustomerService } from '../customers/customer.service.js';
 import type { StaffService } from '../staff/staff.service.js';
-import { ConversationModel, MessageModel, type ConversationDoc } from './conversation.model.js';
+import { ConversationModel, MessageModel, type ChatRef, type ConversationDoc } from './conversation.model.js';
 import { ConversationService, type CaptureInput, type CaptureResult } from './conversation.service.js';
 import { OutboundService } from './outbound.service.js';
 import { ChatGroupService } from './chat-group.service.js';
@@ -17,6 +18,9 @@ import { BotCommandService } from './bot-command.service.js';
 import { DeskFiguresService } from './desk-figures.service.js';
 import { DeskLive } from './desk-live.js';
 import type { LoyaltyPort } from './loyalty-port.js';
+
+/** A message's kind (text, image, file…), for channels that translate their provider's. */
+export type { ChatRef, MessageType } from './conversation.model.js';
 import type { ChatProfile } from './chat-profile.js';
 import { notFailed, notYours, wrongState } from './conversations.exception.js';
 import { messageView } from './conversation.view.js';
@@ -33,7 +37,25 @@ export interface InboundResult extends CaptureResult {
  * The returned function gives the send back (a retried request that queued nothing new).
  */
 export interface ChannelGate {
+  /** The conversation channel it gates (`wechat_kf`). */
+  channel: string;
   reserve(tenantId: string, conversation: ConversationDoc): Promise<() => Promise<void>>;
+}
+
+/** A channel module (微信客服) contributes its gate through its manifest; a channel without one is not gated. */
+/**
+ * In-process observer of a conversation's handoff changes, called by the process that made the change
+ * (a channel mirroring the state at its provider: 微信客服's service_state). Must not throw.
+ */
+export interface ConversationObserver {
+  onUpdated(tenantId: string, conversation: ChatRef): void;
+}
+
+declare module '../../shared/extensions.js' {
+  interface ExtensionPoints {
+    'desk.channel-gate': ChannelGate;
+    'desk.conversation-observer': ConversationObserver;
+  }
 }
 
 /**
@@ -53,7 +75,6 @@ export class DeskService {
   readonly figures = new DeskFiguresService();
   readonly sla: SlaService;
   readonly handoff: HandoffService;
-  private readonly gates = new Map<string, ChannelGate>();
   readonly triage: TriageService;
   readonly teams: TeamService;
   /** Notes that @mention colleagues, and each colleague's 提及我. */
@@ -67,10 +88,11 @@ export class DeskService {
     staff: StaffService,
     /** The bot's `积分`/`签到`/`优惠券` commands and the `{points}` variable; none without loyalty. */
     readonly loyalty?: LoyaltyPort,
+    private readonly extensions?: Extensions,
   ) {
     this.live = new DeskLive(deps.redis, deps.log, deps.now);
     this.groups = new ChatGroupService((tenantId, contact) => this.conversations.identifyContact(tenantId, contact));
-    this.conversations = new ConversationService(deps, customers, this.live, this.groups);
+    this.conversations = new ConversationService(deps, customers, this.live, this.groups, extensions);
     this.outbound = new OutboundService(deps, this.conversations, this.live);
     this.rules = new ReplyRuleService(deps);
     this.teams = new TeamService(deps, staff, customers, loyalty);
@@ -79,10 +101,6 @@ export class DeskService {
     this.triage = new TriageService(deps, this.conversations);
     this.mentions = new MentionService(this.conversations, staff, this.live);
     this.attachments = new AttachmentService(attachmentStore(deps.config));
-  }
-
-  useChannelGate(channel: string, gate: ChannelGate): void {
-    this.gates.set(channel, gate);
   }
 
   /** Stores an inbound (or the account's own) message and says whether the bot may answer it. */
@@ -133,7 +151,11 @@ export class DeskService {
     const text = input.cannedReplyId
       ? await this.render(tenantId, (await this.rules.getCanned(tenantId, input.cannedReplyId)).text, c.customerId ? String(c.customerId) : undefined)
       : (input.text ?? '');
-    const release = await this.gates.get(c.channel ?? 'wechaty')?.reserve(tenantId, c);
+    const channel = c.channel ?? 'wechaty';
+    const release = await this.extensions
+      ?.all('desk.channel-gate')
+      .find((g) => g.channel === channel)
+      ?.reserve(tenantId, c);
     const r = await this.outbound
       .enqueue(tenantId, c, {
         author: 'agent',

@@ -227,6 +227,20 @@ export class CustomerGroupService {
     return CustomerGroupModel.findOne({ tenantId, chatId }).lean();
   }
 
+  /** The standing groups a member owns (a group transfer's subject): chat id and name. */
+  async ownedBy(tenantId: string, ownerUserid: string): Promise<Array<{ chatId: string; name?: string | null }>> {
+    return CustomerGroupModel.find({ tenantId, ownerUserid, status: 'active' }, { chatId: 1, name: 1 }).lean();
+  }
+
+  countOwnedBy(tenantId: string, ownerUserid: string): Promise<number> {
+    return CustomerGroupModel.countDocuments({ tenantId, ownerUserid, status: 'active' });
+  }
+
+  /** A transfer gave the group a new owner; WeCom's change_owner callback refreshes it too, this shows it at once. */
+  async setOwner(tenantId: string, chatId: string, owner: { userid: string; staffId?: string }): Promise<void> {
+    await CustomerGroupModel.updateOne({ tenantId, chatId }, { $set: { ownerUserid: owner.userid, ownerStaffId: owner.staffId } });
+  }
+
   /** Hook handler for 'customer.merged': group memberships follow the surviving profile. */
   async onMerged(p: { tenantId: string; fromId: string; toId: string }): Promise<void> {
     // Group copies are replaced whole on every WeCom event, so rewriting the members array here is safe.

@@ -6,7 +6,7 @@ import type { StaffService } from '../staff/staff.service.js';
 import { canSeeCustomer } from '../customers/customer-access.js';
 import { maskCustomer } from '../privacy/masking.js';
 import type { CustomerGroupService } from './customer-group.service.js';
-import type { CustomerDoc } from '../customers/customer.model.js';
+import type { CustomerDoc } from '../customers/customer.service.js';
 
 const DAY_MS = 86_400_000;
 

@@ -6,6 +6,7 @@ import { CustomerModel, type CustomerAttributes, type CustomerDoc } from './cust
 import type { CustomerMergeService } from './customer-merge.service.js';
 import { CustomerIdentityService } from './customer-identity.service.js';
 import { CustomerImportService } from './customer-import.service.js';
+import { CustomerAudienceQueries } from './customer-audience.queries.js';
 import { CustomerReadsService } from './customer-reads.service.js';
 import { ShopperSessionService } from './shopper-sessions.service.js';
 
@@ -13,6 +14,8 @@ export type { CustomerAttributes } from './customer.model.js';
 export type { LifecycleStage, ProfilePage } from './customer-reads.service.js';
 
 /** Columns the console's customer table sorts by, each backed by an index with tenantId. */
+/** A customer profile as read (lean): other modules name it through this service, not the model. */
+export type { CustomerDoc } from './customer.model.js';
 export const CUSTOMER_SORTS = {
   updatedAt: 'updatedAt',
   createdAt: 'createdAt',
@@ -53,6 +56,8 @@ export class CustomerService {
   private readonly identities: CustomerIdentityService;
   private readonly imports: CustomerImportService;
   private readonly reads = new CustomerReadsService();
+  /** The customers a segment's audience filter selects (segments' counts, previews and pagers). */
+  readonly audience = new CustomerAudienceQueries();
   /** Shoppers' sign-in sessions: their version, sign-out, revocation. */
   readonly sessions: ShopperSessionService;
 

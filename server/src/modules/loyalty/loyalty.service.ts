@@ -10,6 +10,7 @@ import { BirthdayGiftService } from './birthday-gift.service.js';
 import { LoyaltyReportService } from './loyalty-report.service.js';
 import { ExpiryReminderService } from './expiry-reminder.service.js';
 import { OrderPointsService } from './order-points.service.js';
+import { LoyaltyAudienceQueries } from './loyalty-audience.queries.js';
 import { earliestAfter, shopperCache, type ShopperCache } from '../../shared/cache/shopper-cache.js';
 
 /**
@@ -30,6 +31,8 @@ export class LoyaltyService {
   readonly reminders: ExpiryReminderService;
   /** Earn, growth, tiers and reversals from ingested orders. */
   readonly orders: OrderPointsService;
+  /** Members and coupon holders as customer-id sets, for segments' loyalty conditions. */
+  readonly audience = new LoyaltyAudienceQueries();
 
   constructor(
     private readonly deps: Deps,

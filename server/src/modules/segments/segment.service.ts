@@ -2,7 +2,8 @@ import { Types } from 'mongoose';
 import type { Deps } from '../../shared/deps.js';
 import { AppError, conflict, notFound } from '../../shared/app-error.js';
 import { hasWriteErrors, isDuplicateKeyError } from '../../shared/db.js';
-import { CustomerModel } from '../customers/customer.model.js';
+import type { CustomerAudienceQueries } from '../customers/customer-audience.queries.js';
+import type { LoyaltyAudienceQueries } from '../loyalty/loyalty-audience.queries.js';
 import type { EventService } from '../events/event.service.js';
 import { behaviourConditions, behaviourKey, loyaltyConditions, type Audience, type BehaviourCondition } from './audience.schema.js';
 import { resolveLoyalty } from './loyalty-audience.js';
@@ -19,32 +20,19 @@ export const SegmentErrorCode = {
 
 const EVENT_TYPE: Record<BehaviourCondition['action'], string> = { viewed: 'product.viewed', added: 'cart.added', bought: 'order.paid' };
 const DAY_MS = 86_400_000;
-const SAMPLE_FIELDS = {
-  name: 1,
-  phone: 1,
-  gender: 1,
-  city: 1,
-  tags: 1,
-  ownerStaffId: 1,
-  followerStaffIds: 1,
-  aggregates: 1,
-  rfm: 1,
-  wecom: 1,
-  sourceChannel: 1,
-  birthday: 1,
-};
-
 /** Pages through an audience by ascending customer id, so a consumer can resume after any page. */
 export type MemberPager = (afterId: Types.ObjectId | null, limit: number) => Promise<Types.ObjectId[]>;
 
 /**
- * Segments: the audience language compiled to one filter on `customers` (read here, written only by
- * the customers module), live counts and samples, saved dynamic and snapshot segments.
+ * Segments: the audience language compiled to one filter on `customers` (counted, sampled and paged by
+ * the customers module's audience queries), live counts and samples, saved dynamic and snapshot segments.
  */
 export class SegmentService {
   constructor(
     private readonly deps: Deps,
     private readonly events: EventService,
+    private readonly customers: CustomerAudienceQueries,
+    private readonly loyalty: LoyaltyAudienceQueries,
   ) {}
 
   /** One MongoDB filter for the audience, behaviour (events module) and loyalty conditions resolved to id sets. */
@@ -57,17 +45,14 @@ export class SegmentService {
       const since = new Date(now.getTime() - c.withinDays * DAY_MS);
       behaviour.set(key, await this.events.customersWithEvent(tenantId, EVENT_TYPE[c.action], { since, productId: c.productId, category: c.category }));
     }
-    await resolveLoyalty(tenantId, loyaltyConditions(audience), now, behaviour);
+    await resolveLoyalty(this.loyalty, tenantId, loyaltyConditions(audience), now, behaviour);
     return { tenantId, status: 'active', ...compileNode(audience, { now, behaviour }) };
   }
 
   async preview(tenantId: string, audience: Audience, sampleSize = 10) {
     const started = process.hrtime.bigint();
     const filter = await this.compile(tenantId, audience);
-    const [count, sample] = await Promise.all([
-      CustomerModel.countDocuments(filter),
-      sampleSize ? CustomerModel.find(filter).select(SAMPLE_FIELDS).sort({ _id: 1 }).limit(sampleSize).lean() : Promise.resolve([]),
-    ]);
+    const [count, sample] = await Promise.all([this.customers.count(filter), sampleSize ? this.customers.sample(filter, sampleSize) : Promise.resolve([])]);
     return { count, sample, tookMs: Number(process.hrtime.bigint() - started) / 1e6 };
   }
 
@@ -94,7 +79,7 @@ export class SegmentService {
     const segOid = new Types.ObjectId(segmentId);
     let after: Types.ObjectId | null = null;
     for (;;) {
-      const page = await this.pageByFilter(filter, after, 1000);
+      const page = await this.customers.pageIds(filter, after, 1000);
       if (!page.length) break;
       try {
         await SegmentMemberModel.collection.insertMany(
@@ -167,7 +152,7 @@ export class SegmentService {
   async count(tenantId: string, id: string): Promise<number> {
     const seg = await this.get(tenantId, id);
     if (seg.mode === 'snapshot') return SegmentMemberModel.countDocuments({ tenantId, segmentId: seg._id });
-    return CustomerModel.countDocuments(await this.compile(tenantId, seg.audience as Audience));
+    return this.customers.count(await this.compile(tenantId, seg.audience as Audience));
   }
 
   /** A pager over a saved segment's members, evaluated once (dynamic) or read from the snapshot. */
@@ -186,12 +171,6 @@ export class SegmentService {
       };
     }
     const filter = await this.compile(tenantId, seg.audience as Audience);
-    return (after, limit) => this.pageByFilter(filter, after, limit);
-  }
-
-  private async pageByFilter(filter: Filter, after: Types.ObjectId | null, limit: number): Promise<Types.ObjectId[]> {
-    const q = after ? { $and: [filter, { _id: { $gt: after } }] } : filter;
-    const rows = await CustomerModel.find(q).sort({ _id: 1 }).limit(limit).select({ _id: 1 }).lean();
-    return rows.map((r) => r._id as Types.ObjectId);
+    return (after, limit) => this.customers.pageIds(filter, after, limit);
   }
 }

@@ -4,6 +4,7 @@ import type { ModuleManifest } from '../../shared/module.js';
 import type { CustomerService } from '../customers/customer.service.js';
 import type { FollowUpService } from '../customers/follow-up.service.js';
 import type { EventService } from '../events/event.service.js';
+import type { LoyaltyApi } from '../loyalty/loyalty.module.js';
 import { SegmentService } from './segment.service.js';
 import { RfmService } from './rfm.service.js';
 import { segmentRoutes, type SegmentRouteApis } from './segment.routes.js';
@@ -18,9 +19,9 @@ export interface SegmentsApi {
 /** `hooks` to announce `customer.at_risk`. */
 export function createSegments(
   deps: Deps,
-  ports: { hooks: DomainHooks; customers: CustomerService; events: EventService; followUps: FollowUpService },
+  ports: { hooks: DomainHooks; customers: CustomerService; events: EventService; followUps: FollowUpService; loyalty: LoyaltyApi },
 ): SegmentsApi {
-  return { segments: new SegmentService(deps, ports.events), rfm: new RfmService(deps, ports.hooks, ports) };
+  return { segments: new SegmentService(deps, ports.events, ports.customers.audience, ports.loyalty.audience), rfm: new RfmService(deps, ports.hooks, ports) };
 }
 
 export function segmentsManifest(api: SegmentsApi, uses: { deps: Deps } & Omit<SegmentRouteApis & RfmRouteApis, keyof SegmentsApi>): ModuleManifest {

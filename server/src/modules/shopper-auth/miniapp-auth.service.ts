@@ -1,10 +1,8 @@
-import { Types } from 'mongoose';
 import type { Deps } from '../../shared/deps.js';
 import { AppError } from '../../shared/app-error.js';
-import { isDuplicateKeyError } from '../../shared/db.js';
 import { hitRateLimit } from '../../shared/rate-limit.js';
 import type { CustomerService } from '../customers/customer.service.js';
-import { MiniappConsentModel } from '../../wechat/miniapp.model.js';
+import type { MiniappConsentService } from '../../wechat/miniapp-consent.service.js';
 import type { WechatClient } from '../../wechat/wechat.client.js';
 import { WechatErrcode, WechatErrorCode, isWechatErrcode } from '../../wechat/wechat.exception.js';
 
@@ -29,6 +27,7 @@ export class MiniappAuthService {
     private readonly deps: Deps,
     private readonly client: WechatClient,
     private readonly customers: CustomerService,
+    private readonly consents: MiniappConsentService,
   ) {}
 
   async login(tenantId: string, code: string, ip: string): Promise<ShopperSession & { phoneBound: boolean }> {
@@ -95,16 +94,6 @@ export class MiniappAuthService {
   }
 
   private async recordConsent(tenantId: string, customerId: string): Promise<void> {
-    const now = this.deps.now();
-    try {
-      await MiniappConsentModel.updateOne(
-        { tenantId, customerId: new Types.ObjectId(customerId), kind: 'phone' },
-        { $set: { policyVersion: PHONE_POLICY_VERSION, consentedAt: now } },
-        { upsert: true },
-      );
-    } catch (err) {
-      // Two binds raced on the unique index: the other one recorded the same consent.
-      if (!isDuplicateKeyError(err)) throw err;
-    }
+    await this.consents.recordPhoneConsent(tenantId, customerId, PHONE_POLICY_VERSION, this.deps.now());
   }
 }

@@ -15,7 +15,7 @@ import { miniappAuthRoutes, shopperAuthRoutes, type ShopperAuthRouteApis } from 
 export function createShopperAuth(deps: Deps, ports: { customers: CustomerService; miniapp: Miniapp }) {
   const { config } = deps;
   return {
-    miniapp: new MiniappAuthService(deps, ports.miniapp.client, ports.customers),
+    miniapp: new MiniappAuthService(deps, ports.miniapp.client, ports.customers, ports.miniapp.consents),
     wechat: {
       enabled: () => wechatOAuthEnabled(config),
       authorizeUrl: (redirectUri: string, state: string) => authorizeUrl(config, redirectUri, state),

@@ -10,7 +10,7 @@ import { KfCursorModel, KfSessionModel } from './kf.model.js';
 import type { KfWindow } from './kf-window.js';
 import { answerInWecom, WechatKfErrorCode } from './wechat-kf.exception.js';
 import { AppError } from '../../shared/app-error.js';
-import type { ChatRef } from '../conversations/conversation.model.js';
+import type { ChatRef } from '../conversations/desk.service.js';
 
 const ACCOUNT = /^kf:(.+)$/;
 const keyOf = (tenantId: string, conversation: { botAccountId: string; peerId: string }) => ({

@@ -1,7 +1,6 @@
 import type { Deps } from '../../shared/deps.js';
-import type { DeskService } from '../conversations/desk.service.js';
+import type { DeskService, MessageType } from '../conversations/desk.service.js';
 import type { CaptureInput } from '../conversations/conversation.service.js';
-import type { MessageType } from '../conversations/conversation.model.js';
 import type { KfClient, KfCustomer, KfMessage } from './kf.client.js';
 import { KfCursorModel } from './kf.model.js';
 import { mimeOf } from '../conversations/attachment.service.js';

@@ -1,6 +1,6 @@
 import type { Logger } from '../../shared/logger.js';
 import type { DeskService, InboundResult } from '../conversations/desk.service.js';
-import type { ChatRef } from '../conversations/conversation.model.js';
+import type { ChatRef } from '../conversations/desk.service.js';
 
 const FALLBACK = '抱歉，我没有听懂。您可以换个说法，或回复「人工」转人工客服。';
 

@@ -1,4 +1,5 @@
 import type { Deps } from '../../shared/deps.js';
+import type { ModuleManifest } from '../../shared/module.js';
 import type { DeskService } from '../conversations/desk.service.js';
 import type { StaffService } from '../staff/staff.service.js';
 import type { Wecom } from '../../wecom/wecom.adapter.js';
@@ -33,11 +34,6 @@ export function createWechatKf(deps: Deps, ports: { wecom: Wecom; desk: DeskServ
   const delivery = new KfDelivery(deps, client, ports.desk, ports.staff, window);
   const turn = new KfTurn(ports.desk, (tenantId, conversation, text, r) => delivery.say(tenantId, conversation, text, r), deps.log);
   const sync = new KfSync(deps, client, ports.desk, window, turn, delivery);
-  if (enabled) {
-    ports.wecom.callbacks.handle('kf_msg_or_event', (tenantId, fields) => sync.onCallback(tenantId, fields));
-    ports.desk.useChannelGate('wechat_kf', { reserve: (tenantId, conversation) => delivery.reserveForAgent(tenantId, conversation) });
-    ports.desk.conversations.onUpdated((tenantId, conversation) => delivery.onConversationUpdated(tenantId, conversation));
-  }
   return {
     enabled,
     client,
@@ -63,3 +59,33 @@ export function createWechatKf(deps: Deps, ports: { wecom: Wecom; desk: DeskServ
 }
 
 export type WechatKf = ReturnType<typeof createWechatKf>;
+
+/**
+ * When on, 微信客服 takes WeCom's kf_msg_or_event callbacks, gates agents' replies in its chats (the
+ * 48 h / 5 messages window) and mirrors handoff changes to WeCom's service_state, through the WeCom
+ * callback router's and the desk's extension points.
+ */
+export function wechatKfManifest(kf: WechatKf): ModuleManifest {
+  return {
+    name: 'wechat-kf',
+    provides: kf.enabled
+      ? [
+          {
+            point: 'wecom.callback-handler',
+            name: 'wechat-kf',
+            impl: { event: 'kf_msg_or_event', handle: (tenantId, fields) => kf.sync.onCallback(tenantId, fields) },
+          },
+          {
+            point: 'desk.channel-gate',
+            name: 'wechat-kf',
+            impl: { channel: 'wechat_kf', reserve: (tenantId, conversation) => kf.delivery.reserveForAgent(tenantId, conversation) },
+          },
+          {
+            point: 'desk.conversation-observer',
+            name: 'wechat-kf',
+            impl: { onUpdated: (tenantId, conversation) => kf.delivery.onConversationUpdated(tenantId, conversation) },
+          },
+        ]
+      : [],
+  };
+}

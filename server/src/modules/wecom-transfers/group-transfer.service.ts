@@ -3,7 +3,6 @@ import type { Deps } from '../../shared/deps.js';
 import { conflict } from '../../shared/app-error.js';
 import type { WecomClient } from '../../wecom/wecom.client.js';
 import { WecomApiError, WecomErrorCode } from '../../wecom/wecom.exception.js';
-import { CustomerGroupModel } from '../customer-groups/customer-group.model.js';
 import { TransferModel, openKeyOf } from './transfer.model.js';
 import { TRANSFER_BATCH, claimQueued, insertIgnoringOpen, release, settle, view, type TransferMode } from './transfer-records.js';
 import type { TransferService } from './transfer.service.js';
@@ -35,11 +34,19 @@ function groupReason(errcode: number, errmsg: string): string {
  * is in service, groupchat/transfer once they left. WeCom changes the owner at once, so each group's
  * record is settled by the answer itself; a retried request finds the groups already moved.
  */
+/** What transfers need of the customer-groups module: the groups a member owns, and recording a new owner. */
+export interface GroupOwnership {
+  ownedBy(tenantId: string, ownerUserid: string): Promise<Array<{ chatId: string; name?: string | null }>>;
+  countOwnedBy(tenantId: string, ownerUserid: string): Promise<number>;
+  setOwner(tenantId: string, chatId: string, owner: { userid: string; staffId?: string }): Promise<void>;
+}
+
 export class GroupTransferService {
   constructor(
     private readonly deps: Deps,
     private readonly client: WecomClient,
     private readonly transfers: TransferService,
+    private readonly groups: GroupOwnership,
   ) {}
 
   /**
@@ -74,7 +81,7 @@ export class GroupTransferService {
   ) {
     const handover = await this.transfers.member(tenantId, { staffId: input.handoverStaffId, userid: input.handoverUserid });
     const takeover = await this.transfers.taker(tenantId, input.takeoverStaffId, handover);
-    const groups = await CustomerGroupModel.find({ tenantId, ownerUserid: handover.userid, status: 'active' }, { chatId: 1, name: 1 }).lean();
+    const groups = await this.groups.ownedBy(tenantId, handover.userid);
     if (!groups.length)
       throw conflict(WecomErrorCode.NOTHING_TO_TRANSFER, `${handover.staff?.name ?? handover.userid} owns no customer groups`, {
         who: handover.staff?.name ?? handover.userid,
@@ -120,8 +127,7 @@ export class GroupTransferService {
         if (f) await settle([r._id], 'failed', now, { errcode: f.errcode, reason: groupReason(f.errcode, f.errmsg) });
         else await settle([r._id], 'transferred', now, { appliedAt: now });
         // WeCom's change_owner callback refreshes the group too; this shows the new owner at once.
-        if (!f)
-          await CustomerGroupModel.updateOne({ tenantId, chatId: r.target }, { $set: { ownerUserid: takeover.userid, ownerStaffId: takeover.staff?.id } });
+        if (!f) await this.groups.setOwner(tenantId, r.target, { userid: takeover.userid, staffId: takeover.staff?.id });
       }
     }
     const rows = await TransferModel.find({ tenantId, $or: [{ requestId }, { openKey: { $in: keys } }] })

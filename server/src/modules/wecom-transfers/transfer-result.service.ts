@@ -1,10 +1,9 @@
-import { Types } from 'mongoose';
 import type { Deps } from '../../shared/deps.js';
 import type { CustomerService } from '../customers/customer.service.js';
 import type { FollowUpService } from '../customers/follow-up.service.js';
 import type { WecomClient } from '../../wecom/wecom.client.js';
 import type { TransferResultResponse } from '../../wecom/wecom-api.types.js';
-import { WecomFollowModel } from '../../wecom/external-contact.model.js';
+import type { WecomFollowsService } from '../../wecom/follows.service.js';
 import { OPEN_STATES, TransferModel } from './transfer.model.js';
 import { LIMIT_REASON, REFUSED_REASON, settle, type TransferMode } from './transfer-records.js';
 import type { TransferService } from './transfer.service.js';
@@ -34,7 +33,7 @@ export class TransferResultService {
     private readonly deps: Deps,
     private readonly client: WecomClient,
     private readonly transfers: TransferService,
-    private readonly s: { customers: CustomerService; followUps: FollowUpService },
+    private readonly s: { customers: CustomerService; followUps: FollowUpService; follows: WecomFollowsService },
   ) {}
 
   /**
@@ -118,21 +117,14 @@ export class TransferResultService {
   private async apply(row: Applicable) {
     const { tenantId, target } = row;
     const at = this.deps.now();
-    await WecomFollowModel.updateOne(
-      { tenantId, externalUserId: target, userid: row.handoverUserid, status: 'active' },
-      { $set: { status: 'lost', lostAt: at, lostBy: 'transfer' } },
-    );
+    await this.s.follows.endByTransfer(tenantId, { externalUserId: target, userid: row.handoverUserid, at, ifActive: true });
     if (row.customerId) {
-      await WecomFollowModel.updateOne(
-        { tenantId, externalUserId: target, userid: row.takeoverUserid },
-        {
-          $set: { customerId: new Types.ObjectId(row.customerId), staffId: row.takeoverStaffId ?? undefined, status: 'active' },
-          $setOnInsert: { addedAt: at },
-          $unset: { lostAt: 1, lostBy: 1 },
-        },
-        { upsert: true },
-      ).catch((err) => {
-        if ((err as { code?: number }).code !== 11000) throw err; // the add callback wrote the row at the same moment
+      await this.s.follows.takeOverByTransfer(tenantId, {
+        externalUserId: target,
+        userid: row.takeoverUserid,
+        customerId: row.customerId,
+        staffId: row.takeoverStaffId ?? undefined,
+        at,
       });
       if (row.takeoverStaffId) {
         await this.s.customers.setWecomRelation(tenantId, row.customerId, { relation: 'active', at });
@@ -171,10 +163,7 @@ export class TransferResultService {
    * takeover completed. Not a lost customer: no follow-up is raised and the relation stays active.
    */
   async onHandoverRemoved(tenantId: string, e: { userid: string; externalUserId: string; at: Date }): Promise<void> {
-    await WecomFollowModel.updateOne(
-      { tenantId, externalUserId: e.externalUserId, userid: e.userid },
-      { $set: { status: 'lost', lostAt: e.at, lostBy: 'transfer' } },
-    );
+    await this.s.follows.endByTransfer(tenantId, { externalUserId: e.externalUserId, userid: e.userid, at: e.at });
     await this.complete({
       tenantId,
       subject: 'customer',

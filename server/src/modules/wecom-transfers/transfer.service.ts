@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { Types } from 'mongoose';
 import type { Deps } from '../../shared/deps.js';
 import { AppError, conflict } from '../../shared/app-error.js';
 import type { CustomerService } from '../customers/customer.service.js';
 import type { StaffService, StaffView } from '../staff/staff.service.js';
 import type { WecomClient } from '../../wecom/wecom.client.js';
 import { WecomApiError, WecomErrorCode } from '../../wecom/wecom.exception.js';
-import { WecomFollowModel } from '../../wecom/external-contact.model.js';
-import { CustomerGroupModel } from '../customer-groups/customer-group.model.js';
+import type { WecomFollowsService } from '../../wecom/follows.service.js';
+import type { GroupOwnership } from './group-transfer.service.js';
 import { OPEN_STATES, TransferModel, openKeyOf, type TransferState } from './transfer.model.js';
 import { TRANSFER_BATCH, claimQueued, insertIgnoringOpen, release, settle, transferOutcome, view, type TransferMode } from './transfer-records.js';
 
@@ -32,7 +31,7 @@ export class TransferService {
   constructor(
     private readonly deps: Deps,
     private readonly client: WecomClient,
-    private readonly s: { customers: CustomerService; staff: StaffService },
+    private readonly s: { customers: CustomerService; staff: StaffService; follows: WecomFollowsService; groups: GroupOwnership },
   ) {}
 
   /** The WeCom member behind a staff id or a WeCom userid (a member who left may have no account here). */
@@ -137,10 +136,8 @@ export class TransferService {
   }
 
   private async followedBy(tenantId: string, userid: string, customerIds?: string[]) {
-    const q: Record<string, unknown> = { tenantId, userid, status: 'active' };
-    if (customerIds) q.customerId = { $in: customerIds.map((c) => new Types.ObjectId(c)) };
-    const rows = await WecomFollowModel.find(q, { externalUserId: 1, customerId: 1 }).lean();
-    return rows.map((r) => ({ externalUserId: r.externalUserId, customerId: String(r.customerId) as string | undefined }));
+    const rows = await this.s.follows.activeOf(tenantId, userid, customerIds);
+    return rows.map((r) => ({ externalUserId: r.externalUserId, customerId: r.customerId as string | undefined }));
   }
 
   private async unassignedOf(tenantId: string, userid: string, customerIds?: string[]) {
@@ -251,8 +248,8 @@ export class TransferService {
     const userid = staff.wecomUserId;
     const [customers, groups, open] = userid
       ? await Promise.all([
-          WecomFollowModel.countDocuments({ tenantId, userid, status: 'active' }),
-          CustomerGroupModel.countDocuments({ tenantId, ownerUserid: userid, status: 'active' }),
+          this.s.follows.countActiveOf(tenantId, userid),
+          this.s.groups.countOwnedBy(tenantId, userid),
           TransferModel.countDocuments({ tenantId, handoverUserid: userid, status: { $in: OPEN_STATES } }),
         ])
       : [0, 0, 0];
