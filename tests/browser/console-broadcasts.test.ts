@@ -168,4 +168,4 @@ test('a community manager composes a campaign, sees its reach with skip reasons 
   expect(await row.locator('[data-test=row-counts]').innerText()).toBe('4 / 3 / 0');
   expect(await row.locator('[data-test=row-status]').innerText()).toBe('已完成');
   await page.context().close();
-});
+}, 90_000);

@@ -100,4 +100,4 @@ test('a community manager makes a code (staff, tags, welcome text and link), dow
   await page.locator('.el-message-box', { hasText: '门店海报码' }).locator('.el-button--danger').click();
   await row.waitFor({ state: 'detached' });
   await page.context().close();
-});
+}, 90_000);
