@@ -79,7 +79,10 @@ export function handoffRelayPlugin(ctx: BotContext): WechatyPlugin {
 
     const onLogin = async () => {
       if (stopped || !ctx.selfId) return;
-      unsubscribe = await ctx.s.desk.live.subscribe(outboundChannel(ctx.selfId), wake);
+      const subscribed = await ctx.s.desk.live.subscribe(outboundChannel(ctx.selfId), wake);
+      // Stopped while subscribing (a bot stopped right after its login): nothing may outlive the stop.
+      if (stopped) return void subscribed();
+      unsubscribe = subscribed;
       poll ??= setInterval(wake, ctx.s.deps.config.BOT_OUTBOUND_POLL_MS);
       wake();
     };
