@@ -2,7 +2,7 @@ import { loadConfig } from '../server/src/config/env.js';
 import { startRuntime, type Runtime } from '../server/src/runtime.js';
 import { createLogger } from '../server/src/shared/logger.js';
 import { wipeDataFolder } from '../packages/embedded-mongo/index.js';
-import { localMongodBinary, startLocalMongo } from './lib/mongo-server.js';
+import { startLocalMongo } from './lib/mongo-server.js';
 import { startLocalRedis } from './lib/redis-server.js';
 import { demoPlugins } from './demo-plugins.js';
 import { seedDemo, DEMO_LOGINS } from './seed/seed-demo.js';
@@ -51,14 +51,16 @@ if (!env.MONGODB_URI) {
     await wipeDataFolder(mongodDir);
     log.warn(`--fresh: emptied ${shown(dataDir)}'s database; the demo data is seeded again`);
   }
-  const real = await localMongodBinary();
-  const folder = real ? mongodDir : mongoDir;
-  const mongo = await startLocalMongo({ port: Number(env.EMBEDDED_MONGO_PORT ?? 0) || undefined, dbName: 'scrm_demo', dataDir: folder });
+  const mongo = await startLocalMongo({
+    port: Number(env.EMBEDDED_MONGO_PORT ?? 0) || undefined,
+    dbName: 'scrm_demo',
+    dataDirs: { mongod: mongodDir, embedded: mongoDir },
+  });
   env.MONGODB_URI = mongo.uri;
   cleanups.push(() => mongo.stop());
   keepData = () => mongo.persist();
   log.warn(
-    `MONGODB_URI is not set: using ${mongo.kind === 'mongod' ? 'a local mongod' : 'the EMBEDDED MongoDB'} at ${mongo.uri}, ${mongo.restored ? 'data restored from' : 'data kept in'} ${shown(folder)} (\`npm start -- --fresh\` starts over).`,
+    `MONGODB_URI is not set: using ${mongo.kind === 'mongod' ? 'a local mongod' : 'the EMBEDDED MongoDB'} at ${mongo.uri}, ${mongo.restored ? 'data restored from' : 'data kept in'} ${shown(mongo.dataDir!)} (\`npm start -- --fresh\` starts over).`,
   );
 } else if (fresh) {
   log.warn('--fresh applies to the embedded MongoDB only: MONGODB_URI is set, its data is left alone');

@@ -16,6 +16,8 @@ export interface LocalMongo {
   kind: 'mongod' | 'embedded';
   uri: string;
   describe: string;
+  /** The folder its data is kept in, when one was given. */
+  dataDir?: string;
   /** Whether the data folder held data from an earlier run (demo restarts). */
   restored: boolean;
   /** Keep writing the data folder from now on (the embedded server snapshots; mongod always does). */
@@ -33,36 +35,40 @@ export async function localMongodBinary(): Promise<string | undefined> {
   return found;
 }
 
-export async function startLocalMongo(options: { dbName: string; dataDir?: string; port?: number }): Promise<LocalMongo> {
+/** `dataDirs`: where each kind keeps its data (the demo); without, the data goes with the server. */
+export async function startLocalMongo(options: { dbName: string; dataDirs?: { mongod: string; embedded: string }; port?: number }): Promise<LocalMongo> {
   const binary = await localMongodBinary();
   if (!binary) {
-    const embedded = await startEmbeddedMongo({ dbName: options.dbName, dataDir: options.dataDir, port: options.port });
+    const dataDir = options.dataDirs?.embedded;
+    const embedded = await startEmbeddedMongo({ dbName: options.dbName, dataDir, port: options.port });
     return {
       kind: 'embedded',
       uri: embedded.uri,
       describe: 'the embedded MongoDB server (packages/embedded-mongo; no mongod on this machine)',
+      dataDir,
       restored: embedded.restored,
       persist: () => embedded.persist(),
       stop: () => embedded.stop(),
     };
   }
-  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  const restored = !!options.dataDir && existsSync(path.join(options.dataDir, 'WiredTiger'));
+  const dataDir = options.dataDirs?.mongod;
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const restored = !!dataDir && existsSync(path.join(dataDir, 'WiredTiger'));
   const replSet = await MongoMemoryReplSet.create({
     binary: { systemBinary: binary },
     replSet: { count: 1, storageEngine: 'wiredTiger' },
     // The demo keeps its data in its folder across restarts; tests and benches get a throwaway one.
-    instanceOpts: [{ port: options.port, ...(options.dataDir ? { dbPath: options.dataDir } : {}) }],
+    instanceOpts: [{ port: options.port, ...(dataDir ? { dbPath: dataDir } : {}) }],
   });
-  const uri = replSet.getUri(options.dbName);
   return {
     kind: 'mongod',
-    uri,
+    uri: replSet.getUri(options.dbName),
     describe: `mongod ${binary} as a single-node replica set`,
+    dataDir,
     restored,
     persist: async () => undefined,
     stop: async () => {
-      await replSet.stop({ doCleanup: !options.dataDir, force: false });
+      await replSet.stop({ doCleanup: !dataDir, force: false });
     },
   };
 }
