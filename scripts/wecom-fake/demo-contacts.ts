@@ -43,7 +43,8 @@ export async function seedWecomContacts(local: FakeWecom, rt: Runtime): Promise<
       remark_mobiles: [p.phone!],
       add_way: rand() < 0.5 ? 1 : 3,
     });
-    byOwner.set(userid, [...(byOwner.get(userid) ?? []), contact.external_userid]);
+    if (!byOwner.has(userid)) byOwner.set(userid, []);
+    byOwner.get(userid)!.push(contact.external_userid);
   }
   const owners = [...byOwner.keys()];
   GROUPS.forEach((g, i) => {

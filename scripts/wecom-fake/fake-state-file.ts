@@ -42,11 +42,16 @@ const reviver = (_key: string, value: unknown) =>
     ? new Map((value as { $map: Array<[unknown, unknown]> }).$map)
     : value;
 
+const written = new Map<string, string>();
+
+/** Writes the fake's state, unless it is what this process last wrote there (the 10 s timer's usual case). */
 export function saveFakeState(fake: FakeWecom, file: string): void {
   const text = JSON.stringify({ version: 1, corp: dataOf(fake.corp), kf: dataOf(fake.kf.state) }, replacer);
+  if (written.get(file) === text) return;
   // Written aside and renamed: a stop in the middle never leaves half a file.
   writeFileSync(`${file}.tmp`, text, { mode: 0o600 });
   renameSync(`${file}.tmp`, file);
+  written.set(file, text);
 }
 
 /** Reads a saved state into the fake; false when there is none. */
