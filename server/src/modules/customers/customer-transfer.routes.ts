@@ -10,7 +10,7 @@ import { identityInputSchema, identityKeys } from './identity.js';
 import { attributesSchema } from './customer.routes.js';
 import { CustomerModel, type CustomerDoc } from './customer.model.js';
 import { csvRows, parseCsv } from '../../shared/csv.js';
-import { csvRecordToRow, IDENTITY_COLUMNS, readHeader, type CsvImportRow } from './customer-csv.js';
+import { csvRecordToRow, IDENTITY_COLUMNS, IMPORTED_COLUMNS, readHeader, type CsvImportRow } from './customer-csv.js';
 import { CustomerErrorCode } from './customer.errors.js';
 import { Readable } from 'node:stream';
 import { CsvImportResult, ExportPage, ImportResult } from './customer.responses.js';
@@ -243,23 +243,7 @@ async function importRows(
 }
 
 /** The columns of an export, in order; `scripts/customers-csv.ts import` reads the same ones back. */
-export const EXPORT_COLUMNS = [
-  'id',
-  'name',
-  'phone',
-  'gender',
-  'city',
-  'birthday',
-  'sourceChannel',
-  'remark',
-  'externalUserId',
-  'unionId',
-  'shopMemberId',
-  'tags',
-  'orderCount',
-  'totalPaid',
-  'lastOrderAt',
-] as const;
+export const EXPORT_COLUMNS = ['id', ...IMPORTED_COLUMNS, 'orderCount', 'totalPaid', 'lastOrderAt'] as const;
 
 function exportRow(d: CustomerDoc, tagNames: Map<string, string>): Record<(typeof EXPORT_COLUMNS)[number], unknown> {
   const identity = (type: string) => (d.identities ?? []).find((i) => i.type === type)?.value ?? '';
