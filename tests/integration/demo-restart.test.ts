@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDemoProcess, type DemoProcess } from '../../scripts/lib/demo-process.js';
+import { eventually } from '../support/eventually.js';
 
 /**
  * `npm start` keeps its data: what staff did in the demo is there after a graceful restart, and
@@ -91,15 +92,16 @@ test('a restart keeps what staff did, and --fresh starts over from the demo seed
   expect((await api<{ total: number }>(`${second.url}/api/v1/customers?pageSize=1`, token, 'get')).body.total).toBeGreaterThanOrEqual(customers.body.total);
   // The local WeCom kept its state too: the group post's results come from the group messages it
   // created before the restart (an in-memory WeCom would answer 40058 for an unknown msgid).
-  const deadline = Date.now() + 60_000;
-  let delivered = 0;
-  while (!delivered && Date.now() < deadline) {
-    const synced = await api<{ delivery: { delivered: number } }>(`${second.url}/api/v1/broadcasts/${groupPost.id}/sync-results`, token, 'post');
-    expect(synced.status).toBe(200);
-    delivered = synced.body.delivery.delivered;
-    if (!delivered) await new Promise((r) => setTimeout(r, 1000));
-  }
-  expect(delivered).toBeGreaterThan(0);
+  const synced = await eventually(
+    async () => {
+      const res = await api<{ delivery: { delivered: number } }>(`${second.url}/api/v1/broadcasts/${groupPost.id}/sync-results`, token, 'post');
+      expect(res.status).toBe(200);
+      return res.body.delivery.delivered > 0 && res.body;
+    },
+    60_000,
+    "the group post's results after the restart",
+  );
+  expect(synced.delivery.delivered).toBeGreaterThan(0);
   expect(await second.stop()).toBe(0);
 
   const fresh = await startDemo(['--fresh']);

@@ -1,3 +1,4 @@
+import { eventually } from '../../support/eventually.js';
 import { mock } from 'wechaty-puppet-mock';
 import { startTestApp, type TestApp } from '../../support/harness.js';
 import { botRuntimePlugin, type RunningBot } from '../../../bot/src/main.js';
@@ -36,19 +37,7 @@ export interface ChatUser {
   hears(re: RegExp, timeoutMs?: number): Promise<string>;
 }
 
-export async function eventually<T>(
-  fn: () => Promise<T | undefined | null | false> | T | undefined | null | false,
-  timeoutMs = 8000,
-  what = 'condition',
-): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v as T;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+export { eventually };
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
