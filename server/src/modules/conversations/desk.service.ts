@@ -182,7 +182,9 @@ export class DeskService {
     const c = await this.conversations.get(tenantId, String(m.conversationId));
     if (c.assigneeId !== actor.id && actor.role !== 'admin') throw notYours();
     if (!(await this.outbound.retry(tenantId, String(m.outboundId)))) throw notFailed('queued');
-    return messageView(await this.conversations.message(tenantId, messageId));
+    // The answer says what the retry did: queued again, the old reason gone. Reading the row back
+    // raced the channel, which the retry wakes and which may already have sent it (that arrives live).
+    return messageView({ ...m, delivery: 'queued', deliveryError: undefined });
   }
 
   /** Fills `{name}` and `{points}` from the customer's profile (`known`: as read this turn) and loyalty balance. */
