@@ -72,8 +72,12 @@ test('an agent busy elsewhere in the console (reading profiles, no inbox open) s
   await max.hears(/我是 小郑/);
   const conv = await eventually(() => chat.app.rt.services.desk.conversations.findByPeer(tenant(), chat.account.id, max.mock.id), 8000, 'the conversation');
   // Five seconds of other console pages (well past the two-second timeout), one request a second.
+  // The sign of life is written after the answer (at most one write per 2/3 s): each second waits
+  // until the recorded one is less than a second old, as real seconds would allow.
   for (let i = 0; i < 5; i++) {
     expect((await chat.app.request('GET', `/api/v1/customers/${conv!.customerId}`, { token: busy.token })).status).toBe(200);
+    const fresh = async () => chat.clock.now().getTime() - ((await agentRow(busy.id))?.lastSeenAt?.getTime() ?? 0) < 1000;
+    await eventually(fresh, 5000, "the page request's sign of life");
     chat.clock.advance(1000);
   }
   await chat.app.rt.services.desk.handoff.sweep();
