@@ -349,12 +349,15 @@ export class ConversationService {
       if (!isDuplicateKeyError(err)) throw err;
     }
     if (!created) return;
-    await ConversationModel.updateOne(
-      { tenantId, _id: conversation._id },
-      { $set: { lastMessageAt: input.at, lastMessagePreview: preview(a ? a.kind : 'text', input.text) } },
-    );
-    const doc = await MessageModel.findOne(filter).lean();
-    await this.announce(tenantId, conversation, 'message.created', doc ?? undefined);
+    // The stored row is `fields` (nothing else is set on insert): open inboxes are told from them,
+    // beside the chat's last-message update rather than after it and a read-back.
+    await Promise.all([
+      ConversationModel.updateOne(
+        { tenantId, _id: conversation._id },
+        { $set: { lastMessageAt: input.at, lastMessagePreview: preview(a ? a.kind : 'text', input.text) } },
+      ),
+      this.announce(tenantId, conversation, 'message.created', fields),
+    ]);
   }
 
   /** The bot's own answer, stored before it is said so the puppet's echo can be matched to it. */
