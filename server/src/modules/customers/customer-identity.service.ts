@@ -29,7 +29,10 @@ export class CustomerIdentityService {
     const owners = [...new Set(found.map((f) => String(f.customerId)))];
     let customerId: string;
     if (owners.length === 0) {
-      customerId = await this.create(tenantId, keys, attrs, source);
+      const made = await this.create(tenantId, keys, attrs, source);
+      // Made with these identities and attributes, and not merged away meanwhile: nothing to add.
+      if (made.whole) return made.id;
+      customerId = made.id;
     } else {
       customerId = owners[0];
       for (const other of owners.slice(1))
@@ -69,7 +72,8 @@ export class CustomerIdentityService {
     return row ? String(row.customerId) : null;
   }
 
-  private async create(tenantId: string, keys: IdentityKey[], attrs: CustomerAttributes, source: string): Promise<string> {
+  /** A new profile with these identities; `whole` unless a racing caller's profile took it over. */
+  private async create(tenantId: string, keys: IdentityKey[], attrs: CustomerAttributes, source: string): Promise<{ id: string; whole: boolean }> {
     const _id = new Types.ObjectId();
     const phone = keys.find((k) => k.type === 'phone')?.value;
     await CustomerModel.create({
@@ -81,13 +85,18 @@ export class CustomerIdentityService {
       identities: keys.map(({ type, value, appId }) => ({ type, value, appId })),
     });
     let id = String(_id);
-    for (const k of keys) id = await this.claim(tenantId, k, id);
-    if (id === String(_id)) await this.hooks.emit('customer.created', { tenantId, customerId: id, source });
-    return id;
+    // The new profile already lists its identities: a claim that finds no other owner adds nothing.
+    for (const k of keys) id = await this.claim(tenantId, k, id, id === String(_id));
+    if (id !== String(_id)) return { id, whole: false };
+    await this.hooks.emit('customer.created', { tenantId, customerId: id, source });
+    return { id, whole: true };
   }
 
-  /** Attaches an identity to a profile; if someone else got there first, the two profiles are merged. */
-  private async claim(tenantId: string, k: IdentityKey, customerId: string): Promise<string> {
+  /**
+   * Attaches an identity to a profile; if someone else got there first, the two profiles are merged.
+   * `listed`: the profile already lists the identity (it was created with it).
+   */
+  private async claim(tenantId: string, k: IdentityKey, customerId: string, listed = false): Promise<string> {
     let row;
     try {
       row = await IdentityModel.findOneAndUpdate(
@@ -102,6 +111,7 @@ export class CustomerIdentityService {
     }
     const owner = String(row!.customerId);
     if (owner !== customerId) return this.merges.merge(tenantId, owner, customerId, `${k.type} already belonged to another profile`);
+    if (listed) return customerId;
     const $set: Record<string, unknown> = {};
     if (k.type === 'phone') $set.phone = k.value;
     await CustomerModel.updateOne(
