@@ -94,6 +94,10 @@ export async function startRuntime(config: Config, plugins: RuntimePlugin[] = []
       }
       for (const stop of stops.reverse()) await stop().catch((err) => log.warn({ err }, 'stop failed'));
       await worker.stop().catch(() => undefined);
+      // The desk's live channel (its Redis subscriber) is the services', whichever plugins ran: a job
+      // (a 微信客服 sync) may have opened it in a process without the desk plugin. Closed last, after
+      // the jobs, so nothing opens it again.
+      services.desk.live.close();
       closeSessionNotices(redis);
       redis.disconnect();
       await disconnectDb();

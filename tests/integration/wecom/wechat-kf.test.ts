@@ -116,6 +116,10 @@ test("agent replies go out through kf/send_msg until WeCom's 5 messages after th
   expect(refusalInChinese(refused.body.error)).toBe('微信客服规定客户最后一条消息后最多回复 5 条，已用完：请等客户再次发消息后再回复');
   await eventually(() => expect(fake.kf.sentTo(externalUserId)).toHaveLength(5));
   expect(await MessageModel.countDocuments({ conversationId: c._id, text: '第六条' })).toBe(0);
+  // The customer's message brought again by a resync (a lost cursor) opens no fresh window.
+  await KfCursorModel.updateOne({ tenantId: tenant(), openKfId: kfId }, { $set: { cursor: '' } });
+  await s().wechatKf.sync.sync(tenant(), kfId);
+  expect((await as('POST', `/api/v1/conversations/${c._id}/messages`, { text: '第六条' })).body.error?.code).toBe('WECHAT_KF_SEND_LIMIT');
   // WeCom never had to refuse a send: we counted as it does.
   expect(fake.callsTo('kf/send_msg').length).toBe(fake.kf.state.sent.length);
   // The customer writes again: a fresh window.

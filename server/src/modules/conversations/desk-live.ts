@@ -33,6 +33,7 @@ export class DeskLive {
   private subscriber?: Redis;
   private readonly local = new EventEmitter();
   private readonly counts = new Map<string, number>();
+  private closed = false;
 
   constructor(
     private readonly redis: Redis,
@@ -53,6 +54,9 @@ export class DeskLive {
 
   /** Listens on a channel until the returned function is called; T is what this channel's publishers (this code) send. */
   async subscribe<T = unknown>(channel: string, listener: (payload: T) => void): Promise<() => Promise<void>> {
+    // Closed with its process: a late caller (a job finishing during shutdown) gets nothing to listen
+    // to, rather than a new connection that nothing would close.
+    if (this.closed) return async () => undefined;
     if (!this.subscriber) {
       this.subscriber = this.redis.duplicate();
       this.subscriber.on('error', (err) => this.log.warn({ err: err.message }, 'desk subscriber error'));
@@ -89,6 +93,7 @@ export class DeskLive {
   }
 
   close(): void {
+    this.closed = true;
     this.subscriber?.disconnect();
     this.subscriber = undefined;
     this.counts.clear();

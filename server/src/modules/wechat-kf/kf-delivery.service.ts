@@ -167,7 +167,10 @@ export class KfDelivery {
   async watch(openKfId: string): Promise<void> {
     if (!this.relayOn || this.watched.has(openKfId)) return;
     this.watched.set(openKfId, async () => undefined);
-    this.watched.set(openKfId, await this.desk.live.subscribe(outboundChannel(`kf:${openKfId}`), () => this.wake()));
+    const unsubscribe = await this.desk.live.subscribe(outboundChannel(`kf:${openKfId}`), () => this.wake());
+    // The relay stopped while the subscription was on its way: it is dropped, not left behind.
+    if (!this.relayOn) return void (await unsubscribe());
+    this.watched.set(openKfId, unsubscribe);
   }
 
   private wake(): void {

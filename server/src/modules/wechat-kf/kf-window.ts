@@ -22,23 +22,26 @@ export class KfWindow {
    * (a redelivery, a resync) or an older one arriving late changes nothing.
    */
   async customerWrote(key: Key, at: Date, msgid: string): Promise<void> {
+    // One write: a newer message moves the window (or the first one makes the row). A row that
+    // exists but holds this or a later message fails the filter, so the upsert tries an insert and
+    // meets the unique (tenant, kf account, customer) index: nothing to change.
     try {
-      await KfSessionModel.updateOne(key, { $setOnInsert: { ...key, sentSinceCustomer: 0 } }, { upsert: true });
+      await KfSessionModel.updateOne(
+        {
+          ...key,
+          $or: [
+            { lastCustomerAt: { $exists: false } },
+            { lastCustomerAt: null },
+            { lastCustomerAt: { $lt: at } },
+            { lastCustomerAt: at, lastCustomerMsgId: { $ne: msgid } },
+          ],
+        },
+        { $set: { lastCustomerAt: at, lastCustomerMsgId: msgid, sentSinceCustomer: 0 } },
+        { upsert: true },
+      );
     } catch (err) {
       if (!isDuplicateKeyError(err)) throw err;
     }
-    await KfSessionModel.updateOne(
-      {
-        ...key,
-        $or: [
-          { lastCustomerAt: { $exists: false } },
-          { lastCustomerAt: null },
-          { lastCustomerAt: { $lt: at } },
-          { lastCustomerAt: at, lastCustomerMsgId: { $ne: msgid } },
-        ],
-      },
-      { $set: { lastCustomerAt: at, lastCustomerMsgId: msgid, sentSinceCustomer: 0 } },
-    );
   }
 
   /** Takes one send or throws the refusal; the returned function gives it back (nothing was sent). */
