@@ -61,7 +61,10 @@ function spawnEntry(script: string, env: Record<string, string>) {
   /** Sends SIGTERM; the exit code, or 'hung' after 30 s. The process's own output is printed when it is not 0. */
   const terminate = async () => {
     child.kill('SIGTERM');
-    const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 30_000))]);
+    let timer: NodeJS.Timeout | undefined;
+    const hung = new Promise<'hung'>((r) => (timer = setTimeout(() => r('hung'), 30_000)));
+    // The 30 s wait ends with the process: left running, it held Jest 30 s past the file's end.
+    const code = await Promise.race([exited, hung]).finally(() => clearTimeout(timer));
     if (code !== 0) console.error(`exit ${code}; output:\n${output}`);
     return code;
   };
