@@ -3,6 +3,21 @@ import { fileURLToPath } from 'node:url';
 import type { Services } from '../../server/src/services.js';
 import { signToken } from '../../server/src/shared/tokens.js';
 import { BENCH_SECRET } from './bench-env.js';
+import { nowMs } from './bench-report.js';
+
+/**
+ * The chat scenarios' offered load: calls `send(i)` `count` times, paced at `rate` per second from
+ * now (never bunched to catch up early). Resolves with the start, on `nowMs()`'s clock.
+ */
+export async function offerAtRate(count: number, rate: number, send: (i: number) => void): Promise<number> {
+  const t0 = nowMs();
+  for (let i = 0; i < count; i++) {
+    const wait = t0 + (i * 1000) / rate - nowMs();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    send(i);
+  }
+  return t0;
+}
 
 /** Runs `fn` over `items` with at most `limit` in flight; results in input order. */
 export async function pool<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {

@@ -3,6 +3,7 @@ import mongoose from 'mongoose';
 import type { Scenario } from '../bench-options.js';
 import { BENCH_TENANT, startBenchApp } from '../bench-env.js';
 import { figure, nowMs, percentile, round, type Figure } from '../bench-report.js';
+import { offerAtRate } from '../bench-fixtures.js';
 import { startFakeWecom, type FakeWecom } from '../../wecom-fake/fake-wecom.js';
 import { deskRuntimePlugin } from '../../../server/src/modules/conversations/desk.plugin.js';
 import { wecomPlugin } from '../../../server/src/wecom/wecom.plugin.js';
@@ -123,17 +124,14 @@ async function drive(fake: FakeWecom, openKfId: string, messages: number, rate: 
     nickname: `${prefix}顾客${i}`,
   }));
   for (const u of users) sentAt.set(u.external_userid, []);
-  const t0 = nowMs();
+  let t0: number;
   const inFlight: Array<Promise<unknown>> = [];
   try {
-    for (let i = 0; i < messages; i++) {
-      const due = t0 + (i * 1000) / rate;
-      const wait = due - nowMs();
-      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    t0 = await offerAtRate(messages, rate, (i) => {
       const u = users[i % contacts];
       sentAt.get(u.external_userid)!.push(nowMs());
       inFlight.push(fake.kf.customerSends(openKfId, u, QUESTION).catch(() => void failedCallbacks++));
-    }
+    });
     await Promise.all(inFlight);
     const until = nowMs() + 60_000 + messages * 20;
     while (latencies.length < messages && nowMs() < until) await new Promise((r) => setTimeout(r, 20));

@@ -26,9 +26,9 @@ function presenceMiddleware(s: { deps: Deps; desk: DeskService }): Middleware {
 }
 
 /**
- * The desk's part in a process's life: counts console requests as presence, and closes its Redis
- * subscriber (console streams, the bot's outbound wake-ups) when the process stops. List it before
- * the bot, so the bot stops first.
+ * The desk's part in a process's life: counts console requests as presence, and writes the chat
+ * messages still queued when the process stops. List it before the bot, so the bot stops first. (The
+ * desk's Redis subscriber is closed by the runtime, after the jobs, in every process.)
  */
 export function deskRuntimePlugin(): RuntimePlugin {
   return {
@@ -38,7 +38,6 @@ export function deskRuntimePlugin(): RuntimePlugin {
       return async () => {
         // Chat messages still queued for their batch are written before the process goes.
         await s.desk.conversations.writer.close().catch((err) => s.deps.log.error({ err: (err as Error).message }, 'queued chat messages not written'));
-        s.desk.live.close();
       };
     },
   };
