@@ -9,6 +9,7 @@ import type { ExternalContact, FollowUserTag } from './wecom-api.types.js';
 import type { TagSyncService } from './tag-sync.service.js';
 import { Errcode, isWecomErrcode } from './wecom.exception.js';
 import { normalisePhone } from '../modules/customers/identity.js';
+import { isDuplicateKeyError } from '../shared/db.js';
 import { WecomFollowModel } from './external-contact.model.js';
 import { WecomCallbackModel } from './wecom-callback.model.js';
 
@@ -108,7 +109,7 @@ export class ExternalContactService {
       { upsert: true },
     ).catch(async (err) => {
       // Two writers upserted the same relation at once; the row exists now, so set it again.
-      if ((err as { code?: number }).code !== 11000) throw err;
+      if (!isDuplicateKeyError(err)) throw err;
       await WecomFollowModel.updateOne(
         { tenantId, externalUserId: contact.external_userid, userid: follow.userid },
         { $set: { customerId: new Types.ObjectId(customerId), status: 'active' } },

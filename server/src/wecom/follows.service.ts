@@ -1,4 +1,5 @@
 import { Types } from 'mongoose';
+import { isDuplicateKeyError } from '../shared/db.js';
 import { WecomFollowModel } from './external-contact.model.js';
 
 /**
@@ -54,7 +55,7 @@ export class WecomFollowsService {
       },
       { upsert: true },
     ).catch((err) => {
-      if ((err as { code?: number }).code !== 11000) throw err; // the add callback wrote the row at the same moment
+      if (!isDuplicateKeyError(err)) throw err; // the add callback wrote the row at the same moment
     });
   }
 }
